@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Store suites start PGlite (seconds each) and PostgreSQL suites share one server:
+    // two workers match the 2-core machines this runs on.
+    maxWorkers: 2,
+  },
+});
