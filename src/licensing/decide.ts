@@ -1,0 +1,229 @@
+import type { RuleId } from "./rules.js";
+import {
+  type AccountForApp,
+  ALL_USERS,
+  type Decision,
+  type DecisionWorld,
+  LIVE_STATES,
+  type License,
+  type LicenseRequest,
+  type LicenseType,
+  type User,
+} from "./types.js";
+import { validateWorld } from "./validate.js";
+
+/**
+ * Decides whether a subject gets a license for an app now, from which account and of
+ * which type, and says why with the rule ids of docs/RULES.md. Pure: the same request
+ * and world always give the same decision.
+ *
+ * Order of the questions: is Apps and Books on here (CA3) -> does the subject already
+ * hold a license (LT4) -> does it hold a reservation, in priority order (MA5, DI3, DB3)
+ * -> FCFS in priority order among the accounts where it is eligible (MA1, MA2, DI7).
+ */
+export function decide(request: LicenseRequest, world: DecisionWorld): Decision {
+  validateWorld(request, world);
+  const device = world.device;
+
+  if (!world.space.appsAndBooksEnabled) return refuse("apps_and_books_disabled", ["CA3"]);
+  if (world.accounts.length === 0) return refuse("no_account", ["CA3"]);
+  if (!world.catalogApp) return refuse("not_in_catalog", ["CA3"]);
+  if (device && !device.active) return refuse("device_inactive", ["RV1"]);
+
+  // LT5, LT6: shared iPads and Macs only take device-based licenses.
+  const forcedDevice: RuleId | undefined = device?.sharedIpad
+    ? "LT5"
+    : device?.platform === "macOS"
+      ? "LT6"
+      : undefined;
+
+  const held = heldLicense(request, world, forcedDevice !== undefined);
+  if (held) {
+    const because: RuleId[] = held.type === "user" ? ["LT4", "UB1"] : ["LT1"];
+    return { outcome: "keep", licenseId: held.id, accountId: held.accountId, type: held.type, because };
+  }
+
+  const accounts = world.accounts
+    .filter((account) => account.asset !== undefined)
+    .sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
+  if (accounts.length === 0) return refuse("not_bought", ["MA1"]);
+
+  const reserved = decideReserved(request, world, accounts, forcedDevice);
+  if (reserved) return reserved;
+  return decideFcfs(request, world, accounts, forcedDevice);
+}
+
+/** The subject's live license for the app, if it has one it may use here. */
+function heldLicense(
+  request: LicenseRequest,
+  world: DecisionWorld,
+  deviceOnly: boolean,
+): License | undefined {
+  const live = world.licenses.filter((l) => l.adamId === request.adamId && LIVE_STATES.includes(l.state));
+  const { user, device } = world;
+  const onDevice = device && live.find((l) => l.type === "device" && l.deviceId === device.id);
+  if (onDevice) return onDevice;
+  // LT4: a user-based license follows its user (UB1), except onto a shared iPad or a Mac.
+  if (user && !deviceOnly) return live.find((l) => l.type === "user" && l.userId === user.id);
+  return undefined;
+}
+
+/** MA5, DI3, DB3: the highest-priority reservation wins, with the reservation's type. */
+function decideReserved(
+  request: LicenseRequest,
+  world: DecisionWorld,
+  accounts: readonly AccountForApp[],
+  forcedDevice: RuleId | undefined,
+): Decision | undefined {
+  const { user, device } = world;
+  const byInstall: RuleId[] = request.why === "requested" ? [] : ["DB3"];
+  let awaitingEnrollment = false;
+  for (const account of accounts) {
+    const rules = account.rules;
+    const forDevice = device !== undefined && rules.reservedDeviceIds.includes(device.id);
+    // A user reservation is user-based: it cannot serve a shared iPad or a Mac (LT5, LT6).
+    const forUser = !forcedDevice && user !== undefined && rules.reservedUserIds.includes(user.id);
+    if (!account.usable || (!forDevice && !forUser)) continue;
+    const asset = account.asset;
+    if (!asset || asset.total - asset.used <= 0) continue; // its seat was refunded: fall through
+    if (forDevice && asset.deviceAssignable) {
+      return grant(account, "device", true, ["MA5", "DI3", ...byInstall, "LT1", "DI6"]);
+    }
+    if (!forUser) continue;
+    if (user && !user.enrolled) {
+      awaitingEnrollment = true; // a device reservation further down may still serve now
+      continue;
+    }
+    return grant(account, "user", true, ["MA5", "DI3", ...byInstall, "LT1", "DI6"]);
+  }
+  // DB3: the reserved license is the one to use: no FCFS seat while it waits for enrollment.
+  if (awaitingEnrollment) {
+    return { outcome: "wait", reason: "not_enrolled", because: ["MA5", "DI3", ...byInstall, "UB2", "UB3"] };
+  }
+  return undefined;
+}
+
+/** DI7: FCFS reaches a user through its groups, a device through its user's groups, or All Users. */
+function fcfsCovers(groupIds: readonly string[], user: User | undefined): boolean {
+  if (groupIds.includes(ALL_USERS)) return true;
+  return user?.groupIds.some((g) => groupIds.includes(g)) ?? false;
+}
+
+function decideFcfs(
+  request: LicenseRequest,
+  world: DecisionWorld,
+  accounts: readonly AccountForApp[],
+  forcedDevice: RuleId | undefined,
+): Decision {
+  const { user, device } = world;
+  const seen = {
+    prohibited: false,
+    eligible: false,
+    full: false,
+    fullDevice: false,
+    notEnrolled: false,
+    tokenProblem: false,
+    notDeviceAssignable: false,
+    noUser: false,
+    noDevice: false,
+  };
+  for (const account of accounts) {
+    const fcfs = account.rules.fcfs;
+    if (user && account.rules.prohibitedUserIds.includes(user.id)) {
+      seen.prohibited = true; // DI4: per account; another account may still license
+      continue;
+    }
+    if (!fcfs || !fcfsCovers(fcfs.groupIds, user)) continue; // MA2: not listed here
+    seen.eligible = true;
+    if (!account.usable) {
+      seen.tokenProblem = true;
+      continue;
+    }
+    const type: LicenseType = forcedDevice
+      ? "device"
+      : request.why === "requested"
+        ? fcfs.requestedType
+        : fcfs.mandatoryType;
+    const asset = account.asset;
+    if (!asset) continue;
+    if (type === "device" && !asset.deviceAssignable) {
+      seen.notDeviceAssignable = true;
+      continue;
+    }
+    if (type === "device" && !device) {
+      seen.noDevice = true;
+      continue;
+    }
+    if (type === "user" && !user) {
+      seen.noUser = true;
+      continue;
+    }
+    if (type === "user" && user && !user.enrolled) {
+      seen.notEnrolled = true;
+      continue;
+    }
+    // DI6: seats held for reservations are not FCFS's to give.
+    if (asset.total - asset.used - account.rules.unusedReservations <= 0) {
+      seen.full = true;
+      if (type === "device") seen.fullDevice = true;
+      continue;
+    }
+    const because: RuleId[] = ["MA1", "DI2", "LT1"];
+    if (seen.full || seen.tokenProblem || seen.notEnrolled) because.push("MA2");
+    if (seen.prohibited) because.push("DI4");
+    if (forcedDevice) because.push(forcedDevice);
+    if (type === "device" && request.why !== "requested") because.push("DB1");
+    return grant(account, type, false, because);
+  }
+  return noLicense(request, world, seen, forcedDevice);
+}
+
+function noLicense(
+  request: LicenseRequest,
+  world: DecisionWorld,
+  seen: Record<
+    | "prohibited"
+    | "eligible"
+    | "full"
+    | "fullDevice"
+    | "notEnrolled"
+    | "tokenProblem"
+    | "notDeviceAssignable"
+    | "noUser"
+    | "noDevice",
+    boolean
+  >,
+  forcedDevice: RuleId | undefined,
+): Decision {
+  // LT3: whoever has a user may still buy the app themselves, requested or mandatory.
+  const selfPurchase = world.user ? ({ userMay: "self_purchase" } as const) : {};
+  const installing = request.why !== "requested";
+  if (seen.notEnrolled) {
+    return { outcome: "wait", reason: "not_enrolled", because: installing ? ["UB2", "UB3"] : ["UB2"] };
+  }
+  if (seen.tokenProblem) return { outcome: "wait", reason: "token_problem", because: ["NT2"] };
+  if (seen.full) {
+    if (installing) {
+      // DB2 / UB3: a mandatory install waits for the next free seat, in order of request.
+      const because: RuleId[] = [seen.fullDevice ? "DB2" : "UB3"];
+      if (world.user) because.push("LT3");
+      return { outcome: "wait", reason: "no_license", ...selfPurchase, because };
+    }
+    return { outcome: "refuse", reason: "no_license", ...selfPurchase, because: ["LT3", "MA2"] };
+  }
+  if (seen.notDeviceAssignable)
+    return refuse("not_device_assignable", [forcedDevice === "LT5" ? "LT5" : "DB5"]);
+  if (seen.noDevice) return refuse("no_device", ["LT1"]);
+  if (seen.noUser) return refuse("no_user", ["LT1", "DI7"]);
+  if (seen.prohibited && !seen.eligible)
+    return { outcome: "refuse", reason: "prohibited", ...selfPurchase, because: ["DI4", "DI7"] };
+  return { outcome: "refuse", reason: "not_eligible", ...selfPurchase, because: ["MA2", "DI7"] };
+}
+
+function grant(account: AccountForApp, type: LicenseType, reserved: boolean, because: RuleId[]): Decision {
+  return { outcome: "grant", accountId: account.id, type, reserved, because };
+}
+
+function refuse(reason: Extract<Decision, { outcome: "refuse" }>["reason"], because: RuleId[]): Decision {
+  return { outcome: "refuse", reason, because };
+}
