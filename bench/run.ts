@@ -4,7 +4,9 @@ import { fileURLToPath } from "node:url";
 import type { Bench, BenchContext, Figure } from "./harness.js";
 
 /** Every bench module, in the order they run. Add new ones here. */
-const benches: Array<() => Promise<{ default: Bench }>> = [];
+const benches: Array<() => Promise<{ default: Bench }>> = [
+  () => import("./engine.bench.js"),
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

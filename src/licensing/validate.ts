@@ -64,8 +64,7 @@ function validateAccount(request: LicenseRequest, account: AccountForApp): void 
   if (!Number.isInteger(account.priority) || account.priority < 1) {
     throw new LicensingError("invalid_count", `priority of account ${account.id} must be >= 1`);
   }
-  const prohibited = new Set(rules.prohibitedUserIds);
-  const both = rules.reservedUserIds.find((id) => prohibited.has(id));
+  const both = firstCommon(rules.reservedUserIds, rules.prohibitedUserIds);
   if (both !== undefined) {
     // DI7: reserved and prohibited in one account is a contradiction, not a precedence case.
     throw new LicensingError(
@@ -73,4 +72,12 @@ function validateAccount(request: LicenseRequest, account: AccountForApp): void 
       `user ${both} is both reserved and prohibited in account ${account.id}`,
     );
   }
+}
+
+/** The first id in both lists; a Set only where the lists are long (this runs per decision). */
+function firstCommon(a: readonly string[], b: readonly string[]): string | undefined {
+  if (a.length === 0 || b.length === 0) return undefined;
+  if (a.length * b.length <= 256) return a.find((id) => b.includes(id));
+  const set = new Set(b);
+  return a.find((id) => set.has(id));
 }

@@ -1,0 +1,353 @@
+/**
+ * The typed client of Apple's Apps and Books for Organizations API v2.
+ * https://developer.apple.com/documentation/devicemanagement/app-and-book-management
+ *
+ * Everything it depends on is passed in (base URL, sToken, fetch, clock, sleep, logger,
+ * retry policy): no env reads, no global state. Retries are bounded and logged.
+ */
+import { performance } from "node:perf_hooks";
+import { type ManageAssetsBatch, planManageAssets, planRevoke, planUsers, type RevokeBatch } from "./batch.js";
+import { AppleApiError, AppleBatchError, TokenOwnedByOtherMdmError } from "./errors.js";
+import { type AppleLogger, createTransport, type FetchLike, type ResponseEnvelope } from "./http.js";
+import { type Page, walkPages } from "./paging.js";
+import { createRateLimiter, type RateLimiter } from "./rate-limit.js";
+import { defaultRetryPolicy, type RetryPolicy } from "./retry.js";
+import { type AppleLimits, createServiceConfigCache, documentedLimits } from "./service-config.js";
+import { parseSToken, SToken } from "./stoken.js";
+import {
+  type Asset,
+  type Assignment,
+  type ClientConfigResponse,
+  clientConfigResponse,
+  type EventResponse,
+  eventResponse,
+  getAssetsResponse,
+  getAssignmentsResponse,
+  getUsersResponse,
+  type ManageAssetsRequest,
+  type ManageUserEntry,
+  type MdmInfo,
+  type NotificationType,
+  type RevokeAssetsRequest,
+  type ServiceConfigResponse,
+  type StatusResponse,
+  serviceConfigResponse,
+  statusResponse,
+  type User,
+} from "./wire.js";
+
+export interface AppleClientOptions {
+  /** e.g. "https://vpp.itunes.apple.com/mdm/v2" (no trailing slash needed). */
+  baseUrl: string;
+  /** The sToken file content, or an already parsed SToken. Refused if malformed or expired. */
+  sToken: string | SToken;
+  /** Our MDM's identity, written to and checked against the location's client config (AC6). */
+  mdmInfo?: MdmInfo;
+  fetch?: FetchLike;
+  /** Wall clock (token expiry, Retry-After dates, service config age). */
+  now?: () => Date;
+  /** Monotonic ms for the rate limit and retry waits (default performance.now()). */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1). */
+  random?: () => number;
+  logger?: AppleLogger;
+  retry?: Partial<RetryPolicy>;
+  /** Per-request timeout in ms (default 30 s). */
+  timeoutMs?: number;
+  /** Service config cache lifetime in ms (default and maximum 5 minutes, as Apple asks). */
+  serviceConfigTtlMs?: number;
+  /**
+   * Share one limiter between clients of the same token; by default each client has its own,
+   * set to the service config's maxRequestPerSecond.
+   */
+  rateLimiter?: RateLimiter;
+  /** Called with `uId` and `tokenExpirationDate` of every response that carries them. */
+  onEnvelope?: (envelope: ResponseEnvelope) => void;
+}
+
+export interface AssetFilters {
+  adamId?: string;
+  productType?: "App" | "Book";
+  pricingParam?: string;
+  deviceAssignable?: boolean;
+  revocable?: boolean;
+  minAssignedCount?: number;
+  maxAssignedCount?: number;
+  minAvailableCount?: number;
+  maxAvailableCount?: number;
+  unlimited?: boolean;
+  startPageIndex?: number;
+}
+
+export interface AssignmentFilters {
+  adamId?: string;
+  pricingParam?: string;
+  clientUserId?: string;
+  serialNumber?: string;
+  excludeInactiveUsers?: boolean;
+  includeUserState?: boolean;
+  sinceVersionId?: string;
+  startPageIndex?: number;
+}
+
+export interface UserFilters {
+  clientUserId?: string;
+  activeOnly?: boolean;
+  retiredOnly?: boolean;
+  sinceVersionId?: string;
+  startPageIndex?: number;
+}
+
+export interface ClientConfigSettings {
+  notificationUrl?: string;
+  notificationAuthToken?: string;
+  notificationTypes?: NotificationType[];
+}
+
+/** Who manages the location, from `mdmInfo` in the client config. */
+export type Ownership =
+  | { state: "ours"; owner: MdmInfo | ClientConfigResponse["mdmInfo"] }
+  | { state: "unclaimed"; owner: undefined }
+  | { state: "other"; owner: NonNullable<ClientConfigResponse["mdmInfo"]> };
+
+export interface ClientConfigResult {
+  config: ClientConfigResponse;
+  ownership: Ownership;
+}
+
+/** One call of a batched operation: the subjects it covered and Apple's eventId. */
+export type BatchEvent<B> = B & { eventId: string; uId: string | undefined };
+
+export interface AppleClient {
+  /** GET /service/config (always fetched; also refreshes the cached limits). */
+  getServiceConfig(): Promise<ServiceConfigResponse>;
+  /** The cached limits (refreshed when older than 5 minutes). */
+  limits(): Promise<AppleLimits>;
+  getClientConfig(): Promise<ClientConfigResult>;
+  /** POST /client/config with our mdmInfo; throws TokenOwnedByOtherMdmError if another MDM manages it. */
+  setClientConfig(settings?: ClientConfigSettings): Promise<ClientConfigResult>;
+  /** POST /client/config with our mdmInfo whoever manages the location now: an explicit takeover. */
+  takeOverToken(settings?: ClientConfigSettings): Promise<ClientConfigResult>;
+  assets(filters?: AssetFilters): AsyncGenerator<Page<Asset>, void, undefined>;
+  assignments(filters?: AssignmentFilters): AsyncGenerator<Page<Assignment>, void, undefined>;
+  users(filters?: UserFilters): AsyncGenerator<Page<User>, void, undefined>;
+  associate(request: ManageAssetsRequest): Promise<EventResponse>;
+  disassociate(request: ManageAssetsRequest): Promise<EventResponse>;
+  revoke(request: RevokeAssetsRequest): Promise<EventResponse>;
+  createUsers(users: ManageUserEntry[]): Promise<EventResponse>;
+  updateUsers(users: ManageUserEntry[]): Promise<EventResponse>;
+  retireUsers(users: Array<{ clientUserId: string }>): Promise<EventResponse>;
+  /** GET /status?eventId= */
+  eventStatus(eventId: string): Promise<StatusResponse>;
+  /** Polls /status until the event is no longer PENDING (Apple: wait >= 30 s between polls). */
+  waitForEvent(eventId: string, options?: { pollIntervalMs?: number; timeoutMs?: number }): Promise<StatusResponse>;
+  associateBatched(input: ManageAssetsInput): Promise<Array<BatchEvent<ManageAssetsBatch>>>;
+  disassociateBatched(input: ManageAssetsInput): Promise<Array<BatchEvent<ManageAssetsBatch>>>;
+  revokeBatched(input: RevokeAssetsRequest): Promise<Array<BatchEvent<RevokeBatch>>>;
+  createUsersBatched(users: ManageUserEntry[]): Promise<Array<BatchEvent<{ users: ManageUserEntry[] }>>>;
+  updateUsersBatched(users: ManageUserEntry[]): Promise<Array<BatchEvent<{ users: ManageUserEntry[] }>>>;
+  retireUsersBatched(users: ManageUserEntry[]): Promise<Array<BatchEvent<{ users: ManageUserEntry[] }>>>;
+}
+
+export type ManageAssetsInput = {
+  assets: ManageAssetsRequest["assets"];
+  clientUserIds?: readonly string[];
+  serialNumbers?: readonly string[];
+};
+
+const FIVE_MINUTES_MS = 5 * 60_000;
+
+/** Builds a client. Throws STokenError (malformed | expired) before any call. */
+export function createAppleClient(options: AppleClientOptions): AppleClient {
+  const now = options.now ?? (() => new Date());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sToken = options.sToken instanceof SToken ? options.sToken : parseSToken(options.sToken, { now: now() });
+  const retry: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
+  const limiter =
+    options.rateLimiter ??
+    createRateLimiter({
+      maxRequestPerSecond: documentedLimits.maxRequestPerSecond,
+      clock: options.clock ?? (() => performance.now()),
+      sleep,
+    });
+  const transport = createTransport({
+    baseUrl: options.baseUrl,
+    sToken,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    now,
+    sleep,
+    random: options.random ?? Math.random,
+    retry,
+    limiter,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    logger: options.logger,
+    onEnvelope: options.onEnvelope,
+  });
+  const serviceConfig = createServiceConfigCache({
+    fetchConfig: () =>
+      transport.request({ method: "GET", path: "/service/config", schema: serviceConfigResponse }),
+    now,
+    ttlMs: Math.min(options.serviceConfigTtlMs ?? FIVE_MINUTES_MS, FIVE_MINUTES_MS),
+    onLimits: (limits) => limiter.setRate(limits.maxRequestPerSecond),
+    logger: options.logger,
+  });
+
+  const post = (path: string, body: unknown): Promise<EventResponse> =>
+    transport.request({ method: "POST", path, body, schema: eventResponse });
+
+  function ownershipOf(config: ClientConfigResponse): Ownership {
+    const owner = config.mdmInfo;
+    if (owner === undefined || owner.id === "") return { state: "unclaimed", owner: undefined };
+    if (options.mdmInfo !== undefined && owner.id === options.mdmInfo.id) return { state: "ours", owner };
+    return { state: "other", owner };
+  }
+
+  function requireMdmInfo(): MdmInfo {
+    if (options.mdmInfo === undefined) throw new Error("createAppleClient needs mdmInfo to write the client config");
+    return options.mdmInfo;
+  }
+
+  async function writeClientConfig(settings: ClientConfigSettings): Promise<ClientConfigResult> {
+    const config = await transport.request({
+      method: "POST",
+      path: "/client/config",
+      body: { mdmInfo: requireMdmInfo(), ...settings },
+      schema: clientConfigResponse,
+    });
+    const ownership = ownershipOf(config);
+    // Another MDM wrote between our read and our write: report it rather than fight over it.
+    if (ownership.state === "other") throw new TokenOwnedByOtherMdmError(ownership.owner, config.uId);
+    return { config, ownership };
+  }
+
+  /** Sends the calls one after another; on a failure, reports what was sent and what was not. */
+  async function runBatches<B, R extends { eventId: string; uId?: string | undefined }>(
+    batches: B[],
+    send: (batch: B) => Promise<R>,
+  ): Promise<Array<BatchEvent<B>>> {
+    const done: Array<BatchEvent<B>> = [];
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i] as B;
+      try {
+        const response = await send(batch);
+        done.push({ ...batch, eventId: response.eventId, uId: response.uId });
+      } catch (error) {
+        if (error instanceof AppleApiError && error.kind === "invalid_request") serviceConfig.invalidate();
+        throw new AppleBatchError(done, batch, batches.slice(i + 1), error);
+      }
+    }
+    return done;
+  }
+
+  const client: AppleClient = {
+    getServiceConfig: () => serviceConfig.refresh(),
+    limits: () => serviceConfig.limits(),
+
+    async getClientConfig() {
+      const config = await transport.request({ method: "GET", path: "/client/config", schema: clientConfigResponse });
+      return { config, ownership: ownershipOf(config) };
+    },
+
+    async setClientConfig(settings = {}) {
+      requireMdmInfo();
+      const current = await client.getClientConfig();
+      if (current.ownership.state === "other") {
+        throw new TokenOwnedByOtherMdmError(current.ownership.owner, current.config.uId);
+      }
+      return writeClientConfig(settings);
+    },
+
+    async takeOverToken(settings = {}) {
+      const current = await client.getClientConfig();
+      if (current.ownership.state === "other") {
+        options.logger?.warn?.(
+          { previousOwner: current.ownership.owner.name ?? current.ownership.owner.id, uId: current.config.uId },
+          "taking over an Apple location managed by another MDM",
+        );
+      }
+      return writeClientConfig(settings);
+    },
+
+    assets(filters = {}) {
+      const { startPageIndex, ...query } = filters;
+      return walkPages(transport, "/assets", query, getAssetsResponse, (r) => r.assets, startPageIndex);
+    },
+    assignments(filters = {}) {
+      const { startPageIndex, ...query } = filters;
+      return walkPages(transport, "/assignments", query, getAssignmentsResponse, (r) => r.assignments, startPageIndex);
+    },
+    users(filters = {}) {
+      const { startPageIndex, ...query } = filters;
+      return walkPages(transport, "/users", query, getUsersResponse, (r) => r.users, startPageIndex);
+    },
+
+    associate: (request) => post("/assets/associate", request),
+    disassociate: (request) => post("/assets/disassociate", request),
+    revoke: (request) => post("/assets/revoke", request),
+    createUsers: (users) => post("/users/create", { users }),
+    updateUsers: (users) => post("/users/update", { users }),
+    retireUsers: (users) => post("/users/retire", { users }),
+
+    eventStatus: (eventId) =>
+      transport.request({
+        method: "GET",
+        path: "/status",
+        query: new URLSearchParams({ eventId }),
+        schema: statusResponse,
+      }),
+
+    async waitForEvent(eventId, waitOptions = {}) {
+      const pollIntervalMs = waitOptions.pollIntervalMs ?? 30_000;
+      const timeoutMs = waitOptions.timeoutMs ?? 10 * 60_000;
+      const started = now().getTime();
+      for (;;) {
+        const status = await client.eventStatus(eventId);
+        if (status.eventStatus !== "PENDING") return status;
+        if (now().getTime() - started + pollIntervalMs > timeoutMs) {
+          // Apple: still PENDING after 10 minutes -> the caller should retry the request.
+          throw new Error(`Apple event ${eventId} still PENDING after ${now().getTime() - started} ms`);
+        }
+        await sleep(pollIntervalMs);
+      }
+    },
+
+    async associateBatched(input) {
+      const batches = planManageAssets(input, await serviceConfig.limits());
+      return runBatches(batches, (b) => client.associate(toManageAssets(b)));
+    },
+    async disassociateBatched(input) {
+      const batches = planManageAssets(input, await serviceConfig.limits());
+      return runBatches(batches, (b) => client.disassociate(toManageAssets(b)));
+    },
+    async revokeBatched(input) {
+      const batches = planRevoke(input, await serviceConfig.limits());
+      return runBatches(batches, (b) => client.revoke(omitEmpty(b)));
+    },
+    async createUsersBatched(users) {
+      const batches = planUsers(users, await serviceConfig.limits()).map((u) => ({ users: u }));
+      return runBatches(batches, (b) => client.createUsers(b.users));
+    },
+    async updateUsersBatched(users) {
+      const batches = planUsers(users, await serviceConfig.limits()).map((u) => ({ users: u }));
+      return runBatches(batches, (b) => client.updateUsers(b.users));
+    },
+    async retireUsersBatched(users) {
+      const batches = planUsers(users, await serviceConfig.limits()).map((u) => ({ users: u }));
+      return runBatches(batches, (b) => client.retireUsers(b.users.map((x) => ({ clientUserId: x.clientUserId }))));
+    },
+  };
+  return client;
+}
+
+/** Empty subject lists are left out of the body, as in Apple's tutorial example. */
+function omitEmpty(b: { clientUserIds: string[]; serialNumbers: string[] }): RevokeAssetsRequest {
+  return {
+    ...(b.clientUserIds.length > 0 ? { clientUserIds: b.clientUserIds } : {}),
+    ...(b.serialNumbers.length > 0 ? { serialNumbers: b.serialNumbers } : {}),
+  };
+}
+
+function toManageAssets(b: ManageAssetsBatch): ManageAssetsRequest {
+  return { assets: b.assets, ...omitEmpty(b) };
+}

@@ -1,0 +1,73 @@
+/** Public surface of the Apple Apps and Books for Organizations client. */
+export {
+  chunk,
+  type ManageAssetsBatch,
+  planManageAssets,
+  planRevoke,
+  planUsers,
+  type RevokeBatch,
+} from "./batch.js";
+export {
+  type AppleClient,
+  type AppleClientOptions,
+  type AssetFilters,
+  type AssignmentFilters,
+  type BatchEvent,
+  type ClientConfigResult,
+  type ClientConfigSettings,
+  createAppleClient,
+  type ManageAssetsInput,
+  type Ownership,
+  type UserFilters,
+} from "./client.js";
+export {
+  AppleApiError,
+  AppleBatchError,
+  type AppleErrorKind,
+  AppleErrorNumber,
+  AppleProtocolError,
+  AppleTransportError,
+  classifyAppleError,
+  TokenOwnedByOtherMdmError,
+  type TokenProblem,
+} from "./errors.js";
+export { type EventOutcomes, eventOutcomes, type SubjectFailure, type SubjectRef } from "./event-status.js";
+export type { AppleLogger, FetchLike, ResponseEnvelope } from "./http.js";
+export type { Page } from "./paging.js";
+export { createRateLimiter, type RateLimiter } from "./rate-limit.js";
+export { backoffDelayMs, defaultRetryPolicy, parseRetryAfter, type RetryPolicy } from "./retry.js";
+export { type AppleLimits, documentedLimits, limitsOf } from "./service-config.js";
+export { parseAppleDate, parseSToken, SToken, STokenError, type STokenErrorCode } from "./stoken.js";
+export type {
+  Asset,
+  AssetCountNotification,
+  AssetManagementNotification,
+  AssetRef,
+  Assignment,
+  ClientConfigRequest,
+  ClientConfigResponse,
+  ErrorInfo,
+  ErrorResponse,
+  EventResponse,
+  EventStatus,
+  EventType,
+  GetAssetsResponse,
+  GetAssignmentsResponse,
+  GetUsersResponse,
+  ManageAssetsRequest,
+  ManageUserEntry,
+  ManageUsersRequest,
+  MdmInfo,
+  Notification,
+  NotificationType,
+  RevokeAssetsRequest,
+  ServiceConfigLimits,
+  ServiceConfigResponse,
+  StatusResponse,
+  TestNotification,
+  User,
+  UserAssociatedNotification,
+  UserManagementNotification,
+  UserStatus,
+} from "./wire.js";
+export { notification as notificationSchema } from "./wire.js";

@@ -1,0 +1,139 @@
+/**
+ * All assignments of one location in columns: row -> (asset index, subject ref), with a
+ * doubly linked list of rows per subject (a device or user holds few assets) and a log
+ * of changes by version for `sinceVersionId`. Removal swaps the last row into the hole,
+ * so every operation is O(1) or O(assets of one subject); no scan of all assignments.
+ * A subject ref is `id * 2 + kind` (see subjects.ts).
+ */
+import { IntColumn } from "./int-column.js";
+
+export class AssignmentTable {
+  private readonly asset = new IntColumn();
+  private readonly subject = new IntColumn();
+  private readonly prev = new IntColumn();
+  private readonly next = new IntColumn();
+  /** subject ref -> first row, or -1. */
+  private readonly head = new IntColumn();
+  private readonly logSeq = new IntColumn();
+  private readonly logAsset = new IntColumn();
+  private readonly logSubject = new IntColumn();
+  /** Changes at or before this version are not in the log (bulk seeding). */
+  logFloor = 0;
+
+  get size(): number {
+    return this.asset.length;
+  }
+
+  assetAt(row: number): number {
+    return this.asset.get(row);
+  }
+
+  subjectAt(row: number): number {
+    return this.subject.get(row);
+  }
+
+  find(assetIndex: number, ref: number): number {
+    for (let row = this.firstRow(ref); row >= 0; row = this.next.get(row)) {
+      if (this.asset.get(row) === assetIndex) return row;
+    }
+    return -1;
+  }
+
+  /** Rows of one subject (a copy, safe to remove while iterating). */
+  rowsOf(ref: number): number[] {
+    const rows: number[] = [];
+    for (let row = this.firstRow(ref); row >= 0; row = this.next.get(row)) rows.push(row);
+    return rows;
+  }
+
+  add(assetIndex: number, ref: number, seq: number): void {
+    this.insert(assetIndex, ref);
+    this.log(seq, assetIndex, ref);
+  }
+
+  /** Bulk insert without logging; the caller moves `logFloor` past it. */
+  insert(assetIndex: number, ref: number): void {
+    const row = this.asset.length;
+    this.asset.push(assetIndex);
+    this.subject.push(ref);
+    const first = this.firstRow(ref);
+    this.prev.push(-1);
+    this.next.push(first);
+    if (first >= 0) this.prev.set(first, row);
+    this.head.ensure(ref, -1);
+    this.head.set(ref, row);
+  }
+
+  reserve(rows: number, maxRef: number): void {
+    for (const column of [this.asset, this.subject, this.prev, this.next]) column.reserve(rows);
+    this.head.ensure(maxRef, -1);
+  }
+
+  remove(row: number, seq: number): void {
+    const assetIndex = this.asset.get(row);
+    const ref = this.subject.get(row);
+    this.unlink(row);
+    const last = this.asset.length - 1;
+    if (row !== last) this.moveRow(last, row);
+    for (const column of [this.asset, this.subject, this.prev, this.next]) column.pop();
+    this.log(seq, assetIndex, ref);
+  }
+
+  /**
+   * Rows changed after version `since` that still exist, each once, in log order.
+   * Apple documents sinceVersionId as "modified assignments since the specified version"
+   * of "the set of current assignments"; removed ones have no documented tombstone.
+   */
+  changedSince(since: number): number[] {
+    let lo = 0;
+    let hi = this.logSeq.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.logSeq.get(mid) <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    const seen = new Set<number>();
+    const rows: number[] = [];
+    for (let i = this.logSeq.length - 1; i >= lo; i--) {
+      const assetIndex = this.logAsset.get(i);
+      const ref = this.logSubject.get(i);
+      const key = ref * 1048576 + assetIndex;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const row = this.find(assetIndex, ref);
+      if (row >= 0) rows.push(row);
+    }
+    return rows.reverse();
+  }
+
+  private firstRow(ref: number): number {
+    return ref < this.head.length ? this.head.get(ref) : -1;
+  }
+
+  private log(seq: number, assetIndex: number, ref: number): void {
+    this.logSeq.push(seq);
+    this.logAsset.push(assetIndex);
+    this.logSubject.push(ref);
+  }
+
+  private unlink(row: number): void {
+    const p = this.prev.get(row);
+    const n = this.next.get(row);
+    if (p >= 0) this.next.set(p, n);
+    else this.head.set(this.subject.get(row), n);
+    if (n >= 0) this.prev.set(n, p);
+  }
+
+  /** Moves row `from` to slot `to` (which is free), fixing its neighbours' links. */
+  private moveRow(from: number, to: number): void {
+    const p = this.prev.get(from);
+    const n = this.next.get(from);
+    this.asset.set(to, this.asset.get(from));
+    this.subject.set(to, this.subject.get(from));
+    this.prev.set(to, p);
+    this.next.set(to, n);
+    if (p >= 0) this.next.set(p, to);
+    else this.head.set(this.subject.get(from), to);
+    if (n >= 0) this.prev.set(n, to);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Injected faults, global or per endpoint (a path under /mdm/v2, e.g. "/assets/associate"),
+ * changeable at run time. Draws come from the seeded PRNG so a test that sets `seed` sees
+ * the same faults on every run.
+ */
+import { AppleError } from "./errors.js";
+import type { Prng } from "./prng.js";
+
+export interface FaultConfig {
+  /** Share of requests answered 429 / 9646 with Retry-After, 0..1. */
+  rate429?: number;
+  /** Retry-After seconds on injected 429, 5xx and maintenance answers (default 1). */
+  retryAfterSeconds?: number;
+  /** Share of requests answered with a 5xx, 0..1. */
+  rate5xx?: number;
+  /** 500 answers 9603 (internal error), 503 answers 9729 (temporarily unavailable); default 503. */
+  status5xx?: 500 | 503;
+  /** Added latency before answering, in milliseconds. */
+  latencyMs?: number;
+  /** Share of notifications never delivered, 0..1 (Apple's delivery is best-effort). */
+  dropNotifications?: number;
+  /**
+   * Maintenance mode: requests get 503 with error 9644 and Retry-After, and events that
+   * complete meanwhile fail with 9644 (an asynchronous error in handling-error-responses).
+   */
+  maintenance?: boolean;
+}
+
+export class Faults {
+  private global: FaultConfig = {};
+  private readonly byEndpoint = new Map<string, FaultConfig>();
+
+  constructor(private readonly prng: Prng) {}
+
+  set(faults: FaultConfig, endpoint?: string): void {
+    if (endpoint === undefined) this.global = { ...faults };
+    else this.byEndpoint.set(normalizeEndpoint(endpoint), { ...faults });
+  }
+
+  clear(): void {
+    this.global = {};
+    this.byEndpoint.clear();
+  }
+
+  /** Global faults overridden field by field by the endpoint's. */
+  effective(endpoint: string): FaultConfig {
+    return { ...this.global, ...this.byEndpoint.get(normalizeEndpoint(endpoint)) };
+  }
+
+  latencyMs(endpoint: string): number {
+    return Math.max(0, this.effective(endpoint).latencyMs ?? 0);
+  }
+
+  inMaintenance(endpoint: string): boolean {
+    return this.effective(endpoint).maintenance === true;
+  }
+
+  /** The injected error for this request, if any. */
+  draw(endpoint: string): AppleError | undefined {
+    const faults = this.effective(endpoint);
+    const retryAfter = { "retry-after": String(faults.retryAfterSeconds ?? 1) };
+    if (faults.maintenance) return new AppleError(9644, undefined, retryAfter, 503);
+    if (faults.rate429 && this.prng.next() < faults.rate429) {
+      return new AppleError(9646, undefined, retryAfter);
+    }
+    if (faults.rate5xx && this.prng.next() < faults.rate5xx) {
+      return faults.status5xx === 500
+        ? new AppleError(9603, undefined, retryAfter)
+        : new AppleError(9729, undefined, retryAfter);
+    }
+    return undefined;
+  }
+
+  dropNotification(): boolean {
+    const rate = this.global.dropNotifications ?? 0;
+    return rate > 0 && this.prng.next() < rate;
+  }
+}
+
+/** "/mdm/v2/assets" and "assets" both name "/assets". */
+export function normalizeEndpoint(endpoint: string): string {
+  const path = endpoint.replace(/^\/?mdm\/v2/, "").replace(/\?.*$/, "");
+  return path.startsWith("/") ? path : `/${path}`;
+}
