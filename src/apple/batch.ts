@@ -42,7 +42,11 @@ export interface ManageAssetsBatch {
  * ceil(assets / maxAssets) x max(ceil(users / maxClientUserIds), ceil(serials / maxSerialNumbers)).
  */
 export function planManageAssets(
-  input: { assets: readonly AssetRef[]; clientUserIds?: readonly string[]; serialNumbers?: readonly string[] },
+  input: {
+    assets: readonly AssetRef[];
+    clientUserIds?: readonly string[];
+    serialNumbers?: readonly string[];
+  },
   limits: { maxAssets: number; maxClientUserIds: number; maxSerialNumbers: number },
 ): ManageAssetsBatch[] {
   const assets = chunk(unique(input.assets, assetKey), limits.maxAssets);
@@ -74,7 +78,10 @@ export function planRevoke(
 }
 
 /** Plans users/create|update|retire calls: ceil(users / maxUsers), one entry per clientUserId. */
-export function planUsers(users: readonly ManageUserEntry[], limits: { maxUsers: number }): ManageUserEntry[][] {
+export function planUsers(
+  users: readonly ManageUserEntry[],
+  limits: { maxUsers: number },
+): ManageUserEntry[][] {
   return chunk(
     unique(users, (u) => u.clientUserId),
     limits.maxUsers,

@@ -6,17 +6,23 @@
  * retry policy): no env reads, no global state. Retries are bounded and logged.
  */
 import { performance } from "node:perf_hooks";
-import { type ManageAssetsBatch, planManageAssets, planRevoke, planUsers, type RevokeBatch } from "./batch.js";
+import { type ManageAssetsBatch, planManageAssets, planRevoke, planUsers } from "./batch.js";
+import type {
+  AppleClient,
+  AppleClientOptions,
+  BatchEvent,
+  ClientConfigResult,
+  ClientConfigSettings,
+  Ownership,
+} from "./client.types.js";
 import { AppleApiError, AppleBatchError, TokenOwnedByOtherMdmError } from "./errors.js";
-import { type AppleLogger, createTransport, type FetchLike, type ResponseEnvelope } from "./http.js";
-import { type Page, walkPages } from "./paging.js";
-import { createRateLimiter, type RateLimiter } from "./rate-limit.js";
+import { createTransport } from "./http.js";
+import { walkPages } from "./paging.js";
+import { createRateLimiter } from "./rate-limit.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry.js";
-import { type AppleLimits, createServiceConfigCache, documentedLimits } from "./service-config.js";
+import { createServiceConfigCache, documentedLimits } from "./service-config.js";
 import { parseSToken, SToken } from "./stoken.js";
 import {
-  type Asset,
-  type Assignment,
   type ClientConfigResponse,
   clientConfigResponse,
   type EventResponse,
@@ -25,136 +31,11 @@ import {
   getAssignmentsResponse,
   getUsersResponse,
   type ManageAssetsRequest,
-  type ManageUserEntry,
   type MdmInfo,
-  type NotificationType,
   type RevokeAssetsRequest,
-  type ServiceConfigResponse,
-  type StatusResponse,
   serviceConfigResponse,
   statusResponse,
-  type User,
 } from "./wire.js";
-
-export interface AppleClientOptions {
-  /** e.g. "https://vpp.itunes.apple.com/mdm/v2" (no trailing slash needed). */
-  baseUrl: string;
-  /** The sToken file content, or an already parsed SToken. Refused if malformed or expired. */
-  sToken: string | SToken;
-  /** Our MDM's identity, written to and checked against the location's client config (AC6). */
-  mdmInfo?: MdmInfo;
-  fetch?: FetchLike;
-  /** Wall clock (token expiry, Retry-After dates, service config age). */
-  now?: () => Date;
-  /** Monotonic ms for the rate limit and retry waits (default performance.now()). */
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  /** Jitter source in [0, 1). */
-  random?: () => number;
-  logger?: AppleLogger;
-  retry?: Partial<RetryPolicy>;
-  /** Per-request timeout in ms (default 30 s). */
-  timeoutMs?: number;
-  /** Service config cache lifetime in ms (default and maximum 5 minutes, as Apple asks). */
-  serviceConfigTtlMs?: number;
-  /**
-   * Share one limiter between clients of the same token; by default each client has its own,
-   * set to the service config's maxRequestPerSecond.
-   */
-  rateLimiter?: RateLimiter;
-  /** Called with `uId` and `tokenExpirationDate` of every response that carries them. */
-  onEnvelope?: (envelope: ResponseEnvelope) => void;
-}
-
-export interface AssetFilters {
-  adamId?: string;
-  productType?: "App" | "Book";
-  pricingParam?: string;
-  deviceAssignable?: boolean;
-  revocable?: boolean;
-  minAssignedCount?: number;
-  maxAssignedCount?: number;
-  minAvailableCount?: number;
-  maxAvailableCount?: number;
-  unlimited?: boolean;
-  startPageIndex?: number;
-}
-
-export interface AssignmentFilters {
-  adamId?: string;
-  pricingParam?: string;
-  clientUserId?: string;
-  serialNumber?: string;
-  excludeInactiveUsers?: boolean;
-  includeUserState?: boolean;
-  sinceVersionId?: string;
-  startPageIndex?: number;
-}
-
-export interface UserFilters {
-  clientUserId?: string;
-  activeOnly?: boolean;
-  retiredOnly?: boolean;
-  sinceVersionId?: string;
-  startPageIndex?: number;
-}
-
-export interface ClientConfigSettings {
-  notificationUrl?: string;
-  notificationAuthToken?: string;
-  notificationTypes?: NotificationType[];
-}
-
-/** Who manages the location, from `mdmInfo` in the client config. */
-export type Ownership =
-  | { state: "ours"; owner: MdmInfo | ClientConfigResponse["mdmInfo"] }
-  | { state: "unclaimed"; owner: undefined }
-  | { state: "other"; owner: NonNullable<ClientConfigResponse["mdmInfo"]> };
-
-export interface ClientConfigResult {
-  config: ClientConfigResponse;
-  ownership: Ownership;
-}
-
-/** One call of a batched operation: the subjects it covered and Apple's eventId. */
-export type BatchEvent<B> = B & { eventId: string; uId: string | undefined };
-
-export interface AppleClient {
-  /** GET /service/config (always fetched; also refreshes the cached limits). */
-  getServiceConfig(): Promise<ServiceConfigResponse>;
-  /** The cached limits (refreshed when older than 5 minutes). */
-  limits(): Promise<AppleLimits>;
-  getClientConfig(): Promise<ClientConfigResult>;
-  /** POST /client/config with our mdmInfo; throws TokenOwnedByOtherMdmError if another MDM manages it. */
-  setClientConfig(settings?: ClientConfigSettings): Promise<ClientConfigResult>;
-  /** POST /client/config with our mdmInfo whoever manages the location now: an explicit takeover. */
-  takeOverToken(settings?: ClientConfigSettings): Promise<ClientConfigResult>;
-  assets(filters?: AssetFilters): AsyncGenerator<Page<Asset>, void, undefined>;
-  assignments(filters?: AssignmentFilters): AsyncGenerator<Page<Assignment>, void, undefined>;
-  users(filters?: UserFilters): AsyncGenerator<Page<User>, void, undefined>;
-  associate(request: ManageAssetsRequest): Promise<EventResponse>;
-  disassociate(request: ManageAssetsRequest): Promise<EventResponse>;
-  revoke(request: RevokeAssetsRequest): Promise<EventResponse>;
-  createUsers(users: ManageUserEntry[]): Promise<EventResponse>;
-  updateUsers(users: ManageUserEntry[]): Promise<EventResponse>;
-  retireUsers(users: Array<{ clientUserId: string }>): Promise<EventResponse>;
-  /** GET /status?eventId= */
-  eventStatus(eventId: string): Promise<StatusResponse>;
-  /** Polls /status until the event is no longer PENDING (Apple: wait >= 30 s between polls). */
-  waitForEvent(eventId: string, options?: { pollIntervalMs?: number; timeoutMs?: number }): Promise<StatusResponse>;
-  associateBatched(input: ManageAssetsInput): Promise<Array<BatchEvent<ManageAssetsBatch>>>;
-  disassociateBatched(input: ManageAssetsInput): Promise<Array<BatchEvent<ManageAssetsBatch>>>;
-  revokeBatched(input: RevokeAssetsRequest): Promise<Array<BatchEvent<RevokeBatch>>>;
-  createUsersBatched(users: ManageUserEntry[]): Promise<Array<BatchEvent<{ users: ManageUserEntry[] }>>>;
-  updateUsersBatched(users: ManageUserEntry[]): Promise<Array<BatchEvent<{ users: ManageUserEntry[] }>>>;
-  retireUsersBatched(users: ManageUserEntry[]): Promise<Array<BatchEvent<{ users: ManageUserEntry[] }>>>;
-}
-
-export type ManageAssetsInput = {
-  assets: ManageAssetsRequest["assets"];
-  clientUserIds?: readonly string[];
-  serialNumbers?: readonly string[];
-};
 
 const FIVE_MINUTES_MS = 5 * 60_000;
 
@@ -162,7 +43,8 @@ const FIVE_MINUTES_MS = 5 * 60_000;
 export function createAppleClient(options: AppleClientOptions): AppleClient {
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const sToken = options.sToken instanceof SToken ? options.sToken : parseSToken(options.sToken, { now: now() });
+  const sToken =
+    options.sToken instanceof SToken ? options.sToken : parseSToken(options.sToken, { now: now() });
   const retry: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
   const limiter =
     options.rateLimiter ??
@@ -183,10 +65,19 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
     timeoutMs: options.timeoutMs ?? 30_000,
     logger: options.logger,
     onEnvelope: options.onEnvelope,
+    // Keeps the limits (and so the request rate) no older than 5 minutes before every call.
+    beforeRequest: async () => {
+      await serviceConfig.limits();
+    },
   });
   const serviceConfig = createServiceConfigCache({
     fetchConfig: () =>
-      transport.request({ method: "GET", path: "/service/config", schema: serviceConfigResponse }),
+      transport.request({
+        method: "GET",
+        path: "/service/config",
+        schema: serviceConfigResponse,
+        skipBeforeRequest: true,
+      }),
     now,
     ttlMs: Math.min(options.serviceConfigTtlMs ?? FIVE_MINUTES_MS, FIVE_MINUTES_MS),
     onLimits: (limits) => limiter.setRate(limits.maxRequestPerSecond),
@@ -204,7 +95,8 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
   }
 
   function requireMdmInfo(): MdmInfo {
-    if (options.mdmInfo === undefined) throw new Error("createAppleClient needs mdmInfo to write the client config");
+    if (options.mdmInfo === undefined)
+      throw new Error("createAppleClient needs mdmInfo to write the client config");
     return options.mdmInfo;
   }
 
@@ -245,7 +137,11 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
     limits: () => serviceConfig.limits(),
 
     async getClientConfig() {
-      const config = await transport.request({ method: "GET", path: "/client/config", schema: clientConfigResponse });
+      const config = await transport.request({
+        method: "GET",
+        path: "/client/config",
+        schema: clientConfigResponse,
+      });
       return { config, ownership: ownershipOf(config) };
     },
 
@@ -262,7 +158,10 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
       const current = await client.getClientConfig();
       if (current.ownership.state === "other") {
         options.logger?.warn?.(
-          { previousOwner: current.ownership.owner.name ?? current.ownership.owner.id, uId: current.config.uId },
+          {
+            previousOwner: current.ownership.owner.name ?? current.ownership.owner.id,
+            uId: current.config.uId,
+          },
           "taking over an Apple location managed by another MDM",
         );
       }
@@ -275,7 +174,14 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
     },
     assignments(filters = {}) {
       const { startPageIndex, ...query } = filters;
-      return walkPages(transport, "/assignments", query, getAssignmentsResponse, (r) => r.assignments, startPageIndex);
+      return walkPages(
+        transport,
+        "/assignments",
+        query,
+        getAssignmentsResponse,
+        (r) => r.assignments,
+        startPageIndex,
+      );
     },
     users(filters = {}) {
       const { startPageIndex, ...query } = filters;
@@ -334,7 +240,9 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
     },
     async retireUsersBatched(users) {
       const batches = planUsers(users, await serviceConfig.limits()).map((u) => ({ users: u }));
-      return runBatches(batches, (b) => client.retireUsers(b.users.map((x) => ({ clientUserId: x.clientUserId }))));
+      return runBatches(batches, (b) =>
+        client.retireUsers(b.users.map((x) => ({ clientUserId: x.clientUserId }))),
+      );
     },
   };
   return client;

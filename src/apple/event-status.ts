@@ -46,11 +46,21 @@ export function eventOutcomes(
     const serials = info?.serialNumbers ?? [];
     for (const clientUserId of users) {
       failedUsers.add(clientUserId);
-      failed.push({ errorNumber: f.errorNumber, errorMessage: f.errorMessage, subject: { clientUserId }, assets });
+      failed.push({
+        errorNumber: f.errorNumber,
+        errorMessage: f.errorMessage,
+        subject: { clientUserId },
+        assets,
+      });
     }
     for (const serialNumber of serials) {
       failedSerials.add(serialNumber);
-      failed.push({ errorNumber: f.errorNumber, errorMessage: f.errorMessage, subject: { serialNumber }, assets });
+      failed.push({
+        errorNumber: f.errorNumber,
+        errorMessage: f.errorMessage,
+        subject: { serialNumber },
+        assets,
+      });
     }
     if (users.length === 0 && serials.length === 0) {
       failed.push({ errorNumber: f.errorNumber, errorMessage: f.errorMessage, subject: undefined, assets });

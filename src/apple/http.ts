@@ -4,7 +4,7 @@
  * https://developer.apple.com/documentation/devicemanagement/handling-error-responses
  */
 import type { z } from "zod";
-import { AppleApiError, AppleProtocolError, AppleTransportError, classifyAppleError } from "./errors.js";
+import { AppleApiError, AppleProtocolError, AppleTransportError } from "./errors.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { backoffDelayMs, parseRetryAfter, type RetryPolicy } from "./retry.js";
 import { type SToken, STokenError } from "./stoken.js";
@@ -48,6 +48,8 @@ export interface RequestSpec<T> {
   query?: URLSearchParams | undefined;
   body?: unknown;
   schema: z.ZodType<T>;
+  /** Skip `beforeRequest` (for the service config read it triggers). */
+  skipBeforeRequest?: boolean;
 }
 
 export interface Transport {
@@ -67,15 +69,23 @@ export function createTransport(options: TransportOptions): Transport {
       Authorization: `Bearer ${options.sToken.value()}`,
       Accept: "application/json",
     };
-    const init: RequestInit = { method: spec.method, headers, signal: AbortSignal.timeout(options.timeoutMs) };
+    const init: RequestInit = {
+      method: spec.method,
+      headers,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    };
     if (spec.method === "POST") {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(spec.body ?? {});
     }
     let response: Response;
     let text: string;
+    let retryAfterMs: number | undefined;
     try {
       response = await options.fetch(url, init);
+      retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now());
+      // Hold every other request of this token from the moment the answer arrives, not once its body is read.
+      if (retryAfterMs !== undefined && !response.ok) limiter.blockUntil(limiter.clock() + retryAfterMs);
       text = await response.text();
     } catch (cause) {
       return { ok: false, error: new AppleTransportError(spec.method, spec.path, attempt, cause) };
@@ -86,10 +96,12 @@ export function createTransport(options: TransportOptions): Transport {
     } catch {
       json = undefined;
     }
-    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now());
     // Apple has been seen answering HTTP 200 with an error body (fleetdm/fleet vpp/api.go): check the body first.
-    const apiError = errorResponse.safeParse(json);
-    const hasErrorBody = apiError.success && apiError.data.errorNumber !== 0;
+    const apiError =
+      typeof json === "object" && json !== null && "errorNumber" in json
+        ? errorResponse.safeParse(json)
+        : undefined;
+    const hasErrorBody = apiError?.success === true && apiError.data.errorNumber !== 0;
     if (hasErrorBody || !response.ok) {
       const body = hasErrorBody ? apiError.data : undefined;
       return {
@@ -139,7 +151,7 @@ export function createTransport(options: TransportOptions): Transport {
           { orgName: options.sToken.orgName, expDate: options.sToken.expDate },
         );
       }
-      if (options.beforeRequest) await options.beforeRequest();
+      if (options.beforeRequest && !spec.skipBeforeRequest) await options.beforeRequest();
       // Never call before a Retry-After has run out; if that is longer than we wait by ourselves, say so.
       const blockedForMs = limiter.blockedForMs();
       if (blockedForMs > retry.maxDelayMs) {
@@ -154,21 +166,19 @@ export function createTransport(options: TransportOptions): Transport {
         });
       }
       await limiter.acquire();
-      const started = now().getTime();
+      const started = limiter.clock();
       const outcome = await once(spec, url, attempt);
       if (outcome.ok) {
         options.logger?.debug?.(
-          { method: spec.method, path: spec.path, attempt, ms: now().getTime() - started },
+          { method: spec.method, path: spec.path, attempt, ms: Math.round(limiter.clock() - started) },
           "apple request",
         );
         return outcome.value;
       }
       const { error } = outcome;
-      const retryable =
-        error instanceof AppleTransportError
-          ? spec.method === "GET" // a POST may have reached Apple: never replay it blind
-          : classifyAppleError(error.errorNumber, error.httpStatus).kind === "throttled" ||
-            classifyAppleError(error.errorNumber, error.httpStatus).kind === "unavailable";
+      // A transport failure on a POST may have reached Apple: never replay it blind. An HTTP
+      // answer of 429/5xx/9644 means the request was not processed, so replaying it is safe.
+      const retryable = error instanceof AppleTransportError ? spec.method === "GET" : error.retryable;
       const retryAfterMs = outcome.retryAfterMs;
       if (retryAfterMs !== undefined) limiter.blockUntil(limiter.clock() + retryAfterMs);
       if (!retryable || attempt >= retry.maxAttempts) throw error;

@@ -7,19 +7,19 @@ export {
   planUsers,
   type RevokeBatch,
 } from "./batch.js";
-export {
-  type AppleClient,
-  type AppleClientOptions,
-  type AssetFilters,
-  type AssignmentFilters,
-  type BatchEvent,
-  type ClientConfigResult,
-  type ClientConfigSettings,
-  createAppleClient,
-  type ManageAssetsInput,
-  type Ownership,
-  type UserFilters,
-} from "./client.js";
+export { createAppleClient } from "./client.js";
+export type {
+  AppleClient,
+  AppleClientOptions,
+  AssetFilters,
+  AssignmentFilters,
+  BatchEvent,
+  ClientConfigResult,
+  ClientConfigSettings,
+  ManageAssetsInput,
+  Ownership,
+  UserFilters,
+} from "./client.types.js";
 export {
   AppleApiError,
   AppleBatchError,
@@ -33,6 +33,7 @@ export {
 } from "./errors.js";
 export { type EventOutcomes, eventOutcomes, type SubjectFailure, type SubjectRef } from "./event-status.js";
 export type { AppleLogger, FetchLike, ResponseEnvelope } from "./http.js";
+export { isAuthenticNotification, type ParsedNotification, parseNotification } from "./notifications.js";
 export type { Page } from "./paging.js";
 export { createRateLimiter, type RateLimiter } from "./rate-limit.js";
 export { backoffDelayMs, defaultRetryPolicy, parseRetryAfter, type RetryPolicy } from "./retry.js";

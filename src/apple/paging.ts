@@ -3,10 +3,11 @@
  * pass `nextPageIndex` as `pageIndex` until a response has none.
  * https://developer.apple.com/documentation/devicemanagement/using-paginated-endpoints
  */
+
+import type { z } from "zod";
 import { AppleProtocolError } from "./errors.js";
 import type { Transport } from "./http.js";
 import type { PageMeta } from "./wire.js";
-import type { z } from "zod";
 
 /** One page of a paged read: its items and Apple's page metadata. */
 export interface Page<T> {
@@ -64,7 +65,11 @@ export async function* walkPages<R extends PageMeta, T>(
     }
     const next = response.nextPageIndex;
     if (next !== undefined && next <= response.currentPageIndex) {
-      throw new AppleProtocolError("GET", path, `nextPageIndex ${next} does not follow ${response.currentPageIndex}`);
+      throw new AppleProtocolError(
+        "GET",
+        path,
+        `nextPageIndex ${next} does not follow ${response.currentPageIndex}`,
+      );
     }
     checkpoint ??= response.versionId;
     yield {

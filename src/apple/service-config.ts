@@ -102,7 +102,10 @@ export function createServiceConfigCache(options: {
       } catch (error) {
         // Auth problems must surface; otherwise work on with the last known (or documented) limits.
         if (error instanceof AppleApiError && error.kind === "auth") throw error;
-        options.logger?.warn?.({ err: String(error) }, "apple service config unavailable; using last known limits");
+        options.logger?.warn?.(
+          { err: String(error) },
+          "apple service config unavailable; using last known limits",
+        );
         return cached?.limits ?? documentedLimits;
       }
       return cached?.limits ?? documentedLimits;

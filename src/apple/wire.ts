@@ -382,12 +382,15 @@ export const assetCountNotification = notificationEnvelope.extend({
 });
 export type AssetCountNotification = z.infer<typeof assetCountNotification>;
 
-/** https://developer.apple.com/documentation/devicemanagement/usermanagementnotification */
+/**
+ * https://developer.apple.com/documentation/devicemanagement/usermanagementnotification
+ * No FAILURE example is documented: a failed user may come without `status`, so it is optional here.
+ */
 export const userManagementNotificationBody = z.looseObject({
   eventId: z.string(),
   result: z.enum(["SUCCESS", "FAILURE"]),
   type: z.enum(["CREATE", "UPDATE", "RETIRE"]),
-  users: z.array(user),
+  users: z.array(user.extend({ status: userStatus.optional() })),
   error: errorResponse.optional(),
 });
 export const userManagementNotification = notificationEnvelope.extend({

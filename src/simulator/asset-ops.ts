@@ -5,12 +5,12 @@
  * https://developer.apple.com/documentation/devicemanagement/managing-assets
  */
 import type { Assignment as WireAssignment } from "../apple/wire.js";
-import type { EventOutcome } from "./events.js";
 import { errorBody } from "./errors.js";
+import type { EventOutcome } from "./events.js";
 import { FailureCollector } from "./failures.js";
 import { type Asset, availableCount, type Location } from "./location.js";
 import { chunks, type Notifier } from "./notifier.js";
-import { SERIAL, USER } from "./subjects.js";
+import { SERIAL, type SubjectKind, USER } from "./subjects.js";
 import { wireAssignment } from "./wire-out.js";
 
 export interface ManageAssetsInput {
@@ -100,10 +100,10 @@ export function runRevoke(
   const revoked: WireAssignment[] = [];
   const failed = new FailureCollector<WireAssignment>();
   let completed = 0;
-  const subjects = [
-    ...input.serialNumbers.map((name) => ({ kind: SERIAL, name })),
-    ...input.clientUserIds.map((name) => ({ kind: USER, name })),
-  ] as const;
+  const subjects: Array<{ kind: SubjectKind; name: string }> = [
+    ...input.serialNumbers.map((name) => ({ kind: SERIAL as SubjectKind, name })),
+    ...input.clientUserIds.map((name) => ({ kind: USER as SubjectKind, name })),
+  ];
   for (const { kind, name } of subjects) {
     const subject = kind === SERIAL ? { serialNumber: name } : { clientUserId: name };
     const error = forcedError ?? (kind === USER && !location.users.findActive(name) ? 9609 : undefined);

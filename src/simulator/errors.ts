@@ -24,8 +24,7 @@ export const ERROR_MESSAGES: Readonly<Record<number, string>> = {
   9602: "Invalid argument.",
   9603: "Internal error.",
   9609: "Unable to find the registered user.",
-  9621:
-    "The token has expired. You need to generate a new token online using your organization's account at either school.apple.com or business.apple.com.",
+  9621: "The token has expired. You need to generate a new token online using your organization's account at either school.apple.com or business.apple.com.",
   9625: "The server has revoked the sToken.",
   9634: "Service removed.",
   9646: "There are too many recent requests. Try again momentarily.",
@@ -41,24 +40,18 @@ export const ERROR_MESSAGES: Readonly<Record<number, string>> = {
   9708: "EventId could not be found.",
   9709: "There are not enough licenses for this app or book available to assign to the selected group.",
   9710: "Both the notification URL and the authentication token are necessary.",
-  9711:
-    "Either the notification URL or the authentication token exceeds its maximum length. Change the request to stay within the specified limit.",
+  9711: "Either the notification URL or the authentication token exceeds its maximum length. Change the request to stay within the specified limit.",
   9712: "The provided notification URL must be a valid URL and use HTTPS as the protocol.",
   9713: "The MDM metadata exceeds the maximum length. Change the request to stay within the specified limit.",
   9714: "The number of users exceeds the maximum. Change the request to stay within the specified limit.",
   9715: "This request contains duplicate users. Change the request to send unique users.",
   9716: "A registered user already exists with the specified clientUserId.",
-  9717:
-    "This request contains an invalid email address. Change the request to send valid email addresses.",
-  9718:
-    "This request doesn't contain an asset, which is a required argument. Change the request to provide an asset.",
-  9719:
-    "Either clientUserIds or serialNumbers are required arguments. Change the request to provide assignable users and devices.",
+  9717: "This request contains an invalid email address. Change the request to send valid email addresses.",
+  9718: "This request doesn't contain an asset, which is a required argument. Change the request to provide an asset.",
+  9719: "Either clientUserIds or serialNumbers are required arguments. Change the request to provide assignable users and devices.",
   9720: "Users are a required argument. Change the request to provide a user.",
-  9721:
-    "This request contains an invalid version ID. Change the request to send the version ID from the read APIs.",
-  9722:
-    "This request contains an invalid authorization header. Change the request to send an authorization header that matches the format 'Bearer {sToken}'.",
+  9721: "This request contains an invalid version ID. Change the request to send the version ID from the read APIs.",
+  9722: "This request contains an invalid authorization header. Change the request to send an authorization header that matches the format 'Bearer {sToken}'.",
   9723: "You must provide an MDM name, ID, and metadata when setting the MDM information.",
   9724: "The MDM ID exceeds the maximum length. Change the request to stay within the specified limit.",
   9725: "The MDM name exceeds the maximum length. Change the request to stay within the specified limit.",

@@ -43,9 +43,17 @@ export class Notifier {
   send(location: Location, notificationType: string, notification: object): void {
     const { notificationUrl: url, notificationAuthToken: token, notificationTypes } = location.clientConfig;
     if (!url || !token || !notificationTypes.includes(notificationType)) return;
-    const body = { notification, notificationId: this.options.ids.uuid(), notificationType, uId: location.uId };
+    const body = {
+      notification,
+      notificationId: this.options.ids.uuid(),
+      notificationType,
+      uId: location.uId,
+    };
     if (this.options.faults.dropNotification()) {
-      this.options.logger?.info({ notificationId: body.notificationId, notificationType }, "notification dropped");
+      this.options.logger?.info(
+        { notificationId: body.notificationId, notificationType },
+        "notification dropped",
+      );
       return;
     }
     const delivery = this.deliver(url, token, body).finally(() => this.pending.delete(delivery));
@@ -54,7 +62,12 @@ export class Notifier {
 
   /** One TEST_NOTIFICATION attempt; false when the URL does not answer 2xx (then 9728). */
   test(url: string, token: string, uId: string): Promise<boolean> {
-    const body = { notification: {}, notificationId: this.options.ids.uuid(), notificationType: "TEST_NOTIFICATION", uId };
+    const body = {
+      notification: {},
+      notificationId: this.options.ids.uuid(),
+      notificationType: "TEST_NOTIFICATION",
+      uId,
+    };
     return this.post(url, token, body);
   }
 

@@ -4,8 +4,8 @@
  */
 import type { User as WireUser } from "../apple/wire.js";
 import { releaseSubject } from "./asset-ops.js";
-import type { EventOutcome } from "./events.js";
 import { errorBody } from "./errors.js";
+import type { EventOutcome } from "./events.js";
 import { FailureCollector } from "./failures.js";
 import type { Location } from "./location.js";
 import { chunks, type Notifier } from "./notifier.js";
@@ -37,7 +37,9 @@ export function runUsers(
   for (const input of users) {
     const error = forcedError ?? apply(location, ids, op, input, seq);
     if (typeof error === "number") {
-      failed.add(error, { clientUserId: input.clientUserId }, { clientUserId: input.clientUserId } as WireUser);
+      failed.add(error, { clientUserId: input.clientUserId }, {
+        clientUserId: input.clientUserId,
+      } as WireUser);
     } else {
       done.push(wireUser(error, true));
     }
@@ -50,7 +52,13 @@ export function runUsers(
   // No USER_MANAGEMENT failure example is documented; shaped like ASSET_MANAGEMENT's FAILURE.
   for (const { errorNumber, items } of failed.byError()) {
     for (const batch of chunks(items)) {
-      const notification = { error: errorBody(errorNumber), eventId, result: "FAILURE", type: op, users: batch };
+      const notification = {
+        error: errorBody(errorNumber),
+        eventId,
+        result: "FAILURE",
+        type: op,
+        users: batch,
+      };
       notifier.send(location, "USER_MANAGEMENT", notification);
     }
   }

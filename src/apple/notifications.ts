@@ -1,0 +1,43 @@
+/**
+ * Receiving Apple's notifications: POSTed to our notificationUrl with
+ * `Authorization: Bearer <notificationAuthToken>` (RFC 6750) and the envelope
+ * {notification, notificationId, notificationType, uId}.
+ * https://developer.apple.com/documentation/devicemanagement/subscribing-to-notifications
+ *
+ * Delivery is best-effort (up to 3 attempts) and notificationIds have been reused across
+ * notifications in Apple's own examples: dedupe on (notificationId, notificationType,
+ * eventId), and never rely on notifications alone — poll /status as well.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { type Notification, notification } from "./wire.js";
+
+/**
+ * True when the Authorization header carries our notificationAuthToken. Compared in
+ * constant time (over SHA-256 digests, so lengths leak nothing either).
+ */
+export function isAuthenticNotification(authorization: string | undefined, notificationAuthToken: string): boolean {
+  if (authorization === undefined || notificationAuthToken === "") return false;
+  const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+  if (!match?.[1]) return false;
+  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+  return timingSafeEqual(digest(match[1]), digest(notificationAuthToken));
+}
+
+export type ParsedNotification =
+  | { ok: true; notification: Notification; dedupeKey: string }
+  | { ok: false; problem: string };
+
+/** Parses a notification body; unknown types and malformed bodies come back as problems, never throws. */
+export function parseNotification(body: unknown): ParsedNotification {
+  const parsed = notification.safeParse(body);
+  if (!parsed.success) {
+    const problem = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    return { ok: false, problem };
+  }
+  const n = parsed.data;
+  const eventId = "eventId" in n.notification ? String(n.notification.eventId) : "";
+  return { ok: true, notification: n, dedupeKey: `${n.uId}|${n.notificationType}|${n.notificationId}|${eventId}` };
+}
