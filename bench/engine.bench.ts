@@ -56,7 +56,11 @@ const bench: Bench = {
               }
             : undefined,
           rules: {
-            fcfs: { groupIds: random() < 0.5 ? [ALL_USERS] : [groups[k % groups.length] ?? "sales"], requestedType: "user", mandatoryType: "device" },
+            fcfs: {
+              groupIds: random() < 0.5 ? [ALL_USERS] : [groups[k % groups.length] ?? "sales"],
+              requestedType: "user",
+              mandatoryType: "device",
+            },
             reservedUserIds: [`user-${Math.floor((random() * users) / 2)}`],
             reservedDeviceIds: [],
             prohibitedUserIds: [`user-${Math.floor(users / 2 + (random() * users) / 2)}`],
@@ -87,8 +91,15 @@ const bench: Bench = {
     const { seconds } = await timed(async () => {
       for (const { request, world } of work) if (decide(request, world).outcome === "grant") granted++;
     });
-    ctx.log(`${decisions} decisions over ${accounts} accounts, ${apps} apps, ${users} users: ${granted} granted`);
-    ctx.record({ name: "engine.decisions_per_s", value: Math.round(decisions / seconds), unit: "decisions/s", target: ">= 100000" });
+    ctx.log(
+      `${decisions} decisions over ${accounts} accounts, ${apps} apps, ${users} users: ${granted} granted`,
+    );
+    ctx.record({
+      name: "engine.decisions_per_s",
+      value: Math.round(decisions / seconds),
+      unit: "decisions/s",
+      target: ">= 100000",
+    });
   },
 };
 

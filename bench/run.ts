@@ -6,6 +6,7 @@ import type { Bench, BenchContext, Figure } from "./harness.js";
 /** Every bench module, in the order they run. Add new ones here. */
 const benches: Array<() => Promise<{ default: Bench }>> = [
   () => import("./engine.bench.js"),
+  () => import("./apple.bench.js"),
 ];
 
 async function main(): Promise<void> {
@@ -18,7 +19,9 @@ async function main(): Promise<void> {
     size: (n) => (quick ? Math.max(1, Math.round(n / 10)) : n),
     record: (figure) => {
       figures.push(figure);
-      console.log(`  ${figure.name}: ${format(figure.value)} ${figure.unit}${figure.ratio !== undefined ? ` (ratio ${figure.ratio.toFixed(2)})` : ""}`);
+      console.log(
+        `  ${figure.name}: ${format(figure.value)} ${figure.unit}${figure.ratio !== undefined ? ` (ratio ${figure.ratio.toFixed(2)})` : ""}`,
+      );
     },
     log: (message) => console.log(`  ${message}`),
   };

@@ -5,8 +5,10 @@
  * https://developer.apple.com/documentation/devicemanagement/subscribing-to-notifications
  *
  * Delivery is best-effort (up to 3 attempts) and notificationIds have been reused across
- * notifications in Apple's own examples: dedupe on (notificationId, notificationType,
- * eventId), and never rely on notifications alone — poll /status as well.
+ * notifications in Apple's own examples (the older USER_MANAGEMENT CREATE, UPDATE and
+ * RETIRE examples share one notificationId and one eventId): dedupe on the notificationId
+ * together with the type, the eventId and the operation, and never rely on notifications
+ * alone — poll /status as well.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { type Notification, notification } from "./wire.js";
@@ -15,7 +17,10 @@ import { type Notification, notification } from "./wire.js";
  * True when the Authorization header carries our notificationAuthToken. Compared in
  * constant time (over SHA-256 digests, so lengths leak nothing either).
  */
-export function isAuthenticNotification(authorization: string | undefined, notificationAuthToken: string): boolean {
+export function isAuthenticNotification(
+  authorization: string | undefined,
+  notificationAuthToken: string,
+): boolean {
   if (authorization === undefined || notificationAuthToken === "") return false;
   const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
   if (!match?.[1]) return false;
@@ -38,6 +43,12 @@ export function parseNotification(body: unknown): ParsedNotification {
     return { ok: false, problem };
   }
   const n = parsed.data;
-  const eventId = "eventId" in n.notification ? String(n.notification.eventId) : "";
-  return { ok: true, notification: n, dedupeKey: `${n.uId}|${n.notificationType}|${n.notificationId}|${eventId}` };
+  const inner = n.notification as { eventId?: unknown; type?: unknown };
+  const eventId = typeof inner.eventId === "string" ? inner.eventId : "";
+  const operation = typeof inner.type === "string" ? inner.type : "";
+  return {
+    ok: true,
+    notification: n,
+    dedupeKey: [n.uId, n.notificationType, n.notificationId, eventId, operation].join("|"),
+  };
 }

@@ -4,8 +4,13 @@
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type AppleClient, type AppleClientOptions, createAppleClient } from "../../src/apple/index.js";
-import { type Notification, notification as notificationSchema } from "../../src/apple/wire.js";
+import {
+  type AppleClient,
+  type AppleClientOptions,
+  createAppleClient,
+  type Notification,
+  parseNotification,
+} from "../../src/apple/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 
 export const ORCHARD = { id: "orchard-test", name: "Orchard", metadata: "0.1.0" };
@@ -38,13 +43,13 @@ export async function receiver(): Promise<{
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const raw: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      const parsed = notificationSchema.safeParse(raw);
+      const parsed = parseNotification(raw);
       res.writeHead(200).end();
-      if (!parsed.success) {
-        malformed.push(raw);
+      if (!parsed.ok) {
+        malformed.push({ raw, problem: parsed.problem });
         return;
       }
-      const body = parsed.data;
+      const body = parsed.notification;
       const entry = { headers: req.headers, body };
       received.push(entry);
       for (const w of [...waiters]) {

@@ -4,7 +4,12 @@
  * disassociate / revoke, events with partial failures, paging and sinceVersionId.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppleApiError, eventOutcomes, TokenOwnedByOtherMdmError } from "../../src/apple/index.js";
+import {
+  AppleApiError,
+  eventOutcomes,
+  isAuthenticNotification,
+  TokenOwnedByOtherMdmError,
+} from "../../src/apple/index.js";
 import {
   client,
   drain,
@@ -79,6 +84,8 @@ describe("client config, notifications and ownership (AC6)", () => {
     expect(result.config).toMatchObject({ uId, locationName: "PS01", notificationUrl: inbox.url });
     const test = await inbox.next((n) => n.notificationType === "TEST_NOTIFICATION" && n.uId === uId);
     expect(test.headers.authorization).toBe("Bearer notify-secret-1");
+    expect(isAuthenticNotification(test.headers.authorization, "notify-secret-1")).toBe(true);
+    expect(isAuthenticNotification(test.headers.authorization, "notify-secret-2")).toBe(false);
     expect(test.body.notification).toEqual({});
     const read = await apple.getClientConfig();
     expect(read.config.subscribedNotificationTypes).toEqual(
