@@ -7,6 +7,7 @@ import type { Bench, BenchContext, Figure } from "./harness.js";
 const benches: Array<() => Promise<{ default: Bench }>> = [
   () => import("./engine.bench.js"),
   () => import("./apple.bench.js"),
+  () => import("./store.bench.js"),
 ];
 
 async function main(): Promise<void> {

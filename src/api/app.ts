@@ -1,0 +1,118 @@
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import multipart from "@fastify/multipart";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { DestinationStream } from "pino";
+import { installAuthorization } from "./authz.js";
+import type { Api, ApiContext } from "./context.js";
+import { installErrorHandling } from "./errors.js";
+import { fastifyLogger } from "./logger.js";
+import { registerAccountRoutes } from "./routes/accounts.routes.js";
+import { registerActivityRoutes } from "./routes/activity.routes.js";
+import { registerAppRoutes } from "./routes/apps.routes.js";
+import { registerAuthRoutes } from "./routes/auth.routes.js";
+import { registerDecisionRoutes } from "./routes/decisions.routes.js";
+import { registerDeviceRoutes } from "./routes/devices.routes.js";
+import { registerDirectoryRoutes } from "./routes/directory.routes.js";
+import { registerHealthRoutes } from "./routes/health.routes.js";
+import { registerLicenseRoutes } from "./routes/licenses.routes.js";
+import { registerSpaceRoutes } from "./routes/spaces.routes.js";
+
+export interface BuildApiOptions {
+  logLevel?: string;
+  /** Where log lines go (tests capture them); default stdout. */
+  logStream?: DestinationStream;
+  /** Logins per minute per address. */
+  loginRateLimit?: number;
+}
+
+/** JSON bodies stay small: the largest is a bulk device import. */
+const BODY_LIMIT = 1024 * 1024;
+/** An sToken file is a few hundred bytes; 64 KiB is generous. */
+const TOKEN_FILE_LIMIT = 64 * 1024;
+
+/**
+ * The HTTP API under /api/v1: every route with a zod schema (validation, serialization
+ * and the OpenAPI 3.1 document at /openapi.json, browsable at /docs), one authorization
+ * hook, one error handler. Built from a context: no I/O of its own but through it.
+ */
+export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: fastifyLogger(options.logLevel ?? "info", options.logStream),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:"] },
+    },
+  });
+  await app.register(cookie);
+  await app.register(multipart, {
+    attachFieldsToBody: "keyValues",
+    limits: { fileSize: TOKEN_FILE_LIMIT, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
+    // The token file arrives as text, so the body schema reads it like any field.
+    async onFile(part) {
+      (part as unknown as { value: string }).value = (await part.toBuffer()).toString("utf8");
+    },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Orchard API",
+        version: "1",
+        description:
+          "Apple Apps and Books license manager. Authenticate with a console session cookie (plus the `x-orchard-csrf: 1` header on changes) or `Authorization: Bearer <API token>`. Errors are application/problem+json.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          session: { type: "apiKey", in: "cookie", name: "orchard_session" },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  // /docs and its assets are public, like /openapi.json.
+  app.addHook("onRoute", (route) => {
+    if (route.url.startsWith("/docs")) route.config = { ...(route.config ?? {}), permission: { kind: "public" } };
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  installAuthorization(app, { db: ctx.deps.db, now: ctx.deps.now });
+  const api = app.withTypeProvider<ZodTypeProvider>() as unknown as Api;
+  registerHealthRoutes(api, ctx);
+  await api.register(
+    async (v1) => {
+      registerAuthRoutes(v1 as Api, ctx, options.loginRateLimit ?? 10);
+      registerSpaceRoutes(v1 as Api, ctx);
+      registerAccountRoutes(v1 as Api, ctx);
+      registerAppRoutes(v1 as Api, ctx);
+      registerLicenseRoutes(v1 as Api, ctx);
+      registerDecisionRoutes(v1 as Api, ctx);
+      registerDirectoryRoutes(v1 as Api, ctx);
+      registerDeviceRoutes(v1 as Api, ctx);
+      registerActivityRoutes(v1 as Api, ctx);
+    },
+    { prefix: "/api/v1" },
+  );
+  return app;
+}

@@ -1,0 +1,41 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Permission } from "../auth/principal.js";
+import type { ServiceDeps } from "../service/deps.js";
+import type { Actor } from "../store/sql-helpers.js";
+import { ApiError } from "./problem.js";
+
+/** The Fastify instance routes are declared on: zod schemas, typed handlers. */
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface ApiContext {
+  deps: ServiceDeps;
+  /** Apple's notifications for an account (src/sync), when bound. */
+  appleNotifications?: (input: { accountId: string; body: unknown; headers: Record<string, string | string[] | undefined> }) => Promise<void>;
+  /** Health of the database. */
+  ping: () => Promise<void>;
+  /** Cookies get `Secure` when the server is reached over HTTPS. */
+  secureCookies: boolean;
+}
+
+/** Route permissions, so every route says what it needs in one word. */
+export const can = {
+  public: { permission: { kind: "public" } satisfies Permission },
+  signedIn: { permission: { kind: "authenticated" } satisfies Permission },
+  owner: { permission: { kind: "owner" } satisfies Permission },
+  read: { permission: { kind: "space", need: "read" } satisfies Permission },
+  write: { permission: { kind: "space", need: "write" } satisfies Permission },
+};
+
+/** The authorized space of a space route (set by the authorization hook). */
+export function spaceOf(request: FastifyRequest): string {
+  if (!request.spaceId) throw new ApiError(404, "not_found", "Not found");
+  return request.spaceId;
+}
+
+/** Who caused a change, for the activity log (invariant 4). */
+export function actorOf(request: FastifyRequest): Actor {
+  const p = request.principal;
+  if (!p) return { kind: "system" };
+  return { kind: p.kind === "admin" ? "admin" : "api_token", id: p.id };
+}

@@ -1,0 +1,117 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { STokenError } from "../apple/index.js";
+import { AuthError } from "../auth/errors.js";
+import { LicensingError } from "../licensing/index.js";
+import { FOREIGN_KEY_VIOLATION, NotFoundError, StoreError, sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
+import { ApiError, type FieldError, type Problem, problem } from "./problem.js";
+
+/**
+ * The one mapping from errors to HTTP: typed errors of every module become
+ * `application/problem+json` with a stable code; anything unexpected is a 500 whose
+ * details go to the log only. Nothing a client sends should reach that last branch.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const p = toProblem(error);
+    if (p.status >= 500) request.log.error({ err: error }, "request failed");
+    else request.log.info({ code: p.code, status: p.status }, "request refused");
+    sendProblem(request, reply, p, error);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(request, reply, problem(404, "route_not_found", "No such route", `${request.method} ${request.url.split("?")[0]}`));
+  });
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Problem, error?: unknown): void {
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter !== undefined) void reply.header("retry-after", String(retryAfter));
+  void reply
+    .status(p.status)
+    .type("application/problem+json")
+    .serializer((body: unknown) => JSON.stringify(body))
+    .send({ ...p, requestId: request.id });
+}
+
+const STORE: Record<string, [number, string]> = {
+  invalid_request: [400, "Invalid request"],
+  reserved_and_prohibited: [422, "A user is both reserved and prohibited (DI7)"],
+  reservations_exceed_licenses: [422, "More reservations than licenses (DI6)"],
+  live_license_exists: [409, "The subject already holds a license for this app"],
+  invalid_transition: [409, "Not possible in the license's current state"],
+  invalid_priority: [400, "Invalid priority"],
+  overcommit: [409, "No free license"],
+};
+
+const SYNC: Record<string, number> = {
+  token_malformed: 400,
+  token_expired: 422,
+  token_other_location: 409,
+  token_owned_by_other_mdm: 409,
+  duplicate_location: 409,
+  apple_unavailable: 503,
+  apple_refused: 502,
+};
+
+export function toProblem(error: unknown): Problem {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = (error as { validationContext?: string }).validationContext ?? "body";
+    const errors: FieldError[] = error.validation.map((v) => ({
+      field: [where, ...fieldPath(v.instancePath)].join("."),
+      message: v.message ?? "invalid",
+    }));
+    return problem(400, "validation_failed", "The request is not valid", errors.map((e) => `${e.field}: ${e.message}`).join("; "), errors);
+  }
+  if (error instanceof ApiError) return problem(error.status, error.code, error.message, undefined, error.errors);
+  if (error instanceof NotFoundError) return problem(404, "not_found", "Not found", `${error.entity} ${error.id} does not exist`);
+  if (error instanceof StoreError) {
+    const [status, title] = STORE[error.code] ?? [500, "Internal error"];
+    if (status >= 500) return internal();
+    const field = error.code.startsWith("reserv") ? [{ field: "body.reservedUserIds", message: error.message }] : undefined;
+    return problem(status, error.code, title, error.message, field);
+  }
+  if (error instanceof AuthError) {
+    const status = { unauthenticated: 401, invalid_credentials: 401, weak_password: 400, grant_exceeds_own_role: 403, csrf: 403, forbidden: 403 }[error.code];
+    const field = error.code === "weak_password" ? [{ field: "body.password", message: error.message }] : undefined;
+    return problem(status, error.code, error.message, undefined, field);
+  }
+  if (error instanceof STokenError) {
+    const code = error.code === "expired" ? "token_expired" : "token_malformed";
+    return problem(error.code === "expired" ? 422 : 400, code, "The sToken file cannot be used", error.message, [
+      { field: "body.sToken", message: error.message },
+    ]);
+  }
+  if (error instanceof LicensingError) return problem(422, error.code, "The licensing engine refused the input", error.message);
+  const named = error as { name?: string; code?: unknown; kind?: unknown; statusCode?: unknown; message?: string };
+  if (named.name === "SyncError" && typeof named.code === "string") {
+    return problem(SYNC[named.code] ?? 409, named.code, "The account operation failed", named.message);
+  }
+  if (named.name === "AppleApiError" || named.name === "AppleTransportError") {
+    const unavailable = named.kind === "throttled" || named.kind === "unavailable" || named.name === "AppleTransportError";
+    return problem(unavailable ? 503 : 502, "apple_unavailable", "Apple's service did not accept the request", named.message);
+  }
+  const state = sqlState(error);
+  if (state === FOREIGN_KEY_VIOLATION) return problem(409, "in_use", "Other records still refer to it");
+  if (state === UNIQUE_VIOLATION) return problem(409, "already_exists", "It already exists");
+  if (state === "22P02" || state === "22001" || state === "22003" || state === "22007" || state === "22008") {
+    return problem(400, "invalid_value", "A value is not valid");
+  }
+  if (typeof named.statusCode === "number" && named.statusCode >= 400 && named.statusCode < 500) {
+    const code = typeof named.code === "string" ? named.code.toLowerCase() : "bad_request";
+    return problem(named.statusCode, code, named.message ?? "Bad request");
+  }
+  return internal();
+}
+
+function internal(): Problem {
+  return problem(500, "internal", "Internal error");
+}
+
+function fieldPath(instancePath: string | undefined): string[] {
+  return (instancePath ?? "").split("/").filter((s) => s !== "");
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  const e = error as { retryAfterMs?: unknown } | undefined;
+  return typeof e?.retryAfterMs === "number" ? Math.ceil(e.retryAfterMs / 1000) : undefined;
+}

@@ -1,0 +1,185 @@
+import { z } from "zod";
+import { getAccount, listAccounts } from "../../store/index.js";
+import { listAppsView, APP_SORTS } from "../../store/views.repo.js";
+import { listAssetsOfAccount } from "../../store/index.js";
+import { actorOf, type Api, type ApiContext, can, spaceOf } from "../context.js";
+import { ApiError, problemResponses } from "../problem.js";
+import { accountSchema, appRowSchema, assetSchema, flag, pageOf, pageQuery, spaceParams, withId } from "../schemas.js";
+
+const accountParams = withId("accountId");
+/** The sToken file's text: a `.vpptoken` (Apple's name) or `.stoken` file, as multipart or JSON. */
+const sToken = z.string().min(1).max(16_384).describe("the .vpptoken / .stoken file content; never returned");
+const options = {
+  autoDistribute: flag.optional().describe("AC1: FCFS for All Users on every app of the account"),
+  clearPrevious: flag.optional().describe("AC1, AC2: release every assignment of this token at Apple, even another MDM's"),
+  takeOver: flag.optional().describe("AC6: take over a token another MDM manages"),
+};
+const multipartAndJson = { consumes: ["multipart/form-data", "application/json"] };
+
+/** Accounts (AC1-AC6, CA2): never the sToken in a response. */
+export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
+  const { db, accounts } = ctx.deps;
+
+  app.get(
+    "/spaces/:spaceId/accounts",
+    {
+      config: can.read,
+      schema: { tags: ["accounts"], summary: "Accounts in priority order (MA1)", params: spaceParams, response: { 200: z.object({ items: z.array(accountSchema) }), ...problemResponses } },
+    },
+    async (request) => ({ items: await listAccounts(db, spaceOf(request)) }),
+  );
+
+  app.post(
+    "/spaces/:spaceId/accounts",
+    {
+      config: can.write,
+      schema: {
+        tags: ["accounts"],
+        summary: "AC1: add an account from its token file (multipart field `sToken`)",
+        ...multipartAndJson,
+        params: spaceParams,
+        body: z.object({ name: z.string().trim().min(1).max(200), sToken, ...options }),
+        response: { 201: accountSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const account = await accounts.add({
+        spaceId: spaceOf(request),
+        name: b.name,
+        sTokenFile: b.sToken,
+        autoDistribute: b.autoDistribute ?? true,
+        clearPrevious: b.clearPrevious ?? false,
+        takeOver: b.takeOver ?? false,
+        actor: actorOf(request),
+      });
+      return reply.status(201).send(account);
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/accounts/:accountId",
+    { config: can.read, schema: { tags: ["accounts"], summary: "CA2: the account and its token's details", params: accountParams, response: { 200: accountSchema, ...problemResponses } } },
+    async (request) => getAccount(db, spaceOf(request), request.params.accountId),
+  );
+
+  app.patch(
+    "/spaces/:spaceId/accounts/:accountId",
+    {
+      config: can.write,
+      schema: {
+        tags: ["accounts"],
+        summary: "AC2: rename, replace the token file, change the options",
+        ...multipartAndJson,
+        params: accountParams,
+        body: z.object({ name: z.string().trim().min(1).max(200).optional(), sToken: sToken.optional(), ...options }),
+        response: { 200: accountSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      return accounts.update({
+        spaceId: spaceOf(request),
+        accountId: request.params.accountId,
+        ...(b.name !== undefined ? { name: b.name } : {}),
+        ...(b.sToken !== undefined ? { sTokenFile: b.sToken } : {}),
+        ...(b.autoDistribute !== undefined ? { autoDistribute: b.autoDistribute } : {}),
+        ...(b.clearPrevious !== undefined ? { clearPrevious: b.clearPrevious } : {}),
+        ...(b.takeOver !== undefined ? { takeOver: b.takeOver } : {}),
+        actor: actorOf(request),
+      });
+    },
+  );
+
+  app.delete(
+    "/spaces/:spaceId/accounts/:accountId",
+    {
+      config: can.write,
+      schema: {
+        tags: ["accounts"],
+        summary: "AC5: delete an account (irreversible): `confirm` must repeat the account's name",
+        params: accountParams,
+        querystring: z.object({ confirm: z.string().min(1).max(200) }),
+        response: { 204: z.undefined(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const spaceId = spaceOf(request);
+      const account = await getAccount(db, spaceId, request.params.accountId);
+      if (request.query.confirm !== account.displayName) {
+        throw new ApiError(422, "confirmation_mismatch", "confirm must repeat the account's name exactly", [
+          { field: "querystring.confirm", message: "does not match the account's name" },
+        ]);
+      }
+      await accounts.remove({ spaceId, accountId: account.id, actor: actorOf(request) });
+      return reply.status(204).send();
+    },
+  );
+
+  app.put(
+    "/spaces/:spaceId/accounts/:accountId/priority",
+    {
+      config: can.write,
+      schema: {
+        tags: ["accounts"],
+        summary: "AC4, MA6: move the account to a position; MA3: no license moves",
+        params: accountParams,
+        body: z.object({ position: z.number().int().min(1).max(10_000) }),
+        response: { 200: z.object({ items: z.array(accountSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => ({
+      items: await accounts.setPriority({ spaceId: spaceOf(request), accountId: request.params.accountId, position: request.body.position, actor: actorOf(request) }),
+    }),
+  );
+
+  app.post(
+    "/spaces/:spaceId/accounts/:accountId/resync",
+    {
+      config: can.write,
+      schema: { tags: ["accounts"], summary: "AC3: full sync from Apple", params: accountParams, response: { 202: z.object({ accepted: z.literal(true) }), ...problemResponses } },
+    },
+    async (request, reply) => {
+      await accounts.resync({ spaceId: spaceOf(request), accountId: request.params.accountId, actor: actorOf(request) });
+      return reply.status(202).send({ accepted: true as const });
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/accounts/:accountId/assets",
+    {
+      config: can.read,
+      schema: {
+        tags: ["accounts"],
+        summary: "VU4 for one account: each bought app with price, total, available and used",
+        params: accountParams,
+        response: { 200: z.object({ items: z.array(assetSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      await getAccount(db, spaceId, request.params.accountId);
+      const assets = await listAssetsOfAccount(db, spaceId, request.params.accountId);
+      return { items: assets.map((a) => ({ ...a, available: Math.max(0, a.total - a.used) })) };
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/accounts/:accountId/apps",
+    {
+      config: can.read,
+      schema: {
+        tags: ["accounts"],
+        summary: "DI1: the account's bought apps, searchable and paged",
+        params: accountParams,
+        querystring: pageQuery(Object.keys(APP_SORTS) as [keyof typeof APP_SORTS]),
+        response: { 200: pageOf(appRowSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      await getAccount(db, spaceId, request.params.accountId);
+      return listAppsView(db, spaceId, { accountId: request.params.accountId }, request.query);
+    },
+  );
+}

@@ -1,0 +1,172 @@
+import { z } from "zod";
+import { createAdministrator, issueApiToken, listTokens, login, logout, revokeToken, SESSION_TTL_MS } from "../../auth/auth.service.js";
+import { findAdmin, listAdmins, listGrants, setGrants } from "../../store/auth.repo.js";
+import { SESSION_COOKIE } from "../authz.js";
+import { type Api, type ApiContext, can } from "../context.js";
+import { ApiError, problemResponses } from "../problem.js";
+import { dateTime, id } from "../schemas.js";
+
+const role = z.enum(["manage", "read"]).describe('"manage" = App and content management (read/write); "read" = read-only (PM1)');
+const grant = z.object({ spaceId: id, role });
+const grants = z.array(grant).max(1000);
+const adminSchema = z
+  .object({ id: z.string(), login: z.string(), displayName: z.string(), isOwner: z.boolean(), createdAt: dateTime, grants: z.array(grant) })
+  .meta({ id: "Administrator" });
+const tokenSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: dateTime,
+    lastUsedAt: dateTime.optional(),
+    revokedAt: dateTime.optional(),
+    grants: z.array(grant),
+  })
+  .meta({ id: "ApiToken" });
+
+/** Sign-in, sign-out, who am I, API tokens, administrators (PM1). */
+export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: number): void {
+  const { db, now } = ctx.deps;
+
+  app.post(
+    "/auth/login",
+    {
+      config: { ...can.public, rateLimit: { max: loginsPerMinute, timeWindow: "1 minute" } },
+      schema: {
+        tags: ["auth"],
+        summary: "Sign in to the console (sets an HttpOnly, SameSite=Strict session cookie)",
+        body: z.object({ login: z.string().min(1).max(200), password: z.string().min(1).max(1000) }),
+        response: { 200: z.object({ admin: adminSchema, expiresAt: dateTime }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await login(db, { ...request.body, now: now() });
+      reply.setCookie(SESSION_COOKIE, session.sessionId, {
+        httpOnly: true,
+        sameSite: "strict",
+        secure: ctx.secureCookies || request.protocol === "https",
+        path: "/",
+        maxAge: Math.floor(SESSION_TTL_MS / 1000),
+      });
+      const g = await listGrants(db, { kind: "admin", id: session.admin.id });
+      return { admin: { ...session.admin, grants: g }, expiresAt: session.expiresAt };
+    },
+  );
+
+  app.post(
+    "/auth/logout",
+    { config: can.signedIn, schema: { tags: ["auth"], response: { 204: z.undefined(), ...problemResponses } } },
+    async (request, reply) => {
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (cookie) await logout(db, cookie);
+      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    "/auth/me",
+    {
+      config: can.signedIn,
+      schema: {
+        tags: ["auth"],
+        response: {
+          200: z.object({ kind: z.enum(["admin", "api_token"]), id: z.string(), name: z.string(), isOwner: z.boolean(), grants: z.array(grant) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      if (!p) throw new ApiError(401, "unauthenticated", "sign in");
+      return { kind: p.kind, id: p.id, name: p.name, isOwner: p.isOwner, grants: [...p.roles].map(([spaceId, r]) => ({ spaceId, role: r })) };
+    },
+  );
+
+  app.get(
+    "/auth/tokens",
+    { config: can.signedIn, schema: { tags: ["auth"], response: { 200: z.object({ items: z.array(tokenSchema) }), ...problemResponses } } },
+    async (request) => ({ items: request.principal ? await listTokens(db, request.principal) : [] }),
+  );
+
+  app.post(
+    "/auth/tokens",
+    {
+      config: can.signedIn,
+      schema: {
+        tags: ["auth"],
+        summary: "Create an API token for a machine; the token is in this response only",
+        body: z.object({ name: z.string().trim().min(1).max(100), grants }),
+        response: { 201: tokenSchema.extend({ token: z.string() }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      if (!request.principal) throw new ApiError(401, "unauthenticated", "sign in");
+      const issued = await issueApiToken(db, request.principal, { ...request.body, now: now() });
+      return reply.status(201).send({ ...issued.record, grants: issued.grants, token: issued.token });
+    },
+  );
+
+  app.delete(
+    "/auth/tokens/:tokenId",
+    {
+      config: can.signedIn,
+      schema: { tags: ["auth"], params: z.object({ tokenId: id }), response: { 204: z.undefined(), ...problemResponses } },
+    },
+    async (request, reply) => {
+      if (!request.principal || !(await revokeToken(db, request.principal, request.params.tokenId, now()))) {
+        throw new ApiError(404, "not_found", "Not found");
+      }
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    "/admins",
+    { config: can.owner, schema: { tags: ["auth"], response: { 200: z.object({ items: z.array(adminSchema) }), ...problemResponses } } },
+    async () => {
+      const admins = await listAdmins(db);
+      return { items: await Promise.all(admins.map(async (a) => ({ ...a, grants: await listGrants(db, { kind: "admin", id: a.id }) }))) };
+    },
+  );
+
+  app.post(
+    "/admins",
+    {
+      config: can.owner,
+      schema: {
+        tags: ["auth"],
+        body: z.object({
+          login: z.string().trim().min(1).max(200),
+          displayName: z.string().trim().min(1).max(200).optional(),
+          password: z.string().max(1000),
+          isOwner: z.boolean().default(false),
+          grants: grants.default([]),
+        }),
+        response: { 201: adminSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const admin = await createAdministrator(db, { ...request.body, now: now() });
+      return reply.status(201).send({ ...admin, grants: request.body.grants });
+    },
+  );
+
+  app.put(
+    "/admins/:adminId/grants",
+    {
+      config: can.owner,
+      schema: {
+        tags: ["auth"],
+        params: z.object({ adminId: id }),
+        body: z.object({ grants }),
+        response: { 200: adminSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const admin = await findAdmin(db, request.params.adminId);
+      if (!admin) throw new ApiError(404, "not_found", "Not found");
+      await setGrants(db, { kind: "admin", id: admin.id }, request.body.grants);
+      return { ...admin, grants: request.body.grants };
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { createSpace, getSpace, listSpaces, setAppsAndBooksEnabled } from "../../store/index.js";
+import { roleIn } from "../../auth/principal.js";
+import { type Api, type ApiContext, can, spaceOf } from "../context.js";
+import { problemResponses } from "../problem.js";
+import { spaceParams, spaceSchema } from "../schemas.js";
+
+const spaceWithRole = spaceSchema.extend({ role: z.enum(["manage", "read"]) });
+
+/** Spaces: those the caller has a role in; owners create them. */
+export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
+  const { db } = ctx.deps;
+
+  app.get(
+    "/spaces",
+    { config: can.signedIn, schema: { tags: ["spaces"], response: { 200: z.object({ items: z.array(spaceWithRole) }), ...problemResponses } } },
+    async (request) => {
+      const all = await listSpaces(db);
+      const items = all.flatMap((s) => {
+        const role = request.principal && roleIn(request.principal, s.id);
+        return role ? [{ ...s, role }] : [];
+      });
+      return { items };
+    },
+  );
+
+  app.post(
+    "/spaces",
+    {
+      config: can.owner,
+      schema: {
+        tags: ["spaces"],
+        body: z.object({ name: z.string().trim().min(1).max(200), appsAndBooksEnabled: z.boolean().default(true) }),
+        response: { 201: spaceSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createSpace(db, request.body)),
+  );
+
+  app.get(
+    "/spaces/:spaceId",
+    { config: can.read, schema: { tags: ["spaces"], params: spaceParams, response: { 200: spaceSchema, ...problemResponses } } },
+    async (request) => getSpace(db, spaceOf(request)),
+  );
+
+  app.patch(
+    "/spaces/:spaceId",
+    {
+      config: can.write,
+      schema: {
+        tags: ["spaces"],
+        summary: "CA3: turn Apps and Books on or off in the space",
+        params: spaceParams,
+        body: z.object({ appsAndBooksEnabled: z.boolean() }),
+        response: { 200: spaceSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      await setAppsAndBooksEnabled(db, spaceOf(request), request.body.appsAndBooksEnabled);
+      return getSpace(db, spaceOf(request));
+    },
+  );
+}

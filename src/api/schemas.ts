@@ -1,0 +1,203 @@
+import { z } from "zod";
+import { RULE_IDS } from "../licensing/index.js";
+
+/**
+ * Shared zod schemas of the API. Response schemas double as an allow-list: the
+ * serializer keeps only the fields they name, so a secret can never ride along on a
+ * domain object (invariant 5). Named ones (`.meta({ id })`) are OpenAPI components.
+ */
+export const dateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
+  decode: (s) => new Date(s),
+  encode: (d) => d.toISOString(),
+});
+
+export const id = z.string().min(1).max(200);
+export const adamId = z.string().regex(/^[0-9]{1,20}$/, "an App Store id (digits)");
+export const ruleId = z.enum(RULE_IDS);
+export const licenseType = z.enum(["user", "device"]);
+export const licenseState = z.enum(["pending_assign", "assigned", "pending_release", "in_grace", "released"]);
+export const platform = z.enum(["iOS", "macOS", "tvOS", "visionOS", "watchOS"]);
+export const requestReason = z.enum(["requested", "mandatory", "check_in"]);
+
+export const spaceParams = z.object({ spaceId: id });
+export const withId = <K extends string>(key: K) => z.object({ spaceId: id, [key]: id } as { spaceId: typeof id } & Record<K, typeof id>);
+
+/** Query of a list view: page (1-based), pageSize, sort key, order, free-text `q`. */
+export function pageQuery<S extends readonly [string, ...string[]]>(sorts: S) {
+  return z.object({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(500).default(50),
+    sort: z.enum(sorts).optional(),
+    order: z.enum(["asc", "desc"]).default("asc"),
+    q: z.string().max(200).optional(),
+  });
+}
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
+}
+
+/** "true"/"false" in query strings and multipart fields; real booleans in JSON. */
+export const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+
+export const spaceSchema = z
+  .object({ id: z.string(), name: z.string(), isDefault: z.boolean(), appsAndBooksEnabled: z.boolean(), createdAt: dateTime })
+  .meta({ id: "Space" });
+
+export const mdmInfoSchema = z.object({ id: z.string(), name: z.string(), metadata: z.string().optional() });
+
+/** CA2: the token's details, never the token. */
+export const accountSchema = z
+  .object({
+    id: z.string(),
+    spaceId: z.string(),
+    displayName: z.string(),
+    priority: z.number().int(),
+    autoDistribute: z.boolean(),
+    health: z.string(),
+    usable: z.boolean(),
+    orgName: z.string().optional(),
+    locationUid: z.string().optional(),
+    locationName: z.string().optional(),
+    tokenExpiresAt: dateTime.optional(),
+    ownerMdmInfo: mdmInfoSchema.optional(),
+    lastSyncedAt: dateTime.optional(),
+    createdAt: dateTime,
+  })
+  .meta({ id: "Account" });
+
+export const assetSchema = z
+  .object({
+    accountId: z.string(),
+    adamId: z.string(),
+    name: z.string().optional(),
+    pricingParam: z.string(),
+    productType: z.enum(["App", "Book"]),
+    price: z.number().optional(),
+    total: z.number().int(),
+    used: z.number().int(),
+    available: z.number().int(),
+    appleAssignedCount: z.number().int(),
+    appleAvailableCount: z.number().int(),
+    deviceAssignable: z.boolean(),
+    revocable: z.boolean(),
+    platforms: z.array(z.string()),
+  })
+  .meta({ id: "Asset" });
+
+export const appRowSchema = z
+  .object({
+    adamId: z.string(),
+    name: z.string().optional(),
+    productType: z.enum(["App", "Book"]),
+    price: z.number().optional(),
+    total: z.number().int(),
+    used: z.number().int(),
+    available: z.number().int(),
+    accounts: z.number().int(),
+    inCatalog: z.boolean(),
+  })
+  .meta({ id: "AppUsage" });
+
+export const licenseRowSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    accountName: z.string(),
+    adamId: z.string(),
+    appName: z.string().optional(),
+    type: licenseType,
+    userId: z.string().optional(),
+    userName: z.string().optional(),
+    deviceId: z.string().optional(),
+    serialNumber: z.string().optional(),
+    state: licenseState,
+    reserved: z.boolean(),
+    ruleIds: z.array(z.string()),
+    createdAt: dateTime,
+    assignedAt: dateTime.optional(),
+    releasedAt: dateTime.optional(),
+    graceUntil: dateTime.optional(),
+    lastAction: z.string().optional(),
+    lastActionAt: dateTime.optional(),
+  })
+  .meta({ id: "License" });
+
+export const userSchema = z
+  .object({
+    id: z.string(),
+    spaceId: z.string(),
+    name: z.string(),
+    externalId: z.string().optional(),
+    email: z.string().optional(),
+    managedAppleId: z.string().optional(),
+    appleStatus: z.string().optional(),
+    enrolled: z.boolean(),
+  })
+  .meta({ id: "User" });
+
+export const deviceSchema = z
+  .object({
+    id: z.string(),
+    spaceId: z.string(),
+    serialNumber: z.string(),
+    platform,
+    sharedIpad: z.boolean(),
+    supervised: z.boolean(),
+    userId: z.string().optional(),
+    status: z.string(),
+    lastCheckInAt: dateTime.optional(),
+  })
+  .meta({ id: "Device" });
+
+export const groupSchema = z
+  .object({ id: z.string(), spaceId: z.string(), name: z.string(), externalId: z.string().optional(), members: z.number().int().optional() })
+  .meta({ id: "Group" });
+
+export const notificationSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    severity: z.enum(["info", "warning", "alert"]),
+    component: z.string(),
+    title: z.string(),
+    details: z.record(z.string(), z.unknown()),
+    accountId: z.string().optional(),
+    adamId: z.string().optional(),
+    threshold: z.number().optional(),
+    raisedAt: dateTime,
+    clearedAt: dateTime.optional(),
+    acknowledgedAt: dateTime.optional(),
+  })
+  .meta({ id: "Notification" });
+
+export const activitySchema = z
+  .object({
+    seq: z.number().int(),
+    at: dateTime,
+    actor: z.object({ kind: z.string(), id: z.string().optional() }),
+    action: z.string(),
+    userId: z.string().optional(),
+    deviceId: z.string().optional(),
+    adamId: z.string().optional(),
+    accountId: z.string().optional(),
+    licenseId: z.string().optional(),
+    ruleIds: z.array(z.string()),
+    message: z.string().optional(),
+  })
+  .meta({ id: "ActivityEntry" });
+
+export const decisionSchema = z
+  .object({
+    outcome: z.enum(["grant", "keep", "wait", "refuse"]),
+    accountId: z.string().optional(),
+    licenseId: z.string().optional(),
+    type: licenseType.optional(),
+    reserved: z.boolean().optional(),
+    reason: z.string().optional(),
+    userMay: z.literal("self_purchase").optional(),
+    because: z.array(z.string()),
+  })
+  .meta({ id: "Decision" });
+
+export const ruleTextSchema = z.object({ id: z.string(), sentence: z.string() }).meta({ id: "RuleSentence" });

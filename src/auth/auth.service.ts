@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import {
+  type AdminRecord,
+  type ApiTokenRecord,
+  countAdmins,
+  createAdmin,
+  createApiToken,
+  createSession,
+  deleteSession,
+  findAdminForLogin,
+  findApiToken,
+  findLiveApiToken,
+  findSessionAdmin,
+  type Grant,
+  listApiTokens,
+  listGrants,
+  revokeApiToken,
+  setGrants,
+  touchApiToken,
+} from "../store/auth.repo.js";
+import type { Db } from "../store/database.js";
+import { AuthError } from "./errors.js";
+import { decoyHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.js";
+import type { Principal } from "./principal.js";
+import { newApiToken, newSessionId, parseApiToken, sameHash, sha256 } from "./secrets.js";
+
+/** Console sessions last a working day, then ask for the password again. */
+export const SESSION_TTL_MS = 12 * 3_600_000;
+
+export interface NewAdministrator {
+  login: string;
+  displayName?: string;
+  password: string;
+  isOwner: boolean;
+  grants?: readonly Grant[];
+  now: Date;
+}
+
+export async function createAdministrator(db: Db, input: NewAdministrator): Promise<AdminRecord> {
+  if (input.password.length < MIN_PASSWORD_LENGTH) {
+    throw new AuthError("weak_password", `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  const admin = await createAdmin(db, {
+    id: randomUUID(),
+    login: input.login,
+    displayName: input.displayName ?? input.login,
+    passwordHash: await hashPassword(input.password),
+    isOwner: input.isOwner,
+    now: input.now,
+  });
+  if (input.grants?.length) await setGrants(db, { kind: "admin", id: admin.id }, input.grants);
+  return admin;
+}
+
+export function hasAdministrators(db: Db): Promise<boolean> {
+  return countAdmins(db).then((n) => n > 0);
+}
+
+/** Checks a login and opens a session; the cookie value is returned once and stored hashed. */
+export async function login(
+  db: Db,
+  input: { login: string; password: string; now: Date },
+): Promise<{ sessionId: string; admin: AdminRecord; expiresAt: Date }> {
+  const admin = await findAdminForLogin(db, input.login);
+  // Verify against a decoy when the login is unknown: the timing tells nothing.
+  const ok = await verifyPassword(admin?.passwordHash ?? (await decoyHash()), input.password);
+  if (!admin || !ok || admin.disabled) throw new AuthError("invalid_credentials", "wrong login or password");
+  const sessionId = newSessionId();
+  const expiresAt = new Date(input.now.getTime() + SESSION_TTL_MS);
+  await createSession(db, { idHash: sha256(sessionId), adminId: admin.id, now: input.now, expiresAt });
+  const { passwordHash: _hidden, ...record } = admin;
+  return { sessionId, admin: record, expiresAt };
+}
+
+export function logout(db: Db, sessionId: string): Promise<void> {
+  return deleteSession(db, sha256(sessionId));
+}
+
+export async function principalOfSession(db: Db, sessionId: string, now: Date): Promise<Principal | undefined> {
+  const admin = await findSessionAdmin(db, sha256(sessionId), now);
+  if (!admin) return undefined;
+  return adminPrincipal(db, admin, "session");
+}
+
+export async function adminPrincipal(db: Db, admin: AdminRecord, via: Principal["via"]): Promise<Principal> {
+  const grants = await listGrants(db, { kind: "admin", id: admin.id });
+  return {
+    kind: "admin",
+    id: admin.id,
+    name: admin.login,
+    isOwner: admin.isOwner,
+    roles: new Map(grants.map((g) => [g.spaceId, g.role])),
+    via,
+  };
+}
+
+/** `last_used_at` is written at most once a minute per token: reads stay reads. */
+const TOUCH_EVERY_MS = 60_000;
+const touched = new Map<string, number>();
+
+export async function principalOfToken(db: Db, bearer: string, now: Date): Promise<Principal | undefined> {
+  const parsed = parseApiToken(bearer);
+  if (!parsed) return undefined;
+  const token = await findLiveApiToken(db, parsed.id);
+  if (!token || !sameHash(token.secretHash, sha256(parsed.secret))) return undefined;
+  const last = touched.get(token.id) ?? 0;
+  if (now.getTime() - last >= TOUCH_EVERY_MS) {
+    touched.set(token.id, now.getTime());
+    await touchApiToken(db, token.id, now);
+  }
+  const grants = await listGrants(db, { kind: "api_token", id: token.id });
+  return {
+    kind: "api_token",
+    id: token.id,
+    name: token.name,
+    isOwner: false,
+    roles: new Map(grants.map((g) => [g.spaceId, g.role])),
+    via: "token",
+  };
+}
+
+/**
+ * A token for a machine, with roles no wider than its creator's (an owner may grant
+ * any). The token text is in the result once; only its hash is kept.
+ */
+export async function issueApiToken(
+  db: Db,
+  creator: Principal,
+  input: { name: string; grants: readonly Grant[]; now: Date },
+): Promise<{ token: string; record: ApiTokenRecord; grants: Grant[] }> {
+  if (creator.kind !== "admin") throw new AuthError("forbidden", "only an administrator creates API tokens");
+  for (const grant of input.grants) {
+    const own = creator.isOwner ? "manage" : creator.roles.get(grant.spaceId);
+    if (!own || (grant.role === "manage" && own !== "manage")) {
+      throw new AuthError("grant_exceeds_own_role", `no ${grant.role} role to give in space ${grant.spaceId}`);
+    }
+  }
+  const fresh = newApiToken();
+  const record = await createApiToken(db, {
+    id: fresh.id,
+    name: input.name,
+    secretHash: fresh.secretHash,
+    createdBy: creator.id,
+    now: input.now,
+  });
+  await setGrants(db, { kind: "api_token", id: record.id }, input.grants);
+  return { token: fresh.token, record, grants: [...input.grants] };
+}
+
+/** An owner sees every token; an administrator sees the tokens they created. */
+export async function listTokens(db: Db, viewer: Principal): Promise<Array<ApiTokenRecord & { grants: Grant[] }>> {
+  const tokens = await listApiTokens(db, viewer.isOwner ? undefined : viewer.id);
+  return Promise.all(
+    tokens.map(async (t) => ({ ...t, grants: await listGrants(db, { kind: "api_token", id: t.id }) })),
+  );
+}
+
+/** Revokes a token the viewer may see; another's token is "not found" (invariant 6's spirit). */
+export async function revokeToken(db: Db, viewer: Principal, id: string, now: Date): Promise<boolean> {
+  const token = await findApiToken(db, id);
+  if (!token || (!viewer.isOwner && token.createdBy !== viewer.id)) return false;
+  await revokeApiToken(db, id, now);
+  return true;
+}

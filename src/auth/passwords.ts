@@ -1,0 +1,28 @@
+import { hash, verify } from "@node-rs/argon2";
+
+/**
+ * Administrator passwords as argon2id (OWASP's first choice: m=19 MiB, t=2, p=1).
+ * https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html
+ */
+const OPTIONS = { algorithm: 2 /* Algorithm.Argon2id: a const enum, not importable as a value here */, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, OPTIONS);
+}
+
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false; // an unreadable hash opens nothing
+  }
+}
+
+/** A hash to verify against when the login is unknown, so both cases take the same time. */
+let decoy: Promise<string> | undefined;
+export function decoyHash(): Promise<string> {
+  decoy ??= hashPassword("orchard-decoy-password");
+  return decoy;
+}

@@ -1,0 +1,53 @@
+import type { Decision } from "../licensing/index.js";
+import {
+  type Actor,
+  findDeviceBySerial,
+  type InstalledApp,
+  NotFoundError,
+  recordCheckIn,
+  replaceInstalledApps,
+} from "../store/index.js";
+import { listCatalogAdamIds } from "../store/mdm-query.repo.js";
+import type { MdmDeps } from "./deps.js";
+import { requestLicensesFor } from "./license-request.js";
+
+export interface CheckInResult {
+  deviceId: string;
+  /** The decision for each catalog app that is mandatory or installed on the device. */
+  decisions: Array<{ adamId: string; decision: Decision; licenseId?: string; installQueued: boolean }>;
+}
+
+/**
+ * A device checked in (DB2): its inventory is recorded, then every catalog app that is
+ * "Install on device" or already installed is decided again: a license is taken when
+ * one is free (LT2), a mandatory app still waits otherwise, in order of request.
+ */
+export async function checkIn(
+  deps: MdmDeps,
+  input: { spaceId: string; serialNumber: string; installed?: readonly InstalledApp[]; actor?: Actor },
+): Promise<CheckInResult> {
+  const { db } = deps;
+  const now = deps.now();
+  const device = await findDeviceBySerial(db, input.spaceId, input.serialNumber);
+  if (!device) throw new NotFoundError("device", input.serialNumber);
+  await recordCheckIn(db, input.spaceId, device.id, now);
+  if (input.installed) await replaceInstalledApps(db, input.spaceId, device.id, input.installed, now);
+  const catalog = await listCatalogAdamIds(db, input.spaceId);
+  const installed = new Set((input.installed ?? []).flatMap((a) => (a.adamId ? [a.adamId] : [])));
+  const wanted = [...catalog.all]
+    .filter((adamId) => catalog.mandatory.has(adamId) || installed.has(adamId))
+    .sort();
+  const decisions: CheckInResult["decisions"] = [];
+  for (const adamId of wanted) {
+    const [result] = await requestLicensesFor(deps, {
+      spaceId: input.spaceId,
+      adamId,
+      requests: [
+        { spaceId: input.spaceId, adamId, subject: { kind: "device", deviceId: device.id }, why: "check_in" },
+      ],
+      actor: input.actor ?? { kind: "mdm" },
+    });
+    if (result) decisions.push({ adamId, ...result });
+  }
+  return { deviceId: device.id, decisions };
+}

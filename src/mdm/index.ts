@@ -1,0 +1,32 @@
+export { type CheckInResult, checkIn } from "./check-in.js";
+export { deliverMdmCommands } from "./deliver.js";
+export type { MdmDeps } from "./deps.js";
+export { applyEvent, type MdmEvent } from "./events.js";
+export { type LicenseRequestResult, requestLicense, requestLicensesFor } from "./license-request.js";
+export { moveDevice } from "./move.js";
+export {
+  createLogSink,
+  createWebhookSink,
+  type MdmCommandMessage,
+  type MdmCommandSink,
+  MdmDeliveryError,
+  verifyWebhookSignature,
+} from "./sinks.js";
+
+import type { Actor } from "../store/index.js";
+import type { MdmDeps } from "./deps.js";
+import { applyEvent } from "./events.js";
+
+/** RV2, RV4: one license revoked by an admin (from the log or the app's License usage tab). */
+export function revokeLicense(deps: MdmDeps, input: { spaceId: string; licenseId: string; actor: Actor }) {
+  return applyEvent(
+    deps,
+    { kind: "license_revoked", spaceId: input.spaceId, licenseId: input.licenseId },
+    input.actor,
+  );
+}
+
+/** MA4: "Revoke all licenses" of an app revokes it in every account of the space. */
+export function revokeAllForApp(deps: MdmDeps, input: { spaceId: string; adamId: string; actor: Actor }) {
+  return applyEvent(deps, { kind: "app_revoked", spaceId: input.spaceId, adamId: input.adamId }, input.actor);
+}

@@ -1,0 +1,106 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/** One instruction for the MDM: install or remove an app on a device. */
+export interface MdmCommandMessage {
+  id: string;
+  spaceId: string;
+  kind: "install" | "remove";
+  deviceId: string;
+  serialNumber: string;
+  adamId: string;
+  /** The license the install relies on, if any (the MDM may show it). */
+  licenseId?: string;
+  /** Rule ids of docs/RULES.md that caused the command. */
+  because: readonly string[];
+  createdAt: string;
+}
+
+/** Where MDM commands go: the MDM's webhook, or a log for the demo. */
+export interface MdmCommandSink {
+  deliver(commands: readonly MdmCommandMessage[]): Promise<void>;
+}
+
+export class MdmDeliveryError extends Error {
+  override readonly name = "MdmDeliveryError";
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ status: number; ok: boolean }>;
+
+/**
+ * POSTs commands as JSON to the MDM, signed so the MDM can check they come from
+ * Orchard: `X-Orchard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`
+ * (the timestamp in the signed text stops replays, as Stripe-style webhooks do).
+ */
+export function createWebhookSink(options: {
+  url: string;
+  secret: string;
+  fetch?: FetchLike;
+  now?: () => Date;
+  timeoutMs?: number;
+}): MdmCommandSink {
+  const send = options.fetch ?? (fetch as unknown as FetchLike);
+  const now = options.now ?? (() => new Date());
+  return {
+    async deliver(commands) {
+      if (commands.length === 0) return;
+      const body = JSON.stringify({ commands });
+      const t = Math.floor(now().getTime() / 1000);
+      const signature = createHmac("sha256", options.secret).update(`${t}.${body}`).digest("hex");
+      let response: { status: number; ok: boolean };
+      try {
+        response = await send(options.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-orchard-signature": `t=${t},v1=${signature}` },
+          body,
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+      } catch (error) {
+        throw new MdmDeliveryError("the MDM webhook could not be reached", true, { cause: error });
+      }
+      if (!response.ok) {
+        // 4xx other than 408/429 will not get better by retrying the same body.
+        const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+        throw new MdmDeliveryError(`the MDM webhook answered HTTP ${response.status}`, retryable);
+      }
+    },
+  };
+}
+
+/** Verifies a signature made by `createWebhookSink` (for MDM vendors, and our tests). */
+export function verifyWebhookSignature(input: {
+  header: string;
+  body: string;
+  secret: string;
+  now: Date;
+  toleranceSeconds?: number;
+}): boolean {
+  const parts = Object.fromEntries(input.header.split(",").map((p) => p.split("=", 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || typeof parts.v1 !== "string") return false;
+  if (Math.abs(input.now.getTime() / 1000 - t) > (input.toleranceSeconds ?? 300)) return false;
+  const expected = createHmac("sha256", input.secret).update(`${t}.${input.body}`).digest("hex");
+  return expected.length === parts.v1.length && timingSafeEqual(Buffer.from(expected), Buffer.from(parts.v1));
+}
+
+/** The demo's MDM: commands are written to the log, as an MDM would receive them. */
+export function createLogSink(logger: { info(obj: object, msg?: string): void }): MdmCommandSink {
+  return {
+    async deliver(commands) {
+      for (const command of commands)
+        logger.info(
+          { mdmCommand: command },
+          `MDM ${command.kind} ${command.adamId} on ${command.serialNumber}`,
+        );
+    },
+  };
+}

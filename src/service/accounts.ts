@@ -1,0 +1,112 @@
+import { parseSToken } from "../apple/index.js";
+import { type Account, createAccount, getAccount, setAccountPriority } from "../store/index.js";
+import type { KeyRing } from "../store/crypto.js";
+import type { Db } from "../store/database.js";
+import { StoreError } from "../store/errors.js";
+import type { Actor } from "../store/sql-helpers.js";
+import { replaceSToken } from "../store/index.js";
+
+/**
+ * Account operations (AC1-AC6). They talk to Apple, so src/sync owns them; this port
+ * lets main/server.ts bind sync's versions. `localAccountOps` is the offline binding:
+ * it checks and stores the token without calling Apple (used until sync is bound, and
+ * by tests that need no Apple).
+ */
+export interface AddAccountInput {
+  spaceId: string;
+  name: string;
+  /** The `.vpptoken` / `.stoken` file's content. Never logged, never returned. */
+  sTokenFile: string;
+  autoDistribute: boolean;
+  clearPrevious: boolean;
+  takeOver: boolean;
+  actor: Actor;
+}
+
+export interface UpdateAccountInput {
+  spaceId: string;
+  accountId: string;
+  name?: string;
+  sTokenFile?: string;
+  autoDistribute?: boolean;
+  clearPrevious?: boolean;
+  takeOver?: boolean;
+  actor: Actor;
+}
+
+export interface AccountOps {
+  add(input: AddAccountInput): Promise<Account>;
+  update(input: UpdateAccountInput): Promise<Account>;
+  remove(input: { spaceId: string; accountId: string; actor: Actor }): Promise<void>;
+  setPriority(input: { spaceId: string; accountId: string; position: number; actor: Actor }): Promise<Account[]>;
+  /** AC3: a full sync, queued or run; resolves when accepted. */
+  resync(input: { spaceId: string; accountId: string; actor: Actor }): Promise<void>;
+}
+
+export function localAccountOps(db: Db, keys: KeyRing, now: () => Date): AccountOps {
+  return {
+    async add(input) {
+      const token = parseSToken(input.sTokenFile, { now: now() });
+      return createAccount(db, keys, {
+        spaceId: input.spaceId,
+        displayName: input.name,
+        sToken: token.value(),
+        orgName: token.orgName,
+        tokenExpiresAt: token.expiresAt,
+        autoDistribute: input.autoDistribute,
+      });
+    },
+    async update(input) {
+      await getAccount(db, input.spaceId, input.accountId);
+      if (input.sTokenFile !== undefined) {
+        const token = parseSToken(input.sTokenFile, { now: now() });
+        await replaceSToken(db, keys, {
+          spaceId: input.spaceId,
+          id: input.accountId,
+          sToken: token.value(),
+          ...(input.name ? { displayName: input.name } : {}),
+          tokenExpiresAt: token.expiresAt,
+          now: now(),
+        });
+      }
+      const set = {
+        ...(input.name ? { display_name: input.name } : {}),
+        ...(input.autoDistribute !== undefined ? { auto_distribute: input.autoDistribute } : {}),
+      };
+      if (Object.keys(set).length > 0) {
+        await db
+          .updateTable("accounts")
+          .set({ ...set, updated_at: now() })
+          .where("space_id", "=", input.spaceId)
+          .where("id", "=", input.accountId)
+          .execute();
+      }
+      return getAccount(db, input.spaceId, input.accountId);
+    },
+    async remove(input) {
+      await getAccount(db, input.spaceId, input.accountId);
+      const held = await db
+        .selectFrom("licenses")
+        .select("id")
+        .where("space_id", "=", input.spaceId)
+        .where("account_id", "=", input.accountId)
+        .limit(1)
+        .executeTakeFirst();
+      if (held) {
+        // Releasing at Apple is sync's job (AC5); offline, refuse rather than lose track.
+        throw new StoreError("invalid_transition", "the account gave licenses; deleting it needs the sync engine");
+      }
+      await db
+        .deleteFrom("accounts")
+        .where("space_id", "=", input.spaceId)
+        .where("id", "=", input.accountId)
+        .execute();
+    },
+    setPriority(input) {
+      return setAccountPriority(db, input.spaceId, input.accountId, input.position);
+    },
+    async resync(input) {
+      await getAccount(db, input.spaceId, input.accountId);
+    },
+  };
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from "node:crypto";
+import { type Selectable, sql } from "kysely";
+import type { AccountHealth, AccountTable, MdmInfo } from "./account.table.js";
+import { decryptSecret, encryptSecret, type KeyRing } from "./crypto.js";
+import { type Db, withTransaction } from "./database.js";
+import { NotFoundError, StoreError } from "./errors.js";
+
+/** An Apps and Books account as the rest of Orchard sees it: never with its sToken (invariant 5). */
+export interface Account {
+  id: string;
+  spaceId: string;
+  displayName: string;
+  orgName?: string;
+  locationUid?: string;
+  locationName?: string;
+  tokenExpiresAt?: Date;
+  ownerMdmInfo?: MdmInfo;
+  /** 1 = first (MA1). */
+  priority: number;
+  autoDistribute: boolean;
+  health: AccountHealth;
+  /** New licenses are taken only from a healthy account (NT2). */
+  usable: boolean;
+  lastAssetsVersionId?: string;
+  lastAssignmentsVersionId?: string;
+  lastUsersVersionId?: string;
+  lastSyncedAt?: Date;
+  createdAt: Date;
+}
+
+export interface NewAccount {
+  id?: string;
+  spaceId: string;
+  displayName: string;
+  /** The plain sToken: sealed here, never stored or logged as is. */
+  sToken: string;
+  orgName?: string;
+  locationUid?: string;
+  locationName?: string;
+  tokenExpiresAt?: Date;
+  ownerMdmInfo?: MdmInfo;
+  autoDistribute?: boolean;
+}
+
+/** Adds an account last in its space's priority order (MA6). */
+export async function createAccount(db: Db, keys: KeyRing, input: NewAccount): Promise<Account> {
+  if (input.displayName.trim() === "")
+    throw new StoreError("invalid_request", "an account needs a display name");
+  return withTransaction(db, async (trx) => {
+    // Serializes account creation per space so two new accounts never take the same last place.
+    const space = await trx
+      .selectFrom("spaces")
+      .select("id")
+      .where("id", "=", input.spaceId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!space) throw new NotFoundError("space", input.spaceId);
+    const { last } = await trx
+      .selectFrom("accounts")
+      .select(sql<number>`coalesce(max(priority), 0)::int`.as("last"))
+      .where("space_id", "=", input.spaceId)
+      .executeTakeFirstOrThrow();
+    const row = await trx
+      .insertInto("accounts")
+      .values({
+        space_id: input.spaceId,
+        id: input.id ?? randomUUID(),
+        display_name: input.displayName,
+        stoken_ciphertext: encryptSecret(input.sToken, keys),
+        org_name: input.orgName ?? null,
+        location_uid: input.locationUid ?? null,
+        location_name: input.locationName ?? null,
+        token_expires_at: input.tokenExpiresAt ?? null,
+        owner_mdm_info: input.ownerMdmInfo ? JSON.stringify(input.ownerMdmInfo) : null,
+        priority: last + 1,
+        auto_distribute: input.autoDistribute ?? true,
+        last_assets_version_id: null,
+        last_assignments_version_id: null,
+        last_users_version_id: null,
+        last_synced_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAccount(row);
+  });
+}
+
+export async function findAccount(db: Db, spaceId: string, id: string): Promise<Account | undefined> {
+  const row = await db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row && toAccount(row);
+}
+
+export async function getAccount(db: Db, spaceId: string, id: string): Promise<Account> {
+  const account = await findAccount(db, spaceId, id);
+  if (!account) throw new NotFoundError("account", id);
+  return account;
+}
+
+/** The space's accounts in priority order (MA1). */
+export async function listAccounts(db: Db, spaceId: string): Promise<Account[]> {
+  const rows = await db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .orderBy("priority")
+    .execute();
+  return rows.map(toAccount);
+}
+
+/**
+ * MA6, AC4: moves an account to position `position` (1-based, clamped to the number of
+ * accounts); the others shift to keep 1..n. MA3: only the order changes, no license is
+ * touched.
+ */
+export async function setAccountPriority(
+  db: Db,
+  spaceId: string,
+  accountId: string,
+  position: number,
+): Promise<Account[]> {
+  if (!Number.isInteger(position) || position < 1) {
+    throw new StoreError("invalid_priority", "a priority is a whole number >= 1", { position });
+  }
+  return withTransaction(db, async (trx) => {
+    const rows = await trx
+      .selectFrom("accounts")
+      .select(["id", "priority"])
+      .where("space_id", "=", spaceId)
+      .orderBy("priority")
+      .forUpdate()
+      .execute();
+    const moving = rows.find((r) => r.id === accountId);
+    if (!moving) throw new NotFoundError("account", accountId);
+    const order = rows.filter((r) => r.id !== accountId);
+    order.splice(Math.min(position, rows.length) - 1, 0, moving);
+    for (const [index, row] of order.entries()) {
+      if (row.priority === index + 1) continue;
+      // The unique (space_id, priority) constraint is deferred to commit, so transient duplicates are fine.
+      await trx
+        .updateTable("accounts")
+        .set({ priority: index + 1 })
+        .where("space_id", "=", spaceId)
+        .where("id", "=", row.id)
+        .execute();
+    }
+    return listAccounts(trx, spaceId);
+  });
+}
+
+export async function setAccountHealth(
+  db: Db,
+  spaceId: string,
+  id: string,
+  health: AccountHealth,
+  now: Date,
+): Promise<void> {
+  const result = await db
+    .updateTable("accounts")
+    .set({ health, updated_at: now })
+    .where("space_id", "=", spaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new NotFoundError("account", id);
+}
+
+/** AC2: a new token file (and optionally a new name) for an existing account. */
+export async function replaceSToken(
+  db: Db,
+  keys: KeyRing,
+  input: {
+    spaceId: string;
+    id: string;
+    sToken: string;
+    displayName?: string;
+    tokenExpiresAt?: Date;
+    now: Date;
+  },
+): Promise<void> {
+  const result = await db
+    .updateTable("accounts")
+    .set({
+      stoken_ciphertext: encryptSecret(input.sToken, keys),
+      ...(input.displayName ? { display_name: input.displayName } : {}),
+      ...(input.tokenExpiresAt ? { token_expires_at: input.tokenExpiresAt } : {}),
+      updated_at: input.now,
+    })
+    .where("space_id", "=", input.spaceId)
+    .where("id", "=", input.id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new NotFoundError("account", input.id);
+}
+
+/**
+ * The plain sToken, for the Apple client's wiring only. The one way out of the store
+ * for a token: keep the result out of logs and responses.
+ */
+export async function revealSToken(db: Db, accountId: string, keys: KeyRing): Promise<string> {
+  const row = await db
+    .selectFrom("accounts")
+    .select("stoken_ciphertext")
+    .where("id", "=", accountId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError("account", accountId);
+  return decryptSecret(row.stoken_ciphertext, keys);
+}
+
+/** Apple's version ids after a sync, so the next one can be incremental. */
+export async function recordSync(
+  db: Db,
+  input: {
+    spaceId: string;
+    id: string;
+    assetsVersionId?: string;
+    assignmentsVersionId?: string;
+    usersVersionId?: string;
+    now: Date;
+  },
+): Promise<void> {
+  await db
+    .updateTable("accounts")
+    .set({
+      ...(input.assetsVersionId ? { last_assets_version_id: input.assetsVersionId } : {}),
+      ...(input.assignmentsVersionId ? { last_assignments_version_id: input.assignmentsVersionId } : {}),
+      ...(input.usersVersionId ? { last_users_version_id: input.usersVersionId } : {}),
+      last_synced_at: input.now,
+      updated_at: input.now,
+    })
+    .where("space_id", "=", input.spaceId)
+    .where("id", "=", input.id)
+    .execute();
+}
+
+function toAccount(row: Selectable<AccountTable>): Account {
+  return {
+    id: row.id,
+    spaceId: row.space_id,
+    displayName: row.display_name,
+    orgName: row.org_name ?? undefined,
+    locationUid: row.location_uid ?? undefined,
+    locationName: row.location_name ?? undefined,
+    tokenExpiresAt: row.token_expires_at ?? undefined,
+    ownerMdmInfo: row.owner_mdm_info ?? undefined,
+    priority: row.priority,
+    autoDistribute: row.auto_distribute,
+    health: row.health,
+    usable: row.health === "ok",
+    lastAssetsVersionId: row.last_assets_version_id ?? undefined,
+    lastAssignmentsVersionId: row.last_assignments_version_id ?? undefined,
+    lastUsersVersionId: row.last_users_version_id ?? undefined,
+    lastSyncedAt: row.last_synced_at ?? undefined,
+    createdAt: row.created_at,
+  };
+}

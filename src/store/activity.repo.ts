@@ -1,0 +1,103 @@
+import type { Selectable } from "kysely";
+import type { Db } from "./database.js";
+import type { ActivityTable, ActorKind } from "./license.table.js";
+import { type Actor, type ColumnSpec, insertColumns } from "./sql-helpers.js";
+
+/** One line of the activity log: who or what caused a change, and the rules behind it (invariant 4). */
+export interface ActivityEntry {
+  spaceId: string;
+  actor: Actor;
+  action: string;
+  userId?: string;
+  deviceId?: string;
+  adamId?: string;
+  accountId?: string;
+  licenseId?: string;
+  ruleIds?: readonly string[];
+  message?: string;
+  details?: Record<string, unknown>;
+  at: Date;
+}
+
+export interface ActivityRecord extends ActivityEntry {
+  /** Identifies the entry within its space; newer entries have larger numbers. */
+  seq: number;
+  ruleIds: string[];
+}
+
+export async function appendActivity(db: Db, entries: readonly ActivityEntry[]): Promise<void> {
+  await insertColumns(
+    db,
+    "activity_log",
+    ACTIVITY_COLUMNS,
+    entries.map((e) => [
+      e.spaceId,
+      e.at,
+      e.actor.kind,
+      e.actor.id,
+      e.action,
+      e.userId,
+      e.deviceId,
+      e.adamId,
+      e.accountId,
+      e.licenseId,
+      e.ruleIds ?? [],
+      e.message,
+      e.details,
+    ]),
+  );
+}
+
+const ACTIVITY_COLUMNS: readonly ColumnSpec[] = [
+  ["space_id", "text"],
+  ["at", "timestamptz"],
+  ["actor_kind", "text"],
+  ["actor_id", "text"],
+  ["action", "text"],
+  ["user_id", "text"],
+  ["device_id", "text"],
+  ["adam_id", "text"],
+  ["account_id", "text"],
+  ["license_id", "text"],
+  ["rule_ids", "text[]"],
+  ["message", "text"],
+  ["details", "jsonb"],
+];
+
+/** Newest first. */
+export async function listActivity(
+  db: Db,
+  spaceId: string,
+  filter: { licenseId?: string; adamId?: string; action?: string; limit?: number } = {},
+): Promise<ActivityRecord[]> {
+  let query = db
+    .selectFrom("activity_log")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .orderBy("seq", "desc")
+    .limit(filter.limit ?? 100);
+  if (filter.licenseId) query = query.where("license_id", "=", filter.licenseId);
+  if (filter.adamId) query = query.where("adam_id", "=", filter.adamId);
+  if (filter.action) query = query.where("action", "=", filter.action);
+  return (await query.execute()).map(toActivity);
+}
+
+function toActivity(row: Selectable<ActivityTable>): ActivityRecord {
+  const actor: Actor = { kind: row.actor_kind satisfies ActorKind };
+  if (row.actor_id !== null) actor.id = row.actor_id;
+  return {
+    seq: row.seq,
+    spaceId: row.space_id,
+    actor,
+    action: row.action,
+    userId: row.user_id ?? undefined,
+    deviceId: row.device_id ?? undefined,
+    adamId: row.adam_id ?? undefined,
+    accountId: row.account_id ?? undefined,
+    licenseId: row.license_id ?? undefined,
+    ruleIds: row.rule_ids,
+    message: row.message ?? undefined,
+    details: row.details ?? undefined,
+    at: row.at,
+  };
+}

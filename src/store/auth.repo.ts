@@ -1,0 +1,266 @@
+import type { Kysely } from "kysely";
+import type { AuthTables, PrincipalKind, Role } from "./auth.table.js";
+import { type Db, withTransaction } from "./database.js";
+import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
+
+/**
+ * Administrators, sessions, API tokens and role grants (PM1). Secrets arrive hashed:
+ * this file never sees a password, a session cookie or a token secret.
+ */
+export type { PrincipalKind, Role } from "./auth.table.js";
+
+function auth(db: Db): Kysely<AuthTables> {
+  return db.withTables<AuthTables>() as unknown as Kysely<AuthTables>;
+}
+
+export interface AdminRecord {
+  id: string;
+  login: string;
+  displayName: string;
+  isOwner: boolean;
+  createdAt: Date;
+  disabled: boolean;
+}
+
+export interface Grant {
+  spaceId: string;
+  role: Role;
+}
+
+export async function createAdmin(
+  db: Db,
+  input: {
+    id: string;
+    login: string;
+    displayName: string;
+    passwordHash: string;
+    isOwner: boolean;
+    now: Date;
+  },
+): Promise<AdminRecord> {
+  try {
+    const row = await auth(db)
+      .insertInto("admins")
+      .values({
+        id: input.id,
+        login: input.login,
+        display_name: input.displayName,
+        password_hash: input.passwordHash,
+        is_owner: input.isOwner,
+        created_at: input.now,
+        disabled_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAdmin(row);
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) {
+      throw new StoreError("invalid_request", `an administrator with login ${input.login} exists`, {
+        field: "login",
+      });
+    }
+    throw error;
+  }
+}
+
+/** The admin and its password hash, for login only. */
+export async function findAdminForLogin(
+  db: Db,
+  login: string,
+): Promise<(AdminRecord & { passwordHash: string }) | undefined> {
+  const row = await auth(db).selectFrom("admins").selectAll().where("login", "=", login).executeTakeFirst();
+  return row && { ...toAdmin(row), passwordHash: row.password_hash };
+}
+
+export async function findAdmin(db: Db, id: string): Promise<AdminRecord | undefined> {
+  const row = await auth(db).selectFrom("admins").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toAdmin(row);
+}
+
+export async function listAdmins(db: Db): Promise<AdminRecord[]> {
+  const rows = await auth(db).selectFrom("admins").selectAll().orderBy("login").execute();
+  return rows.map(toAdmin);
+}
+
+export async function countAdmins(db: Db): Promise<number> {
+  const { n } = await auth(db)
+    .selectFrom("admins")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** Replaces every role of a principal (PM1: roles are granted per space). */
+export async function setGrants(
+  db: Db,
+  principal: { kind: PrincipalKind; id: string },
+  grants: readonly Grant[],
+): Promise<void> {
+  await withTransaction(db, async (trx) => {
+    const a = auth(trx);
+    await a
+      .deleteFrom("role_grants")
+      .where("principal_kind", "=", principal.kind)
+      .where("principal_id", "=", principal.id)
+      .execute();
+    if (grants.length === 0) return;
+    await a
+      .insertInto("role_grants")
+      .values(
+        grants.map((g) => ({
+          principal_kind: principal.kind,
+          principal_id: principal.id,
+          space_id: g.spaceId,
+          role: g.role,
+        })),
+      )
+      .execute();
+  });
+}
+
+export async function listGrants(db: Db, principal: { kind: PrincipalKind; id: string }): Promise<Grant[]> {
+  const rows = await auth(db)
+    .selectFrom("role_grants")
+    .select(["space_id", "role"])
+    .where("principal_kind", "=", principal.kind)
+    .where("principal_id", "=", principal.id)
+    .orderBy("space_id")
+    .execute();
+  return rows.map((r) => ({ spaceId: r.space_id, role: r.role }));
+}
+
+export async function createSession(
+  db: Db,
+  input: { idHash: string; adminId: string; now: Date; expiresAt: Date },
+): Promise<void> {
+  await auth(db)
+    .insertInto("sessions")
+    .values({
+      id_hash: input.idHash,
+      admin_id: input.adminId,
+      created_at: input.now,
+      expires_at: input.expiresAt,
+    })
+    .execute();
+}
+
+/** The session's administrator, when the session exists, has not expired and its admin is enabled. */
+export async function findSessionAdmin(db: Db, idHash: string, now: Date): Promise<AdminRecord | undefined> {
+  const row = await auth(db)
+    .selectFrom("sessions")
+    .innerJoin("admins", "admins.id", "sessions.admin_id")
+    .selectAll("admins")
+    .where("sessions.id_hash", "=", idHash)
+    .where("sessions.expires_at", ">", now)
+    .where("admins.disabled_at", "is", null)
+    .executeTakeFirst();
+  return row && toAdmin(row);
+}
+
+export async function deleteSession(db: Db, idHash: string): Promise<void> {
+  await auth(db).deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+}
+
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  createdBy?: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+  revokedAt?: Date;
+}
+
+export async function createApiToken(
+  db: Db,
+  input: { id: string; name: string; secretHash: string; createdBy: string; now: Date },
+): Promise<ApiTokenRecord> {
+  const row = await auth(db)
+    .insertInto("api_tokens")
+    .values({
+      id: input.id,
+      name: input.name,
+      secret_hash: input.secretHash,
+      created_by: input.createdBy,
+      created_at: input.now,
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toToken(row);
+}
+
+/** The token's hash, when it exists and is not revoked. */
+export async function findLiveApiToken(
+  db: Db,
+  id: string,
+): Promise<(ApiTokenRecord & { secretHash: string }) | undefined> {
+  const row = await auth(db)
+    .selectFrom("api_tokens")
+    .selectAll()
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return row && { ...toToken(row), secretHash: row.secret_hash };
+}
+
+export async function touchApiToken(db: Db, id: string, now: Date): Promise<void> {
+  await auth(db).updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", id).execute();
+}
+
+/** Tokens created by an administrator (all of them for `undefined`), newest first. */
+export async function listApiTokens(db: Db, createdBy?: string): Promise<ApiTokenRecord[]> {
+  let query = auth(db).selectFrom("api_tokens").selectAll().orderBy("created_at", "desc").orderBy("id");
+  if (createdBy !== undefined) query = query.where("created_by", "=", createdBy);
+  return (await query.execute()).map(toToken);
+}
+
+export async function findApiToken(db: Db, id: string): Promise<ApiTokenRecord | undefined> {
+  const row = await auth(db).selectFrom("api_tokens").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toToken(row);
+}
+
+export async function revokeApiToken(db: Db, id: string, now: Date): Promise<void> {
+  await auth(db)
+    .updateTable("api_tokens")
+    .set({ revoked_at: now })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .execute();
+}
+
+function toAdmin(row: {
+  id: string;
+  login: string;
+  display_name: string;
+  is_owner: boolean;
+  created_at: Date;
+  disabled_at: Date | null;
+}): AdminRecord {
+  return {
+    id: row.id,
+    login: row.login,
+    displayName: row.display_name,
+    isOwner: row.is_owner,
+    createdAt: row.created_at,
+    disabled: row.disabled_at !== null,
+  };
+}
+
+function toToken(row: {
+  id: string;
+  name: string;
+  created_by: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}): ApiTokenRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    createdBy: row.created_by ?? undefined,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at ?? undefined,
+    revokedAt: row.revoked_at ?? undefined,
+  };
+}

@@ -1,0 +1,55 @@
+import type { Generated } from "kysely";
+import type { NullableTimestamp, Timestamp } from "./space.table.js";
+
+/**
+ * Orchard's own administrators, console sessions, machine tokens and per-space roles
+ * (PM1). Not keyed by space: one administrator may hold roles in several spaces. Kept
+ * out of `Database` (store/database.ts) and added with `db.withTables<AuthTables>()`.
+ */
+export type Role = "manage" | "read";
+export type PrincipalKind = "admin" | "api_token";
+
+export interface AdminTable {
+  id: string;
+  login: string;
+  display_name: string;
+  /** argon2id PHC string; never the password. */
+  password_hash: string;
+  /** May create spaces and administrators, and holds every space's "manage" role. */
+  is_owner: Generated<boolean>;
+  created_at: Timestamp;
+  disabled_at: NullableTimestamp;
+}
+
+export interface RoleGrantTable {
+  principal_kind: PrincipalKind;
+  principal_id: string;
+  space_id: string;
+  role: Role;
+}
+
+export interface SessionTable {
+  /** sha256 of the cookie value: a stolen table opens no session. */
+  id_hash: string;
+  admin_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  name: string;
+  /** sha256 of the token's secret part (256 random bits: a slow hash adds nothing). */
+  secret_hash: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export type AuthTables = {
+  admins: AdminTable;
+  role_grants: RoleGrantTable;
+  sessions: SessionTable;
+  api_tokens: ApiTokenTable;
+};

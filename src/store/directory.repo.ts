@@ -1,0 +1,139 @@
+import { sql } from "kysely";
+import type { Platform } from "../licensing/index.js";
+import type { Db } from "./database.js";
+import { type DeviceRecord, toDevice } from "./device.repo.js";
+import { NotFoundError } from "./errors.js";
+import type { Group } from "./group.repo.js";
+import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+import type { DeviceStatus } from "./space.table.js";
+import { toUser, type UserRecord } from "./user.repo.js";
+
+/** Users, devices and groups of a space as the console lists and edits them. */
+export const USER_SORTS = { name: "name", email: "email", createdAt: "created_at" } as const;
+
+export function listUsersView(db: Db, spaceId: string, page: PageRequest): Promise<Page<UserRecord>> {
+  let query = db.selectFrom("users").selectAll().where("space_id", "=", spaceId);
+  if (page.q) {
+    const like = likePattern(page.q);
+    query = query.where((eb) =>
+      eb.or([eb("name", "ilike", like), eb("email", "ilike", like), eb("managed_apple_id", "ilike", like)]),
+    );
+  }
+  return paged(query, page, USER_SORTS, "name", "id", toUser);
+}
+
+export async function updateUser(
+  db: Db,
+  spaceId: string,
+  id: string,
+  set: { name?: string; email?: string | null; managedAppleId?: string | null },
+  now: Date,
+): Promise<UserRecord> {
+  const row = await db
+    .updateTable("users")
+    .set({
+      ...(set.name !== undefined ? { name: set.name } : {}),
+      ...(set.email !== undefined ? { email: set.email } : {}),
+      ...(set.managedAppleId !== undefined ? { managed_apple_id: set.managedAppleId } : {}),
+      updated_at: now,
+    })
+    .where("space_id", "=", spaceId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError("user", id);
+  return toUser(row);
+}
+
+export const DEVICE_SORTS = {
+  serialNumber: "serial_number",
+  platform: "platform",
+  status: "status",
+  lastCheckInAt: "last_check_in_at",
+  createdAt: "created_at",
+} as const;
+
+export function listDevicesView(
+  db: Db,
+  spaceId: string,
+  filter: { userId?: string; status?: DeviceStatus; platform?: Platform },
+  page: PageRequest,
+): Promise<Page<DeviceRecord>> {
+  let query = db.selectFrom("devices").selectAll().where("space_id", "=", spaceId);
+  if (filter.userId) query = query.where("user_id", "=", filter.userId);
+  if (filter.status) query = query.where("status", "=", filter.status);
+  if (filter.platform) query = query.where("platform", "=", filter.platform);
+  if (page.q) query = query.where("serial_number", "ilike", likePattern(page.q));
+  return paged(query, page, DEVICE_SORTS, "serialNumber", "id", toDevice);
+}
+
+export async function updateDevice(
+  db: Db,
+  spaceId: string,
+  id: string,
+  set: { userId?: string | null; sharedIpad?: boolean; supervised?: boolean; platform?: Platform },
+  now: Date,
+): Promise<DeviceRecord> {
+  const row = await db
+    .updateTable("devices")
+    .set({
+      ...(set.userId !== undefined ? { user_id: set.userId } : {}),
+      ...(set.sharedIpad !== undefined ? { shared_ipad: set.sharedIpad } : {}),
+      ...(set.supervised !== undefined ? { supervised: set.supervised } : {}),
+      ...(set.platform !== undefined ? { platform: set.platform } : {}),
+      updated_at: now,
+    })
+    .where("space_id", "=", spaceId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError("device", id);
+  return toDevice(row);
+}
+
+/** Deletes a row of the space; a row other rows still point to is a StoreError from the database. */
+export async function deleteRow(db: Db, table: "users" | "devices" | "groups", spaceId: string, id: string) {
+  const result = await db
+    .deleteFrom(table)
+    .where("space_id", "=", spaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (result.numDeletedRows === 0n)
+    throw new NotFoundError(table === "users" ? "user" : table === "devices" ? "device" : "group", id);
+}
+
+export type GroupRow = Group & { members: number };
+
+export function listGroupsView(db: Db, spaceId: string, page: PageRequest): Promise<Page<GroupRow>> {
+  let query = db
+    .selectFrom("groups as g")
+    .select([
+      "g.id",
+      "g.name",
+      "g.external_id",
+      "g.space_id",
+      sql<number>`(select count(*)::int from group_members m where m.space_id = g.space_id and m.group_id = g.id)`.as(
+        "members",
+      ),
+    ])
+    .where("g.space_id", "=", spaceId);
+  if (page.q) query = query.where("g.name", "ilike", likePattern(page.q));
+  return paged(query, page, { name: "g.name" }, "name", "g.id", (r) => ({
+    id: r.id,
+    spaceId: r.space_id,
+    name: r.name,
+    externalId: r.external_id ?? undefined,
+    members: r.members,
+  }));
+}
+
+export function listGroupMembers(db: Db, spaceId: string, groupId: string, page: PageRequest) {
+  let query = db
+    .selectFrom("group_members as m")
+    .innerJoin("users as u", (j) => j.onRef("u.space_id", "=", "m.space_id").onRef("u.id", "=", "m.user_id"))
+    .selectAll("u")
+    .where("m.space_id", "=", spaceId)
+    .where("m.group_id", "=", groupId);
+  if (page.q) query = query.where("u.name", "ilike", likePattern(page.q));
+  return paged(query, page, { name: "u.name" }, "name", "u.id", toUser);
+}

@@ -1,0 +1,127 @@
+/**
+ * The store: schema, migrations, repositories and the allocation that cannot
+ * overcommit, over PostgreSQL (`pg`) or embedded PGlite with one SQL dialect.
+ * Every function takes the database handle (or an open transaction) first.
+ */
+
+export {
+  type Account,
+  createAccount,
+  findAccount,
+  getAccount,
+  listAccounts,
+  type NewAccount,
+  recordSync,
+  replaceSToken,
+  revealSToken,
+  setAccountHealth,
+  setAccountPriority,
+} from "./account.repo.js";
+export type { AccountHealth, MdmInfo, UpdateMode } from "./account.table.js";
+export { type ActivityEntry, type ActivityRecord, appendActivity, listActivity } from "./activity.repo.js";
+export { type AllocationInput, type AllocationResult, requestLicenses } from "./allocation.js";
+export {
+  type AssetInput,
+  type AssetRecord,
+  type CatalogApp,
+  findAsset,
+  findCatalogApp,
+  getAsset,
+  listAssetsForApp,
+  listAssetsOfAccount,
+  setCatalogApp,
+  upsertAsset,
+} from "./asset.repo.js";
+export {
+  decryptSecret,
+  encryptSecret,
+  type KeyRing,
+  makeKeyRing,
+  needsReseal,
+  parseSecretKey,
+  type SecretKey,
+} from "./crypto.js";
+export { type Database, type Db, type Trx, withTransaction } from "./database.js";
+export {
+  createDevice,
+  createDevices,
+  type DeviceRecord,
+  findDevice,
+  findDeviceBySerial,
+  getDevice,
+  type InstalledApp,
+  listInstalledApps,
+  type NewDevice,
+  recordCheckIn,
+  replaceInstalledApps,
+  setDeviceStatus,
+} from "./device.repo.js";
+export { type Entity, NotFoundError, StoreError, type StoreErrorCode } from "./errors.js";
+export {
+  addGroupMembers,
+  createGroup,
+  findGroup,
+  type Group,
+  getGroup,
+  removeGroupMembers,
+} from "./group.repo.js";
+export { loadKeyRing } from "./key-file.js";
+export {
+  countSeatsHeld,
+  findLicense,
+  getLicense,
+  insertLicenses,
+  type LicenseRecord,
+  listLicensesForApp,
+  type NewLicense,
+} from "./license.repo.js";
+export type { ActorKind, OutboxKind, OutboxState, Severity } from "./license.table.js";
+export {
+  expireGrace,
+  failAssignment,
+  markAssigned,
+  markReleased,
+  releaseLicenses,
+} from "./license-state.js";
+export { migrate } from "./migrate.js";
+export {
+  acknowledgeNotification,
+  clearNotifications,
+  listNotifications,
+  type NewNotification,
+  type Notification,
+  raiseNotification,
+} from "./notification.repo.js";
+export { openDatabase, type Store, type StoreConfig } from "./open.js";
+export {
+  appendOutbox,
+  claimOutbox,
+  listOutbox,
+  type OutboxEntry,
+  type OutboxRecord,
+  settleOutbox,
+} from "./outbox.repo.js";
+export { listWaitingRequests } from "./queue.repo.js";
+export { getAppRules, loadRulesForApp, type RulesInput, setAppRules } from "./rules.repo.js";
+export {
+  createSpace,
+  findDefaultSpace,
+  findSpace,
+  getSpace,
+  listSpaces,
+  type NewSpace,
+  type Space,
+  setAppsAndBooksEnabled,
+} from "./space.repo.js";
+export type { AppleUserStatus, DeviceStatus } from "./space.table.js";
+export type { Actor } from "./sql-helpers.js";
+export {
+  createUser,
+  createUsers,
+  findUser,
+  getUser,
+  type NewUser,
+  setAppleStatus,
+  type UserRecord,
+} from "./user.repo.js";
+export { loadDecisionWorld, loadDecisionWorlds } from "./world.js";

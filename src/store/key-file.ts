@@ -1,0 +1,53 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { type KeyRing, keyFromBytes, makeKeyRing, parseSecretKey } from "./crypto.js";
+import { StoreError } from "./errors.js";
+
+export interface KeySource {
+  /** ORCHARD_SECRET_KEY: 32 bytes in base64 or hex. Wins over the key file. */
+  secretKey?: string;
+  /** Older keys still able to open values (rotation). */
+  previousSecretKeys?: readonly string[];
+  /** Where to keep a generated key when none is given; undefined = keep it in memory only. */
+  keyFile?: string;
+}
+
+/**
+ * The key ring for sealing sTokens: from the given key, else from the key file,
+ * generated on first start (mode 0600, only the owner may read it).
+ */
+export function loadKeyRing(source: KeySource): KeyRing {
+  const previous = (source.previousSecretKeys ?? []).map(parseSecretKey);
+  if (source.secretKey) return makeKeyRing(parseSecretKey(source.secretKey), previous);
+  if (!source.keyFile) return makeKeyRing(keyFromBytes(randomBytes(32)), previous);
+  return makeKeyRing(readOrCreateKeyFile(source.keyFile), previous);
+}
+
+function readOrCreateKeyFile(path: string) {
+  try {
+    return parseSecretKey(readFileSync(path, "utf8"));
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  try {
+    // "wx": never overwrite a key another process just wrote; losing a key loses every sToken.
+    writeFileSync(path, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    if (!isExisting(error)) throw error;
+  }
+  chmodSync(path, 0o600);
+  if ((statSync(path).mode & 0o077) !== 0) {
+    throw new StoreError("invalid_secret_key", `key file ${path} must be readable by its owner only`);
+  }
+  return parseSecretKey(readFileSync(path, "utf8"));
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "ENOENT";
+}
+
+function isExisting(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "EEXIST";
+}

@@ -1,0 +1,268 @@
+import { sql, type UpdateObject } from "kysely";
+import { LIVE_STATES, type LicenseState, type RuleId } from "../licensing/index.js";
+import { appendActivity } from "./activity.repo.js";
+import type { Database, Db, Trx } from "./database.js";
+import { withTransaction } from "./database.js";
+import { NotFoundError } from "./errors.js";
+import { type LicenseRecord, toLicense } from "./license.repo.js";
+import { appendOutbox } from "./outbox.repo.js";
+import { lockAssets, returnSeats } from "./seats.js";
+import { type Actor, inList, unique } from "./sql-helpers.js";
+
+/**
+ * License state transitions after allocation. Each writes the activity log (invariant 4)
+ * and, when Apple must act, the outbox entry in the same transaction (invariant 3).
+ *
+ *   pending_assign --markAssigned--> assigned
+ *   pending_assign --failAssignment--> released          (seat given back)
+ *   pending_assign | assigned --releaseLicenses--> pending_release (seat still held)
+ *   pending_release --markReleased--> in_grace | released (seat given back)
+ *   in_grace --expireGrace--> released
+ */
+interface Transition {
+  spaceId: string;
+  licenseIds: readonly string[];
+  actor: Actor;
+  now: Date;
+}
+
+/** RV1-RV5: queues the disassociation at Apple. The seat stays counted until Apple confirms. */
+export async function releaseLicenses(
+  db: Db,
+  input: Transition & { because: readonly RuleId[]; graceUntil?: Date },
+): Promise<LicenseRecord[]> {
+  return withTransaction(db, async (trx) => {
+    const changed = await transition(trx, input, LIVE_STATES, {
+      state: "pending_release",
+      grace_until: input.graceUntil ?? null,
+    });
+    if (changed.length === 0) return changed;
+    const subjects = await subjectsOf(trx, input.spaceId, changed);
+    const pricing = await pricingOf(trx, input.spaceId, changed);
+    await appendOutbox(
+      trx,
+      changed.map((l) => ({
+        spaceId: l.spaceId,
+        accountId: l.accountId,
+        kind: "disassociate" as const,
+        adamId: l.adamId,
+        pricingParam: pricing.get(`${l.accountId}/${l.adamId}`),
+        serialNumber: l.deviceId ? subjects.serials.get(l.deviceId) : undefined,
+        clientUserId: l.userId ? subjects.clientUserIds.get(l.userId) : undefined,
+        licenseId: l.id,
+        now: input.now,
+      })),
+    );
+    await log(trx, input, changed, "license.release_requested", input.because, "release queued for Apple");
+    return changed;
+  });
+}
+
+/** Apple confirmed the association. */
+export async function markAssigned(db: Db, input: Transition): Promise<LicenseRecord[]> {
+  return withTransaction(db, async (trx) => {
+    const changed = await transition(trx, input, ["pending_assign"], {
+      state: "assigned",
+      assigned_at: input.now,
+    });
+    await log(trx, input, changed, "license.assigned", undefined, "assigned at Apple");
+    return changed;
+  });
+}
+
+/** Apple refused the association: the license is released and its seat given back. */
+export async function failAssignment(
+  db: Db,
+  input: Transition & { reason: string },
+): Promise<LicenseRecord[]> {
+  return withTransaction(db, async (trx) => {
+    const changed = await withSeatsBack(trx, input, ["pending_assign"], {
+      state: "released",
+      released_at: input.now,
+    });
+    await log(trx, input, changed, "license.assign_failed", undefined, `Apple refused: ${input.reason}`);
+    return changed;
+  });
+}
+
+/** Apple confirmed the disassociation: in grace until `grace_until` when set (RV3, iOS), else released. */
+export async function markReleased(db: Db, input: Transition): Promise<LicenseRecord[]> {
+  return withTransaction(db, async (trx) => {
+    const changed = await withSeatsBack(trx, input, ["pending_release"], {
+      state: sql<LicenseState>`case when grace_until > ${input.now} then 'in_grace' else 'released' end`,
+      released_at: input.now,
+    });
+    await log(trx, input, changed, "license.released", ["RV3"], "released at Apple");
+    return changed;
+  });
+}
+
+/** RV3: the 30 days are over. */
+export async function expireGrace(
+  db: Db,
+  input: { now: Date; actor: Actor; limit?: number },
+): Promise<number> {
+  return withTransaction(db, async (trx) => {
+    const rows = await trx
+      .updateTable("licenses")
+      .set({ state: "released", updated_at: input.now })
+      .where(({ eb, selectFrom }) =>
+        eb(
+          eb.refTuple("space_id", "id"),
+          "in",
+          selectFrom("licenses")
+            .select(["space_id", "id"])
+            .where("state", "=", "in_grace")
+            .where("grace_until", "<=", input.now)
+            .limit(input.limit ?? 10_000)
+            .$asTuple("space_id", "id"),
+        ),
+      )
+      .returningAll()
+      .execute();
+    const changed = rows.map(toLicense);
+    for (const spaceId of unique(changed.map((l) => l.spaceId))) {
+      const ofSpace = changed.filter((l) => l.spaceId === spaceId);
+      await log(
+        trx,
+        { spaceId, actor: input.actor, now: input.now },
+        ofSpace,
+        "license.grace_ended",
+        ["RV3"],
+        "grace ended",
+      );
+    }
+    return changed.length;
+  });
+}
+
+type LicenseSet = UpdateObject<Database, "licenses"> & { state: unknown };
+
+/** Moves the licenses that are in `from`; the others are left alone (idempotent retries). */
+async function transition(
+  trx: Trx,
+  input: Transition,
+  from: readonly LicenseState[],
+  set: LicenseSet,
+): Promise<LicenseRecord[]> {
+  await assertKnown(trx, input);
+  const rows = await trx
+    .updateTable("licenses")
+    .set({ ...set, updated_at: input.now })
+    .where("space_id", "=", input.spaceId)
+    .where(inList("id", input.licenseIds))
+    .where("state", "in", from)
+    .returningAll()
+    .execute();
+  return rows.map(toLicense);
+}
+
+/** Like `transition`, for moves that free a seat: asset rows are locked first, as in allocation. */
+async function withSeatsBack(
+  trx: Trx,
+  input: Transition,
+  from: readonly LicenseState[],
+  set: LicenseSet,
+): Promise<LicenseRecord[]> {
+  const keys = await trx
+    .selectFrom("licenses")
+    .select(["account_id", "adam_id"])
+    .distinct()
+    .where("space_id", "=", input.spaceId)
+    .where(inList("id", input.licenseIds))
+    .execute();
+  await lockAssets(
+    trx,
+    input.spaceId,
+    keys.map((k) => ({ accountId: k.account_id, adamId: k.adam_id })),
+  );
+  const changed = await transition(trx, input, from, set);
+  const counts = new Map<string, { accountId: string; adamId: string; n: number }>();
+  for (const l of changed) {
+    const key = `${l.accountId}/${l.adamId}`;
+    const entry = counts.get(key) ?? { accountId: l.accountId, adamId: l.adamId, n: 0 };
+    entry.n += 1;
+    counts.set(key, entry);
+  }
+  await returnSeats(trx, input.spaceId, counts, input.now);
+  return changed;
+}
+
+async function assertKnown(trx: Trx, input: Transition): Promise<void> {
+  const ids = unique(input.licenseIds);
+  if (ids.length === 0) return;
+  const rows = await trx
+    .selectFrom("licenses")
+    .select("id")
+    .where("space_id", "=", input.spaceId)
+    .where(inList("id", ids))
+    .execute();
+  const found = new Set(rows.map((r) => r.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing !== undefined) throw new NotFoundError("license", missing);
+}
+
+async function subjectsOf(trx: Trx, spaceId: string, licenses: readonly LicenseRecord[]) {
+  const deviceIds = unique(licenses.flatMap((l) => (l.deviceId ? [l.deviceId] : [])));
+  const userIds = unique(licenses.flatMap((l) => (l.userId ? [l.userId] : [])));
+  const devices = deviceIds.length
+    ? await trx
+        .selectFrom("devices")
+        .select(["id", "serial_number"])
+        .where("space_id", "=", spaceId)
+        .where(inList("id", deviceIds))
+        .execute()
+    : [];
+  const users = userIds.length
+    ? await trx
+        .selectFrom("users")
+        .select(["id", "apple_client_user_id"])
+        .where("space_id", "=", spaceId)
+        .where(inList("id", userIds))
+        .execute()
+    : [];
+  return {
+    serials: new Map(devices.map((d) => [d.id, d.serial_number])),
+    clientUserIds: new Map(
+      users.flatMap((u) => (u.apple_client_user_id ? [[u.id, u.apple_client_user_id]] : [])),
+    ),
+  };
+}
+
+async function pricingOf(trx: Trx, spaceId: string, licenses: readonly LicenseRecord[]) {
+  const adamIds = unique(licenses.map((l) => l.adamId));
+  const rows = await trx
+    .selectFrom("assets")
+    .select(["account_id", "adam_id", "pricing_param"])
+    .where("space_id", "=", spaceId)
+    .where(inList("adam_id", adamIds))
+    .execute();
+  return new Map(rows.map((r) => [`${r.account_id}/${r.adam_id}`, r.pricing_param]));
+}
+
+async function log(
+  trx: Trx,
+  input: { spaceId: string; actor: Actor; now: Date },
+  licenses: readonly LicenseRecord[],
+  action: string,
+  because: readonly string[] | undefined,
+  message: string,
+): Promise<void> {
+  await appendActivity(
+    trx,
+    licenses.map((l) => ({
+      spaceId: input.spaceId,
+      actor: input.actor,
+      action,
+      userId: l.userId,
+      deviceId: l.deviceId,
+      adamId: l.adamId,
+      accountId: l.accountId,
+      licenseId: l.id,
+      // The rules behind this change, else the rules that granted the license.
+      ruleIds: because ?? l.ruleIds,
+      message,
+      at: input.now,
+    })),
+  );
+}

@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import { type Selectable, sql } from "kysely";
+import {
+  LIVE_STATES,
+  type License,
+  type LicenseState,
+  type LicenseType,
+  SEAT_HOLDING_STATES,
+} from "../licensing/index.js";
+import type { Db } from "./database.js";
+import { NotFoundError } from "./errors.js";
+import type { LicenseTable } from "./license.table.js";
+import { type ColumnSpec, inList, insertColumns } from "./sql-helpers.js";
+
+export interface LicenseRecord extends License {
+  reserved: boolean;
+  /** The rule ids that decided it (invariant 4). */
+  ruleIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  assignedAt?: Date;
+  releasedAt?: Date;
+}
+
+export interface NewLicense {
+  id?: string;
+  spaceId: string;
+  accountId: string;
+  adamId: string;
+  type: LicenseType;
+  userId?: string;
+  deviceId?: string;
+  state: LicenseState;
+  reserved?: boolean;
+  ruleIds?: readonly string[];
+  now: Date;
+}
+
+/**
+ * Inserts license rows as they are. No seat check and no outbox: this is the raw write
+ * under `requestLicenses` (allocation.ts) and for imports of Apple's assignments; the
+ * partial unique indexes still refuse a second live license (invariant 2).
+ */
+export async function insertLicenses(db: Db, inputs: readonly NewLicense[]): Promise<string[]> {
+  const ids = inputs.map((l) => l.id ?? randomUUID());
+  await insertColumns(
+    db,
+    "licenses",
+    LICENSE_COLUMNS,
+    inputs.map((l, i) => [
+      l.spaceId,
+      ids[i],
+      l.accountId,
+      l.adamId,
+      l.type,
+      l.type === "user" ? (l.userId ?? null) : null,
+      l.type === "device" ? (l.deviceId ?? null) : null,
+      l.state,
+      l.reserved ?? false,
+      l.ruleIds ?? [],
+      l.now,
+      l.now,
+    ]),
+  );
+  return ids;
+}
+
+const LICENSE_COLUMNS: readonly ColumnSpec[] = [
+  ["space_id", "text"],
+  ["id", "text"],
+  ["account_id", "text"],
+  ["adam_id", "text"],
+  ["type", "text"],
+  ["user_id", "text"],
+  ["device_id", "text"],
+  ["state", "text"],
+  ["reserved", "boolean"],
+  ["rule_ids", "text[]"],
+  ["created_at", "timestamptz"],
+  ["updated_at", "timestamptz"],
+];
+
+export async function findLicense(db: Db, spaceId: string, id: string): Promise<LicenseRecord | undefined> {
+  const row = await db
+    .selectFrom("licenses")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row && toLicense(row);
+}
+
+export async function getLicense(db: Db, spaceId: string, id: string): Promise<LicenseRecord> {
+  const license = await findLicense(db, spaceId, id);
+  if (!license) throw new NotFoundError("license", id);
+  return license;
+}
+
+/**
+ * Live licenses (LIVE_STATES) of users and devices for one app: the ones `decide` looks
+ * at (LT4). One query per kind of subject, each answered by the invariant-2 unique index
+ * on (space, app, subject); an OR of both lists lets the planner scan every license of
+ * the app instead.
+ */
+export async function findLicensesOfSubjects(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+  subjects: { userIds: readonly string[]; deviceIds: readonly string[] },
+): Promise<License[]> {
+  const out: License[] = [];
+  for (const [column, ids] of [
+    ["user_id", subjects.userIds],
+    ["device_id", subjects.deviceIds],
+  ] as const) {
+    if (ids.length === 0) continue;
+    const rows = await db
+      .selectFrom("licenses")
+      .select(["id", "account_id", "type", "user_id", "device_id", "state", "grace_until"])
+      .where("space_id", "=", spaceId)
+      .where(inList(column, ids))
+      .where("adam_id", "=", adamId)
+      .where("state", "in", LIVE_STATES)
+      .where(column, "is not", null)
+      .execute();
+    for (const row of rows) {
+      out.push({
+        id: row.id,
+        spaceId,
+        accountId: row.account_id,
+        adamId,
+        type: row.type,
+        ...(row.user_id ? { userId: row.user_id } : {}),
+        ...(row.device_id ? { deviceId: row.device_id } : {}),
+        state: row.state,
+        ...(row.grace_until ? { graceUntil: row.grace_until } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+export async function listLicensesForApp(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+  options: { states?: readonly LicenseState[]; limit?: number } = {},
+): Promise<LicenseRecord[]> {
+  let query = db
+    .selectFrom("licenses")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .orderBy("created_at")
+    .orderBy("id");
+  if (options.states) query = query.where("state", "in", options.states);
+  if (options.limit !== undefined) query = query.limit(options.limit);
+  return (await query.execute()).map(toLicense);
+}
+
+/** Seats held by Orchard's licenses per account for an app (invariant 1 counts these). */
+export async function countSeatsHeld(db: Db, spaceId: string, adamId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom("licenses")
+    .select(["account_id", sql<number>`count(*)::int`.as("n")])
+    .where("space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .where("state", "in", SEAT_HOLDING_STATES)
+    .groupBy("account_id")
+    .execute();
+  return new Map(rows.map((r) => [r.account_id, r.n]));
+}
+
+export function toLicense(row: Selectable<LicenseTable>): LicenseRecord {
+  return {
+    id: row.id,
+    spaceId: row.space_id,
+    accountId: row.account_id,
+    adamId: row.adam_id,
+    type: row.type,
+    userId: row.user_id ?? undefined,
+    deviceId: row.device_id ?? undefined,
+    state: row.state,
+    graceUntil: row.grace_until ?? undefined,
+    reserved: row.reserved,
+    ruleIds: row.rule_ids,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    assignedAt: row.assigned_at ?? undefined,
+    releasedAt: row.released_at ?? undefined,
+  };
+}

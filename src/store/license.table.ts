@@ -1,0 +1,108 @@
+import type { ColumnType, Generated, JSONColumnType } from "kysely";
+import type { LicenseState, LicenseType, RequestReason, WaitReason } from "../licensing/index.js";
+import type { NullableTimestamp, Timestamp } from "./space.table.js";
+
+/** Rule ids as stored: a text[] column. */
+export type RuleIdsColumn = ColumnType<string[], string[] | undefined, string[]>;
+
+export interface LicenseTable {
+  space_id: string;
+  id: string;
+  account_id: string;
+  adam_id: string;
+  type: LicenseType;
+  user_id: string | null;
+  device_id: string | null;
+  state: LicenseState;
+  reserved: Generated<boolean>;
+  grace_until: NullableTimestamp;
+  rule_ids: RuleIdsColumn;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  assigned_at: NullableTimestamp;
+  released_at: NullableTimestamp;
+}
+
+/** Requests waiting for a license (DB2, UB3), decided again in `seq` order. */
+export interface LicenseQueueTable {
+  space_id: string;
+  seq: Generated<number>;
+  adam_id: string;
+  user_id: string | null;
+  device_id: string | null;
+  why: RequestReason;
+  reason: WaitReason;
+  rule_ids: RuleIdsColumn;
+  requested_at: Timestamp;
+  decided_at: Timestamp;
+}
+
+export type OutboxKind =
+  | "associate"
+  | "disassociate"
+  | "revoke"
+  | "create_user"
+  | "update_user"
+  | "retire_user";
+export type OutboxState = "pending" | "sent" | "done" | "failed";
+
+/** Apple operations to perform, written in the same transaction as the change that needs them (invariant 3). */
+export interface OutboxTable {
+  space_id: string;
+  seq: Generated<number>;
+  account_id: string;
+  kind: OutboxKind;
+  adam_id: string | null;
+  pricing_param: string | null;
+  serial_number: string | null;
+  client_user_id: string | null;
+  license_id: string | null;
+  state: Generated<OutboxState>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  event_id: string | null;
+  not_before: NullableTimestamp;
+  claimed_by: string | null;
+  claimed_until: NullableTimestamp;
+  /** When Apple accepted the call (Apple: retry an event still PENDING after 10 minutes). 0002_sync. */
+  sent_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type ActorKind = "admin" | "api_token" | "system" | "apple" | "mdm";
+
+export interface ActivityTable {
+  space_id: string;
+  seq: Generated<number>;
+  at: Timestamp;
+  actor_kind: ActorKind;
+  actor_id: string | null;
+  action: string;
+  user_id: string | null;
+  device_id: string | null;
+  adam_id: string | null;
+  account_id: string | null;
+  license_id: string | null;
+  rule_ids: RuleIdsColumn;
+  message: string | null;
+  details: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+}
+
+export type Severity = "info" | "warning" | "alert";
+
+export interface NotificationTable {
+  space_id: string;
+  id: string;
+  kind: string;
+  severity: Severity;
+  component: string;
+  title: string;
+  details: JSONColumnType<Record<string, unknown>, string, string>;
+  account_id: string | null;
+  adam_id: string | null;
+  threshold: number | null;
+  raised_at: Timestamp;
+  cleared_at: NullableTimestamp;
+  acknowledged_at: NullableTimestamp;
+}

@@ -1,0 +1,59 @@
+import type { Db } from "./database.js";
+
+/** The Apps and Books apps (adamIds) the device reports installed. */
+export async function listInstalledAdamIds(db: Db, spaceId: string, deviceId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom("installed_apps")
+    .select("adam_id")
+    .where("space_id", "=", spaceId)
+    .where("device_id", "=", deviceId)
+    .where("adam_id", "is not", null)
+    .execute();
+  return new Set(rows.flatMap((r) => (r.adam_id ? [r.adam_id] : [])));
+}
+
+/** Apps of the space's catalog that are "Install on device" (CA1), and all catalog apps. */
+export async function listCatalogAdamIds(
+  db: Db,
+  spaceId: string,
+): Promise<{ mandatory: Set<string>; all: Set<string> }> {
+  const rows = await db
+    .selectFrom("catalog_apps")
+    .select(["adam_id", "install_on_device"])
+    .where("space_id", "=", spaceId)
+    .where("in_catalog", "=", true)
+    .execute();
+  return {
+    mandatory: new Set(rows.filter((r) => r.install_on_device).map((r) => r.adam_id)),
+    all: new Set(rows.map((r) => r.adam_id)),
+  };
+}
+
+/** Spaces the app was delegated to from `spaceId` (PB1: deleting from the default space reaches them). */
+export async function listDelegatedSpaces(db: Db, spaceId: string, adamId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("catalog_apps")
+    .select("space_id")
+    .where("delegated_from_space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .execute();
+  return rows.map((r) => r.space_id);
+}
+
+/** Active devices of a user in a space, other than `exceptDeviceId` (TR1). */
+export async function countOtherActiveDevices(
+  db: Db,
+  spaceId: string,
+  userId: string,
+  exceptDeviceId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom("devices")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("space_id", "=", spaceId)
+    .where("user_id", "=", userId)
+    .where("status", "=", "active")
+    .where("id", "<>", exceptDeviceId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

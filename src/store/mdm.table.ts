@@ -1,0 +1,26 @@
+import type { Generated } from "kysely";
+import type { NullableTimestamp, Timestamp } from "./space.table.js";
+
+export type MdmCommandKind = "install" | "remove";
+export type MdmCommandState = "pending" | "delivered" | "cancelled" | "failed";
+
+/** Install/remove commands for the MDM, an outbox delivered by the worker (0004_mdm). */
+export interface MdmCommandTable {
+  space_id: string;
+  seq: Generated<number>;
+  id: string;
+  kind: MdmCommandKind;
+  device_id: string;
+  serial_number: string;
+  adam_id: string;
+  /** An install waits until Apple confirmed this license (Apple: install only after the association). */
+  license_id: string | null;
+  rule_ids: Generated<string[]>;
+  state: Generated<MdmCommandState>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  not_before: NullableTimestamp;
+  claimed_until: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}

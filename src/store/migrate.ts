@@ -1,0 +1,19 @@
+import { type Kysely, type MigrationResult, Migrator } from "kysely";
+import { migrations } from "./migrations/index.js";
+
+/**
+ * Brings the schema up to date (idempotent: applied migrations are skipped). Called by
+ * `openDatabase` and by `orchard migrate`. Kysely's migrator takes a lock, so several
+ * processes starting at once apply each migration once.
+ */
+export async function migrate<DB>(db: Kysely<DB>): Promise<MigrationResult[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw new Error("migrating the database", { cause: error });
+  }
+  return results ?? [];
+}

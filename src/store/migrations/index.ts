@@ -1,0 +1,16 @@
+import type { Migration } from "kysely";
+import { initial } from "./0001_initial.js";
+import { sync } from "./0002_sync.js";
+import { auth } from "./0003_auth.js";
+import { mdm } from "./0004_mdm.js";
+
+/**
+ * Every migration, in order. Forward-only: never edit one that has shipped, add the
+ * next. A static list (not a folder scan) so bundling and tests see the same set.
+ */
+export const migrations: Record<string, Migration> = {
+  "0001_initial": initial,
+  "0002_sync": sync,
+  "0003_auth": auth,
+  "0004_mdm": mdm,
+};

@@ -1,0 +1,90 @@
+import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, type LogConfig, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { KeyRing } from "./crypto.js";
+import type { Database } from "./database.js";
+import { loadKeyRing } from "./key-file.js";
+import { migrate } from "./migrate.js";
+import { PGliteDialect } from "./pglite-dialect.js";
+
+export interface StoreConfig {
+  /** postgres://... selects PostgreSQL; unset, embedded PGlite. */
+  databaseUrl?: string;
+  /** Orchard's data folder: PGlite lives in `<dataDir>/pglite`, the generated key in `<dataDir>/secret.key`. Default ./data. */
+  dataDir?: string;
+  /** PGlite in memory (tests, demos): nothing is written to disk, not even a key. */
+  memory?: boolean;
+  /** ORCHARD_SECRET_KEY (32 bytes, base64 or hex); else the key file is used or generated. */
+  secretKey?: string;
+  previousSecretKeys?: readonly string[];
+  /** PostgreSQL pool size. Default 10. */
+  poolSize?: number;
+  /** Skip migrations (tests that copy an already-migrated database). Default false. */
+  skipMigrations?: boolean;
+  /** A PGlite data tarball to start from (tests: a migrated template). */
+  pgliteTemplate?: Blob;
+  /** Kysely's query log hook (slow-query logging, profiling). Parameters may hold secrets: log SQL text only. */
+  log?: LogConfig;
+}
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly engine: "postgres" | "pglite";
+  /** Seals and opens sTokens (crypto.ts). */
+  readonly keys: KeyRing;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/**
+ * Opens the database, runs pending migrations, and loads the sToken key ring.
+ * Counts come back as numbers on both engines (int8 and numeric parsed to number).
+ */
+export async function openDatabase(config: StoreConfig): Promise<Store> {
+  const dataDir = resolve(config.dataDir ?? "./data");
+  const keys = loadKeyRing({
+    secretKey: config.secretKey,
+    previousSecretKeys: config.previousSecretKeys,
+    keyFile: config.memory ? undefined : join(dataDir, "secret.key"),
+  });
+  const { db, engine } = config.databaseUrl
+    ? { db: openPostgres(config.databaseUrl, config.poolSize ?? 10, config.log), engine: "postgres" as const }
+    : { db: await openPGlite(config, dataDir), engine: "pglite" as const };
+  try {
+    if (!config.skipMigrations) await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, engine, keys, close: () => db.destroy() };
+}
+
+function openPostgres(url: string, max: number, log: LogConfig | undefined): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    // Per pool, not pg's global registry: other code in the process keeps pg's defaults.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") => {
+        if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value);
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+}
+
+async function openPGlite(config: StoreConfig, dataDir: string): Promise<Kysely<Database>> {
+  const pglite = new PGlite(config.memory ? "memory://" : join(dataDir, "pglite"), {
+    parsers: { [NUMERIC]: (value: string) => Number(value) },
+    loadDataDir: config.pgliteTemplate,
+  });
+  await pglite.waitReady;
+  return new Kysely<Database>({
+    dialect: new PGliteDialect(pglite),
+    ...(config.log ? { log: config.log } : {}),
+  });
+}

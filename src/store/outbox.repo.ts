@@ -1,0 +1,172 @@
+import { type Selectable, sql } from "kysely";
+import type { Db } from "./database.js";
+import type { OutboxKind, OutboxState, OutboxTable } from "./license.table.js";
+import { type ColumnSpec, insertColumns } from "./sql-helpers.js";
+
+/** One Apple operation to perform (invariant 3: written with the change that needs it). */
+export interface OutboxEntry {
+  spaceId: string;
+  accountId: string;
+  kind: OutboxKind;
+  adamId?: string;
+  pricingParam?: string;
+  serialNumber?: string;
+  clientUserId?: string;
+  licenseId?: string;
+  now: Date;
+}
+
+export interface OutboxRecord extends Omit<OutboxEntry, "now"> {
+  /** Identifies the entry within its space, and orders the outbox. */
+  seq: number;
+  state: OutboxState;
+  attempts: number;
+  lastError?: string;
+  eventId?: string;
+  notBefore?: Date;
+  claimedBy?: string;
+  claimedUntil?: Date;
+  /** When Apple accepted the call that carries it (0002_sync). */
+  sentAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export async function appendOutbox(db: Db, entries: readonly OutboxEntry[]): Promise<void> {
+  await insertColumns(
+    db,
+    "outbox",
+    OUTBOX_COLUMNS,
+    entries.map((e) => [
+      e.spaceId,
+      e.accountId,
+      e.kind,
+      e.adamId,
+      e.pricingParam,
+      e.serialNumber,
+      e.clientUserId,
+      e.licenseId,
+      e.now,
+      e.now,
+    ]),
+  );
+}
+
+const OUTBOX_COLUMNS: readonly ColumnSpec[] = [
+  ["space_id", "text"],
+  ["account_id", "text"],
+  ["kind", "text"],
+  ["adam_id", "text"],
+  ["pricing_param", "text"],
+  ["serial_number", "text"],
+  ["client_user_id", "text"],
+  ["license_id", "text"],
+  ["created_at", "timestamptz"],
+  ["updated_at", "timestamptz"],
+];
+
+export async function listOutbox(
+  db: Db,
+  filter: { spaceId: string; state?: OutboxState; licenseId?: string; kind?: OutboxKind; limit?: number },
+): Promise<OutboxRecord[]> {
+  let query = db.selectFrom("outbox").selectAll().where("space_id", "=", filter.spaceId).orderBy("seq");
+  if (filter.state) query = query.where("state", "=", filter.state);
+  if (filter.licenseId) query = query.where("license_id", "=", filter.licenseId);
+  if (filter.kind) query = query.where("kind", "=", filter.kind);
+  if (filter.limit !== undefined) query = query.limit(filter.limit);
+  return (await query.execute()).map(toOutbox);
+}
+
+/**
+ * Claims up to `limit` pending operations, oldest first, for `workerId` until
+ * `now + leaseMs`. Concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED);
+ * an expired lease makes a row claimable again.
+ */
+export async function claimOutbox(
+  db: Db,
+  input: { workerId: string; limit: number; now: Date; leaseMs: number },
+): Promise<OutboxRecord[]> {
+  const until = new Date(input.now.getTime() + input.leaseMs);
+  const rows = await db
+    .updateTable("outbox")
+    .set({
+      claimed_by: input.workerId,
+      claimed_until: until,
+      attempts: sql`attempts + 1`,
+      updated_at: input.now,
+    })
+    .where((eb) =>
+      eb(
+        eb.refTuple("space_id", "seq"),
+        "in",
+        eb
+          .selectFrom("outbox")
+          .select(["space_id", "seq"])
+          .where("state", "=", "pending")
+          .where((eb) => eb.or([eb("not_before", "is", null), eb("not_before", "<=", input.now)]))
+          .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<", input.now)]))
+          .orderBy("seq")
+          .limit(input.limit)
+          .forUpdate()
+          .skipLocked()
+          .$asTuple("space_id", "seq"),
+      ),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(toOutbox).sort((a, b) => a.seq - b.seq);
+}
+
+/** Records the outcome of operations a worker performed (and frees their claim). */
+export async function settleOutbox(
+  db: Db,
+  input: {
+    spaceId: string;
+    seqs: readonly number[];
+    state: OutboxState;
+    eventId?: string;
+    error?: string;
+    notBefore?: Date;
+    now: Date;
+  },
+): Promise<void> {
+  if (input.seqs.length === 0) return;
+  await db
+    .updateTable("outbox")
+    .set({
+      state: input.state,
+      event_id: input.eventId ?? null,
+      last_error: input.error ?? null,
+      not_before: input.notBefore ?? null,
+      claimed_by: null,
+      claimed_until: null,
+      updated_at: input.now,
+    })
+    .where("space_id", "=", input.spaceId)
+    .where("seq", "in", input.seqs)
+    .execute();
+}
+
+export function toOutbox(row: Selectable<OutboxTable>): OutboxRecord {
+  return {
+    seq: row.seq,
+    spaceId: row.space_id,
+    accountId: row.account_id,
+    kind: row.kind,
+    adamId: row.adam_id ?? undefined,
+    pricingParam: row.pricing_param ?? undefined,
+    serialNumber: row.serial_number ?? undefined,
+    clientUserId: row.client_user_id ?? undefined,
+    licenseId: row.license_id ?? undefined,
+    state: row.state,
+    attempts: row.attempts,
+    lastError: row.last_error ?? undefined,
+    eventId: row.event_id ?? undefined,
+    notBefore: row.not_before ?? undefined,
+    claimedBy: row.claimed_by ?? undefined,
+    claimedUntil: row.claimed_until ?? undefined,
+    sentAt: row.sent_at ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

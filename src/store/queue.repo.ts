@@ -1,0 +1,105 @@
+import type { Decision, LicenseRequest, RequestReason, Subject } from "../licensing/index.js";
+import type { Db } from "./database.js";
+import { inList } from "./sql-helpers.js";
+
+type Decided = { request: LicenseRequest; decision: Decision };
+
+/** The last decision per subject of a batch (a subject may appear twice). */
+function lastPerSubject(results: readonly Decided[]): Decided[] {
+  const last = new Map<string, Decided>();
+  for (const r of results) last.set(subjectKey(r.request.subject), r);
+  return [...last.values()];
+}
+
+function subjectKey(subject: Subject): string {
+  return subject.kind === "user" ? `u:${subject.userId}` : `d:${subject.deviceId}`;
+}
+
+/** DB2, UB3: requests that wait join the queue; one already queued keeps its place. */
+export async function enqueue(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+  results: readonly Decided[],
+  now: Date,
+): Promise<void> {
+  const waiting = lastPerSubject(results).filter((r) => r.decision.outcome === "wait");
+  for (const kind of ["user", "device"] as const) {
+    const rows = waiting
+      .filter((r) => r.request.subject.kind === kind)
+      .map(({ request, decision }) => ({
+        space_id: spaceId,
+        adam_id: adamId,
+        user_id: request.subject.kind === "user" ? request.subject.userId : null,
+        device_id: request.subject.kind === "device" ? request.subject.deviceId : null,
+        why: request.why,
+        reason: decision.outcome === "wait" ? decision.reason : "no_license",
+        rule_ids: [...decision.because],
+        requested_at: now,
+        decided_at: now,
+      }));
+    if (rows.length === 0) continue;
+    const column = kind === "user" ? "user_id" : "device_id";
+    await db
+      .insertInto("license_queue")
+      .values(rows)
+      .onConflict((oc) =>
+        oc
+          .columns(["space_id", "adam_id", column])
+          .where(column, "is not", null)
+          .doUpdateSet((eb) => ({
+            reason: eb.ref("excluded.reason"),
+            rule_ids: eb.ref("excluded.rule_ids"),
+            decided_at: eb.ref("excluded.decided_at"),
+          })),
+      )
+      .execute();
+  }
+}
+
+/** Requests decided for good (granted, kept, refused) leave the queue. */
+export async function dequeue(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+  results: readonly Decided[],
+): Promise<void> {
+  const done = lastPerSubject(results).filter((r) => r.decision.outcome !== "wait");
+  const userIds = done.flatMap((r) => (r.request.subject.kind === "user" ? [r.request.subject.userId] : []));
+  const deviceIds = done.flatMap((r) =>
+    r.request.subject.kind === "device" ? [r.request.subject.deviceId] : [],
+  );
+  if (userIds.length + deviceIds.length === 0) return;
+  await db
+    .deleteFrom("license_queue")
+    .where("space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .where((eb) => eb.or([inList("user_id", userIds), inList("device_id", deviceIds)]))
+    .execute();
+}
+
+/** Waiting requests of an app, oldest first: decide them again when a seat frees (DB2). */
+export async function listWaitingRequests(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+  limit = 1000,
+): Promise<Array<LicenseRequest & { waitingSince: Date }>> {
+  const rows = await db
+    .selectFrom("license_queue")
+    .select(["user_id", "device_id", "why", "requested_at"])
+    .where("space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    spaceId,
+    adamId,
+    subject: row.user_id
+      ? { kind: "user", userId: row.user_id }
+      : { kind: "device", deviceId: row.device_id ?? "" },
+    why: row.why satisfies RequestReason,
+    waitingSince: row.requested_at,
+  }));
+}

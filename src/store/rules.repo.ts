@@ -1,0 +1,234 @@
+import { type DistributionRules, type LicenseType, SEAT_HOLDING_STATES } from "../licensing/index.js";
+import { type Db, withTransaction } from "./database.js";
+import { NotFoundError, StoreError } from "./errors.js";
+import { type Actor, inList, unique } from "./sql-helpers.js";
+
+export interface RulesInput {
+  spaceId: string;
+  accountId: string;
+  adamId: string;
+  /** FCFS for these groups (DI2); undefined = no FCFS rule. */
+  fcfs?: { groupIds: readonly string[]; requestedType: LicenseType; mandatoryType: LicenseType };
+  reservedUserIds: readonly string[];
+  reservedDeviceIds: readonly string[];
+  prohibitedUserIds: readonly string[];
+}
+
+/**
+ * DI1: replaces the license rules of one (account, app). Validates DI7 (a user is not
+ * both reserved and prohibited; the schema refuses it too) and DI6 (reservations never
+ * exceed the account's licenses for the app). Locks the asset row, so rules never
+ * change under a running allocation of the app.
+ */
+export async function setAppRules(
+  db: Db,
+  input: RulesInput,
+  actor: Actor,
+  now: Date,
+): Promise<DistributionRules> {
+  const prohibited = new Set(input.prohibitedUserIds);
+  const both = input.reservedUserIds.find((id) => prohibited.has(id));
+  if (both !== undefined) {
+    throw new StoreError(
+      "reserved_and_prohibited",
+      `user ${both} cannot be both reserved and prohibited (DI7)`,
+      {
+        userId: both,
+      },
+    );
+  }
+  const reservedUserIds = unique(input.reservedUserIds);
+  const reservedDeviceIds = unique(input.reservedDeviceIds);
+  const prohibitedUserIds = unique(input.prohibitedUserIds);
+  const groupIds = unique(input.fcfs?.groupIds ?? []);
+  return withTransaction(db, async (trx) => {
+    const { spaceId, accountId, adamId } = input;
+    const asset = await trx
+      .selectFrom("assets")
+      .select(["total_count"])
+      .where("space_id", "=", spaceId)
+      .where("account_id", "=", accountId)
+      .where("adam_id", "=", adamId)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    if (!asset) throw new NotFoundError("asset", `${accountId}/${adamId}`);
+    const reservations = reservedUserIds.length + reservedDeviceIds.length;
+    if (reservations > asset.total_count) {
+      throw new StoreError(
+        "reservations_exceed_licenses",
+        `${reservations} reservations for ${asset.total_count} licenses (DI6)`,
+        { reservations, total: asset.total_count },
+      );
+    }
+    await assertExist(trx, "users", "user", spaceId, [...reservedUserIds, ...prohibitedUserIds]);
+    await assertExist(trx, "devices", "device", spaceId, reservedDeviceIds);
+    await assertExist(trx, "groups", "group", spaceId, groupIds);
+
+    const key = { space_id: spaceId, account_id: accountId, adam_id: adamId };
+    const fcfs = {
+      fcfs_enabled: input.fcfs !== undefined,
+      fcfs_requested_type: input.fcfs?.requestedType ?? "user",
+      fcfs_mandatory_type: input.fcfs?.mandatoryType ?? "device",
+      updated_at: now,
+    };
+    await trx
+      .insertInto("app_rules")
+      .values({ ...key, ...fcfs })
+      .onConflict((oc) => oc.columns(["space_id", "account_id", "adam_id"]).doUpdateSet(fcfs))
+      .execute();
+    for (const table of ["rule_groups", "rule_users", "rule_devices"] as const) {
+      await trx
+        .deleteFrom(table)
+        .where("space_id", "=", spaceId)
+        .where("account_id", "=", accountId)
+        .where("adam_id", "=", adamId)
+        .execute();
+    }
+    if (groupIds.length > 0) {
+      await trx
+        .insertInto("rule_groups")
+        .values(groupIds.map((group_id) => ({ ...key, group_id })))
+        .execute();
+    }
+    const users = [
+      ...reservedUserIds.map((user_id) => ({ ...key, user_id, role: "reserved" as const })),
+      ...prohibitedUserIds.map((user_id) => ({ ...key, user_id, role: "prohibited" as const })),
+    ];
+    if (users.length > 0) await trx.insertInto("rule_users").values(users).execute();
+    if (reservedDeviceIds.length > 0) {
+      await trx
+        .insertInto("rule_devices")
+        .values(reservedDeviceIds.map((device_id) => ({ ...key, device_id })))
+        .execute();
+    }
+    await trx
+      .insertInto("activity_log")
+      .values({
+        space_id: spaceId,
+        at: now,
+        actor_kind: actor.kind,
+        actor_id: actor.id ?? null,
+        action: "rules.updated",
+        user_id: null,
+        device_id: null,
+        adam_id: adamId,
+        account_id: accountId,
+        license_id: null,
+        rule_ids: ["DI1"],
+        message: `license rules set: ${groupIds.length} FCFS groups, ${reservations} reservations, ${prohibitedUserIds.length} prohibited`,
+        details: null,
+      })
+      .execute();
+    const rules = await loadRulesForApp(trx, spaceId, adamId);
+    return rules.get(accountId) ?? emptyRules();
+  });
+}
+
+/** The rules of one (account, app), with `unusedReservations` computed. */
+export async function getAppRules(
+  db: Db,
+  spaceId: string,
+  accountId: string,
+  adamId: string,
+): Promise<DistributionRules> {
+  return (await loadRulesForApp(db, spaceId, adamId)).get(accountId) ?? emptyRules();
+}
+
+/**
+ * The rules of an app in every account of the space that has some, by account id.
+ * `unusedReservations` counts reservations whose holder holds no seat from that account
+ * yet (DI6: seats FCFS may not take).
+ */
+export async function loadRulesForApp(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+): Promise<Map<string, DistributionRules>> {
+  const byKey = (table: "app_rules" | "rule_groups" | "rule_users" | "rule_devices") =>
+    db.selectFrom(table).selectAll().where("space_id", "=", spaceId).where("adam_id", "=", adamId);
+  const [apps, groups, users, devices] = await Promise.all([
+    byKey("app_rules").execute(),
+    byKey("rule_groups").execute(),
+    byKey("rule_users").execute(),
+    byKey("rule_devices").execute(),
+  ]);
+  const out = new Map<string, Mutable>();
+  const of = (accountId: string): Mutable => {
+    let rules = out.get(accountId);
+    if (!rules) {
+      rules = { reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [], unusedReservations: 0 };
+      out.set(accountId, rules);
+    }
+    return rules;
+  };
+  for (const app of apps) {
+    const rules = of(app.account_id);
+    if (app.fcfs_enabled) {
+      rules.fcfs = {
+        groupIds: [],
+        requestedType: app.fcfs_requested_type,
+        mandatoryType: app.fcfs_mandatory_type,
+      };
+    }
+  }
+  for (const group of groups) {
+    const fcfs = of(group.account_id).fcfs;
+    if (fcfs) (fcfs.groupIds as string[]).push(group.group_id);
+  }
+  for (const user of users) {
+    const rules = of(user.account_id);
+    (user.role === "reserved" ? rules.reservedUserIds : rules.prohibitedUserIds).push(user.user_id);
+  }
+  for (const device of devices) of(device.account_id).reservedDeviceIds.push(device.device_id);
+  await countUnusedReservations(db, spaceId, adamId, out);
+  return out;
+}
+
+type Mutable = {
+  -readonly [K in keyof DistributionRules]: DistributionRules[K] extends readonly string[]
+    ? string[]
+    : DistributionRules[K];
+};
+
+async function countUnusedReservations(db: Db, spaceId: string, adamId: string, rules: Map<string, Mutable>) {
+  const userIds = unique([...rules.values()].flatMap((r) => r.reservedUserIds));
+  const deviceIds = unique([...rules.values()].flatMap((r) => r.reservedDeviceIds));
+  if (userIds.length + deviceIds.length === 0) return;
+  const held = await db
+    .selectFrom("licenses")
+    .select(["account_id", "user_id", "device_id"])
+    .where("space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .where("state", "in", SEAT_HOLDING_STATES)
+    .where((eb) => eb.or([inList("user_id", userIds), inList("device_id", deviceIds)]))
+    .execute();
+  const holds = new Set(held.map((l) => `${l.account_id}/${l.user_id ?? l.device_id}`));
+  for (const [accountId, r] of rules) {
+    r.unusedReservations = [...r.reservedUserIds, ...r.reservedDeviceIds].filter(
+      (holder) => !holds.has(`${accountId}/${holder}`),
+    ).length;
+  }
+}
+
+function emptyRules(): DistributionRules {
+  return { reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [], unusedReservations: 0 };
+}
+
+async function assertExist(
+  db: Db,
+  table: "users" | "devices" | "groups",
+  entity: "user" | "device" | "group",
+  spaceId: string,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = await db
+    .selectFrom(table)
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where(inList("id", ids))
+    .execute();
+  const found = new Set(rows.map((r) => r.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing !== undefined) throw new NotFoundError(entity, missing);
+}

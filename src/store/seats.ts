@@ -1,0 +1,102 @@
+import { sql } from "kysely";
+import type { Trx } from "./database.js";
+import { StoreError } from "./errors.js";
+import type { WorldSnapshot } from "./world.js";
+
+/**
+ * Seat bookkeeping of one allocation, over a snapshot whose asset rows are locked:
+ * each grant takes a seat of its account, and a reserved grant uses up its
+ * reservation (DI6), so the next decision in the batch sees the new counts.
+ */
+export function lockedSeats(snapshot: WorldSnapshot) {
+  const taken = new Map<string, number>();
+  const index = new Map(snapshot.accounts.map((a, i) => [a.id, i]));
+  return {
+    take(accountId: string, reserved: boolean): void {
+      const i = index.get(accountId);
+      const account = i === undefined ? undefined : snapshot.accounts[i];
+      if (i === undefined || !account?.asset) {
+        throw new StoreError("overcommit", `grant from account ${accountId}, which has no seat of this app`);
+      }
+      const asset = account.asset;
+      // Invariant 1 does not rest on the engine alone: a grant past the total aborts the batch.
+      if (asset.used >= asset.total) {
+        throw new StoreError("overcommit", `account ${accountId} has no free seat`, { accountId });
+      }
+      const rules = account.rules;
+      snapshot.accounts[i] = {
+        ...account,
+        asset: { ...asset, used: asset.used + 1 },
+        rules: reserved ? { ...rules, unusedReservations: Math.max(0, rules.unusedReservations - 1) } : rules,
+      };
+      taken.set(accountId, (taken.get(accountId) ?? 0) + 1);
+    },
+    taken: (): ReadonlyMap<string, number> => taken,
+  };
+}
+
+/** Adds the seats taken to `used`, still under the row locks; refuses to pass `total_count`. */
+export async function takeSeats(
+  trx: Trx,
+  spaceId: string,
+  adamId: string,
+  taken: ReadonlyMap<string, number>,
+  now: Date,
+): Promise<void> {
+  for (const [accountId, n] of [...taken].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const result = await trx
+      .updateTable("assets")
+      .set({ used: sql`used + ${n}`, updated_at: now })
+      .where("space_id", "=", spaceId)
+      .where("account_id", "=", accountId)
+      .where("adam_id", "=", adamId)
+      .where(sql<boolean>`used + ${n} <= total_count`)
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) {
+      throw new StoreError("overcommit", `account ${accountId} would pass its total for ${adamId}`, {
+        accountId,
+      });
+    }
+  }
+}
+
+/**
+ * Gives seats back (license released at Apple, or its assignment failed). Locks the
+ * asset rows in (app, account) order, the order allocation uses, before the caller
+ * touches license rows.
+ */
+export async function lockAssets(
+  trx: Trx,
+  spaceId: string,
+  keys: ReadonlyArray<{ accountId: string; adamId: string }>,
+): Promise<void> {
+  if (keys.length === 0) return;
+  await trx
+    .selectFrom("assets")
+    .select("adam_id")
+    .where("space_id", "=", spaceId)
+    .where((eb) =>
+      eb.or(keys.map((k) => eb.and([eb("account_id", "=", k.accountId), eb("adam_id", "=", k.adamId)]))),
+    )
+    .orderBy("adam_id")
+    .orderBy("account_id")
+    .forNoKeyUpdate()
+    .execute();
+}
+
+export async function returnSeats(
+  trx: Trx,
+  spaceId: string,
+  counts: ReadonlyMap<string, { accountId: string; adamId: string; n: number }>,
+  now: Date,
+): Promise<void> {
+  for (const { accountId, adamId, n } of counts.values()) {
+    await trx
+      .updateTable("assets")
+      .set({ used: sql`greatest(used - ${n}, 0)`, updated_at: now })
+      .where("space_id", "=", spaceId)
+      .where("account_id", "=", accountId)
+      .where("adam_id", "=", adamId)
+      .execute();
+  }
+}

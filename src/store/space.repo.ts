@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import { ALL_USERS } from "../licensing/index.js";
+import { type Db, withTransaction } from "./database.js";
+import { NotFoundError } from "./errors.js";
+
+export interface Space {
+  id: string;
+  name: string;
+  isDefault: boolean;
+  appsAndBooksEnabled: boolean;
+  createdAt: Date;
+}
+
+export interface NewSpace {
+  id?: string;
+  name: string;
+  isDefault?: boolean;
+  appsAndBooksEnabled?: boolean;
+}
+
+/** Creates a space with its All Users group (AC1: FCFS for everyone goes through it). */
+export async function createSpace(db: Db, input: NewSpace): Promise<Space> {
+  return withTransaction(db, async (trx) => {
+    const row = await trx
+      .insertInto("spaces")
+      .values({
+        id: input.id ?? randomUUID(),
+        name: input.name,
+        is_default: input.isDefault ?? false,
+        apps_and_books_enabled: input.appsAndBooksEnabled ?? true,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto("groups")
+      .values({ space_id: row.id, id: ALL_USERS, name: "All Users", external_id: null })
+      .execute();
+    return toSpace(row);
+  });
+}
+
+export async function findSpace(db: Db, id: string): Promise<Space | undefined> {
+  const row = await db.selectFrom("spaces").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toSpace(row);
+}
+
+export async function getSpace(db: Db, id: string): Promise<Space> {
+  const space = await findSpace(db, id);
+  if (!space) throw new NotFoundError("space", id);
+  return space;
+}
+
+export async function findDefaultSpace(db: Db): Promise<Space | undefined> {
+  const row = await db.selectFrom("spaces").selectAll().where("is_default", "=", true).executeTakeFirst();
+  return row && toSpace(row);
+}
+
+export async function listSpaces(db: Db): Promise<Space[]> {
+  const rows = await db.selectFrom("spaces").selectAll().orderBy("created_at").orderBy("id").execute();
+  return rows.map(toSpace);
+}
+
+/** CA3: while off, no Apps and Books license is distributed in the space. */
+export async function setAppsAndBooksEnabled(db: Db, id: string, enabled: boolean): Promise<void> {
+  const result = await db
+    .updateTable("spaces")
+    .set({ apps_and_books_enabled: enabled })
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new NotFoundError("space", id);
+}
+
+function toSpace(row: {
+  id: string;
+  name: string;
+  is_default: boolean;
+  apps_and_books_enabled: boolean;
+  created_at: Date;
+}): Space {
+  return {
+    id: row.id,
+    name: row.name,
+    isDefault: row.is_default,
+    appsAndBooksEnabled: row.apps_and_books_enabled,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,69 @@
+import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
+import type { Database } from "./database.js";
+
+/** `column = any($1::text[])`: one parameter for a whole list, however long. */
+export function inList(column: string, values: readonly string[]): Expression<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`;
+}
+
+/** Splits rows so one INSERT stays under PostgreSQL's 65,535 parameters. */
+export function chunks<T>(rows: readonly T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(60_000 / Math.max(1, columns)));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+export function unique<T>(values: Iterable<T>): T[] {
+  return [...new Set(values)];
+}
+
+/** Who or what caused a change (invariant 4). */
+export interface Actor {
+  kind: "admin" | "api_token" | "system" | "apple" | "mdm";
+  id?: string;
+}
+
+/** A column written by `insertColumns`: its name, and its PostgreSQL type. */
+export type ColumnSpec = readonly [
+  name: string,
+  type: "text" | "boolean" | "integer" | "timestamptz" | "jsonb" | "text[]",
+];
+
+/**
+ * INSERT of many rows as one array parameter per column (`INSERT ... SELECT FROM
+ * unnest(...)`): the statement stays the same size whatever the number of rows, so it
+ * parses once and binds a handful of parameters instead of thousands.
+ * A `text[]` column travels as comma-joined text (unnest would flatten arrays of arrays);
+ * only for values without commas, such as rule ids.
+ */
+export async function insertColumns(
+  db: Kysely<Database>,
+  table: keyof Database & string,
+  columns: readonly ColumnSpec[],
+  rows: ReadonlyArray<readonly unknown[]>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const params = columns.map(([, type], i) => {
+    const values = rows.map((row) => {
+      const value = row[i];
+      if (value === null || value === undefined) return null;
+      if (type === "text[]") return (value as readonly string[]).join(",");
+      if (type === "jsonb") return JSON.stringify(value);
+      if (value instanceof Date) return value.toISOString();
+      return value;
+    });
+    const carrier = type === "text[]" || type === "jsonb" || type === "timestamptz" ? "text" : type;
+    return sql`${values}::${sql.raw(carrier)}[]`;
+  });
+  const names = columns.map(([name]) => sql.ref(name));
+  const selected = columns.map(([, type], i) => {
+    const column = sql.ref(`c${i}`);
+    if (type === "text[]") return sql`coalesce(string_to_array(${column}, ','), '{}')`;
+    if (type === "jsonb" || type === "timestamptz") return sql`${column}::${sql.raw(type)}`;
+    return column;
+  });
+  const aliases = columns.map((_, i) => sql.ref(`c${i}`));
+  await sql`insert into ${sql.table(table)} (${sql.join(names)})
+    select ${sql.join(selected)} from unnest(${sql.join(params)}) as t(${sql.join(aliases)})`.execute(db);
+}

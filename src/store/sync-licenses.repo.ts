@@ -1,0 +1,294 @@
+import { sql } from "kysely";
+import { type LicenseRequest, type LicenseState, SEAT_HOLDING_STATES } from "../licensing/index.js";
+import { appendActivity } from "./activity.repo.js";
+import { type Db, withTransaction } from "./database.js";
+import { type LicenseRecord, toLicense } from "./license.repo.js";
+import { lockAssets, returnSeats } from "./seats.js";
+import { type Actor, inList, unique } from "./sql-helpers.js";
+
+/** A seat-holding license of an account with the name Apple knows its subject by. */
+export interface LicenseAtApple {
+  id: string;
+  adamId: string;
+  state: LicenseState;
+  serialNumber?: string;
+  clientUserId?: string;
+  updatedAt: Date;
+}
+
+/** Every seat-holding license of an account, keyed for comparison with Apple's assignments (AC3). */
+export async function seatHoldingLicensesOfAccount(
+  db: Db,
+  spaceId: string,
+  accountId: string,
+): Promise<LicenseAtApple[]> {
+  const rows = await db
+    .selectFrom("licenses as l")
+    .leftJoin("devices as d", (j) =>
+      j.onRef("d.space_id", "=", "l.space_id").onRef("d.id", "=", "l.device_id"),
+    )
+    .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "l.space_id").onRef("u.id", "=", "l.user_id"))
+    .select(["l.id", "l.adam_id", "l.state", "l.updated_at", "d.serial_number", "u.apple_client_user_id"])
+    .where("l.space_id", "=", spaceId)
+    .where("l.account_id", "=", accountId)
+    .where("l.state", "in", SEAT_HOLDING_STATES)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    adamId: r.adam_id,
+    state: r.state,
+    updatedAt: r.updated_at,
+    ...(r.serial_number ? { serialNumber: r.serial_number } : {}),
+    ...(r.apple_client_user_id ? { clientUserId: r.apple_client_user_id } : {}),
+  }));
+}
+
+/**
+ * Sets an asset's counts from Apple under its row lock (the lock allocation takes):
+ * `used` = Orchard's seat-holding licenses + assignments made outside Orchard. Without an
+ * exact `outside` (a full resync counts it), it is inferred from Apple's assigned count:
+ * what Apple holds beyond Orchard's assigned and releasing licenses.
+ */
+export async function setAssetCounts(
+  db: Db,
+  input: {
+    spaceId: string;
+    accountId: string;
+    adamId: string;
+    total?: number;
+    appleAssigned?: number;
+    appleAvailable?: number;
+    appleRetired?: number;
+    outside?: number;
+    now: Date;
+  },
+): Promise<{ used: number; total: number; outside: number } | undefined> {
+  return withTransaction(db, async (trx) => {
+    const asset = await trx
+      .selectFrom("assets")
+      .select(["total_count", "apple_assigned_count"])
+      .where("space_id", "=", input.spaceId)
+      .where("account_id", "=", input.accountId)
+      .where("adam_id", "=", input.adamId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!asset) return undefined;
+    const counts = await trx
+      .selectFrom("licenses")
+      .select(["state", sql<number>`count(*)::int`.as("n")])
+      .where("space_id", "=", input.spaceId)
+      .where("account_id", "=", input.accountId)
+      .where("adam_id", "=", input.adamId)
+      .where("state", "in", SEAT_HOLDING_STATES)
+      .groupBy("state")
+      .execute();
+    const of = (s: LicenseState) => counts.find((c) => c.state === s)?.n ?? 0;
+    const held = of("pending_assign") + of("assigned") + of("pending_release");
+    const appleAssigned = input.appleAssigned ?? asset.apple_assigned_count;
+    const outside = input.outside ?? Math.max(0, appleAssigned - of("assigned") - of("pending_release"));
+    const total = input.total ?? asset.total_count;
+    await trx
+      .updateTable("assets")
+      .set({
+        total_count: total,
+        used: held + outside,
+        apple_assigned_count: appleAssigned,
+        ...(input.appleAvailable !== undefined ? { apple_available_count: input.appleAvailable } : {}),
+        ...(input.appleRetired !== undefined ? { apple_retired_count: input.appleRetired } : {}),
+        updated_at: input.now,
+      })
+      .where("space_id", "=", input.spaceId)
+      .where("account_id", "=", input.accountId)
+      .where("adam_id", "=", input.adamId)
+      .execute();
+    return { used: held + outside, total, outside };
+  });
+}
+
+/** Assets Apple no longer lists for the account: no license left to give (kept for history and rules). */
+export async function zeroMissingAssets(
+  db: Db,
+  input: { spaceId: string; accountId: string; present: readonly string[]; now: Date },
+): Promise<string[]> {
+  const rows = await db
+    .updateTable("assets")
+    .set({ total_count: 0, apple_assigned_count: 0, apple_available_count: 0, updated_at: input.now })
+    .where("space_id", "=", input.spaceId)
+    .where("account_id", "=", input.accountId)
+    .where((eb) => eb.not(inList("adam_id", input.present)))
+    .where("total_count", ">", 0)
+    .returning("adam_id")
+    .execute();
+  return rows.map((r) => r.adam_id);
+}
+
+/**
+ * AC3: licenses Orchard thinks assigned that Apple no longer holds (released outside
+ * Orchard): released here, their seats given back, the log says so.
+ */
+export async function releaseVanished(
+  db: Db,
+  input: { spaceId: string; licenseIds: readonly string[]; actor: Actor; now: Date; message: string },
+): Promise<LicenseRecord[]> {
+  if (input.licenseIds.length === 0) return [];
+  return withTransaction(db, async (trx) => {
+    const keys = await trx
+      .selectFrom("licenses")
+      .select(["account_id", "adam_id"])
+      .distinct()
+      .where("space_id", "=", input.spaceId)
+      .where(inList("id", input.licenseIds))
+      .execute();
+    await lockAssets(
+      trx,
+      input.spaceId,
+      keys.map((k) => ({ accountId: k.account_id, adamId: k.adam_id })),
+    );
+    const rows = await trx
+      .updateTable("licenses")
+      .set({ state: "released", released_at: input.now, updated_at: input.now })
+      .where("space_id", "=", input.spaceId)
+      .where(inList("id", input.licenseIds))
+      .where("state", "=", "assigned")
+      .returningAll()
+      .execute();
+    const changed = rows.map(toLicense);
+    const counts = new Map<string, { accountId: string; adamId: string; n: number }>();
+    for (const l of changed) {
+      const key = `${l.accountId}/${l.adamId}`;
+      const entry = counts.get(key) ?? { accountId: l.accountId, adamId: l.adamId, n: 0 };
+      entry.n += 1;
+      counts.set(key, entry);
+    }
+    await returnSeats(trx, input.spaceId, counts, input.now);
+    await appendActivity(
+      trx,
+      changed.map((l) => ({
+        spaceId: l.spaceId,
+        actor: input.actor,
+        action: "license.released_outside",
+        userId: l.userId,
+        deviceId: l.deviceId,
+        adamId: l.adamId,
+        accountId: l.accountId,
+        licenseId: l.id,
+        ruleIds: ["AC3"],
+        message: input.message,
+        at: input.now,
+      })),
+    );
+    return changed;
+  });
+}
+
+/**
+ * DB2, UB3: a subject whose assignment Apple refused waits again for the next free
+ * license; one already waiting keeps its place.
+ */
+export async function requeueSubjects(
+  db: Db,
+  entries: ReadonlyArray<{
+    spaceId: string;
+    adamId: string;
+    userId?: string;
+    deviceId?: string;
+    why: "requested" | "mandatory";
+    ruleIds: readonly string[];
+    requestedAt: Date;
+    now: Date;
+  }>,
+): Promise<void> {
+  for (const kind of ["user", "device"] as const) {
+    const rows = entries
+      .filter((e) => (kind === "user" ? e.userId : e.deviceId) !== undefined)
+      .map((e) => ({
+        space_id: e.spaceId,
+        adam_id: e.adamId,
+        user_id: kind === "user" ? (e.userId ?? null) : null,
+        device_id: kind === "device" ? (e.deviceId ?? null) : null,
+        why: e.why,
+        reason: "no_license" as const,
+        rule_ids: [...e.ruleIds],
+        requested_at: e.requestedAt,
+        decided_at: e.now,
+      }));
+    if (rows.length === 0) continue;
+    const column = kind === "user" ? "user_id" : "device_id";
+    await db
+      .insertInto("license_queue")
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(["space_id", "adam_id", column]).where(column, "is not", null).doNothing(),
+      )
+      .execute();
+  }
+}
+
+/** (space, app) pairs with someone waiting and a free seat in a healthy account: serve them (DB2). */
+export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId: string; adamId: string }>> {
+  const rows = await db
+    .selectFrom("license_queue as q")
+    .select(["q.space_id", "q.adam_id"])
+    .distinct()
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("assets as a")
+          .innerJoin("accounts as c", (j) =>
+            j.onRef("c.space_id", "=", "a.space_id").onRef("c.id", "=", "a.account_id"),
+          )
+          .select("a.adam_id")
+          .whereRef("a.space_id", "=", "q.space_id")
+          .whereRef("a.adam_id", "=", "q.adam_id")
+          .whereRef("a.used", "<", "a.total_count")
+          .where("c.health", "=", "ok"),
+      ),
+    )
+    .execute();
+  return rows.map((r) => ({ spaceId: r.space_id, adamId: r.adam_id }));
+}
+
+/** UB4: the waiting requests of these users and of their devices, per app, oldest first. */
+export async function waitingRequestsOfUsers(
+  db: Db,
+  spaceId: string,
+  userIds: readonly string[],
+): Promise<Map<string, LicenseRequest[]>> {
+  const out = new Map<string, LicenseRequest[]>();
+  if (userIds.length === 0) return out;
+  const ids = unique(userIds);
+  const rows = await db
+    .selectFrom("license_queue as q")
+    .leftJoin("devices as d", (j) =>
+      j.onRef("d.space_id", "=", "q.space_id").onRef("d.id", "=", "q.device_id"),
+    )
+    .select(["q.adam_id", "q.user_id", "q.device_id", "q.why"])
+    .where("q.space_id", "=", spaceId)
+    .where((eb) => eb.or([inList("q.user_id", ids), inList("d.user_id", ids)]))
+    .orderBy("q.seq")
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.adam_id) ?? [];
+    list.push({
+      spaceId,
+      adamId: r.adam_id,
+      subject: r.user_id
+        ? { kind: "user", userId: r.user_id }
+        : { kind: "device", deviceId: r.device_id ?? "" },
+      why: r.why,
+    });
+    out.set(r.adam_id, list);
+  }
+  return out;
+}
+
+/** Current states of some licenses (the dispatcher skips associations already overtaken). */
+export async function licenseStates(db: Db, spaceId: string, ids: readonly string[]): Promise<Map<string, LicenseState>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("licenses")
+    .select(["id", "state"])
+    .where("space_id", "=", spaceId)
+    .where(inList("id", unique(ids)))
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.state]));
+}

@@ -1,0 +1,172 @@
+import { sql } from "kysely";
+import type { Db } from "./database.js";
+import type { OutboxState } from "./license.table.js";
+import { type OutboxRecord, toOutbox } from "./outbox.repo.js";
+import { inList } from "./sql-helpers.js";
+
+/**
+ * The sync engine's outbox moves, beside `claimOutbox`/`settleOutbox`:
+ *
+ *   pending --claimDispatchable--> pending (claimed) --recordSent--> sent (eventId kept)
+ *   sent --claimSentEvents--> sent (claimed) --finishOutbox--> done | failed | pending (resend)
+ *
+ * A claim is a lease (`claimed_until`): a worker that dies leaves rows that any worker
+ * claims again once the lease runs out.
+ */
+interface Claim {
+  workerId: string;
+  limit: number;
+  now: Date;
+  leaseMs: number;
+}
+
+/**
+ * Pending operations of healthy accounts only (NT2: a token problem pauses the account's
+ * operations until the token is replaced), oldest first, skipping rows other workers hold.
+ */
+export async function claimDispatchable(db: Db, input: Claim): Promise<OutboxRecord[]> {
+  return claim(db, input, "pending");
+}
+
+/** Sent operations whose event is due for a look (`not_before` is the next poll). */
+export async function claimSentEvents(db: Db, input: Claim): Promise<OutboxRecord[]> {
+  return claim(db, input, "sent");
+}
+
+async function claim(db: Db, input: Claim, state: OutboxState): Promise<OutboxRecord[]> {
+  const until = new Date(input.now.getTime() + input.leaseMs);
+  const rows = await db
+    .updateTable("outbox")
+    .set({ claimed_by: input.workerId, claimed_until: until, updated_at: input.now })
+    .where((eb) =>
+      eb(
+        eb.refTuple("space_id", "seq"),
+        "in",
+        eb
+          .selectFrom("outbox as o")
+          .select(["o.space_id", "o.seq"])
+          .where("o.state", "=", state)
+          .where((eb) => eb.or([eb("o.not_before", "is", null), eb("o.not_before", "<=", input.now)]))
+          .where((eb) => eb.or([eb("o.claimed_until", "is", null), eb("o.claimed_until", "<", input.now)]))
+          .where(({ exists, selectFrom }) =>
+            exists(
+              selectFrom("accounts as a")
+                .select("a.id")
+                .whereRef("a.space_id", "=", "o.space_id")
+                .whereRef("a.id", "=", "o.account_id")
+                .where("a.health", "=", "ok"),
+            ),
+          )
+          .orderBy("o.seq")
+          .limit(input.limit)
+          .forUpdate("o")
+          .skipLocked()
+          .$asTuple("space_id", "seq"),
+      ),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(toOutbox).sort((a, b) => a.seq - b.seq);
+}
+
+/** Apple accepted the call: keep its eventId before anything else (crash-safe follow-up). */
+export async function recordSent(
+  db: Db,
+  input: { spaceId: string; seqs: readonly number[]; eventId: string; now: Date; nextLookAt: Date },
+): Promise<void> {
+  if (input.seqs.length === 0) return;
+  await db
+    .updateTable("outbox")
+    .set({
+      state: "sent",
+      event_id: input.eventId,
+      sent_at: input.now,
+      not_before: input.nextLookAt,
+      last_error: null,
+      claimed_by: null,
+      claimed_until: null,
+      updated_at: input.now,
+    })
+    .where("space_id", "=", input.spaceId)
+    .where("seq", "in", [...input.seqs])
+    .execute();
+}
+
+/**
+ * Ends a claim: `done`/`failed` close the rows (eventId kept for the record), `pending`
+ * sends them again (Apple's associate and disassociate are idempotent), `sent` keeps
+ * following the event (next look at `notBefore`).
+ */
+export async function finishOutbox(
+  db: Db,
+  input: {
+    spaceId: string;
+    seqs: readonly number[];
+    state: OutboxState;
+    error?: string;
+    notBefore?: Date;
+    now: Date;
+  },
+): Promise<void> {
+  if (input.seqs.length === 0) return;
+  const resend = input.state === "pending";
+  await db
+    .updateTable("outbox")
+    .set({
+      state: input.state,
+      last_error: input.error ?? null,
+      not_before: input.notBefore ?? null,
+      claimed_by: null,
+      claimed_until: null,
+      updated_at: input.now,
+      ...(resend ? { attempts: sql`attempts + 1`, event_id: null, sent_at: null } : {}),
+    })
+    .where("space_id", "=", input.spaceId)
+    .where("seq", "in", [...input.seqs])
+    .execute();
+}
+
+/** Open (still sent) rows of an event, for Apple's ASSET_MANAGEMENT notifications. */
+export async function findSentRowsOfEvent(db: Db, eventId: string): Promise<OutboxRecord[]> {
+  const rows = await db
+    .selectFrom("outbox")
+    .selectAll()
+    .where("event_id", "=", eventId)
+    .where("state", "=", "sent")
+    .orderBy("seq")
+    .execute();
+  return rows.map(toOutbox);
+}
+
+/**
+ * Licenses among `licenseIds` whose association is still open (pending or sent): their
+ * release must wait, or Apple could see the disassociation before the association.
+ */
+export async function licensesWithOpenAssociation(
+  db: Db,
+  spaceId: string,
+  licenseIds: readonly string[],
+): Promise<Set<string>> {
+  if (licenseIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("outbox")
+    .select("license_id")
+    .where("space_id", "=", spaceId)
+    .where("state", "in", ["pending", "sent"])
+    .where("kind", "=", "associate")
+    .where(inList("license_id", licenseIds))
+    .execute();
+  return new Set(rows.flatMap((r) => (r.license_id ? [r.license_id] : [])));
+}
+
+/** Open operations left, per state (tests, health endpoints). */
+export async function countOpenOutbox(db: Db): Promise<{ pending: number; sent: number }> {
+  const rows = await db
+    .selectFrom("outbox")
+    .select(["state", sql<number>`count(*)::int`.as("n")])
+    .where("state", "in", ["pending", "sent"])
+    .groupBy("state")
+    .execute();
+  const of = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
+  return { pending: of("pending"), sent: of("sent") };
+}

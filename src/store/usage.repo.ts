@@ -1,0 +1,326 @@
+import { sql } from "kysely";
+import { type LicenseState, type LicenseType, LIVE_STATES } from "../licensing/index.js";
+import type { ActivityRecord } from "./activity.repo.js";
+import type { Db } from "./database.js";
+import { NotFoundError } from "./errors.js";
+import type { ActorKind, Severity } from "./license.table.js";
+import type { Notification } from "./notification.repo.js";
+import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+import { inList } from "./sql-helpers.js";
+
+/** License usage of a user (VU1) and of a device (VU3); the activity log and notifications, paged. */
+export interface UsageRow {
+  adamId?: string;
+  bundleId?: string;
+  name?: string;
+  version?: string;
+  platform?: string;
+  deviceId?: string;
+  serialNumber?: string;
+  source?: string;
+  sizeBytes?: number;
+  installedAt?: Date;
+  /** Price per license, when an account of the space bought the app. */
+  price?: number;
+  license?: { id: string; type: LicenseType; state: LicenseState; assignedAt?: Date; serialNumber?: string };
+}
+
+const HELD: readonly LicenseState[] = [...LIVE_STATES, "pending_release", "in_grace"];
+
+/** VU1: every app on the user's devices, and every app licensed to the user, with the license. */
+export async function userLicenseUsage(db: Db, spaceId: string, userId: string): Promise<UsageRow[]> {
+  const user = await db
+    .selectFrom("users")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  if (!user) throw new NotFoundError("user", userId);
+  const devices = await db
+    .selectFrom("devices")
+    .select(["id", "serial_number", "platform"])
+    .where("space_id", "=", spaceId)
+    .where("user_id", "=", userId)
+    .execute();
+  const deviceIds = devices.map((d) => d.id);
+  const installed = deviceIds.length
+    ? await db
+        .selectFrom("installed_apps")
+        .selectAll()
+        .where("space_id", "=", spaceId)
+        .where(inList("device_id", deviceIds))
+        .execute()
+    : [];
+  const licenses = await db
+    .selectFrom("licenses")
+    .select(["id", "adam_id", "type", "state", "assigned_at", "user_id", "device_id"])
+    .where("space_id", "=", spaceId)
+    .where("state", "in", HELD)
+    .where((eb) => eb.or([eb("user_id", "=", userId), inList("device_id", deviceIds)]))
+    .execute();
+  const prices = await pricesOf(db, spaceId, [
+    ...installed.flatMap((a) => (a.adam_id ? [a.adam_id] : [])),
+    ...licenses.map((l) => l.adam_id),
+  ]);
+  const serial = new Map(devices.map((d) => [d.id, d.serial_number]));
+  const platform = new Map(devices.map((d) => [d.id, d.platform]));
+  const licenseFor = (adamId: string | null, deviceId: string) => {
+    const l = adamId
+      ? licenses.find((x) => x.adam_id === adamId && (x.device_id === deviceId || x.user_id === userId))
+      : undefined;
+    return l && toLicense(l, l.device_id ? serial.get(l.device_id) : undefined);
+  };
+  const rows: UsageRow[] = installed.map((a) => ({
+    adamId: a.adam_id ?? undefined,
+    bundleId: a.bundle_id,
+    name: a.name ?? prices.get(a.adam_id ?? "")?.name,
+    version: a.version ?? undefined,
+    platform: platform.get(a.device_id),
+    deviceId: a.device_id,
+    serialNumber: serial.get(a.device_id),
+    source: a.source ?? undefined,
+    sizeBytes: a.size_bytes === null ? undefined : Number(a.size_bytes),
+    installedAt: a.installed_at ?? undefined,
+    price: prices.get(a.adam_id ?? "")?.price,
+    license: licenseFor(a.adam_id, a.device_id),
+  }));
+  const shown = new Set(rows.flatMap((r) => (r.license ? [r.license.id] : [])));
+  for (const l of licenses) {
+    if (shown.has(l.id)) continue;
+    rows.push({
+      adamId: l.adam_id,
+      name: prices.get(l.adam_id)?.name,
+      price: prices.get(l.adam_id)?.price,
+      ...(l.device_id ? { deviceId: l.device_id, serialNumber: serial.get(l.device_id) } : {}),
+      license: toLicense(l, l.device_id ? serial.get(l.device_id) : undefined),
+    });
+  }
+  return rows;
+}
+
+/** VU3: a device's managed apps with their license type; `q` searches name and bundle id. */
+export async function deviceInstalledApps(
+  db: Db,
+  spaceId: string,
+  deviceId: string,
+  q?: string,
+): Promise<UsageRow[]> {
+  const device = await db
+    .selectFrom("devices")
+    .select(["id", "serial_number", "platform", "user_id"])
+    .where("space_id", "=", spaceId)
+    .where("id", "=", deviceId)
+    .executeTakeFirst();
+  if (!device) throw new NotFoundError("device", deviceId);
+  let query = db
+    .selectFrom("installed_apps")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where("device_id", "=", deviceId);
+  if (q) {
+    const like = likePattern(q);
+    query = query.where((eb) => eb.or([eb("name", "ilike", like), eb("bundle_id", "ilike", like)]));
+  }
+  const installed = await query.orderBy("name").orderBy("bundle_id").execute();
+  const licenses = await db
+    .selectFrom("licenses")
+    .select(["id", "adam_id", "type", "state", "assigned_at", "user_id", "device_id"])
+    .where("space_id", "=", spaceId)
+    .where("state", "in", HELD)
+    .where((eb) =>
+      eb.or([
+        eb("device_id", "=", deviceId),
+        ...(device.user_id ? [eb("user_id", "=", device.user_id)] : []),
+      ]),
+    )
+    .execute();
+  const prices = await pricesOf(
+    db,
+    spaceId,
+    installed.flatMap((a) => (a.adam_id ? [a.adam_id] : [])),
+  );
+  return installed.map((a) => {
+    const l = a.adam_id ? licenses.find((x) => x.adam_id === a.adam_id) : undefined;
+    return {
+      adamId: a.adam_id ?? undefined,
+      bundleId: a.bundle_id,
+      name: a.name ?? prices.get(a.adam_id ?? "")?.name,
+      version: a.version ?? undefined,
+      platform: device.platform,
+      deviceId,
+      serialNumber: device.serial_number,
+      source: a.source ?? undefined,
+      sizeBytes: a.size_bytes === null ? undefined : Number(a.size_bytes),
+      installedAt: a.installed_at ?? undefined,
+      price: prices.get(a.adam_id ?? "")?.price,
+      license: l && toLicense(l, l.device_id ? device.serial_number : undefined),
+    };
+  });
+}
+
+async function pricesOf(db: Db, spaceId: string, adamIds: readonly string[]) {
+  const ids = [...new Set(adamIds)];
+  if (ids.length === 0) return new Map<string, { price?: number; name?: string }>();
+  const rows = await db
+    .selectFrom("assets")
+    .select(["adam_id", sql<number | null>`max(price)`.as("price"), sql<string | null>`max(name)`.as("name")])
+    .where("space_id", "=", spaceId)
+    .where(inList("adam_id", ids))
+    .groupBy("adam_id")
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.adam_id,
+      { price: r.price === null ? undefined : Number(r.price), name: r.name ?? undefined },
+    ]),
+  );
+}
+
+function toLicense(
+  l: { id: string; type: LicenseType; state: LicenseState; assigned_at: Date | null },
+  serialNumber: string | undefined,
+): NonNullable<UsageRow["license"]> {
+  return {
+    id: l.id,
+    type: l.type,
+    state: l.state,
+    ...(l.assigned_at ? { assignedAt: l.assigned_at } : {}),
+    ...(l.type === "device" && serialNumber ? { serialNumber } : {}),
+  };
+}
+
+export interface ActivityFilter {
+  action?: string;
+  actorKind?: ActorKind;
+  adamId?: string;
+  userId?: string;
+  deviceId?: string;
+  accountId?: string;
+  licenseId?: string;
+  ruleId?: string;
+  from?: Date;
+  to?: Date;
+  /** Entries older than this sequence number (CSV export walks the log with it). */
+  beforeSeq?: number;
+}
+
+function activityQuery(db: Db, spaceId: string, f: ActivityFilter, q?: string) {
+  let query = db.selectFrom("activity_log").selectAll().where("space_id", "=", spaceId);
+  if (f.action) query = query.where("action", "=", f.action);
+  if (f.actorKind) query = query.where("actor_kind", "=", f.actorKind);
+  if (f.adamId) query = query.where("adam_id", "=", f.adamId);
+  if (f.userId) query = query.where("user_id", "=", f.userId);
+  if (f.deviceId) query = query.where("device_id", "=", f.deviceId);
+  if (f.accountId) query = query.where("account_id", "=", f.accountId);
+  if (f.licenseId) query = query.where("license_id", "=", f.licenseId);
+  if (f.ruleId) query = query.where(sql<boolean>`${f.ruleId} = any(rule_ids)`);
+  if (f.from) query = query.where("at", ">=", f.from);
+  if (f.to) query = query.where("at", "<", f.to);
+  if (f.beforeSeq !== undefined) query = query.where("seq", "<", f.beforeSeq);
+  if (q) query = query.where("message", "ilike", likePattern(q));
+  return query;
+}
+
+type ActivityRow = {
+  seq: number;
+  space_id: string;
+  at: Date;
+  actor_kind: ActorKind;
+  actor_id: string | null;
+  action: string;
+  user_id: string | null;
+  device_id: string | null;
+  adam_id: string | null;
+  account_id: string | null;
+  license_id: string | null;
+  rule_ids: string[];
+  message: string | null;
+  details: Record<string, unknown> | null;
+};
+
+function toActivity(r: ActivityRow): ActivityRecord {
+  return {
+    seq: Number(r.seq),
+    spaceId: r.space_id,
+    at: r.at,
+    actor: r.actor_id === null ? { kind: r.actor_kind } : { kind: r.actor_kind, id: r.actor_id },
+    action: r.action,
+    userId: r.user_id ?? undefined,
+    deviceId: r.device_id ?? undefined,
+    adamId: r.adam_id ?? undefined,
+    accountId: r.account_id ?? undefined,
+    licenseId: r.license_id ?? undefined,
+    ruleIds: r.rule_ids,
+    message: r.message ?? undefined,
+    details: r.details ?? undefined,
+  };
+}
+
+/** Newest first. */
+export function listActivityView(
+  db: Db,
+  spaceId: string,
+  filter: ActivityFilter,
+  page: PageRequest,
+): Promise<Page<ActivityRecord>> {
+  return paged(
+    activityQuery(db, spaceId, filter, page.q),
+    { ...page, order: "desc" },
+    { seq: "seq" },
+    "seq",
+    "seq",
+    toActivity,
+  );
+}
+
+/** The whole filtered log, newest first, `batch` rows per query (keyset: never OFFSET). */
+export async function* iterateActivity(
+  db: Db,
+  spaceId: string,
+  filter: ActivityFilter,
+  batch = 1000,
+): AsyncGenerator<ActivityRecord> {
+  let before: number | undefined = filter.beforeSeq;
+  for (;;) {
+    const rows = await activityQuery(db, spaceId, {
+      ...filter,
+      ...(before !== undefined ? { beforeSeq: before } : {}),
+    })
+      .orderBy("seq", "desc")
+      .limit(batch)
+      .execute();
+    for (const row of rows) yield toActivity(row);
+    if (rows.length < batch) return;
+    before = Number(rows[rows.length - 1]?.seq);
+  }
+}
+
+export function listNotificationsView(
+  db: Db,
+  spaceId: string,
+  filter: { open?: boolean; acknowledged?: boolean; severity?: Severity; kind?: string },
+  page: PageRequest,
+): Promise<Page<Notification>> {
+  let query = db.selectFrom("notifications").selectAll().where("space_id", "=", spaceId);
+  if (filter.open !== undefined) query = query.where("cleared_at", filter.open ? "is" : "is not", null);
+  if (filter.acknowledged !== undefined)
+    query = query.where("acknowledged_at", filter.acknowledged ? "is not" : "is", null);
+  if (filter.severity) query = query.where("severity", "=", filter.severity);
+  if (filter.kind) query = query.where("kind", "=", filter.kind);
+  if (page.q) query = query.where("title", "ilike", likePattern(page.q));
+  return paged(query, page, { raisedAt: "raised_at", severity: "severity" }, "raisedAt", "id", (r) => ({
+    id: r.id,
+    spaceId: r.space_id,
+    kind: r.kind,
+    severity: r.severity,
+    component: r.component,
+    title: r.title,
+    details: r.details,
+    accountId: r.account_id ?? undefined,
+    adamId: r.adam_id ?? undefined,
+    threshold: r.threshold ?? undefined,
+    raisedAt: r.raised_at,
+    clearedAt: r.cleared_at ?? undefined,
+    acknowledgedAt: r.acknowledged_at ?? undefined,
+  }));
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from "node:crypto";
+import type { Selectable } from "kysely";
+import type { Db } from "./database.js";
+import { NotFoundError } from "./errors.js";
+import type { AppleUserStatus, UserTable } from "./space.table.js";
+import { chunks, inList } from "./sql-helpers.js";
+
+export interface UserRecord {
+  id: string;
+  spaceId: string;
+  externalId?: string;
+  name: string;
+  email?: string;
+  managedAppleId?: string;
+  appleClientUserId?: string;
+  appleStatus?: AppleUserStatus;
+  inviteCode?: string;
+  /** UB2: accepted the Apps and Books invitation. */
+  enrolled: boolean;
+}
+
+export interface NewUser {
+  id?: string;
+  spaceId: string;
+  externalId?: string;
+  name: string;
+  email?: string;
+  managedAppleId?: string;
+  appleClientUserId?: string;
+  appleStatus?: AppleUserStatus;
+  inviteCode?: string;
+}
+
+export async function createUser(db: Db, input: NewUser): Promise<UserRecord> {
+  const [user] = await createUsers(db, [input]);
+  if (!user) throw new Error("creating a user returned no row");
+  return user;
+}
+
+/** Bulk insert (imports, tests, benchmarks). */
+export async function createUsers(db: Db, inputs: readonly NewUser[]): Promise<UserRecord[]> {
+  const out: UserRecord[] = [];
+  for (const part of chunks(inputs, 9)) {
+    const rows = await db
+      .insertInto("users")
+      .values(
+        part.map((u) => ({
+          space_id: u.spaceId,
+          id: u.id ?? randomUUID(),
+          external_id: u.externalId ?? null,
+          name: u.name,
+          email: u.email ?? null,
+          managed_apple_id: u.managedAppleId ?? null,
+          apple_client_user_id: u.appleClientUserId ?? null,
+          apple_status: u.appleStatus ?? null,
+          invite_code: u.inviteCode ?? null,
+        })),
+      )
+      .returningAll()
+      .execute();
+    out.push(...rows.map(toUser));
+  }
+  return out;
+}
+
+export async function findUser(db: Db, spaceId: string, id: string): Promise<UserRecord | undefined> {
+  const row = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function getUser(db: Db, spaceId: string, id: string): Promise<UserRecord> {
+  const user = await findUser(db, spaceId, id);
+  if (!user) throw new NotFoundError("user", id);
+  return user;
+}
+
+export async function findUsers(db: Db, spaceId: string, ids: readonly string[]): Promise<UserRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where(inList("id", ids))
+    .execute();
+  return rows.map(toUser);
+}
+
+/** Apple's status for the user (Registered, Associated = enrolled, Retired). */
+export async function setAppleStatus(
+  db: Db,
+  spaceId: string,
+  id: string,
+  status: AppleUserStatus | null,
+  now: Date,
+): Promise<void> {
+  const result = await db
+    .updateTable("users")
+    .set({ apple_status: status, updated_at: now })
+    .where("space_id", "=", spaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new NotFoundError("user", id);
+}
+
+export function toUser(row: Selectable<UserTable>): UserRecord {
+  return {
+    id: row.id,
+    spaceId: row.space_id,
+    externalId: row.external_id ?? undefined,
+    name: row.name,
+    email: row.email ?? undefined,
+    managedAppleId: row.managed_apple_id ?? undefined,
+    appleClientUserId: row.apple_client_user_id ?? undefined,
+    appleStatus: row.apple_status ?? undefined,
+    inviteCode: row.invite_code ?? undefined,
+    enrolled: row.apple_status === "Associated",
+  };
+}

@@ -1,0 +1,249 @@
+import { sql } from "kysely";
+import type { LicenseState, LicenseType } from "../licensing/index.js";
+import type { Db } from "./database.js";
+import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+
+/**
+ * The list views of licenses and apps (VU2, VU4, VU5, DI5): searchable, paged, sorted,
+ * always scoped to one space.
+ */
+export interface LicenseRow {
+  id: string;
+  accountId: string;
+  accountName: string;
+  adamId: string;
+  appName?: string;
+  type: LicenseType;
+  userId?: string;
+  userName?: string;
+  deviceId?: string;
+  serialNumber?: string;
+  state: LicenseState;
+  reserved: boolean;
+  ruleIds: string[];
+  createdAt: Date;
+  assignedAt?: Date;
+  releasedAt?: Date;
+  graceUntil?: Date;
+  /** DI5: the latest activity-log action on this license. */
+  lastAction?: string;
+  lastActionAt?: Date;
+}
+
+export interface LicenseFilter {
+  adamId?: string;
+  userId?: string;
+  deviceId?: string;
+  accountId?: string;
+  type?: LicenseType;
+  state?: LicenseState;
+}
+
+export const LICENSE_SORTS = {
+  createdAt: "l.created_at",
+  assignedAt: "l.assigned_at",
+  appName: "s.name",
+  userName: "u.name",
+  serialNumber: "d.serial_number",
+  state: "l.state",
+  type: "l.type",
+} as const;
+
+/** Licenses of a space; `q` searches user names, serial numbers and app names (VU5). */
+export function listLicensesView(
+  db: Db,
+  spaceId: string,
+  filter: LicenseFilter,
+  page: PageRequest,
+): Promise<Page<LicenseRow>> {
+  let query = db
+    .selectFrom("licenses as l")
+    .innerJoin("accounts as a", (j) =>
+      j.onRef("a.space_id", "=", "l.space_id").onRef("a.id", "=", "l.account_id"),
+    )
+    .innerJoin("assets as s", (j) =>
+      j
+        .onRef("s.space_id", "=", "l.space_id")
+        .onRef("s.account_id", "=", "l.account_id")
+        .onRef("s.adam_id", "=", "l.adam_id"),
+    )
+    .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "l.space_id").onRef("u.id", "=", "l.user_id"))
+    .leftJoin("devices as d", (j) =>
+      j.onRef("d.space_id", "=", "l.space_id").onRef("d.id", "=", "l.device_id"),
+    )
+    .select([
+      "l.id",
+      "l.account_id",
+      "a.display_name as account_name",
+      "l.adam_id",
+      "s.name as app_name",
+      "l.type",
+      "l.user_id",
+      "u.name as user_name",
+      "l.device_id",
+      "d.serial_number",
+      "l.state",
+      "l.reserved",
+      "l.rule_ids",
+      "l.created_at",
+      "l.assigned_at",
+      "l.released_at",
+      "l.grace_until",
+      sql<
+        string | null
+      >`(select g.action from activity_log g where g.space_id = l.space_id and g.license_id = l.id order by g.seq desc limit 1)`.as(
+        "last_action",
+      ),
+      sql<Date | null>`(select g.at from activity_log g where g.space_id = l.space_id and g.license_id = l.id order by g.seq desc limit 1)`.as(
+        "last_action_at",
+      ),
+    ])
+    .where("l.space_id", "=", spaceId);
+  if (filter.adamId) query = query.where("l.adam_id", "=", filter.adamId);
+  if (filter.userId) query = query.where("l.user_id", "=", filter.userId);
+  if (filter.deviceId) query = query.where("l.device_id", "=", filter.deviceId);
+  if (filter.accountId) query = query.where("l.account_id", "=", filter.accountId);
+  if (filter.type) query = query.where("l.type", "=", filter.type);
+  if (filter.state) query = query.where("l.state", "=", filter.state);
+  if (page.q) {
+    const like = likePattern(page.q);
+    query = query.where((eb) =>
+      eb.or([eb("u.name", "ilike", like), eb("d.serial_number", "ilike", like), eb("s.name", "ilike", like)]),
+    );
+  }
+  return paged(query, page, LICENSE_SORTS, "createdAt", "l.id", (r) => ({
+    id: r.id,
+    accountId: r.account_id,
+    accountName: r.account_name,
+    adamId: r.adam_id,
+    appName: r.app_name ?? undefined,
+    type: r.type,
+    userId: r.user_id ?? undefined,
+    userName: r.user_name ?? undefined,
+    deviceId: r.device_id ?? undefined,
+    serialNumber: r.serial_number ?? undefined,
+    state: r.state,
+    reserved: r.reserved,
+    ruleIds: r.rule_ids,
+    createdAt: r.created_at,
+    assignedAt: r.assigned_at ?? undefined,
+    releasedAt: r.released_at ?? undefined,
+    graceUntil: r.grace_until ?? undefined,
+    lastAction: r.last_action ?? undefined,
+    lastActionAt: r.last_action_at ? new Date(r.last_action_at) : undefined,
+  }));
+}
+
+/** VU4: one app of the space, its counts summed over the accounts that bought it. */
+export interface AppRow {
+  adamId: string;
+  name?: string;
+  productType: "App" | "Book";
+  /** Price per license (the highest over the accounts). */
+  price?: number;
+  total: number;
+  used: number;
+  available: number;
+  accounts: number;
+  inCatalog: boolean;
+}
+
+export const APP_SORTS = {
+  name: "name",
+  price: "price",
+  total: "total",
+  used: "used",
+  available: "available",
+  adamId: "adam_id",
+} as const;
+
+export function listAppsView(
+  db: Db,
+  spaceId: string,
+  filter: { accountId?: string },
+  page: PageRequest,
+): Promise<Page<AppRow>> {
+  let inner = db
+    .selectFrom("assets as s")
+    .leftJoin("catalog_apps as c", (j) =>
+      j.onRef("c.space_id", "=", "s.space_id").onRef("c.adam_id", "=", "s.adam_id"),
+    )
+    .select([
+      "s.adam_id",
+      sql<string | null>`coalesce(max(c.name), max(s.name))`.as("name"),
+      sql<"App" | "Book">`max(s.product_type)`.as("product_type"),
+      sql<number | null>`max(s.price)`.as("price"),
+      sql<number>`sum(s.total_count)::int`.as("total"),
+      sql<number>`sum(s.used)::int`.as("used"),
+      sql<number>`greatest(sum(s.total_count) - sum(s.used), 0)::int`.as("available"),
+      sql<number>`count(*)::int`.as("accounts"),
+      sql<boolean>`coalesce(bool_or(c.in_catalog), false)`.as("in_catalog"),
+    ])
+    .where("s.space_id", "=", spaceId)
+    .groupBy("s.adam_id");
+  if (filter.accountId) inner = inner.where("s.account_id", "=", filter.accountId);
+  let query = db.selectFrom(inner.as("v")).selectAll();
+  if (page.q) {
+    const like = likePattern(page.q);
+    query = query.where((eb) => eb.or([eb("v.name", "ilike", like), eb("v.adam_id", "ilike", like)]));
+  }
+  return paged(query, page, APP_SORTS, "name", "adam_id", (r) => ({
+    adamId: r.adam_id,
+    name: r.name ?? undefined,
+    productType: r.product_type,
+    price: r.price === null ? undefined : Number(r.price),
+    total: r.total,
+    used: r.used,
+    available: r.available,
+    accounts: r.accounts,
+    inCatalog: r.in_catalog,
+  }));
+}
+
+/** VU2's three tabs for one (account, app), with names for display. */
+export async function rulesView(db: Db, spaceId: string, accountId: string, adamId: string) {
+  const key = (t: "rule_groups" | "rule_users" | "rule_devices") =>
+    db
+      .selectFrom(t)
+      .where(`${t}.space_id`, "=", spaceId)
+      .where(`${t}.account_id`, "=", accountId)
+      .where(`${t}.adam_id`, "=", adamId);
+  const [fcfs, groups, users, devices] = await Promise.all([
+    db
+      .selectFrom("app_rules")
+      .selectAll()
+      .where("space_id", "=", spaceId)
+      .where("account_id", "=", accountId)
+      .where("adam_id", "=", adamId)
+      .executeTakeFirst(),
+    key("rule_groups")
+      .innerJoin("groups as g", (j) =>
+        j.onRef("g.space_id", "=", "rule_groups.space_id").onRef("g.id", "=", "rule_groups.group_id"),
+      )
+      .select(["g.id", "g.name"])
+      .orderBy("g.name")
+      .execute(),
+    key("rule_users")
+      .innerJoin("users as u", (j) =>
+        j.onRef("u.space_id", "=", "rule_users.space_id").onRef("u.id", "=", "rule_users.user_id"),
+      )
+      .select(["u.id", "u.name", "rule_users.role"])
+      .orderBy("u.name")
+      .execute(),
+    key("rule_devices")
+      .innerJoin("devices as d", (j) =>
+        j.onRef("d.space_id", "=", "rule_devices.space_id").onRef("d.id", "=", "rule_devices.device_id"),
+      )
+      .select(["d.id", "d.serial_number"])
+      .orderBy("d.serial_number")
+      .execute(),
+  ]);
+  return {
+    fcfs: fcfs?.fcfs_enabled
+      ? { groups, requestedType: fcfs.fcfs_requested_type, mandatoryType: fcfs.fcfs_mandatory_type }
+      : undefined,
+    reservedUsers: users.filter((u) => u.role === "reserved").map((u) => ({ id: u.id, name: u.name })),
+    reservedDevices: devices.map((d) => ({ id: d.id, serialNumber: d.serial_number })),
+    prohibitedUsers: users.filter((u) => u.role === "prohibited").map((u) => ({ id: u.id, name: u.name })),
+  };
+}

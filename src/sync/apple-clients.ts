@@ -1,0 +1,94 @@
+/**
+ * One Apple client per account, built from the sealed sToken and rebuilt when the token
+ * changes (AC2). Clients of one token share one rate limiter, so the worker as a whole
+ * stays within Apple's maxRequestPerSecond for that token.
+ */
+import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import {
+  type AppleClient,
+  createAppleClient,
+  createRateLimiter,
+  documentedLimits,
+  type FetchLike,
+  type MdmInfo,
+  type RateLimiter,
+  type ResponseEnvelope,
+  type RetryPolicy,
+} from "../apple/index.js";
+import { type Db, type KeyRing, revealSToken } from "../store/index.js";
+import { sTokenCiphertext } from "../store/sync-accounts.repo.js";
+
+export interface AppleClients {
+  /** The client of this account's current token. Throws STokenError if it is malformed or expired. */
+  forAccount(account: { spaceId: string; id: string }): Promise<AppleClient>;
+  /** A client for a token not stored yet (validation when adding or replacing a token). */
+  forToken(sToken: string, onEnvelope?: (e: ResponseEnvelope) => void): AppleClient;
+  /** Called with each response's uId and tokenExpirationDate (token health, NT2). */
+  observe(listener: (account: { spaceId: string; id: string }, envelope: ResponseEnvelope) => void): void;
+}
+
+export interface AppleClientsOptions {
+  db: Db;
+  keys: KeyRing;
+  baseUrl: string;
+  mdmInfo: MdmInfo;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  logger?: { warn(fields: Record<string, unknown>, message: string): void };
+  fetch?: FetchLike | undefined;
+  retry?: Partial<RetryPolicy> | undefined;
+  timeoutMs?: number | undefined;
+}
+
+export function createAppleClients(options: AppleClientsOptions): AppleClients {
+  const byAccount = new Map<string, { version: string; client: AppleClient }>();
+  const limiters = new Map<string, RateLimiter>();
+  let listener: ((account: { spaceId: string; id: string }, e: ResponseEnvelope) => void) | undefined;
+
+  function limiterFor(sToken: string): RateLimiter {
+    const key = createHash("sha256").update(sToken).digest("hex");
+    let limiter = limiters.get(key);
+    if (!limiter) {
+      limiter = createRateLimiter({
+        maxRequestPerSecond: documentedLimits.maxRequestPerSecond,
+        clock: () => performance.now(),
+        sleep: options.sleep,
+      });
+      limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
+  function build(sToken: string, onEnvelope?: (e: ResponseEnvelope) => void): AppleClient {
+    return createAppleClient({
+      baseUrl: options.baseUrl,
+      sToken,
+      mdmInfo: options.mdmInfo,
+      now: options.now,
+      sleep: options.sleep,
+      rateLimiter: limiterFor(sToken),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.logger ? { logger: { warn: (f, m) => options.logger?.warn(f, m) } } : {}),
+      ...(onEnvelope ? { onEnvelope } : {}),
+    });
+  }
+
+  return {
+    async forAccount(account) {
+      const version = await sTokenCiphertext(options.db, account.id);
+      const cached = byAccount.get(account.id);
+      if (cached && cached.version === version) return cached.client;
+      const sToken = await revealSToken(options.db, account.id, options.keys);
+      const client = build(sToken, (e) => listener?.(account, e));
+      byAccount.set(account.id, { version, client });
+      return client;
+    },
+    forToken: (sToken, onEnvelope) => build(sToken, onEnvelope),
+    observe(fn) {
+      listener = fn;
+    },
+  };
+}

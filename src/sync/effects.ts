@@ -1,0 +1,32 @@
+/** What follows a result from Apple: recount where Apple had fewer licenses, NT1, the waiting queue. */
+import { getAccount } from "../store/index.js";
+import type { SyncDeps } from "./deps.js";
+import { reportIfTokenIssue } from "./health.js";
+import type { Effects } from "./outcomes.js";
+import { serveQueue } from "./queue.js";
+import { syncAssets } from "./sync-assets.js";
+import { evaluateUsageOf } from "./usage.js";
+
+export async function followUp(deps: SyncDeps, effects: Effects): Promise<void> {
+  const recounted = new Set<string>();
+  for (const { spaceId, accountId } of effects.recount) {
+    if (recounted.has(accountId)) continue;
+    recounted.add(accountId);
+    const account = await getAccount(deps.db, spaceId, accountId);
+    try {
+      await syncAssets(deps, account, await deps.apple.forAccount(account), { full: false });
+    } catch (error) {
+      if (!(await reportIfTokenIssue(deps, account, error))) {
+        deps.logger.warn({ accountId, err: String(error) }, "recount after 9709 failed; the next sync will do it");
+      }
+    }
+  }
+  await evaluateUsageOf(deps, effects.touched);
+  const served = new Set<string>();
+  for (const { spaceId, adamId } of effects.freed) {
+    const key = `${spaceId}/${adamId}`;
+    if (served.has(key)) continue;
+    served.add(key);
+    await serveQueue(deps, spaceId, adamId);
+  }
+}

@@ -1,0 +1,39 @@
+/** NT2: warnings before a token expires, at 30, 7 and 1 days (Apple's tokenExpirationDate). */
+import type { Account } from "../store/index.js";
+import { listAllAccounts } from "../store/sync-accounts.repo.js";
+import type { SyncDeps } from "./deps.js";
+import { raise } from "./notify.js";
+
+export const EXPIRY_KIND = "token_expiring";
+export const EXPIRY_WARNING_DAYS = [30, 7, 1] as const;
+const DAY_MS = 86_400_000;
+
+/** Raises the warnings due for every account (each once while open; a new token clears them). */
+export async function warnTokenExpiry(deps: SyncDeps, accounts?: readonly Account[]): Promise<number> {
+  let raised = 0;
+  const now = deps.now();
+  for (const account of accounts ?? (await listAllAccounts(deps.db))) {
+    if (!account.tokenExpiresAt) continue;
+    const daysLeft = (account.tokenExpiresAt.getTime() - now.getTime()) / DAY_MS;
+    if (daysLeft <= 0) continue; // expired: the NT2 "expired" notification says it
+    for (const days of EXPIRY_WARNING_DAYS) {
+      if (daysLeft > days) continue;
+      const done = await raise(deps, {
+        spaceId: account.spaceId,
+        kind: EXPIRY_KIND,
+        severity: days === 30 ? "info" : days === 7 ? "warning" : "alert",
+        component: "Apps and Books",
+        title: `The token of ${account.displayName} expires in ${Math.ceil(daysLeft)} day(s)`,
+        details: {
+          expiresAt: account.tokenExpiresAt.toISOString(),
+          remedy: "Generate a new token in Apple Business or School Manager and update the account.",
+        },
+        accountId: account.id,
+        threshold: days,
+        now,
+      });
+      if (done) raised++;
+    }
+  }
+  return raised;
+}

@@ -1,0 +1,189 @@
+/**
+ * Token health (NT2 and issue item 7): a token problem seen on any call or sync becomes
+ * the account's health, with a notification that names the fix, and pauses the account's
+ * Apple operations (the dispatcher claims work of healthy accounts only) until fixed.
+ */
+import {
+  AppleApiError,
+  type AppleClient,
+  parseAppleDate,
+  type ResponseEnvelope,
+  STokenError,
+  TokenOwnedByOtherMdmError,
+} from "../apple/index.js";
+import { type Account, type AccountHealth, appendActivity, getAccount, setAccountHealth } from "../store/index.js";
+import { findAccountsByLocation, setAccountFromApple } from "../store/sync-accounts.repo.js";
+import { clearNotifications } from "../store/index.js";
+import type { SyncDeps } from "./deps.js";
+import { SYSTEM } from "./deps.js";
+import { raise } from "./notify.js";
+
+export type TokenIssue = Exclude<AccountHealth, "ok" | "paused">;
+
+const COMPONENT = "Apps and Books";
+
+/** What the admin sees, and the fix to apply (NT2). */
+export const TOKEN_ISSUES: Record<TokenIssue, { title: string; remedy: string }> = {
+  invalid: { title: "Invalid token", remedy: "Upload a valid sToken for this account." },
+  expired: {
+    title: "Token expired",
+    remedy: "Generate a new token from your organisation's Apple account (Apple Business or School Manager > Settings > Apps and Books) and upload it.",
+  },
+  revoked: {
+    title: "Token revoked",
+    remedy: "The token was revoked in Apple Business or School Manager: upload a valid token.",
+  },
+  login_required: {
+    title: "Sign-in required",
+    remedy: "Sign in to the Apps and Books service (Apple Business or School Manager) and accept any new terms.",
+  },
+  other_mdm: {
+    title: "Token managed by another MDM",
+    remedy: "Another MDM now manages this location: take the token over (explicit confirmation) or delete the account.",
+  },
+  location_changed: {
+    title: "Token of another location",
+    remedy: "The token now answers for another location: upload this location's token, or update the account with 'Clear all previous license data'.",
+  },
+  duplicate: {
+    title: "Location uploaded twice",
+    remedy: "This location's token is used by another account too: delete one of the two accounts.",
+  },
+};
+
+/** The token issue an error reveals, if any. */
+export function tokenIssueOf(error: unknown): TokenIssue | undefined {
+  if (error instanceof AppleApiError && error.kind === "auth") return error.tokenProblem ?? "invalid";
+  if (error instanceof STokenError) return error.code === "expired" ? "expired" : "invalid";
+  if (error instanceof TokenOwnedByOtherMdmError) return "other_mdm";
+  return undefined;
+}
+
+/** Records the problem on the account, pauses it, and notifies once (while open). */
+export async function reportTokenIssue(
+  deps: SyncDeps,
+  account: { spaceId: string; id: string },
+  issue: TokenIssue,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  const current = await getAccount(deps.db, account.spaceId, account.id);
+  const now = deps.now();
+  if (current.health !== issue) {
+    await setAccountHealth(deps.db, account.spaceId, account.id, issue, now);
+    await appendActivity(deps.db, [
+      {
+        spaceId: account.spaceId,
+        actor: SYSTEM,
+        action: "account.health",
+        accountId: account.id,
+        ruleIds: ["NT2"],
+        message: `${TOKEN_ISSUES[issue].title}: ${TOKEN_ISSUES[issue].remedy}`,
+        details: { health: issue, ...details },
+        at: now,
+      },
+    ]);
+    deps.logger.warn({ accountId: account.id, health: issue }, "account paused: token problem");
+  }
+  await raise(deps, {
+    spaceId: account.spaceId,
+    kind: `token_${issue}`,
+    severity: "alert",
+    component: COMPONENT,
+    title: `${TOKEN_ISSUES[issue].title}: ${current.displayName}`,
+    details: { remedy: TOKEN_ISSUES[issue].remedy, account: current.displayName, ...details },
+    accountId: account.id,
+    now,
+  });
+}
+
+/** Handles an error of an Apple call: a token issue is reported and true returned. */
+export async function reportIfTokenIssue(
+  deps: SyncDeps,
+  account: { spaceId: string; id: string },
+  error: unknown,
+): Promise<boolean> {
+  const issue = tokenIssueOf(error);
+  if (!issue) return false;
+  const owner = error instanceof TokenOwnedByOtherMdmError ? { owner: error.owner.name ?? error.owner.id } : {};
+  await reportTokenIssue(deps, account, issue, owner);
+  return true;
+}
+
+/** The token works again (replaced, taken over, or the cause went away): health ok, NT2 notifications cleared. */
+export async function restoreHealth(deps: SyncDeps, account: Account): Promise<void> {
+  const now = deps.now();
+  for (const issue of Object.keys(TOKEN_ISSUES)) {
+    await clearNotifications(deps.db, { spaceId: account.spaceId, kind: `token_${issue}`, accountId: account.id, now });
+  }
+  if (account.health === "ok") return;
+  await setAccountHealth(deps.db, account.spaceId, account.id, "ok", now);
+  await appendActivity(deps.db, [
+    {
+      spaceId: account.spaceId,
+      actor: SYSTEM,
+      action: "account.health",
+      accountId: account.id,
+      ruleIds: ["NT2"],
+      message: "token healthy again; operations resumed",
+      details: { health: "ok", was: account.health },
+      at: now,
+    },
+  ]);
+}
+
+/**
+ * Checks what only a comparison shows (item 7): the client config names another MDM,
+ * the token answers for another location, or another account holds the same location.
+ * Returns the health found (and applies it).
+ */
+export async function checkTokenHealth(deps: SyncDeps, account: Account, client: AppleClient): Promise<AccountHealth> {
+  let config: Awaited<ReturnType<AppleClient["getClientConfig"]>>;
+  try {
+    config = await client.getClientConfig();
+  } catch (error) {
+    if (await reportIfTokenIssue(deps, account, error)) return tokenIssueOf(error) ?? "invalid";
+    throw error;
+  }
+  const { ownership } = config;
+  if (ownership.state === "other") {
+    await reportTokenIssue(deps, account, "other_mdm", { owner: ownership.owner.name ?? ownership.owner.id });
+    return "other_mdm";
+  }
+  const uId = config.config.uId;
+  if (uId && account.locationUid && uId !== account.locationUid) {
+    await reportTokenIssue(deps, account, "location_changed", { expected: account.locationUid, found: uId });
+    return "location_changed";
+  }
+  if (uId) {
+    const holders = await findAccountsByLocation(deps.db, uId);
+    const first = holders[0];
+    if (first && first.id !== account.id) {
+      await reportTokenIssue(deps, account, "duplicate", { otherAccountId: first.id });
+      return "duplicate";
+    }
+  }
+  await restoreHealth(deps, account);
+  return "ok";
+}
+
+/** Every response's envelope: a changed location pauses the account; the expiry date is kept. */
+export function watchEnvelopes(deps: SyncDeps): void {
+  const lastExpiry = new Map<string, string>();
+  const lastUid = new Map<string, string>();
+  deps.apple.observe((account, envelope: ResponseEnvelope) => {
+    const expiry = envelope.tokenExpirationDate;
+    const uIdSeen = envelope.uId !== undefined && lastUid.get(account.id) === envelope.uId;
+    if (uIdSeen && (!expiry || lastExpiry.get(account.id) === expiry)) return; // nothing new: no query
+    void (async () => {
+      const current = await getAccount(deps.db, account.spaceId, account.id);
+      if (envelope.uId && current.locationUid && envelope.uId !== current.locationUid && current.health === "ok") {
+        await reportTokenIssue(deps, account, "location_changed", { expected: current.locationUid, found: envelope.uId });
+      } else if (envelope.uId) lastUid.set(account.id, envelope.uId);
+      if (expiry && lastExpiry.get(account.id) !== expiry) {
+        lastExpiry.set(account.id, expiry);
+        const at = parseAppleDate(expiry);
+        if (at) await setAccountFromApple(deps.db, { ...account, tokenExpiresAt: at, now: deps.now() });
+      }
+    })().catch((error: unknown) => deps.logger.warn({ accountId: account.id, err: String(error) }, "envelope check failed"));
+  });
+}

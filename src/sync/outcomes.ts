@@ -1,0 +1,122 @@
+/**
+ * Applying Apple's per-subject results to the outbox rows of one event and to their
+ * licenses, in one transaction, whether they came from a notification or from /status.
+ * Each license move only happens from the state it expects, so applying the same result
+ * twice (a notification and a poll, or a retry after a crash) changes nothing the second time.
+ */
+import {
+  failAssignment,
+  markAssigned,
+  markReleased,
+  type OutboxRecord,
+  withTransaction,
+} from "../store/index.js";
+import { finishOutbox } from "../store/sync-outbox.repo.js";
+import { requeueSubjects } from "../store/sync-licenses.repo.js";
+import type { SyncDeps } from "./deps.js";
+import { APPLE } from "./deps.js";
+
+export type SubjectOutcome = { ok: true } | { ok: false; errorNumber: number; message?: string | undefined };
+
+/** Apple could not do it now; the same request later may work (internal error, maintenance, throttled, unavailable). */
+const TRANSIENT = new Set([9603, 9644, 9646, 9729]);
+const USER_NOT_FOUND = 9609;
+const NOT_ENOUGH_LICENSES = 9709;
+
+export interface Effects {
+  /** (account, app) whose counts changed: NT1 is evaluated. */
+  touched: Array<{ spaceId: string; accountId: string; adamId: string }>;
+  /** Apps with a seat given back: their queue is served (DB2). */
+  freed: Array<{ spaceId: string; adamId: string }>;
+  /** Accounts where Apple had fewer licenses than Orchard thought (9709): counts are synced first. */
+  recount: Array<{ spaceId: string; accountId: string }>;
+}
+
+export function subjectKey(row: { serialNumber?: string | undefined; clientUserId?: string | undefined }): string {
+  return row.serialNumber !== undefined ? `s:${row.serialNumber}` : `u:${row.clientUserId ?? ""}`;
+}
+
+/**
+ * @param outcomeOf the result for a row, or undefined when Apple has not said yet
+ *   (the row keeps waiting for its event)
+ */
+export async function applyOutcomes(
+  deps: SyncDeps,
+  rows: readonly OutboxRecord[],
+  outcomeOf: (row: OutboxRecord) => SubjectOutcome | undefined,
+): Promise<Effects> {
+  const effects: Effects = { touched: [], freed: [], recount: [] };
+  const first = rows[0];
+  if (!first) return effects;
+  const { spaceId } = first;
+  const now = deps.now();
+  const done: number[] = [];
+  const failed = new Map<string, number[]>();
+  const resend: number[] = [];
+  const assigned: string[] = [];
+  const released: string[] = [];
+  const refused = new Map<string, string[]>();
+  for (const row of rows) {
+    const outcome = outcomeOf(row);
+    if (!outcome) continue;
+    const licenseId = row.licenseId;
+    if (outcome.ok) {
+      done.push(row.seq);
+      if (licenseId && row.kind === "associate") assigned.push(licenseId);
+      if (licenseId && (row.kind === "disassociate" || row.kind === "revoke")) released.push(licenseId);
+      continue;
+    }
+    const reason = `${outcome.errorNumber}${outcome.message ? ` ${outcome.message}` : ""}`;
+    if (TRANSIENT.has(outcome.errorNumber)) {
+      resend.push(row.seq);
+    } else if (row.kind === "associate") {
+      failed.set(reason, [...(failed.get(reason) ?? []), row.seq]);
+      if (licenseId) refused.set(reason, [...(refused.get(reason) ?? []), licenseId]);
+      if (outcome.errorNumber === NOT_ENOUGH_LICENSES) effects.recount.push({ spaceId, accountId: row.accountId });
+    } else if (outcome.errorNumber === USER_NOT_FOUND && row.kind !== "create_user") {
+      // Apple knows no such user: nothing is assigned to it, the release is done.
+      done.push(row.seq);
+      if (licenseId) released.push(licenseId);
+    } else {
+      failed.set(reason, [...(failed.get(reason) ?? []), row.seq]);
+    }
+  }
+  await withTransaction(deps.db, async (trx) => {
+    const moved = [
+      ...(await markAssigned(trx, { spaceId, licenseIds: assigned, actor: APPLE, now })),
+      ...(await markReleased(trx, { spaceId, licenseIds: released, actor: APPLE, now })),
+    ];
+    for (const [reason, licenseIds] of refused) {
+      const back = await failAssignment(trx, { spaceId, licenseIds, actor: APPLE, now, reason });
+      moved.push(...back);
+      // DB2, UB3: the subject waits for the next free license.
+      await requeueSubjects(
+        trx,
+        back.map((l) => ({
+          spaceId,
+          adamId: l.adamId,
+          ...(l.deviceId ? { deviceId: l.deviceId } : { userId: l.userId ?? "" }),
+          why: l.deviceId ? ("mandatory" as const) : ("requested" as const),
+          ruleIds: ["DB2", "UB3"],
+          requestedAt: l.createdAt,
+          now,
+        })),
+      );
+    }
+    await finishOutbox(trx, { spaceId, seqs: done, state: "done", now });
+    for (const [error, seqs] of failed) await finishOutbox(trx, { spaceId, seqs, state: "failed", error, now });
+    await finishOutbox(trx, {
+      spaceId,
+      seqs: resend,
+      state: "pending",
+      error: "Apple asked to try again",
+      notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
+      now,
+    });
+    for (const l of moved) {
+      effects.touched.push({ spaceId, accountId: l.accountId, adamId: l.adamId });
+      if (l.state !== "assigned") effects.freed.push({ spaceId, adamId: l.adamId });
+    }
+  });
+  return effects;
+}

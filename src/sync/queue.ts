@@ -1,0 +1,54 @@
+/**
+ * The waiting queue (DB2, UB3, UB4): requests that found no license wait in order of
+ * request and are decided again as soon as a license frees up, Apple reports a purchase
+ * (ASSET_COUNT) or the user enrolls. Never dropped: a request leaves the queue only when
+ * decided for good (granted, kept or refused).
+ */
+import { listWaitingRequests, requestLicenses } from "../store/index.js";
+import { waitingAppsWithFreeSeats, waitingRequestsOfUsers } from "../store/sync-licenses.repo.js";
+import type { SyncDeps } from "./deps.js";
+import { SYSTEM } from "./deps.js";
+
+const PAGE = 1000;
+
+/** Decides the app's waiting requests again, oldest first; returns the licenses granted. */
+export async function serveQueue(deps: SyncDeps, spaceId: string, adamId: string): Promise<number> {
+  let granted = 0;
+  for (let round = 0; round < 1000; round++) {
+    const waiting = await listWaitingRequests(deps.db, spaceId, adamId, PAGE);
+    if (waiting.length === 0) break;
+    const results = await requestLicenses(deps.db, {
+      spaceId,
+      adamId,
+      requests: waiting.map(({ waitingSince: _, ...request }) => request),
+      actor: SYSTEM,
+      now: deps.now(),
+    });
+    const n = results.filter((r) => r.decision.outcome === "grant").length;
+    granted += n;
+    // Nothing more could be granted, or the whole queue was decided.
+    if (n === 0 || waiting.length < PAGE) break;
+  }
+  if (granted > 0) deps.logger.info({ spaceId, adamId, granted }, "waiting requests served");
+  return granted;
+}
+
+/** Every app with someone waiting and a free seat (the worker's safety net). */
+export async function serveWaitingQueues(deps: SyncDeps): Promise<number> {
+  let granted = 0;
+  for (const { spaceId, adamId } of await waitingAppsWithFreeSeats(deps.db)) {
+    granted += await serveQueue(deps, spaceId, adamId);
+  }
+  return granted;
+}
+
+/** UB4: users who just enrolled: their waiting requests (and their devices') are decided at once. */
+export async function redecideEnrolledUsers(deps: SyncDeps, spaceId: string, userIds: readonly string[]): Promise<number> {
+  let granted = 0;
+  const byApp = await waitingRequestsOfUsers(deps.db, spaceId, userIds);
+  for (const [adamId, requests] of byApp) {
+    const results = await requestLicenses(deps.db, { spaceId, adamId, requests, actor: SYSTEM, now: deps.now() });
+    granted += results.filter((r) => r.decision.outcome === "grant").length;
+  }
+  return granted;
+}

@@ -1,0 +1,114 @@
+/**
+ * One sync of an account: token health first (item 7), then assets, assignments and
+ * users, incremental (by Apple's versionIds, stored only after the last page) or full
+ * (AC3: every page, compared and corrected), then NT1 and the waiting queue, with a
+ * summary in the activity log.
+ */
+import { AppleApiError, type AppleClient } from "../apple/index.js";
+import { type Actor, appendActivity, getAccount, listAssetsOfAccount } from "../store/index.js";
+import type { SyncDeps } from "./deps.js";
+import { SYSTEM } from "./deps.js";
+import { SyncError } from "./errors.js";
+import { checkTokenHealth, reportIfTokenIssue } from "./health.js";
+import { serveQueue } from "./queue.js";
+import { type AssetsSummary, syncAssets } from "./sync-assets.js";
+import { type AssignmentsSummary, syncAssignmentsFull, syncAssignmentsSince } from "./sync-assignments.js";
+import { syncUsers, type UsersSummary } from "./sync-users.js";
+import { evaluateUsageOf } from "./usage.js";
+
+export type SyncMode = "incremental" | "full";
+
+export interface SyncSummary {
+  accountId: string;
+  mode: SyncMode;
+  health: string;
+  assets?: AssetsSummary;
+  assignments?: AssignmentsSummary;
+  users?: UsersSummary;
+  granted: number;
+}
+
+const INVALID_VERSION_ID = 9721;
+
+export async function syncAccount(
+  deps: SyncDeps,
+  input: { spaceId: string; accountId: string; mode: SyncMode; actor?: Actor },
+): Promise<SyncSummary> {
+  const account = await getAccount(deps.db, input.spaceId, input.accountId);
+  const summary: SyncSummary = { accountId: account.id, mode: input.mode, health: account.health, granted: 0 };
+  let client: AppleClient;
+  try {
+    client = await deps.apple.forAccount(account);
+    summary.health = await checkTokenHealth(deps, account, client);
+  } catch (error) {
+    if (await reportIfTokenIssue(deps, account, error)) return { ...summary, health: "token_problem" };
+    throw unavailable(error);
+  }
+  if (summary.health !== "ok") return summary;
+  const full = input.mode === "full";
+  try {
+    summary.assets = await syncAssets(deps, account, client, { full });
+    summary.assignments = await retryFullOnBadVersion(account.lastAssignmentsVersionId, full, (since) =>
+      since ? syncAssignmentsSince(deps, account, client, since) : syncAssignmentsFull(deps, account, client),
+    );
+    summary.users = await retryFullOnBadVersion(account.lastUsersVersionId, full, (since) =>
+      syncUsers(deps, account, client, since),
+    );
+  } catch (error) {
+    if (await reportIfTokenIssue(deps, account, error)) return { ...summary, health: "token_problem" };
+    throw unavailable(error);
+  }
+  const assets = await listAssetsOfAccount(deps.db, account.spaceId, account.id);
+  await evaluateUsageOf(
+    deps,
+    assets.map((a) => ({ spaceId: account.spaceId, accountId: account.id, adamId: a.adamId })),
+  );
+  for (const a of assets) summary.granted += await serveQueue(deps, account.spaceId, a.adamId);
+  await appendActivity(deps.db, [
+    {
+      spaceId: account.spaceId,
+      actor: input.actor ?? SYSTEM,
+      action: full ? "account.resynced" : "account.synced",
+      accountId: account.id,
+      ruleIds: full ? ["AC3"] : [],
+      message: describe(summary),
+      details: { ...summary },
+      at: deps.now(),
+    },
+  ]);
+  return summary;
+}
+
+/** A delta read with a versionId Apple no longer knows (9721) is done again in full. */
+async function retryFullOnBadVersion<T>(
+  versionId: string | undefined,
+  full: boolean,
+  run: (since: string | undefined) => Promise<T>,
+): Promise<T> {
+  const since = full ? undefined : versionId;
+  try {
+    return await run(since);
+  } catch (error) {
+    if (since && error instanceof AppleApiError && error.errorNumber === INVALID_VERSION_ID) return run(undefined);
+    throw error;
+  }
+}
+
+function unavailable(error: unknown): unknown {
+  if (error instanceof AppleApiError && error.retryable) {
+    return new SyncError("apple_unavailable", "Apple's service is unavailable; try again later", {
+      retryAfterMs: error.retryAfterMs,
+    }, { cause: error });
+  }
+  return error;
+}
+
+function describe(s: SyncSummary): string {
+  const parts = [
+    `${s.assets?.assets ?? 0} apps (${s.assets?.added.length ?? 0} new, ${s.assets?.totalChanged.length ?? 0} counts changed)`,
+    `${s.assignments?.atApple ?? 0} assignments read (${s.assignments?.outside ?? 0} outside Orchard, ${s.assignments?.confirmed ?? 0} confirmed, ${s.assignments?.vanished ?? 0} released outside)`,
+    `${s.users?.atApple ?? 0} users read (${s.users?.enrolled ?? 0} newly enrolled)`,
+    `${s.granted} waiting requests served`,
+  ];
+  return `${s.mode === "full" ? "full resync" : "sync"}: ${parts.join("; ")}`;
+}

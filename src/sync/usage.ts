@@ -1,0 +1,64 @@
+/**
+ * NT1: license usage per (account, app), evaluated on every count change: each level
+ * (50/70/80/90/100 %) raised once when usage reaches it, all cleared below 50 %.
+ */
+import { usageAlerts } from "../licensing/index.js";
+import { findAsset } from "../store/index.js";
+import type { SyncDeps } from "./deps.js";
+import { clear, raise } from "./notify.js";
+
+export const USAGE_KIND = "license_usage";
+
+export async function evaluateUsage(
+  deps: SyncDeps,
+  key: { spaceId: string; accountId: string; adamId: string },
+): Promise<void> {
+  const asset = await findAsset(deps.db, key.spaceId, key.accountId, key.adamId);
+  if (!asset) return;
+  const open = await openLevels(deps, key);
+  const alerts = usageAlerts({ assigned: asset.used, total: asset.total, raised: open });
+  if (alerts.clear) await clear(deps, { spaceId: key.spaceId, kind: USAGE_KIND, accountId: key.accountId, adamId: key.adamId });
+  const percent = asset.total === 0 ? 100 : Math.round((asset.used / asset.total) * 100);
+  for (const level of alerts.raise) {
+    await raise(deps, {
+      spaceId: key.spaceId,
+      kind: USAGE_KIND,
+      severity: level.severity,
+      component: "Apps and Books",
+      title: `License usage of ${asset.name ?? key.adamId} reached ${level.percent} %`,
+      details: { used: asset.used, total: asset.total, percent, threshold: level.percent },
+      accountId: key.accountId,
+      adamId: key.adamId,
+      threshold: level.percent,
+      now: deps.now(),
+    });
+  }
+}
+
+/** Evaluates each distinct (account, app) once. */
+export async function evaluateUsageOf(
+  deps: SyncDeps,
+  keys: Iterable<{ spaceId: string; accountId: string; adamId: string }>,
+): Promise<void> {
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const id = `${key.spaceId}/${key.accountId}/${key.adamId}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    await evaluateUsage(deps, key);
+  }
+}
+
+async function openLevels(deps: SyncDeps, key: { spaceId: string; accountId: string; adamId: string }): Promise<number[]> {
+  const open = await deps.db
+    .selectFrom("notifications")
+    .select("threshold")
+    .where("space_id", "=", key.spaceId)
+    .where("kind", "=", USAGE_KIND)
+    .where("account_id", "=", key.accountId)
+    .where("adam_id", "=", key.adamId)
+    .where("cleared_at", "is", null)
+    .execute();
+  return open.flatMap((n) => (n.threshold === null ? [] : [n.threshold]));
+}
+

@@ -1,0 +1,283 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import {
+  applyEvent,
+  checkIn,
+  createWebhookSink,
+  deliverMdmCommands,
+  type MdmCommandMessage,
+  type MdmCommandSink,
+  moveDevice,
+  requestLicense,
+  revokeAllForApp,
+  verifyWebhookSignature,
+} from "../../src/mdm/index.js";
+import {
+  createDevices,
+  createSpace,
+  createUser,
+  getDevice,
+  getLicense,
+  listWaitingRequests,
+  markAssigned,
+  replaceInstalledApps,
+  setCatalogApp,
+} from "../../src/store/index.js";
+import { listMdmCommands } from "../../src/store/mdm-command.repo.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "../store/fixtures.js";
+
+const ADMIN = { kind: "admin", id: "admin-1" } as const;
+const GRACE_END = new Date(NOW.getTime() + 30 * 86_400_000);
+
+function collector(): MdmCommandSink & { received: MdmCommandMessage[] } {
+  const received: MdmCommandMessage[] = [];
+  return { received, deliver: async (commands) => void received.push(...commands) };
+}
+
+describeEachDatabase("MDM operations", (database) => {
+  const deps = () => ({ db: database().store.db, now: () => NOW });
+
+  it("LT2: a granted device license queues the install, sent only once Apple confirmed the license", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "100000001");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    const result = await requestLicense(deps(), {
+      spaceId: space.id,
+      adamId,
+      subject: { kind: "device", deviceId: device.id },
+      why: "mandatory",
+      actor: ADMIN,
+    });
+    expect(result).toMatchObject({ decision: { outcome: "grant", type: "device" }, installQueued: true });
+    const sink = collector();
+    expect(await deliverMdmCommands(deps(), sink)).toBe(0); // Apple has not confirmed yet
+    await markAssigned(db, {
+      spaceId: space.id,
+      licenseIds: [result.licenseId ?? ""],
+      actor: SYSTEM,
+      now: NOW,
+    });
+    expect(await deliverMdmCommands(deps(), sink)).toBe(1);
+    expect(sink.received).toEqual([
+      expect.objectContaining({
+        kind: "install",
+        serialNumber: device.serialNumber,
+        adamId,
+        licenseId: result.licenseId,
+      }),
+    ]);
+    expect(await deliverMdmCommands(deps(), sink)).toBe(0); // delivered once
+  });
+
+  it("RV1 RV3: retiring an iOS device releases its device license with 30 days of grace and uninstalls nothing", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "100000002");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    await replaceInstalledApps(db, space.id, device.id, [{ bundleId: "com.example.app", adamId }], NOW);
+    const granted = await requestLicense(deps(), {
+      spaceId: space.id,
+      adamId,
+      subject: { kind: "device", deviceId: device.id },
+      why: "mandatory",
+      actor: ADMIN,
+    });
+    const consequences = await applyEvent(
+      deps(),
+      { kind: "device_retired", spaceId: space.id, deviceId: device.id },
+      ADMIN,
+    );
+    expect(consequences.commands).toEqual([]);
+    const license = await getLicense(db, space.id, granted.licenseId ?? "");
+    expect(license).toMatchObject({ state: "pending_release", graceUntil: GRACE_END });
+    expect((await getDevice(db, space.id, device.id)).status).toBe("retired");
+    expect(await listMdmCommands(db, space.id, { state: "pending", deviceId: device.id })).toEqual([]);
+  });
+
+  it("PB1 PB2: removing the app from a user's distribution uninstalls it on iOS, not on macOS, and revokes both", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "100000003");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const user = await createUser(db, { spaceId: space.id, name: "Ada", appleStatus: "Associated" });
+    const [iphone, mac] = await createDevices(db, [
+      { spaceId: space.id, serialNumber: "PB1IPHONE", platform: "iOS", userId: user.id, supervised: true },
+      { spaceId: space.id, serialNumber: "PB1MAC", platform: "macOS", userId: user.id },
+    ]);
+    if (!iphone || !mac) throw new Error("no devices");
+    for (const d of [iphone, mac]) {
+      await replaceInstalledApps(db, space.id, d.id, [{ bundleId: "com.example.app", adamId }], NOW);
+      await requestLicense(deps(), {
+        spaceId: space.id,
+        adamId,
+        subject: { kind: "device", deviceId: d.id },
+        why: "mandatory",
+        actor: ADMIN,
+      });
+    }
+    const c = await applyEvent(
+      deps(),
+      { kind: "app_removed_from_distribution", spaceId: space.id, adamId, userId: user.id },
+      ADMIN,
+    );
+    expect(c.releases).toHaveLength(2);
+    expect(c.commands.map((x) => x.deviceId)).toEqual([iphone.id]);
+    const pending = await listMdmCommands(db, space.id, { state: "pending" });
+    expect(pending.filter((p) => p.kind === "remove").map((p) => p.serialNumber)).toEqual(["PB1IPHONE"]);
+  });
+
+  it("MA4: revoke all licenses of an app releases every license of it in the space", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "100000004");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 2 });
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 2 });
+    const list = await devices(db, space.id, 4);
+    for (const d of list) {
+      await requestLicense(deps(), {
+        spaceId: space.id,
+        adamId,
+        subject: { kind: "device", deviceId: d.id },
+        why: "mandatory",
+        actor: ADMIN,
+      });
+    }
+    const c = await revokeAllForApp(deps(), { spaceId: space.id, adamId, actor: ADMIN });
+    expect(c.releases).toHaveLength(4);
+    expect(new Set(c.releases.flatMap((r) => r.because))).toContain("MA4");
+  });
+
+  it("RV5: deleting a user releases their user-based licenses and drops their waiting requests", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "100000005");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 1 });
+    const ada = await createUser(db, { spaceId: space.id, name: "Ada", appleStatus: "Associated" });
+    const bob = await createUser(db, { spaceId: space.id, name: "Bob", appleStatus: "Associated" });
+    const got = await requestLicense(deps(), {
+      spaceId: space.id,
+      adamId,
+      subject: { kind: "user", userId: ada.id },
+      why: "requested",
+      actor: ADMIN,
+    });
+    expect(got.decision).toMatchObject({ outcome: "grant", type: "user" });
+    const c = await applyEvent(deps(), { kind: "user_deleted", spaceId: space.id, userId: ada.id }, ADMIN);
+    expect(c.releases.map((r) => r.licenseId)).toEqual([got.licenseId]);
+    expect(c.releases[0]?.because).toContain("RV5");
+    expect(bob.id).not.toBe(ada.id);
+  });
+
+  it("DB2: a check-in decides every mandatory app: installed when a license is free, waiting in order otherwise", async () => {
+    const { db, keys } = database().store;
+    const space = await createSpace(db, { name: "check-in" });
+    await setCatalogApp(db, { spaceId: space.id, adamId: "100000006", installOnDevice: true }, NOW);
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId: "100000006", total: 1 });
+    const [first, second] = await devices(db, space.id, 2);
+    if (!first || !second) throw new Error("no devices");
+    const a = await checkIn(deps(), { spaceId: space.id, serialNumber: first.serialNumber, installed: [] });
+    expect(a.decisions).toEqual([
+      expect.objectContaining({
+        adamId: "100000006",
+        decision: expect.objectContaining({ outcome: "grant" }),
+        installQueued: true,
+      }),
+    ]);
+    const b = await checkIn(deps(), { spaceId: space.id, serialNumber: second.serialNumber, installed: [] });
+    expect(b.decisions[0]?.decision).toMatchObject({
+      outcome: "wait",
+      reason: "no_license",
+      because: ["DB2"],
+    });
+    expect((await listWaitingRequests(db, space.id, "100000006")).map((w) => w.subject)).toEqual([
+      { kind: "device", deviceId: second.id },
+    ]);
+    // A second check-in of the licensed device keeps its license and queues no new install.
+    const again = await checkIn(deps(), {
+      spaceId: space.id,
+      serialNumber: first.serialNumber,
+      installed: [{ bundleId: "x", adamId: "100000006" }],
+    });
+    expect(again.decisions[0]).toMatchObject({ decision: { outcome: "keep" }, installQueued: false });
+  });
+
+  it("TR2: moving a licensed device assigns from the new space first, then releases the old license", async () => {
+    const { db, keys } = database().store;
+    const from = await spaceWithApp(db, "100000007");
+    const to = await spaceWithApp(db, "100000007");
+    await accountWithSeats(db, keys, { spaceId: from.space.id, adamId: from.adamId, total: 1 });
+    await accountWithSeats(db, keys, { spaceId: to.space.id, adamId: to.adamId, total: 1 });
+    const [device] = await devices(db, from.space.id, 1);
+    if (!device) throw new Error("no device");
+    await replaceInstalledApps(
+      db,
+      from.space.id,
+      device.id,
+      [{ bundleId: "com.example.app", adamId: from.adamId }],
+      NOW,
+    );
+    const old = await requestLicense(deps(), {
+      spaceId: from.space.id,
+      adamId: from.adamId,
+      subject: { kind: "device", deviceId: device.id },
+      why: "mandatory",
+      actor: ADMIN,
+    });
+    const steps = await moveDevice(deps(), {
+      fromSpaceId: from.space.id,
+      deviceId: device.id,
+      toSpaceId: to.space.id,
+      actor: ADMIN,
+    });
+    expect(steps.map((s) => s.kind)).toEqual(["assign", "release"]);
+    expect((await getLicense(db, from.space.id, old.licenseId ?? "")).state).toBe("pending_release");
+    expect((await getDevice(db, to.space.id, device.id)).status).toBe("active");
+    expect((await getDevice(db, from.space.id, device.id)).status).toBe("retired");
+  });
+});
+
+describe("MDM webhook", () => {
+  it("signs each delivery so the MDM can verify it, and reports a refusal as not retryable", async () => {
+    const bodies: Array<{ header: string; body: string }> = [];
+    let status = 200;
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        bodies.push({ header: String(req.headers["x-orchard-signature"]), body });
+        res.statusCode = status;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mdm`;
+    const sink = createWebhookSink({ url, secret: "s3cret", now: () => NOW });
+    const command: MdmCommandMessage = {
+      id: "c1",
+      spaceId: "s",
+      kind: "remove",
+      deviceId: "d",
+      serialNumber: "SN1",
+      adamId: "1",
+      because: ["PB1"],
+      createdAt: NOW.toISOString(),
+    };
+    await sink.deliver([command]);
+    const [sent] = bodies;
+    expect(
+      sent && verifyWebhookSignature({ header: sent.header, body: sent.body, secret: "s3cret", now: NOW }),
+    ).toBe(true);
+    expect(
+      sent &&
+        verifyWebhookSignature({ header: sent.header, body: `${sent.body} `, secret: "s3cret", now: NOW }),
+    ).toBe(false);
+    expect(JSON.parse(sent?.body ?? "{}")).toEqual({ commands: [command] });
+    status = 400;
+    await expect(sink.deliver([command])).rejects.toMatchObject({ retryable: false });
+    status = 503;
+    await expect(sink.deliver([command])).rejects.toMatchObject({ retryable: true });
+    server.close();
+  });
+});

@@ -1,0 +1,336 @@
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import type { LicenseRequest } from "../../src/licensing/index.js";
+import {
+  countSeatsHeld,
+  createSpace,
+  createUser,
+  failAssignment,
+  getAsset,
+  getLicense,
+  insertLicenses,
+  listActivity,
+  listOutbox,
+  listWaitingRequests,
+  markAssigned,
+  markReleased,
+  openDatabase,
+  releaseLicenses,
+  requestLicenses,
+  withTransaction,
+} from "../../src/store/index.js";
+import { describeEachDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY } from "./databases.js";
+import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
+
+const LATER = new Date(NOW.getTime() + 60_000);
+
+describeEachDatabase("requestLicenses", (database) => {
+  const mandatory = (spaceId: string, adamId: string, deviceId: string): LicenseRequest => ({
+    spaceId,
+    adamId,
+    subject: { kind: "device", deviceId },
+    why: "mandatory",
+  });
+
+  it("a grant becomes a pending license, an associate entry and an activity entry with its rule ids, in one go", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 3 });
+    const [device] = await devices(db, space.id, 1);
+    const [result] = await requestLicenses(db, {
+      spaceId: space.id,
+      adamId,
+      requests: [mandatory(space.id, adamId, device?.id ?? "")],
+      actor: { kind: "mdm", id: "check-in" },
+      now: NOW,
+    });
+    expect(result?.decision).toMatchObject({ outcome: "grant", accountId: account.id, type: "device" });
+    const licenseId = result?.licenseId ?? "";
+    const license = await getLicense(db, space.id, licenseId);
+    expect(license).toMatchObject({
+      state: "pending_assign",
+      type: "device",
+      deviceId: device?.id,
+      accountId: account.id,
+    });
+    expect(license.ruleIds).toEqual(result?.decision.because);
+    const [outbox] = await listOutbox(db, { spaceId: space.id, licenseId });
+    expect(outbox).toMatchObject({
+      kind: "associate",
+      serialNumber: device?.serialNumber,
+      pricingParam: "STDQ",
+      state: "pending",
+    });
+    const [log] = await listActivity(db, space.id, { licenseId });
+    expect(log).toMatchObject({
+      action: "license.granted",
+      actor: { kind: "mdm", id: "check-in" },
+      deviceId: device?.id,
+    });
+    expect(log?.ruleIds).toEqual(result?.decision.because);
+    expect((await getAsset(db, space.id, account.id, adamId)).used).toBe(1);
+  });
+
+  it("LT4: the same subject twice in a batch gets one license, then keeps it", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 3 });
+    const [device] = await devices(db, space.id, 1);
+    const request = mandatory(space.id, adamId, device?.id ?? "");
+    const results = await requestLicenses(db, {
+      spaceId: space.id,
+      adamId,
+      requests: [request, request],
+      actor: SYSTEM,
+      now: NOW,
+    });
+    expect(results.map((r) => r.decision.outcome)).toEqual(["grant", "keep"]);
+    const again = await requestLicenses(db, {
+      spaceId: space.id,
+      adamId,
+      requests: [request],
+      actor: SYSTEM,
+      now: NOW,
+    });
+    expect(again[0]?.decision).toMatchObject({ outcome: "keep", licenseId: results[0]?.licenseId });
+  });
+
+  it("invariant 2 by the schema: a second live license for the same device is refused and rolls back cleanly", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 3 });
+    const [device] = await devices(db, space.id, 1);
+    const row = {
+      spaceId: space.id,
+      accountId: account.id,
+      adamId,
+      type: "device" as const,
+      deviceId: device?.id,
+      now: NOW,
+    };
+    await insertLicenses(db, [{ ...row, state: "assigned" }]);
+    await expect(
+      withTransaction(db, async (trx) => {
+        await insertLicenses(trx, [{ ...row, state: "in_grace" }]); // not live: allowed
+        await insertLicenses(trx, [{ ...row, state: "pending_assign" }]);
+      }),
+    ).rejects.toMatchObject({ code: "23505" });
+    expect(await countSeatsHeld(db, space.id, adamId)).toEqual(new Map([[account.id, 1]]));
+    const user = await createUser(db, { spaceId: space.id, name: "u", appleStatus: "Associated" });
+    const userRow = {
+      spaceId: space.id,
+      accountId: account.id,
+      adamId,
+      type: "user" as const,
+      userId: user.id,
+      now: NOW,
+    };
+    await insertLicenses(db, [{ ...userRow, state: "pending_assign" }]);
+    await expect(insertLicenses(db, [{ ...userRow, state: "assigned" }])).rejects.toMatchObject({
+      code: "23505",
+    });
+  });
+
+  it("DB2: with no seat left, a mandatory install waits in the queue in order of request; a grant leaves it", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 2, used: 1 });
+    const ds = await devices(db, space.id, 3);
+    const requests = ds.map((d) => mandatory(space.id, adamId, d.id));
+    const results = await requestLicenses(db, {
+      spaceId: space.id,
+      adamId,
+      requests,
+      actor: SYSTEM,
+      now: NOW,
+    });
+    expect(results.map((r) => r.decision.outcome)).toEqual(["grant", "wait", "wait"]);
+    expect(results[1]?.decision).toMatchObject({ reason: "no_license", because: ["DB2"] });
+    const waiting = await listWaitingRequests(db, space.id, adamId);
+    expect(waiting.map((w) => w.subject)).toEqual([requests[1]?.subject, requests[2]?.subject]);
+    // Deciding them again keeps their place in the queue.
+    await requestLicenses(db, {
+      spaceId: space.id,
+      adamId,
+      requests: [requests[2], requests[1]].flatMap((r) => (r ? [r] : [])),
+      actor: SYSTEM,
+      now: LATER,
+    });
+    expect((await listWaitingRequests(db, space.id, adamId)).map((w) => w.subject)).toEqual(
+      waiting.map((w) => w.subject),
+    );
+  });
+
+  it("invariant 4: release, Apple's confirmations and failures each change state, seats and the log", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const ds = await devices(db, space.id, 3);
+    const results = await requestLicenses(db, {
+      spaceId: space.id,
+      adamId,
+      requests: ds.map((d) => mandatory(space.id, adamId, d.id)),
+      actor: SYSTEM,
+      now: NOW,
+    });
+    const [l1, l2, l3] = results.map((r) => r.licenseId ?? "");
+    const used = async () => (await getAsset(db, space.id, account.id, adamId)).used;
+    expect(await used()).toBe(3);
+
+    const apple = { kind: "apple" } as const;
+    expect(
+      (
+        await markAssigned(db, {
+          spaceId: space.id,
+          licenseIds: [l1 ?? "", l2 ?? ""],
+          actor: apple,
+          now: LATER,
+        })
+      ).length,
+    ).toBe(2);
+    await failAssignment(db, {
+      spaceId: space.id,
+      licenseIds: [l3 ?? ""],
+      actor: apple,
+      reason: "9632",
+      now: LATER,
+    });
+    expect((await getLicense(db, space.id, l3 ?? "")).state).toBe("released");
+    expect(await used()).toBe(2);
+
+    const grace = new Date(LATER.getTime() + 30 * 86_400_000);
+    const admin = { kind: "admin", id: "root" } as const;
+    await releaseLicenses(db, {
+      spaceId: space.id,
+      licenseIds: [l1 ?? "", l2 ?? ""],
+      actor: admin,
+      because: ["RV2"],
+      graceUntil: grace,
+      now: LATER,
+    });
+    expect(await used()).toBe(2); // still held until Apple confirms
+    const disassociate = await listOutbox(db, { spaceId: space.id, kind: "disassociate" });
+    expect(disassociate.map((o) => o.licenseId).sort()).toEqual([l1, l2].sort());
+    await markReleased(db, { spaceId: space.id, licenseIds: [l1 ?? ""], actor: apple, now: LATER });
+    expect(await getLicense(db, space.id, l1 ?? "")).toMatchObject({ state: "in_grace", graceUntil: grace });
+    expect(await used()).toBe(1);
+    // Idempotent: confirming twice frees nothing more.
+    await markReleased(db, { spaceId: space.id, licenseIds: [l1 ?? ""], actor: apple, now: LATER });
+    expect(await used()).toBe(1);
+
+    const log = await listActivity(db, space.id, { licenseId: l1 ?? "" });
+    expect(log.map((e) => [e.action, e.actor.kind]).reverse()).toEqual([
+      ["license.granted", "system"],
+      ["license.assigned", "apple"],
+      ["license.release_requested", "admin"],
+      ["license.released", "apple"],
+    ]);
+    for (const entry of log) expect(entry.ruleIds.length).toBeGreaterThan(0);
+    expect(log.find((e) => e.action === "license.release_requested")?.ruleIds).toEqual(["RV2"]);
+    await expect(
+      markAssigned(db, { spaceId: space.id, licenseIds: ["nope"], actor: apple, now: LATER }),
+    ).rejects.toMatchObject({ code: "not_found", entity: "license" });
+  });
+
+  it("bad input is a typed error, never a grant: unknown space, unknown app, subject of another space, mixed batch", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const other = await createSpace(db, { name: "other" });
+    const [foreign] = await devices(db, other.id, 1);
+    const [mine] = await devices(db, space.id, 1);
+    const call = (spaceId: string, app: string, deviceIds: string[]) =>
+      requestLicenses(db, {
+        spaceId,
+        adamId: app,
+        requests: deviceIds.map((d) => mandatory(spaceId, app, d)),
+        actor: SYSTEM,
+        now: NOW,
+      });
+    await expect(call("nowhere", adamId, [mine?.id ?? ""])).rejects.toMatchObject({
+      code: "not_found",
+      entity: "space",
+    });
+    await expect(call(space.id, "123", [mine?.id ?? ""])).rejects.toMatchObject({
+      code: "not_found",
+      entity: "app",
+    });
+    await expect(call(space.id, adamId, [mine?.id ?? "", foreign?.id ?? ""])).rejects.toMatchObject({
+      entity: "device",
+    });
+    await expect(
+      requestLicenses(db, {
+        spaceId: space.id,
+        adamId,
+        requests: [mandatory(other.id, adamId, foreign?.id ?? "")],
+        actor: SYSTEM,
+        now: NOW,
+      }),
+    ).rejects.toMatchObject({ code: "invalid_request" });
+    expect(await countSeatsHeld(db, space.id, adamId)).toEqual(new Map());
+    expect((await getAsset(db, space.id, account.id, adamId)).used).toBe(0);
+  });
+});
+
+describe.skipIf(!TEST_DATABASE_URL)("requestLicenses against a concurrent writer [postgres]", () => {
+  it("invariant 2: a live license committed by another path mid-allocation rolls back cleanly and ends as keep", async () => {
+    const { db, keys, close } = await openDatabase({
+      databaseUrl: TEST_DATABASE_URL,
+      memory: true,
+      secretKey: TEST_SECRET_KEY,
+    });
+    const other = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await other.connect();
+    try {
+      const { space, adamId } = await spaceWithApp(db);
+      const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+      const [device] = await devices(db, space.id, 1);
+      // Another writer (an import, say) inserts a live license and keeps its transaction open.
+      await other.query("BEGIN");
+      await other.query(
+        `INSERT INTO licenses (space_id, id, account_id, adam_id, type, device_id, state)
+         VALUES ($1, 'their-license', $2, $3, 'device', $4, 'assigned')`,
+        [space.id, account.id, adamId, device?.id],
+      );
+      const allocation = requestLicenses(db, {
+        spaceId: space.id,
+        adamId,
+        requests: [
+          {
+            spaceId: space.id,
+            adamId,
+            subject: { kind: "device", deviceId: device?.id ?? "" },
+            why: "mandatory",
+          },
+        ],
+        actor: SYSTEM,
+        now: NOW,
+      });
+      // The allocation decided a grant from its snapshot and now waits on the unique index.
+      await waitFor(async () => {
+        const { rows } = await other.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        return rows[0]?.n > 0;
+      });
+      await other.query("COMMIT");
+      const [result] = await allocation;
+      expect(result?.decision).toMatchObject({ outcome: "keep", licenseId: "their-license" });
+      expect(await countSeatsHeld(db, space.id, adamId)).toEqual(new Map([[account.id, 1]]));
+      expect((await getAsset(db, space.id, account.id, adamId)).used).toBe(0); // the import did not count it: no grant either
+      expect(await listOutbox(db, { spaceId: space.id, kind: "associate" })).toEqual([]);
+    } finally {
+      await other.query("ROLLBACK").catch(() => {});
+      await other.end();
+      await close();
+    }
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error("the condition never held");
+}

@@ -1,0 +1,138 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely } from "kysely";
+import pg from "pg";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { type Database, migrate, openDatabase, type Store } from "../../src/store/index.js";
+import { PGliteDialect } from "../../src/store/pglite-dialect.js";
+
+/**
+ * The same store tests on both engines: each test file gets a fresh database per
+ * engine. PGlite starts from a migrated template tarball (seconds saved per file);
+ * PostgreSQL (when TEST_DATABASE_URL is set) gets `CREATE DATABASE ... TEMPLATE` of a
+ * migrated template database, dropped after the file.
+ */
+export type Engine = "pglite" | "postgres";
+
+export interface TestDatabase {
+  engine: Engine;
+  store: Store;
+  /** PostgreSQL only: the URL of this file's database (for extra pools). */
+  url?: string;
+}
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+/** A fixed test key: tests compare ciphertexts and reopen databases. */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString("base64");
+
+const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), "../../src/store/migrations");
+
+function schemaHash(): string {
+  const hash = createHash("sha256");
+  for (const name of readdirSync(migrationsDir).sort())
+    hash.update(name).update(readFileSync(join(migrationsDir, name)));
+  return hash.digest("hex").slice(0, 12);
+}
+
+/** Runs `body` once per engine; the PostgreSQL run is skipped, visibly, without TEST_DATABASE_URL. */
+export function describeEachDatabase(title: string, body: (db: () => TestDatabase) => void): void {
+  for (const engine of ["pglite", "postgres"] as const) {
+    const skip = engine === "postgres" && !TEST_DATABASE_URL;
+    describe(`${title} [${engine}]`, () => {
+      if (skip) {
+        it.skip("PostgreSQL variant skipped: TEST_DATABASE_URL is unset (CI always sets it)", () => {});
+        return;
+      }
+      let current: TestDatabase | undefined;
+      let drop: (() => Promise<void>) | undefined;
+      beforeAll(async () => {
+        const opened = engine === "pglite" ? await openPGliteTest() : await openPostgresTest();
+        current = opened.db;
+        drop = opened.drop;
+      });
+      afterAll(async () => {
+        await current?.store.close();
+        await drop?.();
+      });
+      body(() => {
+        if (!current) throw new Error("the test database is not open yet");
+        return current;
+      });
+    });
+  }
+}
+
+async function pgliteTemplate(): Promise<Blob> {
+  const path = join(tmpdir(), `orchard-pglite-template-${schemaHash()}.tar`);
+  if (!existsSync(path)) {
+    const pglite = new PGlite("memory://");
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    await migrate(db);
+    const dump = await pglite.dumpDataDir("none");
+    await db.destroy();
+    // Write then rename: a parallel test file never reads half a template.
+    const partial = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, path);
+  }
+  return new Blob([readFileSync(path)]);
+}
+
+async function openPGliteTest(): Promise<{ db: TestDatabase; drop?: () => Promise<void> }> {
+  const store = await openDatabase({
+    memory: true,
+    secretKey: TEST_SECRET_KEY,
+    pgliteTemplate: await pgliteTemplate(),
+  });
+  return { db: { engine: "pglite", store } };
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function openPostgresTest(): Promise<{ db: TestDatabase; drop: () => Promise<void> }> {
+  const adminUrl = TEST_DATABASE_URL ?? "";
+  const template = `orchard_tpl_${schemaHash()}`;
+  const name = `orchard_t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    // One file builds the template; the others wait for it rather than copy half a schema.
+    await admin.query("SELECT pg_advisory_lock(727274)");
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [template]);
+    if (exists.rowCount === 0) {
+      await admin.query(`CREATE DATABASE ${template}`);
+      const store = await openDatabase({
+        databaseUrl: withDatabase(adminUrl, template),
+        memory: true,
+        poolSize: 1,
+      });
+      await store.close();
+    }
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  } finally {
+    await admin.query("SELECT pg_advisory_unlock(727274)").catch(() => {});
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  const store = await openDatabase({
+    databaseUrl: url,
+    memory: true,
+    secretKey: TEST_SECRET_KEY,
+    poolSize: 20,
+  });
+  const drop = async () => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.end();
+  };
+  return { db: { engine: "postgres", store, url }, drop };
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import type { Platform } from "../../src/licensing/index.js";
+import {
+  type Account,
+  type AssetRecord,
+  createAccount,
+  createDevices,
+  createSpace,
+  type Db,
+  type DeviceRecord,
+  type KeyRing,
+  type Space,
+  setCatalogApp,
+  upsertAsset,
+} from "../../src/store/index.js";
+
+export const NOW = new Date("2026-01-15T10:00:00Z");
+export const SYSTEM = { kind: "system" } as const;
+
+/** A space with Apps and Books on and an app in its catalog. */
+export async function spaceWithApp(db: Db, adamId = "361309726"): Promise<{ space: Space; adamId: string }> {
+  const space = await createSpace(db, { name: `space ${randomUUID().slice(0, 8)}` });
+  await setCatalogApp(db, { spaceId: space.id, adamId, name: "Pages" }, NOW);
+  return { space, adamId };
+}
+
+/** An account (auto-distribute on: FCFS for All Users) holding `total` seats of the app, `used` taken outside. */
+export async function accountWithSeats(
+  db: Db,
+  keys: KeyRing,
+  input: {
+    spaceId: string;
+    adamId: string;
+    total: number;
+    used?: number;
+    autoDistribute?: boolean;
+    deviceAssignable?: boolean;
+  },
+): Promise<{ account: Account; asset: AssetRecord }> {
+  const account = await createAccount(db, keys, {
+    spaceId: input.spaceId,
+    displayName: `account ${randomUUID().slice(0, 8)}`,
+    sToken: `stoken-${randomUUID()}`,
+    autoDistribute: input.autoDistribute ?? true,
+  });
+  const asset = await upsertAsset(
+    db,
+    {
+      spaceId: input.spaceId,
+      accountId: account.id,
+      adamId: input.adamId,
+      pricingParam: "STDQ",
+      productType: "App",
+      total: input.total,
+      used: input.used ?? 0,
+      deviceAssignable: input.deviceAssignable ?? true,
+      platforms: ["iOS", "macOS"],
+    },
+    NOW,
+  );
+  return { account, asset };
+}
+
+/** `n` active, supervised iOS devices without users. */
+export async function devices(
+  db: Db,
+  spaceId: string,
+  n: number,
+  platform: Platform = "iOS",
+): Promise<DeviceRecord[]> {
+  const prefix = randomUUID().slice(0, 8).toUpperCase();
+  return createDevices(
+    db,
+    Array.from({ length: n }, (_, i) => ({
+      spaceId,
+      serialNumber: `${prefix}${String(i).padStart(6, "0")}`,
+      platform,
+      supervised: true,
+    })),
+  );
+}

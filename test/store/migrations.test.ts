@@ -1,0 +1,88 @@
+import { statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { createAccount, createSpace, migrate, openDatabase, revealSToken } from "../../src/store/index.js";
+import { describeEachDatabase } from "./databases.js";
+
+describeEachDatabase("migrations", (database) => {
+  it("run twice: the second run applies nothing and the schema stays", async () => {
+    const { db } = database().store;
+    // openDatabase already migrated once; two more runs must be no-ops.
+    expect(await migrate(db)).toEqual([]);
+    expect(await migrate(db)).toEqual([]);
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from information_schema.tables
+      where table_schema = 'public' and table_name in
+        ('spaces','users','groups','group_members','devices','installed_apps','accounts','assets','catalog_apps',
+         'app_rules','rule_groups','rule_users','rule_devices','licenses','license_queue','outbox','activity_log','notifications')
+    `.execute(db);
+    expect(rows[0]?.n).toBe(18);
+  });
+
+  it("counts come back as numbers, not strings", async () => {
+    const { db } = database().store;
+    const { rows } = await sql<{
+      big: number;
+      num: number;
+    }>`select 5::int8 as big, 2.5::numeric as num`.execute(db);
+    expect(rows[0]).toEqual({ big: 5, num: 2.5 });
+  });
+
+  it("every table with a space_id has it first in its primary key (distributable by space)", async () => {
+    const { db } = database().store;
+    const { rows } = await sql<{ table_name: string; first: string }>`
+      select c.relname as table_name, a.attname as first
+      from pg_index i
+      join pg_class c on c.oid = i.indrelid
+      join pg_namespace n on n.oid = c.relnamespace
+      join pg_attribute a on a.attrelid = c.oid and a.attnum = i.indkey[0]
+      where i.indisprimary and n.nspname = 'public'
+        and exists (select 1 from pg_attribute s where s.attrelid = c.oid and s.attname = 'space_id' and not s.attisdropped)
+    `.execute(db);
+    const keyed = rows.map((r) => r.table_name);
+    for (const table of [
+      "users",
+      "devices",
+      "accounts",
+      "assets",
+      "licenses",
+      "outbox",
+      "activity_log",
+      "notifications",
+    ]) {
+      expect(keyed).toContain(table);
+    }
+    // Orchard-wide tables that merely mention spaces (auth: one admin, roles in many spaces).
+    const global = new Set(["role_grants"]);
+    for (const row of rows.filter((r) => !global.has(r.table_name))) {
+      expect([row.table_name, row.first]).toEqual([row.table_name, "space_id"]);
+    }
+  });
+});
+
+describe("openDatabase on disk (PGlite)", () => {
+  it("persists in dataDir, generates the key file with mode 0600 and reuses it on reopen", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "orchard-open-"));
+    try {
+      const first = await openDatabase({ dataDir });
+      const space = await createSpace(first.db, { name: "Default", isDefault: true });
+      const account = await createAccount(first.db, first.keys, {
+        spaceId: space.id,
+        displayName: "A",
+        sToken: "secret-token",
+      });
+      await first.close();
+      expect(statSync(join(dataDir, "secret.key")).mode & 0o777).toBe(0o600);
+
+      const second = await openDatabase({ dataDir });
+      expect(second.keys.current.id).toBe(first.keys.current.id);
+      expect(await revealSToken(second.db, account.id, second.keys)).toBe("secret-token");
+      await second.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
