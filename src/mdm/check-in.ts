@@ -10,11 +10,14 @@ import {
 import { listCatalogAdamIds } from "../store/mdm-query.repo.js";
 import type { MdmDeps } from "./deps.js";
 import { requestLicensesFor } from "./license-request.js";
+import { pushUpdatesAtCheckIn } from "./updates.js";
 
 export interface CheckInResult {
   deviceId: string;
   /** The decision for each catalog app that is mandatory or installed on the device. */
   decisions: Array<{ adamId: string; decision: Decision; licenseId?: string; installQueued: boolean }>;
+  /** DB4: updates queued for outdated device-licensed apps. */
+  updatesQueued: number;
 }
 
 /**
@@ -49,5 +52,6 @@ export async function checkIn(
     });
     if (result) decisions.push({ adamId, ...result });
   }
-  return { deviceId: device.id, decisions };
+  const updatesQueued = await pushUpdatesAtCheckIn(db, { spaceId: input.spaceId, deviceId: device.id, now });
+  return { deviceId: device.id, decisions, updatesQueued };
 }

@@ -30,3 +30,11 @@ export function revokeLicense(deps: MdmDeps, input: { spaceId: string; licenseId
 export function revokeAllForApp(deps: MdmDeps, input: { spaceId: string; adamId: string; actor: Actor }) {
   return applyEvent(deps, { kind: "app_revoked", spaceId: input.spaceId, adamId: input.adamId }, input.actor);
 }
+export {
+  type CatalogInput,
+  delegateApp,
+  putCatalogApp,
+  removeFromCatalog,
+  undelegateApp,
+} from "./catalog.js";
+export { publishAppVersion, pushUpdatesAtCheckIn } from "./updates.js";

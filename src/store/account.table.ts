@@ -78,6 +78,8 @@ export interface CatalogAppTable {
   update_mode: Generated<UpdateMode>;
   delegated_from_space_id: string | null;
   added_at: Timestamp;
+  /** CA1's optional description (0005). */
+  description: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** FCFS settings of one (account, app) (DI1, DI2); its groups are in `rule_groups`. */

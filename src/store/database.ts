@@ -23,7 +23,7 @@ import type {
   SpaceTable,
   UserTable,
 } from "./space.table.js";
-import type { MdmCommandTable } from "./mdm.table.js";
+import type { AppVersionTable, MdmCommandTable } from "./mdm.table.js";
 import type { AppleNotificationTable } from "./sync.table.js";
 
 /** The whole schema as Kysely sees it; row types stay snake_case inside src/store. */
@@ -48,6 +48,7 @@ export interface Database {
   notifications: NotificationTable;
   apple_notifications: AppleNotificationTable;
   mdm_commands: MdmCommandTable;
+  app_versions: AppVersionTable;
 }
 
 /** A handle or an open transaction: every repository function takes one first. */

@@ -10,6 +10,8 @@ export interface NewMdmCommand {
   serialNumber: string;
   adamId: string;
   licenseId?: string;
+  /** DB4: the version an update installs. */
+  appVersion?: string;
   ruleIds: readonly string[];
   now: Date;
 }
@@ -23,6 +25,7 @@ export interface MdmCommandRecord {
   serialNumber: string;
   adamId: string;
   licenseId?: string;
+  appVersion?: string;
   ruleIds: string[];
   state: MdmCommandState;
   attempts: number;
@@ -58,6 +61,7 @@ export async function queueMdmCommands(db: Db, commands: readonly NewMdmCommand[
         serial_number: c.serialNumber,
         adam_id: c.adamId,
         license_id: c.licenseId ?? null,
+        app_version: c.appVersion ?? null,
         rule_ids: [...c.ruleIds],
         last_error: null,
         created_at: c.now,
@@ -182,6 +186,7 @@ function toMdmCommand(row: Selectable<MdmCommandTable>): MdmCommandRecord {
     serialNumber: row.serial_number,
     adamId: row.adam_id,
     ...(row.license_id ? { licenseId: row.license_id } : {}),
+    ...(row.app_version ? { appVersion: row.app_version } : {}),
     ruleIds: row.rule_ids,
     state: row.state,
     attempts: row.attempts,

@@ -15,6 +15,8 @@ export interface MdmCommandTable {
   adam_id: string;
   /** An install waits until Apple confirmed this license (Apple: install only after the association). */
   license_id: string | null;
+  /** For an update (DB4): the version it installs; one push per version (0005). */
+  app_version: string | null;
   rule_ids: Generated<string[]>;
   state: Generated<MdmCommandState>;
   attempts: Generated<number>;
@@ -23,4 +25,11 @@ export interface MdmCommandTable {
   claimed_until: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** DB4: the newest version known of each app (0005). */
+export interface AppVersionTable {
+  adam_id: string;
+  version: string;
+  seen_at: Timestamp;
 }

@@ -3,6 +3,7 @@ import { initial } from "./0001_initial.js";
 import { sync } from "./0002_sync.js";
 import { auth } from "./0003_auth.js";
 import { mdm } from "./0004_mdm.js";
+import { appVersions } from "./0005_app_versions.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "0002_sync": sync,
   "0003_auth": auth,
   "0004_mdm": mdm,
+  "0005_app_versions": appVersions,
 };

@@ -1,0 +1,141 @@
+import type { Consequences } from "../licensing/index.js";
+import { setCatalogDescription } from "../store/catalog.repo.js";
+import {
+  type Actor,
+  appendActivity,
+  type CatalogApp,
+  findCatalogApp,
+  getSpace,
+  listAssetsForApp,
+  StoreError,
+  setCatalogApp,
+  withTransaction,
+} from "../store/index.js";
+import type { MdmDeps } from "./deps.js";
+import { applyEvent } from "./events.js";
+
+export interface CatalogInput {
+  spaceId: string;
+  adamId: string;
+  name?: string;
+  description?: string;
+  /** CA1 "Install on device": the app becomes mandatory (installed at check-in, DB2). */
+  installOnDevice?: boolean;
+  /** DB4: how device-licensed copies are updated. */
+  updateMode?: "immediate" | "automatic";
+  actor: Actor;
+}
+
+/**
+ * CA1, CA3: adds a bought app to the space's catalog (or changes its options). Only an
+ * app bought by one of the space's accounts, or delegated to it, can be added: until
+ * then no license of it is ever distributed.
+ */
+export async function putCatalogApp(deps: MdmDeps, input: CatalogInput): Promise<CatalogApp> {
+  const now = deps.now();
+  return withTransaction(deps.db, async (trx) => {
+    await getSpace(trx, input.spaceId);
+    const existing = await findCatalogApp(trx, input.spaceId, input.adamId);
+    const bought = (await listAssetsForApp(trx, input.spaceId, input.adamId)).length > 0;
+    if (!bought && !existing?.delegatedFromSpaceId) {
+      throw new StoreError(
+        "invalid_request",
+        `app ${input.adamId} was not bought by any account of this space (CA3)`,
+        {
+          field: "adamId",
+        },
+      );
+    }
+    const app = await setCatalogApp(
+      trx,
+      {
+        spaceId: input.spaceId,
+        adamId: input.adamId,
+        ...((input.name ?? existing?.name) ? { name: input.name ?? existing?.name } : {}),
+        ...(existing?.delegatedFromSpaceId ? { delegatedFromSpaceId: existing.delegatedFromSpaceId } : {}),
+        inCatalog: true,
+        installOnDevice: input.installOnDevice ?? existing?.installOnDevice ?? false,
+        updateMode: input.updateMode ?? existing?.updateMode ?? "immediate",
+      },
+      now,
+    );
+    if (input.description !== undefined)
+      await setCatalogDescription(trx, input.spaceId, input.adamId, input.description);
+    await appendActivity(trx, [
+      {
+        spaceId: input.spaceId,
+        actor: input.actor,
+        action: existing?.inCatalog ? "catalog.updated" : "catalog.added",
+        adamId: input.adamId,
+        ruleIds: ["CA1", ...(input.updateMode ? ["DB4"] : [])],
+        message: `${app.installOnDevice ? "install on device" : "available"}, updates ${app.updateMode}`,
+        at: now,
+      },
+    ]);
+    return app;
+  });
+}
+
+/** RV1, PB1, PB2: deleting the app from the catalog (from the default space, also where it was delegated). */
+export function removeFromCatalog(
+  deps: MdmDeps,
+  input: { spaceId: string; adamId: string; actor: Actor },
+): Promise<Consequences> {
+  return applyEvent(deps, { kind: "app_deleted", spaceId: input.spaceId, adamId: input.adamId }, input.actor);
+}
+
+/** Delegates an app of the default space to custom spaces: it joins their catalogs. */
+export async function delegateApp(
+  deps: MdmDeps,
+  input: { fromSpaceId: string; adamId: string; toSpaceIds: readonly string[]; actor: Actor },
+): Promise<void> {
+  const now = deps.now();
+  await withTransaction(deps.db, async (trx) => {
+    const from = await getSpace(trx, input.fromSpaceId);
+    if (!from.isDefault)
+      throw new StoreError("invalid_request", "only apps of the default space can be delegated", {
+        field: "fromSpaceId",
+      });
+    const source = await findCatalogApp(trx, input.fromSpaceId, input.adamId);
+    if (!source?.inCatalog)
+      throw new StoreError("invalid_request", `app ${input.adamId} is not in the default space's catalog`, {
+        field: "adamId",
+      });
+    for (const spaceId of input.toSpaceIds) {
+      await getSpace(trx, spaceId);
+      await setCatalogApp(
+        trx,
+        {
+          spaceId,
+          adamId: input.adamId,
+          ...(source.name ? { name: source.name } : {}),
+          delegatedFromSpaceId: input.fromSpaceId,
+        },
+        now,
+      );
+      await appendActivity(trx, [
+        {
+          spaceId,
+          actor: input.actor,
+          action: "catalog.delegated",
+          adamId: input.adamId,
+          ruleIds: [],
+          message: `delegated from ${from.name}`,
+          at: now,
+        },
+      ]);
+    }
+  });
+}
+
+/** PB1, PB2: the spaces losing the delegation uninstall the app (iOS) and lose its licenses. */
+export function undelegateApp(
+  deps: MdmDeps,
+  input: { fromSpaceId: string; adamId: string; spaceIds: readonly string[]; actor: Actor },
+): Promise<Consequences> {
+  return applyEvent(
+    deps,
+    { kind: "app_undelegated", spaceId: input.fromSpaceId, adamId: input.adamId, spaceIds: input.spaceIds },
+    input.actor,
+  );
+}

@@ -1,0 +1,145 @@
+import { expect, it } from "vitest";
+import {
+  checkIn,
+  delegateApp,
+  publishAppVersion,
+  putCatalogApp,
+  removeFromCatalog,
+  requestLicense,
+  undelegateApp,
+} from "../../src/mdm/index.js";
+import { createSpace, findCatalogApp, markAssigned, replaceInstalledApps } from "../../src/store/index.js";
+import { listMdmCommands } from "../../src/store/mdm-command.repo.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { accountWithSeats, devices, NOW, SYSTEM } from "../store/fixtures.js";
+
+const ADMIN = { kind: "admin", id: "admin-1" } as const;
+
+describeEachDatabase("catalog and updates", (database) => {
+  const deps = () => ({ db: database().store.db, now: () => NOW });
+
+  it("CA1 CA3: only a bought app joins the catalog, with its install and update options", async () => {
+    const { db, keys } = database().store;
+    const space = await createSpace(db, { name: "ca1" });
+    await expect(
+      putCatalogApp(deps(), { spaceId: space.id, adamId: "200000001", actor: ADMIN }),
+    ).rejects.toMatchObject({
+      code: "invalid_request",
+      details: { field: "adamId" },
+    });
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId: "200000001", total: 3 });
+    const app = await putCatalogApp(deps(), {
+      spaceId: space.id,
+      adamId: "200000001",
+      name: "Keynote",
+      description: "Slides for class",
+      installOnDevice: true,
+      updateMode: "automatic",
+      actor: ADMIN,
+    });
+    expect(app).toMatchObject({
+      inCatalog: true,
+      installOnDevice: true,
+      updateMode: "automatic",
+      name: "Keynote",
+    });
+  });
+
+  it("CA3: an app taken out of the catalog gets no new license", async () => {
+    const { db, keys } = database().store;
+    const space = await createSpace(db, { name: "ca3" });
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId: "200000002", total: 3 });
+    await putCatalogApp(deps(), { spaceId: space.id, adamId: "200000002", actor: ADMIN });
+    await removeFromCatalog(deps(), { spaceId: space.id, adamId: "200000002", actor: ADMIN });
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    const r = await requestLicense(deps(), {
+      spaceId: space.id,
+      adamId: "200000002",
+      subject: { kind: "device", deviceId: device.id },
+      why: "mandatory",
+      actor: ADMIN,
+    });
+    expect(r.decision).toMatchObject({ outcome: "refuse", reason: "not_in_catalog", because: ["CA3"] });
+  });
+
+  it("DB4: 'automatic' pushes a new version to device-licensed installs at once; 'immediate' at the next check-in, once", async () => {
+    const { db, keys } = database().store;
+    const space = await createSpace(db, { name: "db4" });
+    for (const [adamId, updateMode] of [
+      ["200000003", "automatic"],
+      ["200000004", "immediate"],
+    ] as const) {
+      await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 3 });
+      await putCatalogApp(deps(), { spaceId: space.id, adamId, updateMode, actor: ADMIN });
+    }
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    await replaceInstalledApps(
+      db,
+      space.id,
+      device.id,
+      [
+        { bundleId: "auto", adamId: "200000003", version: "1.0" },
+        { bundleId: "imm", adamId: "200000004", version: "1.0" },
+      ],
+      NOW,
+    );
+    for (const adamId of ["200000003", "200000004"]) {
+      const r = await requestLicense(deps(), {
+        spaceId: space.id,
+        adamId,
+        subject: { kind: "device", deviceId: device.id },
+        why: "check_in",
+        actor: ADMIN,
+      });
+      await markAssigned(db, { spaceId: space.id, licenseIds: [r.licenseId ?? ""], actor: SYSTEM, now: NOW });
+    }
+    expect(await publishAppVersion(deps(), { adamId: "200000003", version: "2.0" })).toBe(1);
+    expect(await publishAppVersion(deps(), { adamId: "200000004", version: "2.0" })).toBe(0);
+    expect(await publishAppVersion(deps(), { adamId: "200000003", version: "2.0" })).toBe(0); // known already
+    const installed = [
+      { bundleId: "auto", adamId: "200000003", version: "1.0" },
+      { bundleId: "imm", adamId: "200000004", version: "1.0" },
+    ];
+    const first = await checkIn(deps(), { spaceId: space.id, serialNumber: device.serialNumber, installed });
+    expect(first.updatesQueued).toBe(1); // the immediate app; the automatic one was pushed already
+    const second = await checkIn(deps(), { spaceId: space.id, serialNumber: device.serialNumber, installed });
+    expect(second.updatesQueued).toBe(0); // one update per version
+    const updates = (await listMdmCommands(db, space.id, { deviceId: device.id })).filter(
+      (c) => c.appVersion === "2.0",
+    );
+    expect(updates.map((u) => [u.adamId, u.ruleIds])).toEqual([
+      ["200000003", ["DB4"]],
+      ["200000004", ["DB4"]],
+    ]);
+  });
+
+  it("PB1: undelegating an app takes it out of the custom space's catalog and uninstalls it from its iOS devices", async () => {
+    const { db, keys } = database().store;
+    const home = await createSpace(db, { name: "default", isDefault: true });
+    const custom = await createSpace(db, { name: "custom" });
+    const other = await createSpace(db, { name: "other" });
+    await accountWithSeats(db, keys, { spaceId: home.id, adamId: "200000005", total: 3 });
+    await putCatalogApp(deps(), { spaceId: home.id, adamId: "200000005", actor: ADMIN });
+    await expect(
+      delegateApp(deps(), { fromSpaceId: custom.id, adamId: "200000005", toSpaceIds: [other.id], actor: ADMIN }),
+    ).rejects.toMatchObject({ code: "invalid_request" });
+    await delegateApp(deps(), { fromSpaceId: home.id, adamId: "200000005", toSpaceIds: [custom.id, other.id], actor: ADMIN });
+    expect(await findCatalogApp(db, custom.id, "200000005")).toMatchObject({ delegatedFromSpaceId: home.id });
+    const [device] = await devices(db, custom.id, 1);
+    if (!device) throw new Error("no device");
+    await replaceInstalledApps(db, custom.id, device.id, [{ bundleId: "x", adamId: "200000005" }], NOW);
+    const c = await undelegateApp(deps(), {
+      fromSpaceId: home.id,
+      adamId: "200000005",
+      spaceIds: [custom.id],
+      actor: ADMIN,
+    });
+    expect(c.commands).toEqual([
+      { kind: "remove", deviceId: device.id, adamId: "200000005", because: ["PB1"] },
+    ]);
+    expect(await findCatalogApp(db, custom.id, "200000005")).toBeUndefined();
+    expect(await findCatalogApp(db, other.id, "200000005")).toMatchObject({ inCatalog: true });
+  });
+});
