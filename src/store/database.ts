@@ -15,6 +15,7 @@ import type {
   NotificationTable,
   OutboxTable,
 } from "./license.table.js";
+import type { AppVersionTable, MdmCommandTable } from "./mdm.table.js";
 import type {
   DeviceTable,
   GroupMemberTable,
@@ -23,7 +24,6 @@ import type {
   SpaceTable,
   UserTable,
 } from "./space.table.js";
-import type { AppVersionTable, MdmCommandTable } from "./mdm.table.js";
 import type { AppleNotificationTable } from "./sync.table.js";
 
 /** The whole schema as Kysely sees it; row types stay snake_case inside src/store. */

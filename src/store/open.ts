@@ -74,6 +74,10 @@ function openPostgres(url: string, max: number, log: LogConfig | undefined): Kys
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle client can die (server restart, terminated backend): pg then drops it from the
+  // pool and the next query gets a fresh one. Without a listener the 'error' event would
+  // crash the process.
+  pool.on("error", () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
 }
 

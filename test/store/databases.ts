@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,6 +78,12 @@ async function pgliteTemplate(): Promise<Blob> {
     const partial = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
     renameSync(partial, path);
+    // Templates of older schemas are dead weight (tens of MB each).
+    for (const name of readdirSync(tmpdir())) {
+      if (/^orchard-pglite-template-[0-9a-f]+\.tar$/.test(name) && join(tmpdir(), name) !== path) {
+        rmSync(join(tmpdir(), name), { force: true });
+      }
+    }
   }
   return new Blob([readFileSync(path)]);
 }
@@ -115,6 +121,13 @@ async function openPostgresTest(): Promise<{ db: TestDatabase; drop: () => Promi
         poolSize: 1,
       });
       await store.close();
+      // Templates of older schemas: nobody copies them while we hold the lock.
+      const old = await admin.query<{ datname: string }>(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'orchard_tpl_%' AND datname <> $1",
+        [template],
+      );
+      for (const { datname } of old.rows)
+        await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     }
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   } finally {
