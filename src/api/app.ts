@@ -19,6 +19,7 @@ import { installErrorHandling } from "./errors.js";
 import { fastifyLogger } from "./logger.js";
 import { registerAccountRoutes } from "./routes/accounts.routes.js";
 import { registerActivityRoutes } from "./routes/activity.routes.js";
+import { registerAppleRoutes } from "./routes/apple.routes.js";
 import { registerAppRoutes } from "./routes/apps.routes.js";
 import { registerAuthRoutes } from "./routes/auth.routes.js";
 import { registerDecisionRoutes } from "./routes/decisions.routes.js";
@@ -58,7 +59,11 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
 
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:"] },
+      directives: {
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+      },
     },
   });
   await app.register(cookie);
@@ -93,7 +98,8 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   });
   // /docs and its assets are public, like /openapi.json.
   app.addHook("onRoute", (route) => {
-    if (route.url.startsWith("/docs")) route.config = { ...(route.config ?? {}), permission: { kind: "public" } };
+    if (route.url.startsWith("/docs"))
+      route.config = { ...(route.config ?? {}), permission: { kind: "public" } };
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
@@ -111,6 +117,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       registerDirectoryRoutes(v1 as Api, ctx);
       registerDeviceRoutes(v1 as Api, ctx);
       registerActivityRoutes(v1 as Api, ctx);
+      registerAppleRoutes(v1 as Api, ctx);
     },
     { prefix: "/api/v1" },
   );

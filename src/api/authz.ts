@@ -49,13 +49,22 @@ export function installAuthorization(app: FastifyInstance, deps: { db: Db; now: 
     const verdict = authorize(principal, permission, spaceId);
     if (verdict === "hidden") throw new ApiError(404, "not_found", "Not found");
     if (verdict === "forbidden") {
-      throw new ApiError(403, "forbidden", permission.kind === "owner" ? "Only an owner may do this" : "Your role in this space is read-only (PM1)");
+      throw new ApiError(
+        403,
+        "forbidden",
+        permission.kind === "owner"
+          ? "Only an owner may do this"
+          : "Your role in this space is read-only (PM1)",
+      );
     }
     if (spaceId !== undefined) request.spaceId = spaceId;
   });
 }
 
-async function authenticate(request: FastifyRequest, deps: { db: Db; now: () => Date }): Promise<Principal | undefined> {
+async function authenticate(
+  request: FastifyRequest,
+  deps: { db: Db; now: () => Date },
+): Promise<Principal | undefined> {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -76,7 +85,8 @@ async function authenticate(request: FastifyRequest, deps: { db: Db; now: () => 
  */
 function checkCsrf(request: FastifyRequest, principal: Principal): void {
   if (principal.via !== "session" || ["GET", "HEAD", "OPTIONS"].includes(request.method)) return;
-  if (!request.headers[CSRF_HEADER]) throw new AuthError("csrf", `send the ${CSRF_HEADER} header with changes`);
+  if (!request.headers[CSRF_HEADER])
+    throw new AuthError("csrf", `send the ${CSRF_HEADER} header with changes`);
   const origin = request.headers.origin;
   if (origin !== undefined && origin !== "null") {
     let host: string | undefined;

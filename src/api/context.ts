@@ -1,4 +1,11 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Permission } from "../auth/principal.js";
 import type { ServiceDeps } from "../service/deps.js";
@@ -6,12 +13,22 @@ import type { Actor } from "../store/sql-helpers.js";
 import { ApiError } from "./problem.js";
 
 /** The Fastify instance routes are declared on: zod schemas, typed handlers. */
-export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+export type Api = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 export interface ApiContext {
   deps: ServiceDeps;
   /** Apple's notifications for an account (src/sync), when bound. */
-  appleNotifications?: (input: { accountId: string; body: unknown; headers: Record<string, string | string[] | undefined> }) => Promise<void>;
+  appleNotifications?: (input: {
+    accountId: string;
+    body: unknown;
+    headers: Record<string, string | string[] | undefined>;
+  }) => Promise<void>;
   /** Health of the database. */
   ping: () => Promise<void>;
   /** Cookies get `Secure` when the server is reached over HTTPS. */

@@ -3,7 +3,13 @@ import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { STokenError } from "../apple/index.js";
 import { AuthError } from "../auth/errors.js";
 import { LicensingError } from "../licensing/index.js";
-import { FOREIGN_KEY_VIOLATION, NotFoundError, StoreError, sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
+import {
+  FOREIGN_KEY_VIOLATION,
+  NotFoundError,
+  StoreError,
+  sqlState,
+  UNIQUE_VIOLATION,
+} from "../store/errors.js";
 import { ApiError, type FieldError, type Problem, problem } from "./problem.js";
 
 /**
@@ -19,7 +25,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     sendProblem(request, reply, p, error);
   });
   app.setNotFoundHandler((request, reply) => {
-    sendProblem(request, reply, problem(404, "route_not_found", "No such route", `${request.method} ${request.url.split("?")[0]}`));
+    sendProblem(
+      request,
+      reply,
+      problem(404, "route_not_found", "No such route", `${request.method} ${request.url.split("?")[0]}`),
+    );
   });
 }
 
@@ -60,35 +70,70 @@ export function toProblem(error: unknown): Problem {
       field: [where, ...fieldPath(v.instancePath)].join("."),
       message: v.message ?? "invalid",
     }));
-    return problem(400, "validation_failed", "The request is not valid", errors.map((e) => `${e.field}: ${e.message}`).join("; "), errors);
+    return problem(
+      400,
+      "validation_failed",
+      "The request is not valid",
+      errors.map((e) => `${e.field}: ${e.message}`).join("; "),
+      errors,
+    );
   }
-  if (error instanceof ApiError) return problem(error.status, error.code, error.message, undefined, error.errors);
-  if (error instanceof NotFoundError) return problem(404, "not_found", "Not found", `${error.entity} ${error.id} does not exist`);
+  if (error instanceof ApiError)
+    return problem(error.status, error.code, error.message, undefined, error.errors);
+  if (error instanceof NotFoundError)
+    return problem(404, "not_found", "Not found", `${error.entity} ${error.id} does not exist`);
   if (error instanceof StoreError) {
     const [status, title] = STORE[error.code] ?? [500, "Internal error"];
     if (status >= 500) return internal();
-    const field = error.code.startsWith("reserv") ? [{ field: "body.reservedUserIds", message: error.message }] : undefined;
+    const field = error.code.startsWith("reserv")
+      ? [{ field: "body.reservedUserIds", message: error.message }]
+      : undefined;
     return problem(status, error.code, title, error.message, field);
   }
   if (error instanceof AuthError) {
-    const status = { unauthenticated: 401, invalid_credentials: 401, weak_password: 400, grant_exceeds_own_role: 403, csrf: 403, forbidden: 403 }[error.code];
-    const field = error.code === "weak_password" ? [{ field: "body.password", message: error.message }] : undefined;
+    const status = {
+      unauthenticated: 401,
+      invalid_credentials: 401,
+      weak_password: 400,
+      grant_exceeds_own_role: 403,
+      csrf: 403,
+      forbidden: 403,
+    }[error.code];
+    const field =
+      error.code === "weak_password" ? [{ field: "body.password", message: error.message }] : undefined;
     return problem(status, error.code, error.message, undefined, field);
   }
   if (error instanceof STokenError) {
     const code = error.code === "expired" ? "token_expired" : "token_malformed";
-    return problem(error.code === "expired" ? 422 : 400, code, "The sToken file cannot be used", error.message, [
-      { field: "body.sToken", message: error.message },
-    ]);
+    return problem(
+      error.code === "expired" ? 422 : 400,
+      code,
+      "The sToken file cannot be used",
+      error.message,
+      [{ field: "body.sToken", message: error.message }],
+    );
   }
-  if (error instanceof LicensingError) return problem(422, error.code, "The licensing engine refused the input", error.message);
-  const named = error as { name?: string; code?: unknown; kind?: unknown; statusCode?: unknown; message?: string };
+  if (error instanceof LicensingError)
+    return problem(422, error.code, "The licensing engine refused the input", error.message);
+  const named = error as {
+    name?: string;
+    code?: unknown;
+    kind?: unknown;
+    statusCode?: unknown;
+    message?: string;
+  };
   if (named.name === "SyncError" && typeof named.code === "string") {
     return problem(SYNC[named.code] ?? 409, named.code, "The account operation failed", named.message);
   }
   if (named.name === "AppleApiError" || named.name === "AppleTransportError") {
-    const unavailable = named.kind === "throttled" || named.kind === "unavailable" || named.name === "AppleTransportError";
-    return problem(unavailable ? 503 : 502, "apple_unavailable", "Apple's service did not accept the request", named.message);
+    const unavailable =
+      named.kind === "throttled" || named.kind === "unavailable" || named.name === "AppleTransportError";
+    return problem(
+      unavailable ? 503 : 502,
+      "apple_unavailable",
+      "Apple's service did not accept the request",
+      named.message,
+    );
   }
   const state = sqlState(error);
   if (state === FOREIGN_KEY_VIOLATION) return problem(409, "in_use", "Other records still refer to it");

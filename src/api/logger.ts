@@ -32,6 +32,9 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 /** Options for Fastify's `logger`, optionally writing to a given stream (tests capture every line). */
-export function fastifyLogger(level: string, stream?: DestinationStream): LoggerOptions & { stream?: DestinationStream } {
+export function fastifyLogger(
+  level: string,
+  stream?: DestinationStream,
+): LoggerOptions & { stream?: DestinationStream } {
   return { ...loggerOptions(level), ...(stream ? { stream } : {}) };
 }

@@ -33,7 +33,13 @@ export class ApiError extends Error {
   }
 }
 
-export function problem(status: number, code: string, title: string, detail?: string, errors?: FieldError[]): Problem {
+export function problem(
+  status: number,
+  code: string,
+  title: string,
+  detail?: string,
+  errors?: FieldError[],
+): Problem {
   return {
     type: `/problems/${code.replace(/_/g, "-")}`,
     title,

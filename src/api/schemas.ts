@@ -20,7 +20,8 @@ export const platform = z.enum(["iOS", "macOS", "tvOS", "visionOS", "watchOS"]);
 export const requestReason = z.enum(["requested", "mandatory", "check_in"]);
 
 export const spaceParams = z.object({ spaceId: id });
-export const withId = <K extends string>(key: K) => z.object({ spaceId: id, [key]: id } as { spaceId: typeof id } & Record<K, typeof id>);
+export const withId = <K extends string>(key: K) =>
+  z.object({ spaceId: id, [key]: id } as { spaceId: typeof id } & Record<K, typeof id>);
 
 /** Query of a list view: page (1-based), pageSize, sort key, order, free-text `q`. */
 export function pageQuery<S extends readonly [string, ...string[]]>(sorts: S) {
@@ -34,14 +35,25 @@ export function pageQuery<S extends readonly [string, ...string[]]>(sorts: S) {
 }
 
 export function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
+  return z.object({
+    items: z.array(item),
+    total: z.number().int(),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+  });
 }
 
 /** "true"/"false" in query strings and multipart fields; real booleans in JSON. */
 export const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
 export const spaceSchema = z
-  .object({ id: z.string(), name: z.string(), isDefault: z.boolean(), appsAndBooksEnabled: z.boolean(), createdAt: dateTime })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    isDefault: z.boolean(),
+    appsAndBooksEnabled: z.boolean(),
+    createdAt: dateTime,
+  })
   .meta({ id: "Space" });
 
 export const mdmInfoSchema = z.object({ id: z.string(), name: z.string(), metadata: z.string().optional() });
@@ -151,7 +163,13 @@ export const deviceSchema = z
   .meta({ id: "Device" });
 
 export const groupSchema = z
-  .object({ id: z.string(), spaceId: z.string(), name: z.string(), externalId: z.string().optional(), members: z.number().int().optional() })
+  .object({
+    id: z.string(),
+    spaceId: z.string(),
+    name: z.string(),
+    externalId: z.string().optional(),
+    members: z.number().int().optional(),
+  })
   .meta({ id: "Group" });
 
 export const notificationSchema = z

@@ -76,7 +76,11 @@ export function logout(db: Db, sessionId: string): Promise<void> {
   return deleteSession(db, sha256(sessionId));
 }
 
-export async function principalOfSession(db: Db, sessionId: string, now: Date): Promise<Principal | undefined> {
+export async function principalOfSession(
+  db: Db,
+  sessionId: string,
+  now: Date,
+): Promise<Principal | undefined> {
   const admin = await findSessionAdmin(db, sha256(sessionId), now);
   if (!admin) return undefined;
   return adminPrincipal(db, admin, "session");
@@ -132,7 +136,10 @@ export async function issueApiToken(
   for (const grant of input.grants) {
     const own = creator.isOwner ? "manage" : creator.roles.get(grant.spaceId);
     if (!own || (grant.role === "manage" && own !== "manage")) {
-      throw new AuthError("grant_exceeds_own_role", `no ${grant.role} role to give in space ${grant.spaceId}`);
+      throw new AuthError(
+        "grant_exceeds_own_role",
+        `no ${grant.role} role to give in space ${grant.spaceId}`,
+      );
     }
   }
   const fresh = newApiToken();
@@ -148,7 +155,10 @@ export async function issueApiToken(
 }
 
 /** An owner sees every token; an administrator sees the tokens they created. */
-export async function listTokens(db: Db, viewer: Principal): Promise<Array<ApiTokenRecord & { grants: Grant[] }>> {
+export async function listTokens(
+  db: Db,
+  viewer: Principal,
+): Promise<Array<ApiTokenRecord & { grants: Grant[] }>> {
   const tokens = await listApiTokens(db, viewer.isOwner ? undefined : viewer.id);
   return Promise.all(
     tokens.map(async (t) => ({ ...t, grants: await listGrants(db, { kind: "api_token", id: t.id }) })),

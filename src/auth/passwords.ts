@@ -4,7 +4,12 @@ import { hash, verify } from "@node-rs/argon2";
  * Administrator passwords as argon2id (OWASP's first choice: m=19 MiB, t=2, p=1).
  * https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html
  */
-const OPTIONS = { algorithm: 2 /* Algorithm.Argon2id: a const enum, not importable as a value here */, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const OPTIONS = {
+  algorithm: 2 /* Algorithm.Argon2id: a const enum, not importable as a value here */,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
 
 export const MIN_PASSWORD_LENGTH = 12;
 

@@ -30,7 +30,11 @@ export type Verdict = "allow" | "forbidden" | "hidden";
  * API answers 404 as if it did not exist (invariant 6); a read-only role asking to
  * write is "forbidden" (403), since the space is visible to it.
  */
-export function authorize(principal: Principal, permission: Permission, spaceId: string | undefined): Verdict {
+export function authorize(
+  principal: Principal,
+  permission: Permission,
+  spaceId: string | undefined,
+): Verdict {
   switch (permission.kind) {
     case "public":
     case "authenticated":

@@ -1,5 +1,8 @@
 import { Command, CommanderError } from "commander";
+import { registerAdmin } from "./commands/admin.js";
+import { registerServe } from "./commands/serve.js";
 import { registerSimulator } from "./commands/simulator.js";
+import { registerWorker } from "./commands/worker.js";
 import { CliError } from "./errors.js";
 
 /** Builds the `orchard` program; each command lives in commands/<name>.ts. */
@@ -9,6 +12,9 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (message, write) => write(`orchard: ${message.replace(/^error: /, "")}`) })
     .exitOverride();
   registerSimulator(program);
+  registerServe(program);
+  registerAdmin(program);
+  registerWorker(program);
   return program;
 }
 

@@ -1,10 +1,15 @@
 import { parseSToken } from "../apple/index.js";
-import { type Account, createAccount, getAccount, setAccountPriority } from "../store/index.js";
 import type { KeyRing } from "../store/crypto.js";
 import type { Db } from "../store/database.js";
 import { StoreError } from "../store/errors.js";
+import {
+  type Account,
+  createAccount,
+  getAccount,
+  replaceSToken,
+  setAccountPriority,
+} from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
-import { replaceSToken } from "../store/index.js";
 
 /**
  * Account operations (AC1-AC6). They talk to Apple, so src/sync owns them; this port
@@ -38,7 +43,12 @@ export interface AccountOps {
   add(input: AddAccountInput): Promise<Account>;
   update(input: UpdateAccountInput): Promise<Account>;
   remove(input: { spaceId: string; accountId: string; actor: Actor }): Promise<void>;
-  setPriority(input: { spaceId: string; accountId: string; position: number; actor: Actor }): Promise<Account[]>;
+  setPriority(input: {
+    spaceId: string;
+    accountId: string;
+    position: number;
+    actor: Actor;
+  }): Promise<Account[]>;
   /** AC3: a full sync, queued or run; resolves when accepted. */
   resync(input: { spaceId: string; accountId: string; actor: Actor }): Promise<void>;
 }
@@ -94,7 +104,10 @@ export function localAccountOps(db: Db, keys: KeyRing, now: () => Date): Account
         .executeTakeFirst();
       if (held) {
         // Releasing at Apple is sync's job (AC5); offline, refuse rather than lose track.
-        throw new StoreError("invalid_transition", "the account gave licenses; deleting it needs the sync engine");
+        throw new StoreError(
+          "invalid_transition",
+          "the account gave licenses; deleting it needs the sync engine",
+        );
       }
       await db
         .deleteFrom("accounts")

@@ -2,6 +2,7 @@ import type { KeyRing } from "../store/crypto.js";
 import type { Db } from "../store/database.js";
 import type { Actor } from "../store/sql-helpers.js";
 import type { AccountOps } from "./accounts.js";
+import type { DirectoryOps } from "./directory.js";
 import type { LicenseOps } from "./licenses.js";
 
 /**
@@ -15,6 +16,7 @@ export interface ServiceDeps {
   now: () => Date;
   accounts: AccountOps;
   licenses: LicenseOps;
+  directory: DirectoryOps;
 }
 
 export type { Actor };

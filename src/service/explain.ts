@@ -1,6 +1,12 @@
-import { decide, type Decision, type LicenseRequest, type RequestReason, type Subject } from "../licensing/index.js";
-import { listAccounts, loadDecisionWorld } from "../store/index.js";
+import {
+  type Decision,
+  decide,
+  type LicenseRequest,
+  type RequestReason,
+  type Subject,
+} from "../licensing/index.js";
 import type { Db } from "../store/database.js";
+import { listAccounts, loadDecisionWorld } from "../store/index.js";
 import { type Described, describe } from "./describe.js";
 
 export interface Explanation extends Described {
@@ -17,7 +23,10 @@ export async function explain(
   input: { spaceId: string; adamId: string; subject: Subject; why: RequestReason },
 ): Promise<Explanation> {
   const request: LicenseRequest = { ...input };
-  const [world, accounts] = await Promise.all([loadDecisionWorld(db, request), listAccounts(db, input.spaceId)]);
+  const [world, accounts] = await Promise.all([
+    loadDecisionWorld(db, request),
+    listAccounts(db, input.spaceId),
+  ]);
   const decision = decide(request, world);
   const names = new Map(accounts.map((a) => [a.id, a.displayName]));
   return { request, decision, ...describe(decision, (id) => names.get(id) ?? id) };

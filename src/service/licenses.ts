@@ -1,7 +1,20 @@
-import { type Decision, graceEnd, LIVE_STATES, type RequestReason, type RuleId, type Subject } from "../licensing/index.js";
+import {
+  type Decision,
+  graceEnd,
+  LIVE_STATES,
+  type RequestReason,
+  type RuleId,
+  type Subject,
+} from "../licensing/index.js";
 import type { Db } from "../store/database.js";
 import { NotFoundError, StoreError } from "../store/errors.js";
-import { findDevice, getLicense, type LicenseRecord, releaseLicenses, requestLicenses } from "../store/index.js";
+import {
+  findDevice,
+  getLicense,
+  type LicenseRecord,
+  releaseLicenses,
+  requestLicenses,
+} from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
 
 /**

@@ -75,9 +75,14 @@ export async function whatIf(
     if (missing !== undefined) throw new NotFoundError("account", missing);
     if (change.kind === "rules") checkRules(change);
   }
-  const adamIds = input.apps?.length ? [...new Set(input.apps)] : await appsTouched(db, input.spaceId, input.changes);
+  const adamIds = input.apps?.length
+    ? [...new Set(input.apps)]
+    : await appsTouched(db, input.spaceId, input.changes);
   const apps: AppImpact[] = [];
-  for (const adamId of adamIds.slice(0, MAX_APPS)) apps.push(await impactOn(db, input.spaceId, adamId, input.changes));
+  const names = new Map(accounts.map((a) => [a.id, a.displayName]));
+  const name = (id: string) => names.get(id) ?? id;
+  for (const adamId of adamIds.slice(0, MAX_APPS))
+    apps.push(await impactOn(db, input.spaceId, adamId, input.changes, name));
   const totals = { gain: 0, lose: 0, wait: 0, refuse: 0, keep: 0 };
   for (const app of apps) {
     totals.gain += app.gain.length;
@@ -87,7 +92,11 @@ export async function whatIf(
     totals.keep += app.keep;
   }
   const ruleIds: RuleId[] = input.changes.flatMap((c): RuleId[] =>
-    c.kind === "priorities" ? ["MA3", "MA1", "MA6"] : c.kind === "rules" ? ["DI1", "DI7", "LT4"] : ["AC5", "MA2"],
+    c.kind === "priorities"
+      ? ["MA3", "MA1", "MA6"]
+      : c.kind === "rules"
+        ? ["DI1", "DI7", "LT4"]
+        : ["AC5", "MA2"],
   );
   return { apps, totals, rules: describeRules(ruleIds) };
 }
@@ -96,9 +105,13 @@ function checkRules(change: Extract<ProposedChange, { kind: "rules" }>): void {
   const prohibited = new Set(change.prohibitedUserIds);
   const both = change.reservedUserIds.find((id) => prohibited.has(id));
   if (both !== undefined) {
-    throw new StoreError("reserved_and_prohibited", `user ${both} cannot be both reserved and prohibited (DI7)`, {
-      userId: both,
-    });
+    throw new StoreError(
+      "reserved_and_prohibited",
+      `user ${both} cannot be both reserved and prohibited (DI7)`,
+      {
+        userId: both,
+      },
+    );
   }
 }
 
@@ -121,6 +134,7 @@ async function impactOn(
   spaceId: string,
   adamId: string,
   changes: readonly ProposedChange[],
+  name: (accountId: string) => string,
 ): Promise<AppImpact> {
   const impact: AppImpact = { adamId, gain: [], lose: [], wait: [], refuse: [], keep: 0 };
   const [seatHolders, waiting] = await Promise.all([
@@ -131,7 +145,10 @@ async function impactOn(
   const holders: LicenseRequest[] = live.map((l) => ({
     spaceId,
     adamId,
-    subject: l.type === "device" ? { kind: "device", deviceId: l.deviceId ?? "" } : { kind: "user", userId: l.userId ?? "" },
+    subject:
+      l.type === "device"
+        ? { kind: "device", deviceId: l.deviceId ?? "" }
+        : { kind: "user", userId: l.userId ?? "" },
     why: l.type === "device" ? "check_in" : "requested",
   }));
   const queue: LicenseRequest[] = waiting.map(({ waitingSince: _w, ...request }) => request);
@@ -173,12 +190,15 @@ async function impactOn(
     }
     // AC5: the license goes; what the subject would get next is shown alongside.
     const next = decideNow(i);
-    impact.lose.push({ ...outcomeOf(requests[i]?.subject, next), summary: `Loses its license. Next: ${describe(next).summary}` });
+    impact.lose.push({
+      ...outcomeOf(requests[i]?.subject, next, name),
+      summary: `Loses its license. Next: ${describe(next, name).summary}`,
+    });
   }
   for (let i = holders.length; i < requests.length; i++) {
     const decision = decideNow(i);
     take(decision);
-    const entry = outcomeOf(requests[i]?.subject, decision);
+    const entry = outcomeOf(requests[i]?.subject, decision, name);
     if (decision.outcome === "grant" || decision.outcome === "keep") impact.gain.push(entry);
     else if (decision.outcome === "wait") impact.wait.push(entry);
     else impact.refuse.push(entry);
@@ -198,11 +218,15 @@ function proposedAccounts(
     if (change.kind === "priorities") {
       const rank = new Map(change.order.map((id, i) => [id, i]));
       const sorted = [...accounts].sort(
-        (a, b) => (rank.get(a.id) ?? change.order.length + a.priority) - (rank.get(b.id) ?? change.order.length + b.priority),
+        (a, b) =>
+          (rank.get(a.id) ?? change.order.length + a.priority) -
+          (rank.get(b.id) ?? change.order.length + b.priority),
       );
       accounts = sorted.map((a, i) => ({ ...a, priority: i + 1 }));
     } else if (change.kind === "rules" && change.adamId === adamId) {
-      accounts = accounts.map((a) => (a.id === change.accountId ? { ...a, rules: rulesOf(change, a.id, seatHolders) } : a));
+      accounts = accounts.map((a) =>
+        a.id === change.accountId ? { ...a, rules: rulesOf(change, a.id, seatHolders) } : a,
+      );
     }
   }
   return accounts;
@@ -226,7 +250,11 @@ function rulesOf(
   };
 }
 
-function outcomeOf(subject: Subject | undefined, decision: Decision): SubjectOutcome {
+function outcomeOf(
+  subject: Subject | undefined,
+  decision: Decision,
+  name: (accountId: string) => string,
+): SubjectOutcome {
   const id = subject ? (subject.kind === "user" ? subject.userId : subject.deviceId) : "";
   return {
     subject: { kind: subject?.kind ?? "user", id },
@@ -234,7 +262,7 @@ function outcomeOf(subject: Subject | undefined, decision: Decision): SubjectOut
     ...(decision.outcome === "grant" || decision.outcome === "keep"
       ? { accountId: decision.accountId, type: decision.type }
       : {}),
-    summary: describe(decision).summary,
+    summary: describe(decision, name).summary,
     because: decision.because,
   };
 }

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type LicenseState, type LicenseType, LIVE_STATES } from "../licensing/index.js";
+import { LIVE_STATES, type LicenseState, type LicenseType } from "../licensing/index.js";
 import type { ActivityRecord } from "./activity.repo.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";

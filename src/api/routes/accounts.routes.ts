@@ -1,17 +1,27 @@
 import { z } from "zod";
-import { getAccount, listAccounts } from "../../store/index.js";
-import { listAppsView, APP_SORTS } from "../../store/views.repo.js";
-import { listAssetsOfAccount } from "../../store/index.js";
-import { actorOf, type Api, type ApiContext, can, spaceOf } from "../context.js";
+import { getAccount, listAccounts, listAssetsOfAccount } from "../../store/index.js";
+import { APP_SORTS, listAppsView } from "../../store/views.repo.js";
+import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { accountSchema, appRowSchema, assetSchema, flag, pageOf, pageQuery, spaceParams, withId } from "../schemas.js";
+import {
+  accountSchema,
+  appRowSchema,
+  assetSchema,
+  flag,
+  pageOf,
+  pageQuery,
+  spaceParams,
+  withId,
+} from "../schemas.js";
 
 const accountParams = withId("accountId");
 /** The sToken file's text: a `.vpptoken` (Apple's name) or `.stoken` file, as multipart or JSON. */
 const sToken = z.string().min(1).max(16_384).describe("the .vpptoken / .stoken file content; never returned");
 const options = {
   autoDistribute: flag.optional().describe("AC1: FCFS for All Users on every app of the account"),
-  clearPrevious: flag.optional().describe("AC1, AC2: release every assignment of this token at Apple, even another MDM's"),
+  clearPrevious: flag
+    .optional()
+    .describe("AC1, AC2: release every assignment of this token at Apple, even another MDM's"),
   takeOver: flag.optional().describe("AC6: take over a token another MDM manages"),
 };
 const multipartAndJson = { consumes: ["multipart/form-data", "application/json"] };
@@ -24,7 +34,12 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
     "/spaces/:spaceId/accounts",
     {
       config: can.read,
-      schema: { tags: ["accounts"], summary: "Accounts in priority order (MA1)", params: spaceParams, response: { 200: z.object({ items: z.array(accountSchema) }), ...problemResponses } },
+      schema: {
+        tags: ["accounts"],
+        summary: "Accounts in priority order (MA1)",
+        params: spaceParams,
+        response: { 200: z.object({ items: z.array(accountSchema) }), ...problemResponses },
+      },
     },
     async (request) => ({ items: await listAccounts(db, spaceOf(request)) }),
   );
@@ -59,7 +74,15 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
 
   app.get(
     "/spaces/:spaceId/accounts/:accountId",
-    { config: can.read, schema: { tags: ["accounts"], summary: "CA2: the account and its token's details", params: accountParams, response: { 200: accountSchema, ...problemResponses } } },
+    {
+      config: can.read,
+      schema: {
+        tags: ["accounts"],
+        summary: "CA2: the account and its token's details",
+        params: accountParams,
+        response: { 200: accountSchema, ...problemResponses },
+      },
+    },
     async (request) => getAccount(db, spaceOf(request), request.params.accountId),
   );
 
@@ -72,7 +95,11 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
         summary: "AC2: rename, replace the token file, change the options",
         ...multipartAndJson,
         params: accountParams,
-        body: z.object({ name: z.string().trim().min(1).max(200).optional(), sToken: sToken.optional(), ...options }),
+        body: z.object({
+          name: z.string().trim().min(1).max(200).optional(),
+          sToken: sToken.optional(),
+          ...options,
+        }),
         response: { 200: accountSchema, ...problemResponses },
       },
     },
@@ -129,7 +156,12 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => ({
-      items: await accounts.setPriority({ spaceId: spaceOf(request), accountId: request.params.accountId, position: request.body.position, actor: actorOf(request) }),
+      items: await accounts.setPriority({
+        spaceId: spaceOf(request),
+        accountId: request.params.accountId,
+        position: request.body.position,
+        actor: actorOf(request),
+      }),
     }),
   );
 
@@ -137,10 +169,19 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
     "/spaces/:spaceId/accounts/:accountId/resync",
     {
       config: can.write,
-      schema: { tags: ["accounts"], summary: "AC3: full sync from Apple", params: accountParams, response: { 202: z.object({ accepted: z.literal(true) }), ...problemResponses } },
+      schema: {
+        tags: ["accounts"],
+        summary: "AC3: full sync from Apple",
+        params: accountParams,
+        response: { 202: z.object({ accepted: z.literal(true) }), ...problemResponses },
+      },
     },
     async (request, reply) => {
-      await accounts.resync({ spaceId: spaceOf(request), accountId: request.params.accountId, actor: actorOf(request) });
+      await accounts.resync({
+        spaceId: spaceOf(request),
+        accountId: request.params.accountId,
+        actor: actorOf(request),
+      });
       return reply.status(202).send({ accepted: true as const });
     },
   );
@@ -160,7 +201,13 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       const spaceId = spaceOf(request);
       await getAccount(db, spaceId, request.params.accountId);
       const assets = await listAssetsOfAccount(db, spaceId, request.params.accountId);
-      return { items: assets.map((a) => ({ ...a, available: Math.max(0, a.total - a.used) })) };
+      return {
+        items: assets.map((a) => ({
+          ...a,
+          platforms: [...a.platforms],
+          available: Math.max(0, a.total - a.used),
+        })),
+      };
     },
   );
 

@@ -1,16 +1,33 @@
 import { z } from "zod";
-import { createAdministrator, issueApiToken, listTokens, login, logout, revokeToken, SESSION_TTL_MS } from "../../auth/auth.service.js";
+import {
+  createAdministrator,
+  issueApiToken,
+  listTokens,
+  login,
+  logout,
+  revokeToken,
+  SESSION_TTL_MS,
+} from "../../auth/auth.service.js";
 import { findAdmin, listAdmins, listGrants, setGrants } from "../../store/auth.repo.js";
 import { SESSION_COOKIE } from "../authz.js";
 import { type Api, type ApiContext, can } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { dateTime, id } from "../schemas.js";
 
-const role = z.enum(["manage", "read"]).describe('"manage" = App and content management (read/write); "read" = read-only (PM1)');
+const role = z
+  .enum(["manage", "read"])
+  .describe('"manage" = App and content management (read/write); "read" = read-only (PM1)');
 const grant = z.object({ spaceId: id, role });
 const grants = z.array(grant).max(1000);
 const adminSchema = z
-  .object({ id: z.string(), login: z.string(), displayName: z.string(), isOwner: z.boolean(), createdAt: dateTime, grants: z.array(grant) })
+  .object({
+    id: z.string(),
+    login: z.string(),
+    displayName: z.string(),
+    isOwner: z.boolean(),
+    createdAt: dateTime,
+    grants: z.array(grant),
+  })
   .meta({ id: "Administrator" });
 const tokenSchema = z
   .object({
@@ -54,7 +71,10 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
 
   app.post(
     "/auth/logout",
-    { config: can.signedIn, schema: { tags: ["auth"], response: { 204: z.undefined(), ...problemResponses } } },
+    {
+      config: can.signedIn,
+      schema: { tags: ["auth"], response: { 204: z.undefined(), ...problemResponses } },
+    },
     async (request, reply) => {
       const cookie = request.cookies[SESSION_COOKIE];
       if (cookie) await logout(db, cookie);
@@ -70,7 +90,13 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         response: {
-          200: z.object({ kind: z.enum(["admin", "api_token"]), id: z.string(), name: z.string(), isOwner: z.boolean(), grants: z.array(grant) }),
+          200: z.object({
+            kind: z.enum(["admin", "api_token"]),
+            id: z.string(),
+            name: z.string(),
+            isOwner: z.boolean(),
+            grants: z.array(grant),
+          }),
           ...problemResponses,
         },
       },
@@ -78,13 +104,25 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
     async (request) => {
       const p = request.principal;
       if (!p) throw new ApiError(401, "unauthenticated", "sign in");
-      return { kind: p.kind, id: p.id, name: p.name, isOwner: p.isOwner, grants: [...p.roles].map(([spaceId, r]) => ({ spaceId, role: r })) };
+      return {
+        kind: p.kind,
+        id: p.id,
+        name: p.name,
+        isOwner: p.isOwner,
+        grants: [...p.roles].map(([spaceId, r]) => ({ spaceId, role: r })),
+      };
     },
   );
 
   app.get(
     "/auth/tokens",
-    { config: can.signedIn, schema: { tags: ["auth"], response: { 200: z.object({ items: z.array(tokenSchema) }), ...problemResponses } } },
+    {
+      config: can.signedIn,
+      schema: {
+        tags: ["auth"],
+        response: { 200: z.object({ items: z.array(tokenSchema) }), ...problemResponses },
+      },
+    },
     async (request) => ({ items: request.principal ? await listTokens(db, request.principal) : [] }),
   );
 
@@ -110,7 +148,11 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
     "/auth/tokens/:tokenId",
     {
       config: can.signedIn,
-      schema: { tags: ["auth"], params: z.object({ tokenId: id }), response: { 204: z.undefined(), ...problemResponses } },
+      schema: {
+        tags: ["auth"],
+        params: z.object({ tokenId: id }),
+        response: { 204: z.undefined(), ...problemResponses },
+      },
     },
     async (request, reply) => {
       if (!request.principal || !(await revokeToken(db, request.principal, request.params.tokenId, now()))) {
@@ -122,10 +164,20 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
 
   app.get(
     "/admins",
-    { config: can.owner, schema: { tags: ["auth"], response: { 200: z.object({ items: z.array(adminSchema) }), ...problemResponses } } },
+    {
+      config: can.owner,
+      schema: {
+        tags: ["auth"],
+        response: { 200: z.object({ items: z.array(adminSchema) }), ...problemResponses },
+      },
+    },
     async () => {
       const admins = await listAdmins(db);
-      return { items: await Promise.all(admins.map(async (a) => ({ ...a, grants: await listGrants(db, { kind: "admin", id: a.id }) }))) };
+      return {
+        items: await Promise.all(
+          admins.map(async (a) => ({ ...a, grants: await listGrants(db, { kind: "admin", id: a.id }) })),
+        ),
+      };
     },
   );
 

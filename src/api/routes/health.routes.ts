@@ -8,7 +8,10 @@ export function registerHealthRoutes(app: Api, ctx: ApiContext): void {
     "/healthz",
     {
       config: can.public,
-      schema: { tags: ["health"], response: { 200: z.object({ status: z.literal("ok") }), 503: problemSchema } },
+      schema: {
+        tags: ["health"],
+        response: { 200: z.object({ status: z.literal("ok") }), 503: problemSchema },
+      },
     },
     async (_request, reply) => {
       try {

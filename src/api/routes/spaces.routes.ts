@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { createSpace, getSpace, listSpaces, setAppsAndBooksEnabled } from "../../store/index.js";
 import { roleIn } from "../../auth/principal.js";
+import { createSpace, getSpace, listSpaces, setAppsAndBooksEnabled } from "../../store/index.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import { spaceParams, spaceSchema } from "../schemas.js";
@@ -13,7 +13,13 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
 
   app.get(
     "/spaces",
-    { config: can.signedIn, schema: { tags: ["spaces"], response: { 200: z.object({ items: z.array(spaceWithRole) }), ...problemResponses } } },
+    {
+      config: can.signedIn,
+      schema: {
+        tags: ["spaces"],
+        response: { 200: z.object({ items: z.array(spaceWithRole) }), ...problemResponses },
+      },
+    },
     async (request) => {
       const all = await listSpaces(db);
       const items = all.flatMap((s) => {
@@ -30,7 +36,10 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       config: can.owner,
       schema: {
         tags: ["spaces"],
-        body: z.object({ name: z.string().trim().min(1).max(200), appsAndBooksEnabled: z.boolean().default(true) }),
+        body: z.object({
+          name: z.string().trim().min(1).max(200),
+          appsAndBooksEnabled: z.boolean().default(true),
+        }),
         response: { 201: spaceSchema, ...problemResponses },
       },
     },
@@ -39,7 +48,10 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
 
   app.get(
     "/spaces/:spaceId",
-    { config: can.read, schema: { tags: ["spaces"], params: spaceParams, response: { 200: spaceSchema, ...problemResponses } } },
+    {
+      config: can.read,
+      schema: { tags: ["spaces"], params: spaceParams, response: { 200: spaceSchema, ...problemResponses } },
+    },
     async (request) => getSpace(db, spaceOf(request)),
   );
 

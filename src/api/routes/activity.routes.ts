@@ -1,0 +1,178 @@
+import { stringify } from "csv-stringify";
+import { z } from "zod";
+import { acknowledgeNotification } from "../../store/index.js";
+import { iterateActivity, listActivityView, listNotificationsView } from "../../store/usage.repo.js";
+import { type Api, type ApiContext, can, spaceOf } from "../context.js";
+import { problemResponses } from "../problem.js";
+import {
+  activitySchema,
+  adamId,
+  dateTime,
+  flag,
+  id,
+  notificationSchema,
+  pageOf,
+  pageQuery,
+  ruleId,
+  spaceParams,
+  withId,
+} from "../schemas.js";
+
+const activityFilter = z.object({
+  action: z.string().max(100).optional(),
+  actor: z.enum(["admin", "api_token", "system", "apple", "mdm"]).optional(),
+  app: adamId.optional(),
+  user: id.optional(),
+  device: id.optional(),
+  account: id.optional(),
+  license: id.optional(),
+  rule: ruleId.optional(),
+  from: dateTime.optional(),
+  to: dateTime.optional(),
+});
+type Filter = z.infer<typeof activityFilter>;
+const toFilter = (f: Filter) => ({
+  action: f.action,
+  actorKind: f.actor,
+  adamId: f.app,
+  userId: f.user,
+  deviceId: f.device,
+  accountId: f.account,
+  licenseId: f.license,
+  ruleId: f.rule,
+  from: f.from,
+  to: f.to,
+});
+
+/** The activity log (invariant 4), filtered, paged or streamed as CSV; notifications (NT3). */
+export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
+  const { db, now } = ctx.deps;
+
+  app.get(
+    "/spaces/:spaceId/activity",
+    {
+      config: can.read,
+      schema: {
+        tags: ["activity"],
+        summary: "Newest first",
+        params: spaceParams,
+        querystring: pageQuery(["seq"] as const).extend(activityFilter.shape),
+        response: { 200: pageOf(activitySchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { page, pageSize, q, sort, order, ...filter } = request.query;
+      return listActivityView(db, spaceOf(request), toFilter(filter), { page, pageSize, q, sort, order });
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/activity.csv",
+    {
+      config: can.read,
+      schema: {
+        tags: ["activity"],
+        summary: "The filtered log as CSV, streamed (newest first)",
+        params: spaceParams,
+        querystring: activityFilter,
+        produces: ["text/csv"],
+        response: { 200: z.unknown().describe("text/csv"), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const rows = iterateActivity(db, spaceOf(request), toFilter(request.query));
+      const csv = stringify({
+        header: true,
+        columns: [
+          "seq",
+          "at",
+          "actor_kind",
+          "actor_id",
+          "action",
+          "user_id",
+          "device_id",
+          "adam_id",
+          "account_id",
+          "license_id",
+          "rule_ids",
+          "message",
+        ],
+      });
+      // Rows are pulled as the client reads: memory stays flat whatever the log's size.
+      void (async () => {
+        try {
+          for await (const e of rows) {
+            const line = [
+              e.seq,
+              e.at.toISOString(),
+              e.actor.kind,
+              e.actor.id ?? "",
+              e.action,
+              e.userId ?? "",
+              e.deviceId ?? "",
+              e.adamId ?? "",
+              e.accountId ?? "",
+              e.licenseId ?? "",
+              e.ruleIds.join(" "),
+              e.message ?? "",
+            ];
+            if (!csv.write(line)) await new Promise((resolve) => csv.once("drain", resolve));
+          }
+          csv.end();
+        } catch (error) {
+          request.log.error({ err: error }, "CSV export failed");
+          csv.destroy(error instanceof Error ? error : new Error("CSV export failed"));
+        }
+      })();
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", 'attachment; filename="orchard-activity.csv"')
+        .serializer((x: unknown) => x as string)
+        .send(csv);
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/notifications",
+    {
+      config: can.read,
+      schema: {
+        tags: ["notifications"],
+        summary: "NT3: notifications, newest first",
+        params: spaceParams,
+        querystring: pageQuery(["raisedAt", "severity"] as const).extend({
+          open: flag.optional(),
+          acknowledged: flag.optional(),
+          severity: z.enum(["info", "warning", "alert"]).optional(),
+          kind: z.string().max(100).optional(),
+        }),
+        response: { 200: pageOf(notificationSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { open, acknowledged, severity, kind, ...page } = request.query;
+      return listNotificationsView(
+        db,
+        spaceOf(request),
+        { open, acknowledged, severity, kind },
+        { ...page, sort: page.sort ?? "raisedAt", order: page.sort ? page.order : "desc" },
+      );
+    },
+  );
+
+  app.post(
+    "/spaces/:spaceId/notifications/:notificationId/acknowledge",
+    {
+      config: can.write,
+      schema: {
+        tags: ["notifications"],
+        params: withId("notificationId"),
+        response: { 204: z.undefined(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      await acknowledgeNotification(db, spaceOf(request), request.params.notificationId, now());
+      return reply.status(204).send();
+    },
+  );
+}

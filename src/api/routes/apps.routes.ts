@@ -1,0 +1,207 @@
+import { z } from "zod";
+import { findCatalogApp, getAccount, getAsset, setAppRules, setCatalogApp } from "../../store/index.js";
+import {
+  APP_SORTS,
+  LICENSE_SORTS,
+  listAppsView,
+  listLicensesView,
+  rulesView,
+} from "../../store/views.repo.js";
+import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { problemResponses } from "../problem.js";
+import {
+  adamId,
+  appRowSchema,
+  id,
+  licenseRowSchema,
+  licenseType,
+  pageOf,
+  pageQuery,
+  spaceParams,
+} from "../schemas.js";
+
+const appParams = z.object({ spaceId: id, adamId });
+const accountAppParams = z.object({ spaceId: id, accountId: id, adamId });
+const named = z.object({ id: z.string(), name: z.string() });
+const rulesSchema = z
+  .object({
+    fcfs: z
+      .object({ groups: z.array(named), requestedType: licenseType, mandatoryType: licenseType })
+      .optional(),
+    reservedUsers: z.array(named),
+    reservedDevices: z.array(z.object({ id: z.string(), serialNumber: z.string() })),
+    prohibitedUsers: z.array(named),
+  })
+  .meta({ id: "LicenseRules" });
+const ids = z.array(id).max(10_000);
+/** DI1, DI2, DI7: the three lists of one (account, app). */
+const rulesBody = z
+  .object({
+    fcfs: z
+      .object({
+        groupIds: ids.min(1),
+        requestedType: licenseType.default("user"),
+        mandatoryType: licenseType.default("device"),
+      })
+      .optional()
+      .describe("absent = no FCFS rule"),
+    reservedUserIds: ids.default([]),
+    reservedDeviceIds: ids.default([]),
+    prohibitedUserIds: ids.default([]),
+  })
+  .superRefine((b, issue) => {
+    const prohibited = new Set(b.prohibitedUserIds);
+    b.reservedUserIds.forEach((u, i) => {
+      if (prohibited.has(u))
+        issue.addIssue({
+          code: "custom",
+          path: ["reservedUserIds", i],
+          message: `user ${u} is also prohibited (DI7)`,
+        });
+    });
+  });
+const catalogSchema = z
+  .object({
+    adamId: z.string(),
+    name: z.string().optional(),
+    inCatalog: z.boolean(),
+    installOnDevice: z.boolean(),
+    updateMode: z.enum(["immediate", "automatic"]),
+  })
+  .meta({ id: "CatalogApp" });
+
+/** Apps of a space: VU4, the catalog (CA1), rules per account (DI1, VU2), usage (VU5) and the log (DI5). */
+export function registerAppRoutes(app: Api, ctx: ApiContext): void {
+  const { db, now } = ctx.deps;
+
+  app.get(
+    "/spaces/:spaceId/apps",
+    {
+      config: can.read,
+      schema: {
+        tags: ["apps"],
+        summary: "VU4: every bought app with price per license, total, available and used",
+        params: spaceParams,
+        querystring: pageQuery(Object.keys(APP_SORTS) as [keyof typeof APP_SORTS]),
+        response: { 200: pageOf(appRowSchema), ...problemResponses },
+      },
+    },
+    async (request) => listAppsView(db, spaceOf(request), {}, request.query),
+  );
+
+  app.put(
+    "/spaces/:spaceId/catalog/:adamId",
+    {
+      config: can.write,
+      schema: {
+        tags: ["apps"],
+        summary: "CA1, CA3, DB4: add the app to the space's catalog or change its options",
+        params: appParams,
+        body: z.object({
+          name: z.string().max(300).optional(),
+          inCatalog: z.boolean().default(true),
+          installOnDevice: z.boolean().default(false),
+          updateMode: z.enum(["immediate", "automatic"]).default("immediate"),
+        }),
+        response: { 200: catalogSchema, ...problemResponses },
+      },
+    },
+    async (request) =>
+      setCatalogApp(db, { spaceId: spaceOf(request), adamId: request.params.adamId, ...request.body }, now()),
+  );
+
+  app.get(
+    "/spaces/:spaceId/catalog/:adamId",
+    {
+      config: can.read,
+      schema: { tags: ["apps"], params: appParams, response: { 200: catalogSchema, ...problemResponses } },
+    },
+    async (request, reply) => {
+      const found = await findCatalogApp(db, spaceOf(request), request.params.adamId);
+      if (!found)
+        return reply
+          .status(404)
+          .type("application/problem+json")
+          .send({ type: "/problems/not-found", title: "Not found", status: 404, code: "not_found" });
+      return found;
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/accounts/:accountId/apps/:adamId/rules",
+    {
+      config: can.read,
+      schema: {
+        tags: ["apps"],
+        summary: "VU2: FCFS, Reserved and Prohibited tabs",
+        params: accountAppParams,
+        response: { 200: rulesSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      await getAsset(db, spaceId, request.params.accountId, request.params.adamId);
+      return rulesView(db, spaceId, request.params.accountId, request.params.adamId);
+    },
+  );
+
+  app.put(
+    "/spaces/:spaceId/accounts/:accountId/apps/:adamId/rules",
+    {
+      config: can.write,
+      schema: {
+        tags: ["apps"],
+        summary: "DI1: set the license rules of one (account, app); DI6, DI7 checked",
+        params: accountAppParams,
+        body: rulesBody,
+        response: { 200: rulesSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const { accountId, adamId: app } = request.params;
+      await setAppRules(db, { spaceId, accountId, adamId: app, ...request.body }, actorOf(request), now());
+      return rulesView(db, spaceId, accountId, app);
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/accounts/:accountId/apps/:adamId/log",
+    {
+      config: can.read,
+      schema: {
+        tags: ["apps"],
+        summary: "DI5, VU2: per license: user or device, type, assignment date, last action",
+        params: accountAppParams,
+        querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]),
+        response: { 200: pageOf(licenseRowSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      await getAccount(db, spaceId, request.params.accountId);
+      return listLicensesView(
+        db,
+        spaceId,
+        { accountId: request.params.accountId, adamId: request.params.adamId },
+        request.query,
+      );
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/apps/:adamId/license-usage",
+    {
+      config: can.read,
+      schema: {
+        tags: ["apps"],
+        summary: "VU5: the app's licenses, searchable by user name (q)",
+        params: appParams,
+        querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]),
+        response: { 200: pageOf(licenseRowSchema), ...problemResponses },
+      },
+    },
+    async (request) =>
+      listLicensesView(db, spaceOf(request), { adamId: request.params.adamId }, request.query),
+  );
+}

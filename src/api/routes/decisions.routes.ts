@@ -1,0 +1,212 @@
+import { z } from "zod";
+import type { Subject } from "../../licensing/index.js";
+import { describe } from "../../service/describe.js";
+import { explain } from "../../service/explain.js";
+import { whatIf } from "../../service/what-if.js";
+import { listAccounts } from "../../store/index.js";
+import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { ApiError, problemResponses } from "../problem.js";
+import {
+  adamId,
+  decisionSchema,
+  id,
+  licenseType,
+  requestReason,
+  ruleTextSchema,
+  spaceParams,
+} from "../schemas.js";
+
+const subjectQuery = z.object({
+  app: adamId,
+  user: id.optional(),
+  device: id.optional(),
+  why: requestReason.default("requested"),
+  space: id.optional(),
+});
+const explanationSchema = z
+  .object({
+    decision: decisionSchema,
+    outcome: z.string(),
+    summary: z.string(),
+    rules: z.array(ruleTextSchema),
+  })
+  .meta({ id: "Explanation" });
+const subjectBody = z.object({
+  app: adamId,
+  user: id.optional(),
+  device: id.optional(),
+  why: requestReason.default("requested"),
+});
+const outcomeSchema = z.object({
+  subject: z.object({ kind: z.enum(["user", "device"]), id: z.string() }),
+  outcome: z.string(),
+  accountId: z.string().optional(),
+  type: licenseType.optional(),
+  summary: z.string(),
+  because: z.array(z.string()),
+});
+const ids = z.array(id).max(1000);
+const changeSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("priorities"), order: ids.min(1).describe("account ids, first = priority 1") }),
+  z.object({
+    kind: z.literal("rules"),
+    accountId: id,
+    adamId,
+    fcfs: z
+      .object({
+        groupIds: ids.min(1),
+        requestedType: licenseType.default("user"),
+        mandatoryType: licenseType.default("device"),
+      })
+      .optional(),
+    reservedUserIds: ids.default([]),
+    reservedDeviceIds: ids.default([]),
+    prohibitedUserIds: ids.default([]),
+  }),
+  z.object({ kind: z.literal("remove_account"), accountId: id }),
+]);
+const whatIfBody = z.object({
+  changes: z.array(changeSchema).min(1).max(20),
+  apps: z.array(adamId).max(500).optional(),
+  space: id.optional(),
+});
+const whatIfSchema = z
+  .object({
+    apps: z.array(
+      z.object({
+        adamId: z.string(),
+        gain: z.array(outcomeSchema),
+        lose: z.array(outcomeSchema),
+        wait: z.array(outcomeSchema),
+        refuse: z.array(outcomeSchema),
+        keep: z.number().int(),
+      }),
+    ),
+    totals: z.object({
+      gain: z.number(),
+      lose: z.number(),
+      wait: z.number(),
+      refuse: z.number(),
+      keep: z.number(),
+    }),
+    rules: z.array(ruleTextSchema),
+  })
+  .meta({ id: "WhatIf" });
+
+function subjectOf(
+  input: { user?: string | undefined; device?: string | undefined },
+  where: string,
+): Subject {
+  if ((input.user === undefined) === (input.device === undefined)) {
+    throw new ApiError(400, "validation_failed", "give exactly one of user and device", [
+      { field: `${where}.user`, message: "give exactly one of user and device" },
+    ]);
+  }
+  return input.user !== undefined
+    ? { kind: "user", userId: input.user }
+    : { kind: "device", deviceId: input.device ?? "" };
+}
+
+/** Decisions: explain (read-only), what-if (read-only), license requests (the decision made real). */
+export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
+  const { db, now, licenses } = ctx.deps;
+
+  const explainHandler = async (
+    request: { query: z.infer<typeof subjectQuery> } & Parameters<typeof spaceOf>[0],
+  ) => {
+    const q = request.query;
+    const result = await explain(db, {
+      spaceId: spaceOf(request),
+      adamId: q.app,
+      subject: subjectOf(q, "querystring"),
+      why: q.why,
+    });
+    return result;
+  };
+  const explainSchema = {
+    tags: ["decisions"],
+    summary: "The decision the engine would make now, with its rule ids in words; changes nothing",
+    querystring: subjectQuery,
+    response: { 200: explanationSchema, ...problemResponses },
+  };
+  app.get(
+    "/explain",
+    {
+      config: can.read,
+      schema: {
+        ...explainSchema,
+        description: "`space` defaults to your only space, else the default space",
+      },
+    },
+    explainHandler,
+  );
+  app.get(
+    "/spaces/:spaceId/explain",
+    { config: can.read, schema: { ...explainSchema, params: spaceParams } },
+    explainHandler,
+  );
+
+  const whatIfHandler = async (
+    request: { body: z.infer<typeof whatIfBody> } & Parameters<typeof spaceOf>[0],
+  ) =>
+    whatIf(db, {
+      spaceId: spaceOf(request),
+      changes: request.body.changes,
+      ...(request.body.apps ? { apps: request.body.apps } : {}),
+    });
+  const whatIfSchemaDef = {
+    tags: ["decisions"],
+    summary:
+      "A proposed change (priority order, a rule edit, a token removed) against current demand; writes nothing",
+    body: whatIfBody,
+    response: { 200: whatIfSchema, ...problemResponses },
+  };
+  // Read permission: nothing is written, so a read-only administrator may ask too.
+  app.post(
+    "/what-if",
+    { config: can.read, schema: { ...whatIfSchemaDef, querystring: z.object({ space: id.optional() }) } },
+    whatIfHandler,
+  );
+  app.post(
+    "/spaces/:spaceId/what-if",
+    { config: can.read, schema: { ...whatIfSchemaDef, params: spaceParams } },
+    whatIfHandler,
+  );
+
+  app.post(
+    "/spaces/:spaceId/license-requests",
+    {
+      config: can.write,
+      schema: {
+        tags: ["decisions"],
+        summary: "LT2: request a license for a user or a device: the engine's decision made real",
+        params: spaceParams,
+        body: subjectBody,
+        response: {
+          200: explanationSchema
+            .extend({ licenseId: z.string().optional() })
+            .meta({ id: "LicenseRequestResult" }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const b = request.body;
+      const result = await licenses.request(db, {
+        spaceId,
+        adamId: b.app,
+        subject: subjectOf(b, "body"),
+        why: b.why,
+        actor: actorOf(request),
+        now: now(),
+      });
+      const names = new Map((await listAccounts(db, spaceId)).map((a) => [a.id, a.displayName]));
+      return {
+        decision: result.decision,
+        ...describe(result.decision, (x) => names.get(x) ?? x),
+        ...(result.licenseId ? { licenseId: result.licenseId } : {}),
+      };
+    },
+  );
+}

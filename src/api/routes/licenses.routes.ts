@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { getLicense } from "../../store/index.js";
+import { LICENSE_SORTS, listLicensesView } from "../../store/views.repo.js";
+import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { ApiError, problemResponses } from "../problem.js";
+import {
+  adamId,
+  id,
+  licenseRowSchema,
+  licenseState,
+  licenseType,
+  pageOf,
+  pageQuery,
+  spaceParams,
+  withId,
+} from "../schemas.js";
+
+const licenseSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    adamId: z.string(),
+    type: licenseType,
+    userId: z.string().optional(),
+    deviceId: z.string().optional(),
+    state: licenseState,
+    reserved: z.boolean(),
+    ruleIds: z.array(z.string()),
+  })
+  .meta({ id: "LicenseChange" });
+
+/** Licenses: filtered lists, revoke one (RV2, RV4), revoke all of an app in the space (MA4). */
+export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
+  const { db, now, licenses } = ctx.deps;
+
+  app.get(
+    "/spaces/:spaceId/licenses",
+    {
+      config: can.read,
+      schema: {
+        tags: ["licenses"],
+        params: spaceParams,
+        querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]).extend({
+          app: adamId.optional(),
+          user: id.optional(),
+          device: id.optional(),
+          account: id.optional(),
+          type: licenseType.optional(),
+          state: licenseState.optional(),
+        }),
+        response: { 200: pageOf(licenseRowSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { app: adam, user, device, account, type, state, ...page } = request.query;
+      return listLicensesView(
+        db,
+        spaceOf(request),
+        { adamId: adam, userId: user, deviceId: device, accountId: account, type, state },
+        page,
+      );
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/licenses/:licenseId",
+    {
+      config: can.read,
+      schema: {
+        tags: ["licenses"],
+        params: withId("licenseId"),
+        response: { 200: licenseSchema, ...problemResponses },
+      },
+    },
+    async (request) => getLicense(db, spaceOf(request), request.params.licenseId),
+  );
+
+  app.post(
+    "/spaces/:spaceId/licenses/:licenseId/revoke",
+    {
+      config: can.write,
+      schema: {
+        tags: ["licenses"],
+        summary:
+          "RV2 (from the log) or RV4 (from the app's License usage tab): revoke one license; RV3 grace on iOS",
+        params: withId("licenseId"),
+        body: z.object({ from: z.enum(["log", "usage"]).default("log") }).default({ from: "log" }),
+        response: { 200: z.object({ revoked: z.array(licenseSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => ({
+      revoked: await licenses.revoke(db, {
+        spaceId: spaceOf(request),
+        licenseId: request.params.licenseId,
+        because: request.body.from === "usage" ? ["RV4"] : ["RV2"],
+        actor: actorOf(request),
+        now: now(),
+      }),
+    }),
+  );
+
+  app.post(
+    "/spaces/:spaceId/apps/:adamId/revoke-all",
+    {
+      config: can.write,
+      schema: {
+        tags: ["licenses"],
+        summary: "MA4, RV2: revoke every license of the app in every account of this space (only this space)",
+        params: z.object({ spaceId: id, adamId }),
+        body: z.object({ confirm: z.literal(true).describe("must be true: this cannot be undone") }),
+        response: { 200: z.object({ revoked: z.number().int() }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      if (request.body.confirm !== true)
+        throw new ApiError(422, "confirmation_required", "confirm must be true");
+      const revoked = await licenses.revokeAllForApp(db, {
+        spaceId: spaceOf(request),
+        adamId: request.params.adamId,
+        actor: actorOf(request),
+        now: now(),
+      });
+      return { revoked: revoked.length };
+    },
+  );
+}

@@ -1,0 +1,208 @@
+import { Writable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { buildApi } from "../../src/api/app.js";
+import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
+import { localAccountOps } from "../../src/service/accounts.js";
+import type { ServiceDeps } from "../../src/service/deps.js";
+import { storeDirectoryOps } from "../../src/service/directory.js";
+import { storeLicenseOps } from "../../src/service/licenses.js";
+import { encodeSToken } from "../../src/simulator/index.js";
+import {
+  createAccount,
+  createDevice,
+  createGroup,
+  createSpace,
+  createUser,
+  raiseNotification,
+  requestLicenses,
+  type Store,
+  setAppleStatus,
+  setCatalogApp,
+  upsertAsset,
+} from "../../src/store/index.js";
+
+/** Every log line the API writes, for the tests that grep them (invariant 5). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.lines.push(
+      ...chunk
+        .toString("utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
+    );
+    done();
+  }
+}
+
+export const NOW = new Date("2026-03-01T12:00:00Z");
+export const INNER_TOKEN = "inner-secret-token-value-5f1c9a";
+export const STOKEN = encodeSToken({
+  token: INNER_TOKEN,
+  expDate: "2030-11-08T22:33:22+0000",
+  orgName: "Test Org",
+});
+
+export interface Fixture {
+  app: FastifyInstance;
+  logs: LogCapture;
+  deps: ServiceDeps;
+  /** Bearer tokens per role: manage and read in space A, none, manage in space B, owner. */
+  tokens: { write: string; read: string; none: string; other: string; owner: string };
+  ids: {
+    suffix: string;
+    spaceA: string;
+    spaceB: string;
+    accountA: string;
+    accountB: string;
+    adamId: string;
+    userA: string;
+    deviceA: string;
+    groupA: string;
+    licenseA: string;
+    notificationA: string;
+    userB: string;
+  };
+}
+
+export async function buildFixture(store: Store): Promise<Fixture> {
+  const db = store.db;
+  const deps: ServiceDeps = {
+    db,
+    keys: store.keys,
+    now: () => NOW,
+    accounts: localAccountOps(db, store.keys, () => NOW),
+    licenses: storeLicenseOps,
+    directory: storeDirectoryOps,
+  };
+  const logs = new LogCapture();
+  const app = await buildApi(
+    { deps, ping: async () => void (await sql`select 1`.execute(db)), secureCookies: false },
+    { logLevel: "info", logStream: logs, loginRateLimit: 1000 },
+  );
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const spaceA = (await createSpace(db, { name: `A ${suffix}` })).id;
+  const spaceB = (await createSpace(db, { name: `B ${suffix}` })).id;
+  const accountA = (
+    await createAccount(db, store.keys, { spaceId: spaceA, displayName: "Main", sToken: STOKEN })
+  ).id;
+  const accountB = (
+    await createAccount(db, store.keys, { spaceId: spaceB, displayName: "Other", sToken: STOKEN })
+  ).id;
+  const adamId = "361309726";
+  for (const [spaceId, accountId] of [
+    [spaceA, accountA],
+    [spaceB, accountB],
+  ] as const) {
+    await upsertAsset(
+      db,
+      {
+        spaceId,
+        accountId,
+        adamId,
+        pricingParam: "STDQ",
+        productType: "App",
+        name: "Pages",
+        total: 10,
+        deviceAssignable: true,
+        platforms: ["iOS"],
+        price: 4.99,
+      },
+      NOW,
+    );
+    await setCatalogApp(db, { spaceId, adamId, name: "Pages" }, NOW);
+  }
+  const userA = (
+    await createUser(db, {
+      spaceId: spaceA,
+      name: "Alice Apple",
+      email: "alice@example.com",
+      appleClientUserId: `c-${suffix}`,
+    })
+  ).id;
+  await setAppleStatus(db, spaceA, userA, "Associated", NOW);
+  const userB = (await createUser(db, { spaceId: spaceB, name: "Bob Other" })).id;
+  const deviceA = (
+    await createDevice(db, { spaceId: spaceA, serialNumber: `SER${suffix}`, platform: "iOS", userId: userA })
+  ).id;
+  const groupA = (await createGroup(db, { spaceId: spaceA, name: "Teachers" })).id;
+  const [granted] = await requestLicenses(db, {
+    spaceId: spaceA,
+    adamId,
+    requests: [{ spaceId: spaceA, adamId, subject: { kind: "user", userId: userA }, why: "requested" }],
+    actor: { kind: "system" },
+    now: NOW,
+  });
+  const licenseA = granted?.licenseId ?? "";
+  const notificationA =
+    (
+      await raiseNotification(db, {
+        spaceId: spaceA,
+        kind: "license_usage",
+        severity: "info",
+        component: "Apps and Books",
+        title: "50 % used",
+        accountId: accountA,
+        adamId,
+        threshold: 50,
+        now: NOW,
+      })
+    )?.id ?? "";
+
+  const admin = async (
+    login: string,
+    isOwner: boolean,
+    grants: Array<{ spaceId: string; role: "manage" | "read" }>,
+  ) => {
+    const a = await createAdministrator(db, {
+      login: `${login}-${suffix}`,
+      password: "correct horse battery",
+      isOwner,
+      grants,
+      now: NOW,
+    });
+    const principal = await adminPrincipal(db, a, "token");
+    return (await issueApiToken(db, { ...principal, isOwner: true }, { name: login, grants, now: NOW }))
+      .token;
+  };
+  const owner = await createAdministrator(db, {
+    login: `owner-${suffix}`,
+    password: "correct horse battery",
+    isOwner: true,
+    now: NOW,
+  });
+  const ownerPrincipal = await adminPrincipal(db, owner, "token");
+  const tokens = {
+    write: await admin("writer", false, [{ spaceId: spaceA, role: "manage" }]),
+    read: await admin("reader", false, [{ spaceId: spaceA, role: "read" }]),
+    none: await admin("nobody", false, []),
+    other: await admin("other", false, [{ spaceId: spaceB, role: "manage" }]),
+    // Owners reach every space through their admin role; a token of theirs carries grants, so log in instead.
+    owner: "",
+  };
+  void ownerPrincipal;
+  await app.ready();
+  return {
+    app,
+    logs,
+    deps,
+    tokens,
+    ids: {
+      suffix,
+      spaceA,
+      spaceB,
+      accountA,
+      accountB,
+      adamId,
+      userA,
+      deviceA,
+      groupA,
+      licenseA,
+      notificationA,
+      userB,
+    },
+  };
+}
+
+export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
