@@ -6,6 +6,7 @@ import type { Bench, BenchContext, Figure } from "./harness.js";
 /** Every bench module, in the order they run. Add new ones here. */
 const benches: Array<() => Promise<{ default: Bench }>> = [
   () => import("./engine.bench.js"),
+  () => import("./api.bench.js"),
   () => import("./apple.bench.js"),
   () => import("./store.bench.js"),
 ];

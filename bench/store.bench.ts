@@ -1,17 +1,16 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import pg from "pg";
+import { randomUUID } from "node:crypto";
 import type { LicenseRequest } from "../src/licensing/index.js";
 import {
   createAccount,
   createDevices,
   createSpace,
   insertLicenses,
-  openDatabase,
   requestLicenses,
   type Store,
   setCatalogApp,
   upsertAsset,
 } from "../src/store/index.js";
+import { onEachEngine } from "./databases.js";
 import { type Bench, type BenchContext, timed } from "./harness.js";
 
 /**
@@ -22,34 +21,12 @@ import { type Bench, type BenchContext, timed } from "./harness.js";
  */
 const BATCH = 1000;
 const NOW = new Date("2026-01-15T10:00:00Z");
-const KEY = Buffer.alloc(32, 9).toString("base64");
 
 const bench: Bench = {
   name: "store",
   async run(ctx) {
     const n = ctx.size(20_000);
-    const pglite = await openDatabase({ memory: true, secretKey: KEY });
-    try {
-      await measure(ctx, "pglite", pglite, n);
-    } finally {
-      await pglite.close();
-    }
-    const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-    if (!serverUrl) {
-      ctx.log("store.postgres skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL");
-      return;
-    }
-    const { url, drop } = await freshDatabase(serverUrl);
-    try {
-      const store = await openDatabase({ databaseUrl: url, memory: true, secretKey: KEY });
-      try {
-        await measure(ctx, "postgres", store, n);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      await drop();
-    }
+    await onEachEngine(ctx, "store", (engine, store) => measure(ctx, engine, store, n));
   },
 };
 
@@ -151,23 +128,4 @@ async function measure(ctx: BenchContext, engine: string, store: Store, n: numbe
 }
 
 /** A throw-away database on the server, so the bench never touches test or real data. */
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `orchard_bench_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
 export default bench;

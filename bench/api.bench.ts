@@ -1,0 +1,146 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { adminPrincipal, createAdministrator, issueApiToken } from "../src/auth/auth.service.js";
+import { loadConfig } from "../src/config.js";
+import { buildServer, ensureDefaultSpace } from "../src/main/server.js";
+import { createAccount, createDevices, setCatalogApp, upsertAsset } from "../src/store/index.js";
+import { BENCH_KEY, onEachEngine } from "./databases.js";
+import type { Bench, BenchContext } from "./harness.js";
+
+const run = promisify(execFile);
+const ADAM = "408709785";
+const RATE = 200;
+
+/**
+ * API latency under 200 requests/s sent by autocannon from a separate process: explain
+ * and license requests, on PGlite and PostgreSQL. The floor is GET /healthz (a database
+ * round trip) under the same load; target p99 <= 50 ms.
+ */
+const bench: Bench = {
+  name: "api",
+  async run(ctx) {
+    await onEachEngine(ctx, "api", (engine, _store, url) => measure(ctx, engine, url));
+  },
+};
+
+async function measure(ctx: BenchContext, engine: string, databaseUrl?: string): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "orchard-bench-api-"));
+  const config = loadConfig({
+    ORCHARD_DATA_DIR: dataDir,
+    ORCHARD_SECRET_KEY: BENCH_KEY,
+    LOG_LEVEL: "silent",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  const orchard = await buildServer(config, { memory: !databaseUrl });
+  try {
+    const { db } = orchard.store;
+    const now = new Date();
+    const spaceId = await ensureDefaultSpace(orchard);
+    const admin = await createAdministrator(db, {
+      login: "bench",
+      displayName: "Bench",
+      password: "bench-password-1",
+      isOwner: true,
+      now,
+    });
+    const { token } = await issueApiToken(db, await adminPrincipal(db, admin, "session"), {
+      name: "bench",
+      grants: [{ spaceId, role: "manage" }],
+      now,
+    });
+    const devices = ctx.size(20_000);
+    await setCatalogApp(db, { spaceId, adamId: ADAM, installOnDevice: true }, now);
+    const account = await createAccount(db, orchard.store.keys, {
+      spaceId,
+      displayName: "bench",
+      sToken: "bench",
+    });
+    await upsertAsset(
+      db,
+      {
+        spaceId,
+        accountId: account.id,
+        adamId: ADAM,
+        pricingParam: "STDQ",
+        productType: "App",
+        total: devices,
+        deviceAssignable: true,
+        platforms: ["iOS"],
+      },
+      now,
+    );
+    const ids = (
+      await createDevices(
+        db,
+        Array.from({ length: devices }, (_, i) => ({
+          spaceId,
+          serialNumber: `BENCH${String(i).padStart(7, "0")}`,
+          platform: "iOS" as const,
+        })),
+      )
+    ).map((d) => d.id);
+    await orchard.app.listen({ host: "127.0.0.1", port: 0 });
+    const base = `http://127.0.0.1:${(orchard.app.server.address() as AddressInfo).port}`;
+    const seconds = ctx.quick ? 3 : 10;
+    const load = async (method: string, paths: string[], body?: unknown[]) => {
+      const spec = join(dataDir, "load.json");
+      writeFileSync(spec, JSON.stringify({ url: base, method, paths, body, token, rate: RATE, seconds }));
+      const { stdout } = await run(process.execPath, [join(import.meta.dirname, "api-load.mjs"), spec], {
+        maxBuffer: 1 << 20,
+      });
+      return JSON.parse(stdout) as {
+        p50: number;
+        p99: number;
+        requests: number;
+        non2xx: number;
+        errors: number;
+      };
+    };
+    const floor = await load("GET", ["/healthz"]);
+    const explain = await load(
+      "GET",
+      ids
+        .slice(0, 2000)
+        .map((d) => `/api/v1/spaces/${spaceId}/explain?app=${ADAM}&device=${d}&why=mandatory`),
+    );
+    const requests = await load(
+      "POST",
+      [`/api/v1/spaces/${spaceId}/license-requests`],
+      ids.map((d) => ({ app: ADAM, device: d, why: "mandatory" })),
+    );
+    for (const [name, r] of [
+      ["explain", explain],
+      ["license_request", requests],
+    ] as const) {
+      if (r.non2xx > 0 || r.errors > 0)
+        ctx.log(`api.${engine}.${name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+      ctx.record({
+        name: `api.${engine}.${name}.p50_ms`,
+        value: r.p50,
+        unit: "ms",
+        floor: floor.p50,
+        ratio: r.p50 / Math.max(floor.p50, 1),
+      });
+      ctx.record({
+        name: `api.${engine}.${name}.p99_ms`,
+        value: r.p99,
+        unit: "ms",
+        floor: floor.p99,
+        ratio: r.p99 / Math.max(floor.p99, 1),
+        target: "<= 50 ms",
+      });
+    }
+    ctx.log(
+      `api.${engine}: ${explain.requests + requests.requests} requests at ${RATE}/s; floor /healthz p99 ${floor.p99} ms`,
+    );
+  } finally {
+    await orchard.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export default bench;
