@@ -5,10 +5,9 @@ import { buildApi } from "../api/app.js";
 import type { Config } from "../config.js";
 import { localAccountOps } from "../service/accounts.js";
 import type { ServiceDeps } from "../service/deps.js";
-import { storeDirectoryOps } from "../service/directory.js";
-import { storeLicenseOps } from "../service/licenses.js";
 import { type RunningSimulator, startSimulator } from "../simulator/index.js";
 import { createSpace, findDefaultSpace, openDatabase, type Store } from "../store/index.js";
+import { mdmDirectoryOps, mdmLicenseOps } from "./mdm-bindings.js";
 
 export interface Orchard {
   app: FastifyInstance;
@@ -50,8 +49,8 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     keys: store.keys,
     now,
     accounts: localAccountOps(store.db, store.keys, now),
-    licenses: storeLicenseOps,
-    directory: storeDirectoryOps,
+    licenses: mdmLicenseOps,
+    directory: mdmDirectoryOps,
   };
   const app = await buildApi(
     {

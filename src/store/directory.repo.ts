@@ -12,7 +12,8 @@ import { toUser, type UserRecord } from "./user.repo.js";
 export const USER_SORTS = { name: "name", email: "email", createdAt: "created_at" } as const;
 
 export function listUsersView(db: Db, spaceId: string, page: PageRequest): Promise<Page<UserRecord>> {
-  let query = db.selectFrom("users").selectAll().where("space_id", "=", spaceId);
+  // RV5: a deleted user's row stays for the licenses' history, out of the lists.
+  let query = db.selectFrom("users").selectAll().where("space_id", "=", spaceId).where("deleted_at", "is", null);
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) =>

@@ -3,10 +3,9 @@ import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { buildApi } from "../../src/api/app.js";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
+import { mdmDirectoryOps, mdmLicenseOps } from "../../src/main/mdm-bindings.js";
 import { localAccountOps } from "../../src/service/accounts.js";
 import type { ServiceDeps } from "../../src/service/deps.js";
-import { storeDirectoryOps } from "../../src/service/directory.js";
-import { storeLicenseOps } from "../../src/service/licenses.js";
 import { encodeSToken } from "../../src/simulator/index.js";
 import {
   createAccount,
@@ -73,8 +72,8 @@ export async function buildFixture(store: Store): Promise<Fixture> {
     keys: store.keys,
     now: () => NOW,
     accounts: localAccountOps(db, store.keys, () => NOW),
-    licenses: storeLicenseOps,
-    directory: storeDirectoryOps,
+    licenses: mdmLicenseOps,
+    directory: mdmDirectoryOps,
   };
   const logs = new LogCapture();
   const app = await buildApi(
