@@ -27,6 +27,7 @@ import { registerDeviceRoutes } from "./routes/devices.routes.js";
 import { registerDirectoryRoutes } from "./routes/directory.routes.js";
 import { registerHealthRoutes } from "./routes/health.routes.js";
 import { registerLicenseRoutes } from "./routes/licenses.routes.js";
+import { registerMdmRoutes } from "./routes/mdm.routes.js";
 import { registerSpaceRoutes } from "./routes/spaces.routes.js";
 
 export interface BuildApiOptions {
@@ -118,6 +119,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       registerDeviceRoutes(v1 as Api, ctx);
       registerActivityRoutes(v1 as Api, ctx);
       registerAppleRoutes(v1 as Api, ctx);
+      registerMdmRoutes(v1 as Api, ctx);
     },
     { prefix: "/api/v1" },
   );

@@ -36,7 +36,12 @@ export function routeCases(app: FastifyInstance, f: Fixture): RouteCase[] {
 
 function kindOf(method: string, path: string): RouteCase["kind"] {
   if (path === "/api/v1/auth/login" || path.startsWith("/api/v1/apple/")) return "public";
-  if (path.startsWith("/api/v1/admins") || (path === "/api/v1/spaces" && method === "POST")) return "owner";
+  if (
+    path.startsWith("/api/v1/admins") ||
+    path.startsWith("/api/v1/apps/") ||
+    (path === "/api/v1/spaces" && method === "POST")
+  )
+    return "owner";
   if (path.startsWith("/api/v1/auth/") || path === "/api/v1/spaces") return "signedIn";
   if (path.endsWith("/what-if") || path.endsWith("/explain")) return "read";
   return method === "GET" ? "read" : "write";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { findCatalogApp, getAccount, getAsset, setAppRules, setCatalogApp } from "../../store/index.js";
+import { findCatalogApp, getAccount, getAsset, setAppRules } from "../../store/index.js";
 import {
   APP_SORTS,
   LICENSE_SORTS,
@@ -87,27 +87,6 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => listAppsView(db, spaceOf(request), {}, request.query),
-  );
-
-  app.put(
-    "/spaces/:spaceId/catalog/:adamId",
-    {
-      config: can.write,
-      schema: {
-        tags: ["apps"],
-        summary: "CA1, CA3, DB4: add the app to the space's catalog or change its options",
-        params: appParams,
-        body: z.object({
-          name: z.string().max(300).optional(),
-          inCatalog: z.boolean().default(true),
-          installOnDevice: z.boolean().default(false),
-          updateMode: z.enum(["immediate", "automatic"]).default("immediate"),
-        }),
-        response: { 200: catalogSchema, ...problemResponses },
-      },
-    },
-    async (request) =>
-      setCatalogApp(db, { spaceId: spaceOf(request), adamId: request.params.adamId, ...request.body }, now()),
   );
 
   app.get(

@@ -1,0 +1,380 @@
+import { z } from "zod";
+import { authorize } from "../../auth/principal.js";
+import {
+  applyEvent,
+  checkIn,
+  delegateApp,
+  moveDevice,
+  publishAppVersion,
+  putCatalogApp,
+  removeFromCatalog,
+  undelegateApp,
+} from "../../mdm/index.js";
+import { listMdmCommands, settleMdmCommands } from "../../store/mdm-command.repo.js";
+import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { ApiError, problemResponses } from "../problem.js";
+import { adamId, dateTime, id, ruleId } from "../schemas.js";
+
+const appParams = z.object({ spaceId: id, adamId });
+const deviceParams = z.object({ spaceId: id, deviceId: id });
+const consequencesSchema = z
+  .object({
+    releases: z.array(
+      z.object({ licenseId: z.string(), graceUntil: dateTime.optional(), because: z.array(ruleId) }),
+    ),
+    commands: z.array(
+      z.object({
+        kind: z.enum(["install", "remove"]),
+        deviceId: z.string(),
+        adamId: z.string(),
+        because: z.array(ruleId),
+      }),
+    ),
+  })
+  .meta({ id: "Consequences" });
+const catalogAppSchema = z
+  .object({
+    adamId: z.string(),
+    name: z.string().optional(),
+    inCatalog: z.boolean(),
+    installOnDevice: z.boolean(),
+    updateMode: z.enum(["immediate", "automatic"]),
+    delegatedFromSpaceId: z.string().optional(),
+  })
+  .meta({ id: "CatalogEntry" });
+const installedApp = z.object({
+  bundleId: z.string().min(1).max(300),
+  adamId: adamId.optional(),
+  name: z.string().max(300).optional(),
+  version: z.string().max(100).optional(),
+  source: z.string().max(100).optional(),
+  sizeBytes: z.number().int().min(0).optional(),
+  installedAt: dateTime.optional(),
+});
+const commandSchema = z
+  .object({
+    id: z.string(),
+    seq: z.number().int(),
+    kind: z.enum(["install", "remove"]),
+    deviceId: z.string(),
+    serialNumber: z.string(),
+    adamId: z.string(),
+    licenseId: z.string().optional(),
+    appVersion: z.string().optional(),
+    ruleIds: z.array(z.string()),
+    state: z.enum(["pending", "delivered", "cancelled", "failed"]),
+    attempts: z.number().int(),
+    lastError: z.string().optional(),
+    createdAt: dateTime,
+  })
+  .meta({ id: "MdmCommand" });
+
+/**
+ * What an MDM sends and receives: check-ins with inventory (DB2, LT2), device events
+ * (RV1, RV5), moves between spaces (TR1, TR2), catalog changes (CA1, CA3, PB1, PB2),
+ * new app versions (DB4), and the queue of install/remove commands for MDMs that poll
+ * instead of receiving the signed webhook.
+ */
+export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
+  const mdm = () => ({ db: ctx.deps.db, now: ctx.deps.now });
+
+  app.put(
+    "/spaces/:spaceId/catalog/:adamId",
+    {
+      config: can.write,
+      schema: {
+        tags: ["catalog"],
+        summary: "CA1, CA3, DB4: add a bought app to the space's catalog, or change its options",
+        params: appParams,
+        body: z.object({
+          name: z.string().max(300).optional(),
+          description: z.string().max(4000).optional(),
+          installOnDevice: z.boolean().optional().describe("CA1 'Install on device': the app is mandatory"),
+          updateMode: z.enum(["immediate", "automatic"]).optional().describe("DB4"),
+        }),
+        response: { 200: catalogAppSchema, ...problemResponses },
+      },
+    },
+    async (request) =>
+      putCatalogApp(mdm(), {
+        spaceId: spaceOf(request),
+        adamId: request.params.adamId,
+        ...request.body,
+        actor: actorOf(request),
+      }),
+  );
+
+  app.delete(
+    "/spaces/:spaceId/catalog/:adamId",
+    {
+      config: can.write,
+      schema: {
+        tags: ["catalog"],
+        summary:
+          "RV1, PB1, PB2: delete the app from the catalog (licenses revoked; iOS devices uninstall it)",
+        params: appParams,
+        response: { 200: consequencesSchema, ...problemResponses },
+      },
+    },
+    async (request) =>
+      removeFromCatalog(mdm(), {
+        spaceId: spaceOf(request),
+        adamId: request.params.adamId,
+        actor: actorOf(request),
+      }),
+  );
+
+  const delegation = z.object({ spaceIds: z.array(id).min(1).max(1000) });
+  app.post(
+    "/spaces/:spaceId/catalog/:adamId/delegations",
+    {
+      config: can.write,
+      schema: {
+        tags: ["catalog"],
+        summary: "Delegate an app of the default space to custom spaces",
+        params: appParams,
+        body: delegation,
+        response: { 204: z.null(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      for (const target of request.body.spaceIds) requireWrite(request, target);
+      await delegateApp(mdm(), {
+        fromSpaceId: spaceOf(request),
+        adamId: request.params.adamId,
+        toSpaceIds: request.body.spaceIds,
+        actor: actorOf(request),
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.delete(
+    "/spaces/:spaceId/catalog/:adamId/delegations",
+    {
+      config: can.write,
+      schema: {
+        tags: ["catalog"],
+        summary: "PB1: stop delegating (the spaces losing it uninstall on iOS)",
+        params: appParams,
+        body: delegation,
+        response: { 200: consequencesSchema, ...problemResponses },
+      },
+    },
+    async (request) =>
+      undelegateApp(mdm(), {
+        fromSpaceId: spaceOf(request),
+        adamId: request.params.adamId,
+        spaceIds: request.body.spaceIds,
+        actor: actorOf(request),
+      }),
+  );
+
+  app.post(
+    "/spaces/:spaceId/mdm/check-in",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary:
+          "DB2, LT2: a device checked in with its managed apps; mandatory and installed apps are decided again",
+        params: z.object({ spaceId: id }),
+        body: z.object({
+          serialNumber: z.string().min(1).max(100),
+          installed: z.array(installedApp).max(5000).optional(),
+        }),
+        response: {
+          200: z.object({
+            deviceId: z.string(),
+            decisions: z.array(
+              z.object({
+                adamId: z.string(),
+                outcome: z.string(),
+                because: z.array(ruleId),
+                licenseId: z.string().optional(),
+                installQueued: z.boolean(),
+              }),
+            ),
+            updatesQueued: z.number().int(),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const result = await checkIn(mdm(), {
+        spaceId: spaceOf(request),
+        ...request.body,
+        actor: actorOf(request),
+      });
+      return {
+        ...result,
+        decisions: result.decisions.map((d) => ({
+          adamId: d.adamId,
+          outcome: d.decision.outcome,
+          because: d.decision.because,
+          ...(d.licenseId ? { licenseId: d.licenseId } : {}),
+          installQueued: d.installQueued,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    "/spaces/:spaceId/devices/:deviceId/events",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary: "RV1, RV5: the device was retired, wiped, went inactive or lost its MDM profile",
+        params: deviceParams,
+        body: z.object({ kind: z.enum(["retired", "wiped", "inactive", "mdm_profile_removed"]) }),
+        response: { 200: consequencesSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const kind =
+        request.body.kind === "mdm_profile_removed"
+          ? "mdm_profile_removed"
+          : (`device_${request.body.kind}` as const);
+      return applyEvent(
+        mdm(),
+        { kind, spaceId: spaceOf(request), deviceId: request.params.deviceId },
+        actorOf(request),
+      );
+    },
+  );
+
+  app.post(
+    "/spaces/:spaceId/devices/:deviceId/move",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary: "TR1, TR2: move the device to another space (assign there first, then release here)",
+        params: deviceParams,
+        body: z.object({ toSpaceId: id, userId: id.optional() }),
+        response: {
+          200: z.object({
+            steps: z.array(
+              z.object({ kind: z.enum(["assign", "release"]), adamId: z.string(), because: z.array(ruleId) }),
+            ),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      requireWrite(request, request.body.toSpaceId);
+      const steps = await moveDevice(mdm(), {
+        fromSpaceId: spaceOf(request),
+        deviceId: request.params.deviceId,
+        toSpaceId: request.body.toSpaceId,
+        ...(request.body.userId ? { userId: request.body.userId } : {}),
+        actor: actorOf(request),
+      });
+      return { steps: steps.map((s) => ({ kind: s.kind, adamId: s.adamId, because: s.because })) };
+    },
+  );
+
+  app.post(
+    "/spaces/:spaceId/users/:userId/apps/:adamId/remove-from-distribution",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary: "PB1, PB2: the app left this user's catalog distribution: revoked, uninstalled on iOS",
+        params: z.object({ spaceId: id, userId: id, adamId }),
+        response: { 200: consequencesSchema, ...problemResponses },
+      },
+    },
+    async (request) =>
+      applyEvent(
+        mdm(),
+        {
+          kind: "app_removed_from_distribution",
+          spaceId: spaceOf(request),
+          adamId: request.params.adamId,
+          userId: request.params.userId,
+        },
+        actorOf(request),
+      ),
+  );
+
+  app.post(
+    "/apps/:adamId/versions",
+    {
+      config: can.owner,
+      schema: {
+        tags: ["mdm"],
+        summary:
+          "DB4: a new version of the app is known ('automatic' apps update now, 'immediate' at next check-in)",
+        params: z.object({ adamId }),
+        body: z.object({ version: z.string().min(1).max(100) }),
+        response: { 200: z.object({ updatesQueued: z.number().int() }), ...problemResponses },
+      },
+    },
+    async (request) => ({
+      updatesQueued: await publishAppVersion(mdm(), {
+        adamId: request.params.adamId,
+        version: request.body.version,
+      }),
+    }),
+  );
+
+  app.get(
+    "/spaces/:spaceId/mdm/commands",
+    {
+      config: can.read,
+      schema: {
+        tags: ["mdm"],
+        summary: "Install/remove commands for the MDM (for MDMs that poll rather than receive the webhook)",
+        params: z.object({ spaceId: id }),
+        querystring: z.object({
+          state: z.enum(["pending", "delivered", "cancelled", "failed"]).optional(),
+          device: id.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+        response: { 200: z.object({ items: z.array(commandSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => ({
+      items: await listMdmCommands(ctx.deps.db, spaceOf(request), {
+        ...(request.query.state ? { state: request.query.state } : {}),
+        ...(request.query.device ? { deviceId: request.query.device } : {}),
+        limit: request.query.limit,
+      }),
+    }),
+  );
+
+  app.post(
+    "/spaces/:spaceId/mdm/commands/ack",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary: "The MDM took these commands: they are delivered",
+        params: z.object({ spaceId: id }),
+        body: z.object({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
+        response: { 204: z.null(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const spaceId = spaceOf(request);
+      await settleMdmCommands(ctx.deps.db, {
+        commands: request.body.seqs.map((seq) => ({ spaceId, seq })),
+        state: "delivered",
+        now: ctx.deps.now(),
+      });
+      return reply.status(204).send(null);
+    },
+  );
+}
+
+/** A second space a route acts on must grant write too; else it does not exist (invariant 6). */
+function requireWrite(request: Parameters<typeof spaceOf>[0], spaceId: string): void {
+  const principal = request.principal;
+  if (!principal || authorize(principal, can.write.permission, spaceId) !== "allow") {
+    throw new ApiError(404, "not_found", "Not found");
+  }
+}

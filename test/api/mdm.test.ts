@@ -1,0 +1,83 @@
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "../store/databases.js";
+import { auth, buildFixture, type Fixture } from "./harness.js";
+
+/** The MDM's side of the API: catalog, check-in, device events, moves, command queue. */
+describeEachDatabase("MDM routes", (db) => {
+  let f: Fixture;
+  const send = (method: "GET" | "POST" | "PUT" | "DELETE", url: string, payload?: object, token?: string) =>
+    f.app.inject({ method, url, headers: auth(token ?? f.tokens.write), ...(payload ? { payload } : {}) });
+  const s = () => `/api/v1/spaces/${f.ids.spaceA}`;
+
+  it("CA3: a catalog entry for an app no account bought is refused, naming the field", async () => {
+    f = await buildFixture(db().store);
+    const r = await send("PUT", `${s()}/catalog/999999999`, { installOnDevice: true });
+    expect(r.statusCode).toBe(400);
+    expect(r.headers["content-type"]).toMatch(/problem\+json/);
+    const ok = await send("PUT", `${s()}/catalog/${f.ids.adamId}`, {
+      installOnDevice: true,
+      updateMode: "automatic",
+    });
+    expect(ok.json()).toMatchObject({
+      adamId: f.ids.adamId,
+      inCatalog: true,
+      installOnDevice: true,
+      updateMode: "automatic",
+    });
+  });
+
+  it("DB2: a check-in decides the mandatory app and queues the install, visible in the command queue", async () => {
+    const device = await send("POST", `${s()}/devices`, {
+      serialNumber: `CHK${f.ids.suffix}`,
+      platform: "iOS",
+    });
+    expect(device.statusCode).toBe(201);
+    const r = await send("POST", `${s()}/mdm/check-in`, {
+      serialNumber: `CHK${f.ids.suffix}`,
+      installed: [{ bundleId: "com.example.other", name: "Other" }],
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().decisions).toEqual([
+      expect.objectContaining({
+        adamId: f.ids.adamId,
+        outcome: "grant",
+        installQueued: true,
+        because: expect.arrayContaining(["DI2"]),
+      }),
+    ]);
+    const queue = await send("GET", `${s()}/mdm/commands?state=pending&device=${device.json().id}`);
+    expect(queue.json().items).toEqual([
+      expect.objectContaining({ kind: "install", adamId: f.ids.adamId, serialNumber: `CHK${f.ids.suffix}` }),
+    ]);
+    const seq = queue.json().items[0].seq as number;
+    expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs: [seq] })).statusCode).toBe(204);
+    const after = await send("GET", `${s()}/mdm/commands?state=pending&device=${device.json().id}`);
+    expect(after.json().items).toEqual([]);
+    expect((await send("GET", `${s()}/mdm/commands`, undefined, f.tokens.other)).statusCode).toBe(404);
+  });
+
+  it("RV1: a retired device's event releases its device license", async () => {
+    const r = await send("POST", `${s()}/mdm/check-in`, { serialNumber: `CHK${f.ids.suffix}` });
+    const deviceId = r.json().deviceId as string;
+    const event = await send("POST", `${s()}/devices/${deviceId}/events`, { kind: "retired" });
+    expect(event.statusCode, event.body).toBe(200);
+    expect(event.json().releases).toEqual([
+      expect.objectContaining({ because: expect.arrayContaining(["RV1"]) }),
+    ]);
+    const bad = await send("POST", `${s()}/devices/${deviceId}/events`, { kind: "exploded" });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it("TR1: moving a device needs write access to the target space too (else 404, as if absent)", async () => {
+    const r = await send("POST", `${s()}/devices/${f.ids.deviceA}/move`, { toSpaceId: f.ids.spaceB });
+    expect(r.statusCode).toBe(404);
+  });
+
+  it("RV1 PB1: deleting the app from the catalog revokes its licenses", async () => {
+    const r = await send("DELETE", `${s()}/catalog/${f.ids.adamId}`);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().releases.length).toBeGreaterThan(0);
+    const explain = await send("GET", `${s()}/explain?app=${f.ids.adamId}&user=${f.ids.userA}`);
+    expect(explain.json().decision).toMatchObject({ outcome: "refuse", reason: "not_in_catalog" });
+  });
+});
