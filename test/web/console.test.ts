@@ -1,0 +1,147 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGroup, createUser, listAccounts, upsertAsset } from "../../src/store/index.js";
+import { type Harness, OWNER, READER, shot, signIn, startHarness } from "./harness.js";
+
+/**
+ * The administrator console in headless Chromium against the real server (in-memory
+ * PGlite, in-process Apple simulator). The journeys run in order on one owner session.
+ */
+describe("administrator console", () => {
+  let h: Harness;
+  let page: Page;
+  const app = { adamId: "408709785", name: "Keynote Pro" };
+
+  beforeAll(async () => {
+    h = await startHarness();
+    page = await signIn(h, OWNER);
+  }, 180_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("signs in and renders the dashboard", async () => {
+    await expect(page.getByRole("navigation", { name: "Main navigation" }).isVisible()).resolves.toBe(true);
+    await page.getByText("No account yet").first().waitFor();
+    await shot(page, "01-dashboard-empty");
+  });
+
+  it("AC1: adds an account by uploading an sToken made by the simulator's operator", async () => {
+    const { sToken } = h.orchard.simulator?.operator.createLocation({
+      orgName: "Acme Schools",
+      locationName: "Paris campus",
+    }) ?? { sToken: "" };
+    expect(sToken).not.toBe("");
+    await page.getByRole("link", { name: "Accounts" }).click();
+    await page.getByRole("button", { name: "Add account" }).first().click();
+    const dialog = page.getByRole("dialog", { name: "Add an Apps and Books account" });
+    await dialog.getByLabel("Display name").fill("Paris campus");
+    await dialog
+      .getByLabel("Token file")
+      .setInputFiles({ name: "paris.vpptoken", mimeType: "text/plain", buffer: Buffer.from(sToken) });
+    await expect(
+      dialog.getByLabel("Automatically distribute Apps and Books apps to all users").isChecked(),
+    ).resolves.toBe(true);
+    await expect(
+      dialog.getByLabel("Clear all previous Apps and Books license data").isChecked(),
+    ).resolves.toBe(false);
+    await shot(page, "02-add-account");
+    await dialog.getByRole("button", { name: "Add account" }).click();
+    await page.getByRole("link", { name: "Paris campus" }).waitFor();
+    await shot(page, "03-accounts");
+    await page.getByRole("link", { name: "Paris campus" }).click();
+    await page.getByText("Acme Schools").waitFor();
+    await page.getByText("CA2").waitFor();
+  });
+
+  it("VU4: lists the account's apps with price, total, available and used", async () => {
+    // Apple's side of a sync: what the sync engine writes when it reads the account's assets.
+    const [account] = await listAccounts(h.orchard.store.db, h.spaceId);
+    if (!account) throw new Error("no account");
+    await upsertAsset(
+      h.orchard.store.db,
+      {
+        spaceId: h.spaceId,
+        accountId: account.id,
+        adamId: app.adamId,
+        name: app.name,
+        pricingParam: "STDQ",
+        productType: "App",
+        total: 40,
+        deviceAssignable: true,
+        platforms: ["iOS"],
+        price: 9.99,
+        used: 0,
+      },
+      new Date(),
+    );
+    await page.getByRole("link", { name: "Apps and Books" }).click();
+    const row = page.getByRole("row", { name: /Keynote Pro/ });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toMatch(/9\.99[\s\S]*40[\s\S]*40[\s\S]*0/);
+    await shot(page, "04-apps");
+  });
+
+  it("DI1: edits an app's rules and shows the validation error on the field (DI7)", async () => {
+    const user = await createUser(h.orchard.store.db, { spaceId: h.spaceId, name: "Ada Lovelace" });
+    await createGroup(h.orchard.store.db, { spaceId: h.spaceId, name: "Teachers" });
+    expect(user.id).toBeTruthy();
+    await page.getByRole("link", { name: app.name }).click();
+    await page.getByRole("tab", { name: /First come, first served/ }).waitFor();
+    await page.getByRole("button", { name: "Distribute licenses" }).click();
+    const dialog = page.getByRole("dialog");
+    const reserved = dialog.locator('[data-field="reservedUserIds"]');
+    const prohibited = dialog.locator('[data-field="prohibitedUserIds"]');
+    await reserved.getByLabel("Ada Lovelace").check();
+    await prohibited.getByLabel("Ada Lovelace").check();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    const error = reserved.getByRole("alert");
+    await error.waitFor();
+    await expect(error.textContent()).resolves.toMatch(/prohibited/i);
+    await shot(page, "05-rules-validation");
+    await prohibited.getByRole("button", { name: "Remove Ada Lovelace" }).click();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await page.getByRole("tab", { name: /Reserved/ }).click();
+    await page.getByRole("tabpanel").getByText("Ada Lovelace").waitFor();
+  });
+
+  it("explains a decision with its rule ids and their sentences", async () => {
+    await page.getByRole("link", { name: "Explain a decision" }).click();
+    await page.getByLabel("App", { exact: true }).selectOption(app.adamId);
+    await page.locator('[data-field="user"]').getByLabel("Ada Lovelace").check();
+    await page.getByRole("button", { name: "Explain" }).click();
+    await page.getByRole("heading", { name: "Rules applied" }).waitFor();
+    const rules = await page.locator(".rule-list").textContent();
+    expect(rules).toMatch(/[A-Z]{2}\d — \S/);
+    await shot(page, "06-explain");
+  });
+
+  it("switches to French and shows French labels and rule sentences", async () => {
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    await page.getByRole("heading", { name: "Expliquer une décision" }).waitFor();
+    await expect(
+      page.getByRole("navigation", { name: "Navigation principale" }).textContent(),
+    ).resolves.toContain("Tableau de bord");
+    await page.getByRole("link", { name: "Comptes" }).click();
+    await page.getByRole("heading", { name: "Comptes" }).waitFor();
+    await page.getByRole("button", { name: "Ajouter un compte" }).waitFor();
+    await shot(page, "07-accounts-fr");
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+  });
+
+  it("PM1: a read-only administrator sees no write buttons", async () => {
+    const reader = await signIn(h, READER);
+    await reader.getByText("Read-only").first().waitFor();
+    await reader.getByRole("link", { name: "Accounts" }).click();
+    await reader.getByRole("link", { name: "Paris campus" }).waitFor();
+    expect(await reader.getByRole("button", { name: "Add account" }).count()).toBe(0);
+    expect(await reader.getByRole("button", { name: /Update token|Resync|Delete/ }).count()).toBe(0);
+    await reader.getByRole("link", { name: "Apps and Books" }).click();
+    await reader.getByRole("link", { name: app.name }).click();
+    await reader.getByRole("tab", { name: /Reserved/ }).waitFor();
+    expect(await reader.getByRole("button", { name: /Distribute licenses|Revoke/ }).count()).toBe(0);
+    await shot(reader, "08-read-only-app");
+    await reader.context().close();
+  });
+});

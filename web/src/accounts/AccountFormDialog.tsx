@@ -1,0 +1,123 @@
+import { type FormEvent, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiProblemError, fieldErrorsOf } from "../api/client";
+import type { Account } from "../api/types";
+import { useSpace } from "../app/space";
+import { Button } from "../ui/Button";
+import { Dialog } from "../ui/Dialog";
+import { Field, Option } from "../ui/Field";
+import { RuleRef } from "../ui/RuleRef";
+import { ErrorNotice, Notice } from "../ui/States";
+import { useAddAccount, useUpdateAccount } from "./api";
+
+/** AC1 (add) and AC2 (update, pre-filled with the account's current values). */
+export function AccountFormDialog({ account, onClose }: { account?: Account; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const add = useAddAccount(spaceId);
+  const update = useUpdateAccount(spaceId, account?.id ?? "");
+  const mutation = account ? update : add;
+  const [name, setName] = useState(account?.displayName ?? "");
+  const [file, setFile] = useState<File>();
+  const [autoDistribute, setAutoDistribute] = useState(account?.autoDistribute ?? true);
+  const [clearPrevious, setClearPrevious] = useState(false);
+  const [takeOver, setTakeOver] = useState(false);
+  const errors = fieldErrorsOf(mutation.error);
+  const ownedElsewhere =
+    mutation.error instanceof ApiProblemError && mutation.error.code === "token_owned_by_other_mdm";
+  const localErrors: Record<string, string> = {};
+  const [submitted, setSubmitted] = useState(false);
+  if (submitted && !name.trim()) localErrors.name = t("accounts.form.nameRequired");
+  if (submitted && !account && !file) localErrors.sToken = t("accounts.form.fileRequired");
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setSubmitted(true);
+    if (!name.trim() || (!account && !file)) return;
+    mutation.mutate(
+      { name: name.trim(), file, autoDistribute, clearPrevious, takeOver },
+      { onSuccess: onClose },
+    );
+  };
+
+  return (
+    <Dialog
+      open
+      wide
+      title={
+        account ? t("accounts.form.updateTitle", { name: account.displayName }) : t("accounts.form.addTitle")
+      }
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button variant="primary" type="submit" form="account-form" busy={mutation.isPending}>
+            {account ? t("common.save") : t("accounts.add")}
+          </Button>
+        </>
+      }
+    >
+      <form id="account-form" onSubmit={submit} noValidate>
+        <Field
+          label={t("accounts.form.name")}
+          hint={t("accounts.form.nameHint")}
+          error={localErrors.name ?? errors.name}
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="name"
+              className="input"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          label={account ? t("accounts.form.newFile") : t("accounts.form.file")}
+          hint={account ? t("accounts.form.newFileHint") : t("accounts.form.fileHint")}
+          error={localErrors.sToken ?? errors.sToken}
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="sToken"
+              type="file"
+              accept=".vpptoken,.stoken,text/plain"
+              className="input-file"
+              onChange={(e) => setFile(e.target.files?.[0])}
+            />
+          )}
+        </Field>
+        <Option
+          name="autoDistribute"
+          checked={autoDistribute}
+          onChange={setAutoDistribute}
+          label={t("accounts.form.autoDistribute")}
+          description={t("accounts.form.autoDistributeHelp")}
+        />
+        <Option
+          name="clearPrevious"
+          checked={clearPrevious}
+          onChange={setClearPrevious}
+          label={t("accounts.form.clearPrevious")}
+          description={t("accounts.form.clearPreviousHelp")}
+        />
+        {clearPrevious ? <Notice tone="warning">{t("accounts.form.clearPreviousWarning")}</Notice> : null}
+        {ownedElsewhere || takeOver ? (
+          <Option
+            name="takeOver"
+            checked={takeOver}
+            onChange={setTakeOver}
+            label={t("accounts.form.takeOver")}
+            description={t("accounts.form.takeOverHelp")}
+          />
+        ) : null}
+        {mutation.error && Object.keys(errors).length === 0 ? <ErrorNotice error={mutation.error} /> : null}
+        <p className="footnote">
+          <RuleRef id={account ? "AC2" : "AC1"} />
+        </p>
+      </form>
+    </Dialog>
+  );
+}

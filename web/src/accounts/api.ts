@@ -1,0 +1,105 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../api/client";
+import type { Account, Asset, Items } from "../api/types";
+
+export const accountsPath = (spaceId: string) => `/spaces/${spaceId}/accounts`;
+
+/** Accounts in priority order (MA1). */
+export function useAccounts(spaceId: string) {
+  return useQuery({
+    queryKey: [accountsPath(spaceId)],
+    queryFn: () => api.get<Items<Account>>(accountsPath(spaceId)).then((r) => r.items),
+  });
+}
+
+export function useAccount(spaceId: string, accountId: string) {
+  return useQuery({
+    queryKey: [accountsPath(spaceId), accountId],
+    queryFn: () => api.get<Account>(`${accountsPath(spaceId)}/${accountId}`),
+  });
+}
+
+export function useAccountAssets(spaceId: string, accountId: string | undefined) {
+  return useQuery({
+    queryKey: [accountsPath(spaceId), accountId, "assets"],
+    queryFn: () => api.get<Items<Asset>>(`${accountsPath(spaceId)}/${accountId}/assets`).then((r) => r.items),
+    enabled: accountId !== undefined,
+  });
+}
+
+function useInvalidate(spaceId: string) {
+  const qc = useQueryClient();
+  return () =>
+    qc.invalidateQueries({
+      predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
+    });
+}
+
+export interface AccountForm {
+  name: string;
+  file?: File | undefined;
+  autoDistribute: boolean;
+  clearPrevious: boolean;
+  takeOver: boolean;
+}
+
+function toFormData(input: AccountForm): FormData {
+  const form = new FormData();
+  form.set("name", input.name);
+  form.set("autoDistribute", String(input.autoDistribute));
+  form.set("clearPrevious", String(input.clearPrevious));
+  if (input.takeOver) form.set("takeOver", "true");
+  if (input.file) form.set("sToken", input.file, input.file.name);
+  return form;
+}
+
+/** AC1. */
+export function useAddAccount(spaceId: string) {
+  const invalidate = useInvalidate(spaceId);
+  return useMutation({
+    mutationFn: (input: AccountForm) => api.postForm<Account>(accountsPath(spaceId), toFormData(input)),
+    onSuccess: invalidate,
+  });
+}
+
+/** AC2. */
+export function useUpdateAccount(spaceId: string, accountId: string) {
+  const invalidate = useInvalidate(spaceId);
+  return useMutation({
+    mutationFn: (input: AccountForm) =>
+      api.patchForm<Account>(`${accountsPath(spaceId)}/${accountId}`, toFormData(input)),
+    onSuccess: invalidate,
+  });
+}
+
+/** AC4, MA6. */
+export function useSetPriority(spaceId: string) {
+  const invalidate = useInvalidate(spaceId);
+  return useMutation({
+    mutationFn: (input: { accountId: string; position: number }) =>
+      api.put<Items<Account>>(`${accountsPath(spaceId)}/${input.accountId}/priority`, {
+        position: input.position,
+      }),
+    onSuccess: invalidate,
+  });
+}
+
+/** AC3. */
+export function useResync(spaceId: string) {
+  const invalidate = useInvalidate(spaceId);
+  return useMutation({
+    mutationFn: (accountId: string) =>
+      api.post<{ accepted: true }>(`${accountsPath(spaceId)}/${accountId}/resync`),
+    onSuccess: invalidate,
+  });
+}
+
+/** AC5: `confirm` repeats the account's name. */
+export function useDeleteAccount(spaceId: string) {
+  const invalidate = useInvalidate(spaceId);
+  return useMutation({
+    mutationFn: (input: { accountId: string; confirm: string }) =>
+      api.delete(`${accountsPath(spaceId)}/${input.accountId}`, { confirm: input.confirm }),
+    onSuccess: invalidate,
+  });
+}

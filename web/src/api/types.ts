@@ -1,0 +1,101 @@
+/**
+ * The wire types of the API, taken from the API's own zod schemas (src/api/schemas.ts)
+ * as their JSON input side (dates are ISO strings), so a change of the API breaks the
+ * console's typecheck instead of its users. Shapes the API declares inline in a route
+ * are restated here, next to the route they mirror.
+ */
+import type { z } from "zod";
+import type { problemSchema } from "../../../src/api/problem";
+import type {
+  accountSchema,
+  activitySchema,
+  appRowSchema,
+  assetSchema,
+  decisionSchema,
+  deviceSchema,
+  groupSchema,
+  licenseRowSchema,
+  notificationSchema,
+  spaceSchema,
+  userSchema,
+} from "../../../src/api/schemas";
+
+export type Problem = z.input<typeof problemSchema>;
+export type Space = z.input<typeof spaceSchema>;
+export type Role = "manage" | "read";
+export type SpaceWithRole = Space & { role: Role };
+export type Account = z.input<typeof accountSchema>;
+export type Asset = z.input<typeof assetSchema>;
+export type AppRow = z.input<typeof appRowSchema>;
+export type License = z.input<typeof licenseRowSchema>;
+export type LicenseType = License["type"];
+export type LicenseState = License["state"];
+export type User = z.input<typeof userSchema>;
+export type Device = z.input<typeof deviceSchema>;
+export type Group = z.input<typeof groupSchema>;
+export type Notification = z.input<typeof notificationSchema>;
+export type ActivityEntry = z.input<typeof activitySchema>;
+export type Decision = z.input<typeof decisionSchema>;
+export type AccountHealth = string;
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+export interface Items<T> {
+  items: T[];
+}
+
+/** Query of every paged list view (src/api/schemas.ts `pageQuery`). */
+export interface PageQuery {
+  page: number;
+  pageSize: number;
+  sort?: string;
+  order: "asc" | "desc";
+  q?: string;
+}
+
+/** GET /auth/me (src/api/routes/auth.routes.ts). */
+export interface Me {
+  kind: "admin" | "api_token";
+  id: string;
+  name: string;
+  isOwner: boolean;
+  grants: { spaceId: string; role: Role }[];
+}
+
+/** GET/POST /auth/tokens (src/api/routes/auth.routes.ts `tokenSchema`). */
+export interface ApiToken {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt?: string;
+  revokedAt?: string;
+  grants: { spaceId: string; role: Role }[];
+}
+export type IssuedApiToken = ApiToken & { token: string };
+
+/** GET/PUT .../accounts/:accountId/apps/:adamId/rules (src/api/routes/apps.routes.ts). */
+export interface AppRules {
+  fcfs?: { groups: Named[]; requestedType: LicenseType; mandatoryType: LicenseType };
+  reservedUsers: Named[];
+  reservedDevices: { id: string; serialNumber: string }[];
+  prohibitedUsers: Named[];
+}
+export interface Named {
+  id: string;
+  name: string;
+}
+export interface AppRulesInput {
+  fcfs?: { groupIds: string[]; requestedType: LicenseType; mandatoryType: LicenseType };
+  reservedUserIds: string[];
+  reservedDeviceIds: string[];
+  prohibitedUserIds: string[];
+}
+
+export interface RuleSentence {
+  id: string;
+  sentence: string;
+}

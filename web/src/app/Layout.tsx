@@ -1,0 +1,36 @@
+import { useTranslation } from "react-i18next";
+import { Navigate, Outlet, useParams } from "react-router";
+import { useMe, useSpaces } from "../auth/session";
+import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { Sidebar } from "./Sidebar";
+import { SpaceProvider, spacePath } from "./space";
+import { TopBar } from "./TopBar";
+
+/** The signed-in shell: sidebar, top bar, and the page of the space in the URL. */
+export function Layout() {
+  const { t } = useTranslation();
+  const { spaceId } = useParams();
+  const me = useMe();
+  const spaces = useSpaces(me.isSuccess);
+  if (me.isError) return <Navigate to="/login" replace />;
+  if (me.isPending || spaces.isPending) return <Loading />;
+  if (spaces.isError) return <ErrorNotice error={spaces.error} />;
+  const list = spaces.data;
+  const first = list.find((s) => s.isDefault) ?? list[0];
+  if (!first) return <EmptyState title={t("shell.noSpaceTitle")}>{t("shell.noSpaceText")}</EmptyState>;
+  const space = list.find((s) => s.id === spaceId);
+  if (!space) return <Navigate to={spacePath(first.id)} replace />;
+  return (
+    <SpaceProvider value={{ space, spaces: list, spaceId: space.id, canWrite: space.role === "manage" }}>
+      <div className="shell">
+        <Sidebar />
+        <div className="main">
+          <TopBar />
+          <main className="content" id="main">
+            <Outlet />
+          </main>
+        </div>
+      </div>
+    </SpaceProvider>
+  );
+}

@@ -1,0 +1,78 @@
+import { useTranslation } from "react-i18next";
+import { useLocation, useNavigate } from "react-router";
+import { useLogout, useMe } from "../auth/session";
+import { setLanguage } from "../i18n";
+import { Badge } from "../ui/Badge";
+import { spacePath, useSpace } from "./space";
+
+export function TopBar() {
+  const { t, i18n } = useTranslation();
+  const { space, spaces, canWrite } = useSpace();
+  const me = useMe();
+  const logout = useLogout();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const switchSpace = (id: string) => {
+    const rest = location.pathname.split("/").slice(3, 4).join("/");
+    navigate(spacePath(id, rest ? `/${rest}` : ""));
+  };
+  return (
+    <header className="topbar">
+      <div className="topbar-left">
+        <label className="sr-only" htmlFor="space-switcher">
+          {t("top.space")}
+        </label>
+        <select
+          id="space-switcher"
+          className="space-switcher"
+          value={space.id}
+          onChange={(e) => switchSpace(e.target.value)}
+        >
+          {spaces.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.isDefault ? `${s.name} (${t("top.defaultSpace")})` : s.name}
+            </option>
+          ))}
+        </select>
+        <Badge tone={canWrite ? "success" : "neutral"} title={t("ruleText.PM1")}>
+          {canWrite ? t("roles.manage") : t("roles.read")}
+        </Badge>
+      </div>
+      <div className="topbar-right">
+        <fieldset className="lang-switch" aria-label={t("top.language")}>
+          {(["en", "fr"] as const).map((lng) => (
+            <button
+              key={lng}
+              type="button"
+              aria-pressed={i18n.language === lng}
+              className={i18n.language === lng ? "active" : ""}
+              onClick={() => setLanguage(lng)}
+            >
+              {lng.toUpperCase()}
+            </button>
+          ))}
+        </fieldset>
+        <details className="user-menu">
+          <summary>
+            <span className="avatar" aria-hidden="true">
+              {(me.data?.name ?? "?").slice(0, 1).toUpperCase()}
+            </span>
+            <span className="user-name">{me.data?.name}</span>
+          </summary>
+          <div className="menu" role="menu">
+            <button type="button" role="menuitem" onClick={() => navigate(spacePath(space.id, "/settings"))}>
+              {t("nav.settings")}
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              onClick={() => logout.mutate(undefined, { onSettled: () => navigate("/login") })}
+            >
+              {t("top.signOut")}
+            </button>
+          </div>
+        </details>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,128 @@
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { useAccounts } from "../accounts/api";
+import type { AppRow } from "../api/types";
+import { spacePath, useSpace } from "../app/space";
+import { Badge } from "../ui/Badge";
+import { Card } from "../ui/Card";
+import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
+import { useFormat } from "../ui/format";
+import { PageHeader } from "../ui/PageHeader";
+import { RuleRef } from "../ui/RuleRef";
+import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { UsageBar } from "../ui/status";
+import { useApps } from "./api";
+
+/** VU4: per app, price per license, total, available and used; for the space or one account. */
+export function AppsPage() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const { spaceId } = useSpace();
+  const accounts = useAccounts(spaceId);
+  const [accountId, setAccountId] = useState("");
+  const table = useTableQuery({ sort: "name" });
+  const apps = useApps(spaceId, table.query, accountId || undefined);
+  const columns: Column<AppRow>[] = [
+    {
+      key: "name",
+      header: t("apps.name"),
+      sort: "name",
+      render: (a) => (
+        <div>
+          <Link
+            className="strong-link"
+            to={spacePath(spaceId, `/apps/${a.adamId}${accountId ? `?account=${accountId}` : ""}`)}
+          >
+            {a.name ?? a.adamId}
+          </Link>
+          <div className="muted small">
+            {a.adamId} · {t(`apps.kind.${a.productType}`)}
+          </div>
+        </div>
+      ),
+    },
+    { key: "price", header: t("apps.price"), sort: "price", align: "right", render: (a) => f.price(a.price) },
+    {
+      key: "total",
+      header: t("apps.total"),
+      sort: "total",
+      align: "right",
+      render: (a) => f.number(a.total),
+    },
+    {
+      key: "available",
+      header: t("apps.available"),
+      sort: "available",
+      align: "right",
+      render: (a) => f.number(a.available),
+    },
+    {
+      key: "used",
+      header: t("apps.used"),
+      sort: "used",
+      align: "right",
+      render: (a) => (
+        <span className="usage-cell">
+          {f.number(a.used)} <UsageBar used={a.used} total={a.total} />
+        </span>
+      ),
+    },
+    { key: "accounts", header: t("apps.accounts"), align: "right", render: (a) => a.accounts },
+    {
+      key: "catalog",
+      header: t("apps.catalog"),
+      render: (a) =>
+        a.inCatalog ? (
+          <Badge tone="success">{t("apps.inCatalog")}</Badge>
+        ) : (
+          <Badge>{t("apps.notInCatalog")}</Badge>
+        ),
+    },
+  ];
+  return (
+    <>
+      <PageHeader title={t("apps.title")} description={<RuleRef id="VU4" />} />
+      <Card>
+        <div className="toolbar">
+          <SearchBox
+            value={table.query.q ?? ""}
+            onChange={table.setSearch}
+            label={t("apps.search")}
+            placeholder={t("apps.search")}
+          />
+          <label className="inline-field">
+            <span>{t("apps.account")}</span>
+            <select className="select" value={accountId} onChange={(e) => setAccountId(e.target.value)}>
+              <option value="">{t("apps.allAccounts")}</option>
+              {(accounts.data ?? []).map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.priority}. {a.displayName}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        {apps.isPending ? (
+          <Loading />
+        ) : apps.isError ? (
+          <ErrorNotice error={apps.error} />
+        ) : (
+          <DataTable
+            caption={t("apps.title")}
+            columns={columns}
+            rows={apps.data.items}
+            rowKey={(a) => a.adamId}
+            table={table}
+            total={apps.data.total}
+            empty={
+              table.query.q ? undefined : (
+                <EmptyState title={t("apps.emptyTitle")}>{t("apps.emptyText")}</EmptyState>
+              )
+            }
+          />
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,169 @@
+import { type FormEvent, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { fieldErrorsOf } from "../api/client";
+import type { Account, AppRules, Device, Group, LicenseType, User } from "../api/types";
+import { useSpace } from "../app/space";
+import { Button } from "../ui/Button";
+import { Dialog } from "../ui/Dialog";
+import { Field, Option } from "../ui/Field";
+import { type Picked, PickList } from "../ui/PickList";
+import { RuleRef } from "../ui/RuleRef";
+import { ErrorNotice, Notice } from "../ui/States";
+import { useSetRules } from "./api";
+
+/**
+ * DI1 "Distribute licenses": the FCFS groups with the license type per case (DI2), the
+ * Reserved users and devices (DI3, DI6) and the Prohibited users (DI4) of one
+ * (account, app). The API validates (DI6, DI7) and its field errors show on the fields.
+ */
+export function RulesEditor({
+  account,
+  adamId,
+  rules,
+  otherAccounts,
+  onClose,
+}: {
+  account: Account;
+  adamId: string;
+  rules: AppRules;
+  otherAccounts: Account[];
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const save = useSetRules(spaceId, account.id, adamId);
+  const [fcfsOn, setFcfsOn] = useState(rules.fcfs !== undefined);
+  const [groups, setGroups] = useState<Picked[]>(rules.fcfs?.groups ?? []);
+  const [requestedType, setRequestedType] = useState<LicenseType>(rules.fcfs?.requestedType ?? "user");
+  const [mandatoryType, setMandatoryType] = useState<LicenseType>(rules.fcfs?.mandatoryType ?? "device");
+  const [reservedUsers, setReservedUsers] = useState<Picked[]>(rules.reservedUsers);
+  const [reservedDevices, setReservedDevices] = useState<Picked[]>(
+    rules.reservedDevices.map((d) => ({ id: d.id, name: d.serialNumber })),
+  );
+  const [prohibited, setProhibited] = useState<Picked[]>(rules.prohibitedUsers);
+  const errors = fieldErrorsOf(save.error);
+  const deviceChosen = fcfsOn && (requestedType === "device" || mandatoryType === "device");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate(
+      {
+        ...(fcfsOn ? { fcfs: { groupIds: groups.map((g) => g.id), requestedType, mandatoryType } } : {}),
+        reservedUserIds: reservedUsers.map((u) => u.id),
+        reservedDeviceIds: reservedDevices.map((d) => d.id),
+        prohibitedUserIds: prohibited.map((u) => u.id),
+      },
+      { onSuccess: onClose },
+    );
+  };
+  const typeSelect = (value: LicenseType, set: (v: LicenseType) => void) => (p: { id: string }) => (
+    <select
+      {...p}
+      className="select"
+      value={value}
+      onChange={(e) => set(e.target.value === "device" ? "device" : "user")}
+    >
+      <option value="user">{t("licenseType.user")}</option>
+      <option value="device">{t("licenseType.device")}</option>
+    </select>
+  );
+  return (
+    <Dialog
+      open
+      wide
+      title={t("rules.editTitle", { account: account.displayName })}
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button variant="primary" type="submit" form="rules-form" busy={save.isPending}>
+            {t("common.save")}
+          </Button>
+        </>
+      }
+    >
+      <form id="rules-form" onSubmit={submit} noValidate className="rules-form">
+        <section>
+          <h3 className="section-title">{t("rulesTabs.fcfs")}</h3>
+          <Option
+            name="fcfs"
+            checked={fcfsOn}
+            onChange={setFcfsOn}
+            label={t("rules.fcfsOn")}
+            description={t("rules.fcfsHelp")}
+          />
+          {fcfsOn ? (
+            <>
+              <PickList<Group>
+                name="fcfs"
+                path={`/spaces/${spaceId}/groups`}
+                labelOf={(g) => g.name}
+                value={groups}
+                onChange={setGroups}
+                label={t("rules.groups")}
+                error={errors.fcfs}
+              />
+              <div className="grid-2">
+                <Field label={t("rules.requestedType")} hint={t("rules.requestedHelp")}>
+                  {typeSelect(requestedType, setRequestedType)}
+                </Field>
+                <Field label={t("rules.mandatoryType")} hint={t("rules.mandatoryHelp")}>
+                  {typeSelect(mandatoryType, setMandatoryType)}
+                </Field>
+              </div>
+              {deviceChosen ? (
+                <Notice tone="info" title={t("rules.db5Title")}>
+                  {t("rules.db5Text")} <RuleRef id="DB5" compact />
+                </Notice>
+              ) : null}
+            </>
+          ) : null}
+        </section>
+        <section>
+          <h3 className="section-title">{t("rulesTabs.reserved")}</h3>
+          <PickList<User>
+            name="reservedUserIds"
+            path={`/spaces/${spaceId}/users`}
+            labelOf={(u) => u.name}
+            value={reservedUsers}
+            onChange={setReservedUsers}
+            label={t("rules.reservedUsers")}
+            error={errors.reservedUserIds}
+          />
+          <PickList<Device>
+            name="reservedDeviceIds"
+            path={`/spaces/${spaceId}/devices`}
+            labelOf={(d) => d.serialNumber}
+            value={reservedDevices}
+            onChange={setReservedDevices}
+            label={t("rules.reservedDevices")}
+            error={errors.reservedDeviceIds}
+          />
+        </section>
+        <section>
+          <h3 className="section-title">{t("rulesTabs.prohibited")}</h3>
+          <PickList<User>
+            name="prohibitedUserIds"
+            path={`/spaces/${spaceId}/users`}
+            labelOf={(u) => u.name}
+            value={prohibited}
+            onChange={setProhibited}
+            label={t("rules.prohibitedUsers")}
+            error={errors.prohibitedUserIds}
+          />
+          {prohibited.length > 0 && otherAccounts.length > 0 ? (
+            <Notice tone="warning" title={t("rules.di4Title")}>
+              {t("rules.di4Editing", {
+                count: otherAccounts.length,
+                accounts: otherAccounts.map((a) => a.displayName).join(", "),
+              })}
+            </Notice>
+          ) : null}
+        </section>
+        {save.error && Object.keys(errors).length === 0 ? <ErrorNotice error={save.error} /> : null}
+        <p className="footnote">
+          <RuleRef id="DI1" /> <RuleRef id="DI7" />
+        </p>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,99 @@
+import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../api/client";
+import { usePage } from "../api/query";
+import type { AppRow, AppRules, AppRulesInput, License, Page, PageQuery } from "../api/types";
+
+export const appsPath = (spaceId: string) => `/spaces/${spaceId}/apps`;
+const rulesPath = (spaceId: string, accountId: string, adamId: string) =>
+  `/spaces/${spaceId}/accounts/${accountId}/apps/${adamId}/rules`;
+
+/** VU4: every bought app of the space, or of one account. */
+export function useApps(spaceId: string, query: PageQuery, accountId?: string) {
+  return usePage<AppRow>(accountId ? `/spaces/${spaceId}/accounts/${accountId}/apps` : appsPath(spaceId), {
+    ...query,
+  });
+}
+
+/** One app's VU4 row, for one account or the whole space (the API has no GET /apps/:adamId). */
+export function useAppRow(spaceId: string, adamId: string, accountId?: string) {
+  const path = accountId ? `/spaces/${spaceId}/accounts/${accountId}/apps` : appsPath(spaceId);
+  return useQuery({
+    queryKey: [path, "row", adamId],
+    queryFn: () =>
+      api
+        .get<Page<AppRow>>(path, { q: adamId, pageSize: 50 })
+        .then((r) => r.items.find((a) => a.adamId === adamId) ?? null),
+  });
+}
+
+export function useRules(spaceId: string, accountId: string, adamId: string) {
+  return useQuery({
+    queryKey: [rulesPath(spaceId, accountId, adamId)],
+    queryFn: () => api.get<AppRules>(rulesPath(spaceId, accountId, adamId)),
+  });
+}
+
+function useInvalidateSpace(spaceId: string) {
+  const qc = useQueryClient();
+  return () =>
+    qc.invalidateQueries({
+      predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
+    });
+}
+
+/** DI1: replace the three lists of one (account, app). */
+export function useSetRules(spaceId: string, accountId: string, adamId: string) {
+  const invalidate = useInvalidateSpace(spaceId);
+  return useMutation({
+    mutationFn: (input: AppRulesInput) => api.put<AppRules>(rulesPath(spaceId, accountId, adamId), input),
+    onSuccess: invalidate,
+  });
+}
+
+/** DI5, VU2: the log of one (account, app). */
+export function useAppLog(spaceId: string, accountId: string, adamId: string, query: PageQuery) {
+  return usePage<License>(`/spaces/${spaceId}/accounts/${accountId}/apps/${adamId}/log`, { ...query });
+}
+
+/** VU5: the app's licenses in the space, searchable by user name. */
+export function useLicenseUsage(spaceId: string, adamId: string, query: PageQuery) {
+  return usePage<License>(`${appsPath(spaceId)}/${adamId}/license-usage`, { ...query });
+}
+
+/** RV4 (from License usage) or RV2 (from a log). */
+export function useRevoke(spaceId: string) {
+  const invalidate = useInvalidateSpace(spaceId);
+  return useMutation({
+    mutationFn: (input: { licenseId: string; from: "usage" | "log" }) =>
+      api.post<{ revoked: License[] }>(`/spaces/${spaceId}/licenses/${input.licenseId}/revoke`, {
+        from: input.from,
+      }),
+    onSuccess: invalidate,
+  });
+}
+
+/** MA4: every license of the app in every account of this space. */
+export function useRevokeAll(spaceId: string, adamId: string) {
+  const invalidate = useInvalidateSpace(spaceId);
+  return useMutation({
+    mutationFn: () =>
+      api.post<{ revoked: number }>(`${appsPath(spaceId)}/${adamId}/revoke-all`, { confirm: true }),
+    onSuccess: invalidate,
+  });
+}
+
+/** VU2: the accounts of the space that bought the app, each with its counts (one call per account). */
+export function useAppAccounts(spaceId: string, adamId: string, accountIds: string[]) {
+  return useQueries({
+    queries: accountIds.map((accountId) => {
+      const path = `/spaces/${spaceId}/accounts/${accountId}/apps`;
+      return {
+        queryKey: [path, "row", adamId],
+        queryFn: () =>
+          api
+            .get<Page<AppRow>>(path, { q: adamId, pageSize: 50 })
+            .then((r) => r.items.find((a) => a.adamId === adamId) ?? null),
+      };
+    }),
+  });
+}

@@ -1,0 +1,95 @@
+import { type FormEvent, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
+import { ApiProblemError, fieldErrorsOf } from "../api/client";
+import { setLanguage } from "../i18n";
+import { Button } from "../ui/Button";
+import { Field } from "../ui/Field";
+import { ErrorNotice } from "../ui/States";
+import { useLogin } from "./session";
+
+export function LoginPage() {
+  const { t, i18n } = useTranslation();
+  const navigate = useNavigate();
+  const login = useLogin();
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const errors = fieldErrorsOf(login.error);
+  const wrong = login.error instanceof ApiProblemError && login.error.status === 401;
+  const limited = login.error instanceof ApiProblemError && login.error.status === 429;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    login.mutate({ login: name, password }, { onSuccess: () => navigate("/") });
+  };
+  return (
+    <div className="login-page">
+      <form className="login-card" onSubmit={submit}>
+        <div className="brand brand-login">
+          <svg viewBox="0 0 32 32" width="34" height="34" aria-hidden="true">
+            <circle cx="16" cy="18" r="11" fill="#2f7d4f" />
+            <path d="M16 7c1-4 5-5 7-4-1 3-4 4-7 4z" fill="#7cc596" />
+          </svg>
+          <span className="brand-name">Orchard</span>
+        </div>
+        <h1 className="login-title">{t("login.title")}</h1>
+        <p className="muted">{t("login.subtitle")}</p>
+        <Field label={t("login.login")} error={errors.login}>
+          {(p) => (
+            <input
+              {...p}
+              name="login"
+              className="input"
+              autoComplete="username"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              required
+            />
+          )}
+        </Field>
+        <Field label={t("login.password")} error={errors.password}>
+          {(p) => (
+            <input
+              {...p}
+              name="password"
+              type="password"
+              className="input"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
+          )}
+        </Field>
+        {wrong ? (
+          <div className="notice notice-danger" role="alert">
+            {t("login.wrong")}
+          </div>
+        ) : null}
+        {limited ? (
+          <div className="notice notice-warning" role="alert">
+            {t("login.limited")}
+          </div>
+        ) : null}
+        {login.error && !wrong && !limited && Object.keys(errors).length === 0 ? (
+          <ErrorNotice error={login.error} />
+        ) : null}
+        <Button variant="primary" type="submit" busy={login.isPending} className="btn-block">
+          {t("login.submit")}
+        </Button>
+        <fieldset className="lang-switch lang-login" aria-label={t("top.language")}>
+          {(["en", "fr"] as const).map((lng) => (
+            <button
+              key={lng}
+              type="button"
+              aria-pressed={i18n.language === lng}
+              className={i18n.language === lng ? "active" : ""}
+              onClick={() => setLanguage(lng)}
+            >
+              {lng.toUpperCase()}
+            </button>
+          ))}
+        </fieldset>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../api/client";
+import type { Items, Me, SpaceWithRole } from "../api/types";
+
+export const sessionKeys = { me: ["me"] as const, spaces: ["spaces"] as const };
+
+/** Who is signed in; `undefined` data with a 401 error means nobody. */
+export function useMe() {
+  return useQuery({
+    queryKey: sessionKeys.me,
+    queryFn: () => api.get<Me>("/auth/me"),
+    retry: false,
+    staleTime: 60_000,
+  });
+}
+
+export function useSpaces(enabled: boolean) {
+  return useQuery({
+    queryKey: sessionKeys.spaces,
+    queryFn: () => api.get<Items<SpaceWithRole>>("/spaces").then((r) => r.items),
+    enabled,
+    staleTime: 60_000,
+  });
+}
+
+export function useLogin() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { login: string; password: string }) => api.post<unknown>("/auth/login", input),
+    onSuccess: async () => {
+      qc.clear();
+      await qc.invalidateQueries();
+    },
+  });
+}
+
+export function useLogout() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<void>("/auth/logout"),
+    onSettled: () => {
+      qc.clear();
+    },
+  });
+}

@@ -1,0 +1,101 @@
+import { useTranslation } from "react-i18next";
+import { Link, useSearchParams } from "react-router";
+import type { Device } from "../api/types";
+import { spacePath, useSpace } from "../app/space";
+import { Badge } from "../ui/Badge";
+import { Card } from "../ui/Card";
+import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
+import { useFormat } from "../ui/format";
+import { PageHeader } from "../ui/PageHeader";
+import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { useDevices } from "./api";
+
+export function DevicesPage() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const { spaceId } = useSpace();
+  const [params] = useSearchParams();
+  const user = params.get("user") ?? undefined;
+  const table = useTableQuery();
+  const devices = useDevices(spaceId, { ...table.query, ...(user ? { user } : {}) });
+  const columns: Column<Device>[] = [
+    {
+      key: "serial",
+      header: t("devices.serial"),
+      sort: "serialNumber",
+      render: (d) => (
+        <Link className="strong-link mono" to={spacePath(spaceId, `/devices/${d.id}`)}>
+          {d.serialNumber}
+        </Link>
+      ),
+    },
+    { key: "platform", header: t("devices.platform"), render: (d) => d.platform },
+    {
+      key: "kind",
+      header: t("devices.kind"),
+      render: (d) => (
+        <span className="chips-inline">
+          {d.sharedIpad ? <Badge tone="accent">{t("devices.sharedIpad")}</Badge> : null}
+          {d.supervised ? (
+            <Badge tone="info">{t("devices.supervised")}</Badge>
+          ) : (
+            <Badge>{t("devices.unsupervised")}</Badge>
+          )}
+        </span>
+      ),
+    },
+    {
+      key: "user",
+      header: t("devices.user"),
+      render: (d) =>
+        d.userId ? <Link to={spacePath(spaceId, `/users/${d.userId}`)}>{t("devices.viewUser")}</Link> : "—",
+    },
+    {
+      key: "status",
+      header: t("devices.status"),
+      render: (d) => (
+        <Badge tone={d.status === "active" ? "success" : "neutral"}>
+          {t(`deviceStatus.${d.status}`, { defaultValue: d.status })}
+        </Badge>
+      ),
+    },
+    { key: "checkin", header: t("devices.lastCheckIn"), render: (d) => f.dateTime(d.lastCheckInAt) },
+  ];
+  return (
+    <>
+      <PageHeader
+        title={t("devices.title")}
+        description={user ? t("devices.ofUser") : t("devices.description")}
+      />
+      <Card>
+        <div className="toolbar">
+          <SearchBox
+            value={table.query.q ?? ""}
+            onChange={table.setSearch}
+            label={t("devices.search")}
+            placeholder={t("devices.search")}
+          />
+        </div>
+        {devices.isPending ? (
+          <Loading />
+        ) : devices.isError ? (
+          <ErrorNotice error={devices.error} />
+        ) : (
+          <DataTable
+            caption={t("devices.title")}
+            columns={columns}
+            rows={devices.data.items}
+            rowKey={(d) => d.id}
+            table={table}
+            total={devices.data.total}
+            empty={
+              table.query.q ? undefined : (
+                <EmptyState title={t("devices.emptyTitle")}>{t("devices.emptyText")}</EmptyState>
+              )
+            }
+          />
+        )}
+      </Card>
+    </>
+  );
+}

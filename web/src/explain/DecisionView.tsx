@@ -1,0 +1,34 @@
+import { useTranslation } from "react-i18next";
+import { useAccounts } from "../accounts/api";
+import { useSpace } from "../app/space";
+import { Badge, type Tone } from "../ui/Badge";
+import { Card } from "../ui/Card";
+import { RuleList } from "../ui/RuleRef";
+import type { Explanation } from "./api";
+
+const TONE: Record<string, Tone> = { grant: "success", keep: "success", wait: "warning", refuse: "danger" };
+
+/** The decision in the console's language (built from its fields) and each rule id with its sentence. */
+export function DecisionView({ explanation }: { explanation: Explanation }) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const accounts = useAccounts(spaceId);
+  const d = explanation.decision;
+  const account = accounts.data?.find((a) => a.id === d.accountId)?.displayName ?? d.accountId ?? "";
+  const type = d.type ? t(`licenseType.${d.type}`).toLowerCase() : "";
+  return (
+    <Card title={t("explain.decision")} className="decision">
+      <div className="decision-head">
+        <Badge tone={TONE[d.outcome] ?? "neutral"}>{t(`outcome.${d.outcome}`)}</Badge>
+        <p className="decision-summary">
+          {t(`explain.summary.${d.outcome}`, { account, type })}
+          {d.reserved ? ` ${t("explain.reserved")}` : ""}
+          {d.reason ? ` ${t(`reasons.${d.reason}`, { defaultValue: d.reason })}` : ""}
+          {d.userMay === "self_purchase" ? ` ${t("explain.selfPurchase")}` : ""}
+        </p>
+      </div>
+      <h3 className="section-title">{t("explain.because")}</h3>
+      <RuleList ids={explanation.rules.map((r) => r.id)} />
+    </Card>
+  );
+}

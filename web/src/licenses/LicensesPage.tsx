@@ -1,0 +1,100 @@
+import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router";
+import { useAccounts } from "../accounts/api";
+import { usePage } from "../api/query";
+import type { AppRow, License } from "../api/types";
+import { useSpace } from "../app/space";
+import { useApps } from "../apps/api";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
+import { SearchBox, useTableQuery } from "../ui/DataTable";
+import { PageHeader } from "../ui/PageHeader";
+import { RuleRef } from "../ui/RuleRef";
+import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { LicenseTable } from "./LicenseTable";
+
+const STATES = ["pending_assign", "assigned", "pending_release", "in_grace", "released"] as const;
+const FILTERS = ["app", "account", "type", "state", "user", "device"] as const;
+
+/** Every license of the space, filtered by app, user, device, account, type and state (the filters live in the URL). */
+export function LicensesPage() {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const [params, setParams] = useSearchParams();
+  const table = useTableQuery({ sort: "assignedAt", order: "desc" });
+  const accounts = useAccounts(spaceId);
+  const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
+  const filter = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined]));
+  const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, ...filter });
+  const set = (key: (typeof FILTERS)[number], value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next);
+    table.setPage(1);
+  };
+  const select = (key: (typeof FILTERS)[number], label: string, options: [string, string][]) => (
+    <label className="inline-field">
+      <span>{label}</span>
+      <select className="select" value={params.get(key) ?? ""} onChange={(e) => set(key, e.target.value)}>
+        <option value="">{t("common.all")}</option>
+        {options.map(([v, l]) => (
+          <option key={v} value={v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <>
+      <PageHeader title={t("licenses.title")} description={<RuleRef id="DI5" />} />
+      <Card>
+        <div className="toolbar toolbar-wrap">
+          <SearchBox
+            value={table.query.q ?? ""}
+            onChange={table.setSearch}
+            label={t("licenses.search")}
+            placeholder={t("licenses.search")}
+          />
+          {select(
+            "app",
+            t("licenses.app"),
+            (apps.data?.items ?? []).map((a: AppRow) => [a.adamId, a.name ?? a.adamId]),
+          )}
+          {select(
+            "account",
+            t("licenses.account"),
+            (accounts.data ?? []).map((a) => [a.id, a.displayName]),
+          )}
+          {select("type", t("licenses.type"), [
+            ["user", t("licenseType.user")],
+            ["device", t("licenseType.device")],
+          ])}
+          {select(
+            "state",
+            t("licenses.state"),
+            STATES.map((s) => [s, t(`licenseState.${s}`)]),
+          )}
+          {params.get("user") || params.get("device") ? (
+            <Button size="sm" variant="ghost" onClick={() => setParams(new URLSearchParams())}>
+              {t("licenses.clearFilters")}
+            </Button>
+          ) : null}
+        </div>
+        {licenses.isPending ? (
+          <Loading />
+        ) : licenses.isError ? (
+          <ErrorNotice error={licenses.error} />
+        ) : (
+          <LicenseTable
+            page={licenses.data}
+            table={table}
+            from="log"
+            empty={<EmptyState title={t("licenses.emptyTitle")}>{t("licenses.emptyText")}</EmptyState>}
+          />
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,35 @@
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { RouterProvider } from "react-router";
+import "./i18n";
+import { ApiProblemError, onUnauthenticated } from "./api/client";
+import { router } from "./app/routes";
+import "./styles.css";
+
+const retry = (count: number, error: unknown) =>
+  count < 2 && !(error instanceof ApiProblemError && error.status > 0 && error.status < 500);
+
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { retry, staleTime: 10_000, refetchOnWindowFocus: false } },
+  queryCache: new QueryCache(),
+  mutationCache: new MutationCache(),
+});
+
+onUnauthenticated(() => {
+  if (!window.location.pathname.startsWith("/login")) {
+    queryClient.clear();
+    void router.navigate("/login");
+  }
+});
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+}

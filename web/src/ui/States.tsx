@@ -1,0 +1,85 @@
+import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiProblemError } from "../api/client";
+
+export function Loading({ label }: { label?: string }) {
+  const { t } = useTranslation();
+  return (
+    <div className="loading" role="status">
+      <span className="spinner" aria-hidden="true" />
+      <span>{label ?? t("common.loading")}</span>
+    </div>
+  );
+}
+
+export function EmptyState({
+  title,
+  children,
+  action,
+}: {
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+}) {
+  return (
+    <div className="empty-state">
+      <div className="empty-icon" aria-hidden="true">
+        <svg
+          viewBox="0 0 24 24"
+          width="28"
+          height="28"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.6"
+          aria-hidden="true"
+        >
+          <rect x="3" y="5" width="18" height="14" rx="2" />
+          <path d="M3 10h18" />
+        </svg>
+      </div>
+      <h3 className="empty-title">{title}</h3>
+      {children ? <p className="empty-text">{children}</p> : null}
+      {action ? <div className="empty-action">{action}</div> : null}
+    </div>
+  );
+}
+
+/** What went wrong, from the problem document when there is one. */
+export function ErrorNotice({ error, title }: { error: unknown; title?: string }) {
+  const { t } = useTranslation();
+  const message = messageOf(error, t("errors.unexpected"));
+  return (
+    <div className="notice notice-danger" role="alert">
+      <strong>{title ?? t("errors.title")}</strong>
+      <span>{message}</span>
+    </div>
+  );
+}
+
+export function messageOf(error: unknown, fallback: string): string {
+  if (error instanceof ApiProblemError) {
+    const p = error.problem;
+    return p.detail && p.detail !== p.title ? `${p.title}: ${p.detail}` : p.title;
+  }
+  return fallback;
+}
+
+export function Notice({
+  tone = "info",
+  children,
+  title,
+}: {
+  tone?: "info" | "warning" | "danger" | "success";
+  children: ReactNode;
+  title?: ReactNode;
+}) {
+  return (
+    <div
+      className={`notice notice-${tone}`}
+      role={tone === "danger" || tone === "warning" ? "alert" : "status"}
+    >
+      {title ? <strong>{title}</strong> : null}
+      <span>{children}</span>
+    </div>
+  );
+}

@@ -1,0 +1,121 @@
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { spacePath, useSpace } from "../app/space";
+import { Badge } from "../ui/Badge";
+import { type Column, DataTable } from "../ui/DataTable";
+import { useFormat } from "../ui/format";
+import { LicenseStateBadge, LicenseTypeBadge } from "../ui/status";
+import type { LicenseUsageRow } from "./types";
+
+type Col =
+  | "name"
+  | "version"
+  | "cost"
+  | "assigned"
+  | "type"
+  | "platform"
+  | "source"
+  | "size"
+  | "installed"
+  | "device"
+  | "details";
+
+/** VU1 (a user's apps) and VU3 (a device's installed apps): the columns each view names. */
+export function UsageTable({
+  rows,
+  columns: keys,
+  caption,
+  userId,
+  empty,
+}: {
+  rows: LicenseUsageRow[];
+  columns: Col[];
+  caption: string;
+  userId?: string;
+  empty?: React.ReactNode;
+}) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const { spaceId } = useSpace();
+  const all: Record<Col, Column<LicenseUsageRow>> = {
+    name: {
+      key: "name",
+      header: t("usage.name"),
+      render: (r) =>
+        r.adamId ? (
+          <Link to={spacePath(spaceId, `/apps/${r.adamId}`)}>{r.name ?? r.adamId}</Link>
+        ) : (
+          (r.name ?? r.bundleId ?? "—")
+        ),
+    },
+    version: { key: "version", header: t("usage.version"), render: (r) => r.version ?? "—" },
+    cost: { key: "cost", header: t("usage.cost"), align: "right", render: (r) => f.price(r.price) },
+    assigned: {
+      key: "assigned",
+      header: t("usage.assignedAt"),
+      render: (r) => f.date(r.license?.assignedAt),
+    },
+    type: {
+      key: "type",
+      header: t("usage.licenseType"),
+      render: (r) =>
+        r.license ? (
+          <span className="chips-inline">
+            <LicenseTypeBadge type={r.license.type} />
+            {r.license.type === "device" && r.license.serialNumber ? (
+              <span className="mono small">{r.license.serialNumber}</span>
+            ) : null}
+            {r.license.state !== "assigned" ? <LicenseStateBadge state={r.license.state} /> : null}
+          </span>
+        ) : (
+          <Badge>{t("usage.noLicense")}</Badge>
+        ),
+    },
+    platform: { key: "platform", header: t("usage.platform"), render: (r) => r.platform ?? "—" },
+    source: { key: "source", header: t("usage.source"), render: (r) => r.source ?? "—" },
+    size: {
+      key: "size",
+      header: t("usage.size"),
+      align: "right",
+      render: (r) =>
+        r.sizeBytes === undefined ? "—" : `${f.number(Math.round(r.sizeBytes / 1_048_576))} MB`,
+    },
+    installed: { key: "installed", header: t("usage.installedAt"), render: (r) => f.date(r.installedAt) },
+    device: {
+      key: "device",
+      header: t("usage.device"),
+      render: (r) =>
+        r.deviceId ? (
+          <Link to={spacePath(spaceId, `/devices/${r.deviceId}`)}>{r.serialNumber ?? r.deviceId}</Link>
+        ) : (
+          "—"
+        ),
+    },
+    details: {
+      key: "details",
+      header: t("common.actions"),
+      render: (r) =>
+        r.adamId ? (
+          <span className="row-actions">
+            {r.license ? (
+              <Link to={spacePath(spaceId, `/licenses?app=${r.adamId}${userId ? `&user=${userId}` : ""}`)}>
+                {t("usage.details")}
+              </Link>
+            ) : null}
+            {userId ? (
+              <Link to={spacePath(spaceId, `/explain?app=${r.adamId}&user=${userId}`)}>{t("usage.why")}</Link>
+            ) : null}
+          </span>
+        ) : null,
+    },
+  };
+  return (
+    <DataTable
+      caption={caption}
+      columns={keys.map((k) => all[k])}
+      rows={rows}
+      rowKey={(r) => `${r.adamId ?? r.bundleId}-${r.deviceId ?? ""}`}
+      empty={empty}
+    />
+  );
+}

@@ -1,0 +1,31 @@
+import { useQuery } from "@tanstack/react-query";
+import { api } from "../api/client";
+import { usePage } from "../api/query";
+import type { Group, Items, PageQuery, User } from "../api/types";
+import type { LicenseUsageRow } from "./types";
+
+export function useUsers(spaceId: string, query: PageQuery) {
+  return usePage<User>(`/spaces/${spaceId}/users`, { ...query });
+}
+
+export function useUser(spaceId: string, userId: string) {
+  return useQuery({
+    queryKey: [`/spaces/${spaceId}/users`, userId],
+    queryFn: () => api.get<User>(`/spaces/${spaceId}/users/${userId}`),
+  });
+}
+
+/** VU1. */
+export function useUserLicenseUsage(spaceId: string, userId: string) {
+  return useQuery({
+    queryKey: [`/spaces/${spaceId}/users`, userId, "license-usage"],
+    queryFn: () =>
+      api
+        .get<Items<LicenseUsageRow>>(`/spaces/${spaceId}/users/${userId}/license-usage`)
+        .then((r) => r.items),
+  });
+}
+
+export function useGroups(spaceId: string, query: PageQuery) {
+  return usePage<Group>(`/spaces/${spaceId}/groups`, { ...query });
+}

@@ -1,0 +1,162 @@
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { Account, Group, User } from "../api/types";
+import { useSpace } from "../app/space";
+import { useApps } from "../apps/api";
+import { Button } from "../ui/Button";
+import { Field } from "../ui/Field";
+import { type Picked, PickList } from "../ui/PickList";
+import { RuleRef } from "../ui/RuleRef";
+import type { ProposedChange } from "./api";
+
+type Props = { accounts: Account[]; onChange: (change: ProposedChange | undefined) => void };
+
+/** A new priority order (MA6; MA3: nobody loses a license for it). */
+export function PriorityProposal({ accounts, onChange }: Props) {
+  const { t } = useTranslation();
+  const [order, setOrder] = useState(accounts);
+  useEffect(() => onChange({ kind: "priorities", order: order.map((a) => a.id) }), [order, onChange]);
+  const move = (i: number, by: number) => {
+    const next = [...order];
+    const [item] = next.splice(i, 1);
+    if (item) next.splice(i + by, 0, item);
+    setOrder(next);
+  };
+  return (
+    <div>
+      <ol className="order-list">
+        {order.map((a, i) => (
+          <li key={a.id}>
+            <span>{a.displayName}</span>
+            <span className="row-actions">
+              <Button
+                size="sm"
+                variant="ghost"
+                aria-label={t("accounts.moveUpOf", { name: a.displayName })}
+                disabled={i === 0}
+                onClick={() => move(i, -1)}
+              >
+                ↑
+              </Button>
+              <Button
+                size="sm"
+                variant="ghost"
+                aria-label={t("accounts.moveDownOf", { name: a.displayName })}
+                disabled={i === order.length - 1}
+                onClick={() => move(i, 1)}
+              >
+                ↓
+              </Button>
+            </span>
+          </li>
+        ))}
+      </ol>
+      <RuleRef id="MA3" />
+    </div>
+  );
+}
+
+function AccountSelect({
+  accounts,
+  value,
+  onChange,
+}: {
+  accounts: Account[];
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Field label={t("licenses.account")}>
+      {(p) => (
+        <select {...p} className="select" value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">{t("whatIf.chooseAccount")}</option>
+          {accounts.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.priority}. {a.displayName}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** A token removed (AC5): its holders lose their licenses. */
+export function RemoveProposal({ accounts, onChange }: Props) {
+  const [id, setId] = useState("");
+  useEffect(() => onChange(id ? { kind: "remove_account", accountId: id } : undefined), [id, onChange]);
+  return <AccountSelect accounts={accounts} value={id} onChange={setId} />;
+}
+
+/** A rule edit of one (account, app) (DI1). */
+export function RulesProposal({ accounts, onChange }: Props) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
+  const [accountId, setAccountId] = useState("");
+  const [adamId, setAdamId] = useState("");
+  const [groups, setGroups] = useState<Picked[]>([]);
+  const [reserved, setReserved] = useState<Picked[]>([]);
+  const [prohibited, setProhibited] = useState<Picked[]>([]);
+  useEffect(() => {
+    onChange(
+      accountId && adamId
+        ? {
+            kind: "rules",
+            accountId,
+            adamId,
+            ...(groups.length
+              ? {
+                  fcfs: { groupIds: groups.map((g) => g.id), requestedType: "user", mandatoryType: "device" },
+                }
+              : {}),
+            reservedUserIds: reserved.map((u) => u.id),
+            reservedDeviceIds: [],
+            prohibitedUserIds: prohibited.map((u) => u.id),
+          }
+        : undefined,
+    );
+  }, [accountId, adamId, groups, reserved, prohibited, onChange]);
+  return (
+    <div className="grid-2">
+      <AccountSelect accounts={accounts} value={accountId} onChange={setAccountId} />
+      <Field label={t("licenses.app")}>
+        {(p) => (
+          <select {...p} className="select" value={adamId} onChange={(e) => setAdamId(e.target.value)}>
+            <option value="">{t("explain.chooseApp")}</option>
+            {(apps.data?.items ?? []).map((a) => (
+              <option key={a.adamId} value={a.adamId}>
+                {a.name ?? a.adamId}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <PickList<Group>
+        name="groups"
+        path={`/spaces/${spaceId}/groups`}
+        labelOf={(g) => g.name}
+        value={groups}
+        onChange={setGroups}
+        label={t("rules.groups")}
+      />
+      <PickList<User>
+        name="reserved"
+        path={`/spaces/${spaceId}/users`}
+        labelOf={(u) => u.name}
+        value={reserved}
+        onChange={setReserved}
+        label={t("rules.reservedUsers")}
+      />
+      <PickList<User>
+        name="prohibited"
+        path={`/spaces/${spaceId}/users`}
+        labelOf={(u) => u.name}
+        value={prohibited}
+        onChange={setProhibited}
+        label={t("rules.prohibitedUsers")}
+      />
+    </div>
+  );
+}

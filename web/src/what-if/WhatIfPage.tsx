@@ -1,0 +1,78 @@
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useAccounts } from "../accounts/api";
+import { fieldErrorsOf } from "../api/client";
+import { useSpace } from "../app/space";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
+import { PageHeader } from "../ui/PageHeader";
+import { RuleList } from "../ui/RuleRef";
+import { ErrorNotice, Loading } from "../ui/States";
+import { type ProposedChange, useWhatIf } from "./api";
+import { PriorityProposal, RemoveProposal, RulesProposal } from "./Proposals";
+import { WhatIfResults } from "./WhatIfResults";
+
+type Kind = ProposedChange["kind"];
+
+/** What-if: a proposed priority order, rule edit or token removal against current demand; nothing is changed. */
+export function WhatIfPage() {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const accounts = useAccounts(spaceId);
+  const whatIf = useWhatIf(spaceId);
+  const [kind, setKind] = useState<Kind>("priorities");
+  const [change, setChange] = useState<ProposedChange>();
+  const errors = fieldErrorsOf(whatIf.error);
+  if (accounts.isPending) return <Loading />;
+  if (accounts.isError) return <ErrorNotice error={accounts.error} />;
+  return (
+    <>
+      <PageHeader title={t("whatIf.title")} description={t("whatIf.description")} />
+      <Card>
+        <div className="segmented" role="radiogroup" aria-label={t("whatIf.kind")}>
+          {(["priorities", "rules", "remove_account"] as const).map((k) => (
+            <label key={k} className={kind === k ? "active" : ""}>
+              <input
+                type="radio"
+                name="kind"
+                value={k}
+                checked={kind === k}
+                onChange={() => {
+                  setKind(k);
+                  setChange(undefined);
+                  whatIf.reset();
+                }}
+              />
+              {t(`whatIf.kinds.${k}`)}
+            </label>
+          ))}
+        </div>
+        <div className="proposal">
+          {kind === "priorities" ? <PriorityProposal accounts={accounts.data} onChange={setChange} /> : null}
+          {kind === "rules" ? <RulesProposal accounts={accounts.data} onChange={setChange} /> : null}
+          {kind === "remove_account" ? (
+            <RemoveProposal accounts={accounts.data} onChange={setChange} />
+          ) : null}
+        </div>
+        {Object.keys(errors).length > 0 ? <ErrorNotice error={whatIf.error} /> : null}
+        <Button
+          variant="primary"
+          disabled={!change}
+          busy={whatIf.isPending}
+          onClick={() => change && whatIf.mutate([change])}
+        >
+          {t("whatIf.evaluate")}
+        </Button>
+      </Card>
+      {whatIf.error && Object.keys(errors).length === 0 ? <ErrorNotice error={whatIf.error} /> : null}
+      {whatIf.data ? (
+        <>
+          <WhatIfResults result={whatIf.data} accounts={accounts.data} />
+          <Card title={t("explain.because")}>
+            <RuleList ids={whatIf.data.rules.map((r) => r.id)} />
+          </Card>
+        </>
+      ) : null}
+    </>
+  );
+}
