@@ -14,6 +14,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { DestinationStream } from "pino";
 import { installAuthorization } from "./authz.js";
+import { registerConsole } from "./console.js";
 import type { Api, ApiContext } from "./context.js";
 import { installErrorHandling } from "./errors.js";
 import { fastifyLogger } from "./logger.js";
@@ -36,6 +37,8 @@ export interface BuildApiOptions {
   logStream?: DestinationStream;
   /** Logins per minute per address. */
   loginRateLimit?: number;
+  /** Serve the administrator console (web/dist) at every non-API path. Default true. */
+  console?: boolean;
 }
 
 /** JSON bodies stay small: the largest is a bulk device import. */
@@ -123,5 +126,6 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     },
     { prefix: "/api/v1" },
   );
+  if (options.console !== false) await registerConsole(app);
   return app;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { build } from "vite";
 import type {} from "../../src/api/authz.js";
@@ -10,18 +10,10 @@ import { loadConfig } from "../../src/config.js";
 import { buildServer, ensureDefaultSpace, type Orchard } from "../../src/main/server.js";
 
 const WEB = resolve(import.meta.dirname, "../../web");
-const DIST = join(WEB, "dist");
+const _DIST = join(WEB, "dist");
 export const SCREENSHOTS = resolve(import.meta.dirname, "screenshots");
 export const OWNER = { login: "owner", password: "correct horse battery staple" };
 export const READER = { login: "reader", password: "another long passphrase" };
-
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript",
-  ".css": "text/css",
-  ".svg": "image/svg+xml",
-  ".map": "application/json",
-};
 
 export interface Harness {
   orchard: Orchard;
@@ -35,9 +27,7 @@ export interface Harness {
  * The console against the real server: the console built once into web/dist, the
  * server's composition root (in-memory PGlite, the in-process Apple simulator), two
  * administrators (an owner; a read-only one, PM1), and headless Chromium.
- * src/main/server.ts does not serve web/dist yet: until it does, this harness adds the
- * static files and the SPA fallback the server must provide (any non-/api GET that is not
- * a file answers index.html).
+ * The server serves web/dist itself (src/api/console.ts), as `npm start` does.
  */
 export async function startHarness(): Promise<Harness> {
   await build({ configFile: join(WEB, "vite.config.ts"), logLevel: "warn" });
@@ -58,26 +48,6 @@ export async function startHarness(): Promise<Harness> {
     isOwner: false,
     grants: [{ spaceId, role: "read" }],
     now,
-  });
-  const index = readFileSync(join(DIST, "index.html"));
-  orchard.app.get("/*", { config: { permission: { kind: "public" } } }, async (request, reply) => {
-    const path = decodeURIComponent(request.url.split("?")[0] ?? "/");
-    if (path.startsWith("/api/"))
-      return reply.status(404).type("application/problem+json").send({
-        type: "/problems/route-not-found",
-        title: "No such route",
-        status: 404,
-        code: "route_not_found",
-      });
-    const file = resolve(DIST, `.${path}`);
-    if (file.startsWith(DIST) && extname(file) !== "") {
-      try {
-        return reply.type(TYPES[extname(file)] ?? "application/octet-stream").send(readFileSync(file));
-      } catch {
-        return reply.status(404).send();
-      }
-    }
-    return reply.type("text/html; charset=utf-8").send(index);
   });
   await orchard.app.listen({ host: "127.0.0.1", port: 0 });
   const address = orchard.app.server.address();
