@@ -64,12 +64,12 @@ function matchingAssets(location: Location, filter: AssignmentFilter): Set<numbe
 function subjectRows(location: Location, filter: AssignmentFilter): number[] {
   // A row has one subject: asking for a serial and a user at once selects nothing.
   if (filter.serialNumber !== undefined && filter.clientUserId !== undefined) return [];
-  if (filter.serialNumber !== undefined) {
-    const id = location.serials.find(filter.serialNumber);
-    return id < 0 ? [] : location.assignments.rowsOf(id * 2 + SERIAL).reverse();
-  }
-  const id = location.userIds.find(filter.clientUserId ?? "");
-  return id < 0 ? [] : location.assignments.rowsOf(id * 2 + USER).reverse();
+  const serial = filter.serialNumber !== undefined;
+  const id = serial
+    ? location.serials.find(filter.serialNumber ?? "")
+    : location.userIds.find(filter.clientUserId ?? "");
+  // In row order, like the unfiltered listing: a state file keeps row order, not link order.
+  return id < 0 ? [] : location.assignments.rowsOf(id * 2 + (serial ? SERIAL : USER)).sort((a, b) => a - b);
 }
 
 function subjectMatches(location: Location, ref: number, filter: AssignmentFilter): boolean {

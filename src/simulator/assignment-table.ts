@@ -7,6 +7,17 @@
  */
 import { IntColumn } from "./int-column.js";
 
+/** A table as saved (persistence.ts): rows in order and the change log, compacted. */
+export interface AssignmentRows {
+  /** Asset index and subject ref of each row, in row order (the order GET /assignments pages in). */
+  asset: Int32Array;
+  subject: Int32Array;
+  /** For each row changed after logFloor: the row and the version of its latest change, in log order. */
+  logRows: Int32Array;
+  logSeqs: Int32Array;
+  logFloor: number;
+}
+
 export class AssignmentTable {
   private readonly asset = new IntColumn();
   private readonly subject = new IntColumn();
@@ -104,6 +115,54 @@ export class AssignmentTable {
       if (row >= 0) rows.push(row);
     }
     return rows.reverse();
+  }
+
+  /**
+   * Rows and log as saved. The log keeps only the latest change of each pair that still
+   * exists: that is all changedSince reads, so answers stay the same after a restart.
+   */
+  export(): AssignmentRows {
+    const seen = new Set<number>();
+    const rows: number[] = [];
+    const seqs: number[] = [];
+    for (let i = this.logSeq.length - 1; i >= 0; i--) {
+      const assetIndex = this.logAsset.get(i);
+      const ref = this.logSubject.get(i);
+      const key = ref * 1048576 + assetIndex;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const row = this.find(assetIndex, ref);
+      if (row < 0) continue;
+      rows.push(row);
+      seqs.push(this.logSeq.get(i));
+    }
+    return {
+      // Views, not copies: the caller encodes them before anything else runs.
+      asset: this.asset.view(),
+      subject: this.subject.view(),
+      logRows: Int32Array.from(rows.reverse()),
+      logSeqs: Int32Array.from(seqs.reverse()),
+      logFloor: this.logFloor,
+    };
+  }
+
+  /** Fills this empty table with what export() saved; throws on a repeated (asset, subject) pair. */
+  load(saved: AssignmentRows): void {
+    if (this.size > 0 || this.logSeq.length > 0) throw new Error("load needs an empty table");
+    let maxRef = 0;
+    for (const ref of saved.subject) if (ref > maxRef) maxRef = ref;
+    this.reserve(saved.asset.length, maxRef);
+    for (let row = 0; row < saved.asset.length; row++) {
+      const assetIndex = saved.asset[row] as number;
+      const ref = saved.subject[row] as number;
+      if (this.find(assetIndex, ref) >= 0) throw new Error(`assignment row ${row} repeats an earlier row`);
+      this.insert(assetIndex, ref);
+    }
+    for (let i = 0; i < saved.logRows.length; i++) {
+      const row = saved.logRows[i] as number;
+      this.log(saved.logSeqs[i] as number, this.asset.get(row), this.subject.get(row));
+    }
+    this.logFloor = saved.logFloor;
   }
 
   private firstRow(ref: number): number {

@@ -25,6 +25,8 @@ export interface SimContext {
   requests: Map<string, number>;
   /** The authenticated location of a request (set by the auth hook). */
   locations: WeakMap<FastifyRequest, Location>;
+  /** Called after something that may have changed the state (schedules a save of the state file). */
+  changed?: () => void;
 }
 
 export function locationOf(ctx: SimContext, request: FastifyRequest): Location {

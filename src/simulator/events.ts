@@ -20,12 +20,20 @@ export interface EventOutcome {
 export type EventRun = (eventId: string, forcedError?: number) => EventOutcome;
 
 export class EventEngine {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Pending events in submission order: their timer and how to complete them now. */
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private pendingCount = 0;
   private waiters: Array<() => void> = [];
 
   constructor(
-    private readonly options: { delayMs: number; ids: Prng; faults: Faults; logger?: SimulatorLogger },
+    private readonly options: {
+      delayMs: number;
+      ids: Prng;
+      faults: Faults;
+      logger?: SimulatorLogger;
+      /** Called after an event is submitted and after it settles (the state changed). */
+      onChange?: () => void;
+    },
   ) {}
 
   submit(
@@ -45,11 +53,13 @@ export class EventEngine {
     };
     location.rememberEvent(event);
     this.pendingCount++;
-    const timer = setTimeout(() => {
+    const fire = () => {
       this.timers.delete(timer);
       this.complete(event, endpoint, run);
-    }, this.options.delayMs);
-    this.timers.add(timer);
+    };
+    const timer = setTimeout(fire, this.options.delayMs);
+    this.timers.set(timer, fire);
+    this.options.onChange?.();
     return event;
   }
 
@@ -59,8 +69,16 @@ export class EventEngine {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Completes every pending event now, in submission order (before a final save). */
+  flush(): void {
+    for (const [timer, fire] of [...this.timers]) {
+      clearTimeout(timer);
+      fire();
+    }
+  }
+
   close(): void {
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers.keys()) clearTimeout(timer);
     this.timers.clear();
     this.pendingCount = 0;
     this.release();
@@ -77,6 +95,7 @@ export class EventEngine {
       event.failures = [errorBody(9603)];
     }
     event.eventStatus = event.failures.length > 0 ? "FAILED" : "COMPLETE";
+    this.options.onChange?.();
     this.pendingCount--;
     if (this.pendingCount === 0) this.release();
   }

@@ -7,6 +7,18 @@ export class IntColumn {
     this.data = new Int32Array(Math.max(16, capacity));
   }
 
+  static from(values: ArrayLike<number>): IntColumn {
+    const column = new IntColumn(values.length);
+    column.data.set(values);
+    column.length = values.length;
+    return column;
+  }
+
+  /** The values, without copying (valid until the next change). */
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+
   get(index: number): number {
     return this.data[index] ?? -1;
   }

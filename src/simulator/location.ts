@@ -73,7 +73,7 @@ export class Location {
     readonly locationName: string,
     readonly countryISO2ACode: string,
     /** Fixed UUID-shaped prefix of this location's versionIds. */
-    private readonly versionSalt: string,
+    readonly versionSalt: string,
     expiresAt: Date,
   ) {
     this.tokenExpiresAt = expiresAt;

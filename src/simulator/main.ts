@@ -1,6 +1,7 @@
 /**
- * The standalone simulator (`orchard simulator --port 8181`): starts it, seeds demo
- * locations and prints a ready-to-upload sToken per location.
+ * The standalone simulator (`orchard simulator --port 8181 [--state file]`): starts it,
+ * seeds demo locations (unless the state file already holds locations) and prints a
+ * ready-to-upload sToken per location.
  */
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "./index.js";
 import type { SeedSpec } from "./seed.js";
@@ -36,19 +37,31 @@ export async function runStandaloneSimulator(
 ): Promise<RunningSimulator & { locations: Array<{ uId: string; locationName: string; sToken: string }> }> {
   const { locations = DEMO_LOCATIONS, print = console.log, ...simulatorOptions } = options;
   const simulator = await startSimulator({ port: 8181, ...simulatorOptions });
-  const created = locations.map((spec) => {
-    const { uId, sToken } = simulator.operator.createLocation({
-      orgName: spec.orgName,
-      locationName: spec.locationName,
-    });
-    if (spec.seed) simulator.operator.seed(uId, spec.seed);
-    return { uId, locationName: spec.locationName ?? spec.orgName, sToken };
-  });
+  const { operator } = simulator;
+  // A state file with locations is a running demo: keep it, do not seed a second copy.
+  const restored = operator.locations().length > 0;
+  if (!restored) {
+    for (const spec of locations) {
+      const { uId } = operator.createLocation({ orgName: spec.orgName, locationName: spec.locationName });
+      if (spec.seed) operator.seed(uId, spec.seed);
+    }
+    if (options.stateFile) await simulator.save();
+  }
+  const listed = operator
+    .locations()
+    .map((l) => ({ uId: l.uId, locationName: l.locationName, ...operator.currentToken(l.uId) }));
   print(`Apple Apps and Books simulator: ${simulator.url}`);
-  for (const location of created) {
-    print(`\nLocation ${location.locationName} (uId ${location.uId}); sToken:`);
+  if (options.stateFile) {
+    print(
+      `State file: ${options.stateFile}${restored ? ` (${listed.length} saved locations restored)` : ""}`,
+    );
+  }
+  for (const location of listed) {
+    const note = location.status === "valid" ? "" : ` [token ${location.status}]`;
+    print(`\nLocation ${location.locationName} (uId ${location.uId})${note}; sToken:`);
     print(location.sToken);
   }
   print(`\nOperator API: ${simulator.origin}/operator (e.g. GET /operator/locations)`);
+  const created = listed.map(({ uId, locationName, sToken }) => ({ uId, locationName, sToken }));
   return { ...simulator, locations: created };
 }

@@ -66,6 +66,8 @@ export interface SimulatorOperator {
   /** Resolves when no event is pending and every queued notification was delivered or given up. */
   idle(): Promise<void>;
   locations(): Array<{ uId: string; orgName: string; locationName: string }>;
+  /** The location's current sToken (as ABM would offer it again) and whether it still works. */
+  currentToken(uId: string): { sToken: string; status: "valid" | "revoked" | "expired" };
 }
 
 export function createOperator(ctx: SimContext): SimulatorOperator {
@@ -218,6 +220,10 @@ export function createOperator(ctx: SimContext): SimulatorOperator {
         orgName: l.orgName,
         locationName: l.locationName,
       }));
+    },
+    currentToken(uId) {
+      const location = at(uId);
+      return { sToken: world.currentSToken(location), status: world.tokenStatus(location) };
     },
   };
 }

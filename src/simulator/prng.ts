@@ -11,10 +11,13 @@ export interface Prng {
   digits(length: number): string;
   /** A version-4-shaped UUID string. */
   uuid(): string;
+  /** The internal state, so that a restarted simulator continues the stream (no repeated ids). */
+  state(): number;
 }
 
-export function createPrng(seed: number): Prng {
-  let state = seed >>> 0;
+/** `resume` is a `state()` saved earlier; it takes precedence over `seed`. */
+export function createPrng(seed: number, resume?: number): Prng {
+  let state = (resume ?? seed) >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
@@ -41,5 +44,6 @@ export function createPrng(seed: number): Prng {
       const variant = (8 + int(4)).toString(16);
       return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
     },
+    state: () => state,
   };
 }

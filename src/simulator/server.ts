@@ -69,6 +69,11 @@ export function buildApp(ctx: SimContext, operator: SimulatorOperator, rateLimit
     }
   });
 
+  // Any request but a read may have changed the state (client config, a new event).
+  app.addHook("onResponse", async (request) => {
+    if (request.method !== "GET" && request.method !== "HEAD") ctx.changed?.();
+  });
+
   registerConfigRoutes(app, ctx);
   registerAssetRoutes(app, ctx);
   registerManageRoutes(app, ctx);

@@ -10,6 +10,13 @@ export type SubjectKind = typeof SERIAL | typeof USER;
 
 const SEEDED = /^SIMSN(\d{8,})$/;
 
+/** A registry as saved: ids 0..nextId-1 are either in a seeded block or named, in id order. */
+export interface SavedSubjects {
+  nextId: number;
+  seeded: Array<[start: number, end: number]>;
+  names: string[];
+}
+
 export class SubjectRegistry {
   private readonly ids = new Map<string, number>();
   private readonly names = new Map<number, string>();
@@ -47,6 +54,45 @@ export class SubjectRegistry {
     this.nextId += count;
     this.seededBlocks.push({ start, end: this.nextId });
     return start;
+  }
+
+  export(): SavedSubjects {
+    return {
+      nextId: this.nextId,
+      seeded: this.seededBlocks.map((b) => [b.start, b.end]),
+      // Ids are handed out in order and named once, so insertion order is id order.
+      names: [...this.names.values()],
+    };
+  }
+
+  /** Fills this empty registry with what export() saved; throws when it does not add up. */
+  load(saved: SavedSubjects): void {
+    if (this.nextId > 0) throw new Error("load needs an empty registry");
+    let free = 0;
+    for (const [start, end] of saved.seeded) {
+      if (start < free || end < start || end > saved.nextId)
+        throw new Error("seeded blocks overlap or overflow");
+      this.seededBlocks.push({ start, end });
+      free = end;
+    }
+    let next = 0;
+    for (const name of saved.names) {
+      next = this.skipSeeded(next);
+      if (this.find(name) >= 0) throw new Error(`subject ${name} is named twice`);
+      this.ids.set(name, next);
+      this.names.set(next, name);
+      next++;
+    }
+    next = this.skipSeeded(next);
+    if (next !== saved.nextId) throw new Error(`${saved.names.length} names do not fill ${saved.nextId} ids`);
+    this.nextId = saved.nextId;
+  }
+
+  /** The first id from `id` on that is not in a seeded block (blocks are in ascending order). */
+  private skipSeeded(id: number): number {
+    let out = id;
+    for (const b of this.seededBlocks) if (out >= b.start && out < b.end) out = b.end;
+    return out;
   }
 
   private isSeeded(id: number): boolean {

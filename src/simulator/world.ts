@@ -8,7 +8,7 @@ import { Location } from "./location.js";
 import type { Prng } from "./prng.js";
 import { encodeSToken, formatAppleDate } from "./stoken.js";
 
-interface TokenRecord {
+export interface TokenRecord {
   uId: string;
   revoked: boolean;
 }
@@ -66,6 +66,27 @@ export class World {
     location.currentToken = secret;
     location.tokenExpiresAt = expiresAt;
     return encodeSToken({ token: secret, expDate: formatAppleDate(expiresAt), orgName: location.orgName });
+  }
+
+  /** Every token ever issued, current or not (an old one answers 9625, not 9601). */
+  tokenRecords(): IterableIterator<[secret: string, record: TokenRecord]> {
+    return this.tokens.entries();
+  }
+
+  /** Puts back a saved token (persistence.ts). */
+  restoreToken(secret: string, record: TokenRecord): void {
+    this.tokens.set(secret, { ...record });
+  }
+
+  /** The sToken a content manager would download now for the location's current token. */
+  currentSToken(location: Location): string {
+    const expDate = formatAppleDate(location.tokenExpiresAt);
+    return encodeSToken({ token: location.currentToken, expDate, orgName: location.orgName });
+  }
+
+  tokenStatus(location: Location): "valid" | "revoked" | "expired" {
+    if (this.tokens.get(location.currentToken)?.revoked !== false) return "revoked";
+    return this.now().getTime() >= location.tokenExpiresAt.getTime() ? "expired" : "valid";
   }
 
   revokeToken(location: Location): void {

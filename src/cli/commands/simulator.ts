@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { StateFileError } from "../../simulator/index.js";
 import { runStandaloneSimulator } from "../../simulator/main.js";
+import { CliError } from "../errors.js";
 import { parsePort } from "../options.js";
 
 /** `orchard simulator`: Apple's Apps and Books service, offline, with demo locations. */
@@ -10,14 +12,25 @@ export function registerSimulator(program: Command): void {
     .option("--port <port>", "port to listen on", parsePort, 8181)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--event-delay <ms>", "how long Apple's async events stay PENDING", (v) => parsePort(v), 50)
-    .action(async (options: { port: number; host: string; eventDelay: number }) => {
+    .option("--state <file>", "keep the state in this JSON file across runs (mode 0600: it holds sTokens)")
+    .action(async (options: { port: number; host: string; eventDelay: number; state?: string }) => {
       const simulator = await runStandaloneSimulator({
         port: options.port,
         host: options.host,
         eventDelayMs: options.eventDelay,
+        ...(options.state ? { stateFile: options.state } : {}),
+      }).catch((error: unknown) => {
+        // A damaged state file is the user's to move away: a one-line message, not a crash.
+        throw error instanceof StateFileError ? new CliError(error.message) : error;
       });
       const stop = () => {
-        void simulator.close().then(() => process.exit(0));
+        simulator.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`orchard: simulator state not saved: ${String(error)}\n`);
+            process.exit(1);
+          },
+        );
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);

@@ -88,6 +88,9 @@ export function registerOperatorRoutes(app: FastifyInstance, operator: Simulator
       }),
     );
   }
+  app.get<{ Params: Params }>("/operator/locations/:uId/token", async (req, reply) =>
+    run(reply, () => operator.currentToken(req.params.uId)),
+  );
   app.post<{ Params: Params }>("/operator/locations/:uId/token/revoke", async (req, reply) =>
     run(reply, () => operator.revokeToken(req.params.uId)),
   );
