@@ -9,6 +9,7 @@ const benches: Array<() => Promise<{ default: Bench }>> = [
   () => import("./api.bench.js"),
   () => import("./apple.bench.js"),
   () => import("./store.bench.js"),
+  () => import("./sync.bench.js"),
 ];
 
 async function main(): Promise<void> {

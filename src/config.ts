@@ -29,6 +29,18 @@ const schema = z.object({
   APPLE_BASE_URL: z.url().optional(),
   SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
   FULL_SYNC_CRON: z.string().min(1).default("30 3 * * *"),
+  // Sync engine: where Apple reaches us, our MDM identity, polling, notification channels.
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ORCHARD_MDM_ID: z.string().min(1).max(100).default("orchard"),
+  SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(1).default(30_000),
+  NOTIFY_WEBHOOK_URL: z.url().optional(),
+  NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  NOTIFY_EMAIL_FROM: z.string().min(3).optional(),
+  NOTIFY_EMAIL_TO: z.string().min(3).optional(),
+  // Where install/remove commands go: the MDM's webhook, signed; unset, the log (and the API's queue).
+  MDM_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MDM_WEBHOOK_SECRET: z.string().min(16).optional(),
 });
 
 export interface Config {
@@ -44,6 +56,18 @@ export interface Config {
   appleBaseUrl?: string;
   syncCron: string;
   fullSyncCron: string;
+  /** Where Apple can reach this server's notification endpoint; unset, /status polling only. */
+  publicBaseUrl?: string;
+  /** Our mdmInfo.id at Apple: the same for every process of one installation (AC6). */
+  mdmId: string;
+  /** Between /status polls of an Apple event (Apple: 30 s). */
+  syncPollIntervalMs: number;
+  /** Signed webhook for notifications (HMAC-SHA256 with the secret). */
+  notifyWebhook?: { url: string; secret: Secret };
+  /** E-mail for notifications through SMTP. */
+  notifyEmail?: { smtpUrl: Secret; from: string; to: string[] };
+  /** The MDM's webhook for install/remove commands (HMAC-SHA256 signed). */
+  mdmWebhook?: { url: string; secret: Secret };
 }
 
 export class ConfigError extends Error {
@@ -71,5 +95,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.APPLE_BASE_URL ? { appleBaseUrl: e.APPLE_BASE_URL } : {}),
     syncCron: e.SYNC_CRON,
     fullSyncCron: e.FULL_SYNC_CRON,
+    ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL } : {}),
+    mdmId: e.ORCHARD_MDM_ID,
+    syncPollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
+    ...(e.NOTIFY_WEBHOOK_URL && e.NOTIFY_WEBHOOK_SECRET
+      ? { notifyWebhook: { url: e.NOTIFY_WEBHOOK_URL, secret: new Secret(e.NOTIFY_WEBHOOK_SECRET) } }
+      : {}),
+    ...(e.MDM_WEBHOOK_URL && e.MDM_WEBHOOK_SECRET
+      ? { mdmWebhook: { url: e.MDM_WEBHOOK_URL, secret: new Secret(e.MDM_WEBHOOK_SECRET) } }
+      : {}),
+    ...(e.SMTP_URL && e.NOTIFY_EMAIL_FROM && e.NOTIFY_EMAIL_TO
+      ? {
+          notifyEmail: {
+            smtpUrl: new Secret(e.SMTP_URL),
+            from: e.NOTIFY_EMAIL_FROM,
+            to: e.NOTIFY_EMAIL_TO.split(",")
+              .map((a) => a.trim())
+              .filter(Boolean),
+          },
+        }
+      : {}),
   };
 }

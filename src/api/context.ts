@@ -23,12 +23,12 @@ export type Api = FastifyInstance<
 
 export interface ApiContext {
   deps: ServiceDeps;
-  /** Apple's notifications for an account (src/sync), when bound. */
+  /** Apple's notifications for an account (src/sync), when bound: the HTTP status to answer. */
   appleNotifications?: (input: {
     accountId: string;
     body: unknown;
     headers: Record<string, string | string[] | undefined>;
-  }) => Promise<void>;
+  }) => Promise<{ status: number; outcome: string }>;
   /** Health of the database. */
   ping: () => Promise<void>;
   /** Cookies get `Secure` when the server is reached over HTTPS. */

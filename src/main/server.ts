@@ -3,19 +3,23 @@ import { sql } from "kysely";
 import type { DestinationStream } from "pino";
 import { buildApi } from "../api/app.js";
 import type { Config } from "../config.js";
-import { localAccountOps } from "../service/accounts.js";
 import type { ServiceDeps } from "../service/deps.js";
-import { type RunningSimulator, startSimulator } from "../simulator/index.js";
-import { createSpace, findDefaultSpace, openDatabase, type Store } from "../store/index.js";
-import { mdmDirectoryOps, mdmLicenseOps } from "./mdm-bindings.js";
+import type { RunningSimulator } from "../simulator/index.js";
+import { createSpace, findDefaultSpace, type Store } from "../store/index.js";
+import { handleAppleNotification, type RunningWorker, type SyncDeps } from "../sync/index.js";
+import { type BackgroundWork, startBackgroundWork } from "./background.js";
+import { openCore } from "./compose.js";
 
 export interface Orchard {
   app: FastifyInstance;
   store: Store;
   deps: ServiceDeps;
+  sync: SyncDeps;
   /** Apple's base URL in use: the real service, or the in-process simulator's. */
   appleBaseUrl: string;
   simulator?: RunningSimulator;
+  /** The in-process worker (embedded PGlite, or `worker: true`). */
+  worker?: RunningWorker;
   close(): Promise<void>;
 }
 
@@ -25,38 +29,26 @@ export interface ServerOptions {
   memory?: boolean;
   now?: () => Date;
   loginRateLimit?: number;
+  /** Run the sync worker and the MDM command delivery in this process. Default: with PGlite only. */
+  worker?: boolean;
 }
 
 /**
- * The composition root of `orchard serve` and `npm start`: the store (PGlite or
- * PostgreSQL), the key ring, Apple (APPLE_BASE_URL, else an in-process simulator), the
- * use cases' ports, and the HTTP API. The only place these are constructed.
+ * `orchard serve` and `npm start`: the core (store, Apple or the simulator, sync
+ * engine, use cases), the HTTP API with Apple's notification endpoint, and, with
+ * embedded PGlite (one process only), the worker in-process.
  */
 export async function buildServer(config: Config, options: ServerOptions = {}): Promise<Orchard> {
-  const store = await openDatabase({
-    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl.reveal() } : {}),
-    dataDir: config.dataDir,
-    ...(config.secretKey ? { secretKey: config.secretKey.reveal() } : {}),
+  const core = await openCore(config, {
     ...(options.memory ? { memory: true } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
-  const simulator = config.appleBaseUrl ? undefined : await startSimulator({ port: 0 });
-  const appleBaseUrl = config.appleBaseUrl ?? simulator?.url ?? "";
-  const now = options.now ?? (() => new Date());
-  // Until src/sync and src/mdm are bound here, account and license changes go through
-  // the store alone (no Apple call is made from the API process for them).
-  const deps: ServiceDeps = {
-    db: store.db,
-    keys: store.keys,
-    now,
-    accounts: localAccountOps(store.db, store.keys, now),
-    licenses: mdmLicenseOps,
-    directory: mdmDirectoryOps,
-  };
   const app = await buildApi(
     {
-      deps,
+      deps: core.deps,
+      appleNotifications: (input) => handleAppleNotification(core.sync, input),
       ping: async () => {
-        await sql`select 1`.execute(store.db);
+        await sql`select 1`.execute(core.store.db);
       },
       secureCookies: false,
     },
@@ -66,16 +58,20 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       ...(options.loginRateLimit ? { loginRateLimit: options.loginRateLimit } : {}),
     },
   );
+  const runWorker = options.worker ?? core.store.engine === "pglite";
+  const background: BackgroundWork | undefined = runWorker ? startBackgroundWork(core, app.log) : undefined;
   return {
     app,
-    store,
-    deps,
-    appleBaseUrl,
-    ...(simulator ? { simulator } : {}),
+    store: core.store,
+    deps: core.deps,
+    sync: core.sync,
+    appleBaseUrl: core.appleBaseUrl,
+    ...(core.simulator ? { simulator: core.simulator } : {}),
+    ...(background ? { worker: background.worker } : {}),
     async close() {
       await app.close();
-      await simulator?.close();
-      await store.close();
+      await background?.stop();
+      await core.close();
     },
   };
 }

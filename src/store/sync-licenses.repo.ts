@@ -282,7 +282,11 @@ export async function waitingRequestsOfUsers(
 }
 
 /** Current states of some licenses (the dispatcher skips associations already overtaken). */
-export async function licenseStates(db: Db, spaceId: string, ids: readonly string[]): Promise<Map<string, LicenseState>> {
+export async function licenseStates(
+  db: Db,
+  spaceId: string,
+  ids: readonly string[],
+): Promise<Map<string, LicenseState>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .selectFrom("licenses")
@@ -291,4 +295,32 @@ export async function licenseStates(db: Db, spaceId: string, ids: readonly strin
     .where(inList("id", unique(ids)))
     .execute();
   return new Map(rows.map((r) => [r.id, r.state]));
+}
+
+/** Waiting requests of an app after queue position `afterSeq`, oldest first (DB2: served page by page). */
+export async function waitingAfter(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<Array<LicenseRequest & { seq: number }>> {
+  const rows = await db
+    .selectFrom("license_queue")
+    .select(["seq", "user_id", "device_id", "why"])
+    .where("space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .where("seq", ">", afterSeq)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    seq: r.seq,
+    spaceId,
+    adamId,
+    subject: r.user_id
+      ? { kind: "user", userId: r.user_id }
+      : { kind: "device", deviceId: r.device_id ?? "" },
+    why: r.why,
+  }));
 }

@@ -88,7 +88,7 @@ export async function recordSent(
       updated_at: input.now,
     })
     .where("space_id", "=", input.spaceId)
-    .where("seq", "in", [...input.seqs])
+    .where(seqIn(input.seqs))
     .execute();
 }
 
@@ -122,7 +122,7 @@ export async function finishOutbox(
       ...(resend ? { attempts: sql`attempts + 1`, event_id: null, sent_at: null } : {}),
     })
     .where("space_id", "=", input.spaceId)
-    .where("seq", "in", [...input.seqs])
+    .where(seqIn(input.seqs))
     .execute();
 }
 
@@ -169,4 +169,9 @@ export async function countOpenOutbox(db: Db): Promise<{ pending: number; sent: 
     .execute();
   const of = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
   return { pending: of("pending"), sent: of("sent") };
+}
+
+/** `seq = any($1::bigint[])`: one parameter however many rows (thousands per Apple call). */
+function seqIn(seqs: readonly number[]) {
+  return sql<boolean>`seq = any(${[...seqs]}::bigint[])`;
 }

@@ -51,7 +51,11 @@ export function webhookChannel(options: {
 }
 
 /** E-mail through SMTP (`smtp://user:pass@host:port`, or `smtps://`). */
-export function emailChannel(options: { smtpUrl: string; from: string; to: readonly string[] }): NotificationChannel {
+export function emailChannel(options: {
+  smtpUrl: string;
+  from: string;
+  to: readonly string[];
+}): NotificationChannel {
   const transport = nodemailer.createTransport(options.smtpUrl);
   return {
     name: "email",
@@ -63,7 +67,9 @@ export function emailChannel(options: { smtpUrl: string; from: string; to: reado
         `Type: ${n.kind} (${n.component})`,
         ...(n.accountId ? [`Account: ${n.accountId}`] : []),
         ...(n.adamId ? [`App: ${n.adamId}`] : []),
-        ...Object.entries(n.details).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`),
+        ...Object.entries(n.details).map(
+          ([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`,
+        ),
       ];
       await transport.sendMail({
         from: options.from,

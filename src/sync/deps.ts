@@ -9,6 +9,7 @@ import type { MdmCommand } from "../licensing/index.js";
 import type { Db, KeyRing } from "../store/index.js";
 import { type AppleClients, createAppleClients } from "./apple-clients.js";
 import type { NotificationChannel } from "./channels.js";
+import { watchEnvelopes } from "./health.js";
 
 /**
  * The MDM's outbound port for install/remove commands (RV3: remove at the end of grace).
@@ -91,7 +92,7 @@ export function makeSyncDeps(input: SyncDepsInput): SyncDeps {
   const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const logger = input.logger ?? silent;
   const tuning = { ...defaultTuning, ...input.tuning };
-  return {
+  const deps: SyncDeps = {
     db: input.db,
     keys: input.keys,
     mdmInfo: input.mdmInfo,
@@ -115,6 +116,9 @@ export function makeSyncDeps(input: SyncDepsInput): SyncDeps {
       timeoutMs: tuning.appleTimeoutMs,
     }),
   };
+  // Every Apple response tells the token's location and expiry: watched wherever the engine runs.
+  watchEnvelopes(deps);
+  return deps;
 }
 
 /** Orchard's own actor for work the engine does by itself (invariant 4). */

@@ -5,19 +5,26 @@ import { reportIfTokenIssue } from "./health.js";
 import type { Effects } from "./outcomes.js";
 import { serveQueue } from "./queue.js";
 import { syncAssets } from "./sync-assets.js";
+import { recountAsset } from "./sync-assignments.js";
 import { evaluateUsageOf } from "./usage.js";
 
 export async function followUp(deps: SyncDeps, effects: Effects): Promise<void> {
   const recounted = new Set<string>();
-  for (const { spaceId, accountId } of effects.recount) {
-    if (recounted.has(accountId)) continue;
-    recounted.add(accountId);
+  for (const { spaceId, accountId, adamId } of effects.recount) {
+    const key = `${accountId}/${adamId}`;
+    if (recounted.has(key)) continue;
+    recounted.add(key);
     const account = await getAccount(deps.db, spaceId, accountId);
     try {
-      await syncAssets(deps, account, await deps.apple.forAccount(account), { full: false });
+      const client = await deps.apple.forAccount(account);
+      await syncAssets(deps, account, client, { full: false });
+      await recountAsset(deps, account, client, adamId);
     } catch (error) {
       if (!(await reportIfTokenIssue(deps, account, error))) {
-        deps.logger.warn({ accountId, err: String(error) }, "recount after 9709 failed; the next sync will do it");
+        deps.logger.warn(
+          { accountId, adamId, err: String(error) },
+          "recount after 9709 failed; the next sync will do it",
+        );
       }
     }
   }

@@ -11,9 +11,15 @@ import {
   STokenError,
   TokenOwnedByOtherMdmError,
 } from "../apple/index.js";
-import { type Account, type AccountHealth, appendActivity, getAccount, setAccountHealth } from "../store/index.js";
+import {
+  type Account,
+  type AccountHealth,
+  appendActivity,
+  clearNotifications,
+  getAccount,
+  setAccountHealth,
+} from "../store/index.js";
 import { findAccountsByLocation, setAccountFromApple } from "../store/sync-accounts.repo.js";
-import { clearNotifications } from "../store/index.js";
 import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 import { raise } from "./notify.js";
@@ -27,7 +33,8 @@ export const TOKEN_ISSUES: Record<TokenIssue, { title: string; remedy: string }>
   invalid: { title: "Invalid token", remedy: "Upload a valid sToken for this account." },
   expired: {
     title: "Token expired",
-    remedy: "Generate a new token from your organisation's Apple account (Apple Business or School Manager > Settings > Apps and Books) and upload it.",
+    remedy:
+      "Generate a new token from your organisation's Apple account (Apple Business or School Manager > Settings > Apps and Books) and upload it.",
   },
   revoked: {
     title: "Token revoked",
@@ -35,15 +42,18 @@ export const TOKEN_ISSUES: Record<TokenIssue, { title: string; remedy: string }>
   },
   login_required: {
     title: "Sign-in required",
-    remedy: "Sign in to the Apps and Books service (Apple Business or School Manager) and accept any new terms.",
+    remedy:
+      "Sign in to the Apps and Books service (Apple Business or School Manager) and accept any new terms.",
   },
   other_mdm: {
     title: "Token managed by another MDM",
-    remedy: "Another MDM now manages this location: take the token over (explicit confirmation) or delete the account.",
+    remedy:
+      "Another MDM now manages this location: take the token over (explicit confirmation) or delete the account.",
   },
   location_changed: {
     title: "Token of another location",
-    remedy: "The token now answers for another location: upload this location's token, or update the account with 'Clear all previous license data'.",
+    remedy:
+      "The token now answers for another location: upload this location's token, or update the account with 'Clear all previous license data'.",
   },
   duplicate: {
     title: "Location uploaded twice",
@@ -104,7 +114,8 @@ export async function reportIfTokenIssue(
 ): Promise<boolean> {
   const issue = tokenIssueOf(error);
   if (!issue) return false;
-  const owner = error instanceof TokenOwnedByOtherMdmError ? { owner: error.owner.name ?? error.owner.id } : {};
+  const owner =
+    error instanceof TokenOwnedByOtherMdmError ? { owner: error.owner.name ?? error.owner.id } : {};
   await reportTokenIssue(deps, account, issue, owner);
   return true;
 }
@@ -113,7 +124,12 @@ export async function reportIfTokenIssue(
 export async function restoreHealth(deps: SyncDeps, account: Account): Promise<void> {
   const now = deps.now();
   for (const issue of Object.keys(TOKEN_ISSUES)) {
-    await clearNotifications(deps.db, { spaceId: account.spaceId, kind: `token_${issue}`, accountId: account.id, now });
+    await clearNotifications(deps.db, {
+      spaceId: account.spaceId,
+      kind: `token_${issue}`,
+      accountId: account.id,
+      now,
+    });
   }
   if (account.health === "ok") return;
   await setAccountHealth(deps.db, account.spaceId, account.id, "ok", now);
@@ -136,7 +152,11 @@ export async function restoreHealth(deps: SyncDeps, account: Account): Promise<v
  * the token answers for another location, or another account holds the same location.
  * Returns the health found (and applies it).
  */
-export async function checkTokenHealth(deps: SyncDeps, account: Account, client: AppleClient): Promise<AccountHealth> {
+export async function checkTokenHealth(
+  deps: SyncDeps,
+  account: Account,
+  client: AppleClient,
+): Promise<AccountHealth> {
   let config: Awaited<ReturnType<AppleClient["getClientConfig"]>>;
   try {
     config = await client.getClientConfig();
@@ -176,14 +196,24 @@ export function watchEnvelopes(deps: SyncDeps): void {
     if (uIdSeen && (!expiry || lastExpiry.get(account.id) === expiry)) return; // nothing new: no query
     void (async () => {
       const current = await getAccount(deps.db, account.spaceId, account.id);
-      if (envelope.uId && current.locationUid && envelope.uId !== current.locationUid && current.health === "ok") {
-        await reportTokenIssue(deps, account, "location_changed", { expected: current.locationUid, found: envelope.uId });
+      if (
+        envelope.uId &&
+        current.locationUid &&
+        envelope.uId !== current.locationUid &&
+        current.health === "ok"
+      ) {
+        await reportTokenIssue(deps, account, "location_changed", {
+          expected: current.locationUid,
+          found: envelope.uId,
+        });
       } else if (envelope.uId) lastUid.set(account.id, envelope.uId);
       if (expiry && lastExpiry.get(account.id) !== expiry) {
         lastExpiry.set(account.id, expiry);
         const at = parseAppleDate(expiry);
         if (at) await setAccountFromApple(deps.db, { ...account, tokenExpiresAt: at, now: deps.now() });
       }
-    })().catch((error: unknown) => deps.logger.warn({ accountId: account.id, err: String(error) }, "envelope check failed"));
+    })().catch((error: unknown) =>
+      deps.logger.warn({ accountId: account.id, err: String(error) }, "envelope check failed"),
+    );
   });
 }

@@ -12,7 +12,10 @@ export async function raise(deps: SyncDeps, input: NewNotification): Promise<Not
   await Promise.all(
     deps.channels.map((channel) =>
       channel.deliver(raised).catch((error: unknown) => {
-        deps.logger.warn({ channel: channel.name, notificationId: raised.id, err: String(error) }, "notification not delivered");
+        deps.logger.warn(
+          { channel: channel.name, notificationId: raised.id, err: String(error) },
+          "notification not delivered",
+        );
       }),
     ),
   );

@@ -11,8 +11,8 @@ import {
   type OutboxRecord,
   withTransaction,
 } from "../store/index.js";
-import { finishOutbox } from "../store/sync-outbox.repo.js";
 import { requeueSubjects } from "../store/sync-licenses.repo.js";
+import { finishOutbox } from "../store/sync-outbox.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { APPLE } from "./deps.js";
 
@@ -29,10 +29,13 @@ export interface Effects {
   /** Apps with a seat given back: their queue is served (DB2). */
   freed: Array<{ spaceId: string; adamId: string }>;
   /** Accounts where Apple had fewer licenses than Orchard thought (9709): counts are synced first. */
-  recount: Array<{ spaceId: string; accountId: string }>;
+  recount: Array<{ spaceId: string; accountId: string; adamId: string }>;
 }
 
-export function subjectKey(row: { serialNumber?: string | undefined; clientUserId?: string | undefined }): string {
+export function subjectKey(row: {
+  serialNumber?: string | undefined;
+  clientUserId?: string | undefined;
+}): string {
   return row.serialNumber !== undefined ? `s:${row.serialNumber}` : `u:${row.clientUserId ?? ""}`;
 }
 
@@ -72,7 +75,8 @@ export async function applyOutcomes(
     } else if (row.kind === "associate") {
       failed.set(reason, [...(failed.get(reason) ?? []), row.seq]);
       if (licenseId) refused.set(reason, [...(refused.get(reason) ?? []), licenseId]);
-      if (outcome.errorNumber === NOT_ENOUGH_LICENSES) effects.recount.push({ spaceId, accountId: row.accountId });
+      if (outcome.errorNumber === NOT_ENOUGH_LICENSES)
+        effects.recount.push({ spaceId, accountId: row.accountId, adamId: row.adamId ?? "" });
     } else if (outcome.errorNumber === USER_NOT_FOUND && row.kind !== "create_user") {
       // Apple knows no such user: nothing is assigned to it, the release is done.
       done.push(row.seq);
@@ -104,7 +108,8 @@ export async function applyOutcomes(
       );
     }
     await finishOutbox(trx, { spaceId, seqs: done, state: "done", now });
-    for (const [error, seqs] of failed) await finishOutbox(trx, { spaceId, seqs, state: "failed", error, now });
+    for (const [error, seqs] of failed)
+      await finishOutbox(trx, { spaceId, seqs, state: "failed", error, now });
     await finishOutbox(trx, {
       spaceId,
       seqs: resend,

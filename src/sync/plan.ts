@@ -36,7 +36,10 @@ function groupManage(kind: OutboxKind, rows: readonly OutboxRecord[]): PlannedGr
     const key = assetKeyOf(row);
     let entry = byAsset.get(key);
     if (!entry) {
-      const asset: AssetRef = { adamId: row.adamId ?? "", ...(row.pricingParam ? { pricingParam: row.pricingParam } : {}) };
+      const asset: AssetRef = {
+        adamId: row.adamId ?? "",
+        ...(row.pricingParam ? { pricingParam: row.pricingParam } : {}),
+      };
       entry = { asset, subjects: new Set(), rows: [] };
       byAsset.set(key, entry);
     }
@@ -76,10 +79,14 @@ function subjectsOnly(kind: OutboxKind, rows: readonly OutboxRecord[]): PlannedG
 }
 
 /** The rows a call covered: its assets (if any) crossed with its subjects. */
-export function rowsCovered(
-  group: PlannedGroup,
-  call: { assets?: readonly AssetRef[]; serialNumbers?: readonly string[]; clientUserIds?: readonly string[]; users?: ReadonlyArray<{ clientUserId: string }> },
-): OutboxRecord[] {
+export interface CallCoverage {
+  assets?: readonly AssetRef[];
+  serialNumbers?: readonly string[];
+  clientUserIds?: readonly string[];
+  users?: ReadonlyArray<{ clientUserId: string }>;
+}
+
+export function rowsCovered(group: PlannedGroup, call: CallCoverage): OutboxRecord[] {
   const subjects = new Set([
     ...(call.serialNumbers ?? []).map((s) => `s:${s}`),
     ...(call.clientUserIds ?? []).map((u) => `u:${u}`),

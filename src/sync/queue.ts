@@ -4,30 +4,42 @@
  * (ASSET_COUNT) or the user enrolls. Never dropped: a request leaves the queue only when
  * decided for good (granted, kept or refused).
  */
-import { listWaitingRequests, requestLicenses } from "../store/index.js";
-import { waitingAppsWithFreeSeats, waitingRequestsOfUsers } from "../store/sync-licenses.repo.js";
+import { requestLicenses } from "../store/index.js";
+import {
+  waitingAfter,
+  waitingAppsWithFreeSeats,
+  waitingRequestsOfUsers,
+} from "../store/sync-licenses.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 
 const PAGE = 1000;
 
-/** Decides the app's waiting requests again, oldest first; returns the licenses granted. */
+/**
+ * Decides the app's waiting requests again, oldest first, page by page; returns the
+ * licenses granted. Requests that still wait keep their place; a page that found no
+ * free license ends the round (those after it would not find one either).
+ */
 export async function serveQueue(deps: SyncDeps, spaceId: string, adamId: string): Promise<number> {
   let granted = 0;
+  let after = 0;
   for (let round = 0; round < 1000; round++) {
-    const waiting = await listWaitingRequests(deps.db, spaceId, adamId, PAGE);
-    if (waiting.length === 0) break;
+    const waiting = await waitingAfter(deps.db, spaceId, adamId, after, PAGE);
+    const last = waiting[waiting.length - 1];
+    if (!last) break;
+    after = last.seq;
     const results = await requestLicenses(deps.db, {
       spaceId,
       adamId,
-      requests: waiting.map(({ waitingSince: _, ...request }) => request),
+      requests: waiting.map(({ seq: _, ...request }) => request),
       actor: SYSTEM,
       now: deps.now(),
     });
-    const n = results.filter((r) => r.decision.outcome === "grant").length;
-    granted += n;
-    // Nothing more could be granted, or the whole queue was decided.
-    if (n === 0 || waiting.length < PAGE) break;
+    granted += results.filter((r) => r.decision.outcome === "grant").length;
+    const outOfLicenses = results.some(
+      (r) => r.decision.outcome === "wait" && r.decision.reason === "no_license",
+    );
+    if (outOfLicenses || waiting.length < PAGE) break;
   }
   if (granted > 0) deps.logger.info({ spaceId, adamId, granted }, "waiting requests served");
   return granted;
@@ -43,11 +55,21 @@ export async function serveWaitingQueues(deps: SyncDeps): Promise<number> {
 }
 
 /** UB4: users who just enrolled: their waiting requests (and their devices') are decided at once. */
-export async function redecideEnrolledUsers(deps: SyncDeps, spaceId: string, userIds: readonly string[]): Promise<number> {
+export async function redecideEnrolledUsers(
+  deps: SyncDeps,
+  spaceId: string,
+  userIds: readonly string[],
+): Promise<number> {
   let granted = 0;
   const byApp = await waitingRequestsOfUsers(deps.db, spaceId, userIds);
   for (const [adamId, requests] of byApp) {
-    const results = await requestLicenses(deps.db, { spaceId, adamId, requests, actor: SYSTEM, now: deps.now() });
+    const results = await requestLicenses(deps.db, {
+      spaceId,
+      adamId,
+      requests,
+      actor: SYSTEM,
+      now: deps.now(),
+    });
     granted += results.filter((r) => r.decision.outcome === "grant").length;
   }
   return granted;

@@ -4,7 +4,7 @@
  * asset's row lock; a new asset of an account with "automatically distribute" on gets
  * the All Users FCFS rule (AC1, through upsertAsset).
  */
-import type { AppleClient, Asset as AppleAsset } from "../apple/index.js";
+import type { Asset as AppleAsset, AppleClient } from "../apple/index.js";
 import type { Platform } from "../licensing/index.js";
 import { type Account, findAsset, upsertAsset, withTransaction } from "../store/index.js";
 import { setAssetCounts, zeroMissingAssets } from "../store/sync-licenses.repo.js";
@@ -47,7 +47,9 @@ export async function syncAssets(
           appleRetiredCount: a.retiredCount ?? 0,
           deviceAssignable: a.deviceAssignable ?? !isBook,
           revocable: a.revocable ?? !isBook,
-          platforms: (a.supportedPlatforms ?? []).filter((p): p is Platform => PLATFORMS.includes(p as Platform)),
+          platforms: (a.supportedPlatforms ?? []).filter((p): p is Platform =>
+            PLATFORMS.includes(p as Platform),
+          ),
         },
         now,
       );
@@ -59,7 +61,8 @@ export async function syncAssets(
         now,
       });
       if (!before) summary.added.push(a.adamId);
-      else if (before.total !== a.totalCount) summary.totalChanged.push({ adamId: a.adamId, from: before.total, to: a.totalCount });
+      else if (before.total !== a.totalCount)
+        summary.totalChanged.push({ adamId: a.adamId, from: before.total, to: a.totalCount });
     });
   }
   if (options.full) {

@@ -24,8 +24,10 @@ export interface AssignmentsSummary {
   vanished: number;
 }
 
-const keyOf = (adamId: string, a: { serialNumber?: string | undefined; clientUserId?: string | undefined }) =>
-  a.serialNumber !== undefined ? `${adamId}|s|${a.serialNumber}` : `${adamId}|u|${a.clientUserId ?? ""}`;
+const keyOf = (
+  adamId: string,
+  a: { serialNumber?: string | undefined; clientUserId?: string | undefined },
+) => (a.serialNumber !== undefined ? `${adamId}|s|${a.serialNumber}` : `${adamId}|u|${a.clientUserId ?? ""}`);
 
 function indexLicenses(licenses: readonly LicenseAtApple[]): Map<string, LicenseAtApple> {
   const index = new Map<string, LicenseAtApple>();
@@ -36,7 +38,11 @@ function indexLicenses(licenses: readonly LicenseAtApple[]): Map<string, License
   return index;
 }
 
-export async function syncAssignmentsFull(deps: SyncDeps, account: Account, client: AppleClient): Promise<AssignmentsSummary> {
+export async function syncAssignmentsFull(
+  deps: SyncDeps,
+  account: Account,
+  client: AppleClient,
+): Promise<AssignmentsSummary> {
   const started = deps.now();
   const { spaceId } = account;
   const index = indexLicenses(await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id));
@@ -83,7 +89,8 @@ export async function syncAssignmentsFull(deps: SyncDeps, account: Account, clie
       now,
     });
   }
-  if (checkpoint) await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
+  if (checkpoint)
+    await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
   let outsideTotal = 0;
   for (const n of outside.values()) outsideTotal += n;
   return { atApple, outside: outsideTotal, confirmed: confirm.length, vanished: vanished.length };
@@ -96,7 +103,9 @@ export async function syncAssignmentsSince(
   sinceVersionId: string,
 ): Promise<AssignmentsSummary> {
   const { spaceId } = account;
-  const pending = (await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id)).filter((l) => l.state === "pending_assign");
+  const pending = (await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id)).filter(
+    (l) => l.state === "pending_assign",
+  );
   const index = indexLicenses(pending);
   const confirm: string[] = [];
   let atApple = 0;
@@ -111,6 +120,41 @@ export async function syncAssignmentsSince(
   }
   const now = deps.now();
   await markAssigned(deps.db, { spaceId, licenseIds: confirm, actor: APPLE, now });
-  if (checkpoint) await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
+  if (checkpoint)
+    await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
   return { atApple, outside: 0, confirmed: confirm.length, vanished: 0 };
+}
+
+/**
+ * One app's assignments at Apple compared with Orchard's licenses: the exact number made
+ * outside Orchard, after Apple refused an association for want of licenses (9709).
+ * Apple's assigned count alone cannot tell an association that landed but is not yet
+ * confirmed here from one made elsewhere.
+ */
+export async function recountAsset(
+  deps: SyncDeps,
+  account: Account,
+  client: AppleClient,
+  adamId: string,
+): Promise<number> {
+  const { spaceId } = account;
+  const mine = (await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id)).filter(
+    (l) => l.adamId === adamId,
+  );
+  const index = indexLicenses(mine);
+  let outside = 0;
+  let atApple = 0;
+  for await (const page of client.assignments({ adamId })) {
+    atApple += page.items.length;
+    for (const a of page.items) if (!index.has(keyOf(a.adamId, a))) outside += 1;
+  }
+  await setAssetCounts(deps.db, {
+    spaceId,
+    accountId: account.id,
+    adamId,
+    appleAssigned: atApple,
+    outside,
+    now: deps.now(),
+  });
+  return outside;
 }

@@ -5,7 +5,7 @@
  */
 import type { AppleClient, User as AppleUser } from "../apple/index.js";
 import { type Account, recordSync } from "../store/index.js";
-import { applyAppleUsers } from "../store/sync-accounts.repo.js";
+import { applyAppleUsers } from "../store/sync-users.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { redecideEnrolledUsers } from "./queue.js";
 
@@ -25,7 +25,11 @@ function activeFirst(users: readonly AppleUser[]): AppleUser[] {
   return [...byId.values()];
 }
 
-export async function applyUsers(deps: SyncDeps, account: Account, users: readonly AppleUser[]): Promise<{ enrolled: number; granted: number }> {
+export async function applyUsers(
+  deps: SyncDeps,
+  account: Account,
+  users: readonly AppleUser[],
+): Promise<{ enrolled: number; granted: number }> {
   const updates = activeFirst(users).map((u) => ({
     clientUserId: u.clientUserId,
     status: u.status === "Deleted" ? "Retired" : u.status,
@@ -51,6 +55,12 @@ export async function syncUsers(
     summary.granted += granted;
     if (page.last) checkpoint = page.checkpointVersionId;
   }
-  if (checkpoint) await recordSync(deps.db, { spaceId: account.spaceId, id: account.id, usersVersionId: checkpoint, now: deps.now() });
+  if (checkpoint)
+    await recordSync(deps.db, {
+      spaceId: account.spaceId,
+      id: account.id,
+      usersVersionId: checkpoint,
+      now: deps.now(),
+    });
   return summary;
 }

@@ -35,7 +35,12 @@ export async function syncAccount(
   input: { spaceId: string; accountId: string; mode: SyncMode; actor?: Actor },
 ): Promise<SyncSummary> {
   const account = await getAccount(deps.db, input.spaceId, input.accountId);
-  const summary: SyncSummary = { accountId: account.id, mode: input.mode, health: account.health, granted: 0 };
+  const summary: SyncSummary = {
+    accountId: account.id,
+    mode: input.mode,
+    health: account.health,
+    granted: 0,
+  };
   let client: AppleClient;
   try {
     client = await deps.apple.forAccount(account);
@@ -89,16 +94,22 @@ async function retryFullOnBadVersion<T>(
   try {
     return await run(since);
   } catch (error) {
-    if (since && error instanceof AppleApiError && error.errorNumber === INVALID_VERSION_ID) return run(undefined);
+    if (since && error instanceof AppleApiError && error.errorNumber === INVALID_VERSION_ID)
+      return run(undefined);
     throw error;
   }
 }
 
 function unavailable(error: unknown): unknown {
   if (error instanceof AppleApiError && error.retryable) {
-    return new SyncError("apple_unavailable", "Apple's service is unavailable; try again later", {
-      retryAfterMs: error.retryAfterMs,
-    }, { cause: error });
+    return new SyncError(
+      "apple_unavailable",
+      "Apple's service is unavailable; try again later",
+      {
+        retryAfterMs: error.retryAfterMs,
+      },
+      { cause: error },
+    );
   }
   return error;
 }

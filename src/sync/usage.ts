@@ -4,6 +4,7 @@
  */
 import { usageAlerts } from "../licensing/index.js";
 import { findAsset } from "../store/index.js";
+import { openThresholds } from "../store/sync-users.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { clear, raise } from "./notify.js";
 
@@ -15,9 +16,15 @@ export async function evaluateUsage(
 ): Promise<void> {
   const asset = await findAsset(deps.db, key.spaceId, key.accountId, key.adamId);
   if (!asset) return;
-  const open = await openLevels(deps, key);
+  const open = await openThresholds(deps.db, { ...key, kind: USAGE_KIND });
   const alerts = usageAlerts({ assigned: asset.used, total: asset.total, raised: open });
-  if (alerts.clear) await clear(deps, { spaceId: key.spaceId, kind: USAGE_KIND, accountId: key.accountId, adamId: key.adamId });
+  if (alerts.clear)
+    await clear(deps, {
+      spaceId: key.spaceId,
+      kind: USAGE_KIND,
+      accountId: key.accountId,
+      adamId: key.adamId,
+    });
   const percent = asset.total === 0 ? 100 : Math.round((asset.used / asset.total) * 100);
   for (const level of alerts.raise) {
     await raise(deps, {
@@ -48,17 +55,3 @@ export async function evaluateUsageOf(
     await evaluateUsage(deps, key);
   }
 }
-
-async function openLevels(deps: SyncDeps, key: { spaceId: string; accountId: string; adamId: string }): Promise<number[]> {
-  const open = await deps.db
-    .selectFrom("notifications")
-    .select("threshold")
-    .where("space_id", "=", key.spaceId)
-    .where("kind", "=", USAGE_KIND)
-    .where("account_id", "=", key.accountId)
-    .where("adam_id", "=", key.adamId)
-    .where("cleared_at", "is", null)
-    .execute();
-  return open.flatMap((n) => (n.threshold === null ? [] : [n.threshold]));
-}
-

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type Api, type ApiContext, can } from "../context.js";
-import { problemResponses } from "../problem.js";
+import { ApiError, problemResponses } from "../problem.js";
 import { id } from "../schemas.js";
 
 /**
@@ -22,7 +22,16 @@ export function registerAppleRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      await handle({ accountId: request.params.accountId, body: request.body, headers: request.headers });
+      const result = await handle({
+        accountId: request.params.accountId,
+        body: request.body,
+        headers: request.headers,
+      });
+      // Apple retries anything but 2xx; an unknown account and a wrong secret look alike.
+      if (result.status === 401 || result.status === 404) throw new ApiError(404, "not_found", "Not found");
+      if (result.status === 400)
+        throw new ApiError(400, "malformed_notification", "Not an Apple notification");
+      if (result.status >= 500) throw new ApiError(503, "notification_failed", "Try again later");
       return { ok: true as const };
     },
   );

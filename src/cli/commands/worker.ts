@@ -30,7 +30,8 @@ export function registerWorker(program: Command): void {
     .option("--json", "print one JSON line per round that did work")
     .action(async (flags: WorkerFlags) => {
       const config = loadConfig();
-      if (!config.appleBaseUrl) throw new CliError("set APPLE_BASE_URL (e.g. the URL `orchard simulator` prints)");
+      if (!config.appleBaseUrl)
+        throw new CliError("set APPLE_BASE_URL (e.g. the URL `orchard simulator` prints)");
       const store = await openDatabase({
         ...(config.databaseUrl ? { databaseUrl: config.databaseUrl.reveal() } : {}),
         dataDir: config.dataDir,

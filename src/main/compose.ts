@@ -1,0 +1,83 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { ServiceDeps } from "../service/deps.js";
+import { type RunningSimulator, startSimulator } from "../simulator/index.js";
+import { openDatabase, type Store } from "../store/index.js";
+import { syncDepsFromConfig } from "../sync/from-config.js";
+import type { SyncDeps } from "../sync/index.js";
+import { mdmDirectoryOps, mdmLicenseOps } from "./mdm-bindings.js";
+import { queueingMdmSink } from "./mdm-sink.js";
+import { syncAccountOps } from "./sync-bindings.js";
+
+/** Everything a process of Orchard runs on: server, worker and CLI open the same. */
+export interface Core {
+  config: Config;
+  store: Store;
+  deps: ServiceDeps;
+  sync: SyncDeps;
+  /** Apple's service: APPLE_BASE_URL, or the built-in simulator. */
+  appleBaseUrl: string;
+  simulator?: RunningSimulator;
+  close(): Promise<void>;
+}
+
+export interface CoreOptions {
+  /** PGlite in memory and a simulator without a state file (tests, benches). */
+  memory?: boolean;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+/**
+ * The one composition root of the domain: the store (PGlite or PostgreSQL), Apple (the
+ * configured service, else the built-in simulator, its state kept next to the data),
+ * the sync engine, and the use cases' ports bound to src/sync and src/mdm.
+ */
+export async function openCore(config: Config, options: CoreOptions = {}): Promise<Core> {
+  const store = await openDatabase({
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl.reveal() } : {}),
+    dataDir: config.dataDir,
+    ...(config.secretKey ? { secretKey: config.secretKey.reveal() } : {}),
+    ...(options.memory ? { memory: true } : {}),
+  });
+  let simulator: RunningSimulator | undefined;
+  try {
+    simulator = config.appleBaseUrl
+      ? undefined
+      : await startSimulator({
+          port: 0,
+          ...(options.memory ? {} : { stateFile: join(config.dataDir, "simulator-state.json") }),
+        });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const appleBaseUrl = config.appleBaseUrl ?? simulator?.url ?? "";
+  const now = options.now ?? (() => new Date());
+  const sync = syncDepsFromConfig(config, store, {
+    appleBaseUrl,
+    mdm: queueingMdmSink(store.db, now),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const deps: ServiceDeps = {
+    db: store.db,
+    keys: store.keys,
+    now,
+    accounts: syncAccountOps({ ...sync, now }),
+    licenses: mdmLicenseOps,
+    directory: mdmDirectoryOps,
+  };
+  return {
+    config,
+    store,
+    deps,
+    sync: { ...sync, now },
+    appleBaseUrl,
+    ...(simulator ? { simulator } : {}),
+    async close() {
+      await simulator?.close();
+      await store.close();
+    },
+  };
+}

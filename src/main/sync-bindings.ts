@@ -1,0 +1,35 @@
+import type { AccountOps } from "../service/accounts.js";
+import {
+  addAccount,
+  deleteAccount,
+  resyncAccount,
+  type SyncDeps,
+  setAccountPriority,
+  updateAccount,
+} from "../sync/index.js";
+
+/** The API's account port bound to the sync engine: every account operation talks to Apple (AC1-AC6). */
+export function syncAccountOps(deps: SyncDeps): AccountOps {
+  return {
+    async add(input) {
+      return (await addAccount(deps, input)).account;
+    },
+    async update(input) {
+      return (await updateAccount(deps, input)).account;
+    },
+    async remove(input) {
+      await deleteAccount(deps, input);
+    },
+    setPriority(input) {
+      return setAccountPriority(deps, {
+        spaceId: input.spaceId,
+        accountId: input.accountId,
+        priority: input.position,
+        actor: input.actor,
+      });
+    },
+    async resync(input) {
+      await resyncAccount(deps, input);
+    },
+  };
+}

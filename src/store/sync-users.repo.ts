@@ -1,0 +1,110 @@
+import { sql } from "kysely";
+import type { Db } from "./database.js";
+import type { AppleUserStatus } from "./space.table.js";
+
+/**
+ * Apple's view of users: status and invite code, matched by clientUserId in the space.
+ * Returns the users that became enrolled (Associated) with this update (UB4).
+ */
+export async function applyAppleUsers(
+  db: Db,
+  spaceId: string,
+  users: ReadonlyArray<{ clientUserId: string; status: string; inviteCode?: string }>,
+  now: Date,
+): Promise<string[]> {
+  const known = users.filter(
+    (u) => u.status === "Registered" || u.status === "Associated" || u.status === "Retired",
+  );
+  if (known.length === 0) return [];
+  const rows = await sql<{ id: string; status: AppleUserStatus }>`
+    update users u set apple_status = t.status, invite_code = coalesce(t.invite_code, u.invite_code), updated_at = ${now}
+    from unnest(${known.map((u) => u.clientUserId)}::text[], ${known.map((u) => u.status)}::text[],
+      ${known.map((u) => u.inviteCode ?? null)}::text[]) as t(client_user_id, status, invite_code)
+    where u.space_id = ${spaceId} and u.apple_client_user_id = t.client_user_id
+      and u.apple_status is distinct from t.status
+    returning u.id, u.apple_status as status`.execute(db);
+  return rows.rows.filter((r) => r.status === "Associated").map((r) => r.id);
+}
+
+/** Acts on an Apple notification once: false when this one was already received (Apple retries). */
+export async function recordAppleNotification(
+  db: Db,
+  input: { spaceId: string; accountId: string; dedupeKey: string; type: string; now: Date },
+): Promise<boolean> {
+  const row = await db
+    .insertInto("apple_notifications")
+    .values({
+      space_id: input.spaceId,
+      account_id: input.accountId,
+      dedupe_key: input.dedupeKey,
+      notification_type: input.type,
+      received_at: input.now,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning("dedupe_key")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** What Apple's users/create and users/update need for these clientUserIds. */
+export async function appleUserEntries(
+  db: Db,
+  spaceId: string,
+  clientUserIds: readonly string[],
+): Promise<Map<string, { clientUserId: string; email?: string; managedAppleId?: string }>> {
+  if (clientUserIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("users")
+    .select(["apple_client_user_id", "email", "managed_apple_id"])
+    .where("space_id", "=", spaceId)
+    .where("apple_client_user_id", "in", [...clientUserIds])
+    .execute();
+  return new Map(
+    rows.flatMap((r) =>
+      r.apple_client_user_id
+        ? [
+            [
+              r.apple_client_user_id,
+              {
+                clientUserId: r.apple_client_user_id,
+                ...(r.email ? { email: r.email } : {}),
+                ...(r.managed_apple_id ? { managedAppleId: r.managed_apple_id } : {}),
+              },
+            ] as const,
+          ]
+        : [],
+    ),
+  );
+}
+
+/** True when this Apple notification was already acted on. */
+export async function appleNotificationSeen(
+  db: Db,
+  input: { spaceId: string; accountId: string; dedupeKey: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("apple_notifications")
+    .select("dedupe_key")
+    .where("space_id", "=", input.spaceId)
+    .where("account_id", "=", input.accountId)
+    .where("dedupe_key", "=", input.dedupeKey)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** NT1: the thresholds of a kind still open (raised, not cleared) for one (account, app). */
+export async function openThresholds(
+  db: Db,
+  input: { spaceId: string; kind: string; accountId: string; adamId: string },
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom("notifications")
+    .select("threshold")
+    .where("space_id", "=", input.spaceId)
+    .where("kind", "=", input.kind)
+    .where("account_id", "=", input.accountId)
+    .where("adam_id", "=", input.adamId)
+    .where("cleared_at", "is", null)
+    .execute();
+  return rows.flatMap((n) => (n.threshold === null ? [] : [n.threshold]));
+}

@@ -1,0 +1,125 @@
+/**
+ * What the account operations share with Apple: validating a token file, claiming the
+ * location (client config: our mdmInfo, the notification URL and its secret), clearing
+ * every assignment of a token, and the account's activity-log lines.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  type AppleClient,
+  type ClientConfigResult,
+  type NotificationType,
+  parseSToken,
+} from "../apple/index.js";
+import { type Account, type Actor, appendActivity } from "../store/index.js";
+import { setAccountFromApple, setNotificationSecret } from "../store/sync-accounts.repo.js";
+import { assignmentsAtApple, disassociateAll } from "./account-release.js";
+import { toSyncError } from "./apple-errors.js";
+import type { SyncDeps } from "./deps.js";
+import { SyncError } from "./errors.js";
+
+const NOTIFICATION_TYPES: NotificationType[] = [
+  "ASSET_MANAGEMENT",
+  "ASSET_COUNT",
+  "USER_MANAGEMENT",
+  "USER_ASSOCIATED",
+];
+
+export async function validateToken(
+  deps: SyncDeps,
+  file: string,
+  takeOver: boolean,
+  doing: string,
+): Promise<{ sToken: ReturnType<typeof parseSToken>; client: AppleClient; config: ClientConfigResult }> {
+  try {
+    const sToken = parseSToken(file.trim(), { now: deps.now() });
+    const client = deps.apple.forToken(sToken.value());
+    const config = await client.getClientConfig();
+    if (config.ownership.state === "other" && !takeOver) {
+      throw new SyncError(
+        "token_owned_by_other_mdm",
+        `${doing}: the location is managed by another MDM; confirm to take it over`,
+        {
+          owner: config.ownership.owner.name ?? config.ownership.owner.id,
+        },
+      );
+    }
+    return { sToken, client, config };
+  } catch (error) {
+    throw toSyncError(error, doing);
+  }
+}
+
+/** Writes our client config: mdmInfo, and notifications when Apple can reach us. */
+export async function claimLocation(
+  deps: SyncDeps,
+  account: Account,
+  client: AppleClient,
+  takeOver: boolean,
+): Promise<void> {
+  const secret = randomBytes(32).toString("base64url");
+  await setNotificationSecret(deps.db, deps.keys, { spaceId: account.spaceId, id: account.id, secret });
+  const settings = deps.publicBaseUrl
+    ? {
+        notificationUrl: `${deps.publicBaseUrl}/api/v1/apple/notifications/${account.id}`,
+        notificationAuthToken: secret,
+        notificationTypes: NOTIFICATION_TYPES,
+      }
+    : {};
+  const result = takeOver ? await client.takeOverToken(settings) : await client.setClientConfig(settings);
+  await setAccountFromApple(deps.db, {
+    spaceId: account.spaceId,
+    id: account.id,
+    ...(result.config.mdmInfo
+      ? { ownerMdmInfo: { ...result.config.mdmInfo, name: result.config.mdmInfo.name ?? "" } }
+      : {}),
+    now: deps.now(),
+  });
+}
+
+/** AC1/AC2 "clear all previous license data": every assignment of the token, whoever made it. */
+export async function clearAtApple(
+  deps: SyncDeps,
+  account: Account,
+  client: AppleClient,
+  actor: Actor,
+): Promise<number> {
+  try {
+    const held = await assignmentsAtApple(client);
+    await disassociateAll(client, held);
+    await logAccount(
+      deps,
+      account,
+      actor,
+      "account.cleared",
+      ["AC1"],
+      `${held.length} assignments released at Apple`,
+      { released: held.length },
+    );
+    return held.length;
+  } catch (error) {
+    throw toSyncError(error, "clearing previous license data at Apple");
+  }
+}
+
+export async function logAccount(
+  deps: SyncDeps,
+  account: Account,
+  actor: Actor,
+  action: string,
+  ruleIds: string[],
+  message: string,
+  details: Record<string, unknown>,
+): Promise<void> {
+  await appendActivity(deps.db, [
+    {
+      spaceId: account.spaceId,
+      actor,
+      action,
+      accountId: account.id,
+      ruleIds,
+      message,
+      details,
+      at: deps.now(),
+    },
+  ]);
+}

@@ -1,0 +1,195 @@
+/**
+ * Account operations AC1-AC6, end to end, for the API and the CLI: validate the token
+ * with Apple, claim the location, import everything, and the options "automatically
+ * distribute to all users" and "clear all previous license data" (AC1), update (AC2,
+ * account-update.ts), resync (AC3), priority (AC4, MA3), delete (AC5), take over (AC6).
+ * Errors are SyncErrors with a code.
+ */
+import {
+  type Account,
+  type Actor,
+  appendActivity,
+  createAccount,
+  getAccount,
+  setAccountPriority as storeSetPriority,
+} from "../store/index.js";
+import { deleteAccountRows } from "../store/sync-account-data.repo.js";
+import { findAccountsByLocation } from "../store/sync-accounts.repo.js";
+import { seatHoldingLicensesOfAccount } from "../store/sync-licenses.repo.js";
+import { claimLocation, clearAtApple, logAccount, validateToken } from "./account-apple.js";
+import { disassociateAll } from "./account-release.js";
+import { toSyncError } from "./apple-errors.js";
+import type { SyncDeps } from "./deps.js";
+import { SyncError } from "./errors.js";
+import { tokenIssueOf } from "./health.js";
+import { type SyncSummary, syncAccount } from "./sync.js";
+
+export interface AddAccountInput {
+  spaceId: string;
+  name: string;
+  /** The .vpptoken (or .stoken) file's content. */
+  sTokenFile: string;
+  autoDistribute?: boolean;
+  clearPrevious?: boolean;
+  /** AC6: only after the admin confirmed taking the location from another MDM. */
+  takeOver?: boolean;
+  actor: Actor;
+}
+
+export interface AccountResult {
+  account: Account;
+  sync?: SyncSummary;
+  /** Assignments released at Apple by "clear all previous license data". */
+  cleared?: number;
+}
+
+/** AC1 (and AC6): adds an account from a token file. */
+export async function addAccount(deps: SyncDeps, input: AddAccountInput): Promise<AccountResult> {
+  if (input.name.trim() === "") throw new SyncError("invalid_request", "an account needs a name");
+  const { sToken, client, config } = await validateToken(
+    deps,
+    input.sTokenFile,
+    input.takeOver ?? false,
+    "adding the account",
+  );
+  const uId = config.config.uId;
+  if (uId && (await findAccountsByLocation(deps.db, uId)).length > 0) {
+    throw new SyncError("duplicate_location", "this Apple location already has an account in Orchard", {});
+  }
+  const account = await createAccount(deps.db, deps.keys, {
+    spaceId: input.spaceId,
+    displayName: input.name.trim(),
+    sToken: sToken.value(),
+    orgName: sToken.orgName,
+    ...(uId ? { locationUid: uId } : {}),
+    ...(config.config.locationName ? { locationName: config.config.locationName } : {}),
+    tokenExpiresAt: sToken.expiresAt,
+    autoDistribute: input.autoDistribute ?? true,
+  });
+  try {
+    await claimLocation(deps, account, client, input.takeOver ?? false);
+  } catch (error) {
+    await deleteAccountRows(deps.db, account.spaceId, account.id);
+    throw toSyncError(error, "configuring the location at Apple");
+  }
+  const cleared = input.clearPrevious ? await clearAtApple(deps, account, client, input.actor) : undefined;
+  await logAccount(
+    deps,
+    account,
+    input.actor,
+    "account.added",
+    input.takeOver ? ["AC1", "AC6"] : ["AC1"],
+    `account ${account.displayName} added`,
+    {
+      autoDistribute: input.autoDistribute ?? true,
+      clearPrevious: input.clearPrevious ?? false,
+      takeOver: input.takeOver ?? false,
+      previousOwner:
+        config.ownership.state === "other"
+          ? (config.ownership.owner.name ?? config.ownership.owner.id)
+          : undefined,
+    },
+  );
+  const sync = await syncAccount(deps, {
+    spaceId: account.spaceId,
+    accountId: account.id,
+    mode: "full",
+    actor: input.actor,
+  });
+  return {
+    account: await getAccount(deps.db, account.spaceId, account.id),
+    sync,
+    ...(cleared !== undefined ? { cleared } : {}),
+  };
+}
+
+/**
+ * AC5: every license the account gave is released at Apple (device-based too; users have
+ * 30 days to move the app to their own Apple Account, RV3; nothing is uninstalled), its
+ * rules and reservations are deleted, its apps stay in the catalog.
+ */
+export async function deleteAccount(
+  deps: SyncDeps,
+  input: { spaceId: string; accountId: string; actor: Actor },
+): Promise<{ released: number; releasedAtApple: boolean }> {
+  const account = await getAccount(deps.db, input.spaceId, input.accountId);
+  const licenses = await seatHoldingLicensesOfAccount(deps.db, account.spaceId, account.id);
+  let releasedAtApple = true;
+  try {
+    const client = await deps.apple.forAccount(account);
+    await disassociateAll(
+      client,
+      // pending_assign too: its association may already have reached Apple.
+      licenses.flatMap((l) => (l.serialNumber !== undefined || l.clientUserId !== undefined ? [l] : [])),
+    );
+  } catch (error) {
+    // A dead token cannot release anything at Apple: the account still goes, and the log says so.
+    if (!tokenIssueOf(error)) throw toSyncError(error, "releasing the account's licenses at Apple");
+    releasedAtApple = false;
+  }
+  const now = deps.now();
+  await appendActivity(
+    deps.db,
+    licenses.map((l) => ({
+      spaceId: account.spaceId,
+      actor: input.actor,
+      action: "license.released",
+      adamId: l.adamId,
+      accountId: account.id,
+      licenseId: l.id,
+      ruleIds: ["AC5", "RV1", "RV3"],
+      message: releasedAtApple
+        ? "account deleted: released at Apple; the user has 30 days to move the app to their own Apple Account"
+        : "account deleted: could not release at Apple (token problem)",
+      at: now,
+    })),
+  );
+  await deleteAccountRows(deps.db, account.spaceId, account.id);
+  await logAccount(
+    deps,
+    account,
+    input.actor,
+    "account.deleted",
+    ["AC5"],
+    `account ${account.displayName} deleted`,
+    {
+      licenses: licenses.length,
+      releasedAtApple,
+    },
+  );
+  return { released: licenses.length, releasedAtApple };
+}
+
+/** AC4, MA6: moves the account to `priority`; MA3: no license is revoked or moved. */
+export async function setAccountPriority(
+  deps: SyncDeps,
+  input: { spaceId: string; accountId: string; priority: number; actor: Actor },
+): Promise<Account[]> {
+  const before = await getAccount(deps.db, input.spaceId, input.accountId);
+  const accounts = await storeSetPriority(deps.db, input.spaceId, input.accountId, input.priority);
+  await logAccount(
+    deps,
+    before,
+    input.actor,
+    "account.priority_changed",
+    ["AC4", "MA6", "MA3"],
+    `priority ${before.priority} -> ${input.priority}; no license moved`,
+    {
+      from: before.priority,
+      to: input.priority,
+    },
+  );
+  return accounts;
+}
+
+/** AC3: a full sync of every app and license of the account, on demand. */
+export async function resyncAccount(
+  deps: SyncDeps,
+  input: { spaceId: string; accountId: string; actor: Actor },
+): Promise<SyncSummary> {
+  try {
+    return await syncAccount(deps, { ...input, mode: "full" });
+  } catch (error) {
+    throw toSyncError(error, "resyncing the account");
+  }
+}

@@ -1,0 +1,55 @@
+/** Builds the sync engine's dependencies from the configuration (for `orchard worker` and `orchard serve`). */
+import type { Config } from "../config.js";
+import type { Store } from "../store/index.js";
+import { emailChannel, type NotificationChannel, webhookChannel } from "./channels.js";
+import {
+  type MdmCommandSink,
+  makeSyncDeps,
+  type SyncDeps,
+  type SyncLogger,
+  type SyncTuning,
+} from "./deps.js";
+
+export function syncDepsFromConfig(
+  config: Config,
+  store: Store,
+  extras: {
+    appleBaseUrl?: string;
+    logger?: SyncLogger;
+    mdm?: MdmCommandSink;
+    tuning?: Partial<SyncTuning>;
+  } = {},
+): SyncDeps {
+  const appleBaseUrl = extras.appleBaseUrl ?? config.appleBaseUrl;
+  if (!appleBaseUrl) throw new Error("APPLE_BASE_URL is not set (or start the built-in simulator)");
+  const channels: NotificationChannel[] = [];
+  if (config.notifyWebhook) {
+    channels.push(
+      webhookChannel({ url: config.notifyWebhook.url, secret: config.notifyWebhook.secret.reveal() }),
+    );
+  }
+  if (config.notifyEmail) {
+    channels.push(
+      emailChannel({
+        smtpUrl: config.notifyEmail.smtpUrl.reveal(),
+        from: config.notifyEmail.from,
+        to: config.notifyEmail.to,
+      }),
+    );
+  }
+  return makeSyncDeps({
+    db: store.db,
+    keys: store.keys,
+    appleBaseUrl,
+    mdmInfo: { id: config.mdmId, name: "Orchard", metadata: "Orchard Apps and Books license manager" },
+    ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+    ...(extras.logger ? { logger: extras.logger } : {}),
+    ...(extras.mdm ? { mdm: extras.mdm } : {}),
+    channels,
+    tuning: {
+      pollIntervalMs: config.syncPollIntervalMs,
+      firstPollMs: config.syncPollIntervalMs,
+      ...extras.tuning,
+    },
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * A worker: rounds of dispatch (outbox -> Apple) and follow-up (events -> results),
+ * shared with any number of other workers over one PostgreSQL (leased claims, SKIP
+ * LOCKED); and, in the one process holding the scheduler lock, the scheduled work:
+ * incremental syncs (SYNC_CRON), full resyncs (FULL_SYNC_CRON), grace expiry (RV3),
+ * token-expiry warnings (NT2) and the waiting queues (DB2). `stop()` (SIGTERM) ends the
+ * round in progress, whose claimed rows are then sent or released, never left half-done.
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { Cron } from "croner";
+import { listAllAccounts } from "../store/sync-accounts.repo.js";
+import type { SyncDeps } from "./deps.js";
+import { type DispatchReport, dispatchOnce } from "./dispatch.js";
+import { warnTokenExpiry } from "./expiry.js";
+import { type FollowReport, followOnce } from "./follow.js";
+import { expireGracePeriods } from "./grace.js";
+import { serveWaitingQueues } from "./queue.js";
+import { advisoryLock, localLock, type SchedulerLock } from "./scheduler-lock.js";
+import { type SyncMode, syncAccount } from "./sync.js";
+
+export interface WorkerOptions {
+  workerId?: string;
+  /** Which database the worker shares: PostgreSQL uses an advisory lock for the scheduler. */
+  engine: "postgres" | "pglite";
+  /** Run the scheduled jobs (default true); false for extra workers that only drain the outbox. */
+  schedule?: boolean;
+  syncCron?: string;
+  fullSyncCron?: string;
+  /** Grace expiry, expiry warnings and the queue safety net (default every minute). */
+  housekeepingCron?: string;
+  /** Pause between rounds when there was nothing to do, in ms (default 1000). */
+  idleMs?: number;
+  /** Called after each round (tests, metrics). */
+  onRound?: (round: { dispatch: DispatchReport; follow: FollowReport }) => void;
+}
+
+export interface RunningWorker {
+  readonly id: string;
+  /** Ends after the round in progress; releases the scheduler lock. */
+  stop(): Promise<void>;
+  /** One dispatch + follow round now (tests drive the worker with it). */
+  runRound(): Promise<{ dispatch: DispatchReport; follow: FollowReport }>;
+  /** A scheduled job, run now if this worker holds the scheduler lock. */
+  runJob(job: "sync" | "full_sync" | "housekeeping"): Promise<boolean>;
+}
+
+export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWorker {
+  const id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const idleMs = options.idleMs ?? 1000;
+  const lock: SchedulerLock = options.engine === "postgres" ? advisoryLock(deps.db) : localLock();
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  let busy: Promise<unknown> = Promise.resolve();
+
+  const round = async () => {
+    const dispatch = await dispatchOnce(deps, id);
+    const follow = await followOnce(deps, id);
+    const result = { dispatch, follow };
+    options.onRound?.(result);
+    return result;
+  };
+
+  const loop = (async () => {
+    while (!stopping) {
+      let idle = true;
+      try {
+        const r = await round();
+        idle = r.dispatch.claimed === 0 && r.follow.events === 0;
+      } catch (error) {
+        deps.logger.error({ workerId: id, err: String(error) }, "worker round failed");
+      }
+      if (idle && !stopping) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, idleMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  })();
+
+  const jobs: Record<"sync" | "full_sync" | "housekeeping", () => Promise<void>> = {
+    sync: () => syncAll(deps, "incremental"),
+    full_sync: () => syncAll(deps, "full"),
+    housekeeping: async () => {
+      await expireGracePeriods(deps);
+      await warnTokenExpiry(deps);
+      await serveWaitingQueues(deps);
+    },
+  };
+  const runJob = async (job: keyof typeof jobs): Promise<boolean> => {
+    if (stopping || !(await lock.tryAcquire())) return false;
+    const run = jobs[job]().catch((error: unknown) => {
+      deps.logger.error({ workerId: id, job, err: String(error) }, "scheduled job failed");
+    });
+    busy = Promise.all([busy, run]);
+    await run;
+    return true;
+  };
+  const crons =
+    options.schedule === false
+      ? []
+      : [
+          new Cron(options.syncCron ?? "*/15 * * * *", { protect: true }, async () => {
+            await runJob("sync");
+          }),
+          new Cron(options.fullSyncCron ?? "30 3 * * *", { protect: true }, async () => {
+            await runJob("full_sync");
+          }),
+          new Cron(options.housekeepingCron ?? "* * * * *", { protect: true }, async () => {
+            await runJob("housekeeping");
+          }),
+        ];
+
+  return {
+    id,
+    async stop() {
+      stopping = true;
+      for (const cron of crons) cron.stop();
+      wake?.();
+      await loop;
+      await busy;
+      await lock.release();
+    },
+    runRound: round,
+    runJob,
+  };
+}
+
+/** Every account, one after another; one failing does not stop the others. */
+async function syncAll(deps: SyncDeps, mode: SyncMode): Promise<void> {
+  for (const account of await listAllAccounts(deps.db)) {
+    try {
+      await syncAccount(deps, { spaceId: account.spaceId, accountId: account.id, mode });
+    } catch (error) {
+      deps.logger.warn({ accountId: account.id, mode, err: String(error) }, "account sync failed");
+    }
+  }
+}

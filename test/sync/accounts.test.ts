@@ -1,0 +1,263 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ALL_USERS } from "../../src/licensing/index.js";
+import {
+  findAccount,
+  findAsset,
+  findCatalogApp,
+  getAccount,
+  getAppRules,
+  listActivity,
+  listLicensesForApp,
+  listNotifications,
+  listOutbox,
+} from "../../src/store/index.js";
+import {
+  addAccount,
+  deleteAccount,
+  resyncAccount,
+  SyncError,
+  setAccountPriority,
+  updateAccount,
+} from "../../src/sync/index.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
+import { appleSubjects, drain, type Harness, startHarness } from "./harness.js";
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return error instanceof SyncError ? error.code : `not a SyncError: ${String(error)}`;
+  }
+}
+
+describeEachDatabase("account operations", (tdb) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(tdb());
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const db = () => tdb().store.db;
+
+  /** A location with one app of `total` licenses, an account for it and `n` devices licensed at Apple. */
+  async function licensedAccount(total: number, n: number, name = "Account") {
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: total, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db(), [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name,
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    const devices = await iosDevices(db(), space.id, n);
+    await checkIn(db(), space.id, adamId, devices);
+    await drain(h);
+    return { adamId, loc, space, account, devices };
+  }
+
+  it("AC1: with 'automatically distribute' off no FCFS rule is made; with it on, apps bought later get All Users FCFS too", async () => {
+    const [a, b] = [newAdamId(), newAdamId()];
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId: a, totalCount: 5 });
+    const space = await spaceWithApps(db(), [a, b]);
+    const off = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Off",
+      sTokenFile: loc.sToken,
+      autoDistribute: false,
+      actor: ADMIN,
+    });
+    expect((await getAppRules(db(), space.id, off.account.id, a)).fcfs).toBeUndefined();
+
+    const loc2 = h.newLocation();
+    h.sim.operator.addAsset(loc2.uId, { adamId: a, totalCount: 5 });
+    const on = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "On",
+      sTokenFile: loc2.sToken,
+      actor: ADMIN,
+    });
+    expect((await getAppRules(db(), space.id, on.account.id, a)).fcfs?.groupIds).toEqual([ALL_USERS]);
+    h.sim.operator.buy(loc2.uId, b, 3); // a purchase: ASSET_COUNT
+    await h.sim.operator.idle();
+    expect((await findAsset(db(), space.id, on.account.id, b))?.total).toBe(3);
+    expect((await getAppRules(db(), space.id, on.account.id, b)).fcfs?.groupIds).toEqual([ALL_USERS]);
+  });
+
+  it("AC1: 'clear all previous license data' releases every assignment of the token, a previous MDM's included", async () => {
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 10 });
+    await h.deps.apple
+      .forToken(loc.sToken)
+      .associate({ assets: [{ adamId }], serialNumbers: ["OLD1", "OLD2", "OLD3"] });
+    await h.sim.operator.idle();
+    const space = await spaceWithApps(db(), [adamId]);
+    const { account, cleared } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Clean",
+      sTokenFile: loc.sToken,
+      clearPrevious: true,
+      actor: ADMIN,
+    });
+    expect(cleared).toBe(3);
+    await h.sim.operator.idle();
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(0);
+    await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect((await findAsset(db(), space.id, account.id, adamId))?.used).toBe(0);
+  });
+
+  it("AC1, NT2: refuses a malformed, expired or revoked token, and a location that already has an account", async () => {
+    const space = await spaceWithApps(db(), [newAdamId()]);
+    const add = (sTokenFile: string) =>
+      addAccount(h.deps, { spaceId: space.id, name: "X", sTokenFile, actor: ADMIN });
+    expect(await codeOf(add("not a token"))).toBe("token_malformed");
+    const expired = h.sim.operator.createLocation({
+      orgName: "Old",
+      expiresAt: new Date(Date.now() - 86_400_000),
+    });
+    expect(await codeOf(add(expired.sToken))).toBe("token_expired");
+    const revoked = h.newLocation();
+    h.sim.operator.revokeToken(revoked.uId);
+    expect(await codeOf(add(revoked.sToken))).toBe("token_revoked");
+    const twice = h.newLocation();
+    await add(twice.sToken);
+    expect(await codeOf(add(twice.sToken))).toBe("duplicate_location");
+  });
+
+  it("AC2: renaming alone is allowed; a new token of the same location keeps every license; another location's is refused unless cleared", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 4, "Before");
+    await updateAccount(h.deps, { spaceId: space.id, accountId: account.id, name: "After", actor: ADMIN });
+    expect((await getAccount(db(), space.id, account.id)).displayName).toBe("After");
+
+    const renewed = h.sim.operator.renewToken(loc.uId);
+    const same = await updateAccount(h.deps, {
+      spaceId: space.id,
+      accountId: account.id,
+      sTokenFile: renewed.sToken,
+      actor: ADMIN,
+    });
+    expect(same.account.locationUid).toBe(loc.uId);
+    expect(
+      (await listLicensesForApp(db(), space.id, adamId)).filter((l) => l.state === "assigned"),
+    ).toHaveLength(4);
+
+    const other = h.newLocation();
+    const update = (clearPrevious: boolean) =>
+      updateAccount(h.deps, {
+        spaceId: space.id,
+        accountId: account.id,
+        sTokenFile: other.sToken,
+        clearPrevious,
+        actor: ADMIN,
+      });
+    expect(await codeOf(update(false))).toBe("token_other_location");
+    const moved = await update(true);
+    expect(moved.account.locationUid).toBe(other.uId);
+    expect(
+      (await listLicensesForApp(db(), space.id, adamId)).filter((l) => l.state === "assigned"),
+    ).toHaveLength(0);
+    expect((await findAsset(db(), space.id, account.id, adamId))?.total).toBe(0); // not bought at the new location
+  });
+
+  it("AC3: a full resync counts assignments made outside Orchard and releases what Apple no longer holds, with a summary in the log", async () => {
+    const { adamId, loc, space, account, devices } = await licensedAccount(20, 5);
+    const apple = h.deps.apple.forToken(loc.sToken);
+    await apple.associate({ assets: [{ adamId }], serialNumbers: ["OUT1", "OUT2", "OUT3"] });
+    await apple.disassociate({ assets: [{ adamId }], serialNumbers: [devices[0]?.serialNumber ?? ""] });
+    await h.sim.operator.idle();
+    const summary = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(summary.assignments).toMatchObject({ atApple: 7, outside: 3, vanished: 1 });
+    expect((await findAsset(db(), space.id, account.id, adamId))?.used).toBe(4 + 3);
+    const log = await listActivity(db(), space.id, { action: "account.resynced" });
+    expect(log[0]?.ruleIds).toContain("AC3");
+    expect(log[0]?.message).toContain("3 outside Orchard");
+  });
+
+  it("AC4, MA3: changing the priority moves no license and sends nothing to Apple", async () => {
+    const first = await licensedAccount(10, 3, "First");
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId: first.adamId, totalCount: 10 });
+    const second = await addAccount(h.deps, {
+      spaceId: first.space.id,
+      name: "Second",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    const before = await listLicensesForApp(db(), first.space.id, first.adamId);
+    const outboxBefore = await listOutbox(db(), { spaceId: first.space.id });
+    const order = await setAccountPriority(h.deps, {
+      spaceId: first.space.id,
+      accountId: second.account.id,
+      priority: 1,
+      actor: ADMIN,
+    });
+    expect(order.map((a) => a.id)).toEqual([second.account.id, first.account.id]);
+    expect(await listLicensesForApp(db(), first.space.id, first.adamId)).toEqual(before);
+    expect(await listOutbox(db(), { spaceId: first.space.id })).toEqual(outboxBefore);
+    expect(appleSubjects(h.sim, first.loc.uId, first.adamId)).toHaveLength(3);
+    const log = await listActivity(db(), first.space.id, { action: "account.priority_changed" });
+    expect(log[0]?.ruleIds).toEqual(expect.arrayContaining(["AC4", "MA3"]));
+  });
+
+  it("AC5: deleting an account releases its licenses at Apple with the 30-day notice, drops its rules, keeps its apps in the catalog", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 4, "Doomed");
+    await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    await h.sim.operator.idle();
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(0);
+    expect(await findAccount(db(), space.id, account.id)).toBeUndefined();
+    expect((await getAppRules(db(), space.id, account.id, adamId)).fcfs).toBeUndefined();
+    expect(await findCatalogApp(db(), space.id, adamId)).toBeDefined();
+    const released = await listActivity(db(), space.id, { adamId, action: "license.released" });
+    expect(released).toHaveLength(4);
+    expect(released[0]?.ruleIds).toEqual(expect.arrayContaining(["AC5", "RV3"]));
+    expect(released[0]?.message).toContain("30 days");
+  });
+
+  it("AC6: a token managed by another MDM is refused until taken over with confirmation; taken over at sync, the account pauses (NT2)", async () => {
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 5 });
+    h.sim.operator.claimByOtherMdm(loc.uId, { id: "other-mdm", name: "Other MDM", metadata: "" });
+    const space = await spaceWithApps(db(), [adamId]);
+    const add = (takeOver: boolean) =>
+      addAccount(h.deps, {
+        spaceId: space.id,
+        name: "Taken",
+        sTokenFile: loc.sToken,
+        takeOver,
+        actor: ADMIN,
+      });
+    expect(await codeOf(add(false))).toBe("token_owned_by_other_mdm");
+    const { account } = await add(true);
+    expect((await h.deps.apple.forToken(loc.sToken).getClientConfig()).config.mdmInfo?.id).toBe(
+      "orchard-test",
+    );
+
+    // The other MDM takes it back: the next sync sees it, pauses the account and says how to fix it.
+    h.sim.operator.claimByOtherMdm(loc.uId, { id: "other-mdm", name: "Other MDM", metadata: "" });
+    await checkIn(db(), space.id, adamId, await iosDevices(db(), space.id, 2));
+    const summary = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(summary.health).toBe("other_mdm");
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("other_mdm");
+    const notes = await listNotifications(db(), space.id, { open: true });
+    expect(notes.find((n) => n.kind === "token_other_mdm")?.details.remedy).toContain("take the token over");
+    expect(await codeOf(drain(h, { maxRounds: 3 }))).toContain("outbox not drained"); // paused: nothing sent
+
+    await updateAccount(h.deps, {
+      spaceId: space.id,
+      accountId: account.id,
+      sTokenFile: loc.sToken,
+      takeOver: true,
+      actor: ADMIN,
+    });
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("ok");
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,76 @@
+import type { AddressInfo } from "node:net";
+import { createServer, type Socket } from "node:net";
+import { describe, expect, it } from "vitest";
+import type { Notification } from "../../src/store/index.js";
+import { emailChannel } from "../../src/sync/index.js";
+
+/** Just enough SMTP to accept one message (no TLS offered). */
+async function smtpSink(): Promise<{ url: string; messages: string[]; close: () => Promise<void> }> {
+  const messages: string[] = [];
+  const server = createServer((socket: Socket) => {
+    let data: string | undefined;
+    let buffer = "";
+    socket.write("220 sink ESMTP\r\n");
+    socket.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString("utf8");
+      for (;;) {
+        if (data !== undefined) {
+          const end = buffer.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          messages.push(data + buffer.slice(0, end));
+          buffer = buffer.slice(end + 5);
+          data = undefined;
+          socket.write("250 queued\r\n");
+          continue;
+        }
+        const eol = buffer.indexOf("\r\n");
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol).toUpperCase();
+        buffer = buffer.slice(eol + 2);
+        if (line.startsWith("EHLO") || line.startsWith("HELO")) socket.write("250 sink\r\n");
+        else if (line.startsWith("DATA")) {
+          data = "";
+          socket.write("354 go on\r\n");
+        } else if (line.startsWith("QUIT")) socket.end("221 bye\r\n");
+        else socket.write("250 ok\r\n");
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+describe("notification channels", () => {
+  it("NT3: a notification goes out by e-mail through SMTP, with its severity, title and remedy", async () => {
+    const sink = await smtpSink();
+    try {
+      const channel = emailChannel({
+        smtpUrl: sink.url,
+        from: "orchard@example.com",
+        to: ["admin@example.com"],
+      });
+      const notification: Notification = {
+        id: "n1",
+        spaceId: "s",
+        kind: "token_revoked",
+        severity: "alert",
+        component: "Apps and Books",
+        title: "Token revoked: Main",
+        details: { remedy: "upload a valid token" },
+        accountId: "a1",
+        raisedAt: new Date(),
+      };
+      await channel.deliver(notification);
+      expect(sink.messages).toHaveLength(1);
+      expect(sink.messages[0]).toContain("Subject: [Orchard] alert: Token revoked: Main");
+      expect(sink.messages[0]).toContain("upload a valid token");
+    } finally {
+      await sink.close();
+    }
+  });
+});

@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ALL_USERS, graceEnd } from "../../src/licensing/index.js";
+import {
+  createUsers,
+  findAsset,
+  getAppRules,
+  listActivity,
+  listLicensesForApp,
+  listWaitingRequests,
+  releaseLicenses,
+  requestLicenses,
+} from "../../src/store/index.js";
+import { claimDispatchable, countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
+import { addAccount, dispatchOnce, makeSyncDeps } from "../../src/sync/index.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
+import { appleSubjects, drain, FAST, type Harness, startHarness } from "./harness.js";
+
+describeEachDatabase("outbox dispatcher", (tdb) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(tdb());
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("AC1, DB2: grants of one app reach Apple in ceil(n / 1,000) associate calls and end assigned", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 2500, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Main",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    expect((await getAppRules(db, space.id, account.id, adamId)).fcfs?.groupIds).toContain(ALL_USERS);
+
+    const devices = await iosDevices(db, space.id, 2200);
+    expect(await checkIn(db, space.id, adamId, devices)).toBe(2200);
+    const { calls } = await drain(h);
+    expect(calls).toBe(3);
+
+    const licenses = await listLicensesForApp(db, space.id, adamId);
+    expect(licenses.every((l) => l.state === "assigned")).toBe(true);
+    const serials = new Set(devices.map((d) => `s:${d.serialNumber}`));
+    const atApple = appleSubjects(h.sim, loc.uId, adamId);
+    expect(atApple.length).toBe(2200);
+    expect(atApple.every((s) => serials.has(s))).toBe(true);
+    expect((await findAsset(db, space.id, account.id, adamId))?.used).toBe(2200);
+  });
+
+  it("groups apps wanted by the same users into one call (up to 25 assets each)", async () => {
+    const { db } = tdb().store;
+    const adamIds = [newAdamId(), newAdamId(), newAdamId()];
+    const loc = h.newLocation();
+    for (const adamId of adamIds)
+      h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 10, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, adamIds, false);
+    await addAccount(h.deps, { spaceId: space.id, name: "Users", sTokenFile: loc.sToken, actor: ADMIN });
+    const ids = ["cu-1", "cu-2", "cu-3", "cu-4"].map((id) => `${id}-${space.id.slice(0, 6)}`);
+    // Managed Apple Accounts are Associated (enrolled) at once.
+    await h.deps.apple
+      .forToken(loc.sToken)
+      .createUsersBatched(
+        ids.map((clientUserId) => ({ clientUserId, managedAppleId: `${clientUserId}@org.example` })),
+      );
+    await h.sim.operator.idle();
+    const users = await createUsers(
+      db,
+      ids.map((clientUserId) => ({
+        spaceId: space.id,
+        name: clientUserId,
+        appleClientUserId: clientUserId,
+        appleStatus: "Associated" as const,
+      })),
+    );
+    for (const adamId of adamIds) {
+      const requests = users.map((u) => ({
+        spaceId: space.id,
+        adamId,
+        subject: { kind: "user" as const, userId: u.id },
+        why: "requested" as const,
+      }));
+      await requestLicenses(db, { spaceId: space.id, adamId, requests, actor: ADMIN, now: new Date() });
+    }
+    const { calls } = await drain(h);
+    expect(calls).toBe(1);
+    for (const adamId of adamIds) {
+      expect(appleSubjects(h.sim, loc.uId, adamId).sort()).toEqual(ids.map((id) => `u:${id}`).sort());
+    }
+  });
+
+  it("DB2, UB3: Apple refuses for want of licenses (9709): the seat is released, the log says why, the device waits and is served on purchase (ASSET_COUNT)", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 10, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Short",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    // Another tool takes 4 licenses at Apple; Orchard has not synced since.
+    await h.deps.apple
+      .forToken(loc.sToken)
+      .associate({ assets: [{ adamId }], serialNumbers: ["X1", "X2", "X3", "X4"] });
+    await h.sim.operator.idle();
+    const devices = await iosDevices(db, space.id, 10);
+    expect(await checkIn(db, space.id, adamId, devices)).toBe(10);
+    await drain(h);
+
+    const licenses = await listLicensesForApp(db, space.id, adamId);
+    expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(6);
+    expect(licenses.filter((l) => l.state === "released")).toHaveLength(4);
+    const failed = await listActivity(db, space.id, { adamId, action: "license.assign_failed" });
+    expect(failed).toHaveLength(4);
+    expect(failed[0]?.message).toContain("9709");
+    const waiting = await listWaitingRequests(db, space.id, adamId);
+    expect(waiting).toHaveLength(4);
+    expect((await findAsset(db, space.id, account.id, adamId))?.used).toBe(10); // 6 + 4 outside
+
+    h.sim.operator.buy(loc.uId, adamId, 4);
+    await h.sim.operator.idle(); // ASSET_COUNT delivered and acted on
+    expect(await listWaitingRequests(db, space.id, adamId)).toHaveLength(0);
+    await drain(h);
+    const atApple = new Set(appleSubjects(h.sim, loc.uId, adamId));
+    expect(devices.every((d) => atApple.has(`s:${d.serialNumber}`))).toBe(true);
+    expect(atApple.size).toBe(14);
+  });
+
+  it("RV3: a release goes to Apple after its association, then the license is in grace and its seat is free", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 5, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Release",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    const devices = await iosDevices(db, space.id, 3);
+    await checkIn(db, space.id, adamId, devices);
+    // Released before the association was even sent: Apple must see associate, then disassociate.
+    const ids = (await listLicensesForApp(db, space.id, adamId)).map((l) => l.id);
+    await releaseLicenses(db, {
+      spaceId: space.id,
+      licenseIds: ids,
+      actor: ADMIN,
+      now: new Date(),
+      because: ["RV2"],
+      graceUntil: graceEnd(new Date()),
+    });
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(0);
+    const after = await listLicensesForApp(db, space.id, adamId);
+    expect(after.every((l) => l.state === "in_grace")).toBe(true);
+    expect((await findAsset(db, space.id, account.id, adamId))?.used).toBe(0);
+  });
+
+  it("invariant 3: a worker that called Apple and died before recording the eventId is repaired by a retry, never doubled", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 50, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    await addAccount(h.deps, { spaceId: space.id, name: "Crash", sTokenFile: loc.sToken, actor: ADMIN });
+    const devices = await iosDevices(db, space.id, 40);
+    await checkIn(db, space.id, adamId, devices);
+    // The dead worker: claimed (a lease that has run out), called Apple, never recorded.
+    const claimed = await claimDispatchable(db, {
+      workerId: "dead",
+      limit: 1000,
+      now: new Date(),
+      leaseMs: 1,
+    });
+    expect(claimed.filter((r) => r.adamId === adamId)).toHaveLength(40);
+    await h.deps.apple
+      .forToken(loc.sToken)
+      .associate({ assets: [{ adamId }], serialNumbers: devices.slice(0, 25).map((d) => d.serialNumber) });
+    await h.sim.operator.idle();
+    await h.deps.sleep(5);
+    await drain(h);
+    const atApple = appleSubjects(h.sim, loc.uId, adamId);
+    expect(atApple).toHaveLength(40);
+    expect(new Set(atApple).size).toBe(40);
+    const licenses = await listLicensesForApp(db, space.id, adamId);
+    expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(40);
+  });
+
+  it("Apple's ASSET_MANAGEMENT notifications complete the operations without waiting for a /status poll", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 30, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    await addAccount(h.deps, { spaceId: space.id, name: "Notified", sTokenFile: loc.sToken, actor: ADMIN });
+    await checkIn(db, space.id, adamId, await iosDevices(db, space.id, 25));
+    // A dispatcher whose first /status look is 10 minutes away: only a notification can finish the work.
+    const patient = makeSyncDeps({
+      db,
+      keys: tdb().store.keys,
+      appleBaseUrl: h.sim.url,
+      mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
+      tuning: { ...FAST, firstPollMs: 600_000 },
+    });
+    expect((await dispatchOnce(patient, "patient")).calls).toBe(1);
+    await h.sim.operator.idle();
+    expect(await countOpenOutbox(db)).toEqual({ pending: 0, sent: 0 });
+    const licenses = await listLicensesForApp(db, space.id, adamId);
+    expect(licenses.every((l) => l.state === "assigned")).toBe(true);
+  });
+});

@@ -1,0 +1,137 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { MdmCommand } from "../../src/licensing/index.js";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
+import { countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
+import {
+  type AppleNotificationResult,
+  dispatchOnce,
+  followOnce,
+  handleAppleNotification,
+  makeSyncDeps,
+  type SyncDeps,
+  type SyncDepsInput,
+} from "../../src/sync/index.js";
+import type { TestDatabase } from "../store/databases.js";
+
+/** Short waits everywhere: Apple's 30 s between polls becomes 20 ms (injected, as in production config). */
+export const FAST = {
+  pollIntervalMs: 20,
+  firstPollMs: 20,
+  eventRetryAfterMs: 60_000,
+  leaseMs: 30_000,
+  retryDelayMs: 20,
+  appleRetry: { baseDelayMs: 10, maxDelayMs: 5_000, maxAttempts: 6 },
+};
+
+export interface Harness {
+  sim: RunningSimulator;
+  deps: SyncDeps;
+  /** Notifications Apple sent us, with our answer. */
+  received: Array<{ type: string; result: AppleNotificationResult }>;
+  commands: MdmCommand[];
+  newLocation(orgName?: string): { uId: string; sToken: string };
+  close(): Promise<void>;
+}
+
+/** The simulator, a receiver for its notifications (as the API mounts the handler), and sync deps. */
+export async function startHarness(
+  tdb: TestDatabase,
+  options: { sim?: SimulatorOptions; deps?: Partial<SyncDepsInput>; notifications?: boolean } = {},
+): Promise<Harness> {
+  const sim = await startSimulator({
+    port: 0,
+    eventDelayMs: 5,
+    notificationRetryDelayMs: 20,
+    ...options.sim,
+  });
+  const received: Harness["received"] = [];
+  const commands: MdmCommand[] = [];
+  let deps: SyncDeps | undefined;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const match = /^\/api\/v1\/apple\/notifications\/([^/?]+)/.exec(req.url ?? "");
+      if (!match?.[1] || !deps) {
+        res.writeHead(404).end();
+        return;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        body = undefined;
+      }
+      handleAppleNotification(deps, { accountId: decodeURIComponent(match[1]), headers: req.headers, body })
+        .then((result) => {
+          const type =
+            typeof body === "object" && body && "notificationType" in body
+              ? String(body.notificationType)
+              : "?";
+          received.push({ type, result });
+          res.writeHead(result.status).end();
+        })
+        .catch(() => res.writeHead(500).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  deps = makeSyncDeps({
+    db: tdb.store.db,
+    keys: tdb.store.keys,
+    appleBaseUrl: sim.url,
+    mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
+    ...(options.notifications === false ? {} : { publicBaseUrl: `http://127.0.0.1:${port}` }),
+    mdm: { send: async (c) => void commands.push(...c) },
+    tuning: FAST,
+    ...options.deps,
+  });
+  let n = 0;
+  return {
+    sim,
+    deps,
+    received,
+    commands,
+    newLocation: (orgName) =>
+      sim.operator.createLocation({
+        orgName: orgName ?? `Org ${++n}-${Math.random().toString(36).slice(2, 6)}`,
+      }),
+    async close() {
+      await sim.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Runs dispatch and follow-up rounds until the outbox is empty (bounded: fails loudly
+ * rather than hang). Waits on the simulator's events between rounds, never on timers.
+ */
+export async function drain(
+  h: Harness,
+  options: { maxRounds?: number; workerId?: string } = {},
+): Promise<{ rounds: number; calls: number }> {
+  let calls = 0;
+  for (let round = 1; round <= (options.maxRounds ?? 500); round++) {
+    const d = await dispatchOnce(h.deps, options.workerId ?? "test-worker");
+    calls += d.calls;
+    await h.sim.operator.idle();
+    await followOnce(h.deps, options.workerId ?? "test-worker");
+    const open = await countOpenOutbox(h.deps.db);
+    if (open.pending + open.sent === 0) return { rounds: round, calls };
+    await h.deps.sleep(FAST.pollIntervalMs);
+  }
+  const open = await countOpenOutbox(h.deps.db);
+  throw new Error(`outbox not drained: ${open.pending} pending, ${open.sent} sent`);
+}
+
+/** Apple's assignments of one location and asset, as "s:<serial>" / "u:<clientUserId>". */
+export function appleSubjects(sim: RunningSimulator, uId: string, adamId: string): string[] {
+  const out: string[] = [];
+  for (const a of sim.operator.assignments(uId)) {
+    if (a.adamId !== adamId) continue;
+    out.push(a.serialNumber !== undefined ? `s:${a.serialNumber}` : `u:${a.clientUserId ?? ""}`);
+  }
+  return out;
+}

@@ -1,0 +1,215 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { graceEnd } from "../../src/licensing/index.js";
+import { getAccount, listLicensesForApp, listNotifications, releaseLicenses } from "../../src/store/index.js";
+import { revealNotificationSecret } from "../../src/store/sync-accounts.repo.js";
+import {
+  addAccount,
+  handleAppleNotification,
+  makeSyncDeps,
+  SIGNATURE_HEADER,
+  signWebhook,
+  TIMESTAMP_HEADER,
+  updateAccount,
+  warnTokenExpiry,
+  webhookChannel,
+} from "../../src/sync/index.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
+import { appleSubjects, drain, FAST, type Harness, startHarness } from "./harness.js";
+
+describeEachDatabase("notifications", (tdb) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(tdb());
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const db = () => tdb().store.db;
+
+  async function setUp(total: number) {
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: total, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db(), [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Notified",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    return { adamId, loc, space, account };
+  }
+  const openUsage = async (spaceId: string) =>
+    (await listNotifications(db(), spaceId, { open: true }))
+      .filter((n) => n.kind === "license_usage")
+      .map((n) => n.threshold)
+      .sort();
+
+  it("NT1: each usage level is raised once on the way up, all are cleared below 50 %, then re-armed", async () => {
+    const { adamId, space } = await setUp(10);
+    const devices = await iosDevices(db(), space.id, 10);
+    await checkIn(db(), space.id, adamId, devices.slice(0, 5));
+    await drain(h);
+    expect(await openUsage(space.id)).toEqual([50]);
+    await checkIn(db(), space.id, adamId, devices.slice(5, 8));
+    await drain(h);
+    expect(await openUsage(space.id)).toEqual([50, 70, 80]);
+    const raisedSoFar = (await listNotifications(db(), space.id)).length;
+    await drain(h); // nothing changed: nothing raised again
+    expect((await listNotifications(db(), space.id)).length).toBe(raisedSoFar);
+
+    const ids = (await listLicensesForApp(db(), space.id, adamId, { states: ["assigned"] }))
+      .slice(0, 5)
+      .map((l) => l.id);
+    await releaseLicenses(db(), {
+      spaceId: space.id,
+      licenseIds: ids,
+      actor: ADMIN,
+      now: new Date(),
+      because: ["RV2"],
+      graceUntil: graceEnd(new Date()),
+    });
+    await drain(h);
+    expect(await openUsage(space.id)).toEqual([]); // 3 of 10: all cleared
+    await checkIn(db(), space.id, adamId, devices.slice(0, 2));
+    await drain(h);
+    expect(await openUsage(space.id)).toEqual([50]); // re-armed
+    const fifty = (await listNotifications(db(), space.id)).find((n) => n.threshold === 50);
+    expect(fifty).toMatchObject({ severity: "info", component: "Apps and Books" });
+  });
+
+  it("NT2: a token revoked at Apple pauses the account with the fix to apply; a new token resumes it", async () => {
+    const { adamId, loc, space, account } = await setUp(10);
+    h.sim.operator.revokeToken(loc.uId);
+    await checkIn(db(), space.id, adamId, await iosDevices(db(), space.id, 3));
+    await expect(drain(h, { maxRounds: 3 })).rejects.toThrow("outbox not drained");
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("revoked");
+    const note = (await listNotifications(db(), space.id, { open: true })).find(
+      (n) => n.kind === "token_revoked",
+    );
+    expect(note?.severity).toBe("alert");
+    expect(note?.details.remedy).toContain("upload a valid token");
+
+    const renewed = h.sim.operator.renewToken(loc.uId);
+    await updateAccount(h.deps, {
+      spaceId: space.id,
+      accountId: account.id,
+      sTokenFile: renewed.sToken,
+      actor: ADMIN,
+    });
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("ok");
+    expect(
+      (await listNotifications(db(), space.id, { open: true })).some((n) => n.kind === "token_revoked"),
+    ).toBe(false);
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(3);
+  });
+
+  it("NT2: an expired token (9621 at Apple) is reported as expired, with the remedy", async () => {
+    const { adamId, loc, space, account } = await setUp(5);
+    h.sim.operator.expireToken(loc.uId);
+    await checkIn(db(), space.id, adamId, await iosDevices(db(), space.id, 1));
+    await expect(drain(h, { maxRounds: 2 })).rejects.toThrow();
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("expired");
+    const note = (await listNotifications(db(), space.id, { open: true })).find(
+      (n) => n.kind === "token_expired",
+    );
+    expect(note?.details.remedy).toContain("Generate a new token");
+  });
+
+  it("NT2: token expiry warnings at 30 and 7 days (1 day not yet), each once", async () => {
+    const loc = h.sim.operator.createLocation({
+      orgName: "Soon",
+      expiresAt: new Date(Date.now() + 6.5 * 86_400_000),
+    });
+    const space = await spaceWithApps(db(), [newAdamId()]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Soon",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    await warnTokenExpiry(h.deps, [await getAccount(db(), space.id, account.id)]);
+    await warnTokenExpiry(h.deps, [await getAccount(db(), space.id, account.id)]);
+    const warnings = (await listNotifications(db(), space.id)).filter((n) => n.kind === "token_expiring");
+    expect(warnings.map((n) => n.threshold).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([7, 30]);
+  });
+
+  it("NT3: notifications go to a webhook signed with HMAC-SHA256", async () => {
+    const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString("utf8");
+      });
+      req.on("end", () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      const deps = makeSyncDeps({
+        db: db(),
+        keys: tdb().store.keys,
+        appleBaseUrl: h.sim.url,
+        mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
+        channels: [webhookChannel({ url, secret: "a-long-webhook-secret" })],
+        tuning: FAST,
+      });
+      const loc = h.sim.operator.createLocation({
+        orgName: "Hooked",
+        expiresAt: new Date(Date.now() + 20 * 86_400_000),
+      });
+      const space = await spaceWithApps(db(), [newAdamId()]);
+      const { account } = await addAccount(deps, {
+        spaceId: space.id,
+        name: "Hooked",
+        sTokenFile: loc.sToken,
+        actor: ADMIN,
+      });
+      await warnTokenExpiry(deps, [account]);
+      expect(received).toHaveLength(1);
+      const [hit] = received;
+      const timestamp = String(hit?.headers[TIMESTAMP_HEADER]);
+      expect(hit?.headers[SIGNATURE_HEADER]).toBe(
+        signWebhook("a-long-webhook-secret", timestamp, hit?.body ?? ""),
+      );
+      expect(JSON.parse(hit?.body ?? "{}").notification.kind).toBe("token_expiring");
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it("Apple's notifications: a wrong secret is refused, an unknown account is not found, a repeat is acted on once", async () => {
+    const { account } = await setUp(5);
+    const body = {
+      notification: { adamId: "1", countDelta: 1, pricingParam: "STDQ" },
+      notificationId: "n-1",
+      notificationType: "ASSET_COUNT",
+      uId: account.locationUid,
+    };
+    const bad = await handleAppleNotification(h.deps, {
+      accountId: account.id,
+      headers: { authorization: "Bearer wrong" },
+      body,
+    });
+    expect(bad.status).toBe(401);
+    const unknown = await handleAppleNotification(h.deps, { accountId: "nope", headers: {}, body });
+    expect(unknown.status).toBe(404);
+    const secret = await revealNotificationSecret(db(), tdb().store.keys, account.id);
+    const headers = { authorization: `Bearer ${secret}` };
+    expect(await handleAppleNotification(h.deps, { accountId: account.id, headers, body })).toMatchObject({
+      status: 200,
+      outcome: "accepted",
+    });
+    expect(await handleAppleNotification(h.deps, { accountId: account.id, headers, body })).toMatchObject({
+      status: 200,
+      outcome: "duplicate",
+    });
+  });
+});
