@@ -38,3 +38,4 @@ export {
   undelegateApp,
 } from "./catalog.js";
 export { publishAppVersion, pushUpdatesAtCheckIn } from "./updates.js";
+export { inviteUsers } from "./users.js";

@@ -63,9 +63,14 @@ export async function upsertAsset(db: Db, input: AssetInput, now: Date): Promise
     };
     const existing = await findAsset(trx, input.spaceId, input.accountId, input.adamId);
     if (existing) {
+      // Apple's asset list carries no name or price: keep what metadata lookups stored.
       const row = await trx
         .updateTable("assets")
-        .set(values)
+        .set({
+          ...values,
+          name: input.name ?? existing.name ?? null,
+          price: input.price ?? existing.price ?? null,
+        })
         .where("space_id", "=", input.spaceId)
         .where("account_id", "=", input.accountId)
         .where("adam_id", "=", input.adamId)

@@ -1,5 +1,6 @@
 import { appendActivity } from "./activity.repo.js";
 import type { Trx } from "./database.js";
+import { retireAtApple } from "./mdm-users.repo.js";
 import type { Actor } from "./sql-helpers.js";
 
 /** Something that happened in the MDM or the console, with the space it happened in. */
@@ -45,6 +46,7 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
       break;
     }
     case "user_deleted":
+      await retireAtApple(trx, { spaceId: event.spaceId, userId: event.userId, now });
       await trx
         .updateTable("users")
         .set({ deleted_at: now, updated_at: now })

@@ -123,9 +123,19 @@ describeEachDatabase("catalog and updates", (database) => {
     await accountWithSeats(db, keys, { spaceId: home.id, adamId: "200000005", total: 3 });
     await putCatalogApp(deps(), { spaceId: home.id, adamId: "200000005", actor: ADMIN });
     await expect(
-      delegateApp(deps(), { fromSpaceId: custom.id, adamId: "200000005", toSpaceIds: [other.id], actor: ADMIN }),
+      delegateApp(deps(), {
+        fromSpaceId: custom.id,
+        adamId: "200000005",
+        toSpaceIds: [other.id],
+        actor: ADMIN,
+      }),
     ).rejects.toMatchObject({ code: "invalid_request" });
-    await delegateApp(deps(), { fromSpaceId: home.id, adamId: "200000005", toSpaceIds: [custom.id, other.id], actor: ADMIN });
+    await delegateApp(deps(), {
+      fromSpaceId: home.id,
+      adamId: "200000005",
+      toSpaceIds: [custom.id, other.id],
+      actor: ADMIN,
+    });
     expect(await findCatalogApp(db, custom.id, "200000005")).toMatchObject({ delegatedFromSpaceId: home.id });
     const [device] = await devices(db, custom.id, 1);
     if (!device) throw new Error("no device");

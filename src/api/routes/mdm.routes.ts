@@ -4,6 +4,7 @@ import {
   applyEvent,
   checkIn,
   delegateApp,
+  inviteUsers,
   moveDevice,
   publishAppVersion,
   putCatalogApp,
@@ -299,6 +300,29 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         },
         actorOf(request),
       ),
+  );
+
+  app.post(
+    "/spaces/:spaceId/users/invite",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary: "UB2: invite users to Apps and Books (registered at Apple; they accept from the catalog)",
+        params: z.object({ spaceId: id }),
+        body: z.object({ userIds: z.array(id).min(1).max(1000) }),
+        response: {
+          200: z.object({ invited: z.number().int(), accounts: z.number().int() }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) =>
+      inviteUsers(mdm(), {
+        spaceId: spaceOf(request),
+        userIds: request.body.userIds,
+        actor: actorOf(request),
+      }),
   );
 
   app.post(

@@ -1,0 +1,67 @@
+import { randomUUID } from "node:crypto";
+import {
+  type Actor,
+  appendActivity,
+  appendOutbox,
+  getUser,
+  listAccounts,
+  StoreError,
+  withTransaction,
+} from "../store/index.js";
+import { setClientUserId } from "../store/mdm-users.repo.js";
+import type { MdmDeps } from "./deps.js";
+
+/**
+ * UB2: invites users to Apps and Books. Each gets the id Orchard gives Apple
+ * (clientUserId) and is registered in every usable account of the space (Apple knows
+ * users per location); Apple answers with an invitation the user accepts from the
+ * catalog, and the sync marks them enrolled (UB4 then serves what waits for them).
+ */
+export async function inviteUsers(
+  deps: MdmDeps,
+  input: { spaceId: string; userIds: readonly string[]; actor: Actor },
+): Promise<{ invited: number; accounts: number }> {
+  const now = deps.now();
+  return withTransaction(deps.db, async (trx) => {
+    const accounts = (await listAccounts(trx, input.spaceId)).filter((a) => a.usable);
+    if (accounts.length === 0) {
+      throw new StoreError(
+        "invalid_request",
+        "the space has no usable Apps and Books account to invite users to",
+        {
+          field: "spaceId",
+        },
+      );
+    }
+    let invited = 0;
+    for (const userId of new Set(input.userIds)) {
+      const user = await getUser(trx, input.spaceId, userId);
+      if (user.appleStatus === "Associated") continue;
+      const clientUserId = user.appleClientUserId ?? `orchard-${randomUUID()}`;
+      if (!user.appleClientUserId) await setClientUserId(trx, input.spaceId, userId, clientUserId, now);
+      await appendOutbox(
+        trx,
+        accounts.map((a) => ({
+          spaceId: input.spaceId,
+          accountId: a.id,
+          kind: "create_user" as const,
+          clientUserId,
+          now,
+        })),
+      );
+      await appendActivity(trx, [
+        {
+          spaceId: input.spaceId,
+          actor: input.actor,
+          action: "user.invited",
+          userId,
+          ruleIds: ["UB2"],
+          message: "invited to Apps and Books",
+          at: now,
+        },
+      ]);
+      invited++;
+    }
+    return { invited, accounts: accounts.length };
+  });
+}
