@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createAdministrator, hasAdministrators } from "../auth/auth.service.js";
 import { loadConfig } from "../config.js";
@@ -7,24 +9,16 @@ import { buildServer, ensureDefaultSpace, type Orchard } from "./server.js";
 
 /**
  * `npm start`: Orchard with embedded PGlite in ./data and the built-in Apple simulator
- * on http://localhost:8080 (PORT, HOST). On first start it creates the demo
- * administrator and prints the login once; later starts keep every row.
+ * on http://localhost:8080 (PORT, HOST), with the demo's data and administrator, whose
+ * login every start prints; later starts keep every row.
  */
-export async function startOrchard(print: (line: string) => void = console.log): Promise<Orchard> {
-  const config = loadConfig();
+export async function startOrchard(
+  print: (line: string) => void = console.log,
+  config = loadConfig(),
+): Promise<Orchard> {
   const orchard = await buildServer(config);
   const spaceId = await ensureDefaultSpace(orchard);
-  if (!(await hasAdministrators(orchard.store.db))) {
-    const password = randomBytes(12).toString("base64url");
-    await createAdministrator(orchard.store.db, {
-      login: "admin",
-      displayName: "Demo administrator",
-      password,
-      isOwner: true,
-      now: new Date(),
-    });
-    print(`Demo administrator created (shown once): login admin, password ${password}`);
-  }
+  const login = await demoLogin(orchard, config.dataDir);
   await seedDemo({
     deps: orchard.deps,
     spaceId,
@@ -39,8 +33,35 @@ export async function startOrchard(print: (line: string) => void = console.log):
   print(
     `Orchard is running: http://${host}:${config.port}  (API reference: /docs, OpenAPI: /openapi.json, health: /healthz)`,
   );
+  if (login) print(`Sign in as ${login.login} / ${login.password}  (kept in ${login.file})`);
   if (orchard.simulator) print(`Apple simulator: ${orchard.simulator.url}`);
   return orchard;
+}
+
+/**
+ * The demo administrator: created on first start with a random password kept next to
+ * the data (mode 0600, like the key file), so every start can print the login. Only
+ * while no other administrator exists at first start; never with PostgreSQL.
+ */
+async function demoLogin(
+  orchard: Orchard,
+  dataDir: string,
+): Promise<{ login: string; password: string; file: string } | undefined> {
+  const file = join(dataDir, "demo-admin.json");
+  if (existsSync(file))
+    return { ...(JSON.parse(readFileSync(file, "utf8")) as { login: string; password: string }), file };
+  if (orchard.store.engine !== "pglite" || (await hasAdministrators(orchard.store.db))) return undefined;
+  const password = randomBytes(12).toString("base64url");
+  await createAdministrator(orchard.store.db, {
+    login: "admin",
+    displayName: "Demo administrator",
+    password,
+    isOwner: true,
+    now: new Date(),
+  });
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ login: "admin", password })}\n`, { mode: 0o600 });
+  return { login: "admin", password, file };
 }
 
 /** Runs until SIGINT/SIGTERM, then closes the server, the simulator and the database. */

@@ -1,0 +1,139 @@
+import type { Platform } from "../licensing/index.js";
+
+/** The demo's catalogue: real App Store ids, invented counts. */
+export interface DemoApp {
+  adamId: string;
+  name: string;
+  price: number;
+  productType: "App" | "Book";
+  platforms: Platform[];
+  /** Licenses bought per location. */
+  main: number;
+  north: number;
+  installOnDevice?: boolean;
+  updateMode?: "immediate" | "automatic";
+}
+
+export const DEMO_APPS: readonly DemoApp[] = [
+  {
+    adamId: "361309726",
+    name: "Pages",
+    price: 0,
+    productType: "App",
+    platforms: ["iOS", "macOS"],
+    main: 40,
+    north: 20,
+    installOnDevice: true,
+  },
+  {
+    adamId: "361285480",
+    name: "Keynote",
+    price: 0,
+    productType: "App",
+    platforms: ["iOS", "macOS"],
+    main: 25,
+    north: 0,
+    updateMode: "automatic",
+  },
+  {
+    adamId: "361304891",
+    name: "Numbers",
+    price: 0,
+    productType: "App",
+    platforms: ["iOS", "macOS"],
+    main: 20,
+    north: 0,
+  },
+  {
+    adamId: "1444383602",
+    name: "GoodNotes 5",
+    price: 7.99,
+    productType: "App",
+    platforms: ["iOS"],
+    main: 60,
+    north: 10,
+  },
+  {
+    adamId: "908519492",
+    name: "Swift Playgrounds",
+    price: 0,
+    productType: "App",
+    platforms: ["iOS", "macOS"],
+    main: 30,
+    north: 0,
+  },
+  {
+    adamId: "360593530",
+    name: "Notability",
+    price: 11.99,
+    productType: "App",
+    platforms: ["iOS", "macOS"],
+    main: 0,
+    north: 15,
+  },
+  {
+    adamId: "881256329",
+    name: "The Swift Programming Language",
+    price: 0,
+    productType: "Book",
+    platforms: ["iOS", "macOS"],
+    main: 50,
+    north: 0,
+  },
+];
+
+const FIRST = [
+  "Ada",
+  "Alan",
+  "Grace",
+  "Linus",
+  "Margaret",
+  "Dennis",
+  "Barbara",
+  "Ken",
+  "Frances",
+  "Tim",
+  "Hedy",
+  "Guido",
+  "Radia",
+  "Bjarne",
+  "Karen",
+  "James",
+  "Edsger",
+  "Lynn",
+  "Niklaus",
+  "Sophie",
+];
+const LAST = [
+  "Lovelace",
+  "Turing",
+  "Hopper",
+  "Torvalds",
+  "Hamilton",
+  "Ritchie",
+  "Liskov",
+  "Thompson",
+  "Allen",
+  "Berners-Lee",
+  "Lamarr",
+  "van Rossum",
+  "Perlman",
+  "Stroustrup",
+  "Spärck Jones",
+  "Gosling",
+  "Dijkstra",
+  "Conway",
+  "Wirth",
+  "Wilson",
+];
+
+/** A deterministic name for the i-th demo user. */
+export function demoName(i: number): string {
+  return `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]}`;
+}
+
+/** Users 0-39 teach, 40-219 study, 220-239 are staff. */
+export const DEMO_USERS = 240;
+export const TEACHERS = { from: 0, to: 40 };
+export const STUDENTS = { from: 40, to: 220 };
+export const STAFF = { from: 220, to: 240 };

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { startOrchard } from "../../src/main/start.js";
+import { listAccounts, listNotifications } from "../../src/store/index.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "orchard-demo-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const config = () => loadConfig({ ORCHARD_DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent" });
+
+it("npm start: the demo seeds two accounts in priority order, users, devices and usage near the thresholds, once", async () => {
+  const lines: string[] = [];
+  const first = await startOrchard((l) => lines.push(l), config());
+  try {
+    const space = await first.store.db
+      .selectFrom("spaces")
+      .select("id")
+      .where("is_default", "=", true)
+      .executeTakeFirstOrThrow();
+    const accounts = await listAccounts(first.store.db, space.id);
+    expect(accounts.map((a) => [a.displayName, a.priority])).toEqual([
+      ["Main Campus", 1],
+      ["North Campus", 2],
+    ]);
+    // One token close to expiry (the 7-day warning, NT2's sibling) and usage notifications (NT1).
+    const north = accounts[1];
+    expect(north?.tokenExpiresAt && north.tokenExpiresAt.getTime() - Date.now()).toBeLessThan(7 * 86_400_000);
+    // Apple's confirmations come back through the in-process worker: wait for them, bounded.
+    let alert = false;
+    for (let i = 0; i < 100 && !alert; i++) {
+      const notes = await listNotifications(first.store.db, space.id);
+      alert = notes.some((n) => n.kind === "license_usage" && n.threshold === 90);
+      if (!alert) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(alert).toBe(true);
+    const users = await first.store.db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(users.n)).toBe(240);
+    expect(lines.join("\n")).toMatch(/Sign in as admin \/ \S+/);
+    expect(statSync(join(dataDir, "demo-admin.json")).mode & 0o777).toBe(0o600);
+  } finally {
+    await first.close();
+  }
+  const again: string[] = [];
+  const second = await startOrchard((l) => again.push(l), config());
+  try {
+    const counts = await second.store.db
+      .selectFrom("accounts")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(counts.n)).toBe(2);
+    expect(again.join("\n")).not.toMatch(/Seeding the demo/);
+    expect(again.join("\n")).toMatch(/Sign in as admin/);
+  } finally {
+    await second.close();
+  }
+}, 120_000);
