@@ -26,7 +26,14 @@ let skipped = 0;
 try {
   const result = JSON.parse(readFileSync(report, "utf8"));
   passed = result.numPassedTests;
-  failed = result.numFailedTests + (result.numRuntimeErrorTestSuites ?? 0);
+  // A file that fails to load, or an error outside any test, fails its suite without failing
+  // a test: count such suites so the closing line never says "0 failed" for a failed run.
+  const brokenSuites = (result.testResults ?? []).filter(
+    (suite) =>
+      suite.status === "failed" && (suite.assertionResults ?? []).every((t) => t.status !== "failed"),
+  ).length;
+  failed = result.numFailedTests + brokenSuites;
+  if (result.success === false && failed === 0) failed = 1;
   skipped = result.numPendingTests + (result.numTodoTests ?? 0);
 } catch {
   failed = Math.max(failed, 1); // no report: the run itself broke

@@ -138,6 +138,9 @@ export function toProblem(error: unknown): Problem {
   const state = sqlState(error);
   if (state === FOREIGN_KEY_VIOLATION) return problem(409, "in_use", "Other records still refer to it");
   if (state === UNIQUE_VIOLATION) return problem(409, "already_exists", "It already exists");
+  // Deadlock or serialization failure: the database chose this request to give way; retrying works.
+  if (state === "40P01" || state === "40001")
+    return problem(503, "busy", "Too many changes at once: try again");
   if (state === "22P02" || state === "22001" || state === "22003" || state === "22007" || state === "22008") {
     return problem(400, "invalid_value", "A value is not valid");
   }

@@ -7,6 +7,7 @@ import {
   createApiToken,
   createSession,
   deleteSession,
+  findAdmin,
   findAdminForLogin,
   findApiToken,
   findLiveApiToken,
@@ -14,6 +15,7 @@ import {
   type Grant,
   listApiTokens,
   listGrants,
+  type Role,
   revokeApiToken,
   setGrants,
   touchApiToken,
@@ -86,6 +88,29 @@ export async function principalOfSession(
   return adminPrincipal(db, admin, "session");
 }
 
+/**
+ * PM1: a token never does more than its creator may do now: a demoted or removed
+ * administrator's tokens lose what the administrator lost.
+ */
+async function cappedByCreator(
+  db: Db,
+  createdBy: string | undefined,
+  grants: readonly Grant[],
+): Promise<Map<string, Role>> {
+  const creator = createdBy ? await findAdmin(db, createdBy) : undefined;
+  if (!creator) return new Map();
+  if (creator.isOwner) return new Map(grants.map((g) => [g.spaceId, g.role]));
+  const own = new Map(
+    (await listGrants(db, { kind: "admin", id: creator.id })).map((g) => [g.spaceId, g.role]),
+  );
+  const roles = new Map<string, Role>();
+  for (const g of grants) {
+    const mine = own.get(g.spaceId);
+    if (mine) roles.set(g.spaceId, mine === "read" || g.role === "read" ? "read" : "manage");
+  }
+  return roles;
+}
+
 export async function adminPrincipal(db: Db, admin: AdminRecord, via: Principal["via"]): Promise<Principal> {
   const grants = await listGrants(db, { kind: "admin", id: admin.id });
   return {
@@ -118,7 +143,7 @@ export async function principalOfToken(db: Db, bearer: string, now: Date): Promi
     id: token.id,
     name: token.name,
     isOwner: false,
-    roles: new Map(grants.map((g) => [g.spaceId, g.role])),
+    roles: await cappedByCreator(db, token.createdBy, grants),
     via: "token",
   };
 }

@@ -78,12 +78,17 @@ function decideReserved(
   const { user, device } = world;
   const byInstall: RuleId[] = request.why === "requested" ? [] : ["DB3"];
   let awaitingEnrollment = false;
+  let reservedBehindTokenProblem = false;
   for (const account of accounts) {
     const rules = account.rules;
     const forDevice = device !== undefined && rules.reservedDeviceIds.includes(device.id);
     // A user reservation is user-based: it cannot serve a shared iPad or a Mac (LT5, LT6).
     const forUser = !forcedDevice && user !== undefined && rules.reservedUserIds.includes(user.id);
-    if (!account.usable || (!forDevice && !forUser)) continue;
+    if (!forDevice && !forUser) continue;
+    if (!account.usable) {
+      reservedBehindTokenProblem = true; // DB3: the reserved seat is the one to use, once the token is fixed
+      continue;
+    }
     const asset = account.asset;
     if (!asset || asset.total - asset.used <= 0) continue; // its seat was refunded: fall through
     if (forDevice && asset.deviceAssignable) {
@@ -97,6 +102,9 @@ function decideReserved(
     return grant(account, "user", true, ["MA5", "DI3", ...byInstall, "LT1", "DI6"]);
   }
   // DB3: the reserved license is the one to use: no FCFS seat while it waits for enrollment.
+  if (reservedBehindTokenProblem) {
+    return { outcome: "wait", reason: "token_problem", because: ["MA5", "DB3", "NT2"] };
+  }
   if (awaitingEnrollment) {
     return { outcome: "wait", reason: "not_enrolled", because: ["MA5", "DI3", ...byInstall, "UB2", "UB3"] };
   }
@@ -211,9 +219,16 @@ function noLicense(
     }
     return { outcome: "refuse", reason: "no_license", ...selfPurchase, because: ["LT3", "MA2"] };
   }
-  if (seen.notDeviceAssignable)
-    return refuse("not_device_assignable", [forcedDevice === "LT5" ? "LT5" : "DB5"]);
-  if (seen.noDevice) return refuse("no_device", ["LT1"]);
+  if (seen.notDeviceAssignable) {
+    const rule: RuleId = forcedDevice === "LT5" ? "LT5" : "DB5";
+    return {
+      outcome: "refuse",
+      reason: "not_device_assignable",
+      ...selfPurchase,
+      because: world.user ? [rule, "LT3"] : [rule],
+    };
+  }
+  if (seen.noDevice) return { outcome: "refuse", reason: "no_device", ...selfPurchase, because: ["LT1"] };
   if (seen.noUser) return refuse("no_user", ["LT1", "DI7"]);
   if (seen.prohibited && !seen.eligible)
     return { outcome: "refuse", reason: "prohibited", ...selfPurchase, because: ["DI4", "DI7"] };

@@ -1,5 +1,6 @@
 import type { Consequences } from "../licensing/index.js";
 import { setCatalogDescription } from "../store/catalog.repo.js";
+import { listDelegatedSpaces } from "../store/mdm-query.repo.js";
 import {
   type Actor,
   appendActivity,
@@ -7,6 +8,7 @@ import {
   findCatalogApp,
   getSpace,
   listAssetsForApp,
+  NotFoundError,
   StoreError,
   setCatalogApp,
   withTransaction,
@@ -128,11 +130,21 @@ export async function delegateApp(
   });
 }
 
-/** PB1, PB2: the spaces losing the delegation uninstall the app (iOS) and lose its licenses. */
-export function undelegateApp(
+/**
+ * PB1, PB2: the spaces losing the delegation uninstall the app (iOS) and lose its
+ * licenses. Only spaces the default space really delegated the app to are touched.
+ */
+export async function undelegateApp(
   deps: MdmDeps,
   input: { fromSpaceId: string; adamId: string; spaceIds: readonly string[]; actor: Actor },
 ): Promise<Consequences> {
+  const from = await getSpace(deps.db, input.fromSpaceId);
+  if (!from.isDefault) {
+    throw new StoreError("invalid_request", "only apps of the default space are delegated", { field: "spaceId" });
+  }
+  const delegated = new Set(await listDelegatedSpaces(deps.db, input.fromSpaceId, input.adamId));
+  const stray = input.spaceIds.find((id) => !delegated.has(id));
+  if (stray !== undefined) throw new NotFoundError("space", stray);
   return applyEvent(
     deps,
     { kind: "app_undelegated", spaceId: input.fromSpaceId, adamId: input.adamId, spaceIds: input.spaceIds },

@@ -1,6 +1,6 @@
 import type { Decision, LicenseRequest } from "../licensing/index.js";
 import { type Actor, type Db, findDevice, requestLicenses, withTransaction } from "../store/index.js";
-import { queueMdmCommands } from "../store/mdm-command.repo.js";
+import { hasOpenInstall, queueMdmCommands } from "../store/mdm-command.repo.js";
 import { listInstalledAdamIds } from "../store/mdm-query.repo.js";
 import type { MdmDeps } from "./deps.js";
 
@@ -42,7 +42,9 @@ export async function requestLicensesFor(
     const out: LicenseRequestResult[] = [];
     const commands = [];
     for (const r of results) {
-      const install = await installFor(trx, r.request, r.decision);
+      // The license the install waits on: the new one, or the one kept (maybe still pending at Apple).
+      const licenseId = r.licenseId ?? (r.decision.outcome === "keep" ? r.decision.licenseId : undefined);
+      const install = await installFor(trx, r.request, r.decision, licenseId);
       if (install) {
         commands.push({
           spaceId: input.spaceId,
@@ -50,7 +52,7 @@ export async function requestLicensesFor(
           deviceId: install.deviceId,
           serialNumber: install.serialNumber,
           adamId: input.adamId,
-          ...(r.licenseId ? { licenseId: r.licenseId } : {}),
+          ...(licenseId ? { licenseId } : {}),
           ruleIds: ["LT2", ...r.decision.because],
           now,
         });
@@ -71,6 +73,7 @@ async function installFor(
   db: Db,
   request: LicenseRequest,
   decision: Decision,
+  licenseId: string | undefined,
 ): Promise<{ deviceId: string; serialNumber: string } | undefined> {
   if (request.subject.kind !== "device") return undefined;
   if (decision.outcome !== "grant" && decision.outcome !== "keep") return undefined;
@@ -78,5 +81,9 @@ async function installFor(
   if (!device) return undefined;
   const installed = await listInstalledAdamIds(db, request.spaceId, device.id);
   if (installed.has(request.adamId)) return undefined;
+  // One install per license: a check-in before the MDM reported the app asks nothing new.
+  if (await hasOpenInstall(db, { spaceId: request.spaceId, deviceId: device.id, adamId: request.adamId, licenseId })) {
+    return undefined;
+  }
   return { deviceId: device.id, serialNumber: device.serialNumber };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Device, Platform } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
@@ -110,11 +110,23 @@ export async function setDeviceStatus(
   if (result.numUpdatedRows === 0n) throw new NotFoundError("device", id);
 }
 
-/** Records a check-in (DB2: the moment waiting mandatory apps are decided again). */
+/**
+ * Records a check-in (DB2: the moment waiting mandatory apps are decided again). A device
+ * that was inactive and checks in is active again; retired or wiped ones stay as they are.
+ */
 export async function recordCheckIn(db: Db, spaceId: string, id: string, now: Date): Promise<void> {
   const result = await db
     .updateTable("devices")
-    .set({ last_check_in_at: now, updated_at: now })
+    .set((eb) => ({
+      last_check_in_at: now,
+      updated_at: now,
+      status: eb
+        .case()
+        .when("status", "=", "inactive")
+        .then(sql<DeviceStatus>`'active'`)
+        .else(eb.ref("status"))
+        .end(),
+    }))
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
     .executeTakeFirst();

@@ -161,6 +161,24 @@ export async function settleMdmCommands(
   }
 }
 
+/** An install for this license is queued or was delivered already. */
+export async function hasOpenInstall(
+  db: Db,
+  input: { spaceId: string; deviceId: string; adamId: string; licenseId: string | undefined },
+): Promise<boolean> {
+  let query = db
+    .selectFrom("mdm_commands")
+    .select("seq")
+    .where("space_id", "=", input.spaceId)
+    .where("device_id", "=", input.deviceId)
+    .where("adam_id", "=", input.adamId)
+    .where("kind", "=", "install")
+    .where("app_version", "is", null)
+    .where("state", "in", ["pending", "delivered"]);
+  query = input.licenseId ? query.where("license_id", "=", input.licenseId) : query.where("license_id", "is", null);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
+}
+
 export async function listMdmCommands(
   db: Db,
   spaceId: string,

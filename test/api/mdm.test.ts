@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { listAdmins, setGrants } from "../../src/store/auth.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture } from "./harness.js";
 
@@ -79,5 +80,53 @@ describeEachDatabase("MDM routes", (db) => {
     expect(r.json().releases.length).toBeGreaterThan(0);
     const explain = await send("GET", `${s()}/explain?app=${f.ids.adamId}&user=${f.ids.userA}`);
     expect(explain.json().decision).toMatchObject({ outcome: "refuse", reason: "not_in_catalog" });
+  });
+});
+
+describeEachDatabase("MDM routes: authorization of second spaces", (db) => {
+  it("invariant 6: undelegating needs write access to every target space (else 404, nothing released)", async () => {
+    const f = await buildFixture(db().store);
+    const r = await f.app.inject({
+      method: "DELETE",
+      url: `/api/v1/spaces/${f.ids.spaceA}/catalog/${f.ids.adamId}/delegations`,
+      headers: auth(f.tokens.write),
+      payload: { spaceIds: [f.ids.spaceB] },
+    });
+    expect(r.statusCode).toBe(404);
+    const licenses = await f.app.inject({
+      method: "GET",
+      url: `/api/v1/spaces/${f.ids.spaceB}/licenses`,
+      headers: auth(f.tokens.other),
+    });
+    expect(licenses.json().items.every((l: { state: string }) => l.state !== "pending_release")).toBe(true);
+  });
+
+  it("PM1: an API token loses what its creator loses", async () => {
+    const f = await buildFixture(db().store);
+    const before = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${f.ids.spaceA}/users`,
+      headers: auth(f.tokens.write),
+      payload: { name: "Before" },
+    });
+    expect(before.statusCode).toBe(201);
+    const [writer] = (await listAdmins(db().store.db)).filter((a) => a.login === `writer-${f.ids.suffix}`);
+    if (!writer) throw new Error("no writer");
+    await setGrants(db().store.db, { kind: "admin", id: writer.id }, [
+      { spaceId: f.ids.spaceA, role: "read" },
+    ]);
+    const after = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${f.ids.spaceA}/users`,
+      headers: auth(f.tokens.write),
+      payload: { name: "After" },
+    });
+    expect(after.statusCode).toBe(403);
+    const read = await f.app.inject({
+      method: "GET",
+      url: `/api/v1/spaces/${f.ids.spaceA}/users`,
+      headers: auth(f.tokens.write),
+    });
+    expect(read.statusCode).toBe(200);
   });
 });

@@ -177,7 +177,8 @@ describe("license types (LT)", () => {
     expect(decide(deviceRequest("ipad", "requested"), w)).toMatchObject({
       outcome: "refuse",
       reason: "not_device_assignable",
-      because: ["LT5"],
+      userMay: "self_purchase",
+      because: ["LT5", "LT3"],
     });
   });
 
@@ -243,6 +244,34 @@ describe("device-based (DB)", () => {
       type: "device",
       reserved: true,
       because: expect.arrayContaining(["DB3"]),
+    });
+  });
+
+  it("DB3: a reservation behind a token problem waits for the token; no FCFS seat is taken meanwhile", () => {
+    const w = world({
+      user: user(),
+      device: device("d1", { userId: "u1" }),
+      accounts: [
+        account("A", 1, asset(10), { reservedUserIds: ["u1"], unusedReservations: 1 }, { usable: false }),
+        account("B", 2, asset(10)),
+      ],
+    });
+    expect(decide(deviceRequest("d1", "mandatory"), w)).toEqual({
+      outcome: "wait",
+      reason: "token_problem",
+      because: ["MA5", "DB3", "NT2"],
+    });
+  });
+
+  it("LT3: a device with a user refused for a reason of the app still tells the user they may buy it", () => {
+    const w = world({
+      user: user(),
+      device: device("d1", { userId: "u1" }),
+      accounts: [account("A", 1, asset(10, 0, { deviceAssignable: false }))],
+    });
+    expect(decide(deviceRequest("d1", "mandatory"), w)).toMatchObject({
+      userMay: "self_purchase",
+      because: ["DB5", "LT3"],
     });
   });
 

@@ -281,3 +281,52 @@ describe("MDM webhook", () => {
     server.close();
   });
 });
+
+describeEachDatabase("MDM operations: installs and check-ins", (database) => {
+  const deps = () => ({ db: database().store.db, now: () => NOW });
+
+  it("LT2: a license kept while Apple has not confirmed it yet gets no install before the confirmation", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "100000011");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    const subject = { kind: "device" as const, deviceId: device.id };
+    const first = await requestLicense(deps(), {
+      spaceId: space.id,
+      adamId,
+      subject,
+      why: "mandatory",
+      actor: ADMIN,
+    });
+    const again = await requestLicense(deps(), {
+      spaceId: space.id,
+      adamId,
+      subject,
+      why: "check_in",
+      actor: ADMIN,
+    });
+    expect(again.decision).toMatchObject({ outcome: "keep", licenseId: first.licenseId });
+    const sink = collector();
+    expect(await deliverMdmCommands(deps(), sink)).toBe(0);
+    const pending = await listMdmCommands(db, space.id, { deviceId: device.id, state: "pending" });
+    expect(pending.map((c) => c.licenseId)).toEqual([first.licenseId]);
+  });
+
+  it("DB2: a device marked inactive that checks in again is active and decided again", async () => {
+    const { db, keys } = database().store;
+    const space = await createSpace(db, { name: "inactive" });
+    await setCatalogApp(db, { spaceId: space.id, adamId: "100000012", installOnDevice: true }, NOW);
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId: "100000012", total: 2 });
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    await applyEvent(deps(), { kind: "device_inactive", spaceId: space.id, deviceId: device.id }, ADMIN);
+    const back = await checkIn(deps(), {
+      spaceId: space.id,
+      serialNumber: device.serialNumber,
+      installed: [],
+    });
+    expect((await getDevice(db, space.id, device.id)).status).toBe("active");
+    expect(back.decisions[0]?.decision.outcome).toBe("grant");
+  });
+});

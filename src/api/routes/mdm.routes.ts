@@ -162,13 +162,15 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         response: { 200: consequencesSchema, ...problemResponses },
       },
     },
-    async (request) =>
-      undelegateApp(mdm(), {
+    async (request) => {
+      for (const target of request.body.spaceIds) requireWrite(request, target);
+      return undelegateApp(mdm(), {
         fromSpaceId: spaceOf(request),
         adamId: request.params.adamId,
         spaceIds: request.body.spaceIds,
         actor: actorOf(request),
-      }),
+      });
+    },
   );
 
   app.post(
