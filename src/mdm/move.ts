@@ -1,14 +1,18 @@
-import { planTransfer, type TransferStep } from "../licensing/index.js";
+import { type DecisionWorld, graceEnd, planTransfer, type TransferStep } from "../licensing/index.js";
 import { loadEventWorld } from "../store/event-world.js";
 import {
   type Actor,
   createDevice,
+  type DeviceRecord,
+  findDevice,
   getDevice,
   listInstalledApps,
   loadDecisionWorld,
   releaseLicenses,
   replaceInstalledApps,
+  StoreError,
   setDeviceStatus,
+  type Trx,
   withTransaction,
 } from "../store/index.js";
 import { countOtherActiveDevices } from "../store/mdm-query.repo.js";
@@ -28,6 +32,18 @@ export async function moveDevice(
   const now = deps.now();
   return withTransaction(deps.db, async (trx) => {
     const device = await getDevice(trx, input.fromSpaceId, input.deviceId);
+    if (!device.active) {
+      throw new StoreError(
+        "invalid_request",
+        `device ${device.serialNumber} is ${device.status}: only an active device moves`,
+        {
+          field: "deviceId",
+        },
+      );
+    }
+    if (input.toSpaceId === input.fromSpaceId) {
+      throw new StoreError("invalid_request", "the device is already in that space", { field: "toSpaceId" });
+    }
     const inventory = await listInstalledApps(trx, input.fromSpaceId, device.id);
     const installedAdamIds = [...new Set(inventory.flatMap((a) => (a.adamId ? [a.adamId] : [])))].sort();
     const held = await loadEventWorld(trx, {
@@ -41,19 +57,13 @@ export async function moveDevice(
       ? await countOtherActiveDevices(trx, input.fromSpaceId, device.userId, device.id)
       : 0;
 
-    await createDevice(trx, {
-      id: device.id,
-      spaceId: input.toSpaceId,
-      serialNumber: device.serialNumber,
-      platform: device.platform,
-      sharedIpad: device.sharedIpad,
-      supervised: device.supervised,
-      ...(input.userId ? { userId: input.userId } : {}),
-    });
+    await joinSpace(trx, device, input.toSpaceId, input.userId, now);
     await replaceInstalledApps(trx, input.toSpaceId, device.id, inventory, now);
+    // The old space no longer manages it: no uninstall there may reach it (PB1), no inventory.
+    await replaceInstalledApps(trx, input.fromSpaceId, device.id, [], now);
     await setDeviceStatus(trx, input.fromSpaceId, device.id, "retired", now);
 
-    const newWorlds = new Map();
+    const newWorlds = new Map<string, DecisionWorld>();
     for (const adamId of installedAdamIds) {
       const request = {
         spaceId: input.toSpaceId,
@@ -73,9 +83,10 @@ export async function moveDevice(
       newWorlds,
     });
     const txDeps = { db: trx, now: deps.now };
+    const granted = new Set<string>();
     for (const step of steps) {
       if (step.kind === "assign") {
-        await requestLicensesFor(txDeps, {
+        const [result] = await requestLicensesFor(txDeps, {
           spaceId: input.toSpaceId,
           adamId: step.adamId,
           requests: [
@@ -88,17 +99,58 @@ export async function moveDevice(
           ],
           actor: input.actor,
         });
-      } else {
-        await releaseLicenses(trx, {
-          spaceId: input.fromSpaceId,
-          licenseIds: [step.licenseId],
-          actor: input.actor,
-          now,
-          because: step.because,
-          ...(step.graceUntil ? { graceUntil: step.graceUntil } : {}),
-        });
+        if (result?.decision.outcome === "grant" || result?.decision.outcome === "keep")
+          granted.add(step.adamId);
+        continue;
       }
+      // The plan counted on a seat the locked allocation may not have found: then RV3 applies.
+      const lost =
+        installedAdamIds.includes(step.adamId) && !granted.has(step.adamId) && device.platform !== "macOS";
+      const graceUntil = step.graceUntil ?? (lost ? graceEnd(now) : undefined);
+      await releaseLicenses(trx, {
+        spaceId: input.fromSpaceId,
+        licenseIds: [step.licenseId],
+        actor: input.actor,
+        now,
+        because: graceUntil && !step.because.includes("RV3") ? [...step.because, "RV3"] : step.because,
+        ...(graceUntil ? { graceUntil } : {}),
+      });
     }
     return steps;
   });
+}
+
+/** The device's row in the new space: a new one, or the one it had when it was there before. */
+async function joinSpace(
+  trx: Trx,
+  device: DeviceRecord,
+  spaceId: string,
+  userId: string | undefined,
+  now: Date,
+): Promise<void> {
+  const before = await findDevice(trx, spaceId, device.id);
+  if (!before) {
+    await createDevice(trx, {
+      id: device.id,
+      spaceId,
+      serialNumber: device.serialNumber,
+      platform: device.platform,
+      sharedIpad: device.sharedIpad,
+      supervised: device.supervised,
+      ...(userId ? { userId } : {}),
+    });
+    return;
+  }
+  await trx
+    .updateTable("devices")
+    .set({
+      status: "active",
+      user_id: userId ?? null,
+      shared_ipad: device.sharedIpad,
+      supervised: device.supervised,
+      updated_at: now,
+    })
+    .where("space_id", "=", spaceId)
+    .where("id", "=", device.id)
+    .execute();
 }

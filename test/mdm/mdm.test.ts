@@ -329,4 +329,47 @@ describeEachDatabase("MDM operations: installs and check-ins", (database) => {
     expect((await getDevice(db, space.id, device.id)).status).toBe("active");
     expect(back.decisions[0]?.decision.outcome).toBe("grant");
   });
+
+  it("TR1: a move releases the device licenses of apps not installed yet, and the device can move back", async () => {
+    const { db, keys } = database().store;
+    const from = await spaceWithApp(db, "100000013");
+    const to = await spaceWithApp(db, "100000013");
+    await accountWithSeats(db, keys, { spaceId: from.space.id, adamId: from.adamId, total: 2 });
+    await accountWithSeats(db, keys, { spaceId: to.space.id, adamId: to.adamId, total: 2 });
+    const [device] = await devices(db, from.space.id, 1);
+    if (!device) throw new Error("no device");
+    const pending = await requestLicense(deps(), {
+      spaceId: from.space.id,
+      adamId: from.adamId,
+      subject: { kind: "device", deviceId: device.id },
+      why: "mandatory",
+      actor: ADMIN,
+    });
+    const there = await moveDevice(deps(), {
+      fromSpaceId: from.space.id,
+      deviceId: device.id,
+      toSpaceId: to.space.id,
+      actor: ADMIN,
+    });
+    expect(there).toEqual([
+      { kind: "release", adamId: from.adamId, licenseId: pending.licenseId, because: ["TR1"] },
+    ]);
+    expect((await getLicense(db, from.space.id, pending.licenseId ?? "")).state).toBe("pending_release");
+    await expect(
+      moveDevice(deps(), {
+        fromSpaceId: from.space.id,
+        deviceId: device.id,
+        toSpaceId: to.space.id,
+        actor: ADMIN,
+      }),
+    ).rejects.toMatchObject({ code: "invalid_request" });
+    await moveDevice(deps(), {
+      fromSpaceId: to.space.id,
+      deviceId: device.id,
+      toSpaceId: from.space.id,
+      actor: ADMIN,
+    });
+    expect((await getDevice(db, from.space.id, device.id)).status).toBe("active");
+    expect((await getDevice(db, to.space.id, device.id)).status).toBe("retired");
+  });
 });
