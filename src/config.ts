@@ -27,6 +27,7 @@ const schema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   APPLE_BASE_URL: z.url().optional(),
+  APPLE_METADATA_URL: z.url({ protocol: /^https?$/ }).optional(),
   SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
   FULL_SYNC_CRON: z.string().min(1).default("30 3 * * *"),
   // Sync engine: where Apple reaches us, our MDM identity, polling, notification channels.
@@ -54,6 +55,8 @@ export interface Config {
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
   /** Apple's service; unset means the built-in simulator. */
   appleBaseUrl?: string;
+  /** The store's metadata lookup in the public iTunes lookup format; wins over /service/config's URL. */
+  appleMetadataUrl?: string;
   syncCron: string;
   fullSyncCron: string;
   /** Where Apple can reach this server's notification endpoint; unset, /status polling only. */
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     ...(e.APPLE_BASE_URL ? { appleBaseUrl: e.APPLE_BASE_URL } : {}),
+    ...(e.APPLE_METADATA_URL ? { appleMetadataUrl: e.APPLE_METADATA_URL } : {}),
     syncCron: e.SYNC_CRON,
     fullSyncCron: e.FULL_SYNC_CRON,
     ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL } : {}),

@@ -9,7 +9,9 @@ describe("configuration", () => {
   });
 
   it("reports every invalid variable at once", () => {
-    expect(() => loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud" })).toThrowError(ConfigError);
+    expect(() => loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud" })).toThrowError(
+      ConfigError,
+    );
     try {
       loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud" });
     } catch (error) {
@@ -19,7 +21,10 @@ describe("configuration", () => {
   });
 
   it("keeps secrets out of logs and JSON", () => {
-    const c = loadConfig({ DATABASE_URL: "postgres://u:hunter2@db/orchard", ORCHARD_SECRET_KEY: "k".repeat(44) });
+    const c = loadConfig({
+      DATABASE_URL: "postgres://u:hunter2@db/orchard",
+      ORCHARD_SECRET_KEY: "k".repeat(44),
+    });
     expect(JSON.stringify(c)).not.toContain("hunter2");
     expect(`${c.secretKey}`).toBe("[secret]");
     expect(c.databaseUrl?.reveal()).toContain("hunter2");

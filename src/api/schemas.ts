@@ -108,6 +108,17 @@ export const appRowSchema = z
     available: z.number().int(),
     accounts: z.number().int(),
     inCatalog: z.boolean(),
+    genre: z.string().optional().describe("primary genre, from the store's metadata lookup"),
+    bundleId: z.string().optional(),
+    artworkUrl: z
+      .string()
+      .optional()
+      .describe("the store's artwork; the console shows it only if same-origin"),
+    custom: z.boolean().describe("not in the public store: a custom (B2B) app"),
+    latestVersion: z.string().optional(),
+    deviceLicenseReminder: z
+      .boolean()
+      .describe("DB5: custom or Productivity app: check device-license support with the developer"),
   })
   .meta({ id: "AppUsage" });
 

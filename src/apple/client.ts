@@ -135,6 +135,7 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
   const client: AppleClient = {
     getServiceConfig: () => serviceConfig.refresh(),
     limits: () => serviceConfig.limits(),
+    serviceUrls: () => serviceConfig.urls(),
 
     async getClientConfig() {
       const config = await transport.request({

@@ -112,6 +112,8 @@ export interface AppleClient {
   getServiceConfig(): Promise<ServiceConfigResponse>;
   /** The cached limits (refreshed when older than 5 minutes). */
   limits(): Promise<AppleLimits>;
+  /** The cached service config's `urls` (e.g. contentMetadataLookup), read with the limits. */
+  serviceUrls(): Promise<ServiceConfigResponse["urls"]>;
   getClientConfig(): Promise<ClientConfigResult>;
   /** POST /client/config with our mdmInfo; throws TokenOwnedByOtherMdmError if another MDM manages it. */
   setClientConfig(settings?: ClientConfigSettings): Promise<ClientConfigResult>;

@@ -33,6 +33,14 @@ export {
 } from "./errors.js";
 export { type EventOutcomes, eventOutcomes, type SubjectFailure, type SubjectRef } from "./event-status.js";
 export type { AppleLogger, FetchLike, ResponseEnvelope } from "./http.js";
+export {
+  type AppMetadata,
+  type LookedUp,
+  type LookupOptions,
+  lookupApps,
+  MAX_LOOKUP_IDS,
+  type NotInStore,
+} from "./metadata.js";
 export { isAuthenticNotification, type ParsedNotification, parseNotification } from "./notifications.js";
 export type { Page } from "./paging.js";
 export { createRateLimiter, type RateLimiter } from "./rate-limit.js";

@@ -63,6 +63,8 @@ export interface ServiceConfigCache {
   refresh(): Promise<ServiceConfigResponse>;
   /** Forgets the cache (e.g. after a 970x limit error, the limits may have changed). */
   invalidate(): void;
+  /** The `urls` of the cached config (read with the limits, so no older than the TTL). */
+  urls(): Promise<ServiceConfigResponse["urls"]>;
 }
 
 export function createServiceConfigCache(options: {
@@ -72,7 +74,7 @@ export function createServiceConfigCache(options: {
   onLimits: (limits: AppleLimits) => void;
   logger?: AppleLogger | undefined;
 }): ServiceConfigCache {
-  let cached: { limits: AppleLimits; at: number } | undefined;
+  let cached: { limits: AppleLimits; at: number; config?: ServiceConfigResponse } | undefined;
   let inFlight: Promise<ServiceConfigResponse> | undefined;
 
   function refresh(): Promise<ServiceConfigResponse> {
@@ -80,7 +82,7 @@ export function createServiceConfigCache(options: {
       .fetchConfig()
       .then((config) => {
         const limits = limitsOf(config);
-        cached = { limits, at: options.now().getTime() };
+        cached = { limits, at: options.now().getTime(), config };
         options.onLimits(limits);
         return config;
       })
@@ -94,6 +96,10 @@ export function createServiceConfigCache(options: {
     refresh,
     invalidate() {
       cached = undefined;
+    },
+    async urls() {
+      await this.limits();
+      return cached?.config?.urls;
     },
     async limits() {
       if (cached && options.now().getTime() - cached.at < options.ttlMs) return cached.limits;

@@ -74,7 +74,8 @@ export function planTransfer(input: TransferInput): TransferStep[] {
   // or removed) leaves with the device too; nothing to keep usable, so no grace.
   const installed = new Set(input.installedAdamIds);
   for (const license of input.oldLicenses) {
-    if (installed.has(license.adamId) || license.type !== "device" || license.deviceId !== device.id) continue;
+    if (installed.has(license.adamId) || license.type !== "device" || license.deviceId !== device.id)
+      continue;
     if (license.spaceId !== device.spaceId || !LIVE_STATES.includes(license.state)) continue;
     steps.push({ kind: "release", adamId: license.adamId, licenseId: license.id, because: ["TR1"] });
   }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
-import { publishAppVersion } from "../mdm/index.js";
+import { publishAppVersion, requestLicensesFor } from "../mdm/index.js";
 import type { ServiceDeps } from "../service/deps.js";
 import { type RunningSimulator, startSimulator } from "../simulator/index.js";
 import { openDatabase, type Store } from "../store/index.js";
@@ -59,6 +59,8 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
   const sync = syncDepsFromConfig(config, store, {
     appleBaseUrl,
     mdm: queueingMdmSink(store.db, now),
+    // Waiting requests granted later get their install commands too (DB2, UB4).
+    allocate: (request) => requestLicensesFor({ db: store.db, now }, request),
     onNewVersion: (version) => publishAppVersion({ db: store.db, now }, version),
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -61,6 +61,9 @@ export async function seedDemo(ctx: DemoContext): Promise<void> {
       op.addAsset(location.uId, {
         adamId: app.adamId,
         productType: app.productType,
+        // The store's metadata: the sync's lookup (src/sync/metadata.ts) finds these.
+        name: app.name,
+        price: app.price,
         totalCount: count,
         deviceAssignable: app.productType === "App",
         supportedPlatforms: app.platforms,

@@ -9,27 +9,27 @@ import type { MdmCommandSink } from "../sync/index.js";
  */
 export function queueingMdmSink(db: Db, now: () => Date): MdmCommandSink {
   return {
-    async send(commands: readonly MdmCommand[]) {
+    async send(commands: readonly MdmCommand[], spaceId: string) {
       if (commands.length === 0) return;
+      // Only devices still managed in that space: a device that moved away keeps its app.
       const devices = await db
         .selectFrom("devices")
-        .select(["space_id", "id", "serial_number", "status"])
+        .select(["id", "serial_number"])
+        .where("space_id", "=", spaceId)
+        .where("status", "=", "active")
         .where("id", "in", [...new Set(commands.map((c) => c.deviceId))])
         .execute();
-      // A moved device has a row per space it was in: the active one is where it is now.
-      const where = new Map<string, { spaceId: string; serialNumber: string }>();
-      for (const d of devices.sort((a, b) => Number(a.status === "active") - Number(b.status === "active"))) {
-        where.set(d.id, { spaceId: d.space_id, serialNumber: d.serial_number });
-      }
+      const serials = new Map(devices.map((d) => [d.id, d.serial_number]));
       const at = now();
       await queueMdmCommands(
         db,
         commands.flatMap((c) => {
-          const device = where.get(c.deviceId);
-          return device
+          const serialNumber = serials.get(c.deviceId);
+          return serialNumber
             ? [
                 {
-                  ...device,
+                  spaceId,
+                  serialNumber,
                   kind: c.kind,
                   deviceId: c.deviceId,
                   adamId: c.adamId,

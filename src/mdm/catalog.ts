@@ -1,6 +1,5 @@
 import type { Consequences } from "../licensing/index.js";
 import { setCatalogDescription } from "../store/catalog.repo.js";
-import { listDelegatedSpaces } from "../store/mdm-query.repo.js";
 import {
   type Actor,
   appendActivity,
@@ -13,6 +12,7 @@ import {
   setCatalogApp,
   withTransaction,
 } from "../store/index.js";
+import { listDelegatedSpaces } from "../store/mdm-query.repo.js";
 import type { MdmDeps } from "./deps.js";
 import { applyEvent } from "./events.js";
 
@@ -140,7 +140,9 @@ export async function undelegateApp(
 ): Promise<Consequences> {
   const from = await getSpace(deps.db, input.fromSpaceId);
   if (!from.isDefault) {
-    throw new StoreError("invalid_request", "only apps of the default space are delegated", { field: "spaceId" });
+    throw new StoreError("invalid_request", "only apps of the default space are delegated", {
+      field: "spaceId",
+    });
   }
   const delegated = new Set(await listDelegatedSpaces(deps.db, input.fromSpaceId, input.adamId));
   const stray = input.spaceIds.find((id) => !delegated.has(id));

@@ -82,7 +82,14 @@ async function installFor(
   const installed = await listInstalledAdamIds(db, request.spaceId, device.id);
   if (installed.has(request.adamId)) return undefined;
   // One install per license: a check-in before the MDM reported the app asks nothing new.
-  if (await hasOpenInstall(db, { spaceId: request.spaceId, deviceId: device.id, adamId: request.adamId, licenseId })) {
+  if (
+    await hasOpenInstall(db, {
+      spaceId: request.spaceId,
+      deviceId: device.id,
+      adamId: request.adamId,
+      licenseId,
+    })
+  ) {
     return undefined;
   }
   return { deviceId: device.id, serialNumber: device.serialNumber };

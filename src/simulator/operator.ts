@@ -4,6 +4,7 @@
  * expire or renew the token, a user accepting an invitation (USER_ASSOCIATED), another
  * MDM claiming the token, seeding, and the simulator's own controls (faults, limits).
  */
+import { makeMetadata, mergeMetadata } from "./app-metadata.js";
 import type { SimContext } from "./context.js";
 import type { FaultConfig } from "./faults.js";
 import type { Limits } from "./limits.js";
@@ -19,6 +20,14 @@ export interface AssetInput {
   deviceAssignable?: boolean;
   revocable?: boolean;
   supportedPlatforms?: string[];
+  // The store's metadata (GET /lookup); unset fields are generated from the adamId.
+  name?: string;
+  bundleId?: string;
+  version?: string;
+  genre?: string;
+  price?: number;
+  /** A custom (B2B) app: never returned by the public lookup. */
+  custom?: boolean;
 }
 
 export interface SimulatorOperator {
@@ -63,6 +72,8 @@ export interface SimulatorOperator {
   acceptInvitationCode(inviteCode: string): { uId: string; clientUserId: string };
   /** Changes the limits GET /service/config advertises and the simulator enforces. */
   setLimits(limits: Partial<Limits>): void;
+  /** DB4: a new version of the app is in the store (GET /lookup answers it from now on). */
+  publishVersion(adamId: string, version: string): void;
   /** Resolves when no event is pending and every queued notification was delivered or given up. */
   idle(): Promise<void>;
   locations(): Array<{ uId: string; orgName: string; locationName: string }>;
@@ -123,7 +134,20 @@ export function createOperator(ctx: SimContext): SimulatorOperator {
         revocable: input.revocable ?? !isBook,
         supportedPlatforms: input.supportedPlatforms ?? (isBook ? ["iOS", "macOS"] : ["iOS"]),
       });
+      const { name, bundleId, version, genre, price, custom } = input;
+      const fields = { name, bundleId, version, genre, price, custom };
+      const held = world.metadata.get(input.adamId);
+      world.metadata.set(
+        input.adamId,
+        held ? mergeMetadata(held, fields) : makeMetadata(input.adamId, productType, fields),
+      );
       if (totalCount > 0) countChanged(location, asset, totalCount);
+    },
+    publishVersion(adamId, version) {
+      const held = world.metadata.get(adamId);
+      if (!held) throw new Error(`no app ${adamId} in the store`);
+      if (version.trim() === "") throw new Error("a version must not be empty");
+      world.metadata.set(adamId, { ...held, version });
     },
     buy(uId, adamId, count, pricingParam) {
       const location = at(uId);
@@ -177,7 +201,7 @@ export function createOperator(ctx: SimContext): SimulatorOperator {
       at(uId).clientConfig = { mdmInfo: { ...mdmInfo }, notificationTypes: [] };
     },
     seed(uId, spec) {
-      seedLocation(at(uId), world.ids, spec);
+      seedLocation(at(uId), world.ids, spec, world.metadata);
     },
     setFaults(faults, endpoint) {
       ctx.faults.set(faults, endpoint);

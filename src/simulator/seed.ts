@@ -3,6 +3,7 @@
  * optionally pre-existing serial-number assignments (a million in well under a second:
  * seeded serial numbers are computed names, written straight into the columns).
  */
+import { makeMetadata, type SimAppMetadata } from "./app-metadata.js";
 import type { Location } from "./location.js";
 import type { Prng } from "./prng.js";
 import { SERIAL } from "./subjects.js";
@@ -18,8 +19,15 @@ export interface SeedSpec {
 
 /** First adamId of generated apps (real adamIds are 9-10 digit strings). */
 const FIRST_ADAM_ID = 900_000_000;
+/** One generated app in ten is a custom (B2B) app, absent from the public lookup (DB5). */
+const CUSTOM_EVERY = 10;
 
-export function seedLocation(location: Location, ids: Prng, spec: SeedSpec): void {
+export function seedLocation(
+  location: Location,
+  ids: Prng,
+  spec: SeedSpec,
+  metadata?: Map<string, SimAppMetadata>,
+): void {
   const apps = whole(spec.apps, "apps");
   const perApp = whole(spec.licensesPerApp, "licensesPerApp");
   const userCount = whole(spec.users ?? 0, "users");
@@ -46,6 +54,10 @@ export function seedLocation(location: Location, ids: Prng, spec: SeedSpec): voi
         supportedPlatforms: ["iOS", "macOS"],
       }),
     );
+    if (metadata && !metadata.has(adamId)) {
+      const custom = Number(adamId) % CUSTOM_EVERY === CUSTOM_EVERY - 1;
+      metadata.set(adamId, makeMetadata(adamId, "App", { custom }));
+    }
   }
   const firstUser = location.users.records.length;
   for (let i = 0; i < userCount; i++) {

@@ -13,6 +13,7 @@ import type { SimulatorOperator } from "./operator.js";
 import { RateLimiter } from "./rate-limit.js";
 import { registerAssetRoutes } from "./routes/assets.routes.js";
 import { registerConfigRoutes } from "./routes/config.routes.js";
+import { registerLookupRoutes } from "./routes/lookup.routes.js";
 import { registerManageRoutes } from "./routes/manage.routes.js";
 import { registerOperatorRoutes } from "./routes/operator.routes.js";
 import { registerStatusRoutes } from "./routes/status.routes.js";
@@ -80,6 +81,7 @@ export function buildApp(ctx: SimContext, operator: SimulatorOperator, rateLimit
   registerUserRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerOperatorRoutes(app, operator);
+  registerLookupRoutes(app, ctx);
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "";

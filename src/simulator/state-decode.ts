@@ -2,6 +2,7 @@
  * Reading a state file's JSON (format: state-json.ts) back into a SavedState, checking
  * every field on the way; cross-checks between parts happen in restoreWorld.
  */
+import type { SimAppMetadata } from "./app-metadata.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import type { ClientConfig, SimEvent } from "./location.js";
 import {
@@ -53,7 +54,29 @@ export function decodeState(text: string): SavedState {
       };
     }),
     locations: array(root.locations, "locations").map((value, i) => decodeLocation(value, `locations[${i}]`)),
+    ...(root.metadata === undefined
+      ? {}
+      : { metadata: array(root.metadata, "metadata").map((m, i) => decodeMetadata(m, `metadata[${i}]`)) }),
   };
+}
+
+function decodeMetadata(value: unknown, at: string): SimAppMetadata {
+  const m = object(value, at);
+  if (typeof m.price !== "number" || !Number.isFinite(m.price) || m.price < 0) {
+    throw new StateFormatError(`${at}.price: expected a price >= 0`);
+  }
+  const metadata: SimAppMetadata = {
+    adamId: string(m.adamId, `${at}.adamId`),
+    productType: oneOf(m.productType, `${at}.productType`, ["App", "Book"] as const),
+    name: string(m.name, `${at}.name`),
+    version: string(m.version, `${at}.version`),
+    genre: string(m.genre, `${at}.genre`),
+    price: m.price,
+    custom: bool(m.custom, `${at}.custom`),
+  };
+  const bundleId = optionalString(m.bundleId, `${at}.bundleId`);
+  if (bundleId !== undefined) metadata.bundleId = bundleId;
+  return metadata;
 }
 
 function decodeLimits(o: Fields): Limits {

@@ -4,6 +4,8 @@
  *   { "format": "orchard-simulator-state", "version": 1, "savedAt": ISO date,
  *     "prng": { "ids": n, "faults": n }, "limits": { ...Limits },
  *     "tokens": [ { "secret", "uId", "revoked" } ],
+ *     "metadata" (optional, added later in version 1): [ { "adamId", "productType", "name",
+ *         "bundleId"?, "version", "genre", "price", "custom" } ],
  *     "locations": [ { "uId", "orgName", "locationName", "countryISO2ACode", "versionSalt",
  *         "seq", "currentToken", "tokenExpiresAt", "clientConfig", "assets": [Asset],
  *         "users": [UserRecord], "events": [SimEvent],
@@ -36,7 +38,12 @@ export function encodeState(state: SavedState, savedAt: Date): string[] {
     prng: state.prng,
     limits: state.limits,
   };
-  out.push(JSON.stringify(head).slice(0, -1), ',"tokens":', JSON.stringify(state.tokens), ',"locations":[');
+  out.push(JSON.stringify(head).slice(0, -1), ',"tokens":', JSON.stringify(state.tokens));
+  if (state.metadata) {
+    out.push(',"metadata":');
+    pushArray(out, state.metadata);
+  }
+  out.push(',"locations":[');
   state.locations.forEach((l, i) => {
     const { users, events, serials, userIds, assignments, ...small } = l;
     out.push(i > 0 ? "," : "", JSON.stringify(small).slice(0, -1));

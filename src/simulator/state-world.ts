@@ -3,6 +3,7 @@
  * (state-json.ts writes and reads it). Faults, request counts and queued notifications
  * are run-time controls, not state, and are not saved.
  */
+import type { SimAppMetadata } from "./app-metadata.js";
 import type { AssignmentRows } from "./assignment-table.js";
 import { errorBody } from "./errors.js";
 import type { Limits } from "./limits.js";
@@ -17,6 +18,8 @@ export interface SavedState {
   limits: Limits;
   tokens: Array<{ secret: string; uId: string; revoked: boolean }>;
   locations: SavedLocation[];
+  /** The store's metadata by adamId; optional, absent from files written before it existed. */
+  metadata?: SimAppMetadata[];
 }
 
 export interface SavedLocation {
@@ -62,6 +65,7 @@ export function captureWorld(world: World, prng: SavedState["prng"]): SavedState
       userIds: l.userIds.export(),
       assignments: l.assignments.export(),
     })),
+    metadata: [...world.metadata.values()],
   };
 }
 
@@ -79,6 +83,7 @@ export function restoreWorld(world: World, saved: SavedState): void {
     if (!world.locations.has(token.uId)) throw new Error(`a token names unknown location ${token.uId}`);
     world.restoreToken(token.secret, { uId: token.uId, revoked: token.revoked });
   }
+  for (const m of saved.metadata ?? []) world.metadata.set(m.adamId, { ...m });
   const owners = new Map(saved.tokens.map((t) => [t.secret, t.uId]));
   for (const location of world.locations.values()) {
     if (owners.get(location.currentToken) !== location.uId) {

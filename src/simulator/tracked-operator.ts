@@ -18,6 +18,7 @@ const CHANGING = [
   "claimByOtherMdm",
   "seed",
   "setLimits",
+  "publishVersion",
 ] as const satisfies ReadonlyArray<keyof SimulatorOperator>;
 
 export function trackChanges(operator: SimulatorOperator, changed: () => void): SimulatorOperator {

@@ -2,6 +2,7 @@
  * Everything the simulator holds: locations by uId, sTokens by their secret, limits,
  * the clock and the id generator. One instance per running simulator.
  */
+import type { SimAppMetadata } from "./app-metadata.js";
 import { AppleError } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { Location } from "./location.js";
@@ -19,6 +20,8 @@ const TOKEN_LIFETIME_MS = 365 * 24 * 3600 * 1000;
 export class World {
   readonly locations = new Map<string, Location>();
   private readonly tokens = new Map<string, TokenRecord>();
+  /** The store's metadata by adamId (GET /lookup), shared by every location. */
+  readonly metadata = new Map<string, SimAppMetadata>();
   limits: Limits;
 
   constructor(

@@ -64,6 +64,13 @@ export interface AssetTable {
   platforms: ColumnType<Platform[], Platform[], Platform[]>;
   price: number | null;
   updated_at: Timestamp;
+  /** From the store's metadata lookup (0007): DB5, VU4, DB4. */
+  genre: ColumnType<string | null, string | null | undefined, string | null>;
+  bundle_id: ColumnType<string | null, string | null | undefined, string | null>;
+  artwork_url: ColumnType<string | null, string | null | undefined, string | null>;
+  custom: Generated<boolean>;
+  latest_version: ColumnType<string | null, string | null | undefined, string | null>;
+  metadata_at: NullableTimestamp;
 }
 
 export type UpdateMode = "immediate" | "automatic";

@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { type Decision, decide, type License, type LicenseRequest } from "../licensing/index.js";
-import { appendActivity } from "./activity.repo.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
-import { insertLicenses } from "./license.repo.js";
-import { appendOutbox } from "./outbox.repo.js";
-import { dequeue, enqueue } from "./queue.repo.js";
+import { dequeue } from "./queue.repo.js";
 import { lockedSeats, takeSeats } from "./seats.js";
 import type { Actor } from "./sql-helpers.js";
 import { addLicense, loadWorldSnapshot, type WorldSnapshot, worldFor } from "./world.js";
@@ -90,7 +88,7 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
   }
   await writeGrants(trx, snapshot, granted, input);
   await takeSeats(trx, spaceId, adamId, seats.taken(), now);
-  await enqueue(trx, spaceId, adamId, results, now);
+  await enqueueWaiting(trx, spaceId, adamId, results, now);
   await dequeue(trx, spaceId, adamId, results);
   return results;
 }
@@ -120,6 +118,12 @@ function newLicense(
   return { ...base, type: "user", userId };
 }
 
+/**
+ * The grants' licenses (pending_assign), their outbox entries (associate, for Apple) and
+ * their activity-log lines (rule ids from `because`), in one statement: each column is
+ * sent once as an array and the three INSERTs read the same unnest. A second live license
+ * still fails the whole statement on the schema's unique index (invariant 2).
+ */
 async function writeGrants(
   trx: Trx,
   snapshot: WorldSnapshot,
@@ -128,40 +132,102 @@ async function writeGrants(
 ): Promise<void> {
   if (granted.length === 0) return;
   const { now, actor } = input;
-  await insertLicenses(
-    trx,
-    granted.map(({ license, reserved, because }) => ({ ...license, reserved, ruleIds: because, now })),
-  );
-  await appendOutbox(
-    trx,
-    granted.map(({ license }) => ({
-      spaceId: license.spaceId,
-      accountId: license.accountId,
-      kind: "associate" as const,
-      adamId: license.adamId,
-      pricingParam: snapshot.assets.get(license.accountId)?.pricingParam,
-      serialNumber: license.deviceId ? snapshot.devices.get(license.deviceId)?.serialNumber : undefined,
-      clientUserId: license.userId ? snapshot.users.get(license.userId)?.clientUserId : undefined,
-      licenseId: license.id,
-      now,
-    })),
-  );
-  await appendActivity(
-    trx,
-    granted.map(({ license, reserved, because }) => ({
-      spaceId: license.spaceId,
-      actor,
-      action: "license.granted",
-      userId: license.userId,
-      deviceId: license.deviceId,
-      adamId: license.adamId,
-      accountId: license.accountId,
-      licenseId: license.id,
-      ruleIds: because,
-      message: `${license.type}-based ${reserved ? "reserved " : ""}license granted, assignment queued for Apple`,
-      at: now,
-    })),
-  );
+  const n = granted.length;
+  const ids = new Array<string>(n);
+  const accountIds = new Array<string>(n);
+  const types = new Array<string>(n);
+  const userIds = new Array<string | null>(n);
+  const deviceIds = new Array<string | null>(n);
+  const reserved = new Array<boolean>(n);
+  const rules = new Array<string>(n);
+  const pricing = new Array<string | null>(n);
+  const serials = new Array<string | null>(n);
+  const clientUserIds = new Array<string | null>(n);
+  granted.forEach(({ license, reserved: r, because }, i) => {
+    ids[i] = license.id;
+    accountIds[i] = license.accountId;
+    types[i] = license.type;
+    userIds[i] = license.type === "user" ? (license.userId ?? null) : null;
+    deviceIds[i] = license.type === "device" ? (license.deviceId ?? null) : null;
+    reserved[i] = r;
+    rules[i] = because.join(",");
+    pricing[i] = snapshot.assets.get(license.accountId)?.pricingParam ?? null;
+    serials[i] = license.deviceId ? (snapshot.devices.get(license.deviceId)?.serialNumber ?? null) : null;
+    clientUserIds[i] = license.userId ? (snapshot.users.get(license.userId)?.clientUserId ?? null) : null;
+  });
+  const at = now.toISOString();
+  const { spaceId, adamId } = snapshot;
+  await sql`with g as (
+      select * from unnest(${ids}::text[], ${accountIds}::text[], ${types}::text[], ${userIds}::text[],
+        ${deviceIds}::text[], ${reserved}::boolean[], ${rules}::text[], ${pricing}::text[],
+        ${serials}::text[], ${clientUserIds}::text[])
+        as t(id, account_id, type, user_id, device_id, reserved, rules, pricing_param, serial_number, client_user_id)
+    ), licensed as (
+      insert into licenses (space_id, id, account_id, adam_id, type, user_id, device_id, state, reserved,
+        rule_ids, created_at, updated_at)
+      select ${spaceId}, g.id, g.account_id, ${adamId}, g.type, g.user_id, g.device_id, 'pending_assign',
+        g.reserved, coalesce(string_to_array(g.rules, ','), '{}'), ${at}::timestamptz, ${at}::timestamptz
+      from g
+    ), queued as (
+      insert into outbox (space_id, account_id, kind, adam_id, pricing_param, serial_number, client_user_id,
+        license_id, created_at, updated_at)
+      select ${spaceId}, g.account_id, 'associate', ${adamId}, g.pricing_param, g.serial_number,
+        g.client_user_id, g.id, ${at}::timestamptz, ${at}::timestamptz
+      from g
+    )
+    insert into activity_log (space_id, at, actor_kind, actor_id, action, user_id, device_id, adam_id,
+      account_id, license_id, rule_ids, message)
+    select ${spaceId}, ${at}::timestamptz, ${actor.kind}::text, ${actor.id ?? null}::text, 'license.granted',
+      g.user_id, g.device_id, ${adamId}, g.account_id, g.id, coalesce(string_to_array(g.rules, ','), '{}'),
+      g.type || '-based ' || case when g.reserved then 'reserved ' else '' end
+        || 'license granted, assignment queued for Apple'
+    from g`.execute(trx);
+}
+
+/**
+ * DB2, UB3: requests that wait join the queue; one already queued keeps its place (its
+ * reason and rules are brought up to date). The last decision per subject counts. One
+ * INSERT … SELECT FROM unnest per subject kind: a storm queues thousands per batch, and
+ * a row of bound parameters per request would cost more than the rows themselves.
+ */
+async function enqueueWaiting(
+  trx: Trx,
+  spaceId: string,
+  adamId: string,
+  results: readonly AllocationResult[],
+  now: Date,
+): Promise<void> {
+  const last = new Map<string, AllocationResult>();
+  for (const r of results) {
+    const s = r.request.subject;
+    last.set(s.kind === "user" ? `u:${s.userId}` : `d:${s.deviceId}`, r);
+  }
+  for (const kind of ["user", "device"] as const) {
+    const ids: string[] = [];
+    const whys: string[] = [];
+    const reasons: string[] = [];
+    const rules: string[] = [];
+    for (const { request, decision } of last.values()) {
+      if (decision.outcome !== "wait" || request.subject.kind !== kind) continue;
+      ids.push(request.subject.kind === "user" ? request.subject.userId : request.subject.deviceId);
+      whys.push(request.why);
+      reasons.push(decision.reason);
+      rules.push(decision.because.join(","));
+    }
+    if (ids.length === 0) continue;
+    const column = sql.ref(kind === "user" ? "user_id" : "device_id");
+    const at = now.toISOString();
+    await sql`insert into license_queue
+        (space_id, adam_id, ${column}, why, reason, rule_ids, requested_at, decided_at)
+      select ${spaceId}, ${adamId}, t.id, t.why, t.reason,
+        coalesce(string_to_array(t.rules, ','), '{}'), ${at}::timestamptz, ${at}::timestamptz
+      from unnest(${ids}::text[], ${whys}::text[], ${reasons}::text[], ${rules}::text[])
+        as t(id, why, reason, rules)
+      on conflict (space_id, adam_id, ${column}) where ${column} is not null
+      do update set reason = excluded.reason, rule_ids = excluded.rule_ids, decided_at = excluded.decided_at`.execute(
+      trx,
+    );
+  }
 }
 
 function isLiveLicenseConflict(error: unknown): boolean {

@@ -13,7 +13,11 @@ export const USER_SORTS = { name: "name", email: "email", createdAt: "created_at
 
 export function listUsersView(db: Db, spaceId: string, page: PageRequest): Promise<Page<UserRecord>> {
   // RV5: a deleted user's row stays for the licenses' history, out of the lists.
-  let query = db.selectFrom("users").selectAll().where("space_id", "=", spaceId).where("deleted_at", "is", null);
+  let query = db
+    .selectFrom("users")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where("deleted_at", "is", null);
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) =>

@@ -30,11 +30,23 @@ export async function loadEventWorld(
 ): Promise<EventWorld> {
   const { scope } = input;
   if (scope.spaceIds.length === 0) return { now: input.now, licenses: [], devices: [], installs: [] };
+  // Apple never takes back a license of a non-revocable asset (books): it stays with its
+  // holder, so no event releases it (Apple would refuse the disassociation).
   let query = db
     .selectFrom("licenses")
     .selectAll()
     .where(inList("space_id", scope.spaceIds))
-    .where("state", "in", ["pending_assign", "assigned"]);
+    .where("state", "in", ["pending_assign", "assigned"])
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("assets")
+          .select("assets.adam_id")
+          .whereRef("assets.space_id", "=", "licenses.space_id")
+          .whereRef("assets.account_id", "=", "licenses.account_id")
+          .whereRef("assets.adam_id", "=", "licenses.adam_id")
+          .where("assets.revocable", "=", true),
+      ),
+    );
   if (scope.adamId) query = query.where("adam_id", "=", scope.adamId);
   if (scope.accountId) query = query.where("account_id", "=", scope.accountId);
   if (scope.userId) query = query.where("user_id", "=", scope.userId);

@@ -60,13 +60,15 @@ export async function releaseLicenses(
 
 /** Apple confirmed the association. */
 export async function markAssigned(db: Db, input: Transition): Promise<LicenseRecord[]> {
+  if (input.licenseIds.length === 0) return [];
   return withTransaction(db, async (trx) => {
-    const changed = await transition(trx, input, ["pending_assign"], {
-      state: "assigned",
-      assigned_at: input.now,
-    });
-    await log(trx, input, changed, "license.assigned", undefined, "assigned at Apple");
-    return changed;
+    return transition(
+      trx,
+      input,
+      ["pending_assign"],
+      { state: "assigned", assigned_at: input.now },
+      { action: "license.assigned", message: "assigned at Apple" },
+    );
   });
 }
 
@@ -75,25 +77,32 @@ export async function failAssignment(
   db: Db,
   input: Transition & { reason: string },
 ): Promise<LicenseRecord[]> {
+  if (input.licenseIds.length === 0) return [];
   return withTransaction(db, async (trx) => {
-    const changed = await withSeatsBack(trx, input, ["pending_assign"], {
-      state: "released",
-      released_at: input.now,
-    });
-    await log(trx, input, changed, "license.assign_failed", undefined, `Apple refused: ${input.reason}`);
-    return changed;
+    return withSeatsBack(
+      trx,
+      input,
+      ["pending_assign"],
+      { state: "released", released_at: input.now },
+      { action: "license.assign_failed", message: `Apple refused: ${input.reason}` },
+    );
   });
 }
 
 /** Apple confirmed the disassociation: in grace until `grace_until` when set (RV3, iOS), else released. */
 export async function markReleased(db: Db, input: Transition): Promise<LicenseRecord[]> {
+  if (input.licenseIds.length === 0) return [];
   return withTransaction(db, async (trx) => {
-    const changed = await withSeatsBack(trx, input, ["pending_release"], {
-      state: sql<LicenseState>`case when grace_until > ${input.now} then 'in_grace' else 'released' end`,
-      released_at: input.now,
-    });
-    await log(trx, input, changed, "license.released", ["RV3"], "released at Apple");
-    return changed;
+    return withSeatsBack(
+      trx,
+      input,
+      ["pending_release"],
+      {
+        state: sql<LicenseState>`case when grace_until > ${input.now} then 'in_grace' else 'released' end`,
+        released_at: input.now,
+      },
+      { action: "license.released", because: ["RV3"], message: "released at Apple" },
+    );
   });
 }
 
@@ -138,22 +147,82 @@ export async function expireGrace(
 
 type LicenseSet = UpdateObject<Database, "licenses"> & { state: unknown };
 
-/** Moves the licenses that are in `from`; the others are left alone (idempotent retries). */
+/** The activity-log line each moved license gets (invariant 4). */
+interface LogAs {
+  action: string;
+  /** The rules behind this change; unset, the rules that granted the license. */
+  because?: readonly string[];
+  message: string;
+}
+
+/**
+ * Moves the licenses that are in `from`; the others are left alone (idempotent retries).
+ * With `logAs`, each moved license's activity-log line is written by the same statement
+ * (a data-modifying CTE): the moved rows are not sent back to be inserted again.
+ * An id the space does not hold is a NotFoundError (the transaction rolls back); it is
+ * looked for only when some license did not move, not on every batch.
+ */
 async function transition(
   trx: Trx,
   input: Transition,
   from: readonly LicenseState[],
   set: LicenseSet,
+  logAs?: LogAs,
 ): Promise<LicenseRecord[]> {
-  await assertKnown(trx, input);
-  const rows = await trx
-    .updateTable("licenses")
-    .set({ ...set, updated_at: input.now })
-    .where("space_id", "=", input.spaceId)
-    .where(inList("id", input.licenseIds))
-    .where("state", "in", from)
-    .returningAll()
-    .execute();
+  if (input.licenseIds.length === 0) return [];
+  const move = (db: Trx) =>
+    db
+      .updateTable("licenses")
+      .set({ ...set, updated_at: input.now })
+      .where("space_id", "=", input.spaceId)
+      .where(inList("id", input.licenseIds))
+      .where("state", "in", from);
+  const rows = logAs
+    ? await trx
+        .with("moved", () => move(trx).returningAll())
+        .with("logged", (db) =>
+          db
+            .insertInto("activity_log")
+            .columns([
+              "space_id",
+              "at",
+              "actor_kind",
+              "actor_id",
+              "action",
+              "user_id",
+              "device_id",
+              "adam_id",
+              "account_id",
+              "license_id",
+              "rule_ids",
+              "message",
+            ])
+            .expression(
+              db
+                .selectFrom("moved")
+                .select([
+                  "moved.space_id",
+                  sql<Date>`${input.now}::timestamptz`.as("at"),
+                  sql<string>`${input.actor.kind}::text`.as("actor_kind"),
+                  sql<string | null>`${input.actor.id ?? null}::text`.as("actor_id"),
+                  sql<string>`${logAs.action}::text`.as("action"),
+                  "moved.user_id",
+                  "moved.device_id",
+                  "moved.adam_id",
+                  "moved.account_id",
+                  "moved.id",
+                  logAs.because
+                    ? sql<string[]>`${[...logAs.because]}::text[]`.as("rule_ids")
+                    : "moved.rule_ids",
+                  sql<string>`${logAs.message}::text`.as("message"),
+                ]),
+            ),
+        )
+        .selectFrom("moved")
+        .selectAll()
+        .execute()
+    : await move(trx).returningAll().execute();
+  if (rows.length < unique(input.licenseIds).length) await assertKnown(trx, input);
   return rows.map(toLicense);
 }
 
@@ -163,6 +232,7 @@ async function withSeatsBack(
   input: Transition,
   from: readonly LicenseState[],
   set: LicenseSet,
+  logAs: LogAs,
 ): Promise<LicenseRecord[]> {
   const keys = await trx
     .selectFrom("licenses")
@@ -176,7 +246,7 @@ async function withSeatsBack(
     input.spaceId,
     keys.map((k) => ({ accountId: k.account_id, adamId: k.adam_id })),
   );
-  const changed = await transition(trx, input, from, set);
+  const changed = await transition(trx, input, from, set, logAs);
   const counts = new Map<string, { accountId: string; adamId: string; n: number }>();
   for (const l of changed) {
     const key = `${l.accountId}/${l.adamId}`;

@@ -175,7 +175,9 @@ export async function hasOpenInstall(
     .where("kind", "=", "install")
     .where("app_version", "is", null)
     .where("state", "in", ["pending", "delivered"]);
-  query = input.licenseId ? query.where("license_id", "=", input.licenseId) : query.where("license_id", "is", null);
+  query = input.licenseId
+    ? query.where("license_id", "=", input.licenseId)
+    : query.where("license_id", "is", null);
   return (await query.limit(1).executeTakeFirst()) !== undefined;
 }
 

@@ -45,19 +45,38 @@ export async function setAppRules(
     const { spaceId, accountId, adamId } = input;
     const asset = await trx
       .selectFrom("assets")
-      .select(["total_count"])
+      .select(["total_count", "used", "device_assignable"])
       .where("space_id", "=", spaceId)
       .where("account_id", "=", accountId)
       .where("adam_id", "=", adamId)
       .forNoKeyUpdate()
       .executeTakeFirst();
     if (!asset) throw new NotFoundError("asset", `${accountId}/${adamId}`);
+    if (reservedDeviceIds.length > 0 && !asset.device_assignable) {
+      throw new StoreError(
+        "invalid_request",
+        "Apple does not allow device-based licenses of this asset (DB5)",
+        {
+          field: "reservedDeviceIds",
+        },
+      );
+    }
+    // DI6: a reservation holds a seat. Holders who already hold a license from this account
+    // have theirs; the others need a free seat each, now, not only on paper.
     const reservations = reservedUserIds.length + reservedDeviceIds.length;
-    if (reservations > asset.total_count) {
+    const held = await seatsHeldBy(trx, {
+      spaceId,
+      accountId,
+      adamId,
+      userIds: reservedUserIds,
+      deviceIds: reservedDeviceIds,
+    });
+    const free = asset.total_count - asset.used;
+    if (reservations > asset.total_count || reservations - held > free) {
       throw new StoreError(
         "reservations_exceed_licenses",
-        `${reservations} reservations for ${asset.total_count} licenses (DI6)`,
-        { reservations, total: asset.total_count },
+        `${reservations - held} reservations need a seat, ${Math.max(free, 0)} of ${asset.total_count} licenses are free (DI6)`,
+        { reservations, total: asset.total_count, free: Math.max(free, 0), field: "reservedUserIds" },
       );
     }
     await assertExist(trx, "users", "user", spaceId, [...reservedUserIds, ...prohibitedUserIds]);
@@ -231,4 +250,28 @@ async function assertExist(
   const found = new Set(rows.map((r) => r.id));
   const missing = ids.find((id) => !found.has(id));
   if (missing !== undefined) throw new NotFoundError(entity, missing);
+}
+
+/** Seats of (account, app) already held by these users or devices. */
+async function seatsHeldBy(
+  db: Db,
+  input: {
+    spaceId: string;
+    accountId: string;
+    adamId: string;
+    userIds: readonly string[];
+    deviceIds: readonly string[];
+  },
+): Promise<number> {
+  if (input.userIds.length + input.deviceIds.length === 0) return 0;
+  const row = await db
+    .selectFrom("licenses")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("space_id", "=", input.spaceId)
+    .where("account_id", "=", input.accountId)
+    .where("adam_id", "=", input.adamId)
+    .where("state", "in", SEAT_HOLDING_STATES)
+    .where((eb) => eb.or([inList("user_id", input.userIds), inList("device_id", input.deviceIds)]))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

@@ -281,22 +281,6 @@ export async function waitingRequestsOfUsers(
   return out;
 }
 
-/** Current states of some licenses (the dispatcher skips associations already overtaken). */
-export async function licenseStates(
-  db: Db,
-  spaceId: string,
-  ids: readonly string[],
-): Promise<Map<string, LicenseState>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("licenses")
-    .select(["id", "state"])
-    .where("space_id", "=", spaceId)
-    .where(inList("id", unique(ids)))
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.state]));
-}
-
 /** Waiting requests of an app after queue position `afterSeq`, oldest first (DB2: served page by page). */
 export async function waitingAfter(
   db: Db,

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { LicenseState } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import type { OutboxState } from "./license.table.js";
 import { type OutboxRecord, toOutbox } from "./outbox.repo.js";
@@ -7,11 +8,14 @@ import { inList } from "./sql-helpers.js";
 /**
  * The sync engine's outbox moves, beside `claimOutbox`/`settleOutbox`:
  *
- *   pending --claimDispatchable--> pending (claimed) --recordSent--> sent (eventId kept)
- *   sent --claimSentEvents--> sent (claimed) --finishOutbox--> done | failed | pending (resend)
+ *   pending --claimDispatchable--> pending (claimed) --recordSent--> sent (eventId kept, still claimed)
+ *   sent (claimed by me) --ownSentEvents--> read, no write
+ *   sent (unclaimed or lease run out) --claimSentEvents--> sent (claimed)
+ *   sent (claimed) --finishOutbox--> done | failed | pending (resend) | sent (unclaimed, next look later)
  *
  * A claim is a lease (`claimed_until`): a worker that dies leaves rows that any worker
- * claims again once the lease runs out.
+ * claims again once the lease runs out. The worker that sent a call keeps the lease on
+ * its rows to follow the event itself, so following costs no second write per row.
  */
 interface Claim {
   workerId: string;
@@ -24,8 +28,13 @@ interface Claim {
  * Pending operations of healthy accounts only (NT2: a token problem pauses the account's
  * operations until the token is replaced), oldest first, skipping rows other workers hold.
  */
-export async function claimDispatchable(db: Db, input: Claim): Promise<OutboxRecord[]> {
+export async function claimDispatchable(db: Db, input: Claim): Promise<ClaimedOutbox[]> {
   return claim(db, input, "pending");
+}
+
+/** A claimed row with the current state of its license (read in the claim, not after it). */
+export interface ClaimedOutbox extends OutboxRecord {
+  licenseState?: LicenseState;
 }
 
 /** Sent operations whose event is due for a look (`not_before` is the next poll). */
@@ -33,7 +42,8 @@ export async function claimSentEvents(db: Db, input: Claim): Promise<OutboxRecor
   return claim(db, input, "sent");
 }
 
-async function claim(db: Db, input: Claim, state: OutboxState): Promise<OutboxRecord[]> {
+async function claim(db: Db, input: Claim, state: OutboxState): Promise<ClaimedOutbox[]> {
+  if (input.limit <= 0) return [];
   const until = new Date(input.now.getTime() + input.leaseMs);
   const rows = await db
     .updateTable("outbox")
@@ -65,14 +75,75 @@ async function claim(db: Db, input: Claim, state: OutboxState): Promise<OutboxRe
       ),
     )
     .returningAll()
+    // The dispatcher skips associations already overtaken: their license's state comes along.
+    .$if(state === "pending", (qb) =>
+      qb.returning((eb) =>
+        eb
+          .selectFrom("licenses as l")
+          .select("l.state")
+          .whereRef("l.space_id", "=", "outbox.space_id")
+          .whereRef("l.id", "=", "outbox.license_id")
+          .as("license_state"),
+      ),
+    )
     .execute();
-  return rows.map(toOutbox).sort((a, b) => a.seq - b.seq);
+  return rows
+    .map((row) => {
+      const record: ClaimedOutbox = toOutbox(row);
+      if (row.license_state) record.licenseState = row.license_state;
+      return record;
+    })
+    .sort((a, b) => a.seq - b.seq);
 }
 
-/** Apple accepted the call: keep its eventId before anything else (crash-safe follow-up). */
+/**
+ * Sent rows this worker still holds the lease on (it sent them, `recordSent`) whose
+ * event is due for a look: read, not written (the lease already keeps others away).
+ */
+export async function ownSentEvents(
+  db: Db,
+  input: { workerId: string; limit: number; now: Date },
+): Promise<OutboxRecord[]> {
+  if (input.limit <= 0) return [];
+  const rows = await db
+    .selectFrom("outbox")
+    .selectAll()
+    .where("state", "=", "sent")
+    .where("claimed_by", "=", input.workerId)
+    .where("claimed_until", ">=", input.now)
+    .where((eb) => eb.or([eb("not_before", "is", null), eb("not_before", "<=", input.now)]))
+    .orderBy("seq")
+    .limit(input.limit)
+    .execute();
+  return rows.map(toOutbox);
+}
+
+/** A stopping worker hands the events it was following to the others at once. */
+export async function releaseFollowLeases(db: Db, input: { workerId: string; now: Date }): Promise<void> {
+  await db
+    .updateTable("outbox")
+    .set({ claimed_by: null, claimed_until: null, updated_at: input.now })
+    .where("state", "=", "sent")
+    .where("claimed_by", "=", input.workerId)
+    .execute();
+}
+
+/**
+ * Apple accepted the call: keep its eventId before anything else (crash-safe follow-up).
+ * With `lease`, the sender keeps its claim to follow the event (`ownSentEvents`): one
+ * write per row instead of a release here and a claim again later. A sender that dies
+ * leaves the lease to run out, then any worker claims the rows (`claimSentEvents`).
+ */
 export async function recordSent(
   db: Db,
-  input: { spaceId: string; seqs: readonly number[]; eventId: string; now: Date; nextLookAt: Date },
+  input: {
+    spaceId: string;
+    seqs: readonly number[];
+    eventId: string;
+    now: Date;
+    nextLookAt: Date;
+    lease?: { workerId: string; until: Date };
+  },
 ): Promise<void> {
   if (input.seqs.length === 0) return;
   await db
@@ -83,8 +154,8 @@ export async function recordSent(
       sent_at: input.now,
       not_before: input.nextLookAt,
       last_error: null,
-      claimed_by: null,
-      claimed_until: null,
+      claimed_by: input.lease?.workerId ?? null,
+      claimed_until: input.lease?.until ?? null,
       updated_at: input.now,
     })
     .where("space_id", "=", input.spaceId)

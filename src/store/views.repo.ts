@@ -146,6 +146,20 @@ export interface AppRow {
   available: number;
   accounts: number;
   inCatalog: boolean;
+  /** From the store's metadata lookup (src/sync/metadata.ts). */
+  genre?: string;
+  bundleId?: string;
+  artworkUrl?: string;
+  /** Not in the public store: a custom (B2B) app. */
+  custom: boolean;
+  latestVersion?: string;
+  /** DB5: the console reminds to check device-license support with the developer. */
+  deviceLicenseReminder: boolean;
+}
+
+/** DB5: a custom (B2B) or Productivity-genre app gets the reminder when device-based is chosen. */
+export function needsDeviceLicenseReminder(app: { custom: boolean; genre?: string | undefined }): boolean {
+  return app.custom || app.genre === "Productivity";
 }
 
 export const APP_SORTS = {
@@ -178,6 +192,11 @@ export function listAppsView(
       sql<number>`greatest(sum(s.total_count) - sum(s.used), 0)::int`.as("available"),
       sql<number>`count(*)::int`.as("accounts"),
       sql<boolean>`coalesce(bool_or(c.in_catalog), false)`.as("in_catalog"),
+      sql<string | null>`max(s.genre)`.as("genre"),
+      sql<string | null>`max(s.bundle_id)`.as("bundle_id"),
+      sql<string | null>`max(s.artwork_url)`.as("artwork_url"),
+      sql<boolean>`coalesce(bool_or(s.custom), false)`.as("custom"),
+      sql<string | null>`max(s.latest_version)`.as("latest_version"),
     ])
     .where("s.space_id", "=", spaceId)
     .groupBy("s.adam_id");
@@ -197,6 +216,12 @@ export function listAppsView(
     available: r.available,
     accounts: r.accounts,
     inCatalog: r.in_catalog,
+    genre: r.genre ?? undefined,
+    bundleId: r.bundle_id ?? undefined,
+    artworkUrl: r.artwork_url ?? undefined,
+    custom: r.custom,
+    latestVersion: r.latest_version ?? undefined,
+    deviceLicenseReminder: needsDeviceLicenseReminder({ custom: r.custom, genre: r.genre ?? undefined }),
   }));
 }
 

@@ -5,8 +5,8 @@
  * notification channels). Nothing here reads the environment.
  */
 import type { FetchLike, MdmInfo, RetryPolicy } from "../apple/index.js";
-import type { MdmCommand } from "../licensing/index.js";
-import type { Db, KeyRing } from "../store/index.js";
+import type { Decision, LicenseRequest, MdmCommand } from "../licensing/index.js";
+import { type Actor, type Db, type KeyRing, requestLicenses } from "../store/index.js";
 import { type AppleClients, createAppleClients } from "./apple-clients.js";
 import type { NotificationChannel } from "./channels.js";
 import { watchEnvelopes } from "./health.js";
@@ -16,8 +16,17 @@ import { watchEnvelopes } from "./health.js";
  * `src/mdm/` binds the real adapters.
  */
 export interface MdmCommandSink {
-  send(commands: readonly MdmCommand[]): Promise<void>;
+  /** Commands for devices of `spaceId` (device ids are unique per space only). */
+  send(commands: readonly MdmCommand[], spaceId: string): Promise<void>;
 }
+
+/** Grants a batch of requests for one app (the waiting queue, UB4). */
+export type Allocate = (input: {
+  spaceId: string;
+  adamId: string;
+  requests: readonly LicenseRequest[];
+  actor: Actor;
+}) => Promise<Array<{ decision: Decision; licenseId?: string }>>;
 
 /** pino-compatible. */
 export interface SyncLogger {
@@ -66,10 +75,19 @@ export interface SyncDepsInput {
   sleep?: (ms: number) => Promise<void>;
   logger?: SyncLogger;
   mdm?: MdmCommandSink;
+  /** How waiting requests are granted; default the store's allocation. main binds src/mdm's (which also installs). */
+  allocate?: Allocate;
   channels?: readonly NotificationChannel[];
   fetch?: FetchLike;
   tuning?: Partial<SyncTuning>;
+  /** The store's metadata lookup (APPLE_METADATA_URL); unset, /service/config's contentMetadataLookup. */
+  metadataUrl?: string;
+  /** DB4: a newer version of an app was looked up. `src/mdm` binds publishAppVersion. */
+  onNewVersion?: OnNewVersion;
 }
+
+/** DB4's port: src/sync must not import src/mdm, the composition root binds it. */
+export type OnNewVersion = (input: { adamId: string; version: string }) => Promise<unknown>;
 
 export interface SyncDeps {
   db: Db;
@@ -80,9 +98,13 @@ export interface SyncDeps {
   sleep: (ms: number) => Promise<void>;
   logger: SyncLogger;
   mdm: MdmCommandSink | undefined;
+  allocate: Allocate;
   channels: readonly NotificationChannel[];
   tuning: SyncTuning;
   apple: AppleClients;
+  metadataUrl?: string | undefined;
+  onNewVersion?: OnNewVersion | undefined;
+  fetch?: FetchLike | undefined;
 }
 
 const silent: SyncLogger = { info() {}, warn() {}, error() {} };
@@ -101,8 +123,12 @@ export function makeSyncDeps(input: SyncDepsInput): SyncDeps {
     sleep,
     logger,
     mdm: input.mdm,
+    allocate: input.allocate ?? ((request) => requestLicenses(input.db, { ...request, now: now() })),
     channels: input.channels ?? [],
     tuning,
+    metadataUrl: input.metadataUrl,
+    onNewVersion: input.onNewVersion,
+    fetch: input.fetch,
     apple: createAppleClients({
       db: input.db,
       keys: input.keys,

@@ -7,8 +7,8 @@
  */
 import { AppleApiError, AppleBatchError, type AppleClient, type BatchEvent } from "../apple/index.js";
 import { findAccount, type OutboxRecord } from "../store/index.js";
-import { licenseStates } from "../store/sync-licenses.repo.js";
 import {
+  type ClaimedOutbox,
   claimDispatchable,
   finishOutbox,
   licensesWithOpenAssociation,
@@ -42,16 +42,25 @@ export async function dispatchOnce(deps: SyncDeps, workerId: string): Promise<Di
     leaseMs: deps.tuning.leaseMs,
   });
   report.claimed = rows.length;
-  const byAccount = new Map<string, OutboxRecord[]>();
+  const byAccount = new Map<string, ClaimedOutbox[]>();
   for (const row of rows) {
     const key = `${row.spaceId}\u0000${row.accountId}`;
-    byAccount.set(key, [...(byAccount.get(key) ?? []), row]);
+    const list = byAccount.get(key);
+    if (list) list.push(row);
+    else byAccount.set(key, [row]);
   }
-  await Promise.all([...byAccount.values()].map((ofAccount) => dispatchAccount(deps, ofAccount, report)));
+  await Promise.all(
+    [...byAccount.values()].map((ofAccount) => dispatchAccount(deps, workerId, ofAccount, report)),
+  );
   return report;
 }
 
-async function dispatchAccount(deps: SyncDeps, rows: OutboxRecord[], report: DispatchReport): Promise<void> {
+async function dispatchAccount(
+  deps: SyncDeps,
+  workerId: string,
+  rows: ClaimedOutbox[],
+  report: DispatchReport,
+): Promise<void> {
   const first = rows[0];
   if (!first) return;
   const account = await findAccount(deps.db, first.spaceId, first.accountId);
@@ -69,10 +78,10 @@ async function dispatchAccount(deps: SyncDeps, rows: OutboxRecord[], report: Dis
   for (const group of planGroups(ready)) {
     try {
       const events = await send(deps, client, group);
-      await recordAll(deps, group, events, report);
+      await recordAll(deps, workerId, group, events, report);
     } catch (error) {
       if (error instanceof AppleBatchError) {
-        await recordAll(deps, group, error.completed as Array<BatchEvent<AnyBatch>>, report);
+        await recordAll(deps, workerId, group, error.completed as Array<BatchEvent<AnyBatch>>, report);
         const rest = [error.failedBatch, ...error.notSent] as AnyBatch[];
         await refused(
           deps,
@@ -99,13 +108,12 @@ async function dispatchAccount(deps: SyncDeps, rows: OutboxRecord[], report: Dis
  * or failed meanwhile) are closed; releases whose association is still open wait for it,
  * so Apple never sees them in the wrong order; rows with no Apple subject cannot be sent.
  */
-async function setAside(deps: SyncDeps, rows: OutboxRecord[]): Promise<OutboxRecord[]> {
+async function setAside(deps: SyncDeps, rows: ClaimedOutbox[]): Promise<OutboxRecord[]> {
   const { spaceId } = rows[0] as OutboxRecord;
   const now = deps.now();
-  const associateIds = rows.flatMap((r) => (r.kind === "associate" && r.licenseId ? [r.licenseId] : []));
-  const states = await licenseStates(deps.db, spaceId, associateIds);
+  // The license's state came with the claim (read in the same statement, not after it).
   const overtaken = rows.filter(
-    (r) => r.kind === "associate" && r.licenseId && states.get(r.licenseId) !== "pending_assign",
+    (r) => r.kind === "associate" && r.licenseId && r.licenseState !== "pending_assign",
   );
   await finishOutbox(deps.db, {
     spaceId,
@@ -168,6 +176,7 @@ async function send(
 
 async function recordAll(
   deps: SyncDeps,
+  workerId: string,
   group: PlannedGroup,
   events: ReadonlyArray<BatchEvent<AnyBatch>>,
   report: DispatchReport,
@@ -183,6 +192,8 @@ async function recordAll(
       eventId: event.eventId,
       now,
       nextLookAt: new Date(now.getTime() + deps.tuning.firstPollMs),
+      // This worker follows the event itself: it keeps the lease (no second claim per row).
+      lease: { workerId, until: new Date(now.getTime() + deps.tuning.leaseMs) },
     });
     report.calls += 1;
     report.sent += covered.length;

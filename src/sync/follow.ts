@@ -6,7 +6,7 @@
  */
 import { AppleApiError, eventOutcomes, type StatusResponse, type SubjectFailure } from "../apple/index.js";
 import { findAccount, type OutboxRecord } from "../store/index.js";
-import { claimSentEvents, finishOutbox } from "../store/sync-outbox.repo.js";
+import { claimSentEvents, finishOutbox, ownSentEvents } from "../store/sync-outbox.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
@@ -21,22 +21,30 @@ export interface FollowReport {
 }
 
 export async function followOnce(deps: SyncDeps, workerId: string): Promise<FollowReport> {
-  const rows = await claimSentEvents(deps.db, {
+  const now = deps.now();
+  const limit = deps.tuning.claimLimit;
+  // Events this worker sent (it kept their lease), then those nobody holds any more.
+  const own = await ownSentEvents(deps.db, { workerId, limit, now });
+  const orphans = await claimSentEvents(deps.db, {
     workerId,
-    limit: deps.tuning.claimLimit,
-    now: deps.now(),
+    limit: limit - own.length,
+    now,
     leaseMs: deps.tuning.leaseMs,
   });
   const byEvent = new Map<string, OutboxRecord[]>();
-  for (const row of rows) {
+  for (const row of [...own, ...orphans]) {
     const key = row.eventId ?? "";
-    byEvent.set(key, [...(byEvent.get(key) ?? []), row]);
+    const list = byEvent.get(key);
+    if (list) list.push(row);
+    else byEvent.set(key, [row]);
   }
   const report: FollowReport = { events: byEvent.size, finished: 0 };
   const byAccount = new Map<string, Array<[string, OutboxRecord[]]>>();
   for (const entry of byEvent) {
     const accountId = entry[1][0]?.accountId ?? "";
-    byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), entry]);
+    const list = byAccount.get(accountId);
+    if (list) list.push(entry);
+    else byAccount.set(accountId, [entry]);
   }
   await Promise.all(
     [...byAccount.values()].map(async (events) => {

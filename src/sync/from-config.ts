@@ -3,8 +3,10 @@ import type { Config } from "../config.js";
 import type { Store } from "../store/index.js";
 import { emailChannel, type NotificationChannel, webhookChannel } from "./channels.js";
 import {
+  type Allocate,
   type MdmCommandSink,
   makeSyncDeps,
+  type OnNewVersion,
   type SyncDeps,
   type SyncLogger,
   type SyncTuning,
@@ -17,7 +19,9 @@ export function syncDepsFromConfig(
     appleBaseUrl?: string;
     logger?: SyncLogger;
     mdm?: MdmCommandSink;
+    allocate?: Allocate;
     tuning?: Partial<SyncTuning>;
+    onNewVersion?: OnNewVersion;
   } = {},
 ): SyncDeps {
   const appleBaseUrl = extras.appleBaseUrl ?? config.appleBaseUrl;
@@ -45,6 +49,9 @@ export function syncDepsFromConfig(
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
     ...(extras.logger ? { logger: extras.logger } : {}),
     ...(extras.mdm ? { mdm: extras.mdm } : {}),
+    ...(extras.allocate ? { allocate: extras.allocate } : {}),
+    ...(extras.onNewVersion ? { onNewVersion: extras.onNewVersion } : {}),
+    ...(config.appleMetadataUrl ? { metadataUrl: config.appleMetadataUrl } : {}),
     channels,
     tuning: {
       pollIntervalMs: config.syncPollIntervalMs,

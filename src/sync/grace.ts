@@ -19,12 +19,13 @@ export async function expireGracePeriods(
   const commands: MdmCommand[] = [];
   for (const license of due) {
     const context = await graceContext(deps.db, license);
-    commands.push(...endOfGrace({ license, now, ...context }));
+    const removes = endOfGrace({ license, now, ...context });
+    if (removes.length === 0) continue;
+    commands.push(...removes);
+    if (deps.mdm) await deps.mdm.send(removes, license.spaceId);
   }
-  if (commands.length > 0) {
-    if (deps.mdm) await deps.mdm.send(commands);
-    else
-      deps.logger.warn({ commands: commands.length }, "no MDM command sink bound: remove commands not sent");
+  if (commands.length > 0 && !deps.mdm) {
+    deps.logger.warn({ commands: commands.length }, "no MDM command sink bound: remove commands not sent");
   }
   // When more are due than one round takes, close exactly those looked at (up to the last one's end).
   const last = due.length === limit ? due[due.length - 1]?.graceUntil : undefined;

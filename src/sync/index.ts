@@ -30,6 +30,7 @@ export {
   defaultTuning,
   type MdmCommandSink,
   makeSyncDeps,
+  type OnNewVersion,
   type SyncDeps,
   type SyncDepsInput,
   type SyncLogger,
@@ -42,6 +43,7 @@ export { type FollowReport, followOnce } from "./follow.js";
 export { syncDepsFromConfig } from "./from-config.js";
 export { expireGracePeriods } from "./grace.js";
 export { TOKEN_ISSUES, type TokenIssue, tokenIssueOf } from "./health.js";
+export { compareVersions, type MetadataSummary, syncMetadata } from "./metadata.js";
 export { redecideEnrolledUsers, serveQueue, serveWaitingQueues } from "./queue.js";
 export { type SyncMode, type SyncSummary, syncAccount } from "./sync.js";
 export { evaluateUsage, USAGE_KIND } from "./usage.js";

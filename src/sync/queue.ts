@@ -4,7 +4,6 @@
  * (ASSET_COUNT) or the user enrolls. Never dropped: a request leaves the queue only when
  * decided for good (granted, kept or refused).
  */
-import { requestLicenses } from "../store/index.js";
 import {
   waitingAfter,
   waitingAppsWithFreeSeats,
@@ -28,12 +27,11 @@ export async function serveQueue(deps: SyncDeps, spaceId: string, adamId: string
     const last = waiting[waiting.length - 1];
     if (!last) break;
     after = last.seq;
-    const results = await requestLicenses(deps.db, {
+    const results = await deps.allocate({
       spaceId,
       adamId,
       requests: waiting.map(({ seq: _, ...request }) => request),
       actor: SYSTEM,
-      now: deps.now(),
     });
     granted += results.filter((r) => r.decision.outcome === "grant").length;
     const outOfLicenses = results.some(
@@ -63,13 +61,7 @@ export async function redecideEnrolledUsers(
   let granted = 0;
   const byApp = await waitingRequestsOfUsers(deps.db, spaceId, userIds);
   for (const [adamId, requests] of byApp) {
-    const results = await requestLicenses(deps.db, {
-      spaceId,
-      adamId,
-      requests,
-      actor: SYSTEM,
-      now: deps.now(),
-    });
+    const results = await deps.allocate({ spaceId, adamId, requests, actor: SYSTEM });
     granted += results.filter((r) => r.decision.outcome === "grant").length;
   }
   return granted;

@@ -10,6 +10,7 @@ import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 import { SyncError } from "./errors.js";
 import { checkTokenHealth, reportIfTokenIssue } from "./health.js";
+import { type MetadataSummary, syncMetadata } from "./metadata.js";
 import { serveQueue } from "./queue.js";
 import { type AssetsSummary, syncAssets } from "./sync-assets.js";
 import { type AssignmentsSummary, syncAssignmentsFull, syncAssignmentsSince } from "./sync-assignments.js";
@@ -25,6 +26,7 @@ export interface SyncSummary {
   assets?: AssetsSummary;
   assignments?: AssignmentsSummary;
   users?: UsersSummary;
+  metadata?: MetadataSummary;
   granted: number;
 }
 
@@ -63,6 +65,7 @@ export async function syncAccount(
     if (await reportIfTokenIssue(deps, account, error)) return { ...summary, health: "token_problem" };
     throw unavailable(error);
   }
+  summary.metadata = await syncMetadata(deps, account, client, { full });
   const assets = await listAssetsOfAccount(deps.db, account.spaceId, account.id);
   await evaluateUsageOf(
     deps,

@@ -4,12 +4,15 @@
  * LOCKED); and, in the one process holding the scheduler lock, the scheduled work:
  * incremental syncs (SYNC_CRON), full resyncs (FULL_SYNC_CRON), grace expiry (RV3),
  * token-expiry warnings (NT2) and the waiting queues (DB2). `stop()` (SIGTERM) ends the
- * round in progress, whose claimed rows are then sent or released, never left half-done.
+ * round in progress, whose claimed rows are then sent or released, never left half-done,
+ * and hands the events it was following (it keeps their lease after sending) to the others.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Cron } from "croner";
 import { listAllAccounts } from "../store/sync-accounts.repo.js";
+import { refreshPlannerStatistics } from "../store/sync-maintenance.repo.js";
+import { releaseFollowLeases } from "../store/sync-outbox.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { type DispatchReport, dispatchOnce } from "./dispatch.js";
 import { warnTokenExpiry } from "./expiry.js";
@@ -45,6 +48,8 @@ export interface RunningWorker {
   runJob(job: "sync" | "full_sync" | "housekeeping"): Promise<boolean>;
 }
 
+const STATISTICS_EVERY_MS = 10 * 60_000;
+
 export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWorker {
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const idleMs = options.idleMs ?? 1000;
@@ -52,6 +57,7 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
   let stopping = false;
   let wake: (() => void) | undefined;
   let busy: Promise<unknown> = Promise.resolve();
+  let statisticsAt = Number.NEGATIVE_INFINITY;
 
   const round = async () => {
     const dispatch = await dispatchOnce(deps, id);
@@ -87,6 +93,13 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
     sync: () => syncAll(deps, "incremental"),
     full_sync: () => syncAll(deps, "full"),
     housekeeping: async () => {
+      // PGlite has no autovacuum: its planner statistics are refreshed here (every 10 minutes).
+      if (options.engine === "pglite" && Date.now() - statisticsAt >= STATISTICS_EVERY_MS) {
+        statisticsAt = Date.now();
+        await refreshPlannerStatistics(deps.db).catch((error: unknown) => {
+          deps.logger.warn({ workerId: id, err: String(error) }, "planner statistics not refreshed");
+        });
+      }
       await expireGracePeriods(deps);
       await warnTokenExpiry(deps);
       await serveWaitingQueues(deps);
@@ -123,6 +136,10 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
       for (const cron of crons) cron.stop();
       wake?.();
       await loop;
+      // Events this worker sent and was following go to the others now, not when the lease runs out.
+      await releaseFollowLeases(deps.db, { workerId: id, now: deps.now() }).catch((error: unknown) => {
+        deps.logger.warn({ workerId: id, err: String(error) }, "could not hand over followed events");
+      });
       await busy;
       await lock.release();
     },

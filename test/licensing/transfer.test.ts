@@ -68,7 +68,11 @@ describe("moving a device to another space (TR)", () => {
 
   it("TR1: a device license for an app not installed yet leaves with the device, without grace", () => {
     const steps = planTransfer(
-      input({ oldLicenses: [license("pending", { type: "device", deviceId: "d1", adamId: "555", state: "pending_assign" })] }),
+      input({
+        oldLicenses: [
+          license("pending", { type: "device", deviceId: "d1", adamId: "555", state: "pending_assign" }),
+        ],
+      }),
     );
     expect(steps).toContainEqual({ kind: "release", adamId: "555", licenseId: "pending", because: ["TR1"] });
   });

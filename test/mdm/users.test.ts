@@ -1,6 +1,14 @@
 import { expect, it } from "vitest";
-import { applyEvent, inviteUsers } from "../../src/mdm/index.js";
-import { createSpace, createUser, getUser, listOutbox } from "../../src/store/index.js";
+import { applyEvent, inviteUsers, requestLicense } from "../../src/mdm/index.js";
+import {
+  createSpace,
+  createUser,
+  getLicense,
+  getUser,
+  listOutbox,
+  setCatalogApp,
+  upsertAsset,
+} from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { accountWithSeats, NOW } from "../store/fixtures.js";
 
@@ -49,5 +57,59 @@ describeEachDatabase("Apps and Books users", (database) => {
     await applyEvent(deps(), { kind: "user_deleted", spaceId: space.id, userId: bob.id }, ADMIN);
     const retire = await listOutbox(db, { spaceId: space.id, kind: "retire_user" });
     expect(retire.map((o) => o.clientUserId)).toEqual(["bob-client"]);
+  });
+});
+
+describeEachDatabase("books", (database) => {
+  it("RV5: a book (Apple: not revocable) stays with its holder when the user is deleted; apps are released", async () => {
+    const { db, keys } = database().store;
+    const deps = { db, now: () => NOW };
+    const space = await createSpace(db, { name: "books" });
+    const { account } = await accountWithSeats(db, keys, {
+      spaceId: space.id,
+      adamId: "300000003",
+      total: 5,
+    });
+    await upsertAsset(
+      db,
+      {
+        spaceId: space.id,
+        accountId: account.id,
+        adamId: "300000004",
+        pricingParam: "STDQ",
+        productType: "Book",
+        total: 5,
+        deviceAssignable: false,
+        revocable: false,
+        platforms: ["iOS"],
+      },
+      NOW,
+    );
+    for (const adamId of ["300000003", "300000004"])
+      await setCatalogApp(db, { spaceId: space.id, adamId }, NOW);
+    const ada = await createUser(db, {
+      spaceId: space.id,
+      name: "Ada",
+      appleStatus: "Associated",
+      appleClientUserId: "ada",
+    });
+    const app = await requestLicense(deps, {
+      spaceId: space.id,
+      adamId: "300000003",
+      subject: { kind: "user", userId: ada.id },
+      why: "requested",
+      actor: ADMIN,
+    });
+    const book = await requestLicense(deps, {
+      spaceId: space.id,
+      adamId: "300000004",
+      subject: { kind: "user", userId: ada.id },
+      why: "requested",
+      actor: ADMIN,
+    });
+    expect(book.decision).toMatchObject({ outcome: "grant", type: "user" });
+    const c = await applyEvent(deps, { kind: "user_deleted", spaceId: space.id, userId: ada.id }, ADMIN);
+    expect(c.releases.map((r) => r.licenseId)).toEqual([app.licenseId]);
+    expect((await getLicense(db, space.id, book.licenseId ?? "")).state).toBe("pending_assign");
   });
 });

@@ -151,8 +151,10 @@ describeEachDatabase("allocation under concurrency", (database) => {
             used: a.outside,
             autoDistribute: false,
           });
-          const reservedDeviceIds = a.reserveDevice && total > 0 && ds[i] ? [ds[i].id] : [];
-          const reservedUserIds = a.reserveUser && total > 1 && users[i] ? [users[i].id] : [];
+          // DI6: a reservation needs a seat free now (the ones used outside are not).
+          const reservedDeviceIds = a.reserveDevice && a.total > 0 && ds[i] ? [ds[i].id] : [];
+          const reservedUserIds =
+            a.reserveUser && a.total > reservedDeviceIds.length && users[i] ? [users[i].id] : [];
           await setAppRules(
             db,
             {

@@ -6,12 +6,13 @@ import {
   getAppRules,
   listActivity,
   listLicensesForApp,
+  listOutbox,
   listWaitingRequests,
   releaseLicenses,
   requestLicenses,
 } from "../../src/store/index.js";
-import { claimDispatchable, countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
-import { addAccount, dispatchOnce, makeSyncDeps } from "../../src/sync/index.js";
+import { claimDispatchable, countOpenOutbox, releaseFollowLeases } from "../../src/store/sync-outbox.repo.js";
+import { addAccount, dispatchOnce, followOnce, makeSyncDeps } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
 import { appleSubjects, drain, FAST, type Harness, startHarness } from "./harness.js";
@@ -193,6 +194,39 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     expect(new Set(atApple).size).toBe(40);
     const licenses = await listLicensesForApp(db, space.id, adamId);
     expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(40);
+  });
+
+  it("invariant 3: the worker that sent a call follows its event under the same lease; another takes it over only once the sender lets go", async () => {
+    // No notifications (no public URL in the client config): only /status polling finishes these rows.
+    const { db } = tdb().store;
+    const quiet = makeSyncDeps({
+      db,
+      keys: tdb().store.keys,
+      appleBaseUrl: h.sim.url,
+      mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
+      tuning: FAST,
+    });
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 20, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    await addAccount(quiet, { spaceId: space.id, name: "Lease", sTokenFile: loc.sToken, actor: ADMIN });
+    await checkIn(db, space.id, adamId, await iosDevices(db, space.id, 10));
+    expect((await dispatchOnce(quiet, "sender")).sent).toBe(10);
+    const sent = await listOutbox(db, { spaceId: space.id, state: "sent" });
+    expect(sent).toHaveLength(10);
+    expect(sent.every((r) => r.claimedBy === "sender" && r.eventId !== undefined)).toBe(true);
+    await h.sim.operator.idle();
+    await quiet.sleep(FAST.firstPollMs + 10);
+    // Due for a look, but the sender holds them: another worker leaves them alone...
+    expect((await followOnce(quiet, "other")).events).toBe(0);
+    // ...until the sender stops (or dies and its lease runs out).
+    await releaseFollowLeases(db, { workerId: "sender", now: new Date() });
+    expect((await followOnce(quiet, "other")).finished).toBe(1);
+    expect(await listOutbox(db, { spaceId: space.id, state: "done" })).toHaveLength(10);
+    const licenses = await listLicensesForApp(db, space.id, adamId);
+    expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(10);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(10);
   });
 
   it("Apple's ASSET_MANAGEMENT notifications complete the operations without waiting for a /status poll", async () => {

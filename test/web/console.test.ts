@@ -1,5 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import { createGroup, createUser, listAccounts, upsertAsset } from "../../src/store/index.js";
 import { type Harness, OWNER, READER, shot, signIn, startHarness } from "./harness.js";
 
@@ -104,6 +105,45 @@ describe("administrator console", () => {
     await dialog.waitFor({ state: "hidden" });
     await page.getByRole("tab", { name: /Reserved/ }).click();
     await page.getByRole("tabpanel").getByText("Ada Lovelace").waitFor();
+  });
+
+  it("DB5, VU4: the device-license reminder shows only when the API says so; apps show a name badge, never cross-origin artwork", async () => {
+    // Device-based is chosen (All Users FCFS, mandatory: device) but nothing says custom or Productivity.
+    await page.getByRole("button", { name: "Distribute licenses" }).click();
+    let dialog = page.getByRole("dialog");
+    await dialog.getByText("Mandatory app").first().waitFor();
+    expect(await dialog.getByText("Check device licensing with the developer").count()).toBe(0);
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    // The sync's store lookup finds a Productivity app.
+    const [account] = await listAccounts(h.orchard.store.db, h.spaceId);
+    if (!account) throw new Error("no account");
+    await setAssetMetadata(h.orchard.store.db, {
+      spaceId: h.spaceId,
+      accountId: account.id,
+      adamId: app.adamId,
+      now: new Date(),
+      metadata: {
+        custom: false,
+        name: app.name,
+        price: 9.99,
+        genre: "Productivity",
+        bundleId: "com.example.keynotepro",
+        artworkUrl: "https://is1-ssl.mzstatic.com/image/thumb/keynote/512x512bb.jpg",
+        latestVersion: "3.2",
+      },
+    });
+    await page.getByRole("link", { name: "Apps and Books", exact: true }).click();
+    await page.reload(); // drop the console's cached rows
+    const row = page.getByRole("row", { name: /Keynote Pro/ });
+    await row.getByText(/Productivity · Version 3\.2/).waitFor();
+    expect(await row.locator("img").count()).toBe(0); // img-src is 'self' data: only
+    await expect(row.locator(".app-icon-initial").textContent()).resolves.toBe("K");
+    await page.getByRole("link", { name: app.name }).click();
+    await page.getByRole("button", { name: "Distribute licenses" }).click();
+    dialog = page.getByRole("dialog");
+    await dialog.getByText("Check device licensing with the developer").waitFor();
+    await shot(page, "09-db5-reminder");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
   });
 
   it("explains a decision with its rule ids and their sentences", async () => {

@@ -41,8 +41,8 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: SimContext): voi
         createUsers: `${base}/users/create`,
         getAssignments: `${base}/assignments`,
         revokeAssets: `${base}/assets/revoke`,
-        contentMetadataLookup:
-          "https://uclient-api.itunes.apple.com/WebObjects/MZStorePlatform.woa/wa/lookup",
+        // Apple's is uclient-api.itunes.apple.com/.../wa/lookup; ours serves the public lookup format.
+        contentMetadataLookup: `${ctx.origin()}/lookup`,
         getUsers: `${base}/users`,
         eventStatus: `${base}/status`,
         associateAssets: `${base}/assets/associate`,

@@ -23,7 +23,14 @@ const schemas = {
     deviceAssignable: z.boolean().optional(),
     revocable: z.boolean().optional(),
     supportedPlatforms: z.array(z.string()).optional(),
+    name: z.string().min(1).optional(),
+    bundleId: z.string().min(1).optional(),
+    version: z.string().min(1).optional(),
+    genre: z.string().min(1).optional(),
+    price: z.number().nonnegative().optional(),
+    custom: z.boolean().optional(),
   }),
+  version: z.object({ version: z.string().min(1).max(100) }),
   licenses: z.object({ adamId: z.string().min(1), count, pricingParam: pricingParam.optional() }),
   renew: z.object({ expiresAt: z.iso.datetime({ offset: true }).optional() }),
   mdmInfo: z.object({ id: z.string(), name: z.string(), metadata: z.string() }),
@@ -88,6 +95,11 @@ export function registerOperatorRoutes(app: FastifyInstance, operator: Simulator
       }),
     );
   }
+  app.post<{ Params: { adamId: string } }>("/operator/apps/:adamId/version", async (req, reply) =>
+    run(reply, () =>
+      operator.publishVersion(req.params.adamId, schemas.version.parse(body(req.body)).version),
+    ),
+  );
   app.get<{ Params: Params }>("/operator/locations/:uId/token", async (req, reply) =>
     run(reply, () => operator.currentToken(req.params.uId)),
   );

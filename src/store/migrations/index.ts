@@ -4,6 +4,8 @@ import { sync } from "./0002_sync.js";
 import { auth } from "./0003_auth.js";
 import { mdm } from "./0004_mdm.js";
 import { appVersions } from "./0005_app_versions.js";
+import { outboxClaims } from "./0006_outbox_claims.js";
+import { appMetadata } from "./0007_app_metadata.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -15,4 +17,6 @@ export const migrations: Record<string, Migration> = {
   "0003_auth": auth,
   "0004_mdm": mdm,
   "0005_app_versions": appVersions,
+  "0006_outbox_claims": outboxClaims,
+  "0007_app_metadata": appMetadata,
 };

@@ -11,6 +11,8 @@ import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import { AccountRulesPanel } from "./AccountRulesPanel";
+import { AppIcon } from "./AppIcon";
+import { appDetails } from "./AppsPage";
 import { useAppAccounts, useAppRow, useRevokeAll } from "./api";
 import { LicenseUsage } from "./LicenseUsage";
 
@@ -43,8 +45,13 @@ export function AppDetailPage() {
     <>
       <PageHeader
         back={<Link to={spacePath(spaceId, "/apps")}>← {t("apps.title")}</Link>}
-        title={name}
-        description={`${a.adamId} · ${t(`apps.kind.${a.productType}`)}`}
+        title={
+          <span className="app-name">
+            <AppIcon name={name} artworkUrl={a.artworkUrl} />
+            {name}
+          </span>
+        }
+        description={appDetails(a, t)}
         actions={
           canWrite ? (
             <Button variant="danger" onClick={() => setConfirmAll(true)} disabled={a.used === 0}>

@@ -12,7 +12,21 @@ import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { UsageBar } from "../ui/status";
+import { AppIcon } from "./AppIcon";
 import { useApps } from "./api";
+
+/** "adamId · App · Productivity · Version 2.1 · Custom app": what the store's lookup told (VU4, DB5). */
+export function appDetails(a: AppRow, t: (key: string, options?: Record<string, unknown>) => string): string {
+  return [
+    a.adamId,
+    t(`apps.kind.${a.productType}`),
+    a.genre,
+    a.latestVersion ? t("apps.version", { version: a.latestVersion }) : undefined,
+    a.custom ? t("apps.custom") : undefined,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
 
 /** VU4: per app, price per license, total, available and used; for the space or one account. */
 export function AppsPage() {
@@ -29,15 +43,16 @@ export function AppsPage() {
       header: t("apps.name"),
       sort: "name",
       render: (a) => (
-        <div>
-          <Link
-            className="strong-link"
-            to={spacePath(spaceId, `/apps/${a.adamId}${accountId ? `?account=${accountId}` : ""}`)}
-          >
-            {a.name ?? a.adamId}
-          </Link>
-          <div className="muted small">
-            {a.adamId} · {t(`apps.kind.${a.productType}`)}
+        <div className="app-name">
+          <AppIcon name={a.name ?? a.adamId} artworkUrl={a.artworkUrl} />
+          <div>
+            <Link
+              className="strong-link"
+              to={spacePath(spaceId, `/apps/${a.adamId}${accountId ? `?account=${accountId}` : ""}`)}
+            >
+              {a.name ?? a.adamId}
+            </Link>
+            <div className="muted small">{appDetails(a, t)}</div>
           </div>
         </div>
       ),

@@ -9,7 +9,7 @@ import { Field, Option } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
 import { RuleRef } from "../ui/RuleRef";
 import { ErrorNotice, Notice } from "../ui/States";
-import { useSetRules } from "./api";
+import { useAppRow, useSetRules } from "./api";
 
 /**
  * DI1 "Distribute licenses": the FCFS groups with the license type per case (DI2), the
@@ -32,6 +32,8 @@ export function RulesEditor({
   const { t } = useTranslation();
   const { spaceId } = useSpace();
   const save = useSetRules(spaceId, account.id, adamId);
+  // DB5: the API knows (from the store's metadata) whether the app is custom or Productivity.
+  const appRow = useAppRow(spaceId, adamId);
   const [fcfsOn, setFcfsOn] = useState(rules.fcfs !== undefined);
   const [groups, setGroups] = useState<Picked[]>(rules.fcfs?.groups ?? []);
   const [requestedType, setRequestedType] = useState<LicenseType>(rules.fcfs?.requestedType ?? "user");
@@ -110,7 +112,7 @@ export function RulesEditor({
                   {typeSelect(mandatoryType, setMandatoryType)}
                 </Field>
               </div>
-              {deviceChosen ? (
+              {deviceChosen && appRow.data?.deviceLicenseReminder ? (
                 <Notice tone="info" title={t("rules.db5Title")}>
                   {t("rules.db5Text")} <RuleRef id="DB5" compact />
                 </Notice>

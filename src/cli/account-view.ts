@@ -1,0 +1,43 @@
+import type { Account } from "../store/index.js";
+import { shortDate } from "./output.js";
+
+/** The stable JSON shape of an account in `orchard token …`: never the sToken (invariant 5). */
+export function accountJson(a: Account) {
+  return {
+    id: a.id,
+    name: a.displayName,
+    priority: a.priority,
+    orgName: a.orgName ?? null,
+    locationName: a.locationName ?? null,
+    tokenExpiresAt: a.tokenExpiresAt?.toISOString() ?? null,
+    autoDistribute: a.autoDistribute,
+    health: a.health,
+    usable: a.usable,
+    lastSyncedAt: a.lastSyncedAt?.toISOString() ?? null,
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+export const ACCOUNT_HEADERS = [
+  "PRIORITY",
+  "ID",
+  "NAME",
+  "ORG",
+  "LOCATION",
+  "EXPIRES",
+  "HEALTH",
+  "LAST SYNC",
+];
+
+export function accountCells(a: Account): string[] {
+  return [
+    String(a.priority),
+    a.id,
+    a.displayName,
+    a.orgName ?? "-",
+    a.locationName ?? "-",
+    shortDate(a.tokenExpiresAt),
+    a.usable ? a.health : `${a.health} (NT2: no new licenses)`,
+    shortDate(a.lastSyncedAt),
+  ];
+}

@@ -1,0 +1,74 @@
+import { Readable } from "node:stream";
+import { stringify } from "csv-stringify";
+import type { ActivityRecord } from "../store/index.js";
+
+/** The CSV columns of the activity export: the same as the API's activity.csv. */
+const COLUMNS = [
+  "seq",
+  "at",
+  "actor_kind",
+  "actor_id",
+  "action",
+  "user_id",
+  "device_id",
+  "adam_id",
+  "account_id",
+  "license_id",
+  "rule_ids",
+  "message",
+];
+
+function csvLine(e: ActivityRecord): string[] {
+  return [
+    String(e.seq),
+    e.at.toISOString(),
+    e.actor.kind,
+    e.actor.id ?? "",
+    e.action,
+    e.userId ?? "",
+    e.deviceId ?? "",
+    e.adamId ?? "",
+    e.accountId ?? "",
+    e.licenseId ?? "",
+    e.ruleIds.join(" "),
+    e.message ?? "",
+  ];
+}
+
+/** Entries as CSV text, pulled as the destination reads: memory stays flat whatever the log's size. */
+export function activityCsv(
+  entries: AsyncIterable<ActivityRecord>,
+  count: () => void,
+): NodeJS.ReadableStream {
+  return Readable.from(lines(entries, csvLine, count)).pipe(stringify({ header: true, columns: COLUMNS }));
+}
+
+/** Entries as one JSON array, streamed element by element. */
+export function activityJson(
+  entries: AsyncIterable<ActivityRecord>,
+  count: () => void,
+): NodeJS.ReadableStream {
+  return Readable.from(jsonArray(entries, count));
+}
+
+async function* lines<T>(
+  entries: AsyncIterable<ActivityRecord>,
+  map: (e: ActivityRecord) => T,
+  count: () => void,
+): AsyncGenerator<T> {
+  for await (const e of entries) {
+    count();
+    yield map(e);
+  }
+}
+
+async function* jsonArray(entries: AsyncIterable<ActivityRecord>, count: () => void): AsyncGenerator<string> {
+  let first = true;
+  yield "[";
+  for await (const e of entries) {
+    count();
+    yield `${first ? "\n" : ",\n"}${JSON.stringify(e)}`;
+    first = false;
+  }
+  yield first ? "]\n" : "\n]\n";
+}

@@ -1,0 +1,79 @@
+import { type Command, Option } from "commander";
+import type { RequestReason, Subject } from "../../licensing/index.js";
+import { explain } from "../../service/explain.js";
+import type { Db } from "../../store/database.js";
+import {
+  findCatalogApp,
+  findDeviceBySerial,
+  getDevice,
+  getUser,
+  listAssetsForApp,
+  NotFoundError,
+} from "../../store/index.js";
+import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
+import { CliError } from "../errors.js";
+import { printJson, printLine } from "../output.js";
+
+interface ExplainFlags extends CommonFlags {
+  app: string;
+  user?: string;
+  device?: string;
+  serial?: string;
+  why: RequestReason;
+}
+
+/** `orchard explain`: the decision the engine would make now, and every rule behind it; changes nothing. */
+export function registerExplain(program: Command): void {
+  withCommonFlags(
+    program
+      .command("explain")
+      .description("the license decision for an app and a user or device, with its rule ids in words")
+      .requiredOption("--app <adamId>", "the app's adamId")
+      .option("--user <id>", "a user's id")
+      .option("--device <id>", "a device's id")
+      .option("--serial <serial>", "a device's serial number")
+      .addOption(
+        new Option("--why <reason>", "why the license is wanted")
+          .choices(["requested", "mandatory", "check_in"])
+          .default("requested"),
+      ),
+  ).action(async (flags: ExplainFlags) => {
+    const given = [flags.user, flags.device, flags.serial].filter((v) => v !== undefined).length;
+    if (given !== 1) throw new CliError("give exactly one of --user, --device and --serial");
+    await withCore(flags, async ({ core, spaceId, json }) => {
+      const db = core.deps.db;
+      await checkAppKnown(db, spaceId, flags.app);
+      const subject = await subjectOf(db, spaceId, flags);
+      const result = await explain(db, { spaceId, adamId: flags.app, subject, why: flags.why });
+      if (json) return printJson(result);
+      const who = subject.kind === "user" ? `user ${subject.userId}` : `device ${subject.deviceId}`;
+      printLine(`${result.outcome.toUpperCase()}: app ${flags.app} for ${who} (${flags.why})`);
+      printLine(result.summary);
+      const width = Math.max(...result.rules.map((r) => r.id.length), 0);
+      for (const rule of result.rules) printLine(`  ${rule.id.padEnd(width)}  ${rule.sentence}`);
+    });
+  });
+}
+
+/** An app neither in the catalog nor bought by any account is a typo, not a decision (exit 3). */
+async function checkAppKnown(db: Db, spaceId: string, adamId: string): Promise<void> {
+  const [catalog, assets] = await Promise.all([
+    findCatalogApp(db, spaceId, adamId),
+    listAssetsForApp(db, spaceId, adamId),
+  ]);
+  if (!catalog && assets.length === 0)
+    throw new CliError(
+      `app ${adamId} not found: it is not in this space's catalog and no account bought it`,
+      3,
+    );
+}
+
+async function subjectOf(db: Db, spaceId: string, flags: ExplainFlags): Promise<Subject> {
+  if (flags.user !== undefined) return { kind: "user", userId: (await getUser(db, spaceId, flags.user)).id };
+  if (flags.device !== undefined)
+    return { kind: "device", deviceId: (await getDevice(db, spaceId, flags.device)).id };
+  const serial = flags.serial ?? "";
+  const device = await findDeviceBySerial(db, spaceId, serial);
+  if (!device) throw new NotFoundError("device", `with serial number ${serial}`);
+  return { kind: "device", deviceId: device.id };
+}

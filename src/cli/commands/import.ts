@@ -1,0 +1,35 @@
+import { type Command, Option } from "commander";
+import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
+import { readUserFile } from "../files.js";
+import { IMPORT_KINDS, type ImportKind, parseImport } from "../import-rows.js";
+import { checkImport, writeImport } from "../import-write.js";
+import { printJson, printLine } from "../output.js";
+import { startProgress } from "../progress.js";
+
+/** `orchard import`: users, devices or groups from a CSV (header row) or JSON array; all or nothing. */
+export function registerImport(program: Command): void {
+  withCommonFlags(
+    program
+      .command("import <file>")
+      .description(
+        "import users, devices or groups from CSV (with a header row) or a JSON array, all or nothing",
+      )
+      .addOption(
+        new Option("--kind <kind>", "what the file holds").choices(IMPORT_KINDS).makeOptionMandatory(),
+      ),
+  ).action(async (file: string, flags: CommonFlags & { kind: ImportKind }) => {
+    const rows = parseImport(flags.kind, await readUserFile(file, "import file"));
+    await withCore(flags, async ({ core, spaceId, json }) => {
+      await checkImport(core.deps.db, spaceId, flags.kind, rows);
+      const progress = startProgress(`importing ${flags.kind}`, rows.length);
+      let ids: string[];
+      try {
+        ids = await writeImport(core.deps.db, spaceId, flags.kind, rows, progress.update);
+      } finally {
+        progress.stop();
+      }
+      if (json) return printJson({ kind: flags.kind, imported: ids.length, ids });
+      printLine(`${ids.length} ${flags.kind} imported into space ${spaceId}`);
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import { userInfo } from "node:os";
+import type { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { type Core, openCore } from "../main/compose.js";
+import { ensureDefaultSpace } from "../main/server.js";
+import { getSpace } from "../store/index.js";
+import type { Actor } from "../store/sql-helpers.js";
+
+/** Flags every data command takes. */
+export interface CommonFlags {
+  space?: string;
+  json?: boolean;
+}
+
+export interface CliContext {
+  core: Core;
+  spaceId: string;
+  actor: Actor;
+  json: boolean;
+}
+
+/** Adds `--space` and `--json` to a command. */
+export function withCommonFlags(command: Command): Command {
+  return command
+    .option("--space <id>", "the space to work in (default: the default space)")
+    .option("--json", "print one JSON document on stdout (stable shape, for scripts)", false);
+}
+
+/**
+ * Opens the core (the one composition root), resolves the space, runs `work`, and
+ * always closes: a command never leaves PGlite or the simulator open behind it.
+ */
+export async function withCore<T>(flags: CommonFlags, work: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const core = await openCore(loadConfig());
+  try {
+    const spaceId = flags.space
+      ? (await getSpace(core.store.db, flags.space)).id
+      : await ensureDefaultSpace({ store: core.store });
+    return await work({ core, spaceId, actor: cliActor(), json: flags.json ?? false });
+  } finally {
+    await core.close();
+  }
+}
+
+/** The activity log's actor for CLI work: `cli`, with the OS user when known. */
+export function cliActor(): Actor {
+  try {
+    return { kind: "system", id: `cli:${userInfo().username}` };
+  } catch {
+    // No passwd entry (some containers): the log still says the CLI did it.
+    return { kind: "system", id: "cli" };
+  }
+}

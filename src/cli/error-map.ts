@@ -1,0 +1,77 @@
+import { ZodError } from "zod";
+import { STokenError } from "../apple/index.js";
+import { AuthError } from "../auth/errors.js";
+import { ConfigError } from "../config.js";
+import { LicensingError } from "../licensing/index.js";
+import {
+  FOREIGN_KEY_VIOLATION,
+  NotFoundError,
+  StoreError,
+  sqlState,
+  UNIQUE_VIOLATION,
+} from "../store/errors.js";
+import { SyncError, type SyncErrorCode } from "../sync/index.js";
+import { CliError } from "./errors.js";
+
+type ExitCode = CliError["exitCode"];
+
+/** Sync codes → exit code: the user's file or input (2), absent (3), refused by Apple or a conflict (4). */
+const SYNC: Record<SyncErrorCode, ExitCode> = {
+  token_malformed: 2,
+  token_expired: 2,
+  token_revoked: 4,
+  token_invalid: 4,
+  token_login_required: 4,
+  token_other_location: 4,
+  token_owned_by_other_mdm: 4,
+  duplicate_location: 4,
+  apple_unavailable: 1,
+  apple_refused: 4,
+  not_found: 3,
+  invalid_request: 2,
+};
+
+const HINT: Partial<Record<SyncErrorCode, string>> = {
+  token_other_location: " (use --clear-previous to replace it: AC2)",
+  token_owned_by_other_mdm: " (use --take-over after checking with the other MDM's owner: AC6)",
+};
+
+/**
+ * The one mapping from the modules' typed errors to a one-line message and an exit code
+ * (the CLI's twin of api/errors.ts). Anything unknown stays exit 1 with its message only:
+ * a stack trace never reaches the user.
+ */
+export function toCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof NotFoundError) return new CliError(`${error.entity} ${error.id} not found`, 3);
+  if (error instanceof StoreError) {
+    const usage = error.code === "invalid_request" || error.code === "invalid_priority";
+    return new CliError(error.message, usage || error.code.startsWith("reserv") ? 2 : 4);
+  }
+  if (error instanceof SyncError)
+    return new CliError(`${error.message}${HINT[error.code] ?? ""}`, SYNC[error.code] ?? 1);
+  if (error instanceof STokenError)
+    return new CliError(`the sToken file cannot be used: ${error.message}`, 2);
+  if (error instanceof LicensingError)
+    return new CliError(`refused by the licensing engine: ${error.message}`, 2);
+  if (error instanceof AuthError) return new CliError(error.message, 2);
+  if (error instanceof ConfigError) return new CliError(error.message, 2);
+  if (error instanceof ZodError) {
+    const issues = error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`);
+    return new CliError(`invalid input: ${issues.join("; ")}`, 2);
+  }
+  const named = error as { name?: unknown; message?: unknown } | null;
+  if (named?.name === "AppleApiError" || named?.name === "AppleTransportError")
+    return new CliError(`Apple's service did not accept the request: ${String(named.message)}`, 4);
+  const state = sqlState(error);
+  if (state === UNIQUE_VIOLATION) return new CliError("it already exists", 4);
+  if (state === FOREIGN_KEY_VIOLATION) return new CliError("it refers to a record that does not exist", 4);
+  const message = error instanceof Error ? messageChain(error) : String(error);
+  return new CliError(`unexpected error: ${message}`, 1);
+}
+
+/** "migrating the database: <cause>": wrapped errors say what was being done and why it failed. */
+function messageChain(error: Error): string {
+  const cause = error.cause;
+  return cause instanceof Error ? `${error.message}: ${messageChain(cause)}` : error.message;
+}

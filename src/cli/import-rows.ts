@@ -1,0 +1,156 @@
+import { z } from "zod";
+import type { Platform } from "../licensing/index.js";
+import { CsvSyntaxError, parseCsv } from "./csv-parse.js";
+import { CliError } from "./errors.js";
+
+/** What `orchard import --kind` accepts: the directory a space's rules refer to. */
+export type ImportKind = "users" | "devices" | "groups";
+export const IMPORT_KINDS: ImportKind[] = ["users", "devices", "groups"];
+
+const PLATFORMS: Platform[] = ["iOS", "macOS", "tvOS", "visionOS", "watchOS"];
+const text = (max: number) => z.string().trim().min(1).max(max);
+const flag = z.preprocess((v) => {
+  if (typeof v !== "string") return v;
+  const s = v.trim().toLowerCase();
+  return ["true", "yes", "1"].includes(s) ? true : ["false", "no", "0"].includes(s) ? false : v;
+}, z.boolean());
+const platform = z.preprocess(
+  (v) =>
+    typeof v === "string" ? (PLATFORMS.find((p) => p.toLowerCase() === v.trim().toLowerCase()) ?? v) : v,
+  z.enum(PLATFORMS),
+);
+/** Members as a JSON array, or in one CSV cell separated by spaces or semicolons. */
+const members = z.preprocess(
+  (v) => (typeof v === "string" ? v.split(/[\s;]+/).filter(Boolean) : v),
+  z.array(text(200)).max(100_000),
+);
+
+const SCHEMAS = {
+  users: z.strictObject({
+    id: text(200).optional(),
+    name: text(300),
+    email: z.email().max(320).optional(),
+    managedAppleId: text(320).optional(),
+    externalId: text(300).optional(),
+  }),
+  devices: z.strictObject({
+    id: text(200).optional(),
+    serialNumber: text(100),
+    platform,
+    sharedIpad: flag.default(false),
+    supervised: flag.default(false),
+    userId: text(200).optional(),
+  }),
+  groups: z.strictObject({
+    id: text(200).optional(),
+    name: text(300),
+    externalId: text(300).optional(),
+    members: members.default([]),
+  }),
+} as const;
+
+export type ImportRow<K extends ImportKind> = z.infer<(typeof SCHEMAS)[K]>;
+
+/** A validated row and where it came from ("line 4" in a CSV file, "item 3" in a JSON array). */
+export interface Located<T> {
+  where: string;
+  row: T;
+}
+
+/** Header spellings people use, folded to the field names (serial_number, Serial Number → serialNumber). */
+const FIELDS: Record<string, string> = {
+  id: "id",
+  name: "name",
+  email: "email",
+  managedappleid: "managedAppleId",
+  externalid: "externalId",
+  serial: "serialNumber",
+  serialnumber: "serialNumber",
+  platform: "platform",
+  sharedipad: "sharedIpad",
+  supervised: "supervised",
+  user: "userId",
+  userid: "userId",
+  members: "members",
+  memberids: "members",
+};
+
+/**
+ * Parses and validates every row of an import file (CSV with a header row, or a JSON
+ * array) before anything is written; the first bad row is reported with its line number.
+ */
+export function parseImport<K extends ImportKind>(kind: K, content: string): Array<Located<ImportRow<K>>> {
+  const raw = /^\s*[[{]/.test(content) ? fromJson(content) : fromCsv(content);
+  if (raw.length === 0) throw new CliError("the file has no rows to import");
+  const schema = SCHEMAS[kind];
+  const out: Array<Located<ImportRow<K>>> = [];
+  for (const { where, data } of raw) {
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join(".") || "row";
+      throw new CliError(`${where}: ${field}: ${issue?.message ?? "invalid"}; nothing was imported`);
+    }
+    out.push({ where, row: parsed.data as ImportRow<K> });
+  }
+  return out;
+}
+
+function fromJson(content: string): Array<{ where: string; data: unknown }> {
+  let data: unknown;
+  try {
+    data = JSON.parse(content);
+  } catch (error) {
+    throw new CliError(
+      `the file is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (!Array.isArray(data)) throw new CliError("a JSON import must be an array of objects");
+  return data.map((item, i) => ({ where: `item ${i + 1}`, data: item }));
+}
+
+function fromCsv(content: string): Array<{ where: string; data: Record<string, string> }> {
+  let records: ReturnType<typeof parseCsv>;
+  try {
+    records = parseCsv(content);
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw new CliError(`${error.message}; nothing was imported`);
+    throw error;
+  }
+  const [header, ...rows] = records;
+  if (!header) return [];
+  const fields = header.cells.map((h) => {
+    const field = FIELDS[h.toLowerCase().replace(/[^a-z0-9]/g, "")];
+    if (!field) throw new CliError(`line ${header.line}: unknown column "${h}"`);
+    return field;
+  });
+  return rows.map(({ line, cells }) => {
+    if (cells.length !== fields.length)
+      throw new CliError(
+        `line ${line}: ${cells.length} fields where the header has ${fields.length}; nothing was imported`,
+      );
+    const data: Record<string, string> = {};
+    // An empty cell is an absent value, so optional columns may be left blank.
+    fields.forEach((f, i) => {
+      const cell = cells[i] ?? "";
+      if (cell.trim() !== "") data[f] = cell;
+    });
+    return { where: `line ${line}`, data };
+  });
+}
+
+/** The first value seen twice in the file, with the rows that hold it. */
+export function firstDuplicate<T>(
+  rows: ReadonlyArray<Located<T>>,
+  key: (row: T) => string | undefined,
+): { value: string; first: string; again: string } | undefined {
+  const seen = new Map<string, string>();
+  for (const { where, row } of rows) {
+    const value = key(row);
+    if (value === undefined) continue;
+    const first = seen.get(value);
+    if (first !== undefined) return { value, first, again: where };
+    seen.set(value, where);
+  }
+  return undefined;
+}

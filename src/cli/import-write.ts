@@ -1,0 +1,125 @@
+import type { Db } from "../store/database.js";
+import { sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
+import {
+  addGroupMembers,
+  createDevices,
+  createGroup,
+  createUsers,
+  findDeviceBySerial,
+} from "../store/index.js";
+import { findUsers } from "../store/user.repo.js";
+import { CliError } from "./errors.js";
+import { firstDuplicate, type ImportKind, type ImportRow, type Located } from "./import-rows.js";
+
+const CHUNK = 250;
+
+type Rows<K extends ImportKind> = ReadonlyArray<Located<ImportRow<K>>>;
+
+/** Checks that need the database, before the transaction: users that rows refer to, duplicates. */
+export async function checkImport<K extends ImportKind>(
+  db: Db,
+  spaceId: string,
+  kind: K,
+  rows: Rows<K>,
+): Promise<void> {
+  const dup = duplicateOf(kind, rows as Rows<ImportKind>);
+  if (dup)
+    throw new CliError(`${dup.again}: "${dup.value}" is already on ${dup.first}; nothing was imported`);
+  const refs = (rows as Rows<ImportKind>).map(({ where, row }) => ({
+    where,
+    ids: "members" in row ? row.members : "userId" in row && row.userId ? [row.userId] : [],
+  }));
+  const wanted = [...new Set(refs.flatMap((r) => r.ids))];
+  if (wanted.length === 0) return;
+  const known = new Set<string>();
+  for (let i = 0; i < wanted.length; i += 5000)
+    for (const u of await findUsers(db, spaceId, wanted.slice(i, i + 5000))) known.add(u.id);
+  for (const { where, ids } of refs) {
+    const missing = ids.find((id) => !known.has(id));
+    if (missing !== undefined)
+      throw new CliError(`${where}: user ${missing} not found; nothing was imported`, 3);
+  }
+}
+
+function duplicateOf(kind: ImportKind, rows: Rows<ImportKind>) {
+  const by = (key: (row: ImportRow<ImportKind>) => string | undefined) => firstDuplicate(rows, key);
+  const id = by((r) => r.id);
+  if (id || kind === "groups") return id;
+  return kind === "devices"
+    ? by((r) => ("serialNumber" in r ? r.serialNumber : undefined))
+    : by((r) => ("externalId" in r ? r.externalId : undefined));
+}
+
+/**
+ * Writes every row in one transaction (all or nothing), `onProgress(done)` after each
+ * chunk. Returns the new ids in file order.
+ */
+export async function writeImport<K extends ImportKind>(
+  db: Db,
+  spaceId: string,
+  kind: K,
+  rows: Rows<K>,
+  onProgress: (done: number) => void,
+): Promise<string[]> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const ids: string[] = [];
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const part = rows.slice(i, i + CHUNK) as Rows<ImportKind>;
+        ids.push(...(await writeChunk(trx, spaceId, kind, part)));
+        onProgress(Math.min(rows.length, i + CHUNK));
+      }
+      return ids;
+    });
+  } catch (error) {
+    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    throw await conflictOf(db, spaceId, kind, rows as Rows<ImportKind>);
+  }
+}
+
+async function writeChunk(
+  db: Db,
+  spaceId: string,
+  kind: ImportKind,
+  part: Rows<ImportKind>,
+): Promise<string[]> {
+  if (kind === "users") {
+    const users = part.flatMap(({ row }) =>
+      "name" in row && !("members" in row) ? [{ spaceId, ...row }] : [],
+    );
+    return (await createUsers(db, users)).map((u) => u.id);
+  }
+  if (kind === "devices") {
+    const devices = part.flatMap(({ row }) => ("serialNumber" in row ? [{ spaceId, ...row }] : []));
+    return (await createDevices(db, devices)).map((d) => d.id);
+  }
+  const ids: string[] = [];
+  for (const { row } of part) {
+    if (!("members" in row)) continue;
+    const { members, ...group } = row;
+    const created = await createGroup(db, { spaceId, ...group });
+    await addGroupMembers(db, spaceId, created.id, [...new Set(members)]);
+    ids.push(created.id);
+  }
+  return ids;
+}
+
+/** After a unique violation rolled everything back: which row clashed with an existing record. */
+async function conflictOf(
+  db: Db,
+  spaceId: string,
+  kind: ImportKind,
+  rows: Rows<ImportKind>,
+): Promise<CliError> {
+  if (kind === "devices") {
+    for (const { where, row } of rows) {
+      if ("serialNumber" in row && (await findDeviceBySerial(db, spaceId, row.serialNumber)))
+        return new CliError(
+          `${where}: a device with serial number ${row.serialNumber} already exists; nothing was imported`,
+          4,
+        );
+    }
+  }
+  const what = kind === "users" ? "id or externalId" : "id";
+  return new CliError(`a row has the ${what} of an existing ${kind.slice(0, -1)}; nothing was imported`, 4);
+}

@@ -1,0 +1,179 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureDefaultSpace } from "../../src/main/server.js";
+import { createDevices, setCatalogApp } from "../../src/store/index.js";
+import { type CliHarness, expectFailure, startCli } from "./harness.js";
+
+const APP = "2000001";
+const SYSTEM = { kind: "system" as const, id: "cli-test" };
+
+/** `orchard explain`, `what-if`, `licenses` and `export activity` on a space with two accounts and live licenses. */
+describe("orchard explain, what-if, licenses, export", () => {
+  let cli: CliHarness;
+  const account = { first: "", second: "" };
+  beforeAll(async () => {
+    cli = await startCli();
+    const a = cli.sim.operator.createLocation({ orgName: "Orchard School", locationName: "First" });
+    const b = cli.sim.operator.createLocation({ orgName: "Orchard School", locationName: "Second" });
+    // One license in the first account: the second device's falls through to the second (MA2).
+    cli.sim.operator.addAsset(a.uId, { adamId: APP, totalCount: 1, supportedPlatforms: ["iOS"] });
+    cli.sim.operator.addAsset(b.uId, { adamId: APP, totalCount: 5, supportedPlatforms: ["iOS"] });
+    await cli.withCore(async ({ store, deps }) => {
+      const spaceId = await ensureDefaultSpace({ store });
+      const add = (sTokenFile: string, name: string) =>
+        deps.accounts.add({
+          spaceId,
+          name,
+          sTokenFile,
+          autoDistribute: true,
+          clearPrevious: false,
+          takeOver: false,
+          actor: SYSTEM,
+        });
+      account.first = (await add(a.sToken, "First")).id;
+      account.second = (await add(b.sToken, "Second")).id;
+      await setCatalogApp(deps.db, { spaceId, adamId: APP, name: "Keynote" }, deps.now());
+      const devices = await createDevices(
+        deps.db,
+        ["SER-1", "SER-2", "SER-3"].map((serialNumber) => ({
+          spaceId,
+          serialNumber,
+          platform: "iOS" as const,
+        })),
+      );
+      for (const d of devices.slice(0, 2)) {
+        await deps.licenses.request(deps.db, {
+          spaceId,
+          adamId: APP,
+          subject: { kind: "device", deviceId: d.id },
+          why: "mandatory",
+          actor: SYSTEM,
+          now: deps.now(),
+        });
+      }
+    });
+  });
+  afterAll(async () => {
+    await cli?.close();
+  });
+
+  it("MA1, MA2: licenses lists each license with its account and rule ids; filters narrow it", async () => {
+    const all = await cli.json<{
+      total: number;
+      items: Array<{ serialNumber: string; accountName: string; type: string; ruleIds: string[] }>;
+    }>(["licenses", "--app", APP, "--json"]);
+    expect(all.total).toBe(2);
+    const bySerial = Object.fromEntries(all.items.map((l) => [l.serialNumber, l]));
+    expect(bySerial["SER-1"]).toMatchObject({ accountName: "First", type: "device" });
+    expect(bySerial["SER-2"]).toMatchObject({ accountName: "Second", type: "device" });
+    expect(bySerial["SER-2"]?.ruleIds).toContain("MA2");
+
+    const table = await cli.run(["licenses", "--account", account.second, "--type", "device"]);
+    expect(table.code).toBe(0);
+    const [header, ...rows] = table.stdout.trimEnd().split("\n");
+    expect(header).toMatch(/^ID\s+APP\s+TYPE\s+SUBJECT\s+STATE\s+ACCOUNT\s+RULES\s+CREATED$/);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/\(2000001\)\s+device\s+device SER-2\s+\S+\s+Second\s+\S*MA2/);
+  });
+
+  it("explain: the decision and every rule id with its sentence (MA1, MA2); unknown app or device is exit 3", async () => {
+    const human = await cli.run(["explain", "--app", APP, "--serial", "SER-3", "--why", "mandatory"]);
+    expect(human).toMatchObject({ code: 0, stderr: "" });
+    const lines = human.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe(`GRANT: app ${APP} for device ${lines[0]?.split(" ")[5] ?? ""} (mandatory)`);
+    expect(lines[1]).toBe('A device-based license would be granted from account "Second".');
+    expect(lines).toContain(
+      "  MA2  An account is used only if the subject is eligible there; when it has no free license, the next eligible account is used.",
+    );
+
+    const kept = await cli.json<{
+      outcome: string;
+      summary: string;
+      rules: Array<{ id: string; sentence: string }>;
+      decision: { because: string[] };
+    }>(["explain", "--app", APP, "--serial", "SER-1", "--why", "check_in", "--json"]);
+    expect(kept.outcome).toBe("keep");
+    expect(kept.summary).toContain('account "First"');
+    expect(kept.rules.map((r) => r.id)).toEqual([...new Set(kept.decision.because)]);
+    for (const r of kept.rules) expect(r.sentence.length).toBeGreaterThan(10);
+
+    expectFailure(
+      await cli.run(["explain", "--app", "999", "--serial", "SER-1"]),
+      3,
+      /^orchard: app 999 not found: it is not in this space's catalog and no account bought it\n$/,
+    );
+    // The second is refused before the database opens: it may run beside the first.
+    const [serial, noSubject] = await Promise.all([
+      cli.run(["explain", "--app", APP, "--serial", "NOPE"]),
+      cli.run(["explain", "--app", APP]),
+    ]);
+    expectFailure(serial, 3, /device with serial number NOPE not found/);
+    expectFailure(noSubject, 2, /give exactly one of --user, --device and --serial/);
+  });
+
+  it("what-if AC5: removing the first account's token loses its license; MA3: a new order keeps every license", async () => {
+    const removed = await cli.json<{
+      totals: { lose: number; keep: number };
+      apps: Array<{ adamId: string; lose: Array<{ subject: { kind: string }; because: string[] }> }>;
+      rules: Array<{ id: string }>;
+    }>(["what-if", "--remove-account", account.first, "--json"]);
+    expect(removed.totals).toMatchObject({ lose: 1, keep: 1 });
+    expect(removed.apps[0]?.lose[0]?.subject.kind).toBe("device");
+    expect(removed.rules.map((r) => r.id)).toContain("AC5");
+
+    const order = await cli.run(["what-if", "--priority", `${account.second},${account.first}`]);
+    expect(order.code).toBe(0);
+    expect(order.stdout).toMatch(/^0 would gain, 0 would lose, 0 would wait, 0 refused, 2 keep\n/);
+    expect(order.stdout).toMatch(
+      /\nMA3 {2}Changing account priorities never revokes or moves an existing license\.\n/,
+    );
+
+    const rules = await cli.file(
+      "rules.json",
+      JSON.stringify({ accountId: account.first, adamId: APP, reservedUserIds: "u1" }),
+    );
+    const [bad, none, unknown] = await Promise.all([
+      cli.run(["what-if", "--rules", rules]),
+      cli.run(["what-if"]),
+      cli.run(["what-if", "--rules", "/nowhere/rules.json"]),
+    ]);
+    expectFailure(bad, 2, /rules\.json: reservedUserIds: .*array/);
+    expectFailure(none, 2, /give at least one of --priority, --remove-account and --rules/);
+    expectFailure(unknown, 2, /cannot read the rules file \/nowhere\/rules\.json: no such file/);
+    expectFailure(await cli.run(["what-if", "--remove-account", "nope"]), 3, /account nope not found/);
+  });
+
+  it("export activity streams the log as CSV to a file and as JSON to stdout; --since filters", async () => {
+    const file = `${cli.dataDir}/activity.csv`;
+    const written = await cli.json<{ format: string; rows: number }>([
+      "export",
+      "activity",
+      "--output",
+      file,
+      "--json",
+    ]);
+    expect(written).toMatchObject({ format: "csv" });
+    const csv = (await readFile(file, "utf8")).trimEnd().split("\n");
+    expect(csv[0]).toBe(
+      "seq,at,actor_kind,actor_id,action,user_id,device_id,adam_id,account_id,license_id,rule_ids,message",
+    );
+    expect(csv).toHaveLength(written.rows + 1);
+    expect(csv.some((line) => line.includes(",account.added,") && line.includes(",AC1,"))).toBe(true);
+
+    const entries = await cli.json<Array<{ seq: number; action: string; ruleIds: string[] }>>([
+      "export",
+      "activity",
+      "--format",
+      "json",
+    ]);
+    expect(entries).toHaveLength(written.rows);
+    expect(entries.map((e) => e.seq)).toEqual([...entries.map((e) => e.seq)].sort((x, y) => y - x));
+
+    const [future, badDate] = await Promise.all([
+      cli.run(["export", "activity", "--json", "--since", "2999-01-01"]),
+      cli.run(["export", "activity", "--since", "last week"]),
+    ]);
+    expect(future).toMatchObject({ code: 0, stdout: "[]\n" });
+    expectFailure(badDate, 2, /--since: "last week" is not an ISO 8601 date/);
+  });
+});

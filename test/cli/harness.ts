@@ -1,0 +1,95 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { type Core, openCore } from "../../src/main/compose.js";
+import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+
+/**
+ * The real `orchard` binary as a subprocess (bin/orchard.js, sources through tsx: no
+ * build step, so never a stale dist/), with its own data folder and Apple simulator.
+ * Runs are asynchronous: the simulator lives in this process and must keep answering.
+ */
+export interface CliHarness {
+  dataDir: string;
+  sim: RunningSimulator;
+  env: Record<string, string>;
+  run(args: readonly string[]): Promise<CliRun>;
+  /** Runs, expects exit 0, and parses stdout as one JSON document. */
+  json<T = Record<string, unknown>>(args: readonly string[]): Promise<T>;
+  file(name: string, content: string): Promise<string>;
+  /** The core in this process, between CLI runs (PGlite is one process at a time). */
+  withCore<T>(work: (core: Core) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "orchard.js");
+
+export async function startCli(): Promise<CliHarness> {
+  const dataDir = await mkdtemp(join(tmpdir(), "orchard-cli-"));
+  const sim = await startSimulator({ port: 0, eventDelayMs: 0, enforceRateLimit: false });
+  const env = {
+    ORCHARD_DATA_DIR: dataDir,
+    APPLE_BASE_URL: sim.url,
+    ORCHARD_FROM_SOURCE: "1",
+    ORCHARD_MDM_ID: "orchard-cli-test",
+    LOG_LEVEL: "silent",
+  };
+  const run = (args: readonly string[]) =>
+    new Promise<CliRun>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  return {
+    dataDir,
+    sim,
+    env,
+    run,
+    async json<T>(args: readonly string[]) {
+      const r = await run(args);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as T;
+    },
+    async file(name, content) {
+      const path = join(dataDir, name);
+      await writeFile(path, content);
+      return path;
+    },
+    async withCore(work) {
+      const core = await openCore(loadConfig(env));
+      try {
+        return await work(core);
+      } finally {
+        await core.close();
+      }
+    },
+    async close() {
+      await sim.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A failed run: the exit code, and exactly one `orchard: …` line on stderr, no stack trace. */
+export function expectFailure(r: CliRun, code: number, message: RegExp): void {
+  expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code, stderr: expect.stringMatching(message) });
+  expect(r.stderr).toMatch(/^orchard: [^\n]+\n$/);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stdout).toBe("");
+}

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliHarness, expectFailure, startCli } from "./harness.js";
+
+/** `orchard import` (all or nothing, line numbers) and `orchard demo`. */
+describe("orchard import", () => {
+  let cli: CliHarness;
+  beforeAll(async () => {
+    cli = await startCli();
+  });
+  afterAll(async () => {
+    await cli?.close();
+  });
+
+  it("imports users from CSV (quoted fields, header spellings), as a table line and as JSON", async () => {
+    const csv = await cli.file(
+      "users.csv",
+      'ID,Name,Email,external_id\r\nu1,"Lovelace, Ada",ada@example.com,E1\r\nu2,Grace Hopper,,E2\r\n\r\nu3,"Alan ""Bombe"" Turing",,\r\n',
+    );
+    const human = await cli.run(["import", csv, "--kind", "users"]);
+    expect(human).toMatchObject({ code: 0, stderr: "" });
+    expect(human.stdout).toMatch(/^3 users imported into space [0-9a-f-]{36}\n$/);
+
+    const devices = await cli.file(
+      "devices.json",
+      JSON.stringify([
+        { serialNumber: "SER-1", platform: "ios", userId: "u1" },
+        { serialNumber: "SER-2", platform: "macOS", sharedIpad: false, supervised: true },
+      ]),
+    );
+    const imported = await cli.json<{ kind: string; imported: number; ids: string[] }>([
+      "import",
+      devices,
+      "--kind",
+      "devices",
+      "--json",
+    ]);
+    expect(imported).toMatchObject({ kind: "devices", imported: 2 });
+    expect(imported.ids).toHaveLength(2);
+
+    const groups = await cli.file("groups.csv", "name,members\nTeachers,u1 u2\nStaff,u3\n");
+    expect(await cli.json(["import", groups, "--kind", "groups", "--json"])).toMatchObject({
+      kind: "groups",
+      imported: 2,
+    });
+  });
+
+  it("a bad row names its line and nothing is imported (one transaction)", async () => {
+    // Line 3 is bad; line 2 would be valid: it must not be written either.
+    const bad = await cli.file(
+      "bad.csv",
+      "id,name,email\nu10,Ten,ten@example.com\nu11,Eleven,not-an-email\n",
+    );
+    const missing = await cli.file("bad-platform.csv", "serial,platform\nSER-9,iOS\nSER-10,android\n");
+    const ragged = await cli.file("ragged.csv", "id,name\nu12,Twelve\nu13,Thirteen,extra\n");
+    const unknownColumn = await cli.file("column.csv", "id,nom\nu14,Quatorze\n");
+    const notJson = await cli.file("broken.json", '[{"name": "x"}');
+    // Refused while parsing, before the database opens: side by side.
+    const [email, platform, fields, column, json, absent, kind] = await Promise.all([
+      cli.run(["import", bad, "--kind", "users"]),
+      cli.run(["import", missing, "--kind", "devices"]),
+      cli.run(["import", ragged, "--kind", "users"]),
+      cli.run(["import", unknownColumn, "--kind", "users"]),
+      cli.run(["import", notJson, "--kind", "users"]),
+      cli.run(["import", "/nowhere/users.csv", "--kind", "users"]),
+      cli.run(["import", bad, "--kind", "apps"]),
+    ]);
+    expectFailure(email, 2, /^orchard: line 3: email: Invalid email address; nothing was imported\n$/);
+    expectFailure(platform, 2, /^orchard: line 3: platform: .*"iOS".*; nothing was imported\n$/);
+    expectFailure(fields, 2, /line 3: 3 fields where the header has 2; nothing was imported/);
+    expectFailure(column, 2, /line 1: unknown column "nom"/);
+    expectFailure(json, 2, /the file is not valid JSON/);
+    expectFailure(absent, 2, /cannot read the import file \/nowhere\/users\.csv: no such file/);
+    expectFailure(kind, 2, /argument 'apps' is invalid.*users, devices, groups/);
+
+    // The database side: an unknown member, a serial number already taken.
+    const members = await cli.file("members.csv", "name,members\nOK,u1\nGhosts,u1;u404\n");
+    expectFailure(
+      await cli.run(["import", members, "--kind", "groups"]),
+      3,
+      /line 3: user u404 not found; nothing was imported/,
+    );
+    const taken = await cli.file("taken.csv", "serial,platform\nSER-NEW,iOS\nSER-1,iOS\n");
+    expectFailure(
+      await cli.run(["import", taken, "--kind", "devices"]),
+      4,
+      /line 3: a device with serial number SER-1 already exists; nothing was imported/,
+    );
+    // Nothing of those files was written: the same rows, corrected, import cleanly.
+    const fixed = await cli.file("fixed.csv", "serial,platform\nSER-NEW,iOS\nSER-9,iOS\n");
+    expect(await cli.json(["import", fixed, "--kind", "devices", "--json"])).toMatchObject({ imported: 2 });
+  });
+
+  it("orchard demo seeds the demo data and answers with one JSON document", async () => {
+    const demo = await cli.json<{ spaceId: string; messages: string[] }>(["demo", "--json"]);
+    expect(demo.spaceId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Array.isArray(demo.messages)).toBe(true);
+  });
+});
