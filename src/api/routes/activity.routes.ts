@@ -1,5 +1,5 @@
-import { stringify } from "csv-stringify";
 import { z } from "zod";
+import { activityCsv } from "../../service/activity-export.js";
 import { acknowledgeNotification } from "../../store/index.js";
 import { iterateActivity, listActivityView, listNotificationsView } from "../../store/usage.repo.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
@@ -81,49 +81,9 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const rows = iterateActivity(db, spaceOf(request), toFilter(request.query));
-      const csv = stringify({
-        header: true,
-        columns: [
-          "seq",
-          "at",
-          "actor_kind",
-          "actor_id",
-          "action",
-          "user_id",
-          "device_id",
-          "adam_id",
-          "account_id",
-          "license_id",
-          "rule_ids",
-          "message",
-        ],
-      });
       // Rows are pulled as the client reads: memory stays flat whatever the log's size.
-      void (async () => {
-        try {
-          for await (const e of rows) {
-            const line = [
-              e.seq,
-              e.at.toISOString(),
-              e.actor.kind,
-              e.actor.id ?? "",
-              e.action,
-              e.userId ?? "",
-              e.deviceId ?? "",
-              e.adamId ?? "",
-              e.accountId ?? "",
-              e.licenseId ?? "",
-              e.ruleIds.join(" "),
-              e.message ?? "",
-            ];
-            if (!csv.write(line)) await new Promise((resolve) => csv.once("drain", resolve));
-          }
-          csv.end();
-        } catch (error) {
-          request.log.error({ err: error }, "CSV export failed");
-          csv.destroy(error instanceof Error ? error : new Error("CSV export failed"));
-        }
-      })();
+      const csv = activityCsv(rows);
+      csv.on("error", (error) => request.log.error({ err: error }, "CSV export failed"));
       return reply
         .type("text/csv; charset=utf-8")
         .header("content-disposition", 'attachment; filename="orchard-activity.csv"')

@@ -1,8 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
+import { activityCsv, activityJson } from "../../service/activity-export.js";
 import { iterateActivity } from "../../store/usage.repo.js";
-import { activityCsv, activityJson } from "../activity-stream.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { printJson, printLine } from "../output.js";

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
 import type { ActivityRecord } from "../store/index.js";
 
-/** The CSV columns of the activity export: the same as the API's activity.csv. */
+/** The CSV columns of the activity export (API activity.csv and `orchard export activity`). */
 const COLUMNS = [
   "seq",
   "at",
@@ -38,7 +38,7 @@ function csvLine(e: ActivityRecord): string[] {
 /** Entries as CSV text, pulled as the destination reads: memory stays flat whatever the log's size. */
 export function activityCsv(
   entries: AsyncIterable<ActivityRecord>,
-  count: () => void,
+  count: () => void = () => {},
 ): NodeJS.ReadableStream {
   return Readable.from(lines(entries, csvLine, count)).pipe(stringify({ header: true, columns: COLUMNS }));
 }
