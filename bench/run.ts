@@ -5,10 +5,11 @@ import type { Bench, BenchContext, Figure } from "./harness.js";
 
 /** Every bench module, in the order they run. Add new ones here. */
 const benches: Array<() => Promise<{ default: Bench }>> = [
-  () => import("./engine.bench.js"),
-  () => import("./api.bench.js"),
+  // First, while the process is fresh: it reports the client's peak RSS.
   () => import("./apple.bench.js"),
+  () => import("./engine.bench.js"),
   () => import("./store.bench.js"),
+  () => import("./api.bench.js"),
   () => import("./sync.bench.js"),
 ];
 
