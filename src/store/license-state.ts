@@ -6,7 +6,7 @@ import { withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import { appendOutbox } from "./outbox.repo.js";
-import { lockAssets, returnSeats } from "./seats.js";
+import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
 /**
@@ -234,18 +234,7 @@ async function withSeatsBack(
   set: LicenseSet,
   logAs: LogAs,
 ): Promise<LicenseRecord[]> {
-  const keys = await trx
-    .selectFrom("licenses")
-    .select(["account_id", "adam_id"])
-    .distinct()
-    .where("space_id", "=", input.spaceId)
-    .where(inList("id", input.licenseIds))
-    .execute();
-  await lockAssets(
-    trx,
-    input.spaceId,
-    keys.map((k) => ({ accountId: k.account_id, adamId: k.adam_id })),
-  );
+  await lockAssetsOfLicenses(trx, input.spaceId, input.licenseIds);
   const changed = await transition(trx, input, from, set, logAs);
   const counts = new Map<string, { accountId: string; adamId: string; n: number }>();
   for (const l of changed) {

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Trx } from "./database.js";
 import { StoreError } from "./errors.js";
+import { inList } from "./sql-helpers.js";
 import type { WorldSnapshot } from "./world.js";
 
 /**
@@ -65,6 +66,26 @@ export async function takeSeats(
  * asset rows in (app, account) order, the order allocation uses, before the caller
  * touches license rows.
  */
+/** Locks the asset rows of these licenses' (account, app) pairs, as `lockAssets` does. */
+export async function lockAssetsOfLicenses(
+  trx: Trx,
+  spaceId: string,
+  licenseIds: readonly string[],
+): Promise<void> {
+  const keys = await trx
+    .selectFrom("licenses")
+    .select(["account_id", "adam_id"])
+    .distinct()
+    .where("space_id", "=", spaceId)
+    .where(inList("id", licenseIds))
+    .execute();
+  await lockAssets(
+    trx,
+    spaceId,
+    keys.map((k) => ({ accountId: k.account_id, adamId: k.adam_id })),
+  );
+}
+
 export async function lockAssets(
   trx: Trx,
   spaceId: string,

@@ -3,7 +3,7 @@ import { type LicenseRequest, type LicenseState, SEAT_HOLDING_STATES } from "../
 import { appendActivity } from "./activity.repo.js";
 import { type Db, withTransaction } from "./database.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
-import { lockAssets, returnSeats } from "./seats.js";
+import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
 /** A seat-holding license of an account with the name Apple knows its subject by. */
@@ -132,18 +132,7 @@ export async function releaseVanished(
 ): Promise<LicenseRecord[]> {
   if (input.licenseIds.length === 0) return [];
   return withTransaction(db, async (trx) => {
-    const keys = await trx
-      .selectFrom("licenses")
-      .select(["account_id", "adam_id"])
-      .distinct()
-      .where("space_id", "=", input.spaceId)
-      .where(inList("id", input.licenseIds))
-      .execute();
-    await lockAssets(
-      trx,
-      input.spaceId,
-      keys.map((k) => ({ accountId: k.account_id, adamId: k.adam_id })),
-    );
+    await lockAssetsOfLicenses(trx, input.spaceId, input.licenseIds);
     const rows = await trx
       .updateTable("licenses")
       .set({ state: "released", released_at: input.now, updated_at: input.now })
