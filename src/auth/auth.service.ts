@@ -7,11 +7,10 @@ import {
   createApiToken,
   createSession,
   deleteSession,
-  findAdmin,
   findAdminForLogin,
   findApiToken,
-  findLiveApiToken,
   findSessionAdmin,
+  findTokenAuthority,
   type Grant,
   listApiTokens,
   listGrants,
@@ -88,29 +87,6 @@ export async function principalOfSession(
   return adminPrincipal(db, admin, "session");
 }
 
-/**
- * PM1: a token never does more than its creator may do now: a demoted or removed
- * administrator's tokens lose what the administrator lost.
- */
-async function cappedByCreator(
-  db: Db,
-  createdBy: string | undefined,
-  grants: readonly Grant[],
-): Promise<Map<string, Role>> {
-  const creator = createdBy ? await findAdmin(db, createdBy) : undefined;
-  if (!creator) return new Map();
-  if (creator.isOwner) return new Map(grants.map((g) => [g.spaceId, g.role]));
-  const own = new Map(
-    (await listGrants(db, { kind: "admin", id: creator.id })).map((g) => [g.spaceId, g.role]),
-  );
-  const roles = new Map<string, Role>();
-  for (const g of grants) {
-    const mine = own.get(g.spaceId);
-    if (mine) roles.set(g.spaceId, mine === "read" || g.role === "read" ? "read" : "manage");
-  }
-  return roles;
-}
-
 export async function adminPrincipal(db: Db, admin: AdminRecord, via: Principal["via"]): Promise<Principal> {
   const grants = await listGrants(db, { kind: "admin", id: admin.id });
   return {
@@ -130,22 +106,40 @@ const touched = new Map<string, number>();
 export async function principalOfToken(db: Db, bearer: string, now: Date): Promise<Principal | undefined> {
   const parsed = parseApiToken(bearer);
   if (!parsed) return undefined;
-  const token = await findLiveApiToken(db, parsed.id);
-  if (!token || !sameHash(token.secretHash, sha256(parsed.secret))) return undefined;
+  const found = await findTokenAuthority(db, parsed.id);
+  if (!found || !sameHash(found.token.secretHash, sha256(parsed.secret))) return undefined;
+  const { token } = found;
   const last = touched.get(token.id) ?? 0;
   if (now.getTime() - last >= TOUCH_EVERY_MS) {
     touched.set(token.id, now.getTime());
     await touchApiToken(db, token.id, now);
   }
-  const grants = await listGrants(db, { kind: "api_token", id: token.id });
   return {
     kind: "api_token",
     id: token.id,
     name: token.name,
     isOwner: false,
-    roles: await cappedByCreator(db, token.createdBy, grants),
+    roles: cappedByCreator(found.creator, found.grants),
     via: "token",
   };
+}
+
+/**
+ * PM1: a token never does more than its creator may do now: a demoted, disabled or
+ * removed administrator's tokens lose what the administrator lost.
+ */
+function cappedByCreator(
+  creator: { isOwner: boolean } | undefined,
+  grants: ReadonlyArray<Grant & { creatorRole?: Role }>,
+): Map<string, Role> {
+  const roles = new Map<string, Role>();
+  if (!creator) return roles;
+  for (const g of grants) {
+    if (creator.isOwner) roles.set(g.spaceId, g.role);
+    else if (g.creatorRole)
+      roles.set(g.spaceId, g.creatorRole === "read" || g.role === "read" ? "read" : "manage");
+  }
+  return roles;
 }
 
 /**

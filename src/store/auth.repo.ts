@@ -204,6 +204,69 @@ export async function findLiveApiToken(
   return row && { ...toToken(row), secretHash: row.secret_hash };
 }
 
+/**
+ * A live token with what it may do, in one query (every API call asks): its grants, each
+ * with its creator's current role in that space, and whether the creator is an owner.
+ * `creator` is undefined when the creator is gone or disabled.
+ */
+export async function findTokenAuthority(
+  db: Db,
+  id: string,
+): Promise<
+  | {
+      token: ApiTokenRecord & { secretHash: string };
+      creator?: { isOwner: boolean };
+      grants: Array<Grant & { creatorRole?: Role }>;
+    }
+  | undefined
+> {
+  const rows = await auth(db)
+    .selectFrom("api_tokens as t")
+    .leftJoin("admins as a", (j) => j.onRef("a.id", "=", "t.created_by").on("a.disabled_at", "is", null))
+    .leftJoin("role_grants as g", (j) =>
+      j.on("g.principal_kind", "=", "api_token").onRef("g.principal_id", "=", "t.id"),
+    )
+    .leftJoin("role_grants as c", (j) =>
+      j
+        .on("c.principal_kind", "=", "admin")
+        .onRef("c.principal_id", "=", "t.created_by")
+        .onRef("c.space_id", "=", "g.space_id"),
+    )
+    .select([
+      "t.id",
+      "t.name",
+      "t.secret_hash",
+      "t.created_by",
+      "t.created_at",
+      "t.last_used_at",
+      "t.revoked_at",
+      "a.is_owner",
+      "g.space_id",
+      "g.role as token_role",
+      "c.role as creator_role",
+    ])
+    .where("t.id", "=", id)
+    .where("t.revoked_at", "is", null)
+    .execute();
+  const first = rows[0];
+  if (!first) return undefined;
+  return {
+    token: { ...toToken(first), secretHash: first.secret_hash },
+    ...(first.is_owner !== null ? { creator: { isOwner: first.is_owner } } : {}),
+    grants: rows.flatMap((r) =>
+      r.space_id && r.token_role
+        ? [
+            {
+              spaceId: r.space_id,
+              role: r.token_role,
+              ...(r.creator_role ? { creatorRole: r.creator_role } : {}),
+            },
+          ]
+        : [],
+    ),
+  };
+}
+
 export async function touchApiToken(db: Db, id: string, now: Date): Promise<void> {
   await auth(db).updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", id).execute();
 }
