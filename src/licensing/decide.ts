@@ -29,6 +29,9 @@ export function decide(request: LicenseRequest, world: DecisionWorld): Decision 
   if (world.accounts.length === 0) return refuse("no_account", ["CA3"]);
   if (!world.catalogApp) return refuse("not_in_catalog", ["CA3"]);
   if (device && !device.active) return refuse("device_inactive", ["RV1"]);
+  // PB1: out of the user's catalog distribution, the app is neither licensed nor installed.
+  if (world.user && world.notDistributedToUser && !device?.sharedIpad)
+    return refuse("not_distributed", ["PB1"]);
 
   // LT5, LT6: shared iPads and Macs only take device-based licenses.
   const forcedDevice: RuleId | undefined = device?.sharedIpad

@@ -137,6 +137,8 @@ export interface DecisionWorld {
   device?: Device;
   /** The subject's (user's and device's) licenses for this app in this space. */
   licenses: readonly License[];
+  /** PB1: the app was removed from the (device's) user's catalog distribution. */
+  notDistributedToUser?: boolean;
 }
 
 export type RefuseReason =
@@ -150,6 +152,7 @@ export type RefuseReason =
   | "no_user"
   | "no_device"
   | "device_inactive"
+  | "not_distributed"
   | "no_license";
 
 export type WaitReason = "not_enrolled" | "no_license" | "token_problem";

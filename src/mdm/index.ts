@@ -14,6 +14,7 @@ export {
 } from "./sinks.js";
 
 import type { Actor } from "../store/index.js";
+import { includeInDistribution } from "../store/mdm-events.repo.js";
 import type { MdmDeps } from "./deps.js";
 import { applyEvent } from "./events.js";
 
@@ -39,3 +40,11 @@ export {
 } from "./catalog.js";
 export { publishAppVersion, pushUpdatesAtCheckIn } from "./updates.js";
 export { inviteUsers } from "./users.js";
+
+/** The app is back in the user's catalog distribution: decided again at the next request or check-in. */
+export function addToDistribution(
+  deps: MdmDeps,
+  input: { spaceId: string; adamId: string; userId: string; actor: Actor },
+): Promise<boolean> {
+  return includeInDistribution(deps.db, { ...input, now: deps.now() });
+}

@@ -79,6 +79,7 @@ const REFUSE: Record<RefuseReason, string> = {
   no_user: "a user-based license needs a user and the device has none",
   no_device: "a device-based license needs a device",
   device_inactive: "the device is not active",
+  not_distributed: "the app was removed from this user's catalog distribution",
   no_license: "every eligible account has used all its licenses",
 };
 

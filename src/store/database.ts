@@ -15,7 +15,7 @@ import type {
   NotificationTable,
   OutboxTable,
 } from "./license.table.js";
-import type { AppVersionTable, MdmCommandTable } from "./mdm.table.js";
+import type { AppVersionTable, DistributionExclusionTable, MdmCommandTable } from "./mdm.table.js";
 import type {
   DeviceTable,
   GroupMemberTable,
@@ -49,6 +49,7 @@ export interface Database {
   apple_notifications: AppleNotificationTable;
   mdm_commands: MdmCommandTable;
   app_versions: AppVersionTable;
+  distribution_exclusions: DistributionExclusionTable;
 }
 
 /** A handle or an open transaction: every repository function takes one first. */

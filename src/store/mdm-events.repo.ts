@@ -1,5 +1,5 @@
 import { appendActivity } from "./activity.repo.js";
-import type { Trx } from "./database.js";
+import type { Db, Trx } from "./database.js";
 import { retireAtApple } from "./mdm-users.repo.js";
 import type { Actor } from "./sql-helpers.js";
 
@@ -82,6 +82,14 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
         .where("space_id", "in", [...event.spaceIds])
         .execute();
       break;
+    case "app_removed_from_distribution":
+      // PB1: remembered, so the next check-in does not license and install it again.
+      await trx
+        .insertInto("distribution_exclusions")
+        .values({ space_id: event.spaceId, adam_id: event.adamId, user_id: event.userId, excluded_at: now })
+        .onConflict((oc) => oc.columns(["space_id", "adam_id", "user_id"]).doNothing())
+        .execute();
+      break;
     default:
       return;
   }
@@ -98,4 +106,33 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
       at: now,
     },
   ]);
+}
+
+/** The app is back in the user's catalog distribution (undoes PB1's exclusion). */
+export async function includeInDistribution(
+  db: Db,
+  input: { spaceId: string; adamId: string; userId: string; actor: Actor; now: Date },
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom("distribution_exclusions")
+    .where("space_id", "=", input.spaceId)
+    .where("adam_id", "=", input.adamId)
+    .where("user_id", "=", input.userId)
+    .executeTakeFirst();
+  const changed = result.numDeletedRows > 0n;
+  if (changed) {
+    await appendActivity(db, [
+      {
+        spaceId: input.spaceId,
+        actor: input.actor,
+        action: "mdm.app_added_to_distribution",
+        userId: input.userId,
+        adamId: input.adamId,
+        ruleIds: ["PB1"],
+        message: "back in the user's catalog distribution",
+        at: input.now,
+      },
+    ]);
+  }
+  return changed;
 }

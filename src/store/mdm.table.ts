@@ -33,3 +33,11 @@ export interface AppVersionTable {
   version: string;
   seen_at: Timestamp;
 }
+
+/** PB1: an app out of a user's catalog distribution (0008). */
+export interface DistributionExclusionTable {
+  space_id: string;
+  adam_id: string;
+  user_id: string;
+  excluded_at: Timestamp;
+}

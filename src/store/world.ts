@@ -39,6 +39,8 @@ export interface WorldSnapshot {
   devices: Map<string, Device>;
   licensesByUser: Map<string, License[]>;
   licensesByDevice: Map<string, License[]>;
+  /** PB1: users the app was removed from the catalog distribution of. */
+  notDistributedTo: Set<string>;
 }
 
 export interface SnapshotInput {
@@ -135,6 +137,16 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
   const missingUser = subjectUserIds.find((id) => !users.has(id));
   if (missingUser !== undefined) throw new NotFoundError("user", missingUser);
 
+  const excluded =
+    userIds.length === 0
+      ? []
+      : await db
+          .selectFrom("distribution_exclusions")
+          .select("user_id")
+          .where("space_id", "=", spaceId)
+          .where("adam_id", "=", adamId)
+          .where(inList("user_id", userIds))
+          .execute();
   const licenses = await findLicensesOfSubjects(db, spaceId, adamId, { userIds, deviceIds });
   const licensesByUser = new Map<string, License[]>();
   const licensesByDevice = new Map<string, License[]>();
@@ -151,6 +163,7 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
     devices,
     licensesByUser,
     licensesByDevice,
+    notDistributedTo: new Set(excluded.map((e) => e.user_id)),
   };
 }
 
@@ -210,7 +223,12 @@ export function worldFor(snapshot: WorldSnapshot, request: LicenseRequest): Deci
   if (subject.kind === "user") {
     const user = snapshot.users.get(subject.userId);
     if (!user) throw new NotFoundError("user", subject.userId);
-    return { ...base, user, licenses: snapshot.licensesByUser.get(user.id) ?? [] };
+    return {
+      ...base,
+      user,
+      licenses: snapshot.licensesByUser.get(user.id) ?? [],
+      ...excludedFor(snapshot, user.id),
+    };
   }
   const device = snapshot.devices.get(subject.deviceId);
   if (!device) throw new NotFoundError("device", subject.deviceId);
@@ -219,7 +237,11 @@ export function worldFor(snapshot: WorldSnapshot, request: LicenseRequest): Deci
     ...(snapshot.licensesByDevice.get(device.id) ?? []),
     ...(user ? (snapshot.licensesByUser.get(user.id) ?? []) : []),
   ];
-  return { ...base, device, ...(user ? { user } : {}), licenses };
+  return { ...base, device, ...(user ? { user, ...excludedFor(snapshot, user.id) } : {}), licenses };
+}
+
+function excludedFor(snapshot: WorldSnapshot, userId: string): { notDistributedToUser?: true } {
+  return snapshot.notDistributedTo.has(userId) ? { notDistributedToUser: true } : {};
 }
 
 /** The world `decide` needs for one request, read as it stands (no locks). */

@@ -483,6 +483,12 @@ describe("catalog and space (CA)", () => {
     });
   });
 
+  it("PB1: out of the user's catalog distribution, neither the user nor the user's device gets a license", () => {
+    const w = world({ user: user(), device: device("d1", { userId: "u1" }), notDistributedToUser: true });
+    expect(decide(userRequest(), w)).toEqual({ outcome: "refuse", reason: "not_distributed", because: ["PB1"] });
+    expect(decide(deviceRequest("d1"), w)).toMatchObject({ outcome: "refuse", reason: "not_distributed" });
+  });
+
   it("RV1: an inactive device gets no license", () => {
     expect(decide(deviceRequest(), world({ device: device("d1", { active: false }) }))).toMatchObject({
       reason: "device_inactive",

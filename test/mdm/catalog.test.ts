@@ -1,5 +1,7 @@
 import { expect, it } from "vitest";
 import {
+  addToDistribution,
+  applyEvent,
   checkIn,
   delegateApp,
   publishAppVersion,
@@ -8,7 +10,14 @@ import {
   requestLicense,
   undelegateApp,
 } from "../../src/mdm/index.js";
-import { createSpace, findCatalogApp, markAssigned, replaceInstalledApps } from "../../src/store/index.js";
+import {
+  createDevices,
+  createSpace,
+  createUser,
+  findCatalogApp,
+  markAssigned,
+  replaceInstalledApps,
+} from "../../src/store/index.js";
 import { listMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { accountWithSeats, devices, NOW, SYSTEM } from "../store/fixtures.js";
@@ -151,5 +160,49 @@ describeEachDatabase("catalog and updates", (database) => {
     ]);
     expect(await findCatalogApp(db, custom.id, "200000005")).toBeUndefined();
     expect(await findCatalogApp(db, other.id, "200000005")).toMatchObject({ inCatalog: true });
+  });
+});
+
+describeEachDatabase("catalog distribution", (database) => {
+  const deps = () => ({ db: database().store.db, now: () => NOW });
+
+  it("PB1: an app removed from a user's distribution is not licensed again at the next check-in, until added back", async () => {
+    const { db, keys } = database().store;
+    const space = await createSpace(db, { name: "pb1" });
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId: "200000009", total: 5 });
+    await putCatalogApp(deps(), {
+      spaceId: space.id,
+      adamId: "200000009",
+      installOnDevice: true,
+      actor: ADMIN,
+    });
+    const ada = await createUser(db, { spaceId: space.id, name: "Ada", appleStatus: "Associated" });
+    const [ipad] = await createDevices(db, [
+      { spaceId: space.id, serialNumber: "PB1AGAIN", platform: "iOS", userId: ada.id },
+    ]);
+    if (!ipad) throw new Error("no device");
+    const first = await checkIn(deps(), { spaceId: space.id, serialNumber: "PB1AGAIN", installed: [] });
+    expect(first.decisions[0]?.decision.outcome).toBe("grant");
+    await applyEvent(
+      deps(),
+      { kind: "app_removed_from_distribution", spaceId: space.id, adamId: "200000009", userId: ada.id },
+      ADMIN,
+    );
+    const again = await checkIn(deps(), { spaceId: space.id, serialNumber: "PB1AGAIN", installed: [] });
+    expect(again.decisions[0]?.decision).toMatchObject({
+      outcome: "refuse",
+      reason: "not_distributed",
+      because: ["PB1"],
+    });
+    expect(
+      await addToDistribution(deps(), {
+        spaceId: space.id,
+        adamId: "200000009",
+        userId: ada.id,
+        actor: ADMIN,
+      }),
+    ).toBe(true);
+    const back = await checkIn(deps(), { spaceId: space.id, serialNumber: "PB1AGAIN", installed: [] });
+    expect(back.decisions[0]?.decision.outcome).toBe("grant");
   });
 });

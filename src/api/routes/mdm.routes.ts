@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { authorize } from "../../auth/principal.js";
 import {
+  addToDistribution,
   applyEvent,
   checkIn,
   delegateApp,
@@ -302,6 +303,27 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         },
         actorOf(request),
       ),
+  );
+
+  app.post(
+    "/spaces/:spaceId/users/:userId/apps/:adamId/add-to-distribution",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary: "PB1 undone: the app is back in this user's catalog distribution",
+        params: z.object({ spaceId: id, userId: id, adamId }),
+        response: { 200: z.object({ changed: z.boolean() }), ...problemResponses },
+      },
+    },
+    async (request) => ({
+      changed: await addToDistribution(mdm(), {
+        spaceId: spaceOf(request),
+        adamId: request.params.adamId,
+        userId: request.params.userId,
+        actor: actorOf(request),
+      }),
+    }),
   );
 
   app.post(

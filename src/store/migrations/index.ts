@@ -6,6 +6,7 @@ import { mdm } from "./0004_mdm.js";
 import { appVersions } from "./0005_app_versions.js";
 import { outboxClaims } from "./0006_outbox_claims.js";
 import { appMetadata } from "./0007_app_metadata.js";
+import { distributionExclusions } from "./0008_distribution_exclusions.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   "0005_app_versions": appVersions,
   "0006_outbox_claims": outboxClaims,
   "0007_app_metadata": appMetadata,
+  "0008_distribution_exclusions": distributionExclusions,
 };
