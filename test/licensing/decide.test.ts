@@ -485,7 +485,11 @@ describe("catalog and space (CA)", () => {
 
   it("PB1: out of the user's catalog distribution, neither the user nor the user's device gets a license", () => {
     const w = world({ user: user(), device: device("d1", { userId: "u1" }), notDistributedToUser: true });
-    expect(decide(userRequest(), w)).toEqual({ outcome: "refuse", reason: "not_distributed", because: ["PB1"] });
+    expect(decide(userRequest(), w)).toEqual({
+      outcome: "refuse",
+      reason: "not_distributed",
+      because: ["PB1"],
+    });
     expect(decide(deviceRequest("d1"), w)).toMatchObject({ outcome: "refuse", reason: "not_distributed" });
   });
 
