@@ -16,8 +16,10 @@ export async function warnTokenExpiry(deps: SyncDeps, accounts?: readonly Accoun
     if (!account.tokenExpiresAt) continue;
     const daysLeft = (account.tokenExpiresAt.getTime() - now.getTime()) / DAY_MS;
     if (daysLeft <= 0) continue; // expired: the NT2 "expired" notification says it
-    for (const days of EXPIRY_WARNING_DAYS) {
-      if (daysLeft > days) continue;
+    // Only the tightest level crossed: a token first seen 6 days before expiry gets the
+    // 7-day warning, not the 30-day notice beside it.
+    const days = [...EXPIRY_WARNING_DAYS].sort((a, b) => a - b).find((d) => daysLeft <= d);
+    if (days !== undefined) {
       const done = await raise(deps, {
         spaceId: account.spaceId,
         kind: EXPIRY_KIND,
