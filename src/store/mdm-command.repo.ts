@@ -39,17 +39,23 @@ export interface MdmCommandRecord {
  * older one: an install followed by a remove must not reach the MDM as an install.
  */
 export async function queueMdmCommands(db: Db, commands: readonly NewMdmCommand[]): Promise<void> {
-  for (const c of commands) {
+  if (commands.length === 0) return;
+  // One statement per space, not per command: check-in storms queue thousands at once.
+  for (const [spaceId, ofSpace] of bySpace(commands)) {
     await db
       .updateTable("mdm_commands")
-      .set({ state: "cancelled", updated_at: c.now, last_error: "superseded" })
-      .where("space_id", "=", c.spaceId)
-      .where("device_id", "=", c.deviceId)
-      .where("adam_id", "=", c.adamId)
+      .set({ state: "cancelled", updated_at: ofSpace[0]?.now ?? new Date(), last_error: "superseded" })
+      .where("space_id", "=", spaceId)
+      .where((eb) =>
+        eb(
+          eb.refTuple("device_id", "adam_id"),
+          "in",
+          ofSpace.map((c) => eb.tuple(c.deviceId, c.adamId)),
+        ),
+      )
       .where("state", "=", "pending")
       .execute();
   }
-  if (commands.length === 0) return;
   await db
     .insertInto("mdm_commands")
     .values(
@@ -145,7 +151,7 @@ export async function settleMdmCommands(
     now: Date;
   },
 ): Promise<void> {
-  for (const c of input.commands) {
+  for (const [spaceId, ofSpace] of bySpace(input.commands)) {
     await db
       .updateTable("mdm_commands")
       .set({
@@ -155,10 +161,24 @@ export async function settleMdmCommands(
         claimed_until: null,
         updated_at: input.now,
       })
-      .where("space_id", "=", c.spaceId)
-      .where("seq", "=", c.seq)
+      .where("space_id", "=", spaceId)
+      .where(
+        "seq",
+        "in",
+        ofSpace.map((c) => c.seq),
+      )
       .execute();
   }
+}
+
+function bySpace<T extends { spaceId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.spaceId);
+    if (group) group.push(row);
+    else groups.set(row.spaceId, [row]);
+  }
+  return groups;
 }
 
 /** An install for this license is queued or was delivered already. */
