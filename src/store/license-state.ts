@@ -121,8 +121,7 @@ export async function expireGrace(
           "in",
           selectFrom("licenses")
             .select(["space_id", "id"])
-            .where("state", "=", "in_grace")
-            .where("grace_until", "<=", input.now)
+            .where("grace_ends", "<=", input.now)
             .limit(input.limit ?? 10_000)
             .$asTuple("space_id", "id"),
         ),

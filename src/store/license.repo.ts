@@ -1,12 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Selectable, sql } from "kysely";
-import {
-  LIVE_STATES,
-  type License,
-  type LicenseState,
-  type LicenseType,
-  SEAT_HOLDING_STATES,
-} from "../licensing/index.js";
+import type { License, LicenseState, LicenseType } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { LicenseTable } from "./license.table.js";
@@ -98,9 +92,11 @@ export async function getLicense(db: Db, spaceId: string, id: string): Promise<L
 
 /**
  * Live licenses (LIVE_STATES) of users and devices for one app: the ones `decide` looks
- * at (LT4). One query per kind of subject, each answered by the invariant-2 unique index
- * on (space, app, subject); an OR of both lists lets the planner scan every license of
- * the app instead.
+ * at (LT4). One query per kind of subject: one probe of the invariant-2 unique index on
+ * (space, app, subject) per id (a LATERAL … LIMIT 1, which the planner cannot turn into
+ * a join; there is at most one live license per subject). With `subject = any($ids)`,
+ * or a plain join, the planner read every live license of the app and filtered: a
+ * storm's tens of thousands for each batch of a thousand check-ins.
  */
 export async function findLicensesOfSubjects(
   db: Db,
@@ -114,15 +110,21 @@ export async function findLicensesOfSubjects(
     ["device_id", subjects.deviceIds],
   ] as const) {
     if (ids.length === 0) continue;
-    const rows = await db
-      .selectFrom("licenses")
-      .select(["id", "account_id", "type", "user_id", "device_id", "state", "grace_until"])
-      .where("space_id", "=", spaceId)
-      .where(inList(column, ids))
-      .where("adam_id", "=", adamId)
-      .where("state", "in", LIVE_STATES)
-      .where(column, "is not", null)
-      .execute();
+    const { rows } = await sql<{
+      id: string;
+      account_id: string;
+      type: LicenseType;
+      user_id: string | null;
+      device_id: string | null;
+      state: LicenseState;
+      grace_until: Date | null;
+    }>`select l.id, l.account_id, l.type, l.user_id, l.device_id, l.state, l.grace_until
+      from unnest(${[...ids]}::text[]) as s(id)
+      cross join lateral (
+        select * from licenses
+        where space_id = ${spaceId} and adam_id = ${adamId} and ${sql.ref(column)} = s.id and live
+        limit 1
+      ) l`.execute(db);
     for (const row of rows) {
       out.push({
         id: row.id,
@@ -133,7 +135,7 @@ export async function findLicensesOfSubjects(
         ...(row.user_id ? { userId: row.user_id } : {}),
         ...(row.device_id ? { deviceId: row.device_id } : {}),
         state: row.state,
-        ...(row.grace_until ? { graceUntil: row.grace_until } : {}),
+        ...(row.grace_until ? { graceUntil: new Date(row.grace_until) } : {}),
       });
     }
   }
@@ -165,7 +167,7 @@ export async function countSeatsHeld(db: Db, spaceId: string, adamId: string): P
     .select(["account_id", sql<number>`count(*)::int`.as("n")])
     .where("space_id", "=", spaceId)
     .where("adam_id", "=", adamId)
-    .where("state", "in", SEAT_HOLDING_STATES)
+    .where("holds_seat", "=", true) // state IN SEAT_HOLDING_STATES (migration 0009)
     .groupBy("account_id")
     .execute();
   return new Map(rows.map((r) => [r.account_id, r.n]));

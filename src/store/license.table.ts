@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, JSONColumnType } from "kysely";
+import type { ColumnType, Generated, GeneratedAlways, JSONColumnType } from "kysely";
 import type { LicenseState, LicenseType, RequestReason, WaitReason } from "../licensing/index.js";
 import type { NullableTimestamp, Timestamp } from "./space.table.js";
 
@@ -21,6 +21,12 @@ export interface LicenseTable {
   updated_at: Timestamp;
   assigned_at: NullableTimestamp;
   released_at: NullableTimestamp;
+  /** Computed by PostgreSQL from `state` (migration 0009): LIVE_STATES. */
+  live: GeneratedAlways<boolean>;
+  /** Computed from `state`: SEAT_HOLDING_STATES. */
+  holds_seat: GeneratedAlways<boolean>;
+  /** Computed: `grace_until` while the license is in_grace, else null. */
+  grace_ends: GeneratedAlways<Date | null>;
 }
 
 /** Requests waiting for a license (DB2, UB3), decided again in `seq` order. */

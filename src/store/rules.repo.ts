@@ -1,4 +1,4 @@
-import { type DistributionRules, type LicenseType, SEAT_HOLDING_STATES } from "../licensing/index.js";
+import type { DistributionRules, LicenseType } from "../licensing/index.js";
 import { type Db, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
@@ -218,7 +218,7 @@ async function countUnusedReservations(db: Db, spaceId: string, adamId: string, 
     .select(["account_id", "user_id", "device_id"])
     .where("space_id", "=", spaceId)
     .where("adam_id", "=", adamId)
-    .where("state", "in", SEAT_HOLDING_STATES)
+    .where("holds_seat", "=", true)
     .where((eb) => eb.or([inList("user_id", userIds), inList("device_id", deviceIds)]))
     .execute();
   const holds = new Set(held.map((l) => `${l.account_id}/${l.user_id ?? l.device_id}`));
@@ -270,7 +270,7 @@ async function seatsHeldBy(
     .where("space_id", "=", input.spaceId)
     .where("account_id", "=", input.accountId)
     .where("adam_id", "=", input.adamId)
-    .where("state", "in", SEAT_HOLDING_STATES)
+    .where("holds_seat", "=", true)
     .where((eb) => eb.or([inList("user_id", input.userIds), inList("device_id", input.deviceIds)]))
     .executeTakeFirst();
   return Number(row?.n ?? 0);

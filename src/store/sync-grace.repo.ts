@@ -9,9 +9,9 @@ export async function graceDue(db: Db, now: Date, limit: number): Promise<Licens
   const rows = await db
     .selectFrom("licenses")
     .selectAll()
-    .where("state", "=", "in_grace")
-    .where("grace_until", "<=", now)
-    .orderBy("grace_until")
+    // grace_ends: grace_until while in_grace (migration 0009), served by licenses_grace.
+    .where("grace_ends", "<=", now)
+    .orderBy("grace_ends")
     .limit(limit)
     .execute();
   return rows.map(toLicense);

@@ -79,7 +79,7 @@ export async function setAssetCounts(
       .where("space_id", "=", input.spaceId)
       .where("account_id", "=", input.accountId)
       .where("adam_id", "=", input.adamId)
-      .where("state", "in", SEAT_HOLDING_STATES)
+      .where("holds_seat", "=", true)
       .groupBy("state")
       .execute();
     const of = (s: LicenseState) => counts.find((c) => c.state === s)?.n ?? 0;

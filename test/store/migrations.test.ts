@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { LIVE_STATES, type LicenseState, SEAT_HOLDING_STATES } from "../../src/licensing/index.js";
 import { createAccount, createSpace, migrate, openDatabase, revealSToken } from "../../src/store/index.js";
 import { describeEachDatabase } from "./databases.js";
 
@@ -29,6 +30,40 @@ describeEachDatabase("migrations", (database) => {
       num: number;
     }>`select 5::int8 as big, 2.5::numeric as num`.execute(db);
     expect(rows[0]).toEqual({ big: 5, num: 2.5 });
+  });
+
+  it("LT4, invariant 2: the generated live / holds_seat / grace_ends columns agree with the engine's states", async () => {
+    const { db } = database().store;
+    const states: LicenseState[] = ["pending_assign", "assigned", "pending_release", "in_grace", "released"];
+    const space = await createSpace(db, { name: "generated" });
+    const { keys } = database().store;
+    const account = await createAccount(db, keys, { spaceId: space.id, displayName: "A", sToken: "t" });
+    await sql`insert into assets (space_id, account_id, adam_id, pricing_param, product_type, total_count, device_assignable) values (${space.id}, ${account.id}, '1', 'STDQ', 'App', 10, true)`.execute(
+      db,
+    );
+    const graceUntil = new Date("2030-01-01T00:00:00Z");
+    for (const state of states) {
+      const device = `d-${state}`;
+      await sql`insert into devices (space_id, id, serial_number, platform) values (${space.id}, ${device}, ${device}, 'iOS')`.execute(
+        db,
+      );
+      await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, grace_until)
+        values (${space.id}, ${device}, ${account.id}, '1', 'device', ${device}, ${state}, ${graceUntil})`.execute(
+        db,
+      );
+      const row = await db
+        .selectFrom("licenses")
+        .select(["live", "holds_seat", "grace_ends"])
+        .where("space_id", "=", space.id)
+        .where("id", "=", device)
+        .executeTakeFirstOrThrow();
+      expect({ state, live: row.live }).toEqual({ state, live: LIVE_STATES.includes(state) });
+      expect({ state, seat: row.holds_seat }).toEqual({ state, seat: SEAT_HOLDING_STATES.includes(state) });
+      expect({ state, grace: row.grace_ends?.getTime() ?? null }).toEqual({
+        state,
+        grace: state === "in_grace" ? graceUntil.getTime() : null,
+      });
+    }
   });
 
   it("every table with a space_id has it first in its primary key (distributable by space)", async () => {

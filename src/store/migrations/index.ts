@@ -7,6 +7,7 @@ import { appVersions } from "./0005_app_versions.js";
 import { outboxClaims } from "./0006_outbox_claims.js";
 import { appMetadata } from "./0007_app_metadata.js";
 import { distributionExclusions } from "./0008_distribution_exclusions.js";
+import { licenseHotUpdates } from "./0009_license_hot_updates.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   "0006_outbox_claims": outboxClaims,
   "0007_app_metadata": appMetadata,
   "0008_distribution_exclusions": distributionExclusions,
+  "0009_license_hot_updates": licenseHotUpdates,
 };
