@@ -24,7 +24,7 @@ import type {
   SpaceTable,
   UserTable,
 } from "./space.table.js";
-import type { AppleNotificationTable } from "./sync.table.js";
+import type { AppleCallTable, AppleNotificationTable } from "./sync.table.js";
 
 /** The whole schema as Kysely sees it; row types stay snake_case inside src/store. */
 export interface Database {
@@ -47,6 +47,7 @@ export interface Database {
   activity_log: ActivityTable;
   notifications: NotificationTable;
   apple_notifications: AppleNotificationTable;
+  apple_calls: AppleCallTable;
   mdm_commands: MdmCommandTable;
   app_versions: AppVersionTable;
   distribution_exclusions: DistributionExclusionTable;

@@ -4,7 +4,7 @@ import type { License, LicenseState, LicenseType } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { LicenseTable } from "./license.table.js";
-import { type ColumnSpec, inList, insertColumns } from "./sql-helpers.js";
+import { type ColumnSpec, insertColumns } from "./sql-helpers.js";
 
 export interface LicenseRecord extends License {
   reserved: boolean;

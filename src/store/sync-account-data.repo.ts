@@ -90,7 +90,12 @@ export async function endLicensesOfAccount(
       .deleteFrom("outbox")
       .where("space_id", "=", input.spaceId)
       .where("account_id", "=", input.accountId)
-      .where("state", "in", ["pending", "sent"])
+      .where("state", "=", "pending")
+      .execute();
+    await trx
+      .deleteFrom("apple_calls")
+      .where("space_id", "=", input.spaceId)
+      .where("account_id", "=", input.accountId)
       .execute();
     await appendActivity(
       trx,

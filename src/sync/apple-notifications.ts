@@ -12,9 +12,9 @@ import {
   type Notification,
   parseNotification,
 } from "../apple/index.js";
+import { findCallsOfEvent } from "../store/apple-calls.repo.js";
 import { getAccount, type OutboxRecord } from "../store/index.js";
 import { findAccountById, revealNotificationSecret } from "../store/sync-accounts.repo.js";
-import { findSentRowsOfEvent } from "../store/sync-outbox.repo.js";
 import { appleNotificationSeen, recordAppleNotification } from "../store/sync-users.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { followUp } from "./effects.js";
@@ -147,12 +147,14 @@ async function applyToEvent(
   eventId: string,
   outcomeOf: (row: OutboxRecord) => SubjectOutcome | undefined,
 ): Promise<boolean> {
-  const rows = (await findSentRowsOfEvent(deps.db, eventId)).filter(
-    (r) => r.spaceId === account.spaceId && r.accountId === account.id,
+  const calls = (await findCallsOfEvent(deps.db, eventId)).filter(
+    (c) => c.spaceId === account.spaceId && c.accountId === account.id,
   );
-  if (rows.length === 0) return false;
-  const effects = await applyOutcomes(deps, rows, outcomeOf);
-  await followUp(deps, effects);
+  if (calls.length === 0) return false;
+  for (const call of calls) {
+    const effects = await applyOutcomes(deps, call.ops, outcomeOf, call);
+    await followUp(deps, effects);
+  }
   return true;
 }
 

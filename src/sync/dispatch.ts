@@ -1,56 +1,67 @@
 /**
- * The outbox dispatcher: claims pending Apple operations (leased, FOR UPDATE SKIP LOCKED),
- * sends them in as few calls as Apple's limits allow, and records each call's eventId
- * before anything else. A crash before that record leaves the rows pending: once the
- * lease runs out they are sent again, which Apple's associate and disassociate allow
+ * The outbox dispatcher. Per account with pending operations, in one transaction: the
+ * operations are locked (FOR UPDATE SKIP LOCKED: workers never take the same ones),
+ * planned into as few Apple requests as Apple's limits allow, and moved into one
+ * `apple_calls` row per request, claimed by this worker. Then each call is sent and its
+ * eventId recorded before anything else. A crash before that record leaves the call to be
+ * sent again once its lease runs out, which Apple's associate and disassociate allow
  * (idempotent), so nothing is lost or doubled (invariant 3).
  */
-import { AppleApiError, AppleBatchError, type AppleClient, type BatchEvent } from "../apple/index.js";
-import { findAccount, type OutboxRecord } from "../store/index.js";
+import { AppleApiError, type AppleClient } from "../apple/index.js";
 import {
-  type ClaimedOutbox,
-  claimDispatchable,
-  finishOutbox,
-  licensesWithOpenAssociation,
-  recordSent,
-} from "../store/sync-outbox.repo.js";
+  type AppleCall,
+  accountsWithDueOps,
+  claimCalls,
+  formCalls,
+  lockPendingOps,
+  type PendingOp,
+  postponeCall,
+  recordCallSent,
+} from "../store/apple-calls.repo.js";
+import { findAccount, type OutboxRecord, withTransaction } from "../store/index.js";
+import { finishOutbox, licensesWithOpenAssociation } from "../store/sync-outbox.repo.js";
 import { appleUserEntries } from "../store/sync-users.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
 import { applyOutcomes } from "./outcomes.js";
-import { type CallCoverage, type PlannedGroup, planGroups, rowsCovered } from "./plan.js";
+import { planCalls } from "./plan.js";
 
 export interface DispatchReport {
+  /** Operations taken this round (new calls and calls sent again). */
   claimed: number;
   /** Apple calls accepted (one eventId each). */
   calls: number;
-  /** Rows recorded as sent. */
+  /** Operations in the accepted calls. */
   sent: number;
-  /** Row seqs sent, per space (tests: two workers never send the same operation). */
+  /** Operation seqs sent (tests: two workers never send the same operation). */
   sentSeqs: number[];
 }
 
-type AnyBatch = CallCoverage;
+type Account = NonNullable<Awaited<ReturnType<typeof findAccount>>>;
 
 export async function dispatchOnce(deps: SyncDeps, workerId: string): Promise<DispatchReport> {
   const report: DispatchReport = { claimed: 0, calls: 0, sent: 0, sentSeqs: [] };
-  const rows = await claimDispatchable(deps.db, {
-    workerId,
-    limit: deps.tuning.claimLimit,
-    now: deps.now(),
-    leaseMs: deps.tuning.leaseMs,
-  });
-  report.claimed = rows.length;
-  const byAccount = new Map<string, ClaimedOutbox[]>();
-  for (const row of rows) {
-    const key = `${row.spaceId}\u0000${row.accountId}`;
-    const list = byAccount.get(key);
-    if (list) list.push(row);
-    else byAccount.set(key, [row]);
-  }
+  const now = deps.now();
+  const lease = { workerId, now, leaseMs: deps.tuning.leaseMs };
+  // Calls Apple did not accept yet (it asked to wait, or their sender stopped): again, first.
+  const again = await claimCalls(deps.db, { ...lease, state: "sending", limit: deps.tuning.claimLimit });
+  const byAccount = new Map<string, { spaceId: string; accountId: string; calls: AppleCall[] }>();
+  const entry = (spaceId: string, accountId: string) => {
+    const key = `${spaceId}\u0000${accountId}`;
+    let e = byAccount.get(key);
+    if (!e) {
+      e = { spaceId, accountId, calls: [] };
+      byAccount.set(key, e);
+    }
+    return e;
+  };
+  for (const call of again) entry(call.spaceId, call.accountId).calls.push(call);
+  for (const { spaceId, accountId } of await accountsWithDueOps(deps.db, now)) entry(spaceId, accountId);
   await Promise.all(
-    [...byAccount.values()].map((ofAccount) => dispatchAccount(deps, workerId, ofAccount, report)),
+    [...byAccount.values()].map((e) =>
+      dispatchAccount(deps, workerId, e.spaceId, e.accountId, e.calls, report),
+    ),
   );
   return report;
 }
@@ -58,45 +69,28 @@ export async function dispatchOnce(deps: SyncDeps, workerId: string): Promise<Di
 async function dispatchAccount(
   deps: SyncDeps,
   workerId: string,
-  rows: ClaimedOutbox[],
+  spaceId: string,
+  accountId: string,
+  again: AppleCall[],
   report: DispatchReport,
 ): Promise<void> {
-  const first = rows[0];
-  if (!first) return;
-  const account = await findAccount(deps.db, first.spaceId, first.accountId);
-  if (!account) return; // deleted meanwhile: its rows went with it
-  const ready = await setAside(deps, rows);
-  if (ready.length === 0) return;
+  const account = await findAccount(deps.db, spaceId, accountId);
+  if (!account) return; // deleted meanwhile: its operations went with it
   let client: AppleClient;
   try {
     client = await deps.apple.forAccount(account);
   } catch (error) {
     await reportIfTokenIssue(deps, account, error);
-    await release(deps, ready, String(error));
+    for (const call of again) await postpone(deps, call, String(error), deps.tuning.retryDelayMs);
     return;
   }
-  for (const group of planGroups(ready)) {
-    try {
-      const events = await send(deps, client, group);
-      await recordAll(deps, workerId, group, events, report);
-    } catch (error) {
-      if (error instanceof AppleBatchError) {
-        await recordAll(deps, workerId, group, error.completed as Array<BatchEvent<AnyBatch>>, report);
-        const rest = [error.failedBatch, ...error.notSent] as AnyBatch[];
-        await refused(
-          deps,
-          account,
-          rest.flatMap((b) => rowsCovered(group, b)),
-          error.cause,
-        );
-      } else {
-        await refused(deps, account, group.rows, error);
-      }
-    }
-  }
+  const formed = await formAccountCalls(deps, workerId, account, client);
+  const calls = [...again, ...formed];
+  report.claimed += calls.reduce((n, c) => n + c.ops.length, 0);
+  for (const call of calls) await sendCall(deps, account, client, call, report);
   await followUp(deps, {
-    touched: ready.flatMap((r) =>
-      r.adamId ? [{ spaceId: r.spaceId, accountId: r.accountId, adamId: r.adamId }] : [],
+    touched: calls.flatMap((c) =>
+      c.ops.flatMap((r) => (r.adamId ? [{ spaceId, accountId, adamId: r.adamId }] : [])),
     ),
     freed: [],
     recount: [],
@@ -104,38 +98,67 @@ async function dispatchAccount(
 }
 
 /**
- * Rows that must not go now: associations already overtaken (the license was released
- * or failed meanwhile) are closed; releases whose association is still open wait for it,
- * so Apple never sees them in the wrong order; rows with no Apple subject cannot be sent.
+ * The account's pending operations become calls, in one transaction. Set aside first:
+ * associations already overtaken (the license was released or failed meanwhile) are
+ * closed; releases whose association is still open wait for it, so Apple never sees them
+ * in the wrong order; operations with no Apple subject cannot be sent (settled after).
  */
-async function setAside(deps: SyncDeps, rows: ClaimedOutbox[]): Promise<OutboxRecord[]> {
-  const { spaceId } = rows[0] as OutboxRecord;
+async function formAccountCalls(
+  deps: SyncDeps,
+  workerId: string,
+  account: Account,
+  client: AppleClient,
+): Promise<AppleCall[]> {
+  const limits = await client.limits();
+  const { spaceId } = account;
   const now = deps.now();
-  // The license's state came with the claim (read in the same statement, not after it).
-  const overtaken = rows.filter(
-    (r) => r.kind === "associate" && r.licenseId && r.licenseState !== "pending_assign",
-  );
-  await finishOutbox(deps.db, {
-    spaceId,
-    seqs: overtaken.map((r) => r.seq),
-    state: "done",
-    error: "overtaken: license no longer pending",
-    now,
+  const noSubject: PendingOp[] = [];
+  const calls = await withTransaction(deps.db, async (trx) => {
+    const rows = await lockPendingOps(trx, {
+      spaceId,
+      accountId: account.id,
+      now,
+      limit: deps.tuning.claimLimit,
+    });
+    if (rows.length === 0) return [];
+    // The license's state came with the rows (read in the same statement, not after it).
+    const overtaken = rows.filter(
+      (r) => r.kind === "associate" && r.licenseId && r.licenseState !== "pending_assign",
+    );
+    await finishOutbox(trx, {
+      spaceId,
+      seqs: overtaken.map((r) => r.seq),
+      state: "done",
+      error: "overtaken: license no longer pending",
+      now,
+    });
+    const releaseIds = rows.flatMap((r) => (r.kind === "disassociate" && r.licenseId ? [r.licenseId] : []));
+    const waiting = await licensesWithOpenAssociation(trx, spaceId, releaseIds);
+    const deferred = rows.filter((r) => r.kind === "disassociate" && r.licenseId && waiting.has(r.licenseId));
+    await finishOutbox(trx, {
+      spaceId,
+      seqs: deferred.map((r) => r.seq),
+      state: "pending",
+      error: "waiting for the association to finish",
+      notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
+      now,
+    });
+    const skip = new Set([...overtaken, ...deferred].map((r) => r.seq));
+    const ready: OutboxRecord[] = [];
+    for (const r of rows) {
+      if (skip.has(r.seq)) continue;
+      if (r.serialNumber === undefined && r.clientUserId === undefined) noSubject.push(r);
+      else ready.push(r);
+    }
+    return formCalls(trx, {
+      spaceId,
+      accountId: account.id,
+      calls: planCalls(ready, limits),
+      workerId,
+      now,
+      leaseMs: deps.tuning.leaseMs,
+    });
   });
-  const releaseIds = rows.flatMap((r) => (r.kind === "disassociate" && r.licenseId ? [r.licenseId] : []));
-  const waiting = await licensesWithOpenAssociation(deps.db, spaceId, releaseIds);
-  const deferred = rows.filter((r) => r.kind === "disassociate" && r.licenseId && waiting.has(r.licenseId));
-  await finishOutbox(deps.db, {
-    spaceId,
-    seqs: deferred.map((r) => r.seq),
-    state: "pending",
-    error: "waiting for the association to finish",
-    notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
-    now,
-  });
-  const skip = new Set([...overtaken, ...deferred].map((r) => r.seq));
-  const rest = rows.filter((r) => !skip.has(r.seq));
-  const noSubject = rest.filter((r) => r.serialNumber === undefined && r.clientUserId === undefined);
   if (noSubject.length > 0) {
     const effects = await applyOutcomes(deps, noSubject, (r) =>
       r.kind === "disassociate" || r.kind === "revoke"
@@ -144,82 +167,82 @@ async function setAside(deps: SyncDeps, rows: ClaimedOutbox[]): Promise<OutboxRe
     );
     await followUp(deps, effects);
   }
-  return rest.filter((r) => r.serialNumber !== undefined || r.clientUserId !== undefined);
+  return calls;
 }
 
-async function send(
+async function sendCall(
   deps: SyncDeps,
+  account: Account,
   client: AppleClient,
-  group: PlannedGroup,
-): Promise<Array<BatchEvent<AnyBatch>>> {
-  const subjects = { serialNumbers: group.serialNumbers, clientUserIds: group.clientUserIds };
-  switch (group.kind) {
-    case "associate":
-      return client.associateBatched({ assets: group.assets, ...subjects });
-    case "disassociate":
-      return client.disassociateBatched({ assets: group.assets, ...subjects });
-    case "revoke":
-      return client.revokeBatched(subjects);
-    case "retire_user":
-      return client.retireUsersBatched(group.clientUserIds.map((clientUserId) => ({ clientUserId })));
-    case "create_user":
-    case "update_user": {
-      const first = group.rows[0] as OutboxRecord;
-      const entries = await appleUserEntries(deps.db, first.spaceId, group.clientUserIds);
-      const users = group.clientUserIds.map((id) => entries.get(id) ?? { clientUserId: id });
-      return group.kind === "create_user"
-        ? client.createUsersBatched(users)
-        : client.updateUsersBatched(users);
-    }
-  }
-}
-
-async function recordAll(
-  deps: SyncDeps,
-  workerId: string,
-  group: PlannedGroup,
-  events: ReadonlyArray<BatchEvent<AnyBatch>>,
+  call: AppleCall,
   report: DispatchReport,
 ): Promise<void> {
-  for (const event of events) {
-    const covered = rowsCovered(group, event);
-    const first = covered[0];
-    if (!first) continue;
+  try {
+    const { eventId } = await send(deps, client, call);
     const now = deps.now();
-    await recordSent(deps.db, {
-      spaceId: first.spaceId,
-      seqs: covered.map((r) => r.seq),
-      eventId: event.eventId,
+    await recordCallSent(deps.db, {
+      spaceId: call.spaceId,
+      id: call.id,
+      eventId,
       now,
       nextLookAt: new Date(now.getTime() + deps.tuning.firstPollMs),
-      // This worker follows the event itself: it keeps the lease (no second claim per row).
-      lease: { workerId, until: new Date(now.getTime() + deps.tuning.leaseMs) },
+      // This worker follows the event itself: it keeps the lease.
+      leaseUntil: new Date(now.getTime() + deps.tuning.leaseMs),
     });
     report.calls += 1;
-    report.sent += covered.length;
-    report.sentSeqs.push(...covered.map((r) => r.seq));
+    report.sent += call.ops.length;
+    report.sentSeqs.push(...call.ops.map((r) => r.seq));
+  } catch (error) {
+    await refused(deps, account, call, error);
   }
 }
 
-/** Apple did not accept the call: wait and resend, pause the account, or fail the rows for good. */
-async function refused(
-  deps: SyncDeps,
-  account: { spaceId: string; id: string },
-  rows: readonly OutboxRecord[],
-  error: unknown,
-): Promise<void> {
-  if (rows.length === 0) return;
+function send(deps: SyncDeps, client: AppleClient, call: AppleCall): Promise<{ eventId: string }> {
+  const serialNumbers = unique(
+    call.ops.flatMap((r) => (r.serialNumber !== undefined ? [r.serialNumber] : [])),
+  );
+  const clientUserIds = unique(
+    call.ops.flatMap((r) =>
+      r.serialNumber === undefined && r.clientUserId !== undefined ? [r.clientUserId] : [],
+    ),
+  );
+  // Empty subject lists are left out of the body, as in Apple's examples.
+  const subjects = {
+    ...(serialNumbers.length > 0 ? { serialNumbers } : {}),
+    ...(clientUserIds.length > 0 ? { clientUserIds } : {}),
+  };
+  switch (call.kind) {
+    case "associate":
+      return client.associate({ assets: call.assets, ...subjects });
+    case "disassociate":
+      return client.disassociate({ assets: call.assets, ...subjects });
+    case "revoke":
+      return client.revoke(subjects);
+    case "retire_user":
+      return client.retireUsers(clientUserIds.map((clientUserId) => ({ clientUserId })));
+    case "create_user":
+    case "update_user":
+      return appleUserEntries(deps.db, call.spaceId, clientUserIds).then((entries) => {
+        const users = clientUserIds.map((id) => entries.get(id) ?? { clientUserId: id });
+        return call.kind === "create_user" ? client.createUsers(users) : client.updateUsers(users);
+      });
+  }
+}
+
+/** Apple did not accept the call: wait and send it again, pause the account, or fail its operations for good. */
+async function refused(deps: SyncDeps, account: Account, call: AppleCall, error: unknown): Promise<void> {
   if (await reportIfTokenIssue(deps, account, error)) {
-    await release(deps, rows, String(error));
+    await postpone(deps, call, String(error), deps.tuning.retryDelayMs);
     return;
   }
   if (error instanceof AppleApiError && !error.retryable && error.errorNumber !== undefined) {
     // The request itself is wrong for Apple (e.g. 9707 not device-assignable): retrying cannot help.
-    const effects = await applyOutcomes(deps, rows, () => ({
-      ok: false,
-      errorNumber: error.errorNumber ?? 0,
-      message: error.errorMessage,
-    }));
+    const effects = await applyOutcomes(
+      deps,
+      call.ops,
+      () => ({ ok: false, errorNumber: error.errorNumber ?? 0, message: error.errorMessage }),
+      call,
+    );
     await followUp(deps, effects);
     return;
   }
@@ -229,27 +252,24 @@ async function refused(
       ? error.retryAfterMs
       : deps.tuning.retryDelayMs;
   deps.logger.warn(
-    { accountId: account.id, rows: rows.length, waitMs, err: String(error) },
+    { accountId: account.id, operations: call.ops.length, waitMs, err: String(error) },
     "Apple call not accepted; will retry",
   );
-  await release(deps, rows, String(error), waitMs);
+  await postpone(deps, call, String(error), waitMs);
 }
 
-async function release(
-  deps: SyncDeps,
-  rows: readonly OutboxRecord[],
-  error: string,
-  waitMs = deps.tuning.retryDelayMs,
-): Promise<void> {
-  const first = rows[0];
-  if (!first) return;
+async function postpone(deps: SyncDeps, call: AppleCall, error: string, waitMs: number): Promise<void> {
   const now = deps.now();
-  await finishOutbox(deps.db, {
-    spaceId: first.spaceId,
-    seqs: rows.map((r) => r.seq),
-    state: "pending",
-    error: error.slice(0, 500),
+  await postponeCall(deps.db, {
+    spaceId: call.spaceId,
+    id: call.id,
+    state: "sending",
     notBefore: new Date(now.getTime() + waitMs),
+    error,
     now,
   });
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }

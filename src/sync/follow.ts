@@ -5,8 +5,8 @@
  * disassociate are idempotent). Results are applied per subject (outcomes.ts).
  */
 import { AppleApiError, eventOutcomes, type StatusResponse, type SubjectFailure } from "../apple/index.js";
+import { type AppleCall, claimCalls, postponeCall } from "../store/apple-calls.repo.js";
 import { findAccount, type OutboxRecord } from "../store/index.js";
-import { claimSentEvents, finishOutbox, ownSentEvents } from "../store/sync-outbox.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
@@ -21,67 +21,50 @@ export interface FollowReport {
 }
 
 export async function followOnce(deps: SyncDeps, workerId: string): Promise<FollowReport> {
-  const now = deps.now();
-  const limit = deps.tuning.claimLimit;
-  // Events this worker sent (it kept their lease), then those nobody holds any more.
-  const own = await ownSentEvents(deps.db, { workerId, limit, now });
-  const orphans = await claimSentEvents(deps.db, {
+  // Calls this worker sent (it kept their lease), and those nobody holds any more.
+  const calls = await claimCalls(deps.db, {
+    state: "sent",
     workerId,
-    limit: limit - own.length,
-    now,
+    now: deps.now(),
     leaseMs: deps.tuning.leaseMs,
+    limit: deps.tuning.claimLimit,
   });
-  const byEvent = new Map<string, OutboxRecord[]>();
-  for (const row of [...own, ...orphans]) {
-    const key = row.eventId ?? "";
-    const list = byEvent.get(key);
-    if (list) list.push(row);
-    else byEvent.set(key, [row]);
-  }
-  const report: FollowReport = { events: byEvent.size, finished: 0 };
-  const byAccount = new Map<string, Array<[string, OutboxRecord[]]>>();
-  for (const entry of byEvent) {
-    const accountId = entry[1][0]?.accountId ?? "";
-    const list = byAccount.get(accountId);
-    if (list) list.push(entry);
-    else byAccount.set(accountId, [entry]);
+  const report: FollowReport = { events: calls.length, finished: 0 };
+  const byAccount = new Map<string, AppleCall[]>();
+  for (const call of calls) {
+    const list = byAccount.get(call.accountId);
+    if (list) list.push(call);
+    else byAccount.set(call.accountId, [call]);
   }
   await Promise.all(
-    [...byAccount.values()].map(async (events) => {
-      for (const [eventId, ofEvent] of events) {
-        if (await followEvent(deps, eventId, ofEvent)) report.finished++;
+    [...byAccount.values()].map(async (ofAccount) => {
+      for (const call of ofAccount) {
+        if (await followCall(deps, call)) report.finished++;
       }
     }),
   );
   return report;
 }
 
-/** One look at one event; true when its result was applied. */
-async function followEvent(deps: SyncDeps, eventId: string, rows: OutboxRecord[]): Promise<boolean> {
-  const first = rows[0] as OutboxRecord;
-  const { spaceId } = first;
+/** One look at one call's event; true when its result was applied. */
+async function followCall(deps: SyncDeps, call: AppleCall): Promise<boolean> {
+  const { spaceId, id } = call;
   const now = deps.now();
   const later = (ms: number) => new Date(now.getTime() + ms);
-  const account = await findAccount(deps.db, spaceId, first.accountId);
+  const account = await findAccount(deps.db, spaceId, call.accountId);
   if (!account) return false;
-  const seqs = rows.map((r) => r.seq);
-  if (eventId === "") {
-    await finishOutbox(deps.db, { spaceId, seqs, state: "pending", error: "sent without an eventId", now });
+  const again = (error: string) => postponeCall(deps.db, { spaceId, id, state: "sending", error, now });
+  if (!call.eventId) {
+    await again("sent without an eventId");
     return false;
   }
   let status: StatusResponse;
   try {
-    status = await (await deps.apple.forAccount(account)).eventStatus(eventId);
+    status = await (await deps.apple.forAccount(account)).eventStatus(call.eventId);
   } catch (error) {
     if (error instanceof AppleApiError && error.errorNumber === EVENT_NOT_FOUND) {
       // Apple has no such event (any more): send again.
-      await finishOutbox(deps.db, {
-        spaceId,
-        seqs,
-        state: "pending",
-        error: "event unknown to Apple (9708)",
-        now,
-      });
+      await again("event unknown to Apple (9708)");
       return false;
     }
     await reportIfTokenIssue(deps, account, error);
@@ -89,30 +72,24 @@ async function followEvent(deps: SyncDeps, eventId: string, rows: OutboxRecord[]
       error instanceof AppleApiError && error.retryAfterMs !== undefined
         ? error.retryAfterMs
         : deps.tuning.pollIntervalMs;
-    await finishOutbox(deps.db, {
+    await postponeCall(deps.db, {
       spaceId,
-      seqs,
+      id,
       state: "sent",
-      error: String(error).slice(0, 500),
+      error: String(error),
       notBefore: later(waitMs),
       now,
     });
     return false;
   }
   if (status.eventStatus === "PENDING") {
-    const sentAt = first.sentAt ?? first.updatedAt;
+    const sentAt = call.sentAt ?? call.createdAt;
     if (now.getTime() - sentAt.getTime() >= deps.tuning.eventRetryAfterMs) {
-      await finishOutbox(deps.db, {
-        spaceId,
-        seqs,
-        state: "pending",
-        error: "still PENDING after 10 minutes: sent again",
-        now,
-      });
+      await again("still PENDING after 10 minutes: sent again");
     } else {
-      await finishOutbox(deps.db, {
+      await postponeCall(deps.db, {
         spaceId,
-        seqs,
+        id,
         state: "sent",
         notBefore: later(deps.tuning.pollIntervalMs),
         now,
@@ -120,7 +97,7 @@ async function followEvent(deps: SyncDeps, eventId: string, rows: OutboxRecord[]
     }
     return false;
   }
-  const effects = await applyOutcomes(deps, rows, outcomeFromStatus(status, rows));
+  const effects = await applyOutcomes(deps, call.ops, outcomeFromStatus(status, call.ops), call);
   await followUp(deps, effects);
   return true;
 }

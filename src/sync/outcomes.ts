@@ -4,6 +4,8 @@
  * Each license move only happens from the state it expects, so applying the same result
  * twice (a notification and a poll, or a retry after a crash) changes nothing the second time.
  */
+
+import { type AppleCall, settleCallOps } from "../store/apple-calls.repo.js";
 import {
   failAssignment,
   markAssigned,
@@ -42,11 +44,13 @@ export function subjectKey(row: {
 /**
  * @param outcomeOf the result for a row, or undefined when Apple has not said yet
  *   (the row keeps waiting for its event)
+ * @param call the Apple call carrying the rows; unset, the rows are still in the outbox
  */
 export async function applyOutcomes(
   deps: SyncDeps,
   rows: readonly OutboxRecord[],
   outcomeOf: (row: OutboxRecord) => SubjectOutcome | undefined,
+  call?: Pick<AppleCall, "spaceId" | "id">,
 ): Promise<Effects> {
   const effects: Effects = { touched: [], freed: [], recount: [] };
   const first = rows[0];
@@ -56,42 +60,71 @@ export async function applyOutcomes(
   const done: number[] = [];
   const failed = new Map<string, number[]>();
   const resend: number[] = [];
-  const assigned: string[] = [];
-  const released: string[] = [];
-  const refused = new Map<string, string[]>();
+  const assigned: OutboxRecord[] = [];
+  const released: OutboxRecord[] = [];
+  const refused = new Map<string, OutboxRecord[]>();
+  const add = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
   for (const row of rows) {
     const outcome = outcomeOf(row);
     if (!outcome) continue;
-    const licenseId = row.licenseId;
     if (outcome.ok) {
       done.push(row.seq);
-      if (licenseId && row.kind === "associate") assigned.push(licenseId);
-      if (licenseId && (row.kind === "disassociate" || row.kind === "revoke")) released.push(licenseId);
+      if (row.licenseId && row.kind === "associate") assigned.push(row);
+      if (row.licenseId && (row.kind === "disassociate" || row.kind === "revoke")) released.push(row);
       continue;
     }
     const reason = `${outcome.errorNumber}${outcome.message ? ` ${outcome.message}` : ""}`;
     if (TRANSIENT.has(outcome.errorNumber)) {
       resend.push(row.seq);
     } else if (row.kind === "associate") {
-      failed.set(reason, [...(failed.get(reason) ?? []), row.seq]);
-      if (licenseId) refused.set(reason, [...(refused.get(reason) ?? []), licenseId]);
+      add(failed, reason, row.seq);
+      if (row.licenseId) add(refused, reason, row);
       if (outcome.errorNumber === NOT_ENOUGH_LICENSES)
         effects.recount.push({ spaceId, accountId: row.accountId, adamId: row.adamId ?? "" });
     } else if (outcome.errorNumber === USER_NOT_FOUND && row.kind !== "create_user") {
       // Apple knows no such user: nothing is assigned to it, the release is done.
       done.push(row.seq);
-      if (licenseId) released.push(licenseId);
+      if (row.licenseId) released.push(row);
     } else {
-      failed.set(reason, [...(failed.get(reason) ?? []), row.seq]);
+      add(failed, reason, row.seq);
     }
   }
+  const retry = {
+    seqs: resend,
+    notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
+    error: "Apple asked to try again",
+  };
   await withTransaction(deps.db, async (trx) => {
+    // First the operations' own record, under its lock: what another path (a notification
+    // and a poll of the same event) already settled is not acted on twice.
+    let owned: (row: OutboxRecord) => boolean = () => true;
+    if (call) {
+      const mine = await settleCallOps(trx, call, { done, failed, resend: retry, now });
+      owned = (row) => mine.has(row.seq);
+    } else {
+      await finishOutbox(trx, { spaceId, seqs: done, state: "done", now });
+      for (const [error, seqs] of failed)
+        await finishOutbox(trx, { spaceId, seqs, state: "failed", error, now });
+      await finishOutbox(trx, { spaceId, ...retry, state: "pending", now });
+    }
+    const ids = (list: readonly OutboxRecord[]) =>
+      list.filter(owned).flatMap((r) => (r.licenseId ? [r.licenseId] : []));
     const moved = [
-      ...(await markAssigned(trx, { spaceId, licenseIds: assigned, actor: APPLE, now })),
-      ...(await markReleased(trx, { spaceId, licenseIds: released, actor: APPLE, now })),
+      ...(await markAssigned(trx, { spaceId, licenseIds: ids(assigned), actor: APPLE, now })),
+      ...(await markReleased(trx, { spaceId, licenseIds: ids(released), actor: APPLE, now })),
     ];
-    for (const [reason, licenseIds] of refused) {
-      const back = await failAssignment(trx, { spaceId, licenseIds, actor: APPLE, now, reason });
+    for (const [reason, ofReason] of refused) {
+      const back = await failAssignment(trx, {
+        spaceId,
+        licenseIds: ids(ofReason),
+        actor: APPLE,
+        now,
+        reason,
+      });
       moved.push(...back);
       // DB2, UB3: the subject waits for the next free license.
       await requeueSubjects(
@@ -107,17 +140,6 @@ export async function applyOutcomes(
         })),
       );
     }
-    await finishOutbox(trx, { spaceId, seqs: done, state: "done", now });
-    for (const [error, seqs] of failed)
-      await finishOutbox(trx, { spaceId, seqs, state: "failed", error, now });
-    await finishOutbox(trx, {
-      spaceId,
-      seqs: resend,
-      state: "pending",
-      error: "Apple asked to try again",
-      notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
-      now,
-    });
     for (const l of moved) {
       effects.touched.push({ spaceId, accountId: l.accountId, adamId: l.adamId });
       if (l.state !== "assigned") effects.freed.push({ spaceId, adamId: l.adamId });

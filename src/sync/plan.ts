@@ -4,7 +4,8 @@
  * it to 1,000 serials or users per call); assets whose subjects are the same share calls
  * (up to 25 assets each). Revoke: subjects only (100 per call). Users: 100 per call.
  */
-import type { AssetRef } from "../apple/index.js";
+import { type AppleLimits, type AssetRef, planManageAssets, planRevoke, planUsers } from "../apple/index.js";
+import type { NewCall } from "../store/apple-calls.repo.js";
 import type { OutboxKind, OutboxRecord } from "../store/index.js";
 import { subjectKey } from "./outcomes.js";
 
@@ -94,4 +95,33 @@ export function rowsCovered(group: PlannedGroup, call: CallCoverage): OutboxReco
   ]);
   const assets = call.assets ? new Set(call.assets.map(assetKeyOf)) : undefined;
   return group.rows.filter((r) => subjects.has(subjectKey(r)) && (!assets || assets.has(assetKeyOf(r))));
+}
+
+/**
+ * The Apple requests for these operations, split to Apple's limits (one request each, so
+ * one eventId each): a call carries exactly the operations its request covers.
+ */
+export function planCalls(rows: readonly OutboxRecord[], limits: AppleLimits): NewCall[] {
+  const out: NewCall[] = [];
+  for (const group of planGroups(rows)) {
+    const subjects = { clientUserIds: group.clientUserIds, serialNumbers: group.serialNumbers };
+    switch (group.kind) {
+      case "associate":
+      case "disassociate":
+        for (const b of planManageAssets({ assets: group.assets, ...subjects }, limits))
+          out.push({ kind: group.kind, assets: b.assets, ops: rowsCovered(group, b) });
+        break;
+      case "revoke":
+        for (const b of planRevoke(subjects, limits))
+          out.push({ kind: group.kind, assets: [], ops: rowsCovered(group, b) });
+        break;
+      default:
+        for (const users of planUsers(
+          group.clientUserIds.map((clientUserId) => ({ clientUserId })),
+          limits,
+        ))
+          out.push({ kind: group.kind, assets: [], ops: rowsCovered(group, { users }) });
+    }
+  }
+  return out.filter((c) => c.ops.length > 0);
 }

@@ -10,9 +10,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Cron } from "croner";
+import { releaseCallLeases } from "../store/apple-calls.repo.js";
 import { listAllAccounts } from "../store/sync-accounts.repo.js";
 import { refreshPlannerStatistics } from "../store/sync-maintenance.repo.js";
-import { releaseFollowLeases } from "../store/sync-outbox.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { type DispatchReport, dispatchOnce } from "./dispatch.js";
 import { warnTokenExpiry } from "./expiry.js";
@@ -137,7 +137,7 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
       wake?.();
       await loop;
       // Events this worker sent and was following go to the others now, not when the lease runs out.
-      await releaseFollowLeases(deps.db, { workerId: id, now: deps.now() }).catch((error: unknown) => {
+      await releaseCallLeases(deps.db, { workerId: id, now: deps.now() }).catch((error: unknown) => {
         deps.logger.warn({ workerId: id, err: String(error) }, "could not hand over followed events");
       });
       await busy;

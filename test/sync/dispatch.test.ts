@@ -1,18 +1,20 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ALL_USERS, graceEnd } from "../../src/licensing/index.js";
+import { formCalls, lockPendingOps, releaseCallLeases } from "../../src/store/apple-calls.repo.js";
 import {
   createUsers,
   findAsset,
   getAppRules,
   listActivity,
   listLicensesForApp,
-  listOutbox,
   listWaitingRequests,
   releaseLicenses,
   requestLicenses,
+  withTransaction,
 } from "../../src/store/index.js";
-import { claimDispatchable, countOpenOutbox, releaseFollowLeases } from "../../src/store/sync-outbox.repo.js";
+import { countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
 import { addAccount, dispatchOnce, followOnce, makeSyncDeps } from "../../src/sync/index.js";
+import { planCalls } from "../../src/sync/plan.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
 import { appleSubjects, drain, FAST, type Harness, startHarness } from "./harness.js";
@@ -172,17 +174,29 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     const loc = h.newLocation();
     h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 50, supportedPlatforms: ["iOS"] });
     const space = await spaceWithApps(db, [adamId]);
-    await addAccount(h.deps, { spaceId: space.id, name: "Crash", sTokenFile: loc.sToken, actor: ADMIN });
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Crash",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
     const devices = await iosDevices(db, space.id, 40);
     await checkIn(db, space.id, adamId, devices);
-    // The dead worker: claimed (a lease that has run out), called Apple, never recorded.
-    const claimed = await claimDispatchable(db, {
-      workerId: "dead",
-      limit: 1000,
-      now: new Date(),
-      leaseMs: 1,
+    // The dead worker: formed the call (a lease that has run out), called Apple, never recorded.
+    const limits = await h.deps.apple.forToken(loc.sToken).limits();
+    const formed = await withTransaction(db, async (trx) => {
+      const now = new Date();
+      const rows = await lockPendingOps(trx, { spaceId: space.id, accountId: account.id, now, limit: 1000 });
+      return formCalls(trx, {
+        spaceId: space.id,
+        accountId: account.id,
+        calls: planCalls(rows, limits),
+        workerId: "dead",
+        now,
+        leaseMs: 1,
+      });
     });
-    expect(claimed.filter((r) => r.adamId === adamId)).toHaveLength(40);
+    expect(formed.flatMap((c) => c.ops).filter((r) => r.adamId === adamId)).toHaveLength(40);
     await h.deps.apple
       .forToken(loc.sToken)
       .associate({ assets: [{ adamId }], serialNumbers: devices.slice(0, 25).map((d) => d.serialNumber) });
@@ -213,17 +227,21 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     await addAccount(quiet, { spaceId: space.id, name: "Lease", sTokenFile: loc.sToken, actor: ADMIN });
     await checkIn(db, space.id, adamId, await iosDevices(db, space.id, 10));
     expect((await dispatchOnce(quiet, "sender")).sent).toBe(10);
-    const sent = await listOutbox(db, { spaceId: space.id, state: "sent" });
-    expect(sent).toHaveLength(10);
-    expect(sent.every((r) => r.claimedBy === "sender" && r.eventId !== undefined)).toBe(true);
+    const calls = await db.selectFrom("apple_calls").selectAll().where("space_id", "=", space.id).execute();
+    expect(calls).toHaveLength(1);
+    expect(calls.every((c) => c.state === "sent" && c.claimed_by === "sender" && c.event_id !== null)).toBe(
+      true,
+    );
     await h.sim.operator.idle();
     await quiet.sleep(FAST.firstPollMs + 10);
     // Due for a look, but the sender holds them: another worker leaves them alone...
     expect((await followOnce(quiet, "other")).events).toBe(0);
     // ...until the sender stops (or dies and its lease runs out).
-    await releaseFollowLeases(db, { workerId: "sender", now: new Date() });
+    await releaseCallLeases(db, { workerId: "sender", now: new Date() });
     expect((await followOnce(quiet, "other")).finished).toBe(1);
-    expect(await listOutbox(db, { spaceId: space.id, state: "done" })).toHaveLength(10);
+    expect(await db.selectFrom("apple_calls").selectAll().where("space_id", "=", space.id).execute()).toEqual(
+      [],
+    );
     const licenses = await listLicensesForApp(db, space.id, adamId);
     expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(10);
     expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(10);

@@ -113,12 +113,12 @@ describeEachDatabase("worker processes", (tdb) => {
     first.child.kill("SIGKILL");
     await first.exited;
     const claimedByTheDead = await db
-      .selectFrom("outbox")
-      .select("seq")
-      .where("state", "=", "pending")
+      .selectFrom("apple_calls")
+      .select("id")
+      .where("state", "=", "sending")
       .where("claimed_until", "is not", null)
       .execute();
-    expect(claimedByTheDead.length).toBeGreaterThan(0); // killed mid-batch: rows claimed, not recorded
+    expect(claimedByTheDead.length).toBeGreaterThan(0); // killed mid-batch: calls formed, not all sent
 
     const second = spawnWorker(env);
     const third = spawnWorker(env);

@@ -8,6 +8,7 @@ import { outboxClaims } from "./0006_outbox_claims.js";
 import { appMetadata } from "./0007_app_metadata.js";
 import { distributionExclusions } from "./0008_distribution_exclusions.js";
 import { licenseHotUpdates } from "./0009_license_hot_updates.js";
+import { appleCalls } from "./0010_apple_calls.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   "0007_app_metadata": appMetadata,
   "0008_distribution_exclusions": distributionExclusions,
   "0009_license_hot_updates": licenseHotUpdates,
+  "0010_apple_calls": appleCalls,
 };

@@ -1,0 +1,432 @@
+import { randomUUID } from "node:crypto";
+import { type Selectable, sql } from "kysely";
+import type { LicenseState } from "../licensing/index.js";
+import type { Db, Trx } from "./database.js";
+import type { OutboxKind } from "./license.table.js";
+import type { OutboxRecord } from "./outbox.repo.js";
+import { toOutbox } from "./outbox.repo.js";
+import type { AppleCallTable, CallOpJson } from "./sync.table.js";
+
+/**
+ * Apple calls in flight (0010_apple_calls):
+ *
+ *   outbox (pending) --formCalls--> apple_calls (sending, claimed) --recordCallSent--> sent (eventId, claimed)
+ *   sending (unclaimed or lease run out, due) --claimCalls--> sending (claimed): sent again
+ *   sent (due; mine, or lease run out) --claimCalls--> sent (claimed): Apple's result looked at
+ *   sent --settleCallOps--> ops done (gone), failed or resent (back in the outbox, same seq); call gone when empty
+ *
+ * A call is one Apple request: it is written once per request, not once per operation.
+ * Its lease (`claimed_until`) keeps other workers away while one sends or follows it; a
+ * worker that dies leaves it to any worker once the lease runs out, which sends it again
+ * (associate and disassociate are idempotent) or looks at its event.
+ */
+export interface AppleCall {
+  spaceId: string;
+  id: string;
+  accountId: string;
+  kind: OutboxKind;
+  assets: Array<{ adamId: string; pricingParam?: string }>;
+  /** The operations carried, as outbox records (state `sent` once Apple accepted the call). */
+  ops: OutboxRecord[];
+  state: "sending" | "sent";
+  eventId?: string;
+  attempts: number;
+  lastError?: string;
+  sentAt?: Date;
+  createdAt: Date;
+}
+
+/** A pending outbox row, with its license's state read in the same statement (supersession). */
+export interface PendingOp extends OutboxRecord {
+  licenseState?: LicenseState;
+}
+
+export interface NewCall {
+  kind: OutboxKind;
+  assets: Array<{ adamId: string; pricingParam?: string }>;
+  ops: readonly OutboxRecord[];
+}
+
+/** Accounts (healthy: NT2 pauses the others) with pending operations due now, oldest work first. */
+export async function accountsWithDueOps(
+  db: Db,
+  now: Date,
+  limit = 100,
+): Promise<Array<{ spaceId: string; accountId: string }>> {
+  const rows = await db
+    .selectFrom("outbox as o")
+    .select(["o.space_id", "o.account_id"])
+    .where("o.state", "=", "pending")
+    .where((eb) => eb.or([eb("o.not_before", "is", null), eb("o.not_before", "<=", now)]))
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("accounts as a")
+          .select("a.id")
+          .whereRef("a.space_id", "=", "o.space_id")
+          .whereRef("a.id", "=", "o.account_id")
+          .where("a.health", "=", "ok"),
+      ),
+    )
+    .groupBy(["o.space_id", "o.account_id"])
+    .orderBy(sql`min(o.seq)`)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ spaceId: r.space_id, accountId: r.account_id }));
+}
+
+/**
+ * An account's pending operations due now, oldest first, locked until the transaction
+ * ends; rows another worker is turning into calls are skipped (SKIP LOCKED).
+ */
+export async function lockPendingOps(
+  trx: Trx,
+  input: { spaceId: string; accountId: string; now: Date; limit: number },
+): Promise<PendingOp[]> {
+  const rows = await trx
+    .selectFrom("outbox as o")
+    .selectAll("o")
+    .select((eb) =>
+      eb
+        .selectFrom("licenses as l")
+        .select("l.state")
+        .whereRef("l.space_id", "=", "o.space_id")
+        .whereRef("l.id", "=", "o.license_id")
+        .as("license_state"),
+    )
+    .where("o.space_id", "=", input.spaceId)
+    .where("o.account_id", "=", input.accountId)
+    .where("o.state", "=", "pending")
+    .where((eb) => eb.or([eb("o.not_before", "is", null), eb("o.not_before", "<=", input.now)]))
+    .orderBy("o.seq")
+    .limit(input.limit)
+    .forUpdate("o")
+    .skipLocked()
+    .execute();
+  return rows.map((row) => {
+    const op: PendingOp = toOutbox(row);
+    if (row.license_state) op.licenseState = row.license_state;
+    return op;
+  });
+}
+
+/** Turns operations into calls claimed by `workerId`: the calls are written, the rows leave the outbox. */
+export async function formCalls(
+  trx: Trx,
+  input: {
+    spaceId: string;
+    accountId: string;
+    calls: readonly NewCall[];
+    workerId: string;
+    now: Date;
+    leaseMs: number;
+  },
+): Promise<AppleCall[]> {
+  const { spaceId, accountId, now } = input;
+  if (input.calls.length === 0) return [];
+  const until = new Date(now.getTime() + input.leaseMs);
+  const rows = await trx
+    .insertInto("apple_calls")
+    .values(
+      input.calls.map((c) => ({
+        space_id: spaceId,
+        id: randomUUID(),
+        account_id: accountId,
+        kind: c.kind,
+        assets: JSON.stringify(c.assets),
+        ops: JSON.stringify(c.ops.map(toOpJson)),
+        state: "sending" as const,
+        claimed_by: input.workerId,
+        claimed_until: until,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .returningAll()
+    .execute();
+  const seqs = input.calls.flatMap((c) => c.ops.map((o) => o.seq));
+  await trx
+    .deleteFrom("outbox")
+    .where("space_id", "=", spaceId)
+    .where(sql<boolean>`seq = any(${seqs}::bigint[])`)
+    .execute();
+  return rows.map(toCall);
+}
+
+/**
+ * Claims calls in `state` due now: for `sent`, the claimant's own (it keeps the lease
+ * after sending) and those whose lease ran out; for `sending`, calls not accepted yet
+ * whose lease ran out (Apple asked to wait, or the sender stopped). Healthy accounts only.
+ */
+export async function claimCalls(
+  db: Db,
+  input: { state: "sending" | "sent"; workerId: string; now: Date; leaseMs: number; limit: number },
+): Promise<AppleCall[]> {
+  const { now, workerId } = input;
+  const until = new Date(now.getTime() + input.leaseMs);
+  const rows = await db
+    .updateTable("apple_calls")
+    .set({ claimed_by: workerId, claimed_until: until, updated_at: now })
+    .where((eb) =>
+      eb(
+        eb.refTuple("space_id", "id"),
+        "in",
+        eb
+          .selectFrom("apple_calls as c")
+          .select(["c.space_id", "c.id"])
+          .where("c.state", "=", input.state)
+          .where((eb) => eb.or([eb("c.not_before", "is", null), eb("c.not_before", "<=", now)]))
+          .where((eb) =>
+            eb.or([
+              eb("c.claimed_until", "is", null),
+              eb("c.claimed_until", "<", now),
+              ...(input.state === "sent" ? [eb("c.claimed_by", "=", workerId)] : []),
+            ]),
+          )
+          .where(({ exists, selectFrom }) =>
+            exists(
+              selectFrom("accounts as a")
+                .select("a.id")
+                .whereRef("a.space_id", "=", "c.space_id")
+                .whereRef("a.id", "=", "c.account_id")
+                .where("a.health", "=", "ok"),
+            ),
+          )
+          .orderBy("c.created_at")
+          .limit(input.limit)
+          .forUpdate("c")
+          .skipLocked()
+          .$asTuple("space_id", "id"),
+      ),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(toCall).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** Apple accepted the call: its eventId first (crash-safe follow-up); the sender keeps the lease to follow it. */
+export async function recordCallSent(
+  db: Db,
+  input: { spaceId: string; id: string; eventId: string; now: Date; nextLookAt: Date; leaseUntil: Date },
+): Promise<void> {
+  await db
+    .updateTable("apple_calls")
+    .set({
+      state: "sent",
+      event_id: input.eventId,
+      sent_at: input.now,
+      not_before: input.nextLookAt,
+      last_error: null,
+      claimed_until: input.leaseUntil,
+      updated_at: input.now,
+    })
+    .where("space_id", "=", input.spaceId)
+    .where("id", "=", input.id)
+    .execute();
+}
+
+/**
+ * Leaves a call for later and frees its claim: `sent` looks at its event again at
+ * `notBefore`; `sending` sends it (again) then, without the old eventId (Apple lost the
+ * event, or it stayed PENDING past Apple's 10 minutes).
+ */
+export async function postponeCall(
+  db: Db,
+  input: {
+    spaceId: string;
+    id: string;
+    state: "sending" | "sent";
+    notBefore?: Date;
+    error?: string;
+    now: Date;
+  },
+): Promise<void> {
+  await db
+    .updateTable("apple_calls")
+    .set({
+      state: input.state,
+      not_before: input.notBefore ?? null,
+      last_error: input.error?.slice(0, 500) ?? null,
+      claimed_by: null,
+      claimed_until: null,
+      updated_at: input.now,
+      ...(input.state === "sending" ? { attempts: sql`attempts + 1`, event_id: null, sent_at: null } : {}),
+    })
+    .where("space_id", "=", input.spaceId)
+    .where("id", "=", input.id)
+    .execute();
+}
+
+/** What became of a call's operations (by seq); the others stay in the call, waiting for Apple. */
+export interface CallSettlement {
+  done: readonly number[];
+  failed: ReadonlyMap<string, readonly number[]>;
+  resend: { seqs: readonly number[]; notBefore: Date; error: string };
+  now: Date;
+}
+
+/**
+ * Settles operations of a call, under its row lock: done ones leave, failed ones go back
+ * to the outbox as `failed` (kept for the record, with the eventId), resent ones as
+ * `pending`, both with their original seq. The call goes when nothing is left in it.
+ * Returns the seqs that were still in the call: an operation settled twice (a
+ * notification and a poll) is acted on once.
+ */
+export async function settleCallOps(
+  trx: Trx,
+  call: Pick<AppleCall, "spaceId" | "id">,
+  settlement: CallSettlement,
+): Promise<Set<number>> {
+  const row = await trx
+    .selectFrom("apple_calls")
+    .selectAll()
+    .where("space_id", "=", call.spaceId)
+    .where("id", "=", call.id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) return new Set();
+  const current = toCall(row);
+  const inCall = new Set(current.ops.map((o) => o.seq));
+  const owned = new Set<number>();
+  const back: Array<{ op: OutboxRecord; state: "failed" | "pending"; error: string; notBefore?: Date }> = [];
+  const bySeq = new Map(current.ops.map((o) => [o.seq, o]));
+  const take = (seq: number) => {
+    if (!inCall.has(seq) || owned.has(seq)) return undefined;
+    owned.add(seq);
+    return bySeq.get(seq);
+  };
+  for (const seq of settlement.done) take(seq);
+  for (const [error, seqs] of settlement.failed) {
+    for (const seq of seqs) {
+      const op = take(seq);
+      if (op) back.push({ op, state: "failed", error });
+    }
+  }
+  for (const seq of settlement.resend.seqs) {
+    const op = take(seq);
+    if (op)
+      back.push({
+        op: { ...op, attempts: op.attempts + 1 },
+        state: "pending",
+        error: settlement.resend.error,
+        notBefore: settlement.resend.notBefore,
+      });
+  }
+  if (owned.size === 0) return owned;
+  await returnToOutbox(trx, current, back, settlement.now);
+  const left = current.ops.filter((o) => !owned.has(o.seq));
+  if (left.length === 0) {
+    await trx
+      .deleteFrom("apple_calls")
+      .where("space_id", "=", call.spaceId)
+      .where("id", "=", call.id)
+      .execute();
+  } else {
+    await trx
+      .updateTable("apple_calls")
+      .set({ ops: JSON.stringify(left.map(toOpJson)), updated_at: settlement.now })
+      .where("space_id", "=", call.spaceId)
+      .where("id", "=", call.id)
+      .execute();
+  }
+  return owned;
+}
+
+/** Operations back in the outbox with their original seq (order kept), in one INSERT. */
+async function returnToOutbox(
+  trx: Trx,
+  call: AppleCall,
+  back: ReadonlyArray<{ op: OutboxRecord; state: "failed" | "pending"; error: string; notBefore?: Date }>,
+  now: Date,
+): Promise<void> {
+  if (back.length === 0) return;
+  const col = <T>(f: (b: (typeof back)[number]) => T) => back.map(f);
+  const at = now.toISOString();
+  await sql`insert into outbox (space_id, seq, account_id, kind, adam_id, pricing_param, serial_number,
+      client_user_id, license_id, state, attempts, last_error, event_id, not_before, created_at, updated_at)
+    overriding system value
+    select ${call.spaceId}, t.seq, ${call.accountId}, ${call.kind}, t.adam_id, t.pricing_param, t.serial_number,
+      t.client_user_id, t.license_id, t.state, t.attempts, t.last_error,
+      case when t.state = 'failed' then ${call.eventId ?? null}::text end,
+      t.not_before::timestamptz, t.created_at::timestamptz, ${at}::timestamptz
+    from unnest(${col((b) => b.op.seq)}::bigint[], ${col((b) => b.op.adamId ?? null)}::text[],
+      ${col((b) => b.op.pricingParam ?? null)}::text[], ${col((b) => b.op.serialNumber ?? null)}::text[],
+      ${col((b) => b.op.clientUserId ?? null)}::text[], ${col((b) => b.op.licenseId ?? null)}::text[],
+      ${col((b) => b.state)}::text[], ${col((b) => b.op.attempts)}::int[], ${col((b) => b.error.slice(0, 500))}::text[],
+      ${col((b) => b.notBefore?.toISOString() ?? null)}::text[], ${col((b) => b.op.createdAt.toISOString())}::text[])
+      as t(seq, adam_id, pricing_param, serial_number, client_user_id, license_id, state, attempts, last_error,
+        not_before, created_at)`.execute(trx);
+}
+
+/** Open calls (sending or sent) of an Apple event: notifications name the event. */
+export async function findCallsOfEvent(db: Db, eventId: string): Promise<AppleCall[]> {
+  const rows = await db
+    .selectFrom("apple_calls")
+    .selectAll()
+    .where("event_id", "=", eventId)
+    .where("state", "=", "sent")
+    .execute();
+  return rows.map(toCall);
+}
+
+/** A stopping worker hands the calls it holds to the others at once. */
+export async function releaseCallLeases(db: Db, input: { workerId: string; now: Date }): Promise<void> {
+  await db
+    .updateTable("apple_calls")
+    .set({ claimed_by: null, claimed_until: null, updated_at: input.now })
+    .where("claimed_by", "=", input.workerId)
+    .execute();
+}
+
+function toOpJson(op: OutboxRecord): CallOpJson {
+  return {
+    seq: op.seq,
+    ...(op.adamId !== undefined ? { adamId: op.adamId } : {}),
+    ...(op.pricingParam !== undefined ? { pricingParam: op.pricingParam } : {}),
+    ...(op.serialNumber !== undefined ? { serialNumber: op.serialNumber } : {}),
+    ...(op.clientUserId !== undefined ? { clientUserId: op.clientUserId } : {}),
+    ...(op.licenseId !== undefined ? { licenseId: op.licenseId } : {}),
+    attempts: op.attempts,
+    createdAt: op.createdAt.toISOString(),
+  };
+}
+
+function parseJson<T>(value: T | string): T {
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}
+
+export function toCall(row: Selectable<AppleCallTable>): AppleCall {
+  const eventId = row.event_id ?? undefined;
+  const ops = parseJson<CallOpJson[]>(row.ops).map(
+    (o): OutboxRecord => ({
+      seq: Number(o.seq),
+      spaceId: row.space_id,
+      accountId: row.account_id,
+      kind: row.kind,
+      adamId: o.adamId,
+      pricingParam: o.pricingParam,
+      serialNumber: o.serialNumber,
+      clientUserId: o.clientUserId,
+      licenseId: o.licenseId,
+      state: row.state === "sent" ? "sent" : "pending",
+      attempts: o.attempts,
+      eventId,
+      sentAt: row.sent_at ?? undefined,
+      createdAt: new Date(o.createdAt),
+      updatedAt: row.updated_at,
+    }),
+  );
+  return {
+    spaceId: row.space_id,
+    id: row.id,
+    accountId: row.account_id,
+    kind: row.kind,
+    assets: parseJson(row.assets),
+    ops,
+    state: row.state,
+    ...(eventId ? { eventId } : {}),
+    attempts: row.attempts,
+    ...(row.last_error ? { lastError: row.last_error } : {}),
+    ...(row.sent_at ? { sentAt: row.sent_at } : {}),
+    createdAt: row.created_at,
+  };
+}
