@@ -83,3 +83,43 @@ export async function countOpenOutbox(db: Db): Promise<{ pending: number; sent: 
 function seqIn(seqs: readonly number[]) {
   return sql<boolean>`seq = any(${[...seqs]}::bigint[])`;
 }
+
+/**
+ * Releases (disassociate, revoke) still open for these subjects: pending in the outbox or
+ * in a call Apple has not answered. A new association of the same subject and app must
+ * wait for them, or Apple could see it first and then take the subject's license away.
+ */
+export async function openReleasesOf(
+  db: Db,
+  spaceId: string,
+  subjects: { serialNumbers: readonly string[]; clientUserIds: readonly string[] },
+): Promise<
+  Array<{ seq: number; kind: string; adamId?: string; serialNumber?: string; clientUserId?: string }>
+> {
+  if (subjects.serialNumbers.length + subjects.clientUserIds.length === 0) return [];
+  const serials = [...subjects.serialNumbers];
+  const users = [...subjects.clientUserIds];
+  const { rows } = await sql<{
+    seq: number;
+    kind: string;
+    adam_id: string | null;
+    serial_number: string | null;
+    client_user_id: string | null;
+  }>`select seq, kind, adam_id, serial_number, client_user_id from outbox
+      where space_id = ${spaceId} and state = 'pending' and kind in ('disassociate', 'revoke')
+        and (serial_number = any(${serials}::text[]) or client_user_id = any(${users}::text[]))
+    union all
+    select (op->>'seq')::bigint, c.kind, op->>'adamId', op->>'serialNumber', op->>'clientUserId'
+      from apple_calls c cross join lateral jsonb_array_elements(c.ops) as op
+      where c.space_id = ${spaceId} and c.kind in ('disassociate', 'revoke')
+        and (op->>'serialNumber' = any(${serials}::text[]) or op->>'clientUserId' = any(${users}::text[]))`.execute(
+    db,
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    kind: r.kind,
+    ...(r.adam_id ? { adamId: r.adam_id } : {}),
+    ...(r.serial_number ? { serialNumber: r.serial_number } : {}),
+    ...(r.client_user_id ? { clientUserId: r.client_user_id } : {}),
+  }));
+}

@@ -19,12 +19,12 @@ import {
   recordCallSent,
 } from "../store/apple-calls.repo.js";
 import { findAccount, type OutboxRecord, withTransaction } from "../store/index.js";
-import { finishOutbox, licensesWithOpenAssociation } from "../store/sync-outbox.repo.js";
+import { finishOutbox, licensesWithOpenAssociation, openReleasesOf } from "../store/sync-outbox.repo.js";
 import { appleUserEntries } from "../store/sync-users.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
-import { applyOutcomes } from "./outcomes.js";
+import { applyOutcomes, subjectKey } from "./outcomes.js";
 import { planCalls } from "./plan.js";
 
 export interface DispatchReport {
@@ -143,7 +143,27 @@ async function formAccountCalls(
       notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
       now,
     });
-    const skip = new Set([...overtaken, ...deferred].map((r) => r.seq));
+    // A new association of a subject waits for an older release of it (same app, or a revoke).
+    const associations = rows.filter((r) => r.kind === "associate" && !overtaken.includes(r));
+    const releases = await openReleasesOf(trx, spaceId, {
+      serialNumbers: associations.flatMap((r) => (r.serialNumber !== undefined ? [r.serialNumber] : [])),
+      clientUserIds: associations.flatMap((r) => (r.clientUserId !== undefined ? [r.clientUserId] : [])),
+    });
+    const held = associations.filter((a) =>
+      releases.some(
+        (r) =>
+          r.seq < a.seq && subjectKey(r) === subjectKey(a) && (r.kind === "revoke" || r.adamId === a.adamId),
+      ),
+    );
+    await finishOutbox(trx, {
+      spaceId,
+      seqs: held.map((r) => r.seq),
+      state: "pending",
+      error: "waiting for Apple to release the subject's previous license",
+      notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
+      now,
+    });
+    const skip = new Set([...overtaken, ...deferred, ...held].map((r) => r.seq));
     const ready: OutboxRecord[] = [];
     for (const r of rows) {
       if (skip.has(r.seq)) continue;

@@ -2,10 +2,21 @@ import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, Migrator, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { LIVE_STATES, type LicenseState, SEAT_HOLDING_STATES } from "../../src/licensing/index.js";
-import { createAccount, createSpace, migrate, openDatabase, revealSToken } from "../../src/store/index.js";
+import { findCallsOfEvent } from "../../src/store/apple-calls.repo.js";
+import {
+  createAccount,
+  createSpace,
+  type Database,
+  migrate,
+  openDatabase,
+  revealSToken,
+} from "../../src/store/index.js";
+import { migrations } from "../../src/store/migrations/index.js";
+import { PGliteDialect } from "../../src/store/pglite-dialect.js";
 import { describeEachDatabase } from "./databases.js";
 
 describeEachDatabase("migrations", (database) => {
@@ -118,6 +129,47 @@ describe("openDatabase on disk (PGlite)", () => {
       await second.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("0010_apple_calls", () => {
+  it("invariant 3: operations Apple had accepted before the upgrade become calls, one per eventId, and are still followed", async () => {
+    const pglite = new PGlite("memory://");
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateTo("0009_license_hot_updates")).error).toBeUndefined();
+      await sql`insert into spaces (id, name) values ('s', 'S')`.execute(db);
+      const sent = (seq: number, kind: string, event: string, serial: string) =>
+        sql`insert into outbox (space_id, seq, account_id, kind, adam_id, pricing_param, serial_number,
+            license_id, state, event_id, sent_at, claimed_by, claimed_until)
+          overriding system value
+          values ('s', ${seq}, 'a', ${kind}, '42', 'STDQ', ${serial}, ${`l${seq}`}, 'sent', ${event}, now(),
+            'w', now())`.execute(db);
+      await sent(3, "associate", "E1", "S3");
+      await sent(1, "associate", "E1", "S1");
+      await sent(2, "associate", "E1", "S2");
+      await sent(4, "disassociate", "E2", "S4");
+      await sql`insert into outbox (space_id, seq, account_id, kind, adam_id, serial_number, state, claimed_by,
+          claimed_until) overriding system value values ('s', 5, 'a', 'associate', '42', 'S5', 'pending', 'w', now())`.execute(
+        db,
+      );
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+
+      const [e1] = await findCallsOfEvent(db, "E1");
+      expect(e1?.kind).toBe("associate");
+      expect(e1?.assets).toEqual([{ adamId: "42", pricingParam: "STDQ" }]);
+      expect(e1?.ops.map((o) => [o.seq, o.serialNumber, o.licenseId])).toEqual([
+        [1, "S1", "l1"],
+        [2, "S2", "l2"],
+        [3, "S3", "l3"],
+      ]);
+      expect((await findCallsOfEvent(db, "E2")).map((c) => c.ops.map((o) => o.seq))).toEqual([[4]]);
+      const left = await db.selectFrom("outbox").select(["seq", "state", "claimed_by"]).execute();
+      expect(left).toEqual([{ seq: 5, state: "pending", claimed_by: null }]);
+    } finally {
+      await db.destroy();
     }
   });
 });

@@ -7,6 +7,7 @@ import {
   getAppRules,
   listActivity,
   listLicensesForApp,
+  listOutbox,
   listWaitingRequests,
   releaseLicenses,
   requestLicenses,
@@ -166,6 +167,54 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     const after = await listLicensesForApp(db, space.id, adamId);
     expect(after.every((l) => l.state === "in_grace")).toBe(true);
     expect((await findAsset(db, space.id, account.id, adamId))?.used).toBe(0);
+  });
+
+  it("invariant 3, RV2: a new license for a subject waits until Apple has released its previous one, so Apple never ends without it", async () => {
+    // Without the hold, Apple could take the association first (a no-op: the subject still
+    // holds the first license) and the release second, leaving the subject with nothing.
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 5, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    await addAccount(h.deps, { spaceId: space.id, name: "Order", sTokenFile: loc.sToken, actor: ADMIN });
+    const [device] = await iosDevices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    await checkIn(db, space.id, adamId, [device]);
+    await drain(h);
+    const [first] = await listLicensesForApp(db, space.id, adamId);
+    await releaseLicenses(db, {
+      spaceId: space.id,
+      licenseIds: [first?.id ?? ""],
+      actor: ADMIN,
+      now: new Date(),
+      because: ["RV2"],
+    });
+    // The device asks again at once: a second license, while the first one's release is not sent yet.
+    expect(await checkIn(db, space.id, adamId, [device])).toBe(1);
+    // A dispatcher that never looks at /status: the release stays open at Apple.
+    const patient = makeSyncDeps({
+      db,
+      keys: tdb().store.keys,
+      appleBaseUrl: h.sim.url,
+      mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
+      tuning: { ...FAST, firstPollMs: 600_000 },
+    });
+    const round = await dispatchOnce(patient, "patient");
+    expect(round.calls).toBe(1); // the release alone: the association is held back
+    const calls = await db
+      .selectFrom("apple_calls")
+      .select("kind")
+      .where("space_id", "=", space.id)
+      .execute();
+    expect(calls.map((c) => c.kind)).not.toContain("associate");
+    const [held] = await listOutbox(db, { spaceId: space.id, kind: "associate", state: "pending" });
+    expect(held?.lastError).toContain("release");
+    await h.sim.operator.idle();
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([`s:${device.serialNumber}`]);
+    const states = (await listLicensesForApp(db, space.id, adamId)).map((l) => l.state).sort();
+    expect(states).toEqual(["assigned", "released"]);
   });
 
   it("invariant 3: a worker that called Apple and died before recording the eventId is repaired by a retry, never doubled", async () => {

@@ -9,6 +9,7 @@ import { appMetadata } from "./0007_app_metadata.js";
 import { distributionExclusions } from "./0008_distribution_exclusions.js";
 import { licenseHotUpdates } from "./0009_license_hot_updates.js";
 import { appleCalls } from "./0010_apple_calls.js";
+import { outboxOpenReleases } from "./0011_outbox_open_releases.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   "0008_distribution_exclusions": distributionExclusions,
   "0009_license_hot_updates": licenseHotUpdates,
   "0010_apple_calls": appleCalls,
+  "0011_outbox_open_releases": outboxOpenReleases,
 };
