@@ -4,7 +4,6 @@ import type { LicenseState } from "../licensing/index.js";
 import type { Db, Trx } from "./database.js";
 import type { OutboxKind } from "./license.table.js";
 import type { OutboxRecord } from "./outbox.repo.js";
-import { toOutbox } from "./outbox.repo.js";
 import type { AppleCallTable, CallOpJson } from "./sync.table.js";
 
 /**
@@ -84,7 +83,18 @@ export async function lockPendingOps(
 ): Promise<PendingOp[]> {
   const rows = await trx
     .selectFrom("outbox as o")
-    .selectAll("o")
+    // What a call carries, not the row's bookkeeping: a storm reads tens of thousands.
+    .select([
+      "o.seq",
+      "o.kind",
+      "o.adam_id",
+      "o.pricing_param",
+      "o.serial_number",
+      "o.client_user_id",
+      "o.license_id",
+      "o.attempts",
+      "o.created_at",
+    ])
     .select((eb) =>
       eb
         .selectFrom("licenses as l")
@@ -102,11 +112,22 @@ export async function lockPendingOps(
     .forUpdate("o")
     .skipLocked()
     .execute();
-  return rows.map((row) => {
-    const op: PendingOp = toOutbox(row);
-    if (row.license_state) op.licenseState = row.license_state;
-    return op;
-  });
+  return rows.map((row) => ({
+    seq: row.seq,
+    spaceId: input.spaceId,
+    accountId: input.accountId,
+    kind: row.kind,
+    adamId: row.adam_id ?? undefined,
+    pricingParam: row.pricing_param ?? undefined,
+    serialNumber: row.serial_number ?? undefined,
+    clientUserId: row.client_user_id ?? undefined,
+    licenseId: row.license_id ?? undefined,
+    state: "pending" as const,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.created_at,
+    ...(row.license_state ? { licenseState: row.license_state } : {}),
+  }));
 }
 
 /** Turns operations into calls claimed by `workerId`: the calls are written, the rows leave the outbox. */
