@@ -23,7 +23,11 @@ export const assetKeyOf = (row: { adamId?: string | undefined; pricingParam?: st
 export function planGroups(rows: readonly OutboxRecord[]): PlannedGroup[] {
   const out: PlannedGroup[] = [];
   const byKind = new Map<OutboxKind, OutboxRecord[]>();
-  for (const row of rows) byKind.set(row.kind, [...(byKind.get(row.kind) ?? []), row]);
+  for (const row of rows) {
+    const list = byKind.get(row.kind);
+    if (list) list.push(row);
+    else byKind.set(row.kind, [row]);
+  }
   for (const [kind, ofKind] of byKind) {
     if (kind === "associate" || kind === "disassociate") out.push(...groupManage(kind, ofKind));
     else out.push(subjectsOnly(kind, ofKind));
