@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { type Selectable, sql } from "kysely";
-import type { LicenseState } from "../licensing/index.js";
 import type { Db, Trx } from "./database.js";
 import type { OutboxKind } from "./license.table.js";
 import type { OutboxRecord } from "./outbox.repo.js";
@@ -33,11 +32,6 @@ export interface AppleCall {
   lastError?: string;
   sentAt?: Date;
   createdAt: Date;
-}
-
-/** A pending outbox row, with its license's state read in the same statement (supersession). */
-export interface PendingOp extends OutboxRecord {
-  licenseState?: LicenseState;
 }
 
 export interface NewCall {
@@ -80,7 +74,7 @@ export async function accountsWithDueOps(
 export async function lockPendingOps(
   trx: Trx,
   input: { spaceId: string; accountId: string; now: Date; limit: number },
-): Promise<PendingOp[]> {
+): Promise<OutboxRecord[]> {
   const rows = await trx
     .selectFrom("outbox as o")
     // What a call carries, not the row's bookkeeping: a storm reads tens of thousands.
@@ -95,14 +89,6 @@ export async function lockPendingOps(
       "o.attempts",
       "o.created_at",
     ])
-    .select((eb) =>
-      eb
-        .selectFrom("licenses as l")
-        .select("l.state")
-        .whereRef("l.space_id", "=", "o.space_id")
-        .whereRef("l.id", "=", "o.license_id")
-        .as("license_state"),
-    )
     .where("o.space_id", "=", input.spaceId)
     .where("o.account_id", "=", input.accountId)
     .where("o.state", "=", "pending")
@@ -126,7 +112,6 @@ export async function lockPendingOps(
     attempts: row.attempts,
     createdAt: row.created_at,
     updatedAt: row.created_at,
-    ...(row.license_state ? { licenseState: row.license_state } : {}),
   }));
 }
 

@@ -5,7 +5,7 @@ import type { Database, Db, Trx } from "./database.js";
 import { withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
-import { appendOutbox } from "./outbox.repo.js";
+import { appendOutbox, closePendingAssociations } from "./outbox.repo.js";
 import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
@@ -26,7 +26,11 @@ interface Transition {
   now: Date;
 }
 
-/** RV1-RV5: queues the disassociation at Apple. The seat stays counted until Apple confirms. */
+/**
+ * RV1-RV5: queues the disassociation at Apple. The seat stays counted until Apple
+ * confirms. An association still waiting in the outbox is closed unsent (overtaken); one
+ * already in an Apple call goes on, and the disassociation waits for it (dispatch.ts).
+ */
 export async function releaseLicenses(
   db: Db,
   input: Transition & { because: readonly RuleId[]; graceUntil?: Date },
@@ -37,6 +41,12 @@ export async function releaseLicenses(
       grace_until: input.graceUntil ?? null,
     });
     if (changed.length === 0) return changed;
+    await closePendingAssociations(
+      trx,
+      input.spaceId,
+      changed.map((l) => l.id),
+      input.now,
+    );
     const subjects = await subjectsOf(trx, input.spaceId, changed);
     const pricing = await pricingOf(trx, input.spaceId, changed);
     await appendOutbox(

@@ -65,6 +65,28 @@ const OUTBOX_COLUMNS: readonly ColumnSpec[] = [
   ["updated_at", "timestamptz"],
 ];
 
+/**
+ * Associations of these licenses not yet taken into an Apple call are closed unsent: the
+ * license was released first. A dispatcher turning one into a call holds its row lock;
+ * this waits for it, and then finds the row gone (sent: the release will follow it).
+ */
+export async function closePendingAssociations(
+  db: Db,
+  spaceId: string,
+  licenseIds: readonly string[],
+  now: Date,
+): Promise<void> {
+  if (licenseIds.length === 0) return;
+  await db
+    .updateTable("outbox")
+    .set({ state: "done", last_error: "overtaken: license released before it was sent", updated_at: now })
+    .where("space_id", "=", spaceId)
+    .where("kind", "=", "associate")
+    .where("state", "=", "pending")
+    .where(sql<boolean>`license_id = any(${[...licenseIds]}::text[])`)
+    .execute();
+}
+
 export async function listOutbox(
   db: Db,
   filter: { spaceId: string; state?: OutboxState; licenseId?: string; kind?: OutboxKind; limit?: number },

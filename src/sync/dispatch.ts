@@ -14,7 +14,6 @@ import {
   claimCalls,
   formCalls,
   lockPendingOps,
-  type PendingOp,
   postponeCall,
   recordCallSent,
 } from "../store/apple-calls.repo.js";
@@ -99,9 +98,11 @@ async function dispatchAccount(
 
 /**
  * The account's pending operations become calls, in one transaction. Set aside first:
- * associations already overtaken (the license was released or failed meanwhile) are
- * closed; releases whose association is still open wait for it, so Apple never sees them
- * in the wrong order; operations with no Apple subject cannot be sent (settled after).
+ * releases whose association is still open wait for it, and associations whose subject
+ * has an older release still open wait for that, so Apple never sees two operations on
+ * one subject in the wrong order; operations with no Apple subject cannot be sent
+ * (settled after). An association overtaken by a release never gets here: the release
+ * closed it (`closePendingAssociations`).
  */
 async function formAccountCalls(
   deps: SyncDeps,
@@ -112,7 +113,7 @@ async function formAccountCalls(
   const limits = await client.limits();
   const { spaceId } = account;
   const now = deps.now();
-  const noSubject: PendingOp[] = [];
+  const noSubject: OutboxRecord[] = [];
   const calls = await withTransaction(deps.db, async (trx) => {
     const rows = await lockPendingOps(trx, {
       spaceId,
@@ -121,17 +122,6 @@ async function formAccountCalls(
       limit: deps.tuning.claimLimit,
     });
     if (rows.length === 0) return [];
-    // The license's state came with the rows (read in the same statement, not after it).
-    const overtaken = rows.filter(
-      (r) => r.kind === "associate" && r.licenseId && r.licenseState !== "pending_assign",
-    );
-    await finishOutbox(trx, {
-      spaceId,
-      seqs: overtaken.map((r) => r.seq),
-      state: "done",
-      error: "overtaken: license no longer pending",
-      now,
-    });
     const releaseIds = rows.flatMap((r) => (r.kind === "disassociate" && r.licenseId ? [r.licenseId] : []));
     const waiting = await licensesWithOpenAssociation(trx, spaceId, releaseIds);
     const deferred = rows.filter((r) => r.kind === "disassociate" && r.licenseId && waiting.has(r.licenseId));
@@ -144,7 +134,7 @@ async function formAccountCalls(
       now,
     });
     // A new association of a subject waits for an older release of it (same app, or a revoke).
-    const associations = rows.filter((r) => r.kind === "associate" && !overtaken.includes(r));
+    const associations = rows.filter((r) => r.kind === "associate");
     const releases = await openReleasesOf(trx, spaceId, {
       serialNumbers: associations.flatMap((r) => (r.serialNumber !== undefined ? [r.serialNumber] : [])),
       clientUserIds: associations.flatMap((r) => (r.clientUserId !== undefined ? [r.clientUserId] : [])),
@@ -163,7 +153,7 @@ async function formAccountCalls(
       notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
       now,
     });
-    const skip = new Set([...overtaken, ...deferred, ...held].map((r) => r.seq));
+    const skip = new Set([...deferred, ...held].map((r) => r.seq));
     const ready: OutboxRecord[] = [];
     for (const r of rows) {
       if (skip.has(r.seq)) continue;
