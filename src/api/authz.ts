@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { principalOfSession, principalOfToken } from "../auth/auth.service.js";
 import { AuthError } from "../auth/errors.js";
 import { authorize, type Permission, type Principal } from "../auth/principal.js";
+import { PrincipalCache } from "../auth/principal-cache.js";
 import type { Db } from "../store/database.js";
 import { findDefaultSpace } from "../store/index.js";
 import { ApiError } from "./problem.js";
@@ -28,8 +29,15 @@ declare module "fastify" {
  * the body is read), then the route's declared permission in `preValidation`, with the
  * space taken from `:spaceId` (or `?space=`). A space the caller has no role in answers
  * 404, exactly as a space that does not exist (invariant 6).
+ *
+ * Principals are kept a moment (PrincipalCache): a revoked token, a removed grant or a
+ * closed session stops at once in this process, and within PRINCIPAL_TTL_MS in others.
  */
-export function installAuthorization(app: FastifyInstance, deps: { db: Db; now: () => Date }): void {
+export function installAuthorization(
+  app: FastifyInstance,
+  options: { db: Db; now: () => Date; principals?: PrincipalCache },
+): void {
+  const deps = { ...options, principals: options.principals ?? new PrincipalCache() };
   app.addHook("onRequest", async (request) => {
     const permission = request.routeOptions.config.permission;
     if (request.routeOptions.url === undefined) return; // unknown route: the 404 handler answers
@@ -63,19 +71,21 @@ export function installAuthorization(app: FastifyInstance, deps: { db: Db; now: 
 
 async function authenticate(
   request: FastifyRequest,
-  deps: { db: Db; now: () => Date },
+  deps: { db: Db; now: () => Date; principals: PrincipalCache },
 ): Promise<Principal | undefined> {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = match?.[1] ? await principalOfToken(deps.db, match[1], deps.now()) : undefined;
+    const principal = match?.[1]
+      ? await principalOfToken(deps.db, match[1], deps.now(), deps.principals)
+      : undefined;
     // A wrong token is refused even on public routes: a script should learn it at once.
     if (!principal) throw new AuthError("unauthenticated", "the API token is not valid");
     return principal;
   }
   const cookie = request.cookies[SESSION_COOKIE];
   if (!cookie || cookie.length > 100) return undefined;
-  return principalOfSession(deps.db, cookie, deps.now());
+  return principalOfSession(deps.db, cookie, deps.now(), deps.principals);
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   deleteSession,
   findAdminForLogin,
   findApiToken,
-  findSessionAdmin,
+  findSessionAuthority,
   findTokenAuthority,
   type Grant,
   listApiTokens,
@@ -23,6 +23,7 @@ import type { Db } from "../store/database.js";
 import { AuthError } from "./errors.js";
 import { decoyHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.js";
 import type { Principal } from "./principal.js";
+import type { PrincipalCache } from "./principal-cache.js";
 import { newApiToken, newSessionId, parseApiToken, sameHash, sha256 } from "./secrets.js";
 
 /** Console sessions last a working day, then ask for the password again. */
@@ -77,18 +78,30 @@ export function logout(db: Db, sessionId: string): Promise<void> {
   return deleteSession(db, sha256(sessionId));
 }
 
+/** The session's principal: one query, or none while `cache` holds it (see PrincipalCache). */
 export async function principalOfSession(
   db: Db,
   sessionId: string,
   now: Date,
+  cache?: PrincipalCache,
 ): Promise<Principal | undefined> {
-  const admin = await findSessionAdmin(db, sha256(sessionId), now);
-  if (!admin) return undefined;
-  return adminPrincipal(db, admin, "session");
+  const idHash = sha256(sessionId);
+  const key = `s:${idHash}`;
+  const hit = cache?.get(key, now);
+  if (hit) return hit.principal;
+  const version = cache?.version() ?? 0;
+  const found = await findSessionAuthority(db, idHash, now);
+  if (!found) return undefined;
+  const principal = toAdminPrincipal(found.admin, found.grants, "session");
+  cache?.set(key, { principal, expiresAt: found.expiresAt, version });
+  return principal;
 }
 
 export async function adminPrincipal(db: Db, admin: AdminRecord, via: Principal["via"]): Promise<Principal> {
-  const grants = await listGrants(db, { kind: "admin", id: admin.id });
+  return toAdminPrincipal(admin, await listGrants(db, { kind: "admin", id: admin.id }), via);
+}
+
+function toAdminPrincipal(admin: AdminRecord, grants: readonly Grant[], via: Principal["via"]): Principal {
   return {
     kind: "admin",
     id: admin.id,
@@ -103,18 +116,31 @@ export async function adminPrincipal(db: Db, admin: AdminRecord, via: Principal[
 const TOUCH_EVERY_MS = 60_000;
 const touched = new Map<string, number>();
 
-export async function principalOfToken(db: Db, bearer: string, now: Date): Promise<Principal | undefined> {
+/**
+ * The token's principal: one query (the token, its grants, its creator's roles), or none
+ * while `cache` holds it; the secret is checked against the stored hash either way.
+ */
+export async function principalOfToken(
+  db: Db,
+  bearer: string,
+  now: Date,
+  cache?: PrincipalCache,
+): Promise<Principal | undefined> {
   const parsed = parseApiToken(bearer);
   if (!parsed) return undefined;
-  const found = await findTokenAuthority(db, parsed.id);
-  if (!found || !sameHash(found.token.secretHash, sha256(parsed.secret))) return undefined;
-  const { token } = found;
-  const last = touched.get(token.id) ?? 0;
-  if (now.getTime() - last >= TOUCH_EVERY_MS) {
-    touched.set(token.id, now.getTime());
-    await touchApiToken(db, token.id, now);
+  const secretHash = sha256(parsed.secret);
+  const key = `t:${parsed.id}`;
+  const hit = cache?.get(key, now);
+  if (hit?.secretHash !== undefined && sameHash(hit.secretHash, secretHash)) {
+    await touch(db, hit.principal.id, now);
+    return hit.principal;
   }
-  return {
+  const version = cache?.version() ?? 0;
+  const found = await findTokenAuthority(db, parsed.id);
+  if (!found || !sameHash(found.token.secretHash, secretHash)) return undefined;
+  const { token } = found;
+  await touch(db, token.id, now);
+  const principal: Principal = {
     kind: "api_token",
     id: token.id,
     name: token.name,
@@ -122,6 +148,15 @@ export async function principalOfToken(db: Db, bearer: string, now: Date): Promi
     roles: cappedByCreator(found.creator, found.grants),
     via: "token",
   };
+  cache?.set(key, { principal, secretHash: token.secretHash, version });
+  return principal;
+}
+
+async function touch(db: Db, tokenId: string, now: Date): Promise<void> {
+  const last = touched.get(tokenId) ?? 0;
+  if (now.getTime() - last < TOUCH_EVERY_MS) return;
+  touched.set(tokenId, now.getTime());
+  await touchApiToken(db, tokenId, now);
 }
 
 /**

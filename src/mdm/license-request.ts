@@ -1,7 +1,6 @@
 import type { Decision, LicenseRequest } from "../licensing/index.js";
-import { type Actor, type Db, findDevice, requestLicenses, withTransaction } from "../store/index.js";
-import { hasOpenInstall, queueMdmCommands } from "../store/mdm-command.repo.js";
-import { listInstalledAdamIds } from "../store/mdm-query.repo.js";
+import { type Actor, requestLicenses, withTransaction } from "../store/index.js";
+import { queueInstallsUnlessPresent } from "../store/mdm-command.repo.js";
 import type { MdmDeps } from "./deps.js";
 
 export interface LicenseRequestResult {
@@ -31,7 +30,12 @@ export async function requestLicense(
   return result;
 }
 
-/** The same for many subjects of one app, in one transaction (check-in storms). */
+/**
+ * The same for many subjects of one app, in one transaction (check-in storms). LT2: a
+ * device that got (or keeps) a license installs the app, unless it has it already or an
+ * install for that license is queued or delivered; the install commands of the whole
+ * batch are checked and queued by one statement.
+ */
 export async function requestLicensesFor(
   deps: MdmDeps,
   input: { spaceId: string; adamId: string; requests: readonly LicenseRequest[]; actor: Actor },
@@ -39,58 +43,38 @@ export async function requestLicensesFor(
   const now = deps.now();
   return withTransaction(deps.db, async (trx) => {
     const results = await requestLicenses(trx, { ...input, now });
-    const out: LicenseRequestResult[] = [];
-    const commands = [];
+    const installs: Array<{ deviceId: string; licenseId?: string; ruleIds: string[] }> = [];
     for (const r of results) {
+      const deviceId = installTarget(r.request, r.decision);
+      if (deviceId === undefined) continue;
       // The license the install waits on: the new one, or the one kept (maybe still pending at Apple).
       const licenseId = r.licenseId ?? (r.decision.outcome === "keep" ? r.decision.licenseId : undefined);
-      const install = await installFor(trx, r.request, r.decision, licenseId);
-      if (install) {
-        commands.push({
-          spaceId: input.spaceId,
-          kind: "install" as const,
-          deviceId: install.deviceId,
-          serialNumber: install.serialNumber,
-          adamId: input.adamId,
-          ...(licenseId ? { licenseId } : {}),
-          ruleIds: ["LT2", ...r.decision.because],
-          now,
-        });
-      }
-      out.push({
-        decision: r.decision,
-        ...(r.licenseId ? { licenseId: r.licenseId } : {}),
-        installQueued: !!install,
+      installs.push({
+        deviceId,
+        ...(licenseId ? { licenseId } : {}),
+        ruleIds: ["LT2", ...r.decision.because],
       });
     }
-    await queueMdmCommands(trx, commands);
-    return out;
+    const queued = await queueInstallsUnlessPresent(trx, {
+      spaceId: input.spaceId,
+      adamId: input.adamId,
+      installs,
+      now,
+    });
+    return results.map((r) => {
+      const deviceId = installTarget(r.request, r.decision);
+      return {
+        decision: r.decision,
+        ...(r.licenseId ? { licenseId: r.licenseId } : {}),
+        installQueued: deviceId !== undefined && queued.has(deviceId),
+      };
+    });
   });
 }
 
-/** LT2: a device that got (or keeps) a license installs the app, unless it has it already. */
-async function installFor(
-  db: Db,
-  request: LicenseRequest,
-  decision: Decision,
-  licenseId: string | undefined,
-): Promise<{ deviceId: string; serialNumber: string } | undefined> {
+/** LT2: the device that installs the app after this decision, if any. */
+function installTarget(request: LicenseRequest, decision: Decision): string | undefined {
   if (request.subject.kind !== "device") return undefined;
   if (decision.outcome !== "grant" && decision.outcome !== "keep") return undefined;
-  const device = await findDevice(db, request.spaceId, request.subject.deviceId);
-  if (!device) return undefined;
-  const installed = await listInstalledAdamIds(db, request.spaceId, device.id);
-  if (installed.has(request.adamId)) return undefined;
-  // One install per license: a check-in before the MDM reported the app asks nothing new.
-  if (
-    await hasOpenInstall(db, {
-      spaceId: request.spaceId,
-      deviceId: device.id,
-      adamId: request.adamId,
-      licenseId,
-    })
-  ) {
-    return undefined;
-  }
-  return { deviceId: device.id, serialNumber: device.serialNumber };
+  return request.subject.deviceId;
 }

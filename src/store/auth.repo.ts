@@ -13,6 +13,25 @@ function auth(db: Db): Kysely<AuthTables> {
   return db.withTables<AuthTables>() as unknown as Kysely<AuthTables>;
 }
 
+let version = 0;
+
+/**
+ * A number that changes after every write here that can change who a caller is or what
+ * it may do (administrators, grants, sessions, tokens): caches of principals (src/auth)
+ * keep an entry only while it is unchanged, so a revoked token or a removed grant stops
+ * working at once in this process. Writes of other processes are not seen here: those
+ * caches expire their entries after a short time for that. A new write to these tables
+ * must call `changed()` once it is done (these writes run in their own transactions: a
+ * caller's transaction around one would commit after the change was announced).
+ */
+export function authVersion(): number {
+  return version;
+}
+
+function changed(): void {
+  version++;
+}
+
 export interface AdminRecord {
   id: string;
   login: string;
@@ -52,6 +71,7 @@ export async function createAdmin(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    changed();
     return toAdmin(row);
   } catch (error) {
     if (sqlState(error) === UNIQUE_VIOLATION) {
@@ -92,6 +112,18 @@ export async function countAdmins(db: Db): Promise<number> {
 
 /** Replaces every role of a principal (PM1: roles are granted per space). */
 export async function setGrants(
+  db: Db,
+  principal: { kind: PrincipalKind; id: string },
+  grants: readonly Grant[],
+): Promise<void> {
+  try {
+    await replaceGrants(db, principal, grants);
+  } finally {
+    changed();
+  }
+}
+
+async function replaceGrants(
   db: Db,
   principal: { kind: PrincipalKind; id: string },
   grants: readonly Grant[],
@@ -144,21 +176,49 @@ export async function createSession(
     .execute();
 }
 
-/** The session's administrator, when the session exists, has not expired and its admin is enabled. */
-export async function findSessionAdmin(db: Db, idHash: string, now: Date): Promise<AdminRecord | undefined> {
-  const row = await auth(db)
-    .selectFrom("sessions")
-    .innerJoin("admins", "admins.id", "sessions.admin_id")
-    .selectAll("admins")
-    .where("sessions.id_hash", "=", idHash)
-    .where("sessions.expires_at", ">", now)
-    .where("admins.disabled_at", "is", null)
-    .executeTakeFirst();
-  return row && toAdmin(row);
+/**
+ * A live session with what its administrator may do, in one query (every console call
+ * asks): the administrator (enabled), the session's expiry, and the administrator's grants.
+ */
+export async function findSessionAuthority(
+  db: Db,
+  idHash: string,
+  now: Date,
+): Promise<{ admin: AdminRecord; expiresAt: Date; grants: Grant[] } | undefined> {
+  const rows = await auth(db)
+    .selectFrom("sessions as s")
+    .innerJoin("admins as a", "a.id", "s.admin_id")
+    .leftJoin("role_grants as g", (j) =>
+      j.on("g.principal_kind", "=", "admin").onRef("g.principal_id", "=", "a.id"),
+    )
+    .select([
+      "a.id",
+      "a.login",
+      "a.display_name",
+      "a.is_owner",
+      "a.created_at",
+      "a.disabled_at",
+      "s.expires_at",
+      "g.space_id",
+      "g.role",
+    ])
+    .where("s.id_hash", "=", idHash)
+    .where("s.expires_at", ">", now)
+    .where("a.disabled_at", "is", null)
+    .orderBy("g.space_id")
+    .execute();
+  const first = rows[0];
+  if (!first) return undefined;
+  return {
+    admin: toAdmin(first),
+    expiresAt: first.expires_at,
+    grants: rows.flatMap((r) => (r.space_id && r.role ? [{ spaceId: r.space_id, role: r.role }] : [])),
+  };
 }
 
 export async function deleteSession(db: Db, idHash: string): Promise<void> {
   await auth(db).deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+  changed();
 }
 
 export interface ApiTokenRecord {
@@ -290,6 +350,7 @@ export async function revokeApiToken(db: Db, id: string, now: Date): Promise<voi
     .where("id", "=", id)
     .where("revoked_at", "is", null)
     .execute();
+  changed();
 }
 
 function toAdmin(row: {

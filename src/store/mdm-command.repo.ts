@@ -81,62 +81,49 @@ export async function queueMdmCommands(db: Db, commands: readonly NewMdmCommand[
  * Claims deliverable commands, oldest first (FOR UPDATE SKIP LOCKED: several workers
  * never deliver one twice). An install waits until Apple confirmed its license, as
  * Apple asks; one whose license was refused or released is cancelled instead.
+ *
+ * The worker polls this every second, with PGlite on the API's own session: one
+ * statement, which looks up the license of each pending command once, by its key. Its
+ * cost follows the number of pending commands, not the number of licenses. The claim's
+ * conditions are also put on the locked row itself (`m`), so a row another worker claimed
+ * just before is checked again once locked, as SKIP LOCKED alone would not.
  */
 export async function claimMdmCommands(
   db: Db,
   input: { now: Date; limit: number; leaseMs: number },
 ): Promise<MdmCommandRecord[]> {
-  await db
-    .updateTable("mdm_commands")
-    .set({ state: "cancelled", updated_at: input.now, last_error: "license no longer live" })
-    .where("state", "=", "pending")
-    .where("license_id", "is not", null)
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("licenses")
-          .select("licenses.id")
-          .whereRef("licenses.space_id", "=", "mdm_commands.space_id")
-          .whereRef("licenses.id", "=", "mdm_commands.license_id")
-          .where("licenses.state", "not in", ["pending_assign", "assigned"]),
-      ),
+  const now = input.now.toISOString();
+  const until = new Date(input.now.getTime() + input.leaseMs).toISOString();
+  const { rows } = await sql<Selectable<MdmCommandTable>>`with open as materialized (
+      select c.space_id, c.seq, c.license_id, c.not_before, c.claimed_until,
+        (select l.state from licenses l where l.space_id = c.space_id and l.id = c.license_id) as license_state
+      from mdm_commands c
+      where c.state = 'pending'
+    ), cancelled as (
+      update mdm_commands c
+      set state = 'cancelled', updated_at = ${now}::timestamptz, last_error = 'license no longer live'
+      from open o
+      where c.space_id = o.space_id and c.seq = o.seq and c.state = 'pending'
+        and o.license_state not in ('pending_assign', 'assigned')
+    ), pick as (
+      select m.space_id, m.seq
+      from open o
+      join mdm_commands m on m.space_id = o.space_id and m.seq = o.seq
+      where (o.license_id is null or o.license_state = 'assigned')
+        and (o.not_before is null or o.not_before <= ${now}::timestamptz)
+        and (o.claimed_until is null or o.claimed_until < ${now}::timestamptz)
+        and m.state = 'pending'
+        and (m.not_before is null or m.not_before <= ${now}::timestamptz)
+        and (m.claimed_until is null or m.claimed_until < ${now}::timestamptz)
+      order by m.seq
+      limit ${input.limit}
+      for update of m skip locked
     )
-    .execute();
-  const until = new Date(input.now.getTime() + input.leaseMs);
-  const rows = await db
-    .updateTable("mdm_commands")
-    .set({ claimed_until: until, attempts: sql`attempts + 1`, updated_at: input.now })
-    .where((eb) =>
-      eb(
-        eb.refTuple("space_id", "seq"),
-        "in",
-        eb
-          .selectFrom("mdm_commands as c")
-          .select(["c.space_id", "c.seq"])
-          .where("c.state", "=", "pending")
-          .where((w) => w.or([w("c.not_before", "is", null), w("c.not_before", "<=", input.now)]))
-          .where((w) => w.or([w("c.claimed_until", "is", null), w("c.claimed_until", "<", input.now)]))
-          .where((w) =>
-            w.or([
-              w("c.license_id", "is", null),
-              w.exists(
-                w
-                  .selectFrom("licenses")
-                  .select("licenses.id")
-                  .whereRef("licenses.space_id", "=", "c.space_id")
-                  .whereRef("licenses.id", "=", "c.license_id")
-                  .where("licenses.state", "=", "assigned"),
-              ),
-            ]),
-          )
-          .orderBy("c.seq")
-          .limit(input.limit)
-          .forUpdate()
-          .skipLocked()
-          .$asTuple("space_id", "seq"),
-      ),
-    )
-    .returningAll()
-    .execute();
+    update mdm_commands c
+    set claimed_until = ${until}::timestamptz, attempts = c.attempts + 1, updated_at = ${now}::timestamptz
+    from pick
+    where c.space_id = pick.space_id and c.seq = pick.seq
+    returning c.*`.execute(db);
   return rows.map(toMdmCommand).sort((a, b) => a.seq - b.seq);
 }
 
@@ -181,24 +168,71 @@ function bySpace<T extends { spaceId: string }>(rows: readonly T[]): Map<string,
   return groups;
 }
 
-/** An install for this license is queued or was delivered already. */
-export async function hasOpenInstall(
+/**
+ * LT2 for a batch of one app's license requests, in the caller's transaction: queues the
+ * install of each (device, license) unless the device reports the app installed or an
+ * install for that license is pending or was delivered already (one install per license);
+ * a pending older command for the device and app is superseded, as `queueMdmCommands`
+ * does. A device listed twice is decided by its last entry. One statement whatever the
+ * batch size (check-in storms); returns the devices an install was queued for.
+ */
+export async function queueInstallsUnlessPresent(
   db: Db,
-  input: { spaceId: string; deviceId: string; adamId: string; licenseId: string | undefined },
-): Promise<boolean> {
-  let query = db
-    .selectFrom("mdm_commands")
-    .select("seq")
-    .where("space_id", "=", input.spaceId)
-    .where("device_id", "=", input.deviceId)
-    .where("adam_id", "=", input.adamId)
-    .where("kind", "=", "install")
-    .where("app_version", "is", null)
-    .where("state", "in", ["pending", "delivered"]);
-  query = input.licenseId
-    ? query.where("license_id", "=", input.licenseId)
-    : query.where("license_id", "is", null);
-  return (await query.limit(1).executeTakeFirst()) !== undefined;
+  input: {
+    spaceId: string;
+    adamId: string;
+    installs: ReadonlyArray<{ deviceId: string; licenseId?: string; ruleIds: readonly string[] }>;
+    now: Date;
+  },
+): Promise<Set<string>> {
+  // A device listed twice is decided by its last entry.
+  const last = new Map(input.installs.map((install) => [install.deviceId, install]));
+  if (last.size === 0) return new Set();
+  const ids: string[] = [];
+  const deviceIds: string[] = [];
+  const licenseIds: Array<string | null> = [];
+  const rules: string[] = [];
+  for (const install of last.values()) {
+    ids.push(randomUUID());
+    deviceIds.push(install.deviceId);
+    licenseIds.push(install.licenseId ?? null);
+    rules.push(install.ruleIds.join(","));
+  }
+  const { spaceId, adamId } = input;
+  const at = input.now.toISOString();
+  // Per device, through the (space, device, app) indexes: is the app installed, is an install
+  // for this license open, which commands are pending (superseded by the new install)?
+  const { rows } = await sql<{ device_id: string }>`with todo as (
+      select w.id, w.device_id, d.serial_number, w.license_id, w.rules, w.ord, open.pending
+      from unnest(${ids}::text[], ${deviceIds}::text[], ${licenseIds}::text[], ${rules}::text[])
+        with ordinality as w(id, device_id, license_id, rules, ord)
+      join devices d on d.space_id = ${spaceId} and d.id = w.device_id
+      cross join lateral (
+        select
+          coalesce(bool_or(c.kind = 'install' and c.app_version is null
+            and c.license_id is not distinct from w.license_id), false) as installing,
+          array_agg(c.seq) filter (where c.state = 'pending') as pending
+        from mdm_commands c
+        where c.space_id = ${spaceId} and c.device_id = w.device_id and c.adam_id = ${adamId}
+          and c.state in ('pending', 'delivered')
+      ) open
+      where not open.installing
+        and not exists (
+          select 1 from installed_apps i
+          where i.space_id = ${spaceId} and i.device_id = w.device_id and i.adam_id = ${adamId})
+    ), superseded as (
+      update mdm_commands c set state = 'cancelled', updated_at = ${at}::timestamptz, last_error = 'superseded'
+      where c.space_id = ${spaceId} and c.state = 'pending'
+        and c.seq = any(array(select unnest(todo.pending) from todo))
+    )
+    insert into mdm_commands (space_id, id, kind, device_id, serial_number, adam_id, license_id, app_version,
+      rule_ids, last_error, created_at, updated_at)
+    select ${spaceId}, todo.id, 'install', todo.device_id, todo.serial_number, ${adamId}, todo.license_id, null,
+      coalesce(string_to_array(todo.rules, ','), '{}'), null, ${at}::timestamptz, ${at}::timestamptz
+    from todo
+    order by todo.ord
+    returning device_id`.execute(db);
+  return new Set(rows.map((r) => r.device_id));
 }
 
 export async function listMdmCommands(

@@ -1,17 +1,5 @@
 import type { Db } from "./database.js";
 
-/** The Apps and Books apps (adamIds) the device reports installed. */
-export async function listInstalledAdamIds(db: Db, spaceId: string, deviceId: string): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom("installed_apps")
-    .select("adam_id")
-    .where("space_id", "=", spaceId)
-    .where("device_id", "=", deviceId)
-    .where("adam_id", "is not", null)
-    .execute();
-  return new Set(rows.flatMap((r) => (r.adam_id ? [r.adam_id] : [])));
-}
-
 /** Apps of the space's catalog that are "Install on device" (CA1), and all catalog apps. */
 export async function listCatalogAdamIds(
   db: Db,

@@ -104,4 +104,30 @@ describeEachDatabase("authorization on every route", (db) => {
       401,
     );
   });
+
+  it("a token revoked through the API is refused on its very next call (principals are cached, issue 5)", async () => {
+    const used = await f.app.inject({ url: "/api/v1/spaces", headers: auth(f.tokens.read) });
+    expect(used.statusCode).toBe(200);
+    const signIn = await f.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { login: `reader-${f.ids.suffix}`, password: "correct horse battery" },
+    });
+    expect(signIn.statusCode).toBe(200);
+    const cookie = signIn.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
+    const session = { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
+    const tokenId = parseApiToken(f.tokens.read)?.id ?? "";
+    const revoked = await f.app.inject({
+      method: "DELETE",
+      url: `/api/v1/auth/tokens/${tokenId}`,
+      headers: session,
+    });
+    expect(revoked.statusCode).toBe(204);
+    const after = await f.app.inject({ url: "/api/v1/spaces", headers: auth(f.tokens.read) });
+    expect(after.statusCode).toBe(401);
+    // The session itself ends at once at sign-out.
+    expect((await f.app.inject({ url: "/api/v1/auth/me", headers: session })).statusCode).toBe(200);
+    await f.app.inject({ method: "POST", url: "/api/v1/auth/logout", headers: session });
+    expect((await f.app.inject({ url: "/api/v1/auth/me", headers: session })).statusCode).toBe(401);
+  });
 });

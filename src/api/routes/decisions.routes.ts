@@ -3,7 +3,7 @@ import type { Subject } from "../../licensing/index.js";
 import { describe } from "../../service/describe.js";
 import { explain } from "../../service/explain.js";
 import { whatIf } from "../../service/what-if.js";
-import { listAccounts } from "../../store/index.js";
+import { findAccount } from "../../store/index.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
@@ -201,10 +201,13 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
         actor: actorOf(request),
         now: now(),
       });
-      const names = new Map((await listAccounts(db, spaceId)).map((a) => [a.id, a.displayName]));
+      // Only a grant or a keep names an account: read that one, and only then.
+      const decision = result.decision;
+      const account =
+        "accountId" in decision ? await findAccount(db, spaceId, decision.accountId) : undefined;
       return {
-        decision: result.decision,
-        ...describe(result.decision, (x) => names.get(x) ?? x),
+        decision,
+        ...describe(decision, (x) => (x === account?.id ? account.displayName : x)),
         ...(result.licenseId ? { licenseId: result.licenseId } : {}),
       };
     },
