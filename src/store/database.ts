@@ -48,6 +48,7 @@ export interface Database {
   notifications: NotificationTable;
   apple_notifications: AppleNotificationTable;
   apple_calls: AppleCallTable;
+  apple_request_windows: { token_key: string; sent_at: Date[] };
   mdm_commands: MdmCommandTable;
   app_versions: AppVersionTable;
   distribution_exclusions: DistributionExclusionTable;

@@ -1,7 +1,9 @@
 /**
  * One Apple client per account, built from the sealed sToken and rebuilt when the token
  * changes (AC2). Clients of one token share one rate limiter, so the worker as a whole
- * stays within Apple's maxRequestPerSecond for that token.
+ * stays within Apple's maxRequestPerSecond for that token; with `shareRateLimit`
+ * (several processes over one PostgreSQL), every request also takes a slot of the
+ * token's window in the database, so all the processes together stay within it.
  */
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -17,6 +19,7 @@ import {
   type RetryPolicy,
 } from "../apple/index.js";
 import { type Db, type KeyRing, revealSToken } from "../store/index.js";
+import { takeRequestSlot } from "../store/rate-window.repo.js";
 import { sTokenCiphertext } from "../store/sync-accounts.repo.js";
 
 export interface AppleClients {
@@ -39,7 +42,12 @@ export interface AppleClientsOptions {
   fetch?: FetchLike | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   timeoutMs?: number | undefined;
+  /** Pace each token across processes too (PostgreSQL with several workers). */
+  shareRateLimit?: boolean | undefined;
 }
+
+/** The local limiter's window (rate-limit.ts), used for the shared one as well. */
+const WINDOW_MS = 1200;
 
 export function createAppleClients(options: AppleClientsOptions): AppleClients {
   const byAccount = new Map<string, { version: string; client: AppleClient }>();
@@ -54,10 +62,32 @@ export function createAppleClients(options: AppleClientsOptions): AppleClients {
         maxRequestPerSecond: documentedLimits.maxRequestPerSecond,
         clock: () => performance.now(),
         sleep: options.sleep,
+        windowMs: WINDOW_MS,
       });
+      if (options.shareRateLimit) limiter = sharedAcrossProcesses(limiter, key);
       limiters.set(key, limiter);
     }
     return limiter;
+  }
+
+  /** This process's pacing first (and Retry-After), then a slot of the token's shared window. */
+  function sharedAcrossProcesses(local: RateLimiter, tokenKey: string): RateLimiter {
+    let capacity = documentedLimits.maxRequestPerSecond;
+    return {
+      ...local,
+      async acquire() {
+        await local.acquire();
+        for (;;) {
+          const waitMs = await takeRequestSlot(options.db, { tokenKey, capacity, windowMs: WINDOW_MS });
+          if (waitMs <= 0) return;
+          await options.sleep(waitMs);
+        }
+      },
+      setRate(maxRequestPerSecond) {
+        capacity = maxRequestPerSecond;
+        local.setRate(maxRequestPerSecond);
+      },
+    };
   }
 
   function build(sToken: string, onEnvelope?: (e: ResponseEnvelope) => void): AppleClient {

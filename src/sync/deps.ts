@@ -84,6 +84,8 @@ export interface SyncDepsInput {
   metadataUrl?: string;
   /** DB4: a newer version of an app was looked up. `src/mdm` binds publishAppVersion. */
   onNewVersion?: OnNewVersion;
+  /** Several worker processes over one PostgreSQL: pace each token across all of them. */
+  shareRateLimit?: boolean;
 }
 
 /** DB4's port: src/sync must not import src/mdm, the composition root binds it. */
@@ -140,6 +142,7 @@ export function makeSyncDeps(input: SyncDepsInput): SyncDeps {
       fetch: input.fetch,
       retry: tuning.appleRetry,
       timeoutMs: tuning.appleTimeoutMs,
+      shareRateLimit: input.shareRateLimit,
     }),
   };
   // Every Apple response tells the token's location and expiry: watched wherever the engine runs.

@@ -53,6 +53,8 @@ export function syncDepsFromConfig(
     ...(extras.onNewVersion ? { onNewVersion: extras.onNewVersion } : {}),
     ...(config.appleMetadataUrl ? { metadataUrl: config.appleMetadataUrl } : {}),
     channels,
+    // PostgreSQL may have any number of workers; PGlite lives in one process.
+    shareRateLimit: store.engine === "postgres",
     tuning: {
       pollIntervalMs: config.syncPollIntervalMs,
       firstPollMs: config.syncPollIntervalMs,

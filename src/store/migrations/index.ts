@@ -10,6 +10,7 @@ import { distributionExclusions } from "./0008_distribution_exclusions.js";
 import { licenseHotUpdates } from "./0009_license_hot_updates.js";
 import { appleCalls } from "./0010_apple_calls.js";
 import { outboxOpenReleases } from "./0011_outbox_open_releases.js";
+import { appleRequestWindows } from "./0012_apple_request_windows.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   "0009_license_hot_updates": licenseHotUpdates,
   "0010_apple_calls": appleCalls,
   "0011_outbox_open_releases": outboxOpenReleases,
+  "0012_apple_request_windows": appleRequestWindows,
 };
