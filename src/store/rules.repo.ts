@@ -162,6 +162,8 @@ export async function loadRulesForApp(
   db: Db,
   spaceId: string,
   adamId: string,
+  /** false: leave `unusedReservations` at 0 for `countUnusedReservations` to fill later (under a lock). */
+  options: { countReservations?: boolean } = {},
 ): Promise<Map<string, DistributionRules>> {
   const byKey = (table: "app_rules" | "rule_groups" | "rule_users" | "rule_devices") =>
     db.selectFrom(table).selectAll().where("space_id", "=", spaceId).where("adam_id", "=", adamId);
@@ -199,7 +201,7 @@ export async function loadRulesForApp(
     (user.role === "reserved" ? rules.reservedUserIds : rules.prohibitedUserIds).push(user.user_id);
   }
   for (const device of devices) of(device.account_id).reservedDeviceIds.push(device.device_id);
-  await countUnusedReservations(db, spaceId, adamId, out);
+  if (options.countReservations ?? true) await countUnusedReservations(db, spaceId, adamId, out);
   return out;
 }
 
@@ -209,7 +211,13 @@ type Mutable = {
     : DistributionRules[K];
 };
 
-async function countUnusedReservations(db: Db, spaceId: string, adamId: string, rules: Map<string, Mutable>) {
+/** Sets each account's `unusedReservations` from the seats its reserved holders hold now. */
+export async function countUnusedReservations(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+  rules: Map<string, DistributionRules>,
+): Promise<void> {
   const userIds = unique([...rules.values()].flatMap((r) => r.reservedUserIds));
   const deviceIds = unique([...rules.values()].flatMap((r) => r.reservedDeviceIds));
   if (userIds.length + deviceIds.length === 0) return;
@@ -223,7 +231,7 @@ async function countUnusedReservations(db: Db, spaceId: string, adamId: string, 
     .execute();
   const holds = new Set(held.map((l) => `${l.account_id}/${l.user_id ?? l.device_id}`));
   for (const [accountId, r] of rules) {
-    r.unusedReservations = [...r.reservedUserIds, ...r.reservedDeviceIds].filter(
+    (r as Mutable).unusedReservations = [...r.reservedUserIds, ...r.reservedDeviceIds].filter(
       (holder) => !holds.has(`${accountId}/${holder}`),
     ).length;
   }

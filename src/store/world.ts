@@ -13,7 +13,7 @@ import type { Db } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { groupIdsOfUsers } from "./group.repo.js";
 import { findLicensesOfSubjects } from "./license.repo.js";
-import { loadRulesForApp } from "./rules.repo.js";
+import { countUnusedReservations, loadRulesForApp } from "./rules.repo.js";
 import { inList, unique } from "./sql-helpers.js";
 import { findUsers } from "./user.repo.js";
 
@@ -58,57 +58,38 @@ export interface SnapshotInput {
  */
 export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<WorldSnapshot> {
   const { spaceId, adamId } = input;
+  // What the app's seats do not depend on is read first, before any lock: allocators of
+  // the same app wait for each other only while the seats and licenses are read and written.
   const space = await db
     .selectFrom("spaces")
     .select(["id", "apps_and_books_enabled"])
     .where("id", "=", spaceId)
     .executeTakeFirst();
   if (!space) throw new NotFoundError("space", spaceId);
-
-  let assetQuery = db
-    .selectFrom("assets")
-    .selectAll()
-    .where("space_id", "=", spaceId)
-    .where("adam_id", "=", adamId)
-    .orderBy("account_id");
-  // One lock order for everyone (account id within an app) so allocators never deadlock.
-  // NO KEY UPDATE: allocators exclude each other, while inserts elsewhere that merely
-  // reference the asset (foreign-key checks take KEY SHARE) go on.
-  if (input.lockAssets) assetQuery = assetQuery.forNoKeyUpdate();
-  const assetRows = await assetQuery.execute();
-  const assets = new Map(assetRows.map((row) => [row.account_id, toAsset(row)]));
-
   const catalog = await db
     .selectFrom("catalog_apps")
     .select(["adam_id", "in_catalog"])
     .where("space_id", "=", spaceId)
     .where("adam_id", "=", adamId)
     .executeTakeFirst();
-  if (!catalog && assets.size === 0) throw new NotFoundError("app", adamId);
-
+  if (!catalog) {
+    // Neither in the catalog nor bought by any account: no such app here.
+    const bought = await db
+      .selectFrom("assets")
+      .select("adam_id")
+      .where("space_id", "=", spaceId)
+      .where("adam_id", "=", adamId)
+      .limit(1)
+      .executeTakeFirst();
+    if (!bought) throw new NotFoundError("app", adamId);
+  }
   const accountRows = await db
     .selectFrom("accounts")
     .select(["id", "priority", "health"])
     .where("space_id", "=", spaceId)
     .orderBy("priority")
     .execute();
-  const rules = await loadRulesForApp(db, spaceId, adamId);
-  const accounts: AccountForApp[] = accountRows.map((a) => {
-    const asset = assets.get(a.id);
-    return {
-      id: a.id,
-      spaceId,
-      priority: a.priority,
-      usable: a.health === "ok",
-      ...(asset ? { asset } : {}),
-      rules: rules.get(a.id) ?? {
-        reservedUserIds: [],
-        reservedDeviceIds: [],
-        prohibitedUserIds: [],
-        unusedReservations: 0,
-      },
-    };
-  });
+  const rules = await loadRulesForApp(db, spaceId, adamId, { countReservations: false });
 
   const deviceIds = unique(input.subjects.flatMap((s) => (s.kind === "device" ? [s.deviceId] : [])));
   const devices = await loadDevices(db, spaceId, deviceIds);
@@ -136,7 +117,6 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
   );
   const missingUser = subjectUserIds.find((id) => !users.has(id));
   if (missingUser !== undefined) throw new NotFoundError("user", missingUser);
-
   const excluded =
     userIds.length === 0
       ? []
@@ -147,10 +127,42 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
           .where("adam_id", "=", adamId)
           .where(inList("user_id", userIds))
           .execute();
+
+  let assetQuery = db
+    .selectFrom("assets")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .orderBy("account_id");
+  // One lock order for everyone (account id within an app) so allocators never deadlock.
+  // NO KEY UPDATE: allocators exclude each other, while inserts elsewhere that merely
+  // reference the asset (foreign-key checks take KEY SHARE) go on.
+  if (input.lockAssets) assetQuery = assetQuery.forNoKeyUpdate();
+  const assetRows = await assetQuery.execute();
+  const assets = new Map(assetRows.map((row) => [row.account_id, toAsset(row)]));
+  // Under the lock: the seats reserved holders hold, and the subjects' licenses, as they are now.
+  await countUnusedReservations(db, spaceId, adamId, rules);
   const licenses = await findLicensesOfSubjects(db, spaceId, adamId, { userIds, deviceIds });
   const licensesByUser = new Map<string, License[]>();
   const licensesByDevice = new Map<string, License[]>();
   for (const license of licenses) addLicense({ licensesByUser, licensesByDevice }, license);
+
+  const accounts: AccountForApp[] = accountRows.map((a) => {
+    const asset = assets.get(a.id);
+    return {
+      id: a.id,
+      spaceId,
+      priority: a.priority,
+      usable: a.health === "ok",
+      ...(asset ? { asset } : {}),
+      rules: rules.get(a.id) ?? {
+        reservedUserIds: [],
+        reservedDeviceIds: [],
+        prohibitedUserIds: [],
+        unusedReservations: 0,
+      },
+    };
+  });
 
   return {
     spaceId,
