@@ -118,8 +118,8 @@ export async function endLicensesOfAccount(
 }
 
 /**
- * AC5: removes the account with its assets, rules, reservations and outbox (cascade).
- * Its licenses go first (they reference its assets); the activity log keeps their story.
+ * AC5: removes the account with its assets, rules and reservations (cascade), its outbox
+ * and Apple calls. Its licenses go first (they reference its assets); the activity log keeps their story.
  */
 export async function deleteAccountRows(db: Db, spaceId: string, accountId: string): Promise<void> {
   await withTransaction(db, async (trx) => {
@@ -133,6 +133,14 @@ export async function deleteAccountRows(db: Db, spaceId: string, accountId: stri
       .where("space_id", "=", spaceId)
       .where("account_id", "=", accountId)
       .execute();
+    // Work for Apple that can no longer be sent (no token) or followed: the releases went first (AC5).
+    for (const table of ["outbox", "apple_calls"] as const) {
+      await trx
+        .deleteFrom(table)
+        .where("space_id", "=", spaceId)
+        .where("account_id", "=", accountId)
+        .execute();
+    }
     const result = await trx
       .deleteFrom("accounts")
       .where("space_id", "=", spaceId)
