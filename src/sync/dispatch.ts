@@ -7,7 +7,7 @@
  * sent again once its lease runs out, which Apple's associate and disassociate allow
  * (idempotent), so nothing is lost or doubled (invariant 3).
  */
-import { AppleApiError, type AppleClient } from "../apple/index.js";
+import { AppleApiError, type AppleClient, type AppleLimits } from "../apple/index.js";
 import {
   type AppleCall,
   accountsWithDueOps,
@@ -76,14 +76,16 @@ async function dispatchAccount(
   const account = await findAccount(deps.db, spaceId, accountId);
   if (!account) return; // deleted meanwhile: its operations went with it
   let client: AppleClient;
+  let limits: AppleLimits;
   try {
     client = await deps.apple.forAccount(account);
+    limits = await client.limits();
   } catch (error) {
     await reportIfTokenIssue(deps, account, error);
     for (const call of again) await postpone(deps, call, String(error), deps.tuning.retryDelayMs);
     return;
   }
-  const formed = await formAccountCalls(deps, workerId, account, client);
+  const formed = await formAccountCalls(deps, workerId, account, limits);
   const calls = [...again, ...formed];
   report.claimed += calls.reduce((n, c) => n + c.ops.length, 0);
   for (const call of calls) await sendCall(deps, account, client, call, report);
@@ -108,9 +110,8 @@ async function formAccountCalls(
   deps: SyncDeps,
   workerId: string,
   account: Account,
-  client: AppleClient,
+  limits: AppleLimits,
 ): Promise<AppleCall[]> {
-  const limits = await client.limits();
   const { spaceId } = account;
   const now = deps.now();
   const noSubject: OutboxRecord[] = [];
