@@ -130,12 +130,23 @@ export async function formCalls(
   const { spaceId, accountId, now } = input;
   if (input.calls.length === 0) return [];
   const until = new Date(now.getTime() + input.leaseMs);
-  const rows = await trx
+  const calls: AppleCall[] = input.calls.map((c) => ({
+    spaceId,
+    id: randomUUID(),
+    accountId,
+    kind: c.kind,
+    assets: c.assets,
+    ops: [...c.ops],
+    state: "sending",
+    attempts: 0,
+    createdAt: now,
+  }));
+  await trx
     .insertInto("apple_calls")
     .values(
-      input.calls.map((c) => ({
+      calls.map((c) => ({
         space_id: spaceId,
-        id: randomUUID(),
+        id: c.id,
         account_id: accountId,
         kind: c.kind,
         assets: JSON.stringify(c.assets),
@@ -147,7 +158,6 @@ export async function formCalls(
         updated_at: now,
       })),
     )
-    .returningAll()
     .execute();
   const seqs = input.calls.flatMap((c) => c.ops.map((o) => o.seq));
   await trx
@@ -155,7 +165,7 @@ export async function formCalls(
     .where("space_id", "=", spaceId)
     .where(sql<boolean>`seq = any(${seqs}::bigint[])`)
     .execute();
-  return rows.map(toCall);
+  return calls;
 }
 
 /**
