@@ -11,7 +11,12 @@ export const dateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
   encode: (d) => d.toISOString(),
 });
 
-export const id = z.string().min(1).max(200);
+/** An id in a path, query or body: PostgreSQL text cannot hold NUL, and no id has a control character. */
+export const id = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^\P{Cc}*$/u, "no control characters");
 export const adamId = z.string().regex(/^[0-9]{1,20}$/, "an App Store id (digits)");
 export const ruleId = z.enum(RULE_IDS);
 export const licenseType = z.enum(["user", "device"]);
@@ -230,3 +235,76 @@ export const decisionSchema = z
   .meta({ id: "Decision" });
 
 export const ruleTextSchema = z.object({ id: z.string(), sentence: z.string() }).meta({ id: "RuleSentence" });
+
+export const outboxKind = z.enum([
+  "associate",
+  "disassociate",
+  "revoke",
+  "create_user",
+  "update_user",
+  "retire_user",
+]);
+
+/** What an account still owes Apple (invariant 3: an operation shows here until Apple confirms it; NT2: paused). */
+export const appleWorkSchema = z
+  .object({
+    accountId: z.string(),
+    displayName: z.string(),
+    health: z.string(),
+    paused: z.boolean().describe("NT2: a token problem pauses the account's Apple work until it is fixed"),
+    asOf: dateTime.describe("the server's clock when this was read: ages are counted from it"),
+    pending: z.object({
+      total: z.number().int(),
+      byKind: z.array(
+        z.object({
+          kind: outboxKind,
+          count: z.number().int(),
+          waitingRetry: z.number().int(),
+          oldestCreatedAt: dateTime,
+        }),
+      ),
+      oldestCreatedAt: dateTime.optional(),
+      waitingRetry: z.number().int().describe("operations put off until a later retry"),
+      nextRetryAt: dateTime.optional(),
+      lastRetryReason: z.string().optional(),
+      lastRetryAt: dateTime.optional(),
+    }),
+    inFlight: z.object({
+      calls: z.number().int(),
+      operations: z.number().int(),
+      items: z.array(
+        z.object({
+          id: z.string(),
+          kind: outboxKind,
+          operations: z.number().int(),
+          state: z.enum(["sending", "sent"]),
+          eventId: z.string().optional(),
+          sentAt: dateTime.optional(),
+          attempts: z.number().int(),
+          lastError: z.string().optional(),
+          notBefore: dateTime.optional(),
+          createdAt: dateTime,
+        }),
+      ),
+    }),
+    failures: z.object({
+      total: z.number().int(),
+      items: z.array(
+        z.object({
+          seq: z.number().int(),
+          kind: outboxKind,
+          adamId: z.string().optional(),
+          appName: z.string().optional(),
+          serialNumber: z.string().optional(),
+          deviceId: z.string().optional(),
+          clientUserId: z.string().optional(),
+          userId: z.string().optional(),
+          userName: z.string().optional(),
+          lastError: z.string().optional(),
+          eventId: z.string().optional(),
+          failedAt: dateTime,
+        }),
+      ),
+    }),
+  })
+  .meta({ id: "AppleWork" });

@@ -20,6 +20,7 @@ export {
 export type { AccountHealth, MdmInfo, UpdateMode } from "./account.table.js";
 export { type ActivityEntry, type ActivityRecord, appendActivity, listActivity } from "./activity.repo.js";
 export { type AllocationInput, type AllocationResult, requestLicenses } from "./allocation.js";
+export { type AccountAppleWork, appleWorkOfAccount, appleWorkOfSpace } from "./apple-work.repo.js";
 export {
   type AssetInput,
   type AssetRecord,

@@ -1,10 +1,17 @@
 import { z } from "zod";
-import { getAccount, listAccounts, listAssetsOfAccount } from "../../store/index.js";
+import {
+  appleWorkOfAccount,
+  getAccount,
+  listAccounts,
+  listAssetsOfAccount,
+  NotFoundError,
+} from "../../store/index.js";
 import { APP_SORTS, listAppsView } from "../../store/views.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
   accountSchema,
+  appleWorkSchema,
   appRowSchema,
   assetSchema,
   flag,
@@ -28,7 +35,7 @@ const multipartAndJson = { consumes: ["multipart/form-data", "application/json"]
 
 /** Accounts (AC1-AC6, CA2): never the sToken in a response. */
 export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
-  const { db, accounts } = ctx.deps;
+  const { db, accounts, now } = ctx.deps;
 
   app.get(
     "/spaces/:spaceId/accounts",
@@ -227,6 +234,44 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       const spaceId = spaceOf(request);
       await getAccount(db, spaceId, request.params.accountId);
       return listAppsView(db, spaceId, { accountId: request.params.accountId }, request.query);
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/accounts/:accountId/apple-work",
+    {
+      config: can.read,
+      schema: {
+        tags: ["accounts"],
+        summary: "Apple work: operations pending, calls in flight, recent failures (invariant 3, NT2)",
+        description:
+          "What the account still owes Apple: pending operations by kind with the oldest one's age and those " +
+          "waiting for a later retry, the Apple calls in flight, and the newest failed operations. An account " +
+          "with a token problem is paused (NT2): its work waits until the token is fixed.",
+        params: accountParams,
+        querystring: z.object({
+          failures: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .max(100)
+            .default(20)
+            .describe("how many of the newest failed operations to list"),
+        }),
+        response: { 200: appleWorkSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const asOf = now();
+      const work = await appleWorkOfAccount(db, {
+        spaceId,
+        accountId: request.params.accountId,
+        now: asOf,
+        failureLimit: request.query.failures,
+      });
+      if (!work) throw new NotFoundError("account", request.params.accountId);
+      return { ...work, asOf };
     },
   );
 }

@@ -10,9 +10,13 @@ import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import { HealthBadge, UsageBar } from "../ui/status";
+import { AppleWorkPanel } from "./AppleWorkPanel";
 import { useAccount, useAccountAssets } from "./api";
 
-/** CA2: the token's details (created, location, expiry, organisation, owner MDM) and the account's apps (DI1). */
+/**
+ * CA2: the token's details (created, location, expiry, organisation, owner MDM), the
+ * account's Apple work (pending, in flight, failed; NT2 when paused) and its apps (DI1).
+ */
 export function AccountDetailPage() {
   const { t } = useTranslation();
   const f = useFormat();
@@ -98,6 +102,7 @@ export function AccountDetailPage() {
           </dl>
         </Card>
       </div>
+      <AppleWorkPanel spaceId={spaceId} accountId={a.id} />
       <Card title={t("accounts.apps")}>
         {assets.isPending ? (
           <Loading />

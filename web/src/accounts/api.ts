@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
-import type { Account, Asset, Items } from "../api/types";
+import type { Account, AppleWork, Asset, Items } from "../api/types";
 
 export const accountsPath = (spaceId: string) => `/spaces/${spaceId}/accounts`;
 
@@ -24,6 +24,19 @@ export function useAccountAssets(spaceId: string, accountId: string | undefined)
     queryKey: [accountsPath(spaceId), accountId, "assets"],
     queryFn: () => api.get<Items<Asset>>(`${accountsPath(spaceId)}/${accountId}/assets`).then((r) => r.items),
     enabled: accountId !== undefined,
+  });
+}
+
+/** How often the Apple work panel looks again: operations move within seconds of a grant. */
+export const APPLE_WORK_REFRESH_MS = 15_000;
+
+/** What the account still owes Apple: pending, in flight, recent failures (invariant 3, NT2). */
+export function useAppleWork(spaceId: string, accountId: string) {
+  return useQuery({
+    queryKey: [accountsPath(spaceId), accountId, "apple-work"],
+    queryFn: ({ signal }) =>
+      api.get<AppleWork>(`${accountsPath(spaceId)}/${accountId}/apple-work`, undefined, signal),
+    refetchInterval: APPLE_WORK_REFRESH_MS,
   });
 }
 

@@ -9,6 +9,7 @@ import type { problemSchema } from "../../../src/api/problem";
 import type {
   accountSchema,
   activitySchema,
+  appleWorkSchema,
   appRowSchema,
   assetSchema,
   decisionSchema,
@@ -37,6 +38,9 @@ export type Notification = z.input<typeof notificationSchema>;
 export type ActivityEntry = z.input<typeof activitySchema>;
 export type Decision = z.input<typeof decisionSchema>;
 export type AccountHealth = string;
+/** GET .../accounts/:accountId/apple-work: what the account still owes Apple (invariant 3, NT2). */
+export type AppleWork = z.input<typeof appleWorkSchema>;
+export type OutboxKind = AppleWork["pending"]["byKind"][number]["kind"];
 
 export interface Page<T> {
   items: T[];

@@ -1,0 +1,326 @@
+import { sql } from "kysely";
+import type { AccountHealth } from "./account.table.js";
+import type { Db, Trx } from "./database.js";
+import type { OutboxKind } from "./license.table.js";
+
+/**
+ * "Apple work": what each account of a space still owes Apple, for administrators.
+ *
+ * An operation is in exactly one of three places until Apple confirms it (invariant 3):
+ * pending in the outbox (due now, or waiting for a retry at `not_before`), carried by an
+ * Apple call in flight (`apple_calls`: sending, then sent with its eventId), or back in
+ * the outbox as `failed` for the record. Done operations leave both tables. The picture is
+ * read in one snapshot (REPEATABLE READ), so an operation moving from the outbox into a
+ * call, or back, is counted once and never missed.
+ *
+ * Reads only: grouped queries (one per place, all accounts at once), no index of its own
+ * (the outbox is written with every grant; a failure list does not justify an index every
+ * grant would pay for). Pending rows are few and `outbox_due` finds them; failed rows are
+ * read per account with a top-N sort, never all returned.
+ */
+
+export interface PendingOfKind {
+  kind: OutboxKind;
+  count: number;
+  /** Of `count`, those Apple or the dispatcher put off until a later retry (`not_before` in the future). */
+  waitingRetry: number;
+  oldestCreatedAt: Date;
+}
+
+export interface CallInFlight {
+  id: string;
+  kind: OutboxKind;
+  /** Operations the call carries. */
+  operations: number;
+  /** `sending`: Apple has not accepted it yet; `sent`: accepted (eventId), its result awaited. */
+  state: "sending" | "sent";
+  eventId?: string;
+  sentAt?: Date;
+  attempts: number;
+  lastError?: string;
+  /** When it is sent again (`sending`) or its event looked at again (`sent`). */
+  notBefore?: Date;
+  createdAt: Date;
+}
+
+export interface FailedOperation {
+  seq: number;
+  kind: OutboxKind;
+  adamId?: string;
+  appName?: string;
+  serialNumber?: string;
+  deviceId?: string;
+  clientUserId?: string;
+  userId?: string;
+  userName?: string;
+  lastError?: string;
+  eventId?: string;
+  failedAt: Date;
+}
+
+export interface AccountAppleWork {
+  accountId: string;
+  displayName: string;
+  health: AccountHealth;
+  /** NT2: a token problem (any health but ok) pauses the account's Apple work; nothing is sent or followed. */
+  paused: boolean;
+  pending: {
+    total: number;
+    byKind: PendingOfKind[];
+    oldestCreatedAt?: Date;
+    waitingRetry: number;
+    /** The earliest retry among the waiting ones. */
+    nextRetryAt?: Date;
+    /** Why the most recently put-off operation waits (its `last_error`). */
+    lastRetryReason?: string;
+    lastRetryAt?: Date;
+  };
+  inFlight: {
+    /** All calls in flight and the operations they carry; `items` holds the oldest `callLimit`. */
+    calls: number;
+    operations: number;
+    items: CallInFlight[];
+  };
+  failures: {
+    /** All failed operations kept for the record; `items` holds the newest `failureLimit`. */
+    total: number;
+    items: FailedOperation[];
+  };
+}
+
+export interface AppleWorkQuery {
+  spaceId: string;
+  /** One account only; unset, every account of the space. */
+  accountId?: string;
+  now: Date;
+  failureLimit?: number;
+  callLimit?: number;
+}
+
+export const DEFAULT_FAILURE_LIMIT = 20;
+export const DEFAULT_CALL_LIMIT = 50;
+
+/** The Apple work of the space's accounts (or of one), in priority order; [] when none matches. */
+export async function appleWorkOfSpace(db: Db, query: AppleWorkQuery): Promise<AccountAppleWork[]> {
+  if (db.isTransaction) return readAppleWork(db as Trx, query);
+  return db
+    .transaction()
+    .setIsolationLevel("repeatable read")
+    .setAccessMode("read only")
+    .execute((trx) => readAppleWork(trx, query));
+}
+
+/** One account's Apple work; undefined when the space has no such account. */
+export async function appleWorkOfAccount(
+  db: Db,
+  query: AppleWorkQuery & { accountId: string },
+): Promise<AccountAppleWork | undefined> {
+  const [work] = await appleWorkOfSpace(db, query);
+  return work;
+}
+
+async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAppleWork[]> {
+  const { spaceId, now } = query;
+  const failureLimit = clamp(query.failureLimit ?? DEFAULT_FAILURE_LIMIT, 0, 500);
+  const callLimit = clamp(query.callLimit ?? DEFAULT_CALL_LIMIT, 0, 500);
+  // Never the sToken: only the columns shown.
+  let accountsQuery = trx
+    .selectFrom("accounts")
+    .select(["id", "display_name", "health"])
+    .where("space_id", "=", spaceId)
+    .orderBy("priority");
+  if (query.accountId !== undefined) accountsQuery = accountsQuery.where("id", "=", query.accountId);
+  const accounts = await accountsQuery.execute();
+  if (accounts.length === 0) return [];
+  const ids = accounts.map((a) => a.id);
+  const onAccounts = (column: string) => sql`${sql.ref(column)} = any(${ids}::text[])`;
+
+  const pending = await sql<{
+    account_id: string;
+    kind: OutboxKind;
+    n: number;
+    waiting: number;
+    oldest: Date | string;
+    next_retry: Date | string | null;
+  }>`select o.account_id, o.kind, count(*)::int as n,
+        (count(*) filter (where o.not_before > ${now}))::int as waiting,
+        min(o.created_at) as oldest,
+        min(o.not_before) filter (where o.not_before > ${now}) as next_retry
+      from outbox o
+      where o.state = 'pending' and o.space_id = ${spaceId} and ${onAccounts("o.account_id")}
+      group by o.account_id, o.kind`.execute(trx);
+
+  const reasons = await sql<{ account_id: string; last_error: string; updated_at: Date | string }>`
+    select distinct on (o.account_id) o.account_id, o.last_error, o.updated_at
+      from outbox o
+      where o.state = 'pending' and o.space_id = ${spaceId} and ${onAccounts("o.account_id")}
+        and o.not_before > ${now} and o.last_error is not null
+      order by o.account_id, o.updated_at desc, o.seq desc`.execute(trx);
+
+  // Calls are few (one per Apple request); the operations they carry are counted, never read.
+  // At least one row per account with calls, for its totals.
+  const calls = await sql<{
+    account_id: string;
+    id: string;
+    kind: OutboxKind;
+    operations: number;
+    state: "sending" | "sent";
+    event_id: string | null;
+    sent_at: Date | string | null;
+    attempts: number;
+    last_error: string | null;
+    not_before: Date | string | null;
+    created_at: Date | string;
+    calls_total: number;
+    ops_total: number;
+    rn: number;
+  }>`select * from (
+      select c.account_id, c.id, c.kind, jsonb_array_length(c.ops) as operations, c.state, c.event_id,
+        c.sent_at, c.attempts, c.last_error, c.not_before, c.created_at,
+        (count(*) over (partition by c.account_id))::int as calls_total,
+        (sum(jsonb_array_length(c.ops)) over (partition by c.account_id))::int as ops_total,
+        (row_number() over (partition by c.account_id order by c.created_at, c.id))::int as rn
+      from apple_calls c
+      where c.space_id = ${spaceId} and ${onAccounts("c.account_id")}
+    ) t
+    where t.rn <= ${Math.max(1, callLimit)}
+    order by t.account_id, t.rn`.execute(trx);
+
+  // Failed operations are history (kept for the record, never pruned) and have no index of
+  // their own: one pass per account counts them and keeps the newest (top-N), and only
+  // those rows get their names. With no failure to list, one row still carries the count.
+  const failures = await sql<{
+    account_id: string;
+    seq: number | string;
+    kind: OutboxKind;
+    adam_id: string | null;
+    app_name: string | null;
+    serial_number: string | null;
+    device_id: string | null;
+    client_user_id: string | null;
+    user_id: string | null;
+    user_name: string | null;
+    last_error: string | null;
+    event_id: string | null;
+    updated_at: Date | string;
+    total: number;
+  }>`select f.account_id, f.seq, f.kind, f.adam_id, coalesce(s.name, ca.name) as app_name,
+      f.serial_number, d.id as device_id, f.client_user_id, u.id as user_id, u.name as user_name,
+      f.last_error, f.event_id, f.updated_at, f.total
+    from unnest(${ids}::text[]) as acc(id)
+    cross join lateral (
+      select o.account_id, o.seq, o.kind, o.adam_id, o.serial_number, o.client_user_id, o.last_error,
+        o.event_id, o.updated_at, (count(*) over ())::int as total
+      from outbox o
+      where o.space_id = ${spaceId} and o.account_id = acc.id and o.state = 'failed'
+      order by o.updated_at desc, o.seq desc
+      limit ${Math.max(1, failureLimit)}
+    ) f
+    left join assets s on s.space_id = ${spaceId} and s.account_id = f.account_id and s.adam_id = f.adam_id
+    left join catalog_apps ca on ca.space_id = ${spaceId} and ca.adam_id = f.adam_id
+    left join devices d on d.space_id = ${spaceId} and d.serial_number = f.serial_number
+    left join users u on u.space_id = ${spaceId} and u.apple_client_user_id = f.client_user_id
+    order by f.account_id, f.updated_at desc, f.seq desc`.execute(trx);
+
+  return accounts.map((a) => {
+    const byKind: PendingOfKind[] = pending.rows
+      .filter((r) => r.account_id === a.id)
+      .map((r) => ({
+        kind: r.kind,
+        count: Number(r.n),
+        waitingRetry: Number(r.waiting),
+        oldestCreatedAt: toDate(r.oldest),
+      }))
+      .sort((x, y) => KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind));
+    const total = byKind.reduce((n, k) => n + k.count, 0);
+    const waitingRetry = byKind.reduce((n, k) => n + k.waitingRetry, 0);
+    const oldest = earliest(byKind.map((k) => k.oldestCreatedAt));
+    const nextRetry = earliest(
+      pending.rows
+        .filter((r) => r.account_id === a.id && r.next_retry !== null)
+        .map((r) => toDate(r.next_retry)),
+    );
+    const reason = reasons.rows.find((r) => r.account_id === a.id);
+    const ownCalls = calls.rows.filter((r) => r.account_id === a.id);
+    // The first row carries the account's totals even when no call is to be listed.
+    const totals = ownCalls[0];
+    return {
+      accountId: a.id,
+      displayName: a.display_name,
+      health: a.health,
+      paused: a.health !== "ok",
+      pending: {
+        total,
+        byKind,
+        ...(oldest ? { oldestCreatedAt: oldest } : {}),
+        waitingRetry,
+        ...(nextRetry ? { nextRetryAt: nextRetry } : {}),
+        ...(reason ? { lastRetryReason: reason.last_error, lastRetryAt: toDate(reason.updated_at) } : {}),
+      },
+      inFlight: {
+        calls: Number(totals?.calls_total ?? 0),
+        operations: Number(totals?.ops_total ?? 0),
+        items: ownCalls.slice(0, callLimit).map(
+          (c): CallInFlight => ({
+            id: c.id,
+            kind: c.kind,
+            operations: Number(c.operations),
+            state: c.state,
+            ...(c.event_id ? { eventId: c.event_id } : {}),
+            ...(c.sent_at ? { sentAt: toDate(c.sent_at) } : {}),
+            attempts: Number(c.attempts),
+            ...(c.last_error ? { lastError: c.last_error } : {}),
+            ...(c.not_before ? { notBefore: toDate(c.not_before) } : {}),
+            createdAt: toDate(c.created_at),
+          }),
+        ),
+      },
+      failures: {
+        total: Number(failures.rows.find((r) => r.account_id === a.id)?.total ?? 0),
+        items: failures.rows
+          .filter((r) => r.account_id === a.id)
+          .slice(0, failureLimit)
+          .map(
+            (r): FailedOperation => ({
+              seq: Number(r.seq),
+              kind: r.kind,
+              ...(r.adam_id ? { adamId: r.adam_id } : {}),
+              ...(r.app_name ? { appName: r.app_name } : {}),
+              ...(r.serial_number ? { serialNumber: r.serial_number } : {}),
+              ...(r.device_id ? { deviceId: r.device_id } : {}),
+              ...(r.client_user_id ? { clientUserId: r.client_user_id } : {}),
+              ...(r.user_id ? { userId: r.user_id } : {}),
+              ...(r.user_name ? { userName: r.user_name } : {}),
+              ...(r.last_error ? { lastError: r.last_error } : {}),
+              ...(r.event_id ? { eventId: r.event_id } : {}),
+              failedAt: toDate(r.updated_at),
+            }),
+          ),
+      },
+    };
+  });
+}
+
+/** The order the console lists kinds in: licenses first, then Apple users. */
+const KIND_ORDER: readonly OutboxKind[] = [
+  "associate",
+  "disassociate",
+  "revoke",
+  "create_user",
+  "update_user",
+  "retire_user",
+];
+
+function toDate(value: Date | string | null): Date {
+  return value instanceof Date ? value : new Date(value ?? 0);
+}
+
+function earliest(dates: readonly Date[]): Date | undefined {
+  let min: Date | undefined;
+  for (const d of dates) if (!min || d < min) min = d;
+  return min;
+}
+
+function clamp(n: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, Math.trunc(n)));
+}
