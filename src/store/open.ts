@@ -81,10 +81,35 @@ function openPostgres(url: string, max: number, log: LogConfig | undefined): Kys
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
 }
 
+/**
+ * PostgreSQL settings for PGlite, after PGlite's own (single user, no fsync, no parallel
+ * workers). PGlite's WASM heap holds PostgreSQL's shared memory and touches all of it on
+ * start, so shared_buffers is resident in full: PostgreSQL's default 128 MB was a third of
+ * an idle Orchard. On disk (`orchard serve`) the OS page cache, outside the process, backs a
+ * 16 MB pool (a write storm on disk: ~7% more CPU than with 128 MB). In memory every page is
+ * also in the in-memory file system, in the same process; 32 MB there keeps the storm bench
+ * and the tests as fast as 128 MB did (16 MB slowed the storm's plain INSERTs by ~15%).
+ * min/max_wal_size bound the WAL a checkpoint keeps for reuse (PostgreSQL's 80 MB to 1 GB; in
+ * memory, RAM); 32 MB is the least min_wal_size a database with 16 MB WAL segments accepts.
+ * PGlite never checkpoints by itself: the dialect does (pglite-dialect.ts).
+ */
+function pgliteStartParams(memory: boolean): string[] {
+  const settings = {
+    shared_buffers: memory ? "32MB" : "16MB",
+    min_wal_size: "32MB",
+    max_wal_size: "64MB",
+  };
+  return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
+}
+
 async function openPGlite(config: StoreConfig, dataDir: string): Promise<Kysely<Database>> {
-  const pglite = new PGlite(config.memory ? "memory://" : join(dataDir, "pglite"), {
+  const memory = config.memory ?? false;
+  const pglite = new PGlite(memory ? "memory://" : join(dataDir, "pglite"), {
     parsers: { [NUMERIC]: (value: string) => Number(value) },
     loadDataDir: config.pgliteTemplate,
+    startParams: pgliteStartParams(memory),
+    // A new database in memory gets 1 MB WAL segments: PostgreSQL's 16 MB ones sit in RAM there.
+    ...(memory ? { initDbStartParams: ["--wal-segsize=1"] } : {}),
   });
   await pglite.waitReady;
   return new Kysely<Database>({

@@ -25,13 +25,16 @@ import { Mutex } from "./mutex.js";
  * the outer handle, or it waits for itself forever.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly options: PGliteDialectOptions = {},
+  ) {}
 
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.pglite, this.options.checkpointWalBytes ?? CHECKPOINT_WAL_BYTES);
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
@@ -42,12 +45,25 @@ export class PGliteDialect implements Dialect {
   }
 }
 
+export interface PGliteDialectOptions {
+  /** WAL written since the last checkpoint beyond which the driver checkpoints (below). Default 32 MB; 0: never. */
+  checkpointWalBytes?: number;
+}
+
+const CHECKPOINT_WAL_BYTES = 32 * 1024 * 1024;
+/** How often, at most, the driver asks how much WAL was written since the last checkpoint. */
+const WAL_CHECK_INTERVAL_MS = 1000;
+
 class PGliteDriver implements Driver {
   readonly #mutex = new Mutex();
   readonly #connection: PGliteConnection;
   #release: (() => void) | undefined;
+  #lastWalCheck = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly checkpointWalBytes: number,
+  ) {
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -81,7 +97,34 @@ class PGliteDriver implements Driver {
   async releaseConnection(): Promise<void> {
     const release = this.#release;
     this.#release = undefined;
-    release?.();
+    try {
+      await this.#checkpointIfDue();
+    } finally {
+      release?.();
+    }
+  }
+
+  /**
+   * PGlite is PostgreSQL's single-user mode: there is no checkpointer, and max_wal_size never
+   * triggers a checkpoint, so the WAL grows until close (2 GB of writes, 2 GB of WAL: in
+   * memory, RAM; on disk, pg_wal and the replay after a crash). Between two holders of the
+   * session, at most once a second, the driver checkpoints once `checkpointWalBytes` have
+   * been written since the last checkpoint, as PostgreSQL does with max_wal_size = 64MB.
+   * A checkpoint writes out the dirty shared buffers (a few MB; no fsync in PGlite).
+   */
+  async #checkpointIfDue(): Promise<void> {
+    if (this.checkpointWalBytes <= 0 || this.pglite.closed) return;
+    const now = performance.now();
+    if (now - this.#lastWalCheck < WAL_CHECK_INTERVAL_MS) return;
+    this.#lastWalCheck = now;
+    try {
+      const { rows } = await this.pglite.query<{ written: number }>(
+        "select (pg_current_wal_insert_lsn() - redo_lsn)::float8 as written from pg_control_checkpoint()",
+      );
+      if ((rows[0]?.written ?? 0) >= this.checkpointWalBytes) await this.pglite.exec("checkpoint");
+    } catch {
+      // Housekeeping: the next check tries again; the caller's work is done and must not fail.
+    }
   }
 
   async destroy(): Promise<void> {
