@@ -16,6 +16,7 @@ import {
   type TransactionSettings,
 } from "kysely";
 import { Mutex } from "./mutex.js";
+import { fastQuery } from "./pglite-query.js";
 
 /**
  * Kysely over embedded PGlite. PGlite is a single session: the driver hands out its one
@@ -142,16 +143,14 @@ class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pglite.query<R>(query.sql, [...query.parameters]);
+    // One exchange with the backend, the statement prepared once (pglite-query.ts).
+    const result = await fastQuery<R>(this.pglite, query.sql, query.parameters);
     const changed =
       result.command === "INSERT" ||
       result.command === "UPDATE" ||
       result.command === "DELETE" ||
       result.command === "MERGE";
-    return {
-      rows: result.rows,
-      numAffectedRows: changed ? BigInt(result.rowCount ?? result.affectedRows ?? 0) : undefined,
-    };
+    return { rows: result.rows, numAffectedRows: changed ? BigInt(result.rowCount) : undefined };
   }
 
   // biome-ignore lint/correctness/useYield: streaming is not supported over PGlite.
