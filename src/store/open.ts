@@ -98,6 +98,10 @@ function pgliteStartParams(memory: boolean): string[] {
     shared_buffers: memory ? "32MB" : "16MB",
     min_wal_size: "32MB",
     max_wal_size: "64MB",
+    // Statements are prepared once (pglite-query.ts) but planned for their parameters each
+    // time, as PGlite.query did: a generic plan chosen after five runs can be far worse for
+    // the parameters of the sixth (the MDM delivery poll went from tens to hundreds of ms).
+    plan_cache_mode: "force_custom_plan",
   };
   return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
 }
