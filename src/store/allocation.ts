@@ -3,8 +3,8 @@ import { sql } from "kysely";
 import { type Decision, decide, type License, type LicenseRequest } from "../licensing/index.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
-import { dequeue } from "./queue.repo.js";
-import { lockedSeats, takeSeats } from "./seats.js";
+import { decidedForGood, dequeue } from "./queue.repo.js";
+import { lockedSeats } from "./seats.js";
 import type { Actor } from "./sql-helpers.js";
 import { addLicense, loadWorldSnapshot, type WorldSnapshot, worldFor } from "./world.js";
 
@@ -86,10 +86,13 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
     granted.push({ license, reserved: decision.reserved, because: decision.because });
     results.push({ request, decision, licenseId: license.id });
   }
-  await writeGrants(trx, snapshot, granted, input);
-  await takeSeats(trx, spaceId, adamId, seats.taken(), now);
+  if (granted.length > 0) {
+    // One statement under the lock: licenses, outbox, log, seats taken, queue left.
+    await writeGrants(trx, snapshot, granted, input, seats.taken(), decidedForGood(results));
+  } else {
+    await dequeue(trx, spaceId, adamId, results);
+  }
   await enqueueWaiting(trx, spaceId, adamId, results, now);
-  await dequeue(trx, spaceId, adamId, results);
   return results;
 }
 
@@ -120,17 +123,21 @@ function newLicense(
 
 /**
  * The grants' licenses (pending_assign), their outbox entries (associate, for Apple) and
- * their activity-log lines (rule ids from `because`), in one statement: each column is
- * sent once as an array and the three INSERTs read the same unnest. A second live license
- * still fails the whole statement on the schema's unique index (invariant 2).
+ * their activity-log lines (rule ids from `because`), the seats they take and the queue
+ * rows of subjects decided for good, in one statement: each column is sent once as an
+ * array and the INSERTs read the same unnest. A second live license still fails the whole
+ * statement on the schema's unique index (invariant 2); a seat past an asset's total
+ * leaves its row unchanged, and the batch is refused (invariant 1 does not rest on the
+ * engine alone).
  */
 async function writeGrants(
   trx: Trx,
   snapshot: WorldSnapshot,
   granted: ReadonlyArray<{ license: License; reserved: boolean; because: readonly string[] }>,
   input: AllocationInput,
+  taken: ReadonlyMap<string, number>,
+  leaving: { userIds: readonly string[]; deviceIds: readonly string[] },
 ): Promise<void> {
-  if (granted.length === 0) return;
   const { now, actor } = input;
   const n = granted.length;
   const ids = new Array<string>(n);
@@ -157,7 +164,7 @@ async function writeGrants(
   });
   const at = now.toISOString();
   const { spaceId, adamId } = snapshot;
-  await sql`with g as (
+  const { rows } = await sql<{ seats: number }>`with g as (
       select * from unnest(${ids}::text[], ${accountIds}::text[], ${types}::text[], ${userIds}::text[],
         ${deviceIds}::text[], ${reserved}::boolean[], ${rules}::text[], ${pricing}::text[],
         ${serials}::text[], ${clientUserIds}::text[])
@@ -174,14 +181,30 @@ async function writeGrants(
       select ${spaceId}, g.account_id, 'associate', ${adamId}, g.pricing_param, g.serial_number,
         g.client_user_id, g.id, ${at}::timestamptz, ${at}::timestamptz
       from g
+    ), logged as (
+      insert into activity_log (space_id, at, actor_kind, actor_id, action, user_id, device_id, adam_id,
+        account_id, license_id, rule_ids, message)
+      select ${spaceId}, ${at}::timestamptz, ${actor.kind}::text, ${actor.id ?? null}::text, 'license.granted',
+        g.user_id, g.device_id, ${adamId}, g.account_id, g.id, coalesce(string_to_array(g.rules, ','), '{}'),
+        g.type || '-based ' || case when g.reserved then 'reserved ' else '' end
+          || 'license granted, assignment queued for Apple'
+      from g
+    ), seats as (
+      update assets a set used = a.used + t.n, updated_at = ${at}::timestamptz
+      from unnest(${[...taken.keys()]}::text[], ${[...taken.values()]}::int[]) as t(account_id, n)
+      where a.space_id = ${spaceId} and a.adam_id = ${adamId} and a.account_id = t.account_id
+        and a.used + t.n <= a.total_count
+      returning a.account_id
+    ), dequeued as (
+      delete from license_queue q
+      where q.space_id = ${spaceId} and q.adam_id = ${adamId}
+        and (q.user_id = any(${[...leaving.userIds]}::text[]) or q.device_id = any(${[...leaving.deviceIds]}::text[]))
     )
-    insert into activity_log (space_id, at, actor_kind, actor_id, action, user_id, device_id, adam_id,
-      account_id, license_id, rule_ids, message)
-    select ${spaceId}, ${at}::timestamptz, ${actor.kind}::text, ${actor.id ?? null}::text, 'license.granted',
-      g.user_id, g.device_id, ${adamId}, g.account_id, g.id, coalesce(string_to_array(g.rules, ','), '{}'),
-      g.type || '-based ' || case when g.reserved then 'reserved ' else '' end
-        || 'license granted, assignment queued for Apple'
-    from g`.execute(trx);
+    select (select count(*) from seats)::int as seats`.execute(trx);
+  const updated = Number(rows[0]?.seats ?? 0);
+  if (updated !== taken.size) {
+    throw new StoreError("overcommit", `a grant would pass an account's total for ${adamId}`, { adamId });
+  }
 }
 
 /**

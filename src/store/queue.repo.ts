@@ -64,11 +64,7 @@ export async function dequeue(
   adamId: string,
   results: readonly Decided[],
 ): Promise<void> {
-  const done = lastPerSubject(results).filter((r) => r.decision.outcome !== "wait");
-  const userIds = done.flatMap((r) => (r.request.subject.kind === "user" ? [r.request.subject.userId] : []));
-  const deviceIds = done.flatMap((r) =>
-    r.request.subject.kind === "device" ? [r.request.subject.deviceId] : [],
-  );
+  const { userIds, deviceIds } = decidedForGood(results);
   if (userIds.length + deviceIds.length === 0) return;
   await db
     .deleteFrom("license_queue")
@@ -76,6 +72,15 @@ export async function dequeue(
     .where("adam_id", "=", adamId)
     .where((eb) => eb.or([inList("user_id", userIds), inList("device_id", deviceIds)]))
     .execute();
+}
+
+/** The subjects whose last decision in `results` is not a wait: they leave the queue. */
+export function decidedForGood(results: readonly Decided[]): { userIds: string[]; deviceIds: string[] } {
+  const done = lastPerSubject(results).filter((r) => r.decision.outcome !== "wait");
+  return {
+    userIds: done.flatMap((r) => (r.request.subject.kind === "user" ? [r.request.subject.userId] : [])),
+    deviceIds: done.flatMap((r) => (r.request.subject.kind === "device" ? [r.request.subject.deviceId] : [])),
+  };
 }
 
 /** Waiting requests of an app, oldest first: decide them again when a seat frees (DB2). */

@@ -36,31 +36,6 @@ export function lockedSeats(snapshot: WorldSnapshot) {
   };
 }
 
-/** Adds the seats taken to `used`, still under the row locks; refuses to pass `total_count`. */
-export async function takeSeats(
-  trx: Trx,
-  spaceId: string,
-  adamId: string,
-  taken: ReadonlyMap<string, number>,
-  now: Date,
-): Promise<void> {
-  for (const [accountId, n] of [...taken].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const result = await trx
-      .updateTable("assets")
-      .set({ used: sql`used + ${n}`, updated_at: now })
-      .where("space_id", "=", spaceId)
-      .where("account_id", "=", accountId)
-      .where("adam_id", "=", adamId)
-      .where(sql<boolean>`used + ${n} <= total_count`)
-      .executeTakeFirst();
-    if (result.numUpdatedRows !== 1n) {
-      throw new StoreError("overcommit", `account ${accountId} would pass its total for ${adamId}`, {
-        accountId,
-      });
-    }
-  }
-}
-
 /**
  * Gives seats back (license released at Apple, or its assignment failed). Locks the
  * asset rows in (app, account) order, the order allocation uses, before the caller
