@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Selectable, sql } from "kysely";
+import { type Selectable, type SqlBool, sql } from "kysely";
 import type { Db, Trx } from "./database.js";
 import type { OutboxKind } from "./license.table.js";
 import type { OutboxRecord } from "./outbox.repo.js";
@@ -51,15 +51,7 @@ export async function accountsWithDueOps(
     .select(["o.space_id", "o.account_id"])
     .where("o.state", "=", "pending")
     .where((eb) => eb.or([eb("o.not_before", "is", null), eb("o.not_before", "<=", now)]))
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("accounts as a")
-          .select("a.id")
-          .whereRef("a.space_id", "=", "o.space_id")
-          .whereRef("a.id", "=", "o.account_id")
-          .where("a.health", "=", "ok"),
-      ),
-    )
+    .where(ofHealthyAccount("o"))
     .groupBy(["o.space_id", "o.account_id"])
     .orderBy(sql`min(o.seq)`)
     .limit(limit)
@@ -198,15 +190,7 @@ export async function claimCalls(
               ...(input.state === "sent" ? [eb("c.claimed_by", "=", workerId)] : []),
             ]),
           )
-          .where(({ exists, selectFrom }) =>
-            exists(
-              selectFrom("accounts as a")
-                .select("a.id")
-                .whereRef("a.space_id", "=", "c.space_id")
-                .whereRef("a.id", "=", "c.account_id")
-                .where("a.health", "=", "ok"),
-            ),
-          )
+          .where(ofHealthyAccount("c"))
           .orderBy("c.created_at")
           .limit(input.limit)
           .forUpdate("c")
@@ -391,6 +375,13 @@ export async function releaseCallLeases(db: Db, input: { workerId: string; now: 
     .set({ claimed_by: null, claimed_until: null, updated_at: input.now })
     .where("claimed_by", "=", input.workerId)
     .execute();
+}
+
+/** The row's account exists and its token is fine: NT2 pauses the others' work. */
+function ofHealthyAccount(alias: "o" | "c") {
+  return sql<SqlBool>`exists (select 1 from accounts a
+    where a.space_id = ${sql.ref(`${alias}.space_id`)} and a.id = ${sql.ref(`${alias}.account_id`)}
+      and a.health = 'ok')`;
 }
 
 function toOpJson(op: OutboxRecord): CallOpJson {
