@@ -96,11 +96,9 @@ export {
 export { openDatabase, type Store, type StoreConfig } from "./open.js";
 export {
   appendOutbox,
-  claimOutbox,
   listOutbox,
   type OutboxEntry,
   type OutboxRecord,
-  settleOutbox,
 } from "./outbox.repo.js";
 export { listWaitingRequests } from "./queue.repo.js";
 export { getAppRules, loadRulesForApp, type RulesInput, setAppRules } from "./rules.repo.js";

@@ -1,8 +1,14 @@
 import { expect, it } from "vitest";
 import {
+  type AppleCall,
+  claimCalls,
+  formCalls,
+  lockPendingOps,
+  settleCallOps,
+} from "../../src/store/apple-calls.repo.js";
+import {
   acknowledgeNotification,
   appendOutbox,
-  claimOutbox,
   clearNotifications,
   createSpace,
   expireGrace,
@@ -10,9 +16,8 @@ import {
   insertLicenses,
   listActivity,
   listNotifications,
-  listOutbox,
   raiseNotification,
-  settleOutbox,
+  withTransaction,
 } from "../../src/store/index.js";
 import { describeEachDatabase } from "./databases.js";
 import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
@@ -20,37 +25,53 @@ import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures
 const later = (ms: number) => new Date(NOW.getTime() + ms);
 
 describeEachDatabase("outbox, notifications, grace", (database) => {
-  it("outbox: claims are leases; concurrent claimers never get the same entry; settled entries are not claimed again", async () => {
+  it("invariant 3: operations move into calls once; calls are leases; concurrent workers never take the same operation; settled ones are not taken again", async () => {
     const { db, keys } = database().store;
     const { space, adamId } = await spaceWithApp(db);
     const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
+    const ids = { spaceId: space.id, accountId: account.id };
     await appendOutbox(
       db,
       Array.from({ length: 6 }, (_, i) => ({
-        spaceId: space.id,
-        accountId: account.id,
+        ...ids,
         kind: "associate" as const,
         adamId,
         serialNumber: `S${i}`,
         now: NOW,
       })),
     );
+    const form = (workerId: string, now: Date) =>
+      withTransaction(db, async (trx) => {
+        const ops = await lockPendingOps(trx, { ...ids, now, limit: 4 });
+        const calls = ops.length > 0 ? [{ kind: "associate" as const, assets: [{ adamId }], ops }] : [];
+        return formCalls(trx, { ...ids, calls, workerId, now, leaseMs: 60_000 });
+      });
     const claim = (workerId: string, now: Date) =>
-      claimOutbox(db, { workerId, limit: 4, now, leaseMs: 60_000 });
-    const [a, b] = await Promise.all([claim("a", NOW), claim("b", NOW)]);
-    const seqs = [...(a ?? []), ...(b ?? [])].map((o) => o.seq);
-    expect(new Set(seqs).size).toBe(6);
-    expect((await claim("c", later(1000))).length).toBe(0); // all leased
-    await settleOutbox(db, {
-      spaceId: space.id,
-      seqs: (a ?? []).map((o) => o.seq),
-      state: "done",
-      now: later(2000),
-    });
-    const expired = await claim("d", later(120_000)); // b's lease ran out, a's entries are done
-    expect(expired.map((o) => o.seq).sort()).toEqual((b ?? []).map((o) => o.seq).sort());
-    expect(expired.every((o) => o.attempts === 2 && o.claimedBy === "d")).toBe(true);
-    expect((await listOutbox(db, { spaceId: space.id, state: "done" })).length).toBe((a ?? []).length);
+      claimCalls(db, { state: "sending", workerId, now, leaseMs: 60_000, limit: 10 });
+    const seqsOf = (calls: readonly AppleCall[]) => calls.flatMap((c) => c.ops.map((o) => o.seq)).sort();
+    const [a, b] = await Promise.all([form("a", NOW), form("b", NOW)]);
+    expect(seqsOf([...a, ...b])).toHaveLength(6);
+    expect(new Set(seqsOf([...a, ...b])).size).toBe(6);
+    expect(await form("c", later(1000))).toEqual([]); // nothing left in the outbox
+    expect(await claim("c", later(1000))).toEqual([]); // every call leased
+    for (const call of a) {
+      await withTransaction(db, (trx) =>
+        settleCallOps(trx, call, {
+          done: call.ops.map((o) => o.seq),
+          failed: new Map(),
+          resend: { seqs: [], notBefore: NOW, error: "" },
+          now: later(2000),
+        }),
+      );
+    }
+    const expired = await claim("d", later(120_000)); // b's lease ran out, a's operations are done
+    expect(seqsOf(expired)).toEqual(seqsOf(b));
+    const holders = await db
+      .selectFrom("apple_calls")
+      .select("claimed_by")
+      .where("space_id", "=", space.id)
+      .execute();
+    expect(holders.map((h) => h.claimed_by)).toEqual(b.map(() => "d"));
   });
 
   it("NT1: a threshold notification is raised once while open, again after it was cleared", async () => {
