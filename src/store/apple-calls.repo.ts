@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type Selectable, type SqlBool, sql } from "kysely";
 import type { Db, Trx } from "./database.js";
 import type { OutboxKind } from "./license.table.js";
-import type { OutboxRecord } from "./outbox.repo.js";
+import { type OutboxRecord, operationOf } from "./outbox.repo.js";
 import type { AppleCallTable, CallOpJson } from "./sync.table.js";
 
 /**
@@ -95,11 +95,7 @@ export async function lockPendingOps(
     spaceId: input.spaceId,
     accountId: input.accountId,
     kind: row.kind,
-    adamId: row.adam_id ?? undefined,
-    pricingParam: row.pricing_param ?? undefined,
-    serialNumber: row.serial_number ?? undefined,
-    clientUserId: row.client_user_id ?? undefined,
-    licenseId: row.license_id ?? undefined,
+    ...operationOf(row),
     state: "pending" as const,
     attempts: row.attempts,
     createdAt: row.created_at,

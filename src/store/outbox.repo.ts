@@ -99,17 +99,29 @@ export async function listOutbox(
   return (await query.execute()).map(toOutbox);
 }
 
+/** What an outbox row asks of Apple, from the columns that say it (also read alone: lockPendingOps). */
+export function operationOf(
+  row: Pick<
+    Selectable<OutboxTable>,
+    "adam_id" | "pricing_param" | "serial_number" | "client_user_id" | "license_id"
+  >,
+): Pick<OutboxRecord, "adamId" | "pricingParam" | "serialNumber" | "clientUserId" | "licenseId"> {
+  return {
+    adamId: row.adam_id ?? undefined,
+    pricingParam: row.pricing_param ?? undefined,
+    serialNumber: row.serial_number ?? undefined,
+    clientUserId: row.client_user_id ?? undefined,
+    licenseId: row.license_id ?? undefined,
+  };
+}
+
 export function toOutbox(row: Selectable<OutboxTable>): OutboxRecord {
   return {
     seq: row.seq,
     spaceId: row.space_id,
     accountId: row.account_id,
     kind: row.kind,
-    adamId: row.adam_id ?? undefined,
-    pricingParam: row.pricing_param ?? undefined,
-    serialNumber: row.serial_number ?? undefined,
-    clientUserId: row.client_user_id ?? undefined,
-    licenseId: row.license_id ?? undefined,
+    ...operationOf(row),
     state: row.state,
     attempts: row.attempts,
     lastError: row.last_error ?? undefined,
