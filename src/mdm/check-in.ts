@@ -9,7 +9,7 @@ import {
 } from "../store/index.js";
 import { listCatalogAdamIds } from "../store/mdm-query.repo.js";
 import type { MdmDeps } from "./deps.js";
-import { requestLicensesFor } from "./license-request.js";
+import { requestLicense } from "./license-request.js";
 import { pushUpdatesAtCheckIn } from "./updates.js";
 
 export interface CheckInResult {
@@ -42,15 +42,15 @@ export async function checkIn(
     .sort();
   const decisions: CheckInResult["decisions"] = [];
   for (const adamId of wanted) {
-    const [result] = await requestLicensesFor(deps, {
+    // Concurrent check-ins needing the same app share its transaction (a check-in storm).
+    const result = await requestLicense(deps, {
       spaceId: input.spaceId,
       adamId,
-      requests: [
-        { spaceId: input.spaceId, adamId, subject: { kind: "device", deviceId: device.id }, why: "check_in" },
-      ],
+      subject: { kind: "device", deviceId: device.id },
+      why: "check_in",
       actor: input.actor ?? { kind: "mdm" },
     });
-    if (result) decisions.push({ adamId, ...result });
+    decisions.push({ adamId, ...result });
   }
   const updatesQueued = await pushUpdatesAtCheckIn(db, { spaceId: input.spaceId, deviceId: device.id, now });
   return { deviceId: device.id, decisions, updatesQueued };

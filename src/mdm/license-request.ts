@@ -1,5 +1,6 @@
 import type { Decision, LicenseRequest } from "../licensing/index.js";
-import { type Actor, requestLicenses, withTransaction } from "../store/index.js";
+import { Coalescer, coalescerPer } from "../store/coalesce.js";
+import { type Actor, type Db, requestLicenses, withTransaction } from "../store/index.js";
 import { queueInstallsUnlessPresent } from "../store/mdm-command.repo.js";
 import type { MdmDeps } from "./deps.js";
 
@@ -15,8 +16,45 @@ export interface LicenseRequestResult {
  * The engine's decision made real for one request: the license reserved, Apple's
  * association queued, and, for a device, the MDM's install queued in the same
  * transaction. The install waits for Apple's confirmation, as Apple asks.
+ *
+ * Requests for one app are decided one after the other under the app's asset lock
+ * (invariant 1), so at a few hundred a second they would queue on that lock, each paying
+ * a whole transaction. Instead, the requests of one app (and actor) that arrive together
+ * are decided together, in order of arrival, in one transaction (`requestLicensesFor`,
+ * through a Coalescer): a lone request starts at once, a crowd shares the lock and the
+ * commit, and one bad request never fails another's.
  */
-export async function requestLicense(
+export function requestLicense(
+  deps: MdmDeps,
+  input: LicenseRequest & { actor: Actor },
+): Promise<LicenseRequestResult> {
+  // Inside a caller's transaction there is nothing to share: decide at once.
+  if (deps.db.isTransaction) return requestOne(deps, input);
+  const key = [input.spaceId, input.adamId, input.actor.kind, input.actor.id ?? ""].join("\u0000");
+  return requestsOf(deps.db).submit(key, { input, now: deps.now() });
+}
+
+/** Per database handle, the requests of each (space, app, actor) decided together. */
+const requestsOf = coalescerPer(
+  (db: Db) =>
+    new Coalescer<{ input: LicenseRequest & { actor: Actor }; now: Date }, LicenseRequestResult>((batch) => {
+      const first = batch[0]?.input;
+      if (!first) return Promise.resolve([]);
+      // Logged at the time of the latest request the transaction decides.
+      const at = new Date(Math.max(...batch.map((b) => b.now.getTime())));
+      return requestLicensesFor(
+        { db, now: () => at },
+        {
+          spaceId: first.spaceId,
+          adamId: first.adamId,
+          requests: batch.map((b) => b.input),
+          actor: first.actor,
+        },
+      );
+    }),
+);
+
+async function requestOne(
   deps: MdmDeps,
   input: LicenseRequest & { actor: Actor },
 ): Promise<LicenseRequestResult> {

@@ -5,8 +5,9 @@ import {
   type RequestReason,
   type Subject,
 } from "../licensing/index.js";
+import { Coalescer, coalescerPer } from "../store/coalesce.js";
 import type { Db } from "../store/database.js";
-import { listAccounts, loadDecisionWorld } from "../store/index.js";
+import { listAccounts, loadWorldSnapshot, worldFor } from "../store/index.js";
 import { type Described, describe } from "./describe.js";
 
 export interface Explanation extends Described {
@@ -16,18 +17,43 @@ export interface Explanation extends Described {
 
 /**
  * The decision the engine would make now for (app, subject), in words, without changing
- * anything: the same world the allocation would load, read without locks.
+ * anything: the same world the allocation would load, read without locks. Explanations of
+ * one app asked together (an MDM asking for each of its devices) share one read of that
+ * world (a Coalescer): the app's rules and seats once, every subject's licenses at once.
  */
 export async function explain(
   db: Db,
   input: { spaceId: string; adamId: string; subject: Subject; why: RequestReason },
 ): Promise<Explanation> {
   const request: LicenseRequest = { ...input };
-  const [world, accounts] = await Promise.all([
-    loadDecisionWorld(db, request),
-    listAccounts(db, input.spaceId),
-  ]);
-  const decision = decide(request, world);
-  const names = new Map(accounts.map((a) => [a.id, a.displayName]));
-  return { request, decision, ...describe(decision, (id) => names.get(id) ?? id) };
+  const outcome = await explainedOf(db).submit(`${input.spaceId}\u0000${input.adamId}`, request);
+  if ("error" in outcome) throw outcome.error;
+  return outcome.explanation;
 }
+
+type Outcome = { explanation: Explanation } | { error: unknown };
+
+const explainedOf = coalescerPer(
+  (db: Db) =>
+    new Coalescer<LicenseRequest, Outcome>(async (requests) => {
+      const first = requests[0];
+      if (!first) return [];
+      const [snapshot, accounts] = await Promise.all([
+        loadWorldSnapshot(db, {
+          spaceId: first.spaceId,
+          adamId: first.adamId,
+          subjects: requests.map((r) => r.subject),
+        }),
+        listAccounts(db, first.spaceId),
+      ]);
+      const names = new Map(accounts.map((a) => [a.id, a.displayName]));
+      return requests.map((request) => {
+        try {
+          const decision = decide(request, worldFor(snapshot, request));
+          return { explanation: { request, decision, ...describe(decision, (id) => names.get(id) ?? id) } };
+        } catch (error) {
+          return { error }; // this subject's (unknown device, ...), not the others'
+        }
+      });
+    }),
+);

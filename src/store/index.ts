@@ -123,4 +123,4 @@ export {
   setAppleStatus,
   type UserRecord,
 } from "./user.repo.js";
-export { loadDecisionWorld, loadDecisionWorlds } from "./world.js";
+export { loadDecisionWorld, loadDecisionWorlds, loadWorldSnapshot, worldFor } from "./world.js";

@@ -26,6 +26,20 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect(both.json().errors[0].field).toBe("querystring.user");
   });
 
+  it("explain: asked together (one read of the app), each answer is its own; an unknown device is a 404 alone", async () => {
+    const ask = (subject: string) => get(`${s}/explain?app=${f.ids.adamId}&${subject}&why=mandatory`);
+    const [device, unknown, user] = await Promise.all([
+      ask(`device=${f.ids.deviceA}`),
+      ask("device=no-such-device"),
+      ask(`user=${f.ids.userA}`),
+    ]);
+    expect([device?.statusCode, unknown?.statusCode, user?.statusCode]).toEqual([200, 404, 200]);
+    // The device's answer is the one explain gives it alone (its user's license, LT4).
+    expect(device?.json().rules.map((x: { id: string }) => x.id)).toEqual(["LT4", "UB1"]);
+    expect(user?.json().decision.outcome).toBe("keep");
+    expect(unknown?.headers["content-type"]).toMatch(/problem\+json/);
+  });
+
   it("MA3: a new priority order in what-if revokes nothing; AC5: removing a token loses its licenses", async () => {
     h = auth(f.tokens.write);
     const second = await createAccount(db().store.db, db().store.keys, {

@@ -1,7 +1,12 @@
 import { expect, it } from "vitest";
 import type { LicenseRequest } from "../../src/licensing/index.js";
-import { requestLicensesFor } from "../../src/mdm/index.js";
-import { failAssignment, markAssigned, replaceInstalledApps } from "../../src/store/index.js";
+import { requestLicense, requestLicensesFor } from "../../src/mdm/index.js";
+import {
+  failAssignment,
+  listWaitingRequests,
+  markAssigned,
+  replaceInstalledApps,
+} from "../../src/store/index.js";
 import {
   claimMdmCommands,
   listMdmCommands,
@@ -192,5 +197,69 @@ describeEachDatabase("license requests and their installs", (database) => {
     expect(new Set(ids).size).toBe(ids.length);
     const rest = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
     expect(ids.length + rest.filter((x) => x.spaceId === space.id).length).toBe(60);
+  });
+
+  it("DB2, invariant 1: requests for one app that arrive together share a transaction, decided in order of arrival", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000009");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 3 });
+    const ds = await devices(db, space.id, 6);
+    // A clock that moves on each reading: requests decided apart would be logged apart.
+    let tick = 0;
+    const ticking = { db, now: () => new Date(NOW.getTime() + 1000 * tick++) };
+    const one = (deviceId: string) =>
+      requestLicense(ticking, {
+        spaceId: space.id,
+        adamId,
+        subject: { kind: "device", deviceId },
+        why: "mandatory",
+        actor: MDM,
+      });
+    const results = await Promise.all(ds.map((d) => one(d.id)));
+    expect(results.map((r) => r.decision.outcome)).toEqual([
+      "grant",
+      "grant",
+      "grant",
+      "wait",
+      "wait",
+      "wait",
+    ]);
+    expect(results.map((r) => r.installQueued)).toEqual([true, true, true, false, false, false]);
+    // The waiting ones queue in the order they asked (DB2: served in order of request).
+    const waiting = await listWaitingRequests(db, space.id, adamId);
+    expect(waiting.map((w) => (w.subject.kind === "device" ? w.subject.deviceId : ""))).toEqual(
+      ds.slice(3).map((d) => d.id),
+    );
+    // Shared: the three grants were logged by one transaction, at the latest request's time.
+    const granted = await db
+      .selectFrom("activity_log")
+      .select("at")
+      .where("space_id", "=", space.id)
+      .where("action", "=", "license.granted")
+      .execute();
+    expect(granted.map((g) => new Date(g.at).getTime())).toEqual(Array(3).fill(NOW.getTime() + 5000));
+  });
+
+  it("a request that fails does not fail the others decided with it", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000010");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const [a, b] = await devices(db, space.id, 2);
+    if (!a || !b) throw new Error("no devices");
+    const one = (deviceId: string) =>
+      requestLicense(deps(), {
+        spaceId: space.id,
+        adamId,
+        subject: { kind: "device", deviceId },
+        why: "mandatory",
+        actor: MDM,
+      });
+    const settled = await Promise.allSettled([one(a.id), one("no-such-device"), one(b.id)]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(settled[1]?.status === "rejected" && String(settled[1].reason)).toMatch(/device/);
+    expect(settled.flatMap((s) => (s.status === "fulfilled" ? [s.value.decision.outcome] : []))).toEqual([
+      "grant",
+      "grant",
+    ]);
   });
 });
