@@ -7,7 +7,7 @@ import { NotFoundError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import { appendOutbox, closePendingAssociations } from "./outbox.repo.js";
 import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
-import { type Actor, inList, unique } from "./sql-helpers.js";
+import { type Actor, inList, probeByKey, unique } from "./sql-helpers.js";
 
 /**
  * License state transitions after allocation. Each writes the activity log (invariant 4)
@@ -184,7 +184,12 @@ async function transition(
       .updateTable("licenses")
       .set({ ...set, updated_at: input.now })
       .where("space_id", "=", input.spaceId)
-      .where(inList("id", input.licenseIds))
+      // Each license found by its key (probeByKey): Apple confirms a thousand at a time.
+      .where(
+        "id",
+        "in",
+        sql<string>`(select d.id from ${probeByKey("licenses", input.spaceId, input.licenseIds)})`,
+      )
       .where("state", "in", from);
   const rows = logAs
     ? await trx

@@ -6,6 +6,18 @@ export function inList(column: string, values: readonly string[]): Expression<Sq
   return sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`;
 }
 
+/**
+ * `unnest(ids) as s(id) cross join lateral (select * from <table> where space_id = … and
+ * id = s.id limit 1) as d`: the rows of a list of ids, one primary-key probe each. A
+ * LATERAL … LIMIT 1 is never turned into a join, so the plan cannot become a scan of the
+ * table: with `id = any(…)` and a thousand ids, PostgreSQL's cost model (random reads priced
+ * as uncached) often prefers scanning the whole table, whose size is the fleet's, not the list's.
+ */
+export function probeByKey(table: "devices" | "users" | "licenses", spaceId: string, ids: readonly string[]) {
+  return sql`unnest(${[...ids]}::text[]) as s(id)
+    cross join lateral (select * from ${sql.table(table)} where space_id = ${spaceId} and id = s.id limit 1) as d`;
+}
+
 /** Splits rows so one INSERT stays under PostgreSQL's 65,535 parameters. */
 export function chunks<T>(rows: readonly T[], columns: number): T[][] {
   const size = Math.max(1, Math.floor(60_000 / Math.max(1, columns)));

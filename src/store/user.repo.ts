@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { AppleUserStatus, UserTable } from "./space.table.js";
-import { chunks, inList } from "./sql-helpers.js";
+import { chunks, probeByKey } from "./sql-helpers.js";
 
 export interface UserRecord {
   id: string;
@@ -81,12 +81,9 @@ export async function getUser(db: Db, spaceId: string, id: string): Promise<User
 
 export async function findUsers(db: Db, spaceId: string, ids: readonly string[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom("users")
-    .selectAll()
-    .where("space_id", "=", spaceId)
-    .where(inList("id", ids))
-    .execute();
+  const { rows } = await sql<
+    Selectable<UserTable>
+  >`select d.* from ${probeByKey("users", spaceId, ids)}`.execute(db);
   return rows.map(toUser);
 }
 

@@ -1,3 +1,4 @@
+import { type Selectable, sql } from "kysely";
 import {
   type AccountForApp,
   ALL_USERS,
@@ -14,7 +15,8 @@ import { NotFoundError, StoreError } from "./errors.js";
 import { groupIdsOfUsers } from "./group.repo.js";
 import { findLicensesOfSubjects } from "./license.repo.js";
 import { countUnusedReservations, loadRulesForApp } from "./rules.repo.js";
-import { inList, unique } from "./sql-helpers.js";
+import type { DeviceTable } from "./space.table.js";
+import { inList, probeByKey, unique } from "./sql-helpers.js";
 import { findUsers } from "./user.repo.js";
 
 /** A user as the engine sees it, plus the id Apple knows it by (for the outbox). */
@@ -182,12 +184,14 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
 /** Only the columns `decide` reads: this runs for every subject of every batch. */
 async function loadDevices(db: Db, spaceId: string, ids: readonly string[]): Promise<Map<string, Device>> {
   if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("devices")
-    .select(["id", "serial_number", "platform", "shared_ipad", "supervised", "user_id", "status"])
-    .where("space_id", "=", spaceId)
-    .where(inList("id", ids))
-    .execute();
+  // One index probe per id (probeByKey): a batch's thousand devices, not the fleet's table.
+  const { rows } = await sql<
+    Pick<
+      Selectable<DeviceTable>,
+      "id" | "serial_number" | "platform" | "shared_ipad" | "supervised" | "user_id" | "status"
+    >
+  >`select d.id, d.serial_number, d.platform, d.shared_ipad, d.supervised, d.user_id, d.status
+    from ${probeByKey("devices", spaceId, ids)}`.execute(db);
   return new Map(
     rows.map((row) => [
       row.id,

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { ALL_USERS, type LicenseRequest } from "../../src/licensing/index.js";
 import {
@@ -12,10 +13,26 @@ import {
   setAccountHealth,
   setAppRules,
 } from "../../src/store/index.js";
+import { probeByKey } from "../../src/store/sql-helpers.js";
 import { describeEachDatabase } from "./databases.js";
-import { accountWithSeats, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
+import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 
 describeEachDatabase("loadDecisionWorld", (database) => {
+  it("a batch's devices are read by key, a probe each: never a scan of the fleet's table", async () => {
+    const { db } = database().store;
+    const space = await createSpace(db, { name: "fleet" });
+    const fleet = await devices(db, space.id, 6000);
+    await sql`analyze devices`.execute(db);
+    const batch = fleet.slice(0, 1000).map((d) => d.id);
+    const plan = async (from: ReturnType<typeof sql>) =>
+      JSON.stringify((await sql`explain (format json) select d.id from ${from}`.execute(db)).rows);
+    expect(await plan(probeByKey("devices", space.id, batch))).not.toMatch(/Seq Scan/);
+    // The control: the same lookup as `id = any(…)` is planned as a scan of the table.
+    expect(
+      await plan(sql`devices d where d.space_id = ${space.id} and d.id = any(${batch}::text[])`),
+    ).toMatch(/Seq Scan/);
+  });
+
   it("builds the engine's world: accounts by priority with assets, rules, subject, its user and licenses", async () => {
     const { db, keys } = database().store;
     const { space, adamId } = await spaceWithApp(db);
