@@ -79,7 +79,7 @@ export async function createAccount(db: Db, keys: KeyRing, input: NewAccount): P
         last_users_version_id: null,
         last_synced_at: null,
       })
-      .returningAll()
+      .returning(ACCOUNT_COLUMNS)
       .executeTakeFirstOrThrow();
     return toAccount(row);
   });
@@ -88,7 +88,7 @@ export async function createAccount(db: Db, keys: KeyRing, input: NewAccount): P
 export async function findAccount(db: Db, spaceId: string, id: string): Promise<Account | undefined> {
   const row = await db
     .selectFrom("accounts")
-    .selectAll()
+    .select(ACCOUNT_COLUMNS)
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
     .executeTakeFirst();
@@ -105,7 +105,7 @@ export async function getAccount(db: Db, spaceId: string, id: string): Promise<A
 export async function listAccounts(db: Db, spaceId: string): Promise<Account[]> {
   const rows = await db
     .selectFrom("accounts")
-    .selectAll()
+    .select(ACCOUNT_COLUMNS)
     .where("space_id", "=", spaceId)
     .orderBy("priority")
     .execute();
@@ -235,7 +235,33 @@ export async function recordSync(
     .execute();
 }
 
-function toAccount(row: Selectable<AccountTable>): Account {
+/**
+ * The columns of an account, without its sealed secrets: an account read for display or
+ * decisions never carries them (nor pays for them: the sToken's envelope is kilobytes);
+ * `revealSToken` reads the token alone.
+ */
+const ACCOUNT_COLUMNS = [
+  "id",
+  "space_id",
+  "display_name",
+  "org_name",
+  "location_uid",
+  "location_name",
+  "token_expires_at",
+  "owner_mdm_info",
+  "priority",
+  "auto_distribute",
+  "health",
+  "last_assets_version_id",
+  "last_assignments_version_id",
+  "last_users_version_id",
+  "last_synced_at",
+  "created_at",
+] as const satisfies ReadonlyArray<
+  Exclude<keyof AccountTable, "stoken_ciphertext" | "notification_secret_ciphertext">
+>;
+
+function toAccount(row: Pick<Selectable<AccountTable>, (typeof ACCOUNT_COLUMNS)[number]>): Account {
   return {
     id: row.id,
     spaceId: row.space_id,
