@@ -39,15 +39,16 @@ instance.on("response", (_client, statusCode, _bytes, responseTime) => {
 });
 const result = await instance;
 latencies.sort((a, b) => a - b);
+const round = (ms) => Math.round(ms * 10) / 10;
 const percentile = (p) =>
   latencies.length === 0
     ? 0
     : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
 process.stdout.write(
   JSON.stringify({
-    p50: percentile(50),
-    p99: percentile(99),
-    max: latencies.at(-1) ?? 0,
+    p50: round(percentile(50)),
+    p99: round(percentile(99)),
+    max: round(latencies.at(-1) ?? 0),
     autocannonP50: result.latency.p50,
     autocannonP99: result.latency.p99,
     requests: result.requests.total,

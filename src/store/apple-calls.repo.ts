@@ -46,16 +46,21 @@ export async function accountsWithDueOps(
   now: Date,
   limit = 100,
 ): Promise<Array<{ spaceId: string; accountId: string }>> {
-  const rows = await db
-    .selectFrom("outbox as o")
-    .select(["o.space_id", "o.account_id"])
-    .where("o.state", "=", "pending")
-    .where((eb) => eb.or([eb("o.not_before", "is", null), eb("o.not_before", "<=", now)]))
-    .where(ofHealthyAccount("o"))
-    .groupBy(["o.space_id", "o.account_id"])
-    .orderBy(sql`min(o.seq)`)
-    .limit(limit)
-    .execute();
+  // Per healthy account, its oldest due operation: an index probe each (outbox_pending),
+  // whatever the number of operations waiting.
+  const { rows } = await sql<{ space_id: string; account_id: string }>`
+    select a.space_id, a.id as account_id
+    from accounts a
+    cross join lateral (
+      select o.seq from outbox o
+      where o.space_id = a.space_id and o.account_id = a.id and o.state = 'pending'
+        and (o.not_before is null or o.not_before <= ${now})
+      order by o.seq
+      limit 1
+    ) first
+    where a.health = 'ok'
+    order by first.seq
+    limit ${limit}`.execute(db);
   return rows.map((r) => ({ spaceId: r.space_id, accountId: r.account_id }));
 }
 

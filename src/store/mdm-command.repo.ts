@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Selectable, sql } from "kysely";
+import { type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
 import type { Db } from "./database.js";
 import type { MdmCommandKind, MdmCommandState, MdmCommandTable } from "./mdm.table.js";
 
@@ -28,6 +28,8 @@ export interface MdmCommandRecord {
   appVersion?: string;
   ruleIds: string[];
   state: MdmCommandState;
+  /** A pending install whose license Apple has not confirmed yet: not to be acted on (LT2). */
+  awaitingLicense: boolean;
   attempts: number;
   lastError?: string;
   createdAt: Date;
@@ -68,6 +70,7 @@ export async function queueMdmCommands(db: Db, commands: readonly NewMdmCommand[
         adam_id: c.adamId,
         license_id: c.licenseId ?? null,
         app_version: c.appVersion ?? null,
+        ...(c.licenseId ? { awaiting_license: awaitingLicense(c.spaceId, c.licenseId) } : {}),
         rule_ids: [...c.ruleIds],
         last_error: null,
         created_at: c.now,
@@ -78,15 +81,37 @@ export async function queueMdmCommands(db: Db, commands: readonly NewMdmCommand[
 }
 
 /**
+ * Whether a command for this license waits for Apple (`awaiting_license`, out of the
+ * delivery poll): its license is pending_assign. The database clears the mark when the
+ * license leaves that state (0013's trigger on `licenses`), but that trigger only sees
+ * committed commands: a license updated by a transaction that commits after this read and
+ * before our commit would leave the mark set for good. FOR SHARE closes that window: an
+ * update in progress is waited for (and its new state read), and a later one waits for our
+ * commit, so its trigger sees this command. A license created in our own transaction (a
+ * grant) is already ours.
+ */
+function awaitingLicense(
+  spaceId: string,
+  licenseId: RawBuilder<string | null> | string,
+): RawBuilder<boolean> {
+  return sql<boolean>`exists (select 1 from licenses l
+    where l.space_id = ${spaceId} and l.id = ${licenseId} and l.state = 'pending_assign' for share of l)`;
+}
+
+/**
  * Claims deliverable commands, oldest first (FOR UPDATE SKIP LOCKED: several workers
  * never deliver one twice). An install waits until Apple confirmed its license, as
  * Apple asks; one whose license was refused or released is cancelled instead.
  *
  * The worker polls this every second, with PGlite on the API's own session: one
- * statement, which looks up the license of each pending command once, by its key. Its
- * cost follows the number of pending commands, not the number of licenses. The claim's
- * conditions are also put on the locked row itself (`m`), so a row another worker claimed
- * just before is checked again once locked, as SKIP LOCKED alone would not.
+ * statement, which reads only the pending commands that are not awaiting their license
+ * (`mdm_commands_deliverable`; the database clears the mark when the license leaves
+ * pending_assign, 0013) and looks up the license of each once, by its key. Its cost follows
+ * the commands that may go or be cancelled, not the installs waiting for Apple (a check-in
+ * storm's tens of thousands), nor the number of licenses. A command whose license is gone
+ * (AC5 deletes an account's licenses) is cancelled too. The claim's conditions are also put
+ * on the locked row itself (`m`), so a row another worker claimed just before is checked
+ * again once locked, as SKIP LOCKED alone would not.
  */
 export async function claimMdmCommands(
   db: Db,
@@ -98,13 +123,14 @@ export async function claimMdmCommands(
       select c.space_id, c.seq, c.license_id, c.not_before, c.claimed_until,
         (select l.state from licenses l where l.space_id = c.space_id and l.id = c.license_id) as license_state
       from mdm_commands c
-      where c.state = 'pending'
+      where c.state = 'pending' and not c.awaiting_license
     ), cancelled as (
       update mdm_commands c
       set state = 'cancelled', updated_at = ${now}::timestamptz, last_error = 'license no longer live'
       from open o
       where c.space_id = o.space_id and c.seq = o.seq and c.state = 'pending'
-        and o.license_state not in ('pending_assign', 'assigned')
+        and o.license_id is not null
+        and (o.license_state is null or o.license_state not in ('pending_assign', 'assigned'))
     ), pick as (
       select m.space_id, m.seq
       from open o
@@ -173,8 +199,10 @@ function bySpace<T extends { spaceId: string }>(rows: readonly T[]): Map<string,
  * install of each (device, license) unless the device reports the app installed or an
  * install for that license is pending or was delivered already (one install per license);
  * a pending older command for the device and app is superseded, as `queueMdmCommands`
- * does. A device listed twice is decided by its last entry. One statement whatever the
- * batch size (check-in storms); returns the devices an install was queued for.
+ * does. A device listed twice is decided by its last entry. An install whose license is
+ * pending_assign waits for Apple out of the delivery poll (`awaitingLicense`). One
+ * statement whatever the batch size (check-in storms); returns the devices an install
+ * was queued for.
  */
 export async function queueInstallsUnlessPresent(
   db: Db,
@@ -226,8 +254,9 @@ export async function queueInstallsUnlessPresent(
         and c.seq = any(array(select unnest(todo.pending) from todo))
     )
     insert into mdm_commands (space_id, id, kind, device_id, serial_number, adam_id, license_id, app_version,
-      rule_ids, last_error, created_at, updated_at)
+      awaiting_license, rule_ids, last_error, created_at, updated_at)
     select ${spaceId}, todo.id, 'install', todo.device_id, todo.serial_number, ${adamId}, todo.license_id, null,
+      ${awaitingLicense(spaceId, sql<string | null>`todo.license_id`)},
       coalesce(string_to_array(todo.rules, ','), '{}'), null, ${at}::timestamptz, ${at}::timestamptz
     from todo
     order by todo.ord
@@ -238,11 +267,20 @@ export async function queueInstallsUnlessPresent(
 export async function listMdmCommands(
   db: Db,
   spaceId: string,
-  filter: { deviceId?: string; state?: MdmCommandState; limit?: number } = {},
+  filter: { deviceId?: string; state?: MdmCommandState; ready?: boolean; limit?: number } = {},
 ): Promise<MdmCommandRecord[]> {
   let query = db.selectFrom("mdm_commands").selectAll().where("space_id", "=", spaceId);
   if (filter.deviceId) query = query.where("device_id", "=", filter.deviceId);
   if (filter.state) query = query.where("state", "=", filter.state);
+  // What an MDM that polls may act on now: pending, and its license (if any) confirmed by Apple.
+  if (filter.ready)
+    query = query
+      .where("state", "=", "pending")
+      .where("awaiting_license", "=", false)
+      .where(
+        sql<SqlBool>`(license_id is null or exists (select 1 from licenses l
+          where l.space_id = mdm_commands.space_id and l.id = mdm_commands.license_id and l.state = 'assigned'))`,
+      );
   const rows = await query
     .orderBy("seq")
     .limit(filter.limit ?? 1000)
@@ -263,6 +301,7 @@ function toMdmCommand(row: Selectable<MdmCommandTable>): MdmCommandRecord {
     ...(row.app_version ? { appVersion: row.app_version } : {}),
     ruleIds: row.rule_ids,
     state: row.state,
+    awaitingLicense: row.state === "pending" && row.awaiting_license,
     attempts: row.attempts,
     ...(row.last_error ? { lastError: row.last_error } : {}),
     createdAt: row.created_at,

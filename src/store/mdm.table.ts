@@ -17,6 +17,11 @@ export interface MdmCommandTable {
   license_id: string | null;
   /** For an update (DB4): the version it installs; one push per version (0005). */
   app_version: string | null;
+  /**
+   * A pending install whose license is still pending_assign: out of the delivery poll until
+   * the license leaves that state, when the database clears it (0013).
+   */
+  awaiting_license: Generated<boolean>;
   rule_ids: Generated<string[]>;
   state: Generated<MdmCommandState>;
   attempts: Generated<number>;

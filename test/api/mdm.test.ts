@@ -1,7 +1,8 @@
 import { expect, it } from "vitest";
 import { listAdmins, setGrants } from "../../src/store/auth.repo.js";
+import { markAssigned } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture, type Fixture } from "./harness.js";
+import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
 
 /** The MDM's side of the API: catalog, check-in, device events, moves, command queue. */
 describeEachDatabase("MDM routes", (db) => {
@@ -48,7 +49,24 @@ describeEachDatabase("MDM routes", (db) => {
     ]);
     const queue = await send("GET", `${s()}/mdm/commands?state=pending&device=${device.json().id}`);
     expect(queue.json().items).toEqual([
-      expect.objectContaining({ kind: "install", adamId: f.ids.adamId, serialNumber: `CHK${f.ids.suffix}` }),
+      expect.objectContaining({
+        kind: "install",
+        adamId: f.ids.adamId,
+        serialNumber: `CHK${f.ids.suffix}`,
+        awaitingLicense: true,
+      }),
+    ]);
+    // LT2: an MDM that polls gets the install to act on once Apple confirmed the license.
+    const ready = () => send("GET", `${s()}/mdm/commands?ready=true&device=${device.json().id}`);
+    expect((await ready()).json().items).toEqual([]);
+    await markAssigned(db().store.db, {
+      spaceId: f.ids.spaceA,
+      licenseIds: [r.json().decisions[0].licenseId],
+      actor: { kind: "apple" },
+      now: NOW,
+    });
+    expect((await ready()).json().items).toEqual([
+      expect.objectContaining({ kind: "install", adamId: f.ids.adamId, awaitingLicense: false }),
     ]);
     const seq = queue.json().items[0].seq as number;
     expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs: [seq] })).statusCode).toBe(204);

@@ -1,22 +1,39 @@
+import { sql } from "kysely";
 import { expect, it } from "vitest";
 import type { LicenseRequest } from "../../src/licensing/index.js";
 import { requestLicense, requestLicensesFor } from "../../src/mdm/index.js";
 import {
+  type Db,
   failAssignment,
   listWaitingRequests,
   markAssigned,
+  releaseLicenses,
   replaceInstalledApps,
+  withTransaction,
 } from "../../src/store/index.js";
 import {
   claimMdmCommands,
   listMdmCommands,
+  queueInstallsUnlessPresent,
   queueMdmCommands,
   settleMdmCommands,
 } from "../../src/store/mdm-command.repo.js";
+import { deleteAccountRows } from "../../src/store/sync-account-data.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { accountWithSeats, devices, NOW, spaceWithApp } from "../store/fixtures.js";
 
 const MDM = { kind: "mdm" } as const;
+
+/** The pending commands of a space that wait for their license, by device. */
+async function awaitingOf(db: Db, spaceId: string): Promise<Map<string, boolean>> {
+  const rows = await db
+    .selectFrom("mdm_commands")
+    .select(["device_id", "awaiting_license"])
+    .where("space_id", "=", spaceId)
+    .where("state", "=", "pending")
+    .execute();
+  return new Map(rows.map((r) => [r.device_id, r.awaiting_license]));
+}
 
 /**
  * LT2 for a batch of license requests: the install checks of every device and the
@@ -171,6 +188,241 @@ describeEachDatabase("license requests and their installs", (database) => {
     });
   });
 
+  it("LT2: an install waits out of the poll while its license is pending_assign, and is claimed once Apple confirmed it (markAssigned)", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000011");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
+    const [a] = await devices(db, space.id, 1);
+    if (!a) throw new Error("no devices");
+    const [ra] = await requestLicensesFor(deps(), {
+      spaceId: space.id,
+      adamId,
+      requests: forDevices(space.id, adamId, [a.id]),
+      actor: MDM,
+    });
+    expect(await awaitingOf(db, space.id)).toEqual(new Map([[a.id, true]]));
+    const claim = async () =>
+      (await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 })).filter(
+        (x) => x.spaceId === space.id,
+      );
+    expect(await claim()).toEqual([]);
+    await markAssigned(db, { spaceId: space.id, licenseIds: [ra?.licenseId ?? ""], actor: MDM, now: NOW });
+    expect(await awaitingOf(db, space.id)).toEqual(new Map([[a.id, false]]));
+    expect((await claim()).map((x) => [x.kind, x.deviceId, x.licenseId])).toEqual([
+      ["install", a.id, ra?.licenseId],
+    ]);
+  });
+
+  it("LT2: an install whose pending license Apple refused (failAssignment) or that was released before Apple confirmed it is cancelled by the next claim", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000012");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
+    const [a, b, c] = await devices(db, space.id, 3);
+    if (!a || !b || !c) throw new Error("no devices");
+    const [ra, rb] = await requestLicensesFor(deps(), {
+      spaceId: space.id,
+      adamId,
+      requests: forDevices(space.id, adamId, [a.id, b.id, c.id]),
+      actor: MDM,
+    });
+    await failAssignment(db, {
+      spaceId: space.id,
+      licenseIds: [ra?.licenseId ?? ""],
+      reason: "9709",
+      actor: MDM,
+      now: NOW,
+    });
+    await releaseLicenses(db, {
+      spaceId: space.id,
+      licenseIds: [rb?.licenseId ?? ""],
+      because: ["RV1"],
+      actor: MDM,
+      now: NOW,
+    });
+    expect(await awaitingOf(db, space.id)).toEqual(
+      new Map([
+        [a.id, false],
+        [b.id, false],
+        [c.id, true],
+      ]),
+    );
+    const claimed = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
+    expect(claimed.filter((x) => x.spaceId === space.id)).toEqual([]);
+    const states = await listMdmCommands(db, space.id);
+    expect(states.map((x) => [x.deviceId, x.state, x.lastError])).toEqual([
+      [a.id, "cancelled", "license no longer live"],
+      [b.id, "cancelled", "license no longer live"],
+      [c.id, "pending", undefined],
+    ]);
+  });
+
+  it("LT2: an install queued for a license Apple already confirmed is claimable at once; one for a pending license waits (both ways of queueing)", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000013");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
+    const [a, b] = await devices(db, space.id, 2);
+    if (!a || !b) throw new Error("no devices");
+    const [ra, rb] = await requestLicensesFor(deps(), {
+      spaceId: space.id,
+      adamId,
+      requests: forDevices(space.id, adamId, [a.id, b.id]),
+      actor: MDM,
+    });
+    const aLicense = ra?.licenseId ?? "";
+    const bLicense = rb?.licenseId ?? "";
+    await markAssigned(db, { spaceId: space.id, licenseIds: [aLicense], actor: MDM, now: NOW });
+    // The MDM refused a's first install for good: a new one may be queued for the same license.
+    const [first] = await listMdmCommands(db, space.id, { deviceId: a.id });
+    if (!first) throw new Error("no install");
+    await settleMdmCommands(db, { commands: [first], state: "failed", error: "refused", now: NOW });
+    const queued = await queueInstallsUnlessPresent(db, {
+      spaceId: space.id,
+      adamId,
+      installs: [{ deviceId: a.id, licenseId: aLicense, ruleIds: ["LT2"] }],
+      now: NOW,
+    });
+    expect([...queued]).toEqual([a.id]);
+    expect(await awaitingOf(db, space.id)).toEqual(
+      new Map([
+        [a.id, false],
+        [b.id, true],
+      ]),
+    );
+    // DB4's updates go through queueMdmCommands: b's (license pending) supersedes b's install and waits too.
+    const update = (deviceId: string, serialNumber: string, licenseId: string) => ({
+      spaceId: space.id,
+      kind: "install" as const,
+      deviceId,
+      serialNumber,
+      adamId,
+      licenseId,
+      appVersion: "2.0",
+      ruleIds: ["DB4"],
+      now: NOW,
+    });
+    await queueMdmCommands(db, [update(b.id, b.serialNumber, bLicense)]);
+    expect(await awaitingOf(db, space.id)).toEqual(
+      new Map([
+        [a.id, false],
+        [b.id, true],
+      ]),
+    );
+    const claimed = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
+    expect(claimed.filter((x) => x.spaceId === space.id).map((x) => [x.deviceId, x.licenseId])).toEqual([
+      [a.id, aLicense],
+    ]);
+    await markAssigned(db, { spaceId: space.id, licenseIds: [bLicense], actor: MDM, now: NOW });
+    const later = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
+    expect(
+      later.filter((x) => x.spaceId === space.id).map((x) => [x.deviceId, x.appVersion, x.ruleIds]),
+    ).toEqual([[b.id, "2.0", ["DB4"]]]);
+  });
+
+  it("LT2: the mark is cleared whatever statement moves the license out of pending_assign, and when the license is deleted (AC5)", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000014");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
+    const { account: other } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 1 });
+    const [a, b, c] = await devices(db, space.id, 3);
+    if (!a || !b || !c) throw new Error("no devices");
+    const results = await requestLicensesFor(deps(), {
+      spaceId: space.id,
+      adamId,
+      requests: forDevices(space.id, adamId, [a.id, b.id, c.id]),
+      actor: MDM,
+    });
+    const [la, lb, lc] = results.map((r) => r.licenseId ?? "");
+    // c's license moves to another account, whose deletion (AC5) then deletes it.
+    await db
+      .updateTable("licenses")
+      .set({ account_id: other.id })
+      .where("space_id", "=", space.id)
+      .where("id", "=", lc ?? "")
+      .execute();
+    const set = (licenseId: string | undefined, state: string) =>
+      sql`update licenses set state = ${state}, updated_at = now() where space_id = ${space.id} and id = ${licenseId}`.execute(
+        db,
+      );
+    // An update that leaves the license pending_assign keeps the mark (the account move above, too).
+    await sql`update licenses set updated_at = now() where space_id = ${space.id} and id = ${la}`.execute(db);
+    expect(await awaitingOf(db, space.id)).toEqual(
+      new Map([
+        [a.id, true],
+        [b.id, true],
+        [c.id, true],
+      ]),
+    );
+    await set(la, "assigned");
+    await set(lb, "released");
+    await deleteAccountRows(db, space.id, other.id);
+    expect(await awaitingOf(db, space.id)).toEqual(
+      new Map([
+        [a.id, false],
+        [b.id, false],
+        [c.id, false],
+      ]),
+    );
+    const claimed = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
+    expect(claimed.filter((x) => x.spaceId === space.id).map((x) => x.deviceId)).toEqual([a.id]);
+    const states = await listMdmCommands(db, space.id);
+    expect(states.map((x) => [x.deviceId, x.state, x.lastError])).toEqual([
+      [a.id, "pending", undefined],
+      [b.id, "cancelled", "license no longer live"],
+      [c.id, "cancelled", "license no longer live"],
+    ]);
+  });
+
+  it("LT2: a license Apple confirms while its install is being queued waits for that commit, so the mark never outlives the pending_assign (FOR SHARE)", async (ctx) => {
+    if (database().engine !== "postgres") ctx.skip();
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000015");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
+    const [a] = await devices(db, space.id, 1);
+    if (!a) throw new Error("no devices");
+    const [ra] = await requestLicensesFor(deps(), {
+      spaceId: space.id,
+      adamId,
+      requests: forDevices(space.id, adamId, [a.id]),
+      actor: MDM,
+    });
+    const licenseId = ra?.licenseId ?? "";
+    const [first] = await listMdmCommands(db, space.id, { deviceId: a.id });
+    if (!first) throw new Error("no install");
+    await settleMdmCommands(db, { commands: [first], state: "failed", error: "refused", now: NOW });
+    let queued!: () => void;
+    const isQueued = new Promise<void>((resolve) => {
+      queued = resolve;
+    });
+    let commit!: () => void;
+    const mayCommit = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    // A new install is queued for the pending license; its transaction stays open.
+    const queueing = db.transaction().execute(async (trx) => {
+      await queueInstallsUnlessPresent(trx, {
+        spaceId: space.id,
+        adamId,
+        installs: [{ deviceId: a.id, licenseId, ruleIds: ["LT2"] }],
+        now: NOW,
+      });
+      queued();
+      await mayCommit;
+    });
+    await isQueued;
+    // Apple's confirmation meanwhile: it must wait for the queueing transaction's commit.
+    const confirming = markAssigned(db, { spaceId: space.id, licenseIds: [licenseId], actor: MDM, now: NOW });
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      if ((rows[0]?.n ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    commit();
+    await queueing;
+    await confirming;
+    expect(await awaitingOf(db, space.id)).toEqual(new Map([[a.id, false]]));
+  });
+
   it("claims: workers claiming at the same time never get the same command", async () => {
     const { db } = database().store;
     const { space, adamId } = await spaceWithApp(db, "200000005");
@@ -261,5 +513,51 @@ describeEachDatabase("license requests and their installs", (database) => {
       "grant",
       "grant",
     ]);
+  });
+});
+
+describeEachDatabase("the MDM delivery poll", (database) => {
+  it("LT2: a poll does not read the installs waiting for Apple: 2,000 waiting and one deliverable, a handful of rows read", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000016");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 2001 });
+    const targets = await devices(db, space.id, 2001);
+    const results = await requestLicensesFor(
+      { db, now: () => NOW },
+      {
+        spaceId: space.id,
+        adamId,
+        requests: targets.map((d) => ({
+          spaceId: space.id,
+          adamId,
+          subject: { kind: "device" as const, deviceId: d.id },
+          why: "mandatory" as const,
+        })),
+        actor: MDM,
+      },
+    );
+    const deliverable = results[1000]?.licenseId ?? "";
+    await markAssigned(db, { spaceId: space.id, licenseIds: [deliverable], actor: MDM, now: NOW });
+    await sql`analyze mdm_commands`.execute(db);
+    await sql`analyze licenses`.execute(db);
+    // Rows of mdm_commands read so far by this transaction (fetched by scans, before any filter).
+    const readSoFar = async (trx: Db) => {
+      const { rows } = await sql<{
+        n: number;
+      }>`select (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::int as n
+        from pg_stat_xact_user_tables where relname = 'mdm_commands'`.execute(trx);
+      return rows[0]?.n ?? 0;
+    };
+    const { claimed, read, counted } = await withTransaction(db, async (trx) => {
+      const before = await readSoFar(trx);
+      const claimed = await claimMdmCommands(trx, { now: NOW, limit: 200, leaseMs: 60_000 });
+      const read = (await readSoFar(trx)) - before;
+      // The same counter sees the waiting installs when a statement does read them.
+      await sql`select count(*) from mdm_commands where state = 'pending'`.execute(trx);
+      return { claimed, read, counted: (await readSoFar(trx)) - before - read };
+    });
+    expect(claimed.map((x) => x.licenseId)).toEqual([deliverable]);
+    expect(counted).toBeGreaterThanOrEqual(2000);
+    expect(read).toBeLessThan(10);
   });
 });

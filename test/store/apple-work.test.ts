@@ -393,6 +393,33 @@ describeEachDatabase("Apple work (what accounts still owe Apple)", (database) =>
     ).toBe(false);
   });
 
+  it("accounts with due work come oldest work first; an operation told to wait is not due until then", async () => {
+    const { db, keys, space, account, entry } = await setUp();
+    const second = await createAccount(db, keys, { spaceId: space.id, displayName: "Second", sToken: "t" });
+    const mine = async (now: Date) =>
+      (await accountsWithDueOps(db, now, 1_000))
+        .map((a) => a.accountId)
+        .filter((id) => id === account.id || id === second.id);
+    await appendOutbox(db, [{ ...entry("associate", "SERQ2", -90), accountId: second.id }]);
+    await appendOutbox(db, [entry("associate", "SERQ1", -60)]);
+    expect(await mine(NOW)).toEqual([second.id, account.id]); // the second's work was written first
+    // The second account's only operation is retried in ten minutes (Apple asked to wait).
+    const { seq } = await db
+      .selectFrom("outbox")
+      .select("seq")
+      .where("account_id", "=", second.id)
+      .executeTakeFirstOrThrow();
+    await finishOutbox(db, {
+      spaceId: space.id,
+      seqs: [Number(seq)],
+      state: "pending",
+      notBefore: at(10),
+      now: NOW,
+    });
+    expect(await mine(NOW)).toEqual([account.id]);
+    expect(await mine(at(11))).toEqual([second.id, account.id]);
+  });
+
   it("per account of a space, in priority order; never another space's work (invariant 6)", async () => {
     const { db, keys, space, account, entry } = await setUp();
     const second = await createAccount(db, keys, { spaceId: space.id, displayName: "Second", sToken: "t" });

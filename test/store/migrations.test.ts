@@ -173,3 +173,73 @@ describe("0010_apple_calls", () => {
     }
   });
 });
+
+describe("0013_mdm_commands_awaiting_license", () => {
+  it("LT2: pending installs whose license is pending_assign are marked, no other command; the mark then follows the license", async () => {
+    const pglite = new PGlite("memory://");
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateTo("0012_apple_request_windows")).error).toBeUndefined();
+      await sql`insert into spaces (id, name) values ('s', 'S')`.execute(db);
+      await sql`insert into accounts (space_id, id, display_name, stoken_ciphertext, priority)
+        values ('s', 'a', 'A', 'x', 1)`.execute(db);
+      await sql`insert into assets (space_id, account_id, adam_id, pricing_param, product_type, total_count,
+        device_assignable) values ('s', 'a', '42', 'STDQ', 'App', 10, true)`.execute(db);
+      // [license state, command kind, command state] of each device; null: no license.
+      const cases: Array<[string | null, "install" | "remove", string]> = [
+        ["pending_assign", "install", "pending"], // d1: marked
+        ["assigned", "install", "pending"], // d2
+        ["released", "install", "pending"], // d3: the poll cancels it, as before
+        ["pending_assign", "install", "delivered"], // d4: not pending
+        [null, "remove", "pending"], // d5
+        ["pending_assign", "install", "pending"], // d6: marked
+      ];
+      for (const [i, [license, kind, state]] of cases.entries()) {
+        const device = `d${i + 1}`;
+        await sql`insert into devices (space_id, id, serial_number, platform) values ('s', ${device}, ${device}, 'iOS')`.execute(
+          db,
+        );
+        if (license) {
+          await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state)
+            values ('s', ${`l${i + 1}`}, 'a', '42', 'device', ${device}, ${license})`.execute(db);
+        }
+        await sql`insert into mdm_commands (space_id, id, kind, device_id, serial_number, adam_id, license_id, state)
+          values ('s', ${`c${i + 1}`}, ${kind}, ${device}, ${device}, '42', ${license ? `l${i + 1}` : null}, ${state})`.execute(
+          db,
+        );
+      }
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+
+      const marks = async () =>
+        (
+          await sql<{ id: string; awaiting_license: boolean }>`select id, awaiting_license from mdm_commands
+          order by seq`.execute(db)
+        ).rows.map((r) => [r.id, r.awaiting_license]);
+      expect(await marks()).toEqual([
+        ["c1", true],
+        ["c2", false],
+        ["c3", false],
+        ["c4", false],
+        ["c5", false],
+        ["c6", true],
+      ]);
+      // The triggers take over: Apple's confirmation of l1 clears c1; deleting l6 (AC5) clears c6.
+      await sql`update licenses set state = 'assigned' where id = 'l1'`.execute(db);
+      await sql`delete from licenses where id = 'l6'`.execute(db);
+      expect((await marks()).filter(([, marked]) => marked)).toEqual([]);
+      const { rows: indexes } = await sql<{ indexname: string }>`select indexname from pg_indexes
+        where tablename = 'mdm_commands' and indexname like 'mdm_commands_%' order by indexname`.execute(db);
+      expect(indexes.map((r) => r.indexname)).toEqual([
+        "mdm_commands_awaiting",
+        "mdm_commands_by_device_app",
+        "mdm_commands_deliverable",
+        "mdm_commands_open",
+        "mdm_commands_pkey",
+        "mdm_commands_space_id_id_key",
+      ]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -15,7 +15,7 @@ import {
 import { listMdmCommands, settleMdmCommands } from "../../store/mdm-command.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { adamId, dateTime, id, ruleId } from "../schemas.js";
+import { adamId, dateTime, flag, id, ruleId } from "../schemas.js";
 
 const appParams = z.object({ spaceId: id, adamId });
 const deviceParams = z.object({ spaceId: id, deviceId: id });
@@ -65,6 +65,9 @@ const commandSchema = z
     appVersion: z.string().optional(),
     ruleIds: z.array(z.string()),
     state: z.enum(["pending", "delivered", "cancelled", "failed"]),
+    awaitingLicense: z
+      .boolean()
+      .describe("A pending install whose license Apple has not confirmed yet: do not act on it (LT2)"),
     attempts: z.number().int(),
     lastError: z.string().optional(),
     createdAt: dateTime,
@@ -380,6 +383,11 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         params: z.object({ spaceId: id }),
         querystring: z.object({
           state: z.enum(["pending", "delivered", "cancelled", "failed"]).optional(),
+          ready: flag
+            .optional()
+            .describe(
+              "Only the pending commands to act on now: installs wait until Apple confirms the license",
+            ),
           device: id.optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
@@ -390,6 +398,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       items: await listMdmCommands(ctx.deps.db, spaceOf(request), {
         ...(request.query.state ? { state: request.query.state } : {}),
         ...(request.query.device ? { deviceId: request.query.device } : {}),
+        ...(request.query.ready ? { ready: true } : {}),
         limit: request.query.limit,
       }),
     }),

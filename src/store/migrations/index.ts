@@ -11,6 +11,8 @@ import { licenseHotUpdates } from "./0009_license_hot_updates.js";
 import { appleCalls } from "./0010_apple_calls.js";
 import { outboxOpenReleases } from "./0011_outbox_open_releases.js";
 import { appleRequestWindows } from "./0012_apple_request_windows.js";
+import { mdmCommandsAwaitingLicense } from "./0013_mdm_commands_awaiting_license.js";
+import { outboxPendingByAccount } from "./0014_outbox_pending_by_account.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -29,4 +31,6 @@ export const migrations: Record<string, Migration> = {
   "0010_apple_calls": appleCalls,
   "0011_outbox_open_releases": outboxOpenReleases,
   "0012_apple_request_windows": appleRequestWindows,
+  "0013_mdm_commands_awaiting_license": mdmCommandsAwaitingLicense,
+  "0014_outbox_pending_by_account": outboxPendingByAccount,
 };
