@@ -39,45 +39,33 @@ export interface MdmCommandRecord {
  * Queues commands for the MDM, in the caller's transaction (with the license change
  * that causes them). A newer command for the same device and app supersedes a pending
  * older one: an install followed by a remove must not reach the MDM as an install.
+ * One statement whatever the number of commands (an app revoked on 50,000 devices): the
+ * columns travel as arrays, not as bound parameters per command (PostgreSQL takes 65,535).
  */
 export async function queueMdmCommands(db: Db, commands: readonly NewMdmCommand[]): Promise<void> {
   if (commands.length === 0) return;
-  // One statement per space, not per command: check-in storms queue thousands at once.
-  for (const [spaceId, ofSpace] of bySpace(commands)) {
-    await db
-      .updateTable("mdm_commands")
-      .set({ state: "cancelled", updated_at: ofSpace[0]?.now ?? new Date(), last_error: "superseded" })
-      .where("space_id", "=", spaceId)
-      .where((eb) =>
-        eb(
-          eb.refTuple("device_id", "adam_id"),
-          "in",
-          ofSpace.map((c) => eb.tuple(c.deviceId, c.adamId)),
-        ),
-      )
-      .where("state", "=", "pending")
-      .execute();
-  }
-  await db
-    .insertInto("mdm_commands")
-    .values(
-      commands.map((c) => ({
-        space_id: c.spaceId,
-        id: randomUUID(),
-        kind: c.kind,
-        device_id: c.deviceId,
-        serial_number: c.serialNumber,
-        adam_id: c.adamId,
-        license_id: c.licenseId ?? null,
-        app_version: c.appVersion ?? null,
-        ...(c.licenseId ? { awaiting_license: awaitingLicense(c.spaceId, c.licenseId) } : {}),
-        rule_ids: [...c.ruleIds],
-        last_error: null,
-        created_at: c.now,
-        updated_at: c.now,
-      })),
+  const column = <T>(of: (c: NewMdmCommand) => T) => commands.map(of);
+  await sql`with c as (
+      select * from unnest(${column(() => randomUUID())}::text[], ${column((c) => c.spaceId)}::text[],
+        ${column((c) => c.kind)}::text[], ${column((c) => c.deviceId)}::text[],
+        ${column((c) => c.serialNumber)}::text[], ${column((c) => c.adamId)}::text[],
+        ${column((c) => c.licenseId ?? null)}::text[], ${column((c) => c.appVersion ?? null)}::text[],
+        ${column((c) => c.ruleIds.join(","))}::text[], ${column((c) => c.now.toISOString())}::timestamptz[])
+        with ordinality as t(id, space_id, kind, device_id, serial_number, adam_id, license_id, app_version,
+          rules, at, ord)
+    ), superseded as (
+      update mdm_commands m set state = 'cancelled', updated_at = k.at, last_error = 'superseded'
+      from (select space_id, device_id, adam_id, max(at) as at from c group by space_id, device_id, adam_id) k
+      where m.space_id = k.space_id and m.device_id = k.device_id and m.adam_id = k.adam_id
+        and m.state = 'pending'
     )
-    .execute();
+    insert into mdm_commands (space_id, id, kind, device_id, serial_number, adam_id, license_id, app_version,
+      awaiting_license, rule_ids, last_error, created_at, updated_at)
+    select c.space_id, c.id, c.kind, c.device_id, c.serial_number, c.adam_id, c.license_id, c.app_version,
+      c.license_id is not null and ${awaitingLicense(sql<string>`c.space_id`, sql<string | null>`c.license_id`)},
+      coalesce(string_to_array(c.rules, ','), '{}'), null, c.at, c.at
+    from c
+    order by c.ord`.execute(db);
 }
 
 /**
@@ -91,7 +79,7 @@ export async function queueMdmCommands(db: Db, commands: readonly NewMdmCommand[
  * grant) is already ours.
  */
 function awaitingLicense(
-  spaceId: string,
+  spaceId: RawBuilder<string> | string,
   licenseId: RawBuilder<string | null> | string,
 ): RawBuilder<boolean> {
   return sql<boolean>`exists (select 1 from licenses l

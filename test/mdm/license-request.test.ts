@@ -135,6 +135,40 @@ describeEachDatabase("license requests and their installs", (database) => {
     ]);
   });
 
+  it("RV2: removes for an app revoked on 10,000 devices queue in one call (past PostgreSQL's 65,535 parameters), superseding each device's pending install", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000014");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
+    const fleet = await devices(db, space.id, 10_000);
+    const [first] = fleet;
+    if (!first) throw new Error("no devices");
+    await requestLicensesFor(deps(), {
+      spaceId: space.id,
+      adamId,
+      requests: forDevices(space.id, adamId, [first.id]),
+      actor: MDM,
+    });
+    await queueMdmCommands(
+      db,
+      fleet.map((d) => ({
+        spaceId: space.id,
+        kind: "remove" as const,
+        deviceId: d.id,
+        serialNumber: d.serialNumber,
+        adamId,
+        ruleIds: ["RV2", "PB1"],
+        now: NOW,
+      })),
+    );
+    const commands = await listMdmCommands(db, space.id, { limit: 20_000 });
+    expect(commands).toHaveLength(10_001);
+    expect(commands[0]).toMatchObject({ kind: "install", deviceId: first.id, state: "cancelled" });
+    expect(commands.slice(1).map((c) => c.deviceId)).toEqual(fleet.map((d) => d.id));
+    expect(commands[1]).toMatchObject({ kind: "remove", state: "pending", ruleIds: ["RV2", "PB1"] });
+    // Delivered: the claims of the next tests (oldest first, every space) are not this fleet's.
+    await settleMdmCommands(db, { commands: commands.slice(1), state: "delivered", now: NOW });
+  });
+
   it("claims: an install waits for Apple's confirmation, one whose license failed is cancelled, a remove goes at once", async () => {
     const { db, keys } = database().store;
     const { space, adamId } = await spaceWithApp(db, "200000004");
