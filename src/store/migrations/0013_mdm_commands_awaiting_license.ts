@@ -28,6 +28,8 @@ import { runStatements } from "./run-statements.js";
  */
 const statements = [
   `ALTER TABLE mdm_commands ADD COLUMN awaiting_license boolean NOT NULL DEFAULT false`,
+  // One function for both triggers: each names its transition table `changed_licenses`; a
+  // deleted license (AC5) settles its commands whatever its state.
   `CREATE FUNCTION mdm_commands_license_changed() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     of_space text;
@@ -35,7 +37,7 @@ const statements = [
   BEGIN
     FOR of_space, license_ids IN
       SELECT l.space_id, array_agg(l.id) FROM changed_licenses l
-      WHERE l.state <> 'pending_assign' GROUP BY l.space_id
+      WHERE TG_OP = 'DELETE' OR l.state <> 'pending_assign' GROUP BY l.space_id
     LOOP
       UPDATE mdm_commands SET awaiting_license = false
       WHERE space_id = of_space AND license_id = ANY (license_ids) AND state = 'pending' AND awaiting_license;
@@ -46,23 +48,9 @@ const statements = [
   `CREATE TRIGGER licenses_settle_awaiting_commands AFTER UPDATE ON licenses
     REFERENCING NEW TABLE AS changed_licenses
     FOR EACH STATEMENT EXECUTE FUNCTION mdm_commands_license_changed()`,
-  `CREATE FUNCTION mdm_commands_license_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE
-    of_space text;
-    license_ids text[];
-  BEGIN
-    FOR of_space, license_ids IN
-      SELECT l.space_id, array_agg(l.id) FROM deleted_licenses l GROUP BY l.space_id
-    LOOP
-      UPDATE mdm_commands SET awaiting_license = false
-      WHERE space_id = of_space AND license_id = ANY (license_ids) AND state = 'pending' AND awaiting_license;
-    END LOOP;
-    RETURN NULL;
-  END
-  $$`,
   `CREATE TRIGGER licenses_release_awaiting_commands AFTER DELETE ON licenses
-    REFERENCING OLD TABLE AS deleted_licenses
-    FOR EACH STATEMENT EXECUTE FUNCTION mdm_commands_license_deleted()`,
+    REFERENCING OLD TABLE AS changed_licenses
+    FOR EACH STATEMENT EXECUTE FUNCTION mdm_commands_license_changed()`,
   `UPDATE mdm_commands c SET awaiting_license = true
     FROM licenses l
     WHERE l.space_id = c.space_id AND l.id = c.license_id
