@@ -1,4 +1,6 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import { LANGUAGES, type Language } from "../service/decision-texts.js";
+import { languageOfEnvironment } from "../service/language.js";
 
 /** A TCP port (0-65535) from the command line. */
 export function parsePort(value: string): number {
@@ -16,4 +18,17 @@ export function parsePositive(max: number): (value: string) => number {
       throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
     return n;
   };
+}
+
+/** `--lang en|fr`: the language of decision texts (summaries, rule sentences). */
+export function languageOption(): Option {
+  return new Option(
+    "--lang <language>",
+    "language of the decision texts (default: from LC_ALL, LC_MESSAGES or LANG, else en)",
+  ).choices(LANGUAGES);
+}
+
+/** The --lang given, else the POSIX locale's language, else English. */
+export function languageOf(flag: Language | undefined): Language {
+  return flag ?? languageOfEnvironment(process.env);
 }

@@ -8,6 +8,7 @@ import {
 import { Coalescer, coalescerPer } from "../store/coalesce.js";
 import type { Db } from "../store/database.js";
 import { listAccounts, loadWorldSnapshot, worldFor } from "../store/index.js";
+import { DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
 import { type Described, describe } from "./describe.js";
 
 export interface Explanation extends Described {
@@ -24,9 +25,13 @@ export interface Explanation extends Described {
 export async function explain(
   db: Db,
   input: { spaceId: string; adamId: string; subject: Subject; why: RequestReason },
+  language: Language = DEFAULT_LANGUAGE,
 ): Promise<Explanation> {
   const request: LicenseRequest = { ...input };
-  const outcome = await explainedOf(db).submit(`${input.spaceId}\u0000${input.adamId}`, request);
+  const outcome = await explainedOf(db).submit(`${input.spaceId}\u0000${input.adamId}`, {
+    request,
+    language,
+  });
   if ("error" in outcome) throw outcome.error;
   return outcome.explanation;
 }
@@ -35,7 +40,8 @@ type Outcome = { explanation: Explanation } | { error: unknown };
 
 const explainedOf = coalescerPer(
   (db: Db) =>
-    new Coalescer<LicenseRequest, Outcome>(async (requests) => {
+    new Coalescer<{ request: LicenseRequest; language: Language }, Outcome>(async (asked) => {
+      const requests = asked.map((a) => a.request);
       const first = requests[0];
       if (!first) return [];
       const [snapshot, accounts] = await Promise.all([
@@ -47,10 +53,11 @@ const explainedOf = coalescerPer(
         listAccounts(db, first.spaceId),
       ]);
       const names = new Map(accounts.map((a) => [a.id, a.displayName]));
-      return requests.map((request) => {
+      return asked.map(({ request, language }) => {
         try {
           const decision = decide(request, worldFor(snapshot, request));
-          return { explanation: { request, decision, ...describe(decision, (id) => names.get(id) ?? id) } };
+          const words = describe(decision, (id) => names.get(id) ?? id, language);
+          return { explanation: { request, decision, ...words } };
         } catch (error) {
           return { error }; // this subject's (unknown device, ...), not the others'
         }

@@ -13,6 +13,7 @@ import {
 import type { Db } from "../store/database.js";
 import { NotFoundError, StoreError } from "../store/errors.js";
 import { listAccounts, listLicensesForApp, listWaitingRequests, loadDecisionWorlds } from "../store/index.js";
+import { DECISION_TEXTS, DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
 import { describe, describeRules } from "./describe.js";
 
 /**
@@ -66,6 +67,7 @@ const MAX_APPS = 500;
 export async function whatIf(
   db: Db,
   input: { spaceId: string; changes: readonly ProposedChange[]; apps?: readonly string[] },
+  language: Language = DEFAULT_LANGUAGE,
 ): Promise<WhatIfResult> {
   const accounts = await listAccounts(db, input.spaceId);
   const known = new Set(accounts.map((a) => a.id));
@@ -82,7 +84,7 @@ export async function whatIf(
   const names = new Map(accounts.map((a) => [a.id, a.displayName]));
   const name = (id: string) => names.get(id) ?? id;
   for (const adamId of adamIds.slice(0, MAX_APPS))
-    apps.push(await impactOn(db, input.spaceId, adamId, input.changes, name));
+    apps.push(await impactOn(db, input.spaceId, adamId, input.changes, name, language));
   const totals = { gain: 0, lose: 0, wait: 0, refuse: 0, keep: 0 };
   for (const app of apps) {
     totals.gain += app.gain.length;
@@ -98,7 +100,7 @@ export async function whatIf(
         ? ["DI1", "DI7", "LT4"]
         : ["AC5", "MA2"],
   );
-  return { apps, totals, rules: describeRules(ruleIds) };
+  return { apps, totals, rules: describeRules(ruleIds, language) };
 }
 
 function checkRules(change: Extract<ProposedChange, { kind: "rules" }>): void {
@@ -135,6 +137,7 @@ async function impactOn(
   adamId: string,
   changes: readonly ProposedChange[],
   name: (accountId: string) => string,
+  language: Language,
 ): Promise<AppImpact> {
   const impact: AppImpact = { adamId, gain: [], lose: [], wait: [], refuse: [], keep: 0 };
   const [seatHolders, waiting] = await Promise.all([
@@ -191,14 +194,14 @@ async function impactOn(
     // AC5: the license goes; what the subject would get next is shown alongside.
     const next = decideNow(i);
     impact.lose.push({
-      ...outcomeOf(requests[i]?.subject, next, name),
-      summary: `Loses its license. Next: ${describe(next, name).summary}`,
+      ...outcomeOf(requests[i]?.subject, next, name, language),
+      summary: DECISION_TEXTS[language].loses(describe(next, name, language).summary),
     });
   }
   for (let i = holders.length; i < requests.length; i++) {
     const decision = decideNow(i);
     take(decision);
-    const entry = outcomeOf(requests[i]?.subject, decision, name);
+    const entry = outcomeOf(requests[i]?.subject, decision, name, language);
     if (decision.outcome === "grant" || decision.outcome === "keep") impact.gain.push(entry);
     else if (decision.outcome === "wait") impact.wait.push(entry);
     else impact.refuse.push(entry);
@@ -254,6 +257,7 @@ function outcomeOf(
   subject: Subject | undefined,
   decision: Decision,
   name: (accountId: string) => string,
+  language: Language,
 ): SubjectOutcome {
   const id = subject ? (subject.kind === "user" ? subject.userId : subject.deviceId) : "";
   return {
@@ -262,7 +266,7 @@ function outcomeOf(
     ...(decision.outcome === "grant" || decision.outcome === "keep"
       ? { accountId: decision.accountId, type: decision.type }
       : {}),
-    summary: describe(decision, name).summary,
+    summary: describe(decision, name, language).summary,
     because: decision.because,
   };
 }

@@ -1,7 +1,15 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { expect, it } from "vitest";
 import { createAccount, upsertAsset } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture, NOW, STOKEN } from "./harness.js";
+
+/** The console's French (web/src/i18n/fr.json): the API says the same. */
+const frenchConsole = () =>
+  JSON.parse(readFileSync(resolve(import.meta.dirname, "../../web/src/i18n/fr.json"), "utf8")) as {
+    ruleText: Record<string, string>;
+  };
 
 describeEachDatabase("explain, what-if, views and validation", (db) => {
   let f: Fixture;
@@ -40,6 +48,102 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect(unknown?.headers["content-type"]).toMatch(/problem\+json/);
   });
 
+  it("LT4, UB1: explain answers in the language Accept-Language asks (fr-FR → French), with Content-Language", async () => {
+    const fr = frenchConsole();
+    const url = `${s}/explain?app=${f.ids.adamId}&user=${f.ids.userA}`;
+    const ask = (language?: string) =>
+      f.app.inject({
+        url,
+        headers: { ...h, ...(language === undefined ? {} : { "accept-language": language }) },
+      });
+    const french = await ask("fr-FR,fr;q=0.9,en;q=0.8");
+    expect(french.statusCode).toBe(200);
+    expect(french.headers["content-language"]).toBe("fr");
+    expect(french.headers.vary).toMatch(/Accept-Language/i);
+    const body = french.json();
+    expect(body.decision.outcome).toBe("keep");
+    expect(body.summary).toBe(
+      "Le sujet détient déjà une licence par utilisateur du compte « Main » et la conserve.",
+    );
+    expect(body.rules).toEqual(
+      body.decision.because.map((id: string) => ({ id, sentence: fr.ruleText[id] })),
+    );
+    expect(body.rules.map((r: { id: string }) => r.id)).toContain("LT4");
+
+    const english = (await ask()).json();
+    expect(english.summary).toBe(
+      'The subject already holds a user-based license from account "Main" and keeps it.',
+    );
+    for (const [language, why] of [
+      ["de", "not offered: English"],
+      ["fr;q=0", "French refused: English"],
+      ["de-DE,fr;q=0,*;q=0.1", "French refused, anything else: English"],
+      [undefined, "no header: English"],
+    ] as const) {
+      const r = await ask(language);
+      expect(r.headers["content-language"], why).toBe("en");
+      expect(r.json(), why).toEqual(english);
+    }
+    // The top-level route (space from ?space=) speaks French too.
+    const top = await f.app.inject({
+      url: `/api/v1/explain?app=${f.ids.adamId}&user=${f.ids.userA}&space=${f.ids.spaceA}`,
+      headers: { ...h, "accept-language": "fr" },
+    });
+    expect(top.headers["content-language"]).toBe("fr");
+    expect(top.json().summary).toBe(body.summary);
+    // An error is a problem document, not a decision text: no Content-Language.
+    const missing = await f.app.inject({
+      url: `${s}/explain?app=${f.ids.adamId}&device=no-such-device`,
+      headers: { ...h, "accept-language": "fr" },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers["content-language"]).toBeUndefined();
+  });
+
+  it("LT2, LT4: a license request answers its decision in French when asked", async () => {
+    const r = await f.app.inject({
+      method: "POST",
+      url: `${s}/license-requests`,
+      headers: { ...auth(f.tokens.write), "accept-language": "fr-CA, en;q=0.5" },
+      payload: { app: f.ids.adamId, user: f.ids.userA },
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers["content-language"]).toBe("fr");
+    const body = r.json();
+    expect(body.decision.outcome).toBe("keep");
+    expect(body.summary).toBe(
+      "Le sujet détient déjà une licence par utilisateur du compte « Main » et la conserve.",
+    );
+    const fr = frenchConsole();
+    for (const rule of body.rules) expect(rule.sentence).toBe(fr.ruleText[rule.id]);
+    const english = await f.app.inject({
+      method: "POST",
+      url: `${s}/license-requests`,
+      headers: auth(f.tokens.write),
+      payload: { app: f.ids.adamId, user: f.ids.userA },
+    });
+    expect(english.headers["content-language"]).toBe("en");
+    expect(english.json().summary).toMatch(
+      /^The subject already holds a user-based license from account "Main"/,
+    );
+  });
+
+  it("the OpenAPI document names Accept-Language on explain, what-if and license requests", async () => {
+    const doc = (await f.app.inject({ url: "/openapi.json" })).json();
+    for (const [path, method] of [
+      ["/api/v1/spaces/{spaceId}/explain", "get"],
+      ["/api/v1/explain", "get"],
+      ["/api/v1/spaces/{spaceId}/what-if", "post"],
+      ["/api/v1/what-if", "post"],
+      ["/api/v1/spaces/{spaceId}/license-requests", "post"],
+    ] as const) {
+      const operation = doc.paths[path][method];
+      const header = operation.parameters.find((p: { in: string; name: string }) => p.in === "header");
+      expect(header, path).toMatchObject({ name: "accept-language", required: false });
+      expect(operation.description, path).toMatch(/Content-Language/);
+    }
+  });
+
   it("MA3: a new priority order in what-if revokes nothing; AC5: removing a token loses its licenses", async () => {
     h = auth(f.tokens.write);
     const second = await createAccount(db().store.db, db().store.keys, {
@@ -76,6 +180,41 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect((await get(`${s}/licenses/${f.ids.licenseA}`)).json().state).toBe("pending_assign");
     const unknown = await post(`${s}/what-if`, { changes: [{ kind: "remove_account", accountId: "nope" }] });
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it("AC5, MA2, MA3: what-if answers in French when asked; the same numbers", async () => {
+    const fr = frenchConsole();
+    const change = { changes: [{ kind: "remove_account", accountId: f.ids.accountA }] };
+    const ask = (language?: string) =>
+      f.app.inject({
+        method: "POST",
+        url: `${s}/what-if`,
+        headers: { ...h, ...(language ? { "accept-language": language } : {}) },
+        payload: change,
+      });
+    const english = (await ask()).json();
+    const r = await ask("fr-FR,fr;q=0.9,en;q=0.8");
+    expect(r.statusCode).toBe(200);
+    expect(r.headers["content-language"]).toBe("fr");
+    const french = r.json();
+    expect(french.totals).toEqual(english.totals);
+    const lost = french.apps[0].lose[0];
+    expect(lost).toMatchObject({ ...english.apps[0].lose[0], summary: expect.any(String) });
+    expect(english.apps[0].lose[0].summary).toMatch(/^Loses its license\. Next: /);
+    expect(lost.summary).toMatch(/^Perd sa licence\. Ensuite : Une licence par utilisateur serait attribuée/);
+    expect(lost.summary).toContain("« Second »");
+    expect(french.rules.map((x: { id: string }) => x.id)).toEqual(["AC5", "MA2"]);
+    for (const rule of french.rules) expect(rule.sentence).toBe(fr.ruleText[rule.id]);
+
+    const top = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/what-if?space=${f.ids.spaceA}`,
+      headers: { ...h, "accept-language": "fr" },
+      payload: { changes: [{ kind: "priorities", order: [f.ids.accountA] }] },
+    });
+    expect(top.headers["content-language"]).toBe("fr");
+    expect(top.json().rules[0]).toEqual({ id: "MA3", sentence: fr.ruleText.MA3 });
+    expect((await ask("de")).headers["content-language"]).toBe("en");
   });
 
   it("DI1, DI7, DI6: rule validation errors name the field", async () => {

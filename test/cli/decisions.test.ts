@@ -143,6 +143,78 @@ describe("orchard explain, what-if, licenses, export", () => {
     expectFailure(await cli.run(["what-if", "--remove-account", "nope"]), 3, /account nope not found/);
   });
 
+  it("MA2: explain --lang fr prints the summary and every rule sentence in French; --json too", async () => {
+    const fr = JSON.parse(await readFile(new URL("../../web/src/i18n/fr.json", import.meta.url), "utf8")) as {
+      ruleText: Record<string, string>;
+    };
+    const human = await cli.run([
+      "explain",
+      "--app",
+      APP,
+      "--serial",
+      "SER-3",
+      "--why",
+      "mandatory",
+      "--lang",
+      "fr",
+    ]);
+    expect(human).toMatchObject({ code: 0, stderr: "" });
+    const lines = human.stdout.trimEnd().split("\n");
+    expect(lines[1]).toBe("Une licence par appareil serait attribuée depuis le compte « Second ».");
+    expect(lines).toContain(`  MA2  ${fr.ruleText.MA2}`);
+
+    const kept = await cli.json<{ summary: string; rules: Array<{ id: string; sentence: string }> }>([
+      "explain",
+      "--app",
+      APP,
+      "--serial",
+      "SER-1",
+      "--why",
+      "check_in",
+      "--json",
+      "--lang",
+      "fr",
+    ]);
+    expect(kept.summary).toBe(
+      "Le sujet détient déjà une licence par appareil du compte « First » et la conserve.",
+    );
+    for (const r of kept.rules) expect(r.sentence).toBe(fr.ruleText[r.id]);
+  });
+
+  it("AC5, MA3: what-if --lang fr prints French; without --lang, LC_ALL / LANG decide, else English", async () => {
+    const removed = await cli.run(["what-if", "--remove-account", account.first, "--lang", "fr"]);
+    expect(removed).toMatchObject({ code: 0, stderr: "" });
+    expect(removed.stdout).toMatch(/device \S+\s+\S+\s+Perd sa licence\. Ensuite : Une licence par appareil/);
+    expect(removed.stdout).toMatch(/\nAC5 {2}La suppression d'un compte est irréversible/);
+
+    const order = ["what-if", "--priority", `${account.second},${account.first}`];
+    const french = /\nMA3 {2}Changer les priorités ne révoque ni ne déplace aucune licence existante/;
+    const english = /\nMA3 {2}Changing account priorities never revokes or moves an existing license\.\n/;
+    try {
+      cli.env.LANG = "fr_FR.UTF-8";
+      expect((await cli.run(order)).stdout).toMatch(french);
+      expect((await cli.run([...order, "--lang", "en"])).stdout).toMatch(english);
+      cli.env.LC_ALL = "C";
+      expect((await cli.run(order)).stdout).toMatch(english);
+    } finally {
+      delete cli.env.LANG;
+      delete cli.env.LC_ALL;
+    }
+  });
+
+  it("--lang accepts en and fr only: anything else is one line and exit 2, before the database opens", async () => {
+    const [explain, whatIf] = await Promise.all([
+      cli.run(["explain", "--app", APP, "--serial", "SER-1", "--lang", "xx"]),
+      cli.run(["what-if", "--remove-account", account.first, "--lang", "fr_FR"]),
+    ]);
+    expectFailure(
+      explain,
+      2,
+      /^orchard: option '--lang <language>' argument 'xx' is invalid\. Allowed choices are en, fr\.\n$/,
+    );
+    expectFailure(whatIf, 2, /argument 'fr_FR' is invalid\. Allowed choices are en, fr\./);
+  });
+
   it("export activity streams the log as CSV to a file and as JSON to stdout; --since filters", async () => {
     const file = `${cli.dataDir}/activity.csv`;
     const written = await cli.json<{ format: string; rows: number }>([

@@ -1,7 +1,10 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Subject } from "../../licensing/index.js";
+import type { Language } from "../../service/decision-texts.js";
 import { describe } from "../../service/describe.js";
 import { explain } from "../../service/explain.js";
+import { negotiateLanguage } from "../../service/language.js";
 import { whatIf } from "../../service/what-if.js";
 import { findAccount } from "../../store/index.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
@@ -93,6 +96,36 @@ const whatIfSchema = z
   })
   .meta({ id: "WhatIf" });
 
+/**
+ * Decision texts (summaries, rule sentences) come in the language the client asks for:
+ * English or French, English by default. Documented on each route; any value is accepted.
+ */
+const languageHeaders = z.object({
+  "accept-language": z
+    .string()
+    .optional()
+    .describe(
+      "The language of `summary` and rule sentences: `fr` (also `fr-FR`, …) or `en`, with q-values; anything else, or none: English. The answer's Content-Language says which.",
+    ),
+});
+const LANGUAGE_NOTE =
+  "Summaries and rule sentences are in English or French, as `Accept-Language` asks (default English); `Content-Language` says which.";
+
+/**
+ * `answer` worded in the language asked for, said back in Content-Language (and Vary, for
+ * caches) once it succeeded: a problem+json error stays as it is.
+ */
+async function inLanguage<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  answer: (language: Language) => Promise<T>,
+): Promise<T> {
+  const language = negotiateLanguage(request.headers["accept-language"]);
+  const result = await answer(language);
+  void reply.header("content-language", language).header("vary", "Accept-Language");
+  return result;
+}
+
 function subjectOf(
   input: { user?: string | undefined; device?: string | undefined },
   where: string,
@@ -112,21 +145,24 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
   const { db, now, licenses } = ctx.deps;
 
   const explainHandler = async (
-    request: { query: z.infer<typeof subjectQuery> } & Parameters<typeof spaceOf>[0],
+    request: { query: z.infer<typeof subjectQuery> } & FastifyRequest,
+    reply: FastifyReply,
   ) => {
     const q = request.query;
-    const result = await explain(db, {
+    const input = {
       spaceId: spaceOf(request),
       adamId: q.app,
       subject: subjectOf(q, "querystring"),
       why: q.why,
-    });
-    return result;
+    };
+    return inLanguage(request, reply, (language) => explain(db, input, language));
   };
   const explainSchema = {
     tags: ["decisions"],
     summary: "The decision the engine would make now, with its rule ids in words; changes nothing",
+    description: LANGUAGE_NOTE,
     querystring: subjectQuery,
+    headers: languageHeaders,
     response: { 200: explanationSchema, ...problemResponses },
   };
   app.get(
@@ -135,7 +171,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         ...explainSchema,
-        description: "`space` defaults to your only space, else the default space",
+        description: `\`space\` defaults to your only space, else the default space. ${LANGUAGE_NOTE}`,
       },
     },
     explainHandler,
@@ -147,18 +183,23 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
   );
 
   const whatIfHandler = async (
-    request: { body: z.infer<typeof whatIfBody> } & Parameters<typeof spaceOf>[0],
-  ) =>
-    whatIf(db, {
+    request: { body: z.infer<typeof whatIfBody> } & FastifyRequest,
+    reply: FastifyReply,
+  ) => {
+    const input = {
       spaceId: spaceOf(request),
       changes: request.body.changes,
       ...(request.body.apps ? { apps: request.body.apps } : {}),
-    });
+    };
+    return inLanguage(request, reply, (language) => whatIf(db, input, language));
+  };
   const whatIfSchemaDef = {
     tags: ["decisions"],
     summary:
       "A proposed change (priority order, a rule edit, a token removed) against current demand; writes nothing",
+    description: LANGUAGE_NOTE,
     body: whatIfBody,
+    headers: languageHeaders,
     response: { 200: whatIfSchema, ...problemResponses },
   };
   // Read permission: nothing is written, so a read-only administrator may ask too.
@@ -180,8 +221,10 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["decisions"],
         summary: "LT2: request a license for a user or a device: the engine's decision made real",
+        description: LANGUAGE_NOTE,
         params: spaceParams,
         body: subjectBody,
+        headers: languageHeaders,
         response: {
           200: explanationSchema
             .extend({ licenseId: z.string().optional() })
@@ -190,26 +233,28 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const spaceId = spaceOf(request);
       const b = request.body;
-      const result = await licenses.request(db, {
-        spaceId,
-        adamId: b.app,
-        subject: subjectOf(b, "body"),
-        why: b.why,
-        actor: actorOf(request),
-        now: now(),
+      return inLanguage(request, reply, async (language) => {
+        const result = await licenses.request(db, {
+          spaceId,
+          adamId: b.app,
+          subject: subjectOf(b, "body"),
+          why: b.why,
+          actor: actorOf(request),
+          now: now(),
+        });
+        // Only a grant or a keep names an account: read that one, and only then.
+        const decision = result.decision;
+        const account =
+          "accountId" in decision ? await findAccount(db, spaceId, decision.accountId) : undefined;
+        return {
+          decision,
+          ...describe(decision, (x) => (x === account?.id ? account.displayName : x), language),
+          ...(result.licenseId ? { licenseId: result.licenseId } : {}),
+        };
       });
-      // Only a grant or a keep names an account: read that one, and only then.
-      const decision = result.decision;
-      const account =
-        "accountId" in decision ? await findAccount(db, spaceId, decision.accountId) : undefined;
-      return {
-        decision,
-        ...describe(decision, (x) => (x === account?.id ? account.displayName : x)),
-        ...(result.licenseId ? { licenseId: result.licenseId } : {}),
-      };
     },
   );
 }

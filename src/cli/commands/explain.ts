@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { RequestReason, Subject } from "../../licensing/index.js";
+import type { Language } from "../../service/decision-texts.js";
 import { explain } from "../../service/explain.js";
 import type { Db } from "../../store/database.js";
 import {
@@ -12,6 +13,7 @@ import {
 } from "../../store/index.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
+import { languageOf, languageOption } from "../options.js";
 import { printJson, printLine } from "../output.js";
 
 interface ExplainFlags extends CommonFlags {
@@ -20,6 +22,7 @@ interface ExplainFlags extends CommonFlags {
   device?: string;
   serial?: string;
   why: RequestReason;
+  lang?: Language;
 }
 
 /** `orchard explain`: the decision the engine would make now, and every rule behind it; changes nothing. */
@@ -36,15 +39,17 @@ export function registerExplain(program: Command): void {
         new Option("--why <reason>", "why the license is wanted")
           .choices(["requested", "mandatory", "check_in"])
           .default("requested"),
-      ),
+      )
+      .addOption(languageOption()),
   ).action(async (flags: ExplainFlags) => {
     const given = [flags.user, flags.device, flags.serial].filter((v) => v !== undefined).length;
     if (given !== 1) throw new CliError("give exactly one of --user, --device and --serial");
+    const language = languageOf(flags.lang);
     await withCore(flags, async ({ core, spaceId, json }) => {
       const db = core.deps.db;
       await checkAppKnown(db, spaceId, flags.app);
       const subject = await subjectOf(db, spaceId, flags);
-      const result = await explain(db, { spaceId, adamId: flags.app, subject, why: flags.why });
+      const result = await explain(db, { spaceId, adamId: flags.app, subject, why: flags.why }, language);
       if (json) return printJson(result);
       const who = subject.kind === "user" ? `user ${subject.userId}` : `device ${subject.deviceId}`;
       printLine(`${result.outcome.toUpperCase()}: app ${flags.app} for ${who} (${flags.why})`);

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
+import type { Language } from "../../service/decision-texts.js";
 import { type ProposedChange, type SubjectOutcome, whatIf } from "../../service/what-if.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { readUserFile } from "../files.js";
+import { languageOf, languageOption } from "../options.js";
 import { printJson, printLine, printTable } from "../output.js";
 import { parsePriorityList, parseRulesFile } from "../what-if-input.js";
 
@@ -11,6 +13,7 @@ interface WhatIfFlags extends CommonFlags {
   removeAccount?: string;
   rules?: string;
   app?: string[];
+  lang?: Language;
 }
 
 /** `orchard what-if`: a proposed change against current demand, writing nothing: who would gain, lose or wait. */
@@ -25,8 +28,10 @@ export function registerWhatIf(program: Command): void {
         "--rules <file>",
         "DI1: a JSON file of rule edits ({accountId, adamId, fcfs, reserved…, prohibited…})",
       )
-      .option("--app <adamId...>", "only these apps (default: every app the change touches)"),
+      .option("--app <adamId...>", "only these apps (default: every app the change touches)")
+      .addOption(languageOption()),
   ).action(async (flags: WhatIfFlags) => {
+    const language = languageOf(flags.lang);
     const changes: ProposedChange[] = [];
     if (flags.priority !== undefined) changes.push(parsePriorityList(flags.priority));
     if (flags.removeAccount !== undefined)
@@ -36,11 +41,11 @@ export function registerWhatIf(program: Command): void {
     if (changes.length === 0)
       throw new CliError("give at least one of --priority, --remove-account and --rules");
     await withCore(flags, async ({ core, spaceId, json }) => {
-      const result = await whatIf(core.deps.db, {
-        spaceId,
-        changes,
-        ...(flags.app ? { apps: flags.app } : {}),
-      });
+      const result = await whatIf(
+        core.deps.db,
+        { spaceId, changes, ...(flags.app ? { apps: flags.app } : {}) },
+        language,
+      );
       if (json) return printJson(result);
       const t = result.totals;
       printLine(
