@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { type Decision, decide, type License, type LicenseRequest } from "../licensing/index.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
-import { decidedForGood, dequeue } from "./queue.repo.js";
+import { decidedForGood, dequeue, subjectKey } from "./queue.repo.js";
 import { lockedSeats } from "./seats.js";
 import type { Actor } from "./sql-helpers.js";
 import { addLicense, loadWorldSnapshot, type WorldSnapshot, worldFor } from "./world.js";
@@ -73,7 +73,7 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
   });
   const seats = lockedSeats(snapshot);
   const results: AllocationResult[] = [];
-  const granted: Array<{ license: License; reserved: boolean; because: readonly string[] }> = [];
+  const granted: Grant[] = [];
   for (const request of input.requests) {
     const decision = decide(request, worldFor(snapshot, request));
     if (decision.outcome !== "grant") {
@@ -83,7 +83,12 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
     seats.take(decision.accountId, decision.reserved);
     const license = newLicense(snapshot, request, decision);
     addLicense(snapshot, license); // a later request of the same subject now keeps it (LT4)
-    granted.push({ license, reserved: decision.reserved, because: decision.because });
+    granted.push({
+      license,
+      reserved: decision.reserved,
+      because: decision.because,
+      subject: subjectKey(request.subject),
+    });
     results.push({ request, decision, licenseId: license.id });
   }
   if (granted.length > 0) {
@@ -94,6 +99,14 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
   }
   await enqueueWaiting(trx, spaceId, adamId, results, now);
   return results;
+}
+
+/** A grant to write; `subject` is the request's ("u:<userId>" or "d:<deviceId>"), as its queue row is keyed. */
+interface Grant {
+  license: License;
+  reserved: boolean;
+  because: readonly string[];
+  subject: string;
 }
 
 function newLicense(
@@ -129,11 +142,16 @@ function newLicense(
  * statement on the schema's unique index (invariant 2); a seat past an asset's total
  * leaves its row unchanged, and the batch is refused (invariant 1 does not rest on the
  * engine alone).
+ *
+ * DB2, UB3: each license keeps when its subject first asked (`requested_at`): the time of
+ * the queue row the grant takes it out of, read from the DELETE's RETURNING in the same
+ * statement and matched on the request's subject (a device's request can be granted a
+ * user-based license, which names the user, not the device); `now` when it did not wait.
  */
 async function writeGrants(
   trx: Trx,
   snapshot: WorldSnapshot,
-  granted: ReadonlyArray<{ license: License; reserved: boolean; because: readonly string[] }>,
+  granted: readonly Grant[],
   input: AllocationInput,
   taken: ReadonlyMap<string, number>,
   leaving: { userIds: readonly string[]; deviceIds: readonly string[] },
@@ -150,7 +168,8 @@ async function writeGrants(
   const pricing = new Array<string | null>(n);
   const serials = new Array<string | null>(n);
   const clientUserIds = new Array<string | null>(n);
-  granted.forEach(({ license, reserved: r, because }, i) => {
+  const subjects = new Array<string>(n);
+  granted.forEach(({ license, reserved: r, because, subject }, i) => {
     ids[i] = license.id;
     accountIds[i] = license.accountId;
     types[i] = license.type;
@@ -161,20 +180,29 @@ async function writeGrants(
     pricing[i] = snapshot.assets.get(license.accountId)?.pricingParam ?? null;
     serials[i] = license.deviceId ? (snapshot.devices.get(license.deviceId)?.serialNumber ?? null) : null;
     clientUserIds[i] = license.userId ? (snapshot.users.get(license.userId)?.clientUserId ?? null) : null;
+    subjects[i] = subject;
   });
   const at = now.toISOString();
   const { spaceId, adamId } = snapshot;
   const { rows } = await sql<{ seats: number }>`with g as (
       select * from unnest(${ids}::text[], ${accountIds}::text[], ${types}::text[], ${userIds}::text[],
         ${deviceIds}::text[], ${reserved}::boolean[], ${rules}::text[], ${pricing}::text[],
-        ${serials}::text[], ${clientUserIds}::text[])
-        as t(id, account_id, type, user_id, device_id, reserved, rules, pricing_param, serial_number, client_user_id)
+        ${serials}::text[], ${clientUserIds}::text[], ${subjects}::text[])
+        as t(id, account_id, type, user_id, device_id, reserved, rules, pricing_param, serial_number, client_user_id,
+          subject)
+    ), dequeued as (
+      delete from license_queue q
+      where q.space_id = ${spaceId} and q.adam_id = ${adamId}
+        and (q.user_id = any(${[...leaving.userIds]}::text[]) or q.device_id = any(${[...leaving.deviceIds]}::text[]))
+      returning case when q.user_id is not null then 'u:' || q.user_id else 'd:' || q.device_id end as subject,
+        q.requested_at
     ), licensed as (
       insert into licenses (space_id, id, account_id, adam_id, type, user_id, device_id, state, reserved,
-        rule_ids, created_at, updated_at)
+        rule_ids, created_at, updated_at, requested_at)
       select ${spaceId}, g.id, g.account_id, ${adamId}, g.type, g.user_id, g.device_id, 'pending_assign',
-        g.reserved, coalesce(string_to_array(g.rules, ','), '{}'), ${at}::timestamptz, ${at}::timestamptz
-      from g
+        g.reserved, coalesce(string_to_array(g.rules, ','), '{}'), ${at}::timestamptz, ${at}::timestamptz,
+        coalesce(w.requested_at, ${at}::timestamptz)
+      from g left join dequeued w on w.subject = g.subject
     ), queued as (
       insert into outbox (space_id, account_id, kind, adam_id, pricing_param, serial_number, client_user_id,
         license_id, created_at, updated_at)
@@ -195,10 +223,6 @@ async function writeGrants(
       where a.space_id = ${spaceId} and a.adam_id = ${adamId} and a.account_id = t.account_id
         and a.used + t.n <= a.total_count
       returning a.account_id
-    ), dequeued as (
-      delete from license_queue q
-      where q.space_id = ${spaceId} and q.adam_id = ${adamId}
-        and (q.user_id = any(${[...leaving.userIds]}::text[]) or q.device_id = any(${[...leaving.deviceIds]}::text[]))
     )
     select (select count(*) from seats)::int as seats`.execute(trx);
   const updated = Number(rows[0]?.seats ?? 0);

@@ -12,6 +12,8 @@ export interface LicenseRecord extends License {
   ruleIds: string[];
   createdAt: Date;
   updatedAt: Date;
+  /** DB2, UB3: when the subject first asked for it (before 0015: `createdAt`). */
+  requestedAt: Date;
   assignedAt?: Date;
   releasedAt?: Date;
 }
@@ -27,6 +29,8 @@ export interface NewLicense {
   state: LicenseState;
   reserved?: boolean;
   ruleIds?: readonly string[];
+  /** When the subject first asked (DB2); unset, `now`. */
+  requestedAt?: Date;
   now: Date;
 }
 
@@ -54,6 +58,7 @@ export async function insertLicenses(db: Db, inputs: readonly NewLicense[]): Pro
       l.ruleIds ?? [],
       l.now,
       l.now,
+      l.requestedAt ?? l.now,
     ]),
   );
   return ids;
@@ -72,6 +77,7 @@ const LICENSE_COLUMNS: readonly ColumnSpec[] = [
   ["rule_ids", "text[]"],
   ["created_at", "timestamptz"],
   ["updated_at", "timestamptz"],
+  ["requested_at", "timestamptz"],
 ];
 
 export async function findLicense(db: Db, spaceId: string, id: string): Promise<LicenseRecord | undefined> {
@@ -188,6 +194,7 @@ export function toLicense(row: Selectable<LicenseTable>): LicenseRecord {
     ruleIds: row.rule_ids,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    requestedAt: row.requested_at ?? row.created_at,
     assignedAt: row.assigned_at ?? undefined,
     releasedAt: row.released_at ?? undefined,
   };

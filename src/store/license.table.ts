@@ -19,6 +19,12 @@ export interface LicenseTable {
   rule_ids: RuleIdsColumn;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /**
+   * DB2, UB3: when the subject first asked (its waiting queue row's time, or the grant's
+   * when it did not wait); a refused assignment puts it back in the queue at this time.
+   * Null for licenses written before 0015: read as `created_at` (toLicense).
+   */
+  requested_at: NullableTimestamp;
   assigned_at: NullableTimestamp;
   released_at: NullableTimestamp;
   /** Computed by PostgreSQL from `state` (migration 0009): LIVE_STATES. */
@@ -29,7 +35,7 @@ export interface LicenseTable {
   grace_ends: GeneratedAlways<Date | null>;
 }
 
-/** Requests waiting for a license (DB2, UB3), decided again in `seq` order. */
+/** Requests waiting for a license (DB2, UB3), decided again in order of request: (`requested_at`, `seq`), 0015. */
 export interface LicenseQueueTable {
   space_id: string;
   seq: Generated<number>;

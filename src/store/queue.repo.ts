@@ -11,7 +11,8 @@ function lastPerSubject(results: readonly Decided[]): Decided[] {
   return [...last.values()];
 }
 
-function subjectKey(subject: Subject): string {
+/** "u:<userId>" or "d:<deviceId>": how a queue row is keyed (writeGrants matches grants to rows by it). */
+export function subjectKey(subject: Subject): string {
   return subject.kind === "user" ? `u:${subject.userId}` : `d:${subject.deviceId}`;
 }
 
@@ -83,7 +84,7 @@ export function decidedForGood(results: readonly Decided[]): { userIds: string[]
   };
 }
 
-/** Waiting requests of an app, oldest first: decide them again when a seat frees (DB2). */
+/** Waiting requests of an app in order of request (DB2): decide them again when a seat frees. */
 export async function listWaitingRequests(
   db: Db,
   spaceId: string,
@@ -95,6 +96,7 @@ export async function listWaitingRequests(
     .select(["user_id", "device_id", "why", "requested_at"])
     .where("space_id", "=", spaceId)
     .where("adam_id", "=", adamId)
+    .orderBy("requested_at")
     .orderBy("seq")
     .limit(limit)
     .execute();

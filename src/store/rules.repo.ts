@@ -1,7 +1,14 @@
 import type { DistributionRules, LicenseType } from "../licensing/index.js";
 import { type Db, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
-import { type Actor, inList, unique } from "./sql-helpers.js";
+import { type Actor, type ColumnSpec, inList, insertColumns, unique } from "./sql-helpers.js";
+
+/** The key of a rule row: (space, account, app). */
+const KEY_COLUMNS: readonly ColumnSpec[] = [
+  ["space_id", "text"],
+  ["account_id", "text"],
+  ["adam_id", "text"],
+];
 
 export interface RulesInput {
   spaceId: string;
@@ -103,23 +110,30 @@ export async function setAppRules(
         .where("adam_id", "=", adamId)
         .execute();
     }
-    if (groupIds.length > 0) {
-      await trx
-        .insertInto("rule_groups")
-        .values(groupIds.map((group_id) => ({ ...key, group_id })))
-        .execute();
-    }
-    const users = [
-      ...reservedUserIds.map((user_id) => ({ ...key, user_id, role: "reserved" as const })),
-      ...prohibitedUserIds.map((user_id) => ({ ...key, user_id, role: "prohibited" as const })),
-    ];
-    if (users.length > 0) await trx.insertInto("rule_users").values(users).execute();
-    if (reservedDeviceIds.length > 0) {
-      await trx
-        .insertInto("rule_devices")
-        .values(reservedDeviceIds.map((device_id) => ({ ...key, device_id })))
-        .execute();
-    }
+    // Each list as one array per column (insertColumns): the API takes 10,000 reserved and
+    // 10,000 prohibited users, 100,000 parameters as rows of VALUES (PostgreSQL takes 65,535).
+    const ofKey = [spaceId, accountId, adamId] as const;
+    await insertColumns(
+      trx,
+      "rule_groups",
+      [...KEY_COLUMNS, ["group_id", "text"]],
+      groupIds.map((groupId) => [...ofKey, groupId]),
+    );
+    await insertColumns(
+      trx,
+      "rule_users",
+      [...KEY_COLUMNS, ["user_id", "text"], ["role", "text"]],
+      [
+        ...reservedUserIds.map((userId) => [...ofKey, userId, "reserved"]),
+        ...prohibitedUserIds.map((userId) => [...ofKey, userId, "prohibited"]),
+      ],
+    );
+    await insertColumns(
+      trx,
+      "rule_devices",
+      [...KEY_COLUMNS, ["device_id", "text"]],
+      reservedDeviceIds.map((deviceId) => [...ofKey, deviceId]),
+    );
     await trx
       .insertInto("activity_log")
       .values({

@@ -67,13 +67,15 @@ export async function lockAssets(
   keys: ReadonlyArray<{ accountId: string; adamId: string }>,
 ): Promise<void> {
   if (keys.length === 0) return;
+  // The pairs as two array parameters, not two parameters and an OR branch each: a resync
+  // releasing licenses of every app of an account must not depend on how many apps it has.
+  const pairs = sql<boolean>`(account_id, adam_id) in (select * from unnest(
+    ${keys.map((k) => k.accountId)}::text[], ${keys.map((k) => k.adamId)}::text[]))`;
   await trx
     .selectFrom("assets")
     .select("adam_id")
     .where("space_id", "=", spaceId)
-    .where((eb) =>
-      eb.or(keys.map((k) => eb.and([eb("account_id", "=", k.accountId), eb("adam_id", "=", k.adamId)]))),
-    )
+    .where(pairs)
     .orderBy("adam_id")
     .orderBy("account_id")
     .forNoKeyUpdate()

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { ALL_USERS, LIVE_STATES } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { type Db, withTransaction } from "./database.js";
@@ -15,44 +16,25 @@ export async function ensureAllUsersRules(
   accountId: string,
   now: Date,
 ): Promise<number> {
-  return withTransaction(db, async (trx) => {
-    const missing = await trx
-      .selectFrom("assets as a")
-      .select("a.adam_id")
-      .where("a.space_id", "=", spaceId)
-      .where("a.account_id", "=", accountId)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("app_rules as r")
-              .select("r.adam_id")
-              .whereRef("r.space_id", "=", "a.space_id")
-              .whereRef("r.account_id", "=", "a.account_id")
-              .whereRef("r.adam_id", "=", "a.adam_id"),
-          ),
-        ),
-      )
-      .execute();
-    if (missing.length === 0) return 0;
-    const keys = missing.map((m) => ({ space_id: spaceId, account_id: accountId, adam_id: m.adam_id }));
-    await trx
-      .insertInto("app_rules")
-      .values(
-        keys.map((k) => ({
-          ...k,
-          fcfs_enabled: true,
-          fcfs_requested_type: "user" as const,
-          fcfs_mandatory_type: "device" as const,
-          updated_at: now,
-        })),
-      )
-      .execute();
-    await trx
-      .insertInto("rule_groups")
-      .values(keys.map((k) => ({ ...k, group_id: ALL_USERS })))
-      .execute();
-    return keys.length;
-  });
+  // One statement whatever the number of apps (an account with 10,000 books): the rules are
+  // chosen and written by the database, not sent back as rows of bound parameters
+  // (7 per app, and PostgreSQL takes 65,535). The All Users group goes with each new rule.
+  const { rows } = await sql<{ n: number }>`with missing as (
+      insert into app_rules (space_id, account_id, adam_id, fcfs_enabled, fcfs_requested_type,
+        fcfs_mandatory_type, updated_at)
+      select a.space_id, a.account_id, a.adam_id, true, 'user', 'device', ${now.toISOString()}::timestamptz
+      from assets a
+      where a.space_id = ${spaceId} and a.account_id = ${accountId}
+      -- An app with a rule keeps it. Not an anti-join with app_rules: the statement adds to
+      -- that table, and a nested loop over its index then reads every row added so far.
+      on conflict (space_id, account_id, adam_id) do nothing
+      returning space_id, account_id, adam_id
+    ), all_users as (
+      insert into rule_groups (space_id, account_id, adam_id, group_id)
+      select space_id, account_id, adam_id, ${ALL_USERS}::text from missing
+    )
+    select count(*)::int as n from missing`.execute(db);
+  return rows[0]?.n ?? 0;
 }
 
 /**

@@ -172,7 +172,9 @@ export async function releaseVanished(
 
 /**
  * DB2, UB3: a subject whose assignment Apple refused waits again for the next free
- * license; one already waiting keeps its place.
+ * license; one already waiting keeps its place. One INSERT … SELECT FROM unnest per
+ * subject kind: a round's refused associations (up to 10,000, 25 apps × 1,000 devices in
+ * one Apple call) are 9 bound parameters each as rows of VALUES, past PostgreSQL's 65,535.
  */
 export async function requeueSubjects(
   db: Db,
@@ -188,28 +190,25 @@ export async function requeueSubjects(
   }>,
 ): Promise<void> {
   for (const kind of ["user", "device"] as const) {
-    const rows = entries
-      .filter((e) => (kind === "user" ? e.userId : e.deviceId) !== undefined)
-      .map((e) => ({
-        space_id: e.spaceId,
-        adam_id: e.adamId,
-        user_id: kind === "user" ? (e.userId ?? null) : null,
-        device_id: kind === "device" ? (e.deviceId ?? null) : null,
-        why: e.why,
-        reason: "no_license" as const,
-        rule_ids: [...e.ruleIds],
-        requested_at: e.requestedAt,
-        decided_at: e.now,
-      }));
+    const rows = entries.flatMap((e) => {
+      const id = kind === "user" ? e.userId : e.deviceId;
+      return id === undefined ? [] : [{ ...e, id }];
+    });
     if (rows.length === 0) continue;
-    const column = kind === "user" ? "user_id" : "device_id";
-    await db
-      .insertInto("license_queue")
-      .values(rows)
-      .onConflict((oc) =>
-        oc.columns(["space_id", "adam_id", column]).where(column, "is not", null).doNothing(),
-      )
-      .execute();
+    const column = <T>(of: (row: (typeof rows)[number]) => T) => rows.map(of);
+    const subject = sql.ref(kind === "user" ? "user_id" : "device_id");
+    await sql`insert into license_queue
+        (space_id, adam_id, ${subject}, why, reason, rule_ids, requested_at, decided_at)
+      select t.space_id, t.adam_id, t.id, t.why, 'no_license', coalesce(string_to_array(t.rules, ','), '{}'),
+        t.requested_at, t.decided_at
+      from unnest(${column((r) => r.spaceId)}::text[], ${column((r) => r.adamId)}::text[],
+        ${column((r) => r.id)}::text[], ${column((r) => r.why)}::text[],
+        ${column((r) => r.ruleIds.join(","))}::text[],
+        ${column((r) => r.requestedAt.toISOString())}::timestamptz[],
+        ${column((r) => r.now.toISOString())}::timestamptz[])
+        with ordinality as t(space_id, adam_id, id, why, rules, requested_at, decided_at, ord)
+      order by t.ord
+      on conflict (space_id, adam_id, ${subject}) where ${subject} is not null do nothing`.execute(db);
   }
 }
 
@@ -236,7 +235,7 @@ export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId:
   return rows.map((r) => ({ spaceId: r.space_id, adamId: r.adam_id }));
 }
 
-/** UB4: the waiting requests of these users and of their devices, per app, oldest first. */
+/** UB4: the waiting requests of these users and of their devices, per app, in order of request. */
 export async function waitingRequestsOfUsers(
   db: Db,
   spaceId: string,
@@ -253,6 +252,7 @@ export async function waitingRequestsOfUsers(
     .select(["q.adam_id", "q.user_id", "q.device_id", "q.why"])
     .where("q.space_id", "=", spaceId)
     .where((eb) => eb.or([inList("q.user_id", ids), inList("d.user_id", ids)]))
+    .orderBy("q.requested_at")
     .orderBy("q.seq")
     .execute();
   for (const r of rows) {
@@ -270,25 +270,40 @@ export async function waitingRequestsOfUsers(
   return out;
 }
 
-/** Waiting requests of an app after queue position `afterSeq`, oldest first (DB2: served page by page). */
+/**
+ * A place in an app's queue: (requested_at, seq) of a row. The time is kept as
+ * PostgreSQL's text, not a Date: a time written by the database (microseconds) would come
+ * back rounded to the millisecond, and the page after it would start with the same row.
+ */
+export interface QueuePosition {
+  requestedAt: string;
+  seq: number;
+}
+
+/**
+ * Waiting requests of an app after `after` (from the start when unset), in order of
+ * request: (requested_at, seq) (DB2: served page by page; index license_queue_in_order).
+ */
 export async function waitingAfter(
   db: Db,
   spaceId: string,
   adamId: string,
-  afterSeq: number,
+  after: QueuePosition | undefined,
   limit: number,
-): Promise<Array<LicenseRequest & { seq: number }>> {
-  const rows = await db
+): Promise<Array<LicenseRequest & { position: QueuePosition }>> {
+  let query = db
     .selectFrom("license_queue")
-    .select(["seq", "user_id", "device_id", "why"])
+    .select(["seq", "user_id", "device_id", "why", sql<string>`requested_at::text`.as("position_at")])
     .where("space_id", "=", spaceId)
-    .where("adam_id", "=", adamId)
-    .where("seq", ">", afterSeq)
-    .orderBy("seq")
-    .limit(limit)
-    .execute();
+    .where("adam_id", "=", adamId);
+  if (after) {
+    query = query.where(
+      sql<boolean>`(requested_at, seq) > (${after.requestedAt}::timestamptz, ${after.seq}::bigint)`,
+    );
+  }
+  const rows = await query.orderBy("requested_at").orderBy("seq").limit(limit).execute();
   return rows.map((r) => ({
-    seq: r.seq,
+    position: { requestedAt: r.position_at, seq: r.seq },
     spaceId,
     adamId,
     subject: r.user_id

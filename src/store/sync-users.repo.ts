@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "./database.js";
 import type { AppleUserStatus } from "./space.table.js";
+import { inList } from "./sql-helpers.js";
 
 /**
  * Apple's view of users: status and invite code, matched by clientUserId in the space.
@@ -57,7 +58,8 @@ export async function appleUserEntries(
     .selectFrom("users")
     .select(["apple_client_user_id", "email", "managed_apple_id"])
     .where("space_id", "=", spaceId)
-    .where("apple_client_user_id", "in", [...clientUserIds])
+    // One array parameter (inList), not one per id: Apple's maxUsers sets how many come.
+    .where(inList("apple_client_user_id", clientUserIds))
     .execute();
   return new Map(
     rows.flatMap((r) =>

@@ -126,7 +126,8 @@ export async function applyOutcomes(
         reason,
       });
       moved.push(...back);
-      // DB2, UB3: the subject waits for the next free license.
+      // DB2, UB3: the subject waits for the next free license, in its place: from when it
+      // first asked (kept on the license at grant), not from the grant.
       await requeueSubjects(
         trx,
         back.map((l) => ({
@@ -135,7 +136,7 @@ export async function applyOutcomes(
           ...(l.deviceId ? { deviceId: l.deviceId } : { userId: l.userId ?? "" }),
           why: l.deviceId ? ("mandatory" as const) : ("requested" as const),
           ruleIds: ["DB2", "UB3"],
-          requestedAt: l.createdAt,
+          requestedAt: l.requestedAt,
           now,
         })),
       );

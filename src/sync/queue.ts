@@ -5,6 +5,7 @@
  * decided for good (granted, kept or refused).
  */
 import {
+  type QueuePosition,
   waitingAfter,
   waitingAppsWithFreeSeats,
   waitingRequestsOfUsers,
@@ -15,22 +16,22 @@ import { SYSTEM } from "./deps.js";
 const PAGE = 1000;
 
 /**
- * Decides the app's waiting requests again, oldest first, page by page; returns the
- * licenses granted. Requests that still wait keep their place; a page that found no
+ * Decides the app's waiting requests again in order of request, page by page; returns the
+ * licenses granted (each keeps its queue row's time: writeGrants). Requests that still wait keep their place; a page that found no
  * free license ends the round (those after it would not find one either).
  */
 export async function serveQueue(deps: SyncDeps, spaceId: string, adamId: string): Promise<number> {
   let granted = 0;
-  let after = 0;
+  let after: QueuePosition | undefined;
   for (let round = 0; round < 1000; round++) {
     const waiting = await waitingAfter(deps.db, spaceId, adamId, after, PAGE);
     const last = waiting[waiting.length - 1];
     if (!last) break;
-    after = last.seq;
+    after = last.position;
     const results = await deps.allocate({
       spaceId,
       adamId,
-      requests: waiting.map(({ seq: _, ...request }) => request),
+      requests: waiting.map(({ position: _, ...request }) => request),
       actor: SYSTEM,
     });
     granted += results.filter((r) => r.decision.outcome === "grant").length;

@@ -11,6 +11,8 @@ import {
   createAccount,
   createSpace,
   type Database,
+  findLicense,
+  insertLicenses,
   migrate,
   openDatabase,
   revealSToken,
@@ -238,6 +240,63 @@ describe("0013_mdm_commands_awaiting_license", () => {
         "mdm_commands_pkey",
         "mdm_commands_space_id_id_key",
       ]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe("0015_license_requested_at", () => {
+  it("DB2: licenses from before have no requested_at and read as their created_at; new ones keep theirs; the queue is indexed in order of request", async () => {
+    const pglite = new PGlite("memory://");
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateTo("0014_outbox_pending_by_account")).error).toBeUndefined();
+      await sql`insert into spaces (id, name) values ('s', 'S')`.execute(db);
+      await sql`insert into accounts (space_id, id, display_name, stoken_ciphertext, priority)
+        values ('s', 'a', 'A', 'x', 1)`.execute(db);
+      await sql`insert into assets (space_id, account_id, adam_id, pricing_param, product_type, total_count,
+        device_assignable) values ('s', 'a', '42', 'STDQ', 'App', 10, true)`.execute(db);
+      for (const device of ["d1", "d2"]) {
+        await sql`insert into devices (space_id, id, serial_number, platform) values ('s', ${device}, ${device}, 'iOS')`.execute(
+          db,
+        );
+      }
+      const granted = new Date("2026-01-10T08:00:00Z");
+      await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, created_at)
+        values ('s', 'l1', 'a', '42', 'device', 'd1', 'pending_assign', ${granted})`.execute(db);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+
+      const { rows } = await sql<{ requested_at: Date | null }>`select requested_at from licenses`.execute(
+        db,
+      );
+      expect(rows).toEqual([{ requested_at: null }]); // no backfill: the table is not rewritten
+      expect((await findLicense(db, "s", "l1"))?.requestedAt).toEqual(granted);
+      const asked = new Date("2026-01-05T08:00:00Z");
+      await insertLicenses(db, [
+        {
+          id: "l2",
+          spaceId: "s",
+          accountId: "a",
+          adamId: "42",
+          type: "device",
+          deviceId: "d2",
+          state: "pending_assign",
+          requestedAt: asked,
+          now: granted,
+        },
+      ]);
+      expect((await findLicense(db, "s", "l2"))?.requestedAt).toEqual(asked);
+      const { rows: indexes } = await sql<{ indexname: string; indexdef: string }>`select indexname, indexdef
+        from pg_indexes where tablename = 'license_queue' order by indexname`.execute(db);
+      expect(indexes.map((r) => r.indexname)).toEqual([
+        "license_queue_in_order",
+        "license_queue_one_per_device",
+        "license_queue_one_per_user",
+        "license_queue_pkey",
+      ]);
+      expect(indexes[0]?.indexdef).toContain("(space_id, adam_id, requested_at, seq)");
     } finally {
       await db.destroy();
     }

@@ -13,6 +13,7 @@ import { outboxOpenReleases } from "./0011_outbox_open_releases.js";
 import { appleRequestWindows } from "./0012_apple_request_windows.js";
 import { mdmCommandsAwaitingLicense } from "./0013_mdm_commands_awaiting_license.js";
 import { outboxPendingByAccount } from "./0014_outbox_pending_by_account.js";
+import { licenseRequestedAt } from "./0015_license_requested_at.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   "0012_apple_request_windows": appleRequestWindows,
   "0013_mdm_commands_awaiting_license": mdmCommandsAwaitingLicense,
   "0014_outbox_pending_by_account": outboxPendingByAccount,
+  "0015_license_requested_at": licenseRequestedAt,
 };
