@@ -16,48 +16,6 @@ export function subjectKey(subject: Subject): string {
   return subject.kind === "user" ? `u:${subject.userId}` : `d:${subject.deviceId}`;
 }
 
-/** DB2, UB3: requests that wait join the queue; one already queued keeps its place. */
-export async function enqueue(
-  db: Db,
-  spaceId: string,
-  adamId: string,
-  results: readonly Decided[],
-  now: Date,
-): Promise<void> {
-  const waiting = lastPerSubject(results).filter((r) => r.decision.outcome === "wait");
-  for (const kind of ["user", "device"] as const) {
-    const rows = waiting
-      .filter((r) => r.request.subject.kind === kind)
-      .map(({ request, decision }) => ({
-        space_id: spaceId,
-        adam_id: adamId,
-        user_id: request.subject.kind === "user" ? request.subject.userId : null,
-        device_id: request.subject.kind === "device" ? request.subject.deviceId : null,
-        why: request.why,
-        reason: decision.outcome === "wait" ? decision.reason : "no_license",
-        rule_ids: [...decision.because],
-        requested_at: now,
-        decided_at: now,
-      }));
-    if (rows.length === 0) continue;
-    const column = kind === "user" ? "user_id" : "device_id";
-    await db
-      .insertInto("license_queue")
-      .values(rows)
-      .onConflict((oc) =>
-        oc
-          .columns(["space_id", "adam_id", column])
-          .where(column, "is not", null)
-          .doUpdateSet((eb) => ({
-            reason: eb.ref("excluded.reason"),
-            rule_ids: eb.ref("excluded.rule_ids"),
-            decided_at: eb.ref("excluded.decided_at"),
-          })),
-      )
-      .execute();
-  }
-}
-
 /** Requests decided for good (granted, kept, refused) leave the queue. */
 export async function dequeue(
   db: Db,
