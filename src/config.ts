@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { Language } from "./service/decision-texts.js";
+import { languageOfEnvironment } from "./service/language.js";
 
 /** A value that must never reach a log line: printing it shows a placeholder. */
 export class Secret {
@@ -73,13 +75,21 @@ export interface Config {
   mdmWebhook?: { url: string; secret: Secret };
 }
 
+/**
+ * The POSIX locale's language (LC_ALL, else LC_MESSAGES, else LANG), for the CLI's decision
+ * texts: read here, like every other variable.
+ */
+export function localeLanguage(env: NodeJS.ProcessEnv = process.env): Language {
+  return languageOfEnvironment(env);
+}
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
 /**
  * Reads the configuration from the environment once, at start-up. Reports every
- * invalid variable at once. The only place in the code that reads `process.env`.
+ * invalid variable at once. This file is the only place in the code that reads `process.env`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);

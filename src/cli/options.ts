@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from "commander";
+import { localeLanguage } from "../config.js";
 import { LANGUAGES, type Language } from "../service/decision-texts.js";
-import { languageOfEnvironment } from "../service/language.js";
 
 /** A TCP port (0-65535) from the command line. */
 export function parsePort(value: string): number {
@@ -30,5 +30,5 @@ export function languageOption(): Option {
 
 /** The --lang given, else the POSIX locale's language, else English. */
 export function languageOf(flag: Language | undefined): Language {
-  return flag ?? languageOfEnvironment(process.env);
+  return flag ?? localeLanguage();
 }
