@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { type Decision, decide, type License, type LicenseRequest } from "../licensing/index.js";
+import {
+  type Decision,
+  decide,
+  type License,
+  type LicenseRequest,
+  type RequestReason,
+} from "../licensing/index.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
 import { decidedForGood, dequeue, subjectKey } from "./queue.repo.js";
@@ -88,6 +94,7 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
       reserved: decision.reserved,
       because: decision.because,
       subject: subjectKey(request.subject),
+      why: request.why,
     });
     results.push({ request, decision, licenseId: license.id });
   }
@@ -101,12 +108,16 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
   return results;
 }
 
-/** A grant to write; `subject` is the request's ("u:<userId>" or "d:<deviceId>"), as its queue row is keyed. */
+/**
+ * A grant to write; `subject` is the request's ("u:<userId>" or "d:<deviceId>"), as its
+ * queue row is keyed, and `why` its reason: both are kept on the license (0016).
+ */
 interface Grant {
   license: License;
   reserved: boolean;
   because: readonly string[];
   subject: string;
+  why: RequestReason;
 }
 
 function newLicense(
@@ -147,6 +158,8 @@ function newLicense(
  * the queue row the grant takes it out of, read from the DELETE's RETURNING in the same
  * statement and matched on the request's subject (a device's request can be granted a
  * user-based license, which names the user, not the device); `now` when it did not wait.
+ * DB2, LT2: each license also keeps that request's subject and reason (`request_subject`,
+ * `request_why`, 0016), so that a refused assignment puts back the subject that asked.
  */
 async function writeGrants(
   trx: Trx,
@@ -169,7 +182,8 @@ async function writeGrants(
   const serials = new Array<string | null>(n);
   const clientUserIds = new Array<string | null>(n);
   const subjects = new Array<string>(n);
-  granted.forEach(({ license, reserved: r, because, subject }, i) => {
+  const whys = new Array<string>(n);
+  granted.forEach(({ license, reserved: r, because, subject, why }, i) => {
     ids[i] = license.id;
     accountIds[i] = license.accountId;
     types[i] = license.type;
@@ -181,15 +195,16 @@ async function writeGrants(
     serials[i] = license.deviceId ? (snapshot.devices.get(license.deviceId)?.serialNumber ?? null) : null;
     clientUserIds[i] = license.userId ? (snapshot.users.get(license.userId)?.clientUserId ?? null) : null;
     subjects[i] = subject;
+    whys[i] = why;
   });
   const at = now.toISOString();
   const { spaceId, adamId } = snapshot;
   const { rows } = await sql<{ seats: number }>`with g as (
       select * from unnest(${ids}::text[], ${accountIds}::text[], ${types}::text[], ${userIds}::text[],
         ${deviceIds}::text[], ${reserved}::boolean[], ${rules}::text[], ${pricing}::text[],
-        ${serials}::text[], ${clientUserIds}::text[], ${subjects}::text[])
+        ${serials}::text[], ${clientUserIds}::text[], ${subjects}::text[], ${whys}::text[])
         as t(id, account_id, type, user_id, device_id, reserved, rules, pricing_param, serial_number, client_user_id,
-          subject)
+          subject, why)
     ), dequeued as (
       delete from license_queue q
       where q.space_id = ${spaceId} and q.adam_id = ${adamId}
@@ -198,10 +213,10 @@ async function writeGrants(
         q.requested_at
     ), licensed as (
       insert into licenses (space_id, id, account_id, adam_id, type, user_id, device_id, state, reserved,
-        rule_ids, created_at, updated_at, requested_at)
+        rule_ids, created_at, updated_at, requested_at, request_subject, request_why)
       select ${spaceId}, g.id, g.account_id, ${adamId}, g.type, g.user_id, g.device_id, 'pending_assign',
         g.reserved, coalesce(string_to_array(g.rules, ','), '{}'), ${at}::timestamptz, ${at}::timestamptz,
-        coalesce(w.requested_at, ${at}::timestamptz)
+        coalesce(w.requested_at, ${at}::timestamptz), g.subject, g.why
       from g left join dequeued w on w.subject = g.subject
     ), queued as (
       insert into outbox (space_id, account_id, kind, adam_id, pricing_param, serial_number, client_user_id,

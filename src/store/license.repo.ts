@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Selectable, sql } from "kysely";
-import type { License, LicenseState, LicenseType } from "../licensing/index.js";
+import type { License, LicenseState, LicenseType, RequestReason, Subject } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { LicenseTable } from "./license.table.js";
@@ -14,6 +14,12 @@ export interface LicenseRecord extends License {
   updatedAt: Date;
   /** DB2, UB3: when the subject first asked for it (before 0015: `createdAt`). */
   requestedAt: Date;
+  /**
+   * DB2, LT2: who asked for it and why (0016). A device's request can hold a user-based
+   * license (DI2): the subject is then the device, not the license's user. Unset for
+   * licenses written before 0016 and for imports: the license's own subject asked.
+   */
+  request?: { subject: Subject; why: RequestReason };
   assignedAt?: Date;
   releasedAt?: Date;
 }
@@ -195,7 +201,21 @@ export function toLicense(row: Selectable<LicenseTable>): LicenseRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     requestedAt: row.requested_at ?? row.created_at,
+    request: requestOf(row.request_subject, row.request_why),
     assignedAt: row.assigned_at ?? undefined,
     releasedAt: row.released_at ?? undefined,
   };
+}
+
+/** The request a license was granted for, from its subject key ("u:<id>" / "d:<id>") and reason (0016). */
+function requestOf(
+  key: string | null,
+  why: RequestReason | null,
+): { subject: Subject; why: RequestReason } | undefined {
+  if (key === null || why === null) return undefined;
+  const id = key.slice(2);
+  if (id === "") return undefined;
+  if (key.startsWith("d:")) return { subject: { kind: "device", deviceId: id }, why };
+  if (key.startsWith("u:")) return { subject: { kind: "user", userId: id }, why };
+  return undefined;
 }

@@ -25,6 +25,14 @@ export interface LicenseTable {
    * Null for licenses written before 0015: read as `created_at` (toLicense).
    */
   requested_at: NullableTimestamp;
+  /**
+   * DB2, LT2: the subject that asked, as the queue keys it ("u:<userId>" or "d:<deviceId>"),
+   * and why (0016): a device's request may hold a user-based license, and a refused
+   * assignment puts back the device, not the user. Null for licenses written before 0016
+   * and for imports of Apple's assignments: requeued from the license's own subject.
+   */
+  request_subject: string | null;
+  request_why: RequestReason | null;
   assigned_at: NullableTimestamp;
   released_at: NullableTimestamp;
   /** Computed by PostgreSQL from `state` (migration 0009): LIVE_STATES. */

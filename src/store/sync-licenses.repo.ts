@@ -1,5 +1,10 @@
 import { sql } from "kysely";
-import { type LicenseRequest, type LicenseState, SEAT_HOLDING_STATES } from "../licensing/index.js";
+import {
+  type LicenseRequest,
+  type LicenseState,
+  type RequestReason,
+  SEAT_HOLDING_STATES,
+} from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { type Db, withTransaction } from "./database.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
@@ -183,7 +188,8 @@ export async function requeueSubjects(
     adamId: string;
     userId?: string;
     deviceId?: string;
-    why: "requested" | "mandatory";
+    /** The reason the subject first asked (the license's `request_why`, 0016). */
+    why: RequestReason;
     ruleIds: readonly string[];
     requestedAt: Date;
     now: Date;

@@ -5,9 +5,11 @@
  * twice (a notification and a poll, or a retry after a crash) changes nothing the second time.
  */
 
+import type { RequestReason } from "../licensing/index.js";
 import { type AppleCall, settleCallOps } from "../store/apple-calls.repo.js";
 import {
   failAssignment,
+  type LicenseRecord,
   markAssigned,
   markReleased,
   type OutboxRecord,
@@ -39,6 +41,23 @@ export function subjectKey(row: {
   clientUserId?: string | undefined;
 }): string {
   return row.serialNumber !== undefined ? `s:${row.serialNumber}` : `u:${row.clientUserId ?? ""}`;
+}
+
+/**
+ * DB2, LT2: who waits again for a license Apple refused: the request's subject and reason
+ * kept on the license at grant (0016); for a license written before, its own subject
+ * (a device-based one as a mandatory install, a user-based one as a user's request).
+ */
+function requeuedAs(
+  l: Pick<LicenseRecord, "userId" | "deviceId" | "request">,
+): { userId: string; why: RequestReason } | { deviceId: string; why: RequestReason } {
+  if (l.request) {
+    const { subject, why } = l.request;
+    return subject.kind === "device" ? { deviceId: subject.deviceId, why } : { userId: subject.userId, why };
+  }
+  return l.deviceId
+    ? { deviceId: l.deviceId, why: "mandatory" }
+    : { userId: l.userId ?? "", why: "requested" };
 }
 
 /**
@@ -127,14 +146,15 @@ export async function applyOutcomes(
       });
       moved.push(...back);
       // DB2, UB3: the subject waits for the next free license, in its place: from when it
-      // first asked (kept on the license at grant), not from the grant.
+      // first asked (kept on the license at grant), not from the grant; and as it asked
+      // (0016): a device granted a user-based license waits again as the device, so the
+      // license it gets later queues its install (LT2).
       await requeueSubjects(
         trx,
         back.map((l) => ({
           spaceId,
           adamId: l.adamId,
-          ...(l.deviceId ? { deviceId: l.deviceId } : { userId: l.userId ?? "" }),
-          why: l.deviceId ? ("mandatory" as const) : ("requested" as const),
+          ...requeuedAs(l),
           ruleIds: ["DB2", "UB3"],
           requestedAt: l.requestedAt,
           now,

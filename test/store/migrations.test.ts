@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,12 +14,16 @@ import {
   type Database,
   findLicense,
   insertLicenses,
+  listWaitingRequests,
   migrate,
+  type OutboxRecord,
   openDatabase,
   revealSToken,
 } from "../../src/store/index.js";
 import { migrations } from "../../src/store/migrations/index.js";
 import { PGliteDialect } from "../../src/store/pglite-dialect.js";
+import type { SyncDeps } from "../../src/sync/deps.js";
+import { applyOutcomes } from "../../src/sync/outcomes.js";
 import { describeEachDatabase } from "./databases.js";
 
 describeEachDatabase("migrations", (database) => {
@@ -297,6 +302,92 @@ describe("0015_license_requested_at", () => {
         "license_queue_pkey",
       ]);
       expect(indexes[0]?.indexdef).toContain("(space_id, adam_id, requested_at, seq)");
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe("0016_license_request_subject", () => {
+  it("DB2: licenses from before keep no request and, refused by Apple (9709), still wait again as their own subject; new ones keep who asked", async () => {
+    const pglite = new PGlite("memory://");
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateTo("0015_license_requested_at")).error).toBeUndefined();
+      await sql`insert into spaces (id, name) values ('s', 'S')`.execute(db);
+      await sql`insert into accounts (space_id, id, display_name, stoken_ciphertext, priority)
+        values ('s', 'a', 'A', 'x', 1)`.execute(db);
+      await sql`insert into assets (space_id, account_id, adam_id, pricing_param, product_type, total_count,
+        used, device_assignable) values ('s', 'a', '42', 'STDQ', 'App', 10, 2, true)`.execute(db);
+      await sql`insert into users (space_id, id, name, apple_client_user_id, apple_status)
+        values ('s', 'u1', 'U1', 'cu1', 'Associated')`.execute(db);
+      for (const device of ["d1", "d2"]) {
+        await sql`insert into devices (space_id, id, serial_number, platform, user_id)
+          values ('s', ${device}, ${device}, 'iOS', 'u1')`.execute(db);
+      }
+      const asked = new Date("2026-01-05T08:00:00Z");
+      const later = new Date("2026-01-06T08:00:00Z");
+      const granted = new Date("2026-01-10T08:00:00Z");
+      // A device-based license (the device asked) and a user-based one (a device of the user may have asked).
+      await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, created_at, requested_at)
+        values ('s', 'l1', 'a', '42', 'device', 'd1', 'pending_assign', ${granted}, ${asked})`.execute(db);
+      await sql`insert into licenses (space_id, id, account_id, adam_id, type, user_id, state, created_at, requested_at)
+        values ('s', 'l2', 'a', '42', 'user', 'u1', 'pending_assign', ${granted}, ${later})`.execute(db);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+
+      const { rows } = await sql<{ request_subject: string | null; request_why: string | null }>`
+        select request_subject, request_why from licenses order by id`.execute(db);
+      expect(rows).toEqual([
+        { request_subject: null, request_why: null },
+        { request_subject: null, request_why: null },
+      ]); // no backfill: the table is not rewritten
+      expect((await findLicense(db, "s", "l1"))?.request).toBeUndefined();
+
+      // Apple refuses both associations: each waits again from its license's subject, as before 0016.
+      const now = new Date("2026-01-11T08:00:00Z");
+      const deps = { db, now: () => now, tuning: { retryDelayMs: 0 } } as Pick<
+        SyncDeps,
+        "db" | "now"
+      > as SyncDeps;
+      const rowsSent: OutboxRecord[] = ["l1", "l2"].map((licenseId, i) => ({
+        spaceId: "s",
+        seq: i + 1,
+        accountId: "a",
+        kind: "associate",
+        adamId: "42",
+        licenseId,
+        state: "sent",
+        attempts: 1,
+        createdAt: granted,
+        updatedAt: granted,
+      }));
+      await applyOutcomes(deps, rowsSent, () => ({ ok: false, errorNumber: 9709 }));
+      expect((await findLicense(db, "s", "l1"))?.state).toBe("released");
+      expect((await findLicense(db, "s", "l2"))?.state).toBe("released");
+      const waiting = await listWaitingRequests(db, "s", "42");
+      expect(waiting.map(({ subject, why, waitingSince }) => ({ subject, why, waitingSince }))).toEqual([
+        { subject: { kind: "device", deviceId: "d1" }, why: "mandatory", waitingSince: asked },
+        { subject: { kind: "user", userId: "u1" }, why: "requested", waitingSince: later },
+      ]);
+
+      // Written since: the subject that asked and why, both or neither, checked by the schema.
+      await sql`insert into licenses (space_id, id, account_id, adam_id, type, user_id, state, request_subject,
+        request_why) values ('s', 'l3', 'a', '42', 'user', 'u1', 'pending_assign', 'd:d2', 'check_in')`.execute(
+        db,
+      );
+      expect((await findLicense(db, "s", "l3"))?.request).toEqual({
+        subject: { kind: "device", deviceId: "d2" },
+        why: "check_in",
+      });
+      const bad = (subject: string | null, why: string | null) =>
+        sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, request_subject,
+          request_why) values ('s', ${randomUUID()}, 'a', '42', 'device', 'd2', 'released', ${subject},
+          ${why})`.execute(db);
+      await expect(bad("d:d2", null)).rejects.toThrow(/licenses_request/);
+      await expect(bad(null, "mandatory")).rejects.toThrow(/licenses_request/);
+      await expect(bad("x:d2", "mandatory")).rejects.toThrow(/licenses_request/);
+      await expect(bad("d:d2", "because")).rejects.toThrow(/licenses_request/);
     } finally {
       await db.destroy();
     }

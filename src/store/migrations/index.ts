@@ -14,6 +14,7 @@ import { appleRequestWindows } from "./0012_apple_request_windows.js";
 import { mdmCommandsAwaitingLicense } from "./0013_mdm_commands_awaiting_license.js";
 import { outboxPendingByAccount } from "./0014_outbox_pending_by_account.js";
 import { licenseRequestedAt } from "./0015_license_requested_at.js";
+import { licenseRequestSubject } from "./0016_license_request_subject.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   "0013_mdm_commands_awaiting_license": mdmCommandsAwaitingLicense,
   "0014_outbox_pending_by_account": outboxPendingByAccount,
   "0015_license_requested_at": licenseRequestedAt,
+  "0016_license_request_subject": licenseRequestSubject,
 };
