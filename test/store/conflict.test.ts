@@ -50,6 +50,8 @@ describe.skipIf(!TEST_DATABASE_URL)("requestLicenses against a concurrent writer
       });
       // The allocation decided a grant from its snapshot and now waits on the unique index.
       await waitFor(async () => {
+        // Inside a transaction pg_stat_activity is a snapshot taken at its first read: clear it.
+        await other.query("SELECT pg_stat_clear_snapshot()");
         const { rows } = await other.query(
           "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
         );
@@ -69,10 +71,11 @@ describe.skipIf(!TEST_DATABASE_URL)("requestLicenses against a concurrent writer
   });
 });
 
+/** Polls `check` every 5 ms for up to 10 s (the allocation opens pool connections first). */
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 2000; i++) {
     if (await check()) return;
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error("the condition never held");
 }
