@@ -45,19 +45,24 @@ describeEachDatabase("license requests and their installs", (database) => {
   const forDevices = (spaceId: string, adamId: string, ids: readonly string[]): LicenseRequest[] =>
     ids.map((deviceId) => ({ spaceId, adamId, subject: { kind: "device", deviceId }, why: "mandatory" }));
 
-  it("LT2: one install per granted device, none for a device that has the app, one for a device listed twice", async () => {
+  /** The MDM's mandatory requests for these devices, decided in one transaction. */
+  const requestFor = (spaceId: string, adamId: string, ids: readonly string[]) =>
+    requestLicensesFor(deps(), { spaceId, adamId, requests: forDevices(spaceId, adamId, ids), actor: MDM });
+
+  /** A space with the app in its catalog, an account of 10 seats of it, and `n` devices. */
+  async function withSeatsAndDevices(adamId: string, n: number) {
     const { db, keys } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "200000001");
+    const { space } = await spaceWithApp(db, adamId);
     await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
-    const [a, b, c] = await devices(db, space.id, 3);
+    return { db, space, adamId, fleet: await devices(db, space.id, n) };
+  }
+
+  it("LT2: one install per granted device, none for a device that has the app, one for a device listed twice", async () => {
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000001", 3);
+    const [a, b, c] = fleet;
     if (!a || !b || !c) throw new Error("no devices");
     await replaceInstalledApps(db, space.id, b.id, [{ bundleId: "com.example.app", adamId }], NOW);
-    const results = await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [a.id, b.id, c.id, c.id]),
-      actor: MDM,
-    });
+    const results = await requestFor(space.id, adamId, [a.id, b.id, c.id, c.id]);
     expect(results.map((r) => [r.decision.outcome, r.installQueued])).toEqual([
       ["grant", true],
       ["grant", false],
@@ -74,10 +79,8 @@ describeEachDatabase("license requests and their installs", (database) => {
   });
 
   it("LT2: a kept license whose install is pending or delivered queues nothing new", async () => {
-    const { db, keys } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "200000002");
-    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
-    const [a, b] = await devices(db, space.id, 2);
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000002", 2);
+    const [a, b] = fleet;
     if (!a || !b) throw new Error("no devices");
     const request = () =>
       requestLicensesFor(deps(), {
@@ -100,10 +103,8 @@ describeEachDatabase("license requests and their installs", (database) => {
   });
 
   it("a new install supersedes the device's pending command for the app; other apps and devices are left alone", async () => {
-    const { db, keys } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "200000003");
-    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
-    const [a, b] = await devices(db, space.id, 2);
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000003", 2);
+    const [a, b] = fleet;
     if (!a || !b) throw new Error("no devices");
     const remove = (deviceId: string, serialNumber: string, app: string) => ({
       spaceId: space.id,
@@ -119,12 +120,7 @@ describeEachDatabase("license requests and their installs", (database) => {
       remove(a.id, a.serialNumber, "200000099"),
       remove(b.id, b.serialNumber, adamId),
     ]);
-    const [result] = await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [a.id]),
-      actor: MDM,
-    });
+    const [result] = await requestFor(space.id, adamId, [a.id]);
     expect(result?.installQueued).toBe(true);
     const commands = await listMdmCommands(db, space.id);
     expect(commands.map((x) => [x.kind, x.deviceId, x.adamId, x.state, x.lastError])).toEqual([
@@ -142,12 +138,7 @@ describeEachDatabase("license requests and their installs", (database) => {
     const fleet = await devices(db, space.id, 10_000);
     const [first] = fleet;
     if (!first) throw new Error("no devices");
-    await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [first.id]),
-      actor: MDM,
-    });
+    await requestFor(space.id, adamId, [first.id]);
     await queueMdmCommands(
       db,
       fleet.map((d) => ({
@@ -170,17 +161,10 @@ describeEachDatabase("license requests and their installs", (database) => {
   });
 
   it("claims: an install waits for Apple's confirmation, one whose license failed is cancelled, a remove goes at once", async () => {
-    const { db, keys } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "200000004");
-    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
-    const [a, b, c] = await devices(db, space.id, 3);
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000004", 3);
+    const [a, b, c] = fleet;
     if (!a || !b || !c) throw new Error("no devices");
-    const [ra, rb] = await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [a.id, b.id]),
-      actor: MDM,
-    });
+    const [ra, rb] = await requestFor(space.id, adamId, [a.id, b.id]);
     await queueMdmCommands(db, [
       {
         spaceId: space.id,
@@ -223,17 +207,10 @@ describeEachDatabase("license requests and their installs", (database) => {
   });
 
   it("LT2: an install waits out of the poll while its license is pending_assign, and is claimed once Apple confirmed it (markAssigned)", async () => {
-    const { db, keys } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "200000011");
-    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
-    const [a] = await devices(db, space.id, 1);
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000011", 1);
+    const [a] = fleet;
     if (!a) throw new Error("no devices");
-    const [ra] = await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [a.id]),
-      actor: MDM,
-    });
+    const [ra] = await requestFor(space.id, adamId, [a.id]);
     expect(await awaitingOf(db, space.id)).toEqual(new Map([[a.id, true]]));
     const claim = async () =>
       (await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 })).filter(
@@ -248,17 +225,10 @@ describeEachDatabase("license requests and their installs", (database) => {
   });
 
   it("LT2: an install whose pending license Apple refused (failAssignment) or that was released before Apple confirmed it is cancelled by the next claim", async () => {
-    const { db, keys } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "200000012");
-    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
-    const [a, b, c] = await devices(db, space.id, 3);
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000012", 3);
+    const [a, b, c] = fleet;
     if (!a || !b || !c) throw new Error("no devices");
-    const [ra, rb] = await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [a.id, b.id, c.id]),
-      actor: MDM,
-    });
+    const [ra, rb] = await requestFor(space.id, adamId, [a.id, b.id, c.id]);
     await failAssignment(db, {
       spaceId: space.id,
       licenseIds: [ra?.licenseId ?? ""],
@@ -291,17 +261,10 @@ describeEachDatabase("license requests and their installs", (database) => {
   });
 
   it("LT2: an install queued for a license Apple already confirmed is claimable at once; one for a pending license waits (both ways of queueing)", async () => {
-    const { db, keys } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "200000013");
-    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
-    const [a, b] = await devices(db, space.id, 2);
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000013", 2);
+    const [a, b] = fleet;
     if (!a || !b) throw new Error("no devices");
-    const [ra, rb] = await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [a.id, b.id]),
-      actor: MDM,
-    });
+    const [ra, rb] = await requestFor(space.id, adamId, [a.id, b.id]);
     const aLicense = ra?.licenseId ?? "";
     const bLicense = rb?.licenseId ?? "";
     await markAssigned(db, { spaceId: space.id, licenseIds: [aLicense], actor: MDM, now: NOW });
@@ -359,12 +322,7 @@ describeEachDatabase("license requests and their installs", (database) => {
     const { account: other } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 1 });
     const [a, b, c] = await devices(db, space.id, 3);
     if (!a || !b || !c) throw new Error("no devices");
-    const results = await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [a.id, b.id, c.id]),
-      actor: MDM,
-    });
+    const results = await requestFor(space.id, adamId, [a.id, b.id, c.id]);
     const [la, lb, lc] = results.map((r) => r.licenseId ?? "");
     // c's license moves to another account, whose deletion (AC5) then deletes it.
     await db
@@ -408,17 +366,10 @@ describeEachDatabase("license requests and their installs", (database) => {
 
   it("LT2: a license Apple confirms while its install is being queued waits for that commit, so the mark never outlives the pending_assign (FOR SHARE)", async (ctx) => {
     if (database().engine !== "postgres") ctx.skip();
-    const { db, keys } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "200000015");
-    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
-    const [a] = await devices(db, space.id, 1);
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000015", 1);
+    const [a] = fleet;
     if (!a) throw new Error("no devices");
-    const [ra] = await requestLicensesFor(deps(), {
-      spaceId: space.id,
-      adamId,
-      requests: forDevices(space.id, adamId, [a.id]),
-      actor: MDM,
-    });
+    const [ra] = await requestFor(space.id, adamId, [a.id]);
     const licenseId = ra?.licenseId ?? "";
     const [first] = await listMdmCommands(db, space.id, { deviceId: a.id });
     if (!first) throw new Error("no install");
