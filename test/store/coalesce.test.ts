@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Coalescer, coalescerPer } from "../../src/store/coalesce.js";
+import { Coalescer, coalescerPer, GATHER_MS } from "../../src/store/coalesce.js";
+
+/** Past a lane's gathering time: its batch has started. */
+const pastGathering = () => new Promise((resolve) => setTimeout(resolve, GATHER_MS * 10));
 
 /** A coalescer that records its batches; an item "bad" fails any batch it is in. */
 function recording(options: { maxBatch?: number; hold?: Promise<void> } = {}) {
@@ -21,6 +24,15 @@ describe("Coalescer: work that arrives together, done together", () => {
     expect(batches).toEqual([["a", "b", "c"]]);
   });
 
+  it("an item that comes a turn of the event loop later, within the gathering time, joins the batch", async () => {
+    const { coalescer, batches } = recording();
+    const first = coalescer.submit("k", "a");
+    await new Promise((resolve) => setImmediate(resolve)); // another socket read, say
+    const second = coalescer.submit("k", "b");
+    expect(await Promise.all([first, second])).toEqual(["A", "B"]);
+    expect(batches).toEqual([["a", "b"]]);
+  });
+
   it("items that arrive while a batch runs form the next batch; other keys have their own", async () => {
     let release!: () => void;
     const hold = new Promise<void>((resolve) => {
@@ -28,9 +40,9 @@ describe("Coalescer: work that arrives together, done together", () => {
     });
     const { coalescer, batches } = recording({ hold });
     const first = coalescer.submit("k", "a");
-    await new Promise((resolve) => setImmediate(resolve)); // the first batch has started
+    await pastGathering(); // the first batch has started
     const later = [coalescer.submit("k", "b"), coalescer.submit("k", "c"), coalescer.submit("other", "x")];
-    await new Promise((resolve) => setImmediate(resolve));
+    await pastGathering();
     expect(batches).toEqual([["a"], ["x"]]);
     release();
     expect(await Promise.all([first, ...later])).toEqual(["A", "B", "C", "X"]);
