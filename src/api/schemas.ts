@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RULE_IDS } from "../licensing/index.js";
+import { OUTBOX_KINDS } from "../store/license.table.js";
 
 /**
  * Shared zod schemas of the API. Response schemas double as an allow-list: the
@@ -236,14 +237,7 @@ export const decisionSchema = z
 
 export const ruleTextSchema = z.object({ id: z.string(), sentence: z.string() }).meta({ id: "RuleSentence" });
 
-export const outboxKind = z.enum([
-  "associate",
-  "disassociate",
-  "revoke",
-  "create_user",
-  "update_user",
-  "retire_user",
-]);
+export const outboxKind = z.enum(OUTBOX_KINDS);
 
 /** What an account still owes Apple (invariant 3: an operation shows here until Apple confirms it; NT2: paused). */
 export const appleWorkSchema = z

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { AccountHealth } from "./account.table.js";
 import type { Db, Trx } from "./database.js";
-import type { OutboxKind } from "./license.table.js";
+import { OUTBOX_KINDS, type OutboxKind } from "./license.table.js";
 
 /**
  * "Apple work": what each account of a space still owes Apple, for administrators.
@@ -231,7 +231,7 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
         waitingRetry: Number(r.waiting),
         oldestCreatedAt: toDate(r.oldest),
       }))
-      .sort((x, y) => KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind));
+      .sort((x, y) => OUTBOX_KINDS.indexOf(x.kind) - OUTBOX_KINDS.indexOf(y.kind));
     const total = byKind.reduce((n, k) => n + k.count, 0);
     const waitingRetry = byKind.reduce((n, k) => n + k.waitingRetry, 0);
     const oldest = earliest(byKind.map((k) => k.oldestCreatedAt));
@@ -300,16 +300,6 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
     };
   });
 }
-
-/** The order the console lists kinds in: licenses first, then Apple users. */
-const KIND_ORDER: readonly OutboxKind[] = [
-  "associate",
-  "disassociate",
-  "revoke",
-  "create_user",
-  "update_user",
-  "retire_user",
-];
 
 function toDate(value: Date | string | null): Date {
   return value instanceof Date ? value : new Date(value ?? 0);

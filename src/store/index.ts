@@ -77,6 +77,7 @@ export {
   type NewLicense,
 } from "./license.repo.js";
 export type { ActorKind, OutboxKind, OutboxState, Severity } from "./license.table.js";
+export { OUTBOX_KINDS } from "./license.table.js";
 export {
   expireGrace,
   failAssignment,

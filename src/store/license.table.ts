@@ -57,13 +57,16 @@ export interface LicenseQueueTable {
   decided_at: Timestamp;
 }
 
-export type OutboxKind =
-  | "associate"
-  | "disassociate"
-  | "revoke"
-  | "create_user"
-  | "update_user"
-  | "retire_user";
+/** Apple's operations, licenses first, then Apple users (the order the console lists them in). */
+export const OUTBOX_KINDS = [
+  "associate",
+  "disassociate",
+  "revoke",
+  "create_user",
+  "update_user",
+  "retire_user",
+] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 export type OutboxState = "pending" | "sent" | "done" | "failed";
 
 /** Apple operations to perform, written in the same transaction as the change that needs them (invariant 3). */
