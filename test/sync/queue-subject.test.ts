@@ -45,30 +45,39 @@ describeEachDatabase("a refused subject waits again as the subject that asked", 
       new Date(),
     );
 
-  it("DB2, LT2: a device granted a user-based license and refused by Apple (9709) waits again as the device, and gets its install when a license frees up", async () => {
+  /**
+   * An app with one seat at Apple in a new space (in the catalog, mandatory or not), its
+   * account giving DI2's user-based licenses, and an enrolled user (a Managed Apple Account,
+   * Associated at once: UB3).
+   */
+  async function oneSeatWithUser(mandatory: boolean, name: string) {
     const { db } = tdb().store;
     const adamId = newAdamId();
     const loc = h.newLocation();
     h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 1, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]); // "Install on device": mandatory (CA1)
+    const space = await spaceWithApps(db, [adamId], mandatory);
     const { account } = await addAccount(h.deps, {
       spaceId: space.id,
       name: "One seat",
       sTokenFile: loc.sToken,
       actor: ADMIN,
     });
-    // DI2: mandatory installs take user-based licenses here: the license names the device's user.
     await userBased(space.id, account.id, adamId);
-    // A Managed Apple Account: Associated (enrolled) at once (UB3).
-    const clientUserId = `owner-${space.id.slice(0, 8)}`;
+    const clientUserId = `${name}-${space.id.slice(0, 8)}`;
     await h.deps.apple
       .forToken(loc.sToken)
       .createUsersBatched([{ clientUserId, managedAppleId: `${clientUserId}@org.example` }]);
     await h.sim.operator.idle();
-    const [owner] = await createUsers(db, [
-      { spaceId: space.id, name: "Owner", appleClientUserId: clientUserId, appleStatus: "Associated" },
+    const [user] = await createUsers(db, [
+      { spaceId: space.id, name, appleClientUserId: clientUserId, appleStatus: "Associated" },
     ]);
-    if (!owner) throw new Error("1 user");
+    if (!user) throw new Error("1 user");
+    return { db, adamId, loc, space, user };
+  }
+
+  it("DB2, LT2: a device granted a user-based license and refused by Apple (9709) waits again as the device, and gets its install when a license frees up", async () => {
+    // "Install on device": mandatory (CA1); mandatory installs take user-based licenses here.
+    const { db, adamId, loc, space, user: owner } = await oneSeatWithUser(true, "owner");
     const device = await createDevice(db, {
       spaceId: space.id,
       serialNumber: `QS${randomUUID().slice(0, 8).toUpperCase()}`,
@@ -128,27 +137,7 @@ describeEachDatabase("a refused subject waits again as the subject that asked", 
   });
 
   it("UB3: a user's own request refused by Apple (9709) still waits again as the user, with its reason", async () => {
-    const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 1, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId], false);
-    const { account } = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "One seat",
-      sTokenFile: loc.sToken,
-      actor: ADMIN,
-    });
-    await userBased(space.id, account.id, adamId);
-    const clientUserId = `asker-${space.id.slice(0, 8)}`;
-    await h.deps.apple
-      .forToken(loc.sToken)
-      .createUsersBatched([{ clientUserId, managedAppleId: `${clientUserId}@org.example` }]);
-    await h.sim.operator.idle();
-    const [asker] = await createUsers(db, [
-      { spaceId: space.id, name: "Asker", appleClientUserId: clientUserId, appleStatus: "Associated" },
-    ]);
-    if (!asker) throw new Error("1 user");
+    const { db, adamId, loc, space, user: asker } = await oneSeatWithUser(false, "asker");
     await h.deps.apple.forToken(loc.sToken).associate({ assets: [{ adamId }], serialNumbers: ["OUTSIDE2"] });
     await h.sim.operator.idle();
 
