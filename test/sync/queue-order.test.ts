@@ -23,18 +23,23 @@ describeEachDatabase("the waiting queue keeps the order of request", (tdb) => {
     await h?.close();
   });
 
-  it("DB2: a subject Apple refused (9709) goes back to the queue at its first request's time, ahead of those who asked after it", async () => {
+  /**
+   * An app with `seats` seats at Apple, mandatory in a new space, its account, `n` devices,
+   * and `request`: the MDM's mandatory request for one device at a given time.
+   */
+  async function seatsAndDevices(seats: number, n: number) {
     const { db } = tdb().store;
     const adamId = newAdamId();
     const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 1, supportedPlatforms: ["iOS"] });
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: seats, supportedPlatforms: ["iOS"] });
     const space = await spaceWithApps(db, [adamId]);
-    await addAccount(h.deps, { spaceId: space.id, name: "One seat", sTokenFile: loc.sToken, actor: ADMIN });
-    const [holder, monday, tuesday, wednesday] = await iosDevices(db, space.id, 4);
-    if (!holder || !monday || !tuesday || !wednesday) throw new Error("4 devices");
-    const week = Date.now() - 7 * DAY;
-    const mondayAt = new Date(week + 1 * DAY);
-    const ask = async (device: DeviceRecord, at: Date) => {
+    await addAccount(h.deps, {
+      spaceId: space.id,
+      name: `${seats} seats`,
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    const request = async (device: DeviceRecord, at: Date) => {
       const [result] = await requestLicenses(db, {
         spaceId: space.id,
         adamId,
@@ -44,8 +49,18 @@ describeEachDatabase("the waiting queue keeps the order of request", (tdb) => {
         actor: { kind: "mdm" },
         now: at,
       });
-      return result?.decision.outcome;
+      return result;
     };
+    return { db, adamId, loc, space, fleet: await iosDevices(db, space.id, n), request };
+  }
+
+  it("DB2: a subject Apple refused (9709) goes back to the queue at its first request's time, ahead of those who asked after it", async () => {
+    const { db, adamId, loc, space, fleet, request } = await seatsAndDevices(1, 4);
+    const [holder, monday, tuesday, wednesday] = fleet;
+    if (!holder || !monday || !tuesday || !wednesday) throw new Error("4 devices");
+    const week = Date.now() - 7 * DAY;
+    const mondayAt = new Date(week + 1 * DAY);
+    const ask = async (device: DeviceRecord, at: Date) => (await request(device, at))?.decision.outcome;
     const inLine = async () =>
       (await listWaitingRequests(db, space.id, adamId)).map((w) =>
         w.subject.kind === "device" ? w.subject.deviceId : w.subject.userId,
@@ -90,27 +105,10 @@ describeEachDatabase("the waiting queue keeps the order of request", (tdb) => {
   });
 
   it("DB2: a subject granted at once keeps its request's time; refused by Apple (9709), it waits ahead of one who asked after it", async () => {
-    const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 2, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    await addAccount(h.deps, { spaceId: space.id, name: "Two seats", sTokenFile: loc.sToken, actor: ADMIN });
-    const [holder, wednesday, thursday] = await iosDevices(db, space.id, 3);
+    const { db, adamId, loc, space, fleet, request: ask } = await seatsAndDevices(2, 3);
+    const [holder, wednesday, thursday] = fleet;
     if (!holder || !wednesday || !thursday) throw new Error("3 devices");
     const week = Date.now() - 7 * DAY;
-    const ask = async (device: DeviceRecord, at: Date) => {
-      const [result] = await requestLicenses(db, {
-        spaceId: space.id,
-        adamId,
-        requests: [
-          { spaceId: space.id, adamId, subject: { kind: "device", deviceId: device.id }, why: "mandatory" },
-        ],
-        actor: { kind: "mdm" },
-        now: at,
-      });
-      return result;
-    };
     expect((await ask(holder, new Date(week)))?.decision.outcome).toBe("grant");
     await drain(h);
     // Another tool takes the second license at Apple; Orchard has not synced since.
