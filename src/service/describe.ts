@@ -1,4 +1,4 @@
-import type { Decision, LicenseType, RefuseReason, RuleId, WaitReason } from "../licensing/index.js";
+import type { Decision, RuleId } from "../licensing/index.js";
 import { DECISION_TEXTS, DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
 
 /**
@@ -22,7 +22,7 @@ export function describe(
 ): Described {
   return {
     outcome: decision.outcome,
-    summary: render(partsOf(decision, accountName), language),
+    summary: summaryOf(decision, accountName, language),
     rules: describeRules(decision.because, language),
   };
 }
@@ -35,42 +35,17 @@ export function describeRules(
   return [...new Set(ids)].map((id) => ({ id, sentence: sentences[id] }));
 }
 
-/** What a summary says, whatever its language. */
-type SummaryParts =
-  | { kind: "grant"; type: LicenseType; reserved: boolean; account: string }
-  | { kind: "keep"; type: LicenseType; account: string }
-  | { kind: "wait"; reason: WaitReason; selfPurchase: boolean }
-  | { kind: "refuse"; reason: RefuseReason; selfPurchase: boolean };
-
-function partsOf(decision: Decision, accountName: (id: string) => string): SummaryParts {
-  const selfPurchase = "userMay" in decision && decision.userMay === "self_purchase";
+function summaryOf(decision: Decision, accountName: (id: string) => string, language: Language): string {
+  const t = DECISION_TEXTS[language];
+  const buy = "userMay" in decision && decision.userMay === "self_purchase" ? t.selfPurchase : "";
   switch (decision.outcome) {
     case "grant":
-      return {
-        kind: "grant",
-        type: decision.type,
-        reserved: decision.reserved,
-        account: accountName(decision.accountId),
-      };
+      return t.grant(decision.type, decision.reserved, accountName(decision.accountId));
     case "keep":
-      return { kind: "keep", type: decision.type, account: accountName(decision.accountId) };
+      return t.keep(decision.type, accountName(decision.accountId));
     case "wait":
-      return { kind: "wait", reason: decision.reason, selfPurchase };
+      return `${t.waits(t.wait[decision.reason])}${buy}`;
     case "refuse":
-      return { kind: "refuse", reason: decision.reason, selfPurchase };
-  }
-}
-
-function render(parts: SummaryParts, language: Language): string {
-  const t = DECISION_TEXTS[language];
-  switch (parts.kind) {
-    case "grant":
-      return t.grant(parts.type, parts.reserved, parts.account);
-    case "keep":
-      return t.keep(parts.type, parts.account);
-    case "wait":
-      return `${t.waits(t.wait[parts.reason])}${parts.selfPurchase ? t.selfPurchase : ""}`;
-    case "refuse":
-      return `${t.refused(t.refuse[parts.reason])}${parts.selfPurchase ? t.selfPurchase : ""}`;
+      return `${t.refused(t.refuse[decision.reason])}${buy}`;
   }
 }
