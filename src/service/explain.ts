@@ -7,7 +7,7 @@ import {
 } from "../licensing/index.js";
 import { Coalescer, coalescerPer } from "../store/coalesce.js";
 import type { Db } from "../store/database.js";
-import { listAccounts, loadWorldSnapshot, worldFor } from "../store/index.js";
+import { loadWorldSnapshot, worldFor } from "../store/index.js";
 import { DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
 import { type Described, describe } from "./describe.js";
 
@@ -44,15 +44,12 @@ const explainedOf = coalescerPer(
       const requests = asked.map((a) => a.request);
       const first = requests[0];
       if (!first) return [];
-      const [snapshot, accounts] = await Promise.all([
-        loadWorldSnapshot(db, {
-          spaceId: first.spaceId,
-          adamId: first.adamId,
-          subjects: requests.map((r) => r.subject),
-        }),
-        listAccounts(db, first.spaceId),
-      ]);
-      const names = new Map(accounts.map((a) => [a.id, a.displayName]));
+      const snapshot = await loadWorldSnapshot(db, {
+        spaceId: first.spaceId,
+        adamId: first.adamId,
+        subjects: requests.map((r) => r.subject),
+      });
+      const names = snapshot.accountNames;
       return asked.map(({ request, language }) => {
         try {
           const decision = decide(request, worldFor(snapshot, request));

@@ -43,6 +43,8 @@ export interface WorldSnapshot {
   licensesByDevice: Map<string, License[]>;
   /** PB1: users the app was removed from the catalog distribution of. */
   notDistributedTo: Set<string>;
+  /** The accounts' display names, for decisions in words. */
+  accountNames: Map<string, string>;
 }
 
 export interface SnapshotInput {
@@ -87,7 +89,7 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
   }
   const accountRows = await db
     .selectFrom("accounts")
-    .select(["id", "priority", "health"])
+    .select(["id", "priority", "health", "display_name"])
     .where("space_id", "=", spaceId)
     .orderBy("priority")
     .execute();
@@ -178,6 +180,7 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
     licensesByUser,
     licensesByDevice,
     notDistributedTo: new Set(excluded.map((e) => e.user_id)),
+    accountNames: new Map(accountRows.map((a) => [a.id, a.display_name])),
   };
 }
 
