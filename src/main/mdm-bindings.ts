@@ -31,7 +31,11 @@ export const mdmLicenseOps: LicenseOps = {
       why: input.why,
       actor: input.actor,
     });
-    return { decision: result.decision, ...(result.licenseId ? { licenseId: result.licenseId } : {}) };
+    return {
+      decision: result.decision,
+      ...(result.licenseId ? { licenseId: result.licenseId } : {}),
+      ...(result.accountName ? { accountName: result.accountName } : {}),
+    };
   },
 
   async revoke(db, input) {

@@ -8,6 +8,8 @@ export interface LicenseRequestResult {
   decision: Decision;
   /** The new license, when granted (pending until Apple confirms). */
   licenseId?: string;
+  /** The display name of the account a grant or a keep names. */
+  accountName?: string;
   /** An install command was queued for the device (sent once Apple confirms the license). */
   installQueued: boolean;
 }
@@ -104,6 +106,7 @@ export async function requestLicensesFor(
       return {
         decision: r.decision,
         ...(r.licenseId ? { licenseId: r.licenseId } : {}),
+        ...(r.accountName ? { accountName: r.accountName } : {}),
         installQueued: deviceId !== undefined && queued.has(deviceId),
       };
     });

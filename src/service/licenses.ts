@@ -13,7 +13,7 @@ export interface LicenseOps {
   request(
     db: Db,
     input: { spaceId: string; adamId: string; subject: Subject; why: RequestReason; actor: Actor; now: Date },
-  ): Promise<{ decision: Decision; licenseId?: string }>;
+  ): Promise<{ decision: Decision; licenseId?: string; accountName?: string }>;
   revoke(
     db: Db,
     input: { spaceId: string; licenseId: string; because: RuleId[]; actor: Actor; now: Date },

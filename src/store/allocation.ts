@@ -28,6 +28,8 @@ export interface AllocationResult {
   decision: Decision;
   /** The new license (state pending_assign) when the decision is a grant. */
   licenseId?: string;
+  /** The display name of the account a grant or a keep names (read with the world). */
+  accountName?: string;
 }
 
 /**
@@ -82,8 +84,9 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
   const granted: Grant[] = [];
   for (const request of input.requests) {
     const decision = decide(request, worldFor(snapshot, request));
+    const accountName = "accountId" in decision ? snapshot.accountNames.get(decision.accountId) : undefined;
     if (decision.outcome !== "grant") {
-      results.push({ request, decision });
+      results.push({ request, decision, ...(accountName ? { accountName } : {}) });
       continue;
     }
     seats.take(decision.accountId, decision.reserved);
@@ -96,7 +99,7 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
       subject: subjectKey(request.subject),
       why: request.why,
     });
-    results.push({ request, decision, licenseId: license.id });
+    results.push({ request, decision, licenseId: license.id, ...(accountName ? { accountName } : {}) });
   }
   if (granted.length > 0) {
     // One statement under the lock: licenses, outbox, log, seats taken, queue left.

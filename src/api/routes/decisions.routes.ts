@@ -6,7 +6,6 @@ import { describe } from "../../service/describe.js";
 import { explain } from "../../service/explain.js";
 import { negotiateLanguage } from "../../service/language.js";
 import { whatIf } from "../../service/what-if.js";
-import { findAccount } from "../../store/index.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
@@ -245,13 +244,11 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
           actor: actorOf(request),
           now: now(),
         });
-        // Only a grant or a keep names an account: read that one, and only then.
+        // A grant or a keep names an account: its name came with the decision.
         const decision = result.decision;
-        const account =
-          "accountId" in decision ? await findAccount(db, spaceId, decision.accountId) : undefined;
         return {
           decision,
-          ...describe(decision, (x) => (x === account?.id ? account.displayName : x), language),
+          ...describe(decision, (x) => result.accountName ?? x, language),
           ...(result.licenseId ? { licenseId: result.licenseId } : {}),
         };
       });
