@@ -1,10 +1,11 @@
-import { sql, type UpdateObject } from "kysely";
+import { type Selectable, sql, type UpdateObject } from "kysely";
 import { LIVE_STATES, type LicenseState, type RuleId } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import type { Database, Db, Trx } from "./database.js";
 import { withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
+import type { LicenseTable } from "./license.table.js";
 import { appendOutbox, closePendingAssociations } from "./outbox.repo.js";
 import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
 import { type Actor, inList, probeByKey, unique } from "./sql-helpers.js";
@@ -68,11 +69,14 @@ export async function releaseLicenses(
   });
 }
 
+/** What a confirmation returns of each license it moved: Apple confirms a thousand at a time. */
+export type MovedLicense = Pick<LicenseRecord, "id" | "spaceId" | "accountId" | "adamId" | "state">;
+
 /** Apple confirmed the association. */
-export async function markAssigned(db: Db, input: Transition): Promise<LicenseRecord[]> {
+export async function markAssigned(db: Db, input: Transition): Promise<MovedLicense[]> {
   if (input.licenseIds.length === 0) return [];
   return withTransaction(db, async (trx) => {
-    return transition(
+    return transitionBrief(
       trx,
       input,
       ["pending_assign"],
@@ -178,6 +182,38 @@ async function transition(
   set: LicenseSet,
   logAs?: LogAs,
 ): Promise<LicenseRecord[]> {
+  const rows = await moveLicenses(trx, input, from, set, logAs);
+  return rows.map((row) => toLicense(row as Selectable<LicenseTable>));
+}
+
+/** `transition`, returning a MovedLicense of each. */
+async function transitionBrief(
+  trx: Trx,
+  input: Transition,
+  from: readonly LicenseState[],
+  set: LicenseSet,
+  logAs: LogAs,
+): Promise<MovedLicense[]> {
+  const rows = await moveLicenses(trx, input, from, set, logAs, BRIEF_COLUMNS);
+  return rows.map((row) => ({
+    id: row.id as string,
+    spaceId: row.space_id as string,
+    accountId: row.account_id as string,
+    adamId: row.adam_id as string,
+    state: row.state as LicenseState,
+  }));
+}
+
+const BRIEF_COLUMNS = ["id", "space_id", "account_id", "adam_id", "state"] as const;
+
+async function moveLicenses(
+  trx: Trx,
+  input: Transition,
+  from: readonly LicenseState[],
+  set: LicenseSet,
+  logAs?: LogAs,
+  columns?: typeof BRIEF_COLUMNS,
+): Promise<Array<Partial<Selectable<LicenseTable>>>> {
   if (input.licenseIds.length === 0) return [];
   const move = (db: Trx) =>
     db
@@ -233,11 +269,12 @@ async function transition(
             ),
         )
         .selectFrom("moved")
-        .selectAll()
+        .$if(columns === undefined, (q) => q.selectAll())
+        .$if(columns !== undefined, (q) => q.select(columns ?? []))
         .execute()
     : await move(trx).returningAll().execute();
   if (rows.length < unique(input.licenseIds).length) await assertKnown(trx, input);
-  return rows.map(toLicense);
+  return rows;
 }
 
 /** Like `transition`, for moves that free a seat: asset rows are locked first, as in allocation. */

@@ -1,4 +1,5 @@
 import type { DistributionRules, LicenseType } from "../licensing/index.js";
+import type { AppRulesTable, RuleDeviceTable, RuleGroupTable, RuleUserTable } from "./account.table.js";
 import { type Db, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { type Actor, type ColumnSpec, inList, insertColumns, unique } from "./sql-helpers.js";
@@ -187,6 +188,23 @@ export async function loadRulesForApp(
     byKey("rule_users").execute(),
     byKey("rule_devices").execute(),
   ]);
+  const out = rulesFromRows({ apps, groups, users, devices });
+  if (options.countReservations ?? true) await countUnusedReservations(db, spaceId, adamId, out);
+  return out;
+}
+
+/** The rule tables' rows of one app, as far as decisions read them. */
+export interface RuleRows {
+  apps: ReadonlyArray<
+    Pick<AppRulesTable, "account_id" | "fcfs_enabled" | "fcfs_requested_type" | "fcfs_mandatory_type">
+  >;
+  groups: ReadonlyArray<Pick<RuleGroupTable, "account_id" | "group_id">>;
+  users: ReadonlyArray<Pick<RuleUserTable, "account_id" | "user_id" | "role">>;
+  devices: ReadonlyArray<Pick<RuleDeviceTable, "account_id" | "device_id">>;
+}
+
+/** An app's rules per account from its rule rows; `unusedReservations` left at 0. */
+export function rulesFromRows({ apps, groups, users, devices }: RuleRows): Map<string, DistributionRules> {
   const out = new Map<string, Mutable>();
   const of = (accountId: string): Mutable => {
     let rules = out.get(accountId);
@@ -215,7 +233,6 @@ export async function loadRulesForApp(
     (user.role === "reserved" ? rules.reservedUserIds : rules.prohibitedUserIds).push(user.user_id);
   }
   for (const device of devices) of(device.account_id).reservedDeviceIds.push(device.device_id);
-  if (options.countReservations ?? true) await countUnusedReservations(db, spaceId, adamId, out);
   return out;
 }
 

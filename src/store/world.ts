@@ -4,8 +4,10 @@ import {
   ALL_USERS,
   type DecisionWorld,
   type Device,
+  type DistributionRules,
   type License,
   type LicenseRequest,
+  type LicenseType,
   type Subject,
   type User,
 } from "../licensing/index.js";
@@ -14,7 +16,7 @@ import type { Db } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { groupIdsOfUsers } from "./group.repo.js";
 import { findLicensesOfSubjects } from "./license.repo.js";
-import { countUnusedReservations, loadRulesForApp } from "./rules.repo.js";
+import { countUnusedReservations, rulesFromRows } from "./rules.repo.js";
 import type { DeviceTable } from "./space.table.js";
 import { inList, probeByKey, unique } from "./sql-helpers.js";
 import { findUsers } from "./user.repo.js";
@@ -64,36 +66,11 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
   const { spaceId, adamId } = input;
   // What the app's seats do not depend on is read first, before any lock: allocators of
   // the same app wait for each other only while the seats and licenses are read and written.
-  const space = await db
-    .selectFrom("spaces")
-    .select(["id", "apps_and_books_enabled"])
-    .where("id", "=", spaceId)
-    .executeTakeFirst();
-  if (!space) throw new NotFoundError("space", spaceId);
-  const catalog = await db
-    .selectFrom("catalog_apps")
-    .select(["adam_id", "in_catalog"])
-    .where("space_id", "=", spaceId)
-    .where("adam_id", "=", adamId)
-    .executeTakeFirst();
-  if (!catalog) {
-    // Neither in the catalog nor bought by any account: no such app here.
-    const bought = await db
-      .selectFrom("assets")
-      .select("adam_id")
-      .where("space_id", "=", spaceId)
-      .where("adam_id", "=", adamId)
-      .limit(1)
-      .executeTakeFirst();
-    if (!bought) throw new NotFoundError("app", adamId);
-  }
-  const accountRows = await db
-    .selectFrom("accounts")
-    .select(["id", "priority", "health", "display_name"])
-    .where("space_id", "=", spaceId)
-    .orderBy("priority")
-    .execute();
-  const rules = await loadRulesForApp(db, spaceId, adamId, { countReservations: false });
+  const context = await loadAppContext(db, spaceId, adamId);
+  if (!context) throw new NotFoundError("space", spaceId);
+  // Neither in the catalog nor bought by any account: no such app here.
+  if (!context.cataloged && !context.bought) throw new NotFoundError("app", adamId);
+  const { accountRows, rules } = context;
 
   const deviceIds = unique(input.subjects.flatMap((s) => (s.kind === "device" ? [s.deviceId] : [])));
   const devices = await loadDevices(db, spaceId, deviceIds);
@@ -171,8 +148,8 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
   return {
     spaceId,
     adamId,
-    space: { id: space.id, appsAndBooksEnabled: space.apps_and_books_enabled },
-    ...(catalog?.in_catalog ? { catalogApp: { adamId } } : {}),
+    space: { id: spaceId, appsAndBooksEnabled: context.appsAndBooksEnabled },
+    ...(context.inCatalog ? { catalogApp: { adamId } } : {}),
     accounts,
     assets,
     users,
@@ -181,6 +158,78 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
     licensesByDevice,
     notDistributedTo: new Set(excluded.map((e) => e.user_id)),
     accountNames: new Map(accountRows.map((a) => [a.id, a.display_name])),
+  };
+}
+
+/** What a decision about an app reads whatever its subjects: the space, the app, the accounts, the rules. */
+interface AppContext {
+  appsAndBooksEnabled: boolean;
+  /** A catalog row exists (the app may be out of the catalog: `inCatalog` false). */
+  cataloged: boolean;
+  inCatalog: boolean;
+  /** Some account of the space holds the app. */
+  bought: boolean;
+  accountRows: Array<{ id: string; priority: number; health: string; display_name: string }>;
+  /** `unusedReservations` left at 0, counted under the asset lock. */
+  rules: Map<string, DistributionRules>;
+}
+
+/**
+ * The app's context in one statement: each table's rows come back as one JSON array.
+ * Every decision reads it (a license request of the API, each storm batch); as separate
+ * queries it was seven round trips, each a turn on PGlite's single session.
+ */
+async function loadAppContext(db: Db, spaceId: string, adamId: string): Promise<AppContext | undefined> {
+  const { rows } = await sql<{
+    apps_and_books_enabled: boolean;
+    cataloged: boolean;
+    in_catalog: boolean | null;
+    bought: boolean;
+    accounts: Array<[string, number, string, string]>;
+    app_rules: Array<[string, boolean, LicenseType, LicenseType]>;
+    rule_groups: Array<[string, string]>;
+    rule_users: Array<[string, string, "reserved" | "prohibited"]>;
+    rule_devices: Array<[string, string]>;
+  }>`select s.apps_and_books_enabled, c.adam_id is not null as cataloged, c.in_catalog,
+      exists (select 1 from assets a where a.space_id = s.id and a.adam_id = ${adamId}) as bought,
+      coalesce((select json_agg(json_build_array(a.id, a.priority, a.health, a.display_name) order by a.priority)
+        from accounts a where a.space_id = s.id), '[]') as accounts,
+      coalesce((select json_agg(json_build_array(r.account_id, r.fcfs_enabled, r.fcfs_requested_type,
+          r.fcfs_mandatory_type))
+        from app_rules r where r.space_id = s.id and r.adam_id = ${adamId}), '[]') as app_rules,
+      coalesce((select json_agg(json_build_array(r.account_id, r.group_id))
+        from rule_groups r where r.space_id = s.id and r.adam_id = ${adamId}), '[]') as rule_groups,
+      coalesce((select json_agg(json_build_array(r.account_id, r.user_id, r.role))
+        from rule_users r where r.space_id = s.id and r.adam_id = ${adamId}), '[]') as rule_users,
+      coalesce((select json_agg(json_build_array(r.account_id, r.device_id))
+        from rule_devices r where r.space_id = s.id and r.adam_id = ${adamId}), '[]') as rule_devices
+    from spaces s
+    left join catalog_apps c on c.space_id = s.id and c.adam_id = ${adamId}
+    where s.id = ${spaceId}`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    appsAndBooksEnabled: row.apps_and_books_enabled,
+    cataloged: row.cataloged,
+    inCatalog: row.in_catalog === true,
+    bought: row.bought,
+    accountRows: row.accounts.map(([id, priority, health, display_name]) => ({
+      id,
+      priority,
+      health,
+      display_name,
+    })),
+    rules: rulesFromRows({
+      apps: row.app_rules.map(([account_id, fcfs_enabled, fcfs_requested_type, fcfs_mandatory_type]) => ({
+        account_id,
+        fcfs_enabled,
+        fcfs_requested_type,
+        fcfs_mandatory_type,
+      })),
+      groups: row.rule_groups.map(([account_id, group_id]) => ({ account_id, group_id })),
+      users: row.rule_users.map(([account_id, user_id, role]) => ({ account_id, user_id, role })),
+      devices: row.rule_devices.map(([account_id, device_id]) => ({ account_id, device_id })),
+    }),
   };
 }
 
