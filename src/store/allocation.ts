@@ -36,8 +36,9 @@ export interface AllocationResult {
  * Decides a batch of requests for one app and makes the grants real, in one transaction:
  * the app's asset rows are locked first (FOR UPDATE, account order), so allocators of
  * the same app run one after the other and each sees the seats the previous one took
- * (invariant 1). Grants become licenses (pending_assign) with their outbox entry
- * (associate) and activity-log entry (rule ids from `because`); waits join the queue.
+ * (invariant 1). Grants become licenses (pending_assign) with their association for Apple
+ * (an Apple call, or an outbox entry: writeGrants) and activity-log entry (rule ids from
+ * `because`); waits join the queue.
  *
  * A second live license for a subject is refused by the schema (invariant 2); should one
  * slip in through another path, the batch is rolled back and decided once more (the
@@ -112,6 +113,16 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
 }
 
 /**
+ * Device licenses granted go to Apple as calls written with them: one associate call per
+ * account and up to this many serials (Apple's documented `maxSerialNumbers`), in state
+ * `sending` for any worker to send, instead of outbox rows a worker would read, lock,
+ * delete and group into the same calls. The dispatcher splits a call that an account's
+ * own limits say is too large (dispatch.ts). User licenses still go through the outbox:
+ * their user may still have to be created at Apple first.
+ */
+const DIRECT_CALL_SUBJECTS = 1000;
+
+/**
  * A grant to write; `subject` is the request's ("u:<userId>" or "d:<deviceId>"), as its
  * queue row is keyed, and `why` its reason: both are kept on the license (0016).
  */
@@ -149,10 +160,15 @@ function newLicense(
 }
 
 /**
- * The grants' licenses (pending_assign), their outbox entries (associate, for Apple) and
- * their activity-log lines (rule ids from `because`), the seats they take and the queue
- * rows of subjects decided for good, in one statement: each column is sent once as an
- * array and the INSERTs read the same unnest. A second live license still fails the whole
+ * The grants' licenses (pending_assign), their associations for Apple and their
+ * activity-log lines (rule ids from `because`), the seats they take and the queue rows of
+ * subjects decided for good, in one statement: each column is sent once as an array and
+ * the INSERTs read the same unnest. A device license of a healthy account (NT2) is written
+ * into an Apple call (DIRECT_CALL_SUBJECTS) unless a release of its serial is still open
+ * (in the outbox or in a call): then it waits in the outbox, where the dispatcher holds it
+ * until the release is done, so Apple never sees the two in the wrong order. Its seq comes
+ * from the outbox's sequence, as if it had been written there first (invariant 3: the
+ * license and its Apple operation commit together either way). A second live license still fails the whole
  * statement on the schema's unique index (invariant 2); a seat past an asset's total
  * leaves its row unchanged, and the batch is refused (invariant 1 does not rest on the
  * engine alone).
@@ -186,6 +202,8 @@ async function writeGrants(
   const clientUserIds = new Array<string | null>(n);
   const subjects = new Array<string>(n);
   const whys = new Array<string>(n);
+  const sendable = new Array<boolean>(n);
+  const usable = new Set(snapshot.accounts.flatMap((a) => (a.usable ? [a.id] : [])));
   granted.forEach(({ license, reserved: r, because, subject, why }, i) => {
     ids[i] = license.id;
     accountIds[i] = license.accountId;
@@ -199,15 +217,40 @@ async function writeGrants(
     clientUserIds[i] = license.userId ? (snapshot.users.get(license.userId)?.clientUserId ?? null) : null;
     subjects[i] = subject;
     whys[i] = why;
+    sendable[i] = serials[i] !== null && usable.has(license.accountId);
   });
   const at = now.toISOString();
   const { spaceId, adamId } = snapshot;
   const { rows } = await sql<{ seats: number }>`with g as (
       select * from unnest(${ids}::text[], ${accountIds}::text[], ${types}::text[], ${userIds}::text[],
         ${deviceIds}::text[], ${reserved}::boolean[], ${rules}::text[], ${pricing}::text[],
-        ${serials}::text[], ${clientUserIds}::text[], ${subjects}::text[], ${whys}::text[])
-        as t(id, account_id, type, user_id, device_id, reserved, rules, pricing_param, serial_number, client_user_id,
-          subject, why)
+        ${serials}::text[], ${clientUserIds}::text[], ${subjects}::text[], ${whys}::text[], ${sendable}::boolean[])
+        with ordinality as t(id, account_id, type, user_id, device_id, reserved, rules, pricing_param, serial_number,
+          client_user_id, subject, why, sendable, ord)
+    ), released as (
+      select op->>'serialNumber' as serial_number
+      from apple_calls c cross join lateral jsonb_array_elements(c.ops) as op
+      where c.space_id = ${spaceId} and c.kind in ('disassociate', 'revoke') and op ? 'serialNumber'
+    ), direct as (
+      select g.id, g.account_id, g.pricing_param, g.serial_number,
+        nextval(pg_get_serial_sequence('outbox', 'seq')) as seq,
+        (row_number() over (partition by g.account_id order by g.ord) - 1) / ${DIRECT_CALL_SUBJECTS} as chunk
+      from g
+      where g.sendable
+        and not exists (select 1 from outbox o where o.space_id = ${spaceId} and o.state = 'pending'
+          and o.kind in ('disassociate', 'revoke') and o.serial_number = g.serial_number)
+        and not exists (select 1 from released r where r.serial_number = g.serial_number)
+    ), called as (
+      insert into apple_calls (space_id, id, account_id, kind, assets, ops, state, created_at, updated_at)
+      select ${spaceId}, gen_random_uuid()::text, d.account_id, 'associate',
+        jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('adamId', ${adamId}::text,
+          'pricingParam', d.pricing_param))),
+        jsonb_agg(jsonb_strip_nulls(jsonb_build_object('seq', d.seq, 'adamId', ${adamId}::text,
+          'pricingParam', d.pricing_param, 'serialNumber', d.serial_number, 'licenseId', d.id, 'attempts', 0,
+          'createdAt', ${at}::text)) order by d.seq),
+        'sending', ${at}::timestamptz, ${at}::timestamptz
+      from direct d
+      group by d.account_id, d.pricing_param, d.chunk
     ), dequeued as (
       delete from license_queue q
       where q.space_id = ${spaceId} and q.adam_id = ${adamId}
@@ -227,6 +270,7 @@ async function writeGrants(
       select ${spaceId}, g.account_id, 'associate', ${adamId}, g.pricing_param, g.serial_number,
         g.client_user_id, g.id, ${at}::timestamptz, ${at}::timestamptz
       from g
+      where not exists (select 1 from direct d where d.id = g.id)
     ), logged as (
       insert into activity_log (space_id, at, actor_kind, actor_id, action, user_id, device_id, adam_id,
         account_id, license_id, rule_ids, message)

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Selectable, type SqlBool, sql } from "kysely";
-import type { Db, Trx } from "./database.js";
+import { type Db, type Trx, withTransaction } from "./database.js";
 import type { OutboxKind } from "./license.table.js";
 import { type OutboxRecord, operationOf } from "./outbox.repo.js";
 import type { AppleCallTable, CallOpJson } from "./sync.table.js";
@@ -9,6 +9,8 @@ import type { AppleCallTable, CallOpJson } from "./sync.table.js";
  * Apple calls in flight (0010_apple_calls):
  *
  *   outbox (pending) --formCalls--> apple_calls (sending, claimed) --recordCallSent--> sent (eventId, claimed)
+ *   device grants --writeGrants (allocation.ts)--> sending (unclaimed): sent by the next dispatcher round
+ *   sending, larger than the account's limits --unformCall--> outbox (pending, same seqs)
  *   sending (unclaimed or lease run out, due) --claimCalls--> sending (claimed): sent again
  *   sent (due; mine, or lease run out) --claimCalls--> sent (claimed): Apple's result looked at
  *   sent --settleCallOps--> ops done (gone), failed or resent (back in the outbox, same seq); call gone when empty
@@ -255,6 +257,32 @@ export async function postponeCall(
     .where("space_id", "=", input.spaceId)
     .where("id", "=", input.id)
     .execute();
+}
+
+/**
+ * Puts a call Apple has not accepted back into the outbox, its operations pending with
+ * their seqs, for the dispatcher to group again: the account's limits are smaller than
+ * the call (a grant batch writes its calls to Apple's documented limits).
+ */
+export async function unformCall(db: Db, call: Pick<AppleCall, "spaceId" | "id">, now: Date): Promise<void> {
+  await withTransaction(db, async (trx) => {
+    const row = await trx
+      .deleteFrom("apple_calls")
+      .where("space_id", "=", call.spaceId)
+      .where("id", "=", call.id)
+      .where("state", "=", "sending")
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return;
+    const current = toCall(row);
+    const error = "split to the account's limits";
+    await returnToOutbox(
+      trx,
+      current,
+      current.ops.map((op) => ({ op, state: "pending" as const, error })),
+      now,
+    );
+  });
 }
 
 /** What became of a call's operations (by seq); the others stay in the call, waiting for Apple. */

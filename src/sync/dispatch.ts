@@ -1,8 +1,9 @@
 /**
- * The outbox dispatcher. Per account with pending operations, in one transaction: the
- * operations are locked (FOR UPDATE SKIP LOCKED: workers never take the same ones),
- * planned into as few Apple requests as Apple's limits allow, and moved into one
- * `apple_calls` row per request, claimed by this worker. Then each call is sent and its
+ * The outbox dispatcher. Calls written but not sent yet (device grants write theirs with
+ * the licenses) are claimed and sent first. Then per account with pending operations, in
+ * one transaction: the operations are locked (FOR UPDATE SKIP LOCKED: workers never take
+ * the same ones), planned into as few Apple requests as Apple's limits allow, and moved
+ * into one `apple_calls` row per request, claimed by this worker. Then each call is sent and its
  * eventId recorded before anything else. A crash before that record leaves the call to be
  * sent again once its lease runs out, which Apple's associate and disassociate allow
  * (idempotent), so nothing is lost or doubled (invariant 3).
@@ -16,6 +17,7 @@ import {
   lockPendingOps,
   postponeCall,
   recordCallSent,
+  unformCall,
 } from "../store/apple-calls.repo.js";
 import { findAccount, type OutboxRecord, withTransaction } from "../store/index.js";
 import { finishOutbox, licensesWithOpenAssociation, openReleasesOf } from "../store/sync-outbox.repo.js";
@@ -85,8 +87,15 @@ async function dispatchAccount(
     for (const call of again) await postpone(deps, call, String(error), deps.tuning.retryDelayMs);
     return;
   }
+  // A call larger than this account's limits (grants write theirs to Apple's documented
+  // ones) goes back to the outbox and is formed again below, to the limits.
+  const fit: AppleCall[] = [];
+  for (const call of again) {
+    if (planCalls(call.ops, limits).length <= 1) fit.push(call);
+    else await unformCall(deps.db, call, deps.now());
+  }
   const formed = await formAccountCalls(deps, workerId, account, limits);
-  const calls = [...again, ...formed];
+  const calls = [...fit, ...formed];
   report.claimed += calls.reduce((n, c) => n + c.ops.length, 0);
   for (const call of calls) await sendCall(deps, account, client, call, report);
   await followUp(deps, {

@@ -1,5 +1,7 @@
 import { expect, it } from "vitest";
 import type { LicenseRequest } from "../../src/licensing/index.js";
+import { type AppleCall, toCall } from "../../src/store/apple-calls.repo.js";
+import type { Db } from "../../src/store/database.js";
 import {
   countSeatsHeld,
   createSpace,
@@ -17,10 +19,16 @@ import {
   requestLicenses,
   withTransaction,
 } from "../../src/store/index.js";
+import { appendOutbox } from "../../src/store/outbox.repo.js";
 import { describeEachDatabase } from "./databases.js";
 import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 
 const LATER = new Date(NOW.getTime() + 60_000);
+
+async function callsOf(db: Db, spaceId: string): Promise<AppleCall[]> {
+  const rows = await db.selectFrom("apple_calls").selectAll().where("space_id", "=", spaceId).execute();
+  return rows.map(toCall);
+}
 
 describeEachDatabase("requestLicenses", (database) => {
   const mandatory = (spaceId: string, adamId: string, deviceId: string): LicenseRequest => ({
@@ -30,7 +38,7 @@ describeEachDatabase("requestLicenses", (database) => {
     why: "mandatory",
   });
 
-  it("a grant becomes a pending license, an associate entry and an activity entry with its rule ids, in one go", async () => {
+  it("invariant 3: a grant becomes a pending license, its Apple call and an activity entry with its rule ids, in one go", async () => {
     const { db, keys } = database().store;
     const { space, adamId } = await spaceWithApp(db);
     const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 3 });
@@ -52,13 +60,27 @@ describeEachDatabase("requestLicenses", (database) => {
       accountId: account.id,
     });
     expect(license.ruleIds).toEqual(result?.decision.because);
-    const [outbox] = await listOutbox(db, { spaceId: space.id, licenseId });
-    expect(outbox).toMatchObject({
+    // A device license goes straight into an associate call for any worker to send.
+    expect(await listOutbox(db, { spaceId: space.id, licenseId })).toEqual([]);
+    const [call, ...more] = await callsOf(db, space.id);
+    expect(more).toEqual([]);
+    expect(call).toMatchObject({
+      accountId: account.id,
       kind: "associate",
-      serialNumber: device?.serialNumber,
-      pricingParam: "STDQ",
-      state: "pending",
+      assets: [{ adamId, pricingParam: "STDQ" }],
+      state: "sending",
+      attempts: 0,
     });
+    expect(call?.ops).toHaveLength(1);
+    expect(call?.ops[0]).toMatchObject({
+      kind: "associate",
+      adamId,
+      pricingParam: "STDQ",
+      serialNumber: device?.serialNumber,
+      licenseId,
+      attempts: 0,
+    });
+    expect(call?.ops[0]?.seq).toBeGreaterThan(0);
     const [log] = await listActivity(db, space.id, { licenseId });
     expect(log).toMatchObject({
       action: "license.granted",
@@ -67,6 +89,83 @@ describeEachDatabase("requestLicenses", (database) => {
     });
     expect(log?.ruleIds).toEqual(result?.decision.because);
     expect((await getAsset(db, space.id, account.id, adamId)).used).toBe(1);
+  });
+
+  it("invariant 3: device grants are written as Apple calls of at most 1,000 serials per account, each operation with its own seq", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 2500 });
+    const fleet = await devices(db, space.id, 2100);
+    const results = await requestLicenses(db, {
+      spaceId: space.id,
+      adamId,
+      requests: fleet.map((d) => mandatory(space.id, adamId, d.id)),
+      actor: SYSTEM,
+      now: NOW,
+    });
+    expect(results.every((r) => r.decision.outcome === "grant")).toBe(true);
+    const calls = await callsOf(db, space.id);
+    expect(calls.map((c) => c.ops.length).sort((a, b) => a - b)).toEqual([100, 1000, 1000]);
+    const ops = calls.flatMap((c) => c.ops);
+    expect(new Set(ops.map((o) => o.seq)).size).toBe(2100);
+    expect(new Set(ops.map((o) => o.licenseId))).toEqual(new Set(results.map((r) => r.licenseId)));
+    expect(new Set(ops.map((o) => o.serialNumber))).toEqual(new Set(fleet.map((d) => d.serialNumber)));
+  });
+
+  it("invariant 3: a grant waits in the outbox while a release of its serial is open, for the dispatcher to hold", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const [releasing, other, revoked] = await devices(db, space.id, 3);
+    // A release of the first device's serial still waits for Apple (any app: a revoke would do too).
+    await appendOutbox(db, [
+      {
+        spaceId: space.id,
+        accountId: account.id,
+        kind: "disassociate",
+        adamId,
+        pricingParam: "STDQ",
+        serialNumber: releasing?.serialNumber,
+        now: NOW,
+      },
+    ]);
+    const grant = (deviceId: string) =>
+      requestLicenses(db, {
+        spaceId: space.id,
+        adamId,
+        requests: [mandatory(space.id, adamId, deviceId)],
+        actor: SYSTEM,
+        now: NOW,
+      });
+    // And a revoke of the third device's serial is in a call Apple has not answered yet.
+    await db
+      .insertInto("apple_calls")
+      .values({
+        space_id: space.id,
+        id: "revoke-in-flight",
+        account_id: account.id,
+        kind: "revoke",
+        assets: "[]",
+        ops: JSON.stringify([
+          { seq: 1, serialNumber: revoked?.serialNumber, attempts: 0, createdAt: NOW.toISOString() },
+        ]),
+        state: "sent",
+        event_id: "event-1",
+        created_at: NOW,
+        updated_at: NOW,
+      })
+      .execute();
+    const [held] = await grant(releasing?.id ?? "");
+    const [heldToo] = await grant(revoked?.id ?? "");
+    const [sent] = await grant(other?.id ?? "");
+    expect(await listOutbox(db, { spaceId: space.id, licenseId: held?.licenseId ?? "" })).toMatchObject([
+      { kind: "associate", serialNumber: releasing?.serialNumber, state: "pending" },
+    ]);
+    expect(await listOutbox(db, { spaceId: space.id, licenseId: heldToo?.licenseId ?? "" })).toMatchObject([
+      { kind: "associate", serialNumber: revoked?.serialNumber, state: "pending" },
+    ]);
+    const associations = (await callsOf(db, space.id)).filter((c) => c.kind === "associate");
+    expect(associations.flatMap((c) => c.ops.map((o) => o.licenseId))).toEqual([sent?.licenseId]);
   });
 
   it("LT4: the same subject twice in a batch gets one license, then keeps it", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ALL_USERS, graceEnd } from "../../src/licensing/index.js";
-import { formCalls, lockPendingOps, releaseCallLeases } from "../../src/store/apple-calls.repo.js";
+import { claimCalls, releaseCallLeases } from "../../src/store/apple-calls.repo.js";
 import {
   createUsers,
   findAsset,
@@ -11,11 +11,9 @@ import {
   listWaitingRequests,
   releaseLicenses,
   requestLicenses,
-  withTransaction,
 } from "../../src/store/index.js";
 import { countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
 import { addAccount, dispatchOnce, followOnce, makeSyncDeps } from "../../src/sync/index.js";
-import { planCalls } from "../../src/sync/plan.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
 import { appleSubjects, drain, FAST, type Harness, startHarness } from "./harness.js";
@@ -55,6 +53,28 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     expect(atApple.length).toBe(2200);
     expect(atApple.every((s) => serials.has(s))).toBe(true);
     expect((await findAsset(db, space.id, account.id, adamId))?.used).toBe(2200);
+  });
+
+  it("AC1: an account whose Apple limits are below the documented 1,000 serials has its grants' calls split to them", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 30, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    h.sim.operator.setLimits({ maxSerialNumbers: 10 });
+    try {
+      await addAccount(h.deps, { spaceId: space.id, name: "Small", sTokenFile: loc.sToken, actor: ADMIN });
+      const devices = await iosDevices(db, space.id, 25);
+      expect(await checkIn(db, space.id, adamId, devices)).toBe(25);
+      // The grants wrote one call of 25 serials, more than this account's limits allow.
+      const { calls } = await drain(h);
+      expect(calls).toBe(3);
+    } finally {
+      h.sim.operator.setLimits({ maxSerialNumbers: 1000 });
+    }
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(25);
+    const licenses = await listLicensesForApp(db, space.id, adamId);
+    expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(25);
   });
 
   it("groups apps wanted by the same users into one call (up to 25 assets each)", async () => {
@@ -234,21 +254,16 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     });
     const devices = await iosDevices(db, space.id, 40);
     await checkIn(db, space.id, adamId, devices);
-    // The dead worker: formed the call (a lease that has run out), called Apple, never recorded.
-    const limits = await h.deps.apple.forToken(loc.sToken).limits();
-    const formed = await withTransaction(db, async (trx) => {
-      const now = new Date();
-      const rows = await lockPendingOps(trx, { spaceId: space.id, accountId: account.id, now, limit: 1000 });
-      return formCalls(trx, {
-        spaceId: space.id,
-        accountId: account.id,
-        calls: planCalls(rows, limits),
-        workerId: "dead",
-        now,
-        leaseMs: 1,
-      });
+    // The dead worker: claimed the call the grants wrote (a lease that has run out), called
+    // Apple, never recorded.
+    const formed = await claimCalls(db, {
+      state: "sending",
+      workerId: "dead",
+      now: new Date(),
+      leaseMs: 1,
+      limit: 1000,
     });
-    expect(formed.flatMap((c) => c.ops).filter((r) => r.adamId === adamId)).toHaveLength(40);
+    expect(formed.filter((c) => c.accountId === account.id).flatMap((c) => c.ops)).toHaveLength(40);
     await h.deps.apple
       .forToken(loc.sToken)
       .associate({ assets: [{ adamId }], serialNumbers: devices.slice(0, 25).map((d) => d.serialNumber) });
