@@ -164,9 +164,12 @@ function newLicense(
  * activity-log lines (rule ids from `because`), the seats they take and the queue rows of
  * subjects decided for good, in one statement: each column is sent once as an array and
  * the INSERTs read the same unnest. A device license of a healthy account (NT2) is written
- * into an Apple call (DIRECT_CALL_SUBJECTS) unless a release of its serial is still open
- * (in the outbox or in a call): then it waits in the outbox, where the dispatcher holds it
- * until the release is done, so Apple never sees the two in the wrong order. Its seq comes
+ * into an Apple call (DIRECT_CALL_SUBJECTS) unless a release of its serial is pending in
+ * the outbox, or any release is in a call Apple has not answered: then it waits in the
+ * outbox, where the dispatcher holds it until the release is done, so Apple never sees the
+ * two in the wrong order. (Calls are not searched subject by subject here: a mass
+ * revocation's calls carry tens of thousands of operations, and every grant would read
+ * them; the dispatcher does it once a round.) Its seq comes
  * from the outbox's sequence, as if it had been written there first (invariant 3: the
  * license and its Apple operation commit together either way). A second live license still fails the whole
  * statement on the schema's unique index (invariant 2); a seat past an asset's total
@@ -227,19 +230,16 @@ async function writeGrants(
         ${serials}::text[], ${clientUserIds}::text[], ${subjects}::text[], ${whys}::text[], ${sendable}::boolean[])
         with ordinality as t(id, account_id, type, user_id, device_id, reserved, rules, pricing_param, serial_number,
           client_user_id, subject, why, sendable, ord)
-    ), released as (
-      select op->>'serialNumber' as serial_number
-      from apple_calls c cross join lateral jsonb_array_elements(c.ops) as op
-      where c.space_id = ${spaceId} and c.kind in ('disassociate', 'revoke') and op ? 'serialNumber'
     ), direct as (
       select g.id, g.account_id, g.pricing_param, g.serial_number,
         nextval(pg_get_serial_sequence('outbox', 'seq')) as seq,
         (row_number() over (partition by g.account_id order by g.ord) - 1) / ${DIRECT_CALL_SUBJECTS} as chunk
       from g
       where g.sendable
+        and not exists (select 1 from apple_calls c where c.space_id = ${spaceId}
+          and c.kind in ('disassociate', 'revoke'))
         and not exists (select 1 from outbox o where o.space_id = ${spaceId} and o.state = 'pending'
           and o.kind in ('disassociate', 'revoke') and o.serial_number = g.serial_number)
-        and not exists (select 1 from released r where r.serial_number = g.serial_number)
     ), called as (
       insert into apple_calls (space_id, id, account_id, kind, assets, ops, state, created_at, updated_at)
       select ${spaceId}, gen_random_uuid()::text, d.account_id, 'associate',

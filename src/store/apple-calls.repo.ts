@@ -10,7 +10,7 @@ import type { AppleCallTable, CallOpJson } from "./sync.table.js";
  *
  *   outbox (pending) --formCalls--> apple_calls (sending, claimed) --recordCallSent--> sent (eventId, claimed)
  *   device grants --writeGrants (allocation.ts)--> sending (unclaimed): sent by the next dispatcher round
- *   sending, larger than the account's limits --unformCall--> outbox (pending, same seqs)
+ *   sending, larger than the account's limits --splitCall--> sending (claimed), one per request
  *   sending (unclaimed or lease run out, due) --claimCalls--> sending (claimed): sent again
  *   sent (due; mine, or lease run out) --claimCalls--> sent (claimed): Apple's result looked at
  *   sent --settleCallOps--> ops done (gone), failed or resent (back in the outbox, same seq); call gone when empty
@@ -110,18 +110,56 @@ export async function lockPendingOps(
   }));
 }
 
+interface CallsInput {
+  spaceId: string;
+  accountId: string;
+  calls: readonly NewCall[];
+  workerId: string;
+  now: Date;
+  leaseMs: number;
+}
+
 /** Turns operations into calls claimed by `workerId`: the calls are written, the rows leave the outbox. */
-export async function formCalls(
-  trx: Trx,
-  input: {
-    spaceId: string;
-    accountId: string;
-    calls: readonly NewCall[];
-    workerId: string;
-    now: Date;
-    leaseMs: number;
-  },
+export async function formCalls(trx: Trx, input: CallsInput): Promise<AppleCall[]> {
+  const calls = await insertCalls(trx, input);
+  const seqs = input.calls.flatMap((c) => c.ops.map((o) => o.seq));
+  if (seqs.length > 0) {
+    await trx
+      .deleteFrom("outbox")
+      .where("space_id", "=", input.spaceId)
+      .where(sql<boolean>`seq = any(${seqs}::bigint[])`)
+      .execute();
+  }
+  return calls;
+}
+
+/**
+ * Replaces a call Apple has not accepted by `parts` (its operations, planned again to the
+ * account's limits: grants write their calls to Apple's documented ones), in one
+ * transaction, if `workerId` still holds it. The operations stay in calls with their
+ * seqs throughout: nothing else can take them for unsent (a release closes only outbox
+ * associations), which matters when an earlier holder may have sent the call before it
+ * stopped.
+ */
+export async function splitCall(
+  db: Db,
+  call: Pick<AppleCall, "spaceId" | "id" | "accountId">,
+  input: Omit<CallsInput, "spaceId" | "accountId">,
 ): Promise<AppleCall[]> {
+  return withTransaction(db, async (trx) => {
+    const gone = await trx
+      .deleteFrom("apple_calls")
+      .where("space_id", "=", call.spaceId)
+      .where("id", "=", call.id)
+      .where("state", "=", "sending")
+      .where("claimed_by", "=", input.workerId)
+      .executeTakeFirst();
+    if (gone.numDeletedRows === 0n) return [];
+    return insertCalls(trx, { ...input, spaceId: call.spaceId, accountId: call.accountId });
+  });
+}
+
+async function insertCalls(trx: Trx, input: CallsInput): Promise<AppleCall[]> {
   const { spaceId, accountId, now } = input;
   if (input.calls.length === 0) return [];
   const until = new Date(now.getTime() + input.leaseMs);
@@ -153,12 +191,6 @@ export async function formCalls(
         updated_at: now,
       })),
     )
-    .execute();
-  const seqs = input.calls.flatMap((c) => c.ops.map((o) => o.seq));
-  await trx
-    .deleteFrom("outbox")
-    .where("space_id", "=", spaceId)
-    .where(sql<boolean>`seq = any(${seqs}::bigint[])`)
     .execute();
   return calls;
 }
@@ -206,10 +238,22 @@ export async function claimCalls(
   return rows.map(toCall).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
-/** Apple accepted the call: its eventId first (crash-safe follow-up); the sender keeps the lease to follow it. */
+/**
+ * Apple accepted the call: its eventId first (crash-safe follow-up); the sender keeps the
+ * lease to follow it. Only while the sender still holds the call: one whose lease ran out
+ * mid-round belongs to the worker that took it over, which sends and records it itself.
+ */
 export async function recordCallSent(
   db: Db,
-  input: { spaceId: string; id: string; eventId: string; now: Date; nextLookAt: Date; leaseUntil: Date },
+  input: {
+    spaceId: string;
+    id: string;
+    workerId: string;
+    eventId: string;
+    now: Date;
+    nextLookAt: Date;
+    leaseUntil: Date;
+  },
 ): Promise<void> {
   await db
     .updateTable("apple_calls")
@@ -224,6 +268,7 @@ export async function recordCallSent(
     })
     .where("space_id", "=", input.spaceId)
     .where("id", "=", input.id)
+    .where("claimed_by", "=", input.workerId)
     .execute();
 }
 
@@ -257,32 +302,6 @@ export async function postponeCall(
     .where("space_id", "=", input.spaceId)
     .where("id", "=", input.id)
     .execute();
-}
-
-/**
- * Puts a call Apple has not accepted back into the outbox, its operations pending with
- * their seqs, for the dispatcher to group again: the account's limits are smaller than
- * the call (a grant batch writes its calls to Apple's documented limits).
- */
-export async function unformCall(db: Db, call: Pick<AppleCall, "spaceId" | "id">, now: Date): Promise<void> {
-  await withTransaction(db, async (trx) => {
-    const row = await trx
-      .deleteFrom("apple_calls")
-      .where("space_id", "=", call.spaceId)
-      .where("id", "=", call.id)
-      .where("state", "=", "sending")
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) return;
-    const current = toCall(row);
-    const error = "split to the account's limits";
-    await returnToOutbox(
-      trx,
-      current,
-      current.ops.map((op) => ({ op, state: "pending" as const, error })),
-      now,
-    );
-  });
 }
 
 /** What became of a call's operations (by seq); the others stay in the call, waiting for Apple. */

@@ -8,8 +8,9 @@ import { OUTBOX_KINDS, type OutboxKind } from "./license.table.js";
  *
  * An operation is in exactly one of three places until Apple confirms it (invariant 3):
  * pending in the outbox (due now, or waiting for a retry at `not_before`), carried by an
- * Apple call in flight (`apple_calls`: sending, then sent with its eventId), or back in
- * the outbox as `failed` for the record. Done operations leave both tables. The picture is
+ * Apple call in flight (`apple_calls`: sending, then sent with its eventId; a device
+ * license's association is written as a sending call by its grant), or back in the outbox
+ * as `failed` for the record. Done operations leave both tables. The picture is
  * read in one snapshot (REPEATABLE READ), so an operation moving from the outbox into a
  * call, or back, is counted once and never missed.
  *

@@ -8,7 +8,7 @@ import { type LicenseRecord, toLicense } from "./license.repo.js";
 import type { LicenseTable } from "./license.table.js";
 import { appendOutbox, closePendingAssociations } from "./outbox.repo.js";
 import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
-import { type Actor, inList, probeByKey, unique } from "./sql-helpers.js";
+import { type Actor, inList, unique } from "./sql-helpers.js";
 
 /**
  * License state transitions after allocation. Each writes the activity log (invariant 4)
@@ -215,17 +215,13 @@ async function moveLicenses(
   columns?: typeof BRIEF_COLUMNS,
 ): Promise<Array<Partial<Selectable<LicenseTable>>>> {
   if (input.licenseIds.length === 0) return [];
+  const tids = await lockByKey(trx, input.spaceId, input.licenseIds, from);
   const move = (db: Trx) =>
     db
       .updateTable("licenses")
       .set({ ...set, updated_at: input.now })
+      .where(sql<boolean>`ctid = any(${tids}::tid[])`)
       .where("space_id", "=", input.spaceId)
-      // Each license found by its key (probeByKey): Apple confirms a thousand at a time.
-      .where(
-        "id",
-        "in",
-        sql<string>`(select d.id from ${probeByKey("licenses", input.spaceId, input.licenseIds)})`,
-      )
       .where("state", "in", from);
   const rows = logAs
     ? await trx
@@ -275,6 +271,30 @@ async function moveLicenses(
     : await move(trx).returningAll().execute();
   if (rows.length < unique(input.licenseIds).length) await assertKnown(trx, input);
   return rows;
+}
+
+/**
+ * Locks the licenses among `ids` that are in `from`, each found by its key (one index
+ * probe each, in id order so that two movers never deadlock), and returns where each
+ * row is. The move then updates those rows by their place (a TID scan): it cannot be
+ * planned any other way, and the rows cannot move while this transaction holds them.
+ * Joining the ids to the UPDATE let the planner drive from the space's licenses instead,
+ * probing every id again per license: with statistics taken before a storm's licenses
+ * existed, each of Apple's confirmations cost seconds (quadratic in the storm).
+ */
+async function lockByKey(
+  trx: Trx,
+  spaceId: string,
+  ids: readonly string[],
+  from: readonly LicenseState[],
+): Promise<string[]> {
+  const { rows } = await sql<{ tid: string }>`select d.ctid::text as tid
+    from unnest(${unique(ids).sort()}::text[]) as s(id)
+    cross join lateral (
+      select ctid from licenses where space_id = ${spaceId} and id = s.id and state = any(${[...from]}::text[])
+      limit 1 for update
+    ) as d`.execute(trx);
+  return rows.map((r) => r.tid);
 }
 
 /** Like `transition`, for moves that free a seat: asset rows are locked first, as in allocation. */

@@ -17,7 +17,7 @@ import {
   lockPendingOps,
   postponeCall,
   recordCallSent,
-  unformCall,
+  splitCall,
 } from "../store/apple-calls.repo.js";
 import { findAccount, type OutboxRecord, withTransaction } from "../store/index.js";
 import { finishOutbox, licensesWithOpenAssociation, openReleasesOf } from "../store/sync-outbox.repo.js";
@@ -46,7 +46,13 @@ export async function dispatchOnce(deps: SyncDeps, workerId: string): Promise<Di
   const now = deps.now();
   const lease = { workerId, now, leaseMs: deps.tuning.leaseMs };
   // Calls Apple did not accept yet (it asked to wait, or their sender stopped): again, first.
-  const again = await claimCalls(deps.db, { ...lease, state: "sending", limit: deps.tuning.claimLimit });
+  // As many calls as `claimLimit` operations fill (Apple's calls carry up to 1,000 subjects):
+  // the round sends them well within its lease.
+  const again = await claimCalls(deps.db, {
+    ...lease,
+    state: "sending",
+    limit: Math.max(1, Math.ceil(deps.tuning.claimLimit / 1000)),
+  });
   const byAccount = new Map<string, { spaceId: string; accountId: string; calls: AppleCall[] }>();
   const entry = (spaceId: string, accountId: string) => {
     const key = `${spaceId}\u0000${accountId}`;
@@ -88,16 +94,25 @@ async function dispatchAccount(
     return;
   }
   // A call larger than this account's limits (grants write theirs to Apple's documented
-  // ones) goes back to the outbox and is formed again below, to the limits.
+  // ones) is split into one call per request first.
   const fit: AppleCall[] = [];
   for (const call of again) {
-    if (planCalls(call.ops, limits).length <= 1) fit.push(call);
-    else await unformCall(deps.db, call, deps.now());
+    const parts = planCalls(call.ops, limits);
+    if (parts.length <= 1) fit.push(call);
+    else
+      fit.push(
+        ...(await splitCall(deps.db, call, {
+          calls: parts,
+          workerId,
+          now: deps.now(),
+          leaseMs: deps.tuning.leaseMs,
+        })),
+      );
   }
   const formed = await formAccountCalls(deps, workerId, account, limits);
   const calls = [...fit, ...formed];
   report.claimed += calls.reduce((n, c) => n + c.ops.length, 0);
-  for (const call of calls) await sendCall(deps, account, client, call, report);
+  for (const call of calls) await sendCall(deps, workerId, account, client, call, report);
   await followUp(deps, {
     touched: calls.flatMap((c) =>
       c.ops.flatMap((r) => (r.adamId ? [{ spaceId, accountId, adamId: r.adamId }] : [])),
@@ -192,6 +207,7 @@ async function formAccountCalls(
 
 async function sendCall(
   deps: SyncDeps,
+  workerId: string,
   account: Account,
   client: AppleClient,
   call: AppleCall,
@@ -203,6 +219,7 @@ async function sendCall(
     await recordCallSent(deps.db, {
       spaceId: call.spaceId,
       id: call.id,
+      workerId,
       eventId,
       now,
       nextLookAt: new Date(now.getTime() + deps.tuning.firstPollMs),

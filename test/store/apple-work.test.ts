@@ -151,6 +151,7 @@ describeEachDatabase("Apple work (what accounts still owe Apple)", (database) =>
     if (!associate || !revoke) throw new Error("calls not formed");
     await recordCallSent(db, {
       spaceId: space.id,
+      workerId: "test-worker",
       id: associate.id,
       eventId: "evt-1",
       now: at(1),
@@ -230,6 +231,7 @@ describeEachDatabase("Apple work (what accounts still owe Apple)", (database) =>
     const releaseSeqs = release?.ops.map((o) => o.seq) ?? [];
     await recordCallSent(db, {
       spaceId: space.id,
+      workerId: "test-worker",
       id: assoc?.id ?? "",
       eventId: "evt-assoc",
       now: at(1),

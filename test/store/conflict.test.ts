@@ -63,6 +63,10 @@ describe.skipIf(!TEST_DATABASE_URL)("requestLicenses against a concurrent writer
       expect(await countSeatsHeld(db, space.id, adamId)).toEqual(new Map([[account.id, 1]]));
       expect((await getAsset(db, space.id, account.id, adamId)).used).toBe(0); // the import did not count it: no grant either
       expect(await listOutbox(db, { spaceId: space.id, kind: "associate" })).toEqual([]);
+      // Nor an Apple call (device grants are written as theirs).
+      expect(
+        await db.selectFrom("apple_calls").select("id").where("space_id", "=", space.id).execute(),
+      ).toEqual([]);
     } finally {
       await other.query("ROLLBACK").catch(() => {});
       await other.end();

@@ -191,6 +191,9 @@ describeEachDatabase("account operations", (tdb) => {
     });
     const before = await listLicensesForApp(db(), first.space.id, first.adamId);
     const outboxBefore = await listOutbox(db(), { spaceId: first.space.id });
+    const calls = () =>
+      db().selectFrom("apple_calls").selectAll().where("space_id", "=", first.space.id).execute();
+    const callsBefore = await calls();
     const order = await setAccountPriority(h.deps, {
       spaceId: first.space.id,
       accountId: second.account.id,
@@ -200,6 +203,7 @@ describeEachDatabase("account operations", (tdb) => {
     expect(order.map((a) => a.id)).toEqual([second.account.id, first.account.id]);
     expect(await listLicensesForApp(db(), first.space.id, first.adamId)).toEqual(before);
     expect(await listOutbox(db(), { spaceId: first.space.id })).toEqual(outboxBefore);
+    expect(await calls()).toEqual(callsBefore);
     expect(appleSubjects(h.sim, first.loc.uId, first.adamId)).toHaveLength(3);
     const log = await listActivity(db(), first.space.id, { action: "account.priority_changed" });
     expect(log[0]?.ruleIds).toEqual(expect.arrayContaining(["AC4", "MA3"]));

@@ -184,6 +184,7 @@ describe("console: an account's Apple work", () => {
     const now = new Date();
     await recordCallSent(db, {
       spaceId,
+      workerId: "console-test",
       id: assoc.id,
       eventId: "evt-console-1",
       now,
