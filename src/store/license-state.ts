@@ -1,4 +1,4 @@
-import { type Selectable, sql, type UpdateObject } from "kysely";
+import { type RawBuilder, type Selectable, sql, type UpdateObject } from "kysely";
 import { LIVE_STATES, type LicenseState, type RuleId } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import type { Database, Db, Trx } from "./database.js";
@@ -215,15 +215,41 @@ async function moveLicenses(
   columns?: typeof BRIEF_COLUMNS,
 ): Promise<Array<Partial<Selectable<LicenseTable>>>> {
   if (input.licenseIds.length === 0) return [];
-  const tids = await lockByKey(trx, input.spaceId, input.licenseIds, from);
+  const found = await findByKey(trx, input.spaceId, input.licenseIds, from);
+  if (found.length === 0) {
+    await assertKnown(trx, input);
+    return [];
+  }
+  const where = sql<boolean>`ctid = any(${found.map((f) => f.tid)}::tid[])
+    and (ctid::text || '/' || xmin::text) = any(${found.map((f) => `${f.tid}/${f.xmin}`)}::text[])`;
+  const rows = await moveWhere(trx, input, where, from, set, logAs, columns);
+  if (rows.length < found.length) {
+    // Rows another transaction changed since they were read: looked for again by id.
+    const moved = new Set(rows.map((r) => r.id));
+    const again = found.flatMap((f) => (moved.has(f.id) ? [] : [f.id]));
+    const byId = sql<boolean>`space_id = ${input.spaceId} and id = any(${again}::text[])`;
+    rows.push(...(await moveWhere(trx, input, byId, from, set, logAs, columns)));
+  }
+  if (rows.length < unique(input.licenseIds).length) await assertKnown(trx, input);
+  return rows;
+}
+
+async function moveWhere(
+  trx: Trx,
+  input: Transition,
+  where: RawBuilder<boolean>,
+  from: readonly LicenseState[],
+  set: LicenseSet,
+  logAs?: LogAs,
+  columns?: typeof BRIEF_COLUMNS,
+): Promise<Array<Partial<Selectable<LicenseTable>>>> {
   const move = (db: Trx) =>
     db
       .updateTable("licenses")
       .set({ ...set, updated_at: input.now })
-      .where(sql<boolean>`ctid = any(${tids}::tid[])`)
-      .where("space_id", "=", input.spaceId)
+      .where(where)
       .where("state", "in", from);
-  const rows = logAs
+  return logAs
     ? await trx
         .with("moved", () => move(trx).returningAll())
         .with("logged", (db) =>
@@ -269,32 +295,33 @@ async function moveLicenses(
         .$if(columns !== undefined, (q) => q.select(columns ?? []))
         .execute()
     : await move(trx).returningAll().execute();
-  if (rows.length < unique(input.licenseIds).length) await assertKnown(trx, input);
-  return rows;
 }
 
 /**
- * Locks the licenses among `ids` that are in `from`, each found by its key (one index
- * probe each, in id order so that two movers never deadlock), and returns where each
- * row is. The move then updates those rows by their place (a TID scan): it cannot be
- * planned any other way, and the rows cannot move while this transaction holds them.
- * Joining the ids to the UPDATE let the planner drive from the space's licenses instead,
- * probing every id again per license: with statistics taken before a storm's licenses
- * existed, each of Apple's confirmations cost seconds (quadratic in the storm).
+ * The licenses among `ids` that are in `from`, each found by its key (one index probe
+ * each), with the row version read (its place and the transaction that wrote it). The move
+ * then updates exactly those versions where they are (a TID scan, whose only alternative
+ * is a scan of the table): joining the ids to the UPDATE let the planner drive from the
+ * space's licenses instead and probe every id again per license, and with statistics
+ * taken before a storm's licenses existed each of Apple's confirmations cost seconds
+ * (quadratic in the storm). A version that changed in between (another transaction
+ * moved the license) is not touched, and is looked for again by id.
  */
-async function lockByKey(
+async function findByKey(
   trx: Trx,
   spaceId: string,
   ids: readonly string[],
   from: readonly LicenseState[],
-): Promise<string[]> {
-  const { rows } = await sql<{ tid: string }>`select d.ctid::text as tid
-    from unnest(${unique(ids).sort()}::text[]) as s(id)
+): Promise<Array<{ id: string; tid: string; xmin: string }>> {
+  const { rows } = await sql<{ id: string; tid: string; xmin: string }>`select d.id, d.ctid::text as tid,
+      d.xmin::text as xmin
+    from unnest(${unique(ids)}::text[]) as s(id)
     cross join lateral (
-      select ctid from licenses where space_id = ${spaceId} and id = s.id and state = any(${[...from]}::text[])
-      limit 1 for update
+      select id, ctid, xmin from licenses
+      where space_id = ${spaceId} and id = s.id and state = any(${[...from]}::text[])
+      limit 1
     ) as d`.execute(trx);
-  return rows.map((r) => r.tid);
+  return rows;
 }
 
 /** Like `transition`, for moves that free a seat: asset rows are locked first, as in allocation. */
