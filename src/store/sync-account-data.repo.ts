@@ -40,6 +40,11 @@ export async function ensureAllUsersRules(
 /**
  * AC2 with another location and "clear all previous license data": the account's
  * licenses belonged to the old location; they end here (seats with them), logged.
+ * The account's asset rows are locked first, as allocation locks an app's: a grant from
+ * this account commits before (its license is ended with the others) or after (it counts
+ * from zero), never in between, where its license would miss the UPDATE and its Apple
+ * operation would still go with the account's (invariant 3: a license left pending with
+ * nothing to send).
  */
 export async function endLicensesOfAccount(
   db: Db,
@@ -54,6 +59,15 @@ export async function endLicensesOfAccount(
   },
 ): Promise<number> {
   return withTransaction(db, async (trx) => {
+    // One lock order with allocators (who lock an app's rows by account): by app here.
+    await trx
+      .selectFrom("assets")
+      .select("adam_id")
+      .where("space_id", "=", input.spaceId)
+      .where("account_id", "=", input.accountId)
+      .orderBy("adam_id")
+      .forNoKeyUpdate()
+      .execute();
     const rows = await trx
       .updateTable("licenses")
       .set({ state: "released", released_at: input.now, updated_at: input.now })

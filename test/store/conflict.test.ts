@@ -7,6 +7,7 @@ import {
   openDatabase,
   requestLicenses,
 } from "../../src/store/index.js";
+import { endLicensesOfAccount } from "../../src/store/sync-account-data.repo.js";
 import { TEST_DATABASE_URL, TEST_SECRET_KEY } from "./databases.js";
 import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 
@@ -74,6 +75,71 @@ describe.skipIf(!TEST_DATABASE_URL)("requestLicenses against a concurrent writer
     }
   });
 });
+
+describe.skipIf(!TEST_DATABASE_URL)(
+  "ending an account's licenses against a concurrent grant [postgres]",
+  () => {
+    it("invariant 3: AC2's clearing waits for a grant in progress, and ends its license with the others", async () => {
+      const { db, keys, close } = await openDatabase({
+        databaseUrl: TEST_DATABASE_URL,
+        memory: true,
+        secretKey: TEST_SECRET_KEY,
+      });
+      const grant = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await grant.connect();
+      try {
+        const { space, adamId } = await spaceWithApp(db);
+        const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+        const [device] = await devices(db, space.id, 1);
+        // A grant of this account in progress: the asset locked, as allocation locks it, and
+        // the license with its Apple operation written, not committed yet.
+        await grant.query("BEGIN");
+        await grant.query(
+          "SELECT 1 FROM assets WHERE space_id = $1 AND account_id = $2 AND adam_id = $3 FOR NO KEY UPDATE",
+          [space.id, account.id, adamId],
+        );
+        await grant.query(
+          `INSERT INTO licenses (space_id, id, account_id, adam_id, type, device_id, state)
+         VALUES ($1, 'granted-meanwhile', $2, $3, 'device', $4, 'pending_assign')`,
+          [space.id, account.id, adamId, device?.id],
+        );
+        await grant.query(
+          `INSERT INTO outbox (space_id, account_id, kind, adam_id, serial_number, license_id)
+         VALUES ($1, $2, 'associate', $3, $4, 'granted-meanwhile')`,
+          [space.id, account.id, adamId, device?.serialNumber],
+        );
+        const clearing = endLicensesOfAccount(db, {
+          spaceId: space.id,
+          accountId: account.id,
+          actor: SYSTEM,
+          now: NOW,
+          action: "license.released",
+          ruleIds: ["AC2"],
+          message: "cleared with the previous location's data",
+        });
+        await waitFor(async () => {
+          const { rows } = await grant.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+          );
+          return rows[0]?.n > 0;
+        });
+        await grant.query("COMMIT");
+        expect(await clearing).toBe(1);
+        // Ended with the others: not left pending with its Apple operation gone.
+        const { rows } = await grant.query(
+          "SELECT state FROM licenses WHERE space_id = $1 AND id = 'granted-meanwhile'",
+          [space.id],
+        );
+        expect(rows).toEqual([{ state: "released" }]);
+        expect(await listOutbox(db, { spaceId: space.id, state: "pending" })).toEqual([]);
+      } finally {
+        await grant.query("ROLLBACK").catch(() => {});
+        await grant.end();
+        await close();
+      }
+    });
+  },
+);
 
 /** Polls `check` every 5 ms for up to 10 s (the allocation opens pool connections first). */
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
