@@ -241,7 +241,7 @@ describe("0013_mdm_commands_awaiting_license", () => {
         "mdm_commands_awaiting",
         "mdm_commands_by_device_app",
         "mdm_commands_deliverable",
-        "mdm_commands_open",
+        "mdm_commands_pending", // 0017 (it replaced mdm_commands_open)
         "mdm_commands_pkey",
         "mdm_commands_space_id_id_key",
       ]);
@@ -388,6 +388,48 @@ describe("0016_license_request_subject", () => {
       await expect(bad(null, "mandatory")).rejects.toThrow(/licenses_request/);
       await expect(bad("x:d2", "mandatory")).rejects.toThrow(/licenses_request/);
       await expect(bad("d:d2", "because")).rejects.toThrow(/licenses_request/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe("0017_mdm_commands_pending_by_space", () => {
+  it("LT2: a space's pending MDM commands are listed by their own index, in order, whatever its delivered history and the other spaces' backlog", async () => {
+    const pglite = new PGlite("memory://");
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      for (const space of ["s", "other"]) {
+        await sql`insert into spaces (id, name) values (${space}, ${space})`.execute(db);
+        await sql`insert into devices (space_id, id, serial_number, platform) values (${space}, 'd', 'SER', 'iOS')`.execute(
+          db,
+        );
+      }
+      // This space: a long delivered history and a few pending; the other: a big backlog.
+      const commands = (space: string, n: number, state: string) =>
+        sql`insert into mdm_commands (space_id, id, kind, device_id, serial_number, adam_id, state)
+          select ${space}, ${space} || '-' || ${state} || '-' || i, 'install', 'd', 'SER', '42', ${state}
+          from generate_series(1, ${n}::int) as i`.execute(db);
+      await commands("s", 20_000, "delivered");
+      await commands("s", 5, "pending");
+      await commands("other", 20_000, "pending");
+      await sql`analyze mdm_commands`.execute(db);
+      const listing = db
+        .selectFrom("mdm_commands")
+        .selectAll()
+        .where("space_id", "=", "s")
+        .where("state", "=", "pending")
+        .orderBy("seq")
+        .limit(1000)
+        .compile();
+      const { rows } = await sql<{ "QUERY PLAN": string }>`explain ${sql.raw(
+        listing.sql.replace(/\$(\d+)/g, (_, i) => `'${String(listing.parameters[Number(i) - 1])}'`),
+      )}`.execute(db);
+      const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(plan).toMatch(/Index Scan using mdm_commands_pending/);
+      expect(plan).not.toMatch(/Sort|Seq Scan|mdm_commands_pkey/);
     } finally {
       await db.destroy();
     }

@@ -15,6 +15,7 @@ import { mdmCommandsAwaitingLicense } from "./0013_mdm_commands_awaiting_license
 import { outboxPendingByAccount } from "./0014_outbox_pending_by_account.js";
 import { licenseRequestedAt } from "./0015_license_requested_at.js";
 import { licenseRequestSubject } from "./0016_license_request_subject.js";
+import { mdmCommandsPendingBySpace } from "./0017_mdm_commands_pending_by_space.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   "0014_outbox_pending_by_account": outboxPendingByAccount,
   "0015_license_requested_at": licenseRequestedAt,
   "0016_license_request_subject": licenseRequestSubject,
+  "0017_mdm_commands_pending_by_space": mdmCommandsPendingBySpace,
 };
