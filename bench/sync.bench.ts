@@ -146,57 +146,24 @@ async function storm(ctx: BenchContext, engine: string, store: Store): Promise<v
     const decisionRowsFloor = floor.seconds + queueFloor.seconds;
     const expectedCalls = Math.ceil(licensesN / 1000);
     const name = `sync.storm.${engine}`;
-    ctx.record({
-      name: `${name}.elapsed_s`,
-      value: run.seconds,
-      unit: "s",
-      floor: floor.seconds,
-      ratio: run.seconds / floor.seconds,
-      target: "<= 3x",
-    });
-    ctx.record({
-      name: `${name}.vs_assigned_rows`,
-      value: run.seconds,
-      unit: "s",
-      floor: assignedFloor.seconds,
-      ratio: run.seconds / assignedFloor.seconds,
-    });
-    ctx.record({
-      name: `${name}.vs_decision_rows`,
-      value: run.seconds,
-      unit: "s",
-      floor: decisionRowsFloor,
-      ratio: run.seconds / decisionRowsFloor,
-    });
-    ctx.record({
-      name: `${name}.allocation_s`,
-      value: run.allocationSeconds,
-      unit: "s",
-      floor: floor.seconds,
-      ratio: run.allocationSeconds / floor.seconds,
-    });
+    // Seconds against a floor measured in the same run.
+    const against = (suffix: string, seconds: number, floorSeconds: number, target?: string) =>
+      ctx.record({
+        name: `${name}.${suffix}`,
+        value: seconds,
+        unit: "s",
+        floor: floorSeconds,
+        ratio: seconds / floorSeconds,
+        ...(target ? { target } : {}),
+      });
     const drainSeconds = run.seconds - run.allocationSeconds;
-    ctx.record({
-      name: `${name}.drain_s`,
-      value: drainSeconds,
-      unit: "s",
-      floor: floor.seconds,
-      ratio: drainSeconds / floor.seconds,
-    });
-    ctx.record({
-      name: `${name}.worker_alongside_s`,
-      value: alongside.seconds,
-      unit: "s",
-      floor: floor.seconds,
-      ratio: alongside.seconds / floor.seconds,
-    });
-    ctx.record({
-      name: `${name}.worker_alongside_vs_assigned_rows`,
-      value: alongside.seconds,
-      unit: "s",
-      floor: assignedFloor.seconds,
-      ratio: alongside.seconds / assignedFloor.seconds,
-    });
+    against("elapsed_s", run.seconds, floor.seconds, "<= 3x");
+    against("vs_assigned_rows", run.seconds, assignedFloor.seconds);
+    against("vs_decision_rows", run.seconds, decisionRowsFloor);
+    against("allocation_s", run.allocationSeconds, floor.seconds);
+    against("drain_s", drainSeconds, floor.seconds);
+    against("worker_alongside_s", alongside.seconds, floor.seconds);
+    against("worker_alongside_vs_assigned_rows", alongside.seconds, assignedFloor.seconds);
     ctx.record({
       name: `${name}.decisions_per_s`,
       value: Math.round(run.decisions / run.seconds),
