@@ -3,7 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
   countSeatsHeld,
   getAsset,
+  insertLicenses,
+  listActivity,
   listOutbox,
+  markAssigned,
   openDatabase,
   requestLicenses,
 } from "../../src/store/index.js";
@@ -140,6 +143,61 @@ describe.skipIf(!TEST_DATABASE_URL)(
     });
   },
 );
+
+describe.skipIf(!TEST_DATABASE_URL)("Apple's confirmation against a concurrent writer [postgres]", () => {
+  it("invariant 3: a license another transaction rewrote after it was read is confirmed all the same, once", async () => {
+    const { db, keys, close } = await openDatabase({
+      databaseUrl: TEST_DATABASE_URL,
+      memory: true,
+      secretKey: TEST_SECRET_KEY,
+    });
+    const other = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await other.connect();
+    try {
+      const { space, adamId } = await spaceWithApp(db);
+      const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+      const fleet = await devices(db, space.id, 3);
+      const ids = await insertLicenses(
+        db,
+        fleet.map((d) => ({
+          spaceId: space.id,
+          accountId: account.id,
+          adamId,
+          type: "device" as const,
+          deviceId: d.id,
+          state: "pending_assign" as const,
+          now: NOW,
+        })),
+      );
+      // Another path rewrites one of them (not its state) and keeps its transaction open:
+      // the confirmation reads the old version, then waits for it, then finds it moved.
+      await other.query("BEGIN");
+      await other.query("UPDATE licenses SET updated_at = now() WHERE space_id = $1 AND id = $2", [
+        space.id,
+        ids[1],
+      ]);
+      const confirming = markAssigned(db, { spaceId: space.id, licenseIds: ids, actor: SYSTEM, now: NOW });
+      await waitFor(async () => {
+        const { rows } = await other.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        return rows[0]?.n > 0;
+      });
+      await other.query("COMMIT");
+      expect((await confirming).map((l) => l.id).sort()).toEqual([...ids].sort());
+      const { rows } = await other.query("SELECT id, state FROM licenses WHERE space_id = $1 ORDER BY id", [
+        space.id,
+      ]);
+      expect(rows.every((r: { state: string }) => r.state === "assigned")).toBe(true);
+      const log = await listActivity(db, space.id, { action: "license.assigned" });
+      expect(log.map((l) => l.licenseId).sort()).toEqual([...ids].sort());
+    } finally {
+      await other.query("ROLLBACK").catch(() => {});
+      await other.end();
+      await close();
+    }
+  });
+});
 
 /** Polls `check` every 5 ms for up to 10 s (the allocation opens pool connections first). */
 async function waitFor(check: () => Promise<boolean>): Promise<void> {

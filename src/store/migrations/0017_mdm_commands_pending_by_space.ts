@@ -11,7 +11,7 @@ import { runStatements } from "./run-statements.js";
  */
 const statements = [
   `CREATE INDEX mdm_commands_pending ON mdm_commands (space_id, seq) WHERE state = 'pending'`,
-  `DROP INDEX mdm_commands_open`,
+  `DROP INDEX IF EXISTS mdm_commands_open`,
 ];
 
 export const mdmCommandsPendingBySpace: Migration = {
