@@ -44,7 +44,9 @@ export async function ensureAllUsersRules(
  * this account commits before (its license is ended with the others) or after (it counts
  * from zero), never in between, where its license would miss the UPDATE and its Apple
  * operation would still go with the account's (invariant 3: a license left pending with
- * nothing to send).
+ * nothing to send). Before them, its Apple calls and pending operations: Apple's answers
+ * lock those first and the asset rows last (outcomes.ts), so this takes them in the same
+ * order and the two never wait for each other in a cycle.
  */
 export async function endLicensesOfAccount(
   db: Db,
@@ -59,6 +61,23 @@ export async function endLicensesOfAccount(
   },
 ): Promise<number> {
   return withTransaction(db, async (trx) => {
+    await trx
+      .selectFrom("apple_calls")
+      .select("id")
+      .where("space_id", "=", input.spaceId)
+      .where("account_id", "=", input.accountId)
+      .orderBy("id")
+      .forUpdate()
+      .execute();
+    await trx
+      .selectFrom("outbox")
+      .select("seq")
+      .where("space_id", "=", input.spaceId)
+      .where("account_id", "=", input.accountId)
+      .where("state", "=", "pending")
+      .orderBy("seq")
+      .forUpdate()
+      .execute();
     // One lock order with allocators (who lock an app's rows by account): by app here.
     await trx
       .selectFrom("assets")

@@ -2,7 +2,7 @@
  * AC2: updating an account: rename, the two options, or a new token (same location:
  * every license kept; another location: refused unless "clear all previous license data").
  */
-import { type Actor, getAccount, replaceSToken } from "../store/index.js";
+import { type Actor, getAccount, replaceSToken, withTransaction } from "../store/index.js";
 import { endLicensesOfAccount, ensureAllUsersRules } from "../store/sync-account-data.repo.js";
 import {
   findAccountsByLocation,
@@ -64,33 +64,38 @@ export async function updateAccount(deps: SyncDeps, input: UpdateAccountInput): 
     if (uId && (await findAccountsByLocation(deps.db, uId)).some((a) => a.id !== account.id)) {
       throw new SyncError("duplicate_location", "this Apple location already has another account in Orchard");
     }
-    await replaceSToken(deps.db, deps.keys, {
-      spaceId: account.spaceId,
-      id: account.id,
-      sToken: sToken.value(),
-      tokenExpiresAt: sToken.expiresAt,
-      now,
-    });
-    await setAccountFromApple(deps.db, {
-      spaceId: account.spaceId,
-      id: account.id,
-      ...(uId ? { locationUid: uId } : {}),
-      ...(config.config.locationName ? { locationName: config.config.locationName } : {}),
-      orgName: sToken.orgName,
-      now,
-    });
-    if (!sameLocation) {
-      await endLicensesOfAccount(deps.db, {
+    // The new token, its location and (for another location) the end of the old one's
+    // licenses commit together: a clearing that failed half-way would otherwise leave the
+    // account on the new location, where a retry finds nothing to clear.
+    await withTransaction(deps.db, async (trx) => {
+      await replaceSToken(trx, deps.keys, {
         spaceId: account.spaceId,
-        accountId: account.id,
-        actor: input.actor,
+        id: account.id,
+        sToken: sToken.value(),
+        tokenExpiresAt: sToken.expiresAt,
         now,
-        action: "license.cleared",
-        ruleIds: ["AC2"],
-        message: "the account moved to another location: this license belonged to the previous one",
       });
-      await resetSyncVersions(deps.db, account.spaceId, account.id);
-    }
+      await setAccountFromApple(trx, {
+        spaceId: account.spaceId,
+        id: account.id,
+        ...(uId ? { locationUid: uId } : {}),
+        ...(config.config.locationName ? { locationName: config.config.locationName } : {}),
+        orgName: sToken.orgName,
+        now,
+      });
+      if (!sameLocation) {
+        await endLicensesOfAccount(trx, {
+          spaceId: account.spaceId,
+          accountId: account.id,
+          actor: input.actor,
+          now,
+          action: "license.cleared",
+          ruleIds: ["AC2"],
+          message: "the account moved to another location: this license belonged to the previous one",
+        });
+        await resetSyncVersions(trx, account.spaceId, account.id);
+      }
+    });
     try {
       await claimLocation(deps, account, client, input.takeOver ?? false);
     } catch (error) {
