@@ -1,10 +1,11 @@
 import { sql } from "kysely";
 import { ALL_USERS, LIVE_STATES } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
-import { type Db, withTransaction } from "./database.js";
+import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { toLicense } from "./license.repo.js";
 import type { Actor } from "./sql-helpers.js";
+import { type LicenseAtApple, seatHoldingLicensesOfAccount } from "./sync-licenses.repo.js";
 
 /**
  * AC1 "Automatically distribute to all users": FCFS for All Users on every app of the
@@ -44,9 +45,7 @@ export async function ensureAllUsersRules(
  * this account commits before (its license is ended with the others) or after (it counts
  * from zero), never in between, where its license would miss the UPDATE and its Apple
  * operation would still go with the account's (invariant 3: a license left pending with
- * nothing to send). Before them, its Apple calls and pending operations: Apple's answers
- * lock those first and the asset rows last (outcomes.ts), so this takes them in the same
- * order and the two never wait for each other in a cycle.
+ * nothing to send). Locks: lockAccountWork.
  */
 export async function endLicensesOfAccount(
   db: Db,
@@ -61,32 +60,7 @@ export async function endLicensesOfAccount(
   },
 ): Promise<number> {
   return withTransaction(db, async (trx) => {
-    await trx
-      .selectFrom("apple_calls")
-      .select("id")
-      .where("space_id", "=", input.spaceId)
-      .where("account_id", "=", input.accountId)
-      .orderBy("id")
-      .forUpdate()
-      .execute();
-    await trx
-      .selectFrom("outbox")
-      .select("seq")
-      .where("space_id", "=", input.spaceId)
-      .where("account_id", "=", input.accountId)
-      .where("state", "=", "pending")
-      .orderBy("seq")
-      .forUpdate()
-      .execute();
-    // One lock order with allocators (who lock an app's rows by account): by app here.
-    await trx
-      .selectFrom("assets")
-      .select("adam_id")
-      .where("space_id", "=", input.spaceId)
-      .where("account_id", "=", input.accountId)
-      .orderBy("adam_id")
-      .forNoKeyUpdate()
-      .execute();
+    await lockAccountWork(trx, input.spaceId, input.accountId);
     const rows = await trx
       .updateTable("licenses")
       .set({ state: "released", released_at: input.now, updated_at: input.now })
@@ -133,11 +107,54 @@ export async function endLicensesOfAccount(
 }
 
 /**
+ * Locks what an account owes Apple and its seats: its Apple calls and pending operations
+ * first, as Apple's answers lock them before the asset rows (outcomes.ts), then its asset
+ * rows by app, as allocation locks an app's by account. Nothing that answers Apple or
+ * grants from the account runs beside the caller, and nothing waits for it in a cycle.
+ */
+async function lockAccountWork(trx: Trx, spaceId: string, accountId: string): Promise<void> {
+  await trx
+    .selectFrom("apple_calls")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where("account_id", "=", accountId)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+  await trx
+    .selectFrom("outbox")
+    .select("seq")
+    .where("space_id", "=", spaceId)
+    .where("account_id", "=", accountId)
+    .where("state", "=", "pending")
+    .orderBy("seq")
+    .forUpdate()
+    .execute();
+  await trx
+    .selectFrom("assets")
+    .select("adam_id")
+    .where("space_id", "=", spaceId)
+    .where("account_id", "=", accountId)
+    .orderBy("adam_id")
+    .forNoKeyUpdate()
+    .execute();
+}
+
+/**
  * AC5: removes the account with its assets, rules and reservations (cascade), its outbox
  * and Apple calls. Its licenses go first (they reference its assets); the activity log keeps their story.
+ * Returns the seat-holding licenses it removed, read under the account's locks
+ * (lockAccountWork): the caller released the ones it read before at Apple, and one granted
+ * since (a check-in meanwhile, its call perhaps sent) is released too.
  */
-export async function deleteAccountRows(db: Db, spaceId: string, accountId: string): Promise<void> {
-  await withTransaction(db, async (trx) => {
+export async function deleteAccountRows(
+  db: Db,
+  spaceId: string,
+  accountId: string,
+): Promise<LicenseAtApple[]> {
+  return withTransaction(db, async (trx) => {
+    await lockAccountWork(trx, spaceId, accountId);
+    const held = await seatHoldingLicensesOfAccount(trx, spaceId, accountId);
     await trx
       .deleteFrom("licenses")
       .where("space_id", "=", spaceId)
@@ -162,5 +179,6 @@ export async function deleteAccountRows(db: Db, spaceId: string, accountId: stri
       .where("id", "=", accountId)
       .executeTakeFirst();
     if (result.numDeletedRows === 0n) throw new NotFoundError("account", accountId);
+    return held;
   });
 }

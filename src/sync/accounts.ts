@@ -5,6 +5,8 @@
  * account-update.ts), resync (AC3), priority (AC4, MA3), delete (AC5), take over (AC6).
  * Errors are SyncErrors with a code.
  */
+
+import type { AppleClient } from "../apple/index.js";
 import {
   type Account,
   type Actor,
@@ -15,7 +17,7 @@ import {
 } from "../store/index.js";
 import { deleteAccountRows } from "../store/sync-account-data.repo.js";
 import { findAccountsByLocation } from "../store/sync-accounts.repo.js";
-import { seatHoldingLicensesOfAccount } from "../store/sync-licenses.repo.js";
+import { type LicenseAtApple, seatHoldingLicensesOfAccount } from "../store/sync-licenses.repo.js";
 import { claimLocation, clearAtApple, logAccount, validateToken } from "./account-apple.js";
 import { disassociateAll } from "./account-release.js";
 import { toSyncError } from "./apple-errors.js";
@@ -114,37 +116,61 @@ export async function deleteAccount(
 ): Promise<{ released: number; releasedAtApple: boolean }> {
   const account = await getAccount(deps.db, input.spaceId, input.accountId);
   const licenses = await seatHoldingLicensesOfAccount(deps.db, account.spaceId, account.id);
-  let releasedAtApple = true;
+  // pending_assign too: its association may already have reached Apple.
+  const atApple = (held: readonly LicenseAtApple[]) =>
+    held.filter((l) => l.serialNumber !== undefined || l.clientUserId !== undefined);
+  let client: AppleClient | undefined;
   try {
-    const client = await deps.apple.forAccount(account);
-    await disassociateAll(
-      client,
-      // pending_assign too: its association may already have reached Apple.
-      licenses.flatMap((l) => (l.serialNumber !== undefined || l.clientUserId !== undefined ? [l] : [])),
-    );
+    client = await deps.apple.forAccount(account);
+    await disassociateAll(client, atApple(licenses));
   } catch (error) {
     // A dead token cannot release anything at Apple: the account still goes, and the log says so.
     if (!tokenIssueOf(error)) throw toSyncError(error, "releasing the account's licenses at Apple");
-    releasedAtApple = false;
+    client = undefined;
   }
-  const now = deps.now();
-  await appendActivity(
-    deps.db,
-    licenses.map((l) => ({
-      spaceId: account.spaceId,
-      actor: input.actor,
-      action: "license.released",
-      adamId: l.adamId,
-      accountId: account.id,
-      licenseId: l.id,
-      ruleIds: ["AC5", "RV1", "RV3"],
-      message: releasedAtApple
-        ? "account deleted: released at Apple; the user has 30 days to move the app to their own Apple Account"
-        : "account deleted: could not release at Apple (token problem)",
-      at: now,
-    })),
+  const releasedAtApple = client !== undefined;
+  const released =
+    "account deleted: released at Apple; the user has 30 days to move the app to their own Apple Account";
+  const logReleased = (held: readonly LicenseAtApple[], message: string) =>
+    appendActivity(
+      deps.db,
+      held.map((l) => ({
+        spaceId: account.spaceId,
+        actor: input.actor,
+        action: "license.released",
+        adamId: l.adamId,
+        accountId: account.id,
+        licenseId: l.id,
+        ruleIds: ["AC5", "RV1", "RV3"],
+        message,
+        at: deps.now(),
+      })),
+    );
+  await logReleased(
+    licenses,
+    releasedAtApple ? released : "account deleted: could not release at Apple (token problem)",
   );
-  await deleteAccountRows(deps.db, account.spaceId, account.id);
+  const removed = await deleteAccountRows(deps.db, account.spaceId, account.id);
+  // Granted while Apple released the others (a check-in meanwhile; a worker may have sent
+  // its association already): released at Apple too, so the location keeps none of ours.
+  const known = new Set(licenses.map((l) => l.id));
+  const late = removed.filter((l) => !known.has(l.id));
+  if (late.length > 0) {
+    let message = "account deleted: granted during the deletion, could not be released at Apple";
+    if (client) {
+      try {
+        await disassociateAll(client, atApple(late));
+        message = released;
+      } catch (error) {
+        deps.logger.warn(
+          { accountId: account.id, licenses: late.length, err: String(error) },
+          "licenses granted during the account's deletion were not released at Apple",
+        );
+      }
+    }
+    await logReleased(late, message);
+  }
+  licenses.push(...late);
   await logAccount(
     deps,
     account,

@@ -14,6 +14,7 @@ import {
 import {
   addAccount,
   deleteAccount,
+  dispatchOnce,
   resyncAccount,
   SyncError,
   setAccountPriority,
@@ -221,6 +222,32 @@ describeEachDatabase("account operations", (tdb) => {
     expect(released).toHaveLength(4);
     expect(released[0]?.ruleIds).toEqual(expect.arrayContaining(["AC5", "RV3"]));
     expect(released[0]?.message).toContain("30 days");
+  });
+
+  it("AC5, invariant 3: a license granted while the account is being deleted, its call already sent, is released at Apple too", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 2, "Racing");
+    const disassociations = () => h.sim.operator.stats().requests["/assets/disassociate"] ?? 0;
+    const before = disassociations();
+    // Apple takes its time releasing the account's licenses...
+    h.sim.operator.setFaults({ latencyMs: 300 }, "/assets/disassociate");
+    try {
+      const deleting = deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+      for (let i = 0; i < 400 && disassociations() === before; i++) await h.deps.sleep(5);
+      expect(disassociations()).toBeGreaterThan(before);
+      // ...while a device checks in and a worker sends its association.
+      const [late] = await iosDevices(db(), space.id, 1);
+      expect(await checkIn(db(), space.id, adamId, late ? [late] : [])).toBe(1);
+      expect((await dispatchOnce(h.deps, "racer")).sent).toBe(1);
+      const result = await deleting;
+      expect(result.released).toBe(3);
+      await h.sim.operator.idle();
+      expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([]);
+      const log = await listActivity(db(), space.id, { adamId, action: "license.released" });
+      expect(log).toHaveLength(3);
+      expect(log.every((l) => l.message?.includes("released at Apple"))).toBe(true);
+    } finally {
+      h.sim.operator.clearFaults();
+    }
   });
 
   it("AC6: a token managed by another MDM is refused until taken over with confirmation; taken over at sync, the account pauses (NT2)", async () => {
