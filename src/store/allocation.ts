@@ -113,12 +113,14 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
 }
 
 /**
- * Device licenses granted go to Apple as calls written with them: one associate call per
- * account and up to this many serials (Apple's documented `maxSerialNumbers`), in state
- * `sending` for any worker to send, instead of outbox rows a worker would read, lock,
- * delete and group into the same calls. The dispatcher splits a call that an account's
- * own limits say is too large (dispatch.ts). User licenses still go through the outbox:
- * their user may still have to be created at Apple first.
+ * Device licenses granted go to Apple as calls written with them, in full calls of this
+ * many serials per account (Apple's documented `maxSerialNumbers`), in state `sending` for
+ * any worker to send, instead of outbox rows a worker would read, lock, delete and group
+ * into the same calls. What does not fill a call (a single check-in, a storm batch's
+ * remainder) goes to the outbox, where the dispatcher groups it with whatever else is
+ * pending: Apple sees ceil(N / 1,000) calls either way, not a call per request. The
+ * dispatcher splits a call that an account's own limits say is too large (dispatch.ts).
+ * User licenses go through the outbox too: their user may have to be created at Apple first.
  */
 const DIRECT_CALL_SUBJECTS = 1000;
 
@@ -163,9 +165,9 @@ function newLicense(
  * The grants' licenses (pending_assign), their associations for Apple and their
  * activity-log lines (rule ids from `because`), the seats they take and the queue rows of
  * subjects decided for good, in one statement: each column is sent once as an array and
- * the INSERTs read the same unnest. A device license of a healthy account (NT2) is written
- * into an Apple call (DIRECT_CALL_SUBJECTS) unless a release of its serial is pending in
- * the outbox, or any release is in a call Apple has not answered: then it waits in the
+ * the INSERTs read the same unnest. Device licenses of a healthy account (NT2) that fill a
+ * call are written into it (DIRECT_CALL_SUBJECTS), unless a release of the serial is pending
+ * in the outbox, or any release is in a call Apple has not answered: then they wait in the
  * outbox, where the dispatcher holds it until the release is done, so Apple never sees the
  * two in the wrong order. (Calls are not searched subject by subject here: a mass
  * revocation's calls carry tens of thousands of operations, and every grant would read
@@ -230,9 +232,8 @@ async function writeGrants(
         ${serials}::text[], ${clientUserIds}::text[], ${subjects}::text[], ${whys}::text[], ${sendable}::boolean[])
         with ordinality as t(id, account_id, type, user_id, device_id, reserved, rules, pricing_param, serial_number,
           client_user_id, subject, why, sendable, ord)
-    ), direct as (
+    ), sendable as (
       select g.id, g.account_id, g.pricing_param, g.serial_number,
-        nextval(pg_get_serial_sequence('outbox', 'seq')) as seq,
         (row_number() over (partition by g.account_id order by g.ord) - 1) / ${DIRECT_CALL_SUBJECTS} as chunk
       from g
       where g.sendable
@@ -240,6 +241,13 @@ async function writeGrants(
           and c.kind in ('disassociate', 'revoke'))
         and not exists (select 1 from outbox o where o.space_id = ${spaceId} and o.state = 'pending'
           and o.kind in ('disassociate', 'revoke') and o.serial_number = g.serial_number)
+    ), chunked as (
+      select s.*, count(*) over (partition by s.account_id, s.chunk) as size from sendable s
+    ), direct as (
+      select c.id, c.account_id, c.pricing_param, c.serial_number, c.chunk,
+        nextval(pg_get_serial_sequence('outbox', 'seq')) as seq
+      from chunked c
+      where c.size = ${DIRECT_CALL_SUBJECTS}
     ), called as (
       insert into apple_calls (space_id, id, account_id, kind, assets, ops, state, created_at, updated_at)
       select ${spaceId}, gen_random_uuid()::text, d.account_id, 'associate',

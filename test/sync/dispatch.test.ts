@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ALL_USERS, graceEnd } from "../../src/licensing/index.js";
-import { claimCalls, releaseCallLeases } from "../../src/store/apple-calls.repo.js";
+import { formCalls, lockPendingOps, releaseCallLeases } from "../../src/store/apple-calls.repo.js";
 import {
   createUsers,
   findAsset,
@@ -11,9 +11,11 @@ import {
   listWaitingRequests,
   releaseLicenses,
   requestLicenses,
+  withTransaction,
 } from "../../src/store/index.js";
 import { countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
 import { addAccount, dispatchOnce, followOnce, makeSyncDeps } from "../../src/sync/index.js";
+import { planCalls } from "../../src/sync/plan.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
 import { appleSubjects, drain, FAST, type Harness, startHarness } from "./harness.js";
@@ -59,22 +61,25 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     const { db } = tdb().store;
     const adamId = newAdamId();
     const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 30, supportedPlatforms: ["iOS"] });
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 1000, supportedPlatforms: ["iOS"] });
     const space = await spaceWithApps(db, [adamId]);
-    h.sim.operator.setLimits({ maxSerialNumbers: 10 });
+    h.sim.operator.setLimits({ maxSerialNumbers: 400 });
     try {
       await addAccount(h.deps, { spaceId: space.id, name: "Small", sTokenFile: loc.sToken, actor: ADMIN });
-      const devices = await iosDevices(db, space.id, 25);
-      expect(await checkIn(db, space.id, adamId, devices)).toBe(25);
-      // The grants wrote one call of 25 serials, more than this account's limits allow.
+      const devices = await iosDevices(db, space.id, 1000);
+      expect(await checkIn(db, space.id, adamId, devices)).toBe(1000);
+      // The grants wrote one call of 1,000 serials, more than this account's limits allow.
+      expect(
+        await db.selectFrom("apple_calls").select("id").where("space_id", "=", space.id).execute(),
+      ).toHaveLength(1);
       const { calls } = await drain(h);
       expect(calls).toBe(3);
     } finally {
       h.sim.operator.setLimits({ maxSerialNumbers: 1000 });
     }
-    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(25);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(1000);
     const licenses = await listLicensesForApp(db, space.id, adamId);
-    expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(25);
+    expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(1000);
   });
 
   it("groups apps wanted by the same users into one call (up to 25 assets each)", async () => {
@@ -254,16 +259,21 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     });
     const devices = await iosDevices(db, space.id, 40);
     await checkIn(db, space.id, adamId, devices);
-    // The dead worker: claimed the call the grants wrote (a lease that has run out), called
-    // Apple, never recorded.
-    const formed = await claimCalls(db, {
-      state: "sending",
-      workerId: "dead",
-      now: new Date(),
-      leaseMs: 1,
-      limit: 1000,
+    // The dead worker: formed the call (a lease that has run out), called Apple, never recorded.
+    const limits = await h.deps.apple.forToken(loc.sToken).limits();
+    const formed = await withTransaction(db, async (trx) => {
+      const now = new Date();
+      const rows = await lockPendingOps(trx, { spaceId: space.id, accountId: account.id, now, limit: 1000 });
+      return formCalls(trx, {
+        spaceId: space.id,
+        accountId: account.id,
+        calls: planCalls(rows, limits),
+        workerId: "dead",
+        now,
+        leaseMs: 1,
+      });
     });
-    expect(formed.filter((c) => c.accountId === account.id).flatMap((c) => c.ops)).toHaveLength(40);
+    expect(formed.flatMap((c) => c.ops).filter((r) => r.adamId === adamId)).toHaveLength(40);
     await h.deps.apple
       .forToken(loc.sToken)
       .associate({ assets: [{ adamId }], serialNumbers: devices.slice(0, 25).map((d) => d.serialNumber) });
