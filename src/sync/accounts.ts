@@ -129,7 +129,7 @@ export async function deleteAccount(
     client = undefined;
   }
   const releasedAtApple = client !== undefined;
-  const released =
+  const releasedMessage =
     "account deleted: released at Apple; the user has 30 days to move the app to their own Apple Account";
   const logReleased = (held: readonly LicenseAtApple[], message: string) =>
     appendActivity(
@@ -148,7 +148,7 @@ export async function deleteAccount(
     );
   await logReleased(
     licenses,
-    releasedAtApple ? released : "account deleted: could not release at Apple (token problem)",
+    releasedAtApple ? releasedMessage : "account deleted: could not release at Apple (token problem)",
   );
   const removed = await deleteAccountRows(deps.db, account.spaceId, account.id);
   // Granted while Apple released the others (a check-in meanwhile; a worker may have sent
@@ -160,7 +160,7 @@ export async function deleteAccount(
     if (client) {
       try {
         await disassociateAll(client, atApple(late));
-        message = released;
+        message = releasedMessage;
       } catch (error) {
         deps.logger.warn(
           { accountId: account.id, licenses: late.length, err: String(error) },
@@ -170,7 +170,7 @@ export async function deleteAccount(
     }
     await logReleased(late, message);
   }
-  licenses.push(...late);
+  const released = licenses.length + late.length;
   await logAccount(
     deps,
     account,
@@ -179,11 +179,11 @@ export async function deleteAccount(
     ["AC5"],
     `account ${account.displayName} deleted`,
     {
-      licenses: licenses.length,
+      licenses: released,
       releasedAtApple,
     },
   );
-  return { released: licenses.length, releasedAtApple };
+  return { released, releasedAtApple };
 }
 
 /** AC4, MA6: moves the account to `priority`; MA3: no license is revoked or moved. */

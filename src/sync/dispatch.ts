@@ -8,7 +8,7 @@
  * sent again once its lease runs out, which Apple's associate and disassociate allow
  * (idempotent), so nothing is lost or doubled (invariant 3).
  */
-import { AppleApiError, type AppleClient, type AppleLimits } from "../apple/index.js";
+import { AppleApiError, type AppleClient, type AppleLimits, documentedLimits } from "../apple/index.js";
 import {
   type AppleCall,
   accountsWithDueOps,
@@ -46,12 +46,12 @@ export async function dispatchOnce(deps: SyncDeps, workerId: string): Promise<Di
   const now = deps.now();
   const lease = { workerId, now, leaseMs: deps.tuning.leaseMs };
   // Calls Apple did not accept yet (it asked to wait, or their sender stopped): again, first.
-  // As many calls as `claimLimit` operations fill (Apple's calls carry up to 1,000 subjects):
-  // the round sends them well within its lease.
+  // As many calls as `claimLimit` operations fill (a call carries up to Apple's documented
+  // maximum of subjects): the round sends them well within its lease.
   const again = await claimCalls(deps.db, {
     ...lease,
     state: "sending",
-    limit: Math.max(1, Math.ceil(deps.tuning.claimLimit / 1000)),
+    limit: Math.max(1, Math.ceil(deps.tuning.claimLimit / documentedLimits.maxSerialNumbers)),
   });
   const byAccount = new Map<string, { spaceId: string; accountId: string; calls: AppleCall[] }>();
   const entry = (spaceId: string, accountId: string) => {

@@ -1,10 +1,10 @@
 import { sql } from "kysely";
 import { expect, it } from "vitest";
 import type { Db } from "../../src/store/database.js";
-import { insertLicenses, markAssigned, withTransaction } from "../../src/store/index.js";
+import { markAssigned, withTransaction } from "../../src/store/index.js";
 import { probeByKey } from "../../src/store/sql-helpers.js";
 import { describeEachDatabase } from "./databases.js";
-import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
+import { accountWithSeats, deviceLicenses, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 
 const LATER = new Date(NOW.getTime() + 60_000);
 
@@ -25,18 +25,13 @@ async function licensesOf(
   const { space, adamId } = await spaceWithApp(db);
   const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: n });
   const fleet = await devices(db, space.id, n);
-  const ids = await insertLicenses(
-    db,
-    fleet.map((d) => ({
-      spaceId: space.id,
-      accountId: account.id,
-      adamId,
-      type: "device" as const,
-      deviceId: d.id,
-      state,
-      now: NOW,
-    })),
-  );
+  const ids = await deviceLicenses(db, {
+    spaceId: space.id,
+    accountId: account.id,
+    adamId,
+    devices: fleet,
+    state,
+  });
   return { spaceId: space.id, ids };
 }
 

@@ -3,16 +3,16 @@ import { describe, expect, it } from "vitest";
 import {
   countSeatsHeld,
   getAsset,
-  insertLicenses,
   listActivity,
   listOutbox,
   markAssigned,
   openDatabase,
   requestLicenses,
+  type Store,
 } from "../../src/store/index.js";
 import { endLicensesOfAccount } from "../../src/store/sync-account-data.repo.js";
 import { TEST_DATABASE_URL, TEST_SECRET_KEY } from "./databases.js";
-import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
+import { accountWithSeats, deviceLicenses, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 
 /**
  * A live license written by another path (an import of Apple's assignments, say) while an
@@ -20,14 +20,7 @@ import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures
  */
 describe.skipIf(!TEST_DATABASE_URL)("requestLicenses against a concurrent writer [postgres]", () => {
   it("invariant 2: a live license committed by another path mid-allocation rolls back cleanly and ends as keep", async () => {
-    const { db, keys, close } = await openDatabase({
-      databaseUrl: TEST_DATABASE_URL,
-      memory: true,
-      secretKey: TEST_SECRET_KEY,
-    });
-    const other = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await other.connect();
-    try {
+    await withConcurrentWriter(async ({ db, keys }, other) => {
       const { space, adamId } = await spaceWithApp(db);
       const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
       const [device] = await devices(db, space.id, 1);
@@ -53,14 +46,7 @@ describe.skipIf(!TEST_DATABASE_URL)("requestLicenses against a concurrent writer
         now: NOW,
       });
       // The allocation decided a grant from its snapshot and now waits on the unique index.
-      await waitFor(async () => {
-        // Inside a transaction pg_stat_activity is a snapshot taken at its first read: clear it.
-        await other.query("SELECT pg_stat_clear_snapshot()");
-        const { rows } = await other.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-        );
-        return rows[0]?.n > 0;
-      });
+      await untilWaitingOnLock(other);
       await other.query("COMMIT");
       const [result] = await allocation;
       expect(result?.decision).toMatchObject({ outcome: "keep", licenseId: "their-license" });
@@ -71,11 +57,7 @@ describe.skipIf(!TEST_DATABASE_URL)("requestLicenses against a concurrent writer
       expect(
         await db.selectFrom("apple_calls").select("id").where("space_id", "=", space.id).execute(),
       ).toEqual([]);
-    } finally {
-      await other.query("ROLLBACK").catch(() => {});
-      await other.end();
-      await close();
-    }
+    });
   });
 });
 
@@ -83,14 +65,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
   "ending an account's licenses against a concurrent grant [postgres]",
   () => {
     it("invariant 3: AC2's clearing waits for a grant in progress, and ends its license with the others", async () => {
-      const { db, keys, close } = await openDatabase({
-        databaseUrl: TEST_DATABASE_URL,
-        memory: true,
-        secretKey: TEST_SECRET_KEY,
-      });
-      const grant = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await grant.connect();
-      try {
+      await withConcurrentWriter(async ({ db, keys }, grant) => {
         const { space, adamId } = await spaceWithApp(db);
         const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
         const [device] = await devices(db, space.id, 1);
@@ -120,12 +95,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
           ruleIds: ["AC2"],
           message: "cleared with the previous location's data",
         });
-        await waitFor(async () => {
-          const { rows } = await grant.query(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-          );
-          return rows[0]?.n > 0;
-        });
+        await untilWaitingOnLock(grant);
         await grant.query("COMMIT");
         expect(await clearing).toBe(1);
         // Ended with the others: not left pending with its Apple operation gone.
@@ -135,40 +105,24 @@ describe.skipIf(!TEST_DATABASE_URL)(
         );
         expect(rows).toEqual([{ state: "released" }]);
         expect(await listOutbox(db, { spaceId: space.id, state: "pending" })).toEqual([]);
-      } finally {
-        await grant.query("ROLLBACK").catch(() => {});
-        await grant.end();
-        await close();
-      }
+      });
     });
   },
 );
 
 describe.skipIf(!TEST_DATABASE_URL)("Apple's confirmation against a concurrent writer [postgres]", () => {
   it("invariant 3: a license another transaction rewrote after it was read is confirmed all the same, once", async () => {
-    const { db, keys, close } = await openDatabase({
-      databaseUrl: TEST_DATABASE_URL,
-      memory: true,
-      secretKey: TEST_SECRET_KEY,
-    });
-    const other = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await other.connect();
-    try {
+    await withConcurrentWriter(async ({ db, keys }, other) => {
       const { space, adamId } = await spaceWithApp(db);
       const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
       const fleet = await devices(db, space.id, 3);
-      const ids = await insertLicenses(
-        db,
-        fleet.map((d) => ({
-          spaceId: space.id,
-          accountId: account.id,
-          adamId,
-          type: "device" as const,
-          deviceId: d.id,
-          state: "pending_assign" as const,
-          now: NOW,
-        })),
-      );
+      const ids = await deviceLicenses(db, {
+        spaceId: space.id,
+        accountId: account.id,
+        adamId,
+        devices: fleet,
+        state: "pending_assign",
+      });
       // Another path rewrites one of them (not its state) and keeps its transaction open:
       // the confirmation reads the old version, then waits for it, then finds it moved.
       await other.query("BEGIN");
@@ -177,12 +131,7 @@ describe.skipIf(!TEST_DATABASE_URL)("Apple's confirmation against a concurrent w
         ids[1],
       ]);
       const confirming = markAssigned(db, { spaceId: space.id, licenseIds: ids, actor: SYSTEM, now: NOW });
-      await waitFor(async () => {
-        const { rows } = await other.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-        );
-        return rows[0]?.n > 0;
-      });
+      await untilWaitingOnLock(other);
       await other.query("COMMIT");
       expect((await confirming).map((l) => l.id).sort()).toEqual([...ids].sort());
       const { rows } = await other.query("SELECT id, state FROM licenses WHERE space_id = $1 ORDER BY id", [
@@ -191,19 +140,44 @@ describe.skipIf(!TEST_DATABASE_URL)("Apple's confirmation against a concurrent w
       expect(rows.every((r: { state: string }) => r.state === "assigned")).toBe(true);
       const log = await listActivity(db, space.id, { action: "license.assigned" });
       expect(log.map((l) => l.licenseId).sort()).toEqual([...ids].sort());
-    } finally {
-      await other.query("ROLLBACK").catch(() => {});
-      await other.end();
-      await close();
-    }
+    });
   });
 });
 
-/** Polls `check` every 5 ms for up to 10 s (the allocation opens pool connections first). */
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
+/**
+ * A store on the test server and a second connection to it (the concurrent writer): `body`
+ * runs with both; the writer's open transaction is rolled back and everything closed after.
+ */
+async function withConcurrentWriter(body: (store: Store, other: pg.Client) => Promise<void>): Promise<void> {
+  const store = await openDatabase({
+    databaseUrl: TEST_DATABASE_URL,
+    memory: true,
+    secretKey: TEST_SECRET_KEY,
+  });
+  const other = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await other.connect();
+  try {
+    await body(store, other);
+  } finally {
+    await other.query("ROLLBACK").catch(() => {});
+    await other.end();
+    await store.close();
+  }
+}
+
+/**
+ * Until a session of the test database waits on a lock, polled every 5 ms for up to 10 s
+ * (the store opens pool connections first).
+ */
+async function untilWaitingOnLock(other: pg.Client): Promise<void> {
   for (let i = 0; i < 2000; i++) {
-    if (await check()) return;
+    // Inside a transaction pg_stat_activity is a snapshot taken at its first read: clear it.
+    await other.query("SELECT pg_stat_clear_snapshot()");
+    const { rows } = await other.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    );
+    if (rows[0]?.n > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  throw new Error("the condition never held");
+  throw new Error("no session ever waited on a lock");
 }

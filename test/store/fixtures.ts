@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Platform } from "../../src/licensing/index.js";
+import type { LicenseState, Platform } from "../../src/licensing/index.js";
 import {
   type Account,
   type AssetRecord,
@@ -8,6 +8,7 @@ import {
   createSpace,
   type Db,
   type DeviceRecord,
+  insertLicenses,
   type KeyRing,
   type Space,
   setCatalogApp,
@@ -76,6 +77,31 @@ export async function devices(
       serialNumber: `${prefix}${String(i).padStart(6, "0")}`,
       platform,
       supervised: true,
+    })),
+  );
+}
+
+/** A device-based license of the account for each device, written as is (no allocation); their ids. */
+export async function deviceLicenses(
+  db: Db,
+  input: {
+    spaceId: string;
+    accountId: string;
+    adamId: string;
+    devices: readonly DeviceRecord[];
+    state: LicenseState;
+  },
+): Promise<string[]> {
+  return insertLicenses(
+    db,
+    input.devices.map((d) => ({
+      spaceId: input.spaceId,
+      accountId: input.accountId,
+      adamId: input.adamId,
+      type: "device" as const,
+      deviceId: d.id,
+      state: input.state,
+      now: NOW,
     })),
   );
 }
