@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { LicenseState, Platform } from "../../src/licensing/index.js";
+import { ALL_USERS, type LicenseState, type Platform } from "../../src/licensing/index.js";
 import {
   type Account,
   type AssetRecord,
@@ -11,6 +11,7 @@ import {
   insertLicenses,
   type KeyRing,
   type Space,
+  setAppRules,
   setCatalogApp,
   upsertAsset,
 } from "../../src/store/index.js";
@@ -103,5 +104,25 @@ export async function deviceLicenses(
       state: input.state,
       now: NOW,
     })),
+  );
+}
+
+/** DI2: the account's FCFS rule for All Users, user-based for requested and mandatory apps alike. */
+export async function userBasedForAll(
+  db: Db,
+  key: { spaceId: string; accountId: string; adamId: string },
+  now: Date = NOW,
+): Promise<void> {
+  await setAppRules(
+    db,
+    {
+      ...key,
+      fcfs: { groupIds: [ALL_USERS], requestedType: "user", mandatoryType: "user" },
+      reservedUserIds: [],
+      reservedDeviceIds: [],
+      prohibitedUserIds: [],
+    },
+    SYSTEM,
+    now,
   );
 }

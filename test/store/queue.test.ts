@@ -1,18 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { expect, it } from "vitest";
-import { ALL_USERS, type LicenseRequest } from "../../src/licensing/index.js";
+import type { LicenseRequest } from "../../src/licensing/index.js";
 import {
   createDevice,
   createUsers,
   getLicense,
   listWaitingRequests,
   requestLicenses,
-  setAppRules,
 } from "../../src/store/index.js";
 import { type QueuePosition, waitingAfter } from "../../src/store/sync-licenses.repo.js";
 import { describeEachDatabase } from "./databases.js";
-import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
+import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp, userBasedForAll } from "./fixtures.js";
 
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
 
@@ -22,20 +21,7 @@ describeEachDatabase("the waiting queue's order of request", (database) => {
     const { space, adamId } = await spaceWithApp(db, "409183694");
     const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 0 });
     // Mandatory installs take user-based licenses (DI2): the device's user holds the license.
-    await setAppRules(
-      db,
-      {
-        spaceId: space.id,
-        accountId: account.id,
-        adamId,
-        fcfs: { groupIds: [ALL_USERS], requestedType: "user", mandatoryType: "user" },
-        reservedUserIds: [],
-        reservedDeviceIds: [],
-        prohibitedUserIds: [],
-      },
-      SYSTEM,
-      NOW,
-    );
+    await userBasedForAll(db, { spaceId: space.id, accountId: account.id, adamId });
     const [owner, asker, newcomer] = await createUsers(
       db,
       ["owner", "asker", "newcomer"].map((name) => ({

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ALL_USERS } from "../../src/licensing/index.js";
 import { checkIn, type MdmDeps, requestLicensesFor } from "../../src/mdm/index.js";
 import {
   createDevice,
@@ -9,12 +8,12 @@ import {
   listActivity,
   listLicensesForApp,
   listWaitingRequests,
-  setAppRules,
 } from "../../src/store/index.js";
 import { listMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { addAccount } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { ADMIN, newAdamId, SYSTEM, spaceWithApps } from "./fixtures.js";
+import { userBasedForAll } from "../store/fixtures.js";
+import { ADMIN, newAdamId, spaceWithApps } from "./fixtures.js";
 import { drain, type Harness, startHarness } from "./harness.js";
 
 describeEachDatabase("a refused subject waits again as the subject that asked", (tdb) => {
@@ -28,22 +27,8 @@ describeEachDatabase("a refused subject waits again as the subject that asked", 
   afterAll(async () => {
     await h?.close();
   });
-  /** DI2: FCFS for All Users, user-based for requested and mandatory apps alike. */
   const userBased = (spaceId: string, accountId: string, adamId: string) =>
-    setAppRules(
-      tdb().store.db,
-      {
-        spaceId,
-        accountId,
-        adamId,
-        fcfs: { groupIds: [ALL_USERS], requestedType: "user", mandatoryType: "user" },
-        reservedUserIds: [],
-        reservedDeviceIds: [],
-        prohibitedUserIds: [],
-      },
-      SYSTEM,
-      new Date(),
-    );
+    userBasedForAll(tdb().store.db, { spaceId, accountId, adamId }, new Date());
 
   /**
    * An app with one seat at Apple in a new space (in the catalog, mandatory or not), its
