@@ -10,7 +10,8 @@ import type { AppleCallTable, CallOpJson } from "./sync.table.js";
  *
  *   outbox (pending) --formCalls--> apple_calls (sending, claimed) --recordCallSent--> sent (eventId, claimed)
  *   device grants --writeGrants (allocation.ts)--> sending (unclaimed): sent by the next dispatcher round
- *   sending, larger than the account's limits --splitCall--> sending (claimed), one per request
+ *   sending (claimed), planned again --replaceCalls--> sending (claimed): split to the account's limits, or
+ *     associations of several apps for the same devices merged
  *   sending (unclaimed or lease run out, due) --claimCalls--> sending (claimed): sent again
  *   sent (due; mine, or lease run out) --claimCalls--> sent (claimed): Apple's result looked at
  *   sent --settleCallOps--> ops done (gone), failed or resent (back in the outbox, same seq); call gone when empty
@@ -134,30 +135,42 @@ export async function formCalls(trx: Trx, input: CallsInput): Promise<AppleCall[
 }
 
 /**
- * Replaces a call Apple has not accepted by `parts` (its operations, planned again to the
- * account's limits: grants write their calls to Apple's documented ones), in one
- * transaction, if `workerId` still holds it. The operations stay in calls with their
- * seqs throughout: nothing else can take them for unsent (a release closes only outbox
- * associations), which matters when an earlier holder may have sent the call before it
- * stopped.
+ * Replaces calls Apple has not accepted by `calls` (their operations, planned again:
+ * dispatch.ts `planAgain`), in one transaction, if `workerId` still holds every one of
+ * them; else changes nothing and returns undefined. The operations stay in calls with
+ * their seqs throughout: nothing else can take them for unsent (a release closes only
+ * outbox associations), which matters when an earlier holder may have sent a call before
+ * it stopped (associate and disassociate are idempotent).
  */
-export async function splitCall(
+export async function replaceCalls(
   db: Db,
-  call: Pick<AppleCall, "spaceId" | "id" | "accountId">,
+  replaced: ReadonlyArray<Pick<AppleCall, "spaceId" | "id" | "accountId">>,
   input: Omit<CallsInput, "spaceId" | "accountId">,
-): Promise<AppleCall[]> {
+): Promise<AppleCall[] | undefined> {
+  const [first] = replaced;
+  if (!first) return undefined;
   return withTransaction(db, async (trx) => {
     const gone = await trx
       .deleteFrom("apple_calls")
-      .where("space_id", "=", call.spaceId)
-      .where("id", "=", call.id)
+      .where("space_id", "=", first.spaceId)
+      .where(
+        "id",
+        "in",
+        replaced.map((c) => c.id),
+      )
       .where("state", "=", "sending")
       .where("claimed_by", "=", input.workerId)
       .executeTakeFirst();
-    if (gone.numDeletedRows === 0n) return [];
-    return insertCalls(trx, { ...input, spaceId: call.spaceId, accountId: call.accountId });
+    // One of them is another worker's now (its lease ran out): put everything back.
+    if (gone.numDeletedRows !== BigInt(replaced.length)) throw new NotAllHeld();
+    return insertCalls(trx, { ...input, spaceId: first.spaceId, accountId: first.accountId });
+  }).catch((error: unknown) => {
+    if (error instanceof NotAllHeld) return undefined;
+    throw error;
   });
 }
+
+class NotAllHeld extends Error {}
 
 async function insertCalls(trx: Trx, input: CallsInput): Promise<AppleCall[]> {
   const { spaceId, accountId, now } = input;

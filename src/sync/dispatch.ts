@@ -17,7 +17,7 @@ import {
   lockPendingOps,
   postponeCall,
   recordCallSent,
-  splitCall,
+  replaceCalls,
 } from "../store/apple-calls.repo.js";
 import { findAccount, type OutboxRecord, withTransaction } from "../store/index.js";
 import { finishOutbox, licensesWithOpenAssociation, openReleasesOf } from "../store/sync-outbox.repo.js";
@@ -93,22 +93,7 @@ async function dispatchAccount(
     for (const call of again) await postpone(deps, call, String(error), deps.tuning.retryDelayMs);
     return;
   }
-  // A call larger than this account's limits (grants write theirs to Apple's documented
-  // ones) is split into one call per request first.
-  const fit: AppleCall[] = [];
-  for (const call of again) {
-    const parts = planCalls(call.ops, limits);
-    if (parts.length <= 1) fit.push(call);
-    else
-      fit.push(
-        ...(await splitCall(deps.db, call, {
-          calls: parts,
-          workerId,
-          now: deps.now(),
-          leaseMs: deps.tuning.leaseMs,
-        })),
-      );
-  }
+  const fit = await planAgain(deps, workerId, again, limits);
   const formed = await formAccountCalls(deps, workerId, account, limits);
   const calls = [...fit, ...formed];
   report.claimed += calls.reduce((n, c) => n + c.ops.length, 0);
@@ -120,6 +105,43 @@ async function dispatchAccount(
     freed: [],
     recount: [],
   });
+}
+
+/**
+ * The account's calls not accepted yet, planned again to its limits before they are sent:
+ * a call larger than the limits (grants write theirs to Apple's documented ones) is split
+ * into one call per request, and associations of different apps for the same devices
+ * (each app's grants write their own calls) share requests, up to 25 apps each, as
+ * outbox operations planned together do. Calls are merged only while none of them is a
+ * release: a merged call is sent at its first part's turn, which must not move an
+ * association ahead of a release of its subject. The calls are replaced in one
+ * transaction if this worker still holds them all, else sent as they are.
+ */
+async function planAgain(
+  deps: SyncDeps,
+  workerId: string,
+  again: AppleCall[],
+  limits: AppleLimits,
+): Promise<AppleCall[]> {
+  const replace = (calls: AppleCall[], parts: ReturnType<typeof planCalls>) =>
+    replaceCalls(deps.db, calls, { calls: parts, workerId, now: deps.now(), leaseMs: deps.tuning.leaseMs });
+  const fits = (call: AppleCall) => planCalls(call.ops, limits).length <= 1;
+  if (again.length > 1 && again.every((c) => c.kind === "associate")) {
+    const parts = planCalls(
+      again.flatMap((c) => c.ops),
+      limits,
+    );
+    if (parts.length === again.length && again.every(fits)) return again;
+    const merged = await replace(again, parts);
+    if (merged) return merged;
+  }
+  // One at a time: a call another worker took over meanwhile is left to it.
+  const fit: AppleCall[] = [];
+  for (const call of again) {
+    if (fits(call)) fit.push(call);
+    else fit.push(...((await replace([call], planCalls(call.ops, limits))) ?? []));
+  }
+  return fit;
 }
 
 /**

@@ -123,6 +123,34 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     }
   });
 
+  it("AC1: apps granted to the same devices share Apple calls, though each app's grants wrote their own", async () => {
+    const { db } = tdb().store;
+    const adamIds = [newAdamId(), newAdamId(), newAdamId()];
+    const loc = h.newLocation();
+    for (const adamId of adamIds)
+      h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 1000, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, adamIds);
+    await addAccount(h.deps, { spaceId: space.id, name: "Fleet", sTokenFile: loc.sToken, actor: ADMIN });
+    const devices = await iosDevices(db, space.id, 1000);
+    for (const adamId of adamIds) expect(await checkIn(db, space.id, adamId, devices)).toBe(1000);
+    const written = await db
+      .selectFrom("apple_calls")
+      .select("id")
+      .where("space_id", "=", space.id)
+      .execute();
+    expect(written).toHaveLength(3);
+    const associateCalls = () => h.sim.operator.stats().requests["/assets/associate"] ?? 0;
+    const before = associateCalls();
+    const { calls } = await drain(h);
+    expect(calls).toBe(1);
+    expect(associateCalls() - before).toBe(1);
+    for (const adamId of adamIds) {
+      expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(1000);
+      const licenses = await listLicensesForApp(db, space.id, adamId);
+      expect(licenses.filter((l) => l.state === "assigned")).toHaveLength(1000);
+    }
+  });
+
   it("DB2, UB3: Apple refuses for want of licenses (9709): the seat is released, the log says why, the device waits and is served on purchase (ASSET_COUNT)", async () => {
     const { db } = tdb().store;
     const adamId = newAdamId();
