@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RULE_IDS } from "../licensing/index.js";
+import { CALL_STATES } from "../store/apple-work.repo.js";
 import { OUTBOX_KINDS } from "../store/license.table.js";
 
 /**
@@ -271,7 +272,7 @@ export const appleWorkSchema = z
           id: z.string(),
           kind: outboxKind,
           operations: z.number().int(),
-          state: z.enum(["sending", "sent"]),
+          state: z.enum(CALL_STATES),
           eventId: z.string().optional(),
           sentAt: dateTime.optional(),
           attempts: z.number().int(),

@@ -28,13 +28,20 @@ export interface PendingOfKind {
   oldestCreatedAt: Date;
 }
 
+export const CALL_STATES = ["queued", "sending", "sent"] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
 export interface CallInFlight {
   id: string;
   kind: OutboxKind;
   /** Operations the call carries. */
   operations: number;
-  /** `sending`: Apple has not accepted it yet; `sent`: accepted (eventId), its result awaited. */
-  state: "sending" | "sent";
+  /**
+   * `queued`: written, no worker has taken it yet (a device grant's call, or one a stopping
+   * worker handed back before sending it); `sending`: being sent, or Apple has not accepted
+   * it yet and it is sent again at `notBefore`; `sent`: accepted (eventId), its result awaited.
+   */
+  state: CallState;
   eventId?: string;
   sentAt?: Date;
   attempts: number;
@@ -165,7 +172,7 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
     id: string;
     kind: OutboxKind;
     operations: number;
-    state: "sending" | "sent";
+    state: CallState;
     event_id: string | null;
     sent_at: Date | string | null;
     attempts: number;
@@ -176,7 +183,10 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
     ops_total: number;
     rn: number;
   }>`select * from (
-      select c.account_id, c.id, c.kind, jsonb_array_length(c.ops) as operations, c.state, c.event_id,
+      select c.account_id, c.id, c.kind, jsonb_array_length(c.ops) as operations,
+        case when c.state = 'sending' and c.claimed_by is null and c.attempts = 0 then 'queued' else c.state end
+          as state,
+        c.event_id,
         c.sent_at, c.attempts, c.last_error, c.not_before, c.created_at,
         (count(*) over (partition by c.account_id))::int as calls_total,
         (sum(jsonb_array_length(c.ops)) over (partition by c.account_id))::int as ops_total,

@@ -115,7 +115,7 @@ async function dispatchAccount(
  * outbox operations planned together do. Calls are merged only while none of them is a
  * release: a merged call is sent at its first part's turn, which must not move an
  * association ahead of a release of its subject. The calls are replaced in one
- * transaction if this worker still holds them all, else sent as they are.
+ * transaction if this worker still holds them all, else taken one at a time.
  */
 async function planAgain(
   deps: SyncDeps,

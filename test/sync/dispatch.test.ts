@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ALL_USERS, graceEnd } from "../../src/licensing/index.js";
 import { formCalls, lockPendingOps, releaseCallLeases } from "../../src/store/apple-calls.repo.js";
 import {
+  appleWorkOfAccount,
   createUsers,
   findAsset,
   getAppRules,
@@ -130,15 +131,18 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     for (const adamId of adamIds)
       h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 1000, supportedPlatforms: ["iOS"] });
     const space = await spaceWithApps(db, adamIds);
-    await addAccount(h.deps, { spaceId: space.id, name: "Fleet", sTokenFile: loc.sToken, actor: ADMIN });
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Fleet",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
     const devices = await iosDevices(db, space.id, 1000);
     for (const adamId of adamIds) expect(await checkIn(db, space.id, adamId, devices)).toBe(1000);
-    const written = await db
-      .selectFrom("apple_calls")
-      .select("id")
-      .where("space_id", "=", space.id)
-      .execute();
-    expect(written).toHaveLength(3);
+    // Administrators see them as written and not sent yet, not as calls Apple has not accepted.
+    const work = await appleWorkOfAccount(db, { spaceId: space.id, accountId: account.id, now: new Date() });
+    expect(work?.inFlight).toMatchObject({ calls: 3, operations: 3000 });
+    expect(work?.inFlight.items.map((c) => c.state)).toEqual(["queued", "queued", "queued"]);
     const associateCalls = () => h.sim.operator.stats().requests["/assets/associate"] ?? 0;
     const before = associateCalls();
     const { calls } = await drain(h);
