@@ -164,8 +164,12 @@ export async function setAccountHealth(
     .set({ health, updated_at: now })
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
+    // AC5: an account being deleted stays so; its work must not resume (markAccountDeleting).
+    .where("health", "<>", "deleting")
     .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new NotFoundError("account", id);
+  if (result.numUpdatedRows === 0n && !(await findAccount(db, spaceId, id))) {
+    throw new NotFoundError("account", id);
+  }
 }
 
 /** AC2: a new token file (and optionally a new name) for an existing account. */

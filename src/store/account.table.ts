@@ -11,7 +11,9 @@ export type AccountHealth =
   | "other_mdm"
   | "paused"
   | "location_changed"
-  | "duplicate";
+  | "duplicate"
+  /** AC5: being deleted; its Apple work has stopped (0018). */
+  | "deleting";
 
 /** Apple's `mdmInfo` of the token's current owner (AC6). */
 export interface MdmInfo {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Selectable, type SqlBool, sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import type { OutboxKind } from "./license.table.js";
 import { type OutboxRecord, operationOf } from "./outbox.repo.js";
@@ -69,12 +69,25 @@ export async function accountsWithDueOps(
 
 /**
  * An account's pending operations due now, oldest first, locked until the transaction
- * ends; rows another worker is turning into calls are skipped (SKIP LOCKED).
+ * ends; rows another worker is turning into calls are skipped (SKIP LOCKED). None while
+ * the account is not healthy, or is being marked for deletion: its row is locked
+ * FOR KEY SHARE first, as claims do (claimCalls), so the calls formed from these rows are
+ * committed before a deletion's mark, or never formed (AC5).
  */
 export async function lockPendingOps(
   trx: Trx,
   input: { spaceId: string; accountId: string; now: Date; limit: number },
 ): Promise<OutboxRecord[]> {
+  const healthy = await trx
+    .selectFrom("accounts")
+    .select("id")
+    .where("space_id", "=", input.spaceId)
+    .where("id", "=", input.accountId)
+    .where("health", "=", "ok")
+    .forKeyShare()
+    .skipLocked()
+    .executeTakeFirst();
+  if (!healthy) return [];
   const rows = await trx
     .selectFrom("outbox as o")
     // What a call carries, not the row's bookkeeping: a storm reads tens of thousands.
@@ -211,7 +224,8 @@ async function insertCalls(trx: Trx, input: CallsInput): Promise<AppleCall[]> {
 /**
  * Claims calls in `state` due now: for `sent`, the claimant's own (it keeps the lease
  * after sending) and those whose lease ran out; for `sending`, calls not accepted yet
- * whose lease ran out (Apple asked to wait, or the sender stopped). Healthy accounts only.
+ * whose lease ran out (Apple asked to wait, or the sender stopped). Healthy accounts only
+ * (NT2 pauses the others' work; AC5 stops a deleted one's).
  */
 export async function claimCalls(
   db: Db,
@@ -228,6 +242,9 @@ export async function claimCalls(
         "in",
         eb
           .selectFrom("apple_calls as c")
+          .innerJoin("accounts as a", (j) =>
+            j.onRef("a.space_id", "=", "c.space_id").onRef("a.id", "=", "c.account_id"),
+          )
           .select(["c.space_id", "c.id"])
           .where("c.state", "=", input.state)
           .where((eb) => eb.or([eb("c.not_before", "is", null), eb("c.not_before", "<=", now)]))
@@ -238,11 +255,12 @@ export async function claimCalls(
               ...(input.state === "sent" ? [eb("c.claimed_by", "=", workerId)] : []),
             ]),
           )
-          .where(ofHealthyAccount("c"))
+          .where("a.health", "=", "ok")
           .orderBy("c.created_at")
           .limit(input.limit)
-          .forUpdate("c")
-          .skipLocked()
+          // The account row too, shared with other claimers: a deletion marking it waits for
+          // this claim to commit, and a claim meanwhile skips it (markAccountDeleting, AC5).
+          .modifyEnd(sql`for update of c skip locked for key share of a skip locked`)
           .$asTuple("space_id", "id"),
       ),
     )
@@ -436,13 +454,6 @@ export async function releaseCallLeases(db: Db, input: { workerId: string; now: 
     .set({ claimed_by: null, claimed_until: null, updated_at: input.now })
     .where("claimed_by", "=", input.workerId)
     .execute();
-}
-
-/** The row's account exists and its token is fine: NT2 pauses the others' work. */
-function ofHealthyAccount(alias: "o" | "c") {
-  return sql<SqlBool>`exists (select 1 from accounts a
-    where a.space_id = ${sql.ref(`${alias}.space_id`)} and a.id = ${sql.ref(`${alias}.account_id`)}
-      and a.health = 'ok')`;
 }
 
 function toOpJson(op: OutboxRecord): CallOpJson {

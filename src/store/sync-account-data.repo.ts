@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { ALL_USERS, LIVE_STATES } from "../licensing/index.js";
+import type { AccountHealth } from "./account.table.js";
 import { appendActivity } from "./activity.repo.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
@@ -138,6 +139,72 @@ async function lockAccountWork(trx: Trx, spaceId: string, accountId: string): Pr
     .orderBy("adam_id")
     .forNoKeyUpdate()
     .execute();
+}
+
+/**
+ * AC5, first step of a deletion: the account is marked `deleting`, which stops its Apple
+ * work (claims and call forming take only healthy accounts, and lock the account row
+ * FOR KEY SHARE SKIP LOCKED while they do) and its grants (decisions use healthy accounts
+ * only). The row is locked FOR UPDATE first: forming or claiming under way ends before the
+ * mark, so every call a worker holds afterwards is visible to `callsBeingSent`. Returns the
+ * health before (to put back if the deletion fails); undefined for an unknown account.
+ */
+export async function markAccountDeleting(
+  db: Db,
+  spaceId: string,
+  accountId: string,
+  now: Date,
+): Promise<AccountHealth | undefined> {
+  return withTransaction(db, async (trx) => {
+    const row = await trx
+      .selectFrom("accounts")
+      .select("health")
+      .where("space_id", "=", spaceId)
+      .where("id", "=", accountId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    await trx
+      .updateTable("accounts")
+      .set({ health: "deleting", updated_at: now })
+      .where("space_id", "=", spaceId)
+      .where("id", "=", accountId)
+      .execute();
+    return row.health;
+  });
+}
+
+/** A deletion that failed: the account goes back to the health it had, if still marked. */
+export async function unmarkAccountDeleting(
+  db: Db,
+  spaceId: string,
+  accountId: string,
+  health: AccountHealth,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable("accounts")
+    .set({ health, updated_at: now })
+    .where("space_id", "=", spaceId)
+    .where("id", "=", accountId)
+    .where("health", "=", "deleting")
+    .execute();
+}
+
+/**
+ * The account's calls a worker holds and has not sent yet (or not recorded as sent): the
+ * ones that may reach Apple at any moment. A lease that ran out holds nothing.
+ */
+export async function callsBeingSent(db: Db, spaceId: string, accountId: string, now: Date): Promise<number> {
+  const row = await db
+    .selectFrom("apple_calls")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("space_id", "=", spaceId)
+    .where("account_id", "=", accountId)
+    .where("state", "=", "sending")
+    .where("claimed_until", ">", now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**

@@ -13,9 +13,15 @@ import {
   appendActivity,
   createAccount,
   getAccount,
+  NotFoundError,
   setAccountPriority as storeSetPriority,
 } from "../store/index.js";
-import { deleteAccountRows } from "../store/sync-account-data.repo.js";
+import {
+  callsBeingSent,
+  deleteAccountRows,
+  markAccountDeleting,
+  unmarkAccountDeleting,
+} from "../store/sync-account-data.repo.js";
 import { findAccountsByLocation } from "../store/sync-accounts.repo.js";
 import { type LicenseAtApple, seatHoldingLicensesOfAccount } from "../store/sync-licenses.repo.js";
 import { claimLocation, clearAtApple, logAccount, validateToken } from "./account-apple.js";
@@ -115,6 +121,44 @@ export async function deleteAccount(
   input: { spaceId: string; accountId: string; actor: Actor },
 ): Promise<{ released: number; releasedAtApple: boolean }> {
   const account = await getAccount(deps.db, input.spaceId, input.accountId);
+  // Its Apple work and its grants stop first; what a worker is sending reaches Apple before
+  // the releases do, so that no association sent late outlives the deletion.
+  const before = await markAccountDeleting(deps.db, account.spaceId, account.id, deps.now());
+  if (before === undefined) throw new NotFoundError("account", account.id);
+  try {
+    await untilCallsSent(deps, account);
+    return await releaseAndDelete(deps, account, input.actor);
+  } catch (error) {
+    await unmarkAccountDeleting(deps.db, account.spaceId, account.id, before, deps.now());
+    throw error;
+  }
+}
+
+/**
+ * How long a deletion waits for calls workers hold: a live worker's send ends within the
+ * Apple client's 30 s request timeout. A worker that died holding one keeps its lease
+ * longer; the deletion then goes on, and says so in the log.
+ */
+const SEND_WAIT_MS = 60_000;
+const SEND_POLL_MS = 20;
+
+async function untilCallsSent(deps: SyncDeps, account: Account): Promise<void> {
+  const rounds = Math.ceil(Math.min(SEND_WAIT_MS, deps.tuning.leaseMs) / SEND_POLL_MS);
+  for (let round = 0; round < rounds; round++) {
+    if ((await callsBeingSent(deps.db, account.spaceId, account.id, deps.now())) === 0) return;
+    await deps.sleep(SEND_POLL_MS);
+  }
+  deps.logger.warn(
+    { accountId: account.id },
+    "deleting an account whose Apple call a worker still holds unsent: it may reach Apple after the releases",
+  );
+}
+
+async function releaseAndDelete(
+  deps: SyncDeps,
+  account: Account,
+  actor: Actor,
+): Promise<{ released: number; releasedAtApple: boolean }> {
   const licenses = await seatHoldingLicensesOfAccount(deps.db, account.spaceId, account.id);
   // pending_assign too: its association may already have reached Apple.
   const atApple = (held: readonly LicenseAtApple[]) =>
@@ -136,7 +180,7 @@ export async function deleteAccount(
       deps.db,
       held.map((l) => ({
         spaceId: account.spaceId,
-        actor: input.actor,
+        actor,
         action: "license.released",
         adamId: l.adamId,
         accountId: account.id,
@@ -174,7 +218,7 @@ export async function deleteAccount(
   await logAccount(
     deps,
     account,
-    input.actor,
+    actor,
     "account.deleted",
     ["AC5"],
     `account ${account.displayName} deleted`,

@@ -24,7 +24,7 @@ import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 import { raise } from "./notify.js";
 
-export type TokenIssue = Exclude<AccountHealth, "ok" | "paused">;
+export type TokenIssue = Exclude<AccountHealth, "ok" | "paused" | "deleting">;
 
 const COMPONENT = "Apps and Books";
 

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { claimCalls } from "../../src/store/apple-calls.repo.js";
 import {
   countSeatsHeld,
   getAsset,
@@ -10,7 +11,7 @@ import {
   requestLicenses,
   type Store,
 } from "../../src/store/index.js";
-import { endLicensesOfAccount } from "../../src/store/sync-account-data.repo.js";
+import { endLicensesOfAccount, markAccountDeleting } from "../../src/store/sync-account-data.repo.js";
 import { TEST_DATABASE_URL, TEST_SECRET_KEY } from "./databases.js";
 import { accountWithSeats, deviceLicenses, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 
@@ -140,6 +141,50 @@ describe.skipIf(!TEST_DATABASE_URL)("Apple's confirmation against a concurrent w
       expect(rows.every((r: { state: string }) => r.state === "assigned")).toBe(true);
       const log = await listActivity(db, space.id, { action: "license.assigned" });
       expect(log.map((l) => l.licenseId).sort()).toEqual([...ids].sort());
+    });
+  });
+});
+
+describe.skipIf(!TEST_DATABASE_URL)("an account's deletion against workers [postgres]", () => {
+  it("AC5: while a deletion marks the account, claims skip its calls; a claim under way holds the mark back", async () => {
+    await withConcurrentWriter(async ({ db, keys }, other) => {
+      const { space, adamId } = await spaceWithApp(db);
+      const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+      await db
+        .insertInto("apple_calls")
+        .values({
+          space_id: space.id,
+          id: "written-by-a-grant",
+          account_id: account.id,
+          kind: "associate",
+          assets: JSON.stringify([{ adamId }]),
+          ops: JSON.stringify([
+            { seq: 1, adamId, serialNumber: "SER1", attempts: 0, createdAt: NOW.toISOString() },
+          ]),
+          state: "sending",
+        })
+        .execute();
+      const claim = () =>
+        claimCalls(db, { state: "sending", workerId: "w", now: NOW, leaseMs: 60_000, limit: 10 });
+      // The mark in progress (markAccountDeleting locks the row first): nothing is claimed.
+      await other.query("BEGIN");
+      await other.query("SELECT 1 FROM accounts WHERE space_id = $1 AND id = $2 FOR UPDATE", [
+        space.id,
+        account.id,
+      ]);
+      expect(await claim()).toEqual([]);
+      await other.query("ROLLBACK");
+      // A claim in progress (its account row shared): the mark waits for it to commit.
+      await other.query("BEGIN");
+      await other.query("SELECT 1 FROM accounts WHERE space_id = $1 AND id = $2 FOR KEY SHARE", [
+        space.id,
+        account.id,
+      ]);
+      const marking = markAccountDeleting(db, space.id, account.id, NOW);
+      await untilWaitingOnLock(other);
+      await other.query("COMMIT");
+      expect(await marking).toBe("ok");
+      expect(await claim()).toEqual([]);
     });
   });
 });

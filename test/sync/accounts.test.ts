@@ -10,7 +10,9 @@ import {
   listLicensesForApp,
   listNotifications,
   listOutbox,
+  setAccountHealth,
 } from "../../src/store/index.js";
+import { markAccountDeleting, unmarkAccountDeleting } from "../../src/store/sync-account-data.repo.js";
 import {
   addAccount,
   deleteAccount,
@@ -224,7 +226,7 @@ describeEachDatabase("account operations", (tdb) => {
     expect(released[0]?.message).toContain("30 days");
   });
 
-  it("AC5, invariant 3: a license granted while the account is being deleted, its call already sent, is released at Apple too", async () => {
+  it("AC5, invariant 3: a device checking in while the account's licenses are being released at Apple gets none from it, and Apple keeps none", async () => {
     const { adamId, loc, space, account } = await licensedAccount(10, 2, "Racing");
     const disassociations = () => h.sim.operator.stats().requests["/assets/disassociate"] ?? 0;
     const before = disassociations();
@@ -234,20 +236,72 @@ describeEachDatabase("account operations", (tdb) => {
       const deleting = deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
       for (let i = 0; i < 400 && disassociations() === before; i++) await h.deps.sleep(5);
       expect(disassociations()).toBeGreaterThan(before);
-      // ...while a device checks in and a worker sends its association.
+      // ...while a device checks in and a worker looks for work: the account grants nothing more.
       const [late] = await iosDevices(db(), space.id, 1);
-      expect(await checkIn(db(), space.id, adamId, late ? [late] : [])).toBe(1);
-      expect((await dispatchOnce(h.deps, "racer")).sent).toBe(1);
+      expect(await checkIn(db(), space.id, adamId, late ? [late] : [])).toBe(0);
+      expect((await dispatchOnce(h.deps, "racer")).sent).toBe(0);
       const result = await deleting;
-      expect(result.released).toBe(3);
+      expect(result.released).toBe(2);
       await h.sim.operator.idle();
       expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([]);
       const log = await listActivity(db(), space.id, { adamId, action: "license.released" });
-      expect(log).toHaveLength(3);
+      expect(log).toHaveLength(2);
       expect(log.every((l) => l.message?.includes("released at Apple"))).toBe(true);
     } finally {
       h.sim.operator.clearFaults();
     }
+  });
+
+  it("AC5, invariant 3: an association a worker is sending when the deletion starts reaches Apple before the releases, not after", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 2, "Sending");
+    const associations = () => h.sim.operator.stats().requests["/assets/associate"] ?? 0;
+    const [late] = await iosDevices(db(), space.id, 1);
+    expect(await checkIn(db(), space.id, adamId, late ? [late] : [])).toBe(1);
+    const before = associations();
+    // Apple takes its time with the association a worker is sending...
+    h.sim.operator.setFaults({ latencyMs: 300 }, "/assets/associate");
+    try {
+      const sending = dispatchOnce(h.deps, "slow-sender");
+      for (let i = 0; i < 400 && associations() === before; i++) await h.deps.sleep(5);
+      expect(associations()).toBeGreaterThan(before);
+      // ...when the account is deleted: the deletion waits for it, then releases everything.
+      const result = await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+      expect((await sending).sent).toBe(1);
+      expect(result.released).toBe(3);
+      await h.sim.operator.idle();
+      expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([]);
+      expect(await findAccount(db(), space.id, account.id)).toBeUndefined();
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+  });
+
+  it("AC5: an account being deleted takes no new grant and its Apple work stops; a deletion that fails puts its health back", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 2, "Halting");
+    const before = await markAccountDeleting(db(), space.id, account.id, new Date());
+    expect(before).toBe("ok");
+    // A token problem found meanwhile does not bring the work back (setAccountHealth leaves it).
+    await setAccountHealth(db(), space.id, account.id, "ok", new Date());
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("deleting");
+    const [device] = await iosDevices(db(), space.id, 1);
+    expect(await checkIn(db(), space.id, adamId, device ? [device] : [])).toBe(0);
+    expect(await codeOf(drain(h, { maxRounds: 3 }))).toBeUndefined();
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(2);
+
+    // Apple is down: the deletion fails, the account is back as it was, and its work resumes.
+    h.sim.operator.setFaults({ rate5xx: 1, retryAfterSeconds: 0 }, "/assets/disassociate");
+    try {
+      await unmarkAccountDeleting(db(), space.id, account.id, "ok", new Date());
+      expect(
+        await codeOf(deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN })),
+      ).toBeDefined();
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("ok");
+    expect(await checkIn(db(), space.id, adamId, device ? [device] : [])).toBe(1);
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(3);
   });
 
   it("AC6: a token managed by another MDM is refused until taken over with confirmation; taken over at sync, the account pauses (NT2)", async () => {

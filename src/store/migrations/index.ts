@@ -16,6 +16,7 @@ import { outboxPendingByAccount } from "./0014_outbox_pending_by_account.js";
 import { licenseRequestedAt } from "./0015_license_requested_at.js";
 import { licenseRequestSubject } from "./0016_license_request_subject.js";
 import { mdmCommandsPendingBySpace } from "./0017_mdm_commands_pending_by_space.js";
+import { accountDeleting } from "./0018_account_deleting.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "0015_license_requested_at": licenseRequestedAt,
   "0016_license_request_subject": licenseRequestSubject,
   "0017_mdm_commands_pending_by_space": mdmCommandsPendingBySpace,
+  "0018_account_deleting": accountDeleting,
 };

@@ -34,7 +34,8 @@ export function SeverityBadge({ severity }: { severity: string }) {
 /** The account's health as the API reports it (NT2); "ok" is green, the rest need a fix. */
 export function HealthBadge({ health }: { health: string }) {
   const { t } = useTranslation();
-  const tone: Tone = health === "ok" ? "success" : health === "paused" ? "warning" : "danger";
+  const tone: Tone =
+    health === "ok" ? "success" : health === "paused" || health === "deleting" ? "warning" : "danger";
   return <Badge tone={tone}>{t(`health.${health}.label`, { defaultValue: health })}</Badge>;
 }
 
