@@ -152,8 +152,8 @@ export async function formCalls(trx: Trx, input: CallsInput): Promise<AppleCall[
  * dispatch.ts `planAgain`), in one transaction, if `workerId` still holds every one of
  * them; else changes nothing and returns undefined. The operations stay in calls with
  * their seqs throughout: nothing else can take them for unsent (a release closes only
- * outbox associations), which matters when an earlier holder may have sent a call before
- * it stopped (associate and disassociate are idempotent).
+ * outbox associations and calls no worker ever took), which matters when an earlier holder
+ * may have sent a call before it stopped (associate and disassociate are idempotent).
  */
 export async function replaceCalls(
   db: Db,

@@ -6,7 +6,7 @@ import { withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import type { LicenseTable } from "./license.table.js";
-import { appendOutbox, closePendingAssociations } from "./outbox.repo.js";
+import { appendOutbox, closeUnsentAssociations } from "./outbox.repo.js";
 import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
@@ -29,43 +29,68 @@ interface Transition {
 
 /**
  * RV1-RV5: queues the disassociation at Apple. The seat stays counted until Apple
- * confirms. An association still waiting in the outbox is closed unsent (overtaken); one
- * already in an Apple call goes on, and the disassociation waits for it (dispatch.ts).
+ * confirms. An association already in an Apple call goes on, and the disassociation waits
+ * for it (dispatch.ts). A license whose association never left Orchard (still in the
+ * outbox, or in a call no worker has taken: closeUnsentAssociations) costs Apple nothing:
+ * its association is closed unsent, and it is released at once, seat given back, with no
+ * grace (RV3 keeps usable an app that was installed; none was, Apple never assigned it).
+ * Those are moved first, their asset rows locked before them as everywhere else; the
+ * others are not locked past their own rows (a release of sent licenses gives no seat back).
  */
 export async function releaseLicenses(
   db: Db,
   input: Transition & { because: readonly RuleId[]; graceUntil?: Date },
 ): Promise<LicenseRecord[]> {
   return withTransaction(db, async (trx) => {
-    const changed = await transition(trx, input, LIVE_STATES, {
+    // Apple has confirmed the others (or a sync found them there): those always go to Apple.
+    const unconfirmed = await trx
+      .selectFrom("licenses")
+      .select("id")
+      .where("space_id", "=", input.spaceId)
+      .where(inList("id", input.licenseIds))
+      .where("state", "=", "pending_assign")
+      .execute();
+    const closed = await closeUnsentAssociations(trx, input.spaceId, input.licenseIds, input.now);
+    const unsent = unconfirmed.flatMap((l) => (closed.has(l.id) ? [l.id] : []));
+    const released =
+      unsent.length === 0
+        ? []
+        : await withSeatsBack(
+            trx,
+            { ...input, licenseIds: unsent },
+            ["pending_assign"],
+            { state: "released", released_at: input.now, grace_until: null },
+            {
+              action: "license.released",
+              because: input.because,
+              message: "released before its assignment reached Apple: nothing to release there",
+            },
+          );
+    // The released ones are no longer live: the others move.
+    const toApple = await transition(trx, input, LIVE_STATES, {
       state: "pending_release",
       grace_until: input.graceUntil ?? null,
     });
-    if (changed.length === 0) return changed;
-    await closePendingAssociations(
-      trx,
-      input.spaceId,
-      changed.map((l) => l.id),
-      input.now,
-    );
-    const subjects = await subjectsOf(trx, input.spaceId, changed);
-    const pricing = await pricingOf(trx, input.spaceId, changed);
-    await appendOutbox(
-      trx,
-      changed.map((l) => ({
-        spaceId: l.spaceId,
-        accountId: l.accountId,
-        kind: "disassociate" as const,
-        adamId: l.adamId,
-        pricingParam: pricing.get(`${l.accountId}/${l.adamId}`),
-        serialNumber: l.deviceId ? subjects.serials.get(l.deviceId) : undefined,
-        clientUserId: l.userId ? subjects.clientUserIds.get(l.userId) : undefined,
-        licenseId: l.id,
-        now: input.now,
-      })),
-    );
-    await log(trx, input, changed, "license.release_requested", input.because, "release queued for Apple");
-    return changed;
+    if (toApple.length > 0) {
+      const subjects = await subjectsOf(trx, input.spaceId, toApple);
+      const pricing = await pricingOf(trx, input.spaceId, toApple);
+      await appendOutbox(
+        trx,
+        toApple.map((l) => ({
+          spaceId: l.spaceId,
+          accountId: l.accountId,
+          kind: "disassociate" as const,
+          adamId: l.adamId,
+          pricingParam: pricing.get(`${l.accountId}/${l.adamId}`),
+          serialNumber: l.deviceId ? subjects.serials.get(l.deviceId) : undefined,
+          clientUserId: l.userId ? subjects.clientUserIds.get(l.userId) : undefined,
+          licenseId: l.id,
+          now: input.now,
+        })),
+      );
+      await log(trx, input, toApple, "license.release_requested", input.because, "release queued for Apple");
+    }
+    return [...toApple, ...released];
   });
 }
 

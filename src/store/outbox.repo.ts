@@ -1,5 +1,5 @@
 import { type Selectable, sql } from "kysely";
-import type { Db } from "./database.js";
+import type { Db, Trx } from "./database.js";
 import type { OutboxKind, OutboxState, OutboxTable } from "./license.table.js";
 import { type ColumnSpec, insertColumns } from "./sql-helpers.js";
 
@@ -66,25 +66,69 @@ const OUTBOX_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /**
- * Associations of these licenses not yet taken into an Apple call are closed unsent: the
- * license was released first. A dispatcher turning one into a call holds its row lock;
- * this waits for it, and then finds the row gone (sent: the release will follow it).
+ * The associations of these licenses still waiting to be sent are closed unsent: pending
+ * in the outbox, or carried by a call no worker has taken yet and that was never tried (a
+ * device grant's call: claimed_by null, attempts 0). Returned: the licenses whose
+ * association never left Orchard (an outbox row sent before and back for a retry,
+ * attempts > 0, may have reached Apple). A dispatcher turning outbox rows into a call, or
+ * claiming a call, holds its row lock: this waits for it, then finds the row gone or
+ * claimed, and leaves the association to Apple (the release follows it, dispatch.ts).
  */
-export async function closePendingAssociations(
-  db: Db,
+export async function closeUnsentAssociations(
+  trx: Trx,
   spaceId: string,
   licenseIds: readonly string[],
   now: Date,
-): Promise<void> {
-  if (licenseIds.length === 0) return;
-  await db
+): Promise<Set<string>> {
+  const closed = new Set<string>();
+  if (licenseIds.length === 0) return closed;
+  const ids = [...licenseIds];
+  const rows = await trx
     .updateTable("outbox")
     .set({ state: "done", last_error: "overtaken: license released before it was sent", updated_at: now })
     .where("space_id", "=", spaceId)
     .where("kind", "=", "associate")
     .where("state", "=", "pending")
-    .where(sql<boolean>`license_id = any(${[...licenseIds]}::text[])`)
+    .where(sql<boolean>`license_id = any(${ids}::text[])`)
+    .returning(["license_id", "attempts"])
     .execute();
+  for (const r of rows) if (r.license_id && r.attempts === 0) closed.add(r.license_id);
+  // Locked first, then rewritten from the version locked: two releases of one call's
+  // licenses each remove their own operations, never put back the other's.
+  const calls = await trx
+    .selectFrom("apple_calls as c")
+    .select("c.id")
+    .where("c.space_id", "=", spaceId)
+    .where("c.kind", "=", "associate")
+    .where("c.state", "=", "sending")
+    .where("c.claimed_by", "is", null)
+    .where("c.attempts", "=", 0)
+    .where(
+      sql<boolean>`exists (select 1 from jsonb_array_elements(c.ops) as op
+        where op->>'licenseId' = any(${ids}::text[]))`,
+    )
+    .forUpdate()
+    .execute();
+  if (calls.length === 0) return closed;
+  const { rows: rewritten } = await sql<{ id: string; closed: string[]; left: number }>`
+    update apple_calls c set ops = f.kept, updated_at = ${now}
+    from (
+      select c2.id,
+        coalesce(jsonb_agg(e.op order by e.n) filter (where not (e.op->>'licenseId' = any(${ids}::text[]))),
+          '[]'::jsonb) as kept,
+        array_agg(e.op->>'licenseId') filter (where e.op->>'licenseId' = any(${ids}::text[])) as closed
+      from apple_calls c2 cross join lateral jsonb_array_elements(c2.ops) with ordinality as e(op, n)
+      where c2.space_id = ${spaceId} and c2.id = any(${calls.map((c) => c.id)}::text[])
+      group by c2.id
+    ) f
+    where c.space_id = ${spaceId} and c.id = f.id
+    returning c.id, f.closed, jsonb_array_length(c.ops) as left`.execute(trx);
+  for (const r of rewritten) for (const id of r.closed ?? []) closed.add(id);
+  const empty = rewritten.filter((r) => Number(r.left) === 0).map((r) => r.id);
+  if (empty.length > 0) {
+    await trx.deleteFrom("apple_calls").where("space_id", "=", spaceId).where("id", "in", empty).execute();
+  }
+  return closed;
 }
 
 export async function listOutbox(

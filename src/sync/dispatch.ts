@@ -150,7 +150,7 @@ async function planAgain(
  * has an older release still open wait for that, so Apple never sees two operations on
  * one subject in the wrong order; operations with no Apple subject cannot be sent
  * (settled after). An association overtaken by a release never gets here: the release
- * closed it (`closePendingAssociations`).
+ * closed it (`closeUnsentAssociations`).
  */
 async function formAccountCalls(
   deps: SyncDeps,

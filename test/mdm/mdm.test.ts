@@ -19,6 +19,7 @@ import {
   createUser,
   getDevice,
   getLicense,
+  listOutbox,
   listWaitingRequests,
   markAssigned,
   replaceInstalledApps,
@@ -29,6 +30,7 @@ import { describeEachDatabase } from "../store/databases.js";
 import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "../store/fixtures.js";
 
 const ADMIN = { kind: "admin", id: "admin-1" } as const;
+const APPLE = { kind: "apple" } as const;
 const GRACE_END = new Date(NOW.getTime() + 30 * 86_400_000);
 
 function collector(): MdmCommandSink & { received: MdmCommandMessage[] } {
@@ -86,6 +88,13 @@ describeEachDatabase("MDM operations", (database) => {
       subject: { kind: "device", deviceId: device.id },
       why: "mandatory",
       actor: ADMIN,
+    });
+    // Apple holds it: a license that never reached Apple is released at once, with no grace.
+    await markAssigned(db, {
+      spaceId: space.id,
+      licenseIds: [granted.licenseId ?? ""],
+      actor: APPLE,
+      now: NOW,
     });
     const consequences = await applyEvent(
       deps(),
@@ -225,6 +234,12 @@ describeEachDatabase("MDM operations", (database) => {
       why: "mandatory",
       actor: ADMIN,
     });
+    await markAssigned(db, {
+      spaceId: from.space.id,
+      licenseIds: [old.licenseId ?? ""],
+      actor: APPLE,
+      now: NOW,
+    });
     const steps = await moveDevice(deps(), {
       fromSpaceId: from.space.id,
       deviceId: device.id,
@@ -354,7 +369,9 @@ describeEachDatabase("MDM operations: installs and check-ins", (database) => {
     expect(there).toEqual([
       { kind: "release", adamId: from.adamId, licenseId: pending.licenseId, because: ["TR1"] },
     ]);
-    expect((await getLicense(db, from.space.id, pending.licenseId ?? "")).state).toBe("pending_release");
+    // Its assignment never left Orchard: released at once, nothing sent to Apple (RV2).
+    expect((await getLicense(db, from.space.id, pending.licenseId ?? "")).state).toBe("released");
+    expect(await listOutbox(db, { spaceId: from.space.id, kind: "disassociate" })).toEqual([]);
     await expect(
       moveDevice(deps(), {
         fromSpaceId: from.space.id,

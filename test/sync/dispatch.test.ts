@@ -209,7 +209,8 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     });
     const devices = await iosDevices(db, space.id, 3);
     await checkIn(db, space.id, adamId, devices);
-    // Released before the association was even sent: Apple must see associate, then disassociate.
+    // Released while the association is at Apple: Apple must see associate, then disassociate.
+    expect((await dispatchOnce(h.deps, "test-worker")).sent).toBe(3);
     const ids = (await listLicensesForApp(db, space.id, adamId)).map((l) => l.id);
     await releaseLicenses(db, {
       spaceId: space.id,
@@ -224,6 +225,57 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     const after = await listLicensesForApp(db, space.id, adamId);
     expect(after.every((l) => l.state === "in_grace")).toBe(true);
     expect((await findAsset(db, space.id, account.id, adamId))?.used).toBe(0);
+  });
+
+  it("RV2, RV3: a license released before its assignment left Orchard costs Apple no call: released at once, seat back, no grace", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 1100, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db, [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Unsent",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    // 1,003 check-ins: a full call written with its 1,000 licenses, 3 associations in the outbox.
+    const devices = await iosDevices(db, space.id, 1003);
+    expect(await checkIn(db, space.id, adamId, devices)).toBe(1003);
+    const queued = new Set(
+      (await listOutbox(db, { spaceId: space.id, state: "pending" })).map((o) => o.licenseId),
+    );
+    expect(queued.size).toBe(3);
+    const inCall = (await listLicensesForApp(db, space.id, adamId)).flatMap((l) =>
+      queued.has(l.id) ? [] : [l.id],
+    );
+    // Released: the 3 in the outbox and half the call; kept: the other half.
+    const kept = inCall.slice(500);
+    const released = [...queued].flatMap((id) => (id ? [id] : [])).concat(inCall.slice(0, 500));
+    const appleCalls = () => {
+      const r = h.sim.operator.stats().requests;
+      return (r["/assets/associate"] ?? 0) + (r["/assets/disassociate"] ?? 0);
+    };
+    const before = appleCalls();
+    await releaseLicenses(db, {
+      spaceId: space.id,
+      licenseIds: released,
+      actor: ADMIN,
+      now: new Date(),
+      because: ["RV2"],
+      graceUntil: graceEnd(new Date()),
+    });
+    // The seats are back at once: nothing waits for Apple.
+    expect((await findAsset(db, space.id, account.id, adamId))?.used).toBe(500);
+    const log = await listActivity(db, space.id, { adamId, action: "license.released", limit: 1000 });
+    expect(log).toHaveLength(503);
+    expect(log[0]?.message).toContain("nothing to release there");
+    await drain(h);
+    expect(appleCalls() - before).toBe(1); // the kept half's association, and no disassociation
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(500);
+    const after = new Map((await listLicensesForApp(db, space.id, adamId)).map((l) => [l.id, l.state]));
+    expect(kept.every((id) => after.get(id) === "assigned")).toBe(true);
+    expect(released.every((id) => after.get(id) === "released")).toBe(true);
   });
 
   it("invariant 3, RV2: a new license for a subject waits until Apple has released its previous one, so Apple never ends without it", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { graceEnd } from "../../src/licensing/index.js";
 import { findAsset, listLicensesForApp, releaseLicenses } from "../../src/store/index.js";
-import { addAccount } from "../../src/sync/index.js";
+import { addAccount, dispatchOnce } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
 import { appleSubjects, drain, type Harness, startHarness } from "./harness.js";
@@ -34,16 +34,6 @@ describeEachDatabase("sync under Apple's faults", (tdb) => {
     });
     const devices = await iosDevices(db, space.id, 10_000);
     expect(await checkIn(db, space.id, adamId, devices, 2500)).toBe(10_000);
-    const released = (await listLicensesForApp(db, space.id, adamId, { limit: 500 })).map((l) => l.id);
-    await releaseLicenses(db, {
-      spaceId: space.id,
-      licenseIds: released,
-      actor: ADMIN,
-      now: new Date(),
-      because: ["RV2"],
-      graceUntil: graceEnd(new Date()),
-    });
-
     h.sim.operator.setFaults({
       rate429: 0.2,
       rate5xx: 0.05,
@@ -52,6 +42,18 @@ describeEachDatabase("sync under Apple's faults", (tdb) => {
       retryAfterSeconds: 0.02,
     });
     try {
+      // 500 released while the associations are at Apple: each release waits for its
+      // association, then goes to Apple through the same faults.
+      expect((await dispatchOnce(h.deps, "test-worker")).claimed).toBeGreaterThan(0);
+      const released = (await listLicensesForApp(db, space.id, adamId, { limit: 500 })).map((l) => l.id);
+      await releaseLicenses(db, {
+        spaceId: space.id,
+        licenseIds: released,
+        actor: ADMIN,
+        now: new Date(),
+        because: ["RV2"],
+        graceUntil: graceEnd(new Date()),
+      });
       await drain(h, { maxRounds: 400 });
     } finally {
       h.sim.operator.clearFaults();
