@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ALL_USERS, graceEnd } from "../../src/licensing/index.js";
+import { ALL_USERS } from "../../src/licensing/index.js";
 import { formCalls, lockPendingOps, releaseCallLeases } from "../../src/store/apple-calls.repo.js";
 import {
   appleWorkOfAccount,
@@ -18,8 +18,8 @@ import { countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
 import { addAccount, dispatchOnce, followOnce, makeSyncDeps } from "../../src/sync/index.js";
 import { planCalls } from "../../src/sync/plan.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
-import { appleSubjects, drain, FAST, type Harness, startHarness } from "./harness.js";
+import { ADMIN, checkIn, iosDevices, newAdamId, revokeOnIos, spaceWithApps } from "./fixtures.js";
+import { appleSubjects, drain, FAST, type Harness, iosAppAccount, startHarness } from "./harness.js";
 
 describeEachDatabase("outbox dispatcher", (tdb) => {
   let h: Harness;
@@ -32,16 +32,7 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
 
   it("AC1, DB2: grants of one app reach Apple in ceil(n / 1,000) associate calls and end assigned", async () => {
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 2500, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    const { account } = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "Main",
-      sTokenFile: loc.sToken,
-      actor: ADMIN,
-    });
+    const { adamId, loc, space, account } = await iosAppAccount(h, db, { total: 2500, name: "Main" });
     expect((await getAppRules(db, space.id, account.id, adamId)).fcfs?.groupIds).toContain(ALL_USERS);
 
     const devices = await iosDevices(db, space.id, 2200);
@@ -157,16 +148,7 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
 
   it("DB2, UB3: Apple refuses for want of licenses (9709): the seat is released, the log says why, the device waits and is served on purchase (ASSET_COUNT)", async () => {
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 10, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    const { account } = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "Short",
-      sTokenFile: loc.sToken,
-      actor: ADMIN,
-    });
+    const { adamId, loc, space, account } = await iosAppAccount(h, db, { total: 10, name: "Short" });
     // Another tool takes 4 licenses at Apple; Orchard has not synced since.
     await h.deps.apple
       .forToken(loc.sToken)
@@ -197,29 +179,13 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
 
   it("RV3: a release goes to Apple after its association, then the license is in grace and its seat is free", async () => {
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 5, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    const { account } = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "Release",
-      sTokenFile: loc.sToken,
-      actor: ADMIN,
-    });
+    const { adamId, loc, space, account } = await iosAppAccount(h, db, { total: 5, name: "Release" });
     const devices = await iosDevices(db, space.id, 3);
     await checkIn(db, space.id, adamId, devices);
     // Released while the association is at Apple: Apple must see associate, then disassociate.
     expect((await dispatchOnce(h.deps, "test-worker")).sent).toBe(3);
     const ids = (await listLicensesForApp(db, space.id, adamId)).map((l) => l.id);
-    await releaseLicenses(db, {
-      spaceId: space.id,
-      licenseIds: ids,
-      actor: ADMIN,
-      now: new Date(),
-      because: ["RV2"],
-      graceUntil: graceEnd(new Date()),
-    });
+    await revokeOnIos(db, space.id, ids);
     await drain(h);
     expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(0);
     const after = await listLicensesForApp(db, space.id, adamId);
@@ -229,16 +195,7 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
 
   it("RV2, RV3: a license released before its assignment left Orchard costs Apple no call: released at once, seat back, no grace", async () => {
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 1100, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    const { account } = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "Unsent",
-      sTokenFile: loc.sToken,
-      actor: ADMIN,
-    });
+    const { adamId, loc, space, account } = await iosAppAccount(h, db, { total: 1100, name: "Unsent" });
     // 1,003 check-ins: a full call written with its 1,000 licenses, 3 associations in the outbox.
     const devices = await iosDevices(db, space.id, 1003);
     expect(await checkIn(db, space.id, adamId, devices)).toBe(1003);
@@ -257,14 +214,7 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
       return (r["/assets/associate"] ?? 0) + (r["/assets/disassociate"] ?? 0);
     };
     const before = appleCalls();
-    await releaseLicenses(db, {
-      spaceId: space.id,
-      licenseIds: released,
-      actor: ADMIN,
-      now: new Date(),
-      because: ["RV2"],
-      graceUntil: graceEnd(new Date()),
-    });
+    await revokeOnIos(db, space.id, released);
     // The seats are back at once: nothing waits for Apple.
     expect((await findAsset(db, space.id, account.id, adamId))?.used).toBe(500);
     const log = await listActivity(db, space.id, { adamId, action: "license.released", limit: 1000 });
@@ -282,11 +232,7 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     // Without the hold, Apple could take the association first (a no-op: the subject still
     // holds the first license) and the release second, leaving the subject with nothing.
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 5, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    await addAccount(h.deps, { spaceId: space.id, name: "Order", sTokenFile: loc.sToken, actor: ADMIN });
+    const { adamId, loc, space } = await iosAppAccount(h, db, { total: 5, name: "Order" });
     const [device] = await iosDevices(db, space.id, 1);
     if (!device) throw new Error("no device");
     await checkIn(db, space.id, adamId, [device]);
@@ -331,16 +277,7 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
 
   it("invariant 3: a worker that called Apple and died before recording the eventId is repaired by a retry, never doubled", async () => {
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 50, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    const { account } = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "Crash",
-      sTokenFile: loc.sToken,
-      actor: ADMIN,
-    });
+    const { adamId, loc, space, account } = await iosAppAccount(h, db, { total: 50, name: "Crash" });
     const devices = await iosDevices(db, space.id, 40);
     await checkIn(db, space.id, adamId, devices);
     // The dead worker: formed the call (a lease that has run out), called Apple, never recorded.
@@ -410,11 +347,7 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
 
   it("Apple's ASSET_MANAGEMENT notifications complete the operations without waiting for a /status poll", async () => {
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 30, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    await addAccount(h.deps, { spaceId: space.id, name: "Notified", sTokenFile: loc.sToken, actor: ADMIN });
+    const { adamId, space } = await iosAppAccount(h, db, { total: 30, name: "Notified" });
     await checkIn(db, space.id, adamId, await iosDevices(db, space.id, 25));
     // A dispatcher whose first /status look is 10 minutes away: only a notification can finish the work.
     const patient = makeSyncDeps({

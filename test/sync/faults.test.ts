@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { graceEnd } from "../../src/licensing/index.js";
-import { findAsset, listLicensesForApp, releaseLicenses } from "../../src/store/index.js";
-import { addAccount, dispatchOnce } from "../../src/sync/index.js";
+import { findAsset, listLicensesForApp } from "../../src/store/index.js";
+import { dispatchOnce } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
-import { appleSubjects, drain, type Harness, startHarness } from "./harness.js";
+import { checkIn, iosDevices, revokeOnIos } from "./fixtures.js";
+import { appleSubjects, drain, type Harness, iosAppAccount, startHarness } from "./harness.js";
 
 describeEachDatabase("sync under Apple's faults", (tdb) => {
   let h: Harness;
@@ -22,16 +21,7 @@ describeEachDatabase("sync under Apple's faults", (tdb) => {
 
   it("invariant 3: 10,000 assignments (and 500 releases) converge to exactly Apple's state through 429s, 5xx, latency and dropped notifications", async () => {
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 10_000, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    const { account } = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "Faulty",
-      sTokenFile: loc.sToken,
-      actor: ADMIN,
-    });
+    const { adamId, loc, space, account } = await iosAppAccount(h, db, { total: 10_000, name: "Faulty" });
     const devices = await iosDevices(db, space.id, 10_000);
     expect(await checkIn(db, space.id, adamId, devices, 2500)).toBe(10_000);
     h.sim.operator.setFaults({
@@ -46,14 +36,7 @@ describeEachDatabase("sync under Apple's faults", (tdb) => {
       // association, then goes to Apple through the same faults.
       expect((await dispatchOnce(h.deps, "test-worker")).claimed).toBeGreaterThan(0);
       const released = (await listLicensesForApp(db, space.id, adamId, { limit: 500 })).map((l) => l.id);
-      await releaseLicenses(db, {
-        spaceId: space.id,
-        licenseIds: released,
-        actor: ADMIN,
-        now: new Date(),
-        because: ["RV2"],
-        graceUntil: graceEnd(new Date()),
-      });
+      await revokeOnIos(db, space.id, released);
       await drain(h, { maxRounds: 400 });
     } finally {
       h.sim.operator.clearFaults();
@@ -95,11 +78,7 @@ describeEachDatabase("pacing at Apple's 15 requests per second", (tdb) => {
 
   it("sends 30 associate calls and their status polls without a single 429", async () => {
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 300, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    await addAccount(h.deps, { spaceId: space.id, name: "Paced", sTokenFile: loc.sToken, actor: ADMIN });
+    const { adamId, loc, space } = await iosAppAccount(h, db, { total: 300, name: "Paced" });
     await checkIn(db, space.id, adamId, await iosDevices(db, space.id, 300));
     const started = performance.now();
     const { calls } = await drain(h);

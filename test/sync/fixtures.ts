@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { LicenseRequest } from "../../src/licensing/index.js";
+import { graceEnd, type LicenseRequest } from "../../src/licensing/index.js";
 import {
   createDevices,
   createSpace,
   type Db,
   type DeviceRecord,
+  releaseLicenses,
   requestLicenses,
   setCatalogApp,
 } from "../../src/store/index.js";
@@ -75,4 +76,17 @@ export async function checkIn(
     granted += results.filter((r) => r.decision.outcome === "grant").length;
   }
   return granted;
+}
+
+/** An administrator revokes these iOS licenses now (RV2): 30 days of grace once Apple has released them (RV3). */
+export function revokeOnIos(db: Db, spaceId: string, licenseIds: readonly string[]) {
+  const now = new Date();
+  return releaseLicenses(db, {
+    spaceId,
+    licenseIds,
+    actor: ADMIN,
+    now,
+    because: ["RV2"],
+    graceUntil: graceEnd(now),
+  });
 }

@@ -2,9 +2,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MdmCommand } from "../../src/licensing/index.js";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
+import type { Db } from "../../src/store/index.js";
 import { countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
 import {
   type AppleNotificationResult,
+  addAccount,
   dispatchOnce,
   followOnce,
   handleAppleNotification,
@@ -13,6 +15,7 @@ import {
   type SyncDepsInput,
 } from "../../src/sync/index.js";
 import type { TestDatabase } from "../store/databases.js";
+import { ADMIN, newAdamId, spaceWithApps } from "./fixtures.js";
 
 /** Short waits everywhere: Apple's 30 s between polls becomes 20 ms (injected, as in production config). */
 export const FAST = {
@@ -134,4 +137,19 @@ export function appleSubjects(sim: RunningSimulator, uId: string, adamId: string
     out.push(a.serialNumber !== undefined ? `s:${a.serialNumber}` : `u:${a.clientUserId ?? ""}`);
   }
   return out;
+}
+
+/** One iOS app of `total` licenses at a new location, a space with it in its catalog, and an account for the location. */
+export async function iosAppAccount(h: Harness, db: Db, input: { total: number; name: string }) {
+  const adamId = newAdamId();
+  const loc = h.newLocation();
+  h.sim.operator.addAsset(loc.uId, { adamId, totalCount: input.total, supportedPlatforms: ["iOS"] });
+  const space = await spaceWithApps(db, [adamId]);
+  const { account } = await addAccount(h.deps, {
+    spaceId: space.id,
+    name: input.name,
+    sTokenFile: loc.sToken,
+    actor: ADMIN,
+  });
+  return { adamId, loc, space, account };
 }

@@ -2,10 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { findAsset, listLicensesForApp } from "../../src/store/index.js";
 import { countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
-import { addAccount } from "../../src/sync/index.js";
 import { describeEachDatabase, TEST_SECRET_KEY } from "../store/databases.js";
-import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
-import { appleSubjects, type Harness, startHarness } from "./harness.js";
+import { checkIn, iosDevices } from "./fixtures.js";
+import { appleSubjects, type Harness, iosAppAccount, startHarness } from "./harness.js";
 
 interface Worker {
   child: ChildProcess;
@@ -84,16 +83,7 @@ describeEachDatabase("worker processes", (tdb) => {
   it("invariant 3: a worker killed (SIGKILL) mid-batch is repaired by the next ones; two workers never send the same operation", async (ctx) => {
     if (tdb().engine !== "postgres" || !tdb().url) ctx.skip();
     const { db } = tdb().store;
-    const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 3000, supportedPlatforms: ["iOS"] });
-    const space = await spaceWithApps(db, [adamId]);
-    const { account } = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "Workers",
-      sTokenFile: loc.sToken,
-      actor: ADMIN,
-    });
+    const { adamId, loc, space, account } = await iosAppAccount(h, db, { total: 3000, name: "Workers" });
     const devices = await iosDevices(db, space.id, 3000);
     await checkIn(db, space.id, adamId, devices);
     // Slow associate calls, so that the kill lands inside a batch.
