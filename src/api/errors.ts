@@ -59,6 +59,7 @@ const SYNC: Record<string, number> = {
   token_other_location: 409,
   token_owned_by_other_mdm: 409,
   duplicate_location: 409,
+  deletion_in_progress: 409,
   apple_unavailable: 503,
   apple_refused: 502,
 };

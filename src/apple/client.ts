@@ -14,6 +14,7 @@ import type {
   ClientConfigResult,
   ClientConfigSettings,
   Ownership,
+  SendOptions,
 } from "./client.types.js";
 import { AppleApiError, AppleBatchError, TokenOwnedByOtherMdmError } from "./errors.js";
 import { createTransport } from "./http.js";
@@ -84,8 +85,14 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
     logger: options.logger,
   });
 
-  const post = (path: string, body: unknown): Promise<EventResponse> =>
-    transport.request({ method: "POST", path, body, schema: eventResponse });
+  const post = (path: string, body: unknown, send?: SendOptions): Promise<EventResponse> =>
+    transport.request({
+      method: "POST",
+      path,
+      body,
+      schema: eventResponse,
+      beforeAttempt: send?.beforeAttempt,
+    });
 
   function ownershipOf(config: ClientConfigResponse): Ownership {
     const owner = config.mdmInfo;
@@ -189,12 +196,12 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
       return walkPages(transport, "/users", query, getUsersResponse, (r) => r.users, startPageIndex);
     },
 
-    associate: (request) => post("/assets/associate", request),
-    disassociate: (request) => post("/assets/disassociate", request),
-    revoke: (request) => post("/assets/revoke", request),
-    createUsers: (users) => post("/users/create", { users }),
-    updateUsers: (users) => post("/users/update", { users }),
-    retireUsers: (users) => post("/users/retire", { users }),
+    associate: (request, send) => post("/assets/associate", request, send),
+    disassociate: (request, send) => post("/assets/disassociate", request, send),
+    revoke: (request, send) => post("/assets/revoke", request, send),
+    createUsers: (users, send) => post("/users/create", { users }, send),
+    updateUsers: (users, send) => post("/users/update", { users }, send),
+    retireUsers: (users, send) => post("/users/retire", { users }, send),
 
     eventStatus: (eventId) =>
       transport.request({

@@ -122,12 +122,12 @@ export interface AppleClient {
   assets(filters?: AssetFilters): AsyncGenerator<Page<Asset>, void, undefined>;
   assignments(filters?: AssignmentFilters): AsyncGenerator<Page<Assignment>, void, undefined>;
   users(filters?: UserFilters): AsyncGenerator<Page<User>, void, undefined>;
-  associate(request: ManageAssetsRequest): Promise<EventResponse>;
-  disassociate(request: ManageAssetsRequest): Promise<EventResponse>;
-  revoke(request: RevokeAssetsRequest): Promise<EventResponse>;
-  createUsers(users: ManageUserEntry[]): Promise<EventResponse>;
-  updateUsers(users: ManageUserEntry[]): Promise<EventResponse>;
-  retireUsers(users: Array<{ clientUserId: string }>): Promise<EventResponse>;
+  associate(request: ManageAssetsRequest, send?: SendOptions): Promise<EventResponse>;
+  disassociate(request: ManageAssetsRequest, send?: SendOptions): Promise<EventResponse>;
+  revoke(request: RevokeAssetsRequest, send?: SendOptions): Promise<EventResponse>;
+  createUsers(users: ManageUserEntry[], send?: SendOptions): Promise<EventResponse>;
+  updateUsers(users: ManageUserEntry[], send?: SendOptions): Promise<EventResponse>;
+  retireUsers(users: Array<{ clientUserId: string }>, send?: SendOptions): Promise<EventResponse>;
   /** GET /status?eventId= */
   eventStatus(eventId: string): Promise<StatusResponse>;
   /** Polls /status until the event is no longer PENDING (Apple: wait >= 30 s between polls). */
@@ -148,3 +148,13 @@ export type ManageAssetsInput = {
   clientUserIds?: readonly string[];
   serialNumbers?: readonly string[];
 };
+
+/** Per request, for the operations a caller may have to withdraw between attempts. */
+export interface SendOptions {
+  /**
+   * Run before each attempt, retries included: throwing stops the request before that
+   * attempt (the dispatcher checks it still holds the call, and its account is not being
+   * deleted, so no attempt starts after a deletion's releases).
+   */
+  beforeAttempt?: () => Promise<void>;
+}

@@ -50,6 +50,8 @@ export interface RequestSpec<T> {
   schema: z.ZodType<T>;
   /** Skip `beforeRequest` (for the service config read it triggers). */
   skipBeforeRequest?: boolean;
+  /** Run before each attempt, retries included; throwing stops the request there (SendOptions). */
+  beforeAttempt?: (() => Promise<void>) | undefined;
 }
 
 export interface Transport {
@@ -151,6 +153,7 @@ export function createTransport(options: TransportOptions): Transport {
           { orgName: options.sToken.orgName, expDate: options.sToken.expDate },
         );
       }
+      if (spec.beforeAttempt) await spec.beforeAttempt();
       if (options.beforeRequest && !spec.skipBeforeRequest) await options.beforeRequest();
       // Never call before a Retry-After has run out; if that is longer than we wait by ourselves, say so.
       const blockedForMs = limiter.blockedForMs();

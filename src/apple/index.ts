@@ -18,6 +18,7 @@ export type {
   ClientConfigSettings,
   ManageAssetsInput,
   Ownership,
+  SendOptions,
   UserFilters,
 } from "./client.types.js";
 export {

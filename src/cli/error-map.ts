@@ -29,6 +29,7 @@ const SYNC: Record<SyncErrorCode, ExitCode> = {
   apple_refused: 4,
   not_found: 3,
   invalid_request: 2,
+  deletion_in_progress: 4,
 };
 
 const HINT: Partial<Record<SyncErrorCode, string>> = {

@@ -3,10 +3,11 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { publishAppVersion, requestLicensesFor } from "../mdm/index.js";
 import type { ServiceDeps } from "../service/deps.js";
+import type { LicenseOps } from "../service/licenses.js";
 import { type RunningSimulator, startSimulator } from "../simulator/index.js";
-import { openDatabase, type Store } from "../store/index.js";
+import { type LicenseRecord, openDatabase, type Store } from "../store/index.js";
 import { syncDepsFromConfig } from "../sync/from-config.js";
-import type { SyncDeps } from "../sync/index.js";
+import { type SyncDeps, serveQueue } from "../sync/index.js";
 import { mdmDirectoryOps, mdmLicenseOps } from "./mdm-bindings.js";
 import { queueingMdmSink } from "./mdm-sink.js";
 import { syncAccountOps } from "./sync-bindings.js";
@@ -69,7 +70,7 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     keys: store.keys,
     now,
     accounts: syncAccountOps({ ...sync, now }),
-    licenses: mdmLicenseOps,
+    licenses: servingTheQueue(mdmLicenseOps, sync),
     directory: mdmDirectoryOps,
   };
   return {
@@ -83,5 +84,29 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       await simulator?.close();
       await store.close();
     },
+  };
+}
+
+/**
+ * DB2: a revocation that frees a seat at once (the license never reached Apple: RV2)
+ * serves the app's waiting queue right after, as Apple's confirmation of a release does
+ * (sync/effects.ts); the worker's one-minute safety net would otherwise be the next chance.
+ */
+function servingTheQueue(ops: LicenseOps, sync: SyncDeps): LicenseOps {
+  const serve = async (revoked: LicenseRecord[]) => {
+    const freed = new Map(
+      revoked.filter((l) => l.state === "released").map((l) => [`${l.spaceId}/${l.adamId}`, l]),
+    );
+    for (const l of freed.values()) {
+      await serveQueue(sync, l.spaceId, l.adamId).catch((error: unknown) => {
+        sync.logger.warn({ spaceId: l.spaceId, adamId: l.adamId, err: String(error) }, "queue not served");
+      });
+    }
+    return revoked;
+  };
+  return {
+    ...ops,
+    revoke: (db, input) => ops.revoke(db, input).then(serve),
+    revokeAllForApp: (db, input) => ops.revokeAllForApp(db, input).then(serve),
   };
 }

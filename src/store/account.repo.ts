@@ -152,24 +152,27 @@ export async function setAccountPriority(
   });
 }
 
+/**
+ * NT2: the account's health; false, changing nothing, for an account being deleted (AC5):
+ * its work must not resume (markAccountDeleting).
+ */
 export async function setAccountHealth(
   db: Db,
   spaceId: string,
   id: string,
   health: AccountHealth,
   now: Date,
-): Promise<void> {
+): Promise<boolean> {
   const result = await db
     .updateTable("accounts")
     .set({ health, updated_at: now })
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
-    // AC5: an account being deleted stays so; its work must not resume (markAccountDeleting).
     .where("health", "<>", "deleting")
     .executeTakeFirst();
-  if (result.numUpdatedRows === 0n && !(await findAccount(db, spaceId, id))) {
-    throw new NotFoundError("account", id);
-  }
+  if (result.numUpdatedRows > 0n) return true;
+  if (!(await findAccount(db, spaceId, id))) throw new NotFoundError("account", id);
+  return false;
 }
 
 /** AC2: a new token file (and optionally a new name) for an existing account. */

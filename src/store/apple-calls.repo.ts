@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type Selectable, sql } from "kysely";
-import { type Db, type Trx, withTransaction } from "./database.js";
+import { type Selectable, sql, type UpdateQueryBuilder, type UpdateResult } from "kysely";
+import { type Database, type Db, type Trx, withTransaction } from "./database.js";
 import type { OutboxKind } from "./license.table.js";
 import { type OutboxRecord, operationOf } from "./outbox.repo.js";
 import type { AppleCallTable, CallOpJson } from "./sync.table.js";
@@ -9,7 +9,8 @@ import type { AppleCallTable, CallOpJson } from "./sync.table.js";
  * Apple calls in flight (0010_apple_calls):
  *
  *   outbox (pending) --formCalls--> apple_calls (sending, claimed) --recordCallSent--> sent (eventId, claimed)
- *   device grants --writeGrants (allocation.ts)--> sending (unclaimed): sent by the next dispatcher round
+ *   device grants --writeGrants (allocation.ts)--> sending (never claimed: claimed_by null, the only
+ *     calls that can be; once taken, a call keeps its last holder even when its lease ends)
  *   sending (claimed), planned again --replaceCalls--> sending (claimed): split to the account's limits, or
  *     associations of several apps for the same devices merged
  *   sending (unclaimed or lease run out, due) --claimCalls--> sending (claimed): sent again
@@ -270,6 +271,37 @@ export async function claimCalls(
 }
 
 /**
+ * Before each attempt to send a call (retries included): the worker still holds it, and its
+ * account is healthy; its lease is renewed. Else the worker lets it go (its lease ends) and
+ * false is returned: the account is being deleted (AC5: no attempt starts after the mark,
+ * and the deletion stops waiting for this call) or paused (NT2), or another worker took it.
+ */
+export async function holdCall(
+  db: Db,
+  input: { spaceId: string; id: string; workerId: string; now: Date; leaseMs: number },
+): Promise<boolean> {
+  const mine = (q: UpdateQueryBuilder<Database, "apple_calls", "apple_calls", UpdateResult>) =>
+    q
+      .where("space_id", "=", input.spaceId)
+      .where("id", "=", input.id)
+      .where("state", "=", "sending")
+      .where("claimed_by", "=", input.workerId);
+  const held = await mine(
+    db
+      .updateTable("apple_calls")
+      .set({ claimed_until: new Date(input.now.getTime() + input.leaseMs), updated_at: input.now }),
+  )
+    .where(
+      sql<boolean>`exists (select 1 from accounts a where a.space_id = apple_calls.space_id
+        and a.id = apple_calls.account_id and a.health = 'ok')`,
+    )
+    .executeTakeFirst();
+  if (held.numUpdatedRows > 0n) return true;
+  await mine(db.updateTable("apple_calls").set({ claimed_until: null, updated_at: input.now })).execute();
+  return false;
+}
+
+/**
  * Apple accepted the call: its eventId first (crash-safe follow-up); the sender keeps the
  * lease to follow it. Only while the sender still holds the call: one whose lease ran out
  * mid-round belongs to the worker that took it over, which sends and records it itself.
@@ -325,7 +357,7 @@ export async function postponeCall(
       state: input.state,
       not_before: input.notBefore ?? null,
       last_error: input.error?.slice(0, 500) ?? null,
-      claimed_by: null,
+      // The lease ends; `claimed_by` stays: a call once taken may have reached Apple.
       claimed_until: null,
       updated_at: input.now,
       ...(input.state === "sending" ? { attempts: sql`attempts + 1`, event_id: null, sent_at: null } : {}),
@@ -447,11 +479,15 @@ export async function findCallsOfEvent(db: Db, eventId: string): Promise<AppleCa
   return rows.map(toCall);
 }
 
-/** A stopping worker hands the calls it holds to the others at once. */
+/**
+ * A stopping worker hands the calls it holds to the others at once: their leases end.
+ * `claimed_by` stays, as everywhere once a worker took a call: a null `claimed_by` means no
+ * worker ever took it, so it never reached Apple (closeUnsentAssociations, the Apple work view).
+ */
 export async function releaseCallLeases(db: Db, input: { workerId: string; now: Date }): Promise<void> {
   await db
     .updateTable("apple_calls")
-    .set({ claimed_by: null, claimed_until: null, updated_at: input.now })
+    .set({ claimed_until: null, updated_at: input.now })
     .where("claimed_by", "=", input.workerId)
     .execute();
 }

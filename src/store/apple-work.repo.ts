@@ -37,9 +37,9 @@ export interface CallInFlight {
   /** Operations the call carries. */
   operations: number;
   /**
-   * `queued`: written, no worker has taken it yet (a device grant's call, or one a stopping
-   * worker handed back before sending it); `sending`: being sent, or Apple has not accepted
-   * it yet and it is sent again at `notBefore`; `sent`: accepted (eventId), its result awaited.
+   * `queued`: written with its licenses, no worker has taken it yet (a device grant's call);
+   * `sending`: being sent, or Apple has not accepted it yet and it is sent again at
+   * `notBefore`; `sent`: accepted (eventId), its result awaited.
    */
   state: CallState;
   eventId?: string;
@@ -184,7 +184,7 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
     rn: number;
   }>`select * from (
       select c.account_id, c.id, c.kind, jsonb_array_length(c.ops) as operations,
-        case when c.state = 'sending' and c.claimed_by is null and c.attempts = 0 then 'queued' else c.state end
+        case when c.state = 'sending' and c.claimed_by is null then 'queued' else c.state end
           as state,
         c.event_id,
         c.sent_at, c.attempts, c.last_error, c.not_before, c.created_at,

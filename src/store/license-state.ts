@@ -43,14 +43,21 @@ export async function releaseLicenses(
 ): Promise<LicenseRecord[]> {
   return withTransaction(db, async (trx) => {
     // Apple has confirmed the others (or a sync found them there): those always go to Apple.
-    const unconfirmed = await trx
-      .selectFrom("licenses")
-      .select("id")
-      .where("space_id", "=", input.spaceId)
-      .where(inList("id", input.licenseIds))
-      .where("state", "=", "pending_assign")
-      .execute();
-    const closed = await closeUnsentAssociations(trx, input.spaceId, input.licenseIds, input.now);
+    const unconfirmed = (
+      await trx
+        .selectFrom("licenses")
+        .select(["id", "account_id"])
+        .where("space_id", "=", input.spaceId)
+        .where(inList("id", input.licenseIds))
+        .where("state", "=", "pending_assign")
+        .execute()
+    ).map((l) => ({ id: l.id, accountId: l.account_id }));
+    const closed = await closeUnsentAssociations(
+      trx,
+      input.spaceId,
+      { licenseIds: input.licenseIds, unconfirmed },
+      input.now,
+    );
     const unsent = unconfirmed.flatMap((l) => (closed.has(l.id) ? [l.id] : []));
     const released =
       unsent.length === 0

@@ -67,8 +67,8 @@ const OUTBOX_COLUMNS: readonly ColumnSpec[] = [
 
 /**
  * The associations of these licenses still waiting to be sent are closed unsent: pending
- * in the outbox, or carried by a call no worker has taken yet and that was never tried (a
- * device grant's call: claimed_by null, attempts 0). Returned: the licenses whose
+ * in the outbox, or carried by a call no worker ever took (a device grant's call:
+ * claimed_by null, releaseCallLeases). Returned: the licenses whose
  * association never left Orchard (an outbox row sent before and back for a retry,
  * attempts > 0, may have reached Apple). A dispatcher turning outbox rows into a call, or
  * claiming a call, holds its row lock: this waits for it, then finds the row gone or
@@ -77,38 +77,47 @@ const OUTBOX_COLUMNS: readonly ColumnSpec[] = [
 export async function closeUnsentAssociations(
   trx: Trx,
   spaceId: string,
-  licenseIds: readonly string[],
+  input: {
+    licenseIds: readonly string[];
+    /** Of those, the ones Apple never confirmed: only theirs can be in a call never taken. */
+    unconfirmed: ReadonlyArray<{ id: string; accountId: string }>;
+  },
   now: Date,
 ): Promise<Set<string>> {
   const closed = new Set<string>();
-  if (licenseIds.length === 0) return closed;
-  const ids = [...licenseIds];
+  if (input.licenseIds.length === 0) return closed;
+  // Calls before outbox rows, as an account's deletion locks them (lockAccountWork).
+  // Locked first, then rewritten from the version locked: two releases of one call's
+  // licenses each remove their own operations, never put back the other's.
+  const ids = input.unconfirmed.map((l) => l.id);
+  const accounts = [...new Set(input.unconfirmed.map((l) => l.accountId))];
+  const calls =
+    ids.length === 0
+      ? []
+      : await trx
+          .selectFrom("apple_calls as c")
+          .select("c.id")
+          .where("c.space_id", "=", spaceId)
+          .where("c.account_id", "in", accounts)
+          .where("c.kind", "=", "associate")
+          .where("c.state", "=", "sending")
+          .where("c.claimed_by", "is", null)
+          .where(
+            sql<boolean>`exists (select 1 from jsonb_array_elements(c.ops) as op
+              where op->>'licenseId' = any(${ids}::text[]))`,
+          )
+          .forUpdate()
+          .execute();
   const rows = await trx
     .updateTable("outbox")
     .set({ state: "done", last_error: "overtaken: license released before it was sent", updated_at: now })
     .where("space_id", "=", spaceId)
     .where("kind", "=", "associate")
     .where("state", "=", "pending")
-    .where(sql<boolean>`license_id = any(${ids}::text[])`)
+    .where(sql<boolean>`license_id = any(${[...input.licenseIds]}::text[])`)
     .returning(["license_id", "attempts"])
     .execute();
   for (const r of rows) if (r.license_id && r.attempts === 0) closed.add(r.license_id);
-  // Locked first, then rewritten from the version locked: two releases of one call's
-  // licenses each remove their own operations, never put back the other's.
-  const calls = await trx
-    .selectFrom("apple_calls as c")
-    .select("c.id")
-    .where("c.space_id", "=", spaceId)
-    .where("c.kind", "=", "associate")
-    .where("c.state", "=", "sending")
-    .where("c.claimed_by", "is", null)
-    .where("c.attempts", "=", 0)
-    .where(
-      sql<boolean>`exists (select 1 from jsonb_array_elements(c.ops) as op
-        where op->>'licenseId' = any(${ids}::text[]))`,
-    )
-    .forUpdate()
-    .execute();
   if (calls.length === 0) return closed;
   const { rows: rewritten } = await sql<{ id: string; closed: string[]; left: number }>`
     update apple_calls c set ops = f.kept, updated_at = ${now}

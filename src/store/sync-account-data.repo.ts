@@ -147,18 +147,19 @@ async function lockAccountWork(trx: Trx, spaceId: string, accountId: string): Pr
  * FOR KEY SHARE SKIP LOCKED while they do) and its grants (decisions use healthy accounts
  * only). The row is locked FOR UPDATE first: forming or claiming under way ends before the
  * mark, so every call a worker holds afterwards is visible to `callsBeingSent`. Returns the
- * health before (to put back if the deletion fails); undefined for an unknown account.
+ * health before (to put back if the deletion fails) and when it was set; undefined for an
+ * unknown account.
  */
 export async function markAccountDeleting(
   db: Db,
   spaceId: string,
   accountId: string,
   now: Date,
-): Promise<AccountHealth | undefined> {
+): Promise<{ health: AccountHealth; since: Date } | undefined> {
   return withTransaction(db, async (trx) => {
     const row = await trx
       .selectFrom("accounts")
-      .select("health")
+      .select(["health", "updated_at"])
       .where("space_id", "=", spaceId)
       .where("id", "=", accountId)
       .forUpdate()
@@ -170,7 +171,7 @@ export async function markAccountDeleting(
       .where("space_id", "=", spaceId)
       .where("id", "=", accountId)
       .execute();
-    return row.health;
+    return { health: row.health, since: row.updated_at };
   });
 }
 

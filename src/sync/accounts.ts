@@ -125,26 +125,37 @@ export async function deleteAccount(
   // the releases do, so that no association sent late outlives the deletion.
   const before = await markAccountDeleting(deps.db, account.spaceId, account.id, deps.now());
   if (before === undefined) throw new NotFoundError("account", account.id);
+  if (before.health === "deleting" && deps.now().getTime() - before.since.getTime() < DELETION_RUNS_MS) {
+    throw new SyncError(
+      "deletion_in_progress",
+      `account ${account.displayName} is being deleted; if it still is in ${DELETION_RUNS_MS / 60_000} minutes, delete it again`,
+    );
+  }
   try {
     await untilCallsSent(deps, account);
     return await releaseAndDelete(deps, account, input.actor);
   } catch (error) {
-    await unmarkAccountDeleting(deps.db, account.spaceId, account.id, before, deps.now());
+    await unmarkAccountDeleting(deps.db, account.spaceId, account.id, before.health, deps.now());
     throw error;
   }
 }
 
 /**
- * How long a deletion waits for calls workers hold: a live worker's send ends within the
- * Apple client's 30 s request timeout. A worker that died holding one keeps its lease
- * longer; the deletion then goes on, and says so in the log.
+ * How long a deletion waits for calls workers hold. A worker checks before each attempt
+ * that it still holds the call and that the account is not being deleted (dispatch.ts
+ * `holdCall`), so the wait covers one attempt in flight (the Apple client's 30 s timeout)
+ * and the pause before a retry (at most a minute). A worker that died holding a call keeps
+ * its lease longer; the deletion then goes on, and says so in the log.
  */
-const SEND_WAIT_MS = 60_000;
+const SEND_WAIT_MS = 120_000;
+/** A deletion marked longer ago than this stopped short (the process ended): another may finish it. */
+const DELETION_RUNS_MS = 10 * 60_000;
 const SEND_POLL_MS = 20;
 
 async function untilCallsSent(deps: SyncDeps, account: Account): Promise<void> {
-  const rounds = Math.ceil(Math.min(SEND_WAIT_MS, deps.tuning.leaseMs) / SEND_POLL_MS);
-  for (let round = 0; round < rounds; round++) {
+  const deadline = deps.now().getTime() + Math.min(SEND_WAIT_MS, deps.tuning.leaseMs);
+  // Bounded in rounds too: a clock that does not move (tests) must not hold the deletion forever.
+  for (let round = 0; round < SEND_WAIT_MS / SEND_POLL_MS && deps.now().getTime() < deadline; round++) {
     if ((await callsBeingSent(deps.db, account.spaceId, account.id, deps.now())) === 0) return;
     await deps.sleep(SEND_POLL_MS);
   }

@@ -8,12 +8,19 @@
  * sent again once its lease runs out, which Apple's associate and disassociate allow
  * (idempotent), so nothing is lost or doubled (invariant 3).
  */
-import { AppleApiError, type AppleClient, type AppleLimits, documentedLimits } from "../apple/index.js";
+import {
+  AppleApiError,
+  type AppleClient,
+  type AppleLimits,
+  documentedLimits,
+  type SendOptions,
+} from "../apple/index.js";
 import {
   type AppleCall,
   accountsWithDueOps,
   claimCalls,
   formCalls,
+  holdCall,
   lockPendingOps,
   postponeCall,
   recordCallSent,
@@ -235,8 +242,19 @@ async function sendCall(
   call: AppleCall,
   report: DispatchReport,
 ): Promise<void> {
+  // Before each attempt: still this worker's call, and its account still healthy (AC5, NT2).
+  const beforeAttempt = async () => {
+    const held = await holdCall(deps.db, {
+      spaceId: call.spaceId,
+      id: call.id,
+      workerId,
+      now: deps.now(),
+      leaseMs: deps.tuning.leaseMs,
+    });
+    if (!held) throw new LetGo();
+  };
   try {
-    const { eventId } = await send(deps, client, call);
+    const { eventId } = await send(deps, client, call, { beforeAttempt });
     const now = deps.now();
     await recordCallSent(deps.db, {
       spaceId: call.spaceId,
@@ -252,11 +270,19 @@ async function sendCall(
     report.sent += call.ops.length;
     report.sentSeqs.push(...call.ops.map((r) => r.seq));
   } catch (error) {
+    if (error instanceof LetGo) return; // left unsent, to its account's deletion or to the worker that has it
     await refused(deps, account, call, error);
   }
 }
 
-function send(deps: SyncDeps, client: AppleClient, call: AppleCall): Promise<{ eventId: string }> {
+class LetGo extends Error {}
+
+function send(
+  deps: SyncDeps,
+  client: AppleClient,
+  call: AppleCall,
+  options: SendOptions,
+): Promise<{ eventId: string }> {
   const serialNumbers = unique(
     call.ops.flatMap((r) => (r.serialNumber !== undefined ? [r.serialNumber] : [])),
   );
@@ -272,18 +298,23 @@ function send(deps: SyncDeps, client: AppleClient, call: AppleCall): Promise<{ e
   };
   switch (call.kind) {
     case "associate":
-      return client.associate({ assets: call.assets, ...subjects });
+      return client.associate({ assets: call.assets, ...subjects }, options);
     case "disassociate":
-      return client.disassociate({ assets: call.assets, ...subjects });
+      return client.disassociate({ assets: call.assets, ...subjects }, options);
     case "revoke":
-      return client.revoke(subjects);
+      return client.revoke(subjects, options);
     case "retire_user":
-      return client.retireUsers(clientUserIds.map((clientUserId) => ({ clientUserId })));
+      return client.retireUsers(
+        clientUserIds.map((clientUserId) => ({ clientUserId })),
+        options,
+      );
     case "create_user":
     case "update_user":
       return appleUserEntries(deps.db, call.spaceId, clientUserIds).then((entries) => {
         const users = clientUserIds.map((id) => entries.get(id) ?? { clientUserId: id });
-        return call.kind === "create_user" ? client.createUsers(users) : client.updateUsers(users);
+        return call.kind === "create_user"
+          ? client.createUsers(users, options)
+          : client.updateUsers(users, options);
       });
   }
 }

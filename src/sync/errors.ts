@@ -22,7 +22,9 @@ export type SyncErrorCode =
   /** Apple refused our client config (e.g. 9728: notification URL unreachable). */
   | "apple_refused"
   | "not_found"
-  | "invalid_request";
+  | "invalid_request"
+  /** AC5: another deletion of the account is running (or stopped within the last minutes). */
+  | "deletion_in_progress";
 
 export class SyncError extends Error {
   override readonly name = "SyncError";

@@ -77,6 +77,8 @@ export async function reportTokenIssue(
   details: Record<string, unknown> = {},
 ): Promise<void> {
   const current = await getAccount(deps.db, account.spaceId, account.id);
+  // AC5: an account being deleted is going away; its token no longer matters.
+  if (current.health === "deleting") return;
   const now = deps.now();
   if (current.health !== issue) {
     await setAccountHealth(deps.db, account.spaceId, account.id, issue, now);
@@ -132,7 +134,8 @@ export async function restoreHealth(deps: SyncDeps, account: Account): Promise<v
     });
   }
   if (account.health === "ok") return;
-  await setAccountHealth(deps.db, account.spaceId, account.id, "ok", now);
+  // Not an account being deleted (AC5): its work stays stopped.
+  if (!(await setAccountHealth(deps.db, account.spaceId, account.id, "ok", now))) return;
   await appendActivity(deps.db, [
     {
       spaceId: account.spaceId,

@@ -43,6 +43,8 @@ export async function syncAccount(
     health: account.health,
     granted: 0,
   };
+  // AC5: an account being deleted is left alone; its deletion releases what it holds.
+  if (account.health === "deleting") return summary;
   let client: AppleClient;
   try {
     client = await deps.apple.forAccount(account);

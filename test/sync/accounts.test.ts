@@ -276,32 +276,62 @@ describeEachDatabase("account operations", (tdb) => {
     }
   });
 
-  it("AC5: an account being deleted takes no new grant and its Apple work stops; a deletion that fails puts its health back", async () => {
-    const { adamId, loc, space, account } = await licensedAccount(10, 2, "Halting");
-    const before = await markAccountDeleting(db(), space.id, account.id, new Date());
-    expect(before).toBe("ok");
-    // A token problem found meanwhile does not bring the work back (setAccountHealth leaves it).
-    await setAccountHealth(db(), space.id, account.id, "ok", new Date());
-    expect((await getAccount(db(), space.id, account.id)).health).toBe("deleting");
-    const [device] = await iosDevices(db(), space.id, 1);
-    expect(await checkIn(db(), space.id, adamId, device ? [device] : [])).toBe(0);
-    expect(await codeOf(drain(h, { maxRounds: 3 }))).toBeUndefined();
-    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(2);
+  it("AC5: a worker holding several calls of an account sends none once the account's deletion has started", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(2000, 0, "Busy");
+    expect(await checkIn(db(), space.id, adamId, await iosDevices(db(), space.id, 2000))).toBe(2000);
+    const associations = () => h.sim.operator.stats().requests["/assets/associate"] ?? 0;
+    const before = associations();
+    h.sim.operator.setFaults({ latencyMs: 300 }, "/assets/associate");
+    try {
+      // The worker takes both calls and sends the first; Apple takes its time...
+      const sending = dispatchOnce(h.deps, "busy-sender");
+      for (let i = 0; i < 400 && associations() === before; i++) await h.deps.sleep(5);
+      // ...and the account is deleted meanwhile: the first call lands before the releases,
+      // the second is never sent.
+      const result = await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+      expect((await sending).calls).toBe(1);
+      expect(associations() - before).toBe(1);
+      expect(result.released).toBe(2000);
+      await h.sim.operator.idle();
+      expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([]);
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+  });
 
-    // Apple is down: the deletion fails, the account is back as it was, and its work resumes.
+  it("AC5: an account being deleted takes no new grant, sends nothing, and cannot be deleted twice at once; a deletion that fails puts its health back", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 2, "Halting");
+    const [waiting, late] = await iosDevices(db(), space.id, 2);
+    if (!waiting || !late) throw new Error("no devices");
+    // An association waiting in the outbox when the deletion starts.
+    expect(await checkIn(db(), space.id, adamId, [waiting])).toBe(1);
+    const before = await markAccountDeleting(db(), space.id, account.id, new Date());
+    expect(before?.health).toBe("ok");
+    // A token problem found meanwhile, or a sync finding the token fine, changes nothing.
+    expect(await setAccountHealth(db(), space.id, account.id, "revoked", new Date())).toBe(false);
+    expect(await setAccountHealth(db(), space.id, account.id, "ok", new Date())).toBe(false);
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("deleting");
+    expect(await checkIn(db(), space.id, adamId, [late])).toBe(0);
+    expect(await codeOf(drain(h, { maxRounds: 3 }))).toContain("outbox not drained");
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(2);
+    expect(
+      await codeOf(deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN })),
+    ).toBe("deletion_in_progress");
+
+    // The deletion stopped short; a new one fails on Apple's side: the health it had comes back.
+    await unmarkAccountDeleting(db(), space.id, account.id, "ok", new Date());
     h.sim.operator.setFaults({ rate5xx: 1, retryAfterSeconds: 0 }, "/assets/disassociate");
     try {
-      await unmarkAccountDeleting(db(), space.id, account.id, "ok", new Date());
       expect(
         await codeOf(deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN })),
-      ).toBeDefined();
+      ).toBe("apple_unavailable");
     } finally {
       h.sim.operator.clearFaults();
     }
     expect((await getAccount(db(), space.id, account.id)).health).toBe("ok");
-    expect(await checkIn(db(), space.id, adamId, device ? [device] : [])).toBe(1);
+    expect(await checkIn(db(), space.id, adamId, [late])).toBe(1);
     await drain(h);
-    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(3);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(4);
   });
 
   it("AC6: a token managed by another MDM is refused until taken over with confirmation; taken over at sync, the account pauses (NT2)", async () => {

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ALL_USERS } from "../../src/licensing/index.js";
-import { formCalls, lockPendingOps, releaseCallLeases } from "../../src/store/apple-calls.repo.js";
+import {
+  claimCalls,
+  formCalls,
+  lockPendingOps,
+  releaseCallLeases,
+} from "../../src/store/apple-calls.repo.js";
 import {
   appleWorkOfAccount,
   createUsers,
@@ -226,6 +231,29 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     const after = new Map((await listLicensesForApp(db, space.id, adamId)).map((l) => [l.id, l.state]));
     expect(kept.every((id) => after.get(id) === "assigned")).toBe(true);
     expect(released.every((id) => after.get(id) === "released")).toBe(true);
+  });
+
+  it("RV2, invariant 3: a call a worker took and handed back unsent may have reached Apple: its licenses' releases go there", async () => {
+    const { db } = tdb().store;
+    const { adamId, loc, space } = await iosAppAccount(h, db, { total: 1000, name: "Handed back" });
+    expect(await checkIn(db, space.id, adamId, await iosDevices(db, space.id, 1000))).toBe(1000);
+    const now = new Date();
+    const taken = await claimCalls(db, {
+      state: "sending",
+      workerId: "stopping",
+      now,
+      leaseMs: 60_000,
+      limit: 10,
+    });
+    expect(taken).toHaveLength(1);
+    await releaseCallLeases(db, { workerId: "stopping", now });
+    const [first] = taken[0]?.ops ?? [];
+    const [released] = await revokeOnIos(db, space.id, [first?.licenseId ?? ""]);
+    expect(released?.state).toBe("pending_release");
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(999);
+    const after = await listLicensesForApp(db, space.id, adamId);
+    expect(after.filter((l) => l.state === "in_grace").map((l) => l.id)).toEqual([first?.licenseId]);
   });
 
   it("invariant 3, RV2: a new license for a subject waits until Apple has released its previous one, so Apple never ends without it", async () => {
