@@ -34,6 +34,7 @@ import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
 import { applyOutcomes, subjectKey } from "./outcomes.js";
 import { planCalls } from "./plan.js";
+import { allAccounts } from "./round.js";
 
 export interface DispatchReport {
   /** Operations taken this round (new calls and calls sent again). */
@@ -72,7 +73,7 @@ export async function dispatchOnce(deps: SyncDeps, workerId: string): Promise<Di
   };
   for (const call of again) entry(call.spaceId, call.accountId).calls.push(call);
   for (const { spaceId, accountId } of await accountsWithDueOps(deps.db, now)) entry(spaceId, accountId);
-  await Promise.all(
+  await allAccounts(
     [...byAccount.values()].map((e) =>
       dispatchAccount(deps, workerId, e.spaceId, e.accountId, e.calls, report),
     ),

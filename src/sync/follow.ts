@@ -12,6 +12,7 @@ import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
 import { applyOutcomes, type SubjectOutcome, subjectKey } from "./outcomes.js";
 import { assetKeyOf } from "./plan.js";
+import { allAccounts } from "./round.js";
 
 const EVENT_NOT_FOUND = 9708;
 
@@ -36,7 +37,7 @@ export async function followOnce(deps: SyncDeps, workerId: string): Promise<Foll
     if (list) list.push(call);
     else byAccount.set(call.accountId, [call]);
   }
-  await Promise.all(
+  await allAccounts(
     [...byAccount.values()].map(async (ofAccount) => {
       for (const call of ofAccount) {
         if (await followCall(deps, call)) report.finished++;
