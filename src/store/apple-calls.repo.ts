@@ -132,6 +132,8 @@ interface CallsInput {
   workerId: string;
   now: Date;
   leaseMs: number;
+  /** Attempts and last error of the calls these replace (replaceCalls). */
+  history?: { attempts: number; lastError?: string | undefined };
 }
 
 /** Turns operations into calls claimed by `workerId`: the calls are written, the rows leave the outbox. */
@@ -174,10 +176,18 @@ export async function replaceCalls(
       )
       .where("state", "=", "sending")
       .where("claimed_by", "=", input.workerId)
-      .executeTakeFirst();
+      .returning(["attempts", "last_error"])
+      .execute();
     // One of them is another worker's now (its lease ran out): put everything back.
-    if (gone.numDeletedRows !== BigInt(replaced.length)) throw new NotAllHeld();
-    return insertCalls(trx, { ...input, spaceId: first.spaceId, accountId: first.accountId });
+    if (gone.length !== replaced.length) throw new NotAllHeld();
+    // The new calls keep the history of the old (the Apple work view shows it).
+    const tried = gone.reduce((a, b) => (b.attempts > a.attempts ? b : a));
+    return insertCalls(trx, {
+      ...input,
+      spaceId: first.spaceId,
+      accountId: first.accountId,
+      history: { attempts: tried.attempts, lastError: tried.last_error ?? undefined },
+    });
   }).catch((error: unknown) => {
     if (error instanceof NotAllHeld) return undefined;
     throw error;
@@ -198,7 +208,8 @@ async function insertCalls(trx: Trx, input: CallsInput): Promise<AppleCall[]> {
     assets: c.assets,
     ops: [...c.ops],
     state: "sending",
-    attempts: 0,
+    attempts: input.history?.attempts ?? 0,
+    ...(input.history?.lastError ? { lastError: input.history.lastError } : {}),
     createdAt: now,
   }));
   await trx
@@ -212,6 +223,8 @@ async function insertCalls(trx: Trx, input: CallsInput): Promise<AppleCall[]> {
         assets: JSON.stringify(c.assets),
         ops: JSON.stringify(c.ops.map(toOpJson)),
         state: "sending" as const,
+        attempts: c.attempts,
+        last_error: c.lastError ?? null,
         claimed_by: input.workerId,
         claimed_until: until,
         created_at: now,
