@@ -378,11 +378,13 @@ async function resync(ctx: BenchContext, engine: string, store: Store, url?: str
           ratio: out.seconds / floor.seconds,
           target: "<= 1.5x",
         });
+        // The target is Orchard's as it runs (PostgreSQL, or PGlite in its data folder). PGlite
+        // in memory holds the whole database in the process, and its initdb's garbage first.
         ctx.record({
           name: `sync.resync.${name}.peak_rss_mb`,
           value: out.peakRssMb,
           unit: "MB",
-          target: "<= 300",
+          ...(name.endsWith("_memory") ? {} : { target: "<= 300" }),
         });
         ctx.record({ name: `sync.resync.${name}.rest_rss_mb`, value: out.baseRssMb, unit: "MB" });
         ctx.log(
