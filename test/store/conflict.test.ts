@@ -11,7 +11,11 @@ import {
   requestLicenses,
   type Store,
 } from "../../src/store/index.js";
-import { endLicensesOfAccount, markAccountDeleting } from "../../src/store/sync-account-data.repo.js";
+import {
+  deleteAccountRows,
+  endLicensesOfAccount,
+  markAccountDeleting,
+} from "../../src/store/sync-account-data.repo.js";
 import { TEST_DATABASE_URL, TEST_SECRET_KEY } from "./databases.js";
 import { accountWithSeats, deviceLicenses, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 
@@ -70,23 +74,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
         const { space, adamId } = await spaceWithApp(db);
         const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
         const [device] = await devices(db, space.id, 1);
-        // A grant of this account in progress: the asset locked, as allocation locks it, and
-        // the license with its Apple operation written, not committed yet.
-        await grant.query("BEGIN");
-        await grant.query(
-          "SELECT 1 FROM assets WHERE space_id = $1 AND account_id = $2 AND adam_id = $3 FOR NO KEY UPDATE",
-          [space.id, account.id, adamId],
-        );
-        await grant.query(
-          `INSERT INTO licenses (space_id, id, account_id, adam_id, type, device_id, state)
-         VALUES ($1, 'granted-meanwhile', $2, $3, 'device', $4, 'pending_assign')`,
-          [space.id, account.id, adamId, device?.id],
-        );
-        await grant.query(
-          `INSERT INTO outbox (space_id, account_id, kind, adam_id, serial_number, license_id)
-         VALUES ($1, $2, 'associate', $3, $4, 'granted-meanwhile')`,
-          [space.id, account.id, adamId, device?.serialNumber],
-        );
+        await grantInProgress(grant, { spaceId: space.id, accountId: account.id, adamId, device });
         const clearing = endLicensesOfAccount(db, {
           spaceId: space.id,
           accountId: account.id,
@@ -106,6 +94,29 @@ describe.skipIf(!TEST_DATABASE_URL)(
         );
         expect(rows).toEqual([{ state: "released" }]);
         expect(await listOutbox(db, { spaceId: space.id, state: "pending" })).toEqual([]);
+      });
+    });
+  },
+);
+
+describe.skipIf(!TEST_DATABASE_URL)(
+  "deleting an account's rows against a concurrent grant [postgres]",
+  () => {
+    it("AC5, invariant 3: a grant that read the account before the deletion's mark is waited for, and its license returned for release at Apple", async () => {
+      await withConcurrentWriter(async ({ db, keys }, grant) => {
+        const { space, adamId } = await spaceWithApp(db);
+        const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+        const [device] = await devices(db, space.id, 1);
+        await grantInProgress(grant, { spaceId: space.id, accountId: account.id, adamId, device });
+        const deleting = deleteAccountRows(db, space.id, account.id);
+        await untilWaitingOnLock(grant);
+        await grant.query("COMMIT");
+        // Returned with the others: deleteAccount releases it at Apple too.
+        expect((await deleting).map((l) => l.id)).toEqual(["granted-meanwhile"]);
+        const { rows } = await grant.query("SELECT count(*)::int AS n FROM outbox WHERE space_id = $1", [
+          space.id,
+        ]);
+        expect(rows).toEqual([{ n: 0 }]);
       });
     });
   },
@@ -188,6 +199,37 @@ describe.skipIf(!TEST_DATABASE_URL)("an account's deletion against workers [post
     });
   });
 });
+
+/**
+ * A grant of the account in progress on `grant`: the asset locked, as allocation locks it,
+ * and the license with its Apple operation written, not committed yet.
+ */
+async function grantInProgress(
+  grant: pg.Client,
+  input: {
+    spaceId: string;
+    accountId: string;
+    adamId: string;
+    device?: { id: string; serialNumber: string };
+  },
+): Promise<void> {
+  const { spaceId, accountId, adamId, device } = input;
+  await grant.query("BEGIN");
+  await grant.query(
+    "SELECT 1 FROM assets WHERE space_id = $1 AND account_id = $2 AND adam_id = $3 FOR NO KEY UPDATE",
+    [spaceId, accountId, adamId],
+  );
+  await grant.query(
+    `INSERT INTO licenses (space_id, id, account_id, adam_id, type, device_id, state)
+     VALUES ($1, 'granted-meanwhile', $2, $3, 'device', $4, 'pending_assign')`,
+    [spaceId, accountId, adamId, device?.id],
+  );
+  await grant.query(
+    `INSERT INTO outbox (space_id, account_id, kind, adam_id, serial_number, license_id)
+     VALUES ($1, $2, 'associate', $3, $4, 'granted-meanwhile')`,
+    [spaceId, accountId, adamId, device?.serialNumber],
+  );
+}
 
 /**
  * A store on the test server and a second connection to it (the concurrent writer): `body`
