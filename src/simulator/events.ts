@@ -57,7 +57,7 @@ export class EventEngine {
       this.timers.delete(timer);
       this.complete(event, endpoint, run);
     };
-    const timer = setTimeout(fire, this.options.delayMs);
+    const timer = setTimeout(fire, this.options.faults.eventDelayMs(endpoint) ?? this.options.delayMs);
     this.timers.set(timer, fire);
     this.options.onChange?.();
     return event;

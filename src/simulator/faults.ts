@@ -17,6 +17,12 @@ export interface FaultConfig {
   status5xx?: 500 | 503;
   /** Added latency before answering, in milliseconds. */
   latencyMs?: number;
+  /**
+   * How long the request's event stays PENDING, in milliseconds, instead of the simulator's
+   * `eventDelayMs`: Apple does not promise to finish events in the order they were made (a
+   * large association may finish after a later release of the same serials).
+   */
+  eventDelayMs?: number;
   /** Share of notifications never delivered, 0..1 (Apple's delivery is best-effort). */
   dropNotifications?: number;
   /**
@@ -49,6 +55,12 @@ export class Faults {
 
   latencyMs(endpoint: string): number {
     return Math.max(0, this.effective(endpoint).latencyMs ?? 0);
+  }
+
+  /** The event delay this endpoint's requests get, if a fault sets one. */
+  eventDelayMs(endpoint: string): number | undefined {
+    const ms = this.effective(endpoint).eventDelayMs;
+    return ms === undefined ? undefined : Math.max(0, ms);
   }
 
   inMaintenance(endpoint: string): boolean {

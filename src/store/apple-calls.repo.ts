@@ -239,7 +239,7 @@ async function insertCalls(trx: Trx, input: CallsInput): Promise<AppleCall[]> {
  * Claims calls in `state` due now: for `sent`, the claimant's own (it keeps the lease
  * after sending) and those whose lease ran out; for `sending`, calls not accepted yet
  * whose lease ran out (Apple asked to wait, or the sender stopped). Healthy accounts only
- * (NT2 pauses the others' work; AC5 stops a deleted one's).
+ * (NT2 pauses the others' work; AC5 stops a deleted one's sending, not its following).
  */
 export async function claimCalls(
   db: Db,
@@ -269,7 +269,9 @@ export async function claimCalls(
               ...(input.state === "sent" ? [eb("c.claimed_by", "=", workerId)] : []),
             ]),
           )
-          .where("a.health", "=", "ok")
+          // A deleting account's accepted calls are still followed: its deletion waits for
+          // Apple's results of its associations before it releases them (AC5).
+          .where("a.health", "in", input.state === "sent" ? ["ok", "deleting"] : ["ok"])
           .orderBy("c.created_at")
           .limit(input.limit)
           // The account row too, shared with other claimers: a deletion marking it waits for

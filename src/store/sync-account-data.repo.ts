@@ -146,7 +146,7 @@ async function lockAccountWork(trx: Trx, spaceId: string, accountId: string): Pr
  * work (claims and call forming take only healthy accounts, and lock the account row
  * FOR KEY SHARE SKIP LOCKED while they do) and its grants (decisions use healthy accounts
  * only). The row is locked FOR UPDATE first: forming or claiming under way ends before the
- * mark, so every call a worker holds afterwards is visible to `callsBeingSent`. Returns the
+ * mark, so every call a worker holds afterwards is visible to `callsInFlight`. Returns the
  * health before (to put back if the deletion fails) and when it was set; undefined for an
  * unknown account.
  */
@@ -193,17 +193,23 @@ export async function unmarkAccountDeleting(
 }
 
 /**
- * The account's calls a worker holds and has not sent yet (or not recorded as sent): the
- * ones that may reach Apple at any moment. A lease that ran out holds nothing.
+ * The account's Apple work a deletion waits for: calls a worker holds and has not sent yet
+ * (a lease that ran out holds nothing), and associations Apple accepted and has not
+ * answered. Apple does not promise to finish events in order: a release sent while an
+ * association is pending could be applied first, and the association then outlive it.
  */
-export async function callsBeingSent(db: Db, spaceId: string, accountId: string, now: Date): Promise<number> {
+export async function callsInFlight(db: Db, spaceId: string, accountId: string, now: Date): Promise<number> {
   const row = await db
     .selectFrom("apple_calls")
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .where("space_id", "=", spaceId)
     .where("account_id", "=", accountId)
-    .where("state", "=", "sending")
-    .where("claimed_until", ">", now)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("state", "=", "sending"), eb("claimed_until", ">", now)]),
+        eb.and([eb("state", "=", "sent"), eb("kind", "=", "associate")]),
+      ]),
+    )
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -17,7 +17,7 @@ import {
   setAccountPriority as storeSetPriority,
 } from "../store/index.js";
 import {
-  callsBeingSent,
+  callsInFlight,
   deleteAccountRows,
   markAccountDeleting,
   unmarkAccountDeleting,
@@ -132,7 +132,7 @@ export async function deleteAccount(
     );
   }
   try {
-    await untilCallsSent(deps, account);
+    await untilCallsSettled(deps, account);
     return await releaseAndDelete(deps, account, input.actor);
   } catch (error) {
     await unmarkAccountDeleting(deps.db, account.spaceId, account.id, before.health, deps.now());
@@ -141,27 +141,29 @@ export async function deleteAccount(
 }
 
 /**
- * How long a deletion waits for calls workers hold. A worker checks before each attempt
- * that it still holds the call and that the account is not being deleted (dispatch.ts
- * `holdCall`), so the wait covers one attempt in flight (the Apple client's 30 s timeout)
- * and the pause before a retry (at most a minute). A worker that died holding a call keeps
- * its lease longer; the deletion then goes on, and says so in the log.
+ * How long a deletion waits for the account's calls in flight: those workers hold, and
+ * associations Apple has not answered (workers and Apple's notifications still follow a
+ * deleting account's calls). A worker checks before each attempt that it still holds the
+ * call and that the account is not being deleted (dispatch.ts `holdCall`), so the wait
+ * covers one attempt in flight (the Apple client's 30 s timeout), the pause before a retry
+ * (at most a minute) and Apple's answers. A worker that died holding a call keeps its lease
+ * longer, and Apple may not answer; the deletion then goes on, and says so in the log.
  */
 const SEND_WAIT_MS = 120_000;
 /** A deletion marked longer ago than this stopped short (the process ended): another may finish it. */
 const DELETION_RUNS_MS = 10 * 60_000;
 const SEND_POLL_MS = 20;
 
-async function untilCallsSent(deps: SyncDeps, account: Account): Promise<void> {
+async function untilCallsSettled(deps: SyncDeps, account: Account): Promise<void> {
   const deadline = deps.now().getTime() + Math.min(SEND_WAIT_MS, deps.tuning.leaseMs);
   // Bounded in rounds too: a clock that does not move (tests) must not hold the deletion forever.
   for (let round = 0; round < SEND_WAIT_MS / SEND_POLL_MS && deps.now().getTime() < deadline; round++) {
-    if ((await callsBeingSent(deps.db, account.spaceId, account.id, deps.now())) === 0) return;
+    if ((await callsInFlight(deps.db, account.spaceId, account.id, deps.now())) === 0) return;
     await deps.sleep(SEND_POLL_MS);
   }
   deps.logger.warn(
     { accountId: account.id },
-    "deleting an account whose Apple call a worker still holds unsent: it may reach Apple after the releases",
+    "deleting an account with Apple calls still in flight: an association may reach Apple after the releases",
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * Injected faults, reproducible with a seed: 429 / 9646 with Retry-After, 5xx
  * (500 / 9603, 503 / 9729), maintenance (503 / 9644 and events failing with 9644),
- * latency, dropped notifications; and the real rate limit of maxRequestPerSecond (9646).
+ * latency, events finished out of order, dropped notifications; and the real rate limit of maxRequestPerSecond (9646).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { type Sim, startSim, withReceiver } from "./helpers.js";
@@ -54,6 +54,19 @@ describe("faults", () => {
     const internal = await s.call("/assets");
     expect(internal.status).toBe(500);
     expect(internal.body.errorNumber).toBe(9603);
+  });
+
+  it("an event delay per endpoint finishes a later release before an earlier association: Apple keeps the serial", async () => {
+    const s = await sim();
+    s.sim.operator.addAsset(s.uId, { adamId: "1001", totalCount: 5 });
+    s.sim.operator.setFaults({ eventDelayMs: 100 }, "/assets/associate");
+    const body = { assets: [{ adamId: "1001" }], serialNumbers: ["SN1"] };
+    const associated = await s.call("/assets/associate", { body });
+    const released = await s.call("/assets/disassociate", { body });
+    expect((await s.waitEvent(released.body.eventId as string)).eventStatus).toBe("COMPLETE");
+    expect((await s.call(`/status?eventId=${associated.body.eventId}`)).body.eventStatus).toBe("PENDING");
+    await s.sim.operator.idle();
+    expect(s.sim.operator.snapshot(s.uId).assets.find((a) => a.adamId === "1001")?.assignedCount).toBe(1);
   });
 
   it("faults per endpoint leave the other endpoints alone, and clearFaults removes them", async () => {

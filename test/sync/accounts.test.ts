@@ -276,6 +276,23 @@ describeEachDatabase("account operations", (tdb) => {
     }
   });
 
+  it("AC5, invariant 3: an association Apple accepted and has not answered when the deletion starts is answered before the releases go", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 2, "Answering");
+    const [late] = await iosDevices(db(), space.id, 1);
+    expect(await checkIn(db(), space.id, adamId, late ? [late] : [])).toBe(1);
+    // Apple accepts the association at once and finishes it later than a release made after it.
+    h.sim.operator.setFaults({ eventDelayMs: 300 }, "/assets/associate");
+    try {
+      expect((await dispatchOnce(h.deps, "test-worker")).sent).toBe(1);
+      const result = await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+      expect(result.released).toBe(3);
+      await h.sim.operator.idle();
+      expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([]);
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+  });
+
   it("AC5: a worker holding several calls of an account sends none once the account's deletion has started", async () => {
     const { adamId, loc, space, account } = await licensedAccount(2000, 0, "Busy");
     expect(await checkIn(db(), space.id, adamId, await iosDevices(db(), space.id, 2000))).toBe(2000);
