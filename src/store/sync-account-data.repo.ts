@@ -175,17 +175,19 @@ export async function markAccountDeleting(
   });
 }
 
-/** A deletion that failed: the account goes back to the health it had, if still marked. */
+/**
+ * A deletion that failed: the account goes back as it was (its health, and when that was
+ * set: one that was already marked can be deleted again at once), if still marked.
+ */
 export async function unmarkAccountDeleting(
   db: Db,
   spaceId: string,
   accountId: string,
-  health: AccountHealth,
-  now: Date,
+  before: { health: AccountHealth; since: Date },
 ): Promise<void> {
   await db
     .updateTable("accounts")
-    .set({ health, updated_at: now })
+    .set({ health: before.health, updated_at: before.since })
     .where("space_id", "=", spaceId)
     .where("id", "=", accountId)
     .where("health", "=", "deleting")

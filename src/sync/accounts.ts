@@ -135,7 +135,7 @@ export async function deleteAccount(
     await untilCallsSettled(deps, account);
     return await releaseAndDelete(deps, account, input.actor);
   } catch (error) {
-    await unmarkAccountDeleting(deps.db, account.spaceId, account.id, before.health, deps.now());
+    await unmarkAccountDeleting(deps.db, account.spaceId, account.id, before);
     throw error;
   }
 }

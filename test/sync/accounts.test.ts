@@ -336,7 +336,7 @@ describeEachDatabase("account operations", (tdb) => {
     ).toBe("deletion_in_progress");
 
     // The deletion stopped short; a new one fails on Apple's side: the health it had comes back.
-    await unmarkAccountDeleting(db(), space.id, account.id, "ok", new Date());
+    await unmarkAccountDeleting(db(), space.id, account.id, { health: "ok", since: new Date() });
     h.sim.operator.setFaults({ rate5xx: 1, retryAfterSeconds: 0 }, "/assets/disassociate");
     try {
       expect(
@@ -349,6 +349,17 @@ describeEachDatabase("account operations", (tdb) => {
     expect(await checkIn(db(), space.id, adamId, [late])).toBe(1);
     await drain(h);
     expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(4);
+  });
+
+  it("AC5: a deletion cut short (the process ended) is finished by deleting again, ten minutes on", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 2, "Cut short");
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+    await markAccountDeleting(db(), space.id, account.id, elevenMinutesAgo);
+    const result = await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(result.released).toBe(2);
+    expect(await findAccount(db(), space.id, account.id)).toBeUndefined();
+    await h.sim.operator.idle();
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([]);
   });
 
   it("AC6: a token managed by another MDM is refused until taken over with confirmation; taken over at sync, the account pauses (NT2)", async () => {
