@@ -15,7 +15,7 @@ import {
   type OutboxRecord,
   withTransaction,
 } from "../store/index.js";
-import { lockAssets } from "../store/seats.js";
+import { lockAssetsOfLicenses } from "../store/seats.js";
 import { requeueSubjects } from "../store/sync-licenses.repo.js";
 import { finishOutbox } from "../store/sync-outbox.repo.js";
 import type { SyncDeps } from "./deps.js";
@@ -135,15 +135,8 @@ export async function applyOutcomes(
       list.filter(owned).flatMap((r) => (r.licenseId ? [r.licenseId] : []));
     // Seats come back (releases done, refusals): the asset rows are locked before any
     // license row, as allocation and releases lock them, never after the confirmations'.
-    const seatsBack = [...released, ...[...refused.values()].flat()].filter(owned);
-    await lockAssets(
-      trx,
-      spaceId,
-      uniqueBy(
-        seatsBack.map((r) => ({ accountId: r.accountId, adamId: r.adamId ?? "" })),
-        (k) => `${k.accountId}/${k.adamId}`,
-      ),
-    );
+    const seatsBack = ids([...released, ...[...refused.values()].flat()]);
+    if (seatsBack.length > 0) await lockAssetsOfLicenses(trx, spaceId, seatsBack);
     const moved = [
       ...(await markAssigned(trx, { spaceId, licenseIds: ids(assigned), actor: APPLE, now })),
       ...(await markReleased(trx, { spaceId, licenseIds: ids(released), actor: APPLE, now })),
@@ -179,8 +172,4 @@ export async function applyOutcomes(
     }
   });
   return effects;
-}
-
-function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
-  return [...new Map(items.map((item) => [key(item), item])).values()];
 }
