@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { markAccountDeleting, unmarkAccountDeleting } from "../../src/store/sync-account-data.repo.js";
 import { type CliHarness, expectFailure, startCli } from "./harness.js";
 
 interface AccountJson {
@@ -159,12 +160,30 @@ describe("orchard token", () => {
     );
   });
 
-  it("AC5: token rm needs the exact name; an unknown account is exit 3", async () => {
+  it("AC5: token rm needs the exact name, is refused while another deletion of the account runs; an unknown account is exit 3", async () => {
     const north = { id: ids[1] ?? "" };
     expectFailure(
       await cli.run(["token", "rm", north.id, "--confirm", "north campus"]),
       2,
       /--confirm must repeat the account's name exactly \("North campus"\): nothing was deleted \(AC5\)/,
+    );
+    // Another deletion of it is running (marked a moment ago): refused, exit 4, nothing deleted.
+    const spaceId = await cli.withCore(async (core) => {
+      const account = await core.store.db
+        .selectFrom("accounts")
+        .select(["space_id", "health"])
+        .where("id", "=", north.id)
+        .executeTakeFirstOrThrow();
+      await markAccountDeleting(core.store.db, account.space_id, north.id, new Date());
+      return account.space_id;
+    });
+    expectFailure(
+      await cli.run(["token", "rm", north.id, "--confirm", "North campus"]),
+      4,
+      /account North campus is being deleted; if it still is in 10 minutes, delete it again/,
+    );
+    await cli.withCore((core) =>
+      unmarkAccountDeleting(core.store.db, spaceId, north.id, { health: "ok", since: new Date(0) }),
     );
     const removed = await cli.run(["token", "rm", north.id, "--confirm", "North campus"]);
     expect(removed).toMatchObject({
