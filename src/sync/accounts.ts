@@ -149,17 +149,17 @@ export async function deleteAccount(
  * (at most a minute) and Apple's answers. A worker that died holding a call keeps its lease
  * longer, and Apple may not answer; the deletion then goes on, and says so in the log.
  */
-const SEND_WAIT_MS = 120_000;
+const SETTLE_WAIT_MS = 120_000;
 /** A deletion marked longer ago than this stopped short (the process ended): another may finish it. */
 const DELETION_RUNS_MS = 10 * 60_000;
-const SEND_POLL_MS = 20;
+const SETTLE_POLL_MS = 20;
 
 async function untilCallsSettled(deps: SyncDeps, account: Account): Promise<void> {
-  const deadline = deps.now().getTime() + Math.min(SEND_WAIT_MS, deps.tuning.leaseMs);
+  const deadline = deps.now().getTime() + Math.min(SETTLE_WAIT_MS, deps.tuning.leaseMs);
   // Bounded in rounds too: a clock that does not move (tests) must not hold the deletion forever.
-  for (let round = 0; round < SEND_WAIT_MS / SEND_POLL_MS && deps.now().getTime() < deadline; round++) {
+  for (let round = 0; round < SETTLE_WAIT_MS / SETTLE_POLL_MS && deps.now().getTime() < deadline; round++) {
     if ((await callsInFlight(deps.db, account.spaceId, account.id, deps.now())) === 0) return;
-    await deps.sleep(SEND_POLL_MS);
+    await deps.sleep(SETTLE_POLL_MS);
   }
   deps.logger.warn(
     { accountId: account.id },
