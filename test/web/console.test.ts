@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
-import { createGroup, createUser, listAccounts, upsertAsset } from "../../src/store/index.js";
+import { createGroup, createUser, listAccounts, setCatalogApp, upsertAsset } from "../../src/store/index.js";
 import { type Harness, OWNER, READER, shot, signIn, startHarness } from "./harness.js";
 
 /**
@@ -105,6 +105,29 @@ describe("administrator console", () => {
     await dialog.waitFor({ state: "hidden" });
     await page.getByRole("tab", { name: /Reserved/ }).click();
     await page.getByRole("tabpanel").getByText("Ada Lovelace").waitFor();
+  });
+
+  it("VU2: an app bought through an account shows one tab per rule and the log; an app only in the catalog shows no account's rules", async () => {
+    // Keynote Pro is bought through the account added above.
+    await page.goto(`${h.url}/s/${h.spaceId}/apps/${app.adamId}`);
+    const tabs = page.getByRole("tablist", { name: "License rules" }).getByRole("tab");
+    await tabs.first().waitFor();
+    await expect(tabs.allTextContents()).resolves.toEqual([
+      expect.stringMatching(/^First come, first served/),
+      expect.stringMatching(/^Reserved/),
+      expect.stringMatching(/^Prohibited/),
+      expect.stringMatching(/^Log/),
+    ]);
+    await tabs.filter({ hasText: /^Log/ }).click();
+    await page.getByRole("tabpanel").waitFor();
+    const catalogOnly = "1111111111";
+    await setCatalogApp(h.orchard.store.db, { spaceId: h.spaceId, adamId: catalogOnly }, new Date());
+    await page.goto(`${h.url}/s/${h.spaceId}/apps/${catalogOnly}`);
+    await page.getByText("No account of this space bought this app.").waitFor();
+    await expect(page.getByRole("tablist", { name: "License rules" }).count()).resolves.toBe(0);
+    // Back where the next journey starts.
+    await page.goto(`${h.url}/s/${h.spaceId}/apps/${app.adamId}`);
+    await tabs.first().waitFor();
   });
 
   it("DB5, VU4: the device-license reminder shows only when the API says so; apps show a name badge, never cross-origin artwork", async () => {
