@@ -8,7 +8,7 @@ import { type LicenseRecord, toLicense } from "./license.repo.js";
 import type { LicenseTable } from "./license.table.js";
 import { appendOutbox, closeUnsentAssociations } from "./outbox.repo.js";
 import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
-import { type Actor, inList, unique } from "./sql-helpers.js";
+import { type Actor, inList, probeByKey, unique } from "./sql-helpers.js";
 
 /**
  * License state transitions after allocation. Each writes the activity log (invariant 4)
@@ -345,14 +345,13 @@ async function findByKey(
   ids: readonly string[],
   from: readonly LicenseState[],
 ): Promise<Array<{ id: string; tid: string; xmin: string }>> {
+  const probe = probeByKey("licenses", spaceId, unique(ids), {
+    columns: sql`id, ctid, xmin`,
+    and: sql<boolean>`state = any(${[...from]}::text[])`,
+  });
   const { rows } = await sql<{ id: string; tid: string; xmin: string }>`select d.id, d.ctid::text as tid,
       d.xmin::text as xmin
-    from unnest(${unique(ids)}::text[]) as s(id)
-    cross join lateral (
-      select id, ctid, xmin from licenses
-      where space_id = ${spaceId} and id = s.id and state = any(${[...from]}::text[])
-      limit 1
-    ) as d`.execute(trx);
+    from ${probe}`.execute(trx);
   return rows;
 }
 

@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
+import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { Database } from "./database.js";
 
 /** `column = any($1::text[])`: one parameter for a whole list, however long. */
@@ -12,10 +12,18 @@ export function inList(column: string, values: readonly string[]): Expression<Sq
  * LATERAL … LIMIT 1 is never turned into a join, so the plan cannot become a scan of the
  * table: with `id = any(…)` and a thousand ids, PostgreSQL's cost model (random reads priced
  * as uncached) often prefers scanning the whole table, whose size is the fleet's, not the list's.
+ * `columns` replaces `*` (system columns such as ctid are not in `*`); `and` narrows each probe.
  */
-export function probeByKey(table: "devices" | "users" | "licenses", spaceId: string, ids: readonly string[]) {
+export function probeByKey(
+  table: "devices" | "users" | "licenses",
+  spaceId: string,
+  ids: readonly string[],
+  options: { columns?: RawBuilder<unknown>; and?: RawBuilder<boolean> } = {},
+) {
+  const and = options.and ? sql` and ${options.and}` : sql``;
   return sql`unnest(${[...ids]}::text[]) as s(id)
-    cross join lateral (select * from ${sql.table(table)} where space_id = ${spaceId} and id = s.id limit 1) as d`;
+    cross join lateral (select ${options.columns ?? sql`*`} from ${sql.table(table)}
+      where space_id = ${spaceId} and id = s.id${and} limit 1) as d`;
 }
 
 /** Splits rows so one INSERT stays under PostgreSQL's 65,535 parameters. */
