@@ -133,21 +133,22 @@ async function planAgain(
 ): Promise<AppleCall[]> {
   const replace = (calls: AppleCall[], parts: ReturnType<typeof planCalls>) =>
     replaceCalls(deps.db, calls, { calls: parts, workerId, now: deps.now(), leaseMs: deps.tuning.leaseMs });
-  const fits = (call: AppleCall) => planCalls(call.ops, limits).length <= 1;
+  // Each call's own plan, once: one part when it fits the limits.
+  const own = again.map((call) => ({ call, parts: planCalls(call.ops, limits) }));
   if (again.length > 1 && again.every((c) => c.kind === "associate")) {
     const parts = planCalls(
       again.flatMap((c) => c.ops),
       limits,
     );
-    if (parts.length === again.length && again.every(fits)) return again;
+    if (parts.length === again.length && own.every((o) => o.parts.length <= 1)) return again;
     const merged = await replace(again, parts);
     if (merged) return merged;
   }
   // One at a time: a call another worker took over meanwhile is left to it.
   const fit: AppleCall[] = [];
-  for (const call of again) {
-    if (fits(call)) fit.push(call);
-    else fit.push(...((await replace([call], planCalls(call.ops, limits))) ?? []));
+  for (const { call, parts } of own) {
+    if (parts.length <= 1) fit.push(call);
+    else fit.push(...((await replace([call], parts)) ?? []));
   }
   return fit;
 }
