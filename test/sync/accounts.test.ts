@@ -24,7 +24,14 @@ import {
 } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
-import { appleSubjects, drain, type Harness, startHarness } from "./harness.js";
+import {
+  appleRequests,
+  appleSubjects,
+  drain,
+  type Harness,
+  startHarness,
+  untilAppleReceives,
+} from "./harness.js";
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -228,14 +235,12 @@ describeEachDatabase("account operations", (tdb) => {
 
   it("AC5, invariant 3: a device checking in while the account's licenses are being released at Apple gets none from it, and Apple keeps none", async () => {
     const { adamId, loc, space, account } = await licensedAccount(10, 2, "Racing");
-    const disassociations = () => h.sim.operator.stats().requests["/assets/disassociate"] ?? 0;
-    const before = disassociations();
+    const before = appleRequests(h, "/assets/disassociate");
     // Apple takes its time releasing the account's licenses...
     h.sim.operator.setFaults({ latencyMs: 300 }, "/assets/disassociate");
     try {
       const deleting = deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
-      for (let i = 0; i < 400 && disassociations() === before; i++) await h.deps.sleep(5);
-      expect(disassociations()).toBeGreaterThan(before);
+      await untilAppleReceives(h, "/assets/disassociate", before);
       // ...while a device checks in and a worker looks for work: the account grants nothing more.
       const [late] = await iosDevices(db(), space.id, 1);
       expect(await checkIn(db(), space.id, adamId, late ? [late] : [])).toBe(0);
@@ -254,16 +259,14 @@ describeEachDatabase("account operations", (tdb) => {
 
   it("AC5, invariant 3: an association a worker is sending when the deletion starts reaches Apple before the releases, not after", async () => {
     const { adamId, loc, space, account } = await licensedAccount(10, 2, "Sending");
-    const associations = () => h.sim.operator.stats().requests["/assets/associate"] ?? 0;
     const [late] = await iosDevices(db(), space.id, 1);
     expect(await checkIn(db(), space.id, adamId, late ? [late] : [])).toBe(1);
-    const before = associations();
+    const before = appleRequests(h, "/assets/associate");
     // Apple takes its time with the association a worker is sending...
     h.sim.operator.setFaults({ latencyMs: 300 }, "/assets/associate");
     try {
       const sending = dispatchOnce(h.deps, "slow-sender");
-      for (let i = 0; i < 400 && associations() === before; i++) await h.deps.sleep(5);
-      expect(associations()).toBeGreaterThan(before);
+      await untilAppleReceives(h, "/assets/associate", before);
       // ...when the account is deleted: the deletion waits for it, then releases everything.
       const result = await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
       expect((await sending).sent).toBe(1);
@@ -296,18 +299,17 @@ describeEachDatabase("account operations", (tdb) => {
   it("AC5: a worker holding several calls of an account sends none once the account's deletion has started", async () => {
     const { adamId, loc, space, account } = await licensedAccount(2000, 0, "Busy");
     expect(await checkIn(db(), space.id, adamId, await iosDevices(db(), space.id, 2000))).toBe(2000);
-    const associations = () => h.sim.operator.stats().requests["/assets/associate"] ?? 0;
-    const before = associations();
+    const before = appleRequests(h, "/assets/associate");
     h.sim.operator.setFaults({ latencyMs: 300 }, "/assets/associate");
     try {
       // The worker takes both calls and sends the first; Apple takes its time...
       const sending = dispatchOnce(h.deps, "busy-sender");
-      for (let i = 0; i < 400 && associations() === before; i++) await h.deps.sleep(5);
+      await untilAppleReceives(h, "/assets/associate", before);
       // ...and the account is deleted meanwhile: the first call lands before the releases,
       // the second is never sent.
       const result = await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
       expect((await sending).calls).toBe(1);
-      expect(associations() - before).toBe(1);
+      expect(appleRequests(h, "/assets/associate") - before).toBe(1);
       expect(result.released).toBe(2000);
       await h.sim.operator.idle();
       expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([]);

@@ -24,7 +24,15 @@ import { addAccount, dispatchOnce, followOnce, makeSyncDeps } from "../../src/sy
 import { planCalls } from "../../src/sync/plan.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, revokeOnIos, spaceWithApps } from "./fixtures.js";
-import { appleSubjects, drain, FAST, type Harness, iosAppAccount, startHarness } from "./harness.js";
+import {
+  appleRequests,
+  appleSubjects,
+  drain,
+  FAST,
+  type Harness,
+  iosAppAccount,
+  startHarness,
+} from "./harness.js";
 
 describeEachDatabase("outbox dispatcher", (tdb) => {
   let h: Harness;
@@ -139,11 +147,10 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     const work = await appleWorkOfAccount(db, { spaceId: space.id, accountId: account.id, now: new Date() });
     expect(work?.inFlight).toMatchObject({ calls: 3, operations: 3000 });
     expect(work?.inFlight.items.map((c) => c.state)).toEqual(["queued", "queued", "queued"]);
-    const associateCalls = () => h.sim.operator.stats().requests["/assets/associate"] ?? 0;
-    const before = associateCalls();
+    const before = appleRequests(h, "/assets/associate");
     const { calls } = await drain(h);
     expect(calls).toBe(1);
-    expect(associateCalls() - before).toBe(1);
+    expect(appleRequests(h, "/assets/associate") - before).toBe(1);
     for (const adamId of adamIds) {
       expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(1000);
       const licenses = await listLicensesForApp(db, space.id, adamId);
@@ -214,10 +221,7 @@ describeEachDatabase("outbox dispatcher", (tdb) => {
     // Released: the 3 in the outbox and half the call; kept: the other half.
     const kept = inCall.slice(500);
     const released = [...queued].flatMap((id) => (id ? [id] : [])).concat(inCall.slice(0, 500));
-    const appleCalls = () => {
-      const r = h.sim.operator.stats().requests;
-      return (r["/assets/associate"] ?? 0) + (r["/assets/disassociate"] ?? 0);
-    };
+    const appleCalls = () => appleRequests(h, "/assets/associate", "/assets/disassociate");
     const before = appleCalls();
     await revokeOnIos(db, space.id, released);
     // The seats are back at once: nothing waits for Apple.

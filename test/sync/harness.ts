@@ -129,6 +129,21 @@ export async function drain(
   throw new Error(`outbox not drained: ${open.pending} pending, ${open.sent} sent`);
 }
 
+/** Requests the simulator has received on these endpoints ("/assets/associate", …). */
+export function appleRequests(h: Harness, ...endpoints: string[]): number {
+  const received = h.sim.operator.stats().requests;
+  return endpoints.reduce((n, endpoint) => n + (received[endpoint] ?? 0), 0);
+}
+
+/**
+ * Until the simulator has received more requests on `endpoint` than `before`: a request
+ * counts as it arrives, before a latency fault holds it (polled every 5 ms, up to 2 s).
+ */
+export async function untilAppleReceives(h: Harness, endpoint: string, before: number): Promise<void> {
+  for (let i = 0; i < 400 && appleRequests(h, endpoint) === before; i++) await h.deps.sleep(5);
+  if (appleRequests(h, endpoint) === before) throw new Error(`the simulator received no ${endpoint}`);
+}
+
 /** Apple's assignments of one location and asset, as "s:<serial>" / "u:<clientUserId>". */
 export function appleSubjects(sim: RunningSimulator, uId: string, adamId: string): string[] {
   const out: string[] = [];
