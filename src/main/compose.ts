@@ -3,9 +3,8 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { publishAppVersion, requestLicensesFor } from "../mdm/index.js";
 import type { ServiceDeps } from "../service/deps.js";
-import type { LicenseOps } from "../service/licenses.js";
 import { type RunningSimulator, startSimulator } from "../simulator/index.js";
-import { type LicenseRecord, openDatabase, type Store } from "../store/index.js";
+import { onSeatsFreed, openDatabase, type Store } from "../store/index.js";
 import { syncDepsFromConfig } from "../sync/from-config.js";
 import { type SyncDeps, serveQueue } from "../sync/index.js";
 import { mdmDirectoryOps, mdmLicenseOps } from "./mdm-bindings.js";
@@ -65,12 +64,13 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     onNewVersion: (version) => publishAppVersion({ db: store.db, now }, version),
     ...(options.logger ? { logger: options.logger } : {}),
   });
+  const stopServing = servingQueues(store.db, sync);
   const deps: ServiceDeps = {
     db: store.db,
     keys: store.keys,
     now,
     accounts: syncAccountOps({ ...sync, now }),
-    licenses: servingTheQueue(mdmLicenseOps, sync),
+    licenses: mdmLicenseOps,
     directory: mdmDirectoryOps,
   };
   return {
@@ -81,6 +81,7 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     appleBaseUrl,
     ...(simulator ? { simulator } : {}),
     async close() {
+      stopServing();
       await simulator?.close();
       await store.close();
     },
@@ -88,25 +89,18 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
 }
 
 /**
- * DB2: a revocation that frees a seat at once (the license never reached Apple: RV2)
- * serves the app's waiting queue right after, as Apple's confirmation of a release does
- * (sync/effects.ts); the worker's one-minute safety net would otherwise be the next chance.
+ * DB2: a seat back serves the app's waiting queue once its transaction has committed,
+ * whatever gave it back: a release Apple confirmed or an assignment it refused (the
+ * worker), a license released before it reached Apple (an administrator's revocation, an
+ * MDM event, a device moving: RV2), an expired grace. The worker's one-minute safety net
+ * is then only for what another process freed.
  */
-function servingTheQueue(ops: LicenseOps, sync: SyncDeps): LicenseOps {
-  const serve = async (revoked: LicenseRecord[]) => {
-    const freed = new Map(
-      revoked.filter((l) => l.state === "released").map((l) => [`${l.spaceId}/${l.adamId}`, l]),
-    );
-    for (const l of freed.values()) {
-      await serveQueue(sync, l.spaceId, l.adamId).catch((error: unknown) => {
-        sync.logger.warn({ spaceId: l.spaceId, adamId: l.adamId, err: String(error) }, "queue not served");
+function servingQueues(db: Store["db"], sync: SyncDeps): () => void {
+  return onSeatsFreed(db, async (freed) => {
+    for (const { spaceId, adamId } of freed) {
+      await serveQueue(sync, spaceId, adamId).catch((error: unknown) => {
+        sync.logger.warn({ spaceId, adamId, err: String(error) }, "queue not served");
       });
     }
-    return revoked;
-  };
-  return {
-    ...ops,
-    revoke: (db, input) => ops.revoke(db, input).then(serve),
-    revokeAllForApp: (db, input) => ops.revokeAllForApp(db, input).then(serve),
-  };
+  });
 }

@@ -58,8 +58,33 @@ export interface Database {
 export type Db = Kysely<Database>;
 export type Trx = Transaction<Database>;
 
-/** Runs `work` in a transaction, or inside the caller's when `db` already is one. */
+/** What must follow a commit, given the handle the transaction was opened on. */
+export type AfterCommit = (db: Db) => Promise<void>;
+
+const afterCommitOf = new WeakMap<object, AfterCommit[]>();
+
+/**
+ * Runs `work` in a transaction, or inside the caller's when `db` already is one. Once
+ * the outermost transaction has committed, what its work asked for with `afterCommit` runs,
+ * in order, before this returns (never when it rolls back).
+ */
 export async function withTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
   if (db.isTransaction) return work(db as Trx);
-  return db.transaction().execute(work);
+  const pending: AfterCommit[] = [];
+  const result = await db.transaction().execute((trx) => {
+    afterCommitOf.set(trx, pending);
+    return work(trx);
+  });
+  for (const run of pending) await run(db);
+  return result;
+}
+
+/**
+ * Asks for `run` once the transaction `trx` belongs to has committed (withTransaction).
+ * Outside a transaction the change is already committed: it runs now. A transaction opened
+ * another way has nobody to run it: it is dropped (the caller's work must not depend on it).
+ */
+export async function afterCommit(trx: Db, run: AfterCommit): Promise<void> {
+  if (!trx.isTransaction) return run(trx);
+  afterCommitOf.get(trx)?.push(run);
 }

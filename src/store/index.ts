@@ -103,6 +103,7 @@ export {
 } from "./outbox.repo.js";
 export { listWaitingRequests } from "./queue.repo.js";
 export { getAppRules, loadRulesForApp, type RulesInput, setAppRules } from "./rules.repo.js";
+export { type FreedSeats, onSeatsFreed } from "./seats.js";
 export {
   createSpace,
   findDefaultSpace,

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Trx } from "./database.js";
+import { afterCommit, type Db, type Trx } from "./database.js";
 import { StoreError } from "./errors.js";
 import { inList } from "./sql-helpers.js";
 import type { WorldSnapshot } from "./world.js";
@@ -36,11 +36,6 @@ export function lockedSeats(snapshot: WorldSnapshot) {
   };
 }
 
-/**
- * Gives seats back (license released at Apple, or its assignment failed). Locks the
- * asset rows in (app, account) order, the order allocation uses, before the caller
- * touches license rows.
- */
 /** Locks the asset rows of these licenses' (account, app) pairs, as `lockAssets` does. */
 export async function lockAssetsOfLicenses(
   trx: Trx,
@@ -82,6 +77,28 @@ export async function lockAssets(
     .execute();
 }
 
+/** An app of a space that has a seat back. */
+export interface FreedSeats {
+  spaceId: string;
+  adamId: string;
+}
+
+type SeatsListener = (freed: readonly FreedSeats[]) => Promise<void>;
+
+const seatsListeners = new WeakMap<Db, Set<SeatsListener>>();
+
+/**
+ * DB2: `listener` learns which apps got seats back, once the transaction that gave them
+ * back has committed (before it returns to its caller). Returns the unsubscription.
+ */
+export function onSeatsFreed(db: Db, listener: SeatsListener): () => void {
+  const listeners = seatsListeners.get(db) ?? new Set();
+  seatsListeners.set(db, listeners);
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Gives seats back, and tells `onSeatsFreed` listeners once committed. */
 export async function returnSeats(
   trx: Trx,
   spaceId: string,
@@ -97,4 +114,11 @@ export async function returnSeats(
       .where("adam_id", "=", adamId)
       .execute();
   }
+  const freed = [...new Set([...counts.values()].filter((c) => c.n > 0).map((c) => c.adamId))].map(
+    (adamId) => ({ spaceId, adamId }),
+  );
+  if (freed.length === 0) return;
+  await afterCommit(trx, async (db) => {
+    for (const listener of seatsListeners.get(db) ?? []) await listener(freed);
+  });
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { type Core, openCore } from "../../src/main/compose.js";
-import { listWaitingRequests } from "../../src/store/index.js";
+import { applyEvent, moveDevice } from "../../src/mdm/index.js";
+import { createSpace, listWaitingRequests } from "../../src/store/index.js";
 import { addAccount } from "../../src/sync/index.js";
 import { ADMIN, iosDevices, newAdamId, spaceWithApps } from "../sync/fixtures.js";
 
@@ -18,7 +19,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-it("DB2, RV2: revoking a license that never reached Apple gives its seat to the first in the queue at once", async () => {
+/** An app with one seat, its first device granted it (still in the outbox: no worker runs here), the second waiting. */
+async function oneSeatTaken() {
   const sim = core.simulator;
   if (!sim) throw new Error("no simulator");
   const { db } = core.store;
@@ -41,21 +43,55 @@ it("DB2, RV2: revoking a license that never reached Apple gives its seat to the 
   const granted = await ask(first.id);
   expect(granted.decision.outcome).toBe("grant");
   expect((await ask(second.id)).decision.outcome).toBe("wait");
-  // No worker runs here: the first license's association is still in the outbox.
+  return { space, adamId, first, second, licenseId: granted.licenseId ?? "" };
+}
+
+/** The app's live licenses: the waiting device's, once its turn came. */
+async function liveLicenses(spaceId: string) {
+  return core.store.db
+    .selectFrom("licenses")
+    .select(["device_id", "state"])
+    .where("space_id", "=", spaceId)
+    .where("state", "=", "pending_assign")
+    .execute();
+}
+
+it("DB2, RV2: revoking a license that never reached Apple gives its seat to the first in the queue at once", async () => {
+  const { db } = core.store;
+  const { space, adamId, second, licenseId } = await oneSeatTaken();
   const [revoked] = await core.deps.licenses.revoke(db, {
     spaceId: space.id,
-    licenseId: granted.licenseId ?? "",
+    licenseId,
     because: ["RV2"],
     actor: ADMIN,
     now: new Date(),
   });
   expect(revoked?.state).toBe("released");
   expect(await listWaitingRequests(db, space.id, adamId)).toEqual([]);
-  const licenses = await db
-    .selectFrom("licenses")
-    .select(["device_id", "state"])
-    .where("space_id", "=", space.id)
-    .where("state", "=", "pending_assign")
-    .execute();
-  expect(licenses).toEqual([{ device_id: second.id, state: "pending_assign" }]);
+  expect(await liveLicenses(space.id)).toEqual([{ device_id: second.id, state: "pending_assign" }]);
+});
+
+it("DB2, RV1: a device retired before its license reached Apple gives the seat to the first in the queue at once", async () => {
+  const { db } = core.store;
+  const { space, adamId, first, second } = await oneSeatTaken();
+  // As the MDM routes call it: the database and the clock, nothing of the worker's.
+  await applyEvent(
+    { db, now: () => new Date() },
+    { kind: "device_retired", spaceId: space.id, deviceId: first.id },
+    ADMIN,
+  );
+  expect(await listWaitingRequests(db, space.id, adamId)).toEqual([]);
+  expect(await liveLicenses(space.id)).toEqual([{ device_id: second.id, state: "pending_assign" }]);
+});
+
+it("DB2, TR2: a device moving to another space before its license reached Apple gives the seat to the first in the queue at once", async () => {
+  const { db } = core.store;
+  const { space, adamId, first, second } = await oneSeatTaken();
+  const elsewhere = await createSpace(db, { name: "elsewhere" });
+  await moveDevice(
+    { db, now: () => new Date() },
+    { fromSpaceId: space.id, deviceId: first.id, toSpaceId: elsewhere.id, actor: ADMIN },
+  );
+  expect(await listWaitingRequests(db, space.id, adamId)).toEqual([]);
+  expect(await liveLicenses(space.id)).toEqual([{ device_id: second.id, state: "pending_assign" }]);
 });
