@@ -4,7 +4,7 @@ import type { Config } from "../config.js";
 import { publishAppVersion, requestLicensesFor } from "../mdm/index.js";
 import type { ServiceDeps } from "../service/deps.js";
 import { type RunningSimulator, startSimulator } from "../simulator/index.js";
-import { onSeatsFreed, openDatabase, type Store } from "../store/index.js";
+import { type FreedSeats, onSeatsFreed, openDatabase, type Store } from "../store/index.js";
 import { syncDepsFromConfig } from "../sync/from-config.js";
 import { type SyncDeps, serveQueue } from "../sync/index.js";
 import { mdmDirectoryOps, mdmLicenseOps } from "./mdm-bindings.js";
@@ -89,18 +89,27 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
 }
 
 /**
- * DB2: a seat back serves the app's waiting queue once its transaction has committed,
- * whatever gave it back: a release Apple confirmed or an assignment it refused (the
- * worker), a license released before it reached Apple (an administrator's revocation, an
- * MDM event, a device moving: RV2), an expired grace. The worker's one-minute safety net
- * is then only for what another process freed.
+ * DB2: a seat given back at once (a license released before it reached Apple, RV2: by an
+ * administrator's revocation, an MDM event, a device moving) serves the app's waiting queue
+ * once its transaction has committed, as Apple's confirmation of a release does
+ * (sync/effects.ts); the worker's one-minute safety net would otherwise be the next chance.
  */
 function servingQueues(db: Store["db"], sync: SyncDeps): () => void {
-  return onSeatsFreed(db, async (freed) => {
-    for (const { spaceId, adamId } of freed) {
-      await serveQueue(sync, spaceId, adamId).catch((error: unknown) => {
-        sync.logger.warn({ spaceId, adamId, err: String(error) }, "queue not served");
-      });
-    }
-  });
+  return onSeatsFreed(
+    db,
+    async (freed) => {
+      for (const { spaceId, adamId } of freed) {
+        await serveQueue(sync, spaceId, adamId).catch((error: unknown) =>
+          notServed(error, { spaceId, adamId }),
+        );
+      }
+    },
+    notServed,
+  );
+  function notServed(error: unknown, app?: FreedSeats) {
+    sync.logger.warn(
+      { ...app, err: String(error) },
+      "waiting queue not served; the worker's safety net will",
+    );
+  }
 }

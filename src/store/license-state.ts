@@ -7,7 +7,7 @@ import { NotFoundError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import type { LicenseTable } from "./license.table.js";
 import { appendOutbox, closeUnsentAssociations } from "./outbox.repo.js";
-import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
+import { announceSeatsFreed, lockAssetsOfLicenses, returnSeats } from "./seats.js";
 import { type Actor, inList, probeByKey, unique } from "./sql-helpers.js";
 
 /**
@@ -73,6 +73,8 @@ export async function releaseLicenses(
               message: "released before its assignment reached Apple: nothing to release there",
             },
           );
+    // Their seats go to the waiting queue once this commits (DB2): nobody else follows them.
+    await announceSeatsFreed(trx, released);
     // The released ones are no longer live: the others move.
     const toApple = await transition(trx, input, LIVE_STATES, {
       state: "pending_release",

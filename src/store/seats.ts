@@ -85,20 +85,48 @@ export interface FreedSeats {
 
 type SeatsListener = (freed: readonly FreedSeats[]) => Promise<void>;
 
-const seatsListeners = new WeakMap<Db, Set<SeatsListener>>();
+const seatsListeners = new WeakMap<Db, Set<{ listener: SeatsListener; onError: (error: unknown) => void }>>();
+const announcedIn = new WeakMap<object, Map<string, FreedSeats>>();
 
 /**
- * DB2: `listener` learns which apps got seats back, once the transaction that gave them
- * back has committed (before it returns to its caller). Returns the unsubscription.
+ * DB2: `listener` learns which apps got seats back at once (announceSeatsFreed), once the
+ * transaction that gave them back has committed, before it returns to its caller. The
+ * work has committed then: what the listener throws goes to `onError`, not to the caller.
+ * Returns the unsubscription.
  */
-export function onSeatsFreed(db: Db, listener: SeatsListener): () => void {
+export function onSeatsFreed(db: Db, listener: SeatsListener, onError: (error: unknown) => void): () => void {
   const listeners = seatsListeners.get(db) ?? new Set();
   seatsListeners.set(db, listeners);
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+  const entry = { listener, onError };
+  listeners.add(entry);
+  return () => listeners.delete(entry);
 }
 
-/** Gives seats back, and tells `onSeatsFreed` listeners once committed. */
+/**
+ * Seats given back by a change that nothing else follows with the queue: a license released
+ * before it reached Apple (RV2) by a revocation, an MDM event or a move. Apple's results
+ * and syncs serve the queue themselves, after their counts are set right (effects.ts,
+ * sync.ts): a seat announced before that could go to a subject Apple just refused (9709).
+ * Each app is announced once per transaction.
+ */
+export async function announceSeatsFreed(trx: Trx, freed: readonly FreedSeats[]): Promise<void> {
+  if (freed.length === 0) return;
+  let apps = announcedIn.get(trx);
+  if (!apps) {
+    const pending = new Map<string, FreedSeats>();
+    apps = pending;
+    announcedIn.set(trx, pending);
+    await afterCommit(trx, async (db) => {
+      const all = [...pending.values()];
+      for (const { listener, onError } of seatsListeners.get(db) ?? []) {
+        await listener(all).catch(onError);
+      }
+    });
+  }
+  for (const f of freed) apps.set(`${f.spaceId}/${f.adamId}`, { spaceId: f.spaceId, adamId: f.adamId });
+}
+
+/** Gives seats back (a license released, or its assignment refused). */
 export async function returnSeats(
   trx: Trx,
   spaceId: string,
@@ -114,11 +142,4 @@ export async function returnSeats(
       .where("adam_id", "=", adamId)
       .execute();
   }
-  const freed = [...new Set([...counts.values()].filter((c) => c.n > 0).map((c) => c.adamId))].map(
-    (adamId) => ({ spaceId, adamId }),
-  );
-  if (freed.length === 0) return;
-  await afterCommit(trx, async (db) => {
-    for (const listener of seatsListeners.get(db) ?? []) await listener(freed);
-  });
 }

@@ -241,23 +241,6 @@ export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId:
   return rows.map((r) => ({ spaceId: r.space_id, adamId: r.adam_id }));
 }
 
-/** Whether a healthy account has a seat of the app left (a queue worth serving). */
-export async function hasFreeSeat(db: Db, spaceId: string, adamId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("assets as a")
-    .innerJoin("accounts as c", (j) =>
-      j.onRef("c.space_id", "=", "a.space_id").onRef("c.id", "=", "a.account_id"),
-    )
-    .select("a.account_id")
-    .where("a.space_id", "=", spaceId)
-    .where("a.adam_id", "=", adamId)
-    .whereRef("a.used", "<", "a.total_count")
-    .where("c.health", "=", "ok")
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** UB4: the waiting requests of these users and of their devices, per app, in order of request. */
 export async function waitingRequestsOfUsers(
   db: Db,

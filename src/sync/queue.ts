@@ -5,7 +5,6 @@
  * decided for good (granted, kept or refused).
  */
 import {
-  hasFreeSeat,
   type QueuePosition,
   waitingAfter,
   waitingAppsWithFreeSeats,
@@ -23,8 +22,6 @@ const PAGE = 1000;
  */
 export async function serveQueue(deps: SyncDeps, spaceId: string, adamId: string): Promise<number> {
   let granted = 0;
-  // Every seat taken: nobody's turn, however many wait (no page of them read for nothing).
-  if (!(await hasFreeSeat(deps.db, spaceId, adamId))) return granted;
   let after: QueuePosition | undefined;
   for (let round = 0; round < 1000; round++) {
     const waiting = await waitingAfter(deps.db, spaceId, adamId, after, PAGE);
