@@ -219,7 +219,17 @@ export const activitySchema = z
     accountId: z.string().optional(),
     licenseId: z.string().optional(),
     ruleIds: z.array(z.string()),
-    message: z.string().optional(),
+    message: z.string().optional().describe("what happened, in English"),
+    messageKey: z
+      .string()
+      .optional()
+      .describe(
+        "the message's stable key in Orchard's catalogue (e.g. license.apple_refused), for a client to word it in its language; absent on entries written before keys",
+      ),
+    messageParams: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .optional()
+      .describe("the named values the message's words take (e.g. reason); set with messageKey"),
   })
   .meta({ id: "ActivityEntry" });
 

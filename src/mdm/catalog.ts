@@ -2,6 +2,7 @@ import type { Consequences } from "../licensing/index.js";
 import { setCatalogDescription } from "../store/catalog.repo.js";
 import {
   type Actor,
+  activityMessage,
   appendActivity,
   type CatalogApp,
   findCatalogApp,
@@ -70,7 +71,9 @@ export async function putCatalogApp(deps: MdmDeps, input: CatalogInput): Promise
         action: existing?.inCatalog ? "catalog.updated" : "catalog.added",
         adamId: input.adamId,
         ruleIds: ["CA1", ...(input.updateMode ? ["DB4"] : [])],
-        message: `${app.installOnDevice ? "install on device" : "available"}, updates ${app.updateMode}`,
+        message: activityMessage(app.installOnDevice ? "catalog.install_on_device" : "catalog.available", {
+          updateMode: app.updateMode,
+        }),
         at: now,
       },
     ]);
@@ -122,7 +125,7 @@ export async function delegateApp(
           action: "catalog.delegated",
           adamId: input.adamId,
           ruleIds: [],
-          message: `delegated from ${from.name}`,
+          message: activityMessage("catalog.delegated", { from: from.name }),
           at: now,
         },
       ]);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   type Actor,
+  activityMessage,
   appendActivity,
   appendOutbox,
   getUser,
@@ -56,7 +57,7 @@ export async function inviteUsers(
           action: "user.invited",
           userId,
           ruleIds: ["UB2"],
-          message: "invited to Apps and Books",
+          message: activityMessage("user.invited"),
           at: now,
         },
       ]);

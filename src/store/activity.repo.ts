@@ -1,4 +1,5 @@
 import type { Selectable } from "kysely";
+import { type ActivityMessage, type ActivityParamValue, renderActivityMessage } from "./activity-messages.js";
 import type { Db } from "./database.js";
 import type { ActivityTable, ActorKind } from "./license.table.js";
 import { type Actor, type ColumnSpec, insertColumns } from "./sql-helpers.js";
@@ -14,15 +15,21 @@ export interface ActivityEntry {
   accountId?: string;
   licenseId?: string;
   ruleIds?: readonly string[];
-  message?: string;
+  /** What happened, from the catalogue: stored as its English text, its key and its params. */
+  message: ActivityMessage;
   details?: Record<string, unknown>;
   at: Date;
 }
 
-export interface ActivityRecord extends ActivityEntry {
+export interface ActivityRecord extends Omit<ActivityEntry, "message"> {
   /** Identifies the entry within its space; newer entries have larger numbers. */
   seq: number;
   ruleIds: string[];
+  /** The English text, as written. */
+  message?: string;
+  /** The catalogue key and params (activity-messages.ts); absent on lines written before keys. */
+  messageKey?: string;
+  messageParams?: Record<string, ActivityParamValue>;
 }
 
 export async function appendActivity(db: Db, entries: readonly ActivityEntry[]): Promise<void> {
@@ -42,7 +49,9 @@ export async function appendActivity(db: Db, entries: readonly ActivityEntry[]):
       e.accountId,
       e.licenseId,
       e.ruleIds ?? [],
-      e.message,
+      renderActivityMessage(e.message),
+      e.message.key,
+      e.message.params,
       e.details,
     ]),
   );
@@ -61,6 +70,8 @@ const ACTIVITY_COLUMNS: readonly ColumnSpec[] = [
   ["license_id", "text"],
   ["rule_ids", "text[]"],
   ["message", "text"],
+  ["message_key", "text"],
+  ["message_params", "jsonb"],
   ["details", "jsonb"],
 ];
 
@@ -82,11 +93,12 @@ export async function listActivity(
   return (await query.execute()).map(toActivity);
 }
 
-function toActivity(row: Selectable<ActivityTable>): ActivityRecord {
+/** One row of the log as the API, the CLI and the exports read it. */
+export function toActivity(row: Selectable<ActivityTable>): ActivityRecord {
   const actor: Actor = { kind: row.actor_kind satisfies ActorKind };
   if (row.actor_id !== null) actor.id = row.actor_id;
   return {
-    seq: row.seq,
+    seq: Number(row.seq),
     spaceId: row.space_id,
     actor,
     action: row.action,
@@ -97,6 +109,8 @@ function toActivity(row: Selectable<ActivityTable>): ActivityRecord {
     licenseId: row.license_id ?? undefined,
     ruleIds: row.rule_ids,
     message: row.message ?? undefined,
+    messageKey: row.message_key ?? undefined,
+    messageParams: row.message_key === null ? undefined : (row.message_params ?? {}),
     details: row.details ?? undefined,
     at: row.at,
   };

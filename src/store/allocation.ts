@@ -7,6 +7,7 @@ import {
   type LicenseRequest,
   type RequestReason,
 } from "../licensing/index.js";
+import { activityMessage, renderActivityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
 import { decidedForGood, dequeue, subjectKey } from "./queue.repo.js";
@@ -281,12 +282,12 @@ async function writeGrants(
       where not exists (select 1 from direct d where d.id = g.id)
     ), logged as (
       insert into activity_log (space_id, at, actor_kind, actor_id, action, user_id, device_id, adam_id,
-        account_id, license_id, rule_ids, message)
+        account_id, license_id, rule_ids, message, message_key, message_params)
       select ${spaceId}, ${at}::timestamptz, ${actor.kind}::text, ${actor.id ?? null}::text, 'license.granted',
         g.user_id, g.device_id, ${adamId}, g.account_id, g.id, coalesce(string_to_array(g.rules, ','), '{}'),
-        g.type || '-based ' || case when g.reserved then 'reserved ' else '' end
-          || 'license granted, assignment queued for Apple'
-      from g
+        ${GRANTED_TEXTS}::jsonb ->> m.key, m.key, '{}'::jsonb
+      from g cross join lateral
+        (select 'license.granted_' || g.type || case when g.reserved then '_reserved' else '' end as key) m
     ), seats as (
       update assets a set used = a.used + t.n, updated_at = ${at}::timestamptz
       from unnest(${[...taken.keys()]}::text[], ${[...taken.values()]}::int[]) as t(account_id, n)
@@ -300,6 +301,24 @@ async function writeGrants(
     throw new StoreError("overcommit", `a grant would pass an account's total for ${adamId}`, { adamId });
   }
 }
+
+/**
+ * The English text of each grant's line (activity-messages.ts), by key: license type ×
+ * reserved. The statement names the key of each grant and reads its text here, so that the
+ * catalogue stays the one source of the words.
+ */
+const GRANTED_TEXTS = JSON.stringify(
+  Object.fromEntries(
+    (
+      [
+        "license.granted_user",
+        "license.granted_user_reserved",
+        "license.granted_device",
+        "license.granted_device_reserved",
+      ] as const
+    ).map((key) => [key, renderActivityMessage(activityMessage(key))]),
+  ),
+);
 
 /**
  * DB2, UB3: requests that wait join the queue; one already queued keeps its place (its

@@ -19,6 +19,16 @@ export {
 } from "./account.repo.js";
 export type { AccountHealth, MdmInfo, UpdateMode } from "./account.table.js";
 export { type ActivityEntry, type ActivityRecord, appendActivity, listActivity } from "./activity.repo.js";
+export {
+  ACTIVITY_MESSAGE_KEYS,
+  type ActivityMessage,
+  type ActivityMessageKey,
+  type ActivityMessageParams,
+  type ActivityParamValue,
+  activityMessage,
+  renderActivityMessage,
+  type SyncCounts,
+} from "./activity-messages.js";
 export { type AllocationInput, type AllocationResult, requestLicenses } from "./allocation.js";
 export { type AccountAppleWork, appleWorkOfAccount, appleWorkOfSpace } from "./apple-work.repo.js";
 export {

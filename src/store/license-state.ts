@@ -1,6 +1,7 @@
 import { type RawBuilder, type Selectable, sql, type UpdateObject } from "kysely";
 import { LIVE_STATES, type LicenseState, type RuleId } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
+import { type ActivityMessage, activityMessage, renderActivityMessage } from "./activity-messages.js";
 import type { Database, Db, Trx } from "./database.js";
 import { withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
@@ -70,7 +71,7 @@ export async function releaseLicenses(
             {
               action: "license.released",
               because: input.because,
-              message: "released before its assignment reached Apple: nothing to release there",
+              message: activityMessage("license.released_unsent"),
             },
           );
     // Their seats go to the waiting queue once this commits (DB2): nobody else follows them.
@@ -97,7 +98,14 @@ export async function releaseLicenses(
           now: input.now,
         })),
       );
-      await log(trx, input, toApple, "license.release_requested", input.because, "release queued for Apple");
+      await log(
+        trx,
+        input,
+        toApple,
+        "license.release_requested",
+        input.because,
+        activityMessage("license.release_queued"),
+      );
     }
     return [...toApple, ...released];
   });
@@ -115,7 +123,7 @@ export async function markAssigned(db: Db, input: Transition): Promise<MovedLice
       input,
       ["pending_assign"],
       { state: "assigned", assigned_at: input.now },
-      { action: "license.assigned", message: "assigned at Apple" },
+      { action: "license.assigned", message: activityMessage("license.assigned") },
     );
   });
 }
@@ -132,7 +140,10 @@ export async function failAssignment(
       input,
       ["pending_assign"],
       { state: "released", released_at: input.now },
-      { action: "license.assign_failed", message: `Apple refused: ${input.reason}` },
+      {
+        action: "license.assign_failed",
+        message: activityMessage("license.apple_refused", { reason: input.reason }),
+      },
     );
   });
 }
@@ -149,7 +160,7 @@ export async function markReleased(db: Db, input: Transition): Promise<LicenseRe
         state: sql<LicenseState>`case when grace_until > ${input.now} then 'in_grace' else 'released' end`,
         released_at: input.now,
       },
-      { action: "license.released", because: ["RV3"], message: "released at Apple" },
+      { action: "license.released", because: ["RV3"], message: activityMessage("license.released") },
     );
   });
 }
@@ -185,7 +196,7 @@ export async function expireGrace(
         ofSpace,
         "license.grace_ended",
         ["RV3"],
-        "grace ended",
+        activityMessage("license.grace_ended"),
       );
     }
     return changed.length;
@@ -199,7 +210,7 @@ interface LogAs {
   action: string;
   /** The rules behind this change; unset, the rules that granted the license. */
   because?: readonly string[];
-  message: string;
+  message: ActivityMessage;
 }
 
 /**
@@ -302,6 +313,8 @@ async function moveWhere(
               "license_id",
               "rule_ids",
               "message",
+              "message_key",
+              "message_params",
             ])
             .expression(
               db
@@ -320,7 +333,9 @@ async function moveWhere(
                   logAs.because
                     ? sql<string[]>`${[...logAs.because]}::text[]`.as("rule_ids")
                     : "moved.rule_ids",
-                  sql<string>`${logAs.message}::text`.as("message"),
+                  sql<string>`${renderActivityMessage(logAs.message)}::text`.as("message"),
+                  sql<string>`${logAs.message.key}::text`.as("message_key"),
+                  sql<string>`${JSON.stringify(logAs.message.params)}::jsonb`.as("message_params"),
                 ]),
             ),
         )
@@ -436,7 +451,7 @@ async function log(
   licenses: readonly LicenseRecord[],
   action: string,
   because: readonly string[] | undefined,
-  message: string,
+  message: ActivityMessage,
 ): Promise<void> {
   await appendActivity(
     trx,

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, GeneratedAlways, JSONColumnType } from "kysely";
 import type { LicenseState, LicenseType, RequestReason, WaitReason } from "../licensing/index.js";
+import type { ActivityParamValue } from "./activity-messages.js";
 import type { NullableTimestamp, Timestamp } from "./space.table.js";
 
 /** Rule ids as stored: a text[] column. */
@@ -109,6 +110,9 @@ export interface ActivityTable {
   license_id: string | null;
   rule_ids: RuleIdsColumn;
   message: string | null;
+  /** The message's key in the catalogue (activity-messages.ts); null on lines written before 0019. */
+  message_key: string | null;
+  message_params: JSONColumnType<Record<string, ActivityParamValue> | null, string | null, string | null>;
   details: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
 }
 

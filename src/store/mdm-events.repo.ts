@@ -1,4 +1,5 @@
 import { appendActivity } from "./activity.repo.js";
+import { activityMessage } from "./activity-messages.js";
 import type { Db, Trx } from "./database.js";
 import { retireAtApple } from "./mdm-users.repo.js";
 import type { Actor } from "./sql-helpers.js";
@@ -102,7 +103,7 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
       ...("userId" in event ? { userId: event.userId } : {}),
       ...("adamId" in event ? { adamId: event.adamId } : {}),
       ruleIds: [],
-      message: event.kind.replaceAll("_", " "),
+      message: activityMessage(`mdm.${event.kind}`),
       at: now,
     },
   ]);
@@ -129,7 +130,7 @@ export async function includeInDistribution(
         userId: input.userId,
         adamId: input.adamId,
         ruleIds: ["PB1"],
-        message: "back in the user's catalog distribution",
+        message: activityMessage("mdm.app_added_to_distribution"),
         at: input.now,
       },
     ]);

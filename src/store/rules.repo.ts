@@ -1,5 +1,7 @@
 import type { DistributionRules, LicenseType } from "../licensing/index.js";
 import type { AppRulesTable, RuleDeviceTable, RuleGroupTable, RuleUserTable } from "./account.table.js";
+import { appendActivity } from "./activity.repo.js";
+import { activityMessage } from "./activity-messages.js";
 import { type Db, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { type Actor, type ColumnSpec, inList, insertColumns, unique } from "./sql-helpers.js";
@@ -135,24 +137,22 @@ export async function setAppRules(
       [...KEY_COLUMNS, ["device_id", "text"]],
       reservedDeviceIds.map((deviceId) => [...ofKey, deviceId]),
     );
-    await trx
-      .insertInto("activity_log")
-      .values({
-        space_id: spaceId,
-        at: now,
-        actor_kind: actor.kind,
-        actor_id: actor.id ?? null,
+    await appendActivity(trx, [
+      {
+        spaceId,
+        actor,
         action: "rules.updated",
-        user_id: null,
-        device_id: null,
-        adam_id: adamId,
-        account_id: accountId,
-        license_id: null,
-        rule_ids: ["DI1"],
-        message: `license rules set: ${groupIds.length} FCFS groups, ${reservations} reservations, ${prohibitedUserIds.length} prohibited`,
-        details: null,
-      })
-      .execute();
+        adamId,
+        accountId,
+        ruleIds: ["DI1"],
+        message: activityMessage("rules.set", {
+          groups: groupIds.length,
+          reservations,
+          prohibited: prohibitedUserIds.length,
+        }),
+        at: now,
+      },
+    ]);
     const rules = await loadRulesForApp(trx, spaceId, adamId);
     return rules.get(accountId) ?? emptyRules();
   });

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { ALL_USERS, LIVE_STATES } from "../licensing/index.js";
 import type { AccountHealth } from "./account.table.js";
 import { appendActivity } from "./activity.repo.js";
+import type { ActivityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { toLicense } from "./license.repo.js";
@@ -57,7 +58,7 @@ export async function endLicensesOfAccount(
     now: Date;
     action: string;
     ruleIds: readonly string[];
-    message: string;
+    message: ActivityMessage;
   },
 ): Promise<number> {
   return withTransaction(db, async (trx) => {

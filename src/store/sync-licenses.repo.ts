@@ -6,6 +6,7 @@ import {
   SEAT_HOLDING_STATES,
 } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
+import { activityMessage } from "./activity-messages.js";
 import { type Db, withTransaction } from "./database.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
@@ -133,7 +134,7 @@ export async function zeroMissingAssets(
  */
 export async function releaseVanished(
   db: Db,
-  input: { spaceId: string; licenseIds: readonly string[]; actor: Actor; now: Date; message: string },
+  input: { spaceId: string; licenseIds: readonly string[]; actor: Actor; now: Date },
 ): Promise<LicenseRecord[]> {
   if (input.licenseIds.length === 0) return [];
   return withTransaction(db, async (trx) => {
@@ -167,7 +168,7 @@ export async function releaseVanished(
         accountId: l.accountId,
         licenseId: l.id,
         ruleIds: ["AC3"],
-        message: input.message,
+        message: activityMessage("license.released_outside"),
         at: input.now,
       })),
     );

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { LIVE_STATES, type LicenseState, type LicenseType } from "../licensing/index.js";
-import type { ActivityRecord } from "./activity.repo.js";
+import { type ActivityRecord, toActivity } from "./activity.repo.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { ActorKind, Severity } from "./license.table.js";
@@ -219,41 +219,6 @@ function activityQuery(db: Db, spaceId: string, f: ActivityFilter, q?: string) {
   if (f.beforeSeq !== undefined) query = query.where("seq", "<", f.beforeSeq);
   if (q) query = query.where("message", "ilike", likePattern(q));
   return query;
-}
-
-type ActivityRow = {
-  seq: number;
-  space_id: string;
-  at: Date;
-  actor_kind: ActorKind;
-  actor_id: string | null;
-  action: string;
-  user_id: string | null;
-  device_id: string | null;
-  adam_id: string | null;
-  account_id: string | null;
-  license_id: string | null;
-  rule_ids: string[];
-  message: string | null;
-  details: Record<string, unknown> | null;
-};
-
-function toActivity(r: ActivityRow): ActivityRecord {
-  return {
-    seq: Number(r.seq),
-    spaceId: r.space_id,
-    at: r.at,
-    actor: r.actor_id === null ? { kind: r.actor_kind } : { kind: r.actor_kind, id: r.actor_id },
-    action: r.action,
-    userId: r.user_id ?? undefined,
-    deviceId: r.device_id ?? undefined,
-    adamId: r.adam_id ?? undefined,
-    accountId: r.account_id ?? undefined,
-    licenseId: r.license_id ?? undefined,
-    ruleIds: r.rule_ids,
-    message: r.message ?? undefined,
-    details: r.details ?? undefined,
-  };
 }
 
 /** Newest first. */

@@ -10,7 +10,13 @@ import {
   type NotificationType,
   parseSToken,
 } from "../apple/index.js";
-import { type Account, type Actor, appendActivity } from "../store/index.js";
+import {
+  type Account,
+  type ActivityMessage,
+  type Actor,
+  activityMessage,
+  appendActivity,
+} from "../store/index.js";
 import { setAccountFromApple, setNotificationSecret } from "../store/sync-accounts.repo.js";
 import { assignmentsAtApple, disassociateAll } from "./account-release.js";
 import { toSyncError } from "./apple-errors.js";
@@ -92,7 +98,7 @@ export async function clearAtApple(
       actor,
       "account.cleared",
       ["AC1"],
-      `${held.length} assignments released at Apple`,
+      activityMessage("account.cleared", { released: held.length }),
       { released: held.length },
     );
     return held.length;
@@ -107,7 +113,7 @@ export async function logAccount(
   actor: Actor,
   action: string,
   ruleIds: string[],
-  message: string,
+  message: ActivityMessage,
   details: Record<string, unknown>,
 ): Promise<void> {
   await appendActivity(deps.db, [

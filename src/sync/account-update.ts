@@ -2,7 +2,7 @@
  * AC2: updating an account: rename, the two options, or a new token (same location:
  * every license kept; another location: refused unless "clear all previous license data").
  */
-import { type Actor, getAccount, replaceSToken, withTransaction } from "../store/index.js";
+import { type Actor, activityMessage, getAccount, replaceSToken, withTransaction } from "../store/index.js";
 import { endLicensesOfAccount, ensureAllUsersRules } from "../store/sync-account-data.repo.js";
 import {
   findAccountsByLocation,
@@ -91,7 +91,7 @@ export async function updateAccount(deps: SyncDeps, input: UpdateAccountInput): 
           now,
           action: "license.cleared",
           ruleIds: ["AC2"],
-          message: "the account moved to another location: this license belonged to the previous one",
+          message: activityMessage("license.cleared_other_location"),
         });
         await resetSyncVersions(trx, account.spaceId, account.id);
       }
@@ -120,7 +120,7 @@ export async function updateAccount(deps: SyncDeps, input: UpdateAccountInput): 
     input.actor,
     "account.updated",
     input.takeOver ? ["AC2", "AC6"] : ["AC2"],
-    `account ${input.name ?? account.displayName} updated`,
+    activityMessage("account.updated", { name: input.name ?? account.displayName }),
     {
       renamed: input.name !== undefined,
       tokenReplaced: input.sTokenFile !== undefined,

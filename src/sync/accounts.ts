@@ -9,7 +9,9 @@
 import type { AppleClient } from "../apple/index.js";
 import {
   type Account,
+  type ActivityMessage,
   type Actor,
+  activityMessage,
   appendActivity,
   createAccount,
   getAccount,
@@ -87,7 +89,7 @@ export async function addAccount(deps: SyncDeps, input: AddAccountInput): Promis
     input.actor,
     "account.added",
     input.takeOver ? ["AC1", "AC6"] : ["AC1"],
-    `account ${account.displayName} added`,
+    activityMessage("account.added", { name: account.displayName }),
     {
       autoDistribute: input.autoDistribute ?? true,
       clearPrevious: input.clearPrevious ?? false,
@@ -186,9 +188,8 @@ async function releaseAndDelete(
     client = undefined;
   }
   const releasedAtApple = client !== undefined;
-  const releasedMessage =
-    "account deleted: released at Apple; the user has 30 days to move the app to their own Apple Account";
-  const logReleased = (held: readonly LicenseAtApple[], message: string) =>
+  const releasedMessage = activityMessage("license.account_deleted_released");
+  const logReleased = (held: readonly LicenseAtApple[], message: ActivityMessage) =>
     appendActivity(
       deps.db,
       held.map((l) => ({
@@ -205,7 +206,7 @@ async function releaseAndDelete(
     );
   await logReleased(
     licenses,
-    releasedAtApple ? releasedMessage : "account deleted: could not release at Apple (token problem)",
+    releasedAtApple ? releasedMessage : activityMessage("license.account_deleted_token_problem"),
   );
   const removed = await deleteAccountRows(deps.db, account.spaceId, account.id);
   // Granted while Apple released the others (a check-in meanwhile; a worker may have sent
@@ -213,7 +214,7 @@ async function releaseAndDelete(
   const known = new Set(licenses.map((l) => l.id));
   const late = removed.filter((l) => !known.has(l.id));
   if (late.length > 0) {
-    let message = "account deleted: granted during the deletion, could not be released at Apple";
+    let message = activityMessage("license.account_deleted_granted_meanwhile");
     if (client) {
       try {
         await disassociateAll(client, atApple(late));
@@ -234,7 +235,7 @@ async function releaseAndDelete(
     actor,
     "account.deleted",
     ["AC5"],
-    `account ${account.displayName} deleted`,
+    activityMessage("account.deleted", { name: account.displayName }),
     {
       licenses: released,
       releasedAtApple,
@@ -256,7 +257,7 @@ export async function setAccountPriority(
     input.actor,
     "account.priority_changed",
     ["AC4", "MA6", "MA3"],
-    `priority ${before.priority} -> ${input.priority}; no license moved`,
+    activityMessage("account.priority_changed", { from: before.priority, to: input.priority }),
     {
       from: before.priority,
       to: input.priority,

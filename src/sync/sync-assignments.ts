@@ -73,13 +73,7 @@ export async function syncAssignmentsFull(
   }
   await markAssigned(deps.db, { spaceId, licenseIds: confirm, actor: APPLE, now });
   await markReleased(deps.db, { spaceId, licenseIds: releasedAtApple, actor: APPLE, now });
-  const vanished = await releaseVanished(deps.db, {
-    spaceId,
-    licenseIds: gone,
-    actor: APPLE,
-    now,
-    message: "Apple no longer holds this assignment (released outside Orchard)",
-  });
+  const vanished = await releaseVanished(deps.db, { spaceId, licenseIds: gone, actor: APPLE, now });
   for (const asset of await listAssetsOfAccount(deps.db, spaceId, account.id)) {
     await setAssetCounts(deps.db, {
       spaceId,

@@ -5,7 +5,14 @@
  * summary in the activity log.
  */
 import { AppleApiError, type AppleClient } from "../apple/index.js";
-import { type Actor, appendActivity, getAccount, listAssetsOfAccount } from "../store/index.js";
+import {
+  type Actor,
+  activityMessage,
+  appendActivity,
+  getAccount,
+  listAssetsOfAccount,
+  type SyncCounts,
+} from "../store/index.js";
 import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 import { SyncError } from "./errors.js";
@@ -81,7 +88,7 @@ export async function syncAccount(
       action: full ? "account.resynced" : "account.synced",
       accountId: account.id,
       ruleIds: full ? ["AC3"] : [],
-      message: describe(summary),
+      message: activityMessage(full ? "account.resynced" : "account.synced", countsOf(summary)),
       details: { ...summary },
       at: deps.now(),
     },
@@ -119,12 +126,18 @@ function unavailable(error: unknown): unknown {
   return error;
 }
 
-function describe(s: SyncSummary): string {
-  const parts = [
-    `${s.assets?.assets ?? 0} apps (${s.assets?.added.length ?? 0} new, ${s.assets?.totalChanged.length ?? 0} counts changed)`,
-    `${s.assignments?.atApple ?? 0} assignments read (${s.assignments?.outside ?? 0} outside Orchard, ${s.assignments?.confirmed ?? 0} confirmed, ${s.assignments?.vanished ?? 0} released outside)`,
-    `${s.users?.atApple ?? 0} users read (${s.users?.enrolled ?? 0} newly enrolled)`,
-    `${s.granted} waiting requests served`,
-  ];
-  return `${s.mode === "full" ? "full resync" : "sync"}: ${parts.join("; ")}`;
+/** The figures of the log line (its words are the catalogue's: account.synced, account.resynced). */
+function countsOf(s: SyncSummary): SyncCounts {
+  return {
+    apps: s.assets?.assets ?? 0,
+    newApps: s.assets?.added.length ?? 0,
+    countsChanged: s.assets?.totalChanged.length ?? 0,
+    assignments: s.assignments?.atApple ?? 0,
+    outside: s.assignments?.outside ?? 0,
+    confirmed: s.assignments?.confirmed ?? 0,
+    releasedOutside: s.assignments?.vanished ?? 0,
+    users: s.users?.atApple ?? 0,
+    enrolled: s.users?.enrolled ?? 0,
+    served: s.granted,
+  };
 }

@@ -2,6 +2,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { claimCalls } from "../../src/store/apple-calls.repo.js";
 import {
+  activityMessage,
   countSeatsHeld,
   getAsset,
   listActivity,
@@ -82,7 +83,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
           now: NOW,
           action: "license.released",
           ruleIds: ["AC2"],
-          message: "cleared with the previous location's data",
+          message: activityMessage("license.cleared_other_location"),
         });
         await untilWaitingOnLock(grant);
         await grant.query("COMMIT");

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
@@ -191,6 +192,33 @@ describe("administrator console", () => {
     await page.getByRole("button", { name: "Ajouter un compte" }).waitFor();
     await shot(page, "07-accounts-fr");
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+  });
+
+  it("invariant 4, AC1, DI1: the activity log words each line in French from its message key and params; a line written before keys shows as stored", async () => {
+    await sql`insert into activity_log (space_id, at, actor_kind, action, rule_ids, message)
+      values (${h.spaceId}, now(), 'system', 'account.synced', '{}', 'written by an older Orchard')`.execute(
+      h.orchard.store.db,
+    );
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    await page.getByRole("link", { name: "Journal d'activité" }).click();
+    await page.getByRole("heading", { name: "Journal d'activité" }).waitFor();
+    // Written by the journeys above: the account added (AC1), its first sync, its rules (DI1).
+    await page.getByRole("cell", { name: "compte Paris campus ajouté" }).waitFor();
+    await page
+      .getByRole("cell", { name: /^resynchronisation complète : apps : \d+ \(nouvelles : / })
+      .waitFor();
+    await page
+      .getByRole("cell", { name: /^règles de licence définies : groupes premier arrivé/ })
+      .first()
+      .waitFor();
+    await page.getByRole("cell", { name: "written by an older Orchard" }).waitFor();
+    await shot(page, "10-activity-fr");
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+    await page.getByRole("cell", { name: "account Paris campus added" }).waitFor();
+    await page
+      .getByRole("cell", { name: /^license rules set: \d+ FCFS groups/ })
+      .first()
+      .waitFor();
   });
 
   it("PM1: a read-only administrator sees no write buttons", async () => {

@@ -17,6 +17,7 @@ import { licenseRequestedAt } from "./0015_license_requested_at.js";
 import { licenseRequestSubject } from "./0016_license_request_subject.js";
 import { mdmCommandsPendingBySpace } from "./0017_mdm_commands_pending_by_space.js";
 import { accountDeleting } from "./0018_account_deleting.js";
+import { activityMessageKey } from "./0019_activity_message_key.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   "0016_license_request_subject": licenseRequestSubject,
   "0017_mdm_commands_pending_by_space": mdmCommandsPendingBySpace,
   "0018_account_deleting": accountDeleting,
+  "0019_activity_message_key": activityMessageKey,
 };

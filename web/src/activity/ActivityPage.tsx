@@ -10,6 +10,7 @@ import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { useActivityMessage } from "./message";
 
 interface Filters {
   action?: string;
@@ -24,6 +25,7 @@ const ACTORS = ["admin", "api_token", "system", "apple", "mdm"] as const;
 export function ActivityPage() {
   const { t } = useTranslation();
   const f = useFormat();
+  const messageOf = useActivityMessage();
   const { spaceId } = useSpace();
   const table = useTableQuery({ order: "desc" });
   const [filters, setFilters] = useState<Filters>({});
@@ -69,7 +71,7 @@ export function ActivityPage() {
     {
       key: "message",
       header: t("activity.message"),
-      render: (e) => <span className="small">{e.message ?? ""}</span>,
+      render: (e) => <span className="small">{messageOf(e)}</span>,
     },
   ];
   const csv = downloadUrl(`/spaces/${spaceId}/activity.csv`, query);

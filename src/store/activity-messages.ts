@@ -1,0 +1,126 @@
+/**
+ * The catalogue of activity-log messages. A writer names a message by its key and named
+ * params; the store keeps both, and the English text rendered here, so that the API, the
+ * CLI, the CSV export and older clients still read a sentence, while the console renders
+ * the key in its own language (web/src/i18n/*.json `activityMessages`, checked against this
+ * catalogue by test/web/activity-messages-i18n.test.ts).
+ *
+ * A key is never renamed nor its params changed once written: old rows keep it. A new
+ * wording is a new key. Params hold data only (numbers, ids, names, enum values, Apple's
+ * own words), never English the console would have to show as is.
+ */
+
+/** A param's value: what a jsonb column keeps and i18next interpolates. */
+export type ActivityParamValue = string | number;
+
+/**
+ * What one sync read and did (sync.ts), for an incremental sync and a full resync alike.
+ * A type, not an interface: params must fit `Record<string, ActivityParamValue>`.
+ */
+export type SyncCounts = {
+  apps: number;
+  newApps: number;
+  countsChanged: number;
+  assignments: number;
+  outside: number;
+  confirmed: number;
+  releasedOutside: number;
+  users: number;
+  enrolled: number;
+  served: number;
+};
+
+const syncFigures = (p: SyncCounts) =>
+  [
+    `${p.apps} apps (${p.newApps} new, ${p.countsChanged} counts changed)`,
+    `${p.assignments} assignments read (${p.outside} outside Orchard, ${p.confirmed} confirmed, ${p.releasedOutside} released outside)`,
+    `${p.users} users read (${p.enrolled} newly enrolled)`,
+    `${p.served} waiting requests served`,
+  ].join("; ");
+
+/** Each key's English text: a constant, or a function of the key's params. */
+export const ACTIVITY_MESSAGES = {
+  // Licenses (license-state.ts, allocation.ts, sync-licenses.repo.ts, sync/).
+  "license.granted_user": "user-based license granted, assignment queued for Apple",
+  "license.granted_user_reserved": "user-based reserved license granted, assignment queued for Apple",
+  "license.granted_device": "device-based license granted, assignment queued for Apple",
+  "license.granted_device_reserved": "device-based reserved license granted, assignment queued for Apple",
+  "license.assigned": "assigned at Apple",
+  "license.apple_refused": (p: { reason: string }) => `Apple refused: ${p.reason}`,
+  "license.release_queued": "release queued for Apple",
+  "license.released_unsent": "released before its assignment reached Apple: nothing to release there",
+  "license.released": "released at Apple",
+  "license.grace_ended": "grace ended",
+  "license.released_outside": "Apple no longer holds this assignment (released outside Orchard)",
+  "license.cleared_other_location":
+    "the account moved to another location: this license belonged to the previous one",
+  "license.account_deleted_released":
+    "account deleted: released at Apple; the user has 30 days to move the app to their own Apple Account",
+  "license.account_deleted_token_problem": "account deleted: could not release at Apple (token problem)",
+  "license.account_deleted_granted_meanwhile":
+    "account deleted: granted during the deletion, could not be released at Apple",
+  // Accounts (sync/accounts.ts, account-apple.ts, account-update.ts, sync.ts, health.ts).
+  "account.added": (p: { name: string }) => `account ${p.name} added`,
+  "account.updated": (p: { name: string }) => `account ${p.name} updated`,
+  "account.deleted": (p: { name: string }) => `account ${p.name} deleted`,
+  "account.priority_changed": (p: { from: number; to: number }) =>
+    `priority ${p.from} -> ${p.to}; no license moved`,
+  "account.cleared": (p: { released: number }) => `${p.released} assignments released at Apple`,
+  "account.synced": (p: SyncCounts) => `sync: ${syncFigures(p)}`,
+  "account.resynced": (p: SyncCounts) => `full resync: ${syncFigures(p)}`,
+  /**
+   * NT2. `issue` is the account's health (the console words it: `health.<issue>`);
+   * `title` and `remedy` are sync/health.ts TOKEN_ISSUES' English, for the stored text.
+   */
+  "account.token_issue": (p: { issue: string; title: string; remedy: string }) => `${p.title}: ${p.remedy}`,
+  "account.token_healthy": "token healthy again; operations resumed",
+  // Catalog, users, rules (mdm/, rules.repo.ts).
+  "catalog.install_on_device": (p: { updateMode: string }) => `install on device, updates ${p.updateMode}`,
+  "catalog.available": (p: { updateMode: string }) => `available, updates ${p.updateMode}`,
+  "catalog.delegated": (p: { from: string }) => `delegated from ${p.from}`,
+  "user.invited": "invited to Apps and Books",
+  "rules.set": (p: { groups: number; reservations: number; prohibited: number }) =>
+    `license rules set: ${p.groups} FCFS groups, ${p.reservations} reservations, ${p.prohibited} prohibited`,
+  // MDM events (mdm-events.repo.ts): one key per event kind that is logged.
+  "mdm.device_retired": "device retired",
+  "mdm.device_wiped": "device wiped",
+  "mdm.device_inactive": "device inactive",
+  "mdm.mdm_profile_removed": "mdm profile removed",
+  "mdm.user_deleted": "user deleted",
+  "mdm.app_deleted": "app deleted",
+  "mdm.app_undelegated": "app undelegated",
+  "mdm.app_removed_from_distribution": "app removed from distribution",
+  "mdm.app_added_to_distribution": "back in the user's catalog distribution",
+} as const satisfies Record<string, string | ((params: never) => string)>;
+
+type Catalogue = typeof ACTIVITY_MESSAGES;
+export type ActivityMessageKey = keyof Catalogue;
+
+/** The params a key takes: those of its function, none for a constant text. */
+export type ActivityMessageParams<K extends ActivityMessageKey> = Catalogue[K] extends (
+  params: infer P extends Record<string, ActivityParamValue>,
+) => string
+  ? P
+  : Record<string, never>;
+
+/** One message of the catalogue with its params, as a writer hands it to the store. */
+export type ActivityMessage = {
+  [K in ActivityMessageKey]: { key: K; params: ActivityMessageParams<K> };
+}[ActivityMessageKey];
+
+export const ACTIVITY_MESSAGE_KEYS = Object.keys(ACTIVITY_MESSAGES) as ActivityMessageKey[];
+
+/** The message `key` with its params (none for a constant text). */
+export function activityMessage<K extends ActivityMessageKey>(
+  key: K,
+  ...params: Catalogue[K] extends string ? [] : [ActivityMessageParams<K>]
+): ActivityMessage {
+  return { key, params: params[0] ?? {} } as ActivityMessage;
+}
+
+/** The English text of a message: what the `message` column keeps. */
+export function renderActivityMessage(message: ActivityMessage): string {
+  // The key and its params travel together (ActivityMessage), which the index cannot show the compiler.
+  const text = ACTIVITY_MESSAGES[message.key] as string | ((params: ActivityMessage["params"]) => string);
+  return typeof text === "string" ? text : text(message.params);
+}
