@@ -126,8 +126,26 @@ export const appRowSchema = z
     deviceLicenseReminder: z
       .boolean()
       .describe("DB5: custom or Productivity app: check device-license support with the developer"),
+    waiting: z.number().int().describe("DB2, UB3: requests waiting for a license of the app"),
   })
   .meta({ id: "AppUsage" });
+
+/** DB2, UB3: a request in an app's waiting queue. */
+export const waitingRowSchema = z
+  .object({
+    position: z.number().int().describe("1 = served first; over the whole queue, whatever the search"),
+    userId: z.string().optional(),
+    userName: z.string().optional(),
+    deviceId: z.string().optional(),
+    serialNumber: z.string().optional(),
+    deviceUserName: z.string().optional().describe("the user of a waiting device"),
+    why: requestReason,
+    reason: z.enum(["not_enrolled", "no_license", "token_problem"]),
+    ruleIds: z.array(z.string()),
+    waitingSince: dateTime.describe("when the subject first asked: the queue's order"),
+    decidedAt: dateTime.describe("when the request was last decided, and waited again"),
+  })
+  .meta({ id: "WaitingRequest" });
 
 export const licenseRowSchema = z
   .object({

@@ -44,6 +44,8 @@ export const LICENSE_SORTS = {
   assignedAt: "l.assigned_at",
   appName: "s.name",
   userName: "u.name",
+  /** The "user or device" column: the user's name, else the device's serial number. */
+  subject: "coalesce(u.name, d.serial_number)",
   serialNumber: "d.serial_number",
   state: "l.state",
   type: "l.type",
@@ -70,6 +72,10 @@ export function listLicensesView(
     .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "l.space_id").onRef("u.id", "=", "l.user_id"))
     .leftJoin("devices as d", (j) =>
       j.onRef("d.space_id", "=", "l.space_id").onRef("d.id", "=", "l.device_id"),
+    )
+    // A device license is found by its device's user too: "Ada" finds the license of Ada's iPad.
+    .leftJoin("users as du", (j) =>
+      j.onRef("du.space_id", "=", "d.space_id").onRef("du.id", "=", "d.user_id"),
     )
     .select([
       "l.id",
@@ -108,7 +114,12 @@ export function listLicensesView(
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) =>
-      eb.or([eb("u.name", "ilike", like), eb("d.serial_number", "ilike", like), eb("s.name", "ilike", like)]),
+      eb.or([
+        eb("u.name", "ilike", like),
+        eb("d.serial_number", "ilike", like),
+        eb("du.name", "ilike", like),
+        eb("s.name", "ilike", like),
+      ]),
     );
   }
   return paged(query, page, LICENSE_SORTS, "createdAt", "l.id", (r) => ({
@@ -155,6 +166,8 @@ export interface AppRow {
   latestVersion?: string;
   /** DB5: the console reminds to check device-license support with the developer. */
   deviceLicenseReminder: boolean;
+  /** DB2, UB3: requests waiting for a license of the app. */
+  waiting: number;
 }
 
 /** DB5: a custom (B2B) or Productivity-genre app gets the reminder when device-based is chosen. */
@@ -168,6 +181,7 @@ export const APP_SORTS = {
   total: "total",
   used: "used",
   available: "available",
+  waiting: "waiting",
   adamId: "adam_id",
 } as const;
 
@@ -201,7 +215,14 @@ export function listAppsView(
     .where("s.space_id", "=", spaceId)
     .groupBy("s.adam_id");
   if (filter.accountId) inner = inner.where("s.account_id", "=", filter.accountId);
-  let query = db.selectFrom(inner.as("v")).selectAll();
+  let query = db
+    .selectFrom(inner.as("v"))
+    .selectAll()
+    .select(
+      sql<number>`(select count(*) from license_queue q where q.space_id = ${spaceId} and q.adam_id = v.adam_id)::int`.as(
+        "waiting",
+      ),
+    );
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) => eb.or([eb("v.name", "ilike", like), eb("v.adam_id", "ilike", like)]));
@@ -222,6 +243,7 @@ export function listAppsView(
     custom: r.custom,
     latestVersion: r.latest_version ?? undefined,
     deviceLicenseReminder: needsDeviceLicenseReminder({ custom: r.custom, genre: r.genre ?? undefined }),
+    waiting: r.waiting,
   }));
 }
 

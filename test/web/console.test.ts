@@ -1,8 +1,18 @@
 import { sql } from "kysely";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALL_USERS } from "../../src/licensing/index.js";
 import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
-import { createGroup, createUser, listAccounts, setCatalogApp, upsertAsset } from "../../src/store/index.js";
+import {
+  createDevices,
+  createGroup,
+  createUser,
+  listAccounts,
+  requestLicenses,
+  setAppRules,
+  setCatalogApp,
+  upsertAsset,
+} from "../../src/store/index.js";
 import { type Harness, OWNER, READER, shot, signIn, startHarness } from "./harness.js";
 
 /**
@@ -168,6 +178,91 @@ describe("administrator console", () => {
     await dialog.getByText("Check device licensing with the developer").waitFor();
     await shot(page, "09-db5-reminder");
     await dialog.getByRole("button", { name: "Cancel" }).click();
+  });
+
+  it("DB2, UB3: the app page lists who waits for a license, in the order they are served; the apps list counts them", async () => {
+    const { db } = h.orchard.store;
+    const [account] = await listAccounts(db, h.spaceId);
+    if (!account) throw new Error("no account");
+    const waitingApp = { adamId: "409201541", name: "Pages Pro" };
+    await upsertAsset(
+      db,
+      {
+        spaceId: h.spaceId,
+        accountId: account.id,
+        adamId: waitingApp.adamId,
+        name: waitingApp.name,
+        pricingParam: "STDQ",
+        productType: "App",
+        total: 1,
+        deviceAssignable: true,
+        platforms: ["iOS"],
+        used: 0,
+      },
+      new Date(),
+    );
+    await setCatalogApp(
+      db,
+      { spaceId: h.spaceId, adamId: waitingApp.adamId, installOnDevice: true },
+      new Date(),
+    );
+    const key = { spaceId: h.spaceId, accountId: account.id, adamId: waitingApp.adamId };
+    await setAppRules(
+      db,
+      {
+        ...key,
+        fcfs: { groupIds: [ALL_USERS], requestedType: "user", mandatoryType: "device" },
+        reservedUserIds: [],
+        reservedDeviceIds: [],
+        prohibitedUserIds: [],
+      },
+      { kind: "admin" },
+      new Date(),
+    );
+    const [first, second, third] = await createDevices(
+      db,
+      ["WAIT-FIRST", "WAIT-SECOND", "WAIT-THIRD"].map((serialNumber) => ({
+        spaceId: h.spaceId,
+        serialNumber,
+        platform: "iOS" as const,
+        supervised: true,
+      })),
+    );
+    for (const [i, d] of [first, second, third].entries()) {
+      await requestLicenses(db, {
+        spaceId: h.spaceId,
+        adamId: waitingApp.adamId,
+        requests: [
+          {
+            spaceId: h.spaceId,
+            adamId: waitingApp.adamId,
+            subject: { kind: "device", deviceId: d?.id ?? "" },
+            why: "mandatory",
+          },
+        ],
+        actor: { kind: "mdm" },
+        now: new Date(Date.now() - (3 - i) * 60_000),
+      });
+    }
+    await page.getByRole("link", { name: "Apps and Books", exact: true }).click();
+    await page.reload();
+    const row = page.getByRole("row", { name: /Pages Pro/ });
+    await row.waitFor();
+    await expect(row.locator("td").nth(5).textContent()).resolves.toBe("2");
+    await row.getByRole("link", { name: waitingApp.name }).click();
+    const queue = page.getByRole("table", { name: "Waiting for a license" });
+    await queue.waitFor();
+    await page.getByText("Waiting for a license: 2").waitFor();
+    const rows = queue.getByRole("row");
+    await expect(rows.nth(1).textContent()).resolves.toMatch(
+      /^1WAIT-SECOND.*The app is mandatory on the device.*A free license/,
+    );
+    await expect(rows.nth(2).textContent()).resolves.toMatch(/^2WAIT-THIRD/);
+    await shot(page, "09b-waiting-queue");
+    // A search keeps each one's place in the whole queue.
+    await page.getByLabel("Search by user name or serial number").fill("third");
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect(rows.nth(1).textContent()).resolves.toMatch(/^2WAIT-THIRD/);
   });
 
   it("explains a decision with its rule ids and their sentences", async () => {

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { findCatalogApp, getAccount, getAsset, setAppRules } from "../../store/index.js";
+import {
+  findCatalogApp,
+  getAccount,
+  getAsset,
+  listAssetsForApp,
+  NotFoundError,
+  setAppRules,
+} from "../../store/index.js";
 import {
   APP_SORTS,
   LICENSE_SORTS,
@@ -7,6 +14,7 @@ import {
   listLicensesView,
   rulesView,
 } from "../../store/views.repo.js";
+import { listWaitingView, WAITING_SORTS } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import {
@@ -18,6 +26,7 @@ import {
   pageOf,
   pageQuery,
   spaceParams,
+  waitingRowSchema,
 } from "../schemas.js";
 
 const appParams = z.object({ spaceId: id, adamId });
@@ -165,6 +174,32 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
         { accountId: request.params.accountId, adamId: request.params.adamId },
         request.query,
       );
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/apps/:adamId/waiting",
+    {
+      config: can.read,
+      schema: {
+        tags: ["apps"],
+        summary:
+          "DB2, UB3: the app's waiting queue, in the order it is served (first asked, first served): " +
+          "who waits, why, and since when; searchable by user name or serial number (q)",
+        params: appParams,
+        querystring: pageQuery(Object.keys(WAITING_SORTS) as [keyof typeof WAITING_SORTS]),
+        response: { 200: pageOf(waitingRowSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const { adamId: app } = request.params;
+      if (
+        !(await findCatalogApp(db, spaceId, app)) &&
+        (await listAssetsForApp(db, spaceId, app)).length === 0
+      )
+        throw new NotFoundError("app", app);
+      return listWaitingView(db, spaceId, app, request.query);
     },
   );
 

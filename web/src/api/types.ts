@@ -19,6 +19,7 @@ import type {
   notificationSchema,
   spaceSchema,
   userSchema,
+  waitingRowSchema,
 } from "../../../src/api/schemas";
 
 export type Problem = z.input<typeof problemSchema>;
@@ -28,6 +29,8 @@ export type SpaceWithRole = Space & { role: Role };
 export type Account = z.input<typeof accountSchema>;
 export type Asset = z.input<typeof assetSchema>;
 export type AppRow = z.input<typeof appRowSchema>;
+/** DB2, UB3: a request in an app's waiting queue. */
+export type WaitingRequest = z.input<typeof waitingRowSchema>;
 export type License = z.input<typeof licenseRowSchema>;
 export type LicenseType = License["type"];
 export type LicenseState = License["state"];

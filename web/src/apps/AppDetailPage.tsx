@@ -15,6 +15,7 @@ import { AppIcon } from "./AppIcon";
 import { appDetails } from "./AppsPage";
 import { useAppAccounts, useAppRow, useRevokeAll } from "./api";
 import { LicenseUsage } from "./LicenseUsage";
+import { WaitingQueue } from "./WaitingQueue";
 
 /** An app of the space: its accounts' rules and logs (VU2, DI1), its license usage (VU5, RV4), revoke all (MA4). */
 export function AppDetailPage() {
@@ -73,6 +74,11 @@ export function AppDetailPage() {
           tone={a.available === 0 && a.total > 0 ? "danger" : undefined}
         />
         <Stat label={t("apps.used")} value={f.number(a.used)} hint={f.percent(a.used, a.total)} />
+        <Stat
+          label={t("waiting.stat")}
+          value={f.number(a.waiting)}
+          tone={a.waiting > 0 ? "warning" : undefined}
+        />
       </div>
       <Card title={t("apps.licensesByAccount")}>
         {owning.length === 0 ? (
@@ -106,6 +112,7 @@ export function AppDetailPage() {
           <RuleRef id="VU2" />
         </p>
       </Card>
+      {a.waiting > 0 ? <WaitingQueue adamId={adamId} /> : null}
       <LicenseUsage adamId={adamId} />
       <ConfirmDialog
         open={confirmAll}

@@ -83,6 +83,18 @@ export function AppsPage() {
         </span>
       ),
     },
+    {
+      key: "waiting",
+      header: t("waiting.stat"),
+      sort: "waiting",
+      align: "right",
+      render: (a) =>
+        a.waiting > 0 ? (
+          <Badge tone="warning">{f.number(a.waiting)}</Badge>
+        ) : (
+          <span className="muted">0</span>
+        ),
+    },
     { key: "accounts", header: t("apps.accounts"), align: "right", render: (a) => a.accounts },
     {
       key: "catalog",

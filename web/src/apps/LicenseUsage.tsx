@@ -11,7 +11,7 @@ import { useLicenseUsage } from "./api";
 export function LicenseUsage({ adamId }: { adamId: string }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
-  const table = useTableQuery({ sort: "userName" });
+  const table = useTableQuery({ sort: "subject" });
   const usage = useLicenseUsage(spaceId, adamId, table.query);
   return (
     <Card title={t("apps.licenseUsage")} actions={<RuleRef id="VU5" compact />}>

@@ -1,7 +1,7 @@
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
 import { usePage } from "../api/query";
-import type { AppRow, AppRules, AppRulesInput, License, Page, PageQuery } from "../api/types";
+import type { AppRow, AppRules, AppRulesInput, License, Page, PageQuery, WaitingRequest } from "../api/types";
 
 export const appsPath = (spaceId: string) => `/spaces/${spaceId}/apps`;
 const rulesPath = (spaceId: string, accountId: string, adamId: string) =>
@@ -53,6 +53,11 @@ export function useSetRules(spaceId: string, accountId: string, adamId: string) 
 /** DI5, VU2: the log of one (account, app). */
 export function useAppLog(spaceId: string, accountId: string, adamId: string, query: PageQuery) {
   return usePage<License>(`/spaces/${spaceId}/accounts/${accountId}/apps/${adamId}/log`, { ...query });
+}
+
+/** DB2, UB3: the app's waiting queue, in the order it is served. */
+export function useWaiting(spaceId: string, adamId: string, query: PageQuery) {
+  return usePage<WaitingRequest>(`${appsPath(spaceId)}/${adamId}/waiting`, { ...query });
 }
 
 /** VU5: the app's licenses in the space, searchable by user name. */

@@ -39,7 +39,7 @@ export function LicenseTable({
     {
       key: "subject",
       header: t("licenses.subject"),
-      sort: "userName",
+      sort: "subject",
       render: (l) =>
         l.userId ? (
           <Link to={spacePath(spaceId, `/users/${l.userId}`)}>{subject(l)}</Link>

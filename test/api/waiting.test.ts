@@ -1,0 +1,90 @@
+import { expect, it } from "vitest";
+import type { LicenseRequest } from "../../src/licensing/index.js";
+import { createDevice, createUser, requestLicenses, setCatalogApp } from "../../src/store/index.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { accountWithSeats } from "../store/fixtures.js";
+import { auth, buildFixture, NOW } from "./harness.js";
+
+const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+
+describeEachDatabase("the waiting queue, as the API shows it", (database) => {
+  it("DB2, UB3: an app's waiting queue is listed in the order it is served, with who waits, why, since when; the app list counts it", async () => {
+    const { db, keys } = database().store;
+    const f = await buildFixture(database().store);
+    const spaceId = f.ids.spaceA;
+    const adamId = "777000111";
+    await setCatalogApp(db, { spaceId, adamId, name: "Keynote", installOnDevice: true }, NOW);
+    await accountWithSeats(db, keys, { spaceId, adamId, total: 1 });
+    const ada = await createUser(db, { spaceId, name: "Ada Lovelace" }); // not enrolled
+    const device = (serialNumber: string, userId?: string) =>
+      createDevice(db, {
+        spaceId,
+        serialNumber,
+        platform: "iOS",
+        supervised: true,
+        ...(userId ? { userId } : {}),
+      });
+    const first = await device(`FIRST-${f.ids.suffix}`);
+    const second = await device(`SECOND-${f.ids.suffix}`);
+    const adasIpad = await device(`ADA-${f.ids.suffix}`, ada.id);
+    const ask = (subject: LicenseRequest["subject"], why: LicenseRequest["why"], minutes: number) =>
+      requestLicenses(db, {
+        spaceId,
+        adamId,
+        requests: [{ spaceId, adamId, subject, why }],
+        actor: { kind: "mdm" },
+        now: at(minutes),
+      });
+    // The seat goes to the first device; Ada's iPad asks before the second device; Ada asks last.
+    expect((await ask({ kind: "device", deviceId: first.id }, "mandatory", 0))[0]?.decision.outcome).toBe(
+      "grant",
+    );
+    await ask({ kind: "device", deviceId: adasIpad.id }, "mandatory", 1);
+    await ask({ kind: "device", deviceId: second.id }, "check_in", 2);
+    await ask({ kind: "user", userId: ada.id }, "requested", 3);
+    // Decided again later, it keeps its place (the order is when it first asked).
+    await ask({ kind: "device", deviceId: adasIpad.id }, "check_in", 4);
+
+    const get = (url: string, token = f.tokens.read) =>
+      f.app.inject({ url: `/api/v1/spaces/${spaceId}${url}`, headers: auth(token) });
+    const page = await get(`/apps/${adamId}/waiting`);
+    expect(page.statusCode).toBe(200);
+    expect(page.json()).toMatchObject({ total: 3, page: 1 });
+    expect(page.json().items).toEqual([
+      expect.objectContaining({
+        position: 1,
+        deviceId: adasIpad.id,
+        serialNumber: `ADA-${f.ids.suffix}`,
+        deviceUserName: "Ada Lovelace",
+        why: "mandatory",
+        reason: "no_license",
+        waitingSince: at(1).toISOString(),
+        decidedAt: at(4).toISOString(),
+      }),
+      expect.objectContaining({ position: 2, deviceId: second.id, why: "check_in", reason: "no_license" }),
+      expect.objectContaining({
+        position: 3,
+        userId: ada.id,
+        userName: "Ada Lovelace",
+        reason: "not_enrolled",
+      }),
+    ]);
+    // A search keeps each request's place in the whole queue.
+    const second_ = (await get(`/apps/${adamId}/waiting?q=second`)).json();
+    expect(second_.items.map((w: { position: number }) => w.position)).toEqual([2]);
+    const ada_ = (await get(`/apps/${adamId}/waiting?q=lovelace&pageSize=1&page=2`)).json();
+    expect(ada_).toMatchObject({ total: 2, page: 2, items: [{ position: 3 }] });
+
+    const apps = (await get(`/apps?q=Keynote`)).json();
+    expect(apps.items).toEqual([expect.objectContaining({ adamId, used: 1, available: 0, waiting: 3 })]);
+    const byWaiting = (await get(`/apps?sort=waiting&order=desc`)).json();
+    expect(byWaiting.items[0].adamId).toBe(adamId);
+
+    const unknown = await get(`/apps/999999999/waiting`);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.headers["content-type"]).toMatch(/problem\+json/);
+    expect((await get(`/apps/${adamId}/waiting?pageSize=0`)).statusCode).toBe(400);
+    // Another space's administrator is not told the space exists (PM1).
+    expect((await get(`/apps/${adamId}/waiting`, f.tokens.other)).statusCode).toBe(404);
+  });
+});

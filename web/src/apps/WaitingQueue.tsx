@@ -1,0 +1,99 @@
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import type { WaitingRequest } from "../api/types";
+import { spacePath, useSpace } from "../app/space";
+import { Badge } from "../ui/Badge";
+import { Card } from "../ui/Card";
+import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
+import { useFormat } from "../ui/format";
+import { RuleRef } from "../ui/RuleRef";
+import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { useWaiting } from "./api";
+
+/**
+ * DB2, UB3: who waits for a license of the app, in the order they are served (first asked,
+ * first served), why each waits and since when: the queue a free seat or a purchase serves.
+ */
+export function WaitingQueue({ adamId }: { adamId: string }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const { spaceId } = useSpace();
+  const table = useTableQuery({ sort: "position" });
+  const waiting = useWaiting(spaceId, adamId, table.query);
+  const columns: Column<WaitingRequest>[] = [
+    { key: "position", header: t("waiting.position"), align: "right", render: (w) => w.position },
+    {
+      key: "subject",
+      header: t("licenses.subject"),
+      render: (w) =>
+        w.userId ? (
+          <Link to={spacePath(spaceId, `/users/${w.userId}`)}>{w.userName ?? w.userId}</Link>
+        ) : (
+          <>
+            <Link to={spacePath(spaceId, `/devices/${w.deviceId}`)}>{w.serialNumber ?? w.deviceId}</Link>
+            {w.deviceUserName ? <div className="muted small">{w.deviceUserName}</div> : null}
+          </>
+        ),
+    },
+    { key: "why", header: t("waiting.why"), render: (w) => t(`explain.reason.${w.why}`) },
+    {
+      key: "reason",
+      header: t("waiting.reason"),
+      render: (w) => (
+        <Badge tone={w.reason === "no_license" ? "warning" : undefined}>
+          {t(`waiting.reasons.${w.reason}`)}
+        </Badge>
+      ),
+    },
+    { key: "since", header: t("waiting.since"), render: (w) => f.dateTime(w.waitingSince) },
+    {
+      key: "rules",
+      header: t("licenses.rules"),
+      render: (w) => (
+        <span className="chips">
+          {w.ruleIds.map((id) => (
+            <RuleRef key={id} id={id} compact />
+          ))}
+        </span>
+      ),
+    },
+  ];
+  const total = waiting.data?.total;
+  return (
+    <Card
+      title={
+        total === undefined || table.query.q ? t("waiting.title") : t("waiting.titleCount", { count: total })
+      }
+      actions={<RuleRef id="DB2" compact />}
+    >
+      <p className="muted small">{t("waiting.help")}</p>
+      <div className="toolbar">
+        <SearchBox
+          value={table.query.q ?? ""}
+          onChange={table.setSearch}
+          label={t("waiting.search")}
+          placeholder={t("waiting.search")}
+        />
+      </div>
+      {waiting.isPending ? (
+        <Loading />
+      ) : waiting.isError ? (
+        <ErrorNotice error={waiting.error} />
+      ) : (
+        <DataTable
+          caption={t("waiting.title")}
+          columns={columns}
+          rows={waiting.data.items}
+          rowKey={(w) => String(w.position)}
+          table={table}
+          total={waiting.data.total}
+          empty={
+            table.query.q ? undefined : (
+              <EmptyState title={t("waiting.emptyTitle")}>{t("waiting.emptyText")}</EmptyState>
+            )
+          }
+        />
+      )}
+    </Card>
+  );
+}
