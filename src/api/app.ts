@@ -13,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { DestinationStream } from "pino";
+import type { z } from "zod";
 import { installAuthorization } from "./authz.js";
 import { registerConsole } from "./console.js";
 import type { Api, ApiContext } from "./context.js";
@@ -29,6 +30,7 @@ import { registerDirectoryRoutes } from "./routes/directory.routes.js";
 import { registerHealthRoutes } from "./routes/health.routes.js";
 import { registerLicenseRoutes } from "./routes/licenses.routes.js";
 import { registerMdmRoutes } from "./routes/mdm.routes.js";
+import { registerNotificationRoutes } from "./routes/notifications.routes.js";
 import { registerSpaceRoutes } from "./routes/spaces.routes.js";
 
 export interface BuildApiOptions {
@@ -57,9 +59,24 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
   });
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler<z.ZodType>((route) => {
+    const validate = validatorCompiler(route);
+    // Fastify hands an absent body over as null; zod's defaults apply to an absent value.
+    return route.httpPart === "body"
+      ? (data: unknown) => validate(data === null ? undefined : data)
+      : validate;
+  });
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  // A change sent without a body (`curl -X POST`, or an empty JSON body) has none: a route
+  // whose body is optional takes its defaults, one that needs a body says which fields.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === "") return done(null, undefined);
+    parseJson(request, text, done);
+  });
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -121,6 +138,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       registerDirectoryRoutes(v1 as Api, ctx);
       registerDeviceRoutes(v1 as Api, ctx);
       registerActivityRoutes(v1 as Api, ctx);
+      registerNotificationRoutes(v1 as Api, ctx);
       registerAppleRoutes(v1 as Api, ctx);
       registerMdmRoutes(v1 as Api, ctx);
     },

@@ -1,0 +1,45 @@
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "../store/databases.js";
+import { auth, buildFixture } from "./harness.js";
+
+describeEachDatabase("request bodies", (db) => {
+  it("RV2: a revocation sent without a body, or with an empty JSON body, takes the route's defaults", async () => {
+    const f = await buildFixture(db().store);
+    const url = `/api/v1/spaces/${f.ids.spaceA}/licenses/${f.ids.licenseA}/revoke`;
+    const bare = await f.app.inject({ method: "POST", url, headers: auth(f.tokens.write) });
+    expect(bare.statusCode).toBe(200);
+    expect(bare.json().revoked).toHaveLength(1);
+    // Revoked already: the same call now fails on the license's state, not on the empty body.
+    const empty = await f.app.inject({
+      method: "POST",
+      url,
+      headers: { ...auth(f.tokens.write), "content-type": "application/json" },
+    });
+    expect(empty.statusCode).toBe(409);
+    expect(empty.json().code).toBe("invalid_transition");
+  });
+
+  it("a route that needs a body says which fields are missing; broken JSON is a 400 problem, not a 500", async () => {
+    const f = await buildFixture(db().store);
+    const url = `/api/v1/spaces/${f.ids.spaceA}/license-requests`;
+    const missing = await f.app.inject({ method: "POST", url, headers: auth(f.tokens.write) });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.headers["content-type"]).toMatch(/problem\+json/);
+    expect(missing.json().code).toBe("validation_failed");
+    const broken = await f.app.inject({
+      method: "POST",
+      url,
+      headers: { ...auth(f.tokens.write), "content-type": "application/json" },
+      payload: '{"adamId": ',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.headers["content-type"]).toMatch(/problem\+json/);
+    const poisoned = await f.app.inject({
+      method: "POST",
+      url,
+      headers: { ...auth(f.tokens.write), "content-type": "application/json" },
+      payload: '{"__proto__": {"admin": true}}',
+    });
+    expect(poisoned.statusCode).toBe(400);
+  });
+});
