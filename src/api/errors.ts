@@ -51,6 +51,7 @@ const STORE: Record<string, [number, string]> = {
   invalid_transition: [409, "Not possible in the license's current state"],
   invalid_priority: [400, "Invalid priority"],
   overcommit: [409, "No free license"],
+  duplicate_name: [409, "An account of this space already has this name"],
 };
 
 const SYNC: Record<string, number> = {
@@ -88,7 +89,9 @@ export function toProblem(error: unknown): Problem {
     if (status >= 500) return internal();
     const field = error.code.startsWith("reserv")
       ? [{ field: "body.reservedUserIds", message: error.message }]
-      : undefined;
+      : error.code === "duplicate_name"
+        ? [{ field: "body.name", message: error.message }]
+        : undefined;
     return problem(status, error.code, title, error.message, field);
   }
   if (error instanceof AuthError) {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type Selectable, sql } from "kysely";
 import type { AccountHealth, AccountTable, MdmInfo } from "./account.table.js";
 import { decryptSecret, encryptSecret, type KeyRing } from "./crypto.js";
-import { type Db, withTransaction } from "./database.js";
+import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 
 /** An Apps and Books account as the rest of Orchard sees it: never with its sToken (invariant 5). */
@@ -55,6 +55,7 @@ export async function createAccount(db: Db, keys: KeyRing, input: NewAccount): P
       .forUpdate()
       .executeTakeFirst();
     if (!space) throw new NotFoundError("space", input.spaceId);
+    await assertNameFree(trx, input.spaceId, input.displayName);
     const { last } = await trx
       .selectFrom("accounts")
       .select(sql<number>`coalesce(max(priority), 0)::int`.as("last"))
@@ -175,8 +176,66 @@ export async function setAccountHealth(
   return false;
 }
 
+/**
+ * Display names are unique in a space (case and outer spaces aside): administrators tell
+ * accounts apart by them (lists, pickers, explanations), and deleting one asks for its name.
+ * The writers below hold the space's row lock, so two accounts never take one name at once.
+ */
+export async function assertNameFree(
+  db: Db,
+  spaceId: string,
+  name: string,
+  exceptId?: string,
+): Promise<void> {
+  let query = db
+    .selectFrom("accounts")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where(sql<boolean>`lower(btrim(display_name)) = lower(btrim(${name}))`);
+  if (exceptId) query = query.where("id", "<>", exceptId);
+  if ((await query.executeTakeFirst()) !== undefined) {
+    throw new StoreError("duplicate_name", `an account of this space is already named "${name.trim()}"`, {
+      field: "displayName",
+    });
+  }
+}
+
+/** The space's row lock that account writers take: creation order, and names (assertNameFree). */
+export async function lockSpace(trx: Trx, spaceId: string): Promise<void> {
+  const space = await trx
+    .selectFrom("spaces")
+    .select("id")
+    .where("id", "=", spaceId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!space) throw new NotFoundError("space", spaceId);
+}
+
 /** AC2: a new token file (and optionally a new name) for an existing account. */
 export async function replaceSToken(
+  db: Db,
+  keys: KeyRing,
+  input: {
+    spaceId: string;
+    id: string;
+    sToken: string;
+    displayName?: string;
+    tokenExpiresAt?: Date;
+    now: Date;
+  },
+): Promise<void> {
+  if (input.displayName !== undefined && input.displayName.trim() === "")
+    throw new StoreError("invalid_request", "an account needs a display name");
+  await withTransaction(db, async (trx) => {
+    if (input.displayName) {
+      await lockSpace(trx, input.spaceId);
+      await assertNameFree(trx, input.spaceId, input.displayName, input.id);
+    }
+    await setSToken(trx, keys, input);
+  });
+}
+
+async function setSToken(
   db: Db,
   keys: KeyRing,
   input: {

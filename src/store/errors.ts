@@ -13,7 +13,8 @@ export type StoreErrorCode =
   | "live_license_exists"
   | "invalid_transition"
   | "invalid_priority"
-  | "overcommit";
+  | "overcommit"
+  | "duplicate_name";
 
 export class StoreError extends Error {
   override readonly name: string = "StoreError";

@@ -65,6 +65,10 @@ describeEachDatabase("full scenario: the sToken never leaks", (db) => {
     const bad = await send("POST", `${s}/accounts`, { name: "Bad", sToken: "not base64 !!" });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].field).toBe("body.sToken");
+    // CA2: another account of the space already has the name (the fixture's "Main").
+    const taken = await send("POST", `${s}/accounts`, { name: " main ", sToken });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json()).toMatchObject({ code: "duplicate_name", errors: [{ field: "body.name" }] });
 
     // What sync would do: the account's assets (sync is bound in main/server.ts when it lands).
     await upsertAsset(

@@ -9,10 +9,12 @@ import {
   listOutbox,
   makeKeyRing,
   parseSecretKey,
+  replaceSToken,
   requestLicenses,
   revealSToken,
   setAccountPriority,
 } from "../../src/store/index.js";
+import { setAccountSettings } from "../../src/store/sync-accounts.repo.js";
 import { describeEachDatabase } from "./databases.js";
 import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 
@@ -50,6 +52,54 @@ describeEachDatabase("accounts", (database) => {
     await expect(setAccountPriority(db, space.id, a?.id ?? "", 0)).rejects.toMatchObject({
       code: "invalid_priority",
     });
+  });
+
+  it("CA2: display names are unique in a space, case and outer spaces aside; another space may reuse one", async () => {
+    const { db, keys } = database().store;
+    const space = await createSpace(db, { name: "names" });
+    const other = await createSpace(db, { name: "names elsewhere" });
+    const north = await createAccount(db, keys, {
+      spaceId: space.id,
+      displayName: "North Campus",
+      sToken: "t",
+    });
+    const taken = expect.objectContaining({ code: "duplicate_name", details: { field: "displayName" } });
+    await expect(
+      createAccount(db, keys, { spaceId: space.id, displayName: " north campus ", sToken: "t" }),
+    ).rejects.toEqual(taken);
+    await createAccount(db, keys, { spaceId: other.id, displayName: "North Campus", sToken: "t" });
+    const south = await createAccount(db, keys, {
+      spaceId: space.id,
+      displayName: "South Campus",
+      sToken: "t",
+    });
+    // Renamed by a token update (AC2) or the account's settings: the same rule, itself aside.
+    await expect(
+      replaceSToken(db, keys, {
+        spaceId: space.id,
+        id: south.id,
+        sToken: "t2",
+        displayName: "NORTH CAMPUS",
+        now: NOW,
+      }),
+    ).rejects.toEqual(taken);
+    await expect(
+      setAccountSettings(db, { spaceId: space.id, id: south.id, displayName: "North Campus", now: NOW }),
+    ).rejects.toEqual(taken);
+    await setAccountSettings(db, { spaceId: space.id, id: north.id, displayName: "North campus", now: NOW });
+    // Two at once under one name: one wins (the space's row lock), the other is told.
+    const both = await Promise.allSettled(
+      ["East", "east"].map((displayName) =>
+        createAccount(db, keys, { spaceId: space.id, displayName, sToken: "t" }),
+      ),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const winner = both.flatMap((r) => (r.status === "fulfilled" ? [r.value.displayName] : []));
+    expect((await listAccounts(db, space.id)).map((a) => a.displayName)).toEqual([
+      "North campus",
+      "South Campus",
+      ...winner,
+    ]);
   });
 
   it("MA6: two accounts created at once never share a priority", async () => {
