@@ -30,6 +30,7 @@ import { registerDirectoryRoutes } from "./routes/directory.routes.js";
 import { registerHealthRoutes } from "./routes/health.routes.js";
 import { registerLicenseRoutes } from "./routes/licenses.routes.js";
 import { registerMdmRoutes } from "./routes/mdm.routes.js";
+import { registerNotificationRoutes } from "./routes/notifications.routes.js";
 import { registerSpaceRoutes } from "./routes/spaces.routes.js";
 
 export interface BuildApiOptions {
@@ -137,6 +138,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       registerDirectoryRoutes(v1 as Api, ctx);
       registerDeviceRoutes(v1 as Api, ctx);
       registerActivityRoutes(v1 as Api, ctx);
+      registerNotificationRoutes(v1 as Api, ctx);
       registerAppleRoutes(v1 as Api, ctx);
       registerMdmRoutes(v1 as Api, ctx);
     },

@@ -193,6 +193,7 @@ export const deviceSchema = z
     sharedIpad: z.boolean(),
     supervised: z.boolean(),
     userId: z.string().optional(),
+    userName: z.string().optional().describe("the user's name, beside userId (lists)"),
     status: z.string(),
     lastCheckInAt: dateTime.optional(),
   })
@@ -213,15 +214,45 @@ export const notificationSchema = z
     id: z.string(),
     kind: z.string(),
     severity: z.enum(["info", "warning", "alert"]),
-    component: z.string(),
-    title: z.string(),
-    details: z.record(z.string(), z.unknown()),
+    component: z.string().describe("in English, e.g. Apps and Books"),
+    title: z.string().describe("in English"),
+    messageKey: z
+      .string()
+      .optional()
+      .describe(
+        "the title's stable key in Orchard's catalogue (e.g. usage.reached, token.expiring, token.issue), for a client to word the title and the remedy in its language; absent on notifications raised before keys",
+      ),
+    messageParams: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .optional()
+      .describe(
+        "the named values the message's words take (e.g. app, account, percent; count, the number its plural follows); set with messageKey",
+      ),
+    details: z
+      .record(z.string(), z.unknown())
+      .describe("what was measured (used, total, percent, expiresAt...) and the remedy, in English"),
     accountId: z.string().optional(),
+    accountName: z.string().optional().describe("the account's display name now"),
     adamId: z.string().optional(),
+    appName: z.string().optional().describe("the app's name, when known"),
     threshold: z.number().optional(),
     raisedAt: dateTime,
     clearedAt: dateTime.optional(),
     acknowledgedAt: dateTime.optional(),
+    folded: z
+      .array(
+        z.object({
+          id: z.string(),
+          severity: z.enum(["info", "warning", "alert"]),
+          threshold: z.number().optional(),
+          raisedAt: dateTime,
+          acknowledgedAt: dateTime.optional(),
+        }),
+      )
+      .optional()
+      .describe(
+        "with group=true, on the highest NT1 level of an (account, app): the lower levels of the same episode that match the filter, folded into it",
+      ),
   })
   .meta({ id: "Notification" });
 
@@ -248,6 +279,10 @@ export const activitySchema = z
       .record(z.string(), z.union([z.string(), z.number()]))
       .optional()
       .describe("the named values the message's words take (e.g. reason); set with messageKey"),
+    deviceSerialNumber: z.string().optional().describe("the device's serial number, beside deviceId"),
+    userName: z.string().optional().describe("the user's name, beside userId"),
+    appName: z.string().optional().describe("the app's name, beside adamId, when known"),
+    accountName: z.string().optional().describe("the account's display name, beside accountId"),
   })
   .meta({ id: "ActivityEntry" });
 

@@ -1,4 +1,5 @@
 import type { RuleId } from "./rules.js";
+import { type DecisionTrace, recordStep } from "./trace.js";
 import {
   type AccountForApp,
   ALL_USERS,
@@ -20,8 +21,13 @@ import { validateWorld } from "./validate.js";
  * Order of the questions: is Apps and Books on here (CA3) -> does the subject already
  * hold a license (LT4) -> does it hold a reservation, in priority order (MA5, DI3, DB3)
  * -> FCFS in priority order among the accounts where it is eligible (MA1, MA2, DI7).
+ *
+ * `trace`, when given, receives the walk over the accounts as decide() makes it: each
+ * account it looked at, in priority order, with the verdict and rule ids that made it go
+ * on, and what the accounts it never reached would have said. Without it nothing is
+ * recorded (the hot path of allocation pays one `undefined` check per account).
  */
-export function decide(request: LicenseRequest, world: DecisionWorld): Decision {
+export function decide(request: LicenseRequest, world: DecisionWorld, trace?: DecisionTrace): Decision {
   validateWorld(request, world);
   const device = world.device;
 
@@ -49,11 +55,19 @@ export function decide(request: LicenseRequest, world: DecisionWorld): Decision 
   const accounts = world.accounts
     .filter((account) => account.asset !== undefined)
     .sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
+  if (trace) {
+    for (const account of world.accounts)
+      if (account.asset === undefined) recordStep(trace, account, "fcfs", "not_bought", true, ["MA1"]);
+  }
   if (accounts.length === 0) return refuse("not_bought", ["MA1"]);
 
-  const reserved = decideReserved(request, world, accounts, forcedDevice);
-  if (reserved) return reserved;
-  return decideFcfs(request, world, accounts, forcedDevice);
+  const reserved = decideReserved(request, world, accounts, forcedDevice, trace);
+  if (reserved) {
+    // MA5: the reservation decided; what FCFS would have said at each account, from the same walk.
+    if (trace) decideFcfs(request, world, accounts, forcedDevice, trace, "MA5");
+    return reserved;
+  }
+  return decideFcfs(request, world, accounts, forcedDevice, trace, true);
 }
 
 /** The subject's live license for the app, if it has one it may use here. */
@@ -77,6 +91,7 @@ function decideReserved(
   world: DecisionWorld,
   accounts: readonly AccountForApp[],
   forcedDevice: RuleId | undefined,
+  trace: DecisionTrace | undefined,
 ): Decision | undefined {
   const { user, device } = world;
   const byInstall: RuleId[] = request.why === "requested" ? [] : ["DB3"];
@@ -90,18 +105,28 @@ function decideReserved(
     if (!forDevice && !forUser) continue;
     if (!account.usable) {
       reservedBehindTokenProblem = true; // DB3: the reserved seat is the one to use, once the token is fixed
+      if (trace) recordStep(trace, account, "reserved", "token_problem", true, ["DB3", "NT2"]);
       continue;
     }
     const asset = account.asset;
-    if (!asset || asset.total - asset.used <= 0) continue; // its seat was refunded: fall through
+    if (!asset || asset.total - asset.used <= 0) {
+      if (trace) recordStep(trace, account, "reserved", "full", true, ["MA2", "DI6"]);
+      continue; // its seat was refunded: fall through
+    }
     if (forDevice && asset.deviceAssignable) {
+      if (trace) recordStep(trace, account, "reserved", "grant", true, ["MA5", "DI3", "DI6"], "device");
       return grant(account, "device", true, ["MA5", "DI3", ...byInstall, "LT1", "DI6"]);
     }
-    if (!forUser) continue;
-    if (user && !user.enrolled) {
-      awaitingEnrollment = true; // a device reservation further down may still serve now
+    if (!forUser) {
+      if (trace) recordStep(trace, account, "reserved", "not_device_assignable", true, ["DB5"], "device");
       continue;
     }
+    if (user && !user.enrolled) {
+      awaitingEnrollment = true; // a device reservation further down may still serve now
+      if (trace) recordStep(trace, account, "reserved", "not_enrolled", true, ["UB2", "UB3"], "user");
+      continue;
+    }
+    if (trace) recordStep(trace, account, "reserved", "grant", true, ["MA5", "DI3", "DI6"], "user");
     return grant(account, "user", true, ["MA5", "DI3", ...byInstall, "LT1", "DI6"]);
   }
   // DB3: the reserved license is the one to use: no FCFS seat while it waits for enrollment.
@@ -120,11 +145,18 @@ function fcfsCovers(groupIds: readonly string[], user: User | undefined): boolea
   return user?.groupIds.some((g) => groupIds.includes(g)) ?? false;
 }
 
+/**
+ * MA1, MA2: the first account in priority order where FCFS covers the subject and has a
+ * seat. `reached` is true for the walk that decides; a trace also walks, with the rule
+ * that decided first (MA1 or MA5), the accounts the decision never reached.
+ */
 function decideFcfs(
   request: LicenseRequest,
   world: DecisionWorld,
   accounts: readonly AccountForApp[],
   forcedDevice: RuleId | undefined,
+  trace: DecisionTrace | undefined,
+  reached: RuleId | true,
 ): Decision {
   const { user, device } = world;
   const seen = {
@@ -138,16 +170,22 @@ function decideFcfs(
     noUser: false,
     noDevice: false,
   };
-  for (const account of accounts) {
+  for (let i = 0; i < accounts.length; i++) {
+    const account = accounts[i] as AccountForApp;
     const fcfs = account.rules.fcfs;
     if (user && account.rules.prohibitedUserIds.includes(user.id)) {
       seen.prohibited = true; // DI4: per account; another account may still license
+      if (trace) recordStep(trace, account, "fcfs", "prohibited", reached, ["DI4", "DI7"]);
       continue;
     }
-    if (!fcfs || !fcfsCovers(fcfs.groupIds, user)) continue; // MA2: not listed here
+    if (!fcfs || !fcfsCovers(fcfs.groupIds, user)) {
+      if (trace) recordStep(trace, account, "fcfs", "not_listed", reached, ["MA2", "DI7"]);
+      continue; // MA2: not listed here
+    }
     seen.eligible = true;
     if (!account.usable) {
       seen.tokenProblem = true;
+      if (trace) recordStep(trace, account, "fcfs", "token_problem", reached, ["NT2", "MA2"]);
       continue;
     }
     const type: LicenseType = forcedDevice
@@ -159,24 +197,35 @@ function decideFcfs(
     if (!asset) continue;
     if (type === "device" && !asset.deviceAssignable) {
       seen.notDeviceAssignable = true;
+      if (trace) {
+        const rule: RuleId = forcedDevice === "LT5" ? "LT5" : "DB5";
+        recordStep(trace, account, "fcfs", "not_device_assignable", reached, [rule], type);
+      }
       continue;
     }
     if (type === "device" && !device) {
       seen.noDevice = true;
+      if (trace) recordStep(trace, account, "fcfs", "no_device", reached, ["LT1"], type);
       continue;
     }
     if (type === "user" && !user) {
       seen.noUser = true;
+      if (trace) recordStep(trace, account, "fcfs", "no_user", reached, ["LT1", "DI7"], type);
       continue;
     }
     if (type === "user" && user && !user.enrolled) {
       seen.notEnrolled = true;
+      if (trace) recordStep(trace, account, "fcfs", "not_enrolled", reached, ["UB2"], type);
       continue;
     }
     // DI6: seats held for reservations are not FCFS's to give.
     if (asset.total - asset.used - account.rules.unusedReservations <= 0) {
       seen.full = true;
       if (type === "device") seen.fullDevice = true;
+      if (trace) {
+        const because: RuleId[] = account.rules.unusedReservations > 0 ? ["MA2", "DI6"] : ["MA2"];
+        recordStep(trace, account, "fcfs", "full", reached, because, type);
+      }
       continue;
     }
     const because: RuleId[] = ["MA1", "DI2", "LT1"];
@@ -184,6 +233,13 @@ function decideFcfs(
     if (seen.prohibited) because.push("DI4");
     if (forcedDevice) because.push(forcedDevice);
     if (type === "device" && request.why !== "requested") because.push("DB1");
+    if (trace) {
+      recordStep(trace, account, "fcfs", "grant", reached, ["MA1", "DI2"], type);
+      // MA1: the accounts after this one are not reached; what each would have said.
+      const rest = accounts.slice(i + 1);
+      if (rest.length > 0)
+        decideFcfs(request, world, rest, forcedDevice, trace, reached === true ? "MA1" : reached);
+    }
     return grant(account, type, false, because);
   }
   return noLicense(request, world, seen, forcedDevice);

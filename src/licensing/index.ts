@@ -19,6 +19,14 @@ export {
   usageAlerts,
   usagePercent,
 } from "./thresholds.js";
+export {
+  type AccountStep,
+  type AccountVerdict,
+  type DecisionTrace,
+  ELIGIBILITY_RULES,
+  type Eligibility,
+  newTrace,
+} from "./trace.js";
 export { planTransfer, type TransferInput, type TransferStep } from "./transfer.js";
 export {
   type AccountForApp,

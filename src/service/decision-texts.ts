@@ -1,4 +1,11 @@
-import type { LicenseType, RefuseReason, RuleId, WaitReason } from "../licensing/index.js";
+import type {
+  AccountVerdict,
+  Eligibility,
+  LicenseType,
+  RefuseReason,
+  RuleId,
+  WaitReason,
+} from "../licensing/index.js";
 
 /** The languages decisions are worded in: English first (the default), then French. */
 export const LANGUAGES = ["en", "fr"] as const;
@@ -17,6 +24,8 @@ export interface DecisionTexts {
   /** Why the subject is refused: the clause after "No license:". */
   refuse: Record<RefuseReason, string>;
   grant: (type: LicenseType, reserved: boolean, account: string) => string;
+  /** A license request's answer: the grant is made, not only possible. */
+  granted: (type: LicenseType, reserved: boolean, account: string) => string;
   keep: (type: LicenseType, account: string) => string;
   waits: (reason: string) => string;
   refused: (reason: string) => string;
@@ -24,6 +33,14 @@ export interface DecisionTexts {
   selfPurchase: string;
   /** What-if, AC5: a holder loses its license; `next` is the summary of what it would get instead. */
   loses: (next: string) => string;
+  /** Explain, per account walked: "<eligibility>; <verdict>." */
+  accounts: {
+    eligibility: Record<Eligibility, string>;
+    verdict: Record<AccountVerdict, string>;
+    /** Not reached: an account earlier in priority gave the license (MA1), or a reservation decided (MA5). */
+    notReached: Record<"MA1" | "MA5", string>;
+    row: (eligibility: string, verdict: string) => string;
+  };
 }
 
 /**
@@ -109,12 +126,40 @@ const en: DecisionTexts = {
   },
   grant: (type, reserved, account) =>
     `A ${type}-based ${reserved ? "reserved " : ""}license would be granted from account "${account}".`,
+  granted: (type, reserved, account) =>
+    `A ${type}-based ${reserved ? "reserved " : ""}license was granted from account "${account}"; Apple is asked to assign it.`,
   keep: (type, account) =>
     `The subject already holds a ${type}-based license from account "${account}" and keeps it.`,
   waits: (reason) => `No license now: ${reason}.`,
   refused: (reason) => `No license: ${reason}.`,
   selfPurchase: " The user may still buy the app themselves.",
   loses: (next) => `Loses its license. Next: ${next}`,
+  accounts: {
+    eligibility: {
+      reserved: "The subject has a reservation here",
+      fcfs: "An FCFS group of this account covers the subject",
+      prohibited: "The user is prohibited here",
+      not_listed: "No FCFS group or reservation of this account covers the subject",
+      not_bought: "This account did not buy the app",
+    },
+    verdict: {
+      grant: "the license comes from here",
+      not_bought: "passed over",
+      not_listed: "passed over",
+      prohibited: "passed over",
+      token_problem: "passed over: its token has a problem",
+      full: "passed over: no free license",
+      not_device_assignable: "passed over: Apple allows no device-based license for this app",
+      no_device: "passed over: a device-based license needs a device",
+      no_user: "passed over: a user-based license needs a user",
+      not_enrolled: "passed over: a user-based license waits for the user to accept the invitation",
+    },
+    notReached: {
+      MA1: "not reached: an account earlier in priority gives the license",
+      MA5: "not reached: a reservation decides",
+    },
+    row: (eligibility, verdict) => `${eligibility}; ${verdict}.`,
+  },
 };
 
 /** "par appareil", "par utilisateur": the console's words (web/src/i18n/fr.json licenseType.*). */
@@ -203,12 +248,42 @@ const fr: DecisionTexts = {
   },
   grant: (type, reserved, account) =>
     `Une licence par ${FR_TYPE[type]}${reserved ? " réservée" : ""} serait attribuée depuis le compte « ${account} ».`,
+  granted: (type, reserved, account) =>
+    `Une licence par ${FR_TYPE[type]}${reserved ? " réservée" : ""} a été attribuée depuis le compte « ${account} » ; Apple est sollicité pour l'affecter.`,
   keep: (type, account) =>
     `Le sujet détient déjà une licence par ${FR_TYPE[type]} du compte « ${account} » et la conserve.`,
   waits: (reason) => `Pas de licence pour l'instant : ${reason}.`,
   refused: (reason) => `Pas de licence : ${reason}.`,
   selfPurchase: " L'utilisateur peut toujours acheter l'app lui-même.",
   loses: (next) => `Perd sa licence. Ensuite : ${next}`,
+  accounts: {
+    eligibility: {
+      reserved: "Le sujet a une réservation dans ce compte",
+      fcfs: "Un groupe premier arrivé, premier servi de ce compte couvre le sujet",
+      prohibited: "L'utilisateur est interdit dans ce compte",
+      not_listed:
+        "Aucun groupe premier arrivé, premier servi ni aucune réservation de ce compte ne couvre le sujet",
+      not_bought: "Ce compte n'a pas acheté l'app",
+    },
+    verdict: {
+      grant: "la licence vient de ce compte",
+      not_bought: "compte écarté",
+      not_listed: "compte écarté",
+      prohibited: "compte écarté",
+      token_problem: "compte écarté : son jeton a un problème",
+      full: "compte écarté : aucune licence libre",
+      not_device_assignable: "compte écarté : Apple n'autorise pas de licence par appareil pour cette app",
+      no_device: "compte écarté : une licence par appareil demande un appareil",
+      no_user: "compte écarté : une licence par utilisateur demande un utilisateur",
+      not_enrolled:
+        "compte écarté : une licence par utilisateur attend que l'utilisateur accepte l'invitation",
+    },
+    notReached: {
+      MA1: "non atteint : un compte plus prioritaire donne la licence",
+      MA5: "non atteint : une réservation décide",
+    },
+    row: (eligibility, verdict) => `${eligibility} ; ${verdict}.`,
+  },
 };
 
 export const DECISION_TEXTS: Readonly<Record<Language, DecisionTexts>> = { en, fr };

@@ -19,10 +19,12 @@ export function describe(
   decision: Decision,
   accountName: (id: string) => string = (id) => id,
   language: Language = DEFAULT_LANGUAGE,
+  /** The decision was made real (a license request), not only explained. */
+  made = false,
 ): Described {
   return {
     outcome: decision.outcome,
-    summary: summaryOf(decision, accountName, language),
+    summary: summaryOf(decision, accountName, language, made),
     rules: describeRules(decision.because, language),
   };
 }
@@ -35,12 +37,17 @@ export function describeRules(
   return [...new Set(ids)].map((id) => ({ id, sentence: sentences[id] }));
 }
 
-function summaryOf(decision: Decision, accountName: (id: string) => string, language: Language): string {
+function summaryOf(
+  decision: Decision,
+  accountName: (id: string) => string,
+  language: Language,
+  made: boolean,
+): string {
   const t = DECISION_TEXTS[language];
   const buy = "userMay" in decision && decision.userMay === "self_purchase" ? t.selfPurchase : "";
   switch (decision.outcome) {
     case "grant":
-      return t.grant(decision.type, decision.reserved, accountName(decision.accountId));
+      return (made ? t.granted : t.grant)(decision.type, decision.reserved, accountName(decision.accountId));
     case "keep":
       return t.keep(decision.type, accountName(decision.accountId));
     case "wait":

@@ -1,19 +1,54 @@
 import {
+  type AccountStep,
+  type AccountVerdict,
   type Decision,
+  type DecisionTrace,
   decide,
+  ELIGIBILITY_RULES,
+  type Eligibility,
   type LicenseRequest,
+  newTrace,
   type RequestReason,
+  type RuleId,
   type Subject,
 } from "../licensing/index.js";
 import { Coalescer, coalescerPer } from "../store/coalesce.js";
 import type { Db } from "../store/database.js";
 import { loadWorldSnapshot, worldFor } from "../store/index.js";
-import { DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
+import { DECISION_TEXTS, DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
 import { type Described, describe } from "./describe.js";
 
 export interface Explanation extends Described {
   request: LicenseRequest;
   decision: Decision;
+  /**
+   * The accounts of the space in priority order, as the decision walked them (decide()'s
+   * own trace). Empty when the decision was made before any account was looked at (its
+   * rules say why: CA3, RV1, PB1, LT4).
+   */
+  accounts: AccountConsidered[];
+}
+
+/** One account as the decision saw it. */
+export interface AccountConsidered {
+  accountId: string;
+  name: string;
+  /** 1 = first (MA1). */
+  priority: number;
+  /** How the account's rules see the subject, and the rules that say so. */
+  eligibility: Eligibility;
+  eligible: boolean;
+  eligibilityBecause: RuleId[];
+  /** The app's seats in this account; `free` is what the decision could give here (FCFS: minus reserved seats, DI6). */
+  seats?: { total: number; used: number; heldForReservations: number; free: number };
+  /** What the walk found here; `reached` false: the decision was made before (MA1, MA5). */
+  verdict: AccountVerdict;
+  reached: boolean;
+  /** The decision's license comes from this account. */
+  taken: boolean;
+  because: RuleId[];
+  /** The row in words, in the language asked for. */
+  summary: string;
 }
 
 /**
@@ -52,12 +87,65 @@ const explainedOf = coalescerPer(
       const names = snapshot.accountNames;
       return asked.map(({ request, language }) => {
         try {
-          const decision = decide(request, worldFor(snapshot, request));
-          const words = describe(decision, (id) => names.get(id) ?? id, language);
-          return { explanation: { request, decision, ...words } };
+          const trace = newTrace();
+          const decision = decide(request, worldFor(snapshot, request), trace);
+          const name = (id: string) => names.get(id) ?? id;
+          const words = describe(decision, name, language);
+          const accounts = accountsConsidered(trace, name, language);
+          return { explanation: { request, decision, ...words, accounts } };
         } catch (error) {
           return { error }; // this subject's (unknown device, ...), not the others'
         }
       });
     }),
 );
+
+/**
+ * One row per account the trace names, in the engine's order (priority, then id). An
+ * account may have been looked at twice (its reservation, then FCFS): the row shows the
+ * step that decided there: the license taken, else the reservation, else the last look.
+ */
+export function accountsConsidered(
+  trace: DecisionTrace,
+  name: (accountId: string) => string,
+  language: Language,
+): AccountConsidered[] {
+  const byAccount = new Map<string, AccountStep[]>();
+  for (const step of trace.steps) {
+    const steps = byAccount.get(step.accountId);
+    if (steps) steps.push(step);
+    else byAccount.set(step.accountId, [step]);
+  }
+  const t = DECISION_TEXTS[language].accounts;
+  const rows: AccountConsidered[] = [];
+  for (const [accountId, steps] of byAccount) {
+    const reached = steps.filter((s) => s.reached);
+    const step =
+      reached.find((s) => s.verdict === "grant") ??
+      reached.find((s) => s.pass === "reserved") ??
+      reached[reached.length - 1] ??
+      steps[steps.length - 1];
+    if (!step) continue;
+    const eligibility = steps.some((s) => s.pass === "reserved") ? "reserved" : step.eligibility;
+    const eligible = eligibility === "reserved" || eligibility === "fcfs";
+    const taken = step.reached && step.verdict === "grant";
+    const verdictText = step.reached
+      ? t.verdict[step.verdict]
+      : t.notReached[step.notReachedBecause === "MA5" ? "MA5" : "MA1"];
+    rows.push({
+      accountId,
+      name: name(accountId),
+      priority: step.priority,
+      eligibility,
+      eligible,
+      eligibilityBecause: [...ELIGIBILITY_RULES[eligibility]],
+      ...(step.seats ? { seats: step.seats } : {}),
+      verdict: step.verdict,
+      reached: step.reached,
+      taken,
+      because: step.reached ? step.because : [step.notReachedBecause ?? "MA1"],
+      summary: t.row(t.eligibility[eligibility], verdictText),
+    });
+  }
+  return rows.sort((a, b) => a.priority - b.priority || a.accountId.localeCompare(b.accountId));
+}

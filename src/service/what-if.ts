@@ -1,6 +1,7 @@
 import {
   type AccountForApp,
   type Decision,
+  type DecisionWorld,
   type DistributionRules,
   decide,
   LIVE_STATES,
@@ -18,10 +19,12 @@ import { describe, describeRules } from "./describe.js";
 
 /**
  * What-if: a proposed change evaluated against current demand (live licenses and
- * waiting requests), writing nothing. Holders are decided again (MA3: a new order
- * keeps every license; LT4: rule edits do not take licenses away), holders of a removed
- * account lose theirs (AC5), and the queue is decided in order with seats counted as
- * they are taken: who would gain, lose or wait, per app.
+ * waiting requests), writing nothing. Holders keep their licenses (MA3: a new order
+ * keeps every license; LT4: rule edits do not take licenses away) except holders of a
+ * removed account (AC5), and the queue is decided in order with seats counted as they
+ * are taken. The same is done without the change (`now`), so that each app shows today's
+ * state beside the change's (`after`) and only the subjects the change affects: a
+ * request that waits today and would still wait is not the change's doing.
  */
 export type ProposedChange =
   | { kind: "priorities"; order: string[] }
@@ -36,8 +39,13 @@ export type ProposedChange =
     }
   | { kind: "remove_account"; accountId: string };
 
+/** A subject the change affects: what it has or gets today (`before`) and after the change. */
 export interface SubjectOutcome {
-  subject: { kind: "user" | "device"; id: string };
+  /** `name`: the user's name, or the device's serial number. */
+  subject: { kind: "user" | "device"; id: string; name: string };
+  /** Today, without the change. */
+  before: { outcome: Decision["outcome"]; accountId?: string; type?: LicenseType };
+  /** After the change (a holder that loses its license: what it would get instead). */
   outcome: Decision["outcome"];
   accountId?: string;
   type?: LicenseType;
@@ -45,19 +53,39 @@ export interface SubjectOutcome {
   because: RuleId[];
 }
 
+/** Subjects of one app by state: holding or granted a license, waiting, refused. */
+export interface AppCounts {
+  licensed: number;
+  waiting: number;
+  refused: number;
+}
+
 export interface AppImpact {
   adamId: string;
+  /** The app's name (catalog, else an account's asset), when known. */
+  name?: string;
+  now: AppCounts;
+  after: AppCounts;
+  /** Subjects that would get a license they would not get today. */
   gain: SubjectOutcome[];
+  /** Holders that would lose theirs (AC5). */
   lose: SubjectOutcome[];
+  /** Subjects that would wait where today they would not. */
   wait: SubjectOutcome[];
+  /** Subjects that would be refused where today they would not. */
   refuse: SubjectOutcome[];
+  /** Subjects licensed either way, from another account or of another type. */
+  move: SubjectOutcome[];
   /** Holders whose license stays as it is. */
   keep: number;
 }
 
 export interface WhatIfResult {
+  /** Only the apps the change affects (someone's outcome differs), in adamId order. */
   apps: AppImpact[];
-  totals: { gain: number; lose: number; wait: number; refuse: number; keep: number };
+  /** Apps looked at that the change does not affect. */
+  unaffectedApps: number;
+  totals: { gain: number; lose: number; wait: number; refuse: number; move: number; keep: number };
   /** The rules that shape the outcome of this kind of change. */
   rules: Array<{ id: RuleId; sentence: string }>;
 }
@@ -83,16 +111,20 @@ export async function whatIf(
   const apps: AppImpact[] = [];
   const names = new Map(accounts.map((a) => [a.id, a.displayName]));
   const name = (id: string) => names.get(id) ?? id;
-  for (const adamId of adamIds.slice(0, MAX_APPS))
-    apps.push(await impactOn(db, input.spaceId, adamId, input.changes, name, language));
-  const totals = { gain: 0, lose: 0, wait: 0, refuse: 0, keep: 0 };
-  for (const app of apps) {
-    totals.gain += app.gain.length;
-    totals.lose += app.lose.length;
-    totals.wait += app.wait.length;
-    totals.refuse += app.refuse.length;
+  const totals = { gain: 0, lose: 0, wait: 0, refuse: 0, move: 0, keep: 0 };
+  let unaffectedApps = 0;
+  for (const adamId of adamIds.slice(0, MAX_APPS)) {
+    const app = await impactOn(db, input.spaceId, adamId, input.changes, name, language);
     totals.keep += app.keep;
+    const affected = CHANGES.filter((k) => app[k].length > 0);
+    if (affected.length === 0) {
+      unaffectedApps += 1;
+      continue;
+    }
+    for (const k of CHANGES) totals[k] += app[k].length;
+    apps.push(app);
   }
+  await nameApps(db, input.spaceId, apps);
   const ruleIds: RuleId[] = input.changes.flatMap((c): RuleId[] =>
     c.kind === "priorities"
       ? ["MA3", "MA1", "MA6"]
@@ -100,8 +132,10 @@ export async function whatIf(
         ? ["DI1", "DI7", "LT4"]
         : ["AC5", "MA2"],
   );
-  return { apps, totals, rules: describeRules(ruleIds, language) };
+  return { apps, unaffectedApps, totals, rules: describeRules(ruleIds, language) };
 }
+
+const CHANGES = ["gain", "lose", "wait", "refuse", "move"] as const;
 
 function checkRules(change: Extract<ProposedChange, { kind: "rules" }>): void {
   const prohibited = new Set(change.prohibitedUserIds);
@@ -139,7 +173,17 @@ async function impactOn(
   name: (accountId: string) => string,
   language: Language,
 ): Promise<AppImpact> {
-  const impact: AppImpact = { adamId, gain: [], lose: [], wait: [], refuse: [], keep: 0 };
+  const impact: AppImpact = {
+    adamId,
+    now: { licensed: 0, waiting: 0, refused: 0 },
+    after: { licensed: 0, waiting: 0, refused: 0 },
+    gain: [],
+    lose: [],
+    wait: [],
+    refuse: [],
+    move: [],
+    keep: 0,
+  };
   const [seatHolders, waiting] = await Promise.all([
     listLicensesForApp(db, spaceId, adamId, { states: SEAT_HOLDING_STATES }),
     listWaitingRequests(db, spaceId, adamId),
@@ -160,16 +204,87 @@ async function impactOn(
   const worlds = await loadDecisionWorlds(db, { spaceId, adamId, requests });
   const base = worlds[0]?.accounts ?? [];
   const removed = new Set(changes.flatMap((c) => (c.kind === "remove_account" ? [c.accountId] : [])));
-  const accounts = proposedAccounts(base, changes, adamId, seatHolders).filter((a) => !removed.has(a.id));
+  // Today (the accounts as they are) and after the change, each with its own seat counts.
+  const today = simulation(
+    worlds,
+    requests,
+    base.map((a) => ({ ...a })),
+    new Set(),
+  );
+  const proposed = simulation(
+    worlds,
+    requests,
+    proposedAccounts(base, changes, adamId, seatHolders).filter((a) => !removed.has(a.id)),
+    removed,
+  );
 
-  const decideNow = (index: number): Decision => {
+  const affected: Array<{ list: SubjectOutcome[]; subject: Subject; before: Decision; after: Decision }> = [];
+  for (const [i, license] of live.entries()) {
+    const subject = requests[i]?.subject;
+    const before: Decision = {
+      outcome: "keep",
+      licenseId: license.id,
+      accountId: license.accountId,
+      type: license.type,
+      because: [],
+    };
+    impact.now.licensed += 1;
+    if (!removed.has(license.accountId)) {
+      impact.keep += 1;
+      impact.after.licensed += 1;
+      continue;
+    }
+    // AC5: the license goes; what the subject would get next is shown alongside.
+    if (subject) affected.push({ list: impact.lose, subject, before, after: proposed.decide(i) });
+  }
+  for (let i = holders.length; i < requests.length; i++) {
+    const subject = requests[i]?.subject;
+    const before = today.decideAndTake(i);
+    const after = proposed.decideAndTake(i);
+    count(impact.now, before);
+    count(impact.after, after);
+    const list = changeOf(impact, before, after);
+    if (list && subject) affected.push({ list, subject, before, after });
+  }
+  const subjectNames = await namesOf(
+    db,
+    spaceId,
+    affected.map((a) => a.subject),
+  );
+  for (const { list, subject, before, after } of affected) {
+    const entry = outcomeOf(subject, before, after, name, subjectNames, language);
+    // AC5: a holder of a removed account loses its license; the rest is what it would get next.
+    list.push(
+      list === impact.lose
+        ? {
+            ...entry,
+            summary: DECISION_TEXTS[language].loses(describe(after, name, language).summary),
+            because: ["AC5", ...after.because.filter((id) => id !== "AC5")],
+          }
+        : entry,
+    );
+  }
+  return impact;
+}
+
+/**
+ * Decides requests in order against `accounts`, a seat taken at each grant (the queue is
+ * served in order of request, DB2). `removed`: accounts whose licenses no longer count.
+ */
+function simulation(
+  worlds: readonly DecisionWorld[],
+  requests: readonly LicenseRequest[],
+  accounts: AccountForApp[],
+  removed: ReadonlySet<string>,
+) {
+  const decideAt = (index: number): Decision => {
     const world = worlds[index];
     const request = requests[index];
     if (!world || !request) throw new Error("what-if: request without a world");
     return decide(request, {
       ...world,
       accounts,
-      licenses: world.licenses.filter((l) => !removed.has(l.accountId)),
+      licenses: removed.size ? world.licenses.filter((l) => !removed.has(l.accountId)) : world.licenses,
     });
   };
   const take = (decision: Decision): void => {
@@ -185,28 +300,92 @@ async function impactOn(
         : account.rules,
     };
   };
+  return {
+    decide: decideAt,
+    decideAndTake(index: number): Decision {
+      const decision = decideAt(index);
+      take(decision);
+      return decision;
+    },
+  };
+}
 
-  for (const [i, license] of live.entries()) {
-    if (!removed.has(license.accountId)) {
-      impact.keep += 1;
-      continue;
-    }
-    // AC5: the license goes; what the subject would get next is shown alongside.
-    const next = decideNow(i);
-    impact.lose.push({
-      ...outcomeOf(requests[i]?.subject, next, name, language),
-      summary: DECISION_TEXTS[language].loses(describe(next, name, language).summary),
-    });
+function count(counts: AppCounts, decision: Decision): void {
+  if (decision.outcome === "grant" || decision.outcome === "keep") counts.licensed += 1;
+  else if (decision.outcome === "wait") counts.waiting += 1;
+  else counts.refused += 1;
+}
+
+/** The list a queued subject belongs in, or undefined when the change does not affect it. */
+function changeOf(impact: AppImpact, before: Decision, after: Decision): SubjectOutcome[] | undefined {
+  const licensed = (d: Decision) => d.outcome === "grant" || d.outcome === "keep";
+  if (licensed(after)) {
+    if (!licensed(before)) return impact.gain;
+    const same =
+      "accountId" in before &&
+      "accountId" in after &&
+      before.accountId === after.accountId &&
+      before.type === after.type;
+    return same ? undefined : impact.move;
   }
-  for (let i = holders.length; i < requests.length; i++) {
-    const decision = decideNow(i);
-    take(decision);
-    const entry = outcomeOf(requests[i]?.subject, decision, name, language);
-    if (decision.outcome === "grant" || decision.outcome === "keep") impact.gain.push(entry);
-    else if (decision.outcome === "wait") impact.wait.push(entry);
-    else impact.refuse.push(entry);
+  if (after.outcome === before.outcome) return undefined;
+  return after.outcome === "wait" ? impact.wait : impact.refuse;
+}
+
+/** Users by name, devices by serial number: what an administrator recognises. */
+async function namesOf(db: Db, spaceId: string, subjects: readonly Subject[]): Promise<Map<string, string>> {
+  const userIds = [...new Set(subjects.flatMap((s) => (s.kind === "user" ? [s.userId] : [])))];
+  const deviceIds = [...new Set(subjects.flatMap((s) => (s.kind === "device" ? [s.deviceId] : [])))];
+  const out = new Map<string, string>();
+  for (let i = 0; i < userIds.length; i += NAME_BATCH) {
+    const rows = await db
+      .selectFrom("users")
+      .select(["id", "name"])
+      .where("space_id", "=", spaceId)
+      .where("id", "in", userIds.slice(i, i + NAME_BATCH))
+      .execute();
+    for (const r of rows) out.set(`u:${r.id}`, r.name);
   }
-  return impact;
+  for (let i = 0; i < deviceIds.length; i += NAME_BATCH) {
+    const rows = await db
+      .selectFrom("devices")
+      .select(["id", "serial_number"])
+      .where("space_id", "=", spaceId)
+      .where("id", "in", deviceIds.slice(i, i + NAME_BATCH))
+      .execute();
+    for (const r of rows) out.set(`d:${r.id}`, r.serial_number);
+  }
+  return out;
+}
+
+const NAME_BATCH = 1000;
+
+/** The apps' names: the catalog's, else one an account's asset carries. */
+async function nameApps(db: Db, spaceId: string, apps: AppImpact[]): Promise<void> {
+  if (apps.length === 0) return;
+  const adamIds = apps.map((a) => a.adamId);
+  const [catalog, assets] = await Promise.all([
+    db
+      .selectFrom("catalog_apps")
+      .select(["adam_id", "name"])
+      .where("space_id", "=", spaceId)
+      .where("adam_id", "in", adamIds)
+      .execute(),
+    db
+      .selectFrom("assets")
+      .select(["adam_id", "name"])
+      .where("space_id", "=", spaceId)
+      .where("adam_id", "in", adamIds)
+      .where("name", "is not", null)
+      .execute(),
+  ]);
+  const names = new Map<string, string>();
+  for (const row of assets) if (row.name) names.set(row.adam_id, row.name);
+  for (const row of catalog) if (row.name) names.set(row.adam_id, row.name);
+  for (const app of apps) {
+    const name = names.get(app.adamId);
+    if (name) app.name = name;
+  }
 }
 
 /** The accounts as they would be after the change: new priorities, new rules. */
@@ -254,19 +433,27 @@ function rulesOf(
 }
 
 function outcomeOf(
-  subject: Subject | undefined,
-  decision: Decision,
+  subject: Subject,
+  before: Decision,
+  after: Decision,
   name: (accountId: string) => string,
+  subjectNames: ReadonlyMap<string, string>,
   language: Language,
 ): SubjectOutcome {
-  const id = subject ? (subject.kind === "user" ? subject.userId : subject.deviceId) : "";
+  const id = subject.kind === "user" ? subject.userId : subject.deviceId;
+  const key = `${subject.kind === "user" ? "u" : "d"}:${id}`;
   return {
-    subject: { kind: subject?.kind ?? "user", id },
-    outcome: decision.outcome,
-    ...(decision.outcome === "grant" || decision.outcome === "keep"
-      ? { accountId: decision.accountId, type: decision.type }
-      : {}),
-    summary: describe(decision, name, language).summary,
-    because: decision.because,
+    subject: { kind: subject.kind, id, name: subjectNames.get(key) ?? id },
+    before: { outcome: before.outcome, ...licenseOf(before) },
+    outcome: after.outcome,
+    ...licenseOf(after),
+    summary: describe(after, name, language).summary,
+    because: after.because,
   };
+}
+
+function licenseOf(decision: Decision): { accountId?: string; type?: LicenseType } {
+  return decision.outcome === "grant" || decision.outcome === "keep"
+    ? { accountId: decision.accountId, type: decision.type }
+    : {};
 }

@@ -309,14 +309,12 @@ async function writeGrants(
  */
 const GRANTED_TEXTS = JSON.stringify(
   Object.fromEntries(
-    (
-      [
-        "license.granted_user",
-        "license.granted_user_reserved",
-        "license.granted_device",
-        "license.granted_device_reserved",
-      ] as const
-    ).map((key) => [key, renderActivityMessage(activityMessage(key))]),
+    [
+      activityMessage("license.granted_user"),
+      activityMessage("license.granted_user_reserved"),
+      activityMessage("license.granted_device"),
+      activityMessage("license.granted_device_reserved"),
+    ].map((message) => [message.key, renderActivityMessage(message)]),
   ),
 );
 

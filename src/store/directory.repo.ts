@@ -63,13 +63,28 @@ export function listDevicesView(
   spaceId: string,
   filter: { userId?: string; status?: DeviceStatus; platform?: Platform },
   page: PageRequest,
-): Promise<Page<DeviceRecord>> {
-  let query = db.selectFrom("devices").selectAll().where("space_id", "=", spaceId);
+): Promise<Page<DeviceRecord & { userName?: string }>> {
+  let query = db
+    .selectFrom("devices")
+    .selectAll()
+    // The user's name for the list's User column (a subquery: the sort and filter columns stay unambiguous).
+    .select((eb) =>
+      eb
+        .selectFrom("users as u")
+        .select("u.name")
+        .whereRef("u.space_id", "=", "devices.space_id")
+        .whereRef("u.id", "=", "devices.user_id")
+        .as("user_name"),
+    )
+    .where("space_id", "=", spaceId);
   if (filter.userId) query = query.where("user_id", "=", filter.userId);
   if (filter.status) query = query.where("status", "=", filter.status);
   if (filter.platform) query = query.where("platform", "=", filter.platform);
   if (page.q) query = query.where("serial_number", "ilike", likePattern(page.q));
-  return paged(query, page, DEVICE_SORTS, "serialNumber", "id", toDevice);
+  return paged(query, page, DEVICE_SORTS, "serialNumber", "id", (row) => ({
+    ...toDevice(row),
+    ...(row.user_name ? { userName: row.user_name } : {}),
+  }));
 }
 
 export async function updateDevice(

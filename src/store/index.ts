@@ -19,6 +19,7 @@ export {
 } from "./account.repo.js";
 export type { AccountHealth, MdmInfo, UpdateMode } from "./account.table.js";
 export { type ActivityEntry, type ActivityRecord, appendActivity, listActivity } from "./activity.repo.js";
+export { ACTIVITY_ACTIONS, type ActivityAction } from "./activity-actions.js";
 export {
   ACTIVITY_MESSAGE_KEYS,
   type ActivityMessage,
@@ -98,12 +99,30 @@ export {
 export { migrate } from "./migrate.js";
 export {
   acknowledgeNotification,
+  acknowledgeNotifications,
   clearNotifications,
+  type FoldedNotification,
   listNotifications,
+  listNotificationsView,
   type NewNotification,
   type Notification,
+  type NotificationFilter,
+  type NotificationView,
   raiseNotification,
+  USAGE_KIND,
 } from "./notification.repo.js";
+export {
+  NOTIFICATION_MESSAGE_KEYS,
+  type NotificationMessage,
+  type NotificationMessageKey,
+  type NotificationMessageParams,
+  type NotificationParamValue,
+  notificationMessage,
+  renderNotificationRemedy,
+  renderNotificationTitle,
+  TOKEN_ISSUES,
+  type TokenIssue,
+} from "./notification-messages.js";
 export { openDatabase, type Store, type StoreConfig } from "./open.js";
 export {
   appendOutbox,

@@ -1,6 +1,7 @@
 import { type RawBuilder, type Selectable, sql, type UpdateObject } from "kysely";
 import { LIVE_STATES, type LicenseState, type RuleId } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
+import type { ActivityAction } from "./activity-actions.js";
 import { type ActivityMessage, activityMessage, renderActivityMessage } from "./activity-messages.js";
 import type { Database, Db, Trx } from "./database.js";
 import { withTransaction } from "./database.js";
@@ -207,7 +208,7 @@ type LicenseSet = UpdateObject<Database, "licenses"> & { state: unknown };
 
 /** The activity-log line each moved license gets (invariant 4). */
 interface LogAs {
-  action: string;
+  action: ActivityAction;
   /** The rules behind this change; unset, the rules that granted the license. */
   because?: readonly string[];
   message: ActivityMessage;
@@ -449,7 +450,7 @@ async function log(
   trx: Trx,
   input: { spaceId: string; actor: Actor; now: Date },
   licenses: readonly LicenseRecord[],
-  action: string,
+  action: ActivityAction,
   because: readonly string[] | undefined,
   message: ActivityMessage,
 ): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, GeneratedAlways, JSONColumnType } from "kysely";
 import type { LicenseState, LicenseType, RequestReason, WaitReason } from "../licensing/index.js";
 import type { ActivityParamValue } from "./activity-messages.js";
+import type { NotificationParamValue } from "./notification-messages.js";
 import type { NullableTimestamp, Timestamp } from "./space.table.js";
 
 /** Rule ids as stored: a text[] column. */
@@ -132,4 +133,7 @@ export interface NotificationTable {
   raised_at: Timestamp;
   cleared_at: NullableTimestamp;
   acknowledged_at: NullableTimestamp;
+  /** The message's key in the catalogue (notification-messages.ts); null on notifications raised before 0020. */
+  message_key: string | null;
+  message_params: JSONColumnType<Record<string, NotificationParamValue> | null, string | null, string | null>;
 }

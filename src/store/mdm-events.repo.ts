@@ -1,4 +1,5 @@
 import { appendActivity } from "./activity.repo.js";
+import type { ActivityAction } from "./activity-actions.js";
 import { activityMessage } from "./activity-messages.js";
 import type { Db, Trx } from "./database.js";
 import { retireAtApple } from "./mdm-users.repo.js";
@@ -98,7 +99,7 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
     {
       spaceId: event.spaceId,
       actor,
-      action: `mdm.${event.kind}`,
+      action: `mdm.${event.kind}` as const satisfies ActivityAction,
       ...("deviceId" in event ? { deviceId: event.deviceId } : {}),
       ...("userId" in event ? { userId: event.userId } : {}),
       ...("adamId" in event ? { adamId: event.adamId } : {}),

@@ -1,8 +1,18 @@
 import { randomUUID } from "node:crypto";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { NotificationTable, Severity } from "./license.table.js";
+import {
+  type NotificationMessage,
+  type NotificationParamValue,
+  renderNotificationRemedy,
+  renderNotificationTitle,
+} from "./notification-messages.js";
+import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+
+/** NT1's kind: the one whose notifications the list folds per (account, app). */
+export const USAGE_KIND = "license_usage";
 
 export interface NewNotification {
   spaceId: string;
@@ -10,7 +20,8 @@ export interface NewNotification {
   kind: string;
   severity: Severity;
   component: string;
-  title: string;
+  /** Its title (and remedy, if any): the English is stored, the key and params kept beside it. */
+  message: NotificationMessage;
   details?: Record<string, unknown>;
   accountId?: string;
   adamId?: string;
@@ -18,19 +29,42 @@ export interface NewNotification {
   now: Date;
 }
 
-export interface Notification extends Omit<NewNotification, "now"> {
+export interface Notification extends Omit<NewNotification, "now" | "message"> {
   id: string;
+  /** In English: the API's, the CLI's, the webhook's and the e-mail's. */
+  title: string;
+  /** The message's catalogue key and params; absent on notifications raised before 0020. */
+  messageKey?: string;
+  messageParams?: Record<string, NotificationParamValue>;
   details: Record<string, unknown>;
   raisedAt: Date;
   clearedAt?: Date;
   acknowledgedAt?: Date;
 }
 
+/** A notification as the list shows it (NT3): with the names of its app and account. */
+export interface NotificationView extends Notification {
+  appName?: string;
+  accountName?: string;
+  /** Grouped lists only: the lower NT1 levels of the same (account, app) folded into this one. */
+  folded?: FoldedNotification[];
+}
+
+export interface FoldedNotification {
+  id: string;
+  severity: Severity;
+  threshold?: number;
+  raisedAt: Date;
+  acknowledgedAt?: Date;
+}
+
 /**
  * Raises a notification unless the same one (kind, account, app, threshold) is still
  * open: NT1 raises each threshold once per upward crossing. Returns it when raised.
+ * The English remedy of the message, if any, goes into `details.remedy`.
  */
 export async function raiseNotification(db: Db, input: NewNotification): Promise<Notification | undefined> {
+  const remedy = renderNotificationRemedy(input.message);
   const row = await db
     .insertInto("notifications")
     .values({
@@ -39,8 +73,10 @@ export async function raiseNotification(db: Db, input: NewNotification): Promise
       kind: input.kind,
       severity: input.severity,
       component: input.component,
-      title: input.title,
-      details: JSON.stringify(input.details ?? {}),
+      title: renderNotificationTitle(input.message),
+      message_key: input.message.key,
+      message_params: JSON.stringify(input.message.params),
+      details: JSON.stringify({ ...input.details, ...(remedy ? { remedy } : {}) }),
       account_id: input.accountId ?? null,
       adam_id: input.adamId ?? null,
       threshold: input.threshold ?? null,
@@ -79,6 +115,28 @@ export async function acknowledgeNotification(db: Db, spaceId: string, id: strin
   if (result.numUpdatedRows === 0n) throw new NotFoundError("notification", id);
 }
 
+/**
+ * Acknowledges several notifications of the space at once (NT3: a folded NT1 group, a
+ * selection). Ids of another space, or of none, are ignored; one already acknowledged
+ * keeps its first date. Returns how many were acknowledged now.
+ */
+export async function acknowledgeNotifications(
+  db: Db,
+  spaceId: string,
+  ids: readonly string[],
+  now: Date,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .updateTable("notifications")
+    .set({ acknowledged_at: now })
+    .where("space_id", "=", spaceId)
+    .where("id", "in", [...new Set(ids)])
+    .where("acknowledged_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Newest first; `open` = not cleared. */
 export async function listNotifications(
   db: Db,
@@ -95,6 +153,105 @@ export async function listNotifications(
   return (await query.execute()).map(toNotification);
 }
 
+export interface NotificationFilter {
+  open?: boolean;
+  acknowledged?: boolean;
+  severity?: Severity;
+  kind?: string;
+  /**
+   * NT3: one row per (account, app) and episode for NT1 — the highest level raised, the
+   * lower ones that match the filter too folded into it. An episode is the levels raised
+   * since usage last fell below 50 %: those still open, or those cleared together.
+   */
+  group?: boolean;
+}
+
+/**
+ * NT3's list, paged: each notification with its app's and account's names (the asset's
+ * name, else the app's name in another account of the space; the account's display name).
+ */
+export async function listNotificationsView(
+  db: Db,
+  spaceId: string,
+  filter: NotificationFilter,
+  page: PageRequest,
+): Promise<Page<NotificationView>> {
+  const matching = () => {
+    let query = db
+      .selectFrom("notifications as n")
+      .selectAll("n")
+      .select([
+        sql<string | null>`(select a.name from assets a where a.space_id = n.space_id
+          and a.adam_id = n.adam_id and a.name is not null
+          order by (a.account_id = n.account_id) desc, a.account_id limit 1)`.as("app_name"),
+        sql<string | null>`(select c.display_name from accounts c
+          where c.space_id = n.space_id and c.id = n.account_id)`.as("account_name"),
+      ])
+      .where("n.space_id", "=", spaceId);
+    if (filter.open !== undefined) query = query.where("n.cleared_at", filter.open ? "is" : "is not", null);
+    if (filter.acknowledged !== undefined)
+      query = query.where("n.acknowledged_at", filter.acknowledged ? "is not" : "is", null);
+    if (filter.severity) query = query.where("n.severity", "=", filter.severity);
+    if (filter.kind) query = query.where("n.kind", "=", filter.kind);
+    if (page.q) query = query.where("n.title", "ilike", likePattern(page.q));
+    return query;
+  };
+  if (!filter.group)
+    return paged(
+      matching(),
+      page,
+      { raisedAt: "n.raised_at", severity: "n.severity" },
+      "raisedAt",
+      "n.id",
+      toView,
+    );
+
+  // The highest level of each NT1 episode stands for it; every other notification stands alone.
+  const ranked = matching().select(
+    sql<number>`case when n.kind = ${USAGE_KIND} then row_number() over (
+      partition by n.kind, n.account_id, n.adam_id, n.cleared_at
+      order by n.threshold desc nulls last, n.raised_at desc, n.id) else 1 end`.as("episode_rank"),
+  );
+  const heads = db.selectFrom(ranked.as("g")).selectAll("g").where("g.episode_rank", "=", 1);
+  const result = await paged(
+    heads,
+    page,
+    { raisedAt: "g.raised_at", severity: "g.severity" },
+    "raisedAt",
+    "g.id",
+    toView,
+  );
+  const usage = result.items.filter((n) => n.kind === USAGE_KIND && n.accountId && n.adamId);
+  if (usage.length === 0) return result;
+  const episode = (n: { accountId?: string; adamId?: string; clearedAt?: Date }) =>
+    `${n.accountId}/${n.adamId}/${n.clearedAt?.getTime() ?? "open"}`;
+  const lower = await matching()
+    .where("n.kind", "=", USAGE_KIND)
+    .where("n.adam_id", "in", [...new Set(usage.map((n) => n.adamId ?? ""))])
+    .where("n.account_id", "in", [...new Set(usage.map((n) => n.accountId ?? ""))])
+    .where(
+      "n.id",
+      "not in",
+      usage.map((n) => n.id),
+    )
+    .orderBy("n.threshold", "desc")
+    .execute();
+  const byEpisode = new Map<string, FoldedNotification[]>();
+  for (const row of lower.map(toView)) {
+    const folded = byEpisode.get(episode(row)) ?? [];
+    folded.push({
+      id: row.id,
+      severity: row.severity,
+      threshold: row.threshold,
+      raisedAt: row.raisedAt,
+      acknowledgedAt: row.acknowledgedAt,
+    });
+    byEpisode.set(episode(row), folded);
+  }
+  for (const head of usage) head.folded = byEpisode.get(episode(head)) ?? [];
+  return result;
+}
+
 function toNotification(row: Selectable<NotificationTable>): Notification {
   return {
     id: row.id,
@@ -103,6 +260,8 @@ function toNotification(row: Selectable<NotificationTable>): Notification {
     severity: row.severity,
     component: row.component,
     title: row.title,
+    messageKey: row.message_key ?? undefined,
+    messageParams: row.message_key === null ? undefined : (row.message_params ?? {}),
     details: row.details,
     accountId: row.account_id ?? undefined,
     adamId: row.adam_id ?? undefined,
@@ -110,5 +269,15 @@ function toNotification(row: Selectable<NotificationTable>): Notification {
     raisedAt: row.raised_at,
     clearedAt: row.cleared_at ?? undefined,
     acknowledgedAt: row.acknowledged_at ?? undefined,
+  };
+}
+
+function toView(
+  row: Selectable<NotificationTable> & { app_name: string | null; account_name: string | null },
+): NotificationView {
+  return {
+    ...toNotification(row),
+    appName: row.app_name ?? undefined,
+    accountName: row.account_name ?? undefined,
   };
 }

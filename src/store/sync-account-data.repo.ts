@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { ALL_USERS, LIVE_STATES } from "../licensing/index.js";
 import type { AccountHealth } from "./account.table.js";
 import { appendActivity } from "./activity.repo.js";
+import type { ActivityAction } from "./activity-actions.js";
 import type { ActivityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
@@ -56,7 +57,7 @@ export async function endLicensesOfAccount(
     accountId: string;
     actor: Actor;
     now: Date;
-    action: string;
+    action: ActivityAction;
     ruleIds: readonly string[];
     message: ActivityMessage;
   },

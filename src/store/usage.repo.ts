@@ -3,12 +3,11 @@ import { LIVE_STATES, type LicenseState, type LicenseType } from "../licensing/i
 import { type ActivityRecord, toActivity } from "./activity.repo.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
-import type { ActorKind, Severity } from "./license.table.js";
-import type { Notification } from "./notification.repo.js";
+import type { ActorKind } from "./license.table.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import { inList } from "./sql-helpers.js";
 
-/** License usage of a user (VU1) and of a device (VU3); the activity log and notifications, paged. */
+/** License usage of a user (VU1) and of a device (VU3); the activity log, paged (notifications: notification.repo.ts). */
 export interface UsageRow {
   adamId?: string;
   bundleId?: string;
@@ -87,10 +86,16 @@ export async function userLicenseUsage(db: Db, spaceId: string, userId: string):
   const shown = new Set(rows.flatMap((r) => (r.license ? [r.license.id] : [])));
   for (const l of licenses) {
     if (shown.has(l.id)) continue;
+    const app = prices.get(l.adam_id);
+    // Not installed (or not reported): the app's current version, and the platform of the
+    // licensed device, else the platforms the app runs on.
+    const on = l.device_id ? platform.get(l.device_id) : app?.platforms;
     rows.push({
       adamId: l.adam_id,
-      name: prices.get(l.adam_id)?.name,
-      price: prices.get(l.adam_id)?.price,
+      name: app?.name,
+      ...(app?.version ? { version: app.version } : {}),
+      ...(on ? { platform: on } : {}),
+      price: app?.price,
       ...(l.device_id ? { deviceId: l.device_id, serialNumber: serial.get(l.device_id) } : {}),
       license: toLicense(l, l.device_id ? serial.get(l.device_id) : undefined),
     });
@@ -160,20 +165,29 @@ export async function deviceInstalledApps(
 
 async function pricesOf(db: Db, spaceId: string, adamIds: readonly string[]) {
   const ids = [...new Set(adamIds)];
-  if (ids.length === 0) return new Map<string, { price?: number; name?: string }>();
+  const apps = new Map<string, { price?: number; name?: string; version?: string; platforms?: string }>();
+  if (ids.length === 0) return apps;
   const rows = await db
     .selectFrom("assets")
-    .select(["adam_id", sql<number | null>`max(price)`.as("price"), sql<string | null>`max(name)`.as("name")])
+    .select([
+      "adam_id",
+      sql<number | null>`max(price)`.as("price"),
+      sql<string | null>`max(name)`.as("name"),
+      sql<string | null>`max(latest_version)`.as("version"),
+      sql<string | null>`nullif(max(array_to_string(platforms, ', ')), '')`.as("platforms"),
+    ])
     .where("space_id", "=", spaceId)
     .where(inList("adam_id", ids))
     .groupBy("adam_id")
     .execute();
-  return new Map(
-    rows.map((r) => [
-      r.adam_id,
-      { price: r.price === null ? undefined : Number(r.price), name: r.name ?? undefined },
-    ]),
-  );
+  for (const r of rows)
+    apps.set(r.adam_id, {
+      price: r.price === null ? undefined : Number(r.price),
+      name: r.name ?? undefined,
+      version: r.version ?? undefined,
+      platforms: r.platforms ?? undefined,
+    });
+  return apps;
 }
 
 function toLicense(
@@ -205,37 +219,66 @@ export interface ActivityFilter {
 }
 
 function activityQuery(db: Db, spaceId: string, f: ActivityFilter, q?: string) {
-  let query = db.selectFrom("activity_log").selectAll().where("space_id", "=", spaceId);
-  if (f.action) query = query.where("action", "=", f.action);
-  if (f.actorKind) query = query.where("actor_kind", "=", f.actorKind);
-  if (f.adamId) query = query.where("adam_id", "=", f.adamId);
-  if (f.userId) query = query.where("user_id", "=", f.userId);
-  if (f.deviceId) query = query.where("device_id", "=", f.deviceId);
-  if (f.accountId) query = query.where("account_id", "=", f.accountId);
-  if (f.licenseId) query = query.where("license_id", "=", f.licenseId);
-  if (f.ruleId) query = query.where(sql<boolean>`${f.ruleId} = any(rule_ids)`);
-  if (f.from) query = query.where("at", ">=", f.from);
-  if (f.to) query = query.where("at", "<", f.to);
-  if (f.beforeSeq !== undefined) query = query.where("seq", "<", f.beforeSeq);
-  if (q) query = query.where("message", "ilike", likePattern(q));
+  let query = db.selectFrom("activity_log as g").selectAll("g").where("g.space_id", "=", spaceId);
+  if (f.action) query = query.where("g.action", "=", f.action);
+  if (f.actorKind) query = query.where("g.actor_kind", "=", f.actorKind);
+  if (f.adamId) query = query.where("g.adam_id", "=", f.adamId);
+  if (f.userId) query = query.where("g.user_id", "=", f.userId);
+  if (f.deviceId) query = query.where("g.device_id", "=", f.deviceId);
+  if (f.accountId) query = query.where("g.account_id", "=", f.accountId);
+  if (f.licenseId) query = query.where("g.license_id", "=", f.licenseId);
+  if (f.ruleId) query = query.where(sql<boolean>`${f.ruleId} = any(g.rule_ids)`);
+  if (f.from) query = query.where("g.at", ">=", f.from);
+  if (f.to) query = query.where("g.at", "<", f.to);
+  if (f.beforeSeq !== undefined) query = query.where("g.seq", "<", f.beforeSeq);
+  if (q) query = query.where("g.message", "ilike", likePattern(q));
   return query;
 }
 
-/** Newest first. */
+/** A line of the log with the names of what it refers to, as the console shows them. */
+export interface ActivityView extends ActivityRecord {
+  deviceSerialNumber?: string;
+  userName?: string;
+  /** The app's name from an account's asset, else from the catalog. */
+  appName?: string;
+  accountName?: string;
+}
+
+/**
+ * Newest first, with the names of the device, user, app and account each line refers to
+ * (rows kept after a deletion keep their ids; a name is absent when its row is gone).
+ */
 export function listActivityView(
   db: Db,
   spaceId: string,
   filter: ActivityFilter,
   page: PageRequest,
-): Promise<Page<ActivityRecord>> {
-  return paged(
-    activityQuery(db, spaceId, filter, page.q),
-    { ...page, order: "desc" },
-    { seq: "seq" },
-    "seq",
-    "seq",
-    toActivity,
-  );
+): Promise<Page<ActivityView>> {
+  const query = activityQuery(db, spaceId, filter, page.q)
+    .leftJoin("devices as d", (j) =>
+      j.onRef("d.space_id", "=", "g.space_id").onRef("d.id", "=", "g.device_id"),
+    )
+    .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "g.space_id").onRef("u.id", "=", "g.user_id"))
+    .leftJoin("accounts as a", (j) =>
+      j.onRef("a.space_id", "=", "g.space_id").onRef("a.id", "=", "g.account_id"),
+    )
+    .select([
+      "d.serial_number as device_serial_number",
+      "u.name as user_name",
+      "a.display_name as account_name",
+      sql<string | null>`coalesce(
+        (select max(s.name) from assets s where s.space_id = g.space_id and s.adam_id = g.adam_id),
+        (select c.name from catalog_apps c where c.space_id = g.space_id and c.adam_id = g.adam_id))`.as(
+        "app_name",
+      ),
+    ]);
+  return paged(query, { ...page, order: "desc" }, { seq: "g.seq" }, "seq", "g.seq", (row) => ({
+    ...toActivity(row),
+    ...(row.device_serial_number !== null ? { deviceSerialNumber: row.device_serial_number } : {}),
+    ...(row.user_name !== null ? { userName: row.user_name } : {}),
+    ...(row.app_name !== null ? { appName: row.app_name } : {}),
+    ...(row.account_name !== null ? { accountName: row.account_name } : {}),
+  }));
 }
 
 /** The whole filtered log, newest first, `batch` rows per query (keyset: never OFFSET). */
@@ -251,41 +294,11 @@ export async function* iterateActivity(
       ...filter,
       ...(before !== undefined ? { beforeSeq: before } : {}),
     })
-      .orderBy("seq", "desc")
+      .orderBy("g.seq", "desc")
       .limit(batch)
       .execute();
     for (const row of rows) yield toActivity(row);
     if (rows.length < batch) return;
     before = Number(rows[rows.length - 1]?.seq);
   }
-}
-
-export function listNotificationsView(
-  db: Db,
-  spaceId: string,
-  filter: { open?: boolean; acknowledged?: boolean; severity?: Severity; kind?: string },
-  page: PageRequest,
-): Promise<Page<Notification>> {
-  let query = db.selectFrom("notifications").selectAll().where("space_id", "=", spaceId);
-  if (filter.open !== undefined) query = query.where("cleared_at", filter.open ? "is" : "is not", null);
-  if (filter.acknowledged !== undefined)
-    query = query.where("acknowledged_at", filter.acknowledged ? "is not" : "is", null);
-  if (filter.severity) query = query.where("severity", "=", filter.severity);
-  if (filter.kind) query = query.where("kind", "=", filter.kind);
-  if (page.q) query = query.where("title", "ilike", likePattern(page.q));
-  return paged(query, page, { raisedAt: "raised_at", severity: "severity" }, "raisedAt", "id", (r) => ({
-    id: r.id,
-    spaceId: r.space_id,
-    kind: r.kind,
-    severity: r.severity,
-    component: r.component,
-    title: r.title,
-    details: r.details,
-    accountId: r.account_id ?? undefined,
-    adamId: r.adam_id ?? undefined,
-    threshold: r.threshold ?? undefined,
-    raisedAt: r.raised_at,
-    clearedAt: r.cleared_at ?? undefined,
-    acknowledgedAt: r.acknowledged_at ?? undefined,
-  }));
 }

@@ -1,5 +1,5 @@
 /** NT2: warnings before a token expires, at 30, 7 and 1 days (Apple's tokenExpirationDate). */
-import type { Account } from "../store/index.js";
+import { type Account, notificationMessage } from "../store/index.js";
 import { listAllAccounts } from "../store/sync-accounts.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { raise } from "./notify.js";
@@ -25,11 +25,11 @@ export async function warnTokenExpiry(deps: SyncDeps, accounts?: readonly Accoun
         kind: EXPIRY_KIND,
         severity: days === 30 ? "info" : days === 7 ? "warning" : "alert",
         component: "Apps and Books",
-        title: `The token of ${account.displayName} expires in ${Math.ceil(daysLeft)} day(s)`,
-        details: {
-          expiresAt: account.tokenExpiresAt.toISOString(),
-          remedy: "Generate a new token in Apple Business or School Manager and update the account.",
-        },
+        message: notificationMessage("token.expiring", {
+          account: account.displayName,
+          count: Math.ceil(daysLeft),
+        }),
+        details: { expiresAt: account.tokenExpiresAt.toISOString() },
         accountId: account.id,
         threshold: days,
         now,

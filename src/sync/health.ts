@@ -18,49 +18,20 @@ import {
   appendActivity,
   clearNotifications,
   getAccount,
+  notificationMessage,
   setAccountHealth,
+  TOKEN_ISSUES,
+  type TokenIssue,
 } from "../store/index.js";
 import { findAccountsByLocation, setAccountFromApple } from "../store/sync-accounts.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 import { raise } from "./notify.js";
 
-export type TokenIssue = Exclude<AccountHealth, "ok" | "paused" | "deleting">;
+// The English of each problem lives in the store's notification catalogue (its titles and remedies).
+export { TOKEN_ISSUES, type TokenIssue };
 
 const COMPONENT = "Apps and Books";
-
-/** What the admin sees, and the fix to apply (NT2). */
-export const TOKEN_ISSUES: Record<TokenIssue, { title: string; remedy: string }> = {
-  invalid: { title: "Invalid token", remedy: "Upload a valid sToken for this account." },
-  expired: {
-    title: "Token expired",
-    remedy:
-      "Generate a new token from your organisation's Apple account (Apple Business or School Manager > Settings > Apps and Books) and upload it.",
-  },
-  revoked: {
-    title: "Token revoked",
-    remedy: "The token was revoked in Apple Business or School Manager: upload a valid token.",
-  },
-  login_required: {
-    title: "Sign-in required",
-    remedy:
-      "Sign in to the Apps and Books service (Apple Business or School Manager) and accept any new terms.",
-  },
-  other_mdm: {
-    title: "Token managed by another MDM",
-    remedy:
-      "Another MDM now manages this location: take the token over (explicit confirmation) or delete the account.",
-  },
-  location_changed: {
-    title: "Token of another location",
-    remedy:
-      "The token now answers for another location: upload this location's token, or update the account with 'Clear all previous license data'.",
-  },
-  duplicate: {
-    title: "Location uploaded twice",
-    remedy: "This location's token is used by another account too: delete one of the two accounts.",
-  },
-};
 
 /** The token issue an error reveals, if any. */
 export function tokenIssueOf(error: unknown): TokenIssue | undefined {
@@ -102,8 +73,9 @@ export async function reportTokenIssue(
     kind: `token_${issue}`,
     severity: "alert",
     component: COMPONENT,
-    title: `${TOKEN_ISSUES[issue].title}: ${current.displayName}`,
-    details: { remedy: TOKEN_ISSUES[issue].remedy, account: current.displayName, ...details },
+    // The title and the remedy (details.remedy) in English, their key and params for the console.
+    message: notificationMessage("token.issue", { issue, account: current.displayName }),
+    details,
     accountId: account.id,
     now,
   });

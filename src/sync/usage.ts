@@ -3,12 +3,12 @@
  * (50/70/80/90/100 %) raised once when usage reaches it, all cleared below 50 %.
  */
 import { usageAlerts } from "../licensing/index.js";
-import { findAsset } from "../store/index.js";
+import { findAccount, findAsset, notificationMessage, USAGE_KIND } from "../store/index.js";
 import { openThresholds } from "../store/sync-users.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { clear, raise } from "./notify.js";
 
-export const USAGE_KIND = "license_usage";
+export { USAGE_KIND };
 
 export async function evaluateUsage(
   deps: SyncDeps,
@@ -25,6 +25,8 @@ export async function evaluateUsage(
       accountId: key.accountId,
       adamId: key.adamId,
     });
+  const account =
+    alerts.raise.length > 0 ? await findAccount(deps.db, key.spaceId, key.accountId) : undefined;
   const percent = asset.total === 0 ? 100 : Math.round((asset.used / asset.total) * 100);
   for (const level of alerts.raise) {
     await raise(deps, {
@@ -32,7 +34,12 @@ export async function evaluateUsage(
       kind: USAGE_KIND,
       severity: level.severity,
       component: "Apps and Books",
-      title: `License usage of ${asset.name ?? key.adamId} reached ${level.percent} %`,
+      // NT1 is per (account, app): the title names both.
+      message: notificationMessage("usage.reached", {
+        app: asset.name ?? key.adamId,
+        account: account?.displayName ?? key.accountId,
+        percent: level.percent,
+      }),
       details: { used: asset.used, total: asset.total, percent, threshold: level.percent },
       accountId: key.accountId,
       adamId: key.adamId,

@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { expect, it } from "vitest";
-import { createAccount, upsertAsset } from "../../src/store/index.js";
+import {
+  createAccount,
+  createDevice,
+  createUser,
+  setAppleStatus,
+  setCatalogApp,
+  upsertAsset,
+} from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture, NOW, STOKEN } from "./harness.js";
 
@@ -215,6 +222,171 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect(top.headers["content-language"]).toBe("fr");
     expect(top.json().rules[0]).toEqual({ id: "MA3", sentence: fr.ruleText.MA3 });
     expect((await ask("de")).headers["content-language"]).toBe("en");
+  });
+
+  it("MA1, MA2, DI4, DI7: explain answers per account in priority order: eligibility, seats, taken or why passed over", async () => {
+    const accounts = (await get(`${s}/accounts`)).json().items as Array<{ id: string; displayName: string }>;
+    const second = accounts.find((a) => a.displayName === "Second")?.id ?? "";
+    const device = await createDevice(db().store.db, {
+      spaceId: f.ids.spaceA,
+      serialNumber: `EXP${f.ids.suffix}`,
+      platform: "iOS",
+    });
+    // MA1: Main (priority 1, 10 seats, Alice's in use) gives the license; Second is not reached.
+    const granted = (await get(`${s}/explain?app=${f.ids.adamId}&device=${device.id}&why=mandatory`)).json();
+    expect(granted.decision).toMatchObject({ outcome: "grant", accountId: f.ids.accountA });
+    expect(granted.accounts).toEqual([
+      expect.objectContaining({
+        accountId: f.ids.accountA,
+        name: "Main",
+        priority: 1,
+        eligibility: "fcfs",
+        eligible: true,
+        seats: { total: 10, used: 1, heldForReservations: 0, free: 9 },
+        verdict: "grant",
+        taken: true,
+        because: ["MA1", "DI2"],
+      }),
+      expect.objectContaining({
+        accountId: second,
+        priority: 2,
+        taken: false,
+        reached: false,
+        because: ["MA1"],
+      }),
+    ]);
+    // DI4 at Main, MA2/DI7 at Second (its FCFS only for Teachers): refused, and each account says why.
+    const carol = await createUser(db().store.db, { spaceId: f.ids.spaceA, name: "Carol Cox" });
+    await setAppleStatus(db().store.db, f.ids.spaceA, carol.id, "Associated", NOW);
+    const rules = (accountId: string, body: object) =>
+      post(`${s}/accounts/${accountId}/apps/${f.ids.adamId}/rules`, body, "PUT");
+    expect(
+      (await rules(f.ids.accountA, { fcfs: { groupIds: ["all-users"] }, prohibitedUserIds: [carol.id] }))
+        .statusCode,
+    ).toBe(200);
+    expect((await rules(second, { fcfs: { groupIds: [f.ids.groupA] } })).statusCode).toBe(200);
+    const ask = (language?: string) =>
+      f.app.inject({
+        url: `${s}/explain?app=${f.ids.adamId}&user=${carol.id}`,
+        headers: { ...h, ...(language ? { "accept-language": language } : {}) },
+      });
+    const refused = (await ask()).json();
+    expect(refused.decision).toMatchObject({ outcome: "refuse", reason: "prohibited" });
+    expect(refused.accounts.map((a: { name: string }) => a.name)).toEqual(["Main", "Second"]);
+    expect(refused.accounts[0]).toMatchObject({
+      eligibility: "prohibited",
+      eligible: false,
+      eligibilityBecause: ["DI4", "DI7"],
+      verdict: "prohibited",
+      reached: true,
+      because: ["DI4", "DI7"],
+      summary: "The user is prohibited here; passed over.",
+    });
+    expect(refused.accounts[1]).toMatchObject({
+      eligibility: "not_listed",
+      eligible: false,
+      because: ["MA2", "DI7"],
+      seats: { total: 5, used: 0, heldForReservations: 0, free: 5 },
+    });
+    const french = (await ask("fr")).json();
+    expect(french.accounts[0].summary).toBe("L'utilisateur est interdit dans ce compte ; compte écarté.");
+    // The OpenAPI document describes the rows.
+    const doc = (await f.app.inject({ url: "/openapi.json" })).json();
+    expect(Object.keys(doc.components.schemas.AccountConsidered.properties)).toEqual(
+      expect.arrayContaining(["eligibility", "seats", "verdict", "taken", "because"]),
+    );
+    // Back as the next tests expect: both accounts FCFS for All Users.
+    await rules(f.ids.accountA, { fcfs: { groupIds: ["all-users"] } });
+    await rules(second, { fcfs: { groupIds: ["all-users"] } });
+  });
+
+  it("DB2, MA3, DI1: what-if separates today from the change: those already waiting are not the change's; names, not ids", async () => {
+    const accounts = (await get(`${s}/accounts`)).json().items as Array<{ id: string; displayName: string }>;
+    const second = accounts.find((a) => a.displayName === "Second")?.id ?? "";
+    const numbers = "909090";
+    for (const [accountId, total] of [
+      [f.ids.accountA, 1],
+      [second, 3],
+    ] as const)
+      await upsertAsset(
+        db().store.db,
+        {
+          spaceId: f.ids.spaceA,
+          accountId,
+          adamId: numbers,
+          pricingParam: "STDQ",
+          productType: "App",
+          name: "Numbers",
+          total,
+          deviceAssignable: true,
+          platforms: ["iOS"],
+        },
+        NOW,
+      );
+    await setCatalogApp(db().store.db, { spaceId: f.ids.spaceA, adamId: numbers, name: "Numbers" }, NOW);
+    // Second's Numbers seats are for Teachers only: a device without a user is not eligible there (DI7).
+    const put = await post(
+      `${s}/accounts/${second}/apps/${numbers}/rules`,
+      { fcfs: { groupIds: [f.ids.groupA] } },
+      "PUT",
+    );
+    expect(put.statusCode).toBe(200);
+    const serials = ["NUM-1", "NUM-2", "NUM-3"].map((x) => `${x}-${f.ids.suffix}`);
+    const answers: Array<{ decision: { outcome: string }; summary: string }> = [];
+    for (const serialNumber of serials) {
+      const d = await createDevice(db().store.db, { spaceId: f.ids.spaceA, serialNumber, platform: "iOS" });
+      answers.push(
+        (await post(`${s}/license-requests`, { app: numbers, device: d.id, why: "mandatory" })).json(),
+      );
+    }
+    expect(answers.map((a) => a.decision.outcome)).toEqual(["grant", "wait", "wait"]); // DB2: two wait for a seat
+    // LT2: a request's grant is made, not only possible (explain's "would be granted").
+    expect(answers[0]?.summary).toBe(
+      'A device-based license was granted from account "Main"; Apple is asked to assign it.',
+    );
+
+    // MA3: swapping priorities changes nothing for Numbers: its two waited already.
+    const swap = (
+      await post(`${s}/what-if`, {
+        changes: [{ kind: "priorities", order: [second, f.ids.accountA] }],
+        apps: [numbers],
+      })
+    ).json();
+    expect(swap.totals).toMatchObject({ gain: 0, lose: 0, wait: 0, refuse: 0, move: 0 });
+    expect(swap.apps).toEqual([]);
+    expect(swap.unaffectedApps).toBe(1);
+
+    // DI1: FCFS for All Users at Second: the two waiting devices would get a license; now vs after.
+    const edit = (
+      await post(`${s}/what-if`, {
+        changes: [
+          {
+            kind: "rules",
+            accountId: second,
+            adamId: numbers,
+            fcfs: { groupIds: ["all-users"] },
+          },
+        ],
+      })
+    ).json();
+    expect(edit.unaffectedApps).toBe(0);
+    expect(edit.apps).toHaveLength(1);
+    const app = edit.apps[0];
+    expect(app).toMatchObject({
+      adamId: numbers,
+      name: "Numbers",
+      now: { licensed: 1, waiting: 2, refused: 0 },
+      after: { licensed: 3, waiting: 0, refused: 0 },
+      keep: 1,
+    });
+    expect(app.gain.map((g: { subject: { name: string } }) => g.subject.name)).toEqual(serials.slice(1));
+    expect(app.gain[0]).toMatchObject({
+      subject: { kind: "device" },
+      before: { outcome: "wait" },
+      outcome: "grant",
+      accountId: second,
+    });
+    expect(app.wait).toEqual([]);
   });
 
   it("DI1, DI7, DI6: rule validation errors name the field", async () => {

@@ -85,6 +85,11 @@ describe("orchard explain, what-if, licenses, export", () => {
     expect(lines).toContain(
       "  MA2  An account is used only if the subject is eligible there; when it has no free license, the next eligible account is used.",
     );
+    // MA1, MA2: the accounts in priority order, the one the license comes from starred.
+    const table = lines.slice(lines.indexOf("") + 1);
+    expect(table[0]).toMatch(/^#\s+ACCOUNT\s+ELIGIBLE\s+FREE\s+RULES\s+FOUND$/);
+    expect(table[1]).toMatch(/^1\s+First\s+/);
+    expect(table[2]).toMatch(/^2\s+Second \*\s+yes\s+\d+ of \d+\s+/);
 
     const kept = await cli.json<{
       outcome: string;
@@ -120,10 +125,17 @@ describe("orchard explain, what-if, licenses, export", () => {
     expect(removed.totals).toMatchObject({ lose: 1, keep: 1 });
     expect(removed.apps[0]?.lose[0]?.subject.kind).toBe("device");
     expect(removed.rules.map((r) => r.id)).toContain("AC5");
+    // Names, not ids: the app's name, the device's serial, and where it stands today.
+    const human = await cli.run(["what-if", "--remove-account", account.first]);
+    expect(human.stdout).toMatch(
+      /\nAPP\s+CHANGE\s+SUBJECT\s+TODAY\s+RULES\s+WHY\n.*\(\d+\)\s+lose\s+device SER-\d\s+keep\s+AC5/,
+    );
 
     const order = await cli.run(["what-if", "--priority", `${account.second},${account.first}`]);
     expect(order.code).toBe(0);
-    expect(order.stdout).toMatch(/^0 would gain, 0 would lose, 0 would wait, 0 refused, 2 keep\n/);
+    expect(order.stdout).toMatch(
+      /^0 would gain, 0 would lose, 0 would wait, 0 refused, 0 would move, 2 keep\n/,
+    );
     expect(order.stdout).toMatch(
       /\nMA3 {2}Changing account priorities never revokes or moves an existing license\.\n/,
     );
@@ -184,7 +196,10 @@ describe("orchard explain, what-if, licenses, export", () => {
   it("AC5, MA3: what-if --lang fr prints French; without --lang, LC_ALL / LANG decide, else English", async () => {
     const removed = await cli.run(["what-if", "--remove-account", account.first, "--lang", "fr"]);
     expect(removed).toMatchObject({ code: 0, stderr: "" });
-    expect(removed.stdout).toMatch(/device \S+\s+\S+\s+Perd sa licence\. Ensuite : Une licence par appareil/);
+    // SUBJECT, TODAY, RULES, then the French summary.
+    expect(removed.stdout).toMatch(
+      /device \S+\s+keep\s+\S+\s+Perd sa licence\. Ensuite : Une licence par appareil/,
+    );
     expect(removed.stdout).toMatch(/\nAC5 {2}La suppression d'un compte est irréversible/);
 
     const order = ["what-if", "--priority", `${account.second},${account.first}`];

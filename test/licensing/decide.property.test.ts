@@ -2,11 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type AccountForApp,
+  type AccountStep,
   ALL_USERS,
   type Decision,
   type DecisionWorld,
   decide,
   type LicenseRequest,
+  newTrace,
 } from "../../src/licensing/index.js";
 import { APP, asset, device, license, SPACE, user } from "./builders.js";
 
@@ -215,6 +217,93 @@ describe("decide over random worlds", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("decide's trace over random worlds: the walk it reports is the walk that decided", () => {
+  const traced = (request: LicenseRequest, world: DecisionWorld) => {
+    const trace = newTrace();
+    return { decision: decide(request, world, trace), steps: trace.steps };
+  };
+
+  it("MA1 MA2 MA5: the trace changes nothing; a grant is exactly one reached grant step, at the granted account, with a free seat", () => {
+    fc.assert(
+      fc.property(worldArb, ({ world, request }) => {
+        const { decision, steps } = traced(request, world);
+        expect(decision).toEqual(decide(request, world));
+        const taken = steps.filter((s) => s.reached && s.verdict === "grant");
+        if (decision.outcome !== "grant") {
+          expect(taken).toEqual([]);
+          return;
+        }
+        expect(taken).toHaveLength(1);
+        expect(taken[0]).toMatchObject({
+          accountId: decision.accountId,
+          type: decision.type,
+          pass: decision.reserved ? "reserved" : "fcfs",
+        });
+        expect(taken[0]?.seats?.free).toBeGreaterThan(0);
+        // MA1: nothing after the granting step is reached; MA5: a reservation leaves FCFS unreached.
+        const after = steps.slice(steps.indexOf(taken[0] as AccountStep) + 1);
+        for (const s of after) {
+          expect(s.reached).toBe(false);
+          expect(s.notReachedBecause).toBe(decision.reserved ? "MA5" : "MA1");
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("MA1 DI7: FCFS reports every bought account once, in priority order, and every other account as not bought", () => {
+    fc.assert(
+      fc.property(worldArb, ({ world, request }) => {
+        const { steps } = traced(request, world);
+        const fcfs = steps.filter((s) => s.pass === "fcfs" && s.verdict !== "not_bought");
+        const bought = world.accounts.filter((a) => a.asset).sort((a, b) => a.priority - b.priority);
+        expect(fcfs.map((s) => s.accountId)).toEqual(bought.map((a) => a.id));
+        const notBought = steps.filter((s) => s.verdict === "not_bought").map((s) => s.accountId);
+        expect(notBought.sort()).toEqual(
+          world.accounts
+            .filter((a) => !a.asset)
+            .map((a) => a.id)
+            .sort(),
+        );
+        for (const s of steps) {
+          const a = world.accounts.find((x) => x.id === s.accountId);
+          if (a?.asset) expect(s.seats).toMatchObject({ total: a.asset.total, used: a.asset.used });
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("MA2 DI4 DI7 NT2 UB2 LT3: each wait or refusal names, among the reached steps, the verdict that explains it", () => {
+    fc.assert(
+      fc.property(worldArb, ({ world, request }) => {
+        const { decision, steps } = traced(request, world);
+        const reached = steps.filter((s) => s.reached).map((s) => s.verdict);
+        if (decision.outcome === "grant" || decision.outcome === "keep") return;
+        const expected: Record<string, string> = {
+          no_license: "full",
+          token_problem: "token_problem",
+          not_enrolled: "not_enrolled",
+          prohibited: "prohibited",
+          not_device_assignable: "not_device_assignable",
+          no_user: "no_user",
+          no_device: "no_device",
+        };
+        const verdict = expected[decision.reason];
+        if (verdict) expect(reached).toContain(verdict);
+        // DI7: FCFS found no account that lists the subject (a reservation may have had no seat left).
+        if (decision.reason === "not_eligible" || decision.reason === "prohibited")
+          for (const s of steps.filter((x) => x.reached && x.pass === "fcfs"))
+            expect(["not_listed", "prohibited", "not_bought"]).toContain(s.verdict);
+        // MA2: an eligible account with a free seat that the walk reached would have granted.
+        for (const s of steps.filter((x) => x.reached && x.pass === "fcfs"))
+          expect(s.verdict === "grant").toBe(false);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

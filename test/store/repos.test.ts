@@ -16,6 +16,7 @@ import {
   insertLicenses,
   listActivity,
   listNotifications,
+  notificationMessage,
   raiseNotification,
   withTransaction,
 } from "../../src/store/index.js";
@@ -84,7 +85,7 @@ describeEachDatabase("outbox, notifications, grace", (database) => {
         kind: "license_usage",
         severity: threshold >= 90 ? "alert" : threshold >= 70 ? "warning" : "info",
         component: "Apps and Books",
-        title: `License usage at ${threshold} %`,
+        message: notificationMessage("usage.reached", { app: "Pages", account: "Main", percent: threshold }),
         details: { used: threshold / 10, total: 10 },
         accountId: account.id,
         adamId,

@@ -81,6 +81,22 @@ describeEachDatabase("notifications", (tdb) => {
     expect(fifty).toMatchObject({ severity: "info", component: "Apps and Books" });
   });
 
+  it("NT1: a usage notification names its account and its app, with its key and params for the console", async () => {
+    const { adamId, space, account } = await setUp(2);
+    await checkIn(db(), space.id, adamId, await iosDevices(db(), space.id, 1));
+    await drain(h);
+    const [fifty] = (await listNotifications(db(), space.id, { open: true })).filter(
+      (n) => n.kind === "license_usage",
+    );
+    expect(fifty).toMatchObject({
+      accountId: account.id,
+      adamId,
+      messageKey: "usage.reached",
+      messageParams: { account: "Notified", percent: 50 },
+    });
+    expect(fifty?.title).toMatch(/^License usage of .+ \(Notified\) reached 50 %$/);
+  });
+
   it("NT2: a token revoked at Apple pauses the account with the fix to apply; a new token resumes it", async () => {
     const { adamId, loc, space, account } = await setUp(10);
     h.sim.operator.revokeToken(loc.uId);
@@ -92,6 +108,11 @@ describeEachDatabase("notifications", (tdb) => {
     );
     expect(note?.severity).toBe("alert");
     expect(note?.details.remedy).toContain("upload a valid token");
+    expect(note).toMatchObject({
+      messageKey: "token.issue",
+      messageParams: { issue: "revoked", account: "Notified" },
+      title: "Token revoked: Notified",
+    });
 
     const renewed = h.sim.operator.renewToken(loc.uId);
     await updateAccount(h.deps, {
@@ -136,6 +157,13 @@ describeEachDatabase("notifications", (tdb) => {
     await warnTokenExpiry(h.deps, [await getAccount(db(), space.id, account.id)]);
     const warnings = (await listNotifications(db(), space.id)).filter((n) => n.kind === "token_expiring");
     expect(warnings.map((n) => [n.threshold, n.severity])).toEqual([[7, "warning"]]);
+    // Plural in the stored English; the key and the count for the console's plural forms.
+    expect(warnings[0]).toMatchObject({
+      title: "The token of Soon expires in 7 days",
+      messageKey: "token.expiring",
+      messageParams: { account: "Soon", count: 7 },
+      details: { remedy: expect.stringContaining("Generate a new token") },
+    });
   });
 
   it("NT3: notifications go to a webhook signed with HMAC-SHA256", async () => {

@@ -4,16 +4,58 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_USERS } from "../../src/licensing/index.js";
 import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import {
+  activityMessage,
+  appendActivity,
   createDevices,
   createGroup,
   createUser,
+  getAccount,
+  insertLicenses,
   listAccounts,
   requestLicenses,
   setAppRules,
   setCatalogApp,
   upsertAsset,
 } from "../../src/store/index.js";
+import { evaluateUsage, warnTokenExpiry } from "../../src/sync/index.js";
 import { type Harness, OWNER, READER, shot, signIn, startHarness } from "./harness.js";
+
+/** What the licenses page's layout test reads in the page (a string: the test program has no DOM types). */
+interface LicensesLayout {
+  overflow: number;
+  buttonsOutside: number;
+  buttons: number;
+  toolbarLines: number;
+  placeholderCut: boolean;
+  chipLines: number;
+  captionChips: number;
+  space: string | undefined;
+}
+const MEASURE_LICENSES_LAYOUT = `(() => {
+  const wrap = document.querySelector(".table-wrap");
+  const card = wrap.closest(".card");
+  const toolbar = document.querySelector(".toolbar");
+  const input = toolbar.querySelector("input[type=search]");
+  const style = getComputedStyle(input);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+  const boxes = [...toolbar.children].map((c) => c.getBoundingClientRect());
+  const firstLineBottom = Math.min(...boxes.map((b) => b.bottom));
+  const buttons = [...document.querySelectorAll(".col-actions button")];
+  const chips = [...document.querySelectorAll(".col-rules .chips-inline")].map(
+    (c) => new Set([...c.children].map((chip) => Math.round(chip.getBoundingClientRect().top))).size,
+  );
+  return {
+    overflow: wrap.scrollWidth - wrap.clientWidth,
+    buttonsOutside: buttons.filter((b) => b.getBoundingClientRect().right > card.getBoundingClientRect().right).length,
+    buttons: buttons.length,
+    toolbarLines: 1 + boxes.filter((b) => b.top >= firstLineBottom).length,
+    placeholderCut: context.measureText(input.placeholder).width > input.clientWidth,
+    chipLines: Math.max(0, ...chips),
+    captionChips: document.querySelectorAll(".page-description .rule-chip").length,
+    space: document.querySelector("#space-switcher option")?.textContent ?? undefined,
+  };
+})()`;
 
 /**
  * The administrator console in headless Chromium against the real server (in-memory
@@ -276,6 +318,29 @@ describe("administrator console", () => {
     await shot(page, "06-explain");
   });
 
+  it("MA1, MA2, DB2: explain shows each account in priority order: eligible or not, its seats, and why it was passed over; in French too", async () => {
+    // WAIT-SECOND waits for Pages Pro (DB2): its one seat is WAIT-FIRST's.
+    await page.getByRole("radiogroup", { name: "User or device" }).getByText("Device").click();
+    await page.getByLabel("App", { exact: true }).selectOption("409201541");
+    await page.locator('[data-field="device"]').getByLabel("WAIT-SECOND").check();
+    await page.getByLabel("Situation").selectOption("mandatory");
+    await page.getByRole("button", { name: "Explain" }).click();
+    const table = page.getByRole("table", { name: "Accounts considered, in priority order" });
+    await table.waitFor();
+    const row = table.getByRole("row", { name: /Paris campus/ });
+    await expect(row.textContent()).resolves.toMatch(
+      /^1Paris campusYes FCFS group.*0 free of 1 \(1 used, 0 held for reservations\)Passed over: no free license MA2$/,
+    );
+    await shot(page, "06b-explain-accounts");
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    const french = page.getByRole("table", { name: "Comptes examinés, par ordre de priorité" });
+    await expect(french.getByRole("row", { name: /Paris campus/ }).textContent()).resolves.toMatch(
+      /Oui groupe premier arrivé, premier servi.*0 libres sur 1 .*Compte écarté : aucune licence libre MA2$/,
+    );
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+    await table.waitFor();
+  });
+
   it("switches to French and shows French labels and rule sentences", async () => {
     await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
     await page.getByRole("heading", { name: "Expliquer une décision" }).waitFor();
@@ -287,6 +352,34 @@ describe("administrator console", () => {
     await page.getByRole("button", { name: "Ajouter un compte" }).waitFor();
     await shot(page, "07-accounts-fr");
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+  });
+
+  it("AC5, DB2: what-if shows, per affected app by name, today beside the change and the difference, and who is affected by serial number", async () => {
+    await page.getByRole("link", { name: "What-if" }).click();
+    await page.getByRole("radiogroup", { name: "Proposed change" }).getByText("Token removal").click();
+    await page.getByLabel("Account").selectOption({ label: "1. Paris campus" });
+    await page.getByRole("button", { name: "Evaluate" }).click();
+    // Pages Pro: WAIT-FIRST holds its one seat, WAIT-SECOND and WAIT-THIRD wait today.
+    const counts = page.getByRole("table", { name: "Pages Pro: now and after the change" });
+    await counts.waitFor();
+    const line = (name: string) => counts.getByRole("row", { name }).textContent();
+    await expect(line("Licensed")).resolves.toBe("Licensed10−1");
+    await expect(line("Waiting")).resolves.toBe("Waiting20−2");
+    await expect(line("Refused")).resolves.toBe("Refused02+2");
+    const affected = page.getByRole("table", { name: "Affected users and devices (3)" });
+    await expect(affected.getByRole("row", { name: /WAIT-FIRST/ }).textContent()).resolves.toMatch(
+      /Loses its licenseHolds a license · Paris campusLoses it; next: RefusedAC5CA3/,
+    );
+    await expect(affected.getByRole("row", { name: /WAIT-SECOND/ }).textContent()).resolves.toMatch(
+      /Would be refusedWaitsRefused/,
+    );
+    // Keynote Pro has nobody to gain or lose: counted, not shown; no app or device is shown by its id.
+    await page.getByText(/^Apps this change does not affect \(not shown\): 1$/).waitFor();
+    const text = (await page.locator("main").textContent()) ?? "";
+    expect(text).not.toContain("Keynote Pro");
+    expect(text).not.toContain("App 409201541");
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    await shot(page, "11-what-if-removal");
   });
 
   it("invariant 4, AC1, DI1: the activity log words each line in French from its message key and params; a line written before keys shows as stored", async () => {
@@ -314,6 +407,197 @@ describe("administrator console", () => {
       .getByRole("cell", { name: /^license rules set: \d+ FCFS groups/ })
       .first()
       .waitFor();
+  });
+
+  it("invariant 4, VU1, VU3: the log, the devices list and the device page name what they show; the device lists its licenses", async () => {
+    const { db } = h.orchard.store;
+    const [account] = await listAccounts(db, h.spaceId);
+    const ada = await db
+      .selectFrom("users")
+      .select("id")
+      .where("space_id", "=", h.spaceId)
+      .where("name", "=", "Ada Lovelace")
+      .executeTakeFirstOrThrow();
+    const [mac] = await createDevices(db, [
+      { spaceId: h.spaceId, serialNumber: "C02D0000", platform: "macOS", userId: ada.id },
+    ]);
+    if (!account || !mac) throw new Error("no account or device");
+    const ruleIds = ["MA1", "DI2", "LT1", "DB1"];
+    const [licenseId] = await insertLicenses(db, [
+      {
+        spaceId: h.spaceId,
+        accountId: account.id,
+        adamId: app.adamId,
+        type: "device",
+        deviceId: mac.id,
+        state: "assigned",
+        ruleIds,
+        now: new Date(),
+      },
+    ]);
+    await appendActivity(db, [
+      {
+        spaceId: h.spaceId,
+        actor: { kind: "apple" },
+        action: "license.assigned",
+        deviceId: mac.id,
+        adamId: app.adamId,
+        accountId: account.id,
+        licenseId,
+        ruleIds,
+        message: activityMessage("license.assigned"),
+        at: new Date(),
+      },
+    ]);
+
+    // The log: action labels, the device's serial number and the app's name; the ids on hover.
+    await page.getByRole("link", { name: "Activity log" }).click();
+    await page.reload();
+    const log = page.getByRole("table", { name: "Activity log" });
+    const line = log.getByRole("row").filter({ hasText: "C02D0000" }).first();
+    await line.waitFor();
+    await expect(line.textContent()).resolves.toMatch(/License assigned.*C02D0000.*Keynote Pro/);
+    await expect(line.getByRole("link", { name: "C02D0000" }).getAttribute("title")).resolves.toBe(mac.id);
+    await expect(line.getByRole("link", { name: app.name }).getAttribute("title")).resolves.toBe(app.adamId);
+    const shown = (await log.textContent()) ?? "";
+    expect(shown).not.toMatch(/\b(license|account|catalog|rules|mdm|user)\.[a-z_]+/);
+    expect(shown).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
+    await page.getByLabel("Action").selectOption({ label: "Account added" });
+    await log.getByRole("cell", { name: "account Paris campus added" }).waitFor();
+    await expect(log.getByRole("row").count()).resolves.toBe(2);
+    await shot(page, "11-activity-names");
+
+    // The devices list names the user; the device page lists the device's licenses.
+    await page.getByRole("link", { name: "Devices", exact: true }).click();
+    await page.reload();
+    const device = page.getByRole("row", { name: /C02D0000/ });
+    await device.getByRole("link", { name: "Ada Lovelace" }).waitFor();
+    await device.getByRole("link", { name: "C02D0000" }).click();
+    const licenses = page.getByRole("table", { name: "Licenses" });
+    await licenses.getByRole("link", { name: app.name }).waitFor();
+    await expect(licenses.textContent()).resolves.toMatch(/Device.*Assigned.*License assigned/);
+    await shot(page, "12-device-licenses");
+
+    // VU1: the user's device license shows the app's version and the device's platform.
+    await page.getByRole("link", { name: "Ada Lovelace" }).click();
+    const usage = page
+      .getByRole("table", { name: "License usage" })
+      .getByRole("row", { name: /Keynote Pro/ });
+    await expect(usage.first().textContent()).resolves.toMatch(/Keynote Pro3\.2.*macOS/);
+  });
+
+  it("at 1366×768, in French and in English, the licenses table fits its card, its filters one line, its search placeholder whole, its rule chips two a line", async () => {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    const measure = async () => (await page.evaluate(MEASURE_LICENSES_LAYOUT)) as LicensesLayout;
+    // The language group is named in the language it switches from.
+    for (const [lng, group, title] of [
+      ["FR", "Language", "Licences"],
+      ["EN", "Langue", "Licenses"],
+    ] as const) {
+      await page.getByRole("group", { name: group }).getByRole("button", { name: lng }).click();
+      await page.getByRole("link", { name: title, exact: true }).click();
+      await page
+        .getByRole("table", { name: title })
+        .getByRole("row", { name: /C02D0000/ })
+        .waitFor();
+      // Polled: the filters' choices (apps, accounts) arrive after the table.
+      await expect.poll(measure, { message: lng, timeout: 5_000 }).toMatchObject({
+        overflow: 0,
+        buttonsOutside: 0,
+        toolbarLines: 1,
+        placeholderCut: false,
+        captionChips: 0,
+        space: "Default",
+      });
+      const layout = await measure();
+      await shot(page, `13-licenses-1366-${lng.toLowerCase()}`);
+      expect(layout.buttons, lng).toBeGreaterThan(0);
+      expect(layout.chipLines, lng).toBeLessThanOrEqual(2);
+    }
+    await page.setViewportSize({ width: 1360, height: 860 });
+  });
+
+  it("NT1, NT2, NT3, AC2: notifications in French name the app and the account, fold an app's levels into one row acknowledged with it; the dashboard counts an expiring token; the account page offers Update token", async () => {
+    const db = h.orchard.store.db;
+    const [account] = await listAccounts(db, h.spaceId);
+    if (!account) throw new Error("no account");
+    const goodNotes = "1444383602";
+    await upsertAsset(
+      db,
+      {
+        spaceId: h.spaceId,
+        accountId: account.id,
+        adamId: goodNotes,
+        name: "GoodNotes 5",
+        pricingParam: "STDQ",
+        productType: "App",
+        total: 10,
+        used: 9,
+        deviceAssignable: true,
+        platforms: ["iOS"],
+      },
+      new Date(),
+    );
+    // The real writers: 90 % reached at once raises 50, 70, 80 and 90 % (NT1); a token 6 days from expiry (NT2).
+    await evaluateUsage(h.orchard.sync, { spaceId: h.spaceId, accountId: account.id, adamId: goodNotes });
+    await sql`update accounts set token_expires_at = now() + interval '143 hours' where id = ${account.id}`.execute(
+      db,
+    );
+    await warnTokenExpiry(h.orchard.sync, [await getAccount(db, h.spaceId, account.id)]);
+    const unacknowledged = async () =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from notifications
+          where space_id = ${h.spaceId} and acknowledged_at is null`.execute(db)
+      ).rows[0]?.n;
+
+    await page.goto(`${h.url}/s/${h.spaceId}`);
+    await page
+      .getByRole("group", { name: /^(Language|Langue)$/ })
+      .getByRole("button", { name: "EN" })
+      .click();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await page.getByText("1 needs attention").waitFor();
+    await page.getByText("Token expires in 6 days").waitFor();
+
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    await page.getByRole("link", { name: "Notifications" }).click();
+    const usage = "Utilisation des licences de GoodNotes 5 (Paris campus) : 90 % atteints";
+    await page.getByRole("button", { name: usage }).waitFor();
+    await page.getByRole("button", { name: "Le jeton de Paris campus expire dans 6 jours" }).waitFor();
+    expect(await page.getByRole("button", { name: /GoodNotes 5/ }).count()).toBe(1); // 4 stored, 1 row
+    const row = page.getByRole("row", { name: /GoodNotes 5/ });
+    await expect(row.textContent()).resolves.toContain("a aussi atteint 50, 70, 80 %");
+    await expect(row.textContent()).resolves.toContain("Apps et livres");
+    await shot(page, "11-notifications-fr");
+
+    await page.getByRole("button", { name: usage }).click();
+    const detail = page.getByRole("dialog", { name: usage });
+    await detail.getByRole("link", { name: "GoodNotes 5" }).waitFor();
+    await detail.getByRole("link", { name: "Paris campus" }).waitFor();
+    const words = (await detail.textContent()) ?? "";
+    expect(words).toContain("Seuil");
+    expect(words).toContain("9 sur 10 utilisées (90 %)");
+    expect(words).not.toContain(goodNotes);
+    expect(words).not.toContain(account.id);
+    expect(words).not.toMatch(/percent|threshold|account/);
+    await detail.getByRole("button", { name: "Fermer" }).click();
+
+    const before = await unacknowledged();
+    await row.getByRole("button", { name: "Prendre en compte" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await unacknowledged()).toBe((before ?? 0) - 4); // the row and the 3 levels folded into it
+    await page.getByLabel("Sélectionner toutes celles affichées").check();
+    await page.getByRole("button", { name: /^Prendre en compte la sélection/ }).click();
+    await page.getByText("Rien à signaler").waitFor();
+    expect(await unacknowledged()).toBe(0);
+
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+    await page.goto(`${h.url}/s/${h.spaceId}/accounts/${account.id}`);
+    await page.getByRole("heading", { name: "Paris campus" }).waitFor();
+    await page.getByRole("button", { name: "Update token" }).click();
+    const dialog = page.getByRole("dialog", { name: "Update “Paris campus”" });
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: "Cancel" }).click();
   });
 
   it("PM1: a read-only administrator sees no write buttons", async () => {

@@ -1,22 +1,9 @@
 import { z } from "zod";
 import { activityCsv } from "../../service/activity-export.js";
-import { acknowledgeNotification } from "../../store/index.js";
-import { iterateActivity, listActivityView, listNotificationsView } from "../../store/usage.repo.js";
+import { iterateActivity, listActivityView } from "../../store/usage.repo.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
-import {
-  activitySchema,
-  adamId,
-  dateTime,
-  flag,
-  id,
-  notificationSchema,
-  pageOf,
-  pageQuery,
-  ruleId,
-  spaceParams,
-  withId,
-} from "../schemas.js";
+import { activitySchema, adamId, dateTime, id, pageOf, pageQuery, ruleId, spaceParams } from "../schemas.js";
 
 const activityFilter = z.object({
   action: z.string().max(100).optional(),
@@ -44,9 +31,9 @@ const toFilter = (f: Filter) => ({
   to: f.to,
 });
 
-/** The activity log (invariant 4), filtered, paged or streamed as CSV; notifications (NT3). */
+/** The activity log (invariant 4), filtered, paged or streamed as CSV (notifications: notifications.routes.ts). */
 export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
-  const { db, now } = ctx.deps;
+  const { db } = ctx.deps;
 
   app.get(
     "/spaces/:spaceId/activity",
@@ -89,50 +76,6 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
         .header("content-disposition", 'attachment; filename="orchard-activity.csv"')
         .serializer((x: unknown) => x as string)
         .send(csv);
-    },
-  );
-
-  app.get(
-    "/spaces/:spaceId/notifications",
-    {
-      config: can.read,
-      schema: {
-        tags: ["notifications"],
-        summary: "NT3: notifications, newest first",
-        params: spaceParams,
-        querystring: pageQuery(["raisedAt", "severity"] as const).extend({
-          open: flag.optional(),
-          acknowledged: flag.optional(),
-          severity: z.enum(["info", "warning", "alert"]).optional(),
-          kind: z.string().max(100).optional(),
-        }),
-        response: { 200: pageOf(notificationSchema), ...problemResponses },
-      },
-    },
-    async (request) => {
-      const { open, acknowledged, severity, kind, ...page } = request.query;
-      return listNotificationsView(
-        db,
-        spaceOf(request),
-        { open, acknowledged, severity, kind },
-        { ...page, sort: page.sort ?? "raisedAt", order: page.sort ? page.order : "desc" },
-      );
-    },
-  );
-
-  app.post(
-    "/spaces/:spaceId/notifications/:notificationId/acknowledge",
-    {
-      config: can.write,
-      schema: {
-        tags: ["notifications"],
-        params: withId("notificationId"),
-        response: { 204: z.undefined(), ...problemResponses },
-      },
-    },
-    async (request, reply) => {
-      await acknowledgeNotification(db, spaceOf(request), request.params.notificationId, now());
-      return reply.status(204).send();
     },
   );
 }

@@ -14,6 +14,7 @@ import {
   id,
   licenseType,
   requestReason,
+  ruleId,
   ruleTextSchema,
   spaceParams,
 } from "../schemas.js";
@@ -25,12 +26,61 @@ const subjectQuery = z.object({
   why: requestReason.default("requested"),
   space: id.optional(),
 });
-const explanationSchema = z
+const decisionInWords = z.object({
+  decision: decisionSchema,
+  outcome: z.string(),
+  summary: z.string(),
+  rules: z.array(ruleTextSchema),
+});
+const accountConsideredSchema = z
   .object({
-    decision: decisionSchema,
-    outcome: z.string(),
+    accountId: z.string(),
+    name: z.string(),
+    priority: z.number().int().describe("1 = first (MA1)"),
+    eligibility: z
+      .enum(["reserved", "fcfs", "prohibited", "not_listed", "not_bought"])
+      .describe("how the account's rules see the subject (DI7)"),
+    eligible: z.boolean(),
+    eligibilityBecause: z.array(ruleId),
+    seats: z
+      .object({
+        total: z.number().int(),
+        used: z.number().int(),
+        heldForReservations: z.number().int().describe("seats reservations hold (DI6)"),
+        free: z.number().int().describe("seats the decision could give here"),
+      })
+      .optional(),
+    verdict: z
+      .enum([
+        "grant",
+        "not_bought",
+        "not_listed",
+        "prohibited",
+        "token_problem",
+        "full",
+        "not_device_assignable",
+        "no_device",
+        "no_user",
+        "not_enrolled",
+      ])
+      .describe("what the decision found here: the license taken, or why the account was passed over"),
+    reached: z
+      .boolean()
+      .describe(
+        "false: the decision was made before this account (MA1, MA5); the verdict is what it would have said",
+      ),
+    taken: z.boolean().describe("the decision's license comes from this account"),
+    because: z.array(ruleId),
     summary: z.string(),
-    rules: z.array(ruleTextSchema),
+  })
+  .meta({ id: "AccountConsidered" });
+const explanationSchema = decisionInWords
+  .extend({
+    accounts: z
+      .array(accountConsideredSchema)
+      .describe(
+        "the space's accounts in priority order as the decision walked them; empty when it was made before any account (CA3, RV1, PB1, LT4)",
+      ),
   })
   .meta({ id: "Explanation" });
 const subjectBody = z.object({
@@ -40,12 +90,24 @@ const subjectBody = z.object({
   why: requestReason.default("requested"),
 });
 const outcomeSchema = z.object({
-  subject: z.object({ kind: z.enum(["user", "device"]), id: z.string() }),
-  outcome: z.string(),
+  subject: z.object({
+    kind: z.enum(["user", "device"]),
+    id: z.string(),
+    name: z.string().describe("the user's name or the device's serial number"),
+  }),
+  before: z
+    .object({ outcome: z.string(), accountId: z.string().optional(), type: licenseType.optional() })
+    .describe("today, without the change"),
+  outcome: z.string().describe("after the change"),
   accountId: z.string().optional(),
   type: licenseType.optional(),
   summary: z.string(),
   because: z.array(z.string()),
+});
+const countsSchema = z.object({
+  licensed: z.number().int(),
+  waiting: z.number().int(),
+  refused: z.number().int(),
 });
 const ids = z.array(id).max(1000);
 const changeSchema = z.discriminatedUnion("kind", [
@@ -74,21 +136,33 @@ const whatIfBody = z.object({
 });
 const whatIfSchema = z
   .object({
-    apps: z.array(
-      z.object({
-        adamId: z.string(),
-        gain: z.array(outcomeSchema),
-        lose: z.array(outcomeSchema),
-        wait: z.array(outcomeSchema),
-        refuse: z.array(outcomeSchema),
-        keep: z.number().int(),
-      }),
-    ),
+    apps: z
+      .array(
+        z.object({
+          adamId: z.string(),
+          name: z.string().optional(),
+          now: countsSchema.describe("today, without the change"),
+          after: countsSchema.describe("with the change"),
+          gain: z.array(outcomeSchema),
+          lose: z.array(outcomeSchema),
+          wait: z.array(outcomeSchema),
+          refuse: z.array(outcomeSchema),
+          move: z
+            .array(outcomeSchema)
+            .describe("licensed either way, from another account or of another type"),
+          keep: z.number().int(),
+        }),
+      )
+      .describe(
+        "only the apps the change affects: each subject listed is one whose outcome differs from today's",
+      ),
+    unaffectedApps: z.number().int().describe("apps looked at that the change does not affect"),
     totals: z.object({
       gain: z.number(),
       lose: z.number(),
       wait: z.number(),
       refuse: z.number(),
+      move: z.number(),
       keep: z.number(),
     }),
     rules: z.array(ruleTextSchema),
@@ -225,7 +299,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
         body: subjectBody,
         headers: languageHeaders,
         response: {
-          200: explanationSchema
+          200: decisionInWords
             .extend({ licenseId: z.string().optional() })
             .meta({ id: "LicenseRequestResult" }),
           ...problemResponses,
@@ -248,7 +322,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
         const decision = result.decision;
         return {
           decision,
-          ...describe(decision, (x) => result.accountName ?? x, language),
+          ...describe(decision, (x) => result.accountName ?? x, language, true),
           ...(result.licenseId ? { licenseId: result.licenseId } : {}),
         };
       });

@@ -14,7 +14,7 @@ import {
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { languageOf, languageOption } from "../options.js";
-import { printJson, printLine } from "../output.js";
+import { printJson, printLine, printTable } from "../output.js";
 
 interface ExplainFlags extends CommonFlags {
   app: string;
@@ -56,6 +56,21 @@ export function registerExplain(program: Command): void {
       printLine(result.summary);
       const width = Math.max(...result.rules.map((r) => r.id.length), 0);
       for (const rule of result.rules) printLine(`  ${rule.id.padEnd(width)}  ${rule.sentence}`);
+      if (result.accounts.length > 0) {
+        // MA1, MA2: every account in priority order, and what the decision found there.
+        printLine();
+        printTable(
+          ["#", "ACCOUNT", "ELIGIBLE", "FREE", "RULES", "FOUND"],
+          result.accounts.map((a) => [
+            String(a.priority),
+            a.taken ? `${a.name} *` : a.name,
+            a.eligible ? "yes" : "no",
+            a.seats ? `${a.seats.free} of ${a.seats.total}` : "-",
+            a.because.join(",") || "-",
+            a.summary,
+          ]),
+        );
+      }
     });
   });
 }

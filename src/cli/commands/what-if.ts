@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Language } from "../../service/decision-texts.js";
-import { type ProposedChange, type SubjectOutcome, whatIf } from "../../service/what-if.js";
+import { type AppImpact, type ProposedChange, type SubjectOutcome, whatIf } from "../../service/what-if.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { readUserFile } from "../files.js";
@@ -49,29 +49,29 @@ export function registerWhatIf(program: Command): void {
       if (json) return printJson(result);
       const t = result.totals;
       printLine(
-        `${t.gain} would gain, ${t.lose} would lose, ${t.wait} would wait, ${t.refuse} refused, ${t.keep} keep`,
+        `${t.gain} would gain, ${t.lose} would lose, ${t.wait} would wait, ${t.refuse} refused, ${t.move} would move, ${t.keep} keep`,
       );
+      if (result.unaffectedApps > 0) printLine(`${result.unaffectedApps} other apps are not affected`);
       if (result.apps.length > 0) {
         printLine();
+        // Today against the change, per app: licensed, waiting, refused.
         printTable(
-          ["APP", "GAIN", "LOSE", "WAIT", "REFUSE", "KEEP"],
+          ["APP", "LICENSED", "WAITING", "REFUSED"],
           result.apps.map((a) => [
-            a.adamId,
-            String(a.gain.length),
-            String(a.lose.length),
-            String(a.wait.length),
-            String(a.refuse.length),
-            String(a.keep),
+            appLabel(a),
+            change(a.now.licensed, a.after.licensed),
+            change(a.now.waiting, a.after.waiting),
+            change(a.now.refused, a.after.refused),
           ]),
         );
-        const changed = result.apps.flatMap((a) => [
-          ...a.gain.map((o) => row(a.adamId, "gain", o)),
-          ...a.lose.map((o) => row(a.adamId, "lose", o)),
-          ...a.wait.map((o) => row(a.adamId, "wait", o)),
-        ]);
+        const changed = result.apps.flatMap((a) =>
+          (["gain", "lose", "wait", "refuse", "move"] as const).flatMap((kind) =>
+            a[kind].map((o) => row(appLabel(a), kind, o)),
+          ),
+        );
         if (changed.length > 0) {
           printLine();
-          printTable(["APP", "CHANGE", "SUBJECT", "RULES", "WHY"], changed);
+          printTable(["APP", "CHANGE", "SUBJECT", "TODAY", "RULES", "WHY"], changed);
         }
       }
       printLine();
@@ -80,6 +80,23 @@ export function registerWhatIf(program: Command): void {
   });
 }
 
-function row(adamId: string, change: string, o: SubjectOutcome): string[] {
-  return [adamId, change, `${o.subject.kind} ${o.subject.id}`, o.because.join(",") || "-", o.summary];
+function row(app: string, kind: string, o: SubjectOutcome): string[] {
+  return [
+    app,
+    kind,
+    `${o.subject.kind} ${o.subject.name}`,
+    o.before.outcome,
+    o.because.join(",") || "-",
+    o.summary,
+  ];
+}
+
+function appLabel(a: AppImpact): string {
+  return a.name ? `${a.name} (${a.adamId})` : a.adamId;
+}
+
+/** "3", or "3 -> 5 (+2)" when the change moves it. */
+function change(now: number, after: number): string {
+  if (now === after) return String(now);
+  return `${now} -> ${after} (${after > now ? "+" : ""}${after - now})`;
 }

@@ -18,6 +18,7 @@ import { licenseRequestSubject } from "./0016_license_request_subject.js";
 import { mdmCommandsPendingBySpace } from "./0017_mdm_commands_pending_by_space.js";
 import { accountDeleting } from "./0018_account_deleting.js";
 import { activityMessageKey } from "./0019_activity_message_key.js";
+import { notificationMessageKey } from "./0020_notification_message_key.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   "0017_mdm_commands_pending_by_space": mdmCommandsPendingBySpace,
   "0018_account_deleting": accountDeleting,
   "0019_activity_message_key": activityMessageKey,
+  "0020_notification_message_key": notificationMessageKey,
 };

@@ -1,8 +1,10 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import type { Asset } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
+import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
@@ -10,19 +12,22 @@ import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import { HealthBadge, UsageBar } from "../ui/status";
+import { AccountFormDialog } from "./AccountFormDialog";
 import { AppleWorkPanel } from "./AppleWorkPanel";
 import { useAccount, useAccountAssets } from "./api";
 
 /**
  * CA2: the token's details (created, location, expiry, organisation, owner MDM), the
- * account's Apple work (pending, in flight, failed; NT2 when paused) and its apps (DI1).
+ * account's Apple work (pending, in flight, failed; NT2 when paused) and its apps (DI1);
+ * "Update token" (AC2), the fix a token problem asks for.
  */
 export function AccountDetailPage() {
   const { t } = useTranslation();
   const f = useFormat();
-  const { spaceId } = useSpace();
+  const { spaceId, canWrite } = useSpace();
   const { accountId = "" } = useParams();
   const account = useAccount(spaceId, accountId);
+  const [updating, setUpdating] = useState(false);
   const assets = useAccountAssets(spaceId, accountId);
   if (account.isPending) return <Loading />;
   if (account.isError) return <ErrorNotice error={account.error} />;
@@ -67,6 +72,14 @@ export function AccountDetailPage() {
         back={<Link to={spacePath(spaceId, "/accounts")}>← {t("accounts.title")}</Link>}
         title={a.displayName}
         description={<HealthBadge health={a.health} />}
+        actions={
+          // AC2: the fix NT2 names ("Update token") is here too, not only on the accounts list.
+          canWrite ? (
+            <Button variant={a.health === "ok" ? undefined : "primary"} onClick={() => setUpdating(true)}>
+              {t("accounts.updateToken")}
+            </Button>
+          ) : null
+        }
       />
       {a.health !== "ok" ? (
         <Notice tone="warning" title={t(`health.${a.health}.label`, { defaultValue: a.health })}>
@@ -118,6 +131,7 @@ export function AccountDetailPage() {
           />
         )}
       </Card>
+      {updating ? <AccountFormDialog account={a} onClose={() => setUpdating(false)} /> : null}
     </>
   );
 }

@@ -1,9 +1,10 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { downloadUrl } from "../api/client";
 import { usePage } from "../api/query";
 import type { ActivityEntry } from "../api/types";
-import { useSpace } from "../app/space";
+import { spacePath, useSpace } from "../app/space";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
@@ -21,11 +22,22 @@ interface Filters {
 }
 const ACTORS = ["admin", "api_token", "system", "apple", "mdm"] as const;
 
+/** The filter's choices: every action the console has words for (`actions.*`), by label. */
+function actionLabels(tree: unknown, prefix = ""): [string, string][] {
+  if (typeof tree !== "object" || tree === null) return [];
+  return Object.entries(tree)
+    .flatMap(([key, value]): [string, string][] =>
+      typeof value === "string" ? [[`${prefix}${key}`, value]] : actionLabels(value, `${prefix}${key}.`),
+    )
+    .sort(([, a], [, b]) => a.localeCompare(b));
+}
+
 /** The activity log (invariant 4): filters, paging, and the CSV export of the same filters. */
 export function ActivityPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const f = useFormat();
   const messageOf = useActivityMessage();
+  const actions = actionLabels(i18n.getResourceBundle(i18n.language, "translation")?.actions);
   const { spaceId } = useSpace();
   const table = useTableQuery({ order: "desc" });
   const [filters, setFilters] = useState<Filters>({});
@@ -39,10 +51,28 @@ export function ActivityPage() {
     setFilters((s) => ({ ...s, [key]: value || undefined }));
     table.setPage(1);
   };
-  const subject = (e: ActivityEntry) =>
-    [e.userId && `${t("activity.user")} ${e.userId}`, e.deviceId && `${t("activity.device")} ${e.deviceId}`]
-      .filter(Boolean)
-      .join(" · ") || "—";
+  // Names beside ids (the API joins them); the id stays on hover, and the link opens the page.
+  const named = (path: string, name: string | undefined, id: string, mono = false) => (
+    <Link to={spacePath(spaceId, path)} title={id} className={mono ? "mono" : undefined}>
+      {name ?? id}
+    </Link>
+  );
+  const subject = (e: ActivityEntry) => {
+    const parts = [
+      e.userId ? named(`/users/${e.userId}`, e.userName, e.userId) : null,
+      e.deviceId ? named(`/devices/${e.deviceId}`, e.deviceSerialNumber, e.deviceId, true) : null,
+    ].filter((p) => p !== null);
+    if (parts.length === 0 && e.accountId)
+      parts.push(named(`/accounts/${e.accountId}`, e.accountName, e.accountId));
+    if (parts.length === 0) return "—";
+    return (
+      <span className="subject-list">
+        {parts.map((p, i) => (
+          <span key={String(i)}>{p}</span>
+        ))}
+      </span>
+    );
+  };
   const columns: Column<ActivityEntry>[] = [
     { key: "at", header: t("activity.at"), render: (e) => f.dateTime(e.at) },
     {
@@ -56,7 +86,11 @@ export function ActivityPage() {
       render: (e) => t(`actions.${e.action}`, { defaultValue: e.action }),
     },
     { key: "subject", header: t("activity.subject"), render: subject },
-    { key: "app", header: t("activity.app"), render: (e) => e.adamId ?? "—" },
+    {
+      key: "app",
+      header: t("activity.app"),
+      render: (e) => (e.adamId ? named(`/apps/${e.adamId}`, e.appName, e.adamId) : "—"),
+    },
     {
       key: "rules",
       header: t("licenses.rules"),
@@ -90,11 +124,18 @@ export function ActivityPage() {
         <div className="toolbar toolbar-wrap">
           <label className="inline-field">
             <span>{t("activity.action")}</span>
-            <input
-              className="input input-sm"
+            <select
+              className="select filter-select"
               value={filters.action ?? ""}
               onChange={(e) => set("action", e.target.value)}
-            />
+            >
+              <option value="">{t("common.all")}</option>
+              {actions.map(([action, label]) => (
+                <option key={action} value={action}>
+                  {label}
+                </option>
+              ))}
+            </select>
           </label>
           <label className="inline-field">
             <span>{t("activity.actor")}</span>

@@ -5,6 +5,10 @@ import { setLanguage } from "../i18n";
 import { Badge } from "../ui/Badge";
 import { spacePath, useSpace } from "./space";
 
+/** A space named "Default" (or the word in the console's language) needs no "(default)" after its name. */
+const saysDefault = (name: string, word: string) =>
+  [word, "default"].some((w) => name.trim().toLocaleLowerCase() === w.toLocaleLowerCase());
+
 export function TopBar() {
   const { t, i18n } = useTranslation();
   const { space, spaces, canWrite } = useSpace();
@@ -30,7 +34,9 @@ export function TopBar() {
         >
           {spaces.map((s) => (
             <option key={s.id} value={s.id}>
-              {s.isDefault ? `${s.name} (${t("top.defaultSpace")})` : s.name}
+              {s.isDefault && !saysDefault(s.name, t("top.defaultSpace"))
+                ? `${s.name} (${t("top.defaultSpace")})`
+                : s.name}
             </option>
           ))}
         </select>

@@ -3,9 +3,12 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useAccounts } from "../accounts/api";
 import { api } from "../api/client";
-import type { Asset, Items } from "../api/types";
+import type { Account, Asset, Items } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { useNotifications } from "../notifications/api";
+import { useNotificationText } from "../notifications/message";
+import { AlsoReached } from "../notifications/NotificationDetail";
+import { Badge } from "../ui/Badge";
 import { Card, Stat } from "../ui/Card";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
@@ -13,22 +16,29 @@ import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { HealthBadge, SeverityBadge, UsageBar } from "../ui/status";
 
 const EXPIRY_WINDOW_DAYS = 30;
+const DAY_MS = 86_400_000;
 
-/** The space at a glance: open notifications (NT3), licenses used / total per account, tokens expiring. */
+/**
+ * The space at a glance: open notifications (NT3, an (account, app)'s NT1 levels as one),
+ * licenses used / total per account, tokens expiring; an account whose token expires
+ * within 30 days needs attention, and says so beside its health.
+ */
 export function DashboardPage() {
   const { t } = useTranslation();
   const f = useFormat();
   const { spaceId, space } = useSpace();
   const accounts = useAccounts(spaceId);
+  const text = useNotificationText();
+  // NT1's levels of an (account, app) count and show as one, as on the Notifications page.
   const open = useNotifications(
     spaceId,
     { page: 1, pageSize: 5, order: "desc" },
-    { open: true, acknowledged: false },
+    { open: true, acknowledged: false, group: true },
   );
   const alerts = useNotifications(
     spaceId,
     { page: 1, pageSize: 1, order: "desc" },
-    { open: true, acknowledged: false, severity: "alert" },
+    { open: true, acknowledged: false, severity: "alert", group: true },
   );
   const assets = useQueries({
     queries: (accounts.data ?? []).map((a) => ({
@@ -39,8 +49,12 @@ export function DashboardPage() {
   if (accounts.isPending) return <Loading />;
   if (accounts.isError) return <ErrorNotice error={accounts.error} />;
   const list = accounts.data;
-  const soon = Date.now() + EXPIRY_WINDOW_DAYS * 86_400_000;
-  const expiring = list.filter((a) => a.tokenExpiresAt && new Date(a.tokenExpiresAt).getTime() < soon);
+  const now = Date.now();
+  const daysLeft = (a: Account) =>
+    a.tokenExpiresAt ? Math.ceil((new Date(a.tokenExpiresAt).getTime() - now) / DAY_MS) : undefined;
+  const expiring = list.filter((a) => (daysLeft(a) ?? Number.POSITIVE_INFINITY) <= EXPIRY_WINDOW_DAYS);
+  // A token about to expire needs the admin as much as a broken one (NT2).
+  const attention = list.filter((a) => a.health !== "ok" || expiring.includes(a));
   const totals = list.map((_, i) =>
     (assets[i]?.data ?? []).reduce((s, x) => ({ used: s.used + x.used, total: s.total + x.total }), {
       used: 0,
@@ -70,7 +84,8 @@ export function DashboardPage() {
         <Stat
           label={t("dashboard.accounts")}
           value={f.number(list.length)}
-          hint={t("dashboard.unhealthy", { count: list.filter((a) => a.health !== "ok").length })}
+          hint={t("dashboard.unhealthy", { count: attention.length })}
+          tone={attention.length > 0 ? "warning" : undefined}
         />
         <Stat
           label={t("dashboard.tokensExpiring")}
@@ -103,7 +118,14 @@ export function DashboardPage() {
                     <Link to={spacePath(spaceId, `/accounts/${a.id}`)} className="strong-link">
                       {a.priority}. {a.displayName}
                     </Link>
-                    <HealthBadge health={a.health} />
+                    <span style={{ display: "inline-flex", gap: 6 }}>
+                      <HealthBadge health={a.health} />
+                      {expiring.includes(a) ? (
+                        <Badge tone="warning">
+                          {t("dashboard.expiresIn", { count: Math.max(0, daysLeft(a) ?? 0) })}
+                        </Badge>
+                      ) : null}
+                    </span>
                   </div>
                   <div className="account-usage-bar">
                     <UsageBar used={totals[i]?.used ?? 0} total={totals[i]?.total ?? 0} />
@@ -139,7 +161,10 @@ export function DashboardPage() {
               {open.data.items.map((n) => (
                 <li key={n.id}>
                   <SeverityBadge severity={n.severity} />
-                  <span className="notification-title">{n.title}</span>
+                  <span className="notification-title">
+                    {text.title(n)}
+                    <AlsoReached notification={n} />
+                  </span>
                   <span className="muted small">{f.dateTime(n.raisedAt)}</span>
                 </li>
               ))}

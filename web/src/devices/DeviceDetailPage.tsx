@@ -1,17 +1,20 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
+import { usePage } from "../api/query";
+import type { License } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
+import { LicenseTable } from "../licenses/LicenseTable";
 import { Card } from "../ui/Card";
-import { SearchBox } from "../ui/DataTable";
+import { SearchBox, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
-import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { useUser } from "../users/api";
 import { UsageTable } from "../users/UsageTable";
 import { useDevice, useInstalledApps } from "./api";
 
-/** VU3: Device > Installed apps, searchable by name and bundle id. */
+/** A device: its device-based licenses, and VU3 Installed apps, searchable by name and bundle id. */
 export function DeviceDetailPage() {
   const { t } = useTranslation();
   const f = useFormat();
@@ -20,6 +23,9 @@ export function DeviceDetailPage() {
   const [q, setQ] = useState("");
   const device = useDevice(spaceId, deviceId);
   const apps = useInstalledApps(spaceId, deviceId, q);
+  const table = useTableQuery({ sort: "assignedAt", order: "desc", pageSize: 10 });
+  const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, device: deviceId });
+  const user = useUser(spaceId, device.data?.userId ?? "", device.data?.userId !== undefined);
   if (device.isPending) return <Loading />;
   if (device.isError) return <ErrorNotice error={device.error} />;
   const d = device.data;
@@ -31,13 +37,35 @@ export function DeviceDetailPage() {
         description={`${d.platform} · ${t(`deviceStatus.${d.status}`, { defaultValue: d.status })} · ${t("devices.lastCheckIn")}: ${f.dateTime(d.lastCheckInAt)}`}
         actions={
           d.userId ? (
-            <Link className="btn btn-secondary" to={spacePath(spaceId, `/users/${d.userId}`)}>
-              {t("devices.viewUser")}
+            <Link
+              className="btn btn-secondary"
+              to={spacePath(spaceId, `/users/${d.userId}`)}
+              title={t("devices.viewUser")}
+            >
+              {user.data?.name ?? t("devices.viewUser")}
             </Link>
           ) : null
         }
       />
-      <Card title={t("devices.installedApps")} actions={<RuleRef id="VU3" compact />}>
+      <Card title={t("devices.licenses")}>
+        <p className="card-help">{t("devices.licensesHelp")}</p>
+        {licenses.isPending ? (
+          <Loading />
+        ) : licenses.isError ? (
+          <ErrorNotice error={licenses.error} />
+        ) : (
+          <LicenseTable
+            page={licenses.data}
+            table={table}
+            from="usage"
+            hide={["subject"]}
+            empty={
+              <EmptyState title={t("devices.noLicensesTitle")}>{t("devices.noLicensesText")}</EmptyState>
+            }
+          />
+        )}
+      </Card>
+      <Card title={t("devices.installedApps")}>
         <div className="toolbar">
           <SearchBox
             value={q}

@@ -8,6 +8,7 @@ import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTabl
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { useUser } from "../users/api";
 import { useDevices } from "./api";
 
 export function DevicesPage() {
@@ -18,6 +19,7 @@ export function DevicesPage() {
   const user = params.get("user") ?? undefined;
   const table = useTableQuery();
   const devices = useDevices(spaceId, { ...table.query, ...(user ? { user } : {}) });
+  const owner = useUser(spaceId, user ?? "", user !== undefined);
   const columns: Column<Device>[] = [
     {
       key: "serial",
@@ -48,7 +50,11 @@ export function DevicesPage() {
       key: "user",
       header: t("devices.user"),
       render: (d) =>
-        d.userId ? <Link to={spacePath(spaceId, `/users/${d.userId}`)}>{t("devices.viewUser")}</Link> : "—",
+        d.userId ? (
+          <Link to={spacePath(spaceId, `/users/${d.userId}`)}>{d.userName ?? t("devices.viewUser")}</Link>
+        ) : (
+          "—"
+        ),
     },
     {
       key: "status",
@@ -65,7 +71,13 @@ export function DevicesPage() {
     <>
       <PageHeader
         title={t("devices.title")}
-        description={user ? t("devices.ofUser") : t("devices.description")}
+        description={
+          !user
+            ? t("devices.description")
+            : owner.data
+              ? t("devices.ofNamedUser", { name: owner.data.name })
+              : t("devices.ofUser")
+        }
       />
       <Card>
         <div className="toolbar">

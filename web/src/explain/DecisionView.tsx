@@ -4,6 +4,7 @@ import { useSpace } from "../app/space";
 import { Badge, type Tone } from "../ui/Badge";
 import { Card } from "../ui/Card";
 import { RuleList } from "../ui/RuleRef";
+import { AccountsWalked } from "./AccountsWalked";
 import type { Explanation } from "./api";
 
 const TONE: Record<string, Tone> = { grant: "success", keep: "success", wait: "warning", refuse: "danger" };
@@ -29,6 +30,8 @@ export function DecisionView({ explanation }: { explanation: Explanation }) {
       </div>
       <h3 className="section-title">{t("explain.because")}</h3>
       <RuleList ids={explanation.rules.map((r) => r.id)} />
+      <h3 className="section-title">{t("explain.accounts.title")}</h3>
+      <AccountsWalked accounts={explanation.accounts} />
     </Card>
   );
 }

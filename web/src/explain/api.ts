@@ -8,6 +8,25 @@ export interface Explanation {
   outcome: string;
   summary: string;
   rules: RuleSentence[];
+  /** The accounts in priority order as the decision walked them (`accountConsideredSchema`). */
+  accounts: AccountConsidered[];
+}
+
+export type Eligibility = "reserved" | "fcfs" | "prohibited" | "not_listed" | "not_bought";
+
+export interface AccountConsidered {
+  accountId: string;
+  name: string;
+  priority: number;
+  eligibility: Eligibility;
+  eligible: boolean;
+  eligibilityBecause: string[];
+  seats?: { total: number; used: number; heldForReservations: number; free: number };
+  verdict: string;
+  reached: boolean;
+  taken: boolean;
+  because: string[];
+  summary: string;
 }
 
 export type ExplainWhy = "requested" | "mandatory" | "check_in";

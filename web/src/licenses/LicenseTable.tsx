@@ -12,7 +12,7 @@ import { RuleRef } from "../ui/RuleRef";
 import { ErrorNotice, Notice } from "../ui/States";
 import { LicenseStateBadge, LicenseTypeBadge } from "../ui/status";
 
-type Hideable = "app" | "account";
+type Hideable = "subject" | "app" | "account";
 
 /** DI5 columns (subject, type, assignment date, last action) with state, rules and revoke (RV2 / RV4). */
 export function LicenseTable({
@@ -38,6 +38,7 @@ export function LicenseTable({
   const all: (Column<License> & { hideKey?: Hideable })[] = [
     {
       key: "subject",
+      hideKey: "subject",
       header: t("licenses.subject"),
       sort: "subject",
       render: (l) =>
@@ -79,13 +80,19 @@ export function LicenseTable({
       key: "last",
       header: t("licenses.lastAction"),
       render: (l) =>
-        l.lastAction
-          ? `${t(`actions.${l.lastAction}`, { defaultValue: l.lastAction })} · ${f.dateTime(l.lastActionAt)}`
-          : "—",
+        l.lastAction ? (
+          <span className="stacked">
+            <span>{t(`actions.${l.lastAction}`, { defaultValue: l.lastAction })}</span>
+            <span className="muted small">{f.dateTime(l.lastActionAt)}</span>
+          </span>
+        ) : (
+          "—"
+        ),
     },
     {
       key: "rules",
       header: t("licenses.rules"),
+      className: "col-rules",
       render: (l) => (
         <span className="chips-inline">
           {l.ruleIds.map((r) => (
@@ -100,6 +107,7 @@ export function LicenseTable({
     columns.push({
       key: "actions",
       header: t("common.actions"),
+      className: "col-actions",
       render: (l) =>
         l.state === "assigned" || l.state === "pending_assign" ? (
           <Button

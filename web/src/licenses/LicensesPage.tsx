@@ -9,7 +9,6 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { SearchBox, useTableQuery } from "../ui/DataTable";
 import { PageHeader } from "../ui/PageHeader";
-import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { LicenseTable } from "./LicenseTable";
 
@@ -33,11 +32,17 @@ export function LicensesPage() {
     setParams(next);
     table.setPage(1);
   };
-  const select = (key: (typeof FILTERS)[number], label: string, options: [string, string][]) => (
+  // The label is read out, not shown: the first choice ("All apps") says what the list filters, and the
+  // toolbar fits on one line at 1366 px in both languages.
+  const select = (key: (typeof FILTERS)[number], label: string, all: string, options: [string, string][]) => (
     <label className="inline-field">
-      <span>{label}</span>
-      <select className="select" value={params.get(key) ?? ""} onChange={(e) => set(key, e.target.value)}>
-        <option value="">{t("common.all")}</option>
+      <span className="sr-only">{label}</span>
+      <select
+        className="select filter-select"
+        value={params.get(key) ?? ""}
+        onChange={(e) => set(key, e.target.value)}
+      >
+        <option value="">{all}</option>
         {options.map(([v, l]) => (
           <option key={v} value={v}>
             {l}
@@ -48,7 +53,7 @@ export function LicensesPage() {
   );
   return (
     <>
-      <PageHeader title={t("licenses.title")} description={<RuleRef id="DI5" />} />
+      <PageHeader title={t("licenses.title")} description={t("licenses.description")} />
       <Card>
         <div className="toolbar toolbar-wrap">
           <SearchBox
@@ -60,20 +65,23 @@ export function LicensesPage() {
           {select(
             "app",
             t("licenses.app"),
+            t("licenses.allApps"),
             (apps.data?.items ?? []).map((a: AppRow) => [a.adamId, a.name ?? a.adamId]),
           )}
           {select(
             "account",
             t("licenses.account"),
+            t("licenses.allAccounts"),
             (accounts.data ?? []).map((a) => [a.id, a.displayName]),
           )}
-          {select("type", t("licenses.type"), [
+          {select("type", t("licenses.type"), t("licenses.allTypes"), [
             ["user", t("licenseType.user")],
             ["device", t("licenseType.device")],
           ])}
           {select(
             "state",
             t("licenses.state"),
+            t("licenses.allStates"),
             STATES.map((s) => [s, t(`licenseState.${s}`)]),
           )}
           {params.get("user") || params.get("device") ? (

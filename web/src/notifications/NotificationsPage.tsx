@@ -1,31 +1,67 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
 import type { Notification } from "../api/types";
-import { spacePath, useSpace } from "../app/space";
+import { useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, useTableQuery } from "../ui/DataTable";
-import { Dialog } from "../ui/Dialog";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { SeverityBadge } from "../ui/status";
-import { type NotificationFilter, useAcknowledge, useNotifications } from "./api";
+import { idsOf, type NotificationFilter, useAcknowledge, useNotifications } from "./api";
+import { useNotificationText } from "./message";
+import { AlsoReached, NotificationDetail } from "./NotificationDetail";
 
-/** NT3: trigger, severity, type and component; a detail view; acknowledge. */
+/**
+ * NT3: trigger, severity, type and component; a detail view; acknowledge one, a selection
+ * or every row shown. An (account, app)'s NT1 levels show as one row, the highest level
+ * raised with the lower ones folded into it (and acknowledged with it).
+ */
 export function NotificationsPage() {
   const { t } = useTranslation();
   const f = useFormat();
+  const text = useNotificationText();
   const { spaceId, canWrite } = useSpace();
   const table = useTableQuery({ order: "desc" });
   const [filter, setFilter] = useState<NotificationFilter>({ acknowledged: false });
-  const list = useNotifications(spaceId, table.query, filter);
+  const list = useNotifications(spaceId, table.query, { ...filter, group: true });
   const ack = useAcknowledge(spaceId);
   const [detail, setDetail] = useState<Notification>();
-  const columns: Column<Notification>[] = [
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const rows = list.data?.items ?? [];
+  const open = rows.filter((n) => !n.acknowledgedAt || n.folded?.some((x) => !x.acknowledgedAt));
+  const chosen = open.filter((n) => selected.has(n.id));
+  const allChosen = open.length > 0 && chosen.length === open.length;
+  const toggle = (id: string, on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const acknowledge = (items: Notification[]) =>
+    ack.mutate(items.flatMap(idsOf), { onSuccess: () => setSelected(new Set()) });
+
+  const columns: Column<Notification>[] = [];
+  if (canWrite) {
+    columns.push({
+      key: "select",
+      header: t("notifications.select"),
+      render: (n) =>
+        open.includes(n) ? (
+          <input
+            type="checkbox"
+            aria-label={t("notifications.selectOne", { title: text.title(n) })}
+            checked={selected.has(n.id)}
+            onChange={(e) => toggle(n.id, e.target.checked)}
+          />
+        ) : null,
+    });
+  }
+  columns.push(
     {
       key: "raised",
       header: t("notifications.trigger"),
@@ -43,14 +79,17 @@ export function NotificationsPage() {
       header: t("notifications.type"),
       render: (n) => t(`notificationKind.${n.kind}`, { defaultValue: n.kind }),
     },
-    { key: "component", header: t("notifications.component"), render: (n) => n.component },
+    { key: "component", header: t("notifications.component"), render: (n) => text.component(n) },
     {
       key: "title",
       header: t("notifications.titleColumn"),
       render: (n) => (
-        <button type="button" className="link-button" onClick={() => setDetail(n)}>
-          {n.title}
-        </button>
+        <div>
+          <button type="button" className="link-button" onClick={() => setDetail(n)}>
+            {text.title(n)}
+          </button>
+          <AlsoReached notification={n} />
+        </div>
       ),
     },
     {
@@ -65,20 +104,19 @@ export function NotificationsPage() {
           <Badge tone="warning">{t("notifications.open")}</Badge>
         ),
     },
-  ];
+  );
   if (canWrite) {
     columns.push({
       key: "ack",
       header: t("common.actions"),
       render: (n) =>
-        n.acknowledgedAt ? null : (
-          <Button size="sm" onClick={() => ack.mutate(n.id)}>
+        open.includes(n) ? (
+          <Button size="sm" onClick={() => acknowledge([n])}>
             {t("notifications.acknowledge")}
           </Button>
-        ),
+        ) : null,
     });
   }
-  const detailRows = detail ? Object.entries(detail.details).filter(([, v]) => typeof v !== "object") : [];
   return (
     <>
       <PageHeader title={t("notifications.title")} description={<RuleRef id="NT3" />} />
@@ -90,12 +128,30 @@ export function NotificationsPage() {
             <select
               className="select"
               value={filter.acknowledged === false ? "new" : "all"}
-              onChange={(e) => setFilter(e.target.value === "new" ? { acknowledged: false } : {})}
+              onChange={(e) => {
+                setSelected(new Set());
+                setFilter(e.target.value === "new" ? { acknowledged: false } : {});
+              }}
             >
               <option value="new">{t("notifications.unacknowledged")}</option>
               <option value="all">{t("common.all")}</option>
             </select>
           </label>
+          {canWrite && open.length > 0 ? (
+            <>
+              <label className="inline-field">
+                <input
+                  type="checkbox"
+                  checked={allChosen}
+                  onChange={(e) => setSelected(new Set(e.target.checked ? open.map((n) => n.id) : []))}
+                />
+                <span>{t("notifications.selectAll")}</span>
+              </label>
+              <Button disabled={chosen.length === 0} busy={ack.isPending} onClick={() => acknowledge(chosen)}>
+                {t("notifications.acknowledgeSelected", { count: chosen.length })}
+              </Button>
+            </>
+          ) : null}
         </div>
         {list.isPending ? (
           <Loading />
@@ -105,7 +161,7 @@ export function NotificationsPage() {
           <DataTable
             caption={t("notifications.title")}
             columns={columns}
-            rows={list.data.items}
+            rows={rows}
             rowKey={(n) => n.id}
             table={table}
             total={list.data.total}
@@ -115,51 +171,7 @@ export function NotificationsPage() {
           />
         )}
       </Card>
-      <Dialog
-        open={detail !== undefined}
-        title={detail?.title ?? ""}
-        onClose={() => setDetail(undefined)}
-        footer={<Button onClick={() => setDetail(undefined)}>{t("common.close")}</Button>}
-      >
-        {detail ? (
-          <dl className="details">
-            <dt>{t("notifications.severity")}</dt>
-            <dd>
-              <SeverityBadge severity={detail.severity} />
-            </dd>
-            <dt>{t("notifications.trigger")}</dt>
-            <dd>{f.dateTime(detail.raisedAt)}</dd>
-            {detail.adamId ? (
-              <>
-                <dt>{t("licenses.app")}</dt>
-                <dd>
-                  <Link to={spacePath(spaceId, `/apps/${detail.adamId}`)}>{detail.adamId}</Link>
-                </dd>
-              </>
-            ) : null}
-            {detail.accountId ? (
-              <>
-                <dt>{t("licenses.account")}</dt>
-                <dd>
-                  <Link to={spacePath(spaceId, `/accounts/${detail.accountId}`)}>{detail.accountId}</Link>
-                </dd>
-              </>
-            ) : null}
-            {detail.threshold !== undefined ? (
-              <>
-                <dt>{t("notifications.threshold")}</dt>
-                <dd>{detail.threshold} %</dd>
-              </>
-            ) : null}
-            {detailRows.map(([k, v]) => (
-              <div key={k} className="details-row">
-                <dt>{t(`notificationDetail.${k}`, { defaultValue: k })}</dt>
-                <dd>{String(v)}</dd>
-              </div>
-            ))}
-          </dl>
-        ) : null}
-      </Dialog>
+      <NotificationDetail notification={detail} onClose={() => setDetail(undefined)} />
     </>
   );
 }

@@ -7,6 +7,8 @@ export interface NotificationFilter {
   open?: boolean;
   acknowledged?: boolean;
   severity?: "info" | "warning" | "alert";
+  /** NT1: an (account, app)'s levels folded into the highest one (`folded`). */
+  group?: boolean;
 }
 
 /** NT3. */
@@ -14,10 +16,17 @@ export function useNotifications(spaceId: string, query: PageQuery, filter: Noti
   return usePage<Notification>(`/spaces/${spaceId}/notifications`, { ...query, ...filter });
 }
 
+/** Every id a row stands for: itself and the lower NT1 levels folded into it. */
+export function idsOf(n: Notification): string[] {
+  return [n.id, ...(n.folded ?? []).map((x) => x.id)];
+}
+
+/** Acknowledges several notifications at once (a folded group, a selection). */
 export function useAcknowledge(spaceId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.post<void>(`/spaces/${spaceId}/notifications/${id}/acknowledge`),
+    mutationFn: (ids: string[]) =>
+      api.post<{ acknowledged: number }>(`/spaces/${spaceId}/notifications/acknowledge`, { ids }),
     onSuccess: () => qc.invalidateQueries({ queryKey: [`/spaces/${spaceId}/notifications`] }),
   });
 }

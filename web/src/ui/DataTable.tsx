@@ -9,8 +9,13 @@ export interface Column<T> {
   /** The API's sort key, when the column can be sorted. */
   sort?: string;
   align?: "right";
+  /** A class for the column's cells (styles.css: `col-rules`, `col-actions`, `col-nowrap`). */
+  className?: string;
   render: (row: T) => ReactNode;
 }
+
+const cellClass = (c: { align?: "right"; className?: string }) =>
+  [c.align === "right" ? "num" : "", c.className ?? ""].filter(Boolean).join(" ") || undefined;
 
 /** Table state held by a page: search, sort, paging (sent to the API as is). */
 export function useTableQuery(initial: Partial<PageQuery> = {}) {
@@ -66,6 +71,8 @@ export function SearchBox({
         type="search"
         aria-label={label}
         placeholder={placeholder}
+        // As wide as its placeholder, so that it is never cut off (the box still shrinks in a narrow toolbar).
+        size={Math.max(16, placeholder.length)}
         value={text}
         onChange={(e) => setText(e.target.value)}
       />
@@ -103,12 +110,7 @@ export function DataTable<T>({
               const sorted = q?.sort === c.sort && c.sort !== undefined;
               const ariaSort = sorted ? (q?.order === "asc" ? "ascending" : "descending") : undefined;
               return (
-                <th
-                  key={c.key}
-                  scope="col"
-                  aria-sort={ariaSort}
-                  className={c.align === "right" ? "num" : undefined}
-                >
+                <th key={c.key} scope="col" aria-sort={ariaSort} className={cellClass(c)}>
                   {c.sort && table ? (
                     <button
                       type="button"
@@ -132,7 +134,7 @@ export function DataTable<T>({
           {rows.map((row) => (
             <tr key={rowKey(row)}>
               {columns.map((c) => (
-                <td key={c.key} className={c.align === "right" ? "num" : undefined}>
+                <td key={c.key} className={cellClass(c)}>
                   {c.render(row)}
                 </td>
               ))}

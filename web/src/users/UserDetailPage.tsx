@@ -4,7 +4,6 @@ import { spacePath, useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
 import { Card } from "../ui/Card";
 import { PageHeader } from "../ui/PageHeader";
-import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUser, useUserLicenseUsage } from "./api";
 import { UsageTable } from "./UsageTable";
@@ -40,7 +39,8 @@ export function UserDetailPage() {
           </Link>
         }
       />
-      <Card title={t("users.licenseUsage")} actions={<RuleRef id="VU1" compact />}>
+      <Card title={t("users.licenseUsage")}>
+        <p className="card-help">{t("users.licenseUsageHelp")}</p>
         {usage.isPending ? (
           <Loading />
         ) : usage.isError ? (

@@ -8,10 +8,11 @@ export function useUsers(spaceId: string, query: PageQuery) {
   return usePage<User>(`/spaces/${spaceId}/users`, { ...query });
 }
 
-export function useUser(spaceId: string, userId: string) {
+export function useUser(spaceId: string, userId: string, enabled = true) {
   return useQuery({
     queryKey: [`/spaces/${spaceId}/users`, userId],
     queryFn: () => api.get<User>(`/spaces/${spaceId}/users/${userId}`),
+    enabled,
   });
 }
 

@@ -16,8 +16,11 @@ export type ProposedChange =
     }
   | { kind: "remove_account"; accountId: string };
 
+/** A subject the change affects: today (`before`) and after the change. */
 export interface WhatIfOutcome {
-  subject: { kind: "user" | "device"; id: string };
+  /** `name`: the user's name or the device's serial number. */
+  subject: { kind: "user" | "device"; id: string; name: string };
+  before: { outcome: string; accountId?: string; type?: LicenseType };
   outcome: string;
   accountId?: string;
   type?: LicenseType;
@@ -25,16 +28,28 @@ export interface WhatIfOutcome {
   because: string[];
 }
 
+export interface WhatIfCounts {
+  licensed: number;
+  waiting: number;
+  refused: number;
+}
+
+export const CHANGE_KINDS = ["gain", "lose", "wait", "refuse", "move"] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export interface WhatIfApp extends Record<ChangeKind, WhatIfOutcome[]> {
+  adamId: string;
+  name?: string;
+  now: WhatIfCounts;
+  after: WhatIfCounts;
+  keep: number;
+}
+
+/** POST /what-if: only the apps the change affects; the others are counted. */
 export interface WhatIfResult {
-  apps: {
-    adamId: string;
-    gain: WhatIfOutcome[];
-    lose: WhatIfOutcome[];
-    wait: WhatIfOutcome[];
-    refuse: WhatIfOutcome[];
-    keep: number;
-  }[];
-  totals: { gain: number; lose: number; wait: number; refuse: number; keep: number };
+  apps: WhatIfApp[];
+  unaffectedApps: number;
+  totals: Record<ChangeKind | "keep", number>;
   rules: RuleSentence[];
 }
 
