@@ -105,7 +105,7 @@ describe("administrator console", () => {
     await shot(page, "03-accounts");
     await page.getByRole("link", { name: "Paris campus" }).click();
     await page.getByText("Acme Schools").waitFor();
-    await page.getByText("CA2").waitFor();
+    await page.getByText("Replace the token before it expires").waitFor();
   });
 
   it("VU4: lists the account's apps with price, total, available and used", async () => {

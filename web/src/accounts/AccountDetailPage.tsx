@@ -9,7 +9,6 @@ import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
-import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import { HealthBadge, UsageBar } from "../ui/status";
 import { AccountFormDialog } from "./AccountFormDialog";
@@ -100,9 +99,7 @@ export function AccountDetailPage() {
             <dt>{t("accounts.token.owner")}</dt>
             <dd>{a.ownerMdmInfo ? `${a.ownerMdmInfo.name} (${a.ownerMdmInfo.id})` : "—"}</dd>
           </dl>
-          <p className="footnote">
-            <RuleRef id="CA2" />
-          </p>
+          <p className="footnote">{t("help.token")}</p>
         </Card>
         <Card title={t("accounts.settings")}>
           <dl className="details">

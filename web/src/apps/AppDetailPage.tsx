@@ -108,9 +108,7 @@ export function AppDetailPage() {
             ) : null}
           </>
         )}
-        <p className="footnote">
-          <RuleRef id="VU2" />
-        </p>
+        <p className="footnote">{t("help.appRules")}</p>
       </Card>
       {a.waiting > 0 ? <WaitingQueue adamId={adamId} /> : null}
       <LicenseUsage adamId={adamId} />

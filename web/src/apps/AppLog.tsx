@@ -2,7 +2,6 @@ import { useTranslation } from "react-i18next";
 import { useSpace } from "../app/space";
 import { LicenseTable } from "../licenses/LicenseTable";
 import { useTableQuery } from "../ui/DataTable";
-import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useAppLog } from "./api";
 
@@ -23,7 +22,7 @@ export function AppLog({ accountId, adamId }: { accountId: string; adamId: strin
         hide={["app", "account"]}
         empty={<EmptyState title={t("licenses.emptyTitle")}>{t("licenses.emptyLogText")}</EmptyState>}
       />
-      <RuleRef id="DI5" />
+      <p className="footnote">{t("help.appLog")}</p>
     </>
   );
 }

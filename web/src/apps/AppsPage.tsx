@@ -9,7 +9,6 @@ import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
-import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { UsageBar } from "../ui/status";
 import { AppIcon } from "./AppIcon";
@@ -109,7 +108,7 @@ export function AppsPage() {
   ];
   return (
     <>
-      <PageHeader title={t("apps.title")} description={<RuleRef id="VU4" />} />
+      <PageHeader title={t("apps.title")} description={t("help.apps")} />
       <Card>
         <div className="toolbar">
           <SearchBox

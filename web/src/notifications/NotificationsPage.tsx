@@ -8,7 +8,6 @@ import { Card } from "../ui/Card";
 import { type Column, DataTable, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
-import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { SeverityBadge } from "../ui/status";
 import { idsOf, type NotificationFilter, useAcknowledge, useNotifications } from "./api";
@@ -119,7 +118,7 @@ export function NotificationsPage() {
   }
   return (
     <>
-      <PageHeader title={t("notifications.title")} description={<RuleRef id="NT3" />} />
+      <PageHeader title={t("notifications.title")} description={t("help.notifications")} />
       {ack.error ? <ErrorNotice error={ack.error} /> : null}
       <Card>
         <div className="toolbar">
