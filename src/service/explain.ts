@@ -15,6 +15,8 @@ import {
 import { Coalescer, coalescerPer } from "../store/coalesce.js";
 import type { Db } from "../store/database.js";
 import { loadWorldSnapshot, worldFor } from "../store/index.js";
+import { subjectKey } from "../store/queue.repo.js";
+import { type QueuePlace, queuePlaces } from "../store/waiting-view.repo.js";
 import { DECISION_TEXTS, DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
 import { type Described, describe } from "./describe.js";
 
@@ -27,6 +29,8 @@ export interface Explanation extends Described {
    * rules say why: CA3, RV1, PB1, LT4).
    */
   accounts: AccountConsidered[];
+  /** DB2, UB3: a request that waits, where it stands in the app's queue (when it is there). */
+  queue?: QueuePlace;
 }
 
 /** One account as the decision saw it. */
@@ -85,7 +89,7 @@ const explainedOf = coalescerPer(
         subjects: requests.map((r) => r.subject),
       });
       const names = snapshot.accountNames;
-      return asked.map(({ request, language }) => {
+      const decided = asked.map(({ request, language }): Outcome => {
         try {
           const trace = newTrace();
           const decision = decide(request, worldFor(snapshot, request), trace);
@@ -97,6 +101,22 @@ const explainedOf = coalescerPer(
           return { error }; // this subject's (unknown device, ...), not the others'
         }
       });
+      // Those that wait: their place in the queue, one read for the batch.
+      const waiting = decided.flatMap((d) =>
+        "explanation" in d && d.explanation.decision.outcome === "wait" ? [d.explanation] : [],
+      );
+      if (waiting.length === 0) return decided;
+      const places = await queuePlaces(
+        db,
+        first.spaceId,
+        first.adamId,
+        waiting.map((e) => e.request.subject),
+      );
+      for (const e of waiting) {
+        const place = places.get(subjectKey(e.request.subject));
+        if (place) e.queue = place;
+      }
+      return decided;
     }),
 );
 

@@ -82,3 +82,43 @@ export function listWaitingView(
     decidedAt: r.decided_at,
   }));
 }
+
+/** Where a waiting subject stands in its app's queue: 1 = served next. */
+export interface QueuePlace {
+  position: number;
+  of: number;
+  waitingSince: Date;
+}
+
+/**
+ * DB2, UB3: the queue places of these subjects ("u:<userId>" / "d:<deviceId>", as queue
+ * rows are keyed), those that wait: one read of the app's queue in the order it is served.
+ */
+export async function queuePlaces(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+  subjects: ReadonlyArray<{ kind: "user"; userId: string } | { kind: "device"; deviceId: string }>,
+): Promise<Map<string, QueuePlace>> {
+  const userIds = subjects.flatMap((s) => (s.kind === "user" ? [s.userId] : []));
+  const deviceIds = subjects.flatMap((s) => (s.kind === "device" ? [s.deviceId] : []));
+  const places = new Map<string, QueuePlace>();
+  if (userIds.length + deviceIds.length === 0) return places;
+  const { rows } = await sql<{
+    user_id: string | null;
+    device_id: string | null;
+    position: number;
+    of: number;
+    requested_at: Date;
+  }>`select w.user_id, w.device_id, w.position, w.of, w.requested_at from (
+      select q.user_id, q.device_id, q.requested_at,
+        (row_number() over (order by q.requested_at, q.seq))::int as position, (count(*) over ())::int as of
+      from license_queue q where q.space_id = ${spaceId} and q.adam_id = ${adamId}
+    ) w
+    where w.user_id = any(${userIds}::text[]) or w.device_id = any(${deviceIds}::text[])`.execute(db);
+  for (const r of rows) {
+    const key = r.user_id ? `u:${r.user_id}` : `d:${r.device_id}`;
+    places.set(key, { position: r.position, of: r.of, waitingSince: new Date(r.requested_at) });
+  }
+  return places;
+}

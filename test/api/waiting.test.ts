@@ -8,7 +8,7 @@ import { auth, buildFixture, NOW } from "./harness.js";
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
 
 describeEachDatabase("the waiting queue, as the API shows it", (database) => {
-  it("DB2, UB3: an app's waiting queue is listed in the order it is served, with who waits, why, since when; the app list counts it", async () => {
+  it("DB2, UB3: an app's waiting queue is listed in the order it is served, with who waits, why, since when; the app list counts it; explain says where a subject stands", async () => {
     const { db, keys } = database().store;
     const f = await buildFixture(database().store);
     const spaceId = f.ids.spaceA;
@@ -79,6 +79,14 @@ describeEachDatabase("the waiting queue, as the API shows it", (database) => {
     expect(apps.items).toEqual([expect.objectContaining({ adamId, used: 1, available: 0, waiting: 3 })]);
     const byWaiting = (await get(`/apps?sort=waiting&order=desc`)).json();
     expect(byWaiting.items[0].adamId).toBe(adamId);
+
+    // Explain tells a waiting subject where it stands; a granted one is in no queue.
+    const explained = (await get(`/explain?app=${adamId}&device=${second.id}&why=check_in`)).json();
+    expect(explained.decision.outcome).toBe("wait");
+    expect(explained.queue).toEqual({ position: 2, of: 3, waitingSince: at(2).toISOString() });
+    const granted = (await get(`/explain?app=${adamId}&device=${first.id}&why=mandatory`)).json();
+    expect(granted.decision.outcome).toBe("keep");
+    expect(granted.queue).toBeUndefined();
 
     const unknown = await get(`/apps/999999999/waiting`);
     expect(unknown.statusCode).toBe(404);

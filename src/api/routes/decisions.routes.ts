@@ -10,6 +10,7 @@ import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js"
 import { ApiError, problemResponses } from "../problem.js";
 import {
   adamId,
+  dateTime,
   decisionSchema,
   id,
   licenseType,
@@ -81,6 +82,14 @@ const explanationSchema = decisionInWords
       .describe(
         "the space's accounts in priority order as the decision walked them; empty when it was made before any account (CA3, RV1, PB1, LT4)",
       ),
+    queue: z
+      .object({
+        position: z.number().int().describe("1 = served next"),
+        of: z.number().int().describe("requests waiting for the app"),
+        waitingSince: dateTime,
+      })
+      .optional()
+      .describe("DB2, UB3: a request that waits and is in the app's queue: where it stands"),
   })
   .meta({ id: "Explanation" });
 const subjectBody = z.object({

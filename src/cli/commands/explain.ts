@@ -54,6 +54,10 @@ export function registerExplain(program: Command): void {
       const who = subject.kind === "user" ? `user ${subject.userId}` : `device ${subject.deviceId}`;
       printLine(`${result.outcome.toUpperCase()}: app ${flags.app} for ${who} (${flags.why})`);
       printLine(result.summary);
+      if (result.queue)
+        printLine(
+          `In the queue: ${result.queue.position} of ${result.queue.of}, waiting since ${result.queue.waitingSince.toISOString()}`,
+        );
       const width = Math.max(...result.rules.map((r) => r.id.length), 0);
       for (const rule of result.rules) printLine(`  ${rule.id.padEnd(width)}  ${rule.sentence}`);
       if (result.accounts.length > 0) {

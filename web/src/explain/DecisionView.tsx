@@ -3,6 +3,7 @@ import { useAccounts } from "../accounts/api";
 import { useSpace } from "../app/space";
 import { Badge, type Tone } from "../ui/Badge";
 import { Card } from "../ui/Card";
+import { useFormat } from "../ui/format";
 import { RuleList } from "../ui/RuleRef";
 import { AccountsWalked } from "./AccountsWalked";
 import type { Explanation } from "./api";
@@ -12,6 +13,7 @@ const TONE: Record<string, Tone> = { grant: "success", keep: "success", wait: "w
 /** The decision in the console's language (built from its fields) and each rule id with its sentence. */
 export function DecisionView({ explanation }: { explanation: Explanation }) {
   const { t } = useTranslation();
+  const f = useFormat();
   const { spaceId } = useSpace();
   const accounts = useAccounts(spaceId);
   const d = explanation.decision;
@@ -28,6 +30,15 @@ export function DecisionView({ explanation }: { explanation: Explanation }) {
           {d.userMay === "self_purchase" ? ` ${t("explain.selfPurchase")}` : ""}
         </p>
       </div>
+      {explanation.queue ? (
+        <p className="decision-queue">
+          {t("explain.queue", {
+            position: explanation.queue.position,
+            of: explanation.queue.of,
+            since: f.dateTime(explanation.queue.waitingSince),
+          })}
+        </p>
+      ) : null}
       <h3 className="section-title">{t("explain.because")}</h3>
       <RuleList ids={explanation.rules.map((r) => r.id)} />
       <h3 className="section-title">{t("explain.accounts.title")}</h3>

@@ -10,6 +10,8 @@ export interface Explanation {
   rules: RuleSentence[];
   /** The accounts in priority order as the decision walked them (`accountConsideredSchema`). */
   accounts: AccountConsidered[];
+  /** DB2, UB3: where a waiting request stands in the app's queue. */
+  queue?: { position: number; of: number; waitingSince: string };
 }
 
 export type Eligibility = "reserved" | "fcfs" | "prohibited" | "not_listed" | "not_bought";
