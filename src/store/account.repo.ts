@@ -44,18 +44,9 @@ export interface NewAccount {
 
 /** Adds an account last in its space's priority order (MA6). */
 export async function createAccount(db: Db, keys: KeyRing, input: NewAccount): Promise<Account> {
-  if (input.displayName.trim() === "")
-    throw new StoreError("invalid_request", "an account needs a display name");
   return withTransaction(db, async (trx) => {
-    // Serializes account creation per space so two new accounts never take the same last place.
-    const space = await trx
-      .selectFrom("spaces")
-      .select("id")
-      .where("id", "=", input.spaceId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!space) throw new NotFoundError("space", input.spaceId);
-    await assertNameFree(trx, input.spaceId, input.displayName);
+    // The space's lock also serializes creation: two new accounts never take one last place.
+    await takeAccountName(trx, input.spaceId, input.displayName);
     const { last } = await trx
       .selectFrom("accounts")
       .select(sql<number>`coalesce(max(priority), 0)::int`.as("last"))
@@ -200,8 +191,17 @@ export async function assertNameFree(
   }
 }
 
-/** The space's row lock that account writers take: creation order, and names (assertNameFree). */
-export async function lockSpace(trx: Trx, spaceId: string): Promise<void> {
+/**
+ * `name` for an account of the space (another than `exceptId`): not blank, and no other
+ * account's, under the space's row lock, which every writer of names takes first.
+ */
+export async function takeAccountName(
+  trx: Trx,
+  spaceId: string,
+  name: string,
+  exceptId?: string,
+): Promise<void> {
+  if (name.trim() === "") throw new StoreError("invalid_request", "an account needs a display name");
   const space = await trx
     .selectFrom("spaces")
     .select("id")
@@ -209,6 +209,7 @@ export async function lockSpace(trx: Trx, spaceId: string): Promise<void> {
     .forUpdate()
     .executeTakeFirst();
   if (!space) throw new NotFoundError("space", spaceId);
+  await assertNameFree(trx, spaceId, name, exceptId);
 }
 
 /** AC2: a new token file (and optionally a new name) for an existing account. */
@@ -224,41 +225,22 @@ export async function replaceSToken(
     now: Date;
   },
 ): Promise<void> {
-  if (input.displayName !== undefined && input.displayName.trim() === "")
-    throw new StoreError("invalid_request", "an account needs a display name");
   await withTransaction(db, async (trx) => {
-    if (input.displayName) {
-      await lockSpace(trx, input.spaceId);
-      await assertNameFree(trx, input.spaceId, input.displayName, input.id);
-    }
-    await setSToken(trx, keys, input);
+    if (input.displayName !== undefined)
+      await takeAccountName(trx, input.spaceId, input.displayName, input.id);
+    const result = await trx
+      .updateTable("accounts")
+      .set({
+        stoken_ciphertext: encryptSecret(input.sToken, keys),
+        ...(input.displayName ? { display_name: input.displayName } : {}),
+        ...(input.tokenExpiresAt ? { token_expires_at: input.tokenExpiresAt } : {}),
+        updated_at: input.now,
+      })
+      .where("space_id", "=", input.spaceId)
+      .where("id", "=", input.id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new NotFoundError("account", input.id);
   });
-}
-
-async function setSToken(
-  db: Db,
-  keys: KeyRing,
-  input: {
-    spaceId: string;
-    id: string;
-    sToken: string;
-    displayName?: string;
-    tokenExpiresAt?: Date;
-    now: Date;
-  },
-): Promise<void> {
-  const result = await db
-    .updateTable("accounts")
-    .set({
-      stoken_ciphertext: encryptSecret(input.sToken, keys),
-      ...(input.displayName ? { display_name: input.displayName } : {}),
-      ...(input.tokenExpiresAt ? { token_expires_at: input.tokenExpiresAt } : {}),
-      updated_at: input.now,
-    })
-    .where("space_id", "=", input.spaceId)
-    .where("id", "=", input.id)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new NotFoundError("account", input.id);
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Selectable } from "kysely";
 import type { Account } from "./account.repo.js";
-import { assertNameFree, listAccounts, lockSpace } from "./account.repo.js";
+import { listAccounts, takeAccountName } from "./account.repo.js";
 import type { AccountTable, MdmInfo } from "./account.table.js";
 import { decryptSecret, encryptSecret, type KeyRing } from "./crypto.js";
 import { type Db, withTransaction } from "./database.js";
-import { NotFoundError, StoreError } from "./errors.js";
+import { NotFoundError } from "./errors.js";
 
 /** Every account of every space (the scheduler's sync rounds). */
 export async function listAllAccounts(db: Db): Promise<Account[]> {
@@ -61,31 +61,20 @@ export async function setAccountSettings(
   db: Db,
   input: { spaceId: string; id: string; displayName?: string; autoDistribute?: boolean; now: Date },
 ): Promise<void> {
-  if (input.displayName !== undefined && input.displayName.trim() === "")
-    throw new StoreError("invalid_request", "an account needs a display name");
   await withTransaction(db, async (trx) => {
-    if (input.displayName !== undefined) {
-      await lockSpace(trx, input.spaceId);
-      await assertNameFree(trx, input.spaceId, input.displayName, input.id);
-    }
-    await writeSettings(trx, input);
+    if (input.displayName !== undefined)
+      await takeAccountName(trx, input.spaceId, input.displayName, input.id);
+    await trx
+      .updateTable("accounts")
+      .set({
+        ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
+        ...(input.autoDistribute !== undefined ? { auto_distribute: input.autoDistribute } : {}),
+        updated_at: input.now,
+      })
+      .where("space_id", "=", input.spaceId)
+      .where("id", "=", input.id)
+      .execute();
   });
-}
-
-async function writeSettings(
-  db: Db,
-  input: { spaceId: string; id: string; displayName?: string; autoDistribute?: boolean; now: Date },
-): Promise<void> {
-  await db
-    .updateTable("accounts")
-    .set({
-      ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
-      ...(input.autoDistribute !== undefined ? { auto_distribute: input.autoDistribute } : {}),
-      updated_at: input.now,
-    })
-    .where("space_id", "=", input.spaceId)
-    .where("id", "=", input.id)
-    .execute();
 }
 
 /** Forgets Apple's version ids: the next sync reads everything again. */
