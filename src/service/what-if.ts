@@ -21,10 +21,11 @@ import { describe, describeRules } from "./describe.js";
  * What-if: a proposed change evaluated against current demand (live licenses and
  * waiting requests), writing nothing. Holders keep their licenses (MA3: a new order
  * keeps every license; LT4: rule edits do not take licenses away) except holders of a
- * removed account (AC5), and the queue is decided in order with seats counted as they
- * are taken. The same is done without the change (`now`), so that each app shows today's
- * state beside the change's (`after`) and only the subjects the change affects: a
- * request that waits today and would still wait is not the change's doing.
+ * removed account (AC5), who are decided again (before the queue); then the queue is
+ * decided in order, seats counted as they are taken. The same is done without the change
+ * (`now`), so that each app shows today's state beside the change's (`after`) and only
+ * the subjects the change affects: a request that waits today and would still wait is
+ * not the change's doing.
  */
 export type ProposedChange =
   | { kind: "priorities"; order: string[] }
@@ -219,8 +220,14 @@ async function impactOn(
   );
 
   const affected: Array<{ list: SubjectOutcome[]; subject: Subject; before: Decision; after: Decision }> = [];
+  const lost: Array<{ index: number; before: Decision; requestedAt: Date }> = [];
   for (const [i, license] of live.entries()) {
-    const subject = requests[i]?.subject;
+    impact.now.licensed += 1;
+    if (!removed.has(license.accountId)) {
+      impact.keep += 1;
+      impact.after.licensed += 1;
+      continue;
+    }
     const before: Decision = {
       outcome: "keep",
       licenseId: license.id,
@@ -228,14 +235,20 @@ async function impactOn(
       type: license.type,
       because: [],
     };
-    impact.now.licensed += 1;
-    if (!removed.has(license.accountId)) {
-      impact.keep += 1;
-      impact.after.licensed += 1;
-      continue;
-    }
-    // AC5: the license goes; what the subject would get next is shown alongside.
-    if (subject) affected.push({ list: impact.lose, subject, before, after: proposed.decide(i) });
+    lost.push({ index: i, before, requestedAt: license.requestedAt });
+  }
+  // AC5: a removed account's licenses go, and so do its seats; then each holder is decided
+  // like any request, taking the seat it gets. The deletion frees no seat elsewhere, so it
+  // serves no queue (serveQueue runs when a seat frees); a holder's next request (check-in,
+  // a user's request) is decided by the allocation at once: before the queue here. Among
+  // themselves, in order of request (DB2: a license keeps its request's `requested_at`;
+  // the sort is stable, so ties keep the listing's created_at, id).
+  lost.sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());
+  for (const { index, before } of lost) {
+    const subject = requests[index]?.subject;
+    const after = proposed.decideAndTake(index);
+    count(impact.after, after);
+    if (subject) affected.push({ list: impact.lose, subject, before, after });
   }
   for (let i = holders.length; i < requests.length; i++) {
     const subject = requests[i]?.subject;

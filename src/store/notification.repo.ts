@@ -176,18 +176,9 @@ export async function listNotificationsView(
   filter: NotificationFilter,
   page: PageRequest,
 ): Promise<Page<NotificationView>> {
+  // The notifications that match, bare: their names are read only for the page shown.
   const matching = () => {
-    let query = db
-      .selectFrom("notifications as n")
-      .selectAll("n")
-      .select([
-        sql<string | null>`(select a.name from assets a where a.space_id = n.space_id
-          and a.adam_id = n.adam_id and a.name is not null
-          order by (a.account_id = n.account_id) desc, a.account_id limit 1)`.as("app_name"),
-        sql<string | null>`(select c.display_name from accounts c
-          where c.space_id = n.space_id and c.id = n.account_id)`.as("account_name"),
-      ])
-      .where("n.space_id", "=", spaceId);
+    let query = db.selectFrom("notifications as n").selectAll("n").where("n.space_id", "=", spaceId);
     if (filter.open !== undefined) query = query.where("n.cleared_at", filter.open ? "is" : "is not", null);
     if (filter.acknowledged !== undefined)
       query = query.where("n.acknowledged_at", filter.acknowledged ? "is not" : "is", null);
@@ -198,7 +189,7 @@ export async function listNotificationsView(
   };
   if (!filter.group)
     return paged(
-      matching(),
+      matching().select(namesOf("n")),
       page,
       { raisedAt: "n.raised_at", severity: "n.severity" },
       "raisedAt",
@@ -207,20 +198,40 @@ export async function listNotificationsView(
     );
 
   // The highest level of each NT1 episode stands for it; every other notification stands alone.
+  // Ranked on bare columns: the names are added outside, to the page's rows only (after its
+  // LIMIT), not to every notification of the space the window function reads.
   const ranked = matching().select(
     sql<number>`case when n.kind = ${USAGE_KIND} then row_number() over (
       partition by n.kind, n.account_id, n.adam_id, n.cleared_at
       order by n.threshold desc nulls last, n.raised_at desc, n.id) else 1 end`.as("episode_rank"),
   );
   const heads = db.selectFrom(ranked.as("g")).selectAll("g").where("g.episode_rank", "=", 1);
-  const result = await paged(
-    heads,
-    page,
-    { raisedAt: "g.raised_at", severity: "g.severity" },
-    "raisedAt",
-    "g.id",
-    toView,
-  );
+  const { total } = (await heads
+    .clearSelect()
+    .select(sql<number>`count(*)::int`.as("total"))
+    .executeTakeFirst()) ?? { total: 0 };
+  // As paged() orders a page: the sort asked (raisedAt by default), nulls last, then the id.
+  const column = page.sort === "severity" ? "severity" : "raised_at";
+  const direction = page.order === "desc" ? sql`desc` : sql`asc`;
+  const order = (t: "g" | "p") => sql`${sql.ref(`${t}.${column}`)} ${direction} nulls last`;
+  const pageOfHeads = heads
+    .orderBy(order("g"))
+    .orderBy("g.id")
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize);
+  const rows = await db
+    .selectFrom(pageOfHeads.as("p"))
+    .selectAll("p")
+    .select(namesOf("p"))
+    .orderBy(order("p"))
+    .orderBy("p.id")
+    .execute();
+  const result: Page<NotificationView> = {
+    items: rows.map(toView),
+    total: Number(total ?? 0),
+    page: page.page,
+    pageSize: page.pageSize,
+  };
   const usage = result.items.filter((n) => n.kind === USAGE_KIND && n.accountId && n.adamId);
   if (usage.length === 0) return result;
   const episode = (n: { accountId?: string; adamId?: string; clearedAt?: Date }) =>
@@ -237,7 +248,7 @@ export async function listNotificationsView(
     .orderBy("n.threshold", "desc")
     .execute();
   const byEpisode = new Map<string, FoldedNotification[]>();
-  for (const row of lower.map(toView)) {
+  for (const row of lower.map(toNotification)) {
     const folded = byEpisode.get(episode(row)) ?? [];
     folded.push({
       id: row.id,
@@ -250,6 +261,18 @@ export async function listNotificationsView(
   }
   for (const head of usage) head.folded = byEpisode.get(episode(head)) ?? [];
   return result;
+}
+
+/** The app's name (its asset's, else the app's in another account of the space) and the account's. */
+function namesOf(t: "n" | "p") {
+  const ref = (column: string) => sql.ref(`${t}.${column}`);
+  return [
+    sql<string | null>`(select a.name from assets a where a.space_id = ${ref("space_id")}
+      and a.adam_id = ${ref("adam_id")} and a.name is not null
+      order by (a.account_id = ${ref("account_id")}) desc, a.account_id limit 1)`.as("app_name"),
+    sql<string | null>`(select c.display_name from accounts c
+      where c.space_id = ${ref("space_id")} and c.id = ${ref("account_id")})`.as("account_name"),
+  ] as const;
 }
 
 function toNotification(row: Selectable<NotificationTable>): Notification {

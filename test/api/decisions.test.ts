@@ -453,4 +453,84 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect(doc.components.schemas).toHaveProperty("Problem");
     expect((await f.app.inject({ url: "/docs/" })).statusCode).toBeLessThan(400);
   });
+
+  it("AC5, MA1, MA2: what-if removing an account decides its holders taking seats: one free seat elsewhere, one holder gets it", async () => {
+    h = auth(f.tokens.write);
+    const accounts = (await get(`${s}/accounts`)).json().items as Array<{ id: string; displayName: string }>;
+    const second = accounts.find((a) => a.displayName === "Second")?.id ?? "";
+    const keynote = "919191";
+    const asset = (accountId: string, total: number) =>
+      upsertAsset(
+        db().store.db,
+        {
+          spaceId: f.ids.spaceA,
+          accountId,
+          adamId: keynote,
+          pricingParam: "STDQ",
+          productType: "App",
+          name: "Keynote",
+          total,
+          deviceAssignable: true,
+          platforms: ["iOS"],
+        },
+        NOW,
+      );
+    await asset(f.ids.accountA, 2);
+    await asset(second, 0);
+    await setCatalogApp(db().store.db, { spaceId: f.ids.spaceA, adamId: keynote, name: "Keynote" }, NOW);
+    const serials = ["KEY-1", "KEY-2", "KEY-3"].map((x) => `${x}-${f.ids.suffix}`);
+    const outcomes: string[] = [];
+    for (const [i, serialNumber] of serials.entries()) {
+      const d = await createDevice(db().store.db, { spaceId: f.ids.spaceA, serialNumber, platform: "iOS" });
+      const r = await post(`${s}/license-requests`, { app: keynote, device: d.id, why: "mandatory" });
+      outcomes.push(r.json().decision.outcome);
+      // The clock stands still here: KEY-1 asked first, then KEY-2 (DB2, order of request).
+      await db()
+        .store.db.updateTable("licenses")
+        .set({ requested_at: new Date(NOW.getTime() - (serials.length - i) * 60_000) })
+        .where("space_id", "=", f.ids.spaceA)
+        .where("device_id", "=", d.id)
+        .execute();
+    }
+    expect(outcomes).toEqual(["grant", "grant", "wait"]); // MA1: both from Main; the third waits
+    // One seat at Second now (a purchase not yet served): today the waiting device would get it.
+    await asset(second, 1);
+
+    const removal = (
+      await post(`${s}/what-if`, {
+        changes: [{ kind: "remove_account", accountId: f.ids.accountA }],
+        apps: [keynote],
+      })
+    ).json();
+    expect(removal.apps).toHaveLength(1);
+    const app = removal.apps[0];
+    // MA2: Second's one seat goes to the first holder; the second holder and the queue wait.
+    expect(app.lose.map((o: { subject: { name: string } }) => o.subject.name)).toEqual(serials.slice(0, 2));
+    expect(app.lose.map((o: { outcome: string; accountId?: string }) => [o.outcome, o.accountId])).toEqual([
+      ["grant", second],
+      ["wait", undefined],
+    ]);
+    expect(app.lose[0].summary).toMatch(/^Loses its license\. Next: .*"Second"/);
+    expect(app.lose.every((o: { because: string[] }) => o.because[0] === "AC5")).toBe(true);
+    expect(app.wait.map((o: { subject: { name: string } }) => o.subject.name)).toEqual([serials[2]]);
+    expect(app.wait[0]).toMatchObject({ before: { outcome: "grant", accountId: second }, outcome: "wait" });
+    expect(app).toMatchObject({
+      now: { licensed: 3, waiting: 0, refused: 0 },
+      after: { licensed: 1, waiting: 2, refused: 0 },
+      gain: [],
+      refuse: [],
+      move: [],
+      keep: 0,
+    });
+    // The counts follow the lists: every subject is counted once, today and after.
+    const licensed = (o: { outcome: string }) => o.outcome === "grant" || o.outcome === "keep";
+    const listed = [...app.lose, ...app.wait] as Array<{ outcome: string; before: { outcome: string } }>;
+    const total = (c: { licensed: number; waiting: number; refused: number }) =>
+      c.licensed + c.waiting + c.refused;
+    expect(total(app.after)).toBe(total(app.now));
+    expect(app.after.licensed - app.now.licensed).toBe(
+      listed.filter(licensed).length - listed.filter((o) => licensed(o.before)).length,
+    );
+    expect(removal.totals).toMatchObject({ lose: 2, wait: 1, gain: 0, keep: 0 });
+  });
 });

@@ -279,7 +279,12 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
     tags: ["decisions"],
     summary:
       "A proposed change (priority order, a rule edit, a token removed) against current demand; writes nothing",
-    description: LANGUAGE_NOTE,
+    description:
+      "Per app, today (`now`) beside the change (`after`), and only the subjects whose outcome the change " +
+      "alters (`gain`, `lose`, `wait`, `refuse`, `move`, each with `before`); apps it does not affect are " +
+      "left out and counted in `unaffectedApps`. Changed on 2026-11-26: `apps` and its lists used to hold " +
+      "every app and every subject after the change, whether or not it changed; sum `after` for the old totals. " +
+      LANGUAGE_NOTE,
     body: whatIfBody,
     headers: languageHeaders,
     response: { 200: whatIfSchema, ...problemResponses },

@@ -31,7 +31,7 @@ export function NotificationsPage() {
   const [detail, setDetail] = useState<Notification>();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const rows = list.data?.items ?? [];
-  const open = rows.filter((n) => !n.acknowledgedAt || n.folded?.some((x) => !x.acknowledgedAt));
+  const open = rows.filter(isOpen);
   const chosen = open.filter((n) => selected.has(n.id));
   const allChosen = open.length > 0 && chosen.length === open.length;
   const toggle = (id: string, on: boolean) =>
@@ -95,7 +95,7 @@ export function NotificationsPage() {
       key: "status",
       header: t("notifications.status"),
       render: (n) =>
-        n.acknowledgedAt ? (
+        !isOpen(n) ? (
           <Badge>{t("notifications.acknowledged")}</Badge>
         ) : n.clearedAt ? (
           <Badge tone="success">{t("notifications.cleared")}</Badge>
@@ -173,4 +173,12 @@ export function NotificationsPage() {
       <NotificationDetail notification={detail} onClose={() => setDetail(undefined)} />
     </>
   );
+}
+
+/**
+ * A row is open (to acknowledge) while any of its levels is: the head or one folded into it.
+ * Its badge and its Acknowledge button both follow this.
+ */
+function isOpen(n: Notification): boolean {
+  return !n.acknowledgedAt || (n.folded ?? []).some((x) => !x.acknowledgedAt);
 }
