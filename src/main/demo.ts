@@ -138,7 +138,14 @@ export async function seedDemo(ctx: DemoContext): Promise<void> {
     actor: DEMO,
   });
   for (const app of DEMO_APPS) {
-    await setAssetDetails(db, { spaceId, adamId: app.adamId, name: app.name, price: app.price });
+    // The built-in simulator's store lookup is the US storefront: its prices are in dollars.
+    await setAssetDetails(db, {
+      spaceId,
+      adamId: app.adamId,
+      name: app.name,
+      price: app.price,
+      currency: "USD",
+    });
     await putCatalogApp(
       { db, now: deps.now },
       {

@@ -65,6 +65,8 @@ export interface AssetTable {
   revocable: Generated<boolean>;
   platforms: ColumnType<Platform[], Platform[], Platform[]>;
   price: number | null;
+  /** The price's currency (ISO 4217), from the store's lookup. 0021. */
+  currency: string | null;
   updated_at: Timestamp;
   /** From the store's metadata lookup (0007): DB5, VU4, DB4. */
   genre: ColumnType<string | null, string | null | undefined, string | null>;

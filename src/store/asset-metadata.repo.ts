@@ -42,6 +42,8 @@ export type AssetMetadata =
       custom: false;
       name: string | undefined;
       price: number | undefined;
+      /** The price's currency (ISO 4217). */
+      currency?: string | undefined;
       genre: string | undefined;
       bundleId: string | undefined;
       artworkUrl: string | undefined;
@@ -65,6 +67,7 @@ export async function setAssetMetadata(
         metadata_at: input.now,
         ...(m.name !== undefined ? { name: m.name } : {}),
         ...(m.price !== undefined ? { price: m.price } : {}),
+        ...(m.currency !== undefined ? { currency: m.currency } : {}),
         ...(m.genre !== undefined ? { genre: m.genre } : {}),
         ...(m.bundleId !== undefined ? { bundle_id: m.bundleId } : {}),
         ...(m.artworkUrl !== undefined ? { artwork_url: m.artworkUrl } : {}),

@@ -13,6 +13,8 @@ export interface AssetRecord extends Asset {
   appleRetiredCount: number;
   revocable: boolean;
   price?: number;
+  /** The price's currency (ISO 4217), from the store's lookup. */
+  currency?: string;
 }
 
 export interface AssetInput {
@@ -241,5 +243,6 @@ export function toAsset(row: Selectable<AssetTable>): AssetRecord {
     revocable: row.revocable,
     platforms: row.platforms,
     price: row.price ?? undefined,
+    currency: row.currency ?? undefined,
   };
 }

@@ -19,8 +19,9 @@ export interface UsageRow {
   source?: string;
   sizeBytes?: number;
   installedAt?: Date;
-  /** Price per license, when an account of the space bought the app. */
+  /** Price per license, when an account of the space bought the app, and its currency. */
   price?: number;
+  currency?: string;
   license?: { id: string; type: LicenseType; state: LicenseState; assignedAt?: Date; serialNumber?: string };
 }
 
@@ -81,6 +82,7 @@ export async function userLicenseUsage(db: Db, spaceId: string, userId: string):
     sizeBytes: a.size_bytes === null ? undefined : Number(a.size_bytes),
     installedAt: a.installed_at ?? undefined,
     price: prices.get(a.adam_id ?? "")?.price,
+    currency: prices.get(a.adam_id ?? "")?.currency,
     license: licenseFor(a.adam_id, a.device_id),
   }));
   const shown = new Set(rows.flatMap((r) => (r.license ? [r.license.id] : [])));
@@ -96,6 +98,7 @@ export async function userLicenseUsage(db: Db, spaceId: string, userId: string):
       ...(app?.version ? { version: app.version } : {}),
       ...(on ? { platform: on } : {}),
       price: app?.price,
+      currency: app?.currency,
       ...(l.device_id ? { deviceId: l.device_id, serialNumber: serial.get(l.device_id) } : {}),
       license: toLicense(l, l.device_id ? serial.get(l.device_id) : undefined),
     });
@@ -158,6 +161,7 @@ export async function deviceInstalledApps(
       sizeBytes: a.size_bytes === null ? undefined : Number(a.size_bytes),
       installedAt: a.installed_at ?? undefined,
       price: prices.get(a.adam_id ?? "")?.price,
+      currency: prices.get(a.adam_id ?? "")?.currency,
       license: l && toLicense(l, l.device_id ? device.serial_number : undefined),
     };
   });
@@ -165,13 +169,17 @@ export async function deviceInstalledApps(
 
 async function pricesOf(db: Db, spaceId: string, adamIds: readonly string[]) {
   const ids = [...new Set(adamIds)];
-  const apps = new Map<string, { price?: number; name?: string; version?: string; platforms?: string }>();
+  const apps = new Map<
+    string,
+    { price?: number; currency?: string; name?: string; version?: string; platforms?: string }
+  >();
   if (ids.length === 0) return apps;
   const rows = await db
     .selectFrom("assets")
     .select([
       "adam_id",
       sql<number | null>`max(price)`.as("price"),
+      sql<string | null>`max(currency)`.as("currency"),
       sql<string | null>`max(name)`.as("name"),
       sql<string | null>`max(latest_version)`.as("version"),
       sql<string | null>`nullif(max(array_to_string(platforms, ', ')), '')`.as("platforms"),
@@ -183,6 +191,7 @@ async function pricesOf(db: Db, spaceId: string, adamIds: readonly string[]) {
   for (const r of rows)
     apps.set(r.adam_id, {
       price: r.price === null ? undefined : Number(r.price),
+      currency: r.currency ?? undefined,
       name: r.name ?? undefined,
       version: r.version ?? undefined,
       platforms: r.platforms ?? undefined,

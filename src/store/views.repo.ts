@@ -152,6 +152,8 @@ export interface AppRow {
   productType: "App" | "Book";
   /** Price per license (the highest over the accounts). */
   price?: number;
+  /** The price's currency (ISO 4217), when the store's lookup gave it. */
+  currency?: string;
   total: number;
   used: number;
   available: number;
@@ -201,6 +203,7 @@ export function listAppsView(
       sql<string | null>`coalesce(max(c.name), max(s.name))`.as("name"),
       sql<"App" | "Book">`max(s.product_type)`.as("product_type"),
       sql<number | null>`max(s.price)`.as("price"),
+      sql<string | null>`max(s.currency)`.as("currency"),
       sql<number>`sum(s.total_count)::int`.as("total"),
       sql<number>`sum(s.used)::int`.as("used"),
       sql<number>`greatest(sum(s.total_count) - sum(s.used), 0)::int`.as("available"),
@@ -232,6 +235,7 @@ export function listAppsView(
     name: r.name ?? undefined,
     productType: r.product_type,
     price: r.price === null ? undefined : Number(r.price),
+    currency: r.currency ?? undefined,
     total: r.total,
     used: r.used,
     available: r.available,

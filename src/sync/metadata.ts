@@ -67,6 +67,7 @@ export async function syncMetadata(
           custom: false,
           name: r.name,
           price: r.price,
+          currency: r.currency,
           genre: r.genre,
           bundleId: r.bundleId,
           artworkUrl: r.artworkUrl,

@@ -4,7 +4,7 @@ import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, NOW } from "./harness.js";
 
 describeEachDatabase("app rows with the store's metadata (VU4, DB5)", (db) => {
-  it("VU4, DB5: GET /apps carries genre, bundle id, artwork, custom, latest version and the device-license reminder", async () => {
+  it("VU4, DB5: GET /apps carries price with its currency, genre, bundle id, artwork, custom, latest version and the device-license reminder", async () => {
     const f = await buildFixture(db().store);
     const get = (url: string) => f.app.inject({ url, headers: auth(f.tokens.read) });
     const s = `/api/v1/spaces/${f.ids.spaceA}`;
@@ -19,6 +19,7 @@ describeEachDatabase("app rows with the store's metadata (VU4, DB5)", (db) => {
         custom: false,
         name: "Pages",
         price: 4.99,
+        currency: "EUR",
         genre: "Productivity",
         bundleId: "com.apple.Pages",
         artworkUrl: "https://is1-ssl.mzstatic.com/pages/512x512bb.jpg",
@@ -31,6 +32,8 @@ describeEachDatabase("app rows with the store's metadata (VU4, DB5)", (db) => {
       bundleId: "com.apple.Pages",
       artworkUrl: "https://is1-ssl.mzstatic.com/pages/512x512bb.jpg",
       latestVersion: "14.2",
+      price: 4.99,
+      currency: "EUR", // the lookup's storefront: a price means nothing without it
       custom: false,
       deviceLicenseReminder: true, // a Productivity app
     });

@@ -86,6 +86,7 @@ describeEachDatabase("sync: store metadata (VU4, DB5, DB4)", (tdb) => {
       bundle_id: "com.apple.Keynote",
       custom: false,
       latest_version: "14.2",
+      currency: "USD", // the lookup's storefront (the simulator's is the US one)
     });
     expect(Number(row.price)).toBe(4.99);
     expect(row.artwork_url).toMatch(/^https:\/\//);

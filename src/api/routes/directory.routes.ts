@@ -44,6 +44,7 @@ export const usageSchema = z
     sizeBytes: z.number().optional(),
     installedAt: dateTime.optional(),
     price: z.number().optional(),
+    currency: z.string().optional(),
     license: z
       .object({
         id: z.string(),

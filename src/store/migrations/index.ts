@@ -19,6 +19,7 @@ import { mdmCommandsPendingBySpace } from "./0017_mdm_commands_pending_by_space.
 import { accountDeleting } from "./0018_account_deleting.js";
 import { activityMessageKey } from "./0019_activity_message_key.js";
 import { notificationMessageKey } from "./0020_notification_message_key.js";
+import { assetCurrency } from "./0021_asset_currency.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   "0018_account_deleting": accountDeleting,
   "0019_activity_message_key": activityMessageKey,
   "0020_notification_message_key": notificationMessageKey,
+  "0021_asset_currency": assetCurrency,
 };

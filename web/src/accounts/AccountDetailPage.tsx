@@ -46,7 +46,7 @@ export function AccountDetailPage() {
       header: t("apps.productType"),
       render: (s) => <Badge>{t(`apps.kind.${s.productType}`)}</Badge>,
     },
-    { key: "price", header: t("apps.price"), align: "right", render: (s) => f.price(s.price) },
+    { key: "price", header: t("apps.price"), align: "right", render: (s) => f.price(s.price, s.currency) },
     { key: "total", header: t("apps.total"), align: "right", render: (s) => f.number(s.total) },
     { key: "available", header: t("apps.available"), align: "right", render: (s) => f.number(s.available) },
     {

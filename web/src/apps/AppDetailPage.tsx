@@ -66,7 +66,7 @@ export function AppDetailPage() {
       ) : null}
       {revokeAll.error ? <ErrorNotice error={revokeAll.error} /> : null}
       <div className="stats">
-        <Stat label={t("apps.price")} value={f.price(a.price)} />
+        <Stat label={t("apps.price")} value={f.price(a.price, a.currency)} />
         <Stat label={t("apps.total")} value={f.number(a.total)} />
         <Stat
           label={t("apps.available")}

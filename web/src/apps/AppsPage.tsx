@@ -56,7 +56,13 @@ export function AppsPage() {
         </div>
       ),
     },
-    { key: "price", header: t("apps.price"), sort: "price", align: "right", render: (a) => f.price(a.price) },
+    {
+      key: "price",
+      header: t("apps.price"),
+      sort: "price",
+      align: "right",
+      render: (a) => f.price(a.price, a.currency),
+    },
     {
       key: "total",
       header: t("apps.total"),

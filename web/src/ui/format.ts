@@ -28,11 +28,17 @@ export function useFormat() {
     number(value: number | undefined): string {
       return value === undefined ? "—" : value.toLocaleString(locale);
     },
-    price(value: number | undefined): string {
+    /** With its currency when known (the store's lookup gives it): "$7.99", "7,99 $US". */
+    price(value: number | undefined, currency?: string): string {
       if (value === undefined) return "—";
-      return value === 0
-        ? t("common.free")
-        : value.toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      if (value === 0) return t("common.free");
+      const digits = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+      try {
+        if (currency) return value.toLocaleString(locale, { ...digits, style: "currency", currency });
+      } catch {
+        // An unknown currency code: the number alone, as before.
+      }
+      return value.toLocaleString(locale, digits);
     },
     percent(used: number, total: number): string {
       return total > 0 ? `${Math.round((used / total) * 100)} %` : "—";

@@ -49,7 +49,12 @@ export function UsageTable({
         ),
     },
     version: { key: "version", header: t("usage.version"), render: (r) => r.version ?? "—" },
-    cost: { key: "cost", header: t("usage.cost"), align: "right", render: (r) => f.price(r.price) },
+    cost: {
+      key: "cost",
+      header: t("usage.cost"),
+      align: "right",
+      render: (r) => f.price(r.price, r.currency),
+    },
     assigned: {
       key: "assigned",
       header: t("usage.assignedAt"),

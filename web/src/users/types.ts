@@ -15,6 +15,7 @@ export interface LicenseUsageRow {
   sizeBytes?: number;
   installedAt?: string;
   price?: number;
+  currency?: string;
   license?: {
     id: string;
     type: "user" | "device";
