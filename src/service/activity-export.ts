@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
-import type { ActivityRecord } from "../store/index.js";
+import type { ActivityView } from "../store/usage.repo.js";
 
 /** The CSV columns of the activity export (API activity.csv and `orchard export activity`). */
 const COLUMNS = [
@@ -16,9 +16,14 @@ const COLUMNS = [
   "license_id",
   "rule_ids",
   "message",
+  // Names after the ids, so that columns read by position before stay where they were.
+  "device_serial_number",
+  "user_name",
+  "app_name",
+  "account_name",
 ];
 
-function csvLine(e: ActivityRecord): string[] {
+function csvLine(e: ActivityView): string[] {
   return [
     String(e.seq),
     e.at.toISOString(),
@@ -32,28 +37,29 @@ function csvLine(e: ActivityRecord): string[] {
     e.licenseId ?? "",
     e.ruleIds.join(" "),
     e.message ?? "",
+    e.deviceSerialNumber ?? "",
+    e.userName ?? "",
+    e.appName ?? "",
+    e.accountName ?? "",
   ];
 }
 
 /** Entries as CSV text, pulled as the destination reads: memory stays flat whatever the log's size. */
 export function activityCsv(
-  entries: AsyncIterable<ActivityRecord>,
+  entries: AsyncIterable<ActivityView>,
   count: () => void = () => {},
 ): NodeJS.ReadableStream {
   return Readable.from(lines(entries, csvLine, count)).pipe(stringify({ header: true, columns: COLUMNS }));
 }
 
 /** Entries as one JSON array, streamed element by element. */
-export function activityJson(
-  entries: AsyncIterable<ActivityRecord>,
-  count: () => void,
-): NodeJS.ReadableStream {
+export function activityJson(entries: AsyncIterable<ActivityView>, count: () => void): NodeJS.ReadableStream {
   return Readable.from(jsonArray(entries, count));
 }
 
 async function* lines<T>(
-  entries: AsyncIterable<ActivityRecord>,
-  map: (e: ActivityRecord) => T,
+  entries: AsyncIterable<ActivityView>,
+  map: (e: ActivityView) => T,
   count: () => void,
 ): AsyncGenerator<T> {
   for await (const e of entries) {
@@ -62,7 +68,7 @@ async function* lines<T>(
   }
 }
 
-async function* jsonArray(entries: AsyncIterable<ActivityRecord>, count: () => void): AsyncGenerator<string> {
+async function* jsonArray(entries: AsyncIterable<ActivityView>, count: () => void): AsyncGenerator<string> {
   let first = true;
   yield "[";
   for await (const e of entries) {

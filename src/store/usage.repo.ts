@@ -1,9 +1,9 @@
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { LIVE_STATES, type LicenseState, type LicenseType } from "../licensing/index.js";
 import { type ActivityRecord, toActivity } from "./activity.repo.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
-import type { ActorKind } from "./license.table.js";
+import type { ActivityTable, ActorKind } from "./license.table.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import { inList } from "./sql-helpers.js";
 
@@ -263,7 +263,21 @@ export function listActivityView(
   filter: ActivityFilter,
   page: PageRequest,
 ): Promise<Page<ActivityView>> {
-  const query = activityQuery(db, spaceId, filter, page.q)
+  const query = withNames(activityQuery(db, spaceId, filter, page.q)).select(
+    sql<string | null>`coalesce(
+        (select max(s.name) from assets s where s.space_id = g.space_id and s.adam_id = g.adam_id),
+        (select c.name from catalog_apps c where c.space_id = g.space_id and c.adam_id = g.adam_id))`.as(
+      "app_name",
+    ),
+  );
+  return paged(query, { ...page, order: "desc" }, { seq: "g.seq" }, "seq", "g.seq", (row) =>
+    toActivityView(row, row.app_name),
+  );
+}
+
+/** The device, user and account names of the lines (rows kept after a deletion keep theirs). */
+function withNames(query: ReturnType<typeof activityQuery>) {
+  return query
     .leftJoin("devices as d", (j) =>
       j.onRef("d.space_id", "=", "g.space_id").onRef("d.id", "=", "g.device_id"),
     )
@@ -275,39 +289,62 @@ export function listActivityView(
       "d.serial_number as device_serial_number",
       "u.name as user_name",
       "a.display_name as account_name",
-      sql<string | null>`coalesce(
-        (select max(s.name) from assets s where s.space_id = g.space_id and s.adam_id = g.adam_id),
-        (select c.name from catalog_apps c where c.space_id = g.space_id and c.adam_id = g.adam_id))`.as(
-        "app_name",
-      ),
     ]);
-  return paged(query, { ...page, order: "desc" }, { seq: "g.seq" }, "seq", "g.seq", (row) => ({
+}
+
+function toActivityView(
+  row: Selectable<ActivityTable> & {
+    device_serial_number: string | null;
+    user_name: string | null;
+    account_name: string | null;
+  },
+  appName: string | null | undefined,
+): ActivityView {
+  return {
     ...toActivity(row),
     ...(row.device_serial_number !== null ? { deviceSerialNumber: row.device_serial_number } : {}),
     ...(row.user_name !== null ? { userName: row.user_name } : {}),
-    ...(row.app_name !== null ? { appName: row.app_name } : {}),
+    ...(appName ? { appName } : {}),
     ...(row.account_name !== null ? { accountName: row.account_name } : {}),
-  }));
+  };
 }
 
-/** The whole filtered log, newest first, `batch` rows per query (keyset: never OFFSET). */
+/**
+ * The whole filtered log with its names, newest first, `batch` rows per query (keyset:
+ * never OFFSET). App names are read once for the export (a space has a few hundred apps;
+ * its log, millions of lines).
+ */
 export async function* iterateActivity(
   db: Db,
   spaceId: string,
   filter: ActivityFilter,
   batch = 1000,
-): AsyncGenerator<ActivityRecord> {
+): AsyncGenerator<ActivityView> {
+  const appNames = await appNamesOf(db, spaceId);
   let before: number | undefined = filter.beforeSeq;
   for (;;) {
-    const rows = await activityQuery(db, spaceId, {
-      ...filter,
-      ...(before !== undefined ? { beforeSeq: before } : {}),
-    })
+    const rows = await withNames(
+      activityQuery(db, spaceId, {
+        ...filter,
+        ...(before !== undefined ? { beforeSeq: before } : {}),
+      }),
+    )
       .orderBy("g.seq", "desc")
       .limit(batch)
       .execute();
-    for (const row of rows) yield toActivity(row);
+    for (const row of rows) yield toActivityView(row, row.adam_id ? appNames.get(row.adam_id) : undefined);
     if (rows.length < batch) return;
     before = Number(rows[rows.length - 1]?.seq);
   }
+}
+
+/** Every app name of the space: an account's asset's, else the catalog's. */
+async function appNamesOf(db: Db, spaceId: string): Promise<Map<string, string>> {
+  const { rows } = await sql<{ adam_id: string; name: string | null }>`
+    select coalesce(s.adam_id, c.adam_id) as adam_id, coalesce(s.name, c.name) as name
+    from (select adam_id, max(name) as name from assets where space_id = ${spaceId} group by adam_id) s
+    full join (select adam_id, name from catalog_apps where space_id = ${spaceId}) c on c.adam_id = s.adam_id`.execute(
+    db,
+  );
+  return new Map(rows.flatMap((r) => (r.name ? [[r.adam_id, r.name] as [string, string]] : [])));
 }

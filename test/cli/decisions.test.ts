@@ -242,18 +242,19 @@ describe("orchard explain, what-if, licenses, export", () => {
     expect(written).toMatchObject({ format: "csv" });
     const csv = (await readFile(file, "utf8")).trimEnd().split("\n");
     expect(csv[0]).toBe(
-      "seq,at,actor_kind,actor_id,action,user_id,device_id,adam_id,account_id,license_id,rule_ids,message",
+      "seq,at,actor_kind,actor_id,action,user_id,device_id,adam_id,account_id,license_id,rule_ids,message," +
+        "device_serial_number,user_name,app_name,account_name",
     );
     expect(csv).toHaveLength(written.rows + 1);
     expect(csv.some((line) => line.includes(",account.added,") && line.includes(",AC1,"))).toBe(true);
+    // Names beside the ids: a license line names its device and account, an audit reads it as is.
+    expect(csv.some((line) => /,license\.granted,.*,SER-\d,,[^,]*,(First|Second)$/.test(line))).toBe(true);
 
-    const entries = await cli.json<Array<{ seq: number; action: string; ruleIds: string[] }>>([
-      "export",
-      "activity",
-      "--format",
-      "json",
-    ]);
+    const entries = await cli.json<
+      Array<{ seq: number; action: string; ruleIds: string[]; accountName?: string }>
+    >(["export", "activity", "--format", "json"]);
     expect(entries).toHaveLength(written.rows);
+    expect(entries.find((e) => e.action === "account.added")?.accountName).toMatch(/^(First|Second)$/);
     expect(entries.map((e) => e.seq)).toEqual([...entries.map((e) => e.seq)].sort((x, y) => y - x));
 
     const [future, badDate] = await Promise.all([
