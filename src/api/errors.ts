@@ -52,6 +52,7 @@ const STORE: Record<string, [number, string]> = {
   invalid_priority: [400, "Invalid priority"],
   overcommit: [409, "No free license"],
   duplicate_name: [409, "An account of this space already has this name"],
+  login_taken: [409, "An administrator already has this login"],
 };
 
 const SYNC: Record<string, number> = {
@@ -91,7 +92,9 @@ export function toProblem(error: unknown): Problem {
       ? [{ field: "body.reservedUserIds", message: error.message }]
       : error.code === "duplicate_name"
         ? [{ field: "body.name", message: error.message }]
-        : undefined;
+        : error.code === "login_taken"
+          ? [{ field: "body.login", message: error.message }]
+          : undefined;
     return problem(status, error.code, title, error.message, field);
   }
   if (error instanceof AuthError) {

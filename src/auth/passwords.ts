@@ -12,6 +12,11 @@ const OPTIONS = {
 };
 
 export const MIN_PASSWORD_LENGTH = 12;
+/** argon2 takes any length; a cap keeps one request from hashing megabytes. */
+export const MAX_PASSWORD_LENGTH = 1000;
+
+/** What a new password must be, as the API reports it (GET /admins/password-rules). */
+export const PASSWORD_RULES = { minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH } as const;
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);

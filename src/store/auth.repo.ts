@@ -75,9 +75,7 @@ export async function createAdmin(
     return toAdmin(row);
   } catch (error) {
     if (sqlState(error) === UNIQUE_VIOLATION) {
-      throw new StoreError("invalid_request", `an administrator with login ${input.login} exists`, {
-        field: "login",
-      });
+      throw new StoreError("login_taken", `an administrator with login ${input.login} exists`);
     }
     throw error;
   }
@@ -100,6 +98,28 @@ export async function findAdmin(db: Db, id: string): Promise<AdminRecord | undef
 export async function listAdmins(db: Db): Promise<AdminRecord[]> {
   const rows = await auth(db).selectFrom("admins").selectAll().orderBy("login").execute();
   return rows.map(toAdmin);
+}
+
+/**
+ * Removes an administrator and its roles: its sessions go with it (ON DELETE CASCADE),
+ * its API tokens stay but lose every role (their creator is gone: `findTokenAuthority`).
+ * False when there was no such administrator.
+ */
+export async function deleteAdmin(db: Db, id: string): Promise<boolean> {
+  try {
+    return await withTransaction(db, async (trx) => {
+      const a = auth(trx);
+      await a
+        .deleteFrom("role_grants")
+        .where("principal_kind", "=", "admin")
+        .where("principal_id", "=", id)
+        .execute();
+      const result = await a.deleteFrom("admins").where("id", "=", id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
+  } finally {
+    changed();
+  }
 }
 
 export async function countAdmins(db: Db): Promise<number> {

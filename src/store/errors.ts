@@ -14,7 +14,8 @@ export type StoreErrorCode =
   | "invalid_transition"
   | "invalid_priority"
   | "overcommit"
-  | "duplicate_name";
+  | "duplicate_name"
+  | "login_taken";
 
 export class StoreError extends Error {
   override readonly name: string = "StoreError";

@@ -140,6 +140,7 @@ export {
   getSpace,
   listSpaces,
   type NewSpace,
+  renameSpace,
   type Space,
   setAppsAndBooksEnabled,
 } from "./space.repo.js";

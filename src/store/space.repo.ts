@@ -70,6 +70,18 @@ export async function setAppsAndBooksEnabled(db: Db, id: string, enabled: boolea
   if (result.numUpdatedRows === 0n) throw new NotFoundError("space", id);
 }
 
+/** Renames a space (its id, and every row keyed by it, stay). */
+export async function renameSpace(db: Db, id: string, name: string): Promise<Space> {
+  const row = await db
+    .updateTable("spaces")
+    .set({ name })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError("space", id);
+  return toSpace(row);
+}
+
 function toSpace(row: {
   id: string;
   name: string;

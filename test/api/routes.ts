@@ -39,7 +39,8 @@ function kindOf(method: string, path: string): RouteCase["kind"] {
   if (
     path.startsWith("/api/v1/admins") ||
     path.startsWith("/api/v1/apps/") ||
-    (path === "/api/v1/spaces" && method === "POST")
+    (path === "/api/v1/spaces" && method === "POST") ||
+    path === "/api/v1/spaces/{spaceId}/name"
   )
     return "owner";
   if (path.startsWith("/api/v1/auth/") || path === "/api/v1/spaces") return "signedIn";

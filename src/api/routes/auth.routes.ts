@@ -8,10 +8,20 @@ import {
   revokeToken,
   SESSION_TTL_MS,
 } from "../../auth/auth.service.js";
-import { findAdmin, listAdmins, listGrants, setGrants } from "../../store/auth.repo.js";
+import { MAX_PASSWORD_LENGTH, PASSWORD_RULES } from "../../auth/passwords.js";
+import {
+  deleteAdmin,
+  findAdmin,
+  type Grant,
+  listAdmins,
+  listGrants,
+  setGrants,
+} from "../../store/auth.repo.js";
+import type { Db } from "../../store/database.js";
+import { listSpaces } from "../../store/index.js";
 import { SESSION_COOKIE } from "../authz.js";
 import { type Api, type ApiContext, can } from "../context.js";
-import { ApiError, problemResponses } from "../problem.js";
+import { ApiError, type FieldError, problemResponses } from "../problem.js";
 import { dateTime, id } from "../schemas.js";
 
 const role = z
@@ -190,7 +200,10 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
         body: z.object({
           login: z.string().trim().min(1).max(200),
           displayName: z.string().trim().min(1).max(200).optional(),
-          password: z.string().max(1000),
+          password: z
+            .string()
+            .max(MAX_PASSWORD_LENGTH)
+            .describe("the initial password; GET /admins/password-rules says what it must be"),
           isOwner: z.boolean().default(false),
           grants: grants.default([]),
         }),
@@ -198,6 +211,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       },
     },
     async (request, reply) => {
+      await checkGrants(db, request.body.grants);
       const admin = await createAdministrator(db, { ...request.body, now: now() });
       return reply.status(201).send({ ...admin, grants: request.body.grants });
     },
@@ -217,8 +231,60 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
     async (request) => {
       const admin = await findAdmin(db, request.params.adminId);
       if (!admin) throw new ApiError(404, "not_found", "Not found");
+      await checkGrants(db, request.body.grants);
       await setGrants(db, { kind: "admin", id: admin.id }, request.body.grants);
       return { ...admin, grants: request.body.grants };
     },
   );
+
+  app.delete(
+    "/admins/:adminId",
+    {
+      config: can.owner,
+      schema: {
+        tags: ["auth"],
+        summary:
+          "Remove an administrator: its sessions end, its roles go, its API tokens lose every role (PM1)",
+        params: z.object({ adminId: id }),
+        response: { 204: z.undefined(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      if (request.principal?.id === request.params.adminId) {
+        throw new ApiError(409, "cannot_remove_self", "An owner cannot remove themselves");
+      }
+      if (!(await deleteAdmin(db, request.params.adminId))) throw new ApiError(404, "not_found", "Not found");
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    "/admins/password-rules",
+    {
+      config: can.owner,
+      schema: {
+        tags: ["auth"],
+        summary: "What a new administrator's password must be",
+        response: {
+          200: z.object({ minLength: z.number().int(), maxLength: z.number().int() }),
+          ...problemResponses,
+        },
+      },
+    },
+    async () => PASSWORD_RULES,
+  );
+}
+
+/** Every grant names a space that exists, each space once (else the row would fail half-way). */
+async function checkGrants(db: Db, list: readonly Grant[]): Promise<void> {
+  const known = new Set((await listSpaces(db)).map((s) => s.id));
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  list.forEach((g, i) => {
+    const field = `body.grants.${i}.spaceId`;
+    if (!known.has(g.spaceId)) errors.push({ field, message: `no space ${g.spaceId}` });
+    else if (seen.has(g.spaceId)) errors.push({ field, message: "one role per space" });
+    seen.add(g.spaceId);
+  });
+  if (errors.length > 0) throw new ApiError(400, "validation_failed", "The request is not valid", errors);
 }

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { roleIn } from "../../auth/principal.js";
-import { createSpace, getSpace, listSpaces, setAppsAndBooksEnabled } from "../../store/index.js";
+import { createSpace, getSpace, listSpaces, renameSpace, setAppsAndBooksEnabled } from "../../store/index.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import { spaceParams, spaceSchema } from "../schemas.js";
 
 const spaceWithRole = spaceSchema.extend({ role: z.enum(["manage", "read"]) });
+const spaceName = z.string().trim().min(1).max(200);
 
-/** Spaces: those the caller has a role in; owners create them. */
+/** Spaces: those the caller has a role in; owners create and rename them. */
 export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
   const { db } = ctx.deps;
 
@@ -37,7 +38,7 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["spaces"],
         body: z.object({
-          name: z.string().trim().min(1).max(200),
+          name: spaceName,
           appsAndBooksEnabled: z.boolean().default(true),
         }),
         response: { 201: spaceSchema, ...problemResponses },
@@ -62,6 +63,9 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["spaces"],
         summary: "CA3: turn Apps and Books on or off in the space",
+        description:
+          "While off, every license request and check-in of the space is refused (CA3): no license is " +
+          "assigned and no install is queued. Licenses already assigned stay; nothing is released or removed.",
         params: spaceParams,
         body: z.object({ appsAndBooksEnabled: z.boolean() }),
         response: { 200: spaceSchema, ...problemResponses },
@@ -71,5 +75,20 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       await setAppsAndBooksEnabled(db, spaceOf(request), request.body.appsAndBooksEnabled);
       return getSpace(db, spaceOf(request));
     },
+  );
+
+  app.put(
+    "/spaces/:spaceId/name",
+    {
+      config: can.owner,
+      schema: {
+        tags: ["spaces"],
+        summary: "Rename a space (owners only; its id stays)",
+        params: spaceParams,
+        body: z.object({ name: spaceName }),
+        response: { 200: spaceSchema, ...problemResponses },
+      },
+    },
+    async (request) => renameSpace(db, request.params.spaceId, request.body.name),
   );
 }

@@ -84,6 +84,26 @@ export interface ApiToken {
 }
 export type IssuedApiToken = ApiToken & { token: string };
 
+/** A role in one space (PM1). */
+export interface Grant {
+  spaceId: string;
+  role: Role;
+}
+/** GET/POST /admins, PUT /admins/:adminId/grants (src/api/routes/auth.routes.ts `adminSchema`). */
+export interface Administrator {
+  id: string;
+  login: string;
+  displayName: string;
+  isOwner: boolean;
+  createdAt: string;
+  grants: Grant[];
+}
+/** GET /admins/password-rules: what a new password must be, as the server says. */
+export interface PasswordRules {
+  minLength: number;
+  maxLength: number;
+}
+
 /** GET/PUT .../accounts/:accountId/apps/:adamId/rules (src/api/routes/apps.routes.ts). */
 export interface AppRules {
   fcfs?: { groups: Named[]; requestedType: LicenseType; mandatoryType: LicenseType };

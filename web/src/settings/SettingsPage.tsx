@@ -1,14 +1,21 @@
 import { useTranslation } from "react-i18next";
+import { useMe } from "../auth/session";
 import { setLanguage } from "../i18n";
 import { Card } from "../ui/Card";
 import { PageHeader } from "../ui/PageHeader";
+import { Administrators } from "./Administrators";
 import { ApiTokens } from "./ApiTokens";
+import { Spaces } from "./Spaces";
 
 export function SettingsPage() {
   const { t, i18n } = useTranslation();
+  // Owners alone manage administrators and spaces (PM1): the API refuses everyone else, so nobody else sees them.
+  const isOwner = useMe().data?.isOwner === true;
   return (
     <>
       <PageHeader title={t("settings.title")} />
+      {isOwner ? <Administrators /> : null}
+      {isOwner ? <Spaces /> : null}
       <ApiTokens />
       <Card title={t("settings.language")}>
         <div className="segmented" role="radiogroup" aria-label={t("settings.language")}>

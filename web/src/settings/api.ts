@@ -1,6 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
-import type { ApiToken, IssuedApiToken, Items, Role } from "../api/types";
+import type {
+  Administrator,
+  ApiToken,
+  Grant,
+  IssuedApiToken,
+  Items,
+  PasswordRules,
+  Role,
+  Space,
+} from "../api/types";
+import { sessionKeys } from "../auth/session";
 
 const tokensKey = ["/auth/tokens"];
 
@@ -26,4 +36,86 @@ export function useRevokeToken() {
     mutationFn: (id: string) => api.delete(`/auth/tokens/${id}`),
     onSuccess: () => qc.invalidateQueries({ queryKey: tokensKey }),
   });
+}
+
+const adminsKey = ["/admins"];
+
+/** Administrators and their roles per space (owners only, PM1). */
+export function useAdministrators() {
+  return useQuery({
+    queryKey: adminsKey,
+    queryFn: () => api.get<Items<Administrator>>("/admins").then((r) => r.items),
+  });
+}
+
+/** The server's rules for a new password, shown beside the field as the server reports them. */
+export function usePasswordRules() {
+  return useQuery({
+    queryKey: ["/admins/password-rules"],
+    queryFn: () => api.get<PasswordRules>("/admins/password-rules"),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
+export interface NewAdministrator {
+  login: string;
+  displayName?: string;
+  password: string;
+  isOwner: boolean;
+  grants: Grant[];
+}
+
+export function useCreateAdministrator() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: NewAdministrator) => api.post<Administrator>("/admins", input),
+    onSuccess: () => qc.invalidateQueries({ queryKey: adminsKey }),
+  });
+}
+
+export function useSetGrants() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { adminId: string; grants: Grant[] }) =>
+      api.put<Administrator>(`/admins/${encodeURIComponent(input.adminId)}/grants`, { grants: input.grants }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: adminsKey }),
+  });
+}
+
+export function useRemoveAdministrator() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (adminId: string) => api.delete(`/admins/${encodeURIComponent(adminId)}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: adminsKey }),
+  });
+}
+
+/** Every change of a space refreshes the space picker (sessionKeys.spaces) and the list here. */
+function useSpaceChange<I>(fn: (input: I) => Promise<Space>) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: () => qc.invalidateQueries({ queryKey: sessionKeys.spaces }),
+  });
+}
+
+export function useCreateSpace() {
+  return useSpaceChange((input: { name: string; appsAndBooksEnabled: boolean }) =>
+    api.post<Space>("/spaces", input),
+  );
+}
+
+export function useRenameSpace() {
+  return useSpaceChange((input: { spaceId: string; name: string }) =>
+    api.put<Space>(`/spaces/${encodeURIComponent(input.spaceId)}/name`, { name: input.name }),
+  );
+}
+
+/** CA3: Apps and Books on or off in a space. */
+export function useSetAppsAndBooks() {
+  return useSpaceChange((input: { spaceId: string; enabled: boolean }) =>
+    api.patch<Space>(`/spaces/${encodeURIComponent(input.spaceId)}`, {
+      appsAndBooksEnabled: input.enabled,
+    }),
+  );
 }

@@ -1,0 +1,174 @@
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "../store/databases.js";
+import { auth, buildFixture, type Fixture } from "./harness.js";
+
+/**
+ * What an owner does in the console's Settings through the API: administrators and their
+ * roles per space (PM1), spaces (create, rename). Owners sign in (an owner's power
+ * is its administrator's, not a token's).
+ */
+describeEachDatabase("administrators and spaces API", (db) => {
+  let f: Fixture;
+  let owner: Record<string, string> = {};
+  const password = "a long enough initial password 7";
+  const signIn = async (login: string, secret: string) => {
+    const r = await f.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { login, password: secret },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const cookie = r.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
+    return { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
+  };
+  const call = (method: string, url: string, headers: Record<string, string>, payload?: unknown) =>
+    f.app.inject({
+      method: method as "GET",
+      url: `/api/v1${url}`,
+      headers,
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    });
+
+  it("PM1: an owner reads the password rules and adds an administrator with a role per space; the password is never echoed nor logged", async () => {
+    f = await buildFixture(db().store);
+    owner = await signIn(`owner-${f.ids.suffix}`, "correct horse battery");
+    const rules = await call("GET", "/admins/password-rules", owner);
+    expect(rules.json()).toEqual({ minLength: 12, maxLength: 1000 });
+
+    const created = await call("POST", "/admins", owner, {
+      login: `carol-${f.ids.suffix}`,
+      displayName: "Carol Campus",
+      password,
+      grants: [
+        { spaceId: f.ids.spaceA, role: "manage" },
+        { spaceId: f.ids.spaceB, role: "read" },
+      ],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ login: `carol-${f.ids.suffix}`, isOwner: false });
+    const list = (await call("GET", "/admins", owner)).json();
+    const carol = list.items.find((a: { login: string }) => a.login === `carol-${f.ids.suffix}`);
+    expect(carol).toMatchObject({ displayName: "Carol Campus", isOwner: false });
+    expect(new Set(carol.grants)).toEqual(
+      new Set([
+        { spaceId: f.ids.spaceA, role: "manage" },
+        { spaceId: f.ids.spaceB, role: "read" },
+      ]),
+    );
+    expect(created.body + JSON.stringify(list)).not.toContain(password);
+    expect(f.logs.lines.join("\n")).not.toContain(password);
+
+    // The new administrator signs in with the initial password and sees the two spaces.
+    const session = await signIn(`carol-${f.ids.suffix}`, password);
+    const spaces = (await call("GET", "/spaces", session)).json().items;
+    expect(spaces.map((s: { id: string; role: string }) => [s.id, s.role]).sort()).toEqual(
+      [
+        [f.ids.spaceA, "manage"],
+        [f.ids.spaceB, "read"],
+      ].sort(),
+    );
+  });
+
+  it("PM1: a refused administrator names its field: password too short, login taken, unknown or repeated space; nothing is created", async () => {
+    const short = await call("POST", "/admins", owner, { login: `dan-${f.ids.suffix}`, password: "short" });
+    expect(short.statusCode).toBe(400);
+    expect(short.json()).toMatchObject({ code: "weak_password", errors: [{ field: "body.password" }] });
+    expect(short.body).not.toContain('"short"');
+
+    const taken = await call("POST", "/admins", owner, { login: `carol-${f.ids.suffix}`, password });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json()).toMatchObject({ code: "login_taken", errors: [{ field: "body.login" }] });
+
+    for (const grants of [
+      [{ spaceId: "no-such-space", role: "read" }],
+      [
+        { spaceId: f.ids.spaceA, role: "read" },
+        { spaceId: f.ids.spaceA, role: "manage" },
+      ],
+    ]) {
+      const r = await call("POST", "/admins", owner, { login: `dan-${f.ids.suffix}`, password, grants });
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().errors[0].field).toMatch(/^body\.grants\.\d\.spaceId$/);
+    }
+    const logins = (await call("GET", "/admins", owner)).json().items.map((a: { login: string }) => a.login);
+    expect(logins).not.toContain(`dan-${f.ids.suffix}`);
+  });
+
+  it("PM1: an owner changes and removes an administrator's grants (a space that does not exist names its field); the administrator's session sees it at once", async () => {
+    const carol = (await call("GET", "/admins", owner))
+      .json()
+      .items.find((a: { login: string }) => a.login === `carol-${f.ids.suffix}`);
+    const session = await signIn(`carol-${f.ids.suffix}`, password);
+    const changed = await call("PUT", `/admins/${carol.id}/grants`, owner, {
+      grants: [{ spaceId: f.ids.spaceA, role: "read" }],
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json().grants).toEqual([{ spaceId: f.ids.spaceA, role: "read" }]);
+    const unknown = await call("PUT", `/admins/${carol.id}/grants`, owner, {
+      grants: [{ spaceId: "no-such-space", role: "read" }],
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().errors).toEqual([{ field: "body.grants.0.spaceId", message: expect.any(String) }]);
+    const spaces = (await call("GET", "/spaces", session)).json().items;
+    expect(spaces.map((s: { id: string; role: string }) => [s.id, s.role])).toEqual([[f.ids.spaceA, "read"]]);
+    const write = await call("PATCH", `/spaces/${f.ids.spaceA}`, session, { appsAndBooksEnabled: true });
+    expect(write.statusCode).toBe(403);
+    // A non-owner may not change grants, even its own.
+    const self = await call("PUT", `/admins/${carol.id}/grants`, session, {
+      grants: [{ spaceId: f.ids.spaceA, role: "manage" }],
+    });
+    expect(self.statusCode).toBe(403);
+  });
+
+  it("PM1: an owner removes an administrator: its session ends at once; an owner cannot remove themselves; a non-owner cannot remove anyone", async () => {
+    const admins = (await call("GET", "/admins", owner)).json().items as Array<{ id: string; login: string }>;
+    const carol = admins.find((a) => a.login === `carol-${f.ids.suffix}`);
+    const me = admins.find((a) => a.login === `owner-${f.ids.suffix}`);
+    if (!carol || !me) throw new Error("fixture");
+    const session = await signIn(`carol-${f.ids.suffix}`, password);
+    expect((await call("DELETE", `/admins/${me.id}`, session)).statusCode).toBe(403);
+    expect((await call("DELETE", `/admins/${carol.id}`, auth(f.tokens.write))).statusCode).toBe(403);
+
+    const self = await call("DELETE", `/admins/${me.id}`, owner);
+    expect(self.statusCode).toBe(409);
+    expect(self.json().code).toBe("cannot_remove_self");
+
+    expect((await call("DELETE", `/admins/${carol.id}`, owner)).statusCode).toBe(204);
+    expect((await call("GET", "/auth/me", session)).statusCode).toBe(401);
+    const gone = await call("DELETE", `/admins/${carol.id}`, owner);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.headers["content-type"]).toMatch(/application\/problem\+json/);
+    const logins = (await call("GET", "/admins", owner)).json().items.map((a: { login: string }) => a.login);
+    expect(logins).not.toContain(`carol-${f.ids.suffix}`);
+    const again = await f.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { login: `carol-${f.ids.suffix}`, password },
+    });
+    expect(again.statusCode).toBe(401);
+  });
+
+  it("an owner creates and renames a space; a blank name names its field; a non-owner may not rename; an unknown space is 404", async () => {
+    const created = await call("POST", "/spaces", owner, { name: `Lyon ${f.ids.suffix}` });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    expect(created.json()).toMatchObject({ isDefault: false, appsAndBooksEnabled: true });
+
+    const renamed = await call("PUT", `/spaces/${id}/name`, owner, {
+      name: `  Lyon campus ${f.ids.suffix} `,
+    });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(renamed.json()).toMatchObject({ id, name: `Lyon campus ${f.ids.suffix}` });
+    const listed = (await call("GET", "/spaces", owner))
+      .json()
+      .items.find((s: { id: string }) => s.id === id);
+    expect(listed).toMatchObject({ name: `Lyon campus ${f.ids.suffix}`, role: "manage" });
+
+    const blank = await call("PUT", `/spaces/${id}/name`, owner, { name: "  " });
+    expect(blank.statusCode).toBe(400);
+    expect(blank.json().errors[0].field).toBe("body.name");
+    const manager = await call("PUT", `/spaces/${f.ids.spaceA}/name`, auth(f.tokens.write), { name: "Mine" });
+    expect(manager.statusCode).toBe(403);
+    expect((await call("PUT", "/spaces/no-such-space/name", owner, { name: "X" })).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,362 @@
+import { type FormEvent, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiProblemError, fieldErrorsOf } from "../api/client";
+import type { Administrator, Grant, PasswordRules, Role, SpaceWithRole } from "../api/types";
+import { useSpace } from "../app/space";
+import { useMe } from "../auth/session";
+import { Badge } from "../ui/Badge";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
+import { type Column, DataTable } from "../ui/DataTable";
+import { ConfirmDialog, Dialog } from "../ui/Dialog";
+import { Field, Option } from "../ui/Field";
+import { RuleRef } from "../ui/RuleRef";
+import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import {
+  useAdministrators,
+  useCreateAdministrator,
+  usePasswordRules,
+  useRemoveAdministrator,
+  useSetGrants,
+} from "./api";
+
+/** A role per space, or none: what the grants editor holds. */
+type Choice = Role | "none";
+
+/** Administrators and their roles per space (PM1): listed, added, their access changed, removed. Owners only. */
+export function Administrators() {
+  const { t } = useTranslation();
+  const { spaces } = useSpace();
+  const me = useMe();
+  const admins = useAdministrators();
+  const remove = useRemoveAdministrator();
+  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<Administrator>();
+  const [removing, setRemoving] = useState<Administrator>();
+  const spaceName = (id: string) => spaces.find((s) => s.id === id)?.name ?? id;
+  const columns: Column<Administrator>[] = [
+    { key: "login", header: t("admins.login"), render: (a) => <span className="mono">{a.login}</span> },
+    { key: "name", header: t("admins.displayName"), render: (a) => a.displayName },
+    {
+      key: "role",
+      header: t("admins.role"),
+      render: (a) =>
+        a.isOwner ? (
+          <Badge tone="accent">{t("admins.owner")}</Badge>
+        ) : (
+          <Badge>{t("admins.administrator")}</Badge>
+        ),
+    },
+    {
+      key: "grants",
+      header: t("admins.access"),
+      render: (a) =>
+        a.isOwner ? (
+          <span className="muted">{t("admins.everySpace")}</span>
+        ) : a.grants.length === 0 ? (
+          <span className="muted">{t("admins.noAccess")}</span>
+        ) : (
+          <span className="chips-inline">
+            {a.grants.map((g) => (
+              <Badge key={g.spaceId} tone={g.role === "manage" ? "success" : "neutral"}>
+                {spaceName(g.spaceId)}: {t(`roles.${g.role}`)}
+              </Badge>
+            ))}
+          </span>
+        ),
+    },
+    {
+      key: "actions",
+      header: t("common.actions"),
+      className: "col-actions",
+      render: (a) => (
+        <span className="row-actions">
+          {a.isOwner ? null : (
+            <Button
+              size="sm"
+              onClick={() => setEditing(a)}
+              aria-label={t("admins.editAccessOf", { login: a.login })}
+            >
+              {t("admins.editAccess")}
+            </Button>
+          )}
+          {a.id === me.data?.id ? null : (
+            <Button
+              size="sm"
+              variant="danger"
+              onClick={() => setRemoving(a)}
+              aria-label={t("admins.removeOf", { login: a.login })}
+            >
+              {t("admins.remove")}
+            </Button>
+          )}
+        </span>
+      ),
+    },
+  ];
+  return (
+    <Card
+      title={t("admins.title")}
+      actions={
+        <Button variant="primary" size="sm" onClick={() => setAdding(true)}>
+          {t("admins.add")}
+        </Button>
+      }
+    >
+      <p className="muted">{t("admins.description")}</p>
+      {remove.error ? <ErrorNotice error={remove.error} /> : null}
+      {admins.isPending ? (
+        <Loading />
+      ) : admins.isError ? (
+        <ErrorNotice error={admins.error} />
+      ) : (
+        <DataTable
+          caption={t("admins.title")}
+          columns={columns}
+          rows={admins.data}
+          rowKey={(a) => a.id}
+          empty={<EmptyState title={t("admins.emptyTitle")} />}
+        />
+      )}
+      {adding ? <AddAdministratorDialog spaces={spaces} onClose={() => setAdding(false)} /> : null}
+      {editing ? (
+        <AccessDialog admin={editing} spaces={spaces} onClose={() => setEditing(undefined)} />
+      ) : null}
+      <ConfirmDialog
+        open={removing !== undefined}
+        danger
+        title={t("admins.removeTitle", { login: removing?.login ?? "" })}
+        confirmLabel={t("admins.remove")}
+        busy={remove.isPending}
+        onClose={() => setRemoving(undefined)}
+        onConfirm={() => removing && remove.mutate(removing.id, { onSuccess: () => setRemoving(undefined) })}
+      >
+        <ul className="consequences">
+          <li>{t("admins.removeSignedOut")}</li>
+          <li>{t("admins.removeRoles")}</li>
+          <li>{t("admins.removeTokens")}</li>
+        </ul>
+      </ConfirmDialog>
+    </Card>
+  );
+}
+
+/** The grants editor's state from a list of grants, and back (spaces with no role are left out). */
+const choicesOf = (grants: readonly Grant[]) =>
+  new Map<string, Choice>(grants.map((g) => [g.spaceId, g.role]));
+const grantsOf = (choices: ReadonlyMap<string, Choice>): Grant[] =>
+  [...choices].flatMap(([spaceId, role]) => (role === "none" ? [] : [{ spaceId, role }]));
+
+/** One role per space: none, read-only or App and content management (PM1). */
+function GrantsEditor({
+  spaces,
+  choices,
+  onChange,
+  error,
+}: {
+  spaces: SpaceWithRole[];
+  choices: ReadonlyMap<string, Choice>;
+  onChange: (choices: Map<string, Choice>) => void;
+  error?: string | undefined;
+}) {
+  const { t } = useTranslation();
+  return (
+    <fieldset className="grants-editor">
+      <legend className="field-label">{t("admins.rolePerSpace")}</legend>
+      {spaces.map((s) => (
+        <Field key={s.id} label={s.name}>
+          {(p) => (
+            <select
+              {...p}
+              name={`role-${s.id}`}
+              className="select"
+              value={choices.get(s.id) ?? "none"}
+              onChange={(e) => {
+                const value = e.target.value;
+                const next = new Map(choices);
+                next.set(s.id, value === "manage" || value === "read" ? value : "none");
+                onChange(next);
+              }}
+            >
+              <option value="none">{t("admins.noRole")}</option>
+              <option value="read">{t("roles.read")}</option>
+              <option value="manage">{t("roles.manage")}</option>
+            </select>
+          )}
+        </Field>
+      ))}
+      {error ? (
+        <div className="field-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** The server's words for its own refusals, in the console's language where the code is known. */
+function adminFieldErrors(
+  error: unknown,
+  rules: PasswordRules | undefined,
+  t: (key: string, options?: Record<string, unknown>) => string,
+): Record<string, string> {
+  const errors = fieldErrorsOf(error);
+  if (error instanceof ApiProblemError) {
+    if (error.code === "weak_password" && rules)
+      errors.password = t("admins.form.passwordTooShort", { min: rules.minLength });
+    if (error.code === "login_taken") errors.login = t("admins.form.loginTaken");
+  }
+  return errors;
+}
+
+function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; onClose: () => void }) {
+  const { t } = useTranslation();
+  const create = useCreateAdministrator();
+  const rules = usePasswordRules();
+  const [login, setLogin] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [password, setPassword] = useState("");
+  const [isOwner, setIsOwner] = useState(false);
+  const [choices, setChoices] = useState<Map<string, Choice>>(new Map());
+  const [submitted, setSubmitted] = useState(false);
+  const errors = adminFieldErrors(create.error, rules.data, t);
+  const loginError = submitted && !login.trim() ? t("admins.form.loginRequired") : errors.login;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setSubmitted(true);
+    if (!login.trim()) return;
+    create.mutate(
+      {
+        login: login.trim(),
+        ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
+        password,
+        isOwner,
+        grants: isOwner ? [] : grantsOf(choices),
+      },
+      { onSuccess: onClose },
+    );
+  };
+  return (
+    <Dialog
+      open
+      wide
+      title={t("admins.form.addTitle")}
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button variant="primary" type="submit" form="admin-form" busy={create.isPending}>
+            {t("admins.add")}
+          </Button>
+        </>
+      }
+    >
+      <form id="admin-form" onSubmit={submit} noValidate>
+        <Field label={t("admins.login")} error={loginError}>
+          {(p) => (
+            <input
+              {...p}
+              name="login"
+              className="input"
+              autoComplete="off"
+              value={login}
+              onChange={(e) => setLogin(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          label={t("admins.displayName")}
+          hint={t("admins.form.displayNameHint")}
+          error={errors.displayName}
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="displayName"
+              className="input"
+              value={displayName}
+              onChange={(e) => setDisplayName(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          label={t("admins.form.password")}
+          hint={
+            rules.data
+              ? t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })
+              : undefined
+          }
+          error={errors.password}
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="password"
+              type="password"
+              className="input"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        <Option
+          name="isOwner"
+          checked={isOwner}
+          onChange={setIsOwner}
+          label={t("admins.form.owner")}
+          description={t("admins.form.ownerHelp")}
+        />
+        {isOwner ? null : (
+          <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
+        )}
+        {create.error && Object.keys(errors).length === 0 ? <ErrorNotice error={create.error} /> : null}
+        <p className="footnote">
+          <RuleRef id="PM1" />
+        </p>
+      </form>
+    </Dialog>
+  );
+}
+
+function AccessDialog({
+  admin,
+  spaces,
+  onClose,
+}: {
+  admin: Administrator;
+  spaces: SpaceWithRole[];
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const save = useSetGrants();
+  const [choices, setChoices] = useState(() => choicesOf(admin.grants));
+  const errors = fieldErrorsOf(save.error);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate({ adminId: admin.id, grants: grantsOf(choices) }, { onSuccess: onClose });
+  };
+  return (
+    <Dialog
+      open
+      title={t("admins.form.accessTitle", { login: admin.login })}
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button variant="primary" type="submit" form="access-form" busy={save.isPending}>
+            {t("common.save")}
+          </Button>
+        </>
+      }
+    >
+      <form id="access-form" onSubmit={submit} noValidate>
+        <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
+        {save.error && Object.keys(errors).length === 0 ? <ErrorNotice error={save.error} /> : null}
+        <p className="footnote">
+          <RuleRef id="PM1" />
+        </p>
+      </form>
+    </Dialog>
+  );
+}
