@@ -5,7 +5,7 @@ import type { Account } from "../api/types";
 import { useSpace } from "../app/space";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
-import { Field, Option } from "../ui/Field";
+import { Field, Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
 import { ErrorNotice, Notice } from "../ui/States";
 import { useAddAccount, useUpdateAccount } from "./api";
@@ -58,21 +58,14 @@ export function AccountFormDialog({ account, onClose }: { account?: Account; onC
       }
     >
       <form id="account-form" onSubmit={submit} noValidate>
-        <Field
+        <TextField
           label={t("accounts.form.name")}
           hint={t("accounts.form.nameHint")}
           error={localErrors.name ?? errors.name}
-        >
-          {(p) => (
-            <input
-              {...p}
-              name="name"
-              className="input"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </Field>
+          name="name"
+          value={name}
+          onChange={setName}
+        />
         <Field
           label={account ? t("accounts.form.newFile") : t("accounts.form.file")}
           hint={account ? t("accounts.form.newFileHint") : t("accounts.form.fileHint")}

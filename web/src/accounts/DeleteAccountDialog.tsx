@@ -4,7 +4,7 @@ import { fieldErrorsOf } from "../api/client";
 import type { Account } from "../api/types";
 import { useSpace } from "../app/space";
 import { ConfirmDialog } from "../ui/Dialog";
-import { Field } from "../ui/Field";
+import { TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
 import { ErrorNotice } from "../ui/States";
 import { useDeleteAccount } from "./api";
@@ -49,18 +49,14 @@ export function DeleteAccountDialog({ account, onClose }: { account: Account; on
       onConfirm={() => remove.mutate({ accountId: account.id, confirm: typed }, { onSuccess: onClose })}
       onClose={onClose}
     >
-      <Field label={t("accounts.delete.typeName", { name: account.displayName })} error={errors.confirm}>
-        {(p) => (
-          <input
-            {...p}
-            name="confirm"
-            className="input"
-            autoComplete="off"
-            value={typed}
-            onChange={(e) => setTyped(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label={t("accounts.delete.typeName", { name: account.displayName })}
+        error={errors.confirm}
+        name="confirm"
+        autoComplete="off"
+        value={typed}
+        onChange={setTyped}
+      />
       {remove.error && !errors.confirm ? <ErrorNotice error={remove.error} /> : null}
     </ConfirmDialog>
   );

@@ -9,7 +9,7 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
 import { ConfirmDialog, Dialog } from "../ui/Dialog";
-import { Field, Option } from "../ui/Field";
+import { Field, Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import {
@@ -252,34 +252,23 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
       }
     >
       <form id="admin-form" onSubmit={submit} noValidate>
-        <Field label={t("admins.login")} error={loginError}>
-          {(p) => (
-            <input
-              {...p}
-              name="login"
-              className="input"
-              autoComplete="off"
-              value={login}
-              onChange={(e) => setLogin(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
+        <TextField
+          label={t("admins.login")}
+          error={loginError}
+          name="login"
+          autoComplete="off"
+          value={login}
+          onChange={setLogin}
+        />
+        <TextField
           label={t("admins.displayName")}
           hint={t("admins.form.displayNameHint")}
           error={errors.displayName}
-        >
-          {(p) => (
-            <input
-              {...p}
-              name="displayName"
-              className="input"
-              value={displayName}
-              onChange={(e) => setDisplayName(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
+          name="displayName"
+          value={displayName}
+          onChange={setDisplayName}
+        />
+        <TextField
           label={t("admins.form.password")}
           hint={
             rules.data
@@ -287,19 +276,12 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
               : undefined
           }
           error={errors.password}
-        >
-          {(p) => (
-            <input
-              {...p}
-              name="password"
-              type="password"
-              className="input"
-              autoComplete="new-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+        />
         <Option
           name="isOwner"
           checked={isOwner}

@@ -8,7 +8,7 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
 import { ConfirmDialog, Dialog } from "../ui/Dialog";
-import { Field } from "../ui/Field";
+import { Field, TextField } from "../ui/Field";
 import { useFormat } from "../ui/format";
 import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import { useApiTokens, useCreateToken, useRevokeToken } from "./api";
@@ -81,17 +81,13 @@ export function ApiTokens() {
     <Card title={t("tokens.title")}>
       <p className="muted">{t("tokens.description")}</p>
       <form className="inline-form" onSubmit={submit} noValidate>
-        <Field label={t("tokens.name")} error={errors.name}>
-          {(p) => (
-            <input
-              {...p}
-              name="tokenName"
-              className="input"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t("tokens.name")}
+          error={errors.name}
+          name="tokenName"
+          value={name}
+          onChange={setName}
+        />
         <Field label={t("tokens.role", { space: space.name })} error={errors.grants}>
           {(p) => (
             <select

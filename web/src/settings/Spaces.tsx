@@ -8,7 +8,7 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
 import { ConfirmDialog, Dialog } from "../ui/Dialog";
-import { Field, Option } from "../ui/Field";
+import { Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useCreateSpace, useRenameSpace, useSetAppsAndBooks } from "./api";
@@ -160,17 +160,13 @@ function SpaceNameDialog({ space, onClose }: { space?: SpaceWithRole; onClose: (
       }
     >
       <form id="space-form" onSubmit={submit} noValidate>
-        <Field label={t("spaces.name")} error={nameError}>
-          {(p) => (
-            <input
-              {...p}
-              name="spaceName"
-              className="input"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label={t("spaces.name")}
+          error={nameError}
+          name="spaceName"
+          value={name}
+          onChange={setName}
+        />
         {space ? null : (
           <Option
             name="appsAndBooksEnabled"

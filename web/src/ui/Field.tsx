@@ -40,6 +40,46 @@ export function Field({
   );
 }
 
+/** A labelled text input (text, password…) with its hint and error: the common case of Field. */
+export function TextField({
+  label,
+  hint,
+  error,
+  name,
+  value,
+  onChange,
+  type = "text",
+  autoComplete,
+  maxLength,
+}: {
+  label: string;
+  hint?: ReactNode;
+  error?: string | undefined;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: "text" | "password";
+  autoComplete?: string;
+  maxLength?: number;
+}) {
+  return (
+    <Field label={label} hint={hint} error={error}>
+      {(p) => (
+        <input
+          {...p}
+          name={name}
+          type={type}
+          className="input"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          {...(autoComplete ? { autoComplete } : {})}
+          {...(maxLength ? { maxLength } : {})}
+        />
+      )}
+    </Field>
+  );
+}
+
 /** A checkbox with a title and an explanation under it. */
 export function Option({
   checked,
