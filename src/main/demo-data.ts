@@ -6,6 +6,9 @@ export interface DemoApp {
   name: string;
   price: number;
   productType: "App" | "Book";
+  /** The store's genre and bundle id, as its lookup gives them. */
+  genre: string;
+  bundleId?: string;
   platforms: Platform[];
   /** Licenses bought per location. */
   main: number;
@@ -20,6 +23,8 @@ export const DEMO_APPS: readonly DemoApp[] = [
     name: "Pages",
     price: 0,
     productType: "App",
+    genre: "Productivity",
+    bundleId: "com.apple.Pages",
     platforms: ["iOS", "macOS"],
     main: 40,
     north: 20,
@@ -30,6 +35,8 @@ export const DEMO_APPS: readonly DemoApp[] = [
     name: "Keynote",
     price: 0,
     productType: "App",
+    genre: "Productivity",
+    bundleId: "com.apple.Keynote",
     platforms: ["iOS", "macOS"],
     main: 25,
     north: 0,
@@ -40,6 +47,8 @@ export const DEMO_APPS: readonly DemoApp[] = [
     name: "Numbers",
     price: 0,
     productType: "App",
+    genre: "Productivity",
+    bundleId: "com.apple.Numbers",
     platforms: ["iOS", "macOS"],
     main: 20,
     north: 0,
@@ -49,6 +58,8 @@ export const DEMO_APPS: readonly DemoApp[] = [
     name: "GoodNotes 5",
     price: 7.99,
     productType: "App",
+    genre: "Productivity",
+    bundleId: "com.goodnotesapp.x",
     platforms: ["iOS"],
     main: 60,
     north: 10,
@@ -58,6 +69,8 @@ export const DEMO_APPS: readonly DemoApp[] = [
     name: "Swift Playgrounds",
     price: 0,
     productType: "App",
+    genre: "Education",
+    bundleId: "com.apple.Playgrounds",
     platforms: ["iOS", "macOS"],
     main: 30,
     north: 0,
@@ -67,6 +80,8 @@ export const DEMO_APPS: readonly DemoApp[] = [
     name: "Notability",
     price: 11.99,
     productType: "App",
+    genre: "Productivity",
+    bundleId: "com.gingerlabs.Notability",
     platforms: ["iOS", "macOS"],
     main: 0,
     north: 15,
@@ -76,6 +91,7 @@ export const DEMO_APPS: readonly DemoApp[] = [
     name: "The Swift Programming Language",
     price: 0,
     productType: "Book",
+    genre: "Computers & Internet",
     platforms: ["iOS", "macOS"],
     main: 50,
     north: 0,

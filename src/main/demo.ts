@@ -64,6 +64,8 @@ export async function seedDemo(ctx: DemoContext): Promise<void> {
         // The store's metadata: the sync's lookup (src/sync/metadata.ts) finds these.
         name: app.name,
         price: app.price,
+        genre: app.genre,
+        ...(app.bundleId ? { bundleId: app.bundleId } : {}),
         totalCount: count,
         deviceAssignable: app.productType === "App",
         supportedPlatforms: app.platforms,
