@@ -19,6 +19,13 @@ export const id = z
   .min(1)
   .max(200)
   .regex(/^\P{Cc}*$/u, "no control characters");
+/** A name a person types (a space, an account, a login): trimmed, 1-200 characters, no control characters. */
+export const label = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^\P{Cc}*$/u, "no control characters");
 export const adamId = z.string().regex(/^[0-9]{1,20}$/, "an App Store id (digits)");
 export const ruleId = z.enum(RULE_IDS);
 export const licenseType = z.enum(["user", "device"]);

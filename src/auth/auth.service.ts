@@ -19,7 +19,7 @@ import {
   setGrants,
   touchApiToken,
 } from "../store/auth.repo.js";
-import type { Db } from "../store/database.js";
+import { type Db, withTransaction } from "../store/database.js";
 import { AuthError } from "./errors.js";
 import { decoyHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.js";
 import type { Principal } from "./principal.js";
@@ -42,16 +42,20 @@ export async function createAdministrator(db: Db, input: NewAdministrator): Prom
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new AuthError("weak_password", `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
   }
-  const admin = await createAdmin(db, {
-    id: randomUUID(),
-    login: input.login,
-    displayName: input.displayName ?? input.login,
-    passwordHash: await hashPassword(input.password),
-    isOwner: input.isOwner,
-    now: input.now,
+  const passwordHash = await hashPassword(input.password);
+  // With its grants or not at all: a grant of an unknown space leaves no administrator behind.
+  return withTransaction(db, async (trx) => {
+    const admin = await createAdmin(trx, {
+      id: randomUUID(),
+      login: input.login,
+      displayName: input.displayName ?? input.login,
+      passwordHash,
+      isOwner: input.isOwner,
+      now: input.now,
+    });
+    if (input.grants?.length) await setGrants(trx, { kind: "admin", id: admin.id }, input.grants);
+    return admin;
   });
-  if (input.grants?.length) await setGrants(db, { kind: "admin", id: admin.id }, input.grants);
-  return admin;
 }
 
 export function hasAdministrators(db: Db): Promise<boolean> {

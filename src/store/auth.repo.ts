@@ -101,21 +101,43 @@ export async function listAdmins(db: Db): Promise<AdminRecord[]> {
 }
 
 /**
- * Removes an administrator and its roles: its sessions go with it (ON DELETE CASCADE),
- * its API tokens stay but lose every role (their creator is gone: `findTokenAuthority`).
- * False when there was no such administrator.
+ * Removes an administrator and its roles, on an owner's word (`by`): its sessions go with it
+ * (ON DELETE CASCADE) and its API tokens are revoked. Never oneself; and owners are locked
+ * first, `by` still one of them, so that two owners removing each other at once leave one.
  */
-export async function deleteAdmin(db: Db, id: string): Promise<boolean> {
+export async function deleteAdmin(
+  db: Db,
+  input: { id: string; by: string; now: Date },
+): Promise<"deleted" | "not_found" | "self" | "not_owner"> {
+  if (input.id === input.by) return "self";
   try {
     return await withTransaction(db, async (trx) => {
       const a = auth(trx);
+      const owners = (
+        await a
+          .selectFrom("admins")
+          .select("id")
+          .where("is_owner", "=", true)
+          .where("disabled_at", "is", null)
+          .orderBy("id")
+          .forUpdate()
+          .execute()
+      ).map((o) => o.id);
+      // The caller, an owner other than the one removed, stays: an owner always remains.
+      if (!owners.includes(input.by)) return "not_owner";
+      await a
+        .updateTable("api_tokens")
+        .set({ revoked_at: input.now })
+        .where("created_by", "=", input.id)
+        .where("revoked_at", "is", null)
+        .execute();
       await a
         .deleteFrom("role_grants")
         .where("principal_kind", "=", "admin")
-        .where("principal_id", "=", id)
+        .where("principal_id", "=", input.id)
         .execute();
-      const result = await a.deleteFrom("admins").where("id", "=", id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      const result = await a.deleteFrom("admins").where("id", "=", input.id).executeTakeFirst();
+      return result.numDeletedRows > 0n ? "deleted" : "not_found";
     });
   } finally {
     changed();

@@ -148,6 +148,54 @@ describeEachDatabase("administrators and spaces API", (db) => {
     expect(again.statusCode).toBe(401);
   });
 
+  it("PM1: two owners removing each other at once leave one owner; a removed administrator's API tokens are revoked", async () => {
+    const makeOwner = async (login: string) => {
+      const r = await call("POST", "/admins", owner, { login, password, isOwner: true });
+      expect(r.statusCode, r.body).toBe(201);
+      return { id: r.json().id as string, session: await signIn(login, password) };
+    };
+    const [dora, eve] = await Promise.all([
+      makeOwner(`dora-${f.ids.suffix}`),
+      makeOwner(`eve-${f.ids.suffix}`),
+    ]);
+    const tokenOf = async (session: Record<string, string>) => {
+      const r = await call("POST", "/auth/tokens", session, {
+        name: "integration",
+        grants: [{ spaceId: f.ids.spaceA, role: "read" }],
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      return auth(r.json().token);
+    };
+    const tokens = { dora: await tokenOf(dora.session), eve: await tokenOf(eve.session) };
+
+    const [byDora, byEve] = await Promise.all([
+      call("DELETE", `/admins/${eve.id}`, dora.session),
+      call("DELETE", `/admins/${dora.id}`, eve.session),
+    ]);
+    // The owners' rows are locked: the second finds its caller gone, no owner any more.
+    expect([byDora.statusCode, byEve.statusCode].sort()).toEqual([204, 403]);
+    const [removed, kept] =
+      byDora.statusCode === 204 ? (["eve", "dora"] as const) : (["dora", "eve"] as const);
+    const left = (await call("GET", "/admins", owner)).json().items as Array<{ login: string }>;
+    expect(left.map((a) => a.login)).toContain(`${kept}-${f.ids.suffix}`);
+    expect(left.map((a) => a.login)).not.toContain(`${removed}-${f.ids.suffix}`);
+    // The removed owner's API token is revoked, not only emptied of roles; the other's works.
+    expect((await call("GET", "/auth/me", tokens[removed])).statusCode).toBe(401);
+    expect((await call("GET", `/spaces/${f.ids.spaceA}/accounts`, tokens[kept])).statusCode).toBe(200);
+  });
+
+  it("a name with a control character is a 400 on its field, never a 500", async () => {
+    for (const [method, url, payload, field] of [
+      ["POST", "/spaces", { name: "a\u0000b" }, "body.name"],
+      ["POST", "/admins", { login: "x\u0000y", password }, "body.login"],
+      ["PUT", `/spaces/${f.ids.spaceA}/name`, { name: "tab\there" }, "body.name"],
+    ] as const) {
+      const r = await call(method, url, owner, payload);
+      expect(r.statusCode, `${method} ${url}`).toBe(400);
+      expect(r.json().errors[0].field).toBe(field);
+    }
+  });
+
   it("an owner creates and renames a space; a blank name names its field; a non-owner may not rename; an unknown space is 404", async () => {
     const created = await call("POST", "/spaces", owner, { name: `Lyon ${f.ids.suffix}` });
     expect(created.statusCode, created.body).toBe(201);

@@ -22,7 +22,7 @@ import { listSpaces } from "../../store/index.js";
 import { SESSION_COOKIE } from "../authz.js";
 import { type Api, type ApiContext, can } from "../context.js";
 import { ApiError, type FieldError, problemResponses } from "../problem.js";
-import { dateTime, id } from "../schemas.js";
+import { dateTime, id, label } from "../schemas.js";
 
 const role = z
   .enum(["manage", "read"])
@@ -198,8 +198,8 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         body: z.object({
-          login: z.string().trim().min(1).max(200),
-          displayName: z.string().trim().min(1).max(200).optional(),
+          login: label,
+          displayName: label.optional(),
           password: z
             .string()
             .max(MAX_PASSWORD_LENGTH)
@@ -244,16 +244,22 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary:
-          "Remove an administrator: its sessions end, its roles go, its API tokens lose every role (PM1)",
+          "Remove an administrator: its sessions end, its roles go, its API tokens are revoked; never oneself, and an owner always remains (PM1)",
         params: z.object({ adminId: id }),
         response: { 204: z.undefined(), ...problemResponses },
       },
     },
     async (request, reply) => {
-      if (request.principal?.id === request.params.adminId) {
+      const outcome = await deleteAdmin(db, {
+        id: request.params.adminId,
+        by: request.principal?.id ?? "",
+        now: now(),
+      });
+      if (outcome === "self")
         throw new ApiError(409, "cannot_remove_self", "An owner cannot remove themselves");
-      }
-      if (!(await deleteAdmin(db, request.params.adminId))) throw new ApiError(404, "not_found", "Not found");
+      if (outcome === "not_owner")
+        throw new ApiError(403, "forbidden", "Only an owner removes administrators");
+      if (outcome === "not_found") throw new ApiError(404, "not_found", "Not found");
       return reply.status(204).send();
     },
   );

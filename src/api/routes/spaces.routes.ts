@@ -3,10 +3,10 @@ import { roleIn } from "../../auth/principal.js";
 import { createSpace, getSpace, listSpaces, renameSpace, setAppsAndBooksEnabled } from "../../store/index.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
-import { spaceParams, spaceSchema } from "../schemas.js";
+import { label, spaceParams, spaceSchema } from "../schemas.js";
 
 const spaceWithRole = spaceSchema.extend({ role: z.enum(["manage", "read"]) });
-const spaceName = z.string().trim().min(1).max(200);
+const spaceName = label;
 
 /** Spaces: those the caller has a role in; owners create and rename them. */
 export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
