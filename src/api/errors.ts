@@ -69,10 +69,15 @@ const SYNC: Record<string, number> = {
 export function toProblem(error: unknown): Problem {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = (error as { validationContext?: string }).validationContext ?? "body";
-    const errors: FieldError[] = error.validation.map((v) => ({
-      field: [where, ...fieldPath(v.instancePath)].join("."),
-      message: v.message ?? "invalid",
-    }));
+    const errors: FieldError[] = error.validation.map((v) => {
+      const limits = limitsOf(v.params);
+      return {
+        field: [where, ...fieldPath(v.instancePath)].join("."),
+        message: v.message ?? "invalid",
+        ...(v.keyword ? { rule: v.keyword } : {}),
+        ...(Object.keys(limits).length > 0 ? { limits } : {}),
+      };
+    });
     return problem(
       400,
       "validation_failed",
@@ -160,6 +165,19 @@ export function toProblem(error: unknown): Problem {
 
 function internal(): Problem {
   return problem(500, "internal", "Internal error");
+}
+
+/** The figures of a zod issue a client words the rule with; nothing of the value sent. */
+function limitsOf(params: Record<string, unknown> | undefined): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const key of ["minimum", "maximum", "expected", "origin", "format"] as const) {
+    const value = params?.[key];
+    if (typeof value === "number" || typeof value === "string") out[key] = value;
+    else if (typeof value === "bigint") out[key] = Number(value);
+  }
+  const values = params?.values;
+  if (Array.isArray(values)) out.values = values.map(String).join(", ");
+  return out;
 }
 
 function fieldPath(instancePath: string | undefined): string[] {

@@ -12,13 +12,37 @@ export const problemSchema = z
     status: z.number().int(),
     detail: z.string().optional(),
     code: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          field: z.string(),
+          message: z.string().describe("in English"),
+          rule: z
+            .string()
+            .optional()
+            .describe(
+              "what the value broke (too_small, too_big, invalid_type, invalid_value…), for a client to word it",
+            ),
+          limits: z
+            .record(z.string(), z.union([z.string(), z.number()]))
+            .optional()
+            .describe(
+              "the rule's figures: minimum, maximum, expected type, allowed values, origin (string, number, array)",
+            ),
+        }),
+      )
+      .optional(),
     requestId: z.string().optional(),
   })
   .meta({ id: "Problem" });
 
 export type Problem = z.infer<typeof problemSchema>;
-export type FieldError = { field: string; message: string };
+export type FieldError = {
+  field: string;
+  message: string;
+  rule?: string;
+  limits?: Record<string, string | number>;
+};
 
 /** An error a route raises on purpose, with its status and stable code. */
 export class ApiError extends Error {

@@ -34,6 +34,34 @@ describeEachDatabase("request bodies", (db) => {
     });
     expect(broken.statusCode).toBe(400);
     expect(broken.headers["content-type"]).toMatch(/problem\+json/);
+    // Each field error says which rule it broke and the rule's figures, for a client to word it.
+    const named = await f.app.inject({
+      method: "POST",
+      url,
+      headers: auth(f.tokens.write),
+      payload: { app: "1", user: "u", why: "whenever" },
+    });
+    expect(named.json().errors).toContainEqual(
+      expect.objectContaining({
+        field: "body.why",
+        rule: "invalid_value",
+        limits: { values: "requested, mandatory, check_in" },
+      }),
+    );
+    const blank = await f.app.inject({
+      method: "PATCH",
+      url: `/api/v1/spaces/${f.ids.spaceA}/accounts/${f.ids.accountA}`,
+      headers: auth(f.tokens.write),
+      payload: { name: "   " },
+    });
+    expect(blank.statusCode, blank.body).toBe(400);
+    expect(blank.json().errors).toEqual([
+      expect.objectContaining({
+        field: "body.name",
+        rule: "too_small",
+        limits: { minimum: 1, origin: "string" },
+      }),
+    ]);
     const poisoned = await f.app.inject({
       method: "POST",
       url,

@@ -4,6 +4,7 @@
  * refuses a session-authenticated change without it: src/api/authz.ts `checkCsrf`), and
  * application/problem+json errors parsed into `ApiProblemError`.
  */
+import { wordedFieldError } from "./field-errors";
 import type { Problem } from "./types";
 
 export const API_BASE = "/api/v1";
@@ -122,7 +123,7 @@ export function fieldErrorsOf(error: unknown): Record<string, string> {
   for (const e of error.problem.errors ?? []) {
     const parts = e.field.split(".");
     const field = ["body", "querystring", "query", "params"].includes(parts[0] ?? "") ? parts[1] : parts[0];
-    if (field && out[field] === undefined) out[field] = e.message;
+    if (field && out[field] === undefined) out[field] = wordedFieldError(e);
   }
   return out;
 }
