@@ -17,8 +17,9 @@ import type { z } from "zod";
 import { installAuthorization } from "./authz.js";
 import { registerConsole } from "./console.js";
 import type { Api, ApiContext } from "./context.js";
-import { installErrorHandling } from "./errors.js";
+import { installErrorHandling, sendProblem } from "./errors.js";
 import { fastifyLogger } from "./logger.js";
+import { problem } from "./problem.js";
 import { registerAccountRoutes } from "./routes/accounts.routes.js";
 import { registerActivityRoutes } from "./routes/activity.routes.js";
 import { registerAppleRoutes } from "./routes/apple.routes.js";
@@ -45,6 +46,8 @@ export interface BuildApiOptions {
 
 /** JSON bodies stay small: the largest is a bulk device import. */
 const BODY_LIMIT = 1024 * 1024;
+/** Longer than any id a route takes (200), so that those get their field's 400. */
+const MAX_PARAM_LENGTH = 1000;
 /** An sToken file is a few hundred bytes; 64 KiB is generous. */
 const TOKEN_FILE_LIMIT = 64 * 1024;
 
@@ -58,6 +61,16 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     logger: fastifyLogger(options.logLevel ?? "info", options.logStream),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
+    // Ids are up to 200 characters (schemas.ts `id`): a longer one gets the route's own 400.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A URL the router cannot read (a broken %-escape, a parameter past the limit) answers
+    // problem+json like every other error, not Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode ?? 400;
+      const code = status === 414 ? "uri_too_long" : "bad_url";
+      const title = status === 414 ? "A part of the URL is too long" : "The URL cannot be read";
+      sendProblem(request, reply, problem(status, code, title));
+    },
   });
   app.setValidatorCompiler<z.ZodType>((route) => {
     const validate = validatorCompiler(route);
