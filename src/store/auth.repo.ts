@@ -144,6 +144,48 @@ export async function deleteAdmin(
   }
 }
 
+/**
+ * Edits an administrator on an owner's word (`by`): display name, owner or not, a new password
+ * hash (a reset: its sessions end). An owner never takes away their own owner flag; owners are
+ * locked first, `by` still one of them, so that two owners demoting each other leave one.
+ */
+export async function updateAdmin(
+  db: Db,
+  input: { id: string; by: string; displayName?: string; isOwner?: boolean; passwordHash?: string },
+): Promise<AdminRecord | "not_found" | "self" | "not_owner"> {
+  if (input.id === input.by && input.isOwner === false) return "self";
+  try {
+    return await withTransaction(db, async (trx) => {
+      const a = auth(trx);
+      const owners = await a
+        .selectFrom("admins")
+        .select("id")
+        .where("is_owner", "=", true)
+        .where("disabled_at", "is", null)
+        .orderBy("id")
+        .forUpdate()
+        .execute();
+      if (!owners.some((o) => o.id === input.by)) return "not_owner";
+      const row = await a
+        .updateTable("admins")
+        .set({
+          ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
+          ...(input.isOwner !== undefined ? { is_owner: input.isOwner } : {}),
+          ...(input.passwordHash !== undefined ? { password_hash: input.passwordHash } : {}),
+        })
+        .where("id", "=", input.id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return "not_found";
+      if (input.passwordHash !== undefined)
+        await a.deleteFrom("sessions").where("admin_id", "=", input.id).execute();
+      return toAdmin(row);
+    });
+  } finally {
+    changed();
+  }
+}
+
 export async function countAdmins(db: Db): Promise<number> {
   const { n } = await auth(db)
     .selectFrom("admins")

@@ -184,6 +184,112 @@ describeEachDatabase("administrators and spaces API", (db) => {
     expect((await call("GET", `/spaces/${f.ids.spaceA}/accounts`, tokens[kept])).statusCode).toBe(200);
   });
 
+  it("PM1: an owner edits an administrator's display name and owner role; the administrator's session sees it at once", async () => {
+    const login = `frank-${f.ids.suffix}`;
+    const created = await call("POST", "/admins", owner, { login, password });
+    expect(created.statusCode, created.body).toBe(201);
+    const frank = created.json().id as string;
+    const session = await signIn(login, password);
+    expect((await call("GET", "/admins", session)).statusCode).toBe(403);
+
+    const edited = await call("PATCH", `/admins/${frank}`, owner, {
+      displayName: "  Frank Field ",
+      isOwner: true,
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect(edited.json()).toMatchObject({ id: frank, login, displayName: "Frank Field", isOwner: true });
+    const listed = (await call("GET", "/admins", session))
+      .json()
+      .items.find((a: { id: string }) => a.id === frank);
+    expect(listed).toMatchObject({ displayName: "Frank Field", isOwner: true });
+
+    const back = await call("PATCH", `/admins/${frank}`, owner, { isOwner: false });
+    expect(back.json()).toMatchObject({ displayName: "Frank Field", isOwner: false });
+    expect((await call("GET", "/admins", session)).statusCode).toBe(403);
+  });
+
+  it("PM1: an owner sets a new password: the administrator's sessions end at once, the old password no longer signs in, the new one does; it is never echoed nor logged", async () => {
+    const login = `frank-${f.ids.suffix}`;
+    const frank = (await call("GET", "/admins", owner))
+      .json()
+      .items.find((a: { login: string }) => a.login === login).id as string;
+    const session = await signIn(login, password);
+    const fresh = "a brand new password for frank";
+    const reset = await call("PATCH", `/admins/${frank}`, owner, { password: fresh });
+    expect(reset.statusCode, reset.body).toBe(200);
+    expect(reset.body).not.toContain(fresh);
+    expect(f.logs.lines.join("\n")).not.toContain(fresh);
+    expect((await call("GET", "/auth/me", session)).statusCode).toBe(401);
+    const old = await f.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { login, password },
+    });
+    expect(old.statusCode).toBe(401);
+    const again = await signIn(login, fresh);
+    expect((await call("GET", "/auth/me", again)).json()).toMatchObject({ id: frank, isOwner: false });
+  });
+
+  it("PM1: an owner cannot take away their own owner role; a non-owner edits no one; a bad value names its field", async () => {
+    const admins = (await call("GET", "/admins", owner)).json().items as Array<{ id: string; login: string }>;
+    const me = admins.find((a) => a.login === `owner-${f.ids.suffix}`);
+    const frank = admins.find((a) => a.login === `frank-${f.ids.suffix}`);
+    if (!me || !frank) throw new Error("fixture");
+    const self = await call("PATCH", `/admins/${me.id}`, owner, { isOwner: false });
+    expect(self.statusCode).toBe(409);
+    expect(self.json()).toMatchObject({ code: "cannot_demote_self", errors: [{ field: "body.isOwner" }] });
+    expect((await call("GET", "/auth/me", owner)).json().isOwner).toBe(true);
+    // Their own display name, though, is theirs to change.
+    const named = await call("PATCH", `/admins/${me.id}`, owner, { displayName: "Olivia Owner" });
+    expect(named.statusCode, named.body).toBe(200);
+
+    const session = await signIn(`frank-${f.ids.suffix}`, "a brand new password for frank");
+    for (const [who, target] of [
+      [session, frank.id],
+      [session, me.id],
+      [auth(f.tokens.write), frank.id],
+    ] as const) {
+      const r = await call("PATCH", `/admins/${target}`, who, { isOwner: true });
+      expect(r.statusCode).toBe(403);
+      expect(r.headers["content-type"]).toMatch(/application\/problem\+json/);
+    }
+    expect((await call("GET", "/auth/me", session)).json().isOwner).toBe(false);
+
+    for (const [payload, field] of [
+      [{ password: "short" }, "body.password"],
+      [{ password: "p".repeat(1001) }, "body.password"],
+      [{ displayName: "a\u0000b" }, "body.displayName"],
+      [{ displayName: "   " }, "body.displayName"],
+      [{ isOwner: "yes" }, "body.isOwner"],
+      [{}, "body"],
+    ] as const) {
+      const r = await call("PATCH", `/admins/${frank.id}`, owner, payload);
+      expect(r.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(r.json().errors[0].field).toBe(field);
+      expect(r.body).not.toContain('"short"');
+    }
+    expect((await call("PATCH", "/admins/no-such-admin", owner, { displayName: "X" })).statusCode).toBe(404);
+  });
+
+  it("PM1: two owners taking away each other's owner role at once leave one owner", async () => {
+    const makeOwner = async (login: string) => {
+      const r = await call("POST", "/admins", owner, { login, password, isOwner: true });
+      expect(r.statusCode, r.body).toBe(201);
+      return { id: r.json().id as string, session: await signIn(login, password) };
+    };
+    const gus = await makeOwner(`gus-${f.ids.suffix}`);
+    const hal = await makeOwner(`hal-${f.ids.suffix}`);
+    const [byGus, byHal] = await Promise.all([
+      call("PATCH", `/admins/${hal.id}`, gus.session, { isOwner: false }),
+      call("PATCH", `/admins/${gus.id}`, hal.session, { isOwner: false }),
+    ]);
+    expect([byGus.statusCode, byHal.statusCode].sort()).toEqual([200, 403]);
+    const owners = (await call("GET", "/admins", owner))
+      .json()
+      .items.filter((a: { id: string; isOwner: boolean }) => [gus.id, hal.id].includes(a.id) && a.isOwner);
+    expect(owners).toHaveLength(1);
+  });
+
   it("a name with a control character is a 400 on its field, never a 500", async () => {
     for (const [method, url, payload, field] of [
       ["POST", "/spaces", { name: "a\u0000b" }, "body.name"],

@@ -618,7 +618,7 @@ describe("administrator console", () => {
     await dialog.getByRole("button", { name: "Cancel" }).click();
   });
 
-  it("PM1: an owner adds an administrator with a role per space (the server's password rules on the field), changes a grant, and removes the administrator; a manage-role administrator sees neither section", async () => {
+  it("PM1: an owner adds an administrator with a role per space (the server's password rules on the field), changes a grant, edits its name and password (its session ends), and removes the administrator; a manage-role administrator sees neither section", async () => {
     const suffix = Math.random().toString(36).slice(2, 8);
     const db = h.orchard.store.db;
     const lyon = await createSpace(db, { name: `Lyon ${suffix}` });
@@ -677,12 +677,47 @@ describe("administrator console", () => {
     await shot(page, "31-settings-administrators");
 
     // PM1: a manage-role administrator's settings have neither section.
-    const adaPage = await signIn(h, { login, password });
+    let adaPage = await signIn(h, { login, password });
     await adaPage.goto(`${h.url}/s/${lyon.id}/settings`);
     await adaPage.getByRole("heading", { name: "API tokens" }).waitFor();
     await adaPage.getByText("App and content management").first().waitFor();
     expect(await adaPage.getByRole("heading", { name: /^(Administrators|Spaces)$/ }).count()).toBe(0);
     expect(await adaPage.getByRole("button", { name: /Add administrator|Create space/ }).count()).toBe(0);
+
+    // An owner edits Ada (in French too): display name, owner role, a new password; a too-short
+    // one is refused on its field; the new one ends Ada's session at once and signs in.
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    await page
+      .getByRole("table", { name: "Administrateurs" })
+      .getByRole("button", { name: `Modifier ${login}` })
+      .click();
+    const fr = page.getByRole("dialog", { name: `Modifier « ${login} »` });
+    await fr.getByLabel("Nouveau mot de passe").waitFor();
+    await fr.getByRole("button", { name: "Annuler" }).click();
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+    await row.getByRole("button", { name: `Edit ${login}` }).click();
+    const edit = page.getByRole("dialog", { name: `Edit “${login}”` });
+    await expect(edit.getByLabel("Display name").inputValue()).resolves.toBe("Ada Admin");
+    await expect(edit.getByLabel("Owner", { exact: true }).isChecked()).resolves.toBe(false);
+    await edit.getByLabel("Display name").fill("Ada Lovelace");
+    await edit.getByLabel("New password").fill("too short");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.getByRole("alert").getByText("at least 12", { exact: false }).waitFor();
+    await expect(edit.getByLabel("New password").getAttribute("aria-invalid")).resolves.toBe("true");
+    const fresh = `a new password for ada ${suffix}`;
+    await edit.getByLabel("New password").fill(fresh);
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.waitFor({ state: "detached" });
+    await expect.poll(() => row.textContent()).toContain("Ada Lovelace");
+    expect(await page.content()).not.toContain(fresh);
+    expect((await listAdmins(db)).find((a) => a.login === login)).toMatchObject({
+      displayName: "Ada Lovelace",
+      isOwner: false,
+    });
+    await adaPage.reload();
+    await adaPage.getByRole("button", { name: "Sign in" }).waitFor();
+    await adaPage.context().close();
+    adaPage = await signIn(h, { login, password: fresh });
 
     await row.getByRole("button", { name: `Remove ${login}` }).click();
     const confirm = page.getByRole("dialog", { name: `Remove “${login}”?` });

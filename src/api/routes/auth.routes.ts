@@ -8,7 +8,12 @@ import {
   revokeToken,
   SESSION_TTL_MS,
 } from "../../auth/auth.service.js";
-import { MAX_PASSWORD_LENGTH, PASSWORD_RULES } from "../../auth/passwords.js";
+import {
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  PASSWORD_RULES,
+} from "../../auth/passwords.js";
 import {
   deleteAdmin,
   findAdmin,
@@ -16,6 +21,7 @@ import {
   listAdmins,
   listGrants,
   setGrants,
+  updateAdmin,
 } from "../../store/auth.repo.js";
 import type { Db } from "../../store/database.js";
 import { listSpaces } from "../../store/index.js";
@@ -234,6 +240,50 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       await checkGrants(db, request.body.grants);
       await setGrants(db, { kind: "admin", id: admin.id }, request.body.grants);
       return { ...admin, grants: request.body.grants };
+    },
+  );
+
+  app.patch(
+    "/admins/:adminId",
+    {
+      config: can.owner,
+      schema: {
+        tags: ["auth"],
+        summary:
+          "Edit an administrator: display name, owner or not, a new password (its sessions end); an owner never demotes themselves, and an owner always remains (PM1)",
+        params: z.object({ adminId: id }),
+        body: z
+          .object({
+            displayName: label.optional(),
+            isOwner: z.boolean().optional(),
+            password: z
+              .string()
+              .min(MIN_PASSWORD_LENGTH)
+              .max(MAX_PASSWORD_LENGTH)
+              .optional()
+              .describe("a new password (GET /admins/password-rules); the administrator's sessions end"),
+          })
+          .refine((b) => Object.values(b).some((v) => v !== undefined), {
+            message: "give displayName, isOwner or password",
+          }),
+        response: { 200: adminSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { password, ...rest } = request.body;
+      const outcome = await updateAdmin(db, {
+        ...rest,
+        ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),
+        id: request.params.adminId,
+        by: request.principal?.id ?? "",
+      });
+      if (outcome === "self")
+        throw new ApiError(409, "cannot_demote_self", "An owner cannot take away their own owner role", [
+          { field: "body.isOwner", message: "an owner cannot take away their own owner role" },
+        ]);
+      if (outcome === "not_owner") throw new ApiError(403, "forbidden", "Only an owner edits administrators");
+      if (outcome === "not_found") throw new ApiError(404, "not_found", "Not found");
+      return { ...outcome, grants: await listGrants(db, { kind: "admin", id: outcome.id }) };
     },
   );
 

@@ -15,6 +15,7 @@ import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import {
   useAdministrators,
   useCreateAdministrator,
+  useEditAdministrator,
   usePasswordRules,
   useRemoveAdministrator,
   useSetGrants,
@@ -32,6 +33,7 @@ export function Administrators() {
   const remove = useRemoveAdministrator();
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<Administrator>();
+  const [editingDetails, setEditingDetails] = useState<Administrator>();
   const [removing, setRemoving] = useState<Administrator>();
   const spaceName = (id: string) => spaces.find((s) => s.id === id)?.name ?? id;
   const columns: Column<Administrator>[] = [
@@ -71,6 +73,13 @@ export function Administrators() {
       className: "col-actions",
       render: (a) => (
         <span className="row-actions">
+          <Button
+            size="sm"
+            onClick={() => setEditingDetails(a)}
+            aria-label={t("admins.editOf", { login: a.login })}
+          >
+            {t("admins.edit")}
+          </Button>
           {a.isOwner ? null : (
             <Button
               size="sm"
@@ -121,6 +130,13 @@ export function Administrators() {
       {adding ? <AddAdministratorDialog spaces={spaces} onClose={() => setAdding(false)} /> : null}
       {editing ? (
         <AccessDialog admin={editing} spaces={spaces} onClose={() => setEditing(undefined)} />
+      ) : null}
+      {editingDetails ? (
+        <EditAdministratorDialog
+          admin={editingDetails}
+          self={editingDetails.id === me.data?.id}
+          onClose={() => setEditingDetails(undefined)}
+        />
       ) : null}
       <ConfirmDialog
         open={removing !== undefined}
@@ -293,6 +309,95 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
           <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
         )}
         {create.error && Object.keys(errors).length === 0 ? <ErrorNotice error={create.error} /> : null}
+        <p className="footnote">
+          <RuleRef id="PM1" />
+        </p>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Display name, owner or not, and a new password (a reset: their sessions end); empty = unchanged. */
+function EditAdministratorDialog({
+  admin,
+  self,
+  onClose,
+}: {
+  admin: Administrator;
+  self: boolean;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const edit = useEditAdministrator();
+  const rules = usePasswordRules();
+  const [displayName, setDisplayName] = useState(admin.displayName);
+  const [isOwner, setIsOwner] = useState(admin.isOwner);
+  const [password, setPassword] = useState("");
+  const errors = fieldErrorsOf(edit.error);
+  if (edit.error instanceof ApiProblemError && edit.error.code === "cannot_demote_self")
+    errors.isOwner = t("admins.form.cannotDemoteSelf");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    edit.mutate(
+      {
+        adminId: admin.id,
+        displayName,
+        ...(isOwner === admin.isOwner ? {} : { isOwner }),
+        ...(password ? { password } : {}),
+      },
+      { onSuccess: onClose },
+    );
+  };
+  return (
+    <Dialog
+      open
+      title={t("admins.form.editTitle", { login: admin.login })}
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button variant="primary" type="submit" form="edit-admin-form" busy={edit.isPending}>
+            {t("common.save")}
+          </Button>
+        </>
+      }
+    >
+      <form id="edit-admin-form" onSubmit={submit} noValidate>
+        <TextField
+          label={t("admins.displayName")}
+          error={errors.displayName}
+          name="displayName"
+          value={displayName}
+          onChange={setDisplayName}
+        />
+        <Option
+          name="isOwner"
+          checked={isOwner}
+          onChange={setIsOwner}
+          disabled={self && admin.isOwner}
+          label={t("admins.form.owner")}
+          description={self && admin.isOwner ? t("admins.form.cannotDemoteSelf") : t("admins.form.ownerHelp")}
+        />
+        {errors.isOwner ? (
+          <div className="field-error" role="alert">
+            {errors.isOwner}
+          </div>
+        ) : null}
+        <TextField
+          label={t("admins.form.newPassword")}
+          hint={
+            rules.data
+              ? `${t("admins.form.newPasswordHint")} ${t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })}`
+              : t("admins.form.newPasswordHint")
+          }
+          error={errors.password}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+        />
+        {edit.error && Object.keys(errors).length === 0 ? <ErrorNotice error={edit.error} /> : null}
         <p className="footnote">
           <RuleRef id="PM1" />
         </p>

@@ -82,6 +82,22 @@ export function useSetGrants() {
   });
 }
 
+/** Display name, owner or not, a new password (its sessions end): only what is given changes. */
+export interface AdministratorEdit {
+  displayName?: string;
+  isOwner?: boolean;
+  password?: string;
+}
+
+export function useEditAdministrator() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ adminId, ...edit }: AdministratorEdit & { adminId: string }) =>
+      api.patch<Administrator>(`/admins/${encodeURIComponent(adminId)}`, edit),
+    onSuccess: () => qc.invalidateQueries({ queryKey: adminsKey }),
+  });
+}
+
 export function useRemoveAdministrator() {
   const qc = useQueryClient();
   return useMutation({
