@@ -3,8 +3,7 @@ import { useTranslation } from "react-i18next";
 import { ApiProblemError, fieldErrorsOf } from "../api/client";
 import type { Account } from "../api/types";
 import { useSpace } from "../app/space";
-import { Button } from "../ui/Button";
-import { Dialog } from "../ui/Dialog";
+import { FormDialog } from "../ui/Dialog";
 import { Field, Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
 import { ErrorNotice, Notice } from "../ui/States";
@@ -41,76 +40,68 @@ export function AccountFormDialog({ account, onClose }: { account?: Account; onC
   };
 
   return (
-    <Dialog
-      open
-      wide
+    <FormDialog
       title={
         account ? t("accounts.form.updateTitle", { name: account.displayName }) : t("accounts.form.addTitle")
       }
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button variant="primary" type="submit" form="account-form" busy={mutation.isPending}>
-            {account ? t("common.save") : t("accounts.add")}
-          </Button>
-        </>
-      }
+      onSubmit={submit}
+      busy={mutation.isPending}
+      submitLabel={account ? t("common.save") : t("accounts.add")}
+      wide
     >
-      <form id="account-form" onSubmit={submit} noValidate>
-        <TextField
-          label={t("accounts.form.name")}
-          hint={t("accounts.form.nameHint")}
-          error={localErrors.name ?? errors.name}
-          name="name"
-          value={name}
-          onChange={setName}
-        />
-        <Field
-          label={account ? t("accounts.form.newFile") : t("accounts.form.file")}
-          hint={account ? t("accounts.form.newFileHint") : t("accounts.form.fileHint")}
-          error={localErrors.sToken ?? errors.sToken}
-        >
-          {(p) => (
-            <input
-              {...p}
-              name="sToken"
-              type="file"
-              accept=".vpptoken,.stoken,text/plain"
-              className="input-file"
-              onChange={(e) => setFile(e.target.files?.[0])}
-            />
-          )}
-        </Field>
-        <Option
-          name="autoDistribute"
-          checked={autoDistribute}
-          onChange={setAutoDistribute}
-          label={t("accounts.form.autoDistribute")}
-          description={t("accounts.form.autoDistributeHelp")}
-        />
-        <Option
-          name="clearPrevious"
-          checked={clearPrevious}
-          onChange={setClearPrevious}
-          label={t("accounts.form.clearPrevious")}
-          description={t("accounts.form.clearPreviousHelp")}
-        />
-        {clearPrevious ? <Notice tone="warning">{t("accounts.form.clearPreviousWarning")}</Notice> : null}
-        {ownedElsewhere || takeOver ? (
-          <Option
-            name="takeOver"
-            checked={takeOver}
-            onChange={setTakeOver}
-            label={t("accounts.form.takeOver")}
-            description={t("accounts.form.takeOverHelp")}
+      <TextField
+        label={t("accounts.form.name")}
+        hint={t("accounts.form.nameHint")}
+        error={localErrors.name ?? errors.name}
+        name="name"
+        value={name}
+        onChange={setName}
+      />
+      <Field
+        label={account ? t("accounts.form.newFile") : t("accounts.form.file")}
+        hint={account ? t("accounts.form.newFileHint") : t("accounts.form.fileHint")}
+        error={localErrors.sToken ?? errors.sToken}
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="sToken"
+            type="file"
+            accept=".vpptoken,.stoken,text/plain"
+            className="input-file"
+            onChange={(e) => setFile(e.target.files?.[0])}
           />
-        ) : null}
-        {mutation.error && Object.keys(errors).length === 0 ? <ErrorNotice error={mutation.error} /> : null}
-        <p className="footnote">
-          <RuleRef id={account ? "AC2" : "AC1"} />
-        </p>
-      </form>
-    </Dialog>
+        )}
+      </Field>
+      <Option
+        name="autoDistribute"
+        checked={autoDistribute}
+        onChange={setAutoDistribute}
+        label={t("accounts.form.autoDistribute")}
+        description={t("accounts.form.autoDistributeHelp")}
+      />
+      <Option
+        name="clearPrevious"
+        checked={clearPrevious}
+        onChange={setClearPrevious}
+        label={t("accounts.form.clearPrevious")}
+        description={t("accounts.form.clearPreviousHelp")}
+      />
+      {clearPrevious ? <Notice tone="warning">{t("accounts.form.clearPreviousWarning")}</Notice> : null}
+      {ownedElsewhere || takeOver ? (
+        <Option
+          name="takeOver"
+          checked={takeOver}
+          onChange={setTakeOver}
+          label={t("accounts.form.takeOver")}
+          description={t("accounts.form.takeOverHelp")}
+        />
+      ) : null}
+      {mutation.error && Object.keys(errors).length === 0 ? <ErrorNotice error={mutation.error} /> : null}
+      <p className="footnote">
+        <RuleRef id={account ? "AC2" : "AC1"} />
+      </p>
+    </FormDialog>
   );
 }

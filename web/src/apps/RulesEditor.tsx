@@ -3,8 +3,7 @@ import { useTranslation } from "react-i18next";
 import { fieldErrorsOf } from "../api/client";
 import type { Account, AppRules, Device, Group, LicenseType, User } from "../api/types";
 import { useSpace } from "../app/space";
-import { Button } from "../ui/Button";
-import { Dialog } from "../ui/Dialog";
+import { FormDialog } from "../ui/Dialog";
 import { Field, Option } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
 import { RuleRef } from "../ui/RuleRef";
@@ -69,103 +68,95 @@ export function RulesEditor({
     </select>
   );
   return (
-    <Dialog
-      open
-      wide
+    <FormDialog
       title={t("rules.editTitle", { account: account.displayName })}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button variant="primary" type="submit" form="rules-form" busy={save.isPending}>
-            {t("common.save")}
-          </Button>
-        </>
-      }
+      onSubmit={submit}
+      busy={save.isPending}
+      wide
+      className="rules-form"
     >
-      <form id="rules-form" onSubmit={submit} noValidate className="rules-form">
-        <section>
-          <h3 className="section-title">{t("rulesTabs.fcfs")}</h3>
-          <Option
-            name="fcfs"
-            checked={fcfsOn}
-            onChange={setFcfsOn}
-            label={t("rules.fcfsOn")}
-            description={t("rules.fcfsHelp")}
-          />
-          {fcfsOn ? (
-            <>
-              <PickList<Group>
-                name="fcfs"
-                path={`/spaces/${spaceId}/groups`}
-                labelOf={(g) => g.name}
-                value={groups}
-                onChange={setGroups}
-                label={t("rules.groups")}
-                error={errors.fcfs}
-              />
-              <div className="grid-2">
-                <Field label={t("rules.requestedType")} hint={t("rules.requestedHelp")}>
-                  {typeSelect(requestedType, setRequestedType)}
-                </Field>
-                <Field label={t("rules.mandatoryType")} hint={t("rules.mandatoryHelp")}>
-                  {typeSelect(mandatoryType, setMandatoryType)}
-                </Field>
-              </div>
-              {deviceChosen && appRow.data?.deviceLicenseReminder ? (
-                <Notice tone="info" title={t("rules.db5Title")}>
-                  {t("rules.db5Text")} <RuleRef id="DB5" compact />
-                </Notice>
-              ) : null}
-            </>
-          ) : null}
-        </section>
-        <section>
-          <h3 className="section-title">{t("rulesTabs.reserved")}</h3>
-          <PickList<User>
-            name="reservedUserIds"
-            path={`/spaces/${spaceId}/users`}
-            labelOf={(u) => u.name}
-            value={reservedUsers}
-            onChange={setReservedUsers}
-            label={t("rules.reservedUsers")}
-            error={errors.reservedUserIds}
-          />
-          <PickList<Device>
-            name="reservedDeviceIds"
-            path={`/spaces/${spaceId}/devices`}
-            labelOf={(d) => d.serialNumber}
-            value={reservedDevices}
-            onChange={setReservedDevices}
-            label={t("rules.reservedDevices")}
-            error={errors.reservedDeviceIds}
-          />
-        </section>
-        <section>
-          <h3 className="section-title">{t("rulesTabs.prohibited")}</h3>
-          <PickList<User>
-            name="prohibitedUserIds"
-            path={`/spaces/${spaceId}/users`}
-            labelOf={(u) => u.name}
-            value={prohibited}
-            onChange={setProhibited}
-            label={t("rules.prohibitedUsers")}
-            error={errors.prohibitedUserIds}
-          />
-          {prohibited.length > 0 && otherAccounts.length > 0 ? (
-            <Notice tone="warning" title={t("rules.di4Title")}>
-              {t("rules.di4Editing", {
-                count: otherAccounts.length,
-                accounts: otherAccounts.map((a) => a.displayName).join(", "),
-              })}
-            </Notice>
-          ) : null}
-        </section>
-        {save.error && Object.keys(errors).length === 0 ? <ErrorNotice error={save.error} /> : null}
-        <p className="footnote">
-          <RuleRef id="DI1" /> <RuleRef id="DI7" />
-        </p>
-      </form>
-    </Dialog>
+      <section>
+        <h3 className="section-title">{t("rulesTabs.fcfs")}</h3>
+        <Option
+          name="fcfs"
+          checked={fcfsOn}
+          onChange={setFcfsOn}
+          label={t("rules.fcfsOn")}
+          description={t("rules.fcfsHelp")}
+        />
+        {fcfsOn ? (
+          <>
+            <PickList<Group>
+              name="fcfs"
+              path={`/spaces/${spaceId}/groups`}
+              labelOf={(g) => g.name}
+              value={groups}
+              onChange={setGroups}
+              label={t("rules.groups")}
+              error={errors.fcfs}
+            />
+            <div className="grid-2">
+              <Field label={t("rules.requestedType")} hint={t("rules.requestedHelp")}>
+                {typeSelect(requestedType, setRequestedType)}
+              </Field>
+              <Field label={t("rules.mandatoryType")} hint={t("rules.mandatoryHelp")}>
+                {typeSelect(mandatoryType, setMandatoryType)}
+              </Field>
+            </div>
+            {deviceChosen && appRow.data?.deviceLicenseReminder ? (
+              <Notice tone="info" title={t("rules.db5Title")}>
+                {t("rules.db5Text")} <RuleRef id="DB5" compact />
+              </Notice>
+            ) : null}
+          </>
+        ) : null}
+      </section>
+      <section>
+        <h3 className="section-title">{t("rulesTabs.reserved")}</h3>
+        <PickList<User>
+          name="reservedUserIds"
+          path={`/spaces/${spaceId}/users`}
+          labelOf={(u) => u.name}
+          value={reservedUsers}
+          onChange={setReservedUsers}
+          label={t("rules.reservedUsers")}
+          error={errors.reservedUserIds}
+        />
+        <PickList<Device>
+          name="reservedDeviceIds"
+          path={`/spaces/${spaceId}/devices`}
+          labelOf={(d) => d.serialNumber}
+          value={reservedDevices}
+          onChange={setReservedDevices}
+          label={t("rules.reservedDevices")}
+          error={errors.reservedDeviceIds}
+        />
+      </section>
+      <section>
+        <h3 className="section-title">{t("rulesTabs.prohibited")}</h3>
+        <PickList<User>
+          name="prohibitedUserIds"
+          path={`/spaces/${spaceId}/users`}
+          labelOf={(u) => u.name}
+          value={prohibited}
+          onChange={setProhibited}
+          label={t("rules.prohibitedUsers")}
+          error={errors.prohibitedUserIds}
+        />
+        {prohibited.length > 0 && otherAccounts.length > 0 ? (
+          <Notice tone="warning" title={t("rules.di4Title")}>
+            {t("rules.di4Editing", {
+              count: otherAccounts.length,
+              accounts: otherAccounts.map((a) => a.displayName).join(", "),
+            })}
+          </Notice>
+        ) : null}
+      </section>
+      {save.error && Object.keys(errors).length === 0 ? <ErrorNotice error={save.error} /> : null}
+      <p className="footnote">
+        <RuleRef id="DI1" /> <RuleRef id="DI7" />
+      </p>
+    </FormDialog>
   );
 }

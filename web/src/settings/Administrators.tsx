@@ -8,7 +8,7 @@ import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
-import { ConfirmDialog, Dialog } from "../ui/Dialog";
+import { ConfirmDialog, FormDialog } from "../ui/Dialog";
 import { Field, Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
@@ -253,67 +253,59 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
     );
   };
   return (
-    <Dialog
-      open
-      wide
+    <FormDialog
       title={t("admins.form.addTitle")}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button variant="primary" type="submit" form="admin-form" busy={create.isPending}>
-            {t("admins.add")}
-          </Button>
-        </>
-      }
+      onSubmit={submit}
+      busy={create.isPending}
+      submitLabel={t("admins.add")}
+      wide
     >
-      <form id="admin-form" onSubmit={submit} noValidate>
-        <TextField
-          label={t("admins.login")}
-          error={loginError}
-          name="login"
-          autoComplete="off"
-          value={login}
-          onChange={setLogin}
-        />
-        <TextField
-          label={t("admins.displayName")}
-          hint={t("admins.form.displayNameHint")}
-          error={errors.displayName}
-          name="displayName"
-          value={displayName}
-          onChange={setDisplayName}
-        />
-        <TextField
-          label={t("admins.form.password")}
-          hint={
-            rules.data
-              ? t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })
-              : undefined
-          }
-          error={errors.password}
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={setPassword}
-        />
-        <Option
-          name="isOwner"
-          checked={isOwner}
-          onChange={setIsOwner}
-          label={t("admins.form.owner")}
-          description={t("admins.form.ownerHelp")}
-        />
-        {isOwner ? null : (
-          <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
-        )}
-        {create.error && Object.keys(errors).length === 0 ? <ErrorNotice error={create.error} /> : null}
-        <p className="footnote">
-          <RuleRef id="PM1" />
-        </p>
-      </form>
-    </Dialog>
+      <TextField
+        label={t("admins.login")}
+        error={loginError}
+        name="login"
+        autoComplete="off"
+        value={login}
+        onChange={setLogin}
+      />
+      <TextField
+        label={t("admins.displayName")}
+        hint={t("admins.form.displayNameHint")}
+        error={errors.displayName}
+        name="displayName"
+        value={displayName}
+        onChange={setDisplayName}
+      />
+      <TextField
+        label={t("admins.form.password")}
+        hint={
+          rules.data
+            ? t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })
+            : undefined
+        }
+        error={errors.password}
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={setPassword}
+      />
+      <Option
+        name="isOwner"
+        checked={isOwner}
+        onChange={setIsOwner}
+        label={t("admins.form.owner")}
+        description={t("admins.form.ownerHelp")}
+      />
+      {isOwner ? null : (
+        <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
+      )}
+      {create.error && Object.keys(errors).length === 0 ? <ErrorNotice error={create.error} /> : null}
+      <p className="footnote">
+        <RuleRef id="PM1" />
+      </p>
+    </FormDialog>
   );
 }
 
@@ -349,60 +341,51 @@ function EditAdministratorDialog({
     );
   };
   return (
-    <Dialog
-      open
+    <FormDialog
       title={t("admins.form.editTitle", { login: admin.login })}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button variant="primary" type="submit" form="edit-admin-form" busy={edit.isPending}>
-            {t("common.save")}
-          </Button>
-        </>
-      }
+      onSubmit={submit}
+      busy={edit.isPending}
     >
-      <form id="edit-admin-form" onSubmit={submit} noValidate>
-        <TextField
-          label={t("admins.displayName")}
-          error={errors.displayName}
-          name="displayName"
-          value={displayName}
-          onChange={setDisplayName}
-        />
-        <Option
-          name="isOwner"
-          checked={isOwner}
-          onChange={setIsOwner}
-          disabled={self && admin.isOwner}
-          label={t("admins.form.owner")}
-          description={self && admin.isOwner ? t("admins.form.cannotDemoteSelf") : t("admins.form.ownerHelp")}
-        />
-        {errors.isOwner ? (
-          <div className="field-error" role="alert">
-            {errors.isOwner}
-          </div>
-        ) : null}
-        <TextField
-          label={t("admins.form.newPassword")}
-          hint={
-            rules.data
-              ? `${t("admins.form.newPasswordHint")} ${t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })}`
-              : t("admins.form.newPasswordHint")
-          }
-          error={errors.password}
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={setPassword}
-        />
-        {edit.error && Object.keys(errors).length === 0 ? <ErrorNotice error={edit.error} /> : null}
-        <p className="footnote">
-          <RuleRef id="PM1" />
-        </p>
-      </form>
-    </Dialog>
+      <TextField
+        label={t("admins.displayName")}
+        error={errors.displayName}
+        name="displayName"
+        value={displayName}
+        onChange={setDisplayName}
+      />
+      <Option
+        name="isOwner"
+        checked={isOwner}
+        onChange={setIsOwner}
+        disabled={self && admin.isOwner}
+        label={t("admins.form.owner")}
+        description={self && admin.isOwner ? t("admins.form.cannotDemoteSelf") : t("admins.form.ownerHelp")}
+      />
+      {errors.isOwner ? (
+        <div className="field-error" role="alert">
+          {errors.isOwner}
+        </div>
+      ) : null}
+      <TextField
+        label={t("admins.form.newPassword")}
+        hint={
+          rules.data
+            ? `${t("admins.form.newPasswordHint")} ${t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })}`
+            : t("admins.form.newPasswordHint")
+        }
+        error={errors.password}
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={setPassword}
+      />
+      {edit.error && Object.keys(errors).length === 0 ? <ErrorNotice error={edit.error} /> : null}
+      <p className="footnote">
+        <RuleRef id="PM1" />
+      </p>
+    </FormDialog>
   );
 }
 
@@ -424,26 +407,17 @@ function AccessDialog({
     save.mutate({ adminId: admin.id, grants: grantsOf(choices) }, { onSuccess: onClose });
   };
   return (
-    <Dialog
-      open
+    <FormDialog
       title={t("admins.form.accessTitle", { login: admin.login })}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button variant="primary" type="submit" form="access-form" busy={save.isPending}>
-            {t("common.save")}
-          </Button>
-        </>
-      }
+      onSubmit={submit}
+      busy={save.isPending}
     >
-      <form id="access-form" onSubmit={submit} noValidate>
-        <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
-        {save.error && Object.keys(errors).length === 0 ? <ErrorNotice error={save.error} /> : null}
-        <p className="footnote">
-          <RuleRef id="PM1" />
-        </p>
-      </form>
-    </Dialog>
+      <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
+      {save.error && Object.keys(errors).length === 0 ? <ErrorNotice error={save.error} /> : null}
+      <p className="footnote">
+        <RuleRef id="PM1" />
+      </p>
+    </FormDialog>
   );
 }

@@ -7,7 +7,7 @@ import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
-import { ConfirmDialog, Dialog } from "../ui/Dialog";
+import { ConfirmDialog, FormDialog } from "../ui/Dialog";
 import { Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
@@ -146,38 +146,30 @@ function SpaceNameDialog({ space, onClose }: { space?: SpaceWithRole; onClose: (
     else create.mutate({ name: name.trim(), appsAndBooksEnabled: enabled }, { onSuccess: onClose });
   };
   return (
-    <Dialog
-      open
+    <FormDialog
       title={space ? t("spaces.renameTitle", { name: space.name }) : t("spaces.createTitle")}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>{t("common.cancel")}</Button>
-          <Button variant="primary" type="submit" form="space-form" busy={mutation.isPending}>
-            {space ? t("spaces.rename") : t("spaces.create")}
-          </Button>
-        </>
-      }
+      onSubmit={submit}
+      busy={mutation.isPending}
+      submitLabel={space ? t("spaces.rename") : t("spaces.create")}
     >
-      <form id="space-form" onSubmit={submit} noValidate>
-        <TextField
-          label={t("spaces.name")}
-          error={nameError}
-          name="spaceName"
-          value={name}
-          onChange={setName}
+      <TextField
+        label={t("spaces.name")}
+        error={nameError}
+        name="spaceName"
+        value={name}
+        onChange={setName}
+      />
+      {space ? null : (
+        <Option
+          name="appsAndBooksEnabled"
+          checked={enabled}
+          onChange={setEnabled}
+          label={t("spaces.enableOnCreate")}
+          description={t("spaces.enableOnCreateHelp")}
         />
-        {space ? null : (
-          <Option
-            name="appsAndBooksEnabled"
-            checked={enabled}
-            onChange={setEnabled}
-            label={t("spaces.enableOnCreate")}
-            description={t("spaces.enableOnCreateHelp")}
-          />
-        )}
-        {mutation.error && Object.keys(errors).length === 0 ? <ErrorNotice error={mutation.error} /> : null}
-      </form>
-    </Dialog>
+      )}
+      {mutation.error && Object.keys(errors).length === 0 ? <ErrorNotice error={mutation.error} /> : null}
+    </FormDialog>
   );
 }

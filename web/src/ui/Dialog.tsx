@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useRef } from "react";
+import { type FormEvent, type ReactNode, useEffect, useId, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "./Button";
 
@@ -46,6 +46,50 @@ export function Dialog({
         </>
       ) : null}
     </dialog>
+  );
+}
+
+/** A dialog around a form: Cancel, and the submit button (Save unless told) in its footer. */
+export function FormDialog({
+  title,
+  onClose,
+  onSubmit,
+  busy,
+  submitLabel,
+  wide,
+  className,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  onSubmit: (e: FormEvent) => void;
+  busy: boolean;
+  submitLabel?: string;
+  wide?: boolean;
+  className?: string;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const formId = useId();
+  return (
+    <Dialog
+      open
+      title={title}
+      onClose={onClose}
+      {...(wide ? { wide } : {})}
+      footer={
+        <>
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button variant="primary" type="submit" form={formId} busy={busy}>
+            {submitLabel ?? t("common.save")}
+          </Button>
+        </>
+      }
+    >
+      <form id={formId} onSubmit={onSubmit} noValidate {...(className ? { className } : {})}>
+        {children}
+      </form>
+    </Dialog>
   );
 }
 
