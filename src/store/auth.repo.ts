@@ -102,58 +102,68 @@ export async function listAdmins(db: Db): Promise<AdminRecord[]> {
 
 /**
  * Removes an administrator and its roles, on an owner's word (`by`): its sessions go with it
- * (ON DELETE CASCADE) and its API tokens are revoked. Never oneself; and owners are locked
- * first, `by` still one of them, so that two owners removing each other at once leave one.
+ * (ON DELETE CASCADE) and its API tokens are revoked. Never oneself.
  */
 export async function deleteAdmin(
   db: Db,
   input: { id: string; by: string; now: Date },
 ): Promise<"deleted" | "not_found" | "self" | "not_owner"> {
   if (input.id === input.by) return "self";
-  try {
-    return await withTransaction(db, async (trx) => {
-      const a = auth(trx);
-      const owners = (
-        await a
-          .selectFrom("admins")
-          .select("id")
-          .where("is_owner", "=", true)
-          .where("disabled_at", "is", null)
-          .orderBy("id")
-          .forUpdate()
-          .execute()
-      ).map((o) => o.id);
-      // The caller, an owner other than the one removed, stays: an owner always remains.
-      if (!owners.includes(input.by)) return "not_owner";
-      await a
-        .updateTable("api_tokens")
-        .set({ revoked_at: input.now })
-        .where("created_by", "=", input.id)
-        .where("revoked_at", "is", null)
-        .execute();
-      await a
-        .deleteFrom("role_grants")
-        .where("principal_kind", "=", "admin")
-        .where("principal_id", "=", input.id)
-        .execute();
-      const result = await a.deleteFrom("admins").where("id", "=", input.id).executeTakeFirst();
-      return result.numDeletedRows > 0n ? "deleted" : "not_found";
-    });
-  } finally {
-    changed();
-  }
+  return asOwner(db, input.by, async (a) => {
+    await a
+      .updateTable("api_tokens")
+      .set({ revoked_at: input.now })
+      .where("created_by", "=", input.id)
+      .where("revoked_at", "is", null)
+      .execute();
+    await a
+      .deleteFrom("role_grants")
+      .where("principal_kind", "=", "admin")
+      .where("principal_id", "=", input.id)
+      .execute();
+    const result = await a.deleteFrom("admins").where("id", "=", input.id).executeTakeFirst();
+    return result.numDeletedRows > 0n ? "deleted" : "not_found";
+  });
 }
 
 /**
  * Edits an administrator on an owner's word (`by`): display name, owner or not, a new password
- * hash (a reset: its sessions end). An owner never takes away their own owner flag; owners are
- * locked first, `by` still one of them, so that two owners demoting each other leave one.
+ * hash (a reset: its sessions end). An owner never takes away their own owner flag.
  */
 export async function updateAdmin(
   db: Db,
   input: { id: string; by: string; displayName?: string; isOwner?: boolean; passwordHash?: string },
 ): Promise<AdminRecord | "not_found" | "self" | "not_owner"> {
   if (input.id === input.by && input.isOwner === false) return "self";
+  return asOwner(db, input.by, async (a) => {
+    const row = await a
+      .updateTable("admins")
+      .set({
+        ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
+        ...(input.isOwner !== undefined ? { is_owner: input.isOwner } : {}),
+        ...(input.passwordHash !== undefined ? { password_hash: input.passwordHash } : {}),
+      })
+      .where("id", "=", input.id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return "not_found";
+    if (input.passwordHash !== undefined)
+      await a.deleteFrom("sessions").where("admin_id", "=", input.id).execute();
+    return toAdmin(row);
+  });
+}
+
+/**
+ * An owner's change to the administrators, in one transaction: the owners' rows are locked
+ * first and `by` must still be one of them, so that two owners removing or demoting each
+ * other at once leave one (the caller, never the one changed, stays). Principals are
+ * forgotten after, whatever happened.
+ */
+async function asOwner<T>(
+  db: Db,
+  by: string,
+  work: (a: ReturnType<typeof auth>) => Promise<T>,
+): Promise<T | "not_owner"> {
   try {
     return await withTransaction(db, async (trx) => {
       const a = auth(trx);
@@ -165,21 +175,8 @@ export async function updateAdmin(
         .orderBy("id")
         .forUpdate()
         .execute();
-      if (!owners.some((o) => o.id === input.by)) return "not_owner";
-      const row = await a
-        .updateTable("admins")
-        .set({
-          ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
-          ...(input.isOwner !== undefined ? { is_owner: input.isOwner } : {}),
-          ...(input.passwordHash !== undefined ? { password_hash: input.passwordHash } : {}),
-        })
-        .where("id", "=", input.id)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) return "not_found";
-      if (input.passwordHash !== undefined)
-        await a.deleteFrom("sessions").where("admin_id", "=", input.id).execute();
-      return toAdmin(row);
+      if (!owners.some((o) => o.id === by)) return "not_owner";
+      return work(a);
     });
   } finally {
     changed();
