@@ -2,14 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ACTIVITY_ACTIONS, ACTIVITY_MESSAGE_KEYS } from "../../src/store/index.js";
+import { at, words } from "./console-words.js";
 
-type Tree = Record<string, unknown>;
 const ROOT = resolve(import.meta.dirname, "../..");
-const load = (lng: string) =>
-  JSON.parse(readFileSync(join(ROOT, `web/src/i18n/${lng}.json`), "utf8")) as Tree;
-const words = { en: load("en"), fr: load("fr") };
-const at = (tree: Tree, path: string): unknown =>
-  path.split(".").reduce<unknown>((node, part) => (node as Tree | undefined)?.[part], tree);
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -1,19 +1,10 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import i18next from "i18next";
 import { beforeAll, expect, it } from "vitest";
 import { wordedFieldError } from "../../web/src/api/field-errors.js";
-
-const load = (lng: string) =>
-  JSON.parse(readFileSync(resolve(import.meta.dirname, `../../web/src/i18n/${lng}.json`), "utf8"));
+import { initConsoleI18n } from "./console-words.js";
 
 beforeAll(async () => {
-  await i18next.init({
-    resources: { en: { translation: load("en") }, fr: { translation: load("fr") } },
-    lng: "fr",
-    fallbackLng: "en",
-    interpolation: { escapeValue: false },
-  });
+  await initConsoleI18n("fr", "en");
 });
 
 it("a field's error is worded in the console's language from the rule it broke, else the server's English", async () => {

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import i18next from "i18next";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,12 +10,7 @@ import {
   TOKEN_ISSUES,
   type TokenIssue,
 } from "../../src/store/index.js";
-
-type Tree = Record<string, unknown>;
-const load = (lng: string) =>
-  JSON.parse(readFileSync(resolve(import.meta.dirname, `../../web/src/i18n/${lng}.json`), "utf8")) as Tree;
-const LANGUAGES = ["en", "fr"] as const;
-const words = { en: load("en"), fr: load("fr") };
+import { at, initConsoleI18n, LANGUAGES, leaves, placeholders, type Tree, words } from "./console-words.js";
 
 /** Params of every key, checked by the compiler against the catalogue: a new key must be added here. */
 const SAMPLES: { [K in NotificationMessageKey]: NotificationMessageParams<K>[] } = {
@@ -32,13 +25,6 @@ const SAMPLES: { [K in NotificationMessageKey]: NotificationMessageParams<K>[] }
   })),
 };
 
-const at = (tree: Tree, path: string): unknown =>
-  path.split(".").reduce<unknown>((node, part) => (node as Tree | undefined)?.[part], tree);
-const placeholders = (text: string) => [...text.matchAll(/\{\{\s*(\w+)/g)].map((m) => m[1] ?? "").sort();
-const leaves = (tree: Tree, prefix = ""): string[] =>
-  Object.entries(tree).flatMap(([k, v]) =>
-    typeof v === "object" && v !== null ? leaves(v as Tree, `${prefix}${k}.`) : [`${prefix}${k}`],
-  );
 /** The words of a part: one string, or its plural forms (`_one`, `_other`) when the message counts. */
 const formsOf = (lng: "en" | "fr", key: string, part: "title" | "remedy") => {
   const node = at(words[lng], `notificationMessages.${key}`) as Tree | undefined;
@@ -55,12 +41,7 @@ const word = (message: NotificationMessage, part: "title" | "remedy") => {
 
 describe("notification messages in the console's languages", () => {
   beforeAll(async () => {
-    await i18next.init({
-      resources: { en: { translation: words.en }, fr: { translation: words.fr } },
-      lng: "en",
-      fallbackLng: false,
-      interpolation: { escapeValue: false },
-    });
+    await initConsoleI18n("en", false);
   });
 
   it("NT1, NT2: every catalogue key has English and French words for its title, and for its remedy when it has one, with the same placeholders, each a param", () => {
