@@ -6,7 +6,7 @@ import { useSpace } from "../app/space";
 import { FormDialog } from "../ui/Dialog";
 import { Field, Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
-import { ErrorNotice, Notice } from "../ui/States";
+import { FormError, Notice } from "../ui/States";
 import { useAddAccount, useUpdateAccount } from "./api";
 
 /** AC1 (add) and AC2 (update, pre-filled with the account's current values). */
@@ -98,7 +98,7 @@ export function AccountFormDialog({ account, onClose }: { account?: Account; onC
           description={t("accounts.form.takeOverHelp")}
         />
       ) : null}
-      {mutation.error && Object.keys(errors).length === 0 ? <ErrorNotice error={mutation.error} /> : null}
+      <FormError error={mutation.error} />
       <p className="footnote">
         <RuleRef id={account ? "AC2" : "AC1"} />
       </p>

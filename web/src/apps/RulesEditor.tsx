@@ -7,7 +7,7 @@ import { FormDialog } from "../ui/Dialog";
 import { Field, Option } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
 import { RuleRef } from "../ui/RuleRef";
-import { ErrorNotice, Notice } from "../ui/States";
+import { FormError, Notice } from "../ui/States";
 import { useAppRow, useSetRules } from "./api";
 
 /**
@@ -153,7 +153,7 @@ export function RulesEditor({
           </Notice>
         ) : null}
       </section>
-      {save.error && Object.keys(errors).length === 0 ? <ErrorNotice error={save.error} /> : null}
+      <FormError error={save.error} />
       <p className="footnote">
         <RuleRef id="DI1" /> <RuleRef id="DI7" />
       </p>

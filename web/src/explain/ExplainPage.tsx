@@ -10,7 +10,7 @@ import { Card } from "../ui/Card";
 import { Field } from "../ui/Field";
 import { PageHeader } from "../ui/PageHeader";
 import { type Picked, PickList } from "../ui/PickList";
-import { ErrorNotice, Loading } from "../ui/States";
+import { FormError, Loading } from "../ui/States";
 import { type ExplainInput, type ExplainWhy, useExplain } from "./api";
 import { DecisionView } from "./DecisionView";
 
@@ -120,7 +120,7 @@ export function ExplainPage() {
         </form>
       </Card>
       {input && result.isPending ? <Loading /> : null}
-      {result.error && Object.keys(errors).length === 0 ? <ErrorNotice error={result.error} /> : null}
+      <FormError error={result.error} />
       {result.data ? <DecisionView explanation={result.data} /> : null}
     </>
   );

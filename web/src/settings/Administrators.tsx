@@ -11,7 +11,7 @@ import { type Column, DataTable } from "../ui/DataTable";
 import { ConfirmDialog, FormDialog } from "../ui/Dialog";
 import { Field, Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
-import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { EmptyState, ErrorNotice, FormError, Loading } from "../ui/States";
 import {
   useAdministrators,
   useCreateAdministrator,
@@ -301,7 +301,7 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
       {isOwner ? null : (
         <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
       )}
-      {create.error && Object.keys(errors).length === 0 ? <ErrorNotice error={create.error} /> : null}
+      <FormError error={create.error} />
       <p className="footnote">
         <RuleRef id="PM1" />
       </p>
@@ -381,7 +381,7 @@ function EditAdministratorDialog({
         value={password}
         onChange={setPassword}
       />
-      {edit.error && Object.keys(errors).length === 0 ? <ErrorNotice error={edit.error} /> : null}
+      <FormError error={edit.error} />
       <p className="footnote">
         <RuleRef id="PM1" />
       </p>
@@ -414,7 +414,7 @@ function AccessDialog({
       busy={save.isPending}
     >
       <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
-      {save.error && Object.keys(errors).length === 0 ? <ErrorNotice error={save.error} /> : null}
+      <FormError error={save.error} />
       <p className="footnote">
         <RuleRef id="PM1" />
       </p>

@@ -10,7 +10,7 @@ import { type Column, DataTable } from "../ui/DataTable";
 import { ConfirmDialog, Dialog } from "../ui/Dialog";
 import { Field, TextField } from "../ui/Field";
 import { useFormat } from "../ui/format";
-import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
+import { EmptyState, ErrorNotice, FormError, Loading, Notice } from "../ui/States";
 import { useApiTokens, useCreateToken, useRevokeToken } from "./api";
 
 /** API tokens for machines: created (the secret shown once), listed, revoked. */
@@ -105,7 +105,7 @@ export function ApiTokens() {
           {t("tokens.create")}
         </Button>
       </form>
-      {create.error && Object.keys(errors).length === 0 ? <ErrorNotice error={create.error} /> : null}
+      <FormError error={create.error} />
       {revoke.error ? <ErrorNotice error={revoke.error} /> : null}
       {tokens.isPending ? (
         <Loading />

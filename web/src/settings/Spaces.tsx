@@ -10,7 +10,7 @@ import { type Column, DataTable } from "../ui/DataTable";
 import { ConfirmDialog, FormDialog } from "../ui/Dialog";
 import { Option, TextField } from "../ui/Field";
 import { RuleRef } from "../ui/RuleRef";
-import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { EmptyState, ErrorNotice, FormError, Loading } from "../ui/States";
 import { useCreateSpace, useRenameSpace, useSetAppsAndBooks } from "./api";
 
 /** Spaces: listed, created, renamed, Apps and Books turned on or off (CA3). Owners only. */
@@ -169,7 +169,7 @@ function SpaceNameDialog({ space, onClose }: { space?: SpaceWithRole; onClose: (
           description={t("spaces.enableOnCreateHelp")}
         />
       )}
-      {mutation.error && Object.keys(errors).length === 0 ? <ErrorNotice error={mutation.error} /> : null}
+      <FormError error={mutation.error} />
     </FormDialog>
   );
 }

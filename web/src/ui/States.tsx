@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiProblemError } from "../api/client";
+import { ApiProblemError, fieldErrorsOf } from "../api/client";
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();
@@ -54,6 +54,12 @@ export function ErrorNotice({ error, title }: { error: unknown; title?: string }
       <span>{message}</span>
     </div>
   );
+}
+
+/** A form's refusal, shown here unless it is about its fields (those show on each field). */
+export function FormError({ error }: { error: unknown }) {
+  if (!error || Object.keys(fieldErrorsOf(error)).length > 0) return null;
+  return <ErrorNotice error={error} />;
 }
 
 export function messageOf(error: unknown, fallback: string): string {

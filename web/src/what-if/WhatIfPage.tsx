@@ -7,7 +7,7 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleList } from "../ui/RuleRef";
-import { ErrorNotice, Loading } from "../ui/States";
+import { ErrorNotice, FormError, Loading } from "../ui/States";
 import { type ProposedChange, useWhatIf } from "./api";
 import { PriorityProposal, RemoveProposal, RulesProposal } from "./Proposals";
 import { WhatIfResults } from "./WhatIfResults";
@@ -64,7 +64,7 @@ export function WhatIfPage() {
           {t("whatIf.evaluate")}
         </Button>
       </Card>
-      {whatIf.error && Object.keys(errors).length === 0 ? <ErrorNotice error={whatIf.error} /> : null}
+      <FormError error={whatIf.error} />
       {whatIf.data ? (
         <>
           <WhatIfResults result={whatIf.data} accounts={accounts.data} />
