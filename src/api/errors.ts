@@ -5,6 +5,7 @@ import { AuthError } from "../auth/errors.js";
 import { LicensingError } from "../licensing/index.js";
 import {
   FOREIGN_KEY_VIOLATION,
+  gaveWay,
   NotFoundError,
   StoreError,
   sqlState,
@@ -150,9 +151,7 @@ export function toProblem(error: unknown): Problem {
   const state = sqlState(error);
   if (state === FOREIGN_KEY_VIOLATION) return problem(409, "in_use", "Other records still refer to it");
   if (state === UNIQUE_VIOLATION) return problem(409, "already_exists", "It already exists");
-  // Deadlock or serialization failure: the database chose this request to give way; retrying works.
-  if (state === "40P01" || state === "40001")
-    return problem(503, "busy", "Too many changes at once: try again");
+  if (gaveWay(error)) return problem(503, "busy", "Too many changes at once: try again");
   if (state === "22P02" || state === "22001" || state === "22003" || state === "22007" || state === "22008") {
     return problem(400, "invalid_value", "A value is not valid");
   }
@@ -184,7 +183,12 @@ function fieldPath(instancePath: string | undefined): string[] {
   return (instancePath ?? "").split("/").filter((s) => s !== "");
 }
 
+/**
+ * Seconds a client should wait before trying again: Apple's own figure when Apple throttled,
+ * one second when the database made this request give way (the other change is done by then).
+ */
 function retryAfterOf(error: unknown): number | undefined {
   const e = error as { retryAfterMs?: unknown } | undefined;
-  return typeof e?.retryAfterMs === "number" ? Math.ceil(e.retryAfterMs / 1000) : undefined;
+  if (typeof e?.retryAfterMs === "number") return Math.ceil(e.retryAfterMs / 1000);
+  return gaveWay(error) ? 1 : undefined;
 }

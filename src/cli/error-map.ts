@@ -5,6 +5,7 @@ import { ConfigError } from "../config.js";
 import { LicensingError } from "../licensing/index.js";
 import {
   FOREIGN_KEY_VIOLATION,
+  gaveWay,
   NotFoundError,
   StoreError,
   sqlState,
@@ -67,6 +68,11 @@ export function toCliError(error: unknown): CliError {
   const state = sqlState(error);
   if (state === UNIQUE_VIOLATION) return new CliError("it already exists", 4);
   if (state === FOREIGN_KEY_VIOLATION) return new CliError("it refers to a record that does not exist", 4);
+  if (gaveWay(error))
+    return new CliError(
+      "another change to the same records ran at the same time: nothing was changed, run the command again",
+      1,
+    );
   const message = error instanceof Error ? messageChain(error) : String(error);
   return new CliError(`unexpected error: ${message}`, 1);
 }

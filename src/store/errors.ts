@@ -59,5 +59,14 @@ export function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A deadlock or a serialization failure: the database chose this change to give way to
+ * another one. Nothing of it was written, and running it again works.
+ */
+export function gaveWay(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === "40P01" || state === "40001";
+}
+
 export const UNIQUE_VIOLATION = "23505";
 export const FOREIGN_KEY_VIOLATION = "23503";
