@@ -1,6 +1,12 @@
 import type { Decision, LicenseRequest } from "../licensing/index.js";
 import { Coalescer, coalescerPer } from "../store/coalesce.js";
-import { type Actor, type Db, requestLicenses, withTransaction } from "../store/index.js";
+import {
+  type Actor,
+  type Db,
+  DIRECT_CALL_SUBJECTS,
+  requestLicenses,
+  withTransaction,
+} from "../store/index.js";
 import { queueInstallsUnlessPresent } from "../store/mdm-command.repo.js";
 import type { MdmDeps } from "./deps.js";
 
@@ -36,7 +42,11 @@ export function requestLicense(
   return requestsOf(deps.db).submit(key, { input, now: deps.now() });
 }
 
-/** Per database handle, the requests of each (space, app, actor) decided together. */
+/**
+ * Per database handle, the requests of each (space, app, actor) decided together: up to
+ * a full Apple call of them, so that a storm's batch of device grants is written as one
+ * call with its licenses (allocation.ts), not left in the outbox in halves.
+ */
 const requestsOf = coalescerPer(
   (db: Db) =>
     new Coalescer<{ input: LicenseRequest & { actor: Actor }; now: Date }, LicenseRequestResult>((batch) => {
@@ -53,7 +63,7 @@ const requestsOf = coalescerPer(
           actor: first.actor,
         },
       );
-    }),
+    }, DIRECT_CALL_SUBJECTS),
 );
 
 async function requestOne(

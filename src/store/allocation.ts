@@ -123,7 +123,7 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
  * dispatcher splits a call that an account's own limits say is too large (dispatch.ts).
  * User licenses go through the outbox too: their user may have to be created at Apple first.
  */
-const DIRECT_CALL_SUBJECTS = 1000;
+export const DIRECT_CALL_SUBJECTS = 1000;
 
 /**
  * A grant to write; `subject` is the request's ("u:<userId>" or "d:<deviceId>"), as its

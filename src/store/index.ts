@@ -30,7 +30,12 @@ export {
   renderActivityMessage,
   type SyncCounts,
 } from "./activity-messages.js";
-export { type AllocationInput, type AllocationResult, requestLicenses } from "./allocation.js";
+export {
+  type AllocationInput,
+  type AllocationResult,
+  DIRECT_CALL_SUBJECTS,
+  requestLicenses,
+} from "./allocation.js";
 export { type AccountAppleWork, appleWorkOfAccount, appleWorkOfSpace } from "./apple-work.repo.js";
 export {
   type AssetInput,

@@ -477,6 +477,40 @@ describeEachDatabase("license requests and their installs", (database) => {
     expect(granted.map((g) => new Date(g.at).getTime())).toEqual(Array(3).fill(NOW.getTime() + 5000));
   });
 
+  it("DB1: a thousand check-ins for one app arriving together are one Apple call, written with their licenses", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000011");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 1000 });
+    const ds = await devices(db, space.id, 1000);
+    const results = await Promise.all(
+      ds.map((d) =>
+        requestLicense(deps(), {
+          spaceId: space.id,
+          adamId,
+          subject: { kind: "device", deviceId: d.id },
+          why: "mandatory",
+          actor: MDM,
+        }),
+      ),
+    );
+    expect(results.every((r) => r.decision.outcome === "grant")).toBe(true);
+    // One batch (one transaction) for all of them: one call of 1,000 serials, nothing left
+    // in the outbox for the dispatcher to group (two batches of 500 left it all there).
+    const calls = await db
+      .selectFrom("apple_calls")
+      .select(sql<number>`jsonb_array_length(ops)`.as("ops"))
+      .where("space_id", "=", space.id)
+      .where("kind", "=", "associate")
+      .execute();
+    expect(calls.map((c) => Number(c.ops))).toEqual([1000]);
+    const outbox = await db
+      .selectFrom("outbox")
+      .select(sql<number>`count(*)`.as("n"))
+      .where("space_id", "=", space.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(outbox.n)).toBe(0);
+  });
+
   it("a request that fails does not fail the others decided with it", async () => {
     const { db, keys } = database().store;
     const { space, adamId } = await spaceWithApp(db, "200000010");
