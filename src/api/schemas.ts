@@ -37,6 +37,12 @@ export const spaceParams = z.object({ spaceId: id });
 export const withId = <K extends string>(key: K) =>
   z.object({ spaceId: id, [key]: id } as { spaceId: typeof id } & Record<K, typeof id>);
 
+/** A search box's text: PostgreSQL text cannot hold NUL, so a control character is a 400 here, not a 500 there. */
+export const searchText = z
+  .string()
+  .max(200)
+  .regex(/^\P{Cc}*$/u, "no control characters");
+
 /** Query of a list view: page (1-based), pageSize, sort key, order, free-text `q`. */
 export function pageQuery<S extends readonly [string, ...string[]]>(sorts: S) {
   return z.object({
@@ -44,9 +50,28 @@ export function pageQuery<S extends readonly [string, ...string[]]>(sorts: S) {
     pageSize: z.coerce.number().int().min(1).max(500).default(50),
     sort: z.enum(sorts).optional(),
     order: z.enum(["asc", "desc"]).default("asc"),
-    q: z.string().max(200).optional(),
+    q: searchText.optional(),
   });
 }
+
+/** More than either catalogue of messages holds (src/store/activity-messages.ts, notification-messages.ts). */
+export const MAX_SEARCH_KEYS = 100;
+const messageKey = z
+  .string()
+  .max(100)
+  .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, "a message key (a-z, 0-9, _, dots)");
+
+/**
+ * `keys` of a list of catalogue messages: comma-separated message keys, searched with `q`.
+ * Keys are checked for shape, not against the catalogue: a console a release ahead of the
+ * server it calls still searches (an unknown key matches nothing).
+ */
+export const searchKeys = z
+  .string()
+  .max(MAX_SEARCH_KEYS * 101)
+  .transform((s) => (s === "" ? [] : s.split(",")))
+  .pipe(z.array(messageKey).max(MAX_SEARCH_KEYS))
+  .optional();
 
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({

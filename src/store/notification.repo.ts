@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type Selectable, sql } from "kysely";
-import type { Db } from "./database.js";
+import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool, sql } from "kysely";
+import type { Database, Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { NotificationTable, Severity } from "./license.table.js";
 import {
@@ -10,6 +10,7 @@ import {
   renderNotificationTitle,
 } from "./notification-messages.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+import { inList } from "./sql-helpers.js";
 
 /** NT1's kind: the one whose notifications the list folds per (account, app). */
 export const USAGE_KIND = "license_usage";
@@ -184,7 +185,7 @@ export async function listNotificationsView(
       query = query.where("n.acknowledged_at", filter.acknowledged ? "is not" : "is", null);
     if (filter.severity) query = query.where("n.severity", "=", filter.severity);
     if (filter.kind) query = query.where("n.kind", "=", filter.kind);
-    if (page.q) query = query.where("n.title", "ilike", likePattern(page.q));
+    if (page.q || page.keys?.length) query = query.where((eb) => eb.or(searched(eb, page)));
     return query;
   };
   if (!filter.group)
@@ -263,16 +264,44 @@ export async function listNotificationsView(
   return result;
 }
 
+/**
+ * The search box: `q` in the English title or in the names the list shows, or a message key
+ * among `keys` (those whose words in the reader's language contain `q`). A space has few
+ * notifications: the names are matched row by row, with the very expressions the list shows.
+ */
+function searched(
+  eb: ExpressionBuilder<Database & { n: NotificationTable }, "n">,
+  { q, keys }: Pick<PageRequest, "q" | "keys">,
+): Expression<SqlBool>[] {
+  const any: Expression<SqlBool>[] = [];
+  if (q) {
+    const like = likePattern(q);
+    any.push(
+      eb("n.title", "ilike", like),
+      sql<SqlBool>`${appNameOf("n")} ilike ${like}`,
+      sql<SqlBool>`${accountNameOf("n")} ilike ${like}`,
+    );
+  }
+  if (keys?.length) any.push(inList("n.message_key", keys));
+  return any;
+}
+
 /** The app's name (its asset's, else the app's in another account of the space) and the account's. */
 function namesOf(t: "n" | "p") {
+  return [appNameOf(t).as("app_name"), accountNameOf(t).as("account_name")] as const;
+}
+
+function appNameOf(t: "n" | "p") {
   const ref = (column: string) => sql.ref(`${t}.${column}`);
-  return [
-    sql<string | null>`(select a.name from assets a where a.space_id = ${ref("space_id")}
-      and a.adam_id = ${ref("adam_id")} and a.name is not null
-      order by (a.account_id = ${ref("account_id")}) desc, a.account_id limit 1)`.as("app_name"),
-    sql<string | null>`(select c.display_name from accounts c
-      where c.space_id = ${ref("space_id")} and c.id = ${ref("account_id")})`.as("account_name"),
-  ] as const;
+  return sql<string | null>`(select a.name from assets a where a.space_id = ${ref("space_id")}
+    and a.adam_id = ${ref("adam_id")} and a.name is not null
+    order by (a.account_id = ${ref("account_id")}) desc, a.account_id limit 1)`;
+}
+
+function accountNameOf(t: "n" | "p") {
+  const ref = (column: string) => sql.ref(`${t}.${column}`);
+  return sql<string | null>`(select c.display_name from accounts c
+    where c.space_id = ${ref("space_id")} and c.id = ${ref("account_id")})`;
 }
 
 function toNotification(row: Selectable<NotificationTable>): Notification {

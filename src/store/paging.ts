@@ -16,6 +16,11 @@ export interface PageRequest {
   order?: "asc" | "desc";
   /** Free-text search, matched case-insensitively as a substring. */
   q?: string;
+  /**
+   * Lists of catalogue messages (activity, notifications): the message keys whose words in
+   * the client's language contain `q`. A row matches `q` or one of them.
+   */
+  keys?: readonly string[];
 }
 
 /** `q` as an ILIKE pattern: its own % and _ match literally. */

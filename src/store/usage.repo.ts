@@ -1,6 +1,8 @@
 import { type Selectable, sql } from "kysely";
 import { LIVE_STATES, type LicenseState, type LicenseType } from "../licensing/index.js";
 import { type ActivityRecord, toActivity } from "./activity.repo.js";
+import { activitySearch } from "./activity-search.js";
+import { appNamesOfSpace } from "./app-names.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { ActivityTable, ActorKind } from "./license.table.js";
@@ -227,7 +229,12 @@ export interface ActivityFilter {
   beforeSeq?: number;
 }
 
-function activityQuery(db: Db, spaceId: string, f: ActivityFilter, q?: string) {
+function activityQuery(
+  db: Db,
+  spaceId: string,
+  f: ActivityFilter,
+  search: Pick<PageRequest, "q" | "keys"> = {},
+) {
   let query = db.selectFrom("activity_log as g").selectAll("g").where("g.space_id", "=", spaceId);
   if (f.action) query = query.where("g.action", "=", f.action);
   if (f.actorKind) query = query.where("g.actor_kind", "=", f.actorKind);
@@ -240,7 +247,8 @@ function activityQuery(db: Db, spaceId: string, f: ActivityFilter, q?: string) {
   if (f.from) query = query.where("g.at", ">=", f.from);
   if (f.to) query = query.where("g.at", "<", f.to);
   if (f.beforeSeq !== undefined) query = query.where("g.seq", "<", f.beforeSeq);
-  if (q) query = query.where("g.message", "ilike", likePattern(q));
+  // Only a search reads the names (and pays for it).
+  if (search.q || search.keys?.length) query = query.where((eb) => activitySearch(eb, spaceId, search));
   return query;
 }
 
@@ -263,7 +271,7 @@ export function listActivityView(
   filter: ActivityFilter,
   page: PageRequest,
 ): Promise<Page<ActivityView>> {
-  const query = withNames(activityQuery(db, spaceId, filter, page.q)).select(
+  const query = withNames(activityQuery(db, spaceId, filter, page)).select(
     sql<string | null>`coalesce(
         (select max(s.name) from assets s where s.space_id = g.space_id and s.adam_id = g.adam_id),
         (select c.name from catalog_apps c where c.space_id = g.space_id and c.adam_id = g.adam_id))`.as(
@@ -340,11 +348,6 @@ export async function* iterateActivity(
 
 /** Every app name of the space: an account's asset's, else the catalog's. */
 async function appNamesOf(db: Db, spaceId: string): Promise<Map<string, string>> {
-  const { rows } = await sql<{ adam_id: string; name: string | null }>`
-    select coalesce(s.adam_id, c.adam_id) as adam_id, coalesce(s.name, c.name) as name
-    from (select adam_id, max(name) as name from assets where space_id = ${spaceId} group by adam_id) s
-    full join (select adam_id, name from catalog_apps where space_id = ${spaceId}) c on c.adam_id = s.adam_id`.execute(
-    db,
-  );
+  const { rows } = await appNamesOfSpace(spaceId).execute(db);
   return new Map(rows.flatMap((r) => (r.name ? [[r.adam_id, r.name] as [string, string]] : [])));
 }

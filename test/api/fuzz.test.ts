@@ -42,6 +42,7 @@ describeEachDatabase("fuzzed bodies and query strings on every route", (db) => {
       "pageSize",
       "sort",
       "q",
+      "keys",
       "state",
       "from",
       "kind",

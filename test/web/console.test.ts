@@ -496,6 +496,32 @@ describe("administrator console", () => {
       .toMatch(/Keynote Pro3\.2.*macOS/);
   });
 
+  it("invariant 4: in French, the log's search finds lines by the words the console shows them in (the server keeps English) and by a device's serial number", async () => {
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    await page.getByRole("link", { name: "Journal d'activité" }).click();
+    const log = page.getByRole("table", { name: "Journal d'activité" });
+    await log.getByRole("cell", { name: "compte Paris campus ajouté" }).waitFor();
+    const search = page.getByRole("searchbox", {
+      name: "Message, numéro de série, utilisateur, app ou compte",
+    });
+    const slow = { timeout: 10_000 }; // the search box waits 250 ms before it asks
+    // Every line shown, polled: the previous rows stay while the search's page arrives.
+    const lines = () => log.locator("tbody tr").allTextContents();
+    const all = (words: string) => async () => {
+      const shown = await lines();
+      return shown.length > 0 && shown.every((line) => line.includes(words));
+    };
+    // license.assigned reads "assigned at Apple" in English, "attribution confirmée par Apple" here.
+    await search.fill("CONFIRMEE par");
+    await expect.poll(all("attribution confirmée par Apple"), slow).toBe(true);
+    await log.getByRole("row").filter({ hasText: "C02D0000" }).first().waitFor();
+    await search.fill("c02d0000");
+    await expect.poll(all("C02D0000"), slow).toBe(true);
+    await search.fill("");
+    await log.getByRole("cell", { name: "compte Paris campus ajouté" }).waitFor();
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+  });
+
   it("at 1366×768, in French and in English, the licenses table fits its card, its filters one line, its search placeholder whole, its rule chips two a line", async () => {
     await page.setViewportSize({ width: 1366, height: 768 });
     const measure = async () => (await page.evaluate(MEASURE_LICENSES_LAYOUT)) as LicensesLayout;
@@ -621,6 +647,33 @@ describe("administrator console", () => {
     const dialog = page.getByRole("dialog", { name: "Update “Paris campus”" });
     await dialog.waitFor();
     await dialog.getByRole("button", { name: "Cancel" }).click();
+  });
+
+  it("NT3: in French, the notifications' search finds a notification by the words of its French title; a search that finds none says so", async () => {
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    await page.getByRole("link", { name: "Notifications" }).click();
+    await page.getByRole("combobox", { name: /Afficher/ }).selectOption("all");
+    const table = page.getByRole("table", { name: "Notifications" });
+    const titles = () => table.locator("tbody tr").allTextContents();
+    await page.getByRole("button", { name: "Le jeton de Paris campus expire dans 6 jours" }).waitFor();
+    const search = page.getByRole("searchbox", { name: "Titre, app ou compte" });
+    const slow = { timeout: 10_000 }; // the search box waits 250 ms before it asks
+    // Stored in English: "License usage of GoodNotes 5 (Paris campus) reached 90 %".
+    await search.fill("Atteints");
+    await expect
+      .poll(async () => {
+        const shown = await titles();
+        return shown.length > 0 && shown.every((t) => t.includes("% atteints"));
+      }, slow)
+      .toBe(true);
+    await page.getByRole("button", { name: /GoodNotes 5 \(Paris campus\) : 90 % atteints/ }).waitFor();
+    await search.fill("jours");
+    await expect
+      .poll(titles, slow)
+      .toEqual([expect.stringContaining("Le jeton de Paris campus expire dans 6 jours")]);
+    await search.fill("aucune notification ne dit cela");
+    await page.getByText("Aucun résultat pour cette recherche.").waitFor();
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
   });
 
   it("PM1: an owner adds an administrator with a role per space (the server's password rules on the field), changes a grant, edits its name and password (its session ends), and removes the administrator; a manage-role administrator sees neither section", async () => {

@@ -3,7 +3,17 @@ import { activityCsv } from "../../service/activity-export.js";
 import { iterateActivity, listActivityView } from "../../store/usage.repo.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
-import { activitySchema, adamId, dateTime, id, pageOf, pageQuery, ruleId, spaceParams } from "../schemas.js";
+import {
+  activitySchema,
+  adamId,
+  dateTime,
+  id,
+  pageOf,
+  pageQuery,
+  ruleId,
+  searchKeys,
+  spaceParams,
+} from "../schemas.js";
 
 const activityFilter = z.object({
   action: z.string().max(100).optional(),
@@ -17,6 +27,7 @@ const activityFilter = z.object({
   from: dateTime.optional(),
   to: dateTime.optional(),
 });
+const listQuery = pageQuery(["seq"] as const);
 type Filter = z.infer<typeof activityFilter>;
 const toFilter = (f: Filter) => ({
   action: f.action,
@@ -43,13 +54,28 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
         tags: ["activity"],
         summary: "Newest first",
         params: spaceParams,
-        querystring: pageQuery(["seq"] as const).extend(activityFilter.shape),
+        querystring: listQuery.extend({
+          ...activityFilter.shape,
+          q: listQuery.shape.q.describe(
+            "a line matches when its English message, its device's serial number, or its user's, app's or account's name contains this (case-insensitive), or when its message key is one of `keys`",
+          ),
+          keys: searchKeys.describe(
+            "comma-separated message keys (at most 100), searched with `q`: the console sends those whose words in its language contain `q`",
+          ),
+        }),
         response: { 200: pageOf(activitySchema), ...problemResponses },
       },
     },
     async (request) => {
-      const { page, pageSize, q, sort, order, ...filter } = request.query;
-      return listActivityView(db, spaceOf(request), toFilter(filter), { page, pageSize, q, sort, order });
+      const { page, pageSize, q, keys, sort, order, ...filter } = request.query;
+      return listActivityView(db, spaceOf(request), toFilter(filter), {
+        page,
+        pageSize,
+        q,
+        keys,
+        sort,
+        order,
+      });
     },
   );
 

@@ -4,7 +4,16 @@ import { createDevice, createDevices, getDevice } from "../../store/index.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
-import { deviceSchema, id, pageOf, pageQuery, platform, spaceParams, withId } from "../schemas.js";
+import {
+  deviceSchema,
+  id,
+  pageOf,
+  pageQuery,
+  platform,
+  searchText,
+  spaceParams,
+  withId,
+} from "../schemas.js";
 import { usageSchema } from "./directory.routes.js";
 
 const newDevice = z.object({
@@ -139,7 +148,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         tags: ["devices"],
         summary: "VU3: managed apps with license type, searchable by name and bundle id (q)",
         params: withId("deviceId"),
-        querystring: z.object({ q: z.string().max(200).optional() }),
+        querystring: z.object({ q: searchText.optional() }),
         response: { 200: z.object({ items: z.array(usageSchema) }), ...problemResponses },
       },
     },

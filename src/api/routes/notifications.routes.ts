@@ -6,7 +6,18 @@ import {
 } from "../../store/index.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
-import { flag, id, notificationSchema, pageOf, pageQuery, spaceParams, withId } from "../schemas.js";
+import {
+  flag,
+  id,
+  notificationSchema,
+  pageOf,
+  pageQuery,
+  searchKeys,
+  spaceParams,
+  withId,
+} from "../schemas.js";
+
+const listQuery = pageQuery(["raisedAt", "severity"] as const);
 
 /** NT3: the notifications of a space, listed, acknowledged one by one or several at once. */
 export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
@@ -20,7 +31,13 @@ export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
         tags: ["notifications"],
         summary: "NT3: notifications, newest first",
         params: spaceParams,
-        querystring: pageQuery(["raisedAt", "severity"] as const).extend({
+        querystring: listQuery.extend({
+          q: listQuery.shape.q.describe(
+            "a notification matches when its English title, or its app's or account's name contains this (case-insensitive), or when its message key is one of `keys`",
+          ),
+          keys: searchKeys.describe(
+            "comma-separated message keys (at most 100), searched with `q`: the console sends those whose title in its language contains `q`",
+          ),
           open: flag.optional(),
           acknowledged: flag.optional(),
           severity: z.enum(["info", "warning", "alert"]).optional(),

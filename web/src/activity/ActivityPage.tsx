@@ -5,8 +5,9 @@ import { downloadUrl } from "../api/client";
 import { usePage } from "../api/query";
 import type { ActivityEntry } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
+import { useSearchKeys } from "../i18n/message-search";
 import { Card } from "../ui/Card";
-import { type Column, DataTable, useTableQuery } from "../ui/DataTable";
+import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
@@ -46,7 +47,9 @@ export function ActivityPage() {
     from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
     to: filters.to ? new Date(`${filters.to}T23:59:59`).toISOString() : undefined,
   };
-  const log = usePage<ActivityEntry>(`/spaces/${spaceId}/activity`, { ...table.query, ...query });
+  // The server matches the English and the names; the console adds the keys its own words match.
+  const keys = useSearchKeys("activityMessages", table.query.q);
+  const log = usePage<ActivityEntry>(`/spaces/${spaceId}/activity`, { ...table.query, keys, ...query });
   const set = (key: keyof Filters, value: string) => {
     setFilters((s) => ({ ...s, [key]: value || undefined }));
     table.setPage(1);
@@ -122,6 +125,12 @@ export function ActivityPage() {
       />
       <Card>
         <div className="toolbar toolbar-wrap">
+          <SearchBox
+            value={table.query.q ?? ""}
+            onChange={table.setSearch}
+            label={t("activity.search")}
+            placeholder={t("activity.search")}
+          />
           <label className="inline-field">
             <span>{t("activity.action")}</span>
             <select

@@ -2,10 +2,11 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Notification } from "../api/types";
 import { useSpace } from "../app/space";
+import { useSearchKeys } from "../i18n/message-search";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
-import { type Column, DataTable, useTableQuery } from "../ui/DataTable";
+import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
@@ -26,7 +27,9 @@ export function NotificationsPage() {
   const { spaceId, canWrite } = useSpace();
   const table = useTableQuery({ order: "desc" });
   const [filter, setFilter] = useState<NotificationFilter>({ acknowledged: false });
-  const list = useNotifications(spaceId, table.query, { ...filter, group: true });
+  // The server matches the English title and the names; the console adds the keys its own titles match.
+  const keys = useSearchKeys("notificationMessages", table.query.q, "title");
+  const list = useNotifications(spaceId, table.query, { ...filter, keys, group: true });
   const ack = useAcknowledge(spaceId);
   const [detail, setDetail] = useState<Notification>();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
@@ -122,6 +125,12 @@ export function NotificationsPage() {
       {ack.error ? <ErrorNotice error={ack.error} /> : null}
       <Card>
         <div className="toolbar">
+          <SearchBox
+            value={table.query.q ?? ""}
+            onChange={table.setSearch}
+            label={t("notifications.search")}
+            placeholder={t("notifications.search")}
+          />
           <label className="inline-field">
             <span>{t("notifications.show")}</span>
             <select
@@ -164,8 +173,11 @@ export function NotificationsPage() {
             rowKey={(n) => n.id}
             table={table}
             total={list.data.total}
+            // A search that finds nothing is not "all clear": the table says no results.
             empty={
-              <EmptyState title={t("notifications.noneTitle")}>{t("notifications.noneText")}</EmptyState>
+              table.query.q ? undefined : (
+                <EmptyState title={t("notifications.noneTitle")}>{t("notifications.noneText")}</EmptyState>
+              )
             }
           />
         )}

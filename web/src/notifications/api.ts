@@ -9,6 +9,8 @@ export interface NotificationFilter {
   severity?: "info" | "warning" | "alert";
   /** NT1: an (account, app)'s levels folded into the highest one (`folded`). */
   group?: boolean;
+  /** Searched with the query's `q`: the message keys whose words in the console's language contain it. */
+  keys?: string;
 }
 
 /** NT3. */
