@@ -326,16 +326,19 @@ export async function* iterateActivity(
   db: Db,
   spaceId: string,
   filter: ActivityFilter,
+  search: Pick<PageRequest, "q" | "keys"> = {},
   batch = 1000,
 ): AsyncGenerator<ActivityView> {
   const appNames = await appNamesOf(db, spaceId);
   let before: number | undefined = filter.beforeSeq;
   for (;;) {
     const rows = await withNames(
-      activityQuery(db, spaceId, {
-        ...filter,
-        ...(before !== undefined ? { beforeSeq: before } : {}),
-      }),
+      activityQuery(
+        db,
+        spaceId,
+        { ...filter, ...(before !== undefined ? { beforeSeq: before } : {}) },
+        search,
+      ),
     )
       .orderBy("g.seq", "desc")
       .limit(batch)

@@ -89,6 +89,25 @@ describeEachDatabase("search API", (db) => {
     expect((await found("activity", { q: "accordée", keys: "" })).total).toBe(0);
   });
 
+  it("invariant 4: the CSV export holds what the search lists, names and keys alike", async () => {
+    const exported = async (query: Record<string, string>) => {
+      const response = await get(`${s}/activity.csv?${new URLSearchParams(query)}`);
+      expect(response.statusCode).toBe(200);
+      return response.body.trim().split("\n").slice(1);
+    };
+    const byName = await exported({ q: "Searchwell" });
+    expect(byName).toHaveLength(1);
+    expect(byName[0]).toContain("user.invited");
+    const byKey = await exported({ q: "accordée", keys: "license.granted_user" });
+    expect(byKey).toHaveLength(1);
+    expect(byKey[0]).toContain("license.granted");
+    // No search: the whole log of the space, as before.
+    expect((await exported({})).length).toBeGreaterThan(byName.length + byKey.length);
+    const bad = await get(`${s}/activity.csv?keys=Bad.Key`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe("querystring.keys.0");
+  });
+
   it("invariant 4, NT3: an invalid `keys` is a 400 problem on that field, never a 500", async () => {
     const tooMany = Array.from({ length: MAX_SEARCH_KEYS + 1 }, (_, i) => `k${i}`).join(",");
     const cases: Array<[string, string]> = [

@@ -28,6 +28,15 @@ const activityFilter = z.object({
   to: dateTime.optional(),
 });
 const listQuery = pageQuery(["seq"] as const);
+/** The search box, as the list and the export both take it. */
+const searchQuery = {
+  q: listQuery.shape.q.describe(
+    "a line matches when its English message, its device's serial number, or its user's, app's or account's name contains this (case-insensitive), or when its message key is one of `keys`",
+  ),
+  keys: searchKeys.describe(
+    "comma-separated message keys (at most 100), searched with `q`: the console sends those whose words in its language contain `q`",
+  ),
+};
 type Filter = z.infer<typeof activityFilter>;
 const toFilter = (f: Filter) => ({
   action: f.action,
@@ -54,15 +63,7 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
         tags: ["activity"],
         summary: "Newest first",
         params: spaceParams,
-        querystring: listQuery.extend({
-          ...activityFilter.shape,
-          q: listQuery.shape.q.describe(
-            "a line matches when its English message, its device's serial number, or its user's, app's or account's name contains this (case-insensitive), or when its message key is one of `keys`",
-          ),
-          keys: searchKeys.describe(
-            "comma-separated message keys (at most 100), searched with `q`: the console sends those whose words in its language contain `q`",
-          ),
-        }),
+        querystring: listQuery.extend({ ...activityFilter.shape, ...searchQuery }),
         response: { 200: pageOf(activitySchema), ...problemResponses },
       },
     },
@@ -85,15 +86,16 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["activity"],
-        summary: "The filtered log as CSV, streamed (newest first)",
+        summary: "The filtered and searched log as CSV, streamed (newest first)",
         params: spaceParams,
-        querystring: activityFilter,
+        querystring: activityFilter.extend(searchQuery),
         produces: ["text/csv"],
         response: { 200: z.unknown().describe("text/csv"), ...problemResponses },
       },
     },
     async (request, reply) => {
-      const rows = iterateActivity(db, spaceOf(request), toFilter(request.query));
+      const { q, keys, ...filter } = request.query;
+      const rows = iterateActivity(db, spaceOf(request), toFilter(filter), { q, keys });
       // Rows are pulled as the client reads: memory stays flat whatever the log's size.
       const csv = activityCsv(rows);
       csv.on("error", (error) => request.log.error({ err: error }, "CSV export failed"));

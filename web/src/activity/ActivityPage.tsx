@@ -111,7 +111,8 @@ export function ActivityPage() {
       render: (e) => <span className="small">{messageOf(e)}</span>,
     },
   ];
-  const csv = downloadUrl(`/spaces/${spaceId}/activity.csv`, query);
+  // The export is what the page lists: the same filters and the same search.
+  const csv = downloadUrl(`/spaces/${spaceId}/activity.csv`, { ...query, q: table.query.q, keys });
   return (
     <>
       <PageHeader
