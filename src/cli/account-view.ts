@@ -1,5 +1,5 @@
 import type { Account } from "../store/index.js";
-import { shortDate } from "./output.js";
+import { expiryDate, shortDate } from "./output.js";
 
 /** The stable JSON shape of an account in `orchard token …`: never the sToken (invariant 5). */
 export function accountJson(a: Account) {
@@ -29,14 +29,19 @@ export const ACCOUNT_HEADERS = [
   "LAST SYNC",
 ];
 
-export function accountCells(a: Account): string[] {
+/** The table's rows: names and readable dates, the expiry with the days left (CA2, NT2). */
+export function accountRows(accounts: readonly Account[], now: Date): string[][] {
+  return accounts.map((a) => accountCells(a, now));
+}
+
+function accountCells(a: Account, now: Date): string[] {
   return [
     String(a.priority),
     a.id,
     a.displayName,
     a.orgName ?? "-",
     a.locationName ?? "-",
-    shortDate(a.tokenExpiresAt),
+    expiryDate(a.tokenExpiresAt, now),
     a.usable ? a.health : `${a.health} (NT2: no new licenses)`,
     shortDate(a.lastSyncedAt),
   ];

@@ -1,10 +1,11 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { loadConfig } from "../config.js";
+import { type Config, loadConfig } from "../config.js";
 import { type Core, openCore } from "../main/compose.js";
 import { ensureDefaultSpace } from "../main/server.js";
-import { getSpace } from "../store/index.js";
+import type { StoreConfig } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
+import { resolveSpace } from "./resolve.js";
 
 /** Flags every data command takes. */
 export interface CommonFlags {
@@ -22,7 +23,7 @@ export interface CliContext {
 /** Adds `--space` and `--json` to a command. */
 export function withCommonFlags(command: Command): Command {
   return command
-    .option("--space <id>", "the space to work in (default: the default space)")
+    .option("--space <space>", "the space to work in, by id or name (default: the default space)")
     .option("--json", "print one JSON document on stdout (stable shape, for scripts)", false);
 }
 
@@ -34,12 +35,21 @@ export async function withCore<T>(flags: CommonFlags, work: (ctx: CliContext) =>
   const core = await openCore(loadConfig());
   try {
     const spaceId = flags.space
-      ? (await getSpace(core.store.db, flags.space)).id
+      ? (await resolveSpace(core.store.db, flags.space)).id
       : await ensureDefaultSpace({ store: core.store });
     return await work({ core, spaceId, actor: cliActor(), json: flags.json ?? false });
   } finally {
     await core.close();
   }
+}
+
+/** The store's options from the configuration, for commands that need the database alone. */
+export function storeConfig(config: Config = loadConfig()): StoreConfig {
+  return {
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl.reveal() } : {}),
+    dataDir: config.dataDir,
+    ...(config.secretKey ? { secretKey: config.secretKey.reveal() } : {}),
+  };
 }
 
 /** The activity log's actor for CLI work: `cli`, with the OS user when known. */

@@ -3,6 +3,7 @@ import { STokenError } from "../apple/index.js";
 import { AuthError } from "../auth/errors.js";
 import { ConfigError } from "../config.js";
 import { LicensingError } from "../licensing/index.js";
+import { DataDirInUseError } from "../store/data-dir-lock.js";
 import {
   FOREIGN_KEY_VIOLATION,
   gaveWay,
@@ -45,6 +46,7 @@ const HINT: Partial<Record<SyncErrorCode, string>> = {
  */
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
+  if (error instanceof DataDirInUseError) return new CliError(error.message, 4);
   if (error instanceof NotFoundError) return new CliError(`${error.entity} ${error.id} not found`, 3);
   if (error instanceof StoreError) {
     const usage = error.code === "invalid_request" || error.code === "invalid_priority";
@@ -65,6 +67,8 @@ export function toCliError(error: unknown): CliError {
   const named = error as { name?: unknown; message?: unknown } | null;
   if (named?.name === "AppleApiError" || named?.name === "AppleTransportError")
     return new CliError(`Apple's service did not accept the request: ${String(named.message)}`, 4);
+  const system = systemError(error) ?? systemError((error as { cause?: unknown } | null)?.cause);
+  if (system) return system;
   const state = sqlState(error);
   if (state === UNIQUE_VIOLATION) return new CliError("it already exists", 4);
   if (state === FOREIGN_KEY_VIOLATION) return new CliError("it refers to a record that does not exist", 4);
@@ -75,6 +79,48 @@ export function toCliError(error: unknown): CliError {
     );
   const message = error instanceof Error ? messageChain(error) : String(error);
   return new CliError(`unexpected error: ${message}`, 1);
+}
+
+interface SocketError {
+  code?: unknown;
+  address?: unknown;
+  port?: unknown;
+  hostname?: unknown;
+  errors?: unknown;
+}
+
+/**
+ * A socket that could not listen or connect (a port taken, a database or Apple not
+ * answering): where, and what to check. Node's AggregateError (every address of a host
+ * refused) has no message of its own: its first error says where.
+ */
+function systemError(error: unknown): CliError | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as SocketError;
+  const first = (Array.isArray(e.errors) ? e.errors[0] : undefined) as SocketError | undefined;
+  const at = first ?? e;
+  const where =
+    typeof at.address === "string"
+      ? `${at.address}${at.port !== undefined ? `:${String(at.port)}` : ""}`
+      : String(at.hostname ?? "the address");
+  switch (e.code) {
+    case "EADDRINUSE":
+      return new CliError(
+        `${where} is already in use: stop what listens there, or choose another port (PORT, --port)`,
+        1,
+      );
+    case "EADDRNOTAVAIL":
+      return new CliError(`${where} is not an address of this machine: check HOST or --host`, 1);
+    case "ECONNREFUSED":
+      return new CliError(
+        `nothing answers at ${where}: check that the database (DATABASE_URL) or Apple's service (APPLE_BASE_URL) runs there`,
+        1,
+      );
+    case "ENOTFOUND":
+      return new CliError(`the host ${where} is unknown: check DATABASE_URL and APPLE_BASE_URL`, 1);
+    default:
+      return undefined;
+  }
 }
 
 /** "migrating the database: <cause>": wrapped errors say what was being done and why it failed. */

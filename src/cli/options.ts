@@ -5,7 +5,7 @@ import { LANGUAGES, type Language } from "../service/decision-texts.js";
 /** A TCP port (0-65535) from the command line. */
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65_535)
     throw new InvalidArgumentError("expected a number from 0 to 65535");
   return n;
 }
@@ -14,8 +14,18 @@ export function parsePort(value: string): number {
 export function parsePositive(max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
+    if (value.trim() === "" || !Number.isInteger(n) || n < 1 || n > max)
       throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+/** A duration in milliseconds, 0 to `max`, from the command line. */
+export function parseMilliseconds(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > max)
+      throw new InvalidArgumentError(`expected milliseconds, a whole number from 0 to ${max}`);
     return n;
   };
 }

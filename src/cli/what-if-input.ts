@@ -42,13 +42,13 @@ export function parseRulesFile(text: string, path: string): ProposedChange[] {
   return list.map((r) => ({ kind: "rules" as const, ...r }));
 }
 
-/** `--priority a,b,c`: account ids, first = priority 1. */
-export function parsePriorityList(value: string): ProposedChange {
+/** `--priority a,b,c`: account ids or names, first = priority 1. */
+export function parsePriorityList(value: string): Extract<ProposedChange, { kind: "priorities" }> {
   const order = value
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  if (order.length === 0) throw new CliError("--priority: give account ids separated by commas");
+  if (order.length === 0) throw new CliError("--priority: give account ids or names separated by commas");
   if (new Set(order).size !== order.length) throw new CliError("--priority: an account is listed twice");
   return { kind: "priorities", order };
 }

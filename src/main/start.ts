@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createAdministrator, hasAdministrators } from "../auth/auth.service.js";
+import { toCliError } from "../cli/error-map.js";
 import { loadConfig } from "../config.js";
 import { seedDemo } from "./demo.js";
 import { buildServer, ensureDefaultSpace, type Orchard } from "./server.js";
@@ -74,4 +75,12 @@ export async function runUntilStopped(orchard: Orchard): Promise<void> {
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) await runUntilStopped(await startOrchard());
+if (isMain) {
+  // What stops a start (the data folder in use, the port taken) is one line, as in the CLI.
+  const orchard = await startOrchard().catch((error: unknown) => {
+    const { message, exitCode } = toCliError(error);
+    console.error(`npm start: ${message}`);
+    process.exit(exitCode);
+  });
+  await runUntilStopped(orchard);
+}

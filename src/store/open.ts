@@ -3,6 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, type LogConfig, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { KeyRing } from "./crypto.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import type { Database } from "./database.js";
 import { loadKeyRing } from "./key-file.js";
 import { migrate } from "./migrate.js";
@@ -50,16 +51,29 @@ export async function openDatabase(config: StoreConfig): Promise<Store> {
     previousSecretKeys: config.previousSecretKeys,
     keyFile: config.memory ? undefined : join(dataDir, "secret.key"),
   });
-  const { db, engine } = config.databaseUrl
-    ? { db: openPostgres(config.databaseUrl, config.poolSize ?? 10, config.log), engine: "postgres" as const }
-    : { db: await openPGlite(config, dataDir), engine: "pglite" as const };
+  // PGlite on disk is one process's: another one holding the folder is refused (data-dir-lock.ts).
+  const unlock = config.databaseUrl || config.memory ? () => {} : lockDataDir(dataDir);
+  let db: Kysely<Database>;
+  let engine: Store["engine"];
+  try {
+    ({ db, engine } = config.databaseUrl
+      ? {
+          db: openPostgres(config.databaseUrl, config.poolSize ?? 10, config.log),
+          engine: "postgres" as const,
+        }
+      : { db: await openPGlite(config, dataDir), engine: "pglite" as const });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+  const close = () => db.destroy().finally(unlock);
   try {
     if (!config.skipMigrations) await migrate(db);
   } catch (error) {
-    await db.destroy();
+    await close();
     throw error;
   }
-  return { db, engine, keys, close: () => db.destroy() };
+  return { db, engine, keys, close };
 }
 
 function openPostgres(url: string, max: number, log: LogConfig | undefined): Kysely<Database> {

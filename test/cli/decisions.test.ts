@@ -80,7 +80,7 @@ describe("orchard explain, what-if, licenses, export", () => {
     const human = await cli.run(["explain", "--app", APP, "--serial", "SER-3", "--why", "mandatory"]);
     expect(human).toMatchObject({ code: 0, stderr: "" });
     const lines = human.stdout.trimEnd().split("\n");
-    expect(lines[0]).toBe(`GRANT: app ${APP} for device ${lines[0]?.split(" ")[5] ?? ""} (mandatory)`);
+    expect(lines[0]).toBe(`GRANT: Keynote (${APP}) for device SER-3 (mandatory)`);
     expect(lines[1]).toBe('A device-based license would be granted from account "Second".');
     expect(lines).toContain(
       "  MA2  An account is used only if the subject is eligible there; when it has no free license, the next eligible account is used.",
@@ -225,7 +225,7 @@ describe("orchard explain, what-if, licenses, export", () => {
     expectFailure(
       explain,
       2,
-      /^orchard: option '--lang <language>' argument 'xx' is invalid\. Allowed choices are en, fr\.\n$/,
+      /^orchard: option '--lang <language>' argument 'xx' is invalid\. Allowed choices are en, fr\. \(see 'orchard explain --help'\)\n$/,
     );
     expectFailure(whatIf, 2, /argument 'fr_FR' is invalid\. Allowed choices are en, fr\./);
   });

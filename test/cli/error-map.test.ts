@@ -19,3 +19,36 @@ describe("the CLI's words for the database's refusals", () => {
     expect(e.exitCode).toBe(1);
   });
 });
+
+describe("the CLI's words for sockets that cannot listen or connect", () => {
+  it("a port already taken names the address and the fix", () => {
+    const e = toCliError(
+      Object.assign(new Error("listen EADDRINUSE: address already in use 127.0.0.1:8080"), {
+        code: "EADDRINUSE",
+        address: "127.0.0.1",
+        port: 8080,
+      }),
+    );
+    expect(e.message).toBe(
+      "127.0.0.1:8080 is already in use: stop what listens there, or choose another port (PORT, --port)",
+    );
+    expect(e.exitCode).toBe(1);
+  });
+
+  it("a database that does not answer (Node's AggregateError has no message) says where, not 'unexpected error: '", () => {
+    const refused = (address: string) =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}:5432`), {
+        code: "ECONNREFUSED",
+        address,
+        port: 5432,
+      });
+    const e = toCliError(
+      Object.assign(new AggregateError([refused("::1"), refused("127.0.0.1")], ""), { code: "ECONNREFUSED" }),
+    );
+    expect(e.message).toBe(
+      "nothing answers at ::1:5432: check that the database (DATABASE_URL) or Apple's service (APPLE_BASE_URL) runs there",
+    );
+    const wrapped = toCliError(new Error("migrating the database", { cause: refused("10.0.0.5") }));
+    expect(wrapped.message).toMatch(/^nothing answers at 10\.0\.0\.5:5432/);
+  });
+});

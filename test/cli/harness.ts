@@ -16,7 +16,8 @@ export interface CliHarness {
   dataDir: string;
   sim: RunningSimulator;
   env: Record<string, string>;
-  run(args: readonly string[]): Promise<CliRun>;
+  /** Runs `orchard args`, `input` on its stdin (else an empty, closed stdin). */
+  run(args: readonly string[], input?: string): Promise<CliRun>;
   /** Runs, expects exit 0, and parses stdout as one JSON document. */
   json<T = Record<string, unknown>>(args: readonly string[]): Promise<T>;
   file(name: string, content: string): Promise<string>;
@@ -33,6 +34,8 @@ export interface CliRun {
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "orchard.js");
 
+export const ORCHARD_BIN = BIN;
+
 export async function startCli(): Promise<CliHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), "orchard-cli-"));
   const sim = await startSimulator({ port: 0, eventDelayMs: 0, enforceRateLimit: false });
@@ -43,9 +46,9 @@ export async function startCli(): Promise<CliHarness> {
     ORCHARD_MDM_ID: "orchard-cli-test",
     LOG_LEVEL: "silent",
   };
-  const run = (args: readonly string[]) =>
+  const run = (args: readonly string[], input = "") =>
     new Promise<CliRun>((resolve) => {
-      execFile(
+      const child = execFile(
         process.execPath,
         [BIN, ...args],
         { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 },
@@ -54,6 +57,7 @@ export async function startCli(): Promise<CliHarness> {
           resolve({ code, stdout, stderr });
         },
       );
+      child.stdin?.end(input);
     });
   return {
     dataDir,

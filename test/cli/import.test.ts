@@ -90,9 +90,31 @@ describe("orchard import", () => {
     expect(await cli.json(["import", fixed, "--kind", "devices", "--json"])).toMatchObject({ imported: 2 });
   });
 
-  it("orchard demo seeds the demo data and answers with one JSON document", async () => {
-    const demo = await cli.json<{ spaceId: string; messages: string[] }>(["demo", "--json"]);
-    expect(demo.spaceId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(Array.isArray(demo.messages)).toBe(true);
+  it("orchard demo seeds an empty space once, with the built-in simulator only; one JSON document", async () => {
+    // Against a configured Apple service, the demo would add real-looking accounts: refused.
+    expectFailure(
+      await cli.run(["demo", "--json"]),
+      2,
+      /^orchard: the demo runs on the built-in Apple simulator: unset APPLE_BASE_URL to seed it\n$/,
+    );
+    const apple = cli.env.APPLE_BASE_URL;
+    try {
+      delete cli.env.APPLE_BASE_URL;
+      const demo = await cli.json<{ spaceId: string; seeded: boolean; messages: string[] }>([
+        "demo",
+        "--json",
+      ]);
+      expect(demo).toMatchObject({ spaceId: expect.stringMatching(/^[0-9a-f-]{36}$/), seeded: true });
+      expect(demo.messages.at(-1)).toMatch(/^Demo data ready/);
+      // Again: the space has accounts now, nothing changes, and it says so.
+      const again = await cli.run(["demo"]);
+      expect(again).toEqual({
+        code: 0,
+        stdout: "the space already has accounts: the demo seeds an empty space only, nothing changed\n",
+        stderr: "",
+      });
+    } finally {
+      if (apple) cli.env.APPLE_BASE_URL = apple;
+    }
   });
 });

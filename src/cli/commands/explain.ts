@@ -13,8 +13,9 @@ import {
 } from "../../store/index.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
+import { withExamples } from "../help.js";
 import { languageOf, languageOption } from "../options.js";
-import { printJson, printLine, printTable } from "../output.js";
+import { printJson, printLine, printTable, shortDate } from "../output.js";
 
 interface ExplainFlags extends CommonFlags {
   app: string;
@@ -27,36 +28,42 @@ interface ExplainFlags extends CommonFlags {
 
 /** `orchard explain`: the decision the engine would make now, and every rule behind it; changes nothing. */
 export function registerExplain(program: Command): void {
-  withCommonFlags(
-    program
-      .command("explain")
-      .description("the license decision for an app and a user or device, with its rule ids in words")
-      .requiredOption("--app <adamId>", "the app's adamId")
-      .option("--user <id>", "a user's id")
-      .option("--device <id>", "a device's id")
-      .option("--serial <serial>", "a device's serial number")
-      .addOption(
-        new Option("--why <reason>", "why the license is wanted")
-          .choices(["requested", "mandatory", "check_in"])
-          .default("requested"),
-      )
-      .addOption(languageOption()),
+  withExamples(
+    withCommonFlags(
+      program
+        .command("explain")
+        .description("the license decision for an app and a user or device, with its rule ids in words")
+        .requiredOption("--app <adamId>", "the app's adamId")
+        .option("--user <id>", "a user's id")
+        .option("--device <id>", "a device's id")
+        .option("--serial <serial>", "a device's serial number")
+        .addOption(
+          new Option("--why <reason>", "why the license is wanted")
+            .choices(["requested", "mandatory", "check_in"])
+            .default("requested"),
+        )
+        .addOption(languageOption()),
+    ),
+    [
+      "orchard explain --app 361309726 --serial F9FXK0ABCD12 --why mandatory",
+      "orchard explain --app 361309726 --user u-1042 --lang fr --json",
+    ],
   ).action(async (flags: ExplainFlags) => {
     const given = [flags.user, flags.device, flags.serial].filter((v) => v !== undefined).length;
     if (given !== 1) throw new CliError("give exactly one of --user, --device and --serial");
     const language = languageOf(flags.lang);
     await withCore(flags, async ({ core, spaceId, json }) => {
       const db = core.deps.db;
-      await checkAppKnown(db, spaceId, flags.app);
-      const subject = await subjectOf(db, spaceId, flags);
+      const appName = await appNameOf(db, spaceId, flags.app);
+      const { subject, label } = await subjectOf(db, spaceId, flags);
       const result = await explain(db, { spaceId, adamId: flags.app, subject, why: flags.why }, language);
       if (json) return printJson(result);
-      const who = subject.kind === "user" ? `user ${subject.userId}` : `device ${subject.deviceId}`;
-      printLine(`${result.outcome.toUpperCase()}: app ${flags.app} for ${who} (${flags.why})`);
+      const app = appName ? `${appName} (${flags.app})` : `app ${flags.app}`;
+      printLine(`${result.outcome.toUpperCase()}: ${app} for ${label} (${flags.why})`);
       printLine(result.summary);
       if (result.queue)
         printLine(
-          `In the queue: ${result.queue.position} of ${result.queue.of}, waiting since ${result.queue.waitingSince.toISOString()}`,
+          `In the queue: ${result.queue.position} of ${result.queue.of}, waiting since ${shortDate(result.queue.waitingSince)}`,
         );
       const width = Math.max(...result.rules.map((r) => r.id.length), 0);
       for (const rule of result.rules) printLine(`  ${rule.id.padEnd(width)}  ${rule.sentence}`);
@@ -79,8 +86,11 @@ export function registerExplain(program: Command): void {
   });
 }
 
-/** An app neither in the catalog nor bought by any account is a typo, not a decision (exit 3). */
-async function checkAppKnown(db: Db, spaceId: string, adamId: string): Promise<void> {
+/**
+ * The app's name, if it has one; an app neither in the catalog nor bought by any account
+ * is a typo, not a decision (exit 3).
+ */
+async function appNameOf(db: Db, spaceId: string, adamId: string): Promise<string | undefined> {
   const [catalog, assets] = await Promise.all([
     findCatalogApp(db, spaceId, adamId),
     listAssetsForApp(db, spaceId, adamId),
@@ -90,14 +100,23 @@ async function checkAppKnown(db: Db, spaceId: string, adamId: string): Promise<v
       `app ${adamId} not found: it is not in this space's catalog and no account bought it`,
       3,
     );
+  return catalog?.name ?? assets.find((a) => a.name)?.name;
 }
 
-async function subjectOf(db: Db, spaceId: string, flags: ExplainFlags): Promise<Subject> {
-  if (flags.user !== undefined) return { kind: "user", userId: (await getUser(db, spaceId, flags.user)).id };
-  if (flags.device !== undefined)
-    return { kind: "device", deviceId: (await getDevice(db, spaceId, flags.device)).id };
-  const serial = flags.serial ?? "";
-  const device = await findDeviceBySerial(db, spaceId, serial);
-  if (!device) throw new NotFoundError("device", `with serial number ${serial}`);
-  return { kind: "device", deviceId: device.id };
+/** The subject, and how people know it: the user's name, the device's serial number. */
+async function subjectOf(
+  db: Db,
+  spaceId: string,
+  flags: ExplainFlags,
+): Promise<{ subject: Subject; label: string }> {
+  if (flags.user !== undefined) {
+    const user = await getUser(db, spaceId, flags.user);
+    return { subject: { kind: "user", userId: user.id }, label: `user ${user.name} (${user.id})` };
+  }
+  const device =
+    flags.device !== undefined
+      ? await getDevice(db, spaceId, flags.device)
+      : await findDeviceBySerial(db, spaceId, flags.serial ?? "");
+  if (!device) throw new NotFoundError("device", `with serial number ${flags.serial ?? ""}`);
+  return { subject: { kind: "device", deviceId: device.id }, label: `device ${device.serialNumber}` };
 }

@@ -5,7 +5,8 @@ import { activityCsv, activityJson } from "../../service/activity-export.js";
 import { iterateActivity } from "../../store/usage.repo.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
-import { printJson, printLine } from "../output.js";
+import { withExamples } from "../help.js";
+import { printJson, printLine, stdoutClosed } from "../output.js";
 
 interface ExportFlags extends CommonFlags {
   format?: "csv" | "json";
@@ -16,18 +17,24 @@ interface ExportFlags extends CommonFlags {
 /** `orchard export activity`: the activity log (invariant 4), newest first, streamed to a file or stdout. */
 export function registerExport(program: Command): void {
   const exp = program.command("export").description("export Orchard's records");
-  withCommonFlags(
-    exp
-      .command("activity")
-      .description("the activity log, newest first, as CSV or JSON (streamed)")
-      .addOption(
-        new Option("--format <format>", "csv or json (default csv; json with --json)").choices([
-          "csv",
-          "json",
-        ]),
-      )
-      .option("--since <date>", "only entries at or after this ISO 8601 date")
-      .option("--output <file>", "write to this file instead of stdout"),
+  withExamples(
+    withCommonFlags(
+      exp
+        .command("activity")
+        .description("the activity log, newest first, as CSV or JSON (streamed)")
+        .addOption(
+          new Option("--format <format>", "csv or json (default csv; json with --json)").choices([
+            "csv",
+            "json",
+          ]),
+        )
+        .option("--since <date>", "only entries at or after this ISO 8601 date")
+        .option("--output <file>", "write to this file instead of stdout"),
+    ),
+    [
+      "orchard export activity --since 2026-09-01 --output activity.csv",
+      "orchard export activity --format json | jq '.[] | select(.ruleIds | index(\"AC5\"))'",
+    ],
   ).action(async (flags: ExportFlags) => {
     const since = flags.since === undefined ? undefined : parseSince(flags.since);
     // Without a file, --json means the data itself as JSON: stdout holds one document either way.
@@ -40,7 +47,10 @@ export function registerExport(program: Command): void {
       });
       if (!flags.output) {
         // stdout is not ours to close: the next command in a pipe may still be reading.
-        await pipeline(source, process.stdout, { end: false });
+        // When it stops reading (`| head`), the export stops too, quietly.
+        await pipeline(source, process.stdout, { end: false }).catch((error: unknown) => {
+          if (!stdoutClosed() && (error as { code?: unknown }).code !== "EPIPE") throw error;
+        });
         return;
       }
       await pipeline(source, createWriteStream(flags.output)).catch((error: unknown) => {

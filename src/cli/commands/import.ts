@@ -1,6 +1,7 @@
 import { type Command, Option } from "commander";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { readUserFile } from "../files.js";
+import { withExamples } from "../help.js";
 import { IMPORT_KINDS, type ImportKind, parseImport } from "../import-rows.js";
 import { checkImport, writeImport } from "../import-write.js";
 import { printJson, printLine } from "../output.js";
@@ -8,15 +9,22 @@ import { startProgress } from "../progress.js";
 
 /** `orchard import`: users, devices or groups from a CSV (header row) or JSON array; all or nothing. */
 export function registerImport(program: Command): void {
-  withCommonFlags(
-    program
-      .command("import <file>")
-      .description(
-        "import users, devices or groups from CSV (with a header row) or a JSON array, all or nothing",
-      )
-      .addOption(
-        new Option("--kind <kind>", "what the file holds").choices(IMPORT_KINDS).makeOptionMandatory(),
-      ),
+  withExamples(
+    withCommonFlags(
+      program
+        .command("import <file>")
+        .description(
+          "import users, devices or groups from CSV (with a header row) or a JSON array, all or nothing",
+        )
+        .addOption(
+          new Option("--kind <kind>", "what the file holds").choices(IMPORT_KINDS).makeOptionMandatory(),
+        ),
+    ),
+    [
+      "orchard import users.csv --kind users        # columns: id,name,email,managedAppleId,externalId",
+      "orchard import devices.csv --kind devices    # columns: serial,platform,sharedIpad,supervised,userId",
+      'orchard import groups.json --kind groups     # [{"name": "Teachers", "members": ["u1", "u2"]}]',
+    ],
   ).action(async (file: string, flags: CommonFlags & { kind: ImportKind }) => {
     const rows = parseImport(flags.kind, await readUserFile(file, "import file"));
     await withCore(flags, async ({ core, spaceId, json }) => {

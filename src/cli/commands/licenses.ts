@@ -2,8 +2,10 @@ import { type Command, Option } from "commander";
 import type { LicenseState, LicenseType } from "../../licensing/index.js";
 import { listLicensesView } from "../../store/views.repo.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
+import { withExamples } from "../help.js";
 import { parsePositive } from "../options.js";
-import { printJson, printLine, printTable, shortDate } from "../output.js";
+import { printJson, printNote, printTable, shortDate } from "../output.js";
+import { resolveAccount } from "../resolve.js";
 
 interface LicenseFlags extends CommonFlags {
   app?: string;
@@ -20,20 +22,31 @@ const STATES: LicenseState[] = ["pending_assign", "assigned", "pending_release",
 
 /** `orchard licenses`: the space's licenses (DI5), filtered like the API's list, newest first. */
 export function registerLicenses(program: Command): void {
-  withCommonFlags(
-    program
-      .command("licenses")
-      .description("DI5: licenses with their subject, type, state, account and rule ids")
-      .option("--app <adamId>", "only this app")
-      .option("--user <id>", "only this user's")
-      .option("--device <id>", "only this device's")
-      .option("--account <id>", "only those given by this account")
-      .addOption(new Option("--state <state>", "only in this state").choices(STATES))
-      .addOption(new Option("--type <type>", "only this type (LT1)").choices(["user", "device"]))
-      .option("--search <text>", "VU5: user name, serial number or app name contains")
-      .option("--limit <n>", "at most this many (1-10000)", parsePositive(10_000), 100),
+  withExamples(
+    withCommonFlags(
+      program
+        .command("licenses")
+        .description("DI5: licenses with their subject, type, state, account and rule ids")
+        .option("--app <adamId>", "only this app")
+        .option("--user <id>", "only this user's")
+        .option("--device <id>", "only this device's")
+        .option("--account <account>", "only those given by this account (id or name)")
+        .addOption(new Option("--state <state>", "only in this state").choices(STATES))
+        .addOption(new Option("--type <type>", "only this type (LT1)").choices(["user", "device"]))
+        .option("--search <text>", "VU5: user name, serial number or app name contains")
+        .option("--limit <n>", "at most this many (1-10000)", parsePositive(10_000), 100),
+    ),
+    [
+      "orchard licenses --app 361309726 --state in_grace",
+      'orchard licenses --account "Main campus" --type device --limit 1000 --json',
+      'orchard licenses --search "Lovelace"                  # VU5',
+    ],
   ).action(async (flags: LicenseFlags) => {
     await withCore(flags, async ({ core, spaceId, json }) => {
+      const accountId =
+        flags.account === undefined
+          ? undefined
+          : (await resolveAccount(core.deps.db, spaceId, flags.account)).id;
       const page = await listLicensesView(
         core.deps.db,
         spaceId,
@@ -41,7 +54,7 @@ export function registerLicenses(program: Command): void {
           adamId: flags.app,
           userId: flags.user,
           deviceId: flags.device,
-          accountId: flags.account,
+          accountId,
           state: flags.state,
           type: flags.type,
         },
@@ -54,7 +67,7 @@ export function registerLicenses(program: Command): void {
         },
       );
       if (json) return printJson({ items: page.items, total: page.total });
-      if (page.items.length === 0) return printLine("no license matches");
+      if (page.items.length === 0) return printNote("no license matches");
       printTable(
         ["ID", "APP", "TYPE", "SUBJECT", "STATE", "ACCOUNT", "RULES", "CREATED"],
         page.items.map((l) => [
@@ -70,8 +83,11 @@ export function registerLicenses(program: Command): void {
           shortDate(l.createdAt),
         ]),
       );
+      // On stderr: what a pipe reads is the table alone.
       if (page.total > page.items.length)
-        printLine(`${page.items.length} of ${page.total}: use --limit or filters`);
+        printNote(
+          `${page.items.length} of ${page.total} licenses shown: use --limit or filters for the others`,
+        );
     });
   });
 }

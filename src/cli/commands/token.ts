@@ -1,13 +1,15 @@
 import type { Command } from "commander";
 import { parseSToken } from "../../apple/index.js";
 import { getAccount, listAccounts, listAssetsOfAccount } from "../../store/index.js";
-import { ACCOUNT_HEADERS, accountCells, accountJson } from "../account-view.js";
+import { ACCOUNT_HEADERS, accountJson, accountRows } from "../account-view.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { readUserFile } from "../files.js";
+import { withExamples } from "../help.js";
 import { parsePositive } from "../options.js";
-import { printJson, printLine, printTable } from "../output.js";
+import { printJson, printLine, printNote, printTable } from "../output.js";
 import { withSpinner } from "../progress.js";
+import { resolveAccount } from "../resolve.js";
 
 interface AddFlags extends CommonFlags {
   name: string;
@@ -26,9 +28,11 @@ interface UpdateFlags extends CommonFlags {
 
 /** `orchard token …`: Apps and Books accounts from their sToken files (AC1-AC6), through the sync engine. */
 export function registerToken(program: Command): void {
-  const token = program.command("token").description("manage Apps and Books accounts (sToken files)");
+  const token = program
+    .command("token")
+    .description("manage Apps and Books accounts (sToken files); <account> is an account's id or name");
 
-  withCommonFlags(
+  examples(
     token
       .command("add <file>")
       .description("AC1: add an account from its .vpptoken file, then sync it from Apple")
@@ -36,6 +40,10 @@ export function registerToken(program: Command): void {
       .option("--no-auto-distribute", "AC1: do not give every app FCFS to All Users")
       .option("--clear-previous", "AC1: release every assignment of this token at Apple first", false)
       .option("--take-over", "AC6: take the location over from another MDM", false),
+    [
+      'orchard token add ~/Downloads/school.vpptoken --name "Main campus"',
+      'orchard token add north.vpptoken --name "North campus" --no-auto-distribute --json',
+    ],
   ).action(async (file: string, flags: AddFlags) => {
     const sTokenFile = await readTokenFile(file);
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
@@ -58,32 +66,38 @@ export function registerToken(program: Command): void {
     });
   });
 
-  withCommonFlags(token.command("list").description("MA1: the space's accounts in priority order")).action(
-    async (flags: CommonFlags) => {
-      await withCore(flags, async ({ core, spaceId, json }) => {
-        const accounts = await listAccounts(core.deps.db, spaceId);
-        if (json) return printJson({ items: accounts.map(accountJson) });
-        if (accounts.length === 0) return printLine("no account yet: orchard token add <file> --name <name>");
-        printTable(ACCOUNT_HEADERS, accounts.map(accountCells));
-      });
-    },
-  );
+  examples(token.command("list").description("MA1: the space's accounts in priority order"), [
+    "orchard token list",
+    "orchard token list --space Sciences --json | jq -r '.items[] | select(.usable | not) | .name'",
+  ]).action(async (flags: CommonFlags) => {
+    await withCore(flags, async ({ core, spaceId, json }) => {
+      const accounts = await listAccounts(core.deps.db, spaceId);
+      if (json) return printJson({ items: accounts.map(accountJson) });
+      if (accounts.length === 0) return printNote("no account yet: orchard token add <file> --name <name>");
+      printTable(ACCOUNT_HEADERS, accountRows(accounts, core.deps.now()));
+    });
+  });
 
-  withCommonFlags(
+  examples(
     token
-      .command("update <accountId>")
-      .description("AC2: rename, replace the token file, change the options")
+      .command("update <account>")
+      .description("AC2: rename the account (id or name), replace its token file, change its options")
       .option("--file <file>", "the new .vpptoken file")
       .option("--name <name>", "a new display name")
       .option("--auto-distribute", "AC1: FCFS to All Users on every app")
       .option("--no-auto-distribute", "AC1: no automatic FCFS")
       .option("--clear-previous", "AC2: a token of another location: clear the previous data", false)
       .option("--take-over", "AC6: take the location over from another MDM", false),
-  ).action(async (accountId: string, flags: UpdateFlags) => {
+    [
+      'orchard token update "Main campus" --file renewed.vpptoken     # a renewed token (NT2)',
+      'orchard token update "Main campus" --name "Main campus (2027)"',
+    ],
+  ).action(async (given: string, flags: UpdateFlags) => {
     const sTokenFile = flags.file === undefined ? undefined : await readTokenFile(flags.file);
     if (sTokenFile === undefined && flags.name === undefined && flags.autoDistribute === undefined)
       throw new CliError("nothing to change: give --file, --name or --[no-]auto-distribute");
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
+      const accountId = (await resolveAccount(core.deps.db, spaceId, given)).id;
       const account = await withSpinner("updating the account", () =>
         core.deps.accounts.update({
           spaceId,
@@ -101,14 +115,16 @@ export function registerToken(program: Command): void {
     });
   });
 
-  withCommonFlags(
+  examples(
     token
-      .command("rm <accountId>")
-      .description("AC5: delete an account and release every license it gave (irreversible)")
+      .command("rm <account>")
+      .description("AC5: delete an account (id or name) and release every license it gave (irreversible)")
       .requiredOption("--confirm <name>", "the account's exact name: deleting cannot be undone"),
-  ).action(async (accountId: string, flags: CommonFlags & { confirm: string }) => {
+    ['orchard token rm "North campus" --confirm "North campus"'],
+  ).action(async (given: string, flags: CommonFlags & { confirm: string }) => {
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
-      const account = await getAccount(core.deps.db, spaceId, accountId);
+      const account = await resolveAccount(core.deps.db, spaceId, given);
+      const accountId = account.id;
       if (flags.confirm !== account.displayName) {
         throw new CliError(
           `--confirm must repeat the account's name exactly ("${account.displayName}"): nothing was deleted (AC5)`,
@@ -122,12 +138,14 @@ export function registerToken(program: Command): void {
     });
   });
 
-  withCommonFlags(
+  examples(
     token
-      .command("resync <accountId>")
-      .description("AC3: read every app and license of the account from Apple again"),
-  ).action(async (accountId: string, flags: CommonFlags) => {
+      .command("resync <account>")
+      .description("AC3: read every app and license of the account (id or name) from Apple again"),
+    ['orchard token resync "Main campus"'],
+  ).action(async (given: string, flags: CommonFlags) => {
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
+      const accountId = (await resolveAccount(core.deps.db, spaceId, given)).id;
       await withSpinner("resyncing from Apple", () =>
         core.deps.accounts.resync({ spaceId, accountId, actor }),
       );
@@ -138,19 +156,28 @@ export function registerToken(program: Command): void {
     });
   });
 
-  withCommonFlags(
+  examples(
     token
       .command("priority")
-      .argument("<accountId>")
+      .argument("<account>", "the account's id or name")
       .argument("<position>", "1 = first", parsePositive(10_000))
-      .description("AC4, MA6: move the account to a position (1 = first); MA3: no license moves"),
-  ).action(async (accountId: string, to: number, flags: CommonFlags) => {
+      .description(
+        "AC4, MA6: move the account (id or name) to a position (1 = first); MA3: no license moves",
+      ),
+    ['orchard token priority "North campus" 1'],
+  ).action(async (given: string, to: number, flags: CommonFlags) => {
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
+      const accountId = (await resolveAccount(core.deps.db, spaceId, given)).id;
       const accounts = await core.deps.accounts.setPriority({ spaceId, accountId, position: to, actor });
       if (json) return printJson({ items: accounts.map(accountJson) });
-      printTable(ACCOUNT_HEADERS, accounts.map(accountCells));
+      printTable(ACCOUNT_HEADERS, accountRows(accounts, core.deps.now()));
     });
   });
+}
+
+/** `--space`, `--json` and the examples of a `token` subcommand. */
+function examples(command: Command, lines: readonly string[]): Command {
+  return withExamples(withCommonFlags(command), lines);
 }
 
 /** The token file, checked before the database opens: a malformed or expired one fails fast (exit 2). */

@@ -4,8 +4,10 @@ import { type AppImpact, type ProposedChange, type SubjectOutcome, whatIf } from
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { readUserFile } from "../files.js";
+import { withExamples } from "../help.js";
 import { languageOf, languageOption } from "../options.js";
 import { printJson, printLine, printTable } from "../output.js";
+import { resolveAccount, resolveAccounts } from "../resolve.js";
 import { parsePriorityList, parseRulesFile } from "../what-if-input.js";
 
 interface WhatIfFlags extends CommonFlags {
@@ -18,29 +20,51 @@ interface WhatIfFlags extends CommonFlags {
 
 /** `orchard what-if`: a proposed change against current demand, writing nothing: who would gain, lose or wait. */
 export function registerWhatIf(program: Command): void {
-  withCommonFlags(
-    program
-      .command("what-if")
-      .description("evaluate a change (priority order, token removed, rule edit) without making it")
-      .option("--priority <ids>", "MA1, MA3: a new priority order: account ids separated by commas")
-      .option("--remove-account <id>", "AC5: the account's token removed")
-      .option(
-        "--rules <file>",
-        "DI1: a JSON file of rule edits ({accountId, adamId, fcfs, reserved…, prohibited…})",
-      )
-      .option("--app <adamId...>", "only these apps (default: every app the change touches)")
-      .addOption(languageOption()),
+  withExamples(
+    withCommonFlags(
+      program
+        .command("what-if")
+        .description("evaluate a change (priority order, token removed, rule edit) without making it")
+        .option(
+          "--priority <accounts>",
+          "MA1, MA3: a new priority order: account ids or names separated by commas",
+        )
+        .option("--remove-account <account>", "AC5: the account's token removed (id or name)")
+        .option(
+          "--rules <file>",
+          "DI1: a JSON file of rule edits ({accountId, adamId, fcfs, reserved…, prohibited…})",
+        )
+        .option("--app <adamId...>", "only these apps (default: every app the change touches)")
+        .addOption(languageOption()),
+    ),
+    [
+      'orchard what-if --remove-account "North campus"           # AC5 before token rm',
+      'orchard what-if --priority "North campus,Main campus"     # MA3',
+      "orchard what-if --rules rules.json --app 361309726 --json",
+    ],
   ).action(async (flags: WhatIfFlags) => {
     const language = languageOf(flags.lang);
-    const changes: ProposedChange[] = [];
-    if (flags.priority !== undefined) changes.push(parsePriorityList(flags.priority));
-    if (flags.removeAccount !== undefined)
-      changes.push({ kind: "remove_account", accountId: flags.removeAccount });
-    if (flags.rules !== undefined)
-      changes.push(...parseRulesFile(await readUserFile(flags.rules, "rules file"), flags.rules));
-    if (changes.length === 0)
+    const priority = flags.priority === undefined ? undefined : parsePriorityList(flags.priority);
+    const rules =
+      flags.rules === undefined
+        ? []
+        : parseRulesFile(await readUserFile(flags.rules, "rules file"), flags.rules);
+    if (priority === undefined && flags.removeAccount === undefined && rules.length === 0)
       throw new CliError("give at least one of --priority, --remove-account and --rules");
     await withCore(flags, async ({ core, spaceId, json }) => {
+      // Accounts by id or name, as `token list` shows them.
+      const changes: ProposedChange[] = [];
+      if (priority !== undefined) {
+        const order = (await resolveAccounts(core.deps.db, spaceId, priority.order)).map((a) => a.id);
+        if (new Set(order).size !== order.length)
+          throw new CliError("--priority: an account is listed twice");
+        changes.push({ kind: "priorities", order });
+      }
+      if (flags.removeAccount !== undefined) {
+        const account = await resolveAccount(core.deps.db, spaceId, flags.removeAccount);
+        changes.push({ kind: "remove_account", accountId: account.id });
+      }
+      changes.push(...rules);
       const result = await whatIf(
         core.deps.db,
         { spaceId, changes, ...(flags.app ? { apps: flags.app } : {}) },

@@ -4,14 +4,17 @@ import { loadConfig } from "../../config.js";
 import { openDatabase } from "../../store/index.js";
 import { syncDepsFromConfig } from "../../sync/from-config.js";
 import { startWorker } from "../../sync/index.js";
+import { storeConfig } from "../context.js";
 import { CliError } from "../errors.js";
+import { withExamples } from "../help.js";
+import { parsePositive } from "../options.js";
 
 interface WorkerFlags {
   schedule: boolean;
-  leaseMs?: string;
-  claimLimit?: string;
-  idleMs?: string;
-  json?: boolean;
+  leaseMs?: number;
+  claimLimit?: number;
+  idleMs?: number;
+  json: boolean;
 }
 
 /**
@@ -20,57 +23,57 @@ interface WorkerFlags {
  * SIGTERM/SIGINT end the round in progress, then exit.
  */
 export function registerWorker(program: Command): void {
-  program
-    .command("worker")
-    .description("run the sync worker (DATABASE_URL, APPLE_BASE_URL, SYNC_CRON, FULL_SYNC_CRON)")
-    .option("--no-schedule", "only drain the outbox; leave scheduled syncs to other workers")
-    .option("--lease-ms <ms>", "how long a claim on outbox rows lasts")
-    .option("--claim-limit <n>", "outbox rows claimed per round")
-    .option("--idle-ms <ms>", "pause between rounds when idle")
-    .option("--json", "print one JSON line per round that did work")
-    .action(async (flags: WorkerFlags) => {
-      const config = loadConfig();
-      if (!config.appleBaseUrl)
-        throw new CliError("set APPLE_BASE_URL (e.g. the URL `orchard simulator` prints)");
-      const store = await openDatabase({
-        ...(config.databaseUrl ? { databaseUrl: config.databaseUrl.reveal() } : {}),
-        dataDir: config.dataDir,
-        ...(config.secretKey ? { secretKey: config.secretKey.reveal() } : {}),
-      });
-      const logger = pino({ level: config.logLevel }, pino.destination(2));
-      const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-      const deps = syncDepsFromConfig(config, store, {
-        logger,
-        tuning: {
-          ...(flags.leaseMs ? { leaseMs: number(flags.leaseMs) } : {}),
-          ...(flags.claimLimit ? { claimLimit: number(flags.claimLimit) } : {}),
-        },
-      });
-      const worker = startWorker(deps, {
-        engine: store.engine,
-        schedule: flags.schedule,
-        syncCron: config.syncCron,
-        fullSyncCron: config.fullSyncCron,
-        ...(flags.idleMs ? { idleMs: Number(flags.idleMs) } : {}),
-        ...(flags.json
-          ? {
-              onRound: ({ dispatch, follow }) => {
-                if (dispatch.claimed + follow.events === 0) return;
-                process.stdout.write(
-                  `${JSON.stringify({ worker: worker.id, sent: dispatch.sentSeqs, calls: dispatch.calls, events: follow.events, finished: follow.finished })}\n`,
-                );
-              },
-            }
-          : {}),
-      });
-      logger.info({ workerId: worker.id, engine: store.engine }, "worker started");
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGTERM", stop);
-        process.once("SIGINT", stop);
-      });
-      await worker.stop();
-      await store.close();
-      logger.info({ workerId: worker.id }, "worker stopped");
+  withExamples(
+    program
+      .command("worker")
+      .description("run the sync worker (DATABASE_URL, APPLE_BASE_URL, SYNC_CRON, FULL_SYNC_CRON)")
+      .option("--no-schedule", "only drain the outbox; leave scheduled syncs to other workers")
+      .option("--lease-ms <ms>", "how long a claim on outbox rows lasts", parsePositive(3_600_000))
+      .option("--claim-limit <n>", "outbox rows claimed per round", parsePositive(100_000))
+      .option("--idle-ms <ms>", "pause between rounds when idle", parsePositive(3_600_000))
+      .option("--json", "print one JSON line per round that did work", false),
+    [
+      "DATABASE_URL=postgres://orchard@db/orchard APPLE_BASE_URL=https://vpp.itunes.apple.com/mdm/v2 orchard worker",
+      "orchard worker --no-schedule --json      # a second worker: drains the outbox only",
+    ],
+  ).action(async (flags: WorkerFlags) => {
+    const config = loadConfig();
+    if (!config.appleBaseUrl)
+      throw new CliError("set APPLE_BASE_URL (e.g. the URL `orchard simulator` prints)");
+    const store = await openDatabase(storeConfig(config));
+    const logger = pino({ level: config.logLevel }, pino.destination(2));
+    const deps = syncDepsFromConfig(config, store, {
+      logger,
+      tuning: {
+        ...(flags.leaseMs ? { leaseMs: flags.leaseMs } : {}),
+        ...(flags.claimLimit ? { claimLimit: flags.claimLimit } : {}),
+      },
     });
+    const worker = startWorker(deps, {
+      engine: store.engine,
+      schedule: flags.schedule,
+      syncCron: config.syncCron,
+      fullSyncCron: config.fullSyncCron,
+      ...(flags.idleMs ? { idleMs: flags.idleMs } : {}),
+      ...(flags.json
+        ? {
+            onRound: ({ dispatch, follow }) => {
+              if (dispatch.claimed + follow.events === 0) return;
+              process.stdout.write(
+                `${JSON.stringify({ worker: worker.id, sent: dispatch.sentSeqs, calls: dispatch.calls, events: follow.events, finished: follow.finished })}\n`,
+              );
+            },
+          }
+        : {}),
+    });
+    logger.info({ workerId: worker.id, engine: store.engine }, "worker started");
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    });
+    await worker.stop();
+    await store.close();
+    logger.info({ workerId: worker.id }, "worker stopped");
+  });
 }

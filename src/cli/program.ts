@@ -1,0 +1,75 @@
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { registerAdmin } from "./commands/admin.js";
+import { registerApps } from "./commands/apps.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerExplain } from "./commands/explain.js";
+import { registerExport } from "./commands/export.js";
+import { registerImport } from "./commands/import.js";
+import { registerLicenses } from "./commands/licenses.js";
+import { registerMigrate } from "./commands/migrate.js";
+import { registerServe } from "./commands/serve.js";
+import { registerSimulator } from "./commands/simulator.js";
+import { registerSpace } from "./commands/space.js";
+import { registerToken } from "./commands/token.js";
+import { registerWhatIf } from "./commands/what-if.js";
+import { registerWorker } from "./commands/worker.js";
+import { EXIT_CODES } from "./help.js";
+
+/** Builds the `orchard` program; each command lives in commands/<name>.ts. */
+export function buildProgram(): Command {
+  const program = new Command("orchard")
+    .description("Apple Apps and Books license manager")
+    .version(VERSION, "-V, --version", "print Orchard's version")
+    .addHelpText("after", EXIT_CODES)
+    .exitOverride();
+  // In the help, by what an administrator comes for: licenses first, running Orchard last.
+  program.commandsGroup("Licenses:");
+  registerApps(program);
+  registerLicenses(program);
+  registerExplain(program);
+  registerWhatIf(program);
+  program.commandsGroup("Accounts, spaces and directory:");
+  registerToken(program);
+  registerSpace(program);
+  registerImport(program);
+  registerExport(program);
+  registerAdmin(program);
+  program.commandsGroup("Running Orchard:");
+  registerMigrate(program);
+  registerServe(program);
+  registerWorker(program);
+  registerSimulator(program);
+  registerDemo(program);
+  oneLineUsageErrors(program);
+  return program;
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/**
+ * Commander's usage errors (unknown option or command, missing argument) as one line on
+ * stderr, like every other error: its "Did you mean …?" joined to it, else where to read
+ * the command's usage.
+ */
+function oneLineUsageErrors(command: Command): void {
+  const path = commandPath(command);
+  command.configureOutput({
+    outputError: (message, write) => {
+      const line = message
+        .replace(/^error: /, "")
+        .trim()
+        .replace(/\s*\n\s*/g, " ");
+      write(`orchard: ${line}${/Did you mean/.test(line) ? "" : ` (see '${path} --help')`}\n`);
+    },
+  });
+  for (const sub of command.commands) oneLineUsageErrors(sub);
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}

@@ -1,0 +1,41 @@
+import type { Db } from "../store/database.js";
+import { type Account, listAccounts, listSpaces, type Space } from "../store/index.js";
+import { CliError } from "./errors.js";
+
+/**
+ * What an administrator types for a space or an account: its id, or its name as the
+ * console shows it (case and outer spaces aside, as account names are unique: MA1). An
+ * unknown one is exit 3 with where to find the right one; a name two spaces share is exit 2.
+ */
+const fold = (s: string) => s.trim().toLowerCase();
+
+export async function resolveSpace(db: Db, given: string): Promise<Space> {
+  const spaces = await listSpaces(db);
+  const byId = spaces.find((s) => s.id === given);
+  if (byId) return byId;
+  const named = spaces.filter((s) => fold(s.name) === fold(given));
+  if (named.length === 1 && named[0]) return named[0];
+  if (named.length > 1)
+    throw new CliError(
+      `${named.length} spaces are named "${given.trim()}": give its id (${named.map((s) => s.id).join(", ")})`,
+    );
+  throw new CliError(`space ${given} not found (orchard space list shows every space)`, 3);
+}
+
+/** An account of the space by id or display name. */
+export async function resolveAccount(db: Db, spaceId: string, given: string): Promise<Account> {
+  return pick(await listAccounts(db, spaceId), given);
+}
+
+/** Several accounts (`--priority a,b,c`), read once. */
+export async function resolveAccounts(db: Db, spaceId: string, given: readonly string[]): Promise<Account[]> {
+  const accounts = await listAccounts(db, spaceId);
+  return given.map((g) => pick(accounts, g));
+}
+
+function pick(accounts: readonly Account[], given: string): Account {
+  const found =
+    accounts.find((a) => a.id === given) ?? accounts.find((a) => fold(a.displayName) === fold(given));
+  if (found) return found;
+  throw new CliError(`account ${given} not found (orchard token list shows the space's accounts)`, 3);
+}

@@ -1,0 +1,295 @@
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureDefaultSpace } from "../../src/main/server.js";
+import { createDevices, createSpace, setCatalogApp } from "../../src/store/index.js";
+import { type CliHarness, type CliRun, expectFailure, ORCHARD_BIN, startCli } from "./harness.js";
+
+const APP = "3000001";
+const SYSTEM = { kind: "system" as const, id: "cli-test" };
+
+/**
+ * What an administrator scripting `orchard` at 2 a.m. relies on: --version, one-line usage
+ * errors with a way out, names wherever ids are asked, pipes that close early, data on
+ * stdout and remarks on stderr.
+ */
+describe("orchard, as scripts and people use it", () => {
+  let cli: CliHarness;
+  let spaceId = "";
+  beforeAll(async () => {
+    cli = await startCli();
+    const main = cli.sim.operator.createLocation({ orgName: "Orchard School", locationName: "Main" });
+    const north = cli.sim.operator.createLocation({ orgName: "Orchard School", locationName: "North" });
+    cli.sim.operator.addAsset(main.uId, { adamId: APP, totalCount: 2, supportedPlatforms: ["iOS"] });
+    cli.sim.operator.addAsset(north.uId, { adamId: APP, totalCount: 3, supportedPlatforms: ["iOS"] });
+    cli.sim.operator.addAsset(north.uId, { adamId: "3000002", totalCount: 50, supportedPlatforms: ["iOS"] });
+    await cli.withCore(async ({ store, deps }) => {
+      spaceId = await ensureDefaultSpace({ store });
+      for (const [sTokenFile, name] of [
+        [main.sToken, "Main campus"],
+        [north.sToken, "North campus"],
+      ] as const) {
+        await deps.accounts.add({
+          spaceId,
+          name,
+          sTokenFile,
+          autoDistribute: true,
+          clearPrevious: false,
+          takeOver: false,
+          actor: SYSTEM,
+        });
+      }
+      await setCatalogApp(deps.db, { spaceId, adamId: APP, name: "Keynote" }, deps.now());
+      const devices = await createDevices(
+        deps.db,
+        ["SER-1", "SER-2", "SER-3"].map((serialNumber) => ({
+          spaceId,
+          serialNumber,
+          platform: "iOS" as const,
+        })),
+      );
+      for (const d of devices)
+        await deps.licenses.request(deps.db, {
+          spaceId,
+          adamId: APP,
+          subject: { kind: "device", deviceId: d.id },
+          why: "mandatory",
+          actor: SYSTEM,
+          now: deps.now(),
+        });
+      // Two spaces share a name; one has a name of its own.
+      await createSpace(deps.db, { name: "Sciences" });
+      await createSpace(deps.db, { name: "Twin" });
+      await createSpace(deps.db, { name: "twin " });
+    });
+  });
+  afterAll(async () => {
+    await cli?.close();
+  });
+
+  it("--version prints the package's version; a typo in a command is one line with a suggestion (exit 2)", async () => {
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    // All refused or answered before the database opens: side by side.
+    const [version, typo, option, missing] = await Promise.all([
+      cli.run(["--version"]),
+      cli.run(["tokn", "list"]),
+      cli.run(["token", "list", "--jsno"]),
+      cli.run(["token", "rm", "Main campus"]),
+    ]);
+    expect(version).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
+    expectFailure(typo, 2, /^orchard: unknown command 'tokn' \(Did you mean token\?\)\n$/);
+    expectFailure(option, 2, /^orchard: unknown option '--jsno' \(Did you mean --json\?\)\n$/);
+    expectFailure(
+      missing,
+      2,
+      /^orchard: required option '--confirm <name>' not specified \(see 'orchard token rm --help'\)\n$/,
+    );
+  });
+
+  it("bad numbers are refused before the database opens, one line, exit 2", async () => {
+    const [idle, delay, port] = await Promise.all([
+      cli.run(["worker", "--idle-ms", "soon"]),
+      cli.run(["simulator", "--event-delay", "-1"]),
+      cli.run(["simulator", "--port", ""]),
+    ]);
+    expectFailure(idle, 2, /option '--idle-ms <ms>' argument 'soon' is invalid\. expected a whole number/);
+    expectFailure(delay, 2, /argument '-1' is invalid\. expected milliseconds, a whole number from 0/);
+    expectFailure(port, 2, /argument '' is invalid\. expected a number from 0 to 65535/);
+  });
+
+  it("--space by name as well as id; an unknown one says where to look (exit 3), a shared name asks for the id (exit 2)", async () => {
+    const spaces = await cli.json<{ items: Array<{ id: string; name: string; isDefault: boolean }> }>([
+      "space",
+      "list",
+      "--json",
+    ]);
+    expect(spaces.items.map((s) => [s.name, s.isDefault])).toEqual([
+      ["Default", true],
+      ["Sciences", false],
+      ["Twin", false],
+      ["twin ", false],
+    ]);
+    const sciences = spaces.items[1]?.id ?? "";
+
+    // The default space by name, and an empty space by name or id.
+    const byName = await cli.json<{ items: Array<{ name: string }> }>([
+      "token",
+      "list",
+      "--space",
+      "default",
+      "--json",
+    ]);
+    expect(byName.items.map((a) => a.name)).toEqual(["Main campus", "North campus"]);
+    for (const space of ["sciences", sciences])
+      expect(await cli.json(["token", "list", "--space", space, "--json"])).toEqual({ items: [] });
+    // One at a time: each opens the data folder's PGlite.
+    const twin = await cli.run(["token", "list", "--space", "Twin"]);
+    const nowhere = await cli.run(["licenses", "--space", "Nowhere"]);
+    expectFailure(
+      twin,
+      2,
+      /^orchard: 2 spaces are named "Twin": give its id \([0-9a-f-]{36}, [0-9a-f-]{36}\)\n$/,
+    );
+    expectFailure(
+      nowhere,
+      3,
+      /^orchard: space Nowhere not found \(orchard space list shows every space\)\n$/,
+    );
+  });
+
+  it("AC4, AC3, MA6: token priority and resync take an account's name, whatever its case", async () => {
+    const moved = await cli.json<{ items: Array<{ name: string; priority: number }> }>([
+      "token",
+      "priority",
+      "north CAMPUS",
+      "1",
+      "--json",
+    ]);
+    expect(moved.items.map((a) => [a.priority, a.name])).toEqual([
+      [1, "North campus"],
+      [2, "Main campus"],
+    ]);
+    const resync = await cli.run(["token", "resync", "Main campus"]);
+    expect(resync).toMatchObject({ code: 0, stderr: "" });
+    expect(resync.stdout).toMatch(/^account "Main campus" resynced \(AC3\)/);
+  });
+
+  it("AC5, MA3: licenses --account, what-if --remove-account and --priority take names; an unknown one is exit 3", async () => {
+    const licenses = await cli.json<{ items: Array<{ accountName: string }> }>([
+      "licenses",
+      "--account",
+      "Main campus",
+      "--json",
+    ]);
+    expect(licenses.items.length).toBeGreaterThan(0);
+    expect(new Set(licenses.items.map((l) => l.accountName))).toEqual(new Set(["Main campus"]));
+
+    const removed = await cli.json<{ totals: { lose: number } }>([
+      "what-if",
+      "--remove-account",
+      "Main campus",
+      "--json",
+    ]);
+    expect(removed.totals.lose).toBe(2);
+    const order = await cli.run(["what-if", "--priority", "Main campus, north campus"]);
+    expect(order).toMatchObject({ code: 0, stderr: "" });
+    expectFailure(
+      await cli.run(["what-if", "--priority", "Main campus,main CAMPUS"]),
+      2,
+      /--priority: an account is listed twice/,
+    );
+    expectFailure(
+      await cli.run(["token", "rm", "South campus", "--confirm", "South campus"]),
+      3,
+      /^orchard: account South campus not found \(orchard token list shows the space's accounts\)\n$/,
+    );
+  });
+
+  it("CA2: token list shows when each token expires, in days", async () => {
+    const list = await cli.run(["token", "list"]);
+    expect(list).toMatchObject({ code: 0, stderr: "" });
+    const rows = list.stdout.trimEnd().split("\n").slice(1);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toMatch(/\d{4}-\d{2}-\d{2} \(in \d+ days\)/);
+  });
+
+  it("VU4: apps lists each app's licenses, the fewest available first with --sort available", async () => {
+    const apps = await cli.json<{
+      total: number;
+      items: Array<{ adamId: string; total: number; used: number; available: number; waiting: number }>;
+    }>(["apps", "--sort", "available", "--json"]);
+    expect(apps.items.map((a) => [a.adamId, a.total, a.available])).toEqual([
+      [APP, 5, 2],
+      ["3000002", 50, 50],
+    ]);
+    const table = await cli.run(["apps", "--account", "North campus"]);
+    expect(table).toMatchObject({ code: 0, stderr: "" });
+    const [header, ...rows] = table.stdout.trimEnd().split("\n");
+    expect(header).toMatch(/^APP\s+TYPE\s+TOTAL\s+USED\s+AVAILABLE\s+USAGE\s+WAITING\s+ACCOUNTS$/);
+    expect(rows[0]).toMatch(/^Keynote \(3000001\)\s+App\s+3\s+\d\s+\d\s+\d+%\s+0\s+1$/);
+  });
+
+  it("DI5: a list cut by --limit says so on stderr: stdout is the table alone", async () => {
+    const cut = await cli.run(["licenses", "--limit", "1"]);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout.trimEnd().split("\n")).toHaveLength(2);
+    expect(cut.stderr).toBe("1 of 3 licenses shown: use --limit or filters for the others\n");
+    const none = await cli.run(["licenses", "--app", "404"]);
+    expect(none).toEqual({ code: 0, stdout: "", stderr: "no license matches\n" });
+  });
+
+  it("explain names the app and the device, not only their ids", async () => {
+    const human = await cli.run(["explain", "--app", APP, "--serial", "SER-1", "--why", "check_in"]);
+    expect(human).toMatchObject({ code: 0, stderr: "" });
+    expect(human.stdout.split("\n")[0]).toBe(`KEEP: Keynote (${APP}) for device SER-1 (check_in)`);
+  });
+
+  it("a reader that goes away (| head) ends the command quietly: no stack trace, exit 0", async () => {
+    for (const args of [["token", "list"], ["licenses"], ["export", "activity"], ["--help"]]) {
+      const r = await runWithClosedStdout(cli, args);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: "" });
+    }
+  });
+
+  it("a PGlite data folder another process has open is refused (exit 4): writes beside it would be lost", async () => {
+    await cli.withCore(async () => {
+      expectFailure(
+        await cli.run(["token", "update", "Main campus", "--name", "Lost"]),
+        4,
+        new RegExp(
+          `^orchard: the data folder ${cli.dataDir} is in use by process ${process.pid}: embedded PGlite serves one process at a time; .*DATABASE_URL`,
+        ),
+      );
+    });
+    // Closed there, the folder is free again.
+    expect((await cli.run(["token", "list"])).code).toBe(0);
+  });
+
+  it("admin create: PM1 grants by space name; the password comes from stdin", async () => {
+    const created = await cli.run(
+      [
+        "admin",
+        "create",
+        "--login",
+        "bob",
+        "--grant",
+        "Sciences:manage",
+        "--grant",
+        "default:read",
+        "--json",
+      ],
+      "correct horse battery staple\n",
+    );
+    expect(created).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(created.stdout)).toMatchObject({ login: "bob", isOwner: false });
+    const [grant, empty] = await Promise.all([
+      cli.run(["admin", "create", "--login", "eve", "--grant", "Sciences"], "whatever-password\n"),
+      cli.run(["admin", "create", "--login", "eve"], ""),
+    ]);
+    expectFailure(grant, 2, /--grant Sciences: expected <space>:manage or <space>:read/);
+    expectFailure(empty, 2, /^orchard: no password on standard input: pipe it in/);
+    expectFailure(
+      await cli.run(["admin", "create", "--login", "eve", "--grant", "Arts:read"], "whatever-password\n"),
+      3,
+      /^orchard: space Arts not found/,
+    );
+  });
+});
+
+/** Runs `orchard args` with its stdout's reader gone before anything is written. */
+function runWithClosedStdout(cli: CliHarness, args: readonly string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ORCHARD_BIN, ...args], {
+      env: { PATH: process.env.PATH ?? "", ...cli.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: "", stderr }));
+  });
+}
