@@ -4,7 +4,7 @@ import type { License, LicenseState, LicenseType, RequestReason, Subject } from 
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { LicenseTable } from "./license.table.js";
-import { type ColumnSpec, insertColumns } from "./sql-helpers.js";
+import { type ColumnSpec, insertColumns, unseenSpace } from "./sql-helpers.js";
 
 export interface LicenseRecord extends License {
   reserved: boolean;
@@ -134,7 +134,7 @@ export async function findLicensesOfSubjects(
       from unnest(${[...ids]}::text[]) as s(id)
       cross join lateral (
         select * from licenses
-        where space_id = ${spaceId} and adam_id = ${adamId} and ${sql.ref(column)} = s.id and live
+        where space_id = ${unseenSpace(spaceId)} and adam_id = ${adamId} and ${sql.ref(column)} = s.id and live
         limit 1
       ) l`.execute(db);
     for (const row of rows) {
