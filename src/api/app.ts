@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
 import multipart from "@fastify/multipart";
@@ -18,7 +19,10 @@ import { installAuthorization } from "./authz.js";
 import { registerConsole } from "./console.js";
 import type { Api, ApiContext } from "./context.js";
 import { installErrorHandling, sendProblem } from "./errors.js";
+import { BODY_LIMIT_BYTES } from "./limits.js";
 import { fastifyLogger } from "./logger.js";
+import { ApiPaths } from "./methods.js";
+import { describeRoute, finishDocument, openapiOptions } from "./openapi.js";
 import { problem } from "./problem.js";
 import { registerAccountRoutes } from "./routes/accounts.routes.js";
 import { registerActivityRoutes } from "./routes/activity.routes.js";
@@ -44,8 +48,6 @@ export interface BuildApiOptions {
   console?: boolean;
 }
 
-/** JSON bodies stay small: the largest is a bulk device import. */
-const BODY_LIMIT = 1024 * 1024;
 /** Longer than any id a route takes (200), so that those get their field's 400. */
 const MAX_PARAM_LENGTH = 1000;
 /** An sToken file is a few hundred bytes; 64 KiB is generous. */
@@ -59,8 +61,10 @@ const TOKEN_FILE_LIMIT = 64 * 1024;
 export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: fastifyLogger(options.logLevel ?? "info", options.logStream),
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
+    // Unique across processes and restarts, so that a requestId an integrator quotes finds its log line.
+    genReqId: () => randomUUID(),
     // Ids are up to 200 characters (schemas.ts `id`): a longer one gets the route's own 400.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A URL the router cannot read (a broken %-escape, a parameter past the limit) answers
@@ -80,7 +84,12 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       : validate;
   });
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
+  const paths = new ApiPaths(app);
+  installErrorHandling(app, paths);
+  // Every response says which request it was, as the problem's requestId does.
+  app.addHook("onSend", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+  });
   // A change sent without a body (`curl -X POST`, or an empty JSON body) has none: a route
   // whose body is optional takes its defaults, one that needs a body says which fields.
   const parseJson = app.getDefaultJsonParser("error", "error");
@@ -110,25 +119,12 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     },
   });
   await app.register(rateLimit, { global: false });
+  // Before the document collects the routes: an operationId each, no credentials on public ones.
+  app.addHook("onRoute", describeRoute);
   await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "Orchard API",
-        version: "1",
-        description:
-          "Apple Apps and Books license manager. Authenticate with a console session cookie (plus the `x-orchard-csrf: 1` header on changes) or `Authorization: Bearer <API token>`. Errors are application/problem+json.",
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: "http", scheme: "bearer" },
-          session: { type: "apiKey", in: "cookie", name: "orchard_session" },
-        },
-      },
-      security: [{ bearer: [] }, { session: [] }],
-    },
+    openapi: openapiOptions as unknown as Record<string, unknown>,
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => finishDocument(jsonSchemaTransformObject(input)),
   });
   // /docs and its assets are public, like /openapi.json.
   app.addHook("onRoute", (route) => {
@@ -157,6 +153,6 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     },
     { prefix: "/api/v1" },
   );
-  if (options.console !== false) await registerConsole(app);
+  if (options.console !== false) await registerConsole(app, undefined, paths);
   return app;
 }

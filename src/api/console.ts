@@ -3,6 +3,9 @@ import { extname, join, resolve } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 import { can } from "./context.js";
+import { sendProblem } from "./errors.js";
+import type { ApiPaths } from "./methods.js";
+import { problem } from "./problem.js";
 
 /** The built console (`npm run build:web`), next to the sources. */
 export const CONSOLE_ROOT = resolve(import.meta.dirname, "../../web/dist");
@@ -12,18 +15,24 @@ export const CONSOLE_ROOT = resolve(import.meta.dirname, "../../web/dist");
  * (the console routes in the browser). Public like any page: the data behind it needs
  * a session. Unknown /api paths stay JSON 404s.
  */
-export async function registerConsole(app: FastifyInstance, root = CONSOLE_ROOT): Promise<void> {
+export async function registerConsole(
+  app: FastifyInstance,
+  root = CONSOLE_ROOT,
+  paths?: ApiPaths,
+): Promise<void> {
   await app.register(fastifyStatic, { root, serve: false });
   const built = existsSync(join(root, "index.html"));
   app.get("/*", { config: can.public, schema: { hide: true } }, async (request, reply) => {
     const path = decodeURIComponent(request.url.split("?")[0] ?? "/");
     if (path.startsWith("/api/")) {
-      return reply.status(404).type("application/problem+json").send({
-        type: "/problems/route-not-found",
-        title: "No such route",
-        status: 404,
-        code: "route_not_found",
-      });
+      // A path of the API asked with a method it does not take: 405 and Allow.
+      if (paths?.answer(request, reply)) return reply;
+      sendProblem(
+        request,
+        reply,
+        problem(404, "route_not_found", "No such route", `${request.method} ${path}`),
+      );
+      return reply;
     }
     if (!built) {
       return reply

@@ -56,3 +56,16 @@ export function actorOf(request: FastifyRequest): Actor {
   if (!p) return { kind: "system" };
   return { kind: p.kind === "admin" ? "admin" : "api_token", id: p.id };
 }
+
+/** The license a subject holds after a decision: the one granted, or the one it keeps. */
+export function heldLicense(result: {
+  licenseId?: string | undefined;
+  decision: { outcome: string; licenseId?: string | undefined };
+}): string | undefined {
+  return result.licenseId ?? (result.decision.outcome === "keep" ? result.decision.licenseId : undefined);
+}
+
+/** The URL of what a POST to a collection created (its `Location`): the collection's URL and the id. */
+export function locationOf(request: FastifyRequest, id: string): string {
+  return `${(request.url.split("?")[0] ?? "").replace(/\/$/, "")}/${encodeURIComponent(id)}`;
+}

@@ -11,6 +11,8 @@ import {
   sqlState,
   UNIQUE_VIOLATION,
 } from "../store/errors.js";
+import { BODY_LIMIT_BYTES } from "./limits.js";
+import type { ApiPaths } from "./methods.js";
 import { ApiError, type FieldError, type Problem, problem } from "./problem.js";
 
 /**
@@ -18,7 +20,7 @@ import { ApiError, type FieldError, type Problem, problem } from "./problem.js";
  * `application/problem+json` with a stable code; anything unexpected is a 500 whose
  * details go to the log only. Nothing a client sends should reach that last branch.
  */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, paths?: ApiPaths): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const p = toProblem(error);
     if (p.status >= 500) request.log.error({ err: error }, "request failed");
@@ -26,6 +28,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     sendProblem(request, reply, p, error);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (paths?.answer(request, reply)) return;
     sendProblem(
       request,
       reply,
@@ -37,6 +40,8 @@ export function installErrorHandling(app: FastifyInstance): void {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Problem, error?: unknown): void {
   const retryAfter = retryAfterOf(error);
   if (retryAfter !== undefined) void reply.header("retry-after", String(retryAfter));
+  // RFC 9110 and 6750: a 401 says how to authenticate.
+  if (p.status === 401) void reply.header("www-authenticate", 'Bearer realm="orchard"');
   void reply
     .status(p.status)
     .type("application/problem+json")
@@ -65,6 +70,18 @@ const SYNC: Record<string, number> = {
   deletion_in_progress: 409,
   apple_unavailable: 503,
   apple_refused: 502,
+};
+
+/** Refusals of the HTTP layer (body parser, multipart, rate limit), by status: one stable code each. */
+const FRAMEWORK: Record<number, [string, string]> = {
+  400: ["bad_request", "The request cannot be read (a JSON body that does not parse, a bad header)"],
+  408: ["request_timeout", "The request took too long to arrive"],
+  413: ["payload_too_large", `The request body is larger than the API takes (${BODY_LIMIT_BYTES} bytes)`],
+  415: [
+    "unsupported_media_type",
+    "Send JSON (application/json), or multipart/form-data where a file is taken",
+  ],
+  429: ["rate_limited", "Too many requests: wait for Retry-After seconds"],
 };
 
 export function toProblem(error: unknown): Problem {
@@ -150,16 +167,40 @@ export function toProblem(error: unknown): Problem {
   }
   const state = sqlState(error);
   if (state === FOREIGN_KEY_VIOLATION) return problem(409, "in_use", "Other records still refer to it");
-  if (state === UNIQUE_VIOLATION) return problem(409, "already_exists", "It already exists");
+  if (state === UNIQUE_VIOLATION) return alreadyExists(error);
   if (gaveWay(error)) return problem(503, "busy", "Too many changes at once: try again");
   if (state === "22P02" || state === "22001" || state === "22003" || state === "22007" || state === "22008") {
     return problem(400, "invalid_value", "A value is not valid");
   }
   if (typeof named.statusCode === "number" && named.statusCode >= 400 && named.statusCode < 500) {
-    const code = typeof named.code === "string" ? named.code.toLowerCase() : "bad_request";
-    return problem(named.statusCode, code, named.message ?? "Bad request");
+    const [code, title] = FRAMEWORK[named.statusCode] ?? [
+      typeof named.code === "string" ? named.code.toLowerCase() : "bad_request",
+      "Bad request",
+    ];
+    return problem(named.statusCode, code, title, named.message);
   }
   return internal();
+}
+
+/**
+ * The fields a unique constraint guards: a create sent again after a timeout (a device
+ * of the same serial number) says which field holds a value already taken, and the value.
+ */
+const UNIQUE_FIELDS: Record<string, string> = {
+  devices_space_id_serial_number_key: "serialNumber",
+  users_space_id_external_id_key: "externalId",
+};
+
+function alreadyExists(error: unknown): Problem {
+  const e = error as { constraint?: unknown; detail?: unknown };
+  const field = typeof e.constraint === "string" ? UNIQUE_FIELDS[e.constraint] : undefined;
+  if (!field) return problem(409, "already_exists", "It already exists");
+  // PostgreSQL's detail: Key (space_id, serial_number)=(<space>, <value>) already exists.
+  const value =
+    typeof e.detail === "string" ? /\)=\([^,]*, (.*)\) already exists/.exec(e.detail)?.[1] : undefined;
+  const message =
+    value === undefined ? `${field} is taken in this space` : `${field} ${value} is taken in this space`;
+  return problem(409, "already_exists", "It already exists", message, [{ field: `body.${field}`, message }]);
 }
 
 function internal(): Problem {

@@ -82,4 +82,5 @@ export const problemResponses = {
   404: problemSchema,
   409: problemSchema,
   422: problemSchema,
+  503: problemSchema,
 } as const;

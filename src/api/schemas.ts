@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RULE_IDS } from "../licensing/index.js";
+import type { AccountHealth } from "../store/account.table.js";
 import { CALL_STATES } from "../store/apple-work.repo.js";
 import { OUTBOX_KINDS } from "../store/license.table.js";
 
@@ -32,6 +33,22 @@ export const licenseType = z.enum(["user", "device"]);
 export const licenseState = z.enum(["pending_assign", "assigned", "pending_release", "in_grace", "released"]);
 export const platform = z.enum(["iOS", "macOS", "tvOS", "visionOS", "watchOS"]);
 export const requestReason = z.enum(["requested", "mandatory", "check_in"]);
+export const deviceStatus = z.enum(["active", "retired", "wiped", "inactive"]);
+/** An account's state (CA2, NT2): `ok` works; the others name what stops its Apple work. */
+export const accountHealth = z
+  .enum([
+    "ok",
+    "expired",
+    "revoked",
+    "invalid",
+    "login_required",
+    "other_mdm",
+    "paused",
+    "location_changed",
+    "duplicate",
+    "deleting",
+  ] satisfies AccountHealth[])
+  .describe("ok, or what stops the account's Apple work (NT2); deleting: AC5 under way");
 
 export const spaceParams = z.object({ spaceId: id });
 export const withId = <K extends string>(key: K) =>
@@ -105,7 +122,7 @@ export const accountSchema = z
     displayName: z.string(),
     priority: z.number().int(),
     autoDistribute: z.boolean(),
-    health: z.string(),
+    health: accountHealth,
     usable: z.boolean(),
     orgName: z.string().optional(),
     locationUid: z.string().optional(),
@@ -228,7 +245,7 @@ export const deviceSchema = z
     supervised: z.boolean(),
     userId: z.string().optional(),
     userName: z.string().optional().describe("the user's name, beside userId (lists)"),
-    status: z.string(),
+    status: deviceStatus,
     lastCheckInAt: dateTime.optional(),
   })
   .meta({ id: "Device" });
@@ -342,7 +359,7 @@ export const appleWorkSchema = z
   .object({
     accountId: z.string(),
     displayName: z.string(),
-    health: z.string(),
+    health: accountHealth,
     paused: z.boolean().describe("NT2: a token problem pauses the account's Apple work until it is fixed"),
     asOf: dateTime.describe("the server's clock when this was read: ages are counted from it"),
     pending: z.object({

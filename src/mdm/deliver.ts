@@ -2,7 +2,13 @@ import { claimMdmCommands, settleMdmCommands } from "../store/mdm-command.repo.j
 import type { MdmDeps } from "./deps.js";
 import { type MdmCommandSink, MdmDeliveryError } from "./sinks.js";
 
-const MAX_ATTEMPTS = 10;
+/**
+ * Attempts of a delivery the MDM may recover from (unreachable, 408, 429, 5xx): 2 s,
+ * doubling, at most MAX_DELAY_MS apart: nearly 3 hours in all, longer than a
+ * deployment or a short outage of the MDM's receiver.
+ */
+const MAX_ATTEMPTS = 20;
+const MAX_DELAY_MS = 15 * 60_000;
 
 /**
  * Delivers pending MDM commands to the sink, oldest first, in batches. A failure the
@@ -25,12 +31,14 @@ export async function deliverMdmCommands(
     await sink.deliver(
       claimed.map((c) => ({
         id: c.id,
+        seq: c.seq,
         spaceId: c.spaceId,
         kind: c.kind,
         deviceId: c.deviceId,
         serialNumber: c.serialNumber,
         adamId: c.adamId,
         ...(c.licenseId ? { licenseId: c.licenseId } : {}),
+        ...(c.appVersion ? { appVersion: c.appVersion } : {}),
         because: c.ruleIds,
         createdAt: c.createdAt.toISOString(),
       })),
@@ -43,7 +51,9 @@ export async function deliverMdmCommands(
       commands: claimed,
       state: giveUp ? "failed" : "pending",
       error: error instanceof Error ? error.message : String(error),
-      ...(giveUp ? {} : { notBefore: new Date(now.getTime() + Math.min(2 ** attempts * 1000, 15 * 60_000)) }),
+      ...(giveUp
+        ? {}
+        : { notBefore: new Date(now.getTime() + Math.min(2 ** attempts * 1000, MAX_DELAY_MS)) }),
       now,
     });
     return 0;

@@ -1,8 +1,21 @@
 import { type Consequences, consequencesOf, type LicenseEvent, type RuleId } from "../licensing/index.js";
 import { type LicenseScope, loadEventWorld } from "../store/event-world.js";
-import { type Actor, releaseLicenses, type Trx, withTransaction } from "../store/index.js";
+import {
+  type Actor,
+  findCatalogApp,
+  getDevice,
+  getUser,
+  releaseLicenses,
+  type Trx,
+  withTransaction,
+} from "../store/index.js";
 import { queueMdmCommands } from "../store/mdm-command.repo.js";
-import { applySideEffects, type MdmEvent } from "../store/mdm-events.repo.js";
+import {
+  applySideEffects,
+  deviceStatusAfter,
+  isExcludedFromDistribution,
+  type MdmEvent,
+} from "../store/mdm-events.repo.js";
 import { listDelegatedSpaces } from "../store/mdm-query.repo.js";
 import type { MdmDeps } from "./deps.js";
 
@@ -13,13 +26,19 @@ export type { MdmEvent };
  * (consequencesOf), and this makes it real in one transaction: releases queued for
  * Apple (with the 30-day grace where iOS keeps the app), MDM remove commands queued,
  * and the event's own change recorded (device status, user deleted, catalog).
+ *
+ * An event about a device or a user of no such id in the space is a NotFoundError. One
+ * whose own change is in effect already, with no license left for it to release (an MDM
+ * sending it again after a timeout), changes nothing, queues nothing and logs nothing.
  */
 export async function applyEvent(deps: MdmDeps, event: MdmEvent, actor: Actor): Promise<Consequences> {
   const now = deps.now();
   return withTransaction(deps.db, async (trx) => {
+    const repeated = await inEffect(trx, event);
     const { scope, licenseEvent } = await resolve(trx, event);
     const world = await loadEventWorld(trx, { scope, now, ...extras(event) });
     const consequences = consequencesOf(licenseEvent, world);
+    if (repeated && consequences.releases.length === 0) return { releases: [], commands: [] };
     await release(trx, consequences, world.licenses, actor, now);
     const serials = new Map(
       world.devices.map((d) => [d.id, { serialNumber: d.serialNumber, spaceId: d.spaceId }]),
@@ -46,6 +65,28 @@ export async function applyEvent(deps: MdmDeps, event: MdmEvent, actor: Actor): 
     await applySideEffects(trx, event, actor, now);
     return consequences;
   });
+}
+
+/**
+ * Whether the event's own change is in effect already: the device has the status it
+ * leaves, the app is out of the user's distribution, or out of the catalog. Throws
+ * NotFoundError for a device or user the space does not have.
+ */
+async function inEffect(trx: Trx, event: MdmEvent): Promise<boolean> {
+  switch (event.kind) {
+    case "device_retired":
+    case "device_wiped":
+    case "device_inactive":
+    case "mdm_profile_removed":
+      return (await getDevice(trx, event.spaceId, event.deviceId)).status === deviceStatusAfter(event.kind);
+    case "app_removed_from_distribution":
+      await getUser(trx, event.spaceId, event.userId);
+      return isExcludedFromDistribution(trx, event);
+    case "app_deleted":
+      return !(await findCatalogApp(trx, event.spaceId, event.adamId))?.inCatalog;
+    default:
+      return false;
+  }
 }
 
 async function resolve(

@@ -33,6 +33,10 @@ export async function moveDevice(
   return withTransaction(deps.db, async (trx) => {
     const device = await getDevice(trx, input.fromSpaceId, input.deviceId);
     if (!device.active) {
+      // Moved there already (the same move sent again after a timeout): nothing more to do.
+      const there =
+        device.status === "retired" ? await findDevice(trx, input.toSpaceId, device.id) : undefined;
+      if (there?.active) return [];
       throw new StoreError(
         "invalid_request",
         `device ${device.serialNumber} is ${device.status}: only an active device moves`,

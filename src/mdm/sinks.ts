@@ -1,8 +1,14 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** One instruction for the MDM: install or remove an app on a device. */
+/**
+ * One instruction for the MDM: install or remove an app on a device. `id` is the
+ * command's for good: a delivery may be repeated (a timeout after the MDM stored it), so
+ * the MDM acts on each id once.
+ */
 export interface MdmCommandMessage {
   id: string;
+  /** The command's number in its space, as `GET mdm/commands` lists it. */
+  seq: number;
   spaceId: string;
   kind: "install" | "remove";
   deviceId: string;
@@ -10,6 +16,8 @@ export interface MdmCommandMessage {
   adamId: string;
   /** The license the install relies on, if any (the MDM may show it). */
   licenseId?: string;
+  /** DB4: the version an update installs. */
+  appVersion?: string;
   /** Rule ids of docs/RULES.md that caused the command. */
   because: readonly string[];
   createdAt: string;
@@ -76,7 +84,13 @@ export function createWebhookSink(options: {
   };
 }
 
-/** Verifies a signature made by `createWebhookSink` (for MDM vendors, and our tests). */
+/**
+ * Verifies a signature made by `createWebhookSink` (for MDM vendors, and our tests), on
+ * the raw body: the HMAC compared in constant time, and the timestamp within
+ * `toleranceSeconds` (300) of `now`, so that a captured delivery cannot be replayed later.
+ * Any `v1` may match (several are sent while a secret is being replaced). A malformed
+ * header is false, never an exception.
+ */
 export function verifyWebhookSignature(input: {
   header: string;
   body: string;
@@ -84,12 +98,24 @@ export function verifyWebhookSignature(input: {
   now: Date;
   toleranceSeconds?: number;
 }): boolean {
-  const parts = Object.fromEntries(input.header.split(",").map((p) => p.split("=", 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || typeof parts.v1 !== "string") return false;
+  const pairs = input.header.split(",").map((part) => {
+    const at = part.indexOf("=");
+    return at < 0 ? ["", ""] : [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+  });
+  const timestamps = pairs.filter(([key]) => key === "t").map(([, value]) => value);
+  const t = Number(timestamps[0]);
+  if (timestamps.length !== 1 || !/^[0-9]{1,12}$/.test(timestamps[0] ?? "")) return false;
   if (Math.abs(input.now.getTime() / 1000 - t) > (input.toleranceSeconds ?? 300)) return false;
-  const expected = createHmac("sha256", input.secret).update(`${t}.${input.body}`).digest("hex");
-  return expected.length === parts.v1.length && timingSafeEqual(Buffer.from(expected), Buffer.from(parts.v1));
+  const expected = Buffer.from(
+    createHmac("sha256", input.secret).update(`${t}.${input.body}`).digest("hex"),
+    "utf8",
+  );
+  return pairs
+    .filter(([key]) => key === "v1")
+    .some(([, value]) => {
+      const given = Buffer.from(value ?? "", "utf8");
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
 }
 
 /** The demo's MDM: commands are written to the log, as an MDM would receive them. */

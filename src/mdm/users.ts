@@ -9,7 +9,7 @@ import {
   StoreError,
   withTransaction,
 } from "../store/index.js";
-import { setClientUserId } from "../store/mdm-users.repo.js";
+import { lockUsers, registeringAtApple, setClientUserId } from "../store/mdm-users.repo.js";
 import type { MdmDeps } from "./deps.js";
 
 /**
@@ -35,9 +35,20 @@ export async function inviteUsers(
       );
     }
     let invited = 0;
-    for (const userId of new Set(input.userIds)) {
-      const user = await getUser(trx, input.spaceId, userId);
+    const userIds = [...new Set(input.userIds)];
+    await lockUsers(trx, input.spaceId, userIds);
+    const users = [];
+    for (const userId of userIds) users.push(await getUser(trx, input.spaceId, userId));
+    // Sent again before Apple answered (a retry after a timeout): not registered twice.
+    const registering = await registeringAtApple(
+      trx,
+      input.spaceId,
+      users.flatMap((u) => (u.appleClientUserId ? [u.appleClientUserId] : [])),
+    );
+    for (const user of users) {
+      const userId = user.id;
       if (user.appleStatus === "Associated") continue;
+      if (user.appleClientUserId && registering.has(user.appleClientUserId)) continue;
       const clientUserId = user.appleClientUserId ?? `orchard-${randomUUID()}`;
       if (!user.appleClientUserId) await setClientUserId(trx, input.spaceId, userId, clientUserId, now);
       await appendOutbox(

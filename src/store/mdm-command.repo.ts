@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
 import type { Db } from "./database.js";
 import type { MdmCommandKind, MdmCommandState, MdmCommandTable } from "./mdm.table.js";
+import { unseenSpace } from "./sql-helpers.js";
 
 export interface NewMdmCommand {
   spaceId: string;
@@ -141,7 +142,11 @@ export async function claimMdmCommands(
   return rows.map(toMdmCommand).sort((a, b) => a.seq - b.seq);
 }
 
-/** Records a delivery: done, or retried after `notBefore`, or failed for good. */
+/**
+ * Records a delivery: done, or retried after `notBefore`, or failed for good. With
+ * `onlyPending` (an MDM's acknowledgement), a command no longer pending (cancelled,
+ * failed, delivered already) stays as it is.
+ */
 export async function settleMdmCommands(
   db: Db,
   input: {
@@ -150,10 +155,11 @@ export async function settleMdmCommands(
     error?: string;
     notBefore?: Date;
     now: Date;
+    onlyPending?: boolean;
   },
 ): Promise<void> {
   for (const [spaceId, ofSpace] of bySpace(input.commands)) {
-    await db
+    let update = db
       .updateTable("mdm_commands")
       .set({
         state: input.state,
@@ -167,8 +173,9 @@ export async function settleMdmCommands(
         "seq",
         "in",
         ofSpace.map((c) => c.seq),
-      )
-      .execute();
+      );
+    if (input.onlyPending) update = update.where("state", "=", "pending");
+    await update.execute();
   }
 }
 
@@ -217,25 +224,26 @@ export async function queueInstallsUnlessPresent(
   const { spaceId, adamId } = input;
   const at = input.now.toISOString();
   // Per device, through the (space, device, app) indexes: is the app installed, is an install
-  // for this license open, which commands are pending (superseded by the new install)?
+  // for this license open, which commands are pending (superseded by the new install)? The
+  // space is unseen by the planner (unseenSpace): a new space's storm must not scan per device.
   const { rows } = await sql<{ device_id: string }>`with todo as (
       select w.id, w.device_id, d.serial_number, w.license_id, w.rules, w.ord, open.pending
       from unnest(${ids}::text[], ${deviceIds}::text[], ${licenseIds}::text[], ${rules}::text[])
         with ordinality as w(id, device_id, license_id, rules, ord)
-      join devices d on d.space_id = ${spaceId} and d.id = w.device_id
+      join devices d on d.space_id = ${unseenSpace(spaceId)} and d.id = w.device_id
       cross join lateral (
         select
           coalesce(bool_or(c.kind = 'install' and c.app_version is null
             and c.license_id is not distinct from w.license_id), false) as installing,
           array_agg(c.seq) filter (where c.state = 'pending') as pending
         from mdm_commands c
-        where c.space_id = ${spaceId} and c.device_id = w.device_id and c.adam_id = ${adamId}
+        where c.space_id = ${unseenSpace(spaceId)} and c.device_id = w.device_id and c.adam_id = ${adamId}
           and c.state in ('pending', 'delivered')
       ) open
       where not open.installing
         and not exists (
           select 1 from installed_apps i
-          where i.space_id = ${spaceId} and i.device_id = w.device_id and i.adam_id = ${adamId})
+          where i.space_id = ${unseenSpace(spaceId)} and i.device_id = w.device_id and i.adam_id = ${adamId})
     ), superseded as (
       update mdm_commands c set state = 'cancelled', updated_at = ${at}::timestamptz, last_error = 'superseded'
       where c.space_id = ${spaceId} and c.state = 'pending'
@@ -255,9 +263,17 @@ export async function queueInstallsUnlessPresent(
 export async function listMdmCommands(
   db: Db,
   spaceId: string,
-  filter: { deviceId?: string; state?: MdmCommandState; ready?: boolean; limit?: number } = {},
+  filter: {
+    deviceId?: string;
+    state?: MdmCommandState;
+    ready?: boolean;
+    /** Only commands after this one (the last `seq` of the previous page). */
+    afterSeq?: number;
+    limit?: number;
+  } = {},
 ): Promise<MdmCommandRecord[]> {
   let query = db.selectFrom("mdm_commands").selectAll().where("space_id", "=", spaceId);
+  if (filter.afterSeq !== undefined) query = query.where("seq", ">", filter.afterSeq);
   if (filter.deviceId) query = query.where("device_id", "=", filter.deviceId);
   if (filter.state) query = query.where("state", "=", filter.state);
   // What an MDM that polls may act on now: pending, and its license (if any) confirmed by Apple.

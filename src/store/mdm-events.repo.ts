@@ -3,6 +3,7 @@ import type { ActivityAction } from "./activity-actions.js";
 import { activityMessage } from "./activity-messages.js";
 import type { Db, Trx } from "./database.js";
 import { retireAtApple } from "./mdm-users.repo.js";
+import type { DeviceStatus } from "./space.table.js";
 import type { Actor } from "./sql-helpers.js";
 
 /** Something that happened in the MDM or the console, with the space it happened in. */
@@ -32,8 +33,7 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
     case "device_wiped":
     case "device_inactive":
     case "mdm_profile_removed": {
-      const status =
-        event.kind === "device_retired" ? "retired" : event.kind === "device_wiped" ? "wiped" : "inactive";
+      const status = deviceStatusAfter(event.kind);
       await trx
         .updateTable("devices")
         .set({ status, updated_at: now })
@@ -108,6 +108,28 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
       at: now,
     },
   ]);
+}
+
+/** The status a device event leaves the device in. */
+export function deviceStatusAfter(
+  kind: "device_retired" | "device_wiped" | "device_inactive" | "mdm_profile_removed",
+): DeviceStatus {
+  return kind === "device_retired" ? "retired" : kind === "device_wiped" ? "wiped" : "inactive";
+}
+
+/** PB1: whether the app is out of the user's catalog distribution already. */
+export async function isExcludedFromDistribution(
+  db: Db,
+  input: { spaceId: string; adamId: string; userId: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("distribution_exclusions")
+    .select("user_id")
+    .where("space_id", "=", input.spaceId)
+    .where("adam_id", "=", input.adamId)
+    .where("user_id", "=", input.userId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The app is back in the user's catalog distribution (undoes PB1's exclusion). */

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "./database.js";
 
 /** The id Orchard gives Apple for this user (clientUserId), set once. */
@@ -49,4 +50,35 @@ export async function retireAtApple(
       })),
     )
     .execute();
+}
+
+/**
+ * UB2: the clientUserIds of these whose registration at Apple (create_user) is still on
+ * its way: pending in the outbox, or in an Apple call not settled yet. An invitation sent
+ * again meanwhile (a retry) must not register them twice (Apple: 9716).
+ */
+export async function registeringAtApple(
+  db: Db,
+  spaceId: string,
+  clientUserIds: readonly string[],
+): Promise<Set<string>> {
+  if (clientUserIds.length === 0) return new Set();
+  const ids = [...clientUserIds];
+  const { rows } = await sql<{ client_user_id: string }>`
+    select o.client_user_id from outbox o
+    where o.space_id = ${spaceId} and o.kind = 'create_user' and o.state = 'pending'
+      and o.client_user_id = any(${ids}::text[])
+    union
+    select op->>'clientUserId' from apple_calls c cross join lateral jsonb_array_elements(c.ops) op
+    where c.space_id = ${spaceId} and c.kind = 'create_user' and op->>'clientUserId' = any(${ids}::text[])`.execute(
+    db,
+  );
+  return new Set(rows.map((r) => r.client_user_id));
+}
+
+/** Locks these users' rows, in key order, until the transaction ends (two invitations of one user queue). */
+export async function lockUsers(db: Db, spaceId: string, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await sql`select 1 from users where space_id = ${spaceId} and id = any(${[...userIds]}::text[])
+    order by id for update`.execute(db);
 }

@@ -271,6 +271,7 @@ describe("MDM webhook", () => {
     const sink = createWebhookSink({ url, secret: "s3cret", now: () => NOW });
     const command: MdmCommandMessage = {
       id: "c1",
+      seq: 1,
       spaceId: "s",
       kind: "remove",
       deviceId: "d",
@@ -345,7 +346,7 @@ describeEachDatabase("MDM operations: installs and check-ins", (database) => {
     expect(back.decisions[0]?.decision.outcome).toBe("grant");
   });
 
-  it("TR1: a move releases the device licenses of apps not installed yet, and the device can move back", async () => {
+  it("TR1: a move releases the device licenses of apps not installed yet, is done once when sent twice, and the device can move back", async () => {
     const { db, keys } = database().store;
     const from = await spaceWithApp(db, "100000013");
     const to = await spaceWithApp(db, "100000013");
@@ -372,11 +373,22 @@ describeEachDatabase("MDM operations: installs and check-ins", (database) => {
     // Its assignment never left Orchard: released at once, nothing sent to Apple (RV2).
     expect((await getLicense(db, from.space.id, pending.licenseId ?? "")).state).toBe("released");
     expect(await listOutbox(db, { spaceId: from.space.id, kind: "disassociate" })).toEqual([]);
+    // The same move sent again (a retry after a timeout) has nothing more to do; the device
+    // left this space, so a move elsewhere from here is refused.
+    expect(
+      await moveDevice(deps(), {
+        fromSpaceId: from.space.id,
+        deviceId: device.id,
+        toSpaceId: to.space.id,
+        actor: ADMIN,
+      }),
+    ).toEqual([]);
+    const elsewhere = await createSpace(db, { name: "elsewhere" });
     await expect(
       moveDevice(deps(), {
         fromSpaceId: from.space.id,
         deviceId: device.id,
-        toSpaceId: to.space.id,
+        toSpaceId: elsewhere.id,
         actor: ADMIN,
       }),
     ).rejects.toMatchObject({ code: "invalid_request" });

@@ -7,7 +7,7 @@ import {
   NotFoundError,
 } from "../../store/index.js";
 import { APP_SORTS, listAppsView } from "../../store/views.repo.js";
-import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
   accountSchema,
@@ -76,7 +76,7 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
         takeOver: b.takeOver ?? false,
         actor: actorOf(request),
       });
-      return reply.status(201).send(account);
+      return reply.status(201).header("location", locationOf(request, account.id)).send(account);
     },
   );
 

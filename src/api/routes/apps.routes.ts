@@ -102,15 +102,16 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
     "/spaces/:spaceId/catalog/:adamId",
     {
       config: can.read,
-      schema: { tags: ["apps"], params: appParams, response: { 200: catalogSchema, ...problemResponses } },
+      schema: {
+        tags: ["apps"],
+        summary: "The app's catalog entry in the space (404 when it was never added)",
+        params: appParams,
+        response: { 200: catalogSchema, ...problemResponses },
+      },
     },
-    async (request, reply) => {
+    async (request) => {
       const found = await findCatalogApp(db, spaceOf(request), request.params.adamId);
-      if (!found)
-        return reply
-          .status(404)
-          .type("application/problem+json")
-          .send({ type: "/problems/not-found", title: "Not found", status: 404, code: "not_found" });
+      if (!found) throw new NotFoundError("app", request.params.adamId);
       return found;
     },
   );

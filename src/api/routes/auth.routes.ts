@@ -89,7 +89,11 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
     "/auth/logout",
     {
       config: can.signedIn,
-      schema: { tags: ["auth"], response: { 204: z.undefined(), ...problemResponses } },
+      schema: {
+        tags: ["auth"],
+        summary: "Sign out of the console (the session ends)",
+        response: { 204: z.undefined(), ...problemResponses },
+      },
     },
     async (request, reply) => {
       const cookie = request.cookies[SESSION_COOKIE];
@@ -105,6 +109,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       config: can.signedIn,
       schema: {
         tags: ["auth"],
+        summary: "Who is calling: an administrator or an API token, and its role per space",
         response: {
           200: z.object({
             kind: z.enum(["admin", "api_token"]),
@@ -136,6 +141,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       config: can.signedIn,
       schema: {
         tags: ["auth"],
+        summary: "API tokens: the caller's own (an owner sees every one); never the secret",
         response: { 200: z.object({ items: z.array(tokenSchema) }), ...problemResponses },
       },
     },
@@ -166,6 +172,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       config: can.signedIn,
       schema: {
         tags: ["auth"],
+        summary: "Revoke an API token: refused on its very next call",
         params: z.object({ tokenId: id }),
         response: { 204: z.undefined(), ...problemResponses },
       },
@@ -184,6 +191,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       config: can.owner,
       schema: {
         tags: ["auth"],
+        summary: "Administrators and their roles (owners only)",
         response: { 200: z.object({ items: z.array(adminSchema) }), ...problemResponses },
       },
     },
@@ -203,6 +211,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       config: can.owner,
       schema: {
         tags: ["auth"],
+        summary: "Create an administrator (owners only)",
         body: z.object({
           login: label,
           displayName: label.optional(),
@@ -229,6 +238,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       config: can.owner,
       schema: {
         tags: ["auth"],
+        summary: "Set an administrator's role per space (PM1; owners only)",
         params: z.object({ adminId: id }),
         body: z.object({ grants }),
         response: { 200: adminSchema, ...problemResponses },

@@ -6,7 +6,7 @@ import { describe } from "../../service/describe.js";
 import { explain } from "../../service/explain.js";
 import { negotiateLanguage } from "../../service/language.js";
 import { whatIf } from "../../service/what-if.js";
-import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
   adamId,
@@ -308,13 +308,23 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["decisions"],
         summary: "LT2: request a license for a user or a device: the engine's decision made real",
-        description: LANGUAGE_NOTE,
+        description:
+          "Safe to send again (LT4): a subject never holds two licenses of an app, so a request sent again " +
+          "after a timeout answers `keep` with the same `licenseId`, and a device's install is queued once. " +
+          LANGUAGE_NOTE,
         params: spaceParams,
         body: subjectBody,
         headers: languageHeaders,
         response: {
           200: decisionInWords
-            .extend({ licenseId: z.string().optional() })
+            .extend({
+              licenseId: z
+                .string()
+                .optional()
+                .describe(
+                  "the license the subject holds for the app after this request: granted now, or kept (the same request sent again answers keep with the same id)",
+                ),
+            })
             .meta({ id: "LicenseRequestResult" }),
           ...problemResponses,
         },
@@ -337,7 +347,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
         return {
           decision,
           ...describe(decision, (x) => result.accountName ?? x, language, true),
-          ...(result.licenseId ? { licenseId: result.licenseId } : {}),
+          ...(heldLicense(result) ? { licenseId: heldLicense(result) } : {}),
         };
       });
     },

@@ -2,10 +2,11 @@ import { z } from "zod";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
 import { createDevice, createDevices, getDevice } from "../../store/index.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
-import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import {
   deviceSchema,
+  deviceStatus,
   id,
   pageOf,
   pageQuery,
@@ -23,7 +24,7 @@ const newDevice = z.object({
   supervised: z.boolean().default(false),
   userId: id.optional(),
 });
-const status = z.enum(["active", "retired", "wiped", "inactive"]);
+const status = deviceStatus;
 
 /** Devices: create, bulk create, list, update, delete, and installed apps (VU3). */
 export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
@@ -35,6 +36,8 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["devices"],
+        summary:
+          "Devices of the space, paged, filtered by user, status or platform, searchable by serial number (q)",
         params: spaceParams,
         querystring: pageQuery(Object.keys(DEVICE_SORTS) as [keyof typeof DEVICE_SORTS]).extend({
           user: id.optional(),
@@ -55,13 +58,16 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["devices"],
+        summary: "Create a device (201 with Location; a serial number taken in the space is a 409 naming it)",
         params: spaceParams,
         body: newDevice,
         response: { 201: deviceSchema, ...problemResponses },
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await createDevice(db, { spaceId: spaceOf(request), ...request.body })),
+    async (request, reply) => {
+      const device = await createDevice(db, { spaceId: spaceOf(request), ...request.body });
+      return reply.status(201).header("location", locationOf(request, device.id)).send(device);
+    },
   );
   app.post(
     "/spaces/:spaceId/devices/bulk",
@@ -95,6 +101,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["devices"],
+        summary: "A device",
         params: withId("deviceId"),
         response: { 200: deviceSchema, ...problemResponses },
       },
@@ -107,6 +114,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["devices"],
+        summary: "Change a device's user, shared iPad or supervised mark, or platform",
         params: withId("deviceId"),
         body: z.object({
           userId: id.nullable().optional(),

@@ -16,7 +16,7 @@ import {
   removeGroupMembers,
 } from "../../store/index.js";
 import { userLicenseUsage } from "../../store/usage.repo.js";
-import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import {
   dateTime,
@@ -69,6 +69,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["users"],
+        summary: "Users of the space, paged, searchable by name, email or Managed Apple Account (q)",
         params: spaceParams,
         querystring: pageQuery(Object.keys(USER_SORTS) as [keyof typeof USER_SORTS]),
         response: { 200: pageOf(userSchema), ...problemResponses },
@@ -82,6 +83,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["users"],
+        summary: "Create a user (201 with Location)",
         params: spaceParams,
         body: z.object({
           name: z.string().trim().min(1).max(300),
@@ -92,8 +94,10 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         response: { 201: userSchema, ...problemResponses },
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await createUser(db, { spaceId: spaceOf(request), ...request.body })),
+    async (request, reply) => {
+      const user = await createUser(db, { spaceId: spaceOf(request), ...request.body });
+      return reply.status(201).header("location", locationOf(request, user.id)).send(user);
+    },
   );
   app.get(
     "/spaces/:spaceId/users/:userId",
@@ -101,6 +105,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["users"],
+        summary: "A user",
         params: withId("userId"),
         response: { 200: userSchema, ...problemResponses },
       },
@@ -113,6 +118,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["users"],
+        summary: "Change a user's name, email or Managed Apple Account (null clears)",
         params: withId("userId"),
         body: z.object({
           name: z.string().trim().min(1).max(300).optional(),
@@ -165,6 +171,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["groups"],
+        summary: "Groups of the space, paged",
         params: spaceParams,
         querystring: pageQuery(["name"] as const),
         response: { 200: pageOf(groupSchema), ...problemResponses },
@@ -178,6 +185,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["groups"],
+        summary: "Create a group (201 with Location)",
         params: spaceParams,
         body: z.object({
           name: z.string().trim().min(1).max(300),
@@ -186,8 +194,10 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         response: { 201: groupSchema, ...problemResponses },
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await createGroup(db, { spaceId: spaceOf(request), ...request.body })),
+    async (request, reply) => {
+      const group = await createGroup(db, { spaceId: spaceOf(request), ...request.body });
+      return reply.status(201).header("location", locationOf(request, group.id)).send(group);
+    },
   );
   app.get(
     "/spaces/:spaceId/groups/:groupId",
@@ -195,6 +205,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["groups"],
+        summary: "A group",
         params: withId("groupId"),
         response: { 200: groupSchema, ...problemResponses },
       },
@@ -207,6 +218,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["groups"],
+        summary: "Delete a group (its members stay)",
         params: withId("groupId"),
         response: { 204: z.undefined(), ...problemResponses },
       },
@@ -222,6 +234,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["groups"],
+        summary: "Members of a group, paged",
         params: withId("groupId"),
         querystring: pageQuery(["name"] as const),
         response: { 200: pageOf(userSchema), ...problemResponses },
@@ -238,6 +251,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["groups"],
+        summary: "Add users to a group (those already in it stay; safe to send again)",
         params: withId("groupId"),
         body: userIds,
         response: { 204: z.undefined(), ...problemResponses },
@@ -255,6 +269,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["groups"],
+        summary: "Remove users from a group (those not in it are ignored)",
         params: withId("groupId"),
         body: userIds,
         response: { 204: z.undefined(), ...problemResponses },

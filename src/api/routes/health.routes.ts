@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type Api, type ApiContext, can } from "../context.js";
-import { problemSchema } from "../problem.js";
+import { ApiError, problemSchema } from "../problem.js";
 
 /** Liveness with a database round trip, and the OpenAPI document. */
 export function registerHealthRoutes(app: Api, ctx: ApiContext): void {
@@ -10,19 +10,15 @@ export function registerHealthRoutes(app: Api, ctx: ApiContext): void {
       config: can.public,
       schema: {
         tags: ["health"],
+        summary: "Liveness, with a database round trip (503 when the database does not answer)",
         response: { 200: z.object({ status: z.literal("ok") }), 503: problemSchema },
       },
     },
-    async (_request, reply) => {
+    async () => {
       try {
         await ctx.ping();
       } catch {
-        return reply.status(503).type("application/problem+json").send({
-          type: "/problems/database-unreachable",
-          title: "The database does not answer",
-          status: 503,
-          code: "database_unreachable",
-        });
+        throw new ApiError(503, "database_unreachable", "The database does not answer");
       }
       return { status: "ok" as const };
     },

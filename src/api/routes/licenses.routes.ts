@@ -39,6 +39,7 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["licenses"],
+        summary: "Licenses of the space, paged, filtered by app, user, device, account, type or state",
         params: spaceParams,
         querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]).extend({
           app: adamId.optional(),
@@ -68,6 +69,7 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["licenses"],
+        summary: "A license and its state",
         params: withId("licenseId"),
         response: { 200: licenseSchema, ...problemResponses },
       },
@@ -83,6 +85,9 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
         tags: ["licenses"],
         summary:
           "RV2 (from the log) or RV4 (from the app's License usage tab): revoke one license; RV3 grace on iOS",
+        description:
+          "A license no longer live (revoked already, e.g. by the same call sent again) is a 409 " +
+          "`invalid_transition`; its state is in `GET licenses/:licenseId`.",
         params: withId("licenseId"),
         body: z.object({ from: z.enum(["log", "usage"]).default("log") }).default({ from: "log" }),
         response: { 200: z.object({ revoked: z.array(licenseSchema) }), ...problemResponses },

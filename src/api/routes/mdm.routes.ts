@@ -13,7 +13,7 @@ import {
   undelegateApp,
 } from "../../mdm/index.js";
 import { listMdmCommands, settleMdmCommands } from "../../store/mdm-command.repo.js";
-import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { adamId, dateTime, flag, id, ruleId } from "../schemas.js";
 
@@ -196,10 +196,20 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
             decisions: z.array(
               z.object({
                 adamId: z.string(),
-                outcome: z.string(),
+                outcome: z
+                  .enum(["grant", "keep", "wait", "refuse"])
+                  .describe(
+                    "keep: the device holds a license already (a check-in sent again takes no other)",
+                  ),
+                reason: z.string().optional().describe("why it waits or is refused (e.g. no_license)"),
                 because: z.array(ruleId),
-                licenseId: z.string().optional(),
-                installQueued: z.boolean(),
+                licenseId: z
+                  .string()
+                  .optional()
+                  .describe("the license the device holds for the app after this check-in (granted or kept)"),
+                installQueued: z
+                  .boolean()
+                  .describe("an install was queued by this check-in (never twice for one license)"),
               }),
             ),
             updatesQueued: z.number().int(),
@@ -216,13 +226,17 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       });
       return {
         ...result,
-        decisions: result.decisions.map((d) => ({
-          adamId: d.adamId,
-          outcome: d.decision.outcome,
-          because: d.decision.because,
-          ...(d.licenseId ? { licenseId: d.licenseId } : {}),
-          installQueued: d.installQueued,
-        })),
+        decisions: result.decisions.map((d) => {
+          const licenseId = heldLicense(d);
+          return {
+            adamId: d.adamId,
+            outcome: d.decision.outcome,
+            ...("reason" in d.decision ? { reason: d.decision.reason } : {}),
+            because: d.decision.because,
+            ...(licenseId ? { licenseId } : {}),
+            installQueued: d.installQueued,
+          };
+        }),
       };
     },
   );
@@ -234,6 +248,10 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["mdm"],
         summary: "RV1, RV5: the device was retired, wiped, went inactive or lost its MDM profile",
+        description:
+          "Safe to send again: an event the device is in already (its status is the one the event leaves) " +
+          "with no license left to release changes nothing and logs nothing, and answers empty lists. " +
+          "A device of no such id in the space is a 404.",
         params: deviceParams,
         body: z.object({ kind: z.enum(["retired", "wiped", "inactive", "mdm_profile_removed"]) }),
         response: { 200: consequencesSchema, ...problemResponses },
@@ -259,6 +277,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["mdm"],
         summary: "TR1, TR2: move the device to another space (assign there first, then release here)",
+        description:
+          "Safe to send again: a device that has moved to that space already answers 200 with no steps. " +
+          "The target space needs the write role too (else 404, as if it did not exist).",
         params: deviceParams,
         body: z.object({ toSpaceId: id, userId: id.optional() }),
         response: {
@@ -291,6 +312,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["mdm"],
         summary: "PB1, PB2: the app left this user's catalog distribution: revoked, uninstalled on iOS",
+        description:
+          "Safe to send again: once the app is out of the user's distribution, the same call releases, " +
+          "queues and logs nothing more, and answers empty lists. A user of no such id in the space is a 404.",
         params: z.object({ spaceId: id, userId: id, adamId }),
         response: { 200: consequencesSchema, ...problemResponses },
       },
@@ -336,6 +360,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["mdm"],
         summary: "UB2: invite users to Apps and Books (registered at Apple; they accept from the catalog)",
+        description:
+          "`invited` counts the users registered at Apple by this call: an enrolled user, or one whose " +
+          "registration is still on its way to Apple (the same call sent again), is not registered twice.",
         params: z.object({ spaceId: id }),
         body: z.object({ userIds: z.array(id).min(1).max(1000) }),
         response: {
@@ -389,19 +416,34 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
               "Only the pending commands to act on now: installs wait until Apple confirms the license",
             ),
           device: id.optional(),
+          after: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .optional()
+            .describe("only commands after this seq: the last seq of the previous page (oldest first)"),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
-        response: { 200: z.object({ items: z.array(commandSchema) }), ...problemResponses },
+        response: {
+          200: z.object({
+            items: z.array(commandSchema).describe("oldest first (by seq)"),
+            hasMore: z.boolean().describe("more commands match: ask again with after = the last item's seq"),
+          }),
+          ...problemResponses,
+        },
       },
     },
-    async (request) => ({
-      items: await listMdmCommands(ctx.deps.db, spaceOf(request), {
-        ...(request.query.state ? { state: request.query.state } : {}),
-        ...(request.query.device ? { deviceId: request.query.device } : {}),
-        ...(request.query.ready ? { ready: true } : {}),
-        limit: request.query.limit,
-      }),
-    }),
+    async (request) => {
+      const q = request.query;
+      const items = await listMdmCommands(ctx.deps.db, spaceOf(request), {
+        ...(q.state ? { state: q.state } : {}),
+        ...(q.device ? { deviceId: q.device } : {}),
+        ...(q.ready ? { ready: true } : {}),
+        ...(q.after !== undefined ? { afterSeq: q.after } : {}),
+        limit: q.limit + 1,
+      });
+      return { items: items.slice(0, q.limit), hasMore: items.length > q.limit };
+    },
   );
 
   app.post(
@@ -411,6 +453,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["mdm"],
         summary: "The MDM took these commands: they are delivered",
+        description:
+          "Only pending commands are acknowledged: a seq of no pending command of the space (delivered " +
+          "already, cancelled, failed, unknown) is ignored, so the same call may be sent again.",
         params: z.object({ spaceId: id }),
         body: z.object({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
         response: { 204: z.null(), ...problemResponses },
@@ -422,6 +467,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         commands: request.body.seqs.map((seq) => ({ spaceId, seq })),
         state: "delivered",
         now: ctx.deps.now(),
+        onlyPending: true,
       });
       return reply.status(204).send(null);
     },

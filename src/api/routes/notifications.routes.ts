@@ -87,6 +87,7 @@ export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["notifications"],
+        summary: "Acknowledge one notification",
         params: withId("notificationId"),
         response: { 204: z.undefined(), ...problemResponses },
       },

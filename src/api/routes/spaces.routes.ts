@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { roleIn } from "../../auth/principal.js";
 import { createSpace, getSpace, listSpaces, renameSpace, setAppsAndBooksEnabled } from "../../store/index.js";
-import { type Api, type ApiContext, can, spaceOf } from "../context.js";
+import { type Api, type ApiContext, can, locationOf, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import { label, spaceParams, spaceSchema } from "../schemas.js";
 
@@ -18,6 +18,7 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       config: can.signedIn,
       schema: {
         tags: ["spaces"],
+        summary: "The spaces the caller has a role in, with that role",
         response: { 200: z.object({ items: z.array(spaceWithRole) }), ...problemResponses },
       },
     },
@@ -37,6 +38,7 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       config: can.owner,
       schema: {
         tags: ["spaces"],
+        summary: "Create a space (owners only; 201 with Location)",
         body: z.object({
           name: spaceName,
           appsAndBooksEnabled: z.boolean().default(true),
@@ -44,14 +46,22 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
         response: { 201: spaceSchema, ...problemResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await createSpace(db, request.body)),
+    async (request, reply) => {
+      const space = await createSpace(db, request.body);
+      return reply.status(201).header("location", locationOf(request, space.id)).send(space);
+    },
   );
 
   app.get(
     "/spaces/:spaceId",
     {
       config: can.read,
-      schema: { tags: ["spaces"], params: spaceParams, response: { 200: spaceSchema, ...problemResponses } },
+      schema: {
+        tags: ["spaces"],
+        summary: "A space (404 when the caller has no role in it, as when it does not exist)",
+        params: spaceParams,
+        response: { 200: spaceSchema, ...problemResponses },
+      },
     },
     async (request) => getSpace(db, spaceOf(request)),
   );

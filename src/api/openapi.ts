@@ -1,0 +1,185 @@
+import type { RouteOptions } from "fastify";
+import { z } from "zod";
+import { BODY_LIMIT_BYTES } from "./limits.js";
+
+/** The tags of the document, in the order a reader meets them, each with what it holds. */
+const TAGS = [
+  [
+    "mdm",
+    "What an MDM sends (check-ins, device events, moves, invitations) and the install/remove commands it polls and acknowledges",
+  ],
+  ["decisions", "License requests (the decision made real), explain and what-if (read-only)"],
+  ["licenses", "Licenses of a space: filtered lists, revocation"],
+  ["devices", "Devices of a space"],
+  ["users", "Users of a space and their license usage"],
+  ["groups", "Groups of users and their members"],
+  ["catalog", "The space's app catalog (CA1) and its delegation to other spaces"],
+  ["apps", "Bought apps, their license rules, usage and waiting queue"],
+  ["accounts", "Apps and Books accounts (sTokens, never returned) and their Apple work"],
+  ["activity", "The activity log: every license change with its cause and rule ids"],
+  ["notifications", "NT1-NT3 notifications"],
+  ["spaces", "Spaces the caller has a role in"],
+  ["auth", "Sessions, API tokens and administrators"],
+  ["apple", "Apple's notifications (called by Apple)"],
+  ["health", "Liveness"],
+] as const;
+
+const DESCRIPTION = [
+  "Apple Apps and Books license manager.",
+  "",
+  "**Authentication**: `Authorization: Bearer <API token>` (a token has a role per space: `manage` reads and changes, `read` only reads; a change asked with a read role is a 403 `forbidden`), or a console session cookie plus the `x-orchard-csrf: 1` header on changes. A wrong or revoked token is a 401, on every route.",
+  "",
+  "**Spaces**: a space the caller has no role in answers 404 `not_found`, exactly as one that does not exist; so does any id of another space's data.",
+  "",
+  "**Errors** are `application/problem+json` (RFC 9457): switch on `code` (stable), show `title`/`detail` (English); `errors[]` names each invalid field (`field`, `rule`, `limits`). Every response carries `X-Request-Id`, also in the problem's `requestId`. A 503 `busy` (the database made the change give way: nothing was written) or `apple_unavailable` comes with `Retry-After`.",
+  "",
+  `**Limits**: a JSON body is at most ${BODY_LIMIT_BYTES / 1024 / 1024} MiB (413 \`payload_too_large\`); arrays and strings have the limits their schemas say (400 \`validation_failed\`); ids are at most 200 characters.`,
+  "",
+  "**Created**: a 201 of a single resource (device, user, group, account, space) carries `Location`, its URL.",
+  "",
+  "**Methods**: a path asked with a method it does not take is a 405 `method_not_allowed` with `Allow`; OPTIONS answers 204 with `Allow`; HEAD is taken wherever GET is.",
+  "",
+  "**Lists**: `page` (1-based), `pageSize` (at most 500), `sort`, `order` (`asc`, `desc`), `q`; the answer is `{items, total, page, pageSize}`. `GET mdm/commands` pages by `after` (the last `seq` read) instead.",
+  "",
+  "**Retries**: a request that timed out may be sent again. `POST license-requests` and `POST mdm/check-in` never take a second license for a subject (the second answer is `keep`, with the same `licenseId`) nor queue a second install; a device event or a removal from distribution already applied changes and logs nothing again; `POST users/invite` does not register a user at Apple twice; `POST mdm/commands/ack` acknowledges only pending commands. A device created twice (same serial number), or a user with the same `externalId`, is a 409 `already_exists` naming the field; a user without `externalId` sent twice is created twice.",
+  "",
+  "**Webhook**: see `webhooks.mdmCommands` for the install/remove commands Orchard POSTs to `MDM_WEBHOOK_URL`.",
+].join("\n");
+
+/** One install/remove command, as the webhook delivers it (src/mdm/sinks.ts, MdmCommandMessage). */
+const webhookCommand = z.object({
+  id: z
+    .string()
+    .describe(
+      "the command's id: stable across deliveries; a delivery may be repeated, so act on each id once",
+    ),
+  seq: z.number().int().describe("the command's number in its space, as `GET mdm/commands` lists it"),
+  spaceId: z.string(),
+  kind: z.enum(["install", "remove"]),
+  deviceId: z.string(),
+  serialNumber: z.string(),
+  adamId: z.string(),
+  licenseId: z.string().optional().describe("the license an install relies on (Apple has confirmed it)"),
+  appVersion: z.string().optional().describe("DB4: the version an update installs"),
+  because: z.array(z.string()).describe("rule ids of docs/RULES.md that caused the command"),
+  createdAt: z.string().describe("ISO 8601"),
+});
+
+const WEBHOOKS = {
+  mdmCommands: {
+    post: {
+      summary: "Install/remove commands for the MDM (MDM_WEBHOOK_URL)",
+      description: [
+        "Orchard POSTs the commands to act on, oldest first, up to 200 at once, once Apple confirmed an install's license.",
+        "",
+        'Signature: `X-Orchard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with MDM_WEBHOOK_SECRET>`. Check it on the raw body with a constant-time comparison, and refuse a `t` more than 5 minutes from your clock (replays); `verifyWebhookSignature` in src/mdm/sinks.ts does both.',
+        "",
+        "Answer 2xx once the commands are stored: they are then delivered. A timeout, a network error, a 408, 429 or 5xx is retried with exponential backoff (2 s doubling, at most 15 minutes apart) for nearly 3 hours; then, or at once on another 4xx, the commands are marked `failed` and stay listed by `GET mdm/commands?state=failed`. A delivery may be repeated: deduplicate by command `id`.",
+      ].join("\n"),
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: z.toJSONSchema(z.object({ commands: z.array(webhookCommand) }), { io: "output" }),
+          },
+        },
+      },
+      parameters: [
+        {
+          name: "x-orchard-signature",
+          in: "header",
+          required: true,
+          schema: {
+            type: "string",
+            example: "t=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd",
+          },
+        },
+      ],
+      responses: { "2XX": { description: "Stored: the commands are delivered" } },
+    },
+  },
+};
+
+/** The `openapi` options of @fastify/swagger. */
+export const openapiOptions = {
+  openapi: "3.1.0",
+  info: { title: "Orchard API", version: "1", description: DESCRIPTION },
+  tags: TAGS.map(([name, description]) => ({ name, description })),
+  components: {
+    securitySchemes: {
+      bearer: { type: "http", scheme: "bearer" },
+      session: { type: "apiKey", in: "cookie", name: "orchard_session" },
+    },
+  },
+  security: [{ bearer: [] }, { session: [] }],
+  webhooks: WEBHOOKS,
+} as const;
+
+/**
+ * Each documented route gets a stable `operationId` (for client generators), from its
+ * method and path: `GET /api/v1/spaces/:spaceId/devices/:deviceId` is
+ * `getSpacesBySpaceIdDevicesByDeviceId`; public routes say they need no credentials.
+ * Taken as the route is declared, before the document collects it.
+ */
+export function describeRoute(route: RouteOptions): void {
+  if (!route.schema || route.schema.hide) return;
+  const method = (Array.isArray(route.method) ? route.method[0] : route.method) ?? "get";
+  const schema = { ...route.schema } as Record<string, unknown>;
+  if (schema.operationId === undefined) schema.operationId = operationIdOf(method, route.url);
+  const permission = (route.config as { permission?: { kind: string } } | undefined)?.permission;
+  if (permission?.kind === "public") schema.security = [];
+  route.schema = schema;
+}
+
+function operationIdOf(method: string, url: string): string {
+  const words = url
+    .replace(/^\/api\/v\d+\//, "")
+    .split("/")
+    .filter((s) => s !== "")
+    .map((segment) => (segment.startsWith(":") ? `By${capital(segment.slice(1))}` : camel(segment)));
+  return method.toLowerCase() + words.map(capital).join("");
+}
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const camel = (s: string) => s.replace(/[^A-Za-z0-9]+(.)/g, (_, c: string) => c.toUpperCase());
+
+type Media = { schema?: Record<string, unknown> };
+type Response = { content?: Record<string, Media>; headers?: Record<string, unknown> };
+type Operation = {
+  responses?: Record<string, Response>;
+  requestBody?: { required?: boolean; content?: Record<string, Media> };
+};
+type Doc = { paths?: Record<string, Record<string, Operation>> };
+
+/**
+ * After the document is built: errors are `application/problem+json` (as the API sends
+ * them), a 503 documents `Retry-After`, CSV is a string, and a body the route can do
+ * without (its schema has a default) is not required.
+ */
+export function finishDocument<T>(doc: T): T {
+  for (const operations of Object.values((doc as Doc).paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const body = operation.requestBody;
+      if (body && Object.values(body.content ?? {}).some((m) => m.schema && "default" in m.schema))
+        body.required = false;
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const content = response.content;
+        if (!content) continue;
+        if (Number(status) < 400) {
+          if (content["text/csv"]) content["text/csv"] = { schema: { type: "string" } };
+        } else {
+          const media = Object.values(content)[0];
+          if (media) response.content = { "application/problem+json": media };
+          if (status === "503" || status === "429")
+            response.headers = {
+              "retry-after": {
+                description: "seconds to wait before trying again",
+                schema: { type: "integer" },
+              },
+            };
+        }
+      }
+    }
+  }
+  return doc;
+}

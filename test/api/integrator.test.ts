@@ -1,0 +1,339 @@
+import { expect, it } from "vitest";
+import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
+import { listMdmCommands, queueMdmCommands } from "../../src/store/mdm-command.repo.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
+
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  requestBody?: { required?: boolean };
+  tags?: string[];
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
+};
+type Doc = {
+  openapi: string;
+  tags?: Array<{ name: string }>;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+  webhooks?: Record<string, unknown>;
+};
+
+/** What an MDM vendor scripting against the API meets: the document, HTTP semantics, retries. */
+describeEachDatabase("the API as an integrator sees it", (db) => {
+  let f: Fixture;
+  const s = () => `/api/v1/spaces/${f.ids.spaceA}`;
+  const send = (method: "GET" | "POST" | "PUT" | "DELETE", url: string, payload?: object, token?: string) =>
+    f.app.inject({ method, url, headers: auth(token ?? f.tokens.write), ...(payload ? { payload } : {}) });
+  const activityTotal = async (query: string) =>
+    (await send("GET", `${s()}/activity?pageSize=1&${query}`)).json().total as number;
+
+  it("the OpenAPI 3.1 document: an operationId each, declared tags, problem+json errors, $refs that resolve, the webhook", async () => {
+    f = await buildFixture(db().store);
+    const doc = (await f.app.inject({ url: "/openapi.json" })).json() as Doc;
+    expect(doc.openapi).toBe("3.1.0");
+    const tags = new Set((doc.tags ?? []).map((t) => t.name));
+    const ids = new Set<string>();
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(op.operationId, where).toMatch(/^[a-z][A-Za-z0-9]+$/);
+        expect(op.summary, `${where}: a summary`).toBeTruthy();
+        expect(ids.has(op.operationId ?? ""), `${where}: operationId ${op.operationId} twice`).toBe(false);
+        ids.add(op.operationId ?? "");
+        for (const tag of op.tags ?? []) expect(tags.has(tag), `${where}: tag ${tag}`).toBe(true);
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) >= 400 && response.content)
+            expect(Object.keys(response.content), `${where} ${status}`).toEqual(["application/problem+json"]);
+        }
+        expect(op.responses["503"]?.headers?.["retry-after"], where).toBeDefined();
+      }
+    }
+    const csv = doc.paths["/api/v1/spaces/{spaceId}/activity.csv"]?.get?.responses;
+    expect(csv?.["200"]?.content).toEqual({ "text/csv": { schema: { type: "string" } } });
+    expect(JSON.stringify(csv?.["404"]?.content)).toContain("#/components/schemas/Problem");
+    // RV2: a revocation's body is optional (it has a default); a license request's is not.
+    expect(
+      doc.paths["/api/v1/spaces/{spaceId}/licenses/{licenseId}/revoke"]?.post?.requestBody?.required,
+    ).toBe(false);
+    expect(doc.paths["/api/v1/spaces/{spaceId}/license-requests"]?.post?.requestBody?.required).toBe(true);
+    // Public routes need no credentials; the others inherit bearer or session.
+    expect(doc.paths["/api/v1/auth/login"]?.post?.security).toEqual([]);
+    expect(doc.paths["/healthz"]?.get?.security).toEqual([]);
+    expect(doc.paths["/api/v1/spaces"]?.get?.security).toBeUndefined();
+    // Every reference names a component that exists.
+    const text = JSON.stringify(doc);
+    for (const [, name] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+      expect(doc.components.schemas, `$ref ${name}`).toHaveProperty([name ?? ""]);
+    expect(doc.webhooks).toHaveProperty("mdmCommands.post.requestBody");
+    expect(text).toContain("X-Orchard-Signature");
+  });
+
+  it("enums an integrator switches on are documented as enums", async () => {
+    const doc = (await f.app.inject({ url: "/openapi.json" })).json() as Doc;
+    const device = doc.components.schemas.Device as { properties: { status: { enum?: string[] } } };
+    expect(device.properties.status.enum).toEqual(["active", "retired", "wiped", "inactive"]);
+    const account = doc.components.schemas.Account as { properties: { health: { enum?: string[] } } };
+    expect(account.properties.health.enum).toContain("ok");
+    const checkIn = JSON.stringify(
+      doc.paths["/api/v1/spaces/{spaceId}/mdm/check-in"]?.post?.responses["200"],
+    );
+    expect(checkIn).toContain('"enum":["grant","keep","wait","refuse"]');
+  });
+
+  it("a path asked with a method it does not take is a 405 with Allow, OPTIONS answers Allow, an unknown path stays 404", async () => {
+    const get = await send("GET", `${s()}/mdm/check-in`);
+    expect(get.statusCode).toBe(405);
+    expect(get.headers.allow).toBe("OPTIONS, POST");
+    expect(get.headers["content-type"]).toMatch(/problem\+json/);
+    expect(get.json().code).toBe("method_not_allowed");
+    const del = await send("DELETE", `${s()}/licenses`);
+    expect(del.statusCode).toBe(405);
+    expect(del.headers.allow).toBe("GET, HEAD, OPTIONS");
+    const options = await f.app.inject({ method: "OPTIONS", url: `${s()}/devices/${f.ids.deviceA}` });
+    expect(options.statusCode).toBe(204);
+    expect(options.headers.allow).toBe("DELETE, GET, HEAD, OPTIONS, PATCH");
+    const unknown = await send("POST", `${s()}/no-such-thing`);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe("route_not_found");
+    const head = await f.app.inject({ method: "HEAD", url: `${s()}/devices`, headers: auth(f.tokens.read) });
+    expect(head.statusCode).toBe(200);
+  });
+
+  it("every answer names its request (X-Request-Id, the problem's requestId); a 401 says how to authenticate", async () => {
+    const ok = await send("GET", `${s()}/devices`);
+    // A UUID: unique across processes and restarts, not Fastify's req-1, req-2…
+    expect(ok.headers["x-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    const none = await f.app.inject({ url: `${s()}/devices` });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers["www-authenticate"]).toMatch(/^Bearer/);
+    expect(none.json().requestId).toBe(none.headers["x-request-id"]);
+    // A problem a route answers itself is like every other one.
+    const missing = await send("GET", `${s()}/catalog/123456`);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: "not_found", requestId: missing.headers["x-request-id"] });
+  });
+
+  it("a body past the limit is a 413 payload_too_large, one that is not JSON a 415, each with a stable code", async () => {
+    const big = await f.app.inject({
+      method: "POST",
+      url: `${s()}/mdm/check-in`,
+      headers: { ...auth(f.tokens.write), "content-type": "application/json" },
+      payload: JSON.stringify({ serialNumber: "X", installed: [{ bundleId: "a".repeat(2 * 1024 * 1024) }] }),
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.headers["content-type"]).toMatch(/problem\+json/);
+    expect(big.json().code).toBe("payload_too_large");
+    const xml = await f.app.inject({
+      method: "POST",
+      url: `${s()}/mdm/check-in`,
+      headers: { ...auth(f.tokens.write), "content-type": "application/xml" },
+      payload: "<checkIn/>",
+    });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json().code).toBe("unsupported_media_type");
+  });
+
+  it("a 201 says where the new resource is (Location), and it is there", async () => {
+    const device = await send("POST", `${s()}/devices`, {
+      serialNumber: `LOC${f.ids.suffix}`,
+      platform: "iOS",
+    });
+    expect(device.statusCode).toBe(201);
+    expect(device.headers.location).toBe(`${s()}/devices/${device.json().id}`);
+    expect((await send("GET", String(device.headers.location))).json().serialNumber).toBe(
+      `LOC${f.ids.suffix}`,
+    );
+    const user = await send("POST", `${s()}/users`, { name: "Loc" });
+    expect(user.headers.location).toBe(`${s()}/users/${user.json().id}`);
+    const group = await send("POST", `${s()}/groups`, { name: "Loc" });
+    expect(group.headers.location).toBe(`${s()}/groups/${group.json().id}`);
+  });
+
+  it("a device or a user created twice (a retry after a timeout) is a 409 naming the field and the value taken", async () => {
+    const body = { serialNumber: `DUP${f.ids.suffix}`, platform: "iOS" };
+    expect((await send("POST", `${s()}/devices`, body)).statusCode).toBe(201);
+    const again = await send("POST", `${s()}/devices`, body);
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({
+      code: "already_exists",
+      errors: [
+        { field: "body.serialNumber", message: `serialNumber DUP${f.ids.suffix} is taken in this space` },
+      ],
+    });
+    const user = { name: "Dup", externalId: `ext-${f.ids.suffix}` };
+    expect((await send("POST", `${s()}/users`, user)).statusCode).toBe(201);
+    const twice = await send("POST", `${s()}/users`, user);
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().errors).toEqual([expect.objectContaining({ field: "body.externalId" })]);
+  });
+
+  it("LT2 LT4: a license request sent twice (a retry after a timeout) keeps the same license and queues one install", async () => {
+    const device = await send("POST", `${s()}/devices`, {
+      serialNumber: `LR${f.ids.suffix}`,
+      platform: "iOS",
+    });
+    const deviceId = device.json().id as string;
+    const body = { app: f.ids.adamId, device: deviceId, why: "mandatory" };
+    const first = await send("POST", `${s()}/license-requests`, body);
+    const again = await send("POST", `${s()}/license-requests`, body);
+    expect(first.json()).toMatchObject({ decision: { outcome: "grant" } });
+    expect(again.json()).toMatchObject({ decision: { outcome: "keep" }, licenseId: first.json().licenseId });
+    expect(await listMdmCommands(db().store.db, f.ids.spaceA, { deviceId })).toHaveLength(1);
+    expect(await activityTotal(`device=${deviceId}`)).toBe(1);
+  });
+
+  it("DB2: a check-in sent twice takes one license, queues one install, and says which license the device keeps", async () => {
+    await send("POST", `${s()}/devices`, { serialNumber: `CI${f.ids.suffix}`, platform: "iOS" });
+    await send("PUT", `${s()}/catalog/${f.ids.adamId}`, { installOnDevice: true });
+    const first = await send("POST", `${s()}/mdm/check-in`, { serialNumber: `CI${f.ids.suffix}` });
+    const again = await send("POST", `${s()}/mdm/check-in`, { serialNumber: `CI${f.ids.suffix}` });
+    const [granted] = first.json().decisions;
+    expect(granted).toMatchObject({ outcome: "grant", installQueued: true });
+    expect(again.json().decisions).toEqual([
+      expect.objectContaining({ outcome: "keep", licenseId: granted.licenseId, installQueued: false }),
+    ]);
+    const deviceId = first.json().deviceId as string;
+    expect(await listMdmCommands(db().store.db, f.ids.spaceA, { deviceId })).toHaveLength(1);
+    await send("PUT", `${s()}/catalog/${f.ids.adamId}`, { installOnDevice: false });
+  });
+
+  it("RV1: a device event sent twice releases and logs once; a device of no such id is a 404, not a line in the log", async () => {
+    const device = await send("POST", `${s()}/devices`, {
+      serialNumber: `EV${f.ids.suffix}`,
+      platform: "iOS",
+    });
+    const deviceId = device.json().id as string;
+    await send("POST", `${s()}/license-requests`, { app: f.ids.adamId, device: deviceId, why: "mandatory" });
+    const url = `${s()}/devices/${deviceId}/events`;
+    const first = await send("POST", url, { kind: "retired" });
+    expect(first.json().releases).toHaveLength(1);
+    const lines = await activityTotal(`device=${deviceId}`);
+    const again = await send("POST", url, { kind: "retired" });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ releases: [], commands: [] });
+    expect(await activityTotal(`device=${deviceId}`)).toBe(lines);
+    const ghost = await send("POST", `${s()}/devices/no-such-device/events`, { kind: "wiped" });
+    expect(ghost.statusCode).toBe(404);
+    expect(await activityTotal("device=no-such-device")).toBe(0);
+  });
+
+  it("PB1: a removal from distribution sent twice queues its removes and logs once; a user of no such id is a 404", async () => {
+    const device = await send("POST", `${s()}/devices`, {
+      serialNumber: `PB${f.ids.suffix}`,
+      platform: "iOS",
+      userId: f.ids.userA,
+    });
+    const deviceId = device.json().id as string;
+    await send("POST", `${s()}/mdm/check-in`, {
+      serialNumber: `PB${f.ids.suffix}`,
+      installed: [{ bundleId: "com.apple.pages", adamId: f.ids.adamId }],
+    });
+    const url = `${s()}/users/${f.ids.userA}/apps/${f.ids.adamId}/remove-from-distribution`;
+    const first = await send("POST", url);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json().commands).toEqual([expect.objectContaining({ kind: "remove", deviceId })]);
+    const lines = await activityTotal(`user=${f.ids.userA}`);
+    const commands = await listMdmCommands(db().store.db, f.ids.spaceA, { deviceId });
+    const again = await send("POST", url);
+    expect(again.json()).toEqual({ releases: [], commands: [] });
+    expect(await activityTotal(`user=${f.ids.userA}`)).toBe(lines);
+    expect(await listMdmCommands(db().store.db, f.ids.spaceA, { deviceId })).toEqual(commands);
+    const ghost = await send(
+      "POST",
+      `${s()}/users/no-such-user/apps/${f.ids.adamId}/remove-from-distribution`,
+    );
+    expect(ghost.statusCode).toBe(404);
+    expect(ghost.json().code).toBe("not_found");
+    await send("POST", `${s()}/users/${f.ids.userA}/apps/${f.ids.adamId}/add-to-distribution`);
+  });
+
+  it("commands are paged by seq (after, hasMore), oldest first", async () => {
+    const store = db().store.db;
+    const remove = {
+      spaceId: f.ids.spaceA,
+      kind: "remove" as const,
+      deviceId: f.ids.deviceA,
+      ruleIds: ["PB1"],
+    };
+    const serialNumber = `SER${f.ids.suffix}`;
+    // The second remove of the same device and app supersedes the first: it is cancelled.
+    await queueMdmCommands(store, [{ ...remove, serialNumber, adamId: "111", now: NOW }]);
+    await queueMdmCommands(store, [{ ...remove, serialNumber, adamId: "111", now: NOW }]);
+    await queueMdmCommands(store, [{ ...remove, serialNumber, adamId: "222", now: NOW }]);
+    const all = (await send("GET", `${s()}/mdm/commands?limit=1000`)).json();
+    expect(all.hasMore).toBe(false);
+    expect(all.items.length).toBeGreaterThan(2);
+    const first = (await send("GET", `${s()}/mdm/commands?limit=2`)).json();
+    expect(first.hasMore).toBe(true);
+    const next = (await send("GET", `${s()}/mdm/commands?limit=2&after=${first.items[1].seq}`)).json();
+    expect([...first.items, ...next.items].map((c: { seq: number }) => c.seq)).toEqual(
+      all.items.slice(0, first.items.length + next.items.length).map((c: { seq: number }) => c.seq),
+    );
+  });
+
+  it("an acknowledgement sent twice, or of a command no longer pending (superseded), changes nothing", async () => {
+    const store = db().store.db;
+    const mine = (await listMdmCommands(store, f.ids.spaceA, { deviceId: f.ids.deviceA })).filter(
+      (c) => c.adamId === "111",
+    );
+    expect(mine.map((c) => c.state)).toEqual(["cancelled", "pending"]);
+    const seqs = mine.map((c) => c.seq);
+    expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
+    expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
+    const after = await listMdmCommands(store, f.ids.spaceA, { deviceId: f.ids.deviceA });
+    expect(after.filter((c) => c.adamId === "111").map((c) => c.state)).toEqual(["cancelled", "delivered"]);
+  });
+
+  it("TR1: a move sent twice (a retry after a timeout) moves once; the second answers no steps", async () => {
+    const store = db().store.db;
+    const grants = [
+      { spaceId: f.ids.spaceA, role: "manage" as const },
+      { spaceId: f.ids.spaceB, role: "manage" as const },
+    ];
+    const admin = await createAdministrator(store, {
+      login: `both-${f.ids.suffix}`,
+      password: "correct horse battery",
+      isOwner: false,
+      grants,
+      now: NOW,
+    });
+    const principal = await adminPrincipal(store, admin, "token");
+    const token = (
+      await issueApiToken(store, { ...principal, isOwner: true }, { name: "both", grants, now: NOW })
+    ).token;
+    const device = await send("POST", `${s()}/devices`, {
+      serialNumber: `MV${f.ids.suffix}`,
+      platform: "iOS",
+    });
+    const url = `${s()}/devices/${device.json().id}/move`;
+    const first = await send("POST", url, { toSpaceId: f.ids.spaceB }, token);
+    expect(first.statusCode, first.body).toBe(200);
+    const again = await send("POST", url, { toSpaceId: f.ids.spaceB }, token);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual({ steps: [] });
+  });
+
+  it("UB2: an invitation sent twice before Apple answered registers the user at Apple once", async () => {
+    const user = (await send("POST", `${s()}/users`, { name: "Invitee", email: "i@example.com" })).json();
+    const lines = await activityTotal(`user=${user.id}`);
+    const first = await send("POST", `${s()}/users/invite`, { userIds: [user.id] });
+    expect(first.json()).toEqual({ invited: 1, accounts: 1 });
+    const again = await send("POST", `${s()}/users/invite`, { userIds: [user.id] });
+    expect(again.json()).toEqual({ invited: 0, accounts: 1 });
+    const work = await send("GET", `${s()}/accounts/${f.ids.accountA}/apple-work`);
+    const createUser = work.json().pending.byKind.find((k: { kind: string }) => k.kind === "create_user");
+    expect(createUser?.count).toBe(1);
+    expect(await activityTotal(`user=${user.id}`)).toBe(lines + 1);
+  });
+
+  it("CA1: deleting an app from the catalog twice logs it once", async () => {
+    await send("PUT", `${s()}/catalog/${f.ids.adamId}`, {});
+    const lines = await activityTotal("action=mdm.app_deleted");
+    expect((await send("DELETE", `${s()}/catalog/${f.ids.adamId}`)).statusCode).toBe(200);
+    const again = await send("DELETE", `${s()}/catalog/${f.ids.adamId}`);
+    expect(again.json()).toEqual({ releases: [], commands: [] });
+    expect(await activityTotal("action=mdm.app_deleted")).toBe(lines + 1);
+  });
+});
