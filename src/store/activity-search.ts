@@ -25,35 +25,14 @@ export function activitySearch(
   const any: Expression<SqlBool>[] = [];
   if (q) {
     const like = likePattern(q);
+    // The ids of the space's rows whose name matches: one subquery per search.
+    const named = (table: "devices" | "users" | "accounts", column: string) =>
+      sql`(select t.id from ${sql.table(table)} t where t.space_id = ${spaceId} and ${sql.ref(`t.${column}`)} ilike ${like})`;
     any.push(
       eb("g.message", "ilike", like),
-      eb(
-        "g.device_id",
-        "in",
-        eb
-          .selectFrom("devices as sd")
-          .select("sd.id")
-          .where("sd.space_id", "=", spaceId)
-          .where("sd.serial_number", "ilike", like),
-      ),
-      eb(
-        "g.user_id",
-        "in",
-        eb
-          .selectFrom("users as su")
-          .select("su.id")
-          .where("su.space_id", "=", spaceId)
-          .where("su.name", "ilike", like),
-      ),
-      eb(
-        "g.account_id",
-        "in",
-        eb
-          .selectFrom("accounts as sa")
-          .select("sa.id")
-          .where("sa.space_id", "=", spaceId)
-          .where("sa.display_name", "ilike", like),
-      ),
+      sql<SqlBool>`g.device_id in ${named("devices", "serial_number")}`,
+      sql<SqlBool>`g.user_id in ${named("users", "name")}`,
+      sql<SqlBool>`g.account_id in ${named("accounts", "display_name")}`,
       sql<SqlBool>`g.adam_id in (select n.adam_id from (${appNamesOfSpace(spaceId)}) n where n.name ilike ${like})`,
     );
   }
