@@ -1,87 +1,134 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, realpathSync, unlinkSync } from "node:fs";
+import { connect, createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
  * Embedded PGlite is one process's database: a second process opening the same folder
  * (`orchard token …` while `orchard serve` runs) reads a copy, and its writes are lost
- * when the first one checkpoints. The folder's lock file holds the pid of the process
- * using it; another process is refused while that pid lives (a stale file, left by a
- * killed process, is taken over). Opening it again in the same process is counted.
+ * when the first one checkpoints.
+ *
+ * The lock is a listening socket named after the folder's real path: the kernel gives
+ * the name to one process and takes it back when that process ends, however it ends,
+ * so there is no stale lock to judge, no pid to reuse, and no window between taking the
+ * lock and saying who holds it (a pid file had all three). On Linux the name is in the
+ * abstract namespace (no file); elsewhere it is a socket file in the temporary folder,
+ * removed when no one answers on it. The holder answers its pid, for the refusal.
+ * Opening the folder again in the same process is counted.
  */
 export class DataDirInUseError extends Error {
   override readonly name = "DataDirInUseError";
   constructor(
     readonly dataDir: string,
-    readonly pid: number,
-    readonly lockFile: string,
+    readonly pid: number | undefined,
   ) {
     super(
-      `the data folder ${dataDir} is in use by process ${pid}: embedded PGlite serves one process at a time; ` +
-        `stop it first, or use PostgreSQL (DATABASE_URL) to run serve, worker and the CLI side by side ` +
-        `(if no Orchard runs, delete ${lockFile})`,
+      `the data folder ${dataDir} is in use by ${pid ? `process ${pid}` : "another process"}: ` +
+        `embedded PGlite serves one process at a time; stop it first, or use PostgreSQL ` +
+        `(DATABASE_URL) to run serve, worker and the CLI side by side`,
     );
   }
 }
 
-const held = new Map<string, number>();
+interface Hold {
+  uses: number;
+  server: Promise<Server>;
+}
 
-/** Takes the folder's lock (or counts one more use in this process); returns its release. */
-export function lockDataDir(dataDir: string): () => void {
-  const file = join(dataDir, "pglite.lock");
-  const uses = held.get(file) ?? 0;
-  if (uses === 0) acquire(dataDir, file);
-  held.set(file, uses + 1);
+const holds = new Map<string, Hold>();
+
+/** Takes the folder's lock (or counts one more use in this process); resolves to its release. */
+export async function lockDataDir(
+  dataDir: string,
+  address: (dir: string) => string = socketAddress,
+): Promise<() => Promise<void>> {
+  mkdirSync(dataDir, { recursive: true });
+  const dir = realpathSync(dataDir);
+  let hold = holds.get(dir);
+  if (!hold) {
+    const server = listen(dir, address(dir));
+    const created: Hold = { uses: 0, server };
+    server.catch(() => holds.get(dir) === created && holds.delete(dir));
+    holds.set(dir, created);
+    hold = created;
+  }
+  hold.uses++;
+  const held = hold;
+  try {
+    await held.server;
+  } catch (error) {
+    held.uses--;
+    throw error;
+  }
   let released = false;
-  return () => {
+  return async () => {
     if (released) return;
     released = true;
-    const left = (held.get(file) ?? 1) - 1;
-    if (left > 0) return void held.set(file, left);
-    held.delete(file);
-    if (ownerOf(file) === process.pid) unlinkQuietly(file);
+    if (--held.uses > 0) return;
+    if (holds.get(dir) === held) holds.delete(dir);
+    const server = await held.server;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   };
 }
 
-function acquire(dataDir: string, file: string): void {
-  mkdirSync(dataDir, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
+/** Linux: an abstract socket; elsewhere a short socket file (paths are limited to ~100 bytes). */
+function socketAddress(dir: string): string {
+  const name = `orchard-pglite-${createHash("sha256").update(dir).digest("hex").slice(0, 32)}`;
+  return process.platform === "linux" ? `\0${name}` : join(tmpdir(), `${name}.sock`);
+}
+
+async function listen(dir: string, address: string): Promise<Server> {
+  for (let attempt = 0; ; attempt++) {
+    const server = createServer((socket) => {
+      socket.unref();
+      socket.on("error", () => {});
+      socket.end(`${process.pid}\n`);
+    });
     try {
-      const fd = openSync(file, "wx", 0o600);
-      try {
-        writeSync(fd, `${process.pid}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return;
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(address, () => resolve());
+      });
+      server.unref();
+      return server;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+      const holder = await askHolder(address);
+      // A socket file no one answers on was left by a process that is gone.
+      if (holder === "gone" && attempt === 0 && !address.startsWith("\0")) {
+        unlinkQuietly(address);
+        continue;
+      }
+      throw new DataDirInUseError(dir, typeof holder === "number" ? holder : undefined);
     }
-    const pid = ownerOf(file);
-    if (pid !== undefined && pid !== process.pid && alive(pid))
-      throw new DataDirInUseError(dataDir, pid, file);
-    // Left by a process that is gone (or by this one, before a crash of its own): stale.
-    unlinkQuietly(file);
-  }
-  throw new DataDirInUseError(dataDir, ownerOf(file) ?? 0, file);
-}
-
-function ownerOf(file: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(file, "utf8"), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+/** The holder's pid; "gone" when nothing listens; undefined when it does not answer in time. */
+function askHolder(address: string): Promise<number | "gone" | undefined> {
+  return new Promise((resolve) => {
+    let answer = "";
+    const socket = connect(address);
+    const done = (value: number | "gone" | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(value);
+    };
+    // A holder busy in a long synchronous step still holds: it is just not named.
+    const timer = setTimeout(() => done(undefined), 2000);
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on("end", () => {
+      const pid = Number.parseInt(answer, 10);
+      done(Number.isInteger(pid) && pid > 0 ? pid : undefined);
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      done(error.code === "ECONNREFUSED" || error.code === "ENOENT" ? "gone" : undefined),
+    );
+  });
 }
 
 function unlinkQuietly(file: string): void {

@@ -52,7 +52,7 @@ export async function openDatabase(config: StoreConfig): Promise<Store> {
     keyFile: config.memory ? undefined : join(dataDir, "secret.key"),
   });
   // PGlite on disk is one process's: another one holding the folder is refused (data-dir-lock.ts).
-  const unlock = config.databaseUrl || config.memory ? () => {} : lockDataDir(dataDir);
+  const unlock = config.databaseUrl || config.memory ? async () => {} : await lockDataDir(dataDir);
   let db: Kysely<Database>;
   let engine: Store["engine"];
   try {
@@ -63,7 +63,7 @@ export async function openDatabase(config: StoreConfig): Promise<Store> {
         }
       : { db: await openPGlite(config, dataDir), engine: "pglite" as const });
   } catch (error) {
-    unlock();
+    await unlock();
     throw error;
   }
   const close = () => db.destroy().finally(unlock);
