@@ -1,4 +1,4 @@
-import { claimMdmCommands, settleMdmCommands } from "../store/mdm-command.repo.js";
+import { claimMdmCommands, type MdmCommandRecord, settleMdmCommands } from "../store/mdm-command.repo.js";
 import type { MdmDeps } from "./deps.js";
 import { type MdmCommandSink, MdmDeliveryError } from "./sinks.js";
 
@@ -45,19 +45,44 @@ export async function deliverMdmCommands(
     );
   } catch (error) {
     const retryable = !(error instanceof MdmDeliveryError) || error.retryable;
-    const attempts = Math.max(...claimed.map((c) => c.attempts));
-    const giveUp = !retryable || attempts >= MAX_ATTEMPTS;
-    await settleMdmCommands(deps.db, {
-      commands: claimed,
-      state: giveUp ? "failed" : "pending",
-      error: error instanceof Error ? error.message : String(error),
-      ...(giveUp
-        ? {}
-        : { notBefore: new Date(now.getTime() + Math.min(2 ** attempts * 1000, MAX_DELAY_MS)) }),
-      now,
-    });
+    const message = error instanceof Error ? error.message : String(error);
+    // Each command by its own attempts: one near its last must not fail a fresh one.
+    for (const [attempts, commands] of byAttempts(claimed)) {
+      const giveUp = !retryable || attempts >= MAX_ATTEMPTS;
+      await settle(deps, commands, giveUp ? "failed" : "pending", now, {
+        error: message,
+        ...(giveUp
+          ? {}
+          : { notBefore: new Date(now.getTime() + Math.min(2 ** attempts * 1000, MAX_DELAY_MS)) }),
+      });
+    }
     return 0;
   }
-  await settleMdmCommands(deps.db, { commands: claimed, state: "delivered", now });
+  await settle(deps, claimed, "delivered", now);
   return claimed.length;
+}
+
+/** Only while the claim is still ours: a command acknowledged, cancelled or claimed again meanwhile stays so. */
+function settle(
+  deps: MdmDeps,
+  commands: readonly MdmCommandRecord[],
+  state: "delivered" | "pending" | "failed",
+  now: Date,
+  outcome: { error?: string; notBefore?: Date } = {},
+): Promise<void> {
+  return settleMdmCommands(deps.db, {
+    commands,
+    state,
+    fromStates: ["pending"],
+    ...(commands[0]?.claimedUntil ? { claimedUntil: commands[0].claimedUntil } : {}),
+    now,
+    ...outcome,
+  });
+}
+
+function byAttempts(commands: readonly MdmCommandRecord[]): Map<number, MdmCommandRecord[]> {
+  const groups = new Map<number, MdmCommandRecord[]>();
+  for (const command of commands)
+    groups.set(command.attempts, [...(groups.get(command.attempts) ?? []), command]);
+  return groups;
 }

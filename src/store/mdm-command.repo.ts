@@ -33,6 +33,8 @@ export interface MdmCommandRecord {
   awaitingLicense: boolean;
   attempts: number;
   lastError?: string;
+  /** The lease of the delivery that claimed it, while it runs. */
+  claimedUntil?: Date;
   createdAt: Date;
 }
 
@@ -143,19 +145,21 @@ export async function claimMdmCommands(
 }
 
 /**
- * Records a delivery: done, or retried after `notBefore`, or failed for good. With
- * `onlyPending` (an MDM's acknowledgement), a command no longer pending (cancelled,
- * failed, delivered already) stays as it is.
+ * Records a delivery: done, or retried after `notBefore`, or failed for good. Only a
+ * command in one of `fromStates` changes (an MDM's acknowledgement leaves a cancelled
+ * one as it is); with `claimedUntil`, only while the delivery's lease is still its own
+ * (a command acknowledged, cancelled or claimed again meanwhile is not overwritten).
  */
 export async function settleMdmCommands(
   db: Db,
   input: {
     commands: readonly Pick<MdmCommandRecord, "spaceId" | "seq">[];
     state: "delivered" | "pending" | "failed";
+    fromStates: readonly MdmCommandState[];
+    claimedUntil?: Date;
     error?: string;
     notBefore?: Date;
     now: Date;
-    onlyPending?: boolean;
   },
 ): Promise<void> {
   for (const [spaceId, ofSpace] of bySpace(input.commands)) {
@@ -173,8 +177,9 @@ export async function settleMdmCommands(
         "seq",
         "in",
         ofSpace.map((c) => c.seq),
-      );
-    if (input.onlyPending) update = update.where("state", "=", "pending");
+      )
+      .where("state", "in", [...input.fromStates]);
+    if (input.claimedUntil) update = update.where("claimed_until", "=", input.claimedUntil);
     await update.execute();
   }
 }
@@ -308,6 +313,7 @@ function toMdmCommand(row: Selectable<MdmCommandTable>): MdmCommandRecord {
     awaitingLicense: row.state === "pending" && row.awaiting_license,
     attempts: row.attempts,
     ...(row.last_error ? { lastError: row.last_error } : {}),
+    ...(row.claimed_until ? { claimedUntil: row.claimed_until } : {}),
     createdAt: row.created_at,
   };
 }

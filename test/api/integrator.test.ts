@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
-import { listMdmCommands, queueMdmCommands } from "../../src/store/mdm-command.repo.js";
+import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
 
@@ -273,17 +273,20 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     );
   });
 
-  it("an acknowledgement sent twice, or of a command no longer pending (superseded), changes nothing", async () => {
+  it("an acknowledgement sent twice, or of a command superseded, changes nothing; one Orchard gave up delivering is delivered", async () => {
     const store = db().store.db;
-    const mine = (await listMdmCommands(store, f.ids.spaceA, { deviceId: f.ids.deviceA })).filter(
-      (c) => c.adamId === "111",
-    );
+    const commands = await listMdmCommands(store, f.ids.spaceA, { deviceId: f.ids.deviceA });
+    const mine = commands.filter((c) => c.adamId === "111");
     expect(mine.map((c) => c.state)).toEqual(["cancelled", "pending"]);
-    const seqs = mine.map((c) => c.seq);
+    // The webhook refused it for good, and the MDM took it by polling after all.
+    const given = commands.filter((c) => c.adamId === "222");
+    await settleMdmCommands(store, { commands: given, state: "failed", fromStates: ["pending"], now: NOW });
+    const seqs = [...mine, ...given].map((c) => c.seq);
     expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
     expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
     const after = await listMdmCommands(store, f.ids.spaceA, { deviceId: f.ids.deviceA });
     expect(after.filter((c) => c.adamId === "111").map((c) => c.state)).toEqual(["cancelled", "delivered"]);
+    expect(after.filter((c) => c.adamId === "222").map((c) => c.state)).toEqual(["delivered"]);
   });
 
   it("TR1: a move sent twice (a retry after a timeout) moves once; the second answers no steps", async () => {

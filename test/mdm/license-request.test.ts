@@ -93,7 +93,12 @@ describeEachDatabase("license requests and their installs", (database) => {
     expect(first.map((r) => r.installQueued)).toEqual([true, true]);
     const [installA] = await listMdmCommands(db, space.id, { deviceId: a.id });
     if (!installA) throw new Error("no install");
-    await settleMdmCommands(db, { commands: [installA], state: "delivered", now: NOW });
+    await settleMdmCommands(db, {
+      commands: [installA],
+      state: "delivered",
+      fromStates: ["pending"],
+      now: NOW,
+    });
     const again = await request();
     expect(again.map((r) => [r.decision.outcome, r.installQueued])).toEqual([
       ["keep", false],
@@ -157,7 +162,12 @@ describeEachDatabase("license requests and their installs", (database) => {
     expect(commands.slice(1).map((c) => c.deviceId)).toEqual(fleet.map((d) => d.id));
     expect(commands[1]).toMatchObject({ kind: "remove", state: "pending", ruleIds: ["RV2", "PB1"] });
     // Delivered: the claims of the next tests (oldest first, every space) are not this fleet's.
-    await settleMdmCommands(db, { commands: commands.slice(1), state: "delivered", now: NOW });
+    await settleMdmCommands(db, {
+      commands: commands.slice(1),
+      state: "delivered",
+      fromStates: ["pending"],
+      now: NOW,
+    });
   });
 
   it("claims: an install waits for Apple's confirmation, one whose license failed is cancelled, a remove goes at once", async () => {
@@ -271,7 +281,13 @@ describeEachDatabase("license requests and their installs", (database) => {
     // The MDM refused a's first install for good: a new one may be queued for the same license.
     const [first] = await listMdmCommands(db, space.id, { deviceId: a.id });
     if (!first) throw new Error("no install");
-    await settleMdmCommands(db, { commands: [first], state: "failed", error: "refused", now: NOW });
+    await settleMdmCommands(db, {
+      commands: [first],
+      state: "failed",
+      fromStates: ["pending"],
+      error: "refused",
+      now: NOW,
+    });
     const queued = await queueInstallsUnlessPresent(db, {
       spaceId: space.id,
       adamId,
@@ -373,7 +389,13 @@ describeEachDatabase("license requests and their installs", (database) => {
     const licenseId = ra?.licenseId ?? "";
     const [first] = await listMdmCommands(db, space.id, { deviceId: a.id });
     if (!first) throw new Error("no install");
-    await settleMdmCommands(db, { commands: [first], state: "failed", error: "refused", now: NOW });
+    await settleMdmCommands(db, {
+      commands: [first],
+      state: "failed",
+      fromStates: ["pending"],
+      error: "refused",
+      now: NOW,
+    });
     let queued!: () => void;
     const isQueued = new Promise<void>((resolve) => {
       queued = resolve;

@@ -6,7 +6,7 @@ import {
   MdmDeliveryError,
   verifyWebhookSignature,
 } from "../../src/mdm/index.js";
-import { listMdmCommands, queueMdmCommands } from "../../src/store/mdm-command.repo.js";
+import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { devices, NOW, spaceWithApp } from "../store/fixtures.js";
 
@@ -98,5 +98,125 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
     await deliverMdmCommands({ db, now: () => now }, { deliver: async (c) => void received.push(...c) });
     expect(received).toHaveLength(1);
     expect(await state()).toMatchObject({ state: "delivered" });
+  });
+
+  /** One pending remove per device, for these deliveries. */
+  async function removes(adamIdSeed: string, count: number) {
+    const { db } = database().store;
+    const { space, adamId } = await spaceWithApp(db, adamIdSeed);
+    const list = await devices(db, space.id, count);
+    await queueMdmCommands(
+      db,
+      list.map((device) => ({
+        spaceId: space.id,
+        kind: "remove" as const,
+        deviceId: device.id,
+        serialNumber: device.serialNumber,
+        adamId,
+        ruleIds: ["PB1"],
+        now: NOW,
+      })),
+    );
+    const commands = async () => (await listMdmCommands(db, space.id, {})).sort((a, b) => a.seq - b.seq);
+    return { db, space, adamId, list, commands };
+  }
+
+  it("an acknowledgement that comes while the webhook fails is kept: the command is not sent again", async () => {
+    const { db, commands } = await removes("100000073", 1);
+    const acknowledging = {
+      deliver: async (sent: MdmCommandMessage[]) => {
+        // The MDM polled and acknowledged it while this delivery ran, then the webhook timed out.
+        await settleMdmCommands(db, {
+          commands: (await commands()).filter((c) => sent.some((m) => m.id === c.id)),
+          state: "delivered",
+          fromStates: ["pending", "failed"],
+          now: NOW,
+        });
+        throw new MdmDeliveryError("the MDM webhook timed out", true);
+      },
+    };
+    await deliverMdmCommands({ db, now: () => NOW }, acknowledging);
+    expect((await commands()).map((c) => c.state)).toEqual(["delivered"]);
+  });
+
+  it("a command superseded while its delivery runs stays cancelled, whatever the webhook answers", async () => {
+    const { db, space, adamId, list, commands } = await removes("100000074", 1);
+    const [device] = list;
+    if (!device) throw new Error("no device");
+    const refusing = {
+      deliver: async () => {
+        // An install for the same device and app arrives meanwhile: the remove is cancelled.
+        await queueMdmCommands(db, [
+          {
+            spaceId: space.id,
+            kind: "install",
+            deviceId: device.id,
+            serialNumber: device.serialNumber,
+            adamId,
+            ruleIds: ["DB2"],
+            now: NOW,
+          },
+        ]);
+        throw new MdmDeliveryError("the MDM refused the delivery (400)", false);
+      },
+    };
+    await deliverMdmCommands({ db, now: () => NOW }, refusing);
+    expect((await commands()).map((c) => [c.kind, c.state])).toEqual([
+      ["remove", "cancelled"],
+      ["install", "pending"],
+    ]);
+  });
+
+  it("a delivery whose lease ran out and was claimed again does not settle the new claim", async () => {
+    const { db, commands } = await removes("100000075", 1);
+    const later = new Date(NOW.getTime() + 120_000);
+    const received: MdmCommandMessage[] = [];
+    const slow = {
+      deliver: async () => {
+        // This worker stalled past its lease: another one claims the command and delivers it.
+        await deliverMdmCommands(
+          { db, now: () => later },
+          { deliver: async (c) => void received.push(...c) },
+        );
+        throw new MdmDeliveryError("the MDM webhook could not be reached", true);
+      },
+    };
+    await deliverMdmCommands({ db, now: () => NOW }, slow, { leaseMs: 60_000 });
+    const [command] = await commands();
+    expect(received.filter((m) => m.id === command?.id)).toHaveLength(1);
+    expect(command?.state).toBe("delivered");
+  });
+
+  it("a failed batch retries each command by its own attempts: a fresh one is not failed with one at its last", async () => {
+    const { db, space, adamId, commands } = await removes("100000076", 1);
+    const down = {
+      deliver: async () => {
+        throw new MdmDeliveryError("the MDM webhook could not be reached", true);
+      },
+    };
+    let now = NOW;
+    for (let attempt = 1; attempt < 20; attempt++) {
+      await deliverMdmCommands({ db, now: () => now }, down);
+      now = new Date(now.getTime() + 16 * 60_000);
+    }
+    expect(await commands()).toMatchObject([{ state: "pending", attempts: 19 }]);
+    const [fresh] = await devices(db, space.id, 1);
+    if (!fresh) throw new Error("no device");
+    await queueMdmCommands(db, [
+      {
+        spaceId: space.id,
+        kind: "remove",
+        deviceId: fresh.id,
+        serialNumber: fresh.serialNumber,
+        adamId,
+        ruleIds: ["PB1"],
+        now,
+      },
+    ]);
+    await deliverMdmCommands({ db, now: () => now }, down);
+    expect((await commands()).map((c) => [c.attempts, c.state])).toEqual([
+      [20, "failed"],
+      [1, "pending"],
+    ]);
   });
 });

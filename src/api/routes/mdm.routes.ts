@@ -407,6 +407,11 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["mdm"],
         summary: "Install/remove commands for the MDM (for MDMs that poll rather than receive the webhook)",
+        description:
+          "To poll: list `ready=true` from the start, act on the commands, acknowledge them " +
+          "(`POST …/mdm/commands/ack`); acknowledged commands leave the list. Page with `after` within one " +
+          "poll only: an install waiting for Apple keeps its seq and becomes ready later, behind a cursor " +
+          "kept across polls.",
         params: z.object({ spaceId: id }),
         querystring: z.object({
           state: z.enum(["pending", "delivered", "cancelled", "failed"]).optional(),
@@ -454,8 +459,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         tags: ["mdm"],
         summary: "The MDM took these commands: they are delivered",
         description:
-          "Only pending commands are acknowledged: a seq of no pending command of the space (delivered " +
-          "already, cancelled, failed, unknown) is ignored, so the same call may be sent again.",
+          "Pending commands, and failed ones (Orchard gave up delivering them, the MDM took them after " +
+          "all), become delivered; a seq of a delivered, cancelled or unknown command is ignored, so the " +
+          "same call may be sent again.",
         params: z.object({ spaceId: id }),
         body: z.object({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
         response: { 204: z.null(), ...problemResponses },
@@ -466,8 +472,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       await settleMdmCommands(ctx.deps.db, {
         commands: request.body.seqs.map((seq) => ({ spaceId, seq })),
         state: "delivered",
+        // Failed means Orchard could not deliver it: the MDM saying it took it wins.
+        fromStates: ["pending", "failed"],
         now: ctx.deps.now(),
-        onlyPending: true,
       });
       return reply.status(204).send(null);
     },
