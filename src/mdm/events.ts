@@ -14,6 +14,7 @@ import {
   applySideEffects,
   deviceStatusAfter,
   isExcludedFromDistribution,
+  lockEventSubject,
   type MdmEvent,
 } from "../store/mdm-events.repo.js";
 import { listDelegatedSpaces } from "../store/mdm-query.repo.js";
@@ -34,6 +35,7 @@ export type { MdmEvent };
 export async function applyEvent(deps: MdmDeps, event: MdmEvent, actor: Actor): Promise<Consequences> {
   const now = deps.now();
   return withTransaction(deps.db, async (trx) => {
+    await lockEventSubject(trx, event);
     const repeated = await inEffect(trx, event);
     const { scope, licenseEvent } = await resolve(trx, event);
     const world = await loadEventWorld(trx, { scope, now, ...extras(event) });

@@ -1,8 +1,9 @@
+import { sql } from "kysely";
 import { appendActivity } from "./activity.repo.js";
 import type { ActivityAction } from "./activity-actions.js";
 import { activityMessage } from "./activity-messages.js";
 import type { Db, Trx } from "./database.js";
-import { retireAtApple } from "./mdm-users.repo.js";
+import { lockUsers, retireAtApple } from "./mdm-users.repo.js";
 import type { DeviceStatus } from "./space.table.js";
 import type { Actor } from "./sql-helpers.js";
 
@@ -108,6 +109,21 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
       at: now,
     },
   ]);
+}
+
+/**
+ * Locks the row an event changes (its device, its user, the catalog app) until the
+ * transaction ends: the same event sent twice at once (an MDM's retry racing the
+ * original) queues, so the second sees the first's change in effect and does nothing.
+ */
+export async function lockEventSubject(db: Db, event: MdmEvent): Promise<void> {
+  if ("deviceId" in event)
+    await sql`select 1 from devices where space_id = ${event.spaceId} and id = ${event.deviceId}
+      for update`.execute(db);
+  else if ("userId" in event) await lockUsers(db, event.spaceId, [event.userId]);
+  else if (event.kind === "app_deleted")
+    await sql`select 1 from catalog_apps where space_id = ${event.spaceId} and adam_id = ${event.adamId}
+      for update`.execute(db);
 }
 
 /** The status a device event leaves the device in. */

@@ -139,6 +139,37 @@ describeEachDatabase("MDM operations", (database) => {
     expect(pending.filter((p) => p.kind === "remove").map((p) => p.serialNumber)).toEqual(["PB1IPHONE"]);
   });
 
+  it("PB1: the same event sent twice at once (an MDM's retry racing the original) is applied once", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "100000006");
+    await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 5 });
+    const user = await createUser(db, { spaceId: space.id, name: "Ada", appleStatus: "Associated" });
+    const [iphone] = await createDevices(db, [
+      { spaceId: space.id, serialNumber: "PB1TWICE", platform: "iOS", userId: user.id, supervised: true },
+    ]);
+    if (!iphone) throw new Error("no device");
+    await replaceInstalledApps(db, space.id, iphone.id, [{ bundleId: "com.example.app", adamId }], NOW);
+    await requestLicense(deps(), {
+      spaceId: space.id,
+      adamId,
+      subject: { kind: "device", deviceId: iphone.id },
+      why: "mandatory",
+      actor: ADMIN,
+    });
+    const event = {
+      kind: "app_removed_from_distribution",
+      spaceId: space.id,
+      adamId,
+      userId: user.id,
+    } as const;
+    const [a, b] = await Promise.all([applyEvent(deps(), event, ADMIN), applyEvent(deps(), event, ADMIN)]);
+    expect([a.releases.length, b.releases.length].sort()).toEqual([0, 1]);
+    const removes = (await listMdmCommands(db, space.id, { deviceId: iphone.id })).filter(
+      (c) => c.kind === "remove",
+    );
+    expect(removes.map((c) => c.state)).toEqual(["pending"]);
+  });
+
   it("MA4: revoke all licenses of an app releases every license of it in the space", async () => {
     const { db, keys } = database().store;
     const { space, adamId } = await spaceWithApp(db, "100000004");
