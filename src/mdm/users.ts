@@ -9,7 +9,7 @@ import {
   StoreError,
   withTransaction,
 } from "../store/index.js";
-import { lockUsers, registeringAtApple, setClientUserId } from "../store/mdm-users.repo.js";
+import { lockUsers, registeringAtApple, registrationKey, setClientUserId } from "../store/mdm-users.repo.js";
 import type { MdmDeps } from "./deps.js";
 
 /**
@@ -48,12 +48,13 @@ export async function inviteUsers(
     for (const user of users) {
       const userId = user.id;
       if (user.appleStatus === "Associated") continue;
-      if (user.appleClientUserId && registering.has(user.appleClientUserId)) continue;
       const clientUserId = user.appleClientUserId ?? `orchard-${randomUUID()}`;
+      const toRegister = accounts.filter((a) => !registering.has(registrationKey(a.id, clientUserId)));
+      if (toRegister.length === 0) continue;
       if (!user.appleClientUserId) await setClientUserId(trx, input.spaceId, userId, clientUserId, now);
       await appendOutbox(
         trx,
-        accounts.map((a) => ({
+        toRegister.map((a) => ({
           spaceId: input.spaceId,
           accountId: a.id,
           kind: "create_user" as const,

@@ -53,9 +53,11 @@ export async function retireAtApple(
 }
 
 /**
- * UB2: the clientUserIds of these whose registration at Apple (create_user) is still on
- * its way: pending in the outbox, or in an Apple call not settled yet. An invitation sent
- * again meanwhile (a retry) must not register them twice (Apple: 9716).
+ * UB2: where these users' registration at Apple (create_user) is still on its way,
+ * as `registrationKey(accountId, clientUserId)`: pending in the outbox, or in an Apple
+ * call not settled yet. An invitation sent again meanwhile (a retry) must not register
+ * them twice in that account (Apple: 9716), and must still register them in an account
+ * added since.
  */
 export async function registeringAtApple(
   db: Db,
@@ -64,17 +66,19 @@ export async function registeringAtApple(
 ): Promise<Set<string>> {
   if (clientUserIds.length === 0) return new Set();
   const ids = [...clientUserIds];
-  const { rows } = await sql<{ client_user_id: string }>`
-    select o.client_user_id from outbox o
+  const { rows } = await sql<{ account_id: string; client_user_id: string }>`
+    select o.account_id, o.client_user_id from outbox o
     where o.space_id = ${spaceId} and o.kind = 'create_user' and o.state = 'pending'
       and o.client_user_id = any(${ids}::text[])
     union
-    select op->>'clientUserId' from apple_calls c cross join lateral jsonb_array_elements(c.ops) op
+    select c.account_id, op->>'clientUserId' from apple_calls c cross join lateral jsonb_array_elements(c.ops) op
     where c.space_id = ${spaceId} and c.kind = 'create_user' and op->>'clientUserId' = any(${ids}::text[])`.execute(
     db,
   );
-  return new Set(rows.map((r) => r.client_user_id));
+  return new Set(rows.map((r) => registrationKey(r.account_id, r.client_user_id)));
 }
+
+export const registrationKey = (accountId: string, clientUserId: string) => `${accountId}\n${clientUserId}`;
 
 /** Locks these users' rows, in key order, until the transaction ends (two invitations of one user queue). */
 export async function lockUsers(db: Db, spaceId: string, userIds: readonly string[]): Promise<void> {

@@ -49,6 +49,29 @@ describeEachDatabase("Apps and Books users", (database) => {
     expect((await getUser(db, space.id, ada.id)).appleClientUserId).toBe(clientUserId);
   });
 
+  it("UB2: an invitation sent again while Apple registers the user registers them only in an account added since", async () => {
+    const { db, keys } = database().store;
+    const space = await createSpace(db, { name: "ub2-again" });
+    const first = await accountWithSeats(db, keys, { spaceId: space.id, adamId: "300000003", total: 5 });
+    const ada = await createUser(db, { spaceId: space.id, name: "Ada" });
+    expect(await inviteUsers(deps(), { spaceId: space.id, userIds: [ada.id], actor: ADMIN })).toEqual({
+      invited: 1,
+      accounts: 1,
+    });
+    // A retry: the registration in the first account is still pending.
+    expect(await inviteUsers(deps(), { spaceId: space.id, userIds: [ada.id], actor: ADMIN })).toEqual({
+      invited: 0,
+      accounts: 1,
+    });
+    const second = await accountWithSeats(db, keys, { spaceId: space.id, adamId: "300000003", total: 5 });
+    expect(await inviteUsers(deps(), { spaceId: space.id, userIds: [ada.id], actor: ADMIN })).toEqual({
+      invited: 1,
+      accounts: 2,
+    });
+    const outbox = await listOutbox(db, { spaceId: space.id, kind: "create_user" });
+    expect(outbox.map((o) => o.accountId).sort()).toEqual([first.account.id, second.account.id].sort());
+  });
+
   it("RV5: deleting a user retires them at Apple in every account", async () => {
     const { db, keys } = database().store;
     const space = await createSpace(db, { name: "rv5" });
