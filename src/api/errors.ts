@@ -59,6 +59,14 @@ const STORE: Record<string, [number, string]> = {
   overcommit: [409, "No free license"],
   duplicate_name: [409, "An account of this space already has this name"],
   login_taken: [409, "An administrator already has this login"],
+  moved_already: [409, "The device moved to that space already, with another user"],
+};
+
+/** The body field a store refusal is about, for the form that sent it. */
+const STORE_FIELD: Partial<Record<string, string>> = {
+  duplicate_name: "name",
+  login_taken: "login",
+  moved_already: "userId",
 };
 
 const SYNC: Record<string, number> = {
@@ -111,14 +119,14 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof StoreError) {
     const [status, title] = STORE[error.code] ?? [500, "Internal error"];
     if (status >= 500) return internal();
-    const field = error.code.startsWith("reserv")
-      ? [{ field: "body.reservedUserIds", message: error.message }]
-      : error.code === "duplicate_name"
-        ? [{ field: "body.name", message: error.message }]
-        : error.code === "login_taken"
-          ? [{ field: "body.login", message: error.message }]
-          : undefined;
-    return problem(status, error.code, title, error.message, field);
+    const field = error.code.startsWith("reserv") ? "reservedUserIds" : STORE_FIELD[error.code];
+    return problem(
+      status,
+      error.code,
+      title,
+      error.message,
+      field ? [{ field: `body.${field}`, message: error.message }] : undefined,
+    );
   }
   if (error instanceof AuthError) {
     const status = {

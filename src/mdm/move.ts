@@ -36,7 +36,17 @@ export async function moveDevice(
       // Moved there already (the same move sent again after a timeout): nothing more to do.
       const there =
         device.status === "retired" ? await findDevice(trx, input.toSpaceId, device.id) : undefined;
-      if (there?.active) return [];
+      if (there?.active) {
+        if (input.userId === undefined || input.userId === there.userId) return [];
+        // The same move with another user is not a retry: say so rather than ignore the user.
+        throw new StoreError(
+          "moved_already",
+          `device ${device.serialNumber} moved to that space already, with ${
+            there.userId ? `user ${there.userId}` : "no user"
+          }: set its user there instead`,
+          { field: "userId" },
+        );
+      }
       throw new StoreError(
         "invalid_request",
         `device ${device.serialNumber} is ${device.status}: only an active device moves`,

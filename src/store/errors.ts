@@ -15,7 +15,8 @@ export type StoreErrorCode =
   | "invalid_priority"
   | "overcommit"
   | "duplicate_name"
-  | "login_taken";
+  | "login_taken"
+  | "moved_already";
 
 export class StoreError extends Error {
   override readonly name: string = "StoreError";

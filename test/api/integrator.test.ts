@@ -289,7 +289,7 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     expect(after.filter((c) => c.adamId === "222").map((c) => c.state)).toEqual(["delivered"]);
   });
 
-  it("TR1: a move sent twice (a retry after a timeout) moves once; the second answers no steps", async () => {
+  it("TR1: a move sent twice (a retry after a timeout) moves once; the second answers no steps, one with another user a 409", async () => {
     const store = db().store.db;
     const grants = [
       { spaceId: f.ids.spaceA, role: "manage" as const },
@@ -316,6 +316,10 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     const again = await send("POST", url, { toSpaceId: f.ids.spaceB }, token);
     expect(again.statusCode, again.body).toBe(200);
     expect(again.json()).toEqual({ steps: [] });
+    // The same move with a user is another request, not a retry: refused, not ignored.
+    const otherwise = await send("POST", url, { toSpaceId: f.ids.spaceB, userId: "someone" }, token);
+    expect(otherwise.statusCode, otherwise.body).toBe(409);
+    expect(otherwise.json()).toMatchObject({ code: "moved_already", errors: [{ field: "body.userId" }] });
   });
 
   it("UB2: an invitation sent twice before Apple answered registers the user at Apple once", async () => {
