@@ -6,6 +6,7 @@ import {
   MdmDeliveryError,
   verifyWebhookSignature,
 } from "../../src/mdm/index.js";
+import type { Db, DeviceRecord } from "../../src/store/index.js";
 import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { devices, NOW, spaceWithApp } from "../store/fixtures.js";
@@ -37,6 +38,27 @@ describe("MDM webhook signatures, as an MDM checks them", () => {
   });
 });
 
+const unreachable = {
+  deliver: async () => {
+    throw new MdmDeliveryError("the MDM webhook could not be reached", true);
+  },
+};
+
+/** PB1's remove of the app on this device, queued for the MDM. */
+function removeOn(db: Db, device: DeviceRecord, adamId: string, now: Date) {
+  return queueMdmCommands(db, [
+    {
+      spaceId: device.spaceId,
+      kind: "remove",
+      deviceId: device.id,
+      serialNumber: device.serialNumber,
+      adamId,
+      ruleIds: ["PB1"],
+      now,
+    },
+  ]);
+}
+
 describeEachDatabase("MDM webhook deliveries", (database) => {
   it("DB4: a delivered command carries its seq and the version an update installs", async () => {
     const { db } = database().store;
@@ -64,65 +86,35 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
   });
 
   it("an MDM that cannot be reached for more than an hour still gets its commands (retried for nearly 3 hours)", async () => {
-    const { db } = database().store;
-    const { space, adamId } = await spaceWithApp(db, "100000072");
-    const [device] = await devices(db, space.id, 1);
-    if (!device) throw new Error("no device");
-    await queueMdmCommands(db, [
-      {
-        spaceId: space.id,
-        kind: "remove",
-        deviceId: device.id,
-        serialNumber: device.serialNumber,
-        adamId,
-        ruleIds: ["PB1"],
-        now: NOW,
-      },
-    ]);
+    const { db, commands } = await removes("100000072");
     let now = NOW;
-    const down = {
-      deliver: async () => {
-        throw new MdmDeliveryError("the MDM webhook could not be reached", true);
-      },
-    };
-    const state = async () => (await listMdmCommands(db, space.id, { deviceId: device.id }))[0];
     let elapsedMs = 0;
     for (let attempt = 1; attempt <= 12; attempt++) {
-      await deliverMdmCommands({ db, now: () => now }, down);
+      await deliverMdmCommands({ db, now: () => now }, unreachable);
       now = new Date(now.getTime() + 16 * 60_000);
       elapsedMs += 16 * 60_000;
     }
     expect(elapsedMs).toBeGreaterThan(3_600_000);
-    expect(await state()).toMatchObject({ state: "pending", attempts: 12 });
+    expect(await commands()).toMatchObject([{ state: "pending", attempts: 12 }]);
     const received: MdmCommandMessage[] = [];
     await deliverMdmCommands({ db, now: () => now }, { deliver: async (c) => void received.push(...c) });
     expect(received).toHaveLength(1);
-    expect(await state()).toMatchObject({ state: "delivered" });
+    expect(await commands()).toMatchObject([{ state: "delivered" }]);
   });
 
-  /** One pending remove per device, for these deliveries. */
-  async function removes(adamIdSeed: string, count: number) {
+  /** A device with one pending remove, for these deliveries; `commands` lists the space's, oldest first. */
+  async function removes(adamIdSeed: string) {
     const { db } = database().store;
     const { space, adamId } = await spaceWithApp(db, adamIdSeed);
-    const list = await devices(db, space.id, count);
-    await queueMdmCommands(
-      db,
-      list.map((device) => ({
-        spaceId: space.id,
-        kind: "remove" as const,
-        deviceId: device.id,
-        serialNumber: device.serialNumber,
-        adamId,
-        ruleIds: ["PB1"],
-        now: NOW,
-      })),
-    );
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    await removeOn(db, device, adamId, NOW);
     const commands = async () => (await listMdmCommands(db, space.id, {})).sort((a, b) => a.seq - b.seq);
-    return { db, space, adamId, list, commands };
+    return { db, space, adamId, device, commands };
   }
 
   it("an acknowledgement that comes while the webhook fails is kept: the command is not sent again", async () => {
-    const { db, commands } = await removes("100000073", 1);
+    const { db, commands } = await removes("100000073");
     const acknowledging = {
       deliver: async (sent: MdmCommandMessage[]) => {
         // The MDM polled and acknowledged it while this delivery ran, then the webhook timed out.
@@ -140,9 +132,7 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
   });
 
   it("a command superseded while its delivery runs stays cancelled, whatever the webhook answers", async () => {
-    const { db, space, adamId, list, commands } = await removes("100000074", 1);
-    const [device] = list;
-    if (!device) throw new Error("no device");
+    const { db, space, adamId, device, commands } = await removes("100000074");
     const refusing = {
       deliver: async () => {
         // An install for the same device and app arrives meanwhile: the remove is cancelled.
@@ -168,7 +158,7 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
   });
 
   it("a delivery whose lease ran out and was claimed again does not settle the new claim", async () => {
-    const { db, commands } = await removes("100000075", 1);
+    const { db, commands } = await removes("100000075");
     const later = new Date(NOW.getTime() + 120_000);
     const received: MdmCommandMessage[] = [];
     const slow = {
@@ -188,32 +178,17 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
   });
 
   it("a failed batch retries each command by its own attempts: a fresh one is not failed with one at its last", async () => {
-    const { db, space, adamId, commands } = await removes("100000076", 1);
-    const down = {
-      deliver: async () => {
-        throw new MdmDeliveryError("the MDM webhook could not be reached", true);
-      },
-    };
+    const { db, space, adamId, commands } = await removes("100000076");
     let now = NOW;
     for (let attempt = 1; attempt < 20; attempt++) {
-      await deliverMdmCommands({ db, now: () => now }, down);
+      await deliverMdmCommands({ db, now: () => now }, unreachable);
       now = new Date(now.getTime() + 16 * 60_000);
     }
     expect(await commands()).toMatchObject([{ state: "pending", attempts: 19 }]);
     const [fresh] = await devices(db, space.id, 1);
     if (!fresh) throw new Error("no device");
-    await queueMdmCommands(db, [
-      {
-        spaceId: space.id,
-        kind: "remove",
-        deviceId: fresh.id,
-        serialNumber: fresh.serialNumber,
-        adamId,
-        ruleIds: ["PB1"],
-        now,
-      },
-    ]);
-    await deliverMdmCommands({ db, now: () => now }, down);
+    await removeOn(db, fresh, adamId, now);
+    await deliverMdmCommands({ db, now: () => now }, unreachable);
     expect((await commands()).map((c) => [c.attempts, c.state])).toEqual([
       [20, "failed"],
       [1, "pending"],
