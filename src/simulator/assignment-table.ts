@@ -88,6 +88,10 @@ export class AssignmentTable {
     if (row !== last) this.moveRow(last, row);
     for (const column of [this.asset, this.subject, this.prev, this.next]) column.pop();
     this.log(seq, assetIndex, ref);
+    // The moved row now sits on a page a walk in progress may have read already: log it as
+    // changed, so that a delta from the walk's first versionId returns it (APPLE-API.md
+    // "Paging semantics": full read, then sinceVersionId from the first page).
+    if (row !== last) this.log(seq, this.asset.get(row), this.subject.get(row));
   }
 
   /**

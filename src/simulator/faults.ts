@@ -26,6 +26,13 @@ export interface FaultConfig {
   /** Share of notifications never delivered, 0..1 (Apple's delivery is best-effort). */
   dropNotifications?: number;
   /**
+   * Share of notifications delivered twice with the same notificationId, 0..1, and a random
+   * wait of up to `notificationJitterMs` before each delivery, so that notifications arrive
+   * out of order: clients must dedupe by notificationId (APPLE-API.md checklist 12).
+   */
+  duplicateNotifications?: number;
+  notificationJitterMs?: number;
+  /**
    * Maintenance mode: requests get 503 with error 9644 and Retry-After, and events that
    * complete meanwhile fail with 9644 (an asynchronous error in handling-error-responses).
    */
@@ -86,6 +93,17 @@ export class Faults {
   dropNotification(): boolean {
     const rate = this.global.dropNotifications ?? 0;
     return rate > 0 && this.prng.next() < rate;
+  }
+
+  duplicateNotification(): boolean {
+    const rate = this.global.duplicateNotifications ?? 0;
+    return rate > 0 && this.prng.next() < rate;
+  }
+
+  /** How long one delivery waits before its first attempt, in milliseconds. */
+  notificationDelayMs(): number {
+    const jitter = Math.max(0, this.global.notificationJitterMs ?? 0);
+    return jitter > 0 ? Math.floor(this.prng.next() * (jitter + 1)) : 0;
   }
 }
 

@@ -56,8 +56,12 @@ export class Notifier {
       );
       return;
     }
-    const delivery = this.deliver(url, token, body).finally(() => this.pending.delete(delivery));
-    this.pending.add(delivery);
+    const copies = this.options.faults.duplicateNotification() ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      const delayMs = this.options.faults.notificationDelayMs();
+      const delivery = this.deliver(url, token, body, delayMs).finally(() => this.pending.delete(delivery));
+      this.pending.add(delivery);
+    }
   }
 
   /** One TEST_NOTIFICATION attempt; false when the URL does not answer 2xx (then 9728). */
@@ -81,7 +85,19 @@ export class Notifier {
     await this.idle();
   }
 
-  private async deliver(url: string, token: string, body: { notificationId: string }): Promise<void> {
+  private async deliver(
+    url: string,
+    token: string,
+    body: { notificationId: string },
+    delayMs: number,
+  ): Promise<void> {
+    if (delayMs > 0) {
+      try {
+        await sleep(delayMs, undefined, { signal: this.abort.signal });
+      } catch {
+        return; // closing
+      }
+    }
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       if (await this.post(url, token, body)) return;
       if (attempt === ATTEMPTS || this.abort.signal.aborted) break;

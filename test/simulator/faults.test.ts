@@ -1,7 +1,8 @@
 /**
  * Injected faults, reproducible with a seed: 429 / 9646 with Retry-After, 5xx
  * (500 / 9603, 503 / 9729), maintenance (503 / 9644 and events failing with 9644),
- * latency, events finished out of order, dropped notifications; and the real rate limit of maxRequestPerSecond (9646).
+ * latency, events finished out of order, dropped, duplicated and reordered notifications; and the
+ * real rate limit of maxRequestPerSecond (9646).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { type Sim, startSim, withReceiver } from "./helpers.js";
@@ -120,6 +121,32 @@ describe("faults", () => {
     expect((await s.waitEvent(reply.body.eventId as string)).eventStatus).toBe("COMPLETE");
     await s.sim.operator.idle();
     expect(receiver.received.map((n) => n.body.notificationType)).toEqual(["TEST_NOTIFICATION"]);
+    await receiver.close();
+  });
+
+  it("duplicated notifications arrive twice with the same notificationId (clients must dedupe)", async () => {
+    const s = await sim();
+    const receiver = await withReceiver(s);
+    s.sim.operator.setFaults({ duplicateNotifications: 1 });
+    s.sim.operator.buy(s.uId, "7", 1);
+    await s.sim.operator.idle();
+    const counts = receiver.ofType("ASSET_COUNT");
+    expect(counts).toHaveLength(2);
+    expect(counts[0]?.body).toEqual(counts[1]?.body);
+    await receiver.close();
+  });
+
+  it("notification jitter delivers notifications out of the order they were sent", async () => {
+    const s = await sim({ seed: 7 });
+    const receiver = await withReceiver(s);
+    s.sim.operator.setFaults({ notificationJitterMs: 200 });
+    for (let i = 1; i <= 10; i++) s.sim.operator.buy(s.uId, "7", i);
+    await s.sim.operator.idle();
+    const deltas = receiver
+      .ofType("ASSET_COUNT")
+      .map((n) => (n.body.notification as { countDelta: number }).countDelta);
+    expect([...deltas].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(deltas).not.toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     await receiver.close();
   });
 

@@ -72,6 +72,25 @@ describe("operator over HTTP", () => {
     expect((await op("GET", "/stats")).body.requests).toEqual(expect.any(Object));
   });
 
+  it("sets every fault of FaultConfig over HTTP, eventDelayMs and notification faults included", async () => {
+    const faults = { eventDelayMs: 60_000, duplicateNotifications: 0.5, notificationJitterMs: 10 };
+    expect((await op("PUT", "/faults", { endpoint: "/assets/associate", faults })).status).toBe(200);
+    const { body } = await op("POST", "/locations", { orgName: "ORG" });
+    await op("POST", `/locations/${body.uId}/assets`, { adamId: "1", totalCount: 5 });
+    const reply = await fetch(`${sim.url}/assets/associate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${body.sToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ assets: [{ adamId: "1" }], serialNumbers: ["a"] }),
+    });
+    const { eventId } = (await reply.json()) as { eventId: string };
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const status = await fetch(`${sim.url}/status?eventId=${eventId}`, {
+      headers: { authorization: `Bearer ${body.sToken}` },
+    });
+    expect(((await status.json()) as { eventStatus: string }).eventStatus).toBe("PENDING");
+    await op("DELETE", "/faults");
+  });
+
   it("answers 400 for a bad body and 404 for an unknown location", async () => {
     expect((await op("POST", "/locations", { nope: 1 })).status).toBe(400);
     expect((await op("POST", "/locations/0000/buy", { adamId: "1", count: 1 })).status).toBe(404);

@@ -92,6 +92,29 @@ describe("sinceVersionId", () => {
     expect((delta.body.users as Json[]).map((u) => u.clientUserId)).toEqual(["late"]);
   });
 
+  it("a full walk checkpointed at its first page's versionId, then a delta, misses no assignment released mid-walk", async () => {
+    // APPLE-API.md "Paging semantics": keep page 0's versionId, walk on, then read sinceVersionId.
+    const paged = await startSim({ pageSize: 2 });
+    paged.sim.operator.addAsset(paged.uId, { adamId: "1", totalCount: 10 });
+    const body = (serialNumbers: string[]) => ({ assets: [{ adamId: "1" }], serialNumbers });
+    const added = await paged.call("/assets/associate", { body: body(["A", "B", "C", "D"]) });
+    await paged.waitEvent(added.body.eventId as string);
+    const first = await paged.call("/assignments?pageIndex=0");
+    const seen = new Set((first.body.assignments as Json[]).map((a) => a.serialNumber));
+    const released = await paged.call("/assets/disassociate", { body: body(["A"]) });
+    await paged.waitEvent(released.body.eventId as string);
+    let pageIndex = first.body.nextPageIndex;
+    while (pageIndex !== undefined) {
+      const page = await paged.call(`/assignments?pageIndex=${pageIndex}`);
+      for (const a of page.body.assignments as Json[]) seen.add(a.serialNumber);
+      pageIndex = page.body.nextPageIndex;
+    }
+    const delta = await paged.call(`/assignments?sinceVersionId=${first.body.versionId}`);
+    for (const a of delta.body.assignments as Json[]) seen.add(a.serialNumber);
+    for (const a of paged.sim.operator.assignments(paged.uId)) expect(seen).toContain(a.serialNumber);
+    await paged.close();
+  });
+
   it("9721: a versionId this location never gave, or one from before a bulk seed", async () => {
     for (const bad of ["nope", "021f10a0-7035-11eb-9f67-bd1df52e1e13"]) {
       const reply = await s.call(`/assignments?sinceVersionId=${bad}`);
