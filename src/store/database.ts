@@ -12,6 +12,7 @@ import type {
   ActivityTable,
   LicenseQueueTable,
   LicenseTable,
+  NotificationDeliveryTable,
   NotificationTable,
   OutboxTable,
 } from "./license.table.js";
@@ -46,6 +47,7 @@ export interface Database {
   outbox: OutboxTable;
   activity_log: ActivityTable;
   notifications: NotificationTable;
+  notification_deliveries: NotificationDeliveryTable;
   apple_notifications: AppleNotificationTable;
   apple_calls: AppleCallTable;
   apple_request_windows: { token_key: string; sent_at: Date[] };

@@ -117,6 +117,20 @@ export interface ActivityTable {
   details: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
 }
 
+/** A notification's delivery to one channel (0022, notification-delivery.repo.ts). */
+export interface NotificationDeliveryTable {
+  space_id: string;
+  notification_id: string;
+  channel: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  not_before: NullableTimestamp;
+  claimed_until: NullableTimestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export type Severity = "info" | "warning" | "alert";
 
 export interface NotificationTable {

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool, sql } from "kysely";
-import type { Database, Db } from "./database.js";
+import { type Database, type Db, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { NotificationTable, Severity } from "./license.table.js";
+import { queueNotificationDeliveries } from "./notification-delivery.repo.js";
 import {
   type NotificationMessage,
   type NotificationParamValue,
@@ -62,9 +63,29 @@ export interface FoldedNotification {
 /**
  * Raises a notification unless the same one (kind, account, app, threshold) is still
  * open: NT1 raises each threshold once per upward crossing. Returns it when raised.
- * The English remedy of the message, if any, goes into `details.remedy`.
+ * The English remedy of the message, if any, goes into `details.remedy`. Its delivery to
+ * each of `channels` is queued in the same transaction: none is lost if the process
+ * ends before sending it.
  */
-export async function raiseNotification(db: Db, input: NewNotification): Promise<Notification | undefined> {
+export async function raiseNotification(
+  db: Db,
+  input: NewNotification,
+  channels: readonly string[] = [],
+): Promise<Notification | undefined> {
+  return withTransaction(db, async (trx) => {
+    const raised = await insertNotification(trx, input);
+    if (raised)
+      await queueNotificationDeliveries(trx, {
+        spaceId: raised.spaceId,
+        notificationId: raised.id,
+        channels,
+        now: input.now,
+      });
+    return raised;
+  });
+}
+
+async function insertNotification(db: Db, input: NewNotification): Promise<Notification | undefined> {
   const remedy = renderNotificationRemedy(input.message);
   const row = await db
     .insertInto("notifications")
@@ -87,6 +108,22 @@ export async function raiseNotification(db: Db, input: NewNotification): Promise
     .returningAll()
     .executeTakeFirst();
   return row && toNotification(row);
+}
+
+/** Any number standing for NT1 in the two-key advisory lock space. */
+const USAGE_LOCK_CLASS = 0x4e5431; // "NT1"
+
+/**
+ * Serialises NT1's evaluations of one (account, app) until the transaction ends: each
+ * reads the usage and the levels open after the one before has raised or cleared, so a
+ * stale read never clears levels just raised, nor raises levels just cleared.
+ */
+export async function lockUsageNotifications(
+  trx: Db,
+  key: { spaceId: string; accountId: string; adamId: string },
+): Promise<void> {
+  const name = `${key.spaceId}/${key.accountId}/${key.adamId}`;
+  await sql`select pg_advisory_xact_lock(${USAGE_LOCK_CLASS}, hashtext(${name}))`.execute(trx);
 }
 
 /** Clears the open notifications of a kind for an account/app (NT1: all of them below 50 %). */
@@ -136,6 +173,22 @@ export async function acknowledgeNotifications(
     .where("acknowledged_at", "is", null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** Notifications of a space by id (the deliveries claimed); ids of none are left out. */
+export async function findNotifications(
+  db: Db,
+  spaceId: string,
+  ids: readonly string[],
+): Promise<Notification[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("notifications")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where("id", "in", [...new Set(ids)])
+    .execute();
+  return rows.map(toNotification);
 }
 
 /** Newest first; `open` = not cleared. */

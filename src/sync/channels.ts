@@ -9,8 +9,23 @@ import type { FetchLike } from "../apple/index.js";
 import type { Notification } from "../store/index.js";
 
 export interface NotificationChannel {
+  /** Keys its deliveries (notification_deliveries.channel): stable across restarts. */
   readonly name: string;
   deliver(notification: Notification): Promise<void>;
+}
+
+/**
+ * A delivery that did not happen, in words safe to log and store: never the URL, the
+ * secret or the SMTP credentials. `retryable` false: the receiver refused it for good.
+ */
+export class NotificationDeliveryError extends Error {
+  override readonly name = "NotificationDeliveryError";
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export const SIGNATURE_HEADER = "x-orchard-signature";
@@ -34,18 +49,28 @@ export function webhookChannel(options: {
     async deliver(notification) {
       const body = JSON.stringify({ type: "notification", notification });
       const timestamp = String(Math.floor((options.now?.() ?? new Date()).getTime() / 1000));
-      const response = await send(options.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          [TIMESTAMP_HEADER]: timestamp,
-          [SIGNATURE_HEADER]: signWebhook(options.secret, timestamp, body),
-        },
-        body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
+      let response: Response;
+      try {
+        response = await send(options.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            [TIMESTAMP_HEADER]: timestamp,
+            [SIGNATURE_HEADER]: signWebhook(options.secret, timestamp, body),
+          },
+          body,
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+      } catch (error) {
+        // fetch's own message may quote the URL, credentials and all.
+        throw new NotificationDeliveryError(`the webhook could not be reached${reason(error)}`, true);
+      }
       await response.body?.cancel().catch(() => undefined);
-      if (!response.ok) throw new Error(`webhook answered HTTP ${response.status}`);
+      if (!response.ok) {
+        // Another 4xx will not get better by sending the same body again.
+        const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+        throw new NotificationDeliveryError(`the webhook answered HTTP ${response.status}`, retryable);
+      }
     },
   };
 }
@@ -55,8 +80,18 @@ export function emailChannel(options: {
   smtpUrl: string;
   from: string;
   to: readonly string[];
+  /** Per connection, greeting and silence (default 10 s each). */
+  timeoutMs?: number;
 }): NotificationChannel {
-  const transport = nodemailer.createTransport(options.smtpUrl);
+  // Bounded well below a delivery's lease: a stalled server must not hold the claim
+  // until another worker sends the same mail (nodemailer waits up to 10 minutes).
+  const timeout = options.timeoutMs ?? 10_000;
+  const transport = nodemailer.createTransport({
+    url: options.smtpUrl,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+  });
   return {
     name: "email",
     async deliver(n) {
@@ -71,12 +106,36 @@ export function emailChannel(options: {
           ([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`,
         ),
       ];
-      await transport.sendMail({
-        from: options.from,
-        to: [...options.to],
-        subject: `[Orchard] ${n.severity}: ${n.title}`,
-        text: lines.join("\n"),
-      });
+      try {
+        await transport.sendMail({
+          from: options.from,
+          to: [...options.to],
+          subject: `[Orchard] ${n.severity}: ${n.title}`,
+          text: lines.join("\n"),
+          // One per notification: a mail sent again after a lost answer can be recognised.
+          messageId: `<notification-${n.id}@orchard>`,
+          headers: { "X-Orchard-Notification-Id": n.id },
+        });
+      } catch (error) {
+        throw smtpError(error);
+      }
     },
   };
+}
+
+/** An SMTP 5xx is a refusal for good; a 4xx, or no answer at all, may pass later. */
+function smtpError(error: unknown): NotificationDeliveryError {
+  const e = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+  const status = typeof e.responseCode === "number" ? e.responseCode : undefined;
+  const code = typeof e.code === "string" && /^[A-Z_]+$/.test(e.code) ? e.code : undefined;
+  const what = status ? `the SMTP server answered ${status}` : "the SMTP server could not be reached";
+  return new NotificationDeliveryError(`${what}${code ? ` (${code})` : ""}`, !(status && status >= 500));
+}
+
+/** A system error code or a timeout, never the error's text (it may quote the URL). */
+function reason(error: unknown): string {
+  if (error instanceof Error && error.name === "TimeoutError") return " (timed out)";
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === "string" && /^[A-Z_]+$/.test(cause.code) ? cause.code : undefined;
+  return code ? ` (${code})` : "";
 }

@@ -21,6 +21,7 @@ export {
 export {
   emailChannel,
   type NotificationChannel,
+  NotificationDeliveryError,
   SIGNATURE_HEADER,
   signWebhook,
   TIMESTAMP_HEADER,
@@ -44,7 +45,8 @@ export { syncDepsFromConfig } from "./from-config.js";
 export { expireGracePeriods } from "./grace.js";
 export { TOKEN_ISSUES, type TokenIssue, tokenIssueOf } from "./health.js";
 export { compareVersions, type MetadataSummary, syncMetadata } from "./metadata.js";
+export { deliverNotifications, MAX_DELIVERY_ATTEMPTS } from "./notify.js";
 export { redecideEnrolledUsers, serveQueue, serveWaitingQueues } from "./queue.js";
 export { type SyncMode, type SyncSummary, syncAccount } from "./sync.js";
 export { evaluateUsage, USAGE_KIND } from "./usage.js";
-export { type RunningWorker, startWorker, type WorkerOptions } from "./worker.js";
+export { type RunningWorker, startWorker, type WorkerOptions, type WorkerRound } from "./worker.js";

@@ -1,25 +1,144 @@
 import type { NewNotification, Notification } from "../store/index.js";
-import { clearNotifications, raiseNotification } from "../store/index.js";
+import { clearNotifications } from "../store/index.js";
+import { findNotifications, raiseNotification } from "../store/notification.repo.js";
+import {
+  claimNotificationDeliveries,
+  type NotificationDelivery,
+  settleNotificationDelivery,
+} from "../store/notification-delivery.repo.js";
+import { NotificationDeliveryError } from "./channels.js";
 import type { SyncDeps } from "./deps.js";
 
 /**
- * Stores a notification (once while it is open) and delivers it to every configured
- * channel. A channel failing is logged, never fatal: the dashboard still lists it.
+ * Attempts of a delivery the channel may recover from (unreachable, timeout, 408, 429,
+ * 5xx, SMTP 4xx): 2 s, doubling, at most MAX_DELAY_MS apart: nearly 3 hours in all, as
+ * for MDM commands, longer than an outage of an hour. A refusal fails at once.
+ */
+export const MAX_DELIVERY_ATTEMPTS = 20;
+const MAX_DELAY_MS = 15 * 60_000;
+const BATCH = 100;
+
+/**
+ * Stores a notification (once while it is open) with a delivery queued for every
+ * configured channel, and makes a first attempt now. A channel failing is logged, never
+ * fatal: the dashboard lists it, and the worker's rounds send it again later.
  */
 export async function raise(deps: SyncDeps, input: NewNotification): Promise<Notification | undefined> {
-  const raised = await raiseNotification(deps.db, input);
-  if (!raised) return undefined;
+  const raised = await raiseNotification(deps.db, input, channelNames(deps));
+  if (raised) await sendNow(deps, raised);
+  return raised;
+}
+
+/** The channels' names, as `raiseNotification` queues a delivery for each. */
+export function channelNames(deps: SyncDeps): string[] {
+  return deps.channels.map((c) => c.name);
+}
+
+/** A first attempt at a notification just raised (committed); what fails waits for the worker. */
+export async function sendNow(deps: SyncDeps, raised: Notification): Promise<void> {
+  await deliverNotifications(deps, { notificationId: raised.id }).catch((error: unknown) => {
+    deps.logger.warn({ notificationId: raised.id, err: String(error) }, "notification delivery deferred");
+  });
+}
+
+/**
+ * Sends the deliveries due (or only one notification's), each under a lease: none sent
+ * twice at once, one left by a process that ended mid-way sent again once its lease
+ * runs out (at least once: receivers dedupe on the notification's id). Returns how many
+ * were claimed.
+ */
+export async function deliverNotifications(
+  deps: SyncDeps,
+  options: { notificationId?: string; limit?: number } = {},
+): Promise<number> {
+  const now = deps.now();
+  const claimed = await claimNotificationDeliveries(deps.db, {
+    channels: channelNames(deps),
+    now,
+    leaseMs: deps.tuning.leaseMs,
+    limit: options.limit ?? BATCH,
+    ...(options.notificationId ? { notificationId: options.notificationId } : {}),
+  });
+  // Each channel in order of raising; the channels side by side.
   await Promise.all(
     deps.channels.map((channel) =>
-      channel.deliver(raised).catch((error: unknown) => {
-        deps.logger.warn(
-          { channel: channel.name, notificationId: raised.id, err: String(error) },
-          "notification not delivered",
-        );
-      }),
+      deliverInOrder(
+        deps,
+        channel,
+        claimed.filter((d) => d.channel === channel.name),
+      ),
     ),
   );
-  return raised;
+  return claimed.length;
+}
+
+type Channel = SyncDeps["channels"][number];
+
+async function deliverInOrder(deps: SyncDeps, channel: Channel, rows: readonly NotificationDelivery[]) {
+  for (const [i, delivery] of rows.entries()) {
+    // Half the lease gone: the rest is left to the next claim, not sent while another
+    // worker may claim it too.
+    if (deps.now().getTime() > (delivery.claimedUntil?.getTime() ?? 0) - deps.tuning.leaseMs / 2) return;
+    if ((await deliverOne(deps, channel, delivery)) !== "retry") continue;
+    // The channel is down: the others wait as long, untried, instead of each timing out.
+    for (const rest of rows.slice(i + 1))
+      await settleFailure(deps, channel, rest, "not tried: the channel failed", true);
+    return;
+  }
+}
+
+async function deliverOne(
+  deps: SyncDeps,
+  channel: Channel,
+  delivery: NotificationDelivery,
+): Promise<"delivered" | "retry" | "failed" | "gone"> {
+  const [notification] = await findNotifications(deps.db, delivery.spaceId, [delivery.notificationId]);
+  if (!notification) return "gone"; // its space went away, and the delivery with it
+  try {
+    await channel.deliver(notification);
+  } catch (error) {
+    // Channels word their errors without secrets; another channel's text is its own.
+    const message = error instanceof Error ? error.message : String(error);
+    const retryable = !(error instanceof NotificationDeliveryError) || error.retryable;
+    return settleFailure(deps, channel, delivery, message, retryable);
+  }
+  await settleNotificationDelivery(deps.db, { delivery, state: "delivered", now: deps.now() });
+  return "delivered";
+}
+
+/** Retried after a backoff, or failed for good after a refusal or its last attempt. */
+async function settleFailure(
+  deps: SyncDeps,
+  channel: Channel,
+  delivery: NotificationDelivery,
+  message: string,
+  retryable: boolean,
+): Promise<"retry" | "failed"> {
+  // This row's own attempts: another row near its last must not fail a fresh one.
+  const giveUp = !retryable || delivery.attempts >= MAX_DELIVERY_ATTEMPTS;
+  const now = deps.now();
+  await settleNotificationDelivery(deps.db, {
+    delivery,
+    state: giveUp ? "failed" : "pending",
+    error: message,
+    ...(giveUp ? {} : { notBefore: new Date(now.getTime() + backoffMs(delivery.attempts)) }),
+    now,
+  });
+  deps.logger.warn(
+    {
+      channel: channel.name,
+      notificationId: delivery.notificationId,
+      attempts: delivery.attempts,
+      err: message,
+    },
+    giveUp ? "notification not delivered: given up" : "notification not delivered: will retry",
+  );
+  return giveUp ? "failed" : "retry";
+}
+
+/** 2 s after the first attempt, doubling, at most MAX_DELAY_MS. */
+export function backoffMs(attempts: number): number {
+  return Math.min(2 ** Math.max(attempts, 1) * 1000, MAX_DELAY_MS);
 }
 
 export async function clear(

@@ -3,7 +3,8 @@
  * shared with any number of other workers over one PostgreSQL (leased claims, SKIP
  * LOCKED); and, in the one process holding the scheduler lock, the scheduled work:
  * incremental syncs (SYNC_CRON), full resyncs (FULL_SYNC_CRON), grace expiry (RV3),
- * token-expiry warnings (NT2) and the waiting queues (DB2). `stop()` (SIGTERM) ends the
+ * token-expiry warnings (NT2) and the waiting queues (DB2). Each round also sends the
+ * notifications a channel has not taken yet. `stop()` (SIGTERM) ends the
  * round in progress, whose claimed rows are then sent or released, never left half-done,
  * and hands the events it was following (it keeps their lease after sending) to the others.
  */
@@ -18,6 +19,7 @@ import { type DispatchReport, dispatchOnce } from "./dispatch.js";
 import { warnTokenExpiry } from "./expiry.js";
 import { type FollowReport, followOnce } from "./follow.js";
 import { expireGracePeriods } from "./grace.js";
+import { deliverNotifications } from "./notify.js";
 import { serveWaitingQueues } from "./queue.js";
 import { advisoryLock, localLock, type SchedulerLock } from "./scheduler-lock.js";
 import { type SyncMode, syncAccount } from "./sync.js";
@@ -35,7 +37,14 @@ export interface WorkerOptions {
   /** Pause between rounds when there was nothing to do, in ms (default 1000). */
   idleMs?: number;
   /** Called after each round (tests, metrics). */
-  onRound?: (round: { dispatch: DispatchReport; follow: FollowReport }) => void;
+  onRound?: (round: WorkerRound) => void;
+}
+
+/** What a round did: Apple's outbox, the events followed, the notification deliveries claimed. */
+export interface WorkerRound {
+  dispatch: DispatchReport;
+  follow: FollowReport;
+  notified: number;
 }
 
 export interface RunningWorker {
@@ -43,7 +52,7 @@ export interface RunningWorker {
   /** Ends after the round in progress; releases the scheduler lock. */
   stop(): Promise<void>;
   /** One dispatch + follow round now (tests drive the worker with it). */
-  runRound(): Promise<{ dispatch: DispatchReport; follow: FollowReport }>;
+  runRound(): Promise<WorkerRound>;
   /** A scheduled job, run now if this worker holds the scheduler lock. */
   runJob(job: "sync" | "full_sync" | "housekeeping"): Promise<boolean>;
 }
@@ -62,7 +71,13 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
   const round = async () => {
     const dispatch = await dispatchOnce(deps, id);
     const follow = await followOnce(deps, id);
-    const result = { dispatch, follow };
+    // Notifications a channel missed (down, or a process ended mid-way): their own errors
+    // never stop Apple's work.
+    const notified = await deliverNotifications(deps).catch((error: unknown) => {
+      deps.logger.warn({ workerId: id, err: String(error) }, "notification deliveries failed");
+      return 0;
+    });
+    const result = { dispatch, follow, notified };
     options.onRound?.(result);
     return result;
   };
@@ -72,7 +87,7 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
       let idle = true;
       try {
         const r = await round();
-        idle = r.dispatch.claimed === 0 && r.follow.events === 0;
+        idle = r.dispatch.claimed === 0 && r.follow.events === 0 && r.notified === 0;
       } catch (error) {
         deps.logger.error({ workerId: id, err: String(error) }, "worker round failed");
       }

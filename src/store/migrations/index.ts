@@ -20,6 +20,7 @@ import { accountDeleting } from "./0018_account_deleting.js";
 import { activityMessageKey } from "./0019_activity_message_key.js";
 import { notificationMessageKey } from "./0020_notification_message_key.js";
 import { assetCurrency } from "./0021_asset_currency.js";
+import { notificationDeliveries } from "./0022_notification_deliveries.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   "0019_activity_message_key": activityMessageKey,
   "0020_notification_message_key": notificationMessageKey,
   "0021_asset_currency": assetCurrency,
+  "0022_notification_deliveries": notificationDeliveries,
 };
