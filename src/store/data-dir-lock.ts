@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, realpathSync, unlinkSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, realpathSync, statSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,8 @@ import { join } from "node:path";
  * lock and saying who holds it (a pid file had all three). On Linux the name is in the
  * abstract namespace (no file); elsewhere it is a socket file in the temporary folder,
  * removed when no one answers on it. The holder answers its pid, for the refusal.
+ * Its reach is one machine's network namespace: two containers sharing a volume do not
+ * see each other's lock (nor did they each other's pids); PostgreSQL is for that.
  * Opening the folder again in the same process is counted.
  */
 export class DataDirInUseError extends Error {
@@ -79,29 +81,72 @@ function socketAddress(dir: string): string {
 }
 
 async function listen(dir: string, address: string): Promise<Server> {
-  for (let attempt = 0; ; attempt++) {
-    const server = createServer((socket) => {
-      socket.unref();
-      socket.on("error", () => {});
-      socket.end(`${process.pid}\n`);
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(address, () => resolve());
-      });
-      server.unref();
-      return server;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-      const holder = await askHolder(address);
-      // A socket file no one answers on was left by a process that is gone.
-      if (holder === "gone" && attempt === 0 && !address.startsWith("\0")) {
-        unlinkQuietly(address);
-        continue;
-      }
-      throw new DataDirInUseError(dir, typeof holder === "number" ? holder : undefined);
+  try {
+    return await bind(address);
+  } catch (error) {
+    if (!inUse(error)) throw error;
+    const holder = await askHolder(address);
+    if (holder === "gone" && !address.startsWith("\0")) {
+      const server = await takeOver(address);
+      if (server) return server;
     }
+    throw new DataDirInUseError(dir, typeof holder === "number" ? holder : undefined);
+  }
+}
+
+async function bind(address: string): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.unref();
+    socket.on("error", () => {});
+    socket.end(`${process.pid}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(address, () => resolve());
+  });
+  server.unref();
+  return server;
+}
+
+const inUse = (error: unknown) => (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+
+/**
+ * A socket file no one answers on was left by a process that is gone. One process at a
+ * time, under a guard file only one can create, asks again, removes it and binds: two
+ * removing it would each remove the other's new one. Undefined when another process is
+ * taking over or has taken over. A guard older than GUARD_STALE_MS was left by a
+ * process killed within these few lines: removed, for the next start.
+ */
+async function takeOver(address: string): Promise<Server | undefined> {
+  const guard = `${address}.takeover`;
+  let fd: number;
+  try {
+    fd = openSync(guard, "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if (Date.now() - mtimeOf(guard) > GUARD_STALE_MS) unlinkQuietly(guard);
+    return undefined;
+  }
+  try {
+    if ((await askHolder(address)) !== "gone") return undefined;
+    unlinkQuietly(address);
+    return await bind(address).catch((error: unknown) => {
+      if (inUse(error)) return undefined; // a process that found no file bound first
+      throw error;
+    });
+  } finally {
+    closeSync(fd);
+    unlinkQuietly(guard);
+  }
+}
+
+const GUARD_STALE_MS = 10_000;
+
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

@@ -115,15 +115,17 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
  * Locks the row an event changes (its device, its user, the catalog app) until the
  * transaction ends: the same event sent twice at once (an MDM's retry racing the
  * original) queues, so the second sees the first's change in effect and does nothing.
+ * NO KEY UPDATE: a check-in inserting a license or a command for the device takes a key
+ * share lock on it after its asset locks, which FOR UPDATE would block (a deadlock).
  */
 export async function lockEventSubject(db: Db, event: MdmEvent): Promise<void> {
   if ("deviceId" in event)
     await sql`select 1 from devices where space_id = ${event.spaceId} and id = ${event.deviceId}
-      for update`.execute(db);
+      for no key update`.execute(db);
   else if ("userId" in event) await lockUsers(db, event.spaceId, [event.userId]);
   else if (event.kind === "app_deleted")
     await sql`select 1 from catalog_apps where space_id = ${event.spaceId} and adam_id = ${event.adamId}
-      for update`.execute(db);
+      for no key update`.execute(db);
 }
 
 /** The status a device event leaves the device in. */

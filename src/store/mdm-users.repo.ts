@@ -84,5 +84,5 @@ export const registrationKey = (accountId: string, clientUserId: string) => `${a
 export async function lockUsers(db: Db, spaceId: string, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
   await sql`select 1 from users where space_id = ${spaceId} and id = any(${[...userIds]}::text[])
-    order by id for update`.execute(db);
+    order by id for no key update`.execute(db);
 }

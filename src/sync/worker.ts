@@ -71,9 +71,9 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
   const round = async () => {
     const dispatch = await dispatchOnce(deps, id);
     const follow = await followOnce(deps, id);
-    // Notifications a channel missed (down, or a process ended mid-way): their own errors
-    // never stop Apple's work.
-    const notified = await deliverNotifications(deps).catch((error: unknown) => {
+    // Notifications a channel missed (down, or a process ended mid-way), a few a round: a
+    // slow channel must not hold Apple's work back for long, nor its errors stop it.
+    const notified = await deliverNotifications(deps, { limit: 10 }).catch((error: unknown) => {
       deps.logger.warn({ workerId: id, err: String(error) }, "notification deliveries failed");
       return 0;
     });
