@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
 import type { Db } from "./database.js";
 import type { MdmCommandKind, MdmCommandState, MdmCommandTable } from "./mdm.table.js";
-import { unseenSpace } from "./sql-helpers.js";
+import { settledAttempt, unseenSpace } from "./sql-helpers.js";
 
 export interface NewMdmCommand {
   spaceId: string;
@@ -165,13 +165,7 @@ export async function settleMdmCommands(
   for (const [spaceId, ofSpace] of bySpace(input.commands)) {
     let update = db
       .updateTable("mdm_commands")
-      .set({
-        state: input.state,
-        last_error: input.error ?? null,
-        not_before: input.notBefore ?? null,
-        claimed_until: null,
-        updated_at: input.now,
-      })
+      .set(settledAttempt(input))
       .where("space_id", "=", spaceId)
       .where(
         "seq",

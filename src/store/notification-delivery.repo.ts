@@ -1,6 +1,7 @@
 import { type Selectable, sql } from "kysely";
 import type { Db } from "./database.js";
 import type { NotificationDeliveryTable } from "./license.table.js";
+import { settledAttempt } from "./sql-helpers.js";
 
 /**
  * Each notification's delivery to each configured channel (0022): queued with the
@@ -111,13 +112,7 @@ export async function settleNotificationDelivery(
   if (!delivery.claimedUntil) return false;
   const result = await db
     .updateTable("notification_deliveries")
-    .set({
-      state: input.state,
-      last_error: input.error ?? null,
-      not_before: input.notBefore ?? null,
-      claimed_until: null,
-      updated_at: input.now,
-    })
+    .set(settledAttempt(input))
     .where("space_id", "=", delivery.spaceId)
     .where("notification_id", "=", delivery.notificationId)
     .where("channel", "=", delivery.channel)

@@ -100,3 +100,19 @@ export async function insertColumns(
   await sql`insert into ${sql.table(table)} (${sql.join(names)})
     select ${sql.join(selected)} from unnest(${sql.join(params)}) as t(${sql.join(aliases)})`.execute(db);
 }
+
+/** What an attempt at a leased delivery (an MDM command, a notification) leaves on its row. */
+export function settledAttempt<S extends string>(input: {
+  state: S;
+  error?: string;
+  notBefore?: Date;
+  now: Date;
+}): { state: S; last_error: string | null; not_before: Date | null; claimed_until: null; updated_at: Date } {
+  return {
+    state: input.state,
+    last_error: input.error ?? null,
+    not_before: input.notBefore ?? null,
+    claimed_until: null,
+    updated_at: input.now,
+  };
+}

@@ -77,18 +77,7 @@ describe("notification channels", () => {
         from: "orchard@example.com",
         to: ["admin@example.com"],
       });
-      const notification: Notification = {
-        id: "n1",
-        spaceId: "s",
-        kind: "token_revoked",
-        severity: "alert",
-        component: "Apps and Books",
-        title: "Token revoked: Main",
-        details: { remedy: "upload a valid token" },
-        accountId: "a1",
-        raisedAt: new Date(),
-      };
-      await channel.deliver(notification);
+      await channel.deliver(revoked);
       expect(sink.messages).toHaveLength(1);
       expect(sink.messages[0]).toContain("Subject: [Orchard] alert: Token revoked: Main");
       expect(sink.messages[0]).toContain("upload a valid token");
