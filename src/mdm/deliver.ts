@@ -1,4 +1,5 @@
 import { claimMdmCommands, type MdmCommandRecord, settleMdmCommands } from "../store/mdm-command.repo.js";
+import { groupBy } from "../store/sql-helpers.js";
 import type { MdmDeps } from "./deps.js";
 import { type MdmCommandSink, MdmDeliveryError } from "./sinks.js";
 
@@ -47,7 +48,7 @@ export async function deliverMdmCommands(
     const retryable = !(error instanceof MdmDeliveryError) || error.retryable;
     const message = error instanceof Error ? error.message : String(error);
     // Each command by its own attempts: one near its last must not fail a fresh one.
-    for (const [attempts, commands] of byAttempts(claimed)) {
+    for (const [attempts, commands] of groupBy(claimed, (c) => c.attempts)) {
       const giveUp = !retryable || attempts >= MAX_ATTEMPTS;
       await settle(deps, commands, giveUp ? "failed" : "pending", now, {
         error: message,
@@ -78,11 +79,4 @@ function settle(
     now,
     ...outcome,
   });
-}
-
-function byAttempts(commands: readonly MdmCommandRecord[]): Map<number, MdmCommandRecord[]> {
-  const groups = new Map<number, MdmCommandRecord[]>();
-  for (const command of commands)
-    groups.set(command.attempts, [...(groups.get(command.attempts) ?? []), command]);
-  return groups;
 }

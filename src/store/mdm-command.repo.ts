@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
 import type { Db } from "./database.js";
 import type { MdmCommandKind, MdmCommandState, MdmCommandTable } from "./mdm.table.js";
-import { settledAttempt, unseenSpace } from "./sql-helpers.js";
+import { groupBy, settledAttempt, unseenSpace } from "./sql-helpers.js";
 
 export interface NewMdmCommand {
   spaceId: string;
@@ -162,7 +162,7 @@ export async function settleMdmCommands(
     now: Date;
   },
 ): Promise<void> {
-  for (const [spaceId, ofSpace] of bySpace(input.commands)) {
+  for (const [spaceId, ofSpace] of groupBy(input.commands, (c) => c.spaceId)) {
     let update = db
       .updateTable("mdm_commands")
       .set(settledAttempt(input))
@@ -176,16 +176,6 @@ export async function settleMdmCommands(
     if (input.claimedUntil) update = update.where("claimed_until", "=", input.claimedUntil);
     await update.execute();
   }
-}
-
-function bySpace<T extends { spaceId: string }>(rows: readonly T[]): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const group = groups.get(row.spaceId);
-    if (group) group.push(row);
-    else groups.set(row.spaceId, [row]);
-  }
-  return groups;
 }
 
 /**

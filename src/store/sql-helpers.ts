@@ -51,6 +51,18 @@ export function unique<T>(values: Iterable<T>): T[] {
   return [...new Set(values)];
 }
 
+/** Rows by a key, in first-seen order (Map.groupBy comes with Node 21). */
+export function groupBy<T, K>(rows: readonly T[], keyOf: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}
+
 /** Who or what caused a change (invariant 4). */
 export interface Actor {
   kind: "admin" | "api_token" | "system" | "apple" | "mdm";
