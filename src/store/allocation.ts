@@ -86,11 +86,13 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
   const granted: Grant[] = [];
   for (const request of input.requests) {
     const decision = decide(request, worldFor(snapshot, request));
-    const accountName = "accountId" in decision ? snapshot.accountNames.get(decision.accountId) : undefined;
-    if (decision.outcome !== "grant") {
-      results.push({ request, decision, ...(accountName ? { accountName } : {}) });
-      continue;
+    const result: AllocationResult = { request, decision };
+    results.push(result);
+    if ("accountId" in decision) {
+      const accountName = snapshot.accountNames.get(decision.accountId);
+      if (accountName) result.accountName = accountName;
     }
+    if (decision.outcome !== "grant") continue;
     seats.take(decision.accountId, decision.reserved);
     const license = newLicense(snapshot, request, decision);
     addLicense(snapshot, license); // a later request of the same subject now keeps it (LT4)
@@ -101,7 +103,7 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
       subject: subjectKey(request.subject),
       why: request.why,
     });
-    results.push({ request, decision, licenseId: license.id, ...(accountName ? { accountName } : {}) });
+    result.licenseId = license.id;
   }
   if (granted.length > 0) {
     // One statement under the lock: licenses, outbox, log, seats taken, queue left.
@@ -142,24 +144,28 @@ function newLicense(
   request: LicenseRequest,
   decision: Extract<Decision, { outcome: "grant" }>,
 ): License {
-  const base = {
-    id: randomUUID(),
-    spaceId: snapshot.spaceId,
-    accountId: decision.accountId,
-    adamId: snapshot.adamId,
-    state: "pending_assign" as const,
-  };
+  const { spaceId, adamId } = snapshot;
+  const { accountId } = decision;
   if (decision.type === "device") {
     if (request.subject.kind !== "device")
       throw new StoreError("invalid_request", "a device license needs a device");
-    return { ...base, type: "device", deviceId: request.subject.deviceId };
+    const deviceId = request.subject.deviceId;
+    return {
+      id: randomUUID(),
+      spaceId,
+      accountId,
+      adamId,
+      state: "pending_assign",
+      type: "device",
+      deviceId,
+    };
   }
   const userId =
     request.subject.kind === "user"
       ? request.subject.userId
       : snapshot.devices.get(request.subject.deviceId)?.userId;
   if (!userId) throw new StoreError("invalid_request", "a user license needs a user");
-  return { ...base, type: "user", userId };
+  return { id: randomUUID(), spaceId, accountId, adamId, state: "pending_assign", type: "user", userId };
 }
 
 /**

@@ -12,24 +12,28 @@ import type { WorldSnapshot } from "./world.js";
 export function lockedSeats(snapshot: WorldSnapshot) {
   const taken = new Map<string, number>();
   const index = new Map(snapshot.accounts.map((a, i) => [a.id, i]));
+  // Each account taken from is copied once (with its asset and rules), then counted in place:
+  // a storm batch takes a thousand seats of one account.
+  const own = new Set<number>();
   return {
     take(accountId: string, reserved: boolean): void {
       const i = index.get(accountId);
-      const account = i === undefined ? undefined : snapshot.accounts[i];
-      if (i === undefined || !account?.asset) {
+      const shared = i === undefined ? undefined : snapshot.accounts[i];
+      if (i === undefined || !shared?.asset) {
         throw new StoreError("overcommit", `grant from account ${accountId}, which has no seat of this app`);
       }
-      const asset = account.asset;
       // Invariant 1 does not rest on the engine alone: a grant past the total aborts the batch.
-      if (asset.used >= asset.total) {
+      if (shared.asset.used >= shared.asset.total) {
         throw new StoreError("overcommit", `account ${accountId} has no free seat`, { accountId });
       }
-      const rules = account.rules;
-      snapshot.accounts[i] = {
-        ...account,
-        asset: { ...asset, used: asset.used + 1 },
-        rules: reserved ? { ...rules, unusedReservations: Math.max(0, rules.unusedReservations - 1) } : rules,
-      };
+      const asset = own.has(i) ? shared.asset : { ...shared.asset };
+      const rules = own.has(i) ? shared.rules : { ...shared.rules };
+      if (!own.has(i)) {
+        snapshot.accounts[i] = { ...shared, asset, rules };
+        own.add(i);
+      }
+      asset.used += 1;
+      if (reserved) rules.unusedReservations = Math.max(0, rules.unusedReservations - 1);
       taken.set(accountId, (taken.get(accountId) ?? 0) + 1);
     },
     taken: (): ReadonlyMap<string, number> => taken,

@@ -274,7 +274,12 @@ export function addLicense(
   else map.set(key, [license]);
 }
 
-/** The engine's view of one request, from a snapshot of its (space, app). */
+const NO_LICENSES: readonly License[] = [];
+
+/**
+ * The engine's view of one request, from a snapshot of its (space, app). Built field by
+ * field, not by spreads: allocation builds one per request of a batch (a storm's 100,000).
+ */
 export function worldFor(snapshot: WorldSnapshot, request: LicenseRequest): DecisionWorld {
   if (request.spaceId !== snapshot.spaceId || request.adamId !== snapshot.adamId) {
     throw new StoreError("invalid_request", "the request is not for this space and app", {
@@ -282,34 +287,30 @@ export function worldFor(snapshot: WorldSnapshot, request: LicenseRequest): Deci
       adamId: request.adamId,
     });
   }
-  const base = {
-    space: snapshot.space,
-    accounts: snapshot.accounts,
-    ...(snapshot.catalogApp ? { catalogApp: snapshot.catalogApp } : {}),
-  };
   const subject = request.subject;
+  let user: WorldUser | undefined;
+  let device: Device | undefined;
+  let licenses: readonly License[];
   if (subject.kind === "user") {
-    const user = snapshot.users.get(subject.userId);
+    user = snapshot.users.get(subject.userId);
     if (!user) throw new NotFoundError("user", subject.userId);
-    return {
-      ...base,
-      user,
-      licenses: snapshot.licensesByUser.get(user.id) ?? [],
-      ...excludedFor(snapshot, user.id),
-    };
+    licenses = snapshot.licensesByUser.get(user.id) ?? NO_LICENSES;
+  } else {
+    device = snapshot.devices.get(subject.deviceId);
+    if (!device) throw new NotFoundError("device", subject.deviceId);
+    user = device.userId ? snapshot.users.get(device.userId) : undefined;
+    const ofDevice = snapshot.licensesByDevice.get(device.id) ?? NO_LICENSES;
+    const ofUser = user ? (snapshot.licensesByUser.get(user.id) ?? NO_LICENSES) : NO_LICENSES;
+    licenses = ofUser.length === 0 ? ofDevice : ofDevice.length === 0 ? ofUser : [...ofDevice, ...ofUser];
   }
-  const device = snapshot.devices.get(subject.deviceId);
-  if (!device) throw new NotFoundError("device", subject.deviceId);
-  const user = device.userId ? snapshot.users.get(device.userId) : undefined;
-  const licenses = [
-    ...(snapshot.licensesByDevice.get(device.id) ?? []),
-    ...(user ? (snapshot.licensesByUser.get(user.id) ?? []) : []),
-  ];
-  return { ...base, device, ...(user ? { user, ...excludedFor(snapshot, user.id) } : {}), licenses };
-}
-
-function excludedFor(snapshot: WorldSnapshot, userId: string): { notDistributedToUser?: true } {
-  return snapshot.notDistributedTo.has(userId) ? { notDistributedToUser: true } : {};
+  const world: DecisionWorld = { space: snapshot.space, accounts: snapshot.accounts, licenses };
+  if (snapshot.catalogApp) world.catalogApp = snapshot.catalogApp;
+  if (device) world.device = device;
+  if (user) {
+    world.user = user;
+    if (snapshot.notDistributedTo.has(user.id)) world.notDistributedToUser = true;
+  }
+  return world;
 }
 
 /** The world `decide` needs for one request, read as it stands (no locks). */

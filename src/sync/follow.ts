@@ -6,7 +6,7 @@
  */
 import { AppleApiError, eventOutcomes, type StatusResponse, type SubjectFailure } from "../apple/index.js";
 import { type AppleCall, claimCalls, postponeCall } from "../store/apple-calls.repo.js";
-import { findAccount, type OutboxRecord } from "../store/index.js";
+import { type Account, findAccount, type OutboxRecord } from "../store/index.js";
 import type { SyncDeps } from "./deps.js";
 import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
@@ -39,30 +39,62 @@ export async function followOnce(deps: SyncDeps, workerId: string): Promise<Foll
   }
   await allAccounts(
     [...byAccount.values()].map(async (ofAccount) => {
-      for (const call of ofAccount) {
-        if (await followCall(deps, call)) report.finished++;
+      // The next call's status is asked while this one's results are written: Apple's answer
+      // and the database's work overlap, and each call's results are still applied in order.
+      let next = askStatus(deps, ofAccount[0]);
+      for (const [i, call] of ofAccount.entries()) {
+        const asked = await next;
+        next = askStatus(deps, ofAccount[i + 1]);
+        if (await followCall(deps, call, asked)) report.finished++;
       }
     }),
   );
   return report;
 }
 
+/** What Apple said of a call's event: its status, or the error asking for it. */
+type Asked =
+  | { account: Account; status: StatusResponse }
+  | { account: Account; error: unknown }
+  | { account?: undefined; failed?: unknown };
+
+/**
+ * Apple's answer about one call's event. It runs ahead of its turn, so it never rejects:
+ * a failure to read the account is handed to the call's turn (`failed`), and thrown there.
+ */
+async function askStatus(deps: SyncDeps, call: AppleCall | undefined): Promise<Asked> {
+  if (!call?.eventId) return {};
+  let account: Account | undefined;
+  try {
+    account = await findAccount(deps.db, call.spaceId, call.accountId);
+  } catch (failed) {
+    return { failed };
+  }
+  if (!account) return {};
+  try {
+    return { account, status: await (await deps.apple.forAccount(account)).eventStatus(call.eventId) };
+  } catch (error) {
+    return { account, error };
+  }
+}
+
 /** One look at one call's event; true when its result was applied. */
-async function followCall(deps: SyncDeps, call: AppleCall): Promise<boolean> {
+async function followCall(deps: SyncDeps, call: AppleCall, asked: Asked): Promise<boolean> {
   const { spaceId, id } = call;
   const now = deps.now();
   const later = (ms: number) => new Date(now.getTime() + ms);
-  const account = await findAccount(deps.db, spaceId, call.accountId);
-  if (!account) return false;
   const again = (error: string) => postponeCall(deps.db, { spaceId, id, state: "sending", error, now });
   if (!call.eventId) {
     await again("sent without an eventId");
     return false;
   }
-  let status: StatusResponse;
-  try {
-    status = await (await deps.apple.forAccount(account)).eventStatus(call.eventId);
-  } catch (error) {
+  if (!asked.account) {
+    if ("failed" in asked) throw asked.failed;
+    return false;
+  }
+  const { account } = asked;
+  if ("error" in asked) {
+    const { error } = asked;
     if (error instanceof AppleApiError && error.errorNumber === EVENT_NOT_FOUND) {
       // Apple has no such event (any more): send again.
       await again("event unknown to Apple (9708)");
@@ -83,6 +115,7 @@ async function followCall(deps: SyncDeps, call: AppleCall): Promise<boolean> {
     });
     return false;
   }
+  const { status } = asked;
   if (status.eventStatus === "PENDING") {
     const sentAt = call.sentAt ?? call.createdAt;
     if (now.getTime() - sentAt.getTime() >= deps.tuning.eventRetryAfterMs) {
