@@ -37,6 +37,12 @@ export interface FaultConfig {
    * complete meanwhile fail with 9644 (an asynchronous error in handling-error-responses).
    */
   maintenance?: boolean;
+  /**
+   * A token Apple refuses (invalid, expired, revoked, sign-in required) is answered with
+   * HTTP 200 and the error body, as Fleet observed of Apple's service: clients must read
+   * `errorNumber` whatever the status (APPLE-API.md, optional quirk).
+   */
+  tokenErrorsAsHttp200?: boolean;
 }
 
 export class Faults {
@@ -68,6 +74,10 @@ export class Faults {
   eventDelayMs(endpoint: string): number | undefined {
     const ms = this.effective(endpoint).eventDelayMs;
     return ms === undefined ? undefined : Math.max(0, ms);
+  }
+
+  tokenErrorsAsHttp200(endpoint: string): boolean {
+    return this.effective(endpoint).tokenErrorsAsHttp200 === true;
   }
 
   inMaintenance(endpoint: string): boolean {

@@ -62,7 +62,7 @@ export function buildApp(ctx: SimContext, operator: SimulatorOperator, rateLimit
     if (fault) throw fault;
     // Service config is documented as not needing the token.
     if (endpoint === "/service/config") return;
-    const location = authenticate(ctx.world, request.headers.authorization);
+    const location = authenticateAs(ctx, endpoint, request.headers.authorization);
     ctx.locations.set(request, location);
     if (rateLimit) {
       const wait = limiter.hit(location.uId, ctx.world.limits.maxRequestPerSecond);
@@ -104,6 +104,16 @@ export function buildApp(ctx: SimContext, operator: SimulatorOperator, rateLimit
   });
 
   return app;
+}
+
+/** The token's location; a refused token is answered with HTTP 200 under that quirk's fault. */
+function authenticateAs(ctx: SimContext, endpoint: string, header: string | string[] | undefined) {
+  try {
+    return authenticate(ctx.world, header);
+  } catch (error) {
+    if (!(error instanceof AppleError) || !ctx.faults.tokenErrorsAsHttp200(endpoint)) throw error;
+    throw new AppleError(error.errorNumber, error.errorInfo, error.headers, 200);
+  }
 }
 
 function sendApple(reply: FastifyReply, error: AppleError): FastifyReply {

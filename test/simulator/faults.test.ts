@@ -44,6 +44,18 @@ describe("faults", () => {
     expect(await statuses(other, 30)).not.toEqual(runs[0]);
   });
 
+  it("a refused token answers HTTP 200 with the error body under tokenErrorsAsHttp200, per endpoint; a good token is untouched", async () => {
+    const s = await sim();
+    s.sim.operator.setFaults({ tokenErrorsAsHttp200: true }, "/assets");
+    expect((await s.call("/assets")).status).toBe(200);
+    s.sim.operator.revokeToken(s.uId);
+    const refused = await s.call("/assets");
+    expect(refused.status).toBe(200);
+    expect(refused.body.errorNumber).toBe(9625);
+    // Other endpoints keep Apple's documented status.
+    expect((await s.call("/users")).status).not.toBe(200);
+  });
+
   it("5xx: 503 / 9729 by default, 500 / 9603 on request, with Retry-After", async () => {
     const s = await sim();
     s.sim.operator.setFaults({ rate5xx: 1, retryAfterSeconds: 120 });

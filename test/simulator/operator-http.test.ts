@@ -73,7 +73,12 @@ describe("operator over HTTP", () => {
   });
 
   it("sets every fault of FaultConfig over HTTP, eventDelayMs and notification faults included", async () => {
-    const faults = { eventDelayMs: 60_000, duplicateNotifications: 0.5, notificationJitterMs: 10 };
+    const faults = {
+      eventDelayMs: 60_000,
+      duplicateNotifications: 0.5,
+      notificationJitterMs: 10,
+      tokenErrorsAsHttp200: true,
+    };
     expect((await op("PUT", "/faults", { endpoint: "/assets/associate", faults })).status).toBe(200);
     const { body } = await op("POST", "/locations", { orgName: "ORG" });
     await op("POST", `/locations/${body.uId}/assets`, { adamId: "1", totalCount: 5 });
@@ -88,6 +93,13 @@ describe("operator over HTTP", () => {
       headers: { authorization: `Bearer ${body.sToken}` },
     });
     expect(((await status.json()) as { eventStatus: string }).eventStatus).toBe("PENDING");
+    const refused = await fetch(`${sim.url}/assets/associate`, {
+      method: "POST",
+      headers: { authorization: "Bearer not-a-token", "content-type": "application/json" },
+      body: JSON.stringify({ assets: [{ adamId: "1" }], serialNumbers: ["a"] }),
+    });
+    expect(refused.status).toBe(200);
+    expect(((await refused.json()) as { errorNumber: number }).errorNumber).toBe(9601);
     await op("DELETE", "/faults");
   });
 

@@ -129,6 +129,20 @@ describeEachDatabase("notifications", (tdb) => {
     expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(3);
   });
 
+  it("NT2: a revoked token Apple answers with HTTP 200 and the error body (as Fleet saw) pauses the account just the same", async () => {
+    const { adamId, loc, space, account } = await setUp(10);
+    h.sim.operator.revokeToken(loc.uId);
+    h.sim.operator.setFaults({ tokenErrorsAsHttp200: true });
+    try {
+      await checkIn(db(), space.id, adamId, await iosDevices(db(), space.id, 2));
+      await expect(drain(h, { maxRounds: 3 })).rejects.toThrow("outbox not drained");
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("revoked");
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(0);
+  });
+
   it("NT2: an expired token (9621 at Apple) is reported as expired, with the remedy", async () => {
     const { adamId, loc, space, account } = await setUp(5);
     h.sim.operator.expireToken(loc.uId);

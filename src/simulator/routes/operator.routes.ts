@@ -53,6 +53,7 @@ const schemas = {
       duplicateNotifications: z.number().min(0).max(1).optional(),
       notificationJitterMs: z.int().nonnegative().optional(),
       maintenance: z.boolean().optional(),
+      tokenErrorsAsHttp200: z.boolean().optional(),
     }),
   }),
   limits: z.record(z.string(), z.int().positive()),
