@@ -179,6 +179,46 @@ export async function settleMdmCommands(
 }
 
 /**
+ * The MDM took these commands: pending ones, and failed ones (Orchard gave up delivering
+ * them; the MDM saying it took them wins), become delivered. A failed command that comes
+ * back this way may have a twin queued since (a later check-in asked for the same install
+ * again): that twin is cancelled when it is the device and app's next command, so the MDM
+ * does not get the install twice; a command in between (a remove) keeps it. Seqs of other
+ * states, or unknown, are ignored: the same call may be sent again. Returns how many
+ * commands became delivered.
+ */
+export async function acknowledgeMdmCommands(
+  db: Db,
+  input: { spaceId: string; seqs: readonly number[]; now: Date },
+): Promise<number> {
+  const { spaceId } = input;
+  const at = input.now.toISOString();
+  const { rows } = await sql<{ acked: number }>`with taken as (
+      select seq, state, device_id, adam_id, kind, license_id, app_version from mdm_commands
+      where space_id = ${spaceId} and seq = any(${[...input.seqs]}::bigint[]) and state in ('pending', 'failed')
+      for update
+    ), acked as (
+      update mdm_commands m set state = 'delivered', last_error = null, not_before = null, claimed_until = null,
+        updated_at = ${at}::timestamptz
+      from taken t
+      where m.space_id = ${spaceId} and m.seq = t.seq
+      returning m.seq
+    ), twins as (
+      update mdm_commands p set state = 'cancelled', claimed_until = null, updated_at = ${at}::timestamptz,
+        last_error = 'superseded: the MDM took the same command (seq ' || t.seq || ') after all'
+      from taken t
+      where t.state = 'failed' and p.space_id = ${spaceId} and p.device_id = t.device_id and p.adam_id = t.adam_id
+        and p.state = 'pending' and p.seq > t.seq and not (p.seq = any(${[...input.seqs]}::bigint[]))
+        and p.kind = t.kind and p.license_id is not distinct from t.license_id
+        and p.app_version is not distinct from t.app_version
+        and not exists (select 1 from mdm_commands c where c.space_id = ${spaceId} and c.device_id = t.device_id
+          and c.adam_id = t.adam_id and c.seq > t.seq and c.seq < p.seq and c.state <> 'cancelled')
+    )
+    select count(*)::int as acked from acked`.execute(db);
+  return Number(rows[0]?.acked ?? 0);
+}
+
+/**
  * LT2 for a batch of one app's license requests, in the caller's transaction: queues the
  * install of each (device, license) unless the device reports the app installed or an
  * install for that license is pending or was delivered already (one install per license);

@@ -289,6 +289,72 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     expect(after.filter((c) => c.adamId === "222").map((c) => c.state)).toEqual(["delivered"]);
   });
 
+  it("LT2: an install Orchard gave up on that the MDM took after all cancels its twin queued since, unless a command came between", async () => {
+    const store = db().store.db;
+    const deviceId = f.ids.deviceA;
+    const serialNumber = `SER${f.ids.suffix}`;
+    const install = (adamId: string) =>
+      queueMdmCommands(store, [
+        {
+          spaceId: f.ids.spaceA,
+          kind: "install",
+          deviceId,
+          serialNumber,
+          adamId,
+          ruleIds: ["LT2"],
+          now: NOW,
+        },
+      ]);
+    const commandsOf = async (adamId: string) =>
+      (await listMdmCommands(store, f.ids.spaceA, { deviceId })).filter((c) => c.adamId === adamId);
+    const giveUp = async (adamId: string) =>
+      settleMdmCommands(store, {
+        commands: await commandsOf(adamId),
+        state: "failed",
+        fromStates: ["pending"],
+        now: NOW,
+      });
+    // 333: given up, asked again by a later check-in, then acknowledged: one install reaches the MDM.
+    await install("333");
+    await giveUp("333");
+    await install("333");
+    // 444: given up, then a remove the MDM took, then the install asked again: both installs stand.
+    await install("444");
+    await giveUp("444");
+    await queueMdmCommands(store, [
+      {
+        spaceId: f.ids.spaceA,
+        kind: "remove",
+        deviceId,
+        serialNumber,
+        adamId: "444",
+        ruleIds: ["RV1"],
+        now: NOW,
+      },
+    ]);
+    const remove = (await commandsOf("444")).filter((c) => c.kind === "remove");
+    await settleMdmCommands(store, {
+      commands: remove,
+      state: "delivered",
+      fromStates: ["pending"],
+      now: NOW,
+    });
+    await install("444");
+    const first = [...(await commandsOf("333")), ...(await commandsOf("444"))].filter(
+      (c) => c.state === "failed",
+    );
+    const seqs = first.map((c) => c.seq);
+    expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
+    const twin = await commandsOf("333");
+    expect(twin.map((c) => c.state)).toEqual(["delivered", "cancelled"]);
+    expect(twin[1]?.lastError).toContain("the MDM took the same command");
+    expect((await commandsOf("444")).map((c) => [c.kind, c.state])).toEqual([
+      ["install", "delivered"],
+      ["remove", "delivered"],
+      ["install", "pending"],
+    ]);
+  });
+
   it("TR1: a move sent twice (a retry after a timeout) moves once; the second answers no steps, one with another user a 409", async () => {
     const store = db().store.db;
     const grants = [

@@ -12,7 +12,7 @@ import {
   removeFromCatalog,
   undelegateApp,
 } from "../../mdm/index.js";
-import { listMdmCommands, settleMdmCommands } from "../../store/mdm-command.repo.js";
+import { acknowledgeMdmCommands, listMdmCommands } from "../../store/mdm-command.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { adamId, dateTime, flag, id, ruleId } from "../schemas.js";
@@ -460,8 +460,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         summary: "The MDM took these commands: they are delivered",
         description:
           "Pending commands, and failed ones (Orchard gave up delivering them, the MDM took them after " +
-          "all), become delivered; a seq of a delivered, cancelled or unknown command is ignored, so the " +
-          "same call may be sent again.",
+          "all), become delivered; a failed one's twin queued since (the same install asked again) is " +
+          "cancelled when nothing came between them, so it is not sent twice. A seq of a delivered, " +
+          "cancelled or unknown command is ignored, so the same call may be sent again.",
         params: z.object({ spaceId: id }),
         body: z.object({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
         response: { 204: z.null(), ...problemResponses },
@@ -469,13 +470,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const spaceId = spaceOf(request);
-      await settleMdmCommands(ctx.deps.db, {
-        commands: request.body.seqs.map((seq) => ({ spaceId, seq })),
-        state: "delivered",
-        // Failed means Orchard could not deliver it: the MDM saying it took it wins.
-        fromStates: ["pending", "failed"],
-        now: ctx.deps.now(),
-      });
+      await acknowledgeMdmCommands(ctx.deps.db, { spaceId, seqs: request.body.seqs, now: ctx.deps.now() });
       return reply.status(204).send(null);
     },
   );
