@@ -113,17 +113,64 @@ async function insertNotification(db: Db, input: NewNotification): Promise<Notif
 /** Any number standing for NT1 in the two-key advisory lock space. */
 const USAGE_LOCK_CLASS = 0x4e5431; // "NT1"
 
+/** An (account, app) of a space: what NT1 evaluates. */
+export interface UsageKey {
+  spaceId: string;
+  accountId: string;
+  adamId: string;
+}
+
 /**
- * Serialises NT1's evaluations of one (account, app) until the transaction ends: each
+ * Serialises NT1's evaluations of each (account, app) until the transaction ends: each
  * reads the usage and the levels open after the one before has raised or cleared, so a
- * stale read never clears levels just raised, nor raises levels just cleared.
+ * stale read never clears levels just raised, nor raises levels just cleared. Many keys
+ * are locked by one statement, in the order of the locks themselves (two evaluators of
+ * overlapping keys never wait for each other in a circle, hash collisions included).
  */
-export async function lockUsageNotifications(
-  trx: Db,
-  key: { spaceId: string; accountId: string; adamId: string },
-): Promise<void> {
-  const name = `${key.spaceId}/${key.accountId}/${key.adamId}`;
-  await sql`select pg_advisory_xact_lock(${USAGE_LOCK_CLASS}, hashtext(${name}))`.execute(trx);
+export async function lockUsageNotifications(trx: Db, keys: readonly UsageKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  const names = keys.map((k) => `${k.spaceId}/${k.accountId}/${k.adamId}`);
+  await sql`select pg_advisory_xact_lock(${USAGE_LOCK_CLASS}, h)
+    from (select distinct hashtext(n) as h from unnest(${names}::text[]) as t(n) order by 1) locks`.execute(
+    trx,
+  );
+}
+
+/**
+ * What NT1 judges each key on, in one query: the asset's counts and name (none: the
+ * account does not hold the app) and the levels open for it.
+ */
+export async function usageOfKeys(
+  db: Db,
+  keys: readonly UsageKey[],
+): Promise<Array<UsageKey & { used: number; total: number; name?: string; open: number[] }>> {
+  if (keys.length === 0) return [];
+  const { rows } = await sql<{
+    space_id: string;
+    account_id: string;
+    adam_id: string;
+    used: number;
+    total_count: number;
+    name: string | null;
+    open: number[] | null;
+  }>`select a.space_id, a.account_id, a.adam_id, a.used, a.total_count, a.name,
+      (select array_agg(n.threshold) from notifications n
+        where n.space_id = a.space_id and n.kind = ${USAGE_KIND} and n.account_id = a.account_id
+          and n.adam_id = a.adam_id and n.cleared_at is null and n.threshold is not null) as open
+    from unnest(${keys.map((k) => k.spaceId)}::text[], ${keys.map((k) => k.accountId)}::text[],
+      ${keys.map((k) => k.adamId)}::text[]) as k(space_id, account_id, adam_id)
+    join assets a on a.space_id = k.space_id and a.account_id = k.account_id and a.adam_id = k.adam_id`.execute(
+    db,
+  );
+  return rows.map((r) => ({
+    spaceId: r.space_id,
+    accountId: r.account_id,
+    adamId: r.adam_id,
+    used: Number(r.used),
+    total: Number(r.total_count),
+    ...(r.name ? { name: r.name } : {}),
+    open: (r.open ?? []).map(Number),
+  }));
 }
 
 /** Clears the open notifications of a kind for an account/app (NT1: all of them below 50 %). */

@@ -111,6 +111,40 @@ export async function setAssetCounts(
   });
 }
 
+/**
+ * AC3: every asset's `used` of an account after a full walk of its assignments, in one
+ * transaction and three statements whatever the number of apps: Orchard's seat-holding
+ * licenses plus the exact number made outside Orchard (`outside`, per app). The account's
+ * asset rows are locked first, in (app, account) order as allocation locks them; a row
+ * whose count did not change is not written.
+ */
+export async function setUsedOfAccount(
+  db: Db,
+  input: { spaceId: string; accountId: string; outside: ReadonlyMap<string, number>; now: Date },
+): Promise<void> {
+  const { spaceId, accountId } = input;
+  await withTransaction(db, async (trx) => {
+    await sql`select 1 from assets where space_id = ${spaceId} and account_id = ${accountId}
+      order by adam_id for update`.execute(trx);
+    await sql`with held as (
+        select adam_id, count(*)::int as n from licenses
+        where space_id = ${spaceId} and account_id = ${accountId} and holds_seat
+        group by adam_id
+      ), outside as (
+        select * from unnest(${[...input.outside.keys()]}::text[], ${[...input.outside.values()]}::int[])
+          as o(adam_id, n)
+      ), next as (
+        select x.adam_id, coalesce(h.n, 0) + coalesce(o.n, 0) as used
+        from assets x left join held h on h.adam_id = x.adam_id left join outside o on o.adam_id = x.adam_id
+        where x.space_id = ${spaceId} and x.account_id = ${accountId}
+      )
+      update assets a set used = n.used, updated_at = ${input.now.toISOString()}::timestamptz
+      from next n
+      where a.space_id = ${spaceId} and a.account_id = ${accountId} and a.adam_id = n.adam_id
+        and a.used <> n.used`.execute(trx);
+  });
+}
+
 /** Assets Apple no longer lists for the account: no license left to give (kept for history and rules). */
 export async function zeroMissingAssets(
   db: Db,
@@ -240,6 +274,22 @@ export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId:
     )
     .execute();
   return rows.map((r) => ({ spaceId: r.space_id, adamId: r.adam_id }));
+}
+
+/** Which of these apps of the space have someone waiting (one query, not one per app). */
+export async function appsWithWaiting(
+  db: Db,
+  spaceId: string,
+  adamIds: readonly string[],
+): Promise<string[]> {
+  if (adamIds.length === 0) return [];
+  const { rows } = await sql<{
+    adam_id: string;
+  }>`select a.adam_id from unnest(${[...adamIds]}::text[]) as a(adam_id)
+    where exists (select 1 from license_queue q where q.space_id = ${spaceId} and q.adam_id = a.adam_id)`.execute(
+    db,
+  );
+  return rows.map((r) => r.adam_id);
 }
 
 /** UB4: the waiting requests of these users and of their devices, per app, in order of request. */

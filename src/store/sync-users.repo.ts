@@ -93,20 +93,3 @@ export async function appleNotificationSeen(
     .executeTakeFirst();
   return row !== undefined;
 }
-
-/** NT1: the thresholds of a kind still open (raised, not cleared) for one (account, app). */
-export async function openThresholds(
-  db: Db,
-  input: { spaceId: string; kind: string; accountId: string; adamId: string },
-): Promise<number[]> {
-  const rows = await db
-    .selectFrom("notifications")
-    .select("threshold")
-    .where("space_id", "=", input.spaceId)
-    .where("kind", "=", input.kind)
-    .where("account_id", "=", input.accountId)
-    .where("adam_id", "=", input.adamId)
-    .where("cleared_at", "is", null)
-    .execute();
-  return rows.flatMap((n) => (n.threshold === null ? [] : [n.threshold]));
-}

@@ -1,13 +1,14 @@
 /**
  * Assets of an account from Apple (GET /assets, always the full list: whether it takes
- * sinceVersionId is UNVERIFIED, and an account has few assets). Counts are set under the
- * asset's row lock; a new asset of an account with "automatically distribute" on gets
- * the All Users FCFS rule (AC1, through upsertAsset).
+ * sinceVersionId is UNVERIFIED). Each page is applied in one transaction, its rows locked
+ * as allocation locks them (applyAppleAssets); a new asset of an account with
+ * "automatically distribute" on gets the All Users FCFS rule (AC1).
  */
 import type { Asset as AppleAsset, AppleClient } from "../apple/index.js";
 import type { Platform } from "../licensing/index.js";
-import { type Account, findAsset, upsertAsset, withTransaction } from "../store/index.js";
-import { setAssetCounts, zeroMissingAssets } from "../store/sync-licenses.repo.js";
+import type { Account } from "../store/index.js";
+import { type AppleAssetRow, applyAppleAssets } from "../store/sync-assets.repo.js";
+import { zeroMissingAssets } from "../store/sync-licenses.repo.js";
 import type { SyncDeps } from "./deps.js";
 
 const PLATFORMS: readonly Platform[] = ["iOS", "macOS", "tvOS", "visionOS", "watchOS"];
@@ -25,53 +26,43 @@ export async function syncAssets(
   client: AppleClient,
   options: { full: boolean },
 ): Promise<AssetsSummary> {
-  const apple: AppleAsset[] = [];
-  for await (const page of client.assets()) apple.push(...page.items);
-  const summary: AssetsSummary = { assets: apple.length, added: [], totalChanged: [], gone: [] };
-  for (const a of apple) {
-    const now = deps.now();
-    await withTransaction(deps.db, async (trx) => {
-      const before = await findAsset(trx, account.spaceId, account.id, a.adamId);
-      const isBook = a.productType === "Book";
-      await upsertAsset(
-        trx,
-        {
-          spaceId: account.spaceId,
-          accountId: account.id,
-          adamId: a.adamId,
-          pricingParam: a.pricingParam === "PLUS" ? "PLUS" : "STDQ",
-          productType: isBook ? "Book" : "App",
-          total: a.totalCount,
-          appleAssignedCount: a.assignedCount,
-          appleAvailableCount: a.availableCount,
-          appleRetiredCount: a.retiredCount ?? 0,
-          deviceAssignable: a.deviceAssignable ?? !isBook,
-          revocable: a.revocable ?? !isBook,
-          platforms: (a.supportedPlatforms ?? []).filter((p): p is Platform =>
-            PLATFORMS.includes(p as Platform),
-          ),
-        },
-        now,
-      );
-      await setAssetCounts(trx, {
-        spaceId: account.spaceId,
-        accountId: account.id,
-        adamId: a.adamId,
-        appleAssigned: a.assignedCount,
-        now,
-      });
-      if (!before) summary.added.push(a.adamId);
-      else if (before.total !== a.totalCount)
-        summary.totalChanged.push({ adamId: a.adamId, from: before.total, to: a.totalCount });
+  const summary: AssetsSummary = { assets: 0, added: [], totalChanged: [], gone: [] };
+  const present: string[] = [];
+  for await (const page of client.assets()) {
+    summary.assets += page.items.length;
+    present.push(...page.items.map((a) => a.adamId));
+    const applied = await applyAppleAssets(deps.db, {
+      spaceId: account.spaceId,
+      accountId: account.id,
+      assets: page.items.map(fromApple),
+      now: deps.now(),
     });
+    summary.added.push(...applied.added);
+    summary.totalChanged.push(...applied.totalChanged);
   }
   if (options.full) {
     summary.gone = await zeroMissingAssets(deps.db, {
       spaceId: account.spaceId,
       accountId: account.id,
-      present: apple.map((a) => a.adamId),
+      present,
       now: deps.now(),
     });
   }
   return summary;
+}
+
+function fromApple(a: AppleAsset): AppleAssetRow {
+  const isBook = a.productType === "Book";
+  return {
+    adamId: a.adamId,
+    pricingParam: a.pricingParam === "PLUS" ? "PLUS" : "STDQ",
+    productType: isBook ? "Book" : "App",
+    total: a.totalCount,
+    appleAssigned: a.assignedCount,
+    appleAvailable: a.availableCount,
+    appleRetired: a.retiredCount ?? 0,
+    deviceAssignable: a.deviceAssignable ?? !isBook,
+    revocable: a.revocable ?? !isBook,
+    platforms: (a.supportedPlatforms ?? []).filter((p): p is Platform => PLATFORMS.includes(p as Platform)),
+  };
 }

@@ -5,12 +5,13 @@
  * Incremental: the pages changed since the last versionId confirm pending associations.
  */
 import type { AppleClient } from "../apple/index.js";
-import { type Account, listAssetsOfAccount, markAssigned, markReleased, recordSync } from "../store/index.js";
+import { type Account, markAssigned, markReleased, recordSync } from "../store/index.js";
 import {
   type LicenseAtApple,
   releaseVanished,
   seatHoldingLicensesOfAccount,
   setAssetCounts,
+  setUsedOfAccount,
 } from "../store/sync-licenses.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { APPLE } from "./deps.js";
@@ -74,15 +75,7 @@ export async function syncAssignmentsFull(
   await markAssigned(deps.db, { spaceId, licenseIds: confirm, actor: APPLE, now });
   await markReleased(deps.db, { spaceId, licenseIds: releasedAtApple, actor: APPLE, now });
   const vanished = await releaseVanished(deps.db, { spaceId, licenseIds: gone, actor: APPLE, now });
-  for (const asset of await listAssetsOfAccount(deps.db, spaceId, account.id)) {
-    await setAssetCounts(deps.db, {
-      spaceId,
-      accountId: account.id,
-      adamId: asset.adamId,
-      outside: outside.get(asset.adamId) ?? 0,
-      now,
-    });
-  }
+  await setUsedOfAccount(deps.db, { spaceId, accountId: account.id, outside, now });
   if (checkpoint)
     await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
   let outsideTotal = 0;

@@ -13,6 +13,7 @@ import {
   listAssetsOfAccount,
   type SyncCounts,
 } from "../store/index.js";
+import { appsWithWaiting } from "../store/sync-licenses.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 import { SyncError } from "./errors.js";
@@ -80,7 +81,12 @@ export async function syncAccount(
     deps,
     assets.map((a) => ({ spaceId: account.spaceId, accountId: account.id, adamId: a.adamId })),
   );
-  for (const a of assets) summary.granted += await serveQueue(deps, account.spaceId, a.adamId);
+  const waiting = await appsWithWaiting(
+    deps.db,
+    account.spaceId,
+    assets.map((a) => a.adamId),
+  );
+  for (const adamId of waiting) summary.granted += await serveQueue(deps, account.spaceId, adamId);
   await appendActivity(deps.db, [
     {
       spaceId: account.spaceId,

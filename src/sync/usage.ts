@@ -9,89 +9,84 @@ import {
   clearNotifications,
   type Db,
   findAccount,
-  findAsset,
   type Notification,
   notificationMessage,
   USAGE_KIND,
   withTransaction,
 } from "../store/index.js";
-import { lockUsageNotifications, raiseNotification } from "../store/notification.repo.js";
-import { openThresholds } from "../store/sync-users.repo.js";
+import {
+  lockUsageNotifications,
+  raiseNotification,
+  type UsageKey,
+  usageOfKeys,
+} from "../store/notification.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { channelNames, sendNow } from "./notify.js";
 
 export { USAGE_KIND };
 
-export async function evaluateUsage(
-  deps: SyncDeps,
-  key: { spaceId: string; accountId: string; adamId: string },
-): Promise<void> {
-  // Read and acted on under the (account, app)'s lock; sent once committed.
-  const raised = await withTransaction(deps.db, async (trx) => {
-    await lockUsageNotifications(trx, key);
-    return evaluateLocked(deps, trx, key);
-  });
-  for (const notification of raised) await sendNow(deps, notification);
+/**
+ * Keys judged per transaction: a sync evaluates every app of an account (thousands, in a
+ * school's catalog), each once a round trip or two, not five.
+ */
+const KEYS_PER_TRANSACTION = 500;
+
+export async function evaluateUsage(deps: SyncDeps, key: UsageKey): Promise<void> {
+  await evaluateUsageOf(deps, [key]);
 }
 
-async function evaluateLocked(
-  deps: SyncDeps,
-  trx: Db,
-  key: { spaceId: string; accountId: string; adamId: string },
-): Promise<Notification[]> {
-  const asset = await findAsset(trx, key.spaceId, key.accountId, key.adamId);
-  if (!asset) return [];
-  const open = await openThresholds(trx, { ...key, kind: USAGE_KIND });
-  const alerts = usageAlerts({ assigned: asset.used, total: asset.total, raised: open });
-  const now = deps.now();
-  if (alerts.clear)
-    await clearNotifications(trx, {
-      spaceId: key.spaceId,
-      kind: USAGE_KIND,
-      accountId: key.accountId,
-      adamId: key.adamId,
-      now,
+/** Evaluates each distinct (account, app) once; read and acted on under their locks, sent once committed. */
+export async function evaluateUsageOf(deps: SyncDeps, keys: Iterable<UsageKey>): Promise<void> {
+  const distinct = new Map<string, UsageKey>();
+  for (const key of keys) distinct.set(`${key.spaceId}/${key.accountId}/${key.adamId}`, key);
+  const all = [...distinct.values()];
+  for (let i = 0; i < all.length; i += KEYS_PER_TRANSACTION) {
+    const chunk = all.slice(i, i + KEYS_PER_TRANSACTION);
+    const raised = await withTransaction(deps.db, async (trx) => {
+      await lockUsageNotifications(trx, chunk);
+      return evaluateLocked(deps, trx, chunk);
     });
-  const account = alerts.raise.length > 0 ? await findAccount(trx, key.spaceId, key.accountId) : undefined;
-  const percent = asset.total === 0 ? 100 : Math.round((asset.used / asset.total) * 100);
+    for (const notification of raised) await sendNow(deps, notification);
+  }
+}
+
+async function evaluateLocked(deps: SyncDeps, trx: Db, keys: readonly UsageKey[]): Promise<Notification[]> {
+  const now = deps.now();
   const raised: Notification[] = [];
-  for (const level of alerts.raise) {
-    const notification = await raiseNotification(
-      trx,
-      {
-        spaceId: key.spaceId,
-        kind: USAGE_KIND,
-        severity: level.severity,
-        component: "Apps and Books",
-        // NT1 is per (account, app): the title names both.
-        message: notificationMessage("usage.reached", {
-          app: asset.name ?? key.adamId,
-          account: account?.displayName ?? key.accountId,
-          percent: level.percent,
-        }),
-        details: { used: asset.used, total: asset.total, percent, threshold: level.percent },
-        accountId: key.accountId,
-        adamId: key.adamId,
-        threshold: level.percent,
-        now,
-      },
-      channelNames(deps),
-    );
-    if (notification) raised.push(notification);
+  const accountNames = new Map<string, string>();
+  for (const usage of await usageOfKeys(trx, keys)) {
+    const alerts = usageAlerts({ assigned: usage.used, total: usage.total, raised: usage.open });
+    const key = { spaceId: usage.spaceId, accountId: usage.accountId, adamId: usage.adamId };
+    if (alerts.clear) await clearNotifications(trx, { ...key, kind: USAGE_KIND, now });
+    if (alerts.raise.length === 0) continue;
+    const accountKey = `${usage.spaceId}/${usage.accountId}`;
+    if (!accountNames.has(accountKey)) {
+      const account = await findAccount(trx, usage.spaceId, usage.accountId);
+      accountNames.set(accountKey, account?.displayName ?? usage.accountId);
+    }
+    const percent = usage.total === 0 ? 100 : Math.round((usage.used / usage.total) * 100);
+    for (const level of alerts.raise) {
+      const notification = await raiseNotification(
+        trx,
+        {
+          ...key,
+          kind: USAGE_KIND,
+          severity: level.severity,
+          component: "Apps and Books",
+          // NT1 is per (account, app): the title names both.
+          message: notificationMessage("usage.reached", {
+            app: usage.name ?? usage.adamId,
+            account: accountNames.get(accountKey) ?? usage.accountId,
+            percent: level.percent,
+          }),
+          details: { used: usage.used, total: usage.total, percent, threshold: level.percent },
+          threshold: level.percent,
+          now,
+        },
+        channelNames(deps),
+      );
+      if (notification) raised.push(notification);
+    }
   }
   return raised;
-}
-
-/** Evaluates each distinct (account, app) once. */
-export async function evaluateUsageOf(
-  deps: SyncDeps,
-  keys: Iterable<{ spaceId: string; accountId: string; adamId: string }>,
-): Promise<void> {
-  const seen = new Set<string>();
-  for (const key of keys) {
-    const id = `${key.spaceId}/${key.accountId}/${key.adamId}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    await evaluateUsage(deps, key);
-  }
 }

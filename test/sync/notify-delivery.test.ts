@@ -257,7 +257,7 @@ describeEachDatabase("notification deliveries", (tdb) => {
   });
 });
 
-/** A plugin that holds the first SELECT from `table` after its result, until released. */
+/** A plugin that holds the first SELECT reading `table` after its result, until released. */
 function pauseAfterFirstRead(table: string) {
   let reachedResolve!: () => void;
   const reached = new Promise<void>((r) => {
@@ -271,8 +271,14 @@ function pauseAfterFirstRead(table: string) {
   let armed = true;
   const plugin: KyselyPlugin = {
     transformQuery(args: { node: RootOperationNode; queryId: unknown }) {
-      if (armed && args.node.kind === "SelectQueryNode" && JSON.stringify(args.node).includes(`"${table}"`))
-        watched.add(args.queryId);
+      // A query built with Kysely names the table quoted; a raw statement reads "from <table>".
+      const text = JSON.stringify(args.node);
+      const reads =
+        (args.node.kind === "SelectQueryNode" && text.includes(`"${table}"`)) ||
+        (args.node.kind === "RawNode" &&
+          /^\s*select/i.test(text.slice(text.indexOf("[") + 2)) &&
+          text.includes(`from ${table} `));
+      if (armed && reads) watched.add(args.queryId);
       return args.node;
     },
     async transformResult(args: { result: QueryResult<UnknownRow>; queryId: unknown }) {
