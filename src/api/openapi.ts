@@ -72,7 +72,7 @@ const WEBHOOKS = {
       description: [
         "Orchard POSTs the commands to act on, oldest first, up to 200 at once, once Apple confirmed an install's license.",
         "",
-        'Signature: `X-Orchard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with MDM_WEBHOOK_SECRET>`. Check it on the raw body with a constant-time comparison, and refuse a `t` more than 5 minutes from your clock (replays); `verifyWebhookSignature` in src/mdm/sinks.ts does both.',
+        'Signature: `X-Orchard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with MDM_WEBHOOK_SECRET>`. Check it on the raw body with a constant-time comparison, and refuse a `t` more than 5 minutes from your clock (replays); `verifyWebhookSignature` in src/webhook.ts does both. A URL with `user:password@` sends them as HTTP Basic.',
         "",
         "Answer 2xx once the commands are stored: they are then delivered. A timeout, a network error, a 408, 429 or 5xx is retried with exponential backoff (2 s doubling, at most 15 minutes apart) for nearly 3 hours; then, or at once on another 4xx, the commands are marked `failed` and stay listed by `GET mdm/commands?state=failed`. A delivery may be repeated: deduplicate by command `id`.",
       ].join("\n"),
@@ -96,6 +96,40 @@ const WEBHOOKS = {
         },
       ],
       responses: { "2XX": { description: "Stored: the commands are delivered" } },
+    },
+  },
+  notification: {
+    post: {
+      summary: "A notification raised (NOTIFY_WEBHOOK_URL)",
+      description: [
+        "Orchard POSTs each notification (NT1 usage, NT2 token problems, expiry warnings) to each configured channel, at least once: deduplicate by `notification.id`.",
+        "",
+        'Signed as the MDM webhook is: `X-Orchard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with NOTIFY_WEBHOOK_SECRET>` (one verifier for both). A 4xx other than 408 and 429 fails the delivery at once; the rest are retried with backoff for nearly 3 hours. Failed deliveries are listed by `GET notifications/deliveries?state=failed` and sent again by `POST notifications/deliveries/retry`.',
+      ].join("\n"),
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              required: ["type", "notification"],
+              properties: {
+                type: { const: "notification" },
+                notification: { $ref: "#/components/schemas/Notification" },
+              },
+            },
+          },
+        },
+      },
+      parameters: [
+        {
+          name: "x-orchard-signature",
+          in: "header",
+          required: true,
+          schema: { type: "string", example: "t=1767225600,v1=…" },
+        },
+      ],
+      responses: { "2XX": { description: "Received" } },
     },
   },
 };

@@ -1,12 +1,11 @@
 /**
  * Where notifications go besides the dashboard (NT3): a signed webhook and e-mail.
- * The webhook body is signed with HMAC-SHA256 over "<timestamp>.<body>" so a receiver
- * can check both origin and freshness.
+ * The webhook is signed as every Orchard webhook (`X-Orchard-Signature: t=…,v1=…`,
+ * src/webhook.ts), so a receiver checks origin and freshness with one verifier.
  */
-import { createHmac } from "node:crypto";
 import nodemailer from "nodemailer";
-import type { FetchLike } from "../apple/index.js";
 import type { Notification } from "../store/index.js";
+import { postSignedJson, type WebhookFetch } from "../webhook.js";
 
 export interface NotificationChannel {
   /** Keys its deliveries (notification_deliveries.channel): stable across restarts. */
@@ -28,44 +27,31 @@ export class NotificationDeliveryError extends Error {
   }
 }
 
-export const SIGNATURE_HEADER = "x-orchard-signature";
-export const TIMESTAMP_HEADER = "x-orchard-timestamp";
-
-/** `sha256=<hex>` of HMAC-SHA256(secret, "<timestamp>.<body>"). */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
-}
-
 export function webhookChannel(options: {
   url: string;
   secret: string;
   now?: () => Date;
-  fetch?: FetchLike;
+  fetch?: WebhookFetch;
   timeoutMs?: number;
 }): NotificationChannel {
-  const send = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
   return {
     name: "webhook",
     async deliver(notification) {
-      const body = JSON.stringify({ type: "notification", notification });
-      const timestamp = String(Math.floor((options.now?.() ?? new Date()).getTime() / 1000));
-      let response: Response;
+      let response: { status: number; ok: boolean };
       try {
-        response = await send(options.url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            [TIMESTAMP_HEADER]: timestamp,
-            [SIGNATURE_HEADER]: signWebhook(options.secret, timestamp, body),
-          },
-          body,
-          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        // Signed as the MDM webhook is (src/webhook.ts): one verifier for integrators.
+        response = await postSignedJson({
+          url: options.url,
+          secret: options.secret,
+          body: JSON.stringify({ type: "notification", notification }),
+          now: options.now?.() ?? new Date(),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         });
       } catch (error) {
         // fetch's own message may quote the URL, credentials and all.
         throw new NotificationDeliveryError(`the webhook could not be reached${reason(error)}`, true);
       }
-      await response.body?.cancel().catch(() => undefined);
       if (!response.ok) {
         // Another 4xx will not get better by sending the same body again.
         const retryable = response.status >= 500 || response.status === 408 || response.status === 429;

@@ -67,6 +67,7 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     for (const [, name] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
       expect(doc.components.schemas, `$ref ${name}`).toHaveProperty([name ?? ""]);
     expect(doc.webhooks).toHaveProperty("mdmCommands.post.requestBody");
+    expect(doc.webhooks).toHaveProperty("notification.post.requestBody");
     expect(text).toContain("X-Orchard-Signature");
   });
 

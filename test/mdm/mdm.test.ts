@@ -285,20 +285,24 @@ describeEachDatabase("MDM operations", (database) => {
 });
 
 describe("MDM webhook", () => {
-  it("signs each delivery so the MDM can verify it, and reports a refusal as not retryable", async () => {
-    const bodies: Array<{ header: string; body: string }> = [];
+  it("signs each delivery so the MDM can verify it, sends the URL's credentials as HTTP Basic, and reports a refusal as not retryable", async () => {
+    const bodies: Array<{ header: string; body: string; authorization?: string }> = [];
     let status = 200;
     const server = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c));
       req.on("end", () => {
-        bodies.push({ header: String(req.headers["x-orchard-signature"]), body });
+        bodies.push({
+          header: String(req.headers["x-orchard-signature"]),
+          body,
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        });
         res.statusCode = status;
         res.end();
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mdm`;
+    const url = `http://orchard:hunter2@127.0.0.1:${(server.address() as AddressInfo).port}/mdm`;
     const sink = createWebhookSink({ url, secret: "s3cret", now: () => NOW });
     const command: MdmCommandMessage = {
       id: "c1",
@@ -321,6 +325,7 @@ describe("MDM webhook", () => {
         verifyWebhookSignature({ header: sent.header, body: `${sent.body} `, secret: "s3cret", now: NOW }),
     ).toBe(false);
     expect(JSON.parse(sent?.body ?? "{}")).toEqual({ commands: [command] });
+    expect(sent?.authorization).toBe(`Basic ${Buffer.from("orchard:hunter2").toString("base64")}`);
     status = 400;
     await expect(sink.deliver([command])).rejects.toMatchObject({ retryable: false });
     status = 503;

@@ -8,13 +8,11 @@ import {
   addAccount,
   handleAppleNotification,
   makeSyncDeps,
-  SIGNATURE_HEADER,
-  signWebhook,
-  TIMESTAMP_HEADER,
   updateAccount,
   warnTokenExpiry,
   webhookChannel,
 } from "../../src/sync/index.js";
+import { verifyWebhookSignature } from "../../src/webhook.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, spaceWithApps } from "./fixtures.js";
 import { appleSubjects, drain, FAST, type Harness, startHarness } from "./harness.js";
@@ -180,7 +178,7 @@ describeEachDatabase("notifications", (tdb) => {
     });
   });
 
-  it("NT3: notifications go to a webhook signed with HMAC-SHA256", async () => {
+  it("NT3: notifications go to a webhook signed as the MDM's is (t=…,v1=…); the URL's credentials go as HTTP Basic", async () => {
     const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
     const server = createServer((req, res) => {
       let body = "";
@@ -193,7 +191,8 @@ describeEachDatabase("notifications", (tdb) => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    // fetch refuses a URL with credentials: they must travel as a header.
+    const url = `http://hook:p%40ss@127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     try {
       const deps = makeSyncDeps({
         db: db(),
@@ -217,10 +216,13 @@ describeEachDatabase("notifications", (tdb) => {
       await warnTokenExpiry(deps, [account]);
       expect(received).toHaveLength(1);
       const [hit] = received;
-      const timestamp = String(hit?.headers[TIMESTAMP_HEADER]);
-      expect(hit?.headers[SIGNATURE_HEADER]).toBe(
-        signWebhook("a-long-webhook-secret", timestamp, hit?.body ?? ""),
-      );
+      const header = String(hit?.headers["x-orchard-signature"]);
+      expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+      const check = (secret: string) =>
+        verifyWebhookSignature({ header, body: hit?.body ?? "", secret, now: new Date() });
+      expect(check("a-long-webhook-secret")).toBe(true);
+      expect(check("another-secret")).toBe(false);
+      expect(hit?.headers.authorization).toBe(`Basic ${Buffer.from("hook:p@ss").toString("base64")}`);
       expect(JSON.parse(hit?.body ?? "{}").notification.kind).toBe("token_expiring");
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,0 +1,96 @@
+/**
+ * Orchard's outgoing webhooks (install/remove commands for the MDM, notifications), one
+ * scheme for both so that an integrator writes one verifier:
+ *
+ *   X-Orchard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
+ *
+ * (the timestamp inside the signed text stops replays, as Stripe-style webhooks do).
+ * A URL with `user:password@` is sent with those credentials as HTTP Basic: fetch refuses
+ * a URL that carries them, and receivers behind a proxy often ask for them.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+export const SIGNATURE_HEADER = "x-orchard-signature";
+
+/** The header's value for this body at this time. */
+export function signatureHeader(secret: string, body: string, now: Date): string {
+  const t = Math.floor(now.getTime() / 1000);
+  return `t=${t},v1=${createHmac("sha256", secret).update(`${t}.${body}`).digest("hex")}`;
+}
+
+/**
+ * Verifies a signature Orchard made (for integrators, and our tests), on the raw body:
+ * the HMAC compared in constant time, and the timestamp within `toleranceSeconds` (300)
+ * of `now`, so that a captured delivery cannot be replayed later. Any `v1` may match
+ * (several are sent while a secret is being replaced). A malformed header is false,
+ * never an exception.
+ */
+export function verifyWebhookSignature(input: {
+  header: string;
+  body: string;
+  secret: string;
+  now: Date;
+  toleranceSeconds?: number;
+}): boolean {
+  const pairs = input.header.split(",").map((part) => {
+    const at = part.indexOf("=");
+    return at < 0 ? ["", ""] : [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+  });
+  const timestamps = pairs.filter(([key]) => key === "t").map(([, value]) => value);
+  const t = Number(timestamps[0]);
+  if (timestamps.length !== 1 || !/^[0-9]{1,12}$/.test(timestamps[0] ?? "")) return false;
+  if (Math.abs(input.now.getTime() / 1000 - t) > (input.toleranceSeconds ?? 300)) return false;
+  const expected = Buffer.from(
+    createHmac("sha256", input.secret).update(`${t}.${input.body}`).digest("hex"),
+    "utf8",
+  );
+  return pairs
+    .filter(([key]) => key === "v1")
+    .some(([, value]) => {
+      const given = Buffer.from(value ?? "", "utf8");
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+}
+
+/** What a webhook POST needs from fetch. */
+export type WebhookFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ status: number; ok: boolean; body?: { cancel(): Promise<void> } | null }>;
+
+/**
+ * POSTs a JSON body, signed, to `url` (its credentials, if any, as HTTP Basic). Returns
+ * the HTTP status; throws fetch's error when the receiver cannot be reached (its message
+ * may quote the URL: callers word their own).
+ */
+export async function postSignedJson(input: {
+  url: string;
+  secret: string;
+  body: string;
+  now: Date;
+  fetch?: WebhookFetch;
+  timeoutMs?: number;
+}): Promise<{ status: number; ok: boolean }> {
+  const send = input.fetch ?? (fetch as unknown as WebhookFetch);
+  const target = new URL(input.url);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    [SIGNATURE_HEADER]: signatureHeader(input.secret, input.body, input.now),
+  };
+  if (target.username || target.password) {
+    const user = decodeURIComponent(target.username);
+    const password = decodeURIComponent(target.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    target.username = "";
+    target.password = "";
+  }
+  const response = await send(target.toString(), {
+    method: "POST",
+    headers,
+    body: input.body,
+    signal: AbortSignal.timeout(input.timeoutMs ?? 10_000),
+  });
+  // The answer's body is not read: free the connection.
+  await response.body?.cancel().catch(() => undefined);
+  return { status: response.status, ok: response.ok };
+}
