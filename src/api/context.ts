@@ -29,6 +29,21 @@ export interface ApiContext {
     body: unknown;
     headers: Record<string, string | string[] | undefined>;
   }) => Promise<{ status: number; outcome: string }>;
+  /**
+   * Notification deliveries (src/sync), when bound: the channels this process has configured,
+   * and failed deliveries sent again with a first attempt at once. Unbound, sending again
+   * only re-queues them, for the worker's rounds.
+   */
+  notificationDeliveries?: {
+    channels: readonly string[];
+    resend(input: { spaceId: string; channel?: string; notificationIds?: readonly string[] }): Promise<{
+      retried: number;
+      delivered: number;
+      failed: number;
+      pending: number;
+      errors: Array<{ channel: string; error: string }>;
+    }>;
+  };
   /** Health of the database. */
   ping: () => Promise<void>;
   /** Cookies get `Secure` when the server is reached over HTTPS. */

@@ -307,6 +307,102 @@ export const notificationSchema = z
   })
   .meta({ id: "Notification" });
 
+export const deliveryState = z
+  .enum(["pending", "delivered", "failed"])
+  .describe(
+    "pending: to be sent, or waiting for a retry after a failure the channel may recover from; delivered; failed: refused (a 4xx, an SMTP 5xx) or given up after nearly 3 hours of retries",
+  );
+
+/** A notification channel's name (notification_deliveries.channel): `webhook`, `email`. */
+export const channelName = z
+  .string()
+  .min(1)
+  .max(50)
+  .regex(/^[a-z][a-z0-9_-]*$/, "a channel's name (a-z, 0-9, _ and -), e.g. webhook or email");
+
+/** A notification's delivery to one channel (signed webhook, e-mail): never the channel's URL or credentials. */
+export const notificationDeliverySchema = z
+  .object({
+    notificationId: z.string(),
+    channel: z.string().describe("webhook or email"),
+    state: deliveryState,
+    attempts: z.number().int().describe("since it was queued, or last sent again"),
+    lastError: z
+      .string()
+      .optional()
+      .describe(
+        "in English, why the last attempt failed (the HTTP status, the SMTP reply code, a system error code): never the URL or its credentials; kept after sending again until the next attempt settles",
+      ),
+    nextAttemptAt: dateTime
+      .optional()
+      .describe("a pending delivery waiting after a failure: its next attempt"),
+    createdAt: dateTime.describe("queued, with the notification"),
+    updatedAt: dateTime.describe("its last change: an attempt settled, or sent again"),
+    notification: z.object({
+      title: z.string().describe("in English"),
+      messageKey: z.string().optional().describe("as the notification's, for a client to word the title"),
+      messageParams: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      kind: z.string(),
+      severity: z.enum(["info", "warning", "alert"]),
+      raisedAt: dateTime,
+    }),
+  })
+  .meta({ id: "NotificationDelivery" });
+
+/** Per channel, a space's deliveries by state and the latest failure. */
+export const deliverySummarySchema = z
+  .object({
+    failed: z.number().int().describe("deliveries failed for good, over every channel"),
+    channels: z.array(
+      z.object({
+        channel: z.string(),
+        configured: z
+          .boolean()
+          .optional()
+          .describe(
+            "whether this server has the channel configured (only those are sent again); absent when it cannot tell",
+          ),
+        pending: z.number().int(),
+        retrying: z
+          .number()
+          .int()
+          .describe("of the pending: those whose last attempt failed, waiting for the next"),
+        delivered: z.number().int(),
+        failed: z.number().int(),
+        lastFailure: z
+          .object({
+            notificationId: z.string(),
+            error: z.string().optional().describe("in English, as lastError"),
+            at: dateTime,
+          })
+          .optional()
+          .describe("the delivery that failed last"),
+      }),
+    ),
+  })
+  .meta({ id: "NotificationDeliverySummary" });
+
+/** What sending failed deliveries again came to. */
+export const resendResultSchema = z
+  .object({
+    retried: z.number().int().describe("failed deliveries put back to pending (0 when none had failed)"),
+    delivered: z.number().int().describe("of those, delivered by the attempt made at once"),
+    failed: z
+      .number()
+      .int()
+      .describe("of those, refused again for good: the channel's configuration still needs fixing"),
+    pending: z
+      .number()
+      .int()
+      .describe(
+        "of those, still pending: the worker's rounds retry them (the channel was unreachable, or no attempt was made here)",
+      ),
+    errors: z
+      .array(z.object({ channel: z.string(), error: z.string().describe("in English") }))
+      .describe("why the attempt failed, per channel"),
+  })
+  .meta({ id: "NotificationResendResult" });
+
 export const activitySchema = z
   .object({
     seq: z.number().int(),

@@ -8,6 +8,7 @@ import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
 import { registerLicenses } from "./commands/licenses.js";
 import { registerMigrate } from "./commands/migrate.js";
+import { registerNotifications } from "./commands/notifications.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSimulator } from "./commands/simulator.js";
 import { registerSpace } from "./commands/space.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerLicenses(program);
   registerExplain(program);
   registerWhatIf(program);
+  registerNotifications(program);
   program.commandsGroup("Accounts, spaces and directory:");
   registerToken(program);
   registerSpace(program);

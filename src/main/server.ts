@@ -6,7 +6,12 @@ import type { Config } from "../config.js";
 import type { ServiceDeps } from "../service/deps.js";
 import type { RunningSimulator } from "../simulator/index.js";
 import { createSpace, findDefaultSpace, type Store } from "../store/index.js";
-import { handleAppleNotification, type RunningWorker, type SyncDeps } from "../sync/index.js";
+import {
+  handleAppleNotification,
+  type RunningWorker,
+  resendDeliveries,
+  type SyncDeps,
+} from "../sync/index.js";
 import { type BackgroundWork, startBackgroundWork } from "./background.js";
 import { openCore } from "./compose.js";
 
@@ -47,6 +52,10 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
     {
       deps: core.deps,
       appleNotifications: (input) => handleAppleNotification(core.sync, input),
+      notificationDeliveries: {
+        channels: core.sync.channels.map((c) => c.name),
+        resend: (input) => resendDeliveries(core.sync, input),
+      },
       ping: async () => {
         await sql`select 1`.execute(core.store.db);
       },

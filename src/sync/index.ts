@@ -22,9 +22,6 @@ export {
   emailChannel,
   type NotificationChannel,
   NotificationDeliveryError,
-  SIGNATURE_HEADER,
-  signWebhook,
-  TIMESTAMP_HEADER,
   webhookChannel,
 } from "./channels.js";
 export {
@@ -45,7 +42,13 @@ export { syncDepsFromConfig } from "./from-config.js";
 export { expireGracePeriods } from "./grace.js";
 export { TOKEN_ISSUES, type TokenIssue, tokenIssueOf } from "./health.js";
 export { compareVersions, type MetadataSummary, syncMetadata } from "./metadata.js";
-export { deliverNotifications, MAX_DELIVERY_ATTEMPTS } from "./notify.js";
+export {
+  ChannelNotConfiguredError,
+  deliverNotifications,
+  MAX_DELIVERY_ATTEMPTS,
+  type ResendResult,
+  resendDeliveries,
+} from "./notify.js";
 export { redecideEnrolledUsers, serveQueue, serveWaitingQueues } from "./queue.js";
 export { type SyncMode, type SyncSummary, syncAccount } from "./sync.js";
 export { evaluateUsage, USAGE_KIND } from "./usage.js";

@@ -3,8 +3,11 @@ import { clearNotifications } from "../store/index.js";
 import { findNotifications, raiseNotification } from "../store/notification.repo.js";
 import {
   claimNotificationDeliveries,
+  deliveryStates,
   type NotificationDelivery,
+  retryDeliveries,
   settleNotificationDelivery,
+  withoutCredentials,
 } from "../store/notification-delivery.repo.js";
 import { NotificationDeliveryError } from "./channels.js";
 import type { SyncDeps } from "./deps.js";
@@ -49,7 +52,12 @@ export async function sendNow(deps: SyncDeps, raised: Notification): Promise<voi
  */
 export async function deliverNotifications(
   deps: SyncDeps,
-  options: { notificationId?: string; limit?: number } = {},
+  options: {
+    notificationId?: string;
+    /** Only these notifications' of this space (sent again by an administrator). */
+    only?: { spaceId: string; notificationIds: readonly string[] };
+    limit?: number;
+  } = {},
 ): Promise<number> {
   const now = deps.now();
   const claimed = await claimNotificationDeliveries(deps.db, {
@@ -58,6 +66,7 @@ export async function deliverNotifications(
     leaseMs: deps.tuning.leaseMs,
     limit: options.limit ?? BATCH,
     ...(options.notificationId ? { notificationId: options.notificationId } : {}),
+    ...(options.only ? { only: options.only } : {}),
   });
   // Each channel in order of raising; the channels side by side.
   await Promise.all(
@@ -97,8 +106,9 @@ async function deliverOne(
   try {
     await channel.deliver(notification);
   } catch (error) {
-    // Channels word their errors without secrets; another channel's text is its own.
-    const message = error instanceof Error ? error.message : String(error);
+    // Channels word their errors without secrets; another channel's text is its own, and
+    // whatever URL it quotes loses its credentials before it is stored or logged.
+    const message = withoutCredentials(error instanceof Error ? error.message : String(error));
     const retryable = !(error instanceof NotificationDeliveryError) || error.retryable;
     return settleFailure(deps, channel, delivery, message, retryable);
   }
@@ -135,6 +145,94 @@ async function settleFailure(
   );
   return giveUp ? "failed" : "retry";
 }
+
+/** A channel named that this process does not have configured: nothing could send to it. */
+export class ChannelNotConfiguredError extends Error {
+  override readonly name = "ChannelNotConfiguredError";
+  constructor(
+    readonly channel: string,
+    readonly configured: readonly string[],
+  ) {
+    super(
+      `the channel "${channel}" is not configured (${
+        configured.length > 0 ? `configured: ${configured.join(", ")}` : "no channel is configured"
+      })`,
+    );
+  }
+}
+
+/** What sending failed deliveries again came to, once the first attempt was made (or waited for long enough). */
+export interface ResendResult {
+  /** Failed deliveries put back to pending. */
+  retried: number;
+  /** Of those, delivered by the first attempt. */
+  delivered: number;
+  /** Refused again for good (a 4xx, an SMTP 5xx): the configuration still needs fixing. */
+  failed: number;
+  /** Still pending: the channel could not be reached (retried by the worker's rounds), or the attempt is under way. */
+  pending: number;
+  /** Why the first attempt failed, per channel (the last one's). */
+  errors: Array<{ channel: string; error: string }>;
+}
+
+/**
+ * Sends a space's failed deliveries again, after their channel's configuration was fixed:
+ * those of the channels configured here (one, if `channel` is given; some notifications'
+ * if `notificationIds` is) go back to pending from their first attempt, and are tried at
+ * once rather than at the worker's next round. Waits for that attempt at most `waitMs`;
+ * what it has not settled by then, or what fails and may pass later, the worker retries.
+ * Idempotent: only failed deliveries are sent again.
+ */
+export async function resendDeliveries(
+  deps: SyncDeps,
+  input: { spaceId: string; channel?: string; notificationIds?: readonly string[]; waitMs?: number },
+): Promise<ResendResult> {
+  const configured = channelNames(deps);
+  if (input.channel !== undefined && !configured.includes(input.channel))
+    throw new ChannelNotConfiguredError(input.channel, configured);
+  const retried = await retryDeliveries(deps.db, input.spaceId, {
+    ...(input.channel !== undefined ? { channel: input.channel } : {}),
+    ...(input.notificationIds ? { notificationIds: input.notificationIds } : {}),
+    channels: configured,
+    now: deps.now(),
+  });
+  const result: ResendResult = { retried: retried.length, delivered: 0, failed: 0, pending: 0, errors: [] };
+  if (retried.length === 0) return result;
+  deps.logger.info(
+    { spaceId: input.spaceId, deliveries: retried.length },
+    "failed notification deliveries sent again",
+  );
+  const notificationIds = [...new Set(retried.map((d) => d.notificationId))];
+  const attempt = deliverNotifications(deps, {
+    only: { spaceId: input.spaceId, notificationIds },
+    limit: Math.min(retried.length, RESEND_BATCH),
+  }).catch((error: unknown) => {
+    deps.logger.warn({ spaceId: input.spaceId, err: String(error) }, "notification delivery deferred");
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    attempt,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, input.waitMs ?? RESEND_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  const errors = new Map<string, string>();
+  for (const d of await deliveryStates(deps.db, input.spaceId, retried)) {
+    if (d.state === "delivered") result.delivered++;
+    else if (d.state === "failed") result.failed++;
+    else result.pending++;
+    // An error of a row not tried again yet is the one it was sent again for.
+    if (d.state !== "delivered" && d.attempts > 0 && d.lastError) errors.set(d.channel, d.lastError);
+  }
+  result.errors = [...errors].map(([channel, error]) => ({ channel, error }));
+  return result;
+}
+
+/** At most this many are tried at once; the worker's rounds send the others. */
+const RESEND_BATCH = 500;
+/** How long sending again waits for the first attempt before answering (a channel times out after 10 s). */
+export const RESEND_WAIT_MS = 15_000;
 
 /** 2 s after the first attempt, doubling, at most MAX_DELAY_MS. */
 export function backoffMs(attempts: number): number {

@@ -35,6 +35,8 @@ describe("orchard's help", () => {
         "import",
         "licenses",
         "migrate",
+        "notifications deliveries",
+        "notifications resend",
         "serve",
         "simulator",
         "space list",

@@ -4,20 +4,31 @@ import {
   acknowledgeNotifications,
   listNotificationsView,
 } from "../../store/index.js";
-import { type Api, type ApiContext, can, spaceOf } from "../context.js";
-import { problemResponses } from "../problem.js";
 import {
+  listNotificationDeliveriesView,
+  retryDeliveries,
+  summarizeNotificationDeliveries,
+} from "../../store/notification-delivery.repo.js";
+import { type Api, type ApiContext, can, spaceOf } from "../context.js";
+import { ApiError, problemResponses } from "../problem.js";
+import {
+  channelName,
+  deliveryState,
+  deliverySummarySchema,
   flag,
   id,
+  notificationDeliverySchema,
   notificationSchema,
   pageOf,
   pageQuery,
+  resendResultSchema,
   searchKeys,
   spaceParams,
   withId,
 } from "../schemas.js";
 
 const listQuery = pageQuery(["raisedAt", "severity"] as const);
+const deliveriesQuery = pageQuery(["createdAt", "updatedAt"] as const).omit({ q: true });
 
 /** NT3: the notifications of a space, listed, acknowledged one by one or several at once. */
 export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
@@ -59,6 +70,111 @@ export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
         { open, acknowledged, severity, kind, group },
         { ...page, sort: page.sort ?? "raisedAt", order: page.sort ? page.order : "desc" },
       );
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/notifications/deliveries",
+    {
+      config: can.read,
+      schema: {
+        tags: ["notifications"],
+        summary: "Each notification's delivery to each channel (webhook, e-mail), newest first",
+        description:
+          "A delivery is `pending` (to be sent, or waiting for its next attempt after a failure the channel may recover from), `delivered`, or `failed`: refused (an HTTP 4xx other than 408 and 429, an SMTP 5xx) or given up after nearly 3 hours of retries. `lastError` names the status or the system error, never the channel's URL or credentials. Failed ones are sent again with `POST …/notifications/deliveries/retry`. A channel no longer configured still has its deliveries listed.",
+        params: spaceParams,
+        querystring: deliveriesQuery.extend({
+          sort: deliveriesQuery.shape.sort.describe(
+            "createdAt (when the notification was raised, the default) or updatedAt (the last attempt); newest first unless `order` is given with it",
+          ),
+          state: deliveryState.optional(),
+          channel: channelName.optional().describe("webhook or email (any channel name is taken)"),
+        }),
+        response: { 200: pageOf(notificationDeliverySchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { state, channel, ...page } = request.query;
+      return listNotificationDeliveriesView(
+        db,
+        spaceOf(request),
+        { state, channel },
+        { ...page, sort: page.sort ?? "createdAt", order: page.sort ? page.order : "desc" },
+      );
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/notifications/deliveries/summary",
+    {
+      config: can.read,
+      schema: {
+        tags: ["notifications"],
+        summary: "Deliveries per channel and state, and each channel's latest failure",
+        description:
+          "Every channel with deliveries in the space, and every channel this server has configured (`configured`).",
+        params: spaceParams,
+        response: { 200: deliverySummarySchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const counted = await summarizeNotificationDeliveries(db, spaceOf(request));
+      const configured = ctx.notificationDeliveries?.channels;
+      const names = [...new Set([...(configured ?? []), ...counted.map((c) => c.channel)])].sort();
+      const zero = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
+      const channels = names.map((channel) => ({
+        channel,
+        ...zero,
+        ...counted.find((c) => c.channel === channel),
+        ...(configured ? { configured: configured.includes(channel) } : {}),
+      }));
+      return { failed: channels.reduce((n, c) => n + c.failed, 0), channels };
+    },
+  );
+
+  app.post(
+    "/spaces/:spaceId/notifications/deliveries/retry",
+    {
+      config: can.write,
+      schema: {
+        tags: ["notifications"],
+        summary: "Sends failed deliveries again, after the channel's configuration was fixed",
+        description:
+          "The space's failed deliveries (of one channel, of some notifications, or all) go back to pending from their first attempt, and a first attempt is made at once (waiting for it up to 15 s): the answer counts those delivered, refused again, and still pending, which the worker's rounds retry as any other. Only deliveries to channels this server has configured are sent again; naming another is a 409 `channel_not_configured`. Idempotent: with nothing failed, `retried` is 0. Receivers may get a notification twice (at least once): they dedupe on its id.",
+        params: spaceParams,
+        body: z
+          .object({
+            channel: channelName.optional().describe("only this channel's (webhook or email)"),
+            notificationIds: z.array(id).min(1).max(500).optional().describe("only these notifications'"),
+          })
+          .default({}),
+        response: { 200: resendResultSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const { channel, notificationIds } = request.body;
+      const port = ctx.notificationDeliveries;
+      if (!port) {
+        // No sending here: re-queued for the worker's rounds.
+        const retried = await retryDeliveries(db, spaceId, {
+          ...(channel !== undefined ? { channel } : {}),
+          ...(notificationIds ? { notificationIds } : {}),
+          now: now(),
+        });
+        return { retried: retried.length, delivered: 0, failed: 0, pending: retried.length, errors: [] };
+      }
+      if (channel !== undefined && !port.channels.includes(channel)) {
+        const message = `the channel "${channel}" is not configured on this server (${
+          port.channels.length > 0 ? `configured: ${port.channels.join(", ")}` : "no channel is configured"
+        })`;
+        throw new ApiError(409, "channel_not_configured", message, [{ field: "body.channel", message }]);
+      }
+      return port.resend({
+        spaceId,
+        ...(channel !== undefined ? { channel } : {}),
+        ...(notificationIds ? { notificationIds } : {}),
+      });
     },
   );
 

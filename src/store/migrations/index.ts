@@ -21,6 +21,7 @@ import { activityMessageKey } from "./0019_activity_message_key.js";
 import { notificationMessageKey } from "./0020_notification_message_key.js";
 import { assetCurrency } from "./0021_asset_currency.js";
 import { notificationDeliveries } from "./0022_notification_deliveries.js";
+import { notificationDeliveryFailures } from "./0023_notification_delivery_failures.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   "0020_notification_message_key": notificationMessageKey,
   "0021_asset_currency": assetCurrency,
   "0022_notification_deliveries": notificationDeliveries,
+  "0023_notification_delivery_failures": notificationDeliveryFailures,
 };

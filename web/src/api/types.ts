@@ -13,10 +13,13 @@ import type {
   appRowSchema,
   assetSchema,
   decisionSchema,
+  deliverySummarySchema,
   deviceSchema,
   groupSchema,
   licenseRowSchema,
+  notificationDeliverySchema,
   notificationSchema,
+  resendResultSchema,
   spaceSchema,
   userSchema,
   waitingRowSchema,
@@ -38,6 +41,14 @@ export type User = z.input<typeof userSchema>;
 export type Device = z.input<typeof deviceSchema>;
 export type Group = z.input<typeof groupSchema>;
 export type Notification = z.input<typeof notificationSchema>;
+/** A notification's delivery to one channel (webhook, e-mail), with the notification it carries. */
+export type NotificationDelivery = z.input<typeof notificationDeliverySchema>;
+export type DeliveryState = NotificationDelivery["state"];
+/** GET …/notifications/deliveries/summary. */
+export type DeliverySummary = z.input<typeof deliverySummarySchema>;
+export type ChannelDeliveries = DeliverySummary["channels"][number];
+/** POST …/notifications/deliveries/retry. */
+export type ResendResult = z.input<typeof resendResultSchema>;
 export type ActivityEntry = z.input<typeof activitySchema>;
 export type Decision = z.input<typeof decisionSchema>;
 export type AccountHealth = string;

@@ -12,13 +12,15 @@ import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { SeverityBadge } from "../ui/status";
 import { idsOf, type NotificationFilter, useAcknowledge, useNotifications } from "./api";
+import { DeliveriesCard, DeliveryFailures } from "./Deliveries";
 import { useNotificationText } from "./message";
 import { AlsoReached, NotificationDetail } from "./NotificationDetail";
 
 /**
  * NT3: trigger, severity, type and component; a detail view; acknowledge one, a selection
  * or every row shown. An (account, app)'s NT1 levels show as one row, the highest level
- * raised with the lower ones folded into it (and acknowledged with it).
+ * raised with the lower ones folded into it (and acknowledged with it). Below, where they
+ * went besides the console (webhook, e-mail); above, the deliveries that failed, to send again.
  */
 export function NotificationsPage() {
   const { t } = useTranslation();
@@ -122,6 +124,7 @@ export function NotificationsPage() {
   return (
     <>
       <PageHeader title={t("notifications.title")} description={t("help.notifications")} />
+      <DeliveryFailures spaceId={spaceId} canWrite={canWrite} />
       {ack.error ? <ErrorNotice error={ack.error} /> : null}
       <Card>
         <div className="toolbar">
@@ -182,6 +185,7 @@ export function NotificationsPage() {
           />
         )}
       </Card>
+      <DeliveriesCard spaceId={spaceId} />
       <NotificationDetail notification={detail} onClose={() => setDetail(undefined)} />
     </>
   );

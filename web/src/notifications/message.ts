@@ -2,6 +2,9 @@ import { useTranslation } from "react-i18next";
 import type { Notification } from "../api/types";
 import { useFormat } from "../ui/format";
 
+/** What a notification's words are made of (a delivery carries these of its notification too). */
+type Worded = Pick<Notification, "messageKey" | "messageParams">;
+
 /** The components the server names (in English), by their word in `notificationComponent.*`. */
 const COMPONENT_KEYS: Record<string, string> = { "Apps and Books": "appsAndBooks" };
 
@@ -14,7 +17,7 @@ const COMPONENT_KEYS: Record<string, string> = { "Apps and Books": "appsAndBooks
 export function useNotificationText() {
   const { t } = useTranslation();
   const f = useFormat();
-  const words = (n: Notification, part: "title" | "remedy", stored: string) => {
+  const words = (n: Worded, part: "title" | "remedy", stored: string) => {
     if (!n.messageKey) return stored;
     const params = n.messageParams ?? {};
     // `replace`, not the options themselves: a param named like an option stays a param;
@@ -29,7 +32,7 @@ export function useNotificationText() {
     return t(`notificationMessages.${n.messageKey}.${part}`, { replace, ...count, defaultValue: stored });
   };
   return {
-    title: (n: Notification) => words(n, "title", n.title),
+    title: (n: Worded & Pick<Notification, "title">) => words(n, "title", n.title),
     remedy: (n: Notification) => {
       const stored = typeof n.details.remedy === "string" ? n.details.remedy : "";
       return words(n, "remedy", stored);

@@ -1,0 +1,224 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApi } from "../../src/api/app.js";
+import { registerConsole } from "../../src/api/console.js";
+import { createAdministrator } from "../../src/auth/auth.service.js";
+import { loadConfig } from "../../src/config.js";
+import { type Core, openCore } from "../../src/main/compose.js";
+import { ensureDefaultSpace } from "../../src/main/server.js";
+import { notificationMessage } from "../../src/store/index.js";
+import { resendDeliveries } from "../../src/sync/index.js";
+import { raise } from "../../src/sync/notify.js";
+import { SCREENSHOTS } from "./harness.js";
+
+/**
+ * NT3 in headless Chromium against the real API (in-memory PGlite) and a webhook receiver
+ * in this process that refuses with 401 (a wrong secret) until the test fixes it: the
+ * notifications page says which deliveries failed and why, and sends them again. No worker
+ * runs: what is sent is what the page's "Send again" sends. The console is built into a
+ * folder of its own, as other console suites rebuild web/dist meanwhile.
+ */
+const WEB = resolve(import.meta.dirname, "../../web");
+const OWNER = { login: "owner-nd", password: "correct horse battery staple" };
+const READER = { login: "reader-nd", password: "another long passphrase" };
+const SECRET = "whsec-console-deliveries";
+
+describe("console: failed notification deliveries", () => {
+  let core: Core;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let receiver: Server;
+  let url = "";
+  let spaceId = "";
+  let page: Page;
+  let dist = "";
+  let dataDir = "";
+  let status = 401;
+  const received: string[] = [];
+  const raised: string[] = [];
+
+  beforeAll(async () => {
+    dist = mkdtempSync(join(tmpdir(), "orchard-web-dist-"));
+    await build({
+      configFile: join(WEB, "vite.config.ts"),
+      logLevel: "warn",
+      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        if (status < 300) received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")).notification.id);
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    dataDir = mkdtempSync(join(tmpdir(), "orchard-web-nd-"));
+    const config = loadConfig({
+      ORCHARD_DATA_DIR: dataDir,
+      ORCHARD_SECRET_KEY: randomBytes(32).toString("hex"),
+      LOG_LEVEL: "warn",
+      NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/orchard`,
+      NOTIFY_WEBHOOK_SECRET: SECRET,
+    });
+    core = await openCore(config, { memory: true });
+    // Bound as `orchard serve` binds it (src/main/server.ts).
+    app = await buildApi(
+      {
+        deps: core.deps,
+        notificationDeliveries: {
+          channels: core.sync.channels.map((c) => c.name),
+          resend: (input) => resendDeliveries(core.sync, input),
+        },
+        ping: async () => void (await sql`select 1`.execute(core.store.db)),
+        secureCookies: false,
+      },
+      { logLevel: "warn", loginRateLimit: 1000, console: false },
+    );
+    await registerConsole(app, dist);
+    spaceId = await ensureDefaultSpace(core);
+    const now = new Date();
+    await createAdministrator(core.store.db, { ...OWNER, displayName: "Olivia Owner", isOwner: true, now });
+    await createAdministrator(core.store.db, {
+      ...READER,
+      displayName: "Rémi Reader",
+      isOwner: false,
+      grants: [{ spaceId, role: "read" }],
+      now,
+    });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    });
+    page = await signIn(OWNER);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await core?.close();
+    await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
+    if (dist) rmSync(dist, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function signIn(who: { login: string; password: string }): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-GB" });
+    const p = await context.newPage();
+    await p.goto(`${url}/login`);
+    await p.getByLabel("Login").fill(who.login);
+    await p.getByLabel("Password").fill(who.password);
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.getByRole("heading", { name: "Dashboard" }).waitFor();
+    return p;
+  }
+
+  /** A token problem (NT2), raised and sent at once to the webhook, as the sync engine does. */
+  async function raiseTokenIssue(account: string): Promise<string> {
+    const n = await raise(core.sync, {
+      spaceId,
+      kind: "token_revoked",
+      severity: "alert",
+      component: "Apps and Books",
+      message: notificationMessage("token.issue", { issue: "revoked", account }),
+      accountId: `acc-${account}`,
+      now: new Date(),
+    });
+    if (!n) throw new Error("not raised");
+    raised.push(n.id);
+    return n.id;
+  }
+
+  const openNotifications = async (p: Page) => {
+    await p.goto(`${url}/s/${spaceId}/notifications`);
+    await p.getByRole("heading", { name: "Notifications", level: 1 }).waitFor();
+  };
+  const failures = (p: Page) => p.locator(".delivery-failures");
+  const deliveries = (p: Page) => p.getByRole("table", { name: "Deliveries" });
+
+  it("NT2, NT3: a webhook answering 401 shows as a failed delivery, with the receiver's answer, in the summary and the list", async () => {
+    await raiseTokenIssue("Lyon campus");
+    await raiseTokenIssue("Nantes campus");
+    await openNotifications(page);
+    const summary = failures(page);
+    await summary.getByText("2 deliveries failed — Webhook: HTTP 401 Unauthorized").waitFor();
+    await summary.getByText("NOTIFY_WEBHOOK_URL, NOTIFY_WEBHOOK_SECRET", { exact: false }).waitFor();
+    const rows = deliveries(page).getByRole("row");
+    await expect.poll(() => rows.count()).toBe(3);
+    const lyon = deliveries(page).getByRole("row", { name: /Lyon campus/ });
+    await lyon.getByText("Token revoked: Lyon campus").waitFor();
+    await lyon.getByText("Failed").waitFor();
+    await lyon.getByText("HTTP 401 Unauthorized").waitFor();
+    await expect(lyon.getByRole("cell").nth(3).textContent()).resolves.toBe("1");
+    await page.getByText("Webhook 0 delivered, 0 pending, 2 failed").waitFor();
+    await shot(page, "40-deliveries-failed");
+  });
+
+  it("NT3: sent again while the receiver still refuses, both are refused again, and the page says so", async () => {
+    await failures(page).getByRole("button", { name: "Send again" }).click();
+    const outcome = page.getByRole("alert").filter({ hasText: "2 deliveries sent again: 2 refused again." });
+    await outcome.waitFor();
+    await outcome.getByText("Why: Webhook: HTTP 401 Unauthorized.").waitFor();
+    await failures(page).getByText("2 deliveries failed").waitFor();
+    expect(received).toEqual([]);
+  });
+
+  it("NT3: once the receiver is fixed, Send again delivers them at once, with the same notification ids", async () => {
+    status = 204;
+    await failures(page).getByRole("button", { name: "Send again" }).click();
+    await page.getByRole("status").filter({ hasText: "2 deliveries sent again: 2 delivered." }).waitFor();
+    await expect.poll(() => failures(page).count()).toBe(0);
+    expect(received.sort()).toEqual([...raised].sort());
+    // Nothing failed any more: the list shows every delivery, delivered.
+    const lyon = deliveries(page).getByRole("row", { name: /Lyon campus/ });
+    await lyon.getByText("Delivered").waitFor();
+    await page.getByText("Webhook 2 delivered, 0 pending, 0 failed").waitFor();
+    await shot(page, "41-deliveries-sent-again");
+  });
+
+  it("in French too", async () => {
+    status = 401;
+    await raiseTokenIssue("Brest campus");
+    await openNotifications(page);
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    await failures(page).getByText("1 envoi en échec — Webhook : HTTP 401 Non autorisé").waitFor();
+    await failures(page).getByRole("button", { name: "Renvoyer" }).waitFor();
+    const table = page.getByRole("table", { name: "Envois" });
+    await table
+      .getByRole("row", { name: /Brest campus/ })
+      .getByText("En échec")
+      .waitFor();
+    await page.getByText("Corrigez les réglages du canal sur le serveur", { exact: false }).waitFor();
+    await shot(page, "42-deliveries-fr");
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+    await failures(page).getByText("1 delivery failed — Webhook: HTTP 401 Unauthorized").waitFor();
+  });
+
+  it("PM1: a read-only administrator sees the failures but no Send again", async () => {
+    const reader = await signIn(READER);
+    await openNotifications(reader);
+    await failures(reader).getByText("1 delivery failed").waitFor();
+    await deliveries(reader)
+      .getByRole("row", { name: /Brest campus/ })
+      .waitFor();
+    expect(await reader.getByRole("button", { name: "Send again" }).count()).toBe(0);
+    await reader.context().close();
+  });
+});
+
+function shot(page: Page, name: string): Promise<Buffer> {
+  return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
