@@ -33,7 +33,7 @@ export const licenseType = z.enum(["user", "device"]);
 export const licenseState = z.enum(["pending_assign", "assigned", "pending_release", "in_grace", "released"]);
 export const platform = z.enum(["iOS", "macOS", "tvOS", "visionOS", "watchOS"]);
 export const requestReason = z.enum(["requested", "mandatory", "check_in"]);
-export const deviceStatus = z.enum(["active", "retired", "wiped", "inactive"]);
+export const deviceStatus = z.enum(["active", "retired", "wiped", "inactive", "unenrolled"]);
 /** An account's state (CA2, NT2): `ok` works; the others name what stops its Apple work. */
 export const accountHealth = z
   .enum([

@@ -112,7 +112,8 @@ export async function setDeviceStatus(
 
 /**
  * Records a check-in (DB2: the moment waiting mandatory apps are decided again). A device
- * that was inactive and checks in is active again; retired or wiped ones stay as they are.
+ * that was inactive or unenrolled (its MDM profile removed, then enrolled again) and checks
+ * in is active again; retired or wiped ones stay as they are.
  */
 export async function recordCheckIn(db: Db, spaceId: string, id: string, now: Date): Promise<void> {
   const result = await db
@@ -122,7 +123,7 @@ export async function recordCheckIn(db: Db, spaceId: string, id: string, now: Da
       updated_at: now,
       status: eb
         .case()
-        .when("status", "=", "inactive")
+        .when("status", "in", ["inactive", "unenrolled"])
         .then(sql<DeviceStatus>`'active'`)
         .else(eb.ref("status"))
         .end(),

@@ -132,7 +132,16 @@ export async function lockEventSubject(db: Db, event: MdmEvent): Promise<void> {
 export function deviceStatusAfter(
   kind: "device_retired" | "device_wiped" | "device_inactive" | "mdm_profile_removed",
 ): DeviceStatus {
-  return kind === "device_retired" ? "retired" : kind === "device_wiped" ? "wiped" : "inactive";
+  switch (kind) {
+    case "device_retired":
+      return "retired";
+    case "device_wiped":
+      return "wiped";
+    case "device_inactive":
+      return "inactive";
+    case "mdm_profile_removed":
+      return "unenrolled";
+  }
 }
 
 /** PB1: whether the app is out of the user's catalog distribution already. */

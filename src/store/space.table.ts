@@ -46,7 +46,7 @@ export interface GroupMemberTable {
   user_id: string;
 }
 
-export type DeviceStatus = "active" | "retired" | "wiped" | "inactive";
+export type DeviceStatus = "active" | "retired" | "wiped" | "inactive" | "unenrolled";
 
 export interface DeviceTable {
   space_id: string;

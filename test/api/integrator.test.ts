@@ -74,7 +74,7 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
   it("enums an integrator switches on are documented as enums", async () => {
     const doc = (await f.app.inject({ url: "/openapi.json" })).json() as Doc;
     const device = doc.components.schemas.Device as { properties: { status: { enum?: string[] } } };
-    expect(device.properties.status.enum).toEqual(["active", "retired", "wiped", "inactive"]);
+    expect(device.properties.status.enum).toEqual(["active", "retired", "wiped", "inactive", "unenrolled"]);
     const account = doc.components.schemas.Account as { properties: { health: { enum?: string[] } } };
     expect(account.properties.health.enum).toContain("ok");
     const checkIn = JSON.stringify(

@@ -19,6 +19,7 @@ import {
   createUser,
   getDevice,
   getLicense,
+  listActivity,
   listOutbox,
   listWaitingRequests,
   markAssigned,
@@ -380,6 +381,25 @@ describeEachDatabase("MDM operations: installs and check-ins", (database) => {
     });
     expect((await getDevice(db, space.id, device.id)).status).toBe("active");
     expect(back.decisions[0]?.decision.outcome).toBe("grant");
+  });
+
+  it("RV1: a device made inactive, then unenrolled (MDM profile removed), keeps both lines; the removal sent again logs nothing; a check-in brings it back", async () => {
+    const { db } = database().store;
+    const space = await createSpace(db, { name: "unenrolled" });
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    const event = (kind: "device_inactive" | "mdm_profile_removed") =>
+      applyEvent(deps(), { kind, spaceId: space.id, deviceId: device.id }, ADMIN);
+    // The space holds this device alone: its lines are the space's.
+    const lines = async () =>
+      (await listActivity(db, space.id)).flatMap((a) => (a.deviceId === device.id ? [a.action] : []));
+    await event("device_inactive");
+    await event("mdm_profile_removed");
+    expect((await getDevice(db, space.id, device.id)).status).toBe("unenrolled");
+    await event("mdm_profile_removed");
+    expect(await lines()).toEqual(["mdm.mdm_profile_removed", "mdm.device_inactive"]);
+    await checkIn(deps(), { spaceId: space.id, serialNumber: device.serialNumber, installed: [] });
+    expect((await getDevice(db, space.id, device.id)).status).toBe("active");
   });
 
   it("TR1: a move releases the device licenses of apps not installed yet, is done once when sent twice, and the device can move back", async () => {

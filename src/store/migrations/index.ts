@@ -22,6 +22,7 @@ import { notificationMessageKey } from "./0020_notification_message_key.js";
 import { assetCurrency } from "./0021_asset_currency.js";
 import { notificationDeliveries } from "./0022_notification_deliveries.js";
 import { notificationDeliveryFailures } from "./0023_notification_delivery_failures.js";
+import { deviceUnenrolled } from "./0024_device_unenrolled.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   "0021_asset_currency": assetCurrency,
   "0022_notification_deliveries": notificationDeliveries,
   "0023_notification_delivery_failures": notificationDeliveryFailures,
+  "0024_device_unenrolled": deviceUnenrolled,
 };
