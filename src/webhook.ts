@@ -55,7 +55,13 @@ export function verifyWebhookSignature(input: {
 /** What a webhook POST needs from fetch. */
 export type WebhookFetch = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body: string;
+    redirect: "manual";
+    signal: AbortSignal;
+  },
 ) => Promise<{ status: number; ok: boolean; body?: { cancel(): Promise<void> } | null }>;
 
 /**
@@ -78,8 +84,8 @@ export async function postSignedJson(input: {
     [SIGNATURE_HEADER]: signatureHeader(input.secret, input.body, input.now),
   };
   if (target.username || target.password) {
-    const user = decodeURIComponent(target.username);
-    const password = decodeURIComponent(target.password);
+    const user = decoded(target.username);
+    const password = decoded(target.password);
     headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
     target.username = "";
     target.password = "";
@@ -88,9 +94,21 @@ export async function postSignedJson(input: {
     method: "POST",
     headers,
     body: input.body,
+    // A redirect would turn the POST into a GET and may carry the credentials elsewhere:
+    // its 3xx is answered as a refusal, and the URL is to be fixed.
+    redirect: "manual",
     signal: AbortSignal.timeout(input.timeoutMs ?? 10_000),
   });
   // The answer's body is not read: free the connection.
   await response.body?.cancel().catch(() => undefined);
   return { status: response.status, ok: response.ok };
+}
+
+/** A URL's user or password as typed: percent-decoded when it is valid percent-encoding ("50%off" is not). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }

@@ -182,8 +182,9 @@ export async function settleMdmCommands(
  * The MDM took these commands: pending ones, and failed ones (Orchard gave up delivering
  * them; the MDM saying it took them wins), become delivered. A failed command that comes
  * back this way may have a twin queued since (a later check-in asked for the same install
- * again): that twin is cancelled when it is the device and app's next command, so the MDM
- * does not get the install twice; a command in between (a remove) keeps it. Seqs of other
+ * again): that twin is cancelled when it is the device and app's next command and no
+ * delivery is sending it right now, so the MDM does not get the install twice; a command in
+ * between (a remove) keeps it. Seqs of other
  * states, or unknown, are ignored: the same call may be sent again. Returns how many
  * commands became delivered.
  */
@@ -209,6 +210,7 @@ export async function acknowledgeMdmCommands(
       from taken t
       where t.state = 'failed' and p.space_id = ${spaceId} and p.device_id = t.device_id and p.adam_id = t.adam_id
         and p.state = 'pending' and p.seq > t.seq and not (p.seq = any(${[...input.seqs]}::bigint[]))
+        and (p.claimed_until is null or p.claimed_until < ${at}::timestamptz)
         and p.kind = t.kind and p.license_id is not distinct from t.license_id
         and p.app_version is not distinct from t.app_version
         and not exists (select 1 from mdm_commands c where c.space_id = ${spaceId} and c.device_id = t.device_id

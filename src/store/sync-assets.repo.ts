@@ -30,7 +30,8 @@ export interface AppliedAssets {
  * number of statements whatever the page's size (a school's catalog holds thousands of
  * apps, synced every 15 minutes: a transaction and five statements per app made a sync of
  * 5,000 apps take half a minute). The existing rows are locked first, in (app, account)
- * order as allocation and releases lock them, so `used` is counted while no allocator can
+ * order as allocation and releases lock them (NO KEY UPDATE: rules inserted meanwhile for
+ * these assets take key-share locks in their own order, which FOR UPDATE would block), so `used` is counted while no allocator can
  * move it: Orchard's seat-holding licenses plus what Apple holds beyond Orchard's assigned
  * and releasing ones (assignments made outside Orchard). Names and prices (from the
  * store's lookup) are kept; a row Apple did not change is not written. A new asset of an
@@ -60,7 +61,7 @@ export async function applyAppleAssets(
       (
         await sql<{ adam_id: string; total_count: number }>`select adam_id, total_count
           from assets where space_id = ${spaceId} and account_id = ${accountId} and adam_id = any(${adamIds}::text[])
-          order by adam_id for update`.execute(trx)
+          order by adam_id for no key update`.execute(trx)
       ).rows.map((r) => [r.adam_id, Number(r.total_count)]),
     );
     const at = input.now.toISOString();

@@ -125,7 +125,7 @@ export async function setUsedOfAccount(
   const { spaceId, accountId } = input;
   await withTransaction(db, async (trx) => {
     await sql`select 1 from assets where space_id = ${spaceId} and account_id = ${accountId}
-      order by adam_id for update`.execute(trx);
+      order by adam_id for no key update`.execute(trx);
     await sql`with held as (
         select adam_id, count(*)::int as n from licenses
         where space_id = ${spaceId} and account_id = ${accountId} and holds_seat

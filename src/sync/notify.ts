@@ -83,6 +83,9 @@ export async function deliverNotifications(
 
 type Channel = SyncDeps["channels"][number];
 
+/** How a delivery left untried behind its channel's failure is worded. */
+const NOT_TRIED = "not tried: ";
+
 async function deliverInOrder(deps: SyncDeps, channel: Channel, rows: readonly NotificationDelivery[]) {
   for (const [i, delivery] of rows.entries()) {
     // Half the lease gone: the rest is left to the next claim, not sent while another
@@ -91,7 +94,7 @@ async function deliverInOrder(deps: SyncDeps, channel: Channel, rows: readonly N
     if ((await deliverOne(deps, channel, delivery)) !== "retry") continue;
     // The channel is down: the others wait as long, untried, instead of each timing out.
     for (const rest of rows.slice(i + 1))
-      await settleFailure(deps, channel, rest, "not tried: the channel failed", true);
+      await settleFailure(deps, channel, rest, `${NOT_TRIED}the channel failed`, true);
     return;
   }
 }
@@ -222,8 +225,12 @@ export async function resendDeliveries(
     if (d.state === "delivered") result.delivered++;
     else if (d.state === "failed") result.failed++;
     else result.pending++;
-    // An error of a row not tried again yet is the one it was sent again for.
-    if (d.state !== "delivered" && d.attempts > 0 && d.lastError) errors.set(d.channel, d.lastError);
+    // An error of a row not tried again yet is the one it was sent again for; a row left
+    // untried behind a failing one names no cause: the cause is the first row's.
+    if (d.state === "delivered" || d.attempts === 0 || !d.lastError) continue;
+    if (d.lastError.startsWith(NOT_TRIED) && errors.has(d.channel)) continue;
+    const known = errors.get(d.channel);
+    if (known === undefined || known.startsWith(NOT_TRIED)) errors.set(d.channel, d.lastError);
   }
   result.errors = [...errors].map(([channel, error]) => ({ channel, error }));
   return result;

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
 import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
@@ -341,14 +342,23 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
       now: NOW,
     });
     await install("444");
-    const first = [...(await commandsOf("333")), ...(await commandsOf("444"))].filter(
-      (c) => c.state === "failed",
-    );
+    // 555: given up, asked again, and that twin is being delivered right now: it stands.
+    await install("555");
+    await giveUp("555");
+    await install("555");
+    await sql`update mdm_commands set claimed_until = now() + interval '1 minute'
+      where space_id = ${f.ids.spaceA} and adam_id = '555' and state = 'pending'`.execute(store);
+    const first = [
+      ...(await commandsOf("333")),
+      ...(await commandsOf("444")),
+      ...(await commandsOf("555")),
+    ].filter((c) => c.state === "failed");
     const seqs = first.map((c) => c.seq);
     expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
     const twin = await commandsOf("333");
     expect(twin.map((c) => c.state)).toEqual(["delivered", "cancelled"]);
     expect(twin[1]?.lastError).toContain("the MDM took the same command");
+    expect((await commandsOf("555")).map((c) => c.state)).toEqual(["delivered", "pending"]);
     expect((await commandsOf("444")).map((c) => [c.kind, c.state])).toEqual([
       ["install", "delivered"],
       ["remove", "delivered"],

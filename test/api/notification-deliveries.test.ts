@@ -2,10 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { buildApi } from "../../src/api/app.js";
-import { notificationMessage } from "../../src/store/index.js";
 import { makeSyncDeps, resendDeliveries, type SyncDeps, webhookChannel } from "../../src/sync/index.js";
-import { raise } from "../../src/sync/notify.js";
 import { describeEachDatabase } from "../store/databases.js";
+import { raiseTokenRevoked } from "../sync/delivery-fixtures.js";
 import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
 
 const SECRET = "whsec-api-deliveries-secret";
@@ -32,19 +31,8 @@ describeEachDatabase("notification deliveries API", (db) => {
       headers: auth(token),
       ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
     });
-  const raiseIn = async (spaceId: string, account: string, at = NOW) => {
-    const n = await raise(sync, {
-      spaceId,
-      kind: "token_revoked",
-      severity: "alert",
-      component: "Apps and Books",
-      message: notificationMessage("token.issue", { issue: "revoked", account }),
-      accountId: `acc-${account}`,
-      now: at,
-    });
-    if (!n) throw new Error("not raised");
-    return n.id;
-  };
+  const raiseIn = (spaceId: string, account: string, at = NOW) =>
+    raiseTokenRevoked(sync, { spaceId, account, now: at });
 
   it("NT3: lists the deliveries with their notification; a webhook answering 401 shows failed, with why", async () => {
     f = await buildFixture(db().store);

@@ -1,9 +1,6 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDefaultSpace } from "../../src/main/server.js";
-import { notificationMessage } from "../../src/store/index.js";
-import { raise } from "../../src/sync/notify.js";
+import { raiseTokenRevoked, webhookReceiver } from "../sync/delivery-fixtures.js";
 import { type CliHarness, expectFailure, startCli } from "./harness.js";
 
 const SECRET = "whsec-cli-deliveries-secret";
@@ -14,46 +11,27 @@ const SECRET = "whsec-cli-deliveries-secret";
  */
 describe("orchard notifications", () => {
   let cli: CliHarness;
-  let server: Server;
-  let status = 401;
-  const received: string[] = [];
+  let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
   const ids: string[] = [];
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        if (status < 300) received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")).notification.id);
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as AddressInfo).port;
+    receiver = await webhookReceiver();
     cli = await startCli();
     Object.assign(cli.env, {
-      NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${port}/hook?token=url-token`,
+      NOTIFY_WEBHOOK_URL: `${receiver.url}?token=url-token`,
       NOTIFY_WEBHOOK_SECRET: SECRET,
     });
     await cli.withCore(async (core) => {
       const spaceId = await ensureDefaultSpace({ store: core.store });
-      for (const [i, account] of ["Main campus", "North campus"].entries()) {
-        const n = await raise(core.sync, {
-          spaceId,
-          kind: "token_revoked",
-          severity: "alert",
-          component: "Apps and Books",
-          message: notificationMessage("token.issue", { issue: "revoked", account }),
-          accountId: `acc-${i}`,
-          now: new Date(Date.UTC(2026, 3, 1, 9, i)),
-        });
-        if (n) ids.push(n.id);
-      }
+      for (const [i, account] of ["Main campus", "North campus"].entries())
+        ids.push(
+          await raiseTokenRevoked(core.sync, { spaceId, account, now: new Date(Date.UTC(2026, 3, 1, 9, i)) }),
+        );
     });
   });
   afterAll(async () => {
     await cli?.close();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await receiver?.close();
   });
 
   it("NT3: deliveries lists each delivery, newest first, failed with the receiver's answer; a note says how to send them again", async () => {
@@ -113,14 +91,14 @@ describe("orchard notifications", () => {
       4,
       /^orchard: 2 of 2 deliveries sent again failed again \(webhook: the webhook answered HTTP 401\) \(check NOTIFY_WEBHOOK_URL, NOTIFY_WEBHOOK_SECRET\)\n$/,
     );
-    expect(received).toEqual([]);
+    expect(receiver.state.received).toEqual([]);
   });
 
   it("NT3: once fixed, resend delivers them at once, the same notification ids; again, nothing to send (exit 0)", async () => {
-    status = 200;
+    receiver.state.status = 200;
     const sent = await cli.run(["notifications", "resend", "--channel", "webhook"]);
     expect(sent).toEqual({ code: 0, stdout: "2 deliveries sent again: 2 delivered\n", stderr: "" });
-    expect(received.sort()).toEqual([...ids].sort());
+    expect(receiver.state.received.sort()).toEqual([...ids].sort());
     const again = await cli.run(["notifications", "resend"]);
     expect(again).toEqual({ code: 0, stdout: "", stderr: "no failed delivery to send again\n" });
     expect(await cli.json(["notifications", "resend", "--json"])).toEqual({

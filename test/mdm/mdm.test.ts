@@ -335,6 +335,48 @@ describe("MDM webhook", () => {
   });
 });
 
+describe("webhook URLs", () => {
+  it("a password that is not percent-encoding goes as typed; a redirect is a refusal, not followed", async () => {
+    const hits: Array<{ path?: string; authorization?: string }> = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        hits.push({
+          ...(req.url ? { path: req.url } : {}),
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        });
+        if (req.url === "/moved") res.writeHead(302, { location: "/elsewhere" }).end();
+        else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const command: MdmCommandMessage = {
+        id: "c2",
+        seq: 2,
+        spaceId: "s",
+        kind: "install",
+        deviceId: "d",
+        serialNumber: "SN2",
+        adamId: "1",
+        because: ["DB2"],
+        createdAt: NOW.toISOString(),
+      };
+      const withPassword = base.replace("http://", "http://mdm:50%off@");
+      await createWebhookSink({ url: `${withPassword}/hook`, secret: "s", now: () => NOW }).deliver([
+        command,
+      ]);
+      expect(hits[0]?.authorization).toBe(`Basic ${Buffer.from("mdm:50%off").toString("base64")}`);
+      const moved = createWebhookSink({ url: `${base}/moved`, secret: "s", now: () => NOW });
+      await expect(moved.deliver([command])).rejects.toMatchObject({ retryable: false });
+      expect(hits.map((h) => h.path)).toEqual(["/hook", "/moved"]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describeEachDatabase("MDM operations: installs and check-ins", (database) => {
   const deps = () => ({ db: database().store.db, now: () => NOW });
 

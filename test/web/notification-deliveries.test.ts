@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -15,9 +13,8 @@ import { createAdministrator } from "../../src/auth/auth.service.js";
 import { loadConfig } from "../../src/config.js";
 import { type Core, openCore } from "../../src/main/compose.js";
 import { ensureDefaultSpace } from "../../src/main/server.js";
-import { notificationMessage } from "../../src/store/index.js";
 import { resendDeliveries } from "../../src/sync/index.js";
-import { raise } from "../../src/sync/notify.js";
+import { raiseTokenRevoked, webhookReceiver } from "../sync/delivery-fixtures.js";
 import { SCREENSHOTS } from "./harness.js";
 
 /**
@@ -36,14 +33,12 @@ describe("console: failed notification deliveries", () => {
   let core: Core;
   let app: FastifyInstance;
   let browser: Browser;
-  let receiver: Server;
+  let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
   let url = "";
   let spaceId = "";
   let page: Page;
   let dist = "";
   let dataDir = "";
-  let status = 401;
-  const received: string[] = [];
   const raised: string[] = [];
 
   beforeAll(async () => {
@@ -54,21 +49,13 @@ describe("console: failed notification deliveries", () => {
       build: { outDir: dist, emptyOutDir: true, sourcemap: false },
     });
     mkdirSync(SCREENSHOTS, { recursive: true });
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        if (status < 300) received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")).notification.id);
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    receiver = await webhookReceiver();
     dataDir = mkdtempSync(join(tmpdir(), "orchard-web-nd-"));
     const config = loadConfig({
       ORCHARD_DATA_DIR: dataDir,
       ORCHARD_SECRET_KEY: randomBytes(32).toString("hex"),
       LOG_LEVEL: "warn",
-      NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/orchard`,
+      NOTIFY_WEBHOOK_URL: receiver.url,
       NOTIFY_WEBHOOK_SECRET: SECRET,
     });
     core = await openCore(config, { memory: true });
@@ -110,7 +97,7 @@ describe("console: failed notification deliveries", () => {
     await browser?.close();
     await app?.close();
     await core?.close();
-    await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
+    await receiver?.close();
     if (dist) rmSync(dist, { recursive: true, force: true });
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -128,18 +115,9 @@ describe("console: failed notification deliveries", () => {
 
   /** A token problem (NT2), raised and sent at once to the webhook, as the sync engine does. */
   async function raiseTokenIssue(account: string): Promise<string> {
-    const n = await raise(core.sync, {
-      spaceId,
-      kind: "token_revoked",
-      severity: "alert",
-      component: "Apps and Books",
-      message: notificationMessage("token.issue", { issue: "revoked", account }),
-      accountId: `acc-${account}`,
-      now: new Date(),
-    });
-    if (!n) throw new Error("not raised");
-    raised.push(n.id);
-    return n.id;
+    const id = await raiseTokenRevoked(core.sync, { spaceId, account });
+    raised.push(id);
+    return id;
   }
 
   const openNotifications = async (p: Page) => {
@@ -173,15 +151,15 @@ describe("console: failed notification deliveries", () => {
     await outcome.waitFor();
     await outcome.getByText("Why: Webhook: HTTP 401 Unauthorized.").waitFor();
     await failures(page).getByText("2 deliveries failed").waitFor();
-    expect(received).toEqual([]);
+    expect(receiver.state.received).toEqual([]);
   });
 
   it("NT3: once the receiver is fixed, Send again delivers them at once, with the same notification ids", async () => {
-    status = 204;
+    receiver.state.status = 204;
     await failures(page).getByRole("button", { name: "Send again" }).click();
     await page.getByRole("status").filter({ hasText: "2 deliveries sent again: 2 delivered." }).waitFor();
     await expect.poll(() => failures(page).count()).toBe(0);
-    expect(received.sort()).toEqual([...raised].sort());
+    expect(receiver.state.received.sort()).toEqual([...raised].sort());
     // Nothing failed any more: the list shows every delivery, delivered.
     const lyon = deliveries(page).getByRole("row", { name: /Lyon campus/ });
     await lyon.getByText("Delivered").waitFor();
@@ -190,7 +168,7 @@ describe("console: failed notification deliveries", () => {
   });
 
   it("in French too", async () => {
-    status = 401;
+    receiver.state.status = 401;
     await raiseTokenIssue("Brest campus");
     await openNotifications(page);
     await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
