@@ -1,19 +1,12 @@
+import { givesUp, retryDelayMs } from "../delivery-retry.js";
 import { claimMdmCommands, type MdmCommandRecord, settleMdmCommands } from "../store/mdm-command.repo.js";
 import { groupBy } from "../store/sql-helpers.js";
 import type { MdmDeps } from "./deps.js";
 import { type MdmCommandSink, MdmDeliveryError } from "./sinks.js";
 
 /**
- * Attempts of a delivery the MDM may recover from (unreachable, 408, 429, 5xx): 2 s,
- * doubling, at most MAX_DELAY_MS apart: nearly 3 hours in all, longer than a
- * deployment or a short outage of the MDM's receiver.
- */
-const MAX_ATTEMPTS = 20;
-const MAX_DELAY_MS = 15 * 60_000;
-
-/**
  * Delivers pending MDM commands to the sink, oldest first, in batches. A failure the
- * MDM may recover from is retried with backoff; after MAX_ATTEMPTS, or for a refusal,
+ * MDM may recover from is retried with backoff (src/delivery-retry.ts); after its last attempt, or for a refusal,
  * the command is marked failed and stays visible. Returns how many were delivered.
  */
 export async function deliverMdmCommands(
@@ -49,12 +42,10 @@ export async function deliverMdmCommands(
     const message = error instanceof Error ? error.message : String(error);
     // Each command by its own attempts: one near its last must not fail a fresh one.
     for (const [attempts, commands] of groupBy(claimed, (c) => c.attempts)) {
-      const giveUp = !retryable || attempts >= MAX_ATTEMPTS;
+      const giveUp = givesUp(retryable, attempts);
       await settle(deps, commands, giveUp ? "failed" : "pending", now, {
         error: message,
-        ...(giveUp
-          ? {}
-          : { notBefore: new Date(now.getTime() + Math.min(2 ** attempts * 1000, MAX_DELAY_MS)) }),
+        ...(giveUp ? {} : { notBefore: new Date(now.getTime() + retryDelayMs(attempts)) }),
       });
     }
     return 0;

@@ -1,3 +1,4 @@
+import { retryableStatus } from "../delivery-retry.js";
 import { postSignedJson, type WebhookFetch } from "../webhook.js";
 
 export { verifyWebhookSignature } from "../webhook.js";
@@ -69,11 +70,11 @@ export function createWebhookSink(options: {
       } catch (error) {
         throw new MdmDeliveryError("the MDM webhook could not be reached", true, { cause: error });
       }
-      if (!response.ok) {
-        // 4xx other than 408/429 will not get better by retrying the same body.
-        const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-        throw new MdmDeliveryError(`the MDM webhook answered HTTP ${response.status}`, retryable);
-      }
+      if (!response.ok)
+        throw new MdmDeliveryError(
+          `the MDM webhook answered HTTP ${response.status}`,
+          retryableStatus(response.status),
+        );
     },
   };
 }

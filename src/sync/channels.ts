@@ -4,6 +4,7 @@
  * src/webhook.ts), so a receiver checks origin and freshness with one verifier.
  */
 import nodemailer from "nodemailer";
+import { retryableStatus } from "../delivery-retry.js";
 import type { Notification } from "../store/index.js";
 import { postSignedJson, type WebhookFetch } from "../webhook.js";
 
@@ -52,11 +53,11 @@ export function webhookChannel(options: {
         // fetch's own message may quote the URL, credentials and all.
         throw new NotificationDeliveryError(`the webhook could not be reached${reason(error)}`, true);
       }
-      if (!response.ok) {
-        // Another 4xx will not get better by sending the same body again.
-        const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-        throw new NotificationDeliveryError(`the webhook answered HTTP ${response.status}`, retryable);
-      }
+      if (!response.ok)
+        throw new NotificationDeliveryError(
+          `the webhook answered HTTP ${response.status}`,
+          retryableStatus(response.status),
+        );
     },
   };
 }

@@ -1,3 +1,4 @@
+import { givesUp, retryDelayMs } from "../delivery-retry.js";
 import type { NewNotification, Notification } from "../store/index.js";
 import { clearNotifications } from "../store/index.js";
 import { findNotifications, raiseNotification } from "../store/notification.repo.js";
@@ -12,13 +13,9 @@ import {
 import { NotificationDeliveryError } from "./channels.js";
 import type { SyncDeps } from "./deps.js";
 
-/**
- * Attempts of a delivery the channel may recover from (unreachable, timeout, 408, 429,
- * 5xx, SMTP 4xx): 2 s, doubling, at most MAX_DELAY_MS apart: nearly 3 hours in all, as
- * for MDM commands, longer than an outage of an hour. A refusal fails at once.
- */
-export const MAX_DELIVERY_ATTEMPTS = 20;
-const MAX_DELAY_MS = 15 * 60_000;
+/** Attempts and backoff as for MDM commands (src/delivery-retry.ts). */
+export { MAX_DELIVERY_ATTEMPTS } from "../delivery-retry.js";
+
 const BATCH = 100;
 
 /**
@@ -128,13 +125,13 @@ async function settleFailure(
   retryable: boolean,
 ): Promise<"retry" | "failed"> {
   // This row's own attempts: another row near its last must not fail a fresh one.
-  const giveUp = !retryable || delivery.attempts >= MAX_DELIVERY_ATTEMPTS;
+  const giveUp = givesUp(retryable, delivery.attempts);
   const now = deps.now();
   await settleNotificationDelivery(deps.db, {
     delivery,
     state: giveUp ? "failed" : "pending",
     error: message,
-    ...(giveUp ? {} : { notBefore: new Date(now.getTime() + backoffMs(delivery.attempts)) }),
+    ...(giveUp ? {} : { notBefore: new Date(now.getTime() + retryDelayMs(delivery.attempts)) }),
     now,
   });
   deps.logger.warn(
@@ -226,11 +223,11 @@ export async function resendDeliveries(
     else if (d.state === "failed") result.failed++;
     else result.pending++;
     // An error of a row not tried again yet is the one it was sent again for; a row left
-    // untried behind a failing one names no cause: the cause is the first row's.
+    // untried behind a failing one names no cause: the first real error a channel has wins.
     if (d.state === "delivered" || d.attempts === 0 || !d.lastError) continue;
-    if (d.lastError.startsWith(NOT_TRIED) && errors.has(d.channel)) continue;
     const known = errors.get(d.channel);
-    if (known === undefined || known.startsWith(NOT_TRIED)) errors.set(d.channel, d.lastError);
+    if (known === undefined || (known.startsWith(NOT_TRIED) && !d.lastError.startsWith(NOT_TRIED)))
+      errors.set(d.channel, d.lastError);
   }
   result.errors = [...errors].map(([channel, error]) => ({ channel, error }));
   return result;
@@ -240,11 +237,6 @@ export async function resendDeliveries(
 const RESEND_BATCH = 500;
 /** How long sending again waits for the first attempt before answering (a channel times out after 10 s). */
 export const RESEND_WAIT_MS = 15_000;
-
-/** 2 s after the first attempt, doubling, at most MAX_DELAY_MS. */
-export function backoffMs(attempts: number): number {
-  return Math.min(2 ** Math.max(attempts, 1) * 1000, MAX_DELAY_MS);
-}
 
 export async function clear(
   deps: SyncDeps,
