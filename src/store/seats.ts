@@ -60,6 +60,18 @@ export async function lockAssetsOfLicenses(
   );
 }
 
+/** Locks every asset row of an account, in the same order (a sync, an account's data cleared). */
+export async function lockAssetsOfAccount(trx: Trx, spaceId: string, accountId: string): Promise<void> {
+  await trx
+    .selectFrom("assets")
+    .select("adam_id")
+    .where("space_id", "=", spaceId)
+    .where("account_id", "=", accountId)
+    .orderBy("adam_id")
+    .forNoKeyUpdate()
+    .execute();
+}
+
 export async function lockAssets(
   trx: Trx,
   spaceId: string,

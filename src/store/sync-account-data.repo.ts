@@ -7,19 +7,24 @@ import type { ActivityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { toLicense } from "./license.repo.js";
+import { lockAssetsOfAccount } from "./seats.js";
 import type { Actor } from "./sql-helpers.js";
 import { type LicenseAtApple, seatHoldingLicensesOfAccount } from "./sync-licenses.repo.js";
 
 /**
  * AC1 "Automatically distribute to all users": FCFS for All Users on every app of the
- * account that has no rule yet (an admin's own rules are left alone).
+ * account (or on `adamIds` of them: the apps a sync just added) that has no rule yet (an
+ * admin's own rules are left alone).
  */
 export async function ensureAllUsersRules(
   db: Db,
   spaceId: string,
   accountId: string,
   now: Date,
+  adamIds?: readonly string[],
 ): Promise<number> {
+  if (adamIds?.length === 0) return 0;
+  const only = adamIds ? sql`and a.adam_id = any(${[...adamIds]}::text[])` : sql``;
   // One statement whatever the number of apps (an account with 10,000 books): the rules are
   // chosen and written by the database, not sent back as rows of bound parameters
   // (7 per app, and PostgreSQL takes 65,535). The All Users group goes with each new rule.
@@ -28,7 +33,7 @@ export async function ensureAllUsersRules(
         fcfs_mandatory_type, updated_at)
       select a.space_id, a.account_id, a.adam_id, true, 'user', 'device', ${now.toISOString()}::timestamptz
       from assets a
-      where a.space_id = ${spaceId} and a.account_id = ${accountId}
+      where a.space_id = ${spaceId} and a.account_id = ${accountId} ${only}
       -- An app with a rule keeps it. Not an anti-join with app_rules: the statement adds to
       -- that table, and a nested loop over its index then reads every row added so far.
       on conflict (space_id, account_id, adam_id) do nothing
@@ -133,14 +138,7 @@ async function lockAccountWork(trx: Trx, spaceId: string, accountId: string): Pr
     .orderBy("seq")
     .forUpdate()
     .execute();
-  await trx
-    .selectFrom("assets")
-    .select("adam_id")
-    .where("space_id", "=", spaceId)
-    .where("account_id", "=", accountId)
-    .orderBy("adam_id")
-    .forNoKeyUpdate()
-    .execute();
+  await lockAssetsOfAccount(trx, spaceId, accountId);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { sql } from "kysely";
-import { ALL_USERS, type Platform } from "../licensing/index.js";
+import type { Platform } from "../licensing/index.js";
 import { type Db, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
+import { ensureAllUsersRules } from "./sync-account-data.repo.js";
 
 /** An asset as Apple lists it for an account (GET /assets), in Orchard's terms. */
 export interface AppleAssetRow {
@@ -107,16 +108,7 @@ export async function applyAppleAssets(
       if (was === undefined) applied.added.push(row.adam_id);
       else if (was !== total) applied.totalChanged.push({ adamId: row.adam_id, from: was, to: total });
     }
-    if (account.auto_distribute && applied.added.length > 0) {
-      await sql`insert into app_rules (space_id, account_id, adam_id, fcfs_enabled, fcfs_requested_type,
-          fcfs_mandatory_type, updated_at)
-        select ${spaceId}, ${accountId}, t.adam_id, true, 'user', 'device', ${at}::timestamptz
-        from unnest(${applied.added}::text[]) as t(adam_id)
-        on conflict do nothing`.execute(trx);
-      await sql`insert into rule_groups (space_id, account_id, adam_id, group_id)
-        select ${spaceId}, ${accountId}, t.adam_id, ${ALL_USERS} from unnest(${applied.added}::text[]) as t(adam_id)
-        on conflict do nothing`.execute(trx);
-    }
+    if (account.auto_distribute) await ensureAllUsersRules(trx, spaceId, accountId, input.now, applied.added);
     return applied;
   });
 }

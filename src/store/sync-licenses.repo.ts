@@ -9,7 +9,7 @@ import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import { type Db, withTransaction } from "./database.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
-import { lockAssetsOfLicenses, returnSeats } from "./seats.js";
+import { lockAssetsOfAccount, lockAssetsOfLicenses, returnSeats } from "./seats.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
 /** A seat-holding license of an account with the name Apple knows its subject by. */
@@ -124,8 +124,7 @@ export async function setUsedOfAccount(
 ): Promise<void> {
   const { spaceId, accountId } = input;
   await withTransaction(db, async (trx) => {
-    await sql`select 1 from assets where space_id = ${spaceId} and account_id = ${accountId}
-      order by adam_id for no key update`.execute(trx);
+    await lockAssetsOfAccount(trx, spaceId, accountId);
     await sql`with held as (
         select adam_id, count(*)::int as n from licenses
         where space_id = ${spaceId} and account_id = ${accountId} and holds_seat
