@@ -266,7 +266,7 @@ export async function summarizeNotificationDeliveries(db: Db, spaceId: string): 
         ? {
             lastFailure: {
               notificationId: last.notification_id,
-              ...(last.last_error !== null ? { error: withoutCredentials(last.last_error) } : {}),
+              ...(last.last_error !== null ? { error: last.last_error } : {}),
               at: new Date(last.updated_at),
             },
           }
@@ -335,7 +335,7 @@ export async function deliveryStates(
       channel: row.channel,
       state: row.state,
       attempts: row.attempts,
-      ...(row.last_error !== null ? { lastError: withoutCredentials(row.last_error) } : {}),
+      ...(row.last_error !== null ? { lastError: row.last_error } : {}),
     }));
 }
 
@@ -351,7 +351,7 @@ function toDeliveryView(
     channel: row.channel,
     state: row.state,
     attempts: row.attempts,
-    ...(row.last_error !== null ? { lastError: withoutCredentials(row.last_error) } : {}),
+    ...(row.last_error !== null ? { lastError: row.last_error } : {}),
     ...(row.state === "pending" && row.not_before ? { nextAttemptAt: new Date(row.not_before) } : {}),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
@@ -369,7 +369,9 @@ function toDeliveryView(
 
 /**
  * `scheme://user:password@host` as `scheme://***@host`. The channels word their errors
- * without the URL (channels.ts), so this is a second guard, for a text from elsewhere.
+ * without the URL (channels.ts); this second guard is applied where any channel's error
+ * text enters Orchard (notify.ts, before it is stored or logged), so stored errors are
+ * read back as they are.
  */
 export function withoutCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1***@");
