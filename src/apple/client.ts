@@ -66,6 +66,7 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
     timeoutMs: options.timeoutMs ?? 30_000,
     logger: options.logger,
     onEnvelope: options.onEnvelope,
+    onError: options.onError,
     // Keeps the limits (and so the request rate) no older than 5 minutes before every call.
     beforeRequest: async () => {
       await serviceConfig.limits();

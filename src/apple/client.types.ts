@@ -52,6 +52,8 @@ export interface AppleClientOptions {
   rateLimiter?: RateLimiter;
   /** Called with `uId` and `tokenExpirationDate` of every response that carries them. */
   onEnvelope?: (envelope: ResponseEnvelope) => void;
+  /** Called with the error each failed request ends in (which token a failure came from). */
+  onError?: (error: unknown) => void;
 }
 
 export interface AssetFilters {

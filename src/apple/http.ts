@@ -40,6 +40,8 @@ export interface TransportOptions {
   onEnvelope?: ((envelope: ResponseEnvelope) => void) | undefined;
   /** Called before each request, e.g. to refresh the rate from service config. */
   beforeRequest?: (() => Promise<void>) | undefined;
+  /** Called with the error a request ends in, before it is thrown. */
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 export interface RequestSpec<T> {
@@ -143,6 +145,15 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   async function request<T>(spec: RequestSpec<T>): Promise<T> {
+    try {
+      return await attempts(spec);
+    } catch (error) {
+      options.onError?.(error);
+      throw error;
+    }
+  }
+
+  async function attempts<T>(spec: RequestSpec<T>): Promise<T> {
     const query = spec.query?.toString();
     const url = `${base}${spec.path}${query ? `?${query}` : ""}`;
     for (let attempt = 1; ; attempt++) {

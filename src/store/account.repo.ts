@@ -146,7 +146,7 @@ export async function setAccountPriority(
 
 /**
  * NT2: the account's health; false, changing nothing, for an account being deleted (AC5):
- * its work must not resume (markAccountDeleting).
+ * its work must not resume (markAccountDeleting), or no longer holding `sealedToken`.
  */
 export async function setAccountHealth(
   db: Db,
@@ -154,14 +154,17 @@ export async function setAccountHealth(
   id: string,
   health: AccountHealth,
   now: Date,
+  /** Only while the account still holds this sealed token (a problem of a replaced one is not its own). */
+  sealedToken?: string,
 ): Promise<boolean> {
-  const result = await db
+  let update = db
     .updateTable("accounts")
     .set({ health, updated_at: now })
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
-    .where("health", "<>", "deleting")
-    .executeTakeFirst();
+    .where("health", "<>", "deleting");
+  if (sealedToken !== undefined) update = update.where("stoken_ciphertext", "=", sealedToken);
+  const result = await update.executeTakeFirst();
   if (result.numUpdatedRows > 0n) return true;
   if (!(await findAccount(db, spaceId, id))) throw new NotFoundError("account", id);
   return false;

@@ -27,6 +27,12 @@ export interface AppleClients {
   forAccount(account: { spaceId: string; id: string }): Promise<AppleClient>;
   /** A client for a token not stored yet (validation when adding or replacing a token). */
   forToken(sToken: string, onEnvelope?: (e: ResponseEnvelope) => void): AppleClient;
+  /**
+   * The sealed token (its ciphertext as stored) a failed request of `forAccount`'s clients
+   * was sent with, or undefined: a token problem of a token replaced since is not the
+   * account's any more (health.ts).
+   */
+  tokenOf(error: unknown): string | undefined;
   /** Called with each response's uId and tokenExpirationDate (token health, NT2). */
   observe(listener: (account: { spaceId: string; id: string }, envelope: ResponseEnvelope) => void): void;
 }
@@ -52,6 +58,8 @@ const WINDOW_MS = 1200;
 export function createAppleClients(options: AppleClientsOptions): AppleClients {
   const byAccount = new Map<string, { version: string; client: AppleClient }>();
   const limiters = new Map<string, RateLimiter>();
+  // Errors are marked, not wrapped: callers still see Apple's own error classes.
+  const sentWith = new WeakMap<object, string>();
   let listener: ((account: { spaceId: string; id: string }, e: ResponseEnvelope) => void) | undefined;
 
   function limiterFor(sToken: string): RateLimiter {
@@ -90,7 +98,11 @@ export function createAppleClients(options: AppleClientsOptions): AppleClients {
     };
   }
 
-  function build(sToken: string, onEnvelope?: (e: ResponseEnvelope) => void): AppleClient {
+  function build(
+    sToken: string,
+    onEnvelope?: (e: ResponseEnvelope) => void,
+    onError?: (error: unknown) => void,
+  ): AppleClient {
     return createAppleClient({
       baseUrl: options.baseUrl,
       sToken,
@@ -103,6 +115,7 @@ export function createAppleClients(options: AppleClientsOptions): AppleClients {
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.logger ? { logger: { warn: (f, m) => options.logger?.warn(f, m) } } : {}),
       ...(onEnvelope ? { onEnvelope } : {}),
+      ...(onError ? { onError } : {}),
     });
   }
 
@@ -112,11 +125,18 @@ export function createAppleClients(options: AppleClientsOptions): AppleClients {
       const cached = byAccount.get(account.id);
       if (cached && cached.version === version) return cached.client;
       const sToken = await revealSToken(options.db, account.id, options.keys);
-      const client = build(sToken, (e) => listener?.(account, e));
+      const client = build(
+        sToken,
+        (e) => listener?.(account, e),
+        (error) => {
+          if (typeof error === "object" && error !== null) sentWith.set(error, version);
+        },
+      );
       byAccount.set(account.id, { version, client });
       return client;
     },
     forToken: (sToken, onEnvelope) => build(sToken, onEnvelope),
+    tokenOf: (error) => (typeof error === "object" && error !== null ? sentWith.get(error) : undefined),
     observe(fn) {
       listener = fn;
     },

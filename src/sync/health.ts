@@ -23,7 +23,11 @@ import {
   TOKEN_ISSUES,
   type TokenIssue,
 } from "../store/index.js";
-import { findAccountsByLocation, setAccountFromApple } from "../store/sync-accounts.repo.js";
+import {
+  findAccountsByLocation,
+  setAccountFromApple,
+  sTokenCiphertext,
+} from "../store/sync-accounts.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 import { raise } from "./notify.js";
@@ -41,19 +45,29 @@ export function tokenIssueOf(error: unknown): TokenIssue | undefined {
   return undefined;
 }
 
-/** Records the problem on the account, pauses it, and notifies once (while open). */
+/**
+ * Records the problem on the account, pauses it, and notifies once (while open). With
+ * `sealedToken`, the token the failing request was sent with: nothing is recorded when the
+ * account holds another one by now (replaced meanwhile, AC2), as its new token has not failed.
+ */
 export async function reportTokenIssue(
   deps: SyncDeps,
   account: { spaceId: string; id: string },
   issue: TokenIssue,
   details: Record<string, unknown> = {},
+  sealedToken?: string,
 ): Promise<void> {
   const current = await getAccount(deps.db, account.spaceId, account.id);
   // AC5: an account being deleted is going away; its token no longer matters.
   if (current.health === "deleting") return;
+  if (sealedToken !== undefined && sealedToken !== (await sTokenCiphertext(deps.db, account.id))) {
+    deps.logger.info({ accountId: account.id, health: issue }, "token problem of a replaced token ignored");
+    return;
+  }
   const now = deps.now();
   if (current.health !== issue) {
-    await setAccountHealth(deps.db, account.spaceId, account.id, issue, now);
+    // Conditional on the token too: a replacement committed since the check above wins.
+    if (!(await setAccountHealth(deps.db, account.spaceId, account.id, issue, now, sealedToken))) return;
     await appendActivity(deps.db, [
       {
         spaceId: account.spaceId,
@@ -91,7 +105,7 @@ export async function reportIfTokenIssue(
   if (!issue) return false;
   const owner =
     error instanceof TokenOwnedByOtherMdmError ? { owner: error.owner.name ?? error.owner.id } : {};
-  await reportTokenIssue(deps, account, issue, owner);
+  await reportTokenIssue(deps, account, issue, owner, deps.apple.tokenOf(error));
   return true;
 }
 

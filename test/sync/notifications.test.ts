@@ -4,10 +4,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { graceEnd } from "../../src/licensing/index.js";
 import { getAccount, listLicensesForApp, listNotifications, releaseLicenses } from "../../src/store/index.js";
 import { revealNotificationSecret } from "../../src/store/sync-accounts.repo.js";
+import { reportIfTokenIssue } from "../../src/sync/health.js";
 import {
   addAccount,
   handleAppleNotification,
   makeSyncDeps,
+  tokenIssueOf,
   updateAccount,
   warnTokenExpiry,
   webhookChannel,
@@ -125,6 +127,39 @@ describeEachDatabase("notifications", (tdb) => {
     ).toBe(false);
     await drain(h);
     expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(3);
+  });
+
+  it("NT2: a request that fails on the token just replaced does not pause the account now holding the new one", async () => {
+    const { loc, space, account } = await setUp(10);
+    const openTokenIssues = async () =>
+      (await listNotifications(db(), space.id, { open: true })).filter((n) => n.kind.startsWith("token_"));
+    // A worker's client, mid-round, when the administrator uploads the renewed token.
+    const before = await h.deps.apple.forAccount(account);
+    const renewed = h.sim.operator.renewToken(loc.uId); // Apple revokes the token it replaces
+    await updateAccount(h.deps, {
+      spaceId: space.id,
+      accountId: account.id,
+      sTokenFile: renewed.sToken,
+      actor: ADMIN,
+    });
+    const late = await before.getClientConfig().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(tokenIssueOf(late)).toBe("revoked");
+    expect(await reportIfTokenIssue(h.deps, account, late)).toBe(true);
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("ok");
+    expect(await openTokenIssues()).toEqual([]);
+
+    // The token it holds now failing still pauses it.
+    h.sim.operator.revokeToken(loc.uId);
+    const current = await (await h.deps.apple.forAccount(account)).getClientConfig().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(await reportIfTokenIssue(h.deps, account, current)).toBe(true);
+    expect((await getAccount(db(), space.id, account.id)).health).toBe("revoked");
+    expect((await openTokenIssues()).map((n) => n.kind)).toEqual(["token_revoked"]);
   });
 
   it("NT2: a revoked token Apple answers with HTTP 200 and the error body (as Fleet saw) pauses the account just the same", async () => {
