@@ -1,6 +1,6 @@
 /**
- * What the account operations share with Apple: validating a token file, claiming the
- * location (client config: our mdmInfo, the notification URL and its secret), clearing
+ * What the account operations share with Apple: validating a token file, one account per
+ * location, claiming the location (client config: our mdmInfo, the notification URL and its secret), clearing
  * every assignment of a token, and the account's activity-log lines.
  */
 import { randomBytes } from "node:crypto";
@@ -16,8 +16,13 @@ import {
   type Actor,
   activityMessage,
   appendActivity,
+  getAccount,
 } from "../store/index.js";
-import { setAccountFromApple, setNotificationSecret } from "../store/sync-accounts.repo.js";
+import {
+  findAccountsByLocation,
+  setAccountFromApple,
+  setNotificationSecret,
+} from "../store/sync-accounts.repo.js";
 import { assignmentsAtApple, disassociateAll } from "./account-release.js";
 import { toSyncError } from "./apple-errors.js";
 import type { SyncDeps } from "./deps.js";
@@ -53,6 +58,35 @@ export async function validateToken(
   } catch (error) {
     throw toSyncError(error, doing);
   }
+}
+
+/**
+ * One account per Apple location (issue item 7): another account holding `uId` is refused,
+ * named when it is in the same space (the administrator updates that one's token instead);
+ * another space's is only said to exist, as its data is not this administrator's (invariant 6).
+ */
+export async function assertLocationFree(
+  deps: SyncDeps,
+  spaceId: string,
+  uId: string | undefined,
+  exceptAccountId?: string,
+): Promise<void> {
+  if (!uId) return;
+  const holders = (await findAccountsByLocation(deps.db, uId)).filter((a) => a.id !== exceptAccountId);
+  const holder = holders.find((a) => a.spaceId === spaceId) ?? holders[0];
+  if (!holder) return;
+  if (holder.spaceId !== spaceId) {
+    throw new SyncError(
+      "duplicate_location",
+      "this Apple location already has an account in another space of Orchard; its token is managed there",
+    );
+  }
+  const { displayName } = await getAccount(deps.db, holder.spaceId, holder.id);
+  throw new SyncError(
+    "duplicate_location",
+    `this Apple location is already the account "${displayName}"; update that account's token instead`,
+    { accountId: holder.id, account: displayName },
+  );
 }
 
 /** Writes our client config: mdmInfo, and notifications when Apple can reach us. */

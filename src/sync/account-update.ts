@@ -5,13 +5,14 @@
 import { assertNameFree } from "../store/account.repo.js";
 import { type Actor, activityMessage, getAccount, replaceSToken, withTransaction } from "../store/index.js";
 import { endLicensesOfAccount, ensureAllUsersRules } from "../store/sync-account-data.repo.js";
+import { resetSyncVersions, setAccountFromApple, setAccountSettings } from "../store/sync-accounts.repo.js";
 import {
-  findAccountsByLocation,
-  resetSyncVersions,
-  setAccountFromApple,
-  setAccountSettings,
-} from "../store/sync-accounts.repo.js";
-import { claimLocation, clearAtApple, logAccount, validateToken } from "./account-apple.js";
+  assertLocationFree,
+  claimLocation,
+  clearAtApple,
+  logAccount,
+  validateToken,
+} from "./account-apple.js";
 import type { AccountResult } from "./accounts.js";
 import { toSyncError } from "./apple-errors.js";
 import type { SyncDeps } from "./deps.js";
@@ -64,9 +65,7 @@ export async function updateAccount(deps: SyncDeps, input: UpdateAccountInput): 
         },
       );
     }
-    if (uId && (await findAccountsByLocation(deps.db, uId)).some((a) => a.id !== account.id)) {
-      throw new SyncError("duplicate_location", "this Apple location already has another account in Orchard");
-    }
+    await assertLocationFree(deps, account.spaceId, uId, account.id);
     // The new token, its location and (for another location) the end of the old one's
     // licenses commit together: a clearing that failed half-way would otherwise leave the
     // account on the new location, where a retry finds nothing to clear.

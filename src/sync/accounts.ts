@@ -24,9 +24,14 @@ import {
   markAccountDeleting,
   unmarkAccountDeleting,
 } from "../store/sync-account-data.repo.js";
-import { findAccountsByLocation } from "../store/sync-accounts.repo.js";
 import { type LicenseAtApple, seatHoldingLicensesOfAccount } from "../store/sync-licenses.repo.js";
-import { claimLocation, clearAtApple, logAccount, validateToken } from "./account-apple.js";
+import {
+  assertLocationFree,
+  claimLocation,
+  clearAtApple,
+  logAccount,
+  validateToken,
+} from "./account-apple.js";
 import { disassociateAll } from "./account-release.js";
 import { toSyncError } from "./apple-errors.js";
 import type { SyncDeps } from "./deps.js";
@@ -63,9 +68,7 @@ export async function addAccount(deps: SyncDeps, input: AddAccountInput): Promis
     "adding the account",
   );
   const uId = config.config.uId;
-  if (uId && (await findAccountsByLocation(deps.db, uId)).length > 0) {
-    throw new SyncError("duplicate_location", "this Apple location already has an account in Orchard", {});
-  }
+  await assertLocationFree(deps, input.spaceId, uId);
   const account = await createAccount(deps.db, deps.keys, {
     spaceId: input.spaceId,
     displayName: input.name.trim(),

@@ -141,7 +141,27 @@ describeEachDatabase("account operations", (tdb) => {
     expect(await codeOf(add(revoked.sToken))).toBe("token_revoked");
     const twice = h.newLocation();
     await add(twice.sToken);
-    expect(await codeOf(add(twice.sToken))).toBe("duplicate_location");
+    // The account holding the location is named, so the administrator updates that one instead.
+    const again = await add(twice.sToken).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(again).toMatchObject({ code: "duplicate_location" });
+    expect(String(again)).toContain('already the account "X"');
+    // Another space's account is not named (invariant 6).
+    const elsewhere = await spaceWithApps(db(), [newAdamId()]);
+    const otherSpace = await addAccount(h.deps, {
+      spaceId: elsewhere.id,
+      name: "Y",
+      sTokenFile: twice.sToken,
+      actor: ADMIN,
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(otherSpace).toMatchObject({ code: "duplicate_location" });
+    expect(String(otherSpace)).toContain("another space");
+    expect(String(otherSpace)).not.toContain('"X"');
   });
 
   it("AC2: renaming alone is allowed; a new token of the same location keeps every license; another location's is refused unless cleared", async () => {
