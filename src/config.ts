@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Language } from "./service/decision-texts.js";
 import { languageOfEnvironment } from "./service/language.js";
+import type { RetentionPolicy } from "./store/retention.repo.js";
 
 /** A value that must never reach a log line: printing it shows a placeholder. */
 export class Secret {
@@ -20,6 +21,13 @@ export class Secret {
 }
 
 const port = z.coerce.number().int().min(0).max(65_535);
+/** Whole days, 0 keeping forever; an empty value is an error, not 0. */
+const days = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, "a whole number of days (0 keeps forever)")
+  .transform(Number)
+  .pipe(z.number().max(36_500));
 
 const schema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -44,7 +52,14 @@ const schema = z.object({
   // Where install/remove commands go: the MDM's webhook, signed; unset, the log (and the API's queue).
   MDM_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   MDM_WEBHOOK_SECRET: z.string().min(16).optional(),
+  // How long history is kept (the worker prunes it hourly): store/retention.repo.ts.
+  ACTIVITY_RETENTION_DAYS: days.default(730),
+  NOTIFICATION_RETENTION_DAYS: days.default(365),
+  HISTORY_RETENTION_DAYS: days.default(90),
 });
+
+/** Apple's notification dedupe records and delivered notification deliveries: a month at most. */
+const SHORT_HISTORY_DAYS = 30;
 
 export interface Config {
   /** PostgreSQL when set; else embedded PGlite in `dataDir`. */
@@ -73,6 +88,8 @@ export interface Config {
   notifyEmail?: { smtpUrl: Secret; from: string; to: string[] };
   /** The MDM's webhook for install/remove commands (HMAC-SHA256 signed). */
   mdmWebhook?: { url: string; secret: Secret };
+  /** Days each kind of history is kept (0: forever); the worker prunes the rest. */
+  retention: RetentionPolicy;
 }
 
 /**
@@ -112,6 +129,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL } : {}),
     mdmId: e.ORCHARD_MDM_ID,
     syncPollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
+    retention: {
+      expiredSessionDays: 1,
+      appleNotificationDays: shorterHistory(e.HISTORY_RETENTION_DAYS),
+      deliveredDeliveryDays: shorterHistory(e.HISTORY_RETENTION_DAYS),
+      failedDeliveryDays: e.HISTORY_RETENTION_DAYS,
+      clearedNotificationDays: e.NOTIFICATION_RETENTION_DAYS,
+      finishedMdmCommandDays: e.HISTORY_RETENTION_DAYS,
+      activityDays: e.ACTIVITY_RETENTION_DAYS,
+    },
     ...(e.NOTIFY_WEBHOOK_URL && e.NOTIFY_WEBHOOK_SECRET
       ? { notifyWebhook: { url: e.NOTIFY_WEBHOOK_URL, secret: new Secret(e.NOTIFY_WEBHOOK_SECRET) } }
       : {}),
@@ -130,4 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : {}),
   };
+}
+
+/** The short-lived records: 30 days, or HISTORY_RETENTION_DAYS when shorter; forever when that is 0. */
+function shorterHistory(historyDays: number): number {
+  return historyDays === 0 ? 0 : Math.min(SHORT_HISTORY_DAYS, historyDays);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { DEFAULT_RETENTION } from "../src/store/retention.repo.js";
 
 describe("configuration", () => {
   it("defaults to embedded PGlite in ./data on 127.0.0.1:8080", () => {
@@ -28,5 +29,56 @@ describe("configuration", () => {
     expect(JSON.stringify(c)).not.toContain("hunter2");
     expect(`${c.secretKey}`).toBe("[secret]");
     expect(c.databaseUrl?.reveal()).toContain("hunter2");
+  });
+
+  it("keeps history as long as the retention variables say, by default the store's defaults", () => {
+    expect(loadConfig({}).retention).toEqual(DEFAULT_RETENTION);
+    expect(
+      loadConfig({
+        ACTIVITY_RETENTION_DAYS: "0",
+        NOTIFICATION_RETENTION_DAYS: "400",
+        HISTORY_RETENTION_DAYS: "14",
+      }).retention,
+    ).toEqual({
+      expiredSessionDays: 1,
+      appleNotificationDays: 14,
+      deliveredDeliveryDays: 14,
+      failedDeliveryDays: 14,
+      clearedNotificationDays: 400,
+      finishedMdmCommandDays: 14,
+      activityDays: 0,
+    });
+    // A longer history keeps the short-lived records 30 days; 0 keeps all of it forever.
+    expect(loadConfig({ HISTORY_RETENTION_DAYS: "180" }).retention).toMatchObject({
+      appleNotificationDays: 30,
+      deliveredDeliveryDays: 30,
+      failedDeliveryDays: 180,
+      finishedMdmCommandDays: 180,
+    });
+    expect(loadConfig({ HISTORY_RETENTION_DAYS: "0" }).retention).toMatchObject({
+      appleNotificationDays: 0,
+      deliveredDeliveryDays: 0,
+      failedDeliveryDays: 0,
+      finishedMdmCommandDays: 0,
+    });
+  });
+
+  it("reports every invalid retention at once: not a whole number of days, empty, negative", () => {
+    let message = "";
+    try {
+      loadConfig({
+        ACTIVITY_RETENTION_DAYS: "2y",
+        NOTIFICATION_RETENTION_DAYS: "",
+        HISTORY_RETENTION_DAYS: "-1",
+      });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = String(error);
+    }
+    expect(message).toContain("ACTIVITY_RETENTION_DAYS");
+    expect(message).toContain("NOTIFICATION_RETENTION_DAYS");
+    expect(message).toContain("HISTORY_RETENTION_DAYS");
+    expect(() => loadConfig({ ACTIVITY_RETENTION_DAYS: "36501" })).toThrowError(/ACTIVITY_RETENTION_DAYS/);
+    expect(loadConfig({ ACTIVITY_RETENTION_DAYS: " 3650 " }).retention.activityDays).toBe(3650);
   });
 });

@@ -24,6 +24,7 @@ export function startBackgroundWork(
     schedule: options.schedule ?? true,
     syncCron: config.syncCron,
     fullSyncCron: config.fullSyncCron,
+    retention: config.retention,
   });
   const sink: MdmCommandSink = config.mdmWebhook
     ? createWebhookSink({ url: config.mdmWebhook.url, secret: config.mdmWebhook.secret.reveal() })

@@ -3,15 +3,23 @@
  * shared with any number of other workers over one PostgreSQL (leased claims, SKIP
  * LOCKED); and, in the one process holding the scheduler lock, the scheduled work:
  * incremental syncs (SYNC_CRON), full resyncs (FULL_SYNC_CRON), grace expiry (RV3),
- * token-expiry warnings (NT2) and the waiting queues (DB2). Each round also sends the
- * notifications a channel has not taken yet. `stop()` (SIGTERM) ends the
- * round in progress, whose claimed rows are then sent or released, never left half-done,
- * and hands the events it was following (it keeps their lease after sending) to the others.
+ * token-expiry warnings (NT2), the waiting queues (DB2) and, hourly, the pruning of history
+ * past its retention. Each round also sends the notifications a channel has not taken yet.
+ * `stop()` (SIGTERM) ends the round in progress, whose claimed rows are then sent or
+ * released, never left half-done, and hands the events it was following (it keeps their
+ * lease after sending) to the others.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Cron } from "croner";
 import { releaseCallLeases } from "../store/apple-calls.repo.js";
+import {
+  DEFAULT_RETENTION,
+  type PruneCursor,
+  pruneExpired,
+  type RetentionPolicy,
+  vacuumPruned,
+} from "../store/retention.repo.js";
 import { listAllAccounts } from "../store/sync-accounts.repo.js";
 import { refreshPlannerStatistics } from "../store/sync-maintenance.repo.js";
 import type { SyncDeps } from "./deps.js";
@@ -32,8 +40,10 @@ export interface WorkerOptions {
   schedule?: boolean;
   syncCron?: string;
   fullSyncCron?: string;
-  /** Grace expiry, expiry warnings and the queue safety net (default every minute). */
+  /** Grace expiry, expiry warnings, the queue safety net and the hourly pruning (default every minute). */
   housekeepingCron?: string;
+  /** How long history is kept (default DEFAULT_RETENTION; config: *_RETENTION_DAYS). */
+  retention?: RetentionPolicy;
   /** Pause between rounds when there was nothing to do, in ms (default 1000). */
   idleMs?: number;
   /** Called after each round (tests, metrics). */
@@ -58,6 +68,7 @@ export interface RunningWorker {
 }
 
 const STATISTICS_EVERY_MS = 10 * 60_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWorker {
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -67,6 +78,9 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
   let wake: (() => void) | undefined;
   let busy: Promise<unknown> = Promise.resolve();
   let statisticsAt = Number.NEGATIVE_INFINITY;
+  let prunedAt = Number.NEGATIVE_INFINITY;
+  /** Where the last prune's walk through the MDM commands stopped. */
+  const pruneCursor: PruneCursor = {};
 
   const round = async () => {
     const dispatch = await dispatchOnce(deps, id);
@@ -104,6 +118,15 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
     }
   })();
 
+  const pruneHistory = async (now: Date) => {
+    const pruned = await pruneExpired(deps.db, options.retention ?? DEFAULT_RETENTION, now, {
+      cursor: pruneCursor,
+    });
+    if (Object.values(pruned).every((n) => n === 0)) return;
+    deps.logger.info({ workerId: id, pruned }, "history past its retention pruned");
+    // PGlite has no autovacuum either: without it the deleted rows' space is never reused.
+    if (options.engine === "pglite") await vacuumPruned(deps.db, pruned);
+  };
   const jobs: Record<"sync" | "full_sync" | "housekeeping", () => Promise<void>> = {
     sync: () => syncAll(deps, "incremental"),
     full_sync: () => syncAll(deps, "full"),
@@ -118,6 +141,15 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
       await expireGracePeriods(deps);
       await warnTokenExpiry(deps);
       await serveWaitingQueues(deps);
+      // History past its retention, once an hour, last: in bounded batches, so a backlog takes
+      // several hours rather than one long run; a failure waits for the next hour.
+      const now = deps.now();
+      if (now.getTime() - prunedAt >= PRUNE_EVERY_MS) {
+        prunedAt = now.getTime();
+        await pruneHistory(now).catch((error: unknown) => {
+          deps.logger.warn({ workerId: id, err: String(error) }, "history not pruned");
+        });
+      }
     },
   };
   const runJob = async (job: keyof typeof jobs): Promise<boolean> => {

@@ -54,6 +54,7 @@ export function registerWorker(program: Command): void {
       schedule: flags.schedule,
       syncCron: config.syncCron,
       fullSyncCron: config.fullSyncCron,
+      retention: config.retention,
       ...(flags.idleMs ? { idleMs: flags.idleMs } : {}),
       ...(flags.json
         ? {
