@@ -29,34 +29,51 @@ const days = z
   .transform(Number)
   .pipe(z.number().max(36_500));
 
-const schema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  ORCHARD_DATA_DIR: z.string().min(1).default("./data"),
-  ORCHARD_SECRET_KEY: z.string().min(1).optional(),
-  PORT: port.default(8080),
-  HOST: z.string().min(1).default("127.0.0.1"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  APPLE_BASE_URL: z.url().optional(),
-  APPLE_METADATA_URL: z.url({ protocol: /^https?$/ }).optional(),
-  SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
-  FULL_SYNC_CRON: z.string().min(1).default("30 3 * * *"),
-  // Sync engine: where Apple reaches us, our MDM identity, polling, notification channels.
-  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  ORCHARD_MDM_ID: z.string().min(1).max(100).default("orchard"),
-  SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(1).default(30_000),
-  NOTIFY_WEBHOOK_URL: z.url().optional(),
-  NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
-  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
-  NOTIFY_EMAIL_FROM: z.string().min(3).optional(),
-  NOTIFY_EMAIL_TO: z.string().min(3).optional(),
-  // Where install/remove commands go: the MDM's webhook, signed; unset, the log (and the API's queue).
-  MDM_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
-  MDM_WEBHOOK_SECRET: z.string().min(16).optional(),
-  // How long history is kept (the worker prunes it hourly): store/retention.repo.ts.
-  ACTIVITY_RETENTION_DAYS: days.default(730),
-  NOTIFICATION_RETENTION_DAYS: days.default(365),
-  HISTORY_RETENTION_DAYS: days.default(90),
-});
+/** Variables that configure one channel: set together or not at all. */
+const TOGETHER = [
+  ["NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET"],
+  ["SMTP_URL", "NOTIFY_EMAIL_FROM", "NOTIFY_EMAIL_TO"],
+  ["MDM_WEBHOOK_URL", "MDM_WEBHOOK_SECRET"],
+] as const;
+
+const schema = z
+  .object({
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    ORCHARD_DATA_DIR: z.string().min(1).default("./data"),
+    ORCHARD_SECRET_KEY: z.string().min(1).optional(),
+    PORT: port.default(8080),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    APPLE_BASE_URL: z.url().optional(),
+    APPLE_METADATA_URL: z.url({ protocol: /^https?$/ }).optional(),
+    SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
+    FULL_SYNC_CRON: z.string().min(1).default("30 3 * * *"),
+    // Sync engine: where Apple reaches us, our MDM identity, polling, notification channels.
+    PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ORCHARD_MDM_ID: z.string().min(1).max(100).default("orchard"),
+    SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(1).default(30_000),
+    NOTIFY_WEBHOOK_URL: z.url().optional(),
+    NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
+    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    NOTIFY_EMAIL_FROM: z.string().min(3).optional(),
+    NOTIFY_EMAIL_TO: z.string().min(3).optional(),
+    // Where install/remove commands go: the MDM's webhook, signed; unset, the MDM polls the API.
+    MDM_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    MDM_WEBHOOK_SECRET: z.string().min(16).optional(),
+    // How long history is kept (the worker prunes it hourly): store/retention.repo.ts.
+    ACTIVITY_RETENTION_DAYS: days.default(730),
+    NOTIFICATION_RETENTION_DAYS: days.default(365),
+    HISTORY_RETENTION_DAYS: days.default(90),
+  })
+  // A channel half configured would be dropped without a word: each is all set or all unset.
+  .superRefine((e, ctx) => {
+    for (const group of TOGETHER) {
+      const set = group.filter((name) => e[name] !== undefined);
+      if (set.length === 0 || set.length === group.length) continue;
+      for (const name of group.filter((n) => e[n] === undefined))
+        ctx.addIssue({ code: "custom", path: [name], message: `needed with ${set.join(" and ")}` });
+    }
+  });
 
 /** Apple's notification dedupe records and delivered notification deliveries: a month at most. */
 const SHORT_HISTORY_DAYS = 30;

@@ -21,6 +21,23 @@ describe("configuration", () => {
     }
   });
 
+  it("refuses a channel half configured (a webhook without its secret would be dropped without a word)", () => {
+    expect(() => loadConfig({ MDM_WEBHOOK_URL: "https://mdm.example/hook" })).toThrowError(
+      /MDM_WEBHOOK_SECRET: needed with MDM_WEBHOOK_URL/,
+    );
+    expect(() => loadConfig({ NOTIFY_WEBHOOK_SECRET: "s".repeat(16) })).toThrowError(
+      /NOTIFY_WEBHOOK_URL: needed with NOTIFY_WEBHOOK_SECRET/,
+    );
+    expect(() => loadConfig({ SMTP_URL: "smtp://mail", NOTIFY_EMAIL_TO: "it@example.org" })).toThrowError(
+      /NOTIFY_EMAIL_FROM: needed with SMTP_URL and NOTIFY_EMAIL_TO/,
+    );
+    const both = loadConfig({
+      MDM_WEBHOOK_URL: "https://mdm.example/hook",
+      MDM_WEBHOOK_SECRET: "s".repeat(16),
+    });
+    expect(both.mdmWebhook?.url).toBe("https://mdm.example/hook");
+  });
+
   it("keeps secrets out of logs and JSON", () => {
     const c = loadConfig({
       DATABASE_URL: "postgres://u:hunter2@db/orchard",

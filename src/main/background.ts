@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import { createLogSink, createWebhookSink, deliverMdmCommands, type MdmCommandSink } from "../mdm/index.js";
+import { type MdmDelivery, mdmWebhookSink, startMdmDelivery } from "../mdm/delivery-loop.js";
 import { type RunningWorker, startWorker } from "../sync/index.js";
 import type { Core } from "./compose.js";
 
@@ -9,9 +9,9 @@ export interface BackgroundWork {
 }
 
 /**
- * The work a worker process does besides the API: the sync worker (outbox to Apple,
- * events, scheduled syncs, grace, queue) and the delivery of MDM commands to the MDM's
- * webhook (MDM_WEBHOOK_URL) or, without one, to the log (the demo's MDM).
+ * The worker's work in the server's process (embedded PGlite): the sync worker (outbox to
+ * Apple, events, scheduled syncs, grace, queue) and, with MDM_WEBHOOK_URL, the delivery of
+ * MDM commands to it (without one, the MDM polls them), as `orchard worker` does.
  */
 export function startBackgroundWork(
   core: Core,
@@ -26,28 +26,14 @@ export function startBackgroundWork(
     fullSyncCron: config.fullSyncCron,
     retention: config.retention,
   });
-  const sink: MdmCommandSink = config.mdmWebhook
-    ? createWebhookSink({ url: config.mdmWebhook.url, secret: config.mdmWebhook.secret.reveal() })
-    : createLogSink(logger);
-  let stopped = false;
-  const deliveries = (async () => {
-    const deps = { db: core.store.db, now: core.deps.now };
-    while (!stopped) {
-      let delivered = 0;
-      try {
-        delivered = await deliverMdmCommands(deps, sink);
-      } catch (error) {
-        logger.warn({ err: error }, "MDM command delivery failed; retrying");
-      }
-      if (delivered === 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  })();
+  const sink = mdmWebhookSink(config.mdmWebhook);
+  const deliveries: MdmDelivery | undefined = sink
+    ? startMdmDelivery({ db: core.store.db, now: core.deps.now }, sink, logger)
+    : undefined;
   return {
     worker,
     async stop() {
-      stopped = true;
-      await worker.stop();
-      await deliveries;
+      await Promise.all([worker.stop(), deliveries?.stop()]);
     },
   };
 }

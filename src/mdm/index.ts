@@ -5,7 +5,6 @@ export { applyEvent, type MdmEvent } from "./events.js";
 export { type LicenseRequestResult, requestLicense, requestLicensesFor } from "./license-request.js";
 export { moveDevice } from "./move.js";
 export {
-  createLogSink,
   createWebhookSink,
   type MdmCommandMessage,
   type MdmCommandSink,

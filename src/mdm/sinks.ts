@@ -78,16 +78,3 @@ export function createWebhookSink(options: {
     },
   };
 }
-
-/** The demo's MDM: commands are written to the log, as an MDM would receive them. */
-export function createLogSink(logger: { info(obj: object, msg?: string): void }): MdmCommandSink {
-  return {
-    async deliver(commands) {
-      for (const command of commands)
-        logger.info(
-          { mdmCommand: command },
-          `MDM ${command.kind} ${command.adamId} on ${command.serialNumber}`,
-        );
-    },
-  };
-}

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { pino } from "pino";
 import { loadConfig } from "../../config.js";
+import { mdmWebhookSink, startMdmDelivery } from "../../mdm/delivery-loop.js";
 import { openDatabase } from "../../store/index.js";
 import { syncDepsFromConfig } from "../../sync/from-config.js";
 import { startWorker } from "../../sync/index.js";
@@ -18,15 +19,18 @@ interface WorkerFlags {
 }
 
 /**
- * `orchard worker`: drains the outbox to Apple and follows its events; with PostgreSQL,
- * any number of them share the work, and one at a time runs the scheduled syncs.
+ * `orchard worker`: drains the outbox to Apple and follows its events, and delivers the MDM
+ * commands to MDM_WEBHOOK_URL when set; with PostgreSQL, any number of them share the work,
+ * and one at a time runs the scheduled syncs.
  * SIGTERM/SIGINT end the round in progress, then exit.
  */
 export function registerWorker(program: Command): void {
   withExamples(
     program
       .command("worker")
-      .description("run the sync worker (DATABASE_URL, APPLE_BASE_URL, SYNC_CRON, FULL_SYNC_CRON)")
+      .description(
+        "run the sync worker and the MDM webhook's deliveries (DATABASE_URL, APPLE_BASE_URL, SYNC_CRON, FULL_SYNC_CRON, MDM_WEBHOOK_URL, *_RETENTION_DAYS)",
+      )
       .option("--no-schedule", "only drain the outbox; leave scheduled syncs to other workers")
       .option("--lease-ms <ms>", "how long a claim on outbox rows lasts", parsePositive(3_600_000))
       .option("--claim-limit <n>", "outbox rows claimed per round", parsePositive(100_000))
@@ -67,13 +71,18 @@ export function registerWorker(program: Command): void {
           }
         : {}),
     });
-    logger.info({ workerId: worker.id, engine: store.engine }, "worker started");
+    const sink = mdmWebhookSink(config.mdmWebhook);
+    const deliveries = sink ? startMdmDelivery({ db: store.db, now: deps.now }, sink, logger) : undefined;
+    logger.info(
+      { workerId: worker.id, engine: store.engine, mdmWebhook: sink !== undefined },
+      "worker started",
+    );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     });
-    await worker.stop();
+    await Promise.all([worker.stop(), deliveries?.stop()]);
     await store.close();
     logger.info({ workerId: worker.id }, "worker stopped");
   });

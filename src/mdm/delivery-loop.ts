@@ -1,0 +1,56 @@
+import { deliverMdmCommands } from "./deliver.js";
+import type { MdmDeps } from "./deps.js";
+import { createWebhookSink, type MdmCommandSink } from "./sinks.js";
+
+export interface MdmDelivery {
+  stop(): Promise<void>;
+}
+
+/** The MDM's webhook from MDM_WEBHOOK_URL and MDM_WEBHOOK_SECRET, if set. */
+export function mdmWebhookSink(
+  webhook: { url: string; secret: { reveal(): string } } | undefined,
+): MdmCommandSink | undefined {
+  return webhook ? createWebhookSink({ url: webhook.url, secret: webhook.secret.reveal() }) : undefined;
+}
+
+/**
+ * Delivers MDM commands to the MDM's webhook as they become ready, beside the sync worker:
+ * in every `orchard worker` (several share the commands: each batch is claimed) and in
+ * `orchard serve` over embedded PGlite. Without a webhook nothing runs: the commands wait,
+ * pending, for the MDM to poll `GET mdm/commands?ready=true` and acknowledge them.
+ */
+export function startMdmDelivery(
+  deps: MdmDeps,
+  sink: MdmCommandSink,
+  logger: { warn(fields: Record<string, unknown>, message: string): void },
+  idleMs = 1000,
+): MdmDelivery {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      let delivered = 0;
+      try {
+        delivered = await deliverMdmCommands(deps, sink);
+      } catch (error) {
+        logger.warn({ err: String(error) }, "MDM command delivery failed; retrying");
+      }
+      if (delivered > 0 || stopped) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, idleMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}
