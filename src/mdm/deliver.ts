@@ -2,7 +2,7 @@ import { givesUp, retryDelayMs } from "../delivery-retry.js";
 import { claimMdmCommands, type MdmCommandRecord, settleMdmCommands } from "../store/mdm-command.repo.js";
 import { groupBy } from "../store/sql-helpers.js";
 import type { MdmDeps } from "./deps.js";
-import { type MdmCommandSink, MdmDeliveryError } from "./sinks.js";
+import { type MdmCommandMessage, type MdmCommandSink, MdmDeliveryError } from "./sinks.js";
 
 /**
  * Delivers pending MDM commands to the sink, oldest first, in batches. A failure the
@@ -22,21 +22,7 @@ export async function deliverMdmCommands(
   });
   if (claimed.length === 0) return 0;
   try {
-    await sink.deliver(
-      claimed.map((c) => ({
-        id: c.id,
-        seq: c.seq,
-        spaceId: c.spaceId,
-        kind: c.kind,
-        deviceId: c.deviceId,
-        serialNumber: c.serialNumber,
-        adamId: c.adamId,
-        ...(c.licenseId ? { licenseId: c.licenseId } : {}),
-        ...(c.appVersion ? { appVersion: c.appVersion } : {}),
-        because: c.ruleIds,
-        createdAt: c.createdAt.toISOString(),
-      })),
-    );
+    await sink.deliver(claimed.map(toMdmCommandMessage));
   } catch (error) {
     const retryable = !(error instanceof MdmDeliveryError) || error.retryable;
     const message = error instanceof Error ? error.message : String(error);
@@ -70,4 +56,21 @@ function settle(
     now,
     ...outcome,
   });
+}
+
+/** A command as the webhook carries it (`webhooks.mdmCommands`; the polled command has these fields too). */
+export function toMdmCommandMessage(c: MdmCommandRecord): MdmCommandMessage {
+  return {
+    id: c.id,
+    seq: c.seq,
+    spaceId: c.spaceId,
+    kind: c.kind,
+    deviceId: c.deviceId,
+    serialNumber: c.serialNumber,
+    adamId: c.adamId,
+    ...(c.licenseId ? { licenseId: c.licenseId } : {}),
+    ...(c.appVersion ? { appVersion: c.appVersion } : {}),
+    because: c.ruleIds,
+    createdAt: c.createdAt.toISOString(),
+  };
 }

@@ -1,5 +1,5 @@
 export { type CheckInResult, checkIn } from "./check-in.js";
-export { deliverMdmCommands } from "./deliver.js";
+export { deliverMdmCommands, toMdmCommandMessage } from "./deliver.js";
 export type { MdmDeps } from "./deps.js";
 export { applyEvent, type MdmEvent } from "./events.js";
 export { type LicenseRequestResult, requestLicense, requestLicensesFor } from "./license-request.js";

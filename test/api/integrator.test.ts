@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
+import { toMdmCommandMessage } from "../../src/mdm/index.js";
 import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
@@ -273,6 +274,11 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     expect([...first.items, ...next.items].map((c: { seq: number }) => c.seq)).toEqual(
       all.items.slice(0, first.items.length + next.items.length).map((c: { seq: number }) => c.seq),
     );
+    // A polled command carries every field of the webhook's message, under the same name.
+    for (const record of await listMdmCommands(store, f.ids.spaceA, { deviceId: f.ids.deviceA })) {
+      const polled = all.items.find((c: { seq: number }) => c.seq === record.seq);
+      expect(polled).toMatchObject(toMdmCommandMessage(record));
+    }
   });
 
   it("an acknowledgement sent twice, or of a command superseded, changes nothing; one Orchard gave up delivering is delivered", async () => {

@@ -53,10 +53,13 @@ const installedApp = z.object({
   sizeBytes: z.number().int().min(0).optional(),
   installedAt: dateTime.optional(),
 });
+// Every field of the webhook's message (src/mdm/deliver.ts) under the same name, and its state:
+// an MDM that polls and one that is pushed to read commands with one parser.
 const commandSchema = z
   .object({
     id: z.string(),
     seq: z.number().int(),
+    spaceId: z.string(),
     kind: z.enum(["install", "remove"]),
     deviceId: z.string(),
     serialNumber: z.string(),
@@ -64,6 +67,7 @@ const commandSchema = z
     licenseId: z.string().optional(),
     appVersion: z.string().optional(),
     ruleIds: z.array(z.string()),
+    because: z.array(z.string()).describe("The rule ids again, as the webhook's message names them"),
     state: z.enum(["pending", "delivered", "cancelled", "failed"]),
     awaitingLicense: z
       .boolean()
@@ -447,7 +451,10 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         ...(q.after !== undefined ? { afterSeq: q.after } : {}),
         limit: q.limit + 1,
       });
-      return { items: items.slice(0, q.limit), hasMore: items.length > q.limit };
+      return {
+        items: items.slice(0, q.limit).map((c) => ({ ...c, because: c.ruleIds })),
+        hasMore: items.length > q.limit,
+      };
     },
   );
 
