@@ -256,7 +256,17 @@ export const groupSchema = z
     spaceId: z.string(),
     name: z.string(),
     externalId: z.string().optional(),
-    members: z.number().int().optional(),
+    builtIn: z
+      .boolean()
+      .optional()
+      .describe(
+        "true for All Users (`all-users`): every user of the space; it cannot be deleted nor its members changed",
+      ),
+    members: z
+      .number()
+      .int()
+      .optional()
+      .describe("users of the space (not deleted) in the group; for All Users, every one of them"),
   })
   .meta({ id: "Group" });
 

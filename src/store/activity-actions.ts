@@ -34,6 +34,8 @@ export const ACTIVITY_ACTIONS = [
   "catalog.delegated",
   "user.invited",
   "rules.updated",
+  // Groups (group.repo.ts).
+  "group.deleted",
   // MDM events (mdm-events.repo.ts: `mdm.<event kind>`).
   "mdm.device_retired",
   "mdm.device_wiped",

@@ -81,6 +81,12 @@ export const ACTIVITY_MESSAGES = {
   "user.invited": "invited to Apps and Books",
   "rules.set": (p: { groups: number; reservations: number; prohibited: number }) =>
     `license rules set: ${p.groups} FCFS groups, ${p.reservations} reservations, ${p.prohibited} prohibited`,
+  "rules.group_deleted": (p: { group: string; groups: number }) =>
+    `group ${p.group} deleted: removed from the FCFS groups (${p.groups} left)`,
+  // Groups (group.repo.ts).
+  "group.deleted": (p: { name: string }) => `group ${p.name} deleted`,
+  "group.deleted_from_rules": (p: { name: string; rules: number }) =>
+    `group ${p.name} deleted and removed from the FCFS groups of ${p.rules} license rules`,
   // MDM events (mdm-events.repo.ts): one key per event kind that is logged.
   "mdm.device_retired": "device retired",
   "mdm.device_wiped": "device wiped",

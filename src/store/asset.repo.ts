@@ -3,6 +3,7 @@ import { ALL_USERS, type Asset, type Platform } from "../licensing/index.js";
 import type { AssetTable, CatalogAppTable, UpdateMode } from "./account.table.js";
 import { type Db, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
+import { ensureAllUsersGroup } from "./group.repo.js";
 
 export interface AssetRecord extends Asset {
   spaceId: string;
@@ -92,6 +93,8 @@ export async function upsertAsset(db: Db, input: AssetInput, now: Date): Promise
       .returningAll()
       .executeTakeFirstOrThrow();
     if (account.auto_distribute) {
+      // AC1 never fails on a missing All Users group (a space that lost it before it was protected).
+      await ensureAllUsersGroup(trx, input.spaceId);
       const key = { space_id: input.spaceId, account_id: input.accountId, adam_id: input.adamId };
       await trx
         .insertInto("app_rules")

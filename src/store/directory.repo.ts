@@ -1,9 +1,9 @@
 import { sql } from "kysely";
-import type { Platform } from "../licensing/index.js";
+import { ALL_USERS, type Platform } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { type DeviceRecord, toDevice } from "./device.repo.js";
 import { NotFoundError } from "./errors.js";
-import type { Group } from "./group.repo.js";
+import { type Group, isBuiltInGroup } from "./group.repo.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import type { DeviceStatus } from "./space.table.js";
 import { toUser, type UserRecord } from "./user.repo.js";
@@ -124,6 +124,11 @@ export async function deleteRow(db: Db, table: "users" | "devices" | "groups", s
 
 export type GroupRow = Group & { members: number };
 
+/**
+ * Groups with their number of members: users of the space not deleted (RV5 keeps a deleted
+ * user's row for the history, out of the lists). All Users holds every such user, without
+ * membership rows (DI7: it covers everyone).
+ */
 export function listGroupsView(db: Db, spaceId: string, page: PageRequest): Promise<Page<GroupRow>> {
   let query = db
     .selectFrom("groups as g")
@@ -132,9 +137,11 @@ export function listGroupsView(db: Db, spaceId: string, page: PageRequest): Prom
       "g.name",
       "g.external_id",
       "g.space_id",
-      sql<number>`(select count(*)::int from group_members m where m.space_id = g.space_id and m.group_id = g.id)`.as(
-        "members",
-      ),
+      sql<number>`case when g.id = ${ALL_USERS}
+        then (select count(*)::int from users u where u.space_id = g.space_id and u.deleted_at is null)
+        else (select count(*)::int from group_members m
+          join users u on u.space_id = m.space_id and u.id = m.user_id
+          where m.space_id = g.space_id and m.group_id = g.id and u.deleted_at is null) end`.as("members"),
     ])
     .where("g.space_id", "=", spaceId);
   if (page.q) query = query.where("g.name", "ilike", likePattern(page.q));
@@ -142,18 +149,22 @@ export function listGroupsView(db: Db, spaceId: string, page: PageRequest): Prom
     id: r.id,
     spaceId: r.space_id,
     name: r.name,
-    externalId: r.external_id ?? undefined,
+    ...(r.external_id !== null ? { externalId: r.external_id } : {}),
+    ...(isBuiltInGroup(r.id) ? { builtIn: true as const } : {}),
     members: r.members,
   }));
 }
 
+/** A group's members (not deleted), paged; All Users: every user of the space. */
 export function listGroupMembers(db: Db, spaceId: string, groupId: string, page: PageRequest) {
+  if (isBuiltInGroup(groupId)) return listUsersView(db, spaceId, page);
   let query = db
     .selectFrom("group_members as m")
     .innerJoin("users as u", (j) => j.onRef("u.space_id", "=", "m.space_id").onRef("u.id", "=", "m.user_id"))
     .selectAll("u")
     .where("m.space_id", "=", spaceId)
-    .where("m.group_id", "=", groupId);
+    .where("m.group_id", "=", groupId)
+    .where("u.deleted_at", "is", null);
   if (page.q) query = query.where("u.name", "ilike", likePattern(page.q));
   return paged(query, page, { name: "u.name" }, "name", "u.id", toUser);
 }

@@ -1,13 +1,51 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "./database.js";
+import { sql } from "kysely";
+import { ALL_USERS } from "../licensing/index.js";
+import { appendActivity } from "./activity.repo.js";
+import { activityMessage } from "./activity-messages.js";
+import { type Db, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
-import { chunks, inList } from "./sql-helpers.js";
+import { type GroupRuleUse, removeGroupFromRules } from "./rules.repo.js";
+import { lockAssets } from "./seats.js";
+import { type Actor, chunks, inList } from "./sql-helpers.js";
 
 export interface Group {
   id: string;
   spaceId: string;
   name: string;
   externalId?: string;
+  /** All Users (AC1): every user of the space, implicitly; never deleted nor edited. */
+  builtIn?: true;
+}
+
+/** The stored name of the built-in group (the console words it in its own language by its id). */
+export const ALL_USERS_NAME = "All Users";
+
+/** Whether a group is the built-in All Users group (AC1, DI7). */
+export function isBuiltInGroup(groupId: string): boolean {
+  return groupId === ALL_USERS;
+}
+
+/**
+ * The space's All Users group, created when missing (a space made before it was protected
+ * could have lost it): AC1 writes FCFS rules for it, which must never fail on it.
+ */
+export async function ensureAllUsersGroup(db: Db, spaceId: string): Promise<void> {
+  await db
+    .insertInto("groups")
+    .values({ space_id: spaceId, id: ALL_USERS, name: ALL_USERS_NAME, external_id: null })
+    .onConflict((oc) => oc.columns(["space_id", "id"]).doNothing())
+    .execute();
+}
+
+function toGroup(row: { id: string; space_id: string; name: string; external_id: string | null }): Group {
+  return {
+    id: row.id,
+    spaceId: row.space_id,
+    name: row.name,
+    ...(row.external_id !== null ? { externalId: row.external_id } : {}),
+    ...(isBuiltInGroup(row.id) ? { builtIn: true as const } : {}),
+  };
 }
 
 export async function createGroup(
@@ -24,7 +62,7 @@ export async function createGroup(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { id: row.id, spaceId: row.space_id, name: row.name, externalId: row.external_id ?? undefined };
+  return toGroup(row);
 }
 
 export async function findGroup(db: Db, spaceId: string, id: string): Promise<Group | undefined> {
@@ -34,9 +72,7 @@ export async function findGroup(db: Db, spaceId: string, id: string): Promise<Gr
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
     .executeTakeFirst();
-  return (
-    row && { id: row.id, spaceId: row.space_id, name: row.name, externalId: row.external_id ?? undefined }
-  );
+  return row && toGroup(row);
 }
 
 export async function getGroup(db: Db, spaceId: string, id: string): Promise<Group> {
@@ -96,4 +132,101 @@ export async function groupIdsOfUsers(
     else out.set(row.user_id, [row.group_id]);
   }
   return out;
+}
+
+export type DeleteGroupResult =
+  /** Deleted; `rules` are those it was removed from (empty when none used it). */
+  | { outcome: "deleted"; group: Group; rules: GroupRuleUse[] }
+  /** Not deleted: license rules use it and the deletion was not confirmed. */
+  | { outcome: "in_use"; group: Group; rules: GroupRuleUse[] }
+  /** Not deleted: All Users is built in. */
+  | { outcome: "built_in"; group: Group };
+
+/**
+ * Deletes a group (its members stay users). All Users is never deleted. A group that FCFS
+ * rules use is deleted only when `confirmed`: it then leaves those rules as a rules change
+ * (DI1) would take it out of them (removeGroupFromRules: asset locked, FCFS off when no
+ * group is left, a `rules.updated` line per rule). Licenses already held stay (LT4), as
+ * after any rules change; its members are no longer eligible through it (DI7, MA2). The
+ * deletion itself is logged (`group.deleted`), with the number of rules it left.
+ */
+export async function deleteGroup(
+  db: Db,
+  input: { spaceId: string; groupId: string; confirmed: boolean; actor: Actor; now: Date },
+): Promise<DeleteGroupResult> {
+  const { spaceId, groupId } = input;
+  return withTransaction(db, async (trx) => {
+    const group = await getGroup(trx, spaceId, groupId);
+    if (group.builtIn) return { outcome: "built_in", group };
+    const seen = await rulesUsingGroup(trx, spaceId, groupId);
+    if (seen.length > 0 && !input.confirmed) return { outcome: "in_use", group, rules: seen };
+    // Rules change under their asset's lock (as setAppRules): the assets first, in
+    // allocation's order, then the group row, which a rules change adding it waits for
+    // (the foreign key's share lock) and which waits for one under way.
+    await lockAssets(trx, spaceId, seen);
+    const locked = await trx
+      .selectFrom("groups")
+      .select("id")
+      .where("space_id", "=", spaceId)
+      .where("id", "=", groupId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!locked) throw new NotFoundError("group", groupId);
+    const rules = await rulesUsingGroup(trx, spaceId, groupId);
+    if (rules.length > 0 && !input.confirmed) return { outcome: "in_use", group, rules };
+    const known = new Set(seen.map(ruleKey));
+    await lockAssets(
+      trx,
+      spaceId,
+      rules.filter((r) => !known.has(ruleKey(r))),
+    );
+    await removeGroupFromRules(trx, { spaceId, group, rules, actor: input.actor, now: input.now });
+    await trx.deleteFrom("groups").where("space_id", "=", spaceId).where("id", "=", groupId).execute();
+    await appendActivity(trx, [
+      {
+        spaceId,
+        actor: input.actor,
+        action: "group.deleted",
+        ruleIds: rules.length > 0 ? ["DI1", "DI7"] : [],
+        message:
+          rules.length > 0
+            ? activityMessage("group.deleted_from_rules", { name: group.name, rules: rules.length })
+            : activityMessage("group.deleted", { name: group.name }),
+        details: {
+          groupId,
+          ...(group.externalId ? { externalId: group.externalId } : {}),
+          ...(rules.length > 0
+            ? { rules: rules.map((r) => ({ accountId: r.accountId, adamId: r.adamId })) }
+            : {}),
+        },
+        at: input.now,
+      },
+    ]);
+    return { outcome: "deleted", group, rules };
+  });
+}
+
+const ruleKey = (r: { accountId: string; adamId: string }) => `${r.accountId}/${r.adamId}`;
+
+/** The license rules (account, app) whose FCFS groups include the group, by app name then account priority. */
+export async function rulesUsingGroup(db: Db, spaceId: string, groupId: string): Promise<GroupRuleUse[]> {
+  const { rows } = await sql<{
+    account_id: string;
+    account_name: string;
+    adam_id: string;
+    app_name: string | null;
+  }>`select r.account_id, acc.display_name as account_name, r.adam_id,
+        coalesce(a.name, c.name) as app_name
+      from rule_groups r
+      join accounts acc on acc.space_id = r.space_id and acc.id = r.account_id
+      left join assets a on a.space_id = r.space_id and a.account_id = r.account_id and a.adam_id = r.adam_id
+      left join catalog_apps c on c.space_id = r.space_id and c.adam_id = r.adam_id
+      where r.space_id = ${spaceId} and r.group_id = ${groupId}
+      order by coalesce(a.name, c.name, r.adam_id), r.adam_id, acc.priority, r.account_id`.execute(db);
+  return rows.map((r) => ({
+    accountId: r.account_id,
+    accountName: r.account_name,
+    adamId: r.adam_id,
+    ...(r.app_name !== null ? { appName: r.app_name } : {}),
+  }));
 }

@@ -75,12 +75,18 @@ export {
 } from "./device.repo.js";
 export { type Entity, NotFoundError, StoreError, type StoreErrorCode } from "./errors.js";
 export {
+  ALL_USERS_NAME,
   addGroupMembers,
   createGroup,
+  type DeleteGroupResult,
+  deleteGroup,
+  ensureAllUsersGroup,
   findGroup,
   type Group,
   getGroup,
+  isBuiltInGroup,
   removeGroupMembers,
+  rulesUsingGroup,
 } from "./group.repo.js";
 export { loadKeyRing } from "./key-file.js";
 export {
@@ -136,7 +142,13 @@ export {
   type OutboxRecord,
 } from "./outbox.repo.js";
 export { listWaitingRequests } from "./queue.repo.js";
-export { getAppRules, loadRulesForApp, type RulesInput, setAppRules } from "./rules.repo.js";
+export {
+  type GroupRuleUse,
+  getAppRules,
+  loadRulesForApp,
+  type RulesInput,
+  setAppRules,
+} from "./rules.repo.js";
 export { type FreedSeats, onSeatsFreed } from "./seats.js";
 export {
   createSpace,

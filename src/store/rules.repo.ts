@@ -1,8 +1,9 @@
+import { sql } from "kysely";
 import type { DistributionRules, LicenseType } from "../licensing/index.js";
 import type { AppRulesTable, RuleDeviceTable, RuleGroupTable, RuleUserTable } from "./account.table.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
-import { type Db, withTransaction } from "./database.js";
+import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { type Actor, type ColumnSpec, inList, insertColumns, unique } from "./sql-helpers.js";
 
@@ -156,6 +157,70 @@ export async function setAppRules(
     const rules = await loadRulesForApp(trx, spaceId, adamId);
     return rules.get(accountId) ?? emptyRules();
   });
+}
+
+/** A license rule (account, app) whose FCFS groups include a group, named for the administrator. */
+export interface GroupRuleUse {
+  accountId: string;
+  accountName: string;
+  adamId: string;
+  appName?: string;
+}
+
+/**
+ * DI1 for a group being deleted: the group leaves the FCFS groups of these rules, as a
+ * rules change without it would write them (setAppRules): each rule's `updated_at`, FCFS
+ * off when no group is left (the API takes no FCFS rule without groups), and a
+ * `rules.updated` line per rule. The caller holds the rules' asset locks, as setAppRules
+ * does. Nothing else changes: licenses already held stay (LT4), and the next decisions
+ * read the rules as they are now.
+ */
+export async function removeGroupFromRules(
+  trx: Trx,
+  input: {
+    spaceId: string;
+    group: { id: string; name: string };
+    rules: readonly GroupRuleUse[];
+    actor: Actor;
+    now: Date;
+  },
+): Promise<void> {
+  const { spaceId, group, rules, now } = input;
+  if (rules.length === 0) return;
+  const accountIds = rules.map((r) => r.accountId);
+  const adamIds = rules.map((r) => r.adamId);
+  const keys = sql<boolean>`(account_id, adam_id) in (select * from unnest(
+    ${accountIds}::text[], ${adamIds}::text[]))`;
+  await trx
+    .deleteFrom("rule_groups")
+    .where("space_id", "=", spaceId)
+    .where("group_id", "=", group.id)
+    .where(keys)
+    .execute();
+  const { rows } = await sql<{ account_id: string; adam_id: string; groups: number }>`
+    update app_rules r set updated_at = ${now.toISOString()}::timestamptz,
+      fcfs_enabled = r.fcfs_enabled and exists (select 1 from rule_groups g
+        where g.space_id = r.space_id and g.account_id = r.account_id and g.adam_id = r.adam_id)
+    where r.space_id = ${spaceId} and (r.account_id, r.adam_id) in (select * from unnest(
+      ${accountIds}::text[], ${adamIds}::text[]))
+    returning r.account_id, r.adam_id, (select count(*)::int from rule_groups g
+      where g.space_id = r.space_id and g.account_id = r.account_id and g.adam_id = r.adam_id) as groups`.execute(
+    trx,
+  );
+  await appendActivity(
+    trx,
+    rows.map((r) => ({
+      spaceId,
+      actor: input.actor,
+      action: "rules.updated",
+      adamId: r.adam_id,
+      accountId: r.account_id,
+      ruleIds: ["DI1"],
+      message: activityMessage("rules.group_deleted", { group: group.name, groups: r.groups }),
+      details: { groupId: group.id },
+      at: now,
+    })),
+  );
 }
 
 /** The rules of one (account, app), with `unusedReservations` computed. */

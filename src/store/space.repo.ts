@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { ALL_USERS } from "../licensing/index.js";
 import { type Db, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
+import { ensureAllUsersGroup } from "./group.repo.js";
 
 export interface Space {
   id: string;
@@ -31,10 +31,7 @@ export async function createSpace(db: Db, input: NewSpace): Promise<Space> {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto("groups")
-      .values({ space_id: row.id, id: ALL_USERS, name: "All Users", external_id: null })
-      .execute();
+    await ensureAllUsersGroup(trx, row.id);
     return toSpace(row);
   });
 }

@@ -6,6 +6,7 @@ import type { ActivityAction } from "./activity-actions.js";
 import type { ActivityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
+import { ensureAllUsersGroup } from "./group.repo.js";
 import { toLicense } from "./license.repo.js";
 import { lockAssetsOfAccount } from "./seats.js";
 import type { Actor } from "./sql-helpers.js";
@@ -24,6 +25,8 @@ export async function ensureAllUsersRules(
   adamIds?: readonly string[],
 ): Promise<number> {
   if (adamIds?.length === 0) return 0;
+  // The rules below name All Users: never fail on a space that lost it (before it was protected).
+  await ensureAllUsersGroup(db, spaceId);
   const only = adamIds ? sql`and a.adam_id = any(${[...adamIds]}::text[])` : sql``;
   // One statement whatever the number of apps (an account with 10,000 books): the rules are
   // chosen and written by the database, not sent back as rows of bound parameters

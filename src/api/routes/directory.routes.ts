@@ -1,6 +1,5 @@
 import { z } from "zod";
 import {
-  deleteRow,
   listGroupMembers,
   listGroupsView,
   listUsersView,
@@ -11,13 +10,17 @@ import {
   addGroupMembers,
   createGroup,
   createUser,
+  deleteGroup,
+  type Group,
+  type GroupRuleUse,
   getGroup,
   getUser,
   removeGroupMembers,
 } from "../../store/index.js";
 import { userLicenseUsage } from "../../store/usage.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
-import { problemResponses } from "../problem.js";
+import { sendProblem } from "../errors.js";
+import { ApiError, problem, problemResponses, problemSchema } from "../problem.js";
 import {
   dateTime,
   groupSchema,
@@ -58,6 +61,66 @@ export const usageSchema = z
   .meta({ id: "AppUsageRow" });
 const email = z.email().max(320);
 const userIds = z.object({ userIds: z.array(id).min(1).max(10_000) });
+
+/** The license rules a group is one of the FCFS groups of, as a refused deletion names them. */
+const USED_BY_SHOWN = 20;
+const groupInUseProblem = problemSchema
+  .extend({
+    usedBy: z
+      .object({
+        total: z.number().int().describe("license rules (account, app) whose FCFS groups include the group"),
+        rules: z
+          .array(
+            z.object({
+              accountId: z.string(),
+              accountName: z.string(),
+              adamId: z.string(),
+              appName: z.string().optional(),
+            }),
+          )
+          .describe(`the first ${USED_BY_SHOWN}, by app name`),
+      })
+      .optional()
+      .describe("`group_in_use`: the rules that use the group"),
+  })
+  .meta({
+    id: "GroupInUseProblem",
+    description:
+      "A problem; `group_in_use` also names the license rules that use the group (`usedBy`). " +
+      "`built_in_group`: All Users cannot be deleted nor its members changed.",
+  });
+
+/** All Users (AC1, DI7) is every user of the space: it is never deleted nor edited. */
+function refuseBuiltIn(group: Group, change: "deleted" | "members"): never {
+  throw new ApiError(
+    409,
+    "built_in_group",
+    change === "deleted"
+      ? `${group.name} is built in: it always holds every user of the space, and automatic distribution (AC1) gives it first come, first served on the account's apps; it cannot be deleted. To stop giving an app to everyone, remove ${group.name} from that app's FCFS groups.`
+      : `${group.name} is built in: it always holds every user of the space, so its members cannot be added or removed. Use another group to choose users.`,
+  );
+}
+
+function ruleName(r: GroupRuleUse): string {
+  return `${r.appName ?? "app"} (${r.adamId}) in ${r.accountName}`;
+}
+
+function groupInUse(group: Group, rules: readonly GroupRuleUse[]) {
+  const shown = rules.slice(0, 3).map(ruleName).join(", ");
+  const more = rules.length > 3 ? ` and ${rules.length - 3} more` : "";
+  return {
+    ...problem(
+      409,
+      "group_in_use",
+      "The group is used by license rules",
+      `${group.name} is one of the FCFS groups of ${rules.length} license rule${rules.length === 1 ? "" : "s"}: ${shown}${more}. ` +
+        "Deleting it removes it from those rules (a rule left without groups gives no license first come, first served): " +
+        "its members are no longer eligible through it for new licenses; licenses already held stay. " +
+        "To delete it anyway, send confirm with the group's exact name.",
+    ),
+    usedBy: { total: rules.length, rules: rules.slice(0, USED_BY_SHOWN) },
+  };
+}
 
 /** Users, groups and memberships of a space, and a user's License usage (VU1). */
 export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
@@ -171,7 +234,8 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["groups"],
-        summary: "Groups of the space, paged",
+        summary:
+          "Groups of the space, paged, with their number of members (All Users: every user of the space)",
         params: spaceParams,
         querystring: pageQuery(["name"] as const),
         response: { 200: pageOf(groupSchema), ...problemResponses },
@@ -218,13 +282,46 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["groups"],
-        summary: "Delete a group (its members stay)",
+        summary:
+          "Delete a group (its members stay users). All Users cannot be deleted (409 `built_in_group`). " +
+          "A group that license rules use is refused (409 `group_in_use`, naming the rules in `usedBy`) " +
+          "unless `confirm` repeats its name: it then leaves those rules (DI1, logged), licenses already held stay",
         params: withId("groupId"),
-        response: { 204: z.undefined(), ...problemResponses },
+        querystring: z.object({
+          confirm: z
+            .string()
+            .min(1)
+            .max(300)
+            .optional()
+            .describe("the group's exact name: delete it even though license rules use it"),
+        }),
+        response: { 204: z.undefined(), ...problemResponses, 409: groupInUseProblem },
       },
     },
     async (request, reply) => {
-      await deleteRow(db, "groups", spaceOf(request), request.params.groupId);
+      const spaceId = spaceOf(request);
+      const group = await getGroup(db, spaceId, request.params.groupId);
+      if (group.builtIn) refuseBuiltIn(group, "deleted");
+      const { confirm } = request.query;
+      if (confirm !== undefined && confirm !== group.name) {
+        throw new ApiError(422, "confirmation_mismatch", "confirm must repeat the group's name exactly", [
+          { field: "querystring.confirm", message: "does not match the group's name" },
+        ]);
+      }
+      const result = await deleteGroup(db, {
+        spaceId,
+        groupId: group.id,
+        confirmed: confirm !== undefined,
+        actor: actorOf(request),
+        now: now(),
+      });
+      if (result.outcome === "built_in") refuseBuiltIn(result.group, "deleted");
+      if (result.outcome === "in_use") {
+        const p = groupInUse(result.group, result.rules);
+        request.log.info({ code: p.code, status: p.status }, "request refused");
+        sendProblem(request, reply, p);
+        return reply;
+      }
       return reply.status(204).send();
     },
   );
@@ -234,7 +331,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["groups"],
-        summary: "Members of a group, paged",
+        summary: "Members of a group (users not deleted), paged; All Users: every user of the space",
         params: withId("groupId"),
         querystring: pageQuery(["name"] as const),
         response: { 200: pageOf(userSchema), ...problemResponses },
@@ -251,14 +348,16 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["groups"],
-        summary: "Add users to a group (those already in it stay; safe to send again)",
+        summary:
+          "Add users to a group (those already in it stay; safe to send again); not All Users (409 `built_in_group`)",
         params: withId("groupId"),
         body: userIds,
         response: { 204: z.undefined(), ...problemResponses },
       },
     },
     async (request, reply) => {
-      await getGroup(db, spaceOf(request), request.params.groupId);
+      const group = await getGroup(db, spaceOf(request), request.params.groupId);
+      if (group.builtIn) refuseBuiltIn(group, "members");
       await addGroupMembers(db, spaceOf(request), request.params.groupId, [...new Set(request.body.userIds)]);
       return reply.status(204).send();
     },
@@ -269,14 +368,16 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["groups"],
-        summary: "Remove users from a group (those not in it are ignored)",
+        summary:
+          "Remove users from a group (those not in it are ignored); not All Users (409 `built_in_group`)",
         params: withId("groupId"),
         body: userIds,
         response: { 204: z.undefined(), ...problemResponses },
       },
     },
     async (request, reply) => {
-      await getGroup(db, spaceOf(request), request.params.groupId);
+      const group = await getGroup(db, spaceOf(request), request.params.groupId);
+      if (group.builtIn) refuseBuiltIn(group, "members");
       await removeGroupMembers(db, spaceOf(request), request.params.groupId, request.body.userIds);
       return reply.status(204).send();
     },

@@ -23,6 +23,7 @@ import { assetCurrency } from "./0021_asset_currency.js";
 import { notificationDeliveries } from "./0022_notification_deliveries.js";
 import { notificationDeliveryFailures } from "./0023_notification_delivery_failures.js";
 import { deviceUnenrolled } from "./0024_device_unenrolled.js";
+import { allUsersRestored } from "./0025_all_users_restored.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -53,4 +54,5 @@ export const migrations: Record<string, Migration> = {
   "0022_notification_deliveries": notificationDeliveries,
   "0023_notification_delivery_failures": notificationDeliveryFailures,
   "0024_device_unenrolled": deviceUnenrolled,
+  "0025_all_users_restored": allUsersRestored,
 };

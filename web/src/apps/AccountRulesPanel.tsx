@@ -7,6 +7,7 @@ import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { LicenseTypeBadge } from "../ui/status";
 import { Tabs } from "../ui/Tabs";
+import { useGroupName } from "../users/groups";
 import { AppLog } from "./AppLog";
 import { useRules } from "./api";
 import { ProhibitedCheck } from "./ProhibitedCheck";
@@ -26,6 +27,7 @@ export function AccountRulesPanel({
 }) {
   const { t } = useTranslation();
   const { spaceId, canWrite } = useSpace();
+  const groupName = useGroupName();
   const rules = useRules(spaceId, account.id, adamId);
   const [tab, setTab] = useState<Tab>("fcfs");
   const [editing, setEditing] = useState(false);
@@ -59,7 +61,7 @@ export function AccountRulesPanel({
             <div>
               <ul className="name-list">
                 {r.fcfs.groups.map((g) => (
-                  <li key={g.id}>{g.name}</li>
+                  <li key={g.id}>{groupName(g)}</li>
                 ))}
               </ul>
               <p className="small">

@@ -8,6 +8,7 @@ import { Field, Option } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
 import { RuleRef } from "../ui/RuleRef";
 import { FormError, Notice } from "../ui/States";
+import { useGroupName } from "../users/groups";
 import { useAppRow, useSetRules } from "./api";
 
 /**
@@ -34,7 +35,10 @@ export function RulesEditor({
   // DB5: the API knows (from the store's metadata) whether the app is custom or Productivity.
   const appRow = useAppRow(spaceId, adamId);
   const [fcfsOn, setFcfsOn] = useState(rules.fcfs !== undefined);
-  const [groups, setGroups] = useState<Picked[]>(rules.fcfs?.groups ?? []);
+  const groupName = useGroupName();
+  const [groups, setGroups] = useState<Picked[]>(
+    (rules.fcfs?.groups ?? []).map((g) => ({ id: g.id, name: groupName(g) })),
+  );
   const [requestedType, setRequestedType] = useState<LicenseType>(rules.fcfs?.requestedType ?? "user");
   const [mandatoryType, setMandatoryType] = useState<LicenseType>(rules.fcfs?.mandatoryType ?? "device");
   const [reservedUsers, setReservedUsers] = useState<Picked[]>(rules.reservedUsers);
@@ -90,7 +94,7 @@ export function RulesEditor({
             <PickList<Group>
               name="fcfs"
               path={`/spaces/${spaceId}/groups`}
-              labelOf={(g) => g.name}
+              labelOf={groupName}
               value={groups}
               onChange={setGroups}
               label={t("rules.groups")}

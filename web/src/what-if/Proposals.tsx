@@ -7,6 +7,7 @@ import { Button } from "../ui/Button";
 import { Field } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
 import { RuleRef } from "../ui/RuleRef";
+import { useGroupName } from "../users/groups";
 import type { ProposedChange } from "./api";
 
 type Props = { accounts: Account[]; onChange: (change: ProposedChange | undefined) => void };
@@ -92,6 +93,7 @@ export function RemoveProposal({ accounts, onChange }: Props) {
 /** A rule edit of one (account, app) (DI1). */
 export function RulesProposal({ accounts, onChange }: Props) {
   const { t } = useTranslation();
+  const groupName = useGroupName();
   const { spaceId } = useSpace();
   const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
   const [accountId, setAccountId] = useState("");
@@ -136,7 +138,7 @@ export function RulesProposal({ accounts, onChange }: Props) {
       <PickList<Group>
         name="groups"
         path={`/spaces/${spaceId}/groups`}
-        labelOf={(g) => g.name}
+        labelOf={groupName}
         value={groups}
         onChange={setGroups}
         label={t("rules.groups")}
