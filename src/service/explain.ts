@@ -15,13 +15,29 @@ import {
 import { Coalescer, coalescerPer } from "../store/coalesce.js";
 import type { Db } from "../store/database.js";
 import { loadWorldSnapshot, worldFor } from "../store/index.js";
+import { licenseRequestsOf } from "../store/license.repo.js";
 import { subjectKey } from "../store/queue.repo.js";
 import { type QueuePlace, queuePlaces } from "../store/waiting-view.repo.js";
 import { DECISION_TEXTS, DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
 import { type Described, describe } from "./describe.js";
 
+/** Explain's reason when none is asked: the request the subject waits with, else the default. */
+export const DEFAULT_WHY: RequestReason = "requested";
+
+/**
+ * Where the reason explained (`why`) came from: `asked` (given by the caller); `queue`
+ * (none given: the reason the subject waits with in the app's queue, DB2, UB3); `license`
+ * (none given, and the subject holds a license: the keep, LT4, whatever the reason; `why`
+ * is the one the license was granted for when known); `default` (none given, nothing to
+ * go by: DEFAULT_WHY).
+ */
+export type WhyFrom = "asked" | "queue" | "license" | "default";
+
 export interface Explanation extends Described {
   request: LicenseRequest;
+  /** The reason explained (`request.why`), and where it came from. */
+  why: RequestReason;
+  whyFrom: WhyFrom;
   decision: Decision;
   /**
    * The accounts of the space in priority order, as the decision walked them (decide()'s
@@ -60,15 +76,20 @@ export interface AccountConsidered {
  * anything: the same world the allocation would load, read without locks. Explanations of
  * one app asked together (an MDM asking for each of its devices) share one read of that
  * world (a Coalescer): the app's rules and seats once, every subject's licenses at once.
+ *
+ * Without `why`, the subject's situation decides what is explained: the request it waits
+ * with in the app's queue (DB2, UB3: the wait, with its place), else the license it holds
+ * (LT4: the keep), else DEFAULT_WHY. The answer says which (`why`, `whyFrom`).
  */
 export async function explain(
   db: Db,
-  input: { spaceId: string; adamId: string; subject: Subject; why: RequestReason },
+  input: { spaceId: string; adamId: string; subject: Subject; why?: RequestReason | undefined },
   language: Language = DEFAULT_LANGUAGE,
 ): Promise<Explanation> {
-  const request: LicenseRequest = { ...input };
-  const outcome = await explainedOf(db).submit(`${input.spaceId}\u0000${input.adamId}`, {
-    request,
+  const { spaceId, adamId, subject, why } = input;
+  const outcome = await explainedOf(db).submit(`${spaceId}\u0000${adamId}`, {
+    request: { spaceId, adamId, subject },
+    ...(why !== undefined ? { why } : {}),
     language,
   });
   if ("error" in outcome) throw outcome.error;
@@ -76,45 +97,84 @@ export async function explain(
 }
 
 type Outcome = { explanation: Explanation } | { error: unknown };
+type Asked = { request: Omit<LicenseRequest, "why">; why?: RequestReason; language: Language };
 
 const explainedOf = coalescerPer(
   (db: Db) =>
-    new Coalescer<{ request: LicenseRequest; language: Language }, Outcome>(async (asked) => {
-      const requests = asked.map((a) => a.request);
-      const first = requests[0];
+    new Coalescer<Asked, Outcome>(async (asked) => {
+      const first = asked[0]?.request;
       if (!first) return [];
+      const { spaceId, adamId } = first;
+      // No reason given: the one the subject waits with, if it is in the queue. One read for the batch.
+      const unasked = asked.filter((a) => a.why === undefined).map((a) => a.request.subject);
+      const queued = unasked.length > 0 ? await queuePlaces(db, spaceId, adamId, unasked) : new Map();
       const snapshot = await loadWorldSnapshot(db, {
-        spaceId: first.spaceId,
-        adamId: first.adamId,
-        subjects: requests.map((r) => r.subject),
+        spaceId,
+        adamId,
+        subjects: asked.map((a) => a.request.subject),
       });
       const names = snapshot.accountNames;
-      const decided = asked.map(({ request, language }): Outcome => {
+      const decided = asked.map(({ request: r, why: given, language }): Outcome => {
         try {
+          const place = given === undefined ? queued.get(subjectKey(r.subject)) : undefined;
+          const why = given ?? place?.why ?? DEFAULT_WHY;
+          const request: LicenseRequest = { ...r, why };
           const trace = newTrace();
           const decision = decide(request, worldFor(snapshot, request), trace);
+          const whyFrom: WhyFrom =
+            given !== undefined
+              ? "asked"
+              : place
+                ? "queue"
+                : decision.outcome === "keep"
+                  ? "license"
+                  : "default";
           const name = (id: string) => names.get(id) ?? id;
           const words = describe(decision, name, language);
           const accounts = accountsConsidered(trace, name, language);
-          return { explanation: { request, decision, ...words, accounts } };
+          return { explanation: { request, why, whyFrom, decision, ...words, accounts } };
         } catch (error) {
           return { error }; // this subject's (unknown device, ...), not the others'
         }
       });
-      // Those that wait: their place in the queue, one read for the batch.
-      const waiting = decided.flatMap((d) =>
-        "explanation" in d && d.explanation.decision.outcome === "wait" ? [d.explanation] : [],
-      );
+      const explained = decided.flatMap((d) => ("explanation" in d ? [d.explanation] : []));
+      // A keep explained without a reason: the reason the license was granted for, when this
+      // subject asked for it (a keep does not depend on it: LT4 is decided before any reason).
+      const kept = explained.filter((e) => e.whyFrom === "license" && e.decision.outcome === "keep");
+      if (kept.length > 0) {
+        const asks = await licenseRequestsOf(
+          db,
+          spaceId,
+          kept.flatMap((e) => (e.decision.outcome === "keep" ? [e.decision.licenseId] : [])),
+        );
+        for (const e of kept) {
+          const ask = e.decision.outcome === "keep" ? asks.get(e.decision.licenseId) : undefined;
+          if (ask && subjectKey(ask.subject) === subjectKey(e.request.subject)) {
+            e.why = ask.why;
+            e.request = { ...e.request, why: ask.why };
+          }
+        }
+      }
+      // Those that wait: their place in the queue, one read for the batch (none more for those
+      // asked without a reason: their places were read above).
+      const waiting = explained.filter((e) => e.decision.outcome === "wait");
       if (waiting.length === 0) return decided;
-      const places = await queuePlaces(
-        db,
-        first.spaceId,
-        first.adamId,
-        waiting.map((e) => e.request.subject),
-      );
+      const unread = waiting.filter((e) => e.whyFrom === "asked");
+      const places =
+        unread.length > 0
+          ? new Map([
+              ...queued,
+              ...(await queuePlaces(
+                db,
+                spaceId,
+                adamId,
+                unread.map((e) => e.request.subject),
+              )),
+            ])
+          : queued;
       for (const e of waiting) {
         const place = places.get(subjectKey(e.request.subject));
-        if (place) e.queue = place;
+        if (place) e.queue = { position: place.position, of: place.of, waitingSince: place.waitingSince };
       }
       return decided;
     }),

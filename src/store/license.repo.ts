@@ -103,6 +103,30 @@ export async function getLicense(db: Db, spaceId: string, id: string): Promise<L
 }
 
 /**
+ * DB2, LT2: who asked for each of these licenses and why (0016), one read; a license
+ * written before 0016 or imported from Apple is left out (its own subject asked, reason unknown).
+ */
+export async function licenseRequestsOf(
+  db: Db,
+  spaceId: string,
+  ids: readonly string[],
+): Promise<Map<string, { subject: Subject; why: RequestReason }>> {
+  const out = new Map<string, { subject: Subject; why: RequestReason }>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom("licenses")
+    .select(["id", "request_subject", "request_why"])
+    .where("space_id", "=", spaceId)
+    .where("id", "in", [...ids])
+    .execute();
+  for (const row of rows) {
+    const request = requestOf(row.request_subject, row.request_why);
+    if (request) out.set(row.id, request);
+  }
+  return out;
+}
+
+/**
  * Live licenses (LIVE_STATES) of users and devices for one app: the ones `decide` looks
  * at (LT4). One query per kind of subject: one probe of the invariant-2 unique index on
  * (space, app, subject) per id (a LATERAL … LIMIT 1, which the planner cannot turn into

@@ -111,33 +111,96 @@ export interface QueuePlace {
 
 /**
  * DB2, UB3: the queue places of these subjects ("u:<userId>" / "d:<deviceId>", as queue
- * rows are keyed), those that wait: one read of the app's queue in the order it is served.
+ * rows are keyed), those that wait, with the reason each waits with (`why`): one read of
+ * the app's queue in the order it is served.
  */
 export async function queuePlaces(
   db: Db,
   spaceId: string,
   adamId: string,
   subjects: ReadonlyArray<{ kind: "user"; userId: string } | { kind: "device"; deviceId: string }>,
-): Promise<Map<string, QueuePlace>> {
+): Promise<Map<string, QueuePlace & { why: RequestReason }>> {
   const userIds = subjects.flatMap((s) => (s.kind === "user" ? [s.userId] : []));
   const deviceIds = subjects.flatMap((s) => (s.kind === "device" ? [s.deviceId] : []));
-  const places = new Map<string, QueuePlace>();
+  const places = new Map<string, QueuePlace & { why: RequestReason }>();
   if (userIds.length + deviceIds.length === 0) return places;
   const { rows } = await sql<{
     user_id: string | null;
     device_id: string | null;
+    why: RequestReason;
     position: number;
     of: number;
     requested_at: Date;
-  }>`select w.user_id, w.device_id, w.position, w.of, w.requested_at from (
-      select q.user_id, q.device_id, q.requested_at,
+  }>`select w.user_id, w.device_id, w.why, w.position, w.of, w.requested_at from (
+      select q.user_id, q.device_id, q.why, q.requested_at,
         (row_number() over (order by q.requested_at, q.seq))::int as position, (count(*) over ())::int as of
       from license_queue q where q.space_id = ${spaceId} and q.adam_id = ${adamId}
     ) w
     where w.user_id = any(${userIds}::text[]) or w.device_id = any(${deviceIds}::text[])`.execute(db);
   for (const r of rows) {
     const key = r.user_id ? `u:${r.user_id}` : `d:${r.device_id}`;
-    places.set(key, { position: r.position, of: r.of, waitingSince: new Date(r.requested_at) });
+    places.set(key, {
+      position: r.position,
+      of: r.of,
+      waitingSince: new Date(r.requested_at),
+      why: r.why,
+    });
   }
   return places;
+}
+
+/** DB2, UB3: one app a subject waits for, and where it stands in that app's queue. */
+export interface SubjectWaitingRow extends QueuePlace {
+  adamId: string;
+  /** The app's name (an account's asset's, else the catalog's), when it has one. */
+  name?: string;
+  why: RequestReason;
+  reason: WaitReason;
+  ruleIds: string[];
+}
+
+/**
+ * DB2, UB3: every app the device (or user) waits for, with its place in each app's queue,
+ * in the order it first asked. Each app's queue is numbered whole (the order it is served).
+ */
+export async function listWaitingOfSubject(
+  db: Db,
+  spaceId: string,
+  subject: { kind: "user"; userId: string } | { kind: "device"; deviceId: string },
+): Promise<SubjectWaitingRow[]> {
+  const column = sql.ref(subject.kind === "user" ? "q.user_id" : "q.device_id");
+  const id = subject.kind === "user" ? subject.userId : subject.deviceId;
+  const { rows } = await sql<{
+    adam_id: string;
+    name: string | null;
+    why: RequestReason;
+    reason: WaitReason;
+    rule_ids: string[];
+    requested_at: Date;
+    position: number;
+    of: number;
+  }>`select w.adam_id, coalesce(
+        (select max(a.name) from assets a where a.space_id = ${spaceId} and a.adam_id = w.adam_id),
+        (select c.name from catalog_apps c where c.space_id = ${spaceId} and c.adam_id = w.adam_id)
+      ) as name, w.why, w.reason, w.rule_ids, w.requested_at, w.position, w.of
+    from (
+      select q.adam_id, q.seq, q.user_id, q.device_id, q.why, q.reason, q.rule_ids, q.requested_at,
+        (row_number() over (partition by q.adam_id order by q.requested_at, q.seq))::int as position,
+        (count(*) over (partition by q.adam_id))::int as of
+      from license_queue q
+      where q.space_id = ${spaceId}
+        and q.adam_id in (select q.adam_id from license_queue q where q.space_id = ${spaceId} and ${column} = ${id})
+    ) w
+    where ${sql.ref(subject.kind === "user" ? "w.user_id" : "w.device_id")} = ${id}
+    order by w.requested_at, w.seq`.execute(db);
+  return rows.map((r) => ({
+    adamId: r.adam_id,
+    ...(r.name ? { name: r.name } : {}),
+    why: r.why,
+    reason: r.reason,
+    ruleIds: r.rule_ids,
+    position: r.position,
+    of: r.of,
+    waitingSince: new Date(r.requested_at),
+  }));
 }

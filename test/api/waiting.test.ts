@@ -96,3 +96,99 @@ describeEachDatabase("the waiting queue, as the API shows it", (database) => {
     expect((await get(`/apps/${adamId}/waiting`, f.tokens.other)).statusCode).toBe(404);
   });
 });
+
+describeEachDatabase("explain without a reason: the subject's situation", (database) => {
+  it("DB2, UB3, LT4: without why, a waiting device's explain answers its wait with its place, from the request it waits with; a holder its keep; others the default; an explicit why still wins; the device page's list says where it waits", async () => {
+    const { db, keys } = database().store;
+    const f = await buildFixture(database().store);
+    const spaceId = f.ids.spaceA;
+    const adamId = "777000222";
+    await setCatalogApp(db, { spaceId, adamId, name: "Numbers", installOnDevice: true }, NOW);
+    await accountWithSeats(db, keys, { spaceId, adamId, total: 1 });
+    const device = (serialNumber: string) =>
+      createDevice(db, { spaceId, serialNumber, platform: "iOS", supervised: true });
+    const holder = await device(`HOLDER-${f.ids.suffix}`);
+    const first = await device(`FIRST-${f.ids.suffix}`);
+    const second = await device(`SECOND-${f.ids.suffix}`);
+    const idle = await device(`IDLE-${f.ids.suffix}`);
+    const ask = (deviceId: string, why: LicenseRequest["why"], minutes: number) =>
+      requestLicenses(db, {
+        spaceId,
+        adamId,
+        requests: [{ spaceId, adamId, subject: { kind: "device", deviceId }, why }],
+        actor: { kind: "mdm" },
+        now: at(minutes),
+      });
+    expect((await ask(holder.id, "check_in", 0))[0]?.decision.outcome).toBe("grant");
+    await ask(first.id, "mandatory", 1);
+    expect((await ask(second.id, "check_in", 2))[0]?.decision.outcome).toBe("wait");
+
+    const get = (url: string) =>
+      f.app.inject({ url: `/api/v1/spaces/${spaceId}${url}`, headers: auth(f.tokens.read) });
+    const explain = async (deviceId: string, why?: string) => {
+      const r = await get(`/explain?app=${adamId}&device=${deviceId}${why ? `&why=${why}` : ""}`);
+      expect(r.statusCode).toBe(200);
+      return r.json();
+    };
+    // Asked together (one read of the app), with and without a reason: each answer its own.
+    const [waits, asked, kept, idle_] = await Promise.all([
+      explain(second.id),
+      explain(second.id, "requested"),
+      explain(holder.id),
+      explain(idle.id),
+    ]);
+    // The reviewer's case: the wait it is in, number 2 of 2, and the reason it waits with.
+    expect(waits).toMatchObject({ outcome: "wait", why: "check_in", whyFrom: "queue" });
+    expect(waits.decision.outcome).toBe("wait");
+    expect(waits.queue).toEqual({ position: 2, of: 2, waitingSince: at(2).toISOString() });
+    // An explicit why still wins: "the user requests it" of a device with no user is not its wait.
+    expect(asked).toMatchObject({ why: "requested", whyFrom: "asked" });
+    expect(asked.decision.outcome).not.toBe("wait");
+    expect(asked.queue).toBeUndefined();
+    expect(await explain(second.id, "check_in")).toMatchObject({
+      outcome: "wait",
+      why: "check_in",
+      whyFrom: "asked",
+      queue: { position: 2, of: 2 },
+    });
+    // LT4: a holder keeps its license, named with the reason it was granted for.
+    expect(kept).toMatchObject({ outcome: "keep", why: "check_in", whyFrom: "license" });
+    expect(kept.queue).toBeUndefined();
+    // Neither waiting nor holding: the default, said so.
+    expect(idle_).toMatchObject({ why: "requested", whyFrom: "default" });
+    // The first in the queue, mandatory: its own reason and place.
+    expect(await explain(first.id)).toMatchObject({
+      outcome: "wait",
+      why: "mandatory",
+      whyFrom: "queue",
+      queue: { position: 1, of: 2, waitingSince: at(1).toISOString() },
+    });
+    expect((await get(`/explain?app=${adamId}&device=${second.id}&why=later`)).statusCode).toBe(400);
+
+    // The device page's list: the apps it waits for, its place in each queue.
+    const list = await get(`/devices/${second.id}/waiting`);
+    expect(list.statusCode).toBe(200);
+    expect(list.json()).toEqual({
+      items: [
+        {
+          adamId,
+          name: "Numbers",
+          position: 2,
+          of: 2,
+          why: "check_in",
+          reason: "no_license",
+          ruleIds: expect.arrayContaining(["DB2"]),
+          waitingSince: at(2).toISOString(),
+        },
+      ],
+    });
+    expect((await get(`/devices/${holder.id}/waiting`)).json()).toEqual({ items: [] });
+    expect((await get(`/devices/no-such-device/waiting`)).statusCode).toBe(404);
+
+    // The answer's fields are documented.
+    const doc = (await f.app.inject({ url: "/openapi.json" })).json();
+    const explanation = doc.components.schemas.Explanation;
+    expect(Object.keys(explanation.properties)).toEqual(expect.arrayContaining(["why", "whyFrom"]));
+    expect(explanation.properties.whyFrom.enum).toEqual(["asked", "queue", "license", "default"]);
+  });
+});

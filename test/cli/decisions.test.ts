@@ -1,7 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALL_USERS } from "../../src/licensing/index.js";
 import { ensureDefaultSpace } from "../../src/main/server.js";
-import { createDevices, setCatalogApp } from "../../src/store/index.js";
+import {
+  createDevices,
+  requestLicenses,
+  setAppRules,
+  setCatalogApp,
+  upsertAsset,
+} from "../../src/store/index.js";
 import { type CliHarness, expectFailure, startCli } from "./harness.js";
 
 const APP = "2000001";
@@ -264,4 +271,99 @@ describe("orchard explain, what-if, licenses, export", () => {
     expect(future).toMatchObject({ code: 0, stdout: "[]\n" });
     expectFailure(badDate, 2, /--since: "last week" is not an ISO 8601 date/);
   });
+
+  it("DB2: without --why, explain tells a waiting device its wait and its place, from the reason it waits with; --why still wins", async () => {
+    const WAITED = "2000002";
+    await cli.withCore(async ({ store, deps }) => {
+      const spaceId = await ensureDefaultSpace({ store });
+      const now = deps.now();
+      await upsertAsset(
+        deps.db,
+        {
+          spaceId,
+          accountId: account.first,
+          adamId: WAITED,
+          name: "Pages",
+          pricingParam: "STDQ",
+          productType: "App",
+          total: 1,
+          used: 0,
+          deviceAssignable: true,
+          platforms: ["iOS"],
+        },
+        now,
+      );
+      await setCatalogApp(deps.db, { spaceId, adamId: WAITED, name: "Pages", installOnDevice: true }, now);
+      await setAppRules(
+        deps.db,
+        {
+          spaceId,
+          accountId: account.first,
+          adamId: WAITED,
+          fcfs: { groupIds: [ALL_USERS], requestedType: "user", mandatoryType: "device" },
+          reservedUserIds: [],
+          reservedDeviceIds: [],
+          prohibitedUserIds: [],
+        },
+        { kind: "admin" },
+        now,
+      );
+      const devices = await createDevices(
+        deps.db,
+        ["WAIT-1", "WAIT-2"].map((serialNumber) => ({ spaceId, serialNumber, platform: "iOS" as const })),
+      );
+      // The one seat goes to the first; the second waits, asked at check-in.
+      for (const [i, d] of devices.entries())
+        await requestLicenses(deps.db, {
+          spaceId,
+          adamId: WAITED,
+          requests: [
+            { spaceId, adamId: WAITED, subject: { kind: "device", deviceId: d.id }, why: "check_in" },
+          ],
+          actor: { kind: "mdm" },
+          now: new Date(now.getTime() + i * 60_000),
+        });
+    });
+    const human = await cli.run(["explain", "--app", WAITED, "--serial", "WAIT-2"]);
+    expect(human).toMatchObject({ code: 0, stderr: "" });
+    const lines = human.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe(`WAIT: Pages (${WAITED}) for device WAIT-2 (check_in: the request it waits with)`);
+    expect(lines[2]).toMatch(/^In the queue: 1 of 1, waiting since /);
+
+    const waits = await cli.json<{
+      outcome: string;
+      why: string;
+      whyFrom: string;
+      queue?: { position: number };
+    }>(["explain", "--app", WAITED, "--serial", "WAIT-2", "--json"]);
+    expect(waits).toMatchObject({
+      outcome: "wait",
+      why: "check_in",
+      whyFrom: "queue",
+      queue: { position: 1 },
+    });
+    // The holder: its keep, with the reason its license was granted for.
+    const kept = await cli.run(["explain", "--app", WAITED, "--serial", "WAIT-1"]);
+    expect(kept.stdout.split("\n")[0]).toBe(
+      `KEEP: Pages (${WAITED}) for device WAIT-1 (check_in: the license it holds)`,
+    );
+    // --why still wins: a request without a user is not the wait.
+    const asked = await cli.json<{ outcome: string; why: string; whyFrom: string; queue?: unknown }>([
+      "explain",
+      "--app",
+      WAITED,
+      "--serial",
+      "WAIT-2",
+      "--why",
+      "requested",
+      "--json",
+    ]);
+    expect(asked).toMatchObject({ why: "requested", whyFrom: "asked" });
+    expect(asked.outcome).not.toBe("wait");
+    expect(asked.queue).toBeUndefined();
+    const idle = await cli.run(["explain", "--app", WAITED, "--serial", "SER-3"]);
+    expect(idle.stdout.split("\n")[0]).toMatch(
+      /^\w+: Pages \(2000002\) for device SER-3 \(requested: by default, it neither waits nor holds a license\)$/,
+    );
+  }, 300_000);
 });

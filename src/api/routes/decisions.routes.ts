@@ -24,7 +24,11 @@ const subjectQuery = z.object({
   app: adamId,
   user: id.optional(),
   device: id.optional(),
-  why: requestReason.default("requested"),
+  why: requestReason
+    .optional()
+    .describe(
+      "the reason to explain. Without it, the subject's situation: the reason it waits with in the app's queue (DB2, UB3: the wait and its place), else, when it holds a license, the keep (LT4), else `requested`; `why` and `whyFrom` in the answer say which",
+    ),
   space: id.optional(),
 });
 const decisionInWords = z.object({
@@ -77,6 +81,14 @@ const accountConsideredSchema = z
   .meta({ id: "AccountConsidered" });
 const explanationSchema = decisionInWords
   .extend({
+    why: requestReason.describe(
+      "the reason explained: the one asked, else the one the subject's situation gave",
+    ),
+    whyFrom: z
+      .enum(["asked", "queue", "license", "default"])
+      .describe(
+        "where `why` came from: `asked` (the query's); `queue`: none asked, the reason the subject waits with in the app's queue (DB2, UB3); `license`: none asked, the subject holds a license (LT4: the keep, whatever the reason; `why` is the one it was granted for when known, else `requested`); `default`: none asked and nothing to go by, `requested`",
+      ),
     accounts: z
       .array(accountConsideredSchema)
       .describe(

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import type { RequestReason, Subject } from "../../licensing/index.js";
 import type { Language } from "../../service/decision-texts.js";
-import { explain } from "../../service/explain.js";
+import { type Explanation, explain } from "../../service/explain.js";
 import type { Db } from "../../store/database.js";
 import {
   findCatalogApp,
@@ -22,7 +22,7 @@ interface ExplainFlags extends CommonFlags {
   user?: string;
   device?: string;
   serial?: string;
-  why: RequestReason;
+  why?: RequestReason;
   lang?: Language;
 }
 
@@ -38,13 +38,15 @@ export function registerExplain(program: Command): void {
         .option("--device <id>", "a device's id")
         .option("--serial <serial>", "a device's serial number")
         .addOption(
-          new Option("--why <reason>", "why the license is wanted")
-            .choices(["requested", "mandatory", "check_in"])
-            .default("requested"),
+          new Option(
+            "--why <reason>",
+            "why the license is wanted (default: the subject's situation: the reason it waits with in the app's queue, else requested)",
+          ).choices(["requested", "mandatory", "check_in"]),
         )
         .addOption(languageOption()),
     ),
     [
+      "orchard explain --app 361309726 --serial F9FXK0ABCD12",
       "orchard explain --app 361309726 --serial F9FXK0ABCD12 --why mandatory",
       "orchard explain --app 361309726 --user u-1042 --lang fr --json",
     ],
@@ -59,7 +61,7 @@ export function registerExplain(program: Command): void {
       const result = await explain(db, { spaceId, adamId: flags.app, subject, why: flags.why }, language);
       if (json) return printJson(result);
       const app = appName ? `${appName} (${flags.app})` : `app ${flags.app}`;
-      printLine(`${result.outcome.toUpperCase()}: ${app} for ${label} (${flags.why})`);
+      printLine(`${result.outcome.toUpperCase()}: ${app} for ${label} (${whyOf(result)})`);
       printLine(result.summary);
       if (result.queue)
         printLine(
@@ -84,6 +86,20 @@ export function registerExplain(program: Command): void {
       }
     });
   });
+}
+
+/** The reason explained, and where it came from when it was not asked (`--why`). */
+function whyOf(result: Pick<Explanation, "why" | "whyFrom">): string {
+  switch (result.whyFrom) {
+    case "asked":
+      return result.why;
+    case "queue":
+      return `${result.why}: the request it waits with`;
+    case "license":
+      return `${result.why}: the license it holds`;
+    case "default":
+      return `${result.why}: by default, it neither waits nor holds a license`;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { WaitingRequest } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
+import { explainSearch } from "../explain/api";
 import { Badge } from "../ui/Badge";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
@@ -56,6 +57,24 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
           ))}
         </span>
       ),
+    },
+    {
+      // Why this one waits, with its place: Explain for the subject and the app, its situation.
+      key: "explain",
+      header: t("common.actions"),
+      render: (w) => {
+        const subject = w.userId
+          ? { kind: "user" as const, id: w.userId }
+          : { kind: "device" as const, id: w.deviceId ?? "" };
+        return (
+          <Link
+            to={spacePath(spaceId, `/explain${explainSearch({ app: adamId, subject })}`)}
+            aria-label={t("waiting.whyOf", { name: w.userName ?? w.serialNumber ?? subject.id })}
+          >
+            {t("usage.why")}
+          </Link>
+        );
+      },
     },
   ];
   const total = waiting.data?.total;

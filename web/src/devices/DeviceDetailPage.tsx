@@ -4,17 +4,23 @@ import { Link, useParams } from "react-router";
 import { usePage } from "../api/query";
 import type { License } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
+import { explainSearch } from "../explain/api";
 import { LicenseTable } from "../licenses/LicenseTable";
+import { Badge } from "../ui/Badge";
 import { Card } from "../ui/Card";
-import { SearchBox, useTableQuery } from "../ui/DataTable";
+import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
+import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUser } from "../users/api";
 import { UsageTable } from "../users/UsageTable";
-import { useDevice, useInstalledApps } from "./api";
+import { type DeviceWaiting, useDevice, useDeviceWaiting, useInstalledApps } from "./api";
 
-/** A device: its device-based licenses, and VU3 Installed apps, searchable by name and bundle id. */
+/**
+ * A device: the apps it waits for a license of (DB2, UB3), its device-based licenses, and
+ * VU3 Installed apps, searchable by name and bundle id; each app links to why (Explain).
+ */
 export function DeviceDetailPage() {
   const { t } = useTranslation();
   const f = useFormat();
@@ -26,6 +32,7 @@ export function DeviceDetailPage() {
   const table = useTableQuery({ sort: "assignedAt", order: "desc", pageSize: 10 });
   const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, device: deviceId });
   const user = useUser(spaceId, device.data?.userId ?? "", device.data?.userId !== undefined);
+  const waiting = useDeviceWaiting(spaceId, deviceId);
   if (device.isPending) return <Loading />;
   if (device.isError) return <ErrorNotice error={device.error} />;
   const d = device.data;
@@ -47,6 +54,13 @@ export function DeviceDetailPage() {
           ) : null
         }
       />
+      {waiting.isError ? <ErrorNotice error={waiting.error} /> : null}
+      {waiting.data && waiting.data.length > 0 ? (
+        <Card title={t("devices.waiting")} actions={<RuleRef id="DB2" compact />}>
+          <p className="card-help">{t("devices.waitingHelp")}</p>
+          <WaitingApps deviceId={deviceId} rows={waiting.data} />
+        </Card>
+      ) : null}
       <Card title={t("devices.licenses")}>
         <p className="card-help">{t("devices.licensesHelp")}</p>
         {licenses.isPending ? (
@@ -82,7 +96,8 @@ export function DeviceDetailPage() {
           <UsageTable
             caption={t("devices.installedApps")}
             rows={apps.data}
-            columns={["name", "version", "platform", "source", "size", "type", "installed"]}
+            deviceId={deviceId}
+            columns={["name", "version", "platform", "source", "size", "type", "installed", "details"]}
             empty={
               q ? undefined : (
                 <EmptyState title={t("devices.noAppsTitle")}>{t("devices.noAppsText")}</EmptyState>
@@ -93,4 +108,50 @@ export function DeviceDetailPage() {
       </Card>
     </>
   );
+}
+
+/** DB2, UB3: the apps the device waits for, its place in each queue, and a link to why. */
+function WaitingApps({ deviceId, rows }: { deviceId: string; rows: DeviceWaiting[] }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const { spaceId } = useSpace();
+  const columns: Column<DeviceWaiting>[] = [
+    {
+      key: "app",
+      header: t("usage.name"),
+      render: (w) => <Link to={spacePath(spaceId, `/apps/${w.adamId}`)}>{w.name ?? w.adamId}</Link>,
+    },
+    {
+      key: "position",
+      header: t("waiting.position"),
+      render: (w) => t("devices.waitingPlace", { position: w.position, of: w.of }),
+    },
+    { key: "why", header: t("waiting.why"), render: (w) => t(`explain.reason.${w.why}`) },
+    {
+      key: "reason",
+      header: t("waiting.reason"),
+      render: (w) => (
+        <Badge tone={w.reason === "no_license" ? "warning" : undefined}>
+          {t(`waiting.reasons.${w.reason}`)}
+        </Badge>
+      ),
+    },
+    { key: "since", header: t("waiting.since"), render: (w) => f.dateTime(w.waitingSince) },
+    {
+      key: "explain",
+      header: t("common.actions"),
+      render: (w) => (
+        <Link
+          to={spacePath(
+            spaceId,
+            `/explain${explainSearch({ app: w.adamId, subject: { kind: "device", id: deviceId } })}`,
+          )}
+          aria-label={t("usage.whyOf", { app: w.name ?? w.adamId })}
+        >
+          {t("usage.why")}
+        </Link>
+      ),
+    },
+  ];
+  return <DataTable caption={t("devices.waiting")} columns={columns} rows={rows} rowKey={(w) => w.adamId} />;
 }

@@ -8,10 +8,11 @@ export function useDevices(spaceId: string, query: PageQuery & { user?: string }
   return usePage<Device>(`/spaces/${spaceId}/devices`, { ...query });
 }
 
-export function useDevice(spaceId: string, deviceId: string) {
+export function useDevice(spaceId: string, deviceId: string, enabled = true) {
   return useQuery({
     queryKey: [`/spaces/${spaceId}/devices`, deviceId],
     queryFn: () => api.get<Device>(`/spaces/${spaceId}/devices/${deviceId}`),
+    enabled,
   });
 }
 
@@ -23,5 +24,26 @@ export function useInstalledApps(spaceId: string, deviceId: string, q: string) {
       api
         .get<Items<LicenseUsageRow>>(`/spaces/${spaceId}/devices/${deviceId}/installed-apps`, { q })
         .then((r) => r.items),
+  });
+}
+
+/** GET devices/:id/waiting (src/api/routes/devices.routes.ts `deviceWaitingSchema`). */
+export interface DeviceWaiting {
+  adamId: string;
+  name?: string;
+  position: number;
+  of: number;
+  why: "requested" | "mandatory" | "check_in";
+  reason: "not_enrolled" | "no_license" | "token_problem";
+  ruleIds: string[];
+  waitingSince: string;
+}
+
+/** DB2, UB3: the apps the device waits for, with its place in each app's queue. */
+export function useDeviceWaiting(spaceId: string, deviceId: string) {
+  return useQuery({
+    queryKey: [`/spaces/${spaceId}/devices`, deviceId, "waiting"],
+    queryFn: () =>
+      api.get<Items<DeviceWaiting>>(`/spaces/${spaceId}/devices/${deviceId}/waiting`).then((r) => r.items),
   });
 }

@@ -30,6 +30,9 @@ export function DecisionView({ explanation }: { explanation: Explanation }) {
           {d.userMay === "self_purchase" ? ` ${t("explain.selfPurchase")}` : ""}
         </p>
       </div>
+      <p className="decision-why muted small">
+        {t(`explain.whyUsed.${explanation.whyFrom}`, { why: t(`explain.reason.${explanation.why}`) })}
+      </p>
       {explanation.queue ? (
         <p className="decision-queue">
           {t("explain.queue", {

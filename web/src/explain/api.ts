@@ -12,6 +12,9 @@ export interface Explanation {
   accounts: AccountConsidered[];
   /** DB2, UB3: where a waiting request stands in the app's queue. */
   queue?: { position: number; of: number; waitingSince: string };
+  /** The reason explained, and where it came from (none asked: the subject's situation). */
+  why: ExplainWhy;
+  whyFrom: "asked" | "queue" | "license" | "default";
 }
 
 export type Eligibility = "reserved" | "fcfs" | "prohibited" | "not_listed" | "not_bought";
@@ -31,12 +34,25 @@ export interface AccountConsidered {
   summary: string;
 }
 
-export type ExplainWhy = "requested" | "mandatory" | "check_in";
+export const EXPLAIN_WHYS = ["requested", "mandatory", "check_in"] as const;
+export type ExplainWhy = (typeof EXPLAIN_WHYS)[number];
+
+export function isExplainWhy(value: string | null): value is ExplainWhy {
+  return EXPLAIN_WHYS.some((w) => w === value);
+}
 
 export interface ExplainInput {
   app: string;
   subject: { kind: "user" | "device"; id: string };
-  why: ExplainWhy;
+  /** Unset: the subject's current situation (the request it waits with, else its license, else requested). */
+  why?: ExplainWhy | undefined;
+}
+
+/** The console's address of an explanation: a deep link the Explain page reads back. */
+export function explainSearch(input: ExplainInput): string {
+  const params = new URLSearchParams({ app: input.app, [input.subject.kind]: input.subject.id });
+  if (input.why) params.set("why", input.why);
+  return `?${params.toString()}`;
 }
 
 export function useExplain(spaceId: string, input: ExplainInput | undefined) {

@@ -1,6 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { spacePath, useSpace } from "../app/space";
+import { explainSearch } from "../explain/api";
 import { Badge } from "../ui/Badge";
 import { type Column, DataTable } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
@@ -20,18 +21,23 @@ type Col =
   | "device"
   | "details";
 
-/** VU1 (a user's apps) and VU3 (a device's installed apps): the columns each view names. */
+/**
+ * VU1 (a user's apps) and VU3 (a device's installed apps): the columns each view names.
+ * `userId` or `deviceId`: whose page it is, the subject its "Why?" links explain.
+ */
 export function UsageTable({
   rows,
   columns: keys,
   caption,
   userId,
+  deviceId,
   empty,
 }: {
   rows: LicenseUsageRow[];
   columns: Col[];
   caption: string;
   userId?: string;
+  deviceId?: string;
   empty?: React.ReactNode;
 }) {
   const { t } = useTranslation();
@@ -99,19 +105,36 @@ export function UsageTable({
     details: {
       key: "details",
       header: t("common.actions"),
-      render: (r) =>
-        r.adamId ? (
+      render: (r) => {
+        if (!r.adamId) return null;
+        const subject = userId
+          ? { kind: "user" as const, id: userId }
+          : deviceId
+            ? { kind: "device" as const, id: deviceId }
+            : undefined;
+        return (
           <span className="row-actions">
             {r.license ? (
-              <Link to={spacePath(spaceId, `/licenses?app=${r.adamId}${userId ? `&user=${userId}` : ""}`)}>
+              <Link
+                to={spacePath(
+                  spaceId,
+                  `/licenses?app=${r.adamId}${subject ? `&${subject.kind}=${subject.id}` : ""}`,
+                )}
+              >
                 {t("usage.details")}
               </Link>
             ) : null}
-            {userId ? (
-              <Link to={spacePath(spaceId, `/explain?app=${r.adamId}&user=${userId}`)}>{t("usage.why")}</Link>
+            {subject ? (
+              <Link
+                to={spacePath(spaceId, `/explain${explainSearch({ app: r.adamId, subject })}`)}
+                aria-label={t("usage.whyOf", { app: r.name ?? r.adamId })}
+              >
+                {t("usage.why")}
+              </Link>
             ) : null}
           </span>
-        ) : null,
+        );
+      },
     },
   };
   return (
