@@ -6,6 +6,7 @@ import { LicensingError } from "../licensing/index.js";
 import {
   FOREIGN_KEY_VIOLATION,
   gaveWay,
+  missingReference,
   NotFoundError,
   StoreError,
   sqlState,
@@ -22,7 +23,7 @@ import { ApiError, type FieldError, type Problem, problem } from "./problem.js";
  */
 export function installErrorHandling(app: FastifyInstance, paths?: ApiPaths): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const p = toProblem(error);
+    const p = toProblem(error, request);
     if (p.status >= 500) request.log.error({ err: error }, "request failed");
     else request.log.info({ code: p.code, status: p.status }, "request refused");
     sendProblem(request, reply, p, error);
@@ -67,6 +68,7 @@ const STORE_FIELD: Partial<Record<string, string>> = {
   duplicate_name: "name",
   login_taken: "login",
   moved_already: "userId",
+  invalid_priority: "position",
 };
 
 const SYNC: Record<string, number> = {
@@ -92,17 +94,35 @@ const FRAMEWORK: Record<number, [string, string]> = {
   429: ["rate_limited", "Too many requests: wait for Retry-After seconds"],
 };
 
-export function toProblem(error: unknown): Problem {
+/** What of the request a problem may name a field of: an id it sent that does not exist. */
+export interface RequestParts {
+  body?: unknown;
+  params?: unknown;
+  query?: unknown;
+}
+
+export function toProblem(error: unknown, request?: RequestParts): Problem {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = (error as { validationContext?: string }).validationContext ?? "body";
-    const errors: FieldError[] = error.validation.map((v) => {
+    const errors: FieldError[] = error.validation.flatMap((v): FieldError[] => {
+      const path = [where, ...fieldPath(v.instancePath)];
+      // A field the route does not take (a typo that would lose the change) is named itself.
+      const unknown = v.keyword === "unrecognized_keys" ? unknownKeys(v.params) : [];
+      if (unknown.length > 0)
+        return unknown.map((key) => ({
+          field: [...path, key].join("."),
+          message: `unknown field ${key}: this route does not take it`,
+          rule: "unrecognized_keys",
+        }));
       const limits = limitsOf(v.params);
-      return {
-        field: [where, ...fieldPath(v.instancePath)].join("."),
-        message: v.message ?? "invalid",
-        ...(v.keyword ? { rule: v.keyword } : {}),
-        ...(Object.keys(limits).length > 0 ? { limits } : {}),
-      };
+      return [
+        {
+          field: path.join("."),
+          message: v.message ?? "invalid",
+          ...(v.keyword ? { rule: v.keyword } : {}),
+          ...(Object.keys(limits).length > 0 ? { limits } : {}),
+        },
+      ];
     });
     return problem(
       400,
@@ -114,18 +134,41 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof ApiError)
     return problem(error.status, error.code, error.message, undefined, error.errors);
-  if (error instanceof NotFoundError)
-    return problem(404, "not_found", "Not found", `${error.entity} ${error.id} does not exist`);
+  if (error instanceof NotFoundError) {
+    const message = `${error.entity} ${error.id} does not exist${error.hint ? `: ${error.hint}` : ""}`;
+    // An id the body or the query sent (`users/invite`'s `userIds`, a rule's `reservedUserIds`)
+    // is that field's error; one of the path is the resource itself, no field.
+    const field =
+      error.field ??
+      locate(request?.body, error.id, "body", error.entity) ??
+      locate(request?.query, error.id, "querystring", error.entity);
+    return problem(404, "not_found", "Not found", message, field ? [{ field, message }] : undefined);
+  }
   if (error instanceof StoreError) {
     const [status, title] = STORE[error.code] ?? [500, "Internal error"];
     if (status >= 500) return internal();
-    const field = error.code.startsWith("reserv") ? "reservedUserIds" : STORE_FIELD[error.code];
+    // invalid_priority: the store or the service says which field (`position`, `changes.0.order`).
+    const named = error.code === "invalid_priority" ? error.details?.field : undefined;
+    const field = error.code.startsWith("reserv")
+      ? "reservedUserIds"
+      : typeof named === "string"
+        ? named
+        : STORE_FIELD[error.code];
+    const limits = limitsOf(error.details);
     return problem(
       status,
       error.code,
       title,
       error.message,
-      field ? [{ field: `body.${field}`, message: error.message }] : undefined,
+      field
+        ? [
+            {
+              field: `body.${field}`,
+              message: error.message,
+              ...(Object.keys(limits).length > 0 ? { limits } : {}),
+            },
+          ]
+        : undefined,
     );
   }
   if (error instanceof AuthError) {
@@ -174,6 +217,8 @@ export function toProblem(error: unknown): Problem {
     );
   }
   const state = sqlState(error);
+  const missing = missingReference(error);
+  if (missing) return referenceNotFound(missing, request);
   if (state === FOREIGN_KEY_VIOLATION) return problem(409, "in_use", "Other records still refer to it");
   if (state === UNIQUE_VIOLATION) return alreadyExists(error);
   if (gaveWay(error)) return problem(503, "busy", "Too many changes at once: try again");
@@ -209,6 +254,58 @@ function alreadyExists(error: unknown): Problem {
   const message =
     value === undefined ? `${field} is taken in this space` : `${field} ${value} is taken in this space`;
   return problem(409, "already_exists", "It already exists", message, [{ field: `body.${field}`, message }]);
+}
+
+/**
+ * An insert or update that refers to a row that does not exist (a user id in a device's
+ * `userId`, in a group's `userIds`) is that field's 404 `not_found`, as an unknown id
+ * anywhere else; not a 409 `in_use`, which is a deletion of a row still referred to. The
+ * field is where the request sent the id; else the referring column's name.
+ */
+function referenceNotFound(
+  missing: NonNullable<ReturnType<typeof missingReference>>,
+  request: RequestParts | undefined,
+): Problem {
+  const entity = missing.entity ?? "record";
+  const message =
+    missing.value === undefined
+      ? `a ${entity} it refers to does not exist`
+      : `${entity} ${missing.value} does not exist`;
+  const located =
+    missing.value === undefined
+      ? undefined
+      : (locate(request?.body, missing.value, "body", entity) ??
+        locate(request?.params, missing.value, "params", entity) ??
+        locate(request?.query, missing.value, "querystring", entity));
+  const field = located ?? (missing.column ? `body.${camel(missing.column)}` : undefined);
+  return problem(404, "not_found", "Not found", message, field ? [{ field, message }] : undefined);
+}
+
+/**
+ * Where in `value` the id `wanted` was sent (`body.devices.3.userId`, `body.userIds.0`):
+ * the first place under a key naming the entity (`userId`, `reservedUserIds`), else the
+ * first place at all. Bounded: a body is at most 1 MiB.
+ */
+function locate(value: unknown, wanted: string, root: string, entity: string): string | undefined {
+  const found: Array<{ path: string[]; key: string }> = [];
+  const walk = (v: unknown, path: string[], key: string, depth: number): void => {
+    if (found.length >= 50 || depth > 8) return;
+    if (v === wanted) found.push({ path, key });
+    else if (Array.isArray(v)) {
+      for (const [i, item] of v.entries()) walk(item, [...path, String(i)], key, depth + 1);
+    } else if (typeof v === "object" && v !== null)
+      for (const [k, item] of Object.entries(v)) walk(item, [...path, k], k, depth + 1);
+  };
+  walk(value, [], "", 0);
+  const best = found.find((f) => f.key.toLowerCase().includes(entity)) ?? found[0];
+  return best ? [root, ...best.path].join(".") : undefined;
+}
+
+const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function unknownKeys(params: Record<string, unknown> | undefined): string[] {
+  const keys = params?.keys;
+  return Array.isArray(keys) ? keys.map(String) : [];
 }
 
 function internal(): Problem {

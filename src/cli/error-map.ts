@@ -7,6 +7,7 @@ import { DataDirInUseError } from "../store/data-dir-lock.js";
 import {
   FOREIGN_KEY_VIOLATION,
   gaveWay,
+  missingReference,
   NotFoundError,
   StoreError,
   sqlState,
@@ -47,7 +48,8 @@ const HINT: Partial<Record<SyncErrorCode, string>> = {
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof DataDirInUseError) return new CliError(error.message, 4);
-  if (error instanceof NotFoundError) return new CliError(`${error.entity} ${error.id} not found`, 3);
+  if (error instanceof NotFoundError)
+    return new CliError(`${error.entity} ${error.id} not found${error.hint ? `: ${error.hint}` : ""}`, 3);
   if (error instanceof StoreError) {
     const usage = error.code === "invalid_request" || error.code === "invalid_priority";
     return new CliError(error.message, usage || error.code.startsWith("reserv") ? 2 : 4);
@@ -71,7 +73,15 @@ export function toCliError(error: unknown): CliError {
   if (system) return system;
   const state = sqlState(error);
   if (state === UNIQUE_VIOLATION) return new CliError("it already exists", 4);
-  if (state === FOREIGN_KEY_VIOLATION) return new CliError("it refers to a record that does not exist", 4);
+  const missing = missingReference(error);
+  if (missing)
+    return new CliError(
+      missing.value === undefined
+        ? `a ${missing.entity ?? "record"} it refers to does not exist`
+        : `${missing.entity ?? "record"} ${missing.value} not found`,
+      3,
+    );
+  if (state === FOREIGN_KEY_VIOLATION) return new CliError("other records still refer to it", 4);
   if (gaveWay(error))
     return new CliError(
       "another change to the same records ran at the same time: nothing was changed, run the command again",

@@ -100,10 +100,13 @@ export async function whatIf(
 ): Promise<WhatIfResult> {
   const accounts = await listAccounts(db, input.spaceId);
   const known = new Set(accounts.map((a) => a.id));
-  for (const change of input.changes) {
+  for (const [index, change] of input.changes.entries()) {
     const ids = change.kind === "priorities" ? change.order : [change.accountId];
-    const missing = ids.find((id) => !known.has(id));
-    if (missing !== undefined) throw new NotFoundError("account", missing);
+    const missing = ids.findIndex((id) => !known.has(id));
+    const where = change.kind === "priorities" ? `order.${missing}` : "accountId";
+    if (missing >= 0)
+      throw new NotFoundError("account", ids[missing] ?? "", `body.changes.${index}.${where}`);
+    if (change.kind === "priorities") checkOrder(change.order, accounts, index);
     if (change.kind === "rules") checkRules(change);
   }
   const adamIds = input.apps?.length
@@ -137,6 +140,34 @@ export async function whatIf(
 }
 
 const CHANGES = ["gain", "lose", "wait", "refuse", "move"] as const;
+
+/**
+ * MA6: a new order names every account of the space exactly once (an order of some of
+ * them would leave the others' places to guess). Refused naming what is missing or repeated.
+ */
+export function checkOrder(
+  order: readonly string[],
+  accounts: ReadonlyArray<{ id: string; displayName: string }>,
+  index = 0,
+): void {
+  const name = (id: string) => {
+    const account = accounts.find((a) => a.id === id);
+    return account ? `${account.displayName} (${id})` : id;
+  };
+  const repeated = order.filter((id, i) => order.indexOf(id) !== i);
+  const listed = new Set(order);
+  const missing = accounts.filter((a) => !listed.has(a.id)).map((a) => a.id);
+  if (repeated.length === 0 && missing.length === 0) return;
+  const problems = [
+    ...(repeated.length > 0 ? [`listed more than once: ${[...new Set(repeated)].map(name).join(", ")}`] : []),
+    ...(missing.length > 0 ? [`missing: ${missing.map(name).join(", ")}`] : []),
+  ];
+  throw new StoreError(
+    "invalid_priority",
+    `a priority order names each of the space's ${accounts.length} accounts exactly once; ${problems.join("; ")}`,
+    { field: `changes.${index}.order`, missing, repeated },
+  );
+}
 
 function checkRules(change: Extract<ProposedChange, { kind: "rules" }>): void {
   const prohibited = new Set(change.prohibitedUserIds);

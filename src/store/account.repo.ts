@@ -105,9 +105,9 @@ export async function listAccounts(db: Db, spaceId: string): Promise<Account[]> 
 }
 
 /**
- * MA6, AC4: moves an account to position `position` (1-based, clamped to the number of
- * accounts); the others shift to keep 1..n. MA3: only the order changes, no license is
- * touched.
+ * MA6, AC4: moves an account to position `position` (1 to the number of accounts of the
+ * space: beyond is refused, naming the range, rather than taken as "last"); the others
+ * shift to keep 1..n. MA3: only the order changes, no license is touched.
  */
 export async function setAccountPriority(
   db: Db,
@@ -116,7 +116,10 @@ export async function setAccountPriority(
   position: number,
 ): Promise<Account[]> {
   if (!Number.isInteger(position) || position < 1) {
-    throw new StoreError("invalid_priority", "a priority is a whole number >= 1", { position });
+    throw new StoreError("invalid_priority", "a priority is a whole number >= 1", {
+      position,
+      field: "position",
+    });
   }
   return withTransaction(db, async (trx) => {
     const rows = await trx
@@ -128,8 +131,15 @@ export async function setAccountPriority(
       .execute();
     const moving = rows.find((r) => r.id === accountId);
     if (!moving) throw new NotFoundError("account", accountId);
+    if (position > rows.length) {
+      throw new StoreError(
+        "invalid_priority",
+        `position ${position} is out of range: the space has ${rows.length} account${rows.length === 1 ? "" : "s"}, so a position is from 1 to ${rows.length}`,
+        { position, field: "position", minimum: 1, maximum: rows.length },
+      );
+    }
     const order = rows.filter((r) => r.id !== accountId);
-    order.splice(Math.min(position, rows.length) - 1, 0, moving);
+    order.splice(position - 1, 0, moving);
     for (const [index, row] of order.entries()) {
       if (row.priority === index + 1) continue;
       // The unique (space_id, priority) constraint is deferred to commit, so transient duplicates are fine.

@@ -47,6 +47,13 @@ export class NotFoundError extends StoreError {
   constructor(
     readonly entity: Entity,
     readonly id: string,
+    /**
+     * Where the request named it, when a request did (`body.userId`, `querystring.device`): an
+     * id a request refers to that does not exist is that field's error, for the form that sent it.
+     */
+    readonly field?: string,
+    /** A hint added to the message (what the caller may have meant). */
+    readonly hint?: string,
   ) {
     super("not_found", `${entity} ${id} not found`, { entity, id });
   }
@@ -71,3 +78,55 @@ export function gaveWay(error: unknown): boolean {
 
 export const UNIQUE_VIOLATION = "23505";
 export const FOREIGN_KEY_VIOLATION = "23503";
+
+/** The entity a referenced table holds, as NotFoundError names it. */
+const REFERENCED: Record<string, Entity> = {
+  users: "user",
+  devices: "device",
+  groups: "group",
+  accounts: "account",
+  assets: "app",
+  spaces: "space",
+  notifications: "notification",
+};
+
+/** A row an insert or update referred to that does not exist: which, by which column. */
+export interface MissingReference {
+  entity: Entity | undefined;
+  /** The referring column (`user_id`), from the constraint. */
+  column: string | undefined;
+  /** The id that does not exist, when the database said it. */
+  value: string | undefined;
+}
+
+/**
+ * A foreign-key violation of an INSERT or UPDATE (SQLSTATE 23503 where the missing row is
+ * the referenced one: "user nope does not exist"), as opposed to a DELETE of a row other
+ * rows still refer to ("in use"). Both drivers give PostgreSQL's detail
+ * (`Key (space_id, user_id)=(<space>, nope) is not present in table "users".`) and the
+ * constraint's name (`devices_space_id_user_id_fkey`); undefined for any other error.
+ */
+export function missingReference(error: unknown): MissingReference | undefined {
+  if (sqlState(error) !== FOREIGN_KEY_VIOLATION) return undefined;
+  const e = error as { detail?: unknown; message?: unknown; constraint?: unknown };
+  const detail = typeof e.detail === "string" ? e.detail : "";
+  const message = typeof e.message === "string" ? e.message : "";
+  const missing = /is not present in table/.test(detail) || /^insert or update on table/.test(message);
+  if (!missing) return undefined;
+  const key = /^Key \((.*)\)=\((.*)\) is not present in table "([^"]+)"/.exec(detail);
+  const columns = key?.[1]?.split(", ") ?? [];
+  // Ids hold no ", ": the referring columns after space_id take the values after the space's.
+  const values = key?.[2]?.split(", ") ?? [];
+  const fromConstraint =
+    typeof e.constraint === "string" ? /_space_id_(\w+?)_fkey$/.exec(e.constraint)?.[1] : undefined;
+  const column = columns.at(-1) ?? fromConstraint;
+  const table = key?.[3];
+  const entity =
+    (table ? REFERENCED[table] : undefined) ??
+    (column ? REFERENCED[`${column.replace(/_id$/, "")}s`] : undefined);
+  const value =
+    columns.length > 0 && values.length >= columns.length
+      ? values.slice(columns.length - 1).join(", ")
+      : undefined;
+  return { entity, column, value };
+}

@@ -42,6 +42,11 @@ export async function updateAccount(deps: SyncDeps, input: UpdateAccountInput): 
   const account = await getAccount(deps.db, input.spaceId, input.accountId);
   if (input.name !== undefined && input.name.trim() === "")
     throw new SyncError("invalid_request", "an account needs a name");
+  // An update that changes nothing (the same name, the same option, no token file) writes
+  // nothing and logs nothing: the log tells what changed, not what was sent.
+  const renamed = input.name !== undefined && input.name.trim() !== account.displayName;
+  const optionChanged = input.autoDistribute !== undefined && input.autoDistribute !== account.autoDistribute;
+  if (!renamed && !optionChanged && input.sTokenFile === undefined) return { account };
   // A name another account has is refused before anything changes, here or at Apple (CA2).
   if (input.name !== undefined) await assertNameFree(deps.db, account.spaceId, input.name, account.id);
   const now = deps.now();
@@ -126,7 +131,7 @@ export async function updateAccount(deps: SyncDeps, input: UpdateAccountInput): 
     input.takeOver ? ["AC2", "AC6"] : ["AC2"],
     activityMessage("account.updated", { name: input.name ?? account.displayName }),
     {
-      renamed: input.name !== undefined,
+      renamed,
       tokenReplaced: input.sTokenFile !== undefined,
       autoDistribute: input.autoDistribute,
       clearPrevious: input.clearPrevious ?? false,

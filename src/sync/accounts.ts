@@ -254,17 +254,17 @@ export async function setAccountPriority(
 ): Promise<Account[]> {
   const before = await getAccount(deps.db, input.spaceId, input.accountId);
   const accounts = await storeSetPriority(deps.db, input.spaceId, input.accountId, input.priority);
+  // The log records the position taken; a move to where the account already was changed nothing.
+  const to = accounts.find((a) => a.id === before.id)?.priority ?? input.priority;
+  if (to === before.priority) return accounts;
   await logAccount(
     deps,
     before,
     input.actor,
     "account.priority_changed",
     ["AC4", "MA6", "MA3"],
-    activityMessage("account.priority_changed", { from: before.priority, to: input.priority }),
-    {
-      from: before.priority,
-      to: input.priority,
-    },
+    activityMessage("account.priority_changed", { from: before.priority, to }),
+    { from: before.priority, to },
   );
   return accounts;
 }

@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { buildApi } from "../../src/api/app.js";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
 import { mdmDirectoryOps, mdmLicenseOps } from "../../src/main/mdm-bindings.js";
-import { localAccountOps } from "../../src/service/accounts.js";
+import { type AccountOps, localAccountOps } from "../../src/service/accounts.js";
 import type { ServiceDeps } from "../../src/service/deps.js";
 import { encodeSToken } from "../../src/simulator/index.js";
 import {
@@ -66,13 +66,19 @@ export interface Fixture {
   };
 }
 
-export async function buildFixture(store: Store): Promise<Fixture> {
+export async function buildFixture(
+  store: Store,
+  options: {
+    /** The account port: the offline binding by default; the sync engine's to test what it logs. */
+    accounts?: (store: Store) => AccountOps;
+  } = {},
+): Promise<Fixture> {
   const db = store.db;
   const deps: ServiceDeps = {
     db,
     keys: store.keys,
     now: () => NOW,
-    accounts: localAccountOps(db, store.keys, () => NOW),
+    accounts: options.accounts?.(store) ?? localAccountOps(db, store.keys, () => NOW),
     licenses: mdmLicenseOps,
     directory: mdmDirectoryOps,
   };

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDefaultSpace } from "../../src/main/server.js";
-import { createDevices, createSpace, setCatalogApp } from "../../src/store/index.js";
+import { createDevices, createSpace, listActivity, setCatalogApp } from "../../src/store/index.js";
 import { type CliHarness, type CliRun, expectFailure, ORCHARD_BIN, startCli } from "./harness.js";
 
 const APP = "3000001";
@@ -216,8 +216,89 @@ describe("orchard, as scripts and people use it", () => {
     expect(cut.code).toBe(0);
     expect(cut.stdout.trimEnd().split("\n")).toHaveLength(2);
     expect(cut.stderr).toBe("1 of 3 licenses shown: use --limit or filters for the others\n");
-    const none = await cli.run(["licenses", "--app", "404"]);
+    // An app the space bought and nobody holds: an empty list, said on stderr.
+    const none = await cli.run(["licenses", "--app", "3000002"]);
     expect(none).toEqual({ code: 0, stdout: "", stderr: "no license matches\n" });
+  });
+
+  it("DI5: a licenses filter naming what the space does not have is exit 3, one line; a device by id or --serial", async () => {
+    expectFailure(
+      await cli.run(["licenses", "--app", "999"]),
+      3,
+      /^orchard: app 999 not found: it is not in this space's catalog and no account of the space bought it\n$/,
+    );
+    expectFailure(await cli.run(["licenses", "--user", "nope"]), 3, /^orchard: user nope not found\n$/);
+    expectFailure(
+      await cli.run(["licenses", "--account", "nope"]),
+      3,
+      /^orchard: account nope not found \(orchard token list shows the space's accounts\)\n$/,
+    );
+    // A serial number is not an id: the message says which option takes it.
+    expectFailure(
+      await cli.run(["licenses", "--device", "SER-1"]),
+      3,
+      /^orchard: device SER-1 not found: it is a device's serial number: filter with --serial SER-1\n$/,
+    );
+    expectFailure(
+      await cli.run(["licenses", "--serial", "C02D0000"]),
+      3,
+      /^orchard: device with serial number C02D0000 not found\n$/,
+    );
+    const bySerial = await cli.json<{ items: Array<{ serialNumber?: string; deviceId?: string }> }>([
+      "licenses",
+      "--serial",
+      "SER-1",
+      "--json",
+    ]);
+    expect(bySerial.items.map((l) => l.serialNumber)).toEqual(["SER-1"]);
+    const byId = await cli.json(["licenses", "--device", bySerial.items[0]?.deviceId ?? "", "--json"]);
+    expect(byId).toEqual(bySerial);
+  });
+
+  it("AC4, MA6: a position past the last account is exit 2, one line with the range; nothing moves or is logged", async () => {
+    const before = await cli.json<{ items: Array<{ id: string }> }>(["token", "list", "--json"]);
+    expectFailure(
+      await cli.run(["token", "priority", "Main campus", "99"]),
+      2,
+      /^orchard: position 99 is out of range: the space has 2 accounts, so a position is from 1 to 2\n$/,
+    );
+    expect(await cli.json(["token", "list", "--json"])).toEqual(before);
+    const moves = await cli.withCore(({ deps }) =>
+      listActivity(deps.db, spaceId, { action: "account.priority_changed", limit: 100 }),
+    );
+    // The moves so far recorded where the account went, never a position it could not take.
+    for (const line of moves) expect(line.message).toMatch(/^priority [12] -> [12]; no license moved$/);
+  });
+
+  it("MA6: what-if --priority names every account once: one missing is exit 2 naming it", async () => {
+    expectFailure(
+      await cli.run(["what-if", "--priority", "Main campus"]),
+      2,
+      /^orchard: --priority: a priority order names each of the space's 2 accounts exactly once; missing: North campus \([0-9a-f-]{36}\)\n$/,
+    );
+  });
+
+  it("AC2: token update to the name and options the account has says so and logs nothing", async () => {
+    const count = () =>
+      cli.withCore(
+        async ({ deps }) =>
+          (await listActivity(deps.db, spaceId, { action: "account.updated", limit: 1000 })).length,
+      );
+    const logged = await count();
+    const same = await cli.run([
+      "token",
+      "update",
+      "north campus",
+      "--name",
+      "North campus",
+      "--auto-distribute",
+    ]);
+    expect(same).toEqual({
+      code: 0,
+      stdout: 'account "North campus" unchanged: it already has this name and these options\n',
+      stderr: "",
+    });
+    expect(await count()).toBe(logged);
   });
 
   it("explain names the app and the device, not only their ids", async () => {

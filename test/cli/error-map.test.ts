@@ -12,6 +12,30 @@ describe("the CLI's words for the database's refusals", () => {
     },
   );
 
+  it("a row an insert refers to that does not exist is exit 3 naming it; a row still referred to, exit 4", () => {
+    const missing = toCliError(
+      Object.assign(new Error('insert or update on table "devices" violates foreign key constraint'), {
+        code: "23503",
+        detail: 'Key (space_id, user_id)=(space-1, nope) is not present in table "users".',
+        constraint: "devices_space_id_user_id_fkey",
+      }),
+    );
+    expect({ message: missing.message, exitCode: missing.exitCode }).toEqual({
+      message: "user nope not found",
+      exitCode: 3,
+    });
+    const referenced = toCliError(
+      Object.assign(new Error('update or delete on table "users" violates foreign key constraint'), {
+        code: "23503",
+        detail: 'Key (space_id, id)=(space-1, u1) is still referenced from table "licenses".',
+      }),
+    );
+    expect({ message: referenced.message, exitCode: referenced.exitCode }).toEqual({
+      message: "other records still refer to it",
+      exitCode: 4,
+    });
+  });
+
   it("an unknown failure keeps its message, exit 1, no stack", () => {
     const e = toCliError(new Error("boom"));
     expect(e.message).toBe("unexpected error: boom");

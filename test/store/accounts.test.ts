@@ -34,7 +34,7 @@ describeEachDatabase("accounts", (database) => {
     await expect(revealSToken(db, account.id, wrong)).rejects.toMatchObject({ code: "secret_unreadable" });
   });
 
-  it("MA6: a new account is added last; moving one to k shifts the others", async () => {
+  it("MA6: a new account is added last; moving one to k shifts the others; a position past the last is refused", async () => {
     const { db, keys } = database().store;
     const space = await createSpace(db, { name: "s" });
     const names = ["A", "B", "C", "D"];
@@ -46,7 +46,12 @@ describeEachDatabase("accounts", (database) => {
     await setAccountPriority(db, space.id, d?.id ?? "", 2);
     expect(await order()).toEqual(["1A", "2D", "3B", "4C"]);
     const a = (await listAccounts(db, space.id)).find((x) => x.displayName === "A");
-    await setAccountPriority(db, space.id, a?.id ?? "", 99);
+    // A position past the last is refused (not clamped), and nothing moves.
+    await expect(setAccountPriority(db, space.id, a?.id ?? "", 99)).rejects.toMatchObject({
+      code: "invalid_priority",
+    });
+    expect(await order()).toEqual(["1A", "2D", "3B", "4C"]);
+    await setAccountPriority(db, space.id, a?.id ?? "", 4);
     expect(await order()).toEqual(["1D", "2B", "3C", "4A"]);
     await expect(setAccountPriority(db, space.id, "nope", 1)).rejects.toMatchObject({ code: "not_found" });
     await expect(setAccountPriority(db, space.id, a?.id ?? "", 0)).rejects.toMatchObject({

@@ -101,9 +101,14 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["accounts"],
         summary: "AC2: rename, replace the token file, change the options",
+        description:
+          "Only the fields sent change. A field the route does not take (`displayName` for `name`) is a 400 " +
+          "`validation_failed` naming it, so that a typo never loses a change silently. An update that changes " +
+          "nothing (the same name, the same option, no token file; or `{}`) writes nothing, logs nothing and " +
+          "answers the account as it is.",
         ...multipartAndJson,
         params: accountParams,
-        body: z.object({
+        body: z.strictObject({
           name: label.optional(),
           sToken: sToken.optional(),
           ...options,
@@ -158,8 +163,12 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["accounts"],
         summary: "AC4, MA6: move the account to a position; MA3: no license moves",
+        description:
+          "`position` is 1 (first) to the number of accounts of the space: beyond it is a 400 " +
+          "`invalid_priority` naming `position` and the valid range. The activity log records the position " +
+          "taken; a move to the account's own position changes and logs nothing.",
         params: accountParams,
-        body: z.object({ position: z.number().int().min(1).max(10_000) }),
+        body: z.strictObject({ position: z.number().int().min(1).max(10_000) }),
         response: { 200: z.object({ items: z.array(accountSchema) }), ...problemResponses },
       },
     },

@@ -2,11 +2,10 @@ import { z } from "zod";
 import { activityCsv } from "../../service/activity-export.js";
 import { iterateActivity, listActivityView } from "../../store/usage.repo.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
-import { problemResponses } from "../problem.js";
+import { ApiError, problemResponses } from "../problem.js";
 import {
   activitySchema,
   adamId,
-  dateTime,
   id,
   pageOf,
   pageQuery,
@@ -14,6 +13,22 @@ import {
   searchKeys,
   spaceParams,
 } from "../schemas.js";
+
+/**
+ * A bound of the log's period: a date-time with its offset, or a date (YYYY-MM-DD) meaning
+ * its start in UTC, as `orchard export activity --since` takes it. `from` is inclusive,
+ * `to` exclusive: `from=2026-11-01&to=2026-12-01` is November.
+ */
+const instant = z.codec(
+  z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: "a date (2026-12-01, its start in UTC) or a date-time with its offset (2026-12-01T08:00:00Z)",
+  }),
+  z.date(),
+  {
+    decode: (s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s),
+    encode: (d) => d.toISOString(),
+  },
+);
 
 const activityFilter = z.object({
   action: z.string().max(100).optional(),
@@ -24,8 +39,10 @@ const activityFilter = z.object({
   account: id.optional(),
   license: id.optional(),
   rule: ruleId.optional(),
-  from: dateTime.optional(),
-  to: dateTime.optional(),
+  from: instant
+    .optional()
+    .describe("from this moment on (inclusive): a date (its start in UTC) or a date-time"),
+  to: instant.optional().describe("before this moment (exclusive): a date (its start in UTC) or a date-time"),
 });
 const listQuery = pageQuery(["seq"] as const);
 /** The search box, as the list and the export both take it. */
@@ -38,6 +55,15 @@ const searchQuery = {
   ),
 };
 type Filter = z.infer<typeof activityFilter>;
+/** A period that ends before it starts is a mistake, not an empty log. */
+function checkPeriod(f: Filter): void {
+  if (f.from && f.to && f.from.getTime() > f.to.getTime()) {
+    const message = `from (${f.from.toISOString()}) is after to (${f.to.toISOString()})`;
+    throw new ApiError(400, "validation_failed", "The request is not valid", [
+      { field: "querystring.from", message, rule: "too_big" },
+    ]);
+  }
+}
 const toFilter = (f: Filter) => ({
   action: f.action,
   actorKind: f.actor,
@@ -62,6 +88,9 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["activity"],
         summary: "Newest first",
+        description:
+          "`from` and `to` take a date (`2026-12-01`: its start in UTC) or a date-time with its offset; " +
+          "`from` is inclusive, `to` exclusive. A `from` after `to` is a 400 naming `querystring.from`.",
         params: spaceParams,
         querystring: listQuery.extend({ ...activityFilter.shape, ...searchQuery }),
         response: { 200: pageOf(activitySchema), ...problemResponses },
@@ -69,6 +98,7 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const { page, pageSize, q, keys, sort, order, ...filter } = request.query;
+      checkPeriod(filter);
       return listActivityView(db, spaceOf(request), toFilter(filter), {
         page,
         pageSize,
@@ -95,6 +125,7 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { q, keys, ...filter } = request.query;
+      checkPeriod(filter);
       const rows = iterateActivity(db, spaceOf(request), toFilter(filter), { q, keys });
       // Rows are pulled as the client reads: memory stays flat whatever the log's size.
       const csv = activityCsv(rows);

@@ -43,11 +43,15 @@ const rulesSchema = z
   })
   .meta({ id: "LicenseRules" });
 const ids = z.array(id).max(10_000);
-/** DI1, DI2, DI7: the three lists of one (account, app). */
+/**
+ * DI1, DI2, DI7: the three lists of one (account, app). Strict: a field the route does not
+ * take (`reservedUsers` for `reservedUserIds`) is a 400 naming it, never a list silently
+ * emptied by its default.
+ */
 const rulesBody = z
-  .object({
+  .strictObject({
     fcfs: z
-      .object({
+      .strictObject({
         groupIds: ids.min(1),
         requestedType: licenseType.default("user"),
         mandatoryType: licenseType.default("device"),
@@ -141,6 +145,10 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["apps"],
         summary: "DI1: set the license rules of one (account, app); DI6, DI7 checked",
+        description:
+          "The lists sent replace the current ones; a list left out is emptied. A field the route does not " +
+          "take is a 400 `validation_failed` naming it (`body.reservedUsers`). A user, device or group the " +
+          "space does not have is a 404 `not_found`.",
         params: accountAppParams,
         body: rulesBody,
         response: { 200: rulesSchema, ...problemResponses },

@@ -1,16 +1,21 @@
 import { z } from "zod";
+import type { Db } from "../../store/database.js";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
-import { createDevice, createDevices, getDevice } from "../../store/index.js";
+import { createDevice, createDevices, getDevice, NotFoundError } from "../../store/index.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
+import { findUsers } from "../../store/user.repo.js";
+import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import {
+  dateTime,
   deviceSchema,
   deviceStatus,
   id,
   pageOf,
   pageQuery,
   platform,
+  requestReason,
   searchText,
   spaceParams,
   withId,
@@ -26,6 +31,35 @@ const newDevice = z.object({
 });
 const status = deviceStatus;
 
+/**
+ * A device's user must be a user of the space: an unknown one is that field's 404
+ * `not_found` ("user nope does not exist"), checked before writing; the database's
+ * reference catches one deleted meanwhile, answered the same way (errors.ts).
+ */
+async function assertUsersExist(
+  db: Db,
+  spaceId: string,
+  wanted: ReadonlyArray<{ userId: string | null | undefined; field: string }>,
+): Promise<void> {
+  const ids = [...new Set(wanted.flatMap((w) => (w.userId ? [w.userId] : [])))];
+  if (ids.length === 0) return;
+  const found = new Set((await findUsers(db, spaceId, ids)).map((u) => u.id));
+  const missing = wanted.find((w) => w.userId && !found.has(w.userId));
+  if (missing?.userId) throw new NotFoundError("user", missing.userId, missing.field);
+}
+const deviceWaitingSchema = z
+  .object({
+    adamId: z.string(),
+    name: z.string().optional(),
+    position: z.number().int().describe("1 = served next, in the app's whole queue"),
+    of: z.number().int().describe("requests waiting for the app"),
+    why: requestReason,
+    reason: z.enum(["not_enrolled", "no_license", "token_problem"]),
+    ruleIds: z.array(z.string()),
+    waitingSince: dateTime.describe("when the device first asked: the queue's order"),
+  })
+  .meta({ id: "DeviceWaiting" });
+
 /** Devices: create, bulk create, list, update, delete, and installed apps (VU3). */
 export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   const { db, now } = ctx.deps;
@@ -38,6 +72,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         tags: ["devices"],
         summary:
           "Devices of the space, paged, filtered by user, status or platform, searchable by serial number (q)",
+        description: "An unknown `user` is a 404 `not_found` naming `querystring.user`, not an empty list.",
         params: spaceParams,
         querystring: pageQuery(Object.keys(DEVICE_SORTS) as [keyof typeof DEVICE_SORTS]).extend({
           user: id.optional(),
@@ -49,6 +84,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const { user, status: s, platform: p, ...page } = request.query;
+      await assertUsersExist(db, spaceOf(request), [{ userId: user, field: "querystring.user" }]);
       return listDevicesView(db, spaceOf(request), { userId: user, status: s, platform: p }, page);
     },
   );
@@ -59,12 +95,14 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["devices"],
         summary: "Create a device (201 with Location; a serial number taken in the space is a 409 naming it)",
+        description: "A `userId` the space does not have is a 404 `not_found` naming `body.userId`.",
         params: spaceParams,
         body: newDevice,
         response: { 201: deviceSchema, ...problemResponses },
       },
     },
     async (request, reply) => {
+      await assertUsersExist(db, spaceOf(request), [{ userId: request.body.userId, field: "body.userId" }]);
       const device = await createDevice(db, { spaceId: spaceOf(request), ...request.body });
       return reply.status(201).header("location", locationOf(request, device.id)).send(device);
     },
@@ -76,6 +114,9 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["devices"],
         summary: "Create up to 5,000 devices at once (all or none)",
+        description:
+          "A `userId` the space does not have is a 404 `not_found` naming it (`body.devices.3.userId`); " +
+          "nothing is created.",
         params: spaceParams,
         body: z.object({ devices: z.array(newDevice).min(1).max(5000) }),
         response: {
@@ -86,6 +127,11 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const spaceId = spaceOf(request);
+      await assertUsersExist(
+        db,
+        spaceId,
+        request.body.devices.map((d, i) => ({ userId: d.userId, field: `body.devices.${i}.userId` })),
+      );
       const created = await db.transaction().execute((trx) =>
         createDevices(
           trx,
@@ -115,8 +161,11 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["devices"],
         summary: "Change a device's user, shared iPad or supervised mark, or platform",
+        description:
+          "A `userId` the space does not have is a 404 `not_found` naming `body.userId` (null clears the " +
+          "device's user). A field the route does not take is a 400 naming it.",
         params: withId("deviceId"),
-        body: z.object({
+        body: z.strictObject({
           userId: id.nullable().optional(),
           sharedIpad: z.boolean().optional(),
           supervised: z.boolean().optional(),
@@ -125,7 +174,12 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         response: { 200: deviceSchema, ...problemResponses },
       },
     },
-    async (request) => updateDevice(db, spaceOf(request), request.params.deviceId, request.body, now()),
+    async (request) => {
+      const spaceId = spaceOf(request);
+      await getDevice(db, spaceId, request.params.deviceId);
+      await assertUsersExist(db, spaceId, [{ userId: request.body.userId, field: "body.userId" }]);
+      return updateDevice(db, spaceId, request.params.deviceId, request.body, now());
+    },
   );
   app.delete(
     "/spaces/:spaceId/devices/:deviceId",
@@ -163,5 +217,23 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
     async (request) => ({
       items: await deviceInstalledApps(db, spaceOf(request), request.params.deviceId, request.query.q),
     }),
+  );
+  app.get(
+    "/spaces/:spaceId/devices/:deviceId/waiting",
+    {
+      config: can.read,
+      schema: {
+        tags: ["devices"],
+        summary:
+          "DB2, UB3: the apps the device waits for a license of, with its place in each app's queue, in the order it asked",
+        params: withId("deviceId"),
+        response: { 200: z.object({ items: z.array(deviceWaitingSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const device = await getDevice(db, spaceId, request.params.deviceId);
+      return { items: await listWaitingOfSubject(db, spaceId, { kind: "device", deviceId: device.id }) };
+    },
   );
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkSubjectFilter } from "../../service/list-filters.js";
 import { getLicense } from "../../store/index.js";
 import { LICENSE_SORTS, listLicensesView } from "../../store/views.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
@@ -40,11 +41,18 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["licenses"],
         summary: "Licenses of the space, paged, filtered by app, user, device, account, type or state",
+        description:
+          "A filter naming what the space does not have (an account, a user or a device id of another space " +
+          "or of none, an app neither in the space's catalog nor bought by its accounts) is a 404 `not_found` " +
+          "whose `errors[].field` names the parameter (`querystring.device`), not an empty list. A device is " +
+          "filtered by its id (`device`) or by its serial number (`serial`, as check-in knows it); a serial " +
+          "number sent as `device` is a 404 that says to use `serial`.",
         params: spaceParams,
         querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]).extend({
           app: adamId.optional(),
           user: id.optional(),
-          device: id.optional(),
+          device: id.optional().describe("a device's id"),
+          serial: id.optional().describe("a device's serial number"),
           account: id.optional(),
           type: licenseType.optional(),
           state: licenseState.optional(),
@@ -53,11 +61,18 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const { app: adam, user, device, account, type, state, ...page } = request.query;
+      const { app: adam, user, device, serial, account, type, state, ...page } = request.query;
+      const spaceId = spaceOf(request);
+      const { deviceId } = await checkSubjectFilter(
+        db,
+        spaceId,
+        { app: adam, user, device, serial, account },
+        { field: (name) => `querystring.${name}`, bySerial: (s) => `serial=${s}` },
+      );
       return listLicensesView(
         db,
-        spaceOf(request),
-        { adamId: adam, userId: user, deviceId: device, accountId: account, type, state },
+        spaceId,
+        { adamId: adam, userId: user, deviceId, accountId: account, type, state },
         page,
       );
     },

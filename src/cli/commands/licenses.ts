@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { LicenseState, LicenseType } from "../../licensing/index.js";
+import { checkSubjectFilter } from "../../service/list-filters.js";
 import { listLicensesView } from "../../store/views.repo.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { withExamples } from "../help.js";
@@ -11,6 +12,7 @@ interface LicenseFlags extends CommonFlags {
   app?: string;
   user?: string;
   device?: string;
+  serial?: string;
   account?: string;
   state?: LicenseState;
   type?: LicenseType;
@@ -29,7 +31,8 @@ export function registerLicenses(program: Command): void {
         .description("DI5: licenses with their subject, type, state, account and rule ids")
         .option("--app <adamId>", "only this app")
         .option("--user <id>", "only this user's")
-        .option("--device <id>", "only this device's")
+        .option("--device <id>", "only this device's (its id)")
+        .option("--serial <serialNumber>", "only this device's (its serial number)")
         .option("--account <account>", "only those given by this account (id or name)")
         .addOption(new Option("--state <state>", "only in this state").choices(STATES))
         .addOption(new Option("--type <type>", "only this type (LT1)").choices(["user", "device"]))
@@ -38,6 +41,7 @@ export function registerLicenses(program: Command): void {
     ),
     [
       "orchard licenses --app 361309726 --state in_grace",
+      "orchard licenses --serial C02D0000",
       'orchard licenses --account "Main campus" --type device --limit 1000 --json',
       'orchard licenses --search "Lovelace"                  # VU5',
     ],
@@ -47,13 +51,20 @@ export function registerLicenses(program: Command): void {
         flags.account === undefined
           ? undefined
           : (await resolveAccount(core.deps.db, spaceId, flags.account)).id;
+      // An app, user or device the space does not have is a typo: exit 3, not "no license matches".
+      const { deviceId } = await checkSubjectFilter(
+        core.deps.db,
+        spaceId,
+        { app: flags.app, user: flags.user, device: flags.device, serial: flags.serial },
+        { field: () => undefined, bySerial: (s) => `--serial ${s}` },
+      );
       const page = await listLicensesView(
         core.deps.db,
         spaceId,
         {
           adamId: flags.app,
           userId: flags.user,
-          deviceId: flags.device,
+          deviceId,
           accountId,
           state: flags.state,
           type: flags.type,

@@ -97,7 +97,12 @@ export function registerToken(program: Command): void {
     if (sTokenFile === undefined && flags.name === undefined && flags.autoDistribute === undefined)
       throw new CliError("nothing to change: give --file, --name or --[no-]auto-distribute");
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
-      const accountId = (await resolveAccount(core.deps.db, spaceId, given)).id;
+      const before = await resolveAccount(core.deps.db, spaceId, given);
+      const accountId = before.id;
+      const changes =
+        sTokenFile !== undefined ||
+        (flags.name !== undefined && flags.name.trim() !== before.displayName) ||
+        (flags.autoDistribute !== undefined && flags.autoDistribute !== before.autoDistribute);
       const account = await withSpinner("updating the account", () =>
         core.deps.accounts.update({
           spaceId,
@@ -111,7 +116,11 @@ export function registerToken(program: Command): void {
         }),
       );
       if (json) return printJson({ account: accountJson(account) });
-      printLine(`account "${account.displayName}" updated (AC2)`);
+      printLine(
+        changes
+          ? `account "${account.displayName}" updated (AC2)`
+          : `account "${account.displayName}" unchanged: it already has this name and these options`,
+      );
     });
   });
 

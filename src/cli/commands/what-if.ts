@@ -1,6 +1,13 @@
 import type { Command } from "commander";
 import type { Language } from "../../service/decision-texts.js";
-import { type AppImpact, type ProposedChange, type SubjectOutcome, whatIf } from "../../service/what-if.js";
+import {
+  type AppImpact,
+  checkOrder,
+  type ProposedChange,
+  type SubjectOutcome,
+  whatIf,
+} from "../../service/what-if.js";
+import { listAccounts } from "../../store/index.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { readUserFile } from "../files.js";
@@ -58,6 +65,12 @@ export function registerWhatIf(program: Command): void {
         const order = (await resolveAccounts(core.deps.db, spaceId, priority.order)).map((a) => a.id);
         if (new Set(order).size !== order.length)
           throw new CliError("--priority: an account is listed twice");
+        // MA6: the whole order, every account once, as `token list` shows them.
+        try {
+          checkOrder(order, await listAccounts(core.deps.db, spaceId));
+        } catch (error) {
+          throw new CliError(`--priority: ${error instanceof Error ? error.message : String(error)}`);
+        }
         changes.push({ kind: "priorities", order });
       }
       if (flags.removeAccount !== undefined) {
