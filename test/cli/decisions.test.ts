@@ -203,10 +203,13 @@ describe("orchard explain, what-if, licenses, export", () => {
   it("AC5, MA3: what-if --lang fr prints French; without --lang, LC_ALL / LANG decide, else English", async () => {
     const removed = await cli.run(["what-if", "--remove-account", account.first, "--lang", "fr"]);
     expect(removed).toMatchObject({ code: 0, stderr: "" });
-    // SUBJECT, TODAY, RULES, then the French summary.
+    // The totals, the headers and each row's words too, not only the reasons and the rules.
+    expect(removed.stdout).toMatch(/^0 gagneraient, 1 perdraient, .*, 1 gardent leur licence\n/);
+    expect(removed.stdout).toMatch(/\nAPP\s+CHANGEMENT\s+SUJET\s+AUJOURD'HUI\s+RÈGLES\s+POURQUOI\n/);
     expect(removed.stdout).toMatch(
-      /device \S+\s+keep\s+\S+\s+Perd sa licence\. Ensuite : Une licence par appareil/,
+      /perd sa licence\s+appareil \S+\s+conservée\s+\S+\s+Perd sa licence\. Ensuite : Une licence par appareil/,
     );
+    expect(removed.stdout).not.toMatch(/would|\blose\b|\bdevice\b/);
     expect(removed.stdout).toMatch(/\nAC5 {2}La suppression d'un compte est irréversible/);
 
     const order = ["what-if", "--priority", `${account.second},${account.first}`];

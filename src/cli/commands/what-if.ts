@@ -84,16 +84,14 @@ export function registerWhatIf(program: Command): void {
         language,
       );
       if (json) return printJson(result);
-      const t = result.totals;
-      printLine(
-        `${t.gain} would gain, ${t.lose} would lose, ${t.wait} would wait, ${t.refuse} refused, ${t.move} would move, ${t.keep} keep`,
-      );
-      if (result.unaffectedApps > 0) printLine(`${result.unaffectedApps} other apps are not affected`);
+      const w = WORDS[language];
+      printLine(w.totals(result.totals));
+      if (result.unaffectedApps > 0) printLine(w.unaffected(result.unaffectedApps));
       if (result.apps.length > 0) {
         printLine();
         // Today against the change, per app: licensed, waiting, refused.
         printTable(
-          ["APP", "LICENSED", "WAITING", "REFUSED"],
+          w.countsHeader,
           result.apps.map((a) => [
             appLabel(a),
             change(a.now.licensed, a.after.licensed),
@@ -103,12 +101,12 @@ export function registerWhatIf(program: Command): void {
         );
         const changed = result.apps.flatMap((a) =>
           (["gain", "lose", "wait", "refuse", "move"] as const).flatMap((kind) =>
-            a[kind].map((o) => row(appLabel(a), kind, o)),
+            a[kind].map((o) => row(w, appLabel(a), kind, o)),
           ),
         );
         if (changed.length > 0) {
           printLine();
-          printTable(["APP", "CHANGE", "SUBJECT", "TODAY", "RULES", "WHY"], changed);
+          printTable(w.changesHeader, changed);
         }
       }
       printLine();
@@ -117,16 +115,59 @@ export function registerWhatIf(program: Command): void {
   });
 }
 
-function row(app: string, kind: string, o: SubjectOutcome): string[] {
+function row(w: WhatIfWords, app: string, kind: ChangeKind, o: SubjectOutcome): string[] {
   return [
     app,
-    kind,
-    `${o.subject.kind} ${o.subject.name}`,
-    o.before.outcome,
+    w.change[kind],
+    `${w.subject[o.subject.kind]} ${o.subject.name}`,
+    w.outcome[o.before.outcome],
     o.because.join(",") || "-",
     o.summary,
   ];
 }
+
+type ChangeKind = "gain" | "lose" | "wait" | "refuse" | "move";
+
+/** The words around the service's texts (which `--lang` already translates), in each language. */
+interface WhatIfWords {
+  totals(t: { gain: number; lose: number; wait: number; refuse: number; move: number; keep: number }): string;
+  unaffected(n: number): string;
+  countsHeader: string[];
+  changesHeader: string[];
+  change: Record<ChangeKind, string>;
+  subject: Record<SubjectOutcome["subject"]["kind"], string>;
+  outcome: Record<SubjectOutcome["before"]["outcome"], string>;
+}
+
+const WORDS: Record<Language, WhatIfWords> = {
+  en: {
+    totals: (t) =>
+      `${t.gain} would gain, ${t.lose} would lose, ${t.wait} would wait, ${t.refuse} refused, ${t.move} would move, ${t.keep} keep`,
+    unaffected: (n) => `${n} other apps are not affected`,
+    countsHeader: ["APP", "LICENSED", "WAITING", "REFUSED"],
+    changesHeader: ["APP", "CHANGE", "SUBJECT", "TODAY", "RULES", "WHY"],
+    change: { gain: "gain", lose: "lose", wait: "wait", refuse: "refuse", move: "move" },
+    subject: { user: "user", device: "device" },
+    outcome: { grant: "grant", keep: "keep", wait: "wait", refuse: "refuse" },
+  },
+  // The console's words (web/src/i18n/fr.json whatIf.*, outcome.*).
+  fr: {
+    totals: (t) =>
+      `${t.gain} gagneraient, ${t.lose} perdraient, ${t.wait} attendraient, ${t.refuse} seraient refusés, ${t.move} changeraient de compte, ${t.keep} gardent leur licence`,
+    unaffected: (n) => `${n} autres apps ne sont pas touchées`,
+    countsHeader: ["APP", "AVEC LICENCE", "EN ATTENTE", "REFUSÉS"],
+    changesHeader: ["APP", "CHANGEMENT", "SUJET", "AUJOURD'HUI", "RÈGLES", "POURQUOI"],
+    change: {
+      gain: "obtient une licence",
+      lose: "perd sa licence",
+      wait: "attendrait",
+      refuse: "serait refusé",
+      move: "change de compte",
+    },
+    subject: { user: "utilisateur", device: "appareil" },
+    outcome: { grant: "attribuée", keep: "conservée", wait: "en attente", refuse: "refusée" },
+  },
+};
 
 function appLabel(a: AppImpact): string {
   return a.name ? `${a.name} (${a.adamId})` : a.adamId;
