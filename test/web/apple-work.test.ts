@@ -1,18 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { build } from "vite";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApi } from "../../src/api/app.js";
-import { registerConsole } from "../../src/api/console.js";
-import { createAdministrator } from "../../src/auth/auth.service.js";
-import { loadConfig } from "../../src/config.js";
-import { type Core, openCore } from "../../src/main/compose.js";
-import { ensureDefaultSpace } from "../../src/main/server.js";
+import type { Core } from "../../src/main/compose.js";
 import {
   type AppleCall,
   formCalls,
@@ -33,99 +21,42 @@ import {
   withTransaction,
 } from "../../src/store/index.js";
 import { finishOutbox } from "../../src/store/sync-outbox.repo.js";
-import { SCREENSHOTS } from "./harness.js";
+import { shot, signIn } from "./harness.js";
+import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * The account page's "Apple work" panel in headless Chromium against the real API
- * (in-memory PGlite). No worker runs here, so the outbox and the Apple calls hold exactly
- * what each test writes. The console is built into a folder of its own: the other console
- * suite rebuilds web/dist while it runs, and the two may run at once.
+ * (in-memory PGlite, isolated-console.ts). No worker runs here, so the outbox and the
+ * Apple calls hold exactly what each test writes.
  */
-const WEB = resolve(import.meta.dirname, "../../web");
 const OWNER = { login: "owner-aw", password: "correct horse battery staple" };
 const READER = { login: "reader-aw", password: "another long passphrase" };
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 describe("console: an account's Apple work", () => {
+  let ic: IsolatedConsole;
   let core: Core;
-  let app: FastifyInstance;
-  let browser: Browser;
   let url = "";
   let spaceId = "";
   let account: Account;
   let page: Page;
-  let dist = "";
-  let dataDir = "";
   const adamId = "361309726";
 
   beforeAll(async () => {
-    dist = mkdtempSync(join(tmpdir(), "orchard-web-dist-"));
-    await build({
-      configFile: join(WEB, "vite.config.ts"),
-      logLevel: "warn",
-      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), "orchard-web-aw-"));
-    const config = loadConfig({
-      ORCHARD_DATA_DIR: dataDir,
-      ORCHARD_SECRET_KEY: randomBytes(32).toString("hex"),
-      LOG_LEVEL: "warn",
-    });
-    core = await openCore(config, { memory: true });
-    app = await buildApi(
-      {
-        deps: core.deps,
-        ping: async () => void (await sql`select 1`.execute(core.store.db)),
-        secureCookies: false,
-      },
-      { logLevel: "warn", loginRateLimit: 1000, console: false },
-    );
-    await registerConsole(app, dist);
-    spaceId = await ensureDefaultSpace(core);
-    const now = new Date();
-    await createAdministrator(core.store.db, { ...OWNER, displayName: "Olivia Owner", isOwner: true, now });
-    await createAdministrator(core.store.db, {
-      ...READER,
-      displayName: "Rémi Reader",
-      isOwner: false,
-      grants: [{ spaceId, role: "read" }],
-      now,
-    });
+    ic = await startIsolatedConsole({ name: "aw", owner: OWNER, reader: READER });
+    ({ core, url, spaceId } = ic);
     account = await createAccount(core.store.db, core.store.keys, {
       spaceId,
       displayName: "Lyon campus",
       sToken: "not-a-real-token",
     });
-    await setCatalogApp(core.store.db, { spaceId, adamId, name: "Pages" }, now);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
-    page = await signIn(OWNER);
+    await setCatalogApp(core.store.db, { spaceId, adamId, name: "Pages" }, new Date());
+    page = await signIn(ic, OWNER);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await core?.close();
-    if (dist) rmSync(dist, { recursive: true, force: true });
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await ic?.close();
   });
-
-  async function signIn(who: { login: string; password: string }): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-GB" });
-    const p = await context.newPage();
-    await p.goto(`${url}/login`);
-    await p.getByLabel("Login").fill(who.login);
-    await p.getByLabel("Password").fill(who.password);
-    await p.getByRole("button", { name: "Sign in" }).click();
-    await p.getByRole("heading", { name: "Dashboard" }).waitFor();
-    return p;
-  }
 
   const panel = (p: Page) => p.locator("section.card.apple-work");
   const openAccount = async (p: Page) => {
@@ -292,7 +223,7 @@ describe("console: an account's Apple work", () => {
 
   it("PM1: a read-only administrator sees the same panel", async () => {
     await setAccountHealth(core.store.db, spaceId, account.id, "ok", new Date());
-    const reader = await signIn(READER);
+    const reader = await signIn(ic, READER);
     await openAccount(reader);
     const p = panel(reader);
     await p.getByRole("table", { name: "Calls to Apple in flight" }).waitFor();
@@ -301,7 +232,3 @@ describe("console: an account's Apple work", () => {
     await reader.context().close();
   });
 });
-
-function shot(page: Page, name: string): Promise<Buffer> {
-  return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}

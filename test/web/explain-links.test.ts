@@ -1,73 +1,32 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { build } from "vite";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApi } from "../../src/api/app.js";
-import { registerConsole } from "../../src/api/console.js";
-import { createAdministrator } from "../../src/auth/auth.service.js";
-import { loadConfig } from "../../src/config.js";
-import { type Core, openCore } from "../../src/main/compose.js";
-import { ensureDefaultSpace } from "../../src/main/server.js";
 import { createDevices, createUser, requestLicenses, setCatalogApp } from "../../src/store/index.js";
 import { accountWithSeats } from "../store/fixtures.js";
-import { SCREENSHOTS, shot } from "./harness.js";
+import { shot, signIn } from "./harness.js";
+import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * The Explain page reached the ways an administrator reaches it: a waiting queue's row, a
  * device's page, a deep link with ids. In headless Chromium against the real API
- * (in-memory PGlite). No worker runs, so the queue holds exactly what the test asked; the
- * console is built into a folder of its own (the other console suite rebuilds web/dist
- * while it runs, and the two may run at once).
+ * (in-memory PGlite, isolated-console.ts). No worker runs, so the queue holds exactly what
+ * the test asked.
  */
-const WEB = resolve(import.meta.dirname, "../../web");
 const OWNER = { login: "owner-ex", password: "correct horse battery staple" };
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 describe("console: explain from where the question comes up", () => {
-  let core: Core;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let ic: IsolatedConsole;
   let url = "";
   let spaceId = "";
   let page: Page;
-  let dist = "";
-  let dataDir = "";
   const adamId = "409203825";
   const device = { holder: "", first: "", second: "" };
   let userId = "";
 
   beforeAll(async () => {
-    dist = mkdtempSync(join(tmpdir(), "orchard-web-dist-"));
-    await build({
-      configFile: join(WEB, "vite.config.ts"),
-      logLevel: "warn",
-      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), "orchard-web-ex-"));
-    const config = loadConfig({
-      ORCHARD_DATA_DIR: dataDir,
-      ORCHARD_SECRET_KEY: randomBytes(32).toString("hex"),
-      LOG_LEVEL: "warn",
-    });
-    core = await openCore(config, { memory: true });
-    app = await buildApi(
-      {
-        deps: core.deps,
-        ping: async () => void (await sql`select 1`.execute(core.store.db)),
-        secureCookies: false,
-      },
-      { logLevel: "warn", loginRateLimit: 1000, console: false },
-    );
-    await registerConsole(app, dist);
-    spaceId = await ensureDefaultSpace(core);
-    const { db, keys } = core.store;
-    await createAdministrator(db, { ...OWNER, displayName: "Olivia Owner", isOwner: true, now: new Date() });
+    ic = await startIsolatedConsole({ name: "ex", owner: OWNER });
+    ({ url, spaceId } = ic);
+    const { db, keys } = ic.core.store;
     // One seat, FCFS for All Users (AC1): the holder has it; two devices wait (DB2).
     await setCatalogApp(db, { spaceId, adamId, name: "Numbers Pro", installOnDevice: true }, new Date());
     await accountWithSeats(db, keys, { spaceId, adamId, total: 1 });
@@ -98,28 +57,11 @@ describe("console: explain from where the question comes up", () => {
       });
     }
     userId = (await createUser(db, { spaceId, name: "Grace Hopper" })).id;
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-GB" });
-    page = await context.newPage();
-    await page.goto(`${url}/login`);
-    await page.getByLabel("Login").fill(OWNER.login);
-    await page.getByLabel("Password").fill(OWNER.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    page = await signIn(ic, OWNER);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await core?.close();
-    if (dist) rmSync(dist, { recursive: true, force: true });
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await ic?.close();
   });
 
   const decision = () => page.locator(".card.decision");

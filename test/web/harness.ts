@@ -2,24 +2,36 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { FastifyInstance } from "fastify";
+import { type Browser, chromium, type Page, type ViewportSize } from "playwright-core";
 import { build } from "vite";
 import type {} from "../../src/api/authz.js";
 import { createAdministrator } from "../../src/auth/auth.service.js";
-import { loadConfig } from "../../src/config.js";
+import { type Config, loadConfig } from "../../src/config.js";
 import { buildServer, ensureDefaultSpace, type Orchard } from "../../src/main/server.js";
+import type { Db } from "../../src/store/database.js";
 
-const WEB = resolve(import.meta.dirname, "../../web");
-const _DIST = join(WEB, "dist");
+export const WEB = resolve(import.meta.dirname, "../../web");
 export const SCREENSHOTS = resolve(import.meta.dirname, "screenshots");
 export const OWNER = { login: "owner", password: "correct horse battery staple" };
 export const READER = { login: "reader", password: "another long passphrase" };
 
-export interface Harness {
+/** An administrator's login and password, as the login page asks for them. */
+export interface Who {
+  login: string;
+  password: string;
+}
+
+/** Where a console suite signs in: its browser, the server's address, the window's size. */
+export interface ConsoleSite {
+  browser: Browser;
+  url: string;
+  viewport: ViewportSize;
+}
+
+export interface Harness extends ConsoleSite {
   orchard: Orchard;
   spaceId: string;
-  url: string;
-  browser: Browser;
   close(): Promise<void>;
 }
 
@@ -33,26 +45,63 @@ export async function startHarness(): Promise<Harness> {
   await build({ configFile: join(WEB, "vite.config.ts"), logLevel: "warn" });
   mkdirSync(SCREENSHOTS, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), "orchard-web-"));
-  const config = loadConfig({
+  const orchard = await buildServer(testConfig(dataDir), { memory: true, loginRateLimit: 1000 });
+  const spaceId = await ensureDefaultSpace(orchard);
+  await createAdministrators(orchard.store.db, spaceId, { owner: OWNER, reader: READER });
+  const url = await listenLocally(orchard.app);
+  const browser = await launchChromium();
+  return {
+    orchard,
+    spaceId,
+    url,
+    browser,
+    viewport: { width: 1360, height: 860 },
+    async close() {
+      await browser.close();
+      await orchard.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The configuration of a test server: its data in `dataDir`, a fresh secret key, warnings only. */
+export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
     ORCHARD_DATA_DIR: dataDir,
     ORCHARD_SECRET_KEY: randomBytes(32).toString("hex"),
     LOG_LEVEL: "warn",
+    ...env,
   });
-  const orchard = await buildServer(config, { memory: true, loginRateLimit: 1000 });
-  const spaceId = await ensureDefaultSpace(orchard);
+}
+
+/** The owner "Olivia Owner" and, when given, "Rémi Reader", read-only on the space (PM1). */
+export async function createAdministrators(
+  db: Db,
+  spaceId: string,
+  admins: { owner: Who; reader?: Who },
+): Promise<void> {
   const now = new Date();
-  await createAdministrator(orchard.store.db, { ...OWNER, displayName: "Olivia Owner", isOwner: true, now });
-  await createAdministrator(orchard.store.db, {
-    ...READER,
+  await createAdministrator(db, { ...admins.owner, displayName: "Olivia Owner", isOwner: true, now });
+  if (!admins.reader) return;
+  await createAdministrator(db, {
+    ...admins.reader,
     displayName: "Rémi Reader",
     isOwner: false,
     grants: [{ spaceId, role: "read" }],
     now,
   });
-  await orchard.app.listen({ host: "127.0.0.1", port: 0 });
-  const address = orchard.app.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  const browser = await chromium.launch({
+}
+
+/** Listens on a free port of 127.0.0.1 and answers the server's address. */
+export async function listenLocally(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}
+
+/** Headless Chromium (CHROMIUM_PATH, else /usr/bin/chromium), quiet: no sync, updates or QUIC. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [
       "--no-sandbox",
@@ -64,23 +113,13 @@ export async function startHarness(): Promise<Harness> {
       "--disable-quic",
     ],
   });
-  return {
-    orchard,
-    spaceId,
-    url: `http://127.0.0.1:${port}`,
-    browser,
-    async close() {
-      await browser.close();
-      await orchard.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
-export async function signIn(h: Harness, who: { login: string; password: string }): Promise<Page> {
-  const context = await h.browser.newContext({ viewport: { width: 1360, height: 860 }, locale: "en-GB" });
+/** A new browser context, in English, signed in as `who`, on the dashboard. */
+export async function signIn(site: ConsoleSite, who: Who): Promise<Page> {
+  const context = await site.browser.newContext({ viewport: site.viewport, locale: "en-GB" });
   const page = await context.newPage();
-  await page.goto(`${h.url}/login`);
+  await page.goto(`${site.url}/login`);
   await page.getByLabel("Login").fill(who.login);
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();

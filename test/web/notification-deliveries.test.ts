@@ -1,121 +1,55 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { build } from "vite";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApi } from "../../src/api/app.js";
-import { registerConsole } from "../../src/api/console.js";
-import { createAdministrator } from "../../src/auth/auth.service.js";
-import { loadConfig } from "../../src/config.js";
-import { type Core, openCore } from "../../src/main/compose.js";
-import { ensureDefaultSpace } from "../../src/main/server.js";
 import { resendDeliveries } from "../../src/sync/index.js";
 import { raiseTokenRevoked, webhookReceiver } from "../sync/delivery-fixtures.js";
-import { SCREENSHOTS } from "./harness.js";
+import { shot, signIn } from "./harness.js";
+import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * NT3 in headless Chromium against the real API (in-memory PGlite) and a webhook receiver
  * in this process that refuses with 401 (a wrong secret) until the test fixes it: the
  * notifications page says which deliveries failed and why, and sends them again. No worker
- * runs: what is sent is what the page's "Send again" sends. The console is built into a
- * folder of its own, as other console suites rebuild web/dist meanwhile.
+ * runs: what is sent is what the page's "Send again" sends (isolated-console.ts).
  */
-const WEB = resolve(import.meta.dirname, "../../web");
 const OWNER = { login: "owner-nd", password: "correct horse battery staple" };
 const READER = { login: "reader-nd", password: "another long passphrase" };
 const SECRET = "whsec-console-deliveries";
 
 describe("console: failed notification deliveries", () => {
-  let core: Core;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let ic: IsolatedConsole;
   let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
   let url = "";
   let spaceId = "";
   let page: Page;
-  let dist = "";
-  let dataDir = "";
   const raised: string[] = [];
 
   beforeAll(async () => {
-    dist = mkdtempSync(join(tmpdir(), "orchard-web-dist-"));
-    await build({
-      configFile: join(WEB, "vite.config.ts"),
-      logLevel: "warn",
-      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
     receiver = await webhookReceiver();
-    dataDir = mkdtempSync(join(tmpdir(), "orchard-web-nd-"));
-    const config = loadConfig({
-      ORCHARD_DATA_DIR: dataDir,
-      ORCHARD_SECRET_KEY: randomBytes(32).toString("hex"),
-      LOG_LEVEL: "warn",
-      NOTIFY_WEBHOOK_URL: receiver.url,
-      NOTIFY_WEBHOOK_SECRET: SECRET,
-    });
-    core = await openCore(config, { memory: true });
-    // Bound as `orchard serve` binds it (src/main/server.ts).
-    app = await buildApi(
-      {
-        deps: core.deps,
+    ic = await startIsolatedConsole({
+      name: "nd",
+      owner: OWNER,
+      reader: READER,
+      env: { NOTIFY_WEBHOOK_URL: receiver.url, NOTIFY_WEBHOOK_SECRET: SECRET },
+      // Bound as `orchard serve` binds it (src/main/server.ts).
+      context: (core) => ({
         notificationDeliveries: {
           channels: core.sync.channels.map((c) => c.name),
           resend: (input) => resendDeliveries(core.sync, input),
         },
-        ping: async () => void (await sql`select 1`.execute(core.store.db)),
-        secureCookies: false,
-      },
-      { logLevel: "warn", loginRateLimit: 1000, console: false },
-    );
-    await registerConsole(app, dist);
-    spaceId = await ensureDefaultSpace(core);
-    const now = new Date();
-    await createAdministrator(core.store.db, { ...OWNER, displayName: "Olivia Owner", isOwner: true, now });
-    await createAdministrator(core.store.db, {
-      ...READER,
-      displayName: "Rémi Reader",
-      isOwner: false,
-      grants: [{ spaceId, role: "read" }],
-      now,
+      }),
     });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
-    page = await signIn(OWNER);
+    ({ url, spaceId } = ic);
+    page = await signIn(ic, OWNER);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await core?.close();
+    await ic?.close();
     await receiver?.close();
-    if (dist) rmSync(dist, { recursive: true, force: true });
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
-
-  async function signIn(who: { login: string; password: string }): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "en-GB" });
-    const p = await context.newPage();
-    await p.goto(`${url}/login`);
-    await p.getByLabel("Login").fill(who.login);
-    await p.getByLabel("Password").fill(who.password);
-    await p.getByRole("button", { name: "Sign in" }).click();
-    await p.getByRole("heading", { name: "Dashboard" }).waitFor();
-    return p;
-  }
 
   /** A token problem (NT2), raised and sent at once to the webhook, as the sync engine does. */
   async function raiseTokenIssue(account: string): Promise<string> {
-    const id = await raiseTokenRevoked(core.sync, { spaceId, account });
+    const id = await raiseTokenRevoked(ic.core.sync, { spaceId, account });
     raised.push(id);
     return id;
   }
@@ -186,7 +120,7 @@ describe("console: failed notification deliveries", () => {
   });
 
   it("PM1: a read-only administrator sees the failures but no Send again", async () => {
-    const reader = await signIn(READER);
+    const reader = await signIn(ic, READER);
     await openNotifications(reader);
     await failures(reader).getByText("1 delivery failed").waitFor();
     await deliveries(reader)
@@ -196,7 +130,3 @@ describe("console: failed notification deliveries", () => {
     await reader.context().close();
   });
 });
-
-function shot(page: Page, name: string): Promise<Buffer> {
-  return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}

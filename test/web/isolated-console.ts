@@ -1,0 +1,95 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { build } from "vite";
+import { buildApi } from "../../src/api/app.js";
+import { registerConsole } from "../../src/api/console.js";
+import type { ApiContext } from "../../src/api/context.js";
+import { type Core, openCore } from "../../src/main/compose.js";
+import { ensureDefaultSpace } from "../../src/main/server.js";
+import {
+  type ConsoleSite,
+  createAdministrators,
+  launchChromium,
+  listenLocally,
+  SCREENSHOTS,
+  testConfig,
+  WEB,
+  type Who,
+} from "./harness.js";
+
+export interface IsolatedConsoleOptions {
+  /** Names the data folder: `orchard-web-<name>-…` in the system's temporary folder. */
+  name: string;
+  /** The owner; a read-only administrator of the default space too when `reader` is given (PM1). */
+  owner: Who;
+  reader?: Who;
+  /** Environment variables on top of the data folder, a fresh secret key and LOG_LEVEL=warn. */
+  env?: Record<string, string>;
+  /** What the API is bound to beyond the core's use cases (as `orchard serve` binds it, src/main/server.ts). */
+  context?: (core: Core) => Partial<ApiContext>;
+}
+
+export interface IsolatedConsole extends ConsoleSite {
+  core: Core;
+  app: FastifyInstance;
+  /** The default space. */
+  spaceId: string;
+  /** The console's own build. */
+  dist: string;
+  dataDir: string;
+  /** Closes the browser, the API and the core, then removes the data folder and the build. */
+  close(): Promise<void>;
+}
+
+/**
+ * A console suite that runs on its own: the console built by vite into a temporary folder
+ * of the suite's own (not web/dist: the other console suite, test/web/console.test.ts,
+ * rebuilds web/dist while it runs, and the two may run at once), the API on the core alone
+ * (in-memory PGlite, the in-process Apple simulator; no worker runs, so the store holds
+ * exactly what the suite writes) serving that build, the default space, its administrators,
+ * and headless Chromium. The suite adds its own fixtures, then signs in (harness.ts `signIn`).
+ * Whatever was opened before a failure is closed again before the error is thrown.
+ */
+export async function startIsolatedConsole(options: IsolatedConsoleOptions): Promise<IsolatedConsole> {
+  const undo: Array<() => Promise<void> | void> = [];
+  const close = async () => {
+    for (const step of undo.splice(0).reverse()) await step();
+  };
+  try {
+    const dist = mkdtempSync(join(tmpdir(), "orchard-web-dist-"));
+    undo.push(() => rmSync(dist, { recursive: true, force: true }));
+    await build({
+      configFile: join(WEB, "vite.config.ts"),
+      logLevel: "warn",
+      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const dataDir = mkdtempSync(join(tmpdir(), `orchard-web-${options.name}-`));
+    undo.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const core = await openCore(testConfig(dataDir, options.env), { memory: true });
+    undo.push(() => core.close());
+    const app = await buildApi(
+      {
+        deps: core.deps,
+        ...options.context?.(core),
+        ping: async () => void (await sql`select 1`.execute(core.store.db)),
+        secureCookies: false,
+      },
+      { logLevel: "warn", loginRateLimit: 1000, console: false },
+    );
+    undo.push(() => app.close());
+    await registerConsole(app, dist);
+    const spaceId = await ensureDefaultSpace(core);
+    await createAdministrators(core.store.db, spaceId, options);
+    const url = await listenLocally(app);
+    const browser = await launchChromium();
+    undo.push(() => browser.close());
+    return { core, app, spaceId, url, browser, viewport: { width: 1360, height: 900 }, dist, dataDir, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
