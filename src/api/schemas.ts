@@ -438,6 +438,10 @@ export const activitySchema = z
       .describe("the named values the message's words take (e.g. reason); set with messageKey"),
     deviceSerialNumber: z.string().optional().describe("the device's serial number, beside deviceId"),
     userName: z.string().optional().describe("the user's name, beside userId"),
+    actorName: z
+      .string()
+      .optional()
+      .describe("who acted, beside actor.id: the administrator's display name or the API token's name"),
     appName: z.string().optional().describe("the app's name, beside adamId, when known"),
     accountName: z.string().optional().describe("the account's display name, beside accountId"),
   })

@@ -21,6 +21,7 @@ const COLUMNS = [
   "user_name",
   "app_name",
   "account_name",
+  "actor_name",
 ];
 
 function csvLine(e: ActivityView): string[] {
@@ -41,6 +42,7 @@ function csvLine(e: ActivityView): string[] {
     e.userName ?? "",
     e.appName ?? "",
     e.accountName ?? "",
+    e.actorName ?? "",
   ];
 }
 

@@ -259,6 +259,8 @@ export interface ActivityView extends ActivityRecord {
   /** The app's name from an account's asset, else from the catalog. */
   appName?: string;
   accountName?: string;
+  /** Who acted: an administrator's display name, an API token's name. */
+  actorName?: string;
 }
 
 /**
@@ -297,6 +299,12 @@ function withNames(query: ReturnType<typeof activityQuery>) {
       "d.serial_number as device_serial_number",
       "u.name as user_name",
       "a.display_name as account_name",
+      // Who acted (auth tables, outside the store's schema type): gone with its row.
+      sql<string | null>`case g.actor_kind
+        when 'admin' then (select ad.display_name from admins ad where ad.id = g.actor_id)
+        when 'api_token' then (select tk.name from api_tokens tk where tk.id = g.actor_id) end`.as(
+        "actor_name",
+      ),
     ]);
 }
 
@@ -305,6 +313,7 @@ function toActivityView(
     device_serial_number: string | null;
     user_name: string | null;
     account_name: string | null;
+    actor_name: string | null;
   },
   appName: string | null | undefined,
 ): ActivityView {
@@ -314,6 +323,7 @@ function toActivityView(
     ...(row.user_name !== null ? { userName: row.user_name } : {}),
     ...(appName ? { appName } : {}),
     ...(row.account_name !== null ? { accountName: row.account_name } : {}),
+    ...(row.actor_name !== null ? { actorName: row.actor_name } : {}),
   };
 }
 

@@ -47,6 +47,8 @@ describeEachDatabase("refusals that name the field", (db) => {
     (await send("GET", `${s()}/activity?account=${accountId}&pageSize=100`)).json().items as Array<{
       action: string;
       message: string;
+      actor: { kind: string; id?: string };
+      actorName?: string;
     }>;
 
   it("an unknown user in a device's body is a 404 not_found naming the field and the value, not a 409 in_use", async () => {
@@ -175,7 +177,18 @@ describeEachDatabase("refusals that name the field", (db) => {
     expect(renamed.json().displayName).toBe("Main Campus");
     const lines = await activityOf(f.ids.accountA);
     expect(lines).toHaveLength(logged + 1);
-    expect(lines[0]).toMatchObject({ action: "account.updated", message: "account Main Campus updated" });
+    // Invariant 4: who did it, by name (the API token "writer"), not only its kind and id.
+    expect(lines[0]).toMatchObject({
+      action: "account.updated",
+      message: "account Main Campus updated",
+      actor: { kind: "api_token", id: expect.any(String) },
+      actorName: "writer",
+    });
+    const csv = await send("GET", `${s()}/activity.csv?account=${f.ids.accountA}`);
+    const [header, newest] =
+      csv.body.split("\r\n").length > 1 ? csv.body.split("\r\n") : csv.body.split("\n");
+    expect(header?.split(",").at(-1)).toBe("actor_name");
+    expect(newest?.split(",").at(-1)).toBe("writer");
   });
 
   it("AC4, MA6: a position past the last account is a 400 naming position and the range; the log records the position taken", async () => {

@@ -469,6 +469,8 @@ describe("administrator console", () => {
     expect(shown).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
     await page.getByLabel("Action").selectOption({ label: "Account added" });
     await log.getByRole("cell", { name: "account Paris campus added" }).waitFor();
+    // Who did it, by name: the owner who added it in the console (invariant 4).
+    await log.getByRole("cell", { name: "Administrator · Olivia Owner" }).waitFor();
     // Polled: the table's previous rows may still be shown while the filtered page arrives.
     await expect.poll(() => log.getByRole("row").count()).toBe(2);
     await shot(page, "11-activity-names");

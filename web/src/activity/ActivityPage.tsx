@@ -81,7 +81,11 @@ export function ActivityPage() {
     {
       key: "actor",
       header: t("activity.actor"),
-      render: (e) => t(`actorKind.${e.actor.kind}`, { defaultValue: e.actor.kind }),
+      // The kind, then who: an administrator's or an API token's name.
+      render: (e) => {
+        const kind = t(`actorKind.${e.actor.kind}`, { defaultValue: e.actor.kind });
+        return e.actorName ? `${kind} · ${e.actorName}` : kind;
+      },
     },
     {
       key: "action",
