@@ -1,3 +1,4 @@
+import { createPause } from "../pause.js";
 import { deliverMdmCommands } from "./deliver.js";
 import type { MdmDeps } from "./deps.js";
 import { createWebhookSink, type MdmCommandSink } from "./sinks.js";
@@ -26,7 +27,7 @@ export function startMdmDelivery(
   idleMs = 1000,
 ): MdmDelivery {
   let stopped = false;
-  let wake: (() => void) | undefined;
+  const pause = createPause();
   const loop = (async () => {
     while (!stopped) {
       let delivered = 0;
@@ -36,20 +37,13 @@ export function startMdmDelivery(
         logger.warn({ err: String(error) }, "MDM command delivery failed; retrying");
       }
       if (delivered > 0 || stopped) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, idleMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await pause.wait(idleMs);
     }
   })();
   return {
     async stop() {
       stopped = true;
-      wake?.();
+      pause.wake();
       await loop;
     },
   };

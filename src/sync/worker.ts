@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Cron } from "croner";
+import { createPause } from "../pause.js";
 import { releaseCallLeases } from "../store/apple-calls.repo.js";
 import {
   DEFAULT_RETENTION,
@@ -75,7 +76,7 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
   const idleMs = options.idleMs ?? 1000;
   const lock: SchedulerLock = options.engine === "postgres" ? advisoryLock(deps.db) : localLock();
   let stopping = false;
-  let wake: (() => void) | undefined;
+  const pause = createPause();
   let busy: Promise<unknown> = Promise.resolve();
   let statisticsAt = Number.NEGATIVE_INFINITY;
   let prunedAt = Number.NEGATIVE_INFINITY;
@@ -105,16 +106,7 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
       } catch (error) {
         deps.logger.error({ workerId: id, err: String(error) }, "worker round failed");
       }
-      if (idle && !stopping) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, idleMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
+      if (idle && !stopping) await pause.wait(idleMs);
     }
   })();
 
@@ -181,7 +173,7 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
     async stop() {
       stopping = true;
       for (const cron of crons) cron.stop();
-      wake?.();
+      pause.wake();
       await loop;
       // Events this worker sent and was following go to the others now, not when the lease runs out.
       await releaseCallLeases(deps.db, { workerId: id, now: deps.now() }).catch((error: unknown) => {
