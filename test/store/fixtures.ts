@@ -126,3 +126,19 @@ export async function userBasedForAll(
     now,
   );
 }
+
+/** An Apple notification's dedupe record, received at `receivedAt`; returns its key. */
+export async function appleNotificationAt(db: Db, spaceId: string, receivedAt: Date): Promise<string> {
+  const dedupeKey = randomUUID();
+  await db
+    .insertInto("apple_notifications")
+    .values({
+      space_id: spaceId,
+      account_id: "acc-1",
+      dedupe_key: dedupeKey,
+      notification_type: "ASSET_MANAGEMENT",
+      received_at: receivedAt,
+    })
+    .execute();
+  return dedupeKey;
+}

@@ -11,7 +11,14 @@ import {
   type RetentionPolicy,
 } from "../../src/store/retention.repo.js";
 import { describeEachDatabase, type TestDatabase } from "./databases.js";
-import { accountWithSeats, deviceLicenses, devices, NOW, spaceWithApp } from "./fixtures.js";
+import {
+  accountWithSeats,
+  appleNotificationAt,
+  deviceLicenses,
+  devices,
+  NOW,
+  spaceWithApp,
+} from "./fixtures.js";
 
 const DAY = 86_400_000;
 /** `n` days before NOW (negative: after). */
@@ -42,20 +49,8 @@ function seeding(tdb: () => TestDatabase) {
     return idHash;
   }
 
-  async function appleNotification(spaceId: string, receivedAt: Date): Promise<string> {
-    const dedupeKey = randomUUID();
-    await db()
-      .insertInto("apple_notifications")
-      .values({
-        space_id: spaceId,
-        account_id: "acc-1",
-        dedupe_key: dedupeKey,
-        notification_type: "ASSET_MANAGEMENT",
-        received_at: receivedAt,
-      })
-      .execute();
-    return dedupeKey;
-  }
+  const appleNotification = (spaceId: string, receivedAt: Date) =>
+    appleNotificationAt(db(), spaceId, receivedAt);
 
   let thresholds = 0;
   async function notification(

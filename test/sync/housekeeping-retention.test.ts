@@ -4,6 +4,7 @@ import { createSpace } from "../../src/store/index.js";
 import { DEFAULT_RETENTION } from "../../src/store/retention.repo.js";
 import { makeSyncDeps, type SyncLogger, startWorker } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
+import { appleNotificationAt } from "../store/fixtures.js";
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -44,20 +45,8 @@ describeEachDatabase("housekeeping: history past its retention", (tdb) => {
     };
   }
 
-  async function appleNotification(spaceId: string, receivedAt: Date): Promise<string> {
-    const dedupeKey = randomUUID();
-    await db()
-      .insertInto("apple_notifications")
-      .values({
-        space_id: spaceId,
-        account_id: "acc-1",
-        dedupe_key: dedupeKey,
-        notification_type: "ASSET_MANAGEMENT",
-        received_at: receivedAt,
-      })
-      .execute();
-    return dedupeKey;
-  }
+  const appleNotification = (spaceId: string, receivedAt: Date) =>
+    appleNotificationAt(db(), spaceId, receivedAt);
 
   const left = async (spaceId: string) =>
     (
