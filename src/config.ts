@@ -154,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clearedNotificationDays: e.NOTIFICATION_RETENTION_DAYS,
       finishedMdmCommandDays: e.HISTORY_RETENTION_DAYS,
       activityDays: e.ACTIVITY_RETENTION_DAYS,
+      // An Idempotency-Key is answered for 24 hours (IDEMPOTENCY_KEY_TTL_MS), then pruned.
+      idempotencyKeyDays: 1,
     },
     ...(e.NOTIFY_WEBHOOK_URL && e.NOTIFY_WEBHOOK_SECRET
       ? { notifyWebhook: { url: e.NOTIFY_WEBHOOK_URL, secret: new Secret(e.NOTIFY_WEBHOOK_SECRET) } }

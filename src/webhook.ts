@@ -104,6 +104,18 @@ export async function postSignedJson(input: {
   return { status: response.status, ok: response.ok };
 }
 
+/**
+ * Why a webhook could not be reached, for a message safe to log and store: " (timed out)"
+ * or the system error code (" (ECONNREFUSED)"), never fetch's text (it may quote the URL,
+ * credentials and all); empty when neither is known.
+ */
+export function unreachableReason(error: unknown): string {
+  if (error instanceof Error && error.name === "TimeoutError") return " (timed out)";
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === "string" && /^[A-Z_]+$/.test(cause.code) ? cause.code : undefined;
+  return code ? ` (${code})` : "";
+}
+
 /** A URL's user or password as typed: percent-decoded when it is valid percent-encoding ("50%off" is not). */
 function decoded(part: string): string {
   try {

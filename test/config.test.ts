@@ -64,6 +64,8 @@ describe("configuration", () => {
       clearedNotificationDays: 400,
       finishedMdmCommandDays: 14,
       activityDays: 0,
+      // Idempotency-Keys live their 24 hours whatever the variables say.
+      idempotencyKeyDays: 1,
     });
     // A longer history keeps the short-lived records 30 days; 0 keeps all of it forever.
     expect(loadConfig({ HISTORY_RETENTION_DAYS: "180" }).retention).toMatchObject({

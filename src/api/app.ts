@@ -18,7 +18,8 @@ import type { z } from "zod";
 import { installAuthorization } from "./authz.js";
 import { registerConsole } from "./console.js";
 import type { Api, ApiContext } from "./context.js";
-import { installErrorHandling, sendProblem } from "./errors.js";
+import { installErrorHandling, JSON_BODY, sendProblem, unsupportedMediaType } from "./errors.js";
+import { idempotency } from "./idempotency.js";
 import { BODY_LIMIT_BYTES } from "./limits.js";
 import { fastifyLogger } from "./logger.js";
 import { ApiPaths } from "./methods.js";
@@ -32,10 +33,12 @@ import { registerAuthRoutes } from "./routes/auth.routes.js";
 import { registerDecisionRoutes } from "./routes/decisions.routes.js";
 import { registerDeviceRoutes } from "./routes/devices.routes.js";
 import { registerDirectoryRoutes } from "./routes/directory.routes.js";
+import { registerExportRoutes } from "./routes/exports.routes.js";
 import { registerHealthRoutes } from "./routes/health.routes.js";
 import { registerLicenseRoutes } from "./routes/licenses.routes.js";
 import { registerMdmRoutes } from "./routes/mdm.routes.js";
 import { registerNotificationRoutes } from "./routes/notifications.routes.js";
+import { registerReclaimRoutes } from "./routes/reclaim.routes.js";
 import { registerSpaceRoutes } from "./routes/spaces.routes.js";
 
 export interface BuildApiOptions {
@@ -99,6 +102,18 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     if (text.trim() === "") return done(null, undefined);
     parseJson(request, text, done);
   });
+  // JSON is the API's one body format: text/plain is a 415 as XML is (not a string that fails
+  // validation with a 400), and so is multipart but on a route that takes an upload (its
+  // schema's `consumes`: the sToken file). Refused before the body is read.
+  app.removeContentTypeParser("text/plain");
+  app.addHook("preParsing", async (request, _reply, payload) => {
+    const type = request.mediaType;
+    if (type === undefined || request.is404 || request.method === "GET" || request.method === "HEAD")
+      return payload;
+    const accepted = request.routeOptions.schema?.consumes ?? JSON_BODY;
+    if (!accepted.includes(type)) throw unsupportedMediaType(type, accepted);
+    return payload;
+  });
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -134,6 +149,8 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   installAuthorization(app, { db: ctx.deps.db, now: ctx.deps.now });
+  // After authorization and validation: a key is claimed only by a request the route will run.
+  await app.register(idempotency, { db: ctx.deps.db, now: ctx.deps.now });
   const api = app.withTypeProvider<ZodTypeProvider>() as unknown as Api;
   registerHealthRoutes(api, ctx);
   await api.register(
@@ -143,6 +160,8 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       registerAccountRoutes(v1 as Api, ctx);
       registerAppRoutes(v1 as Api, ctx);
       registerLicenseRoutes(v1 as Api, ctx);
+      registerReclaimRoutes(v1 as Api, ctx);
+      registerExportRoutes(v1 as Api, ctx);
       registerDecisionRoutes(v1 as Api, ctx);
       registerDirectoryRoutes(v1 as Api, ctx);
       registerDeviceRoutes(v1 as Api, ctx);

@@ -8,6 +8,7 @@ import type {
 } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Permission } from "../auth/principal.js";
+import type { MdmWebhookTestResult } from "../mdm/webhook-test.js";
 import type { ServiceDeps } from "../service/deps.js";
 import type { Actor } from "../store/sql-helpers.js";
 import { ApiError } from "./problem.js";
@@ -44,6 +45,11 @@ export interface ApiContext {
       errors: Array<{ channel: string; error: string }>;
     }>;
   };
+  /**
+   * Sends one signed test message to the MDM's webhook (src/mdm/webhook-test.ts), when this
+   * server has one configured (MDM_WEBHOOK_URL); unbound, there is no webhook to test.
+   */
+  mdmWebhookTest?: (input: { spaceId: string }) => Promise<MdmWebhookTestResult>;
   /** Health of the database. */
   ping: () => Promise<void>;
   /** Cookies get `Secure` when the server is reached over HTTPS. */

@@ -94,6 +94,19 @@ const FRAMEWORK: Record<number, [string, string]> = {
   429: ["rate_limited", "Too many requests: wait for Retry-After seconds"],
 };
 
+/** What a route's body may be when its schema lists nothing in `consumes`: JSON. */
+export const JSON_BODY: readonly string[] = ["application/json"];
+
+/**
+ * A body in a media type the route does not take (text/plain, XML, multipart where no file
+ * is taken): the 415 of FRAMEWORK, whose detail says what the route takes instead.
+ */
+export function unsupportedMediaType(sent: string, accepted: readonly string[]): Error {
+  return Object.assign(new Error(`this route takes ${accepted.join(" or ")}, not ${sent}`), {
+    statusCode: 415,
+  });
+}
+
 /** What of the request a problem may name a field of: an id it sent that does not exist. */
 export interface RequestParts {
   body?: unknown;

@@ -43,7 +43,9 @@ const DESCRIPTION = [
   "",
   "**Retries**: a request that timed out may be sent again. `POST license-requests` and `POST mdm/check-in` never take a second license for a subject (the second answer is `keep`, with the same `licenseId`) nor queue a second install; a device event or a removal from distribution already applied changes and logs nothing again; `POST users/invite` does not register a user at Apple twice; `POST mdm/commands/ack` acknowledges only pending commands. A device created twice (same serial number), or a user with the same `externalId`, is a 409 `already_exists` naming the field; a user without `externalId` sent twice is created twice.",
   "",
-  "**Webhook**: see `webhooks.mdmCommands` for the install/remove commands Orchard POSTs to `MDM_WEBHOOK_URL`.",
+  '**Idempotency-Key** (draft-ietf-httpapi-idempotency-key-header): every POST and PATCH sent with credentials takes the header, but `auth/*`, 1 to 255 printable ASCII characters, bare or quoted (`Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"`); a UUID per operation is best. A retry with the same key, method, URL and body gets the first answer again with `Idempotent-Replayed: true`, and nothing is done twice. Kept: a 2xx, and a 4xx other than 408, 409, 425 and 429; a 5xx is not, so a retry runs again. The same key with another method, URL or body is a 422 `idempotency_key_reused`; sent while the first request still runs, a 409 `idempotency_key_in_progress` with `Retry-After`; a key that is not valid, a 400 `idempotency_key_invalid`. Keys belong to their API token (or their administrator, in the console) and live 24 hours from the first request; then the key is new again. Without the header, a request is answered as always.',
+  "",
+  "**Webhook**: see `webhooks.mdmCommands` for the install/remove commands Orchard POSTs to `MDM_WEBHOOK_URL`, and `webhooks.mdmWebhookTest` for the test message an administrator may send there.",
 ].join("\n");
 
 /** One install/remove command, as the webhook delivers it (src/mdm/sinks.ts, MdmCommandMessage). */
@@ -98,6 +100,44 @@ const WEBHOOKS = {
       responses: { "2XX": { description: "Stored: the commands are delivered" } },
     },
   },
+  mdmWebhookTest: {
+    post: {
+      summary: "A test message to the MDM's webhook (MDM_WEBHOOK_URL): nothing to do",
+      description: [
+        'Sent when an administrator checks the webhook (`POST mdm/webhook/test`, the console\'s "Send test webhook", `orchard mdm test-webhook`), to the same URL, signed the same way as the commands (`X-Orchard-Signature`). It is marked `type: "test"` and its `commands` is always empty, so a receiver that reads only `commands` does nothing with it.',
+        "",
+        "Check the signature as for commands and answer 2xx: the administrator sees your HTTP status and the time it took. An answer other than 2xx, or none within 10 s, shows as a failure. It is sent once, never retried; `test.id` is new for each test.",
+      ].join("\n"),
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: z.toJSONSchema(
+              z.object({
+                type: z.literal("test"),
+                test: z.object({
+                  id: z.string().describe("new for each test"),
+                  spaceId: z.string().describe("the space the administrator tested from"),
+                  sentAt: z.string().describe("ISO 8601"),
+                }),
+                commands: z.array(webhookCommand).max(0).describe("always empty"),
+              }),
+              { io: "output" },
+            ),
+          },
+        },
+      },
+      parameters: [
+        {
+          name: "x-orchard-signature",
+          in: "header",
+          required: true,
+          schema: { type: "string", example: "t=1767225600,v1=…" },
+        },
+      ],
+      responses: { "2XX": { description: "Received: the test shows as delivered" } },
+    },
+  },
   notification: {
     post: {
       summary: "A notification raised (NOTIFY_WEBHOOK_URL)",
@@ -144,6 +184,21 @@ export const openapiOptions = {
       bearer: { type: "http", scheme: "bearer" },
       session: { type: "apiKey", in: "cookie", name: "orchard_session" },
     },
+    parameters: {
+      IdempotencyKey: {
+        name: "idempotency-key",
+        in: "header",
+        required: false,
+        description:
+          "Sent again with the same request, gets the first answer (`Idempotent-Replayed: true`) instead of a second effect; see **Idempotency-Key** above. Kept 24 hours.",
+        schema: {
+          type: "string",
+          minLength: 1,
+          maxLength: 255,
+          example: "8e03978e-40d5-43e8-bc93-6894a57f9324",
+        },
+      },
+    },
   },
   security: [{ bearer: [] }, { session: [] }],
   webhooks: WEBHOOKS,
@@ -180,19 +235,47 @@ const camel = (s: string) => s.replace(/[^A-Za-z0-9]+(.)/g, (_, c: string) => c.
 type Media = { schema?: Record<string, unknown> };
 type Response = { content?: Record<string, Media>; headers?: Record<string, unknown> };
 type Operation = {
+  parameters?: unknown[];
+  security?: unknown[];
   responses?: Record<string, Response>;
   requestBody?: { required?: boolean; content?: Record<string, Media> };
 };
 type Doc = { paths?: Record<string, Record<string, Operation>> };
 
+/** The operations that take `Idempotency-Key` (src/api/idempotency.ts): POST and PATCH but sign-in. */
+function takesIdempotencyKey(path: string, method: string, operation: Operation): boolean {
+  const isPublic = Array.isArray(operation.security) && operation.security.length === 0;
+  return (
+    (method === "post" || method === "patch") &&
+    path.startsWith("/api/") &&
+    !path.startsWith("/api/v1/auth/") &&
+    !isPublic
+  );
+}
+
 /**
  * After the document is built: errors are `application/problem+json` (as the API sends
- * them), a 503 documents `Retry-After`, CSV is a string, and a body the route can do
- * without (its schema has a default) is not required.
+ * them), a 503 documents `Retry-After`, CSV is a string, a body the route can do without
+ * (its schema has a default) is not required, and POST and PATCH take `Idempotency-Key`.
  */
 export function finishDocument<T>(doc: T): T {
-  for (const operations of Object.values((doc as Doc).paths ?? {})) {
-    for (const operation of Object.values(operations)) {
+  for (const [path, operations] of Object.entries((doc as Doc).paths ?? {})) {
+    for (const [method, operation] of Object.entries(operations)) {
+      if (takesIdempotencyKey(path, method, operation)) {
+        operation.parameters = [
+          ...(operation.parameters ?? []),
+          { $ref: "#/components/parameters/IdempotencyKey" },
+        ];
+        for (const [status, response] of Object.entries(operation.responses ?? {}))
+          if (Number(status) < 300)
+            response.headers = {
+              ...response.headers,
+              "idempotent-replayed": {
+                description: "`true` on the answer kept for an `Idempotency-Key` sent again",
+                schema: { type: "string", enum: ["true"] },
+              },
+            };
+      }
       const body = operation.requestBody;
       if (body && Object.values(body.content ?? {}).some((m) => m.schema && "default" in m.schema))
         body.required = false;

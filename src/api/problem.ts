@@ -81,6 +81,7 @@ export const problemResponses = {
   403: problemSchema,
   404: problemSchema,
   409: problemSchema,
+  415: problemSchema,
   422: problemSchema,
   503: problemSchema,
 } as const;

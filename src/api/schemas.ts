@@ -3,6 +3,7 @@ import { RULE_IDS } from "../licensing/index.js";
 import type { AccountHealth } from "../store/account.table.js";
 import { CALL_STATES } from "../store/apple-work.repo.js";
 import { OUTBOX_KINDS } from "../store/license.table.js";
+import { normalizeSerial } from "../store/serial-number.js";
 
 /**
  * Shared zod schemas of the API. Response schemas double as an allow-list: the
@@ -32,6 +33,17 @@ export const ruleId = z.enum(RULE_IDS);
 export const licenseType = z.enum(["user", "device"]);
 export const licenseState = z.enum(["pending_assign", "assigned", "pending_release", "in_grace", "released"]);
 export const platform = z.enum(["iOS", "macOS", "tvOS", "visionOS", "watchOS"]);
+/**
+ * A device's serial number as received (create, bulk, lookups): trimmed and upper-cased
+ * (`normalizeSerial`), as Apple's are: c02d0000 and C02D0000 are one device.
+ */
+export const serialNumber = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^\P{Cc}*$/u, "no control characters")
+  .transform(normalizeSerial);
 export const requestReason = z.enum(["requested", "mandatory", "check_in"]);
 export const deviceStatus = z.enum(["active", "retired", "wiped", "inactive", "unenrolled"]);
 /** An account's state (CA2, NT2): `ok` works; the others name what stops its Apple work. */
@@ -133,6 +145,16 @@ export const accountSchema = z
     createdAt: dateTime,
   })
   .meta({ id: "Account" });
+
+/** AC1's answer: the account, and whether its first import from Apple finished. */
+export const addedAccountSchema = accountSchema
+  .extend({
+    firstImport: z.discriminatedUnion("state", [
+      z.object({ state: z.literal("done") }),
+      z.object({ state: z.literal("failed"), code: z.string(), message: z.string(), retry: z.string() }),
+    ]),
+  })
+  .meta({ id: "AddedAccount" });
 
 export const assetSchema = z
   .object({

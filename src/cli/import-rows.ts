@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { Platform } from "../licensing/index.js";
+import { SERIAL_REF_PREFIX, sharedIpadRefusal } from "../store/device.repo.js";
+import { normalizeSerial } from "../store/serial-number.js";
 import { CsvSyntaxError, parseCsv } from "./csv-parse.js";
 import { CliError } from "./errors.js";
 
@@ -33,14 +35,25 @@ const SCHEMAS = {
     managedAppleId: text(320).optional(),
     externalId: text(300).optional(),
   }),
-  devices: z.strictObject({
-    id: text(200).optional(),
-    serialNumber: text(100),
-    platform,
-    sharedIpad: flag.default(false),
-    supervised: flag.default(false),
-    userId: text(200).optional(),
-  }),
+  // Serial numbers upper-case, as the API keeps them; an id never looks like the API's
+  // `serial:` reference to a device; Shared iPad is iPadOS only.
+  devices: z
+    .strictObject({
+      id: text(200)
+        .refine((id) => !id.toLowerCase().startsWith(SERIAL_REF_PREFIX), {
+          message: `a device id cannot start with "${SERIAL_REF_PREFIX}" (that names a device by serial number)`,
+        })
+        .optional(),
+      serialNumber: text(100).transform(normalizeSerial),
+      platform,
+      sharedIpad: flag.default(false),
+      supervised: flag.default(false),
+      userId: text(200).optional(),
+    })
+    .superRefine((d, ctx) => {
+      const refused = sharedIpadRefusal(d);
+      if (refused) ctx.addIssue({ code: "custom", path: ["sharedIpad"], message: refused });
+    }),
   groups: z.strictObject({
     id: text(200).optional(),
     name: text(300),

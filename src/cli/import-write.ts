@@ -1,4 +1,5 @@
 import type { Db } from "../store/database.js";
+import { usersDeleted } from "../store/device.repo.js";
 import { sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
 import {
   addGroupMembers,
@@ -7,7 +8,6 @@ import {
   createUsers,
   findDeviceBySerial,
 } from "../store/index.js";
-import { findUsers } from "../store/user.repo.js";
 import { CliError } from "./errors.js";
 import { firstDuplicate, type ImportKind, type ImportRow, type Located } from "./import-rows.js";
 
@@ -15,7 +15,11 @@ const CHUNK = 250;
 
 type Rows<K extends ImportKind> = ReadonlyArray<Located<ImportRow<K>>>;
 
-/** Checks that need the database, before the transaction: users that rows refer to, duplicates. */
+/**
+ * Checks that need the database, before the transaction: users that rows refer to (of the
+ * space, not deleted: RV5 keeps a deleted user's row for the history only), duplicates.
+ * Serial numbers come upper-case (import-rows.ts), so c02d0000 and C02D0000 are one.
+ */
 export async function checkImport<K extends ImportKind>(
   db: Db,
   spaceId: string,
@@ -31,13 +35,15 @@ export async function checkImport<K extends ImportKind>(
   }));
   const wanted = [...new Set(refs.flatMap((r) => r.ids))];
   if (wanted.length === 0) return;
-  const known = new Set<string>();
+  const known = new Map<string, boolean>();
   for (let i = 0; i < wanted.length; i += 5000)
-    for (const u of await findUsers(db, spaceId, wanted.slice(i, i + 5000))) known.add(u.id);
+    for (const [id, deleted] of await usersDeleted(db, spaceId, wanted.slice(i, i + 5000)))
+      known.set(id, deleted);
   for (const { where, ids } of refs) {
-    const missing = ids.find((id) => !known.has(id));
-    if (missing !== undefined)
-      throw new CliError(`${where}: user ${missing} not found; nothing was imported`, 3);
+    const missing = ids.find((id) => known.get(id) !== false);
+    if (missing === undefined) continue;
+    const why = known.has(missing) ? "was deleted" : "not found";
+    throw new CliError(`${where}: user ${missing} ${why}; nothing was imported`, 3);
   }
 }
 

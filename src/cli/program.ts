@@ -7,6 +7,7 @@ import { registerExplain } from "./commands/explain.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
 import { registerLicenses } from "./commands/licenses.js";
+import { registerMdm } from "./commands/mdm.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerNotifications } from "./commands/notifications.js";
 import { registerServe } from "./commands/serve.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerWhatIf(program);
   registerNotifications(program);
+  registerMdm(program);
   program.commandsGroup("Accounts, spaces and directory:");
   registerToken(program);
   registerSpace(program);

@@ -121,7 +121,7 @@ export async function seedDemo(ctx: DemoContext): Promise<void> {
   const macs = devices.filter((d) => d.platform === "macOS");
 
   // Two accounts in priority order, through the sync engine as an admin would (AC1).
-  const mainAccount = await deps.accounts.add({
+  const { account: mainAccount } = await deps.accounts.add({
     spaceId,
     name: "Main Campus",
     sTokenFile: main.sToken,
@@ -130,7 +130,7 @@ export async function seedDemo(ctx: DemoContext): Promise<void> {
     takeOver: false,
     actor: DEMO,
   });
-  const northAccount = await deps.accounts.add({
+  const { account: northAccount } = await deps.accounts.add({
     spaceId,
     name: "North Campus",
     sTokenFile: north.sToken,

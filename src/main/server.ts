@@ -2,7 +2,10 @@ import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { DestinationStream } from "pino";
 import { buildApi } from "../api/app.js";
+import type { ApiContext } from "../api/context.js";
 import type { Config } from "../config.js";
+import { mdmWebhookTarget } from "../mdm/delivery-loop.js";
+import { sendMdmWebhookTest } from "../mdm/webhook-test.js";
 import type { ServiceDeps } from "../service/deps.js";
 import type { RunningSimulator } from "../simulator/index.js";
 import { createSpace, findDefaultSpace, type Store } from "../store/index.js";
@@ -56,6 +59,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
         channels: core.sync.channels.map((c) => c.name),
         resend: (input) => resendDeliveries(core.sync, input),
       },
+      ...mdmWebhookTestPort(config),
       ping: async () => {
         await sql`select 1`.execute(core.store.db);
       },
@@ -83,6 +87,12 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       await core.close();
     },
   };
+}
+
+/** "Send a test webhook" (src/mdm/webhook-test.ts), bound when MDM_WEBHOOK_URL is set. */
+function mdmWebhookTestPort(config: Config): Pick<ApiContext, "mdmWebhookTest"> {
+  const target = mdmWebhookTarget(config.mdmWebhook);
+  return target ? { mdmWebhookTest: (input) => sendMdmWebhookTest(target, input) } : {};
 }
 
 /** The default space, created on first start. */

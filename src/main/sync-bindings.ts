@@ -12,7 +12,8 @@ import {
 export function syncAccountOps(deps: SyncDeps): AccountOps {
   return {
     async add(input) {
-      return (await addAccount(deps, input)).account;
+      const { account, importFailed } = await addAccount(deps, input);
+      return { account, ...(importFailed ? { importFailed } : {}) };
     },
     async update(input) {
       return (await updateAccount(deps, input)).account;

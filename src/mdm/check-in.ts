@@ -8,6 +8,7 @@ import {
   replaceInstalledApps,
 } from "../store/index.js";
 import { listCatalogAdamIds } from "../store/mdm-query.repo.js";
+import { normalizeSerial } from "../store/serial-number.js";
 import type { MdmDeps } from "./deps.js";
 import { requestLicense } from "./license-request.js";
 import { pushUpdatesAtCheckIn } from "./updates.js";
@@ -23,7 +24,11 @@ export interface CheckInResult {
 /**
  * A device checked in (DB2): its inventory is recorded, then every catalog app that is
  * "Install on device" or already installed is decided again: a license is taken when
- * one is free (LT2), a mandatory app still waits otherwise, in order of request.
+ * one is free (LT2), a mandatory app still waits otherwise, in order of request. The
+ * serial number is read in any case (c02d0000 is the device created as C02D0000). The
+ * device's platform and Shared iPad mark are the ones it was created with: a check-in does
+ * not change them, and a non-iOS device is never a Shared iPad (refused at creation; 0026
+ * cleared the mark on those accepted before).
  */
 export async function checkIn(
   deps: MdmDeps,
@@ -31,8 +36,9 @@ export async function checkIn(
 ): Promise<CheckInResult> {
   const { db } = deps;
   const now = deps.now();
-  const device = await findDeviceBySerial(db, input.spaceId, input.serialNumber);
-  if (!device) throw new NotFoundError("device", input.serialNumber);
+  const serialNumber = normalizeSerial(input.serialNumber);
+  const device = await findDeviceBySerial(db, input.spaceId, serialNumber);
+  if (!device) throw new NotFoundError("device", `with serial number ${serialNumber}`);
   await recordCheckIn(db, input.spaceId, device.id, now);
   if (input.installed) await replaceInstalledApps(db, input.spaceId, device.id, input.installed, now);
   const catalog = await listCatalogAdamIds(db, input.spaceId);

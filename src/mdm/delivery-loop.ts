@@ -1,17 +1,24 @@
 import { createPause } from "../pause.js";
 import { deliverMdmCommands } from "./deliver.js";
 import type { MdmDeps } from "./deps.js";
-import { createWebhookSink, type MdmCommandSink } from "./sinks.js";
+import { createWebhookSink, type MdmCommandSink, type MdmWebhookTarget } from "./sinks.js";
 
 export interface MdmDelivery {
   stop(): Promise<void>;
 }
 
+/** The configuration's MDM webhook (`Config.mdmWebhook`). */
+type ConfiguredWebhook = { url: string; secret: { reveal(): string } } | undefined;
+
 /** The MDM's webhook from MDM_WEBHOOK_URL and MDM_WEBHOOK_SECRET, if set. */
-export function mdmWebhookSink(
-  webhook: { url: string; secret: { reveal(): string } } | undefined,
-): MdmCommandSink | undefined {
-  return webhook ? createWebhookSink({ url: webhook.url, secret: webhook.secret.reveal() }) : undefined;
+export function mdmWebhookTarget(webhook: ConfiguredWebhook): MdmWebhookTarget | undefined {
+  return webhook ? { url: webhook.url, secret: webhook.secret.reveal() } : undefined;
+}
+
+/** The sink delivering to that webhook, if set. */
+export function mdmWebhookSink(webhook: ConfiguredWebhook): MdmCommandSink | undefined {
+  const target = mdmWebhookTarget(webhook);
+  return target ? createWebhookSink(target) : undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   withTransaction,
 } from "../store/index.js";
 import { countOtherActiveDevices } from "../store/mdm-query.repo.js";
+import { normalizeSerial } from "../store/serial-number.js";
 import type { MdmDeps } from "./deps.js";
 import { requestLicensesFor } from "./license-request.js";
 
@@ -134,7 +135,11 @@ export async function moveDevice(
   });
 }
 
-/** The device's row in the new space: a new one, or the one it had when it was there before. */
+/**
+ * The device's row in the new space: a new one, or the one it had when it was there before.
+ * A new row has the serial upper-case (one left in another case by 0026 is normalized on the
+ * way) and keeps the spelling Apple was sent, which Apple's assignments are under.
+ */
 async function joinSpace(
   trx: Trx,
   device: DeviceRecord,
@@ -144,10 +149,14 @@ async function joinSpace(
 ): Promise<void> {
   const before = await findDevice(trx, spaceId, device.id);
   if (!before) {
+    const serialNumber = normalizeSerial(device.serialNumber);
+    const appleSerialNumber =
+      device.appleSerialNumber ?? (serialNumber !== device.serialNumber ? device.serialNumber : undefined);
     await createDevice(trx, {
       id: device.id,
       spaceId,
-      serialNumber: device.serialNumber,
+      serialNumber,
+      ...(appleSerialNumber ? { appleSerialNumber } : {}),
       platform: device.platform,
       sharedIpad: device.sharedIpad,
       supervised: device.supervised,

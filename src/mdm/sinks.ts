@@ -1,5 +1,5 @@
 import { retryableStatus } from "../delivery-retry.js";
-import { postSignedJson, type WebhookFetch } from "../webhook.js";
+import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook.js";
 
 export { verifyWebhookSignature } from "../webhook.js";
 
@@ -33,48 +33,69 @@ export interface MdmCommandSink {
 
 export class MdmDeliveryError extends Error {
   override readonly name = "MdmDeliveryError";
+  /** The HTTP status the MDM answered, when it answered at all. */
+  readonly status: number | undefined;
   constructor(
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options);
+    this.status = options?.status;
   }
+}
+
+/** The MDM's webhook (MDM_WEBHOOK_URL, MDM_WEBHOOK_SECRET) and how to reach it. */
+export interface MdmWebhookTarget {
+  url: string;
+  secret: string;
+  fetch?: WebhookFetch;
+  now?: () => Date;
+  timeoutMs?: number;
 }
 
 /**
  * POSTs commands as JSON to the MDM, signed so the MDM can check they come from
  * Orchard (`X-Orchard-Signature`, src/webhook.ts: one scheme for every Orchard webhook).
  */
-export function createWebhookSink(options: {
-  url: string;
-  secret: string;
-  fetch?: WebhookFetch;
-  now?: () => Date;
-  timeoutMs?: number;
-}): MdmCommandSink {
-  const now = options.now ?? (() => new Date());
+export function createWebhookSink(target: MdmWebhookTarget): MdmCommandSink {
   return {
     async deliver(commands) {
       if (commands.length === 0) return;
-      let response: { status: number; ok: boolean };
-      try {
-        response = await postSignedJson({
-          url: options.url,
-          secret: options.secret,
-          body: JSON.stringify({ commands }),
-          now: now(),
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        });
-      } catch (error) {
-        throw new MdmDeliveryError("the MDM webhook could not be reached", true, { cause: error });
-      }
-      if (!response.ok)
-        throw new MdmDeliveryError(
-          `the MDM webhook answered HTTP ${response.status}`,
-          retryableStatus(response.status),
-        );
+      await postToMdmWebhook(target, { commands });
     },
   };
+}
+
+/**
+ * One signed POST of `message` to the MDM's webhook, as every delivery makes it (the test
+ * message too, src/mdm/webhook-test.ts). An answer other than 2xx, or none, is an
+ * MdmDeliveryError worded for the log and the console: never the URL nor the secret.
+ */
+export async function postToMdmWebhook(
+  target: MdmWebhookTarget,
+  message: unknown,
+): Promise<{ status: number }> {
+  let response: { status: number; ok: boolean };
+  try {
+    response = await postSignedJson({
+      url: target.url,
+      secret: target.secret,
+      body: JSON.stringify(message),
+      now: target.now?.() ?? new Date(),
+      ...(target.fetch ? { fetch: target.fetch } : {}),
+      ...(target.timeoutMs !== undefined ? { timeoutMs: target.timeoutMs } : {}),
+    });
+  } catch (error) {
+    throw new MdmDeliveryError(`the MDM webhook could not be reached${unreachableReason(error)}`, true, {
+      cause: error,
+    });
+  }
+  if (!response.ok)
+    throw new MdmDeliveryError(
+      `the MDM webhook answered HTTP ${response.status}`,
+      retryableStatus(response.status),
+      { status: response.status },
+    );
+  return { status: response.status };
 }

@@ -40,8 +40,14 @@ export interface UpdateAccountInput {
   actor: Actor;
 }
 
+/** An added account; `importFailed` when Apple answered the token but the first import did not finish. */
+export interface AddedAccount {
+  account: Account;
+  importFailed?: { code: string; message: string };
+}
+
 export interface AccountOps {
-  add(input: AddAccountInput): Promise<Account>;
+  add(input: AddAccountInput): Promise<AddedAccount>;
   update(input: UpdateAccountInput): Promise<Account>;
   remove(input: { spaceId: string; accountId: string; actor: Actor }): Promise<void>;
   setPriority(input: {
@@ -58,7 +64,7 @@ export function localAccountOps(db: Db, keys: KeyRing, now: () => Date): Account
   return {
     async add(input) {
       const token = parseSToken(input.sTokenFile, { now: now() });
-      return createAccount(db, keys, {
+      const account = await createAccount(db, keys, {
         spaceId: input.spaceId,
         displayName: input.name,
         sToken: token.value(),
@@ -66,6 +72,7 @@ export function localAccountOps(db: Db, keys: KeyRing, now: () => Date): Account
         tokenExpiresAt: token.expiresAt,
         autoDistribute: input.autoDistribute,
       });
+      return { account };
     },
     async update(input) {
       await getAccount(db, input.spaceId, input.accountId);

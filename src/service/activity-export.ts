@@ -1,6 +1,5 @@
-import { Readable } from "node:stream";
-import { stringify } from "csv-stringify";
 import type { ActivityView } from "../store/usage.repo.js";
+import { type CsvShape, csvStream, jsonStream } from "./stream-export.js";
 
 /** The CSV columns of the activity export (API activity.csv and `orchard export activity`). */
 const COLUMNS = [
@@ -46,37 +45,18 @@ function csvLine(e: ActivityView): string[] {
   ];
 }
 
+/** The activity export's CSV (`orchard export activity` streams it with exportStream). */
+export const ACTIVITY_CSV: CsvShape<ActivityView> = { columns: COLUMNS, cells: csvLine };
+
 /** Entries as CSV text, pulled as the destination reads: memory stays flat whatever the log's size. */
 export function activityCsv(
   entries: AsyncIterable<ActivityView>,
   count: () => void = () => {},
 ): NodeJS.ReadableStream {
-  return Readable.from(lines(entries, csvLine, count)).pipe(stringify({ header: true, columns: COLUMNS }));
+  return csvStream(entries, ACTIVITY_CSV, count);
 }
 
 /** Entries as one JSON array, streamed element by element. */
 export function activityJson(entries: AsyncIterable<ActivityView>, count: () => void): NodeJS.ReadableStream {
-  return Readable.from(jsonArray(entries, count));
-}
-
-async function* lines<T>(
-  entries: AsyncIterable<ActivityView>,
-  map: (e: ActivityView) => T,
-  count: () => void,
-): AsyncGenerator<T> {
-  for await (const e of entries) {
-    count();
-    yield map(e);
-  }
-}
-
-async function* jsonArray(entries: AsyncIterable<ActivityView>, count: () => void): AsyncGenerator<string> {
-  let first = true;
-  yield "[";
-  for await (const e of entries) {
-    count();
-    yield `${first ? "\n" : ",\n"}${JSON.stringify(e)}`;
-    first = false;
-  }
-  yield first ? "]\n" : "\n]\n";
+  return jsonStream(entries, count);
 }

@@ -19,6 +19,7 @@ export const ACTIVITY_ACTIONS = [
   "license.grace_ended",
   "license.released_outside",
   "license.cleared",
+  "license.reclaimed",
   // Accounts (sync/accounts.ts, account-apple.ts, account-update.ts, sync.ts, health.ts).
   "account.added",
   "account.updated",
@@ -46,6 +47,9 @@ export const ACTIVITY_ACTIONS = [
   "mdm.app_undelegated",
   "mdm.app_removed_from_distribution",
   "mdm.app_added_to_distribution",
+  // Failed MDM commands an administrator sent again (mdm-command.repo.ts).
+  "command.retried",
+  "command.cancelled",
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];

@@ -59,6 +59,10 @@ export const ACTIVITY_MESSAGES = {
   "license.account_deleted_token_problem": "account deleted: could not release at Apple (token problem)",
   "license.account_deleted_granted_meanwhile":
     "account deleted: granted during the deletion, could not be released at Apple",
+  // Reclaim of licenses held by inactive subjects (service/reclaim.ts); `since` is a day, YYYY-MM-DD.
+  "license.reclaimed_device_inactive": (p: { since: string }) =>
+    `reclaimed: device inactive since ${p.since}`,
+  "license.reclaimed_user_inactive": (p: { since: string }) => `reclaimed: user inactive since ${p.since}`,
   // Accounts (sync/accounts.ts, account-apple.ts, account-update.ts, sync.ts, health.ts).
   "account.added": (p: { name: string }) => `account ${p.name} added`,
   "account.updated": (p: { name: string }) => `account ${p.name} updated`,
@@ -97,6 +101,12 @@ export const ACTIVITY_MESSAGES = {
   "mdm.app_undelegated": "app undelegated",
   "mdm.app_removed_from_distribution": "app removed from distribution",
   "mdm.app_added_to_distribution": "back in the user's catalog distribution",
+  // Failed MDM commands an administrator sent again (mdm-command.repo.ts).
+  "command.retried": (p: { seq: number }) => `failed MDM command ${p.seq} back to pending, to be sent again`,
+  "command.retry_license_not_live": (p: { seq: number }) =>
+    `failed MDM command ${p.seq} cancelled instead of sent again: its license is no longer live`,
+  "command.retry_superseded": (p: { seq: number; by: number }) =>
+    `failed MDM command ${p.seq} cancelled instead of sent again: command ${p.by} for the same device and app is newer`,
 } as const satisfies Record<string, string | ((params: never) => string)>;
 
 type Catalogue = typeof ACTIVITY_MESSAGES;

@@ -1,14 +1,43 @@
 import { randomUUID } from "node:crypto";
-import { type Selectable, sql } from "kysely";
+import { type RawBuilder, type Selectable, sql } from "kysely";
 import type { Device, Platform } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
+import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus, DeviceTable, InstalledAppTable } from "./space.table.js";
 import { chunks, inList } from "./sql-helpers.js";
+
+/** `normalizeSerial` in SQL, as migration 0026 indexes it (`devices_serial_key`): one spelling, or the index is not used. */
+export function serialKey(column: string): RawBuilder<string> {
+  return sql<string>`translate(${sql.ref(column)}, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')`;
+}
+
+/**
+ * How a request names a device by serial number where it takes a device id
+ * (`devices/serial:C02D0000`). Device ids never start with it: the API makes UUIDs and an
+ * import refuses ids of that shape.
+ */
+export const SERIAL_REF_PREFIX = "serial:";
+
+/**
+ * Shared iPad is iPadOS only (LT5; iPadOS is the `iOS` platform): why a device marked Shared
+ * iPad on another platform is refused, or undefined when it is not.
+ */
+export function sharedIpadRefusal(device: { platform: Platform; sharedIpad?: boolean }): string | undefined {
+  return device.sharedIpad && device.platform !== "iOS"
+    ? `Shared iPad is iPadOS only: a ${device.platform} device cannot be a Shared iPad (platform iOS)`
+    : undefined;
+}
 
 export interface DeviceRecord extends Device {
   status: DeviceStatus;
   lastCheckInAt?: Date;
+  /**
+   * The spelling Apple was sent for this device, when it is not `serialNumber`: a serial
+   * stored in lower case before 0026 upper-cased it. Apple keeps being sent that spelling
+   * (its assignments are under it), so a license is released under the serial Apple knows.
+   */
+  appleSerialNumber?: string;
 }
 
 export interface NewDevice {
@@ -20,6 +49,7 @@ export interface NewDevice {
   supervised?: boolean;
   userId?: string;
   status?: DeviceStatus;
+  appleSerialNumber?: string;
 }
 
 export async function createDevice(db: Db, input: NewDevice): Promise<DeviceRecord> {
@@ -31,7 +61,7 @@ export async function createDevice(db: Db, input: NewDevice): Promise<DeviceReco
 /** Bulk insert (inventory imports, tests, benchmarks). */
 export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promise<DeviceRecord[]> {
   const out: DeviceRecord[] = [];
-  for (const part of chunks(inputs, 8)) {
+  for (const part of chunks(inputs, 9)) {
     const rows = await db
       .insertInto("devices")
       .values(
@@ -44,6 +74,7 @@ export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promi
           supervised: d.supervised ?? false,
           user_id: d.userId ?? null,
           status: d.status ?? "active",
+          apple_serial_number: d.appleSerialNumber ?? null,
         })),
       )
       .returningAll()
@@ -69,18 +100,66 @@ export async function getDevice(db: Db, spaceId: string, id: string): Promise<De
   return device;
 }
 
+/**
+ * The device of a serial number, in any case: the one stored as `normalizeSerial` spells it,
+ * else (two devices whose serials differ only in case, left by migration 0026) the oldest
+ * of those stored otherwise, found through the index of the folded serials.
+ */
 export async function findDeviceBySerial(
   db: Db,
   spaceId: string,
   serialNumber: string,
 ): Promise<DeviceRecord | undefined> {
-  const row = await db
+  const wanted = normalizeSerial(serialNumber);
+  const exact = await db
     .selectFrom("devices")
     .selectAll()
     .where("space_id", "=", spaceId)
-    .where("serial_number", "=", serialNumber)
+    .where("serial_number", "=", wanted)
     .executeTakeFirst();
-  return row && toDevice(row);
+  if (exact) return toDevice(exact);
+  const folded = await db
+    .selectFrom("devices")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where(serialKey("serial_number"), "=", wanted)
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
+  return folded && toDevice(folded);
+}
+
+/**
+ * A device as a request names it where a device id is expected: its id, or
+ * `serial:<serial number>` (SERIAL_REF_PREFIX). An unknown one is a NotFoundError naming
+ * what was asked for ("device with serial number C02D0000").
+ */
+export async function getDeviceByRef(db: Db, spaceId: string, ref: string): Promise<DeviceRecord> {
+  if (!ref.startsWith(SERIAL_REF_PREFIX)) return getDevice(db, spaceId, ref);
+  const serial = normalizeSerial(ref.slice(SERIAL_REF_PREFIX.length));
+  const device = serial === "" ? undefined : await findDeviceBySerial(db, spaceId, serial);
+  if (!device) throw new NotFoundError("device", `with serial number ${serial}`);
+  return device;
+}
+
+/**
+ * Of `ids`, the users of the space, each with whether it is deleted: RV5 keeps a deleted
+ * user's row for the licenses' history, not to be given devices.
+ */
+export async function usersDeleted(
+  db: Db,
+  spaceId: string,
+  ids: readonly string[],
+): Promise<Map<string, boolean>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("users")
+    .select(["id", "deleted_at"])
+    .where("space_id", "=", spaceId)
+    .where(inList("id", ids))
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.deleted_at !== null]));
 }
 
 export async function findDevices(db: Db, spaceId: string, ids: readonly string[]): Promise<DeviceRecord[]> {
@@ -217,5 +296,6 @@ export function toDevice(row: Selectable<DeviceTable>): DeviceRecord {
     active: row.status === "active",
     status: row.status,
     lastCheckInAt: row.last_check_in_at ?? undefined,
+    ...(row.apple_serial_number !== null ? { appleSerialNumber: row.apple_serial_number } : {}),
   };
 }

@@ -1,10 +1,11 @@
 import { sql } from "kysely";
 import { ALL_USERS, type Platform } from "../licensing/index.js";
 import type { Db } from "./database.js";
-import { type DeviceRecord, toDevice } from "./device.repo.js";
+import { type DeviceRecord, serialKey, toDevice } from "./device.repo.js";
 import { NotFoundError } from "./errors.js";
 import { type Group, isBuiltInGroup } from "./group.repo.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
 import { toUser, type UserRecord } from "./user.repo.js";
 
@@ -61,7 +62,7 @@ export const DEVICE_SORTS = {
 export function listDevicesView(
   db: Db,
   spaceId: string,
-  filter: { userId?: string; status?: DeviceStatus; platform?: Platform },
+  filter: { userId?: string; status?: DeviceStatus; platform?: Platform; serialNumber?: string | undefined },
   page: PageRequest,
 ): Promise<Page<DeviceRecord & { userName?: string }>> {
   let query = db
@@ -80,7 +81,12 @@ export function listDevicesView(
   if (filter.userId) query = query.where("user_id", "=", filter.userId);
   if (filter.status) query = query.where("status", "=", filter.status);
   if (filter.platform) query = query.where("platform", "=", filter.platform);
-  if (page.q) query = query.where("serial_number", "ilike", likePattern(page.q));
+  // Exact, in any case: every device stored under that serial (two left by 0026 differ in case only).
+  if (filter.serialNumber)
+    query = query.where(serialKey("serial_number"), "=", normalizeSerial(filter.serialNumber));
+  // A serial pasted with the spaces around it still matches.
+  const q = page.q?.trim();
+  if (q) query = query.where("serial_number", "ilike", likePattern(q));
   return paged(query, page, DEVICE_SORTS, "serialNumber", "id", (row) => ({
     ...toDevice(row),
     ...(row.user_name ? { userName: row.user_name } : {}),

@@ -210,23 +210,105 @@ const ruleKey = (r: { accountId: string; adamId: string }) => `${r.accountId}/${
 
 /** The license rules (account, app) whose FCFS groups include the group, by app name then account priority. */
 export async function rulesUsingGroup(db: Db, spaceId: string, groupId: string): Promise<GroupRuleUse[]> {
+  return (await rulesUsingGroups(db, spaceId, [groupId])).get(groupId)?.rules ?? [];
+}
+
+/** How many license rules use a group, and the first of them (by app name, then account priority). */
+export interface GroupUse {
+  total: number;
+  rules: GroupRuleUse[];
+}
+
+/**
+ * The license rules whose FCFS groups include each of these groups (a page of the groups
+ * list, or one group): one read for them all, each group's rules numbered in their order
+ * and cut at `shown` if given (All Users is in every rule AC1 wrote: thousands in a large space).
+ * A group no rule uses is absent from the map.
+ */
+export async function rulesUsingGroups(
+  db: Db,
+  spaceId: string,
+  groupIds: readonly string[],
+  shown?: number,
+): Promise<Map<string, GroupUse>> {
+  const out = new Map<string, GroupUse>();
+  if (groupIds.length === 0) return out;
   const { rows } = await sql<{
+    group_id: string;
     account_id: string;
     account_name: string;
     adam_id: string;
     app_name: string | null;
-  }>`select r.account_id, acc.display_name as account_name, r.adam_id,
-        coalesce(a.name, c.name) as app_name
+    total: number;
+  }>`select u.group_id, u.account_id, u.account_name, u.adam_id, u.app_name, u.total from (
+      select r.group_id, r.account_id, acc.display_name as account_name, r.adam_id,
+        coalesce(a.name, c.name) as app_name,
+        (row_number() over (partition by r.group_id
+          order by coalesce(a.name, c.name, r.adam_id), r.adam_id, acc.priority, r.account_id))::int as n,
+        (count(*) over (partition by r.group_id))::int as total
       from rule_groups r
       join accounts acc on acc.space_id = r.space_id and acc.id = r.account_id
       left join assets a on a.space_id = r.space_id and a.account_id = r.account_id and a.adam_id = r.adam_id
       left join catalog_apps c on c.space_id = r.space_id and c.adam_id = r.adam_id
-      where r.space_id = ${spaceId} and r.group_id = ${groupId}
-      order by coalesce(a.name, c.name, r.adam_id), r.adam_id, acc.priority, r.account_id`.execute(db);
-  return rows.map((r) => ({
-    accountId: r.account_id,
-    accountName: r.account_name,
-    adamId: r.adam_id,
-    ...(r.app_name !== null ? { appName: r.app_name } : {}),
-  }));
+      where r.space_id = ${spaceId} and r.group_id = any(${[...groupIds]}::text[])
+    ) u
+    ${shown === undefined ? sql`` : sql`where u.n <= ${shown}`}
+    order by u.group_id, u.n`.execute(db);
+  for (const r of rows) {
+    const rule: GroupRuleUse = {
+      accountId: r.account_id,
+      accountName: r.account_name,
+      adamId: r.adam_id,
+      ...(r.app_name !== null ? { appName: r.app_name } : {}),
+    };
+    const use = out.get(r.group_id);
+    if (use) use.rules.push(rule);
+    else out.set(r.group_id, { total: r.total, rules: [rule] });
+  }
+  return out;
+}
+
+/**
+ * Renames a group; the rules that use it read its new name (they refer to it by id). The
+ * caller refuses All Users (AC1, DI7: built in, worded by the console in its own language).
+ */
+export async function renameGroup(db: Db, spaceId: string, groupId: string, name: string): Promise<Group> {
+  const row = await db
+    .updateTable("groups")
+    .set({ name })
+    .where("space_id", "=", spaceId)
+    .where("id", "=", groupId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError("group", groupId);
+  return toGroup(row);
+}
+
+/**
+ * The groups a user is in: All Users first (DI7: every user of the space is in it, without
+ * a membership row), then the others by name.
+ */
+export async function groupsOfUser(db: Db, spaceId: string, userId: string): Promise<Group[]> {
+  const rows = await db
+    .selectFrom("groups as g")
+    .selectAll("g")
+    .where("g.space_id", "=", spaceId)
+    .where((eb) =>
+      eb.or([
+        eb("g.id", "=", ALL_USERS),
+        eb.exists(
+          eb
+            .selectFrom("group_members as m")
+            .select("m.user_id")
+            .whereRef("m.space_id", "=", "g.space_id")
+            .whereRef("m.group_id", "=", "g.id")
+            .where("m.user_id", "=", userId),
+        ),
+      ]),
+    )
+    .orderBy(sql`g.id = ${ALL_USERS}`, "desc")
+    .orderBy("g.name")
+    .orderBy("g.id")
+    .execute();
+  return rows.map(toGroup);
 }

@@ -414,7 +414,8 @@ async function subjectsOf(trx: Trx, spaceId: string, licenses: readonly LicenseR
   const devices = deviceIds.length
     ? await trx
         .selectFrom("devices")
-        .select(["id", "serial_number"])
+        // The serial Apple knows: its assignment is under the spelling it was sent (0026).
+        .select((eb) => ["id", eb.fn.coalesce("apple_serial_number", "serial_number").as("serial_number")])
         .where("space_id", "=", spaceId)
         .where(inList("id", deviceIds))
         .execute()

@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
-import type { Db } from "./database.js";
+import { appendActivity } from "./activity.repo.js";
+import { activityMessage } from "./activity-messages.js";
+import { appNamesOfSpace } from "./app-names.js";
+import { type Db, withTransaction } from "./database.js";
 import type { MdmCommandKind, MdmCommandState, MdmCommandTable } from "./mdm.table.js";
-import { groupBy, settledAttempt, unseenSpace } from "./sql-helpers.js";
+import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+import { type Actor, groupBy, settledAttempt, unseenSpace } from "./sql-helpers.js";
 
 export interface NewMdmCommand {
   spaceId: string;
@@ -35,7 +39,10 @@ export interface MdmCommandRecord {
   lastError?: string;
   /** The lease of the delivery that claimed it, while it runs. */
   claimedUntil?: Date;
+  /** A pending command that failed: not tried again before then. */
+  notBefore?: Date;
   createdAt: Date;
+  updatedAt: Date;
 }
 
 /**
@@ -291,6 +298,208 @@ export async function queueInstallsUnlessPresent(
   return new Set(rows.map((r) => r.device_id));
 }
 
+/** Why a command asked to be sent again was not. */
+export type MdmRetrySkip =
+  /** LT2: an install whose license was released or refused since: cancelled, as a delivery would. */
+  | { seq: number; reason: "license_not_live" }
+  /** A newer command for the same device and app (the same install queued again, a remove): cancelled. */
+  | { seq: number; reason: "superseded"; by: number }
+  /** Not failed (pending, delivered or cancelled): left as it is. */
+  | { seq: number; reason: "not_failed"; state: MdmCommandState }
+  | { seq: number; reason: "not_found" };
+
+export interface MdmRetryResult {
+  /** Back to pending, from their first attempt, oldest first. */
+  retried: number[];
+  skipped: MdmRetrySkip[];
+}
+
+/**
+ * An administrator sends failed commands again (the MDM's webhook is fixed): the given ones,
+ * or every failed command of the space, go back to pending with their attempts and backoff
+ * reset, for the delivery loop (or the MDM's poll). Two kinds are cancelled instead, as
+ * delivering them would: an install whose license is no longer live (the claim cancels it,
+ * LT2), and a command with a newer one for the same device and app that is not cancelled (a
+ * later check-in queued the same install again, or a remove came since): sending the older
+ * one too would reach the MDM twice, or out of order. Logged per command (invariant 4).
+ *
+ * The installs' apps are locked first as allocators lock them (their assets, FOR NO KEY
+ * UPDATE): a check-in queueing the same install (queueInstallsUnlessPresent, under that lock)
+ * either committed before, and its twin is seen here, or waits, and sees this one pending.
+ */
+export async function retryFailedMdmCommands(
+  db: Db,
+  input: { spaceId: string; seqs: readonly number[] | "all"; actor: Actor; now: Date },
+): Promise<MdmRetryResult> {
+  const { spaceId } = input;
+  const at = input.now.toISOString();
+  const asked = input.seqs === "all" ? undefined : [...new Set(input.seqs)].sort((a, b) => a - b);
+  const chosen = asked ? sql<SqlBool>`c.seq = any(${asked}::bigint[])` : sql<SqlBool>`true`;
+  return withTransaction(db, async (trx) => {
+    await sql`select 1 from assets a
+      where a.space_id = ${spaceId} and a.adam_id in (select c.adam_id from mdm_commands c
+        where c.space_id = ${spaceId} and c.state = 'failed' and c.kind = 'install' and ${chosen})
+      order by a.adam_id, a.account_id
+      for no key update of a`.execute(trx);
+    const { rows } = await sql<RetryVerdict>`with picked as (
+        select c.seq, c.kind, c.device_id, c.adam_id, c.license_id,
+          c.license_id is not null and not exists (select 1 from licenses l
+            where l.space_id = c.space_id and l.id = c.license_id and l.state in ('pending_assign', 'assigned')) as dead
+        from mdm_commands c
+        where c.space_id = ${spaceId} and c.state = 'failed' and ${chosen}
+        for update of c
+      ), verdict as (
+        select p.*, case when p.dead then null else (select max(n.seq) from mdm_commands n
+          where n.space_id = ${spaceId} and n.device_id = p.device_id and n.adam_id = p.adam_id
+            and n.seq > p.seq and n.state <> 'cancelled'
+            and not exists (select 1 from picked d where d.seq = n.seq and d.dead)) end as superseded_by
+        from picked p
+      ), retried as (
+        update mdm_commands m set state = 'pending', attempts = 0, not_before = null, claimed_until = null,
+          last_error = null, updated_at = ${at}::timestamptz,
+          awaiting_license = m.license_id is not null and ${awaitingLicense(spaceId, sql<string | null>`m.license_id`)}
+        from verdict v
+        where m.space_id = ${spaceId} and m.seq = v.seq and not v.dead and v.superseded_by is null
+      ), cancelled as (
+        update mdm_commands m set state = 'cancelled', not_before = null, claimed_until = null,
+          updated_at = ${at}::timestamptz,
+          last_error = case when v.dead then 'license no longer live'
+            else 'superseded: a newer command (seq ' || v.superseded_by || ') for the device and app' end
+        from verdict v
+        where m.space_id = ${spaceId} and m.seq = v.seq and (v.dead or v.superseded_by is not null)
+      )
+      select seq, kind, device_id, adam_id, license_id, dead, superseded_by from verdict order by seq`.execute(
+      trx,
+    );
+    const verdicts = rows.map((r) => ({
+      ...r,
+      seq: Number(r.seq),
+      superseded_by: r.superseded_by === null ? null : Number(r.superseded_by),
+    }));
+    const skipped: MdmRetrySkip[] = verdicts.flatMap((v): MdmRetrySkip[] =>
+      v.dead
+        ? [{ seq: v.seq, reason: "license_not_live" }]
+        : v.superseded_by !== null
+          ? [{ seq: v.seq, reason: "superseded", by: v.superseded_by }]
+          : [],
+    );
+    const seen = new Set(verdicts.map((v) => v.seq));
+    const others = (asked ?? []).filter((seq) => !seen.has(seq));
+    if (others.length > 0) {
+      const states = new Map(
+        (
+          await trx
+            .selectFrom("mdm_commands")
+            .select(["seq", "state"])
+            .where("space_id", "=", spaceId)
+            .where("seq", "in", others)
+            .execute()
+        ).map((r) => [Number(r.seq), r.state]),
+      );
+      for (const seq of others) {
+        const state = states.get(seq);
+        skipped.push(state ? { seq, reason: "not_failed", state } : { seq, reason: "not_found" });
+      }
+    }
+    await appendActivity(
+      trx,
+      verdicts.map((v) => ({
+        spaceId,
+        actor: input.actor,
+        action: v.dead || v.superseded_by !== null ? "command.cancelled" : "command.retried",
+        deviceId: v.device_id,
+        adamId: v.adam_id,
+        ...(v.license_id ? { licenseId: v.license_id } : {}),
+        message: v.dead
+          ? activityMessage("command.retry_license_not_live", { seq: v.seq })
+          : v.superseded_by !== null
+            ? activityMessage("command.retry_superseded", { seq: v.seq, by: v.superseded_by })
+            : activityMessage("command.retried", { seq: v.seq }),
+        details: { seq: v.seq, kind: v.kind },
+        at: input.now,
+      })),
+    );
+    return {
+      retried: verdicts.filter((v) => !v.dead && v.superseded_by === null).map((v) => v.seq),
+      skipped: skipped.sort((a, b) => a.seq - b.seq),
+    };
+  });
+}
+
+interface RetryVerdict {
+  seq: number | string;
+  kind: MdmCommandKind;
+  device_id: string;
+  adam_id: string;
+  license_id: string | null;
+  dead: boolean;
+  superseded_by: number | string | null;
+}
+
+/** A command as the console lists it: with its app's name, when the space knows it. */
+export interface MdmCommandView extends MdmCommandRecord {
+  appName?: string;
+}
+
+/** The console's sort keys; `attention` (the default) puts failed, then pending commands first. */
+export const MDM_COMMAND_SORTS = ["attention", "createdAt", "updatedAt"] as const;
+
+/**
+ * The space's commands for the console, a page at a time: of some states, of a device, or
+ * whose serial number contains `q` (or whose app is `q`); by default failed first, then
+ * pending, then the rest, newest first within each.
+ */
+export async function listMdmCommandsView(
+  db: Db,
+  spaceId: string,
+  filter: { states?: readonly MdmCommandState[]; deviceId?: string; q?: string },
+  page: PageRequest,
+): Promise<Page<MdmCommandView>> {
+  let query = db.selectFrom("mdm_commands as c").selectAll("c").where("c.space_id", "=", spaceId);
+  if (filter.states && filter.states.length > 0) query = query.where("c.state", "in", [...filter.states]);
+  if (filter.deviceId) query = query.where("c.device_id", "=", filter.deviceId);
+  const q = filter.q?.trim();
+  if (q)
+    query = query.where((w) => w.or([w("c.serial_number", "ilike", likePattern(q)), w("c.adam_id", "=", q)]));
+  const result = await paged(
+    query,
+    { ...page, order: page.sort ? page.order : "asc" },
+    {
+      attention: "case c.state when 'failed' then 0 when 'pending' then 1 else 2 end",
+      createdAt: "c.created_at",
+      updatedAt: "c.updated_at",
+    },
+    "attention",
+    "c.seq desc",
+    (row) => toMdmCommand(row as Selectable<MdmCommandTable>),
+  );
+  const adamIds = [...new Set(result.items.map((c) => c.adamId))];
+  if (adamIds.length === 0) return result;
+  const { rows } = await sql<{ adam_id: string; name: string | null }>`select n.adam_id, n.name
+    from (${appNamesOfSpace(spaceId)}) n where n.adam_id = any(${adamIds}::text[])`.execute(db);
+  const names = new Map(rows.flatMap((r) => (r.name ? [[r.adam_id, r.name] as const] : [])));
+  return {
+    ...result,
+    items: result.items.map((c) => {
+      const appName = names.get(c.adamId);
+      return appName ? { ...c, appName } : c;
+    }),
+  };
+}
+
+/** How many commands of the space are in each state. */
+export async function countMdmCommands(db: Db, spaceId: string): Promise<Record<MdmCommandState, number>> {
+  const rows = await db
+    .selectFrom("mdm_commands")
+    .select(["state", sql<number>`count(*)::int`.as("n")])
+    .where("space_id", "=", spaceId)
+    .groupBy("state")
+    .execute();
+  const counts = { pending: 0, delivered: 0, cancelled: 0, failed: 0 };
+  for (const r of rows) counts[r.state] = Number(r.n);
+  return counts;
+}
+
 export async function listMdmCommands(
   db: Db,
   spaceId: string,
@@ -340,6 +549,8 @@ function toMdmCommand(row: Selectable<MdmCommandTable>): MdmCommandRecord {
     attempts: row.attempts,
     ...(row.last_error ? { lastError: row.last_error } : {}),
     ...(row.claimed_until ? { claimedUntil: row.claimed_until } : {}),
+    ...(row.not_before ? { notBefore: row.not_before } : {}),
     createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }

@@ -1,5 +1,8 @@
 import { type RawBuilder, type SqlBool, sql } from "kysely";
 import type { Db } from "./database.js";
+import { IDEMPOTENCY_KEY_TTL_MS } from "./idempotency.repo.js";
+
+const DAY_MS = 86_400_000;
 
 /**
  * How long history is kept, in days; 0 keeps it forever. What is still at work is never
@@ -21,6 +24,11 @@ export interface RetentionPolicy {
   finishedMdmCommandDays: number;
   /** The activity log (the audit trail, invariant 4). */
   activityDays: number;
+  /**
+   * `Idempotency-Key`s and the answers kept for them, after they were first sent. A key is
+   * answered for 24 hours whatever this says (IDEMPOTENCY_KEY_TTL_MS), and is new after.
+   */
+  idempotencyKeyDays: number;
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
@@ -31,6 +39,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   clearedNotificationDays: 365,
   finishedMdmCommandDays: 90,
   activityDays: 730,
+  idempotencyKeyDays: IDEMPOTENCY_KEY_TTL_MS / DAY_MS,
 };
 
 /**
@@ -62,18 +71,17 @@ export interface PruneCounts {
   notifications: number;
   mdm_commands: number;
   activity_log: number;
+  idempotency_keys: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Deletes what is past its retention, table by table, in batches (the worker's
  * housekeeping, once an hour); returns how many rows went from each. Each statement deletes
  * at most `batchSize` rows, picked by a subselect with LIMIT, its conditions checked again
  * on the rows it deletes (a row another transaction changed meanwhile goes only if it still
- * qualifies). The small tables are searched by their conditions (sessions by their expiry
- * index; the others hold only what their own retention keeps); the MDM commands and the
- * activity log are walked by primary key (below). Deliveries go before notifications: a
+ * qualifies). The small tables are searched by their conditions (sessions and idempotency
+ * keys by their time's index; the others hold only what their own retention keeps); the MDM
+ * commands and the activity log are walked by primary key (below). Deliveries go before notifications: a
  * cleared notification goes once its deliveries have (the foreign key would take them with
  * it, pending ones included).
  */
@@ -136,6 +144,13 @@ export async function pruneExpired(
   const activity = kept(policy.activityDays)
     ? 0
     : await pruneActivity(db, before(policy.activityDays), limits);
+  const idempotencyKeys = await byCtid(
+    "idempotency_keys",
+    "i",
+    kept(policy.idempotencyKeyDays)
+      ? undefined
+      : sql<SqlBool>`i.created_at < ${before(policy.idempotencyKeyDays)}::timestamptz`,
+  );
   return {
     sessions,
     apple_notifications: appleNotifications,
@@ -143,6 +158,7 @@ export async function pruneExpired(
     notifications,
     mdm_commands: mdmCommands,
     activity_log: activity,
+    idempotency_keys: idempotencyKeys,
   };
 }
 

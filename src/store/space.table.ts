@@ -60,6 +60,8 @@ export interface DeviceTable {
   last_check_in_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The spelling Apple was sent when it is not `serial_number` (0026 upper-cased that one); else null. */
+  apple_serial_number: string | null;
 }
 
 /** Managed apps on a device as the MDM last reported them (VU3, removal commands). */

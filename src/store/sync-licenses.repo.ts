@@ -34,7 +34,15 @@ export async function seatHoldingLicensesOfAccount(
       j.onRef("d.space_id", "=", "l.space_id").onRef("d.id", "=", "l.device_id"),
     )
     .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "l.space_id").onRef("u.id", "=", "l.user_id"))
-    .select(["l.id", "l.adam_id", "l.state", "l.updated_at", "d.serial_number", "u.apple_client_user_id"])
+    .select((eb) => [
+      "l.id",
+      "l.adam_id",
+      "l.state",
+      "l.updated_at",
+      // The spelling Apple was sent (0026), as its assignments name the device.
+      eb.fn.coalesce("d.apple_serial_number", "d.serial_number").as("serial_number"),
+      "u.apple_client_user_id",
+    ])
     .where("l.space_id", "=", spaceId)
     .where("l.account_id", "=", accountId)
     .where("l.state", "in", SEAT_HOLDING_STATES)

@@ -51,13 +51,11 @@ export const LICENSE_SORTS = {
   type: "l.type",
 } as const;
 
-/** Licenses of a space; `q` searches user names, serial numbers and app names (VU5). */
-export function listLicensesView(
-  db: Db,
-  spaceId: string,
-  filter: LicenseFilter,
-  page: PageRequest,
-): Promise<Page<LicenseRow>> {
+/**
+ * The licenses of a space with the names of what they refer to, filtered, `q` searching
+ * user names, serial numbers and app names (VU5): what the list pages and the export walks.
+ */
+export function licensesOfSpace(db: Db, spaceId: string, filter: LicenseFilter, q?: string) {
   let query = db
     .selectFrom("licenses as l")
     .innerJoin("accounts as a", (j) =>
@@ -86,6 +84,8 @@ export function listLicensesView(
       "l.type",
       "l.user_id",
       "u.name as user_name",
+      "u.email as user_email",
+      "u.managed_apple_id",
       "l.device_id",
       "d.serial_number",
       "l.state",
@@ -95,14 +95,7 @@ export function listLicensesView(
       "l.assigned_at",
       "l.released_at",
       "l.grace_until",
-      sql<
-        string | null
-      >`(select g.action from activity_log g where g.space_id = l.space_id and g.license_id = l.id order by g.seq desc limit 1)`.as(
-        "last_action",
-      ),
-      sql<Date | null>`(select g.at from activity_log g where g.space_id = l.space_id and g.license_id = l.id order by g.seq desc limit 1)`.as(
-        "last_action_at",
-      ),
+      "l.grace_ends",
     ])
     .where("l.space_id", "=", spaceId);
   if (filter.adamId) query = query.where("l.adam_id", "=", filter.adamId);
@@ -111,8 +104,8 @@ export function listLicensesView(
   if (filter.accountId) query = query.where("l.account_id", "=", filter.accountId);
   if (filter.type) query = query.where("l.type", "=", filter.type);
   if (filter.state) query = query.where("l.state", "=", filter.state);
-  if (page.q) {
-    const like = likePattern(page.q);
+  if (q) {
+    const like = likePattern(q);
     query = query.where((eb) =>
       eb.or([
         eb("u.name", "ilike", like),
@@ -122,7 +115,12 @@ export function listLicensesView(
       ]),
     );
   }
-  return paged(query, page, LICENSE_SORTS, "createdAt", "l.id", (r) => ({
+  return query;
+}
+
+/** A row of `licensesOfSpace` as the list shows it (the last action aside). */
+export function toLicenseRow(r: LicenseOfSpace): LicenseRow {
+  return {
     id: r.id,
     accountId: r.account_id,
     accountName: r.account_name,
@@ -140,6 +138,32 @@ export function listLicensesView(
     assignedAt: r.assigned_at ?? undefined,
     releasedAt: r.released_at ?? undefined,
     graceUntil: r.grace_until ?? undefined,
+  };
+}
+
+export type LicenseOfSpace = Awaited<
+  ReturnType<ReturnType<typeof licensesOfSpace>["executeTakeFirstOrThrow"]>
+>;
+
+/** Licenses of a space, paged (VU5, DI5): with the latest action of each. */
+export function listLicensesView(
+  db: Db,
+  spaceId: string,
+  filter: LicenseFilter,
+  page: PageRequest,
+): Promise<Page<LicenseRow>> {
+  const query = licensesOfSpace(db, spaceId, filter, page.q).select([
+    sql<
+      string | null
+    >`(select g.action from activity_log g where g.space_id = l.space_id and g.license_id = l.id order by g.seq desc limit 1)`.as(
+      "last_action",
+    ),
+    sql<Date | null>`(select g.at from activity_log g where g.space_id = l.space_id and g.license_id = l.id order by g.seq desc limit 1)`.as(
+      "last_action_at",
+    ),
+  ]);
+  return paged(query, page, LICENSE_SORTS, "createdAt", "l.id", (r) => ({
+    ...toLicenseRow(r),
     lastAction: r.last_action ?? undefined,
     lastActionAt: r.last_action_at ? new Date(r.last_action_at) : undefined,
   }));

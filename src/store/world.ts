@@ -233,7 +233,11 @@ async function loadAppContext(db: Db, spaceId: string, adamId: string): Promise<
   };
 }
 
-/** Only the columns `decide` reads: this runs for every subject of every batch. */
+/**
+ * Only the columns `decide` reads: this runs for every subject of every batch. The serial
+ * number is the one Apple is sent (allocation writes it into the association): a spelling
+ * Apple was sent before 0026 upper-cased it, else the serial.
+ */
 async function loadDevices(db: Db, spaceId: string, ids: readonly string[]): Promise<Map<string, Device>> {
   if (ids.length === 0) return new Map();
   // One index probe per id (probeByKey): a batch's thousand devices, not the fleet's table.
@@ -242,7 +246,8 @@ async function loadDevices(db: Db, spaceId: string, ids: readonly string[]): Pro
       Selectable<DeviceTable>,
       "id" | "serial_number" | "platform" | "shared_ipad" | "supervised" | "user_id" | "status"
     >
-  >`select d.id, d.serial_number, d.platform, d.shared_ipad, d.supervised, d.user_id, d.status
+  >`select d.id, coalesce(d.apple_serial_number, d.serial_number) as serial_number, d.platform, d.shared_ipad,
+      d.supervised, d.user_id, d.status
     from ${probeByKey("devices", spaceId, ids)}`.execute(db);
   return new Map(
     rows.map((row) => [

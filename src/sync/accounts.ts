@@ -58,8 +58,17 @@ export interface AccountResult {
   cleared?: number;
 }
 
+/** Why an added account's first import did not finish: the account stays, the next sync imports it. */
+export interface ImportFailure {
+  code: string;
+  message: string;
+}
+
 /** AC1 (and AC6): adds an account from a token file. */
-export async function addAccount(deps: SyncDeps, input: AddAccountInput): Promise<AccountResult> {
+export async function addAccount(
+  deps: SyncDeps,
+  input: AddAccountInput,
+): Promise<AccountResult & { importFailed?: ImportFailure }> {
   if (input.name.trim() === "") throw new SyncError("invalid_request", "an account needs a name");
   const { sToken, client, config } = await validateToken(
     deps,
@@ -103,16 +112,33 @@ export async function addAccount(deps: SyncDeps, input: AddAccountInput): Promis
           : undefined,
     },
   );
-  const sync = await syncAccount(deps, {
-    spaceId: account.spaceId,
-    accountId: account.id,
-    mode: "full",
-    actor: input.actor,
-  });
+  // The account is added once Apple holds its client config: a failed import must not
+  // read as a failed addition (adding again would meet the claimed location). The
+  // scheduled sync finds no version yet and imports everything.
+  let sync: SyncSummary | undefined;
+  let importFailed: ImportFailure | undefined;
+  try {
+    sync = await syncAccount(deps, {
+      spaceId: account.spaceId,
+      accountId: account.id,
+      mode: "full",
+      actor: input.actor,
+    });
+  } catch (error) {
+    deps.logger.warn({ err: error, accountId: account.id }, "the added account's first import failed");
+    importFailed =
+      error instanceof SyncError
+        ? { code: error.code, message: error.message }
+        : {
+            code: "import_failed",
+            message: "the import stopped on an internal error (see the server's log)",
+          };
+  }
   return {
     account: await getAccount(deps.db, account.spaceId, account.id),
-    sync,
+    ...(sync ? { sync } : {}),
     ...(cleared !== undefined ? { cleared } : {}),
+    ...(importFailed ? { importFailed } : {}),
   };
 }
 

@@ -6,7 +6,7 @@
 import nodemailer from "nodemailer";
 import { retryableStatus } from "../delivery-retry.js";
 import type { Notification } from "../store/index.js";
-import { postSignedJson, type WebhookFetch } from "../webhook.js";
+import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook.js";
 
 export interface NotificationChannel {
   /** Keys its deliveries (notification_deliveries.channel): stable across restarts. */
@@ -51,7 +51,10 @@ export function webhookChannel(options: {
         });
       } catch (error) {
         // fetch's own message may quote the URL, credentials and all.
-        throw new NotificationDeliveryError(`the webhook could not be reached${reason(error)}`, true);
+        throw new NotificationDeliveryError(
+          `the webhook could not be reached${unreachableReason(error)}`,
+          true,
+        );
       }
       if (!response.ok)
         throw new NotificationDeliveryError(
@@ -117,12 +120,4 @@ function smtpError(error: unknown): NotificationDeliveryError {
   const code = typeof e.code === "string" && /^[A-Z_]+$/.test(e.code) ? e.code : undefined;
   const what = status ? `the SMTP server answered ${status}` : "the SMTP server could not be reached";
   return new NotificationDeliveryError(`${what}${code ? ` (${code})` : ""}`, !(status && status >= 500));
-}
-
-/** A system error code or a timeout, never the error's text (it may quote the URL). */
-function reason(error: unknown): string {
-  if (error instanceof Error && error.name === "TimeoutError") return " (timed out)";
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === "string" && /^[A-Z_]+$/.test(cause.code) ? cause.code : undefined;
-  return code ? ` (${code})` : "";
 }

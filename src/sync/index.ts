@@ -10,6 +10,7 @@ export {
   type AddAccountInput,
   addAccount,
   deleteAccount,
+  type ImportFailure,
   resyncAccount,
   setAccountPriority,
 } from "./accounts.js";

@@ -6,6 +6,7 @@
  */
 import type { AppleClient } from "../apple/index.js";
 import { type Account, markAssigned, markReleased, recordSync } from "../store/index.js";
+import { normalizeSerial } from "../store/serial-number.js";
 import {
   type LicenseAtApple,
   releaseVanished,
@@ -25,18 +26,51 @@ export interface AssignmentsSummary {
   vanished: number;
 }
 
-const keyOf = (
-  adamId: string,
-  a: { serialNumber?: string | undefined; clientUserId?: string | undefined },
-) => (a.serialNumber !== undefined ? `${adamId}|s|${a.serialNumber}` : `${adamId}|u|${a.clientUserId ?? ""}`);
+type Subject = { serialNumber?: string | undefined; clientUserId?: string | undefined };
 
-function indexLicenses(licenses: readonly LicenseAtApple[]): Map<string, LicenseAtApple> {
-  const index = new Map<string, LicenseAtApple>();
-  for (const l of licenses) {
-    if (l.serialNumber === undefined && l.clientUserId === undefined) continue;
-    index.set(keyOf(l.adamId, l), l);
+/** Serial numbers in any case: Apple reads them so, and a device stored c02d… before 0026 is C02D… now. */
+const keyOf = (adamId: string, a: Subject) =>
+  a.serialNumber !== undefined
+    ? `${adamId}|s|${normalizeSerial(a.serialNumber)}`
+    : `${adamId}|u|${a.clientUserId ?? ""}`;
+
+/**
+ * Orchard's licenses by app and subject, for Apple's assignments to be matched with. A
+ * license whose device Apple names in another case is Orchard's all the same, not an
+ * assignment made outside Orchard (AC3).
+ */
+class LicenseIndex {
+  private readonly byKey = new Map<string, LicenseAtApple[]>();
+  constructor(licenses: readonly LicenseAtApple[]) {
+    for (const l of licenses) {
+      if (l.serialNumber === undefined && l.clientUserId === undefined) continue;
+      const key = keyOf(l.adamId, l);
+      const same = this.byKey.get(key);
+      if (same) same.push(l);
+      else this.byKey.set(key, [l]);
+    }
   }
-  return index;
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /**
+   * The license an assignment at Apple is of: of Apple's spelling, the last listed (as when
+   * the index kept one license per subject); else, a serial in another case, one not matched
+   * yet. Two devices whose serials differ only in case (left so by 0026) share a key.
+   */
+  match(adamId: string, a: Subject, matched?: ReadonlySet<string>): LicenseAtApple | undefined {
+    const same = this.byKey.get(keyOf(adamId, a));
+    if (!same) return undefined;
+    const spelled = same.filter((l) => l.serialNumber === a.serialNumber);
+    if (spelled.length > 0) return spelled.at(-1);
+    return same.filter((l) => !matched?.has(l.id)).at(-1) ?? same.at(-1);
+  }
+
+  *values(): IterableIterator<LicenseAtApple> {
+    for (const same of this.byKey.values()) yield* same;
+  }
 }
 
 export async function syncAssignmentsFull(
@@ -46,7 +80,7 @@ export async function syncAssignmentsFull(
 ): Promise<AssignmentsSummary> {
   const started = deps.now();
   const { spaceId } = account;
-  const index = indexLicenses(await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id));
+  const index = new LicenseIndex(await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id));
   const seen = new Set<string>();
   const outside = new Map<string, number>();
   let atApple = 0;
@@ -54,7 +88,7 @@ export async function syncAssignmentsFull(
   for await (const page of client.assignments()) {
     atApple += page.items.length;
     for (const a of page.items) {
-      const license = index.size > 0 ? index.get(keyOf(a.adamId, a)) : undefined;
+      const license = index.size > 0 ? index.match(a.adamId, a, seen) : undefined;
       if (license) seen.add(license.id);
       else outside.set(a.adamId, (outside.get(a.adamId) ?? 0) + 1);
     }
@@ -93,23 +127,23 @@ export async function syncAssignmentsSince(
   const pending = (await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id)).filter(
     (l) => l.state === "pending_assign",
   );
-  const index = indexLicenses(pending);
-  const confirm: string[] = [];
+  const index = new LicenseIndex(pending);
+  const confirm = new Set<string>();
   let atApple = 0;
   let checkpoint: string | undefined;
   for await (const page of client.assignments({ sinceVersionId })) {
     atApple += page.items.length;
     for (const a of page.items) {
-      const license = index.get(keyOf(a.adamId, a));
-      if (license) confirm.push(license.id);
+      const license = index.match(a.adamId, a, confirm);
+      if (license) confirm.add(license.id);
     }
     if (page.last) checkpoint = page.checkpointVersionId;
   }
   const now = deps.now();
-  await markAssigned(deps.db, { spaceId, licenseIds: confirm, actor: APPLE, now });
+  await markAssigned(deps.db, { spaceId, licenseIds: [...confirm], actor: APPLE, now });
   if (checkpoint)
     await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
-  return { atApple, outside: 0, confirmed: confirm.length, vanished: 0 };
+  return { atApple, outside: 0, confirmed: confirm.size, vanished: 0 };
 }
 
 /**
@@ -128,12 +162,12 @@ export async function recountAsset(
   const mine = (await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id)).filter(
     (l) => l.adamId === adamId,
   );
-  const index = indexLicenses(mine);
+  const index = new LicenseIndex(mine);
   let outside = 0;
   let atApple = 0;
   for await (const page of client.assignments({ adamId })) {
     atApple += page.items.length;
-    for (const a of page.items) if (!index.has(keyOf(a.adamId, a))) outside += 1;
+    for (const a of page.items) if (!index.match(a.adamId, a)) outside += 1;
   }
   await setAssetCounts(deps.db, {
     spaceId,

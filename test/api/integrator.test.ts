@@ -145,8 +145,9 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     });
     expect(device.statusCode).toBe(201);
     expect(device.headers.location).toBe(`${s()}/devices/${device.json().id}`);
+    // Kept upper-case, as Apple's serial numbers are (the suffix is lower-case).
     expect((await send("GET", String(device.headers.location))).json().serialNumber).toBe(
-      `LOC${f.ids.suffix}`,
+      `LOC${f.ids.suffix}`.toUpperCase(),
     );
     const user = await send("POST", `${s()}/users`, { name: "Loc" });
     expect(user.headers.location).toBe(`${s()}/users/${user.json().id}`);
@@ -162,7 +163,10 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     expect(again.json()).toMatchObject({
       code: "already_exists",
       errors: [
-        { field: "body.serialNumber", message: `serialNumber DUP${f.ids.suffix} is taken in this space` },
+        {
+          field: "body.serialNumber",
+          message: `serialNumber DUP${f.ids.suffix.toUpperCase()} is taken in this space`,
+        },
       ],
     });
     const user = { name: "Dup", externalId: `ext-${f.ids.suffix}` };

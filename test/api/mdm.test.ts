@@ -52,7 +52,8 @@ describeEachDatabase("MDM routes", (db) => {
       expect.objectContaining({
         kind: "install",
         adamId: f.ids.adamId,
-        serialNumber: `CHK${f.ids.suffix}`,
+        // As the device was created: upper-case (the check-in sent it in mixed case).
+        serialNumber: `CHK${f.ids.suffix}`.toUpperCase(),
         awaitingLicense: true,
       }),
     ]);

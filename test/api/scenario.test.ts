@@ -61,6 +61,7 @@ describeEachDatabase("full scenario: the sToken never leaks", (db) => {
     const account = created.json();
     expect(account.orgName).toBe("Scenario School"); // CA2
     expect(account.priority).toBe(2); // MA6: added last
+    expect(account.firstImport).toEqual({ state: "done" });
     // A malformed token names the field.
     const bad = await send("POST", `${s}/accounts`, { name: "Bad", sToken: "not base64 !!" });
     expect(bad.statusCode).toBe(400);

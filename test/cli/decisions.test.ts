@@ -37,8 +37,8 @@ describe("orchard explain, what-if, licenses, export", () => {
           takeOver: false,
           actor: SYSTEM,
         });
-      account.first = (await add(a.sToken, "First")).id;
-      account.second = (await add(b.sToken, "Second")).id;
+      account.first = (await add(a.sToken, "First")).account.id;
+      account.second = (await add(b.sToken, "Second")).account.id;
       await setCatalogApp(deps.db, { spaceId, adamId: APP, name: "Keynote" }, deps.now());
       const devices = await createDevices(
         deps.db,

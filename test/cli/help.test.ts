@@ -2,11 +2,16 @@ import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/program.js";
 
-/** Every command that does something (no subcommands), with its path: ["token", "add"]. */
+/**
+ * Every command that does something, with its path: ["token", "add"]. A command with
+ * subcommands does something too when it takes options of its own (`orchard licenses`
+ * lists, `orchard licenses reclaim` reclaims).
+ */
 function leaves(command: Command, path: string[] = []): Array<{ path: string[]; command: Command }> {
   const subs = command.commands.filter((c) => c.name() !== "help");
   if (subs.length === 0) return [{ path, command }];
-  return subs.flatMap((c) => leaves(c, [...path, c.name()]));
+  const own = path.length > 0 && command.options.length > 0 ? [{ path, command }] : [];
+  return [...own, ...subs.flatMap((c) => leaves(c, [...path, c.name()]))];
 }
 
 function helpOf(command: Command): string {
@@ -32,8 +37,14 @@ describe("orchard's help", () => {
         "demo",
         "explain",
         "export activity",
+        "export licenses",
+        "export usage",
         "import",
         "licenses",
+        "licenses reclaim",
+        "mdm commands",
+        "mdm retry",
+        "mdm test-webhook",
         "migrate",
         "notifications deliveries",
         "notifications resend",

@@ -201,4 +201,22 @@ describe("orchard token", () => {
       /space no-such-space not found/,
     );
   });
+
+  it("AC1: token add whose first import Apple fails says the account was added and how it is imported", async () => {
+    const late = cli.sim.operator.createLocation({ orgName: "Orchard School", locationName: "Late" });
+    cli.sim.operator.addAsset(late.uId, { adamId: "1000001", totalCount: 2, supportedPlatforms: ["iOS"] });
+    const file = await cli.file("late.vpptoken", late.sToken);
+    cli.sim.operator.setFaults({ rate5xx: 1, retryAfterSeconds: 0 }, "/assets");
+    try {
+      const added = await cli.run(["token", "add", file, "--name", "Late"]);
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.stdout).toMatch(
+        /^account "Late" added at priority \d+ \(MA6\): ([0-9a-f-]{36}); its first import from Apple failed \(Apple's service is unavailable; try again later\): the next scheduled sync imports it, or run: orchard token resync \1\n$/,
+      );
+    } finally {
+      cli.sim.operator.clearFaults();
+    }
+    const list = await cli.json<{ items: AccountJson[] }>(["token", "list", "--json"]);
+    expect(list.items.map((a) => a.name)).toContain("Late");
+  });
 });

@@ -2,6 +2,11 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { createAdmin } from "../../src/store/auth.repo.js";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  IDEMPOTENCY_KEY_TTL_MS,
+} from "../../src/store/idempotency.repo.js";
 import type { MdmCommandState } from "../../src/store/mdm.table.js";
 import {
   DEFAULT_RETENTION,
@@ -212,6 +217,23 @@ function seeding(tdb: () => TestDatabase) {
     return rows.length > 0;
   }
 
+  /** An Idempotency-Key first sent at `at`, its answer kept (or still in progress). */
+  async function idempotencyKey(at: Date, state: "done" | "in_progress" = "done"): Promise<string> {
+    const key = randomUUID();
+    const owner = { kind: "api_token" as const, id: "tok_retention" };
+    const claimId = randomUUID();
+    const request = { method: "POST", path: "/api/v1/spaces/s/devices", bodyHash: "0".repeat(64) };
+    await claimIdempotencyKey(db(), { owner, key, request, claimId, now: at });
+    if (state === "done")
+      await completeIdempotencyKey(db(), { owner, key, claimId, response: { status: 201, body: "{}" } });
+    return key;
+  }
+
+  async function idempotencyKeyExists(key: string): Promise<boolean> {
+    const { rows } = await sql`select 1 from idempotency_keys where key = ${key}`.execute(db());
+    return rows.length > 0;
+  }
+
   return {
     space,
     session,
@@ -223,6 +245,8 @@ function seeding(tdb: () => TestDatabase) {
     remaining,
     has,
     sessionExists,
+    idempotencyKey,
+    idempotencyKeyExists,
   };
 }
 
@@ -244,6 +268,8 @@ describeEachDatabase("retention: pruning history", (tdb) => {
     remaining,
     has,
     sessionExists,
+    idempotencyKey,
+    idempotencyKeyExists,
   } = seeding(tdb);
 
   it("deletes what is past its retention and keeps what is newer or still at work", async () => {
@@ -385,6 +411,7 @@ describeEachDatabase("retention: pruning history", (tdb) => {
       notifications: 2,
       mdm_commands: 5,
       activity_log: 2,
+      idempotency_keys: 0,
     });
   });
 
@@ -400,6 +427,7 @@ describeEachDatabase("retention: pruning history", (tdb) => {
       clearedNotificationDays: 0,
       finishedMdmCommandDays: 0,
       activityDays: 0,
+      idempotencyKeyDays: 0,
     };
     const counts = await pruneExpired(db(), forever, NOW);
     expect(Object.values(counts).every((n) => n === 0)).toBe(true);
@@ -410,6 +438,28 @@ describeEachDatabase("retention: pruning history", (tdb) => {
     await pruneExpired(db(), { ...DEFAULT_RETENTION, activityDays: 0 }, NOW);
     expect(await remaining("activity_log", spaceId)).toBe(2);
     expect(await remaining("apple_notifications", spaceId)).toBe(0);
+  });
+
+  it("an Idempotency-Key goes 24 hours after it was first sent, answered or left in progress", async () => {
+    const hours = (n: number) => new Date(NOW.getTime() - n * 3_600_000);
+    expect(DEFAULT_RETENTION.idempotencyKeyDays * DAY).toBe(IDEMPOTENCY_KEY_TTL_MS);
+    const old = await idempotencyKey(hours(25));
+    const oldInProgress = await idempotencyKey(hours(25), "in_progress");
+    const recent = await idempotencyKey(hours(23));
+    const counts = await pruneExpired(db(), DEFAULT_RETENTION, NOW);
+    expect(counts.idempotency_keys).toBe(2);
+    expect(await idempotencyKeyExists(old)).toBe(false);
+    expect(await idempotencyKeyExists(oldInProgress)).toBe(false);
+    expect(await idempotencyKeyExists(recent)).toBe(true);
+    // At 0 they are kept (they still count as new after 24 hours: idempotency.repo.ts).
+    const kept = await idempotencyKey(hours(100));
+    expect(
+      (await pruneExpired(db(), { ...DEFAULT_RETENTION, idempotencyKeyDays: 0 }, NOW)).idempotency_keys,
+    ).toBe(0);
+    expect(await idempotencyKeyExists(kept)).toBe(true);
+    // Two hours later, the recent one is past its 24 hours too.
+    await pruneExpired(db(), DEFAULT_RETENTION, new Date(NOW.getTime() + 2 * 3_600_000));
+    expect(await idempotencyKeyExists(recent)).toBe(false);
   });
 
   it("reads each space's activity in the order written: a space whose first line is within the retention waits for it", async () => {
@@ -439,8 +489,18 @@ describeEachDatabase("retention: pruning history", (tdb) => {
 /** Its own database: the first call's counts are the rows these tests wrote. */
 describeEachDatabase("retention: pruning in bounded batches", (tdb) => {
   const db = () => tdb().store.db;
-  const { space, session, appleNotification, notification, commands, activity, remaining, sessionExists } =
-    seeding(tdb);
+  const {
+    space,
+    session,
+    appleNotification,
+    notification,
+    commands,
+    activity,
+    remaining,
+    sessionExists,
+    idempotencyKey,
+    idempotencyKeyExists,
+  } = seeding(tdb);
 
   it("deletes at most its batches' worth per table in one call; later calls finish", async () => {
     const limits = { batchSize: 4, maxBatches: 2 };
@@ -449,6 +509,8 @@ describeEachDatabase("retention: pruning in bounded batches", (tdb) => {
     const spaces = [await space(), await space()];
     const sessions: string[] = [];
     for (let i = 0; i < 11; i++) sessions.push(await session(old));
+    const keys: string[] = [];
+    for (let i = 0; i < 11; i++) keys.push(await idempotencyKey(old));
     for (const spaceId of spaces) {
       for (let i = 0; i < 11; i++) await appleNotification(spaceId, old);
       for (let i = 0; i < 11; i++)
@@ -486,12 +548,14 @@ describeEachDatabase("retention: pruning in bounded batches", (tdb) => {
       notifications: bound,
       mdm_commands: bound,
       activity_log: bound,
+      idempotency_keys: bound,
     });
     for (const counts of calls) for (const n of Object.values(counts)) expect(n).toBeLessThanOrEqual(bound);
     expect(calls.length).toBeGreaterThan(2);
     expect(Object.values(calls.at(-1) ?? {}).every((n) => n === 0)).toBe(true);
 
     for (const idHash of sessions) expect(await sessionExists(idHash)).toBe(false);
+    for (const key of keys) expect(await idempotencyKeyExists(key)).toBe(false);
     for (const spaceId of spaces) {
       expect(await remaining("apple_notifications", spaceId)).toBe(0);
       expect(await remaining("notifications", spaceId)).toBe(0);

@@ -22,6 +22,7 @@ import {
   resyncAccount,
   SyncError,
   setAccountPriority,
+  syncAccount,
   updateAccount,
 } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
@@ -101,6 +102,38 @@ describeEachDatabase("account operations", (tdb) => {
     await h.sim.operator.idle();
     expect((await findAsset(db(), space.id, on.account.id, b))?.total).toBe(3);
     expect((await getAppRules(db(), space.id, on.account.id, b)).fcfs?.groupIds).toEqual([ALL_USERS]);
+  });
+
+  it("AC1: an account whose first import Apple fails is added all the same, says so, and the next sync imports it", async () => {
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 4 });
+    const space = await spaceWithApps(db(), [adamId]);
+    h.sim.operator.setFaults({ rate5xx: 1, retryAfterSeconds: 0 }, "/assets");
+    let added: Awaited<ReturnType<typeof addAccount>>;
+    try {
+      added = await addAccount(h.deps, {
+        spaceId: space.id,
+        name: "Late import",
+        sTokenFile: loc.sToken,
+        actor: ADMIN,
+      });
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+    expect(added.importFailed?.code).toBe("apple_unavailable");
+    expect(added.sync).toBeUndefined();
+    expect((await getAccount(db(), space.id, added.account.id)).displayName).toBe("Late import");
+    expect(await findAsset(db(), space.id, added.account.id, adamId)).toBeUndefined();
+    // Adding it again meets its own location: the answer had to say it was added.
+    expect(
+      await codeOf(
+        addAccount(h.deps, { spaceId: space.id, name: "Again", sTokenFile: loc.sToken, actor: ADMIN }),
+      ),
+    ).toBe("duplicate_location");
+    // The scheduled (incremental) sync has no version yet, so it imports everything.
+    await syncAccount(h.deps, { spaceId: space.id, accountId: added.account.id, mode: "incremental" });
+    expect((await findAsset(db(), space.id, added.account.id, adamId))?.total).toBe(4);
   });
 
   it("AC1: 'clear all previous license data' releases every assignment of the token, a previous MDM's included", async () => {

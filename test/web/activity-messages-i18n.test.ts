@@ -28,6 +28,8 @@ const SAMPLES: { [K in ActivityMessageKey]: ActivityMessageParams<K> } = {
   "license.account_deleted_released": {},
   "license.account_deleted_token_problem": {},
   "license.account_deleted_granted_meanwhile": {},
+  "license.reclaimed_device_inactive": { since: "2026-01-15" },
+  "license.reclaimed_user_inactive": { since: "2025-12-01" },
   "account.added": { name: "Paris campus" },
   "account.updated": { name: "Paris campus" },
   "account.deleted": { name: "Paris campus" },
@@ -54,6 +56,9 @@ const SAMPLES: { [K in ActivityMessageKey]: ActivityMessageParams<K> } = {
   "mdm.app_undelegated": {},
   "mdm.app_removed_from_distribution": {},
   "mdm.app_added_to_distribution": {},
+  "command.retried": { seq: 41 },
+  "command.retry_license_not_live": { seq: 42 },
+  "command.retry_superseded": { seq: 43, by: 47 },
 };
 
 function syncCounts() {

@@ -11,6 +11,7 @@ import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "..
 import { ApiError, problemResponses } from "../problem.js";
 import {
   accountSchema,
+  addedAccountSchema,
   appleWorkSchema,
   appRowSchema,
   assetSchema,
@@ -59,15 +60,20 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["accounts"],
         summary: "AC1: add an account from its token file (multipart field `sToken`)",
+        description:
+          "The account is added once Apple accepted its token and Orchard's client config. `firstImport` says " +
+          "whether the import of its apps, assignments and users that follows finished; when Apple failed it " +
+          "(`apple_unavailable`, for example), the account stays and the next scheduled sync imports everything: " +
+          "do not add it again.",
         ...multipartAndJson,
         params: spaceParams,
-        body: z.object({ name: label, sToken, ...options }),
-        response: { 201: accountSchema, ...problemResponses },
+        body: z.strictObject({ name: label, sToken, ...options }),
+        response: { 201: addedAccountSchema, ...problemResponses },
       },
     },
     async (request, reply) => {
       const b = request.body;
-      const account = await accounts.add({
+      const { account, importFailed } = await accounts.add({
         spaceId: spaceOf(request),
         name: b.name,
         sTokenFile: b.sToken,
@@ -76,7 +82,19 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
         takeOver: b.takeOver ?? false,
         actor: actorOf(request),
       });
-      return reply.status(201).header("location", locationOf(request, account.id)).send(account);
+      return reply
+        .status(201)
+        .header("location", locationOf(request, account.id))
+        .send({
+          ...account,
+          firstImport: importFailed
+            ? {
+                state: "failed" as const,
+                ...importFailed,
+                retry: "at the next scheduled sync, or on a resync",
+              }
+            : { state: "done" as const },
+        });
     },
   );
 

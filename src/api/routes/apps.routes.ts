@@ -16,6 +16,7 @@ import {
 } from "../../store/views.repo.js";
 import { listWaitingView, WAITING_SORTS } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { MAX_RULE_LIST_IDS } from "../limits.js";
 import { problemResponses } from "../problem.js";
 import {
   adamId,
@@ -42,7 +43,7 @@ const rulesSchema = z
     prohibitedUsers: z.array(named),
   })
   .meta({ id: "LicenseRules" });
-const ids = z.array(id).max(10_000);
+const ids = z.array(id).max(MAX_RULE_LIST_IDS);
 /**
  * DI1, DI2, DI7: the three lists of one (account, app). Strict: a field the route does not
  * take (`reservedUsers` for `reservedUserIds`) is a 400 naming it, never a list silently

@@ -34,7 +34,8 @@ const role = z
   .enum(["manage", "read"])
   .describe('"manage" = App and content management (read/write); "read" = read-only (PM1)');
 const grant = z.object({ spaceId: id, role });
-const grants = z.array(grant).max(1000);
+/** In a body: strict, as the body itself (a misspelt `spaceID` is a 400 naming it). */
+const grants = z.array(z.strictObject(grant.shape)).max(1000);
 const adminSchema = z
   .object({
     id: z.string(),
@@ -67,7 +68,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary: "Sign in to the console (sets an HttpOnly, SameSite=Strict session cookie)",
-        body: z.object({ login: z.string().min(1).max(200), password: z.string().min(1).max(1000) }),
+        body: z.strictObject({ login: z.string().min(1).max(200), password: z.string().min(1).max(1000) }),
         response: { 200: z.object({ admin: adminSchema, expiresAt: dateTime }), ...problemResponses },
       },
     },
@@ -155,7 +156,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary: "Create an API token for a machine; the token is in this response only",
-        body: z.object({ name: z.string().trim().min(1).max(100), grants }),
+        body: z.strictObject({ name: z.string().trim().min(1).max(100), grants }),
         response: { 201: tokenSchema.extend({ token: z.string() }), ...problemResponses },
       },
     },
@@ -212,7 +213,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary: "Create an administrator (owners only)",
-        body: z.object({
+        body: z.strictObject({
           login: label,
           displayName: label.optional(),
           password: z
@@ -240,7 +241,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
         tags: ["auth"],
         summary: "Set an administrator's role per space (PM1; owners only)",
         params: z.object({ adminId: id }),
-        body: z.object({ grants }),
+        body: z.strictObject({ grants }),
         response: { 200: adminSchema, ...problemResponses },
       },
     },
@@ -263,7 +264,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
           "Edit an administrator: display name, owner or not, a new password (its sessions end); an owner never demotes themselves, and an owner always remains (PM1)",
         params: z.object({ adminId: id }),
         body: z
-          .object({
+          .strictObject({
             displayName: label.optional(),
             isOwner: z.boolean().optional(),
             password: z

@@ -7,6 +7,7 @@ import { explain } from "../../service/explain.js";
 import { negotiateLanguage } from "../../service/language.js";
 import { whatIf } from "../../service/what-if.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
+import { MAX_RULE_LIST_IDS } from "../limits.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
   adamId,
@@ -104,7 +105,7 @@ const explanationSchema = decisionInWords
       .describe("DB2, UB3: a request that waits and is in the app's queue: where it stands"),
   })
   .meta({ id: "Explanation" });
-const subjectBody = z.object({
+const subjectBody = z.strictObject({
   app: adamId,
   user: id.optional(),
   device: id.optional(),
@@ -130,15 +131,19 @@ const countsSchema = z.object({
   waiting: z.number().int(),
   refused: z.number().int(),
 });
-const ids = z.array(id).max(1000);
+/** As many as the rules PUT takes: a what-if of any rules that route accepts. */
+const ids = z.array(id).max(MAX_RULE_LIST_IDS);
 const changeSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("priorities"), order: ids.min(1).describe("account ids, first = priority 1") }),
-  z.object({
+  z.strictObject({
+    kind: z.literal("priorities"),
+    order: ids.min(1).describe("account ids, first = priority 1"),
+  }),
+  z.strictObject({
     kind: z.literal("rules"),
     accountId: id,
     adamId,
     fcfs: z
-      .object({
+      .strictObject({
         groupIds: ids.min(1),
         requestedType: licenseType.default("user"),
         mandatoryType: licenseType.default("device"),
@@ -148,9 +153,9 @@ const changeSchema = z.discriminatedUnion("kind", [
     reservedDeviceIds: ids.default([]),
     prohibitedUserIds: ids.default([]),
   }),
-  z.object({ kind: z.literal("remove_account"), accountId: id }),
+  z.strictObject({ kind: z.literal("remove_account"), accountId: id }),
 ]);
-const whatIfBody = z.object({
+const whatIfBody = z.strictObject({
   changes: z.array(changeSchema).min(1).max(20),
   apps: z.array(adamId).max(500).optional(),
   space: id.optional(),

@@ -1,12 +1,17 @@
 import { z } from "zod";
 import type { Db } from "../../store/database.js";
+import {
+  getDeviceByRef,
+  SERIAL_REF_PREFIX,
+  sharedIpadRefusal,
+  usersDeleted,
+} from "../../store/device.repo.js";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
-import { createDevice, createDevices, getDevice, NotFoundError } from "../../store/index.js";
+import { createDevice, createDevices, NotFoundError } from "../../store/index.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
-import { findUsers } from "../../store/user.repo.js";
 import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
-import { problemResponses } from "../problem.js";
+import { ApiError, problemResponses } from "../problem.js";
 import {
   dateTime,
   deviceSchema,
@@ -17,37 +22,77 @@ import {
   platform,
   requestReason,
   searchText,
+  serialNumber,
   spaceParams,
-  withId,
 } from "../schemas.js";
 import { usageSchema } from "./directory.routes.js";
 
-const newDevice = z.object({
-  serialNumber: z.string().trim().min(1).max(100),
-  platform,
-  sharedIpad: z.boolean().default(false),
-  supervised: z.boolean().default(false),
-  userId: id.optional(),
+const newDevice = z
+  .strictObject({
+    serialNumber,
+    platform,
+    sharedIpad: z.boolean().default(false),
+    supervised: z.boolean().default(false),
+    userId: id.optional(),
+  })
+  .superRefine((d, ctx) => {
+    const refused = sharedIpadRefusal(d);
+    if (refused) ctx.addIssue({ code: "custom", path: ["sharedIpad"], message: refused });
+  });
+/**
+ * A device in the path: its id, or `serial:` and its serial number, in any case
+ * (`devices/serial:C02D0000`); ids never start with `serial:`.
+ */
+const deviceParams = z.object({
+  spaceId: id,
+  deviceId: id.describe(
+    `the device's id, or ${SERIAL_REF_PREFIX} and its serial number (${SERIAL_REF_PREFIX}C02D0000, any case); ` +
+      "an unknown serial number is a 404 naming it",
+  ),
 });
 const status = deviceStatus;
 
 /**
  * A device's user must be a user of the space: an unknown one is that field's 404
  * `not_found` ("user nope does not exist"), checked before writing; the database's
- * reference catches one deleted meanwhile, answered the same way (errors.ts).
+ * reference catches one removed meanwhile, answered the same way (errors.ts). A user the
+ * MDM deleted (RV5: its row stays for the history) is given no device: the same 404, saying
+ * so. A list filtered by such a user still lists the devices it had (`listing`).
  */
 async function assertUsersExist(
   db: Db,
   spaceId: string,
   wanted: ReadonlyArray<{ userId: string | null | undefined; field: string }>,
+  purpose: "assigning" | "listing" = "assigning",
 ): Promise<void> {
   const ids = [...new Set(wanted.flatMap((w) => (w.userId ? [w.userId] : [])))];
   if (ids.length === 0) return;
-  const found = new Set((await findUsers(db, spaceId, ids)).map((u) => u.id));
-  const missing = wanted.find((w) => w.userId && !found.has(w.userId));
-  if (missing?.userId) throw new NotFoundError("user", missing.userId, missing.field);
+  const found = await usersDeleted(db, spaceId, ids);
+  for (const { userId, field } of wanted) {
+    if (!userId) continue;
+    const deleted = found.get(userId);
+    if (deleted === undefined) throw new NotFoundError("user", userId, field);
+    if (deleted && purpose === "assigning")
+      throw new NotFoundError("user", userId, field, "it was deleted: a deleted user is given no device");
+  }
 }
-const deviceWaitingSchema = z
+
+/** PATCH: the device as it would become is no Shared Mac (or tvOS...): a 400 naming the field that made it so. */
+function assertSharedIpadOnIos(
+  device: { platform: z.infer<typeof platform>; sharedIpad: boolean },
+  change: { platform?: z.infer<typeof platform> | undefined; sharedIpad?: boolean | undefined },
+): void {
+  if (change.platform === undefined && change.sharedIpad === undefined) return;
+  const refused = sharedIpadRefusal({
+    platform: change.platform ?? device.platform,
+    sharedIpad: change.sharedIpad ?? device.sharedIpad,
+  });
+  if (!refused) return;
+  const field = change.sharedIpad ? "body.sharedIpad" : "body.platform";
+  throw new ApiError(400, "validation_failed", refused, [{ field, message: refused }]);
+}
+/** DB2, UB3: one app a device (or a user: directory.routes.ts) waits for. */
+export const deviceWaitingSchema = z
   .object({
     adamId: z.string(),
     name: z.string().optional(),
@@ -71,21 +116,29 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["devices"],
         summary:
-          "Devices of the space, paged, filtered by user, status or platform, searchable by serial number (q)",
-        description: "An unknown `user` is a 404 `not_found` naming `querystring.user`, not an empty list.",
+          "Devices of the space, paged, filtered by user, status, platform or serial number, searchable by serial number (q)",
+        description:
+          "An unknown `user` is a 404 `not_found` naming `querystring.user`, not an empty list. `serial` is " +
+          "an exact serial number, in any case (c02d0000 finds C02D0000); `q` finds those that contain it.",
         params: spaceParams,
         querystring: pageQuery(Object.keys(DEVICE_SORTS) as [keyof typeof DEVICE_SORTS]).extend({
           user: id.optional(),
           status: status.optional(),
           platform: platform.optional(),
+          serial: serialNumber.optional().describe("exactly this serial number, in any case"),
         }),
         response: { 200: pageOf(deviceSchema), ...problemResponses },
       },
     },
     async (request) => {
-      const { user, status: s, platform: p, ...page } = request.query;
-      await assertUsersExist(db, spaceOf(request), [{ userId: user, field: "querystring.user" }]);
-      return listDevicesView(db, spaceOf(request), { userId: user, status: s, platform: p }, page);
+      const { user, status: s, platform: p, serial, ...page } = request.query;
+      await assertUsersExist(db, spaceOf(request), [{ userId: user, field: "querystring.user" }], "listing");
+      return listDevicesView(
+        db,
+        spaceOf(request),
+        { userId: user, status: s, platform: p, serialNumber: serial },
+        page,
+      );
     },
   );
   app.post(
@@ -95,7 +148,11 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["devices"],
         summary: "Create a device (201 with Location; a serial number taken in the space is a 409 naming it)",
-        description: "A `userId` the space does not have is a 404 `not_found` naming `body.userId`.",
+        description:
+          "The serial number is kept trimmed and upper-case: c02d0000 is C02D0000, so creating it beside " +
+          "C02D0000 is the 409. A `userId` the space does not have, or a deleted user, is a 404 `not_found` " +
+          "naming `body.userId`. `sharedIpad` on a platform other than iOS is a 400 naming `body.sharedIpad` " +
+          "(Shared iPad is iPadOS only).",
         params: spaceParams,
         body: newDevice,
         response: { 201: deviceSchema, ...problemResponses },
@@ -115,10 +172,10 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         tags: ["devices"],
         summary: "Create up to 5,000 devices at once (all or none)",
         description:
-          "A `userId` the space does not have is a 404 `not_found` naming it (`body.devices.3.userId`); " +
-          "nothing is created.",
+          "Each device as `POST devices` takes it. A `userId` the space does not have (or deleted) is a 404 " +
+          "`not_found` naming it (`body.devices.3.userId`); nothing is created.",
         params: spaceParams,
-        body: z.object({ devices: z.array(newDevice).min(1).max(5000) }),
+        body: z.strictObject({ devices: z.array(newDevice).min(1).max(5000) }),
         response: {
           201: z.object({ created: z.number().int(), items: z.array(deviceSchema) }),
           ...problemResponses,
@@ -147,12 +204,12 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["devices"],
-        summary: "A device",
-        params: withId("deviceId"),
+        summary: "A device, by id or by serial number (`devices/serial:C02D0000`)",
+        params: deviceParams,
         response: { 200: deviceSchema, ...problemResponses },
       },
     },
-    async (request) => getDevice(db, spaceOf(request), request.params.deviceId),
+    async (request) => getDeviceByRef(db, spaceOf(request), request.params.deviceId),
   );
   app.patch(
     "/spaces/:spaceId/devices/:deviceId",
@@ -162,9 +219,11 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         tags: ["devices"],
         summary: "Change a device's user, shared iPad or supervised mark, or platform",
         description:
-          "A `userId` the space does not have is a 404 `not_found` naming `body.userId` (null clears the " +
-          "device's user). A field the route does not take is a 400 naming it.",
-        params: withId("deviceId"),
+          "A `userId` the space does not have, or a deleted user, is a 404 `not_found` naming `body.userId` " +
+          "(null clears the device's user). A Shared iPad on a platform other than iOS is a 400 naming the " +
+          "field that would make it one (`body.sharedIpad` or `body.platform`). A field the route does not " +
+          "take is a 400 naming it.",
+        params: deviceParams,
         body: z.strictObject({
           userId: id.nullable().optional(),
           sharedIpad: z.boolean().optional(),
@@ -176,9 +235,10 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const spaceId = spaceOf(request);
-      await getDevice(db, spaceId, request.params.deviceId);
+      const device = await getDeviceByRef(db, spaceId, request.params.deviceId);
+      assertSharedIpadOnIos(device, request.body);
       await assertUsersExist(db, spaceId, [{ userId: request.body.userId, field: "body.userId" }]);
-      return updateDevice(db, spaceId, request.params.deviceId, request.body, now());
+      return updateDevice(db, spaceId, device.id, request.body, now());
     },
   );
   app.delete(
@@ -188,14 +248,16 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["devices"],
         summary: "Delete a device (its device-based licenses are released first)",
-        params: withId("deviceId"),
+        params: deviceParams,
         response: { 204: z.undefined(), ...problemResponses },
       },
     },
     async (request, reply) => {
+      const spaceId = spaceOf(request);
+      const device = await getDeviceByRef(db, spaceId, request.params.deviceId);
       await ctx.deps.directory.deleteDevice(db, {
-        spaceId: spaceOf(request),
-        deviceId: request.params.deviceId,
+        spaceId,
+        deviceId: device.id,
         actor: actorOf(request),
         now: now(),
       });
@@ -209,14 +271,16 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["devices"],
         summary: "VU3: managed apps with license type, searchable by name and bundle id (q)",
-        params: withId("deviceId"),
+        params: deviceParams,
         querystring: z.object({ q: searchText.optional() }),
         response: { 200: z.object({ items: z.array(usageSchema) }), ...problemResponses },
       },
     },
-    async (request) => ({
-      items: await deviceInstalledApps(db, spaceOf(request), request.params.deviceId, request.query.q),
-    }),
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const device = await getDeviceByRef(db, spaceId, request.params.deviceId);
+      return { items: await deviceInstalledApps(db, spaceId, device.id, request.query.q) };
+    },
   );
   app.get(
     "/spaces/:spaceId/devices/:deviceId/waiting",
@@ -226,13 +290,13 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         tags: ["devices"],
         summary:
           "DB2, UB3: the apps the device waits for a license of, with its place in each app's queue, in the order it asked",
-        params: withId("deviceId"),
+        params: deviceParams,
         response: { 200: z.object({ items: z.array(deviceWaitingSchema) }), ...problemResponses },
       },
     },
     async (request) => {
       const spaceId = spaceOf(request);
-      const device = await getDevice(db, spaceId, request.params.deviceId);
+      const device = await getDeviceByRef(db, spaceId, request.params.deviceId);
       return { items: await listWaitingOfSubject(db, spaceId, { kind: "device", deviceId: device.id }) };
     },
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Db } from "../../store/database.js";
 import {
   listGroupMembers,
   listGroupsView,
@@ -6,6 +7,7 @@ import {
   USER_SORTS,
   updateUser,
 } from "../../store/directory.repo.js";
+import { groupsOfUser, renameGroup, rulesUsingGroups } from "../../store/group.repo.js";
 import {
   addGroupMembers,
   createGroup,
@@ -18,6 +20,7 @@ import {
   removeGroupMembers,
 } from "../../store/index.js";
 import { userLicenseUsage } from "../../store/usage.repo.js";
+import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
 import { sendProblem } from "../errors.js";
 import { ApiError, problem, problemResponses, problemSchema } from "../problem.js";
@@ -33,6 +36,7 @@ import {
   userSchema,
   withId,
 } from "../schemas.js";
+import { deviceWaitingSchema } from "./devices.routes.js";
 
 export const usageSchema = z
   .object({
@@ -60,44 +64,61 @@ export const usageSchema = z
   })
   .meta({ id: "AppUsageRow" });
 const email = z.email().max(320);
-const userIds = z.object({ userIds: z.array(id).min(1).max(10_000) });
+const userIds = z.strictObject({ userIds: z.array(id).min(1).max(10_000) });
 
-/** The license rules a group is one of the FCFS groups of, as a refused deletion names them. */
+/** The license rules a group is one of the FCFS groups of: a group as listed and read, a refused deletion. */
 const USED_BY_SHOWN = 20;
+const usedBySchema = z.object({
+  total: z.number().int().describe("license rules (account, app) whose FCFS groups include the group"),
+  rules: z
+    .array(
+      z.object({
+        accountId: z.string(),
+        accountName: z.string(),
+        adamId: z.string(),
+        appName: z.string().optional(),
+      }),
+    )
+    .describe(`the first ${USED_BY_SHOWN}, by app name`),
+});
 const groupInUseProblem = problemSchema
   .extend({
-    usedBy: z
-      .object({
-        total: z.number().int().describe("license rules (account, app) whose FCFS groups include the group"),
-        rules: z
-          .array(
-            z.object({
-              accountId: z.string(),
-              accountName: z.string(),
-              adamId: z.string(),
-              appName: z.string().optional(),
-            }),
-          )
-          .describe(`the first ${USED_BY_SHOWN}, by app name`),
-      })
-      .optional()
-      .describe("`group_in_use`: the rules that use the group"),
+    usedBy: usedBySchema.optional().describe("`group_in_use`: the rules that use the group"),
   })
   .meta({
     id: "GroupInUseProblem",
     description:
       "A problem; `group_in_use` also names the license rules that use the group (`usedBy`). " +
-      "`built_in_group`: All Users cannot be deleted nor its members changed.",
+      "`built_in_group`: All Users cannot be deleted, renamed nor its members changed.",
+  });
+const groupViewSchema = groupSchema
+  .extend({ usedBy: usedBySchema.describe("the license rules that use the group (FCFS)") })
+  .meta({
+    id: "GroupView",
+    description: "A group as listed and read: with the license rules that use it (`usedBy`)",
   });
 
+/** Groups with the rules that use them: one read for the whole page. */
+async function withUse<G extends Group>(db: Db, spaceId: string, groups: G[]) {
+  const uses = await rulesUsingGroups(
+    db,
+    spaceId,
+    groups.map((g) => g.id),
+    USED_BY_SHOWN,
+  );
+  return groups.map((g) => ({ ...g, usedBy: uses.get(g.id) ?? { total: 0, rules: [] } }));
+}
+
 /** All Users (AC1, DI7) is every user of the space: it is never deleted nor edited. */
-function refuseBuiltIn(group: Group, change: "deleted" | "members"): never {
+function refuseBuiltIn(group: Group, change: "deleted" | "renamed" | "members"): never {
   throw new ApiError(
     409,
     "built_in_group",
     change === "deleted"
       ? `${group.name} is built in: it always holds every user of the space, and automatic distribution (AC1) gives it first come, first served on the account's apps; it cannot be deleted. To stop giving an app to everyone, remove ${group.name} from that app's FCFS groups.`
-      : `${group.name} is built in: it always holds every user of the space, so its members cannot be added or removed. Use another group to choose users.`,
+      : change === "renamed"
+        ? `${group.name} is built in: it always holds every user of the space, and each console names it in its own language; it cannot be renamed. Create a group of your own to name it.`
+        : `${group.name} is built in: it always holds every user of the space, so its members cannot be added or removed. Use another group to choose users.`,
   );
 }
 
@@ -148,7 +169,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         tags: ["users"],
         summary: "Create a user (201 with Location)",
         params: spaceParams,
-        body: z.object({
+        body: z.strictObject({
           name: z.string().trim().min(1).max(300),
           email: email.optional(),
           managedAppleId: z.string().max(320).optional(),
@@ -183,7 +204,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         tags: ["users"],
         summary: "Change a user's name, email or Managed Apple Account (null clears)",
         params: withId("userId"),
-        body: z.object({
+        body: z.strictObject({
           name: z.string().trim().min(1).max(300).optional(),
           email: email.nullable().optional(),
           managedAppleId: z.string().max(320).nullable().optional(),
@@ -227,6 +248,42 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => ({ items: await userLicenseUsage(db, spaceOf(request), request.params.userId) }),
   );
+  app.get(
+    "/spaces/:spaceId/users/:userId/groups",
+    {
+      config: can.read,
+      schema: {
+        tags: ["users"],
+        summary: "The groups the user is in: All Users first (DI7: every user of the space), then by name",
+        params: withId("userId"),
+        response: { 200: z.object({ items: z.array(groupSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const user = await getUser(db, spaceId, request.params.userId);
+      return { items: await groupsOfUser(db, spaceId, user.id) };
+    },
+  );
+  app.get(
+    "/spaces/:spaceId/users/:userId/waiting",
+    {
+      config: can.read,
+      schema: {
+        tags: ["users"],
+        summary:
+          "DB2, UB3: the apps the user waits for a user-based license of, with their place in each app's queue, in the order they asked",
+        description: "The rows of the device page's list (GET …/devices/{deviceId}/waiting), for a user.",
+        params: withId("userId"),
+        response: { 200: z.object({ items: z.array(deviceWaitingSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const user = await getUser(db, spaceId, request.params.userId);
+      return { items: await listWaitingOfSubject(db, spaceId, { kind: "user", userId: user.id }) };
+    },
+  );
 
   app.get(
     "/spaces/:spaceId/groups",
@@ -235,13 +292,16 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["groups"],
         summary:
-          "Groups of the space, paged, with their number of members (All Users: every user of the space)",
+          "Groups of the space, paged, with their number of members (All Users: every user of the space) and the license rules that use each",
         params: spaceParams,
         querystring: pageQuery(["name"] as const),
-        response: { 200: pageOf(groupSchema), ...problemResponses },
+        response: { 200: pageOf(groupViewSchema), ...problemResponses },
       },
     },
-    async (request) => listGroupsView(db, spaceOf(request), request.query),
+    async (request) => {
+      const page = await listGroupsView(db, spaceOf(request), request.query);
+      return { ...page, items: await withUse(db, spaceOf(request), page.items) };
+    },
   );
   app.post(
     "/spaces/:spaceId/groups",
@@ -251,7 +311,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         tags: ["groups"],
         summary: "Create a group (201 with Location)",
         params: spaceParams,
-        body: z.object({
+        body: z.strictObject({
           name: z.string().trim().min(1).max(300),
           externalId: z.string().max(300).optional(),
         }),
@@ -269,12 +329,38 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.read,
       schema: {
         tags: ["groups"],
-        summary: "A group",
+        summary: "A group, with the license rules that use it",
         params: withId("groupId"),
-        response: { 200: groupSchema, ...problemResponses },
+        response: { 200: groupViewSchema, ...problemResponses },
       },
     },
-    async (request) => getGroup(db, spaceOf(request), request.params.groupId),
+    async (request) => {
+      const group = await getGroup(db, spaceOf(request), request.params.groupId);
+      const [view] = await withUse(db, spaceOf(request), [group]);
+      return view;
+    },
+  );
+  app.patch(
+    "/spaces/:spaceId/groups/:groupId",
+    {
+      config: can.write,
+      schema: {
+        tags: ["groups"],
+        summary:
+          "Rename a group (the rules that use it follow: they refer to it by id); not All Users (409 `built_in_group`)",
+        params: withId("groupId"),
+        body: z.strictObject({ name: z.string().trim().min(1).max(300) }),
+        response: { 200: groupViewSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const group = await getGroup(db, spaceId, request.params.groupId);
+      if (group.builtIn) refuseBuiltIn(group, "renamed");
+      const renamed = await renameGroup(db, spaceId, group.id, request.body.name);
+      const [view] = await withUse(db, spaceId, [renamed]);
+      return view;
+    },
   );
   app.delete(
     "/spaces/:spaceId/groups/:groupId",

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { checkSubjectFilter } from "../../service/list-filters.js";
+import type { Db } from "../../store/database.js";
 import { getLicense } from "../../store/index.js";
-import { LICENSE_SORTS, listLicensesView } from "../../store/views.repo.js";
+import { LICENSE_SORTS, type LicenseFilter, listLicensesView } from "../../store/views.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
@@ -30,6 +31,33 @@ const licenseSchema = z
   })
   .meta({ id: "LicenseChange" });
 
+/** The filters of the licenses list, as the list and the export (exports.routes.ts) take them. */
+export const licenseFilterQuery = z.object({
+  app: adamId.optional(),
+  user: id.optional(),
+  device: id.optional().describe("a device's id"),
+  serial: id.optional().describe("a device's serial number"),
+  account: id.optional(),
+  type: licenseType.optional(),
+  state: licenseState.optional(),
+});
+
+/** The filters as the store takes them: an id the space does not have is a 404 naming its parameter. */
+export async function licenseFilterOf(
+  db: Db,
+  spaceId: string,
+  query: z.infer<typeof licenseFilterQuery>,
+): Promise<LicenseFilter> {
+  const { app, user, device, serial, account, type, state } = query;
+  const { deviceId } = await checkSubjectFilter(
+    db,
+    spaceId,
+    { app, user, device, serial, account },
+    { field: (name) => `querystring.${name}`, bySerial: (s) => `serial=${s}` },
+  );
+  return { adamId: app, userId: user, deviceId, accountId: account, type, state };
+}
+
 /** Licenses: filtered lists, revoke one (RV2, RV4), revoke all of an app in the space (MA4). */
 export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
   const { db, now, licenses } = ctx.deps;
@@ -48,33 +76,25 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
           "filtered by its id (`device`) or by its serial number (`serial`, as check-in knows it); a serial " +
           "number sent as `device` is a 404 that says to use `serial`.",
         params: spaceParams,
-        querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]).extend({
-          app: adamId.optional(),
-          user: id.optional(),
-          device: id.optional().describe("a device's id"),
-          serial: id.optional().describe("a device's serial number"),
-          account: id.optional(),
-          type: licenseType.optional(),
-          state: licenseState.optional(),
-        }),
+        querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]).extend(
+          licenseFilterQuery.shape,
+        ),
         response: { 200: pageOf(licenseRowSchema), ...problemResponses },
       },
     },
     async (request) => {
       const { app: adam, user, device, serial, account, type, state, ...page } = request.query;
       const spaceId = spaceOf(request);
-      const { deviceId } = await checkSubjectFilter(
-        db,
-        spaceId,
-        { app: adam, user, device, serial, account },
-        { field: (name) => `querystring.${name}`, bySerial: (s) => `serial=${s}` },
-      );
-      return listLicensesView(
-        db,
-        spaceId,
-        { adamId: adam, userId: user, deviceId, accountId: account, type, state },
-        page,
-      );
+      const filter = await licenseFilterOf(db, spaceId, {
+        app: adam,
+        user,
+        device,
+        serial,
+        account,
+        type,
+        state,
+      });
+      return listLicensesView(db, spaceId, filter, page);
     },
   );
 
@@ -104,7 +124,7 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
           "A license no longer live (revoked already, e.g. by the same call sent again) is a 409 " +
           "`invalid_transition`; its state is in `GET licenses/:licenseId`.",
         params: withId("licenseId"),
-        body: z.object({ from: z.enum(["log", "usage"]).default("log") }).default({ from: "log" }),
+        body: z.strictObject({ from: z.enum(["log", "usage"]).default("log") }).default({ from: "log" }),
         response: { 200: z.object({ revoked: z.array(licenseSchema) }), ...problemResponses },
       },
     },
@@ -127,7 +147,7 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
         tags: ["licenses"],
         summary: "MA4, RV2: revoke every license of the app in every account of this space (only this space)",
         params: z.object({ spaceId: id, adamId }),
-        body: z.object({ confirm: z.literal(true).describe("must be true: this cannot be undone") }),
+        body: z.strictObject({ confirm: z.literal(true).describe("must be true: this cannot be undone") }),
         response: { 200: z.object({ revoked: z.number().int() }), ...problemResponses },
       },
     },

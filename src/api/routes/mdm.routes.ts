@@ -12,10 +12,17 @@ import {
   removeFromCatalog,
   undelegateApp,
 } from "../../mdm/index.js";
-import { acknowledgeMdmCommands, listMdmCommands } from "../../store/mdm-command.repo.js";
+import {
+  acknowledgeMdmCommands,
+  countMdmCommands,
+  listMdmCommands,
+  listMdmCommandsView,
+  MDM_COMMAND_SORTS,
+  retryFailedMdmCommands,
+} from "../../store/mdm-command.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { adamId, dateTime, flag, id, ruleId } from "../schemas.js";
+import { adamId, dateTime, flag, id, pageOf, pageQuery, ruleId } from "../schemas.js";
 
 const appParams = z.object({ spaceId: id, adamId });
 const deviceParams = z.object({ spaceId: id, deviceId: id });
@@ -44,7 +51,7 @@ const catalogAppSchema = z
     delegatedFromSpaceId: z.string().optional(),
   })
   .meta({ id: "CatalogEntry" });
-const installedApp = z.object({
+const installedApp = z.strictObject({
   bundleId: z.string().min(1).max(300),
   adamId: adamId.optional(),
   name: z.string().max(300).optional(),
@@ -95,7 +102,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         tags: ["catalog"],
         summary: "CA1, CA3, DB4: add a bought app to the space's catalog, or change its options",
         params: appParams,
-        body: z.object({
+        body: z.strictObject({
           name: z.string().max(300).optional(),
           description: z.string().max(4000).optional(),
           installOnDevice: z.boolean().optional().describe("CA1 'Install on device': the app is mandatory"),
@@ -133,7 +140,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       }),
   );
 
-  const delegation = z.object({ spaceIds: z.array(id).min(1).max(1000) });
+  const delegation = z.strictObject({ spaceIds: z.array(id).min(1).max(1000) });
   app.post(
     "/spaces/:spaceId/catalog/:adamId/delegations",
     {
@@ -190,7 +197,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         summary:
           "DB2, LT2: a device checked in with its managed apps; mandatory and installed apps are decided again",
         params: z.object({ spaceId: id }),
-        body: z.object({
+        body: z.strictObject({
           serialNumber: z.string().min(1).max(100),
           installed: z.array(installedApp).max(5000).optional(),
         }),
@@ -257,7 +264,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "with no license left to release changes nothing and logs nothing, and answers empty lists. " +
           "A device of no such id in the space is a 404.",
         params: deviceParams,
-        body: z.object({ kind: z.enum(["retired", "wiped", "inactive", "mdm_profile_removed"]) }),
+        body: z.strictObject({ kind: z.enum(["retired", "wiped", "inactive", "mdm_profile_removed"]) }),
         response: { 200: consequencesSchema, ...problemResponses },
       },
     },
@@ -285,7 +292,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "Safe to send again: a device that has moved to that space already answers 200 with no steps. " +
           "The target space needs the write role too (else 404, as if it did not exist).",
         params: deviceParams,
-        body: z.object({ toSpaceId: id, userId: id.optional() }),
+        body: z.strictObject({ toSpaceId: id, userId: id.optional() }),
         response: {
           200: z.object({
             steps: z.array(
@@ -368,7 +375,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "`invited` counts the users registered at Apple by this call: an enrolled user, or one whose " +
           "registration is still on its way to Apple (the same call sent again), is not registered twice.",
         params: z.object({ spaceId: id }),
-        body: z.object({ userIds: z.array(id).min(1).max(1000) }),
+        body: z.strictObject({ userIds: z.array(id).min(1).max(1000) }),
         response: {
           200: z.object({ invited: z.number().int(), accounts: z.number().int() }),
           ...problemResponses,
@@ -392,7 +399,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         summary:
           "DB4: a new version of the app is known ('automatic' apps update now, 'immediate' at next check-in)",
         params: z.object({ adamId }),
-        body: z.object({ version: z.string().min(1).max(100) }),
+        body: z.strictObject({ version: z.string().min(1).max(100) }),
         response: { 200: z.object({ updatesQueued: z.number().int() }), ...problemResponses },
       },
     },
@@ -471,7 +478,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "cancelled when nothing came between them, so it is not sent twice. A seq of a delivered, " +
           "cancelled or unknown command is ignored, so the same call may be sent again.",
         params: z.object({ spaceId: id }),
-        body: z.object({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
+        body: z.strictObject({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
         response: { 204: z.null(), ...problemResponses },
       },
     },
@@ -479,6 +486,194 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       const spaceId = spaceOf(request);
       await acknowledgeMdmCommands(ctx.deps.db, { spaceId, seqs: request.body.seqs, now: ctx.deps.now() });
       return reply.status(204).send(null);
+    },
+  );
+
+  registerMdmCommandAdministration(app, ctx);
+}
+
+const commandState = z.enum(["pending", "delivered", "cancelled", "failed"]);
+const commandViewSchema = commandSchema
+  .extend({
+    appName: z.string().optional().describe("the app's name, when the space knows it"),
+    notBefore: dateTime.optional().describe("a pending command that failed is not tried again before then"),
+    updatedAt: dateTime,
+  })
+  .meta({ id: "MdmCommandView" });
+const retryBody = z
+  .strictObject({
+    seqs: z.array(z.number().int().min(1)).min(1).max(1000).optional().describe("these failed commands"),
+    all: z.literal(true).optional().describe("every failed command of the space"),
+  })
+  .refine((b) => (b.seqs === undefined) !== (b.all === undefined), {
+    message: "give either seqs (the failed commands to send again) or all: true, not both",
+  });
+const retrySkipSchema = z.discriminatedUnion("reason", [
+  z
+    .object({ seq: z.number().int(), reason: z.literal("license_not_live") })
+    .describe("LT2: an install whose license was released or refused since: cancelled, not sent"),
+  z
+    .object({ seq: z.number().int(), reason: z.literal("superseded"), by: z.number().int() })
+    .describe("a newer command for the same device and app (`by`) is not cancelled: this one is, not sent"),
+  z
+    .object({ seq: z.number().int(), reason: z.literal("not_failed"), state: commandState })
+    .describe("not failed: left as it is"),
+  z
+    .object({ seq: z.number().int(), reason: z.literal("not_found") })
+    .describe("no such command in the space"),
+]);
+const webhookTestSchema = z
+  .discriminatedUnion("outcome", [
+    z.object({
+      outcome: z.literal("delivered"),
+      id: z.string().describe("the test message's `test.id`"),
+      status: z.number().int().describe("the MDM's HTTP answer (2xx)"),
+      latencyMs: z.number().int(),
+    }),
+    z.object({
+      outcome: z.literal("failed"),
+      id: z.string(),
+      status: z.number().int().optional().describe("the MDM's HTTP answer, when it answered"),
+      error: z
+        .string()
+        .describe(
+          "why, in English: `the MDM webhook answered HTTP 401`, `… could not be reached (ECONNREFUSED)`",
+        ),
+      retryable: z
+        .boolean()
+        .describe(
+          "a real delivery failing so would be tried again (unreachable, 408, 429, 5xx); else it fails at once",
+        ),
+      latencyMs: z.number().int(),
+    }),
+  ])
+  .meta({ id: "MdmWebhookTest" });
+
+/**
+ * What an administrator does about the MDM commands: list them for the console, send failed
+ * ones again once the MDM's webhook is fixed, and check the webhook with a test message.
+ */
+function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
+  app.get(
+    "/spaces/:spaceId/mdm/commands/overview",
+    {
+      config: can.read,
+      schema: {
+        tags: ["mdm"],
+        summary: "The space's MDM commands for the console: paged, with app names and counts per state",
+        description:
+          "By default (`sort=attention`) failed commands come first, then pending ones, then the rest, newest " +
+          "first within each. `q` matches a serial number (part of it) or an app's id. An MDM polls " +
+          "`GET mdm/commands?ready=true` instead.",
+        params: z.object({ spaceId: id }),
+        querystring: pageQuery(MDM_COMMAND_SORTS).extend({
+          state: z
+            .string()
+            .max(100)
+            .transform((v) => (v === "" ? [] : v.split(",")))
+            .pipe(z.array(commandState))
+            .optional()
+            .describe("comma-separated states (failed,pending); absent: every state"),
+          device: id.optional(),
+        }),
+        response: {
+          200: pageOf(commandViewSchema).extend({
+            counts: z
+              .object({
+                pending: z.number().int(),
+                delivered: z.number().int(),
+                cancelled: z.number().int(),
+                failed: z.number().int(),
+              })
+              .describe("the space's commands in each state, whatever the filter"),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { state, device, q, ...page } = request.query;
+      const spaceId = spaceOf(request);
+      const [list, counts] = await Promise.all([
+        listMdmCommandsView(
+          ctx.deps.db,
+          spaceId,
+          {
+            ...(state ? { states: state } : {}),
+            ...(device ? { deviceId: device } : {}),
+            ...(q ? { q } : {}),
+          },
+          page,
+        ),
+        countMdmCommands(ctx.deps.db, spaceId),
+      ]);
+      return { ...list, items: list.items.map((c) => ({ ...c, because: c.ruleIds })), counts };
+    },
+  );
+
+  app.post(
+    "/spaces/:spaceId/mdm/commands/retry",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary: "Sends failed commands again, once the MDM's webhook is fixed",
+        description:
+          "The failed commands given (`seqs`), or every failed command of the space (`all: true`), go back to " +
+          "pending from their first attempt, for the delivery (or the MDM's poll). Two kinds are cancelled " +
+          "instead, as a delivery would: an install whose license is no longer live (LT2), and a command with a " +
+          "newer one for the same device and app that is not cancelled (the same install queued again by a " +
+          "later check-in, a remove since): sending it too would reach the MDM twice or out of order. A seq " +
+          "not failed, or unknown, is skipped and left as it is. Each command sent again or cancelled is in " +
+          "the activity log.",
+        params: z.object({ spaceId: id }),
+        body: retryBody,
+        response: {
+          200: z.object({
+            retried: z.number().int().describe("how many went back to pending"),
+            seqs: z.array(z.number().int()).describe("those commands, oldest first"),
+            skipped: z.array(retrySkipSchema).describe("the others, and why"),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const result = await retryFailedMdmCommands(ctx.deps.db, {
+        spaceId: spaceOf(request),
+        seqs: request.body.seqs ?? "all",
+        actor: actorOf(request),
+        now: ctx.deps.now(),
+      });
+      return { retried: result.retried.length, seqs: result.retried, skipped: result.skipped };
+    },
+  );
+
+  app.post(
+    "/spaces/:spaceId/mdm/webhook/test",
+    {
+      config: can.write,
+      schema: {
+        tags: ["mdm"],
+        summary: "Sends one signed test message to the MDM's webhook and says what came of it",
+        description:
+          'Signed and sent as every delivery is (`webhooks.mdmWebhookTest`: `type: "test"`, no command), ' +
+          "once, not retried: `delivered` with the MDM's HTTP status and the time it took, or `failed` with " +
+          "why. A server without MDM_WEBHOOK_URL answers 409 `mdm_webhook_not_configured`.",
+        params: z.object({ spaceId: id }),
+        response: { 200: webhookTestSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const test = ctx.mdmWebhookTest;
+      if (!test)
+        throw new ApiError(
+          409,
+          "mdm_webhook_not_configured",
+          "No MDM webhook is configured on this server (MDM_WEBHOOK_URL and MDM_WEBHOOK_SECRET): " +
+            "the MDM polls GET mdm/commands instead",
+        );
+      return test({ spaceId: spaceOf(request) });
     },
   );
 }

@@ -143,7 +143,7 @@ export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
           "The space's failed deliveries (of one channel, of some notifications, or all) go back to pending from their first attempt, and a first attempt is made at once (waiting for it up to 15 s): the answer counts those delivered, refused again, and still pending, which the worker's rounds retry as any other. Only deliveries to channels this server has configured are sent again; naming another is a 409 `channel_not_configured`. Idempotent: with nothing failed, `retried` is 0. Receivers may get a notification twice (at least once): they dedupe on its id.",
         params: spaceParams,
         body: z
-          .object({
+          .strictObject({
             channel: channelName.optional().describe("only this channel's (webhook or email)"),
             notificationIds: z.array(id).min(1).max(500).optional().describe("only these notifications'"),
           })
@@ -188,7 +188,7 @@ export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
         description:
           "Ids of no notification of the space are ignored; one already acknowledged keeps its date. Answers how many were acknowledged by this call.",
         params: spaceParams,
-        body: z.object({ ids: z.array(id).min(1).max(500) }),
+        body: z.strictObject({ ids: z.array(id).min(1).max(500) }),
         response: { 200: z.object({ acknowledged: z.number().int() }), ...problemResponses },
       },
     },

@@ -39,7 +39,7 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["spaces"],
         summary: "Create a space (owners only; 201 with Location)",
-        body: z.object({
+        body: z.strictObject({
           name: spaceName,
           appsAndBooksEnabled: z.boolean().default(true),
         }),
@@ -77,7 +77,7 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
           "While off, every license request and check-in of the space is refused (CA3): no license is " +
           "assigned and no install is queued. Licenses already assigned stay; nothing is released or removed.",
         params: spaceParams,
-        body: z.object({ appsAndBooksEnabled: z.boolean() }),
+        body: z.strictObject({ appsAndBooksEnabled: z.boolean() }),
         response: { 200: spaceSchema, ...problemResponses },
       },
     },
@@ -95,7 +95,7 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
         tags: ["spaces"],
         summary: "Rename a space (owners only; its id stays)",
         params: spaceParams,
-        body: z.object({ name: spaceName }),
+        body: z.strictObject({ name: spaceName }),
         response: { 200: spaceSchema, ...problemResponses },
       },
     },

@@ -1,67 +1,197 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
-import { activityCsv, activityJson } from "../../service/activity-export.js";
+import type { LicenseState } from "../../licensing/index.js";
+import { ACTIVITY_CSV } from "../../service/activity-export.js";
+import { LICENSES_CSV } from "../../service/licenses-export.js";
+import { checkSubjectFilter } from "../../service/list-filters.js";
+import {
+  type CsvShape,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  exportStream,
+} from "../../service/stream-export.js";
+import { USAGE_CSV } from "../../service/usage-export.js";
+import { iterateAppUsage, iterateLicenses } from "../../store/export.repo.js";
 import { iterateActivity } from "../../store/usage.repo.js";
-import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
+import { type CliContext, type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
 import { printJson, printLine, stdoutClosed } from "../output.js";
+import { resolveAccount } from "../resolve.js";
 
 interface ExportFlags extends CommonFlags {
-  format?: "csv" | "json";
-  since?: string;
+  format?: ExportFormat;
   output?: string;
 }
 
-/** `orchard export activity`: the activity log (invariant 4), newest first, streamed to a file or stdout. */
+interface ActivityFlags extends ExportFlags {
+  since?: string;
+}
+
+interface LicenseFlags extends ExportFlags {
+  app?: string;
+  user?: string;
+  device?: string;
+  serial?: string;
+  account?: string;
+  state?: LicenseState;
+  type?: "user" | "device";
+  search?: string;
+}
+
+interface UsageFlags extends ExportFlags {
+  app?: string;
+  account?: string;
+}
+
+const STATES: LicenseState[] = ["pending_assign", "assigned", "pending_release", "in_grace", "released"];
+
+/**
+ * `orchard export activity|licenses|usage`: Orchard's records streamed to a file or stdout,
+ * as CSV or JSON, the same files as the API's exports.
+ */
 export function registerExport(program: Command): void {
   const exp = program.command("export").description("export Orchard's records");
-  withExamples(
-    withCommonFlags(
-      exp
-        .command("activity")
-        .description("the activity log, newest first, as CSV or JSON (streamed)")
-        .addOption(
-          new Option("--format <format>", "csv or json (default csv; json with --json)").choices([
-            "csv",
-            "json",
-          ]),
-        )
-        .option("--since <date>", "only entries at or after this ISO 8601 date")
-        .option("--output <file>", "write to this file instead of stdout"),
-    ),
+
+  exportCommand(
+    exp,
+    "activity",
+    "the activity log, newest first, as CSV or JSON (streamed)",
+    (c) => c.option("--since <date>", "only entries at or after this ISO 8601 date"),
     [
       "orchard export activity --since 2026-09-01 --output activity.csv",
       "orchard export activity --format json | jq '.[] | select(.ruleIds | index(\"AC5\"))'",
     ],
-  ).action(async (flags: ExportFlags) => {
+  ).action(async (flags: ActivityFlags) => {
     const since = flags.since === undefined ? undefined : parseSince(flags.since);
-    // Without a file, --json means the data itself as JSON: stdout holds one document either way.
-    const format = flags.format ?? (flags.json && !flags.output ? "json" : "csv");
-    await withCore(flags, async ({ core, spaceId, json }) => {
-      let rows = 0;
-      const entries = iterateActivity(core.deps.db, spaceId, since ? { from: since } : {});
-      const source = (format === "csv" ? activityCsv : activityJson)(entries, () => {
-        rows += 1;
-      });
-      if (!flags.output) {
-        // stdout is not ours to close: the next command in a pipe may still be reading.
-        // When it stops reading (`| head`), the export stops too, quietly.
-        await pipeline(source, process.stdout, { end: false }).catch((error: unknown) => {
-          if (!stdoutClosed() && (error as { code?: unknown }).code !== "EPIPE") throw error;
-        });
-        return;
-      }
-      await pipeline(source, createWriteStream(flags.output)).catch((error: unknown) => {
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === "string" && /^E[A-Z]+$/.test(code))
-          throw new CliError(`cannot write ${flags.output}: ${code === "ENOENT" ? "no such folder" : code}`);
-        throw error;
-      });
-      if (json) return printJson({ format, output: flags.output, rows });
-      printLine(`${rows} activity entries written to ${flags.output} (${format})`);
+    await writeExport(flags, "activity entries", ACTIVITY_CSV, async ({ core, spaceId }) =>
+      iterateActivity(core.deps.db, spaceId, since ? { from: since } : {}),
+    );
+  });
+
+  exportCommand(
+    exp,
+    "licenses",
+    "every license with its app, account, subject, state, rule ids and dates (streamed)",
+    (c) =>
+      c
+        .option("--app <adamId>", "only this app")
+        .option("--user <id>", "only this user's")
+        .option("--device <id>", "only this device's (its id)")
+        .option("--serial <serialNumber>", "only this device's (its serial number)")
+        .option("--account <account>", "only those given by this account (id or name)")
+        .addOption(new Option("--state <state>", "only in this state").choices(STATES))
+        .addOption(new Option("--type <type>", "only this type (LT1)").choices(["user", "device"]))
+        .option("--search <text>", "VU5: user name, serial number or app name contains"),
+    [
+      "orchard export licenses --output licenses.csv",
+      "orchard export licenses --app 361309726 --state in_grace --format json",
+    ],
+  ).action(async (flags: LicenseFlags) => {
+    await writeExport(flags, "licenses", LICENSES_CSV, async ({ core, spaceId }) => {
+      const { db } = core.deps;
+      const accountId =
+        flags.account === undefined ? undefined : (await resolveAccount(db, spaceId, flags.account)).id;
+      // An app, user or device the space does not have is a typo: exit 3, not an empty file.
+      const { deviceId } = await checkSubjectFilter(
+        db,
+        spaceId,
+        { app: flags.app, user: flags.user, device: flags.device, serial: flags.serial },
+        { field: () => undefined, bySerial: (s) => `--serial ${s}` },
+      );
+      const filter = {
+        adamId: flags.app,
+        userId: flags.user,
+        deviceId,
+        accountId,
+        state: flags.state,
+        type: flags.type,
+      };
+      return iterateLicenses(db, spaceId, filter, flags.search);
     });
+  });
+
+  exportCommand(
+    exp,
+    "usage",
+    "per app and account: Apple's total, licenses by state, available, queue, usage % (streamed)",
+    (c) =>
+      c
+        .option("--app <adamId>", "only this app")
+        .option("--account <account>", "only this account's purchases (id or name)"),
+    ["orchard export usage --output usage.csv", 'orchard export usage --account "Main campus" --format json'],
+  ).action(async (flags: UsageFlags) => {
+    await writeExport(flags, "app and account rows", USAGE_CSV, async ({ core, spaceId }) => {
+      const { db } = core.deps;
+      const accountId =
+        flags.account === undefined ? undefined : (await resolveAccount(db, spaceId, flags.account)).id;
+      await checkSubjectFilter(
+        db,
+        spaceId,
+        { app: flags.app },
+        { field: () => undefined, bySerial: (s) => `--serial ${s}` },
+      );
+      return iterateAppUsage(db, spaceId, { accountId, adamId: flags.app });
+    });
+  });
+}
+
+/** An export subcommand: its own options, then --format, --output, --space and --json. */
+function exportCommand(
+  parent: Command,
+  name: string,
+  description: string,
+  options: (command: Command) => Command,
+  examples: string[],
+): Command {
+  return withExamples(
+    withCommonFlags(
+      options(parent.command(name).description(description))
+        .addOption(
+          new Option("--format <format>", "csv or json (default csv; json with --json)").choices(
+            EXPORT_FORMATS,
+          ),
+        )
+        .option("--output <file>", "write to this file instead of stdout"),
+    ),
+    examples,
+  );
+}
+
+/**
+ * Streams the rows `open` returns to --output or stdout. Without a file, --json means the
+ * data itself as JSON: stdout holds one document either way; with one, --json reports
+ * what was written.
+ */
+async function writeExport<T>(
+  flags: ExportFlags,
+  noun: string,
+  csv: CsvShape<T>,
+  open: (ctx: CliContext) => Promise<AsyncIterable<T>>,
+): Promise<void> {
+  const format = flags.format ?? (flags.json && !flags.output ? "json" : "csv");
+  await withCore(flags, async (ctx) => {
+    let rows = 0;
+    const source = exportStream(format, await open(ctx), csv, () => {
+      rows += 1;
+    });
+    if (!flags.output) {
+      // stdout is not ours to close: the next command in a pipe may still be reading.
+      // When it stops reading (`| head`), the export stops too, quietly.
+      await pipeline(source, process.stdout, { end: false }).catch((error: unknown) => {
+        if (!stdoutClosed() && (error as { code?: unknown }).code !== "EPIPE") throw error;
+      });
+      return;
+    }
+    await pipeline(source, createWriteStream(flags.output)).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === "string" && /^E[A-Z]+$/.test(code))
+        throw new CliError(`cannot write ${flags.output}: ${code === "ENOENT" ? "no such folder" : code}`);
+      throw error;
+    });
+    if (ctx.json) return printJson({ format, output: flags.output, rows });
+    printLine(`${rows} ${noun} written to ${flags.output} (${format})`);
   });
 }
 

@@ -1,11 +1,14 @@
 import { type Command, Option } from "commander";
 import type { LicenseState, LicenseType } from "../../licensing/index.js";
 import { checkSubjectFilter } from "../../service/list-filters.js";
+import { previewReclaim, ReclaimChangedError, reclaimInactive } from "../../service/reclaim.js";
+import type { InactiveLicense } from "../../store/reclaim.repo.js";
 import { listLicensesView } from "../../store/views.repo.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
+import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
 import { parsePositive } from "../options.js";
-import { printJson, printNote, printTable, shortDate } from "../output.js";
+import { printJson, printLine, printNote, printTable, shortDate } from "../output.js";
 import { resolveAccount } from "../resolve.js";
 
 interface LicenseFlags extends CommonFlags {
@@ -24,7 +27,7 @@ const STATES: LicenseState[] = ["pending_assign", "assigned", "pending_release",
 
 /** `orchard licenses`: the space's licenses (DI5), filtered like the API's list, newest first. */
 export function registerLicenses(program: Command): void {
-  withExamples(
+  const licenses = withExamples(
     withCommonFlags(
       program
         .command("licenses")
@@ -101,4 +104,137 @@ export function registerLicenses(program: Command): void {
         );
     });
   });
+  registerReclaim(licenses);
+}
+
+interface ReclaimFlags extends CommonFlags {
+  inactiveDays: number;
+  app?: string;
+  account?: string;
+  type?: LicenseType;
+  yes?: boolean;
+}
+
+/** Options of `orchard licenses` that mean nothing to a reclaim: refused, never silently ignored. */
+const LIST_ONLY = ["user", "device", "serial", "state", "search", "limit"] as const;
+
+/**
+ * `orchard licenses reclaim`: the licenses of devices and users inactive for N days
+ * (service/reclaim.ts). Without --yes, a preview that asks nothing; with --yes, the preview's
+ * count is what the reclaim expects, so it never revokes more than it counted.
+ */
+function registerReclaim(licenses: Command): void {
+  withExamples(
+    licenses
+      .command("reclaim")
+      .description(
+        "RV2, RV3: revoke the licenses of devices and users inactive for N days (a preview without --yes)",
+      )
+      .requiredOption(
+        "--inactive-days <n>",
+        "inactive: a device not checked in for this many days (1-3650), a user none of whose devices has",
+        parsePositive(3650),
+      )
+      .option("--app <adamId>", "only this app's licenses")
+      .option("--account <account>", "only those given by this account (id or name)")
+      .addOption(new Option("--type <type>", "only this type (LT1)").choices(["user", "device"]))
+      .option("--yes", "reclaim them (without it: the preview only, nothing revoked)")
+      // The same flags as `orchard licenses`, which reads them first: declared here for the help.
+      .option("--space <space>", "the space to work in, by id or name (default: the default space)")
+      .option("--json", "print one JSON document on stdout (stable shape, for scripts)"),
+    [
+      "orchard licenses reclaim --inactive-days 90                      # a preview: nothing revoked",
+      "orchard licenses reclaim --inactive-days 90 --yes",
+      'orchard licenses reclaim --inactive-days 180 --app 361309726 --account "Main campus" --type device --yes',
+    ],
+  ).action(async (_own: unknown, command: Command) => {
+    // `orchard licenses` takes --app, --account, --type, --space and --json before this command sees them.
+    const flags = command.optsWithGlobals() as ReclaimFlags;
+    const stray = LIST_ONLY.find((name) => licenses.getOptionValueSource(name) === "cli");
+    if (stray)
+      throw new CliError(`--${stray} is an option of 'orchard licenses', not of 'orchard licenses reclaim'`);
+    await withCore(flags, async ({ core, spaceId, actor, json }) => {
+      const { db } = core.deps;
+      const accountId =
+        flags.account === undefined ? undefined : (await resolveAccount(db, spaceId, flags.account)).id;
+      // An app the space does not have is a typo: exit 3, not "nothing to reclaim".
+      await checkSubjectFilter(
+        db,
+        spaceId,
+        { app: flags.app },
+        { field: () => undefined, bySerial: (s) => `--serial ${s}` },
+      );
+      const filter = { inactiveDays: flags.inactiveDays, adamId: flags.app, accountId, type: flags.type };
+      const inactive = `inactive for ${flags.inactiveDays} days or more`;
+      const preview = await previewReclaim(db, { spaceId, filter, now: core.deps.now() });
+      if (json && (!flags.yes || preview.count === 0))
+        return printJson(
+          flags.yes ? { preview: false, ...preview, reclaimed: 0 } : { preview: true, ...preview },
+        );
+      if (preview.count === 0) return printNote(`no license is held by a device or user ${inactive}`);
+      if (!flags.yes) {
+        printReclaimTable(preview.items);
+        const shown =
+          preview.count > preview.items.length ? ` (the first ${preview.items.length} shown)` : "";
+        return printNote(
+          `${plural(preview.count)} held by devices or users ${inactive}${shown}; nothing reclaimed. ` +
+            `To reclaim them: ${reclaimCommandLine(flags)} --yes`,
+        );
+      }
+      let result: Awaited<ReturnType<typeof reclaimInactive>>;
+      try {
+        result = await reclaimInactive(core.deps, {
+          spaceId,
+          filter,
+          expect: preview.count,
+          actor,
+          now: core.deps.now(),
+        });
+      } catch (error) {
+        if (error instanceof ReclaimChangedError) throw new CliError(error.message, 4);
+        throw error;
+      }
+      if (json) return printJson({ preview: false, ...result });
+      printReclaimTable(result.items);
+      printLine(
+        `${plural(result.reclaimed)} reclaimed (devices or users ${inactive}): ` +
+          "their releases go to Apple with the worker's next round (RV3: iOS keeps the app 30 days)",
+      );
+      if (result.reclaimed < result.count)
+        printNote(
+          `${result.count - result.reclaimed} of the ${result.count} counted were left: their device or user came back meanwhile`,
+        );
+    });
+  });
+}
+
+function plural(n: number): string {
+  return `${n} ${n === 1 ? "license" : "licenses"}`;
+}
+
+function printReclaimTable(items: readonly InactiveLicense[]): void {
+  printTable(
+    ["ID", "APP", "TYPE", "SUBJECT", "ACCOUNT", "LAST CHECK-IN"],
+    items.map((l) => [
+      l.id,
+      l.appName ? `${l.appName} (${l.adamId})` : l.adamId,
+      l.type,
+      l.type === "device"
+        ? `device ${l.serialNumber ?? l.deviceId ?? "-"}`
+        : `user ${l.userName ?? l.userId ?? "-"}`,
+      l.accountName,
+      l.lastCheckInAt ? shortDate(l.lastCheckInAt) : "never",
+    ]),
+  );
+}
+
+/** The command as given, to run again with --yes. */
+function reclaimCommandLine(flags: ReclaimFlags): string {
+  const quoted = (v: string) => (/^[\w.:@-]+$/.test(v) ? v : JSON.stringify(v));
+  const parts = ["orchard licenses reclaim", `--inactive-days ${flags.inactiveDays}`];
+  if (flags.app !== undefined) parts.push(`--app ${quoted(flags.app)}`);
+  if (flags.account !== undefined) parts.push(`--account ${quoted(flags.account)}`);
+  if (flags.type !== undefined) parts.push(`--type ${flags.type}`);
+  if (flags.space !== undefined) parts.push(`--space ${quoted(flags.space)}`);
+  return parts.join(" ");
 }

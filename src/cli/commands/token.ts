@@ -47,19 +47,29 @@ export function registerToken(program: Command): void {
   ).action(async (file: string, flags: AddFlags) => {
     const sTokenFile = await readTokenFile(file);
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
-      const account = await withSpinner("adding the account and syncing it from Apple", () =>
-        core.deps.accounts.add({
-          spaceId,
-          name: flags.name,
-          sTokenFile,
-          autoDistribute: flags.autoDistribute,
-          clearPrevious: flags.clearPrevious,
-          takeOver: flags.takeOver,
-          actor,
-        }),
+      const { account, importFailed } = await withSpinner(
+        "adding the account and syncing it from Apple",
+        () =>
+          core.deps.accounts.add({
+            spaceId,
+            name: flags.name,
+            sTokenFile,
+            autoDistribute: flags.autoDistribute,
+            clearPrevious: flags.clearPrevious,
+            takeOver: flags.takeOver,
+            actor,
+          }),
       );
       const apps = (await listAssetsOfAccount(core.deps.db, spaceId, account.id)).length;
-      if (json) return printJson({ account: accountJson(account), apps });
+      if (json)
+        return printJson({ account: accountJson(account), apps, ...(importFailed ? { importFailed } : {}) });
+      if (importFailed) {
+        // Added all the same: adding it again would meet its own claimed location.
+        printLine(
+          `account "${account.displayName}" added at priority ${account.priority} (MA6): ${account.id}; its first import from Apple failed (${importFailed.message}): the next scheduled sync imports it, or run: orchard token resync ${account.id}`,
+        );
+        return;
+      }
       printLine(
         `account "${account.displayName}" added at priority ${account.priority} (MA6): ${account.id}, ${apps} app(s) synced`,
       );

@@ -24,6 +24,8 @@ import { notificationDeliveries } from "./0022_notification_deliveries.js";
 import { notificationDeliveryFailures } from "./0023_notification_delivery_failures.js";
 import { deviceUnenrolled } from "./0024_device_unenrolled.js";
 import { allUsersRestored } from "./0025_all_users_restored.js";
+import { deviceSerials } from "./0026_device_serials.js";
+import { idempotencyKeys } from "./0027_idempotency_keys.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -55,4 +57,6 @@ export const migrations: Record<string, Migration> = {
   "0023_notification_delivery_failures": notificationDeliveryFailures,
   "0024_device_unenrolled": deviceUnenrolled,
   "0025_all_users_restored": allUsersRestored,
+  "0026_device_serials": deviceSerials(),
+  "0027_idempotency_keys": idempotencyKeys,
 };

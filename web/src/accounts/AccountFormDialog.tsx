@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError, fieldErrorsOf } from "../api/client";
-import type { Account } from "../api/types";
+import type { Account, AddedAccount } from "../api/types";
 import { useSpace } from "../app/space";
 import { FormDialog } from "../ui/Dialog";
 import { Field, Option, TextField } from "../ui/Field";
@@ -10,7 +10,14 @@ import { FormError, Notice } from "../ui/States";
 import { useAddAccount, useUpdateAccount } from "./api";
 
 /** AC1 (add) and AC2 (update, pre-filled with the account's current values). */
-export function AccountFormDialog({ account, onClose }: { account?: Account; onClose: () => void }) {
+export function AccountFormDialog({
+  account,
+  onClose,
+}: {
+  account?: Account;
+  /** With the added account when its first import from Apple failed (it stays; the next sync imports it). */
+  onClose: (importFailed?: AddedAccount) => void;
+}) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
   const add = useAddAccount(spaceId);
@@ -33,10 +40,12 @@ export function AccountFormDialog({ account, onClose }: { account?: Account; onC
     e.preventDefault();
     setSubmitted(true);
     if (!name.trim() || (!account && !file)) return;
-    mutation.mutate(
-      { name: name.trim(), file, autoDistribute, clearPrevious, takeOver },
-      { onSuccess: onClose },
-    );
+    const input = { name: name.trim(), file, autoDistribute, clearPrevious, takeOver };
+    if (account) update.mutate(input, { onSuccess: () => onClose() });
+    else
+      add.mutate(input, {
+        onSuccess: (added) => onClose(added.firstImport.state === "failed" ? added : undefined),
+      });
   };
 
   return (
@@ -44,7 +53,7 @@ export function AccountFormDialog({ account, onClose }: { account?: Account; onC
       title={
         account ? t("accounts.form.updateTitle", { name: account.displayName }) : t("accounts.form.addTitle")
       }
-      onClose={onClose}
+      onClose={() => onClose()}
       onSubmit={submit}
       busy={mutation.isPending}
       submitLabel={account ? t("common.save") : t("accounts.add")}

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import type { Account } from "../api/types";
+import type { Account, AddedAccount } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -31,6 +31,7 @@ export function AccountsPage() {
   const resync = useResync(spaceId);
   const [dialog, setDialog] = useState<DialogState>();
   const [resynced, setResynced] = useState<string>();
+  const [importFailed, setImportFailed] = useState<AddedAccount>();
   const list = accounts.data ?? [];
 
   const columns: Column<Account>[] = [
@@ -124,6 +125,11 @@ export function AccountsPage() {
       {setPriority.error ? <ErrorNotice error={setPriority.error} /> : null}
       {resync.error ? <ErrorNotice error={resync.error} /> : null}
       {resynced ? <Notice tone="success">{t("accounts.resyncStarted", { name: resynced })}</Notice> : null}
+      {importFailed?.firstImport.state === "failed" ? (
+        <Notice tone="warning" title={t("accounts.importFailed.title", { name: importFailed.displayName })}>
+          {t("accounts.importFailed.body", { reason: importFailed.firstImport.message })}
+        </Notice>
+      ) : null}
       <Card>
         {accounts.isPending ? (
           <Loading />
@@ -157,7 +163,14 @@ export function AccountsPage() {
           <RuleRef id="MA3" /> <RuleRef id="MA6" />
         </p>
       ) : null}
-      {dialog?.kind === "add" ? <AccountFormDialog onClose={() => setDialog(undefined)} /> : null}
+      {dialog?.kind === "add" ? (
+        <AccountFormDialog
+          onClose={(failed) => {
+            setDialog(undefined);
+            setImportFailed(failed);
+          }}
+        />
+      ) : null}
       {dialog?.kind === "update" ? (
         <AccountFormDialog account={dialog.account} onClose={() => setDialog(undefined)} />
       ) : null}

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
-import type { Account, AppleWork, Asset, Items } from "../api/types";
+import type { Account, AddedAccount, AppleWork, Asset, Items } from "../api/types";
 
 export const accountsPath = (spaceId: string) => `/spaces/${spaceId}/accounts`;
 
@@ -70,7 +70,7 @@ function toFormData(input: AccountForm): FormData {
 export function useAddAccount(spaceId: string) {
   const invalidate = useInvalidate(spaceId);
   return useMutation({
-    mutationFn: (input: AccountForm) => api.postForm<Account>(accountsPath(spaceId), toFormData(input)),
+    mutationFn: (input: AccountForm) => api.postForm<AddedAccount>(accountsPath(spaceId), toFormData(input)),
     onSuccess: invalidate,
   });
 }

@@ -9,6 +9,7 @@ import type { problemSchema } from "../../../src/api/problem";
 import type {
   accountSchema,
   activitySchema,
+  addedAccountSchema,
   appleWorkSchema,
   appRowSchema,
   assetSchema,
@@ -30,6 +31,8 @@ export type Space = z.input<typeof spaceSchema>;
 export type Role = "manage" | "read";
 export type SpaceWithRole = Space & { role: Role };
 export type Account = z.input<typeof accountSchema>;
+/** AC1's answer: `firstImport` says whether the import from Apple that follows finished. */
+export type AddedAccount = z.input<typeof addedAccountSchema>;
 export type Asset = z.input<typeof assetSchema>;
 export type AppRow = z.input<typeof appRowSchema>;
 /** DB2, UB3: a request in an app's waiting queue. */

@@ -23,7 +23,9 @@ const NAV: { section: string; items: { to: string; key: string; icon: string; en
     section: "nav.inventory",
     items: [
       { to: "/users", key: "nav.users", icon: "users" },
+      { to: "/groups", key: "nav.groups", icon: "groups" },
       { to: "/devices", key: "nav.devices", icon: "devices" },
+      { to: "/mdm", key: "nav.mdm", icon: "mdm" },
     ],
   },
   {

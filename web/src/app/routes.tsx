@@ -9,7 +9,10 @@ import { DashboardPage } from "../dashboard/DashboardPage";
 import { DeviceDetailPage } from "../devices/DeviceDetailPage";
 import { DevicesPage } from "../devices/DevicesPage";
 import { ExplainPage } from "../explain/ExplainPage";
+import { GroupDetailPage } from "../groups/GroupDetailPage";
+import { GroupsPage } from "../groups/GroupsPage";
 import { LicensesPage } from "../licenses/LicensesPage";
+import { MdmCommandsPage } from "../mdm/MdmCommandsPage";
 import { NotificationsPage } from "../notifications/NotificationsPage";
 import { SettingsPage } from "../settings/SettingsPage";
 import { UserDetailPage } from "../users/UserDetailPage";
@@ -32,8 +35,11 @@ export const router = createBrowserRouter([
       { path: "apps/:adamId", element: <AppDetailPage /> },
       { path: "users", element: <UsersPage /> },
       { path: "users/:userId", element: <UserDetailPage /> },
+      { path: "groups", element: <GroupsPage /> },
+      { path: "groups/:groupId", element: <GroupDetailPage /> },
       { path: "devices", element: <DevicesPage /> },
       { path: "devices/:deviceId", element: <DeviceDetailPage /> },
+      { path: "mdm", element: <MdmCommandsPage /> },
       { path: "licenses", element: <LicensesPage /> },
       { path: "notifications", element: <NotificationsPage /> },
       { path: "activity", element: <ActivityPage /> },

@@ -2,12 +2,12 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Account } from "../api/types";
 import { useSpace } from "../app/space";
+import { GroupLink } from "../groups/GroupLink";
 import { Button } from "../ui/Button";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { LicenseTypeBadge } from "../ui/status";
 import { Tabs } from "../ui/Tabs";
-import { useGroupName } from "../users/groups";
 import { AppLog } from "./AppLog";
 import { useRules } from "./api";
 import { ProhibitedCheck } from "./ProhibitedCheck";
@@ -27,7 +27,6 @@ export function AccountRulesPanel({
 }) {
   const { t } = useTranslation();
   const { spaceId, canWrite } = useSpace();
-  const groupName = useGroupName();
   const rules = useRules(spaceId, account.id, adamId);
   const [tab, setTab] = useState<Tab>("fcfs");
   const [editing, setEditing] = useState(false);
@@ -61,7 +60,9 @@ export function AccountRulesPanel({
             <div>
               <ul className="name-list">
                 {r.fcfs.groups.map((g) => (
-                  <li key={g.id}>{groupName(g)}</li>
+                  <li key={g.id}>
+                    <GroupLink group={g} />
+                  </li>
                 ))}
               </ul>
               <p className="small">

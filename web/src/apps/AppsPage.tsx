@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useAccounts } from "../accounts/api";
+import { downloadUrl } from "../api/client";
 import type { AppRow } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
@@ -114,7 +115,20 @@ export function AppsPage() {
   ];
   return (
     <>
-      <PageHeader title={t("apps.title")} description={t("help.apps")} />
+      <PageHeader
+        title={t("apps.title")}
+        description={t("help.apps")}
+        actions={
+          // Per app and account, for finance and true-up: the account chosen, else every account.
+          <a
+            className="btn btn-secondary"
+            href={downloadUrl(`/spaces/${spaceId}/usage/export`, { account: accountId })}
+            download
+          >
+            {t("apps.exportUsage")}
+          </a>
+        }
+      />
       <Card>
         <div className="toolbar">
           <SearchBox

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { fieldErrorsOf } from "../api/client";
 import type { Account, AppRules, Device, Group, LicenseType, User } from "../api/types";
 import { useSpace } from "../app/space";
+import { GroupLink } from "../groups/GroupLink";
 import { FormDialog } from "../ui/Dialog";
 import { Field, Option } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
@@ -100,6 +101,17 @@ export function RulesEditor({
               label={t("rules.groups")}
               error={errors.fcfs}
             />
+            {groups.length > 0 ? (
+              <p className="muted small">
+                {t("rules.groupPages")}{" "}
+                {groups.map((g, i) => (
+                  <span key={g.id}>
+                    {i > 0 ? ", " : null}
+                    <GroupLink group={g} newTab />
+                  </span>
+                ))}
+              </p>
+            ) : null}
             <div className="grid-2">
               <Field label={t("rules.requestedType")} hint={t("rules.requestedHelp")}>
                 {typeSelect(requestedType, setRequestedType)}

@@ -11,14 +11,92 @@ import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useWaiting } from "./api";
 
+/** What every list of waiting requests says of one: why it asked, what it waits for, since when. */
+type Wait = Pick<WaitingRequest, "why" | "reason" | "waitingSince">;
+
+/**
+ * The columns every waiting list shares (the app's queue, a device's and a user's lists):
+ * why the request was made, what it waits for, and since when.
+ */
+export function useWaitColumns<T extends Wait>(): Column<T>[] {
+  const { t } = useTranslation();
+  const f = useFormat();
+  return [
+    { key: "why", header: t("waiting.why"), render: (w) => t(`explain.reason.${w.why}`) },
+    {
+      key: "reason",
+      header: t("waiting.reason"),
+      render: (w) => (
+        <Badge tone={w.reason === "no_license" ? "warning" : undefined}>
+          {t(`waiting.reasons.${w.reason}`)}
+        </Badge>
+      ),
+    },
+    { key: "since", header: t("waiting.since"), render: (w) => f.dateTime(w.waitingSince) },
+  ];
+}
+
+/** GET …/devices/:deviceId/waiting and …/users/:userId/waiting: one app the subject waits for. */
+export interface SubjectWaiting extends Wait {
+  adamId: string;
+  name?: string;
+  position: number;
+  of: number;
+  ruleIds: string[];
+}
+
+/**
+ * DB2, UB3: the apps a device or a user waits for, its place in each app's queue, and a
+ * link to why (Explain, for that subject and app).
+ */
+export function SubjectWaitingApps({
+  subject,
+  rows,
+  caption,
+}: {
+  subject: { kind: "user" | "device"; id: string };
+  rows: SubjectWaiting[];
+  caption: string;
+}) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const waitColumns = useWaitColumns<SubjectWaiting>();
+  const columns: Column<SubjectWaiting>[] = [
+    {
+      key: "app",
+      header: t("usage.name"),
+      render: (w) => <Link to={spacePath(spaceId, `/apps/${w.adamId}`)}>{w.name ?? w.adamId}</Link>,
+    },
+    {
+      key: "position",
+      header: t("waiting.position"),
+      render: (w) => t("waiting.place", { position: w.position, of: w.of }),
+    },
+    ...waitColumns,
+    {
+      key: "explain",
+      header: t("common.actions"),
+      render: (w) => (
+        <Link
+          to={spacePath(spaceId, `/explain${explainSearch({ app: w.adamId, subject })}`)}
+          aria-label={t("usage.whyOf", { app: w.name ?? w.adamId })}
+        >
+          {t("usage.why")}
+        </Link>
+      ),
+    },
+  ];
+  return <DataTable caption={caption} columns={columns} rows={rows} rowKey={(w) => w.adamId} />;
+}
+
 /**
  * DB2, UB3: who waits for a license of the app, in the order they are served (first asked,
  * first served), why each waits and since when: the queue a free seat or a purchase serves.
  */
 export function WaitingQueue({ adamId }: { adamId: string }) {
   const { t } = useTranslation();
-  const f = useFormat();
   const { spaceId } = useSpace();
+  const waitColumns = useWaitColumns<WaitingRequest>();
   const table = useTableQuery({ sort: "position" });
   const waiting = useWaiting(spaceId, adamId, table.query);
   const columns: Column<WaitingRequest>[] = [
@@ -36,17 +114,7 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
           </>
         ),
     },
-    { key: "why", header: t("waiting.why"), render: (w) => t(`explain.reason.${w.why}`) },
-    {
-      key: "reason",
-      header: t("waiting.reason"),
-      render: (w) => (
-        <Badge tone={w.reason === "no_license" ? "warning" : undefined}>
-          {t(`waiting.reasons.${w.reason}`)}
-        </Badge>
-      ),
-    },
-    { key: "since", header: t("waiting.since"), render: (w) => f.dateTime(w.waitingSince) },
+    ...waitColumns,
     {
       key: "rules",
       header: t("licenses.rules"),

@@ -4,18 +4,17 @@ import { Link, useParams } from "react-router";
 import { usePage } from "../api/query";
 import type { License } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
-import { explainSearch } from "../explain/api";
+import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { LicenseTable } from "../licenses/LicenseTable";
-import { Badge } from "../ui/Badge";
 import { Card } from "../ui/Card";
-import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
+import { SearchBox, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUser } from "../users/api";
 import { UsageTable } from "../users/UsageTable";
-import { type DeviceWaiting, useDevice, useDeviceWaiting, useInstalledApps } from "./api";
+import { useDevice, useDeviceWaiting, useInstalledApps } from "./api";
 
 /**
  * A device: the apps it waits for a license of (DB2, UB3), its device-based licenses, and
@@ -58,7 +57,11 @@ export function DeviceDetailPage() {
       {waiting.data && waiting.data.length > 0 ? (
         <Card title={t("devices.waiting")} actions={<RuleRef id="DB2" compact />}>
           <p className="card-help">{t("devices.waitingHelp")}</p>
-          <WaitingApps deviceId={deviceId} rows={waiting.data} />
+          <SubjectWaitingApps
+            subject={{ kind: "device", id: deviceId }}
+            rows={waiting.data}
+            caption={t("devices.waiting")}
+          />
         </Card>
       ) : null}
       <Card title={t("devices.licenses")}>
@@ -108,50 +111,4 @@ export function DeviceDetailPage() {
       </Card>
     </>
   );
-}
-
-/** DB2, UB3: the apps the device waits for, its place in each queue, and a link to why. */
-function WaitingApps({ deviceId, rows }: { deviceId: string; rows: DeviceWaiting[] }) {
-  const { t } = useTranslation();
-  const f = useFormat();
-  const { spaceId } = useSpace();
-  const columns: Column<DeviceWaiting>[] = [
-    {
-      key: "app",
-      header: t("usage.name"),
-      render: (w) => <Link to={spacePath(spaceId, `/apps/${w.adamId}`)}>{w.name ?? w.adamId}</Link>,
-    },
-    {
-      key: "position",
-      header: t("waiting.position"),
-      render: (w) => t("devices.waitingPlace", { position: w.position, of: w.of }),
-    },
-    { key: "why", header: t("waiting.why"), render: (w) => t(`explain.reason.${w.why}`) },
-    {
-      key: "reason",
-      header: t("waiting.reason"),
-      render: (w) => (
-        <Badge tone={w.reason === "no_license" ? "warning" : undefined}>
-          {t(`waiting.reasons.${w.reason}`)}
-        </Badge>
-      ),
-    },
-    { key: "since", header: t("waiting.since"), render: (w) => f.dateTime(w.waitingSince) },
-    {
-      key: "explain",
-      header: t("common.actions"),
-      render: (w) => (
-        <Link
-          to={spacePath(
-            spaceId,
-            `/explain${explainSearch({ app: w.adamId, subject: { kind: "device", id: deviceId } })}`,
-          )}
-          aria-label={t("usage.whyOf", { app: w.name ?? w.adamId })}
-        >
-          {t("usage.why")}
-        </Link>
-      ),
-    },
-  ];
-  return <DataTable caption={t("devices.waiting")} columns={columns} rows={rows} rowKey={(w) => w.adamId} />;
 }

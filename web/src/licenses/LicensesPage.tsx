@@ -1,6 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router";
 import { useAccounts } from "../accounts/api";
+import { downloadUrl } from "../api/client";
 import { usePage } from "../api/query";
 import type { AppRow, License } from "../api/types";
 import { useSpace } from "../app/space";
@@ -11,6 +12,7 @@ import { SearchBox, useTableQuery } from "../ui/DataTable";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { LicenseTable } from "./LicenseTable";
+import { ReclaimInactive } from "./ReclaimDialog";
 
 const STATES = ["pending_assign", "assigned", "pending_release", "in_grace", "released"] as const;
 const FILTERS = ["app", "account", "type", "state", "user", "device"] as const;
@@ -25,6 +27,8 @@ export function LicensesPage() {
   const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
   const filter = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined]));
   const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, ...filter });
+  // The export is what the page lists: the same filters and the same search, every page of it.
+  const exported = downloadUrl(`/spaces/${spaceId}/licenses/export`, { ...filter, q: table.query.q });
   const set = (key: (typeof FILTERS)[number], value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
@@ -53,7 +57,18 @@ export function LicensesPage() {
   );
   return (
     <>
-      <PageHeader title={t("licenses.title")} description={t("licenses.description")} />
+      <PageHeader
+        title={t("licenses.title")}
+        description={t("licenses.description")}
+        actions={
+          <>
+            <ReclaimInactive />
+            <a className="btn btn-secondary" href={exported} download>
+              {t("licenses.export")}
+            </a>
+          </>
+        }
+      />
       <Card>
         <div className="toolbar toolbar-wrap">
           <SearchBox

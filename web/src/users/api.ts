@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
 import { usePage } from "../api/query";
 import type { Group, Items, PageQuery, User } from "../api/types";
+import type { SubjectWaiting } from "../apps/WaitingQueue";
 import type { LicenseUsageRow } from "./types";
 
 export function useUsers(spaceId: string, query: PageQuery) {
@@ -29,4 +30,21 @@ export function useUserLicenseUsage(spaceId: string, userId: string) {
 
 export function useGroups(spaceId: string, query: PageQuery) {
   return usePage<Group>(`/spaces/${spaceId}/groups`, { ...query });
+}
+
+/** DI7: the groups the user is in, All Users first. */
+export function useUserGroups(spaceId: string, userId: string) {
+  return useQuery({
+    queryKey: [`/spaces/${spaceId}/users`, userId, "groups"],
+    queryFn: () => api.get<Items<Group>>(`/spaces/${spaceId}/users/${userId}/groups`).then((r) => r.items),
+  });
+}
+
+/** DB2, UB3: the apps the user waits for a user-based license of, with their place in each app's queue. */
+export function useUserWaiting(spaceId: string, userId: string) {
+  return useQuery({
+    queryKey: [`/spaces/${spaceId}/users`, userId, "waiting"],
+    queryFn: () =>
+      api.get<Items<SubjectWaiting>>(`/spaces/${spaceId}/users/${userId}/waiting`).then((r) => r.items),
+  });
 }

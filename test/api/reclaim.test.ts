@@ -1,0 +1,360 @@
+import { expect, it } from "vitest";
+import { GRACE_DAYS, type LicenseRequest } from "../../src/licensing/index.js";
+import {
+  createDevice,
+  createUser,
+  type Db,
+  listActivity,
+  listLicensesForApp,
+  markAssigned,
+  replaceInstalledApps,
+  requestLicenses,
+  setAppleStatus,
+  setCatalogApp,
+} from "../../src/store/index.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { accountWithSeats } from "../store/fixtures.js";
+import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
+
+const DAY = 86_400_000;
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
+
+async function age(
+  db: Db,
+  table: "devices" | "users",
+  spaceId: string,
+  id: string,
+  set: Record<string, Date | null>,
+) {
+  await db.updateTable(table).set(set).where("space_id", "=", spaceId).where("id", "=", id).execute();
+}
+
+/**
+ * In space A, an app with 4 seats held by: an iPad idle for 100 days (device license), a
+ * device that never checked in since it was added 120 days ago (device license), an
+ * enrolled user whose one iPad has the app and checked in 95 days ago (user license), and
+ * an iPad that checked in yesterday (device license); a fifth iPad waits. In space B, an
+ * iPad idle for 100 days holds a license of the same app.
+ */
+async function inactiveWorld(f: Fixture, db: Db, keys: Parameters<typeof accountWithSeats>[1]) {
+  const spaceId = f.ids.spaceA;
+  const adamId = "777000444";
+  await setCatalogApp(db, { spaceId, adamId, name: "Numbers", installOnDevice: true }, NOW);
+  const { account } = await accountWithSeats(db, keys, { spaceId, adamId, total: 4 });
+  const old = daysAgo(400);
+  const ipad = async (serial: string, lastCheckInAt: Date | null, createdAt = old, userId?: string) => {
+    const d = await createDevice(db, {
+      spaceId,
+      serialNumber: `${serial}${f.ids.suffix}`.toUpperCase(),
+      platform: "iOS",
+      supervised: true,
+      ...(userId ? { userId } : {}),
+    });
+    await age(db, "devices", spaceId, d.id, { created_at: createdAt, last_check_in_at: lastCheckInAt });
+    return d;
+  };
+  const idle = await ipad("IDLE", daysAgo(100));
+  const never = await ipad("NEVER", null, daysAgo(120));
+  const active = await ipad("ACTIVE", daysAgo(1));
+  const waiting = await ipad("WAITING", daysAgo(1));
+  const gone = await createUser(db, {
+    spaceId,
+    name: "Gina Gone",
+    appleClientUserId: `gone-${f.ids.suffix}`,
+  });
+  await setAppleStatus(db, spaceId, gone.id, "Associated", NOW);
+  await age(db, "users", spaceId, gone.id, { created_at: old });
+  const gonesIpad = await ipad("GINA", daysAgo(95), old, gone.id);
+  await replaceInstalledApps(db, spaceId, gonesIpad.id, [{ bundleId: "com.apple.numbers", adamId }], NOW);
+  const ask = async (subject: LicenseRequest["subject"], why: LicenseRequest["why"], minutes: number) => {
+    const [r] = await requestLicenses(db, {
+      spaceId,
+      adamId,
+      requests: [{ spaceId, adamId, subject, why }],
+      actor: { kind: "mdm" },
+      now: new Date(NOW.getTime() - 200 * DAY + minutes * 60_000),
+    });
+    return r;
+  };
+  for (const [i, d] of [idle, never, active].entries())
+    expect((await ask({ kind: "device", deviceId: d.id }, "mandatory", i))?.decision.outcome).toBe("grant");
+  expect((await ask({ kind: "user", userId: gone.id }, "requested", 3))?.decision.outcome).toBe("grant");
+  expect((await ask({ kind: "device", deviceId: waiting.id }, "mandatory", 4))?.decision.outcome).toBe(
+    "wait",
+  );
+  // Apple confirmed every assignment: a revoke now goes to Apple (RV3's grace where iOS keeps the app).
+  const granted = await listLicensesForApp(db, spaceId, adamId);
+  await markAssigned(db, {
+    spaceId,
+    licenseIds: granted.map((l) => l.id),
+    actor: { kind: "apple" },
+    now: NOW,
+  });
+  const licenseOf = (subject: { deviceId?: string; userId?: string }) =>
+    granted.find((l) =>
+      subject.deviceId ? l.deviceId === subject.deviceId : l.userId === subject.userId && l.type === "user",
+    )?.id ?? "";
+
+  // Space B: the same app, an idle iPad with its license.
+  const otherAccount = await accountWithSeats(db, keys, { spaceId: f.ids.spaceB, adamId, total: 2 });
+  await setCatalogApp(db, { spaceId: f.ids.spaceB, adamId, name: "Numbers", installOnDevice: true }, NOW);
+  const far = await createDevice(db, {
+    spaceId: f.ids.spaceB,
+    serialNumber: `FAR${f.ids.suffix}`.toUpperCase(),
+    platform: "iOS",
+  });
+  await age(db, "devices", f.ids.spaceB, far.id, { created_at: old, last_check_in_at: daysAgo(100) });
+  const [farGrant] = await requestLicenses(db, {
+    spaceId: f.ids.spaceB,
+    adamId,
+    requests: [
+      { spaceId: f.ids.spaceB, adamId, subject: { kind: "device", deviceId: far.id }, why: "mandatory" },
+    ],
+    actor: { kind: "mdm" },
+    now: NOW,
+  });
+  return {
+    spaceId,
+    adamId,
+    accountId: account.id,
+    otherAccountId: otherAccount.account.id,
+    devices: { idle, never, active, waiting, gonesIpad },
+    gone,
+    licenses: {
+      idle: licenseOf({ deviceId: idle.id }),
+      never: licenseOf({ deviceId: never.id }),
+      gone: licenseOf({ userId: gone.id }),
+      active: licenseOf({ deviceId: active.id }),
+      far: farGrant?.licenseId ?? "",
+    },
+  };
+}
+
+describeEachDatabase("reclaiming the licenses of inactive devices and users (API)", (database) => {
+  async function setUp() {
+    const { db, keys } = database().store;
+    const f = await buildFixture(database().store);
+    const w = await inactiveWorld(f, db, keys);
+    const reclaim = (body: unknown, token = f.tokens.write, spaceId = w.spaceId) =>
+      f.app.inject({
+        method: "POST",
+        url: `/api/v1/spaces/${spaceId}/licenses/reclaim`,
+        headers: auth(token),
+        payload: body as Record<string, unknown>,
+      });
+    const states = async () =>
+      Object.fromEntries(
+        (await listLicensesForApp(db, w.spaceId, w.adamId)).map((l) => [l.id, l.state] as const),
+      );
+    const reclaimLines = async (spaceId = w.spaceId) =>
+      listActivity(db, spaceId, { action: "license.reclaimed" });
+    const disassociations = async () =>
+      (
+        await db
+          .selectFrom("outbox")
+          .select("license_id")
+          .where("space_id", "=", w.spaceId)
+          .where("kind", "=", "disassociate")
+          .where("adam_id", "=", w.adamId)
+          .execute()
+      ).map((r) => r.license_id);
+    return { db, f, w, reclaim, states, reclaimLines, disassociations };
+  }
+
+  it("a request without expect is a preview: the count, the first licenses with their subject, app, account and last check-in; nothing revoked", async () => {
+    const { f, w, reclaim, states, reclaimLines, disassociations } = await setUp();
+    const before = await states();
+    const preview = await reclaim({ inactiveDays: 90 });
+    expect(preview.statusCode, preview.body).toBe(200);
+    const body = preview.json();
+    expect(body).toMatchObject({
+      preview: true,
+      inactiveDays: 90,
+      inactiveBefore: daysAgo(90).toISOString(),
+      count: 3,
+    });
+    expect(body.reclaimed).toBeUndefined();
+    const byId = new Map(body.items.map((i: { id: string }) => [i.id, i]));
+    expect([...byId.keys()].sort()).toEqual([w.licenses.idle, w.licenses.never, w.licenses.gone].sort());
+    expect(byId.get(w.licenses.idle)).toMatchObject({
+      type: "device",
+      serialNumber: w.devices.idle.serialNumber,
+      adamId: w.adamId,
+      appName: "Numbers",
+      accountId: w.accountId,
+      state: "assigned",
+      lastCheckInAt: daysAgo(100).toISOString(),
+      inactiveSince: daysAgo(100).toISOString(),
+    });
+    expect(byId.get(w.licenses.never)).toMatchObject({ inactiveSince: daysAgo(120).toISOString() });
+    expect((byId.get(w.licenses.never) as { lastCheckInAt?: string }).lastCheckInAt).toBeUndefined();
+    expect(byId.get(w.licenses.gone)).toMatchObject({
+      type: "user",
+      userId: w.gone.id,
+      userName: "Gina Gone",
+      lastCheckInAt: daysAgo(95).toISOString(),
+    });
+    // dryRun wins over expect: still a preview.
+    const dry = await reclaim({ inactiveDays: 90, dryRun: true, expect: 3 });
+    expect(dry.json()).toMatchObject({ preview: true, count: 3 });
+    // Filters: type, app, account.
+    expect((await reclaim({ inactiveDays: 90, type: "user" })).json().count).toBe(1);
+    expect((await reclaim({ inactiveDays: 90, adamId: f.ids.adamId })).json().count).toBe(0);
+    expect((await reclaim({ inactiveDays: 90, accountId: f.ids.accountA })).json().count).toBe(0);
+    expect((await reclaim({ inactiveDays: 90, accountId: w.accountId, type: "device" })).json().count).toBe(
+      2,
+    );
+    expect((await reclaim({ inactiveDays: 99 })).json().count).toBe(2);
+    expect(await states()).toEqual(before);
+    expect(await reclaimLines()).toEqual([]);
+    expect(await disassociations()).toEqual([]);
+  });
+
+  it("RV3: a reclaim with the previewed count revokes each license as a single revoke does (Apple's release queued, the 30-day grace where iOS keeps the app), logs why, and leaves active subjects and another space untouched (invariant 6)", async () => {
+    const { db, f, w, reclaim, states, reclaimLines, disassociations } = await setUp();
+    const preview = (await reclaim({ inactiveDays: 90 })).json();
+    const done = await reclaim({ inactiveDays: 90, expect: preview.count });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json()).toMatchObject({ preview: false, count: 3, reclaimed: 3 });
+    const reclaimed = [w.licenses.idle, w.licenses.never, w.licenses.gone];
+    expect(
+      done
+        .json()
+        .items.map((i: { id: string }) => i.id)
+        .sort(),
+    ).toEqual([...reclaimed].sort());
+    const after = await states();
+    for (const id of reclaimed) expect(after[id], id).toBe("pending_release");
+    expect(after[w.licenses.active]).toBe("assigned");
+    expect((await disassociations()).sort()).toEqual([...reclaimed].sort());
+    // RV3: the user's iPad keeps the app 30 days; the idle device had no install reported: no grace.
+    const rows = await db
+      .selectFrom("licenses")
+      .select(["id", "grace_until"])
+      .where("space_id", "=", w.spaceId)
+      .where("adam_id", "=", w.adamId)
+      .execute();
+    const grace = new Map(rows.map((r) => [r.id, r.grace_until]));
+    expect(grace.get(w.licenses.gone)).toEqual(new Date(NOW.getTime() + GRACE_DAYS * DAY));
+    expect(grace.get(w.licenses.idle)).toBeNull();
+    // RV3: revocation alone sends no remove command, as a single revoke sends none.
+    const removes = await db
+      .selectFrom("mdm_commands")
+      .select("seq")
+      .where("space_id", "=", w.spaceId)
+      .where("kind", "=", "remove")
+      .execute();
+    expect(removes).toEqual([]);
+    // One line per license, naming the reason in the catalogue's words.
+    const lines = await reclaimLines();
+    expect(lines.map((l) => l.licenseId).sort()).toEqual([...reclaimed].sort());
+    const line = (id: string) => lines.find((l) => l.licenseId === id);
+    expect(line(w.licenses.idle)).toMatchObject({
+      messageKey: "license.reclaimed_device_inactive",
+      messageParams: { since: daysAgo(100).toISOString().slice(0, 10) },
+      message: `reclaimed: device inactive since ${daysAgo(100).toISOString().slice(0, 10)}`,
+      deviceId: w.devices.idle.id,
+      adamId: w.adamId,
+      accountId: w.accountId,
+      ruleIds: ["RV2"],
+      actor: { kind: "api_token" },
+    });
+    expect(line(w.licenses.gone)).toMatchObject({
+      messageKey: "license.reclaimed_user_inactive",
+      message: `reclaimed: user inactive since ${daysAgo(95).toISOString().slice(0, 10)}`,
+      userId: w.gone.id,
+    });
+    // The licenses list shows why as the last action.
+    const list = await f.app.inject({
+      url: `/api/v1/spaces/${w.spaceId}/licenses?app=${w.adamId}&pageSize=50`,
+      headers: auth(f.tokens.read),
+    });
+    const idleRow = list.json().items.find((l: { id: string }) => l.id === w.licenses.idle);
+    expect(idleRow.lastAction).toBe("license.reclaimed");
+    // Space B: its idle iPad keeps its license, and its own preview still finds it.
+    const far = await db
+      .selectFrom("licenses")
+      .select("state")
+      .where("space_id", "=", f.ids.spaceB)
+      .where("id", "=", w.licenses.far)
+      .executeTakeFirstOrThrow();
+    expect(far.state).toBe("pending_assign");
+    expect(await reclaimLines(f.ids.spaceB)).toEqual([]);
+    const other = await reclaim({ inactiveDays: 90 }, f.tokens.other, f.ids.spaceB);
+    expect(other.json()).toMatchObject({ count: 1, items: [{ id: w.licenses.far }] });
+    // Sent again, the same reclaim finds nothing left: the count it expects is no longer there.
+    const again = await reclaim({ inactiveDays: 90, expect: 3 });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: "reclaim_changed" });
+    expect((await reclaim({ inactiveDays: 90, expect: 0 })).json()).toMatchObject({ reclaimed: 0, count: 0 });
+  });
+
+  it("an expect that differs from the count now is a 409 reclaim_changed naming both, and nothing is revoked", async () => {
+    const { reclaim, states, reclaimLines, disassociations } = await setUp();
+    const before = await states();
+    for (const expect_ of [2, 4]) {
+      const refused = await reclaim({ inactiveDays: 90, expect: expect_ });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.headers["content-type"]).toMatch(/problem\+json/);
+      expect(refused.json()).toMatchObject({
+        code: "reclaim_changed",
+        errors: [{ field: "body.expect", limits: { expected: expect_, count: 3 } }],
+      });
+      expect(refused.json().title).toMatch(/3 licenses match now, not the \d the preview showed/);
+    }
+    expect(await states()).toEqual(before);
+    expect(await reclaimLines()).toEqual([]);
+    expect(await disassociations()).toEqual([]);
+  });
+
+  it("a device that checks in between the preview and the reclaim changes the count: 409, and its license stays", async () => {
+    const { db, w, reclaim, states } = await setUp();
+    const preview = (await reclaim({ inactiveDays: 90 })).json();
+    await age(db, "devices", w.spaceId, w.devices.idle.id, { last_check_in_at: NOW });
+    const refused = await reclaim({ inactiveDays: 90, expect: preview.count });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().errors[0].limits).toEqual({ expected: 3, count: 2 });
+    expect((await states())[w.licenses.idle]).toBe("assigned");
+  });
+
+  it("bad input is the field's problem: an app or account the space does not have is a 404, days out of range or a reclaim without expect a 400", async () => {
+    const { f, reclaim } = await setUp();
+    const notFound = async (body: Record<string, unknown>, field: string) => {
+      const r = await reclaim({ inactiveDays: 90, ...body });
+      expect(r.statusCode, JSON.stringify(body)).toBe(404);
+      expect(r.headers["content-type"]).toMatch(/problem\+json/);
+      expect(r.json()).toMatchObject({ code: "not_found", errors: [{ field }] });
+    };
+    await notFound({ adamId: "999999999" }, "body.adamId");
+    await notFound({ accountId: "nope" }, "body.accountId");
+    // Another space's account is unknown here (invariant 6).
+    await notFound({ accountId: f.ids.accountB }, "body.accountId");
+    const invalid = async (body: unknown, field: string) => {
+      const r = await reclaim(body);
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      expect(r.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+    };
+    await invalid({ inactiveDays: 0 }, "body.inactiveDays");
+    await invalid({ inactiveDays: 3651 }, "body.inactiveDays");
+    await invalid({ inactiveDays: 1.5 }, "body.inactiveDays");
+    await invalid({ inactiveDays: "90" }, "body.inactiveDays");
+    await invalid({}, "body.inactiveDays");
+    await invalid({ inactiveDays: 90, expect: -1 }, "body.expect");
+    await invalid({ inactiveDays: 90, type: "both" }, "body.type");
+    await invalid({ inactiveDays: 90, inactive: true }, "body.inactive");
+    await invalid({ inactiveDays: 90, dryRun: false }, "body.expect");
+    expect((await reclaim({ inactiveDays: 3650 })).statusCode).toBe(200);
+  });
+
+  it("PM1: a read-only token may not even preview (403); another space's administrator is not told the space exists (404)", async () => {
+    const { f, w, reclaim, states } = await setUp();
+    const before = await states();
+    for (const body of [{ inactiveDays: 90 }, { inactiveDays: 90, expect: 3 }]) {
+      expect((await reclaim(body, f.tokens.read)).statusCode).toBe(403);
+      expect((await reclaim(body, f.tokens.other)).statusCode).toBe(404);
+      expect((await reclaim(body, f.tokens.none)).statusCode).toBe(404);
+    }
+    expect(await states()).toEqual(before);
+    expect(w.licenses.idle).not.toBe("");
+  });
+});

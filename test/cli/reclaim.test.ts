@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureDefaultSpace } from "../../src/main/server.js";
+import { createDevices, listActivity, listLicensesForApp, setCatalogApp } from "../../src/store/index.js";
+import { type CliHarness, expectFailure, startCli } from "./harness.js";
+
+const APP = "3000101";
+const SYSTEM = { kind: "system" as const, id: "cli-test" };
+const DAY = 86_400_000;
+
+/**
+ * `orchard licenses reclaim`: a preview that asks nothing and says how to reclaim, then
+ * --yes, which reclaims exactly what it previewed. Two iPads idle for 100 days, one seen
+ * yesterday, each holding a device license of the app.
+ */
+describe("orchard licenses reclaim", () => {
+  let cli: CliHarness;
+  let spaceId = "";
+  const serials = { idle1: "RECL-IDLE-1", idle2: "RECL-IDLE-2", active: "RECL-ACTIVE" };
+  const states = () =>
+    cli.withCore(async ({ deps }) =>
+      Object.fromEntries(
+        await Promise.all(
+          (await listLicensesForApp(deps.db, spaceId, APP)).map(async (l) => {
+            const device = await deps.db
+              .selectFrom("devices")
+              .select("serial_number")
+              .where("space_id", "=", spaceId)
+              .where("id", "=", l.deviceId ?? "")
+              .executeTakeFirstOrThrow();
+            return [device.serial_number, l.state] as const;
+          }),
+        ),
+      ),
+    );
+
+  beforeAll(async () => {
+    cli = await startCli();
+    const loc = cli.sim.operator.createLocation({ orgName: "Orchard School", locationName: "Main" });
+    cli.sim.operator.addAsset(loc.uId, { adamId: APP, totalCount: 5, supportedPlatforms: ["iOS"] });
+    await cli.withCore(async ({ store, deps }) => {
+      spaceId = await ensureDefaultSpace({ store });
+      await deps.accounts.add({
+        spaceId,
+        name: "Main campus",
+        sTokenFile: loc.sToken,
+        autoDistribute: true,
+        clearPrevious: false,
+        takeOver: false,
+        actor: SYSTEM,
+      });
+      await setCatalogApp(deps.db, { spaceId, adamId: APP, name: "Keynote" }, deps.now());
+      const devices = await createDevices(
+        deps.db,
+        Object.values(serials).map((serialNumber) => ({ spaceId, serialNumber, platform: "iOS" as const })),
+      );
+      for (const d of devices) {
+        await deps.licenses.request(deps.db, {
+          spaceId,
+          adamId: APP,
+          subject: { kind: "device", deviceId: d.id },
+          why: "mandatory",
+          actor: SYSTEM,
+          now: deps.now(),
+        });
+        const lastSeen = d.serialNumber === serials.active ? 1 : 100;
+        await deps.db
+          .updateTable("devices")
+          .set({
+            created_at: new Date(Date.now() - 400 * DAY),
+            last_check_in_at: new Date(Date.now() - lastSeen * DAY),
+          })
+          .where("space_id", "=", spaceId)
+          .where("id", "=", d.id)
+          .execute();
+      }
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await cli?.close();
+  });
+
+  it("without --yes: the count and a table of what would be reclaimed, the command to run with --yes, exit 0, and nothing revoked", async () => {
+    const before = await states();
+    const preview = await cli.run([
+      "licenses",
+      "reclaim",
+      "--inactive-days",
+      "90",
+      "--account",
+      "main CAMPUS",
+    ]);
+    expect(preview.code, preview.stderr).toBe(0);
+    const [header, ...rows] = preview.stdout.trimEnd().split("\n");
+    expect(header).toMatch(/^ID +APP +TYPE +SUBJECT +ACCOUNT +LAST CHECK-IN$/);
+    expect(rows).toHaveLength(2);
+    expect(preview.stdout).toContain(`device ${serials.idle1}`);
+    expect(preview.stdout).toContain(`device ${serials.idle2}`);
+    expect(preview.stdout).not.toContain(serials.active);
+    // The app by its name (Apple's, else the catalog's) and its id.
+    expect(rows[0]).toMatch(
+      / \S[^(]* \(3000101\) +device +device RECL-IDLE-\d +Main campus +\d{4}-\d{2}-\d{2} \d{2}:\d{2}Z$/,
+    );
+    expect(preview.stderr).toBe(
+      "2 licenses held by devices or users inactive for 90 days or more; nothing reclaimed. " +
+        'To reclaim them: orchard licenses reclaim --inactive-days 90 --account "main CAMPUS" --yes\n',
+    );
+    const json = await cli.json<{ preview: boolean; count: number; items: Array<{ serialNumber: string }> }>([
+      "licenses",
+      "reclaim",
+      "--inactive-days",
+      "90",
+      "--type",
+      "device",
+      "--json",
+    ]);
+    expect(json).toMatchObject({ preview: true, count: 2 });
+    expect(json.items.map((i) => i.serialNumber).sort()).toEqual([serials.idle1, serials.idle2]);
+    expect(await states()).toEqual(before);
+  });
+
+  it("bad input is one line: an unknown app or account exit 3, days out of range or a list-only option exit 2", async () => {
+    expectFailure(
+      await cli.run(["licenses", "reclaim", "--inactive-days", "90", "--app", "999999"]),
+      3,
+      /^orchard: app 999999 not found/,
+    );
+    expectFailure(
+      await cli.run(["licenses", "reclaim", "--inactive-days", "90", "--account", "South campus"]),
+      3,
+      /^orchard: account South campus not found/,
+    );
+    const [zero, missing, stray] = await Promise.all([
+      cli.run(["licenses", "reclaim", "--inactive-days", "0"]),
+      cli.run(["licenses", "reclaim"]),
+      cli.run(["licenses", "reclaim", "--inactive-days", "90", "--state", "assigned"]),
+    ]);
+    expectFailure(
+      zero,
+      2,
+      /'--inactive-days <n>' argument '0' is invalid\. expected a whole number from 1 to 3650/,
+    );
+    expectFailure(missing, 2, /required option '--inactive-days <n>' not specified/);
+    expectFailure(
+      stray,
+      2,
+      /^orchard: --state is an option of 'orchard licenses', not of 'orchard licenses reclaim'\n$/,
+    );
+  });
+
+  it("RV2: --yes reclaims what the preview counted, logs why, and a second run finds nothing left", async () => {
+    const done = await cli.run(["licenses", "reclaim", "--inactive-days", "90", "--yes"]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toBe("");
+    expect(done.stdout).toMatch(/\n2 licenses reclaimed \(devices or users inactive for 90 days or more\)/);
+    const after = await states();
+    // No worker ran: the assignments never left for Apple, so they are released at once (no grace).
+    expect(after).toEqual({
+      [serials.idle1]: "released",
+      [serials.idle2]: "released",
+      [serials.active]: "pending_assign",
+    });
+    const lines = await cli.withCore(({ deps }) =>
+      listActivity(deps.db, spaceId, { action: "license.reclaimed" }),
+    );
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line.message).toMatch(/^reclaimed: device inactive since \d{4}-\d{2}-\d{2}$/);
+      expect(line.actor).toEqual({ kind: "system", id: expect.stringMatching(/^cli/) });
+    }
+    const again = await cli.run(["licenses", "reclaim", "--inactive-days", "90", "--yes"]);
+    expect(again).toMatchObject({
+      code: 0,
+      stdout: "",
+      stderr: "no license is held by a device or user inactive for 90 days or more\n",
+    });
+  });
+});

@@ -1,0 +1,261 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiProblemError, api } from "../api/client";
+import type { AppRow } from "../api/types";
+import { useSpace } from "../app/space";
+import { useApps } from "../apps/api";
+import { Button } from "../ui/Button";
+import { Dialog } from "../ui/Dialog";
+import { useFormat } from "../ui/format";
+import { RuleRef } from "../ui/RuleRef";
+import { ErrorNotice, Notice } from "../ui/States";
+
+/** One license a reclaim finds (src/api/routes/reclaim.routes.ts `InactiveLicense`). */
+interface InactiveLicense {
+  id: string;
+  adamId: string;
+  appName?: string;
+  accountName: string;
+  type: "user" | "device";
+  userName?: string;
+  serialNumber?: string;
+  lastCheckInAt?: string;
+  inactiveSince: string;
+}
+
+interface ReclaimAnswer {
+  preview: boolean;
+  count: number;
+  reclaimed?: number;
+  items: InactiveLicense[];
+}
+
+interface ReclaimInput {
+  inactiveDays: number;
+  adamId?: string;
+  type?: "user" | "device";
+}
+
+const DEFAULT_DAYS = 90;
+const MAX_DAYS = 3650;
+/** Rows of the preview shown in the dialog (the API answers up to 100). */
+const SHOWN = 10;
+
+/**
+ * "Reclaim inactive…" on the Licenses page (write permission only): the licenses of devices
+ * and users not seen for N days, previewed, then reclaimed with `expect` = the previewed
+ * count, so that the server refuses (409 `reclaim_changed`) a reclaim of more than was shown.
+ */
+export function ReclaimInactive() {
+  const { t } = useTranslation();
+  const { canWrite } = useSpace();
+  const [open, setOpen] = useState(false);
+  if (!canWrite) return null;
+  return (
+    <>
+      <Button onClick={() => setOpen(true)}>{t("reclaim.open")}</Button>
+      {open ? <ReclaimDialog onClose={() => setOpen(false)} /> : null}
+    </>
+  );
+}
+
+function ReclaimDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const { spaceId } = useSpace();
+  const qc = useQueryClient();
+  const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
+  const daysId = useId();
+  const [days, setDays] = useState(String(DEFAULT_DAYS));
+  const [adamId, setAdamId] = useState("");
+  const [type, setType] = useState("");
+  const [preview, setPreview] = useState<ReclaimAnswer>();
+  const [done, setDone] = useState<ReclaimAnswer>();
+  const [changed, setChanged] = useState<{ expected: number; count: number }>();
+  const path = `/spaces/${spaceId}/licenses/reclaim`;
+  const inactiveDays = Number(days);
+  const daysValid = /^\d+$/.test(days.trim()) && inactiveDays >= 1 && inactiveDays <= MAX_DAYS;
+  const input = (): ReclaimInput => ({
+    inactiveDays,
+    ...(adamId ? { adamId } : {}),
+    ...(type === "user" || type === "device" ? { type } : {}),
+  });
+  const previewing = useMutation({
+    mutationFn: () => api.post<ReclaimAnswer>(path, input()),
+    onSuccess: (answer) => setPreview(answer),
+  });
+  const reclaiming = useMutation({
+    mutationFn: (expect: number) => api.post<ReclaimAnswer>(path, { ...input(), expect }),
+    onSuccess: (answer) => {
+      setDone(answer);
+      setPreview(undefined);
+      void qc.invalidateQueries({
+        predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
+      });
+    },
+    onError: (error) => {
+      const limits = reclaimChanged(error);
+      if (!limits) return;
+      setChanged(limits);
+      setPreview(undefined);
+    },
+  });
+  // Any change of the criteria voids the preview: what is reclaimed is always what was shown.
+  const edit = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    setPreview(undefined);
+    setDone(undefined);
+    setChanged(undefined);
+    previewing.reset();
+    reclaiming.reset();
+  };
+  const runPreview = () => {
+    setDone(undefined);
+    setChanged(undefined);
+    reclaiming.reset();
+    previewing.mutate();
+  };
+  const count = preview?.count ?? 0;
+  const otherError = reclaiming.error && !reclaimChanged(reclaiming.error) ? reclaiming.error : undefined;
+  return (
+    <Dialog
+      open
+      wide
+      title={t("reclaim.title")}
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>{done ? t("common.close") : t("common.cancel")}</Button>
+          <Button
+            variant="danger"
+            disabled={!preview || count === 0}
+            busy={reclaiming.isPending}
+            onClick={() => reclaiming.mutate(count)}
+          >
+            {preview ? t("reclaim.confirm", { count }) : t("reclaim.confirmFirst")}
+          </Button>
+        </>
+      }
+    >
+      <p>{t("reclaim.intro")}</p>
+      <p className="muted small">{t("reclaim.userRule")}</p>
+      <div className="inline-form">
+        <div className={`field ${daysValid ? "" : "field-invalid"}`}>
+          <label className="field-label" htmlFor={daysId}>
+            {t("reclaim.days")}
+          </label>
+          <input
+            id={daysId}
+            className="input input-sm"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={MAX_DAYS}
+            value={days}
+            aria-invalid={daysValid ? undefined : true}
+            onChange={(e) => edit(setDays)(e.target.value)}
+          />
+          {daysValid ? null : (
+            <div className="field-error" role="alert">
+              {t("reclaim.daysInvalid", { max: MAX_DAYS })}
+            </div>
+          )}
+        </div>
+        <label className="inline-field">
+          <span className="sr-only">{t("licenses.app")}</span>
+          <select className="select" value={adamId} onChange={(e) => edit(setAdamId)(e.target.value)}>
+            <option value="">{t("licenses.allApps")}</option>
+            {(apps.data?.items ?? []).map((a: AppRow) => (
+              <option key={a.adamId} value={a.adamId}>
+                {a.name ?? a.adamId}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline-field">
+          <span className="sr-only">{t("licenses.type")}</span>
+          <select className="select" value={type} onChange={(e) => edit(setType)(e.target.value)}>
+            <option value="">{t("licenses.allTypes")}</option>
+            <option value="user">{t("licenseType.user")}</option>
+            <option value="device">{t("licenseType.device")}</option>
+          </select>
+        </label>
+        <Button variant="primary" disabled={!daysValid} busy={previewing.isPending} onClick={runPreview}>
+          {t("reclaim.preview")}
+        </Button>
+      </div>
+      {previewing.error ? <ErrorNotice error={previewing.error} /> : null}
+      {otherError ? <ErrorNotice error={otherError} /> : null}
+      {changed ? (
+        <Notice tone="warning" title={t("reclaim.changedTitle")}>
+          {t("reclaim.changed", { current: changed.count, expected: changed.expected })}
+        </Notice>
+      ) : null}
+      {done ? (
+        <Notice tone="success">
+          {t("reclaim.done", { count: done.reclaimed ?? 0 })}
+          {(done.reclaimed ?? 0) < done.count ? ` ${t("reclaim.doneFewer", { previewed: done.count })}` : ""}
+        </Notice>
+      ) : null}
+      {preview ? (
+        preview.count === 0 ? (
+          <Notice>{t("reclaim.none", { days: inactiveDays })}</Notice>
+        ) : (
+          <>
+            <p role="status">
+              <strong>{t("reclaim.found", { count: preview.count, days: inactiveDays })}</strong>
+            </p>
+            <div className="table-wrap">
+              <table className="table">
+                <caption className="sr-only">
+                  {t("reclaim.found", { count: preview.count, days: inactiveDays })}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("licenses.subject")}</th>
+                    <th scope="col">{t("licenses.app")}</th>
+                    <th scope="col">{t("licenses.account")}</th>
+                    <th scope="col">{t("reclaim.lastCheckIn")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {preview.items.slice(0, SHOWN).map((l) => (
+                    <tr key={l.id}>
+                      <td>
+                        {l.type === "device"
+                          ? t("reclaim.device", { serial: l.serialNumber ?? "—" })
+                          : t("reclaim.user", { name: l.userName ?? "—" })}
+                      </td>
+                      <td>{l.appName ?? l.adamId}</td>
+                      <td>{l.accountName}</td>
+                      <td>{l.lastCheckInAt ? f.date(l.lastCheckInAt) : t("reclaim.never")}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {preview.count > SHOWN ? (
+              <p className="muted small">{t("reclaim.more", { shown: SHOWN, total: preview.count })}</p>
+            ) : null}
+          </>
+        )
+      ) : null}
+      <p className="muted small">
+        <RuleRef id="RV3" />
+      </p>
+      <p className="muted small">
+        <RuleRef id="DB2" />
+      </p>
+    </Dialog>
+  );
+}
+
+/** The figures of a 409 `reclaim_changed`: the count previewed and the count now. */
+function reclaimChanged(error: unknown): { expected: number; count: number } | undefined {
+  if (!(error instanceof ApiProblemError) || error.code !== "reclaim_changed") return undefined;
+  const limits = error.problem.errors?.find((e) => e.field === "body.expect")?.limits;
+  const expected = Number(limits?.expected);
+  const count = Number(limits?.count);
+  return Number.isFinite(expected) && Number.isFinite(count) ? { expected, count } : undefined;
+}
