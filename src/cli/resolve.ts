@@ -1,3 +1,4 @@
+import { checkSubjectFilter } from "../service/list-filters.js";
 import type { Db } from "../store/database.js";
 import { type Account, listAccounts, listSpaces, type Space } from "../store/index.js";
 import { CliError } from "./errors.js";
@@ -38,4 +39,24 @@ function pick(accounts: readonly Account[], given: string): Account {
     accounts.find((a) => a.id === given) ?? accounts.find((a) => fold(a.displayName) === fold(given));
   if (found) return found;
   throw new CliError(`account ${given} not found (orchard token list shows the space's accounts)`, 3);
+}
+
+/**
+ * `--app` and `--account` of a command that narrows to them: an app the space does not
+ * have is a typo (exit 3), not an empty answer. Returns the account's id.
+ */
+export async function resolveAppAndAccount(
+  db: Db,
+  spaceId: string,
+  flags: { app?: string; account?: string },
+): Promise<string | undefined> {
+  const accountId =
+    flags.account === undefined ? undefined : (await resolveAccount(db, spaceId, flags.account)).id;
+  await checkSubjectFilter(
+    db,
+    spaceId,
+    { app: flags.app },
+    { field: () => undefined, bySerial: (s) => `--serial ${s}` },
+  );
+  return accountId;
 }

@@ -6,11 +6,13 @@ import { expect } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { type Core, openCore } from "../../src/main/compose.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { compiledCli } from "./compiled.js";
 
 /**
- * The real `orchard` binary as a subprocess (bin/orchard.js, sources through tsx: no
- * build step, so never a stale dist/), with its own data folder and Apple simulator.
- * Runs are asynchronous: the simulator lives in this process and must keep answering.
+ * The real `orchard` command as a subprocess (this run's sources, compiled once per worker:
+ * compiled.ts; ORCHARD_BIN, bin/orchard.js through tsx, is what a fresh clone runs), with its
+ * own data folder and Apple simulator. Runs are asynchronous: the simulator lives in this
+ * process and must keep answering.
  */
 export interface CliHarness {
   dataDir: string;
@@ -46,11 +48,12 @@ export async function startCli(): Promise<CliHarness> {
     ORCHARD_MDM_ID: "orchard-cli-test",
     LOG_LEVEL: "silent",
   };
+  const entry = await compiledCli();
   const run = (args: readonly string[], input = "") =>
     new Promise<CliRun>((resolve) => {
       const child = execFile(
         process.execPath,
-        [BIN, ...args],
+        [entry, ...args],
         { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 },
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;

@@ -18,7 +18,7 @@ import { type CliContext, type CommonFlags, withCommonFlags, withCore } from "..
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
 import { printJson, printLine, stdoutClosed } from "../output.js";
-import { resolveAccount } from "../resolve.js";
+import { resolveAccount, resolveAppAndAccount } from "../resolve.js";
 
 interface ExportFlags extends CommonFlags {
   format?: ExportFormat;
@@ -124,14 +124,7 @@ export function registerExport(program: Command): void {
   ).action(async (flags: UsageFlags) => {
     await writeExport(flags, "app and account rows", USAGE_CSV, async ({ core, spaceId }) => {
       const { db } = core.deps;
-      const accountId =
-        flags.account === undefined ? undefined : (await resolveAccount(db, spaceId, flags.account)).id;
-      await checkSubjectFilter(
-        db,
-        spaceId,
-        { app: flags.app },
-        { field: () => undefined, bySerial: (s) => `--serial ${s}` },
-      );
+      const accountId = await resolveAppAndAccount(db, spaceId, flags);
       return iterateAppUsage(db, spaceId, { accountId, adamId: flags.app });
     });
   });

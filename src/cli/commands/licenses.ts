@@ -9,7 +9,7 @@ import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
 import { parsePositive } from "../options.js";
 import { printJson, printLine, printNote, printTable, shortDate } from "../output.js";
-import { resolveAccount } from "../resolve.js";
+import { resolveAccount, resolveAppAndAccount } from "../resolve.js";
 
 interface LicenseFlags extends CommonFlags {
   app?: string;
@@ -86,11 +86,9 @@ export function registerLicenses(program: Command): void {
         ["ID", "APP", "TYPE", "SUBJECT", "STATE", "ACCOUNT", "RULES", "CREATED"],
         page.items.map((l) => [
           l.id,
-          l.appName ? `${l.appName} (${l.adamId})` : l.adamId,
+          appCell(l),
           l.type,
-          l.type === "device"
-            ? `device ${l.serialNumber ?? l.deviceId ?? "-"}`
-            : `user ${l.userName ?? l.userId ?? "-"}`,
+          subjectCell(l),
           l.reserved ? `${l.state} (reserved)` : l.state,
           l.accountName,
           l.ruleIds.join(",") || "-",
@@ -155,15 +153,7 @@ function registerReclaim(licenses: Command): void {
       throw new CliError(`--${stray} is an option of 'orchard licenses', not of 'orchard licenses reclaim'`);
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
       const { db } = core.deps;
-      const accountId =
-        flags.account === undefined ? undefined : (await resolveAccount(db, spaceId, flags.account)).id;
-      // An app the space does not have is a typo: exit 3, not "nothing to reclaim".
-      await checkSubjectFilter(
-        db,
-        spaceId,
-        { app: flags.app },
-        { field: () => undefined, bySerial: (s) => `--serial ${s}` },
-      );
+      const accountId = await resolveAppAndAccount(db, spaceId, flags);
       const filter = { inactiveDays: flags.inactiveDays, adamId: flags.app, accountId, type: flags.type };
       const inactive = `inactive for ${flags.inactiveDays} days or more`;
       const preview = await previewReclaim(db, { spaceId, filter, now: core.deps.now() });
@@ -217,11 +207,9 @@ function printReclaimTable(items: readonly InactiveLicense[]): void {
     ["ID", "APP", "TYPE", "SUBJECT", "ACCOUNT", "LAST CHECK-IN"],
     items.map((l) => [
       l.id,
-      l.appName ? `${l.appName} (${l.adamId})` : l.adamId,
+      appCell(l),
       l.type,
-      l.type === "device"
-        ? `device ${l.serialNumber ?? l.deviceId ?? "-"}`
-        : `user ${l.userName ?? l.userId ?? "-"}`,
+      subjectCell(l),
       l.accountName,
       l.lastCheckInAt ? shortDate(l.lastCheckInAt) : "never",
     ]),
@@ -238,3 +226,20 @@ function reclaimCommandLine(flags: ReclaimFlags): string {
   if (flags.space !== undefined) parts.push(`--space ${quoted(flags.space)}`);
   return parts.join(" ");
 }
+
+interface LicenseCells {
+  adamId: string;
+  appName?: string;
+  type: "user" | "device";
+  serialNumber?: string;
+  deviceId?: string;
+  userName?: string;
+  userId?: string;
+}
+
+const appCell = (l: LicenseCells) => (l.appName ? `${l.appName} (${l.adamId})` : l.adamId);
+
+const subjectCell = (l: LicenseCells) =>
+  l.type === "device"
+    ? `device ${l.serialNumber ?? l.deviceId ?? "-"}`
+    : `user ${l.userName ?? l.userId ?? "-"}`;

@@ -8,6 +8,7 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
+import { LastError } from "../ui/LastError";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import {
@@ -93,14 +94,7 @@ export function MdmCommandsPage() {
     {
       key: "error",
       header: t("mdm.col.lastError"),
-      render: (c) =>
-        c.lastError ? (
-          <span className="delivery-error" title={c.lastError}>
-            {errorText(c.lastError)}
-          </span>
-        ) : (
-          "—"
-        ),
+      render: (c) => <LastError text={c.lastError} words={errorText} />,
     },
     {
       key: "created",

@@ -6,6 +6,7 @@ import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
+import { LastError } from "../ui/LastError";
 import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import {
   type DeliveryFilter,
@@ -168,14 +169,7 @@ export function DeliveriesCard({ spaceId }: { spaceId: string }) {
     {
       key: "error",
       header: t("deliveries.col.lastError"),
-      render: (d) =>
-        d.lastError ? (
-          <span className="delivery-error" title={d.lastError}>
-            {errorText(d.lastError)}
-          </span>
-        ) : (
-          "—"
-        ),
+      render: (d) => <LastError text={d.lastError} words={errorText} />,
     },
     {
       key: "when",
