@@ -45,6 +45,20 @@ export const serialNumber = z
   .regex(/^\P{Cc}*$/u, "no control characters")
   .transform(normalizeSerial);
 export const requestReason = z.enum(["requested", "mandatory", "check_in"]);
+
+/** DB2, UB3: an app a device or a user waits for, with its place in the app's queue. */
+export const subjectWaitingSchema = z
+  .object({
+    adamId: z.string(),
+    name: z.string().optional(),
+    position: z.number().int().describe("1 = served next, in the app's whole queue"),
+    of: z.number().int().describe("requests waiting for the app"),
+    why: requestReason,
+    reason: z.enum(["not_enrolled", "no_license", "token_problem"]),
+    ruleIds: z.array(z.string()),
+    waitingSince: dateTime.describe("when the device or user first asked: the queue's order"),
+  })
+  .meta({ id: "SubjectWaiting" });
 export const deviceStatus = z.enum(["active", "retired", "wiped", "inactive", "unenrolled"]);
 /** An account's state (CA2, NT2): `ok` works; the others name what stops its Apple work. */
 export const accountHealth = z

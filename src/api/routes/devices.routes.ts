@@ -13,17 +13,16 @@ import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
-  dateTime,
   deviceSchema,
   deviceStatus,
   id,
   pageOf,
   pageQuery,
   platform,
-  requestReason,
   searchText,
   serialNumber,
   spaceParams,
+  subjectWaitingSchema,
 } from "../schemas.js";
 import { usageSchema } from "./directory.routes.js";
 
@@ -91,19 +90,6 @@ function assertSharedIpadOnIos(
   const field = change.sharedIpad ? "body.sharedIpad" : "body.platform";
   throw new ApiError(400, "validation_failed", refused, [{ field, message: refused }]);
 }
-/** DB2, UB3: one app a device (or a user: directory.routes.ts) waits for. */
-export const deviceWaitingSchema = z
-  .object({
-    adamId: z.string(),
-    name: z.string().optional(),
-    position: z.number().int().describe("1 = served next, in the app's whole queue"),
-    of: z.number().int().describe("requests waiting for the app"),
-    why: requestReason,
-    reason: z.enum(["not_enrolled", "no_license", "token_problem"]),
-    ruleIds: z.array(z.string()),
-    waitingSince: dateTime.describe("when the device first asked: the queue's order"),
-  })
-  .meta({ id: "DeviceWaiting" });
 
 /** Devices: create, bulk create, list, update, delete, and installed apps (VU3). */
 export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
@@ -291,7 +277,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         summary:
           "DB2, UB3: the apps the device waits for a license of, with its place in each app's queue, in the order it asked",
         params: deviceParams,
-        response: { 200: z.object({ items: z.array(deviceWaitingSchema) }), ...problemResponses },
+        response: { 200: z.object({ items: z.array(subjectWaitingSchema) }), ...problemResponses },
       },
     },
     async (request) => {

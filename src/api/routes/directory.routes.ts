@@ -33,10 +33,10 @@ import {
   pageOf,
   pageQuery,
   spaceParams,
+  subjectWaitingSchema,
   userSchema,
   withId,
 } from "../schemas.js";
-import { deviceWaitingSchema } from "./devices.routes.js";
 
 export const usageSchema = z
   .object({
@@ -275,7 +275,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
           "DB2, UB3: the apps the user waits for a user-based license of, with their place in each app's queue, in the order they asked",
         description: "The rows of the device page's list (GET …/devices/{deviceId}/waiting), for a user.",
         params: withId("userId"),
-        response: { 200: z.object({ items: z.array(deviceWaitingSchema) }), ...problemResponses },
+        response: { 200: z.object({ items: z.array(subjectWaitingSchema) }), ...problemResponses },
       },
     },
     async (request) => {

@@ -27,7 +27,7 @@ export function useInstalledApps(spaceId: string, deviceId: string, q: string) {
   });
 }
 
-/** GET devices/:id/waiting (src/api/routes/devices.routes.ts `deviceWaitingSchema`). */
+/** GET devices/:id/waiting (src/api/schemas.ts `subjectWaitingSchema`). */
 export interface DeviceWaiting {
   adamId: string;
   name?: string;
