@@ -7,7 +7,9 @@ import {
   createGroup,
   createUsers,
   findDeviceBySerial,
+  logGroupChange,
 } from "../store/index.js";
+import type { Actor } from "../store/sql-helpers.js";
 import { CliError } from "./errors.js";
 import { firstDuplicate, type ImportKind, type ImportRow, type Located } from "./import-rows.js";
 
@@ -62,7 +64,7 @@ function duplicateOf(kind: ImportKind, rows: Rows<ImportKind>) {
  */
 export async function writeImport<K extends ImportKind>(
   db: Db,
-  spaceId: string,
+  by: ImportBy,
   kind: K,
   rows: Rows<K>,
   onProgress: (done: number) => void,
@@ -72,23 +74,26 @@ export async function writeImport<K extends ImportKind>(
       const ids: string[] = [];
       for (let i = 0; i < rows.length; i += CHUNK) {
         const part = rows.slice(i, i + CHUNK) as Rows<ImportKind>;
-        ids.push(...(await writeChunk(trx, spaceId, kind, part)));
+        ids.push(...(await writeChunk(trx, by, kind, part)));
         onProgress(Math.min(rows.length, i + CHUNK));
       }
       return ids;
     });
   } catch (error) {
     if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
-    throw await conflictOf(db, spaceId, kind, rows as Rows<ImportKind>);
+    throw await conflictOf(db, by.spaceId, kind, rows as Rows<ImportKind>);
   }
 }
 
-async function writeChunk(
-  db: Db,
-  spaceId: string,
-  kind: ImportKind,
-  part: Rows<ImportKind>,
-): Promise<string[]> {
+/** Where an import writes, and who and when for the activity log (groups: logGroupChange). */
+interface ImportBy {
+  spaceId: string;
+  actor: Actor;
+  now: Date;
+}
+
+async function writeChunk(db: Db, by: ImportBy, kind: ImportKind, part: Rows<ImportKind>): Promise<string[]> {
+  const { spaceId } = by;
   if (kind === "users") {
     const users = part.flatMap(({ row }) =>
       "name" in row && !("members" in row) ? [{ spaceId, ...row }] : [],
@@ -104,7 +109,9 @@ async function writeChunk(
     if (!("members" in row)) continue;
     const { members, ...group } = row;
     const created = await createGroup(db, { spaceId, ...group });
-    await addGroupMembers(db, spaceId, created.id, [...new Set(members)]);
+    const count = await addGroupMembers(db, spaceId, created.id, [...new Set(members)]);
+    await logGroupChange(db, { ...by, group: created, change: { kind: "created" } });
+    await logGroupChange(db, { ...by, group: created, change: { kind: "members_added", count } });
     ids.push(created.id);
   }
   return ids;

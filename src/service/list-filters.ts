@@ -1,4 +1,5 @@
 import type { Db } from "../store/database.js";
+import { deviceIdOfRef } from "../store/device.repo.js";
 import { NotFoundError } from "../store/errors.js";
 import {
   findAccount,
@@ -31,7 +32,8 @@ export interface FilterWords {
  * (exit 3) naming the filter, as an unknown id anywhere else (invariant 6: another
  * space's is unknown too). An app the space does not have is one neither in its catalog
  * nor bought by any of its accounts. A device is given by id (`device`) or by serial
- * number (`serial`), never one for the other; a serial number sent as an id says so.
+ * number (`serial`, or `device` as `serial:<serial number>`, as devices/:deviceId takes it),
+ * never one for the other; a bare serial number sent as an id says so.
  * Returns the device's id for a serial number.
  */
 export async function checkSubjectFilter(
@@ -40,7 +42,11 @@ export async function checkSubjectFilter(
   filter: SubjectFilter,
   words: FilterWords,
 ): Promise<{ deviceId?: string }> {
-  const { app, user, device, serial, account } = filter;
+  const { app, user, serial, account } = filter;
+  const device =
+    filter.device === undefined
+      ? undefined
+      : await deviceIdOfRef(db, spaceId, filter.device, words.field("device"));
   if (account !== undefined && !(await findAccount(db, spaceId, account)))
     throw new NotFoundError("account", account, words.field("account"));
   if (app !== undefined) {

@@ -36,6 +36,9 @@ export const ACTIVITY_ACTIONS = [
   "user.invited",
   "rules.updated",
   // Groups (group.repo.ts).
+  "group.created",
+  "group.renamed",
+  "group.members_changed",
   "group.deleted",
   // MDM events (mdm-events.repo.ts: `mdm.<event kind>`).
   "mdm.device_retired",

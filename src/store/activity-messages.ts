@@ -88,6 +88,12 @@ export const ACTIVITY_MESSAGES = {
   "rules.group_deleted": (p: { group: string; groups: number }) =>
     `group ${p.group} deleted: removed from the FCFS groups (${p.groups} left)`,
   // Groups (group.repo.ts).
+  "group.created": (p: { name: string }) => `group ${p.name} created`,
+  "group.renamed": (p: { from: string; name: string }) => `group ${p.from} renamed ${p.name}`,
+  "group.members_added": (p: { name: string; count: number }) =>
+    `members added to group ${p.name}: ${p.count}`,
+  "group.members_removed": (p: { name: string; count: number }) =>
+    `members removed from group ${p.name}: ${p.count}`,
   "group.deleted": (p: { name: string }) => `group ${p.name} deleted`,
   "group.deleted_from_rules": (p: { name: string; rules: number }) =>
     `group ${p.name} deleted and removed from the FCFS groups of ${p.rules} license rules`,

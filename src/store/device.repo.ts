@@ -133,14 +133,34 @@ export async function findDeviceBySerial(
 /**
  * A device as a request names it where a device id is expected: its id, or
  * `serial:<serial number>` (SERIAL_REF_PREFIX). An unknown one is a NotFoundError naming
- * what was asked for ("device with serial number C02D0000").
+ * what was asked for ("device with serial number C02D0000") and, when given, the request's
+ * field that named it (`querystring.device`).
  */
-export async function getDeviceByRef(db: Db, spaceId: string, ref: string): Promise<DeviceRecord> {
-  if (!ref.startsWith(SERIAL_REF_PREFIX)) return getDevice(db, spaceId, ref);
+export async function getDeviceByRef(
+  db: Db,
+  spaceId: string,
+  ref: string,
+  field?: string,
+): Promise<DeviceRecord> {
+  if (!ref.startsWith(SERIAL_REF_PREFIX)) {
+    const device = await findDevice(db, spaceId, ref);
+    if (!device) throw new NotFoundError("device", ref, field);
+    return device;
+  }
   const serial = normalizeSerial(ref.slice(SERIAL_REF_PREFIX.length));
   const device = serial === "" ? undefined : await findDeviceBySerial(db, spaceId, serial);
-  if (!device) throw new NotFoundError("device", `with serial number ${serial}`);
+  if (!device) throw new NotFoundError("device", `with serial number ${serial}`, field);
   return device;
+}
+
+/**
+ * The id a device reference stands for, where the caller checks ids itself (an MDM event,
+ * a move that is safe to send again, a filter): an id as it is, `serial:<serial number>`
+ * resolved by `getDeviceByRef`, with its 404 when unknown.
+ */
+export async function deviceIdOfRef(db: Db, spaceId: string, ref: string, field?: string): Promise<string> {
+  if (!ref.startsWith(SERIAL_REF_PREFIX)) return ref;
+  return (await getDeviceByRef(db, spaceId, ref, field)).id;
 }
 
 /**

@@ -81,35 +81,85 @@ export async function getGroup(db: Db, spaceId: string, id: string): Promise<Gro
   return group;
 }
 
-/** Adds users to a group (already members are left as they are). */
+/** Adds users to a group (already members are left as they are); returns how many joined. */
 export async function addGroupMembers(
   db: Db,
   spaceId: string,
   groupId: string,
   userIds: readonly string[],
-): Promise<void> {
+): Promise<number> {
+  let added = 0;
   for (const part of chunks(userIds, 3)) {
-    await db
+    const [result] = await db
       .insertInto("group_members")
       .values(part.map((userId) => ({ space_id: spaceId, group_id: groupId, user_id: userId })))
       .onConflict((oc) => oc.doNothing())
       .execute();
+    added += Number(result?.numInsertedOrUpdatedRows ?? 0n);
   }
+  return added;
 }
 
+/** Removes users from a group; returns how many were members. */
 export async function removeGroupMembers(
   db: Db,
   spaceId: string,
   groupId: string,
   userIds: readonly string[],
-): Promise<void> {
-  if (userIds.length === 0) return;
-  await db
+): Promise<number> {
+  if (userIds.length === 0) return 0;
+  const result = await db
     .deleteFrom("group_members")
     .where("space_id", "=", spaceId)
     .where("group_id", "=", groupId)
     .where(inList("user_id", userIds))
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * The activity line of a directory change to a group (created, renamed, members added or
+ * removed): who is eligible through FCFS rules follows the groups' members (DI1), so an
+ * auditor reads who changed them. A change that changed nothing (no member joined) logs nothing.
+ */
+export async function logGroupChange(
+  db: Db,
+  input: {
+    spaceId: string;
+    group: Group;
+    change:
+      | { kind: "created" }
+      | { kind: "renamed"; from: string }
+      | { kind: "members_added" | "members_removed"; count: number };
+    actor: Actor;
+    now: Date;
+  },
+): Promise<void> {
+  const { group, change } = input;
+  if ("count" in change && change.count === 0) return;
+  const message =
+    change.kind === "created"
+      ? activityMessage("group.created", { name: group.name })
+      : change.kind === "renamed"
+        ? activityMessage("group.renamed", { from: change.from, name: group.name })
+        : activityMessage(`group.${change.kind}`, { name: group.name, count: change.count });
+  await appendActivity(db, [
+    {
+      spaceId: input.spaceId,
+      actor: input.actor,
+      action:
+        change.kind === "created"
+          ? "group.created"
+          : change.kind === "renamed"
+            ? "group.renamed"
+            : "group.members_changed",
+      // DI1: an app's FCFS list is of user groups: their members are who it serves.
+      ruleIds: "count" in change ? ["DI1"] : [],
+      message,
+      details: { groupId: group.id, ...(group.externalId ? { externalId: group.externalId } : {}) },
+      at: input.now,
+    },
+  ]);
 }
 
 /** Group ids per user (the implicit All Users group is not stored). */

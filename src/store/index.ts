@@ -85,6 +85,7 @@ export {
   type Group,
   getGroup,
   isBuiltInGroup,
+  logGroupChange,
   removeGroupMembers,
   rulesUsingGroup,
 } from "./group.repo.js";

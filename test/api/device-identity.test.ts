@@ -1,7 +1,8 @@
 import { expect, it } from "vitest";
+import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
 import { createDevice } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture, type Fixture } from "./harness.js";
+import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
 
 type Problem = { code: string; detail?: string; errors?: Array<{ field: string; message: string }> };
 type DeviceBody = {
@@ -20,11 +21,16 @@ type DeviceBody = {
 describeEachDatabase("device identity", (db) => {
   let f: Fixture;
   const s = () => `/api/v1/spaces/${f.ids.spaceA}`;
-  const send = (method: "GET" | "POST" | "PATCH" | "DELETE", url: string, payload?: unknown) =>
+  const send = (
+    method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE",
+    url: string,
+    payload?: unknown,
+    token?: string,
+  ) =>
     f.app.inject({
       method,
       url,
-      headers: auth(f.tokens.write),
+      headers: auth(token ?? f.tokens.write),
       ...(payload !== undefined ? { payload: payload as object } : {}),
     });
   /** A serial number of this run: letters and digits, as Apple's. */
@@ -124,6 +130,100 @@ describeEachDatabase("device identity", (db) => {
     const deleted = await send("DELETE", `${s()}/devices/serial:${upper}`);
     expect(deleted.statusCode, deleted.body).toBe(204);
     expect((await send("GET", `${s()}/devices/${device.id}`)).statusCode).toBe(404);
+  });
+
+  /** The 404 of an unknown serial number, naming it (and the parameter that sent it, when a query did). */
+  const expectUnknownSerial = (r: Awaited<ReturnType<typeof send>>, field?: string) => {
+    expect(r.statusCode, r.body).toBe(404);
+    expect(r.headers["content-type"]).toContain("application/problem+json");
+    const message = "device with serial number NOPE0000 does not exist";
+    expect(r.json()).toMatchObject({ code: "not_found", detail: message });
+    expect(r.json().errors).toEqual(field ? [{ field, message }] : undefined);
+  };
+
+  it("serial:<serial number> names a device in the licenses filter, their export and explain as its id does; an unknown one is a 404 naming querystring.device", async () => {
+    f = await buildFixture(db().store);
+    const upper = serial("LIC");
+    // installOnDevice: the check-in grants the device a device license of its own (DI2).
+    await send("PUT", `${s()}/catalog/${f.ids.adamId}`, { installOnDevice: true });
+    const device = (
+      await send("POST", `${s()}/devices`, { serialNumber: upper, platform: "iOS" })
+    ).json() as DeviceBody;
+    const checkIn = await send("POST", `${s()}/mdm/check-in`, { serialNumber: upper });
+    const licenseId = checkIn.json().decisions[0].licenseId as string;
+    expect(licenseId).toBeTruthy();
+
+    const listed = await send("GET", `${s()}/licenses?device=serial:${upper.toLowerCase()}`);
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json().items.map((l: { id: string }) => l.id)).toEqual([licenseId]);
+    expectUnknownSerial(await send("GET", `${s()}/licenses?device=serial:nope0000`), "querystring.device");
+
+    const exported = await send("GET", `${s()}/licenses/export?format=json&device=serial:${upper}`);
+    expect(exported.statusCode, exported.body).toBe(200);
+    expect(JSON.parse(exported.body).map((l: { id: string }) => l.id)).toEqual([licenseId]);
+    expectUnknownSerial(
+      await send("GET", `${s()}/licenses/export?device=serial:nope0000`),
+      "querystring.device",
+    );
+
+    const explainOf = (ref: string) => send("GET", `${s()}/explain?app=${f.ids.adamId}&device=${ref}`);
+    const bySerial = await explainOf(`serial:${upper.toLowerCase()}`);
+    expect(bySerial.statusCode, bySerial.body).toBe(200);
+    expect(bySerial.json().decision).toMatchObject({ outcome: "keep", licenseId });
+    expect(bySerial.json()).toEqual((await explainOf(device.id)).json());
+    expectUnknownSerial(await explainOf("serial:nope0000"), "querystring.device");
+  });
+
+  it("RV1, TR1: a device's events and its move take serial:<serial number>; an unknown one is a 404 naming it", async () => {
+    f = await buildFixture(db().store);
+    await send("PUT", `${s()}/catalog/${f.ids.adamId}`, { installOnDevice: true });
+    const retiring = serial("RET");
+    await send("POST", `${s()}/devices`, { serialNumber: retiring, platform: "iOS" });
+    const licenseId = (await send("POST", `${s()}/mdm/check-in`, { serialNumber: retiring })).json()
+      .decisions[0].licenseId as string;
+    const event = await send("POST", `${s()}/devices/serial:${retiring.toLowerCase()}/events`, {
+      kind: "retired",
+    });
+    expect(event.statusCode, event.body).toBe(200);
+    expect(event.json().releases).toEqual([
+      expect.objectContaining({ licenseId, because: expect.arrayContaining(["RV1"]) }),
+    ]);
+    expect((await send("GET", `${s()}/devices/serial:${retiring}`)).json().status).toBe("retired");
+    expectUnknownSerial(await send("POST", `${s()}/devices/serial:nope0000/events`, { kind: "retired" }));
+
+    // A move needs the write role in both spaces.
+    const store = db().store.db;
+    const grants = [
+      { spaceId: f.ids.spaceA, role: "manage" as const },
+      { spaceId: f.ids.spaceB, role: "manage" as const },
+    ];
+    const admin = await createAdministrator(store, {
+      login: `both-${f.ids.suffix}`,
+      password: "correct horse battery",
+      isOwner: false,
+      grants,
+      now: NOW,
+    });
+    const principal = await adminPrincipal(store, admin, "token");
+    const both = (
+      await issueApiToken(store, { ...principal, isOwner: true }, { name: "both", grants, now: NOW })
+    ).token;
+    const moving = serial("MOV");
+    const device = (
+      await send("POST", `${s()}/devices`, { serialNumber: moving, platform: "iOS" })
+    ).json() as DeviceBody;
+    const moved = await send(
+      "POST",
+      `${s()}/devices/serial:${moving.toLowerCase()}/move`,
+      { toSpaceId: f.ids.spaceB },
+      both,
+    );
+    expect(moved.statusCode, moved.body).toBe(200);
+    const there = await send("GET", `/api/v1/spaces/${f.ids.spaceB}/devices/${device.id}`, undefined, both);
+    expect(there.json()).toMatchObject({ id: device.id, serialNumber: moving, status: "active" });
+    expectUnknownSerial(
+      await send("POST", `${s()}/devices/serial:nope0000/move`, { toSpaceId: f.ids.spaceB }, both),
+    );
   });
 
   it("GET devices?serial= is the exact serial number in any case; q still finds those containing it", async () => {

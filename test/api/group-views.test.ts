@@ -243,4 +243,39 @@ describeEachDatabase("groups and users as the console's pages read them", (datab
     expect(otherToken.statusCode).toBe(404);
     expect(otherToken.json().items).toBeUndefined();
   });
+
+  it("DI1: who changed a group is in the activity log: created, renamed, members added and removed (a change that changes nothing logs nothing)", async () => {
+    f = await buildFixture(database().store);
+    s = `/api/v1/spaces/${f.ids.spaceA}`;
+    const groupLines = async () =>
+      (
+        (await send("GET", "/activity?pageSize=100")).json().items as Array<{
+          action: string;
+          message: string;
+          actorName?: string;
+        }>
+      )
+        .filter((a) => a.action.startsWith("group."))
+        .reverse();
+    const u1 = await enrolledUser("ann");
+    const u2 = await enrolledUser("bob");
+    const created = await send("POST", "/groups", { name: "Choir" });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    expect((await send("POST", `/groups/${id}/members`, { userIds: [u1.id, u2.id] })).statusCode).toBe(204);
+    expect((await send("POST", `/groups/${id}/members`, { userIds: [u1.id] })).statusCode).toBe(204); // already in
+    expect((await send("PATCH", `/groups/${id}`, { name: "Choir" })).statusCode).toBe(200); // the same name
+    expect((await send("PATCH", `/groups/${id}`, { name: "Singers" })).statusCode).toBe(200);
+    expect((await send("DELETE", `/groups/${id}/members`, { userIds: [u2.id, u2.id] })).statusCode).toBe(204);
+    expect((await send("DELETE", `/groups/${id}/members`, { userIds: [u2.id] })).statusCode).toBe(204); // gone already
+    const lines = await groupLines();
+    expect(lines.map((l) => [l.action, l.message])).toEqual([
+      ["group.created", "group Choir created"],
+      ["group.members_changed", "members added to group Choir: 2"],
+      ["group.renamed", "group Choir renamed Singers"],
+      ["group.members_changed", "members removed from group Singers: 1"],
+    ]);
+    expect(new Set(lines.map((l) => l.actorName)).size).toBe(1);
+    expect(lines[0]?.actorName).toBeTruthy();
+  });
 });

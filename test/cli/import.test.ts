@@ -42,6 +42,21 @@ describe("orchard import", () => {
       kind: "groups",
       imported: 2,
     });
+    // DI1: the activity log says who made each group and gave it members.
+    const lines = await cli.withCore(async (core) =>
+      core.store.db
+        .selectFrom("activity_log")
+        .select("message")
+        .where("action", "like", "group.%")
+        .orderBy("seq")
+        .execute(),
+    );
+    expect(lines.map((l) => l.message)).toEqual([
+      "group Teachers created",
+      "members added to group Teachers: 2",
+      "group Staff created",
+      "members added to group Staff: 1",
+    ]);
   });
 
   it("a bad row names its line and nothing is imported (one transaction)", async () => {

@@ -6,7 +6,9 @@ import { describe } from "../../service/describe.js";
 import { explain } from "../../service/explain.js";
 import { negotiateLanguage } from "../../service/language.js";
 import { whatIf } from "../../service/what-if.js";
+import { deviceIdOfRef } from "../../store/device.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
+import { deviceRef } from "../device-ref.js";
 import { MAX_RULE_LIST_IDS } from "../limits.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
@@ -24,7 +26,7 @@ import {
 const subjectQuery = z.object({
   app: adamId,
   user: id.optional(),
-  device: id.optional(),
+  device: deviceRef.optional(),
   why: requestReason
     .optional()
     .describe(
@@ -248,12 +250,13 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
     reply: FastifyReply,
   ) => {
     const q = request.query;
-    const input = {
-      spaceId: spaceOf(request),
-      adamId: q.app,
-      subject: subjectOf(q, "querystring"),
-      why: q.why,
-    };
+    const spaceId = spaceOf(request);
+    const asked = subjectOf(q, "querystring");
+    const subject: Subject =
+      asked.kind === "device"
+        ? { kind: "device", deviceId: await deviceIdOfRef(db, spaceId, asked.deviceId, "querystring.device") }
+        : asked;
+    const input = { spaceId, adamId: q.app, subject, why: q.why };
     return inLanguage(request, reply, (language) => explain(db, input, language));
   };
   const explainSchema = {

@@ -1,16 +1,12 @@
 import { z } from "zod";
 import type { Db } from "../../store/database.js";
-import {
-  getDeviceByRef,
-  SERIAL_REF_PREFIX,
-  sharedIpadRefusal,
-  usersDeleted,
-} from "../../store/device.repo.js";
+import { getDeviceByRef, sharedIpadRefusal, usersDeleted } from "../../store/device.repo.js";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
 import { createDevice, createDevices, NotFoundError } from "../../store/index.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
 import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
+import { deviceRef } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
   deviceSchema,
@@ -38,17 +34,8 @@ const newDevice = z
     const refused = sharedIpadRefusal(d);
     if (refused) ctx.addIssue({ code: "custom", path: ["sharedIpad"], message: refused });
   });
-/**
- * A device in the path: its id, or `serial:` and its serial number, in any case
- * (`devices/serial:C02D0000`); ids never start with `serial:`.
- */
-const deviceParams = z.object({
-  spaceId: id,
-  deviceId: id.describe(
-    `the device's id, or ${SERIAL_REF_PREFIX} and its serial number (${SERIAL_REF_PREFIX}C02D0000, any case); ` +
-      "an unknown serial number is a 404 naming it",
-  ),
-});
+/** A device in the path: its id or `serial:` and its serial number (`devices/serial:C02D0000`). */
+const deviceParams = z.object({ spaceId: id, deviceId: deviceRef });
 const status = deviceStatus;
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db } from "../../store/database.js";
+import { type Db, withTransaction } from "../../store/database.js";
 import {
   listGroupMembers,
   listGroupsView,
@@ -7,7 +7,7 @@ import {
   USER_SORTS,
   updateUser,
 } from "../../store/directory.repo.js";
-import { groupsOfUser, renameGroup, rulesUsingGroups } from "../../store/group.repo.js";
+import { groupsOfUser, logGroupChange, renameGroup, rulesUsingGroups } from "../../store/group.repo.js";
 import {
   addGroupMembers,
   createGroup,
@@ -319,7 +319,18 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const group = await createGroup(db, { spaceId: spaceOf(request), ...request.body });
+      const spaceId = spaceOf(request);
+      const group = await withTransaction(db, async (trx) => {
+        const created = await createGroup(trx, { spaceId, ...request.body });
+        await logGroupChange(trx, {
+          spaceId,
+          group: created,
+          change: { kind: "created" },
+          actor: actorOf(request),
+          now: now(),
+        });
+        return created;
+      });
       return reply.status(201).header("location", locationOf(request, group.id)).send(group);
     },
   );
@@ -357,7 +368,21 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       const spaceId = spaceOf(request);
       const group = await getGroup(db, spaceId, request.params.groupId);
       if (group.builtIn) refuseBuiltIn(group, "renamed");
-      const renamed = await renameGroup(db, spaceId, group.id, request.body.name);
+      const renamed =
+        request.body.name === group.name
+          ? group // the same name: nothing written, nothing logged
+          : await withTransaction(db, async (trx) => {
+              const after = await renameGroup(trx, spaceId, group.id, request.body.name);
+              const change = { kind: "renamed" as const, from: group.name };
+              await logGroupChange(trx, {
+                spaceId,
+                group: after,
+                change,
+                actor: actorOf(request),
+                now: now(),
+              });
+              return after;
+            });
       const [view] = await withUse(db, spaceId, [renamed]);
       return view;
     },
@@ -444,7 +469,17 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     async (request, reply) => {
       const group = await getGroup(db, spaceOf(request), request.params.groupId);
       if (group.builtIn) refuseBuiltIn(group, "members");
-      await addGroupMembers(db, spaceOf(request), request.params.groupId, [...new Set(request.body.userIds)]);
+      await withTransaction(db, async (trx) => {
+        const count = await addGroupMembers(trx, group.spaceId, group.id, [...new Set(request.body.userIds)]);
+        const change = { kind: "members_added" as const, count };
+        await logGroupChange(trx, {
+          spaceId: group.spaceId,
+          group,
+          change,
+          actor: actorOf(request),
+          now: now(),
+        });
+      });
       return reply.status(204).send();
     },
   );
@@ -464,7 +499,17 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     async (request, reply) => {
       const group = await getGroup(db, spaceOf(request), request.params.groupId);
       if (group.builtIn) refuseBuiltIn(group, "members");
-      await removeGroupMembers(db, spaceOf(request), request.params.groupId, request.body.userIds);
+      await withTransaction(db, async (trx) => {
+        const count = await removeGroupMembers(trx, group.spaceId, group.id, request.body.userIds);
+        const change = { kind: "members_removed" as const, count };
+        await logGroupChange(trx, {
+          spaceId: group.spaceId,
+          group,
+          change,
+          actor: actorOf(request),
+          now: now(),
+        });
+      });
       return reply.status(204).send();
     },
   );

@@ -4,6 +4,7 @@ import type { Db } from "../../store/database.js";
 import { getLicense } from "../../store/index.js";
 import { LICENSE_SORTS, type LicenseFilter, listLicensesView } from "../../store/views.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { deviceRef } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
   adamId,
@@ -35,7 +36,7 @@ const licenseSchema = z
 export const licenseFilterQuery = z.object({
   app: adamId.optional(),
   user: id.optional(),
-  device: id.optional().describe("a device's id"),
+  device: deviceRef.optional(),
   serial: id.optional().describe("a device's serial number"),
   account: id.optional(),
   type: licenseType.optional(),
@@ -73,8 +74,8 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
           "A filter naming what the space does not have (an account, a user or a device id of another space " +
           "or of none, an app neither in the space's catalog nor bought by its accounts) is a 404 `not_found` " +
           "whose `errors[].field` names the parameter (`querystring.device`), not an empty list. A device is " +
-          "filtered by its id (`device`) or by its serial number (`serial`, as check-in knows it); a serial " +
-          "number sent as `device` is a 404 that says to use `serial`.",
+          "filtered by its id (`device`), by `device=serial:C02D0000`, or by its serial number (`serial`, as " +
+          "check-in knows it); a bare serial number sent as `device` is a 404 that says to use `serial`.",
         params: spaceParams,
         querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]).extend(
           licenseFilterQuery.shape,

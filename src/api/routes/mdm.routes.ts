@@ -12,6 +12,7 @@ import {
   removeFromCatalog,
   undelegateApp,
 } from "../../mdm/index.js";
+import { deviceIdOfRef } from "../../store/device.repo.js";
 import {
   acknowledgeMdmCommands,
   countMdmCommands,
@@ -21,11 +22,12 @@ import {
   retryFailedMdmCommands,
 } from "../../store/mdm-command.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
+import { deviceRef } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { adamId, dateTime, flag, id, pageOf, pageQuery, ruleId } from "../schemas.js";
 
 const appParams = z.object({ spaceId: id, adamId });
-const deviceParams = z.object({ spaceId: id, deviceId: id });
+const deviceParams = z.object({ spaceId: id, deviceId: deviceRef });
 const consequencesSchema = z
   .object({
     releases: z.array(
@@ -262,7 +264,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         description:
           "Safe to send again: an event the device is in already (its status is the one the event leaves) " +
           "with no license left to release changes nothing and logs nothing, and answers empty lists. " +
-          "A device of no such id in the space is a 404.",
+          "A device of no such id or serial number (`devices/serial:C02D0000`) in the space is a 404.",
         params: deviceParams,
         body: z.strictObject({ kind: z.enum(["retired", "wiped", "inactive", "mdm_profile_removed"]) }),
         response: { 200: consequencesSchema, ...problemResponses },
@@ -273,11 +275,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         request.body.kind === "mdm_profile_removed"
           ? "mdm_profile_removed"
           : (`device_${request.body.kind}` as const);
-      return applyEvent(
-        mdm(),
-        { kind, spaceId: spaceOf(request), deviceId: request.params.deviceId },
-        actorOf(request),
-      );
+      const spaceId = spaceOf(request);
+      const deviceId = await deviceIdOfRef(ctx.deps.db, spaceId, request.params.deviceId);
+      return applyEvent(mdm(), { kind, spaceId, deviceId }, actorOf(request));
     },
   );
 
@@ -290,7 +290,8 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         summary: "TR1, TR2: move the device to another space (assign there first, then release here)",
         description:
           "Safe to send again: a device that has moved to that space already answers 200 with no steps. " +
-          "The target space needs the write role too (else 404, as if it did not exist).",
+          "The target space needs the write role too (else 404, as if it did not exist). The device is named " +
+          "by id or by serial number (`devices/serial:C02D0000`); an unknown one is a 404.",
         params: deviceParams,
         body: z.strictObject({ toSpaceId: id, userId: id.optional() }),
         response: {
@@ -305,9 +306,10 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => {
       requireWrite(request, request.body.toSpaceId);
+      const fromSpaceId = spaceOf(request);
       const steps = await moveDevice(mdm(), {
-        fromSpaceId: spaceOf(request),
-        deviceId: request.params.deviceId,
+        fromSpaceId,
+        deviceId: await deviceIdOfRef(ctx.deps.db, fromSpaceId, request.params.deviceId),
         toSpaceId: request.body.toSpaceId,
         ...(request.body.userId ? { userId: request.body.userId } : {}),
         actor: actorOf(request),

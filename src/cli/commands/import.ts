@@ -27,12 +27,18 @@ export function registerImport(program: Command): void {
     ],
   ).action(async (file: string, flags: CommonFlags & { kind: ImportKind }) => {
     const rows = parseImport(flags.kind, await readUserFile(file, "import file"));
-    await withCore(flags, async ({ core, spaceId, json }) => {
+    await withCore(flags, async ({ core, spaceId, actor, json }) => {
       await checkImport(core.deps.db, spaceId, flags.kind, rows);
       const progress = startProgress(`importing ${flags.kind}`, rows.length);
       let ids: string[];
       try {
-        ids = await writeImport(core.deps.db, spaceId, flags.kind, rows, progress.update);
+        ids = await writeImport(
+          core.deps.db,
+          { spaceId, actor, now: new Date() },
+          flags.kind,
+          rows,
+          progress.update,
+        );
       } finally {
         progress.stop();
       }
