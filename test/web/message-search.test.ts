@@ -36,7 +36,7 @@ describe("message keys a search names", () => {
     expect(keysMatching(activity.fr, "name")).toEqual([]);
     expect(keysMatching(activity.fr, "{{")).toEqual([]);
     expect(keysMatching(activity.fr, "compte ajouté")).toEqual([]);
-    expect(keysMatching(activity.fr, "ajouté")).toEqual(["account.added"]);
+    expect(keysMatching(activity.fr, "ajouté")).toEqual(["account.added", "group.members_added"]);
     // $t(health.{{issue}}.label): the words differ by line, so no key stands for them.
     expect(keysMatching(activity.fr, "health")).toEqual([]);
     expect(keysMatching(activity.fr, "Jeton expiré")).toEqual([]);
