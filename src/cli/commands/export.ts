@@ -1,10 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
-import type { LicenseState } from "../../licensing/index.js";
 import { ACTIVITY_CSV } from "../../service/activity-export.js";
 import { LICENSES_CSV } from "../../service/licenses-export.js";
-import { checkSubjectFilter } from "../../service/list-filters.js";
 import {
   type CsvShape,
   EXPORT_FORMATS,
@@ -17,8 +15,9 @@ import { iterateActivity } from "../../store/usage.repo.js";
 import { type CliContext, type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
+import { type LicenseFilterFlags, resolveLicenseFilter, withLicenseFilters } from "../license-filters.js";
 import { printJson, printLine, stdoutClosed } from "../output.js";
-import { resolveAccount, resolveAppAndAccount } from "../resolve.js";
+import { resolveAppAndAccount } from "../resolve.js";
 
 interface ExportFlags extends CommonFlags {
   format?: ExportFormat;
@@ -29,23 +28,12 @@ interface ActivityFlags extends ExportFlags {
   since?: string;
 }
 
-interface LicenseFlags extends ExportFlags {
-  app?: string;
-  user?: string;
-  device?: string;
-  serial?: string;
-  account?: string;
-  state?: LicenseState;
-  type?: "user" | "device";
-  search?: string;
-}
+interface LicenseFlags extends ExportFlags, LicenseFilterFlags {}
 
 interface UsageFlags extends ExportFlags {
   app?: string;
   account?: string;
 }
-
-const STATES: LicenseState[] = ["pending_assign", "assigned", "pending_release", "in_grace", "released"];
 
 /**
  * `orchard export activity|licenses|usage`: Orchard's records streamed to a file or stdout,
@@ -74,16 +62,7 @@ export function registerExport(program: Command): void {
     exp,
     "licenses",
     "every license with its app, account, subject, state, rule ids and dates (streamed)",
-    (c) =>
-      c
-        .option("--app <adamId>", "only this app")
-        .option("--user <id>", "only this user's")
-        .option("--device <id>", "only this device's (its id)")
-        .option("--serial <serialNumber>", "only this device's (its serial number)")
-        .option("--account <account>", "only those given by this account (id or name)")
-        .addOption(new Option("--state <state>", "only in this state").choices(STATES))
-        .addOption(new Option("--type <type>", "only this type (LT1)").choices(["user", "device"]))
-        .option("--search <text>", "VU5: user name, serial number or app name contains"),
+    withLicenseFilters,
     [
       "orchard export licenses --output licenses.csv",
       "orchard export licenses --app 361309726 --state in_grace --format json",
@@ -91,24 +70,7 @@ export function registerExport(program: Command): void {
   ).action(async (flags: LicenseFlags) => {
     await writeExport(flags, "licenses", LICENSES_CSV, async ({ core, spaceId }) => {
       const { db } = core.deps;
-      const accountId =
-        flags.account === undefined ? undefined : (await resolveAccount(db, spaceId, flags.account)).id;
-      // An app, user or device the space does not have is a typo: exit 3, not an empty file.
-      const { deviceId } = await checkSubjectFilter(
-        db,
-        spaceId,
-        { app: flags.app, user: flags.user, device: flags.device, serial: flags.serial },
-        { field: () => undefined, bySerial: (s) => `--serial ${s}` },
-      );
-      const filter = {
-        adamId: flags.app,
-        userId: flags.user,
-        deviceId,
-        accountId,
-        state: flags.state,
-        type: flags.type,
-      };
-      return iterateLicenses(db, spaceId, filter, flags.search);
+      return iterateLicenses(db, spaceId, await resolveLicenseFilter(db, spaceId, flags), flags.search);
     });
   });
 
