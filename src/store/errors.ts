@@ -16,7 +16,8 @@ export type StoreErrorCode =
   | "overcommit"
   | "duplicate_name"
   | "login_taken"
-  | "moved_already";
+  | "moved_already"
+  | "already_exists";
 
 export class StoreError extends Error {
   override readonly name: string = "StoreError";
@@ -103,24 +104,36 @@ export interface MissingReference {
  * A foreign-key violation of an INSERT or UPDATE (SQLSTATE 23503 where the missing row is
  * the referenced one: "user nope does not exist"), as opposed to a DELETE of a row other
  * rows still refer to ("in use"). Both drivers give PostgreSQL's detail
- * (`Key (space_id, user_id)=(<space>, nope) is not present in table "users".`) and the
- * constraint's name (`devices_space_id_user_id_fkey`); undefined for any other error.
+ * (`Key (space_id, user_id)=(<space>, nope) is not present in table "users".`), the
+ * constraint's name (`devices_space_id_user_id_fkey`) and the referring table (`devices`);
+ * undefined for any other error.
+ *
+ * The detail is in the server's language (lc_messages), which only a superuser may set.
+ * What holds in every language: the key reads `(columns)=(values)`, and the rest of the
+ * detail names one table: the one missing the row (insert, update), or the referring one
+ * still pointing at it (delete). English is only the fallback when the driver gives no
+ * referring table.
  */
 export function missingReference(error: unknown): MissingReference | undefined {
   if (sqlState(error) !== FOREIGN_KEY_VIOLATION) return undefined;
-  const e = error as { detail?: unknown; message?: unknown; constraint?: unknown };
+  const e = error as { detail?: unknown; message?: unknown; constraint?: unknown; table?: unknown };
   const detail = typeof e.detail === "string" ? e.detail : "";
   const message = typeof e.message === "string" ? e.message : "";
-  const missing = /is not present in table/.test(detail) || /^insert or update on table/.test(message);
+  const key = /\(([^()]*)\)=\((.*)\)/.exec(detail);
+  const rest = key ? detail.replace(key[0], " ") : detail;
+  const named = (table: string) => new RegExp(`(?<!\\w)${table.replace(/\W/g, "\\$&")}(?!\\w)`).test(rest);
+  const missing =
+    typeof e.table === "string" && detail !== ""
+      ? !named(e.table)
+      : /is not present in table/.test(detail) || /^insert or update on table/.test(message);
   if (!missing) return undefined;
-  const key = /^Key \((.*)\)=\((.*)\) is not present in table "([^"]+)"/.exec(detail);
   const columns = key?.[1]?.split(", ") ?? [];
   // Ids hold no ", ": the referring columns after space_id take the values after the space's.
   const values = key?.[2]?.split(", ") ?? [];
   const fromConstraint =
     typeof e.constraint === "string" ? /_space_id_(\w+?)_fkey$/.exec(e.constraint)?.[1] : undefined;
   const column = columns.at(-1) ?? fromConstraint;
-  const table = key?.[3];
+  const table = Object.keys(REFERENCED).find(named);
   const entity =
     (table ? REFERENCED[table] : undefined) ??
     (column ? REFERENCED[`${column.replace(/_id$/, "")}s`] : undefined);

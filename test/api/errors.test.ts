@@ -74,6 +74,55 @@ describe("foreign-key violations", () => {
     });
   });
 
+  // PostgreSQL's own translations (postgres-15.mo), as a server with lc_messages set says them.
+  const translated = {
+    fr: {
+      insert: [
+        "une instruction insert ou update sur la table « devices » viole la contrainte de clé étrangère « devices_space_id_user_id_fkey »",
+        "La clé (space_id, user_id)=(space-1, ghost) n'est pas présente dans la table « users ».",
+      ],
+      delete: [
+        "UPDATE ou DELETE sur la table « users » viole la contrainte de clé étrangère « devices_space_id_user_id_fkey » de la table « devices »",
+        "La clé (space_id, id)=(space-1, u1) est toujours référencée à partir de la table « devices ».",
+      ],
+    },
+    de: {
+      insert: [
+        "Einfügen oder Aktualisieren in Tabelle »devices« verletzt Fremdschlüssel-Constraint »devices_space_id_user_id_fkey«",
+        "Schlüssel (space_id, user_id)=(space-1, ghost) ist nicht in Tabelle »users« vorhanden.",
+      ],
+      delete: [
+        "Aktualisieren oder Löschen in Tabelle »users« verletzt Fremdschlüssel-Constraint »devices_space_id_user_id_fkey« von Tabelle »devices«",
+        "Auf Schlüssel (space_id, id)=(space-1, u1) wird noch aus Tabelle »devices« verwiesen.",
+      ],
+    },
+    ja: {
+      insert: [
+        'テーブル"devices"への挿入、更新は外部キー制約"devices_space_id_user_id_fkey"に違反しています',
+        'テーブル"users"にキー(space_id, user_id)=(space-1, ghost)がありません',
+      ],
+      delete: [
+        'テーブル"users"の更新または削除は、テーブル"devices"の外部キー制約"devices_space_id_user_id_fkey"に違反します',
+        'キー(space_id, id)=(space-1, u1)はまだテーブル"devices"から参照されています',
+      ],
+    },
+  };
+  it.each(Object.entries(translated))(
+    "a server speaking %s: a missing row is still a 404 naming it, a row in use still a 409",
+    async (_, { insert, delete: removal }) => {
+      const withTable = (message: string, detail: string) =>
+        Object.assign(fkError(message, detail, "devices_space_id_user_id_fkey"), { table: "devices" });
+      const missing = await posting(withTable(...(insert as [string, string])), {});
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json()).toMatchObject({
+        errors: [{ field: "body.userId", message: "user ghost does not exist" }],
+      });
+      const inUse = await failingWith(withTable(...(removal as [string, string])));
+      expect(inUse.statusCode).toBe(409);
+      expect(inUse.json().code).toBe("in_use");
+    },
+  );
+
   it("a deletion of a row other rows still refer to stays a 409 in_use", async () => {
     const referenced = fkError(
       'update or delete on table "users" violates foreign key constraint "licenses_space_id_user_id_fkey" on table "licenses"',
