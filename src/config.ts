@@ -36,6 +36,12 @@ const TOGETHER = [
   ["MDM_WEBHOOK_URL", "MDM_WEBHOOK_SECRET"],
 ] as const;
 
+/** Each webhook's secret being replaced, and the new one it signs beside. */
+const PREVIOUS_SECRETS = [
+  ["NOTIFY_WEBHOOK_PREVIOUS_SECRET", "NOTIFY_WEBHOOK_SECRET"],
+  ["MDM_WEBHOOK_PREVIOUS_SECRET", "MDM_WEBHOOK_SECRET"],
+] as const;
+
 const schema = z
   .object({
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -54,12 +60,15 @@ const schema = z
     SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(1).default(30_000),
     NOTIFY_WEBHOOK_URL: z.url().optional(),
     NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
+    // The secret being replaced: signs beside the new one until the receiver has it.
+    NOTIFY_WEBHOOK_PREVIOUS_SECRET: z.string().min(16).optional(),
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     NOTIFY_EMAIL_FROM: z.string().min(3).optional(),
     NOTIFY_EMAIL_TO: z.string().min(3).optional(),
     // Where install/remove commands go: the MDM's webhook, signed; unset, the MDM polls the API.
     MDM_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
     MDM_WEBHOOK_SECRET: z.string().min(16).optional(),
+    MDM_WEBHOOK_PREVIOUS_SECRET: z.string().min(16).optional(),
     // How long history is kept (the worker prunes it hourly): store/retention.repo.ts.
     ACTIVITY_RETENTION_DAYS: days.default(730),
     NOTIFICATION_RETENTION_DAYS: days.default(365),
@@ -73,7 +82,30 @@ const schema = z
       for (const name of group.filter((n) => e[n] === undefined))
         ctx.addIssue({ code: "custom", path: [name], message: `needed with ${set.join(" and ")}` });
     }
+    // A previous secret only signs beside a current one, and replacing a secret by itself is a slip.
+    for (const [previous, current] of PREVIOUS_SECRETS) {
+      if (e[previous] === undefined) continue;
+      if (e[current] === undefined)
+        ctx.addIssue({ code: "custom", path: [previous], message: `needs ${current}, the new secret` });
+      else if (e[previous] === e[current])
+        ctx.addIssue({ code: "custom", path: [previous], message: `is the same as ${current}` });
+    }
   });
+
+/** A configured webhook: where, the secret signing, and the one being replaced, if any. */
+export interface ConfiguredWebhook {
+  url: string;
+  secret: Secret;
+  previousSecret?: Secret;
+}
+
+function webhook(url: string, secret: string, previousSecret: string | undefined): ConfiguredWebhook {
+  return {
+    url,
+    secret: new Secret(secret),
+    ...(previousSecret ? { previousSecret: new Secret(previousSecret) } : {}),
+  };
+}
 
 /** Apple's notification dedupe records and delivered notification deliveries: a month at most. */
 const SHORT_HISTORY_DAYS = 30;
@@ -100,11 +132,11 @@ export interface Config {
   /** Between /status polls of an Apple event (Apple: 30 s). */
   syncPollIntervalMs: number;
   /** Signed webhook for notifications (HMAC-SHA256 with the secret). */
-  notifyWebhook?: { url: string; secret: Secret };
+  notifyWebhook?: ConfiguredWebhook;
   /** E-mail for notifications through SMTP. */
   notifyEmail?: { smtpUrl: Secret; from: string; to: string[] };
   /** The MDM's webhook for install/remove commands (HMAC-SHA256 signed). */
-  mdmWebhook?: { url: string; secret: Secret };
+  mdmWebhook?: ConfiguredWebhook;
   /** Days each kind of history is kept (0: forever); the worker prunes the rest. */
   retention: RetentionPolicy;
 }
@@ -158,10 +190,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idempotencyKeyDays: 1,
     },
     ...(e.NOTIFY_WEBHOOK_URL && e.NOTIFY_WEBHOOK_SECRET
-      ? { notifyWebhook: { url: e.NOTIFY_WEBHOOK_URL, secret: new Secret(e.NOTIFY_WEBHOOK_SECRET) } }
+      ? {
+          notifyWebhook: webhook(
+            e.NOTIFY_WEBHOOK_URL,
+            e.NOTIFY_WEBHOOK_SECRET,
+            e.NOTIFY_WEBHOOK_PREVIOUS_SECRET,
+          ),
+        }
       : {}),
     ...(e.MDM_WEBHOOK_URL && e.MDM_WEBHOOK_SECRET
-      ? { mdmWebhook: { url: e.MDM_WEBHOOK_URL, secret: new Secret(e.MDM_WEBHOOK_SECRET) } }
+      ? { mdmWebhook: webhook(e.MDM_WEBHOOK_URL, e.MDM_WEBHOOK_SECRET, e.MDM_WEBHOOK_PREVIOUS_SECRET) }
       : {}),
     ...(e.SMTP_URL && e.NOTIFY_EMAIL_FROM && e.NOTIFY_EMAIL_TO
       ? {

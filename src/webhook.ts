@@ -12,17 +12,24 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 
 export const SIGNATURE_HEADER = "x-orchard-signature";
 
-/** The header's value for this body at this time. */
-export function signatureHeader(secret: string, body: string, now: Date): string {
+/**
+ * The header's value for this body at this time: one `v1` per secret. While a secret is
+ * replaced, the previous one signs too, so that a receiver that still knows only the
+ * previous secret keeps verifying until it is given the new one.
+ */
+export function signatureHeader(secrets: string | readonly string[], body: string, now: Date): string {
   const t = Math.floor(now.getTime() / 1000);
-  return `t=${t},v1=${createHmac("sha256", secret).update(`${t}.${body}`).digest("hex")}`;
+  const v1 = [secrets]
+    .flat()
+    .map((s) => `v1=${createHmac("sha256", s).update(`${t}.${body}`).digest("hex")}`);
+  return [`t=${t}`, ...v1].join(",");
 }
 
 /**
  * Verifies a signature Orchard made (for integrators, and our tests), on the raw body:
  * the HMAC compared in constant time, and the timestamp within `toleranceSeconds` (300)
  * of `now`, so that a captured delivery cannot be replayed later. Any `v1` may match
- * (several are sent while a secret is being replaced). A malformed header is false,
+ * (two are sent while a secret is being replaced: signatureHeader). A malformed header is false,
  * never an exception.
  */
 export function verifyWebhookSignature(input: {
@@ -72,6 +79,8 @@ export type WebhookFetch = (
 export async function postSignedJson(input: {
   url: string;
   secret: string;
+  /** The secret being replaced, signing too until it is dropped (`*_WEBHOOK_PREVIOUS_SECRET`). */
+  previousSecret?: string | undefined;
   body: string;
   now: Date;
   fetch?: WebhookFetch;
@@ -81,7 +90,11 @@ export async function postSignedJson(input: {
   const target = new URL(input.url);
   const headers: Record<string, string> = {
     "content-type": "application/json",
-    [SIGNATURE_HEADER]: signatureHeader(input.secret, input.body, input.now),
+    [SIGNATURE_HEADER]: signatureHeader(
+      input.previousSecret ? [input.secret, input.previousSecret] : input.secret,
+      input.body,
+      input.now,
+    ),
   };
   if (target.username || target.password) {
     const user = decoded(target.username);

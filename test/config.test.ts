@@ -38,6 +38,19 @@ describe("configuration", () => {
     expect(both.mdmWebhook?.url).toBe("https://mdm.example/hook");
   });
 
+  it("takes a webhook's previous secret only beside a new one, and not the same one", () => {
+    const hook = { MDM_WEBHOOK_URL: "https://mdm.example/hook", MDM_WEBHOOK_SECRET: "n".repeat(16) };
+    const rotating = loadConfig({ ...hook, MDM_WEBHOOK_PREVIOUS_SECRET: "o".repeat(16) });
+    expect(rotating.mdmWebhook?.previousSecret?.reveal()).toBe("o".repeat(16));
+    expect(JSON.stringify(rotating)).not.toContain("o".repeat(16));
+    expect(() => loadConfig({ ...hook, MDM_WEBHOOK_PREVIOUS_SECRET: "n".repeat(16) })).toThrowError(
+      /MDM_WEBHOOK_PREVIOUS_SECRET: is the same as MDM_WEBHOOK_SECRET/,
+    );
+    expect(() => loadConfig({ NOTIFY_WEBHOOK_PREVIOUS_SECRET: "o".repeat(16) })).toThrowError(
+      /NOTIFY_WEBHOOK_PREVIOUS_SECRET: needs NOTIFY_WEBHOOK_SECRET/,
+    );
+  });
+
   it("keeps secrets out of logs and JSON", () => {
     const c = loadConfig({
       DATABASE_URL: "postgres://u:hunter2@db/orchard",

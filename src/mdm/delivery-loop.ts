@@ -1,3 +1,4 @@
+import type { ConfiguredWebhook } from "../config.js";
 import { createPause } from "../pause.js";
 import { deliverMdmCommands } from "./deliver.js";
 import type { MdmDeps } from "./deps.js";
@@ -7,16 +8,15 @@ export interface MdmDelivery {
   stop(): Promise<void>;
 }
 
-/** The configuration's MDM webhook (`Config.mdmWebhook`). */
-type ConfiguredWebhook = { url: string; secret: { reveal(): string } } | undefined;
-
-/** The MDM's webhook from MDM_WEBHOOK_URL and MDM_WEBHOOK_SECRET, if set. */
-export function mdmWebhookTarget(webhook: ConfiguredWebhook): MdmWebhookTarget | undefined {
-  return webhook ? { url: webhook.url, secret: webhook.secret.reveal() } : undefined;
+/** The MDM's webhook from MDM_WEBHOOK_URL and MDM_WEBHOOK_SECRET (and _PREVIOUS_SECRET), if set. */
+export function mdmWebhookTarget(webhook: ConfiguredWebhook | undefined): MdmWebhookTarget | undefined {
+  if (!webhook) return undefined;
+  const previousSecret = webhook.previousSecret?.reveal();
+  return { url: webhook.url, secret: webhook.secret.reveal(), ...(previousSecret ? { previousSecret } : {}) };
 }
 
 /** The sink delivering to that webhook, if set. */
-export function mdmWebhookSink(webhook: ConfiguredWebhook): MdmCommandSink | undefined {
+export function mdmWebhookSink(webhook: ConfiguredWebhook | undefined): MdmCommandSink | undefined {
   const target = mdmWebhookTarget(webhook);
   return target ? createWebhookSink(target) : undefined;
 }

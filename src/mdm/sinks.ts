@@ -49,6 +49,8 @@ export class MdmDeliveryError extends Error {
 export interface MdmWebhookTarget {
   url: string;
   secret: string;
+  /** MDM_WEBHOOK_PREVIOUS_SECRET: signs too while the MDM moves to the new secret. */
+  previousSecret?: string;
   fetch?: WebhookFetch;
   now?: () => Date;
   timeoutMs?: number;
@@ -81,6 +83,7 @@ export async function postToMdmWebhook(
     response = await postSignedJson({
       url: target.url,
       secret: target.secret,
+      previousSecret: target.previousSecret,
       body: JSON.stringify(message),
       now: target.now?.() ?? new Date(),
       ...(target.fetch ? { fetch: target.fetch } : {}),

@@ -31,6 +31,8 @@ export class NotificationDeliveryError extends Error {
 export function webhookChannel(options: {
   url: string;
   secret: string;
+  /** NOTIFY_WEBHOOK_PREVIOUS_SECRET: signs too while the receiver moves to the new secret. */
+  previousSecret?: string;
   now?: () => Date;
   fetch?: WebhookFetch;
   timeoutMs?: number;
@@ -44,6 +46,7 @@ export function webhookChannel(options: {
         response = await postSignedJson({
           url: options.url,
           secret: options.secret,
+          previousSecret: options.previousSecret,
           body: JSON.stringify({ type: "notification", notification }),
           now: options.now?.() ?? new Date(),
           ...(options.fetch ? { fetch: options.fetch } : {}),

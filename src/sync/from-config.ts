@@ -29,7 +29,13 @@ export function syncDepsFromConfig(
   const channels: NotificationChannel[] = [];
   if (config.notifyWebhook) {
     channels.push(
-      webhookChannel({ url: config.notifyWebhook.url, secret: config.notifyWebhook.secret.reveal() }),
+      webhookChannel({
+        url: config.notifyWebhook.url,
+        secret: config.notifyWebhook.secret.reveal(),
+        ...(config.notifyWebhook.previousSecret
+          ? { previousSecret: config.notifyWebhook.previousSecret.reveal() }
+          : {}),
+      }),
     );
   }
   if (config.notifyEmail) {

@@ -1,13 +1,17 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { Secret } from "../../src/config.js";
+import { mdmWebhookTarget } from "../../src/mdm/delivery-loop.js";
 import {
   deliverMdmCommands,
   type MdmCommandMessage,
   MdmDeliveryError,
   verifyWebhookSignature,
 } from "../../src/mdm/index.js";
+import { postToMdmWebhook } from "../../src/mdm/sinks.js";
 import type { Db, DeviceRecord } from "../../src/store/index.js";
 import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
+import { SIGNATURE_HEADER, signatureHeader } from "../../src/webhook.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { devices, NOW, spaceWithApp } from "../store/fixtures.js";
 
@@ -35,6 +39,37 @@ describe("MDM webhook signatures, as an MDM checks them", () => {
     expect(check(`t=${t},v1=${good},v1=${"0".repeat(64)}`)).toBe(true);
     expect(check(`t=${t}, v1=${"0".repeat(64)}, v1=${good}`)).toBe(true);
     expect(check(`t=${t},v1=${good}`, new Date(NOW.getTime() + 301_000))).toBe(false);
+  });
+
+  it("while a secret is replaced, a delivery is signed by both: an MDM knowing either verifies it, one knowing neither does not", async () => {
+    const NEW = "whsec-new-secret";
+    const seen: Array<{ header: string; body: string }> = [];
+    const target = mdmWebhookTarget({
+      url: "https://mdm.example/hook",
+      secret: new Secret(NEW),
+      previousSecret: new Secret(SECRET),
+    });
+    if (!target) throw new Error("no target");
+    await postToMdmWebhook(
+      {
+        ...target,
+        now: () => NOW,
+        fetch: async (_url, init) => {
+          seen.push({ header: init.headers[SIGNATURE_HEADER] ?? "", body: init.body });
+          return { status: 200, ok: true };
+        },
+      },
+      { commands: [] },
+    );
+    const [{ header, body: sent }] = seen as [{ header: string; body: string }];
+    expect(header.match(/v1=/g)).toHaveLength(2);
+    for (const secret of [SECRET, NEW])
+      expect(verifyWebhookSignature({ header, body: sent, secret, now: NOW })).toBe(true);
+    expect(verifyWebhookSignature({ header, body: sent, secret: "whsec-someone-else", now: NOW })).toBe(
+      false,
+    );
+    // Once the previous secret is dropped, only the new one signs.
+    expect(signatureHeader(NEW, sent, NOW).match(/v1=/g)).toHaveLength(1);
   });
 });
 
