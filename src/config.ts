@@ -73,6 +73,7 @@ const schema = z
     ACTIVITY_RETENTION_DAYS: days.default(730),
     NOTIFICATION_RETENTION_DAYS: days.default(365),
     HISTORY_RETENTION_DAYS: days.default(90),
+    RELEASED_LICENSE_RETENTION_DAYS: days.default(730),
   })
   // A channel half configured would be dropped without a word: each is all set or all unset.
   .superRefine((e, ctx) => {
@@ -185,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       failedDeliveryDays: e.HISTORY_RETENTION_DAYS,
       clearedNotificationDays: e.NOTIFICATION_RETENTION_DAYS,
       finishedMdmCommandDays: e.HISTORY_RETENTION_DAYS,
+      finishedAppleOperationDays: e.HISTORY_RETENTION_DAYS,
+      releasedLicenseDays: e.RELEASED_LICENSE_RETENTION_DAYS,
       activityDays: e.ACTIVITY_RETENTION_DAYS,
       // An Idempotency-Key is answered for 24 hours (IDEMPOTENCY_KEY_TTL_MS), then pruned.
       idempotencyKeyDays: 1,

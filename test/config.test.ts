@@ -68,6 +68,7 @@ describe("configuration", () => {
         ACTIVITY_RETENTION_DAYS: "0",
         NOTIFICATION_RETENTION_DAYS: "400",
         HISTORY_RETENTION_DAYS: "14",
+        RELEASED_LICENSE_RETENTION_DAYS: "365",
       }).retention,
     ).toEqual({
       expiredSessionDays: 1,
@@ -76,6 +77,8 @@ describe("configuration", () => {
       failedDeliveryDays: 14,
       clearedNotificationDays: 400,
       finishedMdmCommandDays: 14,
+      finishedAppleOperationDays: 14,
+      releasedLicenseDays: 365,
       activityDays: 0,
       // Idempotency-Keys live their 24 hours whatever the variables say.
       idempotencyKeyDays: 1,
@@ -86,13 +89,16 @@ describe("configuration", () => {
       deliveredDeliveryDays: 30,
       failedDeliveryDays: 180,
       finishedMdmCommandDays: 180,
+      finishedAppleOperationDays: 180,
     });
     expect(loadConfig({ HISTORY_RETENTION_DAYS: "0" }).retention).toMatchObject({
       appleNotificationDays: 0,
       deliveredDeliveryDays: 0,
       failedDeliveryDays: 0,
       finishedMdmCommandDays: 0,
+      finishedAppleOperationDays: 0,
     });
+    expect(loadConfig({ RELEASED_LICENSE_RETENTION_DAYS: "0" }).retention.releasedLicenseDays).toBe(0);
   });
 
   it("reports every invalid retention at once: not a whole number of days, empty, negative", () => {
@@ -102,6 +108,7 @@ describe("configuration", () => {
         ACTIVITY_RETENTION_DAYS: "2y",
         NOTIFICATION_RETENTION_DAYS: "",
         HISTORY_RETENTION_DAYS: "-1",
+        RELEASED_LICENSE_RETENTION_DAYS: "1.5",
       });
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -110,6 +117,7 @@ describe("configuration", () => {
     expect(message).toContain("ACTIVITY_RETENTION_DAYS");
     expect(message).toContain("NOTIFICATION_RETENTION_DAYS");
     expect(message).toContain("HISTORY_RETENTION_DAYS");
+    expect(message).toContain("RELEASED_LICENSE_RETENTION_DAYS");
     expect(() => loadConfig({ ACTIVITY_RETENTION_DAYS: "36501" })).toThrowError(/ACTIVITY_RETENTION_DAYS/);
     expect(loadConfig({ ACTIVITY_RETENTION_DAYS: " 3650 " }).retention.activityDays).toBe(3650);
   });

@@ -38,7 +38,9 @@ import { registerHealthRoutes } from "./routes/health.routes.js";
 import { registerLicenseRoutes } from "./routes/licenses.routes.js";
 import { registerMdmRoutes } from "./routes/mdm.routes.js";
 import { registerNotificationRoutes } from "./routes/notifications.routes.js";
+import { registerOutsideAssignmentRoutes } from "./routes/outside-assignments.routes.js";
 import { registerReclaimRoutes } from "./routes/reclaim.routes.js";
+import { registerRefusalRoutes } from "./routes/refusals.routes.js";
 import { registerSpaceRoutes } from "./routes/spaces.routes.js";
 
 export interface BuildApiOptions {
@@ -161,6 +163,8 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       registerAppRoutes(v1 as Api, ctx);
       registerLicenseRoutes(v1 as Api, ctx);
       registerReclaimRoutes(v1 as Api, ctx);
+      registerOutsideAssignmentRoutes(v1 as Api, ctx);
+      registerRefusalRoutes(v1 as Api, ctx);
       registerExportRoutes(v1 as Api, ctx);
       registerDecisionRoutes(v1 as Api, ctx);
       registerDirectoryRoutes(v1 as Api, ctx);

@@ -46,6 +46,13 @@ export async function registerConsole(
       const immutable = path.startsWith("/assets/");
       return reply.sendFile(path.slice(1), { maxAge: immutable ? 31_536_000_000 : 0, immutable });
     }
-    return reply.header("cache-control", "no-cache").sendFile("index.html");
+    if (path.startsWith("/assets/")) {
+      // A chunk of another build (a window opened before an update asks for a page's old
+      // chunk): a 404, not index.html, so that the console says the page could not be loaded.
+      return reply.status(404).type("text/plain; charset=utf-8").send(`No such file: ${path}`);
+    }
+    // Never from a cache without asking: it names the build's chunks, which an update replaces.
+    // (cacheControl: false, else the static plugin writes its own "public, max-age=0" over it.)
+    return reply.header("cache-control", "no-cache").sendFile("index.html", { cacheControl: false });
   });
 }

@@ -61,6 +61,10 @@ const STORE: Record<string, [number, string]> = {
   duplicate_name: [409, "An account of this space already has this name"],
   login_taken: [409, "An administrator already has this login"],
   moved_already: [409, "The device moved to that space already, with another user"],
+  // A serial number taken in another case (device.repo.ts): as the unique index's 409.
+  already_exists: [409, "It already exists"],
+  // Sending again or abandoning what Apple did not refuse (apple-refusals.repo.ts).
+  not_refused: [409, "Apple refused nothing here to send again or abandon"],
 };
 
 /** The body field a store refusal is about, for the form that sent it. */
@@ -160,8 +164,10 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
   if (error instanceof StoreError) {
     const [status, title] = STORE[error.code] ?? [500, "Internal error"];
     if (status >= 500) return internal();
-    // invalid_priority: the store or the service says which field (`position`, `changes.0.order`).
-    const named = error.code === "invalid_priority" ? error.details?.field : undefined;
+    // invalid_priority, already_exists: the store or the service says which field
+    // (`position`, `changes.0.order`, `serialNumber`).
+    const named =
+      error.code === "invalid_priority" || error.code === "already_exists" ? error.details?.field : undefined;
     const field = error.code.startsWith("reserv")
       ? "reservedUserIds"
       : typeof named === "string"
@@ -255,6 +261,7 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
 const UNIQUE_FIELDS: Record<string, string> = {
   devices_space_id_serial_number_key: "serialNumber",
   users_space_id_external_id_key: "externalId",
+  users_space_id_apple_client_user_id_key: "clientUserId",
 };
 
 function alreadyExists(error: unknown): Problem {

@@ -1,6 +1,7 @@
 import type { RouteOptions } from "fastify";
 import { z } from "zod";
 import { BODY_LIMIT_BYTES } from "./limits.js";
+import { mdmCommandTargetFields } from "./mdm-command-target.js";
 
 /** The tags of the document, in the order a reader meets them, each with what it holds. */
 const TAGS = [
@@ -37,6 +38,8 @@ const DESCRIPTION = [
   "",
   "**Created**: a 201 of a single resource (device, user, group, account, space) carries `Location`, its URL.",
   "",
+  "**Devices**: wherever a device is taken (`devices/{deviceId}` and the routes under it, a `device` parameter or body field, a rule's `reservedDeviceIds`), `serial:<serial number>` names it too, the prefix and the serial number in any case (`devices/SERIAL:c02d0000`); an unknown serial number is a 404 `not_found` naming it. A serial number is kept trimmed and upper-case: one taken in the space in any case is a 409 `already_exists`.",
+  "",
   "**Methods**: a path asked with a method it does not take is a 405 `method_not_allowed` with `Allow`; OPTIONS answers 204 with `Allow`; HEAD is taken wherever GET is.",
   "",
   "**Lists**: `page` (1-based), `pageSize` (at most 500), `sort`, `order` (`asc`, `desc`), `q`; the answer is `{items, total, page, pageSize}`. `GET mdm/commands` pages by `after` (the last `seq` read) instead.",
@@ -65,6 +68,7 @@ const webhookCommand = z.object({
   appVersion: z.string().optional().describe("DB4: the version an update installs"),
   because: z.array(z.string()).describe("rule ids of docs/RULES.md that caused the command"),
   createdAt: z.string().describe("ISO 8601"),
+  ...mdmCommandTargetFields,
 });
 
 const WEBHOOKS = {

@@ -3,7 +3,8 @@ import { RULE_IDS } from "../licensing/index.js";
 import type { AccountHealth } from "../store/account.table.js";
 import { CALL_STATES } from "../store/apple-work.repo.js";
 import { OUTBOX_KINDS } from "../store/license.table.js";
-import { normalizeSerial } from "../store/serial-number.js";
+import { REGISTRATIONS } from "../store/registration.js";
+import { serialNumberInput } from "../store/serial-number-input.js";
 
 /**
  * Shared zod schemas of the API. Response schemas double as an allow-list: the
@@ -34,17 +35,55 @@ export const licenseType = z.enum(["user", "device"]);
 export const licenseState = z.enum(["pending_assign", "assigned", "pending_release", "in_grace", "released"]);
 export const platform = z.enum(["iOS", "macOS", "tvOS", "visionOS", "watchOS"]);
 /**
- * A device's serial number as received (create, bulk, lookups): trimmed and upper-cased
- * (`normalizeSerial`), as Apple's are: c02d0000 and C02D0000 are one device.
+ * A device's serial number as received (create, bulk, check-in, lookups): no control
+ * characters, trimmed and upper-cased (`normalizeSerial`), as Apple's are: c02d0000 and
+ * C02D0000 are one device. The same piece as `orchard import` (serial-number-input.ts).
  */
-export const serialNumber = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^\P{Cc}*$/u, "no control characters")
-  .transform(normalizeSerial);
+export const serialNumber = serialNumberInput;
 export const requestReason = z.enum(["requested", "mandatory", "check_in"]);
+/** Why a request waits (DB2, UB3); `apple_refused`: Apple refused its assignment for good, see `refusal`. */
+export const waitReason = z.enum(["not_enrolled", "no_license", "token_problem", "apple_refused"]);
+/**
+ * DB2: Apple's refusal a request waits with (`reason: apple_refused`): not served again
+ * until an administrator sends it again (POST …/apps/:adamId/waiting/retry).
+ */
+export const appleRefusalSchema = z
+  .object({
+    errorNumber: z
+      .number()
+      .int()
+      .describe(
+        "Apple's error number (docs/APPLE-API.md); 0: Orchard had no serial number or Apple user to send",
+      ),
+    message: z.string().optional().describe("Apple's message"),
+    accountId: z.string().optional().describe("the account whose association Apple refused"),
+    accountName: z.string().optional(),
+    refusedAt: dateTime,
+  })
+  .meta({ id: "AppleRefusal" });
+
+/** UB2: where a user's registration at Apple stands. */
+export const registrationState = z
+  .enum(REGISTRATIONS)
+  .describe(
+    "UB2: `not_registered` (never invited), `registering` (Orchard asked Apple, which has not answered yet), " +
+      "`invited` (Apple registered them, the invitation is not accepted yet: see `invitationUrl`), " +
+      "`enrolled` (accepted: Apple's Associated), `retired` (Apple retired them; inviting them again registers anew)",
+  );
+export const invitationUrl = z
+  .string()
+  .describe(
+    "`invited`: Apple's invitation link (its service config's invitationEmail with the user's inviteCode), " +
+      "for the MDM to open on the user's device or the administrator to send; absent until an account's sync read Apple's service config",
+  );
+/** A `not_enrolled` wait: the user who must accept Apple's invitation, and where they stand. */
+export const invitationSchema = z
+  .object({
+    userId: z.string().describe("the requesting user, or the waiting device's user"),
+    registration: registrationState,
+    invitationUrl: invitationUrl.optional(),
+  })
+  .meta({ id: "WaitingInvitation" });
 
 /** DB2, UB3: an app a device or a user waits for, with its place in the app's queue. */
 export const subjectWaitingSchema = z
@@ -54,7 +93,11 @@ export const subjectWaitingSchema = z
     position: z.number().int().describe("1 = served next, in the app's whole queue"),
     of: z.number().int().describe("requests waiting for the app"),
     why: requestReason,
-    reason: z.enum(["not_enrolled", "no_license", "token_problem"]),
+    reason: waitReason,
+    refusal: appleRefusalSchema.optional(),
+    invitation: invitationSchema
+      .optional()
+      .describe("`reason` not_enrolled: the invitation the request waits on"),
     ruleIds: z.array(z.string()),
     waitingSince: dateTime.describe("when the device or user first asked: the queue's order"),
   })
@@ -134,6 +177,12 @@ export const spaceSchema = z
     name: z.string(),
     isDefault: z.boolean(),
     appsAndBooksEnabled: z.boolean(),
+    registerWaitingUsers: z
+      .boolean()
+      .describe(
+        "UB2: users a user-based request waits for (`not_enrolled`) whom Orchard never registered are registered " +
+          "at Apple within a minute, so the MDM has only to deliver their invitation link (off by default)",
+      ),
     createdAt: dateTime,
   })
   .meta({ id: "Space" });
@@ -153,6 +202,10 @@ export const accountSchema = z
     orgName: z.string().optional(),
     locationUid: z.string().optional(),
     locationName: z.string().optional(),
+    countryCode: z
+      .string()
+      .optional()
+      .describe("Apple's storefront of the location (`countryISO2ACode`): app names and prices come from it"),
     tokenExpiresAt: dateTime.optional(),
     ownerMdmInfo: mdmInfoSchema.optional(),
     lastSyncedAt: dateTime.optional(),
@@ -226,8 +279,13 @@ export const waitingRowSchema = z
     deviceId: z.string().optional(),
     serialNumber: z.string().optional(),
     deviceUserName: z.string().optional().describe("the user of a waiting device"),
+    deviceUserId: z.string().optional().describe("the id of the user of a waiting device"),
     why: requestReason,
-    reason: z.enum(["not_enrolled", "no_license", "token_problem"]),
+    reason: waitReason,
+    refusal: appleRefusalSchema.optional(),
+    invitation: invitationSchema
+      .optional()
+      .describe("`reason` not_enrolled: the invitation the request waits on"),
     ruleIds: z.array(z.string()),
     waitingSince: dateTime.describe("when the subject first asked: the queue's order"),
     decidedAt: dateTime.describe("when the request was last decided, and waited again"),
@@ -266,8 +324,11 @@ export const userSchema = z
     externalId: z.string().optional(),
     email: z.string().optional(),
     managedAppleId: z.string().optional(),
+    clientUserId: z.string().optional().describe("Apple's id of the user (AC7), when known"),
     appleStatus: z.string().optional(),
     enrolled: z.boolean(),
+    registration: registrationState,
+    invitationUrl: invitationUrl.optional(),
   })
   .meta({ id: "User" });
 
@@ -558,6 +619,13 @@ export const appleWorkSchema = z
           lastError: z.string().optional(),
           eventId: z.string().optional(),
           failedAt: dateTime,
+          licenseId: z.string().optional().describe("the license a release was for"),
+          releaseRefused: z
+            .boolean()
+            .describe(
+              "a release Apple refused whose license still holds its seat (pending_release): send it again " +
+                "(POST …/licenses/:licenseId/release/retry) or abandon it (…/release/abandon)",
+            ),
         }),
       ),
     }),

@@ -44,6 +44,7 @@ export {
 } from "./metadata.js";
 export { isAuthenticNotification, type ParsedNotification, parseNotification } from "./notifications.js";
 export type { Page } from "./paging.js";
+export { platformsFromApple } from "./platforms.js";
 export { createRateLimiter, type RateLimiter } from "./rate-limit.js";
 export { backoffDelayMs, defaultRetryPolicy, parseRetryAfter, type RetryPolicy } from "./retry.js";
 export { type AppleLimits, documentedLimits, limitsOf } from "./service-config.js";

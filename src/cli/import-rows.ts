@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Platform } from "../licensing/index.js";
+import { clientUserIdInput } from "../store/client-user-id-input.js";
 import { SERIAL_REF_PREFIX, sharedIpadRefusal } from "../store/device.repo.js";
-import { normalizeSerial } from "../store/serial-number.js";
+import { serialNumberInput } from "../store/serial-number-input.js";
 import { CsvSyntaxError, parseCsv } from "./csv-parse.js";
 import { CliError } from "./errors.js";
 
@@ -34,8 +35,10 @@ const SCHEMAS = {
     email: z.email().max(320).optional(),
     managedAppleId: text(320).optional(),
     externalId: text(300).optional(),
+    // AC7: the id a previous MDM registered the user under at Apple.
+    clientUserId: clientUserIdInput.optional(),
   }),
-  // Serial numbers upper-case, as the API keeps them; an id never looks like the API's
+  // Serial numbers as the API takes them (serial-number-input.ts); an id never looks like the API's
   // `serial:` reference to a device; Shared iPad is iPadOS only.
   devices: z
     .strictObject({
@@ -44,7 +47,7 @@ const SCHEMAS = {
           message: `a device id cannot start with "${SERIAL_REF_PREFIX}" (that names a device by serial number)`,
         })
         .optional(),
-      serialNumber: text(100).transform(normalizeSerial),
+      serialNumber: serialNumberInput,
       platform,
       sharedIpad: flag.default(false),
       supervised: flag.default(false),
@@ -77,6 +80,8 @@ const FIELDS: Record<string, string> = {
   email: "email",
   managedappleid: "managedAppleId",
   externalid: "externalId",
+  clientuserid: "clientUserId",
+  appleclientuserid: "clientUserId",
   serial: "serialNumber",
   serialnumber: "serialNumber",
   platform: "platform",

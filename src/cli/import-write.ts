@@ -1,6 +1,6 @@
 import type { Db } from "../store/database.js";
 import { usersDeleted } from "../store/device.repo.js";
-import { sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
+import { StoreError, sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
 import {
   addGroupMembers,
   createDevices,
@@ -53,9 +53,11 @@ function duplicateOf(kind: ImportKind, rows: Rows<ImportKind>) {
   const by = (key: (row: ImportRow<ImportKind>) => string | undefined) => firstDuplicate(rows, key);
   const id = by((r) => r.id);
   if (id || kind === "groups") return id;
-  return kind === "devices"
-    ? by((r) => ("serialNumber" in r ? r.serialNumber : undefined))
-    : by((r) => ("externalId" in r ? r.externalId : undefined));
+  if (kind === "devices") return by((r) => ("serialNumber" in r ? r.serialNumber : undefined));
+  return (
+    by((r) => ("externalId" in r ? r.externalId : undefined)) ??
+    by((r) => ("clientUserId" in r ? r.clientUserId : undefined))
+  );
 }
 
 /**
@@ -80,7 +82,9 @@ export async function writeImport<K extends ImportKind>(
       return ids;
     });
   } catch (error) {
-    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    // A serial number taken in another case is refused before the unique index (createDevices).
+    const taken = error instanceof StoreError && error.code === "already_exists";
+    if (!taken && sqlState(error) !== UNIQUE_VIOLATION) throw error;
     throw await conflictOf(db, by.spaceId, kind, rows as Rows<ImportKind>);
   }
 }
@@ -95,9 +99,13 @@ interface ImportBy {
 async function writeChunk(db: Db, by: ImportBy, kind: ImportKind, part: Rows<ImportKind>): Promise<string[]> {
   const { spaceId } = by;
   if (kind === "users") {
-    const users = part.flatMap(({ row }) =>
-      "name" in row && !("members" in row) ? [{ spaceId, ...row }] : [],
-    );
+    const users = part.flatMap(({ row }) => {
+      if (!("name" in row) || "members" in row) return [];
+      const { clientUserId, ...user } = row as ImportRow<"users">;
+      return [
+        { spaceId, ...user, ...(clientUserId !== undefined ? { appleClientUserId: clientUserId } : {}) },
+      ];
+    });
     return (await createUsers(db, users)).map((u) => u.id);
   }
   if (kind === "devices") {
@@ -133,6 +141,6 @@ async function conflictOf(
         );
     }
   }
-  const what = kind === "users" ? "id or externalId" : "id";
+  const what = kind === "users" ? "id, externalId or clientUserId" : "id";
   return new CliError(`a row has the ${what} of an existing ${kind.slice(0, -1)}; nothing was imported`, 4);
 }

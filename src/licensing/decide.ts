@@ -1,3 +1,4 @@
+import { appRunsOn } from "./platforms.js";
 import type { RuleId } from "./rules.js";
 import { type DecisionTrace, recordStep } from "./trace.js";
 import {
@@ -19,8 +20,10 @@ import { validateWorld } from "./validate.js";
  * and world always give the same decision.
  *
  * Order of the questions: is Apps and Books on here (CA3) -> does the subject already
- * hold a license (LT4) -> does it hold a reservation, in priority order (MA5, DI3, DB3)
- * -> FCFS in priority order among the accounts where it is eligible (MA1, MA2, DI7).
+ * hold a license (LT4; kept even on a platform the app does not run on, PB3) -> did an
+ * account buy the app (MA1) -> does it run on the device's platform (PB3) -> does the
+ * subject hold a reservation, in priority order (MA5, DI3, DB3) -> FCFS in priority order
+ * among the accounts where it is eligible (MA1, MA2, DI7).
  *
  * `trace`, when given, receives the walk over the accounts as decide() makes it: each
  * account it looked at, in priority order, with the verdict and rule ids that made it go
@@ -46,9 +49,15 @@ export function decide(request: LicenseRequest, world: DecisionWorld, trace?: De
       ? "LT6"
       : undefined;
 
+  const bought = world.accounts.flatMap((account) => (account.asset ? [account.asset] : []));
+  // PB3: the device's platform is not one the app runs on (missing data never refuses).
+  const unsupported = device !== undefined && !appRunsOn(bought, device.platform);
+
   const held = heldLicense(request, world, forcedDevice !== undefined);
   if (held) {
     const because: RuleId[] = held.type === "user" ? ["LT4", "UB1"] : ["LT1"];
+    // PB3: a license held already is kept (never revoked by this rule); `because` says so.
+    if (unsupported) because.push("PB3");
     return { outcome: "keep", licenseId: held.id, accountId: held.accountId, type: held.type, because };
   }
 
@@ -60,6 +69,7 @@ export function decide(request: LicenseRequest, world: DecisionWorld, trace?: De
       if (account.asset === undefined) recordStep(trace, account, "fcfs", "not_bought", true, ["MA1"]);
   }
   if (accounts.length === 0) return refuse("not_bought", ["MA1"]);
+  if (unsupported) return refuse("unsupported_platform", ["PB3"]);
 
   const reserved = decideReserved(request, world, accounts, forcedDevice, trace);
   if (reserved) {

@@ -11,6 +11,7 @@ export {
   type MdmCommand,
   type Release,
 } from "./events.js";
+export { appRunsOn } from "./platforms.js";
 export { RULE_IDS, type RuleId } from "./rules.js";
 export {
   type Severity,

@@ -76,6 +76,7 @@ export interface Asset {
   used: number;
   /** Apple allows device-based assignment (books never). LT5, DB5. */
   deviceAssignable: boolean;
+  /** Where the app runs (Apple's supportedPlatforms, PB3); empty: Apple did not say, so anywhere. */
   platforms: readonly Platform[];
 }
 
@@ -153,9 +154,15 @@ export type RefuseReason =
   | "no_device"
   | "device_inactive"
   | "not_distributed"
+  | "unsupported_platform"
   | "no_license";
 
-export type WaitReason = "not_enrolled" | "no_license" | "token_problem";
+/**
+ * `apple_refused`: Apple refused the subject's assignment for good (not 9709, not a refusal
+ * to try later): the request waits with Apple's reason and is not served again until an
+ * administrator sends it again (DB2: never dropped, never sent again in a loop).
+ */
+export type WaitReason = "not_enrolled" | "no_license" | "token_problem" | "apple_refused";
 
 export type Decision =
   | { outcome: "grant"; accountId: string; type: LicenseType; reserved: boolean; because: RuleId[] }

@@ -14,8 +14,9 @@ import {
   withTransaction,
 } from "../store/index.js";
 import { listDelegatedSpaces } from "../store/mdm-query.repo.js";
+import { removeStaleWaits } from "../store/stale-waits.repo.js";
 import type { MdmDeps } from "./deps.js";
-import { applyEvent } from "./events.js";
+import { applyEvent, type MdmEvent, previewEvent } from "./events.js";
 
 export interface CatalogInput {
   spaceId: string;
@@ -77,6 +78,14 @@ export async function putCatalogApp(deps: MdmDeps, input: CatalogInput): Promise
         at: now,
       },
     ]);
+    // DB2: "Install on device" turned off: the waits it made leave the queue, logged (one statement).
+    if (existing?.installOnDevice && !app.installOnDevice)
+      await removeStaleWaits(trx, {
+        scope: { spaceIds: [input.spaceId], adamId: input.adamId },
+        cause: "catalog",
+        actor: input.actor,
+        now,
+      });
     return app;
   });
 }
@@ -141,6 +150,35 @@ export async function undelegateApp(
   deps: MdmDeps,
   input: { fromSpaceId: string; adamId: string; spaceIds: readonly string[]; actor: Actor },
 ): Promise<Consequences> {
+  return applyEvent(deps, await undelegation(deps, input), input.actor);
+}
+
+/**
+ * PB1: what taking the app out would do, done nowhere: deleting it from the space's catalog
+ * or, with `undelegate`, taking it from those spaces. The console's warning before either.
+ */
+export async function previewCatalogRemoval(
+  deps: MdmDeps,
+  input: { spaceId: string; adamId: string; undelegate?: readonly string[] },
+): Promise<Consequences> {
+  if (input.undelegate)
+    return previewEvent(
+      deps,
+      await undelegation(deps, {
+        fromSpaceId: input.spaceId,
+        adamId: input.adamId,
+        spaceIds: input.undelegate,
+      }),
+    );
+  await getSpace(deps.db, input.spaceId);
+  return previewEvent(deps, { kind: "app_deleted", spaceId: input.spaceId, adamId: input.adamId });
+}
+
+/** The undelegation event, once the space is the default one and delegated the app to each space named. */
+async function undelegation(
+  deps: MdmDeps,
+  input: { fromSpaceId: string; adamId: string; spaceIds: readonly string[] },
+): Promise<MdmEvent> {
   const from = await getSpace(deps.db, input.fromSpaceId);
   if (!from.isDefault) {
     throw new StoreError("invalid_request", "only apps of the default space are delegated", {
@@ -150,9 +188,10 @@ export async function undelegateApp(
   const delegated = new Set(await listDelegatedSpaces(deps.db, input.fromSpaceId, input.adamId));
   const stray = input.spaceIds.find((id) => !delegated.has(id));
   if (stray !== undefined) throw new NotFoundError("space", stray);
-  return applyEvent(
-    deps,
-    { kind: "app_undelegated", spaceId: input.fromSpaceId, adamId: input.adamId, spaceIds: input.spaceIds },
-    input.actor,
-  );
+  return {
+    kind: "app_undelegated",
+    spaceId: input.fromSpaceId,
+    adamId: input.adamId,
+    spaceIds: input.spaceIds,
+  };
 }

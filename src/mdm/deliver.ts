@@ -1,5 +1,10 @@
 import { givesUp, retryDelayMs } from "../delivery-retry.js";
-import { claimMdmCommands, type MdmCommandRecord, settleMdmCommands } from "../store/mdm-command.repo.js";
+import {
+  claimMdmCommands,
+  type DeliverableMdmCommand,
+  type MdmCommandRecord,
+  settleMdmCommands,
+} from "../store/mdm-command.repo.js";
 import { groupBy } from "../store/sql-helpers.js";
 import type { MdmDeps } from "./deps.js";
 import { type MdmCommandMessage, type MdmCommandSink, MdmDeliveryError } from "./sinks.js";
@@ -59,8 +64,9 @@ function settle(
 }
 
 /** A command as the webhook carries it (`webhooks.mdmCommands`; the polled command has these fields too). */
-export function toMdmCommandMessage(c: MdmCommandRecord): MdmCommandMessage {
+export function toMdmCommandMessage(c: DeliverableMdmCommand): MdmCommandMessage {
   return {
+    ...c.target,
     id: c.id,
     seq: c.seq,
     spaceId: c.spaceId,

@@ -70,6 +70,20 @@ export async function applyEvent(deps: MdmDeps, event: MdmEvent, actor: Actor): 
 }
 
 /**
+ * What the event would do, done nowhere: the releases and the remove commands applyEvent
+ * would make now (the console warns with them before a catalog removal, PB1).
+ */
+export function previewEvent(deps: MdmDeps, event: MdmEvent): Promise<Consequences> {
+  return withTransaction(deps.db, async (trx) => {
+    const repeated = await inEffect(trx, event);
+    const { scope, licenseEvent } = await resolve(trx, event);
+    const world = await loadEventWorld(trx, { scope, now: deps.now(), ...extras(event) });
+    const consequences = consequencesOf(licenseEvent, world);
+    return repeated && consequences.releases.length === 0 ? { releases: [], commands: [] } : consequences;
+  });
+}
+
+/**
  * Whether the event's own change is in effect already: the device has the status it
  * leaves, the app is out of the user's distribution, or out of the catalog. Throws
  * NotFoundError for a device or user the space does not have.

@@ -1,6 +1,7 @@
 export { type CheckInResult, checkIn } from "./check-in.js";
 export { deliverMdmCommands, toMdmCommandMessage } from "./deliver.js";
 export type { MdmDeps } from "./deps.js";
+export { enrollDevice } from "./enroll.js";
 export { applyEvent, type MdmEvent } from "./events.js";
 export { type LicenseRequestResult, requestLicense, requestLicensesFor } from "./license-request.js";
 export { moveDevice } from "./move.js";
@@ -33,12 +34,13 @@ export function revokeAllForApp(deps: MdmDeps, input: { spaceId: string; adamId:
 export {
   type CatalogInput,
   delegateApp,
+  previewCatalogRemoval,
   putCatalogApp,
   removeFromCatalog,
   undelegateApp,
 } from "./catalog.js";
 export { publishAppVersion, pushUpdatesAtCheckIn } from "./updates.js";
-export { inviteUsers } from "./users.js";
+export { INVITE_BATCH, inviteGroup, inviteUsers } from "./users.js";
 
 /** The app is back in the user's catalog distribution: decided again at the next request or check-in. */
 export function addToDistribution(

@@ -88,7 +88,14 @@ async function requestOne(
  */
 export async function requestLicensesFor(
   deps: MdmDeps,
-  input: { spaceId: string; adamId: string; requests: readonly LicenseRequest[]; actor: Actor },
+  input: {
+    spaceId: string;
+    adamId: string;
+    requests: readonly LicenseRequest[];
+    actor: Actor;
+    /** DB2: the queue's requests being served: only those still waiting and applying (allocation.ts). */
+    served?: boolean;
+  },
 ): Promise<LicenseRequestResult[]> {
   const now = deps.now();
   return withTransaction(deps.db, async (trx) => {

@@ -1,4 +1,5 @@
 import { retryableStatus } from "../delivery-retry.js";
+import type { MdmCommandTarget } from "../store/mdm-command.repo.js";
 import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook.js";
 
 export { verifyWebhookSignature } from "../webhook.js";
@@ -6,9 +7,10 @@ export { verifyWebhookSignature } from "../webhook.js";
 /**
  * One instruction for the MDM: install or remove an app on a device. `id` is the
  * command's for good: a delivery may be repeated (a timeout after the MDM stored it), so
- * the MDM acts on each id once.
+ * the MDM acts on each id once. Its target (MdmCommandTarget: platform, bundle id, product
+ * and license type) says which Apple command to build.
  */
-export interface MdmCommandMessage {
+export interface MdmCommandMessage extends MdmCommandTarget {
   id: string;
   /** The command's number in its space, as `GET mdm/commands` lists it. */
   seq: number;

@@ -1,80 +1,50 @@
-import { randomUUID } from "node:crypto";
-import {
-  type Actor,
-  activityMessage,
-  appendActivity,
-  appendOutbox,
-  getUser,
-  listAccounts,
-  StoreError,
-  withTransaction,
-} from "../store/index.js";
-import { lockUsers, registeringAtApple, registrationKey, setClientUserId } from "../store/mdm-users.repo.js";
+import { type Actor, getGroup, withTransaction } from "../store/index.js";
+import { registerAtApple, unregisteredMembers } from "../store/invitations.repo.js";
 import type { MdmDeps } from "./deps.js";
 
 /**
  * UB2: invites users to Apps and Books. Each gets the id Orchard gives Apple
  * (clientUserId) and is registered in every usable account of the space (Apple knows
- * users per location); Apple answers with an invitation the user accepts from the
- * catalog, and the sync marks them enrolled (UB4 then serves what waits for them).
+ * users per location); Apple answers with an invitation (its link is on the user: GET
+ * users/:id `invitationUrl`) that the user accepts, and the sync marks them enrolled (UB4
+ * then serves what waits for them). Enrolled and invited users are left as they are.
  */
 export async function inviteUsers(
   deps: MdmDeps,
   input: { spaceId: string; userIds: readonly string[]; actor: Actor },
 ): Promise<{ invited: number; accounts: number }> {
   const now = deps.now();
-  return withTransaction(deps.db, async (trx) => {
-    const accounts = (await listAccounts(trx, input.spaceId)).filter((a) => a.usable);
-    if (accounts.length === 0) {
-      throw new StoreError(
-        "invalid_request",
-        "the space has no usable Apps and Books account to invite users to",
-        {
-          field: "spaceId",
-        },
-      );
-    }
-    let invited = 0;
-    const userIds = [...new Set(input.userIds)];
-    await lockUsers(trx, input.spaceId, userIds);
-    const users = [];
-    for (const userId of userIds) users.push(await getUser(trx, input.spaceId, userId));
-    // Sent again before Apple answered (a retry after a timeout): not registered twice.
-    const registering = await registeringAtApple(
-      trx,
-      input.spaceId,
-      users.flatMap((u) => (u.appleClientUserId ? [u.appleClientUserId] : [])),
-    );
-    for (const user of users) {
-      const userId = user.id;
-      if (user.appleStatus === "Associated") continue;
-      const clientUserId = user.appleClientUserId ?? `orchard-${randomUUID()}`;
-      const toRegister = accounts.filter((a) => !registering.has(registrationKey(a.id, clientUserId)));
-      if (toRegister.length === 0) continue;
-      if (!user.appleClientUserId) await setClientUserId(trx, input.spaceId, userId, clientUserId, now);
-      await appendOutbox(
-        trx,
-        toRegister.map((a) => ({
-          spaceId: input.spaceId,
-          accountId: a.id,
-          kind: "create_user" as const,
-          clientUserId,
-          now,
-        })),
-      );
-      await appendActivity(trx, [
-        {
-          spaceId: input.spaceId,
-          actor: input.actor,
-          action: "user.invited",
-          userId,
-          ruleIds: ["UB2"],
-          message: activityMessage("user.invited"),
-          at: now,
-        },
-      ]);
-      invited++;
-    }
-    return { invited, accounts: accounts.length };
-  });
+  return withTransaction(deps.db, (trx) => registerAtApple(trx, { ...input, now }));
+}
+
+/** Users registered per transaction by a bulk invitation: a large group commits as it goes. */
+export const INVITE_BATCH = 500;
+
+/**
+ * UB2: invites every user of a group (All Users: of the space) Apple has not registered:
+ * never invited, not enrolled, not retired. Batches of INVITE_BATCH users commit one by one,
+ * so an interrupted invitation keeps what it did, and sent again invites the rest.
+ */
+export async function inviteGroup(
+  deps: MdmDeps,
+  input: { spaceId: string; groupId: string; actor: Actor },
+): Promise<{ invited: number; accounts: number }> {
+  await getGroup(deps.db, input.spaceId, input.groupId);
+  let invited = 0;
+  let accounts = 0;
+  let afterId: string | undefined;
+  for (;;) {
+    const batch = await unregisteredMembers(deps.db, input.spaceId, input.groupId, {
+      afterId,
+      limit: INVITE_BATCH,
+    });
+    if (batch.length === 0 && afterId !== undefined) break;
+    // An empty group still says whether the space can invite (no usable account: refused).
+    const done = await inviteUsers(deps, { spaceId: input.spaceId, userIds: batch, actor: input.actor });
+    invited += done.invited;
+    accounts = done.accounts;
+    if (batch.length < INVITE_BATCH) break;
+    afterId = batch[batch.length - 1];
+  }
+  return { invited, accounts };
 }

@@ -1,4 +1,6 @@
 import type { ActivityView } from "../store/usage.repo.js";
+import { activityMessageIn } from "./activity-messages-fr.js";
+import type { Language } from "./decision-texts.js";
 import { type CsvShape, csvStream, jsonStream } from "./stream-export.js";
 
 /** The CSV columns of the activity export (API activity.csv and `orchard export activity`). */
@@ -47,6 +49,18 @@ function csvLine(e: ActivityView): string[] {
 
 /** The activity export's CSV (`orchard export activity` streams it with exportStream). */
 export const ACTIVITY_CSV: CsvShape<ActivityView> = { columns: COLUMNS, cells: csvLine };
+
+/**
+ * The entries with their `message` in `language` (activity-messages-fr.ts): English is the
+ * text the store kept, so the English export is the same file as before `lang` existed.
+ */
+export async function* activityInLanguage(
+  entries: AsyncIterable<ActivityView>,
+  language: Language,
+): AsyncIterable<ActivityView> {
+  for await (const entry of entries)
+    yield language === "en" ? entry : { ...entry, message: activityMessageIn(language, entry) };
+}
 
 /** Entries as CSV text, pulled as the destination reads: memory stays flat whatever the log's size. */
 export function activityCsv(

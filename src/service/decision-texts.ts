@@ -27,6 +27,8 @@ export interface DecisionTexts {
   /** A license request's answer: the grant is made, not only possible. */
   granted: (type: LicenseType, reserved: boolean, account: string) => string;
   keep: (type: LicenseType, account: string) => string;
+  /** PB3: appended to a keep on a device whose platform the app does not run on. */
+  keptOnUnsupportedPlatform: string;
   waits: (reason: string) => string;
   refused: (reason: string) => string;
   /** LT3: appended to a wait or a refusal when the user may buy the app themselves. */
@@ -79,6 +81,7 @@ const en: DecisionTexts = {
     AC4: "An account's priority can be changed.",
     AC5: "Deleting an account releases every license it gave.",
     AC6: "A token is used by one MDM only; taking it over is an explicit action.",
+    AC7: "A license Apple already holds for a device or user of the space, assigned outside Orchard, becomes Orchard's at the next full sync.",
     DI1: "Each account's apps have FCFS, Reserved and Prohibited lists.",
     DI2: "FCFS gives a requested app a user-based license and a mandatory app a device-based one by default.",
     DI3: "Reserved beats FCFS.",
@@ -101,6 +104,7 @@ const en: DecisionTexts = {
     RV5: "Deleting a user or removing the MDM profile revokes their licenses.",
     PB1: "On iOS, removing an app from a user's distribution uninstalls it and revokes the license.",
     PB2: "On macOS, removing an app revokes licenses without uninstalling.",
+    PB3: "A device gets no license for an app Apple does not list for its platform; a license it holds already is kept.",
     TR1: "Moving a device to another space revokes its licenses in the old space.",
     TR2: "A moved device takes a license in the new space first, then gives up the old one.",
     PM1: "Managing Apps and Books needs the App and content management role in the space.",
@@ -109,6 +113,7 @@ const en: DecisionTexts = {
     not_enrolled: "it waits until the user accepts the Apps and Books invitation",
     no_license: "it waits for a license to free up",
     token_problem: "it waits until the account's token works again",
+    apple_refused: "Apple refused its assignment; it waits until an administrator sends it again",
   },
   refuse: {
     apps_and_books_disabled: "Apps and Books is turned off in this space",
@@ -122,6 +127,7 @@ const en: DecisionTexts = {
     no_device: "a device-based license needs a device",
     device_inactive: "the device is not active",
     not_distributed: "the app was removed from this user's catalog distribution",
+    unsupported_platform: "the app does not run on this device's platform",
     no_license: "every eligible account has used all its licenses",
   },
   grant: (type, reserved, account) =>
@@ -130,6 +136,8 @@ const en: DecisionTexts = {
     `A ${type}-based ${reserved ? "reserved " : ""}license was granted from account "${account}"; Apple is asked to assign it.`,
   keep: (type, account) =>
     `The subject already holds a ${type}-based license from account "${account}" and keeps it.`,
+  keptOnUnsupportedPlatform:
+    " The app does not run on this device's platform: the license is kept, not revoked.",
   waits: (reason) => `No license now: ${reason}.`,
   refused: (reason) => `No license: ${reason}.`,
   selfPurchase: " The user may still buy the app themselves.",
@@ -201,6 +209,7 @@ const fr: DecisionTexts = {
     AC4: "La priorité d'un compte peut être modifiée.",
     AC5: "La suppression d'un compte est irréversible et libère toutes les licences qu'il a données ; rien n'est désinstallé.",
     AC6: "Un jeton n'est utilisé que par un seul MDM ; le reprendre est une action explicite.",
+    AC7: "Une licence qu'Apple détient déjà pour un appareil ou un utilisateur de l'espace, attribuée hors d'Orchard, devient celle d'Orchard à la synchronisation complète suivante.",
     DI1: "Les apps de chaque compte ont des listes premier arrivé, premier servi, Réservées et Interdites.",
     DI2: "Le premier arrivé, premier servi donne par défaut une licence par utilisateur à une app demandée et par appareil à une app obligatoire.",
     DI3: "Réservé l'emporte sur premier arrivé, premier servi.",
@@ -223,6 +232,7 @@ const fr: DecisionTexts = {
     RV5: "Supprimer un utilisateur ou retirer le profil MDM révoque ses licences.",
     PB1: "Sur iOS, retirer une app de la distribution d'un utilisateur la désinstalle et révoque la licence.",
     PB2: "Sur macOS, retirer une app révoque les licences sans la désinstaller.",
+    PB3: "Un appareil ne reçoit aucune licence pour une app qu'Apple n'indique pas pour sa plateforme ; une licence qu'il détient déjà est conservée.",
     TR1: "Déplacer un appareil vers un autre espace révoque ses licences dans l'ancien espace.",
     TR2: "Un appareil déplacé reçoit d'abord une licence du nouvel espace, puis l'ancienne est révoquée.",
     PM1: "Gérer demande le rôle « Gestion des apps et contenus » dans l'espace ; les rôles en lecture seule voient sans jamais modifier.",
@@ -231,6 +241,7 @@ const fr: DecisionTexts = {
     not_enrolled: "la demande attend que l'utilisateur accepte l'invitation Apps et livres",
     no_license: "la demande attend qu'une licence se libère",
     token_problem: "la demande attend que le jeton du compte fonctionne à nouveau",
+    apple_refused: "Apple a refusé son attribution ; la demande attend qu'un administrateur la renvoie",
   },
   refuse: {
     apps_and_books_disabled: "Apps et livres est désactivé dans cet espace",
@@ -244,6 +255,7 @@ const fr: DecisionTexts = {
     no_device: "une licence par appareil demande un appareil",
     device_inactive: "l'appareil n'est pas actif",
     not_distributed: "l'app a été retirée de la distribution de cet utilisateur",
+    unsupported_platform: "l'app ne fonctionne pas sur la plateforme de cet appareil",
     no_license: "aucune licence libre dans un compte éligible",
   },
   grant: (type, reserved, account) =>
@@ -252,6 +264,8 @@ const fr: DecisionTexts = {
     `Une licence par ${FR_TYPE[type]}${reserved ? " réservée" : ""} a été attribuée depuis le compte « ${account} » ; Apple est sollicité pour l'affecter.`,
   keep: (type, account) =>
     `Le sujet détient déjà une licence par ${FR_TYPE[type]} du compte « ${account} » et la conserve.`,
+  keptOnUnsupportedPlatform:
+    " L'app ne fonctionne pas sur la plateforme de cet appareil : la licence est conservée, pas révoquée.",
   waits: (reason) => `Pas de licence pour l'instant : ${reason}.`,
   refused: (reason) => `Pas de licence : ${reason}.`,
   selfPurchase: " L'utilisateur peut toujours acheter l'app lui-même.",

@@ -48,8 +48,10 @@ function summaryOf(
   switch (decision.outcome) {
     case "grant":
       return (made ? t.granted : t.grant)(decision.type, decision.reserved, accountName(decision.accountId));
-    case "keep":
-      return t.keep(decision.type, accountName(decision.accountId));
+    case "keep": {
+      const unsupported = decision.because.includes("PB3") ? t.keptOnUnsupportedPlatform : "";
+      return `${t.keep(decision.type, accountName(decision.accountId))}${unsupported}`;
+    }
     case "wait":
       return `${t.waits(t.wait[decision.reason])}${buy}`;
     case "refuse":

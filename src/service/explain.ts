@@ -12,6 +12,7 @@ import {
   type RuleId,
   type Subject,
 } from "../licensing/index.js";
+import { HELD_BY_APPLE, heldSubjects } from "../store/apple-refusals.repo.js";
 import { Coalescer, coalescerPer } from "../store/coalesce.js";
 import type { Db } from "../store/database.js";
 import { loadWorldSnapshot, worldFor } from "../store/index.js";
@@ -42,7 +43,7 @@ export interface Explanation extends Described {
   /**
    * The accounts of the space in priority order, as the decision walked them (decide()'s
    * own trace). Empty when the decision was made before any account was looked at (its
-   * rules say why: CA3, RV1, PB1, LT4).
+   * rules say why: CA3, RV1, PB1, LT4, PB3).
    */
   accounts: AccountConsidered[];
   /** DB2, UB3: a request that waits, where it stands in the app's queue (when it is there). */
@@ -113,6 +114,13 @@ const explainedOf = coalescerPer(
         adamId,
         subjects: asked.map((a) => a.request.subject),
       });
+      // DB2: a subject Apple refused waits for an administrator, as allocation holds it.
+      const held = await heldSubjects(
+        db,
+        spaceId,
+        adamId,
+        asked.map((a) => a.request.subject),
+      );
       const names = snapshot.accountNames;
       const decided = asked.map(({ request: r, why: given, language }): Outcome => {
         try {
@@ -120,7 +128,9 @@ const explainedOf = coalescerPer(
           const why = given ?? place?.why ?? DEFAULT_WHY;
           const request: LicenseRequest = { ...r, why };
           const trace = newTrace();
-          const decision = decide(request, worldFor(snapshot, request), trace);
+          const ruled = decide(request, worldFor(snapshot, request), trace);
+          const decision =
+            ruled.outcome === "grant" && held.has(subjectKey(r.subject)) ? HELD_BY_APPLE : ruled;
           const whyFrom: WhyFrom =
             given !== undefined
               ? "asked"

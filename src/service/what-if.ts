@@ -12,6 +12,7 @@ import {
   type Subject,
 } from "../licensing/index.js";
 import type { Db } from "../store/database.js";
+import { deviceIdsOfRefs } from "../store/device.repo.js";
 import { NotFoundError, StoreError } from "../store/errors.js";
 import { listAccounts, listLicensesForApp, listWaitingRequests, loadDecisionWorlds } from "../store/index.js";
 import { DECISION_TEXTS, DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
@@ -35,6 +36,7 @@ export type ProposedChange =
       adamId: string;
       fcfs?: { groupIds: string[]; requestedType: LicenseType; mandatoryType: LicenseType };
       reservedUserIds: string[];
+      /** Device ids, or `serial:<serial number>` as the API takes a device (resolved first). */
       reservedDeviceIds: string[];
       prohibitedUserIds: string[];
     }
@@ -109,16 +111,17 @@ export async function whatIf(
     if (change.kind === "priorities") checkOrder(change.order, accounts, index);
     if (change.kind === "rules") checkRules(change);
   }
+  const changes = await withDeviceIds(db, input.spaceId, input.changes);
   const adamIds = input.apps?.length
     ? [...new Set(input.apps)]
-    : await appsTouched(db, input.spaceId, input.changes);
+    : await appsTouched(db, input.spaceId, changes);
   const apps: AppImpact[] = [];
   const names = new Map(accounts.map((a) => [a.id, a.displayName]));
   const name = (id: string) => names.get(id) ?? id;
   const totals = { gain: 0, lose: 0, wait: 0, refuse: 0, move: 0, keep: 0 };
   let unaffectedApps = 0;
   for (const adamId of adamIds.slice(0, MAX_APPS)) {
-    const app = await impactOn(db, input.spaceId, adamId, input.changes, name, language);
+    const app = await impactOn(db, input.spaceId, adamId, changes, name, language);
     totals.keep += app.keep;
     const affected = CHANGES.filter((k) => app[k].length > 0);
     if (affected.length === 0) {
@@ -129,7 +132,7 @@ export async function whatIf(
     apps.push(app);
   }
   await nameApps(db, input.spaceId, apps);
-  const ruleIds: RuleId[] = input.changes.flatMap((c): RuleId[] =>
+  const ruleIds: RuleId[] = changes.flatMap((c): RuleId[] =>
     c.kind === "priorities"
       ? ["MA3", "MA1", "MA6"]
       : c.kind === "rules"
@@ -166,6 +169,33 @@ export function checkOrder(
     "invalid_priority",
     `a priority order names each of the space's ${accounts.length} accounts exactly once; ${problems.join("; ")}`,
     { field: `changes.${index}.order`, missing, repeated },
+  );
+}
+
+/**
+ * The changes with each reserved device as an id: a `serial:` reference (as the rules PUT
+ * takes it) resolved, those of every change in one query; an unknown serial number is a
+ * 404 naming its place (`body.changes.0.reservedDeviceIds.2`).
+ */
+async function withDeviceIds(
+  db: Db,
+  spaceId: string,
+  changes: readonly ProposedChange[],
+): Promise<ProposedChange[]> {
+  const places = changes.flatMap((change, index) =>
+    change.kind === "rules" ? change.reservedDeviceIds.map((ref, at) => ({ ref, index, at })) : [],
+  );
+  const ids = await deviceIdsOfRefs(
+    db,
+    spaceId,
+    places.map((p) => p.ref),
+    (i) => `body.changes.${places[i]?.index}.reservedDeviceIds.${places[i]?.at}`,
+  );
+  let next = 0;
+  return changes.map((change) =>
+    change.kind === "rules"
+      ? { ...change, reservedDeviceIds: change.reservedDeviceIds.map(() => ids[next++] ?? "") }
+      : change,
   );
 }
 

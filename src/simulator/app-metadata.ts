@@ -15,6 +15,8 @@ export interface SimAppMetadata {
   genre: string;
   price: number;
   custom: boolean;
+  /** The storefronts selling it (ISO 3166 alpha-2, upper case); unset, every one. */
+  storefronts?: string[];
 }
 
 export type MetadataInput = Partial<Omit<SimAppMetadata, "adamId" | "productType">>;
@@ -54,6 +56,7 @@ export function makeMetadata(
   };
   const bundleId = input.bundleId ?? (isBook ? undefined : `com.example.${first}${second}`.toLowerCase());
   if (bundleId !== undefined) metadata.bundleId = bundleId;
+  if (input.storefronts !== undefined) metadata.storefronts = input.storefronts.map((c) => c.toUpperCase());
   return metadata;
 }
 
@@ -66,12 +69,35 @@ export function mergeMetadata(held: SimAppMetadata, input: MetadataInput): SimAp
   return merged;
 }
 
-/** One lookup result, in the iTunes Search API's shape. */
-export function lookupItem(m: SimAppMetadata): Record<string, unknown> {
+/** Whether the store of `country` (the lookup's `country`, any case) sells it. */
+export function soldIn(m: SimAppMetadata, country: string): boolean {
+  return m.storefronts === undefined || m.storefronts.includes(country.toUpperCase());
+}
+
+/** The currency a storefront prices in (a few, as the simulator needs them); else the US dollar. */
+const CURRENCIES: Record<string, string> = {
+  US: "USD",
+  CA: "CAD",
+  GB: "GBP",
+  AU: "AUD",
+  JP: "JPY",
+  CH: "CHF",
+  ...Object.fromEntries(
+    ["FR", "DE", "ES", "IT", "NL", "BE", "AT", "IE", "PT", "FI", "LU"].map((c) => [c, "EUR"]),
+  ),
+};
+
+/**
+ * One lookup result, in the iTunes Search API's shape, as the store of `country` says it:
+ * in its currency (the simulator keeps one price figure for every store).
+ */
+export function lookupItem(m: SimAppMetadata, country = "US"): Record<string, unknown> {
   const id = Number(m.adamId);
   const trackId = Number.isSafeInteger(id) ? id : m.adamId;
   const artwork = `https://is1-ssl.mzstatic.com/image/thumb/sim/${m.adamId}/512x512bb.jpg`;
-  const price = { price: m.price, formattedPrice: m.price === 0 ? "Free" : `$${m.price}`, currency: "USD" };
+  const currency = CURRENCIES[country.toUpperCase()] ?? "USD";
+  const formatted = new Intl.NumberFormat("en-US", { style: "currency", currency }).format(m.price);
+  const price = { price: m.price, formattedPrice: m.price === 0 ? "Free" : formatted, currency };
   if (m.productType === "Book") {
     return {
       wrapperType: "ebook",

@@ -26,6 +26,12 @@ export interface RevokeInput {
 
 type Mode = "ASSOCIATE" | "DISASSOCIATE";
 
+/** An injected refusal of one subject's task (Faults.subjectError), if any. */
+export type SubjectRefusal = (
+  subject: { serialNumber?: string; clientUserId?: string },
+  adamId?: string,
+) => { errorNumber: number; applied: boolean } | undefined;
+
 export function runManageAssets(
   location: Location,
   notifier: Notifier,
@@ -33,6 +39,7 @@ export function runManageAssets(
   input: ManageAssetsInput,
   eventId: string,
   forcedError?: number,
+  refusal?: SubjectRefusal,
 ): EventOutcome {
   const seq = location.bump();
   const done: WireAssignment[] = [];
@@ -40,15 +47,24 @@ export function runManageAssets(
   for (const ref of input.assets) {
     const asset = location.findAsset(ref.adamId, ref.pricingParam);
     const pricingParam = asset?.pricingParam ?? ref.pricingParam ?? "STDQ";
+    const task = (kind: typeof SERIAL | typeof USER, name: string) => {
+      const refused = refusal?.(
+        kind === SERIAL ? { serialNumber: name } : { clientUserId: name },
+        ref.adamId,
+      );
+      if (refused && !refused.applied) return refused.errorNumber;
+      const error = applyTask(location, mode, asset, kind, name, seq);
+      return refused?.errorNumber ?? error;
+    };
     for (const serialNumber of input.serialNumbers) {
       const wire = { adamId: ref.adamId, pricingParam, serialNumber };
-      const error = forcedError ?? applyTask(location, mode, asset, SERIAL, serialNumber, seq);
+      const error = forcedError ?? task(SERIAL, serialNumber);
       if (error) failed.add(error, { serialNumber }, wire);
       else done.push(wire);
     }
     for (const clientUserId of input.clientUserIds) {
       const wire = { adamId: ref.adamId, clientUserId, pricingParam };
-      const error = forcedError ?? applyTask(location, mode, asset, USER, clientUserId, seq);
+      const error = forcedError ?? task(USER, clientUserId);
       if (error) failed.add(error, { clientUserId }, wire);
       else done.push(wire);
     }
@@ -95,6 +111,7 @@ export function runRevoke(
   input: RevokeInput,
   eventId: string,
   forcedError?: number,
+  refusal?: SubjectRefusal,
 ): EventOutcome {
   const seq = location.bump();
   const revoked: WireAssignment[] = [];
@@ -106,9 +123,18 @@ export function runRevoke(
   ];
   for (const { kind, name } of subjects) {
     const subject = kind === SERIAL ? { serialNumber: name } : { clientUserId: name };
-    const error = forcedError ?? (kind === USER && !location.users.findActive(name) ? 9609 : undefined);
-    if (error) {
-      failed.add(error, subject, { adamId: "", pricingParam: "", ...subject });
+    const refused = refusal?.(subject);
+    const error =
+      forcedError ??
+      (refused && !refused.applied
+        ? refused.errorNumber
+        : kind === USER && !location.users.findActive(name)
+          ? 9609
+          : undefined);
+    if (error === undefined && refused?.applied) releaseSubject(location, kind, name, seq);
+    const reported = error ?? refused?.errorNumber;
+    if (reported) {
+      failed.add(reported, subject, { adamId: "", pricingParam: "", ...subject });
       continue;
     }
     revoked.push(...releaseSubject(location, kind, name, seq));

@@ -45,9 +45,29 @@ export interface FaultConfig {
   tokenErrorsAsHttp200?: boolean;
 }
 
+/**
+ * One subject's tasks refused by an asynchronous error (the event's `failures` and a
+ * FAILURE notification name it), as Apple refuses a device it deems not eligible, an app
+ * not sold in the location's country, a user whose Apple Account cannot be associated
+ * (9635): the rest of the event goes through. The task is not applied; `applied` applies
+ * it all the same and still reports the error (Apple answering a failure for an
+ * assignment that is gone by then).
+ */
+export interface SubjectFault {
+  /** A path under /mdm/v2: "/assets/associate", "/assets/disassociate" or "/assets/revoke". */
+  endpoint: string;
+  errorNumber: number;
+  serialNumbers?: string[];
+  clientUserIds?: string[];
+  /** Only tasks of this app (associate, disassociate); unset, every app. */
+  adamId?: string;
+  applied?: boolean;
+}
+
 export class Faults {
   private global: FaultConfig = {};
   private readonly byEndpoint = new Map<string, FaultConfig>();
+  private subjects: SubjectFault[] = [];
 
   constructor(private readonly prng: Prng) {}
 
@@ -59,6 +79,36 @@ export class Faults {
   clear(): void {
     this.global = {};
     this.byEndpoint.clear();
+    this.subjects = [];
+  }
+
+  /** Adds a per-subject refusal (cleared by `clear`, or by `clearSubjects`). */
+  failSubjects(fault: SubjectFault): void {
+    this.subjects.push({ ...fault, endpoint: normalizeEndpoint(fault.endpoint) });
+  }
+
+  clearSubjects(): void {
+    this.subjects = [];
+  }
+
+  /** The refusal of one task, if a subject fault names it (the last added wins). */
+  subjectError(
+    endpoint: string,
+    subject: { serialNumber?: string; clientUserId?: string },
+    adamId?: string,
+  ): { errorNumber: number; applied: boolean } | undefined {
+    const path = normalizeEndpoint(endpoint);
+    for (let i = this.subjects.length - 1; i >= 0; i--) {
+      const f = this.subjects[i];
+      if (!f || f.endpoint !== path) continue;
+      if (f.adamId !== undefined && adamId !== undefined && f.adamId !== adamId) continue;
+      const named =
+        subject.serialNumber !== undefined
+          ? (f.serialNumbers ?? []).includes(subject.serialNumber)
+          : (f.clientUserIds ?? []).includes(subject.clientUserId ?? "");
+      if (named) return { errorNumber: f.errorNumber, applied: f.applied === true };
+    }
+    return undefined;
   }
 
   /** Global faults overridden field by field by the endpoint's. */

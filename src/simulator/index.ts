@@ -18,7 +18,7 @@ import { captureWorld, restoreWorld } from "./state-world.js";
 import { trackChanges } from "./tracked-operator.js";
 import { World } from "./world.js";
 
-export type { FaultConfig } from "./faults.js";
+export type { FaultConfig, SubjectFault } from "./faults.js";
 export type { Limits } from "./limits.js";
 export type { SimulatorLogger } from "./notifier.js";
 export type { AssetInput, SimulatorOperator } from "./operator.js";

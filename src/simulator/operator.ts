@@ -6,7 +6,7 @@
  */
 import { makeMetadata, mergeMetadata } from "./app-metadata.js";
 import type { SimContext } from "./context.js";
-import type { FaultConfig } from "./faults.js";
+import type { FaultConfig, SubjectFault } from "./faults.js";
 import type { Limits } from "./limits.js";
 import { type Asset, availableCount, type Location, type PricingParam } from "./location.js";
 import { type SeedSpec, seedLocation } from "./seed.js";
@@ -28,6 +28,8 @@ export interface AssetInput {
   price?: number;
   /** A custom (B2B) app: never returned by the public lookup. */
   custom?: boolean;
+  /** The storefronts selling it (ISO 3166 alpha-2); unset, every one. */
+  storefronts?: string[];
 }
 
 export interface SimulatorOperator {
@@ -50,6 +52,8 @@ export interface SimulatorOperator {
   claimByOtherMdm(uId: string, mdmInfo: { id: string; name: string; metadata: string }): void;
   seed(uId: string, spec: SeedSpec): void;
   setFaults(faults: FaultConfig, endpoint?: string): void;
+  /** Apple refuses these subjects' tasks on one endpoint with an asynchronous error (cleared by clearFaults). */
+  failSubjects(fault: SubjectFault): void;
   clearFaults(): void;
   snapshot(uId: string): {
     assets: Array<{
@@ -134,8 +138,8 @@ export function createOperator(ctx: SimContext): SimulatorOperator {
         revocable: input.revocable ?? !isBook,
         supportedPlatforms: input.supportedPlatforms ?? (isBook ? ["iOS", "macOS"] : ["iOS"]),
       });
-      const { name, bundleId, version, genre, price, custom } = input;
-      const fields = { name, bundleId, version, genre, price, custom };
+      const { name, bundleId, version, genre, price, custom, storefronts } = input;
+      const fields = { name, bundleId, version, genre, price, custom, storefronts };
       const held = world.metadata.get(input.adamId);
       world.metadata.set(
         input.adamId,
@@ -205,6 +209,9 @@ export function createOperator(ctx: SimContext): SimulatorOperator {
     },
     setFaults(faults, endpoint) {
       ctx.faults.set(faults, endpoint);
+    },
+    failSubjects(fault) {
+      ctx.faults.failSubjects(fault);
     },
     clearFaults() {
       ctx.faults.clear();

@@ -76,6 +76,10 @@ function decodeMetadata(value: unknown, at: string): SimAppMetadata {
   };
   const bundleId = optionalString(m.bundleId, `${at}.bundleId`);
   if (bundleId !== undefined) metadata.bundleId = bundleId;
+  if (m.storefronts !== undefined)
+    metadata.storefronts = array(m.storefronts, `${at}.storefronts`).map((c, i) =>
+      string(c, `${at}.storefronts[${i}]`),
+    );
   return metadata;
 }
 

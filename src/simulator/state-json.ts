@@ -5,7 +5,7 @@
  *     "prng": { "ids": n, "faults": n }, "limits": { ...Limits },
  *     "tokens": [ { "secret", "uId", "revoked" } ],
  *     "metadata" (optional, added later in version 1): [ { "adamId", "productType", "name",
- *         "bundleId"?, "version", "genre", "price", "custom" } ],
+ *         "bundleId"?, "version", "genre", "price", "custom", "storefronts"? } ],
  *     "locations": [ { "uId", "orgName", "locationName", "countryISO2ACode", "versionSalt",
  *         "seq", "currentToken", "tokenExpiresAt", "clientConfig", "assets": [Asset],
  *         "users": [UserRecord], "events": [SimEvent],

@@ -13,6 +13,8 @@ export interface Account {
   orgName?: string;
   locationUid?: string;
   locationName?: string;
+  /** Apple's countryISO2ACode of the location ("FR"): its store has the apps' names and prices. */
+  countryCode?: string;
   tokenExpiresAt?: Date;
   ownerMdmInfo?: MdmInfo;
   /** 1 = first (MA1). */
@@ -308,6 +310,7 @@ const ACCOUNT_COLUMNS = [
   "org_name",
   "location_uid",
   "location_name",
+  "country_code",
   "token_expires_at",
   "owner_mdm_info",
   "priority",
@@ -330,6 +333,7 @@ function toAccount(row: Pick<Selectable<AccountTable>, (typeof ACCOUNT_COLUMNS)[
     orgName: row.org_name ?? undefined,
     locationUid: row.location_uid ?? undefined,
     locationName: row.location_name ?? undefined,
+    countryCode: row.country_code ?? undefined,
     tokenExpiresAt: row.token_expires_at ?? undefined,
     ownerMdmInfo: row.owner_mdm_info ?? undefined,
     priority: row.priority,

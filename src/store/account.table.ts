@@ -31,6 +31,8 @@ export interface AccountTable {
   org_name: string | null;
   location_uid: string | null;
   location_name: string | null;
+  /** Apple's countryISO2ACode of the location: the store the metadata lookup asks (0033). */
+  country_code: ColumnType<string | null, string | null | undefined, string | null>;
   token_expires_at: NullableTimestamp;
   owner_mdm_info: JSONColumnType<MdmInfo | null, string | null, string | null>;
   /** 1 = first (MA1); unique per space, checked at commit so MA6 can shift several rows. */
@@ -43,6 +45,8 @@ export interface AccountTable {
   last_synced_at: NullableTimestamp;
   /** Apple's notificationAuthToken for this account, sealed like the sToken (0002_sync). */
   notification_secret_ciphertext: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Apple's `urls.invitationEmail` as the last users sync read it (0034): users' invitation links. */
+  invitation_url_template: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -20,6 +20,13 @@ export const ACTIVITY_ACTIONS = [
   "license.released_outside",
   "license.cleared",
   "license.reclaimed",
+  "license.adopted",
+  // An administrator's answer to Apple's refusals (apple-refusals.repo.ts).
+  "license.release_abandoned",
+  "license.request_retried",
+  // A wait that left the queue (stale-waits.repo.ts): its reason went, or an administrator cancelled it.
+  "queue.left",
+  "queue.cancelled",
   // Accounts (sync/accounts.ts, account-apple.ts, account-update.ts, sync.ts, health.ts).
   "account.added",
   "account.updated",
@@ -29,6 +36,11 @@ export const ACTIVITY_ACTIONS = [
   "account.synced",
   "account.resynced",
   "account.health",
+  "account.adopted",
+  // Assignments made outside Orchard (outside-assignments.repo.ts).
+  "outside.release_requested",
+  "outside.released",
+  "outside.release_failed",
   // Catalog, users, rules (mdm/, rules.repo.ts).
   "catalog.added",
   "catalog.updated",
@@ -45,6 +57,8 @@ export const ACTIVITY_ACTIONS = [
   "mdm.device_wiped",
   "mdm.device_inactive",
   "mdm.mdm_profile_removed",
+  // A device not active set up again (device-revival.repo.ts): enrolled, checked in, created again.
+  "mdm.device_enrolled",
   "mdm.user_deleted",
   "mdm.app_deleted",
   "mdm.app_undelegated",

@@ -52,6 +52,16 @@ export const ACTIVITY_MESSAGES = {
   "license.released": "released at Apple",
   "license.grace_ended": "grace ended",
   "license.released_outside": "Apple no longer holds this assignment (released outside Orchard)",
+  // Refusals of Apple's an administrator acted on (apple-refusals.repo.ts); `reason` is
+  // Apple's error as the operation kept it ("9706 Asset in request is not revocable…").
+  "license.request_retried": (p: { reason: string }) =>
+    `sent again after Apple's refusal (${p.reason}): waits for its turn`,
+  "license.release_retried": (p: { reason: string }) =>
+    `release sent to Apple again after its refusal (${p.reason})`,
+  "license.release_abandoned": (p: { reason: string }) =>
+    `released here: Apple refused the release (${p.reason}) and an administrator abandoned it`,
+  "license.release_refused_gone": (p: { reason: string }) =>
+    `Apple refused the release (${p.reason}) but no longer holds this assignment: released`,
   "license.cleared_other_location":
     "the account moved to another location: this license belonged to the previous one",
   "license.account_deleted_released":
@@ -63,6 +73,16 @@ export const ACTIVITY_MESSAGES = {
   "license.reclaimed_device_inactive": (p: { since: string }) =>
     `reclaimed: device inactive since ${p.since}`,
   "license.reclaimed_user_inactive": (p: { since: string }) => `reclaimed: user inactive since ${p.since}`,
+  // AC7: an assignment made outside Orchard taken on as Orchard's license (sync/adopt.ts).
+  "license.adopted": "adopted: Apple already held this assignment, made outside Orchard",
+  "license.adopted_prohibited":
+    "adopted: Apple already held this assignment, made outside Orchard; the user is prohibited for this app in this account: revoke the license to apply the rule",
+  // Waits that left the queue by a decision (stale-waits.repo.ts): their reason went, or an administrator cancelled them.
+  "queue.left_not_mandatory": 'left the queue: the app is no longer mandatory ("Install on device" is off)',
+  "queue.left_catalog": "left the queue: the app is no longer in the catalog",
+  "queue.left_check_in":
+    "left the queue: the device's check-in no longer asks for the app (not mandatory, not installed)",
+  "queue.cancelled": "waiting request cancelled by an administrator: left the queue",
   // Accounts (sync/accounts.ts, account-apple.ts, account-update.ts, sync.ts, health.ts).
   "account.added": (p: { name: string }) => `account ${p.name} added`,
   "account.updated": (p: { name: string }) => `account ${p.name} updated`,
@@ -78,6 +98,16 @@ export const ACTIVITY_MESSAGES = {
    */
   "account.token_issue": (p: { issue: string; title: string; remedy: string }) => `${p.title}: ${p.remedy}`,
   "account.token_healthy": "token healthy again; operations resumed",
+  "account.adopted": (p: { adopted: number; prohibited: number }) =>
+    `${p.adopted} assignments made outside Orchard adopted as licenses (${p.prohibited} of them prohibited)`,
+  // Assignments made outside Orchard released at Apple by an administrator (outside-assignments.repo.ts);
+  // `subject` is Apple's serial number or clientUserId.
+  "outside.release_queued": (p: { subject: string }) =>
+    `assignment made outside Orchard (${p.subject}): release queued for Apple`,
+  "outside.released": (p: { subject: string }) =>
+    `assignment made outside Orchard (${p.subject}): released at Apple`,
+  "outside.release_failed": (p: { subject: string; reason: string }) =>
+    `assignment made outside Orchard (${p.subject}): Apple refused to release it: ${p.reason}`,
   // Catalog, users, rules (mdm/, rules.repo.ts).
   "catalog.install_on_device": (p: { updateMode: string }) => `install on device, updates ${p.updateMode}`,
   "catalog.available": (p: { updateMode: string }) => `available, updates ${p.updateMode}`,
@@ -107,6 +137,10 @@ export const ACTIVITY_MESSAGES = {
   "mdm.app_undelegated": "app undelegated",
   "mdm.app_removed_from_distribution": "app removed from distribution",
   "mdm.app_added_to_distribution": "back in the user's catalog distribution",
+  // A device not active set up again (device-revival.repo.ts), action `mdm.device_enrolled`.
+  "mdm.device_enrolled": "device enrolled again: active",
+  "device.active_at_check_in": "device active again: it checked in",
+  "device.created_again": "device active again: created again with its serial number",
   // Failed MDM commands an administrator sent again (mdm-command.repo.ts).
   "command.retried": (p: { seq: number }) => `failed MDM command ${p.seq} back to pending, to be sent again`,
   "command.retry_license_not_live": (p: { seq: number }) =>

@@ -8,11 +8,13 @@ import {
   type RequestReason,
 } from "../licensing/index.js";
 import { activityMessage, renderActivityMessage } from "./activity-messages.js";
+import { HELD_BY_APPLE, heldSubjects } from "./apple-refusals.repo.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
 import { decidedForGood, dequeue, subjectKey } from "./queue.repo.js";
 import { lockedSeats } from "./seats.js";
 import type { Actor } from "./sql-helpers.js";
+import { servedWaitsStillApplying } from "./stale-waits.repo.js";
 import { addLicense, loadWorldSnapshot, type WorldSnapshot, worldFor } from "./world.js";
 
 export interface AllocationInput {
@@ -22,6 +24,11 @@ export interface AllocationInput {
   requests: readonly LicenseRequest[];
   actor: Actor;
   now: Date;
+  /**
+   * DB2: the requests are the queue's, being served (sync/queue.ts): only those that still
+   * wait and still apply are decided (servedWaitsStillApplying); the others have no result.
+   */
+  served?: boolean;
 }
 
 export interface AllocationResult {
@@ -82,10 +89,21 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
     lockAssets: true,
   });
   const seats = lockedSeats(snapshot);
+  // DB2: a served wait is decided only while it still waits and applies, under its row's lock.
+  const requests = input.served ? await servedWaitsStillApplying(trx, input) : input.requests;
+  // DB2: subjects whose assignment Apple refused for good wait until an administrator
+  // sends them again, whatever frees up: granted, they would go to Apple and back in a loop.
+  const held = await heldSubjects(
+    trx,
+    spaceId,
+    adamId,
+    input.requests.map((r) => r.subject),
+  );
   const results: AllocationResult[] = [];
   const granted: Grant[] = [];
-  for (const request of input.requests) {
-    const decision = decide(request, worldFor(snapshot, request));
+  for (const request of requests) {
+    let decision = decide(request, worldFor(snapshot, request));
+    if (decision.outcome === "grant" && held.has(subjectKey(request.subject))) decision = HELD_BY_APPLE;
     const result: AllocationResult = { request, decision };
     results.push(result);
     if ("accountId" in decision) {
@@ -365,9 +383,10 @@ async function enqueueWaiting(
       from unnest(${ids}::text[], ${whys}::text[], ${reasons}::text[], ${rules}::text[])
         as t(id, why, reason, rules)
       on conflict (space_id, adam_id, ${column}) where ${column} is not null
-      do update set reason = excluded.reason, rule_ids = excluded.rule_ids, decided_at = excluded.decided_at`.execute(
-      trx,
-    );
+      do update set
+        -- Apple's refusal stays until an administrator sends the request again (DB2).
+        reason = case when license_queue.reason = 'apple_refused' then license_queue.reason else excluded.reason end,
+        rule_ids = excluded.rule_ids, decided_at = excluded.decided_at`.execute(trx);
   }
 }
 

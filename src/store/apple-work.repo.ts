@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { AccountHealth } from "./account.table.js";
 import type { Db, Trx } from "./database.js";
 import { OUTBOX_KINDS, type OutboxKind } from "./license.table.js";
+import { serialKey } from "./serial-key.js";
 
 /**
  * "Apple work": what each account of a space still owes Apple, for administrators.
@@ -64,6 +65,14 @@ export interface FailedOperation {
   lastError?: string;
   eventId?: string;
   failedAt: Date;
+  /** The license a release (or an association) was for. */
+  licenseId?: string;
+  /**
+   * A release Apple refused whose license still holds its seat (`pending_release`):
+   * nothing sends it again by itself; an administrator sends it again or abandons it
+   * (apple-refusals.repo.ts).
+   */
+  releaseRefused: boolean;
 }
 
 export interface AccountAppleWork {
@@ -90,7 +99,10 @@ export interface AccountAppleWork {
     items: CallInFlight[];
   };
   failures: {
-    /** All failed operations kept for the record; `items` holds the newest `failureLimit`. */
+    /**
+     * All failed operations kept for the record (for their retention: retention.repo.ts);
+     * `items` holds the newest `failureLimit`.
+     */
     total: number;
     items: FailedOperation[];
   };
@@ -197,9 +209,12 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
     where t.rn <= ${Math.max(1, callLimit)}
     order by t.account_id, t.rn`.execute(trx);
 
-  // Failed operations are history (kept for the record, never pruned) and have no index of
+  // Failed operations are history (kept for the record, HISTORY_RETENTION_DAYS) and have no index of
   // their own: one pass per account counts them and keeps the newest (top-N), and only
   // those rows get their names. With no failure to list, one row still carries the count.
+  // A failure names its device by the serial sent to Apple, which may be a spelling from
+  // before 0026 (c02d0000, of the device now C02D0000): the device is found in any case
+  // through `devices_serial_key`, the one sent that spelling first.
   const failures = await sql<{
     account_id: string;
     seq: number | string;
@@ -215,13 +230,16 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
     event_id: string | null;
     updated_at: Date | string;
     total: number;
+    license_id: string | null;
+    release_refused: boolean | null;
   }>`select f.account_id, f.seq, f.kind, f.adam_id, coalesce(s.name, ca.name) as app_name,
       f.serial_number, d.id as device_id, f.client_user_id, u.id as user_id, u.name as user_name,
-      f.last_error, f.event_id, f.updated_at, f.total
+      f.last_error, f.event_id, f.updated_at, f.total, f.license_id,
+      (f.kind in ('disassociate', 'revoke') and l.state = 'pending_release') as release_refused
     from unnest(${ids}::text[]) as acc(id)
     cross join lateral (
       select o.account_id, o.seq, o.kind, o.adam_id, o.serial_number, o.client_user_id, o.last_error,
-        o.event_id, o.updated_at, (count(*) over ())::int as total
+        o.event_id, o.updated_at, o.license_id, (count(*) over ())::int as total
       from outbox o
       where o.space_id = ${spaceId} and o.account_id = acc.id and o.state = 'failed'
       order by o.updated_at desc, o.seq desc
@@ -229,8 +247,16 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
     ) f
     left join assets s on s.space_id = ${spaceId} and s.account_id = f.account_id and s.adam_id = f.adam_id
     left join catalog_apps ca on ca.space_id = ${spaceId} and ca.adam_id = f.adam_id
-    left join devices d on d.space_id = ${spaceId} and d.serial_number = f.serial_number
+    left join lateral (
+      select d.id from devices d
+      where d.space_id = ${spaceId} and ${serialKey("d.serial_number")} = ${serialKey("f.serial_number")}
+      order by (d.serial_number = f.serial_number
+          or d.apple_serial_number is not distinct from f.serial_number) desc,
+        d.created_at, d.id
+      limit 1
+    ) d on true
     left join users u on u.space_id = ${spaceId} and u.apple_client_user_id = f.client_user_id
+    left join licenses l on l.space_id = ${spaceId} and l.id = f.license_id
     order by f.account_id, f.updated_at desc, f.seq desc`.execute(trx);
 
   return accounts.map((a) => {
@@ -305,6 +331,8 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
               ...(r.last_error ? { lastError: r.last_error } : {}),
               ...(r.event_id ? { eventId: r.event_id } : {}),
               failedAt: toDate(r.updated_at),
+              ...(r.license_id ? { licenseId: r.license_id } : {}),
+              releaseRefused: r.release_refused === true,
             }),
           ),
       },

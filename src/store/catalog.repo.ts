@@ -14,3 +14,34 @@ export async function setCatalogDescription(
     .where("adam_id", "=", adamId)
     .execute();
 }
+
+/** CA1: the catalog app's description, when it has one. */
+export async function findCatalogDescription(
+  db: Db,
+  spaceId: string,
+  adamId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("catalog_apps")
+    .select("description")
+    .where("space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .executeTakeFirst();
+  return row?.description ?? undefined;
+}
+
+/**
+ * The spaces whose catalog holds the app by delegation from `spaceId`. A delegated copy left
+ * out of its catalog (the app deleted from the default space, PB1) is no delegation any more.
+ */
+export async function listCatalogDelegations(db: Db, spaceId: string, adamId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("catalog_apps")
+    .select("space_id")
+    .where("delegated_from_space_id", "=", spaceId)
+    .where("adam_id", "=", adamId)
+    .where("in_catalog", "=", true)
+    .orderBy("space_id")
+    .execute();
+  return rows.map((r) => r.space_id);
+}

@@ -25,7 +25,12 @@ import type {
   SpaceTable,
   UserTable,
 } from "./space.table.js";
-import type { AppleCallTable, AppleNotificationTable } from "./sync.table.js";
+import type {
+  AppleCallTable,
+  AppleNotificationTable,
+  OutsideAssignmentSnapshotTable,
+  OutsideAssignmentTable,
+} from "./sync.table.js";
 
 /** The whole schema as Kysely sees it; row types stay snake_case inside src/store. */
 export interface Database {
@@ -54,6 +59,8 @@ export interface Database {
   mdm_commands: MdmCommandTable;
   app_versions: AppVersionTable;
   distribution_exclusions: DistributionExclusionTable;
+  outside_assignments: OutsideAssignmentTable;
+  outside_assignment_snapshots: OutsideAssignmentSnapshotTable;
 }
 
 /** A handle or an open transaction: every repository function takes one first. */

@@ -1,23 +1,29 @@
 import { randomUUID } from "node:crypto";
-import { type RawBuilder, type Selectable, sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Device, Platform } from "../licensing/index.js";
 import type { Db } from "./database.js";
-import { NotFoundError } from "./errors.js";
+import { NotFoundError, StoreError } from "./errors.js";
+import { serialKey } from "./serial-key.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus, DeviceTable, InstalledAppTable } from "./space.table.js";
-import { chunks, inList } from "./sql-helpers.js";
+import { chunks, groupBy, inList, unique } from "./sql-helpers.js";
 
-/** `normalizeSerial` in SQL, as migration 0026 indexes it (`devices_serial_key`): one spelling, or the index is not used. */
-export function serialKey(column: string): RawBuilder<string> {
-  return sql<string>`translate(${sql.ref(column)}, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')`;
-}
+export { serialKey } from "./serial-key.js";
 
 /**
  * How a request names a device by serial number where it takes a device id
- * (`devices/serial:C02D0000`). Device ids never start with it: the API makes UUIDs and an
- * import refuses ids of that shape.
+ * (`devices/serial:C02D0000`), in any case (`SERIAL:`, `Serial:`). Device ids never start
+ * with it: the API makes UUIDs and an import refuses ids of that shape.
  */
 export const SERIAL_REF_PREFIX = "serial:";
+
+/** The serial number a device reference names (`serial:c02d0000` → C02D0000), or undefined for an id. */
+export function serialOfRef(ref: string): string | undefined {
+  const prefix = ref.slice(0, SERIAL_REF_PREFIX.length);
+  return prefix.toLowerCase() === SERIAL_REF_PREFIX
+    ? normalizeSerial(ref.slice(SERIAL_REF_PREFIX.length))
+    : undefined;
+}
 
 /**
  * Shared iPad is iPadOS only (LT5; iPadOS is the `iOS` platform): why a device marked Shared
@@ -60,6 +66,7 @@ export async function createDevice(db: Db, input: NewDevice): Promise<DeviceReco
 
 /** Bulk insert (inventory imports, tests, benchmarks). */
 export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promise<DeviceRecord[]> {
+  await assertSerialsFree(db, inputs);
   const out: DeviceRecord[] = [];
   for (const part of chunks(inputs, 9)) {
     const rows = await db
@@ -82,6 +89,39 @@ export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promi
     out.push(...rows.map(toDevice));
   }
   return out;
+}
+
+/**
+ * A serial number taken in the space in any case is a 409 `already_exists`, as the unique
+ * index answers one taken exactly. The index compares spellings, and 0026 left as they were
+ * the devices whose serials differ only in case (c02d0000 and C02d0000): without this,
+ * C02D0000 beside them would be a third device. Looked up through `devices_serial_key`.
+ */
+async function assertSerialsFree(db: Db, inputs: readonly NewDevice[]): Promise<void> {
+  for (const [spaceId, ofSpace] of groupBy(inputs, (d) => d.spaceId)) {
+    const serials = unique(ofSpace.map((d) => normalizeSerial(d.serialNumber)));
+    const taken = await db
+      .selectFrom("devices")
+      .select(["serial_number", serialKey("serial_number").as("serial_key")])
+      .where("space_id", "=", spaceId)
+      .where(serialKey("serial_number"), "=", sql<string>`any(${serials}::text[])`)
+      // A device spelled as asked is named as the unique index would name it.
+      .orderBy(sql`serial_number = ${serialKey("serial_number")} desc`)
+      .orderBy("created_at")
+      .orderBy("id")
+      .limit(1)
+      .executeTakeFirst();
+    if (!taken) continue;
+    const spelled = taken.serial_number === taken.serial_key ? "" : ` (as ${taken.serial_number})`;
+    throw new StoreError(
+      "already_exists",
+      `serialNumber ${taken.serial_key} is taken in this space${spelled}`,
+      {
+        field: "serialNumber",
+        serialNumber: taken.serial_key,
+      },
+    );
+  }
 }
 
 export async function findDevice(db: Db, spaceId: string, id: string): Promise<DeviceRecord | undefined> {
@@ -142,12 +182,12 @@ export async function getDeviceByRef(
   ref: string,
   field?: string,
 ): Promise<DeviceRecord> {
-  if (!ref.startsWith(SERIAL_REF_PREFIX)) {
+  const serial = serialOfRef(ref);
+  if (serial === undefined) {
     const device = await findDevice(db, spaceId, ref);
     if (!device) throw new NotFoundError("device", ref, field);
     return device;
   }
-  const serial = normalizeSerial(ref.slice(SERIAL_REF_PREFIX.length));
   const device = serial === "" ? undefined : await findDeviceBySerial(db, spaceId, serial);
   if (!device) throw new NotFoundError("device", `with serial number ${serial}`, field);
   return device;
@@ -159,8 +199,45 @@ export async function getDeviceByRef(
  * resolved by `getDeviceByRef`, with its 404 when unknown.
  */
 export async function deviceIdOfRef(db: Db, spaceId: string, ref: string, field?: string): Promise<string> {
-  if (!ref.startsWith(SERIAL_REF_PREFIX)) return ref;
+  if (serialOfRef(ref) === undefined) return ref;
   return (await getDeviceByRef(db, spaceId, ref, field)).id;
+}
+
+/**
+ * `deviceIdOfRef` for a list (a rule's reserved devices), in its order: ids as they are,
+ * every `serial:` reference resolved by one query for them all, as `findDeviceBySerial`
+ * chooses. The first unknown serial number is a NotFoundError naming it and, when given,
+ * its field (`fieldOf(index)`: `body.reservedDeviceIds.3`).
+ */
+export async function deviceIdsOfRefs(
+  db: Db,
+  spaceId: string,
+  refs: readonly string[],
+  fieldOf?: (index: number) => string,
+): Promise<string[]> {
+  const serials = refs.map(serialOfRef);
+  const wanted = unique(serials.filter((s): s is string => s !== undefined && s !== ""));
+  const ids = new Map<string, string>();
+  if (wanted.length > 0) {
+    const rows = await db
+      .selectFrom("devices")
+      .select(["id", "serial_number", serialKey("serial_number").as("serial_key")])
+      .where("space_id", "=", spaceId)
+      .where(serialKey("serial_number"), "=", sql<string>`any(${wanted}::text[])`)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    // The device stored as the serial is spelled wins; else the oldest of the others.
+    for (const r of rows) if (r.serial_number === r.serial_key) ids.set(r.serial_key, r.id);
+    for (const r of rows) if (!ids.has(r.serial_key)) ids.set(r.serial_key, r.id);
+  }
+  return refs.map((ref, index) => {
+    const serial = serials[index];
+    if (serial === undefined) return ref;
+    const id = ids.get(serial);
+    if (id === undefined) throw new NotFoundError("device", `with serial number ${serial}`, fieldOf?.(index));
+    return id;
+  });
 }
 
 /**
@@ -211,22 +288,13 @@ export async function setDeviceStatus(
 
 /**
  * Records a check-in (DB2: the moment waiting mandatory apps are decided again). A device
- * that was inactive or unenrolled (its MDM profile removed, then enrolled again) and checks
- * in is active again; retired or wiped ones stay as they are.
+ * not active that checks in is made active first, with its activity line (check-in.ts:
+ * reviveDevice, device-revival.repo.ts); its status is not this function's.
  */
 export async function recordCheckIn(db: Db, spaceId: string, id: string, now: Date): Promise<void> {
   const result = await db
     .updateTable("devices")
-    .set((eb) => ({
-      last_check_in_at: now,
-      updated_at: now,
-      status: eb
-        .case()
-        .when("status", "in", ["inactive", "unenrolled"])
-        .then(sql<DeviceStatus>`'active'`)
-        .else(eb.ref("status"))
-        .end(),
-    }))
+    .set({ last_check_in_at: now, updated_at: now })
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
     .executeTakeFirst();

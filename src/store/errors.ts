@@ -17,7 +17,9 @@ export type StoreErrorCode =
   | "duplicate_name"
   | "login_taken"
   | "moved_already"
-  | "already_exists";
+  | "already_exists"
+  /** Send again or abandon what Apple did not refuse (apple-refusals.repo.ts). */
+  | "not_refused";
 
 export class StoreError extends Error {
   override readonly name: string = "StoreError";

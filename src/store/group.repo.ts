@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { ALL_USERS } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
-import { type Db, withTransaction } from "./database.js";
+import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { type GroupRuleUse, removeGroupFromRules } from "./rules.repo.js";
 import { lockAssets } from "./seats.js";
@@ -210,26 +210,8 @@ export async function deleteGroup(
     if (group.builtIn) return { outcome: "built_in", group };
     const seen = await rulesUsingGroup(trx, spaceId, groupId);
     if (seen.length > 0 && !input.confirmed) return { outcome: "in_use", group, rules: seen };
-    // Rules change under their asset's lock (as setAppRules): the assets first, in
-    // allocation's order, then the group row, which a rules change adding it waits for
-    // (the foreign key's share lock) and which waits for one under way.
-    await lockAssets(trx, spaceId, seen);
-    const locked = await trx
-      .selectFrom("groups")
-      .select("id")
-      .where("space_id", "=", spaceId)
-      .where("id", "=", groupId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!locked) throw new NotFoundError("group", groupId);
-    const rules = await rulesUsingGroup(trx, spaceId, groupId);
+    const rules = await lockRulesThenGroup(trx, spaceId, groupId, seen);
     if (rules.length > 0 && !input.confirmed) return { outcome: "in_use", group, rules };
-    const known = new Set(seen.map(ruleKey));
-    await lockAssets(
-      trx,
-      spaceId,
-      rules.filter((r) => !known.has(ruleKey(r))),
-    );
     await removeGroupFromRules(trx, { spaceId, group, rules, actor: input.actor, now: input.now });
     await trx.deleteFrom("groups").where("space_id", "=", spaceId).where("id", "=", groupId).execute();
     await appendActivity(trx, [
@@ -257,6 +239,49 @@ export async function deleteGroup(
 }
 
 const ruleKey = (r: { accountId: string; adamId: string }) => `${r.accountId}/${r.adamId}`;
+
+/**
+ * Locks a group for its deletion with the rules that use it, in the order a rules change
+ * takes them (setAppRules: its asset, then the groups it names, through the foreign key's
+ * share lock): the rules' assets first, in allocation's order, then the group row, which a
+ * rules change adding it waits for and which waits for one under way. Returns the rules
+ * that use the group, as they are under these locks.
+ *
+ * A rule that took the group in after `seen` was read shows up only once the group is
+ * locked; taking its asset then (after the group) would deadlock with a rules change of that
+ * rule holding the asset and waiting for the group. So the locks are given back (rolled back
+ * to a savepoint) and taken again, that asset included, in order. Each round adds a rule:
+ * it ends.
+ */
+async function lockRulesThenGroup(
+  trx: Trx,
+  spaceId: string,
+  groupId: string,
+  seen: readonly GroupRuleUse[],
+): Promise<GroupRuleUse[]> {
+  let keys = [...seen];
+  for (;;) {
+    await sql`savepoint group_delete_locks`.execute(trx);
+    await lockAssets(trx, spaceId, keys);
+    const locked = await trx
+      .selectFrom("groups")
+      .select("id")
+      .where("space_id", "=", spaceId)
+      .where("id", "=", groupId)
+      .forUpdate()
+      .executeTakeFirst();
+    const rules = locked ? await rulesUsingGroup(trx, spaceId, groupId) : [];
+    const known = new Set(keys.map(ruleKey));
+    const unlocked = rules.filter((r) => !known.has(ruleKey(r)));
+    if (unlocked.length === 0) {
+      await sql`release savepoint group_delete_locks`.execute(trx);
+      if (!locked) throw new NotFoundError("group", groupId);
+      return rules;
+    }
+    await sql`rollback to savepoint group_delete_locks`.execute(trx);
+    keys = [...keys, ...unlocked];
+  }
+}
 
 /** The license rules (account, app) whose FCFS groups include the group, by app name then account priority. */
 export async function rulesUsingGroup(db: Db, spaceId: string, groupId: string): Promise<GroupRuleUse[]> {

@@ -161,6 +161,7 @@ export {
   renameSpace,
   type Space,
   setAppsAndBooksEnabled,
+  setRegisterWaitingUsers,
 } from "./space.repo.js";
 export type { AppleUserStatus, DeviceStatus } from "./space.table.js";
 export type { Actor } from "./sql-helpers.js";

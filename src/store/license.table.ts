@@ -57,6 +57,14 @@ export interface LicenseQueueTable {
   rule_ids: RuleIdsColumn;
   requested_at: Timestamp;
   decided_at: Timestamp;
+  /**
+   * `reason = 'apple_refused'` (0032): Apple's error number and message, the account whose
+   * association Apple refused, and when. Null otherwise (an administrator's retry clears them).
+   */
+  apple_error_number: number | null;
+  apple_error_message: string | null;
+  refused_account_id: string | null;
+  refused_at: NullableTimestamp;
 }
 
 /** Apple's operations, licenses first, then Apple users (the order the console lists them in). */

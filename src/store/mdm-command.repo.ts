@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
+import { type Expression, type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import { appNamesOfSpace } from "./app-names.js";
-import { type Db, withTransaction } from "./database.js";
+import { type Db, type Trx, withTransaction } from "./database.js";
 import type { MdmCommandKind, MdmCommandState, MdmCommandTable } from "./mdm.table.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+import type { DeviceTable } from "./space.table.js";
 import { type Actor, groupBy, settledAttempt, unseenSpace } from "./sql-helpers.js";
 
 export interface NewMdmCommand {
@@ -43,6 +44,24 @@ export interface MdmCommandRecord {
   notBefore?: Date;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * What the MDM needs, beside the command, to build Apple's own: the device's platform, and
+ * the app's bundle id (RemoveApplication names the app by it; absent until the store's
+ * lookup found it), its product type (a book is InstallMedia, not InstallApplication) and,
+ * for an install, its license's type. Read with the commands, never stored on them.
+ */
+export interface MdmCommandTarget {
+  platform: DeviceTable["platform"];
+  productType?: "App" | "Book";
+  bundleId?: string;
+  licenseType?: "user" | "device";
+}
+
+/** A command as the MDM receives it (webhook) or polls it (`GET mdm/commands`). */
+export interface DeliverableMdmCommand extends MdmCommandRecord {
+  target: MdmCommandTarget;
 }
 
 /**
@@ -109,15 +128,16 @@ function awaitingLicense(
  * storm's tens of thousands), nor the number of licenses. A command whose license is gone
  * (AC5 deletes an account's licenses) is cancelled too. The claim's conditions are also put
  * on the locked row itself (`m`), so a row another worker claimed just before is checked
- * again once locked, as SKIP LOCKED alone would not.
+ * again once locked, as SKIP LOCKED alone would not. The claimed commands come back with
+ * their targets (withTargets), read by the same statement.
  */
 export async function claimMdmCommands(
   db: Db,
   input: { now: Date; limit: number; leaseMs: number },
-): Promise<MdmCommandRecord[]> {
+): Promise<DeliverableMdmCommand[]> {
   const now = input.now.toISOString();
   const until = new Date(input.now.getTime() + input.leaseMs).toISOString();
-  const { rows } = await sql<Selectable<MdmCommandTable>>`with open as materialized (
+  const { rows } = await sql<DeliverableRow>`with open as materialized (
       select c.space_id, c.seq, c.license_id, c.not_before, c.claimed_until,
         (select l.state from licenses l where l.space_id = c.space_id and l.id = c.license_id) as license_state
       from mdm_commands c
@@ -142,13 +162,41 @@ export async function claimMdmCommands(
       order by m.seq
       limit ${input.limit}
       for update of m skip locked
+    ), claimed as (
+      update mdm_commands c
+      set claimed_until = ${until}::timestamptz, attempts = c.attempts + 1, updated_at = ${now}::timestamptz
+      from pick
+      where c.space_id = pick.space_id and c.seq = pick.seq
+      returning c.*
     )
-    update mdm_commands c
-    set claimed_until = ${until}::timestamptz, attempts = c.attempts + 1, updated_at = ${now}::timestamptz
-    from pick
-    where c.space_id = pick.space_id and c.seq = pick.seq
-    returning c.*`.execute(db);
-  return rows.map(toMdmCommand).sort((a, b) => a.seq - b.seq);
+    ${withTargets(sql`claimed`)}`.execute(db);
+  return rows.map(toDeliverableMdmCommand);
+}
+
+type DeliverableRow = Selectable<MdmCommandTable> & {
+  platform: DeviceTable["platform"];
+  product_type: "App" | "Book" | null;
+  bundle_id: string | null;
+  license_type: "user" | "device" | null;
+};
+
+/**
+ * The commands of `commands` (a subquery or a CTE's name) with their targets, oldest first,
+ * in the same statement: each command's device and license by their keys, and one asset row
+ * of its app (`assets_by_app`), one whose bundle id is known first (every account holding the
+ * app has the same; only some may have been looked up yet). The commands are chosen, and
+ * limited, before any join: the join costs a few key lookups per command returned.
+ */
+function withTargets(commands: Expression<unknown>): RawBuilder<DeliverableRow> {
+  return sql<DeliverableRow>`select c.*, d.platform, a.product_type, a.bundle_id, l.type as license_type
+    from ${commands} c
+    join devices d on d.space_id = c.space_id and d.id = c.device_id
+    left join licenses l on c.kind = 'install' and l.space_id = c.space_id and l.id = c.license_id
+    left join lateral (select a.product_type, a.bundle_id from assets a
+      where a.space_id = c.space_id and a.adam_id = c.adam_id
+      order by a.bundle_id is null, a.account_id
+      limit 1) a on true
+    order by c.seq`;
 }
 
 /**
@@ -194,6 +242,10 @@ export async function settleMdmCommands(
  * between (a remove) keeps it. Seqs of other
  * states, or unknown, are ignored: the same call may be sent again. Returns how many
  * commands became delivered.
+ *
+ * The failed installs' apps are locked first, as the retry does (lockAppsOfFailedInstalls):
+ * a check-in queueing the same install again either committed before, and its twin is seen
+ * and cancelled here, or waits, and sees this one delivered (no twin queued).
  */
 export async function acknowledgeMdmCommands(
   db: Db,
@@ -201,9 +253,17 @@ export async function acknowledgeMdmCommands(
 ): Promise<number> {
   const { spaceId } = input;
   const at = input.now.toISOString();
+  return withTransaction(db, async (trx) => {
+    await lockAppsOfFailedInstalls(trx, spaceId, sql<SqlBool>`c.seq = any(${[...input.seqs]}::bigint[])`);
+    return acknowledge(trx, spaceId, input.seqs, at);
+  });
+}
+
+/** The acknowledgement itself: one statement, under the apps' locks. */
+async function acknowledge(db: Db, spaceId: string, seqs: readonly number[], at: string): Promise<number> {
   const { rows } = await sql<{ acked: number }>`with taken as (
       select seq, state, device_id, adam_id, kind, license_id, app_version from mdm_commands
-      where space_id = ${spaceId} and seq = any(${[...input.seqs]}::bigint[]) and state in ('pending', 'failed')
+      where space_id = ${spaceId} and seq = any(${[...seqs]}::bigint[]) and state in ('pending', 'failed')
       for update
     ), acked as (
       update mdm_commands m set state = 'delivered', last_error = null, not_before = null, claimed_until = null,
@@ -216,7 +276,7 @@ export async function acknowledgeMdmCommands(
         last_error = 'superseded: the MDM took the same command (seq ' || t.seq || ') after all'
       from taken t
       where t.state = 'failed' and p.space_id = ${spaceId} and p.device_id = t.device_id and p.adam_id = t.adam_id
-        and p.state = 'pending' and p.seq > t.seq and not (p.seq = any(${[...input.seqs]}::bigint[]))
+        and p.state = 'pending' and p.seq > t.seq and not (p.seq = any(${[...seqs]}::bigint[]))
         and (p.claimed_until is null or p.claimed_until < ${at}::timestamptz)
         and p.kind = t.kind and p.license_id is not distinct from t.license_id
         and p.app_version is not distinct from t.app_version
@@ -323,9 +383,9 @@ export interface MdmRetryResult {
  * later check-in queued the same install again, or a remove came since): sending the older
  * one too would reach the MDM twice, or out of order. Logged per command (invariant 4).
  *
- * The installs' apps are locked first as allocators lock them (their assets, FOR NO KEY
- * UPDATE): a check-in queueing the same install (queueInstallsUnlessPresent, under that lock)
- * either committed before, and its twin is seen here, or waits, and sees this one pending.
+ * The installs' apps are locked first (lockAppsOfFailedInstalls): a check-in queueing the
+ * same install either committed before, and its twin is seen here, or waits, and sees this
+ * one pending.
  */
 export async function retryFailedMdmCommands(
   db: Db,
@@ -336,11 +396,7 @@ export async function retryFailedMdmCommands(
   const asked = input.seqs === "all" ? undefined : [...new Set(input.seqs)].sort((a, b) => a - b);
   const chosen = asked ? sql<SqlBool>`c.seq = any(${asked}::bigint[])` : sql<SqlBool>`true`;
   return withTransaction(db, async (trx) => {
-    await sql`select 1 from assets a
-      where a.space_id = ${spaceId} and a.adam_id in (select c.adam_id from mdm_commands c
-        where c.space_id = ${spaceId} and c.state = 'failed' and c.kind = 'install' and ${chosen})
-      order by a.adam_id, a.account_id
-      for no key update of a`.execute(trx);
+    await lockAppsOfFailedInstalls(trx, spaceId, chosen);
     const { rows } = await sql<RetryVerdict>`with picked as (
         select c.seq, c.kind, c.device_id, c.adam_id, c.license_id,
           c.license_id is not null and not exists (select 1 from licenses l
@@ -426,6 +482,25 @@ export async function retryFailedMdmCommands(
   });
 }
 
+/**
+ * Locks the apps of the chosen failed installs (`chosen` is a condition on `c`) as allocators
+ * lock them: their assets, FOR NO KEY UPDATE, in allocation's order (app, then account), before
+ * any command row. A check-in queues its installs (queueInstallsUnlessPresent) under that
+ * lock, so whoever sends a failed install again, or takes it as delivered, and the check-in
+ * asking for the same install run one after the other: each sees what the other wrote.
+ */
+async function lockAppsOfFailedInstalls(
+  trx: Trx,
+  spaceId: string,
+  chosen: RawBuilder<SqlBool>,
+): Promise<void> {
+  await sql`select 1 from assets a
+    where a.space_id = ${spaceId} and a.adam_id in (select c.adam_id from mdm_commands c
+      where c.space_id = ${spaceId} and c.state = 'failed' and c.kind = 'install' and ${chosen})
+    order by a.adam_id, a.account_id
+    for no key update of a`.execute(trx);
+}
+
 interface RetryVerdict {
   seq: number | string;
   kind: MdmCommandKind;
@@ -500,6 +575,7 @@ export async function countMdmCommands(db: Db, spaceId: string): Promise<Record<
   return counts;
 }
 
+/** A space's commands for an MDM that polls, oldest first, with their targets (one statement). */
 export async function listMdmCommands(
   db: Db,
   spaceId: string,
@@ -511,25 +587,48 @@ export async function listMdmCommands(
     afterSeq?: number;
     limit?: number;
   } = {},
-): Promise<MdmCommandRecord[]> {
-  let query = db.selectFrom("mdm_commands").selectAll().where("space_id", "=", spaceId);
-  if (filter.afterSeq !== undefined) query = query.where("seq", ">", filter.afterSeq);
-  if (filter.deviceId) query = query.where("device_id", "=", filter.deviceId);
-  if (filter.state) query = query.where("state", "=", filter.state);
+): Promise<DeliverableMdmCommand[]> {
+  let query = db
+    .selectFrom("mdm_commands")
+    .selectAll("mdm_commands")
+    .where("mdm_commands.space_id", "=", spaceId);
+  if (filter.afterSeq !== undefined) query = query.where("mdm_commands.seq", ">", filter.afterSeq);
+  if (filter.deviceId) query = query.where("mdm_commands.device_id", "=", filter.deviceId);
+  if (filter.state) query = query.where("mdm_commands.state", "=", filter.state);
   // What an MDM that polls may act on now: pending, and its license (if any) confirmed by Apple.
+  // The license is joined by key: the planner then weighs the filter by the licenses' states
+  // and walks the pending commands in order until the page is full. An EXISTS under the OR
+  // was planned as a hashed subplan reading every assigned license of every space at each
+  // poll, and a scalar lookup as a sort of every pending command of the space.
   if (filter.ready)
     query = query
-      .where("state", "=", "pending")
-      .where("awaiting_license", "=", false)
-      .where(
-        sql<SqlBool>`(license_id is null or exists (select 1 from licenses l
-          where l.space_id = mdm_commands.space_id and l.id = mdm_commands.license_id and l.state = 'assigned'))`,
+      .leftJoin("licenses as ready_license", (join) =>
+        join
+          .onRef("ready_license.space_id", "=", "mdm_commands.space_id")
+          .onRef("ready_license.id", "=", "mdm_commands.license_id"),
+      )
+      .where("mdm_commands.state", "=", "pending")
+      .where("mdm_commands.awaiting_license", "=", false)
+      .where((eb) =>
+        eb.or([eb("mdm_commands.license_id", "is", null), eb("ready_license.state", "=", "assigned")]),
       );
-  const rows = await query
-    .orderBy("seq")
-    .limit(filter.limit ?? 1000)
-    .execute();
-  return rows.map(toMdmCommand);
+  const { rows } = await withTargets(query.orderBy("mdm_commands.seq").limit(filter.limit ?? 1000)).execute(
+    db,
+  );
+  return rows.map(toDeliverableMdmCommand);
+}
+
+/** The one mapping of a command's targets, for the webhook's message and the polled list alike. */
+function toDeliverableMdmCommand(row: DeliverableRow): DeliverableMdmCommand {
+  return {
+    ...toMdmCommand(row),
+    target: {
+      platform: row.platform,
+      ...(row.product_type ? { productType: row.product_type } : {}),
+      ...(row.bundle_id ? { bundleId: row.bundle_id } : {}),
+      ...(row.license_type ? { licenseType: row.license_type } : {}),
+    },
+  };
 }
 
 function toMdmCommand(row: Selectable<MdmCommandTable>): MdmCommandRecord {

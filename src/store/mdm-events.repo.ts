@@ -6,6 +6,7 @@ import type { Db, Trx } from "./database.js";
 import { lockUsers, retireAtApple } from "./mdm-users.repo.js";
 import type { DeviceStatus } from "./space.table.js";
 import type { Actor } from "./sql-helpers.js";
+import { removeStaleWaits } from "./stale-waits.repo.js";
 
 /** Something that happened in the MDM or the console, with the space it happened in. */
 export type MdmEvent =
@@ -67,24 +68,30 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
         .where("user_id", "=", event.userId)
         .execute();
       break;
-    case "app_deleted":
-      await trx
+    case "app_deleted": {
+      const left = await trx
         .updateTable("catalog_apps")
         .set({ in_catalog: false })
         .where("adam_id", "=", event.adamId)
         .where((eb) =>
           eb.or([eb("space_id", "=", event.spaceId), eb("delegated_from_space_id", "=", event.spaceId)]),
         )
+        .returning("space_id")
         .execute();
+      await waitsLeaveWithTheApp(trx, left, event.adamId, actor, now);
       break;
-    case "app_undelegated":
-      await trx
+    }
+    case "app_undelegated": {
+      const left = await trx
         .deleteFrom("catalog_apps")
         .where("adam_id", "=", event.adamId)
         .where("delegated_from_space_id", "=", event.spaceId)
         .where("space_id", "in", [...event.spaceIds])
+        .returning("space_id")
         .execute();
+      await waitsLeaveWithTheApp(trx, left, event.adamId, actor, now);
       break;
+    }
     case "app_removed_from_distribution":
       // PB1: remembered, so the next check-in does not license and install it again.
       await trx
@@ -109,6 +116,22 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
       at: now,
     },
   ]);
+}
+
+/** CA3, DB2: the app left these spaces' catalogs: nobody waits for it there any more (each logged). */
+async function waitsLeaveWithTheApp(
+  trx: Trx,
+  spaces: ReadonlyArray<{ space_id: string }>,
+  adamId: string,
+  actor: Actor,
+  now: Date,
+): Promise<void> {
+  await removeStaleWaits(trx, {
+    scope: { spaceIds: spaces.map((s) => s.space_id), adamId },
+    cause: "catalog",
+    actor,
+    now,
+  });
 }
 
 /**

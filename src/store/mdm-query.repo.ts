@@ -1,4 +1,6 @@
+import { appRunsOn, type Platform } from "../licensing/index.js";
 import type { Db } from "./database.js";
+import { groupBy, inList } from "./sql-helpers.js";
 
 /** Apps of the space's catalog that are "Install on device" (CA1), and all catalog apps. */
 export async function listCatalogAdamIds(
@@ -15,6 +17,30 @@ export async function listCatalogAdamIds(
     mandatory: new Set(rows.filter((r) => r.install_on_device).map((r) => r.adam_id)),
     all: new Set(rows.map((r) => r.adam_id)),
   };
+}
+
+/**
+ * PB3: of `adamIds`, the apps that do not run on `platform` by the platforms Apple lists
+ * for their assets in the space (appRunsOn, as decide() reads them): a check-in does not
+ * ask for those.
+ */
+export async function appsNotRunningOn(
+  db: Db,
+  spaceId: string,
+  adamIds: readonly string[],
+  platform: Platform,
+): Promise<Set<string>> {
+  if (adamIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("assets")
+    .select(["adam_id", "platforms"])
+    .where("space_id", "=", spaceId)
+    .where(inList("adam_id", adamIds))
+    .execute();
+  const notRunning = new Set<string>();
+  for (const [adamId, assets] of groupBy(rows, (r) => r.adam_id))
+    if (!appRunsOn(assets, platform)) notRunning.add(adamId);
+  return notRunning;
 }
 
 /** Spaces the app was delegated to from `spaceId` (PB1: deleting from the default space reaches them). */

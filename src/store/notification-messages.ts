@@ -72,6 +72,15 @@ export const NOTIFICATION_MESSAGES = {
     title: (p: { issue: TokenIssue; account: string }) => `${TOKEN_ISSUES[p.issue].title}: ${p.account}`,
     remedy: (p: { issue: TokenIssue; account: string }) => TOKEN_ISSUES[p.issue].remedy,
   },
+  /**
+   * DB2, RV1-RV5: Apple refused assignments or releases of the app for good (not 9709);
+   * raised once per (account, app), cleared when none is left (sync/refusals.ts).
+   */
+  "apple.refused": {
+    title: (p: { app: string; account: string }) => `Apple refused operations for ${p.app} (${p.account})`,
+    remedy:
+      "Requests Apple refused wait in the app's waiting list, and releases it refused in the account's Apple work, each with Apple's reason. Fix the cause at Apple or in the MDM, then send them again; a release can also be abandoned when the license is gone at Apple.",
+  },
 } as const satisfies Record<
   string,
   { title: string | ((params: never) => string); remedy?: string | ((params: never) => string) }

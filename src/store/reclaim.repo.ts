@@ -1,4 +1,4 @@
-import { type Expression, type SqlBool, sql } from "kysely";
+import { type Expression, sql } from "kysely";
 import type { LicenseState, LicenseType } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { inList } from "./sql-helpers.js";
@@ -53,30 +53,81 @@ export function inactiveBefore(now: Date, days: number): Date {
   return new Date(now.getTime() - days * DAY_MS);
 }
 
-/** How many licenses of the space the criteria find: one pass over the space's live licenses. */
+/**
+ * The set a reclaim revokes, as its preview shows it and the reclaim checks it, read in one
+ * statement (one snapshot): how many licenses the criteria find, and the fingerprint of the
+ * first `cap` of them by id, the part one reclaim request revokes (service/reclaim.ts,
+ * RECLAIM_LIMIT). The fingerprint is the sha256 (hex) of those ids joined by commas in id
+ * order, computed in the database: at most `cap` ids are aggregated, and only the first
+ * `ids` of them leave it (a preview: the rows it shows; a reclaim: all, as it revokes
+ * exactly the set it checked).
+ */
+export interface InactiveSet {
+  count: number;
+  fingerprint: string;
+  /** The first of the fingerprinted ids, in id order, as many as asked for. */
+  ids: string[];
+}
+
+export async function inactiveSet(
+  db: Db,
+  spaceId: string,
+  criteria: InactivityCriteria,
+  options: { cap: number; ids?: number },
+): Promise<InactiveSet> {
+  const row = await db
+    .with("matching", () => inactiveLicenseIds(db, spaceId, criteria))
+    .with("capped", (q) => q.selectFrom("matching").select("id").orderBy("id").limit(options.cap))
+    .selectNoFrom((eb) => [
+      eb.selectFrom("matching").select(sql<number>`count(*)::int`.as("n")).as("count"),
+      eb
+        .selectFrom("capped")
+        .select(
+          sql<string>`encode(sha256(convert_to(coalesce(string_agg(id, ',' order by id), ''), 'UTF8')), 'hex')`.as(
+            "f",
+          ),
+        )
+        .as("fingerprint"),
+      eb
+        .selectFrom("capped")
+        .select(sql<string[]>`coalesce((array_agg(id order by id))[1:${options.ids ?? 0}], '{}')`.as("ids"))
+        .as("ids"),
+    ])
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count ?? 0), fingerprint: row.fingerprint ?? "", ids: row.ids ?? [] };
+}
+
+/** How many licenses of the space the criteria find. */
 export async function countInactiveLicenses(
   db: Db,
   spaceId: string,
   criteria: InactivityCriteria,
 ): Promise<number> {
-  const row = await inactiveLicenses(db, spaceId, criteria)
+  const row = await db
+    .selectFrom(inactiveLicenseIds(db, spaceId, criteria).as("m"))
     .select(sql<number>`count(*)::int`.as("n"))
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
 /**
- * The next `limit` of them by id (the primary key's order: a page is one index range, never
- * an OFFSET), after `after`; with `ids`, only those of these ids that still qualify (a
- * reclaim checks its batch again inside its transaction).
+ * The first `limit` of them by id, with what the admin needs to recognise each; with `ids`,
+ * only those of these ids that still qualify (a reclaim checks its batch again inside its
+ * transaction).
  */
 export async function listInactiveLicenses(
   db: Db,
   spaceId: string,
   criteria: InactivityCriteria,
-  page: { limit: number; after?: string | undefined; ids?: readonly string[] },
+  page: { limit: number; ids?: readonly string[] },
 ): Promise<InactiveLicense[]> {
-  let query = inactiveLicenses(db, spaceId, criteria)
+  const rows = await db
+    .selectFrom(inactiveLicenseIds(db, spaceId, criteria, page.ids).as("m"))
+    .innerJoin("licenses as l", (j) => j.on("l.space_id", "=", spaceId).onRef("l.id", "=", "m.id"))
+    .leftJoin("devices as d", (j) =>
+      j.onRef("d.space_id", "=", "l.space_id").onRef("d.id", "=", "l.device_id"),
+    )
+    .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "l.space_id").onRef("u.id", "=", "l.user_id"))
     .innerJoin("accounts as a", (j) =>
       j.onRef("a.space_id", "=", "l.space_id").onRef("a.id", "=", "l.account_id"),
     )
@@ -109,10 +160,8 @@ export async function listInactiveLicenses(
               where ud.space_id = l.space_id and ud.user_id = l.user_id)) end`.as("inactive_since"),
     ])
     .orderBy("l.id")
-    .limit(page.limit);
-  if (page.after !== undefined) query = query.where("l.id", ">", page.after);
-  if (page.ids) query = query.where(inList("l.id", page.ids));
-  const rows = await query.execute();
+    .limit(page.limit)
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     adamId: r.adam_id,
@@ -132,41 +181,57 @@ export async function listInactiveLicenses(
 
 /** A device's last sign of life: its last check-in, else its creation. */
 function deviceSeen(alias: "d" | "ud") {
-  return sql`coalesce(${sql.ref(`${alias}.last_check_in_at`)}, ${sql.ref(`${alias}.created_at`)})`;
+  return sql<Date>`coalesce(${sql.ref(`${alias}.last_check_in_at`)}, ${sql.ref(`${alias}.created_at`)})`;
 }
 
-/** The live licenses of the space whose subject is inactive, filtered; nothing selected yet. */
-function inactiveLicenses(db: Db, spaceId: string, criteria: InactivityCriteria) {
+/** The UTC day of an instant, as 0028's `devices.last_seen_on` reads a device's last sign of life. */
+function utcDay(instant: Date) {
+  return sql<Date>`(timezone('UTC', ${instant}::timestamptz))::date`;
+}
+
+/**
+ * The ids of the space's live licenses whose subject is inactive, filtered (with `ids`: only
+ * among these). Two branches, one per license type (LT1), each with the plan it needs: one
+ * OR over both kept PostgreSQL from finding idle devices through an index (it read every live
+ * license of the space) and from turning the user's "no device seen since" into an anti-join.
+ * - device licenses, from the idle devices: the day they were last seen through
+ *   `devices_last_seen` (0028), then the instant, the rule's boundary;
+ * - user licenses of users created before the boundary none of whose devices was seen after.
+ */
+function inactiveLicenseIds(db: Db, spaceId: string, criteria: InactivityCriteria, ids?: readonly string[]) {
   const before = criteria.inactiveBefore;
-  let query = db
+  let live = db
     .selectFrom("licenses as l")
-    .leftJoin("devices as d", (j) =>
+    .select("l.id")
+    .where("l.space_id", "=", spaceId)
+    .where("l.live", "=", true);
+  if (criteria.adamId !== undefined) live = live.where("l.adam_id", "=", criteria.adamId);
+  if (criteria.accountId !== undefined) live = live.where("l.account_id", "=", criteria.accountId);
+  if (ids) live = live.where(inList("l.id", ids));
+  const deviceLicenses = live
+    .innerJoin("devices as d", (j) =>
       j.onRef("d.space_id", "=", "l.space_id").onRef("d.id", "=", "l.device_id"),
     )
-    .leftJoin("users as u", (j) => j.onRef("u.space_id", "=", "l.space_id").onRef("u.id", "=", "l.user_id"))
-    .where("l.space_id", "=", spaceId)
-    .where("l.live", "=", true)
+    .where("l.type", "=", "device")
+    .where("d.last_seen_on", "<=", utcDay(before))
+    .where(deviceSeen("d") as Expression<Date>, "<=", before);
+  const userLicenses = live
+    .innerJoin("users as u", (j) => j.onRef("u.space_id", "=", "l.space_id").onRef("u.id", "=", "l.user_id"))
+    .where("l.type", "=", "user")
+    .where("u.created_at", "<=", before)
     .where((eb) =>
-      eb.or([
-        eb.and([eb("l.type", "=", "device"), eb(deviceSeen("d") as Expression<Date>, "<=", before)]),
-        eb.and([
-          eb("l.type", "=", "user"),
-          eb("u.created_at", "<=", before),
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom("devices as ud")
-                .select(sql`1`.as("one"))
-                .whereRef("ud.space_id", "=", "l.space_id")
-                .whereRef("ud.user_id", "=", "l.user_id")
-                .where(deviceSeen("ud") as Expression<Date>, ">", before),
-            ),
-          ),
-        ]) as Expression<SqlBool>,
-      ]),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("devices as ud")
+            .select(sql`1`.as("one"))
+            .whereRef("ud.space_id", "=", "l.space_id")
+            .whereRef("ud.user_id", "=", "l.user_id")
+            .where(deviceSeen("ud") as Expression<Date>, ">", before),
+        ),
+      ),
     );
-  if (criteria.adamId !== undefined) query = query.where("l.adam_id", "=", criteria.adamId);
-  if (criteria.accountId !== undefined) query = query.where("l.account_id", "=", criteria.accountId);
-  if (criteria.type !== undefined) query = query.where("l.type", "=", criteria.type);
-  return query;
+  if (criteria.type === "device") return deviceLicenses;
+  if (criteria.type === "user") return userLicenses;
+  return deviceLicenses.unionAll(userLicenses);
 }

@@ -7,7 +7,8 @@ const DAY_MS = 86_400_000;
 /**
  * How long history is kept, in days; 0 keeps it forever. What is still at work is never
  * pruned, whatever its age: pending notification deliveries, open notifications, MDM
- * commands still pending (claimed or awaiting their license included).
+ * commands still pending (claimed or awaiting their license included), operations for
+ * Apple not finished (pending in the outbox, or in an Apple call), licenses not released.
  */
 export interface RetentionPolicy {
   /** Console sessions, after they expired (they open nothing by then). */
@@ -22,6 +23,18 @@ export interface RetentionPolicy {
   clearedNotificationDays: number;
   /** MDM commands delivered, cancelled or failed, after they were. */
   finishedMdmCommandDays: number;
+  /**
+   * Operations for Apple done or failed (the outbox's record of them; the Apple work panel
+   * lists the failed ones), after they finished. Apple calls are never pruned: every one is
+   * still at work (sending, or sent and awaiting Apple's answer), and goes once answered.
+   */
+  finishedAppleOperationDays: number;
+  /**
+   * Licenses released (a seat given back, grace over), after they were: the licenses list and
+   * export show them. Decisions, explain and the device and user pages read only licenses
+   * still held, and the activity log keeps its own lines about them.
+   */
+  releasedLicenseDays: number;
   /** The activity log (the audit trail, invariant 4). */
   activityDays: number;
   /**
@@ -38,6 +51,8 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   failedDeliveryDays: 90,
   clearedNotificationDays: 365,
   finishedMdmCommandDays: 90,
+  finishedAppleOperationDays: 90,
+  releasedLicenseDays: 730,
   activityDays: 730,
   idempotencyKeyDays: IDEMPOTENCY_KEY_TTL_MS / DAY_MS,
 };
@@ -70,6 +85,8 @@ export interface PruneCounts {
   notification_deliveries: number;
   notifications: number;
   mdm_commands: number;
+  outbox: number;
+  licenses: number;
   activity_log: number;
   idempotency_keys: number;
 }
@@ -80,8 +97,10 @@ export interface PruneCounts {
  * at most `batchSize` rows, picked by a subselect with LIMIT, its conditions checked again
  * on the rows it deletes (a row another transaction changed meanwhile goes only if it still
  * qualifies). The small tables are searched by their conditions (sessions and idempotency
- * keys by their time's index; the others hold only what their own retention keeps); the MDM
- * commands and the activity log are walked by primary key (below). Deliveries go before notifications: a
+ * keys by their time's index; the others hold only what their own retention keeps, the
+ * outbox besides its few pending rows); released licenses by the index on their release
+ * (0030: they are mixed on every page with the live ones); the MDM commands and the activity log are
+ * walked by primary key (below). Deliveries go before notifications: a
  * cleared notification goes once its deliveries have (the foreign key would take them with
  * it, pending ones included).
  */
@@ -141,6 +160,33 @@ export async function pruneExpired(
   const mdmCommands = kept(policy.finishedMdmCommandDays)
     ? 0
     : await pruneMdmCommands(db, before(policy.finishedMdmCommandDays), limits, cursor);
+  // Only what finished: pending rows are work still to send ('sent' is no longer written:
+  // operations sent are in apple_calls since 0010). A release Apple refused whose license
+  // still waits for it (pending_release) is kept however old: it is what the admin retries
+  // or abandons from (refusals.routes.ts), and what keeps its notification up. No index of its own: besides its few
+  // pending rows the outbox holds what this retention keeps (Apple's refusals, rare), and an
+  // index on the time of finishing would make every retry of a pending row a non-HOT update.
+  const appleOperations = await byCtid(
+    "outbox",
+    "o",
+    kept(policy.finishedAppleOperationDays)
+      ? undefined
+      : sql<SqlBool>`o.state in ('done', 'failed')
+          and o.updated_at < ${before(policy.finishedAppleOperationDays)}::timestamptz
+          and not (o.state = 'failed' and o.license_id is not null and exists (select 1 from licenses l
+            where l.space_id = o.space_id and l.id = o.license_id and l.state = 'pending_release'))`,
+  );
+  // Released is final: nothing is owed to Apple for such a license any more, and nothing
+  // decides from it (decisions read live licenses; MDM commands whose license is gone are
+  // cancelled as for a released one).
+  const licenses = await byCtid(
+    "licenses",
+    "l",
+    kept(policy.releasedLicenseDays)
+      ? undefined
+      : sql<SqlBool>`l.state = 'released'
+          and l.released_at < ${before(policy.releasedLicenseDays)}::timestamptz`,
+  );
   const activity = kept(policy.activityDays)
     ? 0
     : await pruneActivity(db, before(policy.activityDays), limits);
@@ -157,6 +203,8 @@ export async function pruneExpired(
     notification_deliveries: deliveries,
     notifications,
     mdm_commands: mdmCommands,
+    outbox: appleOperations,
+    licenses,
     activity_log: activity,
     idempotency_keys: idempotencyKeys,
   };

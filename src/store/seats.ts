@@ -40,24 +40,31 @@ export function lockedSeats(snapshot: WorldSnapshot) {
   };
 }
 
-/** Locks the asset rows of these licenses' (account, app) pairs, as `lockAssets` does. */
+/**
+ * Locks the asset rows of these licenses' (account, app) pairs, as `lockAssets` does, with
+ * those of `also` (assignments made outside Orchard settled in the same transaction) in
+ * the same order.
+ */
 export async function lockAssetsOfLicenses(
   trx: Trx,
   spaceId: string,
   licenseIds: readonly string[],
+  also: ReadonlyArray<{ accountId: string; adamId?: string | undefined }> = [],
 ): Promise<void> {
-  const keys = await trx
-    .selectFrom("licenses")
-    .select(["account_id", "adam_id"])
-    .distinct()
-    .where("space_id", "=", spaceId)
-    .where(inList("id", licenseIds))
-    .execute();
-  await lockAssets(
-    trx,
-    spaceId,
-    keys.map((k) => ({ accountId: k.account_id, adamId: k.adam_id })),
-  );
+  const keys =
+    licenseIds.length === 0
+      ? []
+      : await trx
+          .selectFrom("licenses")
+          .select(["account_id", "adam_id"])
+          .distinct()
+          .where("space_id", "=", spaceId)
+          .where(inList("id", licenseIds))
+          .execute();
+  await lockAssets(trx, spaceId, [
+    ...keys.map((k) => ({ accountId: k.account_id, adamId: k.adam_id })),
+    ...also.flatMap((a) => (a.adamId === undefined ? [] : [{ accountId: a.accountId, adamId: a.adamId }])),
+  ]);
 }
 
 /** Locks every asset row of an account, in the same order (a sync, an account's data cleared). */

@@ -8,6 +8,8 @@ export interface Space {
   name: string;
   isDefault: boolean;
   appsAndBooksEnabled: boolean;
+  /** UB2: users a user-based request waits for are registered at Apple on their own (0034). */
+  registerWaitingUsers: boolean;
   createdAt: Date;
 }
 
@@ -67,6 +69,16 @@ export async function setAppsAndBooksEnabled(db: Db, id: string, enabled: boolea
   if (result.numUpdatedRows === 0n) throw new NotFoundError("space", id);
 }
 
+/** UB2: registering at Apple, on their own, the users a user-based request waits for. */
+export async function setRegisterWaitingUsers(db: Db, id: string, on: boolean): Promise<void> {
+  const result = await db
+    .updateTable("spaces")
+    .set({ register_waiting_users: on })
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new NotFoundError("space", id);
+}
+
 /** Renames a space (its id, and every row keyed by it, stay). */
 export async function renameSpace(db: Db, id: string, name: string): Promise<Space> {
   const row = await db
@@ -84,6 +96,7 @@ function toSpace(row: {
   name: string;
   is_default: boolean;
   apps_and_books_enabled: boolean;
+  register_waiting_users: boolean;
   created_at: Date;
 }): Space {
   return {
@@ -91,6 +104,7 @@ function toSpace(row: {
     name: row.name,
     isDefault: row.is_default,
     appsAndBooksEnabled: row.apps_and_books_enabled,
+    registerWaitingUsers: row.register_waiting_users,
     createdAt: row.created_at,
   };
 }

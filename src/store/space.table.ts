@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType, Generated, GeneratedAlways } from "kysely";
 
 /** Timestamps: written as Date (or left to the default), read as Date. */
 export type Timestamp = ColumnType<Date, Date | undefined, Date>;
@@ -9,6 +9,8 @@ export interface SpaceTable {
   name: string;
   is_default: Generated<boolean>;
   apps_and_books_enabled: Generated<boolean>;
+  /** UB2: register at Apple the users a user-based request waits for (0034); off by default. */
+  register_waiting_users: Generated<boolean>;
   created_at: Timestamp;
 }
 
@@ -26,6 +28,8 @@ export interface UserTable {
   /** Apple's status for the user; null until invited. `Associated` = enrolled (UB2). */
   apple_status: AppleUserStatus | null;
   invite_code: string | null;
+  /** UB2: when Orchard last asked Apple to register the user; null once Apple told their status (0034). */
+  registration_requested_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
   /** Set when the MDM deleted the user (RV5); the row stays for the licenses' history (0004_mdm). */
@@ -62,6 +66,8 @@ export interface DeviceTable {
   updated_at: Timestamp;
   /** The spelling Apple was sent when it is not `serial_number` (0026 upper-cased that one); else null. */
   apple_serial_number: string | null;
+  /** Computed by PostgreSQL (0028): the UTC day of the last check-in, else of the creation (reclaim.repo.ts). */
+  last_seen_on: GeneratedAlways<Date>;
 }
 
 /** Managed apps on a device as the MDM last reported them (VU3, removal commands). */

@@ -36,6 +36,7 @@ export async function setAccountFromApple(
     id: string;
     locationUid?: string;
     locationName?: string;
+    countryCode?: string;
     orgName?: string;
     tokenExpiresAt?: Date;
     ownerMdmInfo?: MdmInfo;
@@ -47,6 +48,7 @@ export async function setAccountFromApple(
     .set({
       ...(input.locationUid !== undefined ? { location_uid: input.locationUid } : {}),
       ...(input.locationName !== undefined ? { location_name: input.locationName } : {}),
+      ...(input.countryCode !== undefined ? { country_code: input.countryCode } : {}),
       ...(input.orgName !== undefined ? { org_name: input.orgName } : {}),
       ...(input.tokenExpiresAt !== undefined ? { token_expires_at: input.tokenExpiresAt } : {}),
       ...(input.ownerMdmInfo !== undefined ? { owner_mdm_info: JSON.stringify(input.ownerMdmInfo) } : {}),

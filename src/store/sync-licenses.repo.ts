@@ -7,6 +7,7 @@ import {
 } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
+import type { Refusal } from "./apple-refusals.repo.js";
 import { type Db, withTransaction } from "./database.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import { lockAssetsOfAccount, lockAssetsOfLicenses, returnSeats } from "./seats.js";
@@ -218,10 +219,13 @@ export async function releaseVanished(
 }
 
 /**
- * DB2, UB3: a subject whose assignment Apple refused waits again for the next free
- * license; one already waiting keeps its place. One INSERT … SELECT FROM unnest per
- * subject kind: a round's refused associations (up to 10,000, 25 apps × 1,000 devices in
- * one Apple call) are 9 bound parameters each as rows of VALUES, past PostgreSQL's 65,535.
+ * DB2, UB3: a subject whose assignment Apple refused waits again, in its place. Without a
+ * `refusal` (9709: no license left) it waits for the next free license, and one already
+ * waiting keeps its place as it was. With Apple's `refusal` for good it waits with Apple's
+ * reason (`apple_refused`, apple-refusals.repo.ts), one already waiting taking the refusal.
+ * One INSERT … SELECT FROM unnest per subject kind and kind of wait: a round's refused
+ * associations (up to 10,000, 25 apps × 1,000 devices in one Apple call) are 9 bound
+ * parameters each as rows of VALUES, past PostgreSQL's 65,535.
  */
 export async function requeueSubjects(
   db: Db,
@@ -235,32 +239,52 @@ export async function requeueSubjects(
     ruleIds: readonly string[];
     requestedAt: Date;
     now: Date;
+    refusal?: Refusal;
   }>,
 ): Promise<void> {
   for (const kind of ["user", "device"] as const) {
-    const rows = entries.flatMap((e) => {
-      const id = kind === "user" ? e.userId : e.deviceId;
-      return id === undefined ? [] : [{ ...e, id }];
-    });
-    if (rows.length === 0) continue;
-    const column = <T>(of: (row: (typeof rows)[number]) => T) => rows.map(of);
-    const subject = sql.ref(kind === "user" ? "user_id" : "device_id");
-    await sql`insert into license_queue
-        (space_id, adam_id, ${subject}, why, reason, rule_ids, requested_at, decided_at)
-      select t.space_id, t.adam_id, t.id, t.why, 'no_license', coalesce(string_to_array(t.rules, ','), '{}'),
-        t.requested_at, t.decided_at
-      from unnest(${column((r) => r.spaceId)}::text[], ${column((r) => r.adamId)}::text[],
-        ${column((r) => r.id)}::text[], ${column((r) => r.why)}::text[],
-        ${column((r) => r.ruleIds.join(","))}::text[],
-        ${column((r) => r.requestedAt.toISOString())}::timestamptz[],
-        ${column((r) => r.now.toISOString())}::timestamptz[])
-        with ordinality as t(space_id, adam_id, id, why, rules, requested_at, decided_at, ord)
-      order by t.ord
-      on conflict (space_id, adam_id, ${subject}) where ${subject} is not null do nothing`.execute(db);
+    for (const refused of [false, true]) {
+      const rows = entries.flatMap((e) => {
+        const id = kind === "user" ? e.userId : e.deviceId;
+        return id === undefined || (e.refusal !== undefined) !== refused ? [] : [{ ...e, id }];
+      });
+      if (rows.length === 0) continue;
+      const column = <T>(of: (row: (typeof rows)[number]) => T) => rows.map(of);
+      const subject = sql.ref(kind === "user" ? "user_id" : "device_id");
+      const refusal = <T>(of: (r: Refusal) => T) => column((row) => (row.refusal ? of(row.refusal) : null));
+      await sql`insert into license_queue
+          (space_id, adam_id, ${subject}, why, reason, rule_ids, requested_at, decided_at,
+            apple_error_number, apple_error_message, refused_account_id, refused_at)
+        select t.space_id, t.adam_id, t.id, t.why, ${refused ? "apple_refused" : "no_license"}::text,
+          coalesce(string_to_array(t.rules, ','), '{}'), t.requested_at, t.decided_at,
+          t.error_number, t.error_message, t.account_id, case when ${refused} then t.decided_at end
+        from unnest(${column((r) => r.spaceId)}::text[], ${column((r) => r.adamId)}::text[],
+          ${column((r) => r.id)}::text[], ${column((r) => r.why)}::text[],
+          ${column((r) => r.ruleIds.join(","))}::text[],
+          ${column((r) => r.requestedAt.toISOString())}::timestamptz[],
+          ${column((r) => r.now.toISOString())}::timestamptz[],
+          ${refusal((r) => r.errorNumber)}::int[],
+          ${refusal((r) => r.message?.slice(0, 500) ?? null)}::text[],
+          ${refusal((r) => r.accountId)}::text[])
+          with ordinality as t(space_id, adam_id, id, why, rules, requested_at, decided_at, error_number,
+            error_message, account_id, ord)
+        order by t.ord
+        on conflict (space_id, adam_id, ${subject}) where ${subject} is not null
+        ${
+          refused
+            ? sql`do update set reason = 'apple_refused', apple_error_number = excluded.apple_error_number,
+          apple_error_message = excluded.apple_error_message, refused_account_id = excluded.refused_account_id,
+          refused_at = excluded.refused_at, decided_at = excluded.decided_at`
+            : sql`do nothing`
+        }`.execute(db);
+    }
   }
 }
 
-/** (space, app) pairs with someone waiting and a free seat in a healthy account: serve them (DB2). */
+/**
+ * (space, app) pairs with someone waiting and a free seat in a healthy account: serve them
+ * (DB2). Requests Apple refused for good do not count: serving them would change nothing.
+ */
 export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId: string; adamId: string }>> {
   const rows = await db
     .selectFrom("license_queue as q")
@@ -279,6 +303,8 @@ export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId:
           .where("c.health", "=", "ok"),
       ),
     )
+    // Requests Apple refused wait for an administrator, not for a seat (apple-refusals.repo.ts).
+    .where("q.reason", "<>", "apple_refused")
     .execute();
   return rows.map((r) => ({ spaceId: r.space_id, adamId: r.adam_id }));
 }
@@ -359,7 +385,9 @@ export async function waitingAfter(
     .selectFrom("license_queue")
     .select(["seq", "user_id", "device_id", "why", sql<string>`requested_at::text`.as("position_at")])
     .where("space_id", "=", spaceId)
-    .where("adam_id", "=", adamId);
+    .where("adam_id", "=", adamId)
+    // Held until an administrator sends them again (apple-refusals.repo.ts): passed over.
+    .where("reason", "<>", "apple_refused");
   if (after) {
     query = query.where(
       sql<boolean>`(requested_at, seq) > (${after.requestedAt}::timestamptz, ${after.seq}::bigint)`,

@@ -24,6 +24,19 @@ export async function applyAppleUsers(
     where u.space_id = ${spaceId} and u.apple_client_user_id = t.client_user_id
       and u.apple_status is distinct from t.status
     returning u.id, u.apple_status as status`.execute(db);
+  // UB2: Apple told their status: a registration Orchard asked for is no longer awaited.
+  await db
+    .updateTable("users")
+    .set({ registration_requested_at: null })
+    .where("space_id", "=", spaceId)
+    .where(
+      inList(
+        "apple_client_user_id",
+        known.map((u) => u.clientUserId),
+      ),
+    )
+    .where("registration_requested_at", "is not", null)
+    .execute();
   return rows.rows.filter((r) => r.status === "Associated").map((r) => r.id);
 }
 

@@ -44,3 +44,27 @@ export interface AppleCallTable {
   created_at: Timestamp;
   updated_at: Timestamp;
 }
+
+/**
+ * AC3, AC7: assignments made outside Orchard, as a full sync read them (0031): one row per
+ * Apple page, app and kind of subject, the subjects (Apple's spelling) in an array.
+ */
+export interface OutsideAssignmentTable {
+  space_id: string;
+  account_id: string;
+  generation: ColumnType<number, number, number>;
+  adam_id: string;
+  pricing_param: string;
+  kind: "device" | "user";
+  page: number;
+  subjects: ColumnType<string[], string[], string[]>;
+  size: number;
+}
+
+/** The generation of `outside_assignments` the account's last complete full sync wrote (0031). */
+export interface OutsideAssignmentSnapshotTable {
+  space_id: string;
+  account_id: string;
+  generation: ColumnType<number, number, number>;
+  synced_at: Timestamp;
+}

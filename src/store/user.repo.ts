@@ -13,6 +13,8 @@ export interface UserRecord {
   email?: string;
   managedAppleId?: string;
   appleClientUserId?: string;
+  /** The same id under the API's name (`clientUserId`, AC7). */
+  clientUserId?: string;
   appleStatus?: AppleUserStatus;
   inviteCode?: string;
   /** UB2: accepted the Apps and Books invitation. */
@@ -113,6 +115,7 @@ export function toUser(row: Selectable<UserTable>): UserRecord {
     email: row.email ?? undefined,
     managedAppleId: row.managed_apple_id ?? undefined,
     appleClientUserId: row.apple_client_user_id ?? undefined,
+    clientUserId: row.apple_client_user_id ?? undefined,
     appleStatus: row.apple_status ?? undefined,
     inviteCode: row.invite_code ?? undefined,
     enrolled: row.apple_status === "Associated",

@@ -16,12 +16,46 @@ export interface WaitingRow {
   serialNumber?: string;
   /** The user of a waiting device, if it has one. */
   deviceUserName?: string;
+  deviceUserId?: string;
   why: RequestReason;
   reason: WaitReason;
+  /** `reason` apple_refused: what Apple said (the request is served again only once sent again). */
+  refusal?: AppleRefusal;
   ruleIds: string[];
   waitingSince: Date;
   /** When the request was last decided (it waited again then). */
   decidedAt: Date;
+}
+
+/** DB2: Apple's refusal a request waits with (0032). */
+export interface AppleRefusal {
+  /** 0: Orchard had no serial number or Apple user to send. */
+  errorNumber: number;
+  message?: string;
+  accountId?: string;
+  accountName?: string;
+  refusedAt: Date;
+}
+
+/** The refusal of a queue row's columns, when it waits with one. */
+function refusalOf(r: {
+  reason: WaitReason;
+  apple_error_number: number | null;
+  apple_error_message: string | null;
+  refused_account_id: string | null;
+  refused_account_name: string | null;
+  refused_at: Date | string | null;
+}): { refusal?: AppleRefusal } {
+  if (r.reason !== "apple_refused") return {};
+  return {
+    refusal: {
+      errorNumber: Number(r.apple_error_number ?? 0),
+      ...(r.apple_error_message ? { message: r.apple_error_message } : {}),
+      ...(r.refused_account_id ? { accountId: r.refused_account_id } : {}),
+      ...(r.refused_account_name ? { accountName: r.refused_account_name } : {}),
+      refusedAt: new Date(r.refused_at ?? 0),
+    },
+  };
 }
 
 /** The queue's one order: `position` follows (requested_at, seq), the order it is served in. */
@@ -51,6 +85,10 @@ export function listWaitingView(
       "q.rule_ids",
       "q.requested_at",
       "q.decided_at",
+      "q.apple_error_number",
+      "q.apple_error_message",
+      "q.refused_account_id",
+      "q.refused_at",
       sql<number>`(row_number() over (order by q.requested_at, q.seq))::int`.as("position"),
     ])
     .where("q.space_id", "=", spaceId)
@@ -64,6 +102,9 @@ export function listWaitingView(
     .leftJoin("users as du", (j) =>
       j.onRef("du.space_id", "=", "d.space_id").onRef("du.id", "=", "d.user_id"),
     )
+    .leftJoin("accounts as ra", (j) =>
+      j.onRef("ra.space_id", "=", "w.space_id").onRef("ra.id", "=", "w.refused_account_id"),
+    )
     .select([
       "w.position",
       "w.user_id",
@@ -71,11 +112,17 @@ export function listWaitingView(
       "w.device_id",
       "d.serial_number",
       "du.name as device_user_name",
+      "du.id as device_user_id",
       "w.why",
       "w.reason",
       "w.rule_ids",
       "w.requested_at",
       "w.decided_at",
+      "w.apple_error_number",
+      "w.apple_error_message",
+      "w.refused_account_id",
+      "ra.display_name as refused_account_name",
+      "w.refused_at",
     ]);
   if (page.q) {
     const like = likePattern(page.q);
@@ -94,8 +141,10 @@ export function listWaitingView(
     deviceId: r.device_id ?? undefined,
     serialNumber: r.serial_number ?? undefined,
     deviceUserName: r.device_user_name ?? undefined,
+    deviceUserId: r.device_user_id ?? undefined,
     why: r.why,
     reason: r.reason,
+    ...refusalOf(r),
     ruleIds: r.rule_ids,
     waitingSince: r.requested_at,
     decidedAt: r.decided_at,
@@ -156,6 +205,7 @@ export interface SubjectWaitingRow extends QueuePlace {
   name?: string;
   why: RequestReason;
   reason: WaitReason;
+  refusal?: AppleRefusal;
   ruleIds: string[];
 }
 
@@ -179,12 +229,21 @@ export async function listWaitingOfSubject(
     requested_at: Date;
     position: number;
     of: number;
+    apple_error_number: number | null;
+    apple_error_message: string | null;
+    refused_account_id: string | null;
+    refused_account_name: string | null;
+    refused_at: Date | string | null;
   }>`select w.adam_id, coalesce(
         (select max(a.name) from assets a where a.space_id = ${spaceId} and a.adam_id = w.adam_id),
         (select c.name from catalog_apps c where c.space_id = ${spaceId} and c.adam_id = w.adam_id)
-      ) as name, w.why, w.reason, w.rule_ids, w.requested_at, w.position, w.of
+      ) as name, w.why, w.reason, w.rule_ids, w.requested_at, w.position, w.of,
+      w.apple_error_number, w.apple_error_message, w.refused_account_id, w.refused_at,
+      (select a.display_name from accounts a where a.space_id = ${spaceId} and a.id = w.refused_account_id)
+        as refused_account_name
     from (
       select q.adam_id, q.seq, q.user_id, q.device_id, q.why, q.reason, q.rule_ids, q.requested_at,
+        q.apple_error_number, q.apple_error_message, q.refused_account_id, q.refused_at,
         (row_number() over (partition by q.adam_id order by q.requested_at, q.seq))::int as position,
         (count(*) over (partition by q.adam_id))::int as of
       from license_queue q
@@ -198,6 +257,7 @@ export async function listWaitingOfSubject(
     ...(r.name ? { name: r.name } : {}),
     why: r.why,
     reason: r.reason,
+    ...refusalOf(r),
     ruleIds: r.rule_ids,
     position: r.position,
     of: r.of,

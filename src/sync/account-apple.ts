@@ -112,6 +112,7 @@ export async function claimLocation(
     ...(result.config.mdmInfo
       ? { ownerMdmInfo: { ...result.config.mdmInfo, name: result.config.mdmInfo.name ?? "" } }
       : {}),
+    ...(result.config.countryISO2ACode ? { countryCode: result.config.countryISO2ACode } : {}),
     now: deps.now(),
   });
 }

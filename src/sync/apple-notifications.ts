@@ -19,7 +19,7 @@ import { appleNotificationSeen, recordAppleNotification } from "../store/sync-us
 import type { SyncDeps } from "./deps.js";
 import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
-import { applyOutcomes, type SubjectOutcome, subjectKey } from "./outcomes.js";
+import { applyOutcomes, echoedSubjectKey, type SubjectOutcome } from "./outcomes.js";
 import { serveQueue } from "./queue.js";
 import { syncAssets } from "./sync-assets.js";
 import { applyUsers } from "./sync-users.js";
@@ -87,20 +87,30 @@ export async function handleAppleNotification(
 
 type AccountRef = Awaited<ReturnType<typeof getAccount>>;
 
+/**
+ * The rows an ASSET_MANAGEMENT notification's assignments speak of: the subject of an app,
+ * or the subject alone for a revoke (REVOKE failures name the subject only). A serial is
+ * matched in any case (echoedSubjectKey): Apple may name it otherwise than it was sent.
+ */
+export function coveredByAssignments(
+  assignments: ReadonlyArray<{ adamId?: string | undefined; serialNumber?: string; clientUserId?: string }>,
+): (row: OutboxRecord) => boolean {
+  const named = new Set(assignments.map((a) => `${a.adamId ?? ""}|${echoedSubjectKey(a)}`));
+  const subjects = new Set(assignments.map((a) => echoedSubjectKey(a)));
+  return (row) =>
+    named.has(`${row.adamId ?? ""}|${echoedSubjectKey(row)}`) ||
+    (row.kind === "revoke" && subjects.has(echoedSubjectKey(row)));
+}
+
 async function act(deps: SyncDeps, account: AccountRef, n: Notification): Promise<boolean> {
   switch (n.notificationType) {
     case "ASSET_MANAGEMENT": {
       const body = n.notification;
-      const named = new Set(body.assignments.map((a) => `${a.adamId ?? ""}|${subjectKey(a)}`));
-      const subjects = new Set(body.assignments.map((a) => subjectKey(a)));
       const outcome: SubjectOutcome =
         body.result === "SUCCESS"
           ? { ok: true }
           : { ok: false, errorNumber: body.error?.errorNumber ?? 9603, message: body.error?.errorMessage };
-      // REVOKE failures name the subject alone.
-      const covers = (row: OutboxRecord) =>
-        named.has(`${row.adamId ?? ""}|${subjectKey(row)}`) ||
-        (row.kind === "revoke" && subjects.has(subjectKey(row)));
+      const covers = coveredByAssignments(body.assignments);
       return applyToEvent(deps, account, body.eventId, (row) => (covers(row) ? outcome : undefined));
     }
     case "USER_MANAGEMENT": {

@@ -26,6 +26,8 @@ export type Allocate = (input: {
   adamId: string;
   requests: readonly LicenseRequest[];
   actor: Actor;
+  /** The queue's requests being served: those no longer waiting or applying are not decided (no result). */
+  served?: boolean;
 }) => Promise<Array<{ decision: Decision; licenseId?: string }>>;
 
 /** pino-compatible. */

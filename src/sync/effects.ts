@@ -1,9 +1,13 @@
-/** What follows a result from Apple: recount where Apple had fewer licenses, NT1, the waiting queue. */
+/**
+ * What follows a result from Apple: recount where Apple had fewer licenses, refused
+ * releases Apple no longer holds, NT1, the waiting queue, the refusals' notification.
+ */
 import { getAccount } from "../store/index.js";
 import type { SyncDeps } from "./deps.js";
 import { reportIfTokenIssue } from "./health.js";
 import type { Effects } from "./outcomes.js";
 import { serveQueue } from "./queue.js";
+import { reviewRefusalNotifications, settleRefusedReleases } from "./refusals.js";
 import { syncAssets } from "./sync-assets.js";
 import { recountAsset } from "./sync-assignments.js";
 import { evaluateUsageOf } from "./usage.js";
@@ -28,12 +32,19 @@ export async function followUp(deps: SyncDeps, effects: Effects): Promise<void> 
       }
     }
   }
-  await evaluateUsageOf(deps, effects.touched);
+  // Releases Apple refused for good: the ones it no longer holds are released here.
+  const goneAtApple = effects.refusedReleases?.length
+    ? await settleRefusedReleases(deps, effects.refusedReleases)
+    : [];
+  await evaluateUsageOf(deps, [...effects.touched, ...goneAtApple]);
   const served = new Set<string>();
-  for (const { spaceId, adamId } of effects.freed) {
+  for (const { spaceId, adamId } of [...effects.freed, ...goneAtApple]) {
     const key = `${spaceId}/${adamId}`;
     if (served.has(key)) continue;
     served.add(key);
     await serveQueue(deps, spaceId, adamId);
   }
+  // Refusals waiting for an administrator: their (account, app) notification, raised once.
+  for (const spaceId of new Set((effects.refused ?? []).map((r) => r.spaceId)))
+    await reviewRefusalNotifications(deps, { spaceId });
 }

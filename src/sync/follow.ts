@@ -10,7 +10,7 @@ import { type Account, findAccount, type OutboxRecord } from "../store/index.js"
 import type { SyncDeps } from "./deps.js";
 import { followUp } from "./effects.js";
 import { reportIfTokenIssue } from "./health.js";
-import { applyOutcomes, type SubjectOutcome, subjectKey } from "./outcomes.js";
+import { applyOutcomes, echoedSubjectKey, type SubjectOutcome } from "./outcomes.js";
 import { assetKeyOf } from "./plan.js";
 import { allAccounts } from "./round.js";
 
@@ -154,11 +154,11 @@ export function outcomeFromStatus(
       unattributed ??= f;
       continue;
     }
-    const key = subjectKey(f.subject as { serialNumber?: string; clientUserId?: string });
+    const key = echoedSubjectKey(f.subject as { serialNumber?: string; clientUserId?: string });
     failures.set(key, [...(failures.get(key) ?? []), f]);
   }
   return (row) => {
-    const named = (failures.get(subjectKey(row)) ?? []).find(
+    const named = (failures.get(echoedSubjectKey(row)) ?? []).find(
       (f) =>
         !f.assets ||
         f.assets.length === 0 ||

@@ -154,6 +154,16 @@ export async function checkTokenHealth(
     if (await reportIfTokenIssue(deps, account, error)) return tokenIssueOf(error) ?? "invalid";
     throw error;
   }
+  const country = config.config.countryISO2ACode;
+  if (country && country !== account.countryCode) {
+    // The location's store, for the metadata lookup (an account claimed before Orchard kept it).
+    await setAccountFromApple(deps.db, {
+      spaceId: account.spaceId,
+      id: account.id,
+      countryCode: country,
+      now: deps.now(),
+    });
+  }
   const { ownership } = config;
   if (ownership.state === "other") {
     await reportTokenIssue(deps, account, "other_mdm", { owner: ownership.owner.name ?? ownership.owner.id });

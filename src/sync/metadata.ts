@@ -7,7 +7,7 @@
  */
 import { type AppleClient, lookupApps } from "../apple/index.js";
 import { knownAppVersion, listAssetsForMetadata, setAssetMetadata } from "../store/asset-metadata.repo.js";
-import type { Account } from "../store/index.js";
+import { type Account, getAccount } from "../store/index.js";
 import type { SyncDeps } from "./deps.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -41,6 +41,9 @@ export async function syncMetadata(
     const results = await lookupApps({
       baseUrl,
       adamIds: targets.map((t) => t.adamId),
+      // The location's store (kept by the token's health check, which reads Apple's client
+      // config on every sync); unknown, the US store, as Apple's lookup defaults to.
+      country: (await getAccount(deps.db, account.spaceId, account.id)).countryCode ?? "us",
       sleep: deps.sleep,
       now: deps.now,
       ...(deps.fetch ? { fetch: deps.fetch } : {}),

@@ -15,7 +15,9 @@ import {
   type OutboxRecord,
   withTransaction,
 } from "../store/index.js";
+import { outsideOutcomes, settleOutsideReleases } from "../store/outside-assignments.repo.js";
 import { lockAssetsOfLicenses } from "../store/seats.js";
+import { normalizeSerial } from "../store/serial-number.js";
 import { requeueSubjects } from "../store/sync-licenses.repo.js";
 import { finishOutbox } from "../store/sync-outbox.repo.js";
 import type { SyncDeps } from "./deps.js";
@@ -35,6 +37,10 @@ export interface Effects {
   freed: Array<{ spaceId: string; adamId: string }>;
   /** Accounts where Apple had fewer licenses than Orchard thought (9709): counts are synced first. */
   recount: Array<{ spaceId: string; accountId: string; adamId: string }>;
+  /** (account, app) where Apple refused something for good: its notification is raised (refusals.ts). */
+  refused?: Array<{ spaceId: string; accountId: string; adamId: string }>;
+  /** Releases Apple refused for good: Apple is asked whether it still holds them (refusals.ts). */
+  refusedReleases?: OutboxRecord[];
 }
 
 export function subjectKey(row: {
@@ -42,6 +48,21 @@ export function subjectKey(row: {
   clientUserId?: string | undefined;
 }): string {
   return row.serialNumber !== undefined ? `s:${row.serialNumber}` : `u:${row.clientUserId ?? ""}`;
+}
+
+/**
+ * `subjectKey` for matching what Apple says back (an event's failures, a notification's
+ * assignments) to the rows sent. Apple reads serial numbers without regard to case and
+ * may name one in another case than it was sent (c02d0000 sent, C02D0000 echoed): a
+ * failure missed so would be taken for a success. Calls keep the spelling sent (subjectKey).
+ */
+export function echoedSubjectKey(row: {
+  serialNumber?: string | undefined;
+  clientUserId?: string | undefined;
+}): string {
+  return row.serialNumber !== undefined
+    ? `s:${normalizeSerial(row.serialNumber)}`
+    : `u:${row.clientUserId ?? ""}`;
 }
 
 /**
@@ -83,6 +104,10 @@ export async function applyOutcomes(
   const assigned: OutboxRecord[] = [];
   const released: OutboxRecord[] = [];
   const refused = new Map<string, OutboxRecord[]>();
+  /** Apple's error of each refusal reason (9709 waits for a license, the others for an administrator). */
+  const refusalOf = new Map<string, { errorNumber: number; message?: string | undefined }>();
+  const releasesRefused: OutboxRecord[] = [];
+  const refusedKeys: NonNullable<Effects["refused"]> = [];
   const add = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
     const list = map.get(key);
     if (list) list.push(value);
@@ -103,6 +128,7 @@ export async function applyOutcomes(
     } else if (row.kind === "associate") {
       add(failed, reason, row.seq);
       if (row.licenseId) add(refused, reason, row);
+      refusalOf.set(reason, { errorNumber: outcome.errorNumber, message: outcome.message });
       if (outcome.errorNumber === NOT_ENOUGH_LICENSES)
         effects.recount.push({ spaceId, accountId: row.accountId, adamId: row.adamId ?? "" });
     } else if (outcome.errorNumber === USER_NOT_FOUND && row.kind !== "create_user") {
@@ -111,6 +137,7 @@ export async function applyOutcomes(
       if (row.licenseId) released.push(row);
     } else {
       add(failed, reason, row.seq);
+      if (row.licenseId && (row.kind === "disassociate" || row.kind === "revoke")) releasesRefused.push(row);
     }
   }
   const retry = {
@@ -136,7 +163,10 @@ export async function applyOutcomes(
     // Seats come back (releases done, refusals): the asset rows are locked before any
     // license row, as allocation and releases lock them, never after the confirmations'.
     const seatsBack = ids([...released, ...[...refused.values()].flat()]);
-    if (seatsBack.length > 0) await lockAssetsOfLicenses(trx, spaceId, seatsBack);
+    // AC7: releases of assignments made outside Orchard give seats back too (no license moves).
+    const outside = outsideOutcomes(rows.filter(owned), done, failed);
+    if (seatsBack.length > 0 || outside.released.length > 0)
+      await lockAssetsOfLicenses(trx, spaceId, seatsBack, outside.released);
     const moved = [
       ...(await markAssigned(trx, { spaceId, licenseIds: ids(assigned), actor: APPLE, now })),
       ...(await markReleased(trx, { spaceId, licenseIds: ids(released), actor: APPLE, now })),
@@ -154,21 +184,48 @@ export async function applyOutcomes(
       // first asked (kept on the license at grant), not from the grant; and as it asked
       // (0016): a device granted a user-based license waits again as the device, so the
       // license it gets later queues its install (LT2).
-      await requeueSubjects(
-        trx,
-        back.map((l) => ({
-          spaceId,
-          adamId: l.adamId,
-          ...requeuedAs(l),
-          ruleIds: ["DB2", "UB3"],
-          requestedAt: l.requestedAt,
-          now,
-        })),
-      );
+      const again = back.map((l) => ({
+        spaceId,
+        adamId: l.adamId,
+        ...requeuedAs(l),
+        ruleIds: ["DB2", "UB3"],
+        requestedAt: l.requestedAt,
+        now,
+      }));
+      const refusal = refusalOf.get(reason);
+      if (refusal?.errorNumber === NOT_ENOUGH_LICENSES) {
+        await requeueSubjects(trx, again);
+      } else {
+        // Refused for good (a device Apple deems not eligible, an app not sold in the
+        // location's country, a user Apple cannot associate): served again, it would be
+        // refused again, its seat freed and served to it again, without end. It waits with
+        // Apple's reason until an administrator sends it again (apple-refusals.repo.ts).
+        await requeueSubjects(
+          trx,
+          again.map((entry, i) => ({
+            ...entry,
+            refusal: {
+              errorNumber: refusal?.errorNumber ?? 0,
+              message: refusal?.message,
+              accountId: back[i]?.accountId ?? "",
+            },
+          })),
+        );
+        for (const l of back) refusedKeys.push({ spaceId, accountId: l.accountId, adamId: l.adamId });
+      }
     }
+    const ownReleasesRefused = releasesRefused.filter(owned);
+    if (ownReleasesRefused.length > 0) effects.refusedReleases = ownReleasesRefused;
+    for (const r of ownReleasesRefused)
+      refusedKeys.push({ spaceId, accountId: r.accountId, adamId: r.adamId ?? "" });
+    if (refusedKeys.length > 0) effects.refused = refusedKeys;
     for (const l of moved) {
       effects.touched.push({ spaceId, accountId: l.accountId, adamId: l.adamId });
       if (l.state !== "assigned") effects.freed.push({ spaceId, adamId: l.adamId });
+    }
+    for (const t of await settleOutsideReleases(trx, { spaceId, ...outside, now })) {
+      effects.touched.push(t);
+      effects.freed.push({ spaceId, adamId: t.adamId });
     }
   });
   return effects;

@@ -2,7 +2,8 @@
  * The waiting queue (DB2, UB3, UB4): requests that found no license wait in order of
  * request and are decided again as soon as a license frees up, Apple reports a purchase
  * (ASSET_COUNT) or the user enrolls. Never dropped: a request leaves the queue only when
- * decided for good (granted, kept or refused).
+ * decided for good (granted, kept or refused), or by a decision logged with its cause: its
+ * reason went (store/stale-waits.repo.ts), or an administrator cancelled it.
  */
 import {
   type QueuePosition,
@@ -18,7 +19,10 @@ const PAGE = 1000;
 /**
  * Decides the app's waiting requests again in order of request, page by page; returns the
  * licenses granted (each keeps its queue row's time: writeGrants). Requests that still wait keep their place; a page that found no
- * free license ends the round (those after it would not find one either).
+ * free license ends the round (those after it would not find one either). A page is read
+ * before its allocation: `served` has the allocation check, under each row's lock, that the
+ * request still waits and still applies ("Install on device" still on, the app still in the
+ * catalog), so a catalog change racing a freed seat installs nothing.
  */
 export async function serveQueue(deps: SyncDeps, spaceId: string, adamId: string): Promise<number> {
   let granted = 0;
@@ -33,6 +37,7 @@ export async function serveQueue(deps: SyncDeps, spaceId: string, adamId: string
       adamId,
       requests: waiting.map(({ position: _, ...request }) => request),
       actor: SYSTEM,
+      served: true,
     });
     granted += results.filter((r) => r.decision.outcome === "grant").length;
     const outOfLicenses = results.some(
@@ -62,7 +67,7 @@ export async function redecideEnrolledUsers(
   let granted = 0;
   const byApp = await waitingRequestsOfUsers(deps.db, spaceId, userIds);
   for (const [adamId, requests] of byApp) {
-    const results = await deps.allocate({ spaceId, adamId, requests, actor: SYSTEM });
+    const results = await deps.allocate({ spaceId, adamId, requests, actor: SYSTEM, served: true });
     granted += results.filter((r) => r.decision.outcome === "grant").length;
   }
   return granted;

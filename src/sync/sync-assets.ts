@@ -4,14 +4,11 @@
  * as allocation locks them (applyAppleAssets); a new asset of an account with
  * "automatically distribute" on gets the All Users FCFS rule (AC1).
  */
-import type { Asset as AppleAsset, AppleClient } from "../apple/index.js";
-import type { Platform } from "../licensing/index.js";
+import { type Asset as AppleAsset, type AppleClient, platformsFromApple } from "../apple/index.js";
 import type { Account } from "../store/index.js";
 import { type AppleAssetRow, applyAppleAssets } from "../store/sync-assets.repo.js";
 import { zeroMissingAssets } from "../store/sync-licenses.repo.js";
 import type { SyncDeps } from "./deps.js";
-
-const PLATFORMS: readonly Platform[] = ["iOS", "macOS", "tvOS", "visionOS", "watchOS"];
 
 export interface AssetsSummary {
   assets: number;
@@ -63,6 +60,6 @@ function fromApple(a: AppleAsset): AppleAssetRow {
     appleRetired: a.retiredCount ?? 0,
     deviceAssignable: a.deviceAssignable ?? !isBook,
     revocable: a.revocable ?? !isBook,
-    platforms: (a.supportedPlatforms ?? []).filter((p): p is Platform => PLATFORMS.includes(p as Platform)),
+    platforms: platformsFromApple(a.supportedPlatforms),
   };
 }

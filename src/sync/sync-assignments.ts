@@ -1,11 +1,14 @@
 /**
  * Assignments of an account from Apple, compared with Orchard's licenses (AC3).
  * Full: every page streamed once; only Orchard's own seat-holding licenses are held in
- * memory (not Apple's million rows), so memory follows Orchard's size, not Apple's.
+ * memory (not Apple's million rows), so memory follows Orchard's size, not Apple's. An
+ * assignment Orchard does not hold is adopted when it names a device or user of the space,
+ * else listed as made outside Orchard (AC7, adopt.ts).
  * Incremental: the pages changed since the last versionId confirm pending associations.
  */
 import type { AppleClient } from "../apple/index.js";
 import { type Account, markAssigned, markReleased, recordSync } from "../store/index.js";
+import type { OutsideAssignment } from "../store/outside-assignments.repo.js";
 import { normalizeSerial } from "../store/serial-number.js";
 import {
   type LicenseAtApple,
@@ -14,13 +17,18 @@ import {
   setAssetCounts,
   setUsedOfAccount,
 } from "../store/sync-licenses.repo.js";
+import { OutsideWalk, serveAdopted } from "./adopt.js";
 import type { SyncDeps } from "./deps.js";
 import { APPLE } from "./deps.js";
 
 export interface AssignmentsSummary {
   atApple: number;
-  /** Assignments Orchard did not make: they use seats (`used`). */
+  /** Assignments Orchard did not make and did not adopt: they use seats (`used`). */
   outside: number;
+  /** AC7: assignments made outside Orchard that became Orchard's licenses (full walks only). */
+  adopted: number;
+  /** Of those, licenses of users prohibited for the app in the account (DI4). */
+  adoptedProhibited: number;
   confirmed: number;
   /** Licenses Apple no longer holds, released here. */
   vanished: number;
@@ -82,18 +90,31 @@ export async function syncAssignmentsFull(
   const { spaceId } = account;
   const index = new LicenseIndex(await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id));
   const seen = new Set<string>();
-  const outside = new Map<string, number>();
+  const walk = await OutsideWalk.start(deps, account, started);
   let atApple = 0;
   let checkpoint: string | undefined;
-  for await (const page of client.assignments()) {
-    atApple += page.items.length;
-    for (const a of page.items) {
-      const license = index.size > 0 ? index.match(a.adamId, a, seen) : undefined;
-      if (license) seen.add(license.id);
-      else outside.set(a.adamId, (outside.get(a.adamId) ?? 0) + 1);
+  let found: Awaited<ReturnType<OutsideWalk["complete"]>>;
+  try {
+    for await (const page of client.assignments()) {
+      atApple += page.items.length;
+      const notOrchards: OutsideAssignment[] = [];
+      for (const a of page.items) {
+        const license = index.size > 0 ? index.match(a.adamId, a, seen) : undefined;
+        if (license) seen.add(license.id);
+        else if (a.serialNumber !== undefined)
+          notOrchards.push({ adamId: a.adamId, pricingParam: a.pricingParam, serialNumber: a.serialNumber });
+        else if (a.clientUserId !== undefined)
+          notOrchards.push({ adamId: a.adamId, pricingParam: a.pricingParam, clientUserId: a.clientUserId });
+      }
+      await walk.add(notOrchards);
+      if (page.last) checkpoint = page.checkpointVersionId;
     }
-    if (page.last) checkpoint = page.checkpointVersionId;
+    found = await walk.complete();
+  } catch (error) {
+    await walk.discard().catch(() => undefined);
+    throw error;
   }
+  const { outside } = found;
   const now = deps.now();
   const confirm: string[] = [];
   const gone: string[] = [];
@@ -112,9 +133,18 @@ export async function syncAssignmentsFull(
   await setUsedOfAccount(deps.db, { spaceId, accountId: account.id, outside, now });
   if (checkpoint)
     await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
+  // After the counts: the subjects that waited for what they now hold keep it (DB2, UB3).
+  await serveAdopted(deps, spaceId, found.adopted);
   let outsideTotal = 0;
   for (const n of outside.values()) outsideTotal += n;
-  return { atApple, outside: outsideTotal, confirmed: confirm.length, vanished: vanished.length };
+  return {
+    atApple,
+    outside: outsideTotal,
+    adopted: found.adopted.length,
+    adoptedProhibited: found.adopted.filter((l) => l.prohibited).length,
+    confirmed: confirm.length,
+    vanished: vanished.length,
+  };
 }
 
 export async function syncAssignmentsSince(
@@ -143,7 +173,7 @@ export async function syncAssignmentsSince(
   await markAssigned(deps.db, { spaceId, licenseIds: [...confirm], actor: APPLE, now });
   if (checkpoint)
     await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
-  return { atApple, outside: 0, confirmed: confirm.size, vanished: 0 };
+  return { atApple, outside: 0, adopted: 0, adoptedProhibited: 0, confirmed: confirm.size, vanished: 0 };
 }
 
 /**

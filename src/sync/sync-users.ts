@@ -5,6 +5,7 @@
  */
 import type { AppleClient, User as AppleUser } from "../apple/index.js";
 import { type Account, recordSync } from "../store/index.js";
+import { recordInvitationTemplate } from "../store/invitations.repo.js";
 import { applyAppleUsers } from "../store/sync-users.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { redecideEnrolledUsers } from "./queue.js";
@@ -55,6 +56,7 @@ export async function syncUsers(
     summary.granted += granted;
     if (page.last) checkpoint = page.checkpointVersionId;
   }
+  await keepInvitationTemplate(deps, account, client);
   if (checkpoint)
     await recordSync(deps.db, {
       spaceId: account.spaceId,
@@ -63,4 +65,17 @@ export async function syncUsers(
       now: deps.now(),
     });
   return summary;
+}
+
+/**
+ * UB2: Apple's invitation URL template (/service/config `urls.invitationEmail`, read with
+ * the limits the client keeps no older than 5 minutes), kept for users' invitation links.
+ * Unread (Apple's config unavailable): the last one kept stays.
+ */
+async function keepInvitationTemplate(deps: SyncDeps, account: Account, client: AppleClient): Promise<void> {
+  const template = await client.serviceUrls().then(
+    (urls) => urls?.invitationEmail,
+    () => undefined,
+  );
+  if (template) await recordInvitationTemplate(deps.db, account, template);
 }

@@ -15,7 +15,7 @@ import {
 } from "../store/index.js";
 import { appsWithWaiting } from "../store/sync-licenses.repo.js";
 import type { SyncDeps } from "./deps.js";
-import { SYSTEM } from "./deps.js";
+import { APPLE, SYSTEM } from "./deps.js";
 import { SyncError } from "./errors.js";
 import { checkTokenHealth, reportIfTokenIssue } from "./health.js";
 import { type MetadataSummary, syncMetadata } from "./metadata.js";
@@ -98,6 +98,23 @@ export async function syncAccount(
       details: { ...summary },
       at: deps.now(),
     },
+    // AC7: assignments made outside Orchard adopted (each license has its own line too).
+    ...(summary.assignments?.adopted
+      ? [
+          {
+            spaceId: account.spaceId,
+            actor: APPLE,
+            action: "account.adopted",
+            accountId: account.id,
+            ruleIds: ["AC7"],
+            message: activityMessage("account.adopted", {
+              adopted: summary.assignments.adopted,
+              prohibited: summary.assignments.adoptedProhibited,
+            }),
+            at: deps.now(),
+          },
+        ]
+      : []),
   ]);
   return summary;
 }

@@ -28,8 +28,10 @@ import { type DispatchReport, dispatchOnce } from "./dispatch.js";
 import { warnTokenExpiry } from "./expiry.js";
 import { type FollowReport, followOnce } from "./follow.js";
 import { expireGracePeriods } from "./grace.js";
+import { registerWaitingUsers } from "./invitations.js";
 import { deliverNotifications } from "./notify.js";
 import { serveWaitingQueues } from "./queue.js";
+import { reviewRefusalNotifications } from "./refusals.js";
 import { advisoryLock, localLock, type SchedulerLock } from "./scheduler-lock.js";
 import { type SyncMode, syncAccount } from "./sync.js";
 
@@ -133,6 +135,10 @@ export function startWorker(deps: SyncDeps, options: WorkerOptions): RunningWork
       await expireGracePeriods(deps);
       await warnTokenExpiry(deps);
       await serveWaitingQueues(deps);
+      // UB2: users a request waits for, registered at Apple where the space asks for it.
+      await registerWaitingUsers(deps);
+      // Apple's refusals: a notification per (account, app) still to act on, cleared once resolved.
+      await reviewRefusalNotifications(deps);
       // History past its retention, once an hour, last: in bounded batches, so a backlog takes
       // several hours rather than one long run; a failure waits for the next hour.
       const now = deps.now();

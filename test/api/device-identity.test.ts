@@ -1,8 +1,8 @@
 import { expect, it } from "vitest";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
-import { createDevice } from "../../src/store/index.js";
+import { createAccount, createDevice, setCatalogApp, upsertAsset } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
+import { auth, buildFixture, type Fixture, NOW, STOKEN } from "./harness.js";
 
 type Problem = { code: string; detail?: string; errors?: Array<{ field: string; message: string }> };
 type DeviceBody = {
@@ -224,6 +224,265 @@ describeEachDatabase("device identity", (db) => {
     expectUnknownSerial(
       await send("POST", `${s()}/devices/serial:nope0000/move`, { toSpaceId: f.ids.spaceB }, both),
     );
+  });
+
+  it("the serial: prefix is read in any case (SERIAL:, Serial:) wherever a device is taken; an id is never read as one", async () => {
+    f = await buildFixture(db().store);
+    const upper = serial("PFX");
+    const device = (
+      await send("POST", `${s()}/devices`, { serialNumber: upper, platform: "iOS" })
+    ).json() as DeviceBody;
+    for (const prefix of ["SERIAL:", "Serial:", "sErIaL:"]) {
+      const got = await send("GET", `${s()}/devices/${prefix}${upper.toLowerCase()}`);
+      expect(got.statusCode, `${prefix}: ${got.body}`).toBe(200);
+      expect(got.json().id).toBe(device.id);
+    }
+    const licenses = await send("GET", `${s()}/licenses?device=SERIAL:${upper}`);
+    expect(licenses.statusCode, licenses.body).toBe(200);
+    const explained = await send("GET", `${s()}/explain?app=${f.ids.adamId}&device=Serial:${upper}`);
+    expect(explained.statusCode, explained.body).toBe(200);
+    expect(explained.json()).toEqual(
+      (await send("GET", `${s()}/explain?app=${f.ids.adamId}&device=${device.id}`)).json(),
+    );
+    expectUnknownSerial(await send("GET", `${s()}/devices/SERIAL:nope0000`));
+    expectUnknownSerial(
+      await send("GET", `${s()}/explain?app=${f.ids.adamId}&device=Serial:nope0000`),
+      "querystring.device",
+    );
+  });
+
+  it("LT2: a license request takes the device as serial:<serial number>; an unknown one is a 404 naming body.device", async () => {
+    f = await buildFixture(db().store);
+    const upper = serial("REQ");
+    const device = (
+      await send("POST", `${s()}/devices`, { serialNumber: upper, platform: "iOS" })
+    ).json() as DeviceBody;
+    const asked = await send("POST", `${s()}/license-requests`, {
+      app: f.ids.adamId,
+      device: `Serial:${upper.toLowerCase()}`,
+      why: "mandatory",
+    });
+    expect(asked.statusCode, asked.body).toBe(200);
+    expect(asked.json().decision).toMatchObject({ outcome: "grant", type: "device" });
+    const licenseId = asked.json().licenseId as string;
+    // The same request by id: the device's license, kept (LT4).
+    const again = await send("POST", `${s()}/license-requests`, {
+      app: f.ids.adamId,
+      device: device.id,
+      why: "mandatory",
+    });
+    expect(again.json()).toMatchObject({ decision: { outcome: "keep" }, licenseId });
+    expectUnknownSerial(
+      await send("POST", `${s()}/license-requests`, { app: f.ids.adamId, device: "serial:nope0000" }),
+      "body.device",
+    );
+  });
+
+  it("DI1: a rule's reserved devices take serial:<serial number>, in the rules PUT and in what-if (one lookup for the list); an unknown one is a 404 naming its place", async () => {
+    f = await buildFixture(db().store);
+    const store = db().store;
+    // Keynote: one seat at Main, for everyone; one at Second, for Teachers only (DI7: a device
+    // without a user is not eligible there).
+    const second = (
+      await createAccount(store.db, store.keys, {
+        spaceId: f.ids.spaceA,
+        displayName: "Second",
+        sToken: STOKEN,
+      })
+    ).id;
+    const adamId = "770077";
+    for (const accountId of [f.ids.accountA, second])
+      await upsertAsset(
+        store.db,
+        {
+          spaceId: f.ids.spaceA,
+          accountId,
+          adamId,
+          pricingParam: "STDQ",
+          productType: "App",
+          name: "Keynote",
+          total: 1,
+          deviceAssignable: true,
+          platforms: ["iOS"],
+        },
+        NOW,
+      );
+    await setCatalogApp(store.db, { spaceId: f.ids.spaceA, adamId, name: "Keynote" }, NOW);
+    const rulesOf = (accountId: string) => `${s()}/accounts/${accountId}/apps/${adamId}/rules`;
+    expect(
+      (await send("PUT", rulesOf(f.ids.accountA), { fcfs: { groupIds: ["all-users"] } })).statusCode,
+    ).toBe(200);
+    expect((await send("PUT", rulesOf(second), { fcfs: { groupIds: [f.ids.groupA] } })).statusCode).toBe(200);
+    const ask = (deviceRef: string) =>
+      send("POST", `${s()}/license-requests`, { app: adamId, device: deviceRef, why: "mandatory" });
+    const first = (
+      await send("POST", `${s()}/devices`, { serialNumber: serial("FST"), platform: "iOS" })
+    ).json() as DeviceBody;
+    expect((await ask(first.id)).json().decision.outcome).toBe("grant");
+    const upper = serial("RSV");
+    const device = (
+      await send("POST", `${s()}/devices`, { serialNumber: upper, platform: "iOS" })
+    ).json() as DeviceBody;
+    const waiting = await ask(device.id);
+    expect(waiting.json().decision.outcome, waiting.body).toBe("wait"); // DB2: Main is full
+
+    // What-if reserving it at Second by serial number: it would get Second's seat, as by its id.
+    const whatIf = (reserved: string[]) =>
+      send("POST", `${s()}/what-if`, {
+        changes: [
+          {
+            kind: "rules",
+            accountId: second,
+            adamId,
+            fcfs: { groupIds: [f.ids.groupA] },
+            reservedDeviceIds: reserved,
+          },
+        ],
+      });
+    const bySerial = await whatIf([`SERIAL:${upper.toLowerCase()}`]);
+    expect(bySerial.statusCode, bySerial.body).toBe(200);
+    expect(bySerial.json().apps[0].gain).toEqual([
+      expect.objectContaining({
+        subject: { kind: "device", id: device.id, name: upper },
+        outcome: "grant",
+        accountId: second,
+      }),
+    ]);
+    expect(bySerial.json()).toEqual((await whatIf([device.id])).json());
+    const unknownWhatIf = await whatIf([device.id, "serial:nope0000"]);
+    expectUnknownSerial(unknownWhatIf, "body.changes.0.reservedDeviceIds.1");
+
+    // The rules PUT: the device reserved by serial number is reserved by its id.
+    const unknownPut = await send("PUT", rulesOf(second), {
+      fcfs: { groupIds: [f.ids.groupA] },
+      reservedDeviceIds: ["serial:nope0000"],
+    });
+    expectUnknownSerial(unknownPut, "body.reservedDeviceIds.0");
+    const put = await send("PUT", rulesOf(second), {
+      fcfs: { groupIds: [f.ids.groupA] },
+      reservedDeviceIds: [`serial:${upper.toLowerCase()}`],
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json().reservedDevices).toEqual([{ id: device.id, serialNumber: upper }]);
+  });
+
+  it("the MDM command queue and the activity log filter by serial:<serial number>; an unknown one is a 404 naming querystring.device", async () => {
+    f = await buildFixture(db().store);
+    await send("PUT", `${s()}/catalog/${f.ids.adamId}`, { installOnDevice: true });
+    const upper = serial("CMD");
+    const device = (
+      await send("POST", `${s()}/devices`, { serialNumber: upper, platform: "iOS" })
+    ).json() as DeviceBody;
+    // Another device's command too, so that a filter that is not applied shows.
+    await send("POST", `${s()}/devices`, { serialNumber: serial("OTH"), platform: "iOS" });
+    await send("POST", `${s()}/mdm/check-in`, { serialNumber: upper });
+    await send("POST", `${s()}/mdm/check-in`, { serialNumber: serial("OTH") });
+
+    for (const path of ["mdm/commands", "mdm/commands/overview"]) {
+      const all = (await send("GET", `${s()}/${path}`)).json();
+      expect(all.items.length, path).toBe(2);
+      const byId = (await send("GET", `${s()}/${path}?device=${device.id}`)).json();
+      expect(
+        byId.items.map((c: { deviceId: string }) => c.deviceId),
+        path,
+      ).toEqual([device.id]);
+      const bySerial = await send("GET", `${s()}/${path}?device=Serial:${upper.toLowerCase()}`);
+      expect(bySerial.statusCode, bySerial.body).toBe(200);
+      expect(bySerial.json().items).toEqual(byId.items);
+      expectUnknownSerial(await send("GET", `${s()}/${path}?device=serial:nope0000`), "querystring.device");
+    }
+
+    const byId = (await send("GET", `${s()}/activity?device=${device.id}`)).json();
+    expect(byId.total).toBeGreaterThan(0);
+    const bySerial = await send("GET", `${s()}/activity?device=SERIAL:${upper}`);
+    expect(bySerial.statusCode, bySerial.body).toBe(200);
+    expect(bySerial.json()).toEqual(byId);
+    const csv = await send("GET", `${s()}/activity.csv?device=serial:${upper.toLowerCase()}`);
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.body).toBe((await send("GET", `${s()}/activity.csv?device=${device.id}`)).body);
+    expectUnknownSerial(await send("GET", `${s()}/activity?device=serial:nope0000`), "querystring.device");
+    expectUnknownSerial(
+      await send("GET", `${s()}/activity.csv?device=serial:nope0000`),
+      "querystring.device",
+    );
+  });
+
+  it("DB2: a check-in's serial number is refused with a control character or empty once trimmed (400 naming body.serialNumber); spaces around it and its case are accepted", async () => {
+    f = await buildFixture(db().store);
+    const upper = serial("CHK");
+    const device = (
+      await send("POST", `${s()}/devices`, { serialNumber: upper, platform: "iOS" })
+    ).json() as DeviceBody;
+    for (const [sent, message] of [
+      [`${upper}\n`, "no control characters"],
+      [`\t${upper}`, "no control characters"],
+      [`${upper.slice(0, 3)}\u0000${upper.slice(3)}`, "no control characters"],
+      ["   ", "a serial number is required: it is empty once spaces are trimmed"],
+      ["", "a serial number is required: it is empty once spaces are trimmed"],
+    ] as const) {
+      const refused = await send("POST", `${s()}/mdm/check-in`, { serialNumber: sent });
+      expect(refused.statusCode, `${JSON.stringify(sent)}: ${refused.body}`).toBe(400);
+      expect(refused.headers["content-type"]).toContain("application/problem+json");
+      expect(refused.json()).toMatchObject({
+        code: "validation_failed",
+        errors: [{ field: "body.serialNumber", message }],
+      });
+    }
+    const spaced = await send("POST", `${s()}/mdm/check-in`, { serialNumber: `  ${upper.toLowerCase()} ` });
+    expect(spaced.statusCode, spaced.body).toBe(200);
+    expect(spaced.json().deviceId).toBe(device.id);
+    // Device create refuses alike: one schema for every serial number taken.
+    const created = await send("POST", `${s()}/devices`, {
+      serialNumber: `${serial("NEW")}\r`,
+      platform: "iOS",
+    });
+    expect(created.statusCode, created.body).toBe(400);
+    expect(fieldsOf(created.json())).toEqual(["body.serialNumber"]);
+  });
+
+  it("a serial number left in two spellings by 0026 (c02d…, C02d…) is taken: creating C02D… is the 409 of a duplicate, alone or in bulk", async () => {
+    f = await buildFixture(db().store);
+    const upper = serial("LFT");
+    // As 0026 leaves such a pair (neither upper-cased), written as before it.
+    for (const [id, spelled] of [
+      [`lft-a-${f.ids.suffix}`, upper.toLowerCase()],
+      [`lft-b-${f.ids.suffix}`, `${upper.slice(0, 1)}${upper.slice(1).toLowerCase()}`],
+    ] as const)
+      await db()
+        .store.db.insertInto("devices")
+        .values({
+          space_id: f.ids.spaceA,
+          id,
+          serial_number: spelled,
+          platform: "iOS",
+          created_at: NOW,
+          updated_at: NOW,
+        })
+        .execute();
+
+    const created = await send("POST", `${s()}/devices`, { serialNumber: upper, platform: "iOS" });
+    expect(created.statusCode, created.body).toBe(409);
+    expect(created.headers["content-type"]).toContain("application/problem+json");
+    expect(created.json()).toMatchObject({
+      code: "already_exists",
+      errors: [
+        {
+          field: "body.serialNumber",
+          message: `serialNumber ${upper} is taken in this space (as ${upper.toLowerCase()})`,
+        },
+      ],
+    });
+    const bulk = await send("POST", `${s()}/devices/bulk`, {
+      devices: [
+        { serialNumber: serial("LFT2"), platform: "iOS" },
+        { serialNumber: upper, platform: "iOS" },
+      ],
+    });
+    expect(bulk.statusCode, bulk.body).toBe(409);
+    expect(bulk.json()).toMatchObject({ code: "already_exists", errors: [{ field: "body.serialNumber" }] });
+    // All or none: the other device was not created either.
+    expect((await send("GET", `${s()}/devices?serial=${serial("LFT2")}`)).json().total).toBe(0);
+    expect((await send("GET", `${s()}/devices?serial=${upper}`)).json().total).toBe(2);
   });
 
   it("GET devices?serial= is the exact serial number in any case; q still finds those containing it", async () => {

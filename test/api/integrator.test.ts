@@ -73,6 +73,33 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     expect(text).toContain("X-Orchard-Signature");
   });
 
+  it("an MDM command, pushed or polled, documents the same target: platform, productType, bundleId, licenseType", async () => {
+    const doc = (await f.app.inject({ url: "/openapi.json" })).json() as Doc;
+    type Properties = { properties: Record<string, { enum?: string[] }>; required?: string[] };
+    const polled = doc.components.schemas.MdmCommand as Properties;
+    const pushed = (
+      doc.webhooks as {
+        mdmCommands: {
+          post: {
+            requestBody: {
+              content: {
+                "application/json": { schema: { properties: { commands: { items: Properties } } } };
+              };
+            };
+          };
+        };
+      }
+    ).mdmCommands.post.requestBody.content["application/json"].schema.properties.commands.items;
+    for (const command of [polled, pushed]) {
+      expect(command.properties.productType?.enum).toEqual(["App", "Book"]);
+      expect(command.properties.licenseType?.enum).toEqual(["user", "device"]);
+      expect(command.properties.platform?.enum).toContain("macOS");
+      expect(command.properties).toHaveProperty("bundleId");
+      expect(command.required).toContain("platform");
+      expect(command.required).not.toContain("bundleId");
+    }
+  });
+
   it("enums an integrator switches on are documented as enums", async () => {
     const doc = (await f.app.inject({ url: "/openapi.json" })).json() as Doc;
     const device = doc.components.schemas.Device as { properties: { status: { enum?: string[] } } };

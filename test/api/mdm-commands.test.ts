@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
 import { loadConfig } from "../../src/config.js";
 import { buildServer, ensureDefaultSpace, type Orchard } from "../../src/main/server.js";
+import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import { createDevices, type DeviceRecord } from "../../src/store/index.js";
 import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { verifyWebhookSignature } from "../../src/webhook.js";
@@ -239,6 +240,42 @@ describeEachDatabase("MDM commands: list and send again", (db) => {
     expect(cancelled.map((l: { messageKey: string }) => l.messageKey).sort()).toEqual([
       "command.retry_license_not_live",
       "command.retry_superseded",
+    ]);
+  });
+
+  it("a polled command says which Apple command to build: the device's platform, App or Book, an install's license type, and the bundle id once the store's lookup found it", async () => {
+    const [a, , , d] = devices;
+    const polled = async () => {
+      const ready = (await get(`${s()}/mdm/commands?ready=true&device=${a?.id}`)).json().items;
+      const remove = (await get(`${s()}/mdm/commands?state=delivered&device=${d?.id}`)).json().items;
+      return [...ready, ...remove];
+    };
+    const before = await polled();
+    expect(before).toMatchObject([
+      { seq: live, kind: "install", platform: "iOS", productType: "App", licenseType: "device" },
+      { seq: removed, kind: "remove", platform: "iOS", productType: "App" },
+    ]);
+    // The lookup has not run: no bundle id yet, and a remove has no license to name.
+    expect(before.map((c: object) => "bundleId" in c)).toEqual([false, false]);
+    expect("licenseType" in before[1]).toBe(false);
+    await setAssetMetadata(db().store.db, {
+      spaceId: f.ids.spaceA,
+      accountId: f.ids.accountA,
+      adamId: f.ids.adamId,
+      metadata: {
+        custom: false,
+        name: undefined,
+        price: undefined,
+        genre: undefined,
+        bundleId: "com.apple.Pages",
+        artworkUrl: undefined,
+        latestVersion: undefined,
+      },
+      now: NOW,
+    });
+    expect((await polled()).map((c: { bundleId?: string }) => c.bundleId)).toEqual([
+      "com.apple.Pages",
+      "com.apple.Pages",
     ]);
   });
 

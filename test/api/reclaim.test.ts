@@ -1,5 +1,14 @@
+import { createHash } from "node:crypto";
+import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { GRACE_DAYS, type LicenseRequest } from "../../src/licensing/index.js";
+import { mdmLicenseOps } from "../../src/main/mdm-bindings.js";
+import {
+  previewReclaim,
+  RECLAIM_LIMIT,
+  ReclaimChangedError,
+  reclaimInactive,
+} from "../../src/service/reclaim.js";
 import {
   createDevice,
   createUser,
@@ -18,6 +27,7 @@ import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 async function age(
   db: Db,
@@ -172,8 +182,15 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
       inactiveDays: 90,
       inactiveBefore: daysAgo(90).toISOString(),
       count: 3,
+      limit: 10_000,
+      capped: false,
     });
     expect(body.reclaimed).toBeUndefined();
+    expect(body.remaining).toBeUndefined();
+    // The fingerprint: sha256 of the ids in id order, joined by commas (the items come in that order).
+    const listed = body.items.map((i: { id: string }) => i.id);
+    expect(listed).toEqual([...listed].sort());
+    expect(body.fingerprint).toBe(sha256(listed.join(",")));
     const byId = new Map(body.items.map((i: { id: string }) => [i.id, i]));
     expect([...byId.keys()].sort()).toEqual([w.licenses.idle, w.licenses.never, w.licenses.gone].sort());
     expect(byId.get(w.licenses.idle)).toMatchObject({
@@ -213,9 +230,16 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
   it("RV3: a reclaim with the previewed count revokes each license as a single revoke does (Apple's release queued, the 30-day grace where iOS keeps the app), logs why, and leaves active subjects and another space untouched (invariant 6)", async () => {
     const { db, f, w, reclaim, states, reclaimLines, disassociations } = await setUp();
     const preview = (await reclaim({ inactiveDays: 90 })).json();
-    const done = await reclaim({ inactiveDays: 90, expect: preview.count });
+    const done = await reclaim({ inactiveDays: 90, expect: preview.count, fingerprint: preview.fingerprint });
     expect(done.statusCode, done.body).toBe(200);
-    expect(done.json()).toMatchObject({ preview: false, count: 3, reclaimed: 3 });
+    expect(done.json()).toMatchObject({
+      preview: false,
+      count: 3,
+      reclaimed: 3,
+      remaining: 0,
+      capped: false,
+      fingerprint: preview.fingerprint,
+    });
     const reclaimed = [w.licenses.idle, w.licenses.never, w.licenses.gone];
     expect(
       done
@@ -283,17 +307,22 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
     const other = await reclaim({ inactiveDays: 90 }, f.tokens.other, f.ids.spaceB);
     expect(other.json()).toMatchObject({ count: 1, items: [{ id: w.licenses.far }] });
     // Sent again, the same reclaim finds nothing left: the count it expects is no longer there.
-    const again = await reclaim({ inactiveDays: 90, expect: 3 });
+    const again = await reclaim({ inactiveDays: 90, expect: 3, fingerprint: preview.fingerprint });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: "reclaim_changed" });
-    expect((await reclaim({ inactiveDays: 90, expect: 0 })).json()).toMatchObject({ reclaimed: 0, count: 0 });
+    const empty = (await reclaim({ inactiveDays: 90 })).json();
+    expect(empty).toMatchObject({ count: 0, fingerprint: sha256("") });
+    expect(
+      (await reclaim({ inactiveDays: 90, expect: 0, fingerprint: empty.fingerprint })).json(),
+    ).toMatchObject({ reclaimed: 0, count: 0, remaining: 0 });
   });
 
   it("an expect that differs from the count now is a 409 reclaim_changed naming both, and nothing is revoked", async () => {
     const { reclaim, states, reclaimLines, disassociations } = await setUp();
     const before = await states();
+    const { fingerprint } = (await reclaim({ inactiveDays: 90 })).json();
     for (const expect_ of [2, 4]) {
-      const refused = await reclaim({ inactiveDays: 90, expect: expect_ });
+      const refused = await reclaim({ inactiveDays: 90, expect: expect_, fingerprint });
       expect(refused.statusCode).toBe(409);
       expect(refused.headers["content-type"]).toMatch(/problem\+json/);
       expect(refused.json()).toMatchObject({
@@ -311,10 +340,50 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
     const { db, w, reclaim, states } = await setUp();
     const preview = (await reclaim({ inactiveDays: 90 })).json();
     await age(db, "devices", w.spaceId, w.devices.idle.id, { last_check_in_at: NOW });
-    const refused = await reclaim({ inactiveDays: 90, expect: preview.count });
+    const refused = await reclaim({
+      inactiveDays: 90,
+      expect: preview.count,
+      fingerprint: preview.fingerprint,
+    });
     expect(refused.statusCode).toBe(409);
-    expect(refused.json().errors[0].limits).toEqual({ expected: 3, count: 2 });
+    expect(refused.json().errors[0]).toMatchObject({
+      field: "body.expect",
+      limits: { expected: 3, count: 2 },
+    });
     expect((await states())[w.licenses.idle]).toBe("assigned");
+  });
+
+  it("one device goes idle while another comes back: the same count, another set, so a 409 reclaim_changed on the fingerprint and nothing revoked; the new preview's fingerprint reclaims the new set", async () => {
+    const { db, w, reclaim, states, reclaimLines, disassociations } = await setUp();
+    const preview = (await reclaim({ inactiveDays: 90 })).json();
+    expect(preview.count).toBe(3);
+    const before = await states();
+    // The idle iPad checks in; the active one has not since 95 days after all.
+    await age(db, "devices", w.spaceId, w.devices.idle.id, { last_check_in_at: NOW });
+    await age(db, "devices", w.spaceId, w.devices.active.id, { last_check_in_at: daysAgo(95) });
+    const refused = await reclaim({ inactiveDays: 90, expect: 3, fingerprint: preview.fingerprint });
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.headers["content-type"]).toMatch(/problem\+json/);
+    expect(refused.json()).toMatchObject({
+      code: "reclaim_changed",
+      errors: [{ field: "body.fingerprint", rule: "reclaim_changed", limits: { expected: 3, count: 3 } }],
+    });
+    expect(refused.json().title).toMatch(
+      /as many, but not the same ones\): nothing was reclaimed; preview again$/,
+    );
+    expect(await states()).toEqual(before);
+    expect(await reclaimLines()).toEqual([]);
+    expect(await disassociations()).toEqual([]);
+
+    const again = (await reclaim({ inactiveDays: 90 })).json();
+    expect(again.count).toBe(3);
+    expect(again.fingerprint).not.toBe(preview.fingerprint);
+    const done = await reclaim({ inactiveDays: 90, expect: 3, fingerprint: again.fingerprint });
+    expect(done.json()).toMatchObject({ reclaimed: 3, remaining: 0 });
+    const after = await states();
+    expect(after[w.licenses.idle]).toBe("assigned");
+    for (const id of [w.licenses.active, w.licenses.never, w.licenses.gone])
+      expect(after[id], id).toBe("pending_release");
   });
 
   it("bad input is the field's problem: an app or account the space does not have is a 404, days out of range or a reclaim without expect a 400", async () => {
@@ -343,13 +412,140 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
     await invalid({ inactiveDays: 90, type: "both" }, "body.type");
     await invalid({ inactiveDays: 90, inactive: true }, "body.inactive");
     await invalid({ inactiveDays: 90, dryRun: false }, "body.expect");
+    await invalid({ inactiveDays: 90, dryRun: false }, "body.fingerprint");
+    await invalid({ inactiveDays: 90, expect: 3, fingerprint: "f00d" }, "body.fingerprint");
+    await invalid({ inactiveDays: 90, expect: 3, fingerprint: sha256("").toUpperCase() }, "body.fingerprint");
+    await invalid({ inactiveDays: 90, expect: 3, fingerprint: 42 }, "body.fingerprint");
     expect((await reclaim({ inactiveDays: 3650 })).statusCode).toBe(200);
+  });
+
+  it("a reclaim names the fingerprint its preview answered: without it, a 400 naming body.fingerprint (a client cannot reclaim a set it was not shown); a fingerprint without expect, a 400 naming body.expect; nothing revoked", async () => {
+    const { reclaim, states, reclaimLines } = await setUp();
+    const before = await states();
+    const preview = (await reclaim({ inactiveDays: 90 })).json();
+    const unnamed = await reclaim({ inactiveDays: 90, expect: preview.count });
+    expect(unnamed.statusCode).toBe(400);
+    expect(unnamed.headers["content-type"]).toMatch(/problem\+json/);
+    expect(unnamed.json()).toMatchObject({
+      code: "validation_failed",
+      title:
+        "fingerprint is required to reclaim: preview first (without expect), then send its count and fingerprint",
+      errors: [
+        { field: "body.fingerprint", message: "required to reclaim: the fingerprint the preview answered" },
+      ],
+    });
+    const uncounted = await reclaim({ inactiveDays: 90, fingerprint: preview.fingerprint });
+    expect(uncounted.statusCode).toBe(400);
+    expect(uncounted.json()).toMatchObject({
+      code: "validation_failed",
+      errors: [{ field: "body.expect", message: "required to reclaim: the count the preview showed" }],
+    });
+    const neither = await reclaim({ inactiveDays: 90, dryRun: false });
+    expect(neither.json().title).toMatch(/^expect and fingerprint are required to reclaim/);
+    expect(neither.json().errors.map((e: { field: string }) => e.field)).toEqual([
+      "body.expect",
+      "body.fingerprint",
+    ]);
+    // dryRun: true is a preview whatever else the body says.
+    const dry = await reclaim({
+      inactiveDays: 90,
+      dryRun: true,
+      expect: 3,
+      fingerprint: preview.fingerprint,
+    });
+    expect(dry.json()).toMatchObject({ preview: true, count: 3 });
+    expect(await states()).toEqual(before);
+    expect(await reclaimLines()).toEqual([]);
+  });
+
+  it("the cap: above RECLAIM_LIMIT (10,000) licenses the preview says capped, and its fingerprint and rows are those of the first 10,000 by license id, the ones a reclaim revokes", async () => {
+    const { db, w, reclaim } = await setUp();
+    expect(RECLAIM_LIMIT).toBe(10_000);
+    // 10,000 more iPads idle for 100 days, each holding a license of the app: 10,003 in all.
+    await sql`insert into devices (space_id, id, serial_number, platform, last_check_in_at, created_at)
+      select ${w.spaceId}, 'idle-' || g, 'IDLE' || g, 'iOS', ${daysAgo(100)}::timestamptz, ${daysAgo(400)}::timestamptz
+      from generate_series(1, ${RECLAIM_LIMIT}::int) g`.execute(db);
+    await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, created_at, updated_at)
+      select ${w.spaceId}, gen_random_uuid()::text, ${w.accountId}, ${w.adamId}, 'device', 'idle-' || g, 'assigned',
+        ${NOW}::timestamptz, ${NOW}::timestamptz
+      from generate_series(1, ${RECLAIM_LIMIT}::int) g`.execute(db);
+    const idle = (
+      await db
+        .selectFrom("licenses")
+        .select("id")
+        .where("space_id", "=", w.spaceId)
+        .where("device_id", "like", "idle-%")
+        .execute()
+    ).map((r) => r.id);
+    const all = [...idle, w.licenses.idle, w.licenses.never, w.licenses.gone].sort();
+    const preview = await reclaim({ inactiveDays: 90 });
+    expect(preview.statusCode, preview.body).toBe(200);
+    const body = preview.json();
+    expect(body).toMatchObject({
+      preview: true,
+      count: RECLAIM_LIMIT + 3,
+      limit: RECLAIM_LIMIT,
+      capped: true,
+    });
+    expect(body.fingerprint).toBe(sha256(all.slice(0, RECLAIM_LIMIT).join(",")));
+    expect(body.items.map((i: { id: string }) => i.id)).toEqual(all.slice(0, 100));
+    // Filtered below the cap: not capped.
+    expect((await reclaim({ inactiveDays: 90, type: "user" })).json()).toMatchObject({
+      count: 1,
+      capped: false,
+    });
+  });
+
+  it("a capped round (the service's cap, 2 here rather than 10,000) revokes the first `limit` by license id, those its fingerprint names, and answers how many still match; the next round takes the rest", async () => {
+    const { db, w, reclaim, states, reclaimLines } = await setUp();
+    const deps = { db, licenses: mdmLicenseOps };
+    const actor = { kind: "system" as const, id: "reclaim-test" };
+    const filter = { inactiveDays: 90 };
+    const sorted = [w.licenses.idle, w.licenses.never, w.licenses.gone].sort();
+    const preview = await previewReclaim(db, { spaceId: w.spaceId, filter, now: NOW, limit: 2 });
+    expect(preview).toMatchObject({
+      count: 3,
+      limit: 2,
+      capped: true,
+      fingerprint: sha256(sorted.slice(0, 2).join(",")),
+    });
+    expect(preview.items.map((i) => i.id)).toEqual(sorted.slice(0, 2));
+    // The uncapped set's fingerprint is not the capped round's: refused, nothing revoked.
+    const whole = (await reclaim({ inactiveDays: 90 })).json();
+    const refused = reclaimInactive(deps, {
+      spaceId: w.spaceId,
+      filter,
+      expect: 3,
+      fingerprint: whole.fingerprint,
+      actor,
+      now: NOW,
+      limit: 2,
+    });
+    await expect(refused).rejects.toBeInstanceOf(ReclaimChangedError);
+    await expect(refused).rejects.toMatchObject({ change: "set", expected: 3, count: 3 });
+    expect(await reclaimLines()).toEqual([]);
+
+    const round = { spaceId: w.spaceId, filter, actor, now: NOW, limit: 2 };
+    const first = await reclaimInactive(deps, { ...round, expect: 3, fingerprint: preview.fingerprint });
+    expect(first).toMatchObject({ count: 3, capped: true, reclaimed: 2, remaining: 1 });
+    expect(first.items.map((i) => i.id)).toEqual(sorted.slice(0, 2));
+    const after = await states();
+    expect([after[sorted[0] ?? ""], after[sorted[1] ?? ""], after[sorted[2] ?? ""]]).toEqual([
+      "pending_release",
+      "pending_release",
+      "assigned",
+    ]);
+    const next = await previewReclaim(db, { spaceId: w.spaceId, filter, now: NOW, limit: 2 });
+    expect(next).toMatchObject({ count: 1, capped: false, fingerprint: sha256(sorted[2] ?? "") });
+    const last = await reclaimInactive(deps, { ...round, expect: 1, fingerprint: next.fingerprint });
+    expect(last).toMatchObject({ reclaimed: 1, remaining: 0 });
+    expect((await reclaimLines()).map((l) => l.licenseId).sort()).toEqual(sorted);
   });
 
   it("PM1: a read-only token may not even preview (403); another space's administrator is not told the space exists (404)", async () => {
     const { f, w, reclaim, states } = await setUp();
     const before = await states();
-    for (const body of [{ inactiveDays: 90 }, { inactiveDays: 90, expect: 3 }]) {
+    for (const body of [{ inactiveDays: 90 }, { inactiveDays: 90, expect: 3, fingerprint: sha256("x") }]) {
       expect((await reclaim(body, f.tokens.read)).statusCode).toBe(403);
       expect((await reclaim(body, f.tokens.other)).statusCode).toBe(404);
       expect((await reclaim(body, f.tokens.none)).statusCode).toBe(404);

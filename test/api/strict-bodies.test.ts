@@ -33,6 +33,9 @@ const BODIES: Record<string, BodyCase> = {
   [`POST ${S}/accounts`]: { valid: () => ({ name: "Second", sToken: STOKEN }) },
   [`PATCH ${S}/accounts/{accountId}`]: { valid: () => ({ name: "Renamed" }) },
   [`PUT ${S}/accounts/{accountId}/priority`]: { valid: () => ({ position: 1 }) },
+  [`POST ${S}/accounts/{accountId}/outside-assignments/release`]: {
+    valid: (f) => ({ assignments: [{ adamId: f.ids.adamId, serialNumber: "OUT0001" }] }),
+  },
   [`PUT ${S}/accounts/{accountId}/apps/{adamId}/rules`]: {
     valid: (f) => ({ reservedUserIds: [f.ids.userA] }),
     nested: (f) => ({
@@ -43,6 +46,8 @@ const BODIES: Record<string, BodyCase> = {
   [`POST ${S}/licenses/{licenseId}/revoke`]: { valid: () => ({ from: "log" }) },
   [`POST ${S}/apps/{adamId}/revoke-all`]: { valid: () => ({ confirm: true }) },
   [`POST ${S}/licenses/reclaim`]: { valid: () => ({ inactiveDays: 90 }) },
+  [`POST ${S}/apps/{adamId}/waiting/retry`]: { valid: (f) => ({ deviceIds: [f.ids.deviceA] }) },
+  [`POST ${S}/licenses/{licenseId}/release/abandon`]: { valid: () => ({ confirm: true }) },
   // Decisions
   "POST /api/v1/what-if": {
     valid: (f) => ({ changes: [{ kind: "remove_account", accountId: f.ids.accountA }] }),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, findDevice, listSpaces } from "../../src/store/index.js";
+import { createUser, findDevice, findDeviceBySerial, listSpaces } from "../../src/store/index.js";
 import { type CliHarness, expectFailure, startCli } from "./harness.js";
 
 /**
@@ -77,6 +77,50 @@ describe("orchard import: device identity", () => {
       "serial,platform,sharedIpad\nIPAD01,iOS,yes\nMAC01,macOS,no\n",
     );
     expect(await cli.json(["import", fixed, "--kind", "devices", "--json"])).toMatchObject({ imported: 2 });
+  });
+
+  it("a serial left in two spellings by 0026 (c02d…, C02d…) is taken: importing C02D… is refused as a duplicate; a control character names its line", async () => {
+    await cli.withCore(async (core) => {
+      const [space] = await listSpaces(core.store.db);
+      const at = new Date("2026-01-01T00:00:00Z");
+      // As 0026 leaves such a pair (neither upper-cased), written as before it.
+      for (const [id, serial] of [
+        ["left-a", "lftimp1"],
+        ["left-b", "LFTimp1"],
+      ] as const)
+        await core.store.db
+          .insertInto("devices")
+          .values({
+            space_id: space?.id ?? "",
+            id,
+            serial_number: serial,
+            platform: "iOS",
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
+    });
+    const taken = await cli.file("left.csv", "serial,platform\nFRESH01,iOS\nLFTIMP1,iOS\n");
+    expectFailure(
+      await cli.run(["import", taken, "--kind", "devices"]),
+      4,
+      /^orchard: line 3: a device with serial number LFTIMP1 already exists; nothing was imported\n$/,
+    );
+    // All or nothing: the row before it was not imported either.
+    const fresh = await cli.withCore(async (core) => {
+      const [space] = await listSpaces(core.store.db);
+      return findDeviceBySerial(core.store.db, space?.id ?? "", "FRESH01");
+    });
+    expect(fresh).toBeUndefined();
+    const control = await cli.file(
+      "control.json",
+      JSON.stringify([{ serialNumber: "CTRL\tIMP1", platform: "iOS" }]),
+    );
+    expectFailure(
+      await cli.run(["import", control, "--kind", "devices"]),
+      2,
+      /^orchard: item 1: serialNumber: no control characters; nothing was imported\n$/,
+    );
   });
 
   it("RV5: a device's user deleted by the MDM is refused, one line naming the row", async () => {

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDefaultSpace } from "../../src/main/server.js";
 import { createDevices, listActivity, listLicensesForApp, setCatalogApp } from "../../src/store/index.js";
@@ -104,16 +105,17 @@ describe("orchard licenses reclaim", () => {
       "2 licenses held by devices or users inactive for 90 days or more; nothing reclaimed. " +
         'To reclaim them: orchard licenses reclaim --inactive-days 90 --account "main CAMPUS" --yes\n',
     );
-    const json = await cli.json<{ preview: boolean; count: number; items: Array<{ serialNumber: string }> }>([
-      "licenses",
-      "reclaim",
-      "--inactive-days",
-      "90",
-      "--type",
-      "device",
-      "--json",
-    ]);
-    expect(json).toMatchObject({ preview: true, count: 2 });
+    const json = await cli.json<{
+      preview: boolean;
+      count: number;
+      limit: number;
+      capped: boolean;
+      fingerprint: string;
+      items: Array<{ serialNumber: string }>;
+    }>(["licenses", "reclaim", "--inactive-days", "90", "--type", "device", "--json"]);
+    expect(json).toMatchObject({ preview: true, count: 2, limit: 10_000, capped: false });
+    // What a reclaim names besides the count (the --yes run sends it itself).
+    expect(json.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(json.items.map((i) => i.serialNumber).sort()).toEqual([serials.idle1, serials.idle2]);
     expect(await states()).toEqual(before);
   });
@@ -173,5 +175,32 @@ describe("orchard licenses reclaim", () => {
       stdout: "",
       stderr: "no license is held by a device or user inactive for 90 days or more\n",
     });
+  });
+
+  it("the cap: above 10,000 licenses the preview says a run reclaims the first 10,000 by license id, and to run it again for the rest", async () => {
+    await cli.withCore(async ({ deps }) => {
+      const account = await deps.db
+        .selectFrom("accounts")
+        .select("id")
+        .where("space_id", "=", spaceId)
+        .executeTakeFirstOrThrow();
+      const ago = (days: number) => new Date(Date.now() - days * DAY);
+      await sql`insert into devices (space_id, id, serial_number, platform, last_check_in_at, created_at)
+        select ${spaceId}, 'idle-' || g, 'RECL-MANY-' || g, 'iOS', ${ago(100)}::timestamptz, ${ago(400)}::timestamptz
+        from generate_series(1, 10001) g`.execute(deps.db);
+      await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, created_at, updated_at)
+        select ${spaceId}, gen_random_uuid()::text, ${account.id}, ${APP}, 'device', 'idle-' || g, 'assigned', now(), now()
+        from generate_series(1, 10001) g`.execute(deps.db);
+    });
+    const preview = await cli.run(["licenses", "reclaim", "--inactive-days", "90"]);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout.trimEnd().split("\n")).toHaveLength(101);
+    expect(preview.stderr).toBe(
+      "10001 licenses held by devices or users inactive for 90 days or more (the first 100 shown); nothing reclaimed. " +
+        "To reclaim the first 10000 by license id (a run reclaims 10000 at most; run it again for the rest): " +
+        "orchard licenses reclaim --inactive-days 90 --yes\n",
+    );
+    const json = await cli.json(["licenses", "reclaim", "--inactive-days", "90", "--json"]);
+    expect(json).toMatchObject({ preview: true, count: 10_001, limit: 10_000, capped: true });
   });
 });

@@ -315,6 +315,7 @@ describe("MDM webhook", () => {
       adamId: "1",
       because: ["PB1"],
       createdAt: NOW.toISOString(),
+      platform: "iOS",
     };
     await sink.deliver([command]);
     const [sent] = bodies;
@@ -362,6 +363,7 @@ describe("webhook URLs", () => {
         adamId: "1",
         because: ["DB2"],
         createdAt: NOW.toISOString(),
+        platform: "iOS",
       };
       const withPassword = base.replace("http://", "http://mdm:50%off@");
       await createWebhookSink({ url: `${withPassword}/hook`, secret: "s", now: () => NOW }).deliver([

@@ -9,11 +9,23 @@ import {
   verifyWebhookSignature,
 } from "../../src/mdm/index.js";
 import { postToMdmWebhook } from "../../src/mdm/sinks.js";
-import type { Db, DeviceRecord } from "../../src/store/index.js";
-import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
+import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
+import {
+  createUser,
+  type Db,
+  type DeviceRecord,
+  insertLicenses,
+  upsertAsset,
+} from "../../src/store/index.js";
+import {
+  listMdmCommands,
+  type NewMdmCommand,
+  queueMdmCommands,
+  settleMdmCommands,
+} from "../../src/store/mdm-command.repo.js";
 import { SIGNATURE_HEADER, signatureHeader } from "../../src/webhook.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { devices, NOW, spaceWithApp } from "../store/fixtures.js";
+import { accountWithSeats, devices, NOW, spaceWithApp } from "../store/fixtures.js";
 
 const SECRET = "whsec-test";
 const sign = (t: number, body: string) => createHmac("sha256", SECRET).update(`${t}.${body}`).digest("hex");
@@ -118,6 +130,116 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
     expect(received).toEqual([
       expect.objectContaining({ id: queued?.id, seq: queued?.seq, appVersion: "2.1", because: ["DB4"] }),
     ]);
+  });
+
+  it("a delivered command says which Apple command to build: the app's bundle id, App or Book, the license's type and the device's platform", async () => {
+    const { db, keys } = database().store;
+    const { space } = await spaceWithApp(db, "100000081");
+    const spaceId = space.id;
+    const pages = "100000081";
+    const book = "100000082";
+    const unknown = "100000083";
+    const { account } = await accountWithSeats(db, keys, { spaceId, adamId: pages, total: 5 });
+    // A second account holds the app too, not looked up yet: the bundle id known on the other one still goes.
+    await accountWithSeats(db, keys, { spaceId, adamId: pages, total: 5 });
+    await setAssetMetadata(db, {
+      spaceId,
+      accountId: account.id,
+      adamId: pages,
+      metadata: {
+        custom: false,
+        name: "Pages",
+        price: undefined,
+        genre: undefined,
+        bundleId: "com.apple.Pages",
+        artworkUrl: undefined,
+        latestVersion: undefined,
+      },
+      now: NOW,
+    });
+    for (const [adamId, productType] of [
+      [book, "Book"],
+      [unknown, "App"],
+    ] as const)
+      await upsertAsset(
+        db,
+        {
+          spaceId,
+          accountId: account.id,
+          adamId,
+          pricingParam: "STDQ",
+          productType,
+          total: 5,
+          deviceAssignable: productType === "App",
+          platforms: ["iOS", "macOS"],
+        },
+        NOW,
+      );
+    const [mac] = await devices(db, spaceId, 1, "macOS");
+    const [ipad, iphone] = await devices(db, spaceId, 2, "iOS");
+    if (!mac || !ipad || !iphone) throw new Error("no devices");
+    const reader = await createUser(db, { spaceId, name: "Reader" });
+    const [deviceLicense, userLicense] = await insertLicenses(db, [
+      {
+        spaceId,
+        accountId: account.id,
+        adamId: pages,
+        type: "device",
+        deviceId: mac.id,
+        state: "assigned",
+        now: NOW,
+      },
+      {
+        spaceId,
+        accountId: account.id,
+        adamId: book,
+        type: "user",
+        userId: reader.id,
+        state: "assigned",
+        now: NOW,
+      },
+    ]);
+    const command = (device: DeviceRecord, kind: "install" | "remove", adamId: string, licenseId?: string) =>
+      ({
+        spaceId,
+        kind,
+        deviceId: device.id,
+        serialNumber: device.serialNumber,
+        adamId,
+        ...(licenseId ? { licenseId } : {}),
+        ruleIds: ["LT2"],
+        now: NOW,
+      }) satisfies NewMdmCommand;
+    await queueMdmCommands(db, [
+      command(mac, "install", pages, deviceLicense),
+      command(ipad, "install", book, userLicense),
+      command(iphone, "remove", unknown),
+    ]);
+    const received: MdmCommandMessage[] = [];
+    await deliverMdmCommands({ db, now: () => NOW }, { deliver: async (c) => void received.push(...c) });
+    const targets = received.map(({ deviceId, adamId, platform, productType, bundleId, licenseType }) => ({
+      deviceId,
+      adamId,
+      platform,
+      productType,
+      bundleId,
+      licenseType,
+    }));
+    expect(targets).toEqual([
+      {
+        deviceId: mac.id,
+        adamId: pages,
+        platform: "macOS",
+        productType: "App",
+        bundleId: "com.apple.Pages",
+        licenseType: "device",
+      },
+      { deviceId: ipad.id, adamId: book, platform: "iOS", productType: "Book", licenseType: "user" },
+      { deviceId: iphone.id, adamId: unknown, platform: "iOS", productType: "App" },
+    ]);
+    // Unknown is left out of the message, never sent as null or "".
+    expect(Object.keys(received[2] ?? {})).not.toContain("bundleId");
+    expect(Object.keys(received[2] ?? {})).not.toContain("licenseType");
   });
 
   it("an MDM that cannot be reached for more than an hour still gets its commands (retried for nearly 3 hours)", async () => {

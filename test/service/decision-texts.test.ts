@@ -53,7 +53,7 @@ function everyDecision(accountId = "acc-1"): Decision[] {
 
 group("decision texts: every rule id and reason in English and French", () => {
   it("the licensing types' unions are read (the completeness tests below see every reason)", () => {
-    expect(WAIT_REASONS).toEqual(["not_enrolled", "no_license", "token_problem"]);
+    expect(WAIT_REASONS).toEqual(["not_enrolled", "no_license", "token_problem", "apple_refused"]);
     expect(REFUSE_REASONS).toContain("not_device_assignable");
     expect(REFUSE_REASONS.length).toBeGreaterThanOrEqual(12);
   });
@@ -92,6 +92,7 @@ group("decision texts: every rule id and reason in English and French", () => {
       "not_device_assignable",
       "device_inactive",
       "not_distributed",
+      "unsupported_platform",
       "no_license",
     ];
     for (const reason of sameAsConsole)
@@ -107,6 +108,30 @@ group("decision texts: every rule id and reason in English and French", () => {
 });
 
 group("describe(): English as before, French on request", () => {
+  it("PB3: a refusal for the device's platform, and a license kept there, say so in English and French", () => {
+    const refused: Decision = { outcome: "refuse", reason: "unsupported_platform", because: ["PB3"] };
+    expect(describe(refused).summary).toBe("No license: the app does not run on this device's platform.");
+    expect(describe(refused, undefined, "fr").summary).toBe(
+      "Pas de licence : l'app ne fonctionne pas sur la plateforme de cet appareil.",
+    );
+    const kept: Decision = {
+      outcome: "keep",
+      licenseId: "l",
+      accountId: "a",
+      type: "device",
+      because: ["LT1", "PB3"],
+    };
+    expect(describe(kept, () => "Main").summary).toBe(
+      'The subject already holds a device-based license from account "Main" and keeps it. The app does not run on this device\'s platform: the license is kept, not revoked.',
+    );
+    expect(describe(kept, () => "Main", "fr").summary).toBe(
+      "Le sujet détient déjà une licence par appareil du compte « Main » et la conserve. L'app ne fonctionne pas sur la plateforme de cet appareil : la licence est conservée, pas révoquée.",
+    );
+    // Without PB3 a keep reads as before.
+    expect(describe({ ...kept, because: ["LT1"] }, () => "Main").summary).not.toContain("platform");
+    expect(describeRules(["PB3"], "fr")).toEqual([{ id: "PB3", sentence: consoleText("fr").ruleText.PB3 }]);
+  });
+
   it("LT4, MA5: English summaries and sentences are unchanged (the default language)", () => {
     const name = (id: string) => (id === "acc-1" ? "Main" : id);
     const grant: Decision = {

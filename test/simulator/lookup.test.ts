@@ -29,8 +29,8 @@ async function start(stateFile?: string): Promise<RunningSimulator> {
 
 type Lookup = { resultCount: number; results: Array<Record<string, unknown>> };
 
-async function lookup(sim: RunningSimulator, ids: string[]): Promise<Lookup> {
-  const response = await fetch(`${sim.origin}/lookup?id=${ids.join(",")}&country=us&entity=software`);
+async function lookup(sim: RunningSimulator, ids: string[], country = "us"): Promise<Lookup> {
+  const response = await fetch(`${sim.origin}/lookup?id=${ids.join(",")}&country=${country}&entity=software`);
   expect(response.status).toBe(200);
   return (await response.json()) as Lookup;
 }
@@ -137,5 +137,33 @@ describe("simulator: store metadata lookup", () => {
       trackName: "Keynote",
       version: "15.0",
     });
+  });
+
+  it("VU4: each storefront lists what it sells, priced in its currency, and the state file keeps where an app is sold", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "orchard-sim-lookup-"));
+    dirs.push(dir);
+    const file = join(dir, "state.json");
+    const sim = await start(file);
+    const { uId } = sim.operator.createLocation({ orgName: "Lycée", countryISO2ACode: "FR" });
+    sim.operator.addAsset(uId, {
+      adamId: "700000010",
+      totalCount: 1,
+      name: "Pronote",
+      price: 3.99,
+      storefronts: ["fr"],
+    });
+    sim.operator.addAsset(uId, { adamId: "361285480", totalCount: 1, name: "Keynote", price: 4.99 });
+    const ids = ["700000010", "361285480"];
+    expect((await lookup(sim, ids, "us")).results.map((r) => r.trackName)).toEqual(["Keynote"]);
+    const french = await lookup(sim, ids, "fr");
+    expect(french.results.map((r) => [r.trackName, r.currency, r.formattedPrice])).toEqual([
+      ["Pronote", "EUR", "€3.99"],
+      ["Keynote", "EUR", "€4.99"],
+    ]);
+    running.splice(running.indexOf(sim), 1);
+    await sim.close();
+    const again = await start(file);
+    expect((await lookup(again, ids, "us")).resultCount).toBe(1);
+    expect((await lookup(again, ids, "FR")).resultCount).toBe(2);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
 import {
   type AppleCall,
@@ -302,6 +303,65 @@ describeEachDatabase("Apple work (what accounts still owe Apple)", (database) =>
     });
     expect(limited?.failures.total).toBe(3);
     expect(limited?.failures.items.map((f) => f.serialNumber)).toEqual(["SERX1"]);
+  });
+
+  it("a failure logged under a serial's spelling from before 0026 names its device, in any case; of two devices differing only in case, the one sent that spelling", async () => {
+    const { db, space, account, entry } = await setUp();
+    // As 0026 leaves a legacy device: upper-cased, Apple's spelling kept.
+    const legacy = await createDevice(db, {
+      spaceId: space.id,
+      serialNumber: "SERLEG1",
+      appleSerialNumber: "serleg1",
+      platform: "iOS",
+    });
+    // A pair 0026 could not upper-case (both spellings existed): left as they were, written
+    // as before it (creating a device now refuses a serial taken in another case).
+    const beforeMigration = async (serial: string, minutes: number) => {
+      const id = randomUUID();
+      const created = at(minutes);
+      await db
+        .insertInto("devices")
+        .values({
+          space_id: space.id,
+          id,
+          serial_number: serial,
+          platform: "iOS",
+          created_at: created,
+          updated_at: created,
+        })
+        .execute();
+      return { id };
+    };
+    const older = await beforeMigration("serpair", -60);
+    const newer = await beforeMigration("SERpair", -30);
+    await appendOutbox(db, [
+      entry("associate", "SERLEG1", -10, { serialNumber: "serleg1" }),
+      entry("associate", "SERPAIR", -9, { serialNumber: "SERpair" }),
+      entry("associate", "SERPAIR", -8, { serialNumber: "SERPAIR" }),
+      entry("associate", "SERNONE", -7, { serialNumber: "sernone" }),
+    ]);
+    const ops = await withTransaction(db, (trx) =>
+      lockPendingOps(trx, { spaceId: space.id, accountId: account.id, now: NOW, limit: 100 }),
+    );
+    await finishOutbox(db, {
+      spaceId: space.id,
+      seqs: ops.map((o) => o.seq),
+      state: "failed",
+      error: "9610 invalid serial number",
+      now: at(1),
+    });
+    const work = await appleWorkOfAccount(db, { spaceId: space.id, accountId: account.id, now: at(2) });
+    const named = Object.fromEntries(
+      (work?.failures.items ?? []).map((f) => [f.serialNumber, f.deviceId ?? "none"]),
+    );
+    expect(named).toEqual({
+      serleg1: legacy.id,
+      SERpair: newer.id,
+      // No device spelled so: the oldest of those differing only in case, as serial lookups choose.
+      SERPAIR: older.id,
+      sernone: "none",
+    });
+    expect(work?.failures.total).toBe(4);
   });
 
   it("invariant 3: an operation is visible in exactly one place (pending, in flight, failed) until it is done", async () => {

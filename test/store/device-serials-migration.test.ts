@@ -2,8 +2,14 @@ import { randomBytes } from "node:crypto";
 import { type Kysely, Migrator, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findDeviceBySerial } from "../../src/store/device.repo.js";
-import { listOutbox, openDatabase, releaseLicenses, type Store } from "../../src/store/index.js";
+import { deviceIdsOfRefs, findDeviceBySerial } from "../../src/store/device.repo.js";
+import {
+  createDevices,
+  listOutbox,
+  openDatabase,
+  releaseLicenses,
+  type Store,
+} from "../../src/store/index.js";
 import { deviceSerials, normalizeDeviceSerials } from "../../src/store/migrations/0026_device_serials.js";
 import { migrations } from "../../src/store/migrations/index.js";
 import { TEST_DATABASE_URL, TEST_SECRET_KEY } from "./databases.js";
@@ -54,7 +60,7 @@ for (const engine of ["pglite", "postgres"] as const) {
       await drop();
     });
 
-    it("upper-cases serials, keeps the spelling Apple was sent and sends it, leaves and reports serials that differ only in case, unmarks Shared Macs", async () => {
+    it("upper-cases serials, keeps the spelling Apple was sent and sends it, leaves and reports serials that differ only in case (lookups choose among them, a third spelling is refused), unmarks Shared Macs", async () => {
       const db = store.db;
       const report: string[] = [];
       const migrator = new Migrator({
@@ -138,6 +144,44 @@ for (const engine of ["pglite", "postgres"] as const) {
       expect(await found("dupe01")).toBe("pair-up");
       expect(await found("mix9A")).toBe("mix-old");
       expect(await found("NOPE")).toBeUndefined();
+      // References in a list (a rule's reserved devices) choose alike, the prefix in any case,
+      // in one statement for the whole list; an unknown serial names its place.
+      let statements = 0;
+      const counted = db.withPlugin({
+        transformQuery: (args) => {
+          statements++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
+      const refs = ["serial:c02d0000", "SERIAL:dupe01", "Serial:mix9A", "pair-low", "serial: mix9a "];
+      expect(await deviceIdsOfRefs(counted, "s", refs)).toEqual([
+        "lone",
+        "pair-up",
+        "mix-old",
+        "pair-low",
+        "mix-old",
+      ]);
+      expect(statements).toBe(1);
+      await expect(
+        deviceIdsOfRefs(db, "s", ["lone", "serial:nope"], (i) => `body.reservedDeviceIds.${i}`),
+      ).rejects.toMatchObject({
+        entity: "device",
+        id: "with serial number NOPE",
+        field: "body.reservedDeviceIds.1",
+      });
+      // Where only mixed-case spellings are left (Mix9a, mIX9A), MIX9A is taken all the same:
+      // the unique index compares spellings, creating it is refused as a duplicate is.
+      await expect(
+        createDevices(db, [{ spaceId: "s", serialNumber: "MIX9A", platform: "iOS" }]),
+      ).rejects.toMatchObject({
+        code: "already_exists",
+        message: "serialNumber MIX9A is taken in this space (as Mix9a)",
+        details: { field: "serialNumber" },
+      });
+      expect(
+        (await createDevices(db, [{ spaceId: "t", serialNumber: "MIX9A", platform: "iOS" }])).length,
+      ).toBe(1);
       const { rows: indexes } = await sql<{ indexdef: string }>`select indexdef from pg_indexes
         where tablename = 'devices' and indexname = 'devices_serial_key'`.execute(db);
       expect(indexes[0]?.indexdef).toContain("translate(serial_number");

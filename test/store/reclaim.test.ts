@@ -1,11 +1,20 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { expect, it } from "vitest";
 import type { LicenseState, LicenseType } from "../../src/licensing/index.js";
-import { createDevice, createUser, type Db, insertLicenses, setCatalogApp } from "../../src/store/index.js";
+import {
+  createDevice,
+  createUser,
+  type Db,
+  insertLicenses,
+  recordCheckIn,
+  setCatalogApp,
+} from "../../src/store/index.js";
 import {
   countInactiveLicenses,
   type InactivityCriteria,
   inactiveBefore,
+  inactiveSet,
   listInactiveLicenses,
 } from "../../src/store/reclaim.repo.js";
 import { describeEachDatabase } from "./databases.js";
@@ -35,6 +44,19 @@ async function device(
     .execute();
   return d;
 }
+
+/** The license's device checks in now: its subject is no longer inactive. */
+async function checkInAgain(db: Db, spaceId: string, licenseId: string) {
+  const { device_id } = await db
+    .selectFrom("licenses")
+    .select("device_id")
+    .where("space_id", "=", spaceId)
+    .where("id", "=", licenseId)
+    .executeTakeFirstOrThrow();
+  await recordCheckIn(db, spaceId, device_id ?? "", NOW);
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 async function user(db: Db, spaceId: string, name: string, createdAt: Date) {
   const u = await createUser(db, { spaceId, name });
@@ -190,7 +212,7 @@ describeEachDatabase("licenses held by inactive subjects (reclaim)", (database) 
     expect(await countInactiveLicenses(db, elsewhere.id, { inactiveBefore: CUTOFF })).toBe(1);
   });
 
-  it("pages by license id: each page starts after the last id, bounded by its limit, every license once; `ids` keeps those still inactive", async () => {
+  it("lists the first `limit` by license id; `ids` keeps those of them still inactive", async () => {
     const { db, space, key } = await world();
     const old = daysAgo(400);
     const all: string[] = [];
@@ -198,36 +220,127 @@ describeEachDatabase("licenses held by inactive subjects (reclaim)", (database) 
       const d = await device(db, space.id, { createdAt: old, lastCheckInAt: daysAgo(100 + i) });
       all.push(await license(db, key, { type: "device", id: d.id }));
     }
-    const seen: string[] = [];
-    let after: string | undefined;
-    for (let round = 0; round < 10; round++) {
-      const page = await listInactiveLicenses(db, space.id, { inactiveBefore: CUTOFF }, { limit: 3, after });
-      expect(page.length).toBeLessThanOrEqual(3);
-      if (page.length === 0) break;
-      seen.push(...page.map((l) => l.id));
-      after = page.at(-1)?.id;
-    }
-    expect(seen).toEqual([...all].sort());
+    const sorted = [...all].sort();
+    const first = await listInactiveLicenses(db, space.id, { inactiveBefore: CUTOFF }, { limit: 3 });
+    expect(first.map((l) => l.id)).toEqual(sorted.slice(0, 3));
     // A device that checks in drops out of a batch checked again by ids.
-    const [first, second] = [...all].sort();
-    const back = await db
-      .selectFrom("licenses")
-      .select("device_id")
-      .where("space_id", "=", space.id)
-      .where("id", "=", first ?? "")
-      .executeTakeFirstOrThrow();
-    await db
-      .updateTable("devices")
-      .set({ last_check_in_at: NOW })
-      .where("space_id", "=", space.id)
-      .where("id", "=", back.device_id ?? "")
-      .execute();
+    const [one, two] = sorted;
+    await checkInAgain(db, space.id, one ?? "");
     const still = await listInactiveLicenses(
       db,
       space.id,
       { inactiveBefore: CUTOFF },
-      { limit: 2, ids: [first ?? "", second ?? ""] },
+      { limit: 2, ids: [one ?? "", two ?? ""] },
     );
-    expect(still.map((l) => l.id)).toEqual([second]);
+    expect(still.map((l) => l.id)).toEqual([two]);
+  });
+
+  it("the set (a reclaim's preview): the count of all, the fingerprint of the first `cap` by id, sha256 of their ids joined by commas, and the first of those ids, as many as asked", async () => {
+    const { db, space, key } = await world();
+    const old = daysAgo(400);
+    const all: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const d = await device(db, space.id, { createdAt: old, lastCheckInAt: daysAgo(100 + i) });
+      all.push(await license(db, key, { type: "device", id: d.id }));
+    }
+    const u = await user(db, space.id, "Ulla Unseen", old);
+    all.push(await license(db, key, { type: "user", id: u.id }));
+    // In the database's order of ids, as the preview lists them.
+    const ordered = (await listInactiveLicenses(db, space.id, { inactiveBefore: CUTOFF }, { limit: 10 })).map(
+      (l) => l.id,
+    );
+    expect([...ordered].sort()).toEqual([...all].sort());
+    const criteria = { inactiveBefore: CUTOFF };
+    const whole = await inactiveSet(db, space.id, criteria, { cap: 10 });
+    expect(whole).toEqual({ count: 6, fingerprint: sha256(ordered.join(",")), ids: [] });
+    const capped = await inactiveSet(db, space.id, criteria, { cap: 4, ids: 10 });
+    const shown = await inactiveSet(db, space.id, criteria, { cap: 4, ids: 2 });
+    expect(capped).toEqual({
+      count: 6,
+      fingerprint: sha256(ordered.slice(0, 4).join(",")),
+      ids: ordered.slice(0, 4),
+    });
+    expect(shown).toEqual({ ...capped, ids: ordered.slice(0, 2) });
+    expect(await inactiveSet(db, space.id, { ...criteria, type: "user" }, { cap: 10, ids: 10 })).toEqual({
+      count: 1,
+      fingerprint: sha256(all[5] ?? ""),
+      ids: [all[5]],
+    });
+    // Nothing matches: the fingerprint of no id at all.
+    const none = await inactiveSet(db, space.id, { inactiveBefore: daysAgo(1000) }, { cap: 10, ids: 10 });
+    expect(none).toEqual({ count: 0, fingerprint: sha256(""), ids: [] });
+  });
+
+  it("the fingerprint tells apart two sets of the same size: one device goes idle while another comes back", async () => {
+    const { db, space, key } = await world();
+    const old = daysAgo(400);
+    const idle = await device(db, space.id, { createdAt: old, lastCheckInAt: daysAgo(100) });
+    const stays = await device(db, space.id, { createdAt: old, lastCheckInAt: daysAgo(120) });
+    const active = await device(db, space.id, { createdAt: old, lastCheckInAt: daysAgo(1) });
+    const ids = {
+      idle: await license(db, key, { type: "device", id: idle.id }),
+      stays: await license(db, key, { type: "device", id: stays.id }),
+      active: await license(db, key, { type: "device", id: active.id }),
+    };
+    const criteria = { inactiveBefore: CUTOFF };
+    const before = await inactiveSet(db, space.id, criteria, { cap: 10, ids: 10 });
+    expect(before.ids.sort()).toEqual([ids.idle, ids.stays].sort());
+    await checkInAgain(db, space.id, ids.idle);
+    await db
+      .updateTable("devices")
+      .set({ last_check_in_at: daysAgo(91) })
+      .where("space_id", "=", space.id)
+      .where("id", "=", active.id)
+      .execute();
+    const after = await inactiveSet(db, space.id, criteria, { cap: 10, ids: 10 });
+    expect(after.count).toBe(before.count);
+    expect(after.ids.sort()).toEqual([ids.stays, ids.active].sort());
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+  });
+
+  it("0028: idle devices are found through devices_last_seen, not by reading every device of the space", async () => {
+    const { db, space, key } = await world();
+    // 5,000 iPads with a license each, 1 in 100 idle for 100 days, the others seen yesterday.
+    await sql`insert into devices (space_id, id, serial_number, platform, last_check_in_at, created_at)
+      select ${space.id}, 'plan-' || g, 'PLAN-' || g, 'iOS',
+        case when g % 100 = 0 then ${daysAgo(100)}::timestamptz else ${daysAgo(1)}::timestamptz end,
+        ${daysAgo(400)}::timestamptz
+      from generate_series(1, 5000) g`.execute(db);
+    await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state)
+      select ${space.id}, gen_random_uuid()::text, ${key.accountId}, ${key.adamId}, 'device', 'plan-' || g, 'assigned'
+      from generate_series(1, 5000) g`.execute(db);
+    await sql`analyze devices`.execute(db);
+    await sql`analyze licenses`.execute(db);
+    // The device side of the inactivity query (reclaim.repo.ts inactiveLicenseIds), parameters inlined.
+    const { rows } = await sql<{ "QUERY PLAN": string }>`explain select l.id from licenses l
+      join devices d on d.space_id = l.space_id and d.id = l.device_id
+      where l.space_id = ${sql.lit(space.id)} and l.live and l.type = 'device'
+        and d.last_seen_on <= (timezone('UTC', ${sql.lit(CUTOFF.toISOString())}::timestamptz))::date
+        and coalesce(d.last_check_in_at, d.created_at) <= ${sql.lit(CUTOFF.toISOString())}::timestamptz`.execute(
+      db,
+    );
+    const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+    expect(plan).toMatch(/(Index Scan using|Bitmap Index Scan on) devices_last_seen/);
+    expect(plan).not.toMatch(/Seq Scan on devices/);
+  });
+
+  it("0028: a device's last_seen_on is the UTC day of its last check-in, else of its creation, and follows each check-in", async () => {
+    const { db, space } = await world();
+    const d = await device(db, space.id, {
+      createdAt: new Date("2026-01-10T23:30:00-05:00"),
+      lastCheckInAt: null,
+    });
+    const day = async () =>
+      (
+        await db
+          .selectFrom("devices")
+          .select(sql<string>`last_seen_on::text`.as("day"))
+          .where("space_id", "=", space.id)
+          .where("id", "=", d.id)
+          .executeTakeFirstOrThrow()
+      ).day;
+    expect(await day()).toBe("2026-01-11");
+    await recordCheckIn(db, space.id, d.id, new Date("2026-03-01T00:00:00Z"));
+    expect(await day()).toBe("2026-03-01");
   });
 });

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { expect, it } from "vitest";
+import type { LicenseState } from "../../src/licensing/index.js";
 import { createAdmin } from "../../src/store/auth.repo.js";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   IDEMPOTENCY_KEY_TTL_MS,
 } from "../../src/store/idempotency.repo.js";
+import type { OutboxState } from "../../src/store/license.table.js";
 import type { MdmCommandState } from "../../src/store/mdm.table.js";
 import {
   DEFAULT_RETENTION,
@@ -234,6 +236,98 @@ function seeding(tdb: () => TestDatabase) {
     return rows.length > 0;
   }
 
+  /** An operation for Apple in the outbox, in `state` since `at`; its seq. */
+  async function operation(spaceId: string, state: OutboxState, at: Date): Promise<number> {
+    const row = await db()
+      .insertInto("outbox")
+      .values({
+        space_id: spaceId,
+        account_id: "account-of-the-past",
+        kind: "associate",
+        adam_id: "910001",
+        serial_number: "C02RETENTION",
+        state,
+        last_error: state === "failed" ? "9709 not enough licenses" : null,
+        created_at: at,
+        updated_at: at,
+      })
+      .returning("seq")
+      .executeTakeFirstOrThrow();
+    return Number(row.seq);
+  }
+
+  async function operationsLeft(spaceId: string): Promise<number[]> {
+    const rows = await db()
+      .selectFrom("outbox")
+      .select("seq")
+      .where("space_id", "=", spaceId)
+      .orderBy("seq")
+      .execute();
+    return rows.map((r) => Number(r.seq));
+  }
+
+  /** An Apple call (Apple has not answered it), written at `at`: work, however old. */
+  async function appleCall(spaceId: string, state: "sending" | "sent", at: Date): Promise<string> {
+    const id = randomUUID();
+    await db()
+      .insertInto("apple_calls")
+      .values({
+        space_id: spaceId,
+        id,
+        account_id: "account-of-the-past",
+        kind: "associate",
+        assets: JSON.stringify([{ adamId: "910001", pricingParam: "STDQ" }]),
+        ops: JSON.stringify([{ seq: 1, adamId: "910001", attempts: 0, createdAt: at.toISOString() }]),
+        state,
+        event_id: state === "sent" ? `event-${id}` : null,
+        last_error: null,
+        not_before: null,
+        claimed_by: null,
+        claimed_until: null,
+        sent_at: state === "sent" ? at : null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    return id;
+  }
+
+  /** An account with seats of the app, for licenses to be written in. */
+  async function licensing(spaceId: string) {
+    const adamId = "910001";
+    const { account } = await accountWithSeats(db(), tdb().store.keys, { spaceId, adamId, total: 100 });
+    return { spaceId, accountId: account.id, adamId };
+  }
+
+  /**
+   * `count` device licenses in `state`, each on a device of its own (one live license per
+   * device and app), released at `releasedAt` and in grace until `graceUntil` when given.
+   */
+  async function licenses(
+    of: { spaceId: string; accountId: string; adamId: string },
+    state: LicenseState,
+    input: { releasedAt?: Date; graceUntil?: Date; count?: number } = {},
+  ): Promise<string[]> {
+    const ids = await deviceLicenses(db(), {
+      ...of,
+      devices: await devices(db(), of.spaceId, input.count ?? 1),
+      state,
+    });
+    if (input.releasedAt || input.graceUntil)
+      await db()
+        .updateTable("licenses")
+        .set({ released_at: input.releasedAt ?? null, grace_until: input.graceUntil ?? null })
+        .where("space_id", "=", of.spaceId)
+        .where("id", "in", ids)
+        .execute();
+    return ids;
+  }
+
+  async function licensesLeft(spaceId: string): Promise<string[]> {
+    const rows = await db().selectFrom("licenses").select("id").where("space_id", "=", spaceId).execute();
+    return rows.map((r) => r.id).sort();
+  }
+
   return {
     space,
     session,
@@ -247,6 +341,12 @@ function seeding(tdb: () => TestDatabase) {
     sessionExists,
     idempotencyKey,
     idempotencyKeyExists,
+    operation,
+    operationsLeft,
+    appleCall,
+    licensing,
+    licenses,
+    licensesLeft,
   };
 }
 
@@ -270,6 +370,12 @@ describeEachDatabase("retention: pruning history", (tdb) => {
     sessionExists,
     idempotencyKey,
     idempotencyKeyExists,
+    operation,
+    operationsLeft,
+    appleCall,
+    licensing,
+    licenses,
+    licensesLeft,
   } = seeding(tdb);
 
   it("deletes what is past its retention and keeps what is newer or still at work", async () => {
@@ -410,6 +516,9 @@ describeEachDatabase("retention: pruning history", (tdb) => {
       notification_deliveries: 3,
       notifications: 2,
       mdm_commands: 5,
+      outbox: 0,
+      // The released license was never given a release time (written as is): kept.
+      licenses: 0,
       activity_log: 2,
       idempotency_keys: 0,
     });
@@ -426,6 +535,8 @@ describeEachDatabase("retention: pruning history", (tdb) => {
       failedDeliveryDays: 0,
       clearedNotificationDays: 0,
       finishedMdmCommandDays: 0,
+      finishedAppleOperationDays: 0,
+      releasedLicenseDays: 0,
       activityDays: 0,
       idempotencyKeyDays: 0,
     };
@@ -460,6 +571,84 @@ describeEachDatabase("retention: pruning history", (tdb) => {
     // Two hours later, the recent one is past its 24 hours too.
     await pruneExpired(db(), DEFAULT_RETENTION, new Date(NOW.getTime() + 2 * 3_600_000));
     expect(await idempotencyKeyExists(recent)).toBe(false);
+  });
+
+  it("operations for Apple done or failed go after their retention; pending ones and Apple calls never, and 0 keeps them", async () => {
+    const spaceId = await space();
+    const failedOld = await operation(spaceId, "failed", ago(91));
+    const doneOld = await operation(spaceId, "done", ago(91));
+    const failedRecent = await operation(spaceId, "failed", ago(89));
+    const doneRecent = await operation(spaceId, "done", ago(89));
+    // Work still to send, however old (an account paused for months, NT2), and calls in flight.
+    const pending = await operation(spaceId, "pending", ago(1000));
+    const sending = await appleCall(spaceId, "sending", ago(1000));
+    const sent = await appleCall(spaceId, "sent", ago(1000));
+
+    // At 0 (HISTORY_RETENTION_DAYS=0) every one is kept.
+    expect(
+      (await pruneExpired(db(), { ...DEFAULT_RETENTION, finishedAppleOperationDays: 0 }, NOW)).outbox,
+    ).toBe(0);
+    expect(await operationsLeft(spaceId)).toEqual([failedOld, doneOld, failedRecent, doneRecent, pending]);
+
+    const counts = await pruneExpired(db(), DEFAULT_RETENTION, NOW);
+    expect(counts.outbox).toBe(2);
+    expect(await operationsLeft(spaceId)).toEqual([failedRecent, doneRecent, pending]);
+    const calls = await db().selectFrom("apple_calls").select("id").where("space_id", "=", spaceId).execute();
+    expect(calls.map((c) => c.id).sort()).toEqual([sending, sent].sort());
+  });
+
+  it("RV2: a release Apple refused is kept however old while its license still waits for it (pending_release)", async () => {
+    const spaceId = await space();
+    const of = await licensing(spaceId);
+    const [releasing] = await licenses(of, "pending_release");
+    const [released] = await licenses(of, "released", { releasedAt: ago(10) });
+    const refusedRelease = async (licenseId: string | undefined) => {
+      const seq = await operation(spaceId, "failed", ago(1000));
+      await db()
+        .updateTable("outbox")
+        .set({ kind: "disassociate", license_id: licenseId ?? null, last_error: "9706 not revocable" })
+        .where("space_id", "=", spaceId)
+        .where("seq", "=", seq)
+        .execute();
+      return seq;
+    };
+    const waitedFor = await refusedRelease(String(releasing));
+    const settled = await refusedRelease(String(released));
+    await pruneExpired(db(), DEFAULT_RETENTION, NOW);
+    expect(await operationsLeft(spaceId)).toEqual([waitedFor]);
+    expect(settled).toBeGreaterThan(waitedFor);
+  });
+
+  it("released licenses go after their retention; live, releasing and in-grace ones never, and 0 keeps them", async () => {
+    const spaceId = await space();
+    const of = await licensing(spaceId);
+    const [releasedOld] = await licenses(of, "released", { releasedAt: ago(731) });
+    const [releasedRecent] = await licenses(of, "released", { releasedAt: ago(729) });
+    // Held however old: assigned or asked for, being released, in its RV3 grace.
+    const [assigned] = await licenses(of, "assigned");
+    const [asked] = await licenses(of, "pending_assign");
+    const [releasing] = await licenses(of, "pending_release");
+    const [inGrace] = await licenses(of, "in_grace", { releasedAt: ago(1000), graceUntil: ago(-1) });
+    await db()
+      .updateTable("licenses")
+      .set({ created_at: ago(3000), updated_at: ago(3000), assigned_at: ago(3000) })
+      .where("space_id", "=", spaceId)
+      .execute();
+    const all = [releasedOld, releasedRecent, assigned, asked, releasing, inGrace].map(String).sort();
+
+    // At 0 (RELEASED_LICENSE_RETENTION_DAYS=0) every one is kept.
+    expect((await pruneExpired(db(), { ...DEFAULT_RETENTION, releasedLicenseDays: 0 }, NOW)).licenses).toBe(
+      0,
+    );
+    expect(await licensesLeft(spaceId)).toEqual(all);
+
+    const counts = await pruneExpired(db(), DEFAULT_RETENTION, NOW);
+    expect(counts.licenses).toBe(1);
+    expect(await licensesLeft(spaceId)).toEqual(all.filter((id) => id !== releasedOld));
+
+    // A license released since is pruned once its own time has come.
+    await pruneExpired(db(), DEFAULT_RETENTION, ago(-2));
+    expect(await licensesLeft(spaceId)).toEqual([assigned, asked, releasing, inGrace].map(String).sort());
   });
 
   it("reads each space's activity in the order written: a space whose first line is within the retention waits for it", async () => {
@@ -500,6 +689,11 @@ describeEachDatabase("retention: pruning in bounded batches", (tdb) => {
     sessionExists,
     idempotencyKey,
     idempotencyKeyExists,
+    operation,
+    operationsLeft,
+    licensing,
+    licenses,
+    licensesLeft,
   } = seeding(tdb);
 
   it("deletes at most its batches' worth per table in one call; later calls finish", async () => {
@@ -531,6 +725,8 @@ describeEachDatabase("retention: pruning in bounded batches", (tdb) => {
         spaceId,
         Array.from({ length: 11 }, () => old),
       );
+      for (let i = 0; i < 11; i++) await operation(spaceId, i % 2 ? "done" : "failed", old);
+      await licenses(await licensing(spaceId), "released", { releasedAt: old, count: 11 });
     }
 
     const calls: PruneCounts[] = [];
@@ -547,6 +743,8 @@ describeEachDatabase("retention: pruning in bounded batches", (tdb) => {
       notification_deliveries: bound,
       notifications: bound,
       mdm_commands: bound,
+      outbox: bound,
+      licenses: bound,
       activity_log: bound,
       idempotency_keys: bound,
     });
@@ -561,6 +759,8 @@ describeEachDatabase("retention: pruning in bounded batches", (tdb) => {
       expect(await remaining("notifications", spaceId)).toBe(0);
       expect(await remaining("mdm_commands", spaceId)).toBe(0);
       expect(await remaining("activity_log", spaceId)).toBe(0);
+      expect(await operationsLeft(spaceId)).toEqual([]);
+      expect(await licensesLeft(spaceId)).toEqual([]);
     }
   });
 

@@ -5,7 +5,13 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { publishAppVersion } from "../../src/mdm/index.js";
-import { findAsset, listLicensesForApp, replaceInstalledApps, setCatalogApp } from "../../src/store/index.js";
+import {
+  findAsset,
+  getAccount,
+  listLicensesForApp,
+  replaceInstalledApps,
+  setCatalogApp,
+} from "../../src/store/index.js";
 import { listMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { listAppsView } from "../../src/store/views.repo.js";
 import { addAccount, compareVersions, syncAccount } from "../../src/sync/index.js";
@@ -126,6 +132,51 @@ describeEachDatabase("sync: store metadata (VU4, DB5, DB4)", (tdb) => {
     expect(await findAsset(db(), space.id, account.id, keynote)).toMatchObject({
       name: "Keynote",
       price: 4.99,
+    });
+  });
+
+  it("VU4, DB5: names and prices come from the location's own store: an app sold only in France is named, in euros", async () => {
+    const [french, everywhere] = [newAdamId(), newAdamId()];
+    const loc = h.sim.operator.createLocation({ orgName: "Lycée", countryISO2ACode: "FR" });
+    h.sim.operator.addAsset(loc.uId, {
+      adamId: french,
+      totalCount: 5,
+      name: "Pronote",
+      storefronts: ["FR"],
+      price: 3.99,
+    });
+    h.sim.operator.addAsset(loc.uId, { adamId: everywhere, totalCount: 5, name: "Keynote", price: 4.99 });
+    const space = await spaceWithApps(db(), []);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "FR",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    expect(await getAccount(db(), space.id, account.id)).toMatchObject({ countryCode: "FR" });
+    const summary = await syncAccount(h.deps, { spaceId: space.id, accountId: account.id, mode: "full" });
+    // Asked of the US store, Pronote would be unknown and taken for a custom app (DB5).
+    expect(summary.metadata).toMatchObject({ lookedUp: 2, found: 2, custom: 0 });
+    expect(await findAsset(db(), space.id, account.id, french)).toMatchObject({
+      name: "Pronote",
+      price: 3.99,
+      currency: "EUR",
+    });
+
+    // An account claimed before Orchard kept the country, its apps looked up in the US store:
+    // the next sync's token check (which reads Apple's client config anyway) keeps the
+    // country, and the lookup asks the French store.
+    await db().updateTable("accounts").set({ country_code: null }).where("id", "=", account.id).execute();
+    await db()
+      .updateTable("assets")
+      .set({ name: null, currency: null })
+      .where("account_id", "=", account.id)
+      .execute();
+    await syncAccount(h.deps, { spaceId: space.id, accountId: account.id, mode: "full" });
+    expect(await getAccount(db(), space.id, account.id)).toMatchObject({ countryCode: "FR" });
+    expect(await findAsset(db(), space.id, account.id, french)).toMatchObject({
+      name: "Pronote",
+      currency: "EUR",
     });
   });
 

@@ -122,7 +122,8 @@ describeEachDatabase("a refused subject waits again as the subject that asked", 
   });
 
   it("UB3: a user's own request refused by Apple (9709) still waits again as the user, with its reason", async () => {
-    const { db, adamId, loc, space, user: asker } = await oneSeatWithUser(false, "asker");
+    // "Install on device" (CA1) is what makes it mandatory: a mandatory wait applies only while it is on.
+    const { db, adamId, loc, space, user: asker } = await oneSeatWithUser(true, "asker");
     await h.deps.apple.forToken(loc.sToken).associate({ assets: [{ adamId }], serialNumbers: ["OUTSIDE2"] });
     await h.sim.operator.idle();
 

@@ -95,7 +95,7 @@ describeEachDatabase("reclaiming inactive devices' licenses, as Apple sees it", 
     const preview = await reclaim({ inactiveDays: 90 });
     expect(preview.statusCode, preview.body).toBe(200);
     expect(preview.json()).toMatchObject({ count: 1, items: [{ serialNumber: idle.serialNumber }] });
-    const done = await reclaim({ inactiveDays: 90, expect: 1 });
+    const done = await reclaim({ inactiveDays: 90, expect: 1, fingerprint: preview.json().fingerprint });
     expect(done.json()).toMatchObject({ reclaimed: 1 });
 
     await drain(h);

@@ -1,8 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDevices, type Db, findAsset, listLicensesForApp } from "../../src/store/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StatusResponse } from "../../src/apple/index.js";
+import {
+  createDevices,
+  type Db,
+  findAsset,
+  listLicensesForApp,
+  type OutboxRecord,
+} from "../../src/store/index.js";
 import { normalizeDeviceSerials } from "../../src/store/migrations/0026_device_serials.js";
+import { coveredByAssignments } from "../../src/sync/apple-notifications.js";
+import { outcomeFromStatus } from "../../src/sync/follow.js";
 import { resyncAccount } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, revokeOnIos } from "./fixtures.js";
@@ -82,5 +91,60 @@ describeEachDatabase("serial numbers at Apple", (tdb) => {
     expect(before[0]?.state).toBe("assigned");
     expect((await findAsset(db(), space.id, account.id, adamId))?.used).toBe(1);
     expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([`s:${lower}`]);
+  });
+});
+
+/**
+ * Apple reads serial numbers without regard to case, and may name one in another case than
+ * it was sent: its results still reach the row sent, so a failure is never taken for a
+ * success (an event's /status) nor missed (a notification).
+ */
+describe("Apple's results for a serial in another case than sent", () => {
+  const row = (
+    seq: number,
+    serialNumber: string,
+    kind: OutboxRecord["kind"] = "associate",
+  ): OutboxRecord => ({
+    seq,
+    spaceId: "s",
+    accountId: "a",
+    kind,
+    adamId: "42",
+    pricingParam: "STDQ",
+    serialNumber,
+    state: "pending",
+    attempts: 0,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  });
+  const legacy = row(1, "c02dleg1");
+  const other = row(2, "C02DOK02");
+
+  it("an event's failure naming C02DLEG1 is the failure of the row sent as c02dleg1; the other row succeeded", () => {
+    const outcomeOf = outcomeFromStatus(
+      {
+        eventStatus: "FAILED",
+        numCompleted: 1,
+        numRequested: 2,
+        failures: [
+          {
+            errorNumber: 9709,
+            errorMessage: "not enough licenses",
+            errorInfo: { serialNumbers: ["C02DLEG1"], assets: [{ adamId: "42", pricingParam: "STDQ" }] },
+          },
+        ],
+      } as StatusResponse,
+      [legacy, other],
+    );
+    expect(outcomeOf(legacy)).toEqual({ ok: false, errorNumber: 9709, message: "not enough licenses" });
+    expect(outcomeOf(other)).toEqual({ ok: true });
+  });
+
+  it("a notification's assignment naming C02DLEG1 covers the row sent as c02dleg1, and a revoke of it by subject alone", () => {
+    const covers = coveredByAssignments([{ adamId: "42", serialNumber: "C02DLEG1" }]);
+    expect(covers(legacy)).toBe(true);
+    expect(covers(other)).toBe(false);
+    expect(covers({ ...row(3, "c02dleg1", "revoke"), adamId: undefined })).toBe(true);
+    expect(covers(row(4, "c02dleg2"))).toBe(false);
   });
 });

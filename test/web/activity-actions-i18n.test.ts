@@ -44,7 +44,7 @@ function actionsInSource(): Map<string, string> {
   const found = new Map<string, string>();
   for (const path of sources(join(ROOT, "src"))) {
     const file = relative(ROOT, path);
-    if (file.startsWith("src/simulator/") || /-(messages|actions)\.ts$/.test(file)) continue;
+    if (file.startsWith("src/simulator/") || /-(messages|actions)(-[a-z]{2})?\.ts$/.test(file)) continue;
     const text = withoutMessages(readFileSync(path, "utf8"));
     for (const [, action] of text.matchAll(literal)) if (action) found.set(action, file);
     if (/`mdm\.\$\{/.test(text))

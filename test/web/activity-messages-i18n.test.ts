@@ -2,94 +2,12 @@ import i18next from "i18next";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   ACTIVITY_MESSAGE_KEYS,
-  type ActivityMessage,
   type ActivityMessageKey,
-  type ActivityMessageParams,
   renderActivityMessage,
-  type UpdateMode,
 } from "../../src/store/index.js";
 import { TOKEN_ISSUES } from "../../src/sync/index.js";
+import { SAMPLES, variants } from "./activity-samples.js";
 import { at, initConsoleI18n, LANGUAGES, leaves, placeholders, type Tree, words } from "./console-words.js";
-
-/** Params of every key, checked by the compiler against the catalogue: a new key must be added here. */
-const SAMPLES: { [K in ActivityMessageKey]: ActivityMessageParams<K> } = {
-  "license.granted_user": {},
-  "license.granted_user_reserved": {},
-  "license.granted_device": {},
-  "license.granted_device_reserved": {},
-  "license.assigned": {},
-  "license.apple_refused": { reason: "9610 License not found" },
-  "license.release_queued": {},
-  "license.released_unsent": {},
-  "license.released": {},
-  "license.grace_ended": {},
-  "license.released_outside": {},
-  "license.cleared_other_location": {},
-  "license.account_deleted_released": {},
-  "license.account_deleted_token_problem": {},
-  "license.account_deleted_granted_meanwhile": {},
-  "license.reclaimed_device_inactive": { since: "2026-01-15" },
-  "license.reclaimed_user_inactive": { since: "2025-12-01" },
-  "account.added": { name: "Paris campus" },
-  "account.updated": { name: "Paris campus" },
-  "account.deleted": { name: "Paris campus" },
-  "account.priority_changed": { from: 2, to: 1 },
-  "account.cleared": { released: 12 },
-  "account.synced": syncCounts(),
-  "account.resynced": syncCounts(),
-  "account.token_issue": { issue: "expired", ...TOKEN_ISSUES.expired },
-  "account.token_healthy": {},
-  "catalog.install_on_device": { updateMode: "immediate" },
-  "catalog.available": { updateMode: "automatic" },
-  "catalog.delegated": { from: "Main space" },
-  "user.invited": {},
-  "rules.set": { groups: 1, reservations: 2, prohibited: 3 },
-  "rules.group_deleted": { group: "Teachers", groups: 2 },
-  "group.created": { name: "Teachers" },
-  "group.renamed": { from: "Teachers", name: "Faculty" },
-  "group.members_added": { name: "Teachers", count: 12 },
-  "group.members_removed": { name: "Teachers", count: 3 },
-  "group.deleted": { name: "Teachers" },
-  "group.deleted_from_rules": { name: "Teachers", rules: 4 },
-  "mdm.device_retired": {},
-  "mdm.device_wiped": {},
-  "mdm.device_inactive": {},
-  "mdm.mdm_profile_removed": {},
-  "mdm.user_deleted": {},
-  "mdm.app_deleted": {},
-  "mdm.app_undelegated": {},
-  "mdm.app_removed_from_distribution": {},
-  "mdm.app_added_to_distribution": {},
-  "command.retried": { seq: 41 },
-  "command.retry_license_not_live": { seq: 42 },
-  "command.retry_superseded": { seq: 43, by: 47 },
-};
-
-function syncCounts() {
-  return {
-    apps: 101,
-    newApps: 102,
-    countsChanged: 103,
-    assignments: 104,
-    outside: 105,
-    confirmed: 106,
-    releasedOutside: 107,
-    users: 108,
-    enrolled: 109,
-    served: 110,
-  };
-}
-
-/** Every value an enumerated param takes: the console words each through `$t(...)`. */
-const UPDATE_MODES: UpdateMode[] = ["immediate", "automatic"];
-function variants(key: ActivityMessageKey): ActivityMessage[] {
-  const one = (params: object) => ({ key, params }) as ActivityMessage;
-  if (key === "account.token_issue")
-    return Object.entries(TOKEN_ISSUES).map(([issue, text]) => one({ issue, ...text }));
-  if (key === "catalog.install_on_device" || key === "catalog.available")
-    return UPDATE_MODES.map((updateMode) => one({ updateMode }));
-  return [one(SAMPLES[key])];
-}
 
 describe("activity messages in the console's languages", () => {
   beforeAll(async () => {

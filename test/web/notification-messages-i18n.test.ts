@@ -23,6 +23,7 @@ const SAMPLES: { [K in NotificationMessageKey]: NotificationMessageParams<K>[] }
     issue,
     account: "North Campus",
   })),
+  "apple.refused": [{ app: "GoodNotes 5", account: "North Campus" }],
 };
 
 /** The words of a part: one string, or its plural forms (`_one`, `_other`) when the message counts. */

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -16,7 +17,8 @@ import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.j
 /**
  * "Reclaim inactive…" on the Licenses page, in headless Chromium against the real API
  * (isolated-console.ts): the preview, a reclaim refused because the count changed since
- * (409 `reclaim_changed`, worded), then the reclaim of what the new preview showed.
+ * (409 `reclaim_changed`, worded), then the reclaim of what the new preview showed; the
+ * account filter, and a reclaim refused because the set changed though the count did not.
  */
 const OWNER = { login: "owner-reclaim", password: "correct horse battery staple" };
 const READER = { login: "reader-reclaim", password: "another long passphrase" };
@@ -27,6 +29,7 @@ describe("console: reclaiming the licenses of inactive devices and users", () =>
   let ic: IsolatedConsole;
   let page: Page;
   let db: Db;
+  let lyon = "";
   const devices: Record<string, string> = {};
 
   async function ageDevice(serial: string, lastCheckInAt: Date | null, createdAt: Date) {
@@ -49,6 +52,7 @@ describe("console: reclaiming the licenses of inactive devices and users", () =>
       displayName: "Lyon campus",
       sToken: "not-a-real-token",
     });
+    lyon = account.id;
     await upsertAsset(
       db,
       {
@@ -158,6 +162,141 @@ describe("console: reclaiming the licenses of inactive devices and users", () =>
     await dialog.waitFor({ state: "hidden" });
     // The list behind shows why, in the console's words.
     await page.getByText("License reclaimed").first().waitFor();
+  });
+
+  it("Account narrows the preview and the reclaim to one account's licenses; one device idle while another comes back (the same count, not the same licenses) is refused in words and revokes nothing", async () => {
+    const now = new Date();
+    const ago = (days: number) => new Date(now.getTime() - days * DAY);
+    const paris = await createAccount(db, ic.core.store.keys, {
+      spaceId: ic.spaceId,
+      displayName: "Paris campus",
+      sToken: "not-a-real-token-either",
+    });
+    await upsertAsset(
+      db,
+      {
+        spaceId: ic.spaceId,
+        accountId: paris.id,
+        adamId: ADAM,
+        name: "Pages",
+        pricingParam: "STDQ",
+        productType: "App",
+        total: 10,
+        deviceAssignable: true,
+        platforms: ["iOS"],
+      },
+      now,
+    );
+    for (const serial of ["IDLE-5", "IDLE-6", "SEEN-7", "PARIS-8"]) {
+      const d = await createDevice(db, { spaceId: ic.spaceId, serialNumber: serial, platform: "iOS" });
+      devices[serial] = d.id;
+    }
+    await ageDevice("IDLE-5", ago(100), ago(400));
+    await ageDevice("IDLE-6", ago(100), ago(400));
+    await ageDevice("SEEN-7", ago(2), ago(400));
+    await ageDevice("PARIS-8", ago(100), ago(400));
+    const key = {
+      spaceId: ic.spaceId,
+      adamId: ADAM,
+      state: "assigned" as const,
+      now,
+      type: "device" as const,
+    };
+    await insertLicenses(db, [
+      ...["IDLE-5", "IDLE-6", "SEEN-7"].map((serial) => ({
+        ...key,
+        accountId: lyon,
+        deviceId: devices[serial] ?? "",
+      })),
+      { ...key, accountId: paris.id, deviceId: devices["PARIS-8"] ?? "" },
+    ]);
+    const stateOf = async (serial: string) =>
+      (await listLicensesForApp(db, ic.spaceId, ADAM)).find(
+        (l) => l.deviceId === devices[serial] && l.type === "device",
+      )?.state;
+
+    await page.goto(`${ic.url}/s/${ic.spaceId}/licenses`);
+    await page.getByRole("button", { name: "Reclaim inactive…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Reclaim the licenses of inactive devices and users" });
+    await dialog.waitFor();
+    // All accounts: Lyon's two idle iPads and Ursula (a user license), Paris's idle iPad.
+    await dialog.getByRole("button", { name: "Preview" }).click();
+    await dialog
+      .getByText("4 licenses are held by devices or users inactive for 90 days or more.")
+      .first()
+      .waitFor();
+    expect(await dialog.getByLabel("Account").locator("option").allTextContents()).toEqual([
+      "All accounts",
+      "Lyon campus",
+      "Paris campus",
+    ]);
+    await dialog.getByLabel("Account").selectOption({ label: "Lyon campus" });
+    expect(await dialog.getByRole("button", { name: "Reclaim", exact: true }).isDisabled()).toBe(true);
+    await dialog.getByRole("button", { name: "Preview" }).click();
+    await dialog
+      .getByText("3 licenses are held by devices or users inactive for 90 days or more.")
+      .first()
+      .waitFor();
+    const rows = (await dialog.locator("tbody tr").allTextContents()).join("\n");
+    expect(rows).toContain("IDLE-5");
+    expect(rows).toContain("Ursula Unseen");
+    expect(rows).not.toContain("PARIS-8");
+
+    // Meanwhile IDLE-5 checks in, and SEEN-7 turns out to be idle: still 3, not the same 3.
+    await ageDevice("IDLE-5", new Date(), ago(400));
+    await ageDevice("SEEN-7", ago(95), ago(400));
+    await dialog.getByRole("button", { name: "Reclaim 3 licenses" }).click();
+    await dialog.getByText("Nothing was reclaimed").waitFor();
+    await dialog
+      .getByText(
+        "The licenses changed since the preview: 3 match now, as many as before, but not the same ones. Preview again to see them.",
+      )
+      .waitFor();
+    expect(await stateOf("IDLE-6")).toBe("assigned");
+    expect(await stateOf("SEEN-7")).toBe("assigned");
+
+    await dialog.getByRole("button", { name: "Preview" }).click();
+    await dialog
+      .getByText("3 licenses are held by devices or users inactive for 90 days or more.")
+      .first()
+      .waitFor();
+    await dialog.getByRole("button", { name: "Reclaim 3 licenses" }).click();
+    await dialog.getByText("3 licenses reclaimed: their release is on its way to Apple.").waitFor();
+    await shot(page, "42-reclaim-by-account");
+    // Lyon's idle licenses went; the iPad that came back and Paris's kept theirs.
+    expect(await stateOf("IDLE-6")).toBe("pending_release");
+    expect(await stateOf("SEEN-7")).toBe("pending_release");
+    expect(await stateOf("IDLE-5")).toBe("assigned");
+    expect(await stateOf("PARIS-8")).toBe("assigned");
+    expect((await statesByType()).user).toEqual(["pending_release"]);
+    await dialog.getByRole("button", { name: "Close" }).click();
+  });
+
+  it("above the API's limit (10,000) the preview says one reclaim takes the first 10,000 and to preview again for the others; the button says so", async () => {
+    const ago = (days: number) => new Date(Date.now() - days * DAY);
+    await sql`insert into devices (space_id, id, serial_number, platform, last_check_in_at, created_at)
+      select ${ic.spaceId}, 'many-' || g, 'MANY-' || g, 'iOS', ${ago(100)}::timestamptz, ${ago(400)}::timestamptz
+      from generate_series(1, 10000) g`.execute(db);
+    await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, created_at, updated_at)
+      select ${ic.spaceId}, gen_random_uuid()::text, ${lyon}, ${ADAM}, 'device', 'many-' || g, 'assigned', now(), now()
+      from generate_series(1, 10000) g`.execute(db);
+    await page.goto(`${ic.url}/s/${ic.spaceId}/licenses`);
+    await page.getByRole("button", { name: "Reclaim inactive…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Reclaim the licenses of inactive devices and users" });
+    await dialog.getByRole("button", { name: "Preview" }).click();
+    // The 10,000 iPads and PARIS-8.
+    await dialog
+      .getByText("10001 licenses are held by devices or users inactive for 90 days or more.")
+      .first()
+      .waitFor();
+    await dialog
+      .getByText(
+        "One reclaim revokes 10,000 licenses at most: this one takes the first 10,000 by license id. Preview again afterwards for the others.",
+      )
+      .waitFor();
+    expect(await dialog.getByRole("button", { name: "Reclaim the first 10,000" }).isEnabled()).toBe(true);
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "hidden" });
   });
 
   it("PM1: a read-only administrator has no Reclaim button", async () => {

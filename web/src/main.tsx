@@ -1,11 +1,12 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { StrictMode } from "react";
+import { StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { RouterProvider } from "react-router";
 import "./i18n";
 import { ApiProblemError, onUnauthenticated } from "./api/client";
 import { router } from "./app/routes";
 import "./styles.css";
+import { Loading } from "./ui/States";
 
 const retry = (count: number, error: unknown) =>
   count < 2 && !(error instanceof ApiProblemError && error.status > 0 && error.status < 500);
@@ -28,7 +29,10 @@ if (root) {
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
-        <RouterProvider router={router} />
+        {/* The sign-in page loads on its own (app/lazy-page.tsx); the shell's pages have a Suspense of their own. */}
+        <Suspense fallback={<Loading />}>
+          <RouterProvider router={router} />
+        </Suspense>
       </QueryClientProvider>
     </StrictMode>,
   );

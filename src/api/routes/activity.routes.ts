@@ -1,7 +1,11 @@
 import { z } from "zod";
-import { activityCsv } from "../../service/activity-export.js";
+import { activityCsv, activityInLanguage } from "../../service/activity-export.js";
+import { LANGUAGES } from "../../service/decision-texts.js";
+import type { Db } from "../../store/database.js";
+import { deviceIdOfRef } from "../../store/device.repo.js";
 import { iterateActivity, listActivityView } from "../../store/usage.repo.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
+import { deviceRefFor } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
   activitySchema,
@@ -35,7 +39,7 @@ const activityFilter = z.object({
   actor: z.enum(["admin", "api_token", "system", "apple", "mdm"]).optional(),
   app: adamId.optional(),
   user: id.optional(),
-  device: id.optional(),
+  device: deviceRefFor("only this device's lines").optional(),
   account: id.optional(),
   license: id.optional(),
   rule: ruleId.optional(),
@@ -54,6 +58,13 @@ const searchQuery = {
     "comma-separated message keys (at most 100), searched with `q`: the console sends those whose words in its language contain `q`",
   ),
 };
+/** The export's `message` column in a language of the console; a link (the console's download) sets no Accept-Language. */
+const exportLanguage = z
+  .enum(LANGUAGES)
+  .default("en")
+  .describe(
+    "the language of the `message` column: `en` (the default: the English text the log keeps) or `fr` (worded from each line's message key and params, as the console words it; a line without a key keeps its English)",
+  );
 type Filter = z.infer<typeof activityFilter>;
 /** A period that ends before it starts is a mistake, not an empty log. */
 function checkPeriod(f: Filter): void {
@@ -64,12 +75,14 @@ function checkPeriod(f: Filter): void {
     ]);
   }
 }
-const toFilter = (f: Filter) => ({
+/** The store's filter; a device named by `serial:` resolved (unknown: a 404 naming `querystring.device`). */
+const toFilter = async (db: Db, spaceId: string, f: Filter) => ({
   action: f.action,
   actorKind: f.actor,
   adamId: f.app,
   userId: f.user,
-  deviceId: f.device,
+  deviceId:
+    f.device === undefined ? undefined : await deviceIdOfRef(db, spaceId, f.device, "querystring.device"),
   accountId: f.account,
   licenseId: f.license,
   ruleId: f.rule,
@@ -99,7 +112,8 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const { page, pageSize, q, keys, sort, order, ...filter } = request.query;
       checkPeriod(filter);
-      return listActivityView(db, spaceOf(request), toFilter(filter), {
+      const spaceId = spaceOf(request);
+      return listActivityView(db, spaceId, await toFilter(db, spaceId, filter), {
         page,
         pageSize,
         q,
@@ -118,21 +132,23 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
         tags: ["activity"],
         summary: "The filtered and searched log as CSV, streamed (newest first)",
         params: spaceParams,
-        querystring: activityFilter.extend(searchQuery),
+        querystring: activityFilter.extend({ ...searchQuery, lang: exportLanguage }),
         produces: ["text/csv"],
         response: { 200: z.unknown().describe("text/csv"), ...problemResponses },
       },
     },
     async (request, reply) => {
-      const { q, keys, ...filter } = request.query;
+      const { q, keys, lang, ...filter } = request.query;
       checkPeriod(filter);
-      const rows = iterateActivity(db, spaceOf(request), toFilter(filter), { q, keys });
+      const spaceId = spaceOf(request);
+      const rows = iterateActivity(db, spaceId, await toFilter(db, spaceId, filter), { q, keys });
       // Rows are pulled as the client reads: memory stays flat whatever the log's size.
-      const csv = activityCsv(rows);
+      const csv = activityCsv(activityInLanguage(rows, lang));
       csv.on("error", (error) => request.log.error({ err: error }, "CSV export failed"));
       return reply
         .type("text/csv; charset=utf-8")
         .header("content-disposition", 'attachment; filename="orchard-activity.csv"')
+        .header("content-language", lang)
         .serializer((x: unknown) => x as string)
         .send(csv);
     },

@@ -1,4 +1,9 @@
 import { z } from "zod";
+import { roleIn } from "../../auth/principal.js";
+import { withInvitations } from "../../service/invitations.js";
+import { cancelWaiting, WAITING_SUBJECT_WORDS } from "../../service/waiting.js";
+import { findCatalogDescription, listCatalogDelegations } from "../../store/catalog.repo.js";
+import { deviceIdsOfRefs } from "../../store/device.repo.js";
 import {
   findCatalogApp,
   getAccount,
@@ -16,8 +21,9 @@ import {
 } from "../../store/views.repo.js";
 import { listWaitingView, WAITING_SORTS } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { reservedDeviceRefs } from "../device-ref.js";
 import { MAX_RULE_LIST_IDS } from "../limits.js";
-import { problemResponses } from "../problem.js";
+import { ApiError, problemResponses } from "../problem.js";
 import {
   adamId,
   appRowSchema,
@@ -60,7 +66,7 @@ const rulesBody = z
       .optional()
       .describe("absent = no FCFS rule"),
     reservedUserIds: ids.default([]),
-    reservedDeviceIds: ids.default([]),
+    reservedDeviceIds: reservedDeviceRefs,
     prohibitedUserIds: ids.default([]),
   })
   .superRefine((b, issue) => {
@@ -81,6 +87,11 @@ const catalogSchema = z
     inCatalog: z.boolean(),
     installOnDevice: z.boolean(),
     updateMode: z.enum(["immediate", "automatic"]),
+    description: z.string().optional().describe("CA1's optional description"),
+    delegatedFromSpaceId: z.string().optional().describe("the default space, when it delegated the app here"),
+    delegatedTo: z
+      .array(z.string())
+      .describe("the spaces (of those the caller sees) this space delegated the app to, in their catalog"),
   })
   .meta({ id: "CatalogApp" });
 
@@ -115,9 +126,16 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const found = await findCatalogApp(db, spaceOf(request), request.params.adamId);
+      const spaceId = spaceOf(request);
+      const found = await findCatalogApp(db, spaceId, request.params.adamId);
       if (!found) throw new NotFoundError("app", request.params.adamId);
-      return found;
+      const description = await findCatalogDescription(db, spaceId, request.params.adamId);
+      const principal = request.principal;
+      // Invariant 6: a space the caller has no role in is not named.
+      const delegatedTo = (await listCatalogDelegations(db, spaceId, request.params.adamId)).filter(
+        (id) => principal && roleIn(principal, id),
+      );
+      return { ...found, ...(description ? { description } : {}), delegatedTo };
     },
   );
 
@@ -149,7 +167,9 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
         description:
           "The lists sent replace the current ones; a list left out is emptied. A field the route does not " +
           "take is a 400 `validation_failed` naming it (`body.reservedUsers`). A user, device or group the " +
-          "space does not have is a 404 `not_found`.",
+          "space does not have is a 404 `not_found`. A reserved device is named by its id or by " +
+          "`serial:C02D0000`; an unknown serial number is a 404 naming it and its place " +
+          "(`body.reservedDeviceIds.3`).",
         params: accountAppParams,
         body: rulesBody,
         response: { 200: rulesSchema, ...problemResponses },
@@ -158,7 +178,18 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const spaceId = spaceOf(request);
       const { accountId, adamId: app } = request.params;
-      await setAppRules(db, { spaceId, accountId, adamId: app, ...request.body }, actorOf(request), now());
+      const reservedDeviceIds = await deviceIdsOfRefs(
+        db,
+        spaceId,
+        request.body.reservedDeviceIds,
+        (i) => `body.reservedDeviceIds.${i}`,
+      );
+      await setAppRules(
+        db,
+        { spaceId, accountId, adamId: app, ...request.body, reservedDeviceIds },
+        actorOf(request),
+        now(),
+      );
       return rulesView(db, spaceId, accountId, app);
     },
   );
@@ -209,7 +240,41 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
         (await listAssetsForApp(db, spaceId, app)).length === 0
       )
         throw new NotFoundError("app", app);
-      return listWaitingView(db, spaceId, app, request.query);
+      const page = await listWaitingView(db, spaceId, app, request.query);
+      // UB2: a wait for enrolment names the invitation it waits on (the user's, or the device's user's).
+      return {
+        ...page,
+        items: await withInvitations(db, spaceId, page.items, (w) => w.userId ?? w.deviceUserId),
+      };
+    },
+  );
+
+  app.delete(
+    "/spaces/:spaceId/apps/:adamId/waiting/:subject",
+    {
+      config: can.write,
+      schema: {
+        tags: ["apps"],
+        summary: "DB2: cancel a subject's waiting request for the app (logged with the administrator)",
+        description:
+          "The request leaves the queue with a `queue.cancelled` line in the activity log naming who cancelled " +
+          "it; the others keep their places. A subject that does not wait for the app is a 404 naming it (so a " +
+          "second cancel is a 404); an unknown serial number is a 404 naming it; a bare id that a waiting user " +
+          "and a waiting device both have is a 400: say `user:` or `device:`.",
+        params: appParams.extend({ subject: id.describe(WAITING_SUBJECT_WORDS) }),
+        response: { 204: z.undefined(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await cancelWaiting(db, {
+        spaceId: spaceOf(request),
+        adamId: request.params.adamId,
+        ref: request.params.subject,
+        actor: actorOf(request),
+        now: now(),
+      });
+      if ("notWaiting" in outcome) throw new ApiError(404, "not_found", outcome.notWaiting);
+      return reply.status(204).send();
     },
   );
 

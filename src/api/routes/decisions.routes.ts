@@ -6,9 +6,10 @@ import { describe } from "../../service/describe.js";
 import { explain } from "../../service/explain.js";
 import { negotiateLanguage } from "../../service/language.js";
 import { whatIf } from "../../service/what-if.js";
+import type { Db } from "../../store/database.js";
 import { deviceIdOfRef } from "../../store/device.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
-import { deviceRef } from "../device-ref.js";
+import { deviceRef, reservedDeviceRefs } from "../device-ref.js";
 import { MAX_RULE_LIST_IDS } from "../limits.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
@@ -95,7 +96,7 @@ const explanationSchema = decisionInWords
     accounts: z
       .array(accountConsideredSchema)
       .describe(
-        "the space's accounts in priority order as the decision walked them; empty when it was made before any account (CA3, RV1, PB1, LT4)",
+        "the space's accounts in priority order as the decision walked them; empty when it was made before any account (CA3, RV1, PB1, LT4, PB3)",
       ),
     queue: z
       .object({
@@ -110,7 +111,7 @@ const explanationSchema = decisionInWords
 const subjectBody = z.strictObject({
   app: adamId,
   user: id.optional(),
-  device: id.optional(),
+  device: deviceRef.optional(),
   why: requestReason.default("requested"),
 });
 const outcomeSchema = z.object({
@@ -152,7 +153,7 @@ const changeSchema = z.discriminatedUnion("kind", [
       })
       .optional(),
     reservedUserIds: ids.default([]),
-    reservedDeviceIds: ids.default([]),
+    reservedDeviceIds: reservedDeviceRefs,
     prohibitedUserIds: ids.default([]),
   }),
   z.strictObject({ kind: z.literal("remove_account"), accountId: id }),
@@ -227,10 +228,16 @@ async function inLanguage<T>(
   return result;
 }
 
-function subjectOf(
+/**
+ * The subject a request names: exactly one of `user` and `device`, the device by id or by
+ * `serial:<serial number>` (an unknown serial number is a 404 naming `<where>.device`).
+ */
+async function subjectOf(
+  db: Db,
+  spaceId: string,
   input: { user?: string | undefined; device?: string | undefined },
-  where: string,
-): Subject {
+  where: "querystring" | "body",
+): Promise<Subject> {
   if ((input.user === undefined) === (input.device === undefined)) {
     throw new ApiError(400, "validation_failed", "give exactly one of user and device", [
       { field: `${where}.user`, message: "give exactly one of user and device" },
@@ -238,7 +245,7 @@ function subjectOf(
   }
   return input.user !== undefined
     ? { kind: "user", userId: input.user }
-    : { kind: "device", deviceId: input.device ?? "" };
+    : { kind: "device", deviceId: await deviceIdOfRef(db, spaceId, input.device ?? "", `${where}.device`) };
 }
 
 /** Decisions: explain (read-only), what-if (read-only), license requests (the decision made real). */
@@ -251,11 +258,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
   ) => {
     const q = request.query;
     const spaceId = spaceOf(request);
-    const asked = subjectOf(q, "querystring");
-    const subject: Subject =
-      asked.kind === "device"
-        ? { kind: "device", deviceId: await deviceIdOfRef(db, spaceId, asked.deviceId, "querystring.device") }
-        : asked;
+    const subject = await subjectOf(db, spaceId, q, "querystring");
     const input = { spaceId, adamId: q.app, subject, why: q.why };
     return inLanguage(request, reply, (language) => explain(db, input, language));
   };
@@ -304,6 +307,8 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
       "alters (`gain`, `lose`, `wait`, `refuse`, `move`, each with `before`); apps it does not affect are " +
       "left out and counted in `unaffectedApps`. Changed on 2026-11-26: `apps` and its lists used to hold " +
       "every app and every subject after the change, whether or not it changed; sum `after` for the old totals. " +
+      "A rule change's reserved devices are named by id or by `serial:C02D0000`, as the rules PUT takes them; " +
+      "an unknown serial number is a 404 naming its place (`body.changes.0.reservedDeviceIds.2`). " +
       LANGUAGE_NOTE,
     body: whatIfBody,
     headers: languageHeaders,
@@ -331,6 +336,8 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
         description:
           "Safe to send again (LT4): a subject never holds two licenses of an app, so a request sent again " +
           "after a timeout answers `keep` with the same `licenseId`, and a device's install is queued once. " +
+          "The device is named by its id or by `serial:C02D0000` (an unknown serial number is a 404 naming " +
+          "`body.device`). " +
           LANGUAGE_NOTE,
         params: spaceParams,
         body: subjectBody,
@@ -353,11 +360,12 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
     async (request, reply) => {
       const spaceId = spaceOf(request);
       const b = request.body;
+      const subject = await subjectOf(db, spaceId, b, "body");
       return inLanguage(request, reply, async (language) => {
         const result = await licenses.request(db, {
           spaceId,
           adamId: b.app,
-          subject: subjectOf(b, "body"),
+          subject,
           why: b.why,
           actor: actorOf(request),
           now: now(),

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { withInvitations } from "../../service/invitations.js";
 import type { Db } from "../../store/database.js";
 import { getDeviceByRef, sharedIpadRefusal, usersDeleted } from "../../store/device.repo.js";
+import { reviveKeptSerial } from "../../store/device-revival.repo.js";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
 import { createDevice, createDevices, NotFoundError } from "../../store/index.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
@@ -120,20 +122,35 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["devices"],
-        summary: "Create a device (201 with Location; a serial number taken in the space is a 409 naming it)",
+        summary:
+          "Create a device (201 with Location), or set up again the kept device of its serial number (200); a serial number of an active device is a 409 naming it",
         description:
           "The serial number is kept trimmed and upper-case: c02d0000 is C02D0000, so creating it beside " +
-          "C02D0000 is the 409. A `userId` the space does not have, or a deleted user, is a 404 `not_found` " +
+          "an active C02D0000 is the 409. A serial number whose device the space keeps without it being " +
+          "active (wiped, MDM profile removed or deleted with history, retired, inactive) is that device set " +
+          "up again: the same id, active, with the platform, marks and user of this request (no `userId`: " +
+          "none), answered 200 with its Location; nothing it lost is given back (RV1), its apps are decided " +
+          "at its next check-in. A `userId` the space does not have, or a deleted user, is a 404 `not_found` " +
           "naming `body.userId`. `sharedIpad` on a platform other than iOS is a 400 naming `body.sharedIpad` " +
           "(Shared iPad is iPadOS only).",
         params: spaceParams,
         body: newDevice,
-        response: { 201: deviceSchema, ...problemResponses },
+        response: { 200: deviceSchema, 201: deviceSchema, ...problemResponses },
       },
     },
     async (request, reply) => {
-      await assertUsersExist(db, spaceOf(request), [{ userId: request.body.userId, field: "body.userId" }]);
-      const device = await createDevice(db, { spaceId: spaceOf(request), ...request.body });
+      const spaceId = spaceOf(request);
+      await assertUsersExist(db, spaceId, [{ userId: request.body.userId, field: "body.userId" }]);
+      const { userId, ...body } = request.body;
+      const revived = await reviveKeptSerial(db, {
+        spaceId,
+        ...body,
+        userId: userId ?? null,
+        actor: actorOf(request),
+        now: now(),
+      });
+      if (revived) return reply.status(200).header("location", locationOf(request, revived.id)).send(revived);
+      const device = await createDevice(db, { spaceId, ...request.body });
       return reply.status(201).header("location", locationOf(request, device.id)).send(device);
     },
   );
@@ -270,7 +287,8 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const spaceId = spaceOf(request);
       const device = await getDeviceByRef(db, spaceId, request.params.deviceId);
-      return { items: await listWaitingOfSubject(db, spaceId, { kind: "device", deviceId: device.id }) };
+      const rows = await listWaitingOfSubject(db, spaceId, { kind: "device", deviceId: device.id });
+      return { items: await withInvitations(db, spaceId, rows, () => device.userId) };
     },
   );
 }

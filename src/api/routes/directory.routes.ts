@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { userWithRegistration, withInvitations, withRegistration } from "../../service/invitations.js";
+import { clientUserIdInput } from "../../store/client-user-id-input.js";
 import { type Db, withTransaction } from "../../store/database.js";
 import {
   listGroupMembers,
@@ -159,7 +161,10 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         response: { 200: pageOf(userSchema), ...problemResponses },
       },
     },
-    async (request) => listUsersView(db, spaceOf(request), request.query),
+    async (request) => {
+      const page = await listUsersView(db, spaceOf(request), request.query);
+      return { ...page, items: await withRegistration(db, spaceOf(request), page.items) };
+    },
   );
   app.post(
     "/spaces/:spaceId/users",
@@ -174,13 +179,26 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
           email: email.optional(),
           managedAppleId: z.string().max(320).optional(),
           externalId: z.string().max(300).optional(),
+          clientUserId: clientUserIdInput
+            .optional()
+            .describe(
+              "AC7: the id the user is registered under at Apple (by a previous MDM): their assignments are adopted, they are not registered again; unique in the space",
+            ),
         }),
         response: { 201: userSchema, ...problemResponses },
       },
     },
     async (request, reply) => {
-      const user = await createUser(db, { spaceId: spaceOf(request), ...request.body });
-      return reply.status(201).header("location", locationOf(request, user.id)).send(user);
+      const { clientUserId, ...fields } = request.body;
+      const user = await createUser(db, {
+        spaceId: spaceOf(request),
+        ...fields,
+        ...(clientUserId !== undefined ? { appleClientUserId: clientUserId } : {}),
+      });
+      return reply
+        .status(201)
+        .header("location", locationOf(request, user.id))
+        .send(await userWithRegistration(db, spaceOf(request), user));
     },
   );
   app.get(
@@ -194,7 +212,8 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         response: { 200: userSchema, ...problemResponses },
       },
     },
-    async (request) => getUser(db, spaceOf(request), request.params.userId),
+    async (request) =>
+      userWithRegistration(db, spaceOf(request), await getUser(db, spaceOf(request), request.params.userId)),
   );
   app.patch(
     "/spaces/:spaceId/users/:userId",
@@ -202,17 +221,40 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["users"],
-        summary: "Change a user's name, email or Managed Apple Account (null clears)",
+        summary:
+          "Change a user's name, email or Managed Apple Account (null clears); give their Apple clientUserId",
+        description:
+          "`clientUserId` (AC7) is set once: Apple never changes a user's id, so a user that has one keeps it " +
+          "(another value is a 409 `client_user_id_set`; the same value changes nothing). Unique in the space.",
         params: withId("userId"),
         body: z.strictObject({
           name: z.string().trim().min(1).max(300).optional(),
           email: email.nullable().optional(),
           managedAppleId: z.string().max(320).nullable().optional(),
+          clientUserId: clientUserIdInput.optional(),
         }),
         response: { 200: userSchema, ...problemResponses },
       },
     },
-    async (request) => updateUser(db, spaceOf(request), request.params.userId, request.body, now()),
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const { clientUserId } = request.body;
+      if (clientUserId !== undefined) {
+        const held = (await getUser(db, spaceId, request.params.userId)).appleClientUserId;
+        if (held !== undefined && held !== clientUserId)
+          throw new ApiError(
+            409,
+            "client_user_id_set",
+            `this user is registered at Apple as ${held}: Apple never changes a user's clientUserId`,
+            [{ field: "body.clientUserId", message: `already ${held}` }],
+          );
+      }
+      return userWithRegistration(
+        db,
+        spaceId,
+        await updateUser(db, spaceId, request.params.userId, request.body, now()),
+      );
+    },
   );
   app.delete(
     "/spaces/:spaceId/users/:userId",
@@ -281,7 +323,8 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const spaceId = spaceOf(request);
       const user = await getUser(db, spaceId, request.params.userId);
-      return { items: await listWaitingOfSubject(db, spaceId, { kind: "user", userId: user.id }) };
+      const rows = await listWaitingOfSubject(db, spaceId, { kind: "user", userId: user.id });
+      return { items: await withInvitations(db, spaceId, rows, () => user.id) };
     },
   );
 
@@ -450,7 +493,8 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => {
       await getGroup(db, spaceOf(request), request.params.groupId);
-      return listGroupMembers(db, spaceOf(request), request.params.groupId, request.query);
+      const page = await listGroupMembers(db, spaceOf(request), request.params.groupId, request.query);
+      return { ...page, items: await withRegistration(db, spaceOf(request), page.items) };
     },
   );
   app.post(

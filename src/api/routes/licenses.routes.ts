@@ -14,6 +14,7 @@ import {
   licenseType,
   pageOf,
   pageQuery,
+  serialNumber,
   spaceParams,
   withId,
 } from "../schemas.js";
@@ -37,7 +38,7 @@ export const licenseFilterQuery = z.object({
   app: adamId.optional(),
   user: id.optional(),
   device: deviceRef.optional(),
-  serial: id.optional().describe("a device's serial number"),
+  serial: serialNumber.optional().describe("a device's serial number, in any case"),
   account: id.optional(),
   type: licenseType.optional(),
   state: licenseState.optional(),

@@ -1,12 +1,15 @@
 import { z } from "zod";
-import { authorize } from "../../auth/principal.js";
+import { authorize, type Permission } from "../../auth/principal.js";
 import {
   addToDistribution,
   applyEvent,
   checkIn,
   delegateApp,
+  enrollDevice,
+  inviteGroup,
   inviteUsers,
   moveDevice,
+  previewCatalogRemoval,
   publishAppVersion,
   putCatalogApp,
   removeFromCatalog,
@@ -22,9 +25,10 @@ import {
   retryFailedMdmCommands,
 } from "../../store/mdm-command.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
-import { deviceRef } from "../device-ref.js";
+import { deviceRef, deviceRefFor } from "../device-ref.js";
+import { mdmCommandTargetFields } from "../mdm-command-target.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { adamId, dateTime, flag, id, pageOf, pageQuery, ruleId } from "../schemas.js";
+import { adamId, dateTime, flag, id, pageOf, pageQuery, ruleId, serialNumber } from "../schemas.js";
 
 const appParams = z.object({ spaceId: id, adamId });
 const deviceParams = z.object({ spaceId: id, deviceId: deviceRef });
@@ -53,6 +57,15 @@ const catalogAppSchema = z
     delegatedFromSpaceId: z.string().optional(),
   })
   .meta({ id: "CatalogEntry" });
+const removalPreviewSchema = z
+  .object({
+    licenses: z.number().int().describe("licenses that would be revoked (RV1, PB1)"),
+    devices: z
+      .number()
+      .int()
+      .describe("devices that would get a remove command (iOS, PB1; never a Mac, PB2)"),
+  })
+  .meta({ id: "CatalogRemovalPreview" });
 const installedApp = z.strictObject({
   bundleId: z.string().min(1).max(300),
   adamId: adamId.optional(),
@@ -62,30 +75,29 @@ const installedApp = z.strictObject({
   sizeBytes: z.number().int().min(0).optional(),
   installedAt: dateTime.optional(),
 });
+const commandFields = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  spaceId: z.string(),
+  kind: z.enum(["install", "remove"]),
+  deviceId: z.string(),
+  serialNumber: z.string(),
+  adamId: z.string(),
+  licenseId: z.string().optional(),
+  appVersion: z.string().optional(),
+  ruleIds: z.array(z.string()),
+  because: z.array(z.string()).describe("The rule ids again, as the webhook's message names them"),
+  state: z.enum(["pending", "delivered", "cancelled", "failed"]),
+  awaitingLicense: z
+    .boolean()
+    .describe("A pending install whose license Apple has not confirmed yet: do not act on it (LT2)"),
+  attempts: z.number().int(),
+  lastError: z.string().optional(),
+  createdAt: dateTime,
+});
 // Every field of the webhook's message (src/mdm/deliver.ts) under the same name, and its state:
 // an MDM that polls and one that is pushed to read commands with one parser.
-const commandSchema = z
-  .object({
-    id: z.string(),
-    seq: z.number().int(),
-    spaceId: z.string(),
-    kind: z.enum(["install", "remove"]),
-    deviceId: z.string(),
-    serialNumber: z.string(),
-    adamId: z.string(),
-    licenseId: z.string().optional(),
-    appVersion: z.string().optional(),
-    ruleIds: z.array(z.string()),
-    because: z.array(z.string()).describe("The rule ids again, as the webhook's message names them"),
-    state: z.enum(["pending", "delivered", "cancelled", "failed"]),
-    awaitingLicense: z
-      .boolean()
-      .describe("A pending install whose license Apple has not confirmed yet: do not act on it (LT2)"),
-    attempts: z.number().int(),
-    lastError: z.string().optional(),
-    createdAt: dateTime,
-  })
-  .meta({ id: "MdmCommand" });
+const commandSchema = commandFields.extend(mdmCommandTargetFields).meta({ id: "MdmCommand" });
 
 /**
  * What an MDM sends and receives: check-ins with inventory (DB2, LT2), device events
@@ -190,6 +202,43 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
     },
   );
 
+  app.get(
+    "/spaces/:spaceId/catalog/:adamId/removal-preview",
+    {
+      config: can.read,
+      schema: {
+        tags: ["catalog"],
+        summary: "PB1: what taking the app out would do, done nowhere (the console's warning)",
+        description:
+          "Without `undelegate`: deleting the app from the space's catalog (from the default space, also " +
+          "where it was delegated). With it: undelegating it from those spaces, each of which the caller " +
+          "must see (else 404, as if absent) and the default space must have delegated the app to.",
+        params: appParams,
+        querystring: z.object({
+          undelegate: z
+            .string()
+            .max(30_000)
+            .transform((v) => v.split(",").filter((s) => s !== ""))
+            .pipe(z.array(id).min(1).max(1000))
+            .optional()
+            .describe("comma-separated space ids"),
+        }),
+        response: { 200: removalPreviewSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const undelegate = request.query.undelegate;
+      for (const target of undelegate ?? []) requireRole(request, target, can.read.permission);
+      const { releases, commands } = await previewCatalogRemoval(mdm(), {
+        spaceId: spaceOf(request),
+        adamId: request.params.adamId,
+        ...(undelegate ? { undelegate } : {}),
+      });
+      const removing = new Set(commands.filter((c) => c.kind === "remove").map((c) => c.deviceId));
+      return { licenses: releases.length, devices: removing.size };
+    },
+  );
+
   app.post(
     "/spaces/:spaceId/mdm/check-in",
     {
@@ -200,7 +249,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "DB2, LT2: a device checked in with its managed apps; mandatory and installed apps are decided again",
         params: z.object({ spaceId: id }),
         body: z.strictObject({
-          serialNumber: z.string().min(1).max(100),
+          serialNumber: serialNumber.describe(
+            "as the device was created, in any case and with spaces around it or not; a control character, or nothing once trimmed, is a 400 naming `body.serialNumber`",
+          ),
           installed: z.array(installedApp).max(5000).optional(),
         }),
         response: {
@@ -260,23 +311,30 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["mdm"],
-        summary: "RV1, RV5: the device was retired, wiped, went inactive or lost its MDM profile",
+        summary:
+          "RV1, RV5: the device was retired, wiped, went inactive or lost its MDM profile, or enrolled (again)",
         description:
           "Safe to send again: an event the device is in already (its status is the one the event leaves) " +
           "with no license left to release changes nothing and logs nothing, and answers empty lists. " +
+          "`enrolled` (a wiped iPad set up again, a Mac enrolled again, a retired device back in service) makes " +
+          "the device active again, logged once, and releases nothing; its apps are decided at its next check-in. " +
           "A device of no such id or serial number (`devices/serial:C02D0000`) in the space is a 404.",
         params: deviceParams,
-        body: z.strictObject({ kind: z.enum(["retired", "wiped", "inactive", "mdm_profile_removed"]) }),
+        body: z.strictObject({
+          kind: z.enum(["retired", "wiped", "inactive", "mdm_profile_removed", "enrolled"]),
+        }),
         response: { 200: consequencesSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const kind =
-        request.body.kind === "mdm_profile_removed"
-          ? "mdm_profile_removed"
-          : (`device_${request.body.kind}` as const);
       const spaceId = spaceOf(request);
       const deviceId = await deviceIdOfRef(ctx.deps.db, spaceId, request.params.deviceId);
+      const asked = request.body.kind;
+      if (asked === "enrolled") {
+        await enrollDevice(mdm(), { spaceId, deviceId, actor: actorOf(request) });
+        return { releases: [], commands: [] };
+      }
+      const kind = asked === "mdm_profile_removed" ? "mdm_profile_removed" : (`device_${asked}` as const);
       return applyEvent(mdm(), { kind, spaceId, deviceId }, actorOf(request));
     },
   );
@@ -372,24 +430,39 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["mdm"],
-        summary: "UB2: invite users to Apps and Books (registered at Apple; they accept from the catalog)",
+        summary:
+          "UB2: invite users to Apps and Books (registered at Apple; each accepts Apple's invitation link)",
         description:
-          "`invited` counts the users registered at Apple by this call: an enrolled user, or one whose " +
-          "registration is still on its way to Apple (the same call sent again), is not registered twice.",
+          "`userIds`: these users; `groupId`: every user of the group whom Apple has not registered (never invited, " +
+          "not retired; `all-users`: the whole space), by batches of 500 that commit one by one (sent again, it " +
+          "invites the rest). Each is registered in every usable account of the space; the outbox sends them to " +
+          "Apple in batches of its maxUsers. `invited` counts the users registered by this call: an enrolled or " +
+          "invited user, or one whose registration is still on its way to Apple (the same call sent again), is not " +
+          "registered twice. Once Apple answers, GET users/{userId} gives `registration: invited` and `invitationUrl`, " +
+          "the link the MDM opens on the user's device (or the administrator sends); accepting it enrols them (UB4).",
         params: z.object({ spaceId: id }),
-        body: z.strictObject({ userIds: z.array(id).min(1).max(1000) }),
+        body: z
+          .strictObject({
+            userIds: z.array(id).min(1).max(1000).optional().describe("these users"),
+            groupId: id.optional().describe("the group whose users not registered yet are invited"),
+          })
+          .refine((b) => (b.userIds === undefined) !== (b.groupId === undefined), {
+            message:
+              "give either userIds (these users) or groupId (a group's users not invited yet), not both",
+          }),
         response: {
           200: z.object({ invited: z.number().int(), accounts: z.number().int() }),
           ...problemResponses,
         },
       },
     },
-    async (request) =>
-      inviteUsers(mdm(), {
-        spaceId: spaceOf(request),
-        userIds: request.body.userIds,
-        actor: actorOf(request),
-      }),
+    async (request) => {
+      const { userIds, groupId } = request.body;
+      const input = { spaceId: spaceOf(request), actor: actorOf(request) };
+      return groupId !== undefined
+        ? inviteGroup(mdm(), { ...input, groupId })
+        : inviteUsers(mdm(), { ...input, userIds: userIds ?? [] });
+    },
   );
 
   app.post(
@@ -433,7 +506,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
             .describe(
               "Only the pending commands to act on now: installs wait until Apple confirms the license",
             ),
-          device: id.optional(),
+          device: deviceRefFor("only this device's commands").optional(),
           after: z.coerce
             .number()
             .int()
@@ -453,15 +526,17 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const q = request.query;
-      const items = await listMdmCommands(ctx.deps.db, spaceOf(request), {
+      const spaceId = spaceOf(request);
+      const device = q.device && (await deviceIdOfRef(ctx.deps.db, spaceId, q.device, "querystring.device"));
+      const items = await listMdmCommands(ctx.deps.db, spaceId, {
         ...(q.state ? { state: q.state } : {}),
-        ...(q.device ? { deviceId: q.device } : {}),
+        ...(device ? { deviceId: device } : {}),
         ...(q.ready ? { ready: true } : {}),
         ...(q.after !== undefined ? { afterSeq: q.after } : {}),
         limit: q.limit + 1,
       });
       return {
-        items: items.slice(0, q.limit).map((c) => ({ ...c, because: c.ruleIds })),
+        items: items.slice(0, q.limit).map(({ target, ...c }) => ({ ...c, ...target, because: c.ruleIds })),
         hasMore: items.length > q.limit,
       };
     },
@@ -495,7 +570,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
 }
 
 const commandState = z.enum(["pending", "delivered", "cancelled", "failed"]);
-const commandViewSchema = commandSchema
+const commandViewSchema = commandFields
   .extend({
     appName: z.string().optional().describe("the app's name, when the space knows it"),
     notBefore: dateTime.optional().describe("a pending command that failed is not tried again before then"),
@@ -576,7 +651,7 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
             .pipe(z.array(commandState))
             .optional()
             .describe("comma-separated states (failed,pending); absent: every state"),
-          device: id.optional(),
+          device: deviceRefFor("only this device's commands").optional(),
         }),
         response: {
           200: pageOf(commandViewSchema).extend({
@@ -594,8 +669,9 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const { state, device, q, ...page } = request.query;
+      const { state, device: ref, q, ...page } = request.query;
       const spaceId = spaceOf(request);
+      const device = ref && (await deviceIdOfRef(ctx.deps.db, spaceId, ref, "querystring.device"));
       const [list, counts] = await Promise.all([
         listMdmCommandsView(
           ctx.deps.db,
@@ -682,8 +758,12 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
 
 /** A second space a route acts on must grant write too; else it does not exist (invariant 6). */
 function requireWrite(request: Parameters<typeof spaceOf>[0], spaceId: string): void {
+  requireRole(request, spaceId, can.write.permission);
+}
+
+function requireRole(request: Parameters<typeof spaceOf>[0], spaceId: string, permission: Permission): void {
   const principal = request.principal;
-  if (!principal || authorize(principal, can.write.permission, spaceId) !== "allow") {
+  if (!principal || authorize(principal, permission, spaceId) !== "allow") {
     throw new ApiError(404, "not_found", "Not found");
   }
 }

@@ -2,12 +2,13 @@ import { z } from "zod";
 import { checkSubjectFilter } from "../../service/list-filters.js";
 import {
   previewReclaim,
+  RECLAIM_LIMIT,
   RECLAIM_PREVIEW_ROWS,
   ReclaimChangedError,
   reclaimInactive,
 } from "../../service/reclaim.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
-import { ApiError, problemResponses } from "../problem.js";
+import { ApiError, type FieldError, problemResponses } from "../problem.js";
 import { adamId, dateTime, id, licenseState, licenseType, spaceParams } from "../schemas.js";
 
 /** The most days of inactivity a reclaim takes: ten years. */
@@ -29,7 +30,12 @@ const reclaimBody = z.strictObject({
     .int()
     .min(0)
     .optional()
-    .describe("to reclaim: the count the preview showed; without it, the request is a preview"),
+    .describe("to reclaim, with `fingerprint`: the count the preview showed; without either, a preview"),
+  fingerprint: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "the preview's fingerprint: 64 lowercase hexadecimal digits")
+    .optional()
+    .describe("to reclaim, with `expect`: the fingerprint the preview answered, as it came"),
 });
 
 const inactiveLicenseSchema = z
@@ -58,7 +64,29 @@ const reclaimAnswer = z
     inactiveDays: z.number().int(),
     inactiveBefore: dateTime.describe("subjects last seen at or before this instant are inactive"),
     count: z.number().int().describe("licenses held by inactive subjects, when the request came"),
-    reclaimed: z.number().int().optional().describe("licenses revoked (a reclaim): at most `count`"),
+    limit: z.number().int().describe(`the most licenses one reclaim request revokes (${RECLAIM_LIMIT})`),
+    capped: z
+      .boolean()
+      .describe(
+        "more match than `limit`: a reclaim revokes the first `limit` by license id, then preview again",
+      ),
+    fingerprint: z
+      .string()
+      .describe(
+        "of the licenses a reclaim would revoke (the first `limit` by id): send it back with `expect` to reclaim",
+      ),
+    reclaimed: z
+      .number()
+      .int()
+      .optional()
+      .describe("licenses revoked (a reclaim): at most `limit`; fewer when some subject came back meanwhile"),
+    remaining: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "licenses that still match once the reclaim is done (a reclaim): preview again, then reclaim them",
+      ),
     items: z
       .array(inactiveLicenseSchema)
       .describe(`the first ${RECLAIM_PREVIEW_ROWS} by license id: those found (a preview) or revoked`),
@@ -84,9 +112,14 @@ export function registerReclaimRoutes(app: Api, ctx: ApiContext): void {
           "since it was created). A user is inactive when none of their devices checked in within that time and " +
           "the user was created that long ago: Apple does not tell Orchard when a user last opened an app. " +
           "Only live licenses (`pending_assign`, `assigned`) are counted.\n\n" +
-          "Without `expect` (or with `dryRun: true`) the answer is a preview: the count and the first " +
-          `${RECLAIM_PREVIEW_ROWS} licenses, nothing revoked. To reclaim, send the same body with \`expect\` set ` +
-          "to the previewed count: a different count now is a 409 `reclaim_changed` and nothing is revoked. " +
+          "Without `expect` (or with `dryRun: true`) the answer is a preview: the count, the first " +
+          `${RECLAIM_PREVIEW_ROWS} licenses and a \`fingerprint\` of the set, nothing revoked. To reclaim, send the ` +
+          "same body with `expect` set to the previewed count and `fingerprint` to the previewed fingerprint (both " +
+          "required): a different count, or as many licenses but not the same ones, is a 409 `reclaim_changed` " +
+          "(`errors[0].field` says which) and nothing is revoked.\n\n" +
+          `One request revokes ${RECLAIM_LIMIT} licenses at most: above that, the preview says \`capped\`, its ` +
+          "fingerprint is of the first `limit` by license id, and the reclaim revokes those and answers how many " +
+          "still match (`remaining`): preview again for the next round.\n\n" +
           "Each license is revoked as `licenses/:licenseId/revoke` revokes it (Apple's release, the 30-day grace " +
           "on iOS, the waiting queue served: RV3, DB2, UB3), in batches that commit on their own, with an " +
           "activity-log line naming the reason. An `adamId` or `accountId` the space does not have is a 404 " +
@@ -98,7 +131,7 @@ export function registerReclaimRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const spaceId = spaceOf(request);
-      const { inactiveDays, adamId: app, accountId, type, dryRun, expect } = request.body;
+      const { inactiveDays, adamId: app, accountId, type, dryRun, expect, fingerprint } = request.body;
       await checkSubjectFilter(
         db,
         spaceId,
@@ -110,29 +143,24 @@ export function registerReclaimRoutes(app: Api, ctx: ApiContext): void {
         },
       );
       const filter = { inactiveDays, adamId: app, accountId, type };
-      if (dryRun === true || expect === undefined) {
-        if (dryRun === false)
-          throw new ApiError(400, "validation_failed", "expect is required to reclaim (dryRun is false)", [
-            {
-              field: "body.expect",
-              message: "required to reclaim: the count the preview showed",
-              rule: "invalid_type",
-            },
-          ]);
+      const reclaiming =
+        dryRun !== true && (dryRun === false || expect !== undefined || fingerprint !== undefined);
+      if (!reclaiming) {
         const preview = await previewReclaim(db, { spaceId, filter, now: now() });
         return { preview: true, ...preview };
       }
+      if (expect === undefined || fingerprint === undefined) throw reclaimUnnamed({ expect, fingerprint });
       try {
         const result = await reclaimInactive(
           { db, licenses },
-          { spaceId, filter, expect, actor: actorOf(request), now: now() },
+          { spaceId, filter, expect, fingerprint, actor: actorOf(request), now: now() },
         );
         return { preview: false, ...result };
       } catch (error) {
         if (!(error instanceof ReclaimChangedError)) throw error;
         throw new ApiError(409, "reclaim_changed", error.message, [
           {
-            field: "body.expect",
+            field: error.change === "count" ? "body.expect" : "body.fingerprint",
             message: error.message,
             rule: "reclaim_changed",
             limits: { expected: error.expected, count: error.count },
@@ -140,5 +168,32 @@ export function registerReclaimRoutes(app: Api, ctx: ApiContext): void {
         ]);
       }
     },
+  );
+}
+
+/**
+ * A reclaim names both what its preview showed: the count and the fingerprint. Without the
+ * fingerprint, a reclaim of the same count could revoke a set nobody was shown.
+ */
+function reclaimUnnamed(sent: { expect?: number | undefined; fingerprint?: string | undefined }): ApiError {
+  const errors: FieldError[] = [];
+  if (sent.expect === undefined)
+    errors.push({
+      field: "body.expect",
+      message: "required to reclaim: the count the preview showed",
+      rule: "invalid_type",
+    });
+  if (sent.fingerprint === undefined)
+    errors.push({
+      field: "body.fingerprint",
+      message: "required to reclaim: the fingerprint the preview answered",
+      rule: "invalid_type",
+    });
+  const names = errors.map((e) => e.field.slice("body.".length)).join(" and ");
+  return new ApiError(
+    400,
+    "validation_failed",
+    `${names} ${errors.length > 1 ? "are" : "is"} required to reclaim: preview first (without expect), then send its count and fingerprint`,
+    errors,
   );
 }

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { roleIn } from "../../auth/principal.js";
-import { createSpace, getSpace, listSpaces, renameSpace, setAppsAndBooksEnabled } from "../../store/index.js";
+import {
+  createSpace,
+  getSpace,
+  listSpaces,
+  renameSpace,
+  setAppsAndBooksEnabled,
+  setRegisterWaitingUsers,
+} from "../../store/index.js";
 import { type Api, type ApiContext, can, locationOf, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import { label, spaceParams, spaceSchema } from "../schemas.js";
@@ -72,17 +79,32 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       config: can.write,
       schema: {
         tags: ["spaces"],
-        summary: "CA3: turn Apps and Books on or off in the space",
+        summary:
+          "CA3: turn Apps and Books on or off in the space; UB2: register waiting users at Apple or not",
         description:
-          "While off, every license request and check-in of the space is refused (CA3): no license is " +
-          "assigned and no install is queued. Licenses already assigned stay; nothing is released or removed.",
+          "`appsAndBooksEnabled`: while off, every license request and check-in of the space is refused (CA3): no license is " +
+          "assigned and no install is queued. Licenses already assigned stay; nothing is released or removed. " +
+          "`registerWaitingUsers` (UB2): while on, a user a user-based request waits for (`not_enrolled`) whom Orchard " +
+          "never registered is registered at Apple within a minute; the MDM then delivers the invitation link " +
+          "(GET users/{userId} `invitationUrl`).",
         params: spaceParams,
-        body: z.strictObject({ appsAndBooksEnabled: z.boolean() }),
+        body: z
+          .strictObject({
+            appsAndBooksEnabled: z.boolean().optional(),
+            registerWaitingUsers: z.boolean().optional(),
+          })
+          .refine((b) => b.appsAndBooksEnabled !== undefined || b.registerWaitingUsers !== undefined, {
+            message: "give appsAndBooksEnabled, registerWaitingUsers or both",
+          }),
         response: { 200: spaceSchema, ...problemResponses },
       },
     },
     async (request) => {
-      await setAppsAndBooksEnabled(db, spaceOf(request), request.body.appsAndBooksEnabled);
+      const { appsAndBooksEnabled, registerWaitingUsers } = request.body;
+      if (appsAndBooksEnabled !== undefined)
+        await setAppsAndBooksEnabled(db, spaceOf(request), appsAndBooksEnabled);
+      if (registerWaitingUsers !== undefined)
+        await setRegisterWaitingUsers(db, spaceOf(request), registerWaitingUsers);
       return getSpace(db, spaceOf(request));
     },
   );

@@ -1,7 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
-import { ACTIVITY_CSV } from "../../service/activity-export.js";
+import { ACTIVITY_CSV, activityInLanguage } from "../../service/activity-export.js";
+import { LANGUAGES, type Language } from "../../service/decision-texts.js";
 import { LICENSES_CSV } from "../../service/licenses-export.js";
 import {
   type CsvShape,
@@ -26,6 +27,7 @@ interface ExportFlags extends CommonFlags {
 
 interface ActivityFlags extends ExportFlags {
   since?: string;
+  lang?: Language;
 }
 
 interface LicenseFlags extends ExportFlags, LicenseFilterFlags {}
@@ -46,15 +48,28 @@ export function registerExport(program: Command): void {
     exp,
     "activity",
     "the activity log, newest first, as CSV or JSON (streamed)",
-    (c) => c.option("--since <date>", "only entries at or after this ISO 8601 date"),
+    (c) =>
+      c
+        .option("--since <date>", "only entries at or after this ISO 8601 date")
+        // English unless asked, whatever the locale: a script reading the file gets the file it always got.
+        .addOption(
+          new Option(
+            "--lang <language>",
+            "language of the message column: en (default, the English the log keeps) or fr",
+          ).choices(LANGUAGES),
+        ),
     [
       "orchard export activity --since 2026-09-01 --output activity.csv",
+      "orchard export activity --lang fr --output journal.csv",
       "orchard export activity --format json | jq '.[] | select(.ruleIds | index(\"AC5\"))'",
     ],
   ).action(async (flags: ActivityFlags) => {
     const since = flags.since === undefined ? undefined : parseSince(flags.since);
     await writeExport(flags, "activity entries", ACTIVITY_CSV, async ({ core, spaceId }) =>
-      iterateActivity(core.deps.db, spaceId, since ? { from: since } : {}),
+      activityInLanguage(
+        iterateActivity(core.deps.db, spaceId, since ? { from: since } : {}),
+        flags.lang ?? "en",
+      ),
     );
   });
 

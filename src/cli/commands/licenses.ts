@@ -1,6 +1,11 @@
 import { type Command, Option } from "commander";
 import type { LicenseType } from "../../licensing/index.js";
-import { previewReclaim, ReclaimChangedError, reclaimInactive } from "../../service/reclaim.js";
+import {
+  previewReclaim,
+  RECLAIM_LIMIT,
+  ReclaimChangedError,
+  reclaimInactive,
+} from "../../service/reclaim.js";
 import type { InactiveLicense } from "../../store/reclaim.repo.js";
 import { listLicensesView } from "../../store/views.repo.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
@@ -80,7 +85,8 @@ const LIST_ONLY = ["user", "device", "serial", "state", "search", "limit"] as co
 /**
  * `orchard licenses reclaim`: the licenses of devices and users inactive for N days
  * (service/reclaim.ts). Without --yes, a preview that asks nothing; with --yes, the preview's
- * count is what the reclaim expects, so it never revokes more than it counted.
+ * count and fingerprint are what the reclaim expects, so it revokes the set it counted or
+ * nothing. One run reclaims RECLAIM_LIMIT licenses at most: run it again for the rest.
  */
 function registerReclaim(licenses: Command): void {
   withExamples(
@@ -97,7 +103,10 @@ function registerReclaim(licenses: Command): void {
       .option("--app <adamId>", "only this app's licenses")
       .option("--account <account>", "only those given by this account (id or name)")
       .addOption(new Option("--type <type>", "only this type (LT1)").choices(["user", "device"]))
-      .option("--yes", "reclaim them (without it: the preview only, nothing revoked)")
+      .option(
+        "--yes",
+        `reclaim them, ${RECLAIM_LIMIT} at most a run (without it: the preview only, nothing revoked)`,
+      )
       // The same flags as `orchard licenses`, which reads them first: declared here for the help.
       .option("--space <space>", "the space to work in, by id or name (default: the default space)")
       .option("--json", "print one JSON document on stdout (stable shape, for scripts)"),
@@ -120,16 +129,21 @@ function registerReclaim(licenses: Command): void {
       const preview = await previewReclaim(db, { spaceId, filter, now: core.deps.now() });
       if (json && (!flags.yes || preview.count === 0))
         return printJson(
-          flags.yes ? { preview: false, ...preview, reclaimed: 0 } : { preview: true, ...preview },
+          flags.yes
+            ? { preview: false, ...preview, reclaimed: 0, remaining: 0 }
+            : { preview: true, ...preview },
         );
       if (preview.count === 0) return printNote(`no license is held by a device or user ${inactive}`);
       if (!flags.yes) {
         printReclaimTable(preview.items);
         const shown =
           preview.count > preview.items.length ? ` (the first ${preview.items.length} shown)` : "";
+        const what = preview.capped
+          ? `the first ${preview.limit} by license id (a run reclaims ${preview.limit} at most; run it again for the rest)`
+          : "them";
         return printNote(
           `${plural(preview.count)} held by devices or users ${inactive}${shown}; nothing reclaimed. ` +
-            `To reclaim them: ${reclaimCommandLine(flags)} --yes`,
+            `To reclaim ${what}: ${reclaimCommandLine(flags)} --yes`,
         );
       }
       let result: Awaited<ReturnType<typeof reclaimInactive>>;
@@ -138,6 +152,7 @@ function registerReclaim(licenses: Command): void {
           spaceId,
           filter,
           expect: preview.count,
+          fingerprint: preview.fingerprint,
           actor,
           now: core.deps.now(),
         });
@@ -151,9 +166,15 @@ function registerReclaim(licenses: Command): void {
         `${plural(result.reclaimed)} reclaimed (devices or users ${inactive}): ` +
           "their releases go to Apple with the worker's next round (RV3: iOS keeps the app 30 days)",
       );
-      if (result.reclaimed < result.count)
+      const taken = Math.min(result.count, result.limit);
+      if (result.reclaimed < taken)
         printNote(
-          `${result.count - result.reclaimed} of the ${result.count} counted were left: their device or user came back meanwhile`,
+          `${taken - result.reclaimed} of the ${taken} counted were left: their device or user came back meanwhile`,
+        );
+      if (result.remaining > 0)
+        printNote(
+          `${plural(result.remaining)} still held by devices or users ${inactive} ` +
+            `(a run reclaims ${result.limit} at most): run the command again to reclaim them`,
         );
     });
   });

@@ -10,6 +10,7 @@ import { parsePositive } from "../options.js";
 import { printJson, printLine, printNote, printTable } from "../output.js";
 import { withSpinner } from "../progress.js";
 import { resolveAccount } from "../resolve.js";
+import { registerOutside } from "./outside.js";
 
 interface AddFlags extends CommonFlags {
   name: string;
@@ -192,6 +193,8 @@ export function registerToken(program: Command): void {
       printTable(ACCOUNT_HEADERS, accountRows(accounts, core.deps.now()));
     });
   });
+
+  registerOutside(token);
 }
 
 /** `--space`, `--json` and the examples of a `token` subcommand. */

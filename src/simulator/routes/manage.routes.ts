@@ -20,7 +20,9 @@ export function registerManageRoutes(app: FastifyInstance, ctx: SimContext): voi
       const input = parseManageAssets(ctx, location, jsonBody(request), mode);
       const tasks = input.assets.length * (input.serialNumbers.length + input.clientUserIds.length);
       const event = ctx.events.submit(location, mode, tasks, path, (eventId, forced) =>
-        runManageAssets(location, ctx.notifier, mode, input, eventId, forced),
+        runManageAssets(location, ctx.notifier, mode, input, eventId, forced, (subject, adamId) =>
+          ctx.faults.subjectError(path, subject, adamId),
+        ),
       );
       return { eventId: event.eventId, ...envelopeOf(location) };
     });
@@ -44,7 +46,10 @@ export function registerManageRoutes(app: FastifyInstance, ctx: SimContext): voi
       "REVOKE",
       serialNumbers.length + clientUserIds.length,
       "/assets/revoke",
-      (eventId, forced) => runRevoke(location, ctx.notifier, input, eventId, forced),
+      (eventId, forced) =>
+        runRevoke(location, ctx.notifier, input, eventId, forced, (subject) =>
+          ctx.faults.subjectError("/assets/revoke", subject),
+        ),
     );
     return { eventId: event.eventId, ...envelopeOf(location) };
   });

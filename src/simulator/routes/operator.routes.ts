@@ -29,6 +29,7 @@ const schemas = {
     genre: z.string().min(1).optional(),
     price: z.number().nonnegative().optional(),
     custom: z.boolean().optional(),
+    storefronts: z.array(z.string().length(2)).optional(),
   }),
   version: z.object({ version: z.string().min(1).max(100) }),
   licenses: z.object({ adamId: z.string().min(1), count, pricingParam: pricingParam.optional() }),
@@ -55,6 +56,14 @@ const schemas = {
       maintenance: z.boolean().optional(),
       tokenErrorsAsHttp200: z.boolean().optional(),
     }),
+  }),
+  subjectFault: z.object({
+    endpoint: z.enum(["/assets/associate", "/assets/disassociate", "/assets/revoke"]),
+    errorNumber: z.int().positive(),
+    serialNumbers: z.array(z.string()).optional(),
+    clientUserIds: z.array(z.string()).optional(),
+    adamId: z.string().optional(),
+    applied: z.boolean().optional(),
   }),
   limits: z.record(z.string(), z.int().positive()),
 };
@@ -140,6 +149,10 @@ export function registerOperatorRoutes(app: FastifyInstance, operator: Simulator
       const input = schemas.faults.parse(body(req.body));
       operator.setFaults(input.faults, input.endpoint);
     }),
+  );
+  // Per-subject refusals (an asynchronous error for these subjects only); DELETE /operator/faults clears them.
+  app.post("/operator/faults/subjects", async (req, reply) =>
+    run(reply, () => operator.failSubjects(schemas.subjectFault.parse(body(req.body)))),
   );
   app.delete("/operator/faults", async (_req, reply) => run(reply, () => operator.clearFaults()));
   app.put("/operator/limits", async (req, reply) =>

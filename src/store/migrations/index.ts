@@ -26,6 +26,13 @@ import { deviceUnenrolled } from "./0024_device_unenrolled.js";
 import { allUsersRestored } from "./0025_all_users_restored.js";
 import { deviceSerials } from "./0026_device_serials.js";
 import { idempotencyKeys } from "./0027_idempotency_keys.js";
+import { reclaimInactivity } from "./0028_reclaim_inactivity.js";
+import { lookupIndexes } from "./0029_lookup_indexes.js";
+import { retentionIndexes } from "./0030_retention_indexes.js";
+import { outsideAssignments } from "./0031_outside_assignments.js";
+import { appleRefusals } from "./0032_apple_refusals.js";
+import { accountCountry } from "./0033_account_country.js";
+import { invitations } from "./0034_invitations.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -59,4 +66,11 @@ export const migrations: Record<string, Migration> = {
   "0025_all_users_restored": allUsersRestored,
   "0026_device_serials": deviceSerials(),
   "0027_idempotency_keys": idempotencyKeys,
+  "0028_reclaim_inactivity": reclaimInactivity,
+  "0029_lookup_indexes": lookupIndexes,
+  "0030_retention_indexes": retentionIndexes,
+  "0031_outside_assignments": outsideAssignments,
+  "0032_apple_refusals": appleRefusals,
+  "0033_account_country": accountCountry,
+  "0034_invitations": invitations,
 };

@@ -14,10 +14,12 @@ import { HealthBadge, UsageBar } from "../ui/status";
 import { AccountFormDialog } from "./AccountFormDialog";
 import { AppleWorkPanel } from "./AppleWorkPanel";
 import { useAccount, useAccountAssets } from "./api";
+import { OutsideAssignmentsPanel } from "./OutsideAssignmentsPanel";
 
 /**
  * CA2: the token's details (created, location, expiry, organisation, owner MDM), the
- * account's Apple work (pending, in flight, failed; NT2 when paused) and its apps (DI1);
+ * account's Apple work (pending, in flight, failed; NT2 when paused), the assignments made
+ * outside Orchard (AC7) and its apps (DI1);
  * "Update token" (AC2), the fix a token problem asks for.
  */
 export function AccountDetailPage() {
@@ -113,6 +115,7 @@ export function AccountDetailPage() {
         </Card>
       </div>
       <AppleWorkPanel spaceId={spaceId} accountId={a.id} />
+      <OutsideAssignmentsPanel spaceId={spaceId} accountId={a.id} canWrite={canWrite} />
       <Card title={t("accounts.apps")}>
         {assets.isPending ? (
           <Loading />

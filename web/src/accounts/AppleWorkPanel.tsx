@@ -1,14 +1,17 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { AppleWork } from "../api/types";
-import { spacePath } from "../app/space";
+import { spacePath, useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
+import { Button } from "../ui/Button";
 import { Card, Stat } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
+import { ConfirmDialog } from "../ui/Dialog";
 import { useFormat } from "../ui/format";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
-import { useAppleWork } from "./api";
+import { useAppleWork, useRefusedRelease } from "./api";
 
 type PendingKind = AppleWork["pending"]["byKind"][number];
 type Call = AppleWork["inFlight"]["items"][number];
@@ -28,6 +31,20 @@ export function AppleWorkPanel({ spaceId, accountId }: { spaceId: string; accoun
   const f = useFormat();
   const age = useAge();
   const work = useAppleWork(spaceId, accountId);
+  const { canWrite } = useSpace();
+  const release = useRefusedRelease(spaceId);
+  const [abandoning, setAbandoning] = useState<Failure | undefined>(undefined);
+  const [done, setDone] = useState<"retry" | "abandon" | undefined>(undefined);
+  const act = (x: Failure, action: "retry" | "abandon") =>
+    release.mutate(
+      { licenseId: x.licenseId ?? "", action },
+      {
+        onSuccess: () => {
+          setDone(action);
+          setAbandoning(undefined);
+        },
+      },
+    );
   const title = t("appleWork.title");
   if (work.isPending)
     return (
@@ -144,6 +161,35 @@ export function AppleWorkPanel({ spaceId, accountId }: { spaceId: string; accoun
       render: (x) => (x.eventId ? <span className="mono small">{x.eventId}</span> : "—"),
     },
   ];
+  // RV1-RV5: a release Apple refused holds its seat until sent again or abandoned.
+  if (canWrite && w.failures.items.some((x) => x.releaseRefused))
+    failureColumns.push({
+      key: "actions",
+      header: t("common.actions"),
+      className: "col-actions",
+      render: (x) =>
+        x.releaseRefused && x.licenseId ? (
+          <span className="row-actions">
+            <Button
+              size="sm"
+              busy={release.isPending && release.variables?.licenseId === x.licenseId}
+              onClick={() => act(x, "retry")}
+              aria-label={t("appleWork.retryReleaseOf", { name: failureName(x) })}
+            >
+              {t("appleWork.retryRelease")}
+            </Button>
+            <Button
+              size="sm"
+              variant="danger"
+              onClick={() => setAbandoning(x)}
+              aria-label={t("appleWork.abandonReleaseOf", { name: failureName(x) })}
+            >
+              {t("appleWork.abandonRelease")}
+            </Button>
+          </span>
+        ) : null,
+    });
+  const refusedReleases = w.failures.items.filter((x) => x.releaseRefused).length;
 
   return (
     <Card
@@ -248,6 +294,17 @@ export function AppleWorkPanel({ spaceId, accountId }: { spaceId: string; accoun
           <p className="muted small">{t("appleWork.noFailures")}</p>
         ) : (
           <>
+            {refusedReleases > 0 ? (
+              <Notice tone="warning" title={t("appleWork.refusedReleases.title", { count: refusedReleases })}>
+                {t("appleWork.refusedReleases.text")} <RuleRef id="RV2" compact />
+              </Notice>
+            ) : null}
+            {done ? (
+              <Notice tone="success">
+                {t(done === "retry" ? "appleWork.releaseRetried" : "appleWork.releaseAbandoned")}
+              </Notice>
+            ) : null}
+            {release.error ? <ErrorNotice error={release.error} /> : null}
             <DataTable
               caption={t("appleWork.failures")}
               columns={failureColumns}
@@ -266,8 +323,29 @@ export function AppleWorkPanel({ spaceId, accountId }: { spaceId: string; accoun
         )}
       </section>
       <p className="footnote">{t("appleWork.footnote")}</p>
+      <ConfirmDialog
+        open={abandoning !== undefined}
+        danger
+        title={t("appleWork.abandonTitle", { name: abandoning ? failureName(abandoning) : "" })}
+        confirmLabel={t("appleWork.abandonConfirm")}
+        busy={release.isPending}
+        onClose={() => setAbandoning(undefined)}
+        onConfirm={() => abandoning && act(abandoning, "abandon")}
+      >
+        <p>
+          {t("appleWork.abandonText", {
+            app: abandoning?.appName ?? abandoning?.adamId ?? "",
+            error: abandoning?.lastError ?? "",
+          })}
+        </p>
+      </ConfirmDialog>
     </Card>
   );
+}
+
+/** How a failure names its subject in words: the serial number, else the user. */
+function failureName(x: Failure): string {
+  return x.serialNumber ?? x.userName ?? x.clientUserId ?? x.licenseId ?? "";
 }
 
 function pausedKey(health: string): string {

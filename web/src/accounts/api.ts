@@ -40,6 +40,22 @@ export function useAppleWork(spaceId: string, accountId: string) {
   });
 }
 
+/**
+ * RV1-RV5: a release Apple refused, sent again (`retry`) or abandoned (`abandon`: the
+ * license is released here, its seat given back).
+ */
+export function useRefusedRelease(spaceId: string) {
+  const invalidate = useInvalidate(spaceId);
+  return useMutation({
+    mutationFn: (input: { licenseId: string; action: "retry" | "abandon" }) =>
+      api.post<{ license: { id: string; state: string } }>(
+        `/spaces/${spaceId}/licenses/${input.licenseId}/release/${input.action}`,
+        input.action === "abandon" ? { confirm: true } : undefined,
+      ),
+    onSuccess: invalidate,
+  });
+}
+
 function useInvalidate(spaceId: string) {
   const qc = useQueryClient();
   return () =>

@@ -115,8 +115,13 @@ export function ActivityPage() {
       render: (e) => <span className="small">{messageOf(e)}</span>,
     },
   ];
-  // The export is what the page lists: the same filters and the same search.
-  const csv = downloadUrl(`/spaces/${spaceId}/activity.csv`, { ...query, q: table.query.q, keys });
+  // The export is what the page lists: the same filters, the same search, and its messages in the console's language.
+  const csv = downloadUrl(`/spaces/${spaceId}/activity.csv`, {
+    ...query,
+    q: table.query.q,
+    keys,
+    lang: i18n.language === "fr" ? "fr" : "en",
+  });
   return (
     <>
       <PageHeader

@@ -1,10 +1,20 @@
 /**
  * The one typed client of the Orchard API (`/api/v1`). Every hook of the console goes
  * through `apiRequest`: same-origin cookies, the CSRF header on every change (the server
- * refuses a session-authenticated change without it: src/api/authz.ts `checkCsrf`), and
- * application/problem+json errors parsed into `ApiProblemError`.
+ * refuses a session-authenticated change without it: src/api/authz.ts `checkCsrf`), an
+ * Idempotency-Key on every POST and PATCH (./idempotency.ts), and application/problem+json
+ * errors parsed into `ApiProblemError`.
  */
 import { wordedFieldError } from "./field-errors";
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  inProgressDelay,
+  MAX_ATTEMPTS,
+  networkRetryDelay,
+  newIdempotencyKey,
+  pause,
+  takesIdempotencyKey,
+} from "./idempotency";
 import type { Problem } from "./types";
 
 export const API_BASE = "/api/v1";
@@ -52,32 +62,53 @@ export function buildUrl(path: string, query?: Record<string, QueryValue>): stri
   return `${API_BASE}${path}${qs ? `?${qs}` : ""}`;
 }
 
+/**
+ * One request of the console, which is one user action. A POST or PATCH carries a fresh
+ * Idempotency-Key; when its answer is lost (a network error) or the server is still running
+ * the first send of the key (409 with Retry-After), the same request goes again with the same
+ * key, at most MAX_ATTEMPTS times in all: the server does the change once, and answers a
+ * retry with the first answer. Other requests are sent once.
+ */
 export async function apiRequest<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
   if (method !== "GET" && method !== "HEAD") headers[CSRF_HEADER] = "1";
+  const keyed = takesIdempotencyKey(method, path);
+  if (keyed) headers[IDEMPOTENCY_KEY_HEADER] = newIdempotencyKey();
   let body: BodyInit | undefined;
   if (options.form) body = options.form;
   else if (options.json !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(options.json);
   }
+  const url = buildUrl(path, options.query);
+  const signal = options.signal;
   let response: Response;
-  try {
-    response = await fetch(buildUrl(path, options.query), {
-      method,
-      headers,
-      body: body ?? null,
-      credentials: "same-origin",
-      signal: options.signal ?? null,
-    });
-  } catch (cause) {
-    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
-    throw new ApiProblemError({
-      type: "/problems/network",
-      title: "Network error",
-      status: 0,
-      code: "network",
-    });
+  for (let attempt = 1; ; attempt++) {
+    const mayRetry = keyed && attempt < MAX_ATTEMPTS;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: body ?? null,
+        credentials: "same-origin",
+        signal: signal ?? null,
+      });
+    } catch (cause) {
+      if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+      if (mayRetry) {
+        await pause(networkRetryDelay(attempt), signal);
+        continue;
+      }
+      throw new ApiProblemError({
+        type: "/problems/network",
+        title: "Network error",
+        status: 0,
+        code: "network",
+      });
+    }
+    const wait = mayRetry ? await inProgressDelay(response) : undefined;
+    if (wait === undefined) break;
+    await pause(wait, signal);
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();

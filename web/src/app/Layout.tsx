@@ -1,3 +1,4 @@
+import { Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { Navigate, Outlet, useParams } from "react-router";
 import { useMe, useSpaces } from "../auth/session";
@@ -27,7 +28,10 @@ export function Layout() {
         <div className="main">
           <TopBar />
           <main className="content" id="main">
-            <Outlet />
+            {/* A page's chunk loads the first time it is shown (lazy-page.tsx); the shell stays. */}
+            <Suspense fallback={<Loading />}>
+              <Outlet />
+            </Suspense>
           </main>
         </div>
       </div>

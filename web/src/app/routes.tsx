@@ -1,24 +1,27 @@
 import { createBrowserRouter, Navigate } from "react-router";
-import { AccountDetailPage } from "../accounts/AccountDetailPage";
-import { AccountsPage } from "../accounts/AccountsPage";
-import { ActivityPage } from "../activity/ActivityPage";
-import { AppDetailPage } from "../apps/AppDetailPage";
-import { AppsPage } from "../apps/AppsPage";
-import { LoginPage } from "../auth/LoginPage";
-import { DashboardPage } from "../dashboard/DashboardPage";
-import { DeviceDetailPage } from "../devices/DeviceDetailPage";
-import { DevicesPage } from "../devices/DevicesPage";
-import { ExplainPage } from "../explain/ExplainPage";
-import { GroupDetailPage } from "../groups/GroupDetailPage";
-import { GroupsPage } from "../groups/GroupsPage";
-import { LicensesPage } from "../licenses/LicensesPage";
-import { MdmCommandsPage } from "../mdm/MdmCommandsPage";
-import { NotificationsPage } from "../notifications/NotificationsPage";
-import { SettingsPage } from "../settings/SettingsPage";
-import { UserDetailPage } from "../users/UserDetailPage";
-import { UsersPage } from "../users/UsersPage";
-import { WhatIfPage } from "../what-if/WhatIfPage";
 import { Layout } from "./Layout";
+import { lazyPage } from "./lazy-page";
+
+// Each page is a chunk of its own, loaded when first shown (lazy-page.tsx).
+const AccountDetailPage = lazyPage(() => import("../accounts/AccountDetailPage"), "AccountDetailPage");
+const AccountsPage = lazyPage(() => import("../accounts/AccountsPage"), "AccountsPage");
+const ActivityPage = lazyPage(() => import("../activity/ActivityPage"), "ActivityPage");
+const AppDetailPage = lazyPage(() => import("../apps/AppDetailPage"), "AppDetailPage");
+const AppsPage = lazyPage(() => import("../apps/AppsPage"), "AppsPage");
+const LoginPage = lazyPage(() => import("../auth/LoginPage"), "LoginPage");
+const DashboardPage = lazyPage(() => import("../dashboard/DashboardPage"), "DashboardPage");
+const DeviceDetailPage = lazyPage(() => import("../devices/DeviceDetailPage"), "DeviceDetailPage");
+const DevicesPage = lazyPage(() => import("../devices/DevicesPage"), "DevicesPage");
+const ExplainPage = lazyPage(() => import("../explain/ExplainPage"), "ExplainPage");
+const GroupDetailPage = lazyPage(() => import("../groups/GroupDetailPage"), "GroupDetailPage");
+const GroupsPage = lazyPage(() => import("../groups/GroupsPage"), "GroupsPage");
+const LicensesPage = lazyPage(() => import("../licenses/LicensesPage"), "LicensesPage");
+const MdmCommandsPage = lazyPage(() => import("../mdm/MdmCommandsPage"), "MdmCommandsPage");
+const NotificationsPage = lazyPage(() => import("../notifications/NotificationsPage"), "NotificationsPage");
+const SettingsPage = lazyPage(() => import("../settings/SettingsPage"), "SettingsPage");
+const UserDetailPage = lazyPage(() => import("../users/UserDetailPage"), "UserDetailPage");
+const UsersPage = lazyPage(() => import("../users/UsersPage"), "UsersPage");
+const WhatIfPage = lazyPage(() => import("../what-if/WhatIfPage"), "WhatIfPage");
 
 /** Every page lives under /s/:spaceId; "/" goes to the default space (chosen by Layout). */
 export const router = createBrowserRouter([

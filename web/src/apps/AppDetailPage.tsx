@@ -14,6 +14,7 @@ import { AccountRulesPanel } from "./AccountRulesPanel";
 import { AppIcon } from "./AppIcon";
 import { appDetails } from "./AppsPage";
 import { useAppAccounts, useAppRow, useRevokeAll } from "./api";
+import { CatalogCard } from "./CatalogCard";
 import { LicenseUsage } from "./LicenseUsage";
 import { WaitingQueue } from "./WaitingQueue";
 
@@ -80,6 +81,7 @@ export function AppDetailPage() {
           tone={a.waiting > 0 ? "warning" : undefined}
         />
       </div>
+      <CatalogCard adamId={adamId} name={a.name} />
       <Card title={t("apps.licensesByAccount")}>
         {owning.length === 0 ? (
           <EmptyState title={t("apps.noAccountTitle")}>{t("apps.noAccountText")}</EmptyState>

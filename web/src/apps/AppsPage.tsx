@@ -6,6 +6,7 @@ import { downloadUrl } from "../api/client";
 import type { AppRow } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
+import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
@@ -14,6 +15,7 @@ import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { UsageBar } from "../ui/status";
 import { AppIcon } from "./AppIcon";
 import { useApps } from "./api";
+import { CatalogDialog } from "./CatalogDialog";
 
 /** "adamId · App · Productivity · Version 2.1 · Custom app": what the store's lookup told (VU4, DB5). */
 export function appDetails(a: AppRow, t: (key: string, options?: Record<string, unknown>) => string): string {
@@ -32,8 +34,9 @@ export function appDetails(a: AppRow, t: (key: string, options?: Record<string, 
 export function AppsPage() {
   const { t } = useTranslation();
   const f = useFormat();
-  const { spaceId } = useSpace();
+  const { spaceId, canWrite } = useSpace();
   const accounts = useAccounts(spaceId);
+  const [catalogApp, setCatalogApp] = useState<AppRow>();
   const [accountId, setAccountId] = useState("");
   const table = useTableQuery({ sort: "name" });
   const apps = useApps(spaceId, table.query, accountId || undefined);
@@ -105,12 +108,28 @@ export function AppsPage() {
     {
       key: "catalog",
       header: t("apps.catalog"),
-      render: (a) =>
-        a.inCatalog ? (
-          <Badge tone="success">{t("apps.inCatalog")}</Badge>
-        ) : (
-          <Badge>{t("apps.notInCatalog")}</Badge>
-        ),
+      render: (a) => (
+        <span className="row-actions">
+          {a.inCatalog ? (
+            <Badge tone="success">{t("apps.inCatalog")}</Badge>
+          ) : (
+            <Badge>{t("apps.notInCatalog")}</Badge>
+          )}
+          {/* CA1, CA3: added here, its options changed; removal (PB1) is on the app's page. */}
+          {canWrite ? (
+            <Button
+              size="sm"
+              variant={a.inCatalog ? "ghost" : "secondary"}
+              onClick={() => setCatalogApp(a)}
+              aria-label={t(a.inCatalog ? "catalog.optionsOf" : "catalog.addOf", {
+                name: a.name ?? a.adamId,
+              })}
+            >
+              {t(a.inCatalog ? "catalog.options" : "catalog.add")}
+            </Button>
+          ) : null}
+        </span>
+      ),
     },
   ];
   return (
@@ -169,6 +188,13 @@ export function AppsPage() {
           />
         )}
       </Card>
+      {catalogApp ? (
+        <CatalogDialog
+          adamId={catalogApp.adamId}
+          name={catalogApp.name}
+          onClose={() => setCatalogApp(undefined)}
+        />
+      ) : null}
     </>
   );
 }

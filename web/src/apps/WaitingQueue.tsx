@@ -1,18 +1,172 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { WaitingRequest } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { explainSearch } from "../explain/api";
 import { Badge } from "../ui/Badge";
+import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
+import { Dialog } from "../ui/Dialog";
 import { useFormat } from "../ui/format";
 import { RuleRef } from "../ui/RuleRef";
-import { EmptyState, ErrorNotice, Loading } from "../ui/States";
-import { useWaiting } from "./api";
+import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
+import { WaitingInvitation } from "../users/invitations";
+import { useCancelWaiting, useRetryRefused, useWaiting } from "./api";
 
 /** What every list of waiting requests says of one: why it asked, what it waits for, since when. */
-type Wait = Pick<WaitingRequest, "why" | "reason" | "waitingSince">;
+type Wait = Pick<WaitingRequest, "why" | "reason" | "waitingSince"> & {
+  refusal?: WaitingRequest["refusal"];
+  /** `not_enrolled`: the invitation the request waits on (UB2). */
+  invitation?: WaitingRequest["invitation"];
+} & Partial<Pick<WaitingRequest, "userName" | "deviceUserName">>;
+
+/** DB2: Apple's refusal a request waits with: its number, Apple's words, the account asked. */
+function AppleRefusal({ refusal }: { refusal: NonNullable<WaitingRequest["refusal"]> }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  return (
+    <>
+      <Badge tone="danger" title={t("waiting.refusedHelp")}>
+        {t("waiting.reasons.apple_refused")}
+      </Badge>
+      <div className="muted small">
+        {refusal.errorNumber === 0
+          ? t("waiting.notSendable")
+          : t("waiting.appleSaid", { number: refusal.errorNumber, message: refusal.message ?? "" })}
+        {refusal.accountName ? ` · ${refusal.accountName}` : null} · {f.dateTime(refusal.refusedAt)}
+      </div>
+    </>
+  );
+}
+
+/**
+ * DB2: "Send again" for a request Apple refused: it waits again in its place and is served
+ * in its turn. Nothing sends it again by itself (it would only be refused again).
+ */
+function RetryRefused({
+  adamId,
+  subject,
+  label,
+  onDone,
+}: {
+  adamId: string;
+  subject: { kind: "user" | "device"; id: string };
+  label: string;
+  onDone: (error?: unknown) => void;
+}) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const retry = useRetryRefused(spaceId, adamId);
+  return (
+    <Button
+      size="sm"
+      busy={retry.isPending}
+      aria-label={t("waiting.retryOf", { name: label })}
+      onClick={() =>
+        retry.mutate(subject.kind === "user" ? { userIds: [subject.id] } : { deviceIds: [subject.id] }, {
+          onSuccess: () => onDone(),
+          onError: (error) => onDone(error),
+        })
+      }
+    >
+      {t("waiting.retry")}
+    </Button>
+  );
+}
+
+/** What sending a refused request again came to: a success line, or the error. */
+function useRetryOutcome() {
+  const [outcome, setOutcome] = useState<{ error?: unknown } | undefined>(undefined);
+  const notice =
+    outcome === undefined ? null : outcome.error ? <ErrorNotice error={outcome.error} /> : <RetriedNotice />;
+  return { notice, done: (error?: unknown) => setOutcome(error ? { error } : {}) };
+}
+
+function RetriedNotice() {
+  const { t } = useTranslation();
+  return <Notice tone="success">{t("waiting.retried")}</Notice>;
+}
+
+/**
+ * DB2: "Cancel" takes a subject's request out of the app's queue, after a confirmation: it
+ * loses its place, and the activity log records who cancelled it.
+ */
+function CancelWait({
+  adamId,
+  subject,
+  label,
+  onDone,
+}: {
+  adamId: string;
+  subject: { kind: "user" | "device"; id: string };
+  label: string;
+  onDone: (name: string, error?: unknown) => void;
+}) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const cancel = useCancelWaiting(spaceId, adamId);
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button
+        size="sm"
+        variant="danger"
+        aria-label={t("waiting.cancelOf", { name: label })}
+        onClick={() => setOpen(true)}
+      >
+        {t("waiting.cancel")}
+      </Button>
+      <Dialog
+        open={open}
+        title={t("waiting.cancelTitle", { name: label })}
+        onClose={() => setOpen(false)}
+        footer={
+          <>
+            <Button onClick={() => setOpen(false)}>{t("waiting.keepWaiting")}</Button>
+            <Button
+              variant="danger"
+              busy={cancel.isPending}
+              onClick={() =>
+                cancel.mutate(subject, {
+                  onSuccess: () => {
+                    setOpen(false);
+                    onDone(label);
+                  },
+                  onError: (error) => {
+                    setOpen(false);
+                    onDone(label, error);
+                  },
+                })
+              }
+            >
+              {t("waiting.cancelConfirm")}
+            </Button>
+          </>
+        }
+      >
+        <p>{t("waiting.cancelText", { name: label })}</p>
+      </Dialog>
+    </>
+  );
+}
+
+/** What cancelling a request came to: a success line naming it, or the error. */
+function useCancelOutcome() {
+  const { t } = useTranslation();
+  const [outcome, setOutcome] = useState<{ name: string; error?: unknown } | undefined>(undefined);
+  const notice =
+    outcome === undefined ? null : outcome.error ? (
+      <ErrorNotice error={outcome.error} />
+    ) : (
+      <Notice tone="success">{t("waiting.cancelled", { name: outcome.name })}</Notice>
+    );
+  return {
+    notice,
+    done: (name: string, error?: unknown) => setOutcome(error ? { name, error } : { name }),
+  };
+}
 
 /**
  * The columns every waiting list shares (the app's queue, a device's and a user's lists):
@@ -26,11 +180,19 @@ export function useWaitColumns<T extends Wait>(): Column<T>[] {
     {
       key: "reason",
       header: t("waiting.reason"),
-      render: (w) => (
-        <Badge tone={w.reason === "no_license" ? "warning" : undefined}>
-          {t(`waiting.reasons.${w.reason}`)}
-        </Badge>
-      ),
+      render: (w) =>
+        w.reason === "apple_refused" && w.refusal ? (
+          <AppleRefusal refusal={w.refusal} />
+        ) : w.reason === "not_enrolled" && w.invitation ? (
+          <WaitingInvitation
+            invitation={w.invitation}
+            name={w.userName ?? w.deviceUserName ?? t("invitations.theUser")}
+          />
+        ) : (
+          <Badge tone={w.reason === "no_license" ? "warning" : undefined}>
+            {t(`waiting.reasons.${w.reason}`)}
+          </Badge>
+        ),
     },
     { key: "since", header: t("waiting.since"), render: (w) => f.dateTime(w.waitingSince) },
   ];
@@ -59,8 +221,9 @@ export function SubjectWaitingApps({
   caption: string;
 }) {
   const { t } = useTranslation();
-  const { spaceId } = useSpace();
+  const { spaceId, canWrite } = useSpace();
   const waitColumns = useWaitColumns<SubjectWaiting>();
+  const outcome = useRetryOutcome();
   const columns: Column<SubjectWaiting>[] = [
     {
       key: "app",
@@ -77,16 +240,31 @@ export function SubjectWaitingApps({
       key: "explain",
       header: t("common.actions"),
       render: (w) => (
-        <Link
-          to={spacePath(spaceId, `/explain${explainSearch({ app: w.adamId, subject })}`)}
-          aria-label={t("usage.whyOf", { app: w.name ?? w.adamId })}
-        >
-          {t("usage.why")}
-        </Link>
+        <span className="row-actions">
+          <Link
+            to={spacePath(spaceId, `/explain${explainSearch({ app: w.adamId, subject })}`)}
+            aria-label={t("usage.whyOf", { app: w.name ?? w.adamId })}
+          >
+            {t("usage.why")}
+          </Link>
+          {canWrite && w.reason === "apple_refused" ? (
+            <RetryRefused
+              adamId={w.adamId}
+              subject={subject}
+              label={w.name ?? w.adamId}
+              onDone={outcome.done}
+            />
+          ) : null}
+        </span>
       ),
     },
   ];
-  return <DataTable caption={caption} columns={columns} rows={rows} rowKey={(w) => w.adamId} />;
+  return (
+    <>
+      {outcome.notice}
+      <DataTable caption={caption} columns={columns} rows={rows} rowKey={(w) => w.adamId} />
+    </>
+  );
 }
 
 /**
@@ -95,8 +273,10 @@ export function SubjectWaitingApps({
  */
 export function WaitingQueue({ adamId }: { adamId: string }) {
   const { t } = useTranslation();
-  const { spaceId } = useSpace();
+  const { spaceId, canWrite } = useSpace();
   const waitColumns = useWaitColumns<WaitingRequest>();
+  const outcome = useRetryOutcome();
+  const cancelled = useCancelOutcome();
   const table = useTableQuery({ sort: "position" });
   const waiting = useWaiting(spaceId, adamId, table.query);
   const columns: Column<WaitingRequest>[] = [
@@ -134,13 +314,22 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
         const subject = w.userId
           ? { kind: "user" as const, id: w.userId }
           : { kind: "device" as const, id: w.deviceId ?? "" };
+        const name = w.userName ?? w.serialNumber ?? subject.id;
         return (
-          <Link
-            to={spacePath(spaceId, `/explain${explainSearch({ app: adamId, subject })}`)}
-            aria-label={t("waiting.whyOf", { name: w.userName ?? w.serialNumber ?? subject.id })}
-          >
-            {t("usage.why")}
-          </Link>
+          <span className="row-actions">
+            <Link
+              to={spacePath(spaceId, `/explain${explainSearch({ app: adamId, subject })}`)}
+              aria-label={t("waiting.whyOf", { name })}
+            >
+              {t("usage.why")}
+            </Link>
+            {canWrite && w.reason === "apple_refused" ? (
+              <RetryRefused adamId={adamId} subject={subject} label={name} onDone={outcome.done} />
+            ) : null}
+            {canWrite ? (
+              <CancelWait adamId={adamId} subject={subject} label={name} onDone={cancelled.done} />
+            ) : null}
+          </span>
         );
       },
     },
@@ -154,6 +343,8 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
       actions={<RuleRef id="DB2" compact />}
     >
       <p className="muted small">{t("waiting.help")}</p>
+      {outcome.notice}
+      {cancelled.notice}
       <div className="toolbar">
         <SearchBox
           value={table.query.q ?? ""}

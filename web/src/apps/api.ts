@@ -60,6 +60,34 @@ export function useWaiting(spaceId: string, adamId: string, query: PageQuery) {
   return usePage<WaitingRequest>(`${appsPath(spaceId)}/${adamId}/waiting`, { ...query });
 }
 
+/**
+ * DB2, UB3: requests of the app Apple refused, sent again (these subjects', or all): each
+ * waits again in its place and is served in its turn.
+ */
+export function useRetryRefused(spaceId: string, adamId: string) {
+  const invalidate = useInvalidateSpace(spaceId);
+  return useMutation({
+    mutationFn: (input: { userIds?: string[]; deviceIds?: string[] }) =>
+      api.post<{ retried: Array<{ adamId: string; userId?: string; deviceId?: string }> }>(
+        `${appsPath(spaceId)}/${adamId}/waiting/retry`,
+        input,
+      ),
+    onSuccess: invalidate,
+  });
+}
+
+/** DB2: an administrator cancels a subject's waiting request: it leaves the queue (logged). */
+export function useCancelWaiting(spaceId: string, adamId: string) {
+  const invalidate = useInvalidateSpace(spaceId);
+  return useMutation({
+    mutationFn: (subject: { kind: "user" | "device"; id: string }) =>
+      api.delete(
+        `${appsPath(spaceId)}/${adamId}/waiting/${encodeURIComponent(`${subject.kind}:${subject.id}`)}`,
+      ),
+    onSuccess: invalidate,
+  });
+}
+
 /** VU5: the app's licenses in the space, searchable by user name. */
 export function useLicenseUsage(spaceId: string, adamId: string, query: PageQuery) {
   return usePage<License>(`${appsPath(spaceId)}/${adamId}/license-usage`, { ...query });

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
 import { usePage } from "../api/query";
-import type { Device, Items, PageQuery } from "../api/types";
+import type { Device, Items, PageQuery, WaitingRequest } from "../api/types";
 import type { LicenseUsageRow } from "../users/types";
 
 export function useDevices(spaceId: string, query: PageQuery & { user?: string }) {
@@ -34,7 +34,9 @@ export interface DeviceWaiting {
   position: number;
   of: number;
   why: "requested" | "mandatory" | "check_in";
-  reason: "not_enrolled" | "no_license" | "token_problem";
+  reason: WaitingRequest["reason"];
+  /** `apple_refused`: what Apple said; the request waits until sent again. */
+  refusal?: WaitingRequest["refusal"];
   ruleIds: string[];
   waitingSince: string;
 }

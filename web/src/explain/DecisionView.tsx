@@ -28,6 +28,9 @@ export function DecisionView({ explanation }: { explanation: Explanation }) {
           {d.reserved ? ` ${t("explain.reserved")}` : ""}
           {d.reason ? ` ${t(`reasons.${d.reason}`, { defaultValue: d.reason })}` : ""}
           {d.userMay === "self_purchase" ? ` ${t("explain.selfPurchase")}` : ""}
+          {d.outcome === "keep" && d.because?.includes("PB3")
+            ? ` ${t("explain.keptOnUnsupportedPlatform")}`
+            : ""}
         </p>
       </div>
       <p className="decision-why muted small">

@@ -4,7 +4,6 @@ import { Link } from "react-router";
 import { fieldErrorsOf } from "../api/client";
 import type { User } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
-import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
@@ -12,6 +11,7 @@ import { ConfirmDialog, FormDialog } from "../ui/Dialog";
 import { type Picked, PickList } from "../ui/PickList";
 import { EmptyState, ErrorNotice, FormError, Loading } from "../ui/States";
 import { useGroupName } from "../users/groups";
+import { type Invited, InvitedNotice, InviteGroupDialog, RegistrationBadge } from "../users/invitations";
 import { type GroupView, useChangeMembers, useGroupMembers } from "./api";
 
 /**
@@ -27,6 +27,8 @@ export function GroupMembers({ group }: { group: GroupView }) {
   const editable = canWrite && !group.builtIn;
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<User>();
+  const [inviting, setInviting] = useState(false);
+  const [invited, setInvited] = useState<Invited>();
   const columns: Column<User>[] = [
     {
       key: "name",
@@ -36,14 +38,9 @@ export function GroupMembers({ group }: { group: GroupView }) {
     },
     { key: "email", header: t("users.email"), render: (u) => u.email ?? u.managedAppleId ?? "—" },
     {
-      key: "enrolled",
+      key: "registration",
       header: t("users.enrollment"),
-      render: (u) =>
-        u.enrolled ? (
-          <Badge tone="success">{t("users.enrolled")}</Badge>
-        ) : (
-          <Badge tone="warning">{t("users.notEnrolled")}</Badge>
-        ),
+      render: (u) => <RegistrationBadge registration={u.registration} />,
     },
     ...(editable
       ? [
@@ -74,13 +71,19 @@ export function GroupMembers({ group }: { group: GroupView }) {
           : t("groups.membersCount", { count: total })
       }
       actions={
-        editable ? (
-          <Button variant="primary" onClick={() => setAdding(true)}>
-            {t("groups.addMembers")}
-          </Button>
+        canWrite ? (
+          <span className="row-actions">
+            <Button onClick={() => setInviting(true)}>{t("invitations.inviteMembers")}</Button>
+            {editable ? (
+              <Button variant="primary" onClick={() => setAdding(true)}>
+                {t("groups.addMembers")}
+              </Button>
+            ) : null}
+          </span>
         ) : null
       }
     >
+      {invited ? <InvitedNotice result={invited} /> : null}
       <div className="toolbar">
         <SearchBox
           value={table.query.q ?? ""}
@@ -108,6 +111,9 @@ export function GroupMembers({ group }: { group: GroupView }) {
           }
         />
       )}
+      {inviting ? (
+        <InviteGroupDialog groupId={group.id} onClose={() => setInviting(false)} onInvited={setInvited} />
+      ) : null}
       {adding ? (
         <AddMembersDialog group={group} groupName={groupName(group)} onClose={() => setAdding(false)} />
       ) : null}

@@ -94,7 +94,8 @@ export function GroupsPage() {
         <GroupNameDialog
           title={t("groups.createTitle")}
           submitLabel={t("groups.createSubmit")}
-          busy={create.isPending}
+          // Created: the dialog stays until the group's page shows (its chunk may still load), but never submits again.
+          busy={create.isPending || create.isSuccess}
           error={create.error}
           onSubmit={(name) =>
             create.mutate(name, { onSuccess: (group) => navigate(groupPath(spaceId, group.id)) })

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useAccounts } from "../accounts/api";
 import { ApiProblemError, api } from "../api/client";
 import type { AppRow } from "../api/types";
 import { useSpace } from "../app/space";
@@ -27,14 +28,29 @@ interface InactiveLicense {
 interface ReclaimAnswer {
   preview: boolean;
   count: number;
+  /** The most one reclaim revokes: above it (`capped`), the first `limit` by license id. */
+  limit: number;
+  capped: boolean;
+  /** Of the licenses the reclaim would revoke: sent back with the count, so only what was shown is revoked. */
+  fingerprint: string;
   reclaimed?: number;
+  /** Still matching once a reclaim is done: for another round. */
+  remaining?: number;
   items: InactiveLicense[];
 }
 
 interface ReclaimInput {
   inactiveDays: number;
   adamId?: string;
+  accountId?: string;
   type?: "user" | "device";
+}
+
+/** A 409 `reclaim_changed`: another count, or as many licenses but not the same ones (`set`). */
+interface ReclaimChange {
+  expected: number;
+  count: number;
+  change: "count" | "set";
 }
 
 const DEFAULT_DAYS = 90;
@@ -44,8 +60,10 @@ const SHOWN = 10;
 
 /**
  * "Reclaim inactive…" on the Licenses page (write permission only): the licenses of devices
- * and users not seen for N days, previewed, then reclaimed with `expect` = the previewed
- * count, so that the server refuses (409 `reclaim_changed`) a reclaim of more than was shown.
+ * and users not seen for N days, previewed, then reclaimed with the previewed count and
+ * fingerprint, so that the server refuses (409 `reclaim_changed`) a reclaim of anything but
+ * the set shown. One reclaim revokes the API's `limit` at most: the dialog says so, and after
+ * the reclaim how many are left for another round.
  */
 export function ReclaimInactive() {
   const { t } = useTranslation();
@@ -66,19 +84,22 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
   const { spaceId } = useSpace();
   const qc = useQueryClient();
   const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
+  const accounts = useAccounts(spaceId);
   const daysId = useId();
   const [days, setDays] = useState(String(DEFAULT_DAYS));
   const [adamId, setAdamId] = useState("");
+  const [accountId, setAccountId] = useState("");
   const [type, setType] = useState("");
   const [preview, setPreview] = useState<ReclaimAnswer>();
   const [done, setDone] = useState<ReclaimAnswer>();
-  const [changed, setChanged] = useState<{ expected: number; count: number }>();
+  const [changed, setChanged] = useState<ReclaimChange>();
   const path = `/spaces/${spaceId}/licenses/reclaim`;
   const inactiveDays = Number(days);
   const daysValid = /^\d+$/.test(days.trim()) && inactiveDays >= 1 && inactiveDays <= MAX_DAYS;
   const input = (): ReclaimInput => ({
     inactiveDays,
     ...(adamId ? { adamId } : {}),
+    ...(accountId ? { accountId } : {}),
     ...(type === "user" || type === "device" ? { type } : {}),
   });
   const previewing = useMutation({
@@ -86,7 +107,8 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
     onSuccess: (answer) => setPreview(answer),
   });
   const reclaiming = useMutation({
-    mutationFn: (expect: number) => api.post<ReclaimAnswer>(path, { ...input(), expect }),
+    mutationFn: (shown: ReclaimAnswer) =>
+      api.post<ReclaimAnswer>(path, { ...input(), expect: shown.count, fingerprint: shown.fingerprint }),
     onSuccess: (answer) => {
       setDone(answer);
       setPreview(undefined);
@@ -117,6 +139,8 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
     previewing.mutate();
   };
   const count = preview?.count ?? 0;
+  // What one reclaim revokes: all that match, or the first `limit` of them.
+  const taken = (answer: ReclaimAnswer) => Math.min(answer.count, answer.limit);
   const otherError = reclaiming.error && !reclaimChanged(reclaiming.error) ? reclaiming.error : undefined;
   return (
     <Dialog
@@ -131,9 +155,13 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
             variant="danger"
             disabled={!preview || count === 0}
             busy={reclaiming.isPending}
-            onClick={() => reclaiming.mutate(count)}
+            onClick={() => preview && reclaiming.mutate(preview)}
           >
-            {preview ? t("reclaim.confirm", { count }) : t("reclaim.confirmFirst")}
+            {!preview
+              ? t("reclaim.confirmFirst")
+              : preview.capped
+                ? t("reclaim.confirmCapped", { limit: f.number(preview.limit) })
+                : t("reclaim.confirm", { count })}
           </Button>
         </>
       }
@@ -174,6 +202,17 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
           </select>
         </label>
         <label className="inline-field">
+          <span className="sr-only">{t("licenses.account")}</span>
+          <select className="select" value={accountId} onChange={(e) => edit(setAccountId)(e.target.value)}>
+            <option value="">{t("licenses.allAccounts")}</option>
+            {(accounts.data ?? []).map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.displayName}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline-field">
           <span className="sr-only">{t("licenses.type")}</span>
           <select className="select" value={type} onChange={(e) => edit(setType)(e.target.value)}>
             <option value="">{t("licenses.allTypes")}</option>
@@ -189,13 +228,18 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
       {otherError ? <ErrorNotice error={otherError} /> : null}
       {changed ? (
         <Notice tone="warning" title={t("reclaim.changedTitle")}>
-          {t("reclaim.changed", { current: changed.count, expected: changed.expected })}
+          {changed.change === "set"
+            ? t("reclaim.changedSet", { current: changed.count })
+            : t("reclaim.changed", { current: changed.count, expected: changed.expected })}
         </Notice>
       ) : null}
       {done ? (
         <Notice tone="success">
           {t("reclaim.done", { count: done.reclaimed ?? 0 })}
-          {(done.reclaimed ?? 0) < done.count ? ` ${t("reclaim.doneFewer", { previewed: done.count })}` : ""}
+          {(done.reclaimed ?? 0) < taken(done)
+            ? ` ${t("reclaim.doneFewer", { previewed: taken(done) })}`
+            : ""}
+          {(done.remaining ?? 0) > 0 ? ` ${t("reclaim.remaining", { count: done.remaining })}` : ""}
         </Notice>
       ) : null}
       {preview ? (
@@ -206,6 +250,9 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
             <p role="status">
               <strong>{t("reclaim.found", { count: preview.count, days: inactiveDays })}</strong>
             </p>
+            {preview.capped ? (
+              <Notice tone="warning">{t("reclaim.capped", { limit: f.number(preview.limit) })}</Notice>
+            ) : null}
             <div className="table-wrap">
               <table className="table">
                 <caption className="sr-only">
@@ -251,11 +298,14 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-/** The figures of a 409 `reclaim_changed`: the count previewed and the count now. */
-function reclaimChanged(error: unknown): { expected: number; count: number } | undefined {
+/** The figures of a 409 `reclaim_changed`: the count previewed, the count now, and what changed (its field). */
+function reclaimChanged(error: unknown): ReclaimChange | undefined {
   if (!(error instanceof ApiProblemError) || error.code !== "reclaim_changed") return undefined;
-  const limits = error.problem.errors?.find((e) => e.field === "body.expect")?.limits;
-  const expected = Number(limits?.expected);
-  const count = Number(limits?.count);
-  return Number.isFinite(expected) && Number.isFinite(count) ? { expected, count } : undefined;
+  const named = error.problem.errors?.find(
+    (e) => e.field === "body.expect" || e.field === "body.fingerprint",
+  );
+  const expected = Number(named?.limits?.expected);
+  const count = Number(named?.limits?.count);
+  if (!named || !Number.isFinite(expected) || !Number.isFinite(count)) return undefined;
+  return { expected, count, change: named.field === "body.fingerprint" ? "set" : "count" };
 }

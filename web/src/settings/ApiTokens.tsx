@@ -11,6 +11,7 @@ import { ConfirmDialog, Dialog } from "../ui/Dialog";
 import { Field, TextField } from "../ui/Field";
 import { useFormat } from "../ui/format";
 import { EmptyState, ErrorNotice, FormError, Loading, Notice } from "../ui/States";
+import { useSubmitOnce } from "../ui/submit-once";
 import { useApiTokens, useCreateToken, useRevokeToken } from "./api";
 
 /** API tokens for machines: created (the secret shown once), listed, revoked. */
@@ -27,7 +28,8 @@ export function ApiTokens() {
   const [target, setTarget] = useState<ApiToken>();
   const errors = fieldErrorsOf(create.error);
   const spaceName = (id: string) => spaces.find((s) => s.id === id)?.name ?? id;
-  const submit = (e: FormEvent) => {
+  // One token per click, however quick the second one (submit-once.ts).
+  const submit = useSubmitOnce(create.isPending, (e: FormEvent) => {
     e.preventDefault();
     create.mutate(
       { name, grants: [{ spaceId: space.id, role }] },
@@ -38,7 +40,7 @@ export function ApiTokens() {
         },
       },
     );
-  };
+  });
   const columns: Column<ApiToken>[] = [
     { key: "name", header: t("tokens.name"), render: (x) => x.name },
     {

@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "./Button";
+import { useSubmitOnce } from "./submit-once";
 
 /** A modal dialog on the native <dialog> element: focus trapped, Escape closes. */
 export function Dialog({
@@ -49,7 +50,10 @@ export function Dialog({
   );
 }
 
-/** A dialog around a form: Cancel, and the submit button (Save unless told) in its footer. */
+/**
+ * A dialog around a form: Cancel, and the submit button (Save unless told) in its footer,
+ * disabled while `busy`; a second submit before `busy` shows is dropped (submit-once.ts).
+ */
 export function FormDialog({
   title,
   onClose,
@@ -71,6 +75,7 @@ export function FormDialog({
 }) {
   const { t } = useTranslation();
   const formId = useId();
+  const submit = useSubmitOnce(busy, onSubmit);
   return (
     <Dialog
       open
@@ -86,7 +91,7 @@ export function FormDialog({
         </>
       }
     >
-      <form id={formId} onSubmit={onSubmit} noValidate {...(className ? { className } : {})}>
+      <form id={formId} onSubmit={submit} noValidate {...(className ? { className } : {})}>
         {children}
       </form>
     </Dialog>

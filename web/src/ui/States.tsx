@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError, fieldErrorsOf } from "../api/client";
+import { IN_PROGRESS_CODE } from "../api/idempotency";
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();
@@ -47,7 +48,7 @@ export function EmptyState({
 /** What went wrong, from the problem document when there is one. */
 export function ErrorNotice({ error, title }: { error: unknown; title?: string }) {
   const { t } = useTranslation();
-  const message = messageOf(error, t("errors.unexpected"));
+  const message = consoleWorded(error, t) ?? messageOf(error, t("errors.unexpected"));
   return (
     <div className="notice notice-danger" role="alert">
       <strong>{title ?? t("errors.title")}</strong>
@@ -60,6 +61,18 @@ export function ErrorNotice({ error, title }: { error: unknown; title?: string }
 export function FormError({ error }: { error: unknown }) {
   if (!error || Object.keys(fieldErrorsOf(error)).length > 0) return null;
   return <ErrorNotice error={error} />;
+}
+
+/**
+ * Refusals the console words in its own language: it made the network one itself, and the
+ * server's "still running" is what is left when the client's own retries (api/idempotency.ts)
+ * gave up waiting.
+ */
+function consoleWorded(error: unknown, t: (key: string) => string): string | undefined {
+  if (!(error instanceof ApiProblemError)) return undefined;
+  if (error.code === "network") return t("errors.unexpected");
+  if (error.code === IN_PROGRESS_CODE) return t("errors.stillRunning");
+  return undefined;
 }
 
 export function messageOf(error: unknown, fallback: string): string {

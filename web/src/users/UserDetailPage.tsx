@@ -3,12 +3,12 @@ import { Link, useParams } from "react-router";
 import { spacePath, useSpace } from "../app/space";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { GroupLink } from "../groups/GroupLink";
-import { Badge } from "../ui/Badge";
 import { Card } from "../ui/Card";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUser, useUserGroups, useUserLicenseUsage, useUserWaiting } from "./api";
+import { InvitationCard, RegistrationBadge } from "./invitations";
 import { UsageTable } from "./UsageTable";
 
 /**
@@ -33,12 +33,7 @@ export function UserDetailPage() {
         title={u.name}
         description={
           <span className="chips-inline">
-            {u.email ?? u.managedAppleId ?? ""}{" "}
-            {u.enrolled ? (
-              <Badge tone="success">{t("users.enrolled")}</Badge>
-            ) : (
-              <Badge tone="warning">{t("users.notEnrolled")}</Badge>
-            )}
+            {u.email ?? u.managedAppleId ?? ""} <RegistrationBadge registration={u.registration} />
           </span>
         }
         actions={
@@ -47,6 +42,7 @@ export function UserDetailPage() {
           </Link>
         }
       />
+      {u.registration === "enrolled" ? null : <InvitationCard user={u} />}
       {waiting.isError ? <ErrorNotice error={waiting.error} /> : null}
       {waiting.data && waiting.data.length > 0 ? (
         <Card title={t("users.waiting")} actions={<RuleRef id="UB3" compact />}>

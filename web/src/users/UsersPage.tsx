@@ -1,20 +1,61 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { User } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
-import { Badge } from "../ui/Badge";
+import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUsers } from "./api";
+import {
+  InvitationActions,
+  type Invited,
+  InvitedNotice,
+  InviteGroupDialog,
+  RegisterWaitingUsers,
+  RegistrationBadge,
+  useInviteUsers,
+} from "./invitations";
+
+/** Users Apple has not registered: the ones an invitation registers (UB2). */
+const invitable = (u: User) => u.registration === "not_registered" || u.registration === "retired";
 
 export function UsersPage() {
   const { t } = useTranslation();
-  const { spaceId } = useSpace();
+  const { spaceId, canWrite } = useSpace();
   const table = useTableQuery({ sort: "name" });
   const users = useUsers(spaceId, table.query);
+  const invite = useInviteUsers();
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [invitingGroup, setInvitingGroup] = useState(false);
+  const [result, setResult] = useState<Invited>();
+  const toggle = (id: string, on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
   const columns: Column<User>[] = [
+    ...(canWrite
+      ? [
+          {
+            key: "select",
+            header: t("invitations.select"),
+            render: (u: User) =>
+              invitable(u) ? (
+                <input
+                  type="checkbox"
+                  checked={selected.has(u.id)}
+                  onChange={(e) => toggle(u.id, e.target.checked)}
+                  aria-label={t("invitations.selectOf", { name: u.name })}
+                />
+              ) : null,
+          },
+        ]
+      : []),
     {
       key: "name",
       header: t("users.name"),
@@ -28,16 +69,27 @@ export function UsersPage() {
     { key: "email", header: t("users.email"), render: (u) => u.email ?? "—" },
     { key: "appleId", header: t("users.managedAppleId"), render: (u) => u.managedAppleId ?? "—" },
     {
-      key: "enrolled",
+      key: "registration",
       header: t("users.enrollment"),
-      render: (u) =>
-        u.enrolled ? (
-          <Badge tone="success">{t("users.enrolled")}</Badge>
-        ) : (
-          <Badge tone="warning">{t("users.notEnrolled")}</Badge>
-        ),
+      render: (u) => <RegistrationBadge registration={u.registration} />,
+    },
+    {
+      key: "invitation",
+      header: t("common.actions"),
+      className: "col-actions",
+      render: (u) => <InvitationActions user={u} onInvited={setResult} />,
     },
   ];
+  const inviteSelected = () =>
+    invite.mutate(
+      { userIds: [...selected] },
+      {
+        onSuccess: (r) => {
+          setResult(r);
+          setSelected(new Set());
+        },
+      },
+    );
   return (
     <>
       <PageHeader title={t("users.title")} description={t("users.description")} />
@@ -49,7 +101,25 @@ export function UsersPage() {
             label={t("users.search")}
             placeholder={t("users.search")}
           />
+          {canWrite ? (
+            <span className="row-actions">
+              <Button
+                size="sm"
+                variant="primary"
+                disabled={selected.size === 0}
+                busy={invite.isPending}
+                onClick={inviteSelected}
+              >
+                {t("invitations.inviteSelected", { count: selected.size })}
+              </Button>
+              <Button size="sm" onClick={() => setInvitingGroup(true)}>
+                {t("invitations.inviteGroup")}
+              </Button>
+            </span>
+          ) : null}
         </div>
+        {result ? <InvitedNotice result={result} /> : null}
+        {invite.error ? <ErrorNotice error={invite.error} /> : null}
         {users.isPending ? (
           <Loading />
         ) : users.isError ? (
@@ -70,6 +140,10 @@ export function UsersPage() {
           />
         )}
       </Card>
+      <RegisterWaitingUsers />
+      {invitingGroup ? (
+        <InviteGroupDialog onClose={() => setInvitingGroup(false)} onInvited={setResult} />
+      ) : null}
     </>
   );
 }

@@ -1,0 +1,452 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { listOutsideAssignments, releaseOutsideAssignments } from "../../src/service/outside-assignments.js";
+import {
+  createDevices,
+  createUser,
+  type Db,
+  type DeviceRecord,
+  findAsset,
+  listActivity,
+  listLicensesForApp,
+  setAppRules,
+  setDeviceStatus,
+} from "../../src/store/index.js";
+import { listOutsidePage } from "../../src/store/outside-assignments.repo.js";
+import { addAccount, resyncAccount } from "../../src/sync/index.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { ADMIN, checkIn, newAdamId, revokeOnIos, spaceWithApps } from "./fixtures.js";
+import { appleSubjects, drain, type Harness, startHarness } from "./harness.js";
+
+/**
+ * AC7: assignments Apple holds that Orchard did not make (a previous MDM's) become Orchard's
+ * licenses when they name a device (serial number, any case) or a user (clientUserId) of
+ * the space, at the first import (AC1, AC6) and at each full resync (AC3); the others stay
+ * outside Orchard, listed, and an administrator may release them at Apple.
+ */
+describeEachDatabase("adopting assignments made outside Orchard", (tdb) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(tdb());
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const db = (): Db => tdb().store.db;
+  const serial = (prefix: string) => `${prefix}${randomUUID().slice(0, 8).toUpperCase()}`;
+
+  /** A location with one app, as another MDM left it: `serials` and `clientUserIds` hold licenses. */
+  async function previousMdmLocation(input: {
+    total: number;
+    serials?: string[];
+    clientUserIds?: string[];
+    adamId?: string;
+  }) {
+    const adamId = input.adamId ?? newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: input.total, supportedPlatforms: ["iOS"] });
+    const apple = h.deps.apple.forToken(loc.sToken);
+    const clientUserIds = input.clientUserIds ?? [];
+    if (clientUserIds.length > 0) {
+      await apple.createUsers(clientUserIds.map((clientUserId) => ({ clientUserId })));
+      await h.sim.operator.idle();
+    }
+    await apple.associate({ assets: [{ adamId }], serialNumbers: input.serials ?? [], clientUserIds });
+    await h.sim.operator.idle();
+    return { adamId, loc, apple };
+  }
+
+  const licensesOf = async (spaceId: string, adamId: string) =>
+    (await listLicensesForApp(db(), spaceId, adamId)).filter((l) => l.state === "assigned");
+
+  it("AC1, AC7: the first import adopts a previous MDM's assignments of the space's devices (serial in any case) and users (clientUserId); the others stay outside", async () => {
+    const [d1, d2, gone] = [serial("A"), serial("B"), serial("Z")];
+    const clientUserId = `jamf-${randomUUID()}`;
+    // The previous MDM spelled one serial number in lower case.
+    const { adamId, loc } = await previousMdmLocation({
+      total: 5,
+      serials: [d1, d2.toLowerCase(), gone],
+      clientUserIds: [clientUserId],
+    });
+    const space = await spaceWithApps(db(), [adamId]);
+    const devices = await createDevices(db(), [
+      { spaceId: space.id, serialNumber: d1, platform: "iOS", supervised: true },
+      { spaceId: space.id, serialNumber: d2, platform: "iOS", supervised: true },
+    ]);
+    const user = await createUser(db(), { spaceId: space.id, name: "Ada", appleClientUserId: clientUserId });
+
+    const { account, sync } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Taken over",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    expect(sync?.assignments).toMatchObject({ atApple: 4, adopted: 3, outside: 1 });
+
+    const licenses = await licensesOf(space.id, adamId);
+    expect(licenses.map((l) => [l.type, l.deviceId ?? l.userId]).sort()).toEqual(
+      [
+        ["device", devices[0]?.id],
+        ["device", devices[1]?.id],
+        ["user", user.id],
+      ].sort(),
+    );
+    for (const l of licenses) {
+      expect(l.accountId).toBe(account.id);
+      expect(l.ruleIds).toEqual(expect.arrayContaining(["AC7", "LT1"]));
+    }
+    // Invariant 1: the seats are Apple's count: 3 held by Orchard, 1 outside, of 5.
+    expect(await findAsset(db(), space.id, account.id, adamId)).toMatchObject({ used: 4, total: 5 });
+    // Invariant 4: each adopted license has its line, Apple's, and the sync a summary.
+    const lines = await listActivity(db(), space.id, { action: "license.adopted" });
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line.actor).toEqual({ kind: "apple" });
+      expect(line.ruleIds).toContain("AC7");
+      expect(line.messageKey).toBe("license.adopted");
+    }
+    const summary = await listActivity(db(), space.id, { action: "account.adopted" });
+    expect(summary[0]?.message).toBe(
+      "3 assignments made outside Orchard adopted as licenses (0 of them prohibited)",
+    );
+    // Apple knows d2 in lower case: Orchard keeps that spelling for its later releases.
+    const d2Row = await db()
+      .selectFrom("devices")
+      .select(["serial_number", "apple_serial_number"])
+      .where("space_id", "=", space.id)
+      .where("id", "=", devices[1]?.id ?? "")
+      .executeTakeFirstOrThrow();
+    expect(d2Row).toEqual({ serial_number: d2, apple_serial_number: d2.toLowerCase() });
+
+    // The one that names nobody is listed as outside.
+    const listed = await listOutsideAssignments(db(), {
+      spaceId: space.id,
+      accountId: account.id,
+      page: 1,
+      pageSize: 50,
+    });
+    expect(listed.total).toBe(1);
+    expect(listed.items).toEqual([
+      expect.objectContaining({ adamId, pricingParam: "STDQ", serialNumber: gone, status: "unmatched" }),
+    ]);
+
+    // A second resync finds them Orchard's: nothing adopted twice (invariant 2), counts unchanged.
+    const again = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(again.assignments).toMatchObject({ atApple: 4, adopted: 0, outside: 1, vanished: 0 });
+    expect(await licensesOf(space.id, adamId)).toHaveLength(3);
+    expect((await findAsset(db(), space.id, account.id, adamId))?.used).toBe(4);
+
+    // A release of an adopted license reaches Apple under the spelling Apple knows.
+    const adoptedD2 = licenses.find((l) => l.deviceId === devices[1]?.id);
+    await revokeOnIos(db(), space.id, [adoptedD2?.id ?? ""]);
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId).sort()).toEqual(
+      [`s:${d1}`, `s:${gone}`, `u:${clientUserId}`].sort(),
+    );
+  });
+
+  it("AC3, AC7, DB2: devices that waited with no_license while Apple held their licenses keep them once the resync adopts them", async () => {
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 2, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db(), [adamId]);
+    const serials = [serial("W"), serial("W")];
+    // Another MDM holds both licenses of the location when the account is added.
+    await h.deps.apple.forToken(loc.sToken).associate({ assets: [{ adamId }], serialNumbers: serials });
+    await h.sim.operator.idle();
+    const { account, sync } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Full",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    expect(sync?.assignments).toMatchObject({ adopted: 0, outside: 2 });
+    // The devices enroll afterwards: the location is full, they wait (DB2).
+    const devices = await createDevices(
+      db(),
+      serials.map((serialNumber) => ({
+        spaceId: space.id,
+        serialNumber,
+        platform: "iOS" as const,
+        supervised: true,
+      })),
+    );
+    expect(await checkIn(db(), space.id, adamId, devices)).toBe(0);
+    const waiting = () =>
+      db()
+        .selectFrom("license_queue")
+        .select(["device_id", "reason"])
+        .where("space_id", "=", space.id)
+        .where("adam_id", "=", adamId)
+        .execute();
+    expect(await waiting()).toHaveLength(2);
+    expect((await waiting())[0]?.reason).toBe("no_license");
+    const listed = await listOutsideAssignments(db(), {
+      spaceId: space.id,
+      accountId: account.id,
+      page: 1,
+      pageSize: 10,
+    });
+    expect(listed.items.map((i) => i.status)).toEqual(["adoptable", "adoptable"]);
+
+    const summary = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(summary.assignments).toMatchObject({ atApple: 2, adopted: 2, outside: 0 });
+    expect((await licensesOf(space.id, adamId)).map((l) => l.deviceId).sort()).toEqual(
+      devices.map((d) => d.id).sort(),
+    );
+    expect(await waiting()).toEqual([]);
+    // Invariant 1: never more held than Apple's total.
+    expect(await findAsset(db(), space.id, account.id, adamId)).toMatchObject({ used: 2, total: 2 });
+    expect(
+      (await listOutsidePage(db(), { spaceId: space.id, accountId: account.id, page: 1, pageSize: 10 }))
+        .total,
+    ).toBe(0);
+    // Nothing was sent to Apple: Apple already held them.
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId).sort()).toEqual(serials.map((s) => `s:${s}`).sort());
+  });
+
+  it("AC7, invariant 2: a subject holding the app from another account gets no second license; its assignment stays outside, and a retired device's too", async () => {
+    const adamId = newAdamId();
+    const first = h.newLocation();
+    h.sim.operator.addAsset(first.uId, { adamId, totalCount: 3, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db(), [adamId]);
+    await addAccount(h.deps, { spaceId: space.id, name: "First", sTokenFile: first.sToken, actor: ADMIN });
+    const devices = await createDevices(db(), [
+      { spaceId: space.id, serialNumber: serial("H"), platform: "iOS", supervised: true },
+      { spaceId: space.id, serialNumber: serial("R"), platform: "iOS", supervised: true },
+    ]);
+    const [holder, retired] = devices as [DeviceRecord, DeviceRecord];
+    expect(await checkIn(db(), space.id, adamId, [holder])).toBe(1);
+    await drain(h);
+    await setDeviceStatus(db(), space.id, retired.id, "retired", new Date());
+    // The second location (another MDM's) holds the app for both devices too.
+    const { loc } = await previousMdmLocation({
+      adamId,
+      total: 4,
+      serials: [holder.serialNumber, retired.serialNumber],
+    });
+    const second = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Second",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    expect(second.sync?.assignments).toMatchObject({ adopted: 0, outside: 2 });
+    const live = (await listLicensesForApp(db(), space.id, adamId)).filter((l) => l.state === "assigned");
+    expect(live.map((l) => l.deviceId)).toEqual([holder.id]);
+    const listed = await listOutsideAssignments(db(), {
+      spaceId: space.id,
+      accountId: second.account.id,
+      page: 1,
+      pageSize: 10,
+    });
+    const statusOf = (id: string) => listed.items.find((i) => i.device?.id === id)?.status;
+    expect(statusOf(holder.id)).toBe("holds_license");
+    expect(statusOf(retired.id)).toBe("device_not_active");
+  });
+
+  it("AC7, invariant 1: never more licenses than Apple's total: an association of Orchard's still on its way keeps its seat, and the rest is adopted once Apple refused it", async () => {
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 2, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db(), [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Racing",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    const devices = await createDevices(
+      db(),
+      [serial("P"), serial("Q"), serial("S")].map((serialNumber) => ({
+        spaceId: space.id,
+        serialNumber,
+        platform: "iOS" as const,
+        supervised: true,
+      })),
+    );
+    const [mine, a, b] = devices as [DeviceRecord, DeviceRecord, DeviceRecord];
+    // Orchard grants a seat (not sent yet) while another tool takes both seats at Apple.
+    expect(await checkIn(db(), space.id, adamId, [mine])).toBe(1);
+    await h.deps.apple
+      .forToken(loc.sToken)
+      .associate({ assets: [{ adamId }], serialNumbers: [a.serialNumber, b.serialNumber] });
+    await h.sim.operator.idle();
+    const summary = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(summary.assignments).toMatchObject({ adopted: 1, outside: 1 });
+    const holding = (await listLicensesForApp(db(), space.id, adamId)).filter((l) =>
+      ["pending_assign", "assigned", "pending_release"].includes(l.state),
+    );
+    expect(holding).toHaveLength(2);
+    // Apple refuses Orchard's association (9709): its seat is back; the next resync adopts the other.
+    await drain(h);
+    expect(
+      (await listLicensesForApp(db(), space.id, adamId)).find((l) => l.deviceId === mine.id)?.state,
+    ).toBe("released");
+    const next = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(next.assignments).toMatchObject({ adopted: 1, outside: 0 });
+    const assigned = (await listLicensesForApp(db(), space.id, adamId)).filter((l) => l.state === "assigned");
+    expect(assigned.map((l) => l.deviceId).sort()).toEqual([a.id, b.id].sort());
+    expect(await findAsset(db(), space.id, account.id, adamId)).toMatchObject({ used: 2, total: 2 });
+  });
+
+  it("AC7, DI4, DI6: a prohibited user's assignment is adopted and its line says to revoke it; a reserved device's uses its reservation", async () => {
+    const [reservedSerial] = [serial("V")];
+    const clientUserId = `prev-${randomUUID()}`;
+    const { adamId, loc } = await previousMdmLocation({
+      total: 3,
+      serials: [reservedSerial],
+      clientUserIds: [clientUserId],
+    });
+    const space = await spaceWithApps(db(), [adamId]);
+    const user = await createUser(db(), {
+      spaceId: space.id,
+      name: "Barred",
+      appleClientUserId: clientUserId,
+    });
+    const [device] = await createDevices(db(), [
+      { spaceId: space.id, serialNumber: reservedSerial, platform: "iOS", supervised: true },
+    ]);
+    // The rules exist before the first import: the account is added without its apps, then synced.
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Ruled",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    const adopted = await listLicensesForApp(db(), space.id, adamId);
+    await revokeOnIos(
+      db(),
+      space.id,
+      adopted.map((l) => l.id),
+    );
+    await drain(h);
+    await h.deps.apple
+      .forToken(loc.sToken)
+      .associate({ assets: [{ adamId }], serialNumbers: [reservedSerial], clientUserIds: [clientUserId] });
+    await h.sim.operator.idle();
+    await setAppRules(
+      db(),
+      {
+        spaceId: space.id,
+        accountId: account.id,
+        adamId,
+        reservedUserIds: [],
+        reservedDeviceIds: [device?.id ?? ""],
+        prohibitedUserIds: [user.id],
+      },
+      ADMIN,
+      new Date(),
+    );
+    const summary = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(summary.assignments).toMatchObject({ adopted: 2, adoptedProhibited: 1 });
+    const live = (await listLicensesForApp(db(), space.id, adamId)).filter((l) => l.state === "assigned");
+    const ofUser = live.find((l) => l.userId === user.id);
+    const ofDevice = live.find((l) => l.deviceId === device?.id);
+    expect(ofUser?.ruleIds).toEqual(expect.arrayContaining(["AC7", "DI4"]));
+    expect(ofDevice).toMatchObject({ reserved: true });
+    expect(ofDevice?.ruleIds).toContain("DI6");
+    const [line] = await listActivity(db(), space.id, { licenseId: ofUser?.id ?? "" });
+    expect(line?.messageKey).toBe("license.adopted_prohibited");
+    expect(line?.message).toContain("revoke the license");
+    const [sum] = await listActivity(db(), space.id, { action: "account.adopted" });
+    expect(sum?.message).toContain("(1 of them prohibited)");
+  });
+
+  it("AC6, AC7: taking a location over from another MDM adopts its assignments of the space's devices", async () => {
+    const d = serial("T");
+    const { adamId, loc } = await previousMdmLocation({ total: 2, serials: [d] });
+    h.sim.operator.claimByOtherMdm(loc.uId, { id: "other-mdm", name: "Other MDM", metadata: "x" });
+    const space = await spaceWithApps(db(), [adamId]);
+    const [device] = await createDevices(db(), [
+      { spaceId: space.id, serialNumber: d, platform: "iOS", supervised: true },
+    ]);
+    const { sync } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Taken",
+      sTokenFile: loc.sToken,
+      takeOver: true,
+      actor: ADMIN,
+    });
+    expect(sync?.assignments).toMatchObject({ adopted: 1, outside: 0 });
+    const [license] = await licensesOf(space.id, adamId);
+    expect(license).toMatchObject({ type: "device", deviceId: device?.id, state: "assigned" });
+  });
+
+  it("AC7: an administrator's release of an outside assignment reaches Apple through the outbox; the seat comes back, the list and the log say so; a refusal is kept with Apple's reason", async () => {
+    const [kept, freed, refused] = [serial("K"), serial("F"), serial("X")];
+    const { adamId, loc } = await previousMdmLocation({ total: 3, serials: [kept, freed, refused] });
+    const space = await spaceWithApps(db(), [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Cleanup",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    expect((await findAsset(db(), space.id, account.id, adamId))?.used).toBe(3);
+    const release = (serials: string[]) =>
+      releaseOutsideAssignments(db(), {
+        spaceId: space.id,
+        accountId: account.id,
+        assignments: serials.map((serialNumber) => ({ adamId, serialNumber })),
+        actor: ADMIN,
+        now: new Date(),
+      });
+    h.sim.operator.failSubjects({
+      endpoint: "/assets/disassociate",
+      errorNumber: 9610,
+      serialNumbers: [refused],
+    });
+    try {
+      // A serial number typed in lower case names the same assignment; one never listed is said so.
+      const first = await release([freed.toLowerCase(), refused, "NOT-LISTED"]);
+      expect(first.requested.map((a) => a.serialNumber).sort()).toEqual([freed, refused].sort());
+      expect(first.notListed).toEqual([{ adamId, serialNumber: "NOT-LISTED" }]);
+      // Asked again before Apple answered: not queued twice.
+      const again = await release([freed]);
+      expect(again).toMatchObject({ requested: [], alreadyReleasing: [{ serialNumber: freed }] });
+      const listed = await listOutsideAssignments(db(), {
+        spaceId: space.id,
+        accountId: account.id,
+        page: 1,
+        pageSize: 10,
+      });
+      expect(listed.items.find((i) => i.serialNumber === freed)?.release?.state).toBe("pending");
+      await drain(h);
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+    expect(appleSubjects(h.sim, loc.uId, adamId).sort()).toEqual([`s:${kept}`, `s:${refused}`].sort());
+    expect((await findAsset(db(), space.id, account.id, adamId))?.used).toBe(2);
+    const listed = await listOutsideAssignments(db(), {
+      spaceId: space.id,
+      accountId: account.id,
+      page: 1,
+      pageSize: 10,
+    });
+    expect(listed.total).toBe(2);
+    expect(listed.items.map((i) => i.serialNumber).sort()).toEqual([kept, refused].sort());
+    const refusedItem = listed.items.find((i) => i.serialNumber === refused);
+    expect(refusedItem?.release).toMatchObject({ state: "failed" });
+    expect(refusedItem?.release?.error).toContain("9610");
+    const requestedLines = await listActivity(db(), space.id, { action: "outside.release_requested" });
+    expect(requestedLines).toHaveLength(2);
+    expect(requestedLines[0]).toMatchObject({
+      actor: ADMIN,
+      accountId: account.id,
+      adamId,
+      ruleIds: ["AC7"],
+    });
+    const released = await listActivity(db(), space.id, { action: "outside.released" });
+    expect(released.map((l) => l.message)).toEqual([
+      `assignment made outside Orchard (${freed}): released at Apple`,
+    ]);
+    const failed = await listActivity(db(), space.id, { action: "outside.release_failed" });
+    expect(failed[0]?.message).toContain(`(${refused}): Apple refused to release it: 9610`);
+    // Confirmed once, counted once: the next resync agrees with the counts.
+    const summary = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(summary.assignments).toMatchObject({ atApple: 2, outside: 2, adopted: 0 });
+    expect((await findAsset(db(), space.id, account.id, adamId))?.used).toBe(2);
+  });
+});
