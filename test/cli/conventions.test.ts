@@ -17,7 +17,7 @@ describe("orchard, as scripts and people use it", () => {
   let cli: CliHarness;
   let spaceId = "";
   beforeAll(async () => {
-    cli = await startCli();
+    cli = await startCli({ engine: "pglite" });
     const main = cli.sim.operator.createLocation({ orgName: "Orchard School", locationName: "Main" });
     const north = cli.sim.operator.createLocation({ orgName: "Orchard School", locationName: "North" });
     cli.sim.operator.addAsset(main.uId, { adamId: APP, totalCount: 2, supportedPlatforms: ["iOS"] });

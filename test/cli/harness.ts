@@ -6,6 +6,7 @@ import { expect } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { type Core, openCore } from "../../src/main/compose.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { freshPostgresDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY } from "../store/databases.js";
 import { compiledCli } from "./compiled.js";
 
 /**
@@ -38,15 +39,26 @@ const BIN = join(import.meta.dirname, "..", "..", "bin", "orchard.js");
 
 export const ORCHARD_BIN = BIN;
 
-export async function startCli(): Promise<CliHarness> {
+/**
+ * `engine`: where `orchard` keeps its data. PostgreSQL (a fresh database, when
+ * TEST_DATABASE_URL is set) unless a suite asks for embedded PGlite: a command opening a
+ * PGlite folder spends seconds starting PGlite, over hundreds of commands. The conventions
+ * suite runs on PGlite, the path `npm start` takes.
+ */
+export async function startCli(options: { engine?: "pglite" | "postgres" } = {}): Promise<CliHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), "orchard-cli-"));
   const sim = await startSimulator({ port: 0, eventDelayMs: 0, enforceRateLimit: false });
-  const env = {
+  const postgres =
+    (options.engine ?? "postgres") === "postgres" && TEST_DATABASE_URL
+      ? await freshPostgresDatabase()
+      : undefined;
+  const env: Record<string, string> = {
     ORCHARD_DATA_DIR: dataDir,
     APPLE_BASE_URL: sim.url,
     ORCHARD_FROM_SOURCE: "1",
     ORCHARD_MDM_ID: "orchard-cli-test",
     LOG_LEVEL: "silent",
+    ...(postgres ? { DATABASE_URL: postgres.url, ORCHARD_SECRET_KEY: TEST_SECRET_KEY } : {}),
   };
   const entry = await compiledCli();
   const run = (args: readonly string[], input = "") =>
@@ -88,6 +100,7 @@ export async function startCli(): Promise<CliHarness> {
     },
     async close() {
       await sim.close();
+      await postgres?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

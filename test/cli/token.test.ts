@@ -31,12 +31,18 @@ describe("orchard token", () => {
   });
 
   it("migrate applies every migration on a fresh database, then has nothing to do", async () => {
-    const first = await cli.json<{ engine: string; applied: string[] }>(["migrate", "--json"]);
-    expect(first.engine).toBe("pglite");
-    expect(first.applied.length).toBeGreaterThan(0);
-    expect(first.applied[0]).toMatch(/^0001_/);
-    const again = await cli.run(["migrate"]);
-    expect(again).toMatchObject({ code: 0, stdout: "the database is up to date: no migration to apply\n" });
+    // A data folder of its own: the suite's database is a copy of a migrated one.
+    const fresh = await startCli({ engine: "pglite" });
+    try {
+      const first = await fresh.json<{ engine: string; applied: string[] }>(["migrate", "--json"]);
+      expect(first.engine).toBe("pglite");
+      expect(first.applied.length).toBeGreaterThan(0);
+      expect(first.applied[0]).toMatch(/^0001_/);
+      const again = await fresh.run(["migrate"]);
+      expect(again).toMatchObject({ code: 0, stdout: "the database is up to date: no migration to apply\n" });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it("AC1, MA6: token add syncs the account from Apple and adds it last; never prints the sToken", async () => {

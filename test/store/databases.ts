@@ -104,6 +104,21 @@ function withDatabase(url: string, name: string): string {
 }
 
 async function openPostgresTest(): Promise<{ db: TestDatabase; drop: () => Promise<void> }> {
+  const { url, drop } = await freshPostgresDatabase();
+  const store = await openDatabase({
+    databaseUrl: url,
+    memory: true,
+    secretKey: TEST_SECRET_KEY,
+    poolSize: 20,
+  });
+  return { db: { engine: "postgres", store, url }, drop };
+}
+
+/**
+ * A new database on TEST_DATABASE_URL's server, migrated (a copy of the migrated template),
+ * and how to drop it: for store suites, and for CLI suites whose `orchard` runs over it.
+ */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = TEST_DATABASE_URL ?? "";
   const template = `orchard_tpl_${schemaHash()}`;
   const name = `orchard_t_${randomBytes(6).toString("hex")}`;
@@ -134,18 +149,11 @@ async function openPostgresTest(): Promise<{ db: TestDatabase; drop: () => Promi
     await admin.query("SELECT pg_advisory_unlock(727274)").catch(() => {});
     await admin.end();
   }
-  const url = withDatabase(adminUrl, name);
-  const store = await openDatabase({
-    databaseUrl: url,
-    memory: true,
-    secretKey: TEST_SECRET_KEY,
-    poolSize: 20,
-  });
   const drop = async () => {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await client.end();
   };
-  return { db: { engine: "postgres", store, url }, drop };
+  return { url: withDatabase(adminUrl, name), drop };
 }

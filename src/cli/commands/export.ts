@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { open as openFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
 import { ACTIVITY_CSV, activityInLanguage } from "../../service/activity-export.js";
@@ -143,10 +143,16 @@ async function writeExport<T>(
   const format = flags.format ?? (flags.json && !flags.output ? "json" : "csv");
   await withCore(flags, async (ctx) => {
     let rows = 0;
-    const source = exportStream(format, await open(ctx), csv, () => {
+    const data = await open(ctx);
+    // The file is opened before a row is read: a folder that does not exist fails here, not
+    // half-way through a database cursor that the failed write would tear down.
+    const file = flags.output
+      ? await openFile(flags.output, "w").catch(cannotWrite(flags.output))
+      : undefined;
+    const source = exportStream(format, data, csv, () => {
       rows += 1;
     });
-    if (!flags.output) {
+    if (!file || !flags.output) {
       // stdout is not ours to close: the next command in a pipe may still be reading.
       // When it stops reading (`| head`), the export stops too, quietly.
       await pipeline(source, process.stdout, { end: false }).catch((error: unknown) => {
@@ -154,15 +160,20 @@ async function writeExport<T>(
       });
       return;
     }
-    await pipeline(source, createWriteStream(flags.output)).catch((error: unknown) => {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === "string" && /^E[A-Z]+$/.test(code))
-        throw new CliError(`cannot write ${flags.output}: ${code === "ENOENT" ? "no such folder" : code}`);
-      throw error;
-    });
+    await pipeline(source, file.createWriteStream()).catch(cannotWrite(flags.output));
     if (ctx.json) return printJson({ format, output: flags.output, rows });
     printLine(`${rows} ${noun} written to ${flags.output} (${format})`);
   });
+}
+
+/** A file system refusal to write `path`, as one line; anything else as it came. */
+function cannotWrite(path: string) {
+  return (error: unknown): never => {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code))
+      throw new CliError(`cannot write ${path}: ${code === "ENOENT" ? "no such folder" : code}`);
+    throw error;
+  };
 }
 
 function parseSince(value: string): Date {
