@@ -6,7 +6,7 @@ import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import { clearNotifications } from "./notification.repo.js";
-import { announceSeatsFreed, lockAssetsOfLicenses, returnSeats } from "./seats.js";
+import { announceSeatsFreed, lockAssetsOfLicenses, returnSeatsOf } from "./seats.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
 /**
@@ -347,14 +347,7 @@ async function releaseRefused(
     .returningAll()
     .execute();
   const released = rows.map(toLicense);
-  const counts = new Map<string, { accountId: string; adamId: string; n: number }>();
-  for (const l of released) {
-    const key = `${l.accountId}/${l.adamId}`;
-    const entry = counts.get(key) ?? { accountId: l.accountId, adamId: l.adamId, n: 0 };
-    entry.n += 1;
-    counts.set(key, entry);
-  }
-  await returnSeats(trx, input.spaceId, counts, input.now);
+  await returnSeatsOf(trx, input.spaceId, released, input.now);
   await announceSeatsFreed(
     trx,
     released.map((l) => ({ spaceId: l.spaceId, adamId: l.adamId })),

@@ -9,7 +9,7 @@ import { NotFoundError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import type { LicenseTable } from "./license.table.js";
 import { appendOutbox, closeUnsentAssociations } from "./outbox.repo.js";
-import { announceSeatsFreed, lockAssetsOfLicenses, returnSeats } from "./seats.js";
+import { announceSeatsFreed, lockAssetsOfLicenses, returnSeatsOf } from "./seats.js";
 import { type Actor, inList, probeByKey, unique } from "./sql-helpers.js";
 
 /**
@@ -383,14 +383,7 @@ async function withSeatsBack(
 ): Promise<LicenseRecord[]> {
   await lockAssetsOfLicenses(trx, input.spaceId, input.licenseIds);
   const changed = await transition(trx, input, from, set, logAs);
-  const counts = new Map<string, { accountId: string; adamId: string; n: number }>();
-  for (const l of changed) {
-    const key = `${l.accountId}/${l.adamId}`;
-    const entry = counts.get(key) ?? { accountId: l.accountId, adamId: l.adamId, n: 0 };
-    entry.n += 1;
-    counts.set(key, entry);
-  }
-  await returnSeats(trx, input.spaceId, counts, input.now);
+  await returnSeatsOf(trx, input.spaceId, changed, input.now);
   return changed;
 }
 

@@ -149,6 +149,23 @@ export async function announceSeatsFreed(trx: Trx, freed: readonly FreedSeats[])
   for (const f of freed) apps.set(`${f.spaceId}/${f.adamId}`, { spaceId: f.spaceId, adamId: f.adamId });
 }
 
+/** The seats these licenses held, given back: counted per (account, app), then returnSeats. */
+export async function returnSeatsOf(
+  trx: Trx,
+  spaceId: string,
+  licenses: ReadonlyArray<{ accountId: string; adamId: string }>,
+  now: Date,
+): Promise<void> {
+  const counts = new Map<string, { accountId: string; adamId: string; n: number }>();
+  for (const l of licenses) {
+    const key = `${l.accountId}/${l.adamId}`;
+    const entry = counts.get(key) ?? { accountId: l.accountId, adamId: l.adamId, n: 0 };
+    entry.n += 1;
+    counts.set(key, entry);
+  }
+  await returnSeats(trx, spaceId, counts, now);
+}
+
 /** Gives seats back (a license released, or its assignment refused). */
 export async function returnSeats(
   trx: Trx,

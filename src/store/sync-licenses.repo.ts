@@ -10,7 +10,7 @@ import { activityMessage } from "./activity-messages.js";
 import type { Refusal } from "./apple-refusals.repo.js";
 import { type Db, withTransaction } from "./database.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
-import { lockAssetsOfAccount, lockAssetsOfLicenses, returnSeats } from "./seats.js";
+import { lockAssetsOfAccount, lockAssetsOfLicenses, returnSeatsOf } from "./seats.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
 /** A seat-holding license of an account with the name Apple knows its subject by. */
@@ -190,14 +190,7 @@ export async function releaseVanished(
       .returningAll()
       .execute();
     const changed = rows.map(toLicense);
-    const counts = new Map<string, { accountId: string; adamId: string; n: number }>();
-    for (const l of changed) {
-      const key = `${l.accountId}/${l.adamId}`;
-      const entry = counts.get(key) ?? { accountId: l.accountId, adamId: l.adamId, n: 0 };
-      entry.n += 1;
-      counts.set(key, entry);
-    }
-    await returnSeats(trx, input.spaceId, counts, input.now);
+    await returnSeatsOf(trx, input.spaceId, changed, input.now);
     await appendActivity(
       trx,
       changed.map((l) => ({
