@@ -495,6 +495,27 @@ export async function findCallsOfEvent(db: Db, eventId: string): Promise<AppleCa
 }
 
 /**
+ * Whether a worker is sending one of the account's calls right now (taken, not yet
+ * recorded as sent): Apple's notification of its event may arrive before the eventId does.
+ */
+export async function accountHasCallsInFlight(
+  db: Db,
+  input: { spaceId: string; accountId: string; now: Date },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("apple_calls")
+    .select("id")
+    .where("space_id", "=", input.spaceId)
+    .where("account_id", "=", input.accountId)
+    .where("state", "=", "sending")
+    .where("claimed_by", "is not", null)
+    .where("claimed_until", ">", input.now)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * A stopping worker hands the calls it holds to the others at once: their leases end.
  * `claimed_by` stays, as everywhere once a worker took a call: a null `claimed_by` means no
  * worker ever took it, so it never reached Apple (closeUnsentAssociations, the Apple work view).

@@ -12,7 +12,7 @@ import {
   type Notification,
   parseNotification,
 } from "../apple/index.js";
-import { findCallsOfEvent } from "../store/apple-calls.repo.js";
+import { accountHasCallsInFlight, findCallsOfEvent } from "../store/apple-calls.repo.js";
 import { getAccount, type OutboxRecord } from "../store/index.js";
 import { findAccountById, revealNotificationSecret } from "../store/sync-accounts.repo.js";
 import { appleNotificationSeen, recordAppleNotification } from "../store/sync-users.repo.js";
@@ -33,8 +33,16 @@ export interface AppleNotificationRequest {
 
 export interface AppleNotificationResult {
   /** The HTTP status to answer: Apple retries anything but 2xx. */
-  status: 200 | 400 | 401 | 404 | 500;
-  outcome: "accepted" | "duplicate" | "ignored" | "unauthorized" | "unknown_account" | "malformed" | "failed";
+  status: 200 | 400 | 401 | 404 | 500 | 503;
+  outcome:
+    | "accepted"
+    | "duplicate"
+    | "ignored"
+    | "early"
+    | "unauthorized"
+    | "unknown_account"
+    | "malformed"
+    | "failed";
 }
 
 export async function handleAppleNotification(
@@ -77,6 +85,8 @@ export async function handleAppleNotification(
     });
     return { status: 200, outcome: acted ? "accepted" : "ignored" };
   } catch (error) {
+    // Not recorded: Apple delivers it again, by when the sender has recorded the eventId.
+    if (error instanceof EventNotYetRecorded) return { status: 503, outcome: "early" };
     deps.logger.error(
       { accountId: account.id, type: n.notificationType, err: String(error) },
       "Apple notification failed",
@@ -157,15 +167,41 @@ async function applyToEvent(
   eventId: string,
   outcomeOf: (row: OutboxRecord) => SubjectOutcome | undefined,
 ): Promise<boolean> {
-  const calls = (await findCallsOfEvent(deps.db, eventId)).filter(
-    (c) => c.spaceId === account.spaceId && c.accountId === account.id,
-  );
+  const calls = await callsOfEvent(deps, account, eventId);
   if (calls.length === 0) return false;
   for (const call of calls) {
     const effects = await applyOutcomes(deps, call.ops, outcomeOf, call);
     await followUp(deps, effects);
   }
   return true;
+}
+
+/** Apple's event came back before its sender recorded the eventId (a fast event). */
+class EventNotYetRecorded extends Error {}
+
+/** Looks at the calls again a few times while the account has a call being sent, then gives up. */
+const EARLY_EVENT_LOOKS_MS = [50, 100, 200, 400, 800];
+
+/**
+ * The account's calls of an event. An event Apple finished within the sender's round trip
+ * is notified before its eventId is recorded: while one of the account's calls is being
+ * sent, the lookup waits for it, then asks Apple to deliver again (EventNotYetRecorded).
+ */
+async function callsOfEvent(deps: SyncDeps, account: AccountRef, eventId: string) {
+  const find = async () =>
+    (await findCallsOfEvent(deps.db, eventId)).filter(
+      (c) => c.spaceId === account.spaceId && c.accountId === account.id,
+    );
+  const inFlight = () =>
+    accountHasCallsInFlight(deps.db, { spaceId: account.spaceId, accountId: account.id, now: deps.now() });
+  let calls = await find();
+  for (const waitMs of EARLY_EVENT_LOOKS_MS) {
+    if (calls.length > 0 || !(await inFlight())) return calls;
+    await deps.sleep(waitMs);
+    calls = await find();
+  }
+  if (calls.length === 0 && (await inFlight())) throw new EventNotYetRecorded();
+  return calls;
 }
 
 function header(headers: AppleNotificationRequest["headers"], name: string): string | undefined {

@@ -2,11 +2,19 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { graceEnd } from "../../src/licensing/index.js";
-import { getAccount, listLicensesForApp, listNotifications, releaseLicenses } from "../../src/store/index.js";
+import { formCalls, lockPendingOps, recordCallSent } from "../../src/store/apple-calls.repo.js";
+import {
+  getAccount,
+  listLicensesForApp,
+  listNotifications,
+  releaseLicenses,
+  withTransaction,
+} from "../../src/store/index.js";
 import { revealNotificationSecret } from "../../src/store/sync-accounts.repo.js";
 import { reportIfTokenIssue } from "../../src/sync/health.js";
 import {
   addAccount,
+  dispatchOnce,
   handleAppleNotification,
   makeSyncDeps,
   tokenIssueOf,
@@ -290,5 +298,95 @@ describeEachDatabase("notifications", (tdb) => {
       status: 200,
       outcome: "duplicate",
     });
+  });
+
+  it("invariant 3: Apple's result notified before the sender recorded the eventId waits for it, then applies", async () => {
+    const { adamId, space } = await setUp(10);
+    const devices = await iosDevices(db(), space.id, 4);
+    await checkIn(db(), space.id, adamId, devices);
+    // The sender's round trip outlasts Apple's event: Apple answers, the notification comes
+    // back at once, and only 300 ms later does the sender record the eventId.
+    const slowSender = makeSyncDeps({
+      db: db(),
+      keys: tdb().store.keys,
+      appleBaseUrl: h.sim.url,
+      mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
+      tuning: { ...FAST, firstPollMs: 600_000 },
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (String(input).includes("/assets/associate")) await new Promise((r) => setTimeout(r, 300));
+        return response;
+      },
+    });
+    const before = h.received.length;
+    expect((await dispatchOnce(slowSender, "slow")).calls).toBe(1);
+    await h.sim.operator.idle();
+    expect(h.received.slice(before).map((r) => [r.type, r.result.outcome])).toContainEqual([
+      "ASSET_MANAGEMENT",
+      "accepted",
+    ]);
+    const states = (await listLicensesForApp(db(), space.id, adamId)).map((l) => l.state);
+    expect(states).toEqual(["assigned", "assigned", "assigned", "assigned"]);
+  });
+
+  it("invariant 3: a notification for a call still being sent is answered 503 and not recorded, so Apple's next delivery applies it", async () => {
+    const { adamId, space, account } = await setUp(10);
+    const devices = await iosDevices(db(), space.id, 2);
+    await checkIn(db(), space.id, adamId, devices);
+    const now = new Date();
+    // A worker has taken the operations into a call and is sending it: no eventId yet.
+    const [call] = await withTransaction(db(), async (trx) => {
+      const ops = await lockPendingOps(trx, { spaceId: space.id, accountId: account.id, now, limit: 10 });
+      return formCalls(trx, {
+        spaceId: space.id,
+        accountId: account.id,
+        calls: [{ kind: "associate", assets: [{ adamId, pricingParam: "STDQ" }], ops }],
+        workerId: "w",
+        now,
+        leaseMs: 60_000,
+      });
+    });
+    expect(call?.state).toBe("sending");
+    const noWait = { ...h.deps, sleep: async () => {} };
+    const secret = await revealNotificationSecret(db(), tdb().store.keys, account.id);
+    const request = {
+      accountId: account.id,
+      headers: { authorization: `Bearer ${secret}` },
+      body: {
+        notification: {
+          assignments: devices.map((d) => ({ adamId, pricingParam: "STDQ", serialNumber: d.serialNumber })),
+          eventId: "early-event",
+          result: "SUCCESS",
+          type: "ASSOCIATE",
+        },
+        notificationId: "early-1",
+        notificationType: "ASSET_MANAGEMENT",
+        uId: account.locationUid,
+      },
+    };
+    expect(await handleAppleNotification(noWait, request)).toEqual({ status: 503, outcome: "early" });
+    await recordCallSent(db(), {
+      spaceId: space.id,
+      id: call?.id ?? "",
+      workerId: "w",
+      eventId: "early-event",
+      now,
+      nextLookAt: new Date(now.getTime() + 600_000),
+      leaseUntil: new Date(now.getTime() + 60_000),
+    });
+    expect(await handleAppleNotification(noWait, request)).toEqual({ status: 200, outcome: "accepted" });
+    const states = (await listLicensesForApp(db(), space.id, adamId)).map((l) => l.state);
+    expect(states).toEqual(["assigned", "assigned"]);
+    // With no call in flight, an unknown event is not retried: it is ignored.
+    expect(
+      await handleAppleNotification(noWait, {
+        ...request,
+        body: {
+          ...request.body,
+          notificationId: "early-2",
+          notification: { ...request.body.notification, eventId: "other" },
+        },
+      }),
+    ).toEqual({ status: 200, outcome: "ignored" });
   });
 });
