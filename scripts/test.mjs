@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const dir = mkdtempSync(join(tmpdir(), "orchard-test-"));
-const report = join(dir, "report.json");
+// ORCHARD_TEST_REPORT keeps Vitest's JSON report (per-file durations, to see where CI time goes).
+const report = process.env.ORCHARD_TEST_REPORT || join(dir, "report.json");
 const run = spawnSync(
   process.execPath,
   [

@@ -56,6 +56,13 @@ export function installAuthorization(
     const spaceId = permission.kind === "space" ? await spaceOf(request, principal, deps.db) : undefined;
     const verdict = authorize(principal, permission, spaceId);
     if (verdict === "hidden") throw new ApiError(404, "not_found", "Not found");
+    if (verdict === "outside_role") {
+      throw new ApiError(
+        403,
+        "forbidden",
+        "This API token's role (mdm) does not allow this route: it calls only the MDM integration routes",
+      );
+    }
     if (verdict === "forbidden") {
       throw new ApiError(
         403,

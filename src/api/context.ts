@@ -63,6 +63,14 @@ export const can = {
   owner: { permission: { kind: "owner" } satisfies Permission },
   read: { permission: { kind: "space", need: "read" } satisfies Permission },
   write: { permission: { kind: "space", need: "write" } satisfies Permission },
+  /**
+   * A route an MDM integration calls (README, "For MDM vendors"): as `read`/`write`, and open
+   * to an API token of role `mdm`, which may call nothing else (least privilege).
+   */
+  mdm: {
+    read: { permission: { kind: "space", need: "read", mdm: true } satisfies Permission },
+    write: { permission: { kind: "space", need: "write", mdm: true } satisfies Permission },
+  },
 };
 
 /** The authorized space of a space route (set by the authorization hook). */

@@ -42,7 +42,13 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Pro
   const retryAfter = retryAfterOf(error);
   if (retryAfter !== undefined) void reply.header("retry-after", String(retryAfter));
   // RFC 9110 and 6750: a 401 says how to authenticate.
-  if (p.status === 401) void reply.header("www-authenticate", 'Bearer realm="orchard"');
+  if (p.status === 401)
+    void reply.header(
+      "www-authenticate",
+      p.code === "token_expired"
+        ? 'Bearer realm="orchard", error="invalid_token", error_description="The API token expired"'
+        : 'Bearer realm="orchard"',
+    );
   void reply
     .status(p.status)
     .type("application/problem+json")
@@ -193,6 +199,7 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
   if (error instanceof AuthError) {
     const status = {
       unauthenticated: 401,
+      token_expired: 401,
       invalid_credentials: 401,
       weak_password: 400,
       grant_exceeds_own_role: 403,

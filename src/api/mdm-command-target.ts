@@ -1,6 +1,24 @@
 import { z } from "zod";
 import { licenseType, platform } from "./schemas.js";
 
+/** What the MDM is asked to do: install or remove an app, or (UB2) invite the device's user to Apps and Books. */
+export const mdmCommandKind = z
+  .enum(["install", "remove", "invite"])
+  .describe(
+    "`install`/`remove`: the app `adamId` on the device; `invite` (UB2): Apple's InviteToProgram for the " +
+      "device's user, with `ProgramID` `com.apple.cloudvpp` and `InvitationURL` = `invitationUrl` (on a Mac, " +
+      "on the user channel); no app (`adamId` null). Sent while the space's `sendInvitationsToDevices` is on",
+  );
+
+/** An invite's own fields (UB2), absent from an install or a remove. */
+export const mdmInvitationFields = {
+  userId: z.string().optional().describe("`invite`: the user invited, the device's user"),
+  invitationUrl: z
+    .string()
+    .optional()
+    .describe("`invite`: Apple's invitation link for the user, InviteToProgram's `InvitationURL`"),
+};
+
 /**
  * What an MDM needs, beside the command, to build Apple's own (MdmCommandTarget): one
  * description for the polled `MdmCommand` and the webhook's `webhooks.mdmCommands`.

@@ -1,13 +1,15 @@
 import type { RouteOptions } from "fastify";
 import { z } from "zod";
+import type { Permission } from "../auth/principal.js";
+import type { TokenRole } from "../store/auth.repo.js";
 import { BODY_LIMIT_BYTES } from "./limits.js";
-import { mdmCommandTargetFields } from "./mdm-command-target.js";
+import { mdmCommandKind, mdmCommandTargetFields, mdmInvitationFields } from "./mdm-command-target.js";
 
 /** The tags of the document, in the order a reader meets them, each with what it holds. */
 const TAGS = [
   [
     "mdm",
-    "What an MDM sends (check-ins, device events, moves, invitations) and the install/remove commands it polls and acknowledges",
+    "What an MDM sends (check-ins, device events, moves, invitations) and the install/remove/invite commands it polls and acknowledges",
   ],
   ["decisions", "License requests (the decision made real), explain and what-if (read-only)"],
   ["licenses", "Licenses of a space: filtered lists, revocation"],
@@ -28,7 +30,9 @@ const TAGS = [
 const DESCRIPTION = [
   "Apple Apps and Books license manager.",
   "",
-  "**Authentication**: `Authorization: Bearer <API token>` (a token has a role per space: `manage` reads and changes, `read` only reads; a change asked with a read role is a 403 `forbidden`), or a console session cookie plus the `x-orchard-csrf: 1` header on changes. A wrong or revoked token is a 401, on every route.",
+  "**Authentication**: `Authorization: Bearer <API token>` (a token has a role per space: `manage` reads and changes, `read` only reads; a change asked with a read role is a 403 `forbidden`), or a console session cookie plus the `x-orchard-csrf: 1` header on changes. A wrong or revoked token is a 401, on every route; an expired one a 401 `token_expired`.",
+  "",
+  "**Roles per route**: each space route's `x-orchard-roles` lists the roles that may call it. The API token role `mdm` (least privilege for an MDM integration, never an administrator's) calls only the routes whose list has `mdm` (check-in, device events, the command feed and its acknowledgement, license requests, the devices, users and catalog entries the MDM manages, and the reads they need), and `auth/me` and `GET spaces`; any other is a 403 `forbidden`.",
   "",
   "**Spaces**: a space the caller has no role in answers 404 `not_found`, exactly as one that does not exist; so does any id of another space's data.",
   "",
@@ -48,10 +52,10 @@ const DESCRIPTION = [
   "",
   '**Idempotency-Key** (draft-ietf-httpapi-idempotency-key-header): every POST and PATCH sent with credentials takes the header, but `auth/*`, 1 to 255 printable ASCII characters, bare or quoted (`Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"`); a UUID per operation is best. A retry with the same key, method, URL and body gets the first answer again with `Idempotent-Replayed: true`, and nothing is done twice. Kept: a 2xx, and a 4xx other than 408, 409, 425 and 429; a 5xx is not, so a retry runs again. The same key with another method, URL or body is a 422 `idempotency_key_reused`; sent while the first request still runs, a 409 `idempotency_key_in_progress` with `Retry-After`; a key that is not valid, a 400 `idempotency_key_invalid`. Keys belong to their API token (or their administrator, in the console) and live 24 hours from the first request; then the key is new again. Without the header, a request is answered as always.',
   "",
-  "**Webhook**: see `webhooks.mdmCommands` for the install/remove commands Orchard POSTs to `MDM_WEBHOOK_URL`, and `webhooks.mdmWebhookTest` for the test message an administrator may send there.",
+  "**Webhook**: see `webhooks.mdmCommands` for the install/remove/invite commands Orchard POSTs to `MDM_WEBHOOK_URL`, and `webhooks.mdmWebhookTest` for the test message an administrator may send there.",
 ].join("\n");
 
-/** One install/remove command, as the webhook delivers it (src/mdm/sinks.ts, MdmCommandMessage). */
+/** One install/remove/invite command, as the webhook delivers it (src/mdm/sinks.ts, MdmCommandMessage). */
 const webhookCommand = z.object({
   id: z
     .string()
@@ -60,10 +64,11 @@ const webhookCommand = z.object({
     ),
   seq: z.number().int().describe("the command's number in its space, as `GET mdm/commands` lists it"),
   spaceId: z.string(),
-  kind: z.enum(["install", "remove"]),
+  kind: mdmCommandKind,
   deviceId: z.string(),
   serialNumber: z.string(),
-  adamId: z.string(),
+  adamId: z.string().nullable().describe("the app of an install or a remove; null for an invite"),
+  ...mdmInvitationFields,
   licenseId: z.string().optional().describe("the license an install relies on (Apple has confirmed it)"),
   appVersion: z.string().optional().describe("DB4: the version an update installs"),
   because: z.array(z.string()).describe("rule ids of docs/RULES.md that caused the command"),
@@ -74,7 +79,7 @@ const webhookCommand = z.object({
 const WEBHOOKS = {
   mdmCommands: {
     post: {
-      summary: "Install/remove commands for the MDM (MDM_WEBHOOK_URL)",
+      summary: "Install/remove/invite commands for the MDM (MDM_WEBHOOK_URL)",
       description: [
         "Orchard POSTs the commands to act on, oldest first, up to 200 at once, once Apple confirmed an install's license.",
         "",
@@ -219,9 +224,22 @@ export function describeRoute(route: RouteOptions): void {
   const method = (Array.isArray(route.method) ? route.method[0] : route.method) ?? "get";
   const schema = { ...route.schema } as Record<string, unknown>;
   if (schema.operationId === undefined) schema.operationId = operationIdOf(method, route.url);
-  const permission = (route.config as { permission?: { kind: string } } | undefined)?.permission;
+  const permission = (route.config as { permission?: Permission } | undefined)?.permission;
   if (permission?.kind === "public") schema.security = [];
+  if (permission?.kind === "space") {
+    schema["x-orchard-roles"] = rolesOf(permission);
+    if (permission.mdm)
+      schema.description = [schema.description, MDM_TOKEN_NOTE].filter((d) => d !== undefined).join("\n\n");
+  }
   route.schema = schema;
+}
+
+const MDM_TOKEN_NOTE = "An API token of role `mdm` may call this route (an MDM integration route).";
+
+/** The roles in the space that may call a space route: `x-orchard-roles` of its operation. */
+function rolesOf(permission: Extract<Permission, { kind: "space" }>): TokenRole[] {
+  const roles: TokenRole[] = permission.need === "read" ? ["manage", "read"] : ["manage"];
+  return permission.mdm ? [...roles, "mdm"] : roles;
 }
 
 function operationIdOf(method: string, url: string): string {

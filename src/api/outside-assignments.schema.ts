@@ -81,3 +81,47 @@ export const outsideReleaseResultSchema = z
       .describe("not in the account's list (adopted, released, or never read): nothing queued"),
   })
   .meta({ id: "OutsideReleaseResult" });
+
+/** AC7, "release all": a preview without `expect`, the release of exactly what it counted with it. */
+export const outsideReleaseAllBody = z.strictObject({
+  adamId: adamId.optional().describe("only this app's assignments"),
+  dryRun: z.boolean().optional().describe("true: preview only, whatever `expect` says"),
+  expect: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("to release, with `fingerprint`: the count the preview showed; without either, a preview"),
+  fingerprint: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "the preview's fingerprint: 64 lowercase hexadecimal digits")
+    .optional()
+    .describe("to release, with `expect`: the fingerprint the preview answered, as it came"),
+});
+
+export const outsideReleaseAllAnswerSchema = z
+  .object({
+    preview: z.boolean().describe("true: nothing was queued"),
+    count: z.number().int().describe("assignments the list holds (of the app, when one is named)"),
+    fingerprint: z.string().describe("of exactly those: send it back with `expect` to release them"),
+    syncedAt: dateTime.optional().describe("when the list was read from Apple"),
+    requested: z
+      .number()
+      .int()
+      .optional()
+      .describe("a release: queued for Apple now; the seats come back once Apple confirms"),
+    alreadyReleasing: z
+      .number()
+      .int()
+      .optional()
+      .describe("a release: on their way already, not queued again"),
+    heldByOrchard: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "a release: listed, but their device or user holds a license of the app in the account now " +
+          "(adopted, or given the app, since the list was read): Orchard's, not released",
+      ),
+  })
+  .meta({ id: "OutsideReleaseAllAnswer" });

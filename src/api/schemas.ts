@@ -183,6 +183,12 @@ export const spaceSchema = z
         "UB2: users a user-based request waits for (`not_enrolled`) whom Orchard never registered are registered " +
           "at Apple within a minute, so the MDM has only to deliver their invitation link (off by default)",
       ),
+    sendInvitationsToDevices: z
+      .boolean()
+      .describe(
+        "UB2: invited users' devices (iOS, iPadOS, macOS) get an `invite` MDM command with Apple's invitation " +
+          "link, for the MDM to send as InviteToProgram (off by default)",
+      ),
     createdAt: dateTime,
   })
   .meta({ id: "Space" });
@@ -267,6 +273,15 @@ export const appRowSchema = z
       .boolean()
       .describe("DB5: custom or Productivity app: check device-license support with the developer"),
     waiting: z.number().int().describe("DB2, UB3: requests waiting for a license of the app"),
+    delegatedFrom: z
+      .string()
+      .optional()
+      .describe(
+        "CA1: the default space's id, when it delegated the app to this space (listed even when no account " +
+          "here bought it: its counts are then 0). This space's admins set its catalog options (Install on " +
+          "device, updates, description) and the rules of their own accounts, whose licenses it uses; only " +
+          "the default space delegates it and takes it back (PB1)",
+      ),
   })
   .meta({ id: "AppUsage" });
 
@@ -629,5 +644,22 @@ export const appleWorkSchema = z
         }),
       ),
     }),
+    refusals: z
+      .object({
+        requests: z
+          .number()
+          .int()
+          .describe(
+            "requests Apple refused from this account that no other account can serve (MA2, DB2): each waits " +
+              "with `reason: apple_refused` until sent again (POST …/apps/:adamId/waiting/retry)",
+          ),
+        releases: z
+          .number()
+          .int()
+          .describe("releases Apple refused whose license still holds its seat: sent again or abandoned"),
+      })
+      .describe(
+        "what Apple refused for good and waits for an administrator (GET …/refusals?account= lists it)",
+      ),
   })
   .meta({ id: "AppleWork" });

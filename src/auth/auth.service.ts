@@ -17,6 +17,7 @@ import {
   type Role,
   revokeApiToken,
   setGrants,
+  type TokenRole,
   touchApiToken,
 } from "../store/auth.repo.js";
 import { type Db, withTransaction } from "../store/database.js";
@@ -122,7 +123,9 @@ const touched = new Map<string, number>();
 
 /**
  * The token's principal: one query (the token, its grants, its creator's roles), or none
- * while `cache` holds it; the secret is checked against the stored hash either way.
+ * while `cache` holds it; the secret is checked against the stored hash either way. A
+ * token past its `expiresAt` is refused as such (`token_expired`), once its secret is right:
+ * the cache never keeps an entry past that time.
  */
 export async function principalOfToken(
   db: Db,
@@ -143,6 +146,9 @@ export async function principalOfToken(
   const found = await findTokenAuthority(db, parsed.id);
   if (!found || !sameHash(found.token.secretHash, secretHash)) return undefined;
   const { token } = found;
+  if (token.expiresAt !== undefined && now.getTime() >= token.expiresAt.getTime()) {
+    throw new AuthError("token_expired", `the API token expired at ${token.expiresAt.toISOString()}`);
+  }
   await touch(db, token.id, now);
   const principal: Principal = {
     kind: "api_token",
@@ -152,7 +158,12 @@ export async function principalOfToken(
     roles: cappedByCreator(found.creator, found.grants),
     via: "token",
   };
-  cache?.set(key, { principal, secretHash: token.secretHash, version });
+  cache?.set(key, {
+    principal,
+    secretHash: token.secretHash,
+    version,
+    ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}),
+  });
   return principal;
 }
 
@@ -165,35 +176,37 @@ async function touch(db: Db, tokenId: string, now: Date): Promise<void> {
 
 /**
  * PM1: a token never does more than its creator may do now: a demoted, disabled or
- * removed administrator's tokens lose what the administrator lost.
+ * removed administrator's tokens lose what the administrator lost. An `mdm` token of an
+ * administrator now read-only loses the space: its changes need "manage", and "read"
+ * would open reads the MDM routes do not.
  */
 function cappedByCreator(
   creator: { isOwner: boolean } | undefined,
-  grants: ReadonlyArray<Grant & { creatorRole?: Role }>,
-): Map<string, Role> {
-  const roles = new Map<string, Role>();
+  grants: ReadonlyArray<Grant<TokenRole> & { creatorRole?: Role }>,
+): Map<string, TokenRole> {
+  const roles = new Map<string, TokenRole>();
   if (!creator) return roles;
   for (const g of grants) {
-    if (creator.isOwner) roles.set(g.spaceId, g.role);
-    else if (g.creatorRole)
-      roles.set(g.spaceId, g.creatorRole === "read" || g.role === "read" ? "read" : "manage");
+    if (creator.isOwner || g.creatorRole === "manage") roles.set(g.spaceId, g.role);
+    else if (g.creatorRole === "read" && g.role !== "mdm") roles.set(g.spaceId, "read");
   }
   return roles;
 }
 
 /**
  * A token for a machine, with roles no wider than its creator's (an owner may grant
- * any). The token text is in the result once; only its hash is kept.
+ * any; `mdm` changes things, so it takes "manage"). The token text is in the result once;
+ * only its hash is kept. With `expiresAt`, it is refused from then on.
  */
 export async function issueApiToken(
   db: Db,
   creator: Principal,
-  input: { name: string; grants: readonly Grant[]; now: Date },
-): Promise<{ token: string; record: ApiTokenRecord; grants: Grant[] }> {
+  input: { name: string; grants: readonly Grant<TokenRole>[]; now: Date; expiresAt?: Date },
+): Promise<{ token: string; record: ApiTokenRecord; grants: Grant<TokenRole>[] }> {
   if (creator.kind !== "admin") throw new AuthError("forbidden", "only an administrator creates API tokens");
   for (const grant of input.grants) {
     const own = creator.isOwner ? "manage" : creator.roles.get(grant.spaceId);
-    if (!own || (grant.role === "manage" && own !== "manage")) {
+    if (!own || (grant.role !== "read" && own !== "manage")) {
       throw new AuthError(
         "grant_exceeds_own_role",
         `no ${grant.role} role to give in space ${grant.spaceId}`,
@@ -207,6 +220,7 @@ export async function issueApiToken(
     secretHash: fresh.secretHash,
     createdBy: creator.id,
     now: input.now,
+    ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
   });
   await setGrants(db, { kind: "api_token", id: record.id }, input.grants);
   return { token: fresh.token, record, grants: [...input.grants] };
@@ -216,7 +230,7 @@ export async function issueApiToken(
 export async function listTokens(
   db: Db,
   viewer: Principal,
-): Promise<Array<ApiTokenRecord & { grants: Grant[] }>> {
+): Promise<Array<ApiTokenRecord & { grants: Grant<TokenRole>[] }>> {
   const tokens = await listApiTokens(db, viewer.isOwner ? undefined : viewer.id);
   return Promise.all(
     tokens.map(async (t) => ({ ...t, grants: await listGrants(db, { kind: "api_token", id: t.id }) })),

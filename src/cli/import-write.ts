@@ -1,4 +1,4 @@
-import type { Db } from "../store/database.js";
+import { type Db, withTransaction } from "../store/database.js";
 import { usersDeleted } from "../store/device.repo.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
 import {
@@ -72,7 +72,8 @@ export async function writeImport<K extends ImportKind>(
   onProgress: (done: number) => void,
 ): Promise<string[]> {
   try {
-    return await db.transaction().execute(async (trx) => {
+    // withTransaction: what follows the commit runs (AC7: new devices and users adopt what is listed for them).
+    return await withTransaction(db, async (trx) => {
       const ids: string[] = [];
       for (let i = 0; i < rows.length; i += CHUNK) {
         const part = rows.slice(i, i + CHUNK) as Rows<ImportKind>;

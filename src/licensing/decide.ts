@@ -23,7 +23,9 @@ import { validateWorld } from "./validate.js";
  * hold a license (LT4; kept even on a platform the app does not run on, PB3) -> did an
  * account buy the app (MA1) -> does it run on the device's platform (PB3) -> does the
  * subject hold a reservation, in priority order (MA5, DI3, DB3) -> FCFS in priority order
- * among the accounts where it is eligible (MA1, MA2, DI7).
+ * among the accounts where it is eligible (MA1, MA2, DI7). An account whose assignment to
+ * the subject Apple refused for good is passed over in both (MA2, DB2); when only such
+ * accounts could serve, the request waits for an administrator (`apple_refused`).
  *
  * `trace`, when given, receives the walk over the accounts as decide() makes it: each
  * account it looked at, in priority order, with the verdict and rule ids that made it go
@@ -71,14 +73,23 @@ export function decide(request: LicenseRequest, world: DecisionWorld, trace?: De
   if (accounts.length === 0) return refuse("not_bought", ["MA1"]);
   if (unsupported) return refuse("unsupported_platform", ["PB3"]);
 
-  const reserved = decideReserved(request, world, accounts, forcedDevice, trace);
+  const walk = { appleRefused: false };
+  const reserved = decideReserved(request, world, accounts, forcedDevice, trace, walk);
   if (reserved) {
     // MA5: the reservation decided; what FCFS would have said at each account, from the same walk.
-    if (trace) decideFcfs(request, world, accounts, forcedDevice, trace, "MA5");
+    if (trace) decideFcfs(request, world, accounts, forcedDevice, trace, "MA5", false);
     return reserved;
   }
-  return decideFcfs(request, world, accounts, forcedDevice, trace, true);
+  return decideFcfs(request, world, accounts, forcedDevice, trace, true, walk.appleRefused);
 }
+
+/** MA2, DB2: Apple refused this account's assignment of the app to the subject for good. */
+function refusedByApple(world: DecisionWorld, account: AccountForApp): boolean {
+  return world.appleRefusedAccountIds?.includes(account.id) === true;
+}
+
+/** DB2, UB3: only accounts Apple refused could serve: the request waits for an administrator (MA2). */
+const HELD_BY_APPLE: Decision = { outcome: "wait", reason: "apple_refused", because: ["MA2", "DB2", "UB3"] };
 
 /** The subject's live license for the app, if it has one it may use here. */
 function heldLicense(
@@ -102,6 +113,7 @@ function decideReserved(
   accounts: readonly AccountForApp[],
   forcedDevice: RuleId | undefined,
   trace: DecisionTrace | undefined,
+  walk: { appleRefused: boolean },
 ): Decision | undefined {
   const { user, device } = world;
   const byInstall: RuleId[] = request.why === "requested" ? [] : ["DB3"];
@@ -113,6 +125,11 @@ function decideReserved(
     // A user reservation is user-based: it cannot serve a shared iPad or a Mac (LT5, LT6).
     const forUser = !forcedDevice && user !== undefined && rules.reservedUserIds.includes(user.id);
     if (!forDevice && !forUser) continue;
+    if (refusedByApple(world, account)) {
+      walk.appleRefused = true; // MA2: another reservation, or FCFS elsewhere, may still serve
+      if (trace) recordStep(trace, account, "reserved", "apple_refused", true, ["MA2", "DB2"]);
+      continue;
+    }
     if (!account.usable) {
       reservedBehindTokenProblem = true; // DB3: the reserved seat is the one to use, once the token is fixed
       if (trace) recordStep(trace, account, "reserved", "token_problem", true, ["DB3", "NT2"]);
@@ -159,6 +176,7 @@ function fcfsCovers(groupIds: readonly string[], user: User | undefined): boolea
  * MA1, MA2: the first account in priority order where FCFS covers the subject and has a
  * seat. `reached` is true for the walk that decides; a trace also walks, with the rule
  * that decided first (MA1 or MA5), the accounts the decision never reached.
+ * `refusedBefore`: Apple refused the subject at a reserved account already (MA2, DB2).
  */
 function decideFcfs(
   request: LicenseRequest,
@@ -167,9 +185,11 @@ function decideFcfs(
   forcedDevice: RuleId | undefined,
   trace: DecisionTrace | undefined,
   reached: RuleId | true,
+  refusedBefore: boolean,
 ): Decision {
   const { user, device } = world;
   const seen = {
+    appleRefused: refusedBefore,
     prohibited: false,
     eligible: false,
     full: false,
@@ -193,6 +213,11 @@ function decideFcfs(
       continue; // MA2: not listed here
     }
     seen.eligible = true;
+    if (refusedByApple(world, account)) {
+      seen.appleRefused = true; // MA2: as an account without a free license, for this subject
+      if (trace) recordStep(trace, account, "fcfs", "apple_refused", reached, ["MA2", "DB2"]);
+      continue;
+    }
     if (!account.usable) {
       seen.tokenProblem = true;
       if (trace) recordStep(trace, account, "fcfs", "token_problem", reached, ["NT2", "MA2"]);
@@ -239,7 +264,7 @@ function decideFcfs(
       continue;
     }
     const because: RuleId[] = ["MA1", "DI2", "LT1"];
-    if (seen.full || seen.tokenProblem || seen.notEnrolled) because.push("MA2");
+    if (seen.full || seen.tokenProblem || seen.notEnrolled || seen.appleRefused) because.push("MA2");
     if (seen.prohibited) because.push("DI4");
     if (forcedDevice) because.push(forcedDevice);
     if (type === "device" && request.why !== "requested") because.push("DB1");
@@ -248,7 +273,7 @@ function decideFcfs(
       // MA1: the accounts after this one are not reached; what each would have said.
       const rest = accounts.slice(i + 1);
       if (rest.length > 0)
-        decideFcfs(request, world, rest, forcedDevice, trace, reached === true ? "MA1" : reached);
+        decideFcfs(request, world, rest, forcedDevice, trace, reached === true ? "MA1" : reached, false);
     }
     return grant(account, type, false, because);
   }
@@ -259,6 +284,7 @@ function noLicense(
   request: LicenseRequest,
   world: DecisionWorld,
   seen: Record<
+    | "appleRefused"
     | "prohibited"
     | "eligible"
     | "full"
@@ -284,10 +310,14 @@ function noLicense(
       // DB2 / UB3: a mandatory install waits for the next free seat, in order of request.
       const because: RuleId[] = [seen.fullDevice ? "DB2" : "UB3"];
       if (world.user) because.push("LT3");
+      if (seen.appleRefused) because.push("MA2");
       return { outcome: "wait", reason: "no_license", ...selfPurchase, because };
     }
-    return { outcome: "refuse", reason: "no_license", ...selfPurchase, because: ["LT3", "MA2"] };
+    if (!seen.appleRefused)
+      return { outcome: "refuse", reason: "no_license", ...selfPurchase, because: ["LT3", "MA2"] };
   }
+  // MA2, DB2: an account Apple refused would have served; no other can: an administrator's turn.
+  if (seen.appleRefused) return HELD_BY_APPLE;
   if (seen.notDeviceAssignable) {
     const rule: RuleId = forcedDevice === "LT5" ? "LT5" : "DB5";
     return {

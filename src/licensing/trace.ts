@@ -26,7 +26,9 @@ export type AccountVerdict =
   /** LT1, DI7: a user-based license needs a user. */
   | "no_user"
   /** UB2: a user-based license waits for the user's enrollment. */
-  | "not_enrolled";
+  | "not_enrolled"
+  /** MA2, DB2: Apple refused this account's assignment of the app to the subject for good. */
+  | "apple_refused";
 
 /** How the account's rules see the subject (DI7: Prohibited > Reserved > FCFS). */
 export type Eligibility = "reserved" | "fcfs" | "prohibited" | "not_listed" | "not_bought";

@@ -140,6 +140,13 @@ export interface DecisionWorld {
   licenses: readonly License[];
   /** PB1: the app was removed from the (device's) user's catalog distribution. */
   notDistributedToUser?: boolean;
+  /**
+   * MA2, DB2: the accounts whose assignment of the app to this subject Apple refused for
+   * good (not 9709, not a refusal to try later): passed over for this subject, as Apple would
+   * only refuse again, until an administrator sends the request again. Another eligible
+   * account may still serve it; when none can, it waits (`apple_refused`).
+   */
+  appleRefusedAccountIds?: readonly string[];
 }
 
 export type RefuseReason =
@@ -159,8 +166,8 @@ export type RefuseReason =
 
 /**
  * `apple_refused`: Apple refused the subject's assignment for good (not 9709, not a refusal
- * to try later): the request waits with Apple's reason and is not served again until an
- * administrator sends it again (DB2: never dropped, never sent again in a loop).
+ * to try later) in every account that could serve it (MA2): the request waits with Apple's
+ * reason until an administrator sends it again (DB2: never dropped, never sent again in a loop).
  */
 export type WaitReason = "not_enrolled" | "no_license" | "token_problem" | "apple_refused";
 

@@ -4,7 +4,9 @@ import type { Config } from "../config.js";
 import { publishAppVersion, requestLicensesFor } from "../mdm/index.js";
 import type { ServiceDeps } from "../service/deps.js";
 import { type RunningSimulator, startSimulator } from "../simulator/index.js";
+import { onListedAdopted } from "../store/adopt-listed.repo.js";
 import { type FreedSeats, onSeatsFreed, openDatabase, type Store } from "../store/index.js";
+import { serveAdopted } from "../sync/adopt.js";
 import { syncDepsFromConfig } from "../sync/from-config.js";
 import { type SyncDeps, serveQueue } from "../sync/index.js";
 import { mdmDirectoryOps, mdmLicenseOps } from "./mdm-bindings.js";
@@ -65,6 +67,7 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const stopServing = servingQueues(store.db, sync);
+  const stopServingAdopted = servingAdopted(store.db, sync);
   const deps: ServiceDeps = {
     db: store.db,
     keys: store.keys,
@@ -82,6 +85,7 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     ...(simulator ? { simulator } : {}),
     async close() {
       stopServing();
+      stopServingAdopted();
       await simulator?.close();
       await store.close();
     },
@@ -112,4 +116,19 @@ function servingQueues(db: Store["db"], sync: SyncDeps): () => void {
       "waiting queue not served; the worker's safety net will",
     );
   }
+}
+
+/**
+ * AC7, DB2: a device or user that adopted, at its creation, an assignment made outside
+ * Orchard (adopt-listed.repo.ts) has its waiting requests for the app decided again: it
+ * keeps the license and the MDM installs the app, as a resync's adoption does. An adoption
+ * that failed is logged: the device or user stays created, and the next full resync adopts.
+ */
+function servingAdopted(db: Store["db"], sync: SyncDeps): () => void {
+  return onListedAdopted(
+    db,
+    (spaceId, adopted) => serveAdopted(sync, spaceId, adopted),
+    (error: unknown) =>
+      sync.logger.warn({ err: String(error) }, "outside assignment not adopted; the next full resync will"),
+  );
 }

@@ -1,5 +1,5 @@
 import { LIVE_STATES } from "../licensing/index.js";
-import { applyEvent, type MdmEvent, requestLicense } from "../mdm/index.js";
+import { applyEvent, applyRevocations, type MdmEvent, requestLicense } from "../mdm/index.js";
 import type { DirectoryOps } from "../service/directory.js";
 import type { LicenseOps } from "../service/licenses.js";
 import { deleteRow } from "../store/directory.repo.js";
@@ -51,6 +51,14 @@ export const mdmLicenseOps: LicenseOps = {
       { kind: "license_revoked", spaceId: input.spaceId, licenseId: license.id },
       input.actor,
       input.now,
+    );
+  },
+
+  revokeMany(db, input) {
+    return applyRevocations(
+      mdmDeps(db, input.now),
+      { spaceId: input.spaceId, licenseIds: input.licenseIds },
+      input.actor,
     );
   },
 

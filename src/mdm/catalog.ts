@@ -98,7 +98,10 @@ export function removeFromCatalog(
   return applyEvent(deps, { kind: "app_deleted", spaceId: input.spaceId, adamId: input.adamId }, input.actor);
 }
 
-/** Delegates an app of the default space to custom spaces: it joins their catalogs. */
+/**
+ * Delegates an app of the default space to custom spaces: it joins their catalogs, with the
+ * options each space set for it before, if any (CA1).
+ */
 export async function delegateApp(
   deps: MdmDeps,
   input: { fromSpaceId: string; adamId: string; toSpaceIds: readonly string[]; actor: Actor },
@@ -116,14 +119,21 @@ export async function delegateApp(
         field: "adamId",
       });
     for (const spaceId of input.toSpaceIds) {
+      if (spaceId === from.id)
+        throw new StoreError("invalid_request", "the default space cannot delegate an app to itself", {
+          field: "spaceIds",
+        });
       await getSpace(trx, spaceId);
+      // CA1: a space delegated the app again gets back the options it had (a delegation taken back keeps them).
+      const kept = await findCatalogApp(trx, spaceId, input.adamId);
       await setCatalogApp(
         trx,
         {
           spaceId,
           adamId: input.adamId,
-          ...(source.name ? { name: source.name } : {}),
+          ...((source.name ?? kept?.name) ? { name: source.name ?? kept?.name } : {}),
           delegatedFromSpaceId: input.fromSpaceId,
+          ...(kept ? { installOnDevice: kept.installOnDevice, updateMode: kept.updateMode } : {}),
         },
         now,
       );

@@ -51,15 +51,18 @@ export async function checkIn(
     actor: input.actor ?? { kind: "mdm" },
     now,
   });
-  await recordCheckIn(db, input.spaceId, device.id, now);
+  const { waits } = await recordCheckIn(db, input.spaceId, device.id, now);
   if (input.installed) await replaceInstalledApps(db, input.spaceId, device.id, input.installed, now);
   // DB2: waits this check-in no longer asks for (neither mandatory nor installed) leave, logged.
-  await removeStaleWaits(db, {
-    scope: { spaceId: input.spaceId, deviceId: device.id },
-    cause: "check_in",
-    actor: input.actor ?? { kind: "mdm" },
-    now,
-  });
+  // A device that waits for nothing (most check-ins) has none to look for: no statement. A
+  // wait queued since was queued by a request that still asks for it (and serving checks again).
+  if (waits)
+    await removeStaleWaits(db, {
+      scope: { spaceId: input.spaceId, deviceId: device.id },
+      cause: "check_in",
+      actor: input.actor ?? { kind: "mdm" },
+      now,
+    });
   const catalog = await listCatalogAdamIds(db, input.spaceId);
   const installed = new Set((input.installed ?? []).flatMap((a) => (a.adamId ? [a.adamId] : [])));
   const asked = [...catalog.all].filter((adamId) => catalog.mandatory.has(adamId) || installed.has(adamId));

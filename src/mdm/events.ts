@@ -1,4 +1,11 @@
-import { type Consequences, consequencesOf, type LicenseEvent, type RuleId } from "../licensing/index.js";
+import {
+  type Consequences,
+  consequencesOf,
+  type Device,
+  type EventWorld,
+  type LicenseEvent,
+  type RuleId,
+} from "../licensing/index.js";
 import { type LicenseScope, loadEventWorld } from "../store/event-world.js";
 import {
   type Actor,
@@ -42,31 +49,103 @@ export async function applyEvent(deps: MdmDeps, event: MdmEvent, actor: Actor): 
     const consequences = consequencesOf(licenseEvent, world);
     if (repeated && consequences.releases.length === 0) return { releases: [], commands: [] };
     await release(trx, consequences, world.licenses, actor, now);
-    const serials = new Map(
-      world.devices.map((d) => [d.id, { serialNumber: d.serialNumber, spaceId: d.spaceId }]),
-    );
-    await queueMdmCommands(
-      trx,
-      consequences.commands.flatMap((c) => {
-        const device = serials.get(c.deviceId);
-        return device
-          ? [
-              {
-                spaceId: device.spaceId,
-                kind: c.kind,
-                deviceId: c.deviceId,
-                serialNumber: device.serialNumber,
-                adamId: c.adamId,
-                ruleIds: c.because,
-                now,
-              },
-            ]
-          : [];
-      }),
-    );
+    await queueCommands(trx, consequences, world, now);
     await applySideEffects(trx, event, actor, now);
     return consequences;
   });
+}
+
+/**
+ * RV2: licenses of one space revoked at once (a reclaim's batch), each as its own
+ * `license_revoked` event would revoke it: the engine decides each license over its part of
+ * one world loaded for all (its device, or its user's devices, and their installs: RV3's
+ * grace), and the releases are made together (one releaseLicenses per grace and rules), so a
+ * batch costs the same few statements whatever its size. Returns the ids released; a license
+ * no longer live is left out.
+ */
+export async function applyRevocations(
+  deps: MdmDeps,
+  input: { spaceId: string; licenseIds: readonly string[] },
+  actor: Actor,
+): Promise<string[]> {
+  if (input.licenseIds.length === 0) return [];
+  const now = deps.now();
+  return withTransaction(deps.db, async (trx) => {
+    const world = await loadEventWorld(trx, {
+      scope: { spaceIds: [input.spaceId], licenseIds: input.licenseIds },
+      now,
+    });
+    const consequences: Consequences = { releases: [], commands: [] };
+    for (const own of licenseWorlds(world)) {
+      const license = own.licenses[0];
+      if (!license) continue;
+      const one = consequencesOf({ kind: "license_revoked", licenseId: license.id }, own);
+      consequences.releases.push(...one.releases);
+      consequences.commands.push(...one.commands);
+    }
+    const released = await release(trx, consequences, world.licenses, actor, now);
+    await queueCommands(trx, consequences, world, now);
+    return released;
+  });
+}
+
+/**
+ * Each license of `world` with what the engine reads about it alone: its devices (its
+ * device, or its user's) and their installs. Indexed once: a batch of a thousand licenses
+ * does not search the whole world for each.
+ */
+function* licenseWorlds(world: EventWorld): Generator<EventWorld> {
+  const byId = new Map(world.devices.map((d) => [d.id, d]));
+  const byUser = new Map<string, Device[]>();
+  for (const d of world.devices) {
+    if (!d.userId) continue;
+    const list = byUser.get(d.userId) ?? [];
+    list.push(d);
+    byUser.set(d.userId, list);
+  }
+  const installsOf = new Map<string, { deviceId: string; adamId: string }[]>();
+  for (const i of world.installs) {
+    const list = installsOf.get(i.deviceId) ?? [];
+    list.push(i);
+    installsOf.set(i.deviceId, list);
+  }
+  for (const license of world.licenses) {
+    const device = license.deviceId ? byId.get(license.deviceId) : undefined;
+    const devices =
+      license.type === "device" ? (device ? [device] : []) : (byUser.get(license.userId ?? "") ?? []);
+    yield {
+      now: world.now,
+      licenses: [license],
+      devices,
+      installs: devices.flatMap((d) => installsOf.get(d.id) ?? []),
+    };
+  }
+}
+
+/** The MDM commands of these consequences, queued for the devices of the world. */
+async function queueCommands(trx: Trx, consequences: Consequences, world: EventWorld, now: Date) {
+  const serials = new Map(
+    world.devices.map((d) => [d.id, { serialNumber: d.serialNumber, spaceId: d.spaceId }]),
+  );
+  await queueMdmCommands(
+    trx,
+    consequences.commands.flatMap((c) => {
+      const device = serials.get(c.deviceId);
+      return device
+        ? [
+            {
+              spaceId: device.spaceId,
+              kind: c.kind,
+              deviceId: c.deviceId,
+              serialNumber: device.serialNumber,
+              adamId: c.adamId,
+              ruleIds: c.because,
+              now,
+            },
+          ]
+        : [];
+    }),
+  );
 }
 
 /**
@@ -175,14 +254,14 @@ function extras(event: MdmEvent): { extraDeviceIds?: string[]; extraUserIds?: st
   return {};
 }
 
-/** Releases grouped by space, grace end and rules: one releaseLicenses call each. */
+/** Releases grouped by space, grace end and rules: one releaseLicenses call each. Returns the ids released. */
 async function release(
   trx: Trx,
   consequences: Consequences,
   licenses: readonly { id: string; spaceId: string }[],
   actor: Actor,
   now: Date,
-): Promise<void> {
+): Promise<string[]> {
   const spaceOf = new Map(licenses.map((l) => [l.id, l.spaceId]));
   const groups = new Map<string, { spaceId: string; graceUntil?: Date; because: RuleId[]; ids: string[] }>();
   for (const r of consequences.releases) {
@@ -198,8 +277,9 @@ async function release(
     group.ids.push(r.licenseId);
     groups.set(key, group);
   }
+  const released: string[] = [];
   for (const g of groups.values()) {
-    await releaseLicenses(trx, {
+    const moved = await releaseLicenses(trx, {
       spaceId: g.spaceId,
       licenseIds: g.ids,
       actor,
@@ -207,5 +287,7 @@ async function release(
       because: g.because,
       ...(g.graceUntil ? { graceUntil: g.graceUntil } : {}),
     });
+    released.push(...moved.map((l) => l.id));
   }
+  return released;
 }

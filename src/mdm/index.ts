@@ -2,7 +2,7 @@ export { type CheckInResult, checkIn } from "./check-in.js";
 export { deliverMdmCommands, toMdmCommandMessage } from "./deliver.js";
 export type { MdmDeps } from "./deps.js";
 export { enrollDevice } from "./enroll.js";
-export { applyEvent, type MdmEvent } from "./events.js";
+export { applyEvent, applyRevocations, type MdmEvent } from "./events.js";
 export { type LicenseRequestResult, requestLicense, requestLicensesFor } from "./license-request.js";
 export { moveDevice } from "./move.js";
 export {

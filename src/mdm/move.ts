@@ -1,4 +1,5 @@
 import { type DecisionWorld, graceEnd, planTransfer, type TransferStep } from "../licensing/index.js";
+import { adoptListedLater } from "../store/adopt-listed.repo.js";
 import { loadEventWorld } from "../store/event-world.js";
 import {
   type Actor,
@@ -15,8 +16,10 @@ import {
   type Trx,
   withTransaction,
 } from "../store/index.js";
+import { followDevices } from "../store/invite-commands.repo.js";
 import { countOtherActiveDevices } from "../store/mdm-query.repo.js";
 import { normalizeSerial } from "../store/serial-number.js";
+import { removeWaitsOfGoneSubject } from "../store/stale-waits.repo.js";
 import type { MdmDeps } from "./deps.js";
 import { requestLicensesFor } from "./license-request.js";
 
@@ -77,6 +80,12 @@ export async function moveDevice(
     // The old space no longer manages it: no uninstall there may reach it (PB1), no inventory.
     await replaceInstalledApps(trx, input.fromSpaceId, device.id, [], now);
     await setDeviceStatus(trx, input.fromSpaceId, device.id, "retired", now);
+    // DB2: retired there, it waits for nothing there any more (each wait logged).
+    await removeWaitsOfGoneSubject(trx, {
+      gone: { kind: "device_retired", spaceId: input.fromSpaceId, deviceId: device.id },
+      actor: input.actor,
+      now,
+    });
 
     const newWorlds = new Map<string, DecisionWorld>();
     for (const adamId of installedAdamIds) {
@@ -176,4 +185,8 @@ async function joinSpace(
     .where("space_id", "=", spaceId)
     .where("id", "=", device.id)
     .execute();
+  // UB2: back in that space, perhaps with another user: the invitation follows.
+  await followDevices(trx, { spaceId, deviceIds: [device.id], now });
+  // AC7: active there again, it adopts what Apple holds for it outside Orchard (listed).
+  await adoptListedLater(trx, { spaceId, deviceIds: [device.id], now });
 }

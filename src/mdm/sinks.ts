@@ -5,7 +5,8 @@ import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook
 export { verifyWebhookSignature } from "../webhook.js";
 
 /**
- * One instruction for the MDM: install or remove an app on a device. `id` is the
+ * One instruction for the MDM: install or remove an app on a device, or (UB2) invite the
+ * device's user to Apps and Books with Apple's link (InviteToProgram). `id` is the
  * command's for good: a delivery may be repeated (a timeout after the MDM stored it), so
  * the MDM acts on each id once. Its target (MdmCommandTarget: platform, bundle id, product
  * and license type) says which Apple command to build.
@@ -15,10 +16,14 @@ export interface MdmCommandMessage extends MdmCommandTarget {
   /** The command's number in its space, as `GET mdm/commands` lists it. */
   seq: number;
   spaceId: string;
-  kind: "install" | "remove";
+  kind: "install" | "remove" | "invite";
   deviceId: string;
   serialNumber: string;
-  adamId: string;
+  /** The app of an install or a remove; null for an invite. */
+  adamId: string | null;
+  /** UB2, an invite: the user invited, and Apple's invitation link (InviteToProgram's InvitationURL). */
+  userId?: string;
+  invitationUrl?: string;
   /** The license the install relies on, if any (the MDM may show it). */
   licenseId?: string;
   /** DB4: the version an update installs. */

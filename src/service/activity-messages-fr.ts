@@ -99,6 +99,12 @@ const FR: FrenchCatalogue = {
   "queue.left_check_in":
     "a quitté la file d'attente : l'appareil ne la demande plus quand il se signale (ni obligatoire, ni installée)",
   "queue.cancelled": "demande en attente annulée par un administrateur : a quitté la file d'attente",
+  "queue.left_device_retired": "a quitté la file d'attente : l'appareil a été retiré",
+  "queue.left_device_wiped": "a quitté la file d'attente : l'appareil a été effacé",
+  "queue.left_device_inactive": "a quitté la file d'attente : l'appareil est devenu inactif",
+  "queue.left_device_unenrolled":
+    "a quitté la file d'attente : l'appareil a été désinscrit (profil MDM retiré)",
+  "queue.left_user_deleted": "a quitté la file d'attente : l'utilisateur a été supprimé",
   "account.added": (p) => `compte ${p.name} ajouté`,
   "account.updated": (p) => `compte ${p.name} modifié`,
   "account.deleted": (p) => `compte ${p.name} supprimé`,
@@ -113,6 +119,8 @@ const FR: FrenchCatalogue = {
     `attributions faites hors d'Orchard reprises comme licences : ${n(p.adopted)} (dont interdites : ${n(p.prohibited)})`,
   "outside.release_queued": (p) =>
     `attribution faite hors d'Orchard (${p.subject}) : libération en attente d'envoi à Apple`,
+  "outside.release_all_queued": (p) =>
+    `libération de toutes les attributions faites hors d'Orchard : en attente d'envoi à Apple : ${n(p.requested)}, déjà en route : ${n(p.already)}`,
   "outside.released": (p) => `attribution faite hors d'Orchard (${p.subject}) : libérée auprès d'Apple`,
   "outside.release_failed": (p) =>
     `attribution faite hors d'Orchard (${p.subject}) : Apple a refusé de la libérer : ${p.reason}`,
@@ -124,6 +132,8 @@ const FR: FrenchCatalogue = {
     known(UPDATES, p.updateMode) ? `disponible, mises à jour ${UPDATES[p.updateMode]}` : undefined,
   "catalog.delegated": (p) => `déléguée par ${p.from}`,
   "user.invited": "invité à Apps et livres",
+  "user.registered_again": (p) =>
+    `Apple ne connaissait pas l'utilisateur (${p.reason}) : inscrit à nouveau auprès d'Apple ; l'attribution est renvoyée une fois`,
   "rules.set": (p) =>
     `règles de licence définies : groupes premier arrivé, premier servi : ${n(p.groups)}, réservations : ${n(p.reservations)}, interdits : ${n(p.prohibited)}`,
   "rules.group_deleted": (p) =>

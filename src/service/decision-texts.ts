@@ -35,6 +35,14 @@ export interface DecisionTexts {
   selfPurchase: string;
   /** What-if, AC5: a holder loses its license; `next` is the summary of what it would get instead. */
   loses: (next: string) => string;
+  /**
+   * Explain, MA2, DB2: appended when Apple refused the subject's assignment from some accounts
+   * (`refusals`: "account "A" (9635 …)"): another account `serves` it, it `waits` for another
+   * one, or `none` can.
+   */
+  appleRefusedFrom: (refusals: string, then: "serves" | "waits" | "none") => string;
+  /** One refusal in `appleRefusedFrom`: the account and Apple's error. */
+  appleRefusal: (account: string, error: string) => string;
   /** Explain, per account walked: "<eligibility>; <verdict>." */
   accounts: {
     eligibility: Record<Eligibility, string>;
@@ -142,6 +150,15 @@ const en: DecisionTexts = {
   refused: (reason) => `No license: ${reason}.`,
   selfPurchase: " The user may still buy the app themselves.",
   loses: (next) => `Loses its license. Next: ${next}`,
+  appleRefusedFrom: (refusals, then) =>
+    ` Apple refused its assignment from ${refusals}${
+      then === "serves"
+        ? "; another account serves it (MA2)."
+        : then === "waits"
+          ? "; it waits for another account (MA2)."
+          : "; no other account can serve it."
+    }`,
+  appleRefusal: (account, error) => `account "${account}" (${error})`,
   accounts: {
     eligibility: {
       reserved: "The subject has a reservation here",
@@ -161,6 +178,7 @@ const en: DecisionTexts = {
       no_device: "passed over: a device-based license needs a device",
       no_user: "passed over: a user-based license needs a user",
       not_enrolled: "passed over: a user-based license waits for the user to accept the invitation",
+      apple_refused: "passed over: Apple refused to assign the app to this subject from here",
     },
     notReached: {
       MA1: "not reached: an account earlier in priority gives the license",
@@ -270,6 +288,15 @@ const fr: DecisionTexts = {
   refused: (reason) => `Pas de licence : ${reason}.`,
   selfPurchase: " L'utilisateur peut toujours acheter l'app lui-même.",
   loses: (next) => `Perd sa licence. Ensuite : ${next}`,
+  appleRefusedFrom: (refusals, then) =>
+    ` Apple a refusé son attribution depuis ${refusals}${
+      then === "serves"
+        ? " ; un autre compte la sert (MA2)."
+        : then === "waits"
+          ? " ; la demande attend un autre compte (MA2)."
+          : " ; aucun autre compte ne peut la servir."
+    }`,
+  appleRefusal: (account, error) => `le compte « ${account} » (${error})`,
   accounts: {
     eligibility: {
       reserved: "Le sujet a une réservation dans ce compte",
@@ -291,6 +318,7 @@ const fr: DecisionTexts = {
       no_user: "compte écarté : une licence par utilisateur demande un utilisateur",
       not_enrolled:
         "compte écarté : une licence par utilisateur attend que l'utilisateur accepte l'invitation",
+      apple_refused: "compte écarté : Apple a refusé d'y attribuer l'app à ce sujet",
     },
     notReached: {
       MA1: "non atteint : un compte plus prioritaire donne la licence",

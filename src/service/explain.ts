@@ -12,7 +12,7 @@ import {
   type RuleId,
   type Subject,
 } from "../licensing/index.js";
-import { HELD_BY_APPLE, heldSubjects } from "../store/apple-refusals.repo.js";
+import { type AccountRefusal, refusalText } from "../store/apple-refusals.repo.js";
 import { Coalescer, coalescerPer } from "../store/coalesce.js";
 import type { Db } from "../store/database.js";
 import { loadWorldSnapshot, worldFor } from "../store/index.js";
@@ -48,6 +48,20 @@ export interface Explanation extends Described {
   accounts: AccountConsidered[];
   /** DB2, UB3: a request that waits, where it stands in the app's queue (when it is there). */
   queue?: QueuePlace;
+  /**
+   * MA2, DB2: the accounts Apple refused to assign the app to this subject from, newest
+   * first: each is passed over (the decision says whether another served or none could).
+   */
+  appleRefusals?: AppleRefusalExplained[];
+}
+
+/** One account's refusal of the subject, as Explain names it. */
+export interface AppleRefusalExplained {
+  accountId: string;
+  accountName: string;
+  errorNumber: number;
+  message?: string;
+  refusedAt: Date;
 }
 
 /** One account as the decision saw it. */
@@ -114,13 +128,6 @@ const explainedOf = coalescerPer(
         adamId,
         subjects: asked.map((a) => a.request.subject),
       });
-      // DB2: a subject Apple refused waits for an administrator, as allocation holds it.
-      const held = await heldSubjects(
-        db,
-        spaceId,
-        adamId,
-        asked.map((a) => a.request.subject),
-      );
       const names = snapshot.accountNames;
       const decided = asked.map(({ request: r, why: given, language }): Outcome => {
         try {
@@ -128,9 +135,8 @@ const explainedOf = coalescerPer(
           const why = given ?? place?.why ?? DEFAULT_WHY;
           const request: LicenseRequest = { ...r, why };
           const trace = newTrace();
-          const ruled = decide(request, worldFor(snapshot, request), trace);
-          const decision =
-            ruled.outcome === "grant" && held.has(subjectKey(r.subject)) ? HELD_BY_APPLE : ruled;
+          // MA2, DB2: the accounts Apple refused are passed over, as allocation does (the world says which).
+          const decision = decide(request, worldFor(snapshot, request), trace);
           const whyFrom: WhyFrom =
             given !== undefined
               ? "asked"
@@ -142,7 +148,19 @@ const explainedOf = coalescerPer(
           const name = (id: string) => names.get(id) ?? id;
           const words = describe(decision, name, language);
           const accounts = accountsConsidered(trace, name, language);
-          return { explanation: { request, why, whyFrom, decision, ...words, accounts } };
+          const refusals = explainedRefusals(snapshot.appleRefusals.get(subjectKey(r.subject)), name);
+          if (refusals.length > 0) words.summary += refusalsSentence(decision, refusals, language);
+          return {
+            explanation: {
+              request,
+              why,
+              whyFrom,
+              decision,
+              ...words,
+              accounts,
+              ...(refusals.length > 0 ? { appleRefusals: refusals } : {}),
+            },
+          };
         } catch (error) {
           return { error }; // this subject's (unknown device, ...), not the others'
         }
@@ -189,6 +207,37 @@ const explainedOf = coalescerPer(
       return decided;
     }),
 );
+
+function explainedRefusals(
+  refusals: readonly AccountRefusal[] | undefined,
+  name: (accountId: string) => string,
+): AppleRefusalExplained[] {
+  return (refusals ?? []).map((r) => ({ ...r, accountName: name(r.accountId) }));
+}
+
+/**
+ * MA2, DB2: which accounts Apple refused (with its error), then whether another account
+ * serves the subject (a grant or a keep from an account Apple did not refuse), it waits for
+ * another one, or none can (it waits for an administrator, or is refused).
+ */
+function refusalsSentence(
+  decision: Decision,
+  refusals: readonly AppleRefusalExplained[],
+  language: Language,
+): string {
+  const t = DECISION_TEXTS[language];
+  const named = refusals
+    .map((r) => t.appleRefusal(r.accountName, refusalText(r.errorNumber, r.message ?? null)))
+    .join(", ");
+  const refused = new Set(refusals.map((r) => r.accountId));
+  const then =
+    (decision.outcome === "grant" || decision.outcome === "keep") && !refused.has(decision.accountId)
+      ? "serves"
+      : decision.outcome === "wait" && decision.reason !== "apple_refused"
+        ? "waits"
+        : "none";
+  return t.appleRefusedFrom(named, then);
+}
 
 /**
  * One row per account the trace names, in the engine's order (priority, then id). An

@@ -18,6 +18,15 @@ export interface LicenseOps {
     db: Db,
     input: { spaceId: string; licenseId: string; because: RuleId[]; actor: Actor; now: Date },
   ): Promise<LicenseRecord[]>;
+  /**
+   * RV2: many licenses of a space revoked at once (a reclaim's batch), each as `revoke` does,
+   * in statements per batch rather than per license. Returns the ids revoked: a license no
+   * longer live (revoked meanwhile) is left out, not an error.
+   */
+  revokeMany(
+    db: Db,
+    input: { spaceId: string; licenseIds: readonly string[]; actor: Actor; now: Date },
+  ): Promise<string[]>;
   revokeAllForApp(
     db: Db,
     input: { spaceId: string; adamId: string; actor: Actor; now: Date },

@@ -61,6 +61,8 @@ export interface SubjectFault {
   clientUserIds?: string[];
   /** Only tasks of this app (associate, disassociate); unset, every app. */
   adamId?: string;
+  /** Only at this location (an app not sold in its country); unset, at every location. */
+  uId?: string;
   applied?: boolean;
 }
 
@@ -96,12 +98,14 @@ export class Faults {
     endpoint: string,
     subject: { serialNumber?: string; clientUserId?: string },
     adamId?: string,
+    uId?: string,
   ): { errorNumber: number; applied: boolean } | undefined {
     const path = normalizeEndpoint(endpoint);
     for (let i = this.subjects.length - 1; i >= 0; i--) {
       const f = this.subjects[i];
       if (!f || f.endpoint !== path) continue;
       if (f.adamId !== undefined && adamId !== undefined && f.adamId !== adamId) continue;
+      if (f.uId !== undefined && uId !== undefined && f.uId !== uId) continue;
       const named =
         subject.serialNumber !== undefined
           ? (f.serialNumbers ?? []).includes(subject.serialNumber)

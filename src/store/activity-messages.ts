@@ -83,6 +83,12 @@ export const ACTIVITY_MESSAGES = {
   "queue.left_check_in":
     "left the queue: the device's check-in no longer asks for the app (not mandatory, not installed)",
   "queue.cancelled": "waiting request cancelled by an administrator: left the queue",
+  // Waits that left with their subject (stale-waits.repo.ts removeWaitsOfGoneSubject).
+  "queue.left_device_retired": "left the queue: the device was retired",
+  "queue.left_device_wiped": "left the queue: the device was wiped",
+  "queue.left_device_inactive": "left the queue: the device went inactive",
+  "queue.left_device_unenrolled": "left the queue: the device was unenrolled (MDM profile removed)",
+  "queue.left_user_deleted": "left the queue: the user was deleted",
   // Accounts (sync/accounts.ts, account-apple.ts, account-update.ts, sync.ts, health.ts).
   "account.added": (p: { name: string }) => `account ${p.name} added`,
   "account.updated": (p: { name: string }) => `account ${p.name} updated`,
@@ -104,6 +110,9 @@ export const ACTIVITY_MESSAGES = {
   // `subject` is Apple's serial number or clientUserId.
   "outside.release_queued": (p: { subject: string }) =>
     `assignment made outside Orchard (${p.subject}): release queued for Apple`,
+  // "Release all": one line for the whole list (outside-release-all.ts).
+  "outside.release_all_queued": (p: { requested: number; already: number }) =>
+    `release of every assignment made outside Orchard: ${p.requested} queued for Apple, ${p.already} already on their way`,
   "outside.released": (p: { subject: string }) =>
     `assignment made outside Orchard (${p.subject}): released at Apple`,
   "outside.release_failed": (p: { subject: string; reason: string }) =>
@@ -113,6 +122,9 @@ export const ACTIVITY_MESSAGES = {
   "catalog.available": (p: { updateMode: string }) => `available, updates ${p.updateMode}`,
   "catalog.delegated": (p: { from: string }) => `delegated from ${p.from}`,
   "user.invited": "invited to Apps and Books",
+  // UB2: Apple answered 9609 to a user's association (unknown-users.repo.ts); `reason` is Apple's error.
+  "user.registered_again": (p: { reason: string }) =>
+    `Apple did not know the user (${p.reason}): registered again at Apple; the assignment is sent again once`,
   "rules.set": (p: { groups: number; reservations: number; prohibited: number }) =>
     `license rules set: ${p.groups} FCFS groups, ${p.reservations} reservations, ${p.prohibited} prohibited`,
   "rules.group_deleted": (p: { group: string; groups: number }) =>

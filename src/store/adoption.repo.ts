@@ -4,8 +4,14 @@ import type { LicenseRequest, LicenseType } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import { type Db, withTransaction } from "./database.js";
-import { type OutsideAssignment, outsideReleasesOf } from "./outside-assignments.repo.js";
+import {
+  holdsAny,
+  type OutsideAssignment,
+  outsideReleasesOf,
+  unlistOutside,
+} from "./outside-assignments.repo.js";
 import { lockAssets } from "./seats.js";
+import { serialKey } from "./serial-key.js";
 import { normalizeSerial } from "./serial-number.js";
 
 /**
@@ -25,14 +31,33 @@ export interface AdoptionSubjects {
   users: Map<string, { id: string }>;
 }
 
-/** Every device and user of the space an assignment could name: Orchard's size, read once per walk. */
-export async function loadAdoptionSubjects(db: Db, spaceId: string): Promise<AdoptionSubjects> {
+/**
+ * Every device and user of the space an assignment could name: Orchard's size, read once per
+ * walk. With `naming`, only those these serial numbers (normalizeSerial) and clientUserIds
+ * name: an incremental sync's page, a device just created (index look-ups, whatever the
+ * space's size).
+ */
+export async function loadAdoptionSubjects(
+  db: Db,
+  spaceId: string,
+  naming?: { serialKeys: readonly string[]; clientUserIds: readonly string[] },
+): Promise<AdoptionSubjects> {
   const devices: AdoptionSubjects["devices"] = new Map();
-  const deviceRows = await db
-    .selectFrom("devices")
-    .select(["id", "serial_number", "apple_serial_number", "status", "user_id"])
-    .where("space_id", "=", spaceId)
-    .execute();
+  const deviceRows =
+    naming?.serialKeys.length === 0
+      ? []
+      : await db
+          .selectFrom("devices")
+          .select(["id", "serial_number", "apple_serial_number", "status", "user_id"])
+          .where("space_id", "=", spaceId)
+          .$if(naming !== undefined, (q) =>
+            q.where(
+              serialKey("serial_number"),
+              "=",
+              sql<string>`any(${[...(naming?.serialKeys ?? [])]}::text[])`,
+            ),
+          )
+          .execute();
   for (const d of deviceRows) {
     const key = normalizeSerial(d.serial_number);
     devices.set(
@@ -48,13 +73,23 @@ export async function loadAdoptionSubjects(db: Db, spaceId: string): Promise<Ado
     );
   }
   const users: AdoptionSubjects["users"] = new Map();
-  const userRows = await db
-    .selectFrom("users")
-    .select(["id", "apple_client_user_id"])
-    .where("space_id", "=", spaceId)
-    .where("apple_client_user_id", "is not", null)
-    .where("deleted_at", "is", null)
-    .execute();
+  const userRows =
+    naming?.clientUserIds.length === 0
+      ? []
+      : await db
+          .selectFrom("users")
+          .select(["id", "apple_client_user_id"])
+          .where("space_id", "=", spaceId)
+          .where("apple_client_user_id", "is not", null)
+          .where("deleted_at", "is", null)
+          .$if(naming !== undefined, (q) =>
+            q.where(
+              "apple_client_user_id",
+              "=",
+              sql<string>`any(${[...(naming?.clientUserIds ?? [])]}::text[])`,
+            ),
+          )
+          .execute();
   for (const u of userRows) if (u.apple_client_user_id) users.set(u.apple_client_user_id, { id: u.id });
   return { devices, users };
 }
@@ -108,6 +143,14 @@ export interface AdoptedLicense {
  *   than Apple's total; one of Orchard's associations Apple will refuse still holds a seat).
  * A reserved subject's license uses its reservation (DI6); a prohibited user's is adopted
  * all the same and its line says so (DI4), for the administrator to revoke.
+ *
+ * `unlist`: the adopted ones leave the account's list in the same transaction, so a seat is
+ * counted once (`used` is Orchard's seat-holding licenses plus the assignments outside: one
+ * moves from the second to the first, `used` stays), and a release of the list never
+ * reaches an adopted license. A full sync need not: its new list replaces the old one.
+ * `listedOnly`: only the candidates the account's list holds (as it spells them) are
+ * adopted, read under the lock: a device created after the list was read adopts what Apple
+ * still holds, not what a release Apple just confirmed took out of it.
  */
 export async function adoptAssignments(
   db: Db,
@@ -118,6 +161,8 @@ export async function adoptAssignments(
     candidates: readonly AdoptionCandidate[];
     startedAt: Date;
     now: Date;
+    unlist?: boolean;
+    listedOnly?: boolean;
   },
 ): Promise<{ adopted: AdoptedLicense[]; left: OutsideAssignment[] }> {
   const { spaceId, accountId, adamId, now } = input;
@@ -125,6 +170,7 @@ export async function adoptAssignments(
   await recordAppleSpellings(db, spaceId, input.candidates);
   return withTransaction(db, async (trx) => {
     await lockAssets(trx, spaceId, [{ accountId, adamId }]);
+    const listed = input.listedOnly ? await listedSubjects(trx, input) : undefined;
     const asset = await trx
       .selectFrom("assets")
       .select("total_count")
@@ -167,7 +213,15 @@ export async function adoptAssignments(
       const id = c.deviceId ?? c.userId ?? "";
       const subject = c.assignment.serialNumber ?? c.assignment.clientUserId;
       // The same subject twice (two pricings of the app): one license, the other stays outside.
-      if (!c.active || busyIds.has(id) || seen.has(id) || releasingKeys.has(subject) || room === 0) {
+      const unlisted = listed !== undefined && !listed.has(outsideSubjectKey(c.assignment));
+      if (
+        !c.active ||
+        unlisted ||
+        busyIds.has(id) ||
+        seen.has(id) ||
+        releasingKeys.has(subject) ||
+        room === 0
+      ) {
         left.push(c.assignment);
         continue;
       }
@@ -208,6 +262,15 @@ export async function adoptAssignments(
     }
     const adopted = planned.filter((p) => inserted.has(p.id));
     left.push(...planned.filter((p) => !inserted.has(p.id)).map((p) => p.candidate.assignment));
+    if (input.unlist) {
+      for (const kind of ["device", "user"] as const) {
+        const subjects = adopted
+          .map((p) => p.candidate.assignment)
+          .filter((a) => (a.serialNumber !== undefined) === (kind === "device"))
+          .map((a) => a.serialNumber ?? a.clientUserId ?? "");
+        await unlistOutside(trx, { spaceId, accountId, adamId, kind, subjects });
+      }
+    }
     await appendActivity(
       trx,
       adopted.map((p) => ({
@@ -236,6 +299,37 @@ export async function adoptAssignments(
       left,
     };
   });
+}
+
+/** An assignment's subject as a list spells it, with its pricing and kind. */
+const outsideSubjectKey = (a: OutsideAssignment) =>
+  `${a.pricingParam}|${a.serialNumber !== undefined ? `s|${a.serialNumber}` : `u|${a.clientUserId ?? ""}`}`;
+
+/** Which of the candidates the account's list (its last complete generation) holds for the app, as spelled. */
+async function listedSubjects(
+  trx: Db,
+  input: { spaceId: string; accountId: string; adamId: string; candidates: readonly AdoptionCandidate[] },
+): Promise<Set<string>> {
+  const subjects = input.candidates.map((c) => c.assignment.serialNumber ?? c.assignment.clientUserId ?? "");
+  const { rows } = await sql<{ pricing_param: string; kind: string; subject: string }>`
+    select o.pricing_param, o.kind, x.subject
+    from outside_assignments o
+    join outside_assignment_snapshots n on n.space_id = o.space_id and n.account_id = o.account_id
+      and n.generation = o.generation
+    cross join lateral unnest(o.subjects) as x(subject)
+    where o.space_id = ${input.spaceId} and o.account_id = ${input.accountId} and o.adam_id = ${input.adamId}
+      and ${holdsAny(sql<string[]>`o.subjects`, subjects)} and x.subject in (select unnest(${subjects}::text[]))`.execute(
+    trx,
+  );
+  return new Set(
+    rows.map((r) =>
+      outsideSubjectKey({
+        adamId: input.adamId,
+        pricingParam: r.pricing_param,
+        ...(r.kind === "device" ? { serialNumber: r.subject } : { clientUserId: r.subject }),
+      }),
+    ),
+  );
 }
 
 /** AC7 and LT1 (Apple's assignment decides the type); DI6 for a reserved subject, DI4 for a prohibited one. */

@@ -8,7 +8,7 @@ import {
   type RequestReason,
 } from "../licensing/index.js";
 import { activityMessage, renderActivityMessage } from "./activity-messages.js";
-import { HELD_BY_APPLE, heldSubjects } from "./apple-refusals.repo.js";
+import type { AccountRefusal } from "./apple-refusals.repo.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
 import { decidedForGood, dequeue, subjectKey } from "./queue.repo.js";
@@ -38,6 +38,8 @@ export interface AllocationResult {
   licenseId?: string;
   /** The display name of the account a grant or a keep names (read with the world). */
   accountName?: string;
+  /** MA2, DB2: the accounts passed over because Apple refused this subject there. */
+  appleRefusedAccountIds?: readonly string[];
 }
 
 /**
@@ -91,20 +93,15 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
   const seats = lockedSeats(snapshot);
   // DB2: a served wait is decided only while it still waits and applies, under its row's lock.
   const requests = input.served ? await servedWaitsStillApplying(trx, input) : input.requests;
-  // DB2: subjects whose assignment Apple refused for good wait until an administrator
-  // sends them again, whatever frees up: granted, they would go to Apple and back in a loop.
-  const held = await heldSubjects(
-    trx,
-    spaceId,
-    adamId,
-    input.requests.map((r) => r.subject),
-  );
   const results: AllocationResult[] = [];
   const granted: Grant[] = [];
   for (const request of requests) {
-    let decision = decide(request, worldFor(snapshot, request));
-    if (decision.outcome === "grant" && held.has(subjectKey(request.subject))) decision = HELD_BY_APPLE;
+    // MA2, DB2: accounts Apple refused for the subject are passed over (the world says which):
+    // another may serve it; when none can, it waits until an administrator sends it again.
+    const world = worldFor(snapshot, request);
+    const decision = decide(request, world);
     const result: AllocationResult = { request, decision };
+    if (world.appleRefusedAccountIds) result.appleRefusedAccountIds = world.appleRefusedAccountIds;
     results.push(result);
     if ("accountId" in decision) {
       const accountName = snapshot.accountNames.get(decision.accountId);
@@ -129,7 +126,7 @@ async function allocate(trx: Trx, input: AllocationInput): Promise<AllocationRes
   } else {
     await dequeue(trx, spaceId, adamId, results);
   }
-  await enqueueWaiting(trx, spaceId, adamId, results, now);
+  await enqueueWaiting(trx, spaceId, adamId, results, snapshot.appleRefusals, now);
   return results;
 }
 
@@ -348,12 +345,15 @@ const GRANTED_TEXTS = JSON.stringify(
  * reason and rules are brought up to date). The last decision per subject counts. One
  * INSERT … SELECT FROM unnest per subject kind: a storm queues thousands per batch, and
  * a row of bound parameters per request would cost more than the rows themselves.
+ * A request that waits for an administrator (`apple_refused`, MA2) carries the newest of
+ * Apple's refusals of it, for the views; any other wait carries none.
  */
 async function enqueueWaiting(
   trx: Trx,
   spaceId: string,
   adamId: string,
   results: readonly AllocationResult[],
+  refusals: ReadonlyMap<string, readonly AccountRefusal[]>,
   now: Date,
 ): Promise<void> {
   const last = new Map<string, AllocationResult>();
@@ -366,27 +366,34 @@ async function enqueueWaiting(
     const whys: string[] = [];
     const reasons: string[] = [];
     const rules: string[] = [];
-    for (const { request, decision } of last.values()) {
+    const refused: Array<AccountRefusal | undefined> = [];
+    for (const [key, { request, decision }] of last) {
       if (decision.outcome !== "wait" || request.subject.kind !== kind) continue;
       ids.push(request.subject.kind === "user" ? request.subject.userId : request.subject.deviceId);
       whys.push(request.why);
       reasons.push(decision.reason);
       rules.push(decision.because.join(","));
+      refused.push(decision.reason === "apple_refused" ? refusals.get(key)?.[0] : undefined);
     }
     if (ids.length === 0) continue;
     const column = sql.ref(kind === "user" ? "user_id" : "device_id");
     const at = now.toISOString();
+    const refusal = <T>(of: (r: AccountRefusal) => T) => refused.map((r) => (r ? of(r) : null));
     await sql`insert into license_queue
-        (space_id, adam_id, ${column}, why, reason, rule_ids, requested_at, decided_at)
+        (space_id, adam_id, ${column}, why, reason, rule_ids, requested_at, decided_at,
+          apple_error_number, apple_error_message, refused_account_id, refused_at)
       select ${spaceId}, ${adamId}, t.id, t.why, t.reason,
-        coalesce(string_to_array(t.rules, ','), '{}'), ${at}::timestamptz, ${at}::timestamptz
-      from unnest(${ids}::text[], ${whys}::text[], ${reasons}::text[], ${rules}::text[])
-        as t(id, why, reason, rules)
+        coalesce(string_to_array(t.rules, ','), '{}'), ${at}::timestamptz, ${at}::timestamptz,
+        t.error_number, t.error_message, t.account_id, t.refused_at
+      from unnest(${ids}::text[], ${whys}::text[], ${reasons}::text[], ${rules}::text[],
+          ${refusal((r) => r.errorNumber)}::int[], ${refusal((r) => r.message ?? null)}::text[],
+          ${refusal((r) => r.accountId)}::text[], ${refusal((r) => r.refusedAt.toISOString())}::timestamptz[])
+        as t(id, why, reason, rules, error_number, error_message, account_id, refused_at)
       on conflict (space_id, adam_id, ${column}) where ${column} is not null
-      do update set
-        -- Apple's refusal stays until an administrator sends the request again (DB2).
-        reason = case when license_queue.reason = 'apple_refused' then license_queue.reason else excluded.reason end,
-        rule_ids = excluded.rule_ids, decided_at = excluded.decided_at`.execute(trx);
+      do update set reason = excluded.reason, rule_ids = excluded.rule_ids, decided_at = excluded.decided_at,
+        -- MA2, DB2: the refusal it waits with, when it waits for an administrator.
+        apple_error_number = excluded.apple_error_number, apple_error_message = excluded.apple_error_message,
+        refused_account_id = excluded.refused_account_id, refused_at = excluded.refused_at`.execute(trx);
   }
 }
 

@@ -1,22 +1,25 @@
 import { sql } from "kysely";
-import type { Decision, Subject } from "../licensing/index.js";
+import type { Subject } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { type ActivityMessage, activityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import { clearNotifications } from "./notification.repo.js";
+import { subjectKey } from "./queue.repo.js";
 import { announceSeatsFreed, lockAssetsOfLicenses, returnSeatsOf } from "./seats.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
 /**
- * What Apple refused for good, and what an administrator does about it (0032).
+ * What Apple refused for good, and what an administrator does about it (0032, 0038).
  *
- * Associations (DB2, UB3): the subject waits again in its place with Apple's reason
- * (`reason = 'apple_refused'`, the error number and message, the account): it is never
- * dropped, and never served again by itself (allocation.ts holds it, the queue's serving
- * passes it over) until an administrator sends it again: then it waits as any request, and
- * the next free seat of the app serves it in its turn.
+ * Associations (MA2, DB2, UB3): each refusal is kept per (subject, app, account)
+ * (`association_refusals`): the engine passes that account over for that subject, so
+ * another eligible account may serve it (MA2), and the refusing one is never asked again
+ * (no loop). When no other account can, the subject waits in its place with Apple's reason
+ * (`reason = 'apple_refused'`, the refusal it waits with on its queue row) until an
+ * administrator sends it again: its refusals are lifted and it waits as any request, the
+ * next free seat of the app serving it in its turn.
  *
  * Releases (RV1-RV5): a release Apple refused leaves its license `pending_release`, which
  * holds a seat; its operation stays `failed` in the outbox. An administrator sends it again
@@ -33,38 +36,72 @@ export interface Refusal {
   accountId: string;
 }
 
-/** The decision for a subject Apple refused, where the rules would grant it: it waits with Apple's reason. */
-export const HELD_BY_APPLE: Decision = { outcome: "wait", reason: "apple_refused", because: ["DB2", "UB3"] };
+/** One account's refusal of a subject, as decisions and Explain read it. */
+export interface AccountRefusal {
+  accountId: string;
+  errorNumber: number;
+  message?: string;
+  refusedAt: Date;
+}
 
 /**
- * Which of these subjects wait with a refusal of Apple's for the app ("u:<userId>" /
- * "d:<deviceId>", as the queue keys them): allocation holds them instead of granting.
- * Served by the partial index `license_queue_apple_refused`: nothing to read when Apple
- * refused nothing for the app.
+ * MA2, DB2: Apple's refusals of these subjects for the app, by subject ("u:<userId>" /
+ * "d:<deviceId>"), newest first: the accounts each decision passes over. One probe of the
+ * table's key per subject; nothing to read when Apple refused nothing.
  */
-export async function heldSubjects(
+export async function refusalsOfSubjects(
   db: Db,
   spaceId: string,
   adamId: string,
   subjects: readonly Subject[],
-): Promise<Set<string>> {
-  const held = new Set<string>();
-  if (subjects.length === 0) return held;
-  const userIds = subjects.flatMap((s) => (s.kind === "user" ? [s.userId] : []));
-  const deviceIds = subjects.flatMap((s) => (s.kind === "device" ? [s.deviceId] : []));
+): Promise<Map<string, AccountRefusal[]>> {
+  const out = new Map<string, AccountRefusal[]>();
+  if (subjects.length === 0) return out;
   const rows = await db
-    .selectFrom("license_queue")
-    .select(["user_id", "device_id"])
+    .selectFrom("association_refusals")
+    .select(["subject", "account_id", "error_number", "error_message", "refused_at"])
     .where("space_id", "=", spaceId)
     .where("adam_id", "=", adamId)
-    .where("reason", "=", "apple_refused")
-    .where((eb) => eb.or([inList("user_id", userIds), inList("device_id", deviceIds)]))
+    .where(inList("subject", unique(subjects.map(subjectKey))))
+    .orderBy("refused_at", "desc")
     .execute();
-  for (const r of rows) held.add(r.user_id ? `u:${r.user_id}` : `d:${r.device_id}`);
-  return held;
+  for (const r of rows) {
+    const refusal: AccountRefusal = {
+      accountId: r.account_id,
+      errorNumber: r.error_number,
+      ...(r.error_message ? { message: r.error_message } : {}),
+      refusedAt: new Date(r.refused_at),
+    };
+    const list = out.get(r.subject);
+    if (list) list.push(refusal);
+    else out.set(r.subject, [refusal]);
+  }
+  return out;
 }
 
-/** A held request an administrator sent again. */
+/**
+ * Keeps Apple's refusals for good (one per subject, app and account; a newer one of the
+ * same replaces it), in the refusal's transaction (sync-licenses.repo.ts `requeueSubjects`).
+ */
+export async function recordRefusals(
+  trx: Db,
+  entries: ReadonlyArray<{ spaceId: string; adamId: string; subject: string; refusal: Refusal; now: Date }>,
+): Promise<void> {
+  const rows = entries.filter((e) => e.refusal.accountId !== "");
+  if (rows.length === 0) return;
+  const col = <T>(of: (e: (typeof rows)[number]) => T) => rows.map(of);
+  await sql`insert into association_refusals
+      (space_id, adam_id, subject, account_id, error_number, error_message, refused_at)
+    select * from unnest(${col((e) => e.spaceId)}::text[], ${col((e) => e.adamId)}::text[],
+      ${col((e) => e.subject)}::text[], ${col((e) => e.refusal.accountId)}::text[],
+      ${col((e) => e.refusal.errorNumber)}::int[], ${col((e) => e.refusal.message?.slice(0, 500) ?? null)}::text[],
+      ${col((e) => e.now.toISOString())}::timestamptz[])
+    on conflict (space_id, adam_id, subject, account_id) do update set
+      error_number = excluded.error_number, error_message = excluded.error_message,
+      refused_at = excluded.refused_at`.execute(trx);
+}
+
+/** A request an administrator sent again. */
 export interface RetriedRequest {
   adamId: string;
   userId?: string;
@@ -73,10 +110,11 @@ export interface RetriedRequest {
 }
 
 /**
- * An administrator sends refused requests again (DB2, UB3): of one app, these subjects
- * (none named: all the app's). Each waits again as any request, in its place; its app's
- * queue is served once this commits (announceSeatsFreed), so a free seat goes out at once.
- * A subject named that waits with no refusal of Apple's is a `not_refused` refusal.
+ * An administrator sends refused requests again (MA2, DB2, UB3): of one app, these
+ * subjects (none named: all the app's). Their refusals are lifted, every account may serve
+ * them again, and one waiting for an administrator waits again as any request, in its place;
+ * its app's queue is served once this commits (announceSeatsFreed), so a free seat goes
+ * out at once. A subject named whom Apple refused nothing is a `not_refused` refusal.
  */
 export async function retryRefusedRequests(
   db: Db,
@@ -91,13 +129,14 @@ export async function retryRefusedRequests(
 ): Promise<RetriedRequest[]> {
   const userIds = unique(input.userIds ?? []);
   const deviceIds = unique(input.deviceIds ?? []);
-  const all = userIds.length + deviceIds.length === 0;
+  const keys = [...userIds.map((id) => `u:${id}`), ...deviceIds.map((id) => `d:${id}`)];
+  const all = keys.length === 0;
   return withTransaction(db, async (trx) => {
     const named = all
       ? sql`true`
       : sql`(user_id = any(${userIds}::text[]) or device_id = any(${deviceIds}::text[]))`;
     // The refusal lifted is read in the same statement, for the log.
-    const { rows } = await sql<{
+    const { rows: held } = await sql<{
       user_id: string | null;
       device_id: string | null;
       apple_error_number: number | null;
@@ -112,52 +151,65 @@ export async function retryRefusedRequests(
       from held h
       where q.space_id = ${input.spaceId} and q.seq = h.seq
       returning q.user_id, q.device_id, h.apple_error_number, h.apple_error_message`.execute(trx);
-    if (!all && rows.length < userIds.length + deviceIds.length) {
-      const sent = new Set(rows.map((r) => r.user_id ?? r.device_id));
-      const missing = [...userIds, ...deviceIds].find((id) => !sent.has(id));
+    // MA2: every account's refusal of them goes, those of subjects served by another account too.
+    const { rows: lifted } = await sql<{
+      subject: string;
+      error_number: number;
+      error_message: string | null;
+    }>`
+      delete from association_refusals
+      where space_id = ${input.spaceId} and adam_id = ${input.adamId}
+        and ${all ? sql`true` : sql`subject = any(${keys}::text[])`}
+      returning subject, error_number, error_message, refused_at`.execute(trx);
+    const retried = new Map(
+      held.map((r) => [
+        r.user_id ? `u:${r.user_id}` : `d:${r.device_id}`,
+        { errorNumber: r.apple_error_number, message: r.apple_error_message },
+      ]),
+    );
+    for (const r of lifted)
+      if (!retried.has(r.subject))
+        retried.set(r.subject, { errorNumber: r.error_number, message: r.error_message });
+    const missing = keys.find((k) => !retried.has(k));
+    if (missing !== undefined) {
+      const subject = missing.slice(2);
       throw new StoreError(
         "not_refused",
-        `${missing} waits with no refusal of Apple's for app ${input.adamId}: nothing to send again`,
-        { adamId: input.adamId, subject: missing },
+        `${subject} waits with no refusal of Apple's for app ${input.adamId}: nothing to send again`,
+        { adamId: input.adamId, subject },
       );
     }
-    return logRetried(trx, input, rows);
+    return logRetried(trx, input, retried);
   });
 }
 
 async function logRetried(
   trx: Trx,
   input: { spaceId: string; adamId: string; actor: Actor; now: Date },
-  rows: ReadonlyArray<{
-    user_id: string | null;
-    device_id: string | null;
-    apple_error_number: number | null;
-    apple_error_message: string | null;
-  }>,
+  retried: ReadonlyMap<string, { errorNumber: number | null; message: string | null }>,
 ): Promise<RetriedRequest[]> {
-  if (rows.length === 0) return [];
+  if (retried.size === 0) return [];
+  const subjects = [...retried].map(([key, refusal]) => ({
+    ...(key.startsWith("u:") ? { userId: key.slice(2) } : { deviceId: key.slice(2) }),
+    refusal,
+  }));
   await appendActivity(
     trx,
-    rows.map((r) => ({
+    subjects.map(({ refusal, ...subject }) => ({
       spaceId: input.spaceId,
       actor: input.actor,
       action: "license.request_retried",
-      ...(r.user_id ? { userId: r.user_id } : {}),
-      ...(r.device_id ? { deviceId: r.device_id } : {}),
+      ...subject,
       adamId: input.adamId,
       ruleIds: ["DB2", "UB3"],
       message: activityMessage("license.request_retried", {
-        reason: refusalText(r.apple_error_number, r.apple_error_message),
+        reason: refusalText(refusal.errorNumber, refusal.message),
       }),
       at: input.now,
     })),
   );
   await announceSeatsFreed(trx, [{ spaceId: input.spaceId, adamId: input.adamId }]);
-  return rows.map((r) => ({
-    adamId: input.adamId,
-    ...(r.user_id ? { userId: r.user_id } : {}),
-    ...(r.device_id ? { deviceId: r.device_id } : {}),
-  }));
+  return subjects.map(({ refusal: _, ...subject }) => ({ adamId: input.adamId, ...subject }));
 }
 
 /** A refusal as the log words it: "9635 Unable to associate…", as Apple's results are logged. */

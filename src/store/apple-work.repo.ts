@@ -106,6 +106,12 @@ export interface AccountAppleWork {
     total: number;
     items: FailedOperation[];
   };
+  /**
+   * What Apple refused for good and waits for an administrator (apple-refusals.repo.ts):
+   * requests whose subject no other account can serve (MA2, DB2), releases whose license
+   * still holds its seat (RV1-RV5). Nothing here is sent again by itself.
+   */
+  refusals: { requests: number; releases: number };
 }
 
 export interface AppleWorkQuery {
@@ -259,6 +265,26 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
     left join licenses l on l.space_id = ${spaceId} and l.id = f.license_id
     order by f.account_id, f.updated_at desc, f.seq desc`.execute(trx);
 
+  // What waits for an administrator, as apple-refusals.repo.ts `openRefusals` counts it,
+  // each part from its partial index (license_queue_apple_refused, outbox_failed_releases).
+  const refused = await sql<{ account_id: string; requests: number; releases: number }>`
+    select account_id, sum(requests)::int as requests, sum(releases)::int as releases from (
+      select q.refused_account_id as account_id, count(*)::int as requests, 0 as releases
+      from license_queue q
+      where q.space_id = ${spaceId} and q.reason = 'apple_refused' and ${onAccounts("q.refused_account_id")}
+      group by 1
+      union all
+      select l.account_id, 0, count(distinct l.id)::int
+      from outbox o join licenses l on l.space_id = o.space_id and l.id = o.license_id
+      where o.space_id = ${spaceId} and o.state = 'failed' and o.kind in ('disassociate', 'revoke')
+        and o.license_id is not null and l.state = 'pending_release' and ${onAccounts("l.account_id")}
+      group by 1
+    ) r
+    group by account_id`.execute(trx);
+  const refusals = new Map(
+    refused.rows.map((r) => [r.account_id, { requests: Number(r.requests), releases: Number(r.releases) }]),
+  );
+
   return accounts.map((a) => {
     const byKind: PendingOfKind[] = pending.rows
       .filter((r) => r.account_id === a.id)
@@ -336,6 +362,7 @@ async function readAppleWork(trx: Trx, query: AppleWorkQuery): Promise<AccountAp
             }),
           ),
       },
+      refusals: refusals.get(a.id) ?? { requests: 0, releases: 0 },
     };
   });
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { AuthTables, PrincipalKind, Role } from "./auth.table.js";
+import type { AuthTables, PrincipalKind, Role, TokenRole } from "./auth.table.js";
 import { type Db, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
 
@@ -7,7 +7,7 @@ import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
  * Administrators, sessions, API tokens and role grants (PM1). Secrets arrive hashed:
  * this file never sees a password, a session cookie or a token secret.
  */
-export type { PrincipalKind, Role } from "./auth.table.js";
+export type { PrincipalKind, Role, TokenRole } from "./auth.table.js";
 
 function auth(db: Db): Kysely<AuthTables> {
   return db.withTables<AuthTables>() as unknown as Kysely<AuthTables>;
@@ -41,9 +41,10 @@ export interface AdminRecord {
   disabled: boolean;
 }
 
-export interface Grant {
+/** A role in a space: an administrator's (the default), or an API token's (`mdm` too). */
+export interface Grant<R extends TokenRole = Role> {
   spaceId: string;
-  role: Role;
+  role: R;
 }
 
 export async function createAdmin(
@@ -191,11 +192,21 @@ export async function countAdmins(db: Db): Promise<number> {
   return Number(n);
 }
 
-/** Replaces every role of a principal (PM1: roles are granted per space). */
+/** Replaces every role of a principal (PM1: roles are granted per space); `mdm` is a token's only. */
+export async function setGrants(
+  db: Db,
+  principal: { kind: "admin"; id: string },
+  grants: readonly Grant[],
+): Promise<void>;
 export async function setGrants(
   db: Db,
   principal: { kind: PrincipalKind; id: string },
-  grants: readonly Grant[],
+  grants: readonly Grant<TokenRole>[],
+): Promise<void>;
+export async function setGrants(
+  db: Db,
+  principal: { kind: PrincipalKind; id: string },
+  grants: readonly Grant<TokenRole>[],
 ): Promise<void> {
   try {
     await replaceGrants(db, principal, grants);
@@ -207,7 +218,7 @@ export async function setGrants(
 async function replaceGrants(
   db: Db,
   principal: { kind: PrincipalKind; id: string },
-  grants: readonly Grant[],
+  grants: readonly Grant<TokenRole>[],
 ): Promise<void> {
   await withTransaction(db, async (trx) => {
     const a = auth(trx);
@@ -231,7 +242,16 @@ async function replaceGrants(
   });
 }
 
-export async function listGrants(db: Db, principal: { kind: PrincipalKind; id: string }): Promise<Grant[]> {
+/** An administrator's roles are never `mdm` (the table's CHECK): its grants say so. */
+export async function listGrants(db: Db, principal: { kind: "admin"; id: string }): Promise<Grant[]>;
+export async function listGrants(
+  db: Db,
+  principal: { kind: PrincipalKind; id: string },
+): Promise<Grant<TokenRole>[]>;
+export async function listGrants(
+  db: Db,
+  principal: { kind: PrincipalKind; id: string },
+): Promise<Grant<TokenRole>[]> {
   const rows = await auth(db)
     .selectFrom("role_grants")
     .select(["space_id", "role"])
@@ -293,7 +313,10 @@ export async function findSessionAuthority(
   return {
     admin: toAdmin(first),
     expiresAt: first.expires_at,
-    grants: rows.flatMap((r) => (r.space_id && r.role ? [{ spaceId: r.space_id, role: r.role }] : [])),
+    // An administrator's roles: never `mdm` (the table's CHECK).
+    grants: rows.flatMap((r) =>
+      r.space_id && r.role ? [{ spaceId: r.space_id, role: r.role as Role }] : [],
+    ),
   };
 }
 
@@ -309,11 +332,12 @@ export interface ApiTokenRecord {
   createdAt: Date;
   lastUsedAt?: Date;
   revokedAt?: Date;
+  expiresAt?: Date;
 }
 
 export async function createApiToken(
   db: Db,
-  input: { id: string; name: string; secretHash: string; createdBy: string; now: Date },
+  input: { id: string; name: string; secretHash: string; createdBy: string; now: Date; expiresAt?: Date },
 ): Promise<ApiTokenRecord> {
   const row = await auth(db)
     .insertInto("api_tokens")
@@ -325,6 +349,7 @@ export async function createApiToken(
       created_at: input.now,
       last_used_at: null,
       revoked_at: null,
+      expires_at: input.expiresAt ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -346,9 +371,10 @@ export async function findLiveApiToken(
 }
 
 /**
- * A live token with what it may do, in one query (every API call asks): its grants, each
- * with its creator's current role in that space, and whether the creator is an owner.
- * `creator` is undefined when the creator is gone or disabled.
+ * A token not revoked with what it may do, in one query (every API call asks): its grants,
+ * each with its creator's current role in that space, and whether the creator is an owner.
+ * `creator` is undefined when the creator is gone or disabled. An expired token is found
+ * too, with its `expiresAt`: the caller refuses it as expired, not as unknown.
  */
 export async function findTokenAuthority(
   db: Db,
@@ -357,7 +383,7 @@ export async function findTokenAuthority(
   | {
       token: ApiTokenRecord & { secretHash: string };
       creator?: { isOwner: boolean };
-      grants: Array<Grant & { creatorRole?: Role }>;
+      grants: Array<Grant<TokenRole> & { creatorRole?: Role }>;
     }
   | undefined
 > {
@@ -381,6 +407,7 @@ export async function findTokenAuthority(
       "t.created_at",
       "t.last_used_at",
       "t.revoked_at",
+      "t.expires_at",
       "a.is_owner",
       "g.space_id",
       "g.role as token_role",
@@ -400,7 +427,8 @@ export async function findTokenAuthority(
             {
               spaceId: r.space_id,
               role: r.token_role,
-              ...(r.creator_role ? { creatorRole: r.creator_role } : {}),
+              // An administrator's role: never `mdm` (the table's CHECK).
+              ...(r.creator_role ? { creatorRole: r.creator_role as Role } : {}),
             },
           ]
         : [],
@@ -459,6 +487,7 @@ function toToken(row: {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  expires_at: Date | null;
 }): ApiTokenRecord {
   return {
     id: row.id,
@@ -467,5 +496,6 @@ function toToken(row: {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at ?? undefined,
     revokedAt: row.revoked_at ?? undefined,
+    expiresAt: row.expires_at ?? undefined,
   };
 }

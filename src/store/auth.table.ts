@@ -7,6 +7,12 @@ import type { NullableTimestamp, Timestamp } from "./space.table.js";
  * out of `Database` (store/database.ts) and added with `db.withTables<AuthTables>()`.
  */
 export type Role = "manage" | "read";
+/**
+ * An API token's role in a space: an administrator's, or "mdm", which calls only the routes
+ * an MDM integration calls (`can.mdm` in src/api/context.ts). Never an administrator's (the
+ * table's CHECK refuses it).
+ */
+export type TokenRole = Role | "mdm";
 export type PrincipalKind = "admin" | "api_token";
 
 export interface AdminTable {
@@ -25,7 +31,7 @@ export interface RoleGrantTable {
   principal_kind: PrincipalKind;
   principal_id: string;
   space_id: string;
-  role: Role;
+  role: TokenRole;
 }
 
 export interface SessionTable {
@@ -45,6 +51,8 @@ export interface ApiTokenTable {
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** Refused from then on (401 token_expired); null: until revoked. */
+  expires_at: NullableTimestamp;
 }
 
 export type AuthTables = {

@@ -31,8 +31,9 @@ export async function findCatalogDescription(
 }
 
 /**
- * The spaces whose catalog holds the app by delegation from `spaceId`. A delegated copy left
- * out of its catalog (the app deleted from the default space, PB1) is no delegation any more.
+ * The spaces whose catalog holds the app by delegation from `spaceId`. A copy its space took
+ * out of its catalog is not listed (that space may add it back while delegated, CA1); taking
+ * the delegation back, or deleting the app from the default space, ends it (PB1).
  */
 export async function listCatalogDelegations(db: Db, spaceId: string, adamId: string): Promise<string[]> {
   const rows = await db

@@ -10,6 +10,7 @@ import type {
 } from "./account.table.js";
 import type {
   ActivityTable,
+  AssociationRefusalTable,
   LicenseQueueTable,
   LicenseTable,
   NotificationDeliveryTable,
@@ -49,6 +50,7 @@ export interface Database {
   rule_devices: RuleDeviceTable;
   licenses: LicenseTable;
   license_queue: LicenseQueueTable;
+  association_refusals: AssociationRefusalTable;
   outbox: OutboxTable;
   activity_log: ActivityTable;
   notifications: NotificationTable;

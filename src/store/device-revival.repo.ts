@@ -1,8 +1,10 @@
 import type { Platform } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
+import { adoptListedLater } from "./adopt-listed.repo.js";
 import { type Db, withTransaction } from "./database.js";
 import { type DeviceRecord, findDeviceBySerial, toDevice } from "./device.repo.js";
+import { followDevices } from "./invite-commands.repo.js";
 import type { DeviceStatus } from "./space.table.js";
 import type { Actor } from "./sql-helpers.js";
 
@@ -90,6 +92,10 @@ export async function reviveDevice(
         at: now,
       },
     ]);
+    // UB2: back in service, perhaps with another user: the invitation follows.
+    await followDevices(trx, { spaceId, deviceIds: [deviceId], now });
+    // AC7: active again, it adopts what Apple holds for it outside Orchard (listed).
+    await adoptListedLater(trx, { spaceId, deviceIds: [deviceId], now });
     return toDevice(row);
   });
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { type Selectable, sql } from "kysely";
 import type { Device, Platform } from "../licensing/index.js";
+import { adoptListedLater } from "./adopt-listed.repo.js";
 import type { Db } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
+import { followDevices, INVITE_PLATFORMS, queueInvitations } from "./invite-commands.repo.js";
 import { serialKey } from "./serial-key.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus, DeviceTable, InstalledAppTable } from "./space.table.js";
@@ -64,7 +66,10 @@ export async function createDevice(db: Db, input: NewDevice): Promise<DeviceReco
   return device;
 }
 
-/** Bulk insert (inventory imports, tests, benchmarks). */
+/**
+ * Bulk insert (inventory imports, tests, benchmarks). UB2: a device of an invited user that
+ * can accept the invitation is sent the link (invite-commands.repo.ts), when the space says so.
+ */
 export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promise<DeviceRecord[]> {
   await assertSerialsFree(db, inputs);
   const out: DeviceRecord[] = [];
@@ -88,7 +93,27 @@ export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promi
       .execute();
     out.push(...rows.map(toDevice));
   }
+  await inviteOnNewDevices(db, out);
+  // AC7: a device Apple already holds an app for, listed as made outside Orchard, adopts it.
+  for (const [spaceId, ofSpace] of groupBy(
+    out.filter((d) => d.active),
+    (d) => d.spaceId,
+  ))
+    await adoptListedLater(db, { spaceId, deviceIds: ofSpace.map((d) => d.id) });
   return out;
+}
+
+/** UB2: the new devices that may take an invitation, per space (one look at the space's setting each). */
+async function inviteOnNewDevices(db: Db, devices: readonly DeviceRecord[]): Promise<void> {
+  const takers = devices.filter(
+    (d) =>
+      d.userId !== undefined &&
+      d.active &&
+      !d.sharedIpad &&
+      (INVITE_PLATFORMS as readonly string[]).includes(d.platform),
+  );
+  for (const [spaceId, ofSpace] of groupBy(takers, (d) => d.spaceId))
+    await queueInvitations(db, { spaceId, deviceIds: ofSpace.map((d) => d.id), now: new Date() });
 }
 
 /**
@@ -284,6 +309,7 @@ export async function setDeviceStatus(
     .where("id", "=", id)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new NotFoundError("device", id);
+  await followDevices(db, { spaceId, deviceIds: [id], now });
 }
 
 /**
@@ -291,14 +317,30 @@ export async function setDeviceStatus(
  * not active that checks in is made active first, with its activity line (check-in.ts:
  * reviveDevice, device-revival.repo.ts); its status is not this function's.
  */
-export async function recordCheckIn(db: Db, spaceId: string, id: string, now: Date): Promise<void> {
-  const result = await db
+/**
+ * The device's check-in time. Says, in the same statement (one probe of the index
+ * license_queue_by_device), whether the device waits for any app: a check-in of a device
+ * that waits for nothing has no stale wait to look for (DB2).
+ */
+export async function recordCheckIn(
+  db: Db,
+  spaceId: string,
+  id: string,
+  now: Date,
+): Promise<{ waits: boolean }> {
+  const row = await db
     .updateTable("devices")
     .set({ last_check_in_at: now, updated_at: now })
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
+    .returning(
+      sql<boolean>`exists (select 1 from license_queue q where q.space_id = ${spaceId} and q.device_id = ${id})`.as(
+        "waits",
+      ),
+    )
     .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new NotFoundError("device", id);
+  if (!row) throw new NotFoundError("device", id);
+  return { waits: row.waits };
 }
 
 export interface InstalledApp {

@@ -1,9 +1,11 @@
 import { sql } from "kysely";
 import { ALL_USERS, type Platform } from "../licensing/index.js";
-import type { Db } from "./database.js";
+import { adoptListedLater } from "./adopt-listed.repo.js";
+import { type Db, withTransaction } from "./database.js";
 import { type DeviceRecord, serialKey, toDevice } from "./device.repo.js";
 import { NotFoundError } from "./errors.js";
 import { type Group, isBuiltInGroup } from "./group.repo.js";
+import { followDevices } from "./invite-commands.repo.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
@@ -52,6 +54,9 @@ export async function updateUser(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new NotFoundError("user", id);
+  // AC7: given their Apple id, the user adopts what Apple holds for them outside Orchard (listed).
+  if (set.clientUserId !== undefined && row.apple_client_user_id === set.clientUserId)
+    await adoptListedLater(db, { spaceId, userIds: [id], now });
   return toUser(row);
 }
 
@@ -104,21 +109,26 @@ export async function updateDevice(
   set: { userId?: string | null; sharedIpad?: boolean; supervised?: boolean; platform?: Platform },
   now: Date,
 ): Promise<DeviceRecord> {
-  const row = await db
-    .updateTable("devices")
-    .set({
-      ...(set.userId !== undefined ? { user_id: set.userId } : {}),
-      ...(set.sharedIpad !== undefined ? { shared_ipad: set.sharedIpad } : {}),
-      ...(set.supervised !== undefined ? { supervised: set.supervised } : {}),
-      ...(set.platform !== undefined ? { platform: set.platform } : {}),
-      updated_at: now,
-    })
-    .where("space_id", "=", spaceId)
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new NotFoundError("device", id);
-  return toDevice(row);
+  return withTransaction(db, async (trx) => {
+    const row = await trx
+      .updateTable("devices")
+      .set({
+        ...(set.userId !== undefined ? { user_id: set.userId } : {}),
+        ...(set.sharedIpad !== undefined ? { shared_ipad: set.sharedIpad } : {}),
+        ...(set.supervised !== undefined ? { supervised: set.supervised } : {}),
+        ...(set.platform !== undefined ? { platform: set.platform } : {}),
+        updated_at: now,
+      })
+      .where("space_id", "=", spaceId)
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError("device", id);
+    // UB2: given to another user, or made a device that takes no invitation: the invitation follows.
+    if (set.userId !== undefined || set.sharedIpad !== undefined || set.platform !== undefined)
+      await followDevices(trx, { spaceId, deviceIds: [id], now });
+    return toDevice(row);
+  });
 }
 
 /** Deletes a row of the space; a row other rows still point to is a StoreError from the database. */

@@ -12,6 +12,8 @@ export interface LicenseScope {
   userId?: string;
   deviceId?: string;
   licenseId?: string;
+  /** Several licenses at once (a reclaim's batch). */
+  licenseIds?: readonly string[];
 }
 
 /**
@@ -52,6 +54,7 @@ export async function loadEventWorld(
   if (scope.userId) query = query.where("user_id", "=", scope.userId);
   if (scope.deviceId) query = query.where("device_id", "=", scope.deviceId);
   if (scope.licenseId) query = query.where("id", "=", scope.licenseId);
+  if (scope.licenseIds) query = query.where(inList("id", scope.licenseIds));
   const licenses: License[] = (await query.execute()).map(toLicense);
 
   const deviceIds = unique([

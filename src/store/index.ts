@@ -162,6 +162,7 @@ export {
   type Space,
   setAppsAndBooksEnabled,
   setRegisterWaitingUsers,
+  setSendInvitationsToDevices,
 } from "./space.repo.js";
 export type { AppleUserStatus, DeviceStatus } from "./space.table.js";
 export type { Actor } from "./sql-helpers.js";

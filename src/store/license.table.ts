@@ -37,6 +37,11 @@ export interface LicenseTable {
   request_why: RequestReason | null;
   assigned_at: NullableTimestamp;
   released_at: NullableTimestamp;
+  /**
+   * Apple answered 9609 (no such user) to this license's association: Orchard registered the
+   * user again and sent the association once more (0038); a second 9609 is a refusal for good.
+   */
+  user_registered_again_at: NullableTimestamp;
   /** Computed by PostgreSQL from `state` (migration 0009): LIVE_STATES. */
   live: GeneratedAlways<boolean>;
   /** Computed from `state`: SEAT_HOLDING_STATES. */
@@ -65,6 +70,21 @@ export interface LicenseQueueTable {
   apple_error_message: string | null;
   refused_account_id: string | null;
   refused_at: NullableTimestamp;
+}
+
+/**
+ * MA2, DB2: Apple refused for good to associate the app with the subject (as the queue keys
+ * it: "u:<userId>" / "d:<deviceId>") from this account (0038): the account is passed over
+ * for that subject until an administrator sends the request again (apple-refusals.repo.ts).
+ */
+export interface AssociationRefusalTable {
+  space_id: string;
+  adam_id: string;
+  subject: string;
+  account_id: string;
+  error_number: number;
+  error_message: string | null;
+  refused_at: Timestamp;
 }
 
 /** Apple's operations, licenses first, then Apple users (the order the console lists them in). */

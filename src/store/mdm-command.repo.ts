@@ -9,9 +9,10 @@ import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import type { DeviceTable } from "./space.table.js";
 import { type Actor, groupBy, settledAttempt, unseenSpace } from "./sql-helpers.js";
 
+/** An install or a remove (invites are queued by invite-commands.repo.ts). */
 export interface NewMdmCommand {
   spaceId: string;
-  kind: MdmCommandKind;
+  kind: "install" | "remove";
   deviceId: string;
   serialNumber: string;
   adamId: string;
@@ -29,7 +30,11 @@ export interface MdmCommandRecord {
   kind: MdmCommandKind;
   deviceId: string;
   serialNumber: string;
-  adamId: string;
+  /** The app of an install or a remove; absent for an invite. */
+  adamId?: string;
+  /** UB2, an invite: the user it invites, and Apple's invitation link for them. */
+  userId?: string;
+  invitationUrl?: string;
   licenseId?: string;
   appVersion?: string;
   ruleIds: string[];
@@ -139,7 +144,8 @@ export async function claimMdmCommands(
   const until = new Date(input.now.getTime() + input.leaseMs).toISOString();
   const { rows } = await sql<DeliverableRow>`with open as materialized (
       select c.space_id, c.seq, c.license_id, c.not_before, c.claimed_until,
-        (select l.state from licenses l where l.space_id = c.space_id and l.id = c.license_id) as license_state
+        (select l.state from licenses l where l.space_id = c.space_id and l.id = c.license_id) as license_state,
+        case when c.kind = 'invite' then ${invitationOpen(sql.ref("c"))} end as invitation_open
       from mdm_commands c
       where c.state = 'pending' and not c.awaiting_license
     ), cancelled as (
@@ -149,11 +155,16 @@ export async function claimMdmCommands(
       where c.space_id = o.space_id and c.seq = o.seq and c.state = 'pending'
         and o.license_id is not null
         and (o.license_state is null or o.license_state not in ('pending_assign', 'assigned'))
+    ), closed_invitations as (
+      update mdm_commands c
+      set state = 'cancelled', updated_at = ${now}::timestamptz, last_error = ${INVITATION_CLOSED}
+      from open o
+      where c.space_id = o.space_id and c.seq = o.seq and c.state = 'pending' and o.invitation_open = false
     ), pick as (
       select m.space_id, m.seq
       from open o
       join mdm_commands m on m.space_id = o.space_id and m.seq = o.seq
-      where (o.license_id is null or o.license_state = 'assigned')
+      where (o.license_id is null or o.license_state = 'assigned') and o.invitation_open is not false
         and (o.not_before is null or o.not_before <= ${now}::timestamptz)
         and (o.claimed_until is null or o.claimed_until < ${now}::timestamptz)
         and m.state = 'pending'
@@ -171,6 +182,27 @@ export async function claimMdmCommands(
     )
     ${withTargets(sql`claimed`)}`.execute(db);
   return rows.map(toDeliverableMdmCommand);
+}
+
+/** Why an invite was cancelled instead of sent: its user or device no longer takes it. */
+export const INVITATION_CLOSED = "invitation no longer open";
+
+/**
+ * UB2: whether the invite `c` (a command row's alias) may still go: its device is active and
+ * still the user's, the user is still invited (not enrolled, retired nor deleted) and the space
+ * still sends invitations. Each of those changes cancels the invites as it happens
+ * (invite-commands.repo.ts); this catches a change made meanwhile before the MDM gets one.
+ * A scalar subquery, not EXISTS: the planner would hash an EXISTS under an OR, reading every
+ * invited user of every space at each poll, where this reads three rows by key per invite.
+ */
+function invitationOpen(c: RawBuilder<unknown>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`coalesce((select true from devices d
+    join users u on u.space_id = d.space_id and u.id = d.user_id
+    join spaces s on s.id = d.space_id
+    where d.space_id = ${c}.space_id and d.id = ${c}.device_id and d.status = 'active'
+      and d.user_id = ${c}.user_id and u.apple_status = 'Registered' and u.deleted_at is null
+      and s.send_invitations_to_devices
+    limit 1), false)`;
 }
 
 type DeliverableRow = Selectable<MdmCommandTable> & {
@@ -398,7 +430,7 @@ export async function retryFailedMdmCommands(
   return withTransaction(db, async (trx) => {
     await lockAppsOfFailedInstalls(trx, spaceId, chosen);
     const { rows } = await sql<RetryVerdict>`with picked as (
-        select c.seq, c.kind, c.device_id, c.adam_id, c.license_id,
+        select c.seq, c.kind, c.device_id, c.adam_id, c.user_id, c.license_id,
           c.license_id is not null and not exists (select 1 from licenses l
             where l.space_id = c.space_id and l.id = c.license_id and l.state in ('pending_assign', 'assigned')) as dead
         from mdm_commands c
@@ -424,7 +456,7 @@ export async function retryFailedMdmCommands(
         from verdict v
         where m.space_id = ${spaceId} and m.seq = v.seq and (v.dead or v.superseded_by is not null)
       )
-      select seq, kind, device_id, adam_id, license_id, dead, superseded_by from verdict order by seq`.execute(
+      select seq, kind, device_id, adam_id, user_id, license_id, dead, superseded_by from verdict order by seq`.execute(
       trx,
     );
     const verdicts = rows.map((r) => ({
@@ -464,7 +496,8 @@ export async function retryFailedMdmCommands(
         actor: input.actor,
         action: v.dead || v.superseded_by !== null ? "command.cancelled" : "command.retried",
         deviceId: v.device_id,
-        adamId: v.adam_id,
+        ...(v.adam_id !== null ? { adamId: v.adam_id } : {}),
+        ...(v.user_id !== null ? { userId: v.user_id } : {}),
         ...(v.license_id ? { licenseId: v.license_id } : {}),
         message: v.dead
           ? activityMessage("command.retry_license_not_live", { seq: v.seq })
@@ -505,7 +538,8 @@ interface RetryVerdict {
   seq: number | string;
   kind: MdmCommandKind;
   device_id: string;
-  adam_id: string;
+  adam_id: string | null;
+  user_id: string | null;
   license_id: string | null;
   dead: boolean;
   superseded_by: number | string | null;
@@ -548,7 +582,7 @@ export async function listMdmCommandsView(
     "c.seq desc",
     (row) => toMdmCommand(row as Selectable<MdmCommandTable>),
   );
-  const adamIds = [...new Set(result.items.map((c) => c.adamId))];
+  const adamIds = [...new Set(result.items.flatMap((c) => (c.adamId ? [c.adamId] : [])))];
   if (adamIds.length === 0) return result;
   const { rows } = await sql<{ adam_id: string; name: string | null }>`select n.adam_id, n.name
     from (${appNamesOfSpace(spaceId)}) n where n.adam_id = any(${adamIds}::text[])`.execute(db);
@@ -556,7 +590,7 @@ export async function listMdmCommandsView(
   return {
     ...result,
     items: result.items.map((c) => {
-      const appName = names.get(c.adamId);
+      const appName = c.adamId ? names.get(c.adamId) : undefined;
       return appName ? { ...c, appName } : c;
     }),
   };
@@ -611,6 +645,9 @@ export async function listMdmCommands(
       .where("mdm_commands.awaiting_license", "=", false)
       .where((eb) =>
         eb.or([eb("mdm_commands.license_id", "is", null), eb("ready_license.state", "=", "assigned")]),
+      )
+      .where((eb) =>
+        eb.or([eb("mdm_commands.kind", "<>", "invite"), invitationOpen(sql.table("mdm_commands"))]),
       );
   const { rows } = await withTargets(query.orderBy("mdm_commands.seq").limit(filter.limit ?? 1000)).execute(
     db,
@@ -639,7 +676,9 @@ function toMdmCommand(row: Selectable<MdmCommandTable>): MdmCommandRecord {
     kind: row.kind,
     deviceId: row.device_id,
     serialNumber: row.serial_number,
-    adamId: row.adam_id,
+    ...(row.adam_id !== null ? { adamId: row.adam_id } : {}),
+    ...(row.user_id !== null ? { userId: row.user_id } : {}),
+    ...(row.invitation_url !== null ? { invitationUrl: row.invitation_url } : {}),
     ...(row.license_id ? { licenseId: row.license_id } : {}),
     ...(row.app_version ? { appVersion: row.app_version } : {}),
     ruleIds: row.rule_ids,

@@ -3,10 +3,11 @@ import { appendActivity } from "./activity.repo.js";
 import type { ActivityAction } from "./activity-actions.js";
 import { activityMessage } from "./activity-messages.js";
 import type { Db, Trx } from "./database.js";
+import { cancelInvitations, INVITE_CANCELLED } from "./invite-commands.repo.js";
 import { lockUsers, retireAtApple } from "./mdm-users.repo.js";
 import type { DeviceStatus } from "./space.table.js";
 import type { Actor } from "./sql-helpers.js";
-import { removeStaleWaits } from "./stale-waits.repo.js";
+import { removeStaleWaits, removeWaitsOfGoneSubject } from "./stale-waits.repo.js";
 
 /** Something that happened in the MDM or the console, with the space it happened in. */
 export type MdmEvent =
@@ -27,7 +28,8 @@ export type MdmEvent =
 
 /**
  * What an MDM event changes besides licenses: the device's status, the user's deletion
- * (the row stays for history; waiting requests go), the catalog. Logged (invariant 4).
+ * (the row stays for history), the catalog. Logged (invariant 4), and so is each waiting
+ * request that leaves with its device, its user or its app (DB2).
  */
 export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, now: Date): Promise<void> {
   switch (event.kind) {
@@ -42,11 +44,13 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
         .where("space_id", "=", event.spaceId)
         .where("id", "=", event.deviceId)
         .execute();
-      await trx
-        .deleteFrom("license_queue")
-        .where("space_id", "=", event.spaceId)
-        .where("device_id", "=", event.deviceId)
-        .execute();
+      await removeWaitsOfGoneSubject(trx, { gone: event, actor, now });
+      await cancelInvitations(trx, {
+        spaceId: event.spaceId,
+        deviceIds: [event.deviceId],
+        reason: INVITE_CANCELLED.deviceLeft,
+        now,
+      });
       break;
     }
     case "user_deleted":
@@ -57,21 +61,28 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
         .where("space_id", "=", event.spaceId)
         .where("id", "=", event.userId)
         .execute();
-      await trx
-        .deleteFrom("license_queue")
-        .where("space_id", "=", event.spaceId)
-        .where("user_id", "=", event.userId)
-        .execute();
+      await removeWaitsOfGoneSubject(trx, { gone: event, actor, now });
       await trx
         .deleteFrom("group_members")
         .where("space_id", "=", event.spaceId)
         .where("user_id", "=", event.userId)
         .execute();
+      await cancelInvitations(trx, {
+        spaceId: event.spaceId,
+        userIds: [event.userId],
+        reason: INVITE_CANCELLED.userDeleted,
+        now,
+      });
       break;
     case "app_deleted": {
+      // CA1: from the default space, its delegations end too (the copies keep their options).
       const left = await trx
         .updateTable("catalog_apps")
-        .set({ in_catalog: false })
+        .set({
+          in_catalog: false,
+          delegated_from_space_id: sql<string | null>`case when space_id = ${event.spaceId}
+            then delegated_from_space_id end`,
+        })
         .where("adam_id", "=", event.adamId)
         .where((eb) =>
           eb.or([eb("space_id", "=", event.spaceId), eb("delegated_from_space_id", "=", event.spaceId)]),
@@ -82,8 +93,11 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
       break;
     }
     case "app_undelegated": {
+      // CA1: the space keeps its options (Install on device, updates, description) for a
+      // later delegation; out of its catalog and no longer delegated, its admins cannot add it back.
       const left = await trx
-        .deleteFrom("catalog_apps")
+        .updateTable("catalog_apps")
+        .set({ in_catalog: false, delegated_from_space_id: null })
         .where("adam_id", "=", event.adamId)
         .where("delegated_from_space_id", "=", event.spaceId)
         .where("space_id", "in", [...event.spaceIds])

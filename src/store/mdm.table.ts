@@ -1,10 +1,11 @@
 import type { Generated } from "kysely";
 import type { NullableTimestamp, Timestamp } from "./space.table.js";
 
-export type MdmCommandKind = "install" | "remove";
+/** `invite`: Apple's InviteToProgram, the user's Apps and Books invitation link for the device (UB2, 0036). */
+export type MdmCommandKind = "install" | "remove" | "invite";
 export type MdmCommandState = "pending" | "delivered" | "cancelled" | "failed";
 
-/** Install/remove commands for the MDM, an outbox delivered by the worker (0004_mdm). */
+/** Install/remove/invite commands for the MDM, an outbox delivered by the worker (0004_mdm). */
 export interface MdmCommandTable {
   space_id: string;
   seq: Generated<number>;
@@ -12,7 +13,12 @@ export interface MdmCommandTable {
   kind: MdmCommandKind;
   device_id: string;
   serial_number: string;
-  adam_id: string;
+  /** The app of an install or a remove; null for an invite (0036). */
+  adam_id: string | null;
+  /** An invite's user (0036); null for an install or a remove. */
+  user_id: string | null;
+  /** An invite's link: Apple's invitation URL for the user (0036). */
+  invitation_url: string | null;
   /** An install waits until Apple confirmed this license (Apple: install only after the association). */
   license_id: string | null;
   /** For an update (DB4): the version it installs; one push per version (0005). */

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
@@ -70,13 +70,14 @@ export async function writeOutsidePage(
     group.subjects.push(subjectOf(a));
   }
   const subjects: string[] = [];
-  const [adamIds, pricings, kinds, firsts, lasts]: [string[], string[], string[], number[], number[]] = [
-    [],
-    [],
-    [],
-    [],
-    [],
-  ];
+  const [adamIds, pricings, kinds, firsts, lasts, keyed]: [
+    string[],
+    string[],
+    string[],
+    number[],
+    number[],
+    boolean[],
+  ] = [[], [], [], [], [], []];
   for (const g of groups.values()) {
     adamIds.push(g.adamId);
     pricings.push(g.pricingParam);
@@ -84,13 +85,174 @@ export async function writeOutsidePage(
     firsts.push(subjects.length + 1);
     subjects.push(...g.subjects);
     lasts.push(subjects.length);
+    keyed.push(g.kind === "user" || g.subjects.every((s) => !/[a-z]/.test(s)));
   }
   await sql`insert into outside_assignments
-      (space_id, account_id, generation, adam_id, pricing_param, kind, page, subjects, size)
+      (space_id, account_id, generation, adam_id, pricing_param, kind, page, subjects, size, subjects_are_keys)
     select ${input.spaceId}, ${input.accountId}, ${input.generation}, g.adam_id, g.pricing_param, g.kind,
-      ${input.page}, (${subjects}::text[])[g.first:g.last], g.last - g.first + 1
-    from unnest(${adamIds}::text[], ${pricings}::text[], ${kinds}::text[], ${firsts}::int[], ${lasts}::int[])
-      as g(adam_id, pricing_param, kind, first, last)`.execute(db);
+      ${input.page}, (${subjects}::text[])[g.first:g.last], g.last - g.first + 1, g.keyed
+    from unnest(${adamIds}::text[], ${pricings}::text[], ${kinds}::text[], ${firsts}::int[], ${lasts}::int[],
+      ${keyed}::boolean[]) as g(adam_id, pricing_param, kind, first, last, keyed)`.execute(db);
+}
+
+/**
+ * Whether the array `column` holds one of `subjects`: an overlap for a few (no per-subject
+ * work beyond the comparisons), a hashed look-up for many (an overlap compares every pair:
+ * a thousand against a row of a thousand, row after row, took seconds).
+ */
+export function holdsAny(column: RawBuilder<string[]>, subjects: readonly string[]): RawBuilder<boolean> {
+  return subjects.length <= FEW
+    ? sql<boolean>`${column} && ${[...subjects]}::text[]`
+    : sql<boolean>`exists (select 1 from unnest(${column}) as x(s) where x.s in (select unnest(${[...subjects]}::text[])))`;
+}
+const FEW = 16;
+
+/** A subject of an `o` row as the lists are searched by: its key (0037, normalizeSerial for a serial number). */
+const keyOfSubject = (subject: RawBuilder<string>) =>
+  sql<string>`case when o.subjects_are_keys then ${subject}
+    else translate(${subject}, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') end`;
+
+/**
+ * AC7: the assignments the accounts' lists (each its last complete generation) hold for
+ * these serial numbers (normalizeSerial: Apple's spelling in any case) and clientUserIds,
+ * with the account of each; of one account when `accountId` is given. Rows whose subjects
+ * are their own keys (0037: nearly all) are filtered by an overlap first; only the others
+ * are folded subject by subject.
+ */
+export async function listedNaming(
+  db: Db,
+  input: {
+    spaceId: string;
+    accountId?: string;
+    serialKeys: readonly string[];
+    clientUserIds: readonly string[];
+  },
+): Promise<Array<OutsideAssignment & { accountId: string }>> {
+  const serialKeys = [...new Set(input.serialKeys)];
+  const clientUserIds = [...new Set(input.clientUserIds)];
+  if (serialKeys.length + clientUserIds.length === 0) return [];
+  const ofAccount = input.accountId === undefined ? sql`true` : sql`o.account_id = ${input.accountId}`;
+  const subjects = sql<string[]>`o.subjects`;
+  const { rows } = await sql<{
+    account_id: string;
+    adam_id: string;
+    pricing_param: string;
+    kind: Kind;
+    subject: string;
+  }>`with wanted(kind, key) as (
+      select 'device', k from unnest(${serialKeys}::text[]) as k
+      union all select 'user', k from unnest(${clientUserIds}::text[]) as k
+    )
+    select o.account_id, o.adam_id, o.pricing_param, o.kind, x.subject
+    from outside_assignments o
+    join outside_assignment_snapshots n on n.space_id = o.space_id and n.account_id = o.account_id
+      and n.generation = o.generation
+    cross join lateral unnest(o.subjects) as x(subject)
+    join wanted w on w.kind = o.kind and w.key = ${keyOfSubject(sql`x.subject`)}
+    where o.space_id = ${input.spaceId} and ${ofAccount}
+      and ((o.kind = 'device' and (not o.subjects_are_keys or ${holdsAny(subjects, serialKeys)}))
+        or (o.kind = 'user' and ${holdsAny(subjects, clientUserIds)}))`.execute(db);
+  return rows.map((r) => ({
+    accountId: r.account_id,
+    ...asAssignment(r.adam_id, r.pricing_param, r.kind, r.subject),
+  }));
+}
+
+/**
+ * AC7: assignments an incremental sync found outside Orchard, added to the account's list
+ * (as a page of their own, after the others) unless it holds them already. Nothing before
+ * the account's first complete full sync: the list is a full sync's, completed since.
+ * Serialized per account by the lock on its snapshot row. Returns those added.
+ */
+export async function appendOutside(
+  db: Db,
+  input: { spaceId: string; accountId: string; assignments: readonly OutsideAssignment[] },
+): Promise<OutsideAssignment[]> {
+  const { spaceId, accountId } = input;
+  if (input.assignments.length === 0) return [];
+  return withTransaction(db, async (trx) => {
+    const snapshot = await trx
+      .selectFrom("outside_assignment_snapshots")
+      .select("generation")
+      .where("space_id", "=", spaceId)
+      .where("account_id", "=", accountId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!snapshot) return [];
+    const listed = await listedNaming(trx, {
+      spaceId,
+      accountId,
+      serialKeys: input.assignments.flatMap((a) => (a.serialNumber ? [normalizeSerial(a.serialNumber)] : [])),
+      clientUserIds: input.assignments.flatMap((a) => (a.clientUserId ? [a.clientUserId] : [])),
+    });
+    const known = new Set(listed.map(listedKey));
+    const fresh: OutsideAssignment[] = [];
+    for (const a of input.assignments) {
+      const key = listedKey(a);
+      if (known.has(key)) continue;
+      known.add(key);
+      fresh.push(a);
+    }
+    if (fresh.length === 0) return [];
+    const { rows } = await sql<{ next: number }>`select coalesce(max(page), -1)::int + 1 as next
+      from outside_assignments
+      where space_id = ${spaceId} and account_id = ${accountId} and generation = ${snapshot.generation}`.execute(
+      trx,
+    );
+    await writeOutsidePage(trx, {
+      spaceId,
+      accountId,
+      generation: Number(snapshot.generation),
+      page: Number(rows[0]?.next ?? 0),
+      assignments: fresh,
+    });
+    return fresh;
+  });
+}
+
+/** One assignment of a list, whatever the case of its serial number. */
+const listedKey = (a: OutsideAssignment) =>
+  `${a.adamId}|${a.pricingParam}|${kindOf(a)}|${a.serialNumber !== undefined ? normalizeSerial(a.serialNumber) : (a.clientUserId ?? "")}`;
+
+/**
+ * Takes these subjects (Apple's spelling) of one app and kind out of every generation of an
+ * account's list: released at Apple, or adopted. Returns how many the account's list (its
+ * last complete generation) held: the seats a release gives back. The caller holds the
+ * app's asset row lock (seats.ts `lockAssets`) when seats follow.
+ */
+export async function unlistOutside(
+  trx: Trx,
+  input: { spaceId: string; accountId: string; adamId: string; kind: Kind; subjects: readonly string[] },
+): Promise<number> {
+  const { spaceId, accountId, adamId, kind } = input;
+  const subjects = [...new Set(input.subjects)];
+  if (subjects.length === 0) return 0;
+  const { rows } = await sql<{ removed: number }>`with hit as (
+      select o.generation, o.pricing_param, o.page, o.size,
+        array(select s from unnest(o.subjects) with ordinality as u(s, n)
+          where s not in (select unnest(${subjects}::text[])) order by n) as kept
+      from outside_assignments o
+      where o.space_id = ${spaceId} and o.account_id = ${accountId} and o.adam_id = ${adamId}
+        and o.kind = ${kind} and ${holdsAny(sql<string[]>`o.subjects`, subjects)}
+      for update
+    ), changed as (
+      update outside_assignments o set subjects = h.kept, size = cardinality(h.kept)
+      from hit h
+      where o.space_id = ${spaceId} and o.account_id = ${accountId} and o.generation = h.generation
+        and o.adam_id = ${adamId} and o.pricing_param = h.pricing_param and o.kind = ${kind} and o.page = h.page
+      returning o.generation, h.size - cardinality(h.kept) as removed
+    )
+    select coalesce(sum(c.removed), 0)::int as removed from changed c
+    join outside_assignment_snapshots s on s.space_id = ${spaceId} and s.account_id = ${accountId}
+      and s.generation = c.generation`.execute(trx);
+  await trx
+    .deleteFrom("outside_assignments")
+    .where("space_id", "=", spaceId)
+    .where("account_id", "=", accountId)
+    .where("adam_id", "=", adamId)
+    .where("size", "=", 0)
+    .execute();
+  return Number(rows[0]?.removed ?? 0);
 }
 
 /**
@@ -425,25 +587,7 @@ export async function settleOutsideReleases(
   }
   const seats = new Map<string, { accountId: string; adamId: string; n: number }>();
   for (const g of groups.values()) {
-    const { rows } = await sql<{ removed: number }>`with hit as (
-        select o.generation, o.pricing_param, o.page, o.size,
-          array(select s from unnest(o.subjects) with ordinality as u(s, n)
-            where not (s = any(${g.subjects}::text[])) order by n) as kept
-        from outside_assignments o
-        where o.space_id = ${spaceId} and o.account_id = ${g.accountId} and o.adam_id = ${g.adamId}
-          and o.kind = ${g.kind} and o.subjects && ${g.subjects}::text[]
-        for update
-      ), changed as (
-        update outside_assignments o set subjects = h.kept, size = cardinality(h.kept)
-        from hit h
-        where o.space_id = ${spaceId} and o.account_id = ${g.accountId} and o.generation = h.generation
-          and o.adam_id = ${g.adamId} and o.pricing_param = h.pricing_param and o.kind = ${g.kind} and o.page = h.page
-        returning o.generation, h.size - cardinality(h.kept) as removed
-      )
-      select coalesce(sum(c.removed), 0)::int as removed from changed c
-      join outside_assignment_snapshots s on s.space_id = ${spaceId} and s.account_id = ${g.accountId}
-        and s.generation = c.generation`.execute(trx);
-    const removed = Number(rows[0]?.removed ?? 0);
+    const removed = await unlistOutside(trx, { spaceId, ...g });
     if (removed > 0) {
       const key = `${g.accountId}/${g.adamId}`;
       const entry = seats.get(key) ?? { accountId: g.accountId, adamId: g.adamId, n: 0 };
@@ -451,13 +595,6 @@ export async function settleOutsideReleases(
       seats.set(key, entry);
     }
     touched.push({ spaceId, accountId: g.accountId, adamId: g.adamId });
-  }
-  if (groups.size > 0) {
-    await trx
-      .deleteFrom("outside_assignments")
-      .where("space_id", "=", spaceId)
-      .where("size", "=", 0)
-      .execute();
   }
   await returnSeats(trx, spaceId, seats, now);
   const subjects = await subjectIdsOf(trx, spaceId, [...input.released, ...input.refused.map((r) => r.row)]);

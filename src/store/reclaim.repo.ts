@@ -1,4 +1,4 @@
-import { type Expression, sql } from "kysely";
+import { type Expression, type RawBuilder, sql } from "kysely";
 import type { LicenseState, LicenseType } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { inList } from "./sql-helpers.js";
@@ -16,8 +16,9 @@ import { inList } from "./sql-helpers.js";
  * `now - N days`, so a device last seen exactly N days ago is inactive, and a user with one
  * device seen since is not.
  *
- * Only live licenses (LIVE_STATES: pending_assign, assigned) are reclaimable: a seat-holding
- * pending_release license is already on its way out, and the single revoke refuses it.
+ * Only live licenses (LIVE_STATES: pending_assign, assigned) of revocable assets are
+ * reclaimable: a seat-holding pending_release license is already on its way out, and the
+ * single revoke refuses it; Apple never takes a book back.
  */
 export interface InactivityCriteria {
   /** The day boundary: subjects last seen at or before it are inactive. */
@@ -54,60 +55,47 @@ export function inactiveBefore(now: Date, days: number): Date {
 }
 
 /**
- * The set a reclaim revokes, as its preview shows it and the reclaim checks it, read in one
- * statement (one snapshot): how many licenses the criteria find, and the fingerprint of the
- * first `cap` of them by id, the part one reclaim request revokes (service/reclaim.ts,
- * RECLAIM_LIMIT). The fingerprint is the sha256 (hex) of those ids joined by commas in id
- * order, computed in the database: at most `cap` ids are aggregated, and only the first
- * `ids` of them leave it (a preview: the rows it shows; a reclaim: all, as it revokes
- * exactly the set it checked).
+ * The set a reclaim revokes, as its preview shows it and each of its batches checks it, read
+ * in one statement (one snapshot): how many licenses the criteria find, the fingerprint of
+ * all of them, their first `take` ids (a preview: the rows it shows; a reclaim: its batch),
+ * and the fingerprint of the others, the rest the next batch names (service/reclaim.ts). A
+ * fingerprint is the sha256 (hex) of the ids joined by commas in id order, computed in the
+ * database: only `take` ids leave it.
  */
 export interface InactiveSet {
   count: number;
   fingerprint: string;
-  /** The first of the fingerprinted ids, in id order, as many as asked for. */
+  /** The first `take` ids, in id order. */
   ids: string[];
+  /** The fingerprint of the set without those first ids. */
+  restFingerprint: string;
 }
 
 export async function inactiveSet(
   db: Db,
   spaceId: string,
   criteria: InactivityCriteria,
-  options: { cap: number; ids?: number },
+  options: { take: number },
 ): Promise<InactiveSet> {
-  const row = await db
-    .with("matching", () => inactiveLicenseIds(db, spaceId, criteria))
-    .with("capped", (q) => q.selectFrom("matching").select("id").orderBy("id").limit(options.cap))
-    .selectNoFrom((eb) => [
-      eb.selectFrom("matching").select(sql<number>`count(*)::int`.as("n")).as("count"),
-      eb
-        .selectFrom("capped")
-        .select(
-          sql<string>`encode(sha256(convert_to(coalesce(string_agg(id, ',' order by id), ''), 'UTF8')), 'hex')`.as(
-            "f",
-          ),
-        )
-        .as("fingerprint"),
-      eb
-        .selectFrom("capped")
-        .select(sql<string[]>`coalesce((array_agg(id order by id))[1:${options.ids ?? 0}], '{}')`.as("ids"))
-        .as("ids"),
-    ])
-    .executeTakeFirstOrThrow();
-  return { count: Number(row.count ?? 0), fingerprint: row.fingerprint ?? "", ids: row.ids ?? [] };
+  const { rows } = await sql<{ count: number; fingerprint: string; ids: string[]; rest: string }>`
+    select count(*)::int as count, ${fingerprintOf(sql`true`)} as fingerprint,
+      coalesce(array_agg(o.id order by o.id) filter (where o.n <= ${options.take}), '{}') as ids,
+      ${fingerprintOf(sql`o.n > ${options.take}`)} as rest
+    from (select m.id, row_number() over (order by m.id) as n
+      from ${inactiveLicenseIds(db, spaceId, criteria)} as m) as o`.execute(db);
+  const row = rows[0];
+  return {
+    count: Number(row?.count ?? 0),
+    fingerprint: row?.fingerprint ?? "",
+    ids: row?.ids ?? [],
+    restFingerprint: row?.rest ?? "",
+  };
 }
 
-/** How many licenses of the space the criteria find. */
-export async function countInactiveLicenses(
-  db: Db,
-  spaceId: string,
-  criteria: InactivityCriteria,
-): Promise<number> {
-  const row = await db
-    .selectFrom(inactiveLicenseIds(db, spaceId, criteria).as("m"))
-    .select(sql<number>`count(*)::int`.as("n"))
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+/** sha256 (hex) of the ids of `o` that pass `which`, joined by commas in id order; of none, of "". */
+function fingerprintOf(which: RawBuilder<unknown>) {
+  return sql<string>`encode(sha256(convert_to(coalesce(string_agg(o.id, ',' order by o.id)
+    filter (where ${which}), ''), 'UTF8')), 'hex')`;
 }
 
 /**
@@ -205,6 +193,18 @@ function inactiveLicenseIds(db: Db, spaceId: string, criteria: InactivityCriteri
     .select("l.id")
     .where("l.space_id", "=", spaceId)
     .where("l.live", "=", true);
+  // Apple never takes back a license of a non-revocable asset (books): no revoke releases it
+  // (event-world.ts), so no reclaim counts it.
+  live = live.where(({ exists, selectFrom }) =>
+    exists(
+      selectFrom("assets as a")
+        .select("a.adam_id")
+        .whereRef("a.space_id", "=", "l.space_id")
+        .whereRef("a.account_id", "=", "l.account_id")
+        .whereRef("a.adam_id", "=", "l.adam_id")
+        .where("a.revocable", "=", true),
+    ),
+  );
   if (criteria.adamId !== undefined) live = live.where("l.adam_id", "=", criteria.adamId);
   if (criteria.accountId !== undefined) live = live.where("l.account_id", "=", criteria.accountId);
   if (ids) live = live.where(inList("l.id", ids));

@@ -214,14 +214,19 @@ export async function pruneExpired(
  * A delivered command that still stands for "done" where Orchard decides whether to send
  * one again: an install of a license the device still holds (LT2: one install per license,
  * queueInstallsUnlessPresent), and an update to the app's newest known version (DB4: one
- * update per version, findOutdatedInstalls). Pruned, either would be sent again. They stay
- * while they matter: one per live device license, one per device and app updated.
+ * update per version, findOutdatedInstalls), and an invite of a user still invited (UB2: one
+ * per device and link, queueInvitations). Pruned, each would be sent again. They stay while
+ * they matter: one per live device license, one per device and app updated, one per device of
+ * a user who has not accepted yet.
  */
 const stillDeduping = sql<SqlBool>`(
   (m.kind = 'install' and m.app_version is null and m.license_id is not null
     and exists (select 1 from licenses l where l.space_id = m.space_id and l.id = m.license_id and l.live))
   or (m.app_version is not null
-    and exists (select 1 from app_versions v where v.adam_id = m.adam_id and v.version = m.app_version)))`;
+    and exists (select 1 from app_versions v where v.adam_id = m.adam_id and v.version = m.app_version))
+  or (m.kind = 'invite'
+    and exists (select 1 from users u where u.space_id = m.space_id and u.id = m.user_id
+      and u.apple_status = 'Registered' and u.deleted_at is null)))`;
 
 /**
  * MDM commands finished before the cutoff. Those that must stay (pending ones, and the

@@ -10,6 +10,8 @@ export interface Space {
   appsAndBooksEnabled: boolean;
   /** UB2: users a user-based request waits for are registered at Apple on their own (0034). */
   registerWaitingUsers: boolean;
+  /** UB2: the MDM delivers invited users' invitation link to their devices (InviteToProgram, 0036). */
+  sendInvitationsToDevices: boolean;
   createdAt: Date;
 }
 
@@ -79,6 +81,19 @@ export async function setRegisterWaitingUsers(db: Db, id: string, on: boolean): 
   if (result.numUpdatedRows === 0n) throw new NotFoundError("space", id);
 }
 
+/**
+ * UB2: whether the MDM delivers invitation links to users' devices (the links already due are
+ * then sent, or those not sent cancelled: applyInvitationSetting in invite-commands.repo.ts).
+ */
+export async function setSendInvitationsToDevices(db: Db, id: string, on: boolean): Promise<void> {
+  const result = await db
+    .updateTable("spaces")
+    .set({ send_invitations_to_devices: on })
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new NotFoundError("space", id);
+}
+
 /** Renames a space (its id, and every row keyed by it, stay). */
 export async function renameSpace(db: Db, id: string, name: string): Promise<Space> {
   const row = await db
@@ -97,6 +112,7 @@ function toSpace(row: {
   is_default: boolean;
   apps_and_books_enabled: boolean;
   register_waiting_users: boolean;
+  send_invitations_to_devices: boolean;
   created_at: Date;
 }): Space {
   return {
@@ -105,6 +121,7 @@ function toSpace(row: {
     isDefault: row.is_default,
     appsAndBooksEnabled: row.apps_and_books_enabled,
     registerWaitingUsers: row.register_waiting_users,
+    sendInvitationsToDevices: row.send_invitations_to_devices,
     createdAt: row.created_at,
   };
 }

@@ -11,6 +11,8 @@ export interface SpaceTable {
   apps_and_books_enabled: Generated<boolean>;
   /** UB2: register at Apple the users a user-based request waits for (0034); off by default. */
   register_waiting_users: Generated<boolean>;
+  /** UB2: the MDM delivers the invitation link to the user's devices (InviteToProgram, 0036); off by default. */
+  send_invitations_to_devices: Generated<boolean>;
   created_at: Timestamp;
 }
 

@@ -6,7 +6,8 @@ import type { Actor } from "./sql-helpers.js";
 
 /**
  * DB2: the queue never drops a request silently. Besides a decision (granted, kept,
- * refused), a wait leaves it only when its reason is gone or an administrator cancels it,
+ * refused), a wait leaves it only when its reason is gone, its subject is gone (a device
+ * retired, wiped, inactive or unenrolled; a user deleted) or an administrator cancels it,
  * each with its activity line (invariant 4).
  *
  * What a queue row waits on is its `why`: the reason of the request that first queued it
@@ -157,6 +158,53 @@ export async function servedWaitsStillApplying(
   return input.requests.filter((r) =>
     waiting.has(r.subject.kind === "user" ? `u:${r.subject.userId}` : `d:${r.subject.deviceId}`),
   );
+}
+
+/** A subject gone: the event (mdm-events.repo.ts) that takes every wait of it out of the queue. */
+export type GoneSubject =
+  | {
+      kind: "device_retired" | "device_wiped" | "device_inactive" | "mdm_profile_removed";
+      spaceId: string;
+      deviceId: string;
+    }
+  | { kind: "user_deleted"; spaceId: string; userId: string };
+
+/** Why a gone subject's waits left: each event's line and rules (RV1, RV5: what the event revokes). */
+const SUBJECT_GONE = {
+  device_retired: { message: activityMessage("queue.left_device_retired"), ruleIds: ["DB2", "RV1"] },
+  device_wiped: { message: activityMessage("queue.left_device_wiped"), ruleIds: ["DB2", "RV1"] },
+  device_inactive: { message: activityMessage("queue.left_device_inactive"), ruleIds: ["DB2", "RV1"] },
+  mdm_profile_removed: { message: activityMessage("queue.left_device_unenrolled"), ruleIds: ["DB2", "RV5"] },
+  user_deleted: { message: activityMessage("queue.left_user_deleted"), ruleIds: ["DB2", "RV5", "UB3"] },
+} as const satisfies Record<GoneSubject["kind"], { message: ActivityMessage; ruleIds: readonly string[] }>;
+
+/**
+ * DB2: a device retired, wiped, gone inactive or unenrolled, or a user deleted, waits for
+ * nothing any more: each of its waits leaves with a `queue.left` line saying why, in one
+ * statement whatever their number (index license_queue_by_device / _by_user), in the
+ * event's transaction. Returns how many left.
+ */
+export async function removeWaitsOfGoneSubject(
+  db: Db,
+  input: { gone: GoneSubject; actor: Actor; now: Date },
+): Promise<number> {
+  const { gone, actor } = input;
+  const { message, ruleIds } = SUBJECT_GONE[gone.kind];
+  const [column, id] = "userId" in gone ? ["q.user_id", gone.userId] : ["q.device_id", gone.deviceId];
+  const { rows } = await sql<{ left: number }>`with gone as (
+      delete from license_queue q
+      where q.space_id = ${gone.spaceId} and ${sql.ref(column)} = ${id}
+      returning q.user_id, q.device_id, q.adam_id, q.why, q.requested_at
+    ), logged as (
+      insert into activity_log (space_id, at, actor_kind, actor_id, action, user_id, device_id, adam_id,
+        rule_ids, message, message_key, message_params, details)
+      select ${gone.spaceId}, ${input.now.toISOString()}::timestamptz, ${actor.kind}::text, ${actor.id ?? null}::text,
+        'queue.left', g.user_id, g.device_id, g.adam_id, ${[...ruleIds]}::text[], ${renderActivityMessage(message)},
+        ${message.key}, '{}'::jsonb, jsonb_build_object('why', g.why, 'waitingSince', g.requested_at)
+      from gone g
+    )
+    select count(*)::int as left from gone`.execute(db);
+  return rows[0]?.left ?? 0;
 }
 
 /** The waiting request an administrator cancelled. */

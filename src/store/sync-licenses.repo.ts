@@ -7,10 +7,11 @@ import {
 } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
-import type { Refusal } from "./apple-refusals.repo.js";
+import { type Refusal, recordRefusals } from "./apple-refusals.repo.js";
 import { type Db, withTransaction } from "./database.js";
 import { type LicenseRecord, toLicense } from "./license.repo.js";
 import { lockAssetsOfAccount, lockAssetsOfLicenses, returnSeatsOf } from "./seats.js";
+import { serialKey } from "./serial-key.js";
 import { type Actor, inList, unique } from "./sql-helpers.js";
 
 /** A seat-holding license of an account with the name Apple knows its subject by. */
@@ -23,11 +24,16 @@ export interface LicenseAtApple {
   updatedAt: Date;
 }
 
-/** Every seat-holding license of an account, keyed for comparison with Apple's assignments (AC3). */
+/**
+ * Every seat-holding license of an account, keyed for comparison with Apple's assignments
+ * (AC3); with `naming`, only those of the devices (serial numbers, normalizeSerial) and
+ * users (clientUserIds) an incremental sync's page names: index look-ups, not the account.
+ */
 export async function seatHoldingLicensesOfAccount(
   db: Db,
   spaceId: string,
   accountId: string,
+  naming?: { serialKeys: readonly string[]; clientUserIds: readonly string[] },
 ): Promise<LicenseAtApple[]> {
   const rows = await db
     .selectFrom("licenses as l")
@@ -47,6 +53,38 @@ export async function seatHoldingLicensesOfAccount(
     .where("l.space_id", "=", spaceId)
     .where("l.account_id", "=", accountId)
     .where("l.state", "in", SEAT_HOLDING_STATES)
+    .$if(naming !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb(
+            "l.device_id",
+            "in",
+            eb
+              .selectFrom("devices")
+              .select("id")
+              .where("space_id", "=", spaceId)
+              .where(
+                serialKey("serial_number"),
+                "=",
+                sql<string>`any(${[...(naming?.serialKeys ?? [])]}::text[])`,
+              ),
+          ),
+          eb(
+            "l.user_id",
+            "in",
+            eb
+              .selectFrom("users")
+              .select("id")
+              .where("space_id", "=", spaceId)
+              .where(
+                "apple_client_user_id",
+                "=",
+                sql<string>`any(${[...(naming?.clientUserIds ?? [])]}::text[])`,
+              ),
+          ),
+        ]),
+      ),
+    )
     .execute();
   return rows.map((r) => ({
     id: r.id,
@@ -215,7 +253,9 @@ export async function releaseVanished(
  * DB2, UB3: a subject whose assignment Apple refused waits again, in its place. Without a
  * `refusal` (9709: no license left) it waits for the next free license, and one already
  * waiting keeps its place as it was. With Apple's `refusal` for good it waits with Apple's
- * reason (`apple_refused`, apple-refusals.repo.ts), one already waiting taking the refusal.
+ * reason (`apple_refused`, apple-refusals.repo.ts), one already waiting taking the refusal,
+ * and the refusal is kept for its account (MA2): decided again (sync/effects.ts), another
+ * account may serve it.
  * One INSERT … SELECT FROM unnest per subject kind and kind of wait: a round's refused
  * associations (up to 10,000, 25 apps × 1,000 devices in one Apple call) are 9 bound
  * parameters each as rows of VALUES, past PostgreSQL's 65,535.
@@ -270,13 +310,22 @@ export async function requeueSubjects(
           refused_at = excluded.refused_at, decided_at = excluded.decided_at`
             : sql`do nothing`
         }`.execute(db);
+      if (refused)
+        await recordRefusals(
+          db,
+          rows.flatMap((r) =>
+            r.refusal
+              ? [{ ...r, subject: `${kind === "user" ? "u" : "d"}:${r.id}`, refusal: r.refusal }]
+              : [],
+          ),
+        );
     }
   }
 }
 
 /**
  * (space, app) pairs with someone waiting and a free seat in a healthy account: serve them
- * (DB2). Requests Apple refused for good do not count: serving them would change nothing.
+ * (DB2). Requests waiting for an administrator do not count: serving passes them over.
  */
 export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId: string; adamId: string }>> {
   const rows = await db
@@ -296,7 +345,7 @@ export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId:
           .where("c.health", "=", "ok"),
       ),
     )
-    // Requests Apple refused wait for an administrator, not for a seat (apple-refusals.repo.ts).
+    // Requests Apple refused wait for an administrator (apple-refusals.repo.ts).
     .where("q.reason", "<>", "apple_refused")
     .execute();
   return rows.map((r) => ({ spaceId: r.space_id, adamId: r.adam_id }));
@@ -379,7 +428,8 @@ export async function waitingAfter(
     .select(["seq", "user_id", "device_id", "why", sql<string>`requested_at::text`.as("position_at")])
     .where("space_id", "=", spaceId)
     .where("adam_id", "=", adamId)
-    // Held until an administrator sends them again (apple-refusals.repo.ts): passed over.
+    // Held until an administrator sends them again (apple-refusals.repo.ts): no account but
+    // one Apple refused could serve them when last decided (MA2). Passed over.
     .where("reason", "<>", "apple_refused");
   if (after) {
     query = query.where(

@@ -1,11 +1,14 @@
 import { sql } from "kysely";
-import type { Db } from "./database.js";
+import { type Db, withTransaction } from "./database.js";
+import { followRegistrations } from "./invite-commands.repo.js";
 import type { AppleUserStatus } from "./space.table.js";
 import { inList } from "./sql-helpers.js";
 
 /**
  * Apple's view of users: status and invite code, matched by clientUserId in the space.
- * Returns the users that became enrolled (Associated) with this update (UB4).
+ * Returns the users that became enrolled (Associated) with this update (UB4). With it, in
+ * one transaction, the invitations the MDM delivers follow (UB2): sent to the newly invited
+ * users' devices, cancelled for those who enrolled or were retired.
  */
 export async function applyAppleUsers(
   db: Db,
@@ -17,6 +20,15 @@ export async function applyAppleUsers(
     (u) => u.status === "Registered" || u.status === "Associated" || u.status === "Retired",
   );
   if (known.length === 0) return [];
+  return withTransaction(db, (trx) => applyKnownUsers(trx, spaceId, known, now));
+}
+
+async function applyKnownUsers(
+  db: Db,
+  spaceId: string,
+  known: ReadonlyArray<{ clientUserId: string; status: string; inviteCode?: string }>,
+  now: Date,
+): Promise<string[]> {
   const rows = await sql<{ id: string; status: AppleUserStatus }>`
     update users u set apple_status = t.status, invite_code = coalesce(t.invite_code, u.invite_code), updated_at = ${now}
     from unnest(${known.map((u) => u.clientUserId)}::text[], ${known.map((u) => u.status)}::text[],
@@ -37,6 +49,7 @@ export async function applyAppleUsers(
     )
     .where("registration_requested_at", "is not", null)
     .execute();
+  await followRegistrations(db, spaceId, rows.rows, now);
   return rows.rows.filter((r) => r.status === "Associated").map((r) => r.id);
 }
 

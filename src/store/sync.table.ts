@@ -59,6 +59,8 @@ export interface OutsideAssignmentTable {
   page: number;
   subjects: ColumnType<string[], string[], string[]>;
   size: number;
+  /** Each subject is its own key: a clientUserId, or a serial number without a-z (0037). */
+  subjects_are_keys: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 /** The generation of `outside_assignments` the account's last complete full sync wrote (0031). */

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { type Selectable, sql } from "kysely";
+import { adoptListedLater } from "./adopt-listed.repo.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { AppleUserStatus, UserTable } from "./space.table.js";
-import { chunks, probeByKey } from "./sql-helpers.js";
+import { chunks, groupBy, probeByKey } from "./sql-helpers.js";
 
 export interface UserRecord {
   id: string;
@@ -62,6 +63,12 @@ export async function createUsers(db: Db, inputs: readonly NewUser[]): Promise<U
       .execute();
     out.push(...rows.map(toUser));
   }
+  // AC7: a user given the clientUserId a previous MDM registered adopts what Apple holds for it (listed).
+  for (const [spaceId, ofSpace] of groupBy(
+    out.filter((u) => u.appleClientUserId !== undefined),
+    (u) => u.spaceId,
+  ))
+    await adoptListedLater(db, { spaceId, userIds: ofSpace.map((u) => u.id) });
   return out;
 }
 

@@ -194,6 +194,11 @@ export interface AppRow {
   deviceLicenseReminder: boolean;
   /** DB2, UB3: requests waiting for a license of the app. */
   waiting: number;
+  /**
+   * CA1: the default space's id, when it delegated the app to this space: its catalog
+   * options are this space's, the delegation is the default space's.
+   */
+  delegatedFrom?: string;
 }
 
 /** DB5: a custom (B2B) or Productivity-genre app gets the reminder when device-based is chosen. */
@@ -211,13 +216,19 @@ export const APP_SORTS = {
   adamId: "adam_id",
 } as const;
 
+/**
+ * VU4: the apps of the space's accounts (or of one account), and, for the whole space, the
+ * apps delegated to it that none of its accounts bought (CA1): the space has no license of
+ * them, but may have their waits; what the store knows of them comes from the delegating
+ * space's assets.
+ */
 export function listAppsView(
   db: Db,
   spaceId: string,
   filter: { accountId?: string },
   page: PageRequest,
 ): Promise<Page<AppRow>> {
-  let inner = db
+  let bought = db
     .selectFrom("assets as s")
     .leftJoin("catalog_apps as c", (j) =>
       j.onRef("c.space_id", "=", "s.space_id").onRef("c.adam_id", "=", "s.adam_id"),
@@ -238,12 +249,14 @@ export function listAppsView(
       sql<string | null>`max(s.artwork_url)`.as("artwork_url"),
       sql<boolean>`coalesce(bool_or(s.custom), false)`.as("custom"),
       sql<string | null>`max(s.latest_version)`.as("latest_version"),
+      sql<string | null>`max(c.delegated_from_space_id)`.as("delegated_from"),
     ])
     .where("s.space_id", "=", spaceId)
     .groupBy("s.adam_id");
-  if (filter.accountId) inner = inner.where("s.account_id", "=", filter.accountId);
+  if (filter.accountId) bought = bought.where("s.account_id", "=", filter.accountId);
+  const apps = filter.accountId ? bought : bought.unionAll(delegatedNotBought(db, spaceId));
   let query = db
-    .selectFrom(inner.as("v"))
+    .selectFrom(apps.as("v"))
     .selectAll()
     .select(
       sql<number>`(select count(*) from license_queue q where q.space_id = ${spaceId} and q.adam_id = v.adam_id)::int`.as(
@@ -272,7 +285,48 @@ export function listAppsView(
     latestVersion: r.latest_version ?? undefined,
     deviceLicenseReminder: needsDeviceLicenseReminder({ custom: r.custom, genre: r.genre ?? undefined }),
     waiting: r.waiting,
+    delegatedFrom: r.delegated_from ?? undefined,
   }));
+}
+
+/** CA1: apps delegated to the space that none of its accounts bought, in listAppsView's columns. */
+function delegatedNotBought(db: Db, spaceId: string) {
+  return db
+    .selectFrom("catalog_apps as c")
+    .leftJoin("assets as s", (j) =>
+      j.onRef("s.space_id", "=", "c.delegated_from_space_id").onRef("s.adam_id", "=", "c.adam_id"),
+    )
+    .select([
+      "c.adam_id",
+      sql<string | null>`coalesce(max(c.name), max(s.name))`.as("name"),
+      sql<"App" | "Book">`coalesce(max(s.product_type), 'App')`.as("product_type"),
+      sql<number | null>`max(s.price)`.as("price"),
+      sql<string | null>`max(s.currency)`.as("currency"),
+      sql<number>`0::int`.as("total"),
+      sql<number>`0::int`.as("used"),
+      sql<number>`0::int`.as("available"),
+      sql<number>`0::int`.as("accounts"),
+      sql<boolean>`bool_or(c.in_catalog)`.as("in_catalog"),
+      sql<string | null>`max(s.genre)`.as("genre"),
+      sql<string | null>`max(s.bundle_id)`.as("bundle_id"),
+      sql<string | null>`max(s.artwork_url)`.as("artwork_url"),
+      sql<boolean>`coalesce(bool_or(s.custom), false)`.as("custom"),
+      sql<string | null>`max(s.latest_version)`.as("latest_version"),
+      sql<string | null>`max(c.delegated_from_space_id)`.as("delegated_from"),
+    ])
+    .where("c.space_id", "=", spaceId)
+    .where("c.delegated_from_space_id", "is not", null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("assets as b")
+            .select("b.adam_id")
+            .whereRef("b.space_id", "=", "c.space_id")
+            .whereRef("b.adam_id", "=", "c.adam_id"),
+        ),
+      ),
+    )
+    .groupBy("c.adam_id");
 }
 
 /** VU2's three tabs for one (account, app), with names for display. */

@@ -11,6 +11,7 @@ import {
   type Subject,
   type User,
 } from "../licensing/index.js";
+import { type AccountRefusal, refusalsOfSubjects } from "./apple-refusals.repo.js";
 import { type AssetRecord, toAsset } from "./asset.repo.js";
 import type { Db } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
@@ -47,6 +48,11 @@ export interface WorldSnapshot {
   notDistributedTo: Set<string>;
   /** The accounts' display names, for decisions in words. */
   accountNames: Map<string, string>;
+  /**
+   * MA2, DB2: Apple's refusals for good of the subjects, by subject ("u:<userId>" /
+   * "d:<deviceId>", as the queue keys them), newest first: accounts passed over for them.
+   */
+  appleRefusals: Map<string, AccountRefusal[]>;
 }
 
 export interface SnapshotInput {
@@ -124,6 +130,7 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
   // Under the lock: the seats reserved holders hold, and the subjects' licenses, as they are now.
   await countUnusedReservations(db, spaceId, adamId, rules);
   const licenses = await findLicensesOfSubjects(db, spaceId, adamId, { userIds, deviceIds });
+  const appleRefusals = await refusalsOfSubjects(db, spaceId, adamId, input.subjects);
   const licensesByUser = new Map<string, License[]>();
   const licensesByDevice = new Map<string, License[]>();
   for (const license of licenses) addLicense({ licensesByUser, licensesByDevice }, license);
@@ -158,6 +165,7 @@ export async function loadWorldSnapshot(db: Db, input: SnapshotInput): Promise<W
     licensesByDevice,
     notDistributedTo: new Set(excluded.map((e) => e.user_id)),
     accountNames: new Map(accountRows.map((a) => [a.id, a.display_name])),
+    appleRefusals,
   };
 }
 
@@ -293,6 +301,11 @@ export function worldFor(snapshot: WorldSnapshot, request: LicenseRequest): Deci
     });
   }
   const subject = request.subject;
+  // MA2, DB2: read only when Apple refused any of the snapshot's subjects (a storm's worlds are hot).
+  const refused =
+    snapshot.appleRefusals.size === 0
+      ? undefined
+      : snapshot.appleRefusals.get(subject.kind === "user" ? `u:${subject.userId}` : `d:${subject.deviceId}`);
   let user: WorldUser | undefined;
   let device: Device | undefined;
   let licenses: readonly License[];
@@ -310,6 +323,7 @@ export function worldFor(snapshot: WorldSnapshot, request: LicenseRequest): Deci
   }
   const world: DecisionWorld = { space: snapshot.space, accounts: snapshot.accounts, licenses };
   if (snapshot.catalogApp) world.catalogApp = snapshot.catalogApp;
+  if (refused) world.appleRefusedAccountIds = refused.map((r) => r.accountId);
   if (device) world.device = device;
   if (user) {
     world.user = user;

@@ -6,7 +6,8 @@
  * outside assignments page by page (store/outside-assignments.repo.ts), with the first that
  * could not be adopted. Memory follows Orchard's size: its devices and users (read once,
  * when the walk meets its first assignment not Orchard's) and the candidates, never Apple's
- * pages.
+ * pages. An incremental sync does the same with the pages it reads (DeltaAdoption), and a
+ * device or user created later adopts what the list holds for it (store/adopt-listed.repo.ts).
  */
 
 import {
@@ -20,12 +21,14 @@ import {
 } from "../store/adoption.repo.js";
 import type { Account } from "../store/index.js";
 import {
+  appendOutside,
   completeOutsideSnapshot,
   discardOutsideGeneration,
   newOutsideGeneration,
   type OutsideAssignment,
   writeOutsidePage,
 } from "../store/outside-assignments.repo.js";
+import { normalizeSerial } from "../store/serial-number.js";
 import type { SyncDeps } from "./deps.js";
 import { SYSTEM } from "./deps.js";
 
@@ -56,18 +59,7 @@ export class OutsideWalk {
   async add(assignments: readonly OutsideAssignment[]): Promise<void> {
     if (assignments.length === 0) return;
     this.subjects ??= await loadAdoptionSubjects(this.deps.db, this.account.spaceId);
-    const rest: OutsideAssignment[] = [];
-    for (const a of assignments) {
-      const candidate = candidateOf(this.subjects, a);
-      if (!candidate) {
-        rest.push(a);
-        continue;
-      }
-      const ofApp = this.candidates.get(a.adamId);
-      if (ofApp) ofApp.push(candidate);
-      else this.candidates.set(a.adamId, [candidate]);
-    }
-    await this.write(rest);
+    await this.write(splitCandidates(this.subjects, assignments, this.candidates));
   }
 
   /**
@@ -118,6 +110,75 @@ export class OutsideWalk {
       assignments,
     });
   }
+}
+
+/**
+ * AC7 in an incremental sync: the changed assignments of a page that Orchard does not hold
+ * are adopted at once when they name a device or a user of the space, and taken out of the
+ * account's list if it held them (one seat: `used` does not move); the others are added to
+ * the list unless it holds them. The subjects are looked up by what the page names (index
+ * look-ups), so a sync costs what its pages hold, whatever the size of the space or the list.
+ */
+export class DeltaAdoption {
+  readonly adopted: AdoptedLicense[] = [];
+  /** Assignments of the pages left outside Orchard (listed, or listed already). */
+  outside = 0;
+
+  constructor(
+    private readonly deps: SyncDeps,
+    private readonly account: Account,
+    private readonly startedAt: Date,
+  ) {}
+
+  /** One page's assignments Orchard does not hold. */
+  async add(assignments: readonly OutsideAssignment[]): Promise<void> {
+    if (assignments.length === 0) return;
+    const { db } = this.deps;
+    const { spaceId, id: accountId } = this.account;
+    const subjects = await loadAdoptionSubjects(db, spaceId, {
+      serialKeys: assignments.flatMap((a) => (a.serialNumber ? [normalizeSerial(a.serialNumber)] : [])),
+      clientUserIds: assignments.flatMap((a) =>
+        a.serialNumber === undefined && a.clientUserId ? [a.clientUserId] : [],
+      ),
+    });
+    const candidates = new Map<string, AdoptionCandidate[]>();
+    const rest = splitCandidates(subjects, assignments, candidates);
+    for (const [adamId, ofApp] of candidates) {
+      const result = await adoptAssignments(db, {
+        spaceId,
+        accountId,
+        adamId,
+        candidates: ofApp,
+        startedAt: this.startedAt,
+        now: this.deps.now(),
+        unlist: true,
+      });
+      this.adopted.push(...result.adopted);
+      rest.push(...result.left);
+    }
+    this.outside += rest.length;
+    await appendOutside(db, { spaceId, accountId, assignments: rest });
+  }
+}
+
+/** The assignments that name a subject of the space go to `candidates` (by app); returns the others. */
+function splitCandidates(
+  subjects: AdoptionSubjects,
+  assignments: readonly OutsideAssignment[],
+  candidates: Map<string, AdoptionCandidate[]>,
+): OutsideAssignment[] {
+  const rest: OutsideAssignment[] = [];
+  for (const a of assignments) {
+    const candidate = candidateOf(subjects, a);
+    if (!candidate) {
+      rest.push(a);
+      continue;
+    }
+    const ofApp = candidates.get(a.adamId);
+    if (ofApp) ofApp.push(candidate);
+    else candidates.set(a.adamId, [candidate]);
+  }
+  return rest;
 }
 
 /**

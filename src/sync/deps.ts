@@ -28,7 +28,14 @@ export type Allocate = (input: {
   actor: Actor;
   /** The queue's requests being served: those no longer waiting or applying are not decided (no result). */
   served?: boolean;
-}) => Promise<Array<{ decision: Decision; licenseId?: string }>>;
+}) => Promise<
+  Array<{
+    decision: Decision;
+    licenseId?: string;
+    /** MA2, DB2: accounts passed over because Apple refused the subject there. */
+    appleRefusedAccountIds?: readonly string[];
+  }>
+>;
 
 /** pino-compatible. */
 export interface SyncLogger {

@@ -27,6 +27,7 @@ import {
   replaceCalls,
 } from "../store/apple-calls.repo.js";
 import { findAccount, type OutboxRecord, withTransaction } from "../store/index.js";
+import { registeringAtApple, registrationKey } from "../store/mdm-users.repo.js";
 import { finishOutbox, licensesWithOpenAssociation, openReleasesOf } from "../store/sync-outbox.repo.js";
 import { appleUserEntries } from "../store/sync-users.repo.js";
 import type { SyncDeps } from "./deps.js";
@@ -157,7 +158,9 @@ async function planAgain(
  * The account's pending operations become calls, in one transaction. Set aside first:
  * releases whose association is still open wait for it, and associations whose subject
  * has an older release still open wait for that, so Apple never sees two operations on
- * one subject in the wrong order; operations with no Apple subject cannot be sent
+ * one subject in the wrong order, and a user's associations wait for the user's
+ * registration at this account still on its way (UB2: after a 9609, the user is registered
+ * again first, unknown-users.repo.ts); operations with no Apple subject cannot be sent
  * (settled after). An association overtaken by a release never gets here: the release
  * closed it (`closeUnsentAssociations`).
  */
@@ -209,7 +212,27 @@ async function formAccountCalls(
       notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
       now,
     });
-    const skip = new Set([...deferred, ...held].map((r) => r.seq));
+    // UB2: a user being registered at this account gets its associations once Apple has them.
+    const userAssociations = associations.filter(
+      (a) => a.serialNumber === undefined && a.clientUserId !== undefined,
+    );
+    const registering = await registeringAtApple(
+      trx,
+      spaceId,
+      userAssociations.map((a) => a.clientUserId ?? ""),
+    );
+    const unregistered = userAssociations.filter((a) =>
+      registering.has(registrationKey(account.id, a.clientUserId ?? "")),
+    );
+    await finishOutbox(trx, {
+      spaceId,
+      seqs: unregistered.map((r) => r.seq),
+      state: "pending",
+      error: "waiting for Apple to register the user",
+      notBefore: new Date(now.getTime() + deps.tuning.retryDelayMs),
+      now,
+    });
+    const skip = new Set([...deferred, ...held, ...unregistered].map((r) => r.seq));
     const ready: OutboxRecord[] = [];
     for (const r of rows) {
       if (skip.has(r.seq)) continue;

@@ -5,7 +5,7 @@
  * twice (a notification and a poll, or a retry after a crash) changes nothing the second time.
  */
 
-import type { RequestReason } from "../licensing/index.js";
+import type { LicenseRequest, RequestReason } from "../licensing/index.js";
 import { type AppleCall, settleCallOps } from "../store/apple-calls.repo.js";
 import {
   failAssignment,
@@ -20,6 +20,7 @@ import { lockAssetsOfLicenses } from "../store/seats.js";
 import { normalizeSerial } from "../store/serial-number.js";
 import { requeueSubjects } from "../store/sync-licenses.repo.js";
 import { finishOutbox } from "../store/sync-outbox.repo.js";
+import { registerUsersAgain } from "../store/unknown-users.repo.js";
 import type { SyncDeps } from "./deps.js";
 import { APPLE } from "./deps.js";
 
@@ -41,6 +42,11 @@ export interface Effects {
   refused?: Array<{ spaceId: string; accountId: string; adamId: string }>;
   /** Releases Apple refused for good: Apple is asked whether it still holds them (refusals.ts). */
   refusedReleases?: OutboxRecord[];
+  /**
+   * MA2: requests whose association Apple refused for good, held meanwhile: decided again at
+   * once, the refusing account passed over, so another eligible account may serve them.
+   */
+  reconsider?: LicenseRequest[];
 }
 
 export function subjectKey(row: {
@@ -82,6 +88,49 @@ function requeuedAs(
     : { userId: l.userId ?? "", why: "requested" };
 }
 
+/** MA2: the request a refused license's subject waits with, to be decided again. */
+function requestAgain(spaceId: string, l: LicenseRecord): LicenseRequest {
+  const as = requeuedAs(l);
+  return {
+    spaceId,
+    adamId: l.adamId,
+    why: as.why,
+    subject:
+      "deviceId" in as ? { kind: "device", deviceId: as.deviceId } : { kind: "user", userId: as.userId },
+  };
+}
+
+/**
+ * UB2: the licenses among these rows whose user association Apple answered with 9609 (no
+ * such user) for the first time: still `pending_assign`, never registered again. Their user
+ * is registered again and the association sent once more (unknown-users.repo.ts); a second
+ * 9609 is a refusal for good. Read before the outcomes' transaction: the update there
+ * checks the same conditions again.
+ */
+async function usersToRegisterAgain(
+  deps: SyncDeps,
+  spaceId: string,
+  rows: readonly OutboxRecord[],
+  outcomeOf: (row: OutboxRecord) => SubjectOutcome | undefined,
+): Promise<Set<string>> {
+  const candidates = rows.flatMap((row) => {
+    if (row.kind !== "associate" || !row.licenseId) return [];
+    if (row.serialNumber !== undefined || row.clientUserId === undefined) return [];
+    const outcome = outcomeOf(row);
+    return outcome && !outcome.ok && outcome.errorNumber === USER_NOT_FOUND ? [row.licenseId] : [];
+  });
+  if (candidates.length === 0) return new Set();
+  const licenses = await deps.db
+    .selectFrom("licenses")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where("id", "in", candidates)
+    .where("state", "=", "pending_assign")
+    .where("user_registered_again_at", "is", null)
+    .execute();
+  return new Set(licenses.map((l) => l.id));
+}
+
 /**
  * @param outcomeOf the result for a row, or undefined when Apple has not said yet
  *   (the row keeps waiting for its event)
@@ -98,6 +147,8 @@ export async function applyOutcomes(
   if (!first) return effects;
   const { spaceId } = first;
   const now = deps.now();
+  // UB2: licenses whose user Apple does not know (9609) and that were not registered again yet.
+  const registerable = await usersToRegisterAgain(deps, spaceId, rows, outcomeOf);
   const done: number[] = [];
   const failed = new Map<string, number[]>();
   const resend: number[] = [];
@@ -107,7 +158,10 @@ export async function applyOutcomes(
   /** Apple's error of each refusal reason (9709 waits for a license, the others for an administrator). */
   const refusalOf = new Map<string, { errorNumber: number; message?: string | undefined }>();
   const releasesRefused: OutboxRecord[] = [];
+  /** 9609 on a user's association, the first time: the user is registered again (by Apple's error). */
+  const unknownUsers = new Map<string, OutboxRecord[]>();
   const refusedKeys: NonNullable<Effects["refused"]> = [];
+  const reconsider: LicenseRequest[] = [];
   const add = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
     const list = map.get(key);
     if (list) list.push(value);
@@ -125,6 +179,10 @@ export async function applyOutcomes(
     const reason = `${outcome.errorNumber}${outcome.message ? ` ${outcome.message}` : ""}`;
     if (TRANSIENT.has(outcome.errorNumber)) {
       resend.push(row.seq);
+    } else if (row.licenseId && registerable.has(row.licenseId)) {
+      // The association is replaced by the user's registration and a new association (once).
+      done.push(row.seq);
+      add(unknownUsers, reason, row);
     } else if (row.kind === "associate") {
       add(failed, reason, row.seq);
       if (row.licenseId) add(refused, reason, row);
@@ -212,13 +270,20 @@ export async function applyOutcomes(
           })),
         );
         for (const l of back) refusedKeys.push({ spaceId, accountId: l.accountId, adamId: l.adamId });
+        reconsider.push(...back.map((l) => requestAgain(spaceId, l)));
       }
+    }
+    // Last: it locks license rows only, after any asset lock taken above.
+    for (const [reason, ofReason] of unknownUsers) {
+      const mine = ofReason.filter(owned);
+      if (mine.length > 0) await registerUsersAgain(trx, { spaceId, rows: mine, reason, actor: APPLE, now });
     }
     const ownReleasesRefused = releasesRefused.filter(owned);
     if (ownReleasesRefused.length > 0) effects.refusedReleases = ownReleasesRefused;
     for (const r of ownReleasesRefused)
       refusedKeys.push({ spaceId, accountId: r.accountId, adamId: r.adamId ?? "" });
     if (refusedKeys.length > 0) effects.refused = refusedKeys;
+    if (reconsider.length > 0) effects.reconsider = reconsider;
     for (const l of moved) {
       effects.touched.push({ spaceId, accountId: l.accountId, adamId: l.adamId });
       if (l.state !== "assigned") effects.freed.push({ spaceId, adamId: l.adamId });

@@ -3,7 +3,7 @@
  * request and are decided again as soon as a license frees up, Apple reports a purchase
  * (ASSET_COUNT) or the user enrolls. Never dropped: a request leaves the queue only when
  * decided for good (granted, kept or refused), or by a decision logged with its cause: its
- * reason went (store/stale-waits.repo.ts), or an administrator cancelled it.
+ * reason went or its subject did (store/stale-waits.repo.ts), or an administrator cancelled it.
  */
 import {
   type QueuePosition,
@@ -40,8 +40,10 @@ export async function serveQueue(deps: SyncDeps, spaceId: string, adamId: string
       served: true,
     });
     granted += results.filter((r) => r.decision.outcome === "grant").length;
+    // A request Apple refused somewhere may wait for another account's seat while the
+    // refusing one has free seats (MA2): not a sign that the app is out of licenses.
     const outOfLicenses = results.some(
-      (r) => r.decision.outcome === "wait" && r.decision.reason === "no_license",
+      (r) => r.decision.outcome === "wait" && r.decision.reason === "no_license" && !r.appleRefusedAccountIds,
     );
     if (outOfLicenses || waiting.length < PAGE) break;
   }

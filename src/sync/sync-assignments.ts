@@ -4,7 +4,9 @@
  * memory (not Apple's million rows), so memory follows Orchard's size, not Apple's. An
  * assignment Orchard does not hold is adopted when it names a device or user of the space,
  * else listed as made outside Orchard (AC7, adopt.ts).
- * Incremental: the pages changed since the last versionId confirm pending associations.
+ * Incremental: the pages changed since the last versionId confirm pending associations, and
+ * what Orchard does not hold in them is adopted or listed (AC7, adopt.ts DeltaAdoption); only
+ * the licenses of the subjects a page names are read, so a sync costs what its pages hold.
  */
 import type { AppleClient } from "../apple/index.js";
 import { type Account, markAssigned, markReleased, recordSync } from "../store/index.js";
@@ -17,15 +19,18 @@ import {
   setAssetCounts,
   setUsedOfAccount,
 } from "../store/sync-licenses.repo.js";
-import { OutsideWalk, serveAdopted } from "./adopt.js";
+import { DeltaAdoption, OutsideWalk, serveAdopted } from "./adopt.js";
 import type { SyncDeps } from "./deps.js";
 import { APPLE } from "./deps.js";
 
 export interface AssignmentsSummary {
   atApple: number;
-  /** Assignments Orchard did not make and did not adopt: they use seats (`used`). */
+  /**
+   * Assignments Orchard did not make and did not adopt: they use seats (`used`). A full
+   * sync's are all of them; an incremental sync's, those of its changed pages.
+   */
   outside: number;
-  /** AC7: assignments made outside Orchard that became Orchard's licenses (full walks only). */
+  /** AC7: assignments made outside Orchard that became Orchard's licenses. */
   adopted: number;
   /** Of those, licenses of users prohibited for the app in the account (DI4). */
   adoptedProhibited: number;
@@ -153,27 +158,55 @@ export async function syncAssignmentsSince(
   client: AppleClient,
   sinceVersionId: string,
 ): Promise<AssignmentsSummary> {
+  const started = deps.now();
   const { spaceId } = account;
-  const pending = (await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id)).filter(
-    (l) => l.state === "pending_assign",
-  );
-  const index = new LicenseIndex(pending);
+  const delta = new DeltaAdoption(deps, account, started);
   const confirm = new Set<string>();
   let atApple = 0;
   let checkpoint: string | undefined;
   for await (const page of client.assignments({ sinceVersionId })) {
     atApple += page.items.length;
+    // Orchard's licenses of the subjects this page names, not the account's: a page's cost.
+    const index = new LicenseIndex(
+      await seatHoldingLicensesOfAccount(deps.db, spaceId, account.id, {
+        serialKeys: page.items.flatMap((a) =>
+          a.serialNumber !== undefined ? [normalizeSerial(a.serialNumber)] : [],
+        ),
+        clientUserIds: page.items.flatMap((a) =>
+          a.serialNumber === undefined && a.clientUserId !== undefined ? [a.clientUserId] : [],
+        ),
+      }),
+    );
+    const matched = new Set<string>();
+    const notOrchards: OutsideAssignment[] = [];
     for (const a of page.items) {
-      const license = index.match(a.adamId, a, confirm);
-      if (license) confirm.add(license.id);
+      const license = index.size > 0 ? index.match(a.adamId, a, matched) : undefined;
+      if (license) {
+        matched.add(license.id);
+        if (license.state === "pending_assign") confirm.add(license.id);
+      } else if (a.serialNumber !== undefined)
+        notOrchards.push({ adamId: a.adamId, pricingParam: a.pricingParam, serialNumber: a.serialNumber });
+      else if (a.clientUserId !== undefined)
+        notOrchards.push({ adamId: a.adamId, pricingParam: a.pricingParam, clientUserId: a.clientUserId });
     }
+    // AC7: what Orchard does not hold is adopted, or listed as made outside Orchard.
+    await delta.add(notOrchards);
     if (page.last) checkpoint = page.checkpointVersionId;
   }
   const now = deps.now();
   await markAssigned(deps.db, { spaceId, licenseIds: [...confirm], actor: APPLE, now });
   if (checkpoint)
     await recordSync(deps.db, { spaceId, id: account.id, assignmentsVersionId: checkpoint, now });
-  return { atApple, outside: 0, adopted: 0, adoptedProhibited: 0, confirmed: confirm.size, vanished: 0 };
+  // The subjects that waited for what they now hold keep it (DB2, UB3).
+  await serveAdopted(deps, spaceId, delta.adopted);
+  return {
+    atApple,
+    outside: delta.outside,
+    adopted: delta.adopted.length,
+    adoptedProhibited: delta.adopted.filter((l) => l.prohibited).length,
+    confirmed: confirm.size,
+    vanished: 0,
+  };
 }
 
 /**

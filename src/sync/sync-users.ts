@@ -49,6 +49,8 @@ export async function syncUsers(
 ): Promise<UsersSummary> {
   const summary: UsersSummary = { atApple: 0, enrolled: 0, granted: 0 };
   let checkpoint: string | undefined;
+  // Read first: users Apple registered since are sent the link at once (UB2, invite commands).
+  await keepInvitationTemplate(deps, account, client);
   for await (const page of client.users(sinceVersionId ? { sinceVersionId } : {})) {
     summary.atApple += page.items.length;
     const { enrolled, granted } = await applyUsers(deps, account, page.items);
@@ -56,7 +58,6 @@ export async function syncUsers(
     summary.granted += granted;
     if (page.last) checkpoint = page.checkpointVersionId;
   }
-  await keepInvitationTemplate(deps, account, client);
   if (checkpoint)
     await recordSync(deps.db, {
       spaceId: account.spaceId,

@@ -52,6 +52,9 @@ describeEachDatabase("API: Apple's refusals", (db) => {
       requests: { total: 1, items: [{ deviceId: f.ids.deviceA, errorNumber: 9635, accountName: "Main" }] },
       releases: { total: 0, items: [] },
     });
+    // The account's Apple work counts what waits for an administrator, beside what waits for Apple.
+    const work = await get(`${space()}/accounts/${f.ids.accountA}/apple-work`, f.tokens.read);
+    expect(work.json().refusals).toEqual({ requests: 1, releases: 0 });
     const unknownApp = await get(`${space()}/refusals?app=999999999`, f.tokens.read);
     expect(unknownApp.statusCode).toBe(404);
     expect(unknownApp.json().errors?.[0]?.field).toBe("querystring.app");
@@ -134,6 +137,7 @@ describeEachDatabase("API: Apple's refusals", (db) => {
         lastError: "9706 Asset in request is not revocable",
       },
     ]);
+    expect(work.json().refusals).toEqual({ requests: 0, releases: 1 });
     const list = await get(`${space()}/refusals`, f.tokens.read);
     expect(list.json().releases).toMatchObject({
       total: 1,
@@ -168,6 +172,7 @@ describeEachDatabase("API: Apple's refusals", (db) => {
     expect(logged[0]?.message).toContain("9706");
     const after = await get(`${space()}/accounts/${f.ids.accountA}/apple-work`, f.tokens.read);
     expect(after.json().failures.items[0]).toMatchObject({ licenseId, releaseRefused: false });
+    expect(after.json().refusals).toEqual({ requests: 0, releases: 0 });
     const twice = await post(`${space()}/licenses/${licenseId}/release/abandon`, f.tokens.write, {
       confirm: true,
     });

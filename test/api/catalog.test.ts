@@ -4,10 +4,14 @@ import {
   createAccount,
   createDevice,
   createSpace,
+  type Db,
+  findDefaultSpace,
   replaceInstalledApps,
+  requestLicenses,
   upsertAsset,
 } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
+import { accountWithSeats } from "../store/fixtures.js";
 import { auth, buildFixture, type Fixture, NOW, STOKEN } from "./harness.js";
 
 /** What the console reads before changing the catalog: the entry's delegations, and a removal's consequences. */
@@ -148,4 +152,175 @@ describeEachDatabase("catalog routes for the console", (db) => {
     ]);
     expect((await send("GET", base, all)).json().delegatedTo).toEqual([hidden.id]);
   });
+
+  it("CA1: a delegated app is on the receiving space's Apps list marked delegatedFrom (bought there too: with that space's licenses and waits; else with none); its admin sets its options there, never the delegation; taken back, the options are kept and come back", async () => {
+    f = await buildFixture(db().store);
+    const { db: store, keys } = db().store;
+    const [keynote, numbers] = ["409183694", "409203825"];
+    // One default space per database: the test above's, or this one.
+    const home =
+      (await findDefaultSpace(store)) ??
+      (await createSpace(store, { name: `Home ${f.ids.suffix}`, isDefault: true }));
+    const lab = await createSpace(store, { name: `Lab ${f.ids.suffix}` });
+    const homeAccount = await createAccount(store, keys, {
+      spaceId: home.id,
+      displayName: "Home apps",
+      sToken: STOKEN,
+    });
+    for (const [adamId, name] of [
+      [keynote, "Keynote"],
+      [numbers, "Numbers"],
+    ] as const)
+      await upsertAsset(
+        store,
+        {
+          spaceId: home.id,
+          accountId: homeAccount.id,
+          adamId,
+          pricingParam: "STDQ",
+          productType: "App",
+          name,
+          total: 5,
+          deviceAssignable: true,
+          platforms: ["iOS"],
+          price: 9.99,
+        },
+        NOW,
+      );
+    // The lab bought one seat of Numbers itself (All Users first come, first served).
+    const { account: labAccount } = await accountWithSeats(store, keys, {
+      spaceId: lab.id,
+      adamId: numbers,
+      total: 1,
+    });
+    const both = await tokenFor(store, "delegation-both", [
+      { spaceId: home.id, role: "manage" },
+      { spaceId: lab.id, role: "manage" },
+    ]);
+    const labAdmin = await tokenFor(store, "delegation-lab", [{ spaceId: lab.id, role: "manage" }]);
+    const homeBase = (adamId: string) => `/api/v1/spaces/${home.id}/catalog/${adamId}`;
+    const labBase = (adamId: string) => `/api/v1/spaces/${lab.id}/catalog/${adamId}`;
+    for (const adamId of [keynote, numbers]) {
+      expect((await send("PUT", homeBase(adamId), both, {})).statusCode).toBe(200);
+      const delegated = await send("POST", `${homeBase(adamId)}/delegations`, both, { spaceIds: [lab.id] });
+      expect(delegated.statusCode, delegated.body).toBe(204);
+    }
+    expect(
+      (await send("POST", `${homeBase(numbers)}/delegations`, both, { spaceIds: [home.id] })).statusCode,
+    ).toBe(400);
+
+    // The lab's admin makes Numbers mandatory in the lab: one iPad gets the seat, the other waits.
+    const options = { installOnDevice: true, updateMode: "automatic", description: "Lab sheets" };
+    const put = await send("PUT", labBase(numbers), labAdmin, options);
+    expect(put.json(), put.body).toMatchObject({
+      inCatalog: true,
+      delegatedFromSpaceId: home.id,
+      installOnDevice: true,
+    });
+    for (const serialNumber of [`LAB1${f.ids.suffix}`, `LAB2${f.ids.suffix}`]) {
+      const ipad = await createDevice(store, {
+        spaceId: lab.id,
+        serialNumber,
+        platform: "iOS",
+        supervised: true,
+      });
+      await requestLicenses(store, {
+        spaceId: lab.id,
+        adamId: numbers,
+        requests: [
+          {
+            spaceId: lab.id,
+            adamId: numbers,
+            subject: { kind: "device", deviceId: ipad.id },
+            why: "mandatory",
+          },
+        ],
+        actor: { kind: "mdm" },
+        now: NOW,
+      });
+    }
+    const labApps = async () => (await send("GET", `/api/v1/spaces/${lab.id}/apps`, labAdmin)).json().items;
+    expect(await labApps()).toEqual([
+      expect.objectContaining({
+        adamId: keynote,
+        name: "Keynote",
+        productType: "App",
+        price: 9.99,
+        inCatalog: true,
+        total: 0,
+        used: 0,
+        accounts: 0,
+        waiting: 0,
+        delegatedFrom: home.id,
+      }),
+      expect.objectContaining({
+        adamId: numbers,
+        inCatalog: true,
+        total: 1,
+        used: 1,
+        accounts: 1,
+        waiting: 1,
+        delegatedFrom: home.id,
+      }),
+    ]);
+    // One account's list is what it bought; the default space's apps are its own.
+    const ofAccount = await send("GET", `/api/v1/spaces/${lab.id}/accounts/${labAccount.id}/apps`, labAdmin);
+    expect(ofAccount.json().items.map((a: { adamId: string }) => a.adamId)).toEqual([numbers]);
+    const homeApps = (await send("GET", `/api/v1/spaces/${home.id}/apps`, both)).json().items;
+    expect(homeApps.map((a: { delegatedFrom?: string }) => a.delegatedFrom)).toEqual([undefined, undefined]);
+    // The delegation is the default space's: the lab's admin neither delegates nor takes it back.
+    expect(
+      (await send("POST", `${labBase(numbers)}/delegations`, labAdmin, { spaceIds: [lab.id] })).statusCode,
+    ).toBe(400);
+    expect(
+      (await send("DELETE", `${homeBase(numbers)}/delegations`, labAdmin, { spaceIds: [lab.id] })).statusCode,
+    ).toBe(404);
+
+    const taken = await send("DELETE", `${homeBase(numbers)}/delegations`, both, { spaceIds: [lab.id] });
+    expect(taken.json().releases).toHaveLength(1);
+    const kept = {
+      inCatalog: false,
+      installOnDevice: true,
+      updateMode: "automatic",
+      description: "Lab sheets",
+    };
+    const afterTaken = (await send("GET", labBase(numbers), labAdmin)).json();
+    expect(afterTaken).toMatchObject(kept);
+    expect(afterTaken.delegatedFromSpaceId).toBeUndefined();
+    const bought = (await labApps()).find((a: { adamId: string }) => a.adamId === numbers);
+    expect(bought).toMatchObject({ inCatalog: false, waiting: 0 });
+    expect(bought).not.toHaveProperty("delegatedFrom");
+
+    await send("POST", `${homeBase(numbers)}/delegations`, both, { spaceIds: [lab.id] });
+    expect((await send("GET", labBase(numbers), labAdmin)).json()).toMatchObject({
+      ...kept,
+      inCatalog: true,
+      delegatedFromSpaceId: home.id,
+    });
+
+    // Deleted from the default space: Keynote leaves the lab's list, and the lab cannot add it back.
+    await send("DELETE", homeBase(keynote), both);
+    expect((await labApps()).map((a: { adamId: string }) => a.adamId)).toEqual([numbers]);
+    const readd = await send("PUT", labBase(keynote), labAdmin, {});
+    expect(readd.statusCode).toBe(400);
+    expect(readd.json().detail).toContain("CA3");
+  });
 });
+
+/** An API token of an administrator holding these grants. */
+async function tokenFor(
+  store: Db,
+  login: string,
+  grants: Array<{ spaceId: string; role: "manage" | "read" }>,
+) {
+  const admin = await createAdministrator(store, {
+    login: `${login}-${Math.random().toString(36).slice(2, 8)}`,
+    password: "correct horse battery",
+    isOwner: false,
+    grants,
+    now: NOW,
+  });
+  const principal = await adminPrincipal(store, admin, "token");
+  return (await issueApiToken(store, { ...principal, isOwner: true }, { name: login, grants, now: NOW }))
+    .token;
+}

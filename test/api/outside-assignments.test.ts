@@ -151,6 +151,83 @@ describeEachDatabase("API: assignments made outside Orchard", (tdb) => {
     expect((await list("", f.tokens.read, f.ids.spaceA, "no-such-account")).statusCode).toBe(404);
   });
 
+  it("AC7: release all: a preview counts the list (of an app) and fingerprints it; a release naming another count or set is a 409 that queues nothing; sent again nothing is queued twice; PM1, invariant 6", async () => {
+    const releaseAll = (body: object, token = f.tokens.write, spaceId = f.ids.spaceA) =>
+      f.app.inject({
+        method: "POST",
+        url: `/api/v1/spaces/${spaceId}/accounts/${f.ids.accountA}/outside-assignments/release-all`,
+        headers: auth(token),
+        payload: body,
+      });
+    const db = tdb().store.db;
+    const queued = async () => (await listOutbox(db, { spaceId: f.ids.spaceA, kind: "disassociate" })).length;
+    const preview = await releaseAll({});
+    expect(preview.statusCode, preview.body).toBe(200);
+    const shown = preview.json();
+    expect(shown).toMatchObject({ preview: true, count: 3, syncedAt: NOW.toISOString() });
+    expect(shown.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect((await releaseAll({ adamId: "999" })).json()).toMatchObject({ preview: true, count: 0 });
+    expect(
+      (await releaseAll({ dryRun: true, expect: 3, fingerprint: shown.fingerprint })).json(),
+    ).toMatchObject({
+      preview: true,
+    });
+    const before = await queued();
+    const half = await releaseAll({ expect: 3 });
+    expect(half.statusCode).toBe(400);
+    expect(half.json()).toMatchObject({ code: "validation_failed", errors: [{ field: "body.fingerprint" }] });
+    const stale = await releaseAll({ expect: 2, fingerprint: shown.fingerprint });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.headers["content-type"]).toMatch(/application\/problem\+json/);
+    expect(stale.json()).toMatchObject({
+      code: "outside_changed",
+      errors: [{ field: "body.expect", limits: { expected: 2, count: 3 } }],
+    });
+    const otherSet = await releaseAll({ expect: 3, fingerprint: "0".repeat(64) });
+    expect(otherSet.json()).toMatchObject({
+      code: "outside_changed",
+      errors: [{ field: "body.fingerprint" }],
+    });
+    expect(await queued()).toBe(before);
+    for (const bad of [
+      { expect: -1, fingerprint: shown.fingerprint },
+      { fingerprint: "XYZ" },
+      { adamId: "x" },
+    ]) {
+      const r = await releaseAll(bad);
+      expect(r.statusCode, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await releaseAll({}, f.tokens.read)).statusCode).toBe(403);
+    expect((await releaseAll({}, f.tokens.other, f.ids.spaceB)).statusCode).toBe(404);
+
+    // The device's release was asked before: not queued twice. The user holds the app from this
+    // account: Apple's one assignment of theirs is Orchard's license, never released. GONE0001 is queued.
+    const done = await releaseAll({ expect: 3, fingerprint: shown.fingerprint });
+    expect(done.statusCode, done.body).toBe(202);
+    expect(done.json()).toMatchObject({
+      preview: false,
+      count: 3,
+      requested: 1,
+      alreadyReleasing: 1,
+      heldByOrchard: 1,
+    });
+    expect(await queued()).toBe(before + 1);
+    expect((await listOutbox(db, { spaceId: f.ids.spaceA, kind: "disassociate" })).at(-1)).toMatchObject({
+      serialNumber: "GONE0001",
+    });
+    const [line] = await listActivity(db, f.ids.spaceA, { action: "outside.release_requested" });
+    expect(line).toMatchObject({
+      actor: { kind: "api_token" },
+      accountId: f.ids.accountA,
+      ruleIds: ["AC7"],
+      messageKey: "outside.release_all_queued",
+      messageParams: { requested: 1, already: 1 },
+    });
+    const again = await releaseAll({ expect: 3, fingerprint: shown.fingerprint });
+    expect(again.json()).toMatchObject({ requested: 0, alreadyReleasing: 2, heldByOrchard: 1 });
+    expect(await queued()).toBe(before + 1);
+  });
+
   it("bad input is a 400 problem+json naming the field, never a 500", async () => {
     const bad = [
       {},

@@ -5,7 +5,7 @@ import { GRACE_DAYS, type LicenseRequest } from "../../src/licensing/index.js";
 import { mdmLicenseOps } from "../../src/main/mdm-bindings.js";
 import {
   previewReclaim,
-  RECLAIM_LIMIT,
+  RECLAIM_BATCH,
   ReclaimChangedError,
   reclaimInactive,
 } from "../../src/service/reclaim.js";
@@ -157,7 +157,7 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
         (await listLicensesForApp(db, w.spaceId, w.adamId)).map((l) => [l.id, l.state] as const),
       );
     const reclaimLines = async (spaceId = w.spaceId) =>
-      listActivity(db, spaceId, { action: "license.reclaimed" });
+      listActivity(db, spaceId, { action: "license.reclaimed", limit: 5_000 });
     const disassociations = async () =>
       (
         await db
@@ -182,11 +182,12 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
       inactiveDays: 90,
       inactiveBefore: daysAgo(90).toISOString(),
       count: 3,
-      limit: 10_000,
+      limit: 1_000,
       capped: false,
     });
     expect(body.reclaimed).toBeUndefined();
     expect(body.remaining).toBeUndefined();
+    expect(body.next).toBeUndefined();
     // The fingerprint: sha256 of the ids in id order, joined by commas (the items come in that order).
     const listed = body.items.map((i: { id: string }) => i.id);
     expect(listed).toEqual([...listed].sort());
@@ -240,6 +241,8 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
       capped: false,
       fingerprint: preview.fingerprint,
     });
+    // All done in one request: nothing for a next one.
+    expect(done.json().next).toBeUndefined();
     const reclaimed = [w.licenses.idle, w.licenses.never, w.licenses.gone];
     expect(
       done
@@ -458,46 +461,75 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
     expect(await reclaimLines()).toEqual([]);
   });
 
-  it("the cap: above RECLAIM_LIMIT (10,000) licenses the preview says capped, and its fingerprint and rows are those of the first 10,000 by license id, the ones a reclaim revokes", async () => {
-    const { db, w, reclaim } = await setUp();
-    expect(RECLAIM_LIMIT).toBe(10_000);
-    // 10,000 more iPads idle for 100 days, each holding a license of the app: 10,003 in all.
+  it("more than one batch: the preview says capped and fingerprints all of them; the reclaim goes on request after request (1,000 each) through each answer's `next`; a set changed in between is a 409 for that request, which revokes nothing, and once it is back the same `next` goes on; exact counts at the end", async () => {
+    const { db, w, reclaim, states, reclaimLines, disassociations } = await setUp();
+    expect(RECLAIM_BATCH).toBe(1_000);
+    // 1,001 more iPads idle for 100 days, each holding a license of the app: 1,004 in all.
+    const more = RECLAIM_BATCH + 1;
     await sql`insert into devices (space_id, id, serial_number, platform, last_check_in_at, created_at)
       select ${w.spaceId}, 'idle-' || g, 'IDLE' || g, 'iOS', ${daysAgo(100)}::timestamptz, ${daysAgo(400)}::timestamptz
-      from generate_series(1, ${RECLAIM_LIMIT}::int) g`.execute(db);
+      from generate_series(1, ${more}::int) g`.execute(db);
     await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, created_at, updated_at)
       select ${w.spaceId}, gen_random_uuid()::text, ${w.accountId}, ${w.adamId}, 'device', 'idle-' || g, 'assigned',
         ${NOW}::timestamptz, ${NOW}::timestamptz
-      from generate_series(1, ${RECLAIM_LIMIT}::int) g`.execute(db);
-    const idle = (
-      await db
-        .selectFrom("licenses")
-        .select("id")
-        .where("space_id", "=", w.spaceId)
-        .where("device_id", "like", "idle-%")
-        .execute()
-    ).map((r) => r.id);
-    const all = [...idle, w.licenses.idle, w.licenses.never, w.licenses.gone].sort();
-    const preview = await reclaim({ inactiveDays: 90 });
-    expect(preview.statusCode, preview.body).toBe(200);
-    const body = preview.json();
-    expect(body).toMatchObject({
-      preview: true,
-      count: RECLAIM_LIMIT + 3,
-      limit: RECLAIM_LIMIT,
-      capped: true,
+      from generate_series(1, ${more}::int) g`.execute(db);
+    const total = more + 3;
+    const preview = (await reclaim({ inactiveDays: 90 })).json();
+    expect(preview).toMatchObject({ preview: true, count: total, limit: RECLAIM_BATCH, capped: true });
+    const all = Object.entries(await states())
+      .filter(([id]) => id !== w.licenses.active)
+      .map(([id]) => id)
+      .sort();
+    expect(all).toHaveLength(total);
+    expect(preview.fingerprint).toBe(sha256(all.join(",")));
+
+    const first = await reclaim({
+      inactiveDays: 90,
+      expect: preview.count,
+      fingerprint: preview.fingerprint,
     });
-    expect(body.fingerprint).toBe(sha256(all.slice(0, RECLAIM_LIMIT).join(",")));
-    expect(body.items.map((i: { id: string }) => i.id)).toEqual(all.slice(0, 100));
-    // Filtered below the cap: not capped.
-    expect((await reclaim({ inactiveDays: 90, type: "user" })).json()).toMatchObject({
-      count: 1,
-      capped: false,
+    expect(first.statusCode, first.body).toBe(200);
+    const rest = all.slice(RECLAIM_BATCH);
+    expect(first.json()).toMatchObject({
+      preview: false,
+      count: total,
+      reclaimed: RECLAIM_BATCH,
+      remaining: rest.length,
+      next: { expect: rest.length, fingerprint: sha256(rest.join(",")) },
     });
+    expect(first.json().items).toHaveLength(100);
+
+    // Between two requests the iPad seen yesterday turns out idle too: 5 match, not the 4 left.
+    await age(db, "devices", w.spaceId, w.devices.active.id, { last_check_in_at: daysAgo(95) });
+    const { next } = first.json();
+    const refused = await reclaim({ inactiveDays: 90, ...next });
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({
+      code: "reclaim_changed",
+      errors: [{ field: "body.expect", limits: { expected: rest.length, count: rest.length + 1 } }],
+    });
+    const between = await states();
+    for (const id of [...rest, w.licenses.active]) expect(between[id], id).toBe("assigned");
+    expect(await reclaimLines()).toHaveLength(RECLAIM_BATCH);
+
+    // It checks in again: the set is what `next` named, and the reclaim goes on from there.
+    await age(db, "devices", w.spaceId, w.devices.active.id, { last_check_in_at: NOW });
+    const last = await reclaim({ inactiveDays: 90, ...next });
+    expect(last.statusCode, last.body).toBe(200);
+    expect(last.json()).toMatchObject({ count: rest.length, reclaimed: rest.length, remaining: 0 });
+    expect(last.json().next).toBeUndefined();
+    expect(last.json().items.map((i: { id: string }) => i.id)).toEqual(rest);
+
+    const after = await states();
+    for (const id of all) expect(after[id], id).toBe("pending_release");
+    expect(after[w.licenses.active]).toBe("assigned");
+    expect((await reclaimLines()).map((l) => l.licenseId).sort()).toEqual([...all].sort());
+    expect((await disassociations()).sort()).toEqual([...all].sort());
+    expect((await reclaim({ inactiveDays: 90 })).json()).toMatchObject({ count: 0 });
   });
 
-  it("a capped round (the service's cap, 2 here rather than 10,000) revokes the first `limit` by license id, those its fingerprint names, and answers how many still match; the next round takes the rest", async () => {
-    const { db, w, reclaim, states, reclaimLines } = await setUp();
+  it("batch after batch (the service's batch, 2 here rather than 1,000): each request revokes the next licenses by id and names the rest; as many licenses left but not the same ones is a 409 on the fingerprint and revokes nothing; a new preview goes on", async () => {
+    const { db, w, states, reclaimLines } = await setUp();
     const deps = { db, licenses: mdmLicenseOps };
     const actor = { kind: "system" as const, id: "reclaim-test" };
     const filter = { inactiveDays: 90 };
@@ -507,27 +539,17 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
       count: 3,
       limit: 2,
       capped: true,
-      fingerprint: sha256(sorted.slice(0, 2).join(",")),
+      fingerprint: sha256(sorted.join(",")),
     });
-    expect(preview.items.map((i) => i.id)).toEqual(sorted.slice(0, 2));
-    // The uncapped set's fingerprint is not the capped round's: refused, nothing revoked.
-    const whole = (await reclaim({ inactiveDays: 90 })).json();
-    const refused = reclaimInactive(deps, {
-      spaceId: w.spaceId,
-      filter,
-      expect: 3,
-      fingerprint: whole.fingerprint,
-      actor,
-      now: NOW,
-      limit: 2,
+    const batch = { spaceId: w.spaceId, filter, actor, now: NOW, limit: 2 };
+    const first = await reclaimInactive(deps, { ...batch, expect: 3, fingerprint: preview.fingerprint });
+    expect(first).toMatchObject({
+      count: 3,
+      capped: true,
+      reclaimed: 2,
+      remaining: 1,
+      next: { expect: 1, fingerprint: sha256(sorted[2] ?? "") },
     });
-    await expect(refused).rejects.toBeInstanceOf(ReclaimChangedError);
-    await expect(refused).rejects.toMatchObject({ change: "set", expected: 3, count: 3 });
-    expect(await reclaimLines()).toEqual([]);
-
-    const round = { spaceId: w.spaceId, filter, actor, now: NOW, limit: 2 };
-    const first = await reclaimInactive(deps, { ...round, expect: 3, fingerprint: preview.fingerprint });
-    expect(first).toMatchObject({ count: 3, capped: true, reclaimed: 2, remaining: 1 });
     expect(first.items.map((i) => i.id)).toEqual(sorted.slice(0, 2));
     const after = await states();
     expect([after[sorted[0] ?? ""], after[sorted[1] ?? ""], after[sorted[2] ?? ""]]).toEqual([
@@ -535,11 +557,30 @@ describeEachDatabase("reclaiming the licenses of inactive devices and users (API
       "pending_release",
       "assigned",
     ]);
-    const next = await previewReclaim(db, { spaceId: w.spaceId, filter, now: NOW, limit: 2 });
-    expect(next).toMatchObject({ count: 1, capped: false, fingerprint: sha256(sorted[2] ?? "") });
-    const last = await reclaimInactive(deps, { ...round, expect: 1, fingerprint: next.fingerprint });
+
+    // The subject of the one left comes back, the iPad seen yesterday turns out idle: one, not the same.
+    const deviceOf: Record<string, string> = {
+      [w.licenses.idle]: w.devices.idle.id,
+      [w.licenses.never]: w.devices.never.id,
+      [w.licenses.gone]: w.devices.gonesIpad.id,
+    };
+    await age(db, "devices", w.spaceId, deviceOf[sorted[2] ?? ""] ?? "", { last_check_in_at: NOW });
+    await age(db, "devices", w.spaceId, w.devices.active.id, { last_check_in_at: daysAgo(95) });
+    const next = first.next ?? { expect: -1, fingerprint: "" };
+    const refused = reclaimInactive(deps, { ...batch, ...next });
+    await expect(refused).rejects.toBeInstanceOf(ReclaimChangedError);
+    await expect(refused).rejects.toMatchObject({ change: "set", expected: 1, count: 1 });
+    expect((await states())[w.licenses.active]).toBe("assigned");
+    expect(await reclaimLines()).toHaveLength(2);
+
+    const again = await previewReclaim(db, { spaceId: w.spaceId, filter, now: NOW, limit: 2 });
+    expect(again).toMatchObject({ count: 1, capped: false, fingerprint: sha256(w.licenses.active) });
+    const last = await reclaimInactive(deps, { ...batch, expect: 1, fingerprint: again.fingerprint });
     expect(last).toMatchObject({ reclaimed: 1, remaining: 0 });
-    expect((await reclaimLines()).map((l) => l.licenseId).sort()).toEqual(sorted);
+    expect(last.next).toBeUndefined();
+    expect((await reclaimLines()).map((l) => l.licenseId).sort()).toEqual(
+      [...sorted.slice(0, 2), w.licenses.active].sort(),
+    );
   });
 
   it("PM1: a read-only token may not even preview (403); another space's administrator is not told the space exists (404)", async () => {

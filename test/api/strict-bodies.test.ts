@@ -36,6 +36,7 @@ const BODIES: Record<string, BodyCase> = {
   [`POST ${S}/accounts/{accountId}/outside-assignments/release`]: {
     valid: (f) => ({ assignments: [{ adamId: f.ids.adamId, serialNumber: "OUT0001" }] }),
   },
+  [`POST ${S}/accounts/{accountId}/outside-assignments/release-all`]: { valid: () => ({ dryRun: true }) },
   [`PUT ${S}/accounts/{accountId}/apps/{adamId}/rules`]: {
     valid: (f) => ({ reservedUserIds: [f.ids.userA] }),
     nested: (f) => ({

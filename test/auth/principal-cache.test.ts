@@ -115,6 +115,30 @@ describeEachDatabase("principal cache", (database) => {
     expect((await principalOfToken(db, token, NOW, cache))?.roles.get(spaceA)).toBe("read");
   });
 
+  it("an expiring token is cached no later than its expiresAt, then refused token_expired; PM1: an mdm token of a creator made read-only loses the space", async () => {
+    const { db, admin, creator, spaceA } = await setUp();
+    const expiresAt = new Date(NOW.getTime() + 30_000);
+    const { token } = await issueApiToken(db, creator, {
+      name: "mdm for a while",
+      grants: [{ spaceId: spaceA, role: "mdm" }],
+      now: NOW,
+      expiresAt,
+    });
+    // A TTL far longer than the token's life: only its end can close the entry.
+    const cache = new PrincipalCache(3_600_000);
+    expect((await principalOfToken(db, token, NOW, cache))?.roles.get(spaceA)).toBe("mdm");
+    const c = counting(db);
+    const justBefore = new Date(expiresAt.getTime() - 1);
+    expect(await principalOfToken(c.db, token, justBefore, cache)).toBeDefined();
+    expect(c.count()).toBe(0);
+    await expect(principalOfToken(c.db, token, expiresAt, cache)).rejects.toMatchObject({
+      code: "token_expired",
+    });
+
+    await setGrants(db, { kind: "admin", id: admin.id }, [{ spaceId: spaceA, role: "read" }]);
+    expect((await principalOfToken(db, token, NOW, cache))?.roles.has(spaceA)).toBe(false);
+  });
+
   it("a session's principal is cached until logout, its grants change, or it expires", async () => {
     const { db, suffix, admin, spaceA, spaceB } = await setUp();
     const cache = new PrincipalCache();

@@ -58,6 +58,7 @@ describe("orchard's help", () => {
         "token list",
         "token outside",
         "token priority",
+        "token release-all-outside",
         "token release-outside",
         "token resync",
         "token rm",

@@ -141,6 +141,26 @@ describe("orchard token outside, release-outside", () => {
     expect(listed.items.find((i) => i.serialNumber === "GONE-A")?.release?.state).toBe("pending");
   });
 
+  it("AC7: release-all-outside counts the list, refuses another count (exit 4), then releases all of it once", async () => {
+    const count = await cli.run(["token", "release-all-outside", "Main campus"]);
+    expect(count.code, count.stderr).toBe(0);
+    expect(count.stderr).toMatch(
+      /^2 assignment\(s\) made outside Orchard listed \(read from Apple .*\); nothing queued\. To release them all at Apple: orchard token release-all-outside \S+ --yes --expect 2\n$/,
+    );
+    expectFailure(
+      await cli.run(["token", "release-all-outside", "Main campus", "--yes", "--expect", "5"]),
+      4,
+      /holds 2 assignments made outside Orchard now, not the 5/,
+    );
+    const r = await cli.run(["token", "release-all-outside", "Main campus", "--yes", "--expect", "2"]);
+    expect(r.code, r.stderr).toBe(0);
+    // GONE-A's release was asked before: GONE-B only is queued.
+    expect(r.stdout).toBe("1 release(s) queued for Apple (AC7); the seats come back once Apple confirms\n");
+    expect(r.stderr).toBe("1 already on their way: not queued again\n");
+    const outbox = await cli.withCore((core) => listOutbox(core.deps.db, { spaceId, kind: "disassociate" }));
+    expect(outbox.map((o) => o.serialNumber).sort()).toEqual(["GONE-A", "GONE-B"]);
+  });
+
   it("bad input is one line and a non-zero exit", async () => {
     const release = (...args: string[]) => cli.run(["token", "release-outside", "Main campus", ...args]);
     expectFailure(

@@ -113,7 +113,7 @@ describe("orchard licenses reclaim", () => {
       fingerprint: string;
       items: Array<{ serialNumber: string }>;
     }>(["licenses", "reclaim", "--inactive-days", "90", "--type", "device", "--json"]);
-    expect(json).toMatchObject({ preview: true, count: 2, limit: 10_000, capped: false });
+    expect(json).toMatchObject({ preview: true, count: 2, limit: 1_000, capped: false });
     // What a reclaim names besides the count (the --yes run sends it itself).
     expect(json.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(json.items.map((i) => i.serialNumber).sort()).toEqual([serials.idle1, serials.idle2]);
@@ -177,7 +177,8 @@ describe("orchard licenses reclaim", () => {
     });
   });
 
-  it("the cap: above 10,000 licenses the preview says a run reclaims the first 10,000 by license id, and to run it again for the rest", async () => {
+  it("above one batch (1,000): the preview says so, and --yes reclaims them all, batch after batch, with exact counts", async () => {
+    const more = 1_001;
     await cli.withCore(async ({ deps }) => {
       const account = await deps.db
         .selectFrom("accounts")
@@ -187,20 +188,44 @@ describe("orchard licenses reclaim", () => {
       const ago = (days: number) => new Date(Date.now() - days * DAY);
       await sql`insert into devices (space_id, id, serial_number, platform, last_check_in_at, created_at)
         select ${spaceId}, 'idle-' || g, 'RECL-MANY-' || g, 'iOS', ${ago(100)}::timestamptz, ${ago(400)}::timestamptz
-        from generate_series(1, 10001) g`.execute(deps.db);
+        from generate_series(1, ${more}::int) g`.execute(deps.db);
       await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, created_at, updated_at)
         select ${spaceId}, gen_random_uuid()::text, ${account.id}, ${APP}, 'device', 'idle-' || g, 'assigned', now(), now()
-        from generate_series(1, 10001) g`.execute(deps.db);
+        from generate_series(1, ${more}::int) g`.execute(deps.db);
     });
     const preview = await cli.run(["licenses", "reclaim", "--inactive-days", "90"]);
     expect(preview.code, preview.stderr).toBe(0);
     expect(preview.stdout.trimEnd().split("\n")).toHaveLength(101);
     expect(preview.stderr).toBe(
-      "10001 licenses held by devices or users inactive for 90 days or more (the first 100 shown); nothing reclaimed. " +
-        "To reclaim the first 10000 by license id (a run reclaims 10000 at most; run it again for the rest): " +
-        "orchard licenses reclaim --inactive-days 90 --yes\n",
+      "1001 licenses held by devices or users inactive for 90 days or more (the first 100 shown); nothing reclaimed. " +
+        "To reclaim them (1000 a batch): orchard licenses reclaim --inactive-days 90 --yes\n",
     );
-    const json = await cli.json(["licenses", "reclaim", "--inactive-days", "90", "--json"]);
-    expect(json).toMatchObject({ preview: true, count: 10_001, limit: 10_000, capped: true });
+    const done = await cli.json(["licenses", "reclaim", "--inactive-days", "90", "--yes", "--json"]);
+    expect(done).toMatchObject({
+      preview: false,
+      count: more,
+      limit: 1_000,
+      capped: true,
+      reclaimed: more,
+      remaining: 0,
+    });
+    const counts = await cli.withCore(async ({ deps }) => {
+      const row = await deps.db
+        .selectFrom("activity_log")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("space_id", "=", spaceId)
+        .where("action", "=", "license.reclaimed")
+        .where("device_id", "like", "idle-%")
+        .executeTakeFirstOrThrow();
+      const live = await deps.db
+        .selectFrom("licenses")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("space_id", "=", spaceId)
+        .where("device_id", "like", "idle-%")
+        .where("live", "=", true)
+        .executeTakeFirstOrThrow();
+      return { lines: Number(row.n), live: Number(live.n) };
+    });
+    expect(counts).toEqual({ lines: more, live: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALL_USERS, decide } from "../../src/licensing/index.js";
+import { ALL_USERS, decide, newTrace } from "../../src/licensing/index.js";
 import { account, asset, device, deviceRequest, license, user, userRequest, world } from "./builders.js";
 
 describe("several accounts in one space (MA)", () => {
@@ -50,6 +50,76 @@ describe("several accounts in one space (MA)", () => {
       ],
     });
     expect(decide(userRequest(), w)).toMatchObject({ outcome: "refuse", reason: "no_license" });
+  });
+
+  it("MA2, DB2: an account Apple refused for the subject is passed over: the next eligible one with a free license serves it; a full one makes a mandatory install wait for its seat", () => {
+    const refusedByA = { appleRefusedAccountIds: ["A"] };
+    const served = decide(
+      deviceRequest(),
+      world({
+        device: device(),
+        ...refusedByA,
+        accounts: [account("A", 1, asset(10)), account("B", 2, asset(10))],
+      }),
+    );
+    expect(served).toMatchObject({
+      outcome: "grant",
+      accountId: "B",
+      because: expect.arrayContaining(["MA1", "MA2"]),
+    });
+    const full = world({
+      device: device(),
+      ...refusedByA,
+      accounts: [account("A", 1, asset(10)), account("B", 2, asset(5, 5))],
+    });
+    expect(decide(deviceRequest(), full)).toMatchObject({ outcome: "wait", reason: "no_license" });
+    // A user's request (no wait for a seat, LT3) with B full, or no other account at all: only A
+    // would serve: it waits for an administrator instead of being refused.
+    const requested = world({ user: user(), ...refusedByA, accounts: full.accounts });
+    expect(decide(userRequest(), { ...requested, appleRefusedAccountIds: [] })).toMatchObject({
+      outcome: "grant",
+      accountId: "A",
+    });
+    expect(decide(userRequest(), requested)).toEqual({
+      outcome: "wait",
+      reason: "apple_refused",
+      because: ["MA2", "DB2", "UB3"],
+    });
+    const alone = world({ device: device(), ...refusedByA, accounts: [account("A", 1, asset(10))] });
+    expect(decide(deviceRequest(), alone)).toMatchObject({ outcome: "wait", reason: "apple_refused" });
+    // Nothing refused: A serves as always (MA1).
+    expect(decide(deviceRequest(), world({ device: device(), accounts: full.accounts }))).toMatchObject({
+      accountId: "A",
+    });
+  });
+
+  it("MA2, MA5, DB2: a reservation in an account Apple refused is passed over; another account serves by FCFS, and the trace says why the first was", () => {
+    const w = world({
+      device: device(),
+      appleRefusedAccountIds: ["A"],
+      accounts: [
+        account("A", 1, asset(10), { reservedDeviceIds: ["d1"], unusedReservations: 1 }),
+        account("B", 2, asset(10), { fcfs: undefined }),
+        account("C", 3, asset(10)),
+      ],
+    });
+    const trace = newTrace();
+    expect(decide(deviceRequest(), w, trace)).toMatchObject({
+      outcome: "grant",
+      accountId: "C",
+      reserved: false,
+    });
+    expect(trace.steps.filter((s) => s.reached).map((s) => [s.accountId, s.pass, s.verdict])).toEqual([
+      ["A", "reserved", "apple_refused"],
+      ["A", "fcfs", "apple_refused"],
+      ["B", "fcfs", "not_listed"],
+      ["C", "fcfs", "grant"],
+    ]);
+    // Refused by every account that lists it: an administrator's turn, not a refusal (never dropped).
+    expect(decide(deviceRequest(), { ...w, appleRefusedAccountIds: ["A", "C"] })).toMatchObject({
+      outcome: "wait",
+      reason: "apple_refused",
+    });
   });
 
   it("MA5: a reservation in a lower-priority account beats FCFS in the first", () => {

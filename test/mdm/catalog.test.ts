@@ -10,11 +10,13 @@ import {
   requestLicense,
   undelegateApp,
 } from "../../src/mdm/index.js";
+import { findCatalogDescription } from "../../src/store/catalog.repo.js";
 import {
   createDevices,
   createSpace,
   createUser,
   findCatalogApp,
+  findDefaultSpace,
   markAssigned,
   replaceInstalledApps,
 } from "../../src/store/index.js";
@@ -158,8 +160,78 @@ describeEachDatabase("catalog and updates", (database) => {
     expect(c.commands).toEqual([
       { kind: "remove", deviceId: device.id, adamId: "200000005", because: ["PB1"] },
     ]);
-    expect(await findCatalogApp(db, custom.id, "200000005")).toBeUndefined();
+    // Out of its catalog and no longer delegated; its options stay for a later delegation (CA1).
+    expect(await findCatalogApp(db, custom.id, "200000005")).toMatchObject({
+      inCatalog: false,
+      delegatedFromSpaceId: undefined,
+    });
     expect(await findCatalogApp(db, other.id, "200000005")).toMatchObject({ inCatalog: true });
+  });
+
+  it("CA1: a delegation taken back keeps the space's options, which come back with the next delegation; meanwhile the space cannot add the app back; deleting it from the default space ends the delegation", async () => {
+    const { db, keys } = database().store;
+    const adamId = "200000006";
+    // One default space per database: the PB1 test's, or this one.
+    const home =
+      (await findDefaultSpace(db)) ?? (await createSpace(db, { name: "default", isDefault: true }));
+    const lab = await createSpace(db, { name: "lab" });
+    await accountWithSeats(db, keys, { spaceId: home.id, adamId, total: 3 });
+    await putCatalogApp(deps(), { spaceId: home.id, adamId, name: "Numbers", actor: ADMIN });
+    const delegate = (toSpaceIds: string[]) =>
+      delegateApp(deps(), { fromSpaceId: home.id, adamId, toSpaceIds, actor: ADMIN });
+    await expect(delegate([home.id])).rejects.toMatchObject({
+      code: "invalid_request",
+      details: { field: "spaceIds" },
+    });
+    await delegate([lab.id]);
+    // The lab's admin sets the lab's options; the default space's stay as they were.
+    await putCatalogApp(deps(), {
+      spaceId: lab.id,
+      adamId,
+      installOnDevice: true,
+      updateMode: "automatic",
+      description: "For the lab",
+      actor: ADMIN,
+    });
+    expect(await findCatalogApp(db, home.id, adamId)).toMatchObject({
+      installOnDevice: false,
+      updateMode: "immediate",
+    });
+    // Delegated again while delegated: nothing of the lab's is reset.
+    await delegate([lab.id]);
+    const labOptions = { installOnDevice: true, updateMode: "automatic", name: "Numbers" };
+    expect(await findCatalogApp(db, lab.id, adamId)).toMatchObject({ inCatalog: true, ...labOptions });
+
+    await undelegateApp(deps(), { fromSpaceId: home.id, adamId, spaceIds: [lab.id], actor: ADMIN });
+    expect(await findCatalogApp(db, lab.id, adamId)).toMatchObject({
+      inCatalog: false,
+      delegatedFromSpaceId: undefined,
+      ...labOptions,
+    });
+    await expect(putCatalogApp(deps(), { spaceId: lab.id, adamId, actor: ADMIN })).rejects.toMatchObject({
+      code: "invalid_request",
+    });
+    await expect(
+      undelegateApp(deps(), { fromSpaceId: home.id, adamId, spaceIds: [lab.id], actor: ADMIN }),
+    ).rejects.toMatchObject({ code: "not_found" });
+
+    await delegate([lab.id]);
+    expect(await findCatalogApp(db, lab.id, adamId)).toMatchObject({
+      inCatalog: true,
+      delegatedFromSpaceId: home.id,
+      ...labOptions,
+    });
+    expect(await findCatalogDescription(db, lab.id, adamId)).toBe("For the lab");
+
+    await removeFromCatalog(deps(), { spaceId: home.id, adamId, actor: ADMIN });
+    expect(await findCatalogApp(db, lab.id, adamId)).toMatchObject({
+      inCatalog: false,
+      delegatedFromSpaceId: undefined,
+      ...labOptions,
+    });
+    await expect(putCatalogApp(deps(), { spaceId: lab.id, adamId, actor: ADMIN })).rejects.toMatchObject({
+      code: "invalid_request",
+    });
   });
 });
 

@@ -3,8 +3,10 @@ import { sql } from "kysely";
 import { expect, it } from "vitest";
 import type { RequestReason } from "../../src/licensing/index.js";
 import {
+  applyEvent,
   checkIn,
   delegateApp,
+  moveDevice,
   putCatalogApp,
   removeFromCatalog,
   undelegateApp,
@@ -271,5 +273,75 @@ describeEachDatabase("waits whose reason went leave the queue, logged", (databas
     // Checked in again with the same list: nothing more leaves, nothing more is logged.
     await checkIn(deps(), { spaceId, serialNumber, installed: inventory.slice(1) });
     expect(await leftLines(db, spaceId, installedApp)).toHaveLength(1);
+  });
+
+  it("DB2, RV1, RV5, UB3: a device retired, wiped, gone inactive, unenrolled or moved away, a user deleted: each of its waits (of every app) leaves with a queue.left line saying why, by whoever sent the event; a wait of another subject stays", async () => {
+    const { db, space, adamId, fleet } = await mandatoryAppWithoutSeats(7);
+    const spaceId = space.id;
+    const other = `3${String(Date.now()).slice(-8)}`;
+    await accountWithSeats(db, database().store.keys, { spaceId, adamId: other, total: 0 });
+    await putCatalogApp(deps(), { spaceId, adamId: other, actor: ADMIN });
+    const elsewhere = await createSpace(db, { name: `moved to ${randomUUID().slice(0, 8)}` });
+    const [retired, wiped, inactive, unenrolled, moved, stays, waitsNothing] = fleet as DeviceRecord[] as [
+      DeviceRecord,
+      DeviceRecord,
+      DeviceRecord,
+      DeviceRecord,
+      DeviceRecord,
+      DeviceRecord,
+      DeviceRecord,
+    ];
+    const [deleted, kept] = [
+      await createUser(db, { spaceId, name: "Ada" }),
+      await createUser(db, { spaceId, name: "Grace" }),
+    ];
+    let minutes = 0;
+    for (const app of [adamId, other]) {
+      for (const d of [retired, wiped, inactive, unenrolled, moved, stays])
+        await waits(db, { spaceId, adamId: app, deviceId: d.id, why: "mandatory", minutes: ++minutes });
+      for (const u of [deleted, kept])
+        await waits(db, { spaceId, adamId: app, userId: u.id, why: "requested", minutes: ++minutes });
+    }
+
+    for (const [kind, d] of [
+      ["device_retired", retired],
+      ["device_wiped", wiped],
+      ["device_inactive", inactive],
+      ["mdm_profile_removed", unenrolled],
+      ["device_retired", waitsNothing], // no wait: nothing logged for it
+    ] as const)
+      await applyEvent(deps(), { kind, spaceId, deviceId: d.id }, MDM);
+    await applyEvent(deps(), { kind: "user_deleted", spaceId, userId: deleted.id }, ADMIN);
+    await moveDevice(deps(), {
+      fromSpaceId: spaceId,
+      deviceId: moved.id,
+      toSpaceId: elsewhere.id,
+      actor: ADMIN,
+    });
+
+    const expected = [
+      [`d:${retired.id}`, "queue.left_device_retired", ["DB2", "RV1"], MDM, "mandatory"],
+      [`d:${wiped.id}`, "queue.left_device_wiped", ["DB2", "RV1"], MDM, "mandatory"],
+      [`d:${inactive.id}`, "queue.left_device_inactive", ["DB2", "RV1"], MDM, "mandatory"],
+      [`d:${unenrolled.id}`, "queue.left_device_unenrolled", ["DB2", "RV5"], MDM, "mandatory"],
+      [`d:${moved.id}`, "queue.left_device_retired", ["DB2", "RV1"], ADMIN, "mandatory"],
+      [`u:${deleted.id}`, "queue.left_user_deleted", ["DB2", "RV5", "UB3"], ADMIN, "requested"],
+    ].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    for (const app of [adamId, other]) {
+      expect(await queueOf(db, spaceId, app)).toEqual([`d:${stays.id} mandatory`, `u:${kept.id} requested`]);
+      const lines = await leftLines(db, spaceId, app);
+      expect(lines.map((l) => [l.subject, l.key, l.ruleIds, l.actor, l.why])).toEqual(expected);
+    }
+    const messages = new Map((await leftLines(db, spaceId, adamId)).map((l) => [l.key, l.message]));
+    expect(Object.fromEntries(messages)).toEqual({
+      "queue.left_device_retired": "left the queue: the device was retired",
+      "queue.left_device_wiped": "left the queue: the device was wiped",
+      "queue.left_device_inactive": "left the queue: the device went inactive",
+      "queue.left_device_unenrolled": "left the queue: the device was unenrolled (MDM profile removed)",
+      "queue.left_user_deleted": "left the queue: the user was deleted",
+    });
+    // The same event sent again: nothing left to leave, nothing more logged.
+    await applyEvent(deps(), { kind: "user_deleted", spaceId, userId: deleted.id }, ADMIN);
+    expect(await leftLines(db, spaceId, adamId)).toHaveLength(expected.length);
   });
 });

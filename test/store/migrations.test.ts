@@ -241,6 +241,8 @@ describe("0013_mdm_commands_awaiting_license", () => {
         "mdm_commands_awaiting",
         "mdm_commands_by_device_app",
         "mdm_commands_deliverable",
+        "mdm_commands_invite_once", // 0036
+        "mdm_commands_invites", // 0036
         "mdm_commands_pending", // 0017 (it replaced mdm_commands_open)
         "mdm_commands_pkey",
         "mdm_commands_space_id_id_key",

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { listOutsideAssignments, releaseOutsideAssignments } from "../../src/service/outside-assignments.js";
+import { previewReleaseAll, releaseAllOutside } from "../../src/service/outside-release-all.js";
+import { reviveDevice } from "../../src/store/device-revival.repo.js";
+import { updateUser } from "../../src/store/directory.repo.js";
 import {
   createDevices,
   createUser,
@@ -9,11 +12,12 @@ import {
   findAsset,
   listActivity,
   listLicensesForApp,
+  listOutbox,
   setAppRules,
   setDeviceStatus,
 } from "../../src/store/index.js";
-import { listOutsidePage } from "../../src/store/outside-assignments.repo.js";
-import { addAccount, resyncAccount } from "../../src/sync/index.js";
+import { appendOutside, listOutsidePage } from "../../src/store/outside-assignments.repo.js";
+import { addAccount, resyncAccount, syncAccount } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, newAdamId, revokeOnIos, spaceWithApps } from "./fixtures.js";
 import { appleSubjects, drain, type Harness, startHarness } from "./harness.js";
@@ -145,15 +149,15 @@ describeEachDatabase("adopting assignments made outside Orchard", (tdb) => {
     );
   });
 
-  it("AC3, AC7, DB2: devices that waited with no_license while Apple held their licenses keep them once the resync adopts them", async () => {
+  it("AC3, AC7, DB2: devices that waited with no_license while Apple held their licenses keep them once a sync adopts them", async () => {
     const adamId = newAdamId();
-    const loc = h.newLocation();
-    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 2, supportedPlatforms: ["iOS"] });
+    const { loc, apple } = await previousMdmLocation({
+      adamId,
+      total: 2,
+      serials: [serial("O"), serial("O")],
+    });
+    const old = appleSubjects(h.sim, loc.uId, adamId).map((s) => s.slice(2));
     const space = await spaceWithApps(db(), [adamId]);
-    const serials = [serial("W"), serial("W")];
-    // Another MDM holds both licenses of the location when the account is added.
-    await h.deps.apple.forToken(loc.sToken).associate({ assets: [{ adamId }], serialNumbers: serials });
-    await h.sim.operator.idle();
     const { account, sync } = await addAccount(h.deps, {
       spaceId: space.id,
       name: "Full",
@@ -161,7 +165,8 @@ describeEachDatabase("adopting assignments made outside Orchard", (tdb) => {
       actor: ADMIN,
     });
     expect(sync?.assignments).toMatchObject({ adopted: 0, outside: 2 });
-    // The devices enroll afterwards: the location is full, they wait (DB2).
+    // The devices enroll: the location is full, they wait (DB2); nothing is listed for them.
+    const serials = [serial("W"), serial("W")];
     const devices = await createDevices(
       db(),
       serials.map((serialNumber) => ({
@@ -181,26 +186,32 @@ describeEachDatabase("adopting assignments made outside Orchard", (tdb) => {
         .execute();
     expect(await waiting()).toHaveLength(2);
     expect((await waiting())[0]?.reason).toBe("no_license");
-    const listed = await listOutsideAssignments(db(), {
+    // The other tool moves both licenses to them at Apple.
+    await apple.disassociate({ assets: [{ adamId }], serialNumbers: old });
+    await apple.associate({ assets: [{ adamId }], serialNumbers: serials });
+    await h.sim.operator.idle();
+
+    const summary = await syncAccount(h.deps, {
       spaceId: space.id,
       accountId: account.id,
-      page: 1,
-      pageSize: 10,
+      mode: "incremental",
+      actor: ADMIN,
     });
-    expect(listed.items.map((i) => i.status)).toEqual(["adoptable", "adoptable"]);
-
-    const summary = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
-    expect(summary.assignments).toMatchObject({ atApple: 2, adopted: 2, outside: 0 });
+    expect(summary.assignments).toMatchObject({ adopted: 2, outside: 0 });
     expect((await licensesOf(space.id, adamId)).map((l) => l.deviceId).sort()).toEqual(
       devices.map((d) => d.id).sort(),
     );
     expect(await waiting()).toEqual([]);
     // Invariant 1: never more held than Apple's total.
     expect(await findAsset(db(), space.id, account.id, adamId)).toMatchObject({ used: 2, total: 2 });
+    // The full resync drops the old assignments an incremental read cannot see go.
+    const full = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(full.assignments).toMatchObject({ atApple: 2, adopted: 0, outside: 0 });
     expect(
       (await listOutsidePage(db(), { spaceId: space.id, accountId: account.id, page: 1, pageSize: 10 }))
         .total,
     ).toBe(0);
+    expect(await findAsset(db(), space.id, account.id, adamId)).toMatchObject({ used: 2, total: 2 });
     // Nothing was sent to Apple: Apple already held them.
     await drain(h);
     expect(appleSubjects(h.sim, loc.uId, adamId).sort()).toEqual(serials.map((s) => `s:${s}`).sort());
@@ -448,5 +459,213 @@ describeEachDatabase("adopting assignments made outside Orchard", (tdb) => {
     const summary = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
     expect(summary.assignments).toMatchObject({ atApple: 2, outside: 2, adopted: 0 });
     expect((await findAsset(db(), space.id, account.id, adamId))?.used).toBe(2);
+  });
+  const usedOf = async (spaceId: string, accountId: string, adamId: string) =>
+    (await findAsset(db(), spaceId, accountId, adamId))?.used;
+  const listedTotal = async (spaceId: string, accountId: string) =>
+    (await listOutsidePage(db(), { spaceId, accountId, page: 1, pageSize: 50 })).total;
+
+  it("AC7: an incremental sync adopts what another tool assigned at Apple to a device of the space and lists what names nobody, once each; used counts each seat once", async () => {
+    const adamId = newAdamId();
+    const loc = h.newLocation();
+    h.sim.operator.addAsset(loc.uId, { adamId, totalCount: 4, supportedPlatforms: ["iOS"] });
+    const space = await spaceWithApps(db(), [adamId]);
+    const [device] = (await createDevices(db(), [
+      { spaceId: space.id, serialNumber: serial("I"), platform: "iOS", supervised: true },
+    ])) as [DeviceRecord];
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Delta",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    // After the import, another tool assigns the device (spelled lower-case) and a serial Orchard does not know.
+    const gone = serial("G");
+    await h.deps.apple
+      .forToken(loc.sToken)
+      .associate({ assets: [{ adamId }], serialNumbers: [device.serialNumber.toLowerCase(), gone] });
+    await h.sim.operator.idle();
+    const incremental = () =>
+      syncAccount(h.deps, { spaceId: space.id, accountId: account.id, mode: "incremental", actor: ADMIN });
+
+    const first = await incremental();
+    expect(first.mode).toBe("incremental");
+    expect(first.assignments).toMatchObject({ atApple: 2, adopted: 1, outside: 1 });
+    const [license, ...none] = await licensesOf(space.id, adamId);
+    expect(none).toEqual([]);
+    expect(license).toMatchObject({ type: "device", deviceId: device.id, accountId: account.id });
+    expect(license?.ruleIds).toEqual(expect.arrayContaining(["AC7", "LT1"]));
+    const [summary] = await listActivity(db(), space.id, { action: "account.adopted" });
+    expect(summary).toMatchObject({ actor: { kind: "apple" }, accountId: account.id, ruleIds: ["AC7"] });
+    const listed = await listOutsidePage(db(), {
+      spaceId: space.id,
+      accountId: account.id,
+      page: 1,
+      pageSize: 10,
+    });
+    expect(listed.items).toEqual([{ adamId, pricingParam: "STDQ", serialNumber: gone }]);
+    // One seat each: the adopted license and the one outside, of 4.
+    expect(await usedOf(space.id, account.id, adamId)).toBe(2);
+
+    // The next incremental sync, and a delta that names them again, change nothing.
+    expect((await incremental()).assignments).toMatchObject({ adopted: 0 });
+    await h.deps.apple.forToken(loc.sToken).associate({ assets: [{ adamId }], serialNumbers: [gone] });
+    await h.sim.operator.idle();
+    await incremental();
+    expect(await licensesOf(space.id, adamId)).toHaveLength(1);
+    expect(await listedTotal(space.id, account.id)).toBe(1);
+    expect(await usedOf(space.id, account.id, adamId)).toBe(2);
+    // The full resync agrees: nothing adopted twice, nothing vanished.
+    const full = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(full.assignments).toMatchObject({ atApple: 2, adopted: 0, outside: 1, vanished: 0 });
+    expect(await usedOf(space.id, account.id, adamId)).toBe(2);
+  });
+
+  it("AC7: a device created, a device enrolled again and a user given their clientUserId adopt at once the outside assignment listed for them; logged; each seat counted once", async () => {
+    const [fresh, back] = [serial("N"), serial("B")];
+    const clientUserId = `jamf-${randomUUID()}`;
+    const { adamId, loc } = await previousMdmLocation({
+      total: 5,
+      serials: [fresh.toLowerCase(), back],
+      clientUserIds: [clientUserId],
+    });
+    const space = await spaceWithApps(db(), [adamId]);
+    const [retired] = (await createDevices(db(), [
+      { spaceId: space.id, serialNumber: back, platform: "iOS", supervised: true, status: "retired" },
+    ])) as [DeviceRecord];
+    const user = await createUser(db(), { spaceId: space.id, name: "Grace" });
+    const { account, sync } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Later",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    expect(sync?.assignments).toMatchObject({ adopted: 0, outside: 3 });
+    expect(await usedOf(space.id, account.id, adamId)).toBe(3);
+
+    // A device enrolled in Orchard afterwards, its serial number in another case than Apple's.
+    const [device] = (await createDevices(db(), [
+      { spaceId: space.id, serialNumber: fresh, platform: "iOS", supervised: true },
+    ])) as [DeviceRecord];
+    expect((await licensesOf(space.id, adamId)).map((l) => l.deviceId)).toEqual([device.id]);
+    expect(await listedTotal(space.id, account.id)).toBe(2);
+    expect(await usedOf(space.id, account.id, adamId)).toBe(3);
+    const [line] = await listActivity(db(), space.id, { action: "license.adopted" });
+    expect(line).toMatchObject({
+      actor: { kind: "apple" },
+      deviceId: device.id,
+      accountId: account.id,
+      messageKey: "license.adopted",
+    });
+    expect(line?.ruleIds).toContain("AC7");
+
+    // The retired device enrolled again; the user given the id the previous MDM registered.
+    await reviveDevice(db(), {
+      spaceId: space.id,
+      deviceId: retired.id,
+      how: "enrolled",
+      actor: ADMIN,
+      now: new Date(),
+    });
+    await updateUser(db(), space.id, user.id, { clientUserId }, new Date());
+    expect((await licensesOf(space.id, adamId)).map((l) => [l.type, l.deviceId ?? l.userId]).sort()).toEqual(
+      [
+        ["device", device.id],
+        ["device", retired.id],
+        ["user", user.id],
+      ].sort(),
+    );
+    expect(await listedTotal(space.id, account.id)).toBe(0);
+    expect(await usedOf(space.id, account.id, adamId)).toBe(3);
+    expect(await listActivity(db(), space.id, { action: "license.adopted" })).toHaveLength(3);
+    // The next full resync finds them Orchard's: nothing adopted twice, the counts unchanged.
+    const again = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(again.assignments).toMatchObject({ atApple: 3, adopted: 0, outside: 0, vanished: 0 });
+    expect(await usedOf(space.id, account.id, adamId)).toBe(3);
+    // Nothing was sent to Apple: it already held them.
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId).sort()).toEqual(
+      [`s:${fresh.toLowerCase()}`, `s:${back}`, `u:${clientUserId}`].sort(),
+    );
+  });
+
+  it("AC7: release all releases the account's whole list at Apple in one request, checked against the previewed count and fingerprint; never one Orchard holds; sent again it queues nothing twice; used follows Apple once", async () => {
+    const gone = [serial("R"), serial("R"), serial("R")];
+    const clientUserId = `gone-${randomUUID()}`;
+    const { adamId, loc } = await previousMdmLocation({
+      total: 6,
+      serials: gone,
+      clientUserIds: [clientUserId],
+    });
+    const space = await spaceWithApps(db(), [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Sweep",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    // A device Orchard gives the app; the list still names it (as if read before: Orchard's now).
+    const [mine] = (await createDevices(db(), [
+      { spaceId: space.id, serialNumber: serial("M"), platform: "iOS", supervised: true },
+    ])) as [DeviceRecord];
+    expect(await checkIn(db(), space.id, adamId, [mine])).toBe(1);
+    await drain(h);
+    await appendOutside(db(), {
+      spaceId: space.id,
+      accountId: account.id,
+      assignments: [{ adamId, pricingParam: "STDQ", serialNumber: mine.serialNumber }],
+    });
+    expect(await usedOf(space.id, account.id, adamId)).toBe(5);
+    const ids = { spaceId: space.id, accountId: account.id };
+    const preview = await previewReleaseAll(db(), ids);
+    expect(preview).toMatchObject({ count: 5 });
+    expect(preview.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(await previewReleaseAll(db(), { ...ids, adamId: newAdamId() })).toMatchObject({ count: 0 });
+    const releaseAll = (expected: number, fingerprint: string) =>
+      releaseAllOutside(db(), { ...ids, expect: expected, fingerprint, actor: ADMIN, now: new Date() });
+    const disassociations = () => listOutbox(db(), { spaceId: space.id, kind: "disassociate" });
+
+    // Not what the preview showed: nothing queued.
+    await expect(releaseAll(4, preview.fingerprint)).rejects.toMatchObject({
+      name: "OutsideListChangedError",
+      change: "count",
+      count: 5,
+    });
+    await expect(releaseAll(5, "0".repeat(64))).rejects.toMatchObject({ change: "set" });
+    expect(await disassociations()).toEqual([]);
+
+    expect(await releaseAll(5, preview.fingerprint)).toMatchObject({
+      count: 5,
+      requested: 4,
+      alreadyReleasing: 0,
+      heldByOrchard: 1,
+    });
+    // Sent again before Apple answered (a retry): nothing queued twice.
+    expect(await releaseAll(5, preview.fingerprint)).toMatchObject({ requested: 0, alreadyReleasing: 4 });
+    expect((await disassociations()).map((o) => o.serialNumber ?? o.clientUserId).sort()).toEqual(
+      [...gone, clientUserId].sort(),
+    );
+    const lines = await listActivity(db(), space.id, { action: "outside.release_requested" });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      actor: ADMIN,
+      accountId: account.id,
+      ruleIds: ["AC7"],
+      messageKey: "outside.release_all_queued",
+      message: "release of every assignment made outside Orchard: 4 queued for Apple, 0 already on their way",
+    });
+    // Until Apple confirms, the seats stay used.
+    expect(await usedOf(space.id, account.id, adamId)).toBe(5);
+    await drain(h);
+    expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([`s:${mine.serialNumber}`]);
+    expect((await licensesOf(space.id, adamId)).map((l) => l.deviceId)).toEqual([mine.id]);
+    expect(await usedOf(space.id, account.id, adamId)).toBe(1);
+    expect(await listActivity(db(), space.id, { action: "outside.released" })).toHaveLength(4);
+    // The list changed since that preview: refused.
+    await expect(releaseAll(5, preview.fingerprint)).rejects.toMatchObject({ change: "count", count: 1 });
+    const again = await resyncAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    expect(again.assignments).toMatchObject({ atApple: 1, outside: 0 });
+    expect(await listedTotal(space.id, account.id)).toBe(0);
+    expect(await usedOf(space.id, account.id, adamId)).toBe(1);
   });
 });

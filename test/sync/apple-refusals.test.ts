@@ -1,18 +1,23 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { explain } from "../../src/service/explain.js";
 import { abandonReleases, retryReleases, retryRequests } from "../../src/service/refusals.js";
+import { listRefusals } from "../../src/store/apple-refusals.repo.js";
 import type { DeviceRecord } from "../../src/store/index.js";
 import {
   appleWorkOfAccount,
+  createUsers,
   findAsset,
+  findLicense,
   listActivity,
   listLicensesForApp,
   listWaitingRequests,
+  requestLicenses,
 } from "../../src/store/index.js";
 import { listWaitingView } from "../../src/store/waiting-view.repo.js";
-import { dispatchOnce, followOnce, serveWaitingQueues } from "../../src/sync/index.js";
+import { addAccount, dispatchOnce, followOnce, serveWaitingQueues } from "../../src/sync/index.js";
 import { REFUSALS_KIND, reviewRefusalNotifications } from "../../src/sync/refusals.js";
 import { describeEachDatabase, type TestDatabase } from "../store/databases.js";
-import { ADMIN, checkIn, iosDevices, revokeOnIos } from "./fixtures.js";
+import { ADMIN, checkIn, iosDevices, newAdamId, revokeOnIos, spaceWithApps } from "./fixtures.js";
 import { appleRequests, appleSubjects, drain, type Harness, iosAppAccount, startHarness } from "./harness.js";
 
 /** An asynchronous refusal Apple gives one device's task ("Invalid argument"): not 9709, not to try later. */
@@ -56,8 +61,8 @@ describeEachDatabase("Apple's refusals for good", (tdb) => {
   async function expectSeatsCounted(spaceId: string, accountId: string, adamId: string, outside = 0) {
     const { db } = tdb().store;
     const asset = await findAsset(db, spaceId, accountId, adamId);
-    const holding = (await listLicensesForApp(db, spaceId, adamId)).filter((l) =>
-      ["pending_assign", "assigned", "pending_release"].includes(l.state),
+    const holding = (await listLicensesForApp(db, spaceId, adamId)).filter(
+      (l) => l.accountId === accountId && ["pending_assign", "assigned", "pending_release"].includes(l.state),
     );
     expect(asset?.used).toBe(holding.length + outside);
     expect(asset?.used).toBeLessThanOrEqual(asset?.total ?? 0);
@@ -287,5 +292,220 @@ describeEachDatabase("Apple's refusals for good", (tdb) => {
     expect(logged.map((l) => l.messageKey)).toContain("license.release_refused_gone");
     await expectSeatsCounted(space.id, account.id, adamId);
     expect(await openRefusalNotifications(db, space.id)).toHaveLength(0);
+  });
+
+  /** One iOS app bought at two locations, each an account of one space: "First" (priority 1), then "Second". */
+  async function twoAccounts(total: number) {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const space = await spaceWithApps(db, [adamId]);
+    const accounts = [];
+    for (const name of ["First", "Second"]) {
+      const loc = h.newLocation();
+      h.sim.operator.addAsset(loc.uId, { adamId, totalCount: total, supportedPlatforms: ["iOS"] });
+      const { account } = await addAccount(h.deps, {
+        spaceId: space.id,
+        name,
+        sTokenFile: loc.sToken,
+        actor: ADMIN,
+      });
+      accounts.push({ loc, account });
+    }
+    const [first, second] = accounts as [(typeof accounts)[0], (typeof accounts)[0]];
+    return { db, adamId, space, first, second };
+  }
+
+  it("MA2, DB2: Apple refusing one account's association lets the next account in priority serve the subject; when every account refused, it waits for an administrator; Explain says which refused, and that another served or none could", async () => {
+    const { db, adamId, space, first, second } = await twoAccounts(3);
+    const devices = await iosDevices(db, space.id, 3);
+    const [moved, kept, stuck] = devices as [DeviceRecord, DeviceRecord, DeviceRecord];
+    // The app is not sold in First's country for `moved`; nowhere for `stuck`.
+    h.sim.operator.failSubjects({
+      endpoint: "/assets/associate",
+      errorNumber: REFUSED,
+      serialNumbers: [moved.serialNumber],
+      uId: first.loc.uId,
+    });
+    h.sim.operator.failSubjects({
+      endpoint: "/assets/associate",
+      errorNumber: 9635,
+      serialNumbers: [stuck.serialNumber],
+    });
+    try {
+      expect(await checkIn(db, space.id, adamId, devices)).toBe(3); // all three from First (MA1)
+      await drain(h);
+      // Each account asked once per refused subject, then never again (no loop), over worker rounds.
+      const calls = appleRequests(h, "/assets/associate");
+      await workerRounds(space.id, adamId, devices, 3);
+      expect(appleRequests(h, "/assets/associate")).toBe(calls);
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+    // MA2: Second, next in priority with free licenses, served the subject First refused.
+    expect(appleSubjects(h.sim, first.loc.uId, adamId)).toEqual([`s:${kept.serialNumber}`]);
+    expect(appleSubjects(h.sim, second.loc.uId, adamId)).toEqual([`s:${moved.serialNumber}`]);
+    const licenses = await listLicensesForApp(db, space.id, adamId);
+    const of = (d: DeviceRecord) =>
+      licenses
+        .filter((l) => l.deviceId === d.id)
+        .map((l) => [l.accountId, l.state])
+        .sort();
+    expect(of(moved)).toEqual(
+      [
+        [first.account.id, "released"],
+        [second.account.id, "assigned"],
+      ].sort(),
+    );
+    expect(of(stuck)).toEqual(
+      [
+        [first.account.id, "released"],
+        [second.account.id, "released"],
+      ].sort(),
+    );
+    for (const { account } of [first, second]) await expectSeatsCounted(space.id, account.id, adamId);
+    // Only the subject no account can serve waits, for an administrator, with the newest refusal.
+    const view = await listWaitingView(db, space.id, adamId, { page: 1, pageSize: 50 });
+    expect(view.items).toHaveLength(1);
+    expect(view.items[0]).toMatchObject({
+      deviceId: stuck.id,
+      reason: "apple_refused",
+      refusal: { errorNumber: 9635, accountId: second.account.id, accountName: "Second" },
+    });
+    const refusals = await listRefusals(db, { spaceId: space.id, adamId, limit: 10 });
+    expect(refusals.requests.items.map((r) => r.deviceId)).toEqual([stuck.id]);
+    const work = await appleWorkOfAccount(db, {
+      spaceId: space.id,
+      accountId: second.account.id,
+      now: new Date(),
+    });
+    expect(work?.refusals).toEqual({ requests: 1, releases: 0 });
+
+    // Explain: which account refused, and that another one serves it…
+    const served = await explain(db, {
+      spaceId: space.id,
+      adamId,
+      subject: { kind: "device", deviceId: moved.id },
+    });
+    expect(served.decision).toMatchObject({ outcome: "keep", accountId: second.account.id });
+    expect(served.appleRefusals).toMatchObject([
+      { accountId: first.account.id, accountName: "First", errorNumber: REFUSED },
+    ]);
+    expect(served.summary).toContain(`Apple refused its assignment from account "First" (${REFUSED}`);
+    expect(served.summary).toContain("another account serves it");
+    // …or that none can: both accounts passed over, in the walk and in words (French too).
+    const none = await explain(db, {
+      spaceId: space.id,
+      adamId,
+      subject: { kind: "device", deviceId: stuck.id },
+    });
+    expect(none.decision).toMatchObject({
+      outcome: "wait",
+      reason: "apple_refused",
+      because: ["MA2", "DB2", "UB3"],
+    });
+    expect(none.accounts.map((a) => [a.name, a.verdict])).toEqual([
+      ["First", "apple_refused"],
+      ["Second", "apple_refused"],
+    ]);
+    expect(none.summary).toContain("no other account can serve it");
+    const fr = await explain(
+      db,
+      { spaceId: space.id, adamId, subject: { kind: "device", deviceId: stuck.id } },
+      "fr",
+    );
+    expect(fr.summary).toContain("aucun autre compte ne peut la servir");
+
+    // Sent again once the cause is fixed: every account may serve it again, First first (MA1).
+    await retryRequests(db, {
+      spaceId: space.id,
+      adamId,
+      deviceIds: [stuck.id],
+      actor: ADMIN,
+      now: new Date(),
+    });
+    await serveWaitingQueues(h.deps);
+    await drain(h);
+    expect(appleSubjects(h.sim, first.loc.uId, adamId).sort()).toEqual(
+      [`s:${kept.serialNumber}`, `s:${stuck.serialNumber}`].sort(),
+    );
+    expect(await listWaitingRequests(db, space.id, adamId)).toHaveLength(0);
+    expect(await openRefusalNotifications(db, space.id)).toHaveLength(0);
+  });
+
+  it("UB2, DB2: 9609 on a user's association registers the user again at Apple and sends the association once more; a second 9609 waits for an administrator (no loop)", async () => {
+    const { db } = tdb().store;
+    const { adamId, loc, space } = await iosAppAccount(h, db, { total: 3, name: "Users" });
+    const apple = h.deps.apple.forToken(loc.sToken);
+    const [retired, stubborn] = ["retired", "stubborn"].map((n) => `${n}-${space.id.slice(0, 8)}`) as [
+      string,
+      string,
+    ];
+    await apple.createUsersBatched(
+      [retired, stubborn].map((id) => ({ clientUserId: id, managedAppleId: `${id}@org.example` })),
+    );
+    await h.sim.operator.idle();
+    const users = await createUsers(
+      db,
+      [retired, stubborn].map((id) => ({
+        spaceId: space.id,
+        name: id,
+        appleClientUserId: id,
+        appleStatus: "Associated" as const,
+      })),
+    );
+    // Apple retires one user behind Orchard's back (its notification lost); it refuses the other's
+    // association whatever happens.
+    h.sim.operator.setFaults({ dropNotifications: 1 });
+    await apple.retireUsers([{ clientUserId: retired }]);
+    await h.sim.operator.idle();
+    h.sim.operator.clearFaults();
+    h.sim.operator.failSubjects({
+      endpoint: "/assets/associate",
+      errorNumber: 9609,
+      clientUserIds: [stubborn],
+    });
+    const before = {
+      associate: appleRequests(h, "/assets/associate"),
+      create: appleRequests(h, "/users/create"),
+    };
+    try {
+      const granted = await requestLicenses(db, {
+        spaceId: space.id,
+        adamId,
+        requests: users.map((u) => ({
+          spaceId: space.id,
+          adamId,
+          subject: { kind: "user" as const, userId: u.id },
+          why: "requested" as const,
+        })),
+        actor: { kind: "mdm" },
+        now: new Date(),
+      });
+      expect(granted.map((g) => g.decision)).toMatchObject([
+        { outcome: "grant", type: "user" },
+        { outcome: "grant", type: "user" },
+      ]);
+      await drain(h);
+      await workerRounds(space.id, adamId, [], 3);
+      // Each user: one association, one registration again, one association more; never a third.
+      expect(appleRequests(h, "/assets/associate") - before.associate).toBe(2);
+      expect(appleRequests(h, "/users/create") - before.create).toBe(1);
+      // Registered again, the retired user holds its license (the same one, its seat kept all along).
+      const [first] = granted;
+      expect((await findLicense(db, space.id, first?.licenseId ?? ""))?.state).toBe("assigned");
+      expect(appleSubjects(h.sim, loc.uId, adamId)).toEqual([`u:${retired}`]);
+      const logged = await listActivity(db, space.id, { adamId, action: "user.invited" });
+      expect(logged.map((l) => [l.userId, l.licenseId, l.messageKey]).sort()).toEqual(
+        granted.map((g, i) => [users[i]?.id, g.licenseId, "user.registered_again"]).sort(),
+      );
+      expect(logged[0]?.message).toContain("9609");
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+    // The second 9609 is a refusal for good: the user waits for an administrator.
+    const view = await listWaitingView(db, space.id, adamId, { page: 1, pageSize: 50 });
+    expect(view.items.map((w) => [w.userId, w.reason, w.refusal?.errorNumber])).toEqual([
+      [users[1]?.id, "apple_refused", 9609],
+    ]);
   });
 });

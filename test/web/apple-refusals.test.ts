@@ -150,10 +150,14 @@ describe("console: Apple's refusals", () => {
     await row.getByRole("button", { name: "Send the request of Pages again" }).waitFor();
   });
 
-  it("RV2: the account's Apple work lists the refused release with Send again and Abandon; abandoning asks first, then releases the license here", async () => {
+  it("RV2, MA2: the account's Apple work says what waits for an administrator, never that everything reached Apple; it lists the refused release with Send again and Abandon; abandoning asks first, then releases the license here", async () => {
     await page.goto(`${url}/s/${spaceId}/accounts/${account.id}`);
     const panel = page.locator("section.card.apple-work");
     await panel.getByText("1 release refused by Apple").waitFor();
+    // Nothing waits for Apple, but the refused request (SERREF2) and release wait for an administrator.
+    await panel.getByText("1 request refused by Apple waits for an administrator").waitFor();
+    await panel.getByText("Nothing left to send to Apple").waitFor();
+    expect(await panel.getByText("Everything reached Apple").count()).toBe(0);
     const failures = panel.getByRole("table", { name: "Recent failures" });
     const row = failures.getByRole("row", { name: /SERREF3/ });
     await row.getByText("9706 Asset in request is not revocable").waitFor();
@@ -167,6 +171,15 @@ describe("console: Apple's refusals", () => {
     expect((await findLicense(core.store.db, spaceId, licenseId))?.state).toBe("released");
     await panel.getByText("1 release refused by Apple").waitFor({ state: "detached" });
     expect(await row.getByRole("button").count()).toBe(0);
+    await panel.getByText("1 request refused by Apple waits for an administrator").waitFor();
+    // MA2: Explain names the account Apple refused, and that no other can serve the subject.
+    await page.goto(`${url}/s/${spaceId}/explain?app=${adamId}&device=${device.other}`);
+    await page
+      .getByText("Apple refused to assign the app to this subject from “Lyon campus” (Apple 9635", {
+        exact: false,
+      })
+      .waitFor();
+    await page.getByText("no other account can serve it", { exact: false }).waitFor();
   });
 
   it("in French too", async () => {
@@ -179,6 +192,10 @@ describe("console: Apple's refusals", () => {
     await row.getByText(`Apple 9635 : ${APPLE_SAID}`, { exact: false }).waitFor();
     await row.getByRole("button", { name: "Renvoyer la demande de SERREF2" }).waitFor();
     await shot(page, "72-waiting-apple-refused-fr");
+    await page.goto(`${url}/s/${spaceId}/accounts/${account.id}`);
+    const panel = page.locator("section.card.apple-work");
+    await panel.getByText("1 demande refusée par Apple attend un administrateur").waitFor();
+    await panel.getByText("Plus rien à envoyer à Apple").waitFor();
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
   });
 

@@ -1,5 +1,6 @@
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { undelegateApp } from "../../src/mdm/index.js";
 import {
   createAccount,
   createDevice,
@@ -179,11 +180,77 @@ describe("console: the app catalog", () => {
     await confirm.waitFor({ state: "hidden" });
     await delegations.getByText("devices sent a remove command: 1").waitFor();
     await delegations.getByText("Not delegated to any other space.").waitFor();
-    expect(await findCatalogApp(ic.core.store.db, lyonId, adamId)).toBeUndefined();
+    expect(await findCatalogApp(ic.core.store.db, lyonId, adamId)).toMatchObject({ inCatalog: false });
     const lyonCommands = await listMdmCommands(ic.core.store.db, lyonId);
     expect(lyonCommands.map((c) => [c.kind, c.deviceId, c.ruleIds])).toEqual([
       ["remove", lyonIpadId, ["PB1"]],
     ]);
+  });
+
+  it("CA1: Lyon's Apps page lists the delegated app 'Delegated from Default' though no account there bought it; its admin makes it mandatory there; taken back and delegated again, the console says Lyon keeps that option and the store gives it back", async () => {
+    const { db } = ic.core.store;
+    const delegations = catalogCard().getByTestId("delegations");
+    await delegations.getByRole("button", { name: "Delegate to spaces" }).click();
+    let dialog = page.getByRole("dialog");
+    // Lyon had the app before: the options it kept are read before confirming.
+    await dialog.getByText("Install on device: No: on request; updates: Immediate.").waitFor();
+    await dialog.getByLabel("Lyon").check();
+    await dialog.getByRole("button", { name: "Delegate to spaces" }).click();
+    await dialog.waitFor({ state: "hidden" });
+
+    await page.goto(`${url}/s/${lyonId}/apps`);
+    const row = page.getByRole("row").filter({ hasText: "Pages" });
+    await row.getByText("Delegated from Default", { exact: true }).waitFor();
+    await row.getByText("In catalog", { exact: true }).waitFor();
+    expect(await row.getByRole("cell").nth(2).textContent()).toBe("0"); // total: Lyon bought none
+    await row.getByRole("button", { name: "Catalog options of Pages" }).click();
+    dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Install on device").check();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await expect.poll(async () => (await findCatalogApp(db, lyonId, adamId))?.installOnDevice).toBe(true);
+    await row.getByRole("link", { name: "Pages" }).click();
+    const lyonCard = catalogCard();
+    await lyonCard.getByTestId("catalog-entry").getByText("Yes: mandatory").waitFor();
+    await lyonCard.getByText("Delegated to this space by Default.").waitFor();
+    await lyonCard.getByText("Only Default can stop delegating it").waitFor();
+    // Delegating is the default space's: Lyon's card offers none of it.
+    expect(await lyonCard.getByTestId("delegations").count()).toBe(0);
+    await shot(page, "63-catalog-delegated-here");
+
+    await page.goto(`${url}/s/${spaceId}/apps/${adamId}`);
+    await delegations.getByRole("button", { name: "Stop delegating to Lyon" }).click();
+    dialog = page.getByRole("dialog");
+    await dialog.getByText("Lyon keeps the options it set for the app").waitFor();
+    await dialog.getByRole("button", { name: "Stop delegating" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    expect(await findCatalogApp(db, lyonId, adamId)).toMatchObject({
+      inCatalog: false,
+      installOnDevice: true,
+    });
+
+    await delegations.getByRole("button", { name: "Delegate to spaces" }).click();
+    dialog = page.getByRole("dialog");
+    await dialog
+      .getByText(
+        "Install on device: Yes: mandatory; updates: Immediate. Its devices install it at their next check-in.",
+      )
+      .waitFor();
+    await dialog.getByLabel("Lyon").check();
+    await dialog.getByRole("button", { name: "Delegate to spaces" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    expect(await findCatalogApp(db, lyonId, adamId)).toMatchObject({
+      inCatalog: true,
+      installOnDevice: true,
+      delegatedFromSpaceId: spaceId,
+    });
+    // Taken back again, so the removal below concerns the default space alone.
+    await undelegateApp(
+      { db, now: () => new Date() },
+      { fromSpaceId: spaceId, adamId, spaceIds: [lyonId], actor: { kind: "system" } },
+    );
+    await page.reload();
+    await delegations.getByText("Not delegated to any other space.").waitFor();
   });
 
   it("PB1 PB2: removing asks first, counting the two iPads (not the Mac) and the license; cancelled, nothing changes; confirmed, the card says 'Not in catalog' and the iPads get remove commands", async () => {

@@ -1,9 +1,10 @@
 import { sql } from "kysely";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminPrincipal, issueApiToken } from "../../src/auth/auth.service.js";
 import { ALL_USERS } from "../../src/licensing/index.js";
 import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
-import { listAdmins, listGrants } from "../../src/store/auth.repo.js";
+import { findAdminForLogin, listAdmins, listApiTokens, listGrants } from "../../src/store/auth.repo.js";
 import {
   activityMessage,
   appendActivity,
@@ -793,6 +794,56 @@ describe("administrator console", () => {
     await adaPage.reload();
     await adaPage.getByRole("button", { name: "Sign in" }).waitFor();
     await adaPage.context().close();
+  });
+
+  it("PM1: an owner creates an MDM integration token that ends in 90 days; the list shows its role, its end, and an ended token as expired; in French too", async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const db = h.orchard.store.db;
+    const owner = await findAdminForLogin(db, OWNER.login);
+    if (!owner) throw new Error("no owner");
+    const ended = await issueApiToken(db, await adminPrincipal(db, owner, "session"), {
+      name: `Old MDM ${suffix}`,
+      grants: [{ spaceId: h.spaceId, role: "mdm" }],
+      now: new Date(Date.now() - 2 * 86_400_000),
+      expiresAt: new Date(Date.now() - 86_400_000),
+    });
+    await page.goto(`${h.url}/s/${h.spaceId}/settings`);
+    await page
+      .getByRole("group", { name: /^(Language|Langue)$/ })
+      .getByRole("button", { name: "EN" })
+      .click();
+    await page.getByRole("heading", { name: "API tokens" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill(`Jamf ${suffix}`);
+    await page.getByLabel(/^Role in/).selectOption({ label: "MDM integration" });
+    await page.getByText("Only what an MDM calls").waitFor();
+    await page.getByLabel("Expiry").selectOption({ label: "In 90 days" });
+    await page.getByRole("button", { name: "Create token" }).click();
+    const issued = page.getByRole("dialog", { name: "Your new API token" });
+    const secret = (await issued.getByTestId("issued-token").textContent()) ?? "";
+    expect(secret).toMatch(/^orch_tok_/);
+    await issued.getByRole("button", { name: "I have stored it" }).click();
+    const made = (await listApiTokens(db)).find((t) => t.name === `Jamf ${suffix}`);
+    expect(made?.expiresAt?.getTime() ?? 0).toBeGreaterThan(Date.now() + 89 * 86_400_000);
+    expect(made?.expiresAt?.getTime() ?? 0).toBeLessThan(Date.now() + 91 * 86_400_000);
+    await expect(listGrants(db, { kind: "api_token", id: made?.id ?? "" })).resolves.toEqual([
+      { spaceId: h.spaceId, role: "mdm" },
+    ]);
+
+    const table = page.getByRole("table", { name: "API tokens" });
+    const row = table.getByRole("row", { name: new RegExp(`Jamf ${suffix}`) });
+    await expect.poll(() => row.textContent()).toMatch(/MDM integration.*\d{4}.*Active/);
+    expect(await row.textContent()).not.toContain("Never");
+    const old = table.getByRole("row", { name: new RegExp(`Old MDM ${suffix}`) });
+    await expect.poll(() => old.textContent()).toMatch(/MDM integration.*Expired/);
+    expect(await page.content()).not.toContain(ended.token);
+
+    await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    const oldFr = page
+      .getByRole("table", { name: "Jetons d'API" })
+      .getByRole("row", { name: new RegExp(`Old MDM ${suffix}`) });
+    await expect.poll(() => oldFr.textContent()).toMatch(/Intégration MDM.*Expiré/);
+    await page.getByLabel("Expiration").selectOption({ label: "Dans 30 jours" });
+    await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
   });
 
   it("CA3: an owner creates a space (the top bar's picker shows it at once), renames it (the server's refusal on its field), and turns Apps and Books off after a confirmation that says what the server does; in French too", async () => {

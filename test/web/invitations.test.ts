@@ -188,7 +188,7 @@ describe("console: Apps and Books invitations", () => {
     await shot(page, "41-waiting-invitation");
   });
 
-  it("UB2: the space's option registers waiting users at Apple; off by default, kept once turned on", async () => {
+  it("UB2: the space's options register waiting users at Apple and send invitations to devices; off by default, kept once turned on", async () => {
     await page.goto(`${ic.url}/s/${ic.spaceId}/users`);
     const option = page.getByRole("checkbox", {
       name: "Invite users automatically when a user-based license waits for them",
@@ -216,6 +216,24 @@ describe("console: Apps and Books invitations", () => {
             name: "Invite users automatically when a user-based license waits for them",
           })
           .isChecked(),
+      )
+      .toBe(true);
+    // Beside it, UB2's invitations sent to devices through the MDM: off by default, saved when turned on.
+    const devices = page.getByRole("checkbox", {
+      name: "Send the invitation to the user's devices through the MDM",
+    });
+    await expect(devices.isChecked()).resolves.toBe(false);
+    await devices.check();
+    await expect
+      .poll(
+        async () =>
+          (
+            await db
+              .selectFrom("spaces")
+              .select("send_invitations_to_devices")
+              .where("id", "=", ic.spaceId)
+              .executeTakeFirst()
+          )?.send_invitations_to_devices,
       )
       .toBe(true);
   });

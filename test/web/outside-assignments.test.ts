@@ -1,6 +1,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Core } from "../../src/main/compose.js";
+import { withTransaction } from "../../src/store/database.js";
 import {
   type Account,
   createAccount,
@@ -10,7 +11,11 @@ import {
   setCatalogApp,
   upsertAsset,
 } from "../../src/store/index.js";
-import { completeOutsideSnapshot, writeOutsidePage } from "../../src/store/outside-assignments.repo.js";
+import {
+  completeOutsideSnapshot,
+  unlistOutside,
+  writeOutsidePage,
+} from "../../src/store/outside-assignments.repo.js";
 import { shot, signIn } from "./harness.js";
 import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
@@ -152,6 +157,26 @@ describe("console: assignments made outside Orchard", () => {
     await shot(page, "63-outside-assignments-fr");
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
     await card(page).getByRole("heading", { name: "Assignments made outside Orchard" }).waitFor();
+  });
+
+  it("AC7: release all: the confirmation shows the list's count; a list that changed meanwhile is counted again and confirmed again; then all are queued once", async () => {
+    await openAccount(page);
+    await card(page).getByRole("button", { name: "Release all at Apple (4)" }).click();
+    const dialog = page.getByRole("dialog", { name: "Release all at Apple?" });
+    await dialog.getByText(/Apple will release all 4 licenses/).waitFor();
+    // Meanwhile Ada's assignment leaves the list (adopted, or released at Apple): 3 are left.
+    await withTransaction(core.store.db, (trx) =>
+      unlistOutside(trx, { spaceId, accountId: account.id, adamId, kind: "user", subjects: ["jamf-ada"] }),
+    );
+    await dialog.getByRole("button", { name: "Release all 4" }).click();
+    await dialog.getByText("The list changed", { exact: true }).waitFor();
+    await dialog.getByText(/it now holds 3\. Nothing was released/).waitFor();
+    await shot(page, "64-outside-release-all-changed");
+    await dialog.getByRole("button", { name: "Release all 3" }).click();
+    // GONE0001 and oldipad01 were on their way already: GONE0002 alone is queued.
+    await card(page).getByText("Queued for Apple: 1. Already on their way: 2.").waitFor();
+    const outbox = await listOutbox(core.store.db, { spaceId, kind: "disassociate" });
+    expect(outbox.map((o) => o.serialNumber).sort()).toEqual(["GONE0001", "GONE0002", "oldipad01"]);
   });
 
   it("PM1: a read-only administrator sees the list, and nothing to release", async () => {

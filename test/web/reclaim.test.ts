@@ -272,30 +272,62 @@ describe("console: reclaiming the licenses of inactive devices and users", () =>
     await dialog.getByRole("button", { name: "Close" }).click();
   });
 
-  it("above the API's limit (10,000) the preview says one reclaim takes the first 10,000 and to preview again for the others; the button says so", async () => {
+  it("more than one batch: a progress bar while the console reclaims 1,000 a request, Stop halts it after the batch under way (that batch done, the rest kept), and 'Reclaim the remaining' goes on to the end", async () => {
     const ago = (days: number) => new Date(Date.now() - days * DAY);
     await sql`insert into devices (space_id, id, serial_number, platform, last_check_in_at, created_at)
       select ${ic.spaceId}, 'many-' || g, 'MANY-' || g, 'iOS', ${ago(100)}::timestamptz, ${ago(400)}::timestamptz
-      from generate_series(1, 10000) g`.execute(db);
+      from generate_series(1, 1500) g`.execute(db);
     await sql`insert into licenses (space_id, id, account_id, adam_id, type, device_id, state, created_at, updated_at)
       select ${ic.spaceId}, gen_random_uuid()::text, ${lyon}, ${ADAM}, 'device', 'many-' || g, 'assigned', now(), now()
-      from generate_series(1, 10000) g`.execute(db);
+      from generate_series(1, 1500) g`.execute(db);
+    const live = async () =>
+      (await listLicensesForApp(db, ic.spaceId, ADAM)).filter(
+        (l) =>
+          (l.deviceId?.startsWith("many-") || l.deviceId === devices["PARIS-8"]) && l.state === "assigned",
+      ).length;
+    // The first batch is held until Stop is clicked: Stop then lets it finish, and no other is sent.
+    let batches = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/licenses/reclaim", async (route) => {
+      const body = route.request().postDataJSON() as { expect?: number };
+      if (body.expect !== undefined && ++batches === 1) await held;
+      await route.continue();
+    });
     await page.goto(`${ic.url}/s/${ic.spaceId}/licenses`);
     await page.getByRole("button", { name: "Reclaim inactive…" }).click();
     const dialog = page.getByRole("dialog", { name: "Reclaim the licenses of inactive devices and users" });
     await dialog.getByRole("button", { name: "Preview" }).click();
-    // The 10,000 iPads and PARIS-8.
+    // The 1,500 iPads and PARIS-8.
     await dialog
-      .getByText("10001 licenses are held by devices or users inactive for 90 days or more.")
+      .getByText("1501 licenses are held by devices or users inactive for 90 days or more.")
       .first()
       .waitFor();
-    await dialog
-      .getByText(
-        "One reclaim revokes 10,000 licenses at most: this one takes the first 10,000 by license id. Preview again afterwards for the others.",
-      )
-      .waitFor();
-    expect(await dialog.getByRole("button", { name: "Reclaim the first 10,000" }).isEnabled()).toBe(true);
-    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.getByText("They are reclaimed 1,000 at a time, with a progress bar").waitFor();
+    await dialog.getByRole("button", { name: "Reclaim 1501 licenses" }).click();
+    await dialog.getByText("Reclaiming: 0 of 1,501…").waitFor();
+    expect(await dialog.getByRole("progressbar", { name: "Reclaim progress" }).getAttribute("max")).toBe(
+      "1501",
+    );
+    await shot(page, "43-reclaim-progress");
+    await dialog.getByRole("button", { name: "Stop" }).click();
+    expect(await dialog.getByRole("button", { name: "Stopping after this batch…" }).isDisabled()).toBe(true);
+    release();
+    await dialog.getByText("1000 licenses reclaimed: their release is on its way to Apple.").waitFor();
+    await dialog.getByText("Stopped: 501 licenses of the preview are left.").waitFor();
+    await shot(page, "44-reclaim-stopped");
+    expect(batches).toBe(1);
+    expect(await live()).toBe(501);
+
+    await dialog.getByRole("button", { name: "Reclaim the remaining 501" }).click();
+    await dialog.getByText("1501 licenses reclaimed: their release is on its way to Apple.").waitFor();
+    expect(batches).toBe(2);
+    expect(await live()).toBe(0);
+    expect(await dialog.getByText("Stopped:").count()).toBe(0);
+    await page.unroute("**/licenses/reclaim");
+    await dialog.getByRole("button", { name: "Close" }).click();
     await dialog.waitFor({ state: "hidden" });
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createAccount,
   createDevices,
+  createUser,
   listActivity,
   listWaitingRequests,
   requestLicenses,
@@ -15,8 +16,9 @@ import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.j
 /**
  * DB2: "Cancel" in an app's waiting list, in English and in French: a confirmation, then the
  * request leaves the queue, the list says so, and the activity log names the administrator.
- * A read-only administrator sees the queue without the action. Headless Chromium against the
- * real API (isolated-console.ts).
+ * A read-only administrator sees the queue without the action. The same "Cancel" on a
+ * device's and a user's pages, and the user's Apple id beside their registration. Headless
+ * Chromium against the real API (isolated-console.ts).
  */
 const OWNER = { login: "owner-waiting", password: "correct horse battery staple" };
 const READER = { login: "reader-waiting", password: "correct horse battery staple" };
@@ -28,6 +30,7 @@ describe("console: cancelling a waiting request", () => {
   let spaceId = "";
   const adamId = "361309727";
   const serials = ["CANCEL-EN-1", "CANCEL-FR-2", "STAYS-3"];
+  let staysId = "";
 
   beforeAll(async () => {
     ic = await startIsolatedConsole({ name: "waiting-cancel", owner: OWNER, reader: READER });
@@ -73,6 +76,7 @@ describe("console: cancelling a waiting request", () => {
       now,
     });
     expect(results.map((r) => r.decision.outcome)).toEqual(["wait", "wait", "wait"]);
+    staysId = fleet[2]?.id ?? "";
     page = await signIn(ic, OWNER);
   }, 180_000);
 
@@ -148,5 +152,65 @@ describe("console: cancelling a waiting request", () => {
     await reader.getByRole("cell", { name: "STAYS-3", exact: true }).waitFor();
     expect(await reader.getByRole("button", { name: /Cancel the waiting request/ }).count()).toBe(0);
     await reader.context().close();
+  });
+
+  it("DB2, UB3, AC7: a device's and a user's pages cancel a wait the same way (asked first, then gone, logged); the user's page shows their Apple user id beside their registration; a read-only administrator has no Cancel there", async () => {
+    const { db } = ic.core.store;
+    // The device's page: its one wait, cancelled; the card stays to say so.
+    await page.goto(`${url}/s/${spaceId}/devices/${staysId}`);
+    const deviceWaits = page.getByRole("table", { name: "Waiting for a license" });
+    await deviceWaits.getByRole("cell", { name: "Keynote", exact: true }).waitFor();
+    await page.getByRole("button", { name: "Cancel the wait for Keynote" }).click();
+    const dialog = page.getByRole("dialog", { name: "Stop waiting for Keynote?" });
+    await expect(dialog.textContent()).resolves.toContain("loses its place");
+    await dialog.getByRole("button", { name: "Cancel the request" }).click();
+    await page.getByText("The wait for Keynote is cancelled: it left the queue.").waitFor();
+    await deviceWaits.waitFor({ state: "detached" });
+    expect(await listWaitingRequests(db, spaceId, adamId)).toEqual([]);
+    const cancelledOf = async (subject: { deviceId?: string; userId?: string }) =>
+      (await listActivity(db, spaceId, { adamId, action: "queue.cancelled" })).filter(
+        (l) => l.deviceId === subject.deviceId && l.userId === subject.userId,
+      );
+    expect(await cancelledOf({ deviceId: staysId })).toMatchObject([
+      { actor: { kind: "admin" }, ruleIds: ["DB2"] },
+    ]);
+
+    // A user Apple registered (invited, not enrolled yet): their request waits for them (UB3).
+    const ada = await createUser(db, {
+      spaceId,
+      name: "Ada Lovelace",
+      appleClientUserId: "c0ffee-ada-0001",
+      appleStatus: "Registered",
+    });
+    const [asked] = await requestLicenses(db, {
+      spaceId,
+      adamId,
+      requests: [{ spaceId, adamId, subject: { kind: "user", userId: ada.id }, why: "requested" }],
+      actor: { kind: "mdm" },
+      now: new Date(),
+    });
+    expect(asked?.decision.outcome).toBe("wait");
+    const reader = await signIn(ic, READER);
+    await reader.goto(`${url}/s/${spaceId}/users/${ada.id}`);
+    await reader
+      .getByRole("table", { name: "Waiting for a license" })
+      .getByRole("cell", { name: "Keynote", exact: true })
+      .waitFor();
+    expect(await reader.getByRole("button", { name: /Cancel the wait/ }).count()).toBe(0);
+    await reader.context().close();
+
+    await page.goto(`${url}/s/${spaceId}/users/${ada.id}`);
+    const header = page.locator(".chips-inline").first();
+    await header.getByText("Apple user id: c0ffee-ada-0001").waitFor();
+    await expect(header.textContent()).resolves.toContain("Invited");
+    await page.getByRole("button", { name: "Cancel the wait for Keynote" }).click();
+    await page
+      .getByRole("dialog", { name: "Stop waiting for Keynote?" })
+      .getByRole("button", { name: "Cancel the request" })
+      .click();
+    await page.getByText("The wait for Keynote is cancelled: it left the queue.").waitFor();
+    await shot(page, "33-user-wait-cancelled");
+    expect(await listWaitingRequests(db, spaceId, adamId)).toEqual([]);
+    expect(await cancelledOf({ userId: ada.id })).toHaveLength(1);
   });
 });

@@ -117,7 +117,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/catalog/:adamId",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["apps"],
         summary: "The app's catalog entry in the space (404 when it was never added)",
@@ -221,7 +221,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/apps/:adamId/waiting",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["apps"],
         summary:
@@ -252,7 +252,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
   app.delete(
     "/spaces/:spaceId/apps/:adamId/waiting/:subject",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["apps"],
         summary: "DB2: cancel a subject's waiting request for the app (logged with the administrator)",

@@ -21,6 +21,7 @@ import {
   listAdmins,
   listGrants,
   setGrants,
+  type TokenRole,
   updateAdmin,
 } from "../../store/auth.repo.js";
 import type { Db } from "../../store/database.js";
@@ -36,6 +37,18 @@ const role = z
 const grant = z.object({ spaceId: id, role });
 /** In a body: strict, as the body itself (a misspelt `spaceID` is a 400 naming it). */
 const grants = z.array(z.strictObject(grant.shape)).max(1000);
+/** An API token's role: an administrator's, or `mdm` (never an administrator's). */
+const tokenRole = z
+  .enum(["manage", "read", "mdm"])
+  .describe(
+    '"manage" and "read" as for administrators (PM1); "mdm" (API tokens only): only the routes an MDM ' +
+      'integration calls, those whose `x-orchard-roles` lists "mdm" (check-in, device events, the command ' +
+      "feed and its ack, license requests, the devices and users it manages); any other is a 403",
+  );
+const tokenGrant = z.object({ spaceId: id, role: tokenRole });
+const tokenGrants = z.array(z.strictObject(tokenGrant.shape)).max(1000);
+/** The longest a token may be given to live: ten years. */
+const MAX_TOKEN_DAYS = 3650;
 const adminSchema = z
   .object({
     id: z.string(),
@@ -51,9 +64,13 @@ const tokenSchema = z
     id: z.string(),
     name: z.string(),
     createdAt: dateTime,
-    lastUsedAt: dateTime.optional(),
+    lastUsedAt: dateTime.optional().describe("its last call, to the minute"),
     revokedAt: dateTime.optional(),
-    grants: z.array(grant),
+    expiresAt: dateTime
+      .optional()
+      .describe("refused from then on (401 `token_expired`); absent: until revoked"),
+    expired: z.boolean().describe("past its expiresAt"),
+    grants: z.array(tokenGrant),
   })
   .meta({ id: "ApiToken" });
 
@@ -117,7 +134,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             id: z.string(),
             name: z.string(),
             isOwner: z.boolean(),
-            grants: z.array(grant),
+            grants: z.array(tokenGrant),
           }),
           ...problemResponses,
         },
@@ -146,7 +163,10 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
         response: { 200: z.object({ items: z.array(tokenSchema) }), ...problemResponses },
       },
     },
-    async (request) => ({ items: request.principal ? await listTokens(db, request.principal) : [] }),
+    async (request) => {
+      const items = request.principal ? await listTokens(db, request.principal) : [];
+      return { items: items.map((t) => withExpired(t, now())) };
+    },
   );
 
   app.post(
@@ -156,14 +176,49 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary: "Create an API token for a machine; the token is in this response only",
-        body: z.strictObject({ name: z.string().trim().min(1).max(100), grants }),
+        description:
+          "A role per space (`mdm`: the MDM integration's routes only), no wider than the caller's; " +
+          "`expiresAt` or `expiresInDays` ends it (then 401 `token_expired`), else it lives until revoked.",
+        body: z
+          .strictObject({
+            name: z.string().trim().min(1).max(100),
+            grants: tokenGrants,
+            expiresAt: dateTime.optional().describe("when the token stops working: in the future"),
+            expiresInDays: z
+              .number()
+              .int()
+              .min(1)
+              .max(MAX_TOKEN_DAYS)
+              .optional()
+              .describe("the token stops working this many days from now"),
+          })
+          .refine((b) => b.expiresAt === undefined || b.expiresInDays === undefined, {
+            message: "give expiresAt or expiresInDays, not both",
+            path: ["expiresInDays"],
+          }),
         response: { 201: tokenSchema.extend({ token: z.string() }), ...problemResponses },
       },
     },
     async (request, reply) => {
       if (!request.principal) throw new ApiError(401, "unauthenticated", "sign in");
-      const issued = await issueApiToken(db, request.principal, { ...request.body, now: now() });
-      return reply.status(201).send({ ...issued.record, grants: issued.grants, token: issued.token });
+      const { expiresAt, expiresInDays, ...body } = request.body;
+      const at = now();
+      const ends = expiresInDays === undefined ? expiresAt : new Date(at.getTime() + expiresInDays * DAY_MS);
+      if (ends && ends.getTime() <= at.getTime())
+        throw new ApiError(400, "validation_failed", "The request is not valid", [
+          { field: "body.expiresAt", message: "must be in the future" },
+        ]);
+      const caller = request.principal;
+      // A non-owner's unknown space is refused by issueApiToken as one it has no role in.
+      await checkGrants(db, body.grants, caller.isOwner);
+      const issued = await issueApiToken(db, caller, {
+        ...body,
+        now: at,
+        ...(ends ? { expiresAt: ends } : {}),
+      });
+      return reply
+        .status(201)
+        .send({ ...withExpired(issued.record, at), grants: issued.grants, token: issued.token });
     },
   );
 
@@ -342,15 +397,26 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
   );
 }
 
-/** Every grant names a space that exists, each space once (else the row would fail half-way). */
-async function checkGrants(db: Db, list: readonly Grant[]): Promise<void> {
+const DAY_MS = 86_400_000;
+
+function withExpired<T extends { expiresAt?: Date }>(token: T, now: Date): T & { expired: boolean } {
+  return { ...token, expired: token.expiresAt !== undefined && token.expiresAt.getTime() <= now.getTime() };
+}
+
+/**
+ * Every grant names a space that exists, each space once (else the row would fail half-way).
+ * `nameUnknown` false (a caller who is not an owner): an unknown space is left to the role
+ * check, which refuses it as one the caller has no role in (invariant 6).
+ */
+async function checkGrants(db: Db, list: readonly Grant<TokenRole>[], nameUnknown = true): Promise<void> {
   const known = new Set((await listSpaces(db)).map((s) => s.id));
   const seen = new Set<string>();
   const errors: FieldError[] = [];
   list.forEach((g, i) => {
     const field = `body.grants.${i}.spaceId`;
-    if (!known.has(g.spaceId)) errors.push({ field, message: `no space ${g.spaceId}` });
-    else if (seen.has(g.spaceId)) errors.push({ field, message: "one role per space" });
+    if (!known.has(g.spaceId)) {
+      if (nameUnknown) errors.push({ field, message: `no space ${g.spaceId}` });
+    } else if (seen.has(g.spaceId)) errors.push({ field, message: "one role per space" });
     seen.add(g.spaceId);
   });
   if (errors.length > 0) throw new ApiError(400, "validation_failed", "The request is not valid", errors);

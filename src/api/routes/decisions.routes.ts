@@ -71,6 +71,7 @@ const accountConsideredSchema = z
         "no_device",
         "no_user",
         "not_enrolled",
+        "apple_refused",
       ])
       .describe("what the decision found here: the license taken, or why the account was passed over"),
     reached: z
@@ -106,6 +107,22 @@ const explanationSchema = decisionInWords
       })
       .optional()
       .describe("DB2, UB3: a request that waits and is in the app's queue: where it stands"),
+    appleRefusals: z
+      .array(
+        z.object({
+          accountId: z.string(),
+          accountName: z.string(),
+          errorNumber: z.number().int().describe("Apple's error number; 0: Orchard had nothing to send"),
+          message: z.string().optional(),
+          refusedAt: dateTime,
+        }),
+      )
+      .optional()
+      .describe(
+        "MA2, DB2: the accounts Apple refused to assign the app to this subject from, newest first: each is " +
+          "passed over (verdict `apple_refused`); another eligible account may serve it, and when none can it " +
+          "waits for an administrator (`apple_refused`). Sent again (POST …/apps/{adamId}/waiting/retry), they are lifted",
+      ),
   })
   .meta({ id: "Explanation" });
 const subjectBody = z.strictObject({
@@ -273,7 +290,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/explain",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         ...explainSchema,
         description: `\`space\` defaults to your only space, else the default space. ${LANGUAGE_NOTE}`,
@@ -283,7 +300,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
   );
   app.get(
     "/spaces/:spaceId/explain",
-    { config: can.read, schema: { ...explainSchema, params: spaceParams } },
+    { config: can.mdm.read, schema: { ...explainSchema, params: spaceParams } },
     explainHandler,
   );
 
@@ -329,7 +346,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/license-requests",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["decisions"],
         summary: "LT2: request a license for a user or a device: the engine's decision made real",

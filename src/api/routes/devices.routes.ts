@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { withInvitations } from "../../service/invitations.js";
-import type { Db } from "../../store/database.js";
+import { type Db, withTransaction } from "../../store/database.js";
 import { getDeviceByRef, sharedIpadRefusal, usersDeleted } from "../../store/device.repo.js";
 import { reviveKeptSerial } from "../../store/device-revival.repo.js";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
@@ -87,7 +87,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/devices",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["devices"],
         summary:
@@ -119,7 +119,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/devices",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["devices"],
         summary:
@@ -157,7 +157,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/devices/bulk",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["devices"],
         summary: "Create up to 5,000 devices at once (all or none)",
@@ -179,7 +179,8 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         spaceId,
         request.body.devices.map((d, i) => ({ userId: d.userId, field: `body.devices.${i}.userId` })),
       );
-      const created = await db.transaction().execute((trx) =>
+      // withTransaction: what follows the commit runs (AC7: the new devices adopt what is listed for them).
+      const created = await withTransaction(db, (trx) =>
         createDevices(
           trx,
           request.body.devices.map((d) => ({ spaceId, ...d })),
@@ -191,7 +192,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/devices/:deviceId",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["devices"],
         summary: "A device, by id or by serial number (`devices/serial:C02D0000`)",
@@ -204,7 +205,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   app.patch(
     "/spaces/:spaceId/devices/:deviceId",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["devices"],
         summary: "Change a device's user, shared iPad or supervised mark, or platform",
@@ -275,7 +276,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/devices/:deviceId/waiting",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["devices"],
         summary:

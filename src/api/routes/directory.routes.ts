@@ -152,7 +152,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/users",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["users"],
         summary: "Users of the space, paged, searchable by name, email or Managed Apple Account (q)",
@@ -169,7 +169,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/users",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["users"],
         summary: "Create a user (201 with Location)",
@@ -204,7 +204,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/users/:userId",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["users"],
         summary: "A user",
@@ -218,7 +218,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.patch(
     "/spaces/:spaceId/users/:userId",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["users"],
         summary:
@@ -259,7 +259,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.delete(
     "/spaces/:spaceId/users/:userId",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["users"],
         summary: "Delete a user (RV5: their user-based licenses go)",
@@ -293,7 +293,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/users/:userId/groups",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["users"],
         summary: "The groups the user is in: All Users first (DI7: every user of the space), then by name",
@@ -310,7 +310,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/users/:userId/waiting",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["users"],
         summary:
@@ -331,7 +331,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/groups",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["groups"],
         summary:
@@ -380,7 +380,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/groups/:groupId",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["groups"],
         summary: "A group, with the license rules that use it",
@@ -397,7 +397,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.patch(
     "/spaces/:spaceId/groups/:groupId",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["groups"],
         summary:

@@ -67,7 +67,7 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/licenses",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["licenses"],
         summary: "Licenses of the space, paged, filtered by app, user, device, account, type or state",
@@ -103,7 +103,7 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/licenses/:licenseId",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["licenses"],
         summary: "A license and its state",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { authorize, type Permission } from "../../auth/principal.js";
+import { authorize } from "../../auth/principal.js";
 import {
   addToDistribution,
   applyEvent,
@@ -26,7 +26,7 @@ import {
 } from "../../store/mdm-command.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
 import { deviceRef, deviceRefFor } from "../device-ref.js";
-import { mdmCommandTargetFields } from "../mdm-command-target.js";
+import { mdmCommandKind, mdmCommandTargetFields, mdmInvitationFields } from "../mdm-command-target.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { adamId, dateTime, flag, id, pageOf, pageQuery, ruleId, serialNumber } from "../schemas.js";
 
@@ -79,10 +79,11 @@ const commandFields = z.object({
   id: z.string(),
   seq: z.number().int(),
   spaceId: z.string(),
-  kind: z.enum(["install", "remove"]),
+  kind: mdmCommandKind,
   deviceId: z.string(),
   serialNumber: z.string(),
-  adamId: z.string(),
+  adamId: z.string().nullable().describe("the app of an install or a remove; null for an invite"),
+  ...mdmInvitationFields,
   licenseId: z.string().optional(),
   appVersion: z.string().optional(),
   ruleIds: z.array(z.string()),
@@ -111,7 +112,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.put(
     "/spaces/:spaceId/catalog/:adamId",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["catalog"],
         summary: "CA1, CA3, DB4: add a bought app to the space's catalog, or change its options",
@@ -137,7 +138,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.delete(
     "/spaces/:spaceId/catalog/:adamId",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["catalog"],
         summary:
@@ -158,17 +159,21 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/catalog/:adamId/delegations",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["catalog"],
         summary: "Delegate an app of the default space to custom spaces",
+        description:
+          "The app joins each space's catalog. A space delegated the app before (the delegation taken back) " +
+          "gets back the options it had set: Install on device, updates, description (CA1). The default " +
+          "space itself is a 400.",
         params: appParams,
         body: delegation,
         response: { 204: z.null(), ...problemResponses },
       },
     },
     async (request, reply) => {
-      for (const target of request.body.spaceIds) requireWrite(request, target);
+      for (const target of request.body.spaceIds) requireAlso(request, target);
       await delegateApp(mdm(), {
         fromSpaceId: spaceOf(request),
         adamId: request.params.adamId,
@@ -182,17 +187,20 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.delete(
     "/spaces/:spaceId/catalog/:adamId/delegations",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["catalog"],
         summary: "PB1: stop delegating (the spaces losing it uninstall on iOS)",
+        description:
+          "The app leaves those spaces' catalogs; each keeps its catalog options for a later delegation (CA1), " +
+          "and its `GET catalog/:adamId` answers them with `inCatalog` false.",
         params: appParams,
         body: delegation,
         response: { 200: consequencesSchema, ...problemResponses },
       },
     },
     async (request) => {
-      for (const target of request.body.spaceIds) requireWrite(request, target);
+      for (const target of request.body.spaceIds) requireAlso(request, target);
       return undelegateApp(mdm(), {
         fromSpaceId: spaceOf(request),
         adamId: request.params.adamId,
@@ -205,7 +213,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/catalog/:adamId/removal-preview",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["catalog"],
         summary: "PB1: what taking the app out would do, done nowhere (the console's warning)",
@@ -228,7 +236,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const undelegate = request.query.undelegate;
-      for (const target of undelegate ?? []) requireRole(request, target, can.read.permission);
+      for (const target of undelegate ?? []) requireAlso(request, target);
       const { releases, commands } = await previewCatalogRemoval(mdm(), {
         spaceId: spaceOf(request),
         adamId: request.params.adamId,
@@ -242,7 +250,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/mdm/check-in",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["mdm"],
         summary:
@@ -308,7 +316,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/devices/:deviceId/events",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["mdm"],
         summary:
@@ -342,7 +350,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/devices/:deviceId/move",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["mdm"],
         summary: "TR1, TR2: move the device to another space (assign there first, then release here)",
@@ -363,7 +371,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      requireWrite(request, request.body.toSpaceId);
+      requireAlso(request, request.body.toSpaceId);
       const fromSpaceId = spaceOf(request);
       const steps = await moveDevice(mdm(), {
         fromSpaceId,
@@ -379,7 +387,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/users/:userId/apps/:adamId/remove-from-distribution",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["mdm"],
         summary: "PB1, PB2: the app left this user's catalog distribution: revoked, uninstalled on iOS",
@@ -406,7 +414,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/users/:userId/apps/:adamId/add-to-distribution",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["mdm"],
         summary: "PB1 undone: the app is back in this user's catalog distribution",
@@ -427,7 +435,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/users/invite",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["mdm"],
         summary:
@@ -489,10 +497,11 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/mdm/commands",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["mdm"],
-        summary: "Install/remove commands for the MDM (for MDMs that poll rather than receive the webhook)",
+        summary:
+          "Install/remove/invite commands for the MDM (for MDMs that poll rather than receive the webhook)",
         description:
           "To poll: list `ready=true` from the start, act on the commands, acknowledge them " +
           "(`POST …/mdm/commands/ack`); acknowledged commands leave the list. Page with `after` within one " +
@@ -536,7 +545,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         limit: q.limit + 1,
       });
       return {
-        items: items.slice(0, q.limit).map(({ target, ...c }) => ({ ...c, ...target, because: c.ruleIds })),
+        items: items
+          .slice(0, q.limit)
+          .map(({ target, ...c }) => ({ ...c, ...target, adamId: c.adamId ?? null, because: c.ruleIds })),
         hasMore: items.length > q.limit,
       };
     },
@@ -545,7 +556,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/mdm/commands/ack",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["mdm"],
         summary: "The MDM took these commands: they are delivered",
@@ -685,7 +696,11 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
         ),
         countMdmCommands(ctx.deps.db, spaceId),
       ]);
-      return { ...list, items: list.items.map((c) => ({ ...c, because: c.ruleIds })), counts };
+      return {
+        ...list,
+        items: list.items.map((c) => ({ ...c, adamId: c.adamId ?? null, because: c.ruleIds })),
+        counts,
+      };
     },
   );
 
@@ -756,14 +771,14 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
   );
 }
 
-/** A second space a route acts on must grant write too; else it does not exist (invariant 6). */
-function requireWrite(request: Parameters<typeof spaceOf>[0], spaceId: string): void {
-  requireRole(request, spaceId, can.write.permission);
-}
-
-function requireRole(request: Parameters<typeof spaceOf>[0], spaceId: string, permission: Permission): void {
+/**
+ * A second space a route acts on must grant there what the route needs (write, read; an `mdm`
+ * token, an MDM route); else it does not exist (invariant 6).
+ */
+function requireAlso(request: Parameters<typeof spaceOf>[0], spaceId: string): void {
   const principal = request.principal;
-  if (!principal || authorize(principal, permission, spaceId) !== "allow") {
+  const permission = request.routeOptions.config.permission;
+  if (!principal || !permission || authorize(principal, permission, spaceId) !== "allow") {
     throw new ApiError(404, "not_found", "Not found");
   }
 }

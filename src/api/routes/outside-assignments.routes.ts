@@ -1,20 +1,28 @@
 import { z } from "zod";
 import { listOutsideAssignments, releaseOutsideAssignments } from "../../service/outside-assignments.js";
+import {
+  OutsideListChangedError,
+  previewReleaseAll,
+  releaseAllOutside,
+} from "../../service/outside-release-all.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import {
   MAX_RELEASED,
   outsideAssignmentPageSchema,
+  outsideReleaseAllAnswerSchema,
+  outsideReleaseAllBody,
   outsideReleaseBody,
   outsideReleaseResultSchema,
 } from "../outside-assignments.schema.js";
-import { problemResponses } from "../problem.js";
+import { ApiError, type FieldError, problemResponses } from "../problem.js";
 import { adamId, withId } from "../schemas.js";
 
 const accountParams = withId("accountId");
 
 /**
- * AC7: an account's assignments made outside Orchard (the last full sync's), and their
- * release at Apple (service/outside-assignments.ts).
+ * AC7: an account's assignments made outside Orchard (the last full sync's, with what
+ * incremental syncs found since), and their release at Apple: chosen ones
+ * (service/outside-assignments.ts), or all of them (service/outside-release-all.ts).
  */
 export function registerOutsideAssignmentRoutes(app: Api, ctx: ApiContext): void {
   const { db, now } = ctx.deps;
@@ -28,7 +36,8 @@ export function registerOutsideAssignmentRoutes(app: Api, ctx: ApiContext): void
         summary:
           "AC7: assignments Apple holds for the account that Orchard neither made nor adopted, paged, by app",
         description:
-          "As the last full sync (AC3) read them (`syncedAt`; absent before the first). Each names the device " +
+          "As the last full sync (AC3) read them (`syncedAt`; absent before the first), with those incremental " +
+          "syncs found since. Each names the device " +
           "or user of the space it concerns now, and why it was not adopted (`status`). They use seats (`used`).",
         params: accountParams,
         querystring: z.object({
@@ -77,5 +86,91 @@ export function registerOutsideAssignmentRoutes(app: Api, ctx: ApiContext): void
       });
       return reply.status(202).send(result);
     },
+  );
+
+  app.post(
+    "/spaces/:spaceId/accounts/:accountId/outside-assignments/release-all",
+    {
+      config: can.write,
+      schema: {
+        tags: ["accounts"],
+        summary: "AC7: preview, then release at Apple, every assignment of the account's list (of one app)",
+        description:
+          "Without `expect` (or with `dryRun: true`) a preview (200): how many assignments the list holds " +
+          "(`count`, of `adamId` when given) and a `fingerprint` of exactly which, nothing queued. To release " +
+          "them, send the same body with `expect` set to the previewed count and `fingerprint` as it came (both " +
+          "required): 202, each queued for Apple through the outbox (Apple's calls take as many as its limits " +
+          "allow), one activity-log line for the request, and the seats come back as Apple confirms. When the " +
+          "list changed since the preview (a resync, a release Apple confirmed, a device that adopted its own), " +
+          "a 409 `outside_changed` names the field (`body.expect`: another count; `body.fingerprint`: as many, " +
+          "not the same) and nothing is queued. Sent again, an assignment already on its way is not queued " +
+          "twice (`alreadyReleasing`).",
+        params: accountParams,
+        body: outsideReleaseAllBody,
+        response: {
+          200: outsideReleaseAllAnswerSchema,
+          202: outsideReleaseAllAnswerSchema,
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const spaceId = spaceOf(request);
+      const { accountId } = request.params;
+      const { adamId: app, dryRun, expect, fingerprint } = request.body;
+      const releasing =
+        dryRun !== true && (dryRun === false || expect !== undefined || fingerprint !== undefined);
+      if (!releasing) {
+        const preview = await previewReleaseAll(db, { spaceId, accountId, adamId: app });
+        return reply.status(200).send({ preview: true, ...preview });
+      }
+      if (expect === undefined || fingerprint === undefined) throw releaseUnnamed({ expect, fingerprint });
+      try {
+        const result = await releaseAllOutside(db, {
+          spaceId,
+          accountId,
+          adamId: app,
+          expect,
+          fingerprint,
+          actor: actorOf(request),
+          now: now(),
+        });
+        return reply.status(202).send({ preview: false, ...result });
+      } catch (error) {
+        if (!(error instanceof OutsideListChangedError)) throw error;
+        throw new ApiError(409, "outside_changed", error.message, [
+          {
+            field: error.change === "count" ? "body.expect" : "body.fingerprint",
+            message: error.message,
+            rule: "outside_changed",
+            limits: { expected: error.expected, count: error.count },
+          },
+        ]);
+      }
+    },
+  );
+}
+
+/** A release of the whole list names both what its preview showed: the count and the fingerprint. */
+function releaseUnnamed(sent: { expect?: number | undefined; fingerprint?: string | undefined }): ApiError {
+  const errors: FieldError[] = [];
+  if (sent.expect === undefined)
+    errors.push({
+      field: "body.expect",
+      message: "required to release: the count the preview showed",
+      rule: "invalid_type",
+    });
+  if (sent.fingerprint === undefined)
+    errors.push({
+      field: "body.fingerprint",
+      message: "required to release: the fingerprint the preview answered",
+      rule: "invalid_type",
+    });
+  const names = errors.map((e) => e.field.slice("body.".length)).join(" and ");
+  return new ApiError(
+    400,
+    "validation_failed",
+    `${names} ${errors.length > 1 ? "are" : "is"} required to release: preview first (without expect), then send its count and fingerprint`,
+    errors,
   );
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkSubjectFilter } from "../../service/list-filters.js";
 import {
   previewReclaim,
-  RECLAIM_LIMIT,
+  RECLAIM_BATCH,
   RECLAIM_PREVIEW_ROWS,
   ReclaimChangedError,
   reclaimInactive,
@@ -30,12 +30,16 @@ const reclaimBody = z.strictObject({
     .int()
     .min(0)
     .optional()
-    .describe("to reclaim, with `fingerprint`: the count the preview showed; without either, a preview"),
+    .describe(
+      "to reclaim, with `fingerprint`: the count the preview showed (then the previous answer's `next.expect`); without either, a preview",
+    ),
   fingerprint: z
     .string()
     .regex(/^[0-9a-f]{64}$/, "the preview's fingerprint: 64 lowercase hexadecimal digits")
     .optional()
-    .describe("to reclaim, with `expect`: the fingerprint the preview answered, as it came"),
+    .describe(
+      "to reclaim, with `expect`: the fingerprint the preview answered (then the previous answer's `next.fingerprint`), as it came",
+    ),
 });
 
 const inactiveLicenseSchema = z
@@ -64,28 +68,37 @@ const reclaimAnswer = z
     inactiveDays: z.number().int(),
     inactiveBefore: dateTime.describe("subjects last seen at or before this instant are inactive"),
     count: z.number().int().describe("licenses held by inactive subjects, when the request came"),
-    limit: z.number().int().describe(`the most licenses one reclaim request revokes (${RECLAIM_LIMIT})`),
+    limit: z.number().int().describe(`the most licenses one reclaim request revokes (${RECLAIM_BATCH})`),
     capped: z
       .boolean()
       .describe(
-        "more match than `limit`: a reclaim revokes the first `limit` by license id, then preview again",
+        "more match than `limit`: the reclaim takes several requests, each the next `limit` by license id (`next`)",
       ),
     fingerprint: z
       .string()
-      .describe(
-        "of the licenses a reclaim would revoke (the first `limit` by id): send it back with `expect` to reclaim",
-      ),
+      .describe("of all the licenses that match: send it back with `expect` to reclaim them"),
     reclaimed: z
       .number()
       .int()
       .optional()
-      .describe("licenses revoked (a reclaim): at most `limit`; fewer when some subject came back meanwhile"),
+      .describe(
+        "licenses revoked by this request (a reclaim): at most `limit`; fewer when some subject came back meanwhile",
+      ),
     remaining: z
       .number()
       .int()
       .optional()
       .describe(
-        "licenses that still match once the reclaim is done (a reclaim): preview again, then reclaim them",
+        "licenses of the set this request left (a reclaim): the next request, with `next`, reclaims them",
+      ),
+    next: z
+      .object({
+        expect: z.number().int().describe("the count the next request sends as `expect`"),
+        fingerprint: z.string().describe("the fingerprint the next request sends"),
+      })
+      .optional()
+      .describe(
+        "while `remaining` > 0: send the same body with these `expect` and `fingerprint` to reclaim the next batch",
       ),
     items: z
       .array(inactiveLicenseSchema)
@@ -95,7 +108,8 @@ const reclaimAnswer = z
 
 /**
  * Reclaim of the licenses held by inactive devices or users (service/reclaim.ts): a preview,
- * then the reclaim of exactly what the preview counted.
+ * then the reclaim of exactly what the preview counted, a batch per request, each request
+ * naming the rest the previous one left (`next`).
  */
 export function registerReclaimRoutes(app: Api, ctx: ApiContext): void {
   const { db, now, licenses } = ctx.deps;
@@ -111,17 +125,19 @@ export function registerReclaimRoutes(app: Api, ctx: ApiContext): void {
           "A device is inactive when it has not checked in for `inactiveDays` days (one that never checked in: " +
           "since it was created). A user is inactive when none of their devices checked in within that time and " +
           "the user was created that long ago: Apple does not tell Orchard when a user last opened an app. " +
-          "Only live licenses (`pending_assign`, `assigned`) are counted.\n\n" +
+          "Only live licenses (`pending_assign`, `assigned`) of revocable assets are counted.\n\n" +
           "Without `expect` (or with `dryRun: true`) the answer is a preview: the count, the first " +
           `${RECLAIM_PREVIEW_ROWS} licenses and a \`fingerprint\` of the set, nothing revoked. To reclaim, send the ` +
           "same body with `expect` set to the previewed count and `fingerprint` to the previewed fingerprint (both " +
           "required): a different count, or as many licenses but not the same ones, is a 409 `reclaim_changed` " +
           "(`errors[0].field` says which) and nothing is revoked.\n\n" +
-          `One request revokes ${RECLAIM_LIMIT} licenses at most: above that, the preview says \`capped\`, its ` +
-          "fingerprint is of the first `limit` by license id, and the reclaim revokes those and answers how many " +
-          "still match (`remaining`): preview again for the next round.\n\n" +
+          `One request revokes ${RECLAIM_BATCH} licenses at most, the first by license id, in one transaction: ` +
+          "above that, the preview says `capped`, and each reclaim answers how many of the set it left " +
+          "(`remaining`) and `next`, the `expect` and `fingerprint` of the next request, until none is left. " +
+          "A set that changed between two requests is a 409 `reclaim_changed` too, and that request revokes " +
+          "nothing; a reclaim stopped between two requests keeps what it did.\n\n" +
           "Each license is revoked as `licenses/:licenseId/revoke` revokes it (Apple's release, the 30-day grace " +
-          "on iOS, the waiting queue served: RV3, DB2, UB3), in batches that commit on their own, with an " +
+          "on iOS, the waiting queue served: RV3, DB2, UB3), with an " +
           "activity-log line naming the reason. An `adamId` or `accountId` the space does not have is a 404 " +
           "naming the field.",
         params: spaceParams,

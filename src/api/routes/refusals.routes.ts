@@ -7,6 +7,9 @@ import {
   retryReleases,
   retryRequests,
 } from "../../service/refusals.js";
+import type { Db } from "../../store/database.js";
+import type { LicenseRecord } from "../../store/index.js";
+import type { Actor } from "../../store/sql-helpers.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { adamId, dateTime, id, licenseState, licenseType, spaceParams, withId } from "../schemas.js";
@@ -73,9 +76,10 @@ export function registerRefusalRoutes(app: Api, ctx: ApiContext): void {
         summary:
           "What Apple refused for good and waits for an administrator: requests (DB2, UB3) and releases (RV1-RV5)",
         description:
-          "Requests: the subject waits with Apple's reason (`reason: apple_refused` in the waiting lists) and is " +
-          "not served again until sent again (POST …/apps/{adamId}/waiting/retry): a refusal served again would " +
-          "only be refused again. A refusal of 9709 (not enough licenses) is not listed: that subject waits for a " +
+          "Requests: Apple refused the subject from an account and no other eligible account can serve it (MA2: " +
+          "an account Apple refused is passed over for that subject, another may serve it); it waits with Apple's " +
+          "reason (`reason: apple_refused` in the waiting lists) until sent again (POST " +
+          "…/apps/{adamId}/waiting/retry): the refusing account is never asked again by itself. A refusal of 9709 (not enough licenses) is not listed: that subject waits for a " +
           "seat as any other. Releases: Apple refused the release and still holds the assignment (one it no " +
           "longer holds is released at once); the license holds its seat until sent again " +
           "(…/licenses/{licenseId}/release/retry) or abandoned (…/release/abandon). Newest first, at most " +
@@ -121,9 +125,10 @@ export function registerRefusalRoutes(app: Api, ctx: ApiContext): void {
         summary:
           "DB2, UB3: send again requests of the app that Apple refused (all of them, or these subjects')",
         description:
-          "Each request waits again as any other, in its place (when it first asked), and is served in its turn: " +
-          "at once when a license is free. Apple may refuse it again; it then waits with the new reason. A user " +
-          "or device named that does not wait with a refusal of Apple's for the app is a 409 `not_refused`, " +
+          "Apple's refusals of each subject for the app are lifted (every account may serve it again, MA2); one " +
+          "waiting for an administrator waits again as any other, in its place (when it first asked), and is " +
+          "served in its turn: at once when a license is free. Apple may refuse it again; it then waits with the " +
+          "new reason. A user or device named whom Apple refused nothing for the app is a 409 `not_refused`, " +
           "and nothing is sent again.",
         params: z.object({ spaceId: id, adamId }),
         body: z
@@ -164,55 +169,67 @@ export function registerRefusalRoutes(app: Api, ctx: ApiContext): void {
     },
   );
 
-  app.post(
-    "/spaces/:spaceId/licenses/:licenseId/release/retry",
-    {
-      config: can.write,
-      schema: {
-        tags: ["licenses"],
-        summary:
-          "RV1-RV5: send again a release Apple refused (the license still holds its seat until Apple confirms)",
-        description:
-          "A license whose release Apple has not refused (live, released, or its release on its way) is a 409 " +
-          "`not_refused`.",
-        params: withId("licenseId"),
-        response: { 200: z.object({ license: releasedLicenseSchema }), ...problemResponses },
-      },
-    },
-    async (request) => {
-      const [license] = await retryReleases(db, {
-        spaceId: spaceOf(request),
-        licenseIds: [request.params.licenseId],
-        actor: actorOf(request),
-        now: now(),
-      });
-      if (!license) throw new ApiError(409, "not_refused", "Apple refused no release of this license");
-      return { license };
-    },
-  );
+  registerReleaseAction(app, ctx, {
+    action: "retry",
+    summary:
+      "RV1-RV5: send again a release Apple refused (the license still holds its seat until Apple confirms)",
+    description:
+      "A license whose release Apple has not refused (live, released, or its release on its way) is a 409 " +
+      "`not_refused`.",
+    act: retryReleases,
+  });
 
+  registerReleaseAction(app, ctx, {
+    action: "abandon",
+    summary: "RV1-RV5: abandon a release Apple refused: the license is released here and its seat given back",
+    description:
+      "For an assignment gone at Apple, or a seat given up on. The activity log names the administrator and " +
+      "Apple's refusal. Should Apple still hold the assignment, the next sync counts it as made outside " +
+      "Orchard (`used` stays right). The app's waiting queue is served (DB2). A license whose release " +
+      "Apple has not refused is a 409 `not_refused`.",
+    body: z.strictObject({
+      confirm: z.literal(true).describe("must be true: the license is released here"),
+    }),
+    act: abandonReleases,
+  });
+}
+
+/**
+ * RV1-RV5: `POST …/licenses/:licenseId/release/<action>`: an administrator's answer to a
+ * release Apple refused, for one license (retryReleases or abandonReleases); the license as
+ * it stands after, or a 409 `not_refused` when Apple refused no release of it.
+ */
+function registerReleaseAction(
+  app: Api,
+  ctx: ApiContext,
+  route: {
+    action: "retry" | "abandon";
+    summary: string;
+    description: string;
+    /** What the action asks for in its body (abandon: a confirmation); unset, no body is read. */
+    body?: z.ZodType;
+    act: (
+      db: Db,
+      input: { spaceId: string; licenseIds: readonly string[]; actor: Actor; now: Date },
+    ) => Promise<LicenseRecord[]>;
+  },
+): void {
+  const { db, now } = ctx.deps;
   app.post(
-    "/spaces/:spaceId/licenses/:licenseId/release/abandon",
+    `/spaces/:spaceId/licenses/:licenseId/release/${route.action}`,
     {
       config: can.write,
       schema: {
         tags: ["licenses"],
-        summary:
-          "RV1-RV5: abandon a release Apple refused: the license is released here and its seat given back",
-        description:
-          "For an assignment gone at Apple, or a seat given up on. The activity log names the administrator and " +
-          "Apple's refusal. Should Apple still hold the assignment, the next sync counts it as made outside " +
-          "Orchard (`used` stays right). The app's waiting queue is served (DB2). A license whose release " +
-          "Apple has not refused is a 409 `not_refused`.",
+        summary: route.summary,
+        description: route.description,
         params: withId("licenseId"),
-        body: z.strictObject({
-          confirm: z.literal(true).describe("must be true: the license is released here"),
-        }),
+        ...(route.body ? { body: route.body } : {}),
         response: { 200: z.object({ license: releasedLicenseSchema }), ...problemResponses },
       },
     },
     async (request) => {
-      const [license] = await abandonReleases(db, {
+      const [license] = await route.act(db, {
         spaceId: spaceOf(request),
         licenseIds: [request.params.licenseId],
         actor: actorOf(request),

@@ -7,12 +7,14 @@ import {
   renameSpace,
   setAppsAndBooksEnabled,
   setRegisterWaitingUsers,
+  setSendInvitationsToDevices,
 } from "../../store/index.js";
+import { applyInvitationSetting } from "../../store/invite-commands.repo.js";
 import { type Api, type ApiContext, can, locationOf, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import { label, spaceParams, spaceSchema } from "../schemas.js";
 
-const spaceWithRole = spaceSchema.extend({ role: z.enum(["manage", "read"]) });
+const spaceWithRole = spaceSchema.extend({ role: z.enum(["manage", "read", "mdm"]) });
 const spaceName = label;
 
 /** Spaces: those the caller has a role in; owners create and rename them. */
@@ -62,7 +64,7 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["spaces"],
         summary: "A space (404 when the caller has no role in it, as when it does not exist)",
@@ -80,32 +82,42 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["spaces"],
         summary:
-          "CA3: turn Apps and Books on or off in the space; UB2: register waiting users at Apple or not",
+          "CA3: turn Apps and Books on or off in the space; UB2: register waiting users at Apple, send invitations to devices",
         description:
           "`appsAndBooksEnabled`: while off, every license request and check-in of the space is refused (CA3): no license is " +
           "assigned and no install is queued. Licenses already assigned stay; nothing is released or removed. " +
           "`registerWaitingUsers` (UB2): while on, a user a user-based request waits for (`not_enrolled`) whom Orchard " +
           "never registered is registered at Apple within a minute; the MDM then delivers the invitation link " +
-          "(GET users/{userId} `invitationUrl`).",
+          "(GET users/{userId} `invitationUrl`). `sendInvitationsToDevices` (UB2): while on, the MDM is told to " +
+          "deliver it: each device of an invited user that takes Apple's InviteToProgram (active iOS, iPadOS or " +
+          "macOS, not a Shared iPad) gets one `invite` command per link (`GET mdm/commands`, the webhook), when " +
+          "Apple's answer invites the user and when such a device is enrolled; set on, the invited users' devices " +
+          "not sent their link yet get it now; set off, the invites not delivered are cancelled.",
         params: spaceParams,
         body: z
           .strictObject({
             appsAndBooksEnabled: z.boolean().optional(),
             registerWaitingUsers: z.boolean().optional(),
+            sendInvitationsToDevices: z.boolean().optional(),
           })
-          .refine((b) => b.appsAndBooksEnabled !== undefined || b.registerWaitingUsers !== undefined, {
-            message: "give appsAndBooksEnabled, registerWaitingUsers or both",
+          .refine((b) => Object.values(b).some((v) => v !== undefined), {
+            message:
+              "give at least one of appsAndBooksEnabled, registerWaitingUsers, sendInvitationsToDevices",
           }),
         response: { 200: spaceSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const { appsAndBooksEnabled, registerWaitingUsers } = request.body;
-      if (appsAndBooksEnabled !== undefined)
-        await setAppsAndBooksEnabled(db, spaceOf(request), appsAndBooksEnabled);
+      const { appsAndBooksEnabled, registerWaitingUsers, sendInvitationsToDevices } = request.body;
+      const spaceId = spaceOf(request);
+      if (appsAndBooksEnabled !== undefined) await setAppsAndBooksEnabled(db, spaceId, appsAndBooksEnabled);
       if (registerWaitingUsers !== undefined)
-        await setRegisterWaitingUsers(db, spaceOf(request), registerWaitingUsers);
-      return getSpace(db, spaceOf(request));
+        await setRegisterWaitingUsers(db, spaceId, registerWaitingUsers);
+      if (sendInvitationsToDevices !== undefined) {
+        await setSendInvitationsToDevices(db, spaceId, sendInvitationsToDevices);
+        await applyInvitationSetting(db, { spaceId, on: sendInvitationsToDevices, now: ctx.deps.now() });
+      }
+      return getSpace(db, spaceId);
     },
   );
 

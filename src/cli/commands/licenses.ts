@@ -2,8 +2,10 @@ import { type Command, Option } from "commander";
 import type { LicenseType } from "../../licensing/index.js";
 import {
   previewReclaim,
-  RECLAIM_LIMIT,
+  RECLAIM_BATCH,
+  RECLAIM_PREVIEW_ROWS,
   ReclaimChangedError,
+  type ReclaimResult,
   reclaimInactive,
 } from "../../service/reclaim.js";
 import type { InactiveLicense } from "../../store/reclaim.repo.js";
@@ -14,6 +16,7 @@ import { withExamples } from "../help.js";
 import { type LicenseFilterFlags, resolveLicenseFilter, withLicenseFilters } from "../license-filters.js";
 import { parsePositive } from "../options.js";
 import { printJson, printLine, printNote, printTable, shortDate } from "../output.js";
+import { startProgress } from "../progress.js";
 import { resolveAppAndAccount } from "../resolve.js";
 
 interface LicenseFlags extends CommonFlags, LicenseFilterFlags {
@@ -86,7 +89,9 @@ const LIST_ONLY = ["user", "device", "serial", "state", "search", "limit"] as co
  * `orchard licenses reclaim`: the licenses of devices and users inactive for N days
  * (service/reclaim.ts). Without --yes, a preview that asks nothing; with --yes, the preview's
  * count and fingerprint are what the reclaim expects, so it revokes the set it counted or
- * nothing. One run reclaims RECLAIM_LIMIT licenses at most: run it again for the rest.
+ * nothing. It goes batch after batch (RECLAIM_BATCH each, a transaction each), with a progress
+ * bar on a terminal, each batch naming the rest the previous one left; interrupted, it keeps
+ * the batches done, and a new preview shows the rest.
  */
 function registerReclaim(licenses: Command): void {
   withExamples(
@@ -105,7 +110,7 @@ function registerReclaim(licenses: Command): void {
       .addOption(new Option("--type <type>", "only this type (LT1)").choices(["user", "device"]))
       .option(
         "--yes",
-        `reclaim them, ${RECLAIM_LIMIT} at most a run (without it: the preview only, nothing revoked)`,
+        `reclaim them, ${RECLAIM_BATCH} a batch (without it: the preview only, nothing revoked)`,
       )
       // The same flags as `orchard licenses`, which reads them first: declared here for the help.
       .option("--space <space>", "the space to work in, by id or name (default: the default space)")
@@ -138,43 +143,49 @@ function registerReclaim(licenses: Command): void {
         printReclaimTable(preview.items);
         const shown =
           preview.count > preview.items.length ? ` (the first ${preview.items.length} shown)` : "";
-        const what = preview.capped
-          ? `the first ${preview.limit} by license id (a run reclaims ${preview.limit} at most; run it again for the rest)`
-          : "them";
+        const what = preview.capped ? `them (${preview.limit} a batch)` : "them";
         return printNote(
           `${plural(preview.count)} held by devices or users ${inactive}${shown}; nothing reclaimed. ` +
             `To reclaim ${what}: ${reclaimCommandLine(flags)} --yes`,
         );
       }
-      let result: Awaited<ReturnType<typeof reclaimInactive>>;
+      // Batch after batch, each naming what the previous one left (its `next`).
+      const progress = startProgress("reclaiming", preview.count);
+      const items: InactiveLicense[] = [];
+      let reclaimed = 0;
+      let named = { expect: preview.count, fingerprint: preview.fingerprint };
+      let last: ReclaimResult;
       try {
-        result = await reclaimInactive(core.deps, {
-          spaceId,
-          filter,
-          expect: preview.count,
-          fingerprint: preview.fingerprint,
-          actor,
-          now: core.deps.now(),
-        });
+        for (let handled = 0; ; ) {
+          last = await reclaimInactive(core.deps, { spaceId, filter, ...named, actor, now: core.deps.now() });
+          reclaimed += last.reclaimed;
+          handled += Math.min(last.count, last.limit);
+          items.push(...last.items.slice(0, RECLAIM_PREVIEW_ROWS - items.length));
+          progress.update(handled);
+          if (!last.next) break;
+          named = last.next;
+        }
       } catch (error) {
-        if (error instanceof ReclaimChangedError) throw new CliError(error.message, 4);
-        throw error;
+        if (!(error instanceof ReclaimChangedError)) throw error;
+        if (reclaimed === 0) throw new CliError(error.message, 4);
+        throw new CliError(
+          `${plural(reclaimed)} reclaimed, then the licenses that match changed (${error.count} now, ` +
+            `${error.change === "count" ? `not the ${error.expected} left` : "as many as left, but not the same ones"}): ` +
+            "nothing more was reclaimed; preview again for the rest",
+          4,
+        );
+      } finally {
+        progress.stop();
       }
-      if (json) return printJson({ preview: false, ...result });
-      printReclaimTable(result.items);
+      if (json) return printJson({ ...preview, preview: false, reclaimed, remaining: last.remaining, items });
+      printReclaimTable(items);
       printLine(
-        `${plural(result.reclaimed)} reclaimed (devices or users ${inactive}): ` +
+        `${plural(reclaimed)} reclaimed (devices or users ${inactive}): ` +
           "their releases go to Apple with the worker's next round (RV3: iOS keeps the app 30 days)",
       );
-      const taken = Math.min(result.count, result.limit);
-      if (result.reclaimed < taken)
+      if (reclaimed < preview.count)
         printNote(
-          `${taken - result.reclaimed} of the ${taken} counted were left: their device or user came back meanwhile`,
-        );
-      if (result.remaining > 0)
-        printNote(
-          `${plural(result.remaining)} still held by devices or users ${inactive} ` +
-            `(a run reclaims ${result.limit} at most): run the command again to reclaim them`,
+          `${preview.count - reclaimed} of the ${preview.count} counted were left: their device or user came back meanwhile`,
         );
     });
   });

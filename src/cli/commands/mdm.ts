@@ -25,8 +25,14 @@ interface CommandsFlags extends CommonFlags {
   limit: number;
 }
 
+/** What a command is about: its app, or for an invite (UB2) the user it invites. */
+function appColumn(c: { appName?: string; adamId?: string; userId?: string }): string {
+  if (c.adamId === undefined) return c.userId ? `invitation of user ${c.userId}` : "-";
+  return c.appName ? `${c.appName} (${c.adamId})` : c.adamId;
+}
+
 /**
- * `orchard mdm …`: the install/remove commands for the MDM: listed with why they failed,
+ * `orchard mdm …`: the install/remove/invite commands for the MDM: listed with why they failed,
  * failed ones sent again once the webhook is fixed, and the webhook checked with a test.
  */
 export function registerMdm(program: Command): void {
@@ -63,7 +69,7 @@ export function registerMdm(program: Command): void {
           c.state === "pending" && c.awaitingLicense ? "pending (waits for Apple)" : c.state,
           c.appVersion ? `${c.kind} ${c.appVersion}` : c.kind,
           c.serialNumber,
-          c.appName ? `${c.appName} (${c.adamId})` : c.adamId,
+          appColumn(c),
           String(c.attempts),
           shortDate(c.updatedAt),
           c.lastError ?? "-",

@@ -5,6 +5,11 @@ import {
   type OutsideAssignmentView,
   releaseOutsideAssignments,
 } from "../../service/outside-assignments.js";
+import {
+  OutsideListChangedError,
+  previewReleaseAll,
+  releaseAllOutside,
+} from "../../service/outside-release-all.js";
 import { clientUserIdInput } from "../../store/client-user-id-input.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
@@ -20,6 +25,12 @@ interface ListFlags extends CommonFlags {
   app?: string;
   page: number;
   pageSize: number;
+}
+
+interface ReleaseAllFlags extends CommonFlags {
+  app?: string;
+  yes?: boolean;
+  expect?: number;
 }
 
 interface ReleaseFlags extends CommonFlags {
@@ -117,6 +128,76 @@ export function registerOutside(token: Command): void {
       if (result.alreadyReleasing.length > 0)
         printNote(`already on their way: ${result.alreadyReleasing.map(subjectOf).join(", ")}`);
       if (missing) printNote(missing);
+    });
+  });
+  registerReleaseAll(token);
+}
+
+function registerReleaseAll(token: Command): void {
+  withExamples(
+    withCommonFlags(
+      token
+        .command("release-all-outside <account>")
+        .description(
+          "AC7: release at Apple every assignment made outside Orchard that the account's list holds (a count without --yes)",
+        )
+        .option("--app <adamId>", "only this app's")
+        .option("--yes", "release them (without it: the count only, nothing queued)")
+        .option(
+          "--expect <n>",
+          "with --yes: release only if the list still holds this many (the count shown), else exit 4",
+          parsePositive(100_000_000),
+        ),
+    ),
+    [
+      'orchard token release-all-outside "Main campus"                      # the count: nothing queued',
+      'orchard token release-all-outside "Main campus" --yes --expect 1240',
+      'orchard token release-all-outside "Main campus" --app 361309726 --yes',
+    ],
+  ).action(async (given: string, flags: ReleaseAllFlags) => {
+    const adamId = flags.app === undefined ? undefined : appId(flags.app);
+    if (flags.expect !== undefined && !flags.yes) throw new CliError("--expect goes with --yes");
+    await withCore(flags, async ({ core, spaceId, actor, json }) => {
+      const { db } = core.deps;
+      const account = await resolveAccount(db, spaceId, given);
+      const ids = { spaceId, accountId: account.id, adamId };
+      const preview = await previewReleaseAll(db, ids);
+      const what = adamId === undefined ? "" : ` of app ${adamId}`;
+      if (!flags.yes) {
+        if (json) return printJson({ preview: true, ...preview });
+        if (!preview.syncedAt)
+          return printNote(
+            `not read from Apple yet: the next full sync lists them (orchard token resync ${account.id})`,
+          );
+        return printNote(
+          `${preview.count} assignment(s) made outside Orchard${what} listed (read from Apple ${shortDate(preview.syncedAt)}); ` +
+            `nothing queued. To release them all at Apple: orchard token release-all-outside ${account.id}` +
+            `${adamId === undefined ? "" : ` --app ${adamId}`} --yes --expect ${preview.count}`,
+        );
+      }
+      let result: Awaited<ReturnType<typeof releaseAllOutside>>;
+      try {
+        result = await releaseAllOutside(db, {
+          ...ids,
+          expect: flags.expect ?? preview.count,
+          fingerprint: preview.fingerprint,
+          actor,
+          now: core.deps.now(),
+        });
+      } catch (error) {
+        if (error instanceof OutsideListChangedError) throw new CliError(error.message, 4);
+        throw error;
+      }
+      if (json) return printJson({ preview: false, ...result });
+      printLine(
+        `${result.requested} release(s)${what} queued for Apple (AC7); the seats come back once Apple confirms`,
+      );
+      if (result.alreadyReleasing > 0)
+        printNote(`${result.alreadyReleasing} already on their way: not queued again`);
+      if (result.heldByOrchard > 0)
+        printNote(
+          `${result.heldByOrchard} held by Orchard since the list was read (adopted or given the app): not released`,
+        );
     });
   });
 }

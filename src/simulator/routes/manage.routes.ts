@@ -21,7 +21,7 @@ export function registerManageRoutes(app: FastifyInstance, ctx: SimContext): voi
       const tasks = input.assets.length * (input.serialNumbers.length + input.clientUserIds.length);
       const event = ctx.events.submit(location, mode, tasks, path, (eventId, forced) =>
         runManageAssets(location, ctx.notifier, mode, input, eventId, forced, (subject, adamId) =>
-          ctx.faults.subjectError(path, subject, adamId),
+          ctx.faults.subjectError(path, subject, adamId, location.uId),
         ),
       );
       return { eventId: event.eventId, ...envelopeOf(location) };
@@ -48,7 +48,7 @@ export function registerManageRoutes(app: FastifyInstance, ctx: SimContext): voi
       "/assets/revoke",
       (eventId, forced) =>
         runRevoke(location, ctx.notifier, input, eventId, forced, (subject) =>
-          ctx.faults.subjectError("/assets/revoke", subject),
+          ctx.faults.subjectError("/assets/revoke", subject, undefined, location.uId),
         ),
     );
     return { eventId: event.eventId, ...envelopeOf(location) };

@@ -63,6 +63,7 @@ const schemas = {
     serialNumbers: z.array(z.string()).optional(),
     clientUserIds: z.array(z.string()).optional(),
     adamId: z.string().optional(),
+    uId: z.string().optional(),
     applied: z.boolean().optional(),
   }),
   limits: z.record(z.string(), z.int().positive()),

@@ -33,6 +33,10 @@ import { outsideAssignments } from "./0031_outside_assignments.js";
 import { appleRefusals } from "./0032_apple_refusals.js";
 import { accountCountry } from "./0033_account_country.js";
 import { invitations } from "./0034_invitations.js";
+import { apiTokenScope } from "./0035_api_token_scope.js";
+import { inviteCommands } from "./0036_invite_commands.js";
+import { outsideSubjectKeys } from "./0037_outside_subject_keys.js";
+import { associationRefusals } from "./0038_association_refusals.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -73,4 +77,8 @@ export const migrations: Record<string, Migration> = {
   "0032_apple_refusals": appleRefusals,
   "0033_account_country": accountCountry,
   "0034_invitations": invitations,
+  "0035_api_token_scope": apiTokenScope,
+  "0036_invite_commands": inviteCommands,
+  "0037_outside_subject_keys": outsideSubjectKeys,
+  "0038_association_refusals": associationRefusals,
 };

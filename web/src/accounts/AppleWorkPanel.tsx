@@ -24,7 +24,9 @@ const WAITS_FOR_APPLE = new Set(["paused"]);
 /**
  * "Apple work": what this account still owes Apple. An operation shows here until Apple
  * confirms it (invariant 3): pending (due, or put off until a retry), carried by a call in
- * flight, or failed. A token problem pauses it all (NT2).
+ * flight, or failed. A token problem pauses it all (NT2). What Apple refused for good and
+ * waits for an administrator is counted apart (requests no other account can serve, MA2;
+ * releases holding their seat, RV2): "everything reached Apple" only when none is left.
  */
 export function AppleWorkPanel({ spaceId, accountId }: { spaceId: string; accountId: string }) {
   const { t } = useTranslation();
@@ -189,7 +191,8 @@ export function AppleWorkPanel({ spaceId, accountId }: { spaceId: string; accoun
           </span>
         ) : null,
     });
-  const refusedReleases = w.failures.items.filter((x) => x.releaseRefused).length;
+  const refusedRequests = w.refusals.requests;
+  const refusedReleases = w.refusals.releases;
 
   return (
     <Card
@@ -206,7 +209,14 @@ export function AppleWorkPanel({ spaceId, accountId }: { spaceId: string; accoun
           <RuleRef id="NT2" compact />
         </Notice>
       ) : null}
-      {open === 0 ? (
+      {refusedRequests > 0 ? (
+        <Notice tone="warning" title={t("appleWork.refusedRequests.title", { count: refusedRequests })}>
+          {t("appleWork.refusedRequests.text")} <RuleRef id="MA2" compact /> <RuleRef id="DB2" compact />
+        </Notice>
+      ) : null}
+      {open === 0 && refusedRequests + refusedReleases > 0 ? (
+        <EmptyState title={t("appleWork.nothingToSendTitle")}>{t("appleWork.nothingToSendText")}</EmptyState>
+      ) : open === 0 ? (
         <EmptyState title={t("appleWork.emptyTitle")}>{t("appleWork.emptyText")}</EmptyState>
       ) : (
         <>

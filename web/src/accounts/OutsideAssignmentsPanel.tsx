@@ -13,9 +13,12 @@ import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import {
   keyOf,
   type OutsideAssignment,
+  type OutsideReleaseAll,
   type OutsideReleaseResult,
+  outsideChangedTo,
   refOf,
   useOutsideAssignments,
+  useReleaseAllOutside,
   useReleaseOutside,
 } from "./outside";
 
@@ -32,7 +35,9 @@ const STATUS_TONES: Record<OutsideAssignment["status"], Tone> = {
 /**
  * AC7: the licenses Apple holds for this account's location that Orchard neither assigned
  * nor adopted (a previous MDM's), as the last full sync read them: what each names in the
- * space now and why it stays outside; an administrator releases them at Apple, one or many.
+ * space now and why it stays outside; an administrator releases them at Apple, one or many,
+ * or all of them after confirming how many the list holds (a list that changed since is
+ * counted again and shown, to confirm again).
  */
 export function OutsideAssignmentsPanel({
   spaceId,
@@ -51,6 +56,10 @@ export function OutsideAssignmentsPanel({
   const [result, setResult] = useState<OutsideReleaseResult | undefined>();
   const list = useOutsideAssignments(spaceId, accountId, table.query.page, PAGE_SIZE);
   const release = useReleaseOutside(spaceId, accountId);
+  const releaseAll = useReleaseAllOutside(spaceId, accountId);
+  /** The whole list as counted for "Release all": what the confirmation shows and the release names. */
+  const [counted, setCounted] = useState<OutsideReleaseAll | undefined>();
+  const [allDone, setAllDone] = useState<OutsideReleaseAll | undefined>();
   const title = t("outside.title");
 
   if (list.isPending)
@@ -159,10 +168,35 @@ export function OutsideAssignmentsPanel({
     release.mutate(chosen.map(refOf), {
       onSuccess: (answer) => {
         setResult(answer);
+        setAllDone(undefined);
         setSelected(new Map());
         setConfirming(false);
       },
     });
+  const countAll = () => {
+    releaseAll.release.reset();
+    releaseAll.preview.mutate(undefined, { onSuccess: setCounted });
+  };
+  const confirmAll = () => {
+    if (!counted) return;
+    releaseAll.release.mutate(
+      { expect: counted.count, fingerprint: counted.fingerprint },
+      {
+        onSuccess: (answer) => {
+          setAllDone(answer);
+          setResult(undefined);
+          setSelected(new Map());
+          setCounted(undefined);
+        },
+        // The list changed since it was counted: counted again, for the administrator to confirm that.
+        onError: (error) => {
+          if (outsideChangedTo(error) !== undefined)
+            releaseAll.preview.mutate(undefined, { onSuccess: setCounted });
+        },
+      },
+    );
+  };
+  const changedTo = outsideChangedTo(releaseAll.release.error);
 
   return (
     <Card
@@ -192,7 +226,17 @@ export function OutsideAssignmentsPanel({
             .join(" ")}
         </Notice>
       ) : null}
+      {allDone ? (
+        <Notice tone="success" title={t("outside.done.title")}>
+          {t("outside.all.done", {
+            requested: allDone.requested ?? 0,
+            already: allDone.alreadyReleasing ?? 0,
+          })}
+          {allDone.heldByOrchard ? ` ${t("outside.all.held", { count: allDone.heldByOrchard })}` : null}
+        </Notice>
+      ) : null}
       {release.error ? <ErrorNotice error={release.error} /> : null}
+      {releaseAll.preview.error ? <ErrorNotice error={releaseAll.preview.error} /> : null}
       {!data.syncedAt ? (
         <EmptyState title={t("outside.notReadTitle")}>{t("outside.notReadText")}</EmptyState>
       ) : data.total === 0 ? (
@@ -221,6 +265,9 @@ export function OutsideAssignmentsPanel({
               </label>
               <Button variant="danger" disabled={chosen.length === 0} onClick={() => setConfirming(true)}>
                 {t("outside.releaseSelected", { count: chosen.length })}
+              </Button>
+              <Button variant="danger" disabled={releaseAll.preview.isPending} onClick={countAll}>
+                {t("outside.all.button", { count: data.total })}
               </Button>
             </div>
           ) : null}
@@ -252,6 +299,28 @@ export function OutsideAssignmentsPanel({
           ))}
           {chosen.length > 10 ? <li>{t("outside.andMore", { count: chosen.length - 10 })}</li> : null}
         </ul>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={counted !== undefined}
+        title={t("outside.all.confirmTitle")}
+        confirmLabel={t("outside.all.confirm", { count: counted?.count ?? 0 })}
+        danger
+        busy={releaseAll.release.isPending || releaseAll.preview.isPending}
+        confirmDisabled={(counted?.count ?? 0) === 0}
+        onConfirm={confirmAll}
+        onClose={() => {
+          setCounted(undefined);
+          releaseAll.release.reset();
+        }}
+      >
+        {changedTo !== undefined ? (
+          <Notice tone="warning" title={t("outside.all.changedTitle")}>
+            {t("outside.all.changed", { count: counted?.count ?? changedTo })}
+          </Notice>
+        ) : releaseAll.release.error ? (
+          <ErrorNotice error={releaseAll.release.error} />
+        ) : null}
+        <p>{t("outside.all.confirmText", { count: counted?.count ?? 0 })}</p>
       </ConfirmDialog>
     </Card>
   );

@@ -29,6 +29,8 @@ import type {
 export type Problem = z.input<typeof problemSchema>;
 export type Space = z.input<typeof spaceSchema>;
 export type Role = "manage" | "read";
+/** An API token's role: an administrator's, or "mdm" (the MDM integration's routes only). */
+export type TokenRole = Role | "mdm";
 export type SpaceWithRole = Space & { role: Role };
 export type Account = z.input<typeof accountSchema>;
 /** AC1's answer: `firstImport` says whether the import from Apple that follows finished. */
@@ -84,7 +86,7 @@ export interface Me {
   id: string;
   name: string;
   isOwner: boolean;
-  grants: { spaceId: string; role: Role }[];
+  grants: { spaceId: string; role: TokenRole }[];
 }
 
 /** GET/POST /auth/tokens (src/api/routes/auth.routes.ts `tokenSchema`). */
@@ -94,7 +96,10 @@ export interface ApiToken {
   createdAt: string;
   lastUsedAt?: string;
   revokedAt?: string;
-  grants: { spaceId: string; role: Role }[];
+  /** Refused from then on; absent: until revoked. */
+  expiresAt?: string;
+  expired: boolean;
+  grants: { spaceId: string; role: TokenRole }[];
 }
 export type IssuedApiToken = ApiToken & { token: string };
 

@@ -16,6 +16,7 @@ import { UsageBar } from "../ui/status";
 import { AppIcon } from "./AppIcon";
 import { useApps } from "./api";
 import { CatalogDialog } from "./CatalogDialog";
+import { DelegatedFrom } from "./Delegations";
 
 /** "adamId · App · Productivity · Version 2.1 · Custom app": what the store's lookup told (VU4, DB5). */
 export function appDetails(a: AppRow, t: (key: string, options?: Record<string, unknown>) => string): string {
@@ -30,7 +31,11 @@ export function appDetails(a: AppRow, t: (key: string, options?: Record<string, 
     .join(" · ");
 }
 
-/** VU4: per app, price per license, total, available and used; for the space or one account. */
+/**
+ * VU4: per app, price per license, total, available and used; for the space or one account.
+ * An app the default space delegated here is listed too, marked so (CA1), even when none of
+ * the space's accounts bought it.
+ */
 export function AppsPage() {
   const { t } = useTranslation();
   const f = useFormat();
@@ -56,6 +61,7 @@ export function AppsPage() {
               {a.name ?? a.adamId}
             </Link>
             <div className="muted small">{appDetails(a, t)}</div>
+            {a.delegatedFrom ? <DelegatedFrom spaceId={a.delegatedFrom} /> : null}
           </div>
         </div>
       ),

@@ -8,7 +8,7 @@ import { RuleRef } from "../ui/RuleRef";
 import { ErrorNotice, Loading, Notice } from "../ui/States";
 import { CatalogDialog } from "./CatalogDialog";
 import { type CatalogEntry, removedFrom, useCatalogEntry, useRemoveFromCatalog } from "./catalog-api";
-import { Delegations } from "./Delegations";
+import { Delegations, useDelegatingSpaceName } from "./Delegations";
 import { RemovalDialog } from "./RemovalDialog";
 
 /**
@@ -18,7 +18,8 @@ import { RemovalDialog } from "./RemovalDialog";
  */
 export function CatalogCard({ adamId, name }: { adamId: string; name?: string | undefined }) {
   const { t } = useTranslation();
-  const { spaceId, spaces, canWrite } = useSpace();
+  const { spaceId, canWrite } = useSpace();
+  const spaceName = useDelegatingSpaceName();
   const entry = useCatalogEntry(spaceId, adamId);
   const remove = useRemoveFromCatalog(spaceId, adamId);
   const [dialog, setDialog] = useState<"options" | "remove">();
@@ -54,11 +55,7 @@ export function CatalogCard({ adamId, name }: { adamId: string; name?: string | 
         <ErrorNotice error={entry.error} />
       ) : e?.inCatalog ? (
         <>
-          <EntryDetails
-            entry={e}
-            // Only the default space delegates: named so when the admin has no role there.
-            spaceName={(id) => spaces.find((s) => s.id === id)?.name ?? t("catalog.defaultSpace")}
-          />
+          <EntryDetails entry={e} spaceName={spaceName} />
           <Delegations adamId={adamId} name={shown} entry={e} />
         </>
       ) : (
@@ -66,6 +63,13 @@ export function CatalogCard({ adamId, name }: { adamId: string; name?: string | 
           <Badge>{t("apps.notInCatalog")}</Badge> {t("catalog.notInCatalogText")} <RuleRef id="CA3" compact />
         </p>
       )}
+      {/* CA1: what this space's admins may change of an app delegated here, and what stays the default space's. */}
+      {e?.delegatedFromSpaceId ? (
+        <p className="card-help" data-testid="delegated-here">
+          {t("catalog.delegatedHere", { space: spaceName(e.delegatedFromSpaceId) })}{" "}
+          <RuleRef id="CA1" compact />
+        </p>
+      ) : null}
       {dialog === "options" ? (
         <CatalogDialog
           adamId={adamId}

@@ -2,12 +2,30 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { SpaceWithRole } from "../api/types";
 import { useSpace } from "../app/space";
+import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { FormDialog } from "../ui/Dialog";
 import { Option } from "../ui/Field";
 import { ErrorNotice, Notice } from "../ui/States";
-import { type CatalogEntry, removedFrom, useDelegate, useUndelegate } from "./catalog-api";
+import { type CatalogEntry, removedFrom, useCatalogEntry, useDelegate, useUndelegate } from "./catalog-api";
 import { RemovalDialog } from "./RemovalDialog";
+
+/**
+ * The delegating space's name: only the default space delegates, so it is named so when
+ * the admin has no role there (invariant 6: a space the admin cannot see is not named).
+ */
+export function useDelegatingSpaceName(): (spaceId: string) => string {
+  const { t } = useTranslation();
+  const { spaces } = useSpace();
+  return (id) => spaces.find((s) => s.id === id)?.name ?? t("catalog.defaultSpace");
+}
+
+/** CA1: "Delegated from …" on an app the default space delegated to this space. */
+export function DelegatedFrom({ spaceId }: { spaceId: string }) {
+  const { t } = useTranslation();
+  const spaceName = useDelegatingSpaceName();
+  return <Badge tone="info">{t("apps.delegatedFrom", { space: spaceName(spaceId) })}</Badge>;
+}
 
 /**
  * An app of the default space's catalog delegated to custom spaces: the spaces it is
@@ -79,7 +97,7 @@ export function Delegations({ adamId, name, entry }: { adamId: string; name: str
           undelegate={[taking.id]}
           title={t("catalog.undelegateTitle", { name, space: taking.name })}
           confirmLabel={t("catalog.undelegate")}
-          rule={t("catalog.undelegateRule", { space: taking.name })}
+          rule={`${t("catalog.undelegateRule", { space: taking.name })} ${t("catalog.undelegateKeeps", { space: taking.name })}`}
           busy={undelegate.isPending}
           error={undelegate.error}
           onConfirm={() =>
@@ -139,12 +157,12 @@ function DelegateDialog({
     >
       <p className="card-help">{t("catalog.delegateHelp")}</p>
       {offered.map((s) => (
-        <Option
+        <SpaceOption
           key={s.id}
-          name="spaceIds"
+          adamId={adamId}
+          space={s}
           checked={chosen.includes(s.id)}
           onChange={(on) => setChosen((c) => (on ? [...c, s.id] : c.filter((id) => id !== s.id)))}
-          label={s.name}
         />
       ))}
       {submitted && chosen.length === 0 ? (
@@ -154,5 +172,40 @@ function DelegateDialog({
       ) : null}
       {delegate.error ? <ErrorNotice error={delegate.error} /> : null}
     </FormDialog>
+  );
+}
+
+/**
+ * A space offered for the delegation, with the options it set for the app before, if any
+ * (the delegation taken back, or the app its own): CA1 gives them back, so the admin reads
+ * them before confirming, and whether its devices will install the app.
+ */
+function SpaceOption({
+  adamId,
+  space,
+  checked,
+  onChange,
+}: {
+  adamId: string;
+  space: SpaceWithRole;
+  checked: boolean;
+  onChange: (on: boolean) => void;
+}) {
+  const { t } = useTranslation();
+  const kept = useCatalogEntry(space.id, adamId).data;
+  const options = kept
+    ? t(kept.installOnDevice ? "catalog.delegateKeepsMandatory" : "catalog.delegateKeeps", {
+        install: t(kept.installOnDevice ? "catalog.mandatory" : "catalog.notMandatory"),
+        updates: t(`catalog.updateModes.${kept.updateMode}`),
+      })
+    : undefined;
+  return (
+    <Option
+      name="spaceIds"
+      checked={checked}
+      onChange={onChange}
+      label={space.name}
+      {...(options ? { description: options } : {})}
+    />
   );
 }

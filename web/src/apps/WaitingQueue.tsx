@@ -90,6 +90,26 @@ function RetriedNotice() {
 }
 
 /**
+ * A cancel's words: in an app's queue they name the subject (`label` is its name); in a
+ * device's or a user's list, the app.
+ */
+const CANCEL_WORDS = {
+  subject: {
+    of: "waiting.cancelOf",
+    title: "waiting.cancelTitle",
+    text: "waiting.cancelText",
+    done: "waiting.cancelled",
+  },
+  app: {
+    of: "waiting.cancelAppOf",
+    title: "waiting.cancelAppTitle",
+    text: "waiting.cancelAppText",
+    done: "waiting.cancelledApp",
+  },
+} as const;
+type CancelNaming = keyof typeof CANCEL_WORDS;
+
+/**
  * DB2: "Cancel" takes a subject's request out of the app's queue, after a confirmation: it
  * loses its place, and the activity log records who cancelled it.
  */
@@ -97,30 +117,33 @@ function CancelWait({
   adamId,
   subject,
   label,
+  naming,
   onDone,
 }: {
   adamId: string;
   subject: { kind: "user" | "device"; id: string };
   label: string;
+  naming: CancelNaming;
   onDone: (name: string, error?: unknown) => void;
 }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
   const cancel = useCancelWaiting(spaceId, adamId);
   const [open, setOpen] = useState(false);
+  const words = CANCEL_WORDS[naming];
   return (
     <>
       <Button
         size="sm"
         variant="danger"
-        aria-label={t("waiting.cancelOf", { name: label })}
+        aria-label={t(words.of, { name: label })}
         onClick={() => setOpen(true)}
       >
         {t("waiting.cancel")}
       </Button>
       <Dialog
         open={open}
-        title={t("waiting.cancelTitle", { name: label })}
+        title={t(words.title, { name: label })}
         onClose={() => setOpen(false)}
         footer={
           <>
@@ -146,21 +169,21 @@ function CancelWait({
           </>
         }
       >
-        <p>{t("waiting.cancelText", { name: label })}</p>
+        <p>{t(words.text, { name: label })}</p>
       </Dialog>
     </>
   );
 }
 
 /** What cancelling a request came to: a success line naming it, or the error. */
-function useCancelOutcome() {
+function useCancelOutcome(naming: CancelNaming) {
   const { t } = useTranslation();
   const [outcome, setOutcome] = useState<{ name: string; error?: unknown } | undefined>(undefined);
   const notice =
     outcome === undefined ? null : outcome.error ? (
       <ErrorNotice error={outcome.error} />
     ) : (
-      <Notice tone="success">{t("waiting.cancelled", { name: outcome.name })}</Notice>
+      <Notice tone="success">{t(CANCEL_WORDS[naming].done, { name: outcome.name })}</Notice>
     );
   return {
     notice,
@@ -208,22 +231,29 @@ export interface SubjectWaiting extends Wait {
 }
 
 /**
- * DB2, UB3: the apps a device or a user waits for, its place in each app's queue, and a
- * link to why (Explain, for that subject and app).
+ * DB2, UB3: the card of the apps a device or a user waits for, its place in each app's
+ * queue, a link to why (Explain, for that subject and app), and "Cancel" for each (the same
+ * confirmation as in the app's queue). Shown while the subject waits, or to say a cancel
+ * took its last wait.
  */
 export function SubjectWaitingApps({
   subject,
   rows,
-  caption,
+  title,
+  help,
+  ruleId,
 }: {
   subject: { kind: "user" | "device"; id: string };
   rows: SubjectWaiting[];
-  caption: string;
+  title: string;
+  help: string;
+  ruleId: string;
 }) {
   const { t } = useTranslation();
   const { spaceId, canWrite } = useSpace();
   const waitColumns = useWaitColumns<SubjectWaiting>();
   const outcome = useRetryOutcome();
+  const cancelled = useCancelOutcome("app");
   const columns: Column<SubjectWaiting>[] = [
     {
       key: "app",
@@ -255,15 +285,29 @@ export function SubjectWaitingApps({
               onDone={outcome.done}
             />
           ) : null}
+          {canWrite ? (
+            <CancelWait
+              adamId={w.adamId}
+              subject={subject}
+              label={w.name ?? w.adamId}
+              naming="app"
+              onDone={cancelled.done}
+            />
+          ) : null}
         </span>
       ),
     },
   ];
+  if (rows.length === 0 && !outcome.notice && !cancelled.notice) return null;
   return (
-    <>
+    <Card title={title} actions={<RuleRef id={ruleId} compact />}>
+      <p className="card-help">{help}</p>
       {outcome.notice}
-      <DataTable caption={caption} columns={columns} rows={rows} rowKey={(w) => w.adamId} />
-    </>
+      {cancelled.notice}
+      {rows.length > 0 ? (
+        <DataTable caption={title} columns={columns} rows={rows} rowKey={(w) => w.adamId} />
+      ) : null}
+    </Card>
   );
 }
 
@@ -276,7 +320,7 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
   const { spaceId, canWrite } = useSpace();
   const waitColumns = useWaitColumns<WaitingRequest>();
   const outcome = useRetryOutcome();
-  const cancelled = useCancelOutcome();
+  const cancelled = useCancelOutcome("subject");
   const table = useTableQuery({ sort: "position" });
   const waiting = useWaiting(spaceId, adamId, table.query);
   const columns: Column<WaitingRequest>[] = [
@@ -327,7 +371,13 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
               <RetryRefused adamId={adamId} subject={subject} label={name} onDone={outcome.done} />
             ) : null}
             {canWrite ? (
-              <CancelWait adamId={adamId} subject={subject} label={name} onDone={cancelled.done} />
+              <CancelWait
+                adamId={adamId}
+                subject={subject}
+                label={name}
+                naming="subject"
+                onDone={cancelled.done}
+              />
             ) : null}
           </span>
         );

@@ -10,15 +10,15 @@ import { Card } from "../ui/Card";
 import { SearchBox, useTableQuery } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
-import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUser } from "../users/api";
 import { UsageTable } from "../users/UsageTable";
 import { useDevice, useDeviceWaiting, useInstalledApps } from "./api";
 
 /**
- * A device: the apps it waits for a license of (DB2, UB3), its device-based licenses, and
- * VU3 Installed apps, searchable by name and bundle id; each app links to why (Explain).
+ * A device: the apps it waits for a license of (DB2, UB3; each wait may be cancelled), its
+ * device-based licenses, and VU3 Installed apps, searchable by name and bundle id; each app
+ * links to why (Explain).
  */
 export function DeviceDetailPage() {
   const { t } = useTranslation();
@@ -54,15 +54,14 @@ export function DeviceDetailPage() {
         }
       />
       {waiting.isError ? <ErrorNotice error={waiting.error} /> : null}
-      {waiting.data && waiting.data.length > 0 ? (
-        <Card title={t("devices.waiting")} actions={<RuleRef id="DB2" compact />}>
-          <p className="card-help">{t("devices.waitingHelp")}</p>
-          <SubjectWaitingApps
-            subject={{ kind: "device", id: deviceId }}
-            rows={waiting.data}
-            caption={t("devices.waiting")}
-          />
-        </Card>
+      {waiting.data ? (
+        <SubjectWaitingApps
+          subject={{ kind: "device", id: deviceId }}
+          rows={waiting.data}
+          title={t("devices.waiting")}
+          help={t("devices.waitingHelp")}
+          ruleId="DB2"
+        />
       ) : null}
       <Card title={t("devices.licenses")}>
         <p className="card-help">{t("devices.licensesHelp")}</p>

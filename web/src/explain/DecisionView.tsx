@@ -33,6 +33,7 @@ export function DecisionView({ explanation }: { explanation: Explanation }) {
             : ""}
         </p>
       </div>
+      <AppleRefusals explanation={explanation} />
       <p className="decision-why muted small">
         {t(`explain.whyUsed.${explanation.whyFrom}`, { why: t(`explain.reason.${explanation.why}`) })}
       </p>
@@ -51,4 +52,32 @@ export function DecisionView({ explanation }: { explanation: Explanation }) {
       <AccountsWalked accounts={explanation.accounts} />
     </Card>
   );
+}
+
+/**
+ * MA2, DB2: the accounts Apple refused to assign the app to this subject from, then whether
+ * another account serves it (a license from an account Apple did not refuse), the request
+ * waits for another one, or none can.
+ */
+function AppleRefusals({ explanation }: { explanation: Explanation }) {
+  const { t } = useTranslation();
+  const refusals = explanation.appleRefusals ?? [];
+  if (refusals.length === 0) return null;
+  const d = explanation.decision;
+  const refused = new Set(refusals.map((r) => r.accountId));
+  const then =
+    (d.outcome === "grant" || d.outcome === "keep") && d.accountId && !refused.has(d.accountId)
+      ? "serves"
+      : d.outcome === "wait" && d.reason !== "apple_refused"
+        ? "waits"
+        : "none";
+  const accounts = refusals
+    .map((r) =>
+      t("explain.appleRefused.account", {
+        account: r.accountName,
+        error: `${r.errorNumber}${r.message ? ` ${r.message}` : ""}`,
+      }),
+    )
+    .join(", ");
+  return <p className="decision-apple-refused">{t(`explain.appleRefused.${then}`, { accounts })}</p>;
 }

@@ -15,6 +15,14 @@ export interface Explanation {
   /** The reason explained, and where it came from (none asked: the subject's situation). */
   why: ExplainWhy;
   whyFrom: "asked" | "queue" | "license" | "default";
+  /** MA2, DB2: the accounts Apple refused to assign the app to this subject from, newest first. */
+  appleRefusals?: Array<{
+    accountId: string;
+    accountName: string;
+    errorNumber: number;
+    message?: string;
+    refusedAt: string;
+  }>;
 }
 
 export type Eligibility = "reserved" | "fcfs" | "prohibited" | "not_listed" | "not_bought";

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useAccounts } from "../accounts/api";
 import { ApiProblemError, api } from "../api/client";
@@ -25,18 +25,40 @@ interface InactiveLicense {
   inactiveSince: string;
 }
 
+/** What a reclaim request names: the preview's count and fingerprint, then each answer's `next`. */
+interface ReclaimNext {
+  expect: number;
+  fingerprint: string;
+}
+
 interface ReclaimAnswer {
   preview: boolean;
   count: number;
-  /** The most one reclaim revokes: above it (`capped`), the first `limit` by license id. */
+  /** The most one request revokes: above it (`capped`), the reclaim goes on request after request. */
   limit: number;
   capped: boolean;
-  /** Of the licenses the reclaim would revoke: sent back with the count, so only what was shown is revoked. */
+  /** Of all the licenses that match: sent back with the count, so only what was shown is revoked. */
   fingerprint: string;
+  /** Revoked by this request. */
   reclaimed?: number;
-  /** Still matching once a reclaim is done: for another round. */
+  /** Of the set this request named, left for the next one. */
   remaining?: number;
+  /** While some are left: what the next request names. */
+  next?: ReclaimNext;
   items: InactiveLicense[];
+}
+
+/** A reclaim under way, batch after batch, or over (finished, stopped, or refused midway). */
+interface ReclaimRun {
+  /** The previewed count. */
+  total: number;
+  /** Licenses the batches done took up (revoked, or left as their subject came back). */
+  handled: number;
+  reclaimed: number;
+  /** What the next batch names; absent once nothing is left. */
+  next?: ReclaimNext;
+  running: boolean;
+  stopping: boolean;
 }
 
 interface ReclaimInput {
@@ -62,8 +84,9 @@ const SHOWN = 10;
  * "Reclaim inactive…" on the Licenses page (write permission only): the licenses of devices
  * and users not seen for N days, previewed, then reclaimed with the previewed count and
  * fingerprint, so that the server refuses (409 `reclaim_changed`) a reclaim of anything but
- * the set shown. One reclaim revokes the API's `limit` at most: the dialog says so, and after
- * the reclaim how many are left for another round.
+ * the set shown. The API revokes `limit` licenses a request: the dialog goes on batch after
+ * batch with each answer's `next`, with a progress bar, and Stop halts it after the batch in
+ * flight (what was done stays done; "Reclaim the remaining" goes on from there).
  */
 export function ReclaimInactive() {
   const { t } = useTranslation();
@@ -91,8 +114,17 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
   const [accountId, setAccountId] = useState("");
   const [type, setType] = useState("");
   const [preview, setPreview] = useState<ReclaimAnswer>();
-  const [done, setDone] = useState<ReclaimAnswer>();
+  const [run, setRun] = useState<ReclaimRun>();
   const [changed, setChanged] = useState<ReclaimChange>();
+  const [runError, setRunError] = useState<unknown>();
+  // Read between two batches: Stop (or closing the dialog) ends the run after the one in flight.
+  const stop = useRef(false);
+  useEffect(
+    () => () => {
+      stop.current = true;
+    },
+    [],
+  );
   const path = `/spaces/${spaceId}/licenses/reclaim`;
   const inactiveDays = Number(days);
   const daysValid = /^\d+$/.test(days.trim()) && inactiveDays >= 1 && inactiveDays <= MAX_DAYS;
@@ -106,42 +138,70 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
     mutationFn: () => api.post<ReclaimAnswer>(path, input()),
     onSuccess: (answer) => setPreview(answer),
   });
-  const reclaiming = useMutation({
-    mutationFn: (shown: ReclaimAnswer) =>
-      api.post<ReclaimAnswer>(path, { ...input(), expect: shown.count, fingerprint: shown.fingerprint }),
-    onSuccess: (answer) => {
-      setDone(answer);
-      setPreview(undefined);
+  // Batch after batch from `from` (the preview, or where a stopped run was left), until none is left or Stop.
+  const reclaim = async (from: ReclaimRun) => {
+    const body = input();
+    stop.current = false;
+    let current: ReclaimRun = { ...from, running: true, stopping: false };
+    setRun(current);
+    setPreview(undefined);
+    setChanged(undefined);
+    setRunError(undefined);
+    try {
+      while (current.next && !stop.current) {
+        const answer = await api.post<ReclaimAnswer>(path, { ...body, ...current.next });
+        current = {
+          ...current,
+          handled: current.handled + Math.min(answer.count, answer.limit),
+          reclaimed: current.reclaimed + (answer.reclaimed ?? 0),
+          next: answer.next,
+        };
+        setRun(current);
+      }
+    } catch (error) {
+      const limits = reclaimChanged(error);
+      if (limits) setChanged(limits);
+      else setRunError(error);
+      current = { ...current, next: undefined };
+    } finally {
+      setRun({ ...current, running: false, stopping: false });
       void qc.invalidateQueries({
         predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
       });
-    },
-    onError: (error) => {
-      const limits = reclaimChanged(error);
-      if (!limits) return;
-      setChanged(limits);
-      setPreview(undefined);
-    },
-  });
+    }
+  };
+  const start = (shown: ReclaimAnswer) =>
+    void reclaim({
+      total: shown.count,
+      handled: 0,
+      reclaimed: 0,
+      next: { expect: shown.count, fingerprint: shown.fingerprint },
+      running: true,
+      stopping: false,
+    });
+  const requestStop = () => {
+    stop.current = true;
+    setRun((r) => (r ? { ...r, stopping: true } : r));
+  };
   // Any change of the criteria voids the preview: what is reclaimed is always what was shown.
   const edit = (set: (value: string) => void) => (value: string) => {
     set(value);
     setPreview(undefined);
-    setDone(undefined);
+    setRun(undefined);
     setChanged(undefined);
+    setRunError(undefined);
     previewing.reset();
-    reclaiming.reset();
   };
   const runPreview = () => {
-    setDone(undefined);
+    setRun(undefined);
     setChanged(undefined);
-    reclaiming.reset();
+    setRunError(undefined);
     previewing.mutate();
   };
   const count = preview?.count ?? 0;
-  // What one reclaim revokes: all that match, or the first `limit` of them.
-  const taken = (answer: ReclaimAnswer) => Math.min(answer.count, answer.limit);
-  const otherError = reclaiming.error && !reclaimChanged(reclaiming.error) ? reclaiming.error : undefined;
+  const running = run?.running === true;
+  // A run stopped with licenses left goes on from where it was, without another preview.
+  const resumable = run && !running && run.next ? run : undefined;
   return (
     <Dialog
       open
@@ -150,19 +210,27 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
       onClose={onClose}
       footer={
         <>
-          <Button onClick={onClose}>{done ? t("common.close") : t("common.cancel")}</Button>
-          <Button
-            variant="danger"
-            disabled={!preview || count === 0}
-            busy={reclaiming.isPending}
-            onClick={() => preview && reclaiming.mutate(preview)}
-          >
-            {!preview
-              ? t("reclaim.confirmFirst")
-              : preview.capped
-                ? t("reclaim.confirmCapped", { limit: f.number(preview.limit) })
-                : t("reclaim.confirm", { count })}
-          </Button>
+          {running ? (
+            <Button disabled={run.stopping} onClick={requestStop}>
+              {run.stopping ? t("reclaim.stopping") : t("reclaim.stop")}
+            </Button>
+          ) : (
+            <Button onClick={onClose}>{run ? t("common.close") : t("common.cancel")}</Button>
+          )}
+          {resumable?.next ? (
+            <Button variant="danger" onClick={() => void reclaim(resumable)}>
+              {t("reclaim.continue", { count: resumable.next.expect })}
+            </Button>
+          ) : (
+            <Button
+              variant="danger"
+              disabled={!preview || count === 0}
+              busy={running}
+              onClick={() => preview && start(preview)}
+            >
+              {preview ? t("reclaim.confirm", { count }) : t("reclaim.confirmFirst")}
+            </Button>
+          )}
         </>
       }
     >
@@ -220,26 +288,43 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
             <option value="device">{t("licenseType.device")}</option>
           </select>
         </label>
-        <Button variant="primary" disabled={!daysValid} busy={previewing.isPending} onClick={runPreview}>
+        <Button
+          variant="primary"
+          disabled={!daysValid || running}
+          busy={previewing.isPending}
+          onClick={runPreview}
+        >
           {t("reclaim.preview")}
         </Button>
       </div>
       {previewing.error ? <ErrorNotice error={previewing.error} /> : null}
-      {otherError ? <ErrorNotice error={otherError} /> : null}
+      {runError ? <ErrorNotice error={runError} /> : null}
+      {run?.running ? (
+        <div role="status">
+          <p>{t("reclaim.progress", { done: f.number(run.handled), total: f.number(run.total) })}</p>
+          <progress
+            max={run.total}
+            value={run.handled}
+            aria-label={t("reclaim.progressLabel")}
+            style={{ width: "100%" }}
+          />
+        </div>
+      ) : null}
+      {run && !run.running && run.handled > 0 ? (
+        <Notice tone="success">
+          {t("reclaim.done", { count: run.reclaimed })}
+          {run.reclaimed < run.handled ? ` ${t("reclaim.doneFewer", { previewed: run.handled })}` : ""}
+          {run.next ? ` ${t("reclaim.stopped", { count: run.next.expect })}` : ""}
+        </Notice>
+      ) : null}
       {changed ? (
-        <Notice tone="warning" title={t("reclaim.changedTitle")}>
+        <Notice
+          tone="warning"
+          title={run && run.handled > 0 ? t("reclaim.changedTitleRest") : t("reclaim.changedTitle")}
+        >
           {changed.change === "set"
             ? t("reclaim.changedSet", { current: changed.count })
             : t("reclaim.changed", { current: changed.count, expected: changed.expected })}
-        </Notice>
-      ) : null}
-      {done ? (
-        <Notice tone="success">
-          {t("reclaim.done", { count: done.reclaimed ?? 0 })}
-          {(done.reclaimed ?? 0) < taken(done)
-            ? ` ${t("reclaim.doneFewer", { previewed: taken(done) })}`
-            : ""}
-          {(done.remaining ?? 0) > 0 ? ` ${t("reclaim.remaining", { count: done.remaining })}` : ""}
         </Notice>
       ) : null}
       {preview ? (
@@ -251,7 +336,7 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
               <strong>{t("reclaim.found", { count: preview.count, days: inactiveDays })}</strong>
             </p>
             {preview.capped ? (
-              <Notice tone="warning">{t("reclaim.capped", { limit: f.number(preview.limit) })}</Notice>
+              <p className="muted small">{t("reclaim.batches", { limit: f.number(preview.limit) })}</p>
             ) : null}
             <div className="table-wrap">
               <table className="table">

@@ -34,7 +34,7 @@ const CHOICES = {
 type Choice = keyof typeof CHOICES;
 
 /**
- * The install/remove commands Orchard sends the MDM: failed ones first, with why, each sent
+ * The install/remove/invite commands Orchard sends the MDM: failed ones first, with why, each sent
  * again on its own or all at once once the webhook is fixed (PM1: write role), and a test
  * message that checks the webhook, with what it answered.
  */
@@ -80,7 +80,18 @@ export function MdmCommandsPage() {
       key: "app",
       header: t("mdm.col.app"),
       render: (c) =>
-        c.appName ? (
+        c.kind === "invite" ? (
+          <span className="stacked">
+            {c.userId ? (
+              <Link className="strong-link" to={spacePath(spaceId, `/users/${c.userId}`)}>
+                {t("mdm.invitationOf")}
+              </Link>
+            ) : (
+              <span>{t("mdm.invitationOf")}</span>
+            )}
+            <span className="muted small">{t("mdm.invitationHelp")}</span>
+          </span>
+        ) : c.appName ? (
           <span className="stacked">
             <span>{c.appName}</span>
             <span className="muted small mono">{c.adamId}</span>

@@ -7,10 +7,14 @@ export type MdmCommandState = "pending" | "delivered" | "cancelled" | "failed";
 /** GET mdm/commands/overview (src/api/routes/mdm.routes.ts `commandViewSchema`). */
 export interface MdmCommand {
   seq: number;
-  kind: "install" | "remove";
+  kind: "install" | "remove" | "invite";
   deviceId: string;
   serialNumber: string;
-  adamId: string;
+  /** The app of an install or a remove; null for an invite. */
+  adamId: string | null;
+  /** UB2, an invite: the user invited and Apple's invitation link. */
+  userId?: string;
+  invitationUrl?: string;
   appName?: string;
   appVersion?: string;
   licenseId?: string;

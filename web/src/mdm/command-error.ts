@@ -11,7 +11,24 @@ export type CommandError =
   | { kind: "licenseNotLive" }
   | { kind: "superseded"; by?: number }
   | { kind: "supersededAcknowledged"; by: number }
+  | { kind: "invitation"; reason: InvitationEnd }
   | { kind: "text"; text: string };
+
+/**
+ * Why an invite (UB2) was cancelled, by the English the server stores
+ * (src/store/invite-commands.repo.ts INVITE_CANCELLED, mdm-command.repo.ts INVITATION_CLOSED).
+ */
+const INVITATION_ENDS = {
+  "user enrolled": "enrolled",
+  "user deleted": "userDeleted",
+  "user retired at Apple": "retired",
+  "device no longer active": "deviceLeft",
+  "device changed: its user or platform no longer takes the invitation": "deviceChanged",
+  "superseded: a newer invitation link": "newerLink",
+  "invitations to devices turned off": "turnedOff",
+  "invitation no longer open": "closed",
+} as const;
+type InvitationEnd = (typeof INVITATION_ENDS)[keyof typeof INVITATION_ENDS];
 
 const STATUS = /^the MDM webhook answered HTTP (\d{3})$/;
 const UNREACHABLE = /^the MDM webhook could not be reached(?: \((timed out|[A-Z0-9_]+)\))?$/;
@@ -24,6 +41,8 @@ export function parseCommandError(text: string): CommandError {
   m = UNREACHABLE.exec(text);
   if (m) return m[1] ? { kind: "unreachable", reason: m[1] } : { kind: "unreachable" };
   if (text === "license no longer live") return { kind: "licenseNotLive" };
+  if (Object.hasOwn(INVITATION_ENDS, text))
+    return { kind: "invitation", reason: INVITATION_ENDS[text as keyof typeof INVITATION_ENDS] };
   if (text === "superseded") return { kind: "superseded" };
   m = NEWER.exec(text);
   if (m) return { kind: "superseded", by: Number(m[1]) };
@@ -74,6 +93,8 @@ export function useCommandError() {
         return e.by === undefined ? t("mdm.error.superseded") : t("mdm.error.supersededBy", { seq: e.by });
       case "supersededAcknowledged":
         return t("mdm.error.supersededAcknowledged", { seq: e.by });
+      case "invitation":
+        return t(`mdm.error.invitation.${e.reason}`);
       case "text":
         return e.text;
     }

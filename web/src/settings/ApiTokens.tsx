@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { fieldErrorsOf } from "../api/client";
-import type { ApiToken, IssuedApiToken, Role } from "../api/types";
+import type { ApiToken, IssuedApiToken, TokenRole } from "../api/types";
 import { useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
@@ -14,7 +14,12 @@ import { EmptyState, ErrorNotice, FormError, Loading, Notice } from "../ui/State
 import { useSubmitOnce } from "../ui/submit-once";
 import { useApiTokens, useCreateToken, useRevokeToken } from "./api";
 
-/** API tokens for machines: created (the secret shown once), listed, revoked. */
+const ROLES: readonly TokenRole[] = ["read", "manage", "mdm"];
+/** What the form offers: no end, or so many days from now (the server counts them). */
+const EXPIRIES = ["never", "30", "90", "365"] as const;
+type Expiry = (typeof EXPIRIES)[number];
+
+/** API tokens for machines: created (the secret shown once, with an end or not), listed, revoked. */
 export function ApiTokens() {
   const { t } = useTranslation();
   const f = useFormat();
@@ -23,7 +28,8 @@ export function ApiTokens() {
   const create = useCreateToken();
   const revoke = useRevokeToken();
   const [name, setName] = useState("");
-  const [role, setRole] = useState<Role>("read");
+  const [role, setRole] = useState<TokenRole>("read");
+  const [expiry, setExpiry] = useState<Expiry>("never");
   const [issued, setIssued] = useState<IssuedApiToken>();
   const [target, setTarget] = useState<ApiToken>();
   const errors = fieldErrorsOf(create.error);
@@ -32,7 +38,11 @@ export function ApiTokens() {
   const submit = useSubmitOnce(create.isPending, (e: FormEvent) => {
     e.preventDefault();
     create.mutate(
-      { name, grants: [{ spaceId: space.id, role }] },
+      {
+        name,
+        grants: [{ spaceId: space.id, role }],
+        ...(expiry === "never" ? {} : { expiresInDays: Number(expiry) }),
+      },
       {
         onSuccess: (r) => {
           setIssued(r);
@@ -59,11 +69,18 @@ export function ApiTokens() {
     { key: "created", header: t("tokens.created"), render: (x) => f.dateTime(x.createdAt) },
     { key: "used", header: t("tokens.lastUsed"), render: (x) => f.dateTime(x.lastUsedAt) },
     {
+      key: "expires",
+      header: t("tokens.expires"),
+      render: (x) => (x.expiresAt ? f.dateTime(x.expiresAt) : t("tokens.never")),
+    },
+    {
       key: "state",
       header: t("tokens.state"),
       render: (x) =>
         x.revokedAt ? (
           <Badge>{t("tokens.revoked")}</Badge>
+        ) : x.expired ? (
+          <Badge tone="warning">{t("tokens.expired")}</Badge>
         ) : (
           <Badge tone="success">{t("tokens.active")}</Badge>
         ),
@@ -90,16 +107,39 @@ export function ApiTokens() {
           value={name}
           onChange={setName}
         />
-        <Field label={t("tokens.role", { space: space.name })} error={errors.grants}>
+        <Field
+          label={t("tokens.role", { space: space.name })}
+          error={errors.grants}
+          hint={role === "mdm" ? t("tokens.mdmHint") : undefined}
+        >
           {(p) => (
             <select
               {...p}
               className="select"
               value={role}
-              onChange={(e) => setRole(e.target.value === "manage" ? "manage" : "read")}
+              onChange={(e) => setRole(ROLES.find((r) => r === e.target.value) ?? "read")}
             >
-              <option value="read">{t("roles.read")}</option>
-              <option value="manage">{t("roles.manage")}</option>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {t(`roles.${r}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t("tokens.expiry")} error={errors.expiresInDays ?? errors.expiresAt}>
+          {(p) => (
+            <select
+              {...p}
+              className="select"
+              value={expiry}
+              onChange={(e) => setExpiry(EXPIRIES.find((x) => x === e.target.value) ?? "never")}
+            >
+              {EXPIRIES.map((x) => (
+                <option key={x} value={x}>
+                  {x === "never" ? t("tokens.never") : t("tokens.inDays", { days: Number(x) })}
+                </option>
+              ))}
             </select>
           )}
         </Field>

@@ -7,8 +7,8 @@ import type {
   IssuedApiToken,
   Items,
   PasswordRules,
-  Role,
   Space,
+  TokenRole,
 } from "../api/types";
 import { sessionKeys } from "../auth/session";
 
@@ -24,8 +24,11 @@ export function useApiTokens() {
 export function useCreateToken() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: { name: string; grants: { spaceId: string; role: Role }[] }) =>
-      api.post<IssuedApiToken>("/auth/tokens", input),
+    mutationFn: (input: {
+      name: string;
+      grants: { spaceId: string; role: TokenRole }[];
+      expiresInDays?: number;
+    }) => api.post<IssuedApiToken>("/auth/tokens", input),
     onSuccess: () => qc.invalidateQueries({ queryKey: tokensKey }),
   });
 }

@@ -12,8 +12,29 @@ import { InvitationCard, RegistrationBadge } from "./invitations";
 import { UsageTable } from "./UsageTable";
 
 /**
- * A user: the apps they wait for a user-based license of (DB2, UB3), the groups they are
- * in (DI7), and VU1 License usage.
+ * AC7, UB2: Apple's id for the user (`clientUserId`), beside where their registration at
+ * Apple stands: Apple's assignments and the MDM name the user by it. None before Orchard
+ * registers the user (or a sync finds them at Apple).
+ */
+function AppleUserId({ clientUserId }: { clientUserId: string | undefined }) {
+  const { t } = useTranslation();
+  return (
+    <span className="muted small" title={t("users.clientUserIdHelp")}>
+      {clientUserId ? (
+        <>
+          {t("users.clientUserId")}: <span className="mono">{clientUserId}</span>
+        </>
+      ) : (
+        t("users.noClientUserId")
+      )}
+    </span>
+  );
+}
+
+/**
+ * A user: Apple's id for them beside their registration (AC7, UB2), the apps they wait for a
+ * user-based license of (DB2, UB3; each wait may be cancelled), the groups they are in
+ * (DI7), and VU1 License usage.
  */
 export function UserDetailPage() {
   const { t } = useTranslation();
@@ -33,7 +54,8 @@ export function UserDetailPage() {
         title={u.name}
         description={
           <span className="chips-inline">
-            {u.email ?? u.managedAppleId ?? ""} <RegistrationBadge registration={u.registration} />
+            {u.email ?? u.managedAppleId ?? ""} <RegistrationBadge registration={u.registration} />{" "}
+            <AppleUserId clientUserId={u.clientUserId} />
           </span>
         }
         actions={
@@ -44,15 +66,14 @@ export function UserDetailPage() {
       />
       {u.registration === "enrolled" ? null : <InvitationCard user={u} />}
       {waiting.isError ? <ErrorNotice error={waiting.error} /> : null}
-      {waiting.data && waiting.data.length > 0 ? (
-        <Card title={t("users.waiting")} actions={<RuleRef id="UB3" compact />}>
-          <p className="card-help">{t("users.waitingHelp")}</p>
-          <SubjectWaitingApps
-            subject={{ kind: "user", id: u.id }}
-            rows={waiting.data}
-            caption={t("users.waiting")}
-          />
-        </Card>
+      {waiting.data ? (
+        <SubjectWaitingApps
+          subject={{ kind: "user", id: u.id }}
+          rows={waiting.data}
+          title={t("users.waiting")}
+          help={t("users.waitingHelp")}
+          ruleId="UB3"
+        />
       ) : null}
       <Card title={t("users.groups")} actions={<RuleRef id="DI7" compact />}>
         <p className="card-help">{t("users.groupsHelp")}</p>

@@ -285,28 +285,56 @@ export function InviteGroupDialog({
   );
 }
 
-/** The space's option: register at Apple the users a user-based license waits for (off by default). */
+/**
+ * The space's options (off by default): register at Apple the users a user-based license
+ * waits for, and have the MDM deliver invitation links to invited users' devices.
+ */
 export function RegisterWaitingUsers() {
   const { t } = useTranslation();
-  const { space, canWrite } = useSpace();
-  const qc = useQueryClient();
-  const change = useMutation({
-    mutationFn: (on: boolean) =>
-      api.patch<Space>(`/spaces/${encodeURIComponent(space.id)}`, { registerWaitingUsers: on }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: sessionKeys.spaces }),
-  });
-  const on = change.isPending ? (change.variables ?? space.registerWaitingUsers) : space.registerWaitingUsers;
   return (
     <Card title={t("invitations.autoTitle")} actions={<RuleRef id="UB2" compact />}>
-      <Option
+      <SpaceOption
         name="registerWaitingUsers"
-        checked={on}
-        disabled={!canWrite || change.isPending}
-        onChange={(checked) => change.mutate(checked)}
         label={t("invitations.autoLabel")}
         description={t("invitations.autoHelp")}
       />
-      {change.error ? <ErrorNotice error={change.error} /> : null}
+      <SpaceOption
+        name="sendInvitationsToDevices"
+        label={t("invitations.devicesLabel")}
+        description={t("invitations.devicesHelp")}
+      />
     </Card>
+  );
+}
+
+/** One of the space's UB2 switches, saved as it is turned (PATCH /spaces/:id). */
+function SpaceOption({
+  name,
+  label,
+  description,
+}: {
+  name: "registerWaitingUsers" | "sendInvitationsToDevices";
+  label: string;
+  description: string;
+}) {
+  const { space, canWrite } = useSpace();
+  const qc = useQueryClient();
+  const change = useMutation({
+    mutationFn: (on: boolean) => api.patch<Space>(`/spaces/${encodeURIComponent(space.id)}`, { [name]: on }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: sessionKeys.spaces }),
+  });
+  const on = change.isPending ? (change.variables ?? space[name]) : space[name];
+  return (
+    <>
+      <Option
+        name={name}
+        checked={on}
+        disabled={!canWrite || change.isPending}
+        onChange={(checked) => change.mutate(checked)}
+        label={label}
+        description={description}
+      />
+      {change.error ? <ErrorNotice error={change.error} /> : null}
+    </>
   );
 }
