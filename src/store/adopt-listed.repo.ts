@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import {
   type AdoptedLicense,
   type AdoptionCandidate,
@@ -85,7 +86,8 @@ export async function adoptListed(
           .selectFrom("devices")
           .select("serial_number")
           .where("space_id", "=", spaceId)
-          .where("id", "in", deviceIds)
+          // One array, not a parameter per id: a creation may name hundreds of thousands.
+          .where(sql<boolean>`id = any(${deviceIds}::text[])`)
           .where("status", "=", "active")
           .execute();
   const users =
@@ -95,7 +97,7 @@ export async function adoptListed(
           .selectFrom("users")
           .select("apple_client_user_id")
           .where("space_id", "=", spaceId)
-          .where("id", "in", userIds)
+          .where(sql<boolean>`id = any(${userIds}::text[])`)
           .where("deleted_at", "is", null)
           .execute();
   const naming = {

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { ALL_USERS } from "../../src/licensing/index.js";
+import { adoptListed } from "../../src/store/adopt-listed.repo.js";
 import { createUsers, setAppRules, withTransaction } from "../../src/store/index.js";
+import {
+  completeOutsideSnapshot,
+  newOutsideGeneration,
+  writeOutsidePage,
+} from "../../src/store/outside-assignments.repo.js";
 import { lockAssets } from "../../src/store/seats.js";
 import { ensureAllUsersRules } from "../../src/store/sync-account-data.repo.js";
 import { requeueSubjects } from "../../src/store/sync-licenses.repo.js";
@@ -174,6 +180,26 @@ describeEachDatabase("statements past PostgreSQL's 65,535 bound parameters", (da
       [`${prefix}-2`]: { clientUserId: `${prefix}-2`, managedAppleId: "b@appleid.example.com" },
       [`${prefix}-3`]: { clientUserId: `${prefix}-3` },
     });
+  });
+
+  it("AC7: 70,000 devices created at once look up what Apple's outside list holds for them in one statement (70,000 ids as an array)", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db, "200000106");
+    const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
+    const [device] = await devices(db, space.id, 1);
+    if (!device) throw new Error("no device");
+    // Apple holds the app for this device, assigned by another MDM.
+    const generation = await newOutsideGeneration(db);
+    const input = { spaceId: space.id, accountId: account.id, generation };
+    await writeOutsidePage(db, {
+      ...input,
+      page: 0,
+      assignments: [{ adamId, pricingParam: "STDQ", serialNumber: device.serialNumber }],
+    });
+    await completeOutsideSnapshot(db, { ...input, now: NOW });
+    const others = Array.from({ length: 69_999 }, () => randomUUID());
+    const adopted = await adoptListed(db, { spaceId: space.id, deviceIds: [...others, device.id], now: NOW });
+    expect(adopted.map((a) => [a.adamId, a.deviceId])).toEqual([[adamId, device.id]]);
   });
 
   it("AC3: the asset rows of licenses across 40,000 (account, app) pairs are locked by one statement (80,001 parameters as OR branches), and only those", async () => {
