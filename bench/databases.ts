@@ -40,12 +40,17 @@ export async function onEachEngine(
   name: string,
   measure: (engine: "pglite" | "postgres", store: Store, url?: string) => Promise<void>,
 ): Promise<void> {
-  const pglite = await openDatabase({ memory: true, secretKey: BENCH_KEY });
-  try {
-    await measure("pglite", pglite);
-  } finally {
-    await pglite.close();
+  // BENCH_ENGINE=pglite or postgres measures on that engine alone.
+  const only = process.env.BENCH_ENGINE;
+  if (only !== "postgres") {
+    const pglite = await openDatabase({ memory: true, secretKey: BENCH_KEY });
+    try {
+      await measure("pglite", pglite);
+    } finally {
+      await pglite.close();
+    }
   }
+  if (only === "pglite") return;
   const serverUrl = benchServerUrl();
   if (!serverUrl) {
     ctx.log(`${name}.postgres skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL`);

@@ -102,3 +102,12 @@ export async function ensureDefaultSpace(orchard: Pick<Orchard, "store">): Promi
   const space = await createSpace(orchard.store.db, { name: "Default", isDefault: true });
   return space.id;
 }
+
+/** Runs until SIGINT/SIGTERM, then closes the server, the simulator and the database. */
+export async function runUntilStopped(orchard: Orchard): Promise<void> {
+  const stop = () => {
+    void orchard.close().then(() => process.exit(0));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

@@ -6,7 +6,7 @@ import { createAdministrator, hasAdministrators } from "../auth/auth.service.js"
 import { toCliError } from "../cli/error-map.js";
 import { loadConfig } from "../config.js";
 import { seedDemo } from "./demo.js";
-import { buildServer, ensureDefaultSpace, type Orchard } from "./server.js";
+import { buildServer, ensureDefaultSpace, type Orchard, runUntilStopped } from "./server.js";
 
 /**
  * `npm start`: Orchard with embedded PGlite in ./data and the built-in Apple simulator
@@ -63,15 +63,6 @@ async function demoLogin(
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${JSON.stringify({ login: "admin", password })}\n`, { mode: 0o600 });
   return { login: "admin", password, file };
-}
-
-/** Runs until SIGINT/SIGTERM, then closes the server, the simulator and the database. */
-export async function runUntilStopped(orchard: Orchard): Promise<void> {
-  const stop = () => {
-    void orchard.close().then(() => process.exit(0));
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

@@ -6,6 +6,7 @@ import { checkIn as mdmCheckIn, verifyWebhookSignature } from "../../src/mdm/ind
 import { findAsset, listLicensesForApp } from "../../src/store/index.js";
 import { listMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { countOpenOutbox } from "../../src/store/sync-outbox.repo.js";
+import { compiledCli } from "../cli/compiled.js";
 import { describeEachDatabase, TEST_SECRET_KEY } from "../store/databases.js";
 import { checkIn, iosDevices } from "./fixtures.js";
 import { appleSubjects, type Harness, iosAppAccount, startHarness } from "./harness.js";
@@ -16,14 +17,15 @@ interface Worker {
   exited: Promise<number | null>;
 }
 
-/** `orchard worker` as its own process (tsx), printing one JSON line per round. */
+/** The CLI as the CLI suites run it (compiled.ts), resolved before the first spawn. */
+let cliEntry = "";
+
+/** `orchard worker` as its own process, printing one JSON line per round. */
 function spawnWorker(env: Record<string, string>, extraArgs: readonly string[] = []): Worker {
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
+      cliEntry,
       "worker",
       "--json",
       "--no-schedule",
@@ -72,6 +74,7 @@ async function until(
 describeEachDatabase("worker processes", (tdb) => {
   let h: Harness;
   beforeAll(async () => {
+    cliEntry = await compiledCli();
     h = await startHarness(tdb(), {
       sim: {
         enforceRateLimit: false,

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config.js";
-import { buildServer, ensureDefaultSpace } from "../../main/server.js";
-import { runUntilStopped } from "../../main/start.js";
+import { buildServer, ensureDefaultSpace, runUntilStopped } from "../../main/server.js";
 import { withExamples } from "../help.js";
 
 /** `orchard serve`: the HTTP API (and the console) from the environment's configuration. */
