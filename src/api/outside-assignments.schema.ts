@@ -79,6 +79,12 @@ export const outsideReleaseResultSchema = z
     notListed: z
       .array(assignmentOut)
       .describe("not in the account's list (adopted, released, or never read): nothing queued"),
+    heldByOrchard: z
+      .array(assignmentOut)
+      .describe(
+        "listed, but the subject holds the app in this account through a license of Orchard's " +
+          "(given since the list was read): Apple's one assignment is Orchard's now, not released",
+      ),
   })
   .meta({ id: "OutsideReleaseResult" });
 

@@ -1,8 +1,9 @@
 import { sql } from "kysely";
-import type { Db } from "../store/database.js";
+import { type Db, withTransaction } from "../store/database.js";
 import { getAccount } from "../store/index.js";
 import {
   findOutside,
+  heldByOrchard,
   listOutsidePage,
   type OutsideAssignment,
   outsideKey,
@@ -150,13 +151,19 @@ export interface OutsideReleaseResult {
   alreadyReleasing: OutsideAssignment[];
   /** Not in the account's list (adopted, released, or never read from Apple): nothing is queued. */
   notListed: OutsideAssignmentRef[];
+  /**
+   * Listed, but the subject holds the app in this account through a license of Orchard's
+   * (given since the list was read): Apple's one assignment is Orchard's now, not released.
+   */
+  heldByOrchard: OutsideAssignment[];
 }
 
 /**
  * AC7: releases assignments made outside Orchard at Apple (through the outbox, invariant 3;
  * the activity log says who asked, invariant 4). Only assignments the account's list holds
- * are released (never one of Orchard's licenses: those are revoked); one already on its way
- * is not asked twice.
+ * are released (never one of Orchard's licenses: those are revoked), and never one whose
+ * subject holds the app in the account through a license of Orchard's (`heldByOrchard`);
+ * one already on its way is not asked twice.
  */
 export async function releaseOutsideAssignments(
   db: Db,
@@ -170,27 +177,32 @@ export async function releaseOutsideAssignments(
 ): Promise<OutsideReleaseResult> {
   const { spaceId, accountId } = input;
   await getAccount(db, spaceId, accountId);
-  const found = await findOutside(db, { spaceId, accountId, wanted: input.assignments });
-  const foundKeys = new Set(found.map(refKey));
-  const notListed = input.assignments.filter((w) => !foundKeys.has(refKey(w)));
-  const releases = await outsideReleasesOf(db, {
-    spaceId,
-    accountId,
-    serialNumbers: found.flatMap((a) => (a.serialNumber ? [a.serialNumber] : [])),
-    clientUserIds: found.flatMap((a) => (a.clientUserId ? [a.clientUserId] : [])),
+  return withTransaction(db, async (trx) => {
+    const found = await findOutside(trx, { spaceId, accountId, wanted: input.assignments });
+    const foundKeys = new Set(found.map(refKey));
+    const notListed = input.assignments.filter((w) => !foundKeys.has(refKey(w)));
+    const releases = await outsideReleasesOf(trx, {
+      spaceId,
+      accountId,
+      serialNumbers: found.flatMap((a) => (a.serialNumber ? [a.serialNumber] : [])),
+      clientUserIds: found.flatMap((a) => (a.clientUserId ? [a.clientUserId] : [])),
+    });
+    const held = await heldByOrchard(trx, { spaceId, accountId, assignments: found });
+    const heldByOrchardList = found.filter((a) => held.has(outsideKey(a)));
+    const open = found.filter((a) => !held.has(outsideKey(a)));
+    const alreadyReleasing = open.filter((a) => releaseOf(a, releases)?.state === "pending");
+    const releasing = new Set(alreadyReleasing.map(outsideKey));
+    const requested = open.filter((a) => !releasing.has(outsideKey(a)));
+    await requestOutsideReleases(trx, {
+      spaceId,
+      accountId,
+      assignments: requested,
+      subjectIds: await subjectIdsOf(trx, spaceId, requested),
+      actor: input.actor,
+      now: input.now,
+    });
+    return { requested, alreadyReleasing, notListed, heldByOrchard: heldByOrchardList };
   });
-  const alreadyReleasing = found.filter((a) => releaseOf(a, releases)?.state === "pending");
-  const releasing = new Set(alreadyReleasing.map(outsideKey));
-  const requested = found.filter((a) => !releasing.has(outsideKey(a)));
-  await requestOutsideReleases(db, {
-    spaceId,
-    accountId,
-    assignments: requested,
-    subjectIds: await subjectIdsOf(db, spaceId, requested),
-    actor: input.actor,
-    now: input.now,
-  });
-  return { requested, alreadyReleasing, notListed };
 }
 
 /** A reference's key whatever the case of its serial number (the list's is Apple's spelling). */

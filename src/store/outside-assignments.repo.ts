@@ -626,6 +626,47 @@ export async function settleOutsideReleases(
 }
 
 /**
+ * The keys (outsideKey) of the assignments whose subject holds a seat of the app in the
+ * account through a license of Orchard's: Apple holds one assignment per subject and app in
+ * a location, so that one is Orchard's now (adopted, or the app given since the list was
+ * read), and releasing it would take the license away (queueReleaseOfList's `held`).
+ */
+export async function heldByOrchard(
+  db: Db,
+  input: { spaceId: string; accountId: string; assignments: readonly OutsideAssignment[] },
+): Promise<Set<string>> {
+  const { spaceId, accountId, assignments } = input;
+  if (assignments.length === 0) return new Set();
+  const adamIds = [...new Set(assignments.map((a) => a.adamId))];
+  const { rows } = await sql<{ adam_id: string; serial_key: string | null; client_user_id: string | null }>`
+    select l.adam_id,
+      translate(d.serial_number, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') as serial_key,
+      case when l.type = 'user' then u.apple_client_user_id end as client_user_id
+    from licenses l
+      left join devices d on d.space_id = l.space_id and d.id = l.device_id
+      left join users u on u.space_id = l.space_id and u.id = l.user_id
+    where l.space_id = ${spaceId} and l.account_id = ${accountId} and l.holds_seat
+      and l.adam_id = any(${adamIds}::text[])`.execute(db);
+  const held = new Set(
+    rows.flatMap((r) => [
+      ...(r.serial_key ? [`${r.adam_id}|s|${r.serial_key}`] : []),
+      ...(r.client_user_id ? [`${r.adam_id}|u|${r.client_user_id}`] : []),
+    ]),
+  );
+  return new Set(
+    assignments
+      .filter((a) =>
+        held.has(
+          a.serialNumber !== undefined
+            ? `${a.adamId}|s|${normalizeSerial(a.serialNumber)}`
+            : `${a.adamId}|u|${a.clientUserId ?? ""}`,
+        ),
+      )
+      .map(outsideKey),
+  );
+}
+
+/**
  * The device or user of the space each assignment names now (a serial number in any case;
  * a user by clientUserId), for the log lines: their history shows the release.
  */

@@ -93,11 +93,13 @@ describeEachDatabase("API: assignments made outside Orchard", (tdb) => {
     expect((await list("?adamId=999")).json()).toMatchObject({ items: [], total: 0 });
   });
 
-  it("AC7, invariant 3, invariant 4: a release goes to Apple through the outbox with a log line naming who asked; asked again, it is not queued twice", async () => {
+  it("AC7, invariant 3, invariant 4: a release goes to Apple through the outbox with a log line naming who asked; asked again, it is not queued twice; one Orchard holds now is never released", async () => {
     const r = await release({
       assignments: [
         { adamId: f.ids.adamId, serialNumber: deviceSerial() },
         { adamId: f.ids.adamId, serialNumber: "NEVER-LISTED" },
+        // Listed, but the user holds the app from this account: Apple's one assignment is Orchard's.
+        { adamId: f.ids.adamId, clientUserId: `c-${f.ids.suffix}` },
       ],
     });
     expect(r.statusCode, r.body).toBe(202);
@@ -105,6 +107,7 @@ describeEachDatabase("API: assignments made outside Orchard", (tdb) => {
       requested: [{ adamId: f.ids.adamId, pricingParam: "STDQ", serialNumber: appleSerial() }],
       alreadyReleasing: [],
       notListed: [{ adamId: f.ids.adamId, serialNumber: "NEVER-LISTED" }],
+      heldByOrchard: [{ adamId: f.ids.adamId, pricingParam: "STDQ", clientUserId: `c-${f.ids.suffix}` }],
     });
     const db = tdb().store.db;
     const outbox = await listOutbox(db, { spaceId: f.ids.spaceA, kind: "disassociate" });

@@ -119,7 +119,10 @@ export function registerOutside(token: Command): void {
           ? undefined
           : `not in the account's list of outside assignments: ${result.notListed.map((r) => r.serialNumber ?? r.clientUserId).join(", ")}`;
       // Nothing found at all is a "not found"; some found, a remark.
-      if (missing && result.requested.length + result.alreadyReleasing.length === 0)
+      if (
+        missing &&
+        result.requested.length + result.alreadyReleasing.length + result.heldByOrchard.length === 0
+      )
         throw new CliError(missing, 3);
       if (json) return printJson(result);
       printLine(
@@ -127,6 +130,10 @@ export function registerOutside(token: Command): void {
       );
       if (result.alreadyReleasing.length > 0)
         printNote(`already on their way: ${result.alreadyReleasing.map(subjectOf).join(", ")}`);
+      if (result.heldByOrchard.length > 0)
+        printNote(
+          `held by Orchard since the list was read (the app given in this account): not released: ${result.heldByOrchard.map(subjectOf).join(", ")}`,
+        );
       if (missing) printNote(missing);
     });
   });

@@ -221,6 +221,9 @@ export function OutsideAssignmentsPanel({
             result.notListed.length > 0
               ? t("outside.done.notListed", { count: result.notListed.length })
               : "",
+            result.heldByOrchard.length > 0
+              ? t("outside.all.held", { count: result.heldByOrchard.length })
+              : "",
           ]
             .filter(Boolean)
             .join(" ")}
