@@ -45,7 +45,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Pro
   if (p.status === 401)
     void reply.header(
       "www-authenticate",
-      p.code === "token_expired"
+      p.code === "api_token_expired"
         ? 'Bearer realm="orchard", error="invalid_token", error_description="The API token expired"'
         : 'Bearer realm="orchard"',
     );
@@ -199,7 +199,7 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
   if (error instanceof AuthError) {
     const status = {
       unauthenticated: 401,
-      token_expired: 401,
+      api_token_expired: 401,
       invalid_credentials: 401,
       weak_password: 400,
       grant_exceeds_own_role: 403,

@@ -30,7 +30,7 @@ const TAGS = [
 const DESCRIPTION = [
   "Apple Apps and Books license manager.",
   "",
-  "**Authentication**: `Authorization: Bearer <API token>` (a token has a role per space: `manage` reads and changes, `read` only reads; a change asked with a read role is a 403 `forbidden`), or a console session cookie plus the `x-orchard-csrf: 1` header on changes. A wrong or revoked token is a 401, on every route; an expired one a 401 `token_expired`.",
+  "**Authentication**: `Authorization: Bearer <API token>` (a token has a role per space: `manage` reads and changes, `read` only reads; a change asked with a read role is a 403 `forbidden`), or a console session cookie plus the `x-orchard-csrf: 1` header on changes. A wrong or revoked token is a 401, on every route; an expired one a 401 `api_token_expired` (distinct from an expired sToken file, a 422 `token_expired`).",
   "",
   "**Roles per route**: each space route's `x-orchard-roles` lists the roles that may call it. The API token role `mdm` (least privilege for an MDM integration, never an administrator's) calls only the routes whose list has `mdm` (check-in, device events, the command feed and its acknowledgement, license requests, the devices, users and catalog entries the MDM manages, and the reads they need), and `auth/me` and `GET spaces`; any other is a 403 `forbidden`.",
   "",

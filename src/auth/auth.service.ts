@@ -124,7 +124,7 @@ const touched = new Map<string, number>();
 /**
  * The token's principal: one query (the token, its grants, its creator's roles), or none
  * while `cache` holds it; the secret is checked against the stored hash either way. A
- * token past its `expiresAt` is refused as such (`token_expired`), once its secret is right:
+ * token past its `expiresAt` is refused as such (`api_token_expired`), once its secret is right:
  * the cache never keeps an entry past that time.
  */
 export async function principalOfToken(
@@ -147,7 +147,7 @@ export async function principalOfToken(
   if (!found || !sameHash(found.token.secretHash, secretHash)) return undefined;
   const { token } = found;
   if (token.expiresAt !== undefined && now.getTime() >= token.expiresAt.getTime()) {
-    throw new AuthError("token_expired", `the API token expired at ${token.expiresAt.toISOString()}`);
+    throw new AuthError("api_token_expired", `the API token expired at ${token.expiresAt.toISOString()}`);
   }
   await touch(db, token.id, now);
   const principal: Principal = {

@@ -1,7 +1,7 @@
 /** Authentication failures the API maps to 401/403/400 in one place (api/errors.ts). */
 export type AuthErrorCode =
   | "unauthenticated"
-  | "token_expired"
+  | "api_token_expired"
   | "invalid_credentials"
   | "weak_password"
   | "grant_exceeds_own_role"

@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 /**
  * PM1, least privilege for MDMs: an API token of role `mdm` calls exactly the routes the
  * OpenAPI document marks for it (`x-orchard-roles`), every other space route is a 403; a
- * token may end (`expiresAt`, `expiresInDays`) and is then a 401 `token_expired`.
+ * token may end (`expiresAt`, `expiresInDays`) and is then a 401 `api_token_expired`.
  */
 describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
   let f: Fixture;
@@ -169,7 +169,7 @@ describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
     expect(refused.json().code).toBe("grant_exceeds_own_role");
   });
 
-  it("a token with an end works until then, shows it and its last use; an expired one is a 401 token_expired, not an unknown token", async () => {
+  it("a token with an end works until then, shows it and its last use; an expired one is a 401 api_token_expired, not an unknown token", async () => {
     const writer = await signIn("writer");
     const created = await createToken(writer, {
       name: "MDM for 30 days",
@@ -199,7 +199,7 @@ describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
     expect(expired.statusCode).toBe(401);
     expect(expired.headers["content-type"]).toMatch(/application\/problem\+json/);
     expect(expired.json()).toMatchObject({
-      code: "token_expired",
+      code: "api_token_expired",
       title: expect.stringContaining("expired"),
     });
     expect(expired.headers["www-authenticate"]).toContain('error="invalid_token"');

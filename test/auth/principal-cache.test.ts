@@ -115,7 +115,7 @@ describeEachDatabase("principal cache", (database) => {
     expect((await principalOfToken(db, token, NOW, cache))?.roles.get(spaceA)).toBe("read");
   });
 
-  it("an expiring token is cached no later than its expiresAt, then refused token_expired; PM1: an mdm token of a creator made read-only loses the space", async () => {
+  it("an expiring token is cached no later than its expiresAt, then refused api_token_expired; PM1: an mdm token of a creator made read-only loses the space", async () => {
     const { db, admin, creator, spaceA } = await setUp();
     const expiresAt = new Date(NOW.getTime() + 30_000);
     const { token } = await issueApiToken(db, creator, {
@@ -132,7 +132,7 @@ describeEachDatabase("principal cache", (database) => {
     expect(await principalOfToken(c.db, token, justBefore, cache)).toBeDefined();
     expect(c.count()).toBe(0);
     await expect(principalOfToken(c.db, token, expiresAt, cache)).rejects.toMatchObject({
-      code: "token_expired",
+      code: "api_token_expired",
     });
 
     await setGrants(db, { kind: "admin", id: admin.id }, [{ spaceId: spaceA, role: "read" }]);

@@ -68,7 +68,7 @@ const tokenSchema = z
     revokedAt: dateTime.optional(),
     expiresAt: dateTime
       .optional()
-      .describe("refused from then on (401 `token_expired`); absent: until revoked"),
+      .describe("refused from then on (401 `api_token_expired`); absent: until revoked"),
     expired: z.boolean().describe("past its expiresAt"),
     grants: z.array(tokenGrant),
   })
@@ -178,7 +178,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
         summary: "Create an API token for a machine; the token is in this response only",
         description:
           "A role per space (`mdm`: the MDM integration's routes only), no wider than the caller's; " +
-          "`expiresAt` or `expiresInDays` ends it (then 401 `token_expired`), else it lives until revoked.",
+          "`expiresAt` or `expiresInDays` ends it (then 401 `api_token_expired`), else it lives until revoked.",
         body: z
           .strictObject({
             name: z.string().trim().min(1).max(100),
