@@ -325,7 +325,8 @@ export async function requeueSubjects(
 
 /**
  * (space, app) pairs with someone waiting and a free seat in a healthy account: serve them
- * (DB2). Requests waiting for an administrator do not count: serving passes them over.
+ * (DB2). A request waiting for an administrator counts only once an account that did not
+ * refuse it has a free seat (servable).
  */
 export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId: string; adamId: string }>> {
   const rows = await db
@@ -345,10 +346,27 @@ export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId:
           .where("c.health", "=", "ok"),
       ),
     )
-    // Requests Apple refused wait for an administrator (apple-refusals.repo.ts).
-    .where("q.reason", "<>", "apple_refused")
+    .where(servable("q"))
     .execute();
   return rows.map((r) => ({ spaceId: r.space_id, adamId: r.adam_id }));
+}
+
+/**
+ * A wait the queue serves. One Apple refused (`apple_refused`, MA2) waits for an
+ * administrator while only the accounts that refused its subject could serve it; once
+ * another healthy account has a free seat of the app (it bought the app, or was added
+ * since), it is served like the others. `spaceColumn` names the queue row's table.
+ */
+function servable(queue: "q" | "license_queue") {
+  const col = (name: string) => sql.ref(`${queue}.${name}`);
+  return sql<boolean>`(${col("reason")} <> 'apple_refused' or exists (
+    select 1 from assets a join accounts c on c.space_id = a.space_id and c.id = a.account_id
+    where a.space_id = ${col("space_id")} and a.adam_id = ${col("adam_id")}
+      and a.used < a.total_count and c.health = 'ok'
+      and not exists (select 1 from association_refusals r
+        where r.space_id = a.space_id and r.adam_id = a.adam_id and r.account_id = a.account_id
+          and r.subject = case when ${col("user_id")} is not null then 'u:' || ${col("user_id")}
+            else 'd:' || ${col("device_id")} end)))`;
 }
 
 /** Which of these apps of the space have someone waiting (one query, not one per app). */
@@ -428,9 +446,7 @@ export async function waitingAfter(
     .select(["seq", "user_id", "device_id", "why", sql<string>`requested_at::text`.as("position_at")])
     .where("space_id", "=", spaceId)
     .where("adam_id", "=", adamId)
-    // Held until an administrator sends them again (apple-refusals.repo.ts): no account but
-    // one Apple refused could serve them when last decided (MA2). Passed over.
-    .where("reason", "<>", "apple_refused");
+    .where(servable("license_queue"));
   if (after) {
     query = query.where(
       sql<boolean>`(requested_at, seq) > (${after.requestedAt}::timestamptz, ${after.seq}::bigint)`,

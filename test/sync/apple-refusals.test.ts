@@ -14,7 +14,13 @@ import {
   requestLicenses,
 } from "../../src/store/index.js";
 import { listWaitingView } from "../../src/store/waiting-view.repo.js";
-import { addAccount, dispatchOnce, followOnce, serveWaitingQueues } from "../../src/sync/index.js";
+import {
+  addAccount,
+  dispatchOnce,
+  followOnce,
+  serveWaitingQueues,
+  syncAccount,
+} from "../../src/sync/index.js";
 import { REFUSALS_KIND, reviewRefusalNotifications } from "../../src/sync/refusals.js";
 import { describeEachDatabase, type TestDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, iosDevices, newAdamId, revokeOnIos, spaceWithApps } from "./fixtures.js";
@@ -430,6 +436,51 @@ describeEachDatabase("Apple's refusals for good", (tdb) => {
     );
     expect(await listWaitingRequests(db, space.id, adamId)).toHaveLength(0);
     expect(await openRefusalNotifications(db, space.id)).toHaveLength(0);
+  });
+
+  it("MA2, DB2: a request every account refused is served once another account gets the app (bought, or added): it no longer waits for an administrator", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const space = await spaceWithApps(db, [adamId]);
+    const [firstLoc, secondLoc] = [h.newLocation(), h.newLocation()];
+    h.sim.operator.addAsset(firstLoc.uId, { adamId, totalCount: 2, supportedPlatforms: ["iOS"] });
+    await addAccount(h.deps, { spaceId: space.id, name: "First", sTokenFile: firstLoc.sToken, actor: ADMIN });
+    // Second has not bought the app yet.
+    const second = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Second",
+      sTokenFile: secondLoc.sToken,
+      actor: ADMIN,
+    });
+    const [device] = (await iosDevices(db, space.id, 1)) as [DeviceRecord];
+    h.sim.operator.failSubjects({
+      endpoint: "/assets/associate",
+      errorNumber: REFUSED,
+      serialNumbers: [device.serialNumber],
+      uId: firstLoc.uId,
+    });
+    try {
+      await checkIn(db, space.id, adamId, [device]);
+      await drain(h);
+      await workerRounds(space.id, adamId, [device], 2);
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+    const waits = async () =>
+      (await listWaitingView(db, space.id, adamId, { page: 1, pageSize: 10 })).items.map((w) => w.reason);
+    expect(await waits()).toEqual(["apple_refused"]);
+    // First has a free seat, but refused this subject: still an administrator's turn, nothing served.
+    expect(await serveWaitingQueues(h.deps)).toBe(0);
+
+    // Second buys the app (Apple's ASSET_COUNT, then a sync): the request is served from there.
+    h.sim.operator.addAsset(secondLoc.uId, { adamId, totalCount: 1, supportedPlatforms: ["iOS"] });
+    await syncAccount(h.deps, { spaceId: space.id, accountId: second.account.id, mode: "incremental" });
+    await serveWaitingQueues(h.deps);
+    await drain(h);
+    expect(appleSubjects(h.sim, secondLoc.uId, adamId)).toEqual([`s:${device.serialNumber}`]);
+    expect(appleSubjects(h.sim, firstLoc.uId, adamId)).toEqual([]);
+    expect(await waits()).toEqual([]);
+    await expectSeatsCounted(space.id, second.account.id, adamId);
   });
 
   it("UB2, DB2: 9609 on a user's association registers the user again at Apple and sends the association once more; a second 9609 waits for an administrator (no loop)", async () => {
