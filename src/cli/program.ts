@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerAdmin } from "./commands/admin.js";
+import { registerApiToken } from "./commands/api-token.js";
 import { registerApps } from "./commands/apps.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerExplain } from "./commands/explain.js";
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerExport(program);
   registerAdmin(program);
+  registerApiToken(program);
   program.commandsGroup("Running Orchard:");
   registerMigrate(program);
   registerServe(program);

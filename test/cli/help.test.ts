@@ -33,6 +33,9 @@ describe("orchard's help", () => {
     expect(commands.map((c) => c.path.join(" ")).sort()).toEqual(
       [
         "admin create",
+        "api-token create",
+        "api-token list",
+        "api-token revoke",
         "apps",
         "demo",
         "explain",

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { createAdministrator } from "../../auth/auth.service.js";
 import { ensureDefaultSpace } from "../../main/server.js";
-import type { Grant } from "../../store/auth.repo.js";
+import type { Grant, TokenRole } from "../../store/auth.repo.js";
 import { openDatabase, type Store } from "../../store/index.js";
 import { storeConfig } from "../context.js";
 import { CliError } from "../errors.js";
@@ -42,7 +42,7 @@ export function registerAdmin(program: Command): void {
     ],
   ).action(async (options: CreateFlags) => {
     // Checked before the password is asked: a typo costs no typing.
-    const wanted = options.grant.map(parseGrant);
+    const wanted = options.grant.map((g) => parseGrant(g));
     const password = await readPassword();
     const store = await openDatabase(storeConfig());
     try {
@@ -64,17 +64,21 @@ export function registerAdmin(program: Command): void {
   });
 }
 
-function parseGrant(value: string): { space: string; role: Grant["role"] } {
+/** `<space>:<role>`, the role one of `roles` (an administrator's: manage or read). */
+export function parseGrant<R extends TokenRole = Grant["role"]>(
+  value: string,
+  roles: readonly R[] = ["manage", "read"] as R[],
+): { space: string; role: R } {
   const at = value.lastIndexOf(":");
   const space = value.slice(0, at).trim();
-  const role = value.slice(at + 1);
-  if (at < 1 || space === "" || (role !== "manage" && role !== "read"))
-    throw new CliError(`--grant ${value}: expected <space>:manage or <space>:read`);
+  const role = value.slice(at + 1) as R;
+  if (at < 1 || space === "" || !roles.includes(role))
+    throw new CliError(`--grant ${value}: expected ${roles.map((r) => `<space>:${r}`).join(" or ")}`);
   return { space, role };
 }
 
 /** `default` is the default space (created now if Orchard never started); else an id or a name. */
-async function spaceOf(store: Store, given: string): Promise<string> {
+export async function spaceOf(store: Store, given: string): Promise<string> {
   if (given === "default") return ensureDefaultSpace({ store });
   return (await resolveSpace(store.db, given)).id;
 }
