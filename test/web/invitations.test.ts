@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addGroupMembers,
   createAccount,
+  createDevices,
   createGroup,
   createUser,
   createUsers,
@@ -188,7 +189,7 @@ describe("console: Apps and Books invitations", () => {
     await shot(page, "41-waiting-invitation");
   });
 
-  it("UB2: the space's options register waiting users at Apple and send invitations to devices; off by default, kept once turned on", async () => {
+  it("UB2: the space's options register waiting users at Apple and send invitations to devices; off by default, kept once turned on; an invited user's device gets its InviteToProgram row among the MDM commands", async () => {
     await page.goto(`${ic.url}/s/${ic.spaceId}/users`);
     const option = page.getByRole("checkbox", {
       name: "Invite users automatically when a user-based license waits for them",
@@ -219,6 +220,9 @@ describe("console: Apps and Books invitations", () => {
       )
       .toBe(true);
     // Beside it, UB2's invitations sent to devices through the MDM: off by default, saved when turned on.
+    await createDevices(db, [
+      { spaceId: ic.spaceId, serialNumber: "BEN-IPAD", platform: "iOS", userId: ids.Ben ?? "" },
+    ]);
     const devices = page.getByRole("checkbox", {
       name: "Send the invitation to the user's devices through the MDM",
     });
@@ -236,6 +240,13 @@ describe("console: Apps and Books invitations", () => {
           )?.send_invitations_to_devices,
       )
       .toBe(true);
+    // Ben, invited, has an iPad: the MDM is asked to show him Apple's link there (InviteToProgram),
+    // a row of the MDM commands page that leads to him.
+    await page.goto(`${ic.url}/s/${ic.spaceId}/mdm`);
+    const invite = page.getByRole("table", { name: "Commands" }).getByRole("row", { name: /BEN-IPAD/ });
+    await invite.getByText("The user's invitation link, sent as Apple's InviteToProgram").waitFor();
+    await invite.getByRole("link", { name: "Invitation to Apps and Books" }).click();
+    await page.getByRole("heading", { name: "Ben Okafor", level: 1 }).waitFor();
   });
 
   it("in French: the states and actions are worded in French", async () => {
