@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveSpace } from "../../src/cli/resolve.js";
 import { ensureDefaultSpace } from "../../src/main/server.js";
+import { delegateApp } from "../../src/mdm/catalog.js";
 import { createDevices, createSpace, listActivity, setCatalogApp } from "../../src/store/index.js";
 import { type CliHarness, type CliRun, expectFailure, ORCHARD_BIN, startCli } from "./harness.js";
 
@@ -226,7 +228,7 @@ describe("orchard, as scripts and people use it", () => {
     for (const row of rows) expect(row).toMatch(/\d{4}-\d{2}-\d{2} \(in \d+ days\)/);
   });
 
-  it("VU4: apps lists each app's licenses, the fewest available first with --sort available", async () => {
+  it("VU4, CA1: apps lists each app's licenses, the fewest available first with --sort available; an app delegated to the space is marked", async () => {
     const apps = await cli.json<{
       total: number;
       items: Array<{ adamId: string; total: number; used: number; available: number; waiting: number }>;
@@ -240,6 +242,23 @@ describe("orchard, as scripts and people use it", () => {
     const [header, ...rows] = table.stdout.trimEnd().split("\n");
     expect(header).toMatch(/^APP\s+TYPE\s+TOTAL\s+USED\s+AVAILABLE\s+USAGE\s+WAITING\s+ACCOUNTS$/);
     expect(rows[0]).toMatch(/^Keynote \(3000001\)\s+App\s+3\s+\d\s+\d\s+\d+%\s+0\s+1$/);
+    // CA1: delegated to a space none of whose accounts bought it: listed there, marked, no licenses.
+    await cli.withCore(async ({ store }) => {
+      const sciences = await resolveSpace(store.db, "Sciences");
+      await delegateApp(
+        { db: store.db, now: () => new Date() },
+        {
+          fromSpaceId: await ensureDefaultSpace({ store }),
+          adamId: APP,
+          toSpaceIds: [sciences.id],
+          actor: SYSTEM,
+        },
+      );
+    });
+    const delegated = await cli.run(["apps", "--space", "Sciences"]);
+    expect(delegated.stdout.trimEnd().split("\n")[1]).toMatch(
+      /^Keynote \(3000001\) \[delegated\]\s+App\s+0\s+0\s+0\s+-\s+0\s+0$/,
+    );
   });
 
   it("DI5: a list cut by --limit says so on stderr: stdout is the table alone", async () => {

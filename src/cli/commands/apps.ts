@@ -63,7 +63,8 @@ export function registerApps(program: Command): void {
       printTable(
         ["APP", "TYPE", "TOTAL", "USED", "AVAILABLE", "USAGE", "WAITING", "ACCOUNTS"],
         page.items.map((a) => [
-          a.name ? `${a.name} (${a.adamId})` : a.adamId,
+          // CA1: delegated by the default space: this space's accounts' licenses, its catalog options.
+          `${a.name ? `${a.name} (${a.adamId})` : a.adamId}${a.delegatedFrom ? " [delegated]" : ""}`,
           a.productType,
           String(a.total),
           String(a.used),
