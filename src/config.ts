@@ -58,6 +58,8 @@ const schema = z
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
     ORCHARD_MDM_ID: z.string().min(1).max(100).default("orchard"),
     SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(1).default(30_000),
+    // Requests per minute per API token (0: no limit): a looping integration gets 429s, not the database.
+    API_TOKEN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60_000),
     NOTIFY_WEBHOOK_URL: z.url().optional(),
     NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
     // The secret being replaced: signs beside the new one until the receiver has it.
@@ -132,6 +134,8 @@ export interface Config {
   mdmId: string;
   /** Between /status polls of an Apple event (Apple: 30 s). */
   syncPollIntervalMs: number;
+  /** Requests per minute each API token may send (0: unlimited); console sessions are not counted. */
+  apiTokenRequestsPerMinute: number;
   /** Signed webhook for notifications (HMAC-SHA256 with the secret). */
   notifyWebhook?: ConfiguredWebhook;
   /** E-mail for notifications through SMTP. */
@@ -179,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL } : {}),
     mdmId: e.ORCHARD_MDM_ID,
     syncPollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
+    apiTokenRequestsPerMinute: e.API_TOKEN_REQUESTS_PER_MINUTE,
     retention: {
       expiredSessionDays: 1,
       appleNotificationDays: shorterHistory(e.HISTORY_RETENTION_DAYS),

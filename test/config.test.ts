@@ -9,6 +9,16 @@ describe("configuration", () => {
     expect(c.databaseUrl).toBeUndefined();
   });
 
+  it("limits each API token to 60,000 requests a minute (1,000 a second) unless told otherwise (0: no limit); a bad number is refused", () => {
+    expect(loadConfig({}).apiTokenRequestsPerMinute).toBe(60_000);
+    expect(loadConfig({ API_TOKEN_REQUESTS_PER_MINUTE: "0" }).apiTokenRequestsPerMinute).toBe(0);
+    expect(loadConfig({ API_TOKEN_REQUESTS_PER_MINUTE: "120" }).apiTokenRequestsPerMinute).toBe(120);
+    for (const bad of ["-1", "1.5", "lots"])
+      expect(() => loadConfig({ API_TOKEN_REQUESTS_PER_MINUTE: bad })).toThrowError(
+        /API_TOKEN_REQUESTS_PER_MINUTE/,
+      );
+  });
+
   it("reports every invalid variable at once", () => {
     expect(() => loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud" })).toThrowError(
       ConfigError,

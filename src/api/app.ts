@@ -49,6 +49,8 @@ export interface BuildApiOptions {
   logStream?: DestinationStream;
   /** Logins per minute per address. */
   loginRateLimit?: number;
+  /** Requests per minute per API token (429 past it); unset or 0: unlimited. */
+  tokenRateLimit?: number;
   /** Serve the administrator console (web/dist) at every non-API path. Default true. */
   console?: boolean;
 }
@@ -151,6 +153,18 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   installAuthorization(app, { db: ctx.deps.db, now: ctx.deps.now });
+  // Each API token its own budget per minute, whatever it calls: an integration caught in a loop
+  // is answered 429 with Retry-After before it loads the database. Console sessions are people.
+  if (options.tokenRateLimit)
+    app.addHook(
+      "preHandler",
+      app.rateLimit({
+        max: options.tokenRateLimit,
+        timeWindow: 60_000,
+        keyGenerator: (request) => `api-token:${request.principal?.id ?? ""}`,
+        allowList: (request) => request.principal?.kind !== "api_token",
+      }),
+    );
   // After authorization and validation: a key is claimed only by a request the route will run.
   await app.register(idempotency, { db: ctx.deps.db, now: ctx.deps.now });
   const api = app.withTypeProvider<ZodTypeProvider>() as unknown as Api;

@@ -69,6 +69,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       logLevel: config.logLevel,
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.loginRateLimit ? { loginRateLimit: options.loginRateLimit } : {}),
+      tokenRateLimit: config.apiTokenRequestsPerMinute,
     },
   );
   const runWorker = options.worker ?? core.store.engine === "pglite";

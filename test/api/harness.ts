@@ -71,6 +71,8 @@ export async function buildFixture(
   options: {
     /** The account port: the offline binding by default; the sync engine's to test what it logs. */
     accounts?: (store: Store) => AccountOps;
+    /** API_TOKEN_REQUESTS_PER_MINUTE; default: unlimited. */
+    tokenRateLimit?: number;
   } = {},
 ): Promise<Fixture> {
   const db = store.db;
@@ -85,7 +87,12 @@ export async function buildFixture(
   const logs = new LogCapture();
   const app = await buildApi(
     { deps, ping: async () => void (await sql`select 1`.execute(db)), secureCookies: false },
-    { logLevel: "info", logStream: logs, loginRateLimit: 1000 },
+    {
+      logLevel: "info",
+      logStream: logs,
+      loginRateLimit: 1000,
+      ...(options.tokenRateLimit ? { tokenRateLimit: options.tokenRateLimit } : {}),
+    },
   );
   const suffix = Math.random().toString(36).slice(2, 8);
   const spaceA = (await createSpace(db, { name: `A ${suffix}` })).id;
