@@ -153,11 +153,13 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   installAuthorization(app, { db: ctx.deps.db, now: ctx.deps.now });
-  // Each API token its own budget per minute, whatever it calls: an integration caught in a loop
-  // is answered 429 with Retry-After before it loads the database. Console sessions are people.
+  // Each API token its own budget per minute, whatever it calls and however it is answered
+  // (a loop of 400s too): an integration caught in a loop is answered 429 with Retry-After
+  // before it loads the database. Right after authentication (an onRequest hook too, so it
+  // runs next): a wrong token is its 401, uncounted. Console sessions are people, not counted.
   if (options.tokenRateLimit)
     app.addHook(
-      "preHandler",
+      "onRequest",
       app.rateLimit({
         max: options.tokenRateLimit,
         timeWindow: 60_000,

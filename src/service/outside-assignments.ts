@@ -13,6 +13,7 @@ import {
   subjectIdsOf,
 } from "../store/outside-assignments.repo.js";
 import type { Page } from "../store/paging.js";
+import { lockAssets } from "../store/seats.js";
 import { normalizeSerial } from "../store/serial-number.js";
 import type { Actor } from "../store/sql-helpers.js";
 import type { OutsideStatus } from "./outside-status.js";
@@ -178,6 +179,13 @@ export async function releaseOutsideAssignments(
   const { spaceId, accountId } = input;
   await getAccount(db, spaceId, accountId);
   return withTransaction(db, async (trx) => {
+    // The apps' seats, as a grant locks them: no grant of Orchard's lands between the check
+    // of heldByOrchard below and the queued releases.
+    await lockAssets(
+      trx,
+      spaceId,
+      [...new Set(input.assignments.map((a) => a.adamId))].map((adamId) => ({ accountId, adamId })),
+    );
     const found = await findOutside(trx, { spaceId, accountId, wanted: input.assignments });
     const foundKeys = new Set(found.map(refKey));
     const notListed = input.assignments.filter((w) => !foundKeys.has(refKey(w)));

@@ -51,7 +51,7 @@ export interface ApiTokenTable {
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
-  /** Refused from then on (401 token_expired); null: until revoked. */
+  /** Refused from then on (401 api_token_expired); null: until revoked. */
   expires_at: NullableTimestamp;
 }
 

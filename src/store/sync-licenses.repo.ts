@@ -355,7 +355,7 @@ export async function waitingAppsWithFreeSeats(db: Db): Promise<Array<{ spaceId:
  * A wait the queue serves. One Apple refused (`apple_refused`, MA2) waits for an
  * administrator while only the accounts that refused its subject could serve it; once
  * another healthy account has a free seat of the app (it bought the app, or was added
- * since), it is served like the others. `spaceColumn` names the queue row's table.
+ * since), it is served like the others. `queue` names the queue row's table (or alias).
  */
 function servable(queue: "q" | "license_queue") {
   const col = (name: string) => sql.ref(`${queue}.${name}`);

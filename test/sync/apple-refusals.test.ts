@@ -13,6 +13,7 @@ import {
   listWaitingRequests,
   requestLicenses,
 } from "../../src/store/index.js";
+import { waitingAppsWithFreeSeats } from "../../src/store/sync-licenses.repo.js";
 import { listWaitingView } from "../../src/store/waiting-view.repo.js";
 import {
   addAccount,
@@ -469,7 +470,11 @@ describeEachDatabase("Apple's refusals for good", (tdb) => {
     const waits = async () =>
       (await listWaitingView(db, space.id, adamId, { page: 1, pageSize: 10 })).items.map((w) => w.reason);
     expect(await waits()).toEqual(["apple_refused"]);
-    // First has a free seat, but refused this subject: still an administrator's turn, nothing served.
+    // First has a free seat, but refused this subject: still an administrator's turn. The
+    // worker's safety net does not even look at the app (no churn every round).
+    const listed = async () =>
+      (await waitingAppsWithFreeSeats(db)).some((w) => w.spaceId === space.id && w.adamId === adamId);
+    expect(await listed()).toBe(false);
     expect(await serveWaitingQueues(h.deps)).toBe(0);
 
     // Second buys the app (Apple's ASSET_COUNT, then a sync): the request is served from there.
