@@ -488,6 +488,66 @@ describeEachDatabase("Apple's refusals for good", (tdb) => {
     await expectSeatsCounted(space.id, second.account.id, adamId);
   });
 
+  it("MA2, DB2: a user's request every account refused is served once another account gets the app (user-based license)", async () => {
+    const { db } = tdb().store;
+    const adamId = newAdamId();
+    const space = await spaceWithApps(db, [adamId], false);
+    const [firstLoc, secondLoc] = [h.newLocation(), h.newLocation()];
+    h.sim.operator.addAsset(firstLoc.uId, { adamId, totalCount: 2, supportedPlatforms: ["iOS"] });
+    await addAccount(h.deps, { spaceId: space.id, name: "First", sTokenFile: firstLoc.sToken, actor: ADMIN });
+    const second = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Second",
+      sTokenFile: secondLoc.sToken,
+      actor: ADMIN,
+    });
+    const clientUserId = `refused-${space.id.slice(0, 8)}`;
+    await h.deps.apple
+      .forToken(firstLoc.sToken)
+      .createUsersBatched([{ clientUserId, managedAppleId: `${clientUserId}@org.example` }]);
+    await h.sim.operator.idle();
+    const [user] = await createUsers(db, [
+      { spaceId: space.id, name: "Refused user", appleClientUserId: clientUserId, appleStatus: "Associated" },
+    ]);
+    if (!user) throw new Error("no user");
+    h.sim.operator.failSubjects({
+      endpoint: "/assets/associate",
+      errorNumber: REFUSED,
+      clientUserIds: [clientUserId],
+      uId: firstLoc.uId,
+    });
+    const ask = () =>
+      requestLicenses(db, {
+        spaceId: space.id,
+        adamId,
+        requests: [
+          { spaceId: space.id, adamId, subject: { kind: "user", userId: user.id }, why: "requested" },
+        ],
+        actor: { kind: "mdm" },
+        now: new Date(),
+      });
+    try {
+      expect((await ask())[0]?.decision).toMatchObject({ outcome: "grant", type: "user" });
+      await drain(h);
+      await workerRounds(space.id, adamId, [], 2);
+    } finally {
+      h.sim.operator.clearFaults();
+    }
+    const waits = async () =>
+      (await listWaitingView(db, space.id, adamId, { page: 1, pageSize: 10 })).items.map((w) => w.reason);
+    expect(await waits()).toEqual(["apple_refused"]);
+    const listed = async () =>
+      (await waitingAppsWithFreeSeats(db)).some((w) => w.spaceId === space.id && w.adamId === adamId);
+    expect(await listed()).toBe(false);
+
+    h.sim.operator.addAsset(secondLoc.uId, { adamId, totalCount: 1, supportedPlatforms: ["iOS"] });
+    await syncAccount(h.deps, { spaceId: space.id, accountId: second.account.id, mode: "incremental" });
+    await serveWaitingQueues(h.deps);
+    await drain(h);
+    expect(appleSubjects(h.sim, secondLoc.uId, adamId)).toEqual([`u:${clientUserId}`]);
+    expect(await waits()).toEqual([]);
+  });
+
   it("UB2, DB2: 9609 on a user's association registers the user again at Apple and sends the association once more; a second 9609 waits for an administrator (no loop)", async () => {
     const { db } = tdb().store;
     const { adamId, loc, space } = await iosAppAccount(h, db, { total: 3, name: "Users" });
