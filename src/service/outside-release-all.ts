@@ -4,6 +4,7 @@ import { type Db, withTransaction } from "../store/database.js";
 import { getAccount } from "../store/index.js";
 import { outsideListState, queueReleaseOfList } from "../store/outside-release-all.repo.js";
 import type { Actor } from "../store/sql-helpers.js";
+import { PreviewChangedError } from "./preview-changed.js";
 
 /**
  * AC7: "Release all unmatched": an account's whole list of assignments made outside Orchard
@@ -37,15 +38,13 @@ export interface ReleaseAllResult extends ReleaseAllPreview {
 }
 
 /** The list is not what the preview showed: nothing was queued. */
-export class OutsideListChangedError extends Error {
+export class OutsideListChangedError extends PreviewChangedError {
   override readonly name = "OutsideListChangedError";
-  constructor(
-    readonly expected: number,
-    readonly count: number,
-    /** `count`: another number of assignments; `set`: as many, not the same ones. */
-    readonly change: "count" | "set",
-  ) {
+  constructor(expected: number, count: number, change: "count" | "set") {
     super(
+      expected,
+      count,
+      change,
       change === "count"
         ? `the list holds ${count} ${count === 1 ? "assignment" : "assignments"} made outside Orchard now, not the ${expected} ` +
             "the preview showed: nothing was released; preview again"

@@ -12,6 +12,7 @@ import {
 } from "../store/reclaim.repo.js";
 import type { Actor } from "../store/sql-helpers.js";
 import type { ServiceDeps } from "./deps.js";
+import { PreviewChangedError } from "./preview-changed.js";
 
 /**
  * Reclaim: the licenses held by subjects inactive for N days (store/reclaim.repo.ts says
@@ -89,15 +90,13 @@ export interface ReclaimResult extends ReclaimPreview {
 }
 
 /** What the preview (or the previous batch) named is not what matches now: nothing was revoked. */
-export class ReclaimChangedError extends Error {
+export class ReclaimChangedError extends PreviewChangedError {
   override readonly name = "ReclaimChangedError";
-  constructor(
-    readonly expected: number,
-    readonly count: number,
-    /** `count`: another number of licenses; `set`: as many, not the same ones. */
-    readonly change: "count" | "set",
-  ) {
+  constructor(expected: number, count: number, change: "count" | "set") {
     super(
+      expected,
+      count,
+      change,
       change === "count"
         ? `${count} ${count === 1 ? "license matches" : "licenses match"} now, not the ${expected} the preview showed: ` +
             "nothing was reclaimed; preview again"

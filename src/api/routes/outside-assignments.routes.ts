@@ -14,7 +14,8 @@ import {
   outsideReleaseBody,
   outsideReleaseResultSchema,
 } from "../outside-assignments.schema.js";
-import { ApiError, type FieldError, problemResponses } from "../problem.js";
+import { previewChanged, unconfirmedPreview } from "../preview-confirm.js";
+import { problemResponses } from "../problem.js";
 import { adamId, withId } from "../schemas.js";
 
 const accountParams = withId("accountId");
@@ -124,7 +125,8 @@ export function registerOutsideAssignmentRoutes(app: Api, ctx: ApiContext): void
         const preview = await previewReleaseAll(db, { spaceId, accountId, adamId: app });
         return reply.status(200).send({ preview: true, ...preview });
       }
-      if (expect === undefined || fingerprint === undefined) throw releaseUnnamed({ expect, fingerprint });
+      if (expect === undefined || fingerprint === undefined)
+        throw unconfirmedPreview("release", { expect, fingerprint });
       try {
         const result = await releaseAllOutside(db, {
           spaceId,
@@ -138,39 +140,8 @@ export function registerOutsideAssignmentRoutes(app: Api, ctx: ApiContext): void
         return reply.status(202).send({ preview: false, ...result });
       } catch (error) {
         if (!(error instanceof OutsideListChangedError)) throw error;
-        throw new ApiError(409, "outside_changed", error.message, [
-          {
-            field: error.change === "count" ? "body.expect" : "body.fingerprint",
-            message: error.message,
-            rule: "outside_changed",
-            limits: { expected: error.expected, count: error.count },
-          },
-        ]);
+        throw previewChanged("outside_changed", error);
       }
     },
-  );
-}
-
-/** A release of the whole list names both what its preview showed: the count and the fingerprint. */
-function releaseUnnamed(sent: { expect?: number | undefined; fingerprint?: string | undefined }): ApiError {
-  const errors: FieldError[] = [];
-  if (sent.expect === undefined)
-    errors.push({
-      field: "body.expect",
-      message: "required to release: the count the preview showed",
-      rule: "invalid_type",
-    });
-  if (sent.fingerprint === undefined)
-    errors.push({
-      field: "body.fingerprint",
-      message: "required to release: the fingerprint the preview answered",
-      rule: "invalid_type",
-    });
-  const names = errors.map((e) => e.field.slice("body.".length)).join(" and ");
-  return new ApiError(
-    400,
-    "validation_failed",
-    `${names} ${errors.length > 1 ? "are" : "is"} required to release: preview first (without expect), then send its count and fingerprint`,
-    errors,
   );
 }

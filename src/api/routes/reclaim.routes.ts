@@ -8,7 +8,8 @@ import {
   reclaimInactive,
 } from "../../service/reclaim.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
-import { ApiError, type FieldError, problemResponses } from "../problem.js";
+import { previewChanged, unconfirmedPreview } from "../preview-confirm.js";
+import { problemResponses } from "../problem.js";
 import { adamId, dateTime, id, licenseState, licenseType, spaceParams } from "../schemas.js";
 
 /** The most days of inactivity a reclaim takes: ten years. */
@@ -165,7 +166,8 @@ export function registerReclaimRoutes(app: Api, ctx: ApiContext): void {
         const preview = await previewReclaim(db, { spaceId, filter, now: now() });
         return { preview: true, ...preview };
       }
-      if (expect === undefined || fingerprint === undefined) throw reclaimUnnamed({ expect, fingerprint });
+      if (expect === undefined || fingerprint === undefined)
+        throw unconfirmedPreview("reclaim", { expect, fingerprint });
       try {
         const result = await reclaimInactive(
           { db, licenses },
@@ -174,42 +176,8 @@ export function registerReclaimRoutes(app: Api, ctx: ApiContext): void {
         return { preview: false, ...result };
       } catch (error) {
         if (!(error instanceof ReclaimChangedError)) throw error;
-        throw new ApiError(409, "reclaim_changed", error.message, [
-          {
-            field: error.change === "count" ? "body.expect" : "body.fingerprint",
-            message: error.message,
-            rule: "reclaim_changed",
-            limits: { expected: error.expected, count: error.count },
-          },
-        ]);
+        throw previewChanged("reclaim_changed", error);
       }
     },
-  );
-}
-
-/**
- * A reclaim names both what its preview showed: the count and the fingerprint. Without the
- * fingerprint, a reclaim of the same count could revoke a set nobody was shown.
- */
-function reclaimUnnamed(sent: { expect?: number | undefined; fingerprint?: string | undefined }): ApiError {
-  const errors: FieldError[] = [];
-  if (sent.expect === undefined)
-    errors.push({
-      field: "body.expect",
-      message: "required to reclaim: the count the preview showed",
-      rule: "invalid_type",
-    });
-  if (sent.fingerprint === undefined)
-    errors.push({
-      field: "body.fingerprint",
-      message: "required to reclaim: the fingerprint the preview answered",
-      rule: "invalid_type",
-    });
-  const names = errors.map((e) => e.field.slice("body.".length)).join(" and ");
-  return new ApiError(
-    400,
-    "validation_failed",
-    `${names} ${errors.length > 1 ? "are" : "is"} required to reclaim: preview first (without expect), then send its count and fingerprint`,
-    errors,
   );
 }
