@@ -439,20 +439,44 @@ describeEachDatabase("Apple's refusals for good", (tdb) => {
     expect(await openRefusalNotifications(db, space.id)).toHaveLength(0);
   });
 
-  it("MA2, DB2: a request every account refused is served once another account gets the app (bought, or added): it no longer waits for an administrator", async () => {
+  /**
+   * An app First holds and Second, its second account, has not bought yet; what waits for it,
+   * whether the worker's safety net would look at it, and Second buying it (a sync follows).
+   */
+  async function boughtByFirstOnly(installOnDevice = true) {
     const { db } = tdb().store;
     const adamId = newAdamId();
-    const space = await spaceWithApps(db, [adamId]);
+    const space = await spaceWithApps(db, [adamId], installOnDevice);
     const [firstLoc, secondLoc] = [h.newLocation(), h.newLocation()];
     h.sim.operator.addAsset(firstLoc.uId, { adamId, totalCount: 2, supportedPlatforms: ["iOS"] });
     await addAccount(h.deps, { spaceId: space.id, name: "First", sTokenFile: firstLoc.sToken, actor: ADMIN });
-    // Second has not bought the app yet.
     const second = await addAccount(h.deps, {
       spaceId: space.id,
       name: "Second",
       sTokenFile: secondLoc.sToken,
       actor: ADMIN,
     });
+    return {
+      db,
+      adamId,
+      space,
+      firstLoc,
+      secondLoc,
+      secondAccountId: second.account.id,
+      waits: async () =>
+        (await listWaitingView(db, space.id, adamId, { page: 1, pageSize: 10 })).items.map((w) => w.reason),
+      listed: async () =>
+        (await waitingAppsWithFreeSeats(db)).some((w) => w.spaceId === space.id && w.adamId === adamId),
+      secondBuys: async () => {
+        h.sim.operator.addAsset(secondLoc.uId, { adamId, totalCount: 1, supportedPlatforms: ["iOS"] });
+        await syncAccount(h.deps, { spaceId: space.id, accountId: second.account.id, mode: "incremental" });
+      },
+    };
+  }
+
+  it("MA2, DB2: a request every account refused is served once another account gets the app (bought, or added): it no longer waits for an administrator", async () => {
+    const { db, adamId, space, firstLoc, secondLoc, secondAccountId, waits, listed, secondBuys } =
+      await boughtByFirstOnly();
     const [device] = (await iosDevices(db, space.id, 1)) as [DeviceRecord];
     h.sim.operator.failSubjects({
       endpoint: "/assets/associate",
@@ -467,40 +491,25 @@ describeEachDatabase("Apple's refusals for good", (tdb) => {
     } finally {
       h.sim.operator.clearFaults();
     }
-    const waits = async () =>
-      (await listWaitingView(db, space.id, adamId, { page: 1, pageSize: 10 })).items.map((w) => w.reason);
     expect(await waits()).toEqual(["apple_refused"]);
     // First has a free seat, but refused this subject: still an administrator's turn. The
     // worker's safety net does not even look at the app (no churn every round).
-    const listed = async () =>
-      (await waitingAppsWithFreeSeats(db)).some((w) => w.spaceId === space.id && w.adamId === adamId);
     expect(await listed()).toBe(false);
     expect(await serveWaitingQueues(h.deps)).toBe(0);
 
     // Second buys the app (Apple's ASSET_COUNT, then a sync): the request is served from there.
-    h.sim.operator.addAsset(secondLoc.uId, { adamId, totalCount: 1, supportedPlatforms: ["iOS"] });
-    await syncAccount(h.deps, { spaceId: space.id, accountId: second.account.id, mode: "incremental" });
+    await secondBuys();
     await serveWaitingQueues(h.deps);
     await drain(h);
     expect(appleSubjects(h.sim, secondLoc.uId, adamId)).toEqual([`s:${device.serialNumber}`]);
     expect(appleSubjects(h.sim, firstLoc.uId, adamId)).toEqual([]);
     expect(await waits()).toEqual([]);
-    await expectSeatsCounted(space.id, second.account.id, adamId);
+    await expectSeatsCounted(space.id, secondAccountId, adamId);
   });
 
   it("MA2, DB2: a user's request every account refused is served once another account gets the app (user-based license)", async () => {
-    const { db } = tdb().store;
-    const adamId = newAdamId();
-    const space = await spaceWithApps(db, [adamId], false);
-    const [firstLoc, secondLoc] = [h.newLocation(), h.newLocation()];
-    h.sim.operator.addAsset(firstLoc.uId, { adamId, totalCount: 2, supportedPlatforms: ["iOS"] });
-    await addAccount(h.deps, { spaceId: space.id, name: "First", sTokenFile: firstLoc.sToken, actor: ADMIN });
-    const second = await addAccount(h.deps, {
-      spaceId: space.id,
-      name: "Second",
-      sTokenFile: secondLoc.sToken,
-      actor: ADMIN,
-    });
+    const { db, adamId, space, firstLoc, secondLoc, waits, listed, secondBuys } =
+      await boughtByFirstOnly(false);
     const clientUserId = `refused-${space.id.slice(0, 8)}`;
     await h.deps.apple
       .forToken(firstLoc.sToken)
@@ -533,15 +542,10 @@ describeEachDatabase("Apple's refusals for good", (tdb) => {
     } finally {
       h.sim.operator.clearFaults();
     }
-    const waits = async () =>
-      (await listWaitingView(db, space.id, adamId, { page: 1, pageSize: 10 })).items.map((w) => w.reason);
     expect(await waits()).toEqual(["apple_refused"]);
-    const listed = async () =>
-      (await waitingAppsWithFreeSeats(db)).some((w) => w.spaceId === space.id && w.adamId === adamId);
     expect(await listed()).toBe(false);
 
-    h.sim.operator.addAsset(secondLoc.uId, { adamId, totalCount: 1, supportedPlatforms: ["iOS"] });
-    await syncAccount(h.deps, { spaceId: space.id, accountId: second.account.id, mode: "incremental" });
+    await secondBuys();
     await serveWaitingQueues(h.deps);
     await drain(h);
     expect(appleSubjects(h.sim, secondLoc.uId, adamId)).toEqual([`u:${clientUserId}`]);
