@@ -226,12 +226,29 @@ export async function issueApiToken(
   return { token: fresh.token, record, grants: [...input.grants] };
 }
 
+/** An API token may last at most this many days from its creation (`expiresInDays`). */
+export const MAX_TOKEN_DAYS = 3650;
+const DAY_MS = 86_400_000;
+
+/** When a token given `days` to live from `now` stops working. */
+export function tokenEndsIn(now: Date, days: number): Date {
+  return new Date(now.getTime() + days * DAY_MS);
+}
+
 /** An owner sees every token; an administrator sees the tokens they created. */
 export async function listTokens(
   db: Db,
   viewer: Principal,
 ): Promise<Array<ApiTokenRecord & { grants: Grant<TokenRole>[] }>> {
-  const tokens = await listApiTokens(db, viewer.isOwner ? undefined : viewer.id);
+  return tokensWithGrants(db, viewer.isOwner ? undefined : viewer.id);
+}
+
+/** Every token (or those `createdBy` made), each with its roles. */
+export async function tokensWithGrants(
+  db: Db,
+  createdBy?: string,
+): Promise<Array<ApiTokenRecord & { grants: Grant<TokenRole>[] }>> {
+  const tokens = await listApiTokens(db, createdBy);
   return Promise.all(
     tokens.map(async (t) => ({ ...t, grants: await listGrants(db, { kind: "api_token", id: t.id }) })),
   );

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { type Config, loadConfig } from "../config.js";
 import { type Core, openCore } from "../main/compose.js";
 import { ensureDefaultSpace } from "../main/server.js";
-import type { StoreConfig } from "../store/index.js";
+import { openDatabase, type Store, type StoreConfig } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
 import { resolveSpace } from "./resolve.js";
 
@@ -50,6 +50,16 @@ export function storeConfig(config: Config = loadConfig()): StoreConfig {
     dataDir: config.dataDir,
     ...(config.secretKey ? { secretKey: config.secretKey.reveal() } : {}),
   };
+}
+
+/** The store alone (no Apple, no sync engine), closed after `work`: admin, api-token, space. */
+export async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openDatabase(storeConfig());
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /** The activity log's actor for CLI work: `cli`, with the OS user when known. */

@@ -5,8 +5,10 @@ import {
   listTokens,
   login,
   logout,
+  MAX_TOKEN_DAYS,
   revokeToken,
   SESSION_TTL_MS,
+  tokenEndsIn,
 } from "../../auth/auth.service.js";
 import {
   hashPassword,
@@ -48,7 +50,6 @@ const tokenRole = z
 const tokenGrant = z.object({ spaceId: id, role: tokenRole });
 const tokenGrants = z.array(z.strictObject(tokenGrant.shape)).max(1000);
 /** The longest a token may be given to live: ten years. */
-const MAX_TOKEN_DAYS = 3650;
 const adminSchema = z
   .object({
     id: z.string(),
@@ -203,7 +204,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       if (!request.principal) throw new ApiError(401, "unauthenticated", "sign in");
       const { expiresAt, expiresInDays, ...body } = request.body;
       const at = now();
-      const ends = expiresInDays === undefined ? expiresAt : new Date(at.getTime() + expiresInDays * DAY_MS);
+      const ends = expiresInDays === undefined ? expiresAt : tokenEndsIn(at, expiresInDays);
       if (ends && ends.getTime() <= at.getTime())
         throw new ApiError(400, "validation_failed", "The request is not valid", [
           { field: "body.expiresAt", message: "must be in the future" },
@@ -396,8 +397,6 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
     async () => PASSWORD_RULES,
   );
 }
-
-const DAY_MS = 86_400_000;
 
 function withExpired<T extends { expiresAt?: Date }>(token: T, now: Date): T & { expired: boolean } {
   return { ...token, expired: token.expiresAt !== undefined && token.expiresAt.getTime() <= now.getTime() };

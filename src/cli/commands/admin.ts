@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { createAdministrator } from "../../auth/auth.service.js";
 import { ensureDefaultSpace } from "../../main/server.js";
 import type { Grant, TokenRole } from "../../store/auth.repo.js";
-import { openDatabase, type Store } from "../../store/index.js";
-import { storeConfig } from "../context.js";
+import type { Store } from "../../store/index.js";
+import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
 import { printJson, printLine } from "../output.js";
@@ -44,8 +44,7 @@ export function registerAdmin(program: Command): void {
     // Checked before the password is asked: a typo costs no typing.
     const wanted = options.grant.map((g) => parseGrant(g));
     const password = await readPassword();
-    const store = await openDatabase(storeConfig());
-    try {
+    await withStore(async (store) => {
       const grants: Grant[] = [];
       for (const g of wanted) grants.push({ spaceId: await spaceOf(store, g.space), role: g.role });
       const created = await createAdministrator(store.db, {
@@ -58,9 +57,7 @@ export function registerAdmin(program: Command): void {
       });
       if (options.json) return printJson({ id: created.id, login: created.login, isOwner: created.isOwner });
       printLine(`administrator ${created.login} created${created.isOwner ? " (owner)" : ""}`);
-    } finally {
-      await store.close();
-    }
+    });
   });
 }
 

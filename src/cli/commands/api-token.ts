@@ -1,25 +1,24 @@
 import type { Command } from "commander";
-import { adminPrincipal, issueApiToken } from "../../auth/auth.service.js";
+import {
+  adminPrincipal,
+  issueApiToken,
+  MAX_TOKEN_DAYS,
+  tokenEndsIn,
+  tokensWithGrants,
+} from "../../auth/auth.service.js";
 import {
   findAdminForLogin,
   findApiToken,
   type Grant,
-  listApiTokens,
-  listGrants,
   revokeApiToken,
   type TokenRole,
 } from "../../store/auth.repo.js";
-import { openDatabase, type Store } from "../../store/index.js";
-import { storeConfig } from "../context.js";
+import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
 import { parsePositive } from "../options.js";
 import { expiryDate, printJson, printLine, printNote, printTable, shortDate } from "../output.js";
 import { parseGrant, spaceOf } from "./admin.js";
-
-const DAY_MS = 86_400_000;
-/** As the API's: ten years at most. */
-const MAX_TOKEN_DAYS = 3650;
 
 interface CreateFlags {
   name: string;
@@ -81,7 +80,7 @@ export function registerApiToken(program: Command): void {
         name,
         grants,
         now,
-        ...(flags.expiresInDays ? { expiresAt: new Date(now.getTime() + flags.expiresInDays * DAY_MS) } : {}),
+        ...(flags.expiresInDays ? { expiresAt: tokenEndsIn(now, flags.expiresInDays) } : {}),
       });
       if (flags.json) return printJson({ ...issued.record, grants: issued.grants, token: issued.token });
       printLine(issued.token);
@@ -99,13 +98,7 @@ export function registerApiToken(program: Command): void {
     ["orchard api-token list", "orchard api-token list --json"],
   ).action(async (flags: { json: boolean }) => {
     await withStore(async (store) => {
-      const tokens = await listApiTokens(store.db);
-      const items = await Promise.all(
-        tokens.map(async (t) => ({
-          ...t,
-          grants: await listGrants(store.db, { kind: "api_token", id: t.id }),
-        })),
-      );
+      const items = await tokensWithGrants(store.db);
       if (flags.json) return printJson({ items });
       if (items.length === 0) return printNote("no API token yet: orchard api-token create --help");
       const now = new Date();
@@ -139,13 +132,4 @@ export function registerApiToken(program: Command): void {
       printLine(already ? `API token ${token.name} was revoked already` : `API token ${token.name} revoked`);
     });
   });
-}
-
-async function withStore(work: (store: Store) => Promise<void>): Promise<void> {
-  const store = await openDatabase(storeConfig());
-  try {
-    await work(store);
-  } finally {
-    await store.close();
-  }
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { listSpaces, openDatabase } from "../../store/index.js";
-import { storeConfig } from "../context.js";
+import { listSpaces } from "../../store/index.js";
+import { withStore } from "../context.js";
 import { withExamples } from "../help.js";
 import { printJson, printNote, printTable, shortDate } from "../output.js";
 
@@ -14,8 +14,7 @@ export function registerSpace(program: Command): void {
       .option("--json", "print one JSON document on stdout (stable shape, for scripts)", false),
     ["orchard space list", 'orchard licenses --space "Secondary school" --app 361309726'],
   ).action(async (flags: { json: boolean }) => {
-    const store = await openDatabase(storeConfig());
-    try {
+    await withStore(async (store) => {
       const spaces = await listSpaces(store.db);
       const items = spaces.map((s) => ({
         id: s.id,
@@ -36,8 +35,6 @@ export function registerSpace(program: Command): void {
           shortDate(s.createdAt),
         ]),
       );
-    } finally {
-      await store.close();
-    }
+    });
   });
 }
