@@ -8,6 +8,7 @@ import {
   type OutsideAssignment,
   outsideKey,
   outsideReleasesOf,
+  refKey,
   releaseOf,
   requestOutsideReleases,
   subjectIdsOf,
@@ -212,9 +213,3 @@ export async function releaseOutsideAssignments(
     return { requested, alreadyReleasing, notListed, heldByOrchard: heldByOrchardList };
   });
 }
-
-/** A reference's key whatever the case of its serial number (the list's is Apple's spelling). */
-const refKey = (a: OutsideAssignmentRef) =>
-  a.serialNumber !== undefined
-    ? `${a.adamId}|s|${normalizeSerial(a.serialNumber)}`
-    : `${a.adamId}|u|${a.clientUserId ?? ""}`;

@@ -653,18 +653,18 @@ export async function heldByOrchard(
       ...(r.client_user_id ? [`${r.adam_id}|u|${r.client_user_id}`] : []),
     ]),
   );
-  return new Set(
-    assignments
-      .filter((a) =>
-        held.has(
-          a.serialNumber !== undefined
-            ? `${a.adamId}|s|${normalizeSerial(a.serialNumber)}`
-            : `${a.adamId}|u|${a.clientUserId ?? ""}`,
-        ),
-      )
-      .map(outsideKey),
-  );
+  return new Set(assignments.filter((a) => held.has(refKey(a))).map(outsideKey));
 }
+
+/** An assignment's key whatever the case of its serial number (the list's is Apple's spelling). */
+export const refKey = (a: {
+  adamId: string;
+  serialNumber?: string | undefined;
+  clientUserId?: string | undefined;
+}) =>
+  a.serialNumber !== undefined
+    ? `${a.adamId}|s|${normalizeSerial(a.serialNumber)}`
+    : `${a.adamId}|u|${a.clientUserId ?? ""}`;
 
 /**
  * The device or user of the space each assignment names now (a serial number in any case;
