@@ -319,7 +319,7 @@ export async function setDeviceStatus(
  */
 /**
  * The device's check-in time. Says, in the same statement (one probe of the index
- * license_queue_by_device), whether the device waits for any app: a check-in of a device
+ * license_queue_one_per_device, which leads with the device), whether the device waits for any app: a check-in of a device
  * that waits for nothing has no stale wait to look for (DB2).
  */
 export async function recordCheckIn(

@@ -181,7 +181,7 @@ const SUBJECT_GONE = {
 /**
  * DB2: a device retired, wiped, gone inactive or unenrolled, or a user deleted, waits for
  * nothing any more: each of its waits leaves with a `queue.left` line saying why, in one
- * statement whatever their number (index license_queue_by_device / _by_user), in the
+ * statement whatever their number (index license_queue_one_per_device / _per_user), in the
  * event's transaction. Returns how many left.
  */
 export async function removeWaitsOfGoneSubject(

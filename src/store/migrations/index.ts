@@ -37,6 +37,7 @@ import { apiTokenScope } from "./0035_api_token_scope.js";
 import { inviteCommands } from "./0036_invite_commands.js";
 import { outsideSubjectKeys } from "./0037_outside_subject_keys.js";
 import { associationRefusals } from "./0038_association_refusals.js";
+import { queueSubjectIndexes } from "./0039_queue_subject_indexes.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -81,4 +82,5 @@ export const migrations: Record<string, Migration> = {
   "0036_invite_commands": inviteCommands,
   "0037_outside_subject_keys": outsideSubjectKeys,
   "0038_association_refusals": associationRefusals,
+  "0039_queue_subject_indexes": queueSubjectIndexes,
 };
