@@ -60,6 +60,9 @@ const schema = z
     SYNC_POLL_INTERVAL_MS: z.coerce.number().int().min(1).default(30_000),
     // Requests per minute per API token (0: no limit): a looping integration gets 429s, not the database.
     API_TOKEN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60_000),
+    // The bearer token Prometheus scrapes /metrics with (serve, and worker with METRICS_PORT); unset, off.
+    METRICS_TOKEN: z.string().min(16).max(512).regex(/^\S+$/, "no spaces").optional(),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
     NOTIFY_WEBHOOK_URL: z.url().optional(),
     NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
     // The secret being replaced: signs beside the new one until the receiver has it.
@@ -93,6 +96,15 @@ const schema = z
       else if (e[previous] === e[current])
         ctx.addIssue({ code: "custom", path: [previous], message: `is the same as ${current}` });
     }
+    // A worker's metrics server is never open without a token.
+    if (e.METRICS_PORT !== undefined && e.METRICS_TOKEN === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["METRICS_PORT"],
+        message: "needs METRICS_TOKEN, the scrape's token",
+      });
+    if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT)
+      ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: "is the same as PORT" });
   });
 
 /** A configured webhook: where, the secret signing, and the one being replaced, if any. */
@@ -136,6 +148,10 @@ export interface Config {
   syncPollIntervalMs: number;
   /** Requests per minute each API token may send (0: unlimited); console sessions are not counted. */
   apiTokenRequestsPerMinute: number;
+  /** Prometheus' bearer token for /metrics; unset, /metrics is off. */
+  metricsToken?: Secret;
+  /** Where `orchard worker` serves /metrics (it has no other HTTP server); unset, it does not. */
+  metricsPort?: number;
   /** Signed webhook for notifications (HMAC-SHA256 with the secret). */
   notifyWebhook?: ConfiguredWebhook;
   /** E-mail for notifications through SMTP. */
@@ -184,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mdmId: e.ORCHARD_MDM_ID,
     syncPollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
     apiTokenRequestsPerMinute: e.API_TOKEN_REQUESTS_PER_MINUTE,
+    ...(e.METRICS_TOKEN ? { metricsToken: new Secret(e.METRICS_TOKEN) } : {}),
+    ...(e.METRICS_PORT ? { metricsPort: e.METRICS_PORT } : {}),
     retention: {
       expiredSessionDays: 1,
       appleNotificationDays: shorterHistory(e.HISTORY_RETENTION_DAYS),

@@ -61,6 +61,20 @@ describe("configuration", () => {
     );
   });
 
+  it("takes a metrics token, kept secret, and a worker's metrics port only with it", () => {
+    const token = "m".repeat(24);
+    const c = loadConfig({ METRICS_TOKEN: token, METRICS_PORT: "9464" });
+    expect(c.metricsToken?.reveal()).toBe(token);
+    expect(c.metricsPort).toBe(9464);
+    expect(JSON.stringify(c)).not.toContain(token);
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(() => loadConfig({ METRICS_PORT: "9464" })).toThrowError(/METRICS_PORT: needs METRICS_TOKEN/);
+    expect(() => loadConfig({ METRICS_TOKEN: token, METRICS_PORT: "8080", PORT: "8080" })).toThrowError(
+      /METRICS_PORT: is the same as PORT/,
+    );
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrowError(/METRICS_TOKEN/);
+  });
+
   it("keeps secrets out of logs and JSON", () => {
     const c = loadConfig({
       DATABASE_URL: "postgres://u:hunter2@db/orchard",

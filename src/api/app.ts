@@ -15,6 +15,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { DestinationStream } from "pino";
 import type { z } from "zod";
+import { observeHttpRequest } from "../metrics/process-metrics.js";
 import { installAuthorization } from "./authz.js";
 import { registerConsole } from "./console.js";
 import type { Api, ApiContext } from "./context.js";
@@ -37,6 +38,7 @@ import { registerExportRoutes } from "./routes/exports.routes.js";
 import { registerHealthRoutes } from "./routes/health.routes.js";
 import { registerLicenseRoutes } from "./routes/licenses.routes.js";
 import { registerMdmRoutes } from "./routes/mdm.routes.js";
+import { registerMetricsRoutes } from "./routes/metrics.routes.js";
 import { registerNotificationRoutes } from "./routes/notifications.routes.js";
 import { registerOutsideAssignmentRoutes } from "./routes/outside-assignments.routes.js";
 import { registerReclaimRoutes } from "./routes/reclaim.routes.js";
@@ -96,6 +98,15 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   // Every response says which request it was, as the problem's requestId does.
   app.addHook("onSend", async (request, reply) => {
     void reply.header("x-request-id", request.id);
+  });
+  // Counted by the route's pattern, never the URL: one series per route, not per id.
+  app.addHook("onResponse", async (request, reply) => {
+    observeHttpRequest({
+      method: request.method,
+      route: request.is404 ? undefined : request.routeOptions.url,
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
   });
   // A change sent without a body (`curl -X POST`, or an empty JSON body) has none: a route
   // whose body is optional takes its defaults, one that needs a body says which fields.
@@ -171,6 +182,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   await app.register(idempotency, { db: ctx.deps.db, now: ctx.deps.now });
   const api = app.withTypeProvider<ZodTypeProvider>() as unknown as Api;
   registerHealthRoutes(api, ctx);
+  registerMetricsRoutes(api, ctx);
   await api.register(
     async (v1) => {
       registerAuthRoutes(v1 as Api, ctx, options.loginRateLimit ?? 10);

@@ -42,6 +42,7 @@ export function installAuthorization(
     const permission = request.routeOptions.config.permission;
     if (request.routeOptions.url === undefined) return; // unknown route: the 404 handler answers
     if (!permission) throw new ApiError(403, "forbidden", "This route is not open to anyone");
+    if (permission.kind === "own_credential") return;
     const principal = await authenticate(request, deps);
     if (permission.kind === "public") return;
     if (!principal) throw new AuthError("unauthenticated", "sign in or send an API token");

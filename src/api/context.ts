@@ -52,6 +52,11 @@ export interface ApiContext {
   mdmWebhookTest?: (input: { spaceId: string }) => Promise<MdmWebhookTestResult>;
   /** Health of the database. */
   ping: () => Promise<void>;
+  /**
+   * The bearer token Prometheus scrapes `/metrics` with (METRICS_TOKEN); unset, the
+   * endpoint is off (404).
+   */
+  metricsToken?: string | undefined;
   /** Cookies get `Secure` when the server is reached over HTTPS. */
   secureCookies: boolean;
 }
@@ -59,6 +64,7 @@ export interface ApiContext {
 /** Route permissions, so every route says what it needs in one word. */
 export const can = {
   public: { permission: { kind: "public" } satisfies Permission },
+  ownCredential: { permission: { kind: "own_credential" } satisfies Permission },
   signedIn: { permission: { kind: "authenticated" } satisfies Permission },
   owner: { permission: { kind: "owner" } satisfies Permission },
   read: { permission: { kind: "space", need: "read" } satisfies Permission },

@@ -67,6 +67,7 @@ export function createAppleClient(options: AppleClientOptions): AppleClient {
     logger: options.logger,
     onEnvelope: options.onEnvelope,
     onError: options.onError,
+    onAttempt: options.onAttempt,
     // Keeps the limits (and so the request rate) no older than 5 minutes before every call.
     beforeRequest: async () => {
       await serviceConfig.limits();

@@ -3,7 +3,7 @@
  * https://developer.apple.com/documentation/devicemanagement/app-and-book-management
  */
 import type { ManageAssetsBatch, RevokeBatch } from "./batch.js";
-import type { AppleLogger, FetchLike, ResponseEnvelope } from "./http.js";
+import type { AppleAttempt, AppleLogger, FetchLike, ResponseEnvelope } from "./http.js";
 import type { Page } from "./paging.js";
 import type { RateLimiter } from "./rate-limit.js";
 import type { RetryPolicy } from "./retry.js";
@@ -54,6 +54,8 @@ export interface AppleClientOptions {
   onEnvelope?: (envelope: ResponseEnvelope) => void;
   /** Called with the error each failed request ends in (which token a failure came from). */
   onError?: (error: unknown) => void;
+  /** Called after each attempt sent to Apple (the process's metrics). */
+  onAttempt?: (attempt: AppleAttempt) => void;
 }
 
 export interface AssetFilters {

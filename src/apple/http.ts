@@ -26,6 +26,19 @@ export interface ResponseEnvelope {
   tokenExpirationDate: string | undefined;
 }
 
+/** One attempt at one request, as it ended: for the process's metrics (src/metrics). */
+export interface AppleAttempt {
+  method: string;
+  /** The endpoint, without its query (`/assets`, `/status`): a bounded set. */
+  path: string;
+  seconds: number;
+  outcome: "ok" | "api_error" | "transport_error" | "protocol_error";
+  /** The HTTP status, when Apple answered. */
+  httpStatus?: number | undefined;
+  /** Apple's errorNumber, when its body had one. */
+  errorNumber?: number | undefined;
+}
+
 export interface TransportOptions {
   baseUrl: string;
   sToken: SToken;
@@ -42,6 +55,8 @@ export interface TransportOptions {
   beforeRequest?: (() => Promise<void>) | undefined;
   /** Called with the error a request ends in, before it is thrown. */
   onError?: ((error: unknown) => void) | undefined;
+  /** Called after each attempt sent to Apple, retries included. */
+  onAttempt?: ((attempt: AppleAttempt) => void) | undefined;
 }
 
 export interface RequestSpec<T> {
@@ -144,6 +159,36 @@ export function createTransport(options: TransportOptions): Transport {
     return { ok: true, value: parsed.data };
   }
 
+  /** `once`, told to `onAttempt` with how it ended and how long it took. */
+  async function observed<T>(spec: RequestSpec<T>, send: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+    const onAttempt = options.onAttempt;
+    if (!onAttempt) return send();
+    const started = performance.now();
+    const told = (ended: Omit<AppleAttempt, "method" | "path" | "seconds">) =>
+      onAttempt({
+        method: spec.method,
+        path: spec.path,
+        seconds: (performance.now() - started) / 1000,
+        ...ended,
+      });
+    let outcome: Outcome<T>;
+    try {
+      outcome = await send();
+    } catch (error) {
+      told({ outcome: "protocol_error" });
+      throw error;
+    }
+    if (outcome.ok) told({ outcome: "ok" });
+    else if (outcome.error instanceof AppleApiError)
+      told({
+        outcome: "api_error",
+        httpStatus: outcome.error.httpStatus,
+        errorNumber: outcome.error.errorNumber,
+      });
+    else told({ outcome: "transport_error" });
+    return outcome;
+  }
+
   async function request<T>(spec: RequestSpec<T>): Promise<T> {
     try {
       return await attempts(spec);
@@ -181,7 +226,7 @@ export function createTransport(options: TransportOptions): Transport {
       }
       await limiter.acquire();
       const started = limiter.clock();
-      const outcome = await once(spec, url, attempt);
+      const outcome = await observed(spec, () => once(spec, url, attempt));
       if (outcome.ok) {
         options.logger?.debug?.(
           { method: spec.method, path: spec.path, attempt, ms: Math.round(limiter.clock() - started) },

@@ -33,7 +33,7 @@ export {
   type TokenProblem,
 } from "./errors.js";
 export { type EventOutcomes, eventOutcomes, type SubjectFailure, type SubjectRef } from "./event-status.js";
-export type { AppleLogger, FetchLike, ResponseEnvelope } from "./http.js";
+export type { AppleAttempt, AppleLogger, FetchLike, ResponseEnvelope } from "./http.js";
 export {
   type AppMetadata,
   type LookedUp,

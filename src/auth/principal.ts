@@ -22,6 +22,8 @@ export interface Principal {
  */
 export type Permission =
   | { kind: "public" }
+  /** The route checks a credential of its own (the metrics token), not Orchard's sign-in. */
+  | { kind: "own_credential" }
   | { kind: "authenticated" }
   | { kind: "owner" }
   | { kind: "space"; need: "read" | "write"; mdm?: true };
@@ -42,6 +44,7 @@ export function authorize(
 ): Verdict {
   switch (permission.kind) {
     case "public":
+    case "own_credential":
     case "authenticated":
       return "allow";
     case "owner":

@@ -64,6 +64,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
         await sql`select 1`.execute(core.store.db);
       },
       secureCookies: false,
+      metricsToken: config.metricsToken?.reveal(),
     },
     {
       logLevel: config.logLevel,

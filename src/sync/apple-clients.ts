@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import {
+  type AppleAttempt,
   type AppleClient,
   createAppleClient,
   createRateLimiter,
@@ -50,6 +51,8 @@ export interface AppleClientsOptions {
   timeoutMs?: number | undefined;
   /** Pace each token across processes too (PostgreSQL with several workers). */
   shareRateLimit?: boolean | undefined;
+  /** Told of each attempt sent to Apple (the process's metrics). */
+  onAttempt?: ((attempt: AppleAttempt) => void) | undefined;
 }
 
 /** The local limiter's window (rate-limit.ts), used for the shared one as well. */
@@ -116,6 +119,7 @@ export function createAppleClients(options: AppleClientsOptions): AppleClients {
       ...(options.logger ? { logger: { warn: (f, m) => options.logger?.warn(f, m) } } : {}),
       ...(onEnvelope ? { onEnvelope } : {}),
       ...(onError ? { onError } : {}),
+      ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
     });
   }
 

@@ -4,7 +4,7 @@
  * identity, the clock and sleep, and the ports it sends through (MDM commands,
  * notification channels). Nothing here reads the environment.
  */
-import type { FetchLike, MdmInfo, RetryPolicy } from "../apple/index.js";
+import type { AppleAttempt, FetchLike, MdmInfo, RetryPolicy } from "../apple/index.js";
 import type { Decision, LicenseRequest, MdmCommand } from "../licensing/index.js";
 import { type Actor, type Db, type KeyRing, requestLicenses } from "../store/index.js";
 import { type AppleClients, createAppleClients } from "./apple-clients.js";
@@ -95,6 +95,8 @@ export interface SyncDepsInput {
   onNewVersion?: OnNewVersion;
   /** Several worker processes over one PostgreSQL: pace each token across all of them. */
   shareRateLimit?: boolean;
+  /** Told of each attempt sent to Apple: the composition root binds the process's metrics. */
+  onAppleAttempt?: (attempt: AppleAttempt) => void;
 }
 
 /** DB4's port: src/sync must not import src/mdm, the composition root binds it. */
@@ -152,6 +154,7 @@ export function makeSyncDeps(input: SyncDepsInput): SyncDeps {
       retry: tuning.appleRetry,
       timeoutMs: tuning.appleTimeoutMs,
       shareRateLimit: input.shareRateLimit,
+      onAttempt: input.onAppleAttempt,
     }),
   };
   // Every Apple response tells the token's location and expiry: watched wherever the engine runs.

@@ -1,5 +1,6 @@
 /** Builds the sync engine's dependencies from the configuration (for `orchard worker` and `orchard serve`). */
 import type { Config } from "../config.js";
+import { observeAppleAttempt } from "../metrics/process-metrics.js";
 import type { Store } from "../store/index.js";
 import { emailChannel, type NotificationChannel, webhookChannel } from "./channels.js";
 import {
@@ -61,6 +62,7 @@ export function syncDepsFromConfig(
     channels,
     // PostgreSQL may have any number of workers; PGlite lives in one process.
     shareRateLimit: store.engine === "postgres",
+    onAppleAttempt: observeAppleAttempt,
     tuning: {
       pollIntervalMs: config.syncPollIntervalMs,
       firstPollMs: config.syncPollIntervalMs,

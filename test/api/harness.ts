@@ -73,6 +73,8 @@ export async function buildFixture(
     accounts?: (store: Store) => AccountOps;
     /** API_TOKEN_REQUESTS_PER_MINUTE; default: unlimited. */
     tokenRateLimit?: number;
+    /** METRICS_TOKEN; default: /metrics off. */
+    metricsToken?: string;
   } = {},
 ): Promise<Fixture> {
   const db = store.db;
@@ -86,7 +88,12 @@ export async function buildFixture(
   };
   const logs = new LogCapture();
   const app = await buildApi(
-    { deps, ping: async () => void (await sql`select 1`.execute(db)), secureCookies: false },
+    {
+      deps,
+      ping: async () => void (await sql`select 1`.execute(db)),
+      secureCookies: false,
+      ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
+    },
     {
       logLevel: "info",
       logStream: logs,

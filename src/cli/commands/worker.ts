@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { pino } from "pino";
 import { loadConfig } from "../../config.js";
 import { mdmWebhookSink, startMdmDelivery } from "../../mdm/delivery-loop.js";
+import { startMetricsServer } from "../../metrics/metrics-server.js";
 import { openDatabase } from "../../store/index.js";
 import { syncDepsFromConfig } from "../../sync/from-config.js";
 import { startWorker } from "../../sync/index.js";
@@ -29,7 +30,7 @@ export function registerWorker(program: Command): void {
     program
       .command("worker")
       .description(
-        "run the sync worker and the MDM webhook's deliveries (DATABASE_URL, APPLE_BASE_URL, SYNC_CRON, FULL_SYNC_CRON, MDM_WEBHOOK_URL, *_RETENTION_DAYS)",
+        "run the sync worker and the MDM webhook's deliveries (DATABASE_URL, APPLE_BASE_URL, SYNC_CRON, FULL_SYNC_CRON, MDM_WEBHOOK_URL, *_RETENTION_DAYS, METRICS_PORT with METRICS_TOKEN)",
       )
       .option("--no-schedule", "only drain the outbox; leave scheduled syncs to other workers")
       .option("--lease-ms <ms>", "how long a claim on outbox rows lasts", parsePositive(3_600_000))
@@ -73,8 +74,24 @@ export function registerWorker(program: Command): void {
     });
     const sink = mdmWebhookSink(config.mdmWebhook);
     const deliveries = sink ? startMdmDelivery({ db: store.db, now: deps.now }, sink, logger) : undefined;
+    const metrics =
+      config.metricsPort !== undefined && config.metricsToken
+        ? await startMetricsServer({
+            db: store.db,
+            now: deps.now,
+            token: config.metricsToken.reveal(),
+            host: config.host,
+            port: config.metricsPort,
+            onError: (error) => logger.warn({ err: error }, "metrics scrape failed"),
+          })
+        : undefined;
     logger.info(
-      { workerId: worker.id, engine: store.engine, mdmWebhook: sink !== undefined },
+      {
+        workerId: worker.id,
+        engine: store.engine,
+        mdmWebhook: sink !== undefined,
+        ...(metrics ? { metricsPort: metrics.port } : {}),
+      },
       "worker started",
     );
     await new Promise<void>((resolve) => {
@@ -82,7 +99,7 @@ export function registerWorker(program: Command): void {
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     });
-    await Promise.all([worker.stop(), deliveries?.stop()]);
+    await Promise.all([worker.stop(), deliveries?.stop(), metrics?.close()]);
     await store.close();
     logger.info({ workerId: worker.id }, "worker stopped");
   });

@@ -38,6 +38,7 @@ import { inviteCommands } from "./0036_invite_commands.js";
 import { outsideSubjectKeys } from "./0037_outside_subject_keys.js";
 import { associationRefusals } from "./0038_association_refusals.js";
 import { queueSubjectIndexes } from "./0039_queue_subject_indexes.js";
+import { failedMdmCommands } from "./0040_failed_mdm_commands.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -83,4 +84,5 @@ export const migrations: Record<string, Migration> = {
   "0037_outside_subject_keys": outsideSubjectKeys,
   "0038_association_refusals": associationRefusals,
   "0039_queue_subject_indexes": queueSubjectIndexes,
+  "0040_failed_mdm_commands": failedMdmCommands,
 };
