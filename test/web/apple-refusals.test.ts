@@ -126,7 +126,7 @@ describe("console: Apple's refusals", () => {
     await row.getByText(`Apple 9635: ${APPLE_SAID}`, { exact: false }).waitFor();
     await row.getByText("Lyon campus", { exact: false }).waitFor();
     await shot(page, "70-waiting-apple-refused");
-    await row.getByRole("button", { name: "Send the request of SERREF1 again" }).click();
+    await row.getByRole("button", { name: "Send again: the request of SERREF1" }).click();
     await page.getByText("Sent again: the request waits in its place and is served in its turn.").waitFor();
     // Decided again at once (the seat listener serves the queue): no longer held by Apple's refusal
     // (here the account's rules give it no license, so it leaves the queue, decided for good).
@@ -147,7 +147,7 @@ describe("console: Apple's refusals", () => {
       .getByRole("table", { name: "Waiting for a license" })
       .getByRole("row", { name: /Pages/ });
     await row.getByText(`Apple 9635: ${APPLE_SAID}`, { exact: false }).waitFor();
-    await row.getByRole("button", { name: "Send the request of Pages again" }).waitFor();
+    await row.getByRole("button", { name: "Send again: the request of Pages" }).waitFor();
   });
 
   it("RV2, MA2: the account's Apple work says what waits for an administrator, never that everything reached Apple; it lists the refused release with Send again and Abandon; abandoning asks first, then releases the license here", async () => {
@@ -161,7 +161,7 @@ describe("console: Apple's refusals", () => {
     const failures = panel.getByRole("table", { name: "Recent failures" });
     const row = failures.getByRole("row", { name: /SERREF3/ });
     await row.getByText("9706 Asset in request is not revocable").waitFor();
-    await row.getByRole("button", { name: "Send the release of SERREF3 to Apple again" }).waitFor();
+    await row.getByRole("button", { name: "Send again: the release of SERREF3 to Apple" }).waitFor();
     await shot(page, "71-apple-work-refused-release");
     await row.getByRole("button", { name: "Abandon the release of SERREF3" }).click();
     const dialog = page.getByRole("dialog", { name: "Abandon the release of SERREF3?" });

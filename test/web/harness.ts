@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page, type ViewportSize } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+  type ViewportSize,
+} from "playwright-core";
 import { build } from "vite";
 import type {} from "../../src/api/authz.js";
 import { createAdministrator } from "../../src/auth/auth.service.js";
@@ -115,9 +121,16 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A new browser context, in English, signed in as `who`, on the dashboard. */
-export async function signIn(site: ConsoleSite, who: Who): Promise<Page> {
-  const context = await site.browser.newContext({ viewport: site.viewport, locale: "en-GB" });
+/**
+ * A new browser context, in English, signed in as `who`, on the dashboard; `options` add to
+ * the context's (`bypassCSP` lets a test inject a script of its own, e.g. axe-core).
+ */
+export async function signIn(
+  site: ConsoleSite,
+  who: Who,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const context = await site.browser.newContext({ viewport: site.viewport, locale: "en-GB", ...options });
   const page = await context.newPage();
   await page.goto(`${site.url}/login`);
   await page.getByLabel("Login").fill(who.login);

@@ -25,7 +25,7 @@ export function RuleUses({ usedBy, shown, inline }: { usedBy: UsedBy; shown: num
   const moreText = more > 0 ? t("groups.usedByMore", { count: more }) : undefined;
   if (inline) {
     return (
-      <span>
+      <span className="text-links">
         {rules.map((r, i) => (
           <span key={`${r.accountId}/${r.adamId}`}>
             {i > 0 ? ", " : null}

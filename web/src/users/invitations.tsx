@@ -104,7 +104,12 @@ export function CopyLinkButton({ url, name }: { url: string; name: string }) {
   };
   return (
     <>
-      <Button size="sm" onClick={() => void copy()} aria-label={t("invitations.copyLinkOf", { name })}>
+      <Button
+        size="sm"
+        onClick={() => void copy()}
+        // Named by the words it shows (WCAG 2.5.3): "Link copied" while it says so.
+        aria-label={state === "copied" ? undefined : t("invitations.copyLinkOf", { name })}
+      >
         {state === "copied" ? t("invitations.copied") : t("invitations.copyLink")}
       </Button>
       {state === "failed" ? (
