@@ -29,11 +29,14 @@ const days = z
   .transform(Number)
   .pipe(z.number().max(36_500));
 
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
 /** Variables that configure one channel: set together or not at all. */
 const TOGETHER = [
   ["NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET"],
   ["SMTP_URL", "NOTIFY_EMAIL_FROM", "NOTIFY_EMAIL_TO"],
   ["MDM_WEBHOOK_URL", "MDM_WEBHOOK_SECRET"],
+  ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"],
 ] as const;
 
 /** Each webhook's secret being replaced, and the new one it signs beside. */
@@ -63,6 +66,16 @@ const schema = z
     // The bearer token Prometheus scrapes /metrics with (serve, and worker with METRICS_PORT); unset, off.
     METRICS_TOKEN: z.string().min(16).max(512).regex(/^\S+$/, "no spaces").optional(),
     METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+    // Console sign-in through an OpenID Connect provider (Entra ID, Okta, Google, Keycloak…).
+    OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+    OIDC_LOGIN_CLAIM: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,100}$/, "a claim name")
+      .default("email"),
+    // "off": the console signs in through the provider only (API tokens are unchanged).
+    PASSWORD_LOGIN: z.enum(["on", "off"]).default("on"),
     NOTIFY_WEBHOOK_URL: z.url().optional(),
     NOTIFY_WEBHOOK_SECRET: z.string().min(16).optional(),
     // The secret being replaced: signs beside the new one until the receiver has it.
@@ -96,6 +109,29 @@ const schema = z
       else if (e[previous] === e[current])
         ctx.addIssue({ code: "custom", path: [previous], message: `is the same as ${current}` });
     }
+    if (e.OIDC_ISSUER !== undefined) {
+      const issuer = new URL(e.OIDC_ISSUER);
+      // The provider's answers say who signs in: plain HTTP only on this machine (a test provider).
+      if (issuer.protocol === "http:" && !LOOPBACK.has(issuer.hostname))
+        ctx.addIssue({
+          code: "custom",
+          path: ["OIDC_ISSUER"],
+          message: "must be https (http only on this machine)",
+        });
+      if (e.PUBLIC_BASE_URL === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["PUBLIC_BASE_URL"],
+          message:
+            "needed with OIDC_ISSUER: the provider sends the browser back to <PUBLIC_BASE_URL>/api/v1/auth/sso/callback",
+        });
+    }
+    if (e.PASSWORD_LOGIN === "off" && e.OIDC_ISSUER === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["PASSWORD_LOGIN"],
+        message: "off needs OIDC_ISSUER: nobody could sign in",
+      });
     // A worker's metrics server is never open without a token.
     if (e.METRICS_PORT !== undefined && e.METRICS_TOKEN === undefined)
       ctx.addIssue({
@@ -152,6 +188,10 @@ export interface Config {
   metricsToken?: Secret;
   /** Where `orchard worker` serves /metrics (it has no other HTTP server); unset, it does not. */
   metricsPort?: number;
+  /** Console sign-in through an OpenID Connect provider; unset, passwords only. */
+  sso?: { issuer: string; clientId: string; clientSecret: Secret; redirectUri: string; loginClaim: string };
+  /** Whether the console takes passwords (PASSWORD_LOGIN); off only with `sso`. */
+  passwordLogin: boolean;
   /** Signed webhook for notifications (HMAC-SHA256 with the secret). */
   notifyWebhook?: ConfiguredWebhook;
   /** E-mail for notifications through SMTP. */
@@ -202,6 +242,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiTokenRequestsPerMinute: e.API_TOKEN_REQUESTS_PER_MINUTE,
     ...(e.METRICS_TOKEN ? { metricsToken: new Secret(e.METRICS_TOKEN) } : {}),
     ...(e.METRICS_PORT ? { metricsPort: e.METRICS_PORT } : {}),
+    ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET && e.PUBLIC_BASE_URL
+      ? {
+          sso: {
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            clientSecret: new Secret(e.OIDC_CLIENT_SECRET),
+            redirectUri: `${e.PUBLIC_BASE_URL.replace(/\/+$/, "")}/api/v1/auth/sso/callback`,
+            loginClaim: e.OIDC_LOGIN_CLAIM,
+          },
+        }
+      : {}),
+    passwordLogin: e.PASSWORD_LOGIN === "on",
     retention: {
       expiredSessionDays: 1,
       appleNotificationDays: shorterHistory(e.HISTORY_RETENTION_DAYS),

@@ -75,6 +75,41 @@ describe("configuration", () => {
     expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrowError(/METRICS_TOKEN/);
   });
 
+  it("takes single sign-on with its three variables and PUBLIC_BASE_URL (the callback), https but on this machine, and passwords off only beside it", () => {
+    const oidc = {
+      OIDC_ISSUER: "https://login.example.org/tenant/v2.0",
+      OIDC_CLIENT_ID: "orchard",
+      OIDC_CLIENT_SECRET: "client-secret-value",
+      PUBLIC_BASE_URL: "https://orchard.example.org/",
+    };
+    const c = loadConfig({ ...oidc, PASSWORD_LOGIN: "off" });
+    expect(c.sso).toMatchObject({
+      issuer: oidc.OIDC_ISSUER,
+      clientId: "orchard",
+      redirectUri: "https://orchard.example.org/api/v1/auth/sso/callback",
+      loginClaim: "email",
+    });
+    expect(c.sso?.clientSecret.reveal()).toBe("client-secret-value");
+    expect(JSON.stringify(c)).not.toContain("client-secret-value");
+    expect(c.passwordLogin).toBe(false);
+    expect(loadConfig({}).passwordLogin).toBe(true);
+    expect(loadConfig({ ...oidc, OIDC_LOGIN_CLAIM: "preferred_username" }).sso?.loginClaim).toBe(
+      "preferred_username",
+    );
+    expect(() =>
+      loadConfig({ OIDC_ISSUER: oidc.OIDC_ISSUER, PUBLIC_BASE_URL: oidc.PUBLIC_BASE_URL }),
+    ).toThrowError(/OIDC_CLIENT_ID: needed with OIDC_ISSUER/);
+    const { PUBLIC_BASE_URL: _unset, ...withoutBase } = oidc;
+    expect(() => loadConfig(withoutBase)).toThrowError(/PUBLIC_BASE_URL: needed with OIDC_ISSUER/);
+    expect(() => loadConfig({ ...oidc, OIDC_ISSUER: "http://login.example.org" })).toThrowError(
+      /OIDC_ISSUER: must be https/,
+    );
+    expect(loadConfig({ ...oidc, OIDC_ISSUER: "http://127.0.0.1:9000" }).sso?.issuer).toBe(
+      "http://127.0.0.1:9000",
+    );
+    expect(() => loadConfig({ PASSWORD_LOGIN: "off" })).toThrowError(/PASSWORD_LOGIN: off needs OIDC_ISSUER/);
+  });
+
   it("keeps secrets out of logs and JSON", () => {
     const c = loadConfig({
       DATABASE_URL: "postgres://u:hunter2@db/orchard",

@@ -44,6 +44,7 @@ import { registerOutsideAssignmentRoutes } from "./routes/outside-assignments.ro
 import { registerReclaimRoutes } from "./routes/reclaim.routes.js";
 import { registerRefusalRoutes } from "./routes/refusals.routes.js";
 import { registerSpaceRoutes } from "./routes/spaces.routes.js";
+import { registerSsoRoutes } from "./routes/sso.routes.js";
 
 export interface BuildApiOptions {
   logLevel?: string;
@@ -186,6 +187,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   await api.register(
     async (v1) => {
       registerAuthRoutes(v1 as Api, ctx, options.loginRateLimit ?? 10);
+      registerSsoRoutes(v1 as Api, ctx);
       registerSpaceRoutes(v1 as Api, ctx);
       registerAccountRoutes(v1 as Api, ctx);
       registerAppRoutes(v1 as Api, ctx);

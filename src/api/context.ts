@@ -8,6 +8,7 @@ import type {
 } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Permission } from "../auth/principal.js";
+import type { SsoClient } from "../auth/sso.js";
 import type { MdmWebhookTestResult } from "../mdm/webhook-test.js";
 import type { ServiceDeps } from "../service/deps.js";
 import type { Actor } from "../store/sql-helpers.js";
@@ -57,6 +58,10 @@ export interface ApiContext {
    * endpoint is off (404).
    */
   metricsToken?: string | undefined;
+  /** Console sign-in through an OpenID Connect provider (OIDC_ISSUER), when configured. */
+  sso?: SsoClient | undefined;
+  /** Whether the console takes passwords (PASSWORD_LOGIN); unset, it does. */
+  passwordLogin?: boolean | undefined;
   /** Cookies get `Secure` when the server is reached over HTTPS. */
   secureCookies: boolean;
 }

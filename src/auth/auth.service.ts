@@ -72,11 +72,20 @@ export async function login(
   // Verify against a decoy when the login is unknown: the timing tells nothing.
   const ok = await verifyPassword(admin?.passwordHash ?? (await decoyHash()), input.password);
   if (!admin || !ok || admin.disabled) throw new AuthError("invalid_credentials", "wrong login or password");
-  const sessionId = newSessionId();
-  const expiresAt = new Date(input.now.getTime() + SESSION_TTL_MS);
-  await createSession(db, { idHash: sha256(sessionId), adminId: admin.id, now: input.now, expiresAt });
   const { passwordHash: _hidden, ...record } = admin;
-  return { sessionId, admin: record, expiresAt };
+  return openSession(db, record, input.now);
+}
+
+/** A console session for an administrator who proved who they are (a password, or SSO). */
+export async function openSession(
+  db: Db,
+  admin: AdminRecord,
+  now: Date,
+): Promise<{ sessionId: string; admin: AdminRecord; expiresAt: Date }> {
+  const sessionId = newSessionId();
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  await createSession(db, { idHash: sha256(sessionId), adminId: admin.id, now, expiresAt });
+  return { sessionId, admin, expiresAt };
 }
 
 export function logout(db: Db, sessionId: string): Promise<void> {

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import type { DestinationStream } from "pino";
 import { buildApi } from "../api/app.js";
 import type { ApiContext } from "../api/context.js";
+import { createSsoClient } from "../auth/sso.js";
 import type { Config } from "../config.js";
 import { mdmWebhookTarget } from "../mdm/delivery-loop.js";
 import { sendMdmWebhookTest } from "../mdm/webhook-test.js";
@@ -65,6 +66,10 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       },
       secureCookies: false,
       metricsToken: config.metricsToken?.reveal(),
+      ...(config.sso
+        ? { sso: createSsoClient({ ...config.sso, clientSecret: config.sso.clientSecret.reveal() }) }
+        : {}),
+      passwordLogin: config.passwordLogin,
     },
     {
       logLevel: config.logLevel,

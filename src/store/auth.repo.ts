@@ -91,6 +91,21 @@ export async function findAdminForLogin(
   return row && { ...toAdmin(row), passwordHash: row.password_hash };
 }
 
+/**
+ * The administrator an identity provider's claim names (SSO): the login spelled exactly,
+ * else the one login equal to it in any case (an IdP may spell an address otherwise).
+ */
+export async function findAdminNamedBy(db: Db, claim: string): Promise<AdminRecord | undefined> {
+  const rows = await auth(db)
+    .selectFrom("admins")
+    .selectAll()
+    .where((eb) => eb(eb.fn("lower", ["login"]), "=", claim.toLowerCase()))
+    .limit(10)
+    .execute();
+  const row = rows.find((r) => r.login === claim) ?? (rows.length === 1 ? rows[0] : undefined);
+  return row && toAdmin(row);
+}
+
 export async function findAdmin(db: Db, id: string): Promise<AdminRecord | undefined> {
   const row = await auth(db).selectFrom("admins").selectAll().where("id", "=", id).executeTakeFirst();
   return row && toAdmin(row);

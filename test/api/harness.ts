@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { buildApi } from "../../src/api/app.js";
+import type { ApiContext } from "../../src/api/context.js";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
 import { mdmDirectoryOps, mdmLicenseOps } from "../../src/main/mdm-bindings.js";
 import { type AccountOps, localAccountOps } from "../../src/service/accounts.js";
@@ -75,6 +76,8 @@ export async function buildFixture(
     tokenRateLimit?: number;
     /** METRICS_TOKEN; default: /metrics off. */
     metricsToken?: string;
+    /** More of what `orchard serve` binds (src/main/server.ts): single sign-on, password sign-in. */
+    context?: Partial<Pick<ApiContext, "sso" | "passwordLogin">>;
   } = {},
 ): Promise<Fixture> {
   const db = store.db;
@@ -93,6 +96,7 @@ export async function buildFixture(
       ping: async () => void (await sql`select 1`.execute(db)),
       secureCookies: false,
       ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
+      ...options.context,
     },
     {
       logLevel: "info",

@@ -65,7 +65,9 @@ describeEachDatabase("lookups by group, device and user (0029)", (database) => {
         `delete from license_queue where space_id = '${space}' and ${column} = '${id}'`,
       ]) {
         const plan = await planOf(db, statement);
-        expect(plan, statement).toMatch(new RegExp(`(Index Scan using|Index Only Scan using|Bitmap Index Scan on) ${index}`));
+        expect(plan, statement).toMatch(
+          new RegExp(`(Index Scan using|Index Only Scan using|Bitmap Index Scan on) ${index}`),
+        );
         expect(plan, statement).not.toMatch(/Seq Scan/);
       }
     }

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import {
   createAdministrator,
@@ -75,6 +76,22 @@ const tokenSchema = z
   })
   .meta({ id: "ApiToken" });
 
+/** The console's session cookie: HttpOnly, SameSite=Strict, for as long as the session. */
+export function setSessionCookie(
+  ctx: Pick<ApiContext, "secureCookies">,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sessionId: string,
+): void {
+  reply.setCookie(SESSION_COOKIE, sessionId, {
+    httpOnly: true,
+    sameSite: "strict",
+    secure: ctx.secureCookies || request.protocol === "https",
+    path: "/",
+    maxAge: Math.floor(SESSION_TTL_MS / 1000),
+  });
+}
+
 /** Sign-in, sign-out, who am I, API tokens, administrators (PM1). */
 export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: number): void {
   const { db, now } = ctx.deps;
@@ -91,14 +108,14 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       },
     },
     async (request, reply) => {
+      if (ctx.passwordLogin === false)
+        throw new ApiError(
+          403,
+          "password_login_off",
+          "Passwords are off on this server (PASSWORD_LOGIN=off): sign in with single sign-on",
+        );
       const session = await login(db, { ...request.body, now: now() });
-      reply.setCookie(SESSION_COOKIE, session.sessionId, {
-        httpOnly: true,
-        sameSite: "strict",
-        secure: ctx.secureCookies || request.protocol === "https",
-        path: "/",
-        maxAge: Math.floor(SESSION_TTL_MS / 1000),
-      });
+      setSessionCookie(ctx, request, reply, session.sessionId);
       const g = await listGrants(db, { kind: "admin", id: session.admin.id });
       return { admin: { ...session.admin, grants: g }, expiresAt: session.expiresAt };
     },

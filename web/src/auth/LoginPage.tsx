@@ -1,17 +1,31 @@
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useNavigate } from "react-router";
-import { ApiProblemError, fieldErrorsOf } from "../api/client";
+import { useNavigate, useSearchParams } from "react-router";
+import { API_BASE, ApiProblemError, fieldErrorsOf } from "../api/client";
 import { setLanguage } from "../i18n";
 import { Button } from "../ui/Button";
 import { Field } from "../ui/Field";
 import { ErrorNotice } from "../ui/States";
-import { useLogin } from "./session";
+import { useLogin, useSignInMethods } from "./session";
+
+/** Why single sign-on sent the browser back here (src/auth/sso.ts `SsoFailure`). */
+const SSO_FAILURES = new Set([
+  "expired",
+  "refused",
+  "provider_unreachable",
+  "invalid_response",
+  "claim_missing",
+  "email_unverified",
+  "no_administrator",
+]);
 
 export function LoginPage() {
   const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const login = useLogin();
+  const methods = useSignInMethods().data ?? { password: true, sso: false };
+  // Where single sign-on sends the browser back when it did not finish (src/api/routes/sso.routes.ts).
+  const ssoError = useSearchParams()[0].get("sso_error");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const errors = fieldErrorsOf(login.error);
@@ -33,49 +47,72 @@ export function LoginPage() {
         </div>
         <h1 className="login-title">{t("login.title")}</h1>
         <p className="muted">{t("login.subtitle")}</p>
-        <Field label={t("login.login")} error={errors.login}>
-          {(p) => (
-            <input
-              {...p}
-              name="login"
-              className="input"
-              autoComplete="username"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              required
-            />
-          )}
-        </Field>
-        <Field label={t("login.password")} error={errors.password}>
-          {(p) => (
-            <input
-              {...p}
-              name="password"
-              type="password"
-              className="input"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-            />
-          )}
-        </Field>
-        {wrong ? (
+        {ssoError ? (
           <div className="notice notice-danger" role="alert">
-            {t("login.wrong")}
+            {t(`login.ssoErrors.${SSO_FAILURES.has(ssoError) ? ssoError : "other"}`)}
           </div>
         ) : null}
-        {limited ? (
-          <div className="notice notice-warning" role="alert">
-            {t("login.limited")}
-          </div>
+        {methods.sso ? (
+          <>
+            {/* A navigation, not a fetch: the identity provider's pages come next. */}
+            <a className="btn btn-primary btn-block" href={`${API_BASE}/auth/sso/start`}>
+              {t("login.sso")}
+            </a>
+            <p className="muted login-or">{methods.password ? t("login.or") : t("login.ssoOnly")}</p>
+          </>
         ) : null}
-        {login.error && !wrong && !limited && Object.keys(errors).length === 0 ? (
-          <ErrorNotice error={login.error} />
+        {methods.password ? (
+          <>
+            <Field label={t("login.login")} error={errors.login}>
+              {(p) => (
+                <input
+                  {...p}
+                  name="login"
+                  className="input"
+                  autoComplete="username"
+                  value={name}
+                  onChange={(e) => setName(e.target.value)}
+                  required
+                />
+              )}
+            </Field>
+            <Field label={t("login.password")} error={errors.password}>
+              {(p) => (
+                <input
+                  {...p}
+                  name="password"
+                  type="password"
+                  className="input"
+                  autoComplete="current-password"
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                  required
+                />
+              )}
+            </Field>
+            {wrong ? (
+              <div className="notice notice-danger" role="alert">
+                {t("login.wrong")}
+              </div>
+            ) : null}
+            {limited ? (
+              <div className="notice notice-warning" role="alert">
+                {t("login.limited")}
+              </div>
+            ) : null}
+            {login.error && !wrong && !limited && Object.keys(errors).length === 0 ? (
+              <ErrorNotice error={login.error} />
+            ) : null}
+            <Button
+              variant={methods.sso ? "secondary" : "primary"}
+              type="submit"
+              busy={login.isPending}
+              className="btn-block"
+            >
+              {t("login.submit")}
+            </Button>
+          </>
         ) : null}
-        <Button variant="primary" type="submit" busy={login.isPending} className="btn-block">
-          {t("login.submit")}
-        </Button>
         <fieldset className="lang-switch lang-login" aria-label={t("top.language")}>
           {(["en", "fr"] as const).map((lng) => (
             <button

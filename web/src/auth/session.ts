@@ -23,6 +23,15 @@ export function useSpaces(enabled: boolean) {
   });
 }
 
+/** How this server signs in: with a password, with single sign-on, or both (public). */
+export function useSignInMethods() {
+  return useQuery({
+    queryKey: ["auth-methods"],
+    queryFn: () => api.get<{ password: boolean; sso: boolean }>("/auth/methods"),
+    staleTime: 300_000,
+  });
+}
+
 export function useLogin() {
   const qc = useQueryClient();
   return useMutation({

@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { openSession } from "../../auth/auth.service.js";
+import { SSO_FLOW_TTL_MS, SsoError } from "../../auth/sso.js";
+import { findAdminNamedBy } from "../../store/auth.repo.js";
+import { type Api, type ApiContext, can } from "../context.js";
+import { ApiError, problemResponses } from "../problem.js";
+import { setSessionCookie } from "./auth.routes.js";
+
+/** The flow's cookie: sent back only to the callback, and only for a sign-in's length. */
+const FLOW_COOKIE = "orchard_sso";
+const FLOW_PATH = "/api/v1/auth/sso";
+
+/**
+ * How the console signs in (`GET auth/methods`), and single sign-on with OpenID Connect
+ * (src/auth/sso.ts): `auth/sso/start` sends the browser to the provider, which sends it
+ * back to `auth/sso/callback`; there the session starts and the browser goes to the
+ * console, or to its sign-in page with `?sso_error=<why>`. Both are browser navigations,
+ * not JSON calls.
+ */
+export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
+  const { db, now } = ctx.deps;
+  const sso = ctx.sso;
+
+  app.get(
+    "/auth/methods",
+    {
+      config: can.public,
+      schema: {
+        tags: ["auth"],
+        summary: "How the console signs in: with a password, with single sign-on (OpenID Connect), or both",
+        response: { 200: z.object({ password: z.boolean(), sso: z.boolean() }) },
+      },
+    },
+    async () => ({ password: ctx.passwordLogin !== false, sso: sso !== undefined }),
+  );
+
+  app.get(
+    "/auth/sso/start",
+    {
+      config: { ...can.public, rateLimit: { max: 60, timeWindow: "1 minute" } },
+      schema: {
+        tags: ["auth"],
+        summary: "Single sign-on: redirects the browser to the identity provider (OIDC_ISSUER)",
+        response: { 302: z.undefined(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      if (!sso)
+        throw new ApiError(
+          404,
+          "sso_off",
+          "Single sign-on is off: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
+        );
+      let started: { url: string; flow: string };
+      try {
+        started = await sso.start(now());
+      } catch (error) {
+        const failure = failureOf(error);
+        request.log.warn({ failure, reason: (error as Error).message }, "single sign-on could not start");
+        return reply.redirect(`/login?sso_error=${failure}`, 302);
+      }
+      // SameSite=Lax: the provider's redirect back is a top-level navigation from its site.
+      reply.setCookie(FLOW_COOKIE, started.flow, {
+        httpOnly: true,
+        sameSite: "lax",
+        secure: ctx.secureCookies || request.protocol === "https",
+        path: FLOW_PATH,
+        maxAge: Math.floor(SSO_FLOW_TTL_MS / 1000),
+      });
+      return reply.redirect(started.url, 302);
+    },
+  );
+
+  app.get(
+    "/auth/sso/callback",
+    {
+      config: { ...can.public, rateLimit: { max: 60, timeWindow: "1 minute" } },
+      schema: {
+        tags: ["auth"],
+        summary:
+          "Single sign-on: where the identity provider sends the browser back; starts the session and redirects to the console",
+        // The provider's parameters (code, state, iss, session_state, error…), read by openid-client.
+        querystring: z.record(z.string(), z.unknown()),
+        response: { 302: z.undefined(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      if (!sso)
+        throw new ApiError(
+          404,
+          "sso_off",
+          "Single sign-on is off: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
+        );
+      const flow = request.cookies[FLOW_COOKIE];
+      reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });
+      const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
+      try {
+        const claimed = await sso.finish(query, flow, now());
+        const admin = await findAdminNamedBy(db, claimed);
+        if (!admin || admin.disabled)
+          throw new SsoError("no_administrator", `no administrator of this Orchard has the login ${claimed}`);
+        const session = await openSession(db, admin, now());
+        setSessionCookie(ctx, request, reply, session.sessionId);
+        request.log.info({ adminId: admin.id }, "signed in with single sign-on");
+        return reply.redirect("/", 302);
+      } catch (error) {
+        const failure = failureOf(error);
+        request.log.warn({ failure, reason: (error as Error).message }, "single sign-on refused");
+        return reply.redirect(`/login?sso_error=${failure}`, 302);
+      }
+    },
+  );
+}
+
+function failureOf(error: unknown): string {
+  if (error instanceof SsoError) return error.failure;
+  throw error;
+}

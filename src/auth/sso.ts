@@ -1,0 +1,169 @@
+/**
+ * Single sign-on to the console with OpenID Connect (authorization code flow with PKCE,
+ * state and nonce; openid-client). The identity provider says who the person is; Orchard
+ * says what they may do: the claim OIDC_LOGIN_CLAIM (default `email`) must name an
+ * administrator created in Orchard, whose roles apply. Nobody is created by signing in.
+ *
+ * The flow's secrets (state, nonce, PKCE verifier) travel in a short-lived cookie of the
+ * browser that started it, so any server process can finish it.
+ */
+import * as oidc from "openid-client";
+
+export interface SsoSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** `<PUBLIC_BASE_URL>/api/v1/auth/sso/callback`, registered at the provider. */
+  redirectUri: string;
+  /** The ID token claim naming the administrator's login. */
+  loginClaim: string;
+}
+
+/** Why a sign-in did not finish; the console words each (`/login?sso_error=<code>`). */
+export type SsoFailure =
+  | "expired" // no flow in progress in this browser (cookie gone, or 10 minutes passed)
+  | "refused" // the provider answered an error (the person cancelled, or is not allowed)
+  | "provider_unreachable"
+  | "invalid_response" // state, nonce, signature or code refused
+  | "claim_missing"
+  | "email_unverified"
+  | "no_administrator";
+
+export class SsoError extends Error {
+  override readonly name = "SsoError";
+  constructor(
+    readonly failure: SsoFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long a sign-in may take at the provider. */
+export const SSO_FLOW_TTL_MS = 10 * 60_000;
+
+interface Flow {
+  state: string;
+  nonce: string;
+  verifier: string;
+  startedAt: number;
+}
+
+export interface SsoClient {
+  /** Where to send the browser, and the flow's cookie value. */
+  start(now: Date): Promise<{ url: string; flow: string }>;
+  /** The login the provider vouches for, from the callback URL and the flow's cookie. */
+  finish(callbackQuery: string, flow: string | undefined, now: Date): Promise<string>;
+}
+
+export function createSsoClient(settings: SsoSettings): SsoClient {
+  let discovered: Promise<oidc.Configuration> | undefined;
+  // Found once, on first use (not at start: an unreachable provider must not stop Orchard);
+  // a failure is tried again at the next sign-in.
+  const configuration = () => {
+    discovered ??= discover(settings).catch((error: unknown) => {
+      discovered = undefined;
+      throw new SsoError("provider_unreachable", `the identity provider did not answer: ${messageOf(error)}`);
+    });
+    return discovered;
+  };
+  return {
+    async start(now) {
+      const config = await configuration();
+      const flow: Flow = {
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        verifier: oidc.randomPKCECodeVerifier(),
+        startedAt: now.getTime(),
+      };
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: settings.redirectUri,
+        scope: "openid email profile",
+        response_type: "code",
+        state: flow.state,
+        nonce: flow.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
+        code_challenge_method: "S256",
+      });
+      return { url: url.href, flow: Buffer.from(JSON.stringify(flow)).toString("base64url") };
+    },
+    async finish(callbackQuery, cookie, now) {
+      const flow = readFlow(cookie, now);
+      const config = await configuration();
+      const callback = new URL(settings.redirectUri);
+      callback.search = callbackQuery;
+      const providerError = callback.searchParams.get("error");
+      if (providerError !== null) {
+        const description = callback.searchParams.get("error_description");
+        throw new SsoError(
+          "refused",
+          `the identity provider answered ${providerError}${description ? `: ${description}` : ""}`,
+        );
+      }
+      let claims: Record<string, unknown>;
+      try {
+        const tokens = await oidc.authorizationCodeGrant(config, callback, {
+          pkceCodeVerifier: flow.verifier,
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+          idTokenExpected: true,
+        });
+        const idToken = tokens.claims();
+        if (!idToken) throw new Error("no ID token");
+        claims = idToken;
+        // Providers that keep scope claims out of the ID token give them at UserInfo.
+        if (claims[settings.loginClaim] === undefined)
+          claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...claims };
+      } catch (error) {
+        throw new SsoError(
+          "invalid_response",
+          `the identity provider's answer was refused: ${messageOf(error)}`,
+        );
+      }
+      const value = claims[settings.loginClaim];
+      if (typeof value !== "string" || value === "")
+        throw new SsoError("claim_missing", `the identity provider gives no ${settings.loginClaim} claim`);
+      // An address the provider did not verify could be anyone's.
+      if (settings.loginClaim === "email" && claims.email_verified !== true)
+        throw new SsoError("email_unverified", `the identity provider has not verified ${value}`);
+      return value;
+    },
+  };
+}
+
+async function discover(settings: SsoSettings): Promise<oidc.Configuration> {
+  const issuer = new URL(settings.issuer);
+  // Plain HTTP only to a provider on this machine (config.ts refuses it elsewhere).
+  const local = issuer.protocol === "http:";
+  return oidc.discovery(
+    issuer,
+    settings.clientId,
+    undefined,
+    oidc.ClientSecretBasic(settings.clientSecret),
+    local ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 },
+  );
+}
+
+function readFlow(cookie: string | undefined, now: Date): Flow {
+  if (!cookie) throw new SsoError("expired", "no sign-in was started in this browser, or it ended");
+  let flow: Partial<Flow> | undefined;
+  try {
+    flow = JSON.parse(Buffer.from(cookie, "base64url").toString("utf8")) as Partial<Flow>;
+  } catch {
+    flow = undefined;
+  }
+  if (
+    typeof flow?.state !== "string" ||
+    typeof flow.nonce !== "string" ||
+    typeof flow.verifier !== "string" ||
+    typeof flow.startedAt !== "number"
+  )
+    throw new SsoError("expired", "the sign-in's cookie cannot be read");
+  if (now.getTime() - flow.startedAt > SSO_FLOW_TTL_MS)
+    throw new SsoError("expired", "the sign-in took more than 10 minutes");
+  return flow as Flow;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,153 @@
+import { createServer } from "node:net";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createSsoClient } from "../../src/auth/sso.js";
+import { type IdentityProvider, startIdentityProvider } from "../auth/identity-provider.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { auth, buildFixture } from "./harness.js";
+
+const CALLBACK = "http://orchard.example.test/api/v1/auth/sso/callback";
+
+/** A port of this machine nothing listens on (taken, then given back). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * How the console signs in (`GET auth/methods`), PASSWORD_LOGIN=off, and the start of single
+ * sign-on over HTTP. The whole flow through a provider's pages runs in Chromium
+ * (test/web/sso.test.ts).
+ */
+describeEachDatabase("sign-in methods and single sign-on", (db) => {
+  let idp: IdentityProvider;
+  beforeAll(async () => {
+    idp = await startIdentityProvider({ redirectUri: CALLBACK });
+  });
+  afterAll(async () => {
+    await idp.close();
+  });
+  const client = () =>
+    createSsoClient({
+      issuer: idp.issuer,
+      clientId: idp.clientId,
+      clientSecret: idp.clientSecret,
+      redirectUri: CALLBACK,
+      loginClaim: "email",
+    });
+
+  it("auth/methods: passwords only by default; single sign-on beside them; single sign-on alone when passwords are off", async () => {
+    const cases = [
+      [{}, { password: true, sso: false }],
+      [{ sso: client() }, { password: true, sso: true }],
+      [
+        { sso: client(), passwordLogin: false },
+        { password: false, sso: true },
+      ],
+    ] as const;
+    for (const [context, expected] of cases) {
+      const f = await buildFixture(db().store, { context });
+      try {
+        const r = await f.app.inject({ method: "GET", url: "/api/v1/auth/methods" });
+        expect(r.statusCode).toBe(200);
+        expect(r.json()).toEqual(expected);
+      } finally {
+        await f.app.close();
+      }
+    }
+  });
+
+  it("PASSWORD_LOGIN=off: a password sign-in is a 403 password_login_off and opens no session; API tokens go on", async () => {
+    const f = await buildFixture(db().store, { context: { sso: client(), passwordLogin: false } });
+    try {
+      const r = await f.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { login: `writer-${f.ids.suffix}`, password: "correct horse battery" },
+      });
+      expect(r.statusCode).toBe(403);
+      expect(r.headers["content-type"]).toMatch(/application\/problem\+json/);
+      expect(r.json()).toMatchObject({ code: "password_login_off" });
+      expect(r.cookies.find((c) => c.name === "orchard_session")).toBeUndefined();
+      const apps = await f.app.inject({
+        method: "GET",
+        url: `/api/v1/spaces/${f.ids.spaceA}/apps`,
+        headers: auth(f.tokens.write),
+      });
+      expect(apps.statusCode).toBe(200);
+    } finally {
+      await f.app.close();
+    }
+  });
+
+  it("single sign-on off: its routes are 404 problems saying what to set", async () => {
+    const f = await buildFixture(db().store);
+    try {
+      for (const url of ["/api/v1/auth/sso/start", "/api/v1/auth/sso/callback?code=x&state=y"]) {
+        const r = await f.app.inject({ method: "GET", url });
+        expect(r.statusCode, url).toBe(404);
+        expect(r.json(), url).toMatchObject({ code: "sso_off" });
+        expect(r.json().title, url).toMatch(/OIDC_ISSUER/);
+      }
+    } finally {
+      await f.app.close();
+    }
+  });
+
+  it("start: to the provider with PKCE (S256), state and nonce, the flow in an HttpOnly SameSite=Lax cookie of the callback's path for 10 minutes", async () => {
+    const f = await buildFixture(db().store, { context: { sso: client() } });
+    try {
+      const r = await f.app.inject({ method: "GET", url: "/api/v1/auth/sso/start" });
+      expect(r.statusCode).toBe(302);
+      const to = new URL(String(r.headers.location));
+      expect(to.origin).toBe(idp.issuer);
+      expect(Object.fromEntries(to.searchParams)).toMatchObject({
+        client_id: idp.clientId,
+        redirect_uri: CALLBACK,
+        response_type: "code",
+        code_challenge_method: "S256",
+      });
+      for (const p of ["state", "nonce", "code_challenge"])
+        expect(to.searchParams.get(p)?.length).toBeGreaterThan(20);
+      expect(to.searchParams.get("scope")?.split(" ")).toEqual(expect.arrayContaining(["openid", "email"]));
+      const cookie = r.cookies.find((c) => c.name === "orchard_sso");
+      expect(cookie).toMatchObject({
+        httpOnly: true,
+        sameSite: "Lax",
+        path: "/api/v1/auth/sso",
+        maxAge: 600,
+      });
+      // The verifier stays in the browser's cookie; only its challenge goes to the provider.
+      const flow = JSON.parse(Buffer.from(cookie?.value ?? "", "base64url").toString("utf8"));
+      expect(to.searchParams.get("code_challenge")).not.toBe(flow.verifier);
+      expect(to.searchParams.get("state")).toBe(flow.state);
+    } finally {
+      await f.app.close();
+    }
+  });
+
+  it("a provider that does not answer: back to the sign-in page with provider_unreachable, and the next sign-in asks it again", async () => {
+    const port = await closedPort();
+    const sso = createSsoClient({
+      issuer: `http://127.0.0.1:${port}`,
+      clientId: "x",
+      clientSecret: "y",
+      redirectUri: CALLBACK,
+      loginClaim: "email",
+    });
+    const f = await buildFixture(db().store, { context: { sso } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await f.app.inject({ method: "GET", url: "/api/v1/auth/sso/start" });
+        expect(r.statusCode).toBe(302);
+        expect(r.headers.location).toBe("/login?sso_error=provider_unreachable");
+        expect(r.cookies.find((c) => c.name === "orchard_sso")).toBeUndefined();
+      }
+      expect(f.logs.lines.join("\n")).toContain("provider_unreachable");
+    } finally {
+      await f.app.close();
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAdministrator } from "../../src/auth/auth.service.js";
+import { createSsoClient, type SsoClient } from "../../src/auth/sso.js";
+import { type IdentityProvider, startIdentityProvider } from "../auth/identity-provider.js";
+import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+
+const OWNER = { login: "owner", password: "correct horse battery staple" };
+const ADMIN_LOGIN = "sso.admin@example.org";
+
+/**
+ * Single sign-on to the console (OIDC_ISSUER): the whole flow in Chromium, against a real
+ * OpenID Connect provider on a loopback port (test/auth/identity-provider.ts), through
+ * Orchard's own client (src/auth/sso.ts). The provider's address is known only once
+ * Orchard listens (its callback is the client's redirect URI): the API is bound to the
+ * client through `sso`, which hands each call to the client made then.
+ */
+describe("console: single sign-on (OpenID Connect)", () => {
+  let site: IsolatedConsole;
+  let idp: IdentityProvider;
+  let client: SsoClient | undefined;
+  const sso: SsoClient = {
+    start: (now) => (client as SsoClient).start(now),
+    finish: (query, flow, now) => (client as SsoClient).finish(query, flow, now),
+  };
+
+  beforeAll(async () => {
+    site = await startIsolatedConsole({ name: "sso", owner: OWNER, context: () => ({ sso }) });
+    const redirectUri = `${site.url}/api/v1/auth/sso/callback`;
+    idp = await startIdentityProvider({
+      redirectUri,
+      people: {
+        "unverified@example.org": { email: "unverified@example.org", email_verified: false },
+        "no-address": { name: "No Address" },
+      },
+    });
+    client = createSsoClient({
+      issuer: idp.issuer,
+      clientId: idp.clientId,
+      clientSecret: idp.clientSecret,
+      redirectUri,
+      loginClaim: "email",
+    });
+    await createAdministrator(site.core.store.db, {
+      login: ADMIN_LOGIN,
+      password: "a password nobody types here",
+      displayName: "Sam Single",
+      isOwner: false,
+      grants: [{ spaceId: site.spaceId, role: "read" }],
+      now: new Date(),
+    });
+    // An administrator whose access was taken away (disabled) is not signed in by the provider either.
+    const gone = await createAdministrator(site.core.store.db, {
+      login: "gone@example.org",
+      password: "a password nobody types here",
+      isOwner: false,
+      now: new Date(),
+    });
+    await sql`update admins set disabled_at = now() where id = ${gone.id}`.execute(site.core.store.db);
+  }, 120_000);
+
+  afterAll(async () => {
+    await idp?.close();
+    await site?.close();
+  });
+
+  /** From the sign-in page through the provider's pages: back to the console, on `landing`. */
+  async function signInAtProvider(login: string, { cancel = false } = {}) {
+    const context = await site.browser.newContext({ viewport: site.viewport, locale: "en-GB" });
+    const page = await context.newPage();
+    await page.goto(`${site.url}/login`);
+    await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+    await page.waitForURL(`${idp.issuer}/**`);
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill("any password");
+    await page.getByRole("button", { name: "Sign-in" }).click();
+    if (cancel) await page.getByRole("link", { name: "[ Cancel ]" }).click();
+    else await page.getByRole("button", { name: "Continue" }).click();
+    await page.waitForURL(`${site.url}/**`);
+    return page;
+  }
+
+  it("PM1: the provider's verified address names an administrator (in any case): the console opens with their roles", async () => {
+    const page = await signInAtProvider("SSO.Admin@Example.org");
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    const me = await page.request.get(`${site.url}/api/v1/auth/me`);
+    expect(me.status()).toBe(200);
+    expect(await me.json()).toMatchObject({
+      kind: "admin",
+      name: ADMIN_LOGIN,
+      isOwner: false,
+      grants: [{ spaceId: site.spaceId, role: "read" }],
+    });
+    await page.context().close();
+  });
+
+  it("an address no administrator has (or a disabled one's), an unverified one, none at all, or a cancel: back to the sign-in page saying why, and no session", async () => {
+    for (const [login, cancel, words] of [
+      ["stranger@example.org", false, "no Orchard administrator has your login"],
+      ["gone@example.org", false, "no Orchard administrator has your login"],
+      ["unverified@example.org", false, "has not verified your e-mail address"],
+      ["no-address", false, "the claim Orchard reads is missing"],
+      [ADMIN_LOGIN, true, "did not sign you in"],
+    ] as const) {
+      const page = await signInAtProvider(login, { cancel });
+      await page.getByRole("alert").filter({ hasText: words }).waitFor();
+      expect(new URL(page.url()).pathname, login).toBe("/login");
+      expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status(), login).toBe(401);
+      await page.context().close();
+    }
+  });
+
+  it("a callback with no sign-in started in this browser (a forged or replayed link) opens nothing", async () => {
+    const context = await site.browser.newContext({ locale: "fr-FR" });
+    const page = await context.newPage();
+    await page.goto(`${site.url}/api/v1/auth/sso/callback?code=stolen&state=guessed`);
+    await page.waitForURL(`${site.url}/login?sso_error=expired`);
+    await page.getByRole("alert").filter({ hasText: "La connexion n'a pas été terminée à temps" }).waitFor();
+    expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status()).toBe(401);
+    await context.close();
+  });
+});
