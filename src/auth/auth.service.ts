@@ -30,20 +30,27 @@ import { newApiToken, newSessionId, parseApiToken, sameHash, sha256 } from "./se
 /** Console sessions last a working day, then ask for the password again. */
 export const SESSION_TTL_MS = 12 * 3_600_000;
 
+/**
+ * The password hash of an administrator who signs in with single sign-on only: no argon2
+ * hash, so no password ever matches it (a password sign-in checks the decoy instead).
+ */
+export const NO_PASSWORD = "!sso-only";
+
 export interface NewAdministrator {
   login: string;
   displayName?: string;
-  password: string;
+  /** Absent: single sign-on only (NO_PASSWORD); the API and the CLI allow it only with SSO on. */
+  password?: string | undefined;
   isOwner: boolean;
   grants?: readonly Grant[];
   now: Date;
 }
 
 export async function createAdministrator(db: Db, input: NewAdministrator): Promise<AdminRecord> {
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
+  if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
     throw new AuthError("weak_password", `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
   }
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = input.password === undefined ? NO_PASSWORD : await hashPassword(input.password);
   // With its grants or not at all: a grant of an unknown space leaves no administrator behind.
   return withTransaction(db, async (trx) => {
     const admin = await createAdmin(trx, {
@@ -70,7 +77,9 @@ export async function login(
 ): Promise<{ sessionId: string; admin: AdminRecord; expiresAt: Date }> {
   const admin = await findAdminForLogin(db, input.login);
   // Verify against a decoy when the login is unknown: the timing tells nothing.
-  const ok = await verifyPassword(admin?.passwordHash ?? (await decoyHash()), input.password);
+  // Verify against a decoy when the administrator has no password too (SSO only): the same time.
+  const hashed = admin && admin.passwordHash !== NO_PASSWORD ? admin.passwordHash : await decoyHash();
+  const ok = (await verifyPassword(hashed, input.password)) && hashed === admin?.passwordHash;
   if (!admin || !ok || admin.disabled) throw new AuthError("invalid_credentials", "wrong login or password");
   const { passwordHash: _hidden, ...record } = admin;
   return openSession(db, record, input.now);

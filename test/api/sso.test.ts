@@ -128,6 +128,52 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
     }
   });
 
+  it("PM1: with single sign-on, an administrator may be created without a password; no password then opens a session; without it, a 400 names body.password", async () => {
+    for (const sso of [true, false]) {
+      const f = await buildFixture(db().store, sso ? { context: { sso: client() } } : {});
+      try {
+        const signIn = await f.app.inject({
+          method: "POST",
+          url: "/api/v1/auth/login",
+          payload: { login: `owner-${f.ids.suffix}`, password: "correct horse battery" },
+        });
+        const cookie = signIn.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
+        const owner = { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
+        const login = `carol-${f.ids.suffix}@example.org`;
+        const created = await f.app.inject({
+          method: "POST",
+          url: "/api/v1/admins",
+          headers: owner,
+          payload: { login, grants: [{ spaceId: f.ids.spaceA, role: "read" }] },
+        });
+        if (!sso) {
+          expect(created.statusCode).toBe(400);
+          expect(created.json()).toMatchObject({
+            code: "validation_failed",
+            errors: [{ field: "body.password" }],
+          });
+          continue;
+        }
+        expect(created.statusCode, created.body).toBe(201);
+        // Whatever is typed as the password, it is the 401 of a wrong password.
+        for (const password of ["", "!sso-only", "correct horse battery"]) {
+          const r = await f.app.inject({
+            method: "POST",
+            url: "/api/v1/auth/login",
+            payload: { login, password },
+          });
+          expect([400, 401], password).toContain(r.statusCode);
+          expect(
+            r.cookies.find((c) => c.name === "orchard_session"),
+            password,
+          ).toBeUndefined();
+        }
+      } finally {
+        await f.app.close();
+      }
+    }
+  });
+
   it("a provider that does not answer: back to the sign-in page with provider_unreachable, and the next sign-in asks it again", async () => {
     const port = await closedPort();
     const sso = createSsoClient({

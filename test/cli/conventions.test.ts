@@ -393,6 +393,30 @@ describe("orchard, as scripts and people use it", () => {
       /^orchard: space Arts not found/,
     );
   });
+
+  it("admin create --sso-only: no password asked, only when single sign-on is configured", async () => {
+    expectFailure(
+      await cli.run(["admin", "create", "--login", "sso@example.org", "--sso-only"]),
+      2,
+      /^orchard: --sso-only needs single sign-on: set OIDC_ISSUER/,
+    );
+    const oidc = {
+      OIDC_ISSUER: "https://login.example.org",
+      OIDC_CLIENT_ID: "orchard",
+      OIDC_CLIENT_SECRET: "client-secret",
+      PUBLIC_BASE_URL: "https://orchard.example.org",
+    };
+    Object.assign(cli.env, oidc);
+    try {
+      const created = await cli.run(["admin", "create", "--login", "sso@example.org", "--sso-only"]);
+      expect(created).toMatchObject({ code: 0, stderr: "" });
+      expect(created.stdout).toBe(
+        "administrator sso@example.org created, signing in with single sign-on only\n",
+      );
+    } finally {
+      for (const name of Object.keys(oidc)) delete cli.env[name];
+    }
+  });
 });
 
 /** Runs `orchard args` with its stdout's reader gone before anything is written. */

@@ -41,9 +41,9 @@ describe("console: single sign-on (OpenID Connect)", () => {
       redirectUri,
       loginClaim: "email",
     });
+    // No password: single sign-on only (NO_PASSWORD).
     await createAdministrator(site.core.store.db, {
       login: ADMIN_LOGIN,
-      password: "a password nobody types here",
       displayName: "Sam Single",
       isOwner: false,
       grants: [{ spaceId: site.spaceId, role: "read" }],

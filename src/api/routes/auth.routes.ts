@@ -292,7 +292,10 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
           password: z
             .string()
             .max(MAX_PASSWORD_LENGTH)
-            .describe("the initial password; GET /admins/password-rules says what it must be"),
+            .optional()
+            .describe(
+              "the initial password; GET /admins/password-rules says what it must be. Absent: the administrator signs in with single sign-on only (a 400 when the server has none)",
+            ),
           isOwner: z.boolean().default(false),
           grants: grants.default([]),
         }),
@@ -300,6 +303,14 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       },
     },
     async (request, reply) => {
+      if (request.body.password === undefined && !ctx.sso)
+        throw new ApiError(400, "validation_failed", "The request is not valid", [
+          {
+            field: "body.password",
+            message: "a password is needed: this server has no single sign-on (OIDC_ISSUER)",
+            rule: "required",
+          },
+        ]);
       await checkGrants(db, request.body.grants);
       const admin = await createAdministrator(db, { ...request.body, now: now() });
       return reply.status(201).send({ ...admin, grants: request.body.grants });

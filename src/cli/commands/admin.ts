@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { createAdministrator } from "../../auth/auth.service.js";
+import { loadConfig } from "../../config.js";
 import { ensureDefaultSpace } from "../../main/server.js";
 import type { Grant, TokenRole } from "../../store/auth.repo.js";
 import type { Store } from "../../store/index.js";
@@ -15,6 +16,7 @@ interface CreateFlags {
   name?: string;
   owner: boolean;
   grant: string[];
+  ssoOnly: boolean;
   json: boolean;
 }
 
@@ -35,15 +37,25 @@ export function registerAdmin(program: Command): void {
         "PM1: a role per space: <space>:manage or <space>:read, the space by id or name ('default': the default space)",
         [],
       )
+      .option(
+        "--sso-only",
+        "no password: signs in with single sign-on only (needs OIDC_ISSUER; the login is the provider's email)",
+        false,
+      )
       .option("--json", "print one JSON document on stdout", false),
     [
       `printf '%s\\n' "$ADMIN_PASSWORD" | orchard admin create --login alice --owner`,
+      "orchard admin create --login carol@example.org --grant default:manage --sso-only",
       `orchard admin create --login bob --grant default:read --grant "North campus:manage" < pw.txt`,
     ],
   ).action(async (options: CreateFlags) => {
     // Checked before the password is asked: a typo costs no typing.
     const wanted = options.grant.map((g) => parseGrant(g));
-    const password = await readPassword();
+    if (options.ssoOnly && !loadConfig().sso)
+      throw new CliError(
+        "--sso-only needs single sign-on: set OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET",
+      );
+    const password = options.ssoOnly ? undefined : await readPassword();
     await withStore(async (store) => {
       const grants: Grant[] = [];
       for (const g of wanted) grants.push({ spaceId: await spaceOf(store, g.space), role: g.role });
@@ -56,7 +68,9 @@ export function registerAdmin(program: Command): void {
         now: new Date(),
       });
       if (options.json) return printJson({ id: created.id, login: created.login, isOwner: created.isOwner });
-      printLine(`administrator ${created.login} created${created.isOwner ? " (owner)" : ""}`);
+      printLine(
+        `administrator ${created.login} created${created.isOwner ? " (owner)" : ""}${password === undefined ? ", signing in with single sign-on only" : ""}`,
+      );
     });
   });
 }

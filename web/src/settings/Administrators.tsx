@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { ApiProblemError, fieldErrorsOf } from "../api/client";
 import type { Administrator, Grant, PasswordRules, Role, SpaceWithRole } from "../api/types";
 import { useSpace } from "../app/space";
-import { useMe } from "../auth/session";
+import { useMe, useSignInMethods } from "../auth/session";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -229,6 +229,8 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
   const { t } = useTranslation();
   const create = useCreateAdministrator();
   const rules = usePasswordRules();
+  // With single sign-on, a password is optional: without one, the provider alone signs them in.
+  const sso = useSignInMethods().data?.sso === true;
   const [login, setLogin] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [password, setPassword] = useState("");
@@ -245,7 +247,7 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
       {
         login: login.trim(),
         ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
-        password,
+        ...(sso && password === "" ? {} : { password }),
         isOwner,
         grants: isOwner ? [] : grantsOf(choices),
       },
@@ -280,9 +282,14 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
       <TextField
         label={t("admins.form.password")}
         hint={
-          rules.data
-            ? t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })
-            : undefined
+          [
+            sso ? t("admins.form.passwordSsoHint") : "",
+            rules.data
+              ? t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })
+              : "",
+          ]
+            .filter(Boolean)
+            .join(" ") || undefined
         }
         error={errors.password}
         name="password"

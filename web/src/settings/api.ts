@@ -63,7 +63,8 @@ export function usePasswordRules() {
 export interface NewAdministrator {
   login: string;
   displayName?: string;
-  password: string;
+  /** Absent: single sign-on only (the server must have it). */
+  password?: string;
   isOwner: boolean;
   grants: Grant[];
 }
