@@ -35,7 +35,13 @@ export function routeCases(app: FastifyInstance, f: Fixture): RouteCase[] {
 }
 
 function kindOf(method: string, path: string): RouteCase["kind"] {
-  if (path === "/api/v1/auth/login" || path.startsWith("/api/v1/apple/")) return "public";
+  if (
+    path === "/api/v1/auth/login" ||
+    path === "/api/v1/auth/methods" ||
+    path.startsWith("/api/v1/auth/sso/") ||
+    path.startsWith("/api/v1/apple/")
+  )
+    return "public";
   if (
     path.startsWith("/api/v1/admins") ||
     path.startsWith("/api/v1/apps/") ||

@@ -241,6 +241,7 @@ describe("0013_mdm_commands_awaiting_license", () => {
         "mdm_commands_awaiting",
         "mdm_commands_by_device_app",
         "mdm_commands_deliverable",
+        "mdm_commands_failed", // 0040
         "mdm_commands_invite_once", // 0036
         "mdm_commands_invites", // 0036
         "mdm_commands_pending", // 0017 (it replaced mdm_commands_open)

@@ -28,7 +28,7 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["auth"],
         summary: "How the console signs in: with a password, with single sign-on (OpenID Connect), or both",
-        response: { 200: z.object({ password: z.boolean(), sso: z.boolean() }) },
+        response: { 200: z.object({ password: z.boolean(), sso: z.boolean() }), ...problemResponses },
       },
     },
     async () => ({ password: ctx.passwordLogin !== false, sso: sso !== undefined }),
