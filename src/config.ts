@@ -70,6 +70,8 @@ const schema = z
     OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
     OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+    // Where the provider sends the browser back; default <PUBLIC_BASE_URL>/api/v1/auth/sso/callback.
+    OIDC_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
     OIDC_LOGIN_CLAIM: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,100}$/, "a claim name")
@@ -118,12 +120,12 @@ const schema = z
           path: ["OIDC_ISSUER"],
           message: "must be https (http only on this machine)",
         });
-      if (e.PUBLIC_BASE_URL === undefined)
+      if (e.PUBLIC_BASE_URL === undefined && e.OIDC_REDIRECT_URI === undefined)
         ctx.addIssue({
           code: "custom",
           path: ["PUBLIC_BASE_URL"],
           message:
-            "needed with OIDC_ISSUER: the provider sends the browser back to <PUBLIC_BASE_URL>/api/v1/auth/sso/callback",
+            "needed with OIDC_ISSUER (or OIDC_REDIRECT_URI): the provider sends the browser back to <PUBLIC_BASE_URL>/api/v1/auth/sso/callback",
         });
     }
     if (e.PASSWORD_LOGIN === "off" && e.OIDC_ISSUER === undefined)
@@ -242,13 +244,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiTokenRequestsPerMinute: e.API_TOKEN_REQUESTS_PER_MINUTE,
     ...(e.METRICS_TOKEN ? { metricsToken: new Secret(e.METRICS_TOKEN) } : {}),
     ...(e.METRICS_PORT ? { metricsPort: e.METRICS_PORT } : {}),
-    ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET && e.PUBLIC_BASE_URL
+    ...(e.OIDC_ISSUER &&
+    e.OIDC_CLIENT_ID &&
+    e.OIDC_CLIENT_SECRET &&
+    (e.OIDC_REDIRECT_URI || e.PUBLIC_BASE_URL)
       ? {
           sso: {
             issuer: e.OIDC_ISSUER,
             clientId: e.OIDC_CLIENT_ID,
             clientSecret: new Secret(e.OIDC_CLIENT_SECRET),
-            redirectUri: `${e.PUBLIC_BASE_URL.replace(/\/+$/, "")}/api/v1/auth/sso/callback`,
+            // Spelt once, as URL spells it: the authorization and the token requests must send the same.
+            redirectUri: new URL(
+              e.OIDC_REDIRECT_URI ??
+                `${(e.PUBLIC_BASE_URL ?? "").replace(/\/+$/, "")}/api/v1/auth/sso/callback`,
+            ).href,
             loginClaim: e.OIDC_LOGIN_CLAIM,
           },
         }

@@ -108,6 +108,14 @@ describe("configuration", () => {
       "http://127.0.0.1:9000",
     );
     expect(() => loadConfig({ PASSWORD_LOGIN: "off" })).toThrowError(/PASSWORD_LOGIN: off needs OIDC_ISSUER/);
+    // A callback of its own (PUBLIC_BASE_URL also tells Apple where to send notifications),
+    // spelt once as a URL is, for both of the provider's requests.
+    expect(
+      loadConfig({
+        ...withoutBase,
+        OIDC_REDIRECT_URI: "https://Orchard.Intranet.example:443/api/v1/auth/sso/callback",
+      }).sso?.redirectUri,
+    ).toBe("https://orchard.intranet.example/api/v1/auth/sso/callback");
   });
 
   it("keeps secrets out of logs and JSON", () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 
 /**
@@ -30,9 +31,12 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
-/** A hash to verify against when the login is unknown, so both cases take the same time. */
+/**
+ * A hash to verify against when the login is unknown (or has no password: SSO only), so
+ * every case takes the same time. Of a random password, drawn per process: none is known.
+ */
 let decoy: Promise<string> | undefined;
 export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword("orchard-decoy-password");
+  decoy ??= hashPassword(randomBytes(32).toString("base64url"));
   return decoy;
 }

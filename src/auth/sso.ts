@@ -27,7 +27,8 @@ export type SsoFailure =
   | "invalid_response" // state, nonce, signature or code refused
   | "claim_missing"
   | "email_unverified"
-  | "no_administrator";
+  | "no_administrator"
+  | "another_account"; // the login is linked to another account of the provider (0041)
 
 export class SsoError extends Error {
   override readonly name = "SsoError";
@@ -50,10 +51,20 @@ interface Flow {
 }
 
 export interface SsoClient {
+  /** The callback is https: the browser reaches Orchard over TLS (a proxy may end it), cookies are Secure. */
+  readonly overHttps: boolean;
   /** Where to send the browser, and the flow's cookie value. */
   start(now: Date): Promise<{ url: string; flow: string }>;
-  /** The login the provider vouches for, from the callback URL and the flow's cookie. */
-  finish(callbackQuery: string, flow: string | undefined, now: Date): Promise<string>;
+  /**
+   * Who the provider vouches for, from the callback URL and the flow's cookie: the claim
+   * naming the administrator's login, and the account's `subject` ("<issuer> <sub>", never
+   * reassigned), which the administrator stays linked to.
+   */
+  finish(
+    callbackQuery: string,
+    flow: string | undefined,
+    now: Date,
+  ): Promise<{ login: string; subject: string }>;
 }
 
 export function createSsoClient(settings: SsoSettings): SsoClient {
@@ -68,6 +79,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
     return discovered;
   };
   return {
+    overHttps: new URL(settings.redirectUri).protocol === "https:",
     async start(now) {
       const config = await configuration();
       const flow: Flow = {
@@ -101,6 +113,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         );
       }
       let claims: Record<string, unknown>;
+      let subject: string;
       try {
         const tokens = await oidc.authorizationCodeGrant(config, callback, {
           pkceCodeVerifier: flow.verifier,
@@ -111,6 +124,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         const idToken = tokens.claims();
         if (!idToken) throw new Error("no ID token");
         claims = idToken;
+        subject = `${idToken.iss} ${idToken.sub}`;
         // Providers that keep scope claims out of the ID token give them at UserInfo.
         if (claims[settings.loginClaim] === undefined)
           claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...claims };
@@ -126,7 +140,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
       // An address the provider did not verify could be anyone's.
       if (settings.loginClaim === "email" && claims.email_verified !== true)
         throw new SsoError("email_unverified", `the identity provider has not verified ${value}`);
-      return value;
+      return { login: value, subject };
     },
   };
 }

@@ -31,7 +31,7 @@ const GAUGES: Record<StateMetric, GaugeSpec> = {
     help: "Seconds until the account's sToken expires (negative once expired)",
     account: true,
   },
-  licenses_total: { help: "Licenses the account bought, all apps together", account: true },
+  licenses_purchased: { help: "Licenses the account bought, all apps together", account: true },
   licenses_used: { help: "Licenses of the account in use, all apps together", account: true },
   waiting_requests: {
     help: "Requests waiting for a license (DB2, UB3), by the reason they wait",

@@ -106,6 +106,38 @@ export async function findAdminNamedBy(db: Db, claim: string): Promise<AdminReco
   return row && toAdmin(row);
 }
 
+/**
+ * Links the administrator to the provider's account that signed in (`subject`: issuer and
+ * sub) at their first single sign-on, and checks it at the next ones: "linked" when it is
+ * theirs (now or already), "another" when their login is linked to another account of the
+ * provider, or that account to another administrator.
+ */
+export async function linkSsoSubject(
+  db: Db,
+  adminId: string,
+  subject: string,
+): Promise<"linked" | "another"> {
+  try {
+    const row = await auth(db)
+      .updateTable("admins")
+      .set({ sso_subject: subject })
+      .where("id", "=", adminId)
+      .where((eb) => eb.or([eb("sso_subject", "is", null), eb("sso_subject", "=", subject)]))
+      .returning("id")
+      .executeTakeFirst();
+    return row ? "linked" : "another";
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) return "another";
+    throw error;
+  }
+}
+
+/** An owner unlinks an administrator from the provider's account: the next sign-in links anew. */
+export async function unlinkSsoSubject(db: Db, adminId: string): Promise<void> {
+  await auth(db).updateTable("admins").set({ sso_subject: null }).where("id", "=", adminId).execute();
+  changed();
+}
+
 export async function findAdmin(db: Db, id: string): Promise<AdminRecord | undefined> {
   const row = await auth(db).selectFrom("admins").selectAll().where("id", "=", id).executeTakeFirst();
   return row && toAdmin(row);

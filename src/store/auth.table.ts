@@ -25,6 +25,8 @@ export interface AdminTable {
   is_owner: Generated<boolean>;
   created_at: Timestamp;
   disabled_at: NullableTimestamp;
+  /** Single sign-on: "<issuer> <sub>" of the provider's account first signed in with (0041). */
+  sso_subject: string | null;
 }
 
 export interface RoleGrantTable {

@@ -18,7 +18,7 @@ export type StateMetric =
   | "account_info"
   | "account_health"
   | "account_token_expiry_seconds"
-  | "licenses_total"
+  | "licenses_purchased"
   | "licenses_used"
   | "waiting_requests"
   | "apple_operations_pending"
@@ -53,7 +53,7 @@ export async function operationalState(db: Db, now: Date): Promise<StateFigure[]
       extract(epoch from token_expires_at - ${at}::timestamptz)::float8
     from accounts where token_expires_at is not null
     union all
-    select 'licenses_total', space_id, account_id, array[]::text[], sum(total_count)::float8
+    select 'licenses_purchased', space_id, account_id, array[]::text[], sum(total_count)::float8
     from assets group by space_id, account_id
     union all
     select 'licenses_used', space_id, account_id, array[]::text[], sum(used)::float8

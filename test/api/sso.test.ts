@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createSsoClient } from "../../src/auth/sso.js";
+import { linkSsoSubject } from "../../src/store/auth.repo.js";
 import { type IdentityProvider, startIdentityProvider } from "../auth/identity-provider.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture } from "./harness.js";
@@ -156,7 +157,8 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
         }
         expect(created.statusCode, created.body).toBe(201);
         // Whatever is typed as the password, it is the 401 of a wrong password.
-        for (const password of ["", "!sso-only", "correct horse battery"]) {
+        // The decoy's password of earlier versions too: it opens nothing.
+        for (const password of ["", "!sso-only", "correct horse battery", "orchard-decoy-password"]) {
           const r = await f.app.inject({
             method: "POST",
             url: "/api/v1/auth/login",
@@ -171,6 +173,82 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
       } finally {
         await f.app.close();
       }
+    }
+  });
+
+  it("the flow's checks: a callback with another state (login CSRF: someone else's code) is refused; a flow older than 10 minutes has expired", async () => {
+    const sso = client();
+    const now = new Date();
+    const { flow } = await sso.start(now);
+    const { state } = JSON.parse(Buffer.from(flow, "base64url").toString("utf8")) as { state: string };
+    await expect(sso.finish("?code=someone-elses&state=theirs", flow, now)).rejects.toMatchObject({
+      name: "SsoError",
+      failure: "invalid_response",
+    });
+    const later = new Date(now.getTime() + 10 * 60_000 + 1);
+    await expect(sso.finish(`?code=x&state=${state}`, flow, later)).rejects.toMatchObject({
+      failure: "expired",
+    });
+    await expect(sso.finish(`?code=x&state=${state}`, "not-a-flow", now)).rejects.toMatchObject({
+      failure: "expired",
+    });
+  });
+
+  it("behind TLS (an https callback), the flow's cookie is Secure even when a proxy forwards plain HTTP", async () => {
+    const sso = createSsoClient({
+      issuer: idp.issuer,
+      clientId: idp.clientId,
+      clientSecret: idp.clientSecret,
+      redirectUri: "https://orchard.example.test/api/v1/auth/sso/callback",
+      loginClaim: "email",
+    });
+    const f = await buildFixture(db().store, { context: { sso } });
+    try {
+      const r = await f.app.inject({ method: "GET", url: "/api/v1/auth/sso/start" });
+      expect(r.cookies.find((c) => c.name === "orchard_sso")).toMatchObject({ secure: true, httpOnly: true });
+    } finally {
+      await f.app.close();
+    }
+  });
+
+  it("an owner unlinks an administrator from the provider's account (PATCH unlinkSso): the next sign-in links anew", async () => {
+    const f = await buildFixture(db().store, { context: { sso: client() } });
+    try {
+      const signIn = await f.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { login: `owner-${f.ids.suffix}`, password: "correct horse battery" },
+      });
+      const cookie = signIn.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
+      const owner = { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
+      const admins = db().store.db.withTables<{
+        admins: { id: string; login: string; sso_subject: string | null };
+      }>();
+      const writer = await admins
+        .selectFrom("admins")
+        .select("id")
+        .where("login", "=", `writer-${f.ids.suffix}`)
+        .executeTakeFirstOrThrow();
+      expect(await linkSsoSubject(db().store.db, writer.id, "https://idp.example sub-1")).toBe("linked");
+      expect(await linkSsoSubject(db().store.db, writer.id, "https://idp.example sub-2")).toBe("another");
+      const r = await f.app.inject({
+        method: "PATCH",
+        url: `/api/v1/admins/${writer.id}`,
+        headers: owner,
+        payload: { unlinkSso: true },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json()).toMatchObject({ id: writer.id, login: `writer-${f.ids.suffix}` });
+      expect(await linkSsoSubject(db().store.db, writer.id, "https://idp.example sub-2")).toBe("linked");
+      const unknown = await f.app.inject({
+        method: "PATCH",
+        url: "/api/v1/admins/no-such-admin",
+        headers: owner,
+        payload: { unlinkSso: true },
+      });
+      expect(unknown.statusCode).toBe(404);
+    } finally {
+      await f.app.close();
     }
   });
 

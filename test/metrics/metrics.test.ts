@@ -80,7 +80,7 @@ describeEachDatabase("metrics for Prometheus", (db) => {
       expect(sample(text, "orchard_account_token_expiry_seconds", ofA)).toBe(
         (Date.parse("2030-11-08T22:33:22Z") - NOW.getTime()) / 1000,
       );
-      expect(sample(text, "orchard_licenses_total", ofA)).toBe(10);
+      expect(sample(text, "orchard_licenses_purchased", ofA)).toBe(10);
       expect(sample(text, "orchard_licenses_used", ofA)).toBe(10);
       expect(sample(text, "orchard_waiting_requests", { space: spaceA, reason: "no_license" })).toBe(2);
       // Every grant is on its way to Apple: the device ones in calls of their own or the outbox.

@@ -20,6 +20,7 @@ describe("console: single sign-on (OpenID Connect)", () => {
   let idp: IdentityProvider;
   let client: SsoClient | undefined;
   const sso: SsoClient = {
+    overHttps: false,
     start: (now) => (client as SsoClient).start(now),
     finish: (query, flow, now) => (client as SsoClient).finish(query, flow, now),
   };
@@ -32,6 +33,8 @@ describe("console: single sign-on (OpenID Connect)", () => {
       people: {
         "unverified@example.org": { email: "unverified@example.org", email_verified: false },
         "no-address": { name: "No Address" },
+        // Another account of the provider that says it has the administrator's address.
+        impostor: { email: ADMIN_LOGIN, email_verified: true },
       },
     });
     client = createSsoClient({
@@ -94,10 +97,12 @@ describe("console: single sign-on (OpenID Connect)", () => {
     await page.context().close();
   });
 
-  it("an address no administrator has (or a disabled one's), an unverified one, none at all, or a cancel: back to the sign-in page saying why, and no session", async () => {
+  it("an address no administrator has (or a disabled one's), another provider account with an administrator's address, an unverified one, none at all, or a cancel: back to the sign-in page saying why, and no session", async () => {
     for (const [login, cancel, words] of [
       ["stranger@example.org", false, "no Orchard administrator has your login"],
       ["gone@example.org", false, "no Orchard administrator has your login"],
+      // The administrator's first sign-in linked their provider account (its sub): not this one.
+      ["impostor", false, "linked to another account of your identity provider"],
       ["unverified@example.org", false, "has not verified your e-mail address"],
       ["no-address", false, "the claim Orchard reads is missing"],
       [ADMIN_LOGIN, true, "did not sign you in"],

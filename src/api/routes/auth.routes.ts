@@ -25,6 +25,7 @@ import {
   listGrants,
   setGrants,
   type TokenRole,
+  unlinkSsoSubject,
   updateAdmin,
 } from "../../store/auth.repo.js";
 import type { Db } from "../../store/database.js";
@@ -357,15 +358,30 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
               .max(MAX_PASSWORD_LENGTH)
               .optional()
               .describe("a new password (GET /admins/password-rules); the administrator's sessions end"),
+            unlinkSso: z
+              .literal(true)
+              .optional()
+              .describe(
+                "single sign-on: forget the provider's account the administrator is linked to; their next sign-in links the account it comes from",
+              ),
           })
           .refine((b) => Object.values(b).some((v) => v !== undefined), {
-            message: "give displayName, isOwner or password",
+            message: "give displayName, isOwner, password or unlinkSso",
           }),
         response: { 200: adminSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const { password, ...rest } = request.body;
+      const { password, unlinkSso, ...rest } = request.body;
+      if (unlinkSso) {
+        if (!(await findAdmin(db, request.params.adminId))) throw new ApiError(404, "not_found", "Not found");
+        await unlinkSsoSubject(db, request.params.adminId);
+        if (password === undefined && rest.displayName === undefined && rest.isOwner === undefined) {
+          const admin = await findAdmin(db, request.params.adminId);
+          if (!admin) throw new ApiError(404, "not_found", "Not found");
+          return { ...admin, grants: await listGrants(db, { kind: "admin", id: admin.id }) };
+        }
+      }
       const outcome = await updateAdmin(db, {
         ...rest,
         ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { openSession } from "../../auth/auth.service.js";
 import { SSO_FLOW_TTL_MS, SsoError } from "../../auth/sso.js";
-import { findAdminNamedBy } from "../../store/auth.repo.js";
+import { findAdminNamedBy, linkSsoSubject } from "../../store/auth.repo.js";
 import { type Api, type ApiContext, can } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { setSessionCookie } from "./auth.routes.js";
@@ -20,6 +20,8 @@ const FLOW_PATH = "/api/v1/auth/sso";
 export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
   const { db, now } = ctx.deps;
   const sso = ctx.sso;
+  // Behind a proxy that ends TLS the request looks like http: the callback's URL says better.
+  const cookies = { secureCookies: ctx.secureCookies || sso?.overHttps === true };
 
   app.get(
     "/auth/methods",
@@ -63,7 +65,7 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       reply.setCookie(FLOW_COOKIE, started.flow, {
         httpOnly: true,
         sameSite: "lax",
-        secure: ctx.secureCookies || request.protocol === "https",
+        secure: cookies.secureCookies || request.protocol === "https",
         path: FLOW_PATH,
         maxAge: Math.floor(SSO_FLOW_TTL_MS / 1000),
       });
@@ -96,11 +98,19 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
       try {
         const claimed = await sso.finish(query, flow, now());
-        const admin = await findAdminNamedBy(db, claimed);
+        const admin = await findAdminNamedBy(db, claimed.login);
         if (!admin || admin.disabled)
-          throw new SsoError("no_administrator", `no administrator of this Orchard has the login ${claimed}`);
+          throw new SsoError(
+            "no_administrator",
+            `no administrator of this Orchard has the login ${claimed.login}`,
+          );
+        if ((await linkSsoSubject(db, admin.id, claimed.subject)) === "another")
+          throw new SsoError(
+            "another_account",
+            `${claimed.login} is linked to another account of the identity provider than ${claimed.subject}`,
+          );
         const session = await openSession(db, admin, now());
-        setSessionCookie(ctx, request, reply, session.sessionId);
+        setSessionCookie(cookies, request, reply, session.sessionId);
         request.log.info({ adminId: admin.id }, "signed in with single sign-on");
         return reply.redirect("/", 302);
       } catch (error) {

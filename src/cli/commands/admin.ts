@@ -39,7 +39,7 @@ export function registerAdmin(program: Command): void {
       )
       .option(
         "--sso-only",
-        "no password: signs in with single sign-on only (needs OIDC_ISSUER; the login is the provider's email)",
+        "no password: signs in with single sign-on only (needs OIDC_ISSUER; the login is the provider's OIDC_LOGIN_CLAIM, e-mail by default)",
         false,
       )
       .option("--json", "print one JSON document on stdout", false),

@@ -17,6 +17,7 @@ const SSO_FAILURES = new Set([
   "claim_missing",
   "email_unverified",
   "no_administrator",
+  "another_account",
 ]);
 
 export function LoginPage() {
