@@ -39,6 +39,8 @@ export interface AdminRecord {
   isOwner: boolean;
   createdAt: Date;
   disabled: boolean;
+  /** Single sign-on: linked to the provider's account of their first sign-in (0041). */
+  ssoLinked: boolean;
 }
 
 /** A role in a space: an administrator's (the default), or an API token's (`mdm` too). */
@@ -346,6 +348,7 @@ export async function findSessionAuthority(
       "a.is_owner",
       "a.created_at",
       "a.disabled_at",
+      "a.sso_subject",
       "s.expires_at",
       "g.space_id",
       "g.role",
@@ -516,6 +519,7 @@ function toAdmin(row: {
   is_owner: boolean;
   created_at: Date;
   disabled_at: Date | null;
+  sso_subject: string | null;
 }): AdminRecord {
   return {
     id: row.id,
@@ -524,6 +528,7 @@ function toAdmin(row: {
     isOwner: row.is_owner,
     createdAt: row.created_at,
     disabled: row.disabled_at !== null,
+    ssoLinked: row.sso_subject !== null,
   };
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdministrator } from "../../src/auth/auth.service.js";
 import { createSsoClient, type SsoClient } from "../../src/auth/sso.js";
 import { type IdentityProvider, startIdentityProvider } from "../auth/identity-provider.js";
+import { signIn } from "./harness.js";
 import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 const OWNER = { login: "owner", password: "correct horse battery staple" };
@@ -113,6 +114,23 @@ describe("console: single sign-on (OpenID Connect)", () => {
       expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status(), login).toBe(401);
       await page.context().close();
     }
+  });
+
+  it("an owner unlinks an administrator from the provider's account in Settings: the next account that signs in with their address is linked", async () => {
+    const owner = await signIn(site, OWNER);
+    await owner.goto(`${site.url}/s/${site.spaceId}/settings`);
+    await owner.getByRole("button", { name: `Edit ${ADMIN_LOGIN}` }).click();
+    const dialog = owner.getByRole("dialog", { name: `Edit “${ADMIN_LOGIN}”` });
+    await dialog.getByLabel("Unlink from the identity provider's account").check();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await owner.context().close();
+    // The account that was refused as another one is now theirs.
+    const page = await signInAtProvider("impostor");
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    const me = await page.request.get(`${site.url}/api/v1/auth/me`);
+    expect(await me.json()).toMatchObject({ kind: "admin", name: ADMIN_LOGIN });
+    await page.context().close();
   });
 
   it("a callback with no sign-in started in this browser (a forged or replayed link) opens nothing", async () => {

@@ -59,6 +59,9 @@ const adminSchema = z
     displayName: z.string(),
     isOwner: z.boolean(),
     createdAt: dateTime,
+    ssoLinked: z
+      .boolean()
+      .describe("single sign-on: linked to the provider's account of their first sign-in (PATCH unlinkSso)"),
     grants: z.array(grant),
   })
   .meta({ id: "Administrator" });

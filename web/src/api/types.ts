@@ -115,6 +115,8 @@ export interface Administrator {
   displayName: string;
   isOwner: boolean;
   createdAt: string;
+  /** Single sign-on: linked to the provider's account of their first sign-in. */
+  ssoLinked: boolean;
   grants: Grant[];
 }
 /** GET /admins/password-rules: what a new password must be, as the server says. */

@@ -332,6 +332,7 @@ function EditAdministratorDialog({
   const [displayName, setDisplayName] = useState(admin.displayName);
   const [isOwner, setIsOwner] = useState(admin.isOwner);
   const [password, setPassword] = useState("");
+  const [unlinkSso, setUnlinkSso] = useState(false);
   const errors = fieldErrorsOf(edit.error);
   if (edit.error instanceof ApiProblemError && edit.error.code === "cannot_demote_self")
     errors.isOwner = t("admins.form.cannotDemoteSelf");
@@ -343,6 +344,7 @@ function EditAdministratorDialog({
         displayName,
         ...(isOwner === admin.isOwner ? {} : { isOwner }),
         ...(password ? { password } : {}),
+        ...(unlinkSso ? { unlinkSso: true as const } : {}),
       },
       { onSuccess: onClose },
     );
@@ -388,6 +390,15 @@ function EditAdministratorDialog({
         value={password}
         onChange={setPassword}
       />
+      {admin.ssoLinked ? (
+        <Option
+          name="unlinkSso"
+          checked={unlinkSso}
+          onChange={setUnlinkSso}
+          label={t("admins.form.unlinkSso")}
+          description={t("admins.form.unlinkSsoHelp")}
+        />
+      ) : null}
       <FormError error={edit.error} />
       <p className="footnote">
         <RuleRef id="PM1" />

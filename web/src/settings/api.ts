@@ -91,6 +91,8 @@ export interface AdministratorEdit {
   displayName?: string;
   isOwner?: boolean;
   password?: string;
+  /** Single sign-on: forget the provider's account they are linked to. */
+  unlinkSso?: true;
 }
 
 export function useEditAdministrator() {
