@@ -4,9 +4,20 @@ import { createSsoClient } from "../../src/auth/sso.js";
 import { linkSsoSubject } from "../../src/store/auth.repo.js";
 import { type IdentityProvider, startIdentityProvider } from "../auth/identity-provider.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture } from "./harness.js";
+import { auth, buildFixture, type Fixture } from "./harness.js";
 
 const CALLBACK = "http://orchard.example.test/api/v1/auth/sso/callback";
+
+/** The fixture's owner, signed in to the console (session cookie and CSRF header). */
+async function ownerSession(f: Fixture): Promise<Record<string, string>> {
+  const signIn = await f.app.inject({
+    method: "POST",
+    url: "/api/v1/auth/login",
+    payload: { login: `owner-${f.ids.suffix}`, password: "correct horse battery" },
+  });
+  const cookie = signIn.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
+  return { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
+}
 
 /** A port of this machine nothing listens on (taken, then given back). */
 async function closedPort(): Promise<number> {
@@ -133,13 +144,7 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
     for (const sso of [true, false]) {
       const f = await buildFixture(db().store, sso ? { context: { sso: client() } } : {});
       try {
-        const signIn = await f.app.inject({
-          method: "POST",
-          url: "/api/v1/auth/login",
-          payload: { login: `owner-${f.ids.suffix}`, password: "correct horse battery" },
-        });
-        const cookie = signIn.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
-        const owner = { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
+        const owner = await ownerSession(f);
         const login = `carol-${f.ids.suffix}@example.org`;
         const created = await f.app.inject({
           method: "POST",
@@ -214,13 +219,7 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
   it("an owner unlinks an administrator from the provider's account (PATCH unlinkSso): the next sign-in links anew", async () => {
     const f = await buildFixture(db().store, { context: { sso: client() } });
     try {
-      const signIn = await f.app.inject({
-        method: "POST",
-        url: "/api/v1/auth/login",
-        payload: { login: `owner-${f.ids.suffix}`, password: "correct horse battery" },
-      });
-      const cookie = signIn.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
-      const owner = { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
+      const owner = await ownerSession(f);
       const admins = db().store.db.withTables<{
         admins: { id: string; login: string; sso_subject: string | null };
       }>();

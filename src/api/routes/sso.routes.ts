@@ -20,6 +20,15 @@ const FLOW_PATH = "/api/v1/auth/sso";
 export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
   const { db, now } = ctx.deps;
   const sso = ctx.sso;
+  const ssoOn = () => {
+    if (!sso)
+      throw new ApiError(
+        404,
+        "sso_off",
+        "Single sign-on is off: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
+      );
+    return sso;
+  };
   // Behind a proxy that ends TLS the request looks like http: the callback's URL says better.
   const cookies = { secureCookies: ctx.secureCookies || sso?.overHttps === true };
 
@@ -47,15 +56,10 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      if (!sso)
-        throw new ApiError(
-          404,
-          "sso_off",
-          "Single sign-on is off: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
-        );
+      const client = ssoOn();
       let started: { url: string; flow: string };
       try {
-        started = await sso.start(now());
+        started = await client.start(now());
       } catch (error) {
         const failure = failureOf(error);
         request.log.warn({ failure, reason: (error as Error).message }, "single sign-on could not start");
@@ -87,17 +91,12 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      if (!sso)
-        throw new ApiError(
-          404,
-          "sso_off",
-          "Single sign-on is off: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
-        );
+      const client = ssoOn();
       const flow = request.cookies[FLOW_COOKIE];
       reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });
       const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
       try {
-        const claimed = await sso.finish(query, flow, now());
+        const claimed = await client.finish(query, flow, now());
         const admin = await findAdminNamedBy(db, claimed.login);
         if (!admin || admin.disabled)
           throw new SsoError(
