@@ -43,6 +43,8 @@ export class OutsideWalk {
   private readonly candidates = new Map<string, AdoptionCandidate[]>();
   private readonly outside = new Map<string, number>();
   private page = 0;
+  /** The previous page's write, still running while the next page is read from Apple. */
+  private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly deps: SyncDeps,
@@ -59,7 +61,13 @@ export class OutsideWalk {
   async add(assignments: readonly OutsideAssignment[]): Promise<void> {
     if (assignments.length === 0) return;
     this.subjects ??= await loadAdoptionSubjects(this.deps.db, this.account.spaceId);
-    await this.write(splitCandidates(this.subjects, assignments, this.candidates));
+    const left = splitCandidates(this.subjects, assignments, this.candidates);
+    // Written while the walk reads Apple's next page: at most one write in flight, and a
+    // failed one fails the walk at its next page (or at its end).
+    await this.writing;
+    const written = this.write(left);
+    written.catch(() => undefined); // awaited at the next page; not an unhandled rejection meanwhile
+    this.writing = written;
   }
 
   /**
@@ -68,6 +76,7 @@ export class OutsideWalk {
    */
   async complete(): Promise<OutsideResult> {
     const { spaceId, id: accountId } = this.account;
+    await this.writing;
     const adopted: AdoptedLicense[] = [];
     for (const [adamId, candidates] of this.candidates) {
       const result = await adoptAssignments(this.deps.db, {
@@ -92,6 +101,7 @@ export class OutsideWalk {
 
   /** The walk stopped: what it wrote goes (the account keeps its previous list). */
   async discard(): Promise<void> {
+    await this.writing.catch(() => undefined);
     await discardOutsideGeneration(this.deps.db, {
       spaceId: this.account.spaceId,
       accountId: this.account.id,

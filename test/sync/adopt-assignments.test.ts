@@ -16,7 +16,12 @@ import {
   setAppRules,
   setDeviceStatus,
 } from "../../src/store/index.js";
-import { appendOutside, listOutsidePage } from "../../src/store/outside-assignments.repo.js";
+import {
+  appendOutside,
+  listOutsidePage,
+  outsideSnapshotOf,
+} from "../../src/store/outside-assignments.repo.js";
+import { OutsideWalk } from "../../src/sync/adopt.js";
 import { addAccount, resyncAccount, syncAccount } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { ADMIN, checkIn, newAdamId, revokeOnIos, spaceWithApps } from "./fixtures.js";
@@ -215,6 +220,45 @@ describeEachDatabase("adopting assignments made outside Orchard", (tdb) => {
     // Nothing was sent to Apple: Apple already held them.
     await drain(h);
     expect(appleSubjects(h.sim, loc.uId, adamId).sort()).toEqual(serials.map((s) => `s:${s}`).sort());
+  });
+
+  it("AC3, AC7: a walk's pages are written while the next is read, and a walk that stops leaves none behind, even with a write on its way", async () => {
+    const { adamId, loc } = await previousMdmLocation({ total: 3, serials: [serial("WALK")] });
+    const space = await spaceWithApps(db(), [adamId]);
+    const { account } = await addAccount(h.deps, {
+      spaceId: space.id,
+      name: "Walked",
+      sTokenFile: loc.sToken,
+      actor: ADMIN,
+    });
+    const before = await outsideSnapshotOf(db(), space.id, account.id);
+    const page = (prefix: string) =>
+      Array.from({ length: 50 }, () => ({ adamId, pricingParam: "STDQ", serialNumber: serial(prefix) }));
+    /** The generations of the list's rows holding `pages`' subjects, one per subject. */
+    const stored = async (pages: ReadonlyArray<ReadonlyArray<{ serialNumber: string }>>) => {
+      const serials = new Set(pages.flat().map((a) => a.serialNumber));
+      const rows = await db()
+        .selectFrom("outside_assignments")
+        .select(["generation", "subjects"])
+        .where("account_id", "=", account.id)
+        .execute();
+      return rows.flatMap((r) => r.subjects.filter((x) => serials.has(x)).map(() => Number(r.generation)));
+    };
+    // Stopped with its last page's write still running: the discard waits for it, then removes all.
+    const stopped = await OutsideWalk.start(h.deps, account, new Date());
+    const stopPages = [page("STOP"), page("STOP")];
+    for (const p of stopPages) await stopped.add(p);
+    await stopped.discard();
+    expect(await stored(stopPages)).toEqual([]);
+    expect(await outsideSnapshotOf(db(), space.id, account.id)).toEqual(before);
+    // Completed: every page is in the list, which becomes the account's.
+    const done = await OutsideWalk.start(h.deps, account, new Date());
+    const donePages = [page("DONE"), page("DONE")];
+    for (const p of donePages) await done.add(p);
+    const found = await done.complete();
+    expect(found.outside.get(adamId)).toBe(100);
+    const generation = (await outsideSnapshotOf(db(), space.id, account.id))?.generation;
+    expect(await stored(donePages)).toEqual(Array.from({ length: 100 }, () => generation));
   });
 
   it("AC7, invariant 2: a subject holding the app from another account gets no second license; its assignment stays outside, and a retired device's too", async () => {
