@@ -76,7 +76,7 @@ export interface Transport {
 }
 
 type Outcome<T> =
-  | { ok: true; value: T }
+  | { ok: true; value: T; httpStatus: number }
   | { ok: false; error: AppleApiError | AppleTransportError; retryAfterMs?: number | undefined };
 
 export function createTransport(options: TransportOptions): Transport {
@@ -156,7 +156,7 @@ export function createTransport(options: TransportOptions): Transport {
           typeof envelope.tokenExpirationDate === "string" ? envelope.tokenExpirationDate : undefined,
       });
     }
-    return { ok: true, value: parsed.data };
+    return { ok: true, value: parsed.data, httpStatus: response.status };
   }
 
   /** `once`, told to `onAttempt` with how it ended and how long it took. */
@@ -178,7 +178,7 @@ export function createTransport(options: TransportOptions): Transport {
       told({ outcome: "protocol_error" });
       throw error;
     }
-    if (outcome.ok) told({ outcome: "ok" });
+    if (outcome.ok) told({ outcome: "ok", httpStatus: outcome.httpStatus });
     else if (outcome.error instanceof AppleApiError)
       told({
         outcome: "api_error",

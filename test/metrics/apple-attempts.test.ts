@@ -30,7 +30,7 @@ describe("metrics: requests sent to Apple", () => {
     const associate = { method: "POST", endpoint: "/assets/associate" };
     // Apple asked to try again (503), then took it: two attempts, one request.
     expect(delta({ ...associate, outcome: "api_error", status: "503", error_number: "" })).toBe(1);
-    expect(delta({ ...associate, outcome: "ok", status: "", error_number: "" })).toBe(1);
+    expect(delta({ ...associate, outcome: "ok", status: "200", error_number: "" })).toBe(1);
     // A revoked token (9625) is never retried: one attempt, with Apple's number.
     expect(
       delta({
