@@ -52,6 +52,16 @@ const schema = z
     ORCHARD_SECRET_KEY: z.string().min(1).optional(),
     PORT: port.default(8080),
     HOST: z.string().min(1).default("127.0.0.1"),
+    // Behind a reverse proxy: which hops to believe for X-Forwarded-For/-Proto (client address,
+    // https). "true" (every hop), a number of hops, or addresses and CIDRs, comma-separated.
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .regex(
+        /^(true|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/,
+        "true, a number of hops, or addresses/CIDRs",
+      )
+      .optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     APPLE_BASE_URL: z.url().optional(),
     APPLE_METADATA_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -171,6 +181,8 @@ export interface Config {
   secretKey?: Secret;
   port: number;
   host: string;
+  /** Fastify's trustProxy: the reverse proxies whose X-Forwarded-* headers are believed; unset, none. */
+  trustProxy?: boolean | number | string[];
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
   /** Apple's service; unset means the built-in simulator. */
   appleBaseUrl?: string;
@@ -233,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.ORCHARD_SECRET_KEY ? { secretKey: new Secret(e.ORCHARD_SECRET_KEY) } : {}),
     port: e.PORT,
     host: e.HOST,
+    ...(e.TRUST_PROXY ? { trustProxy: trustProxyOf(e.TRUST_PROXY) } : {}),
     logLevel: e.LOG_LEVEL,
     ...(e.APPLE_BASE_URL ? { appleBaseUrl: e.APPLE_BASE_URL } : {}),
     ...(e.APPLE_METADATA_URL ? { appleMetadataUrl: e.APPLE_METADATA_URL } : {}),
@@ -305,4 +318,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** The short-lived records: 30 days, or HISTORY_RETENTION_DAYS when shorter; forever when that is 0. */
 function shorterHistory(historyDays: number): number {
   return historyDays === 0 ? 0 : Math.min(SHORT_HISTORY_DAYS, historyDays);
+}
+
+/** TRUST_PROXY as Fastify takes it: every hop, a number of hops, or the proxies' addresses. */
+function trustProxyOf(value: string): boolean | number | string[] {
+  if (value === "true") return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(",").map((a) => a.trim());
 }

@@ -118,6 +118,18 @@ describe("configuration", () => {
     ).toBe("https://orchard.intranet.example/api/v1/auth/sso/callback");
   });
 
+  it("TRUST_PROXY: every hop, a number of hops, or the proxies' addresses and CIDRs; unset, none", () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.2, 10.0.1.0/24,::1" }).trustProxy).toEqual([
+      "10.0.0.2",
+      "10.0.1.0/24",
+      "::1",
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: "proxy.example.org" })).toThrowError(/TRUST_PROXY/);
+  });
+
   it("keeps secrets out of logs and JSON", () => {
     const c = loadConfig({
       DATABASE_URL: "postgres://u:hunter2@db/orchard",

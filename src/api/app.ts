@@ -52,6 +52,8 @@ export interface BuildApiOptions {
   logStream?: DestinationStream;
   /** Logins per minute per address. */
   loginRateLimit?: number;
+  /** TRUST_PROXY: the reverse proxies whose X-Forwarded-For and -Proto are believed; default none. */
+  trustProxy?: boolean | number | string[];
   /** Requests per minute per API token (429 past it); unset or 0: unlimited. */
   tokenRateLimit?: number;
   /** Serve the administrator console (web/dist) at every non-API path. Default true. */
@@ -72,7 +74,10 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   const app = Fastify({
     logger: fastifyLogger(options.logLevel ?? "info", options.logStream),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: false,
+    // Behind a reverse proxy (TRUST_PROXY): the client's address for the login rate limit and
+    // the logs, and https for Secure cookies; never believed from anyone else.
+    trustProxy:
+      typeof options.trustProxy === "number" ? hopsOf(options.trustProxy) : (options.trustProxy ?? false),
     // Unique across processes and restarts, so that a requestId an integrator quotes finds its log line.
     genReqId: () => randomUUID(),
     // Ids are up to 200 characters (schemas.ts `id`): a longer one gets the route's own 400.
@@ -208,4 +213,9 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   );
   if (options.console !== false) await registerConsole(app, undefined, paths);
   return app;
+}
+
+/** A number of proxies to believe, counted from this server (Fastify's hop count, as its type takes it). */
+function hopsOf(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }

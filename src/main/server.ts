@@ -76,6 +76,7 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.loginRateLimit ? { loginRateLimit: options.loginRateLimit } : {}),
       tokenRateLimit: config.apiTokenRequestsPerMinute,
+      ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
     },
   );
   const runWorker = options.worker ?? core.store.engine === "pglite";

@@ -78,6 +78,10 @@ export async function buildFixture(
     metricsToken?: string;
     /** More of what `orchard serve` binds (src/main/server.ts): single sign-on, password sign-in. */
     context?: Partial<Pick<ApiContext, "sso" | "passwordLogin">>;
+    /** TRUST_PROXY; default: no proxy believed. */
+    trustProxy?: boolean | number | string[];
+    /** Sign-ins per minute per client address; default 1000. */
+    loginRateLimit?: number;
   } = {},
 ): Promise<Fixture> {
   const db = store.db;
@@ -101,8 +105,9 @@ export async function buildFixture(
     {
       logLevel: "info",
       logStream: logs,
-      loginRateLimit: 1000,
+      loginRateLimit: options.loginRateLimit ?? 1000,
       ...(options.tokenRateLimit ? { tokenRateLimit: options.tokenRateLimit } : {}),
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     },
   );
   const suffix = Math.random().toString(36).slice(2, 8);
