@@ -76,8 +76,7 @@ export async function login(
   input: { login: string; password: string; now: Date },
 ): Promise<{ sessionId: string; admin: AdminRecord; expiresAt: Date }> {
   const admin = await findAdminForLogin(db, input.login);
-  // Verify against a decoy when the login is unknown: the timing tells nothing.
-  // Verify against a decoy when the administrator has no password too (SSO only): the same time.
+  // Verify against a decoy when the login is unknown or has no password (SSO only): the timing tells nothing.
   const hashed = admin && admin.passwordHash !== NO_PASSWORD ? admin.passwordHash : await decoyHash();
   const ok = (await verifyPassword(hashed, input.password)) && hashed === admin?.passwordHash;
   if (!admin || !ok || admin.disabled) throw new AuthError("invalid_credentials", "wrong login or password");

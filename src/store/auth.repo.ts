@@ -134,10 +134,19 @@ export async function linkSsoSubject(
   }
 }
 
-/** An owner unlinks an administrator from the provider's account: the next sign-in links anew. */
-export async function unlinkSsoSubject(db: Db, adminId: string): Promise<void> {
-  await auth(db).updateTable("admins").set({ sso_subject: null }).where("id", "=", adminId).execute();
+/**
+ * An owner unlinks an administrator from the provider's account: the next sign-in links
+ * anew. The administrator as they now are; undefined when there is no such administrator.
+ */
+export async function unlinkSsoSubject(db: Db, adminId: string): Promise<AdminRecord | undefined> {
+  const row = await auth(db)
+    .updateTable("admins")
+    .set({ sso_subject: null })
+    .where("id", "=", adminId)
+    .returningAll()
+    .executeTakeFirst();
   changed();
+  return row && toAdmin(row);
 }
 
 export async function findAdmin(db: Db, id: string): Promise<AdminRecord | undefined> {

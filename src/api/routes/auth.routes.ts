@@ -51,7 +51,6 @@ const tokenRole = z
   );
 const tokenGrant = z.object({ spaceId: id, role: tokenRole });
 const tokenGrants = z.array(z.strictObject(tokenGrant.shape)).max(1000);
-/** The longest a token may be given to live: ten years. */
 const adminSchema = z
   .object({
     id: z.string(),
@@ -80,6 +79,11 @@ const tokenSchema = z
   })
   .meta({ id: "ApiToken" });
 
+/** Whether a cookie set in answer to `request` is `Secure`: over https, or when the server says so. */
+export function secureCookie(ctx: Pick<ApiContext, "secureCookies">, request: FastifyRequest): boolean {
+  return ctx.secureCookies || request.protocol === "https";
+}
+
 /** The console's session cookie: HttpOnly, SameSite=Strict, for as long as the session. */
 export function setSessionCookie(
   ctx: Pick<ApiContext, "secureCookies">,
@@ -90,7 +94,7 @@ export function setSessionCookie(
   reply.setCookie(SESSION_COOKIE, sessionId, {
     httpOnly: true,
     sameSite: "strict",
-    secure: ctx.secureCookies || request.protocol === "https",
+    secure: secureCookie(ctx, request),
     path: "/",
     maxAge: Math.floor(SESSION_TTL_MS / 1000),
   });
@@ -377,13 +381,10 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
     async (request) => {
       const { password, unlinkSso, ...rest } = request.body;
       if (unlinkSso) {
-        if (!(await findAdmin(db, request.params.adminId))) throw new ApiError(404, "not_found", "Not found");
-        await unlinkSsoSubject(db, request.params.adminId);
-        if (password === undefined && rest.displayName === undefined && rest.isOwner === undefined) {
-          const admin = await findAdmin(db, request.params.adminId);
-          if (!admin) throw new ApiError(404, "not_found", "Not found");
-          return { ...admin, grants: await listGrants(db, { kind: "admin", id: admin.id }) };
-        }
+        const unlinked = await unlinkSsoSubject(db, request.params.adminId);
+        if (!unlinked) throw new ApiError(404, "not_found", "Not found");
+        if (password === undefined && rest.displayName === undefined && rest.isOwner === undefined)
+          return { ...unlinked, grants: await listGrants(db, { kind: "admin", id: unlinked.id }) };
       }
       const outcome = await updateAdmin(db, {
         ...rest,

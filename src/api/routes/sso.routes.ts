@@ -4,7 +4,7 @@ import { SSO_FLOW_TTL_MS, SsoError } from "../../auth/sso.js";
 import { findAdminNamedBy, linkSsoSubject } from "../../store/auth.repo.js";
 import { type Api, type ApiContext, can } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { setSessionCookie } from "./auth.routes.js";
+import { secureCookie, setSessionCookie } from "./auth.routes.js";
 
 /** The flow's cookie: sent back only to the callback, and only for a sign-in's length. */
 const FLOW_COOKIE = "orchard_sso";
@@ -69,7 +69,7 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       reply.setCookie(FLOW_COOKIE, started.flow, {
         httpOnly: true,
         sameSite: "lax",
-        secure: cookies.secureCookies || request.protocol === "https",
+        secure: secureCookie(cookies, request),
         path: FLOW_PATH,
         maxAge: Math.floor(SSO_FLOW_TTL_MS / 1000),
       });
