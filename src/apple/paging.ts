@@ -43,7 +43,7 @@ export function toQuery(filters: Record<string, QueryValue>): URLSearchParams {
 
 /**
  * Walks every page from `startPageIndex` (omitted on the first request unless given, as
- * Apple's examples do). Rejects a response whose currentPageIndex is not the one asked for,
+ * Apple's examples do), reading one page ahead of the caller. Rejects a response whose currentPageIndex is not the one asked for,
  * or whose nextPageIndex does not move forward, rather than loop forever.
  */
 export async function* walkPages<R extends PageMeta, T>(
@@ -54,14 +54,27 @@ export async function* walkPages<R extends PageMeta, T>(
   itemsOf: (response: R) => T[],
   startPageIndex?: number,
 ): AsyncGenerator<Page<T>, void, undefined> {
-  let pageIndex = startPageIndex;
+  const read = (pageIndex: number | undefined) => {
+    const response = transport.request({
+      method: "GET",
+      path,
+      query: toQuery({ ...filters, pageIndex }),
+      schema,
+    });
+    // Awaited at the next turn of the walk; not an unhandled rejection if the caller stops first.
+    response.catch(() => undefined);
+    return { expected: pageIndex ?? 0, response };
+  };
+  let reading = read(startPageIndex);
   let checkpoint: string | undefined;
   for (;;) {
-    const query = toQuery({ ...filters, pageIndex });
-    const response = await transport.request({ method: "GET", path, query, schema });
-    const expected = pageIndex ?? 0;
-    if (response.currentPageIndex !== expected) {
-      throw new AppleProtocolError("GET", path, `asked page ${expected}, got ${response.currentPageIndex}`);
+    const response = await reading.response;
+    if (response.currentPageIndex !== reading.expected) {
+      throw new AppleProtocolError(
+        "GET",
+        path,
+        `asked page ${reading.expected}, got ${response.currentPageIndex}`,
+      );
     }
     const next = response.nextPageIndex;
     if (next !== undefined && next <= response.currentPageIndex) {
@@ -72,6 +85,9 @@ export async function* walkPages<R extends PageMeta, T>(
       );
     }
     checkpoint ??= response.versionId;
+    // The next page is asked for before this one is handed over: Apple answers while the
+    // caller works on this one (one request ahead, never more).
+    if (next !== undefined) reading = read(next);
     yield {
       items: itemsOf(response),
       currentPageIndex: response.currentPageIndex,
@@ -85,6 +101,5 @@ export async function* walkPages<R extends PageMeta, T>(
       tokenExpirationDate: response.tokenExpirationDate,
     };
     if (next === undefined) return;
-    pageIndex = next;
   }
 }

@@ -6,5 +6,7 @@
  * reach it through src/api/schemas.ts.
  */
 export function normalizeSerial(serial: string): string {
-  return serial.trim().replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+  const trimmed = serial.trim();
+  // Nearly every serial number is upper-case already: tested before it is rewritten.
+  return /[a-z]/.test(trimmed) ? trimmed.replace(/[a-z]+/g, (letters) => letters.toUpperCase()) : trimmed;
 }

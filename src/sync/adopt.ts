@@ -177,6 +177,8 @@ function splitCandidates(
   assignments: readonly OutsideAssignment[],
   candidates: Map<string, AdoptionCandidate[]>,
 ): OutsideAssignment[] {
+  // A location taken over holds mostly assignments that name no one of Orchard's.
+  if (subjects.devices.size === 0 && subjects.users.size === 0) return [...assignments];
   const rest: OutsideAssignment[] = [];
   for (const a of assignments) {
     const candidate = candidateOf(subjects, a);

@@ -104,12 +104,10 @@ export async function syncAssignmentsFull(
       atApple += page.items.length;
       const notOrchards: OutsideAssignment[] = [];
       for (const a of page.items) {
+        if (a.serialNumber === undefined && a.clientUserId === undefined) continue;
         const license = index.size > 0 ? index.match(a.adamId, a, seen) : undefined;
         if (license) seen.add(license.id);
-        else if (a.serialNumber !== undefined)
-          notOrchards.push({ adamId: a.adamId, pricingParam: a.pricingParam, serialNumber: a.serialNumber });
-        else if (a.clientUserId !== undefined)
-          notOrchards.push({ adamId: a.adamId, pricingParam: a.pricingParam, clientUserId: a.clientUserId });
+        else notOrchards.push(a);
       }
       await walk.add(notOrchards);
       if (page.last) checkpoint = page.checkpointVersionId;

@@ -202,14 +202,45 @@ describe("paged reads stream page by page", () => {
     ]);
   });
 
-  it("fetches the next page only when the consumer asks for it", async () => {
+  it("reads one page ahead of the consumer, never more, while the consumer works on a page", async () => {
     const { client, http } = fakeClient((req) =>
       req.path === "/assignments" ? { body: page(Number(req.query.get("pageIndex") ?? 0), 100) } : undefined,
     );
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    const asked: number[] = [];
     for await (const p of client.assignments()) {
+      await settle(); // the consumer's work on this page: Apple is asked for the next meanwhile
+      asked.push(http.calls("/assignments").length);
       if (p.currentPageIndex === 1) break;
     }
+    await settle();
+    expect(asked).toEqual([2, 3]);
+    expect(http.calls("/assignments")).toHaveLength(3);
+  });
+
+  it("a page read ahead that fails after the consumer stopped is dropped, not an unhandled rejection", async () => {
+    const { client, http } = fakeClient((req) => {
+      if (req.path !== "/assignments") return undefined;
+      const index = Number(req.query.get("pageIndex") ?? 0);
+      return index === 0 ? { body: page(0, 5) } : { status: 400, body: { errorNumber: 9600 } };
+    });
+    for await (const _ of client.assignments()) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Asked for, failed, and nothing else: vitest fails the run on an unhandled rejection.
     expect(http.calls("/assignments")).toHaveLength(2);
+  });
+
+  it("a page read ahead that fails surfaces when the consumer asks for it", async () => {
+    const { client } = fakeClient((req) => {
+      if (req.path !== "/assignments") return undefined;
+      const index = Number(req.query.get("pageIndex") ?? 0);
+      return index === 0 ? { body: page(0, 5) } : { status: 400, body: { errorNumber: 9600 } };
+    });
+    const seen: number[] = [];
+    await expect(async () => {
+      for await (const p of client.assignments()) seen.push(p.currentPageIndex);
+    }).rejects.toThrow();
+    expect(seen).toEqual([0]);
   });
 
   it("refuses a nextPageIndex that does not move forward", async () => {
