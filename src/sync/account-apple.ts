@@ -23,7 +23,7 @@ import {
   setAccountFromApple,
   setNotificationSecret,
 } from "../store/sync-accounts.repo.js";
-import { assignmentsAtApple, disassociateAll } from "./account-release.js";
+import { assignmentsAtApple } from "./account-release.js";
 import { toSyncError } from "./apple-errors.js";
 import type { SyncDeps } from "./deps.js";
 import { SyncError } from "./errors.js";
@@ -126,17 +126,17 @@ export async function clearAtApple(
 ): Promise<number> {
   try {
     const held = await assignmentsAtApple(client);
-    await disassociateAll(client, held);
+    await held.release(client);
     await logAccount(
       deps,
       account,
       actor,
       "account.cleared",
       ["AC1"],
-      activityMessage("account.cleared", { released: held.length }),
-      { released: held.length },
+      activityMessage("account.cleared", { released: held.size }),
+      { released: held.size },
     );
-    return held.length;
+    return held.size;
   } catch (error) {
     throw toSyncError(error, "clearing previous license data at Apple");
   }

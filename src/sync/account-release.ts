@@ -12,33 +12,54 @@ export interface Held {
   clientUserId?: string | undefined;
 }
 
-/** Every assignment of the token, read in full before anything is released (releasing reorders pages). */
-export async function assignmentsAtApple(client: AppleClient): Promise<Held[]> {
-  const out: Held[] = [];
-  for await (const page of client.assignments()) out.push(...page.items);
-  return out;
-}
+/**
+ * Assignments to release, grouped as Apple's calls take them (one app and pricing per call):
+ * a location of a million keeps a million strings, not a million parsed objects.
+ */
+export class ReleasePlan {
+  private readonly byAsset = new Map<
+    string,
+    { asset: AssetRef; serialNumbers: string[]; clientUserIds: string[] }
+  >();
+  size = 0;
 
-/** Disassociates these assignments, one app (and its pricing) at a time; returns Apple calls made. */
-export async function disassociateAll(client: AppleClient, held: readonly Held[]): Promise<number> {
-  const byAsset = new Map<string, { asset: AssetRef; serialNumbers: string[]; clientUserIds: string[] }>();
-  for (const h of held) {
+  add(h: Held): void {
+    if (h.serialNumber === undefined && h.clientUserId === undefined) return;
     const key = `${h.adamId}\u0000${h.pricingParam ?? ""}`;
-    let entry = byAsset.get(key);
+    let entry = this.byAsset.get(key);
     if (!entry) {
       entry = {
         asset: { adamId: h.adamId, ...(h.pricingParam ? { pricingParam: h.pricingParam } : {}) },
         serialNumbers: [],
         clientUserIds: [],
       };
-      byAsset.set(key, entry);
+      this.byAsset.set(key, entry);
     }
     if (h.serialNumber !== undefined) entry.serialNumbers.push(h.serialNumber);
     else if (h.clientUserId !== undefined) entry.clientUserIds.push(h.clientUserId);
+    this.size += 1;
   }
-  let calls = 0;
-  for (const { asset, serialNumbers, clientUserIds } of byAsset.values()) {
-    calls += (await client.disassociateBatched({ assets: [asset], serialNumbers, clientUserIds })).length;
+
+  /** Disassociates them, one app (and its pricing) at a time; returns the Apple calls made. */
+  async release(client: AppleClient): Promise<number> {
+    let calls = 0;
+    for (const { asset, serialNumbers, clientUserIds } of this.byAsset.values()) {
+      calls += (await client.disassociateBatched({ assets: [asset], serialNumbers, clientUserIds })).length;
+    }
+    return calls;
   }
-  return calls;
+}
+
+/** Every assignment of the token, read in full before anything is released (releasing reorders pages). */
+export async function assignmentsAtApple(client: AppleClient): Promise<ReleasePlan> {
+  const plan = new ReleasePlan();
+  for await (const page of client.assignments()) for (const a of page.items) plan.add(a);
+  return plan;
+}
+
+/** Disassociates these assignments, one app (and its pricing) at a time; returns Apple calls made. */
+export async function disassociateAll(client: AppleClient, held: readonly Held[]): Promise<number> {
+  const plan = new ReleasePlan();
+  for (const h of held) plan.add(h);
+  return plan.release(client);
 }
