@@ -19,7 +19,10 @@ export interface SsoSettings {
   loginClaim: string;
 }
 
-/** Why a sign-in did not finish; the console words each (`/login?sso_error=<code>`). */
+/**
+ * Why a sign-in did not finish; the console words each (`/login?sso_error=<code>`), and
+ * `server_error` (Orchard's own failure: sso.routes.ts).
+ */
 export type SsoFailure =
   | "expired" // no flow in progress in this browser (cookie gone, or 10 minutes passed)
   | "refused" // the provider answered an error (the person cancelled, or is not allowed)

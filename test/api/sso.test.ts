@@ -273,4 +273,27 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
       await f.app.close();
     }
   });
+
+  it("a failure of Orchard's own in the callback: back to the sign-in page with server_error (logged as an error), never a JSON 500 in the browser", async () => {
+    const real = client();
+    const sso = {
+      overHttps: false,
+      start: (now: Date) => real.start(now),
+      // What openid-client or the database could throw that is no refusal of the provider's.
+      finish: async () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'sub')");
+      },
+    };
+    const f = await buildFixture(db().store, { context: { sso } });
+    try {
+      const r = await f.app.inject({ method: "GET", url: "/api/v1/auth/sso/callback?code=c&state=s" });
+      expect(r.statusCode).toBe(302);
+      expect(r.headers.location).toBe("/login?sso_error=server_error");
+      expect(r.cookies.find((c) => c.name === "orchard_session")).toBeUndefined();
+      const logged = f.logs.lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+      expect(logged).toContainEqual(expect.objectContaining({ level: 50, msg: "single sign-on refused" }));
+    } finally {
+      await f.app.close();
+    }
+  });
 });

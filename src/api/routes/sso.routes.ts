@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { openSession } from "../../auth/auth.service.js";
 import { SSO_FLOW_TTL_MS, SsoError } from "../../auth/sso.js";
@@ -61,9 +62,7 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       try {
         started = await client.start(now());
       } catch (error) {
-        const failure = failureOf(error);
-        request.log.warn({ failure, reason: (error as Error).message }, "single sign-on could not start");
-        return reply.redirect(`/login?sso_error=${failure}`, 302);
+        return backToSignIn(request, reply, error, "single sign-on could not start");
       }
       // SameSite=Lax: the provider's redirect back is a top-level navigation from its site.
       reply.setCookie(FLOW_COOKIE, started.flow, {
@@ -113,15 +112,19 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
         request.log.info({ adminId: admin.id }, "signed in with single sign-on");
         return reply.redirect("/", 302);
       } catch (error) {
-        const failure = failureOf(error);
-        request.log.warn({ failure, reason: (error as Error).message }, "single sign-on refused");
-        return reply.redirect(`/login?sso_error=${failure}`, 302);
+        return backToSignIn(request, reply, error, "single sign-on refused");
       }
     },
   );
 }
 
-function failureOf(error: unknown): string {
-  if (error instanceof SsoError) return error.failure;
-  throw error;
+/**
+ * The browser back to the sign-in page, which says why (`sso_error`). These are browser
+ * navigations, not JSON calls: Orchard's own failure (`server_error`, logged as an error) too.
+ */
+function backToSignIn(request: FastifyRequest, reply: FastifyReply, error: unknown, what: string) {
+  if (error instanceof SsoError) request.log.warn({ failure: error.failure, reason: error.message }, what);
+  else request.log.error({ err: error }, what);
+  const failure = error instanceof SsoError ? error.failure : "server_error";
+  return reply.redirect(`/login?sso_error=${failure}`, 302);
 }
