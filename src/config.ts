@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type GroupRole, parseGroupRoles } from "./auth/sso-roles.js";
 import type { Language } from "./service/decision-texts.js";
 import { languageOfEnvironment } from "./service/language.js";
 import type { RetentionPolicy } from "./store/retention.repo.js";
@@ -86,6 +87,30 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,100}$/, "a claim name")
       .default("email"),
+    // What Orchard asks of the provider; add e.g. "groups" where the provider needs it for the groups claim.
+    OIDC_SCOPES: z
+      .string()
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, "scopes separated by one space")
+      .refine((v) => v.split(" ").includes("openid"), "must include openid")
+      .optional(),
+    // The claim listing the person's groups, read with OIDC_GROUP_ROLES.
+    OIDC_GROUPS_CLAIM: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:/-]{1,200}$/, "a claim name")
+      .default("groups"),
+    // Roles from the provider's groups: "<group>=owner; <group>=manage:<space>; <group>=read:*" (sso-roles.ts).
+    OIDC_GROUP_ROLES: z
+      .string()
+      .max(20_000)
+      .transform((text, ctx) => {
+        const parsed = parseGroupRoles(text);
+        if (typeof parsed === "string") {
+          ctx.addIssue({ code: "custom", message: parsed });
+          return z.NEVER;
+        }
+        return parsed;
+      })
+      .optional(),
     // "off": the console signs in through the provider only (API tokens are unchanged).
     PASSWORD_LOGIN: z.enum(["on", "off"]).default("on"),
     NOTIFY_WEBHOOK_URL: z.url().optional(),
@@ -138,6 +163,9 @@ const schema = z
             "needed with OIDC_ISSUER (or OIDC_REDIRECT_URI): the provider sends the browser back to <PUBLIC_BASE_URL>/api/v1/auth/sso/callback",
         });
     }
+    for (const key of ["OIDC_SCOPES", "OIDC_GROUP_ROLES"] as const)
+      if (e[key] !== undefined && e.OIDC_ISSUER === undefined)
+        ctx.addIssue({ code: "custom", path: [key], message: "needs OIDC_ISSUER: single sign-on is off" });
     if (e.PASSWORD_LOGIN === "off" && e.OIDC_ISSUER === undefined)
       ctx.addIssue({
         code: "custom",
@@ -203,7 +231,16 @@ export interface Config {
   /** Where `orchard worker` serves /metrics (it has no other HTTP server); unset, it does not. */
   metricsPort?: number;
   /** Console sign-in through an OpenID Connect provider; unset, passwords only. */
-  sso?: { issuer: string; clientId: string; clientSecret: Secret; redirectUri: string; loginClaim: string };
+  sso?: {
+    issuer: string;
+    clientId: string;
+    clientSecret: Secret;
+    redirectUri: string;
+    loginClaim: string;
+    scopes?: string[];
+    groupsClaim: string;
+    groupRoles?: GroupRole[];
+  };
   /** Whether the console takes passwords (PASSWORD_LOGIN); off only with `sso`. */
   passwordLogin: boolean;
   /** Signed webhook for notifications (HMAC-SHA256 with the secret). */
@@ -272,6 +309,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
                 `${(e.PUBLIC_BASE_URL ?? "").replace(/\/+$/, "")}/api/v1/auth/sso/callback`,
             ).href,
             loginClaim: e.OIDC_LOGIN_CLAIM,
+            ...(e.OIDC_SCOPES ? { scopes: e.OIDC_SCOPES.split(" ") } : {}),
+            groupsClaim: e.OIDC_GROUPS_CLAIM,
+            ...(e.OIDC_GROUP_ROLES ? { groupRoles: e.OIDC_GROUP_ROLES } : {}),
           },
         }
       : {}),

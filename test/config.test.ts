@@ -118,6 +118,40 @@ describe("configuration", () => {
     ).toBe("https://orchard.intranet.example/api/v1/auth/sso/callback");
   });
 
+  it("OIDC_GROUP_ROLES, OIDC_GROUPS_CLAIM, OIDC_SCOPES: roles from the provider's groups, read; a bad entry named", () => {
+    const oidc = {
+      OIDC_ISSUER: "https://login.example.org/tenant/v2.0",
+      OIDC_CLIENT_ID: "orchard",
+      OIDC_CLIENT_SECRET: "client-secret-value",
+      PUBLIC_BASE_URL: "https://orchard.example.org/",
+    };
+    const c = loadConfig({
+      ...oidc,
+      OIDC_GROUP_ROLES: " orchard-owners=owner; Paris IT = manage:Paris ;helpdesk=read:*;",
+      OIDC_SCOPES: "openid email profile groups",
+    });
+    expect(c.sso?.groupRoles).toEqual([
+      { group: "orchard-owners", owner: true },
+      { group: "Paris IT", role: "manage", space: "Paris" },
+      { group: "helpdesk", role: "read", space: "*" },
+    ]);
+    expect(c.sso?.groupsClaim).toBe("groups");
+    expect(c.sso?.scopes).toEqual(["openid", "email", "profile", "groups"]);
+    expect(loadConfig(oidc).sso?.groupRoles).toBeUndefined();
+    expect(loadConfig({ ...oidc, OIDC_GROUPS_CLAIM: "roles" }).sso?.groupsClaim).toBe("roles");
+    expect(() => loadConfig({ ...oidc, OIDC_GROUP_ROLES: "helpdesk=read" })).toThrowError(
+      /OIDC_GROUP_ROLES: "helpdesk=read": the role is owner, manage:<space> or read:<space>/,
+    );
+    expect(() => loadConfig({ ...oidc, OIDC_GROUP_ROLES: "owner" })).toThrowError(
+      /OIDC_GROUP_ROLES: "owner" is not <group>=<role>/,
+    );
+    expect(() => loadConfig({ ...oidc, OIDC_GROUP_ROLES: " ; " })).toThrowError(/OIDC_GROUP_ROLES: names no group/);
+    expect(() => loadConfig({ ...oidc, OIDC_SCOPES: "email profile" })).toThrowError(
+      /OIDC_SCOPES: must include openid/,
+    );
+    expect(() => loadConfig({ OIDC_GROUP_ROLES: "a=owner" })).toThrowError(/OIDC_GROUP_ROLES: needs OIDC_ISSUER/);
+  });
+
   it("TRUST_PROXY: every hop, a number of hops, or the proxies' addresses and CIDRs; unset, none", () => {
     expect(loadConfig({}).trustProxy).toBeUndefined();
     expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);

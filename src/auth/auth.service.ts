@@ -66,6 +66,37 @@ export async function createAdministrator(db: Db, input: NewAdministrator): Prom
   });
 }
 
+/**
+ * OIDC_GROUP_ROLES: the administrator a person's groups call for, created at their first
+ * single sign-on: no password (the provider signs them in), linked to the provider's
+ * account (`subject`), named by the provider, with the roles of their groups.
+ */
+export async function createAdministratorFromGroups(
+  db: Db,
+  input: {
+    login: string;
+    name?: string | undefined;
+    subject: string;
+    isOwner: boolean;
+    grants: readonly Grant[];
+    now: Date;
+  },
+): Promise<AdminRecord> {
+  return withTransaction(db, async (trx) => {
+    const admin = await createAdmin(trx, {
+      id: randomUUID(),
+      login: input.login,
+      displayName: input.name ?? input.login,
+      passwordHash: NO_PASSWORD,
+      isOwner: input.isOwner,
+      fromGroupsOf: input.subject,
+      now: input.now,
+    });
+    if (input.grants.length > 0) await setGrants(trx, { kind: "admin", id: admin.id }, input.grants);
+    return admin;
+  });
+}
+
 export function hasAdministrators(db: Db): Promise<boolean> {
   return countAdmins(db).then((n) => n > 0);
 }

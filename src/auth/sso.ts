@@ -2,12 +2,14 @@
  * Single sign-on to the console with OpenID Connect (authorization code flow with PKCE,
  * state and nonce; openid-client). The identity provider says who the person is; Orchard
  * says what they may do: the claim OIDC_LOGIN_CLAIM (default `email`) must name an
- * administrator created in Orchard, whose roles apply. Nobody is created by signing in.
+ * administrator created in Orchard, whose roles apply; or, with OIDC_GROUP_ROLES, the groups
+ * the provider lists create the administrator and set their roles (sso-roles.ts).
  *
  * The flow's secrets (state, nonce, PKCE verifier) travel in a short-lived cookie of the
  * browser that started it, so any server process can finish it.
  */
 import * as oidc from "openid-client";
+import { type GroupRole, groupsOfClaim } from "./sso-roles.js";
 
 export interface SsoSettings {
   issuer: string;
@@ -17,6 +19,12 @@ export interface SsoSettings {
   redirectUri: string;
   /** The ID token claim naming the administrator's login. */
   loginClaim: string;
+  /** Asked of the provider (OIDC_SCOPES); default `openid email profile`. */
+  scopes?: readonly string[];
+  /** The claim listing the person's groups (OIDC_GROUPS_CLAIM), read with `groupRoles`. */
+  groupsClaim?: string;
+  /** OIDC_GROUP_ROLES: roles from groups; unset, administrators are created in Orchard. */
+  groupRoles?: readonly GroupRole[];
 }
 
 /**
@@ -31,7 +39,8 @@ export type SsoFailure =
   | "claim_missing"
   | "email_unverified"
   | "no_administrator"
-  | "another_account"; // the login is linked to another account of the provider (0041)
+  | "another_account" // the login is linked to another account of the provider (0041)
+  | "no_role"; // OIDC_GROUP_ROLES: none of the person's groups gives a role any more
 
 export class SsoError extends Error {
   override readonly name = "SsoError";
@@ -42,6 +51,8 @@ export class SsoError extends Error {
     super(message);
   }
 }
+
+export const DEFAULT_SCOPES = ["openid", "email", "profile"];
 
 /** How long a sign-in may take at the provider. */
 export const SSO_FLOW_TTL_MS = 10 * 60_000;
@@ -56,6 +67,8 @@ interface Flow {
 export interface SsoClient {
   /** The callback is https: the browser reaches Orchard over TLS (a proxy may end it), cookies are Secure. */
   readonly overHttps: boolean;
+  /** OIDC_GROUP_ROLES, when roles come from the provider's groups. */
+  readonly groupRoles?: readonly GroupRole[] | undefined;
   /** Where to send the browser, and the flow's cookie value. */
   start(now: Date): Promise<{ url: string; flow: string }>;
   /**
@@ -63,11 +76,17 @@ export interface SsoClient {
    * naming the administrator's login, and the account's `subject` ("<issuer> <sub>", never
    * reassigned), which the administrator stays linked to.
    */
-  finish(
-    callbackQuery: string,
-    flow: string | undefined,
-    now: Date,
-  ): Promise<{ login: string; subject: string }>;
+  finish(callbackQuery: string, flow: string | undefined, now: Date): Promise<SsoIdentity>;
+}
+
+/** Who signed in, as the provider says. */
+export interface SsoIdentity {
+  login: string;
+  subject: string;
+  /** The `name` claim, for an administrator created at sign-in. */
+  name?: string | undefined;
+  /** The groups claim (OIDC_GROUPS_CLAIM), read only with OIDC_GROUP_ROLES. */
+  groups: string[];
 }
 
 export function createSsoClient(settings: SsoSettings): SsoClient {
@@ -83,6 +102,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
   };
   return {
     overHttps: new URL(settings.redirectUri).protocol === "https:",
+    groupRoles: settings.groupRoles,
     async start(now) {
       const config = await configuration();
       const flow: Flow = {
@@ -93,7 +113,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
       };
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: settings.redirectUri,
-        scope: "openid email profile",
+        scope: (settings.scopes ?? DEFAULT_SCOPES).join(" "),
         response_type: "code",
         state: flow.state,
         nonce: flow.nonce,
@@ -103,6 +123,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
       return { url: url.href, flow: Buffer.from(JSON.stringify(flow)).toString("base64url") };
     },
     async finish(callbackQuery, cookie, now) {
+      const groupsClaim = settings.groupRoles ? (settings.groupsClaim ?? "groups") : undefined;
       const flow = readFlow(cookie, now);
       const config = await configuration();
       const callback = new URL(settings.redirectUri);
@@ -129,7 +150,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         claims = idToken;
         subject = `${idToken.iss} ${idToken.sub}`;
         // Providers that keep scope claims out of the ID token give them at UserInfo.
-        if (claims[settings.loginClaim] === undefined)
+        if (claims[settings.loginClaim] === undefined || (groupsClaim && claims[groupsClaim] === undefined))
           claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...claims };
       } catch (error) {
         throw new SsoError(
@@ -143,7 +164,12 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
       // An address the provider did not verify could be anyone's.
       if (settings.loginClaim === "email" && claims.email_verified !== true)
         throw new SsoError("email_unverified", `the identity provider has not verified ${value}`);
-      return { login: value, subject };
+      return {
+        login: value,
+        subject,
+        name: typeof claims.name === "string" && claims.name !== "" ? claims.name : undefined,
+        groups: groupsClaim ? groupsOfClaim(claims[groupsClaim]) : [],
+      };
     },
   };
 }

@@ -41,6 +41,8 @@ export interface AdminRecord {
   disabled: boolean;
   /** Single sign-on: linked to the provider's account of their first sign-in (0041). */
   ssoLinked: boolean;
+  /** OIDC_GROUP_ROLES: roles set from the provider's groups at each sign-in (0042). */
+  ssoManaged: boolean;
 }
 
 /** A role in a space: an administrator's (the default), or an API token's (`mdm` too). */
@@ -57,6 +59,8 @@ export async function createAdmin(
     displayName: string;
     passwordHash: string;
     isOwner: boolean;
+    /** Created at single sign-on from the provider's groups: linked to that account, roles from groups. */
+    fromGroupsOf?: string;
     now: Date;
   },
 ): Promise<AdminRecord> {
@@ -71,6 +75,7 @@ export async function createAdmin(
         is_owner: input.isOwner,
         created_at: input.now,
         disabled_at: null,
+        ...(input.fromGroupsOf !== undefined ? { sso_subject: input.fromGroupsOf, sso_managed: true } : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -147,6 +152,42 @@ export async function unlinkSsoSubject(db: Db, adminId: string): Promise<AdminRe
     .executeTakeFirst();
   changed();
   return row && toAdmin(row);
+}
+
+/**
+ * OIDC_GROUP_ROLES: an administrator created from the provider's groups is given the owner
+ * flag and the grants their groups give now, in one transaction. The last enabled owner is
+ * never demoted so (an Orchard with no owner could not be administered): they stay owner,
+ * and `keptOwner` says so for the log.
+ */
+export async function setRolesFromGroups(
+  db: Db,
+  adminId: string,
+  roles: { isOwner: boolean; grants: readonly Grant[] },
+): Promise<{ keptOwner: boolean }> {
+  try {
+    return await withTransaction(db, async (trx) => {
+      const a = auth(trx);
+      const owners = await a
+        .selectFrom("admins")
+        .select("id")
+        .where("is_owner", "=", true)
+        .where("disabled_at", "is", null)
+        .orderBy("id")
+        .forUpdate()
+        .execute();
+      const keptOwner = !roles.isOwner && owners.length === 1 && owners[0]?.id === adminId;
+      await a
+        .updateTable("admins")
+        .set({ is_owner: roles.isOwner || keptOwner })
+        .where("id", "=", adminId)
+        .execute();
+      await replaceGrants(trx, { kind: "admin", id: adminId }, roles.grants);
+      return { keptOwner };
+    });
+  } finally {
+    changed();
+  }
 }
 
 export async function findAdmin(db: Db, id: string): Promise<AdminRecord | undefined> {
@@ -358,6 +399,7 @@ export async function findSessionAuthority(
       "a.created_at",
       "a.disabled_at",
       "a.sso_subject",
+      "a.sso_managed",
       "s.expires_at",
       "g.space_id",
       "g.role",
@@ -529,6 +571,7 @@ function toAdmin(row: {
   created_at: Date;
   disabled_at: Date | null;
   sso_subject: string | null;
+  sso_managed: boolean;
 }): AdminRecord {
   return {
     id: row.id,
@@ -538,6 +581,7 @@ function toAdmin(row: {
     createdAt: row.created_at,
     disabled: row.disabled_at !== null,
     ssoLinked: row.sso_subject !== null,
+    ssoManaged: row.sso_managed,
   };
 }
 

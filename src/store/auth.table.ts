@@ -27,6 +27,8 @@ export interface AdminTable {
   disabled_at: NullableTimestamp;
   /** Single sign-on: "<issuer> <sub>" of the provider's account first signed in with (0041). */
   sso_subject: string | null;
+  /** OIDC_GROUP_ROLES: created at single sign-on, roles from the provider's groups (0042). */
+  sso_managed: Generated<boolean>;
 }
 
 export interface RoleGrantTable {

@@ -7,6 +7,8 @@ export interface ProviderPerson {
   email?: string;
   email_verified?: boolean;
   name?: string;
+  /** The `groups` claim (scope `groups`), as Okta or Keycloak list them. */
+  groups?: string[];
 }
 
 export interface IdentityProvider {
@@ -44,7 +46,7 @@ export async function startIdentityProvider(input: {
         token_endpoint_auth_method: "client_secret_basic",
       },
     ],
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
     findAccount: async (_ctx, id) => ({
       accountId: id,
       claims: async () => ({ sub: id, ...(people[id] ?? { email: id, email_verified: true }) }),

@@ -1,8 +1,15 @@
 import { sql } from "kysely";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdministrator } from "../../src/auth/auth.service.js";
-import { createSsoClient, type SsoClient } from "../../src/auth/sso.js";
-import { type IdentityProvider, startIdentityProvider } from "../auth/identity-provider.js";
+import { createSsoClient, type SsoClient, type SsoSettings } from "../../src/auth/sso.js";
+import { parseGroupRoles } from "../../src/auth/sso-roles.js";
+import { findAdminNamedBy } from "../../src/store/auth.repo.js";
+import {
+  type IdentityProvider,
+  type ProviderPerson,
+  startIdentityProvider,
+} from "../auth/identity-provider.js";
 import { signIn } from "./harness.js";
 import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
@@ -17,11 +24,22 @@ const ADMIN_LOGIN = "sso.admin@example.org";
  * client through `sso`, which hands each call to the client made then.
  */
 describe("console: single sign-on (OpenID Connect)", () => {
+  // What the provider says of each person; a test may change someone's groups between sign-ins.
+  const people: Record<string, ProviderPerson> = {
+    "unverified@example.org": { email: "unverified@example.org", email_verified: false },
+    "no-address": { name: "No Address" },
+    // Another account of the provider that says it has the administrator's address.
+    impostor: { email: ADMIN_LOGIN, email_verified: true },
+  };
   let site: IsolatedConsole;
   let idp: IdentityProvider;
   let client: SsoClient | undefined;
+  let settings: SsoSettings;
   const sso: SsoClient = {
     overHttps: false,
+    get groupRoles() {
+      return client?.groupRoles;
+    },
     start: (now) => (client as SsoClient).start(now),
     finish: (query, flow, now) => (client as SsoClient).finish(query, flow, now),
   };
@@ -29,22 +47,15 @@ describe("console: single sign-on (OpenID Connect)", () => {
   beforeAll(async () => {
     site = await startIsolatedConsole({ name: "sso", owner: OWNER, context: () => ({ sso }) });
     const redirectUri = `${site.url}/api/v1/auth/sso/callback`;
-    idp = await startIdentityProvider({
-      redirectUri,
-      people: {
-        "unverified@example.org": { email: "unverified@example.org", email_verified: false },
-        "no-address": { name: "No Address" },
-        // Another account of the provider that says it has the administrator's address.
-        impostor: { email: ADMIN_LOGIN, email_verified: true },
-      },
-    });
-    client = createSsoClient({
+    idp = await startIdentityProvider({ redirectUri, people });
+    settings = {
       issuer: idp.issuer,
       clientId: idp.clientId,
       clientSecret: idp.clientSecret,
       redirectUri,
       loginClaim: "email",
-    });
+    };
+    client = createSsoClient(settings);
     // No password: single sign-on only (NO_PASSWORD).
     await createAdministrator(site.core.store.db, {
       login: ADMIN_LOGIN,
@@ -141,5 +152,89 @@ describe("console: single sign-on (OpenID Connect)", () => {
     await page.getByRole("alert").filter({ hasText: "La connexion n'a pas été terminée à temps" }).waitFor();
     expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status()).toBe(401);
     await context.close();
+  });
+
+  it("PM1, OIDC_GROUP_ROLES: the provider's groups create the administrator at their first sign-in and set their roles at each; groups that give nothing keep them out; one created in Orchard keeps Orchard's roles", async () => {
+    const mapping = parseGroupRoles(`helpdesk=read:${site.spaceId}; ops=manage:*; orchard-owners=owner`);
+    if (typeof mapping === "string") throw new Error(mapping);
+    const before = client;
+    client = createSsoClient({
+      ...settings,
+      scopes: ["openid", "email", "profile", "groups"],
+      groupRoles: mapping,
+    });
+    try {
+      const login = "gina.grouped@example.org";
+      people[login] = {
+        email: login,
+        email_verified: true,
+        name: "Gina Grouped",
+        groups: ["helpdesk", "cafeteria"],
+      };
+      const me = async (page: Page) => (await page.request.get(`${site.url}/api/v1/auth/me`)).json();
+
+      // First sign-in: created, linked, no password, the roles of the groups.
+      let page = await signInAtProvider(login);
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      expect(await me(page)).toMatchObject({
+        name: login,
+        isOwner: false,
+        grants: [{ spaceId: site.spaceId, role: "read" }],
+      });
+      await page.context().close();
+      const created = await findAdminNamedBy(site.core.store.db, login);
+      expect(created).toMatchObject({ displayName: "Gina Grouped", ssoManaged: true, ssoLinked: true });
+
+      // The provider moved her to ops: the next sign-in manages every space.
+      people[login] = { ...people[login], groups: ["ops"] };
+      page = await signInAtProvider(login);
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      expect(await me(page)).toMatchObject({ grants: [{ spaceId: site.spaceId, role: "manage" }] });
+      await page.context().close();
+
+      // The owner sees where her roles come from.
+      const owner = await signIn(site, OWNER);
+      await owner.goto(`${site.url}/s/${site.spaceId}/settings`);
+      const row = owner.getByRole("row").filter({ hasText: login });
+      await row.getByText("From groups").waitFor();
+      await owner.context().close();
+
+      // No group of hers gives a role any more: kept out, no session; a stranger's groups neither.
+      people[login] = { ...people[login], groups: ["cafeteria"] };
+      people["stranger.grouped@example.org"] = {
+        email: "stranger.grouped@example.org",
+        email_verified: true,
+        groups: ["cafeteria"],
+      };
+      for (const [who, words] of [
+        [login, "None of your groups at the identity provider gives you a role"],
+        ["stranger.grouped@example.org", "no Orchard administrator has your login"],
+      ] as const) {
+        page = await signInAtProvider(who);
+        await page.getByRole("alert").filter({ hasText: words }).waitFor();
+        expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status(), who).toBe(401);
+        await page.context().close();
+      }
+      expect(await findAdminNamedBy(site.core.store.db, "stranger.grouped@example.org")).toBeUndefined();
+
+      // Created in Orchard with a role there: the provider's groups change nothing.
+      const kept = "kept.in.orchard@example.org";
+      await createAdministrator(site.core.store.db, {
+        login: kept,
+        isOwner: false,
+        grants: [{ spaceId: site.spaceId, role: "read" }],
+        now: new Date(),
+      });
+      people[kept] = { email: kept, email_verified: true, groups: ["ops", "orchard-owners"] };
+      page = await signInAtProvider(kept);
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      expect(await me(page)).toMatchObject({
+        isOwner: false,
+        grants: [{ spaceId: site.spaceId, role: "read" }],
+      });
+      await page.context().close();
+    } finally {
+      client = before;
+    }
   });
 });

@@ -61,6 +61,11 @@ const adminSchema = z
     ssoLinked: z
       .boolean()
       .describe("single sign-on: linked to the provider's account of their first sign-in (PATCH unlinkSso)"),
+    ssoManaged: z
+      .boolean()
+      .describe(
+        "OIDC_GROUP_ROLES: created at single sign-on; owner flag and grants set from the provider's groups at each sign-in",
+      ),
     grants: z.array(grant),
   })
   .meta({ id: "Administrator" });

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { openSession } from "../../auth/auth.service.js";
 import { SSO_FLOW_TTL_MS, SsoError } from "../../auth/sso.js";
-import { findAdminNamedBy, linkSsoSubject } from "../../store/auth.repo.js";
+import { administratorSignedIn } from "../../auth/sso-sign-in.js";
 import { type Api, type ApiContext, can } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { secureCookie, setSessionCookie } from "./auth.routes.js";
@@ -95,18 +95,13 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });
       const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
       try {
-        const claimed = await client.finish(query, flow, now());
-        const admin = await findAdminNamedBy(db, claimed.login);
-        if (!admin || admin.disabled)
-          throw new SsoError(
-            "no_administrator",
-            `no administrator of this Orchard has the login ${claimed.login}`,
-          );
-        if ((await linkSsoSubject(db, admin.id, claimed.subject)) === "another")
-          throw new SsoError(
-            "another_account",
-            `${claimed.login} is linked to another account of the identity provider than ${claimed.subject}`,
-          );
+        const identity = await client.finish(query, flow, now());
+        const admin = await administratorSignedIn(db, {
+          identity,
+          groupRoles: client.groupRoles,
+          now: now(),
+          log: request.log,
+        });
         const session = await openSession(db, admin, now());
         setSessionCookie(cookies, request, reply, session.sessionId);
         request.log.info({ adminId: admin.id }, "signed in with single sign-on");

@@ -39,6 +39,7 @@ import { outsideSubjectKeys } from "./0037_outside_subject_keys.js";
 import { associationRefusals } from "./0038_association_refusals.js";
 import { queueSubjectIndexes } from "./0039_queue_subject_indexes.js";
 import { failedMdmCommands } from "./0040_failed_mdm_commands.js";
+import { adminSsoManaged } from "./0042_admin_sso_managed.js";
 import { adminSsoSubject } from "./0041_admin_sso_subject.js";
 
 /**
@@ -87,4 +88,5 @@ export const migrations: Record<string, Migration> = {
   "0039_queue_subject_indexes": queueSubjectIndexes,
   "0040_failed_mdm_commands": failedMdmCommands,
   "0041_admin_sso_subject": adminSsoSubject,
+  "0042_admin_sso_managed": adminSsoManaged,
 };

@@ -117,6 +117,8 @@ export interface Administrator {
   createdAt: string;
   /** Single sign-on: linked to the provider's account of their first sign-in. */
   ssoLinked: boolean;
+  /** OIDC_GROUP_ROLES: roles from the identity provider's groups, set at each sign-in. */
+  ssoManaged: boolean;
   grants: Grant[];
 }
 /** GET /admins/password-rules: what a new password must be, as the server says. */

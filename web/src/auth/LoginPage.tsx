@@ -18,6 +18,7 @@ const SSO_FAILURES = new Set([
   "email_unverified",
   "no_administrator",
   "another_account",
+  "no_role",
   "server_error",
 ]);
 

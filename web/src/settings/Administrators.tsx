@@ -42,12 +42,16 @@ export function Administrators() {
     {
       key: "role",
       header: t("admins.role"),
-      render: (a) =>
-        a.isOwner ? (
-          <Badge tone="accent">{t("admins.owner")}</Badge>
-        ) : (
-          <Badge>{t("admins.administrator")}</Badge>
-        ),
+      render: (a) => (
+        <span className="chips-inline">
+          {a.isOwner ? (
+            <Badge tone="accent">{t("admins.owner")}</Badge>
+          ) : (
+            <Badge>{t("admins.administrator")}</Badge>
+          )}
+          {a.ssoManaged ? <Badge title={t("admins.fromGroupsHelp")}>{t("admins.fromGroups")}</Badge> : null}
+        </span>
+      ),
     },
     {
       key: "grants",
@@ -369,7 +373,13 @@ function EditAdministratorDialog({
         onChange={setIsOwner}
         disabled={self && admin.isOwner}
         label={t("admins.form.owner")}
-        description={self && admin.isOwner ? t("admins.form.cannotDemoteSelf") : t("admins.form.ownerHelp")}
+        description={
+          self && admin.isOwner
+            ? t("admins.form.cannotDemoteSelf")
+            : admin.ssoManaged
+              ? `${t("admins.form.ownerHelp")} ${t("admins.fromGroupsHelp")}`
+              : t("admins.form.ownerHelp")
+        }
       />
       {errors.isOwner ? (
         <div className="field-error" role="alert">
@@ -431,6 +441,7 @@ function AccessDialog({
       onSubmit={submit}
       busy={save.isPending}
     >
+      {admin.ssoManaged ? <p className="muted">{t("admins.fromGroupsHelp")}</p> : null}
       <GrantsEditor spaces={spaces} choices={choices} onChange={setChoices} error={errors.grants} />
       <FormError error={save.error} />
       <p className="footnote">
