@@ -168,14 +168,7 @@ export async function setRolesFromGroups(
   try {
     return await withTransaction(db, async (trx) => {
       const a = auth(trx);
-      const owners = await a
-        .selectFrom("admins")
-        .select("id")
-        .where("is_owner", "=", true)
-        .where("disabled_at", "is", null)
-        .orderBy("id")
-        .forUpdate()
-        .execute();
+      const owners = await lockOwners(a);
       const keptOwner = !roles.isOwner && owners.length === 1 && owners[0]?.id === adminId;
       await a
         .updateTable("admins")
@@ -267,20 +260,25 @@ async function asOwner<T>(
   try {
     return await withTransaction(db, async (trx) => {
       const a = auth(trx);
-      const owners = await a
-        .selectFrom("admins")
-        .select("id")
-        .where("is_owner", "=", true)
-        .where("disabled_at", "is", null)
-        .orderBy("id")
-        .forUpdate()
-        .execute();
+      const owners = await lockOwners(a);
       if (!owners.some((o) => o.id === by)) return "not_owner";
       return work(a);
     });
   } finally {
     changed();
   }
+}
+
+/** The enabled owners, their rows locked (in id order: two transactions never wait on each other). */
+function lockOwners(a: ReturnType<typeof auth>) {
+  return a
+    .selectFrom("admins")
+    .select("id")
+    .where("is_owner", "=", true)
+    .where("disabled_at", "is", null)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
 }
 
 export async function countAdmins(db: Db): Promise<number> {
