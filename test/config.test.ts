@@ -145,11 +145,15 @@ describe("configuration", () => {
     expect(() => loadConfig({ ...oidc, OIDC_GROUP_ROLES: "owner" })).toThrowError(
       /OIDC_GROUP_ROLES: "owner" is not <group>=<role>/,
     );
-    expect(() => loadConfig({ ...oidc, OIDC_GROUP_ROLES: " ; " })).toThrowError(/OIDC_GROUP_ROLES: names no group/);
+    expect(() => loadConfig({ ...oidc, OIDC_GROUP_ROLES: " ; " })).toThrowError(
+      /OIDC_GROUP_ROLES: names no group/,
+    );
     expect(() => loadConfig({ ...oidc, OIDC_SCOPES: "email profile" })).toThrowError(
       /OIDC_SCOPES: must include openid/,
     );
-    expect(() => loadConfig({ OIDC_GROUP_ROLES: "a=owner" })).toThrowError(/OIDC_GROUP_ROLES: needs OIDC_ISSUER/);
+    expect(() => loadConfig({ OIDC_GROUP_ROLES: "a=owner" })).toThrowError(
+      /OIDC_GROUP_ROLES: needs OIDC_ISSUER/,
+    );
   });
 
   it("TRUST_PROXY: every hop, a number of hops, or the proxies' addresses and CIDRs; unset, none", () => {

@@ -6,7 +6,7 @@ import type { OutboxRecord } from "./outbox.repo.js";
 import type { Page } from "./paging.js";
 import { returnSeats } from "./seats.js";
 import { normalizeSerial } from "./serial-number.js";
-import type { Actor } from "./sql-helpers.js";
+import { type Actor, textArray } from "./sql-helpers.js";
 
 /**
  * AC3, AC7: assignments Apple holds for an account that Orchard neither holds nor adopted
@@ -45,7 +45,7 @@ export async function newOutsideGeneration(db: Db): Promise<number> {
 
 /**
  * One page's assignments made outside Orchard, in one statement: one row per app, pricing
- * and kind of subject, the subjects in an array (a slice of one array parameter).
+ * and kind of subject, the subjects in an array (a slice of one array parameter: textArray).
  */
 export async function writeOutsidePage(
   db: Db,
@@ -90,7 +90,7 @@ export async function writeOutsidePage(
   await sql`insert into outside_assignments
       (space_id, account_id, generation, adam_id, pricing_param, kind, page, subjects, size, subjects_are_keys)
     select ${input.spaceId}, ${input.accountId}, ${input.generation}, g.adam_id, g.pricing_param, g.kind,
-      ${input.page}, (${subjects}::text[])[g.first:g.last], g.last - g.first + 1, g.keyed
+      ${input.page}, (${textArray(subjects)})[g.first:g.last], g.last - g.first + 1, g.keyed
     from unnest(${adamIds}::text[], ${pricings}::text[], ${kinds}::text[], ${firsts}::int[], ${lasts}::int[],
       ${keyed}::boolean[]) as g(adam_id, pricing_param, kind, first, last, keyed)`.execute(db);
 }

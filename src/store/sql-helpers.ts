@@ -15,6 +15,17 @@ export function inList(column: string, values: readonly string[]): Expression<Sq
  * in the storm bench, its plan caught by auto_explain). Unseen, the space is priced as an
  * average one, and the full key's index wins.
  */
+/**
+ * A text[] parameter of strings, none null. pg quotes an array parameter element by element
+ * in JavaScript (a third of a second of CPU per million); joined by newlines it goes as one
+ * string that PostgreSQL splits. A value holding a newline, or an empty one (which the split
+ * cannot tell from none), sends the array the usual way.
+ */
+export function textArray(values: readonly string[]): RawBuilder<string[]> {
+  for (const v of values) if (v === "" || v.includes("\n")) return sql<string[]>`${[...values]}::text[]`;
+  return sql<string[]>`string_to_array(${values.join("\n")}::text, chr(10))`;
+}
+
 export function unseenSpace(spaceId: string): RawBuilder<string> {
   return sql<string>`(select ${spaceId}::text)`;
 }

@@ -39,8 +39,8 @@ import { outsideSubjectKeys } from "./0037_outside_subject_keys.js";
 import { associationRefusals } from "./0038_association_refusals.js";
 import { queueSubjectIndexes } from "./0039_queue_subject_indexes.js";
 import { failedMdmCommands } from "./0040_failed_mdm_commands.js";
-import { adminSsoManaged } from "./0042_admin_sso_managed.js";
 import { adminSsoSubject } from "./0041_admin_sso_subject.js";
+import { adminSsoManaged } from "./0042_admin_sso_managed.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
