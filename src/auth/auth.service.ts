@@ -15,6 +15,7 @@ import {
   listApiTokens,
   listGrants,
   type Role,
+  replacePasswordHash,
   revokeApiToken,
   setGrants,
   type TokenRole,
@@ -95,6 +96,23 @@ export async function createAdministratorFromGroups(
     if (input.grants.length > 0) await setGrants(trx, { kind: "admin", id: admin.id }, input.grants);
     return admin;
   });
+}
+
+/**
+ * A new password for an administrator, from the server's command line: the way back in
+ * when the owners forgot theirs or the identity provider is down. Their sessions end.
+ */
+export async function resetPassword(
+  db: Db,
+  input: { login: string; password: string },
+): Promise<AdminRecord | undefined> {
+  if (input.password.length < MIN_PASSWORD_LENGTH)
+    throw new AuthError("weak_password", `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
+  const admin = await findAdminForLogin(db, input.login);
+  if (!admin) return undefined;
+  await replacePasswordHash(db, admin.id, await hashPassword(input.password));
+  const { passwordHash: _hidden, ...record } = admin;
+  return record;
 }
 
 export function hasAdministrators(db: Db): Promise<boolean> {

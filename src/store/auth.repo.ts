@@ -247,6 +247,22 @@ export async function updateAdmin(
 }
 
 /**
+ * A new password hash from the server's own command line (`orchard admin reset-password`:
+ * no owner is asked, whoever runs it holds the server): their sessions end.
+ */
+export async function replacePasswordHash(db: Db, adminId: string, passwordHash: string): Promise<void> {
+  try {
+    await withTransaction(db, async (trx) => {
+      const a = auth(trx);
+      await a.updateTable("admins").set({ password_hash: passwordHash }).where("id", "=", adminId).execute();
+      await a.deleteFrom("sessions").where("admin_id", "=", adminId).execute();
+    });
+  } finally {
+    changed();
+  }
+}
+
+/**
  * An owner's change to the administrators, in one transaction: the owners' rows are locked
  * first and `by` must still be one of them, so that two owners removing or demoting each
  * other at once leave one (the caller, never the one changed, stays). Principals are

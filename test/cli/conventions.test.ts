@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { login, principalOfSession } from "../../src/auth/auth.service.js";
 import { resolveSpace } from "../../src/cli/resolve.js";
 import { ensureDefaultSpace } from "../../src/main/server.js";
 import { delegateApp } from "../../src/mdm/catalog.js";
@@ -416,6 +417,55 @@ describe("orchard, as scripts and people use it", () => {
     } finally {
       for (const name of Object.keys(oidc)) delete cli.env[name];
     }
+  });
+  it("admin list: PM1 roles per space by name, how each signs in; admin reset-password: a new password from the server, their sessions ended", async () => {
+    const listed = await cli.json<{ items: Array<Record<string, unknown>> }>(["admin", "list", "--json"]);
+    const bob = listed.items.find((a) => a.login === "bob");
+    expect(bob).toMatchObject({
+      isOwner: false,
+      password: true,
+      ssoLinked: false,
+      ssoManaged: false,
+      disabled: false,
+    });
+    expect(bob?.grants).toHaveLength(2);
+    expect(listed.items.find((a) => a.login === "sso@example.org")).toMatchObject({ password: false });
+    const table = await cli.run(["admin", "list"]);
+    expect(table).toMatchObject({ code: 0, stderr: "" });
+    expect(table.stdout).toMatch(/^LOGIN +NAME +ACCESS +SIGNS IN WITH +STATUS +CREATED/);
+    expect(table.stdout.split("\n").find((l) => l.startsWith("bob "))).toMatch(
+      /Sciences:manage.*password +active/,
+    );
+    expect(table.stdout.split("\n").find((l) => l.startsWith("sso@example.org"))).toMatch(
+      /single sign-on \(not yet\) +active/,
+    );
+
+    const opened = await cli.withCore(({ store }) =>
+      login(store.db, { login: "bob", password: "correct horse battery staple", now: new Date() }),
+    );
+    const reset = await cli.run(["admin", "reset-password", "--login", "bob"], "a brand new password\n");
+    expect(reset).toMatchObject({ code: 0, stderr: "" });
+    expect(reset.stdout).toBe("password of bob replaced; their sessions are ended\n");
+    await cli.withCore(async ({ store }) => {
+      expect(await principalOfSession(store.db, opened.sessionId, new Date())).toBeUndefined();
+      await expect(
+        login(store.db, { login: "bob", password: "correct horse battery staple", now: new Date() }),
+      ).rejects.toThrow(/wrong login or password/);
+      expect(
+        (await login(store.db, { login: "bob", password: "a brand new password", now: new Date() })).admin
+          .login,
+      ).toBe("bob");
+    });
+    expectFailure(
+      await cli.run(["admin", "reset-password", "--login", "nobody"], "a brand new password\n"),
+      3,
+      /^orchard: administrator nobody not found \(orchard admin list\)/,
+    );
+    expectFailure(
+      await cli.run(["admin", "reset-password", "--login", "bob"], "short\n"),
+      2,
+      /^orchard: a password has at least 12 characters/,
+    );
   });
 });
 

@@ -33,6 +33,8 @@ describe("orchard's help", () => {
     expect(commands.map((c) => c.path.join(" ")).sort()).toEqual(
       [
         "admin create",
+        "admin list",
+        "admin reset-password",
         "api-token create",
         "api-token list",
         "api-token revoke",

@@ -1,13 +1,19 @@
 import type { Command } from "commander";
-import { createAdministrator } from "../../auth/auth.service.js";
+import { createAdministrator, NO_PASSWORD, resetPassword } from "../../auth/auth.service.js";
 import { loadConfig } from "../../config.js";
 import { ensureDefaultSpace } from "../../main/server.js";
-import type { Grant, TokenRole } from "../../store/auth.repo.js";
-import type { Store } from "../../store/index.js";
+import {
+  findAdminForLogin,
+  type Grant,
+  listAdmins,
+  listGrants,
+  type TokenRole,
+} from "../../store/auth.repo.js";
+import { listSpaces, type Store } from "../../store/index.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
-import { printJson, printLine } from "../output.js";
+import { printJson, printLine, printNote, printTable, shortDate } from "../output.js";
 import { readPassword } from "../password.js";
 import { resolveSpace } from "../resolve.js";
 
@@ -20,9 +26,18 @@ interface CreateFlags {
   json: boolean;
 }
 
-/** `orchard admin create`: the first administrator (an owner), or another one. */
+/**
+ * `orchard admin`: create the first administrator (an owner) or another one, list them, and
+ * reset a password from the server.
+ */
 export function registerAdmin(program: Command): void {
   const admin = program.command("admin").description("manage Orchard administrators");
+  registerCreate(admin);
+  registerList(admin);
+  registerResetPassword(admin);
+}
+
+function registerCreate(admin: Command): void {
   withExamples(
     admin
       .command("create")
@@ -71,6 +86,86 @@ export function registerAdmin(program: Command): void {
       printLine(
         `administrator ${created.login} created${created.isOwner ? " (owner)" : ""}${password === undefined ? ", signing in with single sign-on only" : ""}`,
       );
+    });
+  });
+}
+
+function registerList(admin: Command): void {
+  withExamples(
+    admin
+      .command("list")
+      .description(
+        "every administrator: owner or roles per space (PM1), how they sign in (password, single sign-on, roles from the provider's groups), disabled",
+      )
+      .option("--json", "print one JSON document on stdout (stable shape, for scripts)", false),
+    ["orchard admin list", "orchard admin list --json | jq '.items[] | select(.isOwner) | .login'"],
+  ).action(async (flags: { json: boolean }) => {
+    await withStore(async (store) => {
+      const spaces = new Map((await listSpaces(store.db)).map((s) => [s.id, s.name]));
+      const items = [];
+      for (const a of await listAdmins(store.db)) {
+        const withHash = await findAdminForLogin(store.db, a.login);
+        items.push({
+          id: a.id,
+          login: a.login,
+          displayName: a.displayName,
+          isOwner: a.isOwner,
+          grants: a.isOwner ? [] : await listGrants(store.db, { kind: "admin", id: a.id }),
+          password: withHash !== undefined && withHash.passwordHash !== NO_PASSWORD,
+          ssoLinked: a.ssoLinked,
+          ssoManaged: a.ssoManaged,
+          disabled: a.disabled,
+          createdAt: a.createdAt.toISOString(),
+        });
+      }
+      if (flags.json) return printJson({ items });
+      if (items.length === 0)
+        return printNote("no administrator yet: orchard admin create --login <login> --owner");
+      printTable(
+        ["LOGIN", "NAME", "ACCESS", "SIGNS IN WITH", "STATUS", "CREATED"],
+        items.map((a) => [
+          a.login,
+          a.displayName,
+          a.isOwner
+            ? "owner (every space)"
+            : a.grants.map((g) => `${spaces.get(g.spaceId) ?? g.spaceId}:${g.role}`).join(", ") || "none",
+          [
+            ...(a.password ? ["password"] : []),
+            ...(a.ssoManaged
+              ? ["single sign-on (roles from groups)"]
+              : a.ssoLinked
+                ? ["single sign-on"]
+                : []),
+          ].join(", ") || "single sign-on (not yet)",
+          a.disabled ? "disabled" : "active",
+          shortDate(new Date(a.createdAt)),
+        ]),
+      );
+    });
+  });
+}
+
+function registerResetPassword(admin: Command): void {
+  withExamples(
+    admin
+      .command("reset-password")
+      .description(
+        "a new password for an administrator, from the server (the way back in when the owners lost theirs or the identity provider is down): the first line of standard input (asked twice at a terminal); their sessions end",
+      )
+      .requiredOption("--login <login>", "the administrator's login, exactly")
+      .option("--json", "print one JSON document on stdout", false),
+    [`printf '%s\\n' "$NEW_PASSWORD" | orchard admin reset-password --login alice`],
+  ).action(async (options: { login: string; json: boolean }) => {
+    const password = await readPassword();
+    await withStore(async (store) => {
+      const admin = await resetPassword(store.db, { login: options.login, password });
+      if (!admin) throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      if (options.json) printJson({ id: admin.id, login: admin.login, sessionsEnded: true });
+      else printLine(`password of ${admin.login} replaced; their sessions are ended`);
+      if (admin.disabled)
+        printNote(`${admin.login} is disabled: the password lets them in only once enabled`);
+      if (!loadConfig().passwordLogin)
+        printNote("PASSWORD_LOGIN=off: the console takes no password until it is on");
     });
   });
 }
