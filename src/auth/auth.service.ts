@@ -100,16 +100,19 @@ export async function createAdministratorFromGroups(
 
 /**
  * A new password for an administrator, from the server's command line: the way back in
- * when the owners forgot theirs or the identity provider is down. Their sessions end.
+ * when the owners forgot theirs or the identity provider is down. Their sessions end. Not
+ * for one whose roles come from the provider's groups (OIDC_GROUP_ROLES).
  */
 export async function resetPassword(
   db: Db,
   input: { login: string; password: string },
-): Promise<AdminRecord | undefined> {
+): Promise<AdminRecord | "not_found" | "from_groups"> {
   if (input.password.length < MIN_PASSWORD_LENGTH)
     throw new AuthError("weak_password", `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
   const admin = await findAdminForLogin(db, input.login);
-  if (!admin) return undefined;
+  if (!admin) return "not_found";
+  // Their groups give their roles: a password would let them in whatever their groups.
+  if (admin.ssoManaged) return "from_groups";
   await replacePasswordHash(db, admin.id, await hashPassword(input.password));
   const { passwordHash: _hidden, ...record } = admin;
   return record;

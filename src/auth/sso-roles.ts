@@ -4,8 +4,9 @@
  * their groups at every sign-in, so that access is given and taken away at the provider.
  *
  * `<group>=<role>` entries separated by `;`; a role is `owner`, or `manage:<space>` or
- * `read:<space>` where `<space>` is a space's id, its name, or `*` (every space). A group may
- * appear in several entries; of two roles in one space, `manage` wins.
+ * `read:<space>` where `<space>` is a space's id, its name (when no other space has it), or `*`
+ * (every space there is at the sign-in: one created later comes with the next sign-in). A group
+ * may appear in several entries; of two roles in one space, `manage` wins.
  */
 import type { Role } from "../store/auth.table.js";
 
@@ -41,7 +42,7 @@ export function parseGroupRoles(text: string): GroupRole[] | string {
 export interface RolesFromGroups {
   isOwner: boolean;
   grants: Array<{ spaceId: string; role: Role }>;
-  /** Spaces the mapping names that this Orchard does not have (a typo, a space deleted): logged. */
+  /** Spaces the mapping names that this Orchard does not have (a typo, a space deleted) or names twice: logged. */
   unknownSpaces: string[];
 }
 
@@ -68,7 +69,9 @@ export function rolesOfGroups(
       for (const s of spaces) give(s.id, entry.role);
       continue;
     }
-    const space = spaces.find((s) => s.id === entry.space) ?? spaces.find((s) => s.name === entry.space);
+    // By id, else by name when one space alone has it (names are not unique; ids never change).
+    const named = spaces.filter((s) => s.name === entry.space);
+    const space = spaces.find((s) => s.id === entry.space) ?? (named.length === 1 ? named[0] : undefined);
     if (space) give(space.id, entry.role);
     else unknownSpaces.add(entry.space);
   }

@@ -1,40 +1,56 @@
 /**
  * Which administrator a single sign-on opens the console for (sso.routes.ts). The provider
- * says who the person is (sso.ts); here Orchard decides what they may do:
- * - without OIDC_GROUP_ROLES, the administrator created in Orchard whose login the claim
- *   names, with the roles given in Orchard;
- * - with it, the person's groups decide for those created from them (sso-roles.ts): created
- *   at the first sign-in, their owner flag and grants set anew at each. Administrators
+ * says who the person is (sso.ts); here Orchard decides what they may do.
+ * - The administrator linked to the provider's account that signed in (0041: its issuer and
+ *   `sub`, which the provider never gives another person) is that person, whatever login the
+ *   provider now gives them; else the one whose login the claim names, linked at this first
+ *   sign-in (refused when linked to another account of the provider).
+ * - Without OIDC_GROUP_ROLES, administrators are created in Orchard, with the roles given there.
+ * - With it, the person's groups decide for those created from them (sso-roles.ts): created
+ *   at the first sign-in, their login, name, owner flag and grants set anew at each; when no
+ *   group gives a role any more, their roles go and their sessions end. Administrators
  *   created in Orchard keep the roles given there.
- * Either way a disabled administrator stays out (Orchard's own switch), and the first
- * sign-in links the administrator to the provider's account (0041).
+ * A disabled administrator stays out either way: Orchard's own switch.
  */
 import type { Logger } from "pino";
 import {
   type AdminRecord,
+  findAdminBySubject,
   findAdminNamedBy,
   linkSsoSubject,
+  renameFromProvider,
   setRolesFromGroups,
 } from "../store/auth.repo.js";
 import type { Db } from "../store/database.js";
+import { StoreError } from "../store/errors.js";
 import { listSpaces } from "../store/space.repo.js";
 import { createAdministratorFromGroups } from "./auth.service.js";
 import { SsoError, type SsoIdentity } from "./sso.js";
 import { type GroupRole, givesAccess, rolesOfGroups } from "./sso-roles.js";
 
+type Log = Pick<Logger, "info" | "warn">;
+
 export async function administratorSignedIn(
   db: Db,
-  input: {
-    identity: SsoIdentity;
-    groupRoles?: readonly GroupRole[] | undefined;
-    now: Date;
-    log: Pick<Logger, "info" | "warn">;
-  },
+  input: { identity: SsoIdentity; groupRoles?: readonly GroupRole[] | undefined; now: Date; log: Log },
+): Promise<AdminRecord> {
+  try {
+    return await signIn(db, input);
+  } catch (error) {
+    // Two first sign-ins of one person at once: the second finds the administrator the first made.
+    if (error instanceof StoreError && error.code === "login_taken") return signIn(db, input);
+    throw error;
+  }
+}
+
+async function signIn(
+  db: Db,
+  input: { identity: SsoIdentity; groupRoles?: readonly GroupRole[] | undefined; now: Date; log: Log },
 ): Promise<AdminRecord> {
   const { identity, groupRoles, log } = input;
-  const admin = await findAdminNamedBy(db, identity.login);
-  if (admin?.disabled)
-    throw new SsoError("no_administrator", `the administrator ${identity.login} is disabled`);
+  const admin =
+    (await findAdminBySubject(db, identity.subject)) ?? (await findAdminNamedBy(db, identity.login));
+  if (admin?.disabled) throw new SsoError("no_administrator", `the administrator ${admin.login} is disabled`);
   if (!groupRoles || (admin && !admin.ssoManaged)) {
     if (!admin)
       throw new SsoError(
@@ -44,15 +60,20 @@ export async function administratorSignedIn(
     await link(db, admin, identity);
     return admin;
   }
+  if (identity.groupsOverage)
+    log.warn(
+      { login: identity.login },
+      "the identity provider left the groups out (too many groups: Entra ID's overage); assign the groups to the application, or send app roles (OIDC_GROUPS_CLAIM=roles)",
+    );
   const roles = rolesOfGroups(groupRoles, identity.groups, await listSpaces(db));
   if (roles.unknownSpaces.length > 0)
-    log.warn({ spaces: roles.unknownSpaces }, "OIDC_GROUP_ROLES names spaces this Orchard does not have");
-  if (!givesAccess(roles))
-    throw new SsoError(
-      admin ? "no_role" : "no_administrator",
-      `none of the groups of ${identity.login} (${identity.groups.join(", ") || "none"}) gives a role (OIDC_GROUP_ROLES)`,
+    log.warn(
+      { spaces: roles.unknownSpaces },
+      "OIDC_GROUP_ROLES names spaces this Orchard does not have, or a name several spaces have",
     );
+  const refusal = `none of the groups of ${identity.login} (${identity.groups.join(", ") || "none"}) gives a role (OIDC_GROUP_ROLES)`;
   if (!admin) {
+    if (!givesAccess(roles)) throw new SsoError("no_role", refusal);
     const created = await createAdministratorFromGroups(db, { ...identity, ...roles, now: input.now });
     log.info(
       { adminId: created.id, isOwner: roles.isOwner, grants: roles.grants },
@@ -65,7 +86,20 @@ export async function administratorSignedIn(
   if (keptOwner)
     log.warn(
       { adminId: admin.id },
-      "the groups no longer make them owner, but they are the last owner: kept",
+      "their groups no longer make them owner, but they are the last owner: kept (make another owner first)",
+    );
+  if (!givesAccess(roles) && !keptOwner) {
+    log.info({ adminId: admin.id }, "no group gives a role any more: roles taken away, sessions ended");
+    throw new SsoError("no_role", refusal);
+  }
+  const name = identity.name ?? identity.login;
+  if (
+    (admin.login !== identity.login || admin.displayName !== name) &&
+    !(await renameFromProvider(db, admin.id, { login: identity.login, displayName: name }))
+  )
+    log.warn(
+      { adminId: admin.id, login: identity.login },
+      "the provider renamed them to a login another administrator has: kept their login",
     );
   return { ...admin, isOwner: roles.isOwner || keptOwner };
 }

@@ -87,6 +87,8 @@ export interface SsoIdentity {
   name?: string | undefined;
   /** The groups claim (OIDC_GROUPS_CLAIM), read only with OIDC_GROUP_ROLES. */
   groups: string[];
+  /** The provider left the groups out for their number (Entra ID's `_claim_names` overage). */
+  groupsOverage?: boolean;
 }
 
 export function createSsoClient(settings: SsoSettings): SsoClient {
@@ -169,6 +171,12 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         subject,
         name: typeof claims.name === "string" && claims.name !== "" ? claims.name : undefined,
         groups: groupsClaim ? groupsOfClaim(claims[groupsClaim]) : [],
+        ...(groupsClaim &&
+        claims[groupsClaim] === undefined &&
+        isObject(claims._claim_names) &&
+        groupsClaim in claims._claim_names
+          ? { groupsOverage: true }
+          : {}),
       };
     },
   };
@@ -206,6 +214,9 @@ function readFlow(cookie: string | undefined, now: Date): Flow {
     throw new SsoError("expired", "the sign-in took more than 10 minutes");
   return flow as Flow;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

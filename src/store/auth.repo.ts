@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { AuthTables, PrincipalKind, Role, TokenRole } from "./auth.table.js";
 import { type Db, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
@@ -154,11 +154,47 @@ export async function unlinkSsoSubject(db: Db, adminId: string): Promise<AdminRe
   return row && toAdmin(row);
 }
 
+/** The administrator linked to this account of the identity provider (0041), if any. */
+export async function findAdminBySubject(db: Db, subject: string): Promise<AdminRecord | undefined> {
+  const row = await auth(db)
+    .selectFrom("admins")
+    .selectAll()
+    .where("sso_subject", "=", subject)
+    .executeTakeFirst();
+  return row && toAdmin(row);
+}
+
+/**
+ * OIDC_GROUP_ROLES: the login and name the provider now gives an administrator created from
+ * its groups (an address or a user principal name renamed there). A login another
+ * administrator has is left as it was (false).
+ */
+export async function renameFromProvider(
+  db: Db,
+  adminId: string,
+  input: { login: string; displayName: string },
+): Promise<boolean> {
+  try {
+    await auth(db)
+      .updateTable("admins")
+      .set({ login: input.login, display_name: input.displayName })
+      .where("id", "=", adminId)
+      .execute();
+    return true;
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) return false;
+    throw error;
+  } finally {
+    changed();
+  }
+}
+
 /**
  * OIDC_GROUP_ROLES: an administrator created from the provider's groups is given the owner
- * flag and the grants their groups give now, in one transaction. The last enabled owner is
- * never demoted so (an Orchard with no owner could not be administered): they stay owner,
- * and `keptOwner` says so for the log.
+ * flag and the grants their groups give now, in one transaction. Given none (no group of
+ * theirs gives a role any more), their sessions end too. The last enabled owner is never
+ * demoted so (an Orchard with no owner could not be administered): they stay owner, and
+ * `keptOwner` says so for the log.
  */
 export async function setRolesFromGroups(
   db: Db,
@@ -176,6 +212,8 @@ export async function setRolesFromGroups(
         .where("id", "=", adminId)
         .execute();
       await replaceGrants(trx, { kind: "admin", id: adminId }, roles.grants);
+      if (!roles.isOwner && !keptOwner && roles.grants.length === 0)
+        await a.deleteFrom("sessions").where("admin_id", "=", adminId).execute();
       return { keptOwner };
     });
   } finally {
@@ -221,13 +259,23 @@ export async function deleteAdmin(
 
 /**
  * Edits an administrator on an owner's word (`by`): display name, owner or not, a new password
- * hash (a reset: its sessions end). An owner never takes away their own owner flag.
+ * hash (a reset: its sessions end), disabled or not (`disabledAt`: they cannot sign in, their
+ * sessions end, the API tokens they created stop until they are enabled again). An owner
+ * never takes away their own owner flag nor disables themselves.
  */
 export async function updateAdmin(
   db: Db,
-  input: { id: string; by: string; displayName?: string; isOwner?: boolean; passwordHash?: string },
+  input: {
+    id: string;
+    by: string;
+    displayName?: string;
+    isOwner?: boolean;
+    passwordHash?: string;
+    disabledAt?: Date | null;
+  },
 ): Promise<AdminRecord | "not_found" | "self" | "not_owner"> {
-  if (input.id === input.by && input.isOwner === false) return "self";
+  if (input.id === input.by && (input.isOwner === false || (input.disabledAt ?? null) !== null))
+    return "self";
   return asOwner(db, input.by, async (a) => {
     const row = await a
       .updateTable("admins")
@@ -235,12 +283,18 @@ export async function updateAdmin(
         ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
         ...(input.isOwner !== undefined ? { is_owner: input.isOwner } : {}),
         ...(input.passwordHash !== undefined ? { password_hash: input.passwordHash } : {}),
+        // Disabled since the first time: a second disable keeps the date.
+        ...(input.disabledAt !== undefined
+          ? {
+              disabled_at: input.disabledAt === null ? null : sql`coalesce(disabled_at, ${input.disabledAt})`,
+            }
+          : {}),
       })
       .where("id", "=", input.id)
       .returningAll()
       .executeTakeFirst();
     if (!row) return "not_found";
-    if (input.passwordHash !== undefined)
+    if (input.passwordHash !== undefined || row.disabled_at !== null)
       await a.deleteFrom("sessions").where("admin_id", "=", input.id).execute();
     return toAdmin(row);
   });

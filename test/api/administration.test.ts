@@ -274,6 +274,49 @@ describeEachDatabase("administrators and spaces API", (db) => {
     expect((await call("PATCH", "/admins/no-such-admin", owner, { displayName: "X" })).statusCode).toBe(404);
   });
 
+  it("PM1: an owner disables an administrator: their session ends, they cannot sign in, the API tokens they created stop; enabled again, all comes back; never oneself", async () => {
+    const login = `ivy-${f.ids.suffix}`;
+    const created = await call("POST", "/admins", owner, {
+      login,
+      password,
+      grants: [{ spaceId: f.ids.spaceA, role: "manage" }],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const ivy = created.json().id as string;
+    const session = await signIn(login, password);
+    const minted = await call("POST", "/auth/tokens", session, {
+      name: "ivy's script",
+      grants: [{ spaceId: f.ids.spaceA, role: "read" }],
+    });
+    expect(minted.statusCode, minted.body).toBe(201);
+    const token = auth(minted.json().token as string);
+    expect((await call("GET", `/spaces/${f.ids.spaceA}/apps`, token)).statusCode).toBe(200);
+
+    const off = await call("PATCH", `/admins/${ivy}`, owner, { disabled: true });
+    expect(off.statusCode, off.body).toBe(200);
+    expect(off.json()).toMatchObject({ disabled: true, grants: [{ spaceId: f.ids.spaceA, role: "manage" }] });
+    expect((await call("GET", "/auth/me", session)).statusCode).toBe(401);
+    const refused = await f.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { login, password },
+    });
+    expect(refused.statusCode).toBe(401);
+    // The token has no role left there: the space is not shown (invariant 6).
+    expect((await call("GET", `/spaces/${f.ids.spaceA}/apps`, token)).statusCode).toBe(404);
+
+    const on = await call("PATCH", `/admins/${ivy}`, owner, { disabled: false });
+    expect(on.json()).toMatchObject({ disabled: false });
+    expect((await call("GET", "/auth/me", await signIn(login, password))).statusCode).toBe(200);
+    expect((await call("GET", `/spaces/${f.ids.spaceA}/apps`, token)).statusCode).toBe(200);
+
+    const me = (await call("GET", "/auth/me", owner)).json().id as string;
+    const self = await call("PATCH", `/admins/${me}`, owner, { disabled: true });
+    expect(self.statusCode).toBe(409);
+    expect(self.json()).toMatchObject({ code: "cannot_disable_self", errors: [{ field: "body.disabled" }] });
+    expect((await call("GET", "/auth/me", owner)).statusCode).toBe(200);
+  });
+
   it("PM1: two owners taking away each other's owner role at once leave one owner", async () => {
     const makeOwner = async (login: string) => {
       const r = await call("POST", "/admins", owner, { login, password, isOwner: true });

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { createAdministratorFromGroups } from "../../src/auth/auth.service.js";
 import { createSsoClient } from "../../src/auth/sso.js";
 import { linkSsoSubject } from "../../src/store/auth.repo.js";
 import { type IdentityProvider, startIdentityProvider } from "../auth/identity-provider.js";
@@ -292,6 +293,36 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
       expect(r.cookies.find((c) => c.name === "orchard_session")).toBeUndefined();
       const logged = f.logs.lines.map((l) => JSON.parse(l) as { level: number; msg: string });
       expect(logged).toContainEqual(expect.objectContaining({ level: 50, msg: "single sign-on refused" }));
+    } finally {
+      await f.app.close();
+    }
+  });
+
+  it("OIDC_GROUP_ROLES: an administrator whose roles come from the provider's groups is given no password (409 roles_from_groups, on its field); listed as such", async () => {
+    const f = await buildFixture(db().store, { context: { sso: client() } });
+    try {
+      const grouped = await createAdministratorFromGroups(db().store.db, {
+        login: `grouped-${f.ids.suffix}@example.org`,
+        subject: `https://idp.example grouped-${f.ids.suffix}`,
+        isOwner: false,
+        grants: [{ spaceId: f.ids.spaceA, role: "read" }],
+        now: new Date(),
+      });
+      const owner = await ownerSession(f);
+      const r = await f.app.inject({
+        method: "PATCH",
+        url: `/api/v1/admins/${grouped.id}`,
+        headers: owner,
+        payload: { password: "a password to get around the groups" },
+      });
+      expect(r.statusCode).toBe(409);
+      expect(r.json()).toMatchObject({ code: "roles_from_groups", errors: [{ field: "body.password" }] });
+      const list = await f.app.inject({ method: "GET", url: "/api/v1/admins", headers: owner });
+      expect(list.json().items.find((a: { id: string }) => a.id === grouped.id)).toMatchObject({
+        ssoManaged: true,
+        ssoLinked: true,
+        disabled: false,
+      });
     } finally {
       await f.app.close();
     }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createAdministrator, createAdministratorFromGroups } from "../../src/auth/auth.service.js";
+import {
+  createAdministrator,
+  createAdministratorFromGroups,
+  openSession,
+  principalOfSession,
+} from "../../src/auth/auth.service.js";
+import { SsoError, type SsoIdentity } from "../../src/auth/sso.js";
 import { type GroupRole, groupsOfClaim, parseGroupRoles, rolesOfGroups } from "../../src/auth/sso-roles.js";
-import { findAdmin, listGrants, setRolesFromGroups } from "../../src/store/auth.repo.js";
+import { administratorSignedIn } from "../../src/auth/sso-sign-in.js";
+import { findAdmin, listGrants, setRolesFromGroups, updateAdmin } from "../../src/store/auth.repo.js";
 import { createSpace } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 
@@ -42,12 +49,22 @@ describe("OIDC_GROUP_ROLES: the roles a person's groups give (PM1: roles per spa
     expect(rolesOfGroups(roles, ["Helpdesk"], SPACES).grants).toEqual([]);
   });
 
-  it("a space the mapping names that this Orchard does not have is reported, not granted", () => {
+  it("a space the mapping names that this Orchard does not have, or a name two spaces share, is reported, not granted; an id is never mistaken for a name", () => {
     expect(rolesOfGroups(mapping("x=manage:Berlin"), ["x"], SPACES)).toEqual({
       isOwner: false,
       grants: [],
       unknownSpaces: ["Berlin"],
     });
+    const twins = [...SPACES, { id: "s-paris-2", name: "Paris" }];
+    expect(rolesOfGroups(mapping("x=manage:Paris"), ["x"], twins)).toMatchObject({
+      grants: [],
+      unknownSpaces: ["Paris"],
+    });
+    // A space named like another's id: the id wins.
+    const named = [...SPACES, { id: "s-odd", name: "s-lyon" }];
+    expect(rolesOfGroups(mapping("x=read:s-lyon"), ["x"], named).grants).toEqual([
+      { spaceId: "s-lyon", role: "read" },
+    ]);
   });
 
   it("the groups claim: an array of strings (others dropped), or one string; anything else is no group", () => {
@@ -108,5 +125,112 @@ describeEachDatabase("OIDC_GROUP_ROLES: roles set from groups at sign-in", (db) 
     ]);
     await setRolesFromGroups(store, first.id, { isOwner: false, grants: [] });
     expect(await listGrants(store, { kind: "admin", id: first.id })).toEqual([]);
+  });
+
+  it("PM1: a sign-in through the groups: created once, found again by the provider's account when renamed there, roles following the groups; no group left takes the roles and ends the sessions; disabled stays out", async () => {
+    const { db: store } = db().store;
+    const space = await createSpace(store, { name: "Lyon" });
+    const owner = await createAdministrator(store, {
+      login: "owner@example.org",
+      password: "correct horse battery",
+      isOwner: true,
+      now: NOW,
+    });
+    const groupRoles = mapping(`helpdesk=read:${space.id}; ops=manage:*`);
+    const warnings: unknown[] = [];
+    const log = { info: () => undefined, warn: (o: unknown) => void warnings.push(o) } as never;
+    const person = (fields: Partial<SsoIdentity>): SsoIdentity => ({
+      login: "pat@example.org",
+      subject: "https://idp.example pat",
+      name: "Pat",
+      groups: ["helpdesk"],
+      ...fields,
+    });
+    const signIn = (identity: SsoIdentity) =>
+      administratorSignedIn(store, { identity, groupRoles, now: NOW, log });
+
+    const pat = await signIn(person({}));
+    expect(pat).toMatchObject({ login: "pat@example.org", ssoManaged: true });
+    expect(await listGrants(store, { kind: "admin", id: pat.id })).toEqual([
+      { spaceId: space.id, role: "read" },
+    ]);
+
+    // Renamed at the provider (a new address), moved to ops: the same administrator.
+    const renamed = await signIn(
+      person({ login: "pat.smith@example.org", name: "Pat Smith", groups: ["ops"] }),
+    );
+    expect(renamed.id).toBe(pat.id);
+    expect(await findAdmin(store, pat.id)).toMatchObject({
+      login: "pat.smith@example.org",
+      displayName: "Pat Smith",
+    });
+    // ops=manage:* : every space of this database, this one among them.
+    expect(await listGrants(store, { kind: "admin", id: pat.id })).toContainEqual({
+      spaceId: space.id,
+      role: "manage",
+    });
+
+    // No group left: refused, roles gone, the session opened before ended.
+    const session = await openSession(store, renamed, NOW);
+    const refused = await signIn(person({ login: "pat.smith@example.org", groups: [] })).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(SsoError);
+    expect((refused as SsoError).failure).toBe("no_role");
+    expect(await listGrants(store, { kind: "admin", id: pat.id })).toEqual([]);
+    expect(await principalOfSession(store, session.sessionId, NOW)).toBeUndefined();
+
+    // An owner disables them: their groups do not let them back in.
+    expect(await updateAdmin(store, { id: pat.id, by: owner.id, disabledAt: NOW })).toMatchObject({
+      disabled: true,
+    });
+    await expect(signIn(person({ login: "pat.smith@example.org", groups: ["ops"] }))).rejects.toMatchObject({
+      failure: "no_administrator",
+    });
+
+    // Someone none of whose groups gives a role is not created.
+    await expect(
+      signIn(person({ login: "sam@example.org", subject: "https://idp.example sam", groups: ["cafe"] })),
+    ).rejects.toMatchObject({ failure: "no_role" });
+
+    // Entra ID's overage (groups left out for their number) is logged with what to do.
+    await signIn(
+      person({
+        login: "kim@example.org",
+        subject: "https://idp.example kim",
+        groups: ["helpdesk"],
+        groupsOverage: true,
+      }),
+    );
+    expect(JSON.stringify(warnings)).toContain("kim@example.org");
+  });
+
+  it("PM1: an administrator created in Orchard keeps Orchard's roles whatever their groups, and is found by the provider's account once linked, even renamed there", async () => {
+    const { db: store } = db().store;
+    const space = await createSpace(store, { name: "Nice" });
+    const groupRoles = mapping("ops=manage:*; boss=owner");
+    const log = { info: () => undefined, warn: () => undefined } as never;
+    const ada = await createAdministrator(store, {
+      login: "ada@example.org",
+      isOwner: false,
+      grants: [{ spaceId: space.id, role: "read" }],
+      now: NOW,
+    });
+    const identity = {
+      login: "ada@example.org",
+      subject: "https://idp.example ada",
+      groups: ["ops", "boss"],
+    };
+    expect((await administratorSignedIn(store, { identity, groupRoles, now: NOW, log })).id).toBe(ada.id);
+    const again = await administratorSignedIn(store, {
+      identity: { ...identity, login: "ada.lovelace@example.org" },
+      groupRoles,
+      now: NOW,
+      log,
+    });
+    expect(again).toMatchObject({ id: ada.id, login: "ada@example.org", isOwner: false, ssoManaged: false });
+    expect(await listGrants(store, { kind: "admin", id: ada.id })).toEqual([
+      { spaceId: space.id, role: "read" },
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdministrator } from "../../src/auth/auth.service.js";
 import { createSsoClient, type SsoClient, type SsoSettings } from "../../src/auth/sso.js";
 import { parseGroupRoles } from "../../src/auth/sso-roles.js";
-import { findAdminNamedBy } from "../../src/store/auth.repo.js";
+import { findAdminNamedBy, listGrants } from "../../src/store/auth.repo.js";
 import {
   type IdentityProvider,
   type ProviderPerson,
@@ -192,14 +192,30 @@ describe("console: single sign-on (OpenID Connect)", () => {
       expect(await me(page)).toMatchObject({ grants: [{ spaceId: site.spaceId, role: "manage" }] });
       await page.context().close();
 
-      // The owner sees where her roles come from.
+      // The owner sees where her roles come from; her edit dialog offers no password (it would
+      // let her in whatever her groups). Disabled there, her groups do not let her in.
       const owner = await signIn(site, OWNER);
       await owner.goto(`${site.url}/s/${site.spaceId}/settings`);
       const row = owner.getByRole("row").filter({ hasText: login });
       await row.getByText("From groups").waitFor();
+      await owner.getByRole("button", { name: `Edit ${login}` }).click();
+      const dialog = owner.getByRole("dialog", { name: `Edit “${login}”` });
+      expect(await dialog.getByLabel("New password").count()).toBe(0);
+      await dialog.getByLabel("Disabled").check();
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await dialog.waitFor({ state: "detached" });
+      await row.getByText("Disabled").waitFor();
+      page = await signInAtProvider(login);
+      await page.getByRole("alert").filter({ hasText: "no Orchard administrator has your login" }).waitFor();
+      await page.context().close();
+      await owner.getByRole("button", { name: `Edit ${login}` }).click();
+      await dialog.getByLabel("Disabled").uncheck();
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await dialog.waitFor({ state: "detached" });
       await owner.context().close();
 
-      // No group of hers gives a role any more: kept out, no session; a stranger's groups neither.
+      // No group of hers gives a role any more: kept out, no session, her roles gone; a
+      // stranger none of whose groups gives a role is not created.
       people[login] = { ...people[login], groups: ["cafeteria"] };
       people["stranger.grouped@example.org"] = {
         email: "stranger.grouped@example.org",
@@ -208,13 +224,14 @@ describe("console: single sign-on (OpenID Connect)", () => {
       };
       for (const [who, words] of [
         [login, "None of your groups at the identity provider gives you a role"],
-        ["stranger.grouped@example.org", "no Orchard administrator has your login"],
+        ["stranger.grouped@example.org", "None of your groups at the identity provider gives you a role"],
       ] as const) {
         page = await signInAtProvider(who);
         await page.getByRole("alert").filter({ hasText: words }).waitFor();
         expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status(), who).toBe(401);
         await page.context().close();
       }
+      expect(await listGrants(site.core.store.db, { kind: "admin", id: created?.id ?? "" })).toEqual([]);
       expect(await findAdminNamedBy(site.core.store.db, "stranger.grouped@example.org")).toBeUndefined();
 
       // Created in Orchard with a role there: the provider's groups change nothing.

@@ -61,6 +61,7 @@ const adminSchema = z
     ssoLinked: z
       .boolean()
       .describe("single sign-on: linked to the provider's account of their first sign-in (PATCH unlinkSso)"),
+    disabled: z.boolean().describe("cannot sign in; the API tokens they created stop (PATCH disabled)"),
     ssoManaged: z
       .boolean()
       .describe(
@@ -358,7 +359,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary:
-          "Edit an administrator: display name, owner or not, a new password (its sessions end); an owner never demotes themselves, and an owner always remains (PM1)",
+          "Edit an administrator: display name, owner or not, a new password (its sessions end), disabled or not; an owner never demotes nor disables themselves, and an owner always remains (PM1)",
         params: z.object({ adminId: id }),
         body: z
           .strictObject({
@@ -376,31 +377,59 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
               .describe(
                 "single sign-on: forget the provider's account the administrator is linked to; their next sign-in links the account it comes from",
               ),
+            disabled: z
+              .boolean()
+              .optional()
+              .describe(
+                "true: they cannot sign in (password or single sign-on), their sessions end and the API tokens they created stop, until false; never oneself",
+              ),
           })
           .refine((b) => Object.values(b).some((v) => v !== undefined), {
-            message: "give displayName, isOwner, password or unlinkSso",
+            message: "give displayName, isOwner, password, unlinkSso or disabled",
           }),
         response: { 200: adminSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const { password, unlinkSso, ...rest } = request.body;
+      const { password, unlinkSso, disabled, ...rest } = request.body;
+      if (password !== undefined && (await findAdmin(db, request.params.adminId))?.ssoManaged)
+        throw new ApiError(
+          409,
+          "roles_from_groups",
+          "This administrator signs in through the identity provider, whose groups give their roles: a password would let them in whatever their groups",
+          [
+            {
+              field: "body.password",
+              message: "not for an administrator whose roles come from the provider's groups",
+            },
+          ],
+        );
       if (unlinkSso) {
         const unlinked = await unlinkSsoSubject(db, request.params.adminId);
         if (!unlinked) throw new ApiError(404, "not_found", "Not found");
-        if (password === undefined && rest.displayName === undefined && rest.isOwner === undefined)
+        if (
+          password === undefined &&
+          rest.displayName === undefined &&
+          rest.isOwner === undefined &&
+          disabled === undefined
+        )
           return { ...unlinked, grants: await listGrants(db, { kind: "admin", id: unlinked.id }) };
       }
       const outcome = await updateAdmin(db, {
         ...rest,
         ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),
+        ...(disabled === undefined ? {} : { disabledAt: disabled ? now() : null }),
         id: request.params.adminId,
         by: request.principal?.id ?? "",
       });
       if (outcome === "self")
-        throw new ApiError(409, "cannot_demote_self", "An owner cannot take away their own owner role", [
-          { field: "body.isOwner", message: "an owner cannot take away their own owner role" },
-        ]);
+        throw disabled
+          ? new ApiError(409, "cannot_disable_self", "An owner cannot disable themselves", [
+              { field: "body.disabled", message: "an owner cannot disable themselves" },
+            ])
+          : new ApiError(409, "cannot_demote_self", "An owner cannot take away their own owner role", [
+              { field: "body.isOwner", message: "an owner cannot take away their own owner role" },
+            ]);
       if (outcome === "not_owner") throw new ApiError(403, "forbidden", "Only an owner edits administrators");
       if (outcome === "not_found") throw new ApiError(404, "not_found", "Not found");
       return { ...outcome, grants: await listGrants(db, { kind: "admin", id: outcome.id }) };

@@ -159,7 +159,13 @@ function registerResetPassword(admin: Command): void {
     const password = await readPassword();
     await withStore(async (store) => {
       const admin = await resetPassword(store.db, { login: options.login, password });
-      if (!admin) throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      if (admin === "not_found")
+        throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      if (admin === "from_groups")
+        throw new CliError(
+          `${options.login} gets their roles from the identity provider's groups: a password would let them in whatever their groups; for a way back in, create an owner of Orchard's own (orchard admin create --owner)`,
+          4,
+        );
       if (options.json) printJson({ id: admin.id, login: admin.login, sessionsEnded: true });
       else printLine(`password of ${admin.login} replaced; their sessions are ended`);
       if (admin.disabled)

@@ -119,6 +119,8 @@ export interface Administrator {
   ssoLinked: boolean;
   /** OIDC_GROUP_ROLES: roles from the identity provider's groups, set at each sign-in. */
   ssoManaged: boolean;
+  /** Cannot sign in; the API tokens they created stop (PATCH disabled). */
+  disabled: boolean;
   grants: Grant[];
 }
 /** GET /admins/password-rules: what a new password must be, as the server says. */

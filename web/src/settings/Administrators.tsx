@@ -50,6 +50,7 @@ export function Administrators() {
             <Badge>{t("admins.administrator")}</Badge>
           )}
           {a.ssoManaged ? <Badge title={t("admins.fromGroupsHelp")}>{t("admins.fromGroups")}</Badge> : null}
+          {a.disabled ? <Badge tone="danger">{t("admins.disabled")}</Badge> : null}
         </span>
       ),
     },
@@ -337,6 +338,7 @@ function EditAdministratorDialog({
   const [isOwner, setIsOwner] = useState(admin.isOwner);
   const [password, setPassword] = useState("");
   const [unlinkSso, setUnlinkSso] = useState(false);
+  const [disabled, setDisabled] = useState(admin.disabled);
   const errors = fieldErrorsOf(edit.error);
   if (edit.error instanceof ApiProblemError && edit.error.code === "cannot_demote_self")
     errors.isOwner = t("admins.form.cannotDemoteSelf");
@@ -349,6 +351,7 @@ function EditAdministratorDialog({
         ...(isOwner === admin.isOwner ? {} : { isOwner }),
         ...(password ? { password } : {}),
         ...(unlinkSso ? { unlinkSso: true as const } : {}),
+        ...(disabled === admin.disabled ? {} : { disabled }),
       },
       { onSuccess: onClose },
     );
@@ -386,20 +389,22 @@ function EditAdministratorDialog({
           {errors.isOwner}
         </div>
       ) : null}
-      <TextField
-        label={t("admins.form.newPassword")}
-        hint={
-          rules.data
-            ? `${t("admins.form.newPasswordHint")} ${t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })}`
-            : t("admins.form.newPasswordHint")
-        }
-        error={errors.password}
-        name="password"
-        type="password"
-        autoComplete="new-password"
-        value={password}
-        onChange={setPassword}
-      />
+      {admin.ssoManaged ? null : (
+        <TextField
+          label={t("admins.form.newPassword")}
+          hint={
+            rules.data
+              ? `${t("admins.form.newPasswordHint")} ${t("admins.form.passwordRules", { min: rules.data.minLength, max: rules.data.maxLength })}`
+              : t("admins.form.newPasswordHint")
+          }
+          error={errors.password}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+        />
+      )}
       {admin.ssoLinked ? (
         <Option
           name="unlinkSso"
@@ -409,6 +414,15 @@ function EditAdministratorDialog({
           description={t("admins.form.unlinkSsoHelp")}
         />
       ) : null}
+      {self ? null : (
+        <Option
+          name="disabled"
+          checked={disabled}
+          onChange={setDisabled}
+          label={t("admins.form.disabled")}
+          description={t("admins.form.disabledHelp")}
+        />
+      )}
       <FormError error={edit.error} />
       <p className="footnote">
         <RuleRef id="PM1" />

@@ -93,6 +93,7 @@ export interface AdministratorEdit {
   password?: string;
   /** Single sign-on: forget the provider's account they are linked to. */
   unlinkSso?: true;
+  disabled?: boolean;
 }
 
 export function useEditAdministrator() {
