@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { login, principalOfSession } from "../../src/auth/auth.service.js";
+import { createAdministratorFromGroups, login, principalOfSession } from "../../src/auth/auth.service.js";
 import { resolveSpace } from "../../src/cli/resolve.js";
 import { ensureDefaultSpace } from "../../src/main/server.js";
 import { delegateApp } from "../../src/mdm/catalog.js";
@@ -460,6 +460,20 @@ describe("orchard, as scripts and people use it", () => {
       await cli.run(["admin", "reset-password", "--login", "nobody"], "a brand new password\n"),
       3,
       /^orchard: administrator nobody not found \(orchard admin list\)/,
+    );
+    await cli.withCore(({ store }) =>
+      createAdministratorFromGroups(store.db, {
+        login: "grouped@example.org",
+        subject: "https://idp.example grouped",
+        isOwner: false,
+        grants: [],
+        now: new Date(),
+      }),
+    );
+    expectFailure(
+      await cli.run(["admin", "reset-password", "--login", "grouped@example.org"], "a brand new password\n"),
+      4,
+      /^orchard: grouped@example.org gets their roles from the identity provider's groups: a password would let them in whatever their groups/,
     );
     expectFailure(
       await cli.run(["admin", "reset-password", "--login", "bob"], "short\n"),
