@@ -301,6 +301,36 @@ export async function updateAdmin(
 }
 
 /**
+ * Disables or enables an administrator from the server's own command line (`orchard admin
+ * disable|enable`: no owner is asked). Disabled: their sessions end, the API tokens they
+ * created stop. The last enabled owner is never disabled ("last_owner"): Orchard keeps one.
+ */
+export async function setAdminDisabled(
+  db: Db,
+  adminId: string,
+  disabledAt: Date | null,
+): Promise<AdminRecord | "not_found" | "last_owner"> {
+  try {
+    return await withTransaction(db, async (trx) => {
+      const a = auth(trx);
+      const owners = await lockOwners(a);
+      if (disabledAt !== null && owners.length === 1 && owners[0]?.id === adminId) return "last_owner";
+      const row = await a
+        .updateTable("admins")
+        .set({ disabled_at: disabledAt === null ? null : sql`coalesce(disabled_at, ${disabledAt})` })
+        .where("id", "=", adminId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return "not_found";
+      if (disabledAt !== null) await a.deleteFrom("sessions").where("admin_id", "=", adminId).execute();
+      return toAdmin(row);
+    });
+  } finally {
+    changed();
+  }
+}
+
+/**
  * A new password hash from the server's own command line (`orchard admin reset-password`:
  * no owner is asked, whoever runs it holds the server): their sessions end.
  */

@@ -475,6 +475,37 @@ describe("orchard, as scripts and people use it", () => {
       4,
       /^orchard: grouped@example.org gets their roles from the identity provider's groups: a password would let them in whatever their groups/,
     );
+    // Disabled from the server: no sign-in, listed so; enabled again, the password works.
+    const off = await cli.run(["admin", "disable", "--login", "bob"]);
+    expect(off).toMatchObject({ code: 0, stderr: "" });
+    expect(off.stdout).toBe("bob disabled: their sessions are ended and their API tokens stopped\n");
+    expect(
+      (await cli.json<{ items: Array<Record<string, unknown>> }>(["admin", "list", "--json"])).items,
+    ).toContainEqual(expect.objectContaining({ login: "bob", disabled: true }));
+    await cli.withCore(({ store }) =>
+      expect(
+        login(store.db, { login: "bob", password: "a brand new password", now: new Date() }),
+      ).rejects.toThrow(/wrong login or password/),
+    );
+    expect(await cli.json(["admin", "enable", "--login", "bob", "--json"])).toMatchObject({
+      login: "bob",
+      disabled: false,
+    });
+    // The only owner is never disabled: Orchard keeps one.
+    expect(
+      (await cli.run(["admin", "create", "--login", "olga", "--owner"], "correct horse battery staple\n"))
+        .code,
+    ).toBe(0);
+    expectFailure(
+      await cli.run(["admin", "disable", "--login", "olga"]),
+      4,
+      /^orchard: olga is the last enabled owner: make another owner first/,
+    );
+    expectFailure(
+      await cli.run(["admin", "enable", "--login", "nobody"]),
+      3,
+      /^orchard: administrator nobody not found/,
+    );
     expectFailure(
       await cli.run(["admin", "reset-password", "--login", "bob"], "short\n"),
       2,

@@ -33,6 +33,8 @@ describe("orchard's help", () => {
     expect(commands.map((c) => c.path.join(" ")).sort()).toEqual(
       [
         "admin create",
+        "admin disable",
+        "admin enable",
         "admin list",
         "admin reset-password",
         "api-token create",

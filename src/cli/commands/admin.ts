@@ -7,6 +7,7 @@ import {
   type Grant,
   listAdmins,
   listGrants,
+  setAdminDisabled,
   type TokenRole,
 } from "../../store/auth.repo.js";
 import { listSpaces, type Store } from "../../store/index.js";
@@ -35,6 +36,43 @@ export function registerAdmin(program: Command): void {
   registerCreate(admin);
   registerList(admin);
   registerResetPassword(admin);
+  for (const disable of [true, false]) registerDisable(admin, disable);
+}
+
+function registerDisable(admin: Command, disable: boolean): void {
+  const verb = disable ? "disable" : "enable";
+  withExamples(
+    admin
+      .command(verb)
+      .description(
+        disable
+          ? "an administrator can no longer sign in (password or single sign-on): their sessions end and the API tokens they created stop, roles kept; never the last owner"
+          : "an administrator disabled signs in again, with the roles they had; their API tokens work again",
+      )
+      .requiredOption("--login <login>", "the administrator's login, exactly")
+      .option("--json", "print one JSON document on stdout", false),
+    [`orchard admin ${verb} --login mallory@example.org`],
+  ).action(async (options: { login: string; json: boolean }) => {
+    await withStore(async (store) => {
+      const found = await findAdminForLogin(store.db, options.login);
+      if (!found) throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      const outcome = await setAdminDisabled(store.db, found.id, disable ? new Date() : null);
+      if (outcome === "not_found")
+        throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      if (outcome === "last_owner")
+        throw new CliError(
+          `${options.login} is the last enabled owner: make another owner first (orchard admin create --owner)`,
+          4,
+        );
+      if (options.json)
+        return printJson({ id: outcome.id, login: outcome.login, disabled: outcome.disabled });
+      printLine(
+        disable
+          ? `${outcome.login} disabled: their sessions are ended and their API tokens stopped`
+          : `${outcome.login} enabled`,
+      );
+    });
+  });
 }
 
 function registerCreate(admin: Command): void {
