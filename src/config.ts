@@ -87,6 +87,8 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,100}$/, "a claim name")
       .default("email"),
+    // Set (registered at the provider as a post-logout redirect URI): signing out of the console signs out of the provider too.
+    OIDC_POST_LOGOUT_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
     // What Orchard asks of the provider; add e.g. "groups" where the provider needs it for the groups claim.
     OIDC_SCOPES: z
       .string()
@@ -163,7 +165,7 @@ const schema = z
             "needed with OIDC_ISSUER (or OIDC_REDIRECT_URI): the provider sends the browser back to <PUBLIC_BASE_URL>/api/v1/auth/sso/callback",
         });
     }
-    for (const key of ["OIDC_SCOPES", "OIDC_GROUP_ROLES"] as const)
+    for (const key of ["OIDC_SCOPES", "OIDC_GROUP_ROLES", "OIDC_POST_LOGOUT_REDIRECT_URI"] as const)
       if (e[key] !== undefined && e.OIDC_ISSUER === undefined)
         ctx.addIssue({ code: "custom", path: [key], message: "needs OIDC_ISSUER: single sign-on is off" });
     if (e.PASSWORD_LOGIN === "off" && e.OIDC_ISSUER === undefined)
@@ -240,6 +242,7 @@ export interface Config {
     scopes?: string[];
     groupsClaim: string;
     groupRoles?: GroupRole[];
+    postLogoutRedirectUri?: string;
   };
   /** Whether the console takes passwords (PASSWORD_LOGIN); off only with `sso`. */
   passwordLogin: boolean;
@@ -312,6 +315,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ...(e.OIDC_SCOPES ? { scopes: e.OIDC_SCOPES.split(" ") } : {}),
             groupsClaim: e.OIDC_GROUPS_CLAIM,
             ...(e.OIDC_GROUP_ROLES ? { groupRoles: e.OIDC_GROUP_ROLES } : {}),
+            ...(e.OIDC_POST_LOGOUT_REDIRECT_URI
+              ? { postLogoutRedirectUri: new URL(e.OIDC_POST_LOGOUT_REDIRECT_URI).href }
+              : {}),
           },
         }
       : {}),

@@ -154,6 +154,15 @@ describe("configuration", () => {
     expect(() => loadConfig({ OIDC_GROUP_ROLES: "a=owner" })).toThrowError(
       /OIDC_GROUP_ROLES: needs OIDC_ISSUER/,
     );
+    // Signing out of the provider too: off unless its return address is given.
+    expect(loadConfig(oidc).sso?.postLogoutRedirectUri).toBeUndefined();
+    expect(
+      loadConfig({ ...oidc, OIDC_POST_LOGOUT_REDIRECT_URI: "https://Orchard.example.org/login" }).sso
+        ?.postLogoutRedirectUri,
+    ).toBe("https://orchard.example.org/login");
+    expect(() =>
+      loadConfig({ OIDC_POST_LOGOUT_REDIRECT_URI: "https://orchard.example.org/login" }),
+    ).toThrowError(/OIDC_POST_LOGOUT_REDIRECT_URI: needs OIDC_ISSUER/);
   });
 
   it("TRUST_PROXY: every hop, a number of hops, or the proxies' addresses and CIDRs; unset, none", () => {

@@ -141,14 +141,17 @@ export async function openSession(
   db: Db,
   admin: AdminRecord,
   now: Date,
+  /** The ID token of the single sign-on opening it: its sign-out may end the provider's session. */
+  ssoIdToken?: string,
 ): Promise<{ sessionId: string; admin: AdminRecord; expiresAt: Date }> {
   const sessionId = newSessionId();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-  await createSession(db, { idHash: sha256(sessionId), adminId: admin.id, now, expiresAt });
+  await createSession(db, { idHash: sha256(sessionId), adminId: admin.id, now, expiresAt, ssoIdToken });
   return { sessionId, admin, expiresAt };
 }
 
-export function logout(db: Db, sessionId: string): Promise<void> {
+/** Ends the session; returns the ID token of the single sign-on that opened it, if any. */
+export async function logout(db: Db, sessionId: string): Promise<{ ssoIdToken?: string } | undefined> {
   return deleteSession(db, sha256(sessionId));
 }
 

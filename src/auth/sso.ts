@@ -25,6 +25,11 @@ export interface SsoSettings {
   groupsClaim?: string;
   /** OIDC_GROUP_ROLES: roles from groups; unset, administrators are created in Orchard. */
   groupRoles?: readonly GroupRole[];
+  /**
+   * OIDC_POST_LOGOUT_REDIRECT_URI: where the provider sends the browser after its own sign-out.
+   * Set, signing out of the console signs out of the provider too (RP-Initiated Logout).
+   */
+  postLogoutRedirectUri?: string;
 }
 
 /**
@@ -77,6 +82,12 @@ export interface SsoClient {
    * reassigned), which the administrator stays linked to.
    */
   finish(callbackQuery: string, flow: string | undefined, now: Date): Promise<SsoIdentity>;
+  /**
+   * Where to send the browser to end the provider's session too, for a session a sign-in
+   * with this ID token opened; undefined when that is off (no OIDC_POST_LOGOUT_REDIRECT_URI)
+   * or the provider offers no logout (no end_session_endpoint).
+   */
+  logoutUrl(idToken: string): Promise<string | undefined>;
 }
 
 /** Who signed in, as the provider says. */
@@ -89,6 +100,8 @@ export interface SsoIdentity {
   groups: string[];
   /** The provider left the groups out for their number (Entra ID's `_claim_names` overage). */
   groupsOverage?: boolean;
+  /** The ID token, kept with the session for the provider's logout (`id_token_hint`). */
+  idToken?: string | undefined;
 }
 
 export function createSsoClient(settings: SsoSettings): SsoClient {
@@ -124,6 +137,15 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
       });
       return { url: url.href, flow: Buffer.from(JSON.stringify(flow)).toString("base64url") };
     },
+    async logoutUrl(idToken) {
+      if (!settings.postLogoutRedirectUri) return undefined;
+      const config = await configuration();
+      if (!config.serverMetadata().end_session_endpoint) return undefined;
+      return oidc.buildEndSessionUrl(config, {
+        id_token_hint: idToken,
+        post_logout_redirect_uri: settings.postLogoutRedirectUri,
+      }).href;
+    },
     async finish(callbackQuery, cookie, now) {
       const groupsClaim = settings.groupRoles ? (settings.groupsClaim ?? "groups") : undefined;
       const flow = readFlow(cookie, now);
@@ -140,6 +162,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
       }
       let claims: Record<string, unknown>;
       let subject: string;
+      let idTokenText: string | undefined;
       try {
         const tokens = await oidc.authorizationCodeGrant(config, callback, {
           pkceCodeVerifier: flow.verifier,
@@ -151,6 +174,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         if (!idToken) throw new Error("no ID token");
         claims = idToken;
         subject = `${idToken.iss} ${idToken.sub}`;
+        idTokenText = tokens.id_token;
         // Providers that keep scope claims out of the ID token give them at UserInfo.
         if (claims[settings.loginClaim] === undefined || (groupsClaim && claims[groupsClaim] === undefined))
           claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...claims };
@@ -171,6 +195,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         subject,
         name: typeof claims.name === "string" && claims.name !== "" ? claims.name : undefined,
         groups: groupsClaim ? groupsOfClaim(claims[groupsClaim]) : [],
+        ...(settings.postLogoutRedirectUri ? { idToken: idTokenText } : {}),
         ...(groupsClaim &&
         claims[groupsClaim] === undefined &&
         isObject(claims._claim_names) &&

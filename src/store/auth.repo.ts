@@ -461,7 +461,7 @@ export async function listGrants(
 
 export async function createSession(
   db: Db,
-  input: { idHash: string; adminId: string; now: Date; expiresAt: Date },
+  input: { idHash: string; adminId: string; now: Date; expiresAt: Date; ssoIdToken?: string | undefined },
 ): Promise<void> {
   await auth(db)
     .insertInto("sessions")
@@ -470,6 +470,7 @@ export async function createSession(
       admin_id: input.adminId,
       created_at: input.now,
       expires_at: input.expiresAt,
+      sso_id_token: input.ssoIdToken ?? null,
     })
     .execute();
 }
@@ -519,9 +520,15 @@ export async function findSessionAuthority(
   };
 }
 
-export async function deleteSession(db: Db, idHash: string): Promise<void> {
-  await auth(db).deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+/** Ends a session; returns the ID token of the single sign-on that opened it, if any (0043). */
+export async function deleteSession(db: Db, idHash: string): Promise<{ ssoIdToken?: string } | undefined> {
+  const row = await auth(db)
+    .deleteFrom("sessions")
+    .where("id_hash", "=", idHash)
+    .returning("sso_id_token")
+    .executeTakeFirst();
   changed();
+  return row && (row.sso_id_token ? { ssoIdToken: row.sso_id_token } : {});
 }
 
 export interface ApiTokenRecord {

@@ -44,6 +44,8 @@ export interface SessionTable {
   admin_id: string;
   created_at: Timestamp;
   expires_at: Timestamp;
+  /** The ID token of the single sign-on that opened it, for the provider's logout (0043). */
+  sso_id_token: string | null;
 }
 
 export interface ApiTokenTable {

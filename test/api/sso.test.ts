@@ -280,6 +280,7 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
     const sso = {
       overHttps: false,
       start: (now: Date) => real.start(now),
+      logoutUrl: async () => undefined,
       // What openid-client or the database could throw that is no refusal of the provider's.
       finish: async () => {
         throw new TypeError("Cannot read properties of undefined (reading 'sub')");

@@ -27,6 +27,8 @@ export interface IdentityProvider {
  */
 export async function startIdentityProvider(input: {
   redirectUri: string;
+  /** Where its sign-out (RP-Initiated Logout) may send the browser back. */
+  postLogoutRedirectUri?: string;
   people?: Record<string, ProviderPerson>;
 }): Promise<IdentityProvider> {
   const server = createServer();
@@ -41,6 +43,7 @@ export async function startIdentityProvider(input: {
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: [input.redirectUri],
+        ...(input.postLogoutRedirectUri ? { post_logout_redirect_uris: [input.postLogoutRedirectUri] } : {}),
         response_types: ["code"],
         grant_types: ["authorization_code"],
         token_endpoint_auth_method: "client_secret_basic",

@@ -42,12 +42,13 @@ describe("console: single sign-on (OpenID Connect)", () => {
     },
     start: (now) => (client as SsoClient).start(now),
     finish: (query, flow, now) => (client as SsoClient).finish(query, flow, now),
+    logoutUrl: (idToken) => (client as SsoClient).logoutUrl(idToken),
   };
 
   beforeAll(async () => {
     site = await startIsolatedConsole({ name: "sso", owner: OWNER, context: () => ({ sso }) });
     const redirectUri = `${site.url}/api/v1/auth/sso/callback`;
-    idp = await startIdentityProvider({ redirectUri, people });
+    idp = await startIdentityProvider({ redirectUri, postLogoutRedirectUri: `${site.url}/login`, people });
     settings = {
       issuer: idp.issuer,
       clientId: idp.clientId,
@@ -249,6 +250,47 @@ describe("console: single sign-on (OpenID Connect)", () => {
         isOwner: false,
         grants: [{ spaceId: site.spaceId, role: "read" }],
       });
+      await page.context().close();
+    } finally {
+      client = before;
+    }
+  });
+
+  it("signing out of a session single sign-on opened signs out of the provider too (OIDC_POST_LOGOUT_REDIRECT_URI): the next sign-in asks the provider's password again; without it, the provider's session stays", async () => {
+    const login = "leaving@example.org";
+    await createAdministrator(site.core.store.db, {
+      login,
+      isOwner: false,
+      grants: [{ spaceId: site.spaceId, role: "read" }],
+      now: new Date(),
+    });
+    const signOut = async (page: Page) => {
+      await page.locator("summary").filter({ hasText: login }).click();
+      await page.getByRole("menuitem", { name: "Sign out" }).click();
+    };
+    const before = client;
+    try {
+      // Off (the default): Orchard's session ends, the provider's stays: back in without its password.
+      const page = await signInAtProvider(login);
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      await signOut(page);
+      await page.waitForURL(`${site.url}/login`);
+      await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+
+      // On: the provider's sign-out, then back to Orchard's sign-in page; its password is asked again.
+      client = createSsoClient({ ...settings, postLogoutRedirectUri: `${site.url}/login` });
+      await page.context().clearCookies({ name: "orchard_session" });
+      await page.goto(`${site.url}/login`);
+      await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      await signOut(page);
+      await page.waitForURL(`${idp.issuer}/**`);
+      await page.getByRole("button", { name: "Yes, sign me out" }).click();
+      await page.waitForURL(`${site.url}/login`);
+      expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status()).toBe(401);
+      await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+      await page.locator('input[name="password"]').waitFor();
       await page.context().close();
     } finally {
       client = before;

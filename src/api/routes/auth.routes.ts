@@ -141,15 +141,31 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       config: can.signedIn,
       schema: {
         tags: ["auth"],
-        summary: "Sign out of the console (the session ends)",
-        response: { 204: z.undefined(), ...problemResponses },
+        summary:
+          "Sign out of the console (the session ends); a session single sign-on opened, with OIDC_POST_LOGOUT_REDIRECT_URI set, answers where the browser goes to sign out of the identity provider too",
+        response: {
+          200: z.object({
+            redirect: z
+              .string()
+              .describe("the identity provider's sign-out, which then sends the browser back"),
+          }),
+          204: z.undefined(),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
       const cookie = request.cookies[SESSION_COOKIE];
-      if (cookie) await logout(db, cookie);
+      const ended = cookie ? await logout(db, cookie) : undefined;
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
-      return reply.status(204).send();
+      const redirect = ended?.ssoIdToken
+        ? await ctx.sso?.logoutUrl(ended.ssoIdToken).catch((error: unknown) => {
+            // Orchard's session is over all the same; the provider's stays.
+            request.log.warn({ err: error }, "the identity provider's sign-out could not be reached");
+            return undefined;
+          })
+        : undefined;
+      return redirect ? { redirect } : reply.status(204).send();
     },
   );
 

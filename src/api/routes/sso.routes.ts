@@ -102,7 +102,7 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
           now: now(),
           log: request.log,
         });
-        const session = await openSession(db, admin, now());
+        const session = await openSession(db, admin, now(), identity.idToken);
         setSessionCookie(cookies, request, reply, session.sessionId);
         request.log.info({ adminId: admin.id }, "signed in with single sign-on");
         return reply.redirect("/", 302);

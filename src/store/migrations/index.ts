@@ -41,6 +41,7 @@ import { queueSubjectIndexes } from "./0039_queue_subject_indexes.js";
 import { failedMdmCommands } from "./0040_failed_mdm_commands.js";
 import { adminSsoSubject } from "./0041_admin_sso_subject.js";
 import { adminSsoManaged } from "./0042_admin_sso_managed.js";
+import { sessionIdToken } from "./0043_session_id_token.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -89,4 +90,5 @@ export const migrations: Record<string, Migration> = {
   "0040_failed_mdm_commands": failedMdmCommands,
   "0041_admin_sso_subject": adminSsoSubject,
   "0042_admin_sso_managed": adminSsoManaged,
+  "0043_session_id_token": sessionIdToken,
 };

@@ -72,7 +72,14 @@ export function TopBar() {
             <button
               type="button"
               role="menuitem"
-              onClick={() => logout.mutate(undefined, { onSettled: () => navigate("/login") })}
+              onClick={() =>
+                logout.mutate(undefined, {
+                  onSettled: (ended) => {
+                    if (ended?.redirect) window.location.assign(ended.redirect);
+                    else navigate("/login");
+                  },
+                })
+              }
             >
               {t("top.signOut")}
             </button>

@@ -46,7 +46,8 @@ export function useLogin() {
 export function useLogout() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: () => api.post<void>("/auth/logout"),
+    // A session single sign-on opened may end at the provider too: the answer says where to go.
+    mutationFn: () => api.post<{ redirect: string } | undefined>("/auth/logout"),
     onSettled: () => {
       qc.clear();
     },
