@@ -184,6 +184,17 @@ export class AppleTransportError extends Error {
   }
 }
 
+/** Its reader stopped waiting (a page read ahead): no further attempt is made, nothing is reported. */
+export class AppleRequestAbandoned extends Error {
+  override readonly name = "AppleRequestAbandoned";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`Apple ${method} ${path}: abandoned by its reader`);
+  }
+}
+
 /** Apple answered 2xx with a body that does not match the documented shape. */
 export class AppleProtocolError extends Error {
   override readonly name = "AppleProtocolError";

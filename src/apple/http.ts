@@ -4,7 +4,7 @@
  * https://developer.apple.com/documentation/devicemanagement/handling-error-responses
  */
 import type { z } from "zod";
-import { AppleApiError, AppleProtocolError, AppleTransportError } from "./errors.js";
+import { AppleApiError, AppleProtocolError, AppleRequestAbandoned, AppleTransportError } from "./errors.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { backoffDelayMs, parseRetryAfter, type RetryPolicy } from "./retry.js";
 import { type SToken, STokenError } from "./stoken.js";
@@ -69,6 +69,11 @@ export interface RequestSpec<T> {
   skipBeforeRequest?: boolean;
   /** Run before each attempt, retries included; throwing stops the request there (SendOptions). */
   beforeAttempt?: (() => Promise<void>) | undefined;
+  /**
+   * Aborted when no one waits for the answer any more (a page read ahead whose reader
+   * stopped): no retry, no log, nothing reported. An attempt already sent ends as it ends.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface Transport {
@@ -193,7 +198,7 @@ export function createTransport(options: TransportOptions): Transport {
     try {
       return await attempts(spec);
     } catch (error) {
-      options.onError?.(error);
+      if (!(error instanceof AppleRequestAbandoned)) options.onError?.(error);
       throw error;
     }
   }
@@ -202,6 +207,7 @@ export function createTransport(options: TransportOptions): Transport {
     const query = spec.query?.toString();
     const url = `${base}${spec.path}${query ? `?${query}` : ""}`;
     for (let attempt = 1; ; attempt++) {
+      if (spec.signal?.aborted) throw new AppleRequestAbandoned(spec.method, spec.path);
       if (options.sToken.isExpired(now())) {
         throw new STokenError(
           "expired",
@@ -241,6 +247,7 @@ export function createTransport(options: TransportOptions): Transport {
       const retryAfterMs = outcome.retryAfterMs;
       if (retryAfterMs !== undefined) limiter.blockUntil(limiter.clock() + retryAfterMs);
       if (!retryable || attempt >= retry.maxAttempts) throw error;
+      if (spec.signal?.aborted) throw new AppleRequestAbandoned(spec.method, spec.path);
       if (retryAfterMs !== undefined && retryAfterMs > retry.maxDelayMs) throw error;
       const delayMs = Math.max(backoffDelayMs(retry, attempt, options.random), retryAfterMs ?? 0);
       if (retryAfterMs === undefined) limiter.blockUntil(limiter.clock() + delayMs);

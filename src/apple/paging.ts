@@ -1,6 +1,7 @@
 /**
- * Streaming Apple's paged reads (GET /assets, /assignments, /users) one page at a time:
- * pass `nextPageIndex` as `pageIndex` until a response has none.
+ * Streaming Apple's paged reads (GET /assets, /assignments, /users) a page at a time, the
+ * next one asked for while the reader works on this one: pass `nextPageIndex` as `pageIndex`
+ * until a response has none.
  * https://developer.apple.com/documentation/devicemanagement/using-paginated-endpoints
  */
 
@@ -54,12 +55,15 @@ export async function* walkPages<R extends PageMeta, T>(
   itemsOf: (response: R) => T[],
   startPageIndex?: number,
 ): AsyncGenerator<Page<T>, void, undefined> {
+  // Aborted when the reader stops: the page read ahead then makes no further attempt.
+  const stopped = new AbortController();
   const read = (pageIndex: number | undefined) => {
     const response = transport.request({
       method: "GET",
       path,
       query: toQuery({ ...filters, pageIndex }),
       schema,
+      signal: stopped.signal,
     });
     // Awaited at the next turn of the walk; not an unhandled rejection if the caller stops first.
     response.catch(() => undefined);
@@ -67,39 +71,43 @@ export async function* walkPages<R extends PageMeta, T>(
   };
   let reading = read(startPageIndex);
   let checkpoint: string | undefined;
-  for (;;) {
-    const response = await reading.response;
-    if (response.currentPageIndex !== reading.expected) {
-      throw new AppleProtocolError(
-        "GET",
-        path,
-        `asked page ${reading.expected}, got ${response.currentPageIndex}`,
-      );
+  try {
+    for (;;) {
+      const response = await reading.response;
+      if (response.currentPageIndex !== reading.expected) {
+        throw new AppleProtocolError(
+          "GET",
+          path,
+          `asked page ${reading.expected}, got ${response.currentPageIndex}`,
+        );
+      }
+      const next = response.nextPageIndex;
+      if (next !== undefined && next <= response.currentPageIndex) {
+        throw new AppleProtocolError(
+          "GET",
+          path,
+          `nextPageIndex ${next} does not follow ${response.currentPageIndex}`,
+        );
+      }
+      checkpoint ??= response.versionId;
+      // The next page is asked for before this one is handed over: Apple answers while the
+      // caller works on this one (one request ahead, never more).
+      if (next !== undefined) reading = read(next);
+      yield {
+        items: itemsOf(response),
+        currentPageIndex: response.currentPageIndex,
+        nextPageIndex: next,
+        totalPages: response.totalPages,
+        size: response.size,
+        versionId: response.versionId,
+        checkpointVersionId: checkpoint,
+        last: next === undefined,
+        uId: response.uId,
+        tokenExpirationDate: response.tokenExpirationDate,
+      };
+      if (next === undefined) return;
     }
-    const next = response.nextPageIndex;
-    if (next !== undefined && next <= response.currentPageIndex) {
-      throw new AppleProtocolError(
-        "GET",
-        path,
-        `nextPageIndex ${next} does not follow ${response.currentPageIndex}`,
-      );
-    }
-    checkpoint ??= response.versionId;
-    // The next page is asked for before this one is handed over: Apple answers while the
-    // caller works on this one (one request ahead, never more).
-    if (next !== undefined) reading = read(next);
-    yield {
-      items: itemsOf(response),
-      currentPageIndex: response.currentPageIndex,
-      nextPageIndex: next,
-      totalPages: response.totalPages,
-      size: response.size,
-      versionId: response.versionId,
-      checkpointVersionId: checkpoint,
-      last: next === undefined,
-      uId: response.uId,
-      tokenExpirationDate: response.tokenExpirationDate,
-    };
-    if (next === undefined) return;
+  } finally {
+    stopped.abort();
   }
 }

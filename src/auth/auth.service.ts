@@ -146,7 +146,10 @@ export async function openSession(
 ): Promise<{ sessionId: string; admin: AdminRecord; expiresAt: Date }> {
   const sessionId = newSessionId();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-  await createSession(db, { idHash: sha256(sessionId), adminId: admin.id, now, expiresAt, ssoIdToken });
+  if (
+    !(await createSession(db, { idHash: sha256(sessionId), adminId: admin.id, now, expiresAt, ssoIdToken }))
+  )
+    throw new AuthError("invalid_credentials", `${admin.login} was disabled or removed meanwhile`);
   return { sessionId, admin, expiresAt };
 }
 

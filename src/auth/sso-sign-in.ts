@@ -92,16 +92,17 @@ async function signIn(
     log.info({ adminId: admin.id }, "no group gives a role any more: roles taken away, sessions ended");
     throw new SsoError("no_role", refusal);
   }
-  const name = identity.name ?? identity.login;
-  if (
-    (admin.login !== identity.login || admin.displayName !== name) &&
-    !(await renameFromProvider(db, admin.id, { login: identity.login, displayName: name }))
-  )
-    log.warn(
-      { adminId: admin.id, login: identity.login },
-      "the provider renamed them to a login another administrator has: kept their login",
-    );
-  return { ...admin, isOwner: roles.isOwner || keptOwner };
+  const named = { login: identity.login, displayName: identity.name ?? identity.login };
+  let renamed = false;
+  if (admin.login !== named.login || admin.displayName !== named.displayName) {
+    renamed = await renameFromProvider(db, admin.id, named);
+    if (!renamed)
+      log.warn(
+        { adminId: admin.id, login: identity.login },
+        "the provider renamed them to a login another administrator has (in some case): kept their login",
+      );
+  }
+  return { ...admin, ...(renamed ? named : {}), isOwner: roles.isOwner || keptOwner };
 }
 
 async function link(db: Db, admin: AdminRecord, identity: SsoIdentity): Promise<void> {

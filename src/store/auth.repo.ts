@@ -175,12 +175,24 @@ export async function renameFromProvider(
   input: { login: string; displayName: string },
 ): Promise<boolean> {
   try {
-    await auth(db)
+    // Nor one equal to another's in another case: a sign-in by login could no longer tell them apart.
+    const row = await auth(db)
       .updateTable("admins")
       .set({ login: input.login, display_name: input.displayName })
       .where("id", "=", adminId)
-      .execute();
-    return true;
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("admins as other")
+              .select("other.id")
+              .where("other.id", "!=", adminId)
+              .where(sql<string>`lower(other.login)`, "=", input.login.toLowerCase()),
+          ),
+        ),
+      )
+      .returning("id")
+      .executeTakeFirst();
+    return row !== undefined;
   } catch (error) {
     if (sqlState(error) === UNIQUE_VIOLATION) return false;
     throw error;
@@ -462,17 +474,14 @@ export async function listGrants(
 export async function createSession(
   db: Db,
   input: { idHash: string; adminId: string; now: Date; expiresAt: Date; ssoIdToken?: string | undefined },
-): Promise<void> {
-  await auth(db)
-    .insertInto("sessions")
-    .values({
-      id_hash: input.idHash,
-      admin_id: input.adminId,
-      created_at: input.now,
-      expires_at: input.expiresAt,
-      sso_id_token: input.ssoIdToken ?? null,
-    })
-    .execute();
+): Promise<boolean> {
+  // Only for an administrator enabled as the session is written: a disable that lands between
+  // the sign-in's check and this insert leaves no session to come back to life when enabled.
+  const { rows } = await sql`insert into sessions (id_hash, admin_id, created_at, expires_at, sso_id_token)
+    select ${input.idHash}, a.id, ${input.now}::timestamptz, ${input.expiresAt}::timestamptz, ${input.ssoIdToken ?? null}::text
+    from admins a where a.id = ${input.adminId} and a.disabled_at is null
+    returning id_hash`.execute(db);
+  return rows.length === 1;
 }
 
 /**

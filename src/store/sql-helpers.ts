@@ -7,15 +7,6 @@ export function inList(column: string, values: readonly string[]): Expression<Sq
 }
 
 /**
- * A space id the planner cannot see (an InitPlan's output), for lookups repeated per subject.
- * Seen as a value, a space its statistics do not know yet (a new space's first storm, or one
- * grown since the last ANALYZE) is priced at a row or two: the primary key's space_id prefix
- * then ties with the index on the subject's full key, and the planner may keep the first and
- * read the whole space once per subject (one batch of 1,000 check-ins took 26 s on PostgreSQL
- * in the storm bench, its plan caught by auto_explain). Unseen, the space is priced as an
- * average one, and the full key's index wins.
- */
-/**
  * A text[] parameter of strings, none null. pg quotes an array parameter element by element
  * in JavaScript (a third of a second of CPU per million); joined by newlines it goes as one
  * string that PostgreSQL splits. A value holding a newline, or an empty one (which the split
@@ -26,6 +17,15 @@ export function textArray(values: readonly string[]): RawBuilder<string[]> {
   return sql<string[]>`string_to_array(${values.join("\n")}::text, chr(10))`;
 }
 
+/**
+ * A space id the planner cannot see (an InitPlan's output), for lookups repeated per subject.
+ * Seen as a value, a space its statistics do not know yet (a new space's first storm, or one
+ * grown since the last ANALYZE) is priced at a row or two: the primary key's space_id prefix
+ * then ties with the index on the subject's full key, and the planner may keep the first and
+ * read the whole space once per subject (one batch of 1,000 check-ins took 26 s on PostgreSQL
+ * in the storm bench, its plan caught by auto_explain). Unseen, the space is priced as an
+ * average one, and the full key's index wins.
+ */
 export function unseenSpace(spaceId: string): RawBuilder<string> {
   return sql<string>`(select ${spaceId}::text)`;
 }

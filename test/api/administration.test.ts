@@ -307,6 +307,8 @@ describeEachDatabase("administrators and spaces API", (db) => {
 
     const on = await call("PATCH", `/admins/${ivy}`, owner, { disabled: false });
     expect(on.json()).toMatchObject({ disabled: false });
+    // The session the disable ended stays ended: enabled, they sign in anew.
+    expect((await call("GET", "/auth/me", session)).statusCode).toBe(401);
     expect((await call("GET", "/auth/me", await signIn(login, password))).statusCode).toBe(200);
     expect((await call("GET", `/spaces/${f.ids.spaceA}/apps`, token)).statusCode).toBe(200);
 

@@ -1,8 +1,8 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createAdministratorFromGroups } from "../../src/auth/auth.service.js";
+import { createAdministratorFromGroups, openSession } from "../../src/auth/auth.service.js";
 import { createSsoClient } from "../../src/auth/sso.js";
-import { linkSsoSubject } from "../../src/store/auth.repo.js";
+import { findAdminNamedBy, linkSsoSubject } from "../../src/store/auth.repo.js";
 import { type IdentityProvider, startIdentityProvider } from "../auth/identity-provider.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture } from "./harness.js";
@@ -42,14 +42,14 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
   afterAll(async () => {
     await idp.close();
   });
-  const client = () =>
-    createSsoClient({
-      issuer: idp.issuer,
-      clientId: idp.clientId,
-      clientSecret: idp.clientSecret,
-      redirectUri: CALLBACK,
-      loginClaim: "email",
-    });
+  const settings = () => ({
+    issuer: idp.issuer,
+    clientId: idp.clientId,
+    clientSecret: idp.clientSecret,
+    redirectUri: CALLBACK,
+    loginClaim: "email",
+  });
+  const client = () => createSsoClient(settings());
 
   it("auth/methods: passwords only by default; single sign-on beside them; single sign-on alone when passwords are off", async () => {
     const cases = [
@@ -326,6 +326,51 @@ describeEachDatabase("sign-in methods and single sign-on", (db) => {
       });
     } finally {
       await f.app.close();
+    }
+  });
+
+  it("sign-out: a session single sign-on opened answers the provider's sign-out (200 redirect, with its ID token as hint) when OIDC_POST_LOGOUT_REDIRECT_URI is set; a password session, or a provider that does not answer, is a plain 204", async () => {
+    const back = "http://orchard.example.test/login";
+    const signOut = async (f: Fixture, idToken?: string) => {
+      const owner = await findAdminNamedBy(db().store.db, `owner-${f.ids.suffix}`);
+      if (!owner) throw new Error("fixture");
+      const session = await openSession(db().store.db, owner, new Date(), idToken);
+      return f.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/logout",
+        headers: { cookie: `orchard_session=${session.sessionId}`, "x-orchard-csrf": "1" },
+      });
+    };
+    const on = await buildFixture(db().store, {
+      context: { sso: createSsoClient({ ...settings(), postLogoutRedirectUri: back }) },
+    });
+    try {
+      const r = await signOut(on, "header.payload.signature");
+      expect(r.statusCode, r.body).toBe(200);
+      const to = new URL(r.json().redirect);
+      expect(to.origin).toBe(idp.issuer);
+      expect(to.searchParams.get("id_token_hint")).toBe("header.payload.signature");
+      expect(to.searchParams.get("post_logout_redirect_uri")).toBe(back);
+      expect(r.cookies.find((c) => c.name === "orchard_session")?.value).toBe("");
+      expect((await signOut(on)).statusCode).toBe(204);
+      expect(on.logs.lines.join("\n")).not.toContain("header.payload.signature");
+    } finally {
+      await on.app.close();
+    }
+    const unreachable = await buildFixture(db().store, {
+      context: {
+        sso: createSsoClient({
+          ...settings(),
+          issuer: `http://127.0.0.1:${await closedPort()}`,
+          postLogoutRedirectUri: back,
+        }),
+      },
+    });
+    try {
+      expect((await signOut(unreachable, "header.payload.signature")).statusCode).toBe(204);
+      expect(unreachable.logs.lines.join("\n")).toContain("sign-out could not be reached");
+    } finally {
+      await unreachable.app.close();
     }
   });
 });

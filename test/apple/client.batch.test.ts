@@ -230,6 +230,30 @@ describe("paged reads stream page by page", () => {
     expect(http.calls("/assignments")).toHaveLength(2);
   });
 
+  it("a page read ahead that Apple asks to retry after the reader stopped is not retried, logged nor reported", async () => {
+    const errors: unknown[] = [];
+    const warnings: string[] = [];
+    const { client, http } = fakeClient(
+      (req) => {
+        if (req.path !== "/assignments") return undefined;
+        const index = Number(req.query.get("pageIndex") ?? 0);
+        return index === 0
+          ? { body: page(0, 5) }
+          : { status: 503, headers: { "retry-after": "2" }, body: { errorNumber: 9603 } };
+      },
+      {
+        onError: (error) => void errors.push(error),
+        logger: { warn: (_fields, message) => void warnings.push(message) },
+      },
+    );
+    for await (const _ of client.assignments()) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Page 1 asked once (ahead), never again: its reader is gone.
+    expect(http.calls("/assignments")).toHaveLength(2);
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
   it("a page read ahead that fails surfaces when the consumer asks for it", async () => {
     const { client } = fakeClient((req) => {
       if (req.path !== "/assignments") return undefined;

@@ -205,6 +205,41 @@ describeEachDatabase("OIDC_GROUP_ROLES: roles set from groups at sign-in", (db) 
     expect(JSON.stringify(warnings)).toContain("kim@example.org");
   });
 
+  it("a session is never opened for an administrator disabled after the sign-in's check (the disable wins the race)", async () => {
+    const { db: store } = db().store;
+    const owner = await createAdministrator(store, {
+      login: "race-owner@example.org",
+      password: "correct horse battery",
+      isOwner: true,
+      now: NOW,
+    });
+    const checked = await createAdministrator(store, {
+      login: "racer@example.org",
+      password: "correct horse battery",
+      isOwner: false,
+      now: NOW,
+    });
+    await updateAdmin(store, { id: checked.id, by: owner.id, disabledAt: NOW });
+    await expect(openSession(store, checked, NOW)).rejects.toMatchObject({ code: "invalid_credentials" });
+  });
+
+  it("a rename at the provider to a login another administrator has, in any case, keeps the login", async () => {
+    const { db: store } = db().store;
+    const log = { info: () => undefined, warn: () => undefined } as never;
+    const groupRoles = mapping("ops=read:*");
+    await createAdministrator(store, { login: "Taken@Example.org", isOwner: false, now: NOW });
+    const identity = { login: "robin@example.org", subject: "https://idp.example robin", groups: ["ops"] };
+    const robin = await administratorSignedIn(store, { identity, groupRoles, now: NOW, log });
+    const again = await administratorSignedIn(store, {
+      identity: { ...identity, login: "taken@example.org" },
+      groupRoles,
+      now: NOW,
+      log,
+    });
+    expect(again).toMatchObject({ id: robin.id, login: "robin@example.org" });
+    expect((await findAdmin(store, robin.id))?.login).toBe("robin@example.org");
+  });
+
   it("PM1: an administrator created in Orchard keeps Orchard's roles whatever their groups, and is found by the provider's account once linked, even renamed there", async () => {
     const { db: store } = db().store;
     const space = await createSpace(store, { name: "Nice" });

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { openSession } from "../../auth/auth.service.js";
+import { AuthError } from "../../auth/errors.js";
 import { SSO_FLOW_TTL_MS, SsoError } from "../../auth/sso.js";
 import { administratorSignedIn } from "../../auth/sso-sign-in.js";
 import { type Api, type ApiContext, can } from "../context.js";
@@ -120,6 +121,12 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
 function backToSignIn(request: FastifyRequest, reply: FastifyReply, error: unknown, what: string) {
   if (error instanceof SsoError) request.log.warn({ failure: error.failure, reason: error.message }, what);
   else request.log.error({ err: error }, what);
-  const failure = error instanceof SsoError ? error.failure : "server_error";
+  // Disabled or removed between the check and the session (openSession): as if disabled before.
+  const failure =
+    error instanceof SsoError
+      ? error.failure
+      : error instanceof AuthError && error.code === "invalid_credentials"
+        ? "no_administrator"
+        : "server_error";
   return reply.redirect(`/login?sso_error=${failure}`, 302);
 }
