@@ -107,6 +107,9 @@ export async function syncAssignmentsFull(
         if (a.serialNumber === undefined && a.clientUserId === undefined) continue;
         const license = index.size > 0 ? index.match(a.adamId, a, seen) : undefined;
         if (license) seen.add(license.id);
+        // As parsed; one naming both (never documented) is taken as the device's, as everywhere.
+        else if (a.serialNumber !== undefined && a.clientUserId !== undefined)
+          notOrchards.push({ adamId: a.adamId, pricingParam: a.pricingParam, serialNumber: a.serialNumber });
         else notOrchards.push(a);
       }
       await walk.add(notOrchards);
