@@ -43,6 +43,8 @@ export interface AdminRecord {
   ssoLinked: boolean;
   /** OIDC_GROUP_ROLES: roles set from the provider's groups at each sign-in (0042). */
   ssoManaged: boolean;
+  /** When a session of theirs last opened (0044); undefined if never. */
+  lastSignInAt?: Date;
 }
 
 /** A role in a space: an administrator's (the default), or an API token's (`mdm` too). */
@@ -477,9 +479,15 @@ export async function createSession(
 ): Promise<boolean> {
   // Only for an administrator enabled as the session is written: a disable that lands between
   // the sign-in's check and this insert leaves no session to come back to life when enabled.
-  const { rows } = await sql`insert into sessions (id_hash, admin_id, created_at, expires_at, sso_id_token)
-    select ${input.idHash}, a.id, ${input.now}::timestamptz, ${input.expiresAt}::timestamptz, ${input.ssoIdToken ?? null}::text
-    from admins a where a.id = ${input.adminId} and a.disabled_at is null
+  // The administrator's last sign-in moves with it (0044), in the same statement.
+  const { rows } = await sql`with signed_in as (
+      update admins set last_sign_in_at = ${input.now}::timestamptz
+      where id = ${input.adminId} and disabled_at is null
+      returning id
+    )
+    insert into sessions (id_hash, admin_id, created_at, expires_at, sso_id_token)
+    select ${input.idHash}, s.id, ${input.now}::timestamptz, ${input.expiresAt}::timestamptz, ${input.ssoIdToken ?? null}::text
+    from signed_in s
     returning id_hash`.execute(db);
   return rows.length === 1;
 }
@@ -686,6 +694,7 @@ function toAdmin(row: {
   disabled_at: Date | null;
   sso_subject: string | null;
   sso_managed: boolean;
+  last_sign_in_at?: Date | null;
 }): AdminRecord {
   return {
     id: row.id,
@@ -696,6 +705,7 @@ function toAdmin(row: {
     disabled: row.disabled_at !== null,
     ssoLinked: row.sso_subject !== null,
     ssoManaged: row.sso_managed,
+    ...(row.last_sign_in_at ? { lastSignInAt: row.last_sign_in_at } : {}),
   };
 }
 

@@ -29,6 +29,8 @@ export interface AdminTable {
   sso_subject: string | null;
   /** OIDC_GROUP_ROLES: created at single sign-on, roles from the provider's groups (0042). */
   sso_managed: Generated<boolean>;
+  /** When a session of theirs last opened (0044). */
+  last_sign_in_at: NullableTimestamp;
 }
 
 export interface RoleGrantTable {

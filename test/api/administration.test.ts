@@ -283,7 +283,12 @@ describeEachDatabase("administrators and spaces API", (db) => {
     });
     expect(created.statusCode, created.body).toBe(201);
     const ivy = created.json().id as string;
+    const listed = async () =>
+      (await call("GET", "/admins", owner)).json().items.find((a: { id: string }) => a.id === ivy);
+    expect((await listed()).lastSignInAt).toBeUndefined();
     const session = await signIn(login, password);
+    // When they last signed in: owners see dormant accounts.
+    expect((await listed()).lastSignInAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     const minted = await call("POST", "/auth/tokens", session, {
       name: "ivy's script",
       grants: [{ spaceId: f.ids.spaceA, role: "read" }],

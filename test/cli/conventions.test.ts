@@ -432,12 +432,12 @@ describe("orchard, as scripts and people use it", () => {
     expect(listed.items.find((a) => a.login === "sso@example.org")).toMatchObject({ password: false });
     const table = await cli.run(["admin", "list"]);
     expect(table).toMatchObject({ code: 0, stderr: "" });
-    expect(table.stdout).toMatch(/^LOGIN +NAME +ACCESS +SIGNS IN WITH +STATUS +CREATED/);
+    expect(table.stdout).toMatch(/^LOGIN +NAME +ACCESS +SIGNS IN WITH +STATUS +LAST SIGN-IN +CREATED/);
     expect(table.stdout.split("\n").find((l) => l.startsWith("bob "))).toMatch(
       /Sciences:manage.*password +active/,
     );
     expect(table.stdout.split("\n").find((l) => l.startsWith("sso@example.org"))).toMatch(
-      /single sign-on \(not yet\) +active/,
+      /single sign-on \(not yet\) +active +never /,
     );
 
     const opened = await cli.withCore(({ store }) =>

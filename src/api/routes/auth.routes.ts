@@ -62,6 +62,9 @@ const adminSchema = z
       .boolean()
       .describe("single sign-on: linked to the provider's account of their first sign-in (PATCH unlinkSso)"),
     disabled: z.boolean().describe("cannot sign in; the API tokens they created stop (PATCH disabled)"),
+    lastSignInAt: dateTime
+      .optional()
+      .describe("when a session of theirs last opened (password or single sign-on)"),
     ssoManaged: z
       .boolean()
       .describe(

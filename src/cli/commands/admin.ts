@@ -154,13 +154,14 @@ function registerList(admin: Command): void {
           ssoManaged: a.ssoManaged,
           disabled: a.disabled,
           createdAt: a.createdAt.toISOString(),
+          ...(a.lastSignInAt ? { lastSignInAt: a.lastSignInAt.toISOString() } : {}),
         });
       }
       if (flags.json) return printJson({ items });
       if (items.length === 0)
         return printNote("no administrator yet: orchard admin create --login <login> --owner");
       printTable(
-        ["LOGIN", "NAME", "ACCESS", "SIGNS IN WITH", "STATUS", "CREATED"],
+        ["LOGIN", "NAME", "ACCESS", "SIGNS IN WITH", "STATUS", "LAST SIGN-IN", "CREATED"],
         items.map((a) => [
           a.login,
           a.displayName,
@@ -176,6 +177,7 @@ function registerList(admin: Command): void {
                 : []),
           ].join(", ") || "single sign-on (not yet)",
           a.disabled ? "disabled" : "active",
+          a.lastSignInAt ? shortDate(new Date(a.lastSignInAt)) : "never",
           shortDate(new Date(a.createdAt)),
         ]),
       );

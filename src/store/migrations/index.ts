@@ -42,6 +42,7 @@ import { failedMdmCommands } from "./0040_failed_mdm_commands.js";
 import { adminSsoSubject } from "./0041_admin_sso_subject.js";
 import { adminSsoManaged } from "./0042_admin_sso_managed.js";
 import { sessionIdToken } from "./0043_session_id_token.js";
+import { adminLastSignIn } from "./0044_admin_last_sign_in.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -91,4 +92,5 @@ export const migrations: Record<string, Migration> = {
   "0041_admin_sso_subject": adminSsoSubject,
   "0042_admin_sso_managed": adminSsoManaged,
   "0043_session_id_token": sessionIdToken,
+  "0044_admin_last_sign_in": adminLastSignIn,
 };

@@ -121,6 +121,8 @@ export interface Administrator {
   ssoManaged: boolean;
   /** Cannot sign in; the API tokens they created stop (PATCH disabled). */
   disabled: boolean;
+  /** When a session of theirs last opened; absent if never. */
+  lastSignInAt?: string;
   grants: Grant[];
 }
 /** GET /admins/password-rules: what a new password must be, as the server says. */

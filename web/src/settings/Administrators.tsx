@@ -10,6 +10,7 @@ import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
 import { ConfirmDialog, FormDialog } from "../ui/Dialog";
 import { Field, Option, TextField } from "../ui/Field";
+import { useFormat } from "../ui/format";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, FormError, Loading } from "../ui/States";
 import {
@@ -35,6 +36,7 @@ export function Administrators() {
   const [editing, setEditing] = useState<Administrator>();
   const [editingDetails, setEditingDetails] = useState<Administrator>();
   const [removing, setRemoving] = useState<Administrator>();
+  const f = useFormat();
   const spaceName = (id: string) => spaces.find((s) => s.id === id)?.name ?? id;
   const columns: Column<Administrator>[] = [
     { key: "login", header: t("admins.login"), render: (a) => <span className="mono">{a.login}</span> },
@@ -70,6 +72,16 @@ export function Administrators() {
               </Badge>
             ))}
           </span>
+        ),
+    },
+    {
+      key: "lastSignIn",
+      header: t("admins.lastSignIn"),
+      render: (a) =>
+        a.lastSignInAt ? (
+          f.dateTime(a.lastSignInAt)
+        ) : (
+          <span className="muted">{t("admins.neverSignedIn")}</span>
         ),
     },
     {
