@@ -195,7 +195,9 @@ describe("console: Apps and Books invitations", () => {
       name: "Invite users automatically when a user-based license waits for them",
     });
     await expect(option.isChecked()).resolves.toBe(false);
-    await option.check();
+    // The box shows the space's option as the server keeps it: it turns once the change is saved
+    // (check() wants it turned at once, which a loaded machine does not give).
+    await option.click();
     await expect.poll(() => option.isChecked()).toBe(true);
     await expect
       .poll(
@@ -227,7 +229,7 @@ describe("console: Apps and Books invitations", () => {
       name: "Send the invitation to the user's devices through the MDM",
     });
     await expect(devices.isChecked()).resolves.toBe(false);
-    await devices.check();
+    await devices.click();
     await expect
       .poll(
         async () =>
