@@ -95,7 +95,7 @@ const schema = z
       .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, "scopes separated by one space")
       .refine((v) => v.split(" ").includes("openid"), "must include openid")
       .optional(),
-    // The claim listing the person's groups, read with OIDC_GROUP_ROLES.
+    // The claim listing the person's groups, read with OIDC_GROUP_ROLES (a dotted path reads nested claims).
     OIDC_GROUPS_CLAIM: z
       .string()
       .regex(/^[A-Za-z0-9_.:/-]{1,200}$/, "a claim name")

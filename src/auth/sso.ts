@@ -176,7 +176,10 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         subject = `${idToken.iss} ${idToken.sub}`;
         idTokenText = tokens.id_token;
         // Providers that keep scope claims out of the ID token give them at UserInfo.
-        if (claims[settings.loginClaim] === undefined || (groupsClaim && claims[groupsClaim] === undefined))
+        if (
+          claims[settings.loginClaim] === undefined ||
+          (groupsClaim && claimAt(claims, groupsClaim) === undefined)
+        )
           claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...claims };
       } catch (error) {
         throw new SsoError(
@@ -194,10 +197,10 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         login: value,
         subject,
         name: typeof claims.name === "string" && claims.name !== "" ? claims.name : undefined,
-        groups: groupsClaim ? groupsOfClaim(claims[groupsClaim]) : [],
+        groups: groupsClaim ? groupsOfClaim(claimAt(claims, groupsClaim)) : [],
         ...(settings.postLogoutRedirectUri ? { idToken: idTokenText } : {}),
         ...(groupsClaim &&
-        claims[groupsClaim] === undefined &&
+        claimAt(claims, groupsClaim) === undefined &&
         isObject(claims._claim_names) &&
         groupsClaim in claims._claim_names
           ? { groupsOverage: true }
@@ -242,6 +245,21 @@ function readFlow(cookie: string | undefined, now: Date): Flow {
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null;
+
+/**
+ * A claim by name, or by a dotted path into nested claims when no claim has that name:
+ * Keycloak's realm roles are `realm_access.roles`, while Auth0's namespaced claims are URLs
+ * with dots in their one name (`https://example.org/groups`).
+ */
+export function claimAt(claims: Record<string, unknown>, name: string): unknown {
+  if (name in claims) return claims[name];
+  let value: unknown = claims;
+  for (const part of name.split(".")) {
+    if (!isObject(value)) return undefined;
+    value = value[part];
+  }
+  return value;
+}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -5,7 +5,7 @@ import {
   openSession,
   principalOfSession,
 } from "../../src/auth/auth.service.js";
-import { SsoError, type SsoIdentity } from "../../src/auth/sso.js";
+import { claimAt, SsoError, type SsoIdentity } from "../../src/auth/sso.js";
 import { type GroupRole, groupsOfClaim, parseGroupRoles, rolesOfGroups } from "../../src/auth/sso-roles.js";
 import { administratorSignedIn } from "../../src/auth/sso-sign-in.js";
 import { findAdmin, listGrants, setRolesFromGroups, updateAdmin } from "../../src/store/auth.repo.js";
@@ -72,6 +72,19 @@ describe("OIDC_GROUP_ROLES: the roles a person's groups give (PM1: roles per spa
     expect(groupsOfClaim("solo")).toEqual(["solo"]);
     expect(groupsOfClaim(undefined)).toEqual([]);
     expect(groupsOfClaim({ a: 1 })).toEqual([]);
+  });
+
+  it("the groups claim by name, or by a dotted path into nested claims when no claim has that name (Keycloak's realm_access.roles; Auth0's namespaced URL claims)", () => {
+    const claims = {
+      groups: ["a"],
+      realm_access: { roles: ["orchard-admin"] },
+      "https://example.org/groups": ["b"],
+    };
+    expect(claimAt(claims, "groups")).toEqual(["a"]);
+    expect(claimAt(claims, "realm_access.roles")).toEqual(["orchard-admin"]);
+    expect(claimAt(claims, "https://example.org/groups")).toEqual(["b"]);
+    expect(claimAt(claims, "realm_access.missing")).toBeUndefined();
+    expect(claimAt(claims, "groups.0.x")).toBeUndefined();
   });
 
   it("a group name may hold = (the role is after the last one); an entry without a role is refused", () => {
