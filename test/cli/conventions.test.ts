@@ -506,6 +506,48 @@ describe("orchard, as scripts and people use it", () => {
       3,
       /^orchard: administrator nobody not found/,
     );
+    // Roles per space from the server (PM1): replaced as given, by space name.
+    const granted = await cli.json([
+      "admin",
+      "grant",
+      "--login",
+      "bob",
+      "--grant",
+      "Sciences:read",
+      "--json",
+    ]);
+    expect(granted).toMatchObject({ login: "bob", grants: [{ role: "read" }] });
+    expect(
+      (
+        await cli.json<{ items: Array<{ login: string; grants: unknown[] }> }>(["admin", "list", "--json"])
+      ).items.find((a) => a.login === "bob")?.grants,
+    ).toEqual([{ spaceId: expect.any(String), role: "read" }]);
+    expectFailure(
+      await cli.run(["admin", "grant", "--login", "olga", "--grant", "Sciences:read"]),
+      4,
+      /^orchard: olga is an owner: owners manage every space/,
+    );
+    expectFailure(
+      await cli.run([
+        "admin",
+        "grant",
+        "--login",
+        "bob",
+        "--grant",
+        "Sciences:read",
+        "--grant",
+        "Sciences:manage",
+      ]),
+      2,
+      /^orchard: --grant names a space twice/,
+    );
+    expectFailure(
+      await cli.run(["admin", "grant", "--login", "bob", "--grant", "Arts:read"]),
+      3,
+      /^orchard: space Arts not found/,
+    );
+    const none = await cli.run(["admin", "grant", "--login", "bob"]);
+    expect(none).toMatchObject({ code: 0, stdout: "bob has no role in any space now\n" });
     expectFailure(
       await cli.run(["admin", "reset-password", "--login", "bob"], "short\n"),
       2,

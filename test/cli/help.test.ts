@@ -35,6 +35,7 @@ describe("orchard's help", () => {
         "admin create",
         "admin disable",
         "admin enable",
+        "admin grant",
         "admin list",
         "admin reset-password",
         "api-token create",

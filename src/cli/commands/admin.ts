@@ -8,6 +8,7 @@ import {
   listAdmins,
   listGrants,
   setAdminDisabled,
+  setGrants,
   type TokenRole,
 } from "../../store/auth.repo.js";
 import { listSpaces, type Store } from "../../store/index.js";
@@ -37,6 +38,54 @@ export function registerAdmin(program: Command): void {
   registerList(admin);
   registerResetPassword(admin);
   for (const disable of [true, false]) registerDisable(admin, disable);
+  registerGrant(admin);
+}
+
+function registerGrant(admin: Command): void {
+  withExamples(
+    admin
+      .command("grant")
+      .description(
+        "PM1: replace an administrator's roles per space with these (none: --grant omitted); an owner manages every space already",
+      )
+      .requiredOption("--login <login>", "the administrator's login, exactly")
+      .option(
+        "--grant <space:role...>",
+        "a role per space: <space>:manage or <space>:read, the space by id or name ('default': the default space)",
+        [],
+      )
+      .option("--json", "print one JSON document on stdout", false),
+    [
+      `orchard admin grant --login bob --grant "North campus:manage" --grant default:read`,
+      "orchard admin grant --login bob",
+    ],
+  ).action(async (options: { login: string; grant: string[]; json: boolean }) => {
+    const wanted = options.grant.map((g) => parseGrant(g));
+    await withStore(async (store) => {
+      const found = await findAdminForLogin(store.db, options.login);
+      if (!found) throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      if (found.isOwner)
+        throw new CliError(
+          `${options.login} is an owner: owners manage every space, roles per space add nothing`,
+          4,
+        );
+      const grants: Grant[] = [];
+      for (const g of wanted) grants.push({ spaceId: await spaceOf(store, g.space), role: g.role });
+      if (new Set(grants.map((g) => g.spaceId)).size !== grants.length)
+        throw new CliError("--grant names a space twice: one role per space");
+      await setGrants(store.db, { kind: "admin", id: found.id }, grants);
+      if (options.json) return printJson({ id: found.id, login: found.login, grants });
+      printLine(
+        grants.length === 0
+          ? `${found.login} has no role in any space now`
+          : `${found.login}: ${options.grant.join(", ")}`,
+      );
+      if (found.ssoManaged)
+        printNote(
+          `${found.login} gets their roles from the identity provider's groups: their next sign-in sets them anew`,
+        );
+    });
+  });
 }
 
 function registerDisable(admin: Command, disable: boolean): void {
