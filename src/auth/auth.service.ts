@@ -44,13 +44,19 @@ export interface NewAdministrator {
   password?: string | undefined;
   isOwner: boolean;
   grants?: readonly Grant[];
+  /** OIDC_GROUP_ROLES: created at this account's single sign-on, roles from its groups. */
+  fromGroupsOf?: string;
   now: Date;
 }
 
-export async function createAdministrator(db: Db, input: NewAdministrator): Promise<AdminRecord> {
-  if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
+/** A password long enough, or the refusal that says how long. */
+function checkPasswordLength(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH)
     throw new AuthError("weak_password", `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
-  }
+}
+
+export async function createAdministrator(db: Db, input: NewAdministrator): Promise<AdminRecord> {
+  if (input.password !== undefined) checkPasswordLength(input.password);
   const passwordHash = input.password === undefined ? NO_PASSWORD : await hashPassword(input.password);
   // With its grants or not at all: a grant of an unknown space leaves no administrator behind.
   return withTransaction(db, async (trx) => {
@@ -60,6 +66,7 @@ export async function createAdministrator(db: Db, input: NewAdministrator): Prom
       displayName: input.displayName ?? input.login,
       passwordHash,
       isOwner: input.isOwner,
+      fromGroupsOf: input.fromGroupsOf,
       now: input.now,
     });
     if (input.grants?.length) await setGrants(trx, { kind: "admin", id: admin.id }, input.grants);
@@ -83,18 +90,13 @@ export async function createAdministratorFromGroups(
     now: Date;
   },
 ): Promise<AdminRecord> {
-  return withTransaction(db, async (trx) => {
-    const admin = await createAdmin(trx, {
-      id: randomUUID(),
-      login: input.login,
-      displayName: input.name ?? input.login,
-      passwordHash: NO_PASSWORD,
-      isOwner: input.isOwner,
-      fromGroupsOf: input.subject,
-      now: input.now,
-    });
-    if (input.grants.length > 0) await setGrants(trx, { kind: "admin", id: admin.id }, input.grants);
-    return admin;
+  return createAdministrator(db, {
+    login: input.login,
+    displayName: input.name,
+    isOwner: input.isOwner,
+    grants: input.grants,
+    fromGroupsOf: input.subject,
+    now: input.now,
   });
 }
 
@@ -107,8 +109,7 @@ export async function resetPassword(
   db: Db,
   input: { login: string; password: string },
 ): Promise<AdminRecord | "not_found" | "from_groups"> {
-  if (input.password.length < MIN_PASSWORD_LENGTH)
-    throw new AuthError("weak_password", `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
+  checkPasswordLength(input.password);
   const admin = await findAdminForLogin(db, input.login);
   if (!admin) return "not_found";
   // Their groups give their roles: a password would let them in whatever their groups.

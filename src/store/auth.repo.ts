@@ -226,8 +226,7 @@ export async function setRolesFromGroups(
         .where("id", "=", adminId)
         .execute();
       await replaceGrants(trx, { kind: "admin", id: adminId }, roles.grants);
-      if (!roles.isOwner && !keptOwner && roles.grants.length === 0)
-        await a.deleteFrom("sessions").where("admin_id", "=", adminId).execute();
+      if (!roles.isOwner && !keptOwner && roles.grants.length === 0) await endSessions(a, adminId);
       return { keptOwner };
     });
   } finally {
@@ -297,19 +296,13 @@ export async function updateAdmin(
         ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
         ...(input.isOwner !== undefined ? { is_owner: input.isOwner } : {}),
         ...(input.passwordHash !== undefined ? { password_hash: input.passwordHash } : {}),
-        // Disabled since the first time: a second disable keeps the date.
-        ...(input.disabledAt !== undefined
-          ? {
-              disabled_at: input.disabledAt === null ? null : sql`coalesce(disabled_at, ${input.disabledAt})`,
-            }
-          : {}),
+        ...(input.disabledAt !== undefined ? { disabled_at: disabledSince(input.disabledAt) } : {}),
       })
       .where("id", "=", input.id)
       .returningAll()
       .executeTakeFirst();
     if (!row) return "not_found";
-    if (input.passwordHash !== undefined || row.disabled_at !== null)
-      await a.deleteFrom("sessions").where("admin_id", "=", input.id).execute();
+    if (input.passwordHash !== undefined || row.disabled_at !== null) await endSessions(a, input.id);
     return toAdmin(row);
   });
 }
@@ -331,12 +324,12 @@ export async function setAdminDisabled(
       if (disabledAt !== null && owners.length === 1 && owners[0]?.id === adminId) return "last_owner";
       const row = await a
         .updateTable("admins")
-        .set({ disabled_at: disabledAt === null ? null : sql`coalesce(disabled_at, ${disabledAt})` })
+        .set({ disabled_at: disabledSince(disabledAt) })
         .where("id", "=", adminId)
         .returningAll()
         .executeTakeFirst();
       if (!row) return "not_found";
-      if (disabledAt !== null) await a.deleteFrom("sessions").where("admin_id", "=", adminId).execute();
+      if (disabledAt !== null) await endSessions(a, adminId);
       return toAdmin(row);
     });
   } finally {
@@ -353,7 +346,7 @@ export async function replacePasswordHash(db: Db, adminId: string, passwordHash:
     await withTransaction(db, async (trx) => {
       const a = auth(trx);
       await a.updateTable("admins").set({ password_hash: passwordHash }).where("id", "=", adminId).execute();
-      await a.deleteFrom("sessions").where("admin_id", "=", adminId).execute();
+      await endSessions(a, adminId);
     });
   } finally {
     changed();
@@ -381,6 +374,14 @@ async function asOwner<T>(
   } finally {
     changed();
   }
+}
+
+/** Disabled since the first time (a second disable keeps the date), or enabled (null). */
+const disabledSince = (at: Date | null) => (at === null ? null : sql<Date>`coalesce(disabled_at, ${at})`);
+
+/** Every session of an administrator ends (disabled, a new password, no role left). */
+async function endSessions(a: ReturnType<typeof auth>, adminId: string): Promise<void> {
+  await a.deleteFrom("sessions").where("admin_id", "=", adminId).execute();
 }
 
 /** The enabled owners, their rows locked (in id order: two transactions never wait on each other). */

@@ -62,8 +62,7 @@ function registerGrant(admin: Command): void {
   ).action(async (options: { login: string; grant: string[]; json: boolean }) => {
     const wanted = options.grant.map((g) => parseGrant(g));
     await withStore(async (store) => {
-      const found = await findAdminForLogin(store.db, options.login);
-      if (!found) throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      const found = await administratorNamed(store, options.login);
       if (found.isOwner)
         throw new CliError(
           `${options.login} is an owner: owners manage every space, roles per space add nothing`,
@@ -103,11 +102,9 @@ function registerDisable(admin: Command, disable: boolean): void {
     [`orchard admin ${verb} --login mallory@example.org`],
   ).action(async (options: { login: string; json: boolean }) => {
     await withStore(async (store) => {
-      const found = await findAdminForLogin(store.db, options.login);
-      if (!found) throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      const found = await administratorNamed(store, options.login);
       const outcome = await setAdminDisabled(store.db, found.id, disable ? new Date() : null);
-      if (outcome === "not_found")
-        throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      if (outcome === "not_found") throw notFound(options.login);
       if (outcome === "last_owner")
         throw new CliError(
           `${options.login} is the last enabled owner: make another owner first (orchard admin create --owner)`,
@@ -248,8 +245,7 @@ function registerResetPassword(admin: Command): void {
     const password = await readPassword();
     await withStore(async (store) => {
       const admin = await resetPassword(store.db, { login: options.login, password });
-      if (admin === "not_found")
-        throw new CliError(`administrator ${options.login} not found (orchard admin list)`, 3);
+      if (admin === "not_found") throw notFound(options.login);
       if (admin === "from_groups")
         throw new CliError(
           `${options.login} gets their roles from the identity provider's groups: a password would let them in whatever their groups; for a way back in, create an owner of Orchard's own (orchard admin create --owner)`,
@@ -264,6 +260,15 @@ function registerResetPassword(admin: Command): void {
     });
   });
 }
+
+/** The administrator with exactly this login, or the CLI's not-found error (exit 3). */
+async function administratorNamed(store: Store, login: string) {
+  const found = await findAdminForLogin(store.db, login);
+  if (!found) throw notFound(login);
+  return found;
+}
+
+const notFound = (login: string) => new CliError(`administrator ${login} not found (orchard admin list)`, 3);
 
 /** `<space>:<role>`, the role one of `roles` (an administrator's: manage or read). */
 export function parseGrant<R extends TokenRole = Grant["role"]>(
