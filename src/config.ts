@@ -35,7 +35,7 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** Variables that configure one channel: set together or not at all. */
 const TOGETHER = [
   ["NOTIFY_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET"],
-  ["SMTP_URL", "NOTIFY_EMAIL_FROM", "NOTIFY_EMAIL_TO"],
+  ["SMTP_URL", "NOTIFY_EMAIL_FROM"],
   ["MDM_WEBHOOK_URL", "MDM_WEBHOOK_SECRET"],
   ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"],
 ] as const;
@@ -148,6 +148,9 @@ const schema = z
       else if (e[previous] === e[current])
         ctx.addIssue({ code: "custom", path: [previous], message: `is the same as ${current}` });
     }
+    // NT3: a fixed list of recipients is optional, but only means something with a server to send through.
+    if (e.NOTIFY_EMAIL_TO !== undefined && e.SMTP_URL === undefined)
+      ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: "needed with NOTIFY_EMAIL_TO" });
     if (e.OIDC_ISSUER !== undefined) {
       const issuer = new URL(e.OIDC_ISSUER);
       // The provider's answers say who signs in: plain HTTP only on this machine (a test provider).
@@ -347,12 +350,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.MDM_WEBHOOK_URL && e.MDM_WEBHOOK_SECRET
       ? { mdmWebhook: webhook(e.MDM_WEBHOOK_URL, e.MDM_WEBHOOK_SECRET, e.MDM_WEBHOOK_PREVIOUS_SECRET) }
       : {}),
-    ...(e.SMTP_URL && e.NOTIFY_EMAIL_FROM && e.NOTIFY_EMAIL_TO
+    // NOTIFY_EMAIL_TO is optional: without it, e-mails reach the administrators who ask (NT3).
+    ...(e.SMTP_URL && e.NOTIFY_EMAIL_FROM
       ? {
           notifyEmail: {
             smtpUrl: new Secret(e.SMTP_URL),
             from: e.NOTIFY_EMAIL_FROM,
-            to: e.NOTIFY_EMAIL_TO.split(",")
+            to: (e.NOTIFY_EMAIL_TO ?? "")
+              .split(",")
               .map((a) => a.trim())
               .filter(Boolean),
           },

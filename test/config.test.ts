@@ -39,13 +39,27 @@ describe("configuration", () => {
       /NOTIFY_WEBHOOK_URL: needed with NOTIFY_WEBHOOK_SECRET/,
     );
     expect(() => loadConfig({ SMTP_URL: "smtp://mail", NOTIFY_EMAIL_TO: "it@example.org" })).toThrowError(
-      /NOTIFY_EMAIL_FROM: needed with SMTP_URL and NOTIFY_EMAIL_TO/,
+      /NOTIFY_EMAIL_FROM: needed with SMTP_URL/,
+    );
+    expect(() => loadConfig({ NOTIFY_EMAIL_TO: "it@example.org" })).toThrowError(
+      /SMTP_URL: needed with NOTIFY_EMAIL_TO/,
     );
     const both = loadConfig({
       MDM_WEBHOOK_URL: "https://mdm.example/hook",
       MDM_WEBHOOK_SECRET: "s".repeat(16),
     });
     expect(both.mdmWebhook?.url).toBe("https://mdm.example/hook");
+  });
+
+  it("NT3: sends notification e-mails without NOTIFY_EMAIL_TO (to the administrators who ask for them)", () => {
+    const mail = loadConfig({ SMTP_URL: "smtp://mail", NOTIFY_EMAIL_FROM: "orchard@example.org" });
+    expect(mail.notifyEmail?.to).toEqual([]);
+    const listed = loadConfig({
+      SMTP_URL: "smtp://mail",
+      NOTIFY_EMAIL_FROM: "orchard@example.org",
+      NOTIFY_EMAIL_TO: "it@example.org, ops@example.org",
+    });
+    expect(listed.notifyEmail?.to).toEqual(["it@example.org", "ops@example.org"]);
   });
 
   it("takes a webhook's previous secret only beside a new one, and not the same one", () => {

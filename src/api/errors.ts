@@ -202,12 +202,17 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
       api_token_expired: 401,
       invalid_credentials: 401,
       weak_password: 400,
+      email_needed: 400,
       grant_exceeds_own_role: 403,
       csrf: 403,
       forbidden: 403,
     }[error.code];
     const field =
-      error.code === "weak_password" ? [{ field: "body.password", message: error.message }] : undefined;
+      error.code === "weak_password"
+        ? [{ field: "body.password", message: error.message }]
+        : error.code === "email_needed"
+          ? [{ field: "body.notifyByEmail", message: error.message }]
+          : undefined;
     return problem(status, error.code, error.message, undefined, field);
   }
   if (error instanceof STokenError) {

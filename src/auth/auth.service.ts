@@ -46,6 +46,10 @@ export interface NewAdministrator {
   grants?: readonly Grant[];
   /** OIDC_GROUP_ROLES: created at this account's single sign-on, roles from its groups. */
   fromGroupsOf?: string;
+  /** Where notification e-mails reach them (NT3). */
+  email?: string | undefined;
+  /** NT3: they receive their spaces' notifications by e-mail (needs `email`). */
+  notifyByEmail?: boolean;
   now: Date;
 }
 
@@ -57,6 +61,8 @@ function checkPasswordLength(password: string): void {
 
 export async function createAdministrator(db: Db, input: NewAdministrator): Promise<AdminRecord> {
   if (input.password !== undefined) checkPasswordLength(input.password);
+  if (input.notifyByEmail && !input.email)
+    throw new AuthError("email_needed", "notification e-mails need an e-mail address");
   const passwordHash = input.password === undefined ? NO_PASSWORD : await hashPassword(input.password);
   // With its grants or not at all: a grant of an unknown space leaves no administrator behind.
   return withTransaction(db, async (trx) => {
@@ -67,6 +73,8 @@ export async function createAdministrator(db: Db, input: NewAdministrator): Prom
       passwordHash,
       isOwner: input.isOwner,
       fromGroupsOf: input.fromGroupsOf,
+      email: input.email,
+      notifyByEmail: input.notifyByEmail ?? false,
       now: input.now,
     });
     if (input.grants?.length) await setGrants(trx, { kind: "admin", id: admin.id }, input.grants);

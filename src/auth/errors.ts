@@ -4,6 +4,7 @@ export type AuthErrorCode =
   | "api_token_expired"
   | "invalid_credentials"
   | "weak_password"
+  | "email_needed"
   | "grant_exceeds_own_role"
   | "csrf"
   | "forbidden";

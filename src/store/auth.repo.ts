@@ -45,6 +45,10 @@ export interface AdminRecord {
   ssoManaged: boolean;
   /** When a session of theirs last opened (0044); undefined if never. */
   lastSignInAt?: Date;
+  /** Where notification e-mails reach them (0045). */
+  email?: string;
+  /** NT3: they receive the notifications of their spaces by e-mail (0045). */
+  notifyByEmail: boolean;
 }
 
 /** A role in a space: an administrator's (the default), or an API token's (`mdm` too). */
@@ -63,6 +67,9 @@ export async function createAdmin(
     isOwner: boolean;
     /** Created at single sign-on from the provider's groups: linked to that account, roles from groups. */
     fromGroupsOf?: string;
+    /** Where notification e-mails reach them; `notifyByEmail` needs it (the table's CHECK). */
+    email?: string | undefined;
+    notifyByEmail?: boolean;
     now: Date;
   },
 ): Promise<AdminRecord> {
@@ -77,6 +84,8 @@ export async function createAdmin(
         is_owner: input.isOwner,
         created_at: input.now,
         disabled_at: null,
+        email: input.email ?? null,
+        notify_by_email: input.notifyByEmail ?? false,
         ...(input.fromGroupsOf !== undefined ? { sso_subject: input.fromGroupsOf, sso_managed: true } : {}),
       })
       .returningAll()
@@ -338,6 +347,69 @@ export async function setAdminDisabled(
 }
 
 /**
+ * NT3: where an administrator's notification e-mails go (`email`; null: nowhere, and none
+ * are sent) and whether they receive their spaces' notifications (`notifyByEmail`). Asking
+ * for them without an address is refused ("email_needed").
+ */
+export async function setNotificationEmail(
+  db: Db,
+  adminId: string,
+  input: { email?: string | null; notifyByEmail?: boolean },
+): Promise<AdminRecord | "not_found" | "email_needed"> {
+  return withTransaction(db, async (trx) => {
+    const a = auth(trx);
+    const current = await a
+      .selectFrom("admins")
+      .select(["email", "notify_by_email"])
+      .where("id", "=", adminId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return "not_found";
+    const email = input.email === undefined ? current.email : input.email;
+    // Without an address there is nowhere to send: the wish goes with it.
+    const notify = email === null ? false : (input.notifyByEmail ?? current.notify_by_email);
+    if (input.notifyByEmail === true && email === null) return "email_needed";
+    const row = await a
+      .updateTable("admins")
+      .set({ email, notify_by_email: notify })
+      .where("id", "=", adminId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAdmin(row);
+  });
+}
+
+/**
+ * NT3: the addresses of the administrators who receive a space's notifications by e-mail:
+ * enabled, asked for them, and holding a role in the space (an owner holds every space's).
+ */
+export async function notificationEmailsOfSpace(db: Db, spaceId: string): Promise<string[]> {
+  const rows = await auth(db)
+    .selectFrom("admins as a")
+    .select("a.email")
+    .distinct()
+    .where("a.notify_by_email", "=", true)
+    .where("a.disabled_at", "is", null)
+    .where("a.email", "is not", null)
+    .where((eb) =>
+      eb.or([
+        eb("a.is_owner", "=", true),
+        eb.exists(
+          eb
+            .selectFrom("role_grants as g")
+            .select("g.role")
+            .where("g.principal_kind", "=", "admin")
+            .whereRef("g.principal_id", "=", "a.id")
+            .where("g.space_id", "=", spaceId),
+        ),
+      ]),
+    )
+    .orderBy("a.email")
+    .execute();
+  return rows.flatMap((r) => (r.email ? [r.email] : []));
+}
+
+/**
  * A new password hash from the server's own command line (`orchard admin reset-password`:
  * no owner is asked, whoever runs it holds the server): their sessions end.
  */
@@ -517,6 +589,8 @@ export async function findSessionAuthority(
       "a.disabled_at",
       "a.sso_subject",
       "a.sso_managed",
+      "a.email",
+      "a.notify_by_email",
       "s.expires_at",
       "g.space_id",
       "g.role",
@@ -696,6 +770,8 @@ function toAdmin(row: {
   sso_subject: string | null;
   sso_managed: boolean;
   last_sign_in_at?: Date | null;
+  email: string | null;
+  notify_by_email: boolean;
 }): AdminRecord {
   return {
     id: row.id,
@@ -707,6 +783,8 @@ function toAdmin(row: {
     ssoLinked: row.sso_subject !== null,
     ssoManaged: row.sso_managed,
     ...(row.last_sign_in_at ? { lastSignInAt: row.last_sign_in_at } : {}),
+    ...(row.email !== null ? { email: row.email } : {}),
+    notifyByEmail: row.notify_by_email,
   };
 }
 

@@ -31,6 +31,10 @@ export interface AdminTable {
   sso_managed: Generated<boolean>;
   /** When a session of theirs last opened (0044). */
   last_sign_in_at: NullableTimestamp;
+  /** Where notification e-mails reach them (0045). */
+  email: string | null;
+  /** NT3: they receive the notifications of their spaces by e-mail (0045; needs `email`). */
+  notify_by_email: Generated<boolean>;
 }
 
 export interface RoleGrantTable {

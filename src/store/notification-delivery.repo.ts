@@ -1,4 +1,5 @@
 import { type Selectable, sql } from "kysely";
+import { notificationEmailsOfSpace } from "./auth.repo.js";
 import type { Db } from "./database.js";
 import type { NotificationDeliveryTable, NotificationTable, Severity } from "./license.table.js";
 import type { NotificationParamValue } from "./notification-messages.js";
@@ -26,12 +27,26 @@ export interface NotificationDelivery {
   createdAt: Date;
 }
 
+/**
+ * A channel a notification is queued for: by name, or one that only reaches the space's
+ * administrators who asked for its notifications (NT3: e-mail without NOTIFY_EMAIL_TO),
+ * queued only while there is one (read in the raising transaction).
+ */
+export type DeliveryChannel = string | { name: string; administratorsOnly: true };
+
 /** One pending delivery per channel, in the transaction that raises the notification. */
 export async function queueNotificationDeliveries(
   db: Db,
-  input: { spaceId: string; notificationId: string; channels: readonly string[]; now: Date },
+  input: { spaceId: string; notificationId: string; channels: readonly DeliveryChannel[]; now: Date },
 ): Promise<void> {
-  const channels = [...new Set(input.channels)];
+  const reachesAdministrators = input.channels.some((c) => typeof c !== "string")
+    ? (await notificationEmailsOfSpace(db, input.spaceId)).length > 0
+    : false;
+  const channels = [
+    ...new Set(
+      input.channels.flatMap((c) => (typeof c === "string" ? [c] : reachesAdministrators ? [c.name] : [])),
+    ),
+  ];
   if (channels.length === 0) return;
   await db
     .insertInto("notification_deliveries")

@@ -3,7 +3,7 @@ import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool,
 import { type Database, type Db, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { NotificationTable, Severity } from "./license.table.js";
-import { queueNotificationDeliveries } from "./notification-delivery.repo.js";
+import { type DeliveryChannel, queueNotificationDeliveries } from "./notification-delivery.repo.js";
 import {
   type NotificationMessage,
   type NotificationParamValue,
@@ -70,7 +70,7 @@ export interface FoldedNotification {
 export async function raiseNotification(
   db: Db,
   input: NewNotification,
-  channels: readonly string[] = [],
+  channels: readonly DeliveryChannel[] = [],
 ): Promise<Notification | undefined> {
   return withTransaction(db, async (trx) => {
     const raised = await insertNotification(trx, input);
@@ -236,6 +236,39 @@ export async function findNotifications(
     .where("id", "in", [...new Set(ids)])
     .execute();
   return rows.map(toNotification);
+}
+
+/** What a delivery names besides the notification itself (NT3: an e-mail reads as the console). */
+export interface NotificationNames {
+  spaceName: string;
+  appName?: string;
+  accountName?: string;
+}
+
+/** A notification to deliver, with the names of its space, app and account. */
+export async function findNotificationToDeliver(
+  db: Db,
+  spaceId: string,
+  id: string,
+): Promise<{ notification: Notification; names: NotificationNames } | undefined> {
+  const row = await db
+    .selectFrom("notifications as n")
+    .innerJoin("spaces as s", "s.id", "n.space_id")
+    .selectAll("n")
+    .select(namesOf("n"))
+    .select("s.name as space_name")
+    .where("n.space_id", "=", spaceId)
+    .where("n.id", "=", id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    notification: toNotification(row),
+    names: {
+      spaceName: row.space_name,
+      ...(row.app_name !== null ? { appName: row.app_name } : {}),
+      ...(row.account_name !== null ? { accountName: row.account_name } : {}),
+    },
+  };
 }
 
 /** Newest first; `open` = not cleared. */

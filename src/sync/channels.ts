@@ -6,12 +6,19 @@
 import nodemailer from "nodemailer";
 import { retryableStatus } from "../delivery-retry.js";
 import type { Notification } from "../store/index.js";
+import type { NotificationNames } from "../store/notification.repo.js";
 import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook.js";
 
 export interface NotificationChannel {
   /** Keys its deliveries (notification_deliveries.channel): stable across restarts. */
   readonly name: string;
-  deliver(notification: Notification): Promise<void>;
+  /**
+   * It reaches no one but the space's administrators who asked for its notifications (NT3:
+   * e-mail without NOTIFY_EMAIL_TO): a notification is queued for it only while there is one.
+   */
+  readonly administratorsOnly?: boolean;
+  /** `names`: of the notification's space, app and account (else it names their ids). */
+  deliver(notification: Notification, names?: NotificationNames): Promise<void>;
 }
 
 /**
@@ -39,6 +46,7 @@ export function webhookChannel(options: {
 }): NotificationChannel {
   return {
     name: "webhook",
+    // The receiver has the ids: the webhook's body is the notification as the API lists it.
     async deliver(notification) {
       let response: { status: number; ok: boolean };
       try {
@@ -68,11 +76,19 @@ export function webhookChannel(options: {
   };
 }
 
-/** E-mail through SMTP (`smtp://user:pass@host:port`, or `smtps://`). */
+/**
+ * E-mail through SMTP (`smtp://user:pass@host:port`, or `smtps://`), to `to` (NOTIFY_EMAIL_TO)
+ * and to the space's administrators who asked for its notifications (NT3), in blind copy:
+ * an administrator of one space does not learn who administers it with them.
+ */
 export function emailChannel(options: {
   smtpUrl: string;
   from: string;
   to: readonly string[];
+  /** The addresses of the space's administrators who asked for its notifications. */
+  administrators?: (spaceId: string) => Promise<readonly string[]>;
+  /** PUBLIC_BASE_URL: each e-mail links to the space's notifications in the console. */
+  consoleUrl?: string;
   /** Per connection, greeting and silence (default 10 s each). */
   timeoutMs?: number;
 }): NotificationChannel {
@@ -87,24 +103,23 @@ export function emailChannel(options: {
   });
   return {
     name: "email",
-    async deliver(n) {
-      const lines = [
-        n.title,
-        "",
-        `Severity: ${n.severity}`,
-        `Type: ${n.kind} (${n.component})`,
-        ...(n.accountId ? [`Account: ${n.accountId}`] : []),
-        ...(n.adamId ? [`App: ${n.adamId}`] : []),
-        ...Object.entries(n.details).map(
-          ([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`,
-        ),
-      ];
+    ...(options.to.length === 0 ? { administratorsOnly: true as const } : {}),
+    async deliver(n, names) {
+      const administrators = (await options.administrators?.(n.spaceId)) ?? [];
+      const bcc = administrators.filter((a) => !options.to.includes(a));
+      if (options.to.length === 0 && bcc.length === 0)
+        throw new NotificationDeliveryError(
+          "no one to send it to: NOTIFY_EMAIL_TO is empty and no administrator of the space asks for these e-mails any more",
+          false,
+        );
+      const mail = notificationEmail(n, names, options.consoleUrl);
       try {
         await transport.sendMail({
           from: options.from,
-          to: [...options.to],
-          subject: `[Orchard] ${n.severity}: ${n.title}`,
-          text: lines.join("\n"),
+          ...(options.to.length > 0 ? { to: [...options.to] } : {}),
+          ...(bcc.length > 0 ? { bcc } : {}),
+          subject: mail.subject,
+          text: mail.text,
           // One per notification: a mail sent again after a lost answer can be recognised.
           messageId: `<notification-${n.id}@orchard>`,
           headers: { "X-Orchard-Notification-Id": n.id },
@@ -115,6 +130,38 @@ export function emailChannel(options: {
     },
   };
 }
+
+/**
+ * A notification as an e-mail reads (NT3): what happened and what to do first, then where
+ * (space, account and app by name, their ids beside), then Apple's or Orchard's details,
+ * and a link to the console when PUBLIC_BASE_URL is set.
+ */
+export function notificationEmail(
+  n: Notification,
+  names: NotificationNames | undefined,
+  consoleUrl?: string,
+): { subject: string; text: string } {
+  const { remedy, ...details } = n.details;
+  const named = (name: string | undefined, id: string) => (name && name !== id ? `${name} (${id})` : id);
+  const lines = [
+    n.title,
+    "",
+    ...(typeof remedy === "string" ? [`What to do: ${remedy}`, ""] : []),
+    `Space: ${named(names?.spaceName, n.spaceId)}`,
+    ...(n.accountId ? [`Account: ${named(names?.accountName, n.accountId)}`] : []),
+    ...(n.adamId ? [`App: ${named(names?.appName, n.adamId)}`] : []),
+    `Severity: ${n.severity}`,
+    `Raised: ${n.raisedAt.toISOString()}`,
+    `Type: ${n.kind} (${n.component})`,
+    ...Object.entries(details).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`),
+    ...(consoleUrl
+      ? ["", `In Orchard: ${new URL(`s/${encodeURIComponent(n.spaceId)}/notifications`, withSlash(consoleUrl))}`]
+      : []),
+  ];
+  return { subject: `[Orchard] ${n.severity}: ${n.title}`, text: lines.join("\n") };
+}
+
+const withSlash = (url: string) => (url.endsWith("/") ? url : `${url}/`);
 
 /** An SMTP 5xx is a refusal for good; a 4xx, or no answer at all, may pass later. */
 function smtpError(error: unknown): NotificationDeliveryError {

@@ -1,9 +1,10 @@
 import { givesUp, retryDelayMs } from "../delivery-retry.js";
 import type { NewNotification, Notification } from "../store/index.js";
 import { clearNotifications } from "../store/index.js";
-import { findNotifications, raiseNotification } from "../store/notification.repo.js";
+import { findNotificationToDeliver, raiseNotification } from "../store/notification.repo.js";
 import {
   claimNotificationDeliveries,
+  type DeliveryChannel,
   deliveryStates,
   type NotificationDelivery,
   retryDeliveries,
@@ -24,14 +25,19 @@ const BATCH = 100;
  * fatal: the dashboard lists it, and the worker's rounds send it again later.
  */
 export async function raise(deps: SyncDeps, input: NewNotification): Promise<Notification | undefined> {
-  const raised = await raiseNotification(deps.db, input, channelNames(deps));
+  const raised = await raiseNotification(deps.db, input, deliveryChannels(deps));
   if (raised) await sendNow(deps, raised);
   return raised;
 }
 
-/** The channels' names, as `raiseNotification` queues a delivery for each. */
+/** The channels' names: their deliveries are claimed and sent again by name. */
 export function channelNames(deps: SyncDeps): string[] {
   return deps.channels.map((c) => c.name);
+}
+
+/** The channels as `raiseNotification` queues a delivery for each (NT3: some only reach administrators). */
+export function deliveryChannels(deps: SyncDeps): DeliveryChannel[] {
+  return deps.channels.map((c) => (c.administratorsOnly ? { name: c.name, administratorsOnly: true } : c.name));
 }
 
 /** A first attempt at a notification just raised (committed); what fails waits for the worker. */
@@ -101,10 +107,10 @@ async function deliverOne(
   channel: Channel,
   delivery: NotificationDelivery,
 ): Promise<"delivered" | "retry" | "failed" | "gone"> {
-  const [notification] = await findNotifications(deps.db, delivery.spaceId, [delivery.notificationId]);
-  if (!notification) return "gone"; // its space went away, and the delivery with it
+  const found = await findNotificationToDeliver(deps.db, delivery.spaceId, delivery.notificationId);
+  if (!found) return "gone"; // its space went away, and the delivery with it
   try {
-    await channel.deliver(notification);
+    await channel.deliver(found.notification, found.names);
   } catch (error) {
     // Channels word their errors without secrets; another channel's text is its own, and
     // whatever URL it quotes loses its credentials before it is stored or logged.

@@ -21,7 +21,7 @@ import {
   usageOfKeys,
 } from "../store/notification.repo.js";
 import type { SyncDeps } from "./deps.js";
-import { channelNames, sendNow } from "./notify.js";
+import { deliveryChannels, sendNow } from "./notify.js";
 
 export { USAGE_KIND };
 
@@ -83,7 +83,7 @@ async function evaluateLocked(deps: SyncDeps, trx: Db, keys: readonly UsageKey[]
           threshold: level.percent,
           now,
         },
-        channelNames(deps),
+        deliveryChannels(deps),
       );
       if (notification) raised.push(notification);
     }

@@ -24,6 +24,7 @@ import {
   listAdmins,
   listGrants,
   setGrants,
+  setNotificationEmail,
   type TokenRole,
   unlinkSsoSubject,
   updateAdmin,
@@ -70,9 +71,29 @@ const adminSchema = z
       .describe(
         "OIDC_GROUP_ROLES: created at single sign-on; owner flag and grants set from the provider's groups at each sign-in",
       ),
+    email: z
+      .string()
+      .optional()
+      .describe("where notification e-mails reach them; single sign-on sets it from the provider's `email` claim"),
+    notifyByEmail: z
+      .boolean()
+      .describe("NT3: they receive the notifications of the spaces they hold a role in by e-mail (needs `email`)"),
     grants: z.array(grant),
   })
   .meta({ id: "Administrator" });
+/** An e-mail address as administrators give it; null (PATCH) removes it, and the e-mails with it. */
+const emailAddress = z.email().max(254);
+const notifyByEmail = z
+  .boolean()
+  .describe(
+    "NT3: e-mail them the notifications of every space they hold a role in (an owner: every space); needs an e-mail address and, on the server, SMTP_URL and NOTIFY_EMAIL_FROM",
+  );
+/** NT3: an e-mail address, or an existing one, for notification e-mails (400 `email_needed` without). */
+function emailNeeded(): ApiError {
+  return new ApiError(400, "email_needed", "Notification e-mails need an e-mail address", [
+    { field: "body.notifyByEmail", message: "give an e-mail address first (body.email)" },
+  ]);
+}
 const tokenSchema = z
   .object({
     id: z.string(),
@@ -172,6 +193,35 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
     },
   );
 
+  const meSchema = z.object({
+    kind: z.enum(["admin", "api_token"]),
+    id: z.string(),
+    name: z.string(),
+    isOwner: z.boolean(),
+    grants: z.array(tokenGrant),
+    email: z.string().optional().describe("an administrator's: where notification e-mails reach them"),
+    notifyByEmail: z
+      .boolean()
+      .optional()
+      .describe("an administrator's: NT3, they receive their spaces' notifications by e-mail"),
+    emailNotifications: z
+      .boolean()
+      .describe("this server sends notification e-mails (SMTP_URL and NOTIFY_EMAIL_FROM)"),
+  });
+  const me = async (p: NonNullable<FastifyRequest["principal"]>) => {
+    const admin = p.kind === "admin" ? await findAdmin(db, p.id) : undefined;
+    return {
+      kind: p.kind,
+      id: p.id,
+      name: p.name,
+      isOwner: p.isOwner,
+      grants: [...p.roles].map(([spaceId, r]) => ({ spaceId, role: r })),
+      ...(admin ? { notifyByEmail: admin.notifyByEmail } : {}),
+      ...(admin?.email !== undefined ? { email: admin.email } : {}),
+      emailNotifications: ctx.notificationDeliveries?.channels.includes("email") ?? false,
+    };
+  };
+
   app.get(
     "/auth/me",
     {
@@ -179,28 +229,48 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary: "Who is calling: an administrator or an API token, and its role per space",
-        response: {
-          200: z.object({
-            kind: z.enum(["admin", "api_token"]),
-            id: z.string(),
-            name: z.string(),
-            isOwner: z.boolean(),
-            grants: z.array(tokenGrant),
+        response: { 200: meSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      if (!request.principal) throw new ApiError(401, "unauthenticated", "sign in");
+      return me(request.principal);
+    },
+  );
+
+  app.patch(
+    "/auth/me",
+    {
+      config: can.signedIn,
+      schema: {
+        tags: ["auth"],
+        summary: "An administrator's own notification e-mails (NT3): their address, and whether they want them",
+        description:
+          "Any administrator, for themselves (an API token: 403 `administrators_only`). The e-mails carry the notifications of every space they hold a role in; single sign-on replaces the address with the provider's `email` claim when it sends one.",
+        body: z
+          .strictObject({
+            email: emailAddress.nullable().optional().describe("null: none, and no notification e-mails"),
+            notifyByEmail: notifyByEmail.optional(),
+          })
+          .refine((b) => b.email !== undefined || b.notifyByEmail !== undefined, {
+            message: "give email or notifyByEmail",
           }),
-          ...problemResponses,
-        },
+        response: { 200: meSchema, ...problemResponses },
       },
     },
     async (request) => {
       const p = request.principal;
       if (!p) throw new ApiError(401, "unauthenticated", "sign in");
-      return {
-        kind: p.kind,
-        id: p.id,
-        name: p.name,
-        isOwner: p.isOwner,
-        grants: [...p.roles].map(([spaceId, r]) => ({ spaceId, role: r })),
-      };
+      if (p.kind !== "admin")
+        throw new ApiError(403, "administrators_only", "Only an administrator has notification e-mails");
+      const { email, notifyByEmail: notify } = request.body;
+      const set = await setNotificationEmail(db, p.id, {
+        ...(email !== undefined ? { email } : {}),
+        ...(notify !== undefined ? { notifyByEmail: notify } : {}),
+      });
+      if (set === "not_found") throw new ApiError(401, "unauthenticated", "sign in");
+      if (set === "email_needed") throw emailNeeded();
+      return me(p);
     },
   );
 
@@ -331,6 +401,8 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             ),
           isOwner: z.boolean().default(false),
           grants: grants.default([]),
+          email: emailAddress.optional(),
+          notifyByEmail: notifyByEmail.optional(),
         }),
         response: { 201: adminSchema, ...problemResponses },
       },
@@ -344,6 +416,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             rule: "required",
           },
         ]);
+      if (request.body.notifyByEmail && !request.body.email) throw emailNeeded();
       await checkGrants(db, request.body.grants);
       const admin = await createAdministrator(db, { ...request.body, now: now() });
       return reply.status(201).send({ ...admin, grants: request.body.grants });
@@ -378,7 +451,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary:
-          "Edit an administrator: display name, owner or not, a new password (its sessions end), disabled or not; an owner never demotes nor disables themselves, and an owner always remains (PM1)",
+          "Edit an administrator: display name, owner or not, a new password (its sessions end), disabled or not, their notification e-mails; an owner never demotes nor disables themselves, and an owner always remains (PM1)",
         params: z.object({ adminId: id }),
         body: z
           .strictObject({
@@ -402,16 +475,21 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
               .describe(
                 "true: they cannot sign in (password or single sign-on), their sessions end and the API tokens they created stop, until false; never oneself",
               ),
+            email: emailAddress.nullable().optional().describe("null: none, and no notification e-mails"),
+            notifyByEmail: notifyByEmail.optional(),
           })
           .refine((b) => Object.values(b).some((v) => v !== undefined), {
-            message: "give displayName, isOwner, password, unlinkSso or disabled",
+            message: "give displayName, isOwner, password, unlinkSso, disabled, email or notifyByEmail",
           }),
         response: { 200: adminSchema, ...problemResponses },
       },
     },
     async (request) => {
-      const { password, unlinkSso, disabled, ...rest } = request.body;
-      if (password !== undefined && (await findAdmin(db, request.params.adminId))?.ssoManaged)
+      const { password, unlinkSso, disabled, email, notifyByEmail: notify, ...rest } = request.body;
+      const target = await findAdmin(db, request.params.adminId);
+      if (!target) throw new ApiError(404, "not_found", "Not found");
+      if (notify && (email === null || (email === undefined && target.email === undefined))) throw emailNeeded();
+      if (password !== undefined && target.ssoManaged)
         throw new ApiError(
           409,
           "roles_from_groups",
@@ -423,35 +501,45 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             },
           ],
         );
-      if (unlinkSso) {
-        const unlinked = await unlinkSsoSubject(db, request.params.adminId);
-        if (!unlinked) throw new ApiError(404, "not_found", "Not found");
-        if (
-          password === undefined &&
-          rest.displayName === undefined &&
-          rest.isOwner === undefined &&
-          disabled === undefined
-        )
-          return { ...unlinked, grants: await listGrants(db, { kind: "admin", id: unlinked.id }) };
+      if (unlinkSso && !(await unlinkSsoSubject(db, target.id)))
+        throw new ApiError(404, "not_found", "Not found");
+      const edits =
+        password !== undefined ||
+        rest.displayName !== undefined ||
+        rest.isOwner !== undefined ||
+        disabled !== undefined;
+      if (edits) {
+        const outcome = await updateAdmin(db, {
+          ...rest,
+          ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),
+          ...(disabled === undefined ? {} : { disabledAt: disabled ? now() : null }),
+          id: target.id,
+          by: request.principal?.id ?? "",
+        });
+        if (outcome === "self")
+          throw disabled
+            ? new ApiError(409, "cannot_disable_self", "An owner cannot disable themselves", [
+                { field: "body.disabled", message: "an owner cannot disable themselves" },
+              ])
+            : new ApiError(409, "cannot_demote_self", "An owner cannot take away their own owner role", [
+                { field: "body.isOwner", message: "an owner cannot take away their own owner role" },
+              ]);
+        if (outcome === "not_owner")
+          throw new ApiError(403, "forbidden", "Only an owner edits administrators");
+        if (outcome === "not_found") throw new ApiError(404, "not_found", "Not found");
       }
-      const outcome = await updateAdmin(db, {
-        ...rest,
-        ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),
-        ...(disabled === undefined ? {} : { disabledAt: disabled ? now() : null }),
-        id: request.params.adminId,
-        by: request.principal?.id ?? "",
-      });
-      if (outcome === "self")
-        throw disabled
-          ? new ApiError(409, "cannot_disable_self", "An owner cannot disable themselves", [
-              { field: "body.disabled", message: "an owner cannot disable themselves" },
-            ])
-          : new ApiError(409, "cannot_demote_self", "An owner cannot take away their own owner role", [
-              { field: "body.isOwner", message: "an owner cannot take away their own owner role" },
-            ]);
-      if (outcome === "not_owner") throw new ApiError(403, "forbidden", "Only an owner edits administrators");
-      if (outcome === "not_found") throw new ApiError(404, "not_found", "Not found");
-      return { ...outcome, grants: await listGrants(db, { kind: "admin", id: outcome.id }) };
+      // After the edits a refusal leaves unwritten; its own refusal was checked above.
+      if (email !== undefined || notify !== undefined) {
+        const set = await setNotificationEmail(db, target.id, {
+          ...(email !== undefined ? { email } : {}),
+          ...(notify !== undefined ? { notifyByEmail: notify } : {}),
+        });
+        if (set === "not_found") throw new ApiError(404, "not_found", "Not found");
+        if (set === "email_needed") throw emailNeeded();
+      }
+      const admin = await findAdmin(db, target.id);
+      if (!admin) throw new ApiError(404, "not_found", "Not found");
+      return { ...admin, grants: await listGrants(db, { kind: "admin", id: admin.id }) };
     },
   );
 
