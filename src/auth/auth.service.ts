@@ -92,6 +92,8 @@ export async function createAdministratorFromGroups(
   input: {
     login: string;
     name?: string | undefined;
+    /** NT3: the provider's verified `email` claim, their address for notification e-mails. */
+    email?: string | undefined;
     subject: string;
     isOwner: boolean;
     grants: readonly Grant[];
@@ -101,6 +103,7 @@ export async function createAdministratorFromGroups(
   return createAdministrator(db, {
     login: input.login,
     displayName: input.name,
+    email: input.email,
     isOwner: input.isOwner,
     grants: input.grants,
     fromGroupsOf: input.subject,

@@ -10,6 +10,8 @@
  *   at the first sign-in, their login, name, owner flag and grants set anew at each; when no
  *   group gives a role any more, their roles go and their sessions end. Administrators
  *   created in Orchard keep the roles given there.
+ * - NT3: the provider's verified `email` claim becomes their address for notification
+ *   e-mails at each sign-in, whoever created them; a sign-in without it leaves theirs.
  * A disabled administrator stays out either way: Orchard's own switch.
  */
 import type { Logger } from "pino";
@@ -19,6 +21,7 @@ import {
   findAdminNamedBy,
   linkSsoSubject,
   renameFromProvider,
+  setNotificationEmail,
   setRolesFromGroups,
 } from "../store/auth.repo.js";
 import type { Db } from "../store/database.js";
@@ -58,7 +61,7 @@ async function signIn(
         `no administrator of this Orchard has the login ${identity.login}`,
       );
     await link(db, admin, identity);
-    return admin;
+    return { ...admin, ...(await emailFromProvider(db, admin, identity)) };
   }
   if (identity.groupsOverage)
     log.warn(
@@ -102,7 +105,23 @@ async function signIn(
         "the provider renamed them to a login another administrator has (in some case): kept their login",
       );
   }
-  return { ...admin, ...(renamed ? named : {}), isOwner: roles.isOwner || keptOwner };
+  return {
+    ...admin,
+    ...(renamed ? named : {}),
+    ...(await emailFromProvider(db, admin, identity)),
+    isOwner: roles.isOwner || keptOwner,
+  };
+}
+
+/** NT3: the provider's address kept as theirs when it gives one (never cleared when it does not). */
+async function emailFromProvider(
+  db: Db,
+  admin: AdminRecord,
+  identity: SsoIdentity,
+): Promise<Pick<AdminRecord, "email" | "notifyByEmail"> | undefined> {
+  if (identity.email === undefined || identity.email === admin.email) return undefined;
+  const set = await setNotificationEmail(db, admin.id, { email: identity.email });
+  return typeof set === "string" ? undefined : { email: set.email, notifyByEmail: set.notifyByEmail };
 }
 
 async function link(db: Db, admin: AdminRecord, identity: SsoIdentity): Promise<void> {

@@ -9,6 +9,7 @@
  * browser that started it, so any server process can finish it.
  */
 import * as oidc from "openid-client";
+import { z } from "zod";
 import { type GroupRole, groupsOfClaim } from "./sso-roles.js";
 
 export interface SsoSettings {
@@ -96,6 +97,8 @@ export interface SsoIdentity {
   subject: string;
   /** The `name` claim, for an administrator created at sign-in. */
   name?: string | undefined;
+  /** NT3: the `email` claim, unless the provider says it is unverified: where notification e-mails reach them. */
+  email?: string | undefined;
   /** The groups claim (OIDC_GROUPS_CLAIM), read only with OIDC_GROUP_ROLES. */
   groups: string[];
   /** The provider left the groups out for their number (Entra ID's `_claim_names` overage). */
@@ -197,6 +200,7 @@ export function createSsoClient(settings: SsoSettings): SsoClient {
         login: value,
         subject,
         name: typeof claims.name === "string" && claims.name !== "" ? claims.name : undefined,
+        email: emailOfClaims(claims),
         groups: groupsClaim ? groupsOfClaim(claimAt(claims, groupsClaim)) : [],
         ...(settings.postLogoutRedirectUri ? { idToken: idTokenText } : {}),
         ...(groupsClaim &&
@@ -259,6 +263,17 @@ export function claimAt(claims: Record<string, unknown>, name: string): unknown 
     value = value[part];
   }
   return value;
+}
+
+/**
+ * NT3: the `email` claim as an administrator's address for notification e-mails: an e-mail
+ * address the provider does not say it left unverified (`email_verified` false, or "false"
+ * as some providers send it); a provider that says nothing of it is taken at its word.
+ */
+export function emailOfClaims(claims: Record<string, unknown>): string | undefined {
+  const { email, email_verified: verified } = claims;
+  if (verified === false || verified === "false") return undefined;
+  return typeof email === "string" && z.email().max(254).safeParse(email).success ? email : undefined;
 }
 
 function messageOf(error: unknown): string {

@@ -5,10 +5,16 @@ import {
   openSession,
   principalOfSession,
 } from "../../src/auth/auth.service.js";
-import { claimAt, SsoError, type SsoIdentity } from "../../src/auth/sso.js";
+import { claimAt, emailOfClaims, SsoError, type SsoIdentity } from "../../src/auth/sso.js";
 import { type GroupRole, groupsOfClaim, parseGroupRoles, rolesOfGroups } from "../../src/auth/sso-roles.js";
 import { administratorSignedIn } from "../../src/auth/sso-sign-in.js";
-import { findAdmin, listGrants, setRolesFromGroups, updateAdmin } from "../../src/store/auth.repo.js";
+import {
+  findAdmin,
+  listGrants,
+  setNotificationEmail,
+  setRolesFromGroups,
+  updateAdmin,
+} from "../../src/store/auth.repo.js";
 import { createSpace } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 
@@ -85,6 +91,17 @@ describe("OIDC_GROUP_ROLES: the roles a person's groups give (PM1: roles per spa
     expect(claimAt(claims, "https://example.org/groups")).toEqual(["b"]);
     expect(claimAt(claims, "realm_access.missing")).toBeUndefined();
     expect(claimAt(claims, "groups.0.x")).toBeUndefined();
+  });
+
+  it("NT3: the provider's e-mail claim is an administrator's address unless email_verified is false; anything but an address is none", () => {
+    expect(emailOfClaims({ email: "pat@example.org", email_verified: true })).toBe("pat@example.org");
+    // A provider that says nothing of verification (Entra ID) is taken at its word.
+    expect(emailOfClaims({ email: "pat@example.org" })).toBe("pat@example.org");
+    expect(emailOfClaims({ email: "pat@example.org", email_verified: false })).toBeUndefined();
+    expect(emailOfClaims({ email: "pat@example.org", email_verified: "false" })).toBeUndefined();
+    expect(emailOfClaims({ email: "not an address", email_verified: true })).toBeUndefined();
+    expect(emailOfClaims({ email: ["pat@example.org"] })).toBeUndefined();
+    expect(emailOfClaims({ name: "Pat" })).toBeUndefined();
   });
 
   it("a group name may hold = (the role is after the last one); an entry without a role is refused", () => {
@@ -280,5 +297,58 @@ describeEachDatabase("OIDC_GROUP_ROLES: roles set from groups at sign-in", (db) 
     expect(await listGrants(store, { kind: "admin", id: ada.id })).toEqual([
       { spaceId: space.id, role: "read" },
     ]);
+  });
+
+  it("NT3: single sign-on keeps the provider's verified e-mail as the administrator's address", async () => {
+    const { db: store } = db().store;
+    const groupRoles = mapping("mail-ops=read:*");
+    const log = { info: () => undefined, warn: () => undefined } as never;
+    const signIn = (identity: SsoIdentity, roles: GroupRole[] | undefined = groupRoles) =>
+      administratorSignedIn(store, { identity, groupRoles: roles, now: NOW, log });
+
+    // Created from their groups: with the provider's address, no notification e-mails asked yet.
+    const lee = { login: "lee", subject: "https://idp.example lee", groups: ["mail-ops"] };
+    const created = await signIn({ ...lee, email: "lee@example.org" });
+    expect(created).toMatchObject({ ssoManaged: true, email: "lee@example.org", notifyByEmail: false });
+    expect(await findAdmin(store, created.id)).toMatchObject({ email: "lee@example.org" });
+
+    // They ask for the e-mails; the provider changes the address: the new one, the wish kept.
+    await setNotificationEmail(store, created.id, { notifyByEmail: true });
+    const moved = await signIn({ ...lee, email: "lee.new@example.org" });
+    expect(moved).toMatchObject({ email: "lee.new@example.org", notifyByEmail: true });
+    expect(await findAdmin(store, created.id)).toMatchObject({
+      email: "lee.new@example.org",
+      notifyByEmail: true,
+    });
+
+    // A sign-in without the claim (or an unverified one, which sso.ts leaves out) clears nothing.
+    expect(await signIn(lee)).toMatchObject({ email: "lee.new@example.org", notifyByEmail: true });
+    expect(await findAdmin(store, created.id)).toMatchObject({
+      email: "lee.new@example.org",
+      notifyByEmail: true,
+    });
+
+    // Created in Orchard, linked at their first sign-in, with or without OIDC_GROUP_ROLES: the same.
+    for (const [login, roles] of [
+      ["linked@example.org", undefined],
+      ["linked-beside-groups@example.org", groupRoles],
+    ] as const) {
+      const own = await createAdministrator(store, {
+        login,
+        isOwner: false,
+        email: "old@example.org",
+        notifyByEmail: true,
+        now: NOW,
+      });
+      const identity = { login, subject: `https://idp.example ${login}`, groups: [] };
+      expect(await signIn({ ...identity, email: login }, roles)).toMatchObject({
+        id: own.id,
+        ssoManaged: false,
+        email: login,
+        notifyByEmail: true,
+      });
+      await signIn(identity, roles);
+      expect(await findAdmin(store, own.id), login).toMatchObject({ email: login, notifyByEmail: true });
+    }
   });
 });

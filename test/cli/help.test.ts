@@ -34,6 +34,7 @@ describe("orchard's help", () => {
       [
         "admin create",
         "admin disable",
+        "admin email",
         "admin enable",
         "admin grant",
         "admin list",

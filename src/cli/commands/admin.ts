@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { z } from "zod";
 import { createAdministrator, NO_PASSWORD, resetPassword } from "../../auth/auth.service.js";
 import { loadConfig } from "../../config.js";
 import { ensureDefaultSpace } from "../../main/server.js";
@@ -9,6 +10,7 @@ import {
   listGrants,
   setAdminDisabled,
   setGrants,
+  setNotificationEmail,
   type TokenRole,
 } from "../../store/auth.repo.js";
 import { listSpaces, type Store } from "../../store/index.js";
@@ -25,12 +27,22 @@ interface CreateFlags {
   owner: boolean;
   grant: string[];
   ssoOnly: boolean;
+  email?: string;
+  notifyByEmail: boolean;
+  json: boolean;
+}
+
+interface EmailFlags {
+  login: string;
+  address?: string;
+  remove: boolean;
+  notify?: boolean;
   json: boolean;
 }
 
 /**
- * `orchard admin`: create the first administrator (an owner) or another one, list them, and
- * reset a password from the server.
+ * `orchard admin`: create the first administrator (an owner) or another one, list them,
+ * reset a password, and set where their notification e-mails go (NT3), from the server.
  */
 export function registerAdmin(program: Command): void {
   const admin = program.command("admin").description("manage Orchard administrators");
@@ -39,6 +51,79 @@ export function registerAdmin(program: Command): void {
   registerResetPassword(admin);
   for (const disable of [true, false]) registerDisable(admin, disable);
   registerGrant(admin);
+  registerEmail(admin);
+}
+
+function registerEmail(admin: Command): void {
+  withExamples(
+    admin
+      .command("email")
+      .description(
+        "NT3: an administrator's e-mail address, and whether they receive the notifications of their spaces (an owner: every space) by e-mail; prints what is now set",
+      )
+      .requiredOption("--login <login>", "the administrator's login, exactly")
+      .option(
+        "--address <address>",
+        "their e-mail address (each single sign-on replaces it with the provider's, when it gives one)",
+      )
+      .option("--remove", "no address any more, and so no notification e-mails", false)
+      .option("--notify", "they receive their spaces' notifications by e-mail (needs an address)")
+      .option("--no-notify", "they no longer receive them; the address is kept")
+      .option("--json", "print one JSON document on stdout", false),
+    [
+      "orchard admin email --login bob --address bob@example.org --notify",
+      "orchard admin email --login bob --no-notify",
+      "orchard admin email --login bob --remove",
+    ],
+  ).action(async (options: EmailFlags) => {
+    if (options.address === undefined && !options.remove && options.notify === undefined)
+      throw new CliError("give --address <address>, --remove, --notify or --no-notify");
+    if (options.address !== undefined && options.remove)
+      throw new CliError("--address or --remove, not both");
+    if (options.address !== undefined) checkAddress("--address", options.address);
+    if (options.remove && options.notify)
+      throw new CliError("--notify needs an e-mail address: give --address <address> instead of --remove");
+    await withStore(async (store) => {
+      const found = await administratorNamed(store, options.login);
+      const set = await setNotificationEmail(store.db, found.id, {
+        ...(options.address !== undefined
+          ? { email: options.address }
+          : options.remove
+            ? { email: null }
+            : {}),
+        ...(options.notify !== undefined ? { notifyByEmail: options.notify } : {}),
+      });
+      if (set === "not_found") throw notFound(options.login);
+      if (set === "email_needed")
+        throw new CliError(`${found.login} has no e-mail address: add --address <address> to --notify`);
+      if (options.json)
+        printJson({
+          id: set.id,
+          login: set.login,
+          ...(set.email !== undefined ? { email: set.email } : {}),
+          notifyByEmail: set.notifyByEmail,
+        });
+      else
+        printLine(
+          set.notifyByEmail
+            ? `${set.login}: notification e-mails to ${set.email}`
+            : `${set.login}: ${set.email === undefined ? "no e-mail address" : `e-mail ${set.email}`}, no notification e-mails`,
+        );
+      if (set.notifyByEmail) noteWithoutEmailChannel();
+    });
+  });
+}
+
+/** An e-mail address as the API takes it (z.email()), or the one-line refusal naming the option. */
+function checkAddress(option: string, address: string): void {
+  if (!z.email().max(254).safeParse(address).success)
+    throw new CliError(`${option} ${address}: not an e-mail address (name@example.org)`);
+}
+
+/** The setting is kept either way; the server only sends once its e-mail channel is configured. */
+function noteWithoutEmailChannel(): void {
+  if (!loadConfig().notifyEmail)
+    printNote("this server sends no e-mail yet: set SMTP_URL and NOTIFY_EMAIL_FROM (the setting is kept)");
 }
 
 function registerGrant(admin: Command): void {
@@ -141,15 +226,24 @@ function registerCreate(admin: Command): void {
         "no password: signs in with single sign-on only (needs OIDC_ISSUER; the login is the provider's OIDC_LOGIN_CLAIM, e-mail by default)",
         false,
       )
+      .option("--email <address>", "NT3: their e-mail address, for notification e-mails")
+      .option(
+        "--notify-by-email",
+        "NT3: they receive the notifications of their spaces (an owner: every space) by e-mail; needs --email",
+        false,
+      )
       .option("--json", "print one JSON document on stdout", false),
     [
-      `printf '%s\\n' "$ADMIN_PASSWORD" | orchard admin create --login alice --owner`,
+      `printf '%s\\n' "$ADMIN_PASSWORD" | orchard admin create --login alice --owner --email alice@example.org --notify-by-email`,
       "orchard admin create --login carol@example.org --grant default:manage --sso-only",
       `orchard admin create --login bob --grant default:read --grant "North campus:manage" < pw.txt`,
     ],
   ).action(async (options: CreateFlags) => {
     // Checked before the password is asked: a typo costs no typing.
     const wanted = options.grant.map((g) => parseGrant(g));
+    if (options.email !== undefined) checkAddress("--email", options.email);
+    if (options.notifyByEmail && options.email === undefined)
+      throw new CliError("--notify-by-email needs --email <address>");
     if (options.ssoOnly && !loadConfig().sso)
       throw new CliError(
         "--sso-only needs single sign-on: set OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET",
@@ -164,12 +258,23 @@ function registerCreate(admin: Command): void {
         password,
         isOwner: options.owner,
         grants,
+        email: options.email,
+        notifyByEmail: options.notifyByEmail,
         now: new Date(),
       });
-      if (options.json) return printJson({ id: created.id, login: created.login, isOwner: created.isOwner });
-      printLine(
-        `administrator ${created.login} created${created.isOwner ? " (owner)" : ""}${password === undefined ? ", signing in with single sign-on only" : ""}`,
-      );
+      if (options.json)
+        printJson({
+          id: created.id,
+          login: created.login,
+          isOwner: created.isOwner,
+          ...(created.email !== undefined ? { email: created.email } : {}),
+          notifyByEmail: created.notifyByEmail,
+        });
+      else
+        printLine(
+          `administrator ${created.login} created${created.isOwner ? " (owner)" : ""}${password === undefined ? ", signing in with single sign-on only" : ""}${created.notifyByEmail ? `, notification e-mails to ${created.email}` : ""}`,
+        );
+      if (created.notifyByEmail) noteWithoutEmailChannel();
     });
   });
 }
@@ -179,10 +284,14 @@ function registerList(admin: Command): void {
     admin
       .command("list")
       .description(
-        "every administrator: owner or roles per space (PM1), how they sign in (password, single sign-on, roles from the provider's groups), disabled",
+        "every administrator: owner or roles per space (PM1), how they sign in (password, single sign-on, roles from the provider's groups), disabled, their e-mail address and whether they receive notification e-mails (NT3)",
       )
       .option("--json", "print one JSON document on stdout (stable shape, for scripts)", false),
-    ["orchard admin list", "orchard admin list --json | jq '.items[] | select(.isOwner) | .login'"],
+    [
+      "orchard admin list",
+      "orchard admin list --json | jq '.items[] | select(.isOwner) | .login'",
+      "orchard admin list --json | jq -r '.items[] | select(.notifyByEmail) | .email'",
+    ],
   ).action(async (flags: { json: boolean }) => {
     await withStore(async (store) => {
       const spaces = new Map((await listSpaces(store.db)).map((s) => [s.id, s.name]));
@@ -201,13 +310,25 @@ function registerList(admin: Command): void {
           disabled: a.disabled,
           createdAt: a.createdAt.toISOString(),
           ...(a.lastSignInAt ? { lastSignInAt: a.lastSignInAt.toISOString() } : {}),
+          ...(a.email !== undefined ? { email: a.email } : {}),
+          notifyByEmail: a.notifyByEmail,
         });
       }
       if (flags.json) return printJson({ items });
       if (items.length === 0)
         return printNote("no administrator yet: orchard admin create --login <login> --owner");
       printTable(
-        ["LOGIN", "NAME", "ACCESS", "SIGNS IN WITH", "STATUS", "LAST SIGN-IN", "CREATED"],
+        [
+          "LOGIN",
+          "NAME",
+          "ACCESS",
+          "SIGNS IN WITH",
+          "STATUS",
+          "LAST SIGN-IN",
+          "CREATED",
+          "E-MAIL",
+          "NOTIFICATION E-MAILS",
+        ],
         items.map((a) => [
           a.login,
           a.displayName,
@@ -225,6 +346,8 @@ function registerList(admin: Command): void {
           a.disabled ? "disabled" : "active",
           a.lastSignInAt ? shortDate(new Date(a.lastSignInAt)) : "never",
           shortDate(new Date(a.createdAt)),
+          a.email ?? "-",
+          a.notifyByEmail ? "yes" : "no",
         ]),
       );
     });
