@@ -155,7 +155,10 @@ export function notificationEmail(
     `Type: ${n.kind} (${n.component})`,
     ...Object.entries(details).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`),
     ...(consoleUrl
-      ? ["", `In Orchard: ${new URL(`s/${encodeURIComponent(n.spaceId)}/notifications`, withSlash(consoleUrl))}`]
+      ? [
+          "",
+          `In Orchard: ${new URL(`s/${encodeURIComponent(n.spaceId)}/notifications`, withSlash(consoleUrl))}`,
+        ]
       : []),
   ];
   return { subject: `[Orchard] ${n.severity}: ${n.title}`, text: lines.join("\n") };

@@ -23,6 +23,7 @@ export {
   emailChannel,
   type NotificationChannel,
   NotificationDeliveryError,
+  notificationEmail,
   webhookChannel,
 } from "./channels.js";
 export {

@@ -324,6 +324,86 @@ describeEachDatabase("administrators and spaces API", (db) => {
     expect((await call("GET", "/auth/me", owner)).statusCode).toBe(200);
   });
 
+  it("NT3: an owner sets an administrator's e-mail and notification e-mails; asking without an address, or a bad address, names its field and changes nothing", async () => {
+    const login = `jo-${f.ids.suffix}`;
+    const address = `jo-${f.ids.suffix}@example.org`;
+    const bare = await call("POST", "/admins", owner, { login, password, notifyByEmail: true });
+    expect(bare.statusCode).toBe(400);
+    expect(bare.json()).toMatchObject({ code: "email_needed", errors: [{ field: "body.notifyByEmail" }] });
+    const created = await call("POST", "/admins", owner, {
+      login,
+      password,
+      email: address,
+      notifyByEmail: true,
+      grants: [{ spaceId: f.ids.spaceA, role: "read" }],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ email: address, notifyByEmail: true });
+    const jo = created.json().id as string;
+
+    const badAddress = await call("PATCH", `/admins/${jo}`, owner, { email: "not an address" });
+    expect(badAddress.statusCode).toBe(400);
+    expect(badAddress.json()).toMatchObject({ errors: [{ field: "body.email" }] });
+    // Removing the address stops the e-mails; asking again without one is refused.
+    const removed = await call("PATCH", `/admins/${jo}`, owner, { email: null });
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(removed.json()).toMatchObject({ notifyByEmail: false });
+    expect(removed.json().email).toBeUndefined();
+    const again = await call("PATCH", `/admins/${jo}`, owner, { notifyByEmail: true, displayName: "Jo" });
+    expect(again.json()).toMatchObject({ code: "email_needed" });
+    const listed = (await call("GET", "/admins", owner))
+      .json()
+      .items.find((a: { id: string }) => a.id === jo);
+    expect(listed).toMatchObject({ displayName: login, notifyByEmail: false });
+    // Edits and the e-mail in one request.
+    const both = await call("PATCH", `/admins/${jo}`, owner, {
+      displayName: "Jo",
+      email: address,
+      notifyByEmail: true,
+    });
+    expect(both.json()).toMatchObject({ displayName: "Jo", email: address, notifyByEmail: true });
+  });
+
+  it("NT3: an administrator sets their own address and asks for their spaces' notifications (GET and PATCH /auth/me); an API token cannot", async () => {
+    const login = `kim-${f.ids.suffix}`;
+    const created = await call("POST", "/admins", owner, {
+      login,
+      password,
+      grants: [{ spaceId: f.ids.spaceB, role: "manage" }],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const kim = await signIn(login, password);
+    const before = (await call("GET", "/auth/me", kim)).json();
+    expect(before).toMatchObject({ kind: "admin", notifyByEmail: false });
+    expect(typeof before.emailNotifications).toBe("boolean");
+    const asks = await call("PATCH", "/auth/me", kim, { notifyByEmail: true });
+    expect(asks.statusCode).toBe(400);
+    expect(asks.json()).toMatchObject({ code: "email_needed", errors: [{ field: "body.notifyByEmail" }] });
+    const set = await call("PATCH", "/auth/me", kim, {
+      email: `kim-${f.ids.suffix}@example.org`,
+      notifyByEmail: true,
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json()).toMatchObject({ email: `kim-${f.ids.suffix}@example.org`, notifyByEmail: true });
+    expect((await call("GET", "/auth/me", kim)).json()).toMatchObject({ notifyByEmail: true });
+    expect((await call("PATCH", "/auth/me", kim, {})).statusCode).toBe(400);
+
+    const minted = await call("POST", "/auth/tokens", kim, {
+      name: "kim's script",
+      grants: [{ spaceId: f.ids.spaceB, role: "read" }],
+    });
+    const token = auth(minted.json().token as string);
+    const byToken = await call(
+      "PATCH",
+      "/auth/me",
+      { ...token, "x-orchard-csrf": "1" },
+      { notifyByEmail: false },
+    );
+    expect(byToken.statusCode).toBe(403);
+    expect(byToken.json()).toMatchObject({ code: "administrators_only" });
+    expect((await call("GET", "/auth/me", token)).json().email).toBeUndefined();
+  });
+
   it("PM1: two owners taking away each other's owner role at once leave one owner", async () => {
     const makeOwner = async (login: string) => {
       const r = await call("POST", "/admins", owner, { login, password, isOwner: true });

@@ -121,6 +121,7 @@ const BODIES: Record<string, BodyCase> = {
       field: "body.grants.0.roles",
     }),
   },
+  "PATCH /api/v1/auth/me": { valid: () => ({ notifyByEmail: false }) },
   "POST /api/v1/admins": {
     valid: (f) => ({ login: `dave-${f.ids.suffix}`, password: "a long enough initial password 7" }),
   },

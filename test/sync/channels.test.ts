@@ -1,60 +1,7 @@
-import type { AddressInfo } from "node:net";
-import { createServer, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { Notification } from "../../src/store/index.js";
 import { emailChannel, NotificationDeliveryError } from "../../src/sync/index.js";
-
-/** Just enough SMTP to accept one message (no TLS offered). */
-async function smtpSink(
-  options: { silent?: boolean; rcpt?: string } = {},
-): Promise<{ url: string; messages: string[]; close: () => Promise<void> }> {
-  const messages: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    let data: string | undefined;
-    let buffer = "";
-    if (options.silent) return; // accepts the connection, never greets
-    socket.write("220 sink ESMTP\r\n");
-    socket.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString("utf8");
-      for (;;) {
-        if (data !== undefined) {
-          const end = buffer.indexOf("\r\n.\r\n");
-          if (end < 0) return;
-          messages.push(data + buffer.slice(0, end));
-          buffer = buffer.slice(end + 5);
-          data = undefined;
-          socket.write("250 queued\r\n");
-          continue;
-        }
-        const eol = buffer.indexOf("\r\n");
-        if (eol < 0) return;
-        const line = buffer.slice(0, eol).toUpperCase();
-        buffer = buffer.slice(eol + 2);
-        if (line.startsWith("EHLO") || line.startsWith("HELO")) socket.write("250 sink\r\n");
-        else if (line.startsWith("DATA")) {
-          data = "";
-          socket.write("354 go on\r\n");
-        } else if (line.startsWith("QUIT")) socket.end("221 bye\r\n");
-        else if (line.startsWith("RCPT") && options.rcpt) socket.write(`${options.rcpt}\r\n`);
-        else socket.write("250 ok\r\n");
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    messages,
-    close: () =>
-      new Promise((r) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => r());
-      }),
-  };
-}
+import { smtpSink } from "./smtp-sink.js";
 
 const revoked: Notification = {
   id: "n1",

@@ -1,0 +1,243 @@
+import { describe, expect, it } from "vitest";
+import { createAdministrator } from "../../src/auth/auth.service.js";
+import {
+  notificationEmailsOfSpace,
+  setAdminDisabled,
+  setNotificationEmail,
+} from "../../src/store/auth.repo.js";
+import { createSpace, type Notification, notificationMessage } from "../../src/store/index.js";
+import { listNotificationDeliveries } from "../../src/store/notification-delivery.repo.js";
+import {
+  deliverNotifications,
+  emailChannel,
+  makeSyncDeps,
+  notificationEmail,
+  type SyncDeps,
+} from "../../src/sync/index.js";
+import { raise } from "../../src/sync/notify.js";
+import { describeEachDatabase, type TestDatabase } from "../store/databases.js";
+import { smtpSink } from "./smtp-sink.js";
+
+const NOW = new Date("2026-11-28T10:00:00Z");
+let serial = 0;
+const unique = (name: string) => `${name}-${++serial}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** An administrator with these roles who asks (or not) for notification e-mails. */
+async function administrator(
+  tdb: TestDatabase,
+  input: {
+    email?: string;
+    notify?: boolean;
+    owner?: boolean;
+    grants?: Array<{ spaceId: string; role: "manage" | "read" }>;
+  },
+) {
+  return createAdministrator(tdb.store.db, {
+    login: unique("admin"),
+    password: "a long enough password",
+    isOwner: input.owner ?? false,
+    grants: input.grants ?? [],
+    ...(input.email ? { email: input.email } : {}),
+    notifyByEmail: input.notify ?? false,
+    now: NOW,
+  });
+}
+
+function depsWithEmail(tdb: TestDatabase, smtpUrl: string, to: string[]): SyncDeps {
+  const db = tdb.store.db;
+  return makeSyncDeps({
+    db,
+    keys: tdb.store.keys,
+    appleBaseUrl: "http://127.0.0.1:9/mdm/v2",
+    mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
+    now: () => NOW,
+    channels: [
+      emailChannel({
+        smtpUrl,
+        from: "orchard@example.org",
+        to,
+        administrators: (spaceId) => notificationEmailsOfSpace(db, spaceId),
+        consoleUrl: "https://orchard.example.org/",
+      }),
+    ],
+    logger: { info: () => {}, warn: () => {}, error: () => {} },
+  });
+}
+
+/** A message as its reader sees it: quoted-printable's soft line breaks and escapes undone. */
+const decoded = (message: string) =>
+  message
+    .replace(/=\r\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+
+const revoked = (spaceId: string) => ({
+  spaceId,
+  kind: "token_revoked",
+  severity: "alert" as const,
+  component: "Apps and Books",
+  message: notificationMessage("token.issue", { issue: "revoked", account: "Main" }),
+  accountId: unique("acc"),
+  now: NOW,
+});
+
+describeEachDatabase("notification e-mails to administrators", (current) => {
+  it("NT3: a space's notifications reach its administrators who ask (owners: every space), enabled ones only", async () => {
+    const tdb = current();
+    const db = tdb.store.db;
+    const north = await createSpace(db, { name: unique("North") });
+    const south = await createSpace(db, { name: unique("South") });
+    const mail = (who: string) => `${who}-${north.id.slice(0, 8)}@example.org`;
+    const owner = await administrator(tdb, { owner: true, email: mail("owner"), notify: true });
+    await administrator(tdb, {
+      email: mail("reader"),
+      notify: true,
+      grants: [{ spaceId: north.id, role: "read" }],
+    });
+    await administrator(tdb, {
+      email: mail("south"),
+      notify: true,
+      grants: [{ spaceId: south.id, role: "manage" }],
+    });
+    await administrator(tdb, { email: mail("quiet"), grants: [{ spaceId: north.id, role: "manage" }] });
+    const gone = await administrator(tdb, {
+      email: mail("gone"),
+      notify: true,
+      grants: [{ spaceId: north.id, role: "manage" }],
+    });
+    await setAdminDisabled(db, gone.id, NOW);
+
+    const ofNorth = (await notificationEmailsOfSpace(db, north.id)).filter((e) =>
+      e.endsWith(mail("").slice(1)),
+    );
+    expect(ofNorth.sort()).toEqual([mail("owner"), mail("reader")].sort());
+    const ofSouth = (await notificationEmailsOfSpace(db, south.id)).filter((e) =>
+      e.endsWith(mail("").slice(1)),
+    );
+    expect(ofSouth.sort()).toEqual([mail("owner"), mail("south")].sort());
+    // The owner would get every other test's e-mails too.
+    await setNotificationEmail(db, owner.id, { notifyByEmail: false });
+    expect(await notificationEmailsOfSpace(db, south.id)).not.toContain(mail("owner"));
+  });
+
+  it("NT3: asking for the e-mails needs an address; removing the address stops them", async () => {
+    const tdb = current();
+    const db = tdb.store.db;
+    const bare = await administrator(tdb, {});
+    expect(await setNotificationEmail(db, bare.id, { notifyByEmail: true })).toBe("email_needed");
+    const set = await setNotificationEmail(db, bare.id, { email: "bare@example.org", notifyByEmail: true });
+    expect(set).toMatchObject({ email: "bare@example.org", notifyByEmail: true });
+    const removed = await setNotificationEmail(db, bare.id, { email: null });
+    expect(removed).toMatchObject({ notifyByEmail: false });
+    expect(removed).not.toHaveProperty("email");
+    expect(await setNotificationEmail(db, "no-such-admin", { email: "x@example.org" })).toBe("not_found");
+    await expect(
+      createAdministrator(db, { login: unique("nobody"), isOwner: false, notifyByEmail: true, now: NOW }),
+    ).rejects.toMatchObject({ code: "email_needed" });
+  });
+
+  it("NT3: without NOTIFY_EMAIL_TO, an e-mail is queued only while an administrator of the space asks, and goes to them in blind copy", async () => {
+    const tdb = current();
+    const db = tdb.store.db;
+    const sink = await smtpSink();
+    try {
+      const deps = depsWithEmail(tdb, sink.url, []);
+      const space = await createSpace(db, { name: unique("Campus") });
+      // Nobody asks: nothing is queued for e-mail (no failed delivery to explain away).
+      const first = await raise(deps, revoked(space.id));
+      if (!first) throw new Error("not raised");
+      expect(await listNotificationDeliveries(db, space.id, first.id)).toEqual([]);
+      expect(sink.messages).toHaveLength(0);
+
+      const asks = await administrator(tdb, {
+        email: `asks-${space.id.slice(0, 8)}@example.org`,
+        notify: true,
+        grants: [{ spaceId: space.id, role: "read" }],
+      });
+      const second = await raise(deps, revoked(space.id));
+      if (!second) throw new Error("not raised");
+      const [delivery] = await listNotificationDeliveries(db, space.id, second.id);
+      expect(delivery).toMatchObject({ channel: "email", state: "delivered" });
+      const i = sink.messages.findIndex((m) => m.includes(`<notification-${second.id}@orchard>`));
+      expect(i).toBeGreaterThanOrEqual(0);
+      expect(sink.envelopes[i]).toContain(asks.email);
+      // Blind copy: no administrator's address in the headers others read.
+      expect(sink.messages[i]).not.toContain(asks.email);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it("NT3: with NOTIFY_EMAIL_TO, the list and the space's administrators who ask get one e-mail, each address once", async () => {
+    const tdb = current();
+    const db = tdb.store.db;
+    const sink = await smtpSink();
+    try {
+      const space = await createSpace(db, { name: unique("Lab") });
+      const ops = `ops-${space.id.slice(0, 8)}@example.org`;
+      const deps = depsWithEmail(tdb, sink.url, [ops]);
+      const asks = await administrator(tdb, {
+        email: `lab-${space.id.slice(0, 8)}@example.org`,
+        notify: true,
+        grants: [{ spaceId: space.id, role: "manage" }],
+      });
+      // Also on the fixed list: not sent to twice.
+      await administrator(tdb, { email: ops, notify: true, grants: [{ spaceId: space.id, role: "read" }] });
+      const raised = await raise(deps, revoked(space.id));
+      if (!raised) throw new Error("not raised");
+      await deliverNotifications(deps);
+      const i = sink.messages.findIndex((m) => m.includes(`<notification-${raised.id}@orchard>`));
+      expect(i).toBeGreaterThanOrEqual(0);
+      const message = decoded(sink.messages[i] ?? "");
+      expect(message).toContain(`To: ${ops}`);
+      const envelope = sink.envelopes[i] ?? [];
+      expect(envelope.filter((r) => r === ops)).toHaveLength(1);
+      expect(envelope).toContain(asks.email);
+      // The e-mail reads as the console: the space by name, what to do, a link to its notifications.
+      expect(message).toContain(`Space: ${space.name} (${space.id})`);
+      expect(message).toContain("What to do:");
+      expect(message).toContain(`https://orchard.example.org/s/${space.id}/notifications`);
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
+describe("notification e-mail text", () => {
+  const n: Notification = {
+    id: "n1",
+    spaceId: "space-1",
+    kind: "usage",
+    severity: "warning",
+    component: "Apps and Books",
+    title: "License usage of Pages (Main) reached 90 %",
+    details: { remedy: "Buy more licenses", used: 90, total: 100 },
+    accountId: "acc-1",
+    adamId: "361309726",
+    raisedAt: NOW,
+  };
+
+  it("NT3: names the space, account and app by name with their ids, the remedy first, the details after", () => {
+    const { subject, text } = notificationEmail(
+      n,
+      { spaceName: "North campus", accountName: "Main", appName: "Pages" },
+      "https://orchard.example.org/base",
+    );
+    expect(subject).toBe("[Orchard] warning: License usage of Pages (Main) reached 90 %");
+    const lines = text.split("\n");
+    expect(lines[0]).toBe(n.title);
+    expect(lines[2]).toBe("What to do: Buy more licenses");
+    expect(lines).toContain("Space: North campus (space-1)");
+    expect(lines).toContain("Account: Main (acc-1)");
+    expect(lines).toContain("App: Pages (361309726)");
+    expect(lines).toContain("used: 90");
+    expect(lines.filter((l) => l.startsWith("remedy"))).toEqual([]);
+    expect(lines.at(-1)).toBe("In Orchard: https://orchard.example.org/base/s/space-1/notifications");
+  });
+
+  it("NT3: without names (or a console address) it names the ids and links nowhere", () => {
+    const { text } = notificationEmail(n, undefined);
+    expect(text).toContain("Space: space-1");
+    expect(text).toContain("App: 361309726");
+    expect(text).not.toContain("In Orchard:");
+  });
+});
