@@ -81,7 +81,7 @@ describe("orchard notifications", () => {
     expectFailure(
       await cli.run(["notifications", "resend", "--channel", "email"]),
       2,
-      /^orchard: the channel "email" is not configured \(configured: webhook\) \(check SMTP_URL, NOTIFY_EMAIL_FROM, NOTIFY_EMAIL_TO\)\n$/,
+      /^orchard: the channel "email" is not configured \(configured: webhook\) \(check SMTP_URL, NOTIFY_EMAIL_FROM\)\n$/,
     );
   });
 

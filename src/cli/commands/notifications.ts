@@ -27,7 +27,7 @@ const STATES: DeliveryState[] = ["pending", "delivered", "failed"];
 /** What configures each channel, for the administrator who has to fix it. */
 const SETTINGS: Record<string, string> = {
   webhook: "NOTIFY_WEBHOOK_URL, NOTIFY_WEBHOOK_SECRET",
-  email: "SMTP_URL, NOTIFY_EMAIL_FROM, NOTIFY_EMAIL_TO",
+  email: "SMTP_URL, NOTIFY_EMAIL_FROM",
 };
 
 /**
