@@ -10,22 +10,15 @@
  * together with the type, the eventId and the operation, and never rely on notifications
  * alone — poll /status as well.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { carriesBearer } from "../auth/secrets.js";
 import { type Notification, notification } from "./wire.js";
 
-/**
- * True when the Authorization header carries our notificationAuthToken. Compared in
- * constant time (over SHA-256 digests, so lengths leak nothing either).
- */
+/** True when the Authorization header carries our notificationAuthToken (constant time). */
 export function isAuthenticNotification(
   authorization: string | undefined,
   notificationAuthToken: string,
 ): boolean {
-  if (authorization === undefined || notificationAuthToken === "") return false;
-  const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-  if (!match?.[1]) return false;
-  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
-  return timingSafeEqual(digest(match[1]), digest(notificationAuthToken));
+  return carriesBearer(authorization, notificationAuthToken);
 }
 
 export type ParsedNotification =

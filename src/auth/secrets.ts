@@ -38,3 +38,14 @@ export function sameHash(a: string, b: string): boolean {
   const y = Buffer.from(b, "hex");
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/**
+ * Whether an Authorization header carries `secret` as a Bearer token (RFC 6750): Apple's
+ * notificationAuthToken, METRICS_TOKEN. Compared in constant time, over SHA-256 digests so
+ * that lengths leak nothing either; an empty secret matches nothing.
+ */
+export function carriesBearer(authorization: string | undefined, secret: string): boolean {
+  if (authorization === undefined || secret === "") return false;
+  const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+  return match?.[1] !== undefined && sameHash(sha256(match[1]), sha256(secret));
+}

@@ -3,7 +3,7 @@
  * `/metrics` route and `orchard worker`'s metrics server.
  */
 import { Registry } from "prom-client";
-import { sameHash, sha256 } from "../auth/secrets.js";
+import { carriesBearer } from "../auth/secrets.js";
 import type { Db } from "../store/database.js";
 import { processMetrics } from "./process-metrics.js";
 import { stateRegistry } from "./state-metrics.js";
@@ -16,6 +16,5 @@ export async function metricsExposition(db: Db, now: Date): Promise<{ contentTyp
 
 /** Whether an Authorization header carries the metrics token as a Bearer token (constant time). */
 export function isMetricsScrape(authorization: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
-  return match?.[1] !== undefined && sameHash(sha256(match[1]), sha256(token));
+  return carriesBearer(authorization, token);
 }

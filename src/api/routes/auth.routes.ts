@@ -74,10 +74,14 @@ const adminSchema = z
     email: z
       .string()
       .optional()
-      .describe("where notification e-mails reach them; single sign-on sets it from the provider's `email` claim"),
+      .describe(
+        "where notification e-mails reach them; single sign-on sets it from the provider's `email` claim",
+      ),
     notifyByEmail: z
       .boolean()
-      .describe("NT3: they receive the notifications of the spaces they hold a role in by e-mail (needs `email`)"),
+      .describe(
+        "NT3: they receive the notifications of the spaces they hold a role in by e-mail (needs `email`)",
+      ),
     grants: z.array(grant),
   })
   .meta({ id: "Administrator" });
@@ -244,7 +248,8 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       config: can.signedIn,
       schema: {
         tags: ["auth"],
-        summary: "An administrator's own notification e-mails (NT3): their address, and whether they want them",
+        summary:
+          "An administrator's own notification e-mails (NT3): their address, and whether they want them",
         description:
           "Any administrator, for themselves (an API token: 403 `administrators_only`). The e-mails carry the notifications of every space they hold a role in; single sign-on replaces the address with the provider's `email` claim when it sends one.",
         body: z
@@ -488,7 +493,8 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       const { password, unlinkSso, disabled, email, notifyByEmail: notify, ...rest } = request.body;
       const target = await findAdmin(db, request.params.adminId);
       if (!target) throw new ApiError(404, "not_found", "Not found");
-      if (notify && (email === null || (email === undefined && target.email === undefined))) throw emailNeeded();
+      if (notify && (email === null || (email === undefined && target.email === undefined)))
+        throw emailNeeded();
       if (password !== undefined && target.ssoManaged)
         throw new ApiError(
           409,
