@@ -427,10 +427,25 @@ describe("console accessibility (WCAG 2.1 A/AA, axe-core)", () => {
         (p) => p.getByRole("button", { name: "Add administrator" }).click(),
       ],
       [
+        "Edit administrator",
+        "/settings",
+        "Settings",
+        (p) => p.getByRole("button", { name: `Edit ${OWNER.login}`, exact: true }).click(),
+      ],
+      [
         "Create space",
         "/settings",
         "Settings",
         (p) => p.getByRole("button", { name: "Create space" }).click(),
+      ],
+      [
+        "Notification e-mails (the user menu)",
+        "",
+        "Dashboard",
+        async (p) => {
+          await p.locator(".user-menu summary").click();
+          await p.getByRole("menuitem", { name: "Notification e-mails" }).click();
+        },
       ],
     ];
     const found: string[] = [];

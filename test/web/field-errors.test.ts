@@ -26,6 +26,13 @@ it("a field's error is worded in the console's language from the rule it broke, 
   expect(wordedFieldError(error("invalid_value", { values: "read, manage" }))).toBe(
     "Valeurs possibles : read, manage.",
   );
+  expect(wordedFieldError(error("invalid_format", { format: "email", origin: "string" }))).toBe(
+    "Adresse e-mail non valide.",
+  );
+  // A format the console has no words for: the server's.
+  expect(wordedFieldError(error("invalid_format", { format: "uuid", origin: "string" }))).toBe(
+    "zod's English",
+  );
   // A rule of the domain (DI7) says it best in its own words; so does an error without a rule.
   expect(wordedFieldError(error("custom", {}, "user u1 is also prohibited (DI7)"))).toBe(
     "user u1 is also prohibited (DI7)",

@@ -28,6 +28,8 @@ export function wordedFieldError(e: ProblemFieldError): string {
         return "fieldErrors.invalidType";
       case "invalid_value":
         return "fieldErrors.invalidValue";
+      case "invalid_format":
+        return typeof limits.format === "string" ? `fieldErrors.invalidFormat.${limits.format}` : undefined;
       default:
         return undefined;
     }

@@ -87,6 +87,12 @@ export interface Me {
   name: string;
   isOwner: boolean;
   grants: { spaceId: string; role: TokenRole }[];
+  /** An administrator's: where notification e-mails reach them (NT3). */
+  email?: string;
+  /** An administrator's: they receive their spaces' notifications by e-mail (NT3). */
+  notifyByEmail?: boolean;
+  /** This server sends notification e-mails at all (SMTP_URL and NOTIFY_EMAIL_FROM). */
+  emailNotifications: boolean;
 }
 
 /** GET/POST /auth/tokens (src/api/routes/auth.routes.ts `tokenSchema`). */
@@ -123,6 +129,10 @@ export interface Administrator {
   disabled: boolean;
   /** When a session of theirs last opened; absent if never. */
   lastSignInAt?: string;
+  /** Where notification e-mails reach them; single sign-on sets it from the provider's `email` claim. */
+  email?: string;
+  /** NT3: they receive the notifications of the spaces they hold a role in by e-mail (needs `email`). */
+  notifyByEmail: boolean;
   grants: Grant[];
 }
 /** GET /admins/password-rules: what a new password must be, as the server says. */

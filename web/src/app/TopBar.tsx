@@ -1,8 +1,10 @@
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useLocation, useNavigate } from "react-router";
 import { useLogout, useMe } from "../auth/session";
 import { setLanguage } from "../i18n";
 import { Badge } from "../ui/Badge";
+import { NotificationEmailsDialog } from "./NotificationEmails";
 import { spacePath, useSpace } from "./space";
 
 /** A space named "Default" (or the word in the console's language) needs no "(default)" after its name. */
@@ -16,6 +18,8 @@ export function TopBar() {
   const logout = useLogout();
   const navigate = useNavigate();
   const location = useLocation();
+  const menu = useRef<HTMLDetailsElement>(null);
+  const [emails, setEmails] = useState(false);
   const switchSpace = (id: string) => {
     const rest = location.pathname.split("/").slice(3, 4).join("/");
     navigate(spacePath(id, rest ? `/${rest}` : ""));
@@ -58,7 +62,7 @@ export function TopBar() {
             </button>
           ))}
         </fieldset>
-        <details className="user-menu">
+        <details className="user-menu" ref={menu}>
           <summary>
             <span className="avatar" aria-hidden="true">
               {(me.data?.name ?? "?").slice(0, 1).toUpperCase()}
@@ -69,6 +73,18 @@ export function TopBar() {
             <button type="button" role="menuitem" onClick={() => navigate(spacePath(space.id, "/settings"))}>
               {t("nav.settings")}
             </button>
+            {me.data?.kind === "admin" ? (
+              <button
+                type="button"
+                role="menuitem"
+                onClick={() => {
+                  if (menu.current) menu.current.open = false;
+                  setEmails(true);
+                }}
+              >
+                {t("notificationEmails.menu")}
+              </button>
+            ) : null}
             <button
               type="button"
               role="menuitem"
@@ -85,6 +101,16 @@ export function TopBar() {
             </button>
           </div>
         </details>
+        {emails && me.data ? (
+          <NotificationEmailsDialog
+            me={me.data}
+            onClose={() => {
+              setEmails(false);
+              // Back where the dialog was opened from: the menu's button (its items are hidden, closed).
+              menu.current?.querySelector("summary")?.focus();
+            }}
+          />
+        ) : null}
       </div>
     </header>
   );

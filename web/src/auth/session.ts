@@ -53,3 +53,23 @@ export function useLogout() {
     },
   });
 }
+
+/** NT3: an administrator's own address for notification e-mails, and whether they want them. */
+export interface NotificationEmails {
+  /** null: no address, and no notification e-mails. */
+  email?: string | null;
+  notifyByEmail?: boolean;
+}
+
+/** PATCH /auth/me: the administrator's own notification e-mails; answers who is signed in anew. */
+export function useSetNotificationEmails() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: NotificationEmails) => api.patch<Me>("/auth/me", input),
+    onSuccess: (me) => {
+      qc.setQueryData(sessionKeys.me, me);
+      // An owner sees their own row in Settings › Administrators (settings/api.ts adminsKey).
+      return qc.invalidateQueries({ queryKey: ["/admins"] });
+    },
+  });
+}

@@ -2,6 +2,11 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError, fieldErrorsOf } from "../api/client";
 import type { Administrator, Grant, PasswordRules, Role, SpaceWithRole } from "../api/types";
+import {
+  NotificationEmailFields,
+  notificationEmailEdit,
+  notificationEmailErrors,
+} from "../app/NotificationEmails";
 import { useSpace } from "../app/space";
 import { useMe, useSignInMethods } from "../auth/session";
 import { Badge } from "../ui/Badge";
@@ -72,6 +77,23 @@ export function Administrators() {
               </Badge>
             ))}
           </span>
+        ),
+    },
+    {
+      key: "email",
+      header: t("admins.email"),
+      render: (a) =>
+        a.email ? (
+          <span className="chips-inline">
+            <span>{a.email}</span>
+            {a.notifyByEmail ? (
+              <Badge tone="info" title={t("admins.notifiedHelp")}>
+                {t("admins.notified")}
+              </Badge>
+            ) : null}
+          </span>
+        ) : (
+          <span className="muted">{t("admins.noEmail")}</span>
         ),
     },
     {
@@ -233,7 +255,7 @@ function adminFieldErrors(
   rules: PasswordRules | undefined,
   t: (key: string, options?: Record<string, unknown>) => string,
 ): Record<string, string> {
-  const errors = fieldErrorsOf(error);
+  const errors = notificationEmailErrors(error, t);
   if (error instanceof ApiProblemError) {
     if (error.code === "weak_password" && rules)
       errors.password = t("admins.form.passwordTooShort", { min: rules.minLength });
@@ -251,6 +273,8 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
   const [login, setLogin] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [password, setPassword] = useState("");
+  const [email, setEmail] = useState("");
+  const [notify, setNotify] = useState(false);
   const [isOwner, setIsOwner] = useState(false);
   const [choices, setChoices] = useState<Map<string, Choice>>(new Map());
   const [submitted, setSubmitted] = useState(false);
@@ -265,6 +289,7 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
         login: login.trim(),
         ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
         ...(sso && password === "" ? {} : { password }),
+        ...(email.trim() ? { email: email.trim(), ...(notify ? { notifyByEmail: true } : {}) } : {}),
         isOwner,
         grants: isOwner ? [] : grantsOf(choices),
       },
@@ -315,6 +340,17 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
         value={password}
         onChange={setPassword}
       />
+      <NotificationEmailFields
+        label={t("admins.form.email")}
+        email={email}
+        onEmail={setEmail}
+        notifyLabel={t("admins.form.notify")}
+        notifyHelp={t("admins.form.notifyHelp")}
+        notify={notify}
+        onNotify={setNotify}
+        errors={errors}
+        autoComplete="off"
+      />
       <Option
         name="isOwner"
         checked={isOwner}
@@ -333,7 +369,10 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
   );
 }
 
-/** Display name, owner or not, and a new password (a reset: their sessions end); empty = unchanged. */
+/**
+ * Display name, owner or not, a new password (a reset: their sessions end; empty = unchanged),
+ * and their notification e-mails (NT3).
+ */
 function EditAdministratorDialog({
   admin,
   self,
@@ -351,7 +390,9 @@ function EditAdministratorDialog({
   const [password, setPassword] = useState("");
   const [unlinkSso, setUnlinkSso] = useState(false);
   const [disabled, setDisabled] = useState(admin.disabled);
-  const errors = fieldErrorsOf(edit.error);
+  const [email, setEmail] = useState(admin.email ?? "");
+  const [notify, setNotify] = useState(admin.notifyByEmail);
+  const errors = notificationEmailErrors(edit.error, t);
   if (edit.error instanceof ApiProblemError && edit.error.code === "cannot_demote_self")
     errors.isOwner = t("admins.form.cannotDemoteSelf");
   const submit = (e: FormEvent) => {
@@ -364,6 +405,7 @@ function EditAdministratorDialog({
         ...(password ? { password } : {}),
         ...(unlinkSso ? { unlinkSso: true as const } : {}),
         ...(disabled === admin.disabled ? {} : { disabled }),
+        ...notificationEmailEdit(admin, email, notify),
       },
       { onSuccess: onClose },
     );
@@ -417,6 +459,17 @@ function EditAdministratorDialog({
           onChange={setPassword}
         />
       )}
+      <NotificationEmailFields
+        label={t("admins.form.email")}
+        email={email}
+        onEmail={setEmail}
+        notifyLabel={t("admins.form.notify")}
+        notifyHelp={t("admins.form.notifyHelp")}
+        notify={notify}
+        onNotify={setNotify}
+        errors={errors}
+        autoComplete="off"
+      />
       {admin.ssoLinked ? (
         <Option
           name="unlinkSso"

@@ -67,6 +67,10 @@ export interface NewAdministrator {
   password?: string;
   isOwner: boolean;
   grants: Grant[];
+  /** Where notification e-mails reach them (NT3). */
+  email?: string;
+  /** NT3: e-mail them the notifications of their spaces (needs `email`). */
+  notifyByEmail?: boolean;
 }
 
 export function useCreateAdministrator() {
@@ -86,7 +90,10 @@ export function useSetGrants() {
   });
 }
 
-/** Display name, owner or not, a new password (its sessions end): only what is given changes. */
+/**
+ * Display name, owner or not, a new password (its sessions end), their notification e-mails:
+ * only what is given changes.
+ */
 export interface AdministratorEdit {
   displayName?: string;
   isOwner?: boolean;
@@ -94,6 +101,9 @@ export interface AdministratorEdit {
   /** Single sign-on: forget the provider's account they are linked to. */
   unlinkSso?: true;
   disabled?: boolean;
+  /** null: no address, and no notification e-mails (NT3). */
+  email?: string | null;
+  notifyByEmail?: boolean;
 }
 
 export function useEditAdministrator() {
@@ -101,7 +111,12 @@ export function useEditAdministrator() {
   return useMutation({
     mutationFn: ({ adminId, ...edit }: AdministratorEdit & { adminId: string }) =>
       api.patch<Administrator>(`/admins/${encodeURIComponent(adminId)}`, edit),
-    onSuccess: () => qc.invalidateQueries({ queryKey: adminsKey }),
+    // An owner who edits themselves: the user menu's notification e-mails read GET /auth/me.
+    onSuccess: () =>
+      Promise.all([
+        qc.invalidateQueries({ queryKey: adminsKey }),
+        qc.invalidateQueries({ queryKey: sessionKeys.me }),
+      ]),
   });
 }
 

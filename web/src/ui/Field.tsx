@@ -58,7 +58,7 @@ export function TextField({
   name: string;
   value: string;
   onChange: (value: string) => void;
-  type?: "text" | "password";
+  type?: "text" | "password" | "email";
   autoComplete?: string;
   maxLength?: number;
 }) {
