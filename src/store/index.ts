@@ -114,6 +114,7 @@ export {
   acknowledgeNotifications,
   clearNotifications,
   type FoldedNotification,
+  findNotificationView,
   listNotifications,
   listNotificationsView,
   type NewNotification,

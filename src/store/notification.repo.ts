@@ -245,6 +245,18 @@ export interface NotificationNames {
   accountName?: string;
 }
 
+/** One notification of a space as the list shows it (NT3: a link to it opens it). */
+export async function findNotificationView(
+  db: Db,
+  spaceId: string,
+  id: string,
+): Promise<NotificationView | undefined> {
+  const found = await findNotificationToDeliver(db, spaceId, id);
+  return (
+    found && { ...found.notification, appName: found.names.appName, accountName: found.names.accountName }
+  );
+}
+
 /** A notification to deliver, with the names of its space, app and account. */
 export async function findNotificationToDeliver(
   db: Db,
@@ -261,12 +273,13 @@ export async function findNotificationToDeliver(
     .where("n.id", "=", id)
     .executeTakeFirst();
   if (!row) return undefined;
+  const { appName, accountName, ...notification } = toView(row);
   return {
-    notification: toNotification(row),
+    notification,
     names: {
       spaceName: row.space_name,
-      ...(row.app_name !== null ? { appName: row.app_name } : {}),
-      ...(row.account_name !== null ? { accountName: row.account_name } : {}),
+      ...(appName !== undefined ? { appName } : {}),
+      ...(accountName !== undefined ? { accountName } : {}),
     },
   };
 }

@@ -154,17 +154,15 @@ export function notificationEmail(
     `Raised: ${n.raisedAt.toISOString()}`,
     `Type: ${n.kind} (${n.component})`,
     ...Object.entries(details).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`),
-    ...(consoleUrl
-      ? [
-          "",
-          `In Orchard: ${new URL(`s/${encodeURIComponent(n.spaceId)}/notifications`, withSlash(consoleUrl))}`,
-        ]
-      : []),
+    ...(consoleUrl ? ["", `In Orchard: ${new URL(notificationPath(n), withSlash(consoleUrl))}`] : []),
   ];
   return { subject: `[Orchard] ${n.severity}: ${n.title}`, text: lines.join("\n") };
 }
 
 const withSlash = (url: string) => (url.endsWith("/") ? url : `${url}/`);
+/** The console's page of a notification (it opens its detail), relative to PUBLIC_BASE_URL. */
+const notificationPath = (n: Notification) =>
+  `s/${encodeURIComponent(n.spaceId)}/notifications?notification=${encodeURIComponent(n.id)}`;
 
 /** An SMTP 5xx is a refusal for good; a 4xx, or no answer at all, may pass later. */
 function smtpError(error: unknown): NotificationDeliveryError {

@@ -60,6 +60,15 @@ describeEachDatabase("notifications API", (db) => {
     expect((await get(`${s}/notifications?acknowledged=false`)).json().total).toBe(0);
   });
 
+  it("NT3: one notification is read by its id (an e-mail's link), with its names; another space's, or an unknown id, is 404", async () => {
+    const [first] = (await get(`${s}/notifications?sort=raisedAt&order=desc`)).json().items;
+    const one = await get(`${s}/notifications/${first.id}`, f.tokens.read);
+    expect(one.statusCode, one.body).toBe(200);
+    expect(one.json()).toMatchObject({ id: first.id, title: first.title, accountName: expect.any(String) });
+    expect((await get(`${s}/notifications/${first.id}`, f.tokens.other)).statusCode).toBe(404);
+    expect((await get(`${s}/notifications/not-a-notification`)).statusCode).toBe(404);
+  });
+
   it("NT3: the OpenAPI document describes the route and the new fields", async () => {
     const doc = f.app.swagger() as {
       paths: Record<string, Record<string, unknown>>;

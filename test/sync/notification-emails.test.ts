@@ -195,7 +195,9 @@ describeEachDatabase("notification e-mails to administrators", (current) => {
       // The e-mail reads as the console: the space by name, what to do, a link to its notifications.
       expect(message).toContain(`Space: ${space.name} (${space.id})`);
       expect(message).toContain("What to do:");
-      expect(message).toContain(`https://orchard.example.org/s/${space.id}/notifications`);
+      expect(message).toContain(
+        `https://orchard.example.org/s/${space.id}/notifications?notification=${raised.id}`,
+      );
     } finally {
       await sink.close();
     }
@@ -231,7 +233,9 @@ describe("notification e-mail text", () => {
     expect(lines).toContain("App: Pages (361309726)");
     expect(lines).toContain("used: 90");
     expect(lines.filter((l) => l.startsWith("remedy"))).toEqual([]);
-    expect(lines.at(-1)).toBe("In Orchard: https://orchard.example.org/base/s/space-1/notifications");
+    expect(lines.at(-1)).toBe(
+      "In Orchard: https://orchard.example.org/base/s/space-1/notifications?notification=n1",
+    );
   });
 
   it("NT3: without names (or a console address) it names the ids and links nowhere", () => {

@@ -1,5 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { notificationMessage, raiseNotification } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
 import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
@@ -184,5 +185,33 @@ describe("console: notification e-mails (NT3)", () => {
     await own.getByText("Notifié").waitFor();
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
     await admins(page).waitFor();
+  });
+
+  it("NT3: an e-mail's link (?notification=<id>) opens that notification, even acknowledged; closing it forgets the link; one not there says so", async () => {
+    const raised = await raiseNotification(ic.core.store.db, {
+      spaceId,
+      kind: "token_revoked",
+      severity: "alert",
+      component: "Apps and Books",
+      message: notificationMessage("token.issue", { issue: "revoked", account: "Linked account" }),
+      accountId: "acc-linked",
+      now: new Date(),
+    });
+    if (!raised) throw new Error("not raised");
+    await page.request.post(`${url}/api/v1/spaces/${spaceId}/notifications/${raised.id}/acknowledge`, {
+      headers: { "x-orchard-csrf": "1" },
+    });
+    await page.goto(`${url}/s/${spaceId}/notifications?notification=${raised.id}`);
+    const detail = page.getByRole("dialog", { name: /Linked account/ });
+    await detail.waitFor();
+    await detail.getByRole("button", { name: "Close" }).first().click();
+    await detail.waitFor({ state: "detached" });
+    await page.waitForURL((u) => !u.search.includes("notification="));
+
+    await page.goto(`${url}/s/${spaceId}/notifications?notification=not-a-notification`);
+    await page
+      .getByRole("alert")
+      .getByText(/The notification this link names is not here/)
+      .waitFor();
   });
 });

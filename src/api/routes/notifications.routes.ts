@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   acknowledgeNotification,
   acknowledgeNotifications,
+  findNotificationView,
   listNotificationsView,
 } from "../../store/index.js";
 import {
@@ -195,6 +196,24 @@ export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
     async (request) => ({
       acknowledged: await acknowledgeNotifications(db, spaceOf(request), request.body.ids, now()),
     }),
+  );
+
+  app.get(
+    "/spaces/:spaceId/notifications/:notificationId",
+    {
+      config: can.read,
+      schema: {
+        tags: ["notifications"],
+        summary: "NT3: one notification, with its app's and account's names (an e-mail's link opens it)",
+        params: withId("notificationId"),
+        response: { 200: notificationSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const found = await findNotificationView(db, spaceOf(request), request.params.notificationId);
+      if (!found) throw new ApiError(404, "not_found", "Not found");
+      return found;
+    },
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router";
 import type { Notification } from "../api/types";
 import { useSpace } from "../app/space";
 import { useSearchKeys } from "../i18n/message-search";
@@ -11,7 +12,7 @@ import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { SeverityBadge } from "../ui/status";
-import { idsOf, type NotificationFilter, useAcknowledge, useNotifications } from "./api";
+import { idsOf, type NotificationFilter, useAcknowledge, useNotification, useNotifications } from "./api";
 import { DeliveriesCard, DeliveryFailures } from "./Deliveries";
 import { useNotificationText } from "./message";
 import { AlsoReached, NotificationDetail } from "./NotificationDetail";
@@ -34,6 +35,21 @@ export function NotificationsPage() {
   const list = useNotifications(spaceId, table.query, { ...filter, keys, group: true });
   const ack = useAcknowledge(spaceId);
   const [detail, setDetail] = useState<Notification>();
+  // NT3: an e-mail's link (?notification=<id>) opens that notification, whatever the filters show.
+  const [params, setParams] = useSearchParams();
+  const linkedId = params.get("notification") ?? undefined;
+  const linked = useNotification(spaceId, linkedId);
+  const closeDetail = () => {
+    setDetail(undefined);
+    if (linkedId !== undefined)
+      setParams(
+        (p) => {
+          p.delete("notification");
+          return p;
+        },
+        { replace: true },
+      );
+  };
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const rows = list.data?.items ?? [];
   const open = rows.filter(isOpen);
@@ -126,6 +142,7 @@ export function NotificationsPage() {
       <PageHeader title={t("notifications.title")} description={t("help.notifications")} />
       <DeliveryFailures spaceId={spaceId} canWrite={canWrite} />
       {ack.error ? <ErrorNotice error={ack.error} /> : null}
+      {linked.error ? <ErrorNotice error={linked.error} title={t("notifications.linkGone")} /> : null}
       <Card>
         <div className="toolbar">
           <SearchBox
@@ -186,7 +203,7 @@ export function NotificationsPage() {
         )}
       </Card>
       <DeliveriesCard spaceId={spaceId} />
-      <NotificationDetail notification={detail} onClose={() => setDetail(undefined)} />
+      <NotificationDetail notification={detail ?? linked.data} onClose={closeDetail} />
     </>
   );
 }

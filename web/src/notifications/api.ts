@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
 import { usePage } from "../api/query";
 import type { Notification, PageQuery } from "../api/types";
@@ -16,6 +16,16 @@ export interface NotificationFilter {
 /** NT3. */
 export function useNotifications(spaceId: string, query: PageQuery, filter: NotificationFilter = {}) {
   return usePage<Notification>(`/spaces/${spaceId}/notifications`, { ...query, ...filter });
+}
+
+/** NT3: one notification, by its id (the link of an e-mail about it). */
+export function useNotification(spaceId: string, id: string | undefined) {
+  return useQuery({
+    queryKey: [`/spaces/${spaceId}/notifications`, "one", id],
+    queryFn: () => api.get<Notification>(`/spaces/${spaceId}/notifications/${encodeURIComponent(id ?? "")}`),
+    enabled: id !== undefined,
+    retry: false,
+  });
 }
 
 /** Every id a row stands for: itself and the lower NT1 levels folded into it. */
