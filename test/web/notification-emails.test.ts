@@ -59,6 +59,8 @@ describe("console: notification e-mails (NT3)", () => {
     await row.getByText("None").waitFor();
     await row.getByRole("button", { name: `Edit ${READER.login}` }).click();
     const edit = page.getByRole("dialog", { name: `Edit “${READER.login}”` });
+    // The server has no e-mail channel yet: the owner is told too.
+    await edit.getByText("This server sends no e-mails", { exact: false }).waitFor();
     const notify = edit.getByLabel("Send them notification e-mails");
     // No address yet: the box cannot be ticked, and says why.
     await expect(notify.isDisabled()).resolves.toBe(true);

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError, fieldErrorsOf } from "../api/client";
 import type { Me } from "../api/types";
-import { useSetNotificationEmails, useSignInMethods } from "../auth/session";
+import { useMe, useSetNotificationEmails, useSignInMethods } from "../auth/session";
 import { FormDialog } from "../ui/Dialog";
 import { Option, TextField } from "../ui/Field";
 import { FormError, Notice } from "../ui/States";
@@ -38,7 +38,10 @@ export function notificationEmailEdit(
   };
 }
 
-/** An e-mail address, and the checkbox asking for the notification e-mails: usable once there is an address. */
+/**
+ * An e-mail address, and the checkbox asking for the notification e-mails: usable once there
+ * is an address. A server that sends no e-mails says so (the wish is kept for when it does).
+ */
 export function NotificationEmailFields({
   label,
   email,
@@ -63,9 +66,11 @@ export function NotificationEmailFields({
   const { t } = useTranslation();
   // Single sign-on replaces the address with the provider's, when the provider gives one.
   const sso = useSignInMethods().data?.sso === true;
+  const serverSends = useMe().data?.emailNotifications !== false;
   const hasAddress = email.trim() !== "";
   return (
     <>
+      {serverSends ? null : <Notice>{t("notificationEmails.serverOff")}</Notice>}
       <TextField
         label={label}
         hint={sso ? t("notificationEmails.ssoHint") : undefined}
@@ -118,7 +123,6 @@ export function NotificationEmailsDialog({ me, onClose }: { me: Me; onClose: () 
       busy={save.isPending}
     >
       <p className="muted">{t("notificationEmails.intro")}</p>
-      {me.emailNotifications ? null : <Notice>{t("notificationEmails.serverOff")}</Notice>}
       <NotificationEmailFields
         label={t("notificationEmails.email")}
         email={email}

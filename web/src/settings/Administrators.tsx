@@ -264,6 +264,25 @@ function adminFieldErrors(
   return errors;
 }
 
+/** NT3: an administrator's address and notification e-mails, as an owner sets them in both dialogs. */
+function AdministratorEmailFields(
+  props: Pick<
+    Parameters<typeof NotificationEmailFields>[0],
+    "email" | "onEmail" | "notify" | "onNotify" | "errors"
+  >,
+) {
+  const { t } = useTranslation();
+  return (
+    <NotificationEmailFields
+      {...props}
+      label={t("admins.form.email")}
+      notifyLabel={t("admins.form.notify")}
+      notifyHelp={t("admins.form.notifyHelp")}
+      autoComplete="off"
+    />
+  );
+}
+
 function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; onClose: () => void }) {
   const { t } = useTranslation();
   const create = useCreateAdministrator();
@@ -340,16 +359,12 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
         value={password}
         onChange={setPassword}
       />
-      <NotificationEmailFields
-        label={t("admins.form.email")}
+      <AdministratorEmailFields
         email={email}
         onEmail={setEmail}
-        notifyLabel={t("admins.form.notify")}
-        notifyHelp={t("admins.form.notifyHelp")}
         notify={notify}
         onNotify={setNotify}
         errors={errors}
-        autoComplete="off"
       />
       <Option
         name="isOwner"
@@ -459,16 +474,12 @@ function EditAdministratorDialog({
           onChange={setPassword}
         />
       )}
-      <NotificationEmailFields
-        label={t("admins.form.email")}
+      <AdministratorEmailFields
         email={email}
         onEmail={setEmail}
-        notifyLabel={t("admins.form.notify")}
-        notifyHelp={t("admins.form.notifyHelp")}
         notify={notify}
         onNotify={setNotify}
         errors={errors}
-        autoComplete="off"
       />
       {admin.ssoLinked ? (
         <Option
