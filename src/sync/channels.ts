@@ -151,7 +151,7 @@ export function notificationEmail(
     ...(n.accountId ? [`Account: ${named(names?.accountName, n.accountId)}`] : []),
     ...(n.adamId ? [`App: ${named(names?.appName, n.adamId)}`] : []),
     `Severity: ${n.severity}`,
-    `Raised: ${n.raisedAt.toISOString()}`,
+    `Raised: ${n.raisedAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
     `Type: ${n.kind} (${n.component})`,
     ...Object.entries(details).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`),
     ...(consoleUrl ? ["", `In Orchard: ${new URL(notificationPath(n), withSlash(consoleUrl))}`] : []),

@@ -232,6 +232,7 @@ describe("notification e-mail text", () => {
     expect(lines).toContain("Account: Main (acc-1)");
     expect(lines).toContain("App: Pages (361309726)");
     expect(lines).toContain("used: 90");
+    expect(lines).toContain("Raised: 2026-11-28 10:00 UTC");
     expect(lines.filter((l) => l.startsWith("remedy"))).toEqual([]);
     expect(lines.at(-1)).toBe(
       "In Orchard: https://orchard.example.org/base/s/space-1/notifications?notification=n1",
