@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { AuthTables, PrincipalKind, Role, TokenRole } from "./auth.table.js";
+import type { AuthTables, Language, PrincipalKind, Role, TokenRole } from "./auth.table.js";
 import { type Db, withTransaction } from "./database.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
 
@@ -7,7 +7,7 @@ import { StoreError, sqlState, UNIQUE_VIOLATION } from "./errors.js";
  * Administrators, sessions, API tokens and role grants (PM1). Secrets arrive hashed:
  * this file never sees a password, a session cookie or a token secret.
  */
-export type { PrincipalKind, Role, TokenRole } from "./auth.table.js";
+export { LANGUAGES, type Language, type PrincipalKind, type Role, type TokenRole } from "./auth.table.js";
 
 function auth(db: Db): Kysely<AuthTables> {
   return db.withTables<AuthTables>() as unknown as Kysely<AuthTables>;
@@ -49,6 +49,8 @@ export interface AdminRecord {
   email?: string;
   /** NT3: they receive the notifications of their spaces by e-mail (0045). */
   notifyByEmail: boolean;
+  /** The language they read Orchard in, their notification e-mails' too (0046). */
+  language: Language;
 }
 
 /** A role in a space: an administrator's (the default), or an API token's (`mdm` too). */
@@ -379,14 +381,20 @@ export async function setNotificationEmail(
   });
 }
 
+/** NT3: an administrator who receives a space's notifications by e-mail, and in which language. */
+export interface NotificationRecipient {
+  email: string;
+  language: Language;
+}
+
 /**
- * NT3: the addresses of the administrators who receive a space's notifications by e-mail:
- * enabled, asked for them, and holding a role in the space (an owner holds every space's).
+ * NT3: the administrators who receive a space's notifications by e-mail: enabled, asked for
+ * them, and holding a role in the space (an owner holds every space's).
  */
-export async function notificationEmailsOfSpace(db: Db, spaceId: string): Promise<string[]> {
+export async function notificationRecipientsOfSpace(db: Db, spaceId: string): Promise<NotificationRecipient[]> {
   const rows = await auth(db)
     .selectFrom("admins as a")
-    .select("a.email")
+    .select(["a.email", "a.language"])
     .distinct()
     .where("a.notify_by_email", "=", true)
     .where("a.disabled_at", "is", null)
@@ -406,7 +414,27 @@ export async function notificationEmailsOfSpace(db: Db, spaceId: string): Promis
     )
     .orderBy("a.email")
     .execute();
-  return rows.flatMap((r) => (r.email ? [r.email] : []));
+  return rows.flatMap((r) => (r.email ? [{ email: r.email, language: r.language }] : []));
+}
+
+/** NT3: their addresses alone. */
+export async function notificationEmailsOfSpace(db: Db, spaceId: string): Promise<string[]> {
+  return [...new Set((await notificationRecipientsOfSpace(db, spaceId)).map((r) => r.email))];
+}
+
+/** The language an administrator reads Orchard in (the console saves its choice here). */
+export async function setAdminLanguage(
+  db: Db,
+  adminId: string,
+  language: Language,
+): Promise<AdminRecord | undefined> {
+  const row = await auth(db)
+    .updateTable("admins")
+    .set({ language })
+    .where("id", "=", adminId)
+    .returningAll()
+    .executeTakeFirst();
+  return row && toAdmin(row);
 }
 
 /**
@@ -591,6 +619,7 @@ export async function findSessionAuthority(
       "a.sso_managed",
       "a.email",
       "a.notify_by_email",
+      "a.language",
       "s.expires_at",
       "g.space_id",
       "g.role",
@@ -772,6 +801,7 @@ function toAdmin(row: {
   last_sign_in_at?: Date | null;
   email: string | null;
   notify_by_email: boolean;
+  language: Language;
 }): AdminRecord {
   return {
     id: row.id,
@@ -785,6 +815,7 @@ function toAdmin(row: {
     ...(row.last_sign_in_at ? { lastSignInAt: row.last_sign_in_at } : {}),
     ...(row.email !== null ? { email: row.email } : {}),
     notifyByEmail: row.notify_by_email,
+    language: row.language,
   };
 }
 

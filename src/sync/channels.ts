@@ -5,9 +5,11 @@
  */
 import nodemailer from "nodemailer";
 import { retryableStatus } from "../delivery-retry.js";
+import { LANGUAGES, type Language, type NotificationRecipient } from "../store/auth.repo.js";
 import type { Notification } from "../store/index.js";
 import type { NotificationNames } from "../store/notification.repo.js";
 import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook.js";
+import { emailWords } from "./email-words.js";
 
 export interface NotificationChannel {
   /** Keys its deliveries (notification_deliveries.channel): stable across restarts. */
@@ -84,10 +86,11 @@ export function webhookChannel(options: {
 export function emailChannel(options: {
   smtpUrl: string;
   from: string;
+  /** NOTIFY_EMAIL_TO: every notification, in English. */
   to: readonly string[];
-  /** The addresses of the space's administrators who asked for its notifications. */
-  administrators?: (spaceId: string) => Promise<readonly string[]>;
-  /** PUBLIC_BASE_URL: each e-mail links to the space's notifications in the console. */
+  /** The space's administrators who asked for its notifications, each in their language. */
+  administrators?: (spaceId: string) => Promise<readonly NotificationRecipient[]>;
+  /** PUBLIC_BASE_URL: each e-mail links to its notification in the console. */
   consoleUrl?: string;
   /** Per connection, greeting and silence (default 10 s each). */
   timeoutMs?: number;
@@ -105,58 +108,78 @@ export function emailChannel(options: {
     name: "email",
     ...(options.to.length === 0 ? { administratorsOnly: true as const } : {}),
     async deliver(n, names) {
-      const administrators = (await options.administrators?.(n.spaceId)) ?? [];
-      const bcc = administrators.filter((a) => !options.to.includes(a));
-      if (options.to.length === 0 && bcc.length === 0)
+      // One e-mail per language: NOTIFY_EMAIL_TO and English readers get the English one.
+      const bcc = new Map<Language, string[]>(LANGUAGES.map((l) => [l, []]));
+      const seen = new Set(options.to);
+      for (const r of (await options.administrators?.(n.spaceId)) ?? []) {
+        if (seen.has(r.email)) continue;
+        seen.add(r.email);
+        bcc.get(r.language)?.push(r.email);
+      }
+      const mails = LANGUAGES.flatMap((language) => {
+        const to = language === "en" ? options.to : [];
+        const blind = bcc.get(language) ?? [];
+        return to.length + blind.length === 0 ? [] : [{ language, to, blind }];
+      });
+      if (mails.length === 0)
         throw new NotificationDeliveryError(
           "no one to send it to: NOTIFY_EMAIL_TO is empty and no administrator of the space asks for these e-mails any more",
           false,
         );
-      const mail = notificationEmail(n, names, options.consoleUrl);
-      try {
-        await transport.sendMail({
-          from: options.from,
-          ...(options.to.length > 0 ? { to: [...options.to] } : {}),
-          ...(bcc.length > 0 ? { bcc } : {}),
-          subject: mail.subject,
-          text: mail.text,
-          // One per notification: a mail sent again after a lost answer can be recognised.
-          messageId: `<notification-${n.id}@orchard>`,
-          headers: { "X-Orchard-Notification-Id": n.id },
-        });
-      } catch (error) {
-        throw smtpError(error);
+      for (const { language, to, blind } of mails) {
+        const mail = notificationEmail(n, names, options.consoleUrl, language);
+        try {
+          await transport.sendMail({
+            from: options.from,
+            ...(to.length > 0 ? { to: [...to] } : {}),
+            ...(blind.length > 0 ? { bcc: blind } : {}),
+            subject: mail.subject,
+            text: mail.text,
+            // One per notification and language: a mail sent again after a lost answer can be recognised.
+            messageId: `<notification-${n.id}${language === "en" ? "" : `.${language}`}@orchard>`,
+            headers: { "X-Orchard-Notification-Id": n.id },
+          });
+        } catch (error) {
+          throw smtpError(error);
+        }
       }
     },
   };
 }
 
 /**
- * A notification as an e-mail reads (NT3): what happened and what to do first, then where
- * (space, account and app by name, their ids beside), then Apple's or Orchard's details,
- * and a link to the console when PUBLIC_BASE_URL is set.
+ * A notification as an e-mail reads (NT3), in its reader's language: what happened and what
+ * to do first, then where (space, account and app by name, their ids beside), then the
+ * details, and a link to it in the console when PUBLIC_BASE_URL is set.
  */
 export function notificationEmail(
   n: Notification,
   names: NotificationNames | undefined,
   consoleUrl?: string,
+  language: Language = "en",
 ): { subject: string; text: string } {
-  const { remedy, ...details } = n.details;
+  const w = emailWords(language);
+  const { remedy: _, ...details } = n.details;
+  const remedy = w.remedy(n);
   const named = (name: string | undefined, id: string) => (name && name !== id ? `${name} (${id})` : id);
+  const line = (label: string, value: string) => `${label}${w.colon}${value}`;
+  const title = w.title(n);
   const lines = [
-    n.title,
+    title,
     "",
-    ...(typeof remedy === "string" ? [`What to do: ${remedy}`, ""] : []),
-    `Space: ${named(names?.spaceName, n.spaceId)}`,
-    ...(n.accountId ? [`Account: ${named(names?.accountName, n.accountId)}`] : []),
-    ...(n.adamId ? [`App: ${named(names?.appName, n.adamId)}`] : []),
-    `Severity: ${n.severity}`,
-    `Raised: ${n.raisedAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
-    `Type: ${n.kind} (${n.component})`,
-    ...Object.entries(details).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`),
-    ...(consoleUrl ? ["", `In Orchard: ${new URL(notificationPath(n), withSlash(consoleUrl))}`] : []),
+    ...(remedy ? [line(w.label.whatToDo, remedy), ""] : []),
+    line(w.label.space, named(names?.spaceName, n.spaceId)),
+    ...(n.accountId ? [line(w.label.account, named(names?.accountName, n.accountId))] : []),
+    ...(n.adamId ? [line(w.label.app, named(names?.appName, n.adamId))] : []),
+    line(w.label.severity, w.severity(n)),
+    line(w.label.raised, `${n.raisedAt.toISOString().slice(0, 16).replace("T", " ")} UTC`),
+    line(w.label.type, w.kind(n)),
+    ...Object.entries(details).map(([k, v]) => line(k, typeof v === "string" ? v : JSON.stringify(v))),
+    ...(consoleUrl
+      ? ["", line(w.label.link, String(new URL(notificationPath(n), withSlash(consoleUrl))))]
+      : []),
   ];
-  return { subject: `[Orchard] ${n.severity}: ${n.title}`, text: lines.join("\n") };
+  return { subject: `[Orchard] ${w.severity(n)}${w.colon}${title}`, text: lines.join("\n") };
 }
 
 const withSlash = (url: string) => (url.endsWith("/") ? url : `${url}/`);

@@ -1,7 +1,7 @@
 /** Builds the sync engine's dependencies from the configuration (for `orchard worker` and `orchard serve`). */
 import type { Config } from "../config.js";
 import { observeAppleAttempt } from "../metrics/process-metrics.js";
-import { notificationEmailsOfSpace } from "../store/auth.repo.js";
+import { notificationRecipientsOfSpace } from "../store/auth.repo.js";
 import type { Store } from "../store/index.js";
 import { emailChannel, type NotificationChannel, webhookChannel } from "./channels.js";
 import {
@@ -46,7 +46,7 @@ export function syncDepsFromConfig(
         smtpUrl: config.notifyEmail.smtpUrl.reveal(),
         from: config.notifyEmail.from,
         to: config.notifyEmail.to,
-        administrators: (spaceId) => notificationEmailsOfSpace(store.db, spaceId),
+        administrators: (spaceId) => notificationRecipientsOfSpace(store.db, spaceId),
         ...(config.publicBaseUrl ? { consoleUrl: config.publicBaseUrl } : {}),
       }),
     );

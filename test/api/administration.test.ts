@@ -387,6 +387,13 @@ describeEachDatabase("administrators and spaces API", (db) => {
     expect(set.json()).toMatchObject({ email: `kim-${f.ids.suffix}@example.org`, notifyByEmail: true });
     expect((await call("GET", "/auth/me", kim)).json()).toMatchObject({ notifyByEmail: true });
     expect((await call("PATCH", "/auth/me", kim, {})).statusCode).toBe(400);
+    // Their language, their e-mails' too (the console saves its own there).
+    expect((await call("GET", "/auth/me", kim)).json()).toMatchObject({ language: "en" });
+    const french = await call("PATCH", "/auth/me", kim, { language: "fr" });
+    expect(french.json()).toMatchObject({ language: "fr", notifyByEmail: true });
+    const klingon = await call("PATCH", "/auth/me", kim, { language: "tlh" });
+    expect(klingon.statusCode).toBe(400);
+    expect(klingon.json()).toMatchObject({ errors: [{ field: "body.language" }] });
 
     const minted = await call("POST", "/auth/tokens", kim, {
       name: "kim's script",

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createAdministrator } from "../../src/auth/auth.service.js";
 import {
   notificationEmailsOfSpace,
+  notificationRecipientsOfSpace,
   setAdminDisabled,
+  setAdminLanguage,
   setNotificationEmail,
 } from "../../src/store/auth.repo.js";
 import { createSpace, type Notification, notificationMessage } from "../../src/store/index.js";
@@ -56,7 +58,7 @@ function depsWithEmail(tdb: TestDatabase, smtpUrl: string, to: string[]): SyncDe
         smtpUrl,
         from: "orchard@example.org",
         to,
-        administrators: (spaceId) => notificationEmailsOfSpace(db, spaceId),
+        administrators: (spaceId) => notificationRecipientsOfSpace(db, spaceId),
         consoleUrl: "https://orchard.example.org/",
       }),
     ],
@@ -64,11 +66,19 @@ function depsWithEmail(tdb: TestDatabase, smtpUrl: string, to: string[]): SyncDe
   });
 }
 
-/** A message as its reader sees it: quoted-printable's soft line breaks and escapes undone. */
-const decoded = (message: string) =>
-  message
-    .replace(/=\r\n/g, "")
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+/** A message as its reader sees it: quoted-printable's soft line breaks and escaped bytes (UTF-8) undone. */
+const decoded = (message: string) => {
+  const text = message.replace(/=\r\n/g, "");
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const hex = text[i] === "=" ? text.slice(i + 1, i + 3) : "";
+    if (/^[0-9A-F]{2}$/.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(text[i] ?? "", "utf8"));
+  }
+  return Buffer.from(bytes).toString("utf8");
+};
 
 const revoked = (spaceId: string) => ({
   spaceId,
@@ -202,6 +212,51 @@ describeEachDatabase("notification e-mails to administrators", (current) => {
       await sink.close();
     }
   });
+
+  it("NT3: each administrator reads the e-mail in their language: one e-mail per language, the French one in the console's words", async () => {
+    const tdb = current();
+    const db = tdb.store.db;
+    const sink = await smtpSink();
+    try {
+      const space = await createSpace(db, { name: unique("Bordeaux") });
+      const ops = `ops-${space.id.slice(0, 8)}@example.org`;
+      const deps = depsWithEmail(tdb, sink.url, [ops]);
+      const grants = [{ spaceId: space.id, role: "manage" as const }];
+      const english = await administrator(tdb, {
+        email: `en-${space.id.slice(0, 8)}@example.org`,
+        notify: true,
+        grants,
+      });
+      const french = await administrator(tdb, {
+        email: `fr-${space.id.slice(0, 8)}@example.org`,
+        notify: true,
+        grants,
+      });
+      await setAdminLanguage(db, french.id, "fr");
+      expect(await notificationRecipientsOfSpace(db, space.id)).toEqual(
+        expect.arrayContaining([
+          { email: english.email, language: "en" },
+          { email: french.email, language: "fr" },
+        ]),
+      );
+      const raised = await raise(deps, revoked(space.id));
+      if (!raised) throw new Error("not raised");
+      const of = (id: string) => sink.messages.findIndex((m) => m.includes(id));
+      const en = of(`<notification-${raised.id}@orchard>`);
+      const fr = of(`<notification-${raised.id}.fr@orchard>`);
+      expect(en).toBeGreaterThanOrEqual(0);
+      expect(fr).toBeGreaterThanOrEqual(0);
+      expect(sink.envelopes[en]?.sort()).toEqual([ops, english.email].sort());
+      expect(sink.envelopes[fr]).toEqual([french.email]);
+      const message = decoded(sink.messages[fr] ?? "");
+      expect(message).toContain(`Espace : ${space.name} (${space.id})`);
+      expect(message).toContain("Jeton révoqué : Main");
+      expect(message).toContain("À faire :");
+      expect(decoded(sink.messages[en] ?? "")).toContain("What to do:");
+    } finally {
+      await sink.close();
+    }
+  });
 });
 
 describe("notification e-mail text", () => {
@@ -237,6 +292,25 @@ describe("notification e-mail text", () => {
     expect(lines.at(-1)).toBe(
       "In Orchard: https://orchard.example.org/base/s/space-1/notifications?notification=n1",
     );
+  });
+
+  it("NT3: in French, the title, remedy, severity, type and labels are the console's (numbers in French)", () => {
+    const usage: Notification = {
+      ...n,
+      kind: "license_usage",
+      messageKey: "usage.reached",
+      messageParams: { app: "Pages", account: "Principal", percent: 1000 },
+    };
+    const { subject, text } = notificationEmail(usage, { spaceName: "Nord" }, "https://o.example.org", "fr");
+    expect(subject).toBe(
+      "[Orchard] Avertissement : Utilisation des licences de Pages (Principal) : 1\u202f000 % atteints",
+    );
+    const lines = text.split("\n");
+    expect(lines).toContain("Espace : Nord (space-1)");
+    expect(lines).toContain("Gravité : Avertissement");
+    expect(lines).toContain("Levée le : 2026-11-28 10:00 UTC");
+    expect(lines).toContain("Type : Utilisation des licences (Apps et livres)");
+    expect(lines.at(-1)).toBe("Dans Orchard : https://o.example.org/s/space-1/notifications?notification=n1");
   });
 
   it("NT3: without names (or a console address) it names the ids and links nowhere", () => {

@@ -170,7 +170,7 @@ describe("console: notification e-mails (NT3)", () => {
     await reader.context().close();
   });
 
-  it("NT3: in French too", async () => {
+  it("NT3: in French too; the console's language is saved with the administrator, for their e-mails", async () => {
     await page.goto(`${url}/s/${spaceId}/settings`);
     await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
     await page.locator(".user-menu summary").click();
@@ -185,8 +185,13 @@ describe("console: notification e-mails (NT3)", () => {
       .getByRole("row", { name: /Olivia Owner/ });
     await own.getByText("olivia@example.org").waitFor();
     await own.getByText("Notifié").waitFor();
+    // The console's language is saved with them: their e-mails are written in it too.
+    const language = async () =>
+      ((await (await page.request.get(`${url}/api/v1/auth/me`)).json()) as { language: string }).language;
+    await expect.poll(language, { timeout: 10_000 }).toBe("fr");
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
     await admins(page).waitFor();
+    await expect.poll(language, { timeout: 10_000 }).toBe("en");
   });
 
   it("NT3: an e-mail's link (?notification=<id>) opens that notification, even acknowledged; closing it forgets the link; one not there says so", async () => {

@@ -23,6 +23,8 @@ import {
   type Grant,
   listAdmins,
   listGrants,
+  LANGUAGES,
+  setAdminLanguage,
   setGrants,
   setNotificationEmail,
   type TokenRole,
@@ -208,6 +210,10 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       .boolean()
       .optional()
       .describe("an administrator's: NT3, they receive their spaces' notifications by e-mail"),
+    language: z
+      .enum(LANGUAGES)
+      .optional()
+      .describe("an administrator's: the language they read Orchard in, their notification e-mails' too"),
     emailNotifications: z
       .boolean()
       .describe("this server sends notification e-mails (SMTP_URL and NOTIFY_EMAIL_FROM)"),
@@ -220,7 +226,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       name: p.name,
       isOwner: p.isOwner,
       grants: [...p.roles].map(([spaceId, r]) => ({ spaceId, role: r })),
-      ...(admin ? { notifyByEmail: admin.notifyByEmail } : {}),
+      ...(admin ? { notifyByEmail: admin.notifyByEmail, language: admin.language } : {}),
       ...(admin?.email !== undefined ? { email: admin.email } : {}),
       emailNotifications: ctx.notificationDeliveries?.channels.includes("email") ?? false,
     };
@@ -249,16 +255,17 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       schema: {
         tags: ["auth"],
         summary:
-          "An administrator's own notification e-mails (NT3): their address, and whether they want them",
+          "An administrator's own notification e-mails (NT3): their address, whether they want them, and their language",
         description:
-          "Any administrator, for themselves (an API token: 403 `administrators_only`). The e-mails carry the notifications of every space they hold a role in; single sign-on replaces the address with the provider's `email` claim when it sends one.",
+          "Any administrator, for themselves (an API token: 403 `administrators_only`). The e-mails carry the notifications of every space they hold a role in, in the administrator's language (the console saves its choice here); single sign-on replaces the address with the provider's `email` claim when it sends one.",
         body: z
           .strictObject({
             email: emailAddress.nullable().optional().describe("null: none, and no notification e-mails"),
             notifyByEmail: notifyByEmail.optional(),
+            language: z.enum(LANGUAGES).optional().describe("the language of the console and of their e-mails"),
           })
-          .refine((b) => b.email !== undefined || b.notifyByEmail !== undefined, {
-            message: "give email or notifyByEmail",
+          .refine((b) => Object.values(b).some((v) => v !== undefined), {
+            message: "give email, notifyByEmail or language",
           }),
         response: { 200: meSchema, ...problemResponses },
       },
@@ -268,13 +275,17 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       if (!p) throw new ApiError(401, "unauthenticated", "sign in");
       if (p.kind !== "admin")
         throw new ApiError(403, "administrators_only", "Only an administrator has notification e-mails");
-      const { email, notifyByEmail: notify } = request.body;
-      const set = await setNotificationEmail(db, p.id, {
-        ...(email !== undefined ? { email } : {}),
-        ...(notify !== undefined ? { notifyByEmail: notify } : {}),
-      });
-      if (set === "not_found") throw new ApiError(401, "unauthenticated", "sign in");
-      if (set === "email_needed") throw emailNeeded();
+      const { email, notifyByEmail: notify, language } = request.body;
+      if (email !== undefined || notify !== undefined) {
+        const set = await setNotificationEmail(db, p.id, {
+          ...(email !== undefined ? { email } : {}),
+          ...(notify !== undefined ? { notifyByEmail: notify } : {}),
+        });
+        if (set === "not_found") throw new ApiError(401, "unauthenticated", "sign in");
+        if (set === "email_needed") throw emailNeeded();
+      }
+      if (language !== undefined && !(await setAdminLanguage(db, p.id, language)))
+        throw new ApiError(401, "unauthenticated", "sign in");
       return me(p);
     },
   );

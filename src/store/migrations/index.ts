@@ -44,6 +44,7 @@ import { adminSsoManaged } from "./0042_admin_sso_managed.js";
 import { sessionIdToken } from "./0043_session_id_token.js";
 import { adminLastSignIn } from "./0044_admin_last_sign_in.js";
 import { adminNotificationEmail } from "./0045_admin_notification_email.js";
+import { adminLanguage } from "./0046_admin_language.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -95,4 +96,5 @@ export const migrations: Record<string, Migration> = {
   "0043_session_id_token": sessionIdToken,
   "0044_admin_last_sign_in": adminLastSignIn,
   "0045_admin_notification_email": adminNotificationEmail,
+  "0046_admin_language": adminLanguage,
 };

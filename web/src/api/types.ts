@@ -91,6 +91,8 @@ export interface Me {
   email?: string;
   /** An administrator's: they receive their spaces' notifications by e-mail (NT3). */
   notifyByEmail?: boolean;
+  /** An administrator's: the language they read Orchard in, their notification e-mails' too. */
+  language?: "en" | "fr";
   /** This server sends notification e-mails at all (SMTP_URL and NOTIFY_EMAIL_FROM). */
   emailNotifications: boolean;
 }

@@ -1,7 +1,7 @@
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useLocation, useNavigate } from "react-router";
-import { useLogout, useMe } from "../auth/session";
+import { useLogout, useMe, useSaveLanguage } from "../auth/session";
 import { setLanguage } from "../i18n";
 import { Badge } from "../ui/Badge";
 import { NotificationEmailsDialog } from "./NotificationEmails";
@@ -20,6 +20,7 @@ export function TopBar() {
   const location = useLocation();
   const menu = useRef<HTMLDetailsElement>(null);
   const [emails, setEmails] = useState(false);
+  useSaveLanguage();
   const switchSpace = (id: string) => {
     const rest = location.pathname.split("/").slice(3, 4).join("/");
     navigate(spacePath(id, rest ? `/${rest}` : ""));

@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
+import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { Items, Me, SpaceWithRole } from "../api/types";
+import { LANGUAGES, type Language } from "../i18n";
 
 export const sessionKeys = { me: ["me"] as const, spaces: ["spaces"] as const };
 
@@ -59,6 +62,8 @@ export interface NotificationEmails {
   /** null: no address, and no notification e-mails. */
   email?: string | null;
   notifyByEmail?: boolean;
+  /** The console's language, their e-mails' too. */
+  language?: Language;
 }
 
 /** PATCH /auth/me: the administrator's own notification e-mails; answers who is signed in anew. */
@@ -72,4 +77,26 @@ export function useSetNotificationEmails() {
       return qc.invalidateQueries({ queryKey: ["/admins"] });
     },
   });
+}
+
+/**
+ * NT3: the console's language, saved with the signed-in administrator whenever it differs
+ * from theirs (chosen at sign-in, in the top bar or in Settings), so that the notification
+ * e-mails they receive are written in it too.
+ */
+export function useSaveLanguage(): void {
+  const { i18n } = useTranslation();
+  const me = useMe().data;
+  const save = useSetNotificationEmails();
+  const language = LANGUAGES.find((l) => l === i18n.language);
+  const differs =
+    me?.kind === "admin" && me.language !== undefined && language !== undefined && me.language !== language;
+  const { mutate } = save;
+  // Once per language chosen: a refusal is not asked again at every render.
+  const tried = useRef<Language>(undefined);
+  useEffect(() => {
+    if (!differs || !language || tried.current === language) return;
+    tried.current = language;
+    mutate({ language });
+  }, [differs, language, mutate]);
 }
