@@ -389,13 +389,34 @@ export interface NotificationRecipient {
 
 /**
  * NT3: the administrators who receive a space's notifications by e-mail: enabled, asked for
- * them, and holding a role in the space (an owner holds every space's).
+ * them, and holding a role in the space (an owner holds every space's). Each address once,
+ * whatever its case.
  */
-export async function notificationRecipientsOfSpace(db: Db, spaceId: string): Promise<NotificationRecipient[]> {
-  const rows = await auth(db)
-    .selectFrom("admins as a")
+export async function notificationRecipientsOfSpace(
+  db: Db,
+  spaceId: string,
+): Promise<NotificationRecipient[]> {
+  const rows = await recipientsQuery(db, spaceId)
     .select(["a.email", "a.language"])
-    .distinct()
+    .orderBy("a.email")
+    .execute();
+  const seen = new Set<string>();
+  return rows.flatMap((r) => {
+    const key = r.email?.toLowerCase();
+    if (!r.email || key === undefined || seen.has(key)) return [];
+    seen.add(key);
+    return [{ email: r.email, language: r.language }];
+  });
+}
+
+/** NT3: whether anyone receives a space's notifications by e-mail (a delivery is queued only then). */
+export async function hasNotificationRecipients(db: Db, spaceId: string): Promise<boolean> {
+  return (await recipientsQuery(db, spaceId).select("a.id").limit(1).executeTakeFirst()) !== undefined;
+}
+
+function recipientsQuery(db: Db, spaceId: string) {
+  return auth(db)
+    .selectFrom("admins as a")
     .where("a.notify_by_email", "=", true)
     .where("a.disabled_at", "is", null)
     .where("a.email", "is not", null)
@@ -411,15 +432,12 @@ export async function notificationRecipientsOfSpace(db: Db, spaceId: string): Pr
             .where("g.space_id", "=", spaceId),
         ),
       ]),
-    )
-    .orderBy("a.email")
-    .execute();
-  return rows.flatMap((r) => (r.email ? [{ email: r.email, language: r.language }] : []));
+    );
 }
 
 /** NT3: their addresses alone. */
 export async function notificationEmailsOfSpace(db: Db, spaceId: string): Promise<string[]> {
-  return [...new Set((await notificationRecipientsOfSpace(db, spaceId)).map((r) => r.email))];
+  return (await notificationRecipientsOfSpace(db, spaceId)).map((r) => r.email);
 }
 
 /** The language an administrator reads Orchard in (the console saves its choice here). */

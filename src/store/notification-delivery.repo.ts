@@ -1,5 +1,5 @@
 import { type Selectable, sql } from "kysely";
-import { notificationEmailsOfSpace } from "./auth.repo.js";
+import { hasNotificationRecipients } from "./auth.repo.js";
 import type { Db } from "./database.js";
 import type { NotificationDeliveryTable, NotificationTable, Severity } from "./license.table.js";
 import type { NotificationParamValue } from "./notification-messages.js";
@@ -40,7 +40,7 @@ export async function queueNotificationDeliveries(
   input: { spaceId: string; notificationId: string; channels: readonly DeliveryChannel[]; now: Date },
 ): Promise<void> {
   const reachesAdministrators = input.channels.some((c) => typeof c !== "string")
-    ? (await notificationEmailsOfSpace(db, input.spaceId)).length > 0
+    ? await hasNotificationRecipients(db, input.spaceId)
     : false;
   const channels = [
     ...new Set(
@@ -151,6 +151,26 @@ export async function settleNotificationDelivery(
     .where("claimed_until", "=", delivery.claimedUntil)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/**
+ * A claimed delivery with no one left to send it to (NT3: the administrators who asked for
+ * e-mails no longer do) goes, under its claim, as if it had never been queued: nothing
+ * failed, and nothing is left to send again.
+ */
+export async function withdrawNotificationDelivery(
+  db: Db,
+  delivery: Pick<NotificationDelivery, "spaceId" | "notificationId" | "channel" | "claimedUntil">,
+): Promise<void> {
+  if (!delivery.claimedUntil) return;
+  await db
+    .deleteFrom("notification_deliveries")
+    .where("space_id", "=", delivery.spaceId)
+    .where("notification_id", "=", delivery.notificationId)
+    .where("channel", "=", delivery.channel)
+    .where("state", "=", "pending")
+    .where("claimed_until", "=", delivery.claimedUntil)
+    .execute();
 }
 
 /** A notification's deliveries (tests, support). */

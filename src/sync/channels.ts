@@ -19,8 +19,11 @@ export interface NotificationChannel {
    * e-mail without NOTIFY_EMAIL_TO): a notification is queued for it only while there is one.
    */
   readonly administratorsOnly?: boolean;
-  /** `names`: of the notification's space, app and account (else it names their ids). */
-  deliver(notification: Notification, names?: NotificationNames): Promise<void>;
+  /**
+   * `names`: of the notification's space, app and account (else it names their ids).
+   * "no_recipients": there is no one left to send it to (an `administratorsOnly` channel).
+   */
+  deliver(notification: Notification, names?: NotificationNames): Promise<void | "no_recipients">;
 }
 
 /**
@@ -110,10 +113,11 @@ export function emailChannel(options: {
     async deliver(n, names) {
       // One e-mail per language: NOTIFY_EMAIL_TO and English readers get the English one.
       const bcc = new Map<Language, string[]>(LANGUAGES.map((l) => [l, []]));
-      const seen = new Set(options.to);
+      // Each address once, whatever its case: one on the list gets the list's e-mail.
+      const seen = new Set(options.to.map((a) => a.toLowerCase()));
       for (const r of (await options.administrators?.(n.spaceId)) ?? []) {
-        if (seen.has(r.email)) continue;
-        seen.add(r.email);
+        if (seen.has(r.email.toLowerCase())) continue;
+        seen.add(r.email.toLowerCase());
         bcc.get(r.language)?.push(r.email);
       }
       const mails = LANGUAGES.flatMap((language) => {
@@ -121,17 +125,15 @@ export function emailChannel(options: {
         const blind = bcc.get(language) ?? [];
         return to.length + blind.length === 0 ? [] : [{ language, to, blind }];
       });
-      if (mails.length === 0)
-        throw new NotificationDeliveryError(
-          "no one to send it to: NOTIFY_EMAIL_TO is empty and no administrator of the space asks for these e-mails any more",
-          false,
-        );
+      // Those who asked no longer do: the delivery goes as if never queued (notify.ts).
+      if (mails.length === 0) return "no_recipients";
       for (const { language, to, blind } of mails) {
         const mail = notificationEmail(n, names, options.consoleUrl, language);
         try {
           await transport.sendMail({
             from: options.from,
-            ...(to.length > 0 ? { to: [...to] } : {}),
+            // Blind copies alone still name a recipient (a message without To: reads as spam).
+            to: to.length > 0 ? [...to] : "undisclosed-recipients:;",
             ...(blind.length > 0 ? { bcc: blind } : {}),
             subject: mail.subject,
             text: mail.text,

@@ -9,6 +9,7 @@ import {
   type NotificationDelivery,
   retryDeliveries,
   settleNotificationDelivery,
+  withdrawNotificationDelivery,
   withoutCredentials,
 } from "../store/notification-delivery.repo.js";
 import { NotificationDeliveryError } from "./channels.js";
@@ -112,7 +113,14 @@ async function deliverOne(
   const found = await findNotificationToDeliver(deps.db, delivery.spaceId, delivery.notificationId);
   if (!found) return "gone"; // its space went away, and the delivery with it
   try {
-    await channel.deliver(found.notification, found.names);
+    if ((await channel.deliver(found.notification, found.names)) === "no_recipients") {
+      await withdrawNotificationDelivery(deps.db, delivery);
+      deps.logger.info(
+        { notificationId: delivery.notificationId, channel: channel.name },
+        "notification delivery withdrawn: no one asks for it any more",
+      );
+      return "gone";
+    }
   } catch (error) {
     // Channels word their errors without secrets; another channel's text is its own, and
     // whatever URL it quotes loses its credentials before it is stored or logged.

@@ -7,7 +7,12 @@ import {
   setAdminLanguage,
   setNotificationEmail,
 } from "../../src/store/auth.repo.js";
-import { createSpace, type Notification, notificationMessage } from "../../src/store/index.js";
+import {
+  createSpace,
+  type Notification,
+  notificationMessage,
+  raiseNotification,
+} from "../../src/store/index.js";
 import { listNotificationDeliveries } from "../../src/store/notification-delivery.repo.js";
 import {
   deliverNotifications,
@@ -16,7 +21,7 @@ import {
   notificationEmail,
   type SyncDeps,
 } from "../../src/sync/index.js";
-import { raise } from "../../src/sync/notify.js";
+import { deliveryChannels, raise } from "../../src/sync/notify.js";
 import { describeEachDatabase, type TestDatabase } from "../store/databases.js";
 import { smtpSink } from "./smtp-sink.js";
 
@@ -170,8 +175,18 @@ describeEachDatabase("notification e-mails to administrators", (current) => {
       const i = sink.messages.findIndex((m) => m.includes(`<notification-${second.id}@orchard>`));
       expect(i).toBeGreaterThanOrEqual(0);
       expect(sink.envelopes[i]).toContain(asks.email);
-      // Blind copy: no administrator's address in the headers others read.
+      // Blind copy: no administrator's address in the headers others read; still a To: header.
       expect(sink.messages[i]).not.toContain(asks.email);
+      expect(sink.messages[i]).toMatch(/^To: "?undisclosed-recipients"?:;/m);
+
+      // They stop asking between the raise and the send: the delivery goes, nothing fails.
+      const third = await raiseNotification(db, revoked(space.id), deliveryChannels(deps));
+      if (!third) throw new Error("not raised");
+      expect(await listNotificationDeliveries(db, space.id, third.id)).toMatchObject([{ state: "pending" }]);
+      await setNotificationEmail(db, asks.id, { notifyByEmail: false });
+      await deliverNotifications(deps);
+      expect(await listNotificationDeliveries(db, space.id, third.id)).toEqual([]);
+      expect(sink.messages.some((m) => m.includes(`<notification-${third.id}@orchard>`))).toBe(false);
     } finally {
       await sink.close();
     }
@@ -190,8 +205,12 @@ describeEachDatabase("notification e-mails to administrators", (current) => {
         notify: true,
         grants: [{ spaceId: space.id, role: "manage" }],
       });
-      // Also on the fixed list: not sent to twice.
-      await administrator(tdb, { email: ops, notify: true, grants: [{ spaceId: space.id, role: "read" }] });
+      // Also on the fixed list (in another case): not sent to twice.
+      await administrator(tdb, {
+        email: ops.toUpperCase(),
+        notify: true,
+        grants: [{ spaceId: space.id, role: "read" }],
+      });
       const raised = await raise(deps, revoked(space.id));
       if (!raised) throw new Error("not raised");
       await deliverNotifications(deps);

@@ -18,7 +18,7 @@ const revoked: Notification = {
 };
 
 /** The English a channel stores for a failed attempt (src/sync/channels.ts). */
-async function failure(deliver: () => Promise<void>): Promise<string> {
+async function failure(deliver: () => Promise<unknown>): Promise<string> {
   const error = await deliver().then(
     () => undefined,
     (e: unknown) => e,

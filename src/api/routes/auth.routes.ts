@@ -21,9 +21,9 @@ import {
   deleteAdmin,
   findAdmin,
   type Grant,
+  LANGUAGES,
   listAdmins,
   listGrants,
-  LANGUAGES,
   setAdminLanguage,
   setGrants,
   setNotificationEmail,
@@ -262,7 +262,10 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
           .strictObject({
             email: emailAddress.nullable().optional().describe("null: none, and no notification e-mails"),
             notifyByEmail: notifyByEmail.optional(),
-            language: z.enum(LANGUAGES).optional().describe("the language of the console and of their e-mails"),
+            language: z
+              .enum(LANGUAGES)
+              .optional()
+              .describe("the language of the console and of their e-mails"),
           })
           .refine((b) => Object.values(b).some((v) => v !== undefined), {
             message: "give email, notifyByEmail or language",
