@@ -11,7 +11,7 @@
  *   group gives a role any more, their roles go and their sessions end. Administrators
  *   created in Orchard keep the roles given there.
  * - NT3: the provider's verified `email` claim becomes their address for notification
- *   e-mails at each sign-in, whoever created them; a sign-in without it leaves theirs.
+ *   e-mails when they have none, whoever created them; an address they have stays.
  * A disabled administrator stays out either way: Orchard's own switch.
  */
 import type { Logger } from "pino";
@@ -113,13 +113,14 @@ async function signIn(
   };
 }
 
-/** NT3: the provider's address kept as theirs when it gives one (never cleared when it does not). */
+/** NT3: the provider's address, as theirs when they have none (never cleared, never replaced). */
 async function emailFromProvider(
   db: Db,
   admin: AdminRecord,
   identity: SsoIdentity,
 ): Promise<Pick<AdminRecord, "email" | "notifyByEmail"> | undefined> {
-  if (identity.email === undefined || identity.email === admin.email) return undefined;
+  // Only when they have none: an address an owner or they chose (an on-call mailbox) stays.
+  if (identity.email === undefined || admin.email !== undefined) return undefined;
   const set = await setNotificationEmail(db, admin.id, { email: identity.email });
   return typeof set === "string" ? undefined : { email: set.email, notifyByEmail: set.notifyByEmail };
 }

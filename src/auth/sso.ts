@@ -9,7 +9,7 @@
  * browser that started it, so any server process can finish it.
  */
 import * as oidc from "openid-client";
-import { z } from "zod";
+import { adminEmailAddress } from "./email-address.js";
 import { type GroupRole, groupsOfClaim } from "./sso-roles.js";
 
 export interface SsoSettings {
@@ -273,7 +273,7 @@ export function claimAt(claims: Record<string, unknown>, name: string): unknown 
 export function emailOfClaims(claims: Record<string, unknown>): string | undefined {
   const { email, email_verified: verified } = claims;
   if (verified === false || verified === "false") return undefined;
-  return typeof email === "string" && z.email().max(254).safeParse(email).success ? email : undefined;
+  return typeof email === "string" && adminEmailAddress.safeParse(email).success ? email : undefined;
 }
 
 function messageOf(error: unknown): string {

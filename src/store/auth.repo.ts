@@ -296,14 +296,17 @@ export async function updateAdmin(
     isOwner?: boolean;
     passwordHash?: string;
     disabledAt?: Date | null;
-  },
-): Promise<AdminRecord | "not_found" | "self" | "not_owner"> {
+  } & NotificationEmailChange,
+): Promise<AdminRecord | "not_found" | "self" | "not_owner" | "email_needed"> {
   if (input.id === input.by && (input.isOwner === false || (input.disabledAt ?? null) !== null))
     return "self";
   return asOwner(db, input.by, async (a) => {
+    const emails = await notificationEmailOf(a, input.id, input);
+    if (typeof emails === "string") return emails;
     const row = await a
       .updateTable("admins")
       .set({
+        ...emails,
         ...(input.displayName !== undefined ? { display_name: input.displayName } : {}),
         ...(input.isOwner !== undefined ? { is_owner: input.isOwner } : {}),
         ...(input.passwordHash !== undefined ? { password_hash: input.passwordHash } : {}),
@@ -356,29 +359,52 @@ export async function setAdminDisabled(
 export async function setNotificationEmail(
   db: Db,
   adminId: string,
-  input: { email?: string | null; notifyByEmail?: boolean },
+  input: NotificationEmailChange,
 ): Promise<AdminRecord | "not_found" | "email_needed"> {
   return withTransaction(db, async (trx) => {
     const a = auth(trx);
-    const current = await a
-      .selectFrom("admins")
-      .select(["email", "notify_by_email"])
-      .where("id", "=", adminId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!current) return "not_found";
-    const email = input.email === undefined ? current.email : input.email;
-    // Without an address there is nowhere to send: the wish goes with it.
-    const notify = email === null ? false : (input.notifyByEmail ?? current.notify_by_email);
-    if (input.notifyByEmail === true && email === null) return "email_needed";
+    const emails = await notificationEmailOf(a, adminId, input);
+    if (typeof emails === "string") return emails;
     const row = await a
       .updateTable("admins")
-      .set({ email, notify_by_email: notify })
+      .set(emails)
       .where("id", "=", adminId)
       .returningAll()
-      .executeTakeFirstOrThrow();
-    return toAdmin(row);
+      .executeTakeFirst();
+    return row ? toAdmin(row) : "not_found";
   });
+}
+
+/** NT3: an administrator's address (null: none) and whether they receive the e-mails. */
+export interface NotificationEmailChange {
+  email?: string | null;
+  notifyByEmail?: boolean;
+}
+
+/**
+ * The columns a change of notification e-mails writes, read under the administrator's row
+ * lock: without an address there is nowhere to send, so the wish goes with it, and asking
+ * without one is refused. Nothing to write when the change names neither.
+ */
+async function notificationEmailOf(
+  a: ReturnType<typeof auth>,
+  adminId: string,
+  change: NotificationEmailChange,
+): Promise<{ email?: string | null; notify_by_email?: boolean } | "not_found" | "email_needed"> {
+  if (change.email === undefined && change.notifyByEmail === undefined) return {};
+  const current = await a
+    .selectFrom("admins")
+    .select(["email", "notify_by_email"])
+    .where("id", "=", adminId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!current) return "not_found";
+  const email = change.email === undefined ? current.email : change.email;
+  if (change.notifyByEmail === true && email === null) return "email_needed";
+  return {
+    email,
+    notify_by_email: email === null ? false : (change.notifyByEmail ?? current.notify_by_email),
+  };
 }
 
 /** NT3: an administrator who receives a space's notifications by e-mail, and in which language. */

@@ -299,7 +299,7 @@ describeEachDatabase("OIDC_GROUP_ROLES: roles set from groups at sign-in", (db) 
     ]);
   });
 
-  it("NT3: single sign-on keeps the provider's verified e-mail as the administrator's address", async () => {
+  it("NT3: single sign-on gives an administrator without an address the provider's verified e-mail; an address they have stays", async () => {
     const { db: store } = db().store;
     const groupRoles = mapping("mail-ops=read:*");
     const log = { info: () => undefined, warn: () => undefined } as never;
@@ -312,20 +312,23 @@ describeEachDatabase("OIDC_GROUP_ROLES: roles set from groups at sign-in", (db) 
     expect(created).toMatchObject({ ssoManaged: true, email: "lee@example.org", notifyByEmail: false });
     expect(await findAdmin(store, created.id)).toMatchObject({ email: "lee@example.org" });
 
-    // They ask for the e-mails; the provider changes the address: the new one, the wish kept.
-    await setNotificationEmail(store, created.id, { notifyByEmail: true });
-    const moved = await signIn({ ...lee, email: "lee.new@example.org" });
-    expect(moved).toMatchObject({ email: "lee.new@example.org", notifyByEmail: true });
+    // They ask for the e-mails to the on-call mailbox: the provider's address does not replace it.
+    await setNotificationEmail(store, created.id, { email: "on-call@example.org", notifyByEmail: true });
+    const kept = await signIn({ ...lee, email: "lee.new@example.org" });
+    expect(kept).toMatchObject({ email: "on-call@example.org", notifyByEmail: true });
     expect(await findAdmin(store, created.id)).toMatchObject({
-      email: "lee.new@example.org",
+      email: "on-call@example.org",
       notifyByEmail: true,
     });
 
     // A sign-in without the claim (or an unverified one, which sso.ts leaves out) clears nothing.
-    expect(await signIn(lee)).toMatchObject({ email: "lee.new@example.org", notifyByEmail: true });
-    expect(await findAdmin(store, created.id)).toMatchObject({
+    expect(await signIn(lee)).toMatchObject({ email: "on-call@example.org", notifyByEmail: true });
+
+    // Their address removed: the next sign-in gives them the provider's again.
+    await setNotificationEmail(store, created.id, { email: null });
+    expect(await signIn({ ...lee, email: "lee.new@example.org" })).toMatchObject({
       email: "lee.new@example.org",
-      notifyByEmail: true,
+      notifyByEmail: false,
     });
 
     // Created in Orchard, linked at their first sign-in, with or without OIDC_GROUP_ROLES: the same.
@@ -333,22 +336,23 @@ describeEachDatabase("OIDC_GROUP_ROLES: roles set from groups at sign-in", (db) 
       ["linked@example.org", undefined],
       ["linked-beside-groups@example.org", groupRoles],
     ] as const) {
-      const own = await createAdministrator(store, {
-        login,
-        isOwner: false,
-        email: "old@example.org",
-        notifyByEmail: true,
-        now: NOW,
-      });
+      const own = await createAdministrator(store, { login, isOwner: false, now: NOW });
       const identity = { login, subject: `https://idp.example ${login}`, groups: [] };
       expect(await signIn({ ...identity, email: login }, roles)).toMatchObject({
         id: own.id,
         ssoManaged: false,
         email: login,
-        notifyByEmail: true,
+        notifyByEmail: false,
       });
       await signIn(identity, roles);
-      expect(await findAdmin(store, own.id), login).toMatchObject({ email: login, notifyByEmail: true });
+      expect(await findAdmin(store, own.id), login).toMatchObject({ email: login });
+      // One an owner set for them stays.
+      await setNotificationEmail(store, own.id, { email: "desk@example.org", notifyByEmail: true });
+      await signIn({ ...identity, email: login }, roles);
+      expect(await findAdmin(store, own.id), login).toMatchObject({
+        email: "desk@example.org",
+        notifyByEmail: true,
+      });
     }
   });
 });

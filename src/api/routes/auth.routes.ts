@@ -11,6 +11,7 @@ import {
   SESSION_TTL_MS,
   tokenEndsIn,
 } from "../../auth/auth.service.js";
+import { adminEmailAddress } from "../../auth/email-address.js";
 import {
   hashPassword,
   MAX_PASSWORD_LENGTH,
@@ -77,7 +78,7 @@ const adminSchema = z
       .string()
       .optional()
       .describe(
-        "where notification e-mails reach them; single sign-on sets it from the provider's `email` claim",
+        "where notification e-mails reach them; single sign-on gives one to an administrator without, from the provider's `email` claim",
       ),
     notifyByEmail: z
       .boolean()
@@ -88,7 +89,7 @@ const adminSchema = z
   })
   .meta({ id: "Administrator" });
 /** An e-mail address as administrators give it; null (PATCH) removes it, and the e-mails with it. */
-const emailAddress = z.email().max(254);
+const emailAddress = adminEmailAddress;
 const notifyByEmail = z
   .boolean()
   .describe(
@@ -257,7 +258,7 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
         summary:
           "An administrator's own notification e-mails (NT3): their address, whether they want them, and their language",
         description:
-          "Any administrator, for themselves (an API token: 403 `administrators_only`). The e-mails carry the notifications of every space they hold a role in, in the administrator's language (the console saves its choice here); single sign-on replaces the address with the provider's `email` claim when it sends one.",
+          "Any administrator, for themselves (an API token: 403 `administrators_only`). The e-mails carry the notifications of every space they hold a role in, in the administrator's language (the console saves its choice here); single sign-on gives an administrator without an address the provider's `email` claim, when it sends one.",
         body: z
           .strictObject({
             email: emailAddress.nullable().optional().describe("null: none, and no notification e-mails"),
@@ -435,7 +436,6 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             rule: "required",
           },
         ]);
-      if (request.body.notifyByEmail && !request.body.email) throw emailNeeded();
       await checkGrants(db, request.body.grants);
       const admin = await createAdministrator(db, { ...request.body, now: now() });
       return reply.status(201).send({ ...admin, grants: request.body.grants });
@@ -504,11 +504,9 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       },
     },
     async (request) => {
-      const { password, unlinkSso, disabled, email, notifyByEmail: notify, ...rest } = request.body;
+      const { password, unlinkSso, disabled, ...rest } = request.body;
       const target = await findAdmin(db, request.params.adminId);
       if (!target) throw new ApiError(404, "not_found", "Not found");
-      if (notify && (email === null || (email === undefined && target.email === undefined)))
-        throw emailNeeded();
       if (password !== undefined && target.ssoManaged)
         throw new ApiError(
           409,
@@ -521,14 +519,12 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             },
           ],
         );
-      if (unlinkSso && !(await unlinkSsoSubject(db, target.id)))
-        throw new ApiError(404, "not_found", "Not found");
-      const edits =
+      // Every edit in one owner's transaction (updateAdmin): a refusal leaves nothing written.
+      if (
         password !== undefined ||
-        rest.displayName !== undefined ||
-        rest.isOwner !== undefined ||
-        disabled !== undefined;
-      if (edits) {
+        disabled !== undefined ||
+        Object.values(rest).some((v) => v !== undefined)
+      ) {
         const outcome = await updateAdmin(db, {
           ...rest,
           ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),
@@ -546,17 +542,11 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
               ]);
         if (outcome === "not_owner")
           throw new ApiError(403, "forbidden", "Only an owner edits administrators");
+        if (outcome === "email_needed") throw emailNeeded();
         if (outcome === "not_found") throw new ApiError(404, "not_found", "Not found");
       }
-      // After the edits a refusal leaves unwritten; its own refusal was checked above.
-      if (email !== undefined || notify !== undefined) {
-        const set = await setNotificationEmail(db, target.id, {
-          ...(email !== undefined ? { email } : {}),
-          ...(notify !== undefined ? { notifyByEmail: notify } : {}),
-        });
-        if (set === "not_found") throw new ApiError(404, "not_found", "Not found");
-        if (set === "email_needed") throw emailNeeded();
-      }
+      if (unlinkSso && !(await unlinkSsoSubject(db, target.id)))
+        throw new ApiError(404, "not_found", "Not found");
       const admin = await findAdmin(db, target.id);
       if (!admin) throw new ApiError(404, "not_found", "Not found");
       return { ...admin, grants: await listGrants(db, { kind: "admin", id: admin.id }) };

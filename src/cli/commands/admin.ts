@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { z } from "zod";
 import { createAdministrator, NO_PASSWORD, resetPassword } from "../../auth/auth.service.js";
+import { adminEmailAddress } from "../../auth/email-address.js";
 import { loadConfig } from "../../config.js";
 import { ensureDefaultSpace } from "../../main/server.js";
 import {
@@ -64,7 +64,7 @@ function registerEmail(admin: Command): void {
       .requiredOption("--login <login>", "the administrator's login, exactly")
       .option(
         "--address <address>",
-        "their e-mail address (each single sign-on replaces it with the provider's, when it gives one)",
+        "their e-mail address (single sign-on gives one to an administrator without, from the provider's `email` claim)",
       )
       .option("--remove", "no address any more, and so no notification e-mails", false)
       .option("--notify", "they receive their spaces' notifications by e-mail (needs an address)")
@@ -116,7 +116,7 @@ function registerEmail(admin: Command): void {
 
 /** An e-mail address as the API takes it (z.email()), or the one-line refusal naming the option. */
 function checkAddress(option: string, address: string): void {
-  if (!z.email().max(254).safeParse(address).success)
+  if (!adminEmailAddress.safeParse(address).success)
     throw new CliError(`${option} ${address}: not an e-mail address (name@example.org)`);
 }
 
