@@ -215,6 +215,17 @@ describe("console: notification e-mails (NT3)", () => {
     await detail.waitFor({ state: "detached" });
     await page.waitForURL((u) => !u.search.includes("notification="));
 
+    // Opened signed out (from an e-mail): the sign-in page brings them to it.
+    const context = await ic.browser.newContext({ viewport: ic.viewport, locale: "en-GB" });
+    const fresh = await context.newPage();
+    await fresh.goto(`${url}/s/${spaceId}/notifications?notification=${raised.id}`);
+    await fresh.waitForURL(/\/login\?next=/);
+    await fresh.getByLabel("Login").fill(OWNER.login);
+    await fresh.getByLabel("Password").fill(OWNER.password);
+    await fresh.getByRole("button", { name: "Sign in" }).click();
+    await fresh.getByRole("dialog", { name: /Linked account/ }).waitFor();
+    await context.close();
+
     await page.goto(`${url}/s/${spaceId}/notifications?notification=not-a-notification`);
     await page
       .getByRole("alert")

@@ -80,11 +80,11 @@ describe("console: single sign-on (OpenID Connect)", () => {
     await site?.close();
   });
 
-  /** From the sign-in page through the provider's pages: back to the console, on `landing`. */
-  async function signInAtProvider(login: string, { cancel = false } = {}) {
+  /** From the sign-in page (or `from`, a console page) through the provider's pages: back to the console. */
+  async function signInAtProvider(login: string, { cancel = false, from = "/login" } = {}) {
     const context = await site.browser.newContext({ viewport: site.viewport, locale: "en-GB" });
     const page = await context.newPage();
-    await page.goto(`${site.url}/login`);
+    await page.goto(`${site.url}${from}`);
     await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
     await page.waitForURL(`${idp.issuer}/**`);
     await page.locator('input[name="login"]').fill(login);
@@ -108,6 +108,28 @@ describe("console: single sign-on (OpenID Connect)", () => {
       grants: [{ spaceId: site.spaceId, role: "read" }],
     });
     await page.context().close();
+  });
+
+  it("NT3: a link to a console page (an e-mail's) opened signed out comes back to that page after single sign-on; a link elsewhere is ignored", async () => {
+    // The provider's account the first test linked (its subject).
+    const page = await signInAtProvider("SSO.Admin@Example.org", {
+      from: `/s/${site.spaceId}/notifications?notification=none`,
+    });
+    await page.waitForURL(`${site.url}/s/${site.spaceId}/notifications?notification=none`);
+    await page.getByRole("heading", { name: "Notifications" }).waitFor();
+    await page.context().close();
+    // A `next` that leads away from the console is dropped: the console's home.
+    const context = await site.browser.newContext({ viewport: site.viewport, locale: "en-GB" });
+    const other = await context.newPage();
+    await other.goto(`${site.url}/api/v1/auth/sso/start?next=${encodeURIComponent("//evil.example/s/x")}`);
+    await other.waitForURL(`${idp.issuer}/**`);
+    await other.locator('input[name="login"]').fill("SSO.Admin@Example.org");
+    await other.locator('input[name="password"]').fill("any password");
+    await other.getByRole("button", { name: "Sign-in" }).click();
+    await other.getByRole("button", { name: "Continue" }).click();
+    await other.getByRole("heading", { name: "Dashboard" }).waitFor();
+    expect(new URL(other.url()).host).toBe(new URL(site.url).host);
+    await context.close();
   });
 
   it("an address no administrator has (or a disabled one's), another provider account with an administrator's address, an unverified one, none at all, or a cancel: back to the sign-in page saying why, and no session", async () => {

@@ -6,6 +6,7 @@ import "./i18n";
 import { ApiProblemError, onUnauthenticated } from "./api/client";
 import { router } from "./app/routes";
 import "./styles.css";
+import { signInThenBackTo } from "./auth/next-page";
 import { Loading } from "./ui/States";
 
 const retry = (count: number, error: unknown) =>
@@ -20,7 +21,8 @@ const queryClient = new QueryClient({
 onUnauthenticated(() => {
   if (!window.location.pathname.startsWith("/login")) {
     queryClient.clear();
-    void router.navigate("/login");
+    // Back to this page once signed in again.
+    void router.navigate(signInThenBackTo(window.location.pathname + window.location.search));
   }
 });
 

@@ -11,6 +11,20 @@ import { secureCookie, setSessionCookie } from "./auth.routes.js";
 /** The flow's cookie: sent back only to the callback, and only for a sign-in's length. */
 const FLOW_COOKIE = "orchard_sso";
 const FLOW_PATH = "/api/v1/auth/sso";
+/** Where the console was going when it asked to sign in (an e-mail's link), beside the flow. */
+const NEXT_COOKIE = "orchard_sso_next";
+
+/**
+ * A page of the console to go back to after signing in: a path under /s/ on this server, with
+ * its query, and nothing that could lead elsewhere (no scheme, no //, no backslash).
+ */
+export function consolePage(next: unknown): string | undefined {
+  return typeof next === "string" &&
+    /^\/s\/[\w-]+(\/[\w\-/]*)?(\?[\w\-=&%.]*)?$/.test(next) &&
+    !next.includes("//")
+    ? next
+    : undefined;
+}
 
 /**
  * How the console signs in (`GET auth/methods`), and single sign-on with OpenID Connect
@@ -54,6 +68,13 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["auth"],
         summary: "Single sign-on: redirects the browser to the identity provider (OIDC_ISSUER)",
+        querystring: z.object({
+          next: z
+            .string()
+            .max(2000)
+            .optional()
+            .describe("the console's page to open once signed in (a path under /s/); any other is ignored"),
+        }),
         response: { 302: z.undefined(), ...problemResponses },
       },
     },
@@ -73,6 +94,16 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
         path: FLOW_PATH,
         maxAge: Math.floor(SSO_FLOW_TTL_MS / 1000),
       });
+      const next = consolePage(request.query.next);
+      if (next)
+        reply.setCookie(NEXT_COOKIE, next, {
+          httpOnly: true,
+          sameSite: "lax",
+          secure: secureCookie(cookies, request),
+          path: FLOW_PATH,
+          maxAge: Math.floor(SSO_FLOW_TTL_MS / 1000),
+        });
+      else reply.clearCookie(NEXT_COOKIE, { path: FLOW_PATH });
       return reply.redirect(started.url, 302);
     },
   );
@@ -93,7 +124,9 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
     async (request, reply) => {
       const client = ssoOn();
       const flow = request.cookies[FLOW_COOKIE];
+      const next = consolePage(request.cookies[NEXT_COOKIE]) ?? "/";
       reply.clearCookie(FLOW_COOKIE, { path: FLOW_PATH });
+      reply.clearCookie(NEXT_COOKIE, { path: FLOW_PATH });
       const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
       try {
         const identity = await client.finish(query, flow, now());
@@ -106,7 +139,7 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
         const session = await openSession(db, admin, now(), identity.idToken);
         setSessionCookie(cookies, request, reply, session.sessionId);
         request.log.info({ adminId: admin.id }, "signed in with single sign-on");
-        return reply.redirect("/", 302);
+        return reply.redirect(next, 302);
       } catch (error) {
         return backToSignIn(request, reply, error, "single sign-on refused");
       }

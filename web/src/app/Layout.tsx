@@ -1,6 +1,7 @@
 import { Suspense } from "react";
 import { useTranslation } from "react-i18next";
-import { Navigate, Outlet, useParams } from "react-router";
+import { Navigate, Outlet, useLocation, useParams } from "react-router";
+import { signInThenBackTo } from "../auth/next-page";
 import { useMe, useSpaces } from "../auth/session";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { Sidebar } from "./Sidebar";
@@ -13,7 +14,9 @@ export function Layout() {
   const { spaceId } = useParams();
   const me = useMe();
   const spaces = useSpaces(me.isSuccess);
-  if (me.isError) return <Navigate to="/login" replace />;
+  const location = useLocation();
+  // Signed out: the sign-in page brings them back here (an e-mail's link to a notification).
+  if (me.isError) return <Navigate to={signInThenBackTo(location.pathname + location.search)} replace />;
   if (me.isPending || spaces.isPending) return <Loading />;
   if (spaces.isError) return <ErrorNotice error={spaces.error} />;
   const list = spaces.data;

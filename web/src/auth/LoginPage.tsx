@@ -6,6 +6,7 @@ import { setLanguage } from "../i18n";
 import { Button } from "../ui/Button";
 import { Field } from "../ui/Field";
 import { ErrorNotice } from "../ui/States";
+import { consolePage } from "./next-page";
 import { useLogin, useSignInMethods } from "./session";
 
 /** Why single sign-on sent the browser back here (src/auth/sso.ts `SsoFailure`). */
@@ -28,7 +29,10 @@ export function LoginPage() {
   const login = useLogin();
   const methods = useSignInMethods().data ?? { password: true, sso: false };
   // Where single sign-on sends the browser back when it did not finish (src/api/routes/sso.routes.ts).
-  const ssoError = useSearchParams()[0].get("sso_error");
+  const [params] = useSearchParams();
+  const ssoError = params.get("sso_error");
+  // The console's page they were going to (an e-mail's link), once signed in.
+  const next = consolePage(params.get("next"));
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const errors = fieldErrorsOf(login.error);
@@ -36,7 +40,7 @@ export function LoginPage() {
   const limited = login.error instanceof ApiProblemError && login.error.status === 429;
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    login.mutate({ login: name, password }, { onSuccess: () => navigate("/") });
+    login.mutate({ login: name, password }, { onSuccess: () => navigate(next ?? "/") });
   };
   return (
     <div className="login-page">
@@ -58,7 +62,10 @@ export function LoginPage() {
         {methods.sso ? (
           <>
             {/* A navigation, not a fetch: the identity provider's pages come next. */}
-            <a className="btn btn-primary btn-block" href={`${API_BASE}/auth/sso/start`}>
+            <a
+              className="btn btn-primary btn-block"
+              href={`${API_BASE}/auth/sso/start${next ? `?next=${encodeURIComponent(next)}` : ""}`}
+            >
               {t("login.sso")}
             </a>
             <p className="muted login-or">{methods.password ? t("login.or") : t("login.ssoOnly")}</p>
