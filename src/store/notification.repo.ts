@@ -251,14 +251,14 @@ export async function findNotificationView(
   spaceId: string,
   id: string,
 ): Promise<NotificationView | undefined> {
-  const found = await findNotificationToDeliver(db, spaceId, id);
+  const found = await findNotificationWithNames(db, spaceId, id);
   return (
     found && { ...found.notification, appName: found.names.appName, accountName: found.names.accountName }
   );
 }
 
 /** A notification to deliver, with the names of its space, app and account. */
-export async function findNotificationToDeliver(
+export async function findNotificationWithNames(
   db: Db,
   spaceId: string,
   id: string,

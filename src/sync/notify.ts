@@ -1,7 +1,7 @@
 import { givesUp, retryDelayMs } from "../delivery-retry.js";
 import type { NewNotification, Notification } from "../store/index.js";
 import { clearNotifications } from "../store/index.js";
-import { findNotificationToDeliver, raiseNotification } from "../store/notification.repo.js";
+import { findNotificationWithNames, raiseNotification } from "../store/notification.repo.js";
 import {
   claimNotificationDeliveries,
   type DeliveryChannel,
@@ -110,7 +110,7 @@ async function deliverOne(
   channel: Channel,
   delivery: NotificationDelivery,
 ): Promise<"delivered" | "retry" | "failed" | "gone"> {
-  const found = await findNotificationToDeliver(deps.db, delivery.spaceId, delivery.notificationId);
+  const found = await findNotificationWithNames(deps.db, delivery.spaceId, delivery.notificationId);
   if (!found) return "gone"; // its space went away, and the delivery with it
   try {
     if ((await channel.deliver(found.notification, found.names)) === "no_recipients") {
