@@ -365,12 +365,15 @@ export async function setNotificationEmail(
     const a = auth(trx);
     const emails = await notificationEmailOf(a, adminId, input);
     if (typeof emails === "string") return emails;
-    const row = await a
-      .updateTable("admins")
-      .set(emails)
-      .where("id", "=", adminId)
-      .returningAll()
-      .executeTakeFirst();
+    const row =
+      Object.keys(emails).length === 0
+        ? await a.selectFrom("admins").selectAll().where("id", "=", adminId).executeTakeFirst()
+        : await a
+            .updateTable("admins")
+            .set(emails)
+            .where("id", "=", adminId)
+            .returningAll()
+            .executeTakeFirst();
     return row ? toAdmin(row) : "not_found";
   });
 }

@@ -10,6 +10,7 @@ interface Listed {
   login: string;
   email?: string;
   notifyByEmail: boolean;
+  language: string;
 }
 
 /**
@@ -91,7 +92,7 @@ describe("orchard admin: notification e-mails (NT3)", () => {
     ]);
     expect(set).toEqual({
       code: 0,
-      stdout: "carol: notification e-mails to carol@example.org\n",
+      stdout: "carol: notification e-mails to carol@example.org, in English\n",
       stderr: NO_CHANNEL,
     });
     await cli.withCore(async ({ store }) =>
@@ -109,8 +110,13 @@ describe("orchard admin: notification e-mails (NT3)", () => {
     });
     expect(await listed("carol")).toMatchObject({ email: "carol@example.org", notifyByEmail: false });
     expect((await cli.run(["admin", "email", "--login", "carol", "--notify"])).stdout).toBe(
-      "carol: notification e-mails to carol@example.org\n",
+      "carol: notification e-mails to carol@example.org, in English\n",
     );
+    // In French from now on: the e-mails and the console she opens next.
+    expect((await cli.run(["admin", "email", "--login", "carol", "--language", "fr"])).stdout).toBe(
+      "carol: notification e-mails to carol@example.org, in French\n",
+    );
+    expect(await listed("carol")).toMatchObject({ language: "fr" });
 
     // Removed: the e-mails go with the address.
     expect(await cli.run(["admin", "email", "--login", "carol", "--remove"])).toEqual({
@@ -142,6 +148,7 @@ describe("orchard admin: notification e-mails (NT3)", () => {
         login: "bob",
         email: "robert@example.org",
         notifyByEmail: true,
+        language: "en",
       });
     } finally {
       for (const name of Object.keys(smtp)) delete cli.env[name];
@@ -150,14 +157,20 @@ describe("orchard admin: notification e-mails (NT3)", () => {
 
   it("NT3: admin email refuses in one line: no option, --address with --remove, an address that is not one, --notify without an address, an unknown login; nothing changes", async () => {
     const before = await listed("bob");
-    const [none, both, notAnAddress, removeAndNotify, unknown] = await Promise.all([
+    const [none, both, notAnAddress, removeAndNotify, unknown, klingon] = await Promise.all([
       cli.run(["admin", "email", "--login", "bob"]),
       cli.run(["admin", "email", "--login", "bob", "--address", "b@example.org", "--remove"]),
       cli.run(["admin", "email", "--login", "bob", "--address", "bob at example.org"]),
       cli.run(["admin", "email", "--login", "bob", "--remove", "--notify"]),
       cli.run(["admin", "email", "--login", "nobody", "--address", "nobody@example.org"]),
+      cli.run(["admin", "email", "--login", "bob", "--language", "tlh"]),
     ]);
-    expectFailure(none, 2, /^orchard: give --address <address>, --remove, --notify or --no-notify\n$/);
+    expectFailure(
+      none,
+      2,
+      /^orchard: give --address <address>, --remove, --notify, --no-notify or --language <en\|fr>\n$/,
+    );
+    expectFailure(klingon, 2, /^orchard: --language tlh: not a language of Orchard \(en, fr\)\n$/);
     expectFailure(both, 2, /^orchard: --address or --remove, not both\n$/);
     expectFailure(notAnAddress, 2, /^orchard: --address bob at example\.org: not an e-mail address/);
     expectFailure(removeAndNotify, 2, /^orchard: --notify needs an e-mail address: give --address <address>/);

@@ -6,9 +6,12 @@ import { ensureDefaultSpace } from "../../main/server.js";
 import {
   findAdminForLogin,
   type Grant,
+  LANGUAGES,
+  type Language,
   listAdmins,
   listGrants,
   setAdminDisabled,
+  setAdminLanguage,
   setGrants,
   setNotificationEmail,
   type TokenRole,
@@ -37,6 +40,7 @@ interface EmailFlags {
   address?: string;
   remove: boolean;
   notify?: boolean;
+  language?: string;
   json: boolean;
 }
 
@@ -59,7 +63,7 @@ function registerEmail(admin: Command): void {
     admin
       .command("email")
       .description(
-        "NT3: an administrator's e-mail address, and whether they receive the notifications of their spaces (an owner: every space) by e-mail; prints what is now set",
+        "NT3: an administrator's e-mail address, whether they receive the notifications of their spaces (an owner: every space) by e-mail, and in which language; prints what is now set",
       )
       .requiredOption("--login <login>", "the administrator's login, exactly")
       .option(
@@ -69,15 +73,28 @@ function registerEmail(admin: Command): void {
       .option("--remove", "no address any more, and so no notification e-mails", false)
       .option("--notify", "they receive their spaces' notifications by e-mail (needs an address)")
       .option("--no-notify", "they no longer receive them; the address is kept")
+      .option("--language <en|fr>", "the language of their e-mails (and of the console they open next)")
       .option("--json", "print one JSON document on stdout", false),
     [
       "orchard admin email --login bob --address bob@example.org --notify",
+      "orchard admin email --login chloe --language fr",
       "orchard admin email --login bob --no-notify",
       "orchard admin email --login bob --remove",
     ],
   ).action(async (options: EmailFlags) => {
-    if (options.address === undefined && !options.remove && options.notify === undefined)
-      throw new CliError("give --address <address>, --remove, --notify or --no-notify");
+    if (
+      options.address === undefined &&
+      !options.remove &&
+      options.notify === undefined &&
+      options.language === undefined
+    )
+      throw new CliError("give --address <address>, --remove, --notify, --no-notify or --language <en|fr>");
+    const language =
+      options.language === undefined ? undefined : LANGUAGES.find((l) => l === options.language);
+    if (options.language !== undefined && !language)
+      throw new CliError(
+        `--language ${options.language}: not a language of Orchard (${LANGUAGES.join(", ")})`,
+      );
     if (options.address !== undefined && options.remove)
       throw new CliError("--address or --remove, not both");
     if (options.address !== undefined) checkAddress("--address", options.address);
@@ -85,6 +102,7 @@ function registerEmail(admin: Command): void {
       throw new CliError("--notify needs an e-mail address: give --address <address> instead of --remove");
     await withStore(async (store) => {
       const found = await administratorNamed(store, options.login);
+      if (language) await setAdminLanguage(store.db, found.id, language);
       const set = await setNotificationEmail(store.db, found.id, {
         ...(options.address !== undefined
           ? { email: options.address }
@@ -102,17 +120,20 @@ function registerEmail(admin: Command): void {
           login: set.login,
           ...(set.email !== undefined ? { email: set.email } : {}),
           notifyByEmail: set.notifyByEmail,
+          language: set.language,
         });
       else
         printLine(
           set.notifyByEmail
-            ? `${set.login}: notification e-mails to ${set.email}`
+            ? `${set.login}: notification e-mails to ${set.email}, in ${LANGUAGE_NAMES[set.language]}`
             : `${set.login}: ${set.email === undefined ? "no e-mail address" : `e-mail ${set.email}`}, no notification e-mails`,
         );
       if (set.notifyByEmail) noteWithoutEmailChannel();
     });
   });
 }
+
+const LANGUAGE_NAMES: Record<Language, string> = { en: "English", fr: "French" };
 
 /** An e-mail address as the API takes it (z.email()), or the one-line refusal naming the option. */
 function checkAddress(option: string, address: string): void {
@@ -284,7 +305,7 @@ function registerList(admin: Command): void {
     admin
       .command("list")
       .description(
-        "every administrator: owner or roles per space (PM1), how they sign in (password, single sign-on, roles from the provider's groups), disabled, their e-mail address and whether they receive notification e-mails (NT3)",
+        "every administrator: owner or roles per space (PM1), how they sign in (password, single sign-on, roles from the provider's groups), disabled, their e-mail address and whether they receive notification e-mails (NT3; --json: in which language too)",
       )
       .option("--json", "print one JSON document on stdout (stable shape, for scripts)", false),
     [
@@ -312,6 +333,7 @@ function registerList(admin: Command): void {
           ...(a.lastSignInAt ? { lastSignInAt: a.lastSignInAt.toISOString() } : {}),
           ...(a.email !== undefined ? { email: a.email } : {}),
           notifyByEmail: a.notifyByEmail,
+          language: a.language,
         });
       }
       if (flags.json) return printJson({ items });
