@@ -39,7 +39,14 @@ const english: EmailWords = {
 };
 
 export function emailWords(language: Language): EmailWords {
-  return language === "fr" ? (french ??= catalogueWords("fr")) : english;
+  if (language === "en") return english;
+  try {
+    french ??= catalogueWords("fr");
+    return french;
+  } catch {
+    // Without the console's catalogue (an install that left web/ out) a reader still gets the e-mail, in English.
+    return english;
+  }
 }
 
 let french: EmailWords | undefined;
