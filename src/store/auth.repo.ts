@@ -425,9 +425,11 @@ export async function notificationRecipientsOfSpace(
   db: Db,
   spaceId: string,
 ): Promise<NotificationRecipient[]> {
+  // A mailbox two administrators share, in two languages, gets English (ordered first).
   const rows = await recipientsQuery(db, spaceId)
     .select(["a.email", "a.language"])
     .orderBy("a.email")
+    .orderBy("a.language")
     .execute();
   const seen = new Set<string>();
   return rows.flatMap((r) => {
@@ -438,9 +440,14 @@ export async function notificationRecipientsOfSpace(
   });
 }
 
-/** NT3: whether anyone receives a space's notifications by e-mail (a delivery is queued only then). */
-export async function hasNotificationRecipients(db: Db, spaceId: string): Promise<boolean> {
-  return (await recipientsQuery(db, spaceId).select("a.id").limit(1).executeTakeFirst()) !== undefined;
+/** NT3: whether anyone receives a space's notifications by e-mail in this language (a delivery is queued only then). */
+export async function hasNotificationRecipients(db: Db, spaceId: string, language: Language): Promise<boolean> {
+  const found = await recipientsQuery(db, spaceId)
+    .select("a.id")
+    .where("a.language", "=", language)
+    .limit(1)
+    .executeTakeFirst();
+  return found !== undefined;
 }
 
 function recipientsQuery(db: Db, spaceId: string) {

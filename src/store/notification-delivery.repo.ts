@@ -1,5 +1,5 @@
 import { type Selectable, sql } from "kysely";
-import { hasNotificationRecipients } from "./auth.repo.js";
+import { hasNotificationRecipients, type Language } from "./auth.repo.js";
 import type { Db } from "./database.js";
 import type { NotificationDeliveryTable, NotificationTable, Severity } from "./license.table.js";
 import type { NotificationParamValue } from "./notification-messages.js";
@@ -29,24 +29,22 @@ export interface NotificationDelivery {
 
 /**
  * A channel a notification is queued for: by name, or one that only reaches the space's
- * administrators who asked for its notifications (NT3: e-mail without NOTIFY_EMAIL_TO),
- * queued only while there is one (read in the raising transaction).
+ * administrators who asked for its notifications in a language (NT3: e-mail without
+ * NOTIFY_EMAIL_TO, or in French), queued only while there is one (read in the raising
+ * transaction).
  */
-export type DeliveryChannel = string | { name: string; administratorsOnly: true };
+export type DeliveryChannel = string | { name: string; administratorsIn: Language };
 
 /** One pending delivery per channel, in the transaction that raises the notification. */
 export async function queueNotificationDeliveries(
   db: Db,
   input: { spaceId: string; notificationId: string; channels: readonly DeliveryChannel[]; now: Date },
 ): Promise<void> {
-  const reachesAdministrators = input.channels.some((c) => typeof c !== "string")
-    ? await hasNotificationRecipients(db, input.spaceId)
-    : false;
-  const channels = [
-    ...new Set(
-      input.channels.flatMap((c) => (typeof c === "string" ? [c] : reachesAdministrators ? [c.name] : [])),
-    ),
-  ];
+  const channels: string[] = [];
+  for (const c of new Set(input.channels)) {
+    if (typeof c === "string") channels.push(c);
+    else if (await hasNotificationRecipients(db, input.spaceId, c.administratorsIn)) channels.push(c.name);
+  }
   if (channels.length === 0) return;
   await db
     .insertInto("notification_deliveries")

@@ -5,7 +5,7 @@
  */
 import nodemailer from "nodemailer";
 import { retryableStatus } from "../delivery-retry.js";
-import { LANGUAGES, type Language, type NotificationRecipient } from "../store/auth.repo.js";
+import type { Language, NotificationRecipient } from "../store/auth.repo.js";
 import type { Notification } from "../store/index.js";
 import type { NotificationNames } from "../store/notification.repo.js";
 import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook.js";
@@ -15,10 +15,11 @@ export interface NotificationChannel {
   /** Keys its deliveries (notification_deliveries.channel): stable across restarts. */
   readonly name: string;
   /**
-   * It reaches no one but the space's administrators who asked for its notifications (NT3:
-   * e-mail without NOTIFY_EMAIL_TO): a notification is queued for it only while there is one.
+   * It reaches no one but the space's administrators who asked for its notifications, in
+   * this language (NT3: e-mail without NOTIFY_EMAIL_TO, or in French): a notification is
+   * queued for it only while there is one.
    */
-  readonly administratorsOnly?: boolean;
+  readonly reaches?: { language: Language };
   /**
    * `names`: of the notification's space, app and account (else it names their ids).
    * "no_recipients": there is no one left to send it to (an `administratorsOnly` channel).
@@ -89,15 +90,22 @@ export function webhookChannel(options: {
 export function emailChannel(options: {
   smtpUrl: string;
   from: string;
-  /** NOTIFY_EMAIL_TO: every notification, in English. */
+  /** NOTIFY_EMAIL_TO: every notification, in English (the English channel's only). */
   to: readonly string[];
   /** The space's administrators who asked for its notifications, each in their language. */
   administrators?: (spaceId: string) => Promise<readonly NotificationRecipient[]>;
   /** PUBLIC_BASE_URL: each e-mail links to its notification in the console. */
   consoleUrl?: string;
+  /**
+   * The language of this channel's e-mails (default English, channel `email`; French:
+   * `email-fr`): each language is a delivery of its own, sent, failed and sent again on its own.
+   */
+  language?: Language;
   /** Per connection, greeting and silence (default 10 s each). */
   timeoutMs?: number;
 }): NotificationChannel {
+  const language = options.language ?? "en";
+  const to = language === "en" ? options.to : [];
   // Bounded well below a delivery's lease: a stalled server must not hold the claim
   // until another worker sends the same mail (nodemailer waits up to 10 minutes).
   const timeout = options.timeoutMs ?? 10_000;
@@ -108,46 +116,38 @@ export function emailChannel(options: {
     socketTimeout: timeout,
   });
   return {
-    name: "email",
-    ...(options.to.length === 0 ? { administratorsOnly: true as const } : {}),
+    name: emailChannelName(language),
+    ...(to.length === 0 ? { reaches: { language } } : {}),
     async deliver(n, names) {
-      // One e-mail per language: NOTIFY_EMAIL_TO and English readers get the English one.
-      const bcc = new Map<Language, string[]>(LANGUAGES.map((l) => [l, []]));
-      // Each address once, whatever its case: one on the list gets the list's e-mail.
-      const seen = new Set(options.to.map((a) => a.toLowerCase()));
-      for (const r of (await options.administrators?.(n.spaceId)) ?? []) {
-        if (seen.has(r.email.toLowerCase())) continue;
-        seen.add(r.email.toLowerCase());
-        bcc.get(r.language)?.push(r.email);
-      }
-      const mails = LANGUAGES.flatMap((language) => {
-        const to = language === "en" ? options.to : [];
-        const blind = bcc.get(language) ?? [];
-        return to.length + blind.length === 0 ? [] : [{ language, to, blind }];
-      });
+      // Each address once, whatever its case: one on NOTIFY_EMAIL_TO gets the list's e-mail.
+      const listed = new Set(options.to.map((a) => a.toLowerCase()));
+      const bcc = ((await options.administrators?.(n.spaceId)) ?? [])
+        .filter((r) => r.language === language && !listed.has(r.email.toLowerCase()))
+        .map((r) => r.email);
       // Those who asked no longer do: the delivery goes as if never queued (notify.ts).
-      if (mails.length === 0) return "no_recipients";
-      for (const { language, to, blind } of mails) {
-        const mail = notificationEmail(n, names, options.consoleUrl, language);
-        try {
-          await transport.sendMail({
-            from: options.from,
-            // Blind copies alone still name a recipient (a message without To: reads as spam).
-            to: to.length > 0 ? [...to] : "undisclosed-recipients:;",
-            ...(blind.length > 0 ? { bcc: blind } : {}),
-            subject: mail.subject,
-            text: mail.text,
-            // One per notification and language: a mail sent again after a lost answer can be recognised.
-            messageId: `<notification-${n.id}${language === "en" ? "" : `.${language}`}@orchard>`,
-            headers: { "X-Orchard-Notification-Id": n.id },
-          });
-        } catch (error) {
-          throw smtpError(error);
-        }
+      if (to.length === 0 && bcc.length === 0) return "no_recipients";
+      const mail = notificationEmail(n, names, options.consoleUrl, language);
+      try {
+        await transport.sendMail({
+          from: options.from,
+          // Blind copies alone still name a recipient (a message without To: reads as spam).
+          to: to.length > 0 ? [...to] : "undisclosed-recipients:;",
+          ...(bcc.length > 0 ? { bcc } : {}),
+          subject: mail.subject,
+          text: mail.text,
+          // One per notification and language: a mail sent again after a lost answer can be recognised.
+          messageId: `<notification-${n.id}${language === "en" ? "" : `.${language}`}@orchard>`,
+          headers: { "X-Orchard-Notification-Id": n.id },
+        });
+      } catch (error) {
+        throw smtpError(error);
       }
     },
   };
 }
+
+/** The e-mail channel of a language: `email` (English), `email-fr`. */
+export const emailChannelName = (language: Language) => (language === "en" ? "email" : `email-${language}`);
 
 /**
  * A notification as an e-mail reads (NT3), in its reader's language: what happened and what

@@ -1,7 +1,7 @@
 /** Builds the sync engine's dependencies from the configuration (for `orchard worker` and `orchard serve`). */
 import type { Config } from "../config.js";
 import { observeAppleAttempt } from "../metrics/process-metrics.js";
-import { notificationRecipientsOfSpace } from "../store/auth.repo.js";
+import { LANGUAGES, notificationRecipientsOfSpace } from "../store/auth.repo.js";
 import type { Store } from "../store/index.js";
 import { emailChannel, type NotificationChannel, webhookChannel } from "./channels.js";
 import {
@@ -41,15 +41,19 @@ export function syncDepsFromConfig(
     );
   }
   if (config.notifyEmail) {
-    channels.push(
-      emailChannel({
-        smtpUrl: config.notifyEmail.smtpUrl.reveal(),
-        from: config.notifyEmail.from,
-        to: config.notifyEmail.to,
-        administrators: (spaceId) => notificationRecipientsOfSpace(store.db, spaceId),
-        ...(config.publicBaseUrl ? { consoleUrl: config.publicBaseUrl } : {}),
-      }),
-    );
+    // NT3: one channel per language, each e-mail a delivery of its own (email, email-fr).
+    const email = config.notifyEmail;
+    for (const language of LANGUAGES)
+      channels.push(
+        emailChannel({
+          smtpUrl: email.smtpUrl.reveal(),
+          from: email.from,
+          to: email.to,
+          administrators: (spaceId) => notificationRecipientsOfSpace(store.db, spaceId),
+          ...(config.publicBaseUrl ? { consoleUrl: config.publicBaseUrl } : {}),
+          language,
+        }),
+      );
   }
   return makeSyncDeps({
     db: store.db,

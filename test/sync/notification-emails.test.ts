@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createAdministrator } from "../../src/auth/auth.service.js";
 import {
+  LANGUAGES,
   notificationEmailsOfSpace,
   notificationRecipientsOfSpace,
   setAdminDisabled,
@@ -58,15 +59,17 @@ function depsWithEmail(tdb: TestDatabase, smtpUrl: string, to: string[]): SyncDe
     appleBaseUrl: "http://127.0.0.1:9/mdm/v2",
     mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
     now: () => NOW,
-    channels: [
+    // One channel per language, as from-config.ts builds them.
+    channels: LANGUAGES.map((language) =>
       emailChannel({
         smtpUrl,
         from: "orchard@example.org",
         to,
         administrators: (spaceId) => notificationRecipientsOfSpace(db, spaceId),
         consoleUrl: "https://orchard.example.org/",
+        language,
       }),
-    ],
+    ),
     logger: { info: () => {}, warn: () => {}, error: () => {} },
   });
 }
@@ -272,6 +275,44 @@ describeEachDatabase("notification e-mails to administrators", (current) => {
       expect(message).toContain("Jeton révoqué : Main");
       expect(message).toContain("À faire :");
       expect(decoded(sink.messages[en] ?? "")).toContain("What to do:");
+      // Each language is a delivery of its own.
+      expect(
+        (await listNotificationDeliveries(db, space.id, raised.id)).map((d) => [d.channel, d.state]).sort(),
+      ).toEqual([
+        ["email", "delivered"],
+        ["email-fr", "delivered"],
+      ]);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it("NT3: a language's e-mail refused fails alone: the other, sent, is not sent again", async () => {
+    const tdb = current();
+    const db = tdb.store.db;
+    const space = await createSpace(db, { name: unique("Lyon") });
+    const refused = `refused-${space.id.slice(0, 8)}@example.org`;
+    const sink = await smtpSink({ refuse: (a) => (a === refused ? "550 5.1.1 no such user" : undefined) });
+    try {
+      const deps = depsWithEmail(tdb, sink.url, []);
+      const grants = [{ spaceId: space.id, role: "read" as const }];
+      const english = await administrator(tdb, {
+        email: `en-${space.id.slice(0, 8)}@example.org`,
+        notify: true,
+        grants,
+      });
+      const french = await administrator(tdb, { email: refused, notify: true, grants });
+      await setAdminLanguage(db, french.id, "fr");
+      const raised = await raise(deps, revoked(space.id));
+      if (!raised) throw new Error("not raised");
+      await deliverNotifications(deps);
+      const states = Object.fromEntries(
+        (await listNotificationDeliveries(db, space.id, raised.id)).map((d) => [d.channel, d.state]),
+      );
+      expect(states).toEqual({ email: "delivered", "email-fr": "failed" });
+      const sent = sink.messages.filter((m) => m.includes(`<notification-${raised.id}@orchard>`));
+      expect(sent).toHaveLength(1);
+      expect(sink.envelopes[sink.messages.indexOf(sent[0] ?? "")]).toEqual([english.email]);
     } finally {
       await sink.close();
     }

@@ -6,7 +6,13 @@ import { createServer, type Socket } from "node:net";
  * envelope's recipients (RCPT TO: Bcc included) beside it, in `envelopes`.
  */
 export async function smtpSink(
-  options: { silent?: boolean; rcpt?: string } = {},
+  options: {
+    silent?: boolean;
+    /** The answer to every RCPT TO (a refusal, e.g. "550 5.1.1 no such user"). */
+    rcpt?: string;
+    /** The answer to one recipient's RCPT TO, when it refuses it. */
+    refuse?: (address: string) => string | undefined;
+  } = {},
 ): Promise<{ url: string; messages: string[]; envelopes: string[][]; close: () => Promise<void> }> {
   const messages: string[] = [];
   const envelopes: string[][] = [];
@@ -45,8 +51,13 @@ export async function smtpSink(
         } else if (line.startsWith("QUIT")) socket.end("221 bye\r\n");
         else if (line.startsWith("RCPT") && options.rcpt) socket.write(`${options.rcpt}\r\n`);
         else if (line.startsWith("RCPT")) {
-          recipients.push(raw.replace(/^RCPT TO:\s*<?([^>]*)>?.*$/i, "$1"));
-          socket.write("250 ok\r\n");
+          const address = raw.replace(/^RCPT TO:\s*<?([^>]*)>?.*$/i, "$1");
+          const refusal = options.refuse?.(address);
+          if (refusal) socket.write(`${refusal}\r\n`);
+          else {
+            recipients.push(address);
+            socket.write("250 ok\r\n");
+          }
         } else socket.write("250 ok\r\n");
       }
     });

@@ -28,6 +28,7 @@ const STATES: DeliveryState[] = ["pending", "delivered", "failed"];
 const SETTINGS: Record<string, string> = {
   webhook: "NOTIFY_WEBHOOK_URL, NOTIFY_WEBHOOK_SECRET",
   email: "SMTP_URL, NOTIFY_EMAIL_FROM",
+  "email-fr": "SMTP_URL, NOTIFY_EMAIL_FROM",
 };
 
 /**
@@ -48,7 +49,7 @@ export function registerNotifications(program: Command): void {
           "each notification's delivery to each channel, newest first: state, attempts, last error",
         )
         .addOption(new Option("--state <state>", "only in this state").choices(STATES))
-        .option("--channel <channel>", "only this channel's (webhook, email)")
+        .option("--channel <channel>", "only this channel's (webhook, email, email-fr)")
         .option("--limit <n>", "at most this many (1-10000)", parsePositive(10_000), 100),
     ),
     [
@@ -108,7 +109,7 @@ export function registerNotifications(program: Command): void {
         .description(
           "send the space's failed deliveries again (after fixing the channel's configuration) and try them at once",
         )
-        .option("--channel <channel>", "only this channel's (webhook, email)")
+        .option("--channel <channel>", "only this channel's (webhook, email, email-fr)")
         .option("--notification <id...>", "only these notifications' (ids, as deliveries --json lists them)"),
     ),
     [
