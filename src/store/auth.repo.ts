@@ -49,8 +49,8 @@ export interface AdminRecord {
   email?: string;
   /** NT3: they receive the notifications of their spaces by e-mail (0045). */
   notifyByEmail: boolean;
-  /** The language they read Orchard in, their notification e-mails' too (0046). */
-  language: Language;
+  /** The language they read Orchard in, their notification e-mails' too (0046); undefined: not chosen yet. */
+  language?: Language;
 }
 
 /** A role in a space: an administrator's (the default), or an API token's (`mdm` too). */
@@ -427,9 +427,9 @@ export async function notificationRecipientsOfSpace(
 ): Promise<NotificationRecipient[]> {
   // A mailbox two administrators share, in two languages, gets English (ordered first).
   const rows = await recipientsQuery(db, spaceId)
-    .select(["a.email", "a.language"])
+    .select(["a.email", readsIn.as("language")])
     .orderBy("a.email")
-    .orderBy("a.language")
+    .orderBy(readsIn)
     .execute();
   const seen = new Set<string>();
   return rows.flatMap((r) => {
@@ -441,14 +441,21 @@ export async function notificationRecipientsOfSpace(
 }
 
 /** NT3: whether anyone receives a space's notifications by e-mail in this language (a delivery is queued only then). */
-export async function hasNotificationRecipients(db: Db, spaceId: string, language: Language): Promise<boolean> {
+export async function hasNotificationRecipients(
+  db: Db,
+  spaceId: string,
+  language: Language,
+): Promise<boolean> {
   const found = await recipientsQuery(db, spaceId)
     .select("a.id")
-    .where("a.language", "=", language)
+    .where(readsIn, "=", language)
     .limit(1)
     .executeTakeFirst();
   return found !== undefined;
 }
+
+/** The language an administrator's e-mails are in: English until they choose. */
+const readsIn = sql<Language>`coalesce(a.language, 'en')`;
 
 function recipientsQuery(db: Db, spaceId: string) {
   return auth(db)
@@ -855,7 +862,7 @@ function toAdmin(row: {
   last_sign_in_at?: Date | null;
   email: string | null;
   notify_by_email: boolean;
-  language: Language;
+  language: Language | null;
 }): AdminRecord {
   return {
     id: row.id,
@@ -869,7 +876,7 @@ function toAdmin(row: {
     ...(row.last_sign_in_at ? { lastSignInAt: row.last_sign_in_at } : {}),
     ...(row.email !== null ? { email: row.email } : {}),
     notifyByEmail: row.notify_by_email,
-    language: row.language,
+    ...(row.language !== null ? { language: row.language } : {}),
   };
 }
 

@@ -35,8 +35,8 @@ export interface AdminTable {
   email: string | null;
   /** NT3: they receive the notifications of their spaces by e-mail (0045; needs `email`). */
   notify_by_email: Generated<boolean>;
-  /** The language they read Orchard in: their notification e-mails' too (0046). */
-  language: Generated<Language>;
+  /** The language they read Orchard in: their notification e-mails' too (0046; null: not chosen yet). */
+  language: Language | null;
 }
 
 /** The console's languages; notification e-mails are written in them too. */

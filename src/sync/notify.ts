@@ -38,7 +38,9 @@ export function channelNames(deps: SyncDeps): string[] {
 
 /** The channels as `raiseNotification` queues a delivery for each (NT3: some only reach administrators). */
 export function deliveryChannels(deps: SyncDeps): DeliveryChannel[] {
-  return deps.channels.map((c) => (c.reaches ? { name: c.name, administratorsIn: c.reaches.language } : c.name));
+  return deps.channels.map((c) =>
+    c.reaches ? { name: c.name, administratorsIn: c.reaches.language } : c.name,
+  );
 }
 
 /** A first attempt at a notification just raised (committed); what fails waits for the worker. */

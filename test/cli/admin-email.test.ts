@@ -10,7 +10,7 @@ interface Listed {
   login: string;
   email?: string;
   notifyByEmail: boolean;
-  language: string;
+  language?: string;
 }
 
 /**
@@ -148,7 +148,6 @@ describe("orchard admin: notification e-mails (NT3)", () => {
         login: "bob",
         email: "robert@example.org",
         notifyByEmail: true,
-        language: "en",
       });
     } finally {
       for (const name of Object.keys(smtp)) delete cli.env[name];

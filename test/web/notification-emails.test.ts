@@ -43,6 +43,16 @@ describe("console: notification e-mails (NT3)", () => {
   });
 
   const admins = (p: Page) => p.getByRole("table", { name: "Administrators" });
+  /** Signs in from a browser that never chose a language; the console may then open in French. */
+  const signInFrench = async (who: { login: string; password: string }) => {
+    const context = await ic.browser.newContext({ viewport: ic.viewport, locale: "en-GB" });
+    const p = await context.newPage();
+    await p.goto(`${url}/login`);
+    await p.getByLabel("Login").fill(who.login);
+    await p.getByLabel("Password").fill(who.password);
+    await p.getByRole("button", { name: "Sign in" }).click();
+    return p;
+  };
   const adminsFromApi = async (p: Page) => {
     const answer = await p.request.get(`${url}/api/v1/admins`);
     expect(answer.status()).toBe(200);
@@ -168,6 +178,25 @@ describe("console: notification e-mails (NT3)", () => {
       emailNotifications: true,
     });
     await reader.context().close();
+  });
+
+  it("NT3: the language saved with an administrator (by the CLI, another browser) is the console's once they sign in", async () => {
+    const reader = await signIn(ic, READER);
+    const saved = await reader.request.patch(`${url}/api/v1/auth/me`, {
+      headers: { "x-orchard-csrf": "1" },
+      data: { language: "fr" },
+    });
+    expect(saved.status()).toBe(200);
+    await reader.context().close();
+    // A browser that never chose (en-GB): French, as saved.
+    const fresh = await signInFrench(READER);
+    await fresh.getByRole("heading", { name: "Tableau de bord" }).waitFor();
+    // Chosen in the top bar: saved, for the next browser and the e-mails.
+    await fresh.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+    const language = async () =>
+      ((await (await fresh.request.get(`${url}/api/v1/auth/me`)).json()) as { language: string }).language;
+    await expect.poll(language, { timeout: 10_000 }).toBe("en");
+    await fresh.context().close();
   });
 
   it("NT3: in French too; the console's language is saved with the administrator, for their e-mails", async () => {

@@ -125,7 +125,7 @@ function registerEmail(admin: Command): void {
       else
         printLine(
           set.notifyByEmail
-            ? `${set.login}: notification e-mails to ${set.email}, in ${LANGUAGE_NAMES[set.language]}`
+            ? `${set.login}: notification e-mails to ${set.email}, in ${LANGUAGE_NAMES[set.language ?? "en"]}`
             : `${set.login}: ${set.email === undefined ? "no e-mail address" : `e-mail ${set.email}`}, no notification e-mails`,
         );
       if (set.notifyByEmail) noteWithoutEmailChannel();

@@ -1,8 +1,7 @@
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useLocation, useNavigate } from "react-router";
-import { useLogout, useMe, useSaveLanguage } from "../auth/session";
-import { setLanguage } from "../i18n";
+import { useAdministratorLanguage, useChooseLanguage, useLogout, useMe } from "../auth/session";
 import { Badge } from "../ui/Badge";
 import { NotificationEmailsDialog } from "./NotificationEmails";
 import { spacePath, useSpace } from "./space";
@@ -20,7 +19,8 @@ export function TopBar() {
   const location = useLocation();
   const menu = useRef<HTMLDetailsElement>(null);
   const [emails, setEmails] = useState(false);
-  useSaveLanguage();
+  useAdministratorLanguage();
+  const setLanguage = useChooseLanguage();
   const switchSpace = (id: string) => {
     const rest = location.pathname.split("/").slice(3, 4).join("/");
     navigate(spacePath(id, rest ? `/${rest}` : ""));

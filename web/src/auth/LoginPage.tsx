@@ -2,7 +2,7 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router";
 import { API_BASE, ApiProblemError, fieldErrorsOf } from "../api/client";
-import { setLanguage } from "../i18n";
+import { chooseLanguageSignedOut } from "../i18n";
 import { Button } from "../ui/Button";
 import { Field } from "../ui/Field";
 import { ErrorNotice } from "../ui/States";
@@ -130,7 +130,7 @@ export function LoginPage() {
               type="button"
               aria-pressed={i18n.language === lng}
               className={i18n.language === lng ? "active" : ""}
-              onClick={() => setLanguage(lng)}
+              onClick={() => chooseLanguageSignedOut(lng)}
             >
               {lng.toUpperCase()}
             </button>

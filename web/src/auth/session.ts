@@ -3,7 +3,7 @@ import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { Items, Me, SpaceWithRole } from "../api/types";
-import { LANGUAGES, type Language } from "../i18n";
+import { LANGUAGES, type Language, setLanguage, takeLanguageChosenSignedOut } from "../i18n";
 
 export const sessionKeys = { me: ["me"] as const, spaces: ["spaces"] as const };
 
@@ -80,23 +80,34 @@ export function useSetNotificationEmails() {
 }
 
 /**
- * NT3: the console's language, saved with the signed-in administrator whenever it differs
- * from theirs (chosen at sign-in, in the top bar or in Settings), so that the notification
- * e-mails they receive are written in it too.
+ * NT3: the language an administrator reads Orchard in is saved with them (their notification
+ * e-mails are written in it). Once signed in, the console takes it; the console's own is
+ * saved instead the first time (none saved yet) and when it was chosen on the sign-in page
+ * just before.
  */
-export function useSaveLanguage(): void {
+export function useAdministratorLanguage(): void {
   const { i18n } = useTranslation();
   const me = useMe().data;
-  const save = useSetNotificationEmails();
-  const language = LANGUAGES.find((l) => l === i18n.language);
-  const differs =
-    me?.kind === "admin" && me.language !== undefined && language !== undefined && me.language !== language;
-  const { mutate } = save;
-  // Once per language chosen: a refusal is not asked again at every render.
-  const tried = useRef<Language>(undefined);
+  const { mutate } = useSetNotificationEmails();
+  const settled = useRef(false);
   useEffect(() => {
-    if (!differs || !language || tried.current === language) return;
-    tried.current = language;
-    mutate({ language });
-  }, [differs, language, mutate]);
+    if (settled.current || me?.kind !== "admin") return;
+    settled.current = true;
+    const chosen = takeLanguageChosenSignedOut();
+    const current = LANGUAGES.find((l) => l === i18n.language);
+    // Their first time (none saved yet), or a choice just made on the sign-in page: saved.
+    const toSave = chosen ?? (me.language === undefined ? current : undefined);
+    if (toSave && toSave !== me.language) mutate({ language: toSave });
+    else if (me.language !== undefined && me.language !== i18n.language) setLanguage(me.language);
+  }, [me, i18n.language, mutate]);
+}
+
+/** An administrator's choice of language, in the top bar or Settings: the console's, saved with them. */
+export function useChooseLanguage(): (language: Language) => void {
+  const me = useMe().data;
+  const { mutate } = useSetNotificationEmails();
+  return (language) => {
+    setLanguage(language);
+    if (me?.kind === "admin" && me.language !== language) mutate({ language });
+  };
 }

@@ -21,6 +21,21 @@ void i18next.use(initReactI18next).init({
   returnNull: false,
 });
 
+const CHOSEN_SIGNED_OUT = "orchard.language.chosenSignedOut";
+
+/** A language chosen on the sign-in page: saved with the administrator once signed in. */
+export function chooseLanguageSignedOut(language: Language): void {
+  setLanguage(language);
+  sessionStorage.setItem(CHOSEN_SIGNED_OUT, language);
+}
+
+/** The language chosen on the sign-in page, if any, forgotten once read. */
+export function takeLanguageChosenSignedOut(): Language | undefined {
+  const chosen = sessionStorage.getItem(CHOSEN_SIGNED_OUT);
+  sessionStorage.removeItem(CHOSEN_SIGNED_OUT);
+  return LANGUAGES.find((l) => l === chosen);
+}
+
 export function setLanguage(language: Language): void {
   void i18next.changeLanguage(language);
   localStorage.setItem(STORAGE_KEY, language);

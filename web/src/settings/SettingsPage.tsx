@@ -1,6 +1,5 @@
 import { useTranslation } from "react-i18next";
-import { useMe } from "../auth/session";
-import { setLanguage } from "../i18n";
+import { useChooseLanguage, useMe } from "../auth/session";
 import { Card } from "../ui/Card";
 import { PageHeader } from "../ui/PageHeader";
 import { Administrators } from "./Administrators";
@@ -11,6 +10,8 @@ export function SettingsPage() {
   const { t, i18n } = useTranslation();
   // Owners alone manage administrators and spaces (PM1): the API refuses everyone else, so nobody else sees them.
   const isOwner = useMe().data?.isOwner === true;
+  // Saved with the administrator: their notification e-mails are written in it too (NT3).
+  const setLanguage = useChooseLanguage();
   return (
     <>
       <PageHeader title={t("settings.title")} />
