@@ -44,7 +44,9 @@ export function emailWords(language: Language): EmailWords {
     french ??= catalogueWords("fr");
     return french;
   } catch {
-    // Without the console's catalogue (an install that left web/ out) a reader still gets the e-mail, in English.
+    // Without the console's catalogue (an install that left web/ out) a reader still gets
+    // the e-mail, in English; the file is not looked for again at every e-mail.
+    french = english;
     return english;
   }
 }

@@ -20,11 +20,13 @@ const NEXT_COOKIE = "orchard_sso_next";
  */
 export function consolePage(next: unknown): string | undefined {
   return typeof next === "string" &&
+    next.length <= MAX_PAGE &&
     /^\/s\/[\w-]+(\/[\w\-/]*)?(\?[\w\-=&%.]*)?$/.test(next) &&
     !next.includes("//")
     ? next
     : undefined;
 }
+const MAX_PAGE = 2000;
 
 /**
  * How the console signs in (`GET auth/methods`), and single sign-on with OpenID Connect
@@ -71,7 +73,6 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
         querystring: z.object({
           next: z
             .string()
-            .max(2000)
             .optional()
             .describe("the console's page to open once signed in (a path under /s/); any other is ignored"),
         }),
@@ -141,7 +142,7 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
         request.log.info({ adminId: admin.id }, "signed in with single sign-on");
         return reply.redirect(next, 302);
       } catch (error) {
-        return backToSignIn(request, reply, error, "single sign-on refused");
+        return backToSignIn(request, reply, error, "single sign-on refused", next);
       }
     },
   );
@@ -151,7 +152,14 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
  * The browser back to the sign-in page, which says why (`sso_error`). These are browser
  * navigations, not JSON calls: Orchard's own failure (`server_error`, logged as an error) too.
  */
-function backToSignIn(request: FastifyRequest, reply: FastifyReply, error: unknown, what: string) {
+function backToSignIn(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  what: string,
+  /** The console's page the sign-in was for: kept for the next attempt. */
+  next = "/",
+) {
   if (error instanceof SsoError) request.log.warn({ failure: error.failure, reason: error.message }, what);
   else request.log.error({ err: error }, what);
   // Disabled or removed between the check and the session (openSession): as if disabled before.
@@ -161,5 +169,6 @@ function backToSignIn(request: FastifyRequest, reply: FastifyReply, error: unkno
       : error instanceof AuthError && error.code === "invalid_credentials"
         ? "no_administrator"
         : "server_error";
-  return reply.redirect(`/login?sso_error=${failure}`, 302);
+  const back = next === "/" ? "" : `&next=${encodeURIComponent(next)}`;
+  return reply.redirect(`/login?sso_error=${failure}${back}`, 302);
 }

@@ -5,11 +5,13 @@
  * src/api/routes/sso.routes.ts `consolePage`).
  */
 export function consolePage(next: string | null | undefined): string | undefined {
-  return next && /^\/s\/[\w-]+(\/[\w\-/]*)?(\?[\w\-=&%.]*)?$/.test(next) && !next.includes("//")
+  return next &&
+    next.length <= 2000 &&
+    /^\/s\/[\w-]+(\/[\w\-/]*)?(\?[\w\-=&%.]*)?$/.test(next) &&
+    !next.includes("//")
     ? next
     : undefined;
 }
-
 /** The sign-in page, with the console's page to come back to (none for the default space's home). */
 export function signInThenBackTo(page: string): string {
   const next = page.startsWith("/s/_") ? undefined : consolePage(page);
