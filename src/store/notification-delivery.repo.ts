@@ -1,6 +1,6 @@
-import { type Selectable, sql } from "kysely";
+import { type ExpressionBuilder, type Selectable, sql } from "kysely";
 import { hasNotificationRecipients, type Language } from "./auth.repo.js";
-import type { Db } from "./database.js";
+import type { Database, Db } from "./database.js";
 import type { NotificationDeliveryTable, NotificationTable, Severity } from "./license.table.js";
 import type { NotificationParamValue } from "./notification-messages.js";
 import { type Page, type PageRequest, paged } from "./paging.js";
@@ -138,17 +138,28 @@ export async function settleNotificationDelivery(
   },
 ): Promise<boolean> {
   const { delivery } = input;
-  if (!delivery.claimedUntil) return false;
+  const claimedUntil = delivery.claimedUntil;
+  if (!claimedUntil) return false;
   const result = await db
     .updateTable("notification_deliveries")
     .set(settledAttempt(input))
-    .where("space_id", "=", delivery.spaceId)
-    .where("notification_id", "=", delivery.notificationId)
-    .where("channel", "=", delivery.channel)
-    .where("state", "=", "pending")
-    .where("claimed_until", "=", delivery.claimedUntil)
+    .where((eb) => underClaim(eb, { ...delivery, claimedUntil }))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** The delivery's row, still pending under the claim that took it (another's claim is left alone). */
+function underClaim(
+  eb: ExpressionBuilder<Database, "notification_deliveries">,
+  d: Pick<NotificationDelivery, "spaceId" | "notificationId" | "channel"> & { claimedUntil: Date },
+) {
+  return eb.and([
+    eb("space_id", "=", d.spaceId),
+    eb("notification_id", "=", d.notificationId),
+    eb("channel", "=", d.channel),
+    eb("state", "=", "pending"),
+    eb("claimed_until", "=", d.claimedUntil),
+  ]);
 }
 
 /**
@@ -160,14 +171,11 @@ export async function withdrawNotificationDelivery(
   db: Db,
   delivery: Pick<NotificationDelivery, "spaceId" | "notificationId" | "channel" | "claimedUntil">,
 ): Promise<void> {
-  if (!delivery.claimedUntil) return;
+  const claimedUntil = delivery.claimedUntil;
+  if (!claimedUntil) return;
   await db
     .deleteFrom("notification_deliveries")
-    .where("space_id", "=", delivery.spaceId)
-    .where("notification_id", "=", delivery.notificationId)
-    .where("channel", "=", delivery.channel)
-    .where("state", "=", "pending")
-    .where("claimed_until", "=", delivery.claimedUntil)
+    .where((eb) => underClaim(eb, { ...delivery, claimedUntil }))
     .execute();
 }
 
