@@ -112,7 +112,7 @@ describe("orchard admin: notification e-mails (NT3)", () => {
     expect((await cli.run(["admin", "email", "--login", "carol", "--notify"])).stdout).toBe(
       "carol: notification e-mails to carol@example.org, in English\n",
     );
-    // In French from now on: the e-mails and the console she opens next.
+    // Her e-mails in French from now on (until she chooses another language in the console).
     expect((await cli.run(["admin", "email", "--login", "carol", "--language", "fr"])).stdout).toBe(
       "carol: notification e-mails to carol@example.org, in French\n",
     );

@@ -43,8 +43,8 @@ describe("console: notification e-mails (NT3)", () => {
   });
 
   const admins = (p: Page) => p.getByRole("table", { name: "Administrators" });
-  /** Signs in from a browser that never chose a language; the console may then open in French. */
-  const signInFrench = async (who: { login: string; password: string }) => {
+  /** Signs in from a browser of its own that never chose a language (en-GB). */
+  const signInElsewhere = async (who: { login: string; password: string }) => {
     const context = await ic.browser.newContext({ viewport: ic.viewport, locale: "en-GB" });
     const p = await context.newPage();
     await p.goto(`${url}/login`);
@@ -180,7 +180,7 @@ describe("console: notification e-mails (NT3)", () => {
     await reader.context().close();
   });
 
-  it("NT3: the language saved with an administrator (by the CLI, another browser) is the console's once they sign in", async () => {
+  it("NT3: the language saved with an administrator (by the CLI, another browser) stays until they choose another in the console", async () => {
     const reader = await signIn(ic, READER);
     const saved = await reader.request.patch(`${url}/api/v1/auth/me`, {
       headers: { "x-orchard-csrf": "1" },
@@ -188,13 +188,15 @@ describe("console: notification e-mails (NT3)", () => {
     });
     expect(saved.status()).toBe(200);
     await reader.context().close();
-    // A browser that never chose (en-GB): French, as saved.
-    const fresh = await signInFrench(READER);
-    await fresh.getByRole("heading", { name: "Tableau de bord" }).waitFor();
-    // Chosen in the top bar: saved, for the next browser and the e-mails.
-    await fresh.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+    // Another browser (en-GB) shows English, and leaves the saved French alone.
+    const fresh = await signInElsewhere(READER);
+    await fresh.getByRole("heading", { name: "Dashboard" }).waitFor();
     const language = async () =>
       ((await (await fresh.request.get(`${url}/api/v1/auth/me`)).json()) as { language: string }).language;
+    expect(await language()).toBe("fr");
+    // Chosen in the top bar: saved, for the e-mails.
+    await fresh.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
+    await fresh.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
     await expect.poll(language, { timeout: 10_000 }).toBe("en");
     await fresh.context().close();
   });

@@ -73,7 +73,10 @@ function registerEmail(admin: Command): void {
       .option("--remove", "no address any more, and so no notification e-mails", false)
       .option("--notify", "they receive their spaces' notifications by e-mail (needs an address)")
       .option("--no-notify", "they no longer receive them; the address is kept")
-      .option("--language <en|fr>", "the language of their e-mails (and of the console they open next)")
+      .option(
+        "--language <en|fr>",
+        "the language of their notification e-mails (until they choose another in the console)",
+      )
       .option("--json", "print one JSON document on stdout", false),
     [
       "orchard admin email --login bob --address bob@example.org --notify",

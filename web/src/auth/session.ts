@@ -80,10 +80,10 @@ export function useSetNotificationEmails() {
 }
 
 /**
- * NT3: the language an administrator reads Orchard in is saved with them (their notification
- * e-mails are written in it). Once signed in, the console takes it; the console's own is
- * saved instead the first time (none saved yet) and when it was chosen on the sign-in page
- * just before.
+ * NT3: the language an administrator's notification e-mails are written in is the one they
+ * last chose in the console (top bar, Settings, or the sign-in page just before), saved with
+ * them; the first time, when none is saved, the console's own. Opening the console in
+ * another browser changes nothing: each browser keeps its own language.
  */
 export function useAdministratorLanguage(): void {
   const { i18n } = useTranslation();
@@ -95,10 +95,8 @@ export function useAdministratorLanguage(): void {
     settled.current = true;
     const chosen = takeLanguageChosenSignedOut();
     const current = LANGUAGES.find((l) => l === i18n.language);
-    // Their first time (none saved yet), or a choice just made on the sign-in page: saved.
     const toSave = chosen ?? (me.language === undefined ? current : undefined);
     if (toSave && toSave !== me.language) mutate({ language: toSave });
-    else if (me.language !== undefined && me.language !== i18n.language) setLanguage(me.language);
   }, [me, i18n.language, mutate]);
 }
 
