@@ -122,15 +122,18 @@ export async function removeGroupMembers(
  * removed): who is eligible through FCFS rules follows the groups' members (DI1), so an
  * auditor reads who changed them. A change that changed nothing (no member joined) logs nothing.
  */
+/** What an administrator changed of a group, for its activity-log line. */
+export type GroupChange =
+  | { kind: "created" }
+  | { kind: "renamed"; from: string }
+  | { kind: "members_added" | "members_removed"; count: number };
+
 export async function logGroupChange(
   db: Db,
   input: {
     spaceId: string;
     group: Group;
-    change:
-      | { kind: "created" }
-      | { kind: "renamed"; from: string }
-      | { kind: "members_added" | "members_removed"; count: number };
+    change: GroupChange;
     actor: Actor;
     now: Date;
   },

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { userWithRegistration, withInvitations, withRegistration } from "../../service/invitations.js";
 import { clientUserIdInput } from "../../store/client-user-id-input.js";
-import { type Db, withTransaction } from "../../store/database.js";
+import { type Db, type Trx, withTransaction } from "../../store/database.js";
 import {
   listGroupMembers,
   listGroupsView,
@@ -9,7 +9,13 @@ import {
   USER_SORTS,
   updateUser,
 } from "../../store/directory.repo.js";
-import { groupsOfUser, logGroupChange, renameGroup, rulesUsingGroups } from "../../store/group.repo.js";
+import {
+  type GroupChange,
+  groupsOfUser,
+  logGroupChange,
+  renameGroup,
+  rulesUsingGroups,
+} from "../../store/group.repo.js";
 import {
   addGroupMembers,
   createGroup,
@@ -497,64 +503,53 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       return { ...page, items: await withRegistration(db, spaceOf(request), page.items) };
     },
   );
-  app.post(
-    "/spaces/:spaceId/groups/:groupId/members",
-    {
-      config: can.write,
-      schema: {
-        tags: ["groups"],
-        summary:
-          "Add users to a group (those already in it stay; safe to send again); not All Users (409 `built_in_group`)",
-        params: withId("groupId"),
-        body: userIds,
-        response: { 204: z.undefined(), ...problemResponses },
+  // Members added or removed: the same route but for the method, its words and its change.
+  const membersRoute = (
+    method: "post" | "delete",
+    summary: string,
+    change: (trx: Trx, group: Group, userIds: string[]) => Promise<GroupChange>,
+  ) =>
+    app[method](
+      "/spaces/:spaceId/groups/:groupId/members",
+      {
+        config: can.write,
+        schema: {
+          tags: ["groups"],
+          summary,
+          params: withId("groupId"),
+          body: userIds,
+          response: { 204: z.undefined(), ...problemResponses },
+        },
       },
-    },
-    async (request, reply) => {
-      const group = await getGroup(db, spaceOf(request), request.params.groupId);
-      if (group.builtIn) refuseBuiltIn(group, "members");
-      await withTransaction(db, async (trx) => {
-        const count = await addGroupMembers(trx, group.spaceId, group.id, [...new Set(request.body.userIds)]);
-        const change = { kind: "members_added" as const, count };
-        await logGroupChange(trx, {
-          spaceId: group.spaceId,
-          group,
-          change,
-          actor: actorOf(request),
-          now: now(),
+      async (request, reply) => {
+        const group = await getGroup(db, spaceOf(request), request.params.groupId);
+        if (group.builtIn) refuseBuiltIn(group, "members");
+        await withTransaction(db, async (trx) => {
+          await logGroupChange(trx, {
+            spaceId: group.spaceId,
+            group,
+            change: await change(trx, group, request.body.userIds),
+            actor: actorOf(request),
+            now: now(),
+          });
         });
-      });
-      return reply.status(204).send();
-    },
+        return reply.status(204).send();
+      },
+    );
+  membersRoute(
+    "post",
+    "Add users to a group (those already in it stay; safe to send again); not All Users (409 `built_in_group`)",
+    async (trx, group, ids) => ({
+      kind: "members_added",
+      count: await addGroupMembers(trx, group.spaceId, group.id, [...new Set(ids)]),
+    }),
   );
-  app.delete(
-    "/spaces/:spaceId/groups/:groupId/members",
-    {
-      config: can.write,
-      schema: {
-        tags: ["groups"],
-        summary:
-          "Remove users from a group (those not in it are ignored); not All Users (409 `built_in_group`)",
-        params: withId("groupId"),
-        body: userIds,
-        response: { 204: z.undefined(), ...problemResponses },
-      },
-    },
-    async (request, reply) => {
-      const group = await getGroup(db, spaceOf(request), request.params.groupId);
-      if (group.builtIn) refuseBuiltIn(group, "members");
-      await withTransaction(db, async (trx) => {
-        const count = await removeGroupMembers(trx, group.spaceId, group.id, request.body.userIds);
-        const change = { kind: "members_removed" as const, count };
-        await logGroupChange(trx, {
-          spaceId: group.spaceId,
-          group,
-          change,
-          actor: actorOf(request),
-          now: now(),
-        });
-      });
-      return reply.status(204).send();
-    },
+  membersRoute(
+    "delete",
+    "Remove users from a group (those not in it are ignored); not All Users (409 `built_in_group`)",
+    async (trx, group, ids) => ({
+      kind: "members_removed",
+      count: await removeGroupMembers(trx, group.spaceId, group.id, ids),
+    }),
   );
 }
