@@ -21,9 +21,10 @@ import { registerConsole } from "./console.js";
 import type { Api, ApiContext } from "./context.js";
 import { installErrorHandling, JSON_BODY, sendProblem, unsupportedMediaType } from "./errors.js";
 import { idempotency } from "./idempotency.js";
-import { BODY_LIMIT_BYTES } from "./limits.js";
+import { BODY_LIMIT_BYTES, TOKEN_FILE_LIMIT_BYTES } from "./limits.js";
 import { fastifyLogger } from "./logger.js";
 import { ApiPaths } from "./methods.js";
+import { NO_NUL } from "./no-nul.js";
 import { describeRoute, finishDocument, openapiOptions } from "./openapi.js";
 import { problem } from "./problem.js";
 import { registerAccountRoutes } from "./routes/accounts.routes.js";
@@ -62,8 +63,6 @@ export interface BuildApiOptions {
 
 /** Longer than any id a route takes (200), so that those get their field's 400. */
 const MAX_PARAM_LENGTH = 1000;
-/** An sToken file is a few hundred bytes; 64 KiB is generous. */
-const TOKEN_FILE_LIMIT = 64 * 1024;
 
 /**
  * The HTTP API under /api/v1: every route with a zod schema (validation, serialization
@@ -93,10 +92,13 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   });
   app.setValidatorCompiler<z.ZodType>((route) => {
     const validate = validatorCompiler(route);
+    const refuseNul = validatorCompiler({ ...route, schema: NO_NUL });
     // Fastify hands an absent body over as null; zod's defaults apply to an absent value.
-    return route.httpPart === "body"
-      ? (data: unknown) => validate(data === null ? undefined : data)
-      : validate;
+    const present = (data: unknown) => (route.httpPart === "body" && data === null ? undefined : data);
+    return (data: unknown) => {
+      const nul = refuseNul(data);
+      return typeof nul === "object" && "error" in nul && nul.error ? nul : validate(present(data));
+    };
   });
   app.setSerializerCompiler(serializerCompiler);
   const paths = new ApiPaths(app);
@@ -148,7 +150,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   await app.register(cookie);
   await app.register(multipart, {
     attachFieldsToBody: "keyValues",
-    limits: { fileSize: TOKEN_FILE_LIMIT, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
+    limits: { fileSize: TOKEN_FILE_LIMIT_BYTES, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
     // The token file arrives as text, so the body schema reads it like any field.
     async onFile(part) {
       (part as unknown as { value: string }).value = (await part.toBuffer()).toString("utf8");

@@ -12,7 +12,7 @@ import {
   sqlState,
   UNIQUE_VIOLATION,
 } from "../store/errors.js";
-import { BODY_LIMIT_BYTES } from "./limits.js";
+import { BODY_LIMIT_BYTES, TOKEN_FILE_LIMIT_BYTES } from "./limits.js";
 import type { ApiPaths } from "./methods.js";
 import { ApiError, type FieldError, type Problem, problem } from "./problem.js";
 
@@ -247,13 +247,15 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
       named.message,
     );
   }
+  const upload = multipartProblem(error);
+  if (upload) return upload;
   const state = sqlState(error);
   const missing = missingReference(error);
   if (missing) return referenceNotFound(missing, request);
   if (state === FOREIGN_KEY_VIOLATION) return problem(409, "in_use", "Other records still refer to it");
   if (state === UNIQUE_VIOLATION) return alreadyExists(error);
   if (gaveWay(error)) return problem(503, "busy", "Too many changes at once: try again");
-  if (state === "22P02" || state === "22001" || state === "22003" || state === "22007" || state === "22008") {
+  if (state !== undefined && INVALID_VALUE_STATES.has(state)) {
     return problem(400, "invalid_value", "A value is not valid");
   }
   if (typeof named.statusCode === "number" && named.statusCode >= 400 && named.statusCode < 500) {
@@ -265,6 +267,39 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
   }
   return internal();
 }
+
+/**
+ * An upload (the sToken file, multipart/form-data) that cannot be read: the multipart parser's
+ * errors are plain Errors (no boundary, cut short) or its plugin's codes (too many parts, a
+ * file too large), each the client's 400 or 413 with what the route takes.
+ */
+function multipartProblem(error: unknown): Problem | undefined {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (code === "FST_REQ_FILE_TOO_LARGE")
+    return problem(
+      413,
+      "payload_too_large",
+      `The file is larger than the API takes (${TOKEN_FILE_LIMIT_BYTES / 1024} KiB)`,
+    );
+  if (code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT" || code === "FST_FIELDS_LIMIT")
+    return problem(
+      400,
+      "bad_request",
+      "The upload has more parts than the route takes: one sToken file and its fields",
+    );
+  if (typeof message === "string" && MULTIPART_FAULT.test(message))
+    return problem(400, "bad_request", "The multipart body cannot be read", message);
+  return undefined;
+}
+
+/** The multipart parser's (@fastify/busboy) words for a body it cannot read. */
+const MULTIPART_FAULT = /^Multipart: |unexpected end of multipart data|^Malformed part header/i;
+
+/**
+ * PostgreSQL's refusals of a value itself: not a number, too long, out of range, a bad date,
+ * a character the text cannot hold (a NUL in a file's text: requests are refused before, no-nul.ts).
+ */
+const INVALID_VALUE_STATES = new Set(["22P02", "22001", "22003", "22007", "22008", "22021", "22P05"]);
 
 /**
  * The fields a unique constraint guards: a create sent again after a timeout (a device

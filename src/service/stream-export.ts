@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { stringify } from "csv-stringify";
 
 /**
@@ -15,15 +15,20 @@ export interface CsvShape<T> {
   cells(row: T): string[];
 }
 
-/** Rows as CSV text; `count` is called once per row written (the CLI reports the total). */
+/**
+ * Rows as CSV text; `count` is called once per row written (the CLI reports the total). A
+ * cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`...) is quoted as text.
+ * A failure reading the rows errors the returned stream (its reader ends the response), not
+ * the process: `pipe` would leave it unhandled.
+ */
 export function csvStream<T>(
   rows: AsyncIterable<T>,
   shape: CsvShape<T>,
   count: () => void = () => {},
 ): NodeJS.ReadableStream {
-  return Readable.from(counted(rows, shape.cells, count)).pipe(
-    stringify({ header: true, columns: [...shape.columns] }),
-  );
+  const csv = stringify({ header: true, columns: [...shape.columns], escape_formulas: true });
+  pipeline(Readable.from(counted(rows, shape.cells, count)), csv, () => {});
+  return csv;
 }
 
 /** Rows as one JSON array, streamed element by element. */

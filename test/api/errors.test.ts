@@ -26,6 +26,15 @@ describe("problems of the database", () => {
     expect(res.body).not.toContain("deadlock detected");
   });
 
+  it.each([
+    ["a NUL in text", "22021"],
+    ["a character the encoding has not", "22P05"],
+  ])("%s the database refuses is a 400 invalid_value, not a 500", async (_, code) => {
+    const res = await failingWith(Object.assign(new Error("invalid byte sequence"), { code }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe("invalid_value");
+  });
+
   it("an unexpected failure is a 500 without Retry-After nor its message", async () => {
     const res = await failingWith(Object.assign(new Error("relation x does not exist"), { code: "42P01" }));
     expect(res.statusCode).toBe(500);

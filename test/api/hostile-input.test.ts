@@ -1,0 +1,102 @@
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "../store/databases.js";
+import { auth, buildFixture, type Fixture } from "./harness.js";
+
+/**
+ * What a careless or hostile client can send that the database or a parser cannot take:
+ * each is its field's 400 problem+json, never a 500 nor a crash, and nothing is written.
+ */
+describeEachDatabase("input the database cannot hold", (db) => {
+  let f: Fixture;
+  let s = "";
+  const send = (method: "GET" | "POST" | "PATCH", url: string, payload?: object) =>
+    f.app.inject({
+      method,
+      url,
+      headers: auth(f.tokens.write),
+      ...(payload === undefined ? {} : { payload }),
+    });
+
+  it("a NUL character in a body field, a key, a query or a path is that field's 400 (U+0000 has no place in text)", async () => {
+    f = await buildFixture(db().store);
+    s = f.ids.spaceA;
+    const cases: Array<[ReturnType<typeof send>, string]> = [
+      [send("POST", `/api/v1/spaces/${s}/groups`, { name: "Nul\u0000Group" }), "body.name"],
+      [send("POST", `/api/v1/spaces/${s}/users`, { name: "Ann", externalId: "x\u0000" }), "body.externalId"],
+      [send("POST", `/api/v1/spaces/${s}/groups`, { ["na\u0000me"]: "x" }), "body.na\u0000me"],
+      [send("GET", `/api/v1/spaces/${s}/activity?action=a%00b`), "querystring.action"],
+      [send("GET", `/api/v1/spaces/${s}/users/u%00x`), "params.userId"],
+      [send("POST", "/api/v1/auth/login", { login: "a\u0000", password: "x" }), "body.login"],
+    ];
+    for (const [pending, field] of cases) {
+      const r = await pending;
+      expect(r.statusCode, JSON.stringify(r.json())).toBe(400);
+      expect(r.headers["content-type"]).toMatch(/problem\+json/);
+      expect(r.json()).toMatchObject({
+        code: "validation_failed",
+        errors: [{ field, message: expect.stringContaining("NUL") }],
+      });
+    }
+    const listed = await send("GET", `/api/v1/spaces/${s}/groups?pageSize=200`);
+    const groups = listed.json() as {
+      items: Array<{ name: string }>;
+    };
+    expect(groups.items.some((g) => g.name.includes("Nul"))).toBe(false);
+  });
+
+  it("an export whose filter the database refuses answers a problem and the server goes on serving", async () => {
+    for (const url of [
+      `/api/v1/spaces/${s}/activity.csv?action=a%00b`,
+      `/api/v1/spaces/${s}/licenses/export?user=a%00b`,
+      `/api/v1/spaces/${s}/usage/export?app=%00`,
+    ]) {
+      const r = await f.app.inject({ url, headers: auth(f.tokens.read) });
+      expect(r.statusCode, `${url} ${r.body}`).toBe(400);
+    }
+    expect((await f.app.inject({ url: "/healthz" })).statusCode).toBe(200);
+  });
+});
+
+describeEachDatabase("multipart bodies that cannot be read", (db) => {
+  let f: Fixture;
+  const upload = (contentType: string, payload: string) =>
+    f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${f.ids.spaceA}/accounts`,
+      headers: { ...auth(f.tokens.write), "content-type": contentType },
+      payload,
+    });
+
+  it("AC1: an upload without a boundary, cut short, or with too many files is a 400 or 413 problem, and no account is added", async () => {
+    f = await buildFixture(db().store);
+    const before = (
+      await f.app.inject({ url: `/api/v1/spaces/${f.ids.spaceA}/accounts`, headers: auth(f.tokens.write) })
+    ).json();
+    const part = (name: string, file?: string) =>
+      `--B\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file}"` : ""}\r\n\r\nvalue\r\n`;
+    const cases: Array<[string, string, number]> = [
+      ["multipart/form-data", part("name"), 400],
+      ["multipart/form-data; boundary=B", `${part("name")}--B\r\nContent-Disposition: form-da`, 400],
+      [
+        "multipart/form-data; boundary=B",
+        `${part("sToken", "a.vpptoken")}${part("sToken", "b.vpptoken")}--B--\r\n`,
+        400,
+      ],
+      [
+        "multipart/form-data; boundary=B",
+        `--B\r\nContent-Disposition: form-data; name="sToken"; filename="a"\r\n\r\n${"x".repeat(70_000)}\r\n--B--\r\n`,
+        413,
+      ],
+    ];
+    for (const [type, body, status] of cases) {
+      const r = await upload(type, body);
+      expect(r.statusCode, `${type} ${r.body}`).toBe(status);
+      expect(r.headers["content-type"]).toMatch(/problem\+json/);
+      expect(r.json().detail ?? r.json().title).not.toMatch(/1 ?MB|1048576/);
+    }
+    const after = (
+      await f.app.inject({ url: `/api/v1/spaces/${f.ids.spaceA}/accounts`, headers: auth(f.tokens.write) })
+    ).json();
+    expect(after).toEqual(before);
+  });
+});
