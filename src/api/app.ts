@@ -95,9 +95,12 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     const refuseNul = validatorCompiler({ ...route, schema: NO_NUL });
     // Fastify hands an absent body over as null; zod's defaults apply to an absent value.
     const present = (data: unknown) => (route.httpPart === "body" && data === null ? undefined : data);
+    // The route's own words first (a serial number says "no control characters").
     return (data: unknown) => {
+      const checked = validate(present(data));
+      if (typeof checked !== "object" || ("error" in checked && checked.error)) return checked;
       const nul = refuseNul(data);
-      return typeof nul === "object" && "error" in nul && nul.error ? nul : validate(present(data));
+      return typeof nul === "object" && "error" in nul && nul.error ? nul : checked;
     };
   });
   app.setSerializerCompiler(serializerCompiler);

@@ -5,7 +5,7 @@ import { AuthError } from "../auth/errors.js";
 import { authorize, type Permission, type Principal } from "../auth/principal.js";
 import { PrincipalCache } from "../auth/principal-cache.js";
 import type { Db } from "../store/database.js";
-import { findDefaultSpace } from "../store/index.js";
+import { findDefaultSpace, getSpace } from "../store/index.js";
 import { ApiError } from "./problem.js";
 
 export const SESSION_COOKIE = "orchard_session";
@@ -73,6 +73,8 @@ export function installAuthorization(
           : "Your role in this space is read-only (PM1)",
       );
     }
+    // An owner may act in any space, so the space must exist: another role's spaces do.
+    if (spaceId !== undefined && principal.isOwner) await getSpace(deps.db, spaceId);
     if (spaceId !== undefined) request.spaceId = spaceId;
   });
 }

@@ -10,6 +10,7 @@ import { type LicenseScope, loadEventWorld } from "../store/event-world.js";
 import {
   type Actor,
   findCatalogApp,
+  getAppOfSpace,
   getDevice,
   getUser,
   releaseLicenses,
@@ -176,8 +177,10 @@ async function inEffect(trx: Trx, event: MdmEvent): Promise<boolean> {
       return (await getDevice(trx, event.spaceId, event.deviceId)).status === deviceStatusAfter(event.kind);
     case "app_removed_from_distribution":
       await getUser(trx, event.spaceId, event.userId);
+      await getAppOfSpace(trx, event.spaceId, event.adamId);
       return isExcludedFromDistribution(trx, event);
     case "app_deleted":
+      await getAppOfSpace(trx, event.spaceId, event.adamId);
       return !(await findCatalogApp(trx, event.spaceId, event.adamId))?.inCatalog;
     default:
       return false;

@@ -13,7 +13,7 @@ export {
   verifyWebhookSignature,
 } from "./sinks.js";
 
-import type { Actor } from "../store/index.js";
+import { type Actor, getAppOfSpace, getUser } from "../store/index.js";
 import { includeInDistribution } from "../store/mdm-events.repo.js";
 import type { MdmDeps } from "./deps.js";
 import { applyEvent } from "./events.js";
@@ -43,9 +43,11 @@ export { publishAppVersion, pushUpdatesAtCheckIn } from "./updates.js";
 export { INVITE_BATCH, inviteGroup, inviteUsers } from "./users.js";
 
 /** The app is back in the user's catalog distribution: decided again at the next request or check-in. */
-export function addToDistribution(
+export async function addToDistribution(
   deps: MdmDeps,
   input: { spaceId: string; adamId: string; userId: string; actor: Actor },
 ): Promise<boolean> {
+  await getUser(deps.db, input.spaceId, input.userId);
+  await getAppOfSpace(deps.db, input.spaceId, input.adamId);
   return includeInDistribution(deps.db, { ...input, now: deps.now() });
 }

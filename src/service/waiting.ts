@@ -6,8 +6,8 @@
 import type { Subject } from "../licensing/index.js";
 import type { Db } from "../store/database.js";
 import { getDeviceByRef, serialOfRef } from "../store/device.repo.js";
-import { NotFoundError, StoreError } from "../store/errors.js";
-import { findCatalogApp, listAssetsForApp } from "../store/index.js";
+import { StoreError } from "../store/errors.js";
+import { getAppOfSpace } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
 import { type CancelledWait, cancelWait } from "../store/stale-waits.repo.js";
 
@@ -71,11 +71,7 @@ export async function cancelWaiting(
   input: { spaceId: string; adamId: string; ref: string; actor: Actor; now: Date },
 ): Promise<{ cancelled: CancelledWait } | { notWaiting: string }> {
   const { spaceId, adamId, ref } = input;
-  if (
-    !(await findCatalogApp(db, spaceId, adamId)) &&
-    (await listAssetsForApp(db, spaceId, adamId)).length === 0
-  )
-    throw new NotFoundError("app", adamId);
+  await getAppOfSpace(db, spaceId, adamId);
   const subject = await waitingSubjectOf(db, spaceId, adamId, ref);
   const cancelled = subject
     ? await cancelWait(db, { spaceId, adamId, subject, actor: input.actor, now: input.now })

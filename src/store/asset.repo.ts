@@ -203,6 +203,36 @@ export async function setCatalogApp(
   return toCatalogApp(row);
 }
 
+/**
+ * Throws NotFoundError when the space neither bought the app in any account nor ever had it
+ * in its catalog: an adamId the space does not know (a typo) is a 404, not an empty answer.
+ */
+export async function getAppOfSpace(db: Db, spaceId: string, adamId: string): Promise<void> {
+  const known = await db
+    .selectNoFrom((eb) =>
+      eb
+        .or([
+          eb.exists(
+            eb
+              .selectFrom("catalog_apps")
+              .select("adam_id")
+              .where("space_id", "=", spaceId)
+              .where("adam_id", "=", adamId),
+          ),
+          eb.exists(
+            eb
+              .selectFrom("assets")
+              .select("adam_id")
+              .where("space_id", "=", spaceId)
+              .where("adam_id", "=", adamId),
+          ),
+        ])
+        .as("known"),
+    )
+    .executeTakeFirstOrThrow();
+  if (!known.known) throw new NotFoundError("app", adamId);
+}
+
 export async function findCatalogApp(
   db: Db,
   spaceId: string,

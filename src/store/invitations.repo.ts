@@ -5,12 +5,12 @@ import { listAccounts } from "./account.repo.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import type { Db } from "./database.js";
-import { NotFoundError, StoreError } from "./errors.js";
+import { StoreError } from "./errors.js";
 import { lockUsers, registeringAtApple, registrationKey } from "./mdm-users.repo.js";
 import { appendOutbox } from "./outbox.repo.js";
 import type { Registration } from "./registration.js";
 import type { Actor } from "./sql-helpers.js";
-import { findUsers, type UserRecord } from "./user.repo.js";
+import { findUsers, getUsers, type UserRecord } from "./user.repo.js";
 
 export { REGISTRATIONS, type Registration } from "./registration.js";
 
@@ -157,9 +157,7 @@ export async function registerAtApple(
   }
   const userIds = [...new Set(input.userIds)];
   await lockUsers(trx, spaceId, userIds);
-  const found = new Map((await findUsers(trx, spaceId, userIds)).map((u) => [u.id, u]));
-  const missing = userIds.find((id) => !found.has(id));
-  if (missing !== undefined) throw new NotFoundError("user", missing);
+  const found = new Map((await getUsers(trx, spaceId, userIds)).map((u) => [u.id, u]));
   // Enrolled, or invited already: Apple holds them (9716 if registered again); the link is on the user.
   // Deleted (RV5): retired at Apple, never registered again.
   const deleted = await deletedUsers(trx, spaceId, userIds);

@@ -96,6 +96,15 @@ export async function findUsers(db: Db, spaceId: string, ids: readonly string[])
   return rows.map(toUser);
 }
 
+/** The users of these ids; NotFoundError for the first id the space has no user of. */
+export async function getUsers(db: Db, spaceId: string, ids: readonly string[]): Promise<UserRecord[]> {
+  const found = await findUsers(db, spaceId, ids);
+  const known = new Set(found.map((u) => u.id));
+  const missing = ids.find((id) => !known.has(id));
+  if (missing !== undefined) throw new NotFoundError("user", missing);
+  return found;
+}
+
 /** Apple's status for the user (Registered, Associated = enrolled, Retired). */
 export async function setAppleStatus(
   db: Db,

@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import { parseApiToken } from "../../src/auth/secrets.js";
 import { revokeApiToken } from "../../src/store/auth.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture, type Fixture } from "./harness.js";
+import { auth, buildFixture, type Fixture, ownerSession } from "./harness.js";
 import { type RouteCase, routeCases, withSpace } from "./routes.js";
 
 /**
@@ -42,6 +42,22 @@ describeEachDatabase("authorization on every route", (db) => {
         expect(r.statusCode, `${c.method} ${c.path}`).toBe(404);
         expect(r.json().code).toBe("not_found");
       }
+    }
+  });
+
+  it("invariant 6: an owner naming a space that does not exist gets 404 on every space route, never a 200 of nothing", async () => {
+    const ghost = "no-such-space";
+    const owner = await ownerSession(f);
+    for (const c of cases.filter((c) => c.kind === "read" || c.kind === "write")) {
+      const url = c.url.includes(f.ids.spaceA) ? c.url.replace(f.ids.spaceA, ghost) : withSpace(c, ghost);
+      const r = await f.app.inject({
+        method: c.method as "GET",
+        url,
+        headers: owner,
+        ...(c.method === "GET" || c.method === "DELETE" ? {} : { payload: {} }),
+      });
+      expect(r.statusCode, `${c.method} ${url}: ${r.body}`).toBe(404);
+      expect(r.json()).toMatchObject({ code: "not_found", detail: `space ${ghost} does not exist` });
     }
   });
 

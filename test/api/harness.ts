@@ -235,3 +235,14 @@ export async function buildFixture(
 }
 
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The fixture's owner signed in: the session cookie and the CSRF header a change needs. */
+export async function ownerSession(f: Fixture): Promise<Record<string, string>> {
+  const r = await f.app.inject({
+    method: "POST",
+    url: "/api/v1/auth/login",
+    payload: { login: `owner-${f.ids.suffix}`, password: "correct horse battery" },
+  });
+  const cookie = r.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
+  return { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
+}

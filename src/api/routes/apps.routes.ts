@@ -7,8 +7,8 @@ import { deviceIdsOfRefs } from "../../store/device.repo.js";
 import {
   findCatalogApp,
   getAccount,
+  getAppOfSpace,
   getAsset,
-  listAssetsForApp,
   NotFoundError,
   setAppRules,
 } from "../../store/index.js";
@@ -209,6 +209,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const spaceId = spaceOf(request);
       await getAccount(db, spaceId, request.params.accountId);
+      await getAppOfSpace(db, spaceId, request.params.adamId);
       return listLicensesView(
         db,
         spaceId,
@@ -235,11 +236,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const spaceId = spaceOf(request);
       const { adamId: app } = request.params;
-      if (
-        !(await findCatalogApp(db, spaceId, app)) &&
-        (await listAssetsForApp(db, spaceId, app)).length === 0
-      )
-        throw new NotFoundError("app", app);
+      await getAppOfSpace(db, spaceId, app);
       const page = await listWaitingView(db, spaceId, app, request.query);
       // UB2: a wait for enrolment names the invitation it waits on (the user's, or the device's user's).
       return {
@@ -290,7 +287,9 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
         response: { 200: pageOf(licenseRowSchema), ...problemResponses },
       },
     },
-    async (request) =>
-      listLicensesView(db, spaceOf(request), { adamId: request.params.adamId }, request.query),
+    async (request) => {
+      await getAppOfSpace(db, spaceOf(request), request.params.adamId);
+      return listLicensesView(db, spaceOf(request), { adamId: request.params.adamId }, request.query);
+    },
   );
 }

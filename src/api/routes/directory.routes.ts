@@ -25,6 +25,7 @@ import {
   type GroupRuleUse,
   getGroup,
   getUser,
+  getUsers,
   removeGroupMembers,
 } from "../../store/index.js";
 import { userLicenseUsage } from "../../store/usage.repo.js";
@@ -547,9 +548,10 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   membersRoute(
     "delete",
     "Remove users from a group (those not in it are ignored); not All Users (409 `built_in_group`)",
-    async (trx, group, ids) => ({
-      kind: "members_removed",
-      count: await removeGroupMembers(trx, group.spaceId, group.id, ids),
-    }),
+    async (trx, group, ids) => {
+      // Not a member is ignored (sent again, it removes nothing); no such user is a typo, its 404.
+      await getUsers(trx, group.spaceId, ids);
+      return { kind: "members_removed", count: await removeGroupMembers(trx, group.spaceId, group.id, ids) };
+    },
   );
 }
