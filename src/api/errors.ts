@@ -75,11 +75,21 @@ const STORE: Record<string, [number, string]> = {
 
 /** The body field a store refusal is about, for the form that sent it. */
 const STORE_FIELD: Partial<Record<string, string>> = {
+  reserved_and_prohibited: "reservedUserIds",
+  reservations_exceed_licenses: "reservedUserIds",
   duplicate_name: "name",
   login_taken: "login",
   moved_already: "userId",
   invalid_priority: "position",
 };
+
+/** The refusals whose details say which body field they are about. */
+const FIELD_NAMED_BY_STORE = new Set([
+  "invalid_priority",
+  "already_exists",
+  "reserved_and_prohibited",
+  "reservations_exceed_licenses",
+]);
 
 const SYNC: Record<string, number> = {
   token_malformed: 400,
@@ -170,15 +180,10 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
   if (error instanceof StoreError) {
     const [status, title] = STORE[error.code] ?? [500, "Internal error"];
     if (status >= 500) return internal();
-    // invalid_priority, already_exists: the store or the service says which field
-    // (`position`, `changes.0.order`, `serialNumber`).
-    const named =
-      error.code === "invalid_priority" || error.code === "already_exists" ? error.details?.field : undefined;
-    const field = error.code.startsWith("reserv")
-      ? "reservedUserIds"
-      : typeof named === "string"
-        ? named
-        : STORE_FIELD[error.code];
+    // The store or the service may say which field (`position`, `changes.0.order`,
+    // `devices.3.serialNumber`); else the code's own.
+    const named = FIELD_NAMED_BY_STORE.has(error.code) ? error.details?.field : undefined;
+    const field = typeof named === "string" ? named : STORE_FIELD[error.code];
     const limits = limitsOf(error.details);
     return problem(
       status,

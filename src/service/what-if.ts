@@ -109,7 +109,7 @@ export async function whatIf(
     if (missing >= 0)
       throw new NotFoundError("account", ids[missing] ?? "", `body.changes.${index}.${where}`);
     if (change.kind === "priorities") checkOrder(change.order, accounts, index);
-    if (change.kind === "rules") checkRules(change);
+    if (change.kind === "rules") checkRules(change, index);
   }
   const changes = await withDeviceIds(db, input.spaceId, input.changes);
   const adamIds = input.apps?.length
@@ -199,7 +199,7 @@ async function withDeviceIds(
   );
 }
 
-function checkRules(change: Extract<ProposedChange, { kind: "rules" }>): void {
+function checkRules(change: Extract<ProposedChange, { kind: "rules" }>, index: number): void {
   const prohibited = new Set(change.prohibitedUserIds);
   const both = change.reservedUserIds.find((id) => prohibited.has(id));
   if (both !== undefined) {
@@ -208,6 +208,7 @@ function checkRules(change: Extract<ProposedChange, { kind: "rules" }>): void {
       `user ${both} cannot be both reserved and prohibited (DI7)`,
       {
         userId: both,
+        field: `changes.${index}.reservedUserIds`,
       },
     );
   }

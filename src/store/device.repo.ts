@@ -123,6 +123,19 @@ async function inviteOnNewDevices(db: Db, devices: readonly DeviceRecord[]): Pro
  * C02D0000 beside them would be a third device. Looked up through `devices_serial_key`.
  */
 async function assertSerialsFree(db: Db, inputs: readonly NewDevice[]): Promise<void> {
+  // `index`: which of the inputs, for a bulk create to name its field (`devices.3.serialNumber`).
+  const seen = new Map<string, number>();
+  for (const [index, d] of inputs.entries()) {
+    const key = `${d.spaceId}\u0000${normalizeSerial(d.serialNumber)}`;
+    const first = seen.get(key);
+    if (first !== undefined)
+      throw new StoreError(
+        "already_exists",
+        `serialNumber ${normalizeSerial(d.serialNumber)} is given twice (devices ${first} and ${index})`,
+        { field: "serialNumber", serialNumber: normalizeSerial(d.serialNumber), index },
+      );
+    seen.set(key, index);
+  }
   for (const [spaceId, ofSpace] of groupBy(inputs, (d) => d.spaceId)) {
     const serials = unique(ofSpace.map((d) => normalizeSerial(d.serialNumber)));
     const taken = await db
@@ -144,6 +157,9 @@ async function assertSerialsFree(db: Db, inputs: readonly NewDevice[]): Promise<
       {
         field: "serialNumber",
         serialNumber: taken.serial_key,
+        index: inputs.findIndex(
+          (d) => d.spaceId === spaceId && normalizeSerial(d.serialNumber) === taken.serial_key,
+        ),
       },
     );
   }

@@ -68,6 +68,16 @@ describeEachDatabase("device identity", (db) => {
       ],
     });
     expect(bulk.statusCode, bulk.body).toBe(409);
+    // The second of the two is the one named: the first alone would have been created.
+    expect(bulk.json()).toMatchObject({
+      code: "already_exists",
+      errors: [
+        {
+          field: "body.devices.1.serialNumber",
+          message: `serialNumber ${other} is given twice (devices 0 and 1)`,
+        },
+      ],
+    });
     expect((await send("GET", `${s()}/devices?serial=${other}`)).json().total).toBe(0);
 
     const listed = (await send("GET", `${s()}/devices?q=${upper.toLowerCase()}`)).json();
@@ -479,7 +489,10 @@ describeEachDatabase("device identity", (db) => {
       ],
     });
     expect(bulk.statusCode, bulk.body).toBe(409);
-    expect(bulk.json()).toMatchObject({ code: "already_exists", errors: [{ field: "body.serialNumber" }] });
+    expect(bulk.json()).toMatchObject({
+      code: "already_exists",
+      errors: [{ field: "body.devices.1.serialNumber" }],
+    });
     // All or none: the other device was not created either.
     expect((await send("GET", `${s()}/devices?serial=${serial("LFT2")}`)).json().total).toBe(0);
     expect((await send("GET", `${s()}/devices?serial=${upper}`)).json().total).toBe(2);

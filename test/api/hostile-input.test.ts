@@ -147,3 +147,33 @@ describeEachDatabase("ids the space does not have", (db) => {
     expect((await call("DELETE", `/groups/${groupA}/members`, { userIds: [userA] })).statusCode).toBe(204);
   });
 });
+
+describeEachDatabase("fields named where they were sent", (db) => {
+  it("DI7: a what-if reserving and prohibiting one user is a 400 naming body.changes.0.reservedUserIds.0, as the rules PUT names body.reservedUserIds.0", async () => {
+    const f = await buildFixture(db().store);
+    const { spaceA, accountA, adamId, userA } = f.ids;
+    const lists = { reservedUserIds: [userA], prohibitedUserIds: [userA] };
+    const whatIf = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${spaceA}/what-if`,
+      headers: auth(f.tokens.write),
+      payload: { changes: [{ kind: "rules", accountId: accountA, adamId, ...lists }] },
+    });
+    const put = await f.app.inject({
+      method: "PUT",
+      url: `/api/v1/spaces/${spaceA}/accounts/${accountA}/apps/${adamId}/rules`,
+      headers: auth(f.tokens.write),
+      payload: lists,
+    });
+    for (const [r, field] of [
+      [whatIf, "body.changes.0.reservedUserIds.0"],
+      [put, "body.reservedUserIds.0"],
+    ] as const) {
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json()).toMatchObject({
+        code: "validation_failed",
+        errors: [{ field, message: `user ${userA} is also prohibited (DI7)` }],
+      });
+    }
+  });
+});

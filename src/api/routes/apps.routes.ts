@@ -21,9 +21,8 @@ import {
 } from "../../store/views.repo.js";
 import { listWaitingView, WAITING_SORTS } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
-import { reservedDeviceRefs } from "../device-ref.js";
-import { MAX_RULE_LIST_IDS } from "../limits.js";
 import { ApiError, problemResponses } from "../problem.js";
+import { refuseReservedAndProhibited, ruleFields } from "../rules.schema.js";
 import {
   adamId,
   appRowSchema,
@@ -49,37 +48,12 @@ const rulesSchema = z
     prohibitedUsers: z.array(named),
   })
   .meta({ id: "LicenseRules" });
-const ids = z.array(id).max(MAX_RULE_LIST_IDS);
 /**
  * DI1, DI2, DI7: the three lists of one (account, app). Strict: a field the route does not
  * take (`reservedUsers` for `reservedUserIds`) is a 400 naming it, never a list silently
  * emptied by its default.
  */
-const rulesBody = z
-  .strictObject({
-    fcfs: z
-      .strictObject({
-        groupIds: ids.min(1),
-        requestedType: licenseType.default("user"),
-        mandatoryType: licenseType.default("device"),
-      })
-      .optional()
-      .describe("absent = no FCFS rule"),
-    reservedUserIds: ids.default([]),
-    reservedDeviceIds: reservedDeviceRefs,
-    prohibitedUserIds: ids.default([]),
-  })
-  .superRefine((b, issue) => {
-    const prohibited = new Set(b.prohibitedUserIds);
-    b.reservedUserIds.forEach((u, i) => {
-      if (prohibited.has(u))
-        issue.addIssue({
-          code: "custom",
-          path: ["reservedUserIds", i],
-          message: `user ${u} is also prohibited (DI7)`,
-        });
-    });
-  });
+const rulesBody = z.strictObject(ruleFields).superRefine(refuseReservedAndProhibited);
 const catalogSchema = z
   .object({
     adamId: z.string(),

@@ -9,9 +9,9 @@ import { whatIf } from "../../service/what-if.js";
 import type { Db } from "../../store/database.js";
 import { deviceIdOfRef } from "../../store/device.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
-import { deviceRef, reservedDeviceRefs } from "../device-ref.js";
-import { MAX_RULE_LIST_IDS } from "../limits.js";
+import { deviceRef } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
+import { refuseReservedAndProhibited, ruleFields, ruleIds } from "../rules.schema.js";
 import {
   adamId,
   dateTime,
@@ -151,28 +151,15 @@ const countsSchema = z.object({
   waiting: z.number().int(),
   refused: z.number().int(),
 });
-/** As many as the rules PUT takes: a what-if of any rules that route accepts. */
-const ids = z.array(id).max(MAX_RULE_LIST_IDS);
 const changeSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("priorities"),
-    order: ids.min(1).describe("account ids, first = priority 1"),
+    order: ruleIds.min(1).describe("account ids, first = priority 1"),
   }),
-  z.strictObject({
-    kind: z.literal("rules"),
-    accountId: id,
-    adamId,
-    fcfs: z
-      .strictObject({
-        groupIds: ids.min(1),
-        requestedType: licenseType.default("user"),
-        mandatoryType: licenseType.default("device"),
-      })
-      .optional(),
-    reservedUserIds: ids.default([]),
-    reservedDeviceIds: reservedDeviceRefs,
-    prohibitedUserIds: ids.default([]),
-  }),
+  // A what-if of any rules the rules PUT accepts, refused as that route refuses.
+  z
+    .strictObject({ kind: z.literal("rules"), accountId: id, adamId, ...ruleFields })
+    .superRefine(refuseReservedAndProhibited),
   z.strictObject({ kind: z.literal("remove_account"), accountId: id }),
 ]);
 const whatIfBody = z.strictObject({

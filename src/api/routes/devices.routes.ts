@@ -4,7 +4,7 @@ import { type Db, withTransaction } from "../../store/database.js";
 import { getDeviceByRef, sharedIpadRefusal, usersDeleted } from "../../store/device.repo.js";
 import { reviveKeptSerial } from "../../store/device-revival.repo.js";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
-import { createDevice, createDevices, NotFoundError } from "../../store/index.js";
+import { createDevice, createDevices, NotFoundError, StoreError } from "../../store/index.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
 import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
@@ -185,7 +185,9 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
           trx,
           request.body.devices.map((d) => ({ spaceId, ...d })),
         ),
-      );
+      ).catch((error: unknown) => {
+        throw ofBulkDevice(error);
+      });
       return reply.status(201).send({ created: created.length, items: created });
     },
   );
@@ -292,4 +294,14 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       return { items: await withInvitations(db, spaceId, rows, () => device.userId) };
     },
   );
+}
+
+/** A serial number taken, or given twice, names its device in the list: `devices.3.serialNumber`. */
+function ofBulkDevice(error: unknown): unknown {
+  const index = error instanceof StoreError ? error.details?.index : undefined;
+  if (!(error instanceof StoreError) || typeof index !== "number" || index < 0) return error;
+  return new StoreError(error.code, error.message, {
+    ...error.details,
+    field: `devices.${index}.serialNumber`,
+  });
 }
