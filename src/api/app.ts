@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
 import multipart from "@fastify/multipart";
@@ -61,8 +63,11 @@ export interface BuildApiOptions {
   console?: boolean;
 }
 
-/** Longer than any id a route takes (200), so that those get their field's 400. */
-const MAX_PARAM_LENGTH = 1000;
+/**
+ * As long as any URL Node reads (its headers, request line included, stop at 16 KiB): an id
+ * of any length reaches its route, whose schema says it is longer than 200.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 /**
  * The HTTP API under /api/v1: every route with a zod schema (validation, serialization
@@ -83,6 +88,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A URL the router cannot read (a broken %-escape, a parameter past the limit) answers
     // problem+json like every other error, not Fastify's own JSON.
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error, request, reply) => {
       const status = error.statusCode ?? 400;
       const code = status === 414 ? "uri_too_long" : "bad_url";
@@ -123,8 +129,18 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   // whose body is optional takes its defaults, one that needs a body says which fields.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = body.toString();
+  // Read strictly as UTF-8 (RFC 8259): bytes that are not would be stored as U+FFFD, silently.
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(
+        Object.assign(new Error("the JSON body is not valid UTF-8"), { statusCode: 400 }),
+        undefined,
+      );
+    }
     if (text.trim() === "") return done(null, undefined);
     parseJson(request, text, done);
   });
@@ -223,4 +239,25 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
 /** A number of proxies to believe, counted from this server (Fastify's hop count, as its type takes it). */
 function hopsOf(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (headers too large, bytes that
+ * are not HTTP, a request too slow to arrive): answered as problem+json too, then closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, title] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "headers_too_large", "The request's headers are larger than the server takes"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "request_timeout", "The request took too long to arrive"]
+        : [400, "bad_request", "The request is not valid HTTP"];
+  const body = JSON.stringify(problem(status, code, title));
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy();
 }

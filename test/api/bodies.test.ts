@@ -71,18 +71,16 @@ describeEachDatabase("request bodies", (db) => {
     expect(poisoned.statusCode).toBe(400);
   });
 
-  it("a URL the router cannot read is a problem+json too: a broken escape is a 400, a part past 1,000 characters no route, an id past 200 its field's 400", async () => {
+  it("a URL the router cannot read is a problem+json too: a broken escape is a 400, an id past 200 characters its field's 400 however long", async () => {
     const f = await buildFixture(db().store);
     const get = (url: string) => f.app.inject({ url, headers: auth(f.tokens.read) });
     const broken = await get(`/api/v1/spaces/${f.ids.spaceA}/devices/%E0%A4%A`);
     expect(broken.statusCode).toBe(400);
     expect(broken.headers["content-type"]).toMatch(/problem\+json/);
-    const long = await get(`/api/v1/spaces/${f.ids.spaceA}/devices/${"x".repeat(1001)}`);
-    // Past the router's limit: no route of the API matches (the console's catch-all may answer 404).
-    expect([404, 414]).toContain(long.statusCode);
-    expect(long.headers["content-type"]).toMatch(/problem\+json/);
-    const longId = await get(`/api/v1/spaces/${f.ids.spaceA}/devices/${"x".repeat(201)}`);
-    expect(longId.statusCode).toBe(400);
-    expect(longId.json().errors[0]).toMatchObject({ field: "params.deviceId", rule: "too_big" });
+    for (const length of [201, 1001, 12_000]) {
+      const longId = await get(`/api/v1/spaces/${f.ids.spaceA}/devices/${"x".repeat(length)}`);
+      expect(longId.statusCode).toBe(400);
+      expect(longId.json().errors[0]).toMatchObject({ field: "params.deviceId", rule: "too_big" });
+    }
   });
 });

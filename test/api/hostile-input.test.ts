@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { expect, it } from "vitest";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture } from "./harness.js";
@@ -174,6 +175,47 @@ describeEachDatabase("fields named where they were sent", (db) => {
         code: "validation_failed",
         errors: [{ field, message: `user ${userA} is also prohibited (DI7)` }],
       });
+    }
+  });
+});
+
+describeEachDatabase("requests that are not what they say", (db) => {
+  it("a JSON body whose bytes are not UTF-8 is a 400, not text with U+FFFD stored in its place", async () => {
+    const f = await buildFixture(db().store);
+    const r = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${f.ids.spaceA}/groups`,
+      headers: { ...auth(f.tokens.write), "content-type": "application/json" },
+      payload: Buffer.concat([Buffer.from('{"name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')]),
+    });
+    expect(r.statusCode, r.body).toBe(400);
+    expect(r.json()).toMatchObject({ code: "bad_request", detail: "the JSON body is not valid UTF-8" });
+  });
+
+  it("headers larger than the server reads are a 431 problem+json, not Node's bare answer", async () => {
+    const f = await buildFixture(db().store);
+    const address = await f.app.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const { port } = new URL(address);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () =>
+          socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`),
+        );
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on("close", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(answer).toContain("Content-Type: application/problem+json");
+      expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toMatchObject({
+        status: 431,
+        code: "headers_too_large",
+      });
+    } finally {
+      await f.app.close();
     }
   });
 });
