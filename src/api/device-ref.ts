@@ -1,4 +1,5 @@
-import { SERIAL_REF_PREFIX } from "../store/device.repo.js";
+import { z } from "zod";
+import { SERIAL_REF_PREFIX, serialOfRef } from "../store/device.repo.js";
 import { MAX_RULE_LIST_IDS } from "./limits.js";
 import { id } from "./schemas.js";
 
@@ -12,15 +13,18 @@ const WORDS =
  * `getDeviceByRef`, `deviceIdOfRef` or, for a list, `deviceIdsOfRefs` (device.repo.ts), so
  * every route answers an unknown serial alike.
  */
-export const deviceRef = id.describe(WORDS);
+export const deviceRef = refOf(id).describe(WORDS);
 
 /** `deviceRef` whose description first says what the field is for ("only this device's commands"). */
 export function deviceRefFor(what: string) {
-  return id.describe(`${what}: ${WORDS}`);
+  return refOf(id).describe(`${what}: ${WORDS}`);
 }
 
+/** A device's route: the space and `deviceRef`. */
+export const deviceParams = z.object({ spaceId: id, deviceId: deviceRef });
+
 /** A rule's reserved devices (the rules PUT, a what-if): each as `deviceRef`, resolved in one query. */
-export const reservedDeviceRefs = id
+export const reservedDeviceRefs = refOf(id)
   .array()
   .max(MAX_RULE_LIST_IDS)
   .default([])
@@ -29,3 +33,10 @@ export const reservedDeviceRefs = id
       `(${SERIAL_REF_PREFIX}C02D0000, the prefix and the serial number in any case); an unknown serial ` +
       "number is a 404 naming its place in the list (`reservedDeviceIds.3`)",
   );
+
+/** `serial:` alone names no device: its field's 400, not a search for an empty serial number. */
+function refOf(text: typeof id) {
+  return text.refine((ref) => serialOfRef(ref) !== "", {
+    message: `${SERIAL_REF_PREFIX} needs a serial number after it (${SERIAL_REF_PREFIX}C02D0000)`,
+  });
+}

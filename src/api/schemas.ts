@@ -169,7 +169,9 @@ export function pageOf<T extends z.ZodType>(item: T) {
 }
 
 /** "true"/"false" in query strings and multipart fields; real booleans in JSON. */
-export const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+export const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], {
+  error: "true or false",
+});
 
 export const spaceSchema = z
   .object({

@@ -219,3 +219,22 @@ describeEachDatabase("requests that are not what they say", (db) => {
     }
   });
 });
+
+describeEachDatabase("values named in the words a user needs", (db) => {
+  it("a yes/no query says true or false; serial: alone names no device (its field's 400, not a search)", async () => {
+    const f = await buildFixture(db().store);
+    const get = (url: string) =>
+      f.app.inject({ url: `/api/v1/spaces/${f.ids.spaceA}${url}`, headers: auth(f.tokens.write) });
+    const yesNo = await get("/notifications?open=yes");
+    expect(yesNo.statusCode).toBe(400);
+    expect(yesNo.json().errors).toEqual([expect.objectContaining({ field: "querystring.open", message: "true or false" })]);
+    for (const url of ["/devices/serial:", "/devices/SERIAL:%20%20", "/devices/serial:/installed-apps"]) {
+      const r = await get(url);
+      expect(r.statusCode, `${url} ${r.body}`).toBe(400);
+      expect(r.json().errors[0]).toMatchObject({
+        field: "params.deviceId",
+        message: "serial: needs a serial number after it (serial:C02D0000)",
+      });
+    }
+  });
+});

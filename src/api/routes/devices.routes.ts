@@ -8,7 +8,7 @@ import { createDevice, createDevices, NotFoundError, StoreError } from "../../st
 import { deviceInstalledApps } from "../../store/usage.repo.js";
 import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
-import { deviceRef } from "../device-ref.js";
+import { deviceParams } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
   deviceSchema,
@@ -37,7 +37,6 @@ const newDevice = z
     if (refused) ctx.addIssue({ code: "custom", path: ["sharedIpad"], message: refused });
   });
 /** A device in the path: its id or `serial:` and its serial number (`devices/serial:C02D0000`). */
-const deviceParams = z.object({ spaceId: id, deviceId: deviceRef });
 const status = deviceStatus;
 
 /**

@@ -25,13 +25,12 @@ import {
   retryFailedMdmCommands,
 } from "../../store/mdm-command.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
-import { deviceRef, deviceRefFor } from "../device-ref.js";
+import { deviceParams, deviceRefFor } from "../device-ref.js";
 import { mdmCommandKind, mdmCommandTargetFields, mdmInvitationFields } from "../mdm-command-target.js";
 import { ApiError, problemResponses } from "../problem.js";
 import { adamId, dateTime, flag, id, pageOf, pageQuery, ruleId, serialNumber } from "../schemas.js";
 
 const appParams = z.object({ spaceId: id, adamId });
-const deviceParams = z.object({ spaceId: id, deviceId: deviceRef });
 const consequencesSchema = z
   .object({
     releases: z.array(
