@@ -53,14 +53,15 @@ export interface NewAdministrator {
   now: Date;
 }
 
-/** A password long enough, or the refusal that says how long. */
-function checkPasswordLength(password: string): void {
+/** A password long enough and not blank, or the refusal that says what it needs. */
+export function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH)
     throw new AuthError("weak_password", `a password has at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.trim() === "") throw new AuthError("weak_password", "a password is not only spaces");
 }
 
 export async function createAdministrator(db: Db, input: NewAdministrator): Promise<AdminRecord> {
-  if (input.password !== undefined) checkPasswordLength(input.password);
+  if (input.password !== undefined) checkPassword(input.password);
   if (input.notifyByEmail && !input.email)
     throw new AuthError("email_needed", "notification e-mails need an e-mail address");
   const passwordHash = input.password === undefined ? NO_PASSWORD : await hashPassword(input.password);
@@ -120,7 +121,7 @@ export async function resetPassword(
   db: Db,
   input: { login: string; password: string },
 ): Promise<AdminRecord | "not_found" | "from_groups"> {
-  checkPasswordLength(input.password);
+  checkPassword(input.password);
   const admin = await findAdminForLogin(db, input.login);
   if (!admin) return "not_found";
   // Their groups give their roles: a password would let them in whatever their groups.

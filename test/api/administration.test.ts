@@ -74,6 +74,18 @@ describeEachDatabase("administrators and spaces API", (db) => {
     expect(short.statusCode).toBe(400);
     expect(short.json()).toMatchObject({ code: "weak_password", errors: [{ field: "body.password" }] });
     expect(short.body).not.toContain('"short"');
+    // Blank, or given in an edit: the same refusal, with the same code.
+    const blank = await call("POST", "/admins", owner, {
+      login: `dan-${f.ids.suffix}`,
+      password: " ".repeat(14),
+    });
+    expect(blank.json()).toMatchObject({ code: "weak_password", title: "a password is not only spaces" });
+    const carol = (await call("GET", "/admins", owner))
+      .json()
+      .items.find((a: { login: string }) => a.login === `carol-${f.ids.suffix}`);
+    const edit = await call("PATCH", `/admins/${carol.id}`, owner, { password: "short" });
+    expect(edit.statusCode).toBe(400);
+    expect(edit.json()).toMatchObject({ code: "weak_password", errors: [{ field: "body.password" }] });
 
     const taken = await call("POST", "/admins", owner, { login: `carol-${f.ids.suffix}`, password });
     expect(taken.statusCode).toBe(409);

@@ -227,7 +227,9 @@ describeEachDatabase("values named in the words a user needs", (db) => {
       f.app.inject({ url: `/api/v1/spaces/${f.ids.spaceA}${url}`, headers: auth(f.tokens.write) });
     const yesNo = await get("/notifications?open=yes");
     expect(yesNo.statusCode).toBe(400);
-    expect(yesNo.json().errors).toEqual([expect.objectContaining({ field: "querystring.open", message: "true or false" })]);
+    expect(yesNo.json().errors).toEqual([
+      expect.objectContaining({ field: "querystring.open", message: "true or false" }),
+    ]);
     for (const url of ["/devices/serial:", "/devices/SERIAL:%20%20", "/devices/serial:/installed-apps"]) {
       const r = await get(url);
       expect(r.statusCode, `${url} ${r.body}`).toBe(400);

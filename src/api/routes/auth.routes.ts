@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import {
+  checkPassword,
   createAdministrator,
   issueApiToken,
   listTokens,
@@ -12,12 +13,7 @@ import {
   tokenEndsIn,
 } from "../../auth/auth.service.js";
 import { adminEmailAddress } from "../../auth/email-address.js";
-import {
-  hashPassword,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  PASSWORD_RULES,
-} from "../../auth/passwords.js";
+import { hashPassword, MAX_PASSWORD_LENGTH, PASSWORD_RULES } from "../../auth/passwords.js";
 import {
   deleteAdmin,
   findAdmin,
@@ -478,7 +474,6 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             isOwner: z.boolean().optional(),
             password: z
               .string()
-              .min(MIN_PASSWORD_LENGTH)
               .max(MAX_PASSWORD_LENGTH)
               .optional()
               .describe("a new password (GET /admins/password-rules); the administrator's sessions end"),
@@ -525,6 +520,8 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
         disabled !== undefined ||
         Object.values(rest).some((v) => v !== undefined)
       ) {
+        // The same weak_password refusal as at creation.
+        if (password !== undefined) checkPassword(password);
         const outcome = await updateAdmin(db, {
           ...rest,
           ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),
