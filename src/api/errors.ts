@@ -64,7 +64,7 @@ const STORE: Record<string, [number, string]> = {
   invalid_transition: [409, "Not possible in the license's current state"],
   invalid_priority: [400, "Invalid priority"],
   overcommit: [409, "No free license"],
-  duplicate_name: [409, "An account of this space already has this name"],
+  duplicate_name: [409, "The name is taken in this space"],
   login_taken: [409, "An administrator already has this login"],
   moved_already: [409, "The device moved to that space already, with another user"],
   // A serial number taken in another case (device.repo.ts): as the unique index's 409.

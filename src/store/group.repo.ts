@@ -4,7 +4,7 @@ import { ALL_USERS } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
-import { NotFoundError } from "./errors.js";
+import { NotFoundError, StoreError } from "./errors.js";
 import { type GroupRuleUse, removeGroupFromRules } from "./rules.repo.js";
 import { lockAssets } from "./seats.js";
 import { type Actor, chunks, inList } from "./sql-helpers.js";
@@ -63,6 +63,29 @@ export async function createGroup(
     .returningAll()
     .executeTakeFirstOrThrow();
   return toGroup(row);
+}
+
+/**
+ * `name` for a group of the space (another than `exceptId`), case and outer spaces aside:
+ * administrators pick groups by name in rules. Two writers of one space's group names wait
+ * for each other (a transaction-scoped advisory lock), so two groups never take one name.
+ * Not for directory imports, which mirror an identity provider's groups as they are.
+ */
+export async function takeGroupName(
+  trx: Trx,
+  spaceId: string,
+  name: string,
+  exceptId?: string,
+): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`group-names:${spaceId}`}))`.execute(trx);
+  let query = trx
+    .selectFrom("groups")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where(sql<boolean>`lower(btrim(name)) = lower(btrim(${name}))`);
+  if (exceptId) query = query.where("id", "<>", exceptId);
+  if ((await query.executeTakeFirst()) !== undefined)
+    throw new StoreError("duplicate_name", `a group of this space is already named "${name.trim()}"`);
 }
 
 export async function findGroup(db: Db, spaceId: string, id: string): Promise<Group | undefined> {

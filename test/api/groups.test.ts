@@ -270,6 +270,33 @@ describeEachDatabase(
       expect((await send("DELETE", `/groups/${staff.id}`)).statusCode).toBe(404);
     });
 
+    it("DI1: two groups of a space never share a name (case and outer spaces aside): create and rename are a 409 naming body.name; a group keeps its own name in another case", async () => {
+      const coaches = (await send("POST", "/groups", { name: "Coaches" })).json();
+      const other = (await send("POST", "/groups", { name: "Referees" })).json();
+      for (const [method, url, name] of [
+        ["POST", "/groups", " coaches "],
+        ["PATCH", `/groups/${other.id}`, "COACHES"],
+        ["POST", "/groups", "all users"],
+      ] as const) {
+        const r = await f.app.inject({
+          method,
+          url: `${s}${url}`,
+          headers: auth(f.tokens.write),
+          payload: { name },
+        });
+        expect(r.statusCode, r.body).toBe(409);
+        expect(r.json()).toMatchObject({ code: "duplicate_name", errors: [{ field: "body.name" }] });
+      }
+      const recased = await f.app.inject({
+        method: "PATCH",
+        url: `${s}/groups/${coaches.id}`,
+        headers: auth(f.tokens.write),
+        payload: { name: "COACHES" },
+      });
+      expect(recased.statusCode, recased.body).toBe(200);
+      expect((await send("GET", `/groups/${other.id}`)).json().name).toBe("Referees");
+    });
+
     it("the OpenAPI document describes the confirmation and the refusals", async () => {
       const doc = (await f.app.inject({ url: "/openapi.json" })).json();
       const op = doc.paths["/api/v1/spaces/{spaceId}/groups/{groupId}"].delete;

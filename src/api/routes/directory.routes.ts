@@ -15,6 +15,7 @@ import {
   logGroupChange,
   renameGroup,
   rulesUsingGroups,
+  takeGroupName,
 } from "../../store/group.repo.js";
 import {
   addGroupMembers,
@@ -371,6 +372,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     async (request, reply) => {
       const spaceId = spaceOf(request);
       const group = await withTransaction(db, async (trx) => {
+        await takeGroupName(trx, spaceId, request.body.name);
         const created = await createGroup(trx, { spaceId, ...request.body });
         await logGroupChange(trx, {
           spaceId,
@@ -422,6 +424,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         request.body.name === group.name
           ? group // the same name: nothing written, nothing logged
           : await withTransaction(db, async (trx) => {
+              await takeGroupName(trx, spaceId, request.body.name, group.id);
               const after = await renameGroup(trx, spaceId, group.id, request.body.name);
               const change = { kind: "renamed" as const, from: group.name };
               await logGroupChange(trx, {
