@@ -50,8 +50,10 @@ export const idempotency: FastifyPluginAsync<{ db: Db; now: () => Date }> = asyn
     const header = request.headers[IDEMPOTENCY_KEY_HEADER];
     const principal = request.principal;
     if (header === undefined || !principal || !takesKey(request)) return;
-    const key = parseIdempotencyKey(header);
-    if (key === undefined) throw invalidKey();
+    // Node joins a header sent twice with ", ": two keys are not one key that holds a comma.
+    const sentTwice = (request.raw.headersDistinct?.[IDEMPOTENCY_KEY_HEADER]?.length ?? 1) > 1;
+    const key = sentTwice ? undefined : parseIdempotencyKey(header);
+    if (key === undefined) throw invalidKey(sentTwice);
     const owner: KeyOwner = { kind: principal.kind, id: principal.id };
     const sent = { method: request.method, path: request.url, bodyHash: hashOfBody(request.body) };
     const outcome = await claimIdempotencyKey(db, {
@@ -143,8 +145,10 @@ function sfString(value: string): string | undefined {
   return match?.[1]?.replace(/\\(["\\])/g, "$1");
 }
 
-function invalidKey(): ApiError {
-  const message = `1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters, bare or as a quoted string (a UUID, for example)`;
+function invalidKey(sentTwice = false): ApiError {
+  const message = sentTwice
+    ? "sent twice: a request has one Idempotency-Key"
+    : `1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters, bare or as a quoted string (a UUID, for example)`;
   return new ApiError(400, "idempotency_key_invalid", "The Idempotency-Key header is not valid", [
     { field: `headers.${IDEMPOTENCY_KEY_HEADER}`, message },
   ]);

@@ -129,11 +129,30 @@ export const searchText = z
   .max(200)
   .regex(/^\P{Cc}*$/u, "no control characters");
 
+/**
+ * A whole number in a query string: decimal digits only, given once. `z.coerce` would take
+ * 0x10 and 1e3 as numbers, and `page=1&page=2` as NaN ("expected number, received NaN").
+ */
+export function queryInt(min: number, max: number, byDefault: number) {
+  return z.preprocess(
+    (value) => (typeof value === "string" && /^[0-9]{1,15}$/.test(value) ? Number(value) : value),
+    z
+      .number({
+        error: (issue) =>
+          issue.code === "invalid_type" ? "a whole number in decimal digits, given once" : undefined,
+      })
+      .int()
+      .min(min)
+      .max(max)
+      .default(byDefault),
+  );
+}
+
 /** Query of a list view: page (1-based), pageSize, sort key, order, free-text `q`. */
 export function pageQuery<S extends readonly [string, ...string[]]>(sorts: S) {
   return z.object({
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(500).default(50),
+    page: queryInt(1, 100_000, 1),
+    pageSize: queryInt(1, 500, 50),
     sort: z.enum(sorts).optional(),
     order: z.enum(["asc", "desc"]).default("asc"),
     q: searchText.optional(),

@@ -194,34 +194,36 @@ describeEachDatabase("requests that are not what they say", (db) => {
 
   it("headers larger than the server reads are a 431 problem+json, not Node's bare answer", async () => {
     const f = await buildFixture(db().store);
-    const address = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    try {
-      const { port } = new URL(address);
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), "127.0.0.1", () =>
-          socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`),
-        );
-        let text = "";
-        socket.on("data", (chunk) => {
-          text += chunk.toString();
-        });
-        socket.on("close", () => resolve(text));
-        socket.on("error", reject);
-      });
-      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
-      expect(answer).toContain("Content-Type: application/problem+json");
-      expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toMatchObject({
-        status: 431,
-        code: "headers_too_large",
-      });
-    } finally {
-      await f.app.close();
-    }
+    const answer = await rawExchange(
+      f,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+    );
+    expect(answer.head).toMatch(/^HTTP\/1\.1 431 /);
+    expect(answer.head).toContain("Content-Type: application/problem+json");
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 431, code: "headers_too_large" });
+  });
+
+  it("an Idempotency-Key sent twice is a 400 saying so, not one key of both joined by a comma", async () => {
+    const f = await buildFixture(db().store);
+    const body = JSON.stringify({ name: "Twice" });
+    const answer = await rawExchange(
+      f,
+      `POST /api/v1/spaces/${f.ids.spaceA}/groups HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${f.tokens.write}\r\n` +
+        `Content-Type: application/json\r\nIdempotency-Key: k1\r\nIdempotency-Key: k2\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(answer.head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      code: "idempotency_key_invalid",
+      errors: [
+        { field: "headers.idempotency-key", message: "sent twice: a request has one Idempotency-Key" },
+      ],
+    });
   });
 });
 
 describeEachDatabase("values named in the words a user needs", (db) => {
-  it("a yes/no query says true or false; serial: alone names no device (its field's 400, not a search)", async () => {
+  it("a page number is decimal digits given once; a yes/no query says true or false; serial: alone names no device (its field's 400, not a search)", async () => {
     const f = await buildFixture(db().store);
     const get = (url: string) =>
       f.app.inject({ url: `/api/v1/spaces/${f.ids.spaceA}${url}`, headers: auth(f.tokens.write) });
@@ -230,6 +232,14 @@ describeEachDatabase("values named in the words a user needs", (db) => {
     expect(yesNo.json().errors).toEqual([
       expect.objectContaining({ field: "querystring.open", message: "true or false" }),
     ]);
+    for (const query of ["page=0x10", "page=1e3", "page=1&page=2", "pageSize=5.5", "page="]) {
+      const r = await get(`/users?${query}`);
+      expect(r.statusCode, `${query} ${r.body}`).toBe(400);
+      expect(r.json().errors[0].message, query).toMatch(
+        /a whole number in decimal digits, given once|expected int/,
+      );
+    }
+    expect((await get("/users?page=1&pageSize=10")).statusCode).toBe(200);
     for (const url of ["/devices/serial:", "/devices/SERIAL:%20%20", "/devices/serial:/installed-apps"]) {
       const r = await get(url);
       expect(r.statusCode, `${url} ${r.body}`).toBe(400);
@@ -240,3 +250,23 @@ describeEachDatabase("values named in the words a user needs", (db) => {
     }
   });
 });
+
+/** One HTTP/1.1 exchange over a socket, as a client that `inject` cannot imitate would send it. */
+async function rawExchange(f: Fixture, request: string): Promise<{ head: string; body: string }> {
+  const address = await f.app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(address).port), "127.0.0.1", () => socket.write(request));
+      let received = "";
+      socket.on("data", (chunk) => {
+        received += chunk.toString();
+      });
+      socket.on("close", () => resolve(received));
+      socket.on("error", reject);
+    });
+    const split = text.indexOf("\r\n\r\n");
+    return { head: text.slice(0, split), body: text.slice(split + 4) };
+  } finally {
+    await f.app.close();
+  }
+}

@@ -28,7 +28,7 @@ import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from ".
 import { deviceParams, deviceRefFor } from "../device-ref.js";
 import { mdmCommandKind, mdmCommandTargetFields, mdmInvitationFields } from "../mdm-command-target.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { adamId, dateTime, flag, id, pageOf, pageQuery, ruleId, serialNumber } from "../schemas.js";
+import { adamId, dateTime, flag, id, pageOf, pageQuery, queryInt, ruleId, serialNumber } from "../schemas.js";
 
 const appParams = z.object({ spaceId: id, adamId });
 const consequencesSchema = z
@@ -521,7 +521,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
             .min(0)
             .optional()
             .describe("only commands after this seq: the last seq of the previous page (oldest first)"),
-          limit: z.coerce.number().int().min(1).max(1000).default(200),
+          limit: queryInt(1, 1000, 200),
         }),
         response: {
           200: z.object({

@@ -16,7 +16,7 @@ import {
 } from "../outside-assignments.schema.js";
 import { previewChanged, unconfirmedPreview } from "../preview-confirm.js";
 import { problemResponses } from "../problem.js";
-import { adamId, withId } from "../schemas.js";
+import { adamId, queryInt, withId } from "../schemas.js";
 
 const accountParams = withId("accountId");
 
@@ -42,8 +42,8 @@ export function registerOutsideAssignmentRoutes(app: Api, ctx: ApiContext): void
           "or user of the space it concerns now, and why it was not adopted (`status`). They use seats (`used`).",
         params: accountParams,
         querystring: z.object({
-          page: z.coerce.number().int().min(1).max(100_000).default(1),
-          pageSize: z.coerce.number().int().min(1).max(500).default(50),
+          page: queryInt(1, 100_000, 1),
+          pageSize: queryInt(1, 500, 50),
           adamId: adamId.optional().describe("only this app's"),
         }),
         response: { 200: outsideAssignmentPageSchema, ...problemResponses },
