@@ -224,12 +224,13 @@ describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
     expect(JSON.stringify(items)).not.toContain(fresh.token);
   });
 
-  it("bad token requests are 400 problem+json naming the field: an end in the past, both ends, an unknown role, a space twice", async () => {
+  it("bad token requests are 400 problem+json naming the field: an end in the past or past 3,650 days, both ends, an unknown role, a space twice", async () => {
     const writer = await signIn("writer");
     const grants = [{ spaceId: f.ids.spaceA, role: "mdm" }];
     for (const [payload, field] of [
       [{ name: "past", grants, expiresAt: new Date(NOW.getTime() - 1000).toISOString() }, "body.expiresAt"],
       [{ name: "now", grants, expiresAt: NOW.toISOString() }, "body.expiresAt"],
+      [{ name: "forever", grants, expiresAt: "9999-12-31T00:00:00Z" }, "body.expiresAt"],
       [{ name: "both", grants, expiresAt: "2027-01-01T00:00:00Z", expiresInDays: 30 }, "body.expiresInDays"],
       [{ name: "zero", grants, expiresInDays: 0 }, "body.expiresInDays"],
       [{ name: "role", grants: [{ spaceId: f.ids.spaceA, role: "superuser" }] }, "body.grants.0.role"],

@@ -320,7 +320,9 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
           .strictObject({
             name: z.string().trim().min(1).max(100),
             grants: tokenGrants,
-            expiresAt: dateTime.optional().describe("when the token stops working: in the future"),
+            expiresAt: dateTime
+              .optional()
+              .describe(`when the token stops working: in the future, at most ${MAX_TOKEN_DAYS} days from now`),
             expiresInDays: z
               .number()
               .int()
@@ -344,6 +346,11 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
       if (ends && ends.getTime() <= at.getTime())
         throw new ApiError(400, "validation_failed", "The request is not valid", [
           { field: "body.expiresAt", message: "must be in the future" },
+        ]);
+      // As far as expiresInDays reaches: a date past it is a token that never ends, in disguise.
+      if (ends && ends.getTime() > tokenEndsIn(at, MAX_TOKEN_DAYS).getTime())
+        throw new ApiError(400, "validation_failed", "The request is not valid", [
+          { field: "body.expiresAt", message: `at most ${MAX_TOKEN_DAYS} days from now` },
         ]);
       const caller = request.principal;
       // A non-owner's unknown space is refused by issueApiToken as one it has no role in.
