@@ -240,7 +240,15 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
     message?: string;
   };
   if (named.name === "SyncError" && typeof named.code === "string") {
-    return problem(SYNC[named.code] ?? 409, named.code, "The account operation failed", named.message);
+    // What is wrong with the uploaded token file is that field's error, for the form that sent it.
+    const aboutToken = named.code.startsWith("token_") || named.code === "duplicate_location";
+    return problem(
+      SYNC[named.code] ?? 409,
+      named.code,
+      "The account operation failed",
+      named.message,
+      aboutToken ? [{ field: "body.sToken", message: named.message ?? named.code }] : undefined,
+    );
   }
   if (named.name === "AppleApiError" || named.name === "AppleTransportError") {
     const unavailable =

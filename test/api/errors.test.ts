@@ -35,6 +35,28 @@ describe("problems of the database", () => {
     expect(res.json().code).toBe("invalid_value");
   });
 
+  it("AC1, AC6: a token file refused by the account operation names body.sToken for the upload form", async () => {
+    for (const [code, status] of [
+      ["token_malformed", 400],
+      ["token_expired", 422],
+      ["token_owned_by_other_mdm", 409],
+      ["duplicate_location", 409],
+    ] as const) {
+      const res = await failingWith(
+        Object.assign(new Error(`refused: ${code}`), { name: "SyncError", code }),
+      );
+      expect(res.statusCode).toBe(status);
+      expect(res.json()).toMatchObject({
+        code,
+        errors: [{ field: "body.sToken", message: `refused: ${code}` }],
+      });
+    }
+    const other = await failingWith(
+      Object.assign(new Error("gone"), { name: "SyncError", code: "deletion_in_progress" }),
+    );
+    expect(other.json().errors).toBeUndefined();
+  });
+
   it("an unexpected failure is a 500 without Retry-After nor its message", async () => {
     const res = await failingWith(Object.assign(new Error("relation x does not exist"), { code: "42P01" }));
     expect(res.statusCode).toBe(500);

@@ -322,7 +322,9 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             grants: tokenGrants,
             expiresAt: dateTime
               .optional()
-              .describe(`when the token stops working: in the future, at most ${MAX_TOKEN_DAYS} days from now`),
+              .describe(
+                `when the token stops working: in the future, at most ${MAX_TOKEN_DAYS} days from now`,
+              ),
             expiresInDays: z
               .number()
               .int()
