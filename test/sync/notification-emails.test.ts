@@ -368,7 +368,7 @@ describe("notification e-mail text", () => {
     const lines = text.split("\n");
     expect(lines).toContain("Espace : Nord (space-1)");
     expect(lines).toContain("Gravité : Avertissement");
-    expect(lines).toContain("Levée le : 2026-11-28 10:00 UTC");
+    expect(lines).toContain("Déclenchée le : 2026-11-28 10:00 UTC");
     expect(lines).toContain("Type : Utilisation des licences (Apps et livres)");
     expect(lines.at(-1)).toBe("Dans Orchard : https://o.example.org/s/space-1/notifications?notification=n1");
   });

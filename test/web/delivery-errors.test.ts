@@ -141,10 +141,10 @@ describe("console: why a notification delivery failed", () => {
     for (const lng of LANGUAGES) {
       for (const key of keys)
         expect(at(words[lng], `deliveries.error.${key}`), `${lng} ${key}`).toMatch(/\S/);
-      expect(at(words[lng], "deliveries.httpStatus.401"), lng).toMatch(/\S/);
+      expect(at(words[lng], "errors.httpStatus.401"), lng).toMatch(/\S/);
     }
-    expect(Object.keys(at(words.fr, "deliveries.httpStatus") as object)).toEqual(
-      Object.keys(at(words.en, "deliveries.httpStatus") as object),
+    expect(Object.keys(at(words.fr, "errors.httpStatus") as object)).toEqual(
+      Object.keys(at(words.en, "errors.httpStatus") as object),
     );
   });
 });

@@ -1,6 +1,6 @@
 import i18next from "i18next";
 import { beforeAll, expect, it } from "vitest";
-import { wordedFieldError } from "../../web/src/api/field-errors.js";
+import { HTTP_ERROR, wordedFieldError, wordedProblem } from "../../web/src/api/field-errors.js";
 import { initConsoleI18n } from "./console-words.js";
 
 beforeAll(async () => {
@@ -42,4 +42,63 @@ it("a field's error is worded in the console's language from the rule it broke, 
   ).toBe('an account of this space is already named "X"');
   await i18next.changeLanguage("en");
   expect(wordedFieldError(error("too_small", { minimum: 2, origin: "array" }))).toBe("Choose at least 2.");
+});
+
+it("a refusal without a rule is worded from its code, a form's own words first; a not-found keeps the id it names", async () => {
+  await i18next.changeLanguage("fr");
+  const taken = { field: "body.name", message: 'a group of this space is already named "X"' };
+  expect(wordedFieldError(taken, "duplicate_name", "group")).toBe("Un autre groupe porte déjà ce nom.");
+  expect(wordedFieldError(taken, "duplicate_name", "account")).toBe("Un autre compte porte déjà ce nom.");
+  expect(wordedFieldError(taken, "duplicate_name")).toBe("Un autre élément porte déjà ce nom.");
+  expect(
+    wordedFieldError({ field: "body.userIds.0", message: "user u-42 does not exist" }, "not_found"),
+  ).toBe(
+    "Aucun élément n'a l'identifiant u-42 : il a peut-être été supprimé, ou appartient à un autre espace.",
+  );
+  // A rule the console has no words for (DI7's, checked with the request): the server's, not the request's code.
+  expect(
+    wordedFieldError(
+      { field: "body.reservedUserIds", message: "user u1 is also prohibited (DI7)", rule: "custom" },
+      "validation_failed",
+    ),
+  ).toBe("user u1 is also prohibited (DI7)");
+  // A code the console has no words for (DI7's): the server's.
+  expect(
+    wordedFieldError(
+      { field: "body.reservedUserIds", message: "user u1 is also prohibited" },
+      "reserved_and_prohibited",
+    ),
+  ).toBe("user u1 is also prohibited");
+  await i18next.changeLanguage("en");
+});
+
+it("a problem is worded from its code, else (in French) from its HTTP status; in English the server's own words stay", async () => {
+  const problem = (status: number, code: string, title: string, detail?: string) => ({
+    type: `/problems/${code}`,
+    status,
+    code,
+    title,
+    ...(detail ? { detail } : {}),
+  });
+  await i18next.changeLanguage("fr");
+  expect(wordedProblem(problem(429, "rate_limited", "Too many requests", "wait"))).toBe(
+    "Trop de requêtes : patientez un instant, puis réessayez.",
+  );
+  expect(wordedProblem(problem(409, "something_new", "Something new", "in English"))).toBe(
+    "Le serveur a répondu HTTP 409 Conflit.",
+  );
+  expect(wordedProblem(problem(502, HTTP_ERROR, "HTTP 502"))).toBe(
+    "Le serveur a répondu HTTP 502 Mauvaise passerelle.",
+  );
+  expect(wordedProblem(problem(418, "teapot", "I'm a teapot"))).toBe("I'm a teapot");
+  await i18next.changeLanguage("en");
+  expect(wordedProblem(problem(429, "rate_limited", "Too many requests", "wait"))).toBe(
+    "Too many requests: wait a moment, then try again.",
+  );
+  expect(wordedProblem(problem(409, "something_new", "Something new", "in English"))).toBe(
+    "Something new: in English",
+  );
+  expect(wordedProblem(problem(502, HTTP_ERROR, "HTTP 502"))).toBe(
+    "The server answered HTTP 502 Bad Gateway.",
+  );
 });

@@ -300,13 +300,13 @@ describe("console: reclaiming the licenses of inactive devices and users", () =>
     await page.getByRole("button", { name: "Reclaim inactive…" }).click();
     const dialog = page.getByRole("dialog", { name: "Reclaim the licenses of inactive devices and users" });
     await dialog.getByRole("button", { name: "Preview" }).click();
-    // The 1,500 iPads and PARIS-8.
+    // The 1,500 iPads and PARIS-8, counted in the console's language.
     await dialog
-      .getByText("1501 licenses are held by devices or users inactive for 90 days or more.")
+      .getByText("1,501 licenses are held by devices or users inactive for 90 days or more.")
       .first()
       .waitFor();
     await dialog.getByText("They are reclaimed 1,000 at a time, with a progress bar").waitFor();
-    await dialog.getByRole("button", { name: "Reclaim 1501 licenses" }).click();
+    await dialog.getByRole("button", { name: "Reclaim 1,501 licenses" }).click();
     await dialog.getByText("Reclaiming: 0 of 1,501…").waitFor();
     expect(await dialog.getByRole("progressbar", { name: "Reclaim progress" }).getAttribute("max")).toBe(
       "1501",
@@ -315,14 +315,14 @@ describe("console: reclaiming the licenses of inactive devices and users", () =>
     await dialog.getByRole("button", { name: "Stop" }).click();
     expect(await dialog.getByRole("button", { name: "Stopping after this batch…" }).isDisabled()).toBe(true);
     release();
-    await dialog.getByText("1000 licenses reclaimed: their release is on its way to Apple.").waitFor();
+    await dialog.getByText("1,000 licenses reclaimed: their release is on its way to Apple.").waitFor();
     await dialog.getByText("Stopped: 501 licenses of the preview are left.").waitFor();
     await shot(page, "44-reclaim-stopped");
     expect(batches).toBe(1);
     expect(await live()).toBe(501);
 
     await dialog.getByRole("button", { name: "Reclaim the remaining 501" }).click();
-    await dialog.getByText("1501 licenses reclaimed: their release is on its way to Apple.").waitFor();
+    await dialog.getByText("1,501 licenses reclaimed: their release is on its way to Apple.").waitFor();
     expect(batches).toBe(2);
     expect(await live()).toBe(0);
     expect(await dialog.getByText("Stopped:").count()).toBe(0);

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import type { Asset } from "../api/types";
+import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
@@ -31,7 +32,8 @@ export function AccountDetailPage() {
   const [updating, setUpdating] = useState(false);
   const assets = useAccountAssets(spaceId, accountId);
   if (account.isPending) return <Loading />;
-  if (account.isError) return <ErrorNotice error={account.error} />;
+  if (account.isError)
+    return <DetailUnavailable list="accounts" error={account.error} onRetry={account.refetch} />;
   const a = account.data;
   const columns: Column<Asset>[] = [
     {
@@ -120,7 +122,7 @@ export function AccountDetailPage() {
         {assets.isPending ? (
           <Loading />
         ) : assets.isError ? (
-          <ErrorNotice error={assets.error} />
+          <ErrorNotice error={assets.error} onRetry={assets.refetch} />
         ) : (
           <DataTable
             caption={t("accounts.apps")}

@@ -28,7 +28,7 @@ export function AccountFormDialog({
   const [autoDistribute, setAutoDistribute] = useState(account?.autoDistribute ?? true);
   const [clearPrevious, setClearPrevious] = useState(false);
   const [takeOver, setTakeOver] = useState(false);
-  const errors = fieldErrorsOf(mutation.error);
+  const errors = fieldErrorsOf(mutation.error, "account");
   const ownedElsewhere =
     mutation.error instanceof ApiProblemError && mutation.error.code === "token_owned_by_other_mdm";
   const localErrors: Record<string, string> = {};

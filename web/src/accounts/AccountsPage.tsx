@@ -134,7 +134,7 @@ export function AccountsPage() {
         {accounts.isPending ? (
           <Loading />
         ) : accounts.isError ? (
-          <ErrorNotice error={accounts.error} />
+          <ErrorNotice error={accounts.error} onRetry={accounts.refetch} />
         ) : (
           <DataTable
             caption={t("accounts.title")}

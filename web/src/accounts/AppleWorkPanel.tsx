@@ -57,7 +57,7 @@ export function AppleWorkPanel({ spaceId, accountId }: { spaceId: string; accoun
   if (work.isError)
     return (
       <Card title={title}>
-        <ErrorNotice error={work.error} />
+        <ErrorNotice error={work.error} onRetry={work.refetch} />
       </Card>
     );
   const w = work.data;

@@ -71,7 +71,7 @@ export function OutsideAssignmentsPanel({
   if (list.isError)
     return (
       <Card title={title}>
-        <ErrorNotice error={list.error} />
+        <ErrorNotice error={list.error} onRetry={list.refetch} />
       </Card>
     );
   const data = list.data;

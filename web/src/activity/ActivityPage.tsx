@@ -148,7 +148,7 @@ export function ActivityPage() {
               value={filters.action ?? ""}
               onChange={(e) => set("action", e.target.value)}
             >
-              <option value="">{t("common.all")}</option>
+              <option value="">{t("common.all", { context: "female" })}</option>
               {actions.map(([action, label]) => (
                 <option key={action} value={action}>
                   {label}
@@ -202,7 +202,7 @@ export function ActivityPage() {
         {log.isPending ? (
           <Loading />
         ) : log.isError ? (
-          <ErrorNotice error={log.error} />
+          <ErrorNotice error={log.error} onRetry={log.refetch} />
         ) : (
           <DataTable
             caption={t("activity.title")}

@@ -5,7 +5,7 @@
  * Idempotency-Key on every POST and PATCH (./idempotency.ts), and application/problem+json
  * errors parsed into `ApiProblemError`.
  */
-import { wordedFieldError } from "./field-errors";
+import { HTTP_ERROR, wordedFieldError } from "./field-errors";
 import {
   IDEMPOTENCY_KEY_HEADER,
   inProgressDelay,
@@ -114,13 +114,14 @@ export async function apiRequest<T>(method: string, path: string, options: Reque
   const text = await response.text();
   const parsed: unknown = text ? safeJson(text) : undefined;
   if (!response.ok) {
+    // Not the API's problem document (a proxy's error page): the console words its status (States.tsx).
     const problem = isProblem(parsed)
       ? parsed
       : {
           type: "/problems/http",
-          title: response.statusText || "Error",
+          title: `HTTP ${response.status}`,
           status: response.status,
-          code: "http_error",
+          code: HTTP_ERROR,
         };
     if (response.status === 401 && !path.startsWith("/auth/login")) {
       for (const listener of unauthenticatedListeners) listener();
@@ -146,15 +147,17 @@ function isProblem(value: unknown): value is Problem {
 
 /**
  * The problem's `errors[]` keyed by form field: `body.name` → `name`,
- * `body.reservedUserIds.2` → `reservedUserIds`, `querystring.confirm` → `confirm`.
+ * `body.reservedUserIds.2` → `reservedUserIds`, `querystring.confirm` → `confirm`; each in
+ * the console's language (field-errors.ts), the words of `form` first ("group":
+ * `errors.codes.duplicate_name_group`).
  */
-export function fieldErrorsOf(error: unknown): Record<string, string> {
+export function fieldErrorsOf(error: unknown, form?: string): Record<string, string> {
   if (!(error instanceof ApiProblemError)) return {};
   const out: Record<string, string> = {};
   for (const e of error.problem.errors ?? []) {
     const parts = e.field.split(".");
     const field = ["body", "querystring", "query", "params"].includes(parts[0] ?? "") ? parts[1] : parts[0];
-    if (field && out[field] === undefined) out[field] = wordedFieldError(e);
+    if (field && out[field] === undefined) out[field] = wordedFieldError(e, error.code, form);
   }
   return out;
 }

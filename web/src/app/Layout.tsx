@@ -18,7 +18,7 @@ export function Layout() {
   // Signed out: the sign-in page brings them back here (an e-mail's link to a notification).
   if (me.isError) return <Navigate to={signInThenBackTo(location.pathname + location.search)} replace />;
   if (me.isPending || spaces.isPending) return <Loading />;
-  if (spaces.isError) return <ErrorNotice error={spaces.error} />;
+  if (spaces.isError) return <ErrorNotice error={spaces.error} onRetry={spaces.refetch} />;
   const list = spaces.data;
   const first = list.find((s) => s.isDefault) ?? list[0];
   if (!first) return <EmptyState title={t("shell.noSpaceTitle")}>{t("shell.noSpaceText")}</EmptyState>;

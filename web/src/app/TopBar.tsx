@@ -10,6 +10,9 @@ import { spacePath, useSpace } from "./space";
 const saysDefault = (name: string, word: string) =>
   [word, "default"].some((w) => name.trim().toLocaleLowerCase() === w.toLocaleLowerCase());
 
+/** A space's id, shortened, that tells apart two spaces of the same name ("Paris · 3f2a9c1d…"). */
+const shortId = (id: string) => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
+
 export function TopBar() {
   const { t, i18n } = useTranslation();
   const { space, spaces, canWrite } = useSpace();
@@ -37,13 +40,18 @@ export function TopBar() {
           value={space.id}
           onChange={(e) => switchSpace(e.target.value)}
         >
-          {spaces.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.isDefault && !saysDefault(s.name, t("top.defaultSpace"))
+          {spaces.map((s) => {
+            const shared = spaces.some((o) => o.id !== s.id && o.name.trim() === s.name.trim());
+            const name =
+              s.isDefault && !saysDefault(s.name, t("top.defaultSpace"))
                 ? `${s.name} (${t("top.defaultSpace")})`
-                : s.name}
-            </option>
-          ))}
+                : s.name;
+            return (
+              <option key={s.id} value={s.id} title={s.id}>
+                {shared ? `${name} · ${shortId(s.id)}` : name}
+              </option>
+            );
+          })}
         </select>
         <Badge tone={canWrite ? "success" : "neutral"} title={t("ruleText.PM1")}>
           {canWrite ? t("roles.manage") : t("roles.read")}

@@ -31,7 +31,7 @@ export function AccountRulesPanel({
   const [tab, setTab] = useState<Tab>("fcfs");
   const [editing, setEditing] = useState(false);
   if (rules.isPending) return <Loading />;
-  if (rules.isError) return <ErrorNotice error={rules.error} />;
+  if (rules.isError) return <ErrorNotice error={rules.error} onRetry={rules.refetch} />;
   const r = rules.data;
   const reservedCount = r.reservedUsers.length + r.reservedDevices.length;
   return (
@@ -66,8 +66,10 @@ export function AccountRulesPanel({
                 ))}
               </ul>
               <p className="small">
-                {t("rules.requestedType")}: <LicenseTypeBadge type={r.fcfs.requestedType} /> ·{" "}
-                {t("rules.mandatoryType")}: <LicenseTypeBadge type={r.fcfs.mandatoryType} />
+                {t("common.labelled", { label: t("rules.requestedType") })}{" "}
+                <LicenseTypeBadge type={r.fcfs.requestedType} /> ·{" "}
+                {t("common.labelled", { label: t("rules.mandatoryType") })}{" "}
+                <LicenseTypeBadge type={r.fcfs.mandatoryType} />
               </p>
               <RuleRef id="DI2" />
             </div>

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useAccounts } from "../accounts/api";
+import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { Button } from "../ui/Button";
 import { Card, Stat } from "../ui/Card";
@@ -36,10 +37,10 @@ export function AppDetailPage() {
   const [confirmAll, setConfirmAll] = useState(false);
   const [revokedCount, setRevokedCount] = useState<number>();
   if (app.isPending || accounts.isPending) return <Loading />;
-  if (app.isError) return <ErrorNotice error={app.error} />;
-  if (accounts.isError) return <ErrorNotice error={accounts.error} />;
+  if (app.isError) return <DetailUnavailable list="apps" error={app.error} onRetry={app.refetch} />;
+  if (accounts.isError) return <ErrorNotice error={accounts.error} onRetry={accounts.refetch} />;
   const a = app.data;
-  if (!a) return <EmptyState title={t("apps.notFoundTitle")}>{t("apps.notFoundText")}</EmptyState>;
+  if (!a) return <DetailUnavailable list="apps" />;
   const owning = accounts.data.filter((_, i) => rows[i]?.data);
   const selected = owning.find((x) => x.id === params.get("account")) ?? owning[0];
   const name = a.name ?? a.adamId;
@@ -130,7 +131,12 @@ export function AppDetailPage() {
           })
         }
       >
-        <p>{t("apps.revokeAllText", { count: a.used, accounts: owning.length })}</p>
+        <p>
+          {t("apps.revokeAllText", {
+            count: a.used,
+            accounts: t("apps.accountCount", { count: owning.length }),
+          })}
+        </p>
         <p>
           <RuleRef id="MA4" />
         </p>

@@ -12,7 +12,7 @@ export function AppLog({ accountId, adamId }: { accountId: string; adamId: strin
   const table = useTableQuery({ sort: "assignedAt", order: "desc" });
   const log = useAppLog(spaceId, accountId, adamId, table.query);
   if (log.isPending) return <Loading />;
-  if (log.isError) return <ErrorNotice error={log.error} />;
+  if (log.isError) return <ErrorNotice error={log.error} onRetry={log.refetch} />;
   return (
     <>
       <LicenseTable

@@ -178,7 +178,7 @@ export function AppsPage() {
         {apps.isPending ? (
           <Loading />
         ) : apps.isError ? (
-          <ErrorNotice error={apps.error} />
+          <ErrorNotice error={apps.error} onRetry={apps.refetch} />
         ) : (
           <DataTable
             caption={t("apps.title")}

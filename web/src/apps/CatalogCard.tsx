@@ -52,7 +52,7 @@ export function CatalogCard({ adamId, name }: { adamId: string; name?: string | 
       {entry.isPending ? (
         <Loading />
       ) : entry.isError ? (
-        <ErrorNotice error={entry.error} />
+        <ErrorNotice error={entry.error} onRetry={entry.refetch} />
       ) : e?.inCatalog ? (
         <>
           <EntryDetails entry={e} spaceName={spaceName} />

@@ -40,7 +40,7 @@ export function CatalogDialog({
   if (entry.isPending || entry.isError) {
     return (
       <Dialog open title={title(true)} onClose={onClose}>
-        {entry.isError ? <ErrorNotice error={entry.error} /> : <Loading />}
+        {entry.isError ? <ErrorNotice error={entry.error} onRetry={entry.refetch} /> : <Loading />}
       </Dialog>
     );
   }

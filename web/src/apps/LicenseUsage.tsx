@@ -26,7 +26,7 @@ export function LicenseUsage({ adamId }: { adamId: string }) {
       {usage.isPending ? (
         <Loading />
       ) : usage.isError ? (
-        <ErrorNotice error={usage.error} />
+        <ErrorNotice error={usage.error} onRetry={usage.refetch} />
       ) : (
         <LicenseTable
           page={usage.data}

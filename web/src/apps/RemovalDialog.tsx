@@ -52,7 +52,7 @@ export function RemovalDialog({
       {preview.isPending ? (
         <Loading label={t("catalog.counting")} />
       ) : preview.isError ? (
-        <ErrorNotice error={preview.error} title={t("catalog.countFailed")} />
+        <ErrorNotice error={preview.error} title={t("catalog.countFailed")} onRetry={preview.refetch} />
       ) : (
         <ul className="name-list" data-testid="removal-preview">
           <li>

@@ -406,7 +406,7 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
       {waiting.isPending ? (
         <Loading />
       ) : waiting.isError ? (
-        <ErrorNotice error={waiting.error} />
+        <ErrorNotice error={waiting.error} onRetry={waiting.refetch} />
       ) : (
         <DataTable
           caption={t("waiting.title")}

@@ -47,7 +47,7 @@ export function DashboardPage() {
     })),
   });
   if (accounts.isPending) return <Loading />;
-  if (accounts.isError) return <ErrorNotice error={accounts.error} />;
+  if (accounts.isError) return <ErrorNotice error={accounts.error} onRetry={accounts.refetch} />;
   const list = accounts.data;
   const now = Date.now();
   const daysLeft = (a: Account) =>
@@ -153,7 +153,7 @@ export function DashboardPage() {
           {open.isPending ? (
             <Loading />
           ) : open.isError ? (
-            <ErrorNotice error={open.error} />
+            <ErrorNotice error={open.error} onRetry={open.refetch} />
           ) : open.data.items.length === 0 ? (
             <EmptyState title={t("notifications.noneTitle")}>{t("notifications.noneText")}</EmptyState>
           ) : (

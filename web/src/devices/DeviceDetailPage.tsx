@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { usePage } from "../api/query";
 import type { License } from "../api/types";
+import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { LicenseTable } from "../licenses/LicenseTable";
@@ -33,14 +34,15 @@ export function DeviceDetailPage() {
   const user = useUser(spaceId, device.data?.userId ?? "", device.data?.userId !== undefined);
   const waiting = useDeviceWaiting(spaceId, deviceId);
   if (device.isPending) return <Loading />;
-  if (device.isError) return <ErrorNotice error={device.error} />;
+  if (device.isError)
+    return <DetailUnavailable list="devices" error={device.error} onRetry={device.refetch} />;
   const d = device.data;
   return (
     <>
       <PageHeader
         back={<Link to={spacePath(spaceId, "/devices")}>← {t("devices.title")}</Link>}
         title={<span className="mono">{d.serialNumber}</span>}
-        description={`${d.platform} · ${t(`deviceStatus.${d.status}`, { defaultValue: d.status })} · ${t("devices.lastCheckIn")}: ${f.dateTime(d.lastCheckInAt)}`}
+        description={`${d.platform} · ${t(`deviceStatus.${d.status}`, { defaultValue: d.status })} · ${t("common.labelled", { label: t("devices.lastCheckIn") })} ${f.dateTime(d.lastCheckInAt)}`}
         actions={
           d.userId ? (
             <Link
@@ -53,7 +55,7 @@ export function DeviceDetailPage() {
           ) : null
         }
       />
-      {waiting.isError ? <ErrorNotice error={waiting.error} /> : null}
+      {waiting.isError ? <ErrorNotice error={waiting.error} onRetry={waiting.refetch} /> : null}
       {waiting.data ? (
         <SubjectWaitingApps
           subject={{ kind: "device", id: deviceId }}
@@ -68,7 +70,7 @@ export function DeviceDetailPage() {
         {licenses.isPending ? (
           <Loading />
         ) : licenses.isError ? (
-          <ErrorNotice error={licenses.error} />
+          <ErrorNotice error={licenses.error} onRetry={licenses.refetch} />
         ) : (
           <LicenseTable
             page={licenses.data}
@@ -93,7 +95,7 @@ export function DeviceDetailPage() {
         {apps.isPending ? (
           <Loading />
         ) : apps.isError ? (
-          <ErrorNotice error={apps.error} />
+          <ErrorNotice error={apps.error} onRetry={apps.refetch} />
         ) : (
           <UsageTable
             caption={t("devices.installedApps")}

@@ -91,7 +91,7 @@ export function DevicesPage() {
         {devices.isPending ? (
           <Loading />
         ) : devices.isError ? (
-          <ErrorNotice error={devices.error} />
+          <ErrorNotice error={devices.error} onRetry={devices.refetch} />
         ) : (
           <DataTable
             caption={t("devices.title")}

@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Badge } from "../ui/Badge";
+import { useFormat } from "../ui/format";
 import { RuleRef } from "../ui/RuleRef";
 import type { AccountConsidered } from "./api";
 
@@ -10,6 +11,7 @@ import type { AccountConsidered } from "./api";
  */
 export function AccountsWalked({ accounts }: { accounts: AccountConsidered[] }) {
   const { t } = useTranslation();
+  const f = useFormat();
   if (accounts.length === 0) return <p className="muted small">{t("explain.accounts.none")}</p>;
   const rules = (ids: string[]) => (
     <span className="chips-inline">
@@ -47,10 +49,10 @@ export function AccountsWalked({ accounts }: { accounts: AccountConsidered[] }) 
               <td>
                 {a.seats
                   ? t("explain.accounts.seatsText", {
-                      free: a.seats.free,
-                      total: a.seats.total,
-                      used: a.seats.used,
-                      held: a.seats.heldForReservations,
+                      free: t("explain.accounts.seatsFree", { count: a.seats.free }),
+                      total: f.number(a.seats.total),
+                      used: t("explain.accounts.seatsUsed", { count: a.seats.used }),
+                      held: t("explain.accounts.seatsHeld", { count: a.seats.heldForReservations }),
                     })
                   : "—"}
               </td>

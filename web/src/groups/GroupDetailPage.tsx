@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
+import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
@@ -8,7 +9,7 @@ import { Card } from "../ui/Card";
 import { type Column, DataTable } from "../ui/DataTable";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
-import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
+import { EmptyState, Loading, Notice } from "../ui/States";
 import { useGroupName } from "../users/groups";
 import { type RuleUse, useGroup, useRenameGroup } from "./api";
 import { DeleteGroupDialog } from "./DeleteGroupDialog";
@@ -30,7 +31,7 @@ export function GroupDetailPage() {
   const rename = useRenameGroup(spaceId, groupId);
   const [dialog, setDialog] = useState<"rename" | "delete">();
   if (group.isPending) return <Loading />;
-  if (group.isError) return <ErrorNotice error={group.error} />;
+  if (group.isError) return <DetailUnavailable list="groups" error={group.error} onRetry={group.refetch} />;
   const g = group.data;
   const name = groupName(g);
   return (

@@ -95,7 +95,7 @@ export function GroupMembers({ group }: { group: GroupView }) {
       {members.isPending ? (
         <Loading />
       ) : members.isError ? (
-        <ErrorNotice error={members.error} />
+        <ErrorNotice error={members.error} onRetry={members.refetch} />
       ) : (
         <DataTable
           caption={t("groups.membersTitle")}

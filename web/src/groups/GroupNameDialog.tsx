@@ -39,7 +39,7 @@ export function GroupNameDialog({
     <FormDialog title={title} onClose={onClose} onSubmit={submit} busy={busy} submitLabel={submitLabel}>
       <TextField
         label={t("groups.name")}
-        error={missing ? t("groups.nameRequired") : fieldErrorsOf(error).name}
+        error={missing ? t("groups.nameRequired") : fieldErrorsOf(error, "group").name}
         name="name"
         autoComplete="off"
         maxLength={300}

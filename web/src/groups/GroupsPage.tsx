@@ -78,7 +78,7 @@ export function GroupsPage() {
         {groups.isPending ? (
           <Loading />
         ) : groups.isError ? (
-          <ErrorNotice error={groups.error} />
+          <ErrorNotice error={groups.error} onRetry={groups.refetch} />
         ) : (
           <DataTable
             caption={t("groups.title")}

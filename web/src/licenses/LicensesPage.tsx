@@ -108,7 +108,7 @@ export function LicensesPage() {
         {licenses.isPending ? (
           <Loading />
         ) : licenses.isError ? (
-          <ErrorNotice error={licenses.error} />
+          <ErrorNotice error={licenses.error} onRetry={licenses.refetch} />
         ) : (
           <LicenseTable
             page={licenses.data}

@@ -128,6 +128,7 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
   const path = `/spaces/${spaceId}/licenses/reclaim`;
   const inactiveDays = Number(days);
   const daysValid = /^\d+$/.test(days.trim()) && inactiveDays >= 1 && inactiveDays <= MAX_DAYS;
+  const inactiveFor = t("reclaim.inactiveDays", { count: inactiveDays });
   const input = (): ReclaimInput => ({
     inactiveDays,
     ...(adamId ? { adamId } : {}),
@@ -329,11 +330,11 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
       ) : null}
       {preview ? (
         preview.count === 0 ? (
-          <Notice>{t("reclaim.none", { days: inactiveDays })}</Notice>
+          <Notice>{t("reclaim.none", { days: inactiveFor })}</Notice>
         ) : (
           <>
             <p role="status">
-              <strong>{t("reclaim.found", { count: preview.count, days: inactiveDays })}</strong>
+              <strong>{t("reclaim.found", { count: preview.count, days: inactiveFor })}</strong>
             </p>
             {preview.capped ? (
               <p className="muted small">{t("reclaim.batches", { limit: f.number(preview.limit) })}</p>
@@ -341,7 +342,7 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
             <div className="table-wrap">
               <table className="table">
                 <caption className="sr-only">
-                  {t("reclaim.found", { count: preview.count, days: inactiveDays })}
+                  {t("reclaim.found", { count: preview.count, days: inactiveFor })}
                 </caption>
                 <thead>
                   <tr>

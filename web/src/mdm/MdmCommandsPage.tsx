@@ -220,7 +220,7 @@ export function MdmCommandsPage() {
         {list.isPending ? (
           <Loading />
         ) : list.isError ? (
-          <ErrorNotice error={list.error} />
+          <ErrorNotice error={list.error} onRetry={list.refetch} />
         ) : (
           <DataTable
             caption={t("mdm.table")}

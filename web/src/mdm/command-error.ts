@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { statusWords } from "../api/field-errors";
 
 /**
  * Why an MDM command failed or was cancelled, read back from the English the server stores
@@ -64,11 +65,8 @@ function reasonKey(reason: string): string | undefined {
 
 /** An HTTP status with its phrase in the console's language: "401 Unauthorized", "401 Non autorisé". */
 export function useStatusWords() {
-  const { t } = useTranslation();
-  return (status: number): string => {
-    const phrase = t(`deliveries.httpStatus.${status}`, { defaultValue: "" });
-    return phrase ? `${status} ${phrase}` : String(status);
-  };
+  useTranslation();
+  return (status: number): string => statusWords(status) ?? String(status);
 }
 
 /** An MDM command's error (or a test webhook's) in the console's language. */

@@ -250,7 +250,7 @@ export function DeliveriesCard({ spaceId }: { spaceId: string }) {
       {list.isPending ? (
         <Loading />
       ) : list.isError ? (
-        <ErrorNotice error={list.error} />
+        <ErrorNotice error={list.error} onRetry={list.refetch} />
       ) : (
         <DataTable
           caption={t("deliveries.title")}

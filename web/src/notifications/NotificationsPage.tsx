@@ -162,7 +162,7 @@ export function NotificationsPage() {
               }}
             >
               <option value="new">{t("notifications.unacknowledged")}</option>
-              <option value="all">{t("common.all")}</option>
+              <option value="all">{t("common.all", { context: "female" })}</option>
             </select>
           </label>
           {canWrite && open.length > 0 ? (
@@ -184,7 +184,7 @@ export function NotificationsPage() {
         {list.isPending ? (
           <Loading />
         ) : list.isError ? (
-          <ErrorNotice error={list.error} />
+          <ErrorNotice error={list.error} onRetry={list.refetch} />
         ) : (
           <DataTable
             caption={t("notifications.title")}

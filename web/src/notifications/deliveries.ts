@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
+import { statusWords } from "../api/field-errors";
 import { usePage } from "../api/query";
 import type {
   DeliveryState,
@@ -55,10 +56,8 @@ export function useDeliveryError() {
   return (text: string): string => {
     const e = parseDeliveryError(text);
     switch (e.kind) {
-      case "webhookStatus": {
-        const phrase = t(`deliveries.httpStatus.${e.status}`, { defaultValue: "" });
-        return t("deliveries.error.webhookStatus", { status: phrase ? `${e.status} ${phrase}` : e.status });
-      }
+      case "webhookStatus":
+        return t("deliveries.error.webhookStatus", { status: statusWords(e.status) ?? e.status });
       case "webhookUnreachable":
         return e.timedOut
           ? t("deliveries.error.webhookTimedOut")

@@ -73,7 +73,7 @@ export function Administrators() {
           <span className="chips-inline">
             {a.grants.map((g) => (
               <Badge key={g.spaceId} tone={g.role === "manage" ? "success" : "neutral"}>
-                {spaceName(g.spaceId)}: {t(`roles.${g.role}`)}
+                {t("common.labelled", { label: spaceName(g.spaceId) })} {t(`roles.${g.role}`)}
               </Badge>
             ))}
           </span>
@@ -156,7 +156,7 @@ export function Administrators() {
       {admins.isPending ? (
         <Loading />
       ) : admins.isError ? (
-        <ErrorNotice error={admins.error} />
+        <ErrorNotice error={admins.error} onRetry={admins.refetch} />
       ) : (
         <DataTable
           caption={t("admins.title")}
@@ -259,7 +259,6 @@ function adminFieldErrors(
   if (error instanceof ApiProblemError) {
     if (error.code === "weak_password" && rules)
       errors.password = t("admins.form.passwordTooShort", { min: rules.minLength });
-    if (error.code === "login_taken") errors.login = t("admins.form.loginTaken");
   }
   return errors;
 }
@@ -407,9 +406,7 @@ function EditAdministratorDialog({
   const [disabled, setDisabled] = useState(admin.disabled);
   const [email, setEmail] = useState(admin.email ?? "");
   const [notify, setNotify] = useState(admin.notifyByEmail);
-  const errors = notificationEmailErrors(edit.error, t);
-  if (edit.error instanceof ApiProblemError && edit.error.code === "cannot_demote_self")
-    errors.isOwner = t("admins.form.cannotDemoteSelf");
+  const errors = adminFieldErrors(edit.error, rules.data, t);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     edit.mutate(

@@ -60,7 +60,7 @@ export function ApiTokens() {
         <span className="chips-inline">
           {x.grants.map((g) => (
             <Badge key={g.spaceId}>
-              {spaceName(g.spaceId)}: {t(`roles.${g.role}`)}
+              {t("common.labelled", { label: spaceName(g.spaceId) })} {t(`roles.${g.role}`)}
             </Badge>
           ))}
         </span>
@@ -152,7 +152,7 @@ export function ApiTokens() {
       {tokens.isPending ? (
         <Loading />
       ) : tokens.isError ? (
-        <ErrorNotice error={tokens.error} />
+        <ErrorNotice error={tokens.error} onRetry={tokens.refetch} />
       ) : (
         <DataTable
           caption={t("tokens.title")}

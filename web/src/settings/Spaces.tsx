@@ -88,7 +88,7 @@ export function Spaces() {
       {spaces.isPending ? (
         <Loading />
       ) : spaces.isError ? (
-        <ErrorNotice error={spaces.error} />
+        <ErrorNotice error={spaces.error} onRetry={spaces.refetch} />
       ) : (
         <DataTable
           caption={t("spaces.title")}

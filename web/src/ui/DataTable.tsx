@@ -2,6 +2,7 @@ import { type ReactNode, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { PageQuery } from "../api/types";
 import { Button } from "./Button";
+import { useFormat } from "./format";
 
 export interface Column<T> {
   key: string;
@@ -142,7 +143,10 @@ export function DataTable<T>({
           ))}
         </tbody>
       </table>
-      {table && total !== undefined ? <Pager table={table} total={total} /> : null}
+      {/* No pager under no rows, but on a page past the last (it leads back). */}
+      {table && total !== undefined && (rows.length > 0 || table.query.page > 1) ? (
+        <Pager table={table} total={total} />
+      ) : null}
       {rows.length === 0 && !empty ? <p className="table-empty">{t("common.noResults")}</p> : null}
     </div>
   );
@@ -150,18 +154,21 @@ export function DataTable<T>({
 
 function Pager({ table, total }: { table: TableQuery; total: number }) {
   const { t } = useTranslation();
+  const f = useFormat();
   const { page, pageSize } = table.query;
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const from = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const to = Math.min(total, page * pageSize);
   return (
     <nav className="pager" aria-label={t("table.paging")}>
-      <span>{t("table.range", { from, to, total })}</span>
+      <span>{t("table.range", { from: f.number(from), to: f.number(to), total: f.number(total) })}</span>
       <div className="pager-buttons">
         <Button size="sm" variant="ghost" disabled={page <= 1} onClick={() => table.setPage(page - 1)}>
           {t("table.previous")}
         </Button>
-        <span className="pager-page">{t("table.page", { page, pages })}</span>
+        <span className="pager-page">
+          {t("table.page", { page: f.number(page), pages: f.number(pages) })}
+        </span>
         <Button size="sm" variant="ghost" disabled={page >= pages} onClick={() => table.setPage(page + 1)}>
           {t("table.next")}
         </Button>

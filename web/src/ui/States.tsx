@@ -1,7 +1,9 @@
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError, fieldErrorsOf } from "../api/client";
+import { wordedProblem } from "../api/field-errors";
 import { IN_PROGRESS_CODE } from "../api/idempotency";
+import { Button } from "./Button";
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();
@@ -45,14 +47,35 @@ export function EmptyState({
   );
 }
 
-/** What went wrong, from the problem document when there is one. */
-export function ErrorNotice({ error, title }: { error: unknown; title?: string }) {
+/**
+ * What went wrong, in the console's language (the problem document's code, else its HTTP
+ * status: api/field-errors.ts); with "Try again" when what failed can be asked for again
+ * (a page's data: its query's `refetch`).
+ */
+export function ErrorNotice({
+  error,
+  title,
+  onRetry,
+}: {
+  error: unknown;
+  title?: string;
+  onRetry?: (() => unknown) | undefined;
+}) {
   const { t } = useTranslation();
-  const message = consoleWorded(error, t) ?? messageOf(error, t("errors.unexpected"));
+  const message =
+    consoleWorded(error, t) ??
+    (error instanceof ApiProblemError ? wordedProblem(error.problem) : t("errors.unexpected"));
   return (
     <div className="notice notice-danger" role="alert">
       <strong>{title ?? t("errors.title")}</strong>
       <span>{message}</span>
+      {onRetry ? (
+        <span>
+          <Button size="sm" onClick={() => onRetry()}>
+            {t("errors.retry")}
+          </Button>
+        </span>
+      ) : null}
     </div>
   );
 }
@@ -73,14 +96,6 @@ function consoleWorded(error: unknown, t: (key: string) => string): string | und
   if (error.code === "network") return t("errors.unexpected");
   if (error.code === IN_PROGRESS_CODE) return t("errors.stillRunning");
   return undefined;
-}
-
-export function messageOf(error: unknown, fallback: string): string {
-  if (error instanceof ApiProblemError) {
-    const p = error.problem;
-    return p.detail && p.detail !== p.title ? `${p.title}: ${p.detail}` : p.title;
-  }
-  return fallback;
 }
 
 export function Notice({

@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { useFormat } from "./format";
 
 export interface TabItem<K extends string> {
   key: K;
@@ -19,6 +20,7 @@ export function Tabs<K extends string>({
   label: string;
 }) {
   const id = useId();
+  const f = useFormat();
   return (
     <div className="tabs" role="tablist" aria-label={label}>
       {items.map((item, index) => (
@@ -39,7 +41,7 @@ export function Tabs<K extends string>({
           }}
         >
           {item.label}
-          {item.count !== undefined ? <span className="tab-count">{item.count}</span> : null}
+          {item.count !== undefined ? <span className="tab-count">{f.number(item.count)}</span> : null}
         </button>
       ))}
     </div>

@@ -40,8 +40,11 @@ export function useFormat() {
       }
       return value.toLocaleString(locale, digits);
     },
+    /** "64%" in English, "64 %" in French. */
     percent(used: number, total: number): string {
-      return total > 0 ? `${Math.round((used / total) * 100)} %` : "—";
+      return total > 0
+        ? (used / total).toLocaleString(locale, { style: "percent", maximumFractionDigits: 0 })
+        : "—";
     },
   };
 }

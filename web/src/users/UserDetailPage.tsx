@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
+import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { GroupLink } from "../groups/GroupLink";
@@ -22,7 +23,8 @@ function AppleUserId({ clientUserId }: { clientUserId: string | undefined }) {
     <span className="muted small" title={t("users.clientUserIdHelp")}>
       {clientUserId ? (
         <>
-          {t("users.clientUserId")}: <span className="mono">{clientUserId}</span>
+          {t("common.labelled", { label: t("users.clientUserId") })}{" "}
+          <span className="mono">{clientUserId}</span>
         </>
       ) : (
         t("users.noClientUserId")
@@ -45,7 +47,7 @@ export function UserDetailPage() {
   const groups = useUserGroups(spaceId, userId);
   const waiting = useUserWaiting(spaceId, userId);
   if (user.isPending) return <Loading />;
-  if (user.isError) return <ErrorNotice error={user.error} />;
+  if (user.isError) return <DetailUnavailable list="users" error={user.error} onRetry={user.refetch} />;
   const u = user.data;
   return (
     <>
@@ -65,7 +67,7 @@ export function UserDetailPage() {
         }
       />
       {u.registration === "enrolled" ? null : <InvitationCard user={u} />}
-      {waiting.isError ? <ErrorNotice error={waiting.error} /> : null}
+      {waiting.isError ? <ErrorNotice error={waiting.error} onRetry={waiting.refetch} /> : null}
       {waiting.data ? (
         <SubjectWaitingApps
           subject={{ kind: "user", id: u.id }}
@@ -80,7 +82,7 @@ export function UserDetailPage() {
         {groups.isPending ? (
           <Loading />
         ) : groups.isError ? (
-          <ErrorNotice error={groups.error} />
+          <ErrorNotice error={groups.error} onRetry={groups.refetch} />
         ) : (
           <ul
             className="chips"
@@ -100,7 +102,7 @@ export function UserDetailPage() {
         {usage.isPending ? (
           <Loading />
         ) : usage.isError ? (
-          <ErrorNotice error={usage.error} />
+          <ErrorNotice error={usage.error} onRetry={usage.refetch} />
         ) : (
           <UsageTable
             caption={t("users.licenseUsage")}

@@ -123,7 +123,7 @@ export function UsersPage() {
         {users.isPending ? (
           <Loading />
         ) : users.isError ? (
-          <ErrorNotice error={users.error} />
+          <ErrorNotice error={users.error} onRetry={users.refetch} />
         ) : (
           <DataTable
             caption={t("users.title")}

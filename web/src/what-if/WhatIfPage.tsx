@@ -24,7 +24,7 @@ export function WhatIfPage() {
   const [change, setChange] = useState<ProposedChange>();
   const errors = fieldErrorsOf(whatIf.error);
   if (accounts.isPending) return <Loading />;
-  if (accounts.isError) return <ErrorNotice error={accounts.error} />;
+  if (accounts.isError) return <ErrorNotice error={accounts.error} onRetry={accounts.refetch} />;
   return (
     <>
       <PageHeader title={t("whatIf.title")} description={t("whatIf.description")} />
