@@ -2,18 +2,16 @@ import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { undelegateApp } from "../../src/mdm/index.js";
 import {
-  createAccount,
   createDevice,
   createSpace,
   findCatalogApp,
   replaceInstalledApps,
   requestLicenses,
   setAppRules,
-  upsertAsset,
 } from "../../src/store/index.js";
 import { listMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { shot, signIn } from "./harness.js";
-import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * The catalog managed from the console (CA1, CA3, DB4, PB1), in headless Chromium against the
@@ -44,28 +42,12 @@ describe("console: the app catalog", () => {
     ic = await startIsolatedConsole({ name: "catalog", owner: OWNER, reader: READER });
     ({ url, spaceId } = ic);
     const now = new Date();
-    const { db, keys } = ic.core.store;
+    const { db } = ic.core.store;
     // Pages, bought by the default space's account and not in its catalog yet (CA3).
-    const account = await createAccount(db, keys, {
-      spaceId,
-      displayName: "Paris",
-      sToken: "not-a-real-token",
-    });
-    accountId = account.id;
-    await upsertAsset(
-      db,
-      {
-        spaceId,
-        accountId,
-        adamId,
-        name: "Pages",
-        pricingParam: "STDQ",
-        productType: "App",
-        total: 10,
-        deviceAssignable: true,
-        platforms: ["iOS", "macOS"],
-      },
-      now,
+    accountId = await accountWithApp(
+      ic,
+      { adamId, name: "Pages", total: 10, platforms: ["iOS", "macOS"] },
+      { displayName: "Paris", now },
     );
     // Two iPads and a Mac have it installed; one iPad of Lyon, a custom space, will have it too.
     for (const serial of ["CATIPAD1", "CATIPAD2"]) {

@@ -1,15 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createAccount,
-  createUser,
-  insertLicenses,
-  setCatalogApp,
-  upsertAsset,
-} from "../../src/store/index.js";
+import { createUser, insertLicenses, setCatalogApp } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
-import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * The Licenses page's "Export CSV" downloads the licenses the page lists, every page of them,
@@ -27,29 +21,12 @@ describe("console: exports from the Licenses and Apps pages", () => {
 
   beforeAll(async () => {
     ic = await startIsolatedConsole({ name: "exports", owner: OWNER });
-    const { db, keys } = ic.core.store;
+    const { db } = ic.core.store;
     const spaceId = ic.spaceId;
-    const account = await createAccount(db, keys, {
-      spaceId,
-      displayName: "Lyon campus",
-      sToken: "not-a-real-token",
-    });
-    ids.account = account.id;
-    await upsertAsset(
-      db,
-      {
-        spaceId,
-        accountId: account.id,
-        adamId: APP,
-        name: "Pages",
-        pricingParam: "STDQ",
-        productType: "App",
-        total: 80,
-        used: 60,
-        deviceAssignable: true,
-        platforms: ["iOS"],
-      },
-      CREATED,
+    ids.account = await accountWithApp(
+      ic,
+      { adamId: APP, name: "Pages", total: 80, used: 60 },
+      { now: CREATED },
     );
     await setCatalogApp(db, { spaceId, adamId: APP, name: "Pages" }, CREATED);
     // 60 assigned licenses: more pages than one of the list, all of them in the file.
@@ -60,7 +37,7 @@ describe("console: exports from the Licenses and Apps pages", () => {
       db,
       users.map((u) => ({
         spaceId,
-        accountId: account.id,
+        accountId: ids.account,
         adamId: APP,
         type: "user" as const,
         userId: u.id,
@@ -72,7 +49,7 @@ describe("console: exports from the Licenses and Apps pages", () => {
     [ids.released = ""] = await insertLicenses(db, [
       {
         spaceId,
-        accountId: account.id,
+        accountId: ids.account,
         adamId: APP,
         type: "user",
         userId: users[0]?.id ?? "",

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccount, createGroup, createSpace, createUser, upsertAsset } from "../../src/store/index.js";
+import { createGroup, createSpace, createUser } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
-import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * What a French-speaking reviewer found, in headless Chromium against the real API
@@ -31,28 +31,8 @@ describe("console: a French administrator's review", () => {
     ic = await startIsolatedConsole({ name: "french-review", owner: OWNER });
     ({ url, spaceId } = ic);
     const now = new Date();
-    const { db, keys } = ic.core.store;
-    const account = await createAccount(db, keys, {
-      spaceId,
-      displayName: "Lyon campus",
-      sToken: "not-a-real-token",
-    });
-    accountId = account.id;
-    await upsertAsset(
-      db,
-      {
-        spaceId,
-        accountId,
-        adamId: "361309726",
-        name: "Pages",
-        pricingParam: "STDQ",
-        productType: "App",
-        total: 2000,
-        deviceAssignable: true,
-        platforms: ["iOS"],
-      },
-      now,
-    );
+    const { db } = ic.core.store;
+    accountId = await accountWithApp(ic, { adamId: "361309726", name: "Pages", total: 2000 }, { now });
     userId = (await createUser(db, { spaceId, name: LONG_NAME, appleClientUserId: "c0ffee-long-0001" })).id;
     groupId = (await createGroup(db, { spaceId, name: LONG_NAME })).id;
     // Two spaces an owner named alike.

@@ -1,16 +1,14 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createAccount,
   createUser,
   requestLicenses,
   setAppleStatus,
   setAppRules,
   setCatalogApp,
-  upsertAsset,
 } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
-import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * The Groups pages in headless Chromium against the real API (isolated-console.ts): a group
@@ -32,35 +30,16 @@ describe("console: the Groups pages, and a user's groups and waits", () => {
     ic = await startIsolatedConsole({ name: "groups-console", owner: OWNER });
     ({ url, spaceId } = ic);
     const now = new Date();
-    const { db, keys } = ic.core.store;
+    const { db } = ic.core.store;
     // Pages: one seat, first come, first served for All Users, user-based: the holder takes the
     // seat, the waiter's mandatory request waits for one (UB3).
-    const account = await createAccount(db, keys, {
-      spaceId,
-      displayName: "Lyon campus",
-      sToken: "not-a-real-token",
-    });
-    await upsertAsset(
-      db,
-      {
-        spaceId,
-        accountId: account.id,
-        adamId,
-        name: "Pages",
-        pricingParam: "STDQ",
-        productType: "App",
-        total: 1,
-        deviceAssignable: true,
-        platforms: ["iOS"],
-      },
-      now,
-    );
+    const accountId = await accountWithApp(ic, { adamId, name: "Pages", total: 1 }, { now });
     await setCatalogApp(db, { spaceId, adamId, name: "Pages" }, now);
     await setAppRules(
       db,
       {
         spaceId,
-        accountId: account.id,
+        accountId: accountId,
         adamId,
         fcfs: { groupIds: ["all-users"], requestedType: "user", mandatoryType: "user" },
         reservedUserIds: [],

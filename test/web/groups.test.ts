@@ -1,14 +1,8 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createAccount,
-  createGroup,
-  setAppRules,
-  setCatalogApp,
-  upsertAsset,
-} from "../../src/store/index.js";
+import { createGroup, setAppRules, setCatalogApp } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
-import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * The built-in All Users group in the console: the API keeps its English name, the console
@@ -28,35 +22,16 @@ describe("console: the All Users group in the console's language", () => {
     ic = await startIsolatedConsole({ name: "groups", owner: OWNER });
     ({ url, spaceId } = ic);
     const now = new Date();
-    const { db, keys } = ic.core.store;
+    const { db } = ic.core.store;
     // AC1: the account distributes to All Users; the app's FCFS groups are All Users and Teachers.
-    const account = await createAccount(db, keys, {
-      spaceId,
-      displayName: "Lyon campus",
-      sToken: "not-a-real-token",
-    });
-    await upsertAsset(
-      db,
-      {
-        spaceId,
-        accountId: account.id,
-        adamId,
-        name: "Pages",
-        pricingParam: "STDQ",
-        productType: "App",
-        total: 10,
-        deviceAssignable: true,
-        platforms: ["iOS"],
-      },
-      now,
-    );
+    const accountId = await accountWithApp(ic, { adamId, name: "Pages", total: 10 }, { now });
     await setCatalogApp(db, { spaceId, adamId, name: "Pages" }, now);
     const teachers = await createGroup(db, { spaceId, name: "Teachers" });
     await setAppRules(
       db,
       {
         spaceId,
-        accountId: account.id,
+        accountId: accountId,
         adamId,
         fcfs: { groupIds: ["all-users", teachers.id], requestedType: "user", mandatoryType: "device" },
         reservedUserIds: [],

@@ -9,6 +9,7 @@ import { registerConsole } from "../../src/api/console.js";
 import type { ApiContext } from "../../src/api/context.js";
 import { type Core, openCore } from "../../src/main/compose.js";
 import { ensureDefaultSpace } from "../../src/main/server.js";
+import { type AssetInput, createAccount, upsertAsset } from "../../src/store/index.js";
 import {
   type ConsoleSite,
   createAdministrators,
@@ -92,4 +93,36 @@ export async function startIsolatedConsole(options: IsolatedConsoleOptions): Pro
     await close();
     throw error;
   }
+}
+
+/**
+ * The fixture most console suites start from: an account of the default space (its sToken
+ * never reaches Apple: no worker runs) that bought an app, STDQ and device-assignable. Returns
+ * the account's id; the suite adds the catalog entry, rules and licenses it needs.
+ */
+export async function accountWithApp(
+  ic: IsolatedConsole,
+  app: Pick<AssetInput, "adamId" | "name" | "total"> & Partial<Pick<AssetInput, "used" | "platforms">>,
+  options: { displayName?: string; now?: Date } = {},
+): Promise<string> {
+  const { db, keys } = ic.core.store;
+  const account = await createAccount(db, keys, {
+    spaceId: ic.spaceId,
+    displayName: options.displayName ?? "Lyon campus",
+    sToken: "not-a-real-token",
+  });
+  await upsertAsset(
+    db,
+    {
+      spaceId: ic.spaceId,
+      accountId: account.id,
+      pricingParam: "STDQ",
+      productType: "App",
+      deviceAssignable: true,
+      platforms: ["iOS"],
+      ...app,
+    },
+    options.now ?? new Date(),
+  );
+  return account.id;
 }

@@ -1,17 +1,15 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createAccount,
   createDevices,
   createUser,
   listActivity,
   listWaitingRequests,
   requestLicenses,
   setCatalogApp,
-  upsertAsset,
 } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
-import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * DB2: "Cancel" in an app's waiting list, in English and in French: a confirmation, then the
@@ -36,28 +34,9 @@ describe("console: cancelling a waiting request", () => {
     ic = await startIsolatedConsole({ name: "waiting-cancel", owner: OWNER, reader: READER });
     ({ url, spaceId } = ic);
     const now = new Date();
-    const { db, keys } = ic.core.store;
+    const { db } = ic.core.store;
     // A mandatory app with no free seat: three iPads wait for it (DB2).
-    const account = await createAccount(db, keys, {
-      spaceId,
-      displayName: "Lyon campus",
-      sToken: "not-a-real-token",
-    });
-    await upsertAsset(
-      db,
-      {
-        spaceId,
-        accountId: account.id,
-        adamId,
-        name: "Keynote",
-        pricingParam: "STDQ",
-        productType: "App",
-        total: 0,
-        deviceAssignable: true,
-        platforms: ["iOS"],
-      },
-      now,
-    );
+    const _accountId = await accountWithApp(ic, { adamId, name: "Keynote", total: 0 }, { now });
     await setCatalogApp(db, { spaceId, adamId, name: "Keynote", installOnDevice: true }, now);
     const fleet = await createDevices(
       db,
