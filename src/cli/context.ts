@@ -5,6 +5,7 @@ import { type Core, openCore } from "../main/compose.js";
 import { ensureDefaultSpace } from "../main/server.js";
 import { openDatabase, type Store, type StoreConfig } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
+import { nonEmpty } from "./options.js";
 import { resolveSpace } from "./resolve.js";
 
 /** Flags every data command takes. */
@@ -23,7 +24,11 @@ export interface CliContext {
 /** Adds `--space` and `--json` to a command. */
 export function withCommonFlags(command: Command): Command {
   return command
-    .option("--space <space>", "the space to work in, by id or name (default: the default space)")
+    .option(
+      "--space <space>",
+      "the space to work in, by id or name (default: the default space)",
+      nonEmpty("a space's id or name (orchard space list shows every space)"),
+    )
     .option("--json", "print one JSON document on stdout (stable shape, for scripts)", false);
 }
 
@@ -34,9 +39,10 @@ export function withCommonFlags(command: Command): Command {
 export async function withCore<T>(flags: CommonFlags, work: (ctx: CliContext) => Promise<T>): Promise<T> {
   const core = await openCore(loadConfig());
   try {
-    const spaceId = flags.space
-      ? (await resolveSpace(core.store.db, flags.space)).id
-      : await ensureDefaultSpace({ store: core.store });
+    const spaceId =
+      flags.space !== undefined
+        ? (await resolveSpace(core.store.db, flags.space)).id
+        : await ensureDefaultSpace({ store: core.store });
     return await work({ core, spaceId, actor: cliActor(), json: flags.json ?? false });
   } finally {
     await core.close();

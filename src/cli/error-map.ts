@@ -15,6 +15,7 @@ import {
 } from "../store/errors.js";
 import { SyncError, type SyncErrorCode } from "../sync/index.js";
 import { CliError } from "./errors.js";
+import { fileProblem } from "./files.js";
 
 type ExitCode = CliError["exitCode"];
 
@@ -69,7 +70,8 @@ export function toCliError(error: unknown): CliError {
   const named = error as { name?: unknown; message?: unknown } | null;
   if (named?.name === "AppleApiError" || named?.name === "AppleTransportError")
     return new CliError(`Apple's service did not accept the request: ${String(named.message)}`, 4);
-  const system = systemError(error) ?? systemError((error as { cause?: unknown } | null)?.cause);
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  const system = systemError(error) ?? systemError(cause) ?? databaseRefusal(error) ?? databaseRefusal(cause);
   if (system) return system;
   const state = sqlState(error);
   if (state === UNIQUE_VIOLATION) return new CliError("it already exists", 4);
@@ -97,11 +99,13 @@ interface SocketError {
   port?: unknown;
   hostname?: unknown;
   errors?: unknown;
+  syscall?: unknown;
+  path?: unknown;
 }
 
 /**
  * A socket that could not listen or connect (a port taken, a database or Apple not
- * answering): where, and what to check. Node's AggregateError (every address of a host
+ * answering), or a file that could not be used: where, and what to check. Node's AggregateError (every address of a host
  * refused) has no message of its own: its first error says where.
  */
 function systemError(error: unknown): CliError | undefined {
@@ -127,10 +131,34 @@ function systemError(error: unknown): CliError | undefined {
         1,
       );
     case "ENOTFOUND":
-      return new CliError(`the host ${where} is unknown: check DATABASE_URL and APPLE_BASE_URL`, 1);
+      return new CliError(
+        `the host ${where} is unknown: check DATABASE_URL, APPLE_BASE_URL, or the address to listen on (HOST, --host)`,
+        1,
+      );
     default:
-      return undefined;
+      // A file Orchard needs (the data folder's key, PGlite's files): which, and why, in words.
+      return typeof e.path === "string" && typeof e.syscall === "string"
+        ? new CliError(`cannot ${e.syscall} ${e.path}: ${fileProblem(e)}`, 1)
+        : undefined;
   }
+}
+
+/**
+ * PostgreSQL answered but would not let Orchard in (a wrong user or password, no such
+ * database) or asked for a password DATABASE_URL lacks: configuration to fix (exit 2), not
+ * an accident to run again. PostgreSQL's words name the user or database, never the password.
+ */
+function databaseRefusal(error: unknown): CliError | undefined {
+  const state = sqlState(error);
+  const words = error instanceof Error ? error.message : "";
+  if (state?.startsWith("28") || state === "3D000")
+    return new CliError(`the database refused the connection: ${words} (check DATABASE_URL)`, 2);
+  if (/client password must be a string/.test(words))
+    return new CliError(
+      "the database asks for a password and none is given: put it in DATABASE_URL (postgres://user:password@host/db) or PGPASSWORD",
+      2,
+    );
+  return undefined;
 }
 
 /** "migrating the database: <cause>": wrapped errors say what was being done and why it failed. */

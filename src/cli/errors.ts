@@ -9,3 +9,15 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/**
+ * A message as one line of a terminal: line breaks become spaces, and any other control
+ * character a value brought with it (an escape sequence in a name, a carriage return, NUL)
+ * is shown escaped (\x1b), never sent to the terminal to act on.
+ */
+export function oneLine(message: string): string {
+  return message
+    .trim()
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}

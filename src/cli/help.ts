@@ -10,7 +10,8 @@ export const EXIT_CODES = `
 Exit codes:
   0    done
   1    unexpected failure (Apple unreachable, the database gave way: run it again)
-  2    bad usage or input (an option, a file, an sToken that cannot be used)
+  2    bad usage or input (an option, a file, an sToken that cannot be used, the
+       configuration: a DATABASE_URL whose user or password the database refuses)
   3    not found (space, account, app, user, device)
   4    refused by Apple or a conflict (another MDM, a name taken, a deletion under
        way, the data folder in use by another process)

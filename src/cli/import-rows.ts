@@ -11,7 +11,14 @@ export type ImportKind = "users" | "devices" | "groups";
 export const IMPORT_KINDS: ImportKind[] = ["users", "devices", "groups"];
 
 const PLATFORMS: Platform[] = ["iOS", "macOS", "tvOS", "visionOS", "watchOS"];
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** A cell of text: no control characters (a NUL the database refuses, a line break inside quotes). */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^\P{Cc}*$/u, "no control characters (a line break inside quotes?)");
 const flag = z.preprocess((v) => {
   if (typeof v !== "string") return v;
   const s = v.trim().toLowerCase();
@@ -137,9 +144,16 @@ function fromCsv(content: string): Array<{ where: string; data: Record<string, s
   }
   const [header, ...rows] = records;
   if (!header) return [];
-  const fields = header.cells.map((h) => {
-    const field = FIELDS[h.toLowerCase().replace(/[^a-z0-9]/g, "")];
-    if (!field) throw new CliError(`line ${header.line}: unknown column "${h}"`);
+  const fieldOf = (h: string) => FIELDS[h.toLowerCase().replace(/[^a-z0-9]/g, "")];
+  const fields = header.cells.map((h, i, all) => {
+    const field = fieldOf(h);
+    if (!field) throw new CliError(`line ${header.line}: unknown column "${h}"; nothing was imported`);
+    // serial and Serial Number are one column: the second would silently win over the first.
+    const first = all.findIndex((other) => fieldOf(other) === field);
+    if (first !== i)
+      throw new CliError(
+        `line ${header.line}: ${all[first] === h ? `column "${h}" is there twice` : `columns "${all[first]}" and "${h}" are both ${field}`}; nothing was imported`,
+      );
     return field;
   });
   return rows.map(({ line, cells }) => {

@@ -1,3 +1,4 @@
+import { MAX_PASSWORD_LENGTH } from "../auth/passwords.js";
 import { CliError } from "./errors.js";
 
 /** Standard input as the password reader sees it: a terminal can be put in raw mode (no echo). */
@@ -20,17 +21,27 @@ export async function readPassword(
     if (first === "") throw new CliError("no password given: nothing was created");
     const again = await askHidden(input, prompt, "password again: ");
     if (again !== first) throw new CliError("the two passwords differ: nothing was created");
-    return first;
+    return withinLength(first);
   }
   let text = "";
   for await (const chunk of input) {
     text += String(chunk);
-    if (text.includes("\n")) break;
+    // A file with no line break (a binary piped by mistake) is not read to its end.
+    if (text.includes("\n") || text.length > MAX_PASSWORD_LENGTH + 2) break;
   }
   const password = text.split(/\r?\n/)[0] ?? "";
   if (password === "")
     throw new CliError(
       "no password on standard input: pipe it in (printf '%s\\n' \"$PASSWORD\" | orchard …)",
+    );
+  return withinLength(password);
+}
+
+/** The console's sign-in takes passwords of MAX_PASSWORD_LENGTH at most: a longer one could never sign in. */
+function withinLength(password: string): string {
+  if (password.length > MAX_PASSWORD_LENGTH)
+    throw new CliError(
+      `a password has at most ${MAX_PASSWORD_LENGTH} characters (the console's sign-in takes no more): nothing was changed`,
     );
   return password;
 }

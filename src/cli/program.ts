@@ -20,6 +20,7 @@ import { registerUsers } from "./commands/users.js";
 import { registerWaiting } from "./commands/waiting.js";
 import { registerWhatIf } from "./commands/what-if.js";
 import { registerWorker } from "./commands/worker.js";
+import { oneLine } from "./errors.js";
 import { EXIT_CODES } from "./help.js";
 
 /** Builds the `orchard` program; each command lives in commands/<name>.ts. */
@@ -70,10 +71,7 @@ function oneLineUsageErrors(command: Command): void {
   const path = commandPath(command);
   command.configureOutput({
     outputError: (message, write) => {
-      const line = message
-        .replace(/^error: /, "")
-        .trim()
-        .replace(/\s*\n\s*/g, " ");
+      const line = oneLine(message.replace(/^error: /, ""));
       write(`orchard: ${line}${/Did you mean/.test(line) ? "" : ` (see '${path} --help')`}\n`);
     },
   });

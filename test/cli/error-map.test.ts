@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toCliError } from "../../src/cli/error-map.js";
+import { oneLine } from "../../src/cli/errors.js";
 
 describe("the CLI's words for the database's refusals", () => {
   it.each(["40P01", "40001"])(
@@ -74,5 +75,54 @@ describe("the CLI's words for sockets that cannot listen or connect", () => {
     );
     const wrapped = toCliError(new Error("migrating the database", { cause: refused("10.0.0.5") }));
     expect(wrapped.message).toMatch(/^nothing answers at 10\.0\.0\.5:5432/);
+  });
+});
+
+describe("the CLI's words for a database that will not let Orchard in, and files it cannot use", () => {
+  it.each([
+    ["28P01", 'password authentication failed for user "orchard"'],
+    ["28000", 'no pg_hba.conf entry for host "10.0.0.9", user "orchard"'],
+    ["3D000", 'database "orchrad" does not exist'],
+  ])(
+    "%s, even wrapped in 'migrating the database': configuration to fix (exit 2), not 'unexpected error'",
+    (code, words) => {
+      const e = toCliError(
+        new Error("migrating the database", { cause: Object.assign(new Error(words), { code }) }),
+      );
+      expect({ message: e.message, exitCode: e.exitCode }).toEqual({
+        message: `the database refused the connection: ${words} (check DATABASE_URL)`,
+        exitCode: 2,
+      });
+    },
+  );
+
+  it("a password the database asks for and DATABASE_URL lacks says where to put it", () => {
+    const e = toCliError(
+      new Error("migrating the database", {
+        cause: new Error("SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string"),
+      }),
+    );
+    expect(e.message).toMatch(/^the database asks for a password and none is given: put it in DATABASE_URL/);
+    expect(e.exitCode).toBe(2);
+  });
+
+  it("a file Orchard cannot use (the data folder is a file) names it and why, in words", () => {
+    const e = toCliError(
+      Object.assign(new Error("ENOTDIR: not a directory, open '/srv/data/secret.key'"), {
+        code: "ENOTDIR",
+        syscall: "open",
+        path: "/srv/data/secret.key",
+      }),
+    );
+    expect(e.message).toBe("cannot open /srv/data/secret.key: a part of the path is not a folder");
+    expect(e.exitCode).toBe(1);
+  });
+});
+
+describe("the error line", () => {
+  it("is one line: breaks become spaces, other control characters are escaped (no escape sequence reaches the terminal)", () => {
+    expect(oneLine("account North\u001b[2J\rX not found:\n  try again\u0000")).toBe(
+      "account North\\x1b[2J\\x0dX not found: try again\\x00",
+    );
   });
 });

@@ -54,6 +54,15 @@ describe("admin create's password", () => {
     expect(stopped.modes).toEqual([true, false]);
   });
 
+  it("piped: a password longer than the console's sign-in takes (1000) is refused, without reading the rest", async () => {
+    const input = new PassThrough();
+    input.write("p".repeat(5000));
+    await expect(readPassword(input, screen().out)).rejects.toThrow(/a password has at most 1000 characters/);
+    const exact = new PassThrough();
+    exact.end(`${"p".repeat(1000)}\r\n`);
+    await expect(readPassword(exact, screen().out)).resolves.toHaveLength(1000);
+  });
+
   it("piped: the first line, nothing printed", async () => {
     const input = new PassThrough();
     const { out, text } = screen();

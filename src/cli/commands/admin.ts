@@ -20,6 +20,7 @@ import { listSpaces, type Store } from "../../store/index.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
+import { parseLabel } from "../options.js";
 import { printJson, printLine, printNote, printTable, shortDate } from "../output.js";
 import { readPassword } from "../password.js";
 import { resolveSpace } from "../resolve.js";
@@ -237,8 +238,8 @@ function registerCreate(admin: Command): void {
       .description(
         "create an administrator; the password is the first line of standard input (asked twice, unechoed, at a terminal)",
       )
-      .requiredOption("--login <login>", "login name")
-      .option("--name <name>", "display name")
+      .requiredOption("--login <login>", "login name (1-200 characters)", parseLabel)
+      .option("--name <name>", "display name (1-200 characters; default: the login)", parseLabel)
       .option("--owner", "may create spaces and administrators; manages every space", false)
       .option(
         "--grant <space:role...>",
@@ -278,7 +279,7 @@ function registerCreate(admin: Command): void {
       for (const g of wanted) grants.push({ spaceId: await spaceOf(store, g.space), role: g.role });
       const created = await createAdministrator(store.db, {
         login: options.login,
-        ...(options.name ? { displayName: options.name } : {}),
+        ...(options.name !== undefined ? { displayName: options.name } : {}),
         password,
         isOwner: options.owner,
         grants,
@@ -390,8 +391,10 @@ function registerResetPassword(admin: Command): void {
       .option("--json", "print one JSON document on stdout", false),
     [`printf '%s\\n' "$NEW_PASSWORD" | orchard admin reset-password --login alice`],
   ).action(async (options: { login: string; json: boolean }) => {
-    const password = await readPassword();
     await withStore(async (store) => {
+      // Looked up before the password is asked: a typo in the login costs no typing.
+      await administratorNamed(store, options.login);
+      const password = await readPassword();
       const admin = await resetPassword(store.db, { login: options.login, password });
       if (admin === "not_found") throw notFound(options.login);
       if (admin === "from_groups")

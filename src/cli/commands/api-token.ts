@@ -118,7 +118,8 @@ export function registerApiToken(program: Command): void {
 
   withExamples(
     apiToken
-      .command("revoke <id>")
+      .command("revoke")
+      .argument("<id>", "the token's id, as api-token list shows it")
       .description("revoke an API token: every server refuses it within seconds")
       .option("--json", "print one JSON document on stdout", false),
     ["orchard api-token revoke 8f0c2a51-…"],

@@ -15,8 +15,10 @@ import { iterateAppUsage, iterateLicenses } from "../../store/export.repo.js";
 import { iterateActivity } from "../../store/usage.repo.js";
 import { type CliContext, type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
+import { fileProblem } from "../files.js";
 import { withExamples } from "../help.js";
 import { type LicenseFilterFlags, resolveLicenseFilter, withLicenseFilters } from "../license-filters.js";
+import { parseFilePath } from "../options.js";
 import { printJson, printLine, stdoutClosed } from "../output.js";
 import { resolveAppAndAccount } from "../resolve.js";
 
@@ -123,7 +125,7 @@ function exportCommand(
             EXPORT_FORMATS,
           ),
         )
-        .option("--output <file>", "write to this file instead of stdout"),
+        .option("--output <file>", "write to this file instead of stdout", parseFilePath),
     ),
     examples,
   );
@@ -171,14 +173,23 @@ function cannotWrite(path: string) {
   return (error: unknown): never => {
     const code = (error as { code?: unknown }).code;
     if (typeof code === "string" && /^E[A-Z]+$/.test(code))
-      throw new CliError(`cannot write ${path}: ${code === "ENOENT" ? "no such folder" : code}`);
+      throw new CliError(
+        `cannot write ${path}: ${code === "ENOENT" ? "no such folder" : fileProblem(error)}`,
+      );
     throw error;
   };
 }
 
+/** An ISO 8601 date that is on the calendar: Date() alone reads 2026-02-30 as March 2. */
 function parseSince(value: string): Date {
   const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime()))
+  const [, year, month, day] = /^(\d{4})-(\d{2})-(\d{2})/.exec(value) ?? [];
+  const onCalendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (
+    Number.isNaN(date.getTime()) ||
+    onCalendar.getUTCMonth() !== Number(month) - 1 ||
+    onCalendar.getUTCDate() !== Number(day)
+  )
     throw new CliError(
       `--since: "${value}" is not an ISO 8601 date (e.g. 2026-01-31 or 2026-01-31T08:00:00Z)`,
     );

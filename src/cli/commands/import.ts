@@ -12,7 +12,8 @@ export function registerImport(program: Command): void {
   withExamples(
     withCommonFlags(
       program
-        .command("import <file>")
+        .command("import")
+        .argument("<file>", "a CSV file with a header row, or a JSON array of objects (UTF-8)")
         .description(
           "import users, devices or groups from CSV (with a header row) or a JSON array, all or nothing",
         )

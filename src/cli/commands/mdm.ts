@@ -12,7 +12,7 @@ import {
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
-import { parsePositive } from "../options.js";
+import { parseDecimal, parsePositive } from "../options.js";
 import { printJson, printLine, printNote, printTable, shortDate } from "../output.js";
 
 const STATES: MdmCommandState[] = ["failed", "pending", "delivered", "cancelled"];
@@ -174,8 +174,8 @@ function seqsOf(given: readonly string[], all: boolean): number[] | "all" {
     );
   if (given.length > MAX_SEQS) throw new CliError(`at most ${MAX_SEQS} seqs at once (or --all)`, 2);
   return given.map((text) => {
-    const n = Number(text);
-    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < 1)
+    const n = parseDecimal(text);
+    if (n === undefined || n < 1)
       throw new CliError(`"${text}" is not a command's seq (a whole number from 1)`, 2);
     return n;
   });

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { findNotifications } from "../../store/notification.repo.js";
 import {
   type DeliveryState,
   listNotificationDeliveriesView,
@@ -23,6 +24,8 @@ interface ResendFlags extends CommonFlags {
 }
 
 const STATES: DeliveryState[] = ["pending", "delivered", "failed"];
+/** As many notifications as the API takes in one resend (POST notifications/resend). */
+const MAX_NOTIFICATIONS = 500;
 
 /** What configures each channel, for the administrator who has to fix it. */
 const SETTINGS: Record<string, string> = {
@@ -119,7 +122,21 @@ export function registerNotifications(program: Command): void {
     ],
   ).action(async (flags: ResendFlags) => {
     checkChannel(flags.channel);
+    if ((flags.notification?.length ?? 0) > MAX_NOTIFICATIONS)
+      throw new CliError(`at most ${MAX_NOTIFICATIONS} --notification ids at once`);
     await withCore(flags, async ({ core, spaceId, json }) => {
+      if (flags.notification) {
+        // An id of no notification of the space is a typo (exit 3), not "nothing to send again".
+        const found = new Set(
+          (await findNotifications(core.deps.db, spaceId, flags.notification)).map((n) => n.id),
+        );
+        const unknown = flags.notification.find((id) => !found.has(id));
+        if (unknown !== undefined)
+          throw new CliError(
+            `notification ${unknown} not found in this space ('orchard notifications deliveries --json' lists them)`,
+            3,
+          );
+      }
       let result: Awaited<ReturnType<typeof resendDeliveries>>;
       try {
         result = await resendDeliveries(core.sync, {
@@ -175,7 +192,7 @@ export function registerNotifications(program: Command): void {
 function checkChannel(channel: string | undefined): void {
   if (channel !== undefined && !/^[a-z][a-z0-9_-]{0,49}$/.test(channel))
     throw new CliError(
-      `--channel: "${channel}" is not a channel's name (webhook, email) (see 'orchard notifications --help')`,
+      `--channel: "${channel}" is not a channel's name (${Object.keys(SETTINGS).join(", ")})`,
       2,
     );
 }

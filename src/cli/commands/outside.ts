@@ -47,7 +47,8 @@ export function registerOutside(token: Command): void {
   withExamples(
     withCommonFlags(
       token
-        .command("outside <account>")
+        .command("outside")
+        .argument("<account>", "the account, by id or name (orchard token list)")
         .description(
           "AC7: assignments Apple holds for the account (id or name) that Orchard neither made nor adopted, as the last full sync read them",
         )
@@ -91,7 +92,8 @@ export function registerOutside(token: Command): void {
   withExamples(
     withCommonFlags(
       token
-        .command("release-outside <account>")
+        .command("release-outside")
+        .argument("<account>", "the account, by id or name (orchard token list)")
         .description(
           "AC7: release assignments made outside Orchard at Apple (the account's id or name; through the outbox)",
         )
@@ -144,7 +146,8 @@ function registerReleaseAll(token: Command): void {
   withExamples(
     withCommonFlags(
       token
-        .command("release-all-outside <account>")
+        .command("release-all-outside")
+        .argument("<account>", "the account, by id or name (orchard token list)")
         .description(
           "AC7: release at Apple every assignment made outside Orchard that the account's list holds (a count without --yes)",
         )

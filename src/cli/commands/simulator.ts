@@ -3,7 +3,7 @@ import { StateFileError } from "../../simulator/index.js";
 import { runStandaloneSimulator } from "../../simulator/main.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
-import { parseMilliseconds, parsePort } from "../options.js";
+import { parseFilePath, parseMilliseconds, parsePort } from "../options.js";
 
 /** `orchard simulator`: Apple's Apps and Books service, offline, with demo locations. */
 export function registerSimulator(program: Command): void {
@@ -19,7 +19,11 @@ export function registerSimulator(program: Command): void {
         parseMilliseconds(3_600_000),
         50,
       )
-      .option("--state <file>", "keep the state in this JSON file across runs (mode 0600: it holds sTokens)"),
+      .option(
+        "--state <file>",
+        "keep the state in this JSON file across runs (mode 0600: it holds sTokens)",
+        parseFilePath,
+      ),
     [
       "orchard simulator --port 8181 --state /tmp/sim.json",
       "APPLE_BASE_URL=http://127.0.0.1:8181/mdm/v2 orchard token add main.vpptoken --name Main   # in another shell",
@@ -29,7 +33,7 @@ export function registerSimulator(program: Command): void {
       port: options.port,
       host: options.host,
       eventDelayMs: options.eventDelay,
-      ...(options.state ? { stateFile: options.state } : {}),
+      ...(options.state !== undefined ? { stateFile: options.state } : {}),
     }).catch((error: unknown) => {
       // A damaged state file is the user's to move away: a one-line message, not a crash.
       throw error instanceof StateFileError ? new CliError(error.message) : error;

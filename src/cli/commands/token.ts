@@ -6,7 +6,7 @@ import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { readUserFile } from "../files.js";
 import { withExamples } from "../help.js";
-import { parsePositive } from "../options.js";
+import { parseLabel, parsePositive } from "../options.js";
 import { printJson, printLine, printNote, printTable } from "../output.js";
 import { withSpinner } from "../progress.js";
 import { resolveAccount } from "../resolve.js";
@@ -35,9 +35,10 @@ export function registerToken(program: Command): void {
 
   examples(
     token
-      .command("add <file>")
+      .command("add")
+      .argument("<file>", "the account's .vpptoken file, downloaded from Apple Business or School Manager")
       .description("AC1: add an account from its .vpptoken file, then sync it from Apple")
-      .requiredOption("--name <name>", "the account's display name")
+      .requiredOption("--name <name>", "the account's display name (1-200 characters)", parseLabel)
       .option("--no-auto-distribute", "AC1: do not give every app FCFS to All Users")
       .option("--clear-previous", "AC1: release every assignment of this token at Apple first", false)
       .option("--take-over", "AC6: take the location over from another MDM", false),
@@ -91,10 +92,11 @@ export function registerToken(program: Command): void {
 
   examples(
     token
-      .command("update <account>")
+      .command("update")
+      .argument("<account>", "the account, by id or name (orchard token list)")
       .description("AC2: rename the account (id or name), replace its token file, change its options")
       .option("--file <file>", "the new .vpptoken file")
-      .option("--name <name>", "a new display name")
+      .option("--name <name>", "a new display name (1-200 characters)", parseLabel)
       .option("--auto-distribute", "AC1: FCFS to All Users on every app")
       .option("--no-auto-distribute", "AC1: no automatic FCFS")
       .option("--clear-previous", "AC2: a token of another location: clear the previous data", false)
@@ -137,7 +139,8 @@ export function registerToken(program: Command): void {
 
   examples(
     token
-      .command("rm <account>")
+      .command("rm")
+      .argument("<account>", "the account, by id or name (orchard token list)")
       .description("AC5: delete an account (id or name) and release every license it gave (irreversible)")
       .requiredOption("--confirm <name>", "the account's exact name: deleting cannot be undone"),
     ['orchard token rm "North campus" --confirm "North campus"'],
@@ -160,7 +163,8 @@ export function registerToken(program: Command): void {
 
   examples(
     token
-      .command("resync <account>")
+      .command("resync")
+      .argument("<account>", "the account, by id or name (orchard token list)")
       .description("AC3: read every app and license of the account (id or name) from Apple again"),
     ['orchard token resync "Main campus"'],
   ).action(async (given: string, flags: CommonFlags) => {

@@ -14,7 +14,7 @@ import { readUserFile } from "../files.js";
 import { withExamples } from "../help.js";
 import { languageOf, languageOption } from "../options.js";
 import { printJson, printLine, printTable } from "../output.js";
-import { resolveAccount, resolveAccounts } from "../resolve.js";
+import { resolveAccount, resolveAccounts, resolveAppAndAccount } from "../resolve.js";
 import { parsePriorityList, parseRulesFile } from "../what-if-input.js";
 
 interface WhatIfFlags extends CommonFlags {
@@ -78,6 +78,8 @@ export function registerWhatIf(program: Command): void {
         changes.push({ kind: "remove_account", accountId: account.id });
       }
       changes.push(...rules);
+      // An app the space does not have is a typo (exit 3), not "nobody is affected".
+      for (const app of flags.app ?? []) await resolveAppAndAccount(core.deps.db, spaceId, { app });
       const result = await whatIf(
         core.deps.db,
         { spaceId, changes, ...(flags.app ? { apps: flags.app } : {}) },
