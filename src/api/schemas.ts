@@ -29,6 +29,14 @@ export const label = z
   .min(1)
   .max(200)
   .regex(/^\P{Cc}*$/u, "no control characters");
+/** Text of a directory record (an external id, a Managed Apple ID): one line, no control characters. */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^\P{Cc}*$/u, "no control characters");
+/** A user's or a group's name: up to 300 characters (identity providers' names are long), one line. */
+export const entityName = plainText(300).trim().min(1);
 export const adamId = z.string().regex(/^[0-9]{1,20}$/, "an App Store id (digits)");
 export const ruleId = z.enum(RULE_IDS);
 export const licenseType = z.enum(["user", "device"]);

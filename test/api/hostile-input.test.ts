@@ -57,6 +57,30 @@ describeEachDatabase("input the database cannot hold", (db) => {
   });
 });
 
+describeEachDatabase("directory text", (db) => {
+  it("DI1: a user's or a group's name, external id or Managed Apple ID with a control character is its field's 400 (a tab, an escape, a line break)", async () => {
+    const f = await buildFixture(db().store);
+    const post = (path: string, payload: object) =>
+      f.app.inject({
+        method: "POST",
+        url: `/api/v1/spaces/${f.ids.spaceA}${path}`,
+        headers: auth(f.tokens.write),
+        payload,
+      });
+    for (const [path, payload, field] of [
+      ["/users", { name: "Ann\u001b[2J" }, "body.name"],
+      ["/users", { name: "Ann", externalId: "a\tb" }, "body.externalId"],
+      ["/users", { name: "Ann", managedAppleId: "ann@x.org\n" }, "body.managedAppleId"],
+      ["/groups", { name: "Line\nbreak" }, "body.name"],
+    ] as const) {
+      const r = await post(path, payload);
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().errors).toEqual([expect.objectContaining({ field, message: "no control characters" })]);
+    }
+    expect((await post("/users", { name: "  Ann Example  " })).json().name).toBe("Ann Example");
+  });
+});
+
 describeEachDatabase("multipart bodies that cannot be read", (db) => {
   let f: Fixture;
   const upload = (contentType: string, payload: string) =>

@@ -36,12 +36,14 @@ import { sendProblem } from "../errors.js";
 import { ApiError, problem, problemResponses, problemSchema } from "../problem.js";
 import {
   dateTime,
+  entityName,
   groupSchema,
   id,
   licenseState,
   licenseType,
   pageOf,
   pageQuery,
+  plainText,
   spaceParams,
   subjectWaitingSchema,
   userSchema,
@@ -183,10 +185,10 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         summary: "Create a user (201 with Location)",
         params: spaceParams,
         body: z.strictObject({
-          name: z.string().trim().min(1).max(300),
+          name: entityName,
           email: email.optional(),
-          managedAppleId: z.string().max(320).optional(),
-          externalId: z.string().max(300).optional(),
+          managedAppleId: plainText(320).optional(),
+          externalId: plainText(300).optional(),
           clientUserId: clientUserIdInput
             .optional()
             .describe(
@@ -236,9 +238,9 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
           "(another value is a 409 `client_user_id_set`; the same value changes nothing). Unique in the space.",
         params: withId("userId"),
         body: z.strictObject({
-          name: z.string().trim().min(1).max(300).optional(),
+          name: entityName.optional(),
           email: email.nullable().optional(),
-          managedAppleId: z.string().max(320).nullable().optional(),
+          managedAppleId: plainText(320).nullable().optional(),
           clientUserId: clientUserIdInput.optional(),
         }),
         response: { 200: userSchema, ...problemResponses },
@@ -363,8 +365,8 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         summary: "Create a group (201 with Location)",
         params: spaceParams,
         body: z.strictObject({
-          name: z.string().trim().min(1).max(300),
-          externalId: z.string().max(300).optional(),
+          name: entityName,
+          externalId: plainText(300).optional(),
         }),
         response: { 201: groupSchema, ...problemResponses },
       },
@@ -412,7 +414,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         summary:
           "Rename a group (the rules that use it follow: they refer to it by id); not All Users (409 `built_in_group`)",
         params: withId("groupId"),
-        body: z.strictObject({ name: z.string().trim().min(1).max(300) }),
+        body: z.strictObject({ name: entityName }),
         response: { 200: groupViewSchema, ...problemResponses },
       },
     },
