@@ -166,7 +166,8 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
     );
   }
   if (error instanceof ApiError)
-    return problem(error.status, error.code, error.message, undefined, error.errors);
+    // The message is both: its own title, and the detail every problem carries for clients to show.
+    return problem(error.status, error.code, error.message, error.message, error.errors);
   if (error instanceof NotFoundError) {
     const message = `${error.entity} ${error.id} does not exist${error.hint ? `: ${error.hint}` : ""}`;
     // An id the body or the query sent (`users/invite`'s `userIds`, a rule's `reservedUserIds`)
@@ -218,7 +219,7 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
         : error.code === "email_needed"
           ? [{ field: "body.notifyByEmail", message: error.message }]
           : undefined;
-    return problem(status, error.code, error.message, undefined, field);
+    return problem(status, error.code, error.message, error.message, field);
   }
   if (error instanceof STokenError) {
     const code = error.code === "expired" ? "token_expired" : "token_malformed";
