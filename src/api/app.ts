@@ -26,7 +26,7 @@ import { idempotency } from "./idempotency.js";
 import { BODY_LIMIT_BYTES, TOKEN_FILE_LIMIT_BYTES } from "./limits.js";
 import { fastifyLogger } from "./logger.js";
 import { ApiPaths } from "./methods.js";
-import { NO_NUL } from "./no-nul.js";
+import { STORABLE_TEXT } from "./storable-text.js";
 import { describeRoute, finishDocument, openapiOptions } from "./openapi.js";
 import { problem } from "./problem.js";
 import { registerAccountRoutes } from "./routes/accounts.routes.js";
@@ -98,15 +98,15 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   });
   app.setValidatorCompiler<z.ZodType>((route) => {
     const validate = validatorCompiler(route);
-    const refuseNul = validatorCompiler({ ...route, schema: NO_NUL });
+    const refuseUnstorable = validatorCompiler({ ...route, schema: STORABLE_TEXT });
     // Fastify hands an absent body over as null; zod's defaults apply to an absent value.
     const present = (data: unknown) => (route.httpPart === "body" && data === null ? undefined : data);
     // The route's own words first (a serial number says "no control characters").
     return (data: unknown) => {
       const checked = validate(present(data));
       if (typeof checked !== "object" || ("error" in checked && checked.error)) return checked;
-      const nul = refuseNul(data);
-      return typeof nul === "object" && "error" in nul && nul.error ? nul : checked;
+      const unstorable = refuseUnstorable(data);
+      return typeof unstorable === "object" && "error" in unstorable && unstorable.error ? unstorable : checked;
     };
   });
   app.setSerializerCompiler(serializerCompiler);

@@ -7,6 +7,7 @@ import { PrincipalCache } from "../auth/principal-cache.js";
 import type { Db } from "../store/database.js";
 import { findDefaultSpace, getSpace } from "../store/index.js";
 import { ApiError } from "./problem.js";
+import { id } from "./schemas.js";
 
 export const SESSION_COOKIE = "orchard_session";
 /** Console requests that change something carry this header (CSRF: see `checkCsrf`). */
@@ -74,7 +75,9 @@ export function installAuthorization(
       );
     }
     // An owner may act in any space, so the space must exist: another role's spaces do.
-    if (spaceId !== undefined && principal.isOwner) await getSpace(deps.db, spaceId);
+    // An id the route's schema will refuse (too long, a control character) is left to it: its field's 400.
+    if (spaceId !== undefined && principal.isOwner && id.safeParse(spaceId).success)
+      await getSpace(deps.db, spaceId);
     if (spaceId !== undefined) request.spaceId = spaceId;
   });
 }

@@ -311,7 +311,7 @@ const MULTIPART_FAULT = /^Multipart: |unexpected end of multipart data|^Malforme
 
 /**
  * PostgreSQL's refusals of a value itself: not a number, too long, out of range, a bad date,
- * a character the text cannot hold (a NUL in a file's text: requests are refused before, no-nul.ts).
+ * a character the text cannot hold (a NUL in a file's text: requests are refused before, storable-text.ts).
  */
 const INVALID_VALUE_STATES = new Set(["22P02", "22001", "22003", "22007", "22008", "22021", "22P05"]);
 

@@ -142,19 +142,27 @@ export const searchText = z
  * 0x10 and 1e3 as numbers, and `page=1&page=2` as NaN ("expected number, received NaN").
  */
 export function queryInt(min: number, max: number, byDefault: number) {
-  return z.preprocess(
-    (value) => (typeof value === "string" && /^[0-9]{1,15}$/.test(value) ? Number(value) : value),
-    z
-      .number({
-        error: (issue) =>
-          issue.code === "invalid_type" ? "a whole number in decimal digits, given once" : undefined,
-      })
-      .int()
-      .min(min)
-      .max(max)
-      .default(byDefault),
-  );
+  return z.preprocess(digitsToNumber, wholeNumber(min, max).default(byDefault));
 }
+
+/** `queryInt` without a default: absent stays absent. */
+export function optionalQueryInt(min: number, max: number) {
+  return z.preprocess(digitsToNumber, wholeNumber(min, max).optional());
+}
+
+// Digits of any length: past `max`, the refusal says it is too big.
+const digitsToNumber = (value: unknown) =>
+  typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value;
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .number({
+      error: (issue) =>
+        issue.code === "invalid_type" ? "a whole number in decimal digits, given once" : undefined,
+    })
+    .int()
+    .min(min)
+    .max(max);
 
 /** Query of a list view: page (1-based), pageSize, sort key, order, free-text `q`. */
 export function pageQuery<S extends readonly [string, ...string[]]>(sorts: S) {

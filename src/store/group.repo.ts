@@ -65,6 +65,9 @@ export async function createGroup(
   return toGroup(row);
 }
 
+/** The first key of the group-names lock (the space's hash is the second): apart from the one-key locks. */
+const GROUP_NAMES_LOCK = 0x6e616d65; // "name"
+
 /**
  * `name` for a group of the space (another than `exceptId`), case and outer spaces aside:
  * administrators pick groups by name in rules. Two writers of one space's group names wait
@@ -77,7 +80,7 @@ export async function takeGroupName(
   name: string,
   exceptId?: string,
 ): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${`group-names:${spaceId}`}))`.execute(trx);
+  await sql`select pg_advisory_xact_lock(${GROUP_NAMES_LOCK}, hashtext(${spaceId}))`.execute(trx);
   let query = trx
     .selectFrom("groups")
     .select("id")

@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { expect, it } from "vitest";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture, type Fixture } from "./harness.js";
+import { auth, buildFixture, type Fixture, ownerSession } from "./harness.js";
 
 /**
  * What a careless or hostile client can send that the database or a parser cannot take:
@@ -42,6 +42,28 @@ describeEachDatabase("input the database cannot hold", (db) => {
       items: Array<{ name: string }>;
     };
     expect(groups.items.some((g) => g.name.includes("Nul"))).toBe(false);
+  });
+
+  it("a lone surrogate in JSON (not Unicode text) is its field's 400, not a name stored with U+FFFD", async () => {
+    const r = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${s}/groups`,
+      headers: { ...auth(f.tokens.write), "content-type": "application/json" },
+      payload: '{"name":"x\\ud800y"}',
+    });
+    expect(r.statusCode, r.body).toBe(400);
+    expect(r.json().errors).toEqual([
+      expect.objectContaining({ field: "body.name", message: expect.stringContaining("lone surrogate") }),
+    ]);
+  });
+
+  it("invariant 6: an owner's space id the schema refuses (a NUL, too long) is that field's 400, not a lookup", async () => {
+    const owner = await ownerSession(f);
+    for (const spaceId of ["a%00b", "x".repeat(300)]) {
+      const r = await f.app.inject({ url: `/api/v1/spaces/${spaceId}/users`, headers: owner });
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().errors[0].field).toBe("params.spaceId");
+    }
   });
 
   it("an export whose filter the database refuses answers a problem and the server goes on serving", async () => {
@@ -256,14 +278,25 @@ describeEachDatabase("values named in the words a user needs", (db) => {
     expect(yesNo.json().errors).toEqual([
       expect.objectContaining({ field: "querystring.open", message: "true or false" }),
     ]);
-    for (const query of ["page=0x10", "page=1e3", "page=1&page=2", "pageSize=5.5", "page="]) {
-      const r = await get(`/users?${query}`);
+    for (const [path, query] of [
+      ["/users", "page=0x10"],
+      ["/users", "page=1e3"],
+      ["/users", "page=1&page=2"],
+      ["/users", "pageSize=5.5"],
+      ["/users", "page="],
+      ["/mdm/commands", "after=0x10"],
+      ["/mdm/commands", "after=1&after=2"],
+    ]) {
+      const r = await get(`${path}?${query}`);
       expect(r.statusCode, `${query} ${r.body}`).toBe(400);
       expect(r.json().errors[0].message, query).toMatch(
         /a whole number in decimal digits, given once|expected int/,
       );
     }
     expect((await get("/users?page=1&pageSize=10")).statusCode).toBe(200);
+    expect((await get("/mdm/commands?after=3")).statusCode).toBe(200);
+    const huge = await get("/users?pageSize=9999999999999999");
+    expect(huge.json().errors[0]).toMatchObject({ field: "querystring.pageSize", rule: "too_big" });
     for (const url of ["/devices/serial:", "/devices/SERIAL:%20%20", "/devices/serial:/installed-apps"]) {
       const r = await get(url);
       expect(r.statusCode, `${url} ${r.body}`).toBe(400);

@@ -28,7 +28,18 @@ import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from ".
 import { deviceParams, deviceRefFor } from "../device-ref.js";
 import { mdmCommandKind, mdmCommandTargetFields, mdmInvitationFields } from "../mdm-command-target.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { adamId, dateTime, flag, id, pageOf, pageQuery, queryInt, ruleId, serialNumber } from "../schemas.js";
+import {
+  adamId,
+  dateTime,
+  flag,
+  id,
+  optionalQueryInt,
+  pageOf,
+  pageQuery,
+  queryInt,
+  ruleId,
+  serialNumber,
+} from "../schemas.js";
 
 const appParams = z.object({ spaceId: id, adamId });
 const consequencesSchema = z
@@ -515,12 +526,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
               "Only the pending commands to act on now: installs wait until Apple confirms the license",
             ),
           device: deviceRefFor("only this device's commands").optional(),
-          after: z.coerce
-            .number()
-            .int()
-            .min(0)
-            .optional()
-            .describe("only commands after this seq: the last seq of the previous page (oldest first)"),
+          after: optionalQueryInt(0, Number.MAX_SAFE_INTEGER).describe(
+            "only commands after this seq: the last seq of the previous page (oldest first)",
+          ),
           limit: queryInt(1, 1000, 200),
         }),
         response: {
