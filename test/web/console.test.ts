@@ -470,11 +470,12 @@ describe("administrator console", () => {
     expect(shown).not.toMatch(/\b(license|account|catalog|rules|mdm|user)\.[a-z_]+/);
     expect(shown).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
     await page.getByLabel("Action").selectOption({ label: "Account added" });
+    // Polled first: the table's previous rows may still be shown while the filtered page arrives
+    // (the owner's name is on several of them).
+    await expect.poll(() => log.getByRole("row").count()).toBe(2);
     await log.getByRole("cell", { name: "account Paris campus added" }).waitFor();
     // Who did it, by name: the owner who added it in the console (invariant 4).
     await log.getByRole("cell", { name: "Administrator · Olivia Owner" }).waitFor();
-    // Polled: the table's previous rows may still be shown while the filtered page arrives.
-    await expect.poll(() => log.getByRole("row").count()).toBe(2);
     await shot(page, "11-activity-names");
 
     // The devices list names the user; the device page lists the device's licenses.
@@ -508,7 +509,7 @@ describe("administrator console", () => {
     const search = page.getByRole("searchbox", {
       name: "Message, numéro de série, utilisateur, app ou compte",
     });
-    const slow = { timeout: 10_000 }; // the search box waits 250 ms before it asks
+    const slow = { timeout: 30_000 }; // the search box waits 250 ms before it asks; a loaded CI machine is slower
     // Every line shown, polled: the previous rows stay while the search's page arrives.
     const lines = () => log.locator("tbody tr").allTextContents();
     const all = (words: string) => async () => {
@@ -663,7 +664,7 @@ describe("administrator console", () => {
     const titles = () => table.locator("tbody tr").allTextContents();
     await page.getByRole("button", { name: "Le jeton de Paris campus expire dans 6 jours" }).waitFor();
     const search = page.getByRole("searchbox", { name: "Titre, app ou compte" });
-    const slow = { timeout: 10_000 }; // the search box waits 250 ms before it asks
+    const slow = { timeout: 30_000 }; // the search box waits 250 ms before it asks; a loaded CI machine is slower
     // Stored in English: "License usage of GoodNotes 5 (Paris campus) reached 90 %".
     await search.fill("Atteints");
     await expect
