@@ -26,7 +26,6 @@ import { idempotency } from "./idempotency.js";
 import { BODY_LIMIT_BYTES, TOKEN_FILE_LIMIT_BYTES } from "./limits.js";
 import { fastifyLogger } from "./logger.js";
 import { ApiPaths } from "./methods.js";
-import { STORABLE_TEXT } from "./storable-text.js";
 import { describeRoute, finishDocument, openapiOptions } from "./openapi.js";
 import { problem } from "./problem.js";
 import { registerAccountRoutes } from "./routes/accounts.routes.js";
@@ -48,6 +47,7 @@ import { registerReclaimRoutes } from "./routes/reclaim.routes.js";
 import { registerRefusalRoutes } from "./routes/refusals.routes.js";
 import { registerSpaceRoutes } from "./routes/spaces.routes.js";
 import { registerSsoRoutes } from "./routes/sso.routes.js";
+import { STORABLE_TEXT } from "./storable-text.js";
 
 export interface BuildApiOptions {
   logLevel?: string;
@@ -106,7 +106,9 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       const checked = validate(present(data));
       if (typeof checked !== "object" || ("error" in checked && checked.error)) return checked;
       const unstorable = refuseUnstorable(data);
-      return typeof unstorable === "object" && "error" in unstorable && unstorable.error ? unstorable : checked;
+      return typeof unstorable === "object" && "error" in unstorable && unstorable.error
+        ? unstorable
+        : checked;
     };
   });
   app.setSerializerCompiler(serializerCompiler);

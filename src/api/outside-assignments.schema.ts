@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { OUTSIDE_STATUSES } from "../service/outside-status.js";
 import { clientUserIdInput } from "../store/client-user-id-input.js";
-import { adamId, dateTime, pageOf } from "./schemas.js";
+import { adamId, dateTime, pageOf, withoutControlCharacters } from "./schemas.js";
 
 /**
  * AC7: the wire shapes of an account's assignments made outside Orchard and of their
@@ -45,12 +45,7 @@ export const outsideAssignmentSchema = z
   })
   .meta({ id: "OutsideAssignment" });
 
-const serialRef = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^\P{Cc}*$/u, "no control characters");
+const serialRef = withoutControlCharacters(z.string().trim().min(1).max(100));
 const assignmentRef = z.union([
   z.strictObject({ adamId, serialNumber: serialRef }),
   z.strictObject({ adamId, clientUserId: clientUserIdInput }),

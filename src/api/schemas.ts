@@ -16,25 +16,15 @@ export const dateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
   encode: (d) => d.toISOString(),
 });
 
+/** `text` refusing a control character (a tab, a line break, an escape, NUL): text typed on one line. */
+export const withoutControlCharacters = (text: z.ZodString) =>
+  text.regex(/^\P{Cc}*$/u, "no control characters");
 /** An id in a path, query or body: PostgreSQL text cannot hold NUL, and no id has a control character. */
-export const id = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^\P{Cc}*$/u, "no control characters");
+export const id = withoutControlCharacters(z.string().min(1).max(200));
 /** A name a person types (a space, an account, a login): trimmed, 1-200 characters, no control characters. */
-export const label = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^\P{Cc}*$/u, "no control characters");
+export const label = withoutControlCharacters(z.string().trim().min(1).max(200));
 /** Text of a directory record (an external id, a Managed Apple ID): one line, no control characters. */
-export const plainText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(/^\P{Cc}*$/u, "no control characters");
+export const plainText = (max: number) => withoutControlCharacters(z.string().max(max));
 /** A user's or a group's name: up to 300 characters (identity providers' names are long), one line. */
 export const entityName = plainText(300).trim().min(1);
 export const adamId = z.string().regex(/^[0-9]{1,20}$/, "an App Store id (digits)");
@@ -132,10 +122,7 @@ export const withId = <K extends string>(key: K) =>
   z.object({ spaceId: id, [key]: id } as { spaceId: typeof id } & Record<K, typeof id>);
 
 /** A search box's text: PostgreSQL text cannot hold NUL, so a control character is a 400 here, not a 500 there. */
-export const searchText = z
-  .string()
-  .max(200)
-  .regex(/^\P{Cc}*$/u, "no control characters");
+export const searchText = plainText(200);
 
 /**
  * A whole number in a query string: decimal digits only, given once. `z.coerce` would take

@@ -4,6 +4,7 @@ import type { AccountHealth, AccountTable, MdmInfo } from "./account.table.js";
 import { decryptSecret, encryptSecret, type KeyRing } from "./crypto.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
+import { sameName } from "./sql-helpers.js";
 
 /** An Apps and Books account as the rest of Orchard sees it: never with its sToken (invariant 5). */
 export interface Account {
@@ -197,7 +198,7 @@ export async function assertNameFree(
     .selectFrom("accounts")
     .select("id")
     .where("space_id", "=", spaceId)
-    .where(sql<boolean>`lower(btrim(display_name)) = lower(btrim(${name}))`);
+    .where(sameName("display_name", name));
   if (exceptId) query = query.where("id", "<>", exceptId);
   if ((await query.executeTakeFirst()) !== undefined) {
     throw new StoreError("duplicate_name", `an account of this space is already named "${name.trim()}"`, {

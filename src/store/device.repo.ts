@@ -126,13 +126,18 @@ async function assertSerialsFree(db: Db, inputs: readonly NewDevice[]): Promise<
   // `index`: which of the inputs, for a bulk create to name its field (`devices.3.serialNumber`).
   const seen = new Map<string, number>();
   for (const [index, d] of inputs.entries()) {
-    const key = `${d.spaceId}\u0000${normalizeSerial(d.serialNumber)}`;
+    const serial = normalizeSerial(d.serialNumber);
+    const key = `${d.spaceId}\u0000${serial}`;
     const first = seen.get(key);
     if (first !== undefined)
       throw new StoreError(
         "already_exists",
-        `serialNumber ${normalizeSerial(d.serialNumber)} is given twice (devices ${first} and ${index})`,
-        { field: "serialNumber", serialNumber: normalizeSerial(d.serialNumber), index },
+        `serialNumber ${serial} is given twice (devices ${first} and ${index})`,
+        {
+          field: "serialNumber",
+          serialNumber: serial,
+          index,
+        },
       );
     seen.set(key, index);
   }

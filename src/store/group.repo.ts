@@ -7,7 +7,7 @@ import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { type GroupRuleUse, removeGroupFromRules } from "./rules.repo.js";
 import { lockAssets } from "./seats.js";
-import { type Actor, chunks, inList } from "./sql-helpers.js";
+import { type Actor, chunks, inList, sameName } from "./sql-helpers.js";
 
 export interface Group {
   id: string;
@@ -85,7 +85,7 @@ export async function takeGroupName(
     .selectFrom("groups")
     .select("id")
     .where("space_id", "=", spaceId)
-    .where(sql<boolean>`lower(btrim(name)) = lower(btrim(${name}))`);
+    .where(sameName("name", name));
   if (exceptId) query = query.where("id", "<>", exceptId);
   if ((await query.executeTakeFirst()) !== undefined)
     throw new StoreError("duplicate_name", `a group of this space is already named "${name.trim()}"`);

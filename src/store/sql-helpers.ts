@@ -7,6 +7,14 @@ export function inList(column: string, values: readonly string[]): Expression<Sq
 }
 
 /**
+ * `column` holds `name` as people tell names apart: case and outer spaces aside. The rule
+ * for names unique in a space (accounts' display names, groups' names).
+ */
+export function sameName(column: string, name: string): RawBuilder<boolean> {
+  return sql<boolean>`lower(btrim(${sql.ref(column)})) = lower(btrim(${name}))`;
+}
+
+/**
  * A text[] parameter of strings, none null. pg quotes an array parameter element by element
  * in JavaScript (a third of a second of CPU per million); joined by newlines it goes as one
  * string that PostgreSQL splits. A value holding a newline, or an empty one (which the split

@@ -262,8 +262,9 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      await getAppOfSpace(db, spaceOf(request), request.params.adamId);
-      return listLicensesView(db, spaceOf(request), { adamId: request.params.adamId }, request.query);
+      const spaceId = spaceOf(request);
+      await getAppOfSpace(db, spaceId, request.params.adamId);
+      return listLicensesView(db, spaceId, { adamId: request.params.adamId }, request.query);
     },
   );
 }
