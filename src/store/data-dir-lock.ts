@@ -150,8 +150,22 @@ function mtimeOf(file: string): number {
   }
 }
 
-/** The holder's pid; "gone" when nothing listens; undefined when it does not answer in time. */
-function askHolder(address: string): Promise<number | "gone" | undefined> {
+/**
+ * The holder's pid; "gone" when nothing listens; undefined when it does not answer in
+ * time. A loaded machine can refuse a connection for a moment (EAGAIN: the holder has
+ * not yet accepted the ones before) or answer late: asked again, a few times.
+ */
+async function askHolder(address: string): Promise<number | "gone" | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await askHolderOnce(address);
+    if (answer !== undefined || attempt === ASK_ATTEMPTS) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
+}
+
+const ASK_ATTEMPTS = 3;
+
+function askHolderOnce(address: string): Promise<number | "gone" | undefined> {
   return new Promise((resolve) => {
     let answer = "";
     const socket = connect(address);
