@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { STATUS_CODES } from "node:http";
+import { maxHeaderSize, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
@@ -91,9 +91,19 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     clientErrorHandler: answerClientError,
     frameworkErrors: (error, request, reply) => {
       const status = error.statusCode ?? 400;
-      const code = status === 414 ? "uri_too_long" : "bad_url";
-      const title = status === 414 ? "A part of the URL is too long" : "The URL cannot be read";
-      sendProblem(request, reply, problem(status, code, title));
+      const [code, title, detail] =
+        status === 414
+          ? [
+              "uri_too_long",
+              "A part of the URL is too long",
+              `a path segment is limited to ${MAX_PARAM_LENGTH} characters`,
+            ]
+          : [
+              "bad_url",
+              "The URL cannot be read",
+              "a % in the path must start an escape of two hexadecimal digits (%25 for % itself)",
+            ];
+      sendProblem(request, reply, problem(status, code, title, detail));
     },
   });
   app.setValidatorCompiler<z.ZodType>((route) => {
@@ -249,13 +259,28 @@ function hopsOf(hops: number): (address: string, hop: number) => boolean {
  */
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
-  const [status, code, title] =
+  const [status, code, title, detail] =
     error.code === "HPE_HEADER_OVERFLOW"
-      ? [431, "headers_too_large", "The request's headers are larger than the server takes"]
+      ? [
+          431,
+          "headers_too_large",
+          "The request's headers are larger than the server takes",
+          `the request line and headers are limited to ${maxHeaderSize / 1024} KiB in all`,
+        ]
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? [408, "request_timeout", "The request took too long to arrive"]
-        : [400, "bad_request", "The request is not valid HTTP"];
-  const body = JSON.stringify(problem(status, code, title));
+        ? [
+            408,
+            "request_timeout",
+            "The request took too long to arrive",
+            "the request stopped arriving before it was whole: send it again, without pauses",
+          ]
+        : [
+            400,
+            "bad_request",
+            "The request is not valid HTTP",
+            `the HTTP parser refused it: ${(error as { reason?: unknown }).reason ?? error.code ?? "unreadable"}`,
+          ];
+  const body = JSON.stringify(problem(status, code, title, String(detail)));
   if (socket.writable)
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +

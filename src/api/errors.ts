@@ -270,7 +270,8 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
   if (state === UNIQUE_VIOLATION) return alreadyExists(error);
   if (gaveWay(error)) return problem(503, "busy", "Too many changes at once: try again");
   if (state !== undefined && INVALID_VALUE_STATES.has(state)) {
-    return problem(400, "invalid_value", "A value is not valid");
+    // PostgreSQL's words name the value's fault and the value the client sent, nothing more.
+    return problem(400, "invalid_value", "A value is not valid", (error as Error).message);
   }
   if (typeof named.statusCode === "number" && named.statusCode >= 400 && named.statusCode < 500) {
     const [code, title] = FRAMEWORK[named.statusCode] ?? [
@@ -294,12 +295,16 @@ function multipartProblem(error: unknown): Problem | undefined {
       413,
       "payload_too_large",
       `The file is larger than the API takes (${TOKEN_FILE_LIMIT_BYTES / 1024} KiB)`,
+      "an sToken file is a few kilobytes: send the .vpptoken file Apple Business Manager gave",
     );
   if (code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT" || code === "FST_FIELDS_LIMIT")
     return problem(
       400,
       "bad_request",
       "The upload has more parts than the route takes: one sToken file and its fields",
+      code === "FST_FILES_LIMIT"
+        ? "send one file, the sToken"
+        : "send the sToken file and only the fields the route lists",
     );
   if (typeof message === "string" && MULTIPART_FAULT.test(message))
     return problem(400, "bad_request", "The multipart body cannot be read", message);

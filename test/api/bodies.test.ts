@@ -77,6 +77,8 @@ describeEachDatabase("request bodies", (db) => {
     const broken = await get(`/api/v1/spaces/${f.ids.spaceA}/devices/%E0%A4%A`);
     expect(broken.statusCode).toBe(400);
     expect(broken.headers["content-type"]).toMatch(/problem\+json/);
+    expect(broken.json()).toMatchObject({ code: "bad_url", detail: expect.stringContaining("%25") });
+    expect(broken.json()).toMatchObject({ code: "bad_url", detail: expect.stringContaining("%25") });
     for (const length of [201, 1001, 12_000]) {
       const longId = await get(`/api/v1/spaces/${f.ids.spaceA}/devices/${"x".repeat(length)}`);
       expect(longId.statusCode).toBe(400);

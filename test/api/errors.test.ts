@@ -32,7 +32,7 @@ describe("problems of the database", () => {
   ])("%s the database refuses is a 400 invalid_value, not a 500", async (_, code) => {
     const res = await failingWith(Object.assign(new Error("invalid byte sequence"), { code }));
     expect(res.statusCode).toBe(400);
-    expect(res.json().code).toBe("invalid_value");
+    expect(res.json()).toMatchObject({ code: "invalid_value", detail: "invalid byte sequence" });
   });
 
   it("AC1, AC6: a token file refused by the account operation names body.sToken for the upload form", async () => {
