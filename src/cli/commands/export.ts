@@ -1,4 +1,3 @@
-import { open as openFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
 import { ACTIVITY_CSV, activityInLanguage } from "../../service/activity-export.js";
@@ -20,6 +19,7 @@ import { withExamples } from "../help.js";
 import { type LicenseFilterFlags, resolveLicenseFilter, withLicenseFilters } from "../license-filters.js";
 import { parseFilePath } from "../options.js";
 import { printJson, printLine, stdoutClosed } from "../output.js";
+import { openOutputFile } from "../output-file.js";
 import { resolveAppAndAccount } from "../resolve.js";
 
 interface ExportFlags extends CommonFlags {
@@ -149,7 +149,7 @@ async function writeExport<T>(
     // The file is opened before a row is read: a folder that does not exist fails here, not
     // half-way through a database cursor that the failed write would tear down.
     const file = flags.output
-      ? await openFile(flags.output, "w").catch(cannotWrite(flags.output))
+      ? await openOutputFile(flags.output).catch(cannotWrite(flags.output))
       : undefined;
     const source = exportStream(format, data, csv, () => {
       rows += 1;
@@ -162,7 +162,7 @@ async function writeExport<T>(
       });
       return;
     }
-    await pipeline(source, file.createWriteStream()).catch(cannotWrite(flags.output));
+    await file.write(source).catch(cannotWrite(flags.output));
     if (ctx.json) return printJson({ format, output: flags.output, rows });
     printLine(`${rows} ${noun} written to ${flags.output} (${format})`);
   });
