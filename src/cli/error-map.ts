@@ -137,11 +137,16 @@ function systemError(error: unknown): CliError | undefined {
       );
     default:
       // A file Orchard needs (the data folder's key, PGlite's files): which, and why, in words.
-      return typeof e.path === "string" && typeof e.syscall === "string"
-        ? new CliError(`cannot ${e.syscall} ${e.path}: ${fileProblem(e)}`, 1)
-        : undefined;
+      if (typeof e.path !== "string" || typeof e.syscall !== "string") return undefined;
+      if (e.syscall === "mkdir")
+        return new CliError(`cannot create the folder ${e.path}: ${mkdirProblem(e)}`, 1);
+      return new CliError(`cannot ${e.syscall} ${e.path}: ${fileProblem(e)}`, 1);
   }
 }
+
+/** Why a folder could not be made: ENOENT there is a file system that takes no folders (/proc). */
+const mkdirProblem = (error: SocketError) =>
+  error.code === "ENOENT" ? "this file system does not take new folders there" : fileProblem(error);
 
 /**
  * PostgreSQL answered but would not let Orchard in (a wrong user or password, no such

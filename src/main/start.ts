@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createAdministrator, hasAdministrators } from "../auth/auth.service.js";
 import { toCliError } from "../cli/error-map.js";
 import { loadConfig } from "../config.js";
+import { makeFolder } from "../make-folder.js";
 import { seedDemo } from "./demo.js";
 import { buildServer, ensureDefaultSpace, type Orchard, runUntilStopped } from "./server.js";
 
@@ -60,7 +61,7 @@ async function demoLogin(
     isOwner: true,
     now: new Date(),
   });
-  mkdirSync(dataDir, { recursive: true });
+  makeFolder(dataDir);
   writeFileSync(file, `${JSON.stringify({ login: "admin", password })}\n`, { mode: 0o600 });
   return { login: "admin", password, file };
 }

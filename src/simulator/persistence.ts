@@ -5,8 +5,9 @@
  * `delayMs` after a change, and once more on close.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+import { makeFolder } from "../make-folder.js";
 import type { SimulatorLogger } from "./notifier.js";
 import { decodeState } from "./state-decode.js";
 import type { SavedState } from "./state-world.js";
@@ -41,7 +42,7 @@ export function unusableStateFile(file: string, error: unknown): StateFileError 
 }
 
 export async function writeStateFile(file: string, chunks: readonly string[]): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  makeFolder(dirname(file));
   const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
   const handle = await open(temp, "wx", 0o600);
   try {

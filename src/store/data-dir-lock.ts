@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, realpathSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, openSync, realpathSync, statSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeFolder } from "../make-folder.js";
 
 /**
  * Embedded PGlite is one process's database: a second process opening the same folder
@@ -45,7 +46,7 @@ export async function lockDataDir(
   dataDir: string,
   address: (dir: string) => string = socketAddress,
 ): Promise<() => Promise<void>> {
-  mkdirSync(dataDir, { recursive: true });
+  makeFolder(dataDir);
   const dir = realpathSync(dataDir);
   let hold = holds.get(dir);
   if (!hold) {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { makeFolder } from "../make-folder.js";
 import { type KeyRing, keyFromBytes, makeKeyRing, parseSecretKey } from "./crypto.js";
 import { StoreError } from "./errors.js";
 
@@ -30,7 +31,7 @@ function readOrCreateKeyFile(path: string) {
   } catch (error) {
     if (!isMissing(error)) throw error;
   }
-  mkdirSync(dirname(path), { recursive: true });
+  makeFolder(dirname(path));
   try {
     // "wx": never overwrite a key another process just wrote; losing a key loses every sToken.
     writeFileSync(path, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });

@@ -145,6 +145,23 @@ describe("orchard, given bad input", () => {
     expectFailure(notification, 3, /^orchard: notification no-such-notification not found in this space/);
   });
 
+  it("a data folder the file system will not create (ORCHARD_DATA_DIR=/proc/x): one line, exit 1, at once", async () => {
+    const saved = { ...cli.env };
+    try {
+      // Embedded PGlite, whose folder this is (PostgreSQL with a key in the environment needs none).
+      delete cli.env.DATABASE_URL;
+      delete cli.env.ORCHARD_SECRET_KEY;
+      cli.env.ORCHARD_DATA_DIR = "/proc/orchard-data";
+      expectFailure(
+        await cli.run(["space", "list"]),
+        1,
+        /^orchard: cannot create the folder \/proc\/orchard-data: this file system does not take new folders there/,
+      );
+    } finally {
+      Object.assign(cli.env, saved);
+    }
+  });
+
   it("a database that asks for a password DATABASE_URL lacks: one line, exit 2, and the command ends (the client keeps the refused socket open)", async () => {
     const postgres = await scramOnlyServer();
     const saved = cli.env.DATABASE_URL;
