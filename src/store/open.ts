@@ -80,6 +80,7 @@ function openPostgres(url: string, max: number, log: LogConfig | undefined): Kys
   const pool = new pg.Pool({
     connectionString: url,
     max,
+    Client: ClosingClient,
     // Per pool, not pg's global registry: other code in the process keeps pg's defaults.
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") => {
@@ -93,6 +94,26 @@ function openPostgres(url: string, max: number, log: LogConfig | undefined): Kys
   // crash the process.
   pool.on("error", () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+}
+
+/**
+ * pg 8 keeps the socket of a connection that failed while authenticating (a server asking
+ * for a password the URL lacks): it stays open until the server gives up on it (a minute).
+ * Closed here as soon as the failure is known, as pg-pool closes one that timed out.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (error: Error | null, client?: pg.Client) => void): void;
+  override connect(
+    callback?: (error: Error | null, client?: pg.Client) => void,
+  ): Promise<pg.Client> | undefined {
+    if (!callback) return super.connect();
+    super.connect((error: Error | null) => {
+      if (error) (this as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      callback(error, this);
+    });
+    return undefined;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
-import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scramOnlyServer } from "../store/scram-only-server.js";
 import { type CliHarness, expectFailure, startCli } from "./harness.js";
 
 /**
@@ -178,39 +178,3 @@ describe("orchard, given bad input", () => {
     }
   });
 });
-
-/**
- * A PostgreSQL server as far as SCRAM authentication: it asks for SCRAM-SHA-256, then sends
- * its first message, and keeps the connection open, as a real server waits for the client.
- */
-async function scramOnlyServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const auth = (code: number, body: string) => {
-    const head = Buffer.alloc(9);
-    head.write("R", 0);
-    head.writeInt32BE(8 + Buffer.byteLength(body), 1);
-    head.writeInt32BE(code, 5);
-    return Buffer.concat([head, Buffer.from(body)]);
-  };
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    let messages = 0;
-    socket.on("data", () => {
-      messages += 1;
-      // The startup message: SASL with SCRAM-SHA-256; the client's first message: the server's.
-      if (messages === 1) socket.write(auth(10, "SCRAM-SHA-256\0\0"));
-      if (messages === 2) socket.write(auth(11, "r=clientnonceservernonce,s=c2FsdA==,i=4096"));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address ? address.port : 0,
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
