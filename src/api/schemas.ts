@@ -25,8 +25,8 @@ export const id = withoutControlCharacters(z.string().min(1).max(200));
 export const label = withoutControlCharacters(z.string().trim().min(1).max(200));
 /** Text of a directory record (an external id, a Managed Apple ID): one line, no control characters. */
 export const plainText = (max: number) => withoutControlCharacters(z.string().max(max));
-/** A user's or a group's name: up to 300 characters (identity providers' names are long), one line. */
-export const entityName = plainText(300).trim().min(1);
+/** A user's or a group's name: trimmed, 1-300 characters (identity providers' names are long), one line. */
+export const entityName = withoutControlCharacters(z.string().trim().min(1).max(300));
 export const adamId = z.string().regex(/^[0-9]{1,20}$/, "an App Store id (digits)");
 export const ruleId = z.enum(RULE_IDS);
 export const licenseType = z.enum(["user", "device"]);

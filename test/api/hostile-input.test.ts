@@ -239,6 +239,23 @@ describeEachDatabase("requests that are not what they say", (db) => {
     expect(r.json()).toMatchObject({ code: "bad_request", detail: "the JSON body is not valid UTF-8" });
   });
 
+  it("a group's name is trimmed before its length is counted: 300 characters between spaces are taken, 301 are not", async () => {
+    const f = await buildFixture(db().store);
+    const create = (name: string) =>
+      f.app.inject({
+        method: "POST",
+        url: `/api/v1/spaces/${f.ids.spaceA}/groups`,
+        headers: auth(f.tokens.write),
+        payload: { name },
+      });
+    const padded = await create(`  ${"n".repeat(300)}  \n`);
+    expect(padded.statusCode, padded.body).toBe(201);
+    expect(padded.json().name).toBe("n".repeat(300));
+    const long = await create(` ${"m".repeat(301)} `);
+    expect(long.statusCode).toBe(400);
+    expect(long.json().errors[0]).toMatchObject({ field: "body.name", rule: "too_big" });
+  });
+
   it("headers larger than the server reads are a 431 problem+json, not Node's bare answer", async () => {
     const f = await buildFixture(db().store);
     const answer = await rawExchange(
