@@ -42,12 +42,19 @@ export function queryPageIndex(query: Query): number {
   return Number(value);
 }
 
-/** The JSON object body of a POST. An empty body reads as {}. */
+/**
+ * The JSON object body of a POST. An empty body reads as {}; a declared Content-Type that
+ * is not JSON is 9727 even then (a wrong Content-Type on a POST is 415: APPLE-API.md checklist 1).
+ */
 export function jsonBody(request: FastifyRequest): Record<string, unknown> {
   const raw = typeof request.body === "string" ? request.body : "";
-  if (raw.trim() === "") return {};
   const contentType = request.headers["content-type"] ?? "";
-  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) throw new AppleError(9727);
+  const json = /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
+  if (raw.trim() === "") {
+    if (contentType.trim() !== "" && !json) throw new AppleError(9727);
+    return {};
+  }
+  if (!json) throw new AppleError(9727);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

@@ -19,14 +19,22 @@ export interface UserRecord {
 export class UserTable {
   readonly records: UserRecord[] = [];
   private readonly active = new Map<string, number>();
+  private readonly latest = new Map<string, number>();
 
   findActive(clientUserId: string): UserRecord | undefined {
     const index = this.active.get(clientUserId);
     return index === undefined ? undefined : this.records[index];
   }
 
+  /** The active record, else the newest one (a Retired user). */
+  findLatest(clientUserId: string): UserRecord | undefined {
+    const index = this.active.get(clientUserId) ?? this.latest.get(clientUserId);
+    return index === undefined ? undefined : this.records[index];
+  }
+
   add(record: UserRecord): void {
     this.records.push(record);
+    this.latest.set(record.clientUserId, this.records.length - 1);
     if (record.status !== "Retired") this.active.set(record.clientUserId, this.records.length - 1);
   }
 

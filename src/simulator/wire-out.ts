@@ -22,7 +22,10 @@ export function wireAsset(asset: Asset): WireAsset {
   };
 }
 
-/** The assignment in a row; includeUserState adds userStatus and idHash to user assignments. */
+/**
+ * The assignment in a row; includeUserState adds userStatus and idHash to user assignments,
+ * a retired user's too (its books stay assigned), so "Retired" is shown, not left out.
+ */
 export function wireAssignment(location: Location, row: number, includeUserState = false): WireAssignment {
   const table = location.assignments;
   const asset = location.assets[table.assetAt(row)];
@@ -33,7 +36,7 @@ export function wireAssignment(location: Location, row: number, includeUserState
   const clientUserId = location.userIds.name(ref >> 1);
   const out: WireAssignment = { adamId, clientUserId, pricingParam };
   if (includeUserState) {
-    const user = location.users.findActive(clientUserId);
+    const user = location.users.findLatest(clientUserId);
     if (user) {
       out.userStatus = user.status;
       if (user.idHash) out.idHash = user.idHash;

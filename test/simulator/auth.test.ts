@@ -101,6 +101,16 @@ describe("transport errors", () => {
     expect(reply.body.errorNumber).toBe(9727);
   });
 
+  it("9727: a POST declaring a non-JSON Content-Type is 415 even with an empty body (POST /users/create)", async () => {
+    for (const path of ["/users/create", "/assets/associate", "/client/config"]) {
+      const reply = await s.call(path, { method: "POST", headers: { "content-type": "text/plain" } });
+      expect(reply.status, path).toBe(415);
+      expect(reply.body.errorNumber, path).toBe(9727);
+    }
+    // No body and no Content-Type reads as {}: the endpoint's own validation answers.
+    expect((await s.call("/users/create", { method: "POST" })).body.errorNumber).toBe(9720);
+  });
+
   it("9602: malformed JSON, or a JSON body that is not an object, is 400 invalid argument", async () => {
     for (const body of ["{", "[]", "42", '"x"', "null"]) {
       const reply = await s.call("/assets/associate", { body });

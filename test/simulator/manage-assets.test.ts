@@ -57,6 +57,10 @@ describe("synchronous validation (no event is created)", () => {
     const assets = ["1", "2", "3", "4"].map((adamId) => ({ adamId }));
     await expectError(associate({ assets, serialNumbers: ["a"] }), 9700);
   });
+  it("9700 counts unique assets: maxAssets entries plus a repeat is 9703 (POST /assets/associate)", async () => {
+    const assets = ["1", "2", "3", "1"].map((adamId) => ({ adamId }));
+    await expectError(associate({ assets, serialNumbers: ["a"] }), 9703);
+  });
   it("9701 / 9702: more clientUserIds / serialNumbers than the limits", async () => {
     await expectError(associate({ assets: [{ adamId: APP }], clientUserIds: serials(5, "u") }), 9701);
     await expectError(associate({ assets: [{ adamId: APP }], serialNumbers: serials(6) }), 9702);

@@ -173,4 +173,22 @@ describe("filters", () => {
     expect(await list("serialNumber=unknown")).toEqual([]);
     expect(await list("pricingParam=PLUS")).toEqual([]);
   });
+
+  it("GET /assignments includeUserState shows a retired user's kept book as userStatus Retired; excludeInactiveUsers hides it", async () => {
+    s.sim.operator.addAsset(s.uId, { adamId: "7", productType: "Book", totalCount: 1 });
+    const created = await s.call("/users/create", { body: { users: [{ clientUserId: "r1" }] } });
+    await s.waitEvent(created.body.eventId as string);
+    const assoc = await s.call("/assets/associate", {
+      body: { assets: [{ adamId: "7" }], clientUserIds: ["r1"] },
+    });
+    await s.waitEvent(assoc.body.eventId as string);
+    const retired = await s.call("/users/retire", { body: { users: [{ clientUserId: "r1" }] } });
+    await s.waitEvent(retired.body.eventId as string);
+    const list = async (q: string) => (await s.call(`/assignments?${q}`)).body.assignments as Json[];
+    // Books are not revocable, so retiring keeps the assignment.
+    expect(await list("clientUserId=r1&includeUserState=true")).toEqual([
+      { adamId: "7", clientUserId: "r1", pricingParam: "STDQ", userStatus: "Retired" },
+    ]);
+    expect(await list("clientUserId=r1&excludeInactiveUsers=true")).toEqual([]);
+  });
 });

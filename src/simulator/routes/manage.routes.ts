@@ -72,13 +72,14 @@ function parseManageAssets(
   const clientUserIds = stringList(body, "clientUserIds") ?? [];
   if (serialNumbers.length + clientUserIds.length === 0) throw new AppleError(9719);
   const limits = ctx.world.limits;
-  if (assets.length > limits.maxAssets) throw new AppleError(9700);
-  if (clientUserIds.length > limits.maxClientUserIds) throw new AppleError(9701);
-  if (serialNumbers.length > limits.maxSerialNumbers) throw new AppleError(9702);
   const assetKeys = assets.map(
     (a) =>
       `${a.adamId}|${location.findAsset(a.adamId, a.pricingParam)?.pricingParam ?? a.pricingParam ?? ""}`,
   );
+  // maxAssets bounds the unique assets (APPLE-API.md "Associate / disassociate"): a repeat is 9703, not 9700.
+  if (new Set(assetKeys).size > limits.maxAssets) throw new AppleError(9700);
+  if (clientUserIds.length > limits.maxClientUserIds) throw new AppleError(9701);
+  if (serialNumbers.length > limits.maxSerialNumbers) throw new AppleError(9702);
   if (firstDuplicate(assetKeys) >= 0) throw new AppleError(9703);
   if (firstDuplicate(clientUserIds) >= 0) throw new AppleError(9704);
   if (firstDuplicate(serialNumbers) >= 0) throw new AppleError(9705);
