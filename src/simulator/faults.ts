@@ -33,8 +33,9 @@ export interface FaultConfig {
   duplicateNotifications?: number;
   notificationJitterMs?: number;
   /**
-   * Maintenance mode: requests get 503 with error 9644 and Retry-After, and events that
-   * complete meanwhile fail with 9644 (an asynchronous error in handling-error-responses).
+   * Maintenance mode: requests get 503 with error 9729 (the documented immediate "service
+   * temporarily unavailable") and Retry-After, and events that complete meanwhile fail with
+   * 9644 (maintenance, documented only as an asynchronous error in handling-error-responses).
    */
   maintenance?: boolean;
   /**
@@ -142,7 +143,7 @@ export class Faults {
   draw(endpoint: string): AppleError | undefined {
     const faults = this.effective(endpoint);
     const retryAfter = { "retry-after": String(faults.retryAfterSeconds ?? 1) };
-    if (faults.maintenance) return new AppleError(9644, undefined, retryAfter, 503);
+    if (faults.maintenance) return new AppleError(9729, undefined, retryAfter, 503);
     if (faults.rate429 && this.prng.next() < faults.rate429) {
       return new AppleError(9646, undefined, retryAfter);
     }

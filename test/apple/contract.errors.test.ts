@@ -1,6 +1,6 @@
 /**
  * Contract suite, part 3: auth errors (never retried), Retry-After honoured on 429 and 5xx,
- * maintenance (9644, sync and async), the per-token rate limit, and the error numbers the
+ * maintenance (9729 at once, 9644 in events), the per-token rate limit, and the error numbers the
  * client itself never provokes (9722, 9726, 9727) — all against the simulator.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -124,7 +124,7 @@ describe("retries honour Retry-After", () => {
     ["429 / 9646", { rate429: 1, retryAfterSeconds: 1 }, 429],
     ["503 / 9729", { rate5xx: 1, status5xx: 503 as const, retryAfterSeconds: 1 }, 503],
     ["500 / 9603", { rate5xx: 1, status5xx: 500 as const, retryAfterSeconds: 1 }, 500],
-    ["503 / 9644 maintenance", { maintenance: true, retryAfterSeconds: 1 }, 503],
+    ["503 / 9729 in maintenance", { maintenance: true, retryAfterSeconds: 1 }, 503],
   ])("%s: retried no sooner than Retry-After, then succeeds", async (_name, faults, status) => {
     const { sToken } = location(`Retry ${status}`);
     const { client: apple, exchanges } = client(sim, sToken);
@@ -150,7 +150,7 @@ describe("retries honour Retry-After", () => {
     sim.operator.setFaults({ maintenance: true, retryAfterSeconds: 1 }, "/client/config");
     expect(await rejection(apple.getClientConfig())).toMatchObject({
       kind: "unavailable",
-      errorNumber: 9644,
+      errorNumber: 9729,
       attempts: 2,
       retryAfterMs: 1000,
     });

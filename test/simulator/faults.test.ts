@@ -1,6 +1,6 @@
 /**
  * Injected faults, reproducible with a seed: 429 / 9646 with Retry-After, 5xx
- * (500 / 9603, 503 / 9729), maintenance (503 / 9644 and events failing with 9644),
+ * (500 / 9603, 503 / 9729), maintenance (503 / 9729 at once and events failing with 9644),
  * latency, events finished out of order, dropped, duplicated and reordered notifications; and the
  * real rate limit of maxRequestPerSecond (9646).
  */
@@ -91,13 +91,13 @@ describe("faults", () => {
     expect((await s.call("/assignments")).status).toBe(200);
   });
 
-  it("9644: maintenance answers 503 at once, and events completing meanwhile fail with 9644", async () => {
+  it("9729, 9644: maintenance answers 503 / 9729 at once (9644 is documented as asynchronous only), and events completing meanwhile fail with 9644", async () => {
     const s = await sim({ eventDelayMs: 30 });
     s.sim.operator.addAsset(s.uId, { adamId: "1", totalCount: 5 });
     s.sim.operator.setFaults({ maintenance: true }, "/assets");
     const sync = await s.call("/assets");
     expect(sync.status).toBe(503);
-    expect(sync.body.errorNumber).toBe(9644);
+    expect(sync.body.errorNumber).toBe(9729);
     const reply = await s.call("/assets/associate", {
       body: { assets: [{ adamId: "1" }], serialNumbers: ["a"] },
     });
