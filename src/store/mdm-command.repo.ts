@@ -272,7 +272,8 @@ export async function settleMdmCommands(
  * again): that twin is cancelled when it is the device and app's next command and no
  * delivery is sending it right now, so the MDM does not get the install twice; a command in
  * between (a remove) keeps it. Seqs of other
- * states, or unknown, are ignored: the same call may be sent again. Returns how many
+ * states, of installs still awaiting their license, or unknown, are ignored: the same call
+ * may be sent again. Returns how many
  * commands became delivered.
  *
  * The failed installs' apps are locked first, as the retry does (lockAppsOfFailedInstalls):
@@ -296,6 +297,9 @@ async function acknowledge(db: Db, spaceId: string, seqs: readonly number[], at:
   const { rows } = await sql<{ acked: number }>`with taken as (
       select seq, state, device_id, adam_id, kind, license_id, app_version from mdm_commands
       where space_id = ${spaceId} and seq = any(${[...seqs]}::bigint[]) and state in ('pending', 'failed')
+        -- LT2: an install still waiting for Apple's license is not the MDM's yet: acknowledged,
+        -- it would never be ready, and no later check-in would queue it again.
+        and not awaiting_license
       for update
     ), acked as (
       update mdm_commands m set state = 'delivered', last_error = null, not_before = null, claimed_until = null,

@@ -28,7 +28,7 @@ describeEachDatabase("MDM routes", (db) => {
     });
   });
 
-  it("DB2: a check-in decides the mandatory app and queues the install, visible in the command queue", async () => {
+  it("DB2, LT2: a check-in decides the mandatory app and queues the install, visible in the command queue; acknowledged before its license, it stays pending", async () => {
     const device = await send("POST", `${s()}/devices`, {
       serialNumber: `CHK${f.ids.suffix}`,
       platform: "iOS",
@@ -60,6 +60,12 @@ describeEachDatabase("MDM routes", (db) => {
     // LT2: an MDM that polls gets the install to act on once Apple confirmed the license.
     const ready = () => send("GET", `${s()}/mdm/commands?ready=true&device=${device.json().id}`);
     expect((await ready()).json().items).toEqual([]);
+    // LT2: acknowledged while it awaits the license, the install is not the MDM's yet: ignored.
+    const early = await send("POST", `${s()}/mdm/commands/ack`, { seqs: [queue.json().items[0].seq] });
+    expect(early.statusCode).toBe(204);
+    expect(
+      (await send("GET", `${s()}/mdm/commands?state=pending&device=${device.json().id}`)).json().items,
+    ).toEqual([expect.objectContaining({ kind: "install", awaitingLicense: true })]);
     await markAssigned(db().store.db, {
       spaceId: f.ids.spaceA,
       licenseIds: [r.json().decisions[0].licenseId],

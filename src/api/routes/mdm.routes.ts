@@ -571,7 +571,8 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "Pending commands, and failed ones (Orchard gave up delivering them, the MDM took them after " +
           "all), become delivered; a failed one's twin queued since (the same install asked again) is " +
           "cancelled when nothing came between them, so it is not sent twice. A seq of a delivered, " +
-          "cancelled or unknown command is ignored, so the same call may be sent again.",
+          "cancelled or unknown command, or of an install still awaiting its license (`awaitingLicense`: " +
+          "not ready to send), is ignored, so the same call may be sent again.",
         params: z.object({ spaceId: id }),
         body: z.strictObject({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
         response: { 204: z.null(), ...problemResponses },
