@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type Selectable, sql } from "kysely";
 import type { Device, Platform } from "../licensing/index.js";
 import { adoptListedLater } from "./adopt-listed.repo.js";
-import type { Db } from "./database.js";
+import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { followDevices, INVITE_PLATFORMS, queueInvitations } from "./invite-commands.repo.js";
 import { serialKey } from "./serial-key.js";
@@ -375,14 +375,37 @@ export interface InstalledApp {
   installedAt?: Date;
 }
 
-/** Replaces the device's managed-app inventory with the MDM's latest report (VU3). */
+/**
+ * Replaces the device's managed-app inventory with the MDM's latest report (VU3), whole or
+ * not at all. An app the report lists twice (MDM inventories do) is kept once, as its last
+ * entry says. Two reports of the same device at once (a check-in sent again after a
+ * timeout) take turns on the device's row: the last one is the inventory, never a mix.
+ */
 export async function replaceInstalledApps(
   db: Db,
+  spaceId: string,
+  deviceId: string,
+  reported: readonly InstalledApp[],
+  now: Date,
+): Promise<void> {
+  const apps = [...new Map(reported.map((a) => [a.bundleId, a])).values()];
+  await withTransaction(db, (trx) => writeInstalledApps(trx, spaceId, deviceId, apps, now));
+}
+
+async function writeInstalledApps(
+  db: Trx,
   spaceId: string,
   deviceId: string,
   apps: readonly InstalledApp[],
   now: Date,
 ): Promise<void> {
+  await db
+    .selectFrom("devices")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where("id", "=", deviceId)
+    .forNoKeyUpdate()
+    .execute();
   await db
     .deleteFrom("installed_apps")
     .where("space_id", "=", spaceId)

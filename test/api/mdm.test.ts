@@ -82,6 +82,38 @@ describeEachDatabase("MDM routes", (db) => {
     expect((await send("GET", `${s()}/mdm/commands`, undefined, f.tokens.other)).statusCode).toBe(404);
   });
 
+  it("VU3: a check-in's inventory listing an app twice is kept once (its last entry); check-ins sent together leave one whole inventory", async () => {
+    const serialNumber = `INV${f.ids.suffix}`;
+    const device = await send("POST", `${s()}/devices`, { serialNumber, platform: "iOS" });
+    const apps = Array.from({ length: 15 }, (_, i) => ({
+      bundleId: `com.example.app${i}`,
+      name: `App ${i}`,
+    }));
+    const inventory = async () =>
+      (await send("GET", `${s()}/devices/${device.json().id}/installed-apps`)).json().items as Array<{
+        bundleId: string;
+        name?: string;
+      }>;
+    expect((await send("POST", `${s()}/mdm/check-in`, { serialNumber, installed: apps })).statusCode).toBe(
+      200,
+    );
+    const twice = await send("POST", `${s()}/mdm/check-in`, {
+      serialNumber,
+      installed: [...apps, { bundleId: "com.example.app13", name: "App 13, again" }],
+    });
+    expect(twice.statusCode, twice.body).toBe(200);
+    const listed = await inventory();
+    expect(listed).toHaveLength(15);
+    expect(listed.find((a) => a.bundleId === "com.example.app13")?.name).toBe("App 13, again");
+    const together = await Promise.all(
+      [apps, apps.slice(0, 5), apps, apps.slice(0, 10)].map((installed) =>
+        send("POST", `${s()}/mdm/check-in`, { serialNumber, installed }),
+      ),
+    );
+    expect(together.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    expect([5, 10, 15]).toContain((await inventory()).length);
+  });
+
   it("RV1: a retired device's event releases its device license", async () => {
     const r = await send("POST", `${s()}/mdm/check-in`, { serialNumber: `CHK${f.ids.suffix}` });
     const deviceId = r.json().deviceId as string;
