@@ -114,6 +114,19 @@ describeEachDatabase("MDM routes", (db) => {
     expect([5, 10, 15]).toContain((await inventory()).length);
   });
 
+  it("LT2: the command feed and its overview filtered by a device the space does not have (a bare serial number) are a 404 naming the filter", async () => {
+    const serialNumber = `FEED${f.ids.suffix}`.toUpperCase();
+    expect((await send("POST", `${s()}/devices`, { serialNumber, platform: "iOS" })).statusCode).toBe(201);
+    for (const path of ["mdm/commands", "mdm/commands/overview"]) {
+      for (const device of ["no-such-device", serialNumber]) {
+        const r = await send("GET", `${s()}/${path}?device=${device}`);
+        expect(r.statusCode, `${path} ${device}`).toBe(404);
+        expect(r.json().errors[0]).toMatchObject({ field: "querystring.device" });
+      }
+      expect((await send("GET", `${s()}/${path}?device=serial:${serialNumber}`)).statusCode).toBe(200);
+    }
+  });
+
   it("RV1: a retired device's event releases its device license", async () => {
     const r = await send("POST", `${s()}/mdm/check-in`, { serialNumber: `CHK${f.ids.suffix}` });
     const deviceId = r.json().deviceId as string;

@@ -15,7 +15,7 @@ import {
   removeFromCatalog,
   undelegateApp,
 } from "../../mdm/index.js";
-import { deviceIdOfRef } from "../../store/device.repo.js";
+import { deviceIdOfRef, getDeviceByRef } from "../../store/device.repo.js";
 import {
   acknowledgeMdmCommands,
   countMdmCommands,
@@ -543,7 +543,10 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const q = request.query;
       const spaceId = spaceOf(request);
-      const device = q.device && (await deviceIdOfRef(ctx.deps.db, spaceId, q.device, "querystring.device"));
+      // A device the space does not have (a bare serial number for one) is a 404 naming the
+      // filter, not an empty list an MDM would poll forever; its commands went with it.
+      const device =
+        q.device && (await getDeviceByRef(ctx.deps.db, spaceId, q.device, "querystring.device")).id;
       const items = await listMdmCommands(ctx.deps.db, spaceId, {
         ...(q.state ? { state: q.state } : {}),
         ...(device ? { deviceId: device } : {}),
@@ -690,7 +693,7 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
     async (request) => {
       const { state, device: ref, q, ...page } = request.query;
       const spaceId = spaceOf(request);
-      const device = ref && (await deviceIdOfRef(ctx.deps.db, spaceId, ref, "querystring.device"));
+      const device = ref && (await getDeviceByRef(ctx.deps.db, spaceId, ref, "querystring.device")).id;
       const [list, counts] = await Promise.all([
         listMdmCommandsView(
           ctx.deps.db,
