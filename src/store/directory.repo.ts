@@ -14,13 +14,18 @@ import { toUser, type UserRecord } from "./user.repo.js";
 /** Users, devices and groups of a space as the console lists and edits them. */
 export const USER_SORTS = { name: "name", email: "email", createdAt: "created_at" } as const;
 
-export function listUsersView(db: Db, spaceId: string, page: PageRequest): Promise<Page<UserRecord>> {
+export function listUsersView(
+  db: Db,
+  spaceId: string,
+  page: PageRequest & { externalId?: string | undefined },
+): Promise<Page<UserRecord>> {
   // RV5: a deleted user's row stays for the licenses' history, out of the lists.
   let query = db
     .selectFrom("users")
     .selectAll()
     .where("space_id", "=", spaceId)
     .where("deleted_at", "is", null);
+  if (page.externalId !== undefined) query = query.where("external_id", "=", page.externalId);
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) =>

@@ -197,10 +197,19 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
       ],
     });
     const user = { name: "Dup", externalId: `ext-${f.ids.suffix}` };
-    expect((await send("POST", `${s()}/users`, user)).statusCode).toBe(201);
+    const created = await send("POST", `${s()}/users`, user);
+    expect(created.statusCode).toBe(201);
     const twice = await send("POST", `${s()}/users`, user);
     expect(twice.statusCode).toBe(409);
     expect(twice.json().errors).toEqual([expect.objectContaining({ field: "body.externalId" })]);
+    // The user the first create made, found by the MDM's own id, exactly.
+    const found = await send("GET", `${s()}/users?externalId=${encodeURIComponent(user.externalId)}`);
+    expect(found.json()).toMatchObject({
+      total: 1,
+      items: [{ id: created.json().id, externalId: user.externalId }],
+    });
+    const other = await send("GET", `${s()}/users?externalId=${encodeURIComponent(`${user.externalId}x`)}`);
+    expect(other.json()).toMatchObject({ total: 0, items: [] });
   });
 
   it("LT2 LT4: a license request sent twice (a retry after a timeout) keeps the same license and queues one install", async () => {

@@ -166,8 +166,13 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["users"],
         summary: "Users of the space, paged, searchable by name, email or Managed Apple Account (q)",
+        description:
+          "`externalId` finds the user of that id in the MDM's directory, exactly: after a create that " +
+          "timed out (a 409 `already_exists` naming `body.externalId` when sent again), the user it made.",
         params: spaceParams,
-        querystring: pageQuery(Object.keys(USER_SORTS) as [keyof typeof USER_SORTS]),
+        querystring: pageQuery(Object.keys(USER_SORTS) as [keyof typeof USER_SORTS]).extend({
+          externalId: plainText(300).optional().describe("exactly this id of the MDM's directory"),
+        }),
         response: { 200: pageOf(userSchema), ...problemResponses },
       },
     },
