@@ -16,7 +16,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { DestinationStream } from "pino";
-import type { z } from "zod";
+import { ZodObject, type z } from "zod";
 import { observeHttpRequest } from "../metrics/process-metrics.js";
 import { installAuthorization } from "./authz.js";
 import { registerConsole } from "./console.js";
@@ -107,7 +107,13 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     },
   });
   app.setValidatorCompiler<z.ZodType>((route) => {
-    const validate = validatorCompiler(route);
+    // A query parameter a route does not take is refused, as a body's unknown field is:
+    // `devices?serialNumber=` (the body's name for `serial`) must not list every device.
+    const schema =
+      route.httpPart === "querystring" && route.schema instanceof ZodObject
+        ? route.schema.strict()
+        : route.schema;
+    const validate = validatorCompiler({ ...route, schema });
     const refuseUnstorable = validatorCompiler({ ...route, schema: STORABLE_TEXT });
     // Fastify hands an absent body over as null; zod's defaults apply to an absent value.
     const present = (data: unknown) => (route.httpPart === "body" && data === null ? undefined : data);

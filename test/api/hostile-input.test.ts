@@ -239,6 +239,22 @@ describeEachDatabase("requests that are not what they say", (db) => {
     expect(r.json()).toMatchObject({ code: "bad_request", detail: "the JSON body is not valid UTF-8" });
   });
 
+  it("a query parameter a route does not take is a 400 naming it (serialNumber for serial), not the whole list", async () => {
+    const f = await buildFixture(db().store);
+    for (const url of ["/devices?serialNumber=ABC", "/users?userId=x", "/mdm/commands?deviceId=x"]) {
+      const r = await f.app.inject({
+        url: `/api/v1/spaces/${f.ids.spaceA}${url}`,
+        headers: auth(f.tokens.write),
+      });
+      expect(r.statusCode, `${url} ${r.body}`).toBe(400);
+      const name = url.slice(url.indexOf("?") + 1, url.indexOf("="));
+      expect(r.json().errors[0]).toMatchObject({
+        field: `querystring.${name}`,
+        message: `unknown field ${name}: this route does not take it`,
+      });
+    }
+  });
+
   it("a group's name is trimmed before its length is counted: 300 characters between spaces are taken, 301 are not", async () => {
     const f = await buildFixture(db().store);
     const create = (name: string) =>
