@@ -67,6 +67,7 @@ const STORE: Record<string, [number, string]> = {
   duplicate_name: [409, "The name is taken in this space"],
   login_taken: [409, "An administrator already has this login"],
   moved_already: [409, "The device moved to that space already, with another user"],
+  serial_in_target_space: [409, "The target space has another device of this serial number"],
   // A serial number taken in another case (device.repo.ts): as the unique index's 409.
   already_exists: [409, "It already exists"],
   // Sending again or abandoning what Apple did not refuse (apple-refusals.repo.ts).
@@ -80,6 +81,7 @@ const STORE_FIELD: Partial<Record<string, string>> = {
   duplicate_name: "name",
   login_taken: "login",
   moved_already: "userId",
+  serial_in_target_space: "toSpaceId",
   invalid_priority: "position",
 };
 

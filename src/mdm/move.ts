@@ -6,6 +6,7 @@ import {
   createDevice,
   type DeviceRecord,
   findDevice,
+  findDeviceBySerial,
   getDevice,
   listInstalledApps,
   loadDecisionWorld,
@@ -159,6 +160,17 @@ async function joinSpace(
   const before = await findDevice(trx, spaceId, device.id);
   if (!before) {
     const serialNumber = normalizeSerial(device.serialNumber);
+    // The MDM enrolled it there first (POST devices): that record is another device's id.
+    const namesake = await findDeviceBySerial(trx, spaceId, serialNumber);
+    if (namesake)
+      throw new StoreError(
+        "serial_in_target_space",
+        `space ${spaceId} has device ${namesake.id} of serial number ${serialNumber}: ` +
+          "delete it there (DELETE devices/" +
+          namesake.id +
+          "), then move this one, which keeps its licenses' history",
+        { deviceId: namesake.id },
+      );
     const appleSerialNumber =
       device.appleSerialNumber ?? (serialNumber !== device.serialNumber ? device.serialNumber : undefined);
     await createDevice(trx, {

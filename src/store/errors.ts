@@ -17,6 +17,8 @@ export type StoreErrorCode =
   | "duplicate_name"
   | "login_taken"
   | "moved_already"
+  /** A device moved into a space that has another device of its serial number (move.ts). */
+  | "serial_in_target_space"
   | "already_exists"
   /** Send again or abandon what Apple did not refuse (apple-refusals.repo.ts). */
   | "not_refused";

@@ -184,7 +184,7 @@ describeEachDatabase("device identity", (db) => {
     expectUnknownSerial(await explainOf("serial:nope0000"), "querystring.device");
   });
 
-  it("RV1, TR1: a device's events and its move take serial:<serial number>; an unknown one is a 404 naming it", async () => {
+  it("RV1, TR1: a device's events and its move take serial:<serial number>; an unknown one is a 404 naming it; a target space holding its serial is a 409 naming toSpaceId", async () => {
     f = await buildFixture(db().store);
     await send("PUT", `${s()}/catalog/${f.ids.adamId}`, { installOnDevice: true });
     const retiring = serial("RET");
@@ -234,6 +234,27 @@ describeEachDatabase("device identity", (db) => {
     expectUnknownSerial(
       await send("POST", `${s()}/devices/serial:nope0000/move`, { toSpaceId: f.ids.spaceB }, both),
     );
+    // TR1: enrolled in the target space first (POST devices there), then moved: a 409 naming
+    // toSpaceId and the device there, not the serialNumber the move's body does not have.
+    const twice = serial("TWO");
+    const here = (
+      await send("POST", `${s()}/devices`, { serialNumber: twice, platform: "iOS" })
+    ).json() as DeviceBody;
+    const there2 = (
+      await send(
+        "POST",
+        `/api/v1/spaces/${f.ids.spaceB}/devices`,
+        { serialNumber: twice, platform: "iOS" },
+        both,
+      )
+    ).json() as DeviceBody;
+    const refused = await send("POST", `${s()}/devices/${here.id}/move`, { toSpaceId: f.ids.spaceB }, both);
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({
+      code: "serial_in_target_space",
+      errors: [{ field: "body.toSpaceId", message: expect.stringContaining(there2.id) }],
+    });
+    expect((await send("GET", `${s()}/devices/${here.id}`)).json().status).toBe("active");
   });
 
   it("the serial: prefix is read in any case (SERIAL:, Serial:) wherever a device is taken; an id is never read as one", async () => {
