@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Platform } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
@@ -5,6 +6,7 @@ import { adoptListedLater } from "./adopt-listed.repo.js";
 import { type Db, withTransaction } from "./database.js";
 import { type DeviceRecord, findDeviceBySerial, toDevice } from "./device.repo.js";
 import { followDevices } from "./invite-commands.repo.js";
+import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
 import type { Actor } from "./sql-helpers.js";
 
@@ -121,4 +123,45 @@ export async function reviveKeptSerial(
     now: input.now,
     setUp: { platform, sharedIpad, supervised, userId },
   });
+}
+
+/**
+ * `reviveKeptSerial` for a bulk create (`POST devices/bulk`): the serial numbers of the
+ * list the space keeps a device of that is not active are those devices set up again, one
+ * by one (a wiped fleet enrolled again); the others are left for the caller to create, by
+ * index. Found in one statement, so a list of new devices costs one lookup.
+ */
+export async function reviveKeptSerials(
+  db: Db,
+  input: {
+    spaceId: string;
+    devices: ReadonlyArray<SetUpAgain & { serialNumber: string }>;
+    actor: Actor;
+    now: Date;
+  },
+): Promise<Map<number, DeviceRecord>> {
+  const wanted = input.devices.map((d) => normalizeSerial(d.serialNumber));
+  const kept = new Set(
+    (
+      await db
+        .selectFrom("devices")
+        .select("serial_number")
+        .where("space_id", "=", input.spaceId)
+        .where("serial_number", "=", sql<string>`any(${wanted}::text[])`)
+        .where("status", "<>", "active")
+        .execute()
+    ).map((row) => row.serial_number),
+  );
+  const revived = new Map<number, DeviceRecord>();
+  for (const [index, device] of input.devices.entries()) {
+    if (!kept.has(wanted[index] ?? "")) continue;
+    const again = await reviveKeptSerial(db, {
+      ...device,
+      spaceId: input.spaceId,
+      actor: input.actor,
+      now: input.now,
+    });
+    if (again) revived.set(index, again);
+  }
+  return revived;
 }

@@ -80,6 +80,36 @@ describeEachDatabase("device identity", (db) => {
     });
     expect((await send("GET", `${s()}/devices?serial=${other}`)).json().total).toBe(0);
 
+    // RV1: a wiped device enrolled again in bulk is set up again, as POST devices does: same id,
+    // in the request's order; a refusal after it names its index in the request.
+    const wiped = (
+      await send("POST", `${s()}/devices`, { serialNumber: serial("WIPE"), platform: "iOS" })
+    ).json();
+    expect((await send("POST", `${s()}/devices/${wiped.id}/events`, { kind: "wiped" })).statusCode).toBe(200);
+    const enrolled = await send("POST", `${s()}/devices/bulk`, {
+      devices: [
+        { serialNumber: serial("NEW1"), platform: "iOS" },
+        { serialNumber: serial("WIPE").toLowerCase(), platform: "iOS" },
+      ],
+    });
+    expect(enrolled.statusCode, enrolled.body).toBe(201);
+    expect(enrolled.json()).toMatchObject({
+      created: 1,
+      revived: 1,
+      items: [{ serialNumber: serial("NEW1") }, { id: wiped.id, status: "active" }],
+    });
+    // Wiped again: set up again in the list, while the next serial is taken (all or none).
+    expect((await send("POST", `${s()}/devices/${wiped.id}/events`, { kind: "wiped" })).statusCode).toBe(200);
+    const refused = await send("POST", `${s()}/devices/bulk`, {
+      devices: [
+        { serialNumber: serial("WIPE"), platform: "iOS" },
+        { serialNumber: serial("NEW1"), platform: "iOS" },
+      ],
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().errors[0]).toMatchObject({ field: "body.devices.1.serialNumber" });
+    expect((await send("GET", `${s()}/devices/${wiped.id}`)).json().status).toBe("wiped");
+
     const listed = (await send("GET", `${s()}/devices?q=${upper.toLowerCase()}`)).json();
     expect(listed.items.map((d: DeviceBody) => d.id)).toEqual([(created.json() as DeviceBody).id]);
   });

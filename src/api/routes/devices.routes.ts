@@ -2,7 +2,7 @@ import { z } from "zod";
 import { withInvitations } from "../../service/invitations.js";
 import { type Db, withTransaction } from "../../store/database.js";
 import { getDeviceByRef, sharedIpadRefusal, usersDeleted } from "../../store/device.repo.js";
-import { reviveKeptSerial } from "../../store/device-revival.repo.js";
+import { reviveKeptSerial, reviveKeptSerials } from "../../store/device-revival.repo.js";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
 import { createDevice, createDevices, NotFoundError, StoreError } from "../../store/index.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
@@ -161,12 +161,18 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         tags: ["devices"],
         summary: "Create up to 5,000 devices at once (all or none)",
         description:
-          "Each device as `POST devices` takes it. A `userId` the space does not have (or deleted) is a 404 " +
+          "Each device as `POST devices` takes it: a serial number whose device the space keeps without it " +
+          "being active (wiped, retired…) is that device set up again (counted in `revived`). A `userId` the " +
+          "space does not have (or deleted) is a 404 " +
           "`not_found` naming it (`body.devices.3.userId`); nothing is created.",
         params: spaceParams,
         body: z.strictObject({ devices: z.array(newDevice).min(1).max(5000) }),
         response: {
-          201: z.object({ created: z.number().int(), items: z.array(deviceSchema) }),
+          201: z.object({
+            created: z.number().int(),
+            revived: z.number().int().describe("kept devices of these serial numbers set up again"),
+            items: z.array(deviceSchema).describe("in the request's order"),
+          }),
           ...problemResponses,
         },
       },
@@ -179,15 +185,28 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         request.body.devices.map((d, i) => ({ userId: d.userId, field: `body.devices.${i}.userId` })),
       );
       // withTransaction: what follows the commit runs (AC7: the new devices adopt what is listed for them).
-      const created = await withTransaction(db, (trx) =>
-        createDevices(
-          trx,
-          request.body.devices.map((d) => ({ spaceId, ...d })),
-        ),
-      ).catch((error: unknown) => {
-        throw ofBulkDevice(error);
+      const { devices } = request.body;
+      const { items, created, revived } = await withTransaction(db, async (trx) => {
+        // As `POST devices`: a kept device of the serial number (wiped, retired…) is set up again.
+        const again = await reviveKeptSerials(trx, {
+          spaceId,
+          devices: devices.map((d) => ({ ...d, userId: d.userId ?? null })),
+          actor: actorOf(request),
+          now: now(),
+        });
+        const origin = devices.flatMap((_, i) => (again.has(i) ? [] : [i]));
+        const fresh = origin.map((i) => ({ spaceId, ...(devices[i] as (typeof devices)[number]) }));
+        const made =
+          fresh.length > 0
+            ? await createDevices(trx, fresh).catch((error: unknown) => {
+                throw ofBulkDevice(error, origin);
+              })
+            : [];
+        let next = 0;
+        const all = devices.map((_, i) => again.get(i) ?? made[next++]).filter((d) => d !== undefined);
+        return { items: all, created: made.length, revived: again.size };
       });
-      return reply.status(201).send({ created: created.length, items: created });
+      return reply.status(201).send({ created, revived, items });
     },
   );
   app.get(
@@ -296,11 +315,12 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
 }
 
 /** A serial number taken, or given twice, names its device in the list: `devices.3.serialNumber`. */
-function ofBulkDevice(error: unknown): unknown {
+function ofBulkDevice(error: unknown, origin: readonly number[]): unknown {
   const index = error instanceof StoreError ? error.details?.index : undefined;
   if (!(error instanceof StoreError) || typeof index !== "number" || index < 0) return error;
   return new StoreError(error.code, error.message, {
     ...error.details,
-    field: `devices.${index}.serialNumber`,
+    // The index in the request's list (revived devices were not in the created ones).
+    field: `devices.${origin[index] ?? index}.serialNumber`,
   });
 }
