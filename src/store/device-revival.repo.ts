@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import type { Platform } from "../licensing/index.js";
 import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
@@ -8,7 +7,7 @@ import { type DeviceRecord, findDeviceBySerial, toDevice } from "./device.repo.j
 import { followDevices } from "./invite-commands.repo.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
-import type { Actor } from "./sql-helpers.js";
+import { type Actor, inList } from "./sql-helpers.js";
 
 /**
  * How a device that was not active is set up again (a wiped iPad re-provisioned, a Mac
@@ -147,7 +146,7 @@ export async function reviveKeptSerials(
         .selectFrom("devices")
         .select("serial_number")
         .where("space_id", "=", input.spaceId)
-        .where("serial_number", "=", sql<string>`any(${wanted}::text[])`)
+        .where(inList("serial_number", wanted))
         .where("status", "<>", "active")
         .execute()
     ).map((row) => row.serial_number),

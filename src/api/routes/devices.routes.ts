@@ -194,16 +194,20 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
           actor: actorOf(request),
           now: now(),
         });
+        // The others are created, each known by its index in the request.
         const origin = devices.flatMap((_, i) => (again.has(i) ? [] : [i]));
-        const fresh = origin.map((i) => ({ spaceId, ...(devices[i] as (typeof devices)[number]) }));
+        const fresh = devices.flatMap((d, i) => (again.has(i) ? [] : [{ spaceId, ...d }]));
         const made =
           fresh.length > 0
             ? await createDevices(trx, fresh).catch((error: unknown) => {
                 throw ofBulkDevice(error, origin);
               })
             : [];
-        let next = 0;
-        const all = devices.map((_, i) => again.get(i) ?? made[next++]).filter((d) => d !== undefined);
+        const byIndex = new Map([
+          ...again,
+          ...origin.flatMap((i, k) => (made[k] ? [[i, made[k]] as const] : [])),
+        ]);
+        const all = devices.flatMap((_, i) => byIndex.get(i) ?? []);
         return { items: all, created: made.length, revived: again.size };
       });
       return reply.status(201).send({ created, revived, items });
