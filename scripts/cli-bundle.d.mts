@@ -1,2 +1,2 @@
-/** Bundles src/cli/main.ts into `outfile` (`<root>/<folder>/cli/main.js`): cli-bundle.mjs. */
-export function bundleCli(root: string, outfile: string): Promise<void>;
+/** Bundles src/cli/main.ts into `outdir` (`<root>/<folder>/<build>`); its entry's path: cli-bundle.mjs. */
+export function bundleCli(root: string, outdir: string): Promise<string>;

@@ -2,7 +2,7 @@ import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { type Config, loadConfig } from "../config.js";
 import { type Core, openCore } from "../main/compose.js";
-import { ensureDefaultSpace } from "../main/server.js";
+import { ensureDefaultSpace } from "../main/default-space.js";
 import { openDatabase, type Store, type StoreConfig } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
 import { nonEmpty } from "./options.js";

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { publishAppVersion, requestLicensesFor } from "../mdm/index.js";
 import type { ServiceDeps } from "../service/deps.js";
-import { type RunningSimulator, startSimulator } from "../simulator/index.js";
+import type { RunningSimulator } from "../simulator/index.js";
 import { onListedAdopted } from "../store/adopt-listed.repo.js";
 import { type FreedSeats, onSeatsFreed, openDatabase, type Store } from "../store/index.js";
 import { serveAdopted } from "../sync/adopt.js";
@@ -46,12 +46,14 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
   });
   let simulator: RunningSimulator | undefined;
   try {
-    simulator = config.appleBaseUrl
-      ? undefined
-      : await startSimulator({
-          port: 0,
-          ...(options.memory ? {} : { stateFile: join(config.dataDir, "simulator-state.json") }),
-        });
+    // Loaded only when used: a command talking to Apple (APPLE_BASE_URL) never loads it.
+    if (!config.appleBaseUrl) {
+      const { startSimulator } = await import("../simulator/index.js");
+      simulator = await startSimulator({
+        port: 0,
+        ...(options.memory ? {} : { stateFile: join(config.dataDir, "simulator-state.json") }),
+      });
+    }
   } catch (error) {
     await store.close();
     throw error;

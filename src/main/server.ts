@@ -9,7 +9,7 @@ import { mdmWebhookTarget } from "../mdm/delivery-loop.js";
 import { sendMdmWebhookTest } from "../mdm/webhook-test.js";
 import type { ServiceDeps } from "../service/deps.js";
 import type { RunningSimulator } from "../simulator/index.js";
-import { createSpace, findDefaultSpace, type Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import {
   handleAppleNotification,
   type RunningWorker,
@@ -101,14 +101,6 @@ export async function buildServer(config: Config, options: ServerOptions = {}): 
 function mdmWebhookTestPort(config: Config): Pick<ApiContext, "mdmWebhookTest"> {
   const target = mdmWebhookTarget(config.mdmWebhook);
   return target ? { mdmWebhookTest: (input) => sendMdmWebhookTest(target, input) } : {};
-}
-
-/** The default space, created on first start. */
-export async function ensureDefaultSpace(orchard: Pick<Orchard, "store">): Promise<string> {
-  const existing = await findDefaultSpace(orchard.store.db);
-  if (existing) return existing.id;
-  const space = await createSpace(orchard.store.db, { name: "Default", isDefault: true });
-  return space.id;
 }
 
 /** Runs until SIGINT/SIGTERM, then closes the server, the simulator and the database. */

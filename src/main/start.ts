@@ -6,8 +6,9 @@ import { createAdministrator, hasAdministrators } from "../auth/auth.service.js"
 import { toCliError } from "../cli/error-map.js";
 import { loadConfig } from "../config.js";
 import { makeFolder } from "../make-folder.js";
+import { ensureDefaultSpace } from "./default-space.js";
 import { seedDemo } from "./demo.js";
-import { buildServer, ensureDefaultSpace, type Orchard, runUntilStopped } from "./server.js";
+import { buildServer, type Orchard, runUntilStopped } from "./server.js";
 
 /**
  * `npm start`: Orchard with embedded PGlite in ./data and the built-in Apple simulator

@@ -3,7 +3,7 @@
  * The webhook is signed as every Orchard webhook (`X-Orchard-Signature: t=…,v1=…`,
  * src/webhook.ts), so a receiver checks origin and freshness with one verifier.
  */
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { retryableStatus } from "../delivery-retry.js";
 import type { Language, NotificationRecipient } from "../store/auth.repo.js";
 import type { Notification } from "../store/index.js";
@@ -109,12 +109,17 @@ export function emailChannel(options: {
   // Bounded well below a delivery's lease: a stalled server must not hold the claim
   // until another worker sends the same mail (nodemailer waits up to 10 minutes).
   const timeout = options.timeoutMs ?? 10_000;
-  const transport = nodemailer.createTransport({
-    url: options.smtpUrl,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-  });
+  // Loaded here, not at the top: a process without SMTP_URL (most CLI commands) never loads
+  // nodemailer. Started now, not at the first e-mail: a long-running worker has it in hand.
+  const transport: Promise<Transporter> = import("nodemailer").then(({ default: nodemailer }) =>
+    nodemailer.createTransport({
+      url: options.smtpUrl,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    }),
+  );
+  transport.catch(() => undefined); // reported by the first delivery, as a failed one
   return {
     name: emailChannelName(language),
     ...(to.length === 0 ? { reaches: { language } } : {}),
@@ -128,7 +133,7 @@ export function emailChannel(options: {
       if (to.length === 0 && bcc.length === 0) return "no_recipients";
       const mail = notificationEmail(n, names, options.consoleUrl, language);
       try {
-        await transport.sendMail({
+        await (await transport).sendMail({
           from: options.from,
           // Blind copies alone still name a recipient (a message without To: reads as spam).
           to: to.length > 0 ? [...to] : "undisclosed-recipients:;",

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdministrator, principalOfToken } from "../../src/auth/auth.service.js";
-import { ensureDefaultSpace } from "../../src/main/server.js";
+import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { type CliHarness, expectFailure, startCli } from "./harness.js";
 
 /**

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { bundleCli } from "../../scripts/cli-bundle.mjs";
 
 /**
- * The CLI built once per test worker into one file, `.test-cli-<pid>/cli/main.js`
+ * The CLI built once per test worker into `.test-cli-<pid>/cli/` (entry `main.js`)
  * (scripts/cli-bundle.mjs), from this run's sources, so never a stale dist/; removed when
  * the worker ends. The CLI suites spawn hundreds of commands: through tsx each compiled the
  * sources again (2.5 s of CPU); compiled file by file, loading some 350 modules of ours and
@@ -20,8 +20,7 @@ export function compiledCli(): Promise<string> {
 async function bundle(): Promise<string> {
   const out = join(ROOT, `.test-cli-${process.pid}`);
   process.once("exit", () => rmSync(out, { recursive: true, force: true }));
-  const entry = join(out, "cli", "main.js");
-  await bundleCli(ROOT, entry);
+  const entry = await bundleCli(ROOT, join(out, "cli"));
   if (!existsSync(entry)) throw new Error(`esbuild wrote no ${entry}`);
   return entry;
 }

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdministratorFromGroups, login, principalOfSession } from "../../src/auth/auth.service.js";
 import { resolveSpace } from "../../src/cli/resolve.js";
-import { ensureDefaultSpace } from "../../src/main/server.js";
+import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { delegateApp } from "../../src/mdm/catalog.js";
 import { createDevices, createSpace, listActivity, setCatalogApp } from "../../src/store/index.js";
 import { type CliHarness, type CliRun, expectFailure, ORCHARD_BIN, startCli } from "./harness.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_USERS } from "../../src/licensing/index.js";
-import { ensureDefaultSpace } from "../../src/main/server.js";
+import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import {
   createDevices,
   requestLicenses,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDefaultSpace } from "../../src/main/server.js";
+import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { activityMessage, appendActivity } from "../../src/store/index.js";
 import { type CliHarness, expectFailure, startCli } from "./harness.js";
 

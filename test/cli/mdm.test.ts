@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDefaultSpace } from "../../src/main/server.js";
+import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { createDevices, setCatalogApp } from "../../src/store/index.js";
 import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { verifyWebhookSignature } from "../../src/webhook.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDefaultSpace } from "../../src/main/server.js";
+import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { raiseTokenRevoked, webhookReceiver } from "../sync/delivery-fixtures.js";
 import { type CliHarness, expectFailure, startCli } from "./harness.js";
 

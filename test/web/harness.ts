@@ -14,7 +14,8 @@ import { build } from "vite";
 import type {} from "../../src/api/authz.js";
 import { createAdministrator } from "../../src/auth/auth.service.js";
 import { type Config, loadConfig } from "../../src/config.js";
-import { buildServer, ensureDefaultSpace, type Orchard } from "../../src/main/server.js";
+import { ensureDefaultSpace } from "../../src/main/default-space.js";
+import { buildServer, type Orchard } from "../../src/main/server.js";
 import type { Db } from "../../src/store/database.js";
 
 export const WEB = resolve(import.meta.dirname, "../../web");

@@ -8,7 +8,7 @@ import { buildApi } from "../../src/api/app.js";
 import { registerConsole } from "../../src/api/console.js";
 import type { ApiContext } from "../../src/api/context.js";
 import { type Core, openCore } from "../../src/main/compose.js";
-import { ensureDefaultSpace } from "../../src/main/server.js";
+import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { type AssetInput, createAccount, upsertAsset } from "../../src/store/index.js";
 import {
   type ConsoleSite,

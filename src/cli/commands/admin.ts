@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { createAdministrator, NO_PASSWORD, resetPassword } from "../../auth/auth.service.js";
 import { adminEmailAddress } from "../../auth/email-address.js";
 import { loadConfig } from "../../config.js";
-import { ensureDefaultSpace } from "../../main/server.js";
+import { ensureDefaultSpace } from "../../main/default-space.js";
 import {
   findAdminForLogin,
   type Grant,

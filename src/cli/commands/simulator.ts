@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { StateFileError } from "../../simulator/index.js";
-import { runStandaloneSimulator } from "../../simulator/main.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
 import { parseFilePath, parseMilliseconds, parsePort } from "../options.js";
@@ -29,6 +27,9 @@ export function registerSimulator(program: Command): void {
       "APPLE_BASE_URL=http://127.0.0.1:8181/mdm/v2 orchard token add main.vpptoken --name Main   # in another shell",
     ],
   ).action(async (options: { port: number; host: string; eventDelay: number; state?: string }) => {
+    // Loaded here: the simulator's server is no other command's start-up cost.
+    const { StateFileError } = await import("../../simulator/index.js");
+    const { runStandaloneSimulator } = await import("../../simulator/main.js");
     const simulator = await runStandaloneSimulator({
       port: options.port,
       host: options.host,
