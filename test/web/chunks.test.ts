@@ -24,7 +24,8 @@ describe("console: pages in chunks, loaded when shown", () => {
     assets.find((name) => name.startsWith(`${prefix}-`) && name.endsWith(".js"));
 
   beforeAll(async () => {
-    ic = await startIsolatedConsole({ name: "chunks", owner: OWNER });
+    // Its own copy of the build: a test below removes a chunk from it.
+    ic = await startIsolatedConsole({ name: "chunks", owner: OWNER, ownBuild: true });
     assets = readdirSync(join(ic.dist, "assets"));
     const signedIn = await signIn(ic, OWNER);
     // A context of its own (nothing in its cache yet) with the session: heard from its first request.

@@ -10,7 +10,6 @@ import {
   type Page,
   type ViewportSize,
 } from "playwright-core";
-import { build } from "vite";
 import type {} from "../../src/api/authz.js";
 import { createAdministrator } from "../../src/auth/auth.service.js";
 import { type Config, loadConfig } from "../../src/config.js";
@@ -43,13 +42,12 @@ export interface Harness extends ConsoleSite {
 }
 
 /**
- * The console against the real server: the console built once into web/dist, the
- * server's composition root (in-memory PGlite, the in-process Apple simulator), two
- * administrators (an owner; a read-only one, PM1), and headless Chromium.
+ * The console against the real server: the console in web/dist (built once per run,
+ * test/global-setup.ts), the server's composition root (in-memory PGlite, the in-process
+ * Apple simulator), two administrators (an owner; a read-only one, PM1), and headless Chromium.
  * The server serves web/dist itself (src/api/console.ts), as `npm start` does.
  */
 export async function startHarness(): Promise<Harness> {
-  await build({ configFile: join(WEB, "vite.config.ts"), logLevel: "warn" });
   mkdirSync(SCREENSHOTS, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), "orchard-web-"));
   const orchard = await buildServer(testConfig(dataDir), { memory: true, loginRateLimit: 1000 });

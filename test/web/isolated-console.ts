@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import { build } from "vite";
 import { buildApi } from "../../src/api/app.js";
 import { registerConsole } from "../../src/api/console.js";
 import type { ApiContext } from "../../src/api/context.js";
@@ -31,6 +30,11 @@ export interface IsolatedConsoleOptions {
   env?: Record<string, string>;
   /** What the API is bound to beyond the core's use cases (as `orchard serve` binds it, src/main/server.ts). */
   context?: (core: Core) => Partial<ApiContext>;
+  /**
+   * Serve a copy of web/dist of the suite's own, removed at close: for a suite that changes
+   * its build's files, which the suites running beside it serve too.
+   */
+  ownBuild?: boolean;
 }
 
 export interface IsolatedConsole extends ConsoleSite {
@@ -38,17 +42,16 @@ export interface IsolatedConsole extends ConsoleSite {
   app: FastifyInstance;
   /** The default space. */
   spaceId: string;
-  /** The console's own build. */
+  /** The console's build the API serves. */
   dist: string;
   dataDir: string;
-  /** Closes the browser, the API and the core, then removes the data folder and the build. */
+  /** Closes the browser, the API and the core, then removes the data folder (and the own build). */
   close(): Promise<void>;
 }
 
 /**
- * A console suite that runs on its own: the console built by vite into a temporary folder
- * of the suite's own (not web/dist: the other console suite, test/web/console.test.ts,
- * rebuilds web/dist while it runs, and the two may run at once), the API on the core alone
+ * A console suite that runs on its own: the console in web/dist (built once per run,
+ * test/global-setup.ts), the API on the core alone
  * (in-memory PGlite, the in-process Apple simulator; no worker runs, so the store holds
  * exactly what the suite writes) serving that build, the default space, its administrators,
  * and headless Chromium. The suite adds its own fixtures, then signs in (harness.ts `signIn`).
@@ -60,13 +63,13 @@ export async function startIsolatedConsole(options: IsolatedConsoleOptions): Pro
     for (const step of undo.splice(0).reverse()) await step();
   };
   try {
-    const dist = mkdtempSync(join(tmpdir(), "orchard-web-dist-"));
-    undo.push(() => rmSync(dist, { recursive: true, force: true }));
-    await build({
-      configFile: join(WEB, "vite.config.ts"),
-      logLevel: "warn",
-      build: { outDir: dist, emptyOutDir: true, sourcemap: false },
-    });
+    let dist = join(WEB, "dist");
+    if (options.ownBuild) {
+      const copy = mkdtempSync(join(tmpdir(), "orchard-web-dist-"));
+      undo.push(() => rmSync(copy, { recursive: true, force: true }));
+      cpSync(dist, copy, { recursive: true });
+      dist = copy;
+    }
     mkdirSync(SCREENSHOTS, { recursive: true });
     const dataDir = mkdtempSync(join(tmpdir(), `orchard-web-${options.name}-`));
     undo.push(() => rmSync(dataDir, { recursive: true, force: true }));
