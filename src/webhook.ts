@@ -9,6 +9,7 @@
  * a URL that carries them, and receivers behind a proxy often ask for them.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { parseRetryAfter } from "./retry-after.js";
 
 export const SIGNATURE_HEADER = "x-orchard-signature";
 
@@ -69,12 +70,18 @@ export type WebhookFetch = (
     redirect: "manual";
     signal: AbortSignal;
   },
-) => Promise<{ status: number; ok: boolean; body?: { cancel(): Promise<void> } | null }>;
+) => Promise<{
+  status: number;
+  ok: boolean;
+  headers?: { get(name: string): string | null };
+  body?: { cancel(): Promise<void> } | null;
+}>;
 
 /**
  * POSTs a JSON body, signed, to `url` (its credentials, if any, as HTTP Basic). Returns
- * the HTTP status; throws fetch's error when the receiver cannot be reached (its message
- * may quote the URL: callers word their own).
+ * the HTTP status, and when a refusal says when to come back (Retry-After), in how many
+ * ms; throws fetch's error when the receiver cannot be reached (its message may quote the
+ * URL: callers word their own).
  */
 export async function postSignedJson(input: {
   url: string;
@@ -85,7 +92,7 @@ export async function postSignedJson(input: {
   now: Date;
   fetch?: WebhookFetch;
   timeoutMs?: number;
-}): Promise<{ status: number; ok: boolean }> {
+}): Promise<WebhookAnswer> {
   const send = input.fetch ?? (fetch as unknown as WebhookFetch);
   const target = new URL(input.url);
   const headers: Record<string, string> = {
@@ -114,7 +121,21 @@ export async function postSignedJson(input: {
   });
   // The answer's body is not read: free the connection.
   await response.body?.cancel().catch(() => undefined);
-  return { status: response.status, ok: response.ok };
+  const retryAfterMs = response.ok
+    ? undefined
+    : parseRetryAfter(response.headers?.get("retry-after"), input.now);
+  return {
+    status: response.status,
+    ok: response.ok,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+}
+
+/** A webhook's answer: its status, and the wait its Retry-After asks for, if any. */
+export interface WebhookAnswer {
+  status: number;
+  ok: boolean;
+  retryAfterMs?: number;
 }
 
 /**

@@ -28,16 +28,4 @@ export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () 
   return Math.round(exp / 2 + (exp / 2) * random());
 }
 
-/**
- * Parses a Retry-After header: delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
- * @returns milliseconds to wait from `now`, or undefined when absent or unreadable
- */
-export function parseRetryAfter(header: string | null | undefined, now: Date): number | undefined {
-  if (header === null || header === undefined) return undefined;
-  const text = header.trim();
-  if (text === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now.getTime());
-}
+export { parseRetryAfter } from "../retry-after.js";

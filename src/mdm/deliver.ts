@@ -30,13 +30,14 @@ export async function deliverMdmCommands(
     await sink.deliver(claimed.map(toMdmCommandMessage));
   } catch (error) {
     const retryable = !(error instanceof MdmDeliveryError) || error.retryable;
+    const retryAfterMs = error instanceof MdmDeliveryError ? error.retryAfterMs : undefined;
     const message = error instanceof Error ? error.message : String(error);
     // Each command by its own attempts: one near its last must not fail a fresh one.
     for (const [attempts, commands] of groupBy(claimed, (c) => c.attempts)) {
       const giveUp = givesUp(retryable, attempts);
       await settle(deps, commands, giveUp ? "failed" : "pending", now, {
         error: message,
-        ...(giveUp ? {} : { notBefore: new Date(now.getTime() + retryDelayMs(attempts)) }),
+        ...(giveUp ? {} : { notBefore: new Date(now.getTime() + retryDelayMs(attempts, retryAfterMs)) }),
       });
     }
     return 0;

@@ -1,6 +1,6 @@
 import { retryableStatus } from "../delivery-retry.js";
 import type { MdmCommandTarget } from "../store/mdm-command.repo.js";
-import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook.js";
+import { postSignedJson, unreachableReason, type WebhookAnswer, type WebhookFetch } from "../webhook.js";
 
 export { verifyWebhookSignature } from "../webhook.js";
 
@@ -42,13 +42,16 @@ export class MdmDeliveryError extends Error {
   override readonly name = "MdmDeliveryError";
   /** The HTTP status the MDM answered, when it answered at all. */
   readonly status: number | undefined;
+  /** How long the MDM asked to be left alone (its Retry-After), in ms. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; retryAfterMs?: number | undefined },
   ) {
     super(message, options);
     this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -85,7 +88,7 @@ export async function postToMdmWebhook(
   target: MdmWebhookTarget,
   message: unknown,
 ): Promise<{ status: number }> {
-  let response: { status: number; ok: boolean };
+  let response: WebhookAnswer;
   try {
     response = await postSignedJson({
       url: target.url,
@@ -105,7 +108,7 @@ export async function postToMdmWebhook(
     throw new MdmDeliveryError(
       `the MDM webhook answered HTTP ${response.status}`,
       retryableStatus(response.status),
-      { status: response.status },
+      { status: response.status, retryAfterMs: response.retryAfterMs },
     );
   return { status: response.status };
 }

@@ -8,7 +8,7 @@ import { retryableStatus } from "../delivery-retry.js";
 import type { Language, NotificationRecipient } from "../store/auth.repo.js";
 import type { Notification } from "../store/index.js";
 import type { NotificationNames } from "../store/notification.repo.js";
-import { postSignedJson, unreachableReason, type WebhookFetch } from "../webhook.js";
+import { postSignedJson, unreachableReason, type WebhookAnswer, type WebhookFetch } from "../webhook.js";
 import { emailWords } from "./email-words.js";
 
 export interface NotificationChannel {
@@ -36,6 +36,8 @@ export class NotificationDeliveryError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** How long the receiver asked to be left alone (its Retry-After), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -54,7 +56,7 @@ export function webhookChannel(options: {
     name: "webhook",
     // The receiver has the ids: the webhook's body is the notification as the API lists it.
     async deliver(notification) {
-      let response: { status: number; ok: boolean };
+      let response: WebhookAnswer;
       try {
         // Signed as the MDM webhook is (src/webhook.ts): one verifier for integrators.
         response = await postSignedJson({
@@ -77,6 +79,7 @@ export function webhookChannel(options: {
         throw new NotificationDeliveryError(
           `the webhook answered HTTP ${response.status}`,
           retryableStatus(response.status),
+          response.retryAfterMs,
         );
     },
   };

@@ -97,10 +97,12 @@ async function deliverInOrder(deps: SyncDeps, channel: Channel, rows: readonly N
     // Half the lease gone: the rest is left to the next claim, not sent while another
     // worker may claim it too.
     if (deps.now().getTime() > (delivery.claimedUntil?.getTime() ?? 0) - deps.tuning.leaseMs / 2) return;
-    if ((await deliverOne(deps, channel, delivery)) !== "retry") continue;
-    // The channel is down: the others wait as long, untried, instead of each timing out.
+    const outcome = await deliverOne(deps, channel, delivery);
+    if (typeof outcome === "string") continue;
+    // The channel is down: the others wait as long (its Retry-After too), untried, instead
+    // of each timing out.
     for (const rest of rows.slice(i + 1))
-      await settleFailure(deps, channel, rest, `${NOT_TRIED}the channel failed`, true);
+      await settleFailure(deps, channel, rest, `${NOT_TRIED}the channel failed`, true, outcome.retryAfterMs);
     return;
   }
 }
@@ -109,7 +111,7 @@ async function deliverOne(
   deps: SyncDeps,
   channel: Channel,
   delivery: NotificationDelivery,
-): Promise<"delivered" | "retry" | "failed" | "gone"> {
+): Promise<"delivered" | "failed" | "gone" | { retryAfterMs: number | undefined }> {
   const found = await findNotificationWithNames(deps.db, delivery.spaceId, delivery.notificationId);
   if (!found) return "gone"; // its space went away, and the delivery with it
   try {
@@ -126,7 +128,9 @@ async function deliverOne(
     // whatever URL it quotes loses its credentials before it is stored or logged.
     const message = withoutCredentials(error instanceof Error ? error.message : String(error));
     const retryable = !(error instanceof NotificationDeliveryError) || error.retryable;
-    return settleFailure(deps, channel, delivery, message, retryable);
+    const retryAfterMs = error instanceof NotificationDeliveryError ? error.retryAfterMs : undefined;
+    const settled = await settleFailure(deps, channel, delivery, message, retryable, retryAfterMs);
+    return settled === "retry" ? { retryAfterMs } : settled;
   }
   await settleNotificationDelivery(deps.db, { delivery, state: "delivered", now: deps.now() });
   return "delivered";
@@ -139,6 +143,7 @@ async function settleFailure(
   delivery: NotificationDelivery,
   message: string,
   retryable: boolean,
+  retryAfterMs: number | undefined,
 ): Promise<"retry" | "failed"> {
   // This row's own attempts: another row near its last must not fail a fresh one.
   const giveUp = givesUp(retryable, delivery.attempts);
@@ -147,7 +152,7 @@ async function settleFailure(
     delivery,
     state: giveUp ? "failed" : "pending",
     error: message,
-    ...(giveUp ? {} : { notBefore: new Date(now.getTime() + retryDelayMs(delivery.attempts)) }),
+    ...(giveUp ? {} : { notBefore: new Date(now.getTime() + retryDelayMs(delivery.attempts, retryAfterMs)) }),
     now,
   });
   deps.logger.warn(

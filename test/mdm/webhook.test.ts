@@ -259,6 +259,49 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
     expect(await commands()).toMatchObject([{ state: "delivered" }]);
   });
 
+  it("an MDM that answers 429 or 503 with Retry-After is not called again before then (up to an hour)", async () => {
+    const { db, commands } = await removes("100000074");
+    const target = mdmWebhookTarget({ url: "https://mdm.example/hook", secret: new Secret(SECRET) });
+    if (!target) throw new Error("no target");
+    let calls = 0;
+    const busy = (status: number, retryAfter: string) => ({
+      deliver: async (c: readonly MdmCommandMessage[]) => {
+        await postToMdmWebhook(
+          {
+            ...target,
+            now: () => now, // an HTTP-date counts from the same clock as the delivery
+            fetch: async () => {
+              calls++;
+              return { status, ok: false, headers: new Headers({ "retry-after": retryAfter }) };
+            },
+          },
+          { commands: c },
+        );
+      },
+    });
+    let now = NOW;
+    for (const [status, retryAfter, waitMs] of [
+      [429, "90", 90_000],
+      [503, new Date(NOW.getTime() + 10 * 60_000).toUTCString(), 10 * 60_000 - 90_000],
+      [503, "86400", 60 * 60_000],
+    ] as const) {
+      await deliverMdmCommands({ db, now: () => now }, busy(status, retryAfter));
+      const [command] = await commands();
+      expect(command, `${status} Retry-After: ${retryAfter}`).toMatchObject({
+        state: "pending",
+        notBefore: new Date(now.getTime() + waitMs),
+      });
+      // Not called before then.
+      const before = calls;
+      await deliverMdmCommands(
+        { db, now: () => new Date(now.getTime() + waitMs - 1000) },
+        busy(status, retryAfter),
+      );
+      expect(calls).toBe(before);
+      now = new Date(now.getTime() + waitMs);
+    }
+  });
+
   /** A device with one pending remove, for these deliveries; `commands` lists the space's, oldest first. */
   async function removes(adamIdSeed: string) {
     const { db } = database().store;

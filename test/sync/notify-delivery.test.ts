@@ -130,6 +130,60 @@ describeEachDatabase("notification deliveries", (tdb) => {
     }
   });
 
+  it("NT3: a receiver's Retry-After (seconds or a date) is honoured over the backoff, up to an hour", async () => {
+    const clock = { now: new Date("2026-03-01T10:00:00Z") };
+    const { space } = await spaceWithApp(tdb().store.db, newAdamId());
+    const answering = (status: number, retryAfter: string) => async () =>
+      new Response(null, { status, headers: { "retry-after": retryAfter } });
+    const waits: Array<[number, string, number]> = [
+      [503, "120", 120_000],
+      [429, new Date(clock.now.getTime() + 5 * MINUTE).toUTCString(), 5 * MINUTE],
+      // Shorter than the backoff: the backoff's 2 s; unreadable: the backoff; too long: an hour.
+      [503, "1", 2000],
+      [429, "soon", 2000],
+      [503, String(7 * 24 * 3600), 60 * MINUTE],
+    ];
+    for (const [status, retryAfter, wait] of waits) {
+      const busy = depsFor(tdb(), clock, [
+        webhookChannel({
+          url: "http://hook.test/x",
+          secret: "s3cret-value",
+          fetch: answering(status, retryAfter),
+          now: () => clock.now, // an HTTP-date counts from the channel's clock
+        }),
+      ]);
+      const m = await raiseOne(busy, space.id);
+      expect(
+        (await listNotificationDeliveries(tdb().store.db, space.id, m.id))[0],
+        `${status} Retry-After: ${retryAfter}`,
+      ).toMatchObject({ state: "pending", notBefore: new Date(clock.now.getTime() + wait) });
+    }
+
+    // The deliveries after the one told to wait are not tried, and wait as long.
+    const calls: string[] = [];
+    const busy = depsFor(tdb(), clock, [
+      webhookChannel({
+        url: "http://hook.test/x",
+        secret: "s3cret-value",
+        fetch: async (url: string) => {
+          calls.push(url);
+          return new Response(null, { status: 503, headers: { "retry-after": "600" } });
+        },
+      }),
+    ]);
+    const first = await raiseOne(busy, space.id);
+    const second = await raiseOne(busy, space.id);
+    clock.now = new Date(clock.now.getTime() + 20 * MINUTE);
+    calls.length = 0;
+    await deliverNotifications(busy);
+    expect(calls).toHaveLength(1);
+    for (const n of [first, second])
+      expect((await listNotificationDeliveries(tdb().store.db, space.id, n.id))[0]).toMatchObject({
+        state: "pending",
+        notBefore: new Date(clock.now.getTime() + 10 * MINUTE),
+      });
+  });
+
   it("NT3: each delivery gives up on its own attempts, not on another's in the same batch", async () => {
     const clock = { now: new Date("2026-03-01T10:00:00Z") };
     let down = true;
