@@ -24,7 +24,7 @@ export interface NotificationChannel {
    * `names`: of the notification's space, app and account (else it names their ids).
    * "no_recipients": there is no one left to send it to (an `administratorsOnly` channel).
    */
-  deliver(notification: Notification, names?: NotificationNames): Promise<void | "no_recipients">;
+  deliver(notification: Notification, names?: NotificationNames): Promise<undefined | "no_recipients">;
 }
 
 /**

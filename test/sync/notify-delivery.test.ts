@@ -217,8 +217,8 @@ describeEachDatabase("notification deliveries", (tdb) => {
     const slow: NotificationChannel = {
       name: "webhook",
       deliver: () =>
-        new Promise<void>((resolve, reject) => {
-          answerFirst = (error) => (error ? reject(error) : resolve());
+        new Promise<undefined>((resolve, reject) => {
+          answerFirst = (error) => (error ? reject(error) : resolve(undefined));
         }),
     };
     const worker1 = depsFor(tdb(), clock, [slow]);
