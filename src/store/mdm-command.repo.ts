@@ -272,9 +272,8 @@ export async function settleMdmCommands(
  * again): that twin is cancelled when it is the device and app's next command and no
  * delivery is sending it right now, so the MDM does not get the install twice; a command in
  * between (a remove) keeps it. Seqs of other
- * states, of installs still awaiting their license, or unknown, are ignored: the same call
- * may be sent again. Returns how many
- * commands became delivered.
+ * states, of installs still awaiting their license, or unknown, are left as they are and
+ * returned as skipped, with why: the same call may be sent again.
  *
  * The failed installs' apps are locked first, as the retry does (lockAppsOfFailedInstalls):
  * a check-in queueing the same install again either committed before, and its twin is seen
@@ -283,18 +282,52 @@ export async function settleMdmCommands(
 export async function acknowledgeMdmCommands(
   db: Db,
   input: { spaceId: string; seqs: readonly number[]; now: Date },
-): Promise<number> {
+): Promise<MdmAcknowledgement> {
   const { spaceId } = input;
   const at = input.now.toISOString();
   return withTransaction(db, async (trx) => {
     await lockAppsOfFailedInstalls(trx, spaceId, sql<SqlBool>`c.seq = any(${[...input.seqs]}::bigint[])`);
-    return acknowledge(trx, spaceId, input.seqs, at);
+    const acknowledged = await acknowledge(trx, spaceId, input.seqs, at);
+    const taken = new Set(acknowledged);
+    const others = [...new Set(input.seqs)].filter((seq) => !taken.has(seq));
+    const found = new Map(
+      others.length === 0
+        ? []
+        : (
+            await trx
+              .selectFrom("mdm_commands")
+              .select(["seq", "state", "awaiting_license"])
+              .where("space_id", "=", spaceId)
+              .where("seq", "in", others)
+              .execute()
+          ).map((r) => [Number(r.seq), r] as const),
+    );
+    const skipped = others.map((seq): MdmAckSkip => {
+      const row = found.get(seq);
+      if (!row) return { seq, reason: "not_found" };
+      if (row.state === "pending" && row.awaiting_license) return { seq, reason: "awaiting_license" };
+      return { seq, reason: "not_open", state: row.state as MdmCommandState };
+    });
+    return { acknowledged, skipped };
   });
 }
 
-/** The acknowledgement itself: one statement, under the apps' locks. */
-async function acknowledge(db: Db, spaceId: string, seqs: readonly number[], at: string): Promise<number> {
-  const { rows } = await sql<{ acked: number }>`with taken as (
+/** What an acknowledgement did: the seqs now delivered, and the others with why. */
+export interface MdmAcknowledgement {
+  acknowledged: number[];
+  skipped: MdmAckSkip[];
+}
+
+export type MdmAckSkip =
+  /** LT2: an install whose license Apple has not confirmed yet: not the MDM's to act on. */
+  | { seq: number; reason: "awaiting_license" }
+  /** Delivered already (acknowledged before) or cancelled (its license gone, superseded). */
+  | { seq: number; reason: "not_open"; state: MdmCommandState }
+  | { seq: number; reason: "not_found" };
+
+/** The acknowledgement itself: one statement, under the apps' locks. Returns the seqs delivered. */
+async function acknowledge(db: Db, spaceId: string, seqs: readonly number[], at: string): Promise<number[]> {
+  const { rows } = await sql<{ seq: string | number }>`with taken as (
       select seq, state, device_id, adam_id, kind, license_id, app_version from mdm_commands
       where space_id = ${spaceId} and seq = any(${[...seqs]}::bigint[]) and state in ('pending', 'failed')
         -- LT2: an install still waiting for Apple's license is not the MDM's yet: acknowledged,
@@ -319,8 +352,8 @@ async function acknowledge(db: Db, spaceId: string, seqs: readonly number[], at:
         and not exists (select 1 from mdm_commands c where c.space_id = ${spaceId} and c.device_id = t.device_id
           and c.adam_id = t.adam_id and c.seq > t.seq and c.seq < p.seq and c.state <> 'cancelled')
     )
-    select count(*)::int as acked from acked`.execute(db);
-  return Number(rows[0]?.acked ?? 0);
+    select seq from acked order by seq`.execute(db);
+  return rows.map((r) => Number(r.seq));
 }
 
 /**

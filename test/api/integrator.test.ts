@@ -330,8 +330,19 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     const given = commands.filter((c) => c.adamId === "222");
     await settleMdmCommands(store, { commands: given, state: "failed", fromStates: ["pending"], now: NOW });
     const seqs = [...mine, ...given].map((c) => c.seq);
-    expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
-    expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
+    const [cancelled, pending] = mine.map((c) => c.seq) as [number, number];
+    const once = await send("POST", `${s()}/mdm/commands/ack`, { seqs });
+    expect(once.statusCode).toBe(200);
+    expect(once.json()).toEqual({
+      acknowledged: 1 + given.length,
+      seqs: [pending, ...given.map((c) => c.seq)].sort((a, b) => a - b),
+      skipped: [{ seq: cancelled, reason: "not_open", state: "cancelled" }],
+    });
+    // Sent again: nothing changes, and it says so, seq by seq.
+    const again = await send("POST", `${s()}/mdm/commands/ack`, { seqs: [...seqs, 999_999_999] });
+    expect(again.json()).toMatchObject({ acknowledged: 0, seqs: [] });
+    expect(again.json().skipped).toContainEqual({ seq: pending, reason: "not_open", state: "delivered" });
+    expect(again.json().skipped).toContainEqual({ seq: 999_999_999, reason: "not_found" });
     const after = await listMdmCommands(store, f.ids.spaceA, { deviceId: f.ids.deviceA });
     expect(after.filter((c) => c.adamId === "111").map((c) => c.state)).toEqual(["cancelled", "delivered"]);
     expect(after.filter((c) => c.adamId === "222").map((c) => c.state)).toEqual(["delivered"]);
@@ -400,7 +411,10 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
       ...(await commandsOf("555")),
     ].filter((c) => c.state === "failed");
     const seqs = first.map((c) => c.seq);
-    expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).statusCode).toBe(204);
+    expect((await send("POST", `${s()}/mdm/commands/ack`, { seqs })).json()).toMatchObject({
+      acknowledged: seqs.length,
+      skipped: [],
+    });
     const twin = await commandsOf("333");
     expect(twin.map((c) => c.state)).toEqual(["delivered", "cancelled"]);
     expect(twin[1]?.lastError).toContain("the MDM took the same command");

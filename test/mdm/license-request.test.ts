@@ -12,6 +12,7 @@ import {
   withTransaction,
 } from "../../src/store/index.js";
 import {
+  acknowledgeMdmCommands,
   claimMdmCommands,
   listMdmCommands,
   queueInstallsUnlessPresent,
@@ -234,7 +235,7 @@ describeEachDatabase("license requests and their installs", (database) => {
     ]);
   });
 
-  it("LT2: an install whose pending license Apple refused (failAssignment) or that was released before Apple confirmed it is cancelled by the next claim", async () => {
+  it("LT2: an install whose pending license Apple refused (failAssignment) or that was released before Apple confirmed it is cancelled at once, for an MDM that polls as for the webhook's claim", async () => {
     const { db, space, adamId, fleet } = await withSeatsAndDevices("200000012", 3);
     const [a, b, c] = fleet;
     if (!a || !b || !c) throw new Error("no devices");
@@ -253,20 +254,41 @@ describeEachDatabase("license requests and their installs", (database) => {
       actor: MDM,
       now: NOW,
     });
-    expect(await awaitingOf(db, space.id)).toEqual(
-      new Map([
-        [a.id, false],
-        [b.id, false],
-        [c.id, true],
-      ]),
-    );
-    const claimed = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
-    expect(claimed.filter((x) => x.spaceId === space.id)).toEqual([]);
-    const states = await listMdmCommands(db, space.id);
-    expect(states.map((x) => [x.deviceId, x.state, x.lastError])).toEqual([
+    expect(await awaitingOf(db, space.id)).toEqual(new Map([[c.id, true]]));
+    // Before any claim: an MDM listing its pending commands no longer sees them.
+    const states = async () =>
+      (await listMdmCommands(db, space.id)).map((x) => [x.deviceId, x.state, x.lastError]);
+    const expected = [
       [a.id, "cancelled", "license no longer live"],
       [b.id, "cancelled", "license no longer live"],
       [c.id, "pending", undefined],
+    ];
+    expect(await states()).toEqual(expected);
+    const claimed = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
+    expect(claimed.filter((x) => x.spaceId === space.id)).toEqual([]);
+    expect(await states()).toEqual(expected);
+  });
+
+  it("LT2: an install ready for the MDM (its license assigned) whose license is then released is cancelled at once: an MDM that polls no longer lists it, and its acknowledgement does not mark it delivered", async () => {
+    const { db, space, adamId, fleet } = await withSeatsAndDevices("200000017", 1);
+    const [a] = fleet;
+    if (!a) throw new Error("no devices");
+    const [ra] = await requestFor(space.id, adamId, [a.id]);
+    const licenseId = ra?.licenseId ?? "";
+    await markAssigned(db, { spaceId: space.id, licenseIds: [licenseId], actor: MDM, now: NOW });
+    const [install] = await listMdmCommands(db, space.id, { state: "pending" });
+    expect(install).toMatchObject({ kind: "install", deviceId: a.id, state: "pending" });
+    await releaseLicenses(db, {
+      spaceId: space.id,
+      licenseIds: [licenseId],
+      because: ["RV1"],
+      actor: MDM,
+      now: NOW,
+    });
+    expect(await listMdmCommands(db, space.id, { state: "pending" })).toEqual([]);
+    await acknowledgeMdmCommands(db, { spaceId: space.id, seqs: [install?.seq ?? 0], now: NOW });
+    expect(await listMdmCommands(db, space.id)).toMatchObject([
+      { seq: install?.seq, state: "cancelled", lastError: "license no longer live" },
     ]);
   });
 
@@ -331,7 +353,7 @@ describeEachDatabase("license requests and their installs", (database) => {
     ).toEqual([[b.id, "2.0", ["DB4"]]]);
   });
 
-  it("LT2: the mark is cleared whatever statement moves the license out of pending_assign, and when the license is deleted (AC5)", async () => {
+  it("LT2: whatever statement moves the license out of pending_assign, its install's mark is cleared (assigned) or the install cancelled (no longer live, or deleted: AC5)", async () => {
     const { db, keys } = database().store;
     const { space, adamId } = await spaceWithApp(db, "200000014");
     await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 10 });
@@ -363,21 +385,19 @@ describeEachDatabase("license requests and their installs", (database) => {
     await set(la, "assigned");
     await set(lb, "released");
     await deleteAccountRows(db, space.id, other.id);
-    expect(await awaitingOf(db, space.id)).toEqual(
-      new Map([
-        [a.id, false],
-        [b.id, false],
-        [c.id, false],
-      ]),
-    );
-    const claimed = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
-    expect(claimed.filter((x) => x.spaceId === space.id).map((x) => x.deviceId)).toEqual([a.id]);
-    const states = await listMdmCommands(db, space.id);
-    expect(states.map((x) => [x.deviceId, x.state, x.lastError])).toEqual([
+    // Assigned: the mark cleared; released or deleted: cancelled at once, before any claim.
+    expect(await awaitingOf(db, space.id)).toEqual(new Map([[a.id, false]]));
+    const expected = [
       [a.id, "pending", undefined],
       [b.id, "cancelled", "license no longer live"],
       [c.id, "cancelled", "license no longer live"],
-    ]);
+    ];
+    const states = async () =>
+      (await listMdmCommands(db, space.id)).map((x) => [x.deviceId, x.state, x.lastError]);
+    expect(await states()).toEqual(expected);
+    const claimed = await claimMdmCommands(db, { now: NOW, limit: 1000, leaseMs: 60_000 });
+    expect(claimed.filter((x) => x.spaceId === space.id).map((x) => x.deviceId)).toEqual([a.id]);
+    expect(await states()).toEqual(expected);
   });
 
   it("LT2: a license Apple confirms while its install is being queued waits for that commit, so the mark never outlives the pending_assign (FOR SHARE)", async (ctx) => {

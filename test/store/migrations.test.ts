@@ -182,7 +182,7 @@ describe("0010_apple_calls", () => {
 });
 
 describe("0013_mdm_commands_awaiting_license", () => {
-  it("LT2: pending installs whose license is pending_assign are marked, no other command; the mark then follows the license", async () => {
+  it("LT2: pending installs whose license is pending_assign are marked, no other command; the mark then follows the license, and an install whose license is no longer live is cancelled (0047)", async () => {
     const pglite = new PGlite("memory://");
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     try {
@@ -197,7 +197,7 @@ describe("0013_mdm_commands_awaiting_license", () => {
       const cases: Array<[string | null, "install" | "remove", string]> = [
         ["pending_assign", "install", "pending"], // d1: marked
         ["assigned", "install", "pending"], // d2
-        ["released", "install", "pending"], // d3: the poll cancels it, as before
+        ["released", "install", "pending"], // d3: the poll cancelled it; 0047 cancels it at once
         ["pending_assign", "install", "delivered"], // d4: not pending
         [null, "remove", "pending"], // d5
         ["pending_assign", "install", "pending"], // d6: marked
@@ -231,20 +231,31 @@ describe("0013_mdm_commands_awaiting_license", () => {
         ["c5", false],
         ["c6", true],
       ]);
-      // The triggers take over: Apple's confirmation of l1 clears c1; deleting l6 (AC5) clears c6.
+      // The triggers take over: Apple's confirmation of l1 clears c1; deleting l6 (AC5)
+      // cancels c6 (0047), as 0047 cancelled c3, whose license was released already.
       await sql`update licenses set state = 'assigned' where id = 'l1'`.execute(db);
       await sql`delete from licenses where id = 'l6'`.execute(db);
       expect((await marks()).filter(([, marked]) => marked)).toEqual([]);
+      const { rows: states } = await sql<{ id: string; state: string; last_error: string | null }>`
+        select id, state, last_error from mdm_commands order by seq`.execute(db);
+      expect(states.map((r) => [r.id, r.state, r.last_error])).toEqual([
+        ["c1", "pending", null],
+        ["c2", "pending", null],
+        ["c3", "cancelled", "license no longer live"],
+        ["c4", "delivered", null],
+        ["c5", "pending", null],
+        ["c6", "cancelled", "license no longer live"],
+      ]);
       const { rows: indexes } = await sql<{ indexname: string }>`select indexname from pg_indexes
         where tablename = 'mdm_commands' and indexname like 'mdm_commands_%' order by indexname`.execute(db);
       expect(indexes.map((r) => r.indexname)).toEqual([
-        "mdm_commands_awaiting",
         "mdm_commands_by_device_app",
         "mdm_commands_deliverable",
         "mdm_commands_failed", // 0040
         "mdm_commands_invite_once", // 0036
         "mdm_commands_invites", // 0036
         "mdm_commands_pending", // 0017 (it replaced mdm_commands_open)
+        "mdm_commands_pending_license", // 0047 (it replaced mdm_commands_awaiting)
         "mdm_commands_pkey",
         "mdm_commands_space_id_id_key",
       ]);

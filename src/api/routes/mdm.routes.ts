@@ -575,16 +575,28 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "all), become delivered; a failed one's twin queued since (the same install asked again) is " +
           "cancelled when nothing came between them, so it is not sent twice. A seq of a delivered, " +
           "cancelled or unknown command, or of an install still awaiting its license (`awaitingLicense`: " +
-          "not ready to send), is ignored, so the same call may be sent again.",
+          "not ready to send), is left as it is and listed in `skipped` with why, so the same call may " +
+          "be sent again.",
         params: z.object({ spaceId: id }),
         body: z.strictObject({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
-        response: { 204: z.null(), ...problemResponses },
+        response: {
+          200: z.object({
+            acknowledged: z.number().int().describe("how many commands became delivered"),
+            seqs: z.array(z.number().int()).describe("their seqs"),
+            skipped: z.array(ackSkipSchema).describe("the others, and why"),
+          }),
+          ...problemResponses,
+        },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const spaceId = spaceOf(request);
-      await acknowledgeMdmCommands(ctx.deps.db, { spaceId, seqs: request.body.seqs, now: ctx.deps.now() });
-      return reply.status(204).send(null);
+      const result = await acknowledgeMdmCommands(ctx.deps.db, {
+        spaceId,
+        seqs: request.body.seqs,
+        now: ctx.deps.now(),
+      });
+      return { acknowledged: result.acknowledged.length, seqs: result.acknowledged, skipped: result.skipped };
     },
   );
 
@@ -617,6 +629,17 @@ const retrySkipSchema = z.discriminatedUnion("reason", [
   z
     .object({ seq: z.number().int(), reason: z.literal("not_failed"), state: commandState })
     .describe("not failed: left as it is"),
+  z
+    .object({ seq: z.number().int(), reason: z.literal("not_found") })
+    .describe("no such command in the space"),
+]);
+const ackSkipSchema = z.discriminatedUnion("reason", [
+  z
+    .object({ seq: z.number().int(), reason: z.literal("awaiting_license") })
+    .describe("LT2: an install whose license Apple has not confirmed yet: not to act on, left pending"),
+  z
+    .object({ seq: z.number().int(), reason: z.literal("not_open"), state: commandState })
+    .describe("delivered already (acknowledged before) or cancelled (its license gone, superseded)"),
   z
     .object({ seq: z.number().int(), reason: z.literal("not_found") })
     .describe("no such command in the space"),

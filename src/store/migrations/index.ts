@@ -45,6 +45,7 @@ import { sessionIdToken } from "./0043_session_id_token.js";
 import { adminLastSignIn } from "./0044_admin_last_sign_in.js";
 import { adminNotificationEmail } from "./0045_admin_notification_email.js";
 import { adminLanguage } from "./0046_admin_language.js";
+import { mdmCommandsLicenseGone } from "./0047_mdm_commands_license_gone.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -97,4 +98,5 @@ export const migrations: Record<string, Migration> = {
   "0044_admin_last_sign_in": adminLastSignIn,
   "0045_admin_notification_email": adminNotificationEmail,
   "0046_admin_language": adminLanguage,
+  "0047_mdm_commands_license_gone": mdmCommandsLicenseGone,
 };
