@@ -52,6 +52,9 @@ describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
     expect(roles("/spaces/{spaceId}/mdm/commands/ack", "post")).toContain("mdm");
     expect(roles("/spaces/{spaceId}/devices/{deviceId}/events", "post")).toContain("mdm");
     expect(roles("/spaces/{spaceId}/license-requests", "post")).toContain("mdm");
+    // The devices and users it creates, changes and deletes (README).
+    expect(roles("/spaces/{spaceId}/devices/{deviceId}", "delete")).toEqual(["manage", "mdm"]);
+    expect(roles("/spaces/{spaceId}/users/{userId}", "delete")).toEqual(["manage", "mdm"]);
     expect(roles("/spaces/{spaceId}/accounts", "post")).toEqual(["manage"]);
     expect(roles("/spaces/{spaceId}/licenses/reclaim", "post")).toEqual(["manage"]);
     expect(doc.paths["/api/v1/spaces/{spaceId}/mdm/check-in"]?.post).toMatchObject({

@@ -259,7 +259,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   app.delete(
     "/spaces/:spaceId/devices/:deviceId",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["devices"],
         summary: "Delete a device (its device-based licenses are released first)",
