@@ -17,10 +17,12 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Seconds a retry waits for the request that holds the key to finish. */
 const IN_PROGRESS_RETRY_AFTER_MS = 1000;
 /**
- * Refusals that say "not now" (a timeout, a conflict with the state of the moment, too early,
- * too many requests): a retry may get another answer, so they are not kept. A 5xx never is.
+ * Refusals that say "not now" (a timeout, something not there yet, a conflict with the state
+ * of the moment, too early, too many requests): a retry may get another answer, so they are
+ * not kept. A 5xx never is. A check-in of a device not created yet is a 404 that the same
+ * request, with the same key, must pass once the device is created.
  */
-const NOT_KEPT_4XX = new Set([408, 409, 425, 429]);
+const NOT_KEPT_4XX = new Set([404, 408, 409, 425, 429]);
 /**
  * Sign-in, sign-out and API tokens take no key: their answers are a session cookie and a
  * token shown once, which are never kept.

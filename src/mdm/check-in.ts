@@ -42,7 +42,13 @@ export async function checkIn(
   const now = deps.now();
   const serialNumber = normalizeSerial(input.serialNumber);
   const device = await findDeviceBySerial(db, input.spaceId, serialNumber);
-  if (!device) throw new NotFoundError("device", `with serial number ${serialNumber}`);
+  if (!device)
+    throw new NotFoundError(
+      "device",
+      `with serial number ${serialNumber}`,
+      "body.serialNumber",
+      "create it first (POST devices), then check it in again",
+    );
   // Set up again after a wipe (or gone inactive, its profile removed): active again, logged.
   await reviveDevice(db, {
     spaceId: input.spaceId,

@@ -255,16 +255,32 @@ describeEachDatabase("Idempotency-Key on POST and PATCH", (db) => {
     expect((await send("POST", `${s()}/devices`, body, key)).statusCode).toBe(201);
   });
 
-  it("a 4xx the route gave is replayed; a 409 is not kept, so a retry runs again", async () => {
+  it("a 4xx the route gave is replayed; a 404 or a 409 is not kept, so a retry runs again (a check-in before its device is created passes once it is)", async () => {
     const key = newKey();
-    const body = { serialNumber: `IDEM6${f.ids.suffix}`, platform: "iOS", userId: "nobody" };
-    const first = await send("POST", `${s()}/devices`, body, key);
-    expect(first.statusCode).toBe(404);
-    const again = await send("POST", `${s()}/devices`, body, key);
-    expect(again.statusCode).toBe(404);
+    const shared = { serialNumber: `IDEM6S${f.ids.suffix}`, platform: "iOS", sharedIpad: true };
+    const created = await send("POST", `${s()}/devices`, shared);
+    expect(created.statusCode).toBe(201);
+    const device = `${s()}/devices/${created.json().id}`;
+    const first = await send("PATCH", device, { platform: "macOS" }, key);
+    expect(first.statusCode).toBe(400);
+    const again = await send("PATCH", device, { platform: "macOS" }, key);
+    expect(again.statusCode).toBe(400);
     expect(again.headers["idempotent-replayed"]).toBe("true");
     expect(again.body).toBe(first.body);
     expect(again.headers["content-type"]).toMatch(/^application\/problem\+json/);
+
+    const early = newKey();
+    const late = { serialNumber: `IDEM6L${f.ids.suffix}` };
+    const unknown = await send("POST", `${s()}/mdm/check-in`, late, early);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().errors).toEqual([
+      { field: "body.serialNumber", message: expect.stringContaining("create it first (POST devices)") },
+    ]);
+    expect(await rowsOf(early)).toEqual([]);
+    expect((await send("POST", `${s()}/devices`, { ...late, platform: "iOS" })).statusCode).toBe(201);
+    const checkedIn = await send("POST", `${s()}/mdm/check-in`, late, early);
+    expect(checkedIn.statusCode).toBe(200);
+    expect(checkedIn.headers["idempotent-replayed"]).toBeUndefined();
 
     const taken = { serialNumber: `IDEM6T${f.ids.suffix}`, platform: "iOS" };
     expect((await send("POST", `${s()}/devices`, taken)).statusCode).toBe(201);
