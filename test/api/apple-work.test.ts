@@ -93,7 +93,15 @@ describeEachDatabase("API: an account's Apple work", (db) => {
   });
 
   it("bad query values are 400 problem+json naming the field", async () => {
-    for (const query of ["?failures=lots", "?failures=101", "?failures=-1", "?failures=1.5"]) {
+    for (const query of [
+      "?failures=lots",
+      "?failures=101",
+      "?failures=-1",
+      "?failures=1.5",
+      "?failures=0x10",
+      "?failures=1e1",
+      "?failures=1&failures=2",
+    ]) {
       const r = await get(url(f.ids.spaceA, f.ids.accountA, query), f.tokens.read);
       expect(r.statusCode, query).toBe(400);
       expect(r.headers["content-type"]).toMatch(/application\/problem\+json/);

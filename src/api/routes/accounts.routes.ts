@@ -19,6 +19,7 @@ import {
   label,
   pageOf,
   pageQuery,
+  queryInt,
   spaceParams,
   withId,
 } from "../schemas.js";
@@ -278,13 +279,7 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
           "with a token problem is paused (NT2): its work waits until the token is fixed.",
         params: accountParams,
         querystring: z.object({
-          failures: z.coerce
-            .number()
-            .int()
-            .min(0)
-            .max(100)
-            .default(20)
-            .describe("how many of the newest failed operations to list"),
+          failures: queryInt(0, 100, 20).describe("how many of the newest failed operations to list"),
         }),
         response: { 200: appleWorkSchema, ...problemResponses },
       },
