@@ -226,6 +226,26 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect(top.headers["content-language"]).toBe("fr");
     expect(top.json().rules[0]).toEqual({ id: "MA3", sentence: fr.ruleText.MA3 });
     expect((await ask("de")).headers["content-language"]).toBe("en");
+
+    // The space is named where the route reads it (the path, else ?space=), never in a
+    // place it would be ignored: a what-if run on another space than the one meant.
+    const misplaced = [
+      await f.app.inject({
+        method: "POST",
+        url: `/api/v1/what-if`,
+        headers: h,
+        payload: { space: f.ids.spaceA, changes: [{ kind: "priorities", order }] },
+      }),
+      await f.app.inject({
+        method: "GET",
+        url: `${s}/explain?app=${f.ids.adamId}&user=${f.ids.userA}&space=${f.ids.spaceA}`,
+        headers: h,
+      }),
+    ];
+    expect(misplaced.map((r) => [r.statusCode, r.json().errors?.[0]?.field])).toEqual([
+      [400, "body.space"],
+      [400, "querystring.space"],
+    ]);
   });
 
   it("MA1, MA2, DI4, DI7: explain answers per account in priority order: eligibility, seats, taken or why passed over", async () => {

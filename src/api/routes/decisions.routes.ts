@@ -33,8 +33,9 @@ const subjectQuery = z.object({
     .describe(
       "the reason to explain. Without it, the subject's situation: the reason it waits with in the app's queue (DB2, UB3: the wait and its place), else, when it holds a license, the keep (LT4), else `requested`; `why` and `whyFrom` in the answer say which",
     ),
-  space: id.optional(),
 });
+/** Where a route has no space in its path, the query names it (authz.ts `spaceOf`). */
+const spaceQuery = { space: id.optional() };
 const decisionInWords = z.object({
   decision: decisionSchema,
   outcome: z.string(),
@@ -165,7 +166,6 @@ const changeSchema = z.discriminatedUnion("kind", [
 const whatIfBody = z.strictObject({
   changes: z.array(changeSchema).min(1).max(20),
   apps: z.array(adamId).max(500).optional(),
-  space: id.optional(),
 });
 const whatIfSchema = z
   .object({
@@ -280,6 +280,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
       config: can.mdm.read,
       schema: {
         ...explainSchema,
+        querystring: subjectQuery.extend(spaceQuery),
         description: `\`space\` defaults to your only space, else the default space. ${LANGUAGE_NOTE}`,
       },
     },
@@ -321,7 +322,7 @@ export function registerDecisionRoutes(app: Api, ctx: ApiContext): void {
   // Read permission: nothing is written, so a read-only administrator may ask too.
   app.post(
     "/what-if",
-    { config: can.read, schema: { ...whatIfSchemaDef, querystring: z.object({ space: id.optional() }) } },
+    { config: can.read, schema: { ...whatIfSchemaDef, querystring: z.object(spaceQuery) } },
     whatIfHandler,
   );
   app.post(
