@@ -15,6 +15,7 @@ import {
 import { BODY_LIMIT_BYTES, TOKEN_FILE_LIMIT_BYTES } from "./limits.js";
 import type { ApiPaths } from "./methods.js";
 import { ApiError, type FieldError, type Problem, problem } from "./problem.js";
+import { unknownFieldHint } from "./unknown-field.js";
 
 /**
  * The one mapping from errors to HTTP: typed errors of every module become
@@ -134,6 +135,8 @@ export interface RequestParts {
   body?: unknown;
   params?: unknown;
   query?: unknown;
+  /** The route's schemas: an unknown field's message names the fields the route takes. */
+  routeOptions?: { schema?: object | undefined };
 }
 
 export function toProblem(error: unknown, request?: RequestParts): Problem {
@@ -143,12 +146,14 @@ export function toProblem(error: unknown, request?: RequestParts): Problem {
       const path = [where, ...fieldPath(v.instancePath)];
       // A field the route does not take (a typo that would lose the change) is named itself.
       const unknown = v.keyword === "unrecognized_keys" ? unknownKeys(v.params) : [];
-      if (unknown.length > 0)
+      if (unknown.length > 0) {
+        const schema = (request?.routeOptions?.schema as Record<string, unknown> | undefined)?.[where];
         return unknown.map((key) => ({
           field: [...path, key].join("."),
-          message: `unknown field ${key}: this route does not take it`,
+          message: `unknown field ${key}: this route does not take it${unknownFieldHint(schema, path.slice(1), key)}`,
           rule: "unrecognized_keys",
         }));
+      }
       const limits = limitsOf(v.params);
       return [
         {

@@ -239,20 +239,47 @@ describeEachDatabase("requests that are not what they say", (db) => {
     expect(r.json()).toMatchObject({ code: "bad_request", detail: "the JSON body is not valid UTF-8" });
   });
 
-  it("a query parameter a route does not take is a 400 naming it (serialNumber for serial), not the whole list", async () => {
+  it("a query parameter a route does not take is a 400 naming it and the one it most likely meant (serialNumber for serial), else those it takes", async () => {
     const f = await buildFixture(db().store);
-    for (const url of ["/devices?serialNumber=ABC", "/users?userId=x", "/mdm/commands?deviceId=x"]) {
+    for (const [url, hint] of [
+      ["/devices?serialNumber=ABC", " (did you mean serial?)"],
+      ["/mdm/commands?deviceId=x", " (did you mean device?)"],
+      ["/licenses?adamId=1", " (did you mean app?)"],
+      ["/devices?Status=active", " (did you mean status?)"],
+      ["/devices?pageSiz=2", " (did you mean pageSize?)"],
+      ["/mdm/commands?color=red", " (it takes after, device, limit, ready, state)"],
+    ] as const) {
       const r = await f.app.inject({
         url: `/api/v1/spaces/${f.ids.spaceA}${url}`,
         headers: auth(f.tokens.write),
       });
       expect(r.statusCode, `${url} ${r.body}`).toBe(400);
-      const name = url.slice(url.indexOf("?") + 1, url.indexOf("="));
-      expect(r.json().errors[0]).toMatchObject({
-        field: `querystring.${name}`,
-        message: `unknown field ${name}: this route does not take it`,
-      });
+      const name = /[?&]([A-Za-z]+)=[^&]*$/.exec(url)?.[1] ?? "";
+      expect(r.json().errors).toEqual([
+        {
+          field: `querystring.${name}`,
+          message: `unknown field ${name}: this route does not take it${hint}`,
+          rule: "unrecognized_keys",
+        },
+      ]);
     }
+    // In a body, at the top and inside an array's element.
+    const body = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${f.ids.spaceA}/devices/bulk`,
+      headers: auth(f.tokens.write),
+      payload: {
+        devices: [
+          { serialNumber: "HINT0001", platform: "iOS" },
+          { serial: "HINT0002", platform: "iOS" },
+        ],
+      },
+    });
+    expect(body.json().errors).toContainEqual({
+      field: "body.devices.1.serial",
+      message: "unknown field serial: this route does not take it (did you mean serialNumber?)",
+      rule: "unrecognized_keys",
+    });
   });
 
   it("a group's name is trimmed before its length is counted: 300 characters between spaces are taken, 301 are not", async () => {

@@ -142,7 +142,7 @@ describeEachDatabase("refusals that name the field", (db) => {
     expect(typo.statusCode, typo.body).toBe(400);
     expect(typo.json().code).toBe("validation_failed");
     expect(errorsOfField(typo.json(), "body.displayName")).toEqual([
-      "unknown field displayName: this route does not take it",
+      "unknown field displayName: this route does not take it (it takes autoDistribute, clearPrevious, name, sToken, takeOver)",
     ]);
     expect((await send("GET", url)).json()).toEqual(before);
     expect(await activityOf(f.ids.accountA)).toHaveLength(logged);

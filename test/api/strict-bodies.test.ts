@@ -234,14 +234,18 @@ describeEachDatabase("strict request bodies", (db) => {
         expect(r.statusCode, `${label}: ${r.body}`).toBe(400);
         expect(r.headers["content-type"], label).toMatch(/application\/problem\+json/);
         const name = field.split(".").at(-1);
+        // What it takes follows in brackets (unknown-field.ts), where the schema says.
+        const message = expect.stringMatching(
+          new RegExp(`^unknown field ${name}: this route does not take it( \\(.+\\))?$`),
+        );
         expect(r.json(), label).toMatchObject({
           code: "validation_failed",
-          detail: `${field}: unknown field ${name}: this route does not take it`,
+          detail: expect.stringMatching(
+            new RegExp(`^${field.replaceAll(".", "\\.")}: unknown field ${name}: `),
+          ),
         });
         // The only error: the rest of the body is one the route takes.
-        expect(r.json().errors, label).toEqual([
-          { field, message: `unknown field ${name}: this route does not take it`, rule: "unrecognized_keys" },
-        ]);
+        expect(r.json().errors, label).toEqual([{ field, message, rule: "unrecognized_keys" }]);
       }
     }
     expect(await snapshot()).toEqual(before);
