@@ -39,7 +39,13 @@ export async function updateUser(
   db: Db,
   spaceId: string,
   id: string,
-  set: { name?: string; email?: string | null; managedAppleId?: string | null; clientUserId?: string },
+  set: {
+    name?: string;
+    email?: string | null;
+    managedAppleId?: string | null;
+    externalId?: string | null;
+    clientUserId?: string;
+  },
   now: Date,
 ): Promise<UserRecord> {
   const row = await db
@@ -48,6 +54,7 @@ export async function updateUser(
       ...(set.name !== undefined ? { name: set.name } : {}),
       ...(set.email !== undefined ? { email: set.email } : {}),
       ...(set.managedAppleId !== undefined ? { managed_apple_id: set.managedAppleId } : {}),
+      ...(set.externalId !== undefined ? { external_id: set.externalId } : {}),
       // AC7: Apple's id of the user is set once (Apple never changes it).
       ...(set.clientUserId !== undefined
         ? { apple_client_user_id: sql<string>`coalesce(apple_client_user_id, ${set.clientUserId})` }

@@ -210,6 +210,28 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     });
     const other = await send("GET", `${s()}/users?externalId=${encodeURIComponent(`${user.externalId}x`)}`);
     expect(other.json()).toMatchObject({ total: 0, items: [] });
+
+    // A user created without one is given an externalId later (PATCH), then found by it;
+    // another user's is a 409 naming the field; null clears it.
+    const bare = await send("POST", `${s()}/users`, { name: "Bare" });
+    const later = `${user.externalId}-later`;
+    const patch = (externalId: string | null) =>
+      f.app.inject({
+        method: "PATCH",
+        url: `${s()}/users/${bare.json().id}`,
+        headers: auth(f.tokens.write),
+        payload: { externalId },
+      });
+    expect((await patch(later)).json()).toMatchObject({ id: bare.json().id, externalId: later });
+    expect(
+      (await send("GET", `${s()}/users?externalId=${encodeURIComponent(later)}`)).json().items,
+    ).toMatchObject([{ id: bare.json().id }]);
+    const taken = await patch(user.externalId);
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().errors).toEqual([expect.objectContaining({ field: "body.externalId" })]);
+    const cleared = await patch(null);
+    expect(cleared.statusCode).toBe(200);
+    expect(cleared.json().externalId).toBeUndefined();
   });
 
   it("LT2 LT4: a license request sent twice (a retry after a timeout) keeps the same license and queues one install", async () => {

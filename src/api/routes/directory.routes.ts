@@ -237,15 +237,19 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["users"],
         summary:
-          "Change a user's name, email or Managed Apple Account (null clears); give their Apple clientUserId",
+          "Change a user's name, email, Managed Apple Account or externalId (null clears); give their Apple clientUserId",
         description:
           "`clientUserId` (AC7) is set once: Apple never changes a user's id, so a user that has one keeps it " +
-          "(another value is a 409 `client_user_id_set`; the same value changes nothing). Unique in the space.",
+          "(another value is a 409 `client_user_id_set`; the same value changes nothing). Unique in the space. " +
+          "`externalId`, the user's id in the MDM's directory, is unique in the space too (another user's is a " +
+          "409 `already_exists` naming `body.externalId`): given to a user created without one, it lets " +
+          "`GET users?externalId=` find them.",
         params: withId("userId"),
         body: z.strictObject({
           name: entityName.optional(),
           email: email.nullable().optional(),
           managedAppleId: plainText(320).nullable().optional(),
+          externalId: plainText(300).nullable().optional(),
           clientUserId: clientUserIdInput.optional(),
         }),
         response: { 200: userSchema, ...problemResponses },
