@@ -82,8 +82,13 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     // the logs, and https for Secure cookies; never believed from anyone else.
     trustProxy:
       typeof options.trustProxy === "number" ? hopsOf(options.trustProxy) : (options.trustProxy ?? false),
-    // Unique across processes and restarts, so that a requestId an integrator quotes finds its log line.
-    genReqId: () => randomUUID(),
+    // The caller's own X-Request-Id when it is a plain token (a proxy's, an integration's): its
+    // logs and ours then name the request alike. Else one unique across processes and restarts,
+    // so that a requestId an integrator quotes finds its log line.
+    genReqId: (raw) => {
+      const given = raw.headers["x-request-id"];
+      return typeof given === "string" && CALLER_REQUEST_ID.test(given) ? given : randomUUID();
+    },
     // Ids are up to 200 characters (schemas.ts `id`): a longer one gets the route's own 400.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A URL the router cannot read (a broken %-escape, a parameter past the limit) answers
@@ -253,6 +258,9 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   if (options.console !== false) await registerConsole(app, undefined, paths);
   return app;
 }
+
+/** A request id a caller may choose: letters, digits and `._:-`, up to 128 (no log can be forged with it). */
+const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** A number of proxies to believe, counted from this server (Fastify's hop count, as its type takes it). */
 function hopsOf(hops: number): (address: string, hop: number) => boolean {

@@ -89,11 +89,15 @@ async function authenticate(
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = match?.[1]
-      ? await principalOfToken(deps.db, match[1], deps.now(), deps.principals)
-      : undefined;
     // A wrong token is refused even on public routes: a script should learn it at once.
-    if (!principal) throw new AuthError("unauthenticated", "the API token is not valid");
+    if (!match?.[1])
+      throw new AuthError(
+        "unauthenticated",
+        "the Authorization header takes an API token: Authorization: Bearer <token>",
+        "invalid_request",
+      );
+    const principal = await principalOfToken(deps.db, match[1], deps.now(), deps.principals);
+    if (!principal) throw new AuthError("unauthenticated", "the API token is not valid", "invalid_token");
     return principal;
   }
   const cookie = request.cookies[SESSION_COOKIE];

@@ -43,18 +43,20 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Pro
   const retryAfter = retryAfterOf(error);
   if (retryAfter !== undefined) void reply.header("retry-after", String(retryAfter));
   // RFC 9110 and 6750: a 401 says how to authenticate.
-  if (p.status === 401)
-    void reply.header(
-      "www-authenticate",
-      p.code === "api_token_expired"
-        ? 'Bearer realm="orchard", error="invalid_token", error_description="The API token expired"'
-        : 'Bearer realm="orchard"',
-    );
+  if (p.status === 401) void reply.header("www-authenticate", challengeOf(p, error));
   void reply
     .status(p.status)
     .type("application/problem+json")
     .serializer((body: unknown) => JSON.stringify(body))
     .send({ ...p, requestId: request.id });
+}
+
+/** A 401's WWW-Authenticate: the scheme, and what was wrong with a bearer token sent (RFC 6750 §3). */
+function challengeOf(p: Problem, error: unknown): string {
+  if (p.code === "api_token_expired")
+    return 'Bearer realm="orchard", error="invalid_token", error_description="The API token expired"';
+  const bearerError = error instanceof AuthError ? error.bearerError : undefined;
+  return bearerError ? `Bearer realm="orchard", error="${bearerError}"` : 'Bearer realm="orchard"';
 }
 
 const STORE: Record<string, [number, string]> = {

@@ -14,6 +14,11 @@ export class AuthError extends Error {
   constructor(
     readonly code: AuthErrorCode,
     message: string,
+    /**
+     * RFC 6750 §3.1, for a refused `Authorization: Bearer`: `invalid_token` (unknown, revoked,
+     * expired) or `invalid_request` (not a bearer token at all), said in WWW-Authenticate.
+     */
+    readonly bearerError?: "invalid_token" | "invalid_request",
   ) {
     super(message);
   }

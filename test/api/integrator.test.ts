@@ -143,6 +143,37 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     const missing = await send("GET", `${s()}/catalog/123456`);
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: "not_found", requestId: missing.headers["x-request-id"] });
+
+    // RFC 6750: what was wrong with the credentials sent, and how to send them.
+    const challenge = async (authorization: string) => {
+      const r = await f.app.inject({ url: `${s()}/devices`, headers: { authorization } });
+      return [r.statusCode, r.headers["www-authenticate"], r.json().detail];
+    };
+    expect(await challenge("Bearer not-a-token")).toEqual([
+      401,
+      'Bearer realm="orchard", error="invalid_token"',
+      "the API token is not valid",
+    ]);
+    expect(await challenge(`Basic ${Buffer.from("alice:secret").toString("base64")}`)).toEqual([
+      401,
+      'Bearer realm="orchard", error="invalid_request"',
+      "the Authorization header takes an API token: Authorization: Bearer <token>",
+    ]);
+
+    // A caller's own request id (a proxy's) names the request, when it is a plain token.
+    const mine = await f.app.inject({
+      url: `${s()}/catalog/123456`,
+      headers: { ...auth(f.tokens.write), "x-request-id": "proxy-7f3a.1:2" },
+    });
+    expect([mine.headers["x-request-id"], mine.json().requestId]).toEqual([
+      "proxy-7f3a.1:2",
+      "proxy-7f3a.1:2",
+    ]);
+    const forged = await f.app.inject({
+      url: `${s()}/devices`,
+      headers: { ...auth(f.tokens.write), "x-request-id": 'x" fake=1' },
+    });
+    expect(forged.headers["x-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
   });
 
   it("a body past the limit is a 413 payload_too_large, one that is not JSON a 415, each with a stable code", async () => {
