@@ -210,16 +210,45 @@ export async function acknowledgeNotifications(
   spaceId: string,
   ids: readonly string[],
   now: Date,
-): Promise<number> {
-  if (ids.length === 0) return 0;
-  const result = await db
-    .updateTable("notifications")
-    .set({ acknowledged_at: now })
-    .where("space_id", "=", spaceId)
-    .where("id", "in", [...new Set(ids)])
-    .where("acknowledged_at", "is", null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+): Promise<{ acknowledged: string[]; skipped: NotificationAckSkip[] }> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return { acknowledged: [], skipped: [] };
+  return withTransaction(db, async (trx) => {
+    const acknowledged = (
+      await trx
+        .updateTable("notifications")
+        .set({ acknowledged_at: now })
+        .where("space_id", "=", spaceId)
+        .where("id", "in", unique)
+        .where("acknowledged_at", "is", null)
+        .returning("id")
+        .execute()
+    ).map((r) => r.id);
+    const done = new Set(acknowledged);
+    const others = unique.filter((id) => !done.has(id));
+    const before = new Set(
+      others.length === 0
+        ? []
+        : (
+            await trx
+              .selectFrom("notifications")
+              .select("id")
+              .where("space_id", "=", spaceId)
+              .where("id", "in", others)
+              .execute()
+          ).map((r) => r.id),
+    );
+    const skipped = others.map(
+      (id): NotificationAckSkip => ({ id, reason: before.has(id) ? "acknowledged_already" : "not_found" }),
+    );
+    return { acknowledged, skipped };
+  });
+}
+
+/** An id an acknowledgement left as it was: acknowledged before (its date kept), or none of the space's. */
+export interface NotificationAckSkip {
+  id: string;
+  reason: "acknowledged_already" | "not_found";
 }
 
 /** Notifications of a space by id (the deliveries claimed); ids of none are left out. */

@@ -55,9 +55,30 @@ describeEachDatabase("notifications API", (db) => {
     expect((await ack([])).statusCode).toBe(400);
     const done = await ack([...ids, "not-a-notification"]);
     expect(done.statusCode).toBe(200);
-    expect(done.json()).toEqual({ acknowledged: 3 });
-    expect((await ack(ids)).json()).toEqual({ acknowledged: 0 });
+    expect(done.json()).toEqual({
+      acknowledged: 3,
+      ids: expect.arrayContaining(ids),
+      skipped: [{ id: "not-a-notification", reason: "not_found" }],
+    });
+    expect((await ack(ids)).json()).toEqual({
+      acknowledged: 0,
+      ids: [],
+      skipped: ids.map((id: string) => ({ id, reason: "acknowledged_already" })),
+    });
     expect((await get(`${s}/notifications?acknowledged=false`)).json().total).toBe(0);
+  });
+
+  it("NT1, NT2: the list's kind filter takes the kinds Orchard raises; another is a 400 listing them, not an empty list", async () => {
+    expect((await get(`${s}/notifications?kind=license_usage`)).json().total).toBe(3);
+    expect((await get(`${s}/notifications?kind=token_revoked`)).json().total).toBe(0);
+    const typo = await get(`${s}/notifications?kind=licence_usage`);
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json().errors).toEqual([
+      expect.objectContaining({
+        field: "querystring.kind",
+        limits: { values: expect.stringContaining("license_usage, token_expiring, apple_refused, token_") },
+      }),
+    ]);
   });
 
   it("NT3: one notification is read by its id (an e-mail's link), with its names; another space's, or an unknown id, is 404", async () => {

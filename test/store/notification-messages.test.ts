@@ -197,9 +197,14 @@ describeEachDatabase("notification messages and the list", (database) => {
     for (const percent of [50, 70, 80])
       ids.push((await raiseNotification(db, usage(n, percent, NOW)))?.id ?? "");
     const other = await createSpace(db, { name: "other space" });
-    expect(await acknowledgeNotifications(db, other.id, ids, later(1))).toBe(0);
-    expect(await acknowledgeNotifications(db, space.id, [ids[0] ?? "", "unknown"], later(1))).toBe(1);
-    expect(await acknowledgeNotifications(db, space.id, ids, later(2))).toBe(2);
+    expect((await acknowledgeNotifications(db, other.id, ids, later(1))).acknowledged).toEqual([]);
+    expect(await acknowledgeNotifications(db, space.id, [ids[0] ?? "", "unknown"], later(1))).toEqual({
+      acknowledged: [ids[0]],
+      skipped: [{ id: "unknown", reason: "not_found" }],
+    });
+    const rest = await acknowledgeNotifications(db, space.id, ids, later(2));
+    expect(rest.acknowledged).toHaveLength(2);
+    expect(rest.skipped).toEqual([{ id: ids[0], reason: "acknowledged_already" }]);
     const page = await listNotificationsView(db, space.id, { acknowledged: true }, PAGE);
     expect(page.total).toBe(3);
     expect(page.items.find((x) => x.id === ids[0])?.acknowledgedAt).toEqual(later(1));

@@ -10,6 +10,7 @@ import {
   retryDeliveries,
   summarizeNotificationDeliveries,
 } from "../../store/notification-delivery.repo.js";
+import { NOTIFICATION_KINDS } from "../../sync/notification-kinds.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
@@ -53,7 +54,7 @@ export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
           open: flag.optional(),
           acknowledged: flag.optional(),
           severity: z.enum(["info", "warning", "alert"]).optional(),
-          kind: z.string().max(100).optional(),
+          kind: z.enum(NOTIFICATION_KINDS).optional(),
           group: flag
             .optional()
             .describe(
@@ -187,15 +188,28 @@ export function registerNotificationRoutes(app: Api, ctx: ApiContext): void {
         tags: ["notifications"],
         summary: "Acknowledges several notifications at once (a folded NT1 group, a selection)",
         description:
-          "Ids of no notification of the space are ignored; one already acknowledged keeps its date. Answers how many were acknowledged by this call.",
+          "Ids of no notification of the space are left out; one already acknowledged keeps its date. Answers " +
+          "how many were acknowledged by this call, their ids, and each other id with why.",
         params: spaceParams,
         body: z.strictObject({ ids: z.array(id).min(1).max(500) }),
-        response: { 200: z.object({ acknowledged: z.number().int() }), ...problemResponses },
+        response: {
+          200: z.object({
+            acknowledged: z.number().int().describe("how many this call acknowledged"),
+            ids: z.array(z.string()).describe("their ids"),
+            skipped: z
+              .array(z.object({ id: z.string(), reason: z.enum(["acknowledged_already", "not_found"]) }))
+              .describe(
+                "the others, and why: acknowledged before (its date kept), or no notification of the space",
+              ),
+          }),
+          ...problemResponses,
+        },
       },
     },
-    async (request) => ({
-      acknowledged: await acknowledgeNotifications(db, spaceOf(request), request.body.ids, now()),
-    }),
+    async (request) => {
+      const result = await acknowledgeNotifications(db, spaceOf(request), request.body.ids, now());
+      return { acknowledged: result.acknowledged.length, ids: result.acknowledged, skipped: result.skipped };
+    },
   );
 
   app.get(
