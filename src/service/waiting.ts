@@ -41,6 +41,14 @@ export async function waitingSubjectOf(
   if (deviceId !== undefined) return { kind: "device", deviceId };
   if (serialOfRef(ref) !== undefined)
     return { kind: "device", deviceId: (await getDeviceByRef(db, spaceId, ref)).id };
+  // Orchard's ids hold no colon: `bogus:x` is a misspelt prefix, not an id that does not wait.
+  const prefix = /^([A-Za-z]+):/.exec(ref)?.[1];
+  if (prefix !== undefined)
+    throw new StoreError(
+      "invalid_request",
+      `${prefix}: is no way to name a subject: give ${USER_PREFIX}<userId>, ${DEVICE_PREFIX}<deviceId>, serial:<serial number> or a bare id`,
+      { field: "subject" },
+    );
   const rows = await db
     .selectFrom("license_queue")
     .select(["user_id", "device_id"])

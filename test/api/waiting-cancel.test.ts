@@ -87,6 +87,12 @@ describeEachDatabase("cancelling a waiting request through the API", (database) 
     });
     expect(unknownApp.statusCode).toBe(404);
     expect(JSON.stringify(unknownApp.json())).toContain("999999999");
+    // A prefix of no kind (a typo of user:, device:, serial:) is a 400 saying which ones there are.
+    const misspelt = await cancel(`usr:${ada.id}`);
+    expect(misspelt.statusCode).toBe(400);
+    expect(misspelt.json().detail).toMatch(
+      /^usr: is no way to name a subject: give user:<userId>, device:<deviceId>, serial:/,
+    );
 
     // Each cancel is one line: who cancelled, the subject, DB2; a refused one wrote nothing.
     const activity = await f.app.inject({
