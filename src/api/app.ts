@@ -113,9 +113,12 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   });
   app.setValidatorCompiler<z.ZodType>((route) => {
     // A query parameter a route does not take is refused, as a body's unknown field is:
-    // `devices?serialNumber=` (the body's name for `serial`) must not list every device.
+    // `devices?serialNumber=` (the body's name for `serial`) must not list every device. A
+    // loose object (another party's parameters: the identity provider's callback) stays so.
     const schema =
-      route.httpPart === "querystring" && route.schema instanceof ZodObject
+      route.httpPart === "querystring" &&
+      route.schema instanceof ZodObject &&
+      route.schema._zod.def.catchall === undefined
         ? route.schema.strict()
         : route.schema;
     const validate = validatorCompiler({ ...route, schema });

@@ -476,6 +476,27 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.components.schemas).toHaveProperty("Problem");
     expect((await f.app.inject({ url: "/docs/" })).statusCode).toBeLessThan(400);
+    // Every parameter is a parameter a client can send, with a schema: never the pieces of a
+    // JSON Schema read as parameters (`type`, `additionalProperties`), which break generators.
+    const parameters = Object.entries(
+      doc.paths as Record<string, Record<string, { parameters?: unknown[] }>>,
+    ).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) =>
+        (op.parameters ?? []).map((p) => ({
+          at: `${method} ${path}`,
+          ...(p as { name: string; schema: unknown }),
+        })),
+      ),
+    );
+    expect(parameters.length).toBeGreaterThan(100);
+    for (const p of parameters) {
+      if ("$ref" in p) continue; // the document's shared ones (Idempotency-Key)
+      expect(["propertyNames", "additionalProperties", "properties"], p.at).not.toContain(p.name);
+      expect(typeof p.schema, `${p.at} ${p.name}`).toBe("object");
+    }
+    expect(parameters.filter((p) => p.at === "get /api/v1/auth/sso/callback").map((p) => p.name)).toEqual(
+      expect.arrayContaining(["code", "state", "error"]),
+    );
   });
 
   it("AC5, MA1, MA2: what-if removing an account decides its holders taking seats: one free seat elsewhere, one holder gets it", async () => {

@@ -117,8 +117,16 @@ export function registerSsoRoutes(app: Api, ctx: ApiContext): void {
         tags: ["auth"],
         summary:
           "Single sign-on: where the identity provider sends the browser back; starts the session and redirects to the console",
-        // The provider's parameters (code, state, iss, session_state, error…), read by openid-client.
-        querystring: z.record(z.string(), z.unknown()),
+        // The provider's parameters, read by openid-client: those of OpenID Connect, and any
+        // other a provider adds (a loose object, which the strict query check leaves so).
+        querystring: z.looseObject({
+          code: z.string().optional().describe("the authorization code (a sign-in that succeeded)"),
+          state: z.string().optional().describe("the state Orchard sent, sent back"),
+          iss: z.string().optional().describe("the provider (RFC 9207)"),
+          session_state: z.string().optional(),
+          error: z.string().optional().describe("why the provider refused the sign-in (access_denied…)"),
+          error_description: z.string().optional(),
+        }),
         response: { 302: z.undefined(), ...problemResponses },
       },
     },
