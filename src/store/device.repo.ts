@@ -231,8 +231,15 @@ export async function getDeviceByRef(
   const serial = serialOfRef(ref);
   if (serial === undefined) {
     const device = await findDevice(db, spaceId, ref);
-    if (!device) throw new NotFoundError("device", ref, field);
-    return device;
+    if (device) return device;
+    // A bare serial number where an id goes: say how to name the device by it.
+    const bySerial = await findDeviceBySerial(db, spaceId, ref);
+    throw new NotFoundError(
+      "device",
+      ref,
+      field,
+      bySerial ? `it is a device's serial number: name it ${SERIAL_REF_PREFIX}${ref}` : undefined,
+    );
   }
   const device = serial === "" ? undefined : await findDeviceBySerial(db, spaceId, serial);
   if (!device) throw new NotFoundError("device", `with serial number ${serial}`, field);

@@ -337,6 +337,17 @@ describeEachDatabase("device identity", (db) => {
       await send("POST", `${s()}/license-requests`, { app: f.ids.adamId, device: "serial:nope0000" }),
       "body.device",
     );
+    // A bare serial number where the device's id goes: a 404 saying how to name it, wherever sent.
+    const hint = `it is a device's serial number: name it serial:${upper}`;
+    for (const [r, field] of [
+      [await send("POST", `${s()}/license-requests`, { app: f.ids.adamId, device: upper }), "body.device"],
+      [await send("GET", `${s()}/explain?app=${f.ids.adamId}&device=${upper}`), "querystring.device"],
+      [await send("GET", `${s()}/mdm/commands?device=${upper}`), "querystring.device"],
+      [await send("GET", `${s()}/mdm/commands/overview?device=${upper}`), "querystring.device"],
+    ] as const) {
+      expect(r.statusCode, r.body).toBe(404);
+      expect(r.json().errors).toEqual([{ field, message: `device ${upper} does not exist: ${hint}` }]);
+    }
   });
 
   it("DI1: a rule's reserved devices take serial:<serial number>, in the rules PUT and in what-if (one lookup for the list); an unknown one is a 404 naming its place", async () => {

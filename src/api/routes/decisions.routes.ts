@@ -7,7 +7,7 @@ import { explain } from "../../service/explain.js";
 import { negotiateLanguage } from "../../service/language.js";
 import { whatIf } from "../../service/what-if.js";
 import type { Db } from "../../store/database.js";
-import { deviceIdOfRef } from "../../store/device.repo.js";
+import { getDeviceByRef } from "../../store/device.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
 import { deviceRef } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
@@ -249,7 +249,11 @@ async function subjectOf(
   }
   return input.user !== undefined
     ? { kind: "user", userId: input.user }
-    : { kind: "device", deviceId: await deviceIdOfRef(db, spaceId, input.device ?? "", `${where}.device`) };
+    : {
+        kind: "device",
+        // Checked here: a bare serial number sent as the device's id is told how to name it.
+        deviceId: (await getDeviceByRef(db, spaceId, input.device ?? "", `${where}.device`)).id,
+      };
 }
 
 /** Decisions: explain (read-only), what-if (read-only), license requests (the decision made real). */
