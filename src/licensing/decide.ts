@@ -4,6 +4,7 @@ import { type DecisionTrace, recordStep } from "./trace.js";
 import {
   type AccountForApp,
   ALL_USERS,
+  type Asset,
   type Decision,
   type DecisionWorld,
   LIVE_STATES,
@@ -72,6 +73,9 @@ export function decide(request: LicenseRequest, world: DecisionWorld, trace?: De
   }
   if (accounts.length === 0) return refuse("not_bought", ["MA1"]);
   if (unsupported) return refuse("unsupported_platform", ["PB3"]);
+  // LT6: a user's own request (no device) for an app that runs on macOS only would get a
+  // user-based license, which macOS does not take: the Mac's device-based one is the way.
+  if (!device && macOnly(bought)) return refuse("mac_only_app", ["LT6", "PB3"]);
 
   const walk = { appleRefused: false };
   const reserved = decideReserved(request, world, accounts, forcedDevice, trace, walk);
@@ -83,13 +87,28 @@ export function decide(request: LicenseRequest, world: DecisionWorld, trace?: De
   return decideFcfs(request, world, accounts, forcedDevice, trace, true, walk.appleRefused);
 }
 
+/** Every account's asset lists its platforms, and they are macOS alone (missing data never refuses). */
+function macOnly(assets: readonly Pick<Asset, "platforms">[]): boolean {
+  return (
+    assets.length > 0 &&
+    assets.every((a) => a.platforms.length > 0 && a.platforms.every((p) => p === "macOS"))
+  );
+}
+
 /** MA2, DB2: Apple refused this account's assignment of the app to the subject for good. */
 function refusedByApple(world: DecisionWorld, account: AccountForApp): boolean {
   return world.appleRefusedAccountIds?.includes(account.id) === true;
 }
 
-/** DB2, UB3: only accounts Apple refused could serve: the request waits for an administrator (MA2). */
-const HELD_BY_APPLE: Decision = { outcome: "wait", reason: "apple_refused", because: ["MA2", "DB2", "UB3"] };
+/**
+ * DB2, UB3: only accounts Apple refused could serve: the request waits for an administrator
+ * (MA2). LT3: no license can be had meanwhile, so whoever has a user may buy it themselves.
+ */
+function heldByApple(world: DecisionWorld): Decision {
+  const because: RuleId[] = ["MA2", "DB2", "UB3"];
+  if (!world.user) return { outcome: "wait", reason: "apple_refused", because };
+  return { outcome: "wait", reason: "apple_refused", userMay: "self_purchase", because: [...because, "LT3"] };
+}
 
 /** The subject's live license for the app, if it has one it may use here. */
 function heldLicense(
@@ -317,7 +336,7 @@ function noLicense(
       return { outcome: "refuse", reason: "no_license", ...selfPurchase, because: ["LT3", "MA2"] };
   }
   // MA2, DB2: an account Apple refused would have served; no other can: an administrator's turn.
-  if (seen.appleRefused) return HELD_BY_APPLE;
+  if (seen.appleRefused) return heldByApple(world);
   if (seen.notDeviceAssignable) {
     const rule: RuleId = forcedDevice === "LT5" ? "LT5" : "DB5";
     return {

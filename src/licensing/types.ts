@@ -162,6 +162,8 @@ export type RefuseReason =
   | "device_inactive"
   | "not_distributed"
   | "unsupported_platform"
+  /** LT6: a user-based license for an app that runs on macOS only, which takes device-based ones only. */
+  | "mac_only_app"
   | "no_license";
 
 /**

@@ -136,6 +136,7 @@ const en: DecisionTexts = {
     device_inactive: "the device is not active",
     not_distributed: "the app was removed from this user's catalog distribution",
     unsupported_platform: "the app does not run on this device's platform",
+    mac_only_app: "the app runs on macOS only, which takes device-based licenses only: ask for the Mac",
     no_license: "every eligible account has used all its licenses",
   },
   grant: (type, reserved, account) =>
@@ -274,6 +275,8 @@ const fr: DecisionTexts = {
     device_inactive: "l'appareil n'est pas actif",
     not_distributed: "l'app a été retirée de la distribution de cet utilisateur",
     unsupported_platform: "l'app ne fonctionne pas sur la plateforme de cet appareil",
+    mac_only_app:
+      "l'app ne fonctionne que sur macOS, qui ne prend que des licences par appareil : demandez-la pour le Mac",
     no_license: "aucune licence libre dans un compte éligible",
   },
   grant: (type, reserved, account) =>

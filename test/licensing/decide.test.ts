@@ -52,7 +52,7 @@ describe("several accounts in one space (MA)", () => {
     expect(decide(userRequest(), w)).toMatchObject({ outcome: "refuse", reason: "no_license" });
   });
 
-  it("MA2, DB2: an account Apple refused for the subject is passed over: the next eligible one with a free license serves it; a full one makes a mandatory install wait for its seat", () => {
+  it("MA2, DB2, LT3: an account Apple refused for the subject is passed over: the next eligible one with a free license serves it; a full one makes a mandatory install wait for its seat; waiting for an administrator, a user may buy it themselves", () => {
     const refusedByA = { appleRefusedAccountIds: ["A"] };
     const served = decide(
       deviceRequest(),
@@ -80,13 +80,20 @@ describe("several accounts in one space (MA)", () => {
       outcome: "grant",
       accountId: "A",
     });
+    // LT3: meanwhile no license can be had: the user may buy it themselves.
     expect(decide(userRequest(), requested)).toEqual({
+      outcome: "wait",
+      reason: "apple_refused",
+      userMay: "self_purchase",
+      because: ["MA2", "DB2", "UB3", "LT3"],
+    });
+    const alone = world({ device: device(), ...refusedByA, accounts: [account("A", 1, asset(10))] });
+    // A device without a user: no one to buy it.
+    expect(decide(deviceRequest(), alone)).toEqual({
       outcome: "wait",
       reason: "apple_refused",
       because: ["MA2", "DB2", "UB3"],
     });
-    const alone = world({ device: device(), ...refusedByA, accounts: [account("A", 1, asset(10))] });
-    expect(decide(deviceRequest(), alone)).toMatchObject({ outcome: "wait", reason: "apple_refused" });
     // Nothing refused: A serves as always (MA1).
     expect(decide(deviceRequest(), world({ device: device(), accounts: full.accounts }))).toMatchObject({
       accountId: "A",
@@ -267,6 +274,44 @@ describe("license types (LT)", () => {
       outcome: "grant",
       type: "device",
       because: expect.arrayContaining(["LT6"]),
+    });
+  });
+
+  it("LT6: a user's own request for an app that runs on macOS only is refused (mac_only_app): no user-based license for it", () => {
+    const macOnly = world({
+      user: user(),
+      device: undefined,
+      accounts: [account("A", 1, asset(10, 0, { platforms: ["macOS"] }))],
+    });
+    expect(decide(userRequest("u1", "requested"), macOnly)).toEqual({
+      outcome: "refuse",
+      reason: "mac_only_app",
+      because: ["LT6", "PB3"],
+    });
+    // One account lists iOS too, or lists nothing (missing data never refuses): user-based as usual.
+    for (const platforms of [["macOS", "iOS"], []] as const) {
+      const w = world({
+        user: user(),
+        device: undefined,
+        accounts: [
+          account("A", 1, asset(10, 0, { platforms: ["macOS"] })),
+          account("B", 2, asset(10, 0, { platforms: [...platforms] })),
+        ],
+      });
+      expect(decide(userRequest("u1", "requested"), w), platforms.join()).toMatchObject({
+        outcome: "grant",
+        type: "user",
+      });
+    }
+    // The Mac's own request: device-based, as above.
+    const mac = world({
+      user: user(),
+      device: device("mac", { platform: "macOS", userId: "u1" }),
+      accounts: [account("A", 1, asset(10, 0, { platforms: ["macOS"] }))],
+    });
+    expect(decide(deviceRequest("mac", "requested"), mac)).toMatchObject({
+      outcome: "grant",
+      type: "device",
     });
   });
 });
