@@ -608,6 +608,15 @@ describe("catalog and space (CA)", () => {
     expect(decide(deviceRequest("d1"), w)).toMatchObject({ outcome: "refuse", reason: "not_distributed" });
   });
 
+  it("PB1, LT5: a shared iPad is not its current user's device: the app out of that user's distribution still gets the iPad its device-based license", () => {
+    const w = world({
+      user: user(),
+      device: device("ipad", { sharedIpad: true, userId: "u1" }),
+      notDistributedToUser: true,
+    });
+    expect(decide(deviceRequest("ipad"), w)).toMatchObject({ outcome: "grant", type: "device" });
+  });
+
   it("RV1: an inactive device gets no license", () => {
     expect(decide(deviceRequest(), world({ device: device("d1", { active: false }) }))).toMatchObject({
       reason: "device_inactive",
