@@ -186,6 +186,24 @@ export async function getDevice(db: Db, spaceId: string, id: string): Promise<De
   return device;
 }
 
+/** The active devices of these serial numbers (as `normalizeSerial` spells them), by that spelling. */
+export async function findActiveDevicesBySerial(
+  db: Db,
+  spaceId: string,
+  serialNumbers: readonly string[],
+): Promise<Map<string, DeviceRecord>> {
+  const wanted = unique(serialNumbers.map(normalizeSerial));
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("devices")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where(inList("serial_number", wanted))
+    .where("status", "=", "active")
+    .execute();
+  return new Map(rows.map((row) => [row.serial_number, toDevice(row)]));
+}
+
 /**
  * The device of a serial number, in any case: the one stored as `normalizeSerial` spells it,
  * else (two devices whose serials differ only in case, left by migration 0026) the oldest

@@ -110,6 +110,35 @@ describeEachDatabase("device identity", (db) => {
     expect(refused.json().errors[0]).toMatchObject({ field: "body.devices.1.serialNumber" });
     expect((await send("GET", `${s()}/devices/${wiped.id}`)).json().status).toBe("wiped");
 
+    // The same list sent again (a retry after a timeout): every active one named, nothing
+    // made; with existing=keep, they are answered as they are and the rest created.
+    const list = [
+      { serialNumber: serial("NEW1"), platform: "iOS" },
+      { serialNumber: serial("NEW2"), platform: "iOS" },
+      { serialNumber: upper.toLowerCase(), platform: "macOS" },
+    ];
+    const resent = await send("POST", `${s()}/devices/bulk`, { devices: list });
+    expect(resent.statusCode).toBe(409);
+    expect(resent.json().errors.map((e: { field: string }) => e.field)).toEqual([
+      "body.devices.0.serialNumber",
+      "body.devices.2.serialNumber",
+    ]);
+    expect(resent.json().detail).toContain("send existing=keep");
+    expect((await send("GET", `${s()}/devices?serial=${serial("NEW2")}`)).json().total).toBe(0);
+    const kept = await send("POST", `${s()}/devices/bulk?existing=keep`, { devices: list });
+    expect(kept.statusCode, kept.body).toBe(201);
+    expect(kept.json()).toMatchObject({
+      created: 1,
+      revived: 0,
+      existing: 2,
+      // As they are: the existing iOS device is not made a Mac.
+      items: [
+        { serialNumber: serial("NEW1") },
+        { serialNumber: serial("NEW2") },
+        { id: (created.json() as DeviceBody).id, platform: "iOS" },
+      ],
+    });
+
     const listed = (await send("GET", `${s()}/devices?q=${upper.toLowerCase()}`)).json();
     expect(listed.items.map((d: DeviceBody) => d.id)).toEqual([(created.json() as DeviceBody).id]);
   });

@@ -1,10 +1,17 @@
 import { z } from "zod";
 import { withInvitations } from "../../service/invitations.js";
 import { type Db, withTransaction } from "../../store/database.js";
-import { getDeviceByRef, sharedIpadRefusal, usersDeleted } from "../../store/device.repo.js";
+import {
+  type DeviceRecord,
+  findActiveDevicesBySerial,
+  getDeviceByRef,
+  sharedIpadRefusal,
+  usersDeleted,
+} from "../../store/device.repo.js";
 import { reviveKeptSerial, reviveKeptSerials } from "../../store/device-revival.repo.js";
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
 import { createDevice, createDevices, NotFoundError, StoreError } from "../../store/index.js";
+import { normalizeSerial } from "../../store/serial-number.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
 import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
@@ -162,15 +169,29 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         summary: "Create up to 5,000 devices at once (all or none)",
         description:
           "Each device as `POST devices` takes it: a serial number whose device the space keeps without it " +
-          "being active (wiped, retired…) is that device set up again (counted in `revived`). A `userId` the " +
-          "space does not have (or deleted) is a 404 " +
-          "`not_found` naming it (`body.devices.3.userId`); nothing is created.",
+          "being active (wiped, retired…) is that device set up again (counted in `revived`). A serial number " +
+          "of an active device of the space is a 409 `already_exists` naming every one (`body.devices.3.serialNumber`), " +
+          "unless `existing=keep`: then that device is answered as it is, unchanged (counted in `existing`), so " +
+          "the same list may be sent again after a timeout. A `userId` the space does not have (or deleted) is " +
+          "a 404 `not_found` naming it (`body.devices.3.userId`); nothing is created.",
         params: spaceParams,
+        querystring: z.object({
+          existing: z
+            .enum(["refuse", "keep"])
+            .default("refuse")
+            .describe(
+              "an active device of a serial number sent: a 409 (`refuse`), or answered as it is (`keep`)",
+            ),
+        }),
         body: z.strictObject({ devices: z.array(newDevice).min(1).max(5000) }),
         response: {
           201: z.object({
             created: z.number().int(),
             revived: z.number().int().describe("kept devices of these serial numbers set up again"),
+            existing: z
+              .number()
+              .int()
+              .describe("active devices of these serial numbers, unchanged (`existing=keep`)"),
             items: z.array(deviceSchema).describe("in the request's order"),
           }),
           ...problemResponses,
@@ -186,7 +207,20 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       );
       // withTransaction: what follows the commit runs (AC7: the new devices adopt what is listed for them).
       const { devices } = request.body;
-      const { items, created, revived } = await withTransaction(db, async (trx) => {
+      const { items, created, revived, existing } = await withTransaction(db, async (trx) => {
+        // Active already (a list sent again after a timeout): every one named, or kept as it is.
+        const active = await findActiveDevicesBySerial(
+          trx,
+          spaceId,
+          devices.map((d) => d.serialNumber),
+        );
+        const present = new Map(
+          devices.flatMap((d, i) => {
+            const device = active.get(normalizeSerial(d.serialNumber));
+            return device ? [[i, device] as const] : [];
+          }),
+        );
+        if (present.size > 0 && request.query.existing === "refuse") throw activeSerials(present);
         // As `POST devices`: a kept device of the serial number (wiped, retired…) is set up again.
         const again = await reviveKeptSerials(trx, {
           spaceId,
@@ -195,8 +229,9 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
           now: now(),
         });
         // The others are created, each known by its index in the request.
-        const origin = devices.flatMap((_, i) => (again.has(i) ? [] : [i]));
-        const fresh = devices.flatMap((d, i) => (again.has(i) ? [] : [{ spaceId, ...d }]));
+        const isNew = (i: number) => !again.has(i) && !present.has(i);
+        const origin = devices.flatMap((_, i) => (isNew(i) ? [i] : []));
+        const fresh = devices.flatMap((d, i) => (isNew(i) ? [{ spaceId, ...d }] : []));
         const made =
           fresh.length > 0
             ? await createDevices(trx, fresh).catch((error: unknown) => {
@@ -204,13 +239,14 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
               })
             : [];
         const byIndex = new Map([
+          ...present,
           ...again,
           ...origin.flatMap((i, k) => (made[k] ? [[i, made[k]] as const] : [])),
         ]);
         const all = devices.flatMap((_, i) => byIndex.get(i) ?? []);
-        return { items: all, created: made.length, revived: again.size };
+        return { items: all, created: made.length, revived: again.size, existing: present.size };
       });
-      return reply.status(201).send({ created, revived, items });
+      return reply.status(201).send({ created, revived, existing, items });
     },
   );
   app.get(
@@ -319,6 +355,24 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
 }
 
 /** A serial number taken, or given twice, names its device in the list: `devices.3.serialNumber`. */
+/** Listed at most: past this many, the message says how many more. */
+const CONFLICTS_LISTED = 100;
+
+/** A 409 naming every index whose serial number is an active device's (the first CONFLICTS_LISTED). */
+function activeSerials(present: ReadonlyMap<number, DeviceRecord>): ApiError {
+  const entries = [...present];
+  const more = entries.length - CONFLICTS_LISTED;
+  return new ApiError(
+    409,
+    "already_exists",
+    `${entries.length} of these serial numbers are active devices of the space already${more > 0 ? ` (the first ${CONFLICTS_LISTED} named)` : ""}: send existing=keep to have them answered as they are`,
+    entries.slice(0, CONFLICTS_LISTED).map(([i, device]) => ({
+      field: `body.devices.${i}.serialNumber`,
+      message: `device ${device.id} has serial number ${device.serialNumber}`,
+    })),
+  );
+}
+
 function ofBulkDevice(error: unknown, origin: readonly number[]): unknown {
   const index = error instanceof StoreError ? error.details?.index : undefined;
   if (!(error instanceof StoreError) || typeof index !== "number" || index < 0) return error;
