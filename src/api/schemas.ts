@@ -11,6 +11,22 @@ import { serialNumberInput } from "../store/serial-number-input.js";
  * serializer keeps only the fields they name, so a secret can never ride along on a
  * domain object (invariant 5). Named ones (`.meta({ id })`) are OpenAPI components.
  */
+/**
+ * A moment in a query: a date-time with its offset, or a date (YYYY-MM-DD) meaning its start
+ * in UTC, as `orchard export activity --since` takes it (the activity log's `from` and `to`,
+ * the lists' `updatedSince`).
+ */
+export const instant = z.codec(
+  z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: "a date (2026-12-01, its start in UTC) or a date-time with its offset (2026-12-01T08:00:00Z)",
+  }),
+  z.date(),
+  {
+    decode: (s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s),
+    encode: (d) => d.toISOString(),
+  },
+);
+
 export const dateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
   decode: (s) => new Date(s),
   encode: (d) => d.toISOString(),
@@ -355,6 +371,17 @@ export const licenseRowSchema = z
   })
   .meta({ id: "License" });
 
+/** When Orchard first recorded a device or a user, and last changed it (`updatedSince` reads it). */
+const recordTimes = {
+  createdAt: dateTime.optional(),
+  updatedAt: dateTime.optional().describe("its last change in Orchard (a device's check-in too)"),
+};
+
+/** A list's `updatedSince`: what changed since an MDM's previous read, with `sort=updatedAt`. */
+export const updatedSince = instant
+  .optional()
+  .describe("only those Orchard changed at or after this moment (a date, or a date-time with its offset)");
+
 export const userSchema = z
   .object({
     id: z.string(),
@@ -368,6 +395,7 @@ export const userSchema = z
     enrolled: z.boolean(),
     registration: registrationState,
     invitationUrl: invitationUrl.optional(),
+    ...recordTimes,
   })
   .meta({ id: "User" });
 
@@ -383,6 +411,7 @@ export const deviceSchema = z
     userName: z.string().optional().describe("the user's name, beside userId (lists)"),
     status: deviceStatus,
     lastCheckInAt: dateTime.optional(),
+    ...recordTimes,
   })
   .meta({ id: "Device" });
 

@@ -182,6 +182,7 @@ async function joinSpace(
       sharedIpad: device.sharedIpad,
       supervised: device.supervised,
       ...(userId ? { userId } : {}),
+      createdAt: now,
     });
     return;
   }

@@ -46,6 +46,9 @@ export interface DeviceRecord extends Device {
    * (its assignments are under it), so a license is released under the serial Apple knows.
    */
   appleSerialNumber?: string;
+  /** When Orchard first recorded it, and last changed it (a check-in too): for an MDM's incremental reads. */
+  createdAt?: Date;
+  updatedAt?: Date;
 }
 
 export interface NewDevice {
@@ -58,6 +61,8 @@ export interface NewDevice {
   userId?: string;
   status?: DeviceStatus;
   appleSerialNumber?: string;
+  /** The caller's clock, as every later change of the device uses it (else the database's). */
+  createdAt?: Date;
 }
 
 export async function createDevice(db: Db, input: NewDevice): Promise<DeviceRecord> {
@@ -87,6 +92,7 @@ export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promi
           user_id: d.userId ?? null,
           status: d.status ?? "active",
           apple_serial_number: d.appleSerialNumber ?? null,
+          ...(d.createdAt ? { created_at: d.createdAt, updated_at: d.createdAt } : {}),
         })),
       )
       .returningAll()
@@ -496,5 +502,7 @@ export function toDevice(row: Selectable<DeviceTable>): DeviceRecord {
     status: row.status,
     lastCheckInAt: row.last_check_in_at ?? undefined,
     ...(row.apple_serial_number !== null ? { appleSerialNumber: row.apple_serial_number } : {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }

@@ -12,12 +12,17 @@ import type { DeviceStatus } from "./space.table.js";
 import { toUser, type UserRecord } from "./user.repo.js";
 
 /** Users, devices and groups of a space as the console lists and edits them. */
-export const USER_SORTS = { name: "name", email: "email", createdAt: "created_at" } as const;
+export const USER_SORTS = {
+  name: "name",
+  email: "email",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+} as const;
 
 export function listUsersView(
   db: Db,
   spaceId: string,
-  page: PageRequest & { externalId?: string | undefined },
+  page: PageRequest & { externalId?: string | undefined; updatedSince?: Date | undefined },
 ): Promise<Page<UserRecord>> {
   // RV5: a deleted user's row stays for the licenses' history, out of the lists.
   let query = db
@@ -26,6 +31,7 @@ export function listUsersView(
     .where("space_id", "=", spaceId)
     .where("deleted_at", "is", null);
   if (page.externalId !== undefined) query = query.where("external_id", "=", page.externalId);
+  if (page.updatedSince) query = query.where("updated_at", ">=", page.updatedSince);
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) =>
@@ -78,12 +84,19 @@ export const DEVICE_SORTS = {
   status: "status",
   lastCheckInAt: "last_check_in_at",
   createdAt: "created_at",
+  updatedAt: "updated_at",
 } as const;
 
 export function listDevicesView(
   db: Db,
   spaceId: string,
-  filter: { userId?: string; status?: DeviceStatus; platform?: Platform; serialNumber?: string | undefined },
+  filter: {
+    userId?: string;
+    status?: DeviceStatus;
+    platform?: Platform;
+    serialNumber?: string | undefined;
+    updatedSince?: Date | undefined;
+  },
   page: PageRequest,
 ): Promise<Page<DeviceRecord & { userName?: string }>> {
   let query = db
@@ -102,6 +115,7 @@ export function listDevicesView(
   if (filter.userId) query = query.where("user_id", "=", filter.userId);
   if (filter.status) query = query.where("status", "=", filter.status);
   if (filter.platform) query = query.where("platform", "=", filter.platform);
+  if (filter.updatedSince) query = query.where("updated_at", ">=", filter.updatedSince);
   // Exact, in any case: every device stored under that serial (two left by 0026 differ in case only).
   if (filter.serialNumber)
     query = query.where(serialKey("serial_number"), "=", normalizeSerial(filter.serialNumber));

@@ -20,6 +20,9 @@ export interface UserRecord {
   inviteCode?: string;
   /** UB2: accepted the Apps and Books invitation. */
   enrolled: boolean;
+  /** When Orchard first recorded them, and last changed them: for an MDM's incremental reads. */
+  createdAt?: Date;
+  updatedAt?: Date;
 }
 
 export interface NewUser {
@@ -32,6 +35,8 @@ export interface NewUser {
   appleClientUserId?: string;
   appleStatus?: AppleUserStatus;
   inviteCode?: string;
+  /** The caller's clock, as every later change of the user uses it (else the database's). */
+  createdAt?: Date;
 }
 
 export async function createUser(db: Db, input: NewUser): Promise<UserRecord> {
@@ -57,6 +62,7 @@ export async function createUsers(db: Db, inputs: readonly NewUser[]): Promise<U
           apple_client_user_id: u.appleClientUserId ?? null,
           apple_status: u.appleStatus ?? null,
           invite_code: u.inviteCode ?? null,
+          ...(u.createdAt ? { created_at: u.createdAt, updated_at: u.createdAt } : {}),
         })),
       )
       .returningAll()
@@ -135,5 +141,7 @@ export function toUser(row: Selectable<UserTable>): UserRecord {
     appleStatus: row.apple_status ?? undefined,
     inviteCode: row.invite_code ?? undefined,
     enrolled: row.apple_status === "Associated",
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }

@@ -2,6 +2,8 @@ import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
 import { toMdmCommandMessage } from "../../src/mdm/index.js";
+import { updateDevice } from "../../src/store/directory.repo.js";
+import { createDevices, createUser } from "../../src/store/index.js";
 import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
@@ -211,6 +213,48 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     expect(user.headers.location).toBe(`${s()}/users/${user.json().id}`);
     const group = await send("POST", `${s()}/groups`, { name: "Loc" });
     expect(group.headers.location).toBe(`${s()}/groups/${group.json().id}`);
+  });
+
+  it("devices and users carry when Orchard made and last changed them; updatedSince with sort=updatedAt reads only what changed since a previous read", async () => {
+    const store = db().store.db;
+    const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+    const [early, late] = await createDevices(store, [
+      { spaceId: f.ids.spaceA, serialNumber: `TIME1${f.ids.suffix}`, platform: "iOS", createdAt: at(-60) },
+      { spaceId: f.ids.spaceA, serialNumber: `TIME2${f.ids.suffix}`, platform: "iOS", createdAt: at(-50) },
+    ]);
+    if (!early || !late) throw new Error("no devices");
+    // The early one changes after the late one was made: it is read again, after it.
+    await updateDevice(store, f.ids.spaceA, early.id, { supervised: true }, at(-40));
+    const read = await send(
+      "GET",
+      `${s()}/devices?updatedSince=${at(-55).toISOString()}&sort=updatedAt&q=TIME`,
+    );
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json().items.map((d: { id: string }) => d.id)).toEqual([late.id, early.id]);
+    expect(read.json().items[1]).toMatchObject({
+      createdAt: at(-60).toISOString(),
+      updatedAt: at(-40).toISOString(),
+    });
+    // A date is its start in UTC; an unreadable moment is a 400 naming it.
+    expect((await send("GET", `${s()}/devices?updatedSince=2999-01-01&q=TIME`)).json().total).toBe(0);
+    const bad = await send("GET", `${s()}/devices?updatedSince=yesterday`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe("querystring.updatedSince");
+
+    const user = await createUser(store, { spaceId: f.ids.spaceA, name: "Timed", createdAt: at(-30) });
+    const users = await send(
+      "GET",
+      `${s()}/users?updatedSince=${at(-31).toISOString()}&sort=updatedAt&q=Timed`,
+    );
+    expect(users.json().items).toEqual([
+      expect.objectContaining({
+        id: user.id,
+        createdAt: at(-30).toISOString(),
+        updatedAt: at(-30).toISOString(),
+      }),
+    ]);
+    const after = await send("GET", `${s()}/users?updatedSince=${at(-29).toISOString()}&q=Timed`);
+    expect(after.json().items).toEqual([]);
   });
 
   it("a device or a user created twice (a retry after a timeout) is a 409 naming the field and the value taken", async () => {

@@ -11,28 +11,13 @@ import {
   activitySchema,
   adamId,
   id,
+  instant,
   pageOf,
   pageQuery,
   ruleId,
   searchKeys,
   spaceParams,
 } from "../schemas.js";
-
-/**
- * A bound of the log's period: a date-time with its offset, or a date (YYYY-MM-DD) meaning
- * its start in UTC, as `orchard export activity --since` takes it. `from` is inclusive,
- * `to` exclusive: `from=2026-11-01&to=2026-12-01` is November.
- */
-const instant = z.codec(
-  z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
-    error: "a date (2026-12-01, its start in UTC) or a date-time with its offset (2026-12-01T08:00:00Z)",
-  }),
-  z.date(),
-  {
-    decode: (s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s),
-    encode: (d) => d.toISOString(),
-  },
-);
 
 const activityFilter = z.object({
   action: z.string().max(100).optional(),

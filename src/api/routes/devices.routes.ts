@@ -28,6 +28,7 @@ import {
   serialNumber,
   spaceParams,
   subjectWaitingSchema,
+  updatedSince,
 } from "../schemas.js";
 import { usageSchema } from "./directory.routes.js";
 
@@ -100,24 +101,26 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
           "Devices of the space, paged, filtered by user, status, platform or serial number, searchable by serial number (q)",
         description:
           "An unknown `user` is a 404 `not_found` naming `querystring.user`, not an empty list. `serial` is " +
-          "an exact serial number, in any case (c02d0000 finds C02D0000); `q` finds those that contain it.",
+          "an exact serial number, in any case (c02d0000 finds C02D0000); `q` finds those that contain it. " +
+          "To read only what changed since a previous read: `updatedSince=<that read's start>&sort=updatedAt`.",
         params: spaceParams,
         querystring: pageQuery(Object.keys(DEVICE_SORTS) as [keyof typeof DEVICE_SORTS]).extend({
           user: id.optional(),
           status: status.optional(),
           platform: platform.optional(),
           serial: serialNumber.optional().describe("exactly this serial number, in any case"),
+          updatedSince,
         }),
         response: { 200: pageOf(deviceSchema), ...problemResponses },
       },
     },
     async (request) => {
-      const { user, status: s, platform: p, serial, ...page } = request.query;
+      const { user, status: s, platform: p, serial, updatedSince: since, ...page } = request.query;
       await assertUsersExist(db, spaceOf(request), [{ userId: user, field: "querystring.user" }], "listing");
       return listDevicesView(
         db,
         spaceOf(request),
-        { userId: user, status: s, platform: p, serialNumber: serial },
+        { userId: user, status: s, platform: p, serialNumber: serial, updatedSince: since },
         page,
       );
     },
@@ -156,7 +159,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         now: now(),
       });
       if (revived) return reply.status(200).header("location", locationOf(request, revived.id)).send(revived);
-      const device = await createDevice(db, { spaceId, ...request.body });
+      const device = await createDevice(db, { spaceId, ...request.body, createdAt: now() });
       return reply.status(201).header("location", locationOf(request, device.id)).send(device);
     },
   );
@@ -231,7 +234,8 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         // The others are created, each known by its index in the request.
         const isNew = (i: number) => !again.has(i) && !present.has(i);
         const origin = devices.flatMap((_, i) => (isNew(i) ? [i] : []));
-        const fresh = devices.flatMap((d, i) => (isNew(i) ? [{ spaceId, ...d }] : []));
+        const at = now();
+        const fresh = devices.flatMap((d, i) => (isNew(i) ? [{ spaceId, ...d, createdAt: at }] : []));
         const made =
           fresh.length > 0
             ? await createDevices(trx, fresh).catch((error: unknown) => {

@@ -46,6 +46,7 @@ import {
   plainText,
   spaceParams,
   subjectWaitingSchema,
+  updatedSince,
   userSchema,
   withId,
 } from "../schemas.js";
@@ -172,6 +173,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         params: spaceParams,
         querystring: pageQuery(Object.keys(USER_SORTS) as [keyof typeof USER_SORTS]).extend({
           externalId: plainText(300).optional().describe("exactly this id of the MDM's directory"),
+          updatedSince,
         }),
         response: { 200: pageOf(userSchema), ...problemResponses },
       },
@@ -209,6 +211,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         spaceId: spaceOf(request),
         ...fields,
         ...(clientUserId !== undefined ? { appleClientUserId: clientUserId } : {}),
+        createdAt: now(),
       });
       return reply
         .status(201)
