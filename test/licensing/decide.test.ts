@@ -170,6 +170,28 @@ describe("license types (LT)", () => {
     expect(decide(userRequest("u1", "requested"), w)).toMatchObject({ outcome: "grant", type: "user" });
   });
 
+  it("LT1: the type follows the FCFS rule's setting, not the subject kind: a device request with mandatoryType user gives a user-based license", () => {
+    const w = world({
+      user: user(),
+      device: device("d1", { userId: "u1" }),
+      accounts: [
+        account("A", 1, asset(10), {
+          fcfs: { groupIds: [ALL_USERS], requestedType: "user", mandatoryType: "user" },
+        }),
+      ],
+    });
+    for (const why of ["mandatory", "check_in"] as const)
+      expect(decide(deviceRequest("d1", why), w), why).toEqual({
+        outcome: "grant",
+        accountId: "A",
+        type: "user",
+        reserved: false,
+        because: ["MA1", "DI2", "LT1"],
+      });
+    // requestedType is user too: a requested app on the device is user-based as well.
+    expect(decide(deviceRequest("d1", "requested"), w)).toMatchObject({ outcome: "grant", type: "user" });
+  });
+
   it("LT2: a user's request for an app is what assigns the license (no request, no grant needed)", () => {
     // The engine only grants in answer to a request: same world, a request for another app is refused.
     const w = world({ user: user() });
@@ -312,6 +334,36 @@ describe("license types (LT)", () => {
     expect(decide(deviceRequest("mac", "requested"), mac)).toMatchObject({
       outcome: "grant",
       type: "device",
+    });
+  });
+
+  it("LT5, LT6: a user reservation gives no user-based license on a shared iPad nor on a Mac: with no FCFS, nothing is granted", () => {
+    // u1 is reserved (user-based) and no FCFS rule exists: the device-only platforms cannot use the reservation.
+    const reservedOnly = { fcfs: undefined, reservedUserIds: ["u1"], unusedReservations: 1 };
+    const refused = {
+      outcome: "refuse",
+      reason: "not_eligible",
+      userMay: "self_purchase",
+      because: ["MA2", "DI7"],
+    };
+    for (const [rule, d] of [
+      ["LT5", device("d1", { sharedIpad: true, userId: "u1" })],
+      ["LT6", device("d1", { platform: "macOS", userId: "u1" })],
+    ] as const) {
+      const w = world({ user: user(), device: d, accounts: [account("A", 1, asset(10), reservedOnly)] });
+      for (const why of ["mandatory", "requested", "check_in"] as const)
+        expect(decide(deviceRequest("d1", why), w), `${rule} ${why}`).toEqual(refused);
+    }
+    // The same reservation on the user's own iPhone is used, user-based: the refusal above is the platform's.
+    const iphone = world({
+      user: user(),
+      device: device("d1", { userId: "u1" }),
+      accounts: [account("A", 1, asset(10), reservedOnly)],
+    });
+    expect(decide(deviceRequest("d1", "mandatory"), iphone)).toMatchObject({
+      outcome: "grant",
+      type: "user",
+      reserved: true,
     });
   });
 });

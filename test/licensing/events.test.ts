@@ -157,6 +157,27 @@ describe("platform behaviour (PB)", () => {
     expect(c.commands).toEqual([{ kind: "remove", deviceId: "iphone", adamId: APP, because: ["PB1"] }]);
   });
 
+  it("PB1: removing the app from a user's distribution in one space releases only that space's licenses of the user", () => {
+    const w = eventWorld({
+      licenses: [
+        ...eventWorld().licenses,
+        license("user-u1-space-2", { type: "user", userId: "u1", spaceId: "space-2", accountId: "Z" }),
+      ],
+    });
+    const c = consequencesOf(
+      { kind: "app_removed_from_distribution", spaceId: SPACE, adamId: APP, userId: "u1" },
+      w,
+    );
+    expect(released(c)).toEqual(["dev-iphone", "dev-mac", "user-u1"]);
+    expect(released(c)).not.toContain("user-u1-space-2");
+    // Removed from the user's distribution in space-2, only space-2's user license goes.
+    const there = consequencesOf(
+      { kind: "app_removed_from_distribution", spaceId: "space-2", adamId: APP, userId: "u1" },
+      w,
+    );
+    expect(released(there)).toEqual(["user-u1-space-2"]);
+  });
+
   it("PB1: undelegating uninstalls from every iOS device of the spaces losing the delegation", () => {
     const c = consequencesOf({ kind: "app_undelegated", adamId: APP, spaceIds: ["space-2"] }, eventWorld());
     expect(released(c)).toEqual(["dev-other"]);

@@ -51,6 +51,37 @@ describe("moving a device to another space (TR)", () => {
     ]);
   });
 
+  it("TR2, RV3: a Mac moved into a space with no free seat: its release carries no grace (macOS keeps no 30 days), an iPhone's does", () => {
+    const full = (platform: "iOS" | "macOS"): DecisionWorld =>
+      world({
+        space: { id: NEW_SPACE, appsAndBooksEnabled: true },
+        device: device("d1", { spaceId: NEW_SPACE, platform }),
+        accounts: [account("N", 1, asset(5, 5), {}, { spaceId: NEW_SPACE })],
+      });
+    const mac = planTransfer(
+      input({
+        device: device("d1", { platform: "macOS", userId: "u1" }),
+        newWorlds: new Map([[APP, full("macOS")]]),
+      }),
+    );
+    expect(mac).toEqual([{ kind: "release", adamId: APP, licenseId: "old-dev", because: ["TR1", "TR2"] }]);
+    const iphone = planTransfer(
+      input({
+        device: device("d1", { platform: "iOS", userId: "u1" }),
+        newWorlds: new Map([[APP, full("iOS")]]),
+      }),
+    );
+    expect(iphone).toEqual([
+      {
+        kind: "release",
+        adamId: APP,
+        licenseId: "old-dev",
+        graceUntil: GRACE_END,
+        because: ["TR1", "TR2", "RV3"],
+      },
+    ]);
+  });
+
   it("TR2: not licensed before and a license free in the new space for an installed app: assign from the new space", () => {
     const steps = planTransfer(input({ oldLicenses: [] }));
     expect(steps.map((s) => s.kind)).toEqual(["assign"]);

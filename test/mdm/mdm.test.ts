@@ -446,6 +446,60 @@ describeEachDatabase("MDM operations: installs and check-ins", (database) => {
     expect((await getDevice(db, space.id, device.id)).status).toBe("active");
   });
 
+  it("TR1: the owner's user license stays while another of their devices is active in the old space; moving their last one releases it", async () => {
+    const { db, keys } = database().store;
+    const from = await spaceWithApp(db, "100000014");
+    const to = await spaceWithApp(db, "100000014");
+    await accountWithSeats(db, keys, { spaceId: from.space.id, adamId: from.adamId, total: 5 });
+    await accountWithSeats(db, keys, { spaceId: to.space.id, adamId: to.adamId, total: 5 });
+    const owner = await createUser(db, { spaceId: from.space.id, name: "Ada", appleStatus: "Associated" });
+    const [first, second, third] = await createDevices(
+      db,
+      ["TR1OWNER1", "TR1OWNER2", "TR1OWNER3"].map((serialNumber) => ({
+        spaceId: from.space.id,
+        serialNumber,
+        platform: "iOS" as const,
+        userId: owner.id,
+        supervised: true,
+      })),
+    );
+    if (!first || !second || !third) throw new Error("no devices");
+    for (const d of [first, second, third])
+      await replaceInstalledApps(
+        db,
+        from.space.id,
+        d.id,
+        [{ bundleId: "com.example.app", adamId: from.adamId }],
+        NOW,
+      );
+    const held = await requestLicense(deps(), {
+      spaceId: from.space.id,
+      adamId: from.adamId,
+      subject: { kind: "user", userId: owner.id },
+      why: "requested",
+      actor: ADMIN,
+    });
+    expect(held.decision).toMatchObject({ outcome: "grant", type: "user" });
+    const licenseId = held.licenseId ?? "";
+    await markAssigned(db, { spaceId: from.space.id, licenseIds: [licenseId], actor: APPLE, now: NOW });
+    const move = (deviceId: string) =>
+      moveDevice(deps(), { fromSpaceId: from.space.id, deviceId, toSpaceId: to.space.id, actor: ADMIN });
+
+    // Two other iPhones still active in the old space: the owner keeps the license (UB1).
+    const firstMove = await move(first.id);
+    expect(firstMove.filter((s) => s.kind === "release")).toEqual([]);
+    expect(await getLicense(db, from.space.id, licenseId)).toMatchObject({ state: "assigned" });
+
+    // The second iPhone retired (its user's license survives it, RV5), the third is the last one left.
+    await applyEvent(deps(), { kind: "device_retired", spaceId: from.space.id, deviceId: second.id }, ADMIN);
+    expect(await getLicense(db, from.space.id, licenseId)).toMatchObject({ state: "assigned" });
+    const lastMove = await move(third.id);
+    expect(lastMove.filter((s) => s.kind === "release")).toEqual([
+      expect.objectContaining({ kind: "release", adamId: from.adamId, licenseId }),
+    ]);
+    expect((await getLicense(db, from.space.id, licenseId)).state).toBe("pending_release");
+  });
+
   it("TR1: a move releases the device licenses of apps not installed yet, is done once when sent twice, and the device can move back", async () => {
     const { db, keys } = database().store;
     const from = await spaceWithApp(db, "100000013");
