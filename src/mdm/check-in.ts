@@ -2,6 +2,7 @@ import type { Decision } from "../licensing/index.js";
 import { reviveDevice } from "../store/device-revival.repo.js";
 import {
   type Actor,
+  type DeviceStatus,
   findDeviceBySerial,
   type InstalledApp,
   NotFoundError,
@@ -17,6 +18,11 @@ import { pushUpdatesAtCheckIn } from "./updates.js";
 
 export interface CheckInResult {
   deviceId: string;
+  /**
+   * The device's status after the check-in: active, or one a check-in does not bring back
+   * (retired: retired by the MDM, or moved to another space, TR1), where it gets no license.
+   */
+  status: DeviceStatus;
   /** The decision for each catalog app that is mandatory or installed on the device and runs on it (PB3). */
   decisions: Array<{ adamId: string; decision: Decision; licenseId?: string; installQueued: boolean }>;
   /** DB4: updates queued for outdated device-licensed apps. */
@@ -50,7 +56,7 @@ export async function checkIn(
       "create it first (POST devices), then check it in again",
     );
   // Set up again after a wipe (or gone inactive, its profile removed): active again, logged.
-  await reviveDevice(db, {
+  const revived = await reviveDevice(db, {
     spaceId: input.spaceId,
     deviceId: device.id,
     how: "check_in",
@@ -88,5 +94,5 @@ export async function checkIn(
     decisions.push({ adamId, ...result });
   }
   const updatesQueued = await pushUpdatesAtCheckIn(db, { spaceId: input.spaceId, deviceId: device.id, now });
-  return { deviceId: device.id, decisions, updatesQueued };
+  return { deviceId: device.id, status: revived?.status ?? device.status, decisions, updatesQueued };
 }

@@ -87,8 +87,15 @@ async function listen(dir: string, address: string): Promise<Server> {
   } catch (error) {
     if (!inUse(error)) throw error;
     const holder = await askHolder(address);
-    if (holder === "gone" && !address.startsWith("\0")) {
-      const server = await takeOver(address);
+    if (holder === "gone") {
+      // An abstract socket (Linux) goes with its process: the holder ended meanwhile, bind
+      // again. A socket file may be one a killed process left: taken over, under a guard.
+      const server = address.startsWith("\0")
+        ? await bind(address).catch((again: unknown) => {
+            if (inUse(again)) return undefined;
+            throw again;
+          })
+        : await takeOver(address);
       if (server) return server;
     }
     throw new DataDirInUseError(dir, typeof holder === "number" ? holder : undefined);
@@ -153,18 +160,20 @@ function mtimeOf(file: string): number {
 
 /**
  * The holder's pid; "gone" when nothing listens; undefined when it does not answer in
- * time. A loaded machine can refuse a connection for a moment (EAGAIN: the holder has
- * not yet accepted the ones before) or answer late: asked again, a few times.
+ * time. Anything but a pid is asked again, a few times, about a second in all: a loaded
+ * machine can refuse a connection for a moment (EAGAIN: the holder has not yet accepted
+ * the ones before), answer late, or preempt the holder between binding its address and
+ * listening on it (then a connection is refused: ECONNREFUSED, as if no one were there).
  */
 async function askHolder(address: string): Promise<number | "gone" | undefined> {
   for (let attempt = 1; ; attempt++) {
     const answer = await askHolderOnce(address);
-    if (answer !== undefined || attempt === ASK_ATTEMPTS) return answer;
-    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    if (typeof answer === "number" || attempt === ASK_ATTEMPTS) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
   }
 }
 
-const ASK_ATTEMPTS = 3;
+const ASK_ATTEMPTS = 5;
 
 function askHolderOnce(address: string): Promise<number | "gone" | undefined> {
   return new Promise((resolve) => {

@@ -145,6 +145,16 @@ describeEachDatabase("MDM routes", (db) => {
     ]);
     const bad = await send("POST", `${s()}/devices/${deviceId}/events`, { kind: "exploded" });
     expect(bad.statusCode).toBe(400);
+    // RV1: checking in again does not bring a retired device back, and the answer says it is
+    // retired (so an MDM checking a moved device into its old space learns it); a wiped one is set up again.
+    const retired = await send("POST", `${s()}/mdm/check-in`, { serialNumber: `CHK${f.ids.suffix}` });
+    expect(retired.json()).toMatchObject({ deviceId, status: "retired" });
+    expect(retired.json().decisions.every((d: { outcome: string }) => d.outcome !== "grant")).toBe(true);
+    const enrolled = await send("POST", `${s()}/devices/${deviceId}/events`, { kind: "enrolled" });
+    expect(enrolled.statusCode).toBe(200);
+    expect((await send("POST", `${s()}/devices/${deviceId}/events`, { kind: "wiped" })).statusCode).toBe(200);
+    const again = await send("POST", `${s()}/mdm/check-in`, { serialNumber: `CHK${f.ids.suffix}` });
+    expect(again.json()).toMatchObject({ deviceId, status: "active" });
   });
 
   it("TR1: moving a device needs write access to the target space too (else 404, as if absent)", async () => {

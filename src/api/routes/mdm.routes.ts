@@ -31,6 +31,7 @@ import { ApiError, problemResponses } from "../problem.js";
 import {
   adamId,
   dateTime,
+  deviceStatus,
   flag,
   id,
   optionalQueryInt,
@@ -275,6 +276,9 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         response: {
           200: z.object({
             deviceId: z.string(),
+            status: deviceStatus.describe(
+              "the device's status after this check-in: active, or retired (retired by the MDM, or moved to another space: TR1), where it gets no license",
+            ),
             decisions: z.array(
               z.object({
                 adamId: z.string(),
