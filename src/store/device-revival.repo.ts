@@ -7,7 +7,7 @@ import { type DeviceRecord, findDeviceBySerial, toDevice } from "./device.repo.j
 import { followDevices } from "./invite-commands.repo.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
-import { type Actor, inList } from "./sql-helpers.js";
+import type { Actor } from "./sql-helpers.js";
 
 /**
  * How a device that was not active is set up again (a wiped iPad re-provisioned, a Mac
@@ -126,34 +126,25 @@ export async function reviveKeptSerial(
 
 /**
  * `reviveKeptSerial` for a bulk create (`POST devices/bulk`): the serial numbers of the
- * list the space keeps a device of that is not active are those devices set up again, one
- * by one (a wiped fleet enrolled again); the others are left for the caller to create, by
- * index. Found in one statement, so a list of new devices costs one lookup.
+ * list the space keeps a device of that is not active (`found`: the devices of the list's
+ * serial numbers, read once by the caller, `findDevicesBySerial`) are those devices set up
+ * again, one by one (a wiped fleet enrolled again); the others are left for the caller to
+ * create, by index.
  */
 export async function reviveKeptSerials(
   db: Db,
   input: {
     spaceId: string;
     devices: ReadonlyArray<SetUpAgain & { serialNumber: string }>;
+    found: ReadonlyMap<string, DeviceRecord>;
     actor: Actor;
     now: Date;
   },
 ): Promise<Map<number, DeviceRecord>> {
-  const wanted = input.devices.map((d) => normalizeSerial(d.serialNumber));
-  const kept = new Set(
-    (
-      await db
-        .selectFrom("devices")
-        .select("serial_number")
-        .where("space_id", "=", input.spaceId)
-        .where(inList("serial_number", wanted))
-        .where("status", "<>", "active")
-        .execute()
-    ).map((row) => row.serial_number),
-  );
   const revived = new Map<number, DeviceRecord>();
   for (const [index, device] of input.devices.entries()) {
-    if (!kept.has(wanted[index] ?? "")) continue;
+    const kept = input.found.get(normalizeSerial(device.serialNumber));
+    if (!kept || kept.active) continue;
     const again = await reviveKeptSerial(db, {
       ...device,
       spaceId: input.spaceId,

@@ -192,8 +192,8 @@ export async function getDevice(db: Db, spaceId: string, id: string): Promise<De
   return device;
 }
 
-/** The active devices of these serial numbers (as `normalizeSerial` spells them), by that spelling. */
-export async function findActiveDevicesBySerial(
+/** The devices of these serial numbers, whatever their status, by the serial as `normalizeSerial` spells it. */
+export async function findDevicesBySerial(
   db: Db,
   spaceId: string,
   serialNumbers: readonly string[],
@@ -205,7 +205,6 @@ export async function findActiveDevicesBySerial(
     .selectAll()
     .where("space_id", "=", spaceId)
     .where(inList("serial_number", wanted))
-    .where("status", "=", "active")
     .execute();
   return new Map(rows.map((row) => [row.serial_number, toDevice(row)]));
 }

@@ -3,7 +3,7 @@ import { withInvitations } from "../../service/invitations.js";
 import { type Db, withTransaction } from "../../store/database.js";
 import {
   type DeviceRecord,
-  findActiveDevicesBySerial,
+  findDevicesBySerial,
   getDeviceByRef,
   sharedIpadRefusal,
   usersDeleted,
@@ -211,16 +211,18 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       // withTransaction: what follows the commit runs (AC7: the new devices adopt what is listed for them).
       const { devices } = request.body;
       const { items, created, revived, existing } = await withTransaction(db, async (trx) => {
-        // Active already (a list sent again after a timeout): every one named, or kept as it is.
-        const active = await findActiveDevicesBySerial(
+        const at = now();
+        // The devices the space has of these serial numbers, read once.
+        const found = await findDevicesBySerial(
           trx,
           spaceId,
           devices.map((d) => d.serialNumber),
         );
+        // Active already (a list sent again after a timeout): every one named, or kept as it is.
         const present = new Map(
           devices.flatMap((d, i) => {
-            const device = active.get(normalizeSerial(d.serialNumber));
-            return device ? [[i, device] as const] : [];
+            const device = found.get(normalizeSerial(d.serialNumber));
+            return device?.active ? [[i, device] as const] : [];
           }),
         );
         if (present.size > 0 && request.query.existing === "refuse") throw activeSerials(present);
@@ -228,13 +230,13 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         const again = await reviveKeptSerials(trx, {
           spaceId,
           devices: devices.map((d) => ({ ...d, userId: d.userId ?? null })),
+          found,
           actor: actorOf(request),
-          now: now(),
+          now: at,
         });
         // The others are created, each known by its index in the request.
         const isNew = (i: number) => !again.has(i) && !present.has(i);
         const origin = devices.flatMap((_, i) => (isNew(i) ? [i] : []));
-        const at = now();
         const fresh = devices.flatMap((d, i) => (isNew(i) ? [{ spaceId, ...d, createdAt: at }] : []));
         const made =
           fresh.length > 0
@@ -358,7 +360,6 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   );
 }
 
-/** A serial number taken, or given twice, names its device in the list: `devices.3.serialNumber`. */
 /** Listed at most: past this many, the message says how many more. */
 const CONFLICTS_LISTED = 100;
 
@@ -377,6 +378,7 @@ function activeSerials(present: ReadonlyMap<number, DeviceRecord>): ApiError {
   );
 }
 
+/** A serial number taken, or given twice, names its device in the list: `devices.3.serialNumber`. */
 function ofBulkDevice(error: unknown, origin: readonly number[]): unknown {
   const index = error instanceof StoreError ? error.details?.index : undefined;
   if (!(error instanceof StoreError) || typeof index !== "number" || index < 0) return error;
