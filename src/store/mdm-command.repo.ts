@@ -7,7 +7,7 @@ import { type Db, type Trx, withTransaction } from "./database.js";
 import type { MdmCommandKind, MdmCommandState, MdmCommandTable } from "./mdm.table.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import type { DeviceTable } from "./space.table.js";
-import { type Actor, groupBy, settledAttempt, unseenSpace } from "./sql-helpers.js";
+import { type Actor, groupBy, settledAttempt, unique, unseenSpace } from "./sql-helpers.js";
 
 /** An install or a remove (invites are queued by invite-commands.repo.ts). */
 export interface NewMdmCommand {
@@ -289,7 +289,7 @@ export async function acknowledgeMdmCommands(
     await lockAppsOfFailedInstalls(trx, spaceId, sql<SqlBool>`c.seq = any(${[...input.seqs]}::bigint[])`);
     const acknowledged = await acknowledge(trx, spaceId, input.seqs, at);
     const taken = new Set(acknowledged);
-    const others = [...new Set(input.seqs)].filter((seq) => !taken.has(seq));
+    const others = unique(input.seqs).filter((seq) => !taken.has(seq));
     const found = new Map(
       others.length === 0
         ? []

@@ -11,7 +11,7 @@ import {
   renderNotificationTitle,
 } from "./notification-messages.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
-import { inList } from "./sql-helpers.js";
+import { inList, unique } from "./sql-helpers.js";
 
 /** NT1's kind: the one whose notifications the list folds per (account, app). */
 export const USAGE_KIND = "license_usage";
@@ -211,21 +211,21 @@ export async function acknowledgeNotifications(
   ids: readonly string[],
   now: Date,
 ): Promise<{ acknowledged: string[]; skipped: NotificationAckSkip[] }> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return { acknowledged: [], skipped: [] };
+  const wanted = unique(ids);
+  if (wanted.length === 0) return { acknowledged: [], skipped: [] };
   return withTransaction(db, async (trx) => {
     const acknowledged = (
       await trx
         .updateTable("notifications")
         .set({ acknowledged_at: now })
         .where("space_id", "=", spaceId)
-        .where("id", "in", unique)
+        .where(inList("id", wanted))
         .where("acknowledged_at", "is", null)
         .returning("id")
         .execute()
     ).map((r) => r.id);
     const done = new Set(acknowledged);
-    const others = unique.filter((id) => !done.has(id));
+    const others = wanted.filter((id) => !done.has(id));
     const before = new Set(
       others.length === 0
         ? []
@@ -234,7 +234,7 @@ export async function acknowledgeNotifications(
               .selectFrom("notifications")
               .select("id")
               .where("space_id", "=", spaceId)
-              .where("id", "in", others)
+              .where(inList("id", others))
               .execute()
           ).map((r) => r.id),
     );

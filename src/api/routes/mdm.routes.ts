@@ -623,6 +623,10 @@ const retryBody = z
   .refine((b) => (b.seqs === undefined) !== (b.all === undefined), {
     message: "give either seqs (the failed commands to send again) or all: true, not both",
   });
+/** A seq the space has no command of: skipped by a retry or an acknowledgement alike. */
+const seqNotFound = z
+  .object({ seq: z.number().int(), reason: z.literal("not_found") })
+  .describe("no such command in the space");
 const retrySkipSchema = z.discriminatedUnion("reason", [
   z
     .object({ seq: z.number().int(), reason: z.literal("license_not_live") })
@@ -633,9 +637,7 @@ const retrySkipSchema = z.discriminatedUnion("reason", [
   z
     .object({ seq: z.number().int(), reason: z.literal("not_failed"), state: commandState })
     .describe("not failed: left as it is"),
-  z
-    .object({ seq: z.number().int(), reason: z.literal("not_found") })
-    .describe("no such command in the space"),
+  seqNotFound,
 ]);
 const ackSkipSchema = z.discriminatedUnion("reason", [
   z
@@ -644,9 +646,7 @@ const ackSkipSchema = z.discriminatedUnion("reason", [
   z
     .object({ seq: z.number().int(), reason: z.literal("not_open"), state: commandState })
     .describe("delivered already (acknowledged before) or cancelled (its license gone, superseded)"),
-  z
-    .object({ seq: z.number().int(), reason: z.literal("not_found") })
-    .describe("no such command in the space"),
+  seqNotFound,
 ]);
 const webhookTestSchema = z
   .discriminatedUnion("outcome", [
