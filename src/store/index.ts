@@ -134,8 +134,10 @@ export {
   notificationMessage,
   renderNotificationRemedy,
   renderNotificationTitle,
+  TOKEN_ISSUE_KINDS,
   TOKEN_ISSUES,
   type TokenIssue,
+  tokenIssueKind,
 } from "./notification-messages.js";
 export { openDatabase, type Store, type StoreConfig } from "./open.js";
 export {

@@ -52,6 +52,14 @@ export const TOKEN_ISSUES: Record<TokenIssue, { title: string; remedy: string }>
   },
 };
 
+/** The kind of a token problem's notification (NT2): `token_revoked`, `token_expired`… */
+export const tokenIssueKind = (issue: TokenIssue): string => `token_${issue}`;
+
+/** Every token problem's notification kind. */
+export const TOKEN_ISSUE_KINDS: readonly string[] = (Object.keys(TOKEN_ISSUES) as TokenIssue[]).map(
+  tokenIssueKind,
+);
+
 const plural = (count: number, one: string, other: string) => `${count} ${count === 1 ? one : other}`;
 
 /** Each key's English title, and remedy when it has one: a constant, or a function of the key's params. */

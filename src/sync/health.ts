@@ -20,8 +20,10 @@ import {
   getAccount,
   notificationMessage,
   setAccountHealth,
+  TOKEN_ISSUE_KINDS,
   TOKEN_ISSUES,
   type TokenIssue,
+  tokenIssueKind,
 } from "../store/index.js";
 import {
   findAccountsByLocation,
@@ -84,7 +86,7 @@ export async function reportTokenIssue(
   }
   await raise(deps, {
     spaceId: account.spaceId,
-    kind: `token_${issue}`,
+    kind: tokenIssueKind(issue),
     severity: "alert",
     component: COMPONENT,
     // The title and the remedy (details.remedy) in English, their key and params for the console.
@@ -112,10 +114,10 @@ export async function reportIfTokenIssue(
 /** The token works again (replaced, taken over, or the cause went away): health ok, NT2 notifications cleared. */
 export async function restoreHealth(deps: SyncDeps, account: Account): Promise<void> {
   const now = deps.now();
-  for (const issue of Object.keys(TOKEN_ISSUES)) {
+  for (const kind of TOKEN_ISSUE_KINDS) {
     await clearNotifications(deps.db, {
       spaceId: account.spaceId,
-      kind: `token_${issue}`,
+      kind,
       accountId: account.id,
       now,
     });

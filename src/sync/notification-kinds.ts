@@ -1,6 +1,6 @@
 import { REFUSALS_KIND } from "../store/apple-refusals.repo.js";
 import { USAGE_KIND } from "../store/notification.repo.js";
-import { TOKEN_ISSUES } from "../store/notification-messages.js";
+import { TOKEN_ISSUE_KINDS } from "../store/notification-messages.js";
 import { EXPIRY_KIND } from "./expiry.js";
 
 /**
@@ -12,5 +12,5 @@ export const NOTIFICATION_KINDS: readonly [string, ...string[]] = [
   USAGE_KIND,
   EXPIRY_KIND,
   REFUSALS_KIND,
-  ...Object.keys(TOKEN_ISSUES).map((issue) => `token_${issue}`),
+  ...TOKEN_ISSUE_KINDS,
 ];
