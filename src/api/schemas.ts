@@ -11,6 +11,11 @@ import { serialNumberInput } from "../store/serial-number-input.js";
  * serializer keeps only the fields they name, so a secret can never ride along on a
  * domain object (invariant 5). Named ones (`.meta({ id })`) are OpenAPI components.
  */
+export const dateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
+  decode: (s) => new Date(s),
+  encode: (d) => d.toISOString(),
+});
+
 /**
  * A moment in a query: a date-time with its offset, or a date (YYYY-MM-DD) meaning its start
  * in UTC, as `orchard export activity --since` takes it (the activity log's `from` and `to`,
@@ -26,11 +31,6 @@ export const instant = z.codec(
     encode: (d) => d.toISOString(),
   },
 );
-
-export const dateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
-  decode: (s) => new Date(s),
-  encode: (d) => d.toISOString(),
-});
 
 /** `text` refusing a control character (a tab, a line break, an escape, NUL): text typed on one line. */
 export const withoutControlCharacters = (text: z.ZodString) =>
