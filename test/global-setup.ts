@@ -10,7 +10,15 @@ const ROOT = resolve(import.meta.dirname, "..");
  * cost some 40 files × 2 s, and two workers emptying web/dist at once raced each other.
  */
 export async function setup(): Promise<void> {
-  await build({ configFile: join(ROOT, "web", "vite.config.ts"), logLevel: "warn" });
+  // Vitest sets NODE_ENV=test, which Vite would follow into React's development build (twice
+  // the code to load and slower to run): the suites test the console `npm start` serves.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ configFile: join(ROOT, "web", "vite.config.ts"), logLevel: "warn", mode: "production" });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 /**
