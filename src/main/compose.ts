@@ -28,6 +28,8 @@ export interface Core {
 export interface CoreOptions {
   /** PGlite in memory and a simulator without a state file (tests, benches). */
   memory?: boolean;
+  /** With `memory`: a migrated PGlite data folder to start from (tests: no migrations to run). */
+  pgliteTemplate?: Blob;
   now?: () => Date;
   logger?: Logger;
 }
@@ -43,6 +45,7 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     dataDir: config.dataDir,
     ...(config.secretKey ? { secretKey: config.secretKey.reveal() } : {}),
     ...(options.memory ? { memory: true } : {}),
+    ...(options.pgliteTemplate ? { pgliteTemplate: options.pgliteTemplate } : {}),
   });
   let simulator: RunningSimulator | undefined;
   try {

@@ -36,6 +36,8 @@ export interface ServerOptions {
   logStream?: DestinationStream;
   /** PGlite in memory (tests); default: the configured data folder or PostgreSQL. */
   memory?: boolean;
+  /** With `memory`: a migrated PGlite data folder to start from (tests). */
+  pgliteTemplate?: Blob;
   now?: () => Date;
   loginRateLimit?: number;
   /** Run the sync worker and the MDM command delivery in this process. Default: with PGlite only. */
@@ -50,6 +52,7 @@ export interface ServerOptions {
 export async function buildServer(config: Config, options: ServerOptions = {}): Promise<Orchard> {
   const core = await openCore(config, {
     ...(options.memory ? { memory: true } : {}),
+    ...(options.pgliteTemplate ? { pgliteTemplate: options.pgliteTemplate } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const app = await buildApi(

@@ -66,7 +66,8 @@ export function describeEachDatabase(title: string, body: (db: () => TestDatabas
   }
 }
 
-async function pgliteTemplate(): Promise<Blob> {
+/** A migrated PGlite data folder, built once per schema and kept in the temporary folder. */
+export async function pgliteTemplate(): Promise<Blob> {
   const path = join(tmpdir(), `orchard-pglite-template-${schemaHash()}.tar`);
   if (!existsSync(path)) {
     const pglite = new PGlite("memory://");

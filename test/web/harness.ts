@@ -16,6 +16,7 @@ import { type Config, loadConfig } from "../../src/config.js";
 import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { buildServer, type Orchard } from "../../src/main/server.js";
 import type { Db } from "../../src/store/database.js";
+import { pgliteTemplate } from "../store/databases.js";
 
 export const WEB = resolve(import.meta.dirname, "../../web");
 export const SCREENSHOTS = resolve(import.meta.dirname, "screenshots");
@@ -50,7 +51,11 @@ export interface Harness extends ConsoleSite {
 export async function startHarness(): Promise<Harness> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), "orchard-web-"));
-  const orchard = await buildServer(testConfig(dataDir), { memory: true, loginRateLimit: 1000 });
+  const orchard = await buildServer(testConfig(dataDir), {
+    memory: true,
+    pgliteTemplate: await pgliteTemplate(),
+    loginRateLimit: 1000,
+  });
   const spaceId = await ensureDefaultSpace(orchard);
   await createAdministrators(orchard.store.db, spaceId, { owner: OWNER, reader: READER });
   const url = await listenLocally(orchard.app);

@@ -9,6 +9,7 @@ import type { ApiContext } from "../../src/api/context.js";
 import { type Core, openCore } from "../../src/main/compose.js";
 import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { type AssetInput, createAccount, upsertAsset } from "../../src/store/index.js";
+import { pgliteTemplate } from "../store/databases.js";
 import {
   type ConsoleSite,
   createAdministrators,
@@ -73,7 +74,10 @@ export async function startIsolatedConsole(options: IsolatedConsoleOptions): Pro
     mkdirSync(SCREENSHOTS, { recursive: true });
     const dataDir = mkdtempSync(join(tmpdir(), `orchard-web-${options.name}-`));
     undo.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const core = await openCore(testConfig(dataDir, options.env), { memory: true });
+    const core = await openCore(testConfig(dataDir, options.env), {
+      memory: true,
+      pgliteTemplate: await pgliteTemplate(),
+    });
     undo.push(() => core.close());
     const app = await buildApi(
       {
