@@ -65,6 +65,7 @@ const STORE: Record<string, [number, string]> = {
   reservations_exceed_licenses: [422, "More reservations than licenses (DI6)"],
   live_license_exists: [409, "The subject already holds a license for this app"],
   invalid_transition: [409, "Not possible in the license's current state"],
+  not_revocable: [409, "Apple never takes back a license of a book"],
   invalid_priority: [400, "Invalid priority"],
   overcommit: [409, "No free license"],
   duplicate_name: [409, "The name is taken in this space"],

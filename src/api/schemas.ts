@@ -361,6 +361,11 @@ export const licenseRowSchema = z
     serialNumber: z.string().optional(),
     state: licenseState,
     reserved: z.boolean(),
+    revocable: z
+      .boolean()
+      .describe(
+        "false for a book: Apple never takes its license back, and a revoke is a 409 `not_revocable`",
+      ),
     ruleIds: z.array(z.string()),
     createdAt: dateTime,
     assignedAt: dateTime.optional(),

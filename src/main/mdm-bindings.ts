@@ -45,6 +45,10 @@ export const mdmLicenseOps: LicenseOps = {
         state: license.state,
       });
     }
+    const asset = (await listAssetsForApp(db, input.spaceId, license.adamId)).find(
+      (a) => a.accountId === license.accountId,
+    );
+    if (asset && !asset.revocable) throw notRevocable(license.adamId);
     return released(
       db,
       input.spaceId,
@@ -63,9 +67,11 @@ export const mdmLicenseOps: LicenseOps = {
   },
 
   async revokeAllForApp(db, input) {
-    const bought = (await listAssetsForApp(db, input.spaceId, input.adamId)).length > 0;
-    if (!bought && !(await findCatalogApp(db, input.spaceId, input.adamId)))
+    const assets = await listAssetsForApp(db, input.spaceId, input.adamId);
+    if (assets.length === 0 && !(await findCatalogApp(db, input.spaceId, input.adamId)))
       throw new NotFoundError("app", input.adamId);
+    // A book's licenses stay with their holders: saying "0 revoked" would read as done.
+    if (assets.length > 0 && assets.every((a) => !a.revocable)) throw notRevocable(input.adamId);
     return released(
       db,
       input.spaceId,
@@ -75,6 +81,13 @@ export const mdmLicenseOps: LicenseOps = {
     );
   },
 };
+
+/** Apple never takes back a license of a book: no revoke can release it (event-world.ts). */
+function notRevocable(adamId: string): StoreError {
+  return new StoreError("not_revocable", `${adamId} is a book: Apple never takes its licenses back`, {
+    adamId,
+  });
+}
 
 /**
  * Deleting a user (RV5) or a device (the MDM profile is gone, RV5): licenses released

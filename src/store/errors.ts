@@ -12,6 +12,8 @@ export type StoreErrorCode =
   | "reservations_exceed_licenses"
   | "live_license_exists"
   | "invalid_transition"
+  /** A license of a book: Apple never takes it back. */
+  | "not_revocable"
   | "invalid_priority"
   | "overcommit"
   | "duplicate_name"

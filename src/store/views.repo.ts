@@ -20,6 +20,8 @@ export interface LicenseRow {
   serialNumber?: string;
   state: LicenseState;
   reserved: boolean;
+  /** False for a book: Apple never takes its license back, so no revoke releases it. */
+  revocable: boolean;
   ruleIds: string[];
   createdAt: Date;
   assignedAt?: Date;
@@ -90,6 +92,7 @@ export function licensesOfSpace(db: Db, spaceId: string, filter: LicenseFilter, 
       "d.serial_number",
       "l.state",
       "l.reserved",
+      "s.revocable",
       "l.rule_ids",
       "l.created_at",
       "l.assigned_at",
@@ -133,6 +136,7 @@ export function toLicenseRow(r: LicenseOfSpace): LicenseRow {
     serialNumber: r.serial_number ?? undefined,
     state: r.state,
     reserved: r.reserved,
+    revocable: r.revocable,
     ruleIds: r.rule_ids,
     createdAt: r.created_at,
     assignedAt: r.assigned_at ?? undefined,

@@ -5,6 +5,7 @@ import {
   createAccount,
   createDevice,
   createUser,
+  insertLicenses,
   setAppleStatus,
   setCatalogApp,
   upsertAsset,
@@ -464,6 +465,48 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
       headers: auth(f.tokens.other),
     });
     expect(b.json().items[0].adamId).toBe(f.ids.adamId);
+  });
+
+  it("RV2, RV4, MA4: a book's license is never revoked (Apple never takes it back): 409 not_revocable, one or all, and it stays assigned", async () => {
+    const book = "1451234567";
+    await upsertAsset(
+      db().store.db,
+      {
+        spaceId: f.ids.spaceA,
+        accountId: f.ids.accountA,
+        adamId: book,
+        pricingParam: "STDQ",
+        productType: "Book",
+        name: "The Swift Programming Language",
+        total: 5,
+        deviceAssignable: false,
+        revocable: false,
+        platforms: ["iOS", "macOS"],
+      },
+      NOW,
+    );
+    const [licenseId] = await insertLicenses(db().store.db, [
+      {
+        spaceId: f.ids.spaceA,
+        accountId: f.ids.accountA,
+        adamId: book,
+        type: "user",
+        userId: f.ids.userA,
+        state: "assigned",
+        now: NOW,
+      },
+    ]);
+    const listed = (await get(`${s}/licenses?app=${book}`)).json();
+    expect(listed.items).toMatchObject([{ id: licenseId, revocable: false, state: "assigned" }]);
+    expect((await get(`${s}/licenses?app=${f.ids.adamId}`)).json().items[0]?.revocable).toBe(true);
+    const one = await post(`${s}/licenses/${licenseId}/revoke`, {});
+    expect(one.statusCode).toBe(409);
+    expect(one.json()).toMatchObject({ code: "not_revocable" });
+    const all = await post(`${s}/apps/${book}/revoke-all`, { confirm: true });
+    expect(all.statusCode).toBe(409);
+    expect(all.json()).toMatchObject({ code: "not_revocable" });
+    expect((await get(`${s}/licenses/${licenseId}`)).json().state).toBe("assigned");
+    expect((await get(`${s}/activity?license=${licenseId}`)).json().total).toBe(0);
   });
 
   it("notifications: list and acknowledge; healthz and openapi.json", async () => {

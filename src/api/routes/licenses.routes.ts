@@ -124,7 +124,8 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
           "RV2 (from the log) or RV4 (from the app's License usage tab): revoke one license; RV3 grace on iOS",
         description:
           "A license no longer live (revoked already, e.g. by the same call sent again) is a 409 " +
-          "`invalid_transition`; its state is in `GET licenses/:licenseId`.",
+          "`invalid_transition`; its state is in `GET licenses/:licenseId`. A book's license is a 409 " +
+          "`not_revocable`: Apple never takes it back (`revocable` false in the list).",
         params: withId("licenseId"),
         body: z.strictObject({ from: z.enum(["log", "usage"]).default("log") }).default({ from: "log" }),
         response: { 200: z.object({ revoked: z.array(licenseSchema) }), ...problemResponses },
@@ -148,6 +149,7 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["licenses"],
         summary: "MA4, RV2: revoke every license of the app in every account of this space (only this space)",
+        description: "A book is a 409 `not_revocable`: Apple never takes its licenses back.",
         params: z.object({ spaceId: id, adamId }),
         body: z.strictObject({ confirm: z.literal(true).describe("must be true: this cannot be undone") }),
         response: { 200: z.object({ revoked: z.number().int() }), ...problemResponses },

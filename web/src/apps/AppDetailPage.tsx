@@ -56,7 +56,8 @@ export function AppDetailPage() {
         }
         description={appDetails(a, t)}
         actions={
-          canWrite ? (
+          // Apple never takes back a book's licenses: no revoke to offer.
+          canWrite && a.productType !== "Book" ? (
             <Button variant="danger" onClick={() => setConfirmAll(true)} disabled={a.used === 0}>
               {t("apps.revokeAll")}
             </Button>

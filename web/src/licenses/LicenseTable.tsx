@@ -109,7 +109,8 @@ export function LicenseTable({
       header: t("common.actions"),
       className: "col-actions",
       render: (l) =>
-        l.state === "assigned" || l.state === "pending_assign" ? (
+        // A book's license is never taken back by Apple (RV2): nothing to offer.
+        l.revocable && (l.state === "assigned" || l.state === "pending_assign") ? (
           <Button
             size="sm"
             variant="danger"
