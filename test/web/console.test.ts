@@ -648,8 +648,20 @@ describe("administrator console", () => {
     expect(await unacknowledged()).toBe(0);
 
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
+    // NT2: the accounts list and the account's page say it too, beside a health that is fine.
+    await page.goto(`${h.url}/s/${h.spaceId}/accounts`);
+    const listed = page.getByRole("row", { name: /Paris campus/ });
+    await expect(listed.locator(".health-cell").textContent()).resolves.toBe(
+      "HealthyToken expires in 6 days",
+    );
     await page.goto(`${h.url}/s/${h.spaceId}/accounts/${account.id}`);
     await page.getByRole("heading", { name: "Paris campus" }).waitFor();
+    await page.getByText("Token expires in 6 days").waitFor();
+    await page.getByText(/^Token expires on .+: upload a new one before then\.$/).waitFor();
+    // The fix is the page's first action, as for a broken token.
+    await expect(page.getByRole("button", { name: "Update token" }).getAttribute("class")).resolves.toMatch(
+      /primary/,
+    );
     await page.getByRole("button", { name: "Update token" }).click();
     const dialog = page.getByRole("dialog", { name: "Update “Paris campus”" });
     await dialog.waitFor();

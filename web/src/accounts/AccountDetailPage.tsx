@@ -16,6 +16,7 @@ import { AccountFormDialog } from "./AccountFormDialog";
 import { AppleWorkPanel } from "./AppleWorkPanel";
 import { useAccount, useAccountAssets } from "./api";
 import { OutsideAssignmentsPanel } from "./OutsideAssignmentsPanel";
+import { TokenExpiryBadge, tokenExpiring } from "./token-expiry";
 
 /**
  * CA2: the token's details (created, location, expiry, organisation, owner MDM), the
@@ -35,6 +36,7 @@ export function AccountDetailPage() {
   if (account.isError)
     return <DetailUnavailable list="accounts" error={account.error} onRetry={account.refetch} />;
   const a = account.data;
+  const expiring = tokenExpiring(a.tokenExpiresAt);
   const columns: Column<Asset>[] = [
     {
       key: "name",
@@ -74,11 +76,19 @@ export function AccountDetailPage() {
       <PageHeader
         back={<Link to={spacePath(spaceId, "/accounts")}>← {t("accounts.title")}</Link>}
         title={a.displayName}
-        description={<HealthBadge health={a.health} />}
+        description={
+          <span className="badges">
+            <HealthBadge health={a.health} />
+            <TokenExpiryBadge expiresAt={a.tokenExpiresAt} />
+          </span>
+        }
         actions={
           // AC2: the fix NT2 names ("Update token") is here too, not only on the accounts list.
           canWrite ? (
-            <Button variant={a.health === "ok" ? undefined : "primary"} onClick={() => setUpdating(true)}>
+            <Button
+              variant={a.health === "ok" && !expiring ? undefined : "primary"}
+              onClick={() => setUpdating(true)}
+            >
               {t("accounts.updateToken")}
             </Button>
           ) : null
@@ -88,6 +98,8 @@ export function AccountDetailPage() {
         <Notice tone="warning" title={t(`health.${a.health}.label`, { defaultValue: a.health })}>
           {t(`health.${a.health}.fix`, { defaultValue: "" })}
         </Notice>
+      ) : expiring ? (
+        <Notice tone="warning">{t("dashboard.expiresOn", { date: f.date(a.tokenExpiresAt) })}</Notice>
       ) : null}
       <div className="grid-2">
         <Card title={t("accounts.token.title")}>

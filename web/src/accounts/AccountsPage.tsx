@@ -14,6 +14,7 @@ import { HealthBadge } from "../ui/status";
 import { AccountFormDialog } from "./AccountFormDialog";
 import { useAccounts, useResync, useSetPriority } from "./api";
 import { DeleteAccountDialog } from "./DeleteAccountDialog";
+import { TokenExpiryBadge } from "./token-expiry";
 
 type DialogState =
   | { kind: "add" }
@@ -57,7 +58,10 @@ export function AccountsPage() {
       header: t("accounts.health"),
       render: (a) => (
         <div className="health-cell">
-          <HealthBadge health={a.health} />
+          <span className="badges">
+            <HealthBadge health={a.health} />
+            <TokenExpiryBadge expiresAt={a.tokenExpiresAt} />
+          </span>
           {a.health !== "ok" ? (
             <div className="small">{t(`health.${a.health}.fix`, { defaultValue: "" })}</div>
           ) : null}

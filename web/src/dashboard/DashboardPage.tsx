@@ -2,21 +2,18 @@ import { useQueries } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useAccounts } from "../accounts/api";
+import { EXPIRY_WINDOW_DAYS, TokenExpiryBadge, tokenExpiring } from "../accounts/token-expiry";
 import { api } from "../api/client";
-import type { Account, Asset, Items } from "../api/types";
+import type { Asset, Items } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { useNotifications } from "../notifications/api";
 import { useNotificationText } from "../notifications/message";
 import { AlsoReached } from "../notifications/NotificationDetail";
-import { Badge } from "../ui/Badge";
 import { Card, Stat } from "../ui/Card";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { HealthBadge, SeverityBadge, UsageBar } from "../ui/status";
-
-const EXPIRY_WINDOW_DAYS = 30;
-const DAY_MS = 86_400_000;
 
 /**
  * The space at a glance: open notifications (NT3, an (account, app)'s NT1 levels as one),
@@ -50,9 +47,7 @@ export function DashboardPage() {
   if (accounts.isError) return <ErrorNotice error={accounts.error} onRetry={accounts.refetch} />;
   const list = accounts.data;
   const now = Date.now();
-  const daysLeft = (a: Account) =>
-    a.tokenExpiresAt ? Math.ceil((new Date(a.tokenExpiresAt).getTime() - now) / DAY_MS) : undefined;
-  const expiring = list.filter((a) => (daysLeft(a) ?? Number.POSITIVE_INFINITY) <= EXPIRY_WINDOW_DAYS);
+  const expiring = list.filter((a) => tokenExpiring(a.tokenExpiresAt, now));
   // A token about to expire needs the admin as much as a broken one (NT2).
   const attention = list.filter((a) => a.health !== "ok" || expiring.includes(a));
   const totals = list.map((_, i) =>
@@ -120,11 +115,7 @@ export function DashboardPage() {
                     </Link>
                     <span style={{ display: "inline-flex", gap: 6 }}>
                       <HealthBadge health={a.health} />
-                      {expiring.includes(a) ? (
-                        <Badge tone="warning">
-                          {t("dashboard.expiresIn", { count: Math.max(0, daysLeft(a) ?? 0) })}
-                        </Badge>
-                      ) : null}
+                      <TokenExpiryBadge expiresAt={a.tokenExpiresAt} />
                     </span>
                   </div>
                   <div className="account-usage-bar">
