@@ -499,6 +499,13 @@ describe("administrator console", () => {
     await expect
       .poll(async () => (await usage.first().textContent()) ?? "")
       .toMatch(/Keynote Pro3\.2.*macOS/);
+    // Its details are the Mac's license: the licenses list filtered by the device, not the user.
+    await usage.first().getByRole("link", { name: "Details" }).click();
+    await page.waitForURL(new RegExp(`/licenses\\?app=${app.adamId}&device=${mac.id}$`));
+    await page
+      .getByRole("table", { name: "Licenses" })
+      .getByRole("row", { name: /C02D0000/ })
+      .waitFor();
   });
 
   it("invariant 4: in French, the log's search finds lines by the words the console shows them in (the server keeps English) and by a device's serial number", async () => {

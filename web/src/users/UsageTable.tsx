@@ -112,13 +112,17 @@ export function UsageTable({
           : deviceId
             ? { kind: "device" as const, id: deviceId }
             : undefined;
+        // A device license on a user's page is held by the device, not the user: the list
+        // finds it by the device.
+        const holder =
+          r.license?.type === "device" && r.deviceId ? { kind: "device" as const, id: r.deviceId } : subject;
         return (
           <span className="row-actions">
             {r.license ? (
               <Link
                 to={spacePath(
                   spaceId,
-                  `/licenses?app=${r.adamId}${subject ? `&${subject.kind}=${subject.id}` : ""}`,
+                  `/licenses?app=${r.adamId}${holder ? `&${holder.kind}=${holder.id}` : ""}`,
                 )}
               >
                 {t("usage.details")}
