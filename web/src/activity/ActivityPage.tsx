@@ -77,10 +77,11 @@ export function ActivityPage() {
     );
   };
   const columns: Column<ActivityEntry>[] = [
-    { key: "at", header: t("activity.at"), render: (e) => f.dateTime(e.at) },
+    { key: "at", header: t("activity.at"), className: "words", render: (e) => f.dateTime(e.at) },
     {
       key: "actor",
       header: t("activity.actor"),
+      className: "words",
       // The kind, then who: an administrator's or an API token's name.
       render: (e) => {
         const kind = t(`actorKind.${e.actor.kind}`, { defaultValue: e.actor.kind });
@@ -90,6 +91,7 @@ export function ActivityPage() {
     {
       key: "action",
       header: t("activity.action"),
+      className: "words",
       render: (e) => t(`actions.${e.action}`, { defaultValue: e.action }),
     },
     { key: "subject", header: t("activity.subject"), render: subject },
