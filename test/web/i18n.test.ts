@@ -14,6 +14,13 @@ describe("console translations", () => {
     }
   });
 
+  it("French says a device's check-in as its contact with the MDM, never 'enregistrement' (an enrollment, in MDM French)", () => {
+    const english = (k: string) => String(at(words.en, k));
+    const checkIns = leaves(words.en).filter((k) => /check-in/i.test(english(k)));
+    expect(checkIns.length).toBeGreaterThan(3);
+    for (const k of checkIns) expect(String(at(words.fr, k)), k).not.toMatch(/enregistrement/i);
+  });
+
   it("no translation is left empty, except the fix of a healthy account", () => {
     for (const lng of LANGUAGES) {
       const empty = leaves(words[lng]).filter((k) => at(words[lng], k) === "");

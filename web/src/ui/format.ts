@@ -40,6 +40,11 @@ export function useFormat() {
       }
       return value.toLocaleString(locale, digits);
     },
+    /** A size in whole megabytes: "12 MB" in English, "12 Mo" in French. */
+    megabytes(bytes: number | undefined): string {
+      if (bytes === undefined) return "—";
+      return Math.round(bytes / 1_048_576).toLocaleString(locale, { style: "unit", unit: "megabyte" });
+    },
     /** "64%" in English, "64 %" in French. */
     percent(used: number, total: number): string {
       return total > 0

@@ -88,8 +88,7 @@ export function UsageTable({
       key: "size",
       header: t("usage.size"),
       align: "right",
-      render: (r) =>
-        r.sizeBytes === undefined ? "—" : `${f.number(Math.round(r.sizeBytes / 1_048_576))} MB`,
+      render: (r) => f.megabytes(r.sizeBytes),
     },
     installed: { key: "installed", header: t("usage.installedAt"), render: (r) => f.date(r.installedAt) },
     device: {
