@@ -1,8 +1,23 @@
+import { Cron } from "croner";
 import { z } from "zod";
 import { type GroupRole, parseGroupRoles } from "./auth/sso-roles.js";
 import type { Language } from "./service/decision-texts.js";
 import { languageOfEnvironment } from "./service/language.js";
 import type { RetentionPolicy } from "./store/retention.repo.js";
+
+/** A schedule the worker runs on: refused here, with the others, rather than when the worker starts. */
+const cronPattern = z
+  .string()
+  .trim()
+  .min(1)
+  .superRefine((pattern, ctx) => {
+    try {
+      new Cron(pattern, { paused: true }).stop();
+    } catch (error) {
+      const why = error instanceof Error ? error.message.replace(/^CronPattern: /, "") : String(error);
+      ctx.addIssue({ code: "custom", message: `not a cron schedule: ${why}` });
+    }
+  });
 
 /** A value that must never reach a log line: printing it shows a placeholder. */
 export class Secret {
@@ -66,8 +81,8 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     APPLE_BASE_URL: z.url().optional(),
     APPLE_METADATA_URL: z.url({ protocol: /^https?$/ }).optional(),
-    SYNC_CRON: z.string().min(1).default("*/15 * * * *"),
-    FULL_SYNC_CRON: z.string().min(1).default("30 3 * * *"),
+    SYNC_CRON: cronPattern.default("*/15 * * * *"),
+    FULL_SYNC_CRON: cronPattern.default("30 3 * * *"),
     // Sync engine: where Apple reaches us, our MDM identity, polling, notification channels.
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
     ORCHARD_MDM_ID: z.string().min(1).max(100).default("orchard"),

@@ -31,6 +31,20 @@ describe("configuration", () => {
     }
   });
 
+  it("SYNC_CRON, FULL_SYNC_CRON: a schedule croner cannot read is refused with the other variables, not when the worker starts", () => {
+    expect(loadConfig({ SYNC_CRON: "*/5 * * * *" }).syncCron).toBe("*/5 * * * *");
+    let message = "";
+    try {
+      loadConfig({ SYNC_CRON: "bad cron", FULL_SYNC_CRON: "99 3 * * *", PORT: "http" });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = String(error);
+    }
+    expect(message).toMatch(/SYNC_CRON.*not a cron schedule/);
+    expect(message).toMatch(/FULL_SYNC_CRON.*not a cron schedule/);
+    expect(message).toContain("PORT");
+  });
+
   it("refuses a channel half configured (a webhook without its secret would be dropped without a word)", () => {
     expect(() => loadConfig({ MDM_WEBHOOK_URL: "https://mdm.example/hook" })).toThrowError(
       /MDM_WEBHOOK_SECRET: needed with MDM_WEBHOOK_URL/,
