@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type GroupRole, parseGroupRoles } from "./auth/sso-roles.js";
 import type { Language } from "./service/decision-texts.js";
 import { languageOfEnvironment } from "./service/language.js";
+import { isSecretKey } from "./store/crypto.js";
 import type { RetentionPolicy } from "./store/retention.repo.js";
 
 /** A schedule the worker runs on: refused here, with the others, rather than when the worker starts. */
@@ -65,7 +66,11 @@ const schema = z
   .object({
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     ORCHARD_DATA_DIR: z.string().min(1).default("./data"),
-    ORCHARD_SECRET_KEY: z.string().min(1).optional(),
+    ORCHARD_SECRET_KEY: z
+      .string()
+      .min(1)
+      .refine((key) => isSecretKey(key), "must be 32 bytes, in base64 or hex (openssl rand -base64 32)")
+      .optional(),
     PORT: port.default(8080),
     HOST: z.string().min(1).default("127.0.0.1"),
     // Behind a reverse proxy: which hops to believe for X-Forwarded-For/-Proto (client address,

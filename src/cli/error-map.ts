@@ -52,7 +52,11 @@ export function toCliError(error: unknown): CliError {
   if (error instanceof NotFoundError)
     return new CliError(`${error.entity} ${error.id} not found${error.hint ? `: ${error.hint}` : ""}`, 3);
   if (error instanceof StoreError) {
-    const usage = error.code === "invalid_request" || error.code === "invalid_priority";
+    // A key the configuration gives that cannot be read is the configuration's fault (exit 2).
+    const usage =
+      error.code === "invalid_request" ||
+      error.code === "invalid_priority" ||
+      error.code === "invalid_secret_key";
     return new CliError(error.message, usage || error.code.startsWith("reserv") ? 2 : 4);
   }
   if (error instanceof SyncError)

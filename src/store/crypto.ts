@@ -24,6 +24,16 @@ export interface KeyRing {
   readonly all: ReadonlyMap<string, SecretKey>;
 }
 
+/** Whether `text` is a key parseSecretKey takes. */
+export function isSecretKey(text: string): boolean {
+  try {
+    parseSecretKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A key from 32 bytes given as base64 or hex (ORCHARD_SECRET_KEY). */
 export function parseSecretKey(text: string): SecretKey {
   const trimmed = text.trim();
@@ -66,7 +76,11 @@ export function decryptSecret(envelope: string, keys: KeyRing): string {
     throw new StoreError("secret_unreadable", "not a sealed secret");
   }
   const key = keys.all.get(keyId);
-  if (!key) throw new StoreError("secret_unreadable", `sealed with unknown key ${keyId}`);
+  if (!key)
+    throw new StoreError(
+      "secret_unreadable",
+      `sealed with unknown key ${keyId}: the sTokens were stored under another ORCHARD_SECRET_KEY or secret.key; use that key again, or upload the tokens again`,
+    );
   try {
     const decipher = createDecipheriv("aes-256-gcm", key.bytes, Buffer.from(iv, "base64"));
     decipher.setAuthTag(Buffer.from(tag, "base64"));

@@ -27,7 +27,7 @@ export function loadKeyRing(source: KeySource): KeyRing {
 
 function readOrCreateKeyFile(path: string) {
   try {
-    return parseSecretKey(readFileSync(path, "utf8"));
+    return keyOfFile(path);
   } catch (error) {
     if (!isMissing(error)) throw error;
   }
@@ -42,7 +42,21 @@ function readOrCreateKeyFile(path: string) {
   if ((statSync(path).mode & 0o077) !== 0) {
     throw new StoreError("invalid_secret_key", `key file ${path} must be readable by its owner only`);
   }
-  return parseSecretKey(readFileSync(path, "utf8"));
+  return keyOfFile(path);
+}
+
+/** The key a file holds; a damaged file is named, with what losing it means. */
+function keyOfFile(path: string) {
+  const text = readFileSync(path, "utf8");
+  try {
+    return parseSecretKey(text);
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    throw new StoreError(
+      "invalid_secret_key",
+      `key file ${path} is damaged (${error.message}): restore it from a backup; without it the stored sTokens cannot be opened`,
+    );
+  }
 }
 
 function isMissing(error: unknown): boolean {
