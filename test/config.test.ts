@@ -208,7 +208,7 @@ describe("configuration", () => {
   it("keeps secrets out of logs and JSON", () => {
     const c = loadConfig({
       DATABASE_URL: "postgres://u:hunter2@db/orchard",
-      ORCHARD_SECRET_KEY: "k".repeat(43) + "=",
+      ORCHARD_SECRET_KEY: `${"k".repeat(43)}=`,
     });
     expect(JSON.stringify(c)).not.toContain("hunter2");
     expect(JSON.stringify(c)).not.toContain("kkkk");
