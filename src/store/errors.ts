@@ -6,6 +6,8 @@
 export type StoreErrorCode =
   | "not_found"
   | "invalid_secret_key"
+  /** An embedded database folder PGlite cannot open (open.ts). */
+  | "database_unreadable"
   | "secret_unreadable"
   | "invalid_request"
   | "reserved_and_prohibited"

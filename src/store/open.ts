@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, type LogConfig, PostgresDialect } from "kysely";
@@ -5,6 +6,7 @@ import pg from "pg";
 import type { KeyRing } from "./crypto.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import type { Database } from "./database.js";
+import { StoreError } from "./errors.js";
 import { loadKeyRing } from "./key-file.js";
 import { migrate } from "./migrate.js";
 import { PGliteDialect } from "./pglite-dialect.js";
@@ -143,14 +145,29 @@ function pgliteStartParams(memory: boolean): string[] {
 
 async function openPGlite(config: StoreConfig, dataDir: string): Promise<Kysely<Database>> {
   const memory = config.memory ?? false;
-  const pglite = new PGlite(memory ? "memory://" : join(dataDir, "pglite"), {
+  const folder = join(dataDir, "pglite");
+  const existed = !memory && existsSync(join(folder, "PG_VERSION"));
+  const pglite = new PGlite(memory ? "memory://" : folder, {
     parsers: { [NUMERIC]: (value: string) => Number(value) },
     loadDataDir: config.pgliteTemplate,
     startParams: pgliteStartParams(memory),
     // A new database in memory gets 1 MB WAL segments: PostgreSQL's 16 MB ones sit in RAM there.
     ...(memory ? { initDbStartParams: ["--wal-segsize=1"] } : {}),
   });
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    if (!existed) throw error;
+    // PGlite's own words ("Aborted()", an object) say nothing of the folder or the fix.
+    const said = error instanceof Error ? error.message : JSON.stringify(error);
+    const why = /^Aborted\(/.test(said ?? "") ? "" : ` (${said})`;
+    throw new StoreError(
+      "database_unreadable",
+      `the embedded database in ${folder} cannot be opened${why}: it is damaged or was written by another PGlite; restore the data folder from a backup`,
+      undefined,
+      { cause: error },
+    );
+  }
   return new Kysely<Database>({
     dialect: new PGliteDialect(pglite),
     ...(config.log ? { log: config.log } : {}),
