@@ -6,6 +6,8 @@
 export type StoreErrorCode =
   | "not_found"
   | "invalid_secret_key"
+  /** A database an older build meets after a newer one migrated it (migrate.ts). */
+  | "schema_newer"
   /** An embedded database folder PGlite cannot open (open.ts). */
   | "database_unreadable"
   | "secret_unreadable"

@@ -1,4 +1,5 @@
 import { type Kysely, type MigrationResult, Migrator } from "kysely";
+import { StoreError } from "./errors.js";
 import { migrations } from "./migrations/index.js";
 
 /**
@@ -13,6 +14,14 @@ export async function migrate<DB>(db: Kysely<DB>): Promise<MigrationResult[]> {
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
+    const newer = /previously executed migration (\S+) is missing/.exec(String(error));
+    if (newer)
+      throw new StoreError(
+        "schema_newer",
+        `this database was migrated by a newer Orchard (its migration ${newer[1]} is unknown to this build): run that version or a later one`,
+        { migration: newer[1] },
+        { cause: error },
+      );
     throw new Error("migrating the database", { cause: error });
   }
   return results ?? [];

@@ -41,6 +41,23 @@ describeEachDatabase("migrations", (database) => {
     expect(rows[0]?.n).toBe(18);
   });
 
+  it("a database a newer Orchard migrated is refused by this build, naming the migration it does not know", async () => {
+    const { db } = database().store;
+    const future = "9999_from_a_newer_orchard";
+    await sql`insert into kysely_migration (name, timestamp) values (${future}, ${new Date().toISOString()})`.execute(
+      db,
+    );
+    try {
+      await expect(migrate(db)).rejects.toMatchObject({
+        code: "schema_newer",
+        message: `this database was migrated by a newer Orchard (its migration ${future} is unknown to this build): run that version or a later one`,
+      });
+    } finally {
+      await sql`delete from kysely_migration where name = ${future}`.execute(db);
+    }
+    expect(await migrate(db)).toEqual([]);
+  });
+
   it("counts come back as numbers, not strings", async () => {
     const { db } = database().store;
     const { rows } = await sql<{
