@@ -491,6 +491,26 @@ describe("administrator console", () => {
       .toMatch(/Device.*Assigned.*License assigned/);
     await shot(page, "12-device-licenses");
 
+    // Invariant 4: the device's history is the log filtered by it, in the URL, shown as a chip.
+    await page.getByRole("link", { name: "History" }).click();
+    await page.waitForURL(new RegExp(`/activity\\?device=${mac.id}$`));
+    const history = page.getByRole("list", { name: "History of" });
+    await history.getByText("Device: C02D0000").waitFor();
+    const logged = page.getByRole("table", { name: "Activity log" });
+    await expect.poll(() => logged.getByRole("row").count()).toBe(2);
+    await expect(logged.getByRole("row").nth(1).textContent()).resolves.toMatch(/License assigned.*C02D0000/);
+    await shot(page, "12b-device-history");
+    // The license's own history, from its last action; removing the chip shows the whole log again.
+    await page.goBack();
+    await licenses.getByRole("link", { name: "License assigned" }).click();
+    await page.waitForURL(new RegExp(`/activity\\?license=${licenseId}$`));
+    await expect.poll(() => logged.getByRole("row").count()).toBe(2);
+    await history.getByRole("button", { name: /^Remove the filter License: / }).click();
+    await page.waitForURL(/\/activity$/);
+    await expect.poll(() => logged.getByRole("row").count()).toBeGreaterThan(2);
+    await page.goto(`${h.url}/s/${h.spaceId}/devices/${mac.id}`);
+    await licenses.getByRole("link", { name: app.name }).waitFor();
+
     // VU1: the user's device license shows the app's version and the device's platform.
     await page.getByRole("link", { name: "Ada Lovelace" }).click();
     const usage = page

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
+import { HistoryLink } from "../activity/history";
 import type { Asset } from "../api/types";
 import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
@@ -83,15 +84,18 @@ export function AccountDetailPage() {
           </span>
         }
         actions={
-          // AC2: the fix NT2 names ("Update token") is here too, not only on the accounts list.
-          canWrite ? (
-            <Button
-              variant={a.health === "ok" && !expiring ? undefined : "primary"}
-              onClick={() => setUpdating(true)}
-            >
-              {t("accounts.updateToken")}
-            </Button>
-          ) : null
+          <>
+            <HistoryLink of={{ account: a.id }} />
+            {/* AC2: the fix NT2 names ("Update token") is here too, not only on the accounts list. */}
+            {canWrite ? (
+              <Button
+                variant={a.health === "ok" && !expiring ? undefined : "primary"}
+                onClick={() => setUpdating(true)}
+              >
+                {t("accounts.updateToken")}
+              </Button>
+            ) : null}
+          </>
         }
       />
       {a.health !== "ok" ? (

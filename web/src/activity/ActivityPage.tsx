@@ -1,6 +1,5 @@
-import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { downloadUrl } from "../api/client";
 import { usePage } from "../api/query";
 import type { ActivityEntry } from "../api/types";
@@ -12,15 +11,19 @@ import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { HISTORY_SUBJECTS, type HistorySubject } from "./history";
 import { useActivityMessage } from "./message";
 
-interface Filters {
-  action?: string;
-  actor?: string;
-  rule?: string;
-  from?: string;
-  to?: string;
-}
+/** What the toolbar sets. */
+const TOOLBAR = ["action", "actor", "rule", "from", "to"] as const;
+/**
+ * Whose history: set by the History links of a user's, device's, app's, account's or
+ * license's page (history.tsx), shown as chips. Every filter lives in the URL, so a history
+ * can be bookmarked, sent and opened again.
+ */
+const SUBJECTS = HISTORY_SUBJECTS;
+type FilterKey = (typeof TOOLBAR)[number] | HistorySubject;
+
 const ACTORS = ["admin", "api_token", "system", "apple", "mdm"] as const;
 
 /** The filter's choices: every action the console has words for (`actions.*`), by label. */
@@ -41,7 +44,10 @@ export function ActivityPage() {
   const actions = actionLabels(i18n.getResourceBundle(i18n.language, "translation")?.actions);
   const { spaceId } = useSpace();
   const table = useTableQuery({ order: "desc" });
-  const [filters, setFilters] = useState<Filters>({});
+  const [params, setParams] = useSearchParams();
+  const filters = Object.fromEntries(
+    [...TOOLBAR, ...SUBJECTS].map((k) => [k, params.get(k) ?? undefined]),
+  ) as Partial<Record<FilterKey, string>>;
   const query = {
     ...filters,
     from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
@@ -50,9 +56,22 @@ export function ActivityPage() {
   // The server matches the English and the names; the console adds the keys its own words match.
   const keys = useSearchKeys("activityMessages", table.query.q);
   const log = usePage<ActivityEntry>(`/spaces/${spaceId}/activity`, { ...table.query, keys, ...query });
-  const set = (key: keyof Filters, value: string) => {
-    setFilters((s) => ({ ...s, [key]: value || undefined }));
+  const set = (key: FilterKey, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    // Typing a rule or a date replaces the entry: Back leaves the page, not each keystroke.
+    setParams(next, { replace: true });
     table.setPage(1);
+  };
+  // A subject filter's chip names what the lines name (every line shown is of it).
+  const first = log.data?.items[0];
+  const chipName: Record<HistorySubject, string | undefined> = {
+    user: first?.userName,
+    device: first?.deviceSerialNumber,
+    app: first?.appName,
+    account: first?.accountName,
+    license: undefined,
   };
   // Names beside ids (the API joins them); the id stays on hover, and the link opens the page.
   const named = (path: string, name: string | undefined, id: string, mono = false) => (
@@ -201,6 +220,27 @@ export function ActivityPage() {
             />
           </label>
         </div>
+        {SUBJECTS.some((k) => filters[k]) ? (
+          <ul className="chips filter-chips" aria-label={t("activity.historyOf")}>
+            {SUBJECTS.flatMap((k) => {
+              const value = filters[k];
+              if (!value) return [];
+              const label = `${t("common.labelled", { label: t(`activity.subjectFilter.${k}`) })} ${chipName[k] ?? value}`;
+              return [
+                <li key={k} className="chip">
+                  <span title={value}>{label}</span>
+                  <button
+                    type="button"
+                    aria-label={t("activity.removeFilter", { filter: label })}
+                    onClick={() => set(k, "")}
+                  >
+                    ×
+                  </button>
+                </li>,
+              ];
+            })}
+          </ul>
+        ) : null}
         {log.isPending ? (
           <Loading />
         ) : log.isError ? (

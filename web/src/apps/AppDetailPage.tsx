@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useAccounts } from "../accounts/api";
+import { HistoryLink } from "../activity/history";
 import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { Button } from "../ui/Button";
@@ -56,12 +57,15 @@ export function AppDetailPage() {
         }
         description={appDetails(a, t)}
         actions={
-          // Apple never takes back a book's licenses: no revoke to offer.
-          canWrite && a.productType !== "Book" ? (
-            <Button variant="danger" onClick={() => setConfirmAll(true)} disabled={a.used === 0}>
-              {t("apps.revokeAll")}
-            </Button>
-          ) : null
+          <>
+            <HistoryLink of={{ app: adamId }} />
+            {/* Apple never takes back a book's licenses: no revoke to offer. */}
+            {canWrite && a.productType !== "Book" ? (
+              <Button variant="danger" onClick={() => setConfirmAll(true)} disabled={a.used === 0}>
+                {t("apps.revokeAll")}
+              </Button>
+            ) : null}
+          </>
         }
       />
       {revokedCount !== undefined ? (

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
+import { HistoryLink } from "../activity/history";
 import { usePage } from "../api/query";
 import type { License } from "../api/types";
 import { DetailUnavailable } from "../app/DetailUnavailable";
@@ -44,15 +45,18 @@ export function DeviceDetailPage() {
         title={<span className="mono">{d.serialNumber}</span>}
         description={`${d.platform} · ${t(`deviceStatus.${d.status}`, { defaultValue: d.status })} · ${t("common.labelled", { label: t("devices.lastCheckIn") })} ${f.dateTime(d.lastCheckInAt)}`}
         actions={
-          d.userId ? (
-            <Link
-              className="btn btn-secondary"
-              to={spacePath(spaceId, `/users/${d.userId}`)}
-              title={t("devices.viewUser")}
-            >
-              {user.data?.name ?? t("devices.viewUser")}
-            </Link>
-          ) : null
+          <>
+            <HistoryLink of={{ device: d.id }} />
+            {d.userId ? (
+              <Link
+                className="btn btn-secondary"
+                to={spacePath(spaceId, `/users/${d.userId}`)}
+                title={t("devices.viewUser")}
+              >
+                {user.data?.name ?? t("devices.viewUser")}
+              </Link>
+            ) : null}
+          </>
         }
       />
       {waiting.isError ? <ErrorNotice error={waiting.error} onRetry={waiting.refetch} /> : null}

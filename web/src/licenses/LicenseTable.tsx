@@ -1,6 +1,7 @@
 import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
+import { historyPath } from "../activity/history";
 import type { License, Page } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { useRevoke } from "../apps/api";
@@ -82,7 +83,10 @@ export function LicenseTable({
       render: (l) =>
         l.lastAction ? (
           <span className="stacked">
-            <span>{t(`actions.${l.lastAction}`, { defaultValue: l.lastAction })}</span>
+            {/* The license's whole history is a click away (invariant 4, DI5). */}
+            <Link to={historyPath(spaceId, { license: l.id })} title={t("activity.history")}>
+              {t(`actions.${l.lastAction}`, { defaultValue: l.lastAction })}
+            </Link>
             <span className="muted small">{f.dateTime(l.lastActionAt)}</span>
           </span>
         ) : (

@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
+import { HistoryLink } from "../activity/history";
 import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
@@ -61,9 +62,12 @@ export function UserDetailPage() {
           </span>
         }
         actions={
-          <Link className="btn btn-secondary" to={spacePath(spaceId, `/devices?user=${u.id}`)}>
-            {t("users.devices")}
-          </Link>
+          <>
+            <HistoryLink of={{ user: u.id }} />
+            <Link className="btn btn-secondary" to={spacePath(spaceId, `/devices?user=${u.id}`)}>
+              {t("users.devices")}
+            </Link>
+          </>
         }
       />
       {u.registration === "enrolled" ? null : <InvitationCard user={u} />}
