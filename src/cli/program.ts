@@ -20,7 +20,7 @@ import { registerUsers } from "./commands/users.js";
 import { registerWaiting } from "./commands/waiting.js";
 import { registerWhatIf } from "./commands/what-if.js";
 import { registerWorker } from "./commands/worker.js";
-import { oneLine } from "./errors.js";
+import { CliError, oneLine } from "./errors.js";
 import { EXIT_CODES } from "./help.js";
 
 /** Builds the `orchard` program; each command lives in commands/<name>.ts. */
@@ -54,8 +54,33 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerSimulator(program);
   registerDemo(program);
+  registerHelp(program);
   oneLineUsageErrors(program);
   return program;
+}
+
+/**
+ * `orchard help [command...]`: a command's help, as `--help` prints it; an unknown one is
+ * a usage error saying so, where Commander's own printed the whole help and exited 2.
+ */
+function registerHelp(program: Command): void {
+  program.helpCommand(false);
+  program
+    .command("help [command...]")
+    .description("display help for a command")
+    .action((words: string[]) => {
+      let command = program;
+      for (const word of words) {
+        const next = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+        if (!next)
+          throw new CliError(
+            `unknown command '${[commandPath(command), word].join(" ").replace(/^orchard /, "")}' (see 'orchard --help')`,
+            2,
+          );
+        command = next;
+      }
+      command.outputHelp();
+    });
 }
 
 const VERSION = (

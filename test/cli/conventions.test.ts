@@ -101,17 +101,22 @@ describe("orchard, as scripts and people use it", () => {
     await cli?.close();
   });
 
-  it("--version prints the package's version; a typo in a command is one line with a suggestion (exit 2)", async () => {
+  it("--version prints the package's version; a typo in a command is one line with a suggestion (exit 2); help names a command it does not know", async () => {
     const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
       version: string;
     };
     // All refused or answered before the database opens: side by side.
-    const [version, typo, option, missing] = await Promise.all([
+    const [version, typo, option, missing, help, helpTypo] = await Promise.all([
       cli.run(["--version"]),
       cli.run(["tokn", "list"]),
       cli.run(["token", "list", "--jsno"]),
       cli.run(["token", "rm", "Main campus"]),
+      cli.run(["help", "token", "add"]),
+      cli.run(["help", "token", "nope"]),
     ]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toMatch(/^Usage: orchard token add \[options\] <file>\n/);
+    expectFailure(helpTypo, 2, /^orchard: unknown command 'token nope' \(see 'orchard --help'\)\n$/);
     expect(version).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
     expectFailure(typo, 2, /^orchard: unknown command 'tokn' \(Did you mean token\?\)\n$/);
     expectFailure(option, 2, /^orchard: unknown option '--jsno' \(Did you mean --json\?\)\n$/);
