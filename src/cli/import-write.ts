@@ -10,6 +10,7 @@ import {
   logGroupChange,
 } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
+import { findUsersByKeys } from "../store/user.repo.js";
 import { CliError } from "./errors.js";
 import { firstDuplicate, type ImportKind, type ImportRow, type Located } from "./import-rows.js";
 
@@ -141,6 +142,35 @@ async function conflictOf(
           4,
         );
     }
+  }
+  if (kind === "users") {
+    const users = rows.flatMap(({ where, row }) =>
+      "name" in row && !("members" in row) ? [{ where, row }] : [],
+    );
+    const pick = (key: "id" | "externalId" | "clientUserId") =>
+      users.flatMap(({ row }) => {
+        const value = (row as Record<string, unknown>)[key];
+        return typeof value === "string" ? [value] : [];
+      });
+    const existing = await findUsersByKeys(db, spaceId, {
+      ids: pick("id"),
+      externalIds: pick("externalId"),
+      clientUserIds: pick("clientUserId"),
+    });
+    const taken = {
+      id: new Set(existing.map((u) => u.id)),
+      externalId: new Set(existing.flatMap((u) => (u.externalId ? [u.externalId] : []))),
+      clientUserId: new Set(existing.flatMap((u) => (u.clientUserId ? [u.clientUserId] : []))),
+    };
+    for (const { where, row } of users)
+      for (const key of ["id", "externalId", "clientUserId"] as const) {
+        const value = (row as Record<string, unknown>)[key];
+        if (typeof value === "string" && taken[key].has(value))
+          return new CliError(
+            `${where}: a user with ${key} "${value}" already exists; nothing was imported`,
+            4,
+          );
+      }
   }
   const what = kind === "users" ? "id, externalId or clientUserId" : "id";
   return new CliError(`a row has the ${what} of an existing ${kind.slice(0, -1)}; nothing was imported`, 4);

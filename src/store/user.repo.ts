@@ -102,6 +102,30 @@ export async function findUsers(db: Db, spaceId: string, ids: readonly string[])
   return rows.map(toUser);
 }
 
+/**
+ * Users of the space that already have one of these ids, externalIds or Apple clientUserIds
+ * (an import's rows): which row of a file clashes, and on what.
+ */
+export async function findUsersByKeys(
+  db: Db,
+  spaceId: string,
+  keys: { ids: readonly string[]; externalIds: readonly string[]; clientUserIds: readonly string[] },
+): Promise<UserRecord[]> {
+  const rows = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where((eb) =>
+      eb.or([
+        eb("id", "=", eb.fn.any(eb.val([...keys.ids]))),
+        eb("external_id", "=", eb.fn.any(eb.val([...keys.externalIds]))),
+        eb("apple_client_user_id", "=", eb.fn.any(eb.val([...keys.clientUserIds]))),
+      ]),
+    )
+    .execute();
+  return rows.map(toUser);
+}
+
 /** The users of these ids; NotFoundError for the first id the space has no user of. */
 export async function getUsers(db: Db, spaceId: string, ids: readonly string[]): Promise<UserRecord[]> {
   const found = await findUsers(db, spaceId, ids);

@@ -100,6 +100,16 @@ describe("orchard import", () => {
       4,
       /line 3: a device with serial number SER-1 already exists; nothing was imported/,
     );
+    // A user file imported again: the first row that clashes is named, with its key and value.
+    const again = await cli.file("again.csv", "id,name,externalId\nu20,Twenty,E-20\nu21,Twenty-one,E-1\n");
+    await cli.withCore((core) =>
+      core.store.db.updateTable("users").set({ external_id: "E-1" }).where("id", "=", "u1").execute(),
+    );
+    expectFailure(
+      await cli.run(["import", again, "--kind", "users"]),
+      4,
+      /^orchard: line 3: a user with externalId "E-1" already exists; nothing was imported\n$/,
+    );
     // Nothing of those files was written: the same rows, corrected, import cleanly.
     const fixed = await cli.file("fixed.csv", "serial,platform\nSER-NEW,iOS\nSER-9,iOS\n");
     expect(await cli.json(["import", fixed, "--kind", "devices", "--json"])).toMatchObject({ imported: 2 });
