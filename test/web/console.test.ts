@@ -626,6 +626,16 @@ describe("administrator console", () => {
     await page.getByRole("heading", { name: "Dashboard" }).waitFor();
     await page.getByText("1 needs attention").waitFor();
     await page.getByText("Token expires in 6 days").waitFor();
+    // NT1, DB2: the apps about to run out, and those someone waits for, before any threshold mail.
+    const low = page.getByRole("list", { name: "Apps running low" });
+    await low.getByRole("link", { name: "GoodNotes 5" }).waitFor();
+    await expect(
+      low.getByRole("listitem").filter({ hasText: "GoodNotes 5" }).textContent(),
+    ).resolves.toContain("1 free of 10");
+    await expect(low.getByRole("listitem").filter({ hasText: "Pages Pro" }).textContent()).resolves.toMatch(
+      /0 free of 1.*2 waiting/,
+    );
+    await shot(page, "10b-dashboard-apps-low");
 
     await page.getByRole("group", { name: "Language" }).getByRole("button", { name: "FR" }).click();
     await page.getByRole("link", { name: "Notifications" }).click();

@@ -6,9 +6,11 @@ import { EXPIRY_WINDOW_DAYS, TokenExpiryBadge, tokenExpiring } from "../accounts
 import { api } from "../api/client";
 import type { Asset, Items } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
+import { useApps } from "../apps/api";
 import { useNotifications } from "../notifications/api";
 import { useNotificationText } from "../notifications/message";
 import { AlsoReached } from "../notifications/NotificationDetail";
+import { Badge } from "../ui/Badge";
 import { Card, Stat } from "../ui/Card";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
@@ -89,6 +91,7 @@ export function DashboardPage() {
           tone={expiring.length > 0 ? "warning" : undefined}
         />
       </div>
+      <AppsRunningLow />
       <div className="grid-2">
         <Card
           title={t("dashboard.perAccount")}
@@ -164,5 +167,60 @@ export function DashboardPage() {
         </Card>
       </div>
     </>
+  );
+}
+
+/** NT1's early view: the apps with the fewest free licenses, and those someone waits for (DB2). */
+const LOW_SHARE = 0.9;
+const LOW_SHOWN = 6;
+
+function AppsRunningLow() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const { spaceId } = useSpace();
+  const apps = useApps(spaceId, { page: 1, pageSize: 50, sort: "available", order: "asc" });
+  const low = (apps.data?.items ?? [])
+    .filter((a) => a.waiting > 0 || (a.total > 0 && (a.available === 0 || a.used / a.total >= LOW_SHARE)))
+    .slice(0, LOW_SHOWN);
+  return (
+    <Card
+      title={t("dashboard.appsLow")}
+      actions={<Link to={spacePath(spaceId, "/apps")}>{t("common.viewAll")}</Link>}
+    >
+      {apps.isPending ? (
+        <Loading />
+      ) : apps.isError ? (
+        <ErrorNotice error={apps.error} onRetry={apps.refetch} />
+      ) : low.length === 0 ? (
+        <p className="muted">{t("dashboard.appsLowEmpty")}</p>
+      ) : (
+        <ul className="account-usage" aria-label={t("dashboard.appsLow")}>
+          {low.map((a) => (
+            <li key={a.adamId}>
+              <div className="account-usage-head">
+                <Link to={spacePath(spaceId, `/apps/${a.adamId}`)} className="strong-link">
+                  {a.name ?? a.adamId}
+                </Link>
+                <span className="badges">
+                  <Badge tone={a.available === 0 ? "danger" : "warning"}>
+                    {t("dashboard.freeOf", {
+                      count: a.available,
+                      available: f.number(a.available),
+                      total: f.number(a.total),
+                    })}
+                  </Badge>
+                  {a.waiting > 0 ? (
+                    <Badge tone="info">{t("dashboard.waiting", { count: a.waiting })}</Badge>
+                  ) : null}
+                </span>
+              </div>
+              <div className="account-usage-bar">
+                <UsageBar used={a.used} total={a.total} />
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
   );
 }
