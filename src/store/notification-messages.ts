@@ -67,7 +67,7 @@ export const NOTIFICATION_MESSAGES = {
   /** NT1: `app` is the app's name (its adamId when unknown), `account` the account's display name. */
   "usage.reached": {
     title: (p: { app: string; account: string; percent: number }) =>
-      `License usage of ${p.app} (${p.account}) reached ${p.percent} %`,
+      `License usage of ${p.app} (${p.account}) reached ${p.percent}%`,
   },
   /** NT2: `count` days left, rounded up. */
   "token.expiring": {

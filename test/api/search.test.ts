@@ -172,19 +172,19 @@ describeEachDatabase("search API", (db) => {
       (await found("notifications", query)).items.map((n) => n.title).sort();
     expect(await titles({ q: "token expired" })).toEqual(["Token expired: Old Campus"]);
     expect(await titles({ q: "main" })).toEqual([
-      "License usage of Old Name (Old Campus) reached 70 %",
-      "License usage of Pages (Main) reached 50 %",
+      "License usage of Old Name (Old Campus) reached 70%",
+      "License usage of Pages (Main) reached 50%",
       "Token expired: Old Campus",
     ]);
     expect(await titles({ q: "pages" })).toEqual([
-      "License usage of Old Name (Old Campus) reached 70 %",
-      "License usage of Pages (Main) reached 50 %",
+      "License usage of Old Name (Old Campus) reached 70%",
+      "License usage of Pages (Main) reached 50%",
     ]);
     // "atteints" is in the French title of usage.reached only.
     expect((await found("notifications", { q: "atteints" })).total).toBe(0);
     expect(await titles({ q: "atteints", keys: "usage.reached" })).toEqual([
-      "License usage of Old Name (Old Campus) reached 70 %",
-      "License usage of Pages (Main) reached 50 %",
+      "License usage of Old Name (Old Campus) reached 70%",
+      "License usage of Pages (Main) reached 50%",
     ]);
     // Grouped (NT1): the episode's head is found, with the lower level that matches folded into it.
     const grouped = await found("notifications", { q: "atteints", keys: "usage.reached", group: "true" });

@@ -76,7 +76,7 @@ describeEachDatabase("notification messages and the list", (database) => {
     expect(raised).toMatchObject({
       messageKey: "usage.reached",
       messageParams: { app: "Pages", account: "North Campus", percent: 90 },
-      title: "License usage of Pages (North Campus) reached 90 %",
+      title: "License usage of Pages (North Campus) reached 90%",
     });
     const expiring = await raiseNotification(db, {
       spaceId: space.id,

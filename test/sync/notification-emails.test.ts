@@ -326,7 +326,7 @@ describe("notification e-mail text", () => {
     kind: "usage",
     severity: "warning",
     component: "Apps and Books",
-    title: "License usage of Pages (Main) reached 90 %",
+    title: "License usage of Pages (Main) reached 90%",
     details: { remedy: "Buy more licenses", used: 90, total: 100 },
     accountId: "acc-1",
     adamId: "361309726",
@@ -339,7 +339,7 @@ describe("notification e-mail text", () => {
       { spaceName: "North campus", accountName: "Main", appName: "Pages" },
       "https://orchard.example.org/base",
     );
-    expect(subject).toBe("[Orchard] warning: License usage of Pages (Main) reached 90 %");
+    expect(subject).toBe("[Orchard] warning: License usage of Pages (Main) reached 90%");
     const lines = text.split("\n");
     expect(lines[0]).toBe(n.title);
     expect(lines[2]).toBe("What to do: Buy more licenses");

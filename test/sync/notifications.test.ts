@@ -102,7 +102,7 @@ describeEachDatabase("notifications", (tdb) => {
       messageKey: "usage.reached",
       messageParams: { account: "Notified", percent: 50 },
     });
-    expect(fifty?.title).toMatch(/^License usage of .+ \(Notified\) reached 50 %$/);
+    expect(fifty?.title).toMatch(/^License usage of .+ \(Notified\) reached 50%$/);
   });
 
   it("NT2: a token revoked at Apple pauses the account with the fix to apply; a new token resumes it", async () => {

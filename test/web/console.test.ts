@@ -714,7 +714,7 @@ describe("administrator console", () => {
     await page.getByRole("button", { name: "Le jeton de Paris campus expire dans 6 jours" }).waitFor();
     const search = page.getByRole("searchbox", { name: "Titre, app ou compte" });
     const slow = { timeout: 30_000 }; // the search box waits 250 ms before it asks; a loaded CI machine is slower
-    // Stored in English: "License usage of GoodNotes 5 (Paris campus) reached 90 %".
+    // Stored in English: "License usage of GoodNotes 5 (Paris campus) reached 90%".
     await search.fill("Atteints");
     await expect
       .poll(async () => {
