@@ -483,6 +483,16 @@ describe("administrator console", () => {
     await page.reload();
     const device = page.getByRole("row", { name: /C02D0000/ });
     await device.getByRole("link", { name: "Ada Lovelace" }).waitFor();
+    // Filtered by platform and status, in the URL: the Mac alone, then none retired.
+    const listed = page.getByRole("table", { name: "Devices" }).getByRole("row");
+    await page.getByLabel("Platform").selectOption("macOS");
+    await page.waitForURL(/\/devices\?platform=macOS$/);
+    await expect.poll(() => listed.count()).toBe(2);
+    await page.getByLabel("Status").selectOption("retired");
+    await page.getByText("Nothing matches this search.").waitFor();
+    await page.getByLabel("Status").selectOption("");
+    await page.getByLabel("Platform").selectOption("");
+    await expect.poll(() => listed.count()).toBeGreaterThan(2);
     await device.getByRole("link", { name: "C02D0000" }).click();
     const licenses = page.getByRole("table", { name: "Licenses" });
     await licenses.getByRole("link", { name: app.name }).waitFor();

@@ -43,7 +43,7 @@ export function DeviceDetailPage() {
       <PageHeader
         back={<Link to={spacePath(spaceId, "/devices")}>← {t("devices.title")}</Link>}
         title={<span className="mono">{d.serialNumber}</span>}
-        description={`${d.platform} · ${t(`deviceStatus.${d.status}`, { defaultValue: d.status })} · ${t("common.labelled", { label: t("devices.lastCheckIn") })} ${f.dateTime(d.lastCheckInAt)}`}
+        description={`${d.platform} · ${t(`deviceStatus.${d.status}`, { defaultValue: d.status })} · ${t("common.labelled", { label: t("devices.lastCheckIn") })} ${d.lastCheckInAt ? f.dateTime(d.lastCheckInAt) : t("devices.never")}`}
         actions={
           <>
             <HistoryLink of={{ device: d.id }} />

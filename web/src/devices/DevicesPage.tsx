@@ -11,14 +11,31 @@ import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUser } from "../users/api";
 import { useDevices } from "./api";
 
+const PLATFORMS = ["iOS", "macOS", "tvOS", "visionOS", "watchOS"] as const;
+const STATUSES = ["active", "inactive", "unenrolled", "retired", "wiped"] as const;
+
+/** The space's devices: searched by serial number, filtered by user, platform and status (in the URL). */
 export function DevicesPage() {
   const { t } = useTranslation();
   const f = useFormat();
   const { spaceId } = useSpace();
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
   const user = params.get("user") ?? undefined;
+  const filter = (key: "platform" | "status") => params.get(key) ?? undefined;
   const table = useTableQuery();
-  const devices = useDevices(spaceId, { ...table.query, ...(user ? { user } : {}) });
+  const devices = useDevices(spaceId, {
+    ...table.query,
+    ...(user ? { user } : {}),
+    ...(filter("platform") ? { platform: filter("platform") } : {}),
+    ...(filter("status") ? { status: filter("status") } : {}),
+  });
+  const set = (key: "platform" | "status", value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+    table.setPage(1);
+  };
   const owner = useUser(spaceId, user ?? "", user !== undefined);
   const columns: Column<Device>[] = [
     {
@@ -31,7 +48,7 @@ export function DevicesPage() {
         </Link>
       ),
     },
-    { key: "platform", header: t("devices.platform"), render: (d) => d.platform },
+    { key: "platform", header: t("devices.platform"), sort: "platform", render: (d) => d.platform },
     {
       key: "kind",
       header: t("devices.kind"),
@@ -59,13 +76,19 @@ export function DevicesPage() {
     {
       key: "status",
       header: t("devices.status"),
+      sort: "status",
       render: (d) => (
         <Badge tone={d.status === "active" ? "success" : "neutral"}>
           {t(`deviceStatus.${d.status}`, { defaultValue: d.status })}
         </Badge>
       ),
     },
-    { key: "checkin", header: t("devices.lastCheckIn"), render: (d) => f.dateTime(d.lastCheckInAt) },
+    {
+      key: "checkin",
+      header: t("devices.lastCheckIn"),
+      sort: "lastCheckInAt",
+      render: (d) => (d.lastCheckInAt ? f.dateTime(d.lastCheckInAt) : t("devices.never")),
+    },
   ];
   return (
     <>
@@ -87,6 +110,36 @@ export function DevicesPage() {
             label={t("devices.search")}
             placeholder={t("devices.search")}
           />
+          <label className="inline-field">
+            <span className="sr-only">{t("devices.platform")}</span>
+            <select
+              className="select filter-select"
+              value={filter("platform") ?? ""}
+              onChange={(e) => set("platform", e.target.value)}
+            >
+              <option value="">{t("devices.allPlatforms")}</option>
+              {PLATFORMS.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="inline-field">
+            <span className="sr-only">{t("devices.status")}</span>
+            <select
+              className="select filter-select"
+              value={filter("status") ?? ""}
+              onChange={(e) => set("status", e.target.value)}
+            >
+              <option value="">{t("devices.allStatuses")}</option>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {t(`deviceStatus.${s}`)}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
         {devices.isPending ? (
           <Loading />
@@ -101,7 +154,7 @@ export function DevicesPage() {
             table={table}
             total={devices.data.total}
             empty={
-              table.query.q ? undefined : (
+              table.query.q || filter("platform") || filter("status") ? undefined : (
                 <EmptyState title={t("devices.emptyTitle")}>{t("devices.emptyText")}</EmptyState>
               )
             }

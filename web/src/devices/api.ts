@@ -4,7 +4,10 @@ import { usePage } from "../api/query";
 import type { Device, Items, PageQuery, WaitingRequest } from "../api/types";
 import type { LicenseUsageRow } from "../users/types";
 
-export function useDevices(spaceId: string, query: PageQuery & { user?: string }) {
+export function useDevices(
+  spaceId: string,
+  query: PageQuery & { user?: string; platform?: string; status?: string },
+) {
   return usePage<Device>(`/spaces/${spaceId}/devices`, { ...query });
 }
 
