@@ -1,5 +1,5 @@
 import { useTranslation } from "react-i18next";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { downloadUrl } from "../api/client";
 import { usePage } from "../api/query";
 import type { ActivityEntry } from "../api/types";
@@ -7,6 +7,7 @@ import { spacePath, useSpace } from "../app/space";
 import { useSearchKeys } from "../i18n/message-search";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
+import { useUrlFilters } from "../ui/FilterSelect";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
@@ -44,10 +45,10 @@ export function ActivityPage() {
   const actions = actionLabels(i18n.getResourceBundle(i18n.language, "translation")?.actions);
   const { spaceId } = useSpace();
   const table = useTableQuery({ order: "desc" });
-  const [params, setParams] = useSearchParams();
-  const filters = Object.fromEntries(
-    [...TOOLBAR, ...SUBJECTS].map((k) => [k, params.get(k) ?? undefined]),
-  ) as Partial<Record<FilterKey, string>>;
+  const url = useUrlFilters<FilterKey>(() => table.setPage(1));
+  const filters = Object.fromEntries([...TOOLBAR, ...SUBJECTS].map((k) => [k, url.get(k)])) as Partial<
+    Record<FilterKey, string>
+  >;
   const query = {
     ...filters,
     from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
@@ -56,14 +57,7 @@ export function ActivityPage() {
   // The server matches the English and the names; the console adds the keys its own words match.
   const keys = useSearchKeys("activityMessages", table.query.q);
   const log = usePage<ActivityEntry>(`/spaces/${spaceId}/activity`, { ...table.query, keys, ...query });
-  const set = (key: FilterKey, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    // Typing a rule or a date replaces the entry: Back leaves the page, not each keystroke.
-    setParams(next, { replace: true });
-    table.setPage(1);
-  };
+  const set = url.set;
   // A subject filter's chip names what the lines name (every line shown is of it).
   const first = log.data?.items[0];
   const chipName: Record<HistorySubject, string | undefined> = {

@@ -1,10 +1,11 @@
 import { useTranslation } from "react-i18next";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import type { Device } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { Badge } from "../ui/Badge";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
+import { FilterSelect, useUrlFilters } from "../ui/FilterSelect";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
@@ -19,23 +20,16 @@ export function DevicesPage() {
   const { t } = useTranslation();
   const f = useFormat();
   const { spaceId } = useSpace();
-  const [params, setParams] = useSearchParams();
-  const user = params.get("user") ?? undefined;
-  const filter = (key: "platform" | "status") => params.get(key) ?? undefined;
   const table = useTableQuery();
+  const filters = useUrlFilters<"user" | "platform" | "status">(() => table.setPage(1));
+  const user = filters.get("user");
+  const filter = filters.get;
   const devices = useDevices(spaceId, {
     ...table.query,
     ...(user ? { user } : {}),
     ...(filter("platform") ? { platform: filter("platform") } : {}),
     ...(filter("status") ? { status: filter("status") } : {}),
   });
-  const set = (key: "platform" | "status", value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-    table.setPage(1);
-  };
   const owner = useUser(spaceId, user ?? "", user !== undefined);
   const columns: Column<Device>[] = [
     {
@@ -110,36 +104,20 @@ export function DevicesPage() {
             label={t("devices.search")}
             placeholder={t("devices.search")}
           />
-          <label className="inline-field">
-            <span className="sr-only">{t("devices.platform")}</span>
-            <select
-              className="select filter-select"
-              value={filter("platform") ?? ""}
-              onChange={(e) => set("platform", e.target.value)}
-            >
-              <option value="">{t("devices.allPlatforms")}</option>
-              {PLATFORMS.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="inline-field">
-            <span className="sr-only">{t("devices.status")}</span>
-            <select
-              className="select filter-select"
-              value={filter("status") ?? ""}
-              onChange={(e) => set("status", e.target.value)}
-            >
-              <option value="">{t("devices.allStatuses")}</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {t(`deviceStatus.${s}`)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label={t("devices.platform")}
+            all={t("devices.allPlatforms")}
+            value={filter("platform")}
+            options={PLATFORMS.map((p) => [p, p] as const)}
+            onChange={(v) => filters.set("platform", v)}
+          />
+          <FilterSelect
+            label={t("devices.status")}
+            all={t("devices.allStatuses")}
+            value={filter("status")}
+            options={STATUSES.map((s) => [s, t(`deviceStatus.${s}`)] as const)}
+            onChange={(v) => filters.set("status", v)}
+          />
         </div>
         {devices.isPending ? (
           <Loading />

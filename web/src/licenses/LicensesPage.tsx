@@ -1,5 +1,4 @@
 import { useTranslation } from "react-i18next";
-import { useSearchParams } from "react-router";
 import { useAccounts } from "../accounts/api";
 import { downloadUrl } from "../api/client";
 import { usePage } from "../api/query";
@@ -9,6 +8,7 @@ import { useApps } from "../apps/api";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { SearchBox, useTableQuery } from "../ui/DataTable";
+import { FilterSelect, useUrlFilters } from "../ui/FilterSelect";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { LicenseTable } from "./LicenseTable";
@@ -21,39 +21,23 @@ const FILTERS = ["app", "account", "type", "state", "user", "device"] as const;
 export function LicensesPage() {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
-  const [params, setParams] = useSearchParams();
   const table = useTableQuery({ sort: "assignedAt", order: "desc" });
+  const filters = useUrlFilters<(typeof FILTERS)[number]>(() => table.setPage(1));
+  const { params, setParams } = filters;
   const accounts = useAccounts(spaceId);
   const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
   const filter = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined]));
   const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, ...filter });
   // The export is what the page lists: the same filters and the same search, every page of it.
   const exported = downloadUrl(`/spaces/${spaceId}/licenses/export`, { ...filter, q: table.query.q });
-  const set = (key: (typeof FILTERS)[number], value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next);
-    table.setPage(1);
-  };
-  // The label is read out, not shown: the first choice ("All apps") says what the list filters, and the
-  // toolbar fits on one line at 1366 px in both languages.
   const select = (key: (typeof FILTERS)[number], label: string, all: string, options: [string, string][]) => (
-    <label className="inline-field">
-      <span className="sr-only">{label}</span>
-      <select
-        className="select filter-select"
-        value={params.get(key) ?? ""}
-        onChange={(e) => set(key, e.target.value)}
-      >
-        <option value="">{all}</option>
-        {options.map(([v, l]) => (
-          <option key={v} value={v}>
-            {l}
-          </option>
-        ))}
-      </select>
-    </label>
+    <FilterSelect
+      label={label}
+      all={all}
+      value={filters.get(key)}
+      options={options}
+      onChange={(v) => filters.set(key, v)}
+    />
   );
   return (
     <>
