@@ -141,6 +141,10 @@ describe("console: MDM commands", () => {
     expect(await live.getByRole("link", { name: "CONSOLE-LIVE" }).getAttribute("href")).toBe(
       `/s/${spaceId}/devices/${devices[0]?.id}`,
     );
+    // The app's page is a click away: its licenses, queue and rules are where the command comes from.
+    expect(await live.getByRole("link", { name: "Pages" }).getAttribute("href")).toBe(
+      `/s/${spaceId}/apps/${APP}`,
+    );
     await shot(page, "60-mdm-commands-failed");
   });
 

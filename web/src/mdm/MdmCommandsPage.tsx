@@ -91,13 +91,12 @@ export function MdmCommandsPage() {
             )}
             <span className="muted small">{t("mdm.invitationHelp")}</span>
           </span>
-        ) : c.appName ? (
-          <span className="stacked">
-            <span>{c.appName}</span>
-            <span className="muted small mono">{c.adamId}</span>
-          </span>
         ) : (
-          <span className="mono">{c.adamId}</span>
+          // The app's page: its licenses, its queue and its rules, where the command comes from.
+          <span className="stacked">
+            <Link to={spacePath(spaceId, `/apps/${c.adamId}`)}>{c.appName ?? c.adamId}</Link>
+            {c.appName ? <span className="muted small mono">{c.adamId}</span> : null}
+          </span>
         ),
     },
     { key: "state", header: t("mdm.col.state"), render: (c) => <StateBadge command={c} /> },
