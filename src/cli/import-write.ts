@@ -127,6 +127,10 @@ async function writeChunk(db: Db, by: ImportBy, kind: ImportKind, part: Rows<Imp
   return ids;
 }
 
+/** What names a user uniquely in a space: a file's row may clash with an existing user on any. */
+const USER_KEYS = ["id", "externalId", "clientUserId"] as const;
+type UserKey = (typeof USER_KEYS)[number];
+
 /** After a unique violation rolled everything back: which row clashed with an existing record. */
 async function conflictOf(
   db: Db,
@@ -145,27 +149,20 @@ async function conflictOf(
   }
   if (kind === "users") {
     const users = rows.flatMap(({ where, row }) =>
-      "name" in row && !("members" in row) ? [{ where, row }] : [],
+      "name" in row && !("members" in row) ? [{ where, keys: row as ImportRow<"users"> }] : [],
     );
-    const pick = (key: "id" | "externalId" | "clientUserId") =>
-      users.flatMap(({ row }) => {
-        const value = (row as Record<string, unknown>)[key];
-        return typeof value === "string" ? [value] : [];
-      });
+    const values = (key: UserKey) => users.flatMap(({ keys }) => keys[key] ?? []);
     const existing = await findUsersByKeys(db, spaceId, {
-      ids: pick("id"),
-      externalIds: pick("externalId"),
-      clientUserIds: pick("clientUserId"),
+      ids: values("id"),
+      externalIds: values("externalId"),
+      clientUserIds: values("clientUserId"),
     });
-    const taken = {
-      id: new Set(existing.map((u) => u.id)),
-      externalId: new Set(existing.flatMap((u) => (u.externalId ? [u.externalId] : []))),
-      clientUserId: new Set(existing.flatMap((u) => (u.clientUserId ? [u.clientUserId] : []))),
-    };
-    for (const { where, row } of users)
-      for (const key of ["id", "externalId", "clientUserId"] as const) {
-        const value = (row as Record<string, unknown>)[key];
-        if (typeof value === "string" && taken[key].has(value))
+    const taken = (key: UserKey) => new Set(existing.flatMap((u) => u[key] ?? []));
+    const held = { id: taken("id"), externalId: taken("externalId"), clientUserId: taken("clientUserId") };
+    for (const { where, keys } of users)
+      for (const key of USER_KEYS) {
+        const value = keys[key];
+        if (value !== undefined && held[key].has(value))
           return new CliError(
             `${where}: a user with ${key} "${value}" already exists; nothing was imported`,
             4,

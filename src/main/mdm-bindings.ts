@@ -7,6 +7,7 @@ import { FOREIGN_KEY_VIOLATION, sqlState } from "../store/errors.js";
 import {
   type Actor,
   type Db,
+  findAsset,
   findCatalogApp,
   getDevice,
   getLicense,
@@ -45,9 +46,7 @@ export const mdmLicenseOps: LicenseOps = {
         state: license.state,
       });
     }
-    const asset = (await listAssetsForApp(db, input.spaceId, license.adamId)).find(
-      (a) => a.accountId === license.accountId,
-    );
+    const asset = await findAsset(db, input.spaceId, license.accountId, license.adamId);
     if (asset && !asset.revocable) throw notRevocable(license.adamId);
     return released(
       db,

@@ -4,7 +4,7 @@ import { adoptListedLater } from "./adopt-listed.repo.js";
 import type { Db } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import type { AppleUserStatus, UserTable } from "./space.table.js";
-import { chunks, groupBy, probeByKey } from "./sql-helpers.js";
+import { chunks, groupBy, inList, probeByKey } from "./sql-helpers.js";
 
 export interface UserRecord {
   id: string;
@@ -117,9 +117,9 @@ export async function findUsersByKeys(
     .where("space_id", "=", spaceId)
     .where((eb) =>
       eb.or([
-        eb("id", "=", eb.fn.any(eb.val([...keys.ids]))),
-        eb("external_id", "=", eb.fn.any(eb.val([...keys.externalIds]))),
-        eb("apple_client_user_id", "=", eb.fn.any(eb.val([...keys.clientUserIds]))),
+        inList("id", keys.ids),
+        inList("external_id", keys.externalIds),
+        inList("apple_client_user_id", keys.clientUserIds),
       ]),
     )
     .execute();
