@@ -18,11 +18,10 @@ import { useActivityMessage } from "./message";
 /** What the toolbar sets. */
 const TOOLBAR = ["action", "actor", "rule", "from", "to"] as const;
 /**
- * Whose history: set by the History links of a user's, device's, app's, account's or
- * license's page (history.tsx), shown as chips. Every filter lives in the URL, so a history
- * can be bookmarked, sent and opened again.
+ * Whose history (HISTORY_SUBJECTS): set by the History links of a user's, device's, app's,
+ * account's or license's page (history.tsx), shown as chips. Every filter lives in the URL,
+ * so a history can be bookmarked, sent and opened again.
  */
-const SUBJECTS = HISTORY_SUBJECTS;
 type FilterKey = (typeof TOOLBAR)[number] | HistorySubject;
 
 const ACTORS = ["admin", "api_token", "system", "apple", "mdm"] as const;
@@ -46,9 +45,9 @@ export function ActivityPage() {
   const { spaceId } = useSpace();
   const table = useTableQuery({ order: "desc" });
   const url = useUrlFilters<FilterKey>(() => table.setPage(1));
-  const filters = Object.fromEntries([...TOOLBAR, ...SUBJECTS].map((k) => [k, url.get(k)])) as Partial<
-    Record<FilterKey, string>
-  >;
+  const filters = Object.fromEntries(
+    [...TOOLBAR, ...HISTORY_SUBJECTS].map((k) => [k, url.get(k)]),
+  ) as Partial<Record<FilterKey, string>>;
   const query = {
     ...filters,
     from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
@@ -214,9 +213,9 @@ export function ActivityPage() {
             />
           </label>
         </div>
-        {SUBJECTS.some((k) => filters[k]) ? (
+        {HISTORY_SUBJECTS.some((k) => filters[k]) ? (
           <ul className="chips filter-chips" aria-label={t("activity.historyOf")}>
-            {SUBJECTS.flatMap((k) => {
+            {HISTORY_SUBJECTS.flatMap((k) => {
               const value = filters[k];
               if (!value) return [];
               const label = `${t("common.labelled", { label: t(`activity.subjectFilter.${k}`) })} ${chipName[k] ?? value}`;

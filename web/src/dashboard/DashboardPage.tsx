@@ -116,7 +116,7 @@ export function DashboardPage() {
                     <Link to={spacePath(spaceId, `/accounts/${a.id}`)} className="strong-link">
                       {a.priority}. {a.displayName}
                     </Link>
-                    <span style={{ display: "inline-flex", gap: 6 }}>
+                    <span className="badges">
                       <HealthBadge health={a.health} />
                       <TokenExpiryBadge expiresAt={a.tokenExpiresAt} />
                     </span>

@@ -12,8 +12,21 @@ import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUser } from "../users/api";
 import { useDevices } from "./api";
 
-const PLATFORMS = ["iOS", "macOS", "tvOS", "visionOS", "watchOS"] as const;
-const STATUSES = ["active", "inactive", "unenrolled", "retired", "wiped"] as const;
+/** The filters' choices: every platform and status the API has (the typecheck keeps them in step). */
+const PLATFORMS = Object.keys({
+  iOS: 1,
+  macOS: 1,
+  tvOS: 1,
+  visionOS: 1,
+  watchOS: 1,
+} satisfies Record<Device["platform"], 1>);
+const STATUSES = Object.keys({
+  active: 1,
+  inactive: 1,
+  unenrolled: 1,
+  retired: 1,
+  wiped: 1,
+} satisfies Record<Device["status"], 1>);
 
 /** The space's devices: searched by serial number, filtered by user, platform and status (in the URL). */
 export function DevicesPage() {
@@ -23,13 +36,10 @@ export function DevicesPage() {
   const table = useTableQuery();
   const filters = useUrlFilters<"user" | "platform" | "status">(() => table.setPage(1));
   const user = filters.get("user");
-  const filter = filters.get;
-  const devices = useDevices(spaceId, {
-    ...table.query,
-    ...(user ? { user } : {}),
-    ...(filter("platform") ? { platform: filter("platform") } : {}),
-    ...(filter("status") ? { status: filter("status") } : {}),
-  });
+  const platform = filters.get("platform");
+  const status = filters.get("status");
+  // An unset filter is left out of the request (api/client.ts).
+  const devices = useDevices(spaceId, { ...table.query, user, platform, status });
   const owner = useUser(spaceId, user ?? "", user !== undefined);
   const columns: Column<Device>[] = [
     {
@@ -107,14 +117,14 @@ export function DevicesPage() {
           <FilterSelect
             label={t("devices.platform")}
             all={t("devices.allPlatforms")}
-            value={filter("platform")}
+            value={platform}
             options={PLATFORMS.map((p) => [p, p] as const)}
             onChange={(v) => filters.set("platform", v)}
           />
           <FilterSelect
             label={t("devices.status")}
             all={t("devices.allStatuses")}
-            value={filter("status")}
+            value={status}
             options={STATUSES.map((s) => [s, t(`deviceStatus.${s}`)] as const)}
             onChange={(v) => filters.set("status", v)}
           />
@@ -132,7 +142,7 @@ export function DevicesPage() {
             table={table}
             total={devices.data.total}
             empty={
-              table.query.q || filter("platform") || filter("status") ? undefined : (
+              table.query.q || platform || status ? undefined : (
                 <EmptyState title={t("devices.emptyTitle")}>{t("devices.emptyText")}</EmptyState>
               )
             }

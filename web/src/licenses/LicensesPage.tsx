@@ -23,10 +23,9 @@ export function LicensesPage() {
   const { spaceId } = useSpace();
   const table = useTableQuery({ sort: "assignedAt", order: "desc" });
   const filters = useUrlFilters<(typeof FILTERS)[number]>(() => table.setPage(1));
-  const { params, setParams } = filters;
   const accounts = useAccounts(spaceId);
   const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
-  const filter = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined]));
+  const filter = Object.fromEntries(FILTERS.map((k) => [k, filters.get(k)]));
   const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, ...filter });
   // The export is what the page lists: the same filters and the same search, every page of it.
   const exported = downloadUrl(`/spaces/${spaceId}/licenses/export`, { ...filter, q: table.query.q });
@@ -83,8 +82,8 @@ export function LicensesPage() {
             t("licenses.allStates"),
             STATES.map((s) => [s, t(`licenseState.${s}`)]),
           )}
-          {params.get("user") || params.get("device") ? (
-            <Button size="sm" variant="ghost" onClick={() => setParams(new URLSearchParams())}>
+          {filters.get("user") || filters.get("device") ? (
+            <Button size="sm" variant="ghost" onClick={filters.clear}>
               {t("licenses.clearFilters")}
             </Button>
           ) : null}

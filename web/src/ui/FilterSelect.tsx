@@ -8,14 +8,17 @@ import { useSearchParams } from "react-router";
 export function useUrlFilters<K extends string>(onChange?: () => void) {
   const [params, setParams] = useSearchParams();
   return {
-    params,
-    setParams,
     get: (key: K): string | undefined => params.get(key) ?? undefined,
     set: (key: K, value: string) => {
       const next = new URLSearchParams(params);
       if (value) next.set(key, value);
       else next.delete(key);
       setParams(next, { replace: true });
+      onChange?.();
+    },
+    /** Every filter off. */
+    clear: () => {
+      setParams(new URLSearchParams(), { replace: true });
       onChange?.();
     },
   };
