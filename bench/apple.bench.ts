@@ -84,10 +84,10 @@ async function streaming(ctx: BenchContext): Promise<void> {
     await floor(); // warm both sides
     const floorRun = await timed(floor);
 
-    const baseline = process.memoryUsage().rss;
+    const baseline = process.memoryUsage.rss();
     let peak = baseline;
     const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
+      peak = Math.max(peak, process.memoryUsage.rss());
     }, 5);
     const client = createAppleClient({ baseUrl: url, sToken });
     const clientRun = await timed(async () => {
@@ -96,7 +96,7 @@ async function streaming(ctx: BenchContext): Promise<void> {
       return items;
     });
     clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
     if (clientRun.result !== count || floorRun.result !== count) {
       throw new Error(
         `streamed ${clientRun.result} (client) / ${floorRun.result} (floor) of ${count} assignments`,
