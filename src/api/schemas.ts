@@ -269,6 +269,23 @@ export const addedAccountSchema = accountSchema
   })
   .meta({ id: "AddedAccount" });
 
+/** AC5, before the confirmation. */
+export const accountDeletionPreviewSchema = z
+  .object({
+    licenses: z
+      .object({ user: z.number().int(), device: z.number().int() })
+      .describe("licenses holding a seat: each is released at Apple (device-based too)"),
+    apps: z.number().int().describe("the account's apps: they stay in the catalog"),
+    appsWithRules: z
+      .number()
+      .int()
+      .describe("of those, the apps with a license rule (FCFS, Reserved or Prohibited): deleted"),
+    reservedUsers: z.number().int(),
+    reservedDevices: z.number().int(),
+    prohibitedUsers: z.number().int(),
+  })
+  .meta({ id: "AccountDeletionPreview" });
+
 export const assetSchema = z
   .object({
     accountId: z.string(),

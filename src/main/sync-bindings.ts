@@ -18,8 +18,8 @@ export function syncAccountOps(deps: SyncDeps): AccountOps {
     async update(input) {
       return (await updateAccount(deps, input)).account;
     },
-    async remove(input) {
-      await deleteAccount(deps, input);
+    remove(input) {
+      return deleteAccount(deps, input);
     },
     setPriority(input) {
       return setAccountPriority(deps, {

@@ -46,10 +46,16 @@ export interface AddedAccount {
   importFailed?: { code: string; message: string };
 }
 
+export interface AccountRemoved {
+  released: number;
+  releasedAtApple: boolean;
+}
+
 export interface AccountOps {
   add(input: AddAccountInput): Promise<AddedAccount>;
   update(input: UpdateAccountInput): Promise<Account>;
-  remove(input: { spaceId: string; accountId: string; actor: Actor }): Promise<void>;
+  /** AC5: how many licenses were released, and whether at Apple (not when the token was unusable). */
+  remove(input: { spaceId: string; accountId: string; actor: Actor }): Promise<AccountRemoved>;
   setPriority(input: {
     spaceId: string;
     accountId: string;
@@ -120,6 +126,7 @@ export function localAccountOps(db: Db, keys: KeyRing, now: () => Date): Account
         .where("space_id", "=", input.spaceId)
         .where("id", "=", input.accountId)
         .execute();
+      return { released: 0, releasedAtApple: true };
     },
     setPriority(input) {
       return setAccountPriority(db, input.spaceId, input.accountId, input.position);

@@ -261,3 +261,57 @@ export async function deleteAccountRows(
     return held;
   });
 }
+
+/** What deleting an account takes with it (AC5), for the admin to read before confirming. */
+export interface AccountDeletionPreview {
+  /** Licenses holding a seat, released at Apple by the deletion. */
+  licenses: { user: number; device: number };
+  /** The apps of the account, and those with a license rule (FCFS, Reserved or Prohibited). */
+  apps: number;
+  appsWithRules: number;
+  reservedUsers: number;
+  reservedDevices: number;
+  prohibitedUsers: number;
+}
+
+export async function accountDeletionPreview(
+  db: Db,
+  spaceId: string,
+  accountId: string,
+): Promise<AccountDeletionPreview> {
+  const { rows } = await sql<{
+    user_licenses: number;
+    device_licenses: number;
+    apps: number;
+    apps_with_rules: number;
+    reserved_users: number;
+    reserved_devices: number;
+    prohibited_users: number;
+  }>`select
+      (select count(*)::int from licenses where space_id = ${spaceId} and account_id = ${accountId}
+        and holds_seat and type = 'user') as user_licenses,
+      (select count(*)::int from licenses where space_id = ${spaceId} and account_id = ${accountId}
+        and holds_seat and type = 'device') as device_licenses,
+      (select count(*)::int from assets where space_id = ${spaceId} and account_id = ${accountId}) as apps,
+      (select count(*)::int from (
+        select adam_id from app_rules where space_id = ${spaceId} and account_id = ${accountId} and fcfs_enabled
+        union select adam_id from rule_users where space_id = ${spaceId} and account_id = ${accountId}
+        union select adam_id from rule_devices where space_id = ${spaceId} and account_id = ${accountId}
+      ) ruled) as apps_with_rules,
+      (select count(*)::int from rule_users where space_id = ${spaceId} and account_id = ${accountId}
+        and role = 'reserved') as reserved_users,
+      (select count(*)::int from rule_devices where space_id = ${spaceId} and account_id = ${accountId})
+        as reserved_devices,
+      (select count(*)::int from rule_users where space_id = ${spaceId} and account_id = ${accountId}
+        and role = 'prohibited') as prohibited_users`.execute(db);
+  const r = rows[0];
+  if (!r) throw new NotFoundError("account", accountId);
+  return {
+    licenses: { user: r.user_licenses, device: r.device_licenses },
+    apps: r.apps,
+    appsWithRules: r.apps_with_rules,
+    reservedUsers: r.reserved_users,
+    reservedDevices: r.reserved_devices,
+    prohibitedUsers: r.prohibited_users,
+  };
+}

@@ -5,6 +5,7 @@
  */
 import {
   AppleApiError,
+  AppleBatchError,
   type AppleClient,
   parseAppleDate,
   type ResponseEnvelope,
@@ -41,6 +42,8 @@ const COMPONENT = "Apps and Books";
 
 /** The token issue an error reveals, if any. */
 export function tokenIssueOf(error: unknown): TokenIssue | undefined {
+  // A batched call (AC5's releases) stopped by its failing batch: that batch's error.
+  if (error instanceof AppleBatchError) return tokenIssueOf(error.cause);
   if (error instanceof AppleApiError && error.kind === "auth") return error.tokenProblem ?? "invalid";
   if (error instanceof STokenError) return error.code === "expired" ? "expired" : "invalid";
   if (error instanceof TokenOwnedByOtherMdmError) return "other_mdm";

@@ -145,6 +145,13 @@ describeEachDatabase("full scenario: the sToken never leaks", (db) => {
       (await send("PATCH", `${s}/accounts/${account.id}`, { name: "Renamed", sToken })).json().displayName,
     ).toBe("Renamed");
     expect((await send("DELETE", `${s}/accounts/${account.id}?confirm=wrong`)).statusCode).toBe(422);
+    // AC5: before confirming, what the deletion would take with it.
+    expect((await send("GET", `${s}/accounts/${account.id}/deletion-preview`)).json()).toMatchObject({
+      licenses: { user: expect.any(Number), device: expect.any(Number) },
+      apps: expect.any(Number),
+      appsWithRules: expect.any(Number),
+    });
+    expect((await send("GET", `${s}/accounts/no-such-account/deletion-preview`)).statusCode).toBe(404);
 
     for (const text of [...bodies, ...f.logs.lines]) {
       expect(text.includes(sToken)).toBe(false);

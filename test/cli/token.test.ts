@@ -194,7 +194,7 @@ describe("orchard token", () => {
     const removed = await cli.run(["token", "rm", north.id, "--confirm", "North campus"]);
     expect(removed).toMatchObject({
       code: 0,
-      stdout: 'account "North campus" deleted; its licenses were released (AC5)\n',
+      stdout: 'account "North campus" deleted; 0 license(s) released at Apple (AC5)\n',
     });
     expectFailure(
       await cli.run(["token", "resync", north.id]),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ALL_USERS } from "../../src/licensing/index.js";
 import {
+  createUser,
   findAccount,
   findAsset,
   findCatalogApp,
@@ -13,8 +14,13 @@ import {
   revealSToken,
   StoreError,
   setAccountHealth,
+  setAppRules,
 } from "../../src/store/index.js";
-import { markAccountDeleting, unmarkAccountDeleting } from "../../src/store/sync-account-data.repo.js";
+import {
+  accountDeletionPreview,
+  markAccountDeleting,
+  unmarkAccountDeleting,
+} from "../../src/store/sync-account-data.repo.js";
 import {
   addAccount,
   deleteAccount,
@@ -299,8 +305,37 @@ describeEachDatabase("account operations", (tdb) => {
   });
 
   it("AC5: deleting an account releases its licenses at Apple with the 30-day notice, drops its rules, keeps its apps in the catalog", async () => {
-    const { adamId, loc, space, account } = await licensedAccount(10, 4, "Doomed");
-    await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+    const { adamId, loc, space, account, devices } = await licensedAccount(10, 4, "Doomed");
+    // Before the confirmation, the admin reads what goes: 4 device licenses, the app's rules.
+    const [ann, bob] = await Promise.all(
+      ["Ann", "Bob"].map((name) => createUser(db(), { spaceId: space.id, name, appleStatus: "Associated" })),
+    );
+    await setAppRules(
+      db(),
+      {
+        spaceId: space.id,
+        accountId: account.id,
+        adamId,
+        fcfs: { groupIds: [ALL_USERS], requestedType: "user", mandatoryType: "device" },
+        reservedUserIds: [ann?.id ?? ""],
+        reservedDeviceIds: [devices[0]?.id ?? ""],
+        prohibitedUserIds: [bob?.id ?? ""],
+      },
+      ADMIN,
+      new Date(),
+    );
+    expect(await accountDeletionPreview(db(), space.id, account.id)).toEqual({
+      licenses: { user: 0, device: 4 },
+      apps: 1,
+      appsWithRules: 1,
+      reservedUsers: 1,
+      reservedDevices: 1,
+      prohibitedUsers: 1,
+    });
+    expect(await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN })).toEqual({
+      released: 4,
+      releasedAtApple: true,
+    });
     await h.sim.operator.idle();
     expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(0);
     expect(await findAccount(db(), space.id, account.id)).toBeUndefined();
@@ -310,6 +345,20 @@ describeEachDatabase("account operations", (tdb) => {
     expect(released).toHaveLength(4);
     expect(released[0]?.ruleIds).toEqual(expect.arrayContaining(["AC5", "RV3"]));
     expect(released[0]?.message).toContain("30 days");
+  });
+
+  it("AC5: an account whose token Apple revoked is deleted all the same, says that nothing was released at Apple, and the log says why", async () => {
+    const { adamId, loc, space, account } = await licensedAccount(10, 3, "Revoked");
+    h.sim.operator.revokeToken(loc.uId);
+    expect(await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN })).toEqual({
+      released: 3,
+      releasedAtApple: false,
+    });
+    expect(await findAccount(db(), space.id, account.id)).toBeUndefined();
+    const released = await listActivity(db(), space.id, { adamId, action: "license.released" });
+    expect(released.map((e) => e.message)).toEqual(
+      Array(3).fill("account deleted: could not release at Apple (token problem)"),
+    );
   });
 
   it("AC5, invariant 3: a device checking in while the account's licenses are being released at Apple gets none from it, and Apple keeps none", async () => {

@@ -6,10 +6,12 @@ import {
   listAssetsOfAccount,
   NotFoundError,
 } from "../../store/index.js";
+import { accountDeletionPreview } from "../../store/sync-account-data.repo.js";
 import { APP_SORTS, listAppsView } from "../../store/views.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
+  accountDeletionPreviewSchema,
   accountSchema,
   addedAccountSchema,
   appleWorkSchema,
@@ -111,6 +113,24 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => getAccount(db, spaceOf(request), request.params.accountId),
+  );
+
+  app.get(
+    "/spaces/:spaceId/accounts/:accountId/deletion-preview",
+    {
+      config: can.read,
+      schema: {
+        tags: ["accounts"],
+        summary: "AC5: what deleting the account would take with it, for the admin to read before confirming",
+        params: accountParams,
+        response: { 200: accountDeletionPreviewSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const account = await getAccount(db, spaceId, request.params.accountId);
+      return accountDeletionPreview(db, spaceId, account.id);
+    },
   );
 
   app.patch(

@@ -153,11 +153,16 @@ export function registerToken(program: Command): void {
           `--confirm must repeat the account's name exactly ("${account.displayName}"): nothing was deleted (AC5)`,
         );
       }
-      await withSpinner("releasing the account's licenses at Apple", () =>
-        core.deps.accounts.remove({ spaceId, accountId, actor }),
+      const { released, releasedAtApple } = await withSpinner(
+        "releasing the account's licenses at Apple",
+        () => core.deps.accounts.remove({ spaceId, accountId, actor }),
       );
-      if (json) return printJson({ deleted: accountJson(account) });
-      printLine(`account "${account.displayName}" deleted; its licenses were released (AC5)`);
+      if (json) return printJson({ deleted: accountJson(account), released, releasedAtApple });
+      printLine(
+        releasedAtApple
+          ? `account "${account.displayName}" deleted; ${released} license(s) released at Apple (AC5)`
+          : `account "${account.displayName}" deleted; its token could not be used, so its ${released} license(s) are still assigned at Apple: release them in Apple Business Manager (AC5)`,
+      );
     });
   });
 

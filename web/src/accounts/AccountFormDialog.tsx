@@ -27,6 +27,8 @@ export function AccountFormDialog({
   const [file, setFile] = useState<File>();
   const [autoDistribute, setAutoDistribute] = useState(account?.autoDistribute ?? true);
   const [clearPrevious, setClearPrevious] = useState(false);
+  // Releasing every assignment of the token at Apple cannot be undone: ticked twice.
+  const [clearConfirmed, setClearConfirmed] = useState(false);
   const [takeOver, setTakeOver] = useState(false);
   const errors = fieldErrorsOf(mutation.error, "account");
   const ownedElsewhere =
@@ -35,11 +37,12 @@ export function AccountFormDialog({
   const [submitted, setSubmitted] = useState(false);
   if (submitted && !name.trim()) localErrors.name = t("accounts.form.nameRequired");
   if (submitted && !account && !file) localErrors.sToken = t("accounts.form.fileRequired");
+  const clearUnconfirmed = clearPrevious && !clearConfirmed;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
-    if (!name.trim() || (!account && !file)) return;
+    if (!name.trim() || (!account && !file) || clearUnconfirmed) return;
     const input = { name: name.trim(), file, autoDistribute, clearPrevious, takeOver };
     if (account) update.mutate(input, { onSuccess: () => onClose() });
     else
@@ -93,11 +96,29 @@ export function AccountFormDialog({
       <Option
         name="clearPrevious"
         checked={clearPrevious}
-        onChange={setClearPrevious}
+        onChange={(checked) => {
+          setClearPrevious(checked);
+          if (!checked) setClearConfirmed(false);
+        }}
         label={t("accounts.form.clearPrevious")}
         description={t("accounts.form.clearPreviousHelp")}
       />
-      {clearPrevious ? <Notice tone="warning">{t("accounts.form.clearPreviousWarning")}</Notice> : null}
+      {clearPrevious ? (
+        <>
+          <Notice tone="warning">{t("accounts.form.clearPreviousWarning")}</Notice>
+          <Option
+            name="clearPreviousConfirmed"
+            checked={clearConfirmed}
+            onChange={setClearConfirmed}
+            label={t("accounts.form.clearPreviousConfirm")}
+          />
+          {submitted && clearUnconfirmed ? (
+            <div className="field-error" role="alert">
+              {t("accounts.form.clearPreviousConfirmRequired")}
+            </div>
+          ) : null}
+        </>
+      ) : null}
       {ownedElsewhere || takeOver ? (
         <Option
           name="takeOver"

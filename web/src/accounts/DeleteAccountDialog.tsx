@@ -5,15 +5,22 @@ import type { Account } from "../api/types";
 import { useSpace } from "../app/space";
 import { ConfirmDialog } from "../ui/Dialog";
 import { TextField } from "../ui/Field";
+import { useFormat } from "../ui/format";
 import { RuleRef } from "../ui/RuleRef";
 import { ErrorNotice } from "../ui/States";
-import { useDeleteAccount } from "./api";
+import { useDeleteAccount, useDeletionPreview } from "./api";
 
-/** AC5: irreversible, so confirmed twice: the consequences, then the account's name typed. */
+/**
+ * AC5: irreversible, so confirmed twice: the consequences, counted for this account (how
+ * many licenses Apple releases, which rules go), then the account's name typed.
+ */
 export function DeleteAccountDialog({ account, onClose }: { account: Account; onClose: () => void }) {
   const { t } = useTranslation();
+  const f = useFormat();
   const { spaceId } = useSpace();
   const remove = useDeleteAccount(spaceId);
+  const preview = useDeletionPreview(spaceId, account.id);
+  const counts = preview.data;
   const [step, setStep] = useState<1 | 2>(1);
   const [typed, setTyped] = useState("");
   const errors = fieldErrorsOf(remove.error);
@@ -34,6 +41,30 @@ export function DeleteAccountDialog({ account, onClose }: { account: Account; on
           <li>{t("accounts.delete.grace")}</li>
           <li>{t("accounts.delete.catalog")}</li>
         </ul>
+        {counts ? (
+          <dl className="details deletion-counts" data-testid="deletion-preview">
+            <dt>{t("accounts.delete.licenses")}</dt>
+            <dd>
+              {t("accounts.delete.licensesCount", {
+                total: f.number(counts.licenses.user + counts.licenses.device),
+                user: f.number(counts.licenses.user),
+                device: f.number(counts.licenses.device),
+              })}
+            </dd>
+            <dt>{t("accounts.delete.appsWithRules")}</dt>
+            <dd>{f.number(counts.appsWithRules)}</dd>
+            <dt>{t("accounts.delete.reservedUsers")}</dt>
+            <dd>{f.number(counts.reservedUsers)}</dd>
+            <dt>{t("accounts.delete.reservedDevices")}</dt>
+            <dd>{f.number(counts.reservedDevices)}</dd>
+            <dt>{t("accounts.delete.prohibited")}</dt>
+            <dd>{f.number(counts.prohibitedUsers)}</dd>
+            <dt>{t("accounts.delete.appsKept")}</dt>
+            <dd>{f.number(counts.apps)}</dd>
+          </dl>
+        ) : preview.isError ? (
+          <ErrorNotice error={preview.error} />
+        ) : null}
         <RuleRef id="AC5" />
       </ConfirmDialog>
     );

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
-import type { Account, AddedAccount, AppleWork, Asset, Items } from "../api/types";
+import type { Account, AccountDeletionPreview, AddedAccount, AppleWork, Asset, Items } from "../api/types";
 
 export const accountsPath = (spaceId: string) => `/spaces/${spaceId}/accounts`;
 
@@ -120,6 +120,16 @@ export function useResync(spaceId: string) {
     mutationFn: (accountId: string) =>
       api.post<{ accepted: true }>(`${accountsPath(spaceId)}/${accountId}/resync`),
     onSuccess: invalidate,
+  });
+}
+
+/** AC5: what the deletion would take with it, read fresh each time the dialog opens. */
+export function useDeletionPreview(spaceId: string, accountId: string) {
+  return useQuery({
+    queryKey: [accountsPath(spaceId), accountId, "deletion-preview"],
+    queryFn: () => api.get<AccountDeletionPreview>(`${accountsPath(spaceId)}/${accountId}/deletion-preview`),
+    staleTime: 0,
+    gcTime: 0,
   });
 }
 

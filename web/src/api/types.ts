@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { problemSchema } from "../../../src/api/problem";
 import type {
+  accountDeletionPreviewSchema,
   accountSchema,
   activitySchema,
   addedAccountSchema,
@@ -35,6 +36,8 @@ export type SpaceWithRole = Space & { role: Role };
 export type Account = z.input<typeof accountSchema>;
 /** AC1's answer: `firstImport` says whether the import from Apple that follows finished. */
 export type AddedAccount = z.input<typeof addedAccountSchema>;
+/** AC5: what deleting the account takes with it. */
+export type AccountDeletionPreview = z.input<typeof accountDeletionPreviewSchema>;
 export type Asset = z.input<typeof assetSchema>;
 export type AppRow = z.input<typeof appRowSchema>;
 /** DB2, UB3: a request in an app's waiting queue. */
