@@ -1,11 +1,15 @@
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { HistoryLink } from "../activity/history";
+import { usePage } from "../api/query";
+import type { License } from "../api/types";
 import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { GroupLink } from "../groups/GroupLink";
+import { LicenseTable } from "../licenses/LicenseTable";
 import { Card } from "../ui/Card";
+import { useTableQuery } from "../ui/DataTable";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
@@ -37,7 +41,7 @@ function AppleUserId({ clientUserId }: { clientUserId: string | undefined }) {
 /**
  * A user: Apple's id for them beside their registration (AC7, UB2), the apps they wait for a
  * user-based license of (DB2, UB3; each wait may be cancelled), the groups they are in
- * (DI7), and VU1 License usage.
+ * (DI7), their user-based licenses (each may be revoked, RV2) and VU1 License usage.
  */
 export function UserDetailPage() {
   const { t } = useTranslation();
@@ -47,6 +51,8 @@ export function UserDetailPage() {
   const usage = useUserLicenseUsage(spaceId, userId);
   const groups = useUserGroups(spaceId, userId);
   const waiting = useUserWaiting(spaceId, userId);
+  const table = useTableQuery({ sort: "assignedAt", order: "desc", pageSize: 10 });
+  const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, user: userId });
   if (user.isPending) return <Loading />;
   if (user.isError) return <DetailUnavailable list="users" error={user.error} onRetry={user.refetch} />;
   const u = user.data;
@@ -99,6 +105,22 @@ export function UserDetailPage() {
               </li>
             ))}
           </ul>
+        )}
+      </Card>
+      <Card title={t("users.licenses")}>
+        <p className="card-help">{t("users.licensesHelp")}</p>
+        {licenses.isPending ? (
+          <Loading />
+        ) : licenses.isError ? (
+          <ErrorNotice error={licenses.error} onRetry={licenses.refetch} />
+        ) : (
+          <LicenseTable
+            page={licenses.data}
+            table={table}
+            from="usage"
+            hide={["subject"]}
+            empty={<EmptyState title={t("users.noLicensesTitle")}>{t("users.noLicensesText")}</EmptyState>}
+          />
         )}
       </Card>
       <Card title={t("users.licenseUsage")}>

@@ -1,0 +1,70 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser, insertLicenses, listLicensesForApp, setCatalogApp } from "../../src/store/index.js";
+import { shot, signIn } from "./harness.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+
+/**
+ * A user's page lists their user-based licenses, each revocable there (RV4) after a
+ * confirmation, as on the app's License usage tab: an administrator acting on one person
+ * (someone leaving) does not have to go app by app.
+ */
+const OWNER = { login: "owner-rv4", password: "correct horse battery staple" };
+
+describe("console: a user's licenses on the user's page (RV4)", () => {
+  let ic: IsolatedConsole;
+  let page: Page;
+  let userId = "";
+  const adamId = "409183694";
+
+  beforeAll(async () => {
+    ic = await startIsolatedConsole({ name: "rv4", owner: OWNER });
+    const { db } = ic.core.store;
+    const now = new Date();
+    const accountId = await accountWithApp(ic, { adamId, name: "Keynote", total: 5 }, { now });
+    await setCatalogApp(db, { spaceId: ic.spaceId, adamId }, now);
+    const ada = await createUser(db, {
+      spaceId: ic.spaceId,
+      name: "Ada Leaving",
+      appleClientUserId: "rv4-ada",
+      appleStatus: "Associated",
+    });
+    userId = ada.id;
+    await insertLicenses(db, [
+      {
+        spaceId: ic.spaceId,
+        accountId,
+        adamId,
+        type: "user",
+        userId,
+        state: "assigned",
+        ruleIds: ["DI2"],
+        now,
+      },
+    ]);
+    page = await signIn(ic, OWNER);
+  }, 120_000);
+
+  afterAll(async () => {
+    await ic?.close();
+  });
+
+  it("RV4, RV3: the user's page lists the user-based license and revokes it after a confirmation that says the app stays installed", async () => {
+    await page.goto(`${ic.url}/s/${ic.spaceId}/users/${userId}`);
+    const card = page.locator(".card").filter({ hasText: "User-based licenses" });
+    const row = card.getByRole("row").filter({ hasText: "Keynote" });
+    await row.waitFor();
+    await row.getByRole("button", { name: "Revoke the license of Ada Leaving" }).click();
+    const dialog = page.getByRole("dialog", { name: "Revoke the license of Ada Leaving?" });
+    await dialog.getByText("Ada Leaving loses the license of Keynote. The app is not uninstalled.").waitFor();
+    await shot(page, "rv4-user-page-revoke");
+    await dialog.getByRole("button", { name: "Revoke" }).click();
+    await page.getByText("The license of Ada Leaving is revoked.").waitFor();
+    // The row no longer offers a revoke: the license is on its way out.
+    await row
+      .getByRole("button", { name: "Revoke the license of Ada Leaving" })
+      .waitFor({ state: "detached" });
+    const [license] = await listLicensesForApp(ic.core.store.db, ic.spaceId, adamId);
+    expect(license?.state).not.toBe("assigned");
+  });
+});
