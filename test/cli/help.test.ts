@@ -51,6 +51,7 @@ describe("orchard's help", () => {
         "import",
         "licenses",
         "licenses reclaim",
+        "licenses revoke",
         "mdm commands",
         "mdm retry",
         "mdm test-webhook",

@@ -228,4 +228,35 @@ describe("orchard licenses reclaim", () => {
     });
     expect(counts).toEqual({ lines: more, live: 0 });
   });
+
+  it("RV2, RV3: licenses revoke takes one license back by its id and says where it goes; again, or unknown, or with a list option, a one-line refusal", async () => {
+    const [license] = (await cli.withCore(({ deps }) => listLicensesForApp(deps.db, spaceId, APP))).filter(
+      (l) => l.state === "assigned" || l.state === "pending_assign",
+    );
+    if (!license) throw new Error("the active iPad's license is live");
+    const revoked = await cli.run(["licenses", "revoke", license.id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(
+      new RegExp(
+        `^license ${license.id} revoked \\(RV2\\), now (pending_release|released|in_grace): its release goes to Apple`,
+      ),
+    );
+    const log = await cli.withCore(({ deps }) => listActivity(deps.db, spaceId, { licenseId: license.id }));
+    expect(log[0]?.ruleIds).toContain("RV2");
+    expectFailure(
+      await cli.run(["licenses", "revoke", license.id]),
+      4,
+      / is (released|pending_release|in_grace), not live/,
+    );
+    expectFailure(
+      await cli.run(["licenses", "revoke", "no-such-license"]),
+      3,
+      /license no-such-license not found/,
+    );
+    expectFailure(
+      await cli.run(["licenses", "--app", APP, "revoke", license.id]),
+      2,
+      /--app is an option of 'orchard licenses', not of 'orchard licenses revoke'/,
+    );
+  });
 });

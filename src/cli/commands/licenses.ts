@@ -72,6 +72,47 @@ export function registerLicenses(program: Command): void {
     });
   });
   registerReclaim(licenses);
+  registerRevoke(licenses);
+}
+
+/** Options of `orchard licenses` a subcommand does not take: refused, never silently ignored. */
+function refuseListOptions(licenses: Command, names: readonly string[], sub: string): void {
+  const stray = names.find((name) => licenses.getOptionValueSource(name) === "cli");
+  if (stray)
+    throw new CliError(`--${stray} is an option of 'orchard licenses', not of 'orchard licenses ${sub}'`);
+}
+
+/** `orchard licenses revoke <id>`: one license, as the console's Revoke (RV2, or RV4 from a usage view). */
+function registerRevoke(licenses: Command): void {
+  withExamples(
+    licenses
+      .command("revoke")
+      .argument("<license>", "the license's id (orchard licenses shows it)")
+      .description("RV2, RV3: revoke one license (an iOS app stays usable 30 days; nothing is uninstalled)")
+      .option("--space <space>", "the space to work in, by id or name (default: the default space)")
+      .option("--json", "print one JSON document on stdout (stable shape, for scripts)"),
+    [
+      "orchard licenses revoke 0b7e9c1e-…",
+      "orchard licenses --serial C02D0000 --state assigned --json | jq -r '.items[].id' | xargs -n1 orchard licenses revoke",
+    ],
+  ).action(async (licenseId: string, _own: unknown, command: Command) => {
+    const flags = command.optsWithGlobals() as CommonFlags;
+    refuseListOptions(licenses, [...LIST_ONLY, "app", "account", "type"], "revoke");
+    await withCore(flags, async ({ core, spaceId, actor, json }) => {
+      const revoked = await core.deps.licenses.revoke(core.deps.db, {
+        spaceId,
+        licenseId,
+        because: ["RV2"],
+        actor,
+        now: core.deps.now(),
+      });
+      if (json) return printJson({ revoked });
+      for (const l of revoked)
+        printLine(
+          `license ${l.id} revoked (RV2), now ${l.state}: its release goes to Apple with the worker's next round (RV3: iOS keeps the app 30 days)`,
+        );
+    });
+  });
 }
 
 interface ReclaimFlags extends CommonFlags {
@@ -123,9 +164,7 @@ function registerReclaim(licenses: Command): void {
   ).action(async (_own: unknown, command: Command) => {
     // `orchard licenses` takes --app, --account, --type, --space and --json before this command sees them.
     const flags = command.optsWithGlobals() as ReclaimFlags;
-    const stray = LIST_ONLY.find((name) => licenses.getOptionValueSource(name) === "cli");
-    if (stray)
-      throw new CliError(`--${stray} is an option of 'orchard licenses', not of 'orchard licenses reclaim'`);
+    refuseListOptions(licenses, LIST_ONLY, "reclaim");
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
       const { db } = core.deps;
       const accountId = await resolveAppAndAccount(db, spaceId, flags);
