@@ -12,6 +12,7 @@ import { registerMdm } from "./commands/mdm.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerNotifications } from "./commands/notifications.js";
 import { registerRefusals } from "./commands/refusals.js";
+import { registerRules } from "./commands/rules.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSimulator } from "./commands/simulator.js";
 import { registerSpace } from "./commands/space.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.commandsGroup("Licenses:");
   registerApps(program);
   registerLicenses(program);
+  registerRules(program);
   registerExplain(program);
   registerWhatIf(program);
   registerNotifications(program);

@@ -1,6 +1,14 @@
 import { checkSubjectFilter } from "../service/list-filters.js";
 import type { Db } from "../store/database.js";
-import { type Account, listAccounts, listSpaces, type Space } from "../store/index.js";
+import {
+  type Account,
+  type Group,
+  getUsers,
+  listAccounts,
+  listSpaces,
+  type Space,
+  type UserRecord,
+} from "../store/index.js";
 import { CliError } from "./errors.js";
 
 /**
@@ -59,4 +67,61 @@ export async function resolveAppAndAccount(
     { field: () => undefined, bySerial: (s) => `--serial ${s}` },
   );
   return accountId;
+}
+
+/**
+ * Users as an administrator names them: id, e-mail, managed Apple ID or external id (the
+ * identity provider's), case aside but for the id. One the space does not have is exit 3;
+ * a name two users share is exit 2, naming their ids.
+ */
+export async function resolveUsers(db: Db, spaceId: string, given: readonly string[]): Promise<UserRecord[]> {
+  if (given.length === 0) return [];
+  const folded = given.map(fold);
+  const rows = await db
+    .selectFrom("users")
+    .select(["id", "email", "managed_apple_id", "external_id"])
+    .where("space_id", "=", spaceId)
+    .where("deleted_at", "is", null)
+    .where((eb) =>
+      eb.or([
+        eb("id", "in", [...given]),
+        eb(eb.fn("lower", ["email"]), "in", folded),
+        eb(eb.fn("lower", ["managed_apple_id"]), "in", folded),
+        eb(eb.fn("lower", ["external_id"]), "in", folded),
+      ]),
+    )
+    .execute();
+  const ids = given.map((g) => {
+    const byId = rows.find((r) => r.id === g);
+    if (byId) return byId.id;
+    const named = rows.filter((r) =>
+      [r.email, r.managed_apple_id, r.external_id].some((k) => k && fold(k) === fold(g)),
+    );
+    if (named.length > 1)
+      throw new CliError(
+        `${named.length} users are named ${g}: give the id of one (${named.map((r) => r.id).join(", ")})`,
+      );
+    if (!named[0])
+      throw new CliError(`user ${g} not found (by id, e-mail, managed Apple ID or external id)`, 3);
+    return named[0].id;
+  });
+  return getUsers(db, spaceId, ids);
+}
+
+/** Groups by id or name (case and outer spaces aside: names are unique in a space). */
+export async function resolveGroups(
+  db: Db,
+  spaceId: string,
+  given: readonly string[],
+): Promise<Array<Pick<Group, "id" | "name">>> {
+  const groups = await db
+    .selectFrom("groups")
+    .select(["id", "name"])
+    .where("space_id", "=", spaceId)
+    .execute();
+  return given.map((g) => {
+    const found = groups.find((x) => x.id === g) ?? groups.find((x) => fold(x.name) === fold(g));
+    if (!found) throw new CliError(`group ${g} not found (by id or name)`, 3);
+    return found;
+  });
 }

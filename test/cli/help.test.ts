@@ -61,6 +61,8 @@ describe("orchard's help", () => {
         "refusals abandon",
         "refusals list",
         "refusals retry",
+        "rules set",
+        "rules show",
         "serve",
         "simulator",
         "space list",
