@@ -2,14 +2,12 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { HistoryLink } from "../activity/history";
-import { usePage } from "../api/query";
-import type { License } from "../api/types";
 import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
-import { LicenseTable } from "../licenses/LicenseTable";
+import { SubjectLicenses } from "../licenses/SubjectLicenses";
 import { Card } from "../ui/Card";
-import { SearchBox, useTableQuery } from "../ui/DataTable";
+import { SearchBox } from "../ui/DataTable";
 import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
@@ -30,8 +28,6 @@ export function DeviceDetailPage() {
   const [q, setQ] = useState("");
   const device = useDevice(spaceId, deviceId);
   const apps = useInstalledApps(spaceId, deviceId, q);
-  const table = useTableQuery({ sort: "assignedAt", order: "desc", pageSize: 10 });
-  const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, device: deviceId });
   const user = useUser(spaceId, device.data?.userId ?? "", device.data?.userId !== undefined);
   const waiting = useDeviceWaiting(spaceId, deviceId);
   if (device.isPending) return <Loading />;
@@ -69,24 +65,13 @@ export function DeviceDetailPage() {
           ruleId="DB2"
         />
       ) : null}
-      <Card title={t("devices.licenses")}>
-        <p className="card-help">{t("devices.licensesHelp")}</p>
-        {licenses.isPending ? (
-          <Loading />
-        ) : licenses.isError ? (
-          <ErrorNotice error={licenses.error} onRetry={licenses.refetch} />
-        ) : (
-          <LicenseTable
-            page={licenses.data}
-            table={table}
-            from="usage"
-            hide={["subject"]}
-            empty={
-              <EmptyState title={t("devices.noLicensesTitle")}>{t("devices.noLicensesText")}</EmptyState>
-            }
-          />
-        )}
-      </Card>
+      <SubjectLicenses
+        subject={{ device: deviceId }}
+        title={t("devices.licenses")}
+        help={t("devices.licensesHelp")}
+        emptyTitle={t("devices.noLicensesTitle")}
+        emptyText={t("devices.noLicensesText")}
+      />
       <Card title={t("devices.installedApps")}>
         <div className="toolbar">
           <SearchBox

@@ -1,15 +1,12 @@
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { HistoryLink } from "../activity/history";
-import { usePage } from "../api/query";
-import type { License } from "../api/types";
 import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { GroupLink } from "../groups/GroupLink";
-import { LicenseTable } from "../licenses/LicenseTable";
+import { SubjectLicenses } from "../licenses/SubjectLicenses";
 import { Card } from "../ui/Card";
-import { useTableQuery } from "../ui/DataTable";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
@@ -51,8 +48,6 @@ export function UserDetailPage() {
   const usage = useUserLicenseUsage(spaceId, userId);
   const groups = useUserGroups(spaceId, userId);
   const waiting = useUserWaiting(spaceId, userId);
-  const table = useTableQuery({ sort: "assignedAt", order: "desc", pageSize: 10 });
-  const licenses = usePage<License>(`/spaces/${spaceId}/licenses`, { ...table.query, user: userId });
   if (user.isPending) return <Loading />;
   if (user.isError) return <DetailUnavailable list="users" error={user.error} onRetry={user.refetch} />;
   const u = user.data;
@@ -107,22 +102,13 @@ export function UserDetailPage() {
           </ul>
         )}
       </Card>
-      <Card title={t("users.licenses")}>
-        <p className="card-help">{t("users.licensesHelp")}</p>
-        {licenses.isPending ? (
-          <Loading />
-        ) : licenses.isError ? (
-          <ErrorNotice error={licenses.error} onRetry={licenses.refetch} />
-        ) : (
-          <LicenseTable
-            page={licenses.data}
-            table={table}
-            from="usage"
-            hide={["subject"]}
-            empty={<EmptyState title={t("users.noLicensesTitle")}>{t("users.noLicensesText")}</EmptyState>}
-          />
-        )}
-      </Card>
+      <SubjectLicenses
+        subject={{ user: u.id }}
+        title={t("users.licenses")}
+        help={t("users.licensesHelp")}
+        emptyTitle={t("users.noLicensesTitle")}
+        emptyText={t("users.noLicensesText")}
+      />
       <Card title={t("users.licenseUsage")}>
         <p className="card-help">{t("users.licenseUsageHelp")}</p>
         {usage.isPending ? (
