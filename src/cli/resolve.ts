@@ -1,14 +1,6 @@
 import { checkSubjectFilter } from "../service/list-filters.js";
 import type { Db } from "../store/database.js";
-import {
-  type Account,
-  type Group,
-  getUsers,
-  listAccounts,
-  listSpaces,
-  type Space,
-  type UserRecord,
-} from "../store/index.js";
+import { type Account, listAccounts, listSpaces, type Space } from "../store/index.js";
 import { CliError } from "./errors.js";
 
 /**
@@ -70,58 +62,57 @@ export async function resolveAppAndAccount(
 }
 
 /**
- * Users as an administrator names them: id, e-mail, managed Apple ID or external id (the
- * identity provider's), case aside but for the id. One the space does not have is exit 3;
- * a name two users share is exit 2, naming their ids.
+ * Users as an administrator names them: id, external id (the identity provider's), e-mail or
+ * managed Apple ID (case aside but for the ids), deleted ones aside (RV5). One the space does
+ * not have is exit 3; an address two users share is exit 2, naming their ids. Returns ids.
  */
-export async function resolveUsers(db: Db, spaceId: string, given: readonly string[]): Promise<UserRecord[]> {
-  if (given.length === 0) return [];
-  const folded = given.map(fold);
+export async function resolveUsers(db: Db, spaceId: string, given: readonly string[]): Promise<string[]> {
+  const keys = given.map((g) => g.trim());
+  if (keys.length === 0) return [];
+  const folded = keys.map(fold);
   const rows = await db
     .selectFrom("users")
-    .select(["id", "email", "managed_apple_id", "external_id"])
+    .select(["id", "external_id", "email", "managed_apple_id"])
     .where("space_id", "=", spaceId)
     .where("deleted_at", "is", null)
     .where((eb) =>
       eb.or([
-        eb("id", "in", [...given]),
+        eb("id", "in", keys),
+        eb("external_id", "in", keys),
         eb(eb.fn("lower", ["email"]), "in", folded),
         eb(eb.fn("lower", ["managed_apple_id"]), "in", folded),
-        eb(eb.fn("lower", ["external_id"]), "in", folded),
       ]),
     )
     .execute();
-  const ids = given.map((g) => {
-    const byId = rows.find((r) => r.id === g);
-    if (byId) return byId.id;
-    const named = rows.filter((r) =>
-      [r.email, r.managed_apple_id, r.external_id].some((k) => k && fold(k) === fold(g)),
-    );
+  return keys.map((key) => {
+    const exact = rows.find((r) => r.id === key) ?? rows.find((r) => r.external_id === key);
+    if (exact) return exact.id;
+    const named = rows.filter((r) => [r.email, r.managed_apple_id].some((k) => k && fold(k) === fold(key)));
     if (named.length > 1)
       throw new CliError(
-        `${named.length} users are named ${g}: give the id of one (${named.map((r) => r.id).join(", ")})`,
+        `${named.length} users have the address ${key}: give an id (${named.map((r) => r.id).join(", ")})`,
       );
-    if (!named[0])
-      throw new CliError(`user ${g} not found (by id, e-mail, managed Apple ID or external id)`, 3);
+    if (!named[0]) throw new CliError(`user ${key} not found in this space`, 3);
     return named[0].id;
   });
-  return getUsers(db, spaceId, ids);
 }
 
-/** Groups by id or name (case and outer spaces aside: names are unique in a space). */
-export async function resolveGroups(
-  db: Db,
-  spaceId: string,
-  given: readonly string[],
-): Promise<Array<Pick<Group, "id" | "name">>> {
+/** Groups by id or name (case and outer spaces aside: names are unique in a space). Returns ids. */
+export async function resolveGroups(db: Db, spaceId: string, given: readonly string[]): Promise<string[]> {
   const groups = await db
     .selectFrom("groups")
     .select(["id", "name"])
     .where("space_id", "=", spaceId)
     .execute();
   return given.map((g) => {
-    const found = groups.find((x) => x.id === g) ?? groups.find((x) => fold(x.name) === fold(g));
-    if (!found) throw new CliError(`group ${g} not found (by id or name)`, 3);
-    return found;
+    const found = groups.find((x) => x.id === g.trim()) ?? groups.find((x) => fold(x.name) === fold(g));
+    if (!found) throw new CliError(`group ${g.trim()} not found in this space`, 3);
+    return found.id;
   });
+}
+
+export async function resolveGroup(db: Db, spaceId: string, given: string): Promise<string> {
+  const [id] = await resolveGroups(db, spaceId, [given]);
+  if (id === undefined) throw new CliError(`group ${given} not found in this space`, 3);
+  return id;
 }

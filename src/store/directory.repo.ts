@@ -19,10 +19,22 @@ export const USER_SORTS = {
   updatedAt: "updated_at",
 } as const;
 
+/**
+ * UB2, where the users stand at Apple, as a list filters them: enrolled (accepted the
+ * invitation), invited (registered, not accepted yet), not invited (never registered, or
+ * retired by Apple; a registration on its way counts here until Apple answers).
+ */
+export const REGISTRATION_FILTERS = ["enrolled", "invited", "not_invited"] as const;
+export type RegistrationFilter = (typeof REGISTRATION_FILTERS)[number];
+
 export function listUsersView(
   db: Db,
   spaceId: string,
-  page: PageRequest & { externalId?: string | undefined; updatedSince?: Date | undefined },
+  page: PageRequest & {
+    externalId?: string | undefined;
+    updatedSince?: Date | undefined;
+    registration?: RegistrationFilter | undefined;
+  },
 ): Promise<Page<UserRecord>> {
   // RV5: a deleted user's row stays for the licenses' history, out of the lists.
   let query = db
@@ -32,6 +44,10 @@ export function listUsersView(
     .where("deleted_at", "is", null);
   if (page.externalId !== undefined) query = query.where("external_id", "=", page.externalId);
   if (page.updatedSince) query = query.where("updated_at", ">=", page.updatedSince);
+  if (page.registration === "enrolled") query = query.where("apple_status", "=", "Associated");
+  if (page.registration === "invited") query = query.where("apple_status", "=", "Registered");
+  if (page.registration === "not_invited")
+    query = query.where((eb) => eb.or([eb("apple_status", "is", null), eb("apple_status", "=", "Retired")]));
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) =>

@@ -81,6 +81,20 @@ describeEachDatabase("API: Apps and Books invitations", (db) => {
     expect(byId.get(ada.id)).toMatchObject({ registration: "invited", invitationUrl: invited.invitationUrl });
     expect(byId.get(f.ids.userA)).toMatchObject({ registration: "enrolled" });
     expect(JSON.stringify(list)).not.toContain('"inviteCode"');
+    // The list filtered by where users stand: Ada invited, userA enrolled, a newcomer not invited.
+    const newcomer = (await send("POST", `${s()}/users`, { name: "Newcomer" })).json();
+    const filtered = async (registration: string) =>
+      (await send("GET", `${s()}/users?pageSize=100&registration=${registration}`))
+        .json()
+        .items.map((u: { id: string; registration: string }) => [u.id, u.registration]);
+    expect(await filtered("invited")).toEqual([[ada.id, "invited"]]);
+    expect(await filtered("enrolled")).toContainEqual([f.ids.userA, "enrolled"]);
+    expect((await filtered("enrolled")).every(([, r]: string[]) => r === "enrolled")).toBe(true);
+    expect(await filtered("not_invited")).toContainEqual([newcomer.id, "not_registered"]);
+    expect((await filtered("not_invited")).map(([id]: string[]) => id)).not.toContain(ada.id);
+    const bad = await send("GET", `${s()}/users?registration=pending`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe("querystring.registration");
     // A group's members too.
     const group = (await send("POST", `${s()}/groups`, { name: `Invited ${f.ids.suffix}` })).json();
     await send("POST", `${s()}/groups/${group.id}/members`, { userIds: [ada.id] });

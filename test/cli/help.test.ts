@@ -76,6 +76,7 @@ describe("orchard's help", () => {
         "token rm",
         "token update",
         "users invite",
+        "users list",
         "users show",
         "waiting cancel",
         "waiting list",

@@ -7,7 +7,7 @@ import { type CliHarness, expectFailure, startCli } from "./harness.js";
 const SYSTEM = { kind: "system" as const, id: "cli-test" };
 
 /**
- * `orchard users invite` and `orchard users show` (UB2) against the simulator: users by
+ * `orchard users invite`, `orchard users show` and `orchard users list` (UB2) against the simulator: users by
  * email, external id or id, a group's or the whole space's users not invited yet, and the
  * invitation link once Apple answered.
  */
@@ -81,6 +81,25 @@ describe("orchard users", () => {
     expect(shown.stdout).toContain(json.invitationUrl);
     // The link is Apple's invitation: opening it enrols the user at Apple.
     expect((await fetch(json.invitationUrl)).status).toBe(200);
+
+    // users list: the invited ones with their links, to send again; the others by where they stand.
+    const listed = await cli.run(["users", "list", "--registration", "invited"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.split("\n")[0]).toMatch(/^NAME\s+EMAIL\s+REGISTRATION\s+INVITATION LINK$/);
+    expect(listed.stdout).toContain(`Ada   Ada@Example.com  invited       ${json.invitationUrl}`);
+    const notInvited = await cli.json<{ items: Array<{ name: string; registration: string }> }>([
+      "users",
+      "list",
+      "--registration",
+      "not_invited",
+      "--json",
+    ]);
+    expect(notInvited.items.map((u) => [u.name, u.registration])).toEqual([
+      ["Bob", "not_registered"],
+      ["Cy", "not_registered"],
+      ["Dee", "not_registered"],
+    ]);
+    expectFailure(await cli.run(["users", "list", "--registration", "pending"]), 2, /pending/);
   });
 
   it("UB2: --group invites the group's users not invited yet, --all-uninvited the space's; sent again, nobody", async () => {

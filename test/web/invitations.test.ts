@@ -142,6 +142,26 @@ describe("console: Apps and Books invitations", () => {
     await shot(page, "40-users-invitations");
   });
 
+  it("UB2: the registration filter lists the users who stand there, kept in the page's address; Every registration lists all again", async () => {
+    await page.goto(`${ic.url}/s/${ic.spaceId}/users`);
+    const filter = page.getByRole("combobox", { name: "Apps and Books registration" });
+    const names = () => page.locator("tbody tr .strong-link").allTextContents();
+    await filter.selectOption("invited");
+    await page.waitForURL(/registration=invited/);
+    await expect.poll(names).toEqual(["Ben Okafor"]);
+    await filter.selectOption("enrolled");
+    await expect.poll(names).toEqual(["Cy Tanaka"]);
+    await filter.selectOption("not_invited");
+    // Ada's registration is on its way to Apple: she counts as not invited until Apple answers.
+    await expect
+      .poll(names)
+      .toEqual(["Ada Lovelace", "Dee Teacher", "Eve Teacher", "Fay Pupil", "Gus Pupil", "Hal Waiting"]);
+    await page.reload();
+    await expect.poll(names).toHaveLength(6);
+    await filter.selectOption("");
+    await expect.poll(async () => (await names()).length).toBe(8);
+  });
+
   it("UB2: a selection is invited at once; a group's users not invited yet from the dialog", async () => {
     const inviteSelected = page.getByRole("button", { name: /^Invite selected/ });
     await expect(inviteSelected.isDisabled()).resolves.toBe(true);

@@ -6,6 +6,7 @@ import {
   listGroupMembers,
   listGroupsView,
   listUsersView,
+  REGISTRATION_FILTERS,
   USER_SORTS,
   updateUser,
 } from "../../store/directory.repo.js";
@@ -174,6 +175,12 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         querystring: pageQuery(Object.keys(USER_SORTS) as [keyof typeof USER_SORTS]).extend({
           externalId: plainText(300).optional().describe("exactly this id of the MDM's directory"),
           updatedSince,
+          registration: z
+            .enum(REGISTRATION_FILTERS)
+            .optional()
+            .describe(
+              "UB2: enrolled (accepted the invitation), invited (not accepted yet), not_invited (never registered, or retired by Apple)",
+            ),
         }),
         response: { 200: pageOf(userSchema), ...problemResponses },
       },

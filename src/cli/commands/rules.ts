@@ -133,7 +133,7 @@ export function registerRules(program: Command): void {
           .map((s) => s.trim())
           .filter(Boolean);
       const groupIds = given("fcfsGroups")
-        ? (await resolveGroups(db, spaceId, list(flags.fcfsGroups))).map((g) => g.id)
+        ? await resolveGroups(db, spaceId, list(flags.fcfsGroups))
         : current.fcfs?.groups.map((g) => g.id);
       const typesOnly = (given("requestedType") || given("mandatoryType")) && !groupIds?.length;
       if (typesOnly && flags.fcfs !== false)
@@ -147,9 +147,7 @@ export function registerRules(program: Command): void {
               mandatoryType: flags.mandatoryType ?? current.fcfs?.mandatoryType ?? "device",
             };
       const users = async (option: string, value: string | undefined, kept: Array<{ id: string }>) =>
-        given(option)
-          ? (await resolveUsers(db, spaceId, list(value))).map((u) => u.id)
-          : kept.map((u) => u.id);
+        given(option) ? await resolveUsers(db, spaceId, list(value)) : kept.map((u) => u.id);
       const reservedDeviceIds = given("reservedDevices")
         ? await deviceIdsOfRefs(
             db,

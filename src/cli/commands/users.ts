@@ -1,13 +1,21 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ALL_USERS } from "../../licensing/index.js";
 import { inviteGroup, inviteUsers } from "../../mdm/index.js";
-import { userWithRegistration } from "../../service/invitations.js";
-import type { Db } from "../../store/database.js";
+import { userWithRegistration, withRegistration } from "../../service/invitations.js";
+import { listUsersView, REGISTRATION_FILTERS, type RegistrationFilter } from "../../store/directory.repo.js";
 import { getUser, type UserRecord } from "../../store/index.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
-import { printJson, printLine, printNote } from "../output.js";
+import { parsePositive } from "../options.js";
+import { printJson, printLine, printNote, printTable } from "../output.js";
+import { resolveGroup, resolveUsers } from "../resolve.js";
+
+interface ListFlags extends CommonFlags {
+  registration?: RegistrationFilter;
+  search?: string;
+  limit: number;
+}
 
 interface InviteFlags extends CommonFlags {
   group?: string;
@@ -18,7 +26,9 @@ interface InviteFlags extends CommonFlags {
 export function registerUsers(program: Command): void {
   const users = program
     .command("users")
-    .description("users' Apps and Books invitations (UB2): invite them, show where each stands and the link");
+    .description(
+      "users' Apps and Books invitations (UB2): list where each stands, invite them, show the link",
+    );
 
   withExamples(
     withCommonFlags(
@@ -49,7 +59,7 @@ export function registerUsers(program: Command): void {
           : await inviteGroup(deps, {
               spaceId,
               actor,
-              groupId: flags.group !== undefined ? await resolveGroup(db, spaceId, flags.group) : ALL_USERS,
+              groupId: flags.group === undefined ? ALL_USERS : await resolveGroup(db, spaceId, flags.group),
             });
       if (json) return printJson(done);
       if (done.invited === 0) {
@@ -62,6 +72,46 @@ export function registerUsers(program: Command): void {
       printNote(
         "once Apple answers (the worker sends them), orchard users show <user> prints each invitation link",
       );
+    });
+  });
+
+  withExamples(
+    withCommonFlags(
+      users
+        .command("list")
+        .description("the space's users, where each stands at Apple and, once invited, the invitation link")
+        .addOption(
+          new Option("--registration <where>", "only the users who stand there (UB2)").choices(
+            REGISTRATION_FILTERS,
+          ),
+        )
+        .option("--search <text>", "name, email or managed Apple ID contains")
+        .option("--limit <n>", "at most this many (1-10000)", parsePositive(10_000), 100),
+    ),
+    [
+      "orchard users list --registration invited           # whose invitation is not accepted yet",
+      "orchard users list --registration invited --limit 10000 --json | jq -r '.items[] | [.email, .invitationUrl] | @csv'",
+    ],
+  ).action(async (flags: ListFlags) => {
+    await withCore(flags, async ({ core, spaceId, json }) => {
+      const db = core.deps.db;
+      const page = await listUsersView(db, spaceId, {
+        page: 1,
+        pageSize: flags.limit,
+        sort: "name",
+        order: "asc",
+        ...(flags.registration ? { registration: flags.registration } : {}),
+        ...(flags.search ? { q: flags.search } : {}),
+      });
+      const items = (await withRegistration(db, spaceId, page.items)).map(view);
+      if (json) return printJson({ items, total: page.total });
+      if (items.length === 0) return printNote("no user matches");
+      printTable(
+        ["NAME", "EMAIL", "REGISTRATION", "INVITATION LINK"],
+        items.map((u) => [u.name, u.email ?? "-", u.registration, u.invitationUrl ?? "-"]),
+      );
+      if (page.total > items.length)
+        printNote(`${items.length} of ${page.total} users shown: use --limit or --search for the others`);
     });
   });
 
@@ -111,49 +161,4 @@ function view(u: UserRecord & { registration: string; invitationUrl?: string }) 
     registration: u.registration,
     ...(u.invitationUrl ? { invitationUrl: u.invitationUrl } : {}),
   };
-}
-
-/** Users by id, external id or email (case aside), not deleted; one matching none, or several, is an error. */
-async function resolveUsers(db: Db, spaceId: string, given: readonly string[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (const g of given) {
-    const key = g.trim();
-    const rows = await db
-      .selectFrom("users")
-      .select(["id", "external_id", "email"])
-      .where("space_id", "=", spaceId)
-      .where("deleted_at", "is", null)
-      .where((eb) =>
-        eb.or([
-          eb("id", "=", key),
-          eb("external_id", "=", key),
-          eb(eb.fn("lower", ["email"]), "=", key.toLowerCase()),
-        ]),
-      )
-      .execute();
-    const exact = rows.find((r) => r.id === key) ?? rows.find((r) => r.external_id === key);
-    if (exact) ids.push(exact.id);
-    else if (rows.length === 1 && rows[0]) ids.push(rows[0].id);
-    else if (rows.length > 1)
-      throw new CliError(
-        `${rows.length} users have the email ${key}: give an id (${rows.map((r) => r.id).join(", ")})`,
-      );
-    else throw new CliError(`user ${key} not found in this space`, 3);
-  }
-  return ids;
-}
-
-/** A group by id or name (case aside). */
-async function resolveGroup(db: Db, spaceId: string, given: string): Promise<string> {
-  const key = given.trim();
-  const rows = await db
-    .selectFrom("groups")
-    .select(["id", "name"])
-    .where("space_id", "=", spaceId)
-    .where((eb) => eb.or([eb("id", "=", key), eb(eb.fn("lower", ["name"]), "=", key.toLowerCase())]))
-    .execute();
-  const found = rows.find((r) => r.id === key) ?? (rows.length === 1 ? rows[0] : undefined);
-  if (found) return found.id;
-  if (rows.length > 1) throw new CliError(`${rows.length} groups are named "${key}": give its id`);
-  throw new CliError(`group ${key} not found in this space`, 3);
 }

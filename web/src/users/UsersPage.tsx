@@ -6,6 +6,7 @@ import { spacePath, useSpace } from "../app/space";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { type Column, DataTable, SearchBox, useTableQuery } from "../ui/DataTable";
+import { FilterSelect, useUrlFilters } from "../ui/FilterSelect";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { useUsers } from "./api";
@@ -19,6 +20,9 @@ import {
   useInviteUsers,
 } from "./invitations";
 
+/** The registration filter's choices, as the API takes them (UB2). */
+const REGISTRATIONS = ["enrolled", "invited", "not_invited"] as const;
+
 /** Users Apple has not registered: the ones an invitation registers (UB2). */
 const invitable = (u: User) => u.registration === "not_registered" || u.registration === "retired";
 
@@ -26,7 +30,9 @@ export function UsersPage() {
   const { t } = useTranslation();
   const { spaceId, canWrite } = useSpace();
   const table = useTableQuery({ sort: "name" });
-  const users = useUsers(spaceId, table.query);
+  const filters = useUrlFilters<"registration">(() => table.setPage(1));
+  const registration = filters.get("registration");
+  const users = useUsers(spaceId, { ...table.query, registration });
   const invite = useInviteUsers();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [invitingGroup, setInvitingGroup] = useState(false);
@@ -101,6 +107,13 @@ export function UsersPage() {
             label={t("users.search")}
             placeholder={t("users.search")}
           />
+          <FilterSelect
+            label={t("users.registrationLabel")}
+            all={t("users.allRegistrations")}
+            value={registration}
+            options={REGISTRATIONS.map((r) => [r, t(`users.registrationFilter.${r}`)] as const)}
+            onChange={(v) => filters.set("registration", v)}
+          />
           {canWrite ? (
             <span className="row-actions">
               <Button
@@ -133,7 +146,7 @@ export function UsersPage() {
             table={table}
             total={users.data.total}
             empty={
-              table.query.q ? undefined : (
+              table.query.q || registration ? undefined : (
                 <EmptyState title={t("users.emptyTitle")}>{t("users.emptyText")}</EmptyState>
               )
             }

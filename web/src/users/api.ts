@@ -5,7 +5,8 @@ import type { Group, Items, PageQuery, User } from "../api/types";
 import type { SubjectWaiting } from "../apps/WaitingQueue";
 import type { LicenseUsageRow } from "./types";
 
-export function useUsers(spaceId: string, query: PageQuery) {
+/** The space's users; `registration` narrows them to where they stand at Apple (UB2). */
+export function useUsers(spaceId: string, query: PageQuery & { registration?: string | undefined }) {
   return usePage<User>(`/spaces/${spaceId}/users`, { ...query });
 }
 
