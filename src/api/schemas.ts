@@ -376,6 +376,8 @@ export const licenseRowSchema = z
     userName: z.string().optional(),
     deviceId: z.string().optional(),
     serialNumber: z.string().optional(),
+    deviceUserId: z.string().optional().describe("a device license: the user the device belongs to"),
+    deviceUserName: z.string().optional(),
     state: licenseState,
     reserved: z.boolean(),
     revocable: z

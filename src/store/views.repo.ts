@@ -18,6 +18,9 @@ export interface LicenseRow {
   userName?: string;
   deviceId?: string;
   serialNumber?: string;
+  /** A device license: the device's user, whose device it is (the list finds it by their name). */
+  deviceUserId?: string;
+  deviceUserName?: string;
   state: LicenseState;
   reserved: boolean;
   /** False for a book: Apple never takes its license back, so no revoke releases it. */
@@ -90,6 +93,8 @@ export function licensesOfSpace(db: Db, spaceId: string, filter: LicenseFilter, 
       "u.managed_apple_id",
       "l.device_id",
       "d.serial_number",
+      "du.id as device_user_id",
+      "du.name as device_user_name",
       "l.state",
       "l.reserved",
       "s.revocable",
@@ -134,6 +139,9 @@ export function toLicenseRow(r: LicenseOfSpace): LicenseRow {
     userName: r.user_name ?? undefined,
     deviceId: r.device_id ?? undefined,
     serialNumber: r.serial_number ?? undefined,
+    ...(r.type === "device" && r.device_user_id
+      ? { deviceUserId: r.device_user_id, deviceUserName: r.device_user_name ?? undefined }
+      : {}),
     state: r.state,
     reserved: r.reserved,
     revocable: r.revocable,

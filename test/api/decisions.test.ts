@@ -467,6 +467,47 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect(b.json().items[0].adamId).toBe(f.ids.adamId);
   });
 
+  it("VU5: a device license names the device's user, and a search by that name finds it", async () => {
+    const app = "1451230001";
+    await upsertAsset(
+      db().store.db,
+      {
+        spaceId: f.ids.spaceA,
+        accountId: f.ids.accountA,
+        adamId: app,
+        pricingParam: "STDQ",
+        productType: "App",
+        name: "Pages for Alice",
+        total: 5,
+        deviceAssignable: true,
+        platforms: ["iOS"],
+      },
+      NOW,
+    );
+    const [licenseId] = await insertLicenses(db().store.db, [
+      {
+        spaceId: f.ids.spaceA,
+        accountId: f.ids.accountA,
+        adamId: app,
+        type: "device",
+        deviceId: f.ids.deviceA,
+        state: "assigned",
+        now: NOW,
+      },
+    ]);
+    const found = (await get(`${s}/licenses?app=${app}&q=${encodeURIComponent("Alice Apple")}`)).json();
+    expect(found.items).toMatchObject([
+      {
+        id: licenseId,
+        type: "device",
+        deviceId: f.ids.deviceA,
+        deviceUserId: f.ids.userA,
+        deviceUserName: "Alice Apple",
+      },
+    ]);
+    expect(found.items[0]).not.toHaveProperty("userId");
+  });
+
   it("RV2, RV4, MA4: a book's license is never revoked (Apple never takes it back): 409 not_revocable, one or all, and it stays assigned", async () => {
     const book = "1451234567";
     await upsertAsset(

@@ -1,6 +1,12 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, insertLicenses, listLicensesForApp, setCatalogApp } from "../../src/store/index.js";
+import {
+  createDevices,
+  createUser,
+  insertLicenses,
+  listLicensesForApp,
+  setCatalogApp,
+} from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
 import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
@@ -30,6 +36,10 @@ describe("console: a user's licenses on the user's page (RV4)", () => {
       appleStatus: "Associated",
     });
     userId = ada.id;
+    // Ada's iPad holds a device license of the same app.
+    const [ipad] = await createDevices(db, [
+      { spaceId: ic.spaceId, serialNumber: "RV4IPAD00001", platform: "iOS", userId },
+    ]);
     await insertLicenses(db, [
       {
         spaceId: ic.spaceId,
@@ -37,6 +47,16 @@ describe("console: a user's licenses on the user's page (RV4)", () => {
         adamId,
         type: "user",
         userId,
+        state: "assigned",
+        ruleIds: ["DI2"],
+        now,
+      },
+      {
+        spaceId: ic.spaceId,
+        accountId,
+        adamId,
+        type: "device",
+        deviceId: ipad?.id ?? "",
         state: "assigned",
         ruleIds: ["DI2"],
         now,
@@ -64,7 +84,18 @@ describe("console: a user's licenses on the user's page (RV4)", () => {
     await row
       .getByRole("button", { name: "Revoke the license of Ada Leaving" })
       .waitFor({ state: "detached" });
-    const [license] = await listLicensesForApp(ic.core.store.db, ic.spaceId, adamId);
-    expect(license?.state).not.toBe("assigned");
+    const licenses = await listLicensesForApp(ic.core.store.db, ic.spaceId, adamId);
+    expect(licenses.find((l) => l.type === "user")?.state).not.toBe("assigned");
+    // The device license is not the user's to revoke here: it stays.
+    expect(licenses.find((l) => l.type === "device")?.state).toBe("assigned");
+  });
+
+  it("VU5: the licenses list, searched by a user's name, shows a device license found by it as that user's device", async () => {
+    await page.goto(`${ic.url}/s/${ic.spaceId}/licenses`);
+    await page.getByRole("searchbox").fill("Ada Leaving");
+    const device = page.getByRole("row").filter({ hasText: "RV4IPAD00001" });
+    await device.getByRole("link", { name: "Ada Leaving's device" }).waitFor();
+    await device.getByRole("link", { name: "Ada Leaving's device" }).click();
+    await page.waitForURL(new RegExp(`/users/${userId}$`));
   });
 });

@@ -46,7 +46,15 @@ export function LicenseTable({
         l.userId ? (
           <Link to={spacePath(spaceId, `/users/${l.userId}`)}>{subject(l)}</Link>
         ) : l.deviceId ? (
-          <Link to={spacePath(spaceId, `/devices/${l.deviceId}`)}>{subject(l)}</Link>
+          <span className="stacked">
+            <Link to={spacePath(spaceId, `/devices/${l.deviceId}`)}>{subject(l)}</Link>
+            {/* Whose device: the search finds a device license by its user's name. */}
+            {l.deviceUserId ? (
+              <Link className="muted small" to={spacePath(spaceId, `/users/${l.deviceUserId}`)}>
+                {t("licenses.deviceOf", { name: l.deviceUserName ?? l.deviceUserId })}
+              </Link>
+            ) : null}
+          </span>
         ) : (
           subject(l)
         ),
