@@ -127,12 +127,24 @@ function checkCsrf(request: FastifyRequest, principal: Principal): void {
   if (origin === "null") throw new AuthError("csrf", "cross-origin request refused");
 }
 
+/**
+ * `default` in a path or `?space=`: the default space, whatever its id, so that an MDM with
+ * one space (or working in the default one) needs no id. No space has this id: ids are UUIDs.
+ */
+export const DEFAULT_SPACE_ALIAS = "default";
+
+/** A space id as given, `default` read as the default space's id. */
+export async function resolveSpaceAlias(db: Db, given: string): Promise<string> {
+  if (given !== DEFAULT_SPACE_ALIAS) return given;
+  return (await findDefaultSpace(db))?.id ?? given;
+}
+
 /** `:spaceId`, else `?space=`, else the caller's only space, else the default space. */
 async function spaceOf(request: FastifyRequest, principal: Principal, db: Db): Promise<string | undefined> {
   const params = request.params as Record<string, unknown> | undefined;
-  if (typeof params?.spaceId === "string") return params.spaceId;
+  if (typeof params?.spaceId === "string") return resolveSpaceAlias(db, params.spaceId);
   const query = request.query as Record<string, unknown> | undefined;
-  if (typeof query?.space === "string" && query.space !== "") return query.space;
+  if (typeof query?.space === "string" && query.space !== "") return resolveSpaceAlias(db, query.space);
   if (!principal.isOwner && principal.roles.size === 1) return [...principal.roles.keys()][0];
   return (await findDefaultSpace(db))?.id;
 }

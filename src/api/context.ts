@@ -107,5 +107,8 @@ export function heldLicense(result: {
 
 /** The URL of what a POST to a collection created (its `Location`): the collection's URL and the id. */
 export function locationOf(request: FastifyRequest, id: string): string {
-  return `${(request.url.split("?")[0] ?? "").replace(/\/$/, "")}/${encodeURIComponent(id)}`;
+  let path = (request.url.split("?")[0] ?? "").replace(/\/$/, "");
+  // Made through the default space's alias: the resource's lasting address names the space's id.
+  if (request.spaceId) path = path.replace(/\/spaces\/default(?=\/|$)/, `/spaces/${request.spaceId}`);
+  return `${path}/${encodeURIComponent(id)}`;
 }

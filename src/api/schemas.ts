@@ -133,9 +133,11 @@ export const accountHealth = z
   ] satisfies AccountHealth[])
   .describe("ok, or what stops the account's Apple work (NT2); deleting: AC5 under way");
 
-export const spaceParams = z.object({ spaceId: id });
+/** A path's space: its id, or `default` for the default space (authz.ts resolves it). */
+export const spaceIdParam = id.describe("the space's id, or `default` for the default space");
+export const spaceParams = z.object({ spaceId: spaceIdParam });
 export const withId = <K extends string>(key: K) =>
-  z.object({ spaceId: id, [key]: id } as { spaceId: typeof id } & Record<K, typeof id>);
+  z.object({ spaceId: spaceIdParam, [key]: id } as { spaceId: typeof id } & Record<K, typeof id>);
 
 /** A search box's text: PostgreSQL text cannot hold NUL, so a control character is a 400 here, not a 500 there. */
 export const searchText = plainText(200);

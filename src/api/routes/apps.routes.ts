@@ -31,12 +31,13 @@ import {
   licenseType,
   pageOf,
   pageQuery,
+  spaceIdParam,
   spaceParams,
   waitingRowSchema,
 } from "../schemas.js";
 
-const appParams = z.object({ spaceId: id, adamId });
-const accountAppParams = z.object({ spaceId: id, accountId: id, adamId });
+const appParams = z.object({ spaceId: spaceIdParam, adamId });
+const accountAppParams = z.object({ spaceId: spaceIdParam, accountId: id, adamId });
 const named = z.object({ id: z.string(), name: z.string() });
 const rulesSchema = z
   .object({

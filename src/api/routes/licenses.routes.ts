@@ -15,6 +15,7 @@ import {
   pageOf,
   pageQuery,
   serialNumber,
+  spaceIdParam,
   spaceParams,
   withId,
 } from "../schemas.js";
@@ -150,7 +151,7 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
         tags: ["licenses"],
         summary: "MA4, RV2: revoke every license of the app in every account of this space (only this space)",
         description: "A book is a 409 `not_revocable`: Apple never takes its licenses back.",
-        params: z.object({ spaceId: id, adamId }),
+        params: z.object({ spaceId: spaceIdParam, adamId }),
         body: z.strictObject({ confirm: z.literal(true).describe("must be true: this cannot be undone") }),
         response: { 200: z.object({ revoked: z.number().int() }), ...problemResponses },
       },

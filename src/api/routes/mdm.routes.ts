@@ -40,9 +40,10 @@ import {
   queryInt,
   ruleId,
   serialNumber,
+  spaceIdParam,
 } from "../schemas.js";
 
-const appParams = z.object({ spaceId: id, adamId });
+const appParams = z.object({ spaceId: spaceIdParam, adamId });
 const consequencesSchema = z
   .object({
     releases: z.array(
@@ -266,7 +267,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         tags: ["mdm"],
         summary:
           "DB2, LT2: a device checked in with its managed apps; mandatory and installed apps are decided again",
-        params: z.object({ spaceId: id }),
+        params: z.object({ spaceId: spaceIdParam }),
         body: z.strictObject({
           serialNumber: serialNumber.describe(
             "as the device was created, in any case and with spaces around it or not; a control character, or nothing once trimmed, is a 400 naming `body.serialNumber`",
@@ -408,7 +409,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         description:
           "Safe to send again: once the app is out of the user's distribution, the same call releases, " +
           "queues and logs nothing more, and answers empty lists. A user of no such id in the space is a 404.",
-        params: z.object({ spaceId: id, userId: id, adamId }),
+        params: z.object({ spaceId: spaceIdParam, userId: id, adamId }),
         response: { 200: consequencesSchema, ...problemResponses },
       },
     },
@@ -432,7 +433,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["mdm"],
         summary: "PB1 undone: the app is back in this user's catalog distribution",
-        params: z.object({ spaceId: id, userId: id, adamId }),
+        params: z.object({ spaceId: spaceIdParam, userId: id, adamId }),
         response: { 200: z.object({ changed: z.boolean() }), ...problemResponses },
       },
     },
@@ -462,7 +463,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "invited user, or one whose registration is still on its way to Apple (the same call sent again), is not " +
           "registered twice. Once Apple answers, GET users/{userId} gives `registration: invited` and `invitationUrl`, " +
           "the link the MDM opens on the user's device (or the administrator sends); accepting it enrols them (UB4).",
-        params: z.object({ spaceId: id }),
+        params: z.object({ spaceId: spaceIdParam }),
         body: z
           .strictObject({
             userIds: z.array(id).min(1).max(1000).optional().describe("these users"),
@@ -521,7 +522,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "(`POST …/mdm/commands/ack`); acknowledged commands leave the list. Page with `after` within one " +
           "poll only: an install waiting for Apple keeps its seq and becomes ready later, behind a cursor " +
           "kept across polls.",
-        params: z.object({ spaceId: id }),
+        params: z.object({ spaceId: spaceIdParam }),
         querystring: z.object({
           state: z.enum(["pending", "delivered", "cancelled", "failed"]).optional(),
           ready: flag
@@ -581,7 +582,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
           "cancelled or unknown command, or of an install still awaiting its license (`awaitingLicense`: " +
           "not ready to send), is left as it is and listed in `skipped` with why, so the same call may " +
           "be sent again.",
-        params: z.object({ spaceId: id }),
+        params: z.object({ spaceId: spaceIdParam }),
         body: z.strictObject({ seqs: z.array(z.number().int().min(1)).min(1).max(1000) }),
         response: {
           200: z.object({
@@ -691,7 +692,7 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
           "By default (`sort=attention`) failed commands come first, then pending ones, then the rest, newest " +
           "first within each. `q` matches a serial number (part of it) or an app's id. An MDM polls " +
           "`GET mdm/commands?ready=true` instead.",
-        params: z.object({ spaceId: id }),
+        params: z.object({ spaceId: spaceIdParam }),
         querystring: pageQuery(MDM_COMMAND_SORTS).extend({
           state: z
             .string()
@@ -757,7 +758,7 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
           "later check-in, a remove since): sending it too would reach the MDM twice or out of order. A seq " +
           "not failed, or unknown, is skipped and left as it is. Each command sent again or cancelled is in " +
           "the activity log.",
-        params: z.object({ spaceId: id }),
+        params: z.object({ spaceId: spaceIdParam }),
         body: retryBody,
         response: {
           200: z.object({
@@ -791,7 +792,7 @@ function registerMdmCommandAdministration(app: Api, ctx: ApiContext): void {
           'Signed and sent as every delivery is (`webhooks.mdmWebhookTest`: `type: "test"`, no command), ' +
           "once, not retried: `delivered` with the MDM's HTTP status and the time it took, or `failed` with " +
           "why. A server without MDM_WEBHOOK_URL answers 409 `mdm_webhook_not_configured`.",
-        params: z.object({ spaceId: id }),
+        params: z.object({ spaceId: spaceIdParam }),
         response: { 200: webhookTestSchema, ...problemResponses },
       },
     },

@@ -12,7 +12,16 @@ import type { LicenseRecord } from "../../store/index.js";
 import type { Actor } from "../../store/sql-helpers.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { adamId, dateTime, id, licenseState, licenseType, spaceParams, withId } from "../schemas.js";
+import {
+  adamId,
+  dateTime,
+  id,
+  licenseState,
+  licenseType,
+  spaceIdParam,
+  spaceParams,
+  withId,
+} from "../schemas.js";
 
 const releasedLicenseSchema = z
   .object({
@@ -130,7 +139,7 @@ export function registerRefusalRoutes(app: Api, ctx: ApiContext): void {
           "served in its turn: at once when a license is free. Apple may refuse it again; it then waits with the " +
           "new reason. A user or device named whom Apple refused nothing for the app is a 409 `not_refused`, " +
           "and nothing is sent again.",
-        params: z.object({ spaceId: id, adamId }),
+        params: z.object({ spaceId: spaceIdParam, adamId }),
         body: z
           .strictObject({
             userIds: z.array(id).max(1000).optional(),

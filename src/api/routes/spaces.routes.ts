@@ -10,6 +10,7 @@ import {
   setSendInvitationsToDevices,
 } from "../../store/index.js";
 import { applyInvitationSetting } from "../../store/invite-commands.repo.js";
+import { resolveSpaceAlias } from "../authz.js";
 import { type Api, type ApiContext, can, locationOf, spaceOf } from "../context.js";
 import { problemResponses } from "../problem.js";
 import { label, spaceParams, spaceSchema } from "../schemas.js";
@@ -133,6 +134,7 @@ export function registerSpaceRoutes(app: Api, ctx: ApiContext): void {
         response: { 200: spaceSchema, ...problemResponses },
       },
     },
-    async (request) => renameSpace(db, request.params.spaceId, request.body.name),
+    async (request) =>
+      renameSpace(db, await resolveSpaceAlias(db, request.params.spaceId), request.body.name),
   );
 }
