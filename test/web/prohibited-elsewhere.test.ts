@@ -18,6 +18,7 @@ describe("console: a user prohibited at one account only (DI4)", () => {
   let page: Page;
   const adamId = "361285480";
   let bobId = "";
+  let lyonId = "";
 
   beforeAll(async () => {
     ic = await startIsolatedConsole({ name: "di4", owner: OWNER });
@@ -26,6 +27,7 @@ describe("console: a user prohibited at one account only (DI4)", () => {
     const app = { adamId, name: "Numbers", total: 5, platforms: ["iOS" as const] };
     const paris = await accountWithApp(ic, app, { displayName: "Paris", now });
     const lyon = await accountWithApp(ic, app, { displayName: "Lyon", now });
+    lyonId = lyon;
     await setCatalogApp(db, { spaceId: ic.spaceId, adamId }, now);
     // Both associated with Apple (UB2): a user license can be theirs today.
     const associated = (name: string, clientUserId: string) =>
@@ -98,5 +100,38 @@ describe("console: a user prohibited at one account only (DI4)", () => {
     await panel.getByText("Bob Prohibited").waitFor();
     await expect(panel.getByText("Prohibited applies to this account only").count()).resolves.toBe(0);
     await expect(panel.getByText("Licensed by another account").count()).resolves.toBe(0);
+    await expect(panel.getByText(/^Checked for another account's license/).count()).resolves.toBe(0);
+  });
+
+  it("DI4: past the first 20 prohibited users, the tab says which were checked for another account's license", async () => {
+    const { db } = ic.core.store;
+    const more = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        createUser(db, { spaceId: ic.spaceId, name: `Zed ${String(i).padStart(2, "0")}` }),
+      ),
+    );
+    await setAppRules(
+      db,
+      {
+        spaceId: ic.spaceId,
+        accountId: lyonId,
+        adamId,
+        fcfs: { groupIds: [ALL_USERS], requestedType: "user", mandatoryType: "device" },
+        reservedUserIds: [],
+        reservedDeviceIds: [],
+        prohibitedUserIds: [bobId, ...more.map((u) => u.id)],
+      },
+      { kind: "admin" },
+      new Date(),
+    );
+    await page.goto(`${ic.url}/s/${ic.spaceId}/apps/${adamId}`);
+    await page.getByRole("button", { name: "2. Lyon" }).click();
+    await page.getByRole("tab", { name: /Prohibited/ }).click();
+    await page
+      .getByRole("tabpanel")
+      .getByText(
+        "Checked for another account's license: the first 20 of the 21 prohibited users. Explain a decision for the others.",
+      )
+      .waitFor();
   });
 });

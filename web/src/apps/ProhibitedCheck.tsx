@@ -10,9 +10,12 @@ import { Notice } from "../ui/States";
 
 /**
  * DI4: a prohibited user gets nothing from *this* account, but another account may still
- * license them. The console asks the API's explain for each prohibited user (first 20)
- * and warns when the decision is a license from another account.
+ * license them. The console asks the API's explain for each prohibited user (the first
+ * CHECKED: one request each) and warns when the decision is a license from another account;
+ * past CHECKED, it says which were checked.
  */
+const CHECKED = 20;
+
 export function ProhibitedCheck({
   account,
   adamId,
@@ -24,7 +27,7 @@ export function ProhibitedCheck({
 }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
-  const checked = users.slice(0, 20);
+  const checked = users.slice(0, CHECKED);
   const results = useQueries({
     queries: checked.map((u) => ({
       queryKey: [`/spaces/${spaceId}/explain`, adamId, u.id],
@@ -50,6 +53,9 @@ export function ProhibitedCheck({
           </li>
         ))}
       </ul>
+      {users.length > CHECKED ? (
+        <p className="muted small">{t("rules.di4Checked", { checked: CHECKED, count: users.length })}</p>
+      ) : null}
       <RuleRef id="DI4" />
     </div>
   );
