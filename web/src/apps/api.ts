@@ -26,10 +26,11 @@ export function useAppRow(spaceId: string, adamId: string, accountId?: string) {
   });
 }
 
-export function useRules(spaceId: string, accountId: string, adamId: string) {
+export function useRules(spaceId: string, accountId: string, adamId: string, enabled = true) {
   return useQuery({
     queryKey: [rulesPath(spaceId, accountId, adamId)],
     queryFn: () => api.get<AppRules>(rulesPath(spaceId, accountId, adamId)),
+    enabled,
   });
 }
 

@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Account, Group, User } from "../api/types";
+import type { Account, Group, LicenseType, User } from "../api/types";
 import { useSpace } from "../app/space";
-import { useApps } from "../apps/api";
+import { useApps, useRules } from "../apps/api";
 import { Button } from "../ui/Button";
 import { Field } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
@@ -11,6 +11,19 @@ import { useGroupName } from "../users/groups";
 import type { ProposedChange } from "./api";
 
 type Props = { accounts: Account[]; onChange: (change: ProposedChange | undefined) => void };
+
+/** What a rule edit keeps of the current rules of `of` (account/app) beyond its three lists. */
+interface Kept {
+  of: string;
+  reservedDeviceIds: string[];
+  requestedType: LicenseType;
+  mandatoryType: LicenseType;
+}
+const NO_RULES = {
+  reservedDeviceIds: [],
+  requestedType: "user",
+  mandatoryType: "device",
+} as const satisfies Omit<Kept, "of">;
 
 /** A new priority order (MA6; MA3: nobody loses a license for it). */
 export function PriorityProposal({ accounts, onChange }: Props) {
@@ -90,7 +103,11 @@ export function RemoveProposal({ accounts, onChange }: Props) {
   return <AccountSelect accounts={accounts} value={id} onChange={setId} />;
 }
 
-/** A rule edit of one (account, app) (DI1). */
+/**
+ * A rule edit of one (account, app) (DI1), starting from its current rules: what the edit
+ * leaves alone stays (its reserved devices, which this form does not list, and its FCFS
+ * types), so that applying it (ApplyChange) changes only what was edited.
+ */
 export function RulesProposal({ accounts, onChange }: Props) {
   const { t } = useTranslation();
   const groupName = useGroupName();
@@ -101,6 +118,25 @@ export function RulesProposal({ accounts, onChange }: Props) {
   const [groups, setGroups] = useState<Picked[]>([]);
   const [reserved, setReserved] = useState<Picked[]>([]);
   const [prohibited, setProhibited] = useState<Picked[]>([]);
+  const current = useRules(spaceId, accountId, adamId, Boolean(accountId && adamId));
+  const [kept, setKept] = useState<Kept>({ of: "", ...NO_RULES });
+  useEffect(() => {
+    const of = `${accountId}/${adamId}`;
+    if (kept.of === of) return;
+    // Rules the account cannot have (an app it did not buy): nothing of another pair's is kept.
+    if (current.isError) setKept({ of, ...NO_RULES });
+    if (!current.data) return;
+    const rules = current.data;
+    setGroups(rules.fcfs?.groups ?? []);
+    setReserved(rules.reservedUsers);
+    setProhibited(rules.prohibitedUsers);
+    setKept({
+      of,
+      reservedDeviceIds: rules.reservedDevices.map((d) => d.id),
+      requestedType: rules.fcfs?.requestedType ?? NO_RULES.requestedType,
+      mandatoryType: rules.fcfs?.mandatoryType ?? NO_RULES.mandatoryType,
+    });
+  }, [current.data, current.isError, accountId, adamId, kept.of]);
   useEffect(() => {
     onChange(
       accountId && adamId
@@ -110,16 +146,20 @@ export function RulesProposal({ accounts, onChange }: Props) {
             adamId,
             ...(groups.length
               ? {
-                  fcfs: { groupIds: groups.map((g) => g.id), requestedType: "user", mandatoryType: "device" },
+                  fcfs: {
+                    groupIds: groups.map((g) => g.id),
+                    requestedType: kept.requestedType,
+                    mandatoryType: kept.mandatoryType,
+                  },
                 }
               : {}),
             reservedUserIds: reserved.map((u) => u.id),
-            reservedDeviceIds: [],
+            reservedDeviceIds: kept.reservedDeviceIds,
             prohibitedUserIds: prohibited.map((u) => u.id),
           }
         : undefined,
     );
-  }, [accountId, adamId, groups, reserved, prohibited, onChange]);
+  }, [accountId, adamId, groups, reserved, prohibited, kept, onChange]);
   return (
     <div className="grid-2">
       <AccountSelect accounts={accounts} value={accountId} onChange={setAccountId} />

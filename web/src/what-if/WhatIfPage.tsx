@@ -8,6 +8,7 @@ import { Card } from "../ui/Card";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleList } from "../ui/RuleRef";
 import { ErrorNotice, FormError, Loading } from "../ui/States";
+import { AppliedNotice, ApplyChange } from "./ApplyChange";
 import { type ProposedChange, useWhatIf } from "./api";
 import { PriorityProposal, RemoveProposal, RulesProposal } from "./Proposals";
 import { WhatIfResults } from "./WhatIfResults";
@@ -22,6 +23,9 @@ export function WhatIfPage() {
   const whatIf = useWhatIf(spaceId);
   const [kind, setKind] = useState<Kind>("priorities");
   const [change, setChange] = useState<ProposedChange>();
+  // The change the results show: applying it makes that one, not one edited since.
+  const [evaluated, setEvaluated] = useState<ProposedChange>();
+  const [applied, setApplied] = useState(false);
   const errors = fieldErrorsOf(whatIf.error);
   if (accounts.isPending) return <Loading />;
   if (accounts.isError) return <ErrorNotice error={accounts.error} onRetry={accounts.refetch} />;
@@ -40,6 +44,7 @@ export function WhatIfPage() {
                 onChange={() => {
                   setKind(k);
                   setChange(undefined);
+                  setApplied(false);
                   whatIf.reset();
                 }}
               />
@@ -59,18 +64,26 @@ export function WhatIfPage() {
           variant="primary"
           disabled={!change}
           busy={whatIf.isPending}
-          onClick={() => change && whatIf.mutate([change])}
+          onClick={() => {
+            if (!change) return;
+            setApplied(false);
+            whatIf.mutate([change], { onSuccess: () => setEvaluated(change) });
+          }}
         >
           {t("whatIf.evaluate")}
         </Button>
       </Card>
       <FormError error={whatIf.error} />
+      {applied ? <AppliedNotice /> : null}
       {whatIf.data ? (
         <>
           <WhatIfResults result={whatIf.data} accounts={accounts.data} />
           <Card title={t("explain.because")}>
             <RuleList ids={whatIf.data.rules.map((r) => r.id)} />
           </Card>
+          {evaluated && !applied ? (
+            <ApplyChange change={evaluated} accounts={accounts.data} onApplied={() => setApplied(true)} />
+          ) : null}
         </>
       ) : null}
     </>

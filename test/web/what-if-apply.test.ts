@@ -1,0 +1,103 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALL_USERS } from "../../src/licensing/index.js";
+import {
+  createDevices,
+  createUser,
+  getAppRules,
+  listAccounts,
+  listActivity,
+  setAppRules,
+  setCatalogApp,
+} from "../../src/store/index.js";
+import { shot, signIn } from "./harness.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+
+/**
+ * What-if, then the change itself: the order or the rules just evaluated are applied from
+ * the results, after a confirmation; a rule edit starts from the app's current rules, so that
+ * applying it changes only what was edited (its reserved devices and FCFS types stay).
+ */
+const OWNER = { login: "owner-whatif", password: "correct horse battery staple" };
+
+describe("console: applying what was evaluated in What-if (MA6, DI1)", () => {
+  let ic: IsolatedConsole;
+  let page: Page;
+  const adamId = "361304891";
+  const ids = { paris: "", lyon: "", ada: "", ipad: "" };
+
+  beforeAll(async () => {
+    ic = await startIsolatedConsole({ name: "whatif", owner: OWNER });
+    const { db } = ic.core.store;
+    const now = new Date();
+    const app = { adamId, name: "Numbers", total: 5, platforms: ["iOS" as const] };
+    ids.paris = await accountWithApp(ic, app, { displayName: "Paris", now });
+    ids.lyon = await accountWithApp(ic, app, { displayName: "Lyon", now });
+    await setCatalogApp(db, { spaceId: ic.spaceId, adamId }, now);
+    ids.ada = (
+      await createUser(db, { spaceId: ic.spaceId, name: "Ada Reserved", appleStatus: "Associated" })
+    ).id;
+    const [ipad] = await createDevices(db, [
+      { spaceId: ic.spaceId, serialNumber: "WHATIF000001", platform: "iOS" },
+    ]);
+    ids.ipad = ipad?.id ?? "";
+    await setAppRules(
+      db,
+      {
+        spaceId: ic.spaceId,
+        accountId: ids.paris,
+        adamId,
+        fcfs: { groupIds: [ALL_USERS], requestedType: "device", mandatoryType: "device" },
+        reservedUserIds: [ids.ada],
+        reservedDeviceIds: [ids.ipad],
+        prohibitedUserIds: [],
+      },
+      { kind: "admin" },
+      now,
+    );
+    page = await signIn(ic, OWNER);
+  }, 120_000);
+
+  afterAll(async () => {
+    await ic?.close();
+  });
+
+  it("MA6, MA3: the priority order evaluated is applied from the results, after a confirmation listing it", async () => {
+    await page.goto(`${ic.url}/s/${ic.spaceId}/what-if`);
+    await page.getByRole("button", { name: "Move Lyon up" }).click();
+    await page.getByRole("button", { name: "Evaluate" }).click();
+    await page.getByRole("button", { name: "Apply this order" }).click();
+    const dialog = page.getByRole("dialog", { name: "Apply this priority order?" });
+    await expect(dialog.locator("ol li").allTextContents()).resolves.toEqual(["Lyon", "Paris"]);
+    await dialog.getByText(/^No license moves/).waitFor();
+    await shot(page, "what-if-apply-order");
+    await dialog.getByRole("button", { name: "Apply this order" }).click();
+    await page.getByText(/^The change is made\./).waitFor();
+    const order = await listAccounts(ic.core.store.db, ic.spaceId);
+    expect(order.map((a) => a.displayName)).toEqual(["Lyon", "Paris"]);
+    const log = await listActivity(ic.core.store.db, ic.spaceId, { action: "account.priority_changed" });
+    expect(log.length).toBeGreaterThan(0);
+    // Made: nothing more to apply.
+    await expect(page.getByRole("button", { name: "Apply this order" }).count()).resolves.toBe(0);
+  });
+
+  it("DI1: a rule edit starts from the app's current rules; applied, only what was edited changes", async () => {
+    await page.goto(`${ic.url}/s/${ic.spaceId}/what-if`);
+    await page.getByRole("radiogroup", { name: "Proposed change" }).getByText("Rule edit").click();
+    await page.getByLabel("Account").selectOption({ label: "2. Paris" });
+    await page.getByLabel("App", { exact: true }).selectOption({ label: "Numbers" });
+    // Ada's reservation is there already: the edit takes it out.
+    await page.getByRole("button", { name: "Remove Ada Reserved" }).click();
+    await page.getByRole("button", { name: "Evaluate" }).click();
+    await page.getByRole("button", { name: "Apply these rules" }).click();
+    const dialog = page.getByRole("dialog", { name: "Apply these rules at Paris?" });
+    await dialog.getByRole("button", { name: "Apply these rules" }).click();
+    await page.getByText(/^The change is made\./).waitFor();
+    expect(await getAppRules(ic.core.store.db, ic.spaceId, ids.paris, adamId)).toMatchObject({
+      fcfs: { groupIds: [ALL_USERS], requestedType: "device", mandatoryType: "device" },
+      reservedUserIds: [],
+      reservedDeviceIds: [ids.ipad],
+      prohibitedUserIds: [],
+    });
+  });
+});

@@ -1,0 +1,153 @@
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { useSetPriority } from "../accounts/api";
+import type { Account } from "../api/types";
+import { spacePath, useSpace } from "../app/space";
+import { useSetRules } from "../apps/api";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
+import { ConfirmDialog } from "../ui/Dialog";
+import { RuleRef } from "../ui/RuleRef";
+import { ErrorNotice, Notice } from "../ui/States";
+import type { ProposedChange } from "./api";
+
+/**
+ * The change just evaluated, made for real: a priority order (MA6, nothing revoked: MA3) or
+ * an app's rules at one account (DI1), after a confirmation. A token's removal is the
+ * Accounts page's, confirmed twice there (AC5).
+ */
+export function ApplyChange({
+  change,
+  accounts,
+  onApplied,
+}: {
+  change: ProposedChange;
+  accounts: Account[];
+  onApplied: () => void;
+}) {
+  const { t } = useTranslation();
+  const { spaceId, canWrite } = useSpace();
+  if (!canWrite) return null;
+  if (change.kind === "remove_account") {
+    return (
+      <Card title={t("whatIf.apply.title")}>
+        <p>
+          {t("whatIf.apply.removeText")}{" "}
+          <Link to={spacePath(spaceId, "/accounts")}>{t("accounts.title")}</Link>
+        </p>
+        <RuleRef id="AC5" />
+      </Card>
+    );
+  }
+  return change.kind === "priorities" ? (
+    <ApplyOrder order={change.order} accounts={accounts} onApplied={onApplied} />
+  ) : (
+    <ApplyRules change={change} accounts={accounts} onApplied={onApplied} />
+  );
+}
+
+function ApplyOrder({
+  order,
+  accounts,
+  onApplied,
+}: {
+  order: string[];
+  accounts: Account[];
+  onApplied: () => void;
+}) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const setPriority = useSetPriority(spaceId);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const current = [...accounts].sort((a, b) => a.priority - b.priority).map((a) => a.id);
+  if (current.join() === order.join()) return null;
+  const names = order.map((id) => accounts.find((a) => a.id === id)?.displayName ?? id);
+  const apply = async () => {
+    setBusy(true);
+    try {
+      // Each account to its place, first to last: the moves before it leave the ones after in order.
+      for (const [i, accountId] of order.entries()) {
+        await setPriority.mutateAsync({ accountId, position: i + 1 });
+      }
+      setConfirming(false);
+      onApplied();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title={t("whatIf.apply.title")}>
+      <Button variant="primary" onClick={() => setConfirming(true)}>
+        {t("whatIf.apply.order")}
+      </Button>
+      {setPriority.error ? <ErrorNotice error={setPriority.error} /> : null}
+      <ConfirmDialog
+        open={confirming}
+        title={t("whatIf.apply.orderTitle")}
+        confirmLabel={t("whatIf.apply.order")}
+        busy={busy}
+        onConfirm={() => void apply()}
+        onClose={() => setConfirming(false)}
+      >
+        <ol>
+          {names.map((name) => (
+            <li key={name}>{name}</li>
+          ))}
+        </ol>
+        <p>{t("whatIf.apply.orderText")}</p>
+        <RuleRef id="MA3" />
+      </ConfirmDialog>
+    </Card>
+  );
+}
+
+function ApplyRules({
+  change,
+  accounts,
+  onApplied,
+}: {
+  change: Extract<ProposedChange, { kind: "rules" }>;
+  accounts: Account[];
+  onApplied: () => void;
+}) {
+  const { t } = useTranslation();
+  const { spaceId } = useSpace();
+  const { accountId, adamId, kind: _, ...rules } = change;
+  const save = useSetRules(spaceId, accountId, adamId);
+  const [confirming, setConfirming] = useState(false);
+  const account = accounts.find((a) => a.id === accountId)?.displayName ?? accountId;
+  return (
+    <Card title={t("whatIf.apply.title")}>
+      <Button variant="primary" onClick={() => setConfirming(true)}>
+        {t("whatIf.apply.rules")}
+      </Button>
+      {save.error ? <ErrorNotice error={save.error} /> : null}
+      <ConfirmDialog
+        open={confirming}
+        title={t("whatIf.apply.rulesTitle", { account })}
+        confirmLabel={t("whatIf.apply.rules")}
+        busy={save.isPending}
+        onConfirm={() =>
+          save.mutate(rules, {
+            onSuccess: () => {
+              setConfirming(false);
+              onApplied();
+            },
+          })
+        }
+        onClose={() => setConfirming(false)}
+      >
+        <p>{t("whatIf.apply.rulesText")}</p>
+        <RuleRef id="DI1" />
+      </ConfirmDialog>
+    </Card>
+  );
+}
+
+/** Said once a change is applied: the evaluation shown was of the state before. */
+export function AppliedNotice() {
+  const { t } = useTranslation();
+  return <Notice tone="success">{t("whatIf.apply.done")}</Notice>;
+}
