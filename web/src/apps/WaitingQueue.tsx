@@ -64,12 +64,17 @@ function RetryRefused({
       size="sm"
       busy={retry.isPending}
       aria-label={t("waiting.retryOf", { name: label })}
-      onClick={() =>
-        retry.mutate(subject.kind === "user" ? { userIds: [subject.id] } : { deviceIds: [subject.id] }, {
-          onSuccess: () => onDone(),
-          onError: (error) => onDone(error),
-        })
-      }
+      onClick={async () => {
+        // Awaited (as CancelWait's): the refetch that follows may remove this button first.
+        try {
+          await retry.mutateAsync(
+            subject.kind === "user" ? { userIds: [subject.id] } : { deviceIds: [subject.id] },
+          );
+          onDone();
+        } catch (error) {
+          onDone(error);
+        }
+      }}
     >
       {t("waiting.retry")}
     </Button>
@@ -151,18 +156,17 @@ function CancelWait({
             <Button
               variant="danger"
               busy={cancel.isPending}
-              onClick={() =>
-                cancel.mutate(subject, {
-                  onSuccess: () => {
-                    setOpen(false);
-                    onDone(label);
-                  },
-                  onError: (error) => {
-                    setOpen(false);
-                    onDone(label, error);
-                  },
-                })
-              }
+              onClick={async () => {
+                // Awaited, not mutate's callbacks: the refetch the cancel triggers removes this
+                // row (and this component) first, and mutate's callbacks die with it.
+                try {
+                  await cancel.mutateAsync(subject);
+                  onDone(label);
+                } catch (error) {
+                  onDone(label, error);
+                }
+                setOpen(false);
+              }}
             >
               {t("waiting.cancelConfirm")}
             </Button>
