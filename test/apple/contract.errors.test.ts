@@ -197,8 +197,9 @@ describe("per-token rate limit (maxRequestPerSecond 15)", () => {
     await Promise.all(Array.from({ length: 40 }, () => apple.getClientConfig()));
     // Unpaced, 25 of the 40 would be refused. The simulator shares this process: on a loaded
     // machine a stalled event loop can handle together requests the client sent apart, and
-    // its window then sees one too many (rate-limit.ts keeps 200 ms of margin for jitter).
-    expect(exchanges.filter((e) => e.status === 429).length).toBeLessThanOrEqual(1);
+    // its window then sees one too many (rate-limit.ts keeps 200 ms of margin for jitter); a
+    // CI run beside other suites once saw two. Unpaced is 25: a few is still pacing.
+    expect(exchanges.filter((e) => e.status === 429).length).toBeLessThanOrEqual(3);
     expect(exchanges.filter((e) => e.status === 200 && e.startMs >= started)).toHaveLength(40);
     expect(performance.now() - started).toBeGreaterThanOrEqual(2000);
   });
