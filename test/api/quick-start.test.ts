@@ -1,0 +1,69 @@
+import { expect, it } from "vitest";
+import { markAssigned } from "../../src/store/index.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { auth, buildFixture, type Fixture } from "./harness.js";
+
+/**
+ * The README's "Quick start for an MDM" (For MDM vendors), call by call, with the bodies it
+ * shows: if one of them stops working as written, this fails. Apple's confirmation of the
+ * license, which the worker reads in production, is written here as Apple's answer would be.
+ */
+describeEachDatabase("API: the README's quick start for an MDM", (db) => {
+  let f: Fixture;
+
+  it("DB2, LT2: devices, a mandatory app, a check-in, the install once Apple confirmed, its acknowledgement", async () => {
+    f = await buildFixture(db().store);
+    const store = db().store.db;
+    // The fixture's space A is the default space: the quick start names it `default`.
+    await store.updateTable("spaces").set({ is_default: false }).execute();
+    await store.updateTable("spaces").set({ is_default: true }).where("id", "=", f.ids.spaceA).execute();
+    const API = "/api/v1/spaces/default";
+    const call = (method: "GET" | "POST" | "PUT", path: string, body?: object) =>
+      f.app.inject({
+        method,
+        url: `${API}${path}`,
+        headers: auth(f.tokens.write),
+        ...(body ? { payload: body } : {}),
+      });
+    const serial = `QS${f.ids.suffix}`.toUpperCase();
+
+    // 2. The devices (again any time: ?existing=keep answers those already there).
+    const devices = { devices: [{ serialNumber: serial, platform: "iOS" }] };
+    expect((await call("POST", "/devices/bulk?existing=keep", devices)).statusCode).toBe(201);
+    expect((await call("POST", "/devices/bulk?existing=keep", devices)).json()).toMatchObject({
+      existing: 1,
+    });
+    // 3. An app every device must have.
+    expect((await call("PUT", `/catalog/${f.ids.adamId}`, { installOnDevice: true })).json()).toMatchObject({
+      installOnDevice: true,
+    });
+    // 4. A check-in: a decision per mandatory app, with its rule ids.
+    const checkIn = (await call("POST", "/mdm/check-in", { serialNumber: serial })).json();
+    expect(checkIn.decisions).toEqual([
+      expect.objectContaining({
+        adamId: f.ids.adamId,
+        outcome: "grant",
+        installQueued: true,
+        because: expect.any(Array),
+      }),
+    ]);
+    // The install waits for Apple's confirmation of the license (LT2): nothing to send yet.
+    const commands = async () =>
+      (await call("GET", `/mdm/commands?ready=true&device=${checkIn.deviceId}`)).json();
+    expect((await commands()).items).toEqual([]);
+    await markAssigned(store, {
+      spaceId: f.ids.spaceA,
+      licenseIds: [checkIn.decisions[0].licenseId],
+      actor: { kind: "system" },
+      now: new Date(),
+    });
+    // 5. What to send the device, then its acknowledgement.
+    const ready = await commands();
+    expect(ready.items).toEqual([
+      expect.objectContaining({ kind: "install", adamId: f.ids.adamId, serialNumber: serial }),
+    ]);
+    const acked = (await call("POST", "/mdm/commands/ack", { seqs: [ready.items[0].seq] })).json();
+    expect(acked.seqs).toEqual([ready.items[0].seq]);
+    expect((await commands()).items).toEqual([]);
+  });
+});
