@@ -6,7 +6,7 @@ import { ensureDefaultSpace } from "../main/default-space.js";
 import { openDatabase, type Store, type StoreConfig } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
 import { nonEmpty } from "./options.js";
-import { resolveSpace } from "./resolve.js";
+import { spaceIdOf } from "./resolve.js";
 
 /** Flags every data command takes. */
 export interface CommonFlags {
@@ -41,7 +41,7 @@ export async function withCore<T>(flags: CommonFlags, work: (ctx: CliContext) =>
   try {
     const spaceId =
       flags.space !== undefined
-        ? (await resolveSpace(core.store.db, flags.space)).id
+        ? await spaceIdOf(core.store, flags.space)
         : await ensureDefaultSpace({ store: core.store });
     return await work({ core, spaceId, actor: cliActor(), json: flags.json ?? false });
   } finally {

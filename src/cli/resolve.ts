@@ -1,3 +1,4 @@
+import { ensureDefaultSpace } from "../main/default-space.js";
 import { checkSubjectFilter } from "../service/list-filters.js";
 import type { Db } from "../store/database.js";
 import { type Account, listAccounts, listSpaces, type Space } from "../store/index.js";
@@ -97,7 +98,7 @@ export async function resolveUsers(db: Db, spaceId: string, given: readonly stri
   });
 }
 
-/** Groups by id or name (case and outer spaces aside: names are unique in a space). Returns ids. */
+/** Groups by id or name (case and outer spaces aside); a name two groups share is exit 2. Returns ids. */
 export async function resolveGroups(db: Db, spaceId: string, given: readonly string[]): Promise<string[]> {
   const groups = await db
     .selectFrom("groups")
@@ -105,9 +106,18 @@ export async function resolveGroups(db: Db, spaceId: string, given: readonly str
     .where("space_id", "=", spaceId)
     .execute();
   return given.map((g) => {
-    const found = groups.find((x) => x.id === g.trim()) ?? groups.find((x) => fold(x.name) === fold(g));
-    if (!found) throw new CliError(`group ${g.trim()} not found in this space`, 3);
-    return found.id;
+    const key = g.trim();
+    if (key === "") throw new CliError("a group is named by its id or its name: an empty one names none");
+    const byId = groups.find((x) => x.id === key);
+    if (byId) return byId.id;
+    // Names mirror the identity provider's, which may repeat one: then the id says which.
+    const named = groups.filter((x) => fold(x.name) === fold(key));
+    if (named.length > 1)
+      throw new CliError(
+        `${named.length} groups are named "${key}": give its id (${named.map((x) => x.id).join(", ")})`,
+      );
+    if (!named[0]) throw new CliError(`group ${key} not found in this space`, 3);
+    return named[0].id;
   });
 }
 
@@ -115,4 +125,13 @@ export async function resolveGroup(db: Db, spaceId: string, given: string): Prom
   const [id] = await resolveGroups(db, spaceId, [given]);
   if (id === undefined) throw new CliError(`group ${given} not found in this space`, 3);
   return id;
+}
+
+/**
+ * `--space` and a grant's space: `default` is the default space (created now if Orchard
+ * never started), as in the API's paths; else an id or a name.
+ */
+export async function spaceIdOf(store: { db: Db }, given: string): Promise<string> {
+  if (given === "default") return ensureDefaultSpace({ store });
+  return (await resolveSpace(store.db, given)).id;
 }

@@ -223,6 +223,41 @@ export async function removeGroupFromRules(
   );
 }
 
+/** The lists of one (account, app)'s rules, as an edit reads and returns them. */
+export type RuleLists = Omit<RulesInput, "spaceId" | "accountId" | "adamId">;
+
+/**
+ * DI1 as a patch: `edit` gets the rules as they are, under the asset's lock (the lock
+ * setAppRules takes first), and returns them as they become; nobody's change made meanwhile
+ * is undone by a read made before it. Returns the rules set.
+ */
+export async function editAppRules(
+  db: Db,
+  key: { spaceId: string; accountId: string; adamId: string },
+  edit: (current: RuleLists) => RuleLists | Promise<RuleLists>,
+  actor: Actor,
+  now: Date,
+): Promise<DistributionRules> {
+  return withTransaction(db, async (trx) => {
+    const asset = await trx
+      .selectFrom("assets")
+      .select("adam_id")
+      .where("space_id", "=", key.spaceId)
+      .where("account_id", "=", key.accountId)
+      .where("adam_id", "=", key.adamId)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    if (!asset) throw new NotFoundError("asset", `${key.accountId}/${key.adamId}`);
+    const { unusedReservations: _, ...current } = await getAppRules(
+      trx,
+      key.spaceId,
+      key.accountId,
+      key.adamId,
+    );
+    return setAppRules(trx, { ...key, ...(await edit(current)) }, actor, now);
+  });
+}
+
 /** The rules of one (account, app), with `unusedReservations` computed. */
 export async function getAppRules(
   db: Db,

@@ -1,11 +1,13 @@
 import { expect, it } from "vitest";
+import { adminPrincipal, issueApiToken } from "../../src/auth/auth.service.js";
+import { findAdminForLogin } from "../../src/store/auth.repo.js";
 import { markAssigned } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { auth, buildFixture, type Fixture } from "./harness.js";
 
 /**
  * The README's "Quick start for an MDM" (For MDM vendors), call by call, with the bodies it
- * shows: if one of them stops working as written, this fails. Apple's confirmation of the
+ * shows, with a token of role mdm: if one stops working as written, this fails. Apple's confirmation of the
  * license, which the worker reads in production, is written here as Apple's answer would be.
  */
 describeEachDatabase("API: the README's quick start for an MDM", (db) => {
@@ -17,12 +19,20 @@ describeEachDatabase("API: the README's quick start for an MDM", (db) => {
     // The fixture's space A is the default space: the quick start names it `default`.
     await store.updateTable("spaces").set({ is_default: false }).execute();
     await store.updateTable("spaces").set({ is_default: true }).where("id", "=", f.ids.spaceA).execute();
+    // 1. A token of role mdm, for an administrator who manages the space, as the CLI makes it.
+    const alice = await findAdminForLogin(store, `writer-${f.ids.suffix}`);
+    if (!alice) throw new Error("no administrator managing space A");
+    const { token: TOKEN } = await issueApiToken(store, await adminPrincipal(store, alice, "token"), {
+      name: "Our MDM",
+      grants: [{ spaceId: f.ids.spaceA, role: "mdm" }],
+      now: new Date(),
+    });
     const API = "/api/v1/spaces/default";
     const call = (method: "GET" | "POST" | "PUT", path: string, body?: object) =>
       f.app.inject({
         method,
         url: `${API}${path}`,
-        headers: auth(f.tokens.write),
+        headers: auth(TOKEN),
         ...(body ? { payload: body } : {}),
       });
     const serial = `QS${f.ids.suffix}`.toUpperCase();

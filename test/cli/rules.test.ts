@@ -41,6 +41,9 @@ describe("orchard rules", () => {
         await createUser(db, { spaceId, name: "Bob", managedAppleId: "bob@appleid.school.example" })
       ).id;
       ids.teachers = (await createGroup(db, { spaceId, name: "Teachers" })).id;
+      // Names mirror the identity provider's, which may repeat one.
+      await createGroup(db, { spaceId, name: "Twins", externalId: "idp-twins-1" });
+      await createGroup(db, { spaceId, name: "Twins", externalId: "idp-twins-2" });
       const [ipad] = await createDevices(db, [{ spaceId, serialNumber: "RULES-IPAD-1", platform: "iOS" }]);
       ids.ipad = ipad?.id ?? "";
     });
@@ -101,7 +104,9 @@ describe("orchard rules", () => {
       reservedDeviceIds: [ids.ipad],
       prohibitedUserIds: [ids.bob],
     });
-    const shown = (await cli.json(["rules", "show", APP, "--json"])) as { items: unknown[] };
+    const shown = (await cli.json(["rules", "show", APP, "--space", "default", "--json"])) as {
+      items: unknown[];
+    };
     expect(shown.items).toHaveLength(1);
     expect(shown.items[0]).toMatchObject({
       account: { name: "Main campus" },
@@ -156,6 +161,12 @@ describe("orchard rules", () => {
     expectFailure(await cli.run(["rules", "show", "999"]), 3, /app 999 not found/);
     expectFailure(await set(), 2, /nothing to set/);
     expectFailure(await set("--fcfs-groups", "Teachers", "--no-fcfs"), 2, /opposite things/);
+    expectFailure(
+      await set("--no-fcfs", "--requested-type", "device"),
+      2,
+      /--no-fcfs and a --\*-type say opposite things/,
+    );
+    expectFailure(await set("--fcfs-groups", "Twins"), 2, /2 groups are named "Twins": give its id/);
     expect(await rules()).toEqual(before);
   });
 });

@@ -136,6 +136,8 @@ describe("orchard users", () => {
       /user nobody@example\.com not found/,
     );
     expectFailure(await cli.run(["users", "invite", "--group", "Janitors"]), 3, /group Janitors not found/);
+    // An empty group name is bad input, never the whole space's users.
+    expectFailure(await cli.run(["users", "invite", "--group", ""]), 2, /an empty one names none/);
     expectFailure(await cli.run(["users", "show", "nobody"]), 3, /user nobody not found/);
   });
 });

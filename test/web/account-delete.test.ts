@@ -6,6 +6,7 @@ import {
   createUser,
   insertLicenses,
   listAccounts,
+  setAccountHealth,
   setAppRules,
 } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
@@ -137,5 +138,23 @@ describe("console: irreversible account actions (AC5, AC1)", () => {
     await dialog.getByRole("button", { name: "Add account" }).click();
     await dialog.waitFor({ state: "detached" });
     await page.getByRole("link", { name: "Fresh campus" }).waitFor();
+  });
+
+  it("AC5, NT2: the delete dialog of an account whose token Apple revoked warns that nothing can be released at Apple", async () => {
+    const { db } = ic.core.store;
+    const [fresh] = await listAccounts(db, ic.spaceId);
+    if (!fresh) throw new Error("the account added above");
+    await setAccountHealth(db, ic.spaceId, fresh.id, "revoked", new Date());
+    await page.goto(`${ic.url}/s/${ic.spaceId}/accounts`);
+    await page
+      .getByRole("row")
+      .filter({ hasText: "Fresh campus" })
+      .getByRole("button", { name: "Delete" })
+      .click();
+    const dialog = page.getByRole("dialog", { name: "Delete “Fresh campus”?" });
+    await dialog
+      .getByText(/^This account's token does not work: Apple cannot be asked to release its licenses/)
+      .waitFor();
+    await dialog.getByRole("button", { name: "Cancel" }).click();
   });
 });

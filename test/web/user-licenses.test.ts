@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createDevices,
   createUser,
+  getAppRules,
   insertLicenses,
   listLicensesForApp,
+  setAppRules,
   setCatalogApp,
 } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
@@ -21,13 +23,15 @@ describe("console: a user's licenses on the user's page (RV4)", () => {
   let ic: IsolatedConsole;
   let page: Page;
   let userId = "";
+  let accountId = "";
+  let ipadId = "";
   const adamId = "409183694";
 
   beforeAll(async () => {
     ic = await startIsolatedConsole({ name: "rv4", owner: OWNER });
     const { db } = ic.core.store;
     const now = new Date();
-    const accountId = await accountWithApp(ic, { adamId, name: "Keynote", total: 5 }, { now });
+    accountId = await accountWithApp(ic, { adamId, name: "Keynote", total: 5 }, { now });
     await setCatalogApp(db, { spaceId: ic.spaceId, adamId }, now);
     const ada = await createUser(db, {
       spaceId: ic.spaceId,
@@ -40,6 +44,21 @@ describe("console: a user's licenses on the user's page (RV4)", () => {
     const [ipad] = await createDevices(db, [
       { spaceId: ic.spaceId, serialNumber: "RV4IPAD00001", platform: "iOS", userId },
     ]);
+    ipadId = ipad?.id ?? "";
+    // The app's rules already reserve the iPad: a reservation for Ada must keep it.
+    await setAppRules(
+      db,
+      {
+        spaceId: ic.spaceId,
+        accountId,
+        adamId,
+        reservedUserIds: [],
+        reservedDeviceIds: [ipadId],
+        prohibitedUserIds: [],
+      },
+      { kind: "admin" },
+      now,
+    );
     await insertLicenses(db, [
       {
         spaceId: ic.spaceId,
@@ -97,5 +116,26 @@ describe("console: a user's licenses on the user's page (RV4)", () => {
     await device.getByRole("link", { name: "Ada Leaving's device" }).waitFor();
     await device.getByRole("link", { name: "Ada Leaving's device" }).click();
     await page.waitForURL(new RegExp(`/users/${userId}$`));
+  });
+
+  it("DI3: the user's page reserves a license of an app at an account that bought it; the app's other rules stay", async () => {
+    await page.goto(`${ic.url}/s/${ic.spaceId}/users/${userId}`);
+    await page.getByRole("button", { name: "Reserve a license…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Reserve a license for Ada Leaving" });
+    await dialog.getByRole("button", { name: "Reserve" }).click();
+    await dialog.getByText("Choose an app.").waitFor();
+    await dialog.getByLabel("App", { exact: true }).selectOption({ label: "Keynote" });
+    const account = dialog.getByLabel("Account");
+    await account
+      .locator("option", { hasText: /^1\. Lyon campus \(\d+ available\)$/ })
+      .waitFor({ state: "attached" });
+    await account.selectOption({ index: 1 });
+    await shot(page, "di3-reserve-from-user");
+    await dialog.getByRole("button", { name: "Reserve" }).click();
+    await page.getByText("A license of Keynote is reserved for Ada Leaving at Lyon campus.").waitFor();
+    expect(await getAppRules(ic.core.store.db, ic.spaceId, accountId, adamId)).toMatchObject({
+      reservedUserIds: [userId],
+      reservedDeviceIds: [ipadId],
+    });
   });
 });

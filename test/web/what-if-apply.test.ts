@@ -100,4 +100,28 @@ describe("console: applying what was evaluated in What-if (MA6, DI1)", () => {
       prohibitedUserIds: [],
     });
   });
+
+  it("DI1: an edit whose rules another administrator changed meanwhile is not applied, and says why", async () => {
+    const { db } = ic.core.store;
+    await page.goto(`${ic.url}/s/${ic.spaceId}/what-if`);
+    await page.getByRole("radiogroup", { name: "Proposed change" }).getByText("Rule edit").click();
+    await page.getByLabel("Account").selectOption({ label: "2. Paris" });
+    await page.getByLabel("App", { exact: true }).selectOption({ label: "Numbers" });
+    await page.getByRole("button", { name: "Evaluate" }).click();
+    // Meanwhile, elsewhere: Ada is reserved again.
+    const before = await getAppRules(db, ic.spaceId, ids.paris, adamId);
+    await setAppRules(
+      db,
+      { spaceId: ic.spaceId, accountId: ids.paris, adamId, ...before, reservedUserIds: [ids.ada] },
+      { kind: "admin" },
+      new Date(),
+    );
+    await page.getByRole("button", { name: "Apply these rules" }).click();
+    await page
+      .getByRole("dialog", { name: "Apply these rules at Paris?" })
+      .getByRole("button", { name: "Apply these rules" })
+      .click();
+    await page.getByText(/^These rules changed since this edit began/).waitFor();
+    expect((await getAppRules(db, ic.spaceId, ids.paris, adamId)).reservedUserIds).toEqual([ids.ada]);
+  });
 });

@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { createAdministrator, NO_PASSWORD, resetPassword } from "../../auth/auth.service.js";
 import { adminEmailAddress } from "../../auth/email-address.js";
 import { loadConfig } from "../../config.js";
-import { ensureDefaultSpace } from "../../main/default-space.js";
 import {
   findAdminForLogin,
   type Grant,
@@ -23,7 +22,7 @@ import { withExamples } from "../help.js";
 import { parseLabel } from "../options.js";
 import { printJson, printLine, printNote, printTable, shortDate } from "../output.js";
 import { readPassword } from "../password.js";
-import { resolveSpace } from "../resolve.js";
+import { spaceIdOf } from "../resolve.js";
 
 interface CreateFlags {
   login: string;
@@ -179,7 +178,7 @@ function registerGrant(admin: Command): void {
           4,
         );
       const grants: Grant[] = [];
-      for (const g of wanted) grants.push({ spaceId: await spaceOf(store, g.space), role: g.role });
+      for (const g of wanted) grants.push({ spaceId: await spaceIdOf(store, g.space), role: g.role });
       if (new Set(grants.map((g) => g.spaceId)).size !== grants.length)
         throw new CliError("--grant names a space twice: one role per space");
       await setGrants(store.db, { kind: "admin", id: found.id }, grants);
@@ -276,7 +275,7 @@ function registerCreate(admin: Command): void {
     const password = options.ssoOnly ? undefined : await readPassword();
     await withStore(async (store) => {
       const grants: Grant[] = [];
-      for (const g of wanted) grants.push({ spaceId: await spaceOf(store, g.space), role: g.role });
+      for (const g of wanted) grants.push({ spaceId: await spaceIdOf(store, g.space), role: g.role });
       const created = await createAdministrator(store.db, {
         login: options.login,
         ...(options.name !== undefined ? { displayName: options.name } : {}),
@@ -432,10 +431,4 @@ export function parseGrant<R extends TokenRole = Grant["role"]>(
   if (at < 1 || space === "" || !roles.includes(role))
     throw new CliError(`--grant ${value}: expected ${roles.map((r) => `<space>:${r}`).join(" or ")}`);
   return { space, role };
-}
-
-/** `default` is the default space (created now if Orchard never started); else an id or a name. */
-export async function spaceOf(store: Store, given: string): Promise<string> {
-  if (given === "default") return ensureDefaultSpace({ store });
-  return (await resolveSpace(store.db, given)).id;
 }

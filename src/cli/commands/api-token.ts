@@ -18,7 +18,8 @@ import { CliError } from "../errors.js";
 import { withExamples } from "../help.js";
 import { parsePositive } from "../options.js";
 import { expiryDate, printJson, printLine, printNote, printTable, shortDate } from "../output.js";
-import { parseGrant, spaceOf } from "./admin.js";
+import { spaceIdOf } from "../resolve.js";
+import { parseGrant } from "./admin.js";
 
 interface CreateFlags {
   name: string;
@@ -70,7 +71,7 @@ export function registerApiToken(program: Command): void {
       if (!admin || admin.disabled) throw new CliError(`no active administrator with login ${flags.for}`, 3);
       const grants: Array<Grant<TokenRole>> = [];
       for (const g of wanted) {
-        const spaceId = await spaceOf(store, g.space);
+        const spaceId = await spaceIdOf(store, g.space);
         if (grants.some((x) => x.spaceId === spaceId))
           throw new CliError(`--grant ${g.space}: one role per space`);
         grants.push({ spaceId, role: g.role });

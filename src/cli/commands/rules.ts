@@ -1,7 +1,8 @@
 import { type Command, Option } from "commander";
 import type { LicenseType } from "../../licensing/index.js";
 import { deviceIdsOfRefs } from "../../store/device.repo.js";
-import { type Account, findAsset, listAccounts, setAppRules } from "../../store/index.js";
+import { type Account, findAsset, listAccounts } from "../../store/index.js";
+import { editAppRules } from "../../store/rules.repo.js";
 import { rulesView } from "../../store/views.repo.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
@@ -74,7 +75,10 @@ export function registerRules(program: Command): void {
         .command("set")
         .argument("<adamId>", "the app")
         .requiredOption("--account <account>", "the account whose rules change (id or name)")
-        .option("--fcfs-groups <groups>", "DI2: FCFS for these groups (ids or names, comma-separated)")
+        .option(
+          "--fcfs-groups <groups>",
+          'DI2: FCFS for these groups (ids or names, comma-separated; "" none: no FCFS)',
+        )
         .option("--no-fcfs", "DI2: no FCFS rule")
         .addOption(
           new Option(
@@ -110,6 +114,8 @@ export function registerRules(program: Command): void {
     const given = (name: string) => command.getOptionValueSource(name) === "cli";
     if (given("fcfsGroups") && given("fcfs") && flags.fcfs === false)
       throw new CliError("--fcfs-groups and --no-fcfs say opposite things: give one");
+    if (flags.fcfs === false && (given("requestedType") || given("mandatoryType")))
+      throw new CliError("--no-fcfs and a --*-type say opposite things: the types are FCFS's");
     const changes = [
       "fcfsGroups",
       "fcfs",
@@ -126,45 +132,52 @@ export function registerRules(program: Command): void {
       const { db } = core.deps;
       const account = await resolveAccount(db, spaceId, flags.account);
       if (!(await findAsset(db, spaceId, account.id, adamId))) throw notBought(account, adamId);
-      const current = await rulesView(db, spaceId, account.id, adamId);
       const list = (value: string | undefined) =>
         (value ?? "")
           .split(",")
           .map((s) => s.trim())
           .filter(Boolean);
-      const groupIds = given("fcfsGroups")
-        ? await resolveGroups(db, spaceId, list(flags.fcfsGroups))
-        : current.fcfs?.groups.map((g) => g.id);
-      const typesOnly = (given("requestedType") || given("mandatoryType")) && !groupIds?.length;
-      if (typesOnly && flags.fcfs !== false)
-        throw new CliError("--requested-type and --mandatory-type are FCFS's: give --fcfs-groups too");
-      const fcfs =
-        flags.fcfs === false || !groupIds?.length
-          ? undefined
-          : {
-              groupIds,
-              requestedType: flags.requestedType ?? current.fcfs?.requestedType ?? "user",
-              mandatoryType: flags.mandatoryType ?? current.fcfs?.mandatoryType ?? "device",
-            };
-      const users = async (option: string, value: string | undefined, kept: Array<{ id: string }>) =>
-        given(option) ? await resolveUsers(db, spaceId, list(value)) : kept.map((u) => u.id);
-      const reservedDeviceIds = given("reservedDevices")
-        ? await deviceIdsOfRefs(
-            db,
-            spaceId,
-            list(flags.reservedDevices).map((serial) => `serial:${serial}`),
-          )
-        : current.reservedDevices.map((d) => d.id);
-      await setAppRules(
-        db,
-        {
+      // Names to ids first; then the lists given replace the current ones, read under the
+      // asset's lock (editAppRules): a change made meanwhile by someone else stays.
+      const ids = async (option: string, resolve: () => Promise<string[]>) =>
+        given(option) ? await resolve() : undefined;
+      const groupIds = await ids("fcfsGroups", () => resolveGroups(db, spaceId, list(flags.fcfsGroups)));
+      const reservedUserIds = await ids("reservedUsers", () =>
+        resolveUsers(db, spaceId, list(flags.reservedUsers)),
+      );
+      const prohibitedUserIds = await ids("prohibitedUsers", () =>
+        resolveUsers(db, spaceId, list(flags.prohibitedUsers)),
+      );
+      const reservedDeviceIds = await ids("reservedDevices", () =>
+        deviceIdsOfRefs(
+          db,
           spaceId,
-          accountId: account.id,
-          adamId,
-          ...(fcfs ? { fcfs } : {}),
-          reservedUserIds: await users("reservedUsers", flags.reservedUsers, current.reservedUsers),
-          reservedDeviceIds,
-          prohibitedUserIds: await users("prohibitedUsers", flags.prohibitedUsers, current.prohibitedUsers),
+          list(flags.reservedDevices).map((serial) => `serial:${serial}`),
+        ),
+      );
+      await editAppRules(
+        db,
+        { spaceId, accountId: account.id, adamId },
+        (current) => {
+          const groups = groupIds ?? current.fcfs?.groupIds ?? [];
+          if ((given("requestedType") || given("mandatoryType")) && groups.length === 0)
+            throw new CliError(
+              "--requested-type and --mandatory-type are FCFS's, and this app has no FCFS group at the account: give --fcfs-groups too",
+            );
+          return {
+            ...(flags.fcfs === false || groups.length === 0
+              ? {}
+              : {
+                  fcfs: {
+                    groupIds: groups,
+                    requestedType: flags.requestedType ?? current.fcfs?.requestedType ?? "user",
+                    mandatoryType: flags.mandatoryType ?? current.fcfs?.mandatoryType ?? "device",
+                  },
+                }),
+            reservedUserIds: reservedUserIds ?? current.reservedUserIds,
+            reservedDeviceIds: reservedDeviceIds ?? current.reservedDeviceIds,
+            prohibitedUserIds: prohibitedUserIds ?? current.prohibitedUserIds,
+          };
         },
         actor,
         core.deps.now(),

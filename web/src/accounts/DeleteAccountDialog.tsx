@@ -7,8 +7,11 @@ import { ConfirmDialog } from "../ui/Dialog";
 import { TextField } from "../ui/Field";
 import { useFormat } from "../ui/format";
 import { RuleRef } from "../ui/RuleRef";
-import { ErrorNotice } from "../ui/States";
+import { ErrorNotice, Notice } from "../ui/States";
 import { useDeleteAccount, useDeletionPreview } from "./api";
+
+/** Healths in which Apple refuses the token (NT2): a deletion then releases nothing at Apple. */
+const DEAD_TOKEN = new Set<Account["health"]>(["expired", "revoked", "invalid", "login_required"]);
 
 /**
  * AC5: irreversible, so confirmed twice: the consequences, counted for this account (how
@@ -34,6 +37,10 @@ export function DeleteAccountDialog({ account, onClose }: { account: Account; on
         onConfirm={() => setStep(2)}
         onClose={onClose}
       >
+        {/* A token Apple refuses cannot release anything at Apple: the deletion goes on without it. */}
+        {DEAD_TOKEN.has(account.health) ? (
+          <Notice tone="warning">{t("accounts.delete.tokenProblem")}</Notice>
+        ) : null}
         <p>{t("accounts.delete.intro")}</p>
         <ul className="consequences">
           <li>{t("accounts.delete.rules")}</li>

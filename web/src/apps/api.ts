@@ -4,7 +4,7 @@ import { usePage } from "../api/query";
 import type { AppRow, AppRules, AppRulesInput, License, Page, PageQuery, WaitingRequest } from "../api/types";
 
 export const appsPath = (spaceId: string) => `/spaces/${spaceId}/apps`;
-const rulesPath = (spaceId: string, accountId: string, adamId: string) =>
+export const rulesPath = (spaceId: string, accountId: string, adamId: string) =>
   `/spaces/${spaceId}/accounts/${accountId}/apps/${adamId}/rules`;
 
 /** VU4: every bought app of the space, or of one account. */
@@ -47,6 +47,42 @@ export function useSetRules(spaceId: string, accountId: string, adamId: string) 
   const invalidate = useInvalidateSpace(spaceId);
   return useMutation({
     mutationFn: (input: AppRulesInput) => api.put<AppRules>(rulesPath(spaceId, accountId, adamId), input),
+    onSuccess: invalidate,
+  });
+}
+
+/** The rules as the PUT takes them back: the lists by id, FCFS with its types. */
+export function rulesInput(rules: AppRules): AppRulesInput {
+  return {
+    ...(rules.fcfs
+      ? {
+          fcfs: {
+            groupIds: rules.fcfs.groups.map((g) => g.id),
+            requestedType: rules.fcfs.requestedType,
+            mandatoryType: rules.fcfs.mandatoryType,
+          },
+        }
+      : {}),
+    reservedUserIds: rules.reservedUsers.map((u) => u.id),
+    reservedDeviceIds: rules.reservedDevices.map((d) => d.id),
+    prohibitedUserIds: rules.prohibitedUsers.map((u) => u.id),
+  };
+}
+
+/**
+ * DI3: a license of the app at this account reserved for the user, the app's other rules as
+ * they are (read just before: the PUT replaces the lists). Reserved already: nothing sent.
+ */
+export function useReserveForUser(spaceId: string) {
+  const invalidate = useInvalidateSpace(spaceId);
+  return useMutation({
+    mutationFn: async (input: { accountId: string; adamId: string; userId: string }) => {
+      const path = rulesPath(spaceId, input.accountId, input.adamId);
+      const rules = await api.get<AppRules>(path);
+      if (rules.reservedUsers.some((u) => u.id === input.userId)) return rules;
+      const next = rulesInput(rules);
+      return api.put<AppRules>(path, { ...next, reservedUserIds: [...next.reservedUserIds, input.userId] });
+    },
     onSuccess: invalidate,
   });
 }

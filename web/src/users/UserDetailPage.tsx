@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { HistoryLink } from "../activity/history";
@@ -6,12 +7,14 @@ import { spacePath, useSpace } from "../app/space";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { GroupLink } from "../groups/GroupLink";
 import { SubjectLicenses } from "../licenses/SubjectLicenses";
+import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
-import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import { useUser, useUserGroups, useUserLicenseUsage, useUserWaiting } from "./api";
 import { InvitationCard, RegistrationBadge } from "./invitations";
+import { ReserveDialog } from "./ReserveDialog";
 import { UsageTable } from "./UsageTable";
 
 /**
@@ -42,8 +45,10 @@ function AppleUserId({ clientUserId }: { clientUserId: string | undefined }) {
  */
 export function UserDetailPage() {
   const { t } = useTranslation();
-  const { spaceId } = useSpace();
+  const { spaceId, canWrite } = useSpace();
   const { userId = "" } = useParams();
+  const [reserving, setReserving] = useState(false);
+  const [reserved, setReserved] = useState<{ app: string; account: string }>();
   const user = useUser(spaceId, userId);
   const usage = useUserLicenseUsage(spaceId, userId);
   const groups = useUserGroups(spaceId, userId);
@@ -68,9 +73,25 @@ export function UserDetailPage() {
             <Link className="btn btn-secondary" to={spacePath(spaceId, `/devices?user=${u.id}`)}>
               {t("users.devices")}
             </Link>
+            {canWrite ? (
+              <Button onClick={() => setReserving(true)}>{t("users.reserve.button")}</Button>
+            ) : null}
           </>
         }
       />
+      {reserved ? (
+        <Notice tone="success">{t("users.reserve.done", { name: u.name, ...reserved })}</Notice>
+      ) : null}
+      {reserving ? (
+        <ReserveDialog
+          user={u}
+          onClose={() => setReserving(false)}
+          onReserved={(what) => {
+            setReserving(false);
+            setReserved(what);
+          }}
+        />
+      ) : null}
       {u.registration === "enrolled" ? null : <InvitationCard user={u} />}
       {waiting.isError ? <ErrorNotice error={waiting.error} onRetry={waiting.refetch} /> : null}
       {waiting.data ? (

@@ -2,9 +2,10 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useSetPriority } from "../accounts/api";
-import type { Account } from "../api/types";
+import { api } from "../api/client";
+import type { Account, AppRules, AppRulesInput } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
-import { useSetRules } from "../apps/api";
+import { rulesInput, rulesPath, useSetRules } from "../apps/api";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { ConfirmDialog } from "../ui/Dialog";
@@ -19,10 +20,13 @@ import type { ProposedChange } from "./api";
  */
 export function ApplyChange({
   change,
+  base,
   accounts,
   onApplied,
 }: {
   change: ProposedChange;
+  /** A rule edit's starting rules: applied only if the app's rules are still those. */
+  base?: AppRulesInput | undefined;
   accounts: Account[];
   onApplied: () => void;
 }) {
@@ -43,7 +47,7 @@ export function ApplyChange({
   return change.kind === "priorities" ? (
     <ApplyOrder order={change.order} accounts={accounts} onApplied={onApplied} />
   ) : (
-    <ApplyRules change={change} accounts={accounts} onApplied={onApplied} />
+    <ApplyRules change={change} base={base} accounts={accounts} onApplied={onApplied} />
   );
 }
 
@@ -61,11 +65,13 @@ function ApplyOrder({
   const setPriority = useSetPriority(spaceId);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [stopped, setStopped] = useState(false);
   const current = [...accounts].sort((a, b) => a.priority - b.priority).map((a) => a.id);
   if (current.join() === order.join()) return null;
   const names = order.map((id) => accounts.find((a) => a.id === id)?.displayName ?? id);
   const apply = async () => {
     setBusy(true);
+    setStopped(false);
     try {
       // Each account to its place, first to last: the moves before it leave the ones after in order.
       for (const [i, accountId] of order.entries()) {
@@ -73,6 +79,10 @@ function ApplyOrder({
       }
       setConfirming(false);
       onApplied();
+    } catch {
+      // setPriority.error says why; the moves made before it stay (each is logged).
+      setConfirming(false);
+      setStopped(true);
     } finally {
       setBusy(false);
     }
@@ -82,6 +92,7 @@ function ApplyOrder({
       <Button variant="primary" onClick={() => setConfirming(true)}>
         {t("whatIf.apply.order")}
       </Button>
+      {stopped ? <Notice tone="warning">{t("whatIf.apply.orderStopped")}</Notice> : null}
       {setPriority.error ? <ErrorNotice error={setPriority.error} /> : null}
       <ConfirmDialog
         open={confirming}
@@ -105,10 +116,12 @@ function ApplyOrder({
 
 function ApplyRules({
   change,
+  base,
   accounts,
   onApplied,
 }: {
   change: Extract<ProposedChange, { kind: "rules" }>;
+  base: AppRulesInput | undefined;
   accounts: Account[];
   onApplied: () => void;
 }) {
@@ -117,26 +130,37 @@ function ApplyRules({
   const { accountId, adamId, kind: _, ...rules } = change;
   const save = useSetRules(spaceId, accountId, adamId);
   const [confirming, setConfirming] = useState(false);
+  const [changed, setChanged] = useState(false);
   const account = accounts.find((a) => a.id === accountId)?.displayName ?? accountId;
+  // Another administrator may have changed these rules since the edit began: applying the
+  // edit would undo that without a word. Read again first; changed, it is not applied.
+  const apply = async () => {
+    const now = rulesInput(await api.get<AppRules>(rulesPath(spaceId, accountId, adamId)));
+    if (base && !sameRules(now, base)) {
+      setChanged(true);
+      setConfirming(false);
+      return;
+    }
+    save.mutate(rules, {
+      onSuccess: () => {
+        setConfirming(false);
+        onApplied();
+      },
+    });
+  };
   return (
     <Card title={t("whatIf.apply.title")}>
       <Button variant="primary" onClick={() => setConfirming(true)}>
         {t("whatIf.apply.rules")}
       </Button>
+      {changed ? <Notice tone="warning">{t("whatIf.apply.rulesChanged")}</Notice> : null}
       {save.error ? <ErrorNotice error={save.error} /> : null}
       <ConfirmDialog
         open={confirming}
         title={t("whatIf.apply.rulesTitle", { account })}
         confirmLabel={t("whatIf.apply.rules")}
         busy={save.isPending}
-        onConfirm={() =>
-          save.mutate(rules, {
-            onSuccess: () => {
-              setConfirming(false);
-              onApplied();
-            },
-          })
-        }
+        onConfirm={() => void apply().catch(() => setChanged(true))}
         onClose={() => setConfirming(false)}
       >
         <p>{t("whatIf.apply.rulesText")}</p>
@@ -150,4 +174,16 @@ function ApplyRules({
 export function AppliedNotice() {
   const { t } = useTranslation();
   return <Notice tone="success">{t("whatIf.apply.done")}</Notice>;
+}
+
+/** The same rules, whatever the order of their lists. */
+function sameRules(a: AppRulesInput, b: AppRulesInput): boolean {
+  const key = (r: AppRulesInput) =>
+    JSON.stringify([
+      r.fcfs ? [[...r.fcfs.groupIds].sort(), r.fcfs.requestedType, r.fcfs.mandatoryType] : null,
+      [...r.reservedUserIds].sort(),
+      [...r.reservedDeviceIds].sort(),
+      [...r.prohibitedUserIds].sort(),
+    ]);
+  return key(a) === key(b);
 }

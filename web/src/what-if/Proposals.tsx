@@ -1,20 +1,28 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Account, Group, LicenseType, User } from "../api/types";
+import { ApiProblemError } from "../api/client";
+import type { Account, AppRules, AppRulesInput, Group, LicenseType, User } from "../api/types";
 import { useSpace } from "../app/space";
-import { useApps, useRules } from "../apps/api";
+import { rulesInput, useApps, useRules } from "../apps/api";
 import { Button } from "../ui/Button";
 import { Field } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
 import { RuleRef } from "../ui/RuleRef";
+import { ErrorNotice } from "../ui/States";
 import { useGroupName } from "../users/groups";
 import type { ProposedChange } from "./api";
 
-type Props = { accounts: Account[]; onChange: (change: ProposedChange | undefined) => void };
+type Props = {
+  accounts: Account[];
+  /** `base`: for a rule edit, the rules it started from (ApplyChange checks they still hold). */
+  onChange: (change: ProposedChange | undefined, base?: AppRulesInput) => void;
+};
+const EMPTY_RULES: AppRules = { reservedUsers: [], reservedDevices: [], prohibitedUsers: [] };
 
 /** What a rule edit keeps of the current rules of `of` (account/app) beyond its three lists. */
 interface Kept {
   of: string;
+  base?: AppRulesInput;
   reservedDeviceIds: string[];
   requestedType: LicenseType;
   mandatoryType: LicenseType;
@@ -106,7 +114,9 @@ export function RemoveProposal({ accounts, onChange }: Props) {
 /**
  * A rule edit of one (account, app) (DI1), starting from its current rules: what the edit
  * leaves alone stays (its reserved devices, which this form does not list, and its FCFS
- * types), so that applying it (ApplyChange) changes only what was edited.
+ * types), so that applying it (ApplyChange) changes only what was edited. Nothing is proposed
+ * until those rules are read (an app the account did not buy has none); `base` is them, for
+ * ApplyChange to see whether they changed meanwhile.
  */
 export function RulesProposal({ accounts, onChange }: Props) {
   const { t } = useTranslation();
@@ -118,28 +128,41 @@ export function RulesProposal({ accounts, onChange }: Props) {
   const [groups, setGroups] = useState<Picked[]>([]);
   const [reserved, setReserved] = useState<Picked[]>([]);
   const [prohibited, setProhibited] = useState<Picked[]>([]);
+  const pair = `${accountId}/${adamId}`;
   const current = useRules(spaceId, accountId, adamId, Boolean(accountId && adamId));
   const [kept, setKept] = useState<Kept>({ of: "", ...NO_RULES });
+  // Another pair: its own lists, once read; none of the previous pair's meanwhile.
+  const choose = (set: (id: string) => void) => (id: string) => {
+    set(id);
+    setGroups([]);
+    setReserved([]);
+    setProhibited([]);
+  };
+  // The pair's rules could not be read (not a 404): nothing is proposed; the admin may try again.
+  const unread =
+    current.isError && !(current.error instanceof ApiProblemError && current.error.status === 404);
   useEffect(() => {
-    const of = `${accountId}/${adamId}`;
-    if (kept.of === of) return;
-    // Rules the account cannot have (an app it did not buy): nothing of another pair's is kept.
-    if (current.isError) setKept({ of, ...NO_RULES });
+    if (kept.of === pair) return;
+    // Rules the account cannot have (an app it did not buy): none to keep.
+    if (current.error instanceof ApiProblemError && current.error.status === 404)
+      setKept({ of: pair, ...NO_RULES, base: rulesInput(EMPTY_RULES) });
     if (!current.data) return;
     const rules = current.data;
     setGroups(rules.fcfs?.groups ?? []);
     setReserved(rules.reservedUsers);
     setProhibited(rules.prohibitedUsers);
     setKept({
-      of,
+      of: pair,
       reservedDeviceIds: rules.reservedDevices.map((d) => d.id),
       requestedType: rules.fcfs?.requestedType ?? NO_RULES.requestedType,
       mandatoryType: rules.fcfs?.mandatoryType ?? NO_RULES.mandatoryType,
+      base: rulesInput(rules),
     });
-  }, [current.data, current.isError, accountId, adamId, kept.of]);
+  }, [current.data, current.error, pair, kept.of]);
+  const ready = Boolean(accountId && adamId) && kept.of === pair;
   useEffect(() => {
     onChange(
-      accountId && adamId
+      ready
         ? {
             kind: "rules",
             accountId,
@@ -158,14 +181,21 @@ export function RulesProposal({ accounts, onChange }: Props) {
             prohibitedUserIds: prohibited.map((u) => u.id),
           }
         : undefined,
+      ready ? kept.base : undefined,
     );
-  }, [accountId, adamId, groups, reserved, prohibited, kept, onChange]);
+  }, [ready, accountId, adamId, groups, reserved, prohibited, kept, onChange]);
   return (
     <div className="grid-2">
-      <AccountSelect accounts={accounts} value={accountId} onChange={setAccountId} />
+      {unread ? <ErrorNotice error={current.error} onRetry={current.refetch} /> : null}
+      <AccountSelect accounts={accounts} value={accountId} onChange={choose(setAccountId)} />
       <Field label={t("licenses.app")}>
         {(p) => (
-          <select {...p} className="select" value={adamId} onChange={(e) => setAdamId(e.target.value)}>
+          <select
+            {...p}
+            className="select"
+            value={adamId}
+            onChange={(e) => choose(setAdamId)(e.target.value)}
+          >
             <option value="">{t("explain.chooseApp")}</option>
             {(apps.data?.items ?? []).map((a) => (
               <option key={a.adamId} value={a.adamId}>

@@ -1,7 +1,8 @@
-import { useState } from "react";
+import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useAccounts } from "../accounts/api";
 import { fieldErrorsOf } from "../api/client";
+import type { AppRulesInput } from "../api/types";
 import { useSpace } from "../app/space";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -23,8 +24,13 @@ export function WhatIfPage() {
   const whatIf = useWhatIf(spaceId);
   const [kind, setKind] = useState<Kind>("priorities");
   const [change, setChange] = useState<ProposedChange>();
+  const [base, setBase] = useState<AppRulesInput>();
+  const propose = useCallback((next: ProposedChange | undefined, from?: AppRulesInput) => {
+    setChange(next);
+    setBase(from);
+  }, []);
   // The change the results show: applying it makes that one, not one edited since.
-  const [evaluated, setEvaluated] = useState<ProposedChange>();
+  const [evaluated, setEvaluated] = useState<{ change: ProposedChange; base?: AppRulesInput | undefined }>();
   const [applied, setApplied] = useState(false);
   const errors = fieldErrorsOf(whatIf.error);
   if (accounts.isPending) return <Loading />;
@@ -43,7 +49,7 @@ export function WhatIfPage() {
                 checked={kind === k}
                 onChange={() => {
                   setKind(k);
-                  setChange(undefined);
+                  propose(undefined);
                   setApplied(false);
                   whatIf.reset();
                 }}
@@ -53,11 +59,9 @@ export function WhatIfPage() {
           ))}
         </div>
         <div className="proposal">
-          {kind === "priorities" ? <PriorityProposal accounts={accounts.data} onChange={setChange} /> : null}
-          {kind === "rules" ? <RulesProposal accounts={accounts.data} onChange={setChange} /> : null}
-          {kind === "remove_account" ? (
-            <RemoveProposal accounts={accounts.data} onChange={setChange} />
-          ) : null}
+          {kind === "priorities" ? <PriorityProposal accounts={accounts.data} onChange={propose} /> : null}
+          {kind === "rules" ? <RulesProposal accounts={accounts.data} onChange={propose} /> : null}
+          {kind === "remove_account" ? <RemoveProposal accounts={accounts.data} onChange={propose} /> : null}
         </div>
         {Object.keys(errors).length > 0 ? <ErrorNotice error={whatIf.error} /> : null}
         <Button
@@ -67,7 +71,7 @@ export function WhatIfPage() {
           onClick={() => {
             if (!change) return;
             setApplied(false);
-            whatIf.mutate([change], { onSuccess: () => setEvaluated(change) });
+            whatIf.mutate([change], { onSuccess: () => setEvaluated({ change, base }) });
           }}
         >
           {t("whatIf.evaluate")}
@@ -82,7 +86,12 @@ export function WhatIfPage() {
             <RuleList ids={whatIf.data.rules.map((r) => r.id)} />
           </Card>
           {evaluated && !applied ? (
-            <ApplyChange change={evaluated} accounts={accounts.data} onApplied={() => setApplied(true)} />
+            <ApplyChange
+              change={evaluated.change}
+              base={evaluated.base}
+              accounts={accounts.data}
+              onApplied={() => setApplied(true)}
+            />
           ) : null}
         </>
       ) : null}
