@@ -12,6 +12,7 @@ import {
   NotFoundError,
   setAppRules,
 } from "../../store/index.js";
+import { editAppRules } from "../../store/rules.repo.js";
 import {
   APP_SORTS,
   LICENSE_SORTS,
@@ -21,8 +22,9 @@ import {
 } from "../../store/views.repo.js";
 import { listWaitingView, WAITING_SORTS } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
+import { reservedDeviceRefs } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
-import { refuseReservedAndProhibited, ruleFields } from "../rules.schema.js";
+import { refuseReservedAndProhibited, ruleFields, ruleIds } from "../rules.schema.js";
 import {
   adamId,
   appRowSchema,
@@ -162,6 +164,49 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       await setAppRules(
         db,
         { spaceId, accountId, adamId: app, ...request.body, reservedDeviceIds },
+        actorOf(request),
+        now(),
+      );
+      return rulesView(db, spaceId, accountId, app);
+    },
+  );
+
+  app.post(
+    "/spaces/:spaceId/accounts/:accountId/apps/:adamId/rules/reservations",
+    {
+      config: can.write,
+      schema: {
+        tags: ["apps"],
+        summary: "DI3: reserve licenses for these users and devices, the app's other rules as they are",
+        description:
+          "Adds to the Reserved lists (one already reserved is left as it is), under the app's lock: an " +
+          "edit made meanwhile is kept, where a PUT built from an earlier read would undo it. DI6 (no more " +
+          "reservations than licenses) and DI7 (a prohibited user is not reserved) are 409s/400s as for the " +
+          "PUT; a device by its id or `serial:C02D0000`.",
+        params: accountAppParams,
+        body: z
+          .strictObject({ userIds: ruleIds.default([]), deviceIds: reservedDeviceRefs })
+          .refine((b) => b.userIds.length + b.deviceIds.length > 0, { message: "name a user or a device" }),
+        response: { 200: rulesSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const { accountId, adamId: app } = request.params;
+      const deviceIds = await deviceIdsOfRefs(
+        db,
+        spaceId,
+        request.body.deviceIds,
+        (i) => `body.deviceIds.${i}`,
+      );
+      await editAppRules(
+        db,
+        { spaceId, accountId, adamId: app },
+        (current) => ({
+          ...current,
+          reservedUserIds: [...new Set([...current.reservedUserIds, ...request.body.userIds])],
+          reservedDeviceIds: [...new Set([...current.reservedDeviceIds, ...deviceIds])],
+        }),
         actorOf(request),
         now(),
       );

@@ -71,18 +71,15 @@ export function rulesInput(rules: AppRules): AppRulesInput {
 
 /**
  * DI3: a license of the app at this account reserved for the user, the app's other rules as
- * they are (read just before: the PUT replaces the lists). Reserved already: nothing sent.
+ * they are (the server adds it under the app's lock; reserved already, nothing changes).
  */
 export function useReserveForUser(spaceId: string) {
   const invalidate = useInvalidateSpace(spaceId);
   return useMutation({
-    mutationFn: async (input: { accountId: string; adamId: string; userId: string }) => {
-      const path = rulesPath(spaceId, input.accountId, input.adamId);
-      const rules = await api.get<AppRules>(path);
-      if (rules.reservedUsers.some((u) => u.id === input.userId)) return rules;
-      const next = rulesInput(rules);
-      return api.put<AppRules>(path, { ...next, reservedUserIds: [...next.reservedUserIds, input.userId] });
-    },
+    mutationFn: (input: { accountId: string; adamId: string; userId: string }) =>
+      api.post<AppRules>(`${rulesPath(spaceId, input.accountId, input.adamId)}/reservations`, {
+        userIds: [input.userId],
+      }),
     onSuccess: invalidate,
   });
 }
