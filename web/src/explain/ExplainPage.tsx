@@ -4,6 +4,7 @@ import { useSearchParams } from "react-router";
 import { fieldErrorsOf } from "../api/client";
 import type { Device, User } from "../api/types";
 import { useSpace } from "../app/space";
+import { AppSelect } from "../apps/AppSelect";
 import { useApps } from "../apps/api";
 import { useDevice } from "../devices/api";
 import { Button } from "../ui/Button";
@@ -108,20 +109,7 @@ function ExplainForm({
     <Card>
       <form className="explain-form" onSubmit={submit}>
         <Field label={t("explain.app")} error={errors.app}>
-          {(p) => (
-            <select {...p} name="app" className="select" value={app} onChange={(e) => setApp(e.target.value)}>
-              <option value="">{t("explain.chooseApp")}</option>
-              {/* A deep-linked app the list does not hold (yet) keeps its place. */}
-              {app && !apps.data?.items.some((a) => a.adamId === app) ? (
-                <option value={app}>{app}</option>
-              ) : null}
-              {(apps.data?.items ?? []).map((a) => (
-                <option key={a.adamId} value={a.adamId}>
-                  {a.name ?? a.adamId}
-                </option>
-              ))}
-            </select>
-          )}
+          {(p) => <AppSelect field={p} name="app" apps={apps.data?.items} value={app} onChange={setApp} />}
         </Field>
         <div className="segmented" role="radiogroup" aria-label={t("explain.subjectKind")}>
           {(["user", "device"] as const).map((k) => (

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useAccounts } from "../accounts/api";
 import { useSpace } from "../app/space";
+import { AppSelect } from "../apps/AppSelect";
 import { useAppAccounts, useApps, useReserveForUser } from "../apps/api";
 import { FormDialog } from "../ui/Dialog";
 import { Field } from "../ui/Field";
@@ -63,23 +64,16 @@ export function ReserveDialog({
         error={submitted && !adamId ? t("users.reserve.appRequired") : undefined}
       >
         {(p) => (
-          <select
-            {...p}
+          <AppSelect
+            field={p}
             name="app"
-            className="select"
+            apps={apps.data?.items}
             value={adamId}
-            onChange={(e) => {
-              setAdamId(e.target.value);
+            onChange={(id) => {
+              setAdamId(id);
               setAccountId("");
             }}
-          >
-            <option value="">{t("explain.chooseApp")}</option>
-            {(apps.data?.items ?? []).map((a) => (
-              <option key={a.adamId} value={a.adamId}>
-                {a.name ?? a.adamId}
-              </option>
-            ))}
-          </select>
+          />
         )}
       </Field>
       <Field

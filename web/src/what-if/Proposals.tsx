@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { ApiProblemError } from "../api/client";
 import type { Account, AppRules, AppRulesInput, Group, LicenseType, User } from "../api/types";
 import { useSpace } from "../app/space";
+import { AppSelect } from "../apps/AppSelect";
 import { rulesInput, useApps, useRules } from "../apps/api";
 import { Button } from "../ui/Button";
 import { Field } from "../ui/Field";
@@ -189,21 +190,7 @@ export function RulesProposal({ accounts, onChange }: Props) {
       {unread ? <ErrorNotice error={current.error} onRetry={current.refetch} /> : null}
       <AccountSelect accounts={accounts} value={accountId} onChange={choose(setAccountId)} />
       <Field label={t("licenses.app")}>
-        {(p) => (
-          <select
-            {...p}
-            className="select"
-            value={adamId}
-            onChange={(e) => choose(setAdamId)(e.target.value)}
-          >
-            <option value="">{t("explain.chooseApp")}</option>
-            {(apps.data?.items ?? []).map((a) => (
-              <option key={a.adamId} value={a.adamId}>
-                {a.name ?? a.adamId}
-              </option>
-            ))}
-          </select>
-        )}
+        {(p) => <AppSelect field={p} apps={apps.data?.items} value={adamId} onChange={choose(setAdamId)} />}
       </Field>
       <PickList<Group>
         name="groups"
