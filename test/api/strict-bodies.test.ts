@@ -44,6 +44,9 @@ const BODIES: Record<string, BodyCase> = {
       field: `body.fcfs.${TYPO}`,
     }),
   },
+  [`POST ${S}/accounts/{accountId}/apps/{adamId}/rules/reservations`]: {
+    valid: (f) => ({ userIds: [f.ids.userA] }),
+  },
   [`POST ${S}/licenses/{licenseId}/revoke`]: { valid: () => ({ from: "log" }) },
   [`POST ${S}/apps/{adamId}/revoke-all`]: { valid: () => ({ confirm: true }) },
   [`POST ${S}/licenses/reclaim`]: { valid: () => ({ inactiveDays: 90 }) },
