@@ -287,23 +287,22 @@ export async function accountDeletionPreview(
     reserved_users: number;
     reserved_devices: number;
     prohibited_users: number;
-  }>`select
-      (select count(*)::int from licenses where space_id = ${spaceId} and account_id = ${accountId}
-        and holds_seat and type = 'user') as user_licenses,
-      (select count(*)::int from licenses where space_id = ${spaceId} and account_id = ${accountId}
-        and holds_seat and type = 'device') as device_licenses,
-      (select count(*)::int from assets where space_id = ${spaceId} and account_id = ${accountId}) as apps,
-      (select count(*)::int from (
+  }>`select l.user_licenses, l.device_licenses, a.apps, r.apps_with_rules, u.reserved_users,
+      d.reserved_devices, u.prohibited_users
+    from (select count(*) filter (where type = 'user')::int as user_licenses,
+        count(*) filter (where type = 'device')::int as device_licenses
+      from licenses where space_id = ${spaceId} and account_id = ${accountId} and holds_seat) l,
+    (select count(*)::int as apps from assets where space_id = ${spaceId} and account_id = ${accountId}) a,
+    (select count(*) filter (where role = 'reserved')::int as reserved_users,
+        count(*) filter (where role = 'prohibited')::int as prohibited_users
+      from rule_users where space_id = ${spaceId} and account_id = ${accountId}) u,
+    (select count(*)::int as reserved_devices from rule_devices
+      where space_id = ${spaceId} and account_id = ${accountId}) d,
+    (select count(*)::int as apps_with_rules from (
         select adam_id from app_rules where space_id = ${spaceId} and account_id = ${accountId} and fcfs_enabled
         union select adam_id from rule_users where space_id = ${spaceId} and account_id = ${accountId}
         union select adam_id from rule_devices where space_id = ${spaceId} and account_id = ${accountId}
-      ) ruled) as apps_with_rules,
-      (select count(*)::int from rule_users where space_id = ${spaceId} and account_id = ${accountId}
-        and role = 'reserved') as reserved_users,
-      (select count(*)::int from rule_devices where space_id = ${spaceId} and account_id = ${accountId})
-        as reserved_devices,
-      (select count(*)::int from rule_users where space_id = ${spaceId} and account_id = ${accountId}
-        and role = 'prohibited') as prohibited_users`.execute(db);
+      ) ruled) r`.execute(db);
   const r = rows[0];
   if (!r) throw new NotFoundError("account", accountId);
   return {
