@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError } from "../api/client";
-import type { Account, AppRules, AppRulesInput, Group, LicenseType, User } from "../api/types";
+import type { Account, AppRulesInput, Group, User } from "../api/types";
 import { useSpace } from "../app/space";
 import { AppSelect } from "../apps/AppSelect";
 import { rulesInput, useApps, useRules } from "../apps/api";
@@ -18,21 +18,8 @@ type Props = {
   /** `base`: for a rule edit, the rules it started from (ApplyChange checks they still hold). */
   onChange: (change: ProposedChange | undefined, base?: AppRulesInput) => void;
 };
-const EMPTY_RULES: AppRules = { reservedUsers: [], reservedDevices: [], prohibitedUsers: [] };
-
-/** What a rule edit keeps of the current rules of `of` (account/app) beyond its three lists. */
-interface Kept {
-  of: string;
-  base?: AppRulesInput;
-  reservedDeviceIds: string[];
-  requestedType: LicenseType;
-  mandatoryType: LicenseType;
-}
-const NO_RULES = {
-  reservedDeviceIds: [],
-  requestedType: "user",
-  mandatoryType: "device",
-} as const satisfies Omit<Kept, "of">;
+/** The rules of an app the account did not buy: none. */
+const NO_RULES: AppRulesInput = { reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [] };
 
 /** A new priority order (MA6; MA3: nobody loses a license for it). */
 export function PriorityProposal({ accounts, onChange }: Props) {
@@ -131,7 +118,8 @@ export function RulesProposal({ accounts, onChange }: Props) {
   const [prohibited, setProhibited] = useState<Picked[]>([]);
   const pair = `${accountId}/${adamId}`;
   const current = useRules(spaceId, accountId, adamId, Boolean(accountId && adamId));
-  const [kept, setKept] = useState<Kept>({ of: "", ...NO_RULES });
+  // The rules the edit started from, and of which pair: the form proposes nothing before.
+  const [started, setStarted] = useState<{ of: string; base: AppRulesInput }>();
   // Another pair: its own lists, once read; none of the previous pair's meanwhile.
   const choose = (set: (id: string) => void) => (id: string) => {
     set(id);
@@ -139,52 +127,46 @@ export function RulesProposal({ accounts, onChange }: Props) {
     setReserved([]);
     setProhibited([]);
   };
+  const missing = current.error instanceof ApiProblemError && current.error.status === 404;
   // The pair's rules could not be read (not a 404): nothing is proposed; the admin may try again.
-  const unread =
-    current.isError && !(current.error instanceof ApiProblemError && current.error.status === 404);
+  const unread = current.isError && !missing;
   useEffect(() => {
-    if (kept.of === pair) return;
+    if (started?.of === pair) return;
     // Rules the account cannot have (an app it did not buy): none to keep.
-    if (current.error instanceof ApiProblemError && current.error.status === 404)
-      setKept({ of: pair, ...NO_RULES, base: rulesInput(EMPTY_RULES) });
+    if (missing) setStarted({ of: pair, base: NO_RULES });
     if (!current.data) return;
     const rules = current.data;
     setGroups(rules.fcfs?.groups ?? []);
     setReserved(rules.reservedUsers);
     setProhibited(rules.prohibitedUsers);
-    setKept({
-      of: pair,
-      reservedDeviceIds: rules.reservedDevices.map((d) => d.id),
-      requestedType: rules.fcfs?.requestedType ?? NO_RULES.requestedType,
-      mandatoryType: rules.fcfs?.mandatoryType ?? NO_RULES.mandatoryType,
-      base: rulesInput(rules),
-    });
-  }, [current.data, current.error, pair, kept.of]);
-  const ready = Boolean(accountId && adamId) && kept.of === pair;
+    setStarted({ of: pair, base: rulesInput(rules) });
+  }, [current.data, missing, pair, started?.of]);
+  const base = started?.of === pair ? started.base : undefined;
   useEffect(() => {
     onChange(
-      ready
+      base
         ? {
             kind: "rules",
             accountId,
             adamId,
+            // What the form does not list is kept as it was: FCFS's types, reserved devices.
             ...(groups.length
               ? {
                   fcfs: {
                     groupIds: groups.map((g) => g.id),
-                    requestedType: kept.requestedType,
-                    mandatoryType: kept.mandatoryType,
+                    requestedType: base.fcfs?.requestedType ?? "user",
+                    mandatoryType: base.fcfs?.mandatoryType ?? "device",
                   },
                 }
               : {}),
             reservedUserIds: reserved.map((u) => u.id),
-            reservedDeviceIds: kept.reservedDeviceIds,
+            reservedDeviceIds: base.reservedDeviceIds,
             prohibitedUserIds: prohibited.map((u) => u.id),
           }
         : undefined,
-      ready ? kept.base : undefined,
+      base,
     );
-  }, [ready, accountId, adamId, groups, reserved, prohibited, kept, onChange]);
+  }, [base, accountId, adamId, groups, reserved, prohibited, onChange]);
   return (
     <div className="grid-2">
       {unread ? <ErrorNotice error={current.error} onRetry={current.refetch} /> : null}

@@ -15,6 +15,8 @@ import { PriorityProposal, RemoveProposal, RulesProposal } from "./Proposals";
 import { WhatIfResults } from "./WhatIfResults";
 
 type Kind = ProposedChange["kind"];
+/** A change, and for a rule edit the rules it started from (ApplyChange checks they still hold). */
+type Proposal = { change: ProposedChange; base?: AppRulesInput | undefined };
 
 /** What-if: a proposed priority order, rule edit or token removal against current demand; nothing is changed. */
 export function WhatIfPage() {
@@ -23,14 +25,14 @@ export function WhatIfPage() {
   const accounts = useAccounts(spaceId);
   const whatIf = useWhatIf(spaceId);
   const [kind, setKind] = useState<Kind>("priorities");
-  const [change, setChange] = useState<ProposedChange>();
-  const [base, setBase] = useState<AppRulesInput>();
-  const propose = useCallback((next: ProposedChange | undefined, from?: AppRulesInput) => {
-    setChange(next);
-    setBase(from);
-  }, []);
-  // The change the results show: applying it makes that one, not one edited since.
-  const [evaluated, setEvaluated] = useState<{ change: ProposedChange; base?: AppRulesInput | undefined }>();
+  const [proposal, setProposal] = useState<Proposal>();
+  const propose = useCallback(
+    (change: ProposedChange | undefined, base?: AppRulesInput) =>
+      setProposal(change ? { change, base } : undefined),
+    [],
+  );
+  // The proposal the results show: applying it makes that one, not one edited since.
+  const [evaluated, setEvaluated] = useState<Proposal>();
   const [applied, setApplied] = useState(false);
   const errors = fieldErrorsOf(whatIf.error);
   if (accounts.isPending) return <Loading />;
@@ -66,12 +68,12 @@ export function WhatIfPage() {
         {Object.keys(errors).length > 0 ? <ErrorNotice error={whatIf.error} /> : null}
         <Button
           variant="primary"
-          disabled={!change}
+          disabled={!proposal}
           busy={whatIf.isPending}
           onClick={() => {
-            if (!change) return;
+            if (!proposal) return;
             setApplied(false);
-            whatIf.mutate([change], { onSuccess: () => setEvaluated({ change, base }) });
+            whatIf.mutate([proposal.change], { onSuccess: () => setEvaluated(proposal) });
           }}
         >
           {t("whatIf.evaluate")}
