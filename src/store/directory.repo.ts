@@ -7,6 +7,7 @@ import { NotFoundError } from "./errors.js";
 import { type Group, isBuiltInGroup } from "./group.repo.js";
 import { followDevices } from "./invite-commands.repo.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+import type { RegistrationFilter } from "./registration.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
 import { toUser, type UserRecord } from "./user.repo.js";
@@ -18,14 +19,6 @@ export const USER_SORTS = {
   createdAt: "created_at",
   updatedAt: "updated_at",
 } as const;
-
-/**
- * UB2, where the users stand at Apple, as a list filters them: enrolled (accepted the
- * invitation), invited (registered, not accepted yet), not invited (never registered, or
- * retired by Apple; a registration on its way counts here until Apple answers).
- */
-export const REGISTRATION_FILTERS = ["enrolled", "invited", "not_invited"] as const;
-export type RegistrationFilter = (typeof REGISTRATION_FILTERS)[number];
 
 export function listUsersView(
   db: Db,

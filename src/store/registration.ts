@@ -7,3 +7,11 @@
  */
 export const REGISTRATIONS = ["not_registered", "registering", "invited", "enrolled", "retired"] as const;
 export type Registration = (typeof REGISTRATIONS)[number];
+
+/**
+ * Where the users stand, as a list filters them: enrolled (accepted the invitation), invited
+ * (registered, not accepted yet), not invited (never registered, or retired by Apple; a
+ * registration on its way counts here until Apple answers).
+ */
+export const REGISTRATION_FILTERS = ["enrolled", "invited", "not_invited"] as const;
+export type RegistrationFilter = (typeof REGISTRATION_FILTERS)[number];

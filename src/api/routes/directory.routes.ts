@@ -6,7 +6,6 @@ import {
   listGroupMembers,
   listGroupsView,
   listUsersView,
-  REGISTRATION_FILTERS,
   USER_SORTS,
   updateUser,
 } from "../../store/directory.repo.js";
@@ -30,6 +29,7 @@ import {
   getUsers,
   removeGroupMembers,
 } from "../../store/index.js";
+import { REGISTRATION_FILTERS } from "../../store/registration.js";
 import { userLicenseUsage } from "../../store/usage.repo.js";
 import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";

@@ -123,8 +123,9 @@ export function registerRules(program: Command): void {
       "mandatoryType",
       "reservedUsers",
       "reservedDevices",
+      "prohibitedUsers",
     ];
-    if (![...changes, "prohibitedUsers"].some(given))
+    if (!changes.some(given))
       throw new CliError(
         "nothing to set: give --fcfs-groups, --no-fcfs, a --*-type or a list (orchard rules set --help)",
       );

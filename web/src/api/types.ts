@@ -34,6 +34,8 @@ export type Role = "manage" | "read";
 export type TokenRole = Role | "mdm";
 export type SpaceWithRole = Space & { role: Role };
 export type Account = z.input<typeof accountSchema>;
+/** UB2: the users list's `registration` filter. */
+export type { RegistrationFilter } from "../../../src/store/registration";
 /** AC1's answer: `firstImport` says whether the import from Apple that follows finished. */
 export type AddedAccount = z.input<typeof addedAccountSchema>;
 /** AC5: what deleting the account takes with it. */

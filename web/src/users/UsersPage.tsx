@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import type { User } from "../api/types";
+import type { RegistrationFilter, User } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -20,8 +20,12 @@ import {
   useInviteUsers,
 } from "./invitations";
 
-/** The registration filter's choices, as the API takes them (UB2). */
-const REGISTRATIONS = ["enrolled", "invited", "not_invited"] as const;
+/** The registration filter's choices: every one the API takes (UB2; the typecheck keeps them in step). */
+const REGISTRATIONS = Object.keys({
+  enrolled: 1,
+  invited: 1,
+  not_invited: 1,
+} satisfies Record<RegistrationFilter, 1>);
 
 /** Users Apple has not registered: the ones an invitation registers (UB2). */
 const invitable = (u: User) => u.registration === "not_registered" || u.registration === "retired";
