@@ -5,7 +5,7 @@ import { AuthError } from "../auth/errors.js";
 import { authorize, type Permission, type Principal } from "../auth/principal.js";
 import { PrincipalCache } from "../auth/principal-cache.js";
 import type { Db } from "../store/database.js";
-import { findDefaultSpace, getSpace } from "../store/index.js";
+import { DEFAULT_SPACE_ALIAS, findDefaultSpace, getSpace } from "../store/index.js";
 import { ApiError } from "./problem.js";
 import { id } from "./schemas.js";
 
@@ -127,13 +127,7 @@ function checkCsrf(request: FastifyRequest, principal: Principal): void {
   if (origin === "null") throw new AuthError("csrf", "cross-origin request refused");
 }
 
-/**
- * `default` in a path or `?space=`: the default space, whatever its id, so that an MDM with
- * one space (or working in the default one) needs no id. No space has this id: ids are UUIDs.
- */
-export const DEFAULT_SPACE_ALIAS = "default";
-
-/** A space id as given, `default` read as the default space's id. */
+/** A space id as given in a path or `?space=`, `default` read as the default space's id. */
 export async function resolveSpaceAlias(db: Db, given: string): Promise<string> {
   if (given !== DEFAULT_SPACE_ALIAS) return given;
   return (await findDefaultSpace(db))?.id ?? given;

@@ -11,6 +11,7 @@ import type { Permission } from "../auth/principal.js";
 import type { SsoClient } from "../auth/sso.js";
 import type { MdmWebhookTestResult } from "../mdm/webhook-test.js";
 import type { ServiceDeps } from "../service/deps.js";
+import { DEFAULT_SPACE_ALIAS } from "../store/space.repo.js";
 import type { Actor } from "../store/sql-helpers.js";
 import { ApiError } from "./problem.js";
 
@@ -109,6 +110,7 @@ export function heldLicense(result: {
 export function locationOf(request: FastifyRequest, id: string): string {
   let path = (request.url.split("?")[0] ?? "").replace(/\/$/, "");
   // Made through the default space's alias: the resource's lasting address names the space's id.
-  if (request.spaceId) path = path.replace(/\/spaces\/default(?=\/|$)/, `/spaces/${request.spaceId}`);
+  if (request.spaceId)
+    path = path.replace(new RegExp(`/spaces/${DEFAULT_SPACE_ALIAS}(?=/|$)`), `/spaces/${request.spaceId}`);
   return `${path}/${encodeURIComponent(id)}`;
 }

@@ -1,7 +1,7 @@
 import { ensureDefaultSpace } from "../main/default-space.js";
 import { checkSubjectFilter } from "../service/list-filters.js";
 import type { Db } from "../store/database.js";
-import { type Account, listAccounts, listSpaces, type Space } from "../store/index.js";
+import { type Account, DEFAULT_SPACE_ALIAS, listAccounts, listSpaces, type Space } from "../store/index.js";
 import { CliError } from "./errors.js";
 
 /**
@@ -132,6 +132,6 @@ export async function resolveGroup(db: Db, spaceId: string, given: string): Prom
  * never started), as in the API's paths; else an id or a name.
  */
 export async function spaceIdOf(store: { db: Db }, given: string): Promise<string> {
-  if (given === "default") return ensureDefaultSpace({ store });
+  if (given === DEFAULT_SPACE_ALIAS) return ensureDefaultSpace({ store });
   return (await resolveSpace(store.db, given)).id;
 }

@@ -157,6 +157,7 @@ export {
 export { type FreedSeats, onSeatsFreed } from "./seats.js";
 export {
   createSpace,
+  DEFAULT_SPACE_ALIAS,
   findDefaultSpace,
   findSpace,
   getSpace,

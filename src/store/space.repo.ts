@@ -51,6 +51,12 @@ export async function getSpace(db: Db, id: string): Promise<Space> {
   return space;
 }
 
+/**
+ * What names the default space wherever a space id is taken (API paths and `?space=`, the
+ * CLI's `--space` and grants), whatever its id: no space has this id (ids are UUIDs).
+ */
+export const DEFAULT_SPACE_ALIAS = "default";
+
 export async function findDefaultSpace(db: Db): Promise<Space | undefined> {
   const row = await db.selectFrom("spaces").selectAll().where("is_default", "=", true).executeTakeFirst();
   return row && toSpace(row);
