@@ -76,6 +76,8 @@ const STORE: Record<string, [number, string]> = {
   already_exists: [409, "It already exists"],
   // Sending again or abandoning what Apple did not refuse (apple-refusals.repo.ts).
   not_refused: [409, "Apple refused nothing here to send again or abandon"],
+  // If-Match named a version the rules no longer have (rules.repo.ts editAppRules).
+  rules_changed: [412, "The rules changed since they were read"],
 };
 
 /** The body field a store refusal is about, for the form that sent it. */

@@ -27,7 +27,9 @@ export type StoreErrorCode =
   | "serial_in_target_space"
   | "already_exists"
   /** Send again or abandon what Apple did not refuse (apple-refusals.repo.ts). */
-  | "not_refused";
+  | "not_refused"
+  /** An app's rules changed since the version an edit was made on (rules.repo.ts editAppRules). */
+  | "rules_changed";
 
 export class StoreError extends Error {
   override readonly name: string = "StoreError";

@@ -152,6 +152,7 @@ export {
   getAppRules,
   loadRulesForApp,
   type RulesInput,
+  rulesVersion,
   setAppRules,
 } from "./rules.repo.js";
 export { type FreedSeats, onSeatsFreed } from "./seats.js";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { DistributionRules, LicenseType } from "../licensing/index.js";
 import type { AppRulesTable, RuleDeviceTable, RuleGroupTable, RuleUserTable } from "./account.table.js";
@@ -233,11 +234,18 @@ export type RuleLists = Omit<RulesInput, "spaceId" | "accountId" | "adamId">;
  */
 export async function editAppRules(
   db: Db,
-  key: { spaceId: string; accountId: string; adamId: string },
+  key: {
+    spaceId: string;
+    accountId: string;
+    adamId: string;
+    /** Optimistic concurrency (the API's If-Match): edit only rules still of one of these versions. */
+    ifVersion?: readonly string[];
+  },
   edit: (current: RuleLists) => RuleLists | Promise<RuleLists>,
   actor: Actor,
   now: Date,
 ): Promise<DistributionRules> {
+  const { ifVersion, ...ofApp } = key;
   return withTransaction(db, async (trx) => {
     const asset = await trx
       .selectFrom("assets")
@@ -254,8 +262,33 @@ export async function editAppRules(
       key.accountId,
       key.adamId,
     );
-    return setAppRules(trx, { ...key, ...(await edit(current)) }, actor, now);
+    const version = rulesVersion(current);
+    if (ifVersion && !ifVersion.includes(version)) {
+      throw new StoreError(
+        "rules_changed",
+        "these rules changed since they were read: read them again, and make the change on what they are now",
+        { version },
+      );
+    }
+    return setAppRules(trx, { ...ofApp, ...(await edit(current)) }, actor, now);
   });
+}
+
+/**
+ * The version of one (account, app)'s rules (the API's ETag): a digest of what they say,
+ * whatever the order of their lists. Rules changed and changed back have their first
+ * version again, rightly: an edit made on that reading undoes nothing.
+ */
+export function rulesVersion(rules: RuleLists): string {
+  const sorted = (ids: readonly string[]) => [...new Set(ids)].sort();
+  const { fcfs } = rules;
+  const said = JSON.stringify([
+    fcfs ? [sorted(fcfs.groupIds), fcfs.requestedType, fcfs.mandatoryType] : null,
+    sorted(rules.reservedUserIds),
+    sorted(rules.reservedDeviceIds),
+    sorted(rules.prohibitedUserIds),
+  ]);
+  return createHash("sha256").update(said).digest("base64url").slice(0, 22);
 }
 
 /** The rules of one (account, app), with `unusedReservations` computed. */

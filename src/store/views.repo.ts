@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { LicenseState, LicenseType } from "../licensing/index.js";
 import type { Db } from "./database.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
+import { rulesVersion } from "./rules.repo.js";
 
 /**
  * The list views of licenses and apps (VU2, VU4, VU5, DI5): searchable, paged, sorted,
@@ -379,12 +380,25 @@ export async function rulesView(db: Db, spaceId: string, accountId: string, adam
       .orderBy("d.serial_number")
       .execute(),
   ]);
+  const reservedUsers = users.filter((u) => u.role === "reserved").map((u) => ({ id: u.id, name: u.name }));
+  const prohibitedUsers = users
+    .filter((u) => u.role === "prohibited")
+    .map((u) => ({ id: u.id, name: u.name }));
+  const fcfsRule = fcfs?.fcfs_enabled
+    ? { requestedType: fcfs.fcfs_requested_type, mandatoryType: fcfs.fcfs_mandatory_type }
+    : undefined;
+  const ids = (named: ReadonlyArray<{ id: string }>) => named.map((n) => n.id);
   return {
-    fcfs: fcfs?.fcfs_enabled
-      ? { groups, requestedType: fcfs.fcfs_requested_type, mandatoryType: fcfs.fcfs_mandatory_type }
-      : undefined,
-    reservedUsers: users.filter((u) => u.role === "reserved").map((u) => ({ id: u.id, name: u.name })),
+    fcfs: fcfsRule ? { groups, ...fcfsRule } : undefined,
+    reservedUsers,
     reservedDevices: devices.map((d) => ({ id: d.id, serialNumber: d.serial_number })),
-    prohibitedUsers: users.filter((u) => u.role === "prohibited").map((u) => ({ id: u.id, name: u.name })),
+    prohibitedUsers,
+    // The version an edit names (If-Match), computed as editAppRules computes it.
+    version: rulesVersion({
+      ...(fcfsRule ? { fcfs: { groupIds: ids(groups), ...fcfsRule } } : {}),
+      reservedUserIds: ids(reservedUsers),
+      reservedDeviceIds: ids(devices),
+      prohibitedUserIds: ids(prohibitedUsers),
+    }),
   };
 }

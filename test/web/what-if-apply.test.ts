@@ -124,4 +124,48 @@ describe("console: applying what was evaluated in What-if (MA6, DI1)", () => {
     await page.getByText(/^These rules changed since this edit began/).waitFor();
     expect((await getAppRules(db, ic.spaceId, ids.paris, adamId)).reservedUserIds).toEqual([ids.ada]);
   });
+
+  it("DI1: the rules editor saves only over the rules it opened; changed meanwhile, it says so and loads the current ones", async () => {
+    const { db } = ic.core.store;
+    const lyon = { spaceId: ic.spaceId, accountId: ids.lyon, adamId };
+    await setAppRules(
+      db,
+      { ...lyon, reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [] },
+      { kind: "admin" },
+      new Date(),
+    );
+    const lyonEditor = async () => {
+      await page.goto(`${ic.url}/s/${ic.spaceId}/apps/${adamId}?account=${ids.lyon}`);
+      await page.getByRole("button", { name: "Distribute licenses" }).click();
+      const dialog = page.getByRole("dialog", { name: "License rules for “Lyon”" });
+      await dialog.waitFor();
+      return dialog;
+    };
+    const dialog = await lyonEditor();
+    // Meanwhile, elsewhere: Ada is prohibited at Lyon.
+    await setAppRules(
+      db,
+      { ...lyon, reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [ids.ada] },
+      { kind: "admin" },
+      new Date(),
+    );
+    // This editor, opened before, reserves the iPad: saving would undo Ada's prohibition.
+    await dialog.locator('[data-field="reservedDeviceIds"]').getByLabel("WHATIF000001").check();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.getByText("Someone changed these rules meanwhile").waitFor();
+    expect((await getAppRules(db, ic.spaceId, ids.lyon, adamId)).prohibitedUserIds).toEqual([ids.ada]);
+    await shot(page, "rules-changed-meanwhile");
+    await dialog.getByRole("button", { name: /^Load the current rules/ }).click();
+    await dialog
+      .locator('[data-field="prohibitedUserIds"]')
+      .getByRole("button", { name: "Remove Ada Reserved" })
+      .waitFor();
+    await dialog.locator('[data-field="reservedDeviceIds"]').getByLabel("WHATIF000001").check();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    expect(await getAppRules(db, ic.spaceId, ids.lyon, adamId)).toMatchObject({
+      reservedDeviceIds: [ids.ipad],
+      prohibitedUserIds: [ids.ada],
+    });
+  });
 });

@@ -1,17 +1,11 @@
+import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import { roleIn } from "../../auth/principal.js";
 import { withInvitations } from "../../service/invitations.js";
 import { cancelWaiting, WAITING_SUBJECT_WORDS } from "../../service/waiting.js";
 import { findCatalogDescription, listCatalogDelegations } from "../../store/catalog.repo.js";
 import { deviceIdsOfRefs } from "../../store/device.repo.js";
-import {
-  findCatalogApp,
-  getAccount,
-  getAppOfSpace,
-  getAsset,
-  NotFoundError,
-  setAppRules,
-} from "../../store/index.js";
+import { findCatalogApp, getAccount, getAppOfSpace, getAsset, NotFoundError } from "../../store/index.js";
 import { editAppRules } from "../../store/rules.repo.js";
 import {
   APP_SORTS,
@@ -23,7 +17,8 @@ import {
 import { listWaitingView, WAITING_SORTS } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { reservedDeviceRefs } from "../device-ref.js";
-import { ApiError, problemResponses } from "../problem.js";
+import { ifMatchOf, setEtag } from "../preconditions.js";
+import { ApiError, problemResponses, problemSchema } from "../problem.js";
 import { refuseReservedAndProhibited, ruleFields, ruleIds } from "../rules.schema.js";
 import {
   adamId,
@@ -49,8 +44,13 @@ const rulesSchema = z
     reservedUsers: z.array(named),
     reservedDevices: z.array(z.object({ id: z.string(), serialNumber: z.string() })),
     prohibitedUsers: z.array(named),
+    version: z
+      .string()
+      .describe("the rules' version, also sent as the ETag: name it in If-Match to change these rules only"),
   })
   .meta({ id: "LicenseRules" });
+/** The rules' answers: a 412 when If-Match names a version they no longer have. */
+const rulesResponses = { 200: rulesSchema, 412: problemSchema, ...problemResponses };
 /**
  * DI1, DI2, DI7: the three lists of one (account, app). Strict: a field the route does not
  * take (`reservedUsers` for `reservedUserIds`) is a 400 naming it, never a list silently
@@ -123,14 +123,15 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["apps"],
         summary: "VU2: FCFS, Reserved and Prohibited tabs",
+        description: "The ETag (also `version`) names these rules as they are, for a change's If-Match.",
         params: accountAppParams,
         response: { 200: rulesSchema, ...problemResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const spaceId = spaceOf(request);
       await getAsset(db, spaceId, request.params.accountId, request.params.adamId);
-      return rulesView(db, spaceId, request.params.accountId, request.params.adamId);
+      return withEtag(reply, await rulesView(db, spaceId, request.params.accountId, request.params.adamId));
     },
   );
 
@@ -146,28 +147,31 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
           "take is a 400 `validation_failed` naming it (`body.reservedUsers`). A user, device or group the " +
           "space does not have is a 404 `not_found`. A reserved device is named by its id or by " +
           "`serial:C02D0000`; an unknown serial number is a 404 naming it and its place " +
-          "(`body.reservedDeviceIds.3`).",
+          "(`body.reservedDeviceIds.3`). With If-Match naming the version read (the GET's ETag), rules " +
+          "changed since are a 412 `rules_changed`, not overwritten.",
         params: accountAppParams,
         body: rulesBody,
-        response: { 200: rulesSchema, ...problemResponses },
+        response: rulesResponses,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const spaceId = spaceOf(request);
       const { accountId, adamId: app } = request.params;
+      const ifVersion = ifMatchOf(request);
       const reservedDeviceIds = await deviceIdsOfRefs(
         db,
         spaceId,
         request.body.reservedDeviceIds,
         (i) => `body.reservedDeviceIds.${i}`,
       );
-      await setAppRules(
+      await editAppRules(
         db,
-        { spaceId, accountId, adamId: app, ...request.body, reservedDeviceIds },
+        { spaceId, accountId, adamId: app, ...(ifVersion ? { ifVersion } : {}) },
+        () => ({ ...request.body, reservedDeviceIds }),
         actorOf(request),
         now(),
       );
-      return rulesView(db, spaceId, accountId, app);
+      return withEtag(reply, await rulesView(db, spaceId, accountId, app));
     },
   );
 
@@ -182,17 +186,18 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
           "Adds to the Reserved lists (one already reserved is left as it is), under the app's lock: an " +
           "edit made meanwhile is kept, where a PUT built from an earlier read would undo it. DI6 (no more " +
           "reservations than licenses) and DI7 (a prohibited user is not reserved) are 409s/400s as for the " +
-          "PUT; a device by its id or `serial:C02D0000`.",
+          "PUT; a device by its id or `serial:C02D0000`. If-Match is honoured as by the PUT.",
         params: accountAppParams,
         body: z
           .strictObject({ userIds: ruleIds.default([]), deviceIds: reservedDeviceRefs })
           .refine((b) => b.userIds.length + b.deviceIds.length > 0, { message: "name a user or a device" }),
-        response: { 200: rulesSchema, ...problemResponses },
+        response: rulesResponses,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const spaceId = spaceOf(request);
       const { accountId, adamId: app } = request.params;
+      const ifVersion = ifMatchOf(request);
       const deviceIds = await deviceIdsOfRefs(
         db,
         spaceId,
@@ -201,7 +206,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       );
       await editAppRules(
         db,
-        { spaceId, accountId, adamId: app },
+        { spaceId, accountId, adamId: app, ...(ifVersion ? { ifVersion } : {}) },
         (current) => ({
           ...current,
           reservedUserIds: [...new Set([...current.reservedUserIds, ...request.body.userIds])],
@@ -210,7 +215,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
         actorOf(request),
         now(),
       );
-      return rulesView(db, spaceId, accountId, app);
+      return withEtag(reply, await rulesView(db, spaceId, accountId, app));
     },
   );
 
@@ -313,4 +318,10 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       return listLicensesView(db, spaceId, { adamId: request.params.adamId }, request.query);
     },
   );
+}
+
+/** The rules, with their version as the ETag. */
+function withEtag<T extends { version: string }>(reply: FastifyReply, rules: T): T {
+  setEtag(reply, rules.version);
+  return rules;
 }

@@ -30,6 +30,8 @@ export interface RequestOptions {
   /** A multipart body (file uploads). */
   form?: FormData;
   signal?: AbortSignal;
+  /** More request headers (If-Match). */
+  headers?: Record<string, string>;
 }
 
 /** An error answer of the API, with its problem document. */
@@ -70,7 +72,10 @@ export function buildUrl(path: string, query?: Record<string, QueryValue>): stri
  * retry with the first answer. Other requests are sent once.
  */
 export async function apiRequest<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
+  const headers: Record<string, string> = {
+    accept: "application/json, application/problem+json",
+    ...options.headers,
+  };
   if (method !== "GET" && method !== "HEAD") headers[CSRF_HEADER] = "1";
   const keyed = takesIdempotencyKey(method, path);
   if (keyed) headers[IDEMPOTENCY_KEY_HEADER] = newIdempotencyKey();
@@ -168,7 +173,8 @@ export const api = {
   post: <T>(path: string, json?: unknown) => apiRequest<T>("POST", path, { json: json ?? {} }),
   postForm: <T>(path: string, form: FormData) => apiRequest<T>("POST", path, { form }),
   patchForm: <T>(path: string, form: FormData) => apiRequest<T>("PATCH", path, { form }),
-  put: <T>(path: string, json: unknown) => apiRequest<T>("PUT", path, { json }),
+  put: <T>(path: string, json: unknown, headers?: Record<string, string>) =>
+    apiRequest<T>("PUT", path, { json, ...(headers ? { headers } : {}) }),
   patch: <T>(path: string, json: unknown) => apiRequest<T>("PATCH", path, { json }),
   delete: <T = void>(path: string, query?: Record<string, QueryValue>) =>
     apiRequest<T>("DELETE", path, query ? { query } : {}),

@@ -154,6 +154,8 @@ export interface AppRules {
   reservedUsers: Named[];
   reservedDevices: { id: string; serialNumber: string }[];
   prohibitedUsers: Named[];
+  /** Their version (the ETag): a change naming it (If-Match) is refused once they changed. */
+  version: string;
 }
 export interface Named {
   id: string;
@@ -165,6 +167,8 @@ export interface AppRulesInput {
   reservedDeviceIds: string[];
   prohibitedUserIds: string[];
 }
+/** Rules an edit starts from, with their version when they were read (none: the app has no rules to read). */
+export type RulesBase = AppRulesInput & { version?: string };
 
 export interface RuleSentence {
   id: string;

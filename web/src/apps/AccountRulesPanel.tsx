@@ -112,6 +112,7 @@ export function AccountRulesPanel({
           rules={r}
           otherAccounts={otherAccounts}
           onClose={() => setEditing(false)}
+          onReload={async () => (await rules.refetch()).data}
         />
       ) : null}
     </div>

@@ -4,13 +4,14 @@ import { fieldErrorsOf } from "../api/client";
 import type { Account, AppRules, Device, Group, LicenseType, User } from "../api/types";
 import { useSpace } from "../app/space";
 import { GroupLink } from "../groups/GroupLink";
+import { Button } from "../ui/Button";
 import { FormDialog } from "../ui/Dialog";
 import { Field, Option } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
 import { RuleRef } from "../ui/RuleRef";
-import { FormError, Notice } from "../ui/States";
+import { FormError, Notice, Revealed } from "../ui/States";
 import { useGroupName } from "../users/groups";
-import { useAppRow, useSetRules } from "./api";
+import { rulesChangedMeanwhile, useAppRow, useSetRules } from "./api";
 
 /**
  * DI1 "Distribute licenses": the FCFS groups with the license type per case (DI2), the
@@ -23,12 +24,15 @@ export function RulesEditor({
   rules,
   otherAccounts,
   onClose,
+  onReload,
 }: {
   account: Account;
   adamId: string;
   rules: AppRules;
   otherAccounts: Account[];
   onClose: () => void;
+  /** The rules read again, when someone changed them meanwhile. */
+  onReload: () => Promise<AppRules | undefined>;
 }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
@@ -47,16 +51,35 @@ export function RulesEditor({
     rules.reservedDevices.map((d) => ({ id: d.id, name: d.serialNumber })),
   );
   const [prohibited, setProhibited] = useState<Picked[]>(rules.prohibitedUsers);
+  // The version the form shows: the save names it, and is refused if the rules changed since.
+  const [version, setVersion] = useState(rules.version);
+  const changedMeanwhile = rulesChangedMeanwhile(save.error);
+  const reload = async () => {
+    const now = await onReload();
+    if (!now) return;
+    setFcfsOn(now.fcfs !== undefined);
+    setGroups((now.fcfs?.groups ?? []).map((g) => ({ id: g.id, name: groupName(g) })));
+    setRequestedType(now.fcfs?.requestedType ?? "user");
+    setMandatoryType(now.fcfs?.mandatoryType ?? "device");
+    setReservedUsers(now.reservedUsers);
+    setReservedDevices(now.reservedDevices.map((d) => ({ id: d.id, name: d.serialNumber })));
+    setProhibited(now.prohibitedUsers);
+    setVersion(now.version);
+    save.reset();
+  };
   const errors = fieldErrorsOf(save.error);
   const deviceChosen = fcfsOn && (requestedType === "device" || mandatoryType === "device");
   const submit = (e: FormEvent) => {
     e.preventDefault();
     save.mutate(
       {
-        ...(fcfsOn ? { fcfs: { groupIds: groups.map((g) => g.id), requestedType, mandatoryType } } : {}),
-        reservedUserIds: reservedUsers.map((u) => u.id),
-        reservedDeviceIds: reservedDevices.map((d) => d.id),
-        prohibitedUserIds: prohibited.map((u) => u.id),
+        rules: {
+          ...(fcfsOn ? { fcfs: { groupIds: groups.map((g) => g.id), requestedType, mandatoryType } } : {}),
+          reservedUserIds: reservedUsers.map((u) => u.id),
+          reservedDeviceIds: reservedDevices.map((d) => d.id),
+          prohibitedUserIds: prohibited.map((u) => u.id),
+        },
+        version,
       },
       { onSuccess: onClose },
     );
@@ -169,7 +192,16 @@ export function RulesEditor({
           </Notice>
         ) : null}
       </section>
-      <FormError error={save.error} />
+      {changedMeanwhile ? (
+        <Revealed>
+          <Notice tone="warning" title={t("rules.changedTitle")}>
+            <p>{t("rules.changedText")}</p>
+            <Button onClick={() => void reload()}>{t("rules.loadCurrent")}</Button>
+          </Notice>
+        </Revealed>
+      ) : (
+        <FormError error={save.error} />
+      )}
       <p className="footnote">
         <RuleRef id="DI1" /> <RuleRef id="DI7" />
       </p>

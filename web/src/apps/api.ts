@@ -1,5 +1,5 @@
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api } from "../api/client";
+import { ApiProblemError, api } from "../api/client";
 import { usePage } from "../api/query";
 import type { AppRow, AppRules, AppRulesInput, License, Page, PageQuery, WaitingRequest } from "../api/types";
 
@@ -42,13 +42,30 @@ function useInvalidateSpace(spaceId: string) {
     });
 }
 
-/** DI1: replace the three lists of one (account, app). */
+/**
+ * DI1: replace the three lists of one (account, app), only if they are still of the version
+ * the edit began from (If-Match): another administrator's change made meanwhile is a 412
+ * `rules_changed` (RULES_CHANGED), never undone.
+ */
 export function useSetRules(spaceId: string, accountId: string, adamId: string) {
   const invalidate = useInvalidateSpace(spaceId);
   return useMutation({
-    mutationFn: (input: AppRulesInput) => api.put<AppRules>(rulesPath(spaceId, accountId, adamId), input),
+    mutationFn: ({ rules, version }: { rules: AppRulesInput; version?: string | undefined }) =>
+      api.put<AppRules>(
+        rulesPath(spaceId, accountId, adamId),
+        rules,
+        version ? { "if-match": `"${version}"` } : undefined,
+      ),
     onSuccess: invalidate,
   });
+}
+
+/** The API's code for rules changed since the version an edit named. */
+export const RULES_CHANGED = "rules_changed";
+
+/** True when the save failed because someone changed the rules meanwhile. */
+export function rulesChangedMeanwhile(error: unknown): boolean {
+  return error instanceof ApiProblemError && error.code === RULES_CHANGED;
 }
 
 /** The rules as the PUT takes them back: the lists by id, FCFS with its types. */

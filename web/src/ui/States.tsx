@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError, fieldErrorsOf } from "../api/client";
 import { wordedProblem } from "../api/field-errors";
@@ -83,7 +83,23 @@ export function ErrorNotice({
 /** A form's refusal, shown here unless it is about its fields (those show on each field). */
 export function FormError({ error }: { error: unknown }) {
   if (!error || Object.keys(fieldErrorsOf(error)).length > 0) return null;
-  return <ErrorNotice error={error} />;
+  return (
+    <Revealed>
+      <ErrorNotice error={error} />
+    </Revealed>
+  );
+}
+
+/**
+ * What a form says after its Save, scrolled into view as it appears: a long dialog's
+ * refusal is below the fields, where the administrator who clicked Save does not look.
+ */
+export function Revealed({ children }: { children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: "nearest" });
+  }, []);
+  return <div ref={ref}>{children}</div>;
 }
 
 /**

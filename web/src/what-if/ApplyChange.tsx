@@ -2,10 +2,9 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useSetPriority } from "../accounts/api";
-import { api } from "../api/client";
-import type { Account, AppRules, AppRulesInput } from "../api/types";
+import type { Account, RulesBase } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
-import { rulesInput, rulesPath, useSetRules } from "../apps/api";
+import { rulesChangedMeanwhile, useSetRules } from "../apps/api";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { ConfirmDialog } from "../ui/Dialog";
@@ -25,8 +24,8 @@ export function ApplyChange({
   onApplied,
 }: {
   change: ProposedChange;
-  /** A rule edit's starting rules: applied only if the app's rules are still those. */
-  base?: AppRulesInput | undefined;
+  /** A rule edit's starting rules: applied only if the app's rules are still of their version. */
+  base?: RulesBase | undefined;
   accounts: Account[];
   onApplied: () => void;
 }) {
@@ -121,7 +120,7 @@ function ApplyRules({
   onApplied,
 }: {
   change: Extract<ProposedChange, { kind: "rules" }>;
-  base: AppRulesInput | undefined;
+  base: RulesBase | undefined;
   accounts: Account[];
   onApplied: () => void;
 }) {
@@ -133,34 +132,36 @@ function ApplyRules({
   const [changed, setChanged] = useState(false);
   const account = accounts.find((a) => a.id === accountId)?.displayName ?? accountId;
   // Another administrator may have changed these rules since the edit began: applying the
-  // edit would undo that without a word. Read again first; changed, it is not applied.
-  const apply = async () => {
-    const now = rulesInput(await api.get<AppRules>(rulesPath(spaceId, accountId, adamId)));
-    if (base && !sameRules(now, base)) {
-      setChanged(true);
-      setConfirming(false);
-      return;
-    }
-    save.mutate(rules, {
-      onSuccess: () => {
-        setConfirming(false);
-        onApplied();
+  // edit would undo that without a word. The server applies it only to the version it began
+  // from (If-Match), and says when they changed.
+  const apply = () =>
+    save.mutate(
+      { rules, version: base?.version },
+      {
+        onSuccess: () => {
+          setConfirming(false);
+          onApplied();
+        },
+        onError: (error) => {
+          if (!rulesChangedMeanwhile(error)) return;
+          setChanged(true);
+          setConfirming(false);
+        },
       },
-    });
-  };
+    );
   return (
     <Card title={t("whatIf.apply.title")}>
       <Button variant="primary" onClick={() => setConfirming(true)}>
         {t("whatIf.apply.rules")}
       </Button>
       {changed ? <Notice tone="warning">{t("whatIf.apply.rulesChanged")}</Notice> : null}
-      {save.error ? <ErrorNotice error={save.error} /> : null}
+      {save.error && !rulesChangedMeanwhile(save.error) ? <ErrorNotice error={save.error} /> : null}
       <ConfirmDialog
         open={confirming}
         title={t("whatIf.apply.rulesTitle", { account })}
         confirmLabel={t("whatIf.apply.rules")}
         busy={save.isPending}
-        onConfirm={() => void apply().catch(() => setChanged(true))}
+        onConfirm={apply}
         onClose={() => setConfirming(false)}
       >
         <p>{t("whatIf.apply.rulesText")}</p>
@@ -174,16 +175,4 @@ function ApplyRules({
 export function AppliedNotice() {
   const { t } = useTranslation();
   return <Notice tone="success">{t("whatIf.apply.done")}</Notice>;
-}
-
-/** The same rules, whatever the order of their lists. */
-function sameRules(a: AppRulesInput, b: AppRulesInput): boolean {
-  const key = (r: AppRulesInput) =>
-    JSON.stringify([
-      r.fcfs ? [[...r.fcfs.groupIds].sort(), r.fcfs.requestedType, r.fcfs.mandatoryType] : null,
-      [...r.reservedUserIds].sort(),
-      [...r.reservedDeviceIds].sort(),
-      [...r.prohibitedUserIds].sort(),
-    ]);
-  return key(a) === key(b);
 }

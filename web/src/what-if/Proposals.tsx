@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError } from "../api/client";
-import type { Account, AppRulesInput, Group, User } from "../api/types";
+import type { Account, AppRulesInput, Group, RulesBase, User } from "../api/types";
 import { useSpace } from "../app/space";
 import { AppSelect } from "../apps/AppSelect";
 import { rulesInput, useApps, useRules } from "../apps/api";
@@ -16,7 +16,7 @@ import type { ProposedChange } from "./api";
 type Props = {
   accounts: Account[];
   /** `base`: for a rule edit, the rules it started from (ApplyChange checks they still hold). */
-  onChange: (change: ProposedChange | undefined, base?: AppRulesInput) => void;
+  onChange: (change: ProposedChange | undefined, base?: RulesBase) => void;
 };
 /** The rules of an app the account did not buy: none. */
 const NO_RULES: AppRulesInput = { reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [] };
@@ -119,7 +119,7 @@ export function RulesProposal({ accounts, onChange }: Props) {
   const pair = `${accountId}/${adamId}`;
   const current = useRules(spaceId, accountId, adamId, Boolean(accountId && adamId));
   // The rules the edit started from, and of which pair: the form proposes nothing before.
-  const [started, setStarted] = useState<{ of: string; base: AppRulesInput }>();
+  const [started, setStarted] = useState<{ of: string; base: RulesBase }>();
   // Another pair: its own lists, once read; none of the previous pair's meanwhile.
   const choose = (set: (id: string) => void) => (id: string) => {
     set(id);
@@ -139,7 +139,7 @@ export function RulesProposal({ accounts, onChange }: Props) {
     setGroups(rules.fcfs?.groups ?? []);
     setReserved(rules.reservedUsers);
     setProhibited(rules.prohibitedUsers);
-    setStarted({ of: pair, base: rulesInput(rules) });
+    setStarted({ of: pair, base: { ...rulesInput(rules), version: rules.version } });
   }, [current.data, missing, pair, started?.of]);
   const base = started?.of === pair ? started.base : undefined;
   useEffect(() => {

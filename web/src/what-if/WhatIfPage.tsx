@@ -2,7 +2,7 @@ import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useAccounts } from "../accounts/api";
 import { fieldErrorsOf } from "../api/client";
-import type { AppRulesInput } from "../api/types";
+import type { RulesBase } from "../api/types";
 import { useSpace } from "../app/space";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -16,7 +16,7 @@ import { WhatIfResults } from "./WhatIfResults";
 
 type Kind = ProposedChange["kind"];
 /** A change, and for a rule edit the rules it started from (ApplyChange checks they still hold). */
-type Proposal = { change: ProposedChange; base?: AppRulesInput | undefined };
+type Proposal = { change: ProposedChange; base?: RulesBase | undefined };
 
 /** What-if: a proposed priority order, rule edit or token removal against current demand; nothing is changed. */
 export function WhatIfPage() {
@@ -27,7 +27,7 @@ export function WhatIfPage() {
   const [kind, setKind] = useState<Kind>("priorities");
   const [proposal, setProposal] = useState<Proposal>();
   const propose = useCallback(
-    (change: ProposedChange | undefined, base?: AppRulesInput) =>
+    (change: ProposedChange | undefined, base?: RulesBase) =>
       setProposal(change ? { change, base } : undefined),
     [],
   );

@@ -1,0 +1,109 @@
+import { expect, it } from "vitest";
+import { createUser, getAppRules, rulesVersion } from "../../src/store/index.js";
+import { describeEachDatabase } from "../store/databases.js";
+import { auth, buildFixture } from "./harness.js";
+
+/**
+ * DI1 without lost updates: the rules' GET gives their version (ETag, `version`); a PUT or a
+ * reservation with If-Match naming it changes them only while they still have it, and
+ * another administrator's change made meanwhile is a 412, not undone without a word.
+ */
+describeEachDatabase("API: an app's rules changed with If-Match", (db) => {
+  it("DI1: a PUT on the version read applies; on a stale version it is a 412 and the newer rules stay", async () => {
+    const f = await buildFixture(db().store);
+    const { spaceA: spaceId, accountA: accountId, adamId, userA, groupA } = f.ids;
+    const userB = (await createUser(db().store.db, { spaceId, name: "Bob Builder" })).id;
+    const url = `/api/v1/spaces/${spaceId}/accounts/${accountId}/apps/${adamId}/rules`;
+    const put = (payload: object, ifMatch?: string) =>
+      f.app.inject({
+        method: "PUT",
+        url,
+        headers: { ...auth(f.tokens.write), ...(ifMatch ? { "if-match": ifMatch } : {}) },
+        payload,
+      });
+    const read = await f.app.inject({ method: "GET", url, headers: auth(f.tokens.read) });
+    expect(read.statusCode).toBe(200);
+    const etag = read.headers.etag as string;
+    expect(etag).toBe(`"${read.json().version}"`);
+
+    // Ada's edit, made on that reading: applied, with the new version.
+    const ada = await put({ reservedUserIds: [userA], reservedDeviceIds: [], prohibitedUserIds: [] }, etag);
+    expect(ada.statusCode).toBe(200);
+    expect(ada.headers.etag).toBe(`"${ada.json().version}"`);
+    expect(ada.headers.etag).not.toBe(etag);
+
+    // Bob's edit, made on the same first reading: refused, Ada's reservation kept.
+    const bob = await put({ reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [userB] }, etag);
+    expect(bob.statusCode).toBe(412);
+    expect(bob.headers["content-type"]).toMatch(/application\/problem\+json/);
+    expect(bob.json().code).toBe("rules_changed");
+    expect(await getAppRules(db().store.db, spaceId, accountId, adamId)).toMatchObject({
+      reservedUserIds: [userA],
+      prohibitedUserIds: [],
+    });
+
+    // One of several tags, or *, will do; a weak tag never matches (RFC 9110's strong comparison).
+    const current = ada.headers.etag as string;
+    expect(
+      (await put({ reservedUserIds: [userA], reservedDeviceIds: [], prohibitedUserIds: [] }, `W/${current}`))
+        .statusCode,
+    ).toBe(412);
+    const listed = await put(
+      {
+        fcfs: { groupIds: [groupA], requestedType: "user", mandatoryType: "device" },
+        reservedUserIds: [userA],
+        reservedDeviceIds: [],
+        prohibitedUserIds: [],
+      },
+      `"stale", ${current}`,
+    );
+    expect(listed.statusCode).toBe(200);
+    const any = await put({ reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [] }, "*");
+    expect(any.statusCode).toBe(200);
+    // Without If-Match, the PUT replaces as before.
+    expect(
+      (await put({ reservedUserIds: [userB], reservedDeviceIds: [], prohibitedUserIds: [] })).statusCode,
+    ).toBe(200);
+
+    // An If-Match that is no entity tag is a 400 naming the header, and changes nothing.
+    const before = await getAppRules(db().store.db, spaceId, accountId, adamId);
+    const garbled = await put(
+      { reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [] },
+      "not-a-tag",
+    );
+    expect(garbled.statusCode).toBe(400);
+    expect(garbled.json().errors[0].field).toBe("headers.if-match");
+    expect(await getAppRules(db().store.db, spaceId, accountId, adamId)).toEqual(before);
+  });
+
+  it("DI3: a reservation with a stale If-Match is a 412; the version is the same whatever the lists' order", async () => {
+    const f = await buildFixture(db().store);
+    const { spaceA: spaceId, accountA: accountId, adamId, userA } = f.ids;
+    const userB = (await createUser(db().store.db, { spaceId, name: "Bob Builder" })).id;
+    const url = `/api/v1/spaces/${spaceId}/accounts/${accountId}/apps/${adamId}/rules`;
+    const stale = (await f.app.inject({ method: "GET", url, headers: auth(f.tokens.read) })).headers
+      .etag as string;
+    await f.app.inject({
+      method: "PUT",
+      url,
+      headers: auth(f.tokens.write),
+      payload: { reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [userB] },
+    });
+    const reserve = await f.app.inject({
+      method: "POST",
+      url: `${url}/reservations`,
+      headers: { ...auth(f.tokens.write), "if-match": stale },
+      payload: { userIds: [userA] },
+    });
+    expect(reserve.statusCode).toBe(412);
+    expect((await getAppRules(db().store.db, spaceId, accountId, adamId)).reservedUserIds).toEqual([]);
+
+    const lists = { reservedDeviceIds: [], prohibitedUserIds: [] };
+    expect(rulesVersion({ ...lists, reservedUserIds: [userA, userB] })).toBe(
+      rulesVersion({ ...lists, reservedUserIds: [userB, userA] }),
+    );
+    expect(rulesVersion({ ...lists, reservedUserIds: [userA] })).not.toBe(
+      rulesVersion({ ...lists, reservedUserIds: [], prohibitedUserIds: [userA] }),
+    );
+  });
+});
