@@ -78,6 +78,8 @@ const STORE: Record<string, [number, string]> = {
   not_refused: [409, "Apple refused nothing here to send again or abandon"],
   // If-Match named a version the rules no longer have (rules.repo.ts editAppRules).
   rules_changed: [412, "The rules changed since they were read"],
+  // A whole order made from an order the accounts no longer have (account.repo.ts setAccountOrder).
+  accounts_reordered: [412, "The accounts' order changed since it was read"],
 };
 
 /** The body field a store refusal is about, for the form that sent it. */

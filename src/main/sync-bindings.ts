@@ -4,6 +4,7 @@ import {
   deleteAccount,
   resyncAccount,
   type SyncDeps,
+  setAccountOrder,
   setAccountPriority,
   updateAccount,
 } from "../sync/index.js";
@@ -26,6 +27,14 @@ export function syncAccountOps(deps: SyncDeps): AccountOps {
         spaceId: input.spaceId,
         accountId: input.accountId,
         priority: input.position,
+        actor: input.actor,
+      });
+    },
+    setOrder(input) {
+      return setAccountOrder(deps, {
+        spaceId: input.spaceId,
+        order: input.order,
+        ...(input.from ? { from: input.from } : {}),
         actor: input.actor,
       });
     },

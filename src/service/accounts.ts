@@ -7,6 +7,7 @@ import {
   createAccount,
   getAccount,
   replaceSToken,
+  setAccountOrder,
   setAccountPriority,
 } from "../store/index.js";
 import type { Actor } from "../store/sql-helpers.js";
@@ -60,6 +61,13 @@ export interface AccountOps {
     spaceId: string;
     accountId: string;
     position: number;
+    actor: Actor;
+  }): Promise<Account[]>;
+  /** AC4, MA6: the whole order at once (each account's id once); `from`: the order it was made from. */
+  setOrder(input: {
+    spaceId: string;
+    order: readonly string[];
+    from?: readonly string[] | undefined;
     actor: Actor;
   }): Promise<Account[]>;
   /** AC3: a full sync, queued or run; resolves when accepted. */
@@ -130,6 +138,9 @@ export function localAccountOps(db: Db, keys: KeyRing, now: () => Date): Account
     },
     setPriority(input) {
       return setAccountPriority(db, input.spaceId, input.accountId, input.position);
+    },
+    async setOrder(input) {
+      return (await setAccountOrder(db, input.spaceId, input.order, input.from)).accounts;
     },
     async resync(input) {
       await getAccount(db, input.spaceId, input.accountId);

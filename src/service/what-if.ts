@@ -14,7 +14,13 @@ import {
 import type { Db } from "../store/database.js";
 import { deviceIdsOfRefs } from "../store/device.repo.js";
 import { NotFoundError, StoreError } from "../store/errors.js";
-import { listAccounts, listLicensesForApp, listWaitingRequests, loadDecisionWorlds } from "../store/index.js";
+import {
+  checkAccountOrder,
+  listAccounts,
+  listLicensesForApp,
+  listWaitingRequests,
+  loadDecisionWorlds,
+} from "../store/index.js";
 import { DECISION_TEXTS, DEFAULT_LANGUAGE, type Language } from "./decision-texts.js";
 import { describe, describeRules } from "./describe.js";
 
@@ -108,7 +114,7 @@ export async function whatIf(
     const where = change.kind === "priorities" ? `order.${missing}` : "accountId";
     if (missing >= 0)
       throw new NotFoundError("account", ids[missing] ?? "", `body.changes.${index}.${where}`);
-    if (change.kind === "priorities") checkOrder(change.order, accounts, index);
+    if (change.kind === "priorities") checkAccountOrder(change.order, accounts, `changes.${index}.order`);
     if (change.kind === "rules") checkRules(change, index);
   }
   const changes = await withDeviceIds(db, input.spaceId, input.changes);
@@ -143,34 +149,6 @@ export async function whatIf(
 }
 
 const CHANGES = ["gain", "lose", "wait", "refuse", "move"] as const;
-
-/**
- * MA6: a new order names every account of the space exactly once (an order of some of
- * them would leave the others' places to guess). Refused naming what is missing or repeated.
- */
-export function checkOrder(
-  order: readonly string[],
-  accounts: ReadonlyArray<{ id: string; displayName: string }>,
-  index = 0,
-): void {
-  const name = (id: string) => {
-    const account = accounts.find((a) => a.id === id);
-    return account ? `${account.displayName} (${id})` : id;
-  };
-  const repeated = order.filter((id, i) => order.indexOf(id) !== i);
-  const listed = new Set(order);
-  const missing = accounts.filter((a) => !listed.has(a.id)).map((a) => a.id);
-  if (repeated.length === 0 && missing.length === 0) return;
-  const problems = [
-    ...(repeated.length > 0 ? [`listed more than once: ${[...new Set(repeated)].map(name).join(", ")}`] : []),
-    ...(missing.length > 0 ? [`missing: ${missing.map(name).join(", ")}`] : []),
-  ];
-  throw new StoreError(
-    "invalid_priority",
-    `a priority order names each of the space's ${accounts.length} accounts exactly once; ${problems.join("; ")}`,
-    { field: `changes.${index}.order`, missing, repeated },
-  );
-}
 
 /**
  * The changes with each reserved device as an id: a `serial:` reference (as the rules PUT

@@ -143,18 +143,108 @@ export async function setAccountPriority(
     }
     const order = rows.filter((r) => r.id !== accountId);
     order.splice(position - 1, 0, moving);
-    for (const [index, row] of order.entries()) {
-      if (row.priority === index + 1) continue;
-      // The unique (space_id, priority) constraint is deferred to commit, so transient duplicates are fine.
-      await trx
-        .updateTable("accounts")
-        .set({ priority: index + 1 })
-        .where("space_id", "=", spaceId)
-        .where("id", "=", row.id)
-        .execute();
-    }
+    await putInOrder(trx, spaceId, order);
     return listAccounts(trx, spaceId);
   });
+}
+
+/** An account that changed places in a reorder. */
+export interface AccountMove {
+  accountId: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * MA6, AC4: the space's accounts in `order` (each of their ids once), in one transaction:
+ * nobody sees a reorder half made, and one refused moves nothing. With `from` (the order it
+ * was made from, as read), an order changed since is refused (`accounts_reordered`) rather
+ * than undone. MA3: only the order changes, no license is touched.
+ */
+export async function setAccountOrder(
+  db: Db,
+  spaceId: string,
+  order: readonly string[],
+  from?: readonly string[],
+): Promise<{ accounts: Account[]; moves: AccountMove[] }> {
+  return withTransaction(db, async (trx) => {
+    const rows = await trx
+      .selectFrom("accounts")
+      .select(["id", "priority", "display_name as displayName"])
+      .where("space_id", "=", spaceId)
+      .orderBy("priority")
+      .forUpdate()
+      .execute();
+    checkAccountOrder(order, rows, "order");
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    if (from && from.join() !== rows.map((r) => r.id).join()) {
+      throw new StoreError(
+        "accounts_reordered",
+        "the accounts' order changed since it was read: read it again, and make the change on what it is now",
+        { order: rows.map((r) => r.id) },
+      );
+    }
+    const moves = order.flatMap((id, i) => {
+      const was = byId.get(id)?.priority ?? 0;
+      return was === i + 1 ? [] : [{ accountId: id, from: was, to: i + 1 }];
+    });
+    await putInOrder(
+      trx,
+      spaceId,
+      order.flatMap((id) => byId.get(id) ?? []),
+    );
+    return { accounts: await listAccounts(trx, spaceId), moves };
+  });
+}
+
+/**
+ * MA6: an order names every account of the space exactly once (an order of some of them
+ * would leave the others' places to guess). Refused naming what is missing, repeated or not
+ * the space's; `field` is where the request gave the order.
+ */
+export function checkAccountOrder(
+  order: readonly string[],
+  accounts: ReadonlyArray<{ id: string; displayName: string }>,
+  field: string,
+): void {
+  const name = (id: string) => {
+    const account = accounts.find((a) => a.id === id);
+    return account ? `${account.displayName} (${id})` : id;
+  };
+  const known = new Set(accounts.map((a) => a.id));
+  const unknown = order.filter((id) => !known.has(id));
+  const repeated = order.filter((id, i) => order.indexOf(id) !== i);
+  const listed = new Set(order);
+  const missing = accounts.filter((a) => !listed.has(a.id)).map((a) => a.id);
+  if (unknown.length === 0 && repeated.length === 0 && missing.length === 0) return;
+  const problems = [
+    ...(unknown.length > 0 ? [`not accounts of the space: ${unknown.join(", ")}`] : []),
+    ...(repeated.length > 0 ? [`listed more than once: ${[...new Set(repeated)].map(name).join(", ")}`] : []),
+    ...(missing.length > 0 ? [`missing: ${missing.map(name).join(", ")}`] : []),
+  ];
+  throw new StoreError(
+    "invalid_priority",
+    `a priority order names each of the space's ${accounts.length} accounts exactly once; ${problems.join("; ")}`,
+    { field, missing, repeated, unknown },
+  );
+}
+
+/** Priorities 1..n in this order, writing only the accounts whose place changes. */
+async function putInOrder(
+  trx: Trx,
+  spaceId: string,
+  order: ReadonlyArray<{ id: string; priority: number }>,
+): Promise<void> {
+  for (const [index, row] of order.entries()) {
+    if (row.priority === index + 1) continue;
+    // The unique (space_id, priority) constraint is deferred to commit, so transient duplicates are fine.
+    await trx
+      .updateTable("accounts")
+      .set({ priority: index + 1 })
+      .where("space_id", "=", spaceId)
+      .where("id", "=", row.id)
+      .execute();
+  }
 }
 
 /**

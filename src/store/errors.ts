@@ -29,7 +29,9 @@ export type StoreErrorCode =
   /** Send again or abandon what Apple did not refuse (apple-refusals.repo.ts). */
   | "not_refused"
   /** An app's rules changed since the version an edit was made on (rules.repo.ts editAppRules). */
-  | "rules_changed";
+  | "rules_changed"
+  /** A space's accounts were reordered since the order a reorder was made from (account.repo.ts). */
+  | "accounts_reordered";
 
 export class StoreError extends Error {
   override readonly name: string = "StoreError";

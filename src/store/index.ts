@@ -6,6 +6,7 @@
 
 export {
   type Account,
+  checkAccountOrder,
   createAccount,
   findAccount,
   getAccount,
@@ -15,6 +16,7 @@ export {
   replaceSToken,
   revealSToken,
   setAccountHealth,
+  setAccountOrder,
   setAccountPriority,
 } from "./account.repo.js";
 export type { AccountHealth, MdmInfo, UpdateMode } from "./account.table.js";

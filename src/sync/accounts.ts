@@ -16,6 +16,7 @@ import {
   createAccount,
   getAccount,
   NotFoundError,
+  setAccountOrder as storeSetOrder,
   setAccountPriority as storeSetPriority,
 } from "../store/index.js";
 import {
@@ -291,6 +292,33 @@ export async function setAccountPriority(
     ["AC4", "MA6", "MA3"],
     activityMessage("account.priority_changed", { from: before.priority, to }),
     { from: before.priority, to },
+  );
+  return accounts;
+}
+
+/**
+ * AC4, MA6: the space's accounts in this order at once (each id once; `from`, the order it
+ * was made from, refuses it when they were reordered since). Each account that moves is
+ * logged with its old and new position; MA3: no license is revoked or moved.
+ */
+export async function setAccountOrder(
+  deps: SyncDeps,
+  input: { spaceId: string; order: readonly string[]; from?: readonly string[]; actor: Actor },
+): Promise<Account[]> {
+  const { accounts, moves } = await storeSetOrder(deps.db, input.spaceId, input.order, input.from);
+  const at = deps.now();
+  await appendActivity(
+    deps.db,
+    moves.map(({ accountId, from, to }) => ({
+      spaceId: input.spaceId,
+      actor: input.actor,
+      action: "account.priority_changed",
+      accountId,
+      ruleIds: ["AC4", "MA6", "MA3"],
+      message: activityMessage("account.priority_changed", { from, to }),
+      details: { from, to },
+      at,
+    })),
   );
   return accounts;
 }

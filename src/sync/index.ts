@@ -12,6 +12,7 @@ export {
   deleteAccount,
   type ImportFailure,
   resyncAccount,
+  setAccountOrder,
   setAccountPriority,
 } from "./accounts.js";
 export {

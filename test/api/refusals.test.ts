@@ -263,6 +263,53 @@ describeEachDatabase("refusals that name the field", (db) => {
     expect(whole.statusCode, whole.body).toBe(200);
   });
 
+  it("MA6, AC4: PUT accounts/order sets the whole order at once, logs each move; an incomplete or stale order moves nothing", async () => {
+    const order = async () =>
+      ((await send("GET", `${s()}/accounts`)).json().items as Array<{ id: string }>).map((a) => a.id);
+    const [a1, a2] = (await order()) as [string, string];
+    const put = (body: object) => send("PUT", `${s()}/accounts/order`, body);
+    const moves = async () =>
+      [...(await activityOf(a1)), ...(await activityOf(a2))].filter(
+        (l: { action: string }) => l.action === "account.priority_changed",
+      ).length;
+    const logged = await moves();
+
+    const incomplete = await put({ order: [a2] });
+    expect(incomplete.statusCode, incomplete.body).toBe(400);
+    expect(incomplete.json().code).toBe("invalid_priority");
+    expect(errorsOfField(incomplete.json(), "body.order")).toEqual([
+      expect.stringMatching(new RegExp(`exactly once; missing: .*\\(${a1}\\)`)),
+    ]);
+    const stranger = await put({ order: [a2, a1, "nope"] });
+    expect(stranger.statusCode).toBe(400);
+    expect(errorsOfField(stranger.json(), "body.order")).toEqual([
+      expect.stringMatching(/not accounts of the space: nope/),
+    ]);
+    // Made from an order the accounts no longer have: a 412, nothing moves.
+    const stale = await put({ order: [a2, a1], from: [a2, a1] });
+    expect(stale.statusCode, stale.body).toBe(412);
+    expect(stale.json().code).toBe("accounts_reordered");
+    expect(await order()).toEqual([a1, a2]);
+    expect(await moves()).toBe(logged);
+
+    const swapped = await put({ order: [a2, a1], from: [a1, a2] });
+    expect(swapped.statusCode, swapped.body).toBe(200);
+    expect(swapped.json().items.map((a: { id: string; priority: number }) => [a.id, a.priority])).toEqual([
+      [a2, 1],
+      [a1, 2],
+    ]);
+    // Both moved, each logged with its positions (MA3: no license moved).
+    expect(await moves()).toBe(logged + 2);
+    const [line] = await activityOf(a2);
+    expect(line).toMatchObject({
+      action: "account.priority_changed",
+      message: "priority 2 -> 1; no license moved",
+    });
+    // The same order again moves and logs nothing.
+    expect((await put({ order: [a2, a1] })).statusCode).toBe(200);
+    expect(await moves()).toBe(logged + 2);
+  });
+
   it("the activity log's period takes a date (its start in UTC) or a date-time; from after to is a 400", async () => {
     const list = (query: string) => send("GET", `${s()}/activity?pageSize=100&${query}`);
     const day = await list("from=2026-03-01&to=2026-03-02");

@@ -33,6 +33,7 @@ const BODIES: Record<string, BodyCase> = {
   [`POST ${S}/accounts`]: { valid: () => ({ name: "Second", sToken: STOKEN }) },
   [`PATCH ${S}/accounts/{accountId}`]: { valid: () => ({ name: "Renamed" }) },
   [`PUT ${S}/accounts/{accountId}/priority`]: { valid: () => ({ position: 1 }) },
+  [`PUT ${S}/accounts/order`]: { valid: (f) => ({ order: [f.ids.accountA] }) },
   [`POST ${S}/accounts/{accountId}/outside-assignments/release`]: {
     valid: (f) => ({ assignments: [{ adamId: f.ids.adamId, serialNumber: "OUT0001" }] }),
   },

@@ -68,6 +68,7 @@ describe("orchard's help", () => {
         "space list",
         "token add",
         "token list",
+        "token order",
         "token outside",
         "token priority",
         "token release-all-outside",

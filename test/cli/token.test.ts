@@ -127,6 +127,22 @@ describe("orchard token", () => {
       [2, first.id],
     ]);
 
+    // MA6: the whole order at once, by name; an order that leaves an account out moves nothing.
+    const ordered = await cli.json<{ items: AccountJson[] }>([
+      "token",
+      "order",
+      "Main campus",
+      "North campus",
+      "--json",
+    ]);
+    expect(ordered.items.map((a) => a.id)).toEqual([first.id, second.id]);
+    const partial = await cli.run(["token", "order", "North campus"]);
+    expectFailure(partial, 2, /names each of the space's 2 accounts exactly once; missing: Main campus/);
+    const twice = await cli.run(["token", "order", "Main campus", "main campus"]);
+    expectFailure(twice, 2, /listed more than once: Main campus/);
+    const listed = await cli.json<{ items: AccountJson[] }>(["token", "list", "--json"]);
+    expect(listed.items.map((a) => a.id)).toEqual([first.id, second.id]);
+
     const resync = await cli.run(["token", "resync", first.id]);
     expect(resync).toMatchObject({ code: 0, stderr: "" });
     expect(resync.stdout).toBe('account "Main campus" resynced (AC3): 1 app(s), token ok\n');

@@ -7,6 +7,7 @@ import {
   getAppRules,
   listAccounts,
   listActivity,
+  setAccountPriority,
   setAppRules,
   setCatalogApp,
 } from "../../src/store/index.js";
@@ -79,6 +80,25 @@ describe("console: applying what was evaluated in What-if (MA6, DI1)", () => {
     expect(log.length).toBeGreaterThan(0);
     // Made: nothing more to apply.
     await expect(page.getByRole("button", { name: "Apply this order" }).count()).resolves.toBe(0);
+  });
+
+  it("MA6: an order evaluated before the accounts were reordered elsewhere is not applied, and says why", async () => {
+    const { db } = ic.core.store;
+    // Lyon, Paris since the test before.
+    await page.goto(`${ic.url}/s/${ic.spaceId}/what-if`);
+    await page.getByRole("button", { name: "Move Paris up" }).click();
+    await page.getByRole("button", { name: "Evaluate" }).click();
+    // Meanwhile, elsewhere (the page still shows Lyon, Paris): Paris is moved first.
+    await setAccountPriority(db, ic.spaceId, ids.paris, 1);
+    await page.getByRole("button", { name: "Apply this order" }).click();
+    await page
+      .getByRole("dialog", { name: "Apply this priority order?" })
+      .getByRole("button", { name: "Apply this order" })
+      .click();
+    await page.getByText(/^The accounts were reordered since this evaluation/).waitFor();
+    expect((await listAccounts(db, ic.spaceId)).map((a) => a.displayName)).toEqual(["Paris", "Lyon"]);
+    // Back as the tests after expect it.
+    await setAccountPriority(db, ic.spaceId, ids.lyon, 1);
   });
 
   it("DI1: a rule edit starts from the app's current rules; applied, only what was edited changes", async () => {

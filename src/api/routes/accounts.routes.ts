@@ -9,7 +9,7 @@ import {
 import { accountDeletionPreview } from "../../store/sync-account-data.repo.js";
 import { APP_SORTS, listAppsView } from "../../store/views.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
-import { ApiError, problemResponses } from "../problem.js";
+import { ApiError, problemResponses, problemSchema } from "../problem.js";
 import {
   accountDeletionPreviewSchema,
   accountSchema,
@@ -18,6 +18,7 @@ import {
   appRowSchema,
   assetSchema,
   flag,
+  id,
   label,
   pageOf,
   pageQuery,
@@ -193,6 +194,42 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       await accounts.remove({ spaceId, accountId: account.id, actor: actorOf(request) });
       return reply.status(204).send();
     },
+  );
+
+  app.put(
+    "/spaces/:spaceId/accounts/order",
+    {
+      config: can.write,
+      schema: {
+        tags: ["accounts"],
+        summary: "AC4, MA6: put the accounts in this order, at once; MA3: no license moves",
+        description:
+          "`order` names each account of the space once, first to last; it is applied in one " +
+          "transaction (nobody sees it half made). An account left out, unknown or named twice is a " +
+          "400 `invalid_priority` naming `order`. With `from`, the order it was made from (as GET " +
+          "accounts listed it), a space whose accounts were reordered since is a 412 " +
+          "`accounts_reordered` and nothing moves. Each account that moves is logged with its old " +
+          "and new position.",
+        params: spaceParams,
+        body: z.strictObject({
+          order: z.array(id).min(1).max(10_000),
+          from: z.array(id).max(10_000).optional().describe("the order this one was made from"),
+        }),
+        response: {
+          200: z.object({ items: z.array(accountSchema) }),
+          412: problemSchema,
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => ({
+      items: await accounts.setOrder({
+        spaceId: spaceOf(request),
+        order: request.body.order,
+        from: request.body.from,
+        actor: actorOf(request),
+      }),
+    }),
   );
 
   app.put(

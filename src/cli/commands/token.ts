@@ -9,7 +9,7 @@ import { withExamples } from "../help.js";
 import { parseLabel, parsePositive } from "../options.js";
 import { printJson, printLine, printNote, printTable } from "../output.js";
 import { withSpinner } from "../progress.js";
-import { resolveAccount } from "../resolve.js";
+import { resolveAccount, resolveAccounts } from "../resolve.js";
 import { registerOutside } from "./outside.js";
 
 interface AddFlags extends CommonFlags {
@@ -198,6 +198,23 @@ export function registerToken(program: Command): void {
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
       const accountId = (await resolveAccount(core.deps.db, spaceId, given)).id;
       const accounts = await core.deps.accounts.setPriority({ spaceId, accountId, position: to, actor });
+      if (json) return printJson({ items: accounts.map(accountJson) });
+      printTable(ACCOUNT_HEADERS, accountRows(accounts, core.deps.now()));
+    });
+  });
+
+  examples(
+    token
+      .command("order")
+      .argument("<account...>", "every account of the space (id or name), first to last")
+      .description(
+        "AC4, MA6: put the accounts in this order at once (each account once); MA3: no license moves",
+      ),
+    ['orchard token order "North campus" "Main campus" "Annex"'],
+  ).action(async (given: string[], flags: CommonFlags) => {
+    await withCore(flags, async ({ core, spaceId, actor, json }) => {
+      const order = (await resolveAccounts(core.deps.db, spaceId, given)).map((a) => a.id);
+      const accounts = await core.deps.accounts.setOrder({ spaceId, order, actor });
       if (json) return printJson({ items: accounts.map(accountJson) });
       printTable(ACCOUNT_HEADERS, accountRows(accounts, core.deps.now()));
     });

@@ -1,13 +1,7 @@
 import type { Command } from "commander";
 import type { Language } from "../../service/decision-texts.js";
-import {
-  type AppImpact,
-  checkOrder,
-  type ProposedChange,
-  type SubjectOutcome,
-  whatIf,
-} from "../../service/what-if.js";
-import { listAccounts } from "../../store/index.js";
+import { type AppImpact, type ProposedChange, type SubjectOutcome, whatIf } from "../../service/what-if.js";
+import { checkAccountOrder, listAccounts } from "../../store/index.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { readUserFile } from "../files.js";
@@ -67,7 +61,7 @@ export function registerWhatIf(program: Command): void {
           throw new CliError("--priority: an account is listed twice");
         // MA6: the whole order, every account once, as `token list` shows them.
         try {
-          checkOrder(order, await listAccounts(core.deps.db, spaceId));
+          checkAccountOrder(order, await listAccounts(core.deps.db, spaceId), "--priority");
         } catch (error) {
           throw new CliError(`--priority: ${error instanceof Error ? error.message : String(error)}`);
         }

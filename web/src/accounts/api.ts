@@ -113,6 +113,22 @@ export function useSetPriority(spaceId: string) {
   });
 }
 
+/** The API's code for an order made from one the accounts no longer have. */
+export const ACCOUNTS_REORDERED = "accounts_reordered";
+
+/**
+ * AC4, MA6: the whole order at once, only while the accounts are still in `from` (the order
+ * it was made from): a 412 `accounts_reordered` otherwise, and nothing moves.
+ */
+export function useSetOrder(spaceId: string) {
+  const invalidate = useInvalidate(spaceId);
+  return useMutation({
+    mutationFn: (input: { order: string[]; from: string[] }) =>
+      api.put<Items<Account>>(`${accountsPath(spaceId)}/order`, input),
+    onSuccess: invalidate,
+  });
+}
+
 /** AC3. */
 export function useResync(spaceId: string) {
   const invalidate = useInvalidate(spaceId);

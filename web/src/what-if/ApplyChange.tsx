@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { useSetPriority } from "../accounts/api";
+import { ACCOUNTS_REORDERED, useSetOrder } from "../accounts/api";
+import { ApiProblemError } from "../api/client";
 import type { Account, RulesBase } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { rulesChangedMeanwhile, useSetRules } from "../apps/api";
@@ -20,10 +21,13 @@ import type { ProposedChange } from "./api";
 export function ApplyChange({
   change,
   base,
+  from,
   accounts,
   onApplied,
 }: {
   change: ProposedChange;
+  /** The accounts' order the change was evaluated against: an order is applied only while it holds. */
+  from?: string[] | undefined;
   /** A rule edit's starting rules: applied only if the app's rules are still of their version. */
   base?: RulesBase | undefined;
   accounts: Account[];
@@ -44,7 +48,7 @@ export function ApplyChange({
     );
   }
   return change.kind === "priorities" ? (
-    <ApplyOrder order={change.order} accounts={accounts} onApplied={onApplied} />
+    <ApplyOrder order={change.order} from={from} accounts={accounts} onApplied={onApplied} />
   ) : (
     <ApplyRules change={change} base={base} accounts={accounts} onApplied={onApplied} />
   );
@@ -52,53 +56,48 @@ export function ApplyChange({
 
 function ApplyOrder({
   order,
+  from,
   accounts,
   onApplied,
 }: {
   order: string[];
+  from: string[] | undefined;
   accounts: Account[];
   onApplied: () => void;
 }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
-  const setPriority = useSetPriority(spaceId);
+  const setOrder = useSetOrder(spaceId);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [stopped, setStopped] = useState(false);
   const current = [...accounts].sort((a, b) => a.priority - b.priority).map((a) => a.id);
   if (current.join() === order.join()) return null;
   const names = order.map((id) => accounts.find((a) => a.id === id)?.displayName ?? id);
-  const apply = async () => {
-    setBusy(true);
-    setStopped(false);
-    try {
-      // Each account to its place, first to last: the moves before it leave the ones after in order.
-      for (const [i, accountId] of order.entries()) {
-        await setPriority.mutateAsync({ accountId, position: i + 1 });
-      }
-      setConfirming(false);
-      onApplied();
-    } catch {
-      // setPriority.error says why; the moves made before it stay (each is logged).
-      setConfirming(false);
-      setStopped(true);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const reordered = setOrder.error instanceof ApiProblemError && setOrder.error.code === ACCOUNTS_REORDERED;
+  // One request, applied whole or not at all; refused if the accounts moved since the evaluation.
+  const apply = () =>
+    setOrder.mutate(
+      { order, from: from ?? current },
+      {
+        onSuccess: () => {
+          setConfirming(false);
+          onApplied();
+        },
+        onError: () => setConfirming(false),
+      },
+    );
   return (
     <Card title={t("whatIf.apply.title")}>
       <Button variant="primary" onClick={() => setConfirming(true)}>
         {t("whatIf.apply.order")}
       </Button>
-      {stopped ? <Notice tone="warning">{t("whatIf.apply.orderStopped")}</Notice> : null}
-      {setPriority.error ? <ErrorNotice error={setPriority.error} /> : null}
+      {reordered ? <Notice tone="warning">{t("whatIf.apply.orderChanged")}</Notice> : null}
+      {setOrder.error && !reordered ? <ErrorNotice error={setOrder.error} /> : null}
       <ConfirmDialog
         open={confirming}
         title={t("whatIf.apply.orderTitle")}
         confirmLabel={t("whatIf.apply.order")}
-        busy={busy}
-        onConfirm={() => void apply()}
+        busy={setOrder.isPending}
+        onConfirm={apply}
         onClose={() => setConfirming(false)}
       >
         <ol>

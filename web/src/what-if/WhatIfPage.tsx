@@ -15,8 +15,11 @@ import { PriorityProposal, RemoveProposal, RulesProposal } from "./Proposals";
 import { WhatIfResults } from "./WhatIfResults";
 
 type Kind = ProposedChange["kind"];
-/** A change, and for a rule edit the rules it started from (ApplyChange checks they still hold). */
-type Proposal = { change: ProposedChange; base?: RulesBase | undefined };
+/**
+ * A change, and for a rule edit the rules it started from; once evaluated, the accounts'
+ * order it was evaluated against (`from`): ApplyChange applies it only while these hold.
+ */
+type Proposal = { change: ProposedChange; base?: RulesBase | undefined; from?: string[] };
 
 /** What-if: a proposed priority order, rule edit or token removal against current demand; nothing is changed. */
 export function WhatIfPage() {
@@ -73,7 +76,8 @@ export function WhatIfPage() {
           onClick={() => {
             if (!proposal) return;
             setApplied(false);
-            whatIf.mutate([proposal.change], { onSuccess: () => setEvaluated(proposal) });
+            const from = [...accounts.data].sort((a, b) => a.priority - b.priority).map((a) => a.id);
+            whatIf.mutate([proposal.change], { onSuccess: () => setEvaluated({ ...proposal, from }) });
           }}
         >
           {t("whatIf.evaluate")}
@@ -91,6 +95,7 @@ export function WhatIfPage() {
             <ApplyChange
               change={evaluated.change}
               base={evaluated.base}
+              from={evaluated.from}
               accounts={accounts.data}
               onApplied={() => setApplied(true)}
             />
