@@ -49,7 +49,10 @@ export interface AddedAccount {
 
 export interface AccountRemoved {
   released: number;
+  /** Every license released at Apple (false: the token could not be used, or stopped working partway). */
   releasedAtApple: boolean;
+  /** How many are still assigned at Apple, for an administrator to release in Apple Business Manager. */
+  stillAtApple: number;
 }
 
 export interface AccountOps {
@@ -134,7 +137,7 @@ export function localAccountOps(db: Db, keys: KeyRing, now: () => Date): Account
         .where("space_id", "=", input.spaceId)
         .where("id", "=", input.accountId)
         .execute();
-      return { released: 0, releasedAtApple: true };
+      return { released: 0, releasedAtApple: true, stillAtApple: 0 };
     },
     setPriority(input) {
       return setAccountPriority(db, input.spaceId, input.accountId, input.position);

@@ -3,7 +3,7 @@
  * (AC1/AC2 "clear all previous license data", including a previous MDM's assignments),
  * or what Orchard gave (AC5). Disassociations are batched per app to Apple's limits.
  */
-import type { AppleClient, AssetRef } from "../apple/index.js";
+import { AppleBatchError, type AppleClient, type AssetRef, type ManageAssetsBatch } from "../apple/index.js";
 
 export interface Held {
   adamId: string;
@@ -40,14 +40,45 @@ export class ReleasePlan {
     this.size += 1;
   }
 
-  /** Disassociates them, one app (and its pricing) at a time; returns the Apple calls made. */
-  async release(client: AppleClient): Promise<number> {
+  /**
+   * Disassociates them, one app (and its pricing) at a time; returns the Apple calls made.
+   * `released` hears of each call Apple accepted, also those before a call that failed (a
+   * token that died between calls): what they released is released, and may be said so.
+   */
+  async release(client: AppleClient, released?: (call: ManageAssetsBatch) => void): Promise<number> {
     let calls = 0;
     for (const { asset, serialNumbers, clientUserIds } of this.byAsset.values()) {
-      calls += (await client.disassociateBatched({ assets: [asset], serialNumbers, clientUserIds })).length;
+      try {
+        const done = await client.disassociateBatched({ assets: [asset], serialNumbers, clientUserIds });
+        for (const call of done) released?.(call);
+        calls += done.length;
+      } catch (error) {
+        if (error instanceof AppleBatchError) {
+          for (const call of error.completed as ManageAssetsBatch[]) released?.(call);
+        }
+        throw error;
+      }
     }
     return calls;
   }
+}
+
+/** One held assignment, as the calls that release it name it: its app and its subject. */
+export function heldKey(
+  adamId: string,
+  subject: { serialNumber?: string | undefined; clientUserId?: string | undefined },
+): string {
+  return subject.serialNumber !== undefined
+    ? `${adamId}\u0000s:${subject.serialNumber}`
+    : `${adamId}\u0000u:${subject.clientUserId ?? ""}`;
+}
+
+/** The keys (heldKey) of what a call released. */
+export function releasedBy(call: ManageAssetsBatch): string[] {
+  return call.assets.flatMap(({ adamId }) => [
+    ...call.serialNumbers.map((serialNumber) => heldKey(adamId, { serialNumber })),
+    ...call.clientUserIds.map((clientUserId) => heldKey(adamId, { clientUserId })),
+  ]);
 }
 
 /** Every assignment of the token, read in full before anything is released (releasing reorders pages). */
@@ -57,9 +88,16 @@ export async function assignmentsAtApple(client: AppleClient): Promise<ReleasePl
   return plan;
 }
 
-/** Disassociates these assignments, one app (and its pricing) at a time; returns Apple calls made. */
-export async function disassociateAll(client: AppleClient, held: readonly Held[]): Promise<number> {
+/**
+ * Disassociates these assignments, one app (and its pricing) at a time; returns Apple calls
+ * made. `released` hears of each call Apple accepted (ReleasePlan.release).
+ */
+export async function disassociateAll(
+  client: AppleClient,
+  held: readonly Held[],
+  released?: (call: ManageAssetsBatch) => void,
+): Promise<number> {
   const plan = new ReleasePlan();
   for (const h of held) plan.add(h);
-  return plan.release(client);
+  return plan.release(client, released);
 }

@@ -6,7 +6,7 @@
  * Errors are SyncErrors with a code.
  */
 
-import type { AppleClient } from "../apple/index.js";
+import type { AppleClient, ManageAssetsBatch } from "../apple/index.js";
 import {
   type Account,
   type ActivityMessage,
@@ -33,7 +33,7 @@ import {
   logAccount,
   validateToken,
 } from "./account-apple.js";
-import { disassociateAll } from "./account-release.js";
+import { disassociateAll, heldKey, releasedBy } from "./account-release.js";
 import { toSyncError } from "./apple-errors.js";
 import type { SyncDeps } from "./deps.js";
 import { SyncError } from "./errors.js";
@@ -151,7 +151,7 @@ export async function addAccount(
 export async function deleteAccount(
   deps: SyncDeps,
   input: { spaceId: string; accountId: string; actor: Actor },
-): Promise<{ released: number; releasedAtApple: boolean }> {
+): Promise<Removed> {
   const account = await getAccount(deps.db, input.spaceId, input.accountId);
   // Its Apple work and its grants stop first; what a worker is sending reaches Apple before
   // the releases do, so that no association sent late outlives the deletion.
@@ -199,25 +199,35 @@ async function untilCallsSettled(deps: SyncDeps, account: Account): Promise<void
   );
 }
 
-async function releaseAndDelete(
-  deps: SyncDeps,
-  account: Account,
-  actor: Actor,
-): Promise<{ released: number; releasedAtApple: boolean }> {
+/** AC5: the licenses released, and how many are still assigned at Apple (a token that failed). */
+interface Removed {
+  released: number;
+  releasedAtApple: boolean;
+  stillAtApple: number;
+}
+
+async function releaseAndDelete(deps: SyncDeps, account: Account, actor: Actor): Promise<Removed> {
   const licenses = await seatHoldingLicensesOfAccount(deps.db, account.spaceId, account.id);
   // pending_assign too: its association may already have reached Apple.
-  const atApple = (held: readonly LicenseAtApple[]) =>
-    held.filter((l) => l.serialNumber !== undefined || l.clientUserId !== undefined);
+  const isAtApple = (l: LicenseAtApple) => l.serialNumber !== undefined || l.clientUserId !== undefined;
+  const atApple = (held: readonly LicenseAtApple[]) => held.filter(isAtApple);
+  // What Apple's accepted calls released, should the token die between two calls.
+  const releasedKeys = new Set<string>();
+  const heard = (call: ManageAssetsBatch) => {
+    for (const key of releasedBy(call)) releasedKeys.add(key);
+  };
   let client: AppleClient | undefined;
   try {
     client = await deps.apple.forAccount(account);
-    await disassociateAll(client, atApple(licenses));
+    await disassociateAll(client, atApple(licenses), heard);
   } catch (error) {
     // A dead token cannot release anything at Apple: the account still goes, and the log says so.
     if (!tokenIssueOf(error)) throw toSyncError(error, "releasing the account's licenses at Apple");
     client = undefined;
   }
   const releasedAtApple = client !== undefined;
+  const wasReleased = (l: LicenseAtApple) =>
+    releasedAtApple || !isAtApple(l) || releasedKeys.has(heldKey(l.adamId, l));
   const releasedMessage = activityMessage("license.account_deleted_released");
   const logReleased = (held: readonly LicenseAtApple[], message: ActivityMessage) =>
     appendActivity(
@@ -234,10 +244,10 @@ async function releaseAndDelete(
         at: deps.now(),
       })),
     );
-  await logReleased(
-    licenses,
-    releasedAtApple ? releasedMessage : activityMessage("license.account_deleted_token_problem"),
-  );
+  const [gone, kept] = [licenses.filter(wasReleased), licenses.filter((l) => !wasReleased(l))];
+  await logReleased(gone, releasedMessage);
+  await logReleased(kept, activityMessage("license.account_deleted_token_problem"));
+  let stillAtApple = kept.length;
   const removed = await deleteAccountRows(deps.db, account.spaceId, account.id);
   // Granted while Apple released the others (a check-in meanwhile; a worker may have sent
   // its association already): released at Apple too, so the location keeps none of ours.
@@ -256,6 +266,7 @@ async function releaseAndDelete(
         );
       }
     }
+    if (message !== releasedMessage) stillAtApple += atApple(late).length;
     await logReleased(late, message);
   }
   const released = licenses.length + late.length;
@@ -269,9 +280,10 @@ async function releaseAndDelete(
     {
       licenses: released,
       releasedAtApple,
+      stillAtApple,
     },
   );
-  return { released, releasedAtApple };
+  return { released, releasedAtApple, stillAtApple };
 }
 
 /** AC4, MA6: moves the account to `priority`; MA3: no license is revoked or moved. */

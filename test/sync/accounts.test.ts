@@ -335,6 +335,7 @@ describeEachDatabase("account operations", (tdb) => {
     expect(await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN })).toEqual({
       released: 4,
       releasedAtApple: true,
+      stillAtApple: 0,
     });
     await h.sim.operator.idle();
     expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(0);
@@ -353,12 +354,43 @@ describeEachDatabase("account operations", (tdb) => {
     expect(await deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN })).toEqual({
       released: 3,
       releasedAtApple: false,
+      stillAtApple: 3,
     });
     expect(await findAccount(db(), space.id, account.id)).toBeUndefined();
     const released = await listActivity(db(), space.id, { adamId, action: "license.released" });
     expect(released.map((e) => e.message)).toEqual(
       Array(3).fill("account deleted: could not release at Apple (token problem)"),
     );
+  });
+
+  it("AC5: a token that stops working between two release calls: what Apple released is logged released, the rest still at Apple, and the count says so", async () => {
+    // Two calls for three licenses (Apple's limit, read when the account is added).
+    h.sim.operator.setLimits({ maxSerialNumbers: 2 });
+    try {
+      const { adamId, loc, space, account } = await licensedAccount(10, 3, "Dying");
+      const before = appleRequests(h, "/assets/disassociate");
+      h.sim.operator.setFaults({ latencyMs: 300 }, "/assets/disassociate");
+      const deleting = deleteAccount(h.deps, { spaceId: space.id, accountId: account.id, actor: ADMIN });
+      // The first call answered, the second arrives: the token is revoked while Apple holds it.
+      for (let i = 0; i < 400 && appleRequests(h, "/assets/disassociate") < before + 2; i++)
+        await h.deps.sleep(5);
+      expect(appleRequests(h, "/assets/disassociate")).toBe(before + 2);
+      h.sim.operator.revokeToken(loc.uId);
+      expect(await deleting).toEqual({ released: 3, releasedAtApple: false, stillAtApple: 1 });
+      await h.sim.operator.idle();
+      expect(appleSubjects(h.sim, loc.uId, adamId)).toHaveLength(1);
+      const released = await listActivity(db(), space.id, { adamId, action: "license.released" });
+      expect(released.map((e) => e.message).sort()).toEqual([
+        "account deleted: could not release at Apple (token problem)",
+        expect.stringContaining("released at Apple"),
+        expect.stringContaining("released at Apple"),
+      ]);
+      const [deleted] = await listActivity(db(), space.id, { action: "account.deleted" });
+      expect(deleted?.details).toMatchObject({ licenses: 3, releasedAtApple: false, stillAtApple: 1 });
+    } finally {
+      h.sim.operator.clearFaults();
+      h.sim.operator.setLimits({ maxSerialNumbers: 1000 });
+    }
   });
 
   it("AC5, invariant 3: a device checking in while the account's licenses are being released at Apple gets none from it, and Apple keeps none", async () => {

@@ -153,15 +153,20 @@ export function registerToken(program: Command): void {
           `--confirm must repeat the account's name exactly ("${account.displayName}"): nothing was deleted (AC5)`,
         );
       }
-      const { released, releasedAtApple } = await withSpinner(
+      const { released, releasedAtApple, stillAtApple } = await withSpinner(
         "releasing the account's licenses at Apple",
         () => core.deps.accounts.remove({ spaceId, accountId, actor }),
       );
-      if (json) return printJson({ deleted: accountJson(account), released, releasedAtApple });
+      if (json) {
+        return printJson({ deleted: accountJson(account), released, releasedAtApple, stillAtApple });
+      }
+      const deleted = `account "${account.displayName}" deleted`;
       printLine(
         releasedAtApple
-          ? `account "${account.displayName}" deleted; ${released} license(s) released at Apple (AC5)`
-          : `account "${account.displayName}" deleted; its token could not be used, so its ${released} license(s) are still assigned at Apple: release them in Apple Business Manager (AC5)`,
+          ? `${deleted}; ${released} license(s) released at Apple (AC5)`
+          : stillAtApple < released
+            ? `${deleted}; its token stopped working partway: ${released - stillAtApple} license(s) released at Apple, ${stillAtApple} still assigned there: release them in Apple Business Manager (AC5)`
+            : `${deleted}; its token could not be used, so its ${stillAtApple} license(s) are still assigned at Apple: release them in Apple Business Manager (AC5)`,
       );
     });
   });
