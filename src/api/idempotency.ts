@@ -18,11 +18,11 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 const IN_PROGRESS_RETRY_AFTER_MS = 1000;
 /**
  * Refusals that say "not now" (a timeout, something not there yet, a conflict with the state
- * of the moment, too early, too many requests): a retry may get another answer, so they are
+ * of the moment, a precondition on it that failed, too early, too many requests): a retry may get another answer, so they are
  * not kept. A 5xx never is. A check-in of a device not created yet is a 404 that the same
  * request, with the same key, must pass once the device is created.
  */
-const NOT_KEPT_4XX = new Set([404, 408, 409, 425, 429]);
+const NOT_KEPT_4XX = new Set([404, 408, 409, 412, 425, 429]);
 /**
  * Sign-in, sign-out and API tokens take no key: their answers are a session cookie and a
  * token shown once, which are never kept.
@@ -57,7 +57,13 @@ export const idempotency: FastifyPluginAsync<{ db: Db; now: () => Date }> = asyn
     const key = sentTwice ? undefined : parseIdempotencyKey(header);
     if (key === undefined) throw invalidKey(sentTwice);
     const owner: KeyOwner = { kind: principal.kind, id: principal.id };
-    const sent = { method: request.method, path: request.url, bodyHash: hashOfBody(request.body) };
+    // A precondition is part of the request: the same key with another If-Match is another request.
+    const ifMatch = request.headers["if-match"];
+    const sent = {
+      method: request.method,
+      path: request.url,
+      bodyHash: hashOfBody(ifMatch === undefined ? request.body : { body: request.body, ifMatch }),
+    };
     const outcome = await claimIdempotencyKey(db, {
       owner,
       key,
@@ -108,6 +114,7 @@ export const idempotency: FastifyPluginAsync<{ db: Db; now: () => Date }> = asyn
             status,
             ...headerOf(reply, "content-type", "contentType"),
             ...headerOf(reply, "location", "location"),
+            ...headerOf(reply, "etag", "etag"),
             ...(body === undefined ? {} : { body }),
           },
         });
@@ -177,10 +184,11 @@ function replay(reply: FastifyReply, response: StoredResponse): FastifyReply {
   void reply.status(response.status).header(REPLAYED_HEADER, "true");
   if (response.contentType !== undefined) void reply.header("content-type", response.contentType);
   if (response.location !== undefined) void reply.header("location", response.location);
+  if (response.etag !== undefined) void reply.header("etag", response.etag);
   return reply.send(response.body);
 }
 
-function headerOf<K extends "contentType" | "location">(
+function headerOf<K extends "contentType" | "location" | "etag">(
   reply: FastifyReply,
   name: string,
   as: K,

@@ -49,7 +49,7 @@ export interface AddedAccount {
 
 export interface AccountRemoved {
   released: number;
-  /** Every license released at Apple (false: the token could not be used, or stopped working partway). */
+  /** Every license released at Apple (false: the token could not be used, or stopped working partway: stillAtApple). */
   releasedAtApple: boolean;
   /** How many are still assigned at Apple, for an administrator to release in Apple Business Manager. */
   stillAtApple: number;

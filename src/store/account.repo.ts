@@ -125,13 +125,14 @@ export async function setAccountPriority(
     });
   }
   return withTransaction(db, async (trx) => {
-    const rows = await trx
-      .selectFrom("accounts")
-      .select(["id", "priority"])
-      .where("space_id", "=", spaceId)
-      .orderBy("priority")
-      .forUpdate()
-      .execute();
+    const rows = await lockedInOrder(
+      trx
+        .selectFrom("accounts")
+        .select(["id", "priority"])
+        .where("space_id", "=", spaceId)
+        .forUpdate()
+        .execute(),
+    );
     const moving = rows.find((r) => r.id === accountId);
     if (!moving) throw new NotFoundError("account", accountId);
     if (position > rows.length) {
@@ -146,6 +147,15 @@ export async function setAccountPriority(
     await putInOrder(trx, spaceId, order);
     return listAccounts(trx, spaceId);
   });
+}
+
+/**
+ * The space's account rows, locked, in priority order. Sorted here, not by the query: a
+ * query that waits for a lock sorts the rows before it takes them, and a reorder committed
+ * meanwhile would come back with its new priorities in the old order.
+ */
+async function lockedInOrder<T extends { priority: number }>(rows: Promise<T[]>): Promise<T[]> {
+  return (await rows).sort((a, b) => a.priority - b.priority);
 }
 
 /** An account that changed places in a reorder. */
@@ -168,15 +178,15 @@ export async function setAccountOrder(
   from?: readonly string[],
 ): Promise<{ accounts: Account[]; moves: AccountMove[] }> {
   return withTransaction(db, async (trx) => {
-    const rows = await trx
-      .selectFrom("accounts")
-      .select(["id", "priority", "display_name as displayName"])
-      .where("space_id", "=", spaceId)
-      .orderBy("priority")
-      .forUpdate()
-      .execute();
-    checkAccountOrder(order, rows, "order");
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const rows = await lockedInOrder(
+      trx
+        .selectFrom("accounts")
+        .select(["id", "priority", "display_name as displayName"])
+        .where("space_id", "=", spaceId)
+        .forUpdate()
+        .execute(),
+    );
+    // Made from another order (accounts moved, added or removed since): said so before anything else.
     if (from && from.join() !== rows.map((r) => r.id).join()) {
       throw new StoreError(
         "accounts_reordered",
@@ -184,6 +194,8 @@ export async function setAccountOrder(
         { order: rows.map((r) => r.id) },
       );
     }
+    checkAccountOrder(order, rows, "order");
+    const byId = new Map(rows.map((r) => [r.id, r]));
     const moves = order.flatMap((id, i) => {
       const was = byId.get(id)?.priority ?? 0;
       return was === i + 1 ? [] : [{ accountId: id, from: was, to: i + 1 }];

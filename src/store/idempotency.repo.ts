@@ -33,6 +33,7 @@ export interface StoredResponse {
   status: number;
   contentType?: string;
   location?: string;
+  etag?: string;
   body?: string;
 }
 
@@ -51,6 +52,7 @@ interface IdempotencyKeyTable {
   response_status: number | null;
   response_content_type: string | null;
   response_location: string | null;
+  response_etag: string | null;
   response_body: string | null;
   created_at: ColumnType<Date, Date, Date>;
 }
@@ -80,6 +82,7 @@ export async function claimIdempotencyKey(
     response_status: null,
     response_content_type: null,
     response_location: null,
+    response_etag: null,
     response_body: null,
     created_at: now,
   };
@@ -130,6 +133,7 @@ export async function completeIdempotencyKey(
       response_status: response.status,
       response_content_type: response.contentType ?? null,
       response_location: response.location ?? null,
+      response_etag: response.etag ?? null,
       response_body: response.body ?? null,
     })
     .where("principal_kind", "=", owner.kind)
@@ -167,6 +171,7 @@ function toRecord(row: Selectable<IdempotencyKeyTable>): KeyRecord {
       status: row.response_status,
       ...(row.response_content_type === null ? {} : { contentType: row.response_content_type }),
       ...(row.response_location === null ? {} : { location: row.response_location }),
+      ...(row.response_etag === null ? {} : { etag: row.response_etag }),
       ...(row.response_body === null ? {} : { body: row.response_body }),
     },
   };

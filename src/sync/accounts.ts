@@ -225,9 +225,9 @@ async function releaseAndDelete(deps: SyncDeps, account: Account, actor: Actor):
     if (!tokenIssueOf(error)) throw toSyncError(error, "releasing the account's licenses at Apple");
     client = undefined;
   }
-  const releasedAtApple = client !== undefined;
-  const wasReleased = (l: LicenseAtApple) =>
-    releasedAtApple || !isAtApple(l) || releasedKeys.has(heldKey(l.adamId, l));
+  // Released: not at Apple, or named by a call Apple accepted (all of them, when none failed).
+  const heardOf = (l: LicenseAtApple) => !isAtApple(l) || releasedKeys.has(heldKey(l.adamId, l));
+  const wasReleased = (l: LicenseAtApple) => client !== undefined || heardOf(l);
   const releasedMessage = activityMessage("license.account_deleted_released");
   const logReleased = (held: readonly LicenseAtApple[], message: ActivityMessage) =>
     appendActivity(
@@ -254,11 +254,11 @@ async function releaseAndDelete(deps: SyncDeps, account: Account, actor: Actor):
   const known = new Set(licenses.map((l) => l.id));
   const late = removed.filter((l) => !known.has(l.id));
   if (late.length > 0) {
-    let message = activityMessage("license.account_deleted_granted_meanwhile");
+    let lateReleased = false;
     if (client) {
       try {
-        await disassociateAll(client, atApple(late));
-        message = releasedMessage;
+        await disassociateAll(client, atApple(late), heard);
+        lateReleased = true;
       } catch (error) {
         deps.logger.warn(
           { accountId: account.id, licenses: late.length, err: String(error) },
@@ -266,9 +266,17 @@ async function releaseAndDelete(deps: SyncDeps, account: Account, actor: Actor):
         );
       }
     }
-    if (message !== releasedMessage) stillAtApple += atApple(late).length;
-    await logReleased(late, message);
+    // A release that stopped partway still released what Apple accepted (heard).
+    const lateKept = lateReleased ? [] : late.filter((l) => !heardOf(l));
+    stillAtApple += lateKept.length;
+    await logReleased(
+      late.filter((l) => !lateKept.includes(l)),
+      releasedMessage,
+    );
+    await logReleased(lateKept, activityMessage("license.account_deleted_granted_meanwhile"));
   }
+  // Every license released at Apple: none is left there for an administrator to release.
+  const releasedAtApple = stillAtApple === 0;
   const released = licenses.length + late.length;
   await logAccount(
     deps,

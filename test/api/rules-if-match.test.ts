@@ -106,4 +106,47 @@ describeEachDatabase("API: an app's rules changed with If-Match", (db) => {
       rulesVersion({ ...lists, reservedUserIds: [], prohibitedUserIds: [userA] }),
     );
   });
+
+  it("DI3: with an Idempotency-Key, a 412 is not kept (the retry on the fresh version applies), the ETag is replayed, and another If-Match under the same key is another request", async () => {
+    const f = await buildFixture(db().store);
+    const { spaceA: spaceId, accountA: accountId, adamId, userA } = f.ids;
+    const url = `/api/v1/spaces/${spaceId}/accounts/${accountId}/apps/${adamId}/rules`;
+    const etagNow = async () =>
+      (await f.app.inject({ method: "GET", url, headers: auth(f.tokens.read) })).headers.etag as string;
+    const stale = await etagNow();
+    await f.app.inject({
+      method: "PUT",
+      url,
+      headers: auth(f.tokens.write),
+      payload: {
+        reservedUserIds: [],
+        reservedDeviceIds: [],
+        prohibitedUserIds: [],
+        fcfs: { groupIds: [f.ids.groupA], requestedType: "user", mandatoryType: "user" },
+      },
+    });
+    const fresh = await etagNow();
+    const reserve = (key: string, ifMatch: string) =>
+      f.app.inject({
+        method: "POST",
+        url: `${url}/reservations`,
+        headers: { ...auth(f.tokens.write), "idempotency-key": key, "if-match": ifMatch },
+        payload: { userIds: [userA] },
+      });
+    const refused = await reserve("k-1", stale);
+    expect(refused.statusCode).toBe(412);
+    // Not kept: the same key on the version now is done, not refused again.
+    const applied = await reserve("k-1", fresh);
+    expect(applied.statusCode, applied.body).toBe(200);
+    expect(applied.json().reservedUsers).toEqual([expect.objectContaining({ id: userA })]);
+    const replayed = await reserve("k-1", fresh);
+    expect(replayed.statusCode).toBe(200);
+    expect(replayed.headers["idempotent-replayed"]).toBe("true");
+    expect(replayed.headers.etag).toBe(applied.headers.etag);
+    expect(replayed.headers.etag).toBe(`"${applied.json().version}"`);
+    // Another If-Match under a kept key is another request: refused, not answered with the 200.
+    const other = await reserve("k-1", stale);
+    expect(other.statusCode, other.body).toBe(422);
+    expect(other.json().code).toBe("idempotency_key_reused");
+  });
 });

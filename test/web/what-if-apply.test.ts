@@ -90,15 +90,27 @@ describe("console: applying what was evaluated in What-if (MA6, DI1)", () => {
     await page.getByRole("button", { name: "Evaluate" }).click();
     // Meanwhile, elsewhere (the page still shows Lyon, Paris): Paris is moved first.
     await setAccountPriority(db, ic.spaceId, ids.paris, 1);
+    const movesLogged = async () =>
+      (await listActivity(db, ic.spaceId, { action: "account.priority_changed" })).length;
+    const logged = await movesLogged();
     await page.getByRole("button", { name: "Apply this order" }).click();
     await page
       .getByRole("dialog", { name: "Apply this priority order?" })
       .getByRole("button", { name: "Apply this order" })
       .click();
     await page.getByText(/^The accounts were reordered since this evaluation/).waitFor();
-    expect((await listAccounts(db, ic.spaceId)).map((a) => a.displayName)).toEqual(["Paris", "Lyon"]);
-    // Back as the tests after expect it.
-    await setAccountPriority(db, ic.spaceId, ids.lyon, 1);
+    expect(await movesLogged()).toBe(logged);
+    // The proposal starts again from the order as it is now: Lyon moved up, evaluated, applied.
+    await page.getByRole("button", { name: "Move Lyon up" }).click();
+    await page.getByRole("button", { name: "Evaluate" }).click();
+    await page.getByRole("button", { name: "Apply this order" }).click();
+    await page
+      .getByRole("dialog", { name: "Apply this priority order?" })
+      .getByRole("button", { name: "Apply this order" })
+      .click();
+    await page.getByText(/^The change is made\./).waitFor();
+    expect((await listAccounts(db, ic.spaceId)).map((a) => a.displayName)).toEqual(["Lyon", "Paris"]);
+    expect(await movesLogged()).toBe(logged + 2);
   });
 
   it("DI1: a rule edit starts from the app's current rules; applied, only what was edited changes", async () => {
@@ -142,6 +154,19 @@ describe("console: applying what was evaluated in What-if (MA6, DI1)", () => {
       .getByRole("button", { name: "Apply these rules" })
       .click();
     await page.getByText(/^These rules changed since this edit began/).waitFor();
+    expect((await getAppRules(db, ic.spaceId, ids.paris, adamId)).reservedUserIds).toEqual([ids.ada]);
+    // The edit starts again from the rules as they are now (Ada reserved): evaluated, it applies.
+    await page
+      .locator('[data-field="reserved"]')
+      .getByRole("button", { name: "Remove Ada Reserved" })
+      .waitFor();
+    await page.getByRole("button", { name: "Evaluate" }).click();
+    await page.getByRole("button", { name: "Apply these rules" }).click();
+    await page
+      .getByRole("dialog", { name: "Apply these rules at Paris?" })
+      .getByRole("button", { name: "Apply these rules" })
+      .click();
+    await page.getByText(/^The change is made\./).waitFor();
     expect((await getAppRules(db, ic.spaceId, ids.paris, adamId)).reservedUserIds).toEqual([ids.ada]);
   });
 

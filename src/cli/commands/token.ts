@@ -162,11 +162,9 @@ export function registerToken(program: Command): void {
       }
       const deleted = `account "${account.displayName}" deleted`;
       printLine(
-        releasedAtApple
+        stillAtApple === 0
           ? `${deleted}; ${released} license(s) released at Apple (AC5)`
-          : stillAtApple < released
-            ? `${deleted}; its token stopped working partway: ${released - stillAtApple} license(s) released at Apple, ${stillAtApple} still assigned there: release them in Apple Business Manager (AC5)`
-            : `${deleted}; its token could not be used, so its ${stillAtApple} license(s) are still assigned at Apple: release them in Apple Business Manager (AC5)`,
+          : `${deleted}; its token could not be used, so ${stillAtApple} of its ${released} license(s) are still assigned at Apple: release them in Apple Business Manager (AC5)`,
       );
     });
   });

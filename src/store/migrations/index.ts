@@ -46,6 +46,7 @@ import { adminLastSignIn } from "./0044_admin_last_sign_in.js";
 import { adminNotificationEmail } from "./0045_admin_notification_email.js";
 import { adminLanguage } from "./0046_admin_language.js";
 import { mdmCommandsLicenseGone } from "./0047_mdm_commands_license_gone.js";
+import { idempotencyEtag } from "./0048_idempotency_etag.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -99,4 +100,5 @@ export const migrations: Record<string, Migration> = {
   "0045_admin_notification_email": adminNotificationEmail,
   "0046_admin_language": adminLanguage,
   "0047_mdm_commands_license_gone": mdmCommandsLicenseGone,
+  "0048_idempotency_etag": idempotencyEtag,
 };

@@ -1,5 +1,6 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
+import { useRefreshSpace } from "../api/query";
 import type { Account, AccountDeletionPreview, AddedAccount, AppleWork, Asset, Items } from "../api/types";
 
 export const accountsPath = (spaceId: string) => `/spaces/${spaceId}/accounts`;
@@ -45,7 +46,7 @@ export function useAppleWork(spaceId: string, accountId: string) {
  * license is released here, its seat given back).
  */
 export function useRefusedRelease(spaceId: string) {
-  const invalidate = useInvalidate(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: { licenseId: string; action: "retry" | "abandon" }) =>
       api.post<{ license: { id: string; state: string } }>(
@@ -54,14 +55,6 @@ export function useRefusedRelease(spaceId: string) {
       ),
     onSuccess: invalidate,
   });
-}
-
-function useInvalidate(spaceId: string) {
-  const qc = useQueryClient();
-  return () =>
-    qc.invalidateQueries({
-      predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
-    });
 }
 
 export interface AccountForm {
@@ -84,7 +77,7 @@ function toFormData(input: AccountForm): FormData {
 
 /** AC1. */
 export function useAddAccount(spaceId: string) {
-  const invalidate = useInvalidate(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: AccountForm) => api.postForm<AddedAccount>(accountsPath(spaceId), toFormData(input)),
     onSuccess: invalidate,
@@ -93,7 +86,7 @@ export function useAddAccount(spaceId: string) {
 
 /** AC2. */
 export function useUpdateAccount(spaceId: string, accountId: string) {
-  const invalidate = useInvalidate(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: AccountForm) =>
       api.patchForm<Account>(`${accountsPath(spaceId)}/${accountId}`, toFormData(input)),
@@ -103,7 +96,7 @@ export function useUpdateAccount(spaceId: string, accountId: string) {
 
 /** AC4, MA6. */
 export function useSetPriority(spaceId: string) {
-  const invalidate = useInvalidate(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: { accountId: string; position: number }) =>
       api.put<Items<Account>>(`${accountsPath(spaceId)}/${input.accountId}/priority`, {
@@ -121,7 +114,7 @@ export const ACCOUNTS_REORDERED = "accounts_reordered";
  * it was made from): a 412 `accounts_reordered` otherwise, and nothing moves.
  */
 export function useSetOrder(spaceId: string) {
-  const invalidate = useInvalidate(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: { order: string[]; from: string[] }) =>
       api.put<Items<Account>>(`${accountsPath(spaceId)}/order`, input),
@@ -131,7 +124,7 @@ export function useSetOrder(spaceId: string) {
 
 /** AC3. */
 export function useResync(spaceId: string) {
-  const invalidate = useInvalidate(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (accountId: string) =>
       api.post<{ accepted: true }>(`${accountsPath(spaceId)}/${accountId}/resync`),
@@ -151,7 +144,7 @@ export function useDeletionPreview(spaceId: string, accountId: string) {
 
 /** AC5: `confirm` repeats the account's name. */
 export function useDeleteAccount(spaceId: string) {
-  const invalidate = useInvalidate(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: { accountId: string; confirm: string }) =>
       api.delete(`${accountsPath(spaceId)}/${input.accountId}`, { confirm: input.confirm }),

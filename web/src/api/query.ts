@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, type QueryValue } from "./client";
 import type { Page, PageQuery } from "./types";
 
@@ -15,4 +15,17 @@ export function usePage<T>(path: string, query: PageQuery & Record<string, Query
 /** Query keys start with the API path, so a change invalidates every view under it. */
 export function pathKey(path: string): [string] {
   return [path];
+}
+
+/**
+ * Reads the space's views again after a change: every query whose key starts with the
+ * space's path (groups, users, rules and licenses read one another's names and counts).
+ * Resolves once the views on screen are read again.
+ */
+export function useRefreshSpace(spaceId: string) {
+  const qc = useQueryClient();
+  return () =>
+    qc.invalidateQueries({
+      predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
+    });
 }

@@ -1,6 +1,6 @@
-import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueries, useQuery } from "@tanstack/react-query";
 import { ApiProblemError, api } from "../api/client";
-import { usePage } from "../api/query";
+import { usePage, useRefreshSpace } from "../api/query";
 import type { AppRow, AppRules, AppRulesInput, License, Page, PageQuery, WaitingRequest } from "../api/types";
 
 export const appsPath = (spaceId: string) => `/spaces/${spaceId}/apps`;
@@ -34,21 +34,13 @@ export function useRules(spaceId: string, accountId: string, adamId: string, ena
   });
 }
 
-function useInvalidateSpace(spaceId: string) {
-  const qc = useQueryClient();
-  return () =>
-    qc.invalidateQueries({
-      predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
-    });
-}
-
 /**
  * DI1: replace the three lists of one (account, app), only if they are still of the version
  * the edit began from (If-Match): another administrator's change made meanwhile is a 412
  * `rules_changed` (RULES_CHANGED), never undone.
  */
 export function useSetRules(spaceId: string, accountId: string, adamId: string) {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: ({ rules, version }: { rules: AppRulesInput; version?: string | undefined }) =>
       api.put<AppRules>(
@@ -91,7 +83,7 @@ export function rulesInput(rules: AppRules): AppRulesInput {
  * they are (the server adds it under the app's lock; reserved already, nothing changes).
  */
 export function useReserveForUser(spaceId: string) {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: { accountId: string; adamId: string; userId: string }) =>
       api.post<AppRules>(`${rulesPath(spaceId, input.accountId, input.adamId)}/reservations`, {
@@ -116,7 +108,7 @@ export function useWaiting(spaceId: string, adamId: string, query: PageQuery) {
  * waits again in its place and is served in its turn.
  */
 export function useRetryRefused(spaceId: string, adamId: string) {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: { userIds?: string[]; deviceIds?: string[] }) =>
       api.post<{ retried: Array<{ adamId: string; userId?: string; deviceId?: string }> }>(
@@ -129,7 +121,7 @@ export function useRetryRefused(spaceId: string, adamId: string) {
 
 /** DB2: an administrator cancels a subject's waiting request: it leaves the queue (logged). */
 export function useCancelWaiting(spaceId: string, adamId: string) {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (subject: { kind: "user" | "device"; id: string }) =>
       api.delete(
@@ -146,7 +138,7 @@ export function useLicenseUsage(spaceId: string, adamId: string, query: PageQuer
 
 /** RV4 (from License usage) or RV2 (from a log). */
 export function useRevoke(spaceId: string) {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: { licenseId: string; from: "usage" | "log" }) =>
       api.post<{ revoked: License[] }>(`/spaces/${spaceId}/licenses/${input.licenseId}/revoke`, {
@@ -158,7 +150,7 @@ export function useRevoke(spaceId: string) {
 
 /** MA4: every license of the app in every account of this space. */
 export function useRevokeAll(spaceId: string, adamId: string) {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: () =>
       api.post<{ revoked: number }>(`${appsPath(spaceId)}/${adamId}/revoke-all`, { confirm: true }),

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiProblemError, api, apiRequest } from "../api/client";
-import { usePage } from "../api/query";
+import { usePage, useRefreshSpace } from "../api/query";
 import type { Group, PageQuery, User } from "../api/types";
 
 export const groupsPath = (spaceId: string) => `/spaces/${spaceId}/groups`;
@@ -38,17 +38,8 @@ export function useGroupMembers(spaceId: string, groupId: string, query: PageQue
   return usePage<User>(`${groupsPath(spaceId)}/${groupId}/members`, { ...query });
 }
 
-/** Groups, users and rules all read memberships and names: a change refreshes the whole space. */
-function useInvalidateSpace(spaceId: string) {
-  const qc = useQueryClient();
-  return () =>
-    qc.invalidateQueries({
-      predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
-    });
-}
-
 export function useCreateGroup(spaceId: string) {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (name: string) => api.post<Group>(groupsPath(spaceId), { name }),
     onSuccess: invalidate,
@@ -56,7 +47,7 @@ export function useCreateGroup(spaceId: string) {
 }
 
 export function useRenameGroup(spaceId: string, groupId: string) {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (name: string) => api.patch<GroupView>(`${groupsPath(spaceId)}/${groupId}`, { name }),
     onSuccess: invalidate,
@@ -65,7 +56,7 @@ export function useRenameGroup(spaceId: string, groupId: string) {
 
 /** Members added or removed: the API takes a list of user ids either way. */
 export function useChangeMembers(spaceId: string, groupId: string, change: "add" | "remove") {
-  const invalidate = useInvalidateSpace(spaceId);
+  const invalidate = useRefreshSpace(spaceId);
   const path = `${groupsPath(spaceId)}/${groupId}/members`;
   return useMutation({
     mutationFn: (userIds: string[]) =>

@@ -1,8 +1,9 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useAccounts } from "../accounts/api";
 import { ApiProblemError, api } from "../api/client";
+import { useRefreshSpace } from "../api/query";
 import type { AppRow } from "../api/types";
 import { useSpace } from "../app/space";
 import { useApps } from "../apps/api";
@@ -105,7 +106,7 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
   const f = useFormat();
   const { spaceId } = useSpace();
-  const qc = useQueryClient();
+  const refresh = useRefreshSpace(spaceId);
   const apps = useApps(spaceId, { page: 1, pageSize: 500, order: "asc", sort: "name" });
   const accounts = useAccounts(spaceId);
   const daysId = useId();
@@ -166,9 +167,7 @@ function ReclaimDialog({ onClose }: { onClose: () => void }) {
       current = { ...current, next: undefined };
     } finally {
       setRun({ ...current, running: false, stopping: false });
-      void qc.invalidateQueries({
-        predicate: (q) => typeof q.queryKey[0] === "string" && q.queryKey[0].startsWith(`/spaces/${spaceId}`),
-      });
+      void refresh();
     }
   };
   const start = (shown: ReclaimAnswer) =>

@@ -83,8 +83,11 @@ export function ErrorNotice({
 /** A form's refusal, shown here unless it is about its fields (those show on each field). */
 export function FormError({ error }: { error: unknown }) {
   if (!error || Object.keys(fieldErrorsOf(error)).length > 0) return null;
+  // Keyed by what it says: another refusal after the first is scrolled to as well.
+  const said =
+    error instanceof ApiProblemError ? `${error.code}:${error.problem.detail ?? ""}` : String(error);
   return (
-    <Revealed>
+    <Revealed key={said}>
       <ErrorNotice error={error} />
     </Revealed>
   );

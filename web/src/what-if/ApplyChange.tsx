@@ -24,8 +24,11 @@ export function ApplyChange({
   from,
   accounts,
   onApplied,
+  onStale,
 }: {
   change: ProposedChange;
+  /** What the change began from changed meanwhile (the order, or the rules): nothing was applied. */
+  onStale: (why: "order" | "rules") => void;
   /** The accounts' order the change was evaluated against: an order is applied only while it holds. */
   from?: string[] | undefined;
   /** A rule edit's starting rules: applied only if the app's rules are still of their version. */
@@ -48,9 +51,21 @@ export function ApplyChange({
     );
   }
   return change.kind === "priorities" ? (
-    <ApplyOrder order={change.order} from={from} accounts={accounts} onApplied={onApplied} />
+    <ApplyOrder
+      order={change.order}
+      from={from}
+      accounts={accounts}
+      onApplied={onApplied}
+      onStale={() => onStale("order")}
+    />
   ) : (
-    <ApplyRules change={change} base={base} accounts={accounts} onApplied={onApplied} />
+    <ApplyRules
+      change={change}
+      base={base}
+      accounts={accounts}
+      onApplied={onApplied}
+      onStale={() => onStale("rules")}
+    />
   );
 }
 
@@ -59,11 +74,13 @@ function ApplyOrder({
   from,
   accounts,
   onApplied,
+  onStale,
 }: {
   order: string[];
   from: string[] | undefined;
   accounts: Account[];
   onApplied: () => void;
+  onStale: () => void;
 }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
@@ -72,7 +89,6 @@ function ApplyOrder({
   const current = [...accounts].sort((a, b) => a.priority - b.priority).map((a) => a.id);
   if (current.join() === order.join()) return null;
   const names = order.map((id) => accounts.find((a) => a.id === id)?.displayName ?? id);
-  const reordered = setOrder.error instanceof ApiProblemError && setOrder.error.code === ACCOUNTS_REORDERED;
   // One request, applied whole or not at all; refused if the accounts moved since the evaluation.
   const apply = () =>
     setOrder.mutate(
@@ -82,7 +98,10 @@ function ApplyOrder({
           setConfirming(false);
           onApplied();
         },
-        onError: () => setConfirming(false),
+        onError: (error) => {
+          setConfirming(false);
+          if (error instanceof ApiProblemError && error.code === ACCOUNTS_REORDERED) onStale();
+        },
       },
     );
   return (
@@ -90,8 +109,7 @@ function ApplyOrder({
       <Button variant="primary" onClick={() => setConfirming(true)}>
         {t("whatIf.apply.order")}
       </Button>
-      {reordered ? <Notice tone="warning">{t("whatIf.apply.orderChanged")}</Notice> : null}
-      {setOrder.error && !reordered ? <ErrorNotice error={setOrder.error} /> : null}
+      {setOrder.error ? <ErrorNotice error={setOrder.error} /> : null}
       <ConfirmDialog
         open={confirming}
         title={t("whatIf.apply.orderTitle")}
@@ -117,18 +135,19 @@ function ApplyRules({
   base,
   accounts,
   onApplied,
+  onStale,
 }: {
   change: Extract<ProposedChange, { kind: "rules" }>;
   base: RulesBase | undefined;
   accounts: Account[];
   onApplied: () => void;
+  onStale: () => void;
 }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
   const { accountId, adamId, kind: _, ...rules } = change;
   const save = useSetRules(spaceId, accountId, adamId);
   const [confirming, setConfirming] = useState(false);
-  const [changed, setChanged] = useState(false);
   const account = accounts.find((a) => a.id === accountId)?.displayName ?? accountId;
   // Another administrator may have changed these rules since the edit began: applying the
   // edit would undo that without a word. The server applies it only to the version it began
@@ -143,8 +162,8 @@ function ApplyRules({
         },
         onError: (error) => {
           if (!rulesChangedMeanwhile(error)) return;
-          setChanged(true);
           setConfirming(false);
+          onStale();
         },
       },
     );
@@ -153,7 +172,6 @@ function ApplyRules({
       <Button variant="primary" onClick={() => setConfirming(true)}>
         {t("whatIf.apply.rules")}
       </Button>
-      {changed ? <Notice tone="warning">{t("whatIf.apply.rulesChanged")}</Notice> : null}
       {save.error && !rulesChangedMeanwhile(save.error) ? <ErrorNotice error={save.error} /> : null}
       <ConfirmDialog
         open={confirming}

@@ -17,6 +17,8 @@ type Props = {
   accounts: Account[];
   /** `base`: for a rule edit, the rules it started from (ApplyChange checks they still hold). */
   onChange: (change: ProposedChange | undefined, base?: RulesBase) => void;
+  /** Changes when the change must start again from what is now (what it began from changed). */
+  round?: number;
 };
 /** The rules of an app the account did not buy: none. */
 const NO_RULES: AppRulesInput = { reservedUserIds: [], reservedDeviceIds: [], prohibitedUserIds: [] };
@@ -106,7 +108,7 @@ export function RemoveProposal({ accounts, onChange }: Props) {
  * until those rules are read (an app the account did not buy has none); `base` is them, for
  * ApplyChange to see whether they changed meanwhile.
  */
-export function RulesProposal({ accounts, onChange }: Props) {
+export function RulesProposal({ accounts, onChange, round = 0 }: Props) {
   const { t } = useTranslation();
   const groupName = useGroupName();
   const { spaceId } = useSpace();
@@ -116,7 +118,8 @@ export function RulesProposal({ accounts, onChange }: Props) {
   const [groups, setGroups] = useState<Picked[]>([]);
   const [reserved, setReserved] = useState<Picked[]>([]);
   const [prohibited, setProhibited] = useState<Picked[]>([]);
-  const pair = `${accountId}/${adamId}`;
+  // The pair, and the round: a new round starts the edit again from the rules as they are now.
+  const pair = `${accountId}/${adamId}#${round}`;
   const current = useRules(spaceId, accountId, adamId, Boolean(accountId && adamId));
   // The rules the edit started from, and of which pair: the form proposes nothing before.
   const [started, setStarted] = useState<{ of: string; base: RulesBase }>();
