@@ -1,6 +1,7 @@
 import { type Db, withTransaction } from "../store/database.js";
-import { usersDeleted } from "../store/device.repo.js";
+import { findDevices, findDevicesBySerial, usersDeleted } from "../store/device.repo.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
+import { findGroupsByKeys } from "../store/group.repo.js";
 import {
   addGroupMembers,
   createDevices,
@@ -9,6 +10,7 @@ import {
   findDeviceBySerial,
   logGroupChange,
 } from "../store/index.js";
+import { normalizeSerial } from "../store/serial-number.js";
 import type { Actor } from "../store/sql-helpers.js";
 import { findUsersByKeys } from "../store/user.repo.js";
 import { CliError } from "./errors.js";
@@ -28,11 +30,13 @@ export async function checkImport<K extends ImportKind>(
   spaceId: string,
   kind: K,
   rows: Rows<K>,
+  /** The rows to be written (not those kept as they are): the users they name must exist. */
+  written: Rows<K> = rows,
 ): Promise<void> {
   const dup = duplicateOf(kind, rows as Rows<ImportKind>);
   if (dup)
     throw new CliError(`${dup.again}: "${dup.value}" is already on ${dup.first}; nothing was imported`);
-  const refs = (rows as Rows<ImportKind>).map(({ where, row }) => ({
+  const refs = (written as Rows<ImportKind>).map(({ where, row }) => ({
     where,
     ids: "members" in row ? row.members : "userId" in row && row.userId ? [row.userId] : [],
   }));
@@ -127,6 +131,87 @@ async function writeChunk(db: Db, by: ImportBy, kind: ImportKind, part: Rows<Imp
   return ids;
 }
 
+/**
+ * `--existing keep`: the rows whose record the space has already, set aside with that
+ * record's id, and the others, to write. A user is found by any of its keys (id, externalId,
+ * clientUserId), a device by its serial number (whatever its status) or id, a group by its
+ * id, else its externalId, else its name (case and outer spaces aside). A file sent again
+ * imports only what is new.
+ */
+export async function splitExisting<K extends ImportKind>(
+  db: Db,
+  spaceId: string,
+  kind: K,
+  rows: Rows<K>,
+): Promise<{ write: Rows<K>; kept: Array<{ where: string; id: string }> }> {
+  const all = rows as Rows<ImportKind>;
+  const existing = await existingIds(db, spaceId, kind, all);
+  const kept = all.flatMap(({ where }, i) => {
+    const id = existing[i];
+    return id === undefined ? [] : [{ where, id }];
+  });
+  return { write: rows.filter((_, i) => existing[i] === undefined), kept };
+}
+
+/** Per row, the id of the record of the space it names already (undefined: none). */
+async function existingIds(
+  db: Db,
+  spaceId: string,
+  kind: ImportKind,
+  rows: Rows<ImportKind>,
+): Promise<Array<string | undefined>> {
+  const of = <T>(key: (row: ImportRow<ImportKind>) => T | undefined) =>
+    rows.flatMap(({ row }) => key(row) ?? []);
+  if (kind === "users") {
+    const field =
+      <F extends UserKey>(f: F) =>
+      (row: ImportRow<ImportKind>) =>
+        f in row ? (row as ImportRow<"users">)[f] : undefined;
+    const users = await findUsersByKeys(db, spaceId, {
+      ids: of(field("id")),
+      externalIds: of(field("externalId")),
+      clientUserIds: of(field("clientUserId")),
+    });
+    const by = (key: UserKey) => new Map(users.flatMap((u) => (u[key] ? [[u[key], u.id] as const] : [])));
+    const maps = USER_KEYS.map((key) => [key, by(key)] as const);
+    return rows.map(({ row }) =>
+      maps.map(([key, ids]) => ids.get(field(key)(row) ?? "")).find((id) => id !== undefined),
+    );
+  }
+  if (kind === "devices") {
+    const serial = (row: ImportRow<ImportKind>) =>
+      "serialNumber" in row ? (row as ImportRow<"devices">).serialNumber : undefined;
+    const bySerial = await findDevicesBySerial(db, spaceId, of(serial));
+    const byId = new Map(
+      (
+        await findDevices(
+          db,
+          spaceId,
+          of((row) => row.id),
+        )
+      ).map((d) => [d.id, d.id]),
+    );
+    return rows.map(
+      ({ row }) => bySerial.get(normalizeSerial(serial(row) ?? ""))?.id ?? byId.get(row.id ?? ""),
+    );
+  }
+  const groups = await findGroupsByKeys(db, spaceId, {
+    ids: of((row) => row.id),
+    externalIds: of((row) => ("externalId" in row ? row.externalId : undefined)),
+    names: of((row) => ("members" in row ? row.name : undefined)),
+  });
+  return rows.map(({ row }) => {
+    const group = row as ImportRow<"groups">;
+    const found =
+      group.id !== undefined
+        ? groups.find((g) => g.id === group.id)
+        : group.externalId !== undefined
+          ? groups.find((g) => g.externalId === group.externalId)
+          : groups.find((g) => g.name.trim().toLowerCase() === group.name.trim().toLowerCase());
+    return found?.id;
+  });
+}
+
 /** What names a user uniquely in a space: a file's row may clash with an existing user on any. */
 const USER_KEYS = ["id", "externalId", "clientUserId"] as const;
 type UserKey = (typeof USER_KEYS)[number];
@@ -142,7 +227,7 @@ async function conflictOf(
     for (const { where, row } of rows) {
       if ("serialNumber" in row && (await findDeviceBySerial(db, spaceId, row.serialNumber)))
         return new CliError(
-          `${where}: a device with serial number ${row.serialNumber} already exists; nothing was imported`,
+          `${where}: a device with serial number ${row.serialNumber} already exists; nothing was imported (--existing keep imports the rest)`,
           4,
         );
     }
@@ -164,11 +249,14 @@ async function conflictOf(
         const value = keys[key];
         if (value !== undefined && held[key].has(value))
           return new CliError(
-            `${where}: a user with ${key} "${value}" already exists; nothing was imported`,
+            `${where}: a user with ${key} "${value}" already exists; nothing was imported (--existing keep imports the rest)`,
             4,
           );
       }
   }
   const what = kind === "users" ? "id, externalId or clientUserId" : "id";
-  return new CliError(`a row has the ${what} of an existing ${kind.slice(0, -1)}; nothing was imported`, 4);
+  return new CliError(
+    `a row has the ${what} of an existing ${kind.slice(0, -1)}; nothing was imported (--existing keep imports the rest)`,
+    4,
+  );
 }

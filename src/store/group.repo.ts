@@ -101,6 +101,31 @@ export async function findGroup(db: Db, spaceId: string, id: string): Promise<Gr
   return row && toGroup(row);
 }
 
+/**
+ * Groups of the space with one of these ids or externalIds, or one of these names (case and
+ * outer spaces aside, as sameName): an import's rows that name groups the space has.
+ */
+export async function findGroupsByKeys(
+  db: Db,
+  spaceId: string,
+  keys: { ids: readonly string[]; externalIds: readonly string[]; names: readonly string[] },
+): Promise<Group[]> {
+  const folded = keys.names.map((n) => n.trim().toLowerCase());
+  const rows = await db
+    .selectFrom("groups")
+    .selectAll()
+    .where("space_id", "=", spaceId)
+    .where((eb) =>
+      eb.or([
+        inList("id", keys.ids),
+        inList("external_id", keys.externalIds),
+        sql<boolean>`lower(btrim(name)) = any(${folded}::text[])`,
+      ]),
+    )
+    .execute();
+  return rows.map(toGroup);
+}
+
 export async function getGroup(db: Db, spaceId: string, id: string): Promise<Group> {
   const group = await findGroup(db, spaceId, id);
   if (!group) throw new NotFoundError("group", id);

@@ -53,7 +53,7 @@ describe("orchard import: device identity", () => {
     expectFailure(
       await cli.run(["import", taken, "--kind", "devices"]),
       4,
-      /^orchard: item 1: a device with serial number C02DIMP1 already exists; nothing was imported\n$/,
+      /^orchard: item 1: a device with serial number C02DIMP1 already exists; nothing was imported \(--existing keep imports the rest\)\n$/,
     );
     // --serial finds the device in any case (a device of no license: an empty list, not a 404).
     expect(await cli.json(["licenses", "--serial", "c02dimp1", "--json"])).toMatchObject({ items: [] });
@@ -104,7 +104,7 @@ describe("orchard import: device identity", () => {
     expectFailure(
       await cli.run(["import", taken, "--kind", "devices"]),
       4,
-      /^orchard: line 3: a device with serial number LFTIMP1 already exists; nothing was imported\n$/,
+      /^orchard: line 3: a device with serial number LFTIMP1 already exists; nothing was imported \(--existing keep imports the rest\)\n$/,
     );
     // All or nothing: the row before it was not imported either.
     const fresh = await cli.withCore(async (core) => {

@@ -108,11 +108,75 @@ describe("orchard import", () => {
     expectFailure(
       await cli.run(["import", again, "--kind", "users"]),
       4,
-      /^orchard: line 3: a user with externalId "E-1" already exists; nothing was imported\n$/,
+      /^orchard: line 3: a user with externalId "E-1" already exists; nothing was imported \(--existing keep imports the rest\)\n$/,
     );
     // Nothing of those files was written: the same rows, corrected, import cleanly.
     const fixed = await cli.file("fixed.csv", "serial,platform\nSER-NEW,iOS\nSER-9,iOS\n");
     expect(await cli.json(["import", fixed, "--kind", "devices", "--json"])).toMatchObject({ imported: 2 });
+  });
+
+  it("--existing keep: a file imported again adds only what is new; what the space has is kept as it is, named by id", async () => {
+    // u1 (externalId E-1 since the test before), SER-1 and Teachers are there already.
+    const users = await cli.file("users-again.csv", "name,externalId\nAda Renamed,E-1\nNew Person,E-NEW\n");
+    const kept = await cli.json<{ imported: number; ids: string[]; kept: number; keptIds: string[] }>([
+      "import",
+      users,
+      "--kind",
+      "users",
+      "--existing",
+      "keep",
+      "--json",
+    ]);
+    expect(kept).toMatchObject({ imported: 1, kept: 1, keptIds: ["u1"] });
+    const names = await cli.withCore(async (core) =>
+      core.store.db
+        .selectFrom("users")
+        .select(["id", "name"])
+        .where("id", "in", ["u1", ...kept.ids])
+        .orderBy("name")
+        .execute(),
+    );
+    // Kept as it is: not renamed.
+    expect(names.map((u) => u.name)).toEqual(["Lovelace, Ada", "New Person"]);
+
+    const devices = await cli.file("devices-again.csv", "serial,platform\nser-1,iOS\nSER-KEEP-2,iOS\n");
+    const human = await cli.run(["import", devices, "--kind", "devices", "--existing", "keep"]);
+    expect(human).toMatchObject({ code: 0, stderr: "" });
+    expect(human.stdout).toMatch(
+      /^1 devices imported into space [0-9a-f-]{36}; 1 kept as they are \(the space has them already\)\n$/,
+    );
+    // A group by its name, in any case; its members are left as they are.
+    const groups = await cli.file("groups-again.csv", "name,members\n teachers ,u3\nClub,u3\n");
+    expect(
+      await cli.json(["import", groups, "--kind", "groups", "--existing", "keep", "--json"]),
+    ).toMatchObject({
+      imported: 1,
+      kept: 1,
+    });
+    const teachers = await cli.withCore(async (core) =>
+      core.store.db
+        .selectFrom("group_members as m")
+        .innerJoin("groups as g", (j) =>
+          j.onRef("g.space_id", "=", "m.space_id").onRef("g.id", "=", "m.group_id"),
+        )
+        .select("m.user_id")
+        .where("g.name", "=", "Teachers")
+        .orderBy("m.user_id")
+        .execute(),
+    );
+    expect(teachers.map((m) => m.user_id)).toEqual(["u1", "u2"]);
+    // Still one file, one transaction: a row in error imports nothing, kept rows or not.
+    const bad = await cli.file("bad-again.csv", "serial,platform\nSER-1,iOS\nSER-KEEP-3,android\n");
+    expectFailure(
+      await cli.run(["import", bad, "--kind", "devices", "--existing", "keep"]),
+      2,
+      /line 3: platform: .*nothing was imported/,
+    );
+    expectFailure(
+      await cli.run(["import", bad, "--kind", "devices", "--existing", "merge"]),
+      2,
+      /argument 'merge' is invalid.*refuse, keep/,
+    );
   });
 
   it("orchard demo seeds an empty space once, with the built-in simulator only; one JSON document", async () => {
