@@ -35,11 +35,11 @@ const HEALTH: Record<TokenIssue, { label: string; fix: string }> = {
   },
   other_mdm: {
     label: "Utilisé par un autre MDM",
-    fix: "Un autre serveur gère ce jeton. Mettez le jeton à jour en cochant « Reprendre » pour l'utiliser ici.",
+    fix: "Un autre serveur gère ce jeton. Mettez le jeton à jour en cochant «\u00a0Reprendre\u00a0» pour l'utiliser ici.",
   },
   location_changed: {
     label: "Site modifié",
-    fix: "Le jeton appartient désormais à un autre site. Mettez-le à jour en cochant « Effacer toutes les données de licence précédentes ».",
+    fix: "Le jeton appartient désormais à un autre site. Mettez-le à jour en cochant «\u00a0Effacer toutes les données de licence précédentes\u00a0».",
   },
   duplicate: {
     label: "Doublon",
@@ -54,10 +54,10 @@ const known = <T extends string>(table: Record<T, unknown>, value: string): valu
   Object.hasOwn(table, value);
 
 const syncFigures = (p: SyncCounts) =>
-  `apps : ${n(p.apps)} (nouvelles : ${n(p.newApps)}, totaux modifiés : ${n(p.countsChanged)}) ; ` +
-  `attributions lues : ${n(p.assignments)} (hors d'Orchard : ${n(p.outside)}, confirmées : ${n(p.confirmed)}, libérées hors d'Orchard : ${n(p.releasedOutside)}) ; ` +
-  `utilisateurs lus : ${n(p.users)} (nouvellement inscrits : ${n(p.enrolled)}) ; ` +
-  `demandes en attente servies : ${n(p.served)}`;
+  `apps\u00a0: ${n(p.apps)} (nouvelles\u00a0: ${n(p.newApps)}, totaux modifiés\u00a0: ${n(p.countsChanged)})\u202f; ` +
+  `attributions lues\u00a0: ${n(p.assignments)} (hors d'Orchard\u00a0: ${n(p.outside)}, confirmées\u00a0: ${n(p.confirmed)}, libérées hors d'Orchard\u00a0: ${n(p.releasedOutside)})\u202f; ` +
+  `utilisateurs lus\u00a0: ${n(p.users)} (nouvellement inscrits\u00a0: ${n(p.enrolled)})\u202f; ` +
+  `demandes en attente servies\u00a0: ${n(p.served)}`;
 
 const FR: FrenchCatalogue = {
   "license.granted_user": "licence par utilisateur accordée, attribution en attente d'envoi à Apple",
@@ -67,63 +67,63 @@ const FR: FrenchCatalogue = {
   "license.granted_device_reserved":
     "licence réservée par appareil accordée, attribution en attente d'envoi à Apple",
   "license.assigned": "attribution confirmée par Apple",
-  "license.apple_refused": (p) => `refusée par Apple : ${p.reason}`,
+  "license.apple_refused": (p) => `refusée par Apple\u00a0: ${p.reason}`,
   "license.release_queued": "libération en attente d'envoi à Apple",
   "license.released_unsent":
-    "libérée avant que son attribution n'atteigne Apple : rien à libérer auprès d'Apple",
+    "libérée avant que son attribution n'atteigne Apple\u00a0: rien à libérer auprès d'Apple",
   "license.released": "libérée auprès d'Apple",
   "license.grace_ended": "fin de la période de grâce",
   "license.released_outside": "Apple ne détient plus cette attribution (libérée hors d'Orchard)",
-  "license.request_retried": (p) => `renvoyée après le refus d'Apple (${p.reason}) : attend son tour`,
+  "license.request_retried": (p) => `renvoyée après le refus d'Apple (${p.reason})\u00a0: attend son tour`,
   "license.release_retried": (p) => `libération renvoyée à Apple après son refus (${p.reason})`,
   "license.release_abandoned": (p) =>
-    `libérée ici : Apple a refusé la libération (${p.reason}) et un administrateur l'a abandonnée`,
+    `libérée ici\u00a0: Apple a refusé la libération (${p.reason}) et un administrateur l'a abandonnée`,
   "license.release_refused_gone": (p) =>
-    `Apple a refusé la libération (${p.reason}) mais ne détient plus cette attribution : libérée`,
+    `Apple a refusé la libération (${p.reason}) mais ne détient plus cette attribution\u00a0: libérée`,
   "license.cleared_other_location":
-    "le compte est passé à un autre site : cette licence appartenait au précédent",
+    "le compte est passé à un autre site\u00a0: cette licence appartenait au précédent",
   "license.account_deleted_released":
-    "compte supprimé : licence libérée auprès d'Apple ; l'utilisateur a 30 jours pour transférer l'app sur son propre compte Apple",
+    "compte supprimé\u00a0: licence libérée auprès d'Apple\u202f; l'utilisateur a 30 jours pour transférer l'app sur son propre compte Apple",
   "license.account_deleted_token_problem":
-    "compte supprimé : libération impossible auprès d'Apple (problème de jeton)",
+    "compte supprimé\u00a0: libération impossible auprès d'Apple (problème de jeton)",
   "license.account_deleted_granted_meanwhile":
-    "compte supprimé : licence accordée pendant la suppression, qui n'a pas pu être libérée auprès d'Apple",
-  "license.reclaimed_device_inactive": (p) => `récupérée : appareil inactif depuis le ${p.since}`,
-  "license.reclaimed_user_inactive": (p) => `récupérée : utilisateur inactif depuis le ${p.since}`,
-  "license.adopted": "reprise : Apple détenait déjà cette attribution, faite hors d'Orchard",
+    "compte supprimé\u00a0: licence accordée pendant la suppression, qui n'a pas pu être libérée auprès d'Apple",
+  "license.reclaimed_device_inactive": (p) => `récupérée\u00a0: appareil inactif depuis le ${p.since}`,
+  "license.reclaimed_user_inactive": (p) => `récupérée\u00a0: utilisateur inactif depuis le ${p.since}`,
+  "license.adopted": "reprise\u00a0: Apple détenait déjà cette attribution, faite hors d'Orchard",
   "license.adopted_prohibited":
-    "reprise : Apple détenait déjà cette attribution, faite hors d'Orchard ; l'utilisateur est interdit pour cette app dans ce compte : révoquez la licence pour appliquer la règle",
+    "reprise\u00a0: Apple détenait déjà cette attribution, faite hors d'Orchard\u202f; l'utilisateur est interdit pour cette app dans ce compte\u00a0: révoquez la licence pour appliquer la règle",
   "queue.left_not_mandatory":
-    "a quitté la file d'attente : l'app n'est plus obligatoire (« installation sur l'appareil » désactivée)",
-  "queue.left_catalog": "a quitté la file d'attente : l'app n'est plus dans le catalogue",
+    "a quitté la file d'attente\u00a0: l'app n'est plus obligatoire («\u00a0installation sur l'appareil\u00a0» désactivée)",
+  "queue.left_catalog": "a quitté la file d'attente\u00a0: l'app n'est plus dans le catalogue",
   "queue.left_check_in":
-    "a quitté la file d'attente : l'appareil ne la demande plus quand il se signale (ni obligatoire, ni installée)",
-  "queue.cancelled": "demande en attente annulée par un administrateur : a quitté la file d'attente",
-  "queue.left_device_retired": "a quitté la file d'attente : l'appareil a été retiré",
-  "queue.left_device_wiped": "a quitté la file d'attente : l'appareil a été effacé",
-  "queue.left_device_inactive": "a quitté la file d'attente : l'appareil est devenu inactif",
+    "a quitté la file d'attente\u00a0: l'appareil ne la demande plus quand il se signale (ni obligatoire, ni installée)",
+  "queue.cancelled": "demande en attente annulée par un administrateur\u00a0: a quitté la file d'attente",
+  "queue.left_device_retired": "a quitté la file d'attente\u00a0: l'appareil a été retiré",
+  "queue.left_device_wiped": "a quitté la file d'attente\u00a0: l'appareil a été effacé",
+  "queue.left_device_inactive": "a quitté la file d'attente\u00a0: l'appareil est devenu inactif",
   "queue.left_device_unenrolled":
-    "a quitté la file d'attente : l'appareil a été désinscrit (profil MDM retiré)",
-  "queue.left_user_deleted": "a quitté la file d'attente : l'utilisateur a été supprimé",
+    "a quitté la file d'attente\u00a0: l'appareil a été désinscrit (profil MDM retiré)",
+  "queue.left_user_deleted": "a quitté la file d'attente\u00a0: l'utilisateur a été supprimé",
   "account.added": (p) => `compte ${p.name} ajouté`,
   "account.updated": (p) => `compte ${p.name} modifié`,
   "account.deleted": (p) => `compte ${p.name} supprimé`,
-  "account.priority_changed": (p) => `priorité ${n(p.from)} → ${n(p.to)} ; aucune licence déplacée`,
-  "account.cleared": (p) => `attributions libérées auprès d'Apple : ${n(p.released)}`,
-  "account.synced": (p) => `synchronisation : ${syncFigures(p)}`,
-  "account.resynced": (p) => `resynchronisation complète : ${syncFigures(p)}`,
+  "account.priority_changed": (p) => `priorité ${n(p.from)} → ${n(p.to)}\u202f; aucune licence déplacée`,
+  "account.cleared": (p) => `attributions libérées auprès d'Apple\u00a0: ${n(p.released)}`,
+  "account.synced": (p) => `synchronisation\u00a0: ${syncFigures(p)}`,
+  "account.resynced": (p) => `resynchronisation complète\u00a0: ${syncFigures(p)}`,
   "account.token_issue": (p) =>
-    known(HEALTH, p.issue) ? `${HEALTH[p.issue].label} : ${HEALTH[p.issue].fix}` : undefined,
-  "account.token_healthy": "jeton de nouveau opérationnel ; opérations reprises",
+    known(HEALTH, p.issue) ? `${HEALTH[p.issue].label}\u00a0: ${HEALTH[p.issue].fix}` : undefined,
+  "account.token_healthy": "jeton de nouveau opérationnel\u202f; opérations reprises",
   "account.adopted": (p) =>
-    `attributions faites hors d'Orchard reprises comme licences : ${n(p.adopted)} (dont interdites : ${n(p.prohibited)})`,
+    `attributions faites hors d'Orchard reprises comme licences\u00a0: ${n(p.adopted)} (dont interdites\u00a0: ${n(p.prohibited)})`,
   "outside.release_queued": (p) =>
-    `attribution faite hors d'Orchard (${p.subject}) : libération en attente d'envoi à Apple`,
+    `attribution faite hors d'Orchard (${p.subject})\u00a0: libération en attente d'envoi à Apple`,
   "outside.release_all_queued": (p) =>
-    `libération de toutes les attributions faites hors d'Orchard : en attente d'envoi à Apple : ${n(p.requested)}, déjà en route : ${n(p.already)}`,
-  "outside.released": (p) => `attribution faite hors d'Orchard (${p.subject}) : libérée auprès d'Apple`,
+    `libération de toutes les attributions faites hors d'Orchard\u00a0: en attente d'envoi à Apple\u00a0: ${n(p.requested)}, déjà en route\u00a0: ${n(p.already)}`,
+  "outside.released": (p) => `attribution faite hors d'Orchard (${p.subject})\u00a0: libérée auprès d'Apple`,
   "outside.release_failed": (p) =>
-    `attribution faite hors d'Orchard (${p.subject}) : Apple a refusé de la libérer : ${p.reason}`,
+    `attribution faite hors d'Orchard (${p.subject})\u00a0: Apple a refusé de la libérer\u00a0: ${p.reason}`,
   "catalog.install_on_device": (p) =>
     known(UPDATES, p.updateMode)
       ? `installation sur l'appareil, mises à jour ${UPDATES[p.updateMode]}`
@@ -133,18 +133,18 @@ const FR: FrenchCatalogue = {
   "catalog.delegated": (p) => `déléguée par ${p.from}`,
   "user.invited": "invité à Apps et livres",
   "user.registered_again": (p) =>
-    `Apple ne connaissait pas l'utilisateur (${p.reason}) : inscrit à nouveau auprès d'Apple ; l'attribution est renvoyée une fois`,
+    `Apple ne connaissait pas l'utilisateur (${p.reason})\u00a0: inscrit à nouveau auprès d'Apple\u202f; l'attribution est renvoyée une fois`,
   "rules.set": (p) =>
-    `règles de licence définies : groupes premier arrivé, premier servi : ${n(p.groups)}, réservations : ${n(p.reservations)}, interdits : ${n(p.prohibited)}`,
+    `règles de licence définies\u00a0: groupes premier arrivé, premier servi\u00a0: ${n(p.groups)}, réservations\u00a0: ${n(p.reservations)}, interdits\u00a0: ${n(p.prohibited)}`,
   "rules.group_deleted": (p) =>
-    `groupe ${p.group} supprimé : retiré des groupes premier arrivé, premier servi (restants : ${n(p.groups)})`,
+    `groupe ${p.group} supprimé\u00a0: retiré des groupes premier arrivé, premier servi (restants\u00a0: ${n(p.groups)})`,
   "group.created": (p) => `groupe ${p.name} créé`,
   "group.renamed": (p) => `groupe ${p.from} renommé ${p.name}`,
-  "group.members_added": (p) => `membres ajoutés au groupe ${p.name} : ${n(p.count)}`,
-  "group.members_removed": (p) => `membres retirés du groupe ${p.name} : ${n(p.count)}`,
+  "group.members_added": (p) => `membres ajoutés au groupe ${p.name}\u00a0: ${n(p.count)}`,
+  "group.members_removed": (p) => `membres retirés du groupe ${p.name}\u00a0: ${n(p.count)}`,
   "group.deleted": (p) => `groupe ${p.name} supprimé`,
   "group.deleted_from_rules": (p) =>
-    `groupe ${p.name} supprimé ; règles de licence premier arrivé, premier servi dont il a été retiré : ${n(p.rules)}`,
+    `groupe ${p.name} supprimé\u202f; règles de licence premier arrivé, premier servi dont il a été retiré\u00a0: ${n(p.rules)}`,
   "mdm.device_retired": "appareil retiré",
   "mdm.device_wiped": "appareil effacé",
   "mdm.device_inactive": "appareil inactif",
@@ -154,14 +154,14 @@ const FR: FrenchCatalogue = {
   "mdm.app_undelegated": "délégation de l'app retirée",
   "mdm.app_removed_from_distribution": "app retirée de la distribution",
   "mdm.app_added_to_distribution": "de retour dans la distribution du catalogue de l'utilisateur",
-  "mdm.device_enrolled": "appareil de nouveau inscrit : actif",
-  "device.active_at_check_in": "appareil de nouveau actif : il a contacté le serveur",
-  "device.created_again": "appareil de nouveau actif : recréé avec son numéro de série",
+  "mdm.device_enrolled": "appareil de nouveau inscrit\u00a0: actif",
+  "device.active_at_check_in": "appareil de nouveau actif\u00a0: il a contacté le serveur",
+  "device.created_again": "appareil de nouveau actif\u00a0: recréé avec son numéro de série",
   "command.retried": (p) => `commande MDM ${n(p.seq)} en échec remise en attente, pour être renvoyée`,
   "command.retry_license_not_live": (p) =>
-    `commande MDM ${n(p.seq)} en échec annulée au lieu d'être renvoyée : sa licence n'est plus active`,
+    `commande MDM ${n(p.seq)} en échec annulée au lieu d'être renvoyée\u00a0: sa licence n'est plus active`,
   "command.retry_superseded": (p) =>
-    `commande MDM ${n(p.seq)} en échec annulée au lieu d'être renvoyée : la commande ${n(p.by)} pour le même appareil et la même app est plus récente`,
+    `commande MDM ${n(p.seq)} en échec annulée au lieu d'être renvoyée\u00a0: la commande ${n(p.by)} pour le même appareil et la même app est plus récente`,
 };
 
 /** What an activity line says, as the store keeps it: the English text, and its key and params when written with one. */

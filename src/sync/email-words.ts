@@ -107,6 +107,7 @@ function catalogueWords(language: Exclude<Language, "en">): EmailWords {
       type: t("notificationEmail.type"),
       link: t("notificationEmail.link"),
     },
-    colon: " : ",
+    // French: a no-break space keeps the colon with its label.
+    colon: "\u00a0: ",
   };
 }

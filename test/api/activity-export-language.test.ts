@@ -58,7 +58,7 @@ describeEachDatabase("activity export in the console's languages", (db) => {
     expect(fr.headers["content-language"]).toBe("fr");
     expect(messagesOf(fr.body)).toEqual([
       "attribution confirmée par Apple",
-      "membres ajoutés au groupe Teachers : 1\u202f234",
+      "membres ajoutés au groupe Teachers\u00a0: 1\u202f234",
       "written by an older Orchard",
     ]);
     // The other columns are the same file's: only the message is worded.

@@ -71,7 +71,7 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     const body = french.json();
     expect(body.decision.outcome).toBe("keep");
     expect(body.summary).toBe(
-      "Le sujet détient déjà une licence par utilisateur du compte « Main » et la conserve.",
+      "Le sujet détient déjà une licence par utilisateur du compte «\u00a0Main\u00a0» et la conserve.",
     );
     expect(body.rules).toEqual(
       body.decision.because.map((id: string) => ({ id, sentence: fr.ruleText[id] })),
@@ -120,7 +120,7 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     const body = r.json();
     expect(body.decision.outcome).toBe("keep");
     expect(body.summary).toBe(
-      "Le sujet détient déjà une licence par utilisateur du compte « Main » et la conserve.",
+      "Le sujet détient déjà une licence par utilisateur du compte «\u00a0Main\u00a0» et la conserve.",
     );
     const fr = frenchConsole();
     for (const rule of body.rules) expect(rule.sentence).toBe(fr.ruleText[rule.id]);
@@ -209,8 +209,10 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     const lost = french.apps[0].lose[0];
     expect(lost).toMatchObject({ ...english.apps[0].lose[0], summary: expect.any(String) });
     expect(english.apps[0].lose[0].summary).toMatch(/^Loses its license\. Next: /);
-    expect(lost.summary).toMatch(/^Perd sa licence\. Ensuite : Une licence par utilisateur serait attribuée/);
-    expect(lost.summary).toContain("« Second »");
+    expect(lost.summary).toMatch(
+      /^Perd sa licence\. Ensuite\u00a0: Une licence par utilisateur serait attribuée/,
+    );
+    expect(lost.summary).toContain("«\u00a0Second\u00a0»");
     expect(french.rules.map((x: { id: string }) => x.id)).toEqual(["AC5", "MA2"]);
     for (const rule of french.rules) expect(rule.sentence).toBe(fr.ruleText[rule.id]);
 
@@ -314,7 +316,9 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
       seats: { total: 5, used: 0, heldForReservations: 0, free: 5 },
     });
     const french = (await ask("fr")).json();
-    expect(french.accounts[0].summary).toBe("L'utilisateur est interdit dans ce compte ; compte écarté.");
+    expect(french.accounts[0].summary).toBe(
+      "L'utilisateur est interdit dans ce compte\u202f; compte écarté.",
+    );
     // The OpenAPI document describes the rows.
     const doc = (await f.app.inject({ url: "/openapi.json" })).json();
     expect(Object.keys(doc.components.schemas.AccountConsidered.properties)).toEqual(

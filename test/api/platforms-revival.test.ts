@@ -81,7 +81,7 @@ describeEachDatabase("MDM: platforms (PB3) and devices set up again (RV1)", (db)
     });
     const fr = await send("GET", url, undefined, { "accept-language": "fr-FR" });
     expect(fr.json().summary).toBe(
-      "Pas de licence : l'app ne fonctionne pas sur la plateforme de cet appareil.",
+      "Pas de licence\u00a0: l'app ne fonctionne pas sur la plateforme de cet appareil.",
     );
     expect(fr.json().rules[0].sentence).toMatch(/^Un appareil ne reçoit aucune licence/);
   });

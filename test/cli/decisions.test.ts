@@ -179,7 +179,7 @@ describe("orchard explain, what-if, licenses, export", () => {
     ]);
     expect(human).toMatchObject({ code: 0, stderr: "" });
     const lines = human.stdout.trimEnd().split("\n");
-    expect(lines[1]).toBe("Une licence par appareil serait attribuée depuis le compte « Second ».");
+    expect(lines[1]).toBe("Une licence par appareil serait attribuée depuis le compte «\u00a0Second\u00a0».");
     expect(lines).toContain(`  MA2  ${fr.ruleText.MA2}`);
 
     const kept = await cli.json<{ summary: string; rules: Array<{ id: string; sentence: string }> }>([
@@ -195,7 +195,7 @@ describe("orchard explain, what-if, licenses, export", () => {
       "fr",
     ]);
     expect(kept.summary).toBe(
-      "Le sujet détient déjà une licence par appareil du compte « First » et la conserve.",
+      "Le sujet détient déjà une licence par appareil du compte «\u00a0First\u00a0» et la conserve.",
     );
     for (const r of kept.rules) expect(r.sentence).toBe(fr.ruleText[r.id]);
   });
@@ -207,7 +207,7 @@ describe("orchard explain, what-if, licenses, export", () => {
     expect(removed.stdout).toMatch(/^0 gagneraient, 1 perdraient, .*, 1 gardent leur licence\n/);
     expect(removed.stdout).toMatch(/\nAPP\s+CHANGEMENT\s+SUJET\s+AUJOURD'HUI\s+RÈGLES\s+POURQUOI\n/);
     expect(removed.stdout).toMatch(
-      /perd sa licence\s+appareil \S+\s+conservée\s+\S+\s+Perd sa licence\. Ensuite : Une licence par appareil/,
+      /perd sa licence\s+appareil \S+\s+conservée\s+\S+\s+Perd sa licence\. Ensuite\u00a0: Une licence par appareil/,
     );
     expect(removed.stdout).not.toMatch(/would|\blose\b|\bdevice\b/);
     expect(removed.stdout).toMatch(/\nAC5 {2}La suppression d'un compte est irréversible/);

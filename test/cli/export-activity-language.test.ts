@@ -49,7 +49,9 @@ describe("orchard export activity --lang", () => {
       "--json",
     ]);
     expect(written.rows).toBeGreaterThan(0);
-    expect(messageOf(await readFile(file, "utf8"))).toBe("membres ajoutés au groupe Teachers : 1\u202f234");
+    expect(messageOf(await readFile(file, "utf8"))).toBe(
+      "membres ajoutés au groupe Teachers\u00a0: 1\u202f234",
+    );
 
     const entries = await cli.json<Array<{ action: string; message: string; messageKey: string }>>([
       "export",
@@ -60,7 +62,7 @@ describe("orchard export activity --lang", () => {
       "json",
     ]);
     expect(entries.find((e) => e.action === "group.members_added")).toMatchObject({
-      message: "membres ajoutés au groupe Teachers : 1\u202f234",
+      message: "membres ajoutés au groupe Teachers\u00a0: 1\u202f234",
       messageKey: "group.members_added",
     });
 

@@ -65,7 +65,7 @@ describe("activity messages in French for the exports", () => {
       messageKey: "group.members_added",
       messageParams: { name: "Teachers", count: 12234 },
     };
-    expect(activityMessageIn("fr", line)).toBe("membres ajoutés au groupe Teachers : 12\u202f234");
+    expect(activityMessageIn("fr", line)).toBe("membres ajoutés au groupe Teachers\u00a0: 12\u202f234");
   });
 
   it("English is the stored text; a line without a key, or with a key or a value the catalogue does not know, keeps its English", () => {

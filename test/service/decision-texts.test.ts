@@ -112,7 +112,7 @@ group("describe(): English as before, French on request", () => {
     const refused: Decision = { outcome: "refuse", reason: "unsupported_platform", because: ["PB3"] };
     expect(describe(refused).summary).toBe("No license: the app does not run on this device's platform.");
     expect(describe(refused, undefined, "fr").summary).toBe(
-      "Pas de licence : l'app ne fonctionne pas sur la plateforme de cet appareil.",
+      "Pas de licence\u00a0: l'app ne fonctionne pas sur la plateforme de cet appareil.",
     );
     const kept: Decision = {
       outcome: "keep",
@@ -125,7 +125,7 @@ group("describe(): English as before, French on request", () => {
       'The subject already holds a device-based license from account "Main" and keeps it. The app does not run on this device\'s platform: the license is kept, not revoked.',
     );
     expect(describe(kept, () => "Main", "fr").summary).toBe(
-      "Le sujet détient déjà une licence par appareil du compte « Main » et la conserve. L'app ne fonctionne pas sur la plateforme de cet appareil : la licence est conservée, pas révoquée.",
+      "Le sujet détient déjà une licence par appareil du compte «\u00a0Main\u00a0» et la conserve. L'app ne fonctionne pas sur la plateforme de cet appareil\u00a0: la licence est conservée, pas révoquée.",
     );
     // Without PB3 a keep reads as before.
     expect(describe({ ...kept, because: ["LT1"] }, () => "Main").summary).not.toContain("platform");
@@ -173,21 +173,21 @@ group("describe(): English as before, French on request", () => {
     const name = () => "Main";
     const fr = (d: Decision) => describe(d, name, "fr").summary;
     expect(fr({ outcome: "grant", accountId: "a", type: "device", reserved: false, because: [] })).toBe(
-      "Une licence par appareil serait attribuée depuis le compte « Main ».",
+      "Une licence par appareil serait attribuée depuis le compte «\u00a0Main\u00a0».",
     );
     expect(fr({ outcome: "grant", accountId: "a", type: "user", reserved: true, because: ["MA5"] })).toBe(
-      "Une licence par utilisateur réservée serait attribuée depuis le compte « Main ».",
+      "Une licence par utilisateur réservée serait attribuée depuis le compte «\u00a0Main\u00a0».",
     );
     expect(fr({ outcome: "keep", licenseId: "l", accountId: "a", type: "user", because: ["LT4"] })).toBe(
-      "Le sujet détient déjà une licence par utilisateur du compte « Main » et la conserve.",
+      "Le sujet détient déjà une licence par utilisateur du compte «\u00a0Main\u00a0» et la conserve.",
     );
     expect(fr({ outcome: "wait", reason: "not_enrolled", because: ["UB2"] })).toBe(
-      "Pas de licence pour l'instant : la demande attend que l'utilisateur accepte l'invitation Apps et livres.",
+      "Pas de licence pour l'instant\u00a0: la demande attend que l'utilisateur accepte l'invitation Apps et livres.",
     );
     expect(
       fr({ outcome: "refuse", reason: "not_in_catalog", userMay: "self_purchase", because: ["CA3", "LT3"] }),
     ).toBe(
-      "Pas de licence : l'app n'est pas au catalogue de l'espace. L'utilisateur peut toujours acheter l'app lui-même.",
+      "Pas de licence\u00a0: l'app n'est pas au catalogue de l'espace. L'utilisateur peut toujours acheter l'app lui-même.",
     );
     expect(describeRules(["LT3", "LT3", "CA3"], "fr")).toEqual([
       { id: "LT3", sentence: "Faute de licence, l'utilisateur peut acheter l'app lui-même." },

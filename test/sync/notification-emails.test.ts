@@ -271,9 +271,9 @@ describeEachDatabase("notification e-mails to administrators", (current) => {
       expect(sink.envelopes[en]?.sort()).toEqual([ops, english.email].sort());
       expect(sink.envelopes[fr]).toEqual([french.email]);
       const message = decoded(sink.messages[fr] ?? "");
-      expect(message).toContain(`Espace : ${space.name} (${space.id})`);
-      expect(message).toContain("Jeton révoqué : Main");
-      expect(message).toContain("À faire :");
+      expect(message).toContain(`Espace\u00a0: ${space.name} (${space.id})`);
+      expect(message).toContain("Jeton révoqué\u00a0: Main");
+      expect(message).toContain("À faire\u00a0:");
       expect(decoded(sink.messages[en] ?? "")).toContain("What to do:");
       // Each language is a delivery of its own.
       expect(
@@ -363,14 +363,16 @@ describe("notification e-mail text", () => {
     };
     const { subject, text } = notificationEmail(usage, { spaceName: "Nord" }, "https://o.example.org", "fr");
     expect(subject).toBe(
-      "[Orchard] Avertissement : Utilisation des licences de Pages (Principal) : 1\u202f000 % atteints",
+      "[Orchard] Avertissement\u00a0: Utilisation des licences de Pages (Principal)\u00a0: 1\u202f000\u00a0% atteints",
     );
     const lines = text.split("\n");
-    expect(lines).toContain("Espace : Nord (space-1)");
-    expect(lines).toContain("Gravité : Avertissement");
-    expect(lines).toContain("Déclenchée le : 2026-11-28 10:00 UTC");
-    expect(lines).toContain("Type : Utilisation des licences (Apps et livres)");
-    expect(lines.at(-1)).toBe("Dans Orchard : https://o.example.org/s/space-1/notifications?notification=n1");
+    expect(lines).toContain("Espace\u00a0: Nord (space-1)");
+    expect(lines).toContain("Gravité\u00a0: Avertissement");
+    expect(lines).toContain("Déclenchée le\u00a0: 2026-11-28 10:00 UTC");
+    expect(lines).toContain("Type\u00a0: Utilisation des licences (Apps et livres)");
+    expect(lines.at(-1)).toBe(
+      "Dans Orchard\u00a0: https://o.example.org/s/space-1/notifications?notification=n1",
+    );
   });
 
   it("NT3: without names (or a console address) it names the ids and links nowhere", () => {

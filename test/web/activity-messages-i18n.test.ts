@@ -63,7 +63,7 @@ describe("activity messages in the console's languages", () => {
     await i18next.changeLanguage("fr");
     const message = { issue: "revoked", ...TOKEN_ISSUES.revoked };
     expect(i18next.t("activityMessages.account.token_issue", { replace: message })).toBe(
-      `${at(words.fr, "health.revoked.label")} : ${at(words.fr, "health.revoked.fix")}`,
+      `${at(words.fr, "health.revoked.label")}\u00a0: ${at(words.fr, "health.revoked.fix")}`,
     );
   });
 });

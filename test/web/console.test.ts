@@ -341,7 +341,7 @@ describe("administrator console", () => {
     const french = page.getByRole("table", { name: "Comptes examinés, par ordre de priorité" });
     await expect(french.getByRole("row", { name: /Paris campus/ }).textContent()).resolves.toMatch(
       // Each count agrees with its noun: French says "0 libre", "1 utilisée".
-      /Oui groupe premier arrivé, premier servi.*0 libre sur 1 \(1 utilisée, 0 retenue par des réservations\)Compte écarté : aucune licence libre MA2$/,
+      /Oui groupe premier arrivé, premier servi.*0 libre sur 1 \(1 utilisée, 0 retenue par des réservations\)Compte écarté\u00a0: aucune licence libre MA2$/,
     );
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
     await table.waitFor();

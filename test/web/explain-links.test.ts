@@ -108,10 +108,10 @@ describe("console: explain from where the question comes up", () => {
     await page.getByRole("heading", { name: "Expliquer une décision" }).waitFor();
     await expect(decision().locator(".badge").first().textContent()).resolves.toBe("En attente");
     await expect(decision().locator(".decision-queue").textContent()).resolves.toMatch(
-      /^Dans la file d'attente : 1 sur 2, /,
+      /^Dans la file d'attente\u00a0: 1 sur 2, /,
     );
     await expect(decision().locator(".decision-why").textContent()).resolves.toBe(
-      "Situation expliquée : L'appareil se signale, la demande avec laquelle il attend dans la file.",
+      "Situation expliquée\u00a0: L'appareil se signale, la demande avec laquelle il attend dans la file.",
     );
     await expect(deviceChip().textContent()).resolves.toMatch(/^QUEUE-FIRST/);
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();

@@ -22,9 +22,9 @@ it("a field's error is worded in the console's language from the rule it broke, 
   expect(wordedFieldError(error("too_big", { maximum: 200, origin: "string" }))).toBe(
     "Au plus 200 caractères.",
   );
-  expect(wordedFieldError(error("invalid_type", { expected: "number" }))).toBe("Attendu : un nombre.");
+  expect(wordedFieldError(error("invalid_type", { expected: "number" }))).toBe("Attendu\u00a0: un nombre.");
   expect(wordedFieldError(error("invalid_value", { values: "read, manage" }))).toBe(
-    "Valeurs possibles : read, manage.",
+    "Valeurs possibles\u00a0: read, manage.",
   );
   expect(wordedFieldError(error("invalid_format", { format: "email", origin: "string" }))).toBe(
     "Adresse e-mail non valide.",
@@ -53,7 +53,7 @@ it("a refusal without a rule is worded from its code, a form's own words first; 
   expect(
     wordedFieldError({ field: "body.userIds.0", message: "user u-42 does not exist" }, "not_found"),
   ).toBe(
-    "Aucun élément n'a l'identifiant u-42 : il a peut-être été supprimé, ou appartient à un autre espace.",
+    "Aucun élément n'a l'identifiant u-42\u00a0: il a peut-être été supprimé, ou appartient à un autre espace.",
   );
   // A rule the console has no words for (DI7's, checked with the request): the server's, not the request's code.
   expect(
@@ -82,7 +82,7 @@ it("a problem is worded from its code, else (in French) from its HTTP status; in
   });
   await i18next.changeLanguage("fr");
   expect(wordedProblem(problem(429, "rate_limited", "Too many requests", "wait"))).toBe(
-    "Trop de requêtes : patientez un instant, puis réessayez.",
+    "Trop de requêtes\u00a0: patientez un instant, puis réessayez.",
   );
   expect(wordedProblem(problem(409, "something_new", "Something new", "in English"))).toBe(
     "Le serveur a répondu HTTP 409 Conflit.",

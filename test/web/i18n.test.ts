@@ -21,6 +21,15 @@ describe("console translations", () => {
     for (const k of checkIns) expect(String(at(words.fr, k)), k).not.toMatch(/enregistrement/i);
   });
 
+  it("French keeps its punctuation with what it follows: a no-break space before : ; ! ? % », after «", () => {
+    // A plain space lets a colon or a closing guillemet wrap to the next line alone.
+    const loose = leaves(words.fr).filter((k) =>
+      /\s[:;!?%»]|«\s/.test(String(at(words.fr, k)).replace(/[\u00a0\u202f]/g, "")),
+    );
+    expect(loose).toEqual([]);
+    expect(String(at(words.fr, "common.labelled"))).toBe("{{label}}\u00a0:");
+  });
+
   it("no translation is left empty, except the fix of a healthy account", () => {
     for (const lng of LANGUAGES) {
       const empty = leaves(words[lng]).filter((k) => at(words[lng], k) === "");

@@ -107,7 +107,7 @@ describe("notification messages in the console's languages", () => {
     expect(word(expiring(1), "title")).toBe("Le jeton de North Campus expire dans 1 jour");
     expect(word(expiring(6), "title")).toBe("Le jeton de North Campus expire dans 6 jours");
     expect(word({ key: "token.issue", params: { issue: "revoked", account: "North Campus" } }, "title")).toBe(
-      `${at(words.fr, "health.revoked.label")} : North Campus`,
+      `${at(words.fr, "health.revoked.label")}\u00a0: North Campus`,
     );
   });
 });
