@@ -162,22 +162,7 @@ async function existingIds(
 ): Promise<Array<string | undefined>> {
   const of = <T>(key: (row: ImportRow<ImportKind>) => T | undefined) =>
     rows.flatMap(({ row }) => key(row) ?? []);
-  if (kind === "users") {
-    const field =
-      <F extends UserKey>(f: F) =>
-      (row: ImportRow<ImportKind>) =>
-        f in row ? (row as ImportRow<"users">)[f] : undefined;
-    const users = await findUsersByKeys(db, spaceId, {
-      ids: of(field("id")),
-      externalIds: of(field("externalId")),
-      clientUserIds: of(field("clientUserId")),
-    });
-    const by = (key: UserKey) => new Map(users.flatMap((u) => (u[key] ? [[u[key], u.id] as const] : [])));
-    const maps = USER_KEYS.map((key) => [key, by(key)] as const);
-    return rows.map(({ row }) =>
-      maps.map(([key, ids]) => ids.get(field(key)(row) ?? "")).find((id) => id !== undefined),
-    );
-  }
+  if (kind === "users") return (await usersNamed(db, spaceId, rows)).map((named) => named?.id);
   if (kind === "devices") {
     const serial = (row: ImportRow<ImportKind>) =>
       "serialNumber" in row ? (row as ImportRow<"devices">).serialNumber : undefined;
@@ -216,6 +201,37 @@ async function existingIds(
 const USER_KEYS = ["id", "externalId", "clientUserId"] as const;
 type UserKey = (typeof USER_KEYS)[number];
 
+/**
+ * Per row of a users file, the first of its keys (in USER_KEYS order) that an existing user
+ * of the space has, and that user's id; undefined when none. One query for the whole file:
+ * `--existing keep` sets those rows aside, a clash names the first.
+ */
+async function usersNamed(
+  db: Db,
+  spaceId: string,
+  rows: Rows<ImportKind>,
+): Promise<Array<{ key: UserKey; value: string; id: string } | undefined>> {
+  const keysOf = (row: ImportRow<ImportKind>) =>
+    "name" in row && !("members" in row) ? (row as ImportRow<"users">) : undefined;
+  const values = (key: UserKey) => rows.flatMap(({ row }) => keysOf(row)?.[key] ?? []);
+  const existing = await findUsersByKeys(db, spaceId, {
+    ids: values("id"),
+    externalIds: values("externalId"),
+    clientUserIds: values("clientUserId"),
+  });
+  const held = (key: UserKey) => new Map(existing.flatMap((u) => (u[key] ? [[u[key], u.id] as const] : [])));
+  const byKey = USER_KEYS.map((key) => [key, held(key)] as const);
+  return rows.map(({ row }) => {
+    const keys = keysOf(row);
+    for (const [key, ids] of byKey) {
+      const value = keys?.[key];
+      const id = value === undefined ? undefined : ids.get(value);
+      if (value !== undefined && id !== undefined) return { key, value, id };
+    }
+    return undefined;
+  });
+}
+
 /** After a unique violation rolled everything back: which row clashed with an existing record. */
 async function conflictOf(
   db: Db,
@@ -233,26 +249,14 @@ async function conflictOf(
     }
   }
   if (kind === "users") {
-    const users = rows.flatMap(({ where, row }) =>
-      "name" in row && !("members" in row) ? [{ where, keys: row as ImportRow<"users"> }] : [],
-    );
-    const values = (key: UserKey) => users.flatMap(({ keys }) => keys[key] ?? []);
-    const existing = await findUsersByKeys(db, spaceId, {
-      ids: values("id"),
-      externalIds: values("externalId"),
-      clientUserIds: values("clientUserId"),
-    });
-    const taken = (key: UserKey) => new Set(existing.flatMap((u) => u[key] ?? []));
-    const held = { id: taken("id"), externalId: taken("externalId"), clientUserId: taken("clientUserId") };
-    for (const { where, keys } of users)
-      for (const key of USER_KEYS) {
-        const value = keys[key];
-        if (value !== undefined && held[key].has(value))
-          return new CliError(
-            `${where}: a user with ${key} "${value}" already exists; nothing was imported (--existing keep imports the rest)`,
-            4,
-          );
-      }
+    const named = await usersNamed(db, spaceId, rows);
+    const clash = rows.findIndex((_, i) => named[i] !== undefined);
+    const found = named[clash];
+    if (found)
+      return new CliError(
+        `${rows[clash]?.where}: a user with ${found.key} "${found.value}" already exists; nothing was imported (--existing keep imports the rest)`,
+        4,
+      );
   }
   const what = kind === "users" ? "id, externalId or clientUserId" : "id";
   return new CliError(

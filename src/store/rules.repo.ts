@@ -256,12 +256,11 @@ export async function editAppRules(
       .forNoKeyUpdate()
       .executeTakeFirst();
     if (!asset) throw new NotFoundError("asset", `${key.accountId}/${key.adamId}`);
-    const { unusedReservations: _, ...current } = await getAppRules(
-      trx,
-      key.spaceId,
-      key.accountId,
-      key.adamId,
-    );
+    // The lists only: the unused reservations (a count over the app's seats) are not edited.
+    const { unusedReservations: _, ...current } =
+      (await loadRulesForApp(trx, key.spaceId, key.adamId, { countReservations: false })).get(
+        key.accountId,
+      ) ?? emptyRules();
     const version = rulesVersion(current);
     if (ifVersion && !ifVersion.includes(version)) {
       throw new StoreError(

@@ -13,19 +13,7 @@ import { FormError, Notice, Revealed } from "../ui/States";
 import { useGroupName } from "../users/groups";
 import { rulesChangedMeanwhile, useAppRow, useSetRules } from "./api";
 
-/**
- * DI1 "Distribute licenses": the FCFS groups with the license type per case (DI2), the
- * Reserved users and devices (DI3, DI6) and the Prohibited users (DI4) of one
- * (account, app). The API validates (DI6, DI7) and its field errors show on the fields.
- */
-export function RulesEditor({
-  account,
-  adamId,
-  rules,
-  otherAccounts,
-  onClose,
-  onReload,
-}: {
+interface EditorProps {
   account: Account;
   adamId: string;
   rules: AppRules;
@@ -33,7 +21,32 @@ export function RulesEditor({
   onClose: () => void;
   /** The rules read again, when someone changed them meanwhile. */
   onReload: () => Promise<AppRules | undefined>;
-}) {
+}
+
+/**
+ * DI1 "Distribute licenses": the FCFS groups with the license type per case (DI2), the
+ * Reserved users and devices (DI3, DI6) and the Prohibited users (DI4) of one
+ * (account, app). The API validates (DI6, DI7) and its field errors show on the fields.
+ * The form starts from the rules of one version, and saves on it; when someone changed them
+ * meanwhile, it starts again from the rules read again (a form of their version).
+ */
+export function RulesEditor(props: EditorProps) {
+  const [shown, setShown] = useState(props.rules);
+  const reload = async () => {
+    const now = await props.onReload();
+    if (now) setShown(now);
+  };
+  return <RulesForm key={shown.version} {...props} rules={shown} onReload={reload} />;
+}
+
+function RulesForm({
+  account,
+  adamId,
+  rules,
+  otherAccounts,
+  onClose,
+  onReload,
+}: Omit<EditorProps, "onReload"> & { onReload: () => Promise<void> }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
   const save = useSetRules(spaceId, account.id, adamId);
@@ -51,22 +64,7 @@ export function RulesEditor({
     rules.reservedDevices.map((d) => ({ id: d.id, name: d.serialNumber })),
   );
   const [prohibited, setProhibited] = useState<Picked[]>(rules.prohibitedUsers);
-  // The version the form shows: the save names it, and is refused if the rules changed since.
-  const [version, setVersion] = useState(rules.version);
   const changedMeanwhile = rulesChangedMeanwhile(save.error);
-  const reload = async () => {
-    const now = await onReload();
-    if (!now) return;
-    setFcfsOn(now.fcfs !== undefined);
-    setGroups((now.fcfs?.groups ?? []).map((g) => ({ id: g.id, name: groupName(g) })));
-    setRequestedType(now.fcfs?.requestedType ?? "user");
-    setMandatoryType(now.fcfs?.mandatoryType ?? "device");
-    setReservedUsers(now.reservedUsers);
-    setReservedDevices(now.reservedDevices.map((d) => ({ id: d.id, name: d.serialNumber })));
-    setProhibited(now.prohibitedUsers);
-    setVersion(now.version);
-    save.reset();
-  };
   const errors = fieldErrorsOf(save.error);
   const deviceChosen = fcfsOn && (requestedType === "device" || mandatoryType === "device");
   const submit = (e: FormEvent) => {
@@ -79,7 +77,8 @@ export function RulesEditor({
           reservedDeviceIds: reservedDevices.map((d) => d.id),
           prohibitedUserIds: prohibited.map((u) => u.id),
         },
-        version,
+        // The version the form started from: refused if the rules changed since.
+        version: rules.version,
       },
       { onSuccess: onClose },
     );
@@ -196,7 +195,7 @@ export function RulesEditor({
         <Revealed>
           <Notice tone="warning" title={t("rules.changedTitle")}>
             <p>{t("rules.changedText")}</p>
-            <Button onClick={() => void reload()}>{t("rules.loadCurrent")}</Button>
+            <Button onClick={() => void onReload()}>{t("rules.loadCurrent")}</Button>
           </Notice>
         </Revealed>
       ) : (
