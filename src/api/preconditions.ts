@@ -32,3 +32,18 @@ export function ifMatchOf(request: FastifyRequest): readonly string[] | undefine
 }
 
 const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e]*"$/;
+
+/**
+ * RFC 7240 `Prefer: return=representation`: the client wants the outcome in the answer
+ * (a DELETE then answers 200 with a body instead of 204), and is told so by
+ * `Preference-Applied`. Other preferences are ignored, as the RFC allows.
+ */
+export function wantsRepresentation(request: FastifyRequest, reply: FastifyReply): boolean {
+  const header = request.headers.prefer;
+  const prefs = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+    .split(",")
+    .map((p) => p.split(";")[0]?.replace(/\s+/g, "").toLowerCase());
+  const wanted = prefs.includes("return=representation");
+  if (wanted) void reply.header("preference-applied", "return=representation");
+  return wanted;
+}

@@ -288,6 +288,18 @@ export const accountDeletionPreviewSchema = z
   })
   .meta({ id: "AccountDeletionPreview" });
 
+/** AC5: what a deletion did (DELETE …/accounts/:id with `Prefer: return=representation`). */
+export const accountDeletedSchema = z
+  .object({
+    released: z.number().int().describe("licenses the account held, now released"),
+    releasedAtApple: z.boolean().describe("every one of them released at Apple too"),
+    stillAtApple: z
+      .number()
+      .int()
+      .describe("still assigned at Apple (the token failed): release them in Apple Business Manager"),
+  })
+  .meta({ id: "AccountDeleted" });
+
 export const assetSchema = z
   .object({
     accountId: z.string(),

@@ -23,12 +23,13 @@ describe("console: irreversible account actions (AC5, AC1)", () => {
   let ic: IsolatedConsole;
   let page: Page;
   let sToken = "";
+  let freshUId = "";
+  const adamId = "361309726";
 
   beforeAll(async () => {
     ic = await startIsolatedConsole({ name: "ac5", owner: OWNER });
     const operator = ic.core.simulator?.operator;
     if (!operator) throw new Error("the suite needs the built-in simulator");
-    const adamId = "361309726";
     const doomed = operator.createLocation({ orgName: "Acme Schools", locationName: "Doomed campus" });
     operator.addAsset(doomed.uId, { adamId, totalCount: 10, supportedPlatforms: ["iOS"] });
     const { account } = await ic.core.deps.accounts.add({
@@ -82,7 +83,9 @@ describe("console: irreversible account actions (AC5, AC1)", () => {
         now,
       })),
     );
-    sToken = operator.createLocation({ orgName: "Acme Schools", locationName: "Fresh campus" }).sToken;
+    const fresh = operator.createLocation({ orgName: "Acme Schools", locationName: "Fresh campus" });
+    operator.addAsset(fresh.uId, { adamId, totalCount: 5, supportedPlatforms: ["iOS"] });
+    ({ sToken, uId: freshUId } = fresh);
     page = await signIn(ic, OWNER);
   }, 120_000);
 
@@ -112,6 +115,8 @@ describe("console: irreversible account actions (AC5, AC1)", () => {
     await confirm.waitFor({ state: "detached" });
     await page.getByRole("row").filter({ hasText: "Doomed campus" }).waitFor({ state: "detached" });
     expect((await listAccounts(ic.core.store.db, ic.spaceId)).map((a) => a.displayName)).toEqual([]);
+    // What it did, said on the page the dialog closed onto.
+    await page.getByText("“Doomed campus” is deleted: its 3 licenses were released at Apple.").waitFor();
   });
 
   it("AC1: “Clear all previous license data” is not sent until its consequence is ticked as understood", async () => {
@@ -140,10 +145,25 @@ describe("console: irreversible account actions (AC5, AC1)", () => {
     await page.getByRole("link", { name: "Fresh campus" }).waitFor();
   });
 
-  it("AC5, NT2: the delete dialog of an account whose token Apple revoked warns that nothing can be released at Apple", async () => {
+  it("AC5, NT2: an account whose token Apple revoked: the dialog warns that nothing can be released at Apple, and once deleted the page says how many licenses are still there", async () => {
     const { db } = ic.core.store;
     const [fresh] = await listAccounts(db, ic.spaceId);
     if (!fresh) throw new Error("the account added above");
+    const [device] = await createDevices(db, [
+      { spaceId: ic.spaceId, serialNumber: "AC5D00000009", platform: "iOS" as const },
+    ]);
+    await insertLicenses(db, [
+      {
+        spaceId: ic.spaceId,
+        accountId: fresh.id,
+        adamId,
+        type: "device" as const,
+        deviceId: device?.id ?? "",
+        state: "assigned" as const,
+        now: new Date(),
+      },
+    ]);
+    ic.core.simulator?.operator.revokeToken(freshUId);
     await setAccountHealth(db, ic.spaceId, fresh.id, "revoked", new Date());
     await page.goto(`${ic.url}/s/${ic.spaceId}/accounts`);
     await page
@@ -155,6 +175,16 @@ describe("console: irreversible account actions (AC5, AC1)", () => {
     await dialog
       .getByText(/^This account's token does not work: Apple cannot be asked to release its licenses/)
       .waitFor();
-    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.getByRole("button", { name: "Continue" }).click();
+    const confirm = page.getByRole("dialog", { name: "Confirm the deletion" });
+    await confirm.getByLabel("Type “Fresh campus” to confirm").fill("Fresh campus");
+    await confirm.getByRole("button", { name: "Delete permanently" }).click();
+    await confirm.waitFor({ state: "detached" });
+    const notice = page.getByRole("status").or(page.getByRole("alert")).filter({ hasText: "Fresh campus" });
+    await notice.getByText("“Fresh campus” is deleted, with licenses still assigned at Apple").waitFor();
+    expect(await notice.textContent()).toContain(
+      "Its token did not work, so Apple could not be asked to release 1 of its licenses: release it in Apple Business Manager to free its seat.",
+    );
+    await shot(page, "ac5-deleted-licenses-still-at-apple");
   });
 });

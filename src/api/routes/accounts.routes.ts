@@ -9,8 +9,10 @@ import {
 import { accountDeletionPreview } from "../../store/sync-account-data.repo.js";
 import { APP_SORTS, listAppsView } from "../../store/views.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
+import { wantsRepresentation } from "../preconditions.js";
 import { ApiError, problemResponses, problemSchema } from "../problem.js";
 import {
+  accountDeletedSchema,
   accountDeletionPreviewSchema,
   accountSchema,
   addedAccountSchema,
@@ -178,9 +180,18 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["accounts"],
         summary: "AC5: delete an account (irreversible): `confirm` must repeat the account's name",
+        description:
+          "Every license the account gave is released at Apple first. Answers 204; with " +
+          "`Prefer: return=representation` (RFC 7240), 200 with how many licenses were released and how many " +
+          "are still assigned at Apple (a token Apple refused, or one that stopped working partway): those an " +
+          "administrator must release in Apple Business Manager.",
         params: accountParams,
         querystring: z.object({ confirm: z.string().min(1).max(200) }),
-        response: { 204: z.undefined(), ...problemResponses },
+        response: {
+          200: accountDeletedSchema,
+          204: z.undefined(),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -191,8 +202,8 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
           { field: "querystring.confirm", message: "does not match the account's name" },
         ]);
       }
-      await accounts.remove({ spaceId, accountId: account.id, actor: actorOf(request) });
-      return reply.status(204).send();
+      const removed = await accounts.remove({ spaceId, accountId: account.id, actor: actorOf(request) });
+      return wantsRepresentation(request, reply) ? removed : reply.status(204).send();
     },
   );
 

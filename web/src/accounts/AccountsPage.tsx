@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import type { Account, AddedAccount } from "../api/types";
+import type { Account, AccountDeleted, AddedAccount } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -33,6 +33,7 @@ export function AccountsPage() {
   const [dialog, setDialog] = useState<DialogState>();
   const [resynced, setResynced] = useState<string>();
   const [importFailed, setImportFailed] = useState<AddedAccount>();
+  const [deleted, setDeleted] = useState<AccountDeleted & { name: string }>();
   const list = accounts.data ?? [];
 
   const columns: Column<Account>[] = [
@@ -134,6 +135,7 @@ export function AccountsPage() {
           {t("accounts.importFailed.body", { reason: importFailed.firstImport.message })}
         </Notice>
       ) : null}
+      {deleted ? <DeletedNotice {...deleted} /> : null}
       <Card>
         {accounts.isPending ? (
           <Loading />
@@ -179,8 +181,26 @@ export function AccountsPage() {
         <AccountFormDialog account={dialog.account} onClose={() => setDialog(undefined)} />
       ) : null}
       {dialog?.kind === "delete" ? (
-        <DeleteAccountDialog account={dialog.account} onClose={() => setDialog(undefined)} />
+        <DeleteAccountDialog
+          account={dialog.account}
+          onClose={(done) => {
+            setDialog(undefined);
+            if (done) setDeleted({ ...done, name: dialog.account.displayName });
+          }}
+        />
       ) : null}
     </>
+  );
+}
+
+/** AC5: what a deletion did; licenses a failed token left at Apple are for Apple Business Manager. */
+function DeletedNotice({ name, released, stillAtApple }: AccountDeleted & { name: string }) {
+  const { t } = useTranslation();
+  return stillAtApple === 0 ? (
+    <Notice tone="success">{t("accounts.deleted.released", { name, count: released })}</Notice>
+  ) : (
+    <Notice tone="warning" title={t("accounts.deleted.title", { name })}>
+      {t("accounts.deleted.stillAtApple", { count: stillAtApple })} <RuleRef id="AC5" />
+    </Notice>
   );
 }

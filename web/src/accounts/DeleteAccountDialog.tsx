@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { fieldErrorsOf } from "../api/client";
-import type { Account } from "../api/types";
+import type { Account, AccountDeleted } from "../api/types";
 import { useSpace } from "../app/space";
 import { ConfirmDialog } from "../ui/Dialog";
 import { TextField } from "../ui/Field";
@@ -17,7 +17,14 @@ const DEAD_TOKEN = new Set<Account["health"]>(["expired", "revoked", "invalid", 
  * AC5: irreversible, so confirmed twice: the consequences, counted for this account (how
  * many licenses Apple releases, which rules go), then the account's name typed.
  */
-export function DeleteAccountDialog({ account, onClose }: { account: Account; onClose: () => void }) {
+export function DeleteAccountDialog({
+  account,
+  onClose,
+}: {
+  account: Account;
+  /** With what the deletion did, once it is done. */
+  onClose: (deleted?: AccountDeleted) => void;
+}) {
   const { t } = useTranslation();
   const f = useFormat();
   const { spaceId } = useSpace();
@@ -35,7 +42,7 @@ export function DeleteAccountDialog({ account, onClose }: { account: Account; on
         title={t("accounts.delete.title", { name: account.displayName })}
         confirmLabel={t("common.continue")}
         onConfirm={() => setStep(2)}
-        onClose={onClose}
+        onClose={() => onClose()}
       >
         {/* A token Apple refuses cannot release anything at Apple: the deletion goes on without it. */}
         {DEAD_TOKEN.has(account.health) ? (
@@ -85,7 +92,7 @@ export function DeleteAccountDialog({ account, onClose }: { account: Account; on
       busy={remove.isPending}
       confirmDisabled={typed !== account.displayName}
       onConfirm={() => remove.mutate({ accountId: account.id, confirm: typed }, { onSuccess: onClose })}
-      onClose={onClose}
+      onClose={() => onClose()}
     >
       <TextField
         label={t("accounts.delete.typeName", { name: account.displayName })}

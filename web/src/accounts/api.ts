@@ -1,7 +1,15 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
 import { useRefreshSpace } from "../api/query";
-import type { Account, AccountDeletionPreview, AddedAccount, AppleWork, Asset, Items } from "../api/types";
+import type {
+  Account,
+  AccountDeleted,
+  AccountDeletionPreview,
+  AddedAccount,
+  AppleWork,
+  Asset,
+  Items,
+} from "../api/types";
 
 export const accountsPath = (spaceId: string) => `/spaces/${spaceId}/accounts`;
 
@@ -142,12 +150,16 @@ export function useDeletionPreview(spaceId: string, accountId: string) {
   });
 }
 
-/** AC5: `confirm` repeats the account's name. */
+/** AC5: `confirm` repeats the account's name; the answer says how many licenses are still at Apple. */
 export function useDeleteAccount(spaceId: string) {
   const invalidate = useRefreshSpace(spaceId);
   return useMutation({
     mutationFn: (input: { accountId: string; confirm: string }) =>
-      api.delete(`${accountsPath(spaceId)}/${input.accountId}`, { confirm: input.confirm }),
+      api.delete<AccountDeleted>(
+        `${accountsPath(spaceId)}/${input.accountId}`,
+        { confirm: input.confirm },
+        { prefer: "return=representation" },
+      ),
     onSuccess: invalidate,
   });
 }

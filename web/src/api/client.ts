@@ -176,8 +176,8 @@ export const api = {
   put: <T>(path: string, json: unknown, headers?: Record<string, string>) =>
     apiRequest<T>("PUT", path, { json, ...(headers ? { headers } : {}) }),
   patch: <T>(path: string, json: unknown) => apiRequest<T>("PATCH", path, { json }),
-  delete: <T = void>(path: string, query?: Record<string, QueryValue>) =>
-    apiRequest<T>("DELETE", path, query ? { query } : {}),
+  delete: <T = void>(path: string, query?: Record<string, QueryValue>, headers?: Record<string, string>) =>
+    apiRequest<T>("DELETE", path, { ...(query ? { query } : {}), ...(headers ? { headers } : {}) }),
 };
 
 /** The URL of a download (CSV export): the browser sends the session cookie. */

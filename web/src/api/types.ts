@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { problemSchema } from "../../../src/api/problem";
 import type {
+  accountDeletedSchema,
   accountDeletionPreviewSchema,
   accountSchema,
   activitySchema,
@@ -40,6 +41,8 @@ export type { RegistrationFilter } from "../../../src/store/registration";
 export type AddedAccount = z.input<typeof addedAccountSchema>;
 /** AC5: what deleting the account takes with it. */
 export type AccountDeletionPreview = z.input<typeof accountDeletionPreviewSchema>;
+/** AC5: what the deletion did; `stillAtApple` licenses are left for Apple Business Manager. */
+export type AccountDeleted = z.input<typeof accountDeletedSchema>;
 export type Asset = z.input<typeof assetSchema>;
 export type AppRow = z.input<typeof appRowSchema>;
 /** DB2, UB3: a request in an app's waiting queue. */
