@@ -78,6 +78,11 @@ export type ImportRow<K extends ImportKind> = z.infer<(typeof SCHEMAS)[K]>;
 export interface Located<T> {
   where: string;
   row: T;
+  /**
+   * The fields the file gives this row: the CSV header's columns, or the JSON object's keys.
+   * One given without a value (an empty cell, null) is cleared by `--existing update`.
+   */
+  given: ReadonlySet<string>;
 }
 
 /** Header spellings people use, folded to the field names (serial_number, Serial Number → serialNumber). */
@@ -109,19 +114,25 @@ export function parseImport<K extends ImportKind>(kind: K, content: string): Arr
   if (raw.length === 0) throw new CliError("the file has no rows to import");
   const schema = SCHEMAS[kind];
   const out: Array<Located<ImportRow<K>>> = [];
-  for (const { where, data } of raw) {
+  for (const { where, data, given } of raw) {
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.join(".") || "row";
       throw new CliError(`${where}: ${field}: ${issue?.message ?? "invalid"}; nothing was imported`);
     }
-    out.push({ where, row: parsed.data as ImportRow<K> });
+    out.push({ where, row: parsed.data as ImportRow<K>, given });
   }
   return out;
 }
 
-function fromJson(content: string): Array<{ where: string; data: unknown }> {
+interface RawRow {
+  where: string;
+  data: unknown;
+  given: ReadonlySet<string>;
+}
+
+function fromJson(content: string): RawRow[] {
   let data: unknown;
   try {
     data = JSON.parse(content);
@@ -131,10 +142,20 @@ function fromJson(content: string): Array<{ where: string; data: unknown }> {
     );
   }
   if (!Array.isArray(data)) throw new CliError("a JSON import must be an array of objects");
-  return data.map((item, i) => ({ where: `item ${i + 1}`, data: item }));
+  return data.map((item, i) => {
+    if (typeof item !== "object" || item === null || Array.isArray(item))
+      return { where: `item ${i + 1}`, data: item, given: new Set<string>() };
+    // null is a value not given, as an empty CSV cell: an optional field left out, cleared by an update.
+    const entries = Object.entries(item as Record<string, unknown>);
+    return {
+      where: `item ${i + 1}`,
+      data: Object.fromEntries(entries.filter(([, v]) => v !== null)),
+      given: new Set(entries.map(([k]) => k)),
+    };
+  });
 }
 
-function fromCsv(content: string): Array<{ where: string; data: Record<string, string> }> {
+function fromCsv(content: string): RawRow[] {
   let records: ReturnType<typeof parseCsv>;
   try {
     records = parseCsv(content);
@@ -156,6 +177,7 @@ function fromCsv(content: string): Array<{ where: string; data: Record<string, s
       );
     return field;
   });
+  const given = new Set(fields);
   return rows.map(({ line, cells }) => {
     if (cells.length !== fields.length)
       throw new CliError(
@@ -167,7 +189,7 @@ function fromCsv(content: string): Array<{ where: string; data: Record<string, s
       const cell = cells[i] ?? "";
       if (cell.trim() !== "") data[f] = cell;
     });
-    return { where: `line ${line}`, data };
+    return { where: `line ${line}`, data, given };
   });
 }
 

@@ -1,7 +1,6 @@
 import { type Db, withTransaction } from "../store/database.js";
-import { findDevices, findDevicesBySerial, usersDeleted } from "../store/device.repo.js";
+import { usersDeleted } from "../store/device.repo.js";
 import { StoreError, sqlState, UNIQUE_VIOLATION } from "../store/errors.js";
-import { findGroupsByKeys } from "../store/group.repo.js";
 import {
   addGroupMembers,
   createDevices,
@@ -10,11 +9,11 @@ import {
   findDeviceBySerial,
   logGroupChange,
 } from "../store/index.js";
-import { normalizeSerial } from "../store/serial-number.js";
 import type { Actor } from "../store/sql-helpers.js";
-import { findUsersByKeys } from "../store/user.repo.js";
 import { CliError } from "./errors.js";
+import { matchExisting } from "./import-match.js";
 import { firstDuplicate, type ImportKind, type ImportRow, type Located } from "./import-rows.js";
+import { type ExistingRow, type Updated, updateExisting } from "./import-update.js";
 
 const CHUNK = 250;
 
@@ -66,8 +65,9 @@ function duplicateOf(kind: ImportKind, rows: Rows<ImportKind>) {
 }
 
 /**
- * Writes every row in one transaction (all or nothing), `onProgress(done)` after each
- * chunk. Returns the new ids in file order.
+ * Writes every row in one transaction (all or nothing): the new records, then, with
+ * `--existing update`, the changes to existing ones (import-update.ts); `onProgress(done)`
+ * after each chunk. Returns the new ids in file order, and what the update changed.
  */
 export async function writeImport<K extends ImportKind>(
   db: Db,
@@ -75,7 +75,8 @@ export async function writeImport<K extends ImportKind>(
   kind: K,
   rows: Rows<K>,
   onProgress: (done: number) => void,
-): Promise<string[]> {
+  existing: ReadonlyArray<ExistingRow<K>> = [],
+): Promise<{ ids: string[] } & Updated> {
   try {
     // withTransaction: what follows the commit runs (AC7: new devices and users adopt what is listed for them).
     return await withTransaction(db, async (trx) => {
@@ -85,7 +86,14 @@ export async function writeImport<K extends ImportKind>(
         ids.push(...(await writeChunk(trx, by, kind, part)));
         onProgress(Math.min(rows.length, i + CHUNK));
       }
-      return ids;
+      const changed: Updated = { updated: [], unchanged: [] };
+      for (let i = 0; i < existing.length; i += CHUNK) {
+        const part = await updateExisting(trx, by, kind, existing.slice(i, i + CHUNK));
+        changed.updated.push(...part.updated);
+        changed.unchanged.push(...part.unchanged);
+        onProgress(rows.length + Math.min(existing.length, i + CHUNK));
+      }
+      return { ids, ...changed };
     });
   } catch (error) {
     // A serial number taken in another case is refused before the unique index (createDevices).
@@ -132,104 +140,23 @@ async function writeChunk(db: Db, by: ImportBy, kind: ImportKind, part: Rows<Imp
 }
 
 /**
- * `--existing keep`: the rows whose record the space has already, set aside with that
- * record's id, and the others, to write. A user is found by any of its keys (id, externalId,
- * clientUserId), a device by its serial number (whatever its status) or id, a group by its
- * id, else its externalId, else its name (case and outer spaces aside). A file sent again
- * imports only what is new.
+ * `--existing keep|update`: the rows whose record the space has already (import-match.ts),
+ * set aside with that record's id, and the others, to create. A file sent again creates only
+ * what is new.
  */
 export async function splitExisting<K extends ImportKind>(
   db: Db,
   spaceId: string,
   kind: K,
   rows: Rows<K>,
-): Promise<{ write: Rows<K>; kept: Array<{ where: string; id: string }> }> {
-  const all = rows as Rows<ImportKind>;
-  const existing = await existingIds(db, spaceId, kind, all);
-  const kept = all.flatMap(({ where }, i) => {
-    const id = existing[i];
-    return id === undefined ? [] : [{ where, id }];
+): Promise<{ write: Rows<K>; kept: Array<ExistingRow<K>> }> {
+  const matches = await matchExisting(db, spaceId, kind, rows as Rows<ImportKind>);
+  const kept = rows.flatMap((row, i) => {
+    const found = matches[i] ?? [];
+    const first = found[0];
+    return first === undefined ? [] : [{ ...row, id: first.id, matches: found }];
   });
-  return { write: rows.filter((_, i) => existing[i] === undefined), kept };
-}
-
-/** Per row, the id of the record of the space it names already (undefined: none). */
-async function existingIds(
-  db: Db,
-  spaceId: string,
-  kind: ImportKind,
-  rows: Rows<ImportKind>,
-): Promise<Array<string | undefined>> {
-  const of = <T>(key: (row: ImportRow<ImportKind>) => T | undefined) =>
-    rows.flatMap(({ row }) => key(row) ?? []);
-  if (kind === "users") return (await usersNamed(db, spaceId, rows)).map((named) => named?.id);
-  if (kind === "devices") {
-    const serial = (row: ImportRow<ImportKind>) =>
-      "serialNumber" in row ? (row as ImportRow<"devices">).serialNumber : undefined;
-    const bySerial = await findDevicesBySerial(db, spaceId, of(serial));
-    const byId = new Map(
-      (
-        await findDevices(
-          db,
-          spaceId,
-          of((row) => row.id),
-        )
-      ).map((d) => [d.id, d.id]),
-    );
-    return rows.map(
-      ({ row }) => bySerial.get(normalizeSerial(serial(row) ?? ""))?.id ?? byId.get(row.id ?? ""),
-    );
-  }
-  const groups = await findGroupsByKeys(db, spaceId, {
-    ids: of((row) => row.id),
-    externalIds: of((row) => ("externalId" in row ? row.externalId : undefined)),
-    names: of((row) => ("members" in row ? row.name : undefined)),
-  });
-  return rows.map(({ row }) => {
-    const group = row as ImportRow<"groups">;
-    const found =
-      group.id !== undefined
-        ? groups.find((g) => g.id === group.id)
-        : group.externalId !== undefined
-          ? groups.find((g) => g.externalId === group.externalId)
-          : groups.find((g) => g.name.trim().toLowerCase() === group.name.trim().toLowerCase());
-    return found?.id;
-  });
-}
-
-/** What names a user uniquely in a space: a file's row may clash with an existing user on any. */
-const USER_KEYS = ["id", "externalId", "clientUserId"] as const;
-type UserKey = (typeof USER_KEYS)[number];
-
-/**
- * Per row of a users file, the first of its keys (in USER_KEYS order) that an existing user
- * of the space has, and that user's id; undefined when none. One query for the whole file:
- * `--existing keep` sets those rows aside, a clash names the first.
- */
-async function usersNamed(
-  db: Db,
-  spaceId: string,
-  rows: Rows<ImportKind>,
-): Promise<Array<{ key: UserKey; value: string; id: string } | undefined>> {
-  const keysOf = (row: ImportRow<ImportKind>) =>
-    "name" in row && !("members" in row) ? (row as ImportRow<"users">) : undefined;
-  const values = (key: UserKey) => rows.flatMap(({ row }) => keysOf(row)?.[key] ?? []);
-  const existing = await findUsersByKeys(db, spaceId, {
-    ids: values("id"),
-    externalIds: values("externalId"),
-    clientUserIds: values("clientUserId"),
-  });
-  const held = (key: UserKey) => new Map(existing.flatMap((u) => (u[key] ? [[u[key], u.id] as const] : [])));
-  const byKey = USER_KEYS.map((key) => [key, held(key)] as const);
-  return rows.map(({ row }) => {
-    const keys = keysOf(row);
-    for (const [key, ids] of byKey) {
-      const value = keys?.[key];
-      const id = value === undefined ? undefined : ids.get(value);
-      if (value !== undefined && id !== undefined) return { key, value, id };
-    }
-    return undefined;
-  });
+  return { write: rows.filter((_, i) => (matches[i] ?? []).length === 0), kept };
 }
 
 /** After a unique violation rolled everything back: which row clashed with an existing record. */
@@ -249,7 +176,7 @@ async function conflictOf(
     }
   }
   if (kind === "users") {
-    const named = await usersNamed(db, spaceId, rows);
+    const named = (await matchExisting(db, spaceId, kind, rows)).map((found) => found[0]);
     const clash = rows.findIndex((_, i) => named[i] !== undefined);
     const found = named[clash];
     if (found)

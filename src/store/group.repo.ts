@@ -151,6 +151,37 @@ export async function addGroupMembers(
   return added;
 }
 
+/** The members of a group: its users not deleted (RV5 keeps a deleted user's membership for the history). */
+export async function groupMemberIds(db: Db, spaceId: string, groupId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("group_members as m")
+    .innerJoin("users as u", (j) => j.onRef("u.space_id", "=", "m.space_id").onRef("u.id", "=", "m.user_id"))
+    .select("m.user_id")
+    .where("m.space_id", "=", spaceId)
+    .where("m.group_id", "=", groupId)
+    .where("u.deleted_at", "is", null)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+/** A group's id in the identity provider it mirrors (null: none). */
+export async function setGroupExternalId(
+  db: Db,
+  spaceId: string,
+  groupId: string,
+  externalId: string | null,
+): Promise<Group> {
+  const row = await db
+    .updateTable("groups")
+    .set({ external_id: externalId })
+    .where("space_id", "=", spaceId)
+    .where("id", "=", groupId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError("group", groupId);
+  return toGroup(row);
+}
+
 /** Removes users from a group; returns how many were members. */
 export async function removeGroupMembers(
   db: Db,

@@ -179,6 +179,127 @@ describe("orchard import", () => {
     );
   });
 
+  it("--existing update: a file imported again adds the new rows and changes the others, column by column; what it leaves as it is is not written", async () => {
+    const db = <T>(read: (core: Parameters<Parameters<CliHarness["withCore"]>[0]>[0]) => Promise<T>) =>
+      cli.withCore(read);
+    const usersNow = () =>
+      db((core) =>
+        core.store.db
+          .selectFrom("users")
+          .select(["id", "name", "email", "external_id", "updated_at"])
+          .where("id", "in", ["u1", "u2", "u9"])
+          .orderBy("id")
+          .execute(),
+      );
+    const before = await usersNow();
+    // u1 renamed and given an e-mail; u2 as it is; u9 new. No managedAppleId column: left as it is.
+    const users = await cli.file(
+      "users-update.csv",
+      "id,name,email,externalId\nu1,Ada Lovelace,ada@new.example,E-1\nu2,Grace Hopper,,E2\nu9,Fresh Person,,E-9\n",
+    );
+    expect(
+      await cli.json(["import", users, "--kind", "users", "--existing", "update", "--json"]),
+    ).toMatchObject({
+      imported: 1,
+      ids: ["u9"],
+      updated: 1,
+      updatedIds: ["u1"],
+      unchanged: 1,
+      unchangedIds: ["u2"],
+    });
+    const after = await usersNow();
+    expect(after.map(({ updated_at, ...u }) => u)).toEqual([
+      { id: "u1", name: "Ada Lovelace", email: "ada@new.example", external_id: "E-1" },
+      { id: "u2", name: "Grace Hopper", email: null, external_id: "E2" },
+      { id: "u9", name: "Fresh Person", email: null, external_id: "E-9" },
+    ]);
+    // Not written: an MDM reading the users changed since yesterday does not get u2 again.
+    expect(after[1]?.updated_at).toEqual(before[1]?.updated_at);
+    // An empty cell clears the field.
+    const clear = await cli.file("users-clear.csv", "id,name,email\nu1,Ada Lovelace,\n");
+    const human = await cli.run(["import", clear, "--kind", "users", "--existing", "update"]);
+    expect(human).toMatchObject({ code: 0, stderr: "" });
+    expect(human.stdout).toMatch(/^0 users imported into space [0-9a-f-]{36}; 1 updated, 0 unchanged\n$/);
+    expect((await usersNow())[0]).toMatchObject({ email: null, external_id: "E-1" });
+
+    // A row whose keys name two users, or another id than its user's: refused, nothing written.
+    const two = await cli.file("users-two.csv", "id,name,externalId\nu9,Fresh,E-9\nu2,Grace,E-1\n");
+    expectFailure(
+      await cli.run(["import", two, "--kind", "users", "--existing", "update"]),
+      4,
+      /^orchard: line 3: its id "u2" is user u2, its externalId "E-1" user u1; nothing was imported\n$/,
+    );
+    const moved = await cli.file("users-moved.csv", "id,name,externalId\nu77,Ada,E-1\n");
+    expectFailure(
+      await cli.run(["import", moved, "--kind", "users", "--existing", "update"]),
+      4,
+      /^orchard: line 2: externalId "E-1" is user u1, not u77 \(an id does not change\); nothing was imported\n$/,
+    );
+    expect((await usersNow()).map((u) => u.name)).toEqual(["Ada Lovelace", "Grace Hopper", "Fresh Person"]);
+
+    // DI7: a device's user cleared by an empty cell, its supervision set; SER-2 left as it is.
+    const devices = await cli.file(
+      "devices-update.csv",
+      "serial,platform,userId,supervised\nser-1,iOS,,yes\n",
+    );
+    expect(
+      await cli.json(["import", devices, "--kind", "devices", "--existing", "update", "--json"]),
+    ).toMatchObject({ imported: 0, updated: 1 });
+    const macOnly = await cli.file("devices-same.csv", "serial,platform\nSER-2,macOS\n");
+    expect(
+      await cli.json(["import", macOnly, "--kind", "devices", "--existing", "update", "--json"]),
+    ).toMatchObject({ updated: 0, unchanged: 1 });
+    const stored = await db((core) =>
+      core.store.db
+        .selectFrom("devices")
+        .select(["serial_number", "user_id", "supervised", "shared_ipad"])
+        .where("serial_number", "in", ["SER-1", "SER-2"])
+        .orderBy("serial_number")
+        .execute(),
+    );
+    expect(stored).toEqual([
+      { serial_number: "SER-1", user_id: null, supervised: true, shared_ipad: false },
+      { serial_number: "SER-2", user_id: null, supervised: true, shared_ipad: false },
+    ]);
+
+    // DI1: a group's members become the file's, each change in the activity log; All Users is refused.
+    const groups = await cli.file("groups-update.csv", "name,members\nTeachers,u2 u3\n");
+    expect(
+      await cli.json(["import", groups, "--kind", "groups", "--existing", "update", "--json"]),
+    ).toMatchObject({ updated: 1 });
+    const teachers = await db((core) =>
+      core.store.db
+        .selectFrom("group_members as m")
+        .innerJoin("groups as g", (j) =>
+          j.onRef("g.space_id", "=", "m.space_id").onRef("g.id", "=", "m.group_id"),
+        )
+        .select("m.user_id")
+        .where("g.name", "=", "Teachers")
+        .orderBy("m.user_id")
+        .execute(),
+    );
+    expect(teachers.map((m) => m.user_id)).toEqual(["u2", "u3"]);
+    const log = await db((core) =>
+      core.store.db
+        .selectFrom("activity_log")
+        .select("message")
+        .where("action", "=", "group.members_changed")
+        .orderBy("seq", "desc")
+        .limit(2)
+        .execute(),
+    );
+    expect(log.map((l) => l.message).sort()).toEqual([
+      "members added to group Teachers: 1",
+      "members removed from group Teachers: 1",
+    ]);
+    const all = await cli.file("groups-all.csv", "id,name,members\nall-users,All Users,u1\n");
+    expectFailure(
+      await cli.run(["import", all, "--kind", "groups", "--existing", "update"]),
+      4,
+      /line 2: All Users is built in \(AC1\): its name and members do not change; nothing was imported/,
+    );
+  });
+
   it("orchard demo seeds an empty space once, with the built-in simulator only; one JSON document", async () => {
     // Against a configured Apple service, the demo would add real-looking accounts: refused.
     expectFailure(

@@ -23,9 +23,9 @@ export function registerImport(program: Command): void {
         .addOption(
           new Option(
             "--existing <what>",
-            "a row whose user, device or group the space has already: refuse the file, or keep that one as it is and import the rest",
+            "a row whose user, device or group the space has already: refuse the file, keep that one as it is and import the rest, or update it from the row (its columns only; an empty cell clears)",
           )
-            .choices(["refuse", "keep"])
+            .choices(EXISTING)
             .default("refuse"),
         ),
     ),
@@ -34,39 +34,58 @@ export function registerImport(program: Command): void {
       "orchard import devices.csv --kind devices    # columns: serial,platform,sharedIpad,supervised,userId",
       'orchard import groups.json --kind groups     # [{"name": "Teachers", "members": ["u1", "u2"]}]',
       "orchard import users.csv --kind users --existing keep   # again tomorrow: only the new ones",
+      "orchard import users.csv --kind users --existing update # again tomorrow: the new ones, and the changes",
     ],
-  ).action(async (file: string, flags: CommonFlags & { kind: ImportKind; existing: "refuse" | "keep" }) => {
+  ).action(async (file: string, flags: CommonFlags & { kind: ImportKind; existing: Existing }) => {
     const all = parseImport(flags.kind, await readUserFile(file, "import file"));
     await withCore(flags, async ({ core, spaceId, actor, json }) => {
       const { write: rows, kept } =
-        flags.existing === "keep"
-          ? await splitExisting(core.deps.db, spaceId, flags.kind, all)
-          : { write: all, kept: [] };
-      await checkImport(core.deps.db, spaceId, flags.kind, all, rows);
-      const progress = startProgress(`importing ${flags.kind}`, rows.length);
-      let ids: string[];
+        flags.existing === "refuse"
+          ? { write: all, kept: [] }
+          : await splitExisting(core.deps.db, spaceId, flags.kind, all);
+      const update = flags.existing === "update" ? kept : [];
+      await checkImport(core.deps.db, spaceId, flags.kind, all, [...rows, ...update]);
+      const progress = startProgress(`importing ${flags.kind}`, rows.length + update.length);
+      let written: Awaited<ReturnType<typeof writeImport>>;
       try {
-        ids = await writeImport(
+        written = await writeImport(
           core.deps.db,
           { spaceId, actor, now: new Date() },
           flags.kind,
           rows,
           progress.update,
+          update,
         );
       } finally {
         progress.stop();
       }
+      const { ids, updated, unchanged } = written;
       if (json) {
         return printJson({
           kind: flags.kind,
           imported: ids.length,
           ids,
           ...(flags.existing === "keep" ? { kept: kept.length, keptIds: kept.map((k) => k.id) } : {}),
+          ...(flags.existing === "update"
+            ? {
+                updated: updated.length,
+                updatedIds: updated,
+                unchanged: unchanged.length,
+                unchangedIds: unchanged,
+              }
+            : {}),
         });
       }
-      printLine(
-        `${ids.length} ${flags.kind} imported into space ${spaceId}${flags.existing === "keep" ? `; ${kept.length} kept as they are (the space has them already)` : ""}`,
-      );
+      const also =
+        flags.existing === "keep"
+          ? `; ${kept.length} kept as they are (the space has them already)`
+          : flags.existing === "update"
+            ? `; ${updated.length} updated, ${unchanged.length} unchanged`
+            : "";
+      printLine(`${ids.length} ${flags.kind} imported into space ${spaceId}${also}`);
     });
   });
 }
+
+const EXISTING = ["refuse", "keep", "update"] as const;
+type Existing = (typeof EXISTING)[number];
