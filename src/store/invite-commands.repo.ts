@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "./database.js";
 import { invitationLink, invitationTemplate } from "./invitations.repo.js";
+import { cancelCommandsDevicesNoLongerTake } from "./mdm-command.repo.js";
 import type { AppleUserStatus } from "./space.table.js";
 
 /**
@@ -149,9 +150,10 @@ export async function followRegistrations(
 /**
  * These devices changed (created, set up again, given another user or platform, out of
  * service): their open invites that no longer fit are cancelled (the device not active, not
- * the invite's user's any more, not an iOS or macOS device, a Shared iPad), and the device's
- * user, when invited, is sent the link on it. In the caller's transaction; returns how many
- * invites were queued.
+ * the invite's user's any more, not an iOS or macOS device, a Shared iPad), so are their
+ * installs and removes that no longer fit (cancelCommandsDevicesNoLongerTake), and the
+ * device's user, when invited, is sent the link on it. In the caller's transaction; returns
+ * how many invites were queued.
  */
 export async function followDevices(
   db: Db,
@@ -169,6 +171,7 @@ export async function followDevices(
       and d.space_id = m.space_id and d.id = m.device_id
       and (d.status <> 'active' or d.user_id is distinct from m.user_id or d.shared_ipad
         or not (d.platform = any(${[...INVITE_PLATFORMS]}::text[])))`.execute(db);
+  await cancelCommandsDevicesNoLongerTake(db, input);
   return queueInvitations(db, input);
 }
 

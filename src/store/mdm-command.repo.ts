@@ -120,6 +120,47 @@ function awaitingLicense(
     where l.space_id = ${spaceId} and l.id = ${licenseId} and l.state = 'pending_assign' for share of l)`;
 }
 
+/** Why an install or a remove was cancelled instead of sent: its device left, or is another user's now. */
+export const DEVICE_COMMAND_CANCELLED = {
+  deviceLeft: "device no longer active",
+  otherUser: "device now another user's: the license is its former user's",
+} as const;
+
+/**
+ * Why the install or remove `c` (a row's alias) no longer fits its device, or null when it
+ * does: the device is not active, or an install of a user-based license goes to a device that
+ * is another user's now. A scalar subquery by keys, as `invitationOpen`.
+ */
+function deviceRefusal(c: RawBuilder<unknown>): RawBuilder<string | null> {
+  return sql<string | null>`(select case when d.status <> 'active' then ${DEVICE_COMMAND_CANCELLED.deviceLeft}
+      when ${c}.kind = 'install' and l.type = 'user' and l.user_id is distinct from d.user_id
+        then ${DEVICE_COMMAND_CANCELLED.otherUser} end
+    from devices d
+    left join licenses l on l.space_id = ${c}.space_id and l.id = ${c}.license_id
+    where d.space_id = ${c}.space_id and d.id = ${c}.device_id)`;
+}
+
+/**
+ * These devices changed (out of service, given another user): their open installs and removes
+ * that no longer fit are cancelled, saying why. A retired, wiped or unenrolled device takes no
+ * command; an install of a user-based license is its user's, not the device's next user's.
+ * In the caller's transaction; returns how many.
+ */
+export async function cancelCommandsDevicesNoLongerTake(
+  db: Db,
+  input: { spaceId: string; deviceIds: readonly string[]; now: Date },
+): Promise<number> {
+  if (input.deviceIds.length === 0) return 0;
+  const result = await sql`update mdm_commands m set state = 'cancelled', claimed_until = null,
+      updated_at = ${input.now.toISOString()}::timestamptz, last_error = r.why
+    from (select c.space_id, c.seq, ${deviceRefusal(sql.ref("c"))} as why
+      from mdm_commands c
+      where c.space_id = ${input.spaceId} and c.device_id = any(${[...input.deviceIds]}::text[])
+        and c.kind in ('install', 'remove') and c.state in ('pending', 'failed')) r
+    where m.space_id = r.space_id and m.seq = r.seq and r.why is not null`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
 /**
  * Claims deliverable commands, oldest first (FOR UPDATE SKIP LOCKED: several workers
  * never deliver one twice). An install waits until Apple confirmed its license, as
@@ -145,7 +186,8 @@ export async function claimMdmCommands(
   const { rows } = await sql<DeliverableRow>`with open as materialized (
       select c.space_id, c.seq, c.license_id, c.not_before, c.claimed_until,
         (select l.state from licenses l where l.space_id = c.space_id and l.id = c.license_id) as license_state,
-        case when c.kind = 'invite' then ${invitationOpen(sql.ref("c"))} end as invitation_open
+        case when c.kind = 'invite' then ${invitationOpen(sql.ref("c"))} end as invitation_open,
+        case when c.kind <> 'invite' then ${deviceRefusal(sql.ref("c"))} end as device_refusal
       from mdm_commands c
       where c.state = 'pending' and not c.awaiting_license
     ), cancelled as (
@@ -160,11 +202,18 @@ export async function claimMdmCommands(
       set state = 'cancelled', updated_at = ${now}::timestamptz, last_error = ${INVITATION_CLOSED}
       from open o
       where c.space_id = o.space_id and c.seq = o.seq and c.state = 'pending' and o.invitation_open = false
+    ), unfit as (
+      update mdm_commands c
+      set state = 'cancelled', updated_at = ${now}::timestamptz, last_error = o.device_refusal
+      from open o
+      where c.space_id = o.space_id and c.seq = o.seq and c.state = 'pending' and o.device_refusal is not null
+        and (o.license_id is null or o.license_state in ('pending_assign', 'assigned'))
     ), pick as (
       select m.space_id, m.seq
       from open o
       join mdm_commands m on m.space_id = o.space_id and m.seq = o.seq
       where (o.license_id is null or o.license_state = 'assigned') and o.invitation_open is not false
+        and o.device_refusal is null
         and (o.not_before is null or o.not_before <= ${now}::timestamptz)
         and (o.claimed_until is null or o.claimed_until < ${now}::timestamptz)
         and m.state = 'pending'
@@ -671,12 +720,19 @@ export async function listMdmCommands(
   // and walks the pending commands in order until the page is full. An EXISTS under the OR
   // was planned as a hashed subplan reading every assigned license of every space at each
   // poll, and a scalar lookup as a sort of every pending command of the space.
+  // The device too, joined by key (a subquery's estimate would turn the targets' joins into scans):
+  // an install or remove only to a device that takes it (deviceRefusal's conditions).
   if (filter.ready)
     query = query
       .leftJoin("licenses as ready_license", (join) =>
         join
           .onRef("ready_license.space_id", "=", "mdm_commands.space_id")
           .onRef("ready_license.id", "=", "mdm_commands.license_id"),
+      )
+      .innerJoin("devices as ready_device", (join) =>
+        join
+          .onRef("ready_device.space_id", "=", "mdm_commands.space_id")
+          .onRef("ready_device.id", "=", "mdm_commands.device_id"),
       )
       .where("mdm_commands.state", "=", "pending")
       .where("mdm_commands.awaiting_license", "=", false)
@@ -685,6 +741,10 @@ export async function listMdmCommands(
       )
       .where((eb) =>
         eb.or([eb("mdm_commands.kind", "<>", "invite"), invitationOpen(sql.table("mdm_commands"))]),
+      )
+      .where(
+        sql<SqlBool>`(mdm_commands.kind = 'invite' or (ready_device.status = 'active' and (mdm_commands.kind <> 'install'
+          or ready_license.type is distinct from 'user' or ready_license.user_id is not distinct from ready_device.user_id)))`,
       );
   const { rows } = await withTargets(query.orderBy("mdm_commands.seq").limit(filter.limit ?? 1000)).execute(
     db,

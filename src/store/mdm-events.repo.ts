@@ -3,7 +3,7 @@ import { appendActivity } from "./activity.repo.js";
 import type { ActivityAction } from "./activity-actions.js";
 import { activityMessage } from "./activity-messages.js";
 import type { Db, Trx } from "./database.js";
-import { cancelInvitations, INVITE_CANCELLED } from "./invite-commands.repo.js";
+import { cancelInvitations, followDevices, INVITE_CANCELLED } from "./invite-commands.repo.js";
 import { lockUsers, retireAtApple } from "./mdm-users.repo.js";
 import type { DeviceStatus } from "./space.table.js";
 import type { Actor } from "./sql-helpers.js";
@@ -45,12 +45,8 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
         .where("id", "=", event.deviceId)
         .execute();
       await removeWaitsOfGoneSubject(trx, { gone: event, actor, now });
-      await cancelInvitations(trx, {
-        spaceId: event.spaceId,
-        deviceIds: [event.deviceId],
-        reason: INVITE_CANCELLED.deviceLeft,
-        now,
-      });
+      // Out of service: its invites, installs and removes are cancelled (nothing reaches it now).
+      await followDevices(trx, { spaceId: event.spaceId, deviceIds: [event.deviceId], now });
       break;
     }
     case "user_deleted":

@@ -10,6 +10,7 @@ import {
 } from "../../src/mdm/index.js";
 import { postToMdmWebhook } from "../../src/mdm/sinks.js";
 import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
+import { updateDevice } from "../../src/store/directory.repo.js";
 import {
   createUser,
   type Db,
@@ -179,6 +180,8 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
     const [ipad, iphone] = await devices(db, spaceId, 2, "iOS");
     if (!mac || !ipad || !iphone) throw new Error("no devices");
     const reader = await createUser(db, { spaceId, name: "Reader" });
+    // A user-based license's install goes to its user's device.
+    await updateDevice(db, spaceId, ipad.id, { userId: reader.id }, NOW);
     const [deviceLicense, userLicense] = await insertLicenses(db, [
       {
         spaceId,
