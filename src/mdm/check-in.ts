@@ -64,7 +64,10 @@ export async function checkIn(
     now,
   });
   const { waits } = await recordCheckIn(db, input.spaceId, device.id, now);
-  if (input.installed) await replaceInstalledApps(db, input.spaceId, device.id, input.installed, now);
+  // The apps installed, by adamId: as reported, or found by bundle id (InstalledApplicationList's).
+  const installed = new Set(
+    input.installed ? await replaceInstalledApps(db, input.spaceId, device.id, input.installed, now) : [],
+  );
   // DB2: waits this check-in no longer asks for (neither mandatory nor installed) leave, logged.
   // A device that waits for nothing (most check-ins) has none to look for: no statement. A
   // wait queued since was queued by a request that still asks for it (and serving checks again).
@@ -76,7 +79,6 @@ export async function checkIn(
       now,
     });
   const catalog = await listCatalogAdamIds(db, input.spaceId);
-  const installed = new Set((input.installed ?? []).flatMap((a) => (a.adamId ? [a.adamId] : [])));
   const asked = [...catalog.all].filter((adamId) => catalog.mandatory.has(adamId) || installed.has(adamId));
   // PB3: an app that does not run on the device is not asked for (nor its refusal logged at each check-in).
   const notHere = await appsNotRunningOn(db, input.spaceId, asked, device.platform);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type Selectable, sql } from "kysely";
-import type { Device, Platform } from "../licensing/index.js";
+import { type Selectable, type SqlBool, sql } from "kysely";
+import { appRunsOn, type Device, type Platform } from "../licensing/index.js";
 import { adoptListedLater } from "./adopt-listed.repo.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
@@ -417,25 +417,27 @@ export async function replaceInstalledApps(
   deviceId: string,
   reported: readonly InstalledApp[],
   now: Date,
-): Promise<void> {
+): Promise<string[]> {
   const apps = [...new Map(reported.map((a) => [a.bundleId, a])).values()];
-  await withTransaction(db, (trx) => writeInstalledApps(trx, spaceId, deviceId, apps, now));
+  return withTransaction(db, (trx) => writeInstalledApps(trx, spaceId, deviceId, apps, now));
 }
 
+/** Writes the inventory; returns the apps it holds by adamId (given, or found by bundle id). */
 async function writeInstalledApps(
   db: Trx,
   spaceId: string,
   deviceId: string,
-  apps: readonly InstalledApp[],
+  reported: readonly InstalledApp[],
   now: Date,
-): Promise<void> {
-  await db
+): Promise<string[]> {
+  const device = await db
     .selectFrom("devices")
-    .select("id")
+    .select("platform")
     .where("space_id", "=", spaceId)
     .where("id", "=", deviceId)
     .forNoKeyUpdate()
-    .execute();
+    .executeTakeFirst();
+  const apps = await withAdamIds(db, spaceId, device?.platform, reported);
   await db
     .deleteFrom("installed_apps")
     .where("space_id", "=", spaceId)
@@ -461,6 +463,42 @@ async function writeInstalledApps(
       )
       .execute();
   }
+  return apps.flatMap((a) => (a.adamId ? [a.adamId] : []));
+}
+
+/**
+ * An app reported by its bundle id alone (Apple's InstalledApplicationList names apps so) is
+ * the space's asset of that bundle id, in any case, once its metadata is known: then it
+ * counts as installed for its license (LT2) and the device's inventory names it. Several apps
+ * of one bundle id: the one that runs on the device, when only one does; else none is guessed.
+ */
+async function withAdamIds(
+  db: Trx,
+  spaceId: string,
+  platform: Platform | undefined,
+  apps: readonly InstalledApp[],
+): Promise<InstalledApp[]> {
+  const unnamed = unique(apps.flatMap((a) => (a.adamId ? [] : [a.bundleId.toLowerCase()])));
+  if (unnamed.length === 0) return [...apps];
+  const rows = await db
+    .selectFrom("assets")
+    .select(["adam_id", "bundle_id", "platforms"])
+    .distinct()
+    .where("space_id", "=", spaceId)
+    .where(sql<SqlBool>`lower(bundle_id) = any(${unnamed}::text[])`)
+    .execute();
+  const byBundle = groupBy(rows, (r) => (r.bundle_id ?? "").toLowerCase());
+  return apps.map((a) => {
+    if (a.adamId) return a;
+    const candidates = unique((byBundle.get(a.bundleId.toLowerCase()) ?? []).map((r) => r.adam_id));
+    const runsHere = unique(
+      (byBundle.get(a.bundleId.toLowerCase()) ?? [])
+        .filter((r) => platform === undefined || appRunsOn([r], platform))
+        .map((r) => r.adam_id),
+    );
+    const adamId = candidates.length === 1 ? candidates[0] : runsHere.length === 1 ? runsHere[0] : undefined;
+    return adamId ? { ...a, adamId } : a;
+  });
 }
 
 export async function listInstalledApps(db: Db, spaceId: string, deviceId: string): Promise<InstalledApp[]> {

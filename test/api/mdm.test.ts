@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import { listAdmins, setGrants } from "../../src/store/auth.repo.js";
 import { markAssigned } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
@@ -120,6 +121,41 @@ describeEachDatabase("MDM routes", (db) => {
     );
     expect(together.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
     expect([5, 10, 15]).toContain((await inventory()).length);
+  });
+
+  it("LT2, VU3: an app a check-in reports by its bundle id alone (as InstalledApplicationList does) is the space's app of that bundle id: decided, and named in the inventory", async () => {
+    await setAssetMetadata(db().store.db, {
+      spaceId: f.ids.spaceA,
+      accountId: f.ids.accountA,
+      adamId: f.ids.adamId,
+      metadata: {
+        custom: false,
+        name: "Pages",
+        price: undefined,
+        genre: undefined,
+        bundleId: "com.apple.Pages",
+        artworkUrl: undefined,
+        latestVersion: undefined,
+      },
+      now: NOW,
+    });
+    const serialNumber = `BID${f.ids.suffix}`;
+    const device = await send("POST", `${s()}/devices`, { serialNumber, platform: "iOS" });
+    const checkIn = await send("POST", `${s()}/mdm/check-in`, {
+      serialNumber,
+      installed: [{ bundleId: "COM.APPLE.PAGES" }, { bundleId: "com.example.unknown" }],
+    });
+    expect(checkIn.statusCode, checkIn.body).toBe(200);
+    expect(checkIn.json().decisions.map((d: { adamId: string }) => d.adamId)).toEqual([f.ids.adamId]);
+    const listed = (await send("GET", `${s()}/devices/${device.json().id}/installed-apps`)).json()
+      .items as Array<{
+      bundleId: string;
+      adamId?: string;
+    }>;
+    expect(listed.map((a) => [a.bundleId, a.adamId]).sort()).toEqual([
+      ["COM.APPLE.PAGES", f.ids.adamId],
+      ["com.example.unknown", undefined],
+    ]);
   });
 
   it("LT2: the command feed and its overview filtered by a device the space does not have (a bare serial number) are a 404 naming the filter", async () => {

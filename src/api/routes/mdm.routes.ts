@@ -79,8 +79,17 @@ const removalPreviewSchema = z
   })
   .meta({ id: "CatalogRemovalPreview" });
 const installedApp = z.strictObject({
-  bundleId: z.string().min(1).max(300),
-  adamId: adamId.optional(),
+  bundleId: z
+    .string()
+    .min(1)
+    .max(300)
+    .describe("as Apple's InstalledApplicationList gives it (`Identifier`)"),
+  adamId: adamId
+    .optional()
+    .describe(
+      "when the MDM knows it; without it, the app of the space's assets with this bundle id (in any case) once " +
+        "their metadata is known (the one that runs on the device, when several do)",
+    ),
   name: z.string().max(300).optional(),
   version: z.string().max(100).optional(),
   source: z.string().max(100).optional(),
