@@ -94,6 +94,12 @@ export interface WhatIfResult {
   apps: AppImpact[];
   /** Apps looked at that the change does not affect. */
   unaffectedApps: number;
+  /**
+   * Subjects per change, over the affected apps, as the apps' counts add up: a holder that
+   * would lose its license (AC5) is also counted by what it would get next (it would wait,
+   * be refused, or hold one of another account: `move`), so `wait` and `refuse` are every
+   * subject that would wait or be refused where today it would not.
+   */
   totals: { gain: number; lose: number; wait: number; refuse: number; move: number; keep: number };
   /** The rules that shape the outcome of this kind of change. */
   rules: Array<{ id: RuleId; sentence: string }>;
@@ -135,6 +141,8 @@ export async function whatIf(
       continue;
     }
     for (const k of CHANGES) totals[k] += app[k].length;
+    for (const { outcome } of app.lose)
+      totals[outcome === "wait" ? "wait" : outcome === "refuse" ? "refuse" : "move"] += 1;
     apps.push(app);
   }
   await nameApps(db, input.spaceId, apps);

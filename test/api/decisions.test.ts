@@ -664,6 +664,9 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     expect(app.after.licensed - app.now.licensed).toBe(
       listed.filter(licensed).length - listed.filter((o) => licensed(o.before)).length,
     );
-    expect(removal.totals).toMatchObject({ lose: 2, wait: 1, gain: 0, keep: 0 });
+    // The totals agree with the counts: a holder that loses is counted by what it would get
+    // next too (the first would hold Second's seat: a move; the second would wait).
+    expect(removal.totals).toMatchObject({ lose: 2, wait: 2, move: 1, refuse: 0, gain: 0, keep: 0 });
+    expect(removal.totals.wait).toBe(app.after.waiting - app.now.waiting);
   });
 });

@@ -373,6 +373,10 @@ describe("administrator console", () => {
     await expect(line("Waiting")).resolves.toBe("Waiting20−2");
     // WAIT-FIRST, who loses its seat (AC5), is counted after the change too: refused (CA3), as the list says.
     await expect(line("Refused")).resolves.toBe("Refused03+3");
+    // The totals above agree with the counts: the holder that loses its seat is counted refused too.
+    const tiles = ((await page.locator(".stats").first().textContent()) ?? "").replace(/\s+/g, " ");
+    expect(tiles).toContain("Would lose1");
+    expect(tiles).toContain("Would be refused3");
     const affected = page.getByRole("table", { name: "Affected users and devices (3)" });
     await expect(affected.getByRole("row", { name: /WAIT-FIRST/ }).textContent()).resolves.toMatch(
       /Loses its licenseHolds a license · Paris campusLoses it; next: RefusedAC5CA3/,

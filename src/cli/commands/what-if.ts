@@ -139,7 +139,7 @@ const WORDS: Record<Language, WhatIfWords> = {
   en: {
     totals: (t) =>
       `${t.gain} would gain, ${t.lose} would lose, ${t.wait} would wait, ${t.refuse} refused, ${t.move} would move, ${t.keep} keep`,
-    unaffected: (n) => `${n} other apps are not affected`,
+    unaffected: (n) => `${n} other ${n === 1 ? "app is" : "apps are"} not affected`,
     countsHeader: ["APP", "LICENSED", "WAITING", "REFUSED"],
     changesHeader: ["APP", "CHANGE", "SUBJECT", "TODAY", "RULES", "WHY"],
     change: { gain: "gain", lose: "lose", wait: "wait", refuse: "refuse", move: "move" },
@@ -150,7 +150,7 @@ const WORDS: Record<Language, WhatIfWords> = {
   fr: {
     totals: (t) =>
       `${t.gain} gagneraient, ${t.lose} perdraient, ${t.wait} attendraient, ${t.refuse} seraient refusés, ${t.move} changeraient de compte, ${t.keep} gardent leur licence`,
-    unaffected: (n) => `${n} autres apps ne sont pas touchées`,
+    unaffected: (n) => (n === 1 ? "1 autre app n'est pas touchée" : `${n} autres apps ne sont pas touchées`),
     countsHeader: ["APP", "AVEC LICENCE", "EN ATTENTE", "REFUSÉS"],
     changesHeader: ["APP", "CHANGEMENT", "SUJET", "AUJOURD'HUI", "RÈGLES", "POURQUOI"],
     change: {
