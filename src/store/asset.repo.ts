@@ -4,6 +4,7 @@ import type { AssetTable, CatalogAppTable, UpdateMode } from "./account.table.js
 import { type Db, withTransaction } from "./database.js";
 import { NotFoundError } from "./errors.js";
 import { ensureAllUsersGroup } from "./group.repo.js";
+import { heldForReservations } from "./held-reservations.js";
 
 export interface AssetRecord extends Asset {
   spaceId: string;
@@ -154,19 +155,21 @@ export async function listAssetsForApp(db: Db, spaceId: string, adamId: string):
   return rows.map(toAsset);
 }
 
+/** The account's assets, each with the seats it holds for reservations not used yet (DI6). */
 export async function listAssetsOfAccount(
   db: Db,
   spaceId: string,
   accountId: string,
-): Promise<AssetRecord[]> {
+): Promise<Array<AssetRecord & { reserved: number }>> {
   const rows = await db
-    .selectFrom("assets")
+    .selectFrom("assets as a")
     .selectAll()
+    .select(heldForReservations("a").as("reserved"))
     .where("space_id", "=", spaceId)
     .where("account_id", "=", accountId)
     .orderBy("adam_id")
     .execute();
-  return rows.map(toAsset);
+  return rows.map((row) => ({ ...toAsset(row), reserved: row.reserved }));
 }
 
 export interface CatalogApp {

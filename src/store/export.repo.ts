@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { type LicenseState, type LicenseType, usagePercent } from "../licensing/index.js";
 import { appNamesOfSpace } from "./app-names.js";
 import type { Db } from "./database.js";
+import { freeLicenses, heldForReservations } from "./held-reservations.js";
 import { type LicenseFilter, type LicenseOfSpace, licensesOfSpace } from "./views.repo.js";
 
 /**
@@ -172,16 +173,12 @@ function appUsagePage(
   batch: number,
 ) {
   const ofAsset = sql`x.space_id = s.space_id and x.account_id = s.account_id and x.adam_id = s.adam_id`;
-  const unreserved = (holder: "user_id" | "device_id") =>
-    sql`not exists (select 1 from licenses h where h.space_id = s.space_id and h.account_id = s.account_id
-      and h.adam_id = s.adam_id and h.holds_seat and h.${sql.raw(holder)} = x.${sql.raw(holder)})`;
   return sql<AppUsageRecord>`
     select s.adam_id, coalesce(c.name, s.name) as app_name, s.product_type, s.account_id,
       a.display_name as account_name, s.total_count, s.apple_assigned_count, s.used,
       n.assigned, n.pending_assign, n.pending_release,
       (select count(*) from licenses x where ${ofAsset} and x.grace_ends is not null)::int as in_grace,
-      ((select count(*) from rule_users x where ${ofAsset} and x.role = 'reserved' and ${unreserved("user_id")})
-        + (select count(*) from rule_devices x where ${ofAsset} and ${unreserved("device_id")}))::int as reserved,
+      ${heldForReservations("s")} as reserved,
       w.waiting_users, w.waiting_devices
     from assets s
     join accounts a on a.space_id = s.space_id and a.id = s.account_id
@@ -219,7 +216,7 @@ function toUsageRow(r: AppUsageRecord): AppUsageRow {
     pendingRelease: Number(r.pending_release),
     inGrace: Number(r.in_grace),
     reserved: Number(r.reserved),
-    available: Math.max(0, total - used),
+    available: freeLicenses({ total, used, reserved: Number(r.reserved) }),
     waitingUsers: Number(r.waiting_users),
     waitingDevices: Number(r.waiting_devices),
     usagePercent: Math.round(usagePercent(used, total)),

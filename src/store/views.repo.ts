@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { LicenseState, LicenseType } from "../licensing/index.js";
 import type { Db } from "./database.js";
+import { heldForReservations } from "./held-reservations.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import { rulesVersion } from "./rules.repo.js";
 
@@ -193,7 +194,10 @@ export interface AppRow {
   currency?: string;
   total: number;
   used: number;
+  /** Free for anyone: neither used nor held for a reservation (DI6). */
   available: number;
+  /** DI6: held for reservations whose holder has no license yet. */
+  reserved: number;
   accounts: number;
   inCatalog: boolean;
   /** From the store's metadata lookup (src/sync/metadata.ts). */
@@ -254,7 +258,11 @@ export function listAppsView(
       sql<string | null>`max(s.currency)`.as("currency"),
       sql<number>`sum(s.total_count)::int`.as("total"),
       sql<number>`sum(s.used)::int`.as("used"),
-      sql<number>`greatest(sum(s.total_count) - sum(s.used), 0)::int`.as("available"),
+      // DI6: per account, what is neither used nor held for a reservation (as explain counts it).
+      sql<number>`sum(greatest(s.total_count - s.used - ${heldForReservations("s")}, 0))::int`.as(
+        "available",
+      ),
+      sql<number>`sum(${heldForReservations("s")})::int`.as("reserved"),
       sql<number>`count(*)::int`.as("accounts"),
       sql<boolean>`coalesce(bool_or(c.in_catalog), false)`.as("in_catalog"),
       sql<string | null>`max(s.genre)`.as("genre"),
@@ -289,6 +297,7 @@ export function listAppsView(
     total: r.total,
     used: r.used,
     available: r.available,
+    reserved: r.reserved,
     accounts: r.accounts,
     inCatalog: r.in_catalog,
     genre: r.genre ?? undefined,
@@ -318,6 +327,7 @@ function delegatedNotBought(db: Db, spaceId: string) {
       sql<number>`0::int`.as("total"),
       sql<number>`0::int`.as("used"),
       sql<number>`0::int`.as("available"),
+      sql<number>`0::int`.as("reserved"),
       sql<number>`0::int`.as("accounts"),
       sql<boolean>`bool_or(c.in_catalog)`.as("in_catalog"),
       sql<string | null>`max(s.genre)`.as("genre"),

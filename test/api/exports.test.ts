@@ -305,10 +305,11 @@ describeEachDatabase("exports API", (db) => {
     expect(r.headers["content-type"]).toBe("text/csv; charset=utf-8");
     expect(r.headers["content-disposition"]).toBe('attachment; filename="orchard-usage.csv"');
     const a = f.ids.accountA;
-    // Pages: 10 bought, Alice's pending license holds the one seat used; Keynote: 3 bought, 1 assigned.
+    // Pages: 10 bought, Alice's pending license holds the one seat used, two more held for Bea's
+    // and the device's reservations (DI6): 7 free; Keynote: 3 bought, 1 assigned.
     expect(r.body.trimEnd().split("\n")).toEqual([
       USAGE_HEADER,
-      `${f.ids.adamId},Pages,App,${a},Main,10,0,1,0,1,0,1,2,9,1,1,10`,
+      `${f.ids.adamId},Pages,App,${a},Main,10,0,1,0,1,0,1,2,7,1,1,10`,
       `${KEYNOTE},Keynote,App,${a},Main,3,0,1,1,0,0,0,0,2,0,0,33`,
     ]);
     const json = await get(`${s}/usage/export?format=json&app=${KEYNOTE}`);

@@ -74,3 +74,60 @@ describeEachDatabase("API: reservations added to an app's rules", (db) => {
     expect(reader.statusCode).toBe(403);
   });
 });
+
+describeEachDatabase("API: free licenses leave out the seats held for reservations (DI6)", (db) => {
+  it("DI6: a reservation not used yet takes one from `available` on the apps list and the account's assets, and is counted apart as `reserved`; once its holder holds a license, it is in `used` instead", async () => {
+    const f = await buildFixture(db().store);
+    const { spaceA: spaceId, accountA: accountId, adamId } = f.ids;
+    const get = async (url: string) =>
+      (
+        await f.app.inject({
+          method: "GET",
+          url: `/api/v1/spaces/${spaceId}${url}`,
+          headers: auth(f.tokens.write),
+        })
+      ).json();
+    const counts = async () => {
+      const app = (await get("/apps")).items.find((a: { adamId: string }) => a.adamId === adamId);
+      const asset = (await get(`/accounts/${accountId}/assets`)).items.find(
+        (a: { adamId: string }) => a.adamId === adamId,
+      );
+      return {
+        app: { used: app.used, reserved: app.reserved, available: app.available },
+        asset: { used: asset.used, reserved: asset.reserved, available: asset.available },
+      };
+    };
+    // A device of nobody's: it holds no license of the app (userA's devices use userA's, LT4).
+    const device = (
+      await f.app.inject({
+        method: "POST",
+        url: `/api/v1/spaces/${spaceId}/devices`,
+        headers: auth(f.tokens.write),
+        payload: { serialNumber: `RES${f.ids.suffix}`, platform: "iOS" },
+      })
+    ).json().id as string;
+    const before = await counts();
+    expect(before.app).toEqual({ used: 1, reserved: 0, available: 9 });
+    expect(before.asset).toEqual(before.app);
+    // Its reservation holds a seat no one else may take.
+    const reserved = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${spaceId}/accounts/${accountId}/apps/${adamId}/rules/reservations`,
+      headers: auth(f.tokens.write),
+      payload: { deviceIds: [device] },
+    });
+    expect(reserved.statusCode, reserved.body).toBe(200);
+    const after = await counts();
+    expect(after.app).toEqual({ used: 1, reserved: 1, available: 8 });
+    expect(after.asset).toEqual(after.app);
+    // The device checks in for the app: it takes its reserved seat, now used, no longer held.
+    const granted = await f.app.inject({
+      method: "POST",
+      url: `/api/v1/spaces/${spaceId}/license-requests`,
+      headers: auth(f.tokens.write),
+      payload: { app: adamId, device, why: "mandatory" },
+    });
+    expect(granted.json().decision.outcome, granted.body).toBe("grant");
+    expect((await counts()).app).toEqual({ used: 2, reserved: 0, available: 8 });
+  });
+});

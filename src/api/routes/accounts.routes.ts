@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freeLicenses } from "../../store/held-reservations.js";
 import {
   appleWorkOfAccount,
   getAccount,
@@ -309,7 +310,7 @@ export function registerAccountRoutes(app: Api, ctx: ApiContext): void {
         items: assets.map((a) => ({
           ...a,
           platforms: [...a.platforms],
-          available: Math.max(0, a.total - a.used),
+          available: freeLicenses(a),
         })),
       };
     },

@@ -78,6 +78,7 @@ export function AppDetailPage() {
         <Stat
           label={t("apps.available")}
           value={f.number(a.available)}
+          hint={a.reserved > 0 ? t("apps.heldForReservations", { count: a.reserved }) : undefined}
           tone={a.available === 0 && a.total > 0 ? "danger" : undefined}
         />
         <Stat label={t("apps.used")} value={f.number(a.used)} hint={f.percent(a.used, a.total)} />

@@ -90,8 +90,9 @@ export function ReserveDialog({
             onChange={(e) => setAccountId(e.target.value)}
           >
             <option value="">{t("whatIf.chooseAccount")}</option>
+            {/* DI6: a reservation needs a free license; an account with none cannot take one. */}
             {choices.map(({ account: a, available }) => (
-              <option key={a.id} value={a.id}>
+              <option key={a.id} value={a.id} disabled={available === 0}>
                 {t("users.reserve.accountChoice", {
                   priority: a.priority,
                   name: a.displayName,
