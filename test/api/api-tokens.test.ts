@@ -172,6 +172,38 @@ describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
     expect(refused.json().code).toBe("grant_exceeds_own_role");
   });
 
+  it("PM1: a grant may name the default space `default`, as a path does; it is granted, and listed, by the space's id", async () => {
+    const store = db().store.db;
+    await store.updateTable("spaces").set({ is_default: false }).execute();
+    await store.updateTable("spaces").set({ is_default: true }).where("id", "=", f.ids.spaceA).execute();
+    const owner = await signIn("owner");
+    const made = await createToken(owner, {
+      name: "mdm via alias",
+      grants: [{ spaceId: "default", role: "mdm" }],
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json().grants).toEqual([{ spaceId: f.ids.spaceA, role: "mdm" }]);
+    const checkIn = await f.app.inject({
+      method: "GET",
+      url: "/api/v1/spaces/default/mdm/commands",
+      headers: auth(made.json().token),
+    });
+    expect(checkIn.statusCode, checkIn.body).toBe(200);
+    // Named twice, by its alias and its id: one space, refused as such.
+    const twice = await createToken(owner, {
+      name: "twice",
+      grants: [
+        { spaceId: "default", role: "mdm" },
+        { spaceId: f.ids.spaceA, role: "read" },
+      ],
+    });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().errors[0]).toMatchObject({
+      field: "body.grants.1.spaceId",
+      message: "one role per space",
+    });
+  });
+
   it("a token with an end works until then, shows it and its last use; an expired one is a 401 api_token_expired, not an unknown token", async () => {
     const writer = await signIn("writer");
     const created = await createToken(writer, {

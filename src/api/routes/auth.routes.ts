@@ -30,6 +30,7 @@ import {
 } from "../../store/auth.repo.js";
 import type { Db } from "../../store/database.js";
 import { listSpaces } from "../../store/index.js";
+import { DEFAULT_SPACE_ALIAS } from "../../store/space.repo.js";
 import { SESSION_COOKIE } from "../authz.js";
 import { type Api, type ApiContext, can } from "../context.js";
 import { ApiError, type FieldError, problemResponses } from "../problem.js";
@@ -356,9 +357,10 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
         ]);
       const caller = request.principal;
       // A non-owner's unknown space is refused by issueApiToken as one it has no role in.
-      await checkGrants(db, body.grants, caller.isOwner);
+      const grants = await checkGrants(db, body.grants, caller.isOwner);
       const issued = await issueApiToken(db, caller, {
         ...body,
+        grants,
         now: at,
         ...(ends ? { expiresAt: ends } : {}),
       });
@@ -441,9 +443,9 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
             rule: "required",
           },
         ]);
-      await checkGrants(db, request.body.grants);
-      const admin = await createAdministrator(db, { ...request.body, now: now() });
-      return reply.status(201).send({ ...admin, grants: request.body.grants });
+      const grants = await checkGrants(db, request.body.grants);
+      const admin = await createAdministrator(db, { ...request.body, grants, now: now() });
+      return reply.status(201).send({ ...admin, grants });
     },
   );
 
@@ -462,9 +464,9 @@ export function registerAuthRoutes(app: Api, ctx: ApiContext, loginsPerMinute: n
     async (request) => {
       const admin = await findAdmin(db, request.params.adminId);
       if (!admin) throw new ApiError(404, "not_found", "Not found");
-      await checkGrants(db, request.body.grants);
-      await setGrants(db, { kind: "admin", id: admin.id }, request.body.grants);
-      return { ...admin, grants: request.body.grants };
+      const grants = await checkGrants(db, request.body.grants);
+      await setGrants(db, { kind: "admin", id: admin.id }, grants);
+      return { ...admin, grants };
     },
   );
 
@@ -608,12 +610,24 @@ function withExpired<T extends { expiresAt?: Date }>(token: T, now: Date): T & {
 }
 
 /**
- * Every grant names a space that exists, each space once (else the row would fail half-way).
+ * Every grant names a space that exists, each space once (else the row would fail half-way);
+ * `default` names the default space, as in a path. Returns the grants by space id.
  * `nameUnknown` false (a caller who is not an owner): an unknown space is left to the role
  * check, which refuses it as one the caller has no role in (invariant 6).
  */
-async function checkGrants(db: Db, list: readonly Grant<TokenRole>[], nameUnknown = true): Promise<void> {
-  const known = new Set((await listSpaces(db)).map((s) => s.id));
+async function checkGrants<R extends TokenRole>(
+  db: Db,
+  given: readonly Grant<R>[],
+  nameUnknown = true,
+): Promise<Grant<R>[]> {
+  const spaces = await listSpaces(db);
+  const known = new Set(spaces.map((s) => s.id));
+  const defaultId = spaces.find((s) => s.isDefault)?.id;
+  const list = given.map((g) =>
+    g.spaceId === DEFAULT_SPACE_ALIAS && defaultId && !known.has(g.spaceId)
+      ? { ...g, spaceId: defaultId }
+      : g,
+  );
   const seen = new Set<string>();
   const errors: FieldError[] = [];
   list.forEach((g, i) => {
@@ -624,4 +638,5 @@ async function checkGrants(db: Db, list: readonly Grant<TokenRole>[], nameUnknow
     seen.add(g.spaceId);
   });
   if (errors.length > 0) throw new ApiError(400, "validation_failed", "The request is not valid", errors);
+  return list;
 }
