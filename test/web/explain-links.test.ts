@@ -162,4 +162,21 @@ describe("console: explain from where the question comes up", () => {
       "Situation explained: The device checks in. It already holds a license, kept whatever the situation.",
     );
   });
+
+  it("a link through `default` opens its page in the default space; one naming a space that does not exist says so over the first space's dashboard", async () => {
+    await page.goto(`${url}/s/default/devices?q=QUEUE`);
+    await page.waitForURL(`${url}/s/${spaceId}/devices?q=QUEUE`);
+    await page.getByRole("heading", { name: "Devices" }).waitFor();
+    await page.goto(`${url}/s/no-such-space/apps`);
+    await page.waitForURL(`${url}/s/${spaceId}`);
+    await page
+      .getByText(
+        "The link named a space that does not exist, or in which you have no role (no-such-space): here is your first space.",
+      )
+      .waitFor();
+    // Gone with the next page: it was about that link.
+    await page.getByRole("link", { name: "Devices" }).click();
+    await page.getByRole("heading", { name: "Devices" }).waitFor();
+    await expect(page.getByText(/^The link named a space/).count()).resolves.toBe(0);
+  });
 });

@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Navigate, Outlet, useLocation, useParams } from "react-router";
 import { signInThenBackTo } from "../auth/next-page";
 import { useMe, useSpaces } from "../auth/session";
-import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { EmptyState, ErrorNotice, Loading, Notice } from "../ui/States";
 import { Sidebar } from "./Sidebar";
 import { SpaceProvider, spacePath } from "./space";
 import { TopBar } from "./TopBar";
@@ -23,7 +23,17 @@ export function Layout() {
   const first = list.find((s) => s.isDefault) ?? list[0];
   if (!first) return <EmptyState title={t("shell.noSpaceTitle")}>{t("shell.noSpaceText")}</EmptyState>;
   const space = list.find((s) => s.id === spaceId);
-  if (!space) return <Navigate to={spacePath(first.id)} replace />;
+  if (!space) {
+    // `default` names the default space, as in the API: the rest of the link is kept. Another
+    // space (deleted, or no role in it) is said so over the first space's dashboard.
+    const rest = location.pathname.slice(spacePath(spaceId ?? "").length) + location.search;
+    return spaceId === "default" ? (
+      <Navigate to={spacePath(first.id, rest)} replace />
+    ) : (
+      <Navigate to={spacePath(first.id)} replace state={{ missingSpace: spaceId }} />
+    );
+  }
+  const missingSpace = (location.state as { missingSpace?: string } | null)?.missingSpace;
   return (
     <SpaceProvider value={{ space, spaces: list, spaceId: space.id, canWrite: space.role === "manage" }}>
       <div className="shell">
@@ -31,6 +41,9 @@ export function Layout() {
         <div className="main">
           <TopBar />
           <main className="content" id="main">
+            {missingSpace ? (
+              <Notice tone="warning">{t("shell.missingSpace", { id: missingSpace })}</Notice>
+            ) : null}
             {/* A page's chunk loads the first time it is shown (lazy-page.tsx); the shell stays. */}
             <Suspense fallback={<Loading />}>
               <Outlet />
