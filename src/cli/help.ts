@@ -19,5 +19,7 @@ Exit codes:
 
 Errors are one line on stderr ("orchard: ..."); --json output goes to stdout only.
 Configuration comes from the environment: DATABASE_URL (else PGlite in ORCHARD_DATA_DIR,
-default ./data), ORCHARD_SECRET_KEY, APPLE_BASE_URL (else the built-in simulator).
+default ./data), ORCHARD_SECRET_KEY, APPLE_BASE_URL (else the built-in simulator;
+\`orchard worker\` needs it: the built-in simulator lives in \`orchard serve\`'s process,
+which also sends Apple's work when it runs on PGlite).
 `;

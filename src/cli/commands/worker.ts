@@ -44,7 +44,9 @@ export function registerWorker(program: Command): void {
   ).action(async (flags: WorkerFlags) => {
     const config = loadConfig();
     if (!config.appleBaseUrl)
-      throw new CliError("set APPLE_BASE_URL (e.g. the URL `orchard simulator` prints)");
+      throw new CliError(
+        "set APPLE_BASE_URL (e.g. the URL `orchard simulator` prints); with the built-in simulator, `orchard serve` sends Apple's work itself",
+      );
     const store = await openDatabase(storeConfig(config));
     const logger = pino({ level: config.logLevel }, pino.destination(2));
     const deps = syncDepsFromConfig(config, store, {
