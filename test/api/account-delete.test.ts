@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { syncAccountOps } from "../../src/main/sync-bindings.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { createDevices, insertLicenses, listAccounts, type Store } from "../../src/store/index.js";
-import { makeSyncDeps } from "../../src/sync/index.js";
+import { createDevices, insertLicenses, listAccounts } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
+import { auth, buildFixture, type Fixture, NOW, syncAccounts } from "./harness.js";
 
 /**
  * AC5 over the API: DELETE …/accounts/:id answers 204, or, asked with `Prefer:
@@ -21,17 +19,7 @@ describeEachDatabase("DELETE an account: what it did, when asked (AC5)", (db) =>
     sim = await startSimulator({ port: 0, now: () => NOW, enforceRateLimit: false });
     const apple = sim.url;
     f = await buildFixture(db().store, {
-      accounts: (store: Store) =>
-        syncAccountOps(
-          makeSyncDeps({
-            db: store.db,
-            keys: store.keys,
-            appleBaseUrl: apple,
-            mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
-            now: () => NOW,
-            tuning: { appleRetry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } },
-          }),
-        ),
+      accounts: syncAccounts(apple),
     });
   });
 

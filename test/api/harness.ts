@@ -5,6 +5,7 @@ import { buildApi } from "../../src/api/app.js";
 import type { ApiContext } from "../../src/api/context.js";
 import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/auth/auth.service.js";
 import { mdmDirectoryOps, mdmLicenseOps } from "../../src/main/mdm-bindings.js";
+import { syncAccountOps } from "../../src/main/sync-bindings.js";
 import { type AccountOps, localAccountOps } from "../../src/service/accounts.js";
 import type { ServiceDeps } from "../../src/service/deps.js";
 import { encodeSToken } from "../../src/simulator/index.js";
@@ -22,6 +23,7 @@ import {
   setCatalogApp,
   upsertAsset,
 } from "../../src/store/index.js";
+import { makeSyncDeps } from "../../src/sync/index.js";
 
 /** Every log line the API writes, for the tests that grep them (invariant 5). */
 export class LogCapture extends Writable {
@@ -246,3 +248,16 @@ export async function ownerSession(f: Fixture): Promise<Record<string, string>> 
   const cookie = r.cookies.find((c) => c.name === "orchard_session")?.value ?? "";
   return { cookie: `orchard_session=${cookie}`, "x-orchard-csrf": "1" };
 }
+
+/** The account port of the sync engine, against Apple at `appleUrl` (the simulator), on the fixture's clock. */
+export const syncAccounts = (appleUrl: string) => (store: Store) =>
+  syncAccountOps(
+    makeSyncDeps({
+      db: store.db,
+      keys: store.keys,
+      appleBaseUrl: appleUrl,
+      mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
+      now: () => NOW,
+      tuning: { appleRetry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } },
+    }),
+  );

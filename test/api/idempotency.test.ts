@@ -1,13 +1,10 @@
 import { afterAll, expect, it } from "vitest";
 import { hashOfBody } from "../../src/api/idempotency.js";
-import { syncAccountOps } from "../../src/main/sync-bindings.js";
 import { decodeSToken, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { claimIdempotencyKey } from "../../src/store/idempotency.repo.js";
-import type { Store } from "../../src/store/index.js";
 import { DEFAULT_RETENTION, pruneExpired } from "../../src/store/retention.repo.js";
-import { makeSyncDeps } from "../../src/sync/index.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
+import { auth, buildFixture, type Fixture, NOW, syncAccounts } from "./harness.js";
 
 const HOUR = 3_600_000;
 type Method = "POST" | "PATCH" | "PUT";
@@ -106,17 +103,7 @@ describeEachDatabase("Idempotency-Key on POST and PATCH", (db) => {
     sim = await startSimulator({ port: 0, now: () => NOW, enforceRateLimit: false });
     const apple = sim.url;
     f = await buildFixture(db().store, {
-      accounts: (store: Store) =>
-        syncAccountOps(
-          makeSyncDeps({
-            db: store.db,
-            keys: store.keys,
-            appleBaseUrl: apple,
-            mdmInfo: { id: "orchard-test", name: "Orchard", metadata: "tests" },
-            now: () => NOW,
-            tuning: { appleRetry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 } },
-          }),
-        ),
+      accounts: syncAccounts(apple),
     });
     const key = newKey();
     const serial = `IDEM1${f.ids.suffix}`.toUpperCase();

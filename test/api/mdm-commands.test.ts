@@ -9,12 +9,11 @@ import { adminPrincipal, createAdministrator, issueApiToken } from "../../src/au
 import { loadConfig } from "../../src/config.js";
 import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { buildServer, type Orchard } from "../../src/main/server.js";
-import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import { createDevices, type DeviceRecord } from "../../src/store/index.js";
 import { listMdmCommands, queueMdmCommands, settleMdmCommands } from "../../src/store/mdm-command.repo.js";
 import { verifyWebhookSignature } from "../../src/webhook.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { deviceLicenses } from "../store/fixtures.js";
+import { bundleIdFound, deviceLicenses } from "../store/fixtures.js";
 import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
 
 /**
@@ -259,20 +258,11 @@ describeEachDatabase("MDM commands: list and send again", (db) => {
     // The lookup has not run: no bundle id yet, and a remove has no license to name.
     expect(before.map((c: object) => "bundleId" in c)).toEqual([false, false]);
     expect("licenseType" in before[1]).toBe(false);
-    await setAssetMetadata(db().store.db, {
+    await bundleIdFound(db().store.db, {
       spaceId: f.ids.spaceA,
       accountId: f.ids.accountA,
       adamId: f.ids.adamId,
-      metadata: {
-        custom: false,
-        name: undefined,
-        price: undefined,
-        genre: undefined,
-        bundleId: "com.apple.Pages",
-        artworkUrl: undefined,
-        latestVersion: undefined,
-      },
-      now: NOW,
+      bundleId: "com.apple.Pages",
     });
     expect((await polled()).map((c: { bundleId?: string }) => c.bundleId)).toEqual([
       "com.apple.Pages",

@@ -1,8 +1,8 @@
 import { expect, it } from "vitest";
-import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import { listAdmins, setGrants } from "../../src/store/auth.repo.js";
 import { markAssigned } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
+import { bundleIdFound } from "../store/fixtures.js";
 import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
 
 /** The MDM's side of the API: catalog, check-in, device events, moves, command queue. */
@@ -124,20 +124,11 @@ describeEachDatabase("MDM routes", (db) => {
   });
 
   it("LT2, VU3: an app a check-in reports by its bundle id alone (as InstalledApplicationList does) is the space's app of that bundle id: decided, and named in the inventory", async () => {
-    await setAssetMetadata(db().store.db, {
+    await bundleIdFound(db().store.db, {
       spaceId: f.ids.spaceA,
       accountId: f.ids.accountA,
       adamId: f.ids.adamId,
-      metadata: {
-        custom: false,
-        name: "Pages",
-        price: undefined,
-        genre: undefined,
-        bundleId: "com.apple.Pages",
-        artworkUrl: undefined,
-        latestVersion: undefined,
-      },
-      now: NOW,
+      bundleId: "com.apple.Pages",
     });
     const serialNumber = `BID${f.ids.suffix}`;
     const device = await send("POST", `${s()}/devices`, { serialNumber, platform: "iOS" });

@@ -9,7 +9,6 @@ import {
   verifyWebhookSignature,
 } from "../../src/mdm/index.js";
 import { postToMdmWebhook } from "../../src/mdm/sinks.js";
-import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import { updateDevice } from "../../src/store/directory.repo.js";
 import {
   createUser,
@@ -26,7 +25,7 @@ import {
 } from "../../src/store/mdm-command.repo.js";
 import { SIGNATURE_HEADER, signatureHeader } from "../../src/webhook.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { accountWithSeats, devices, NOW, spaceWithApp } from "../store/fixtures.js";
+import { accountWithSeats, bundleIdFound, devices, NOW, spaceWithApp } from "../store/fixtures.js";
 
 const SECRET = "whsec-test";
 const sign = (t: number, body: string) => createHmac("sha256", SECRET).update(`${t}.${body}`).digest("hex");
@@ -143,20 +142,12 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
     const { account } = await accountWithSeats(db, keys, { spaceId, adamId: pages, total: 5 });
     // A second account holds the app too, not looked up yet: the bundle id known on the other one still goes.
     await accountWithSeats(db, keys, { spaceId, adamId: pages, total: 5 });
-    await setAssetMetadata(db, {
+    await bundleIdFound(db, {
       spaceId,
       accountId: account.id,
       adamId: pages,
-      metadata: {
-        custom: false,
-        name: "Pages",
-        price: undefined,
-        genre: undefined,
-        bundleId: "com.apple.Pages",
-        artworkUrl: undefined,
-        latestVersion: undefined,
-      },
-      now: NOW,
+      bundleId: "com.apple.Pages",
+      name: "Pages",
     });
     for (const [adamId, productType] of [
       [book, "Book"],

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ALL_USERS, type LicenseState, type Platform } from "../../src/licensing/index.js";
+import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import {
   type Account,
   type AssetRecord,
@@ -141,4 +142,25 @@ export async function appleNotificationAt(db: Db, spaceId: string, receivedAt: D
     })
     .execute();
   return dedupeKey;
+}
+
+/** The store's lookup found the app's bundle id (and name): what setAssetMetadata records. */
+export function bundleIdFound(
+  db: Db,
+  asset: { spaceId: string; accountId: string; adamId: string; bundleId: string; name?: string },
+): Promise<void> {
+  const { bundleId, name, ...of } = asset;
+  return setAssetMetadata(db, {
+    ...of,
+    metadata: {
+      custom: false,
+      name,
+      price: undefined,
+      genre: undefined,
+      bundleId,
+      artworkUrl: undefined,
+      latestVersion: undefined,
+    },
+    now: NOW,
+  });
 }
