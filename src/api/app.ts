@@ -27,6 +27,7 @@ import { BODY_LIMIT_BYTES, TOKEN_FILE_LIMIT_BYTES } from "./limits.js";
 import { fastifyLogger } from "./logger.js";
 import { ApiPaths } from "./methods.js";
 import { describeRoute, finishDocument, openapiOptions } from "./openapi.js";
+import { refuseUnversionedIfMatch } from "./preconditions.js";
 import { problem } from "./problem.js";
 import { registerAccountRoutes } from "./routes/accounts.routes.js";
 import { registerActivityRoutes } from "./routes/activity.routes.js";
@@ -233,6 +234,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     );
   // After authorization and validation: a key is claimed only by a request the route will run.
   await app.register(idempotency, { db: ctx.deps.db, now: ctx.deps.now });
+  refuseUnversionedIfMatch(app);
   const api = app.withTypeProvider<ZodTypeProvider>() as unknown as Api;
   registerHealthRoutes(api, ctx);
   registerMetricsRoutes(api, ctx);

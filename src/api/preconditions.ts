@@ -1,5 +1,12 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "./problem.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The route evaluates If-Match against its resource's version (ifMatchOf). */
+    ifMatch?: true;
+  }
+}
 
 /**
  * Optimistic concurrency (RFC 9110 §8.8.3, §13.1.1): a resource read with its ETag is
@@ -46,4 +53,33 @@ export function wantsRepresentation(request: FastifyRequest, reply: FastifyReply
   const wanted = prefs.includes("return=representation");
   if (wanted) void reply.header("preference-applied", "return=representation");
   return wanted;
+}
+
+/**
+ * If-Match sent to a change whose resource has no version: no tag can match it (RFC 9110
+ * §13.1.1), so it is a 412 `precondition_failed` saying which resources have versions,
+ * not a change made without the protection the client asked for. `*` (the resource
+ * exists) goes on. After authorization, before the route's work.
+ */
+export function refuseUnversionedIfMatch(app: FastifyInstance): void {
+  app.addHook("preHandler", async (request) => {
+    if (request.method === "GET" || request.method === "HEAD" || request.routeOptions.config.ifMatch) return;
+    if (ifMatchOf(request) === undefined) return; // absent, or `*`
+    throw new ApiError(
+      412,
+      "precondition_failed",
+      "If-Match cannot match here: this resource has no version (ETag). An app's rules have one: GET …/apps/:adamId/rules",
+      [{ field: "headers.if-match", message: "this resource has no ETag to match" }],
+    );
+  });
+}
+
+/** RFC 9110 §13.1.2: whether If-None-Match names the current version (a GET then answers 304). */
+export function notModified(request: FastifyRequest, version: string): boolean {
+  const header = request.headers["if-none-match"];
+  if (header === undefined) return false;
+  const value = (Array.isArray(header) ? header.join(",") : header).trim();
+  if (value === "*") return true;
+  // Weak comparison: W/"x" and "x" name the same version.
+  return value.split(",").some((t) => t.trim().replace(/^W\//, "") === `"${version}"`);
 }

@@ -1,8 +1,8 @@
-import { sql } from "kysely";
+import { type SqlBool, sql } from "kysely";
 import { ALL_USERS, type Platform } from "../licensing/index.js";
 import { adoptListedLater } from "./adopt-listed.repo.js";
 import { type Db, withTransaction } from "./database.js";
-import { type DeviceRecord, serialKey, toDevice } from "./device.repo.js";
+import { type DeviceRecord, getDevice, serialKey, toDevice } from "./device.repo.js";
 import { NotFoundError } from "./errors.js";
 import { type Group, isBuiltInGroup } from "./group.repo.js";
 import { followDevices } from "./invite-commands.repo.js";
@@ -10,7 +10,7 @@ import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import type { RegistrationFilter } from "./registration.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
-import { toUser, type UserRecord } from "./user.repo.js";
+import { getUser, toUser, type UserRecord } from "./user.repo.js";
 
 /** Users, devices and groups of a space as the console lists and edits them. */
 export const USER_SORTS = {
@@ -63,13 +63,16 @@ export async function updateUser(
   },
   now: Date,
 ): Promise<UserRecord> {
+  const changes = {
+    ...(set.name !== undefined ? { name: set.name } : {}),
+    ...(set.email !== undefined ? { email: set.email } : {}),
+    ...(set.managedAppleId !== undefined ? { managed_apple_id: set.managedAppleId } : {}),
+    ...(set.externalId !== undefined ? { external_id: set.externalId } : {}),
+  };
   const row = await db
     .updateTable("users")
     .set({
-      ...(set.name !== undefined ? { name: set.name } : {}),
-      ...(set.email !== undefined ? { email: set.email } : {}),
-      ...(set.managedAppleId !== undefined ? { managed_apple_id: set.managedAppleId } : {}),
-      ...(set.externalId !== undefined ? { external_id: set.externalId } : {}),
+      ...changes,
       // AC7: Apple's id of the user is set once (Apple never changes it).
       ...(set.clientUserId !== undefined
         ? { apple_client_user_id: sql<string>`coalesce(apple_client_user_id, ${set.clientUserId})` }
@@ -78,9 +81,18 @@ export async function updateUser(
     })
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
+    .where(
+      changedAny({
+        ...changes,
+        ...(set.clientUserId !== undefined
+          ? { apple_client_user_id: sql`coalesce(apple_client_user_id, ${set.clientUserId})` }
+          : {}),
+      }),
+    )
     .returningAll()
     .executeTakeFirst();
-  if (!row) throw new NotFoundError("user", id);
+  // Nothing to change: not written, so `updatedAt` (an MDM's incremental reads) stays.
+  if (!row) return getUser(db, spaceId, id);
   // AC7: given their Apple id, the user adopts what Apple holds for them outside Orchard (listed).
   if (set.clientUserId !== undefined && row.apple_client_user_id === set.clientUserId)
     await adoptListedLater(db, { spaceId, userIds: [id], now });
@@ -144,21 +156,23 @@ export async function updateDevice(
   set: { userId?: string | null; sharedIpad?: boolean; supervised?: boolean; platform?: Platform },
   now: Date,
 ): Promise<DeviceRecord> {
+  const changes = {
+    ...(set.userId !== undefined ? { user_id: set.userId } : {}),
+    ...(set.sharedIpad !== undefined ? { shared_ipad: set.sharedIpad } : {}),
+    ...(set.supervised !== undefined ? { supervised: set.supervised } : {}),
+    ...(set.platform !== undefined ? { platform: set.platform } : {}),
+  };
   return withTransaction(db, async (trx) => {
     const row = await trx
       .updateTable("devices")
-      .set({
-        ...(set.userId !== undefined ? { user_id: set.userId } : {}),
-        ...(set.sharedIpad !== undefined ? { shared_ipad: set.sharedIpad } : {}),
-        ...(set.supervised !== undefined ? { supervised: set.supervised } : {}),
-        ...(set.platform !== undefined ? { platform: set.platform } : {}),
-        updated_at: now,
-      })
+      .set({ ...changes, updated_at: now })
       .where("space_id", "=", spaceId)
       .where("id", "=", id)
+      .where(changedAny(changes))
       .returningAll()
       .executeTakeFirst();
-    if (!row) throw new NotFoundError("device", id);
+    // Nothing to change: not written, so `updatedAt` (an MDM's incremental reads) stays.
+    if (!row) return getDevice(trx, spaceId, id);
     // UB2: given to another user, or made a device that takes no invitation: the invitation follows.
     if (set.userId !== undefined || set.sharedIpad !== undefined || set.platform !== undefined)
       await followDevices(trx, { spaceId, deviceIds: [id], now });
@@ -222,4 +236,14 @@ export function listGroupMembers(db: Db, spaceId: string, groupId: string, page:
     .where("u.deleted_at", "is", null);
   if (page.q) query = query.where("u.name", "ilike", likePattern(page.q));
   return paged(query, page, { name: "u.name" }, "name", "u.id", toUser);
+}
+
+/** A row's columns differ from these values (`is distinct from`: null is a value): something to write. */
+function changedAny(values: Record<string, unknown>) {
+  const columns = Object.entries(values);
+  if (columns.length === 0) return sql<SqlBool>`false`;
+  return sql<SqlBool>`(${sql.join(
+    columns.map(([column, value]) => sql`${sql.ref(column)} is distinct from ${value}`),
+    sql` or `,
+  )})`;
 }

@@ -166,7 +166,19 @@ export function listLicensesView(
   filter: LicenseFilter,
   page: PageRequest,
 ): Promise<Page<LicenseRow>> {
-  const query = licensesOfSpace(db, spaceId, filter, page.q).select([
+  const query = withLastAction(licensesOfSpace(db, spaceId, filter, page.q));
+  return paged(query, page, LICENSE_SORTS, "createdAt", "l.id", toLicenseRowWithAction);
+}
+
+/** One license as the list shows it (names, dates, its latest action); undefined: not the space's. */
+export async function findLicenseView(db: Db, spaceId: string, licenseId: string): Promise<LicenseRow | undefined> {
+  const row = await withLastAction(licensesOfSpace(db, spaceId, {})).where("l.id", "=", licenseId).executeTakeFirst();
+  return row && toLicenseRowWithAction(row);
+}
+
+/** DI5: each license's latest activity-log action, by the log's license index. */
+function withLastAction(query: ReturnType<typeof licensesOfSpace>) {
+  return query.select([
     sql<
       string | null
     >`(select g.action from activity_log g where g.space_id = l.space_id and g.license_id = l.id order by g.seq desc limit 1)`.as(
@@ -176,11 +188,16 @@ export function listLicensesView(
       "last_action_at",
     ),
   ]);
-  return paged(query, page, LICENSE_SORTS, "createdAt", "l.id", (r) => ({
+}
+
+function toLicenseRowWithAction(
+  r: LicenseOfSpace & { last_action: string | null; last_action_at: Date | null },
+): LicenseRow {
+  return {
     ...toLicenseRow(r),
     lastAction: r.last_action ?? undefined,
     lastActionAt: r.last_action_at ? new Date(r.last_action_at) : undefined,
-  }));
+  };
 }
 
 /** VU4: one app of the space, its counts summed over the accounts that bought it. */

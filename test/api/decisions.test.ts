@@ -550,7 +550,16 @@ describeEachDatabase("explain, what-if, views and validation", (db) => {
     const all = await post(`${s}/apps/${book}/revoke-all`, { confirm: true });
     expect(all.statusCode).toBe(409);
     expect(all.json()).toMatchObject({ code: "not_revocable" });
-    expect((await get(`${s}/licenses/${licenseId}`)).json().state).toBe("assigned");
+    // One license reads as the list shows it: revocable (the 409 points there), names, dates.
+    const read = await get(`${s}/licenses/${licenseId}`);
+    expect(read.json()).toEqual(listed.items[0]);
+    expect(read.json()).toMatchObject({
+      state: "assigned",
+      revocable: false,
+      accountName: "Main",
+      userName: "Alice Apple",
+    });
+    expect((await get(`${s}/licenses/no-such-license`)).statusCode).toBe(404);
     expect((await get(`${s}/activity?license=${licenseId}`)).json().total).toBe(0);
   });
 

@@ -28,8 +28,12 @@ type Doc = {
 describeEachDatabase("the API as an integrator sees it", (db) => {
   let f: Fixture;
   const s = () => `/api/v1/spaces/${f.ids.spaceA}`;
-  const send = (method: "GET" | "POST" | "PUT" | "DELETE", url: string, payload?: object, token?: string) =>
-    f.app.inject({ method, url, headers: auth(token ?? f.tokens.write), ...(payload ? { payload } : {}) });
+  const send = (
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+    url: string,
+    payload?: object,
+    token?: string,
+  ) => f.app.inject({ method, url, headers: auth(token ?? f.tokens.write), ...(payload ? { payload } : {}) });
   const activityTotal = async (query: string) =>
     (await send("GET", `${s()}/activity?pageSize=1&${query}`)).json().total as number;
 
@@ -255,6 +259,18 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     ]);
     const after = await send("GET", `${s()}/users?updatedSince=${at(-29).toISOString()}&q=Timed`);
     expect(after.json().items).toEqual([]);
+
+    // A change that changes nothing (sent again, or the values it has) is not a change: not read again.
+    for (const body of [{}, { supervised: true }]) {
+      const same = await send("PATCH", `${s()}/devices/${early.id}`, body);
+      expect(same.statusCode, same.body).toBe(200);
+      expect(same.json()).toMatchObject({ supervised: true, updatedAt: at(-40).toISOString() });
+    }
+    const sameUser = await send("PATCH", `${s()}/users/${user.id}`, { name: "Timed" });
+    expect(sameUser.json().updatedAt).toBe(at(-30).toISOString());
+    // A real change is.
+    const changed = await send("PATCH", `${s()}/devices/${early.id}`, { supervised: false });
+    expect(changed.json().updatedAt).toBe(NOW.toISOString());
   });
 
   it("a device or a user created twice (a retry after a timeout) is a 409 naming the field and the value taken", async () => {

@@ -150,3 +150,61 @@ describeEachDatabase("API: an app's rules changed with If-Match", (db) => {
     expect(other.json().code).toBe("idempotency_key_reused");
   });
 });
+
+describeEachDatabase("API: If-Match where nothing has a version, If-None-Match on the rules", (db) => {
+  it("DI1: If-Match on a change of a resource without a version (a device, a user, the catalog) is a 412 naming the header, and nothing changes; `*` goes on", async () => {
+    const f = await buildFixture(db().store);
+    const s = `/api/v1/spaces/${f.ids.spaceA}`;
+    const send = (method: "PATCH" | "PUT", url: string, payload: object, ifMatch: string) =>
+      f.app.inject({ method, url, headers: { ...auth(f.tokens.write), "if-match": ifMatch }, payload });
+    for (const [method, url, payload] of [
+      ["PATCH", `${s}/devices/${f.ids.deviceA}`, { supervised: true }],
+      ["PATCH", `${s}/users/${f.ids.userA}`, { name: "Renamed" }],
+      ["PUT", `${s}/catalog/${f.ids.adamId}`, { installOnDevice: true }],
+    ] as const) {
+      const refused = await send(method, url, payload, '"nope"');
+      expect(refused.statusCode, `${method} ${url}`).toBe(412);
+      expect(refused.headers["content-type"]).toMatch(/application\/problem\+json/);
+      expect(refused.json()).toMatchObject({
+        code: "precondition_failed",
+        errors: [{ field: "headers.if-match" }],
+      });
+    }
+    const device = await f.app.inject({
+      method: "GET",
+      url: `${s}/devices/${f.ids.deviceA}`,
+      headers: auth(f.tokens.read),
+    });
+    expect(device.json().supervised).toBe(false);
+    expect((await send("PATCH", `${s}/devices/${f.ids.deviceA}`, { supervised: true }, "*")).statusCode).toBe(
+      200,
+    );
+  });
+
+  it("DI1: a GET of the rules with If-None-Match naming their version is a 304 without a body; once they change, a 200", async () => {
+    const f = await buildFixture(db().store);
+    const url = `/api/v1/spaces/${f.ids.spaceA}/accounts/${f.ids.accountA}/apps/${f.ids.adamId}/rules`;
+    const get = (ifNoneMatch?: string) =>
+      f.app.inject({
+        method: "GET",
+        url,
+        headers: { ...auth(f.tokens.read), ...(ifNoneMatch ? { "if-none-match": ifNoneMatch } : {}) },
+      });
+    const first = await get();
+    const etag = first.headers.etag as string;
+    const same = await get(etag);
+    expect(same.statusCode).toBe(304);
+    expect(same.body).toBe("");
+    expect(same.headers.etag).toBe(etag);
+    expect((await get(`W/${etag}`)).statusCode).toBe(304);
+    await f.app.inject({
+      method: "PUT",
+      url,
+      headers: auth(f.tokens.write),
+      payload: { reservedUserIds: [f.ids.userA], reservedDeviceIds: [], prohibitedUserIds: [] },
+    });
+    const changed = await get(etag);
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
+  });
+});

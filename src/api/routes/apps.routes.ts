@@ -17,7 +17,7 @@ import {
 import { listWaitingView, WAITING_SORTS } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { reservedDeviceRefs } from "../device-ref.js";
-import { ifMatchOf, setEtag } from "../preconditions.js";
+import { ifMatchOf, notModified, setEtag } from "../preconditions.js";
 import { ApiError, problemResponses, problemSchema } from "../problem.js";
 import { refuseReservedAndProhibited, ruleFields, ruleIds } from "../rules.schema.js";
 import {
@@ -123,22 +123,29 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["apps"],
         summary: "VU2: FCFS, Reserved and Prohibited tabs",
-        description: "The ETag (also `version`) names these rules as they are, for a change's If-Match.",
+        description:
+          "The ETag (also `version`) names these rules as they are, for a change's If-Match; with " +
+          "If-None-Match naming it, a 304 without a body.",
         params: accountAppParams,
-        response: { 200: rulesSchema, ...problemResponses },
+        response: { 200: rulesSchema, 304: z.undefined(), ...problemResponses },
       },
     },
     async (request, reply) => {
       const spaceId = spaceOf(request);
       await getAsset(db, spaceId, request.params.accountId, request.params.adamId);
-      return withEtag(reply, await rulesView(db, spaceId, request.params.accountId, request.params.adamId));
+      const rules = withEtag(
+        reply,
+        await rulesView(db, spaceId, request.params.accountId, request.params.adamId),
+      );
+      // A client holding this version already: nothing to send again.
+      return notModified(request, rules.version) ? reply.status(304).send() : rules;
     },
   );
 
   app.put(
     "/spaces/:spaceId/accounts/:accountId/apps/:adamId/rules",
     {
-      config: can.write,
+      config: { ...can.write, ifMatch: true },
       schema: {
         tags: ["apps"],
         summary: "DI1: set the license rules of one (account, app); DI6, DI7 checked",
@@ -178,7 +185,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/accounts/:accountId/apps/:adamId/rules/reservations",
     {
-      config: can.write,
+      config: { ...can.write, ifMatch: true },
       schema: {
         tags: ["apps"],
         summary: "DI3: reserve licenses for these users and devices, the app's other rules as they are",

@@ -1,8 +1,13 @@
 import { z } from "zod";
 import { checkSubjectFilter } from "../../service/list-filters.js";
 import type { Db } from "../../store/database.js";
-import { getLicense } from "../../store/index.js";
-import { LICENSE_SORTS, type LicenseFilter, listLicensesView } from "../../store/views.repo.js";
+import { NotFoundError } from "../../store/index.js";
+import {
+  findLicenseView,
+  LICENSE_SORTS,
+  type LicenseFilter,
+  listLicensesView,
+} from "../../store/views.repo.js";
 import { type Api, type ApiContext, actorOf, can, spaceOf } from "../context.js";
 import { deviceRef } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
@@ -107,12 +112,16 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
       config: can.mdm.read,
       schema: {
         tags: ["licenses"],
-        summary: "A license and its state",
+        summary: "A license, as the list shows it: its state, names, dates and latest action",
         params: withId("licenseId"),
-        response: { 200: licenseSchema, ...problemResponses },
+        response: { 200: licenseRowSchema, ...problemResponses },
       },
     },
-    async (request) => getLicense(db, spaceOf(request), request.params.licenseId),
+    async (request) => {
+      const license = await findLicenseView(db, spaceOf(request), request.params.licenseId);
+      if (!license) throw new NotFoundError("license", request.params.licenseId);
+      return license;
+    },
   );
 
   app.post(
