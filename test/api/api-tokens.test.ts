@@ -118,6 +118,10 @@ describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
     const feed = await send("GET", `${spaceA()}/mdm/commands?ready=true`);
     expect(feed.statusCode, feed.body).toBe(200);
     expect(feed.json()).toHaveProperty("items");
+    // The space's apps, for the MDM's own catalog: bundle ids, types, counts.
+    const apps = await send("GET", `${spaceA()}/apps`);
+    expect(apps.statusCode, apps.body).toBe(200);
+    expect(apps.json().items[0]).toMatchObject({ adamId: f.ids.adamId, productType: "App" });
 
     for (const [method, url, payload] of [
       ["POST", `${spaceA()}/accounts`, { displayName: "X", sToken: "x" }],

@@ -79,7 +79,8 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/apps",
     {
-      config: can.read,
+      // An MDM builds its catalog (self-service, bundle ids, books) from it.
+      config: can.mdm.read,
       schema: {
         tags: ["apps"],
         summary: "VU4: every bought app with price per license, total, available and used",
