@@ -415,7 +415,17 @@ function internal(): Problem {
 /** The figures of a zod issue a client words the rule with; nothing of the value sent. */
 function limitsOf(params: Record<string, unknown> | undefined): Record<string, string | number> {
   const out: Record<string, string | number> = {};
-  for (const key of ["minimum", "maximum", "expected", "origin", "format"] as const) {
+  // A rule's figures: zod's bounds, and DI6's licenses (needed, free of total) for the console's words.
+  for (const key of [
+    "minimum",
+    "maximum",
+    "expected",
+    "origin",
+    "format",
+    "needed",
+    "free",
+    "total",
+  ] as const) {
     const value = params?.[key];
     if (typeof value === "number" || typeof value === "string") out[key] = value;
     else if (typeof value === "bigint") out[key] = Number(value);

@@ -85,10 +85,18 @@ export async function setAppRules(
     });
     const free = asset.total_count - asset.used;
     if (reservations > asset.total_count || reservations - held > free) {
+      const needed = reservations - held;
       throw new StoreError(
         "reservations_exceed_licenses",
-        `${reservations - held} reservations need a seat, ${Math.max(free, 0)} of ${asset.total_count} licenses are free (DI6)`,
-        { reservations, total: asset.total_count, free: Math.max(free, 0), field: "reservedUserIds" },
+        `${needed} ${needed === 1 ? "reservation needs a license" : "reservations need a license each"}, ${Math.max(free, 0)} of ${asset.total_count} licenses are free (DI6)`,
+        {
+          reservations,
+          needed,
+          total: asset.total_count,
+          free: Math.max(free, 0),
+          // The list the administrator grew: devices alone, else users.
+          field: reservedUserIds.length === 0 ? "reservedDeviceIds" : "reservedUserIds",
+        },
       );
     }
     await assertExist(trx, "users", "user", spaceId, [...reservedUserIds, ...prohibitedUserIds]);

@@ -102,3 +102,19 @@ it("a problem is worded from its code, else (in French) from its HTTP status; in
     "The server answered HTTP 502 Bad Gateway.",
   );
 });
+
+it("DI6: more reservations than free licenses is worded in the console's language with the figures, agreeing in number", async () => {
+  const refusal = (needed: number) => ({
+    field: "body.reservedDeviceIds",
+    message: "the server's English",
+    limits: { needed, free: 0, total: 40 },
+  });
+  await i18next.changeLanguage("fr");
+  expect(wordedFieldError(refusal(1), "reservations_exceed_licenses")).toBe(
+    "Une réservation demande une licence libre\u00a0: 0 sur 40 le sont (DI6). Libérez d'abord une licence, ou réservez moins.",
+  );
+  await i18next.changeLanguage("en");
+  expect(wordedFieldError(refusal(3), "reservations_exceed_licenses")).toBe(
+    "These reservations need 3 free licenses: 0 of 40 are free (DI6). Free licenses first, or reserve fewer.",
+  );
+});

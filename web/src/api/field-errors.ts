@@ -38,7 +38,7 @@ export function wordedFieldError(e: ProblemFieldError, code?: string, form?: str
   })();
   // A field error without a rule is the refusal itself (duplicate_name on `name`): its code's words.
   if (!key || !i18next.exists(key))
-    return (!e.rule && code && wordedCode(code, e.message, form)) || e.message;
+    return (!e.rule && code && wordedCode(code, e.message, form, limits)) || e.message;
   const expected = typeof limits.expected === "string" ? limits.expected : "";
   return String(
     i18next.t(key, {
@@ -53,13 +53,21 @@ export function wordedFieldError(e: ProblemFieldError, code?: string, form?: str
  * (`duplicate_name_group`), then with the id a `not_found` names (`not_found_id`: the server
  * says "user <id> does not exist"), then the code's.
  */
-export function wordedCode(code: string, detail?: string, form?: string): string | undefined {
+export function wordedCode(
+  code: string,
+  detail?: string,
+  form?: string,
+  /** The refusal's figures (a field error's `limits`: DI6's free licenses), for its words. */
+  figures: Record<string, string | number> = {},
+): string | undefined {
   const id = code === "not_found" ? /^\w+ (\S+) does not exist/.exec(detail ?? "")?.[1] : undefined;
+  // A count the words agree with (DI6: how many reservations need a license).
+  const count = typeof figures.needed === "number" ? { count: figures.needed } : {};
   const key = [form && `${code}_${form}`, id && `${code}_id`, code]
     .filter(Boolean)
     .map((k) => `errors.codes.${k}`)
-    .find((k) => i18next.exists(k));
-  return key ? i18next.t(key, { id }) : undefined;
+    .find((k) => i18next.exists(k, count));
+  return key ? i18next.t(key, { ...figures, ...count, id }) : undefined;
 }
 
 /**

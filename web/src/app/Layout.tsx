@@ -1,4 +1,4 @@
-import { Suspense } from "react";
+import { Suspense, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Navigate, Outlet, useLocation, useParams } from "react-router";
 import { signInThenBackTo } from "../auth/next-page";
@@ -15,6 +15,16 @@ export function Layout() {
   const me = useMe();
   const spaces = useSpaces(me.isSuccess);
   const location = useLocation();
+  // On a narrow screen the navigation is a menu over the page: closed again by each page shown.
+  const [navOpen, setNavOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page closes the menu
+  useEffect(() => setNavOpen(false), [location.pathname]);
+  useEffect(() => {
+    if (!navOpen) return;
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setNavOpen(false);
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [navOpen]);
   // Signed out: the sign-in page brings them back here (an e-mail's link to a notification).
   if (me.isError) return <Navigate to={signInThenBackTo(location.pathname + location.search)} replace />;
   if (me.isPending || spaces.isPending) return <Loading />;
@@ -37,9 +47,12 @@ export function Layout() {
   return (
     <SpaceProvider value={{ space, spaces: list, spaceId: space.id, canWrite: space.role === "manage" }}>
       <div className="shell">
-        <Sidebar />
+        <Sidebar open={navOpen} />
+        {navOpen ? (
+          <div className="nav-backdrop" aria-hidden="true" onClick={() => setNavOpen(false)} />
+        ) : null}
         <div className="main">
-          <TopBar />
+          <TopBar navOpen={navOpen} onNav={() => setNavOpen((open) => !open)} />
           <main className="content" id="main">
             {missingSpace ? (
               <Notice tone="warning">{t("shell.missingSpace", { id: missingSpace })}</Notice>

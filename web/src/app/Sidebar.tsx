@@ -39,11 +39,12 @@ const NAV: { section: string; items: { to: string; key: string; icon: string; en
   { section: "nav.admin", items: [{ to: "/settings", key: "nav.settings", icon: "settings" }] },
 ];
 
-export function Sidebar() {
+/** The navigation: a column beside the page; on a narrow screen, a menu over it while `open`. */
+export function Sidebar({ open = false }: { open?: boolean }) {
   const { t } = useTranslation();
   const { spaceId } = useSpace();
   return (
-    <nav className="sidebar" aria-label={t("nav.label")}>
+    <nav id="main-nav" className={open ? "sidebar open" : "sidebar"} aria-label={t("nav.label")}>
       <div className="brand">
         <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden="true">
           <circle cx="16" cy="18" r="11" fill="#2f7d4f" />

@@ -13,7 +13,8 @@ const saysDefault = (name: string, word: string) =>
 /** A space's id, shortened, that tells apart two spaces of the same name ("Paris · 3f2a9c1d…"). */
 const shortId = (id: string) => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
 
-export function TopBar() {
+/** `onNav` opens and closes the navigation, a menu on a narrow screen (the button shows only there). */
+export function TopBar({ navOpen = false, onNav }: { navOpen?: boolean; onNav?: () => void }) {
   const { t, i18n } = useTranslation();
   const { space, spaces, canWrite } = useSpace();
   const me = useMe();
@@ -31,6 +32,18 @@ export function TopBar() {
   return (
     <header className="topbar">
       <div className="topbar-left">
+        {onNav ? (
+          <button
+            type="button"
+            className="nav-toggle"
+            aria-controls="main-nav"
+            aria-expanded={navOpen}
+            aria-label={navOpen ? t("nav.close") : t("nav.open")}
+            onClick={onNav}
+          >
+            <span aria-hidden="true">{navOpen ? "✕" : "☰"}</span>
+          </button>
+        ) : null}
         <label className="sr-only" htmlFor="space-switcher">
           {t("top.space")}
         </label>

@@ -65,10 +65,19 @@ function RulesForm({
   );
   const [prohibited, setProhibited] = useState<Picked[]>(rules.prohibitedUsers);
   const changedMeanwhile = rulesChangedMeanwhile(save.error);
-  const errors = fieldErrorsOf(save.error);
+  // DI7, said before sending, by name: a user reserved and prohibited at once.
+  const [both, setBoth] = useState<string>();
+  // The Prohibited list is the last field, next to Save: its error is in view.
+  const errors: Record<string, string> = {
+    ...fieldErrorsOf(save.error),
+    ...(both ? { prohibitedUserIds: t("rules.reservedAndProhibited", { name: both }) } : {}),
+  };
   const deviceChosen = fcfsOn && (requestedType === "device" || mandatoryType === "device");
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const twice = reservedUsers.find((u) => prohibited.some((p) => p.id === u.id));
+    setBoth(twice?.name);
+    if (twice) return;
     save.mutate(
       {
         rules: {
@@ -161,15 +170,20 @@ function RulesForm({
           label={t("rules.reservedUsers")}
           error={errors.reservedUserIds}
         />
-        <PickList<Device>
-          name="reservedDeviceIds"
-          path={`/spaces/${spaceId}/devices`}
-          labelOf={(d) => d.serialNumber}
-          value={reservedDevices}
-          onChange={setReservedDevices}
-          label={t("rules.reservedDevices")}
-          error={errors.reservedDeviceIds}
-        />
+        {/* A book is never a device's (DB5): no device to reserve it for, unless one was already. */}
+        {appRow.data?.productType === "Book" && reservedDevices.length === 0 ? (
+          <p className="muted small">{t("rules.bookNoDevices")}</p>
+        ) : (
+          <PickList<Device>
+            name="reservedDeviceIds"
+            path={`/spaces/${spaceId}/devices`}
+            labelOf={(d) => d.serialNumber}
+            value={reservedDevices}
+            onChange={setReservedDevices}
+            label={t("rules.reservedDevices")}
+            error={errors.reservedDeviceIds}
+          />
+        )}
       </section>
       <section>
         <h3 className="section-title">{t("rulesTabs.prohibited")}</h3>

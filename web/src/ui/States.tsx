@@ -80,9 +80,13 @@ export function ErrorNotice({
   );
 }
 
-/** A form's refusal, shown here unless it is about its fields (those show on each field). */
+/**
+ * A form's refusal, shown here unless it is about its fields: those show on each field, and
+ * the first of them is scrolled into view (a long dialog's field may be above the fold).
+ */
 export function FormError({ error }: { error: unknown }) {
-  if (!error || Object.keys(fieldErrorsOf(error)).length > 0) return null;
+  if (!error) return null;
+  if (Object.keys(fieldErrorsOf(error)).length > 0) return <FirstFieldError key={String(error)} />;
   // Keyed by what it says: another refusal after the first is scrolled to as well.
   const said =
     error instanceof ApiProblemError ? `${error.code}:${error.problem.detail ?? ""}` : String(error);
@@ -91,6 +95,16 @@ export function FormError({ error }: { error: unknown }) {
       <ErrorNotice error={error} />
     </Revealed>
   );
+}
+
+/** Scrolls its form's first field error into view as it appears (renders nothing itself). */
+function FirstFieldError() {
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const form = ref.current?.closest("form, dialog");
+    form?.querySelector(".field-error")?.scrollIntoView({ block: "nearest" });
+  }, []);
+  return <span ref={ref} hidden />;
 }
 
 /**
