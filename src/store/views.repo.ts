@@ -171,8 +171,14 @@ export function listLicensesView(
 }
 
 /** One license as the list shows it (names, dates, its latest action); undefined: not the space's. */
-export async function findLicenseView(db: Db, spaceId: string, licenseId: string): Promise<LicenseRow | undefined> {
-  const row = await withLastAction(licensesOfSpace(db, spaceId, {})).where("l.id", "=", licenseId).executeTakeFirst();
+export async function findLicenseView(
+  db: Db,
+  spaceId: string,
+  licenseId: string,
+): Promise<LicenseRow | undefined> {
+  const row = await withLastAction(licensesOfSpace(db, spaceId, {}))
+    .where("l.id", "=", licenseId)
+    .executeTakeFirst();
   return row && toLicenseRowWithAction(row);
 }
 

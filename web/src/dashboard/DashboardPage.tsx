@@ -91,7 +91,9 @@ export function DashboardPage() {
           tone={expiring.length > 0 ? "warning" : undefined}
         />
       </div>
-      <AppsRunningLow />
+      <AppsRunningLow
+        lowInAnAccount={new Set(assets.flatMap((q) => (q.data ?? []).filter(isLow).map((x) => x.adamId)))}
+      />
       <div className="grid-2">
         <Card
           title={t("dashboard.perAccount")}
@@ -174,13 +176,21 @@ export function DashboardPage() {
 const LOW_SHARE = 0.9;
 const LOW_SHOWN = 6;
 
-function AppsRunningLow() {
+/** Few licenses left: none free, or 90% used (NT1's first level). */
+const isLow = (a: { total: number; used: number; available: number }) =>
+  a.total > 0 && (a.available === 0 || a.used / a.total >= LOW_SHARE);
+
+/**
+ * `lowInAnAccount`: apps low in one of their accounts, though not summed over all (NT1 warns
+ * per app and account: an alert at one account is shown here too).
+ */
+function AppsRunningLow({ lowInAnAccount }: { lowInAnAccount: ReadonlySet<string> }) {
   const { t } = useTranslation();
   const f = useFormat();
   const { spaceId } = useSpace();
   const apps = useApps(spaceId, { page: 1, pageSize: 50, sort: "available", order: "asc" });
   const low = (apps.data?.items ?? [])
-    .filter((a) => a.waiting > 0 || (a.total > 0 && (a.available === 0 || a.used / a.total >= LOW_SHARE)))
+    .filter((a) => a.waiting > 0 || isLow(a) || lowInAnAccount.has(a.adamId))
     .slice(0, LOW_SHOWN);
   return (
     <Card
