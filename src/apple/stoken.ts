@@ -81,7 +81,9 @@ export function parseAppleDate(text: string): Date | undefined {
  */
 export function parseSToken(content: string, options: { now: Date }): SToken {
   const value = content.replace(/\s+/g, "");
-  if (value.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+  if (value.length === 0)
+    throw new STokenError("malformed", "the sToken file is empty; download it again from Apple");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
     throw new STokenError("malformed", "the sToken file is not base64 text; download it again from Apple");
   }
   let json: unknown;

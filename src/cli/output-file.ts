@@ -29,8 +29,10 @@ export async function openOutputFile(path: string): Promise<OutputFile> {
     handle = await open(temporary, "wx", existing ? existing.mode & 0o7777 : 0o666);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    // The folder refuses a new name, but the file itself may take writes.
-    if (existing && (code === "EACCES" || code === "EPERM")) return inPlace(await open(path, "w"));
+    // The folder refuses a new name (no rights, read-only, or no files made there: /proc), but the
+    // file itself may take writes; if it does not either, its own refusal is the one to say.
+    if (existing && ["EACCES", "EPERM", "EROFS", "ENOENT"].includes(code ?? ""))
+      return inPlace(await open(path, "w"));
     throw error;
   }
   return {

@@ -47,6 +47,14 @@ describe("sToken", () => {
     expect(codeOf(() => parseSToken(text, { now }))).toBe("malformed");
   });
 
+  it("says an empty file (or one of blanks) is empty, and another unreadable one is not base64", () => {
+    for (const empty of ["", " \n\t "])
+      expect(() => parseSToken(empty, { now })).toThrow(
+        "the sToken file is empty; download it again from Apple",
+      );
+    expect(() => parseSToken("%%%", { now })).toThrow("the sToken file is not base64 text");
+  });
+
   it("refuses an expired file, at the injected now", () => {
     const text = makeSTokenText({ expDate: "2025-12-31T23:59:59+0000" });
     expect(codeOf(() => parseSToken(text, { now }))).toBe("expired");

@@ -160,6 +160,12 @@ describe("orchard explain, what-if, licenses, export", () => {
     expectFailure(none, 2, /give at least one of --priority, --remove-account and --rules/);
     expectFailure(unknown, 2, /cannot read the rules file \/nowhere\/rules\.json: no such file/);
     expectFailure(await cli.run(["what-if", "--remove-account", "nope"]), 3, /account nope not found/);
+    // DI1: a rules file names its account by id or by name, as --priority does.
+    const byName = await cli.file("by-name.json", JSON.stringify({ accountId: "first", adamId: APP }));
+    const named = await cli.run(["what-if", "--rules", byName, "--json"]);
+    expect(named.code, named.stderr).toBe(0);
+    const noSuch = await cli.file("no-such.json", JSON.stringify({ accountId: "Nowhere", adamId: APP }));
+    expectFailure(await cli.run(["what-if", "--rules", noSuch]), 3, /account Nowhere not found/);
   });
 
   it("MA2: explain --lang fr prints the summary and every rule sentence in French; --json too", async () => {

@@ -169,7 +169,7 @@ function registerReclaim(licenses: Command): void {
       const { db } = core.deps;
       const accountId = await resolveAppAndAccount(db, spaceId, flags);
       const filter = { inactiveDays: flags.inactiveDays, adamId: flags.app, accountId, type: flags.type };
-      const inactive = `inactive for ${flags.inactiveDays} days or more`;
+      const inactive = `inactive for ${flags.inactiveDays} ${flags.inactiveDays === 1 ? "day" : "days"} or more`;
       const preview = await previewReclaim(db, { spaceId, filter, now: core.deps.now() });
       if (json && (!flags.yes || preview.count === 0))
         return printJson(

@@ -33,7 +33,7 @@ export function registerWhatIf(program: Command): void {
         .option("--remove-account <account>", "AC5: the account's token removed (id or name)")
         .option(
           "--rules <file>",
-          "DI1: a JSON file of rule edits ({accountId, adamId, fcfs, reserved…, prohibited…})",
+          "DI1: a JSON file of rule edits ({accountId (an id or name), adamId, fcfs, reserved…, prohibited…})",
         )
         .option("--app <adamId...>", "only these apps (default: every app the change touches)")
         .addOption(languageOption()),
@@ -71,7 +71,17 @@ export function registerWhatIf(program: Command): void {
         const account = await resolveAccount(core.deps.db, spaceId, flags.removeAccount);
         changes.push({ kind: "remove_account", accountId: account.id });
       }
-      changes.push(...rules);
+      // A rules file names its accounts by id or name too.
+      const ruleAccounts = await resolveAccounts(
+        core.deps.db,
+        spaceId,
+        rules.map((r) => (r.kind === "rules" ? r.accountId : "")),
+      );
+      changes.push(
+        ...rules.map((r, i) =>
+          r.kind === "rules" ? { ...r, accountId: ruleAccounts[i]?.id ?? r.accountId } : r,
+        ),
+      );
       // An app the space does not have is a typo (exit 3), not "nobody is affected".
       for (const app of flags.app ?? []) await resolveAppAndAccount(core.deps.db, spaceId, { app });
       const result = await whatIf(
