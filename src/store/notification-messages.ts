@@ -68,6 +68,8 @@ export const NOTIFICATION_MESSAGES = {
   "usage.reached": {
     title: (p: { app: string; account: string; percent: number }) =>
       `License usage of ${p.app} (${p.account}) reached ${p.percent}%`,
+    remedy: (p: { app: string; account: string }) =>
+      `Buy more licenses of ${p.app} for ${p.account} in Apple Business or School Manager; or free some: reclaim the licenses of inactive devices and users, or revoke those no longer needed. Requests that find no license wait in the app's waiting list, served as licenses free up.`,
   },
   /** NT2: `count` days left, rounded up. */
   "token.expiring": {

@@ -19,9 +19,12 @@ const SHOWN = new Set(["used", "total", "percent", "threshold", "remedy", "accou
 export function NotificationDetail({
   notification: n,
   onClose,
+  onAcknowledge,
 }: {
   notification: Notification | undefined;
   onClose: () => void;
+  /** Given when the administrator may acknowledge this one (open, and a manager's space). */
+  onAcknowledge?: (() => void) | undefined;
 }) {
   const { t } = useTranslation();
   const f = useFormat();
@@ -43,7 +46,16 @@ export function NotificationDetail({
       open={n !== undefined}
       title={n ? text.title(n) : ""}
       onClose={onClose}
-      footer={<Button onClick={onClose}>{t("common.close")}</Button>}
+      footer={
+        <>
+          {onAcknowledge ? (
+            <Button variant="primary" onClick={onAcknowledge}>
+              {t("notifications.acknowledge")}
+            </Button>
+          ) : null}
+          <Button onClick={onClose}>{t("common.close")}</Button>
+        </>
+      }
     >
       {n ? (
         <dl className="details">

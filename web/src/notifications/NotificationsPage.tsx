@@ -62,6 +62,8 @@ export function NotificationsPage() {
       else next.delete(id);
       return next;
     });
+  // The notification whose detail is open: one of the list's, or the one a link names.
+  const shown = detail ?? linked.data;
   const acknowledge = (items: Notification[]) =>
     ack.mutate(items.flatMap(idsOf), { onSuccess: () => setSelected(new Set()) });
 
@@ -203,7 +205,15 @@ export function NotificationsPage() {
         )}
       </Card>
       <DeliveriesCard spaceId={spaceId} />
-      <NotificationDetail notification={detail ?? linked.data} onClose={closeDetail} />
+      <NotificationDetail
+        notification={shown}
+        onClose={closeDetail}
+        onAcknowledge={
+          canWrite && shown && isOpen(shown)
+            ? () => ack.mutate(idsOf(shown), { onSuccess: closeDetail })
+            : undefined
+        }
+      />
     </>
   );
 }
