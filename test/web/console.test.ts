@@ -611,11 +611,13 @@ describe("administrator console", () => {
     try {
       for (const [lng, group, menu, pages] of [
         ["EN", "Language", "Menu", ["Apps and Books", "Licenses", "Accounts", "Devices", "Dashboard"]],
-        ["FR", "Langue", "Menu", ["Apps et livres", "Licences", "Comptes", "Appareils", "Tableau de bord"]],
+        // The language group is named in the language it switches from.
+        ["FR", "Language", "Menu", ["Apps et livres", "Licences", "Comptes", "Appareils", "Tableau de bord"]],
       ] as const) {
         await page.getByRole("group", { name: group }).getByRole("button", { name: lng }).click();
         for (const name of pages) {
-          await expect(nav.isVisible()).resolves.toBe(false);
+          // Polled: the menu slides out of view (0.15 s) once the page is narrow or shown.
+          await expect.poll(() => nav.isVisible(), { message: `${lng} before ${name}` }).toBe(false);
           await page.getByRole("button", { name: menu, exact: true }).click();
           await nav.getByRole("link", { name, exact: true }).click();
           await page.getByRole("heading", { level: 1, name }).waitFor();
