@@ -75,6 +75,16 @@ function checkSameRecord(kind: ImportKind, { where, row, id, matches }: Existing
 const cleared = <T>(given: ReadonlySet<string>, field: string, value: T | undefined, now: T | undefined) =>
   given.has(field) && (value ?? null) !== (now ?? null) ? { value: value ?? null } : undefined;
 
+/** Writes a record's changes, if any: counted updated, else unchanged (and not written). */
+async function written(out: Updated, id: string, set: object, write: () => Promise<unknown>): Promise<void> {
+  if (Object.keys(set).length === 0) {
+    out.unchanged.push(id);
+    return;
+  }
+  await write();
+  out.updated.push(id);
+}
+
 async function updateUsers(
   trx: Trx,
   by: UpdateBy,
@@ -105,11 +115,7 @@ async function updateUsers(
         );
       set.clientUserId = row.clientUserId;
     }
-    if (Object.keys(set).length === 0) out.unchanged.push(id);
-    else {
-      await updateUser(trx, by.spaceId, id, set, by.now);
-      out.updated.push(id);
-    }
+    await written(out, id, set, () => updateUser(trx, by.spaceId, id, set, by.now));
   }
   return out;
 }
@@ -149,11 +155,7 @@ async function updateDevices(
       sharedIpad: set.sharedIpad ?? device.sharedIpad,
     });
     if (refused) throw new CliError(`${where}: sharedIpad: ${refused}; nothing was imported`);
-    if (Object.keys(set).length === 0) out.unchanged.push(id);
-    else {
-      await updateDevice(trx, by.spaceId, id, set, by.now);
-      out.updated.push(id);
-    }
+    await written(out, id, set, () => updateDevice(trx, by.spaceId, id, set, by.now));
   }
   return out;
 }

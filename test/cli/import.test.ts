@@ -10,6 +10,21 @@ describe("orchard import", () => {
   afterAll(async () => {
     await cli?.close();
   });
+  /** The ids of a group's members, by the group's name. */
+  const membersOf = async (group: string) =>
+    (
+      await cli.withCore(async (core) =>
+        core.store.db
+          .selectFrom("group_members as m")
+          .innerJoin("groups as g", (j) =>
+            j.onRef("g.space_id", "=", "m.space_id").onRef("g.id", "=", "m.group_id"),
+          )
+          .select("m.user_id")
+          .where("g.name", "=", group)
+          .orderBy("m.user_id")
+          .execute(),
+      )
+    ).map((m) => m.user_id);
 
   it("imports users from CSV (quoted fields, header spellings), as a table line and as JSON", async () => {
     const csv = await cli.file(
@@ -153,18 +168,7 @@ describe("orchard import", () => {
       imported: 1,
       kept: 1,
     });
-    const teachers = await cli.withCore(async (core) =>
-      core.store.db
-        .selectFrom("group_members as m")
-        .innerJoin("groups as g", (j) =>
-          j.onRef("g.space_id", "=", "m.space_id").onRef("g.id", "=", "m.group_id"),
-        )
-        .select("m.user_id")
-        .where("g.name", "=", "Teachers")
-        .orderBy("m.user_id")
-        .execute(),
-    );
-    expect(teachers.map((m) => m.user_id)).toEqual(["u1", "u2"]);
+    expect(await membersOf("Teachers")).toEqual(["u1", "u2"]);
     // Still one file, one transaction: a row in error imports nothing, kept rows or not.
     const bad = await cli.file("bad-again.csv", "serial,platform\nSER-1,iOS\nSER-KEEP-3,android\n");
     expectFailure(
@@ -267,18 +271,7 @@ describe("orchard import", () => {
     expect(
       await cli.json(["import", groups, "--kind", "groups", "--existing", "update", "--json"]),
     ).toMatchObject({ updated: 1 });
-    const teachers = await db((core) =>
-      core.store.db
-        .selectFrom("group_members as m")
-        .innerJoin("groups as g", (j) =>
-          j.onRef("g.space_id", "=", "m.space_id").onRef("g.id", "=", "m.group_id"),
-        )
-        .select("m.user_id")
-        .where("g.name", "=", "Teachers")
-        .orderBy("m.user_id")
-        .execute(),
-    );
-    expect(teachers.map((m) => m.user_id)).toEqual(["u2", "u3"]);
+    expect(await membersOf("Teachers")).toEqual(["u2", "u3"]);
     const log = await db((core) =>
       core.store.db
         .selectFrom("activity_log")
