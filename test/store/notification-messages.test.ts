@@ -220,8 +220,12 @@ describe("the notification message catalogue", () => {
     expect(title(6)).toBe("The token of North Campus expires in 6 days");
     // NT1: what to do when licenses run out, naming the app and the account.
     expect(
-      renderNotificationRemedy(notificationMessage("usage.reached", { app: "Pages", account: "North", percent: 90 })),
-    ).toMatch(/^Buy more licenses of Pages for North in Apple Business or School Manager; or free some: reclaim/);
+      renderNotificationRemedy(
+        notificationMessage("usage.reached", { app: "Pages", account: "North", percent: 90 }),
+      ),
+    ).toMatch(
+      /^Buy more licenses of Pages for North in Apple Business or School Manager; or free some: reclaim/,
+    );
     // @ts-expect-error: a usage notification names its account
     notificationMessage("usage.reached", { app: "a", percent: 50 });
     // @ts-expect-error: an issue is a token problem
