@@ -71,6 +71,8 @@ export function registerWhatIf(program: Command): void {
         const account = await resolveAccount(core.deps.db, spaceId, flags.removeAccount);
         changes.push({ kind: "remove_account", accountId: account.id });
       }
+      // An app the space does not have is a typo (exit 3), not "nobody is affected".
+      for (const app of flags.app ?? []) await resolveAppAndAccount(core.deps.db, spaceId, { app });
       // A rules file names its accounts by id or name too.
       const ruleAccounts = await resolveAccounts(
         core.deps.db,
@@ -82,8 +84,6 @@ export function registerWhatIf(program: Command): void {
           r.kind === "rules" ? { ...r, accountId: ruleAccounts[i]?.id ?? r.accountId } : r,
         ),
       );
-      // An app the space does not have is a typo (exit 3), not "nobody is affected".
-      for (const app of flags.app ?? []) await resolveAppAndAccount(core.deps.db, spaceId, { app });
       const result = await whatIf(
         core.deps.db,
         { spaceId, changes, ...(flags.app ? { apps: flags.app } : {}) },
