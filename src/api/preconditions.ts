@@ -25,11 +25,8 @@ export function setEtag(reply: FastifyReply, version: string): void {
  * dropped; a header that is not a list of entity tags is a 400 naming it.
  */
 export function ifMatchOf(request: FastifyRequest): readonly string[] | undefined {
-  const header = request.headers["if-match"];
-  if (header === undefined) return undefined;
-  const value = (Array.isArray(header) ? header.join(",") : header).trim();
-  if (value === "*") return undefined;
-  const tags = value.split(",").map((t) => t.trim());
+  const tags = headerList(request.headers["if-match"]);
+  if (tags === undefined || (tags.length === 1 && tags[0] === "*")) return undefined;
   if (tags.some((t) => !ENTITY_TAG.test(t))) {
     throw new ApiError(400, "validation_failed", 'If-Match takes "*" or entity tags, as ETag gives them', [
       { field: "headers.if-match", message: 'expected "*" or a list of entity tags such as "3q2-7w"' },
@@ -46,10 +43,9 @@ const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e]*"$/;
  * `Preference-Applied`. Other preferences are ignored, as the RFC allows.
  */
 export function wantsRepresentation(request: FastifyRequest, reply: FastifyReply): boolean {
-  const header = request.headers.prefer;
-  const prefs = (Array.isArray(header) ? header.join(",") : (header ?? ""))
-    .split(",")
-    .map((p) => p.split(";")[0]?.replace(/\s+/g, "").toLowerCase());
+  const prefs = (headerList(request.headers.prefer) ?? []).map((p) =>
+    p.split(";")[0]?.replace(/\s+/g, "").toLowerCase(),
+  );
   const wanted = prefs.includes("return=representation");
   if (wanted) void reply.header("preference-applied", "return=representation");
   return wanted;
@@ -76,10 +72,17 @@ export function refuseUnversionedIfMatch(app: FastifyInstance): void {
 
 /** RFC 9110 §13.1.2: whether If-None-Match names the current version (a GET then answers 304). */
 export function notModified(request: FastifyRequest, version: string): boolean {
-  const header = request.headers["if-none-match"];
-  if (header === undefined) return false;
-  const value = (Array.isArray(header) ? header.join(",") : header).trim();
-  if (value === "*") return true;
+  const tags = headerList(request.headers["if-none-match"]) ?? [];
+  if (tags.length === 1 && tags[0] === "*") return true;
   // Weak comparison: W/"x" and "x" name the same version.
-  return value.split(",").some((t) => t.trim().replace(/^W\//, "") === `"${version}"`);
+  return tags.some((t) => t.replace(/^W\//, "") === `"${version}"`);
+}
+
+/**
+ * A list header's items, trimmed: a header sent twice is one list (RFC 9110 §5.3);
+ * undefined when it is absent.
+ */
+function headerList(header: string | string[] | undefined): string[] | undefined {
+  if (header === undefined) return undefined;
+  return (Array.isArray(header) ? header.join(",") : header).split(",").map((item) => item.trim());
 }

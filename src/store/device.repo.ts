@@ -490,11 +490,10 @@ async function withAdamIds(
   const byBundle = groupBy(rows, (r) => (r.bundle_id ?? "").toLowerCase());
   return apps.map((a) => {
     if (a.adamId) return a;
-    const candidates = unique((byBundle.get(a.bundleId.toLowerCase()) ?? []).map((r) => r.adam_id));
+    const assets = byBundle.get(a.bundleId.toLowerCase()) ?? [];
+    const candidates = unique(assets.map((r) => r.adam_id));
     const runsHere = unique(
-      (byBundle.get(a.bundleId.toLowerCase()) ?? [])
-        .filter((r) => platform === undefined || appRunsOn([r], platform))
-        .map((r) => r.adam_id),
+      assets.filter((r) => platform === undefined || appRunsOn([r], platform)).map((r) => r.adam_id),
     );
     const adamId = candidates.length === 1 ? candidates[0] : runsHere.length === 1 ? runsHere[0] : undefined;
     return adamId ? { ...a, adamId } : a;

@@ -68,27 +68,17 @@ export async function updateUser(
     ...(set.email !== undefined ? { email: set.email } : {}),
     ...(set.managedAppleId !== undefined ? { managed_apple_id: set.managedAppleId } : {}),
     ...(set.externalId !== undefined ? { external_id: set.externalId } : {}),
+    // AC7: Apple's id of the user is set once (Apple never changes it).
+    ...(set.clientUserId !== undefined
+      ? { apple_client_user_id: sql<string>`coalesce(apple_client_user_id, ${set.clientUserId})` }
+      : {}),
   };
   const row = await db
     .updateTable("users")
-    .set({
-      ...changes,
-      // AC7: Apple's id of the user is set once (Apple never changes it).
-      ...(set.clientUserId !== undefined
-        ? { apple_client_user_id: sql<string>`coalesce(apple_client_user_id, ${set.clientUserId})` }
-        : {}),
-      updated_at: now,
-    })
+    .set({ ...changes, updated_at: now })
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
-    .where(
-      changedAny({
-        ...changes,
-        ...(set.clientUserId !== undefined
-          ? { apple_client_user_id: sql`coalesce(apple_client_user_id, ${set.clientUserId})` }
-          : {}),
-      }),
-    )
+    .where(changedAny(changes))
     .returningAll()
     .executeTakeFirst();
   // Nothing to change: not written, so `updatedAt` (an MDM's incremental reads) stays.

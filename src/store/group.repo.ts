@@ -165,15 +165,24 @@ export async function groupMemberIds(db: Db, spaceId: string, groupId: string): 
 }
 
 /** A group's id in the identity provider it mirrors (null: none). */
-export async function setGroupExternalId(
+export function setGroupExternalId(
   db: Db,
   spaceId: string,
   groupId: string,
   externalId: string | null,
 ): Promise<Group> {
+  return updateGroupRow(db, spaceId, groupId, { external_id: externalId });
+}
+
+async function updateGroupRow(
+  db: Db,
+  spaceId: string,
+  groupId: string,
+  set: { name?: string; external_id?: string | null },
+): Promise<Group> {
   const row = await db
     .updateTable("groups")
-    .set({ external_id: externalId })
+    .set(set)
     .where("space_id", "=", spaceId)
     .where("id", "=", groupId)
     .returningAll()
@@ -432,16 +441,8 @@ export async function rulesUsingGroups(
  * Renames a group; the rules that use it read its new name (they refer to it by id). The
  * caller refuses All Users (AC1, DI7: built in, worded by the console in its own language).
  */
-export async function renameGroup(db: Db, spaceId: string, groupId: string, name: string): Promise<Group> {
-  const row = await db
-    .updateTable("groups")
-    .set({ name })
-    .where("space_id", "=", spaceId)
-    .where("id", "=", groupId)
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new NotFoundError("group", groupId);
-  return toGroup(row);
+export function renameGroup(db: Db, spaceId: string, groupId: string, name: string): Promise<Group> {
+  return updateGroupRow(db, spaceId, groupId, { name });
 }
 
 /**
