@@ -1,4 +1,4 @@
-import type { ActivityView } from "../store/usage.repo.js";
+import type { ActivityView } from "../store/activity-view.repo.js";
 import { activityMessageIn } from "./activity-messages-fr.js";
 import type { Language } from "./decision-texts.js";
 import { type CsvShape, csvStream, jsonStream } from "./stream-export.js";

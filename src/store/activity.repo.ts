@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { type ActivityMessage, type ActivityParamValue, renderActivityMessage } from "./activity-messages.js";
 import type { Db } from "./database.js";
 import type { ActivityTable, ActorKind } from "./license.table.js";
@@ -114,4 +114,21 @@ export function toActivity(row: Selectable<ActivityTable>): ActivityRecord {
     details: row.details ?? undefined,
     at: row.at,
   };
+}
+
+/**
+ * A database restored into another PostgreSQL cluster (pg_dump, pg_restore) keeps its lines'
+ * transaction ids while the new cluster counts its own from lower: new lines would sort
+ * before the restored ones, and a change-feed reader (readActivityFeed) past them would wait
+ * for them for ever. So at start, lines past every transaction this cluster has run go back
+ * to 0, keeping their seq order; a reader's position from before the restore is refused.
+ * One index probe per space when there is nothing to do. Returns the lines changed.
+ */
+export async function settleFeedAfterRestore(db: Db): Promise<number> {
+  const result = await sql`update activity_log set xid = '0'
+    where space_id in (select s.id from spaces s
+        where (select a.xid from activity_log a where a.space_id = s.id order by a.xid desc limit 1)
+          >= pg_snapshot_xmax(pg_current_snapshot()))
+      and xid >= pg_snapshot_xmax(pg_current_snapshot())`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }

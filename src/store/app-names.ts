@@ -2,7 +2,7 @@ import { sql } from "kysely";
 
 /**
  * Every named app of a space as `(adam_id, name)`: an account's asset's name, else the
- * catalog's. The name the activity log shows beside an app (usage.repo.ts), read once for
+ * catalog's. The name the activity log shows beside an app (activity-view.repo.ts), read once for
  * an export and searched by the log's search box (activity-search.ts).
  */
 export function appNamesOfSpace(spaceId: string) {

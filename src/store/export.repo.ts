@@ -8,7 +8,7 @@ import { type LicenseFilter, type LicenseOfSpace, licensesOfSpace } from "./view
 /**
  * The exports of licenses and of license usage: whole tables walked by key, `batch` rows
  * per query (never OFFSET, never the whole table in memory), as iterateActivity walks the
- * log (usage.repo.ts). The rows are the lists' own (views.repo.ts), with what an audit needs.
+ * log (activity-view.repo.ts). The rows are the lists' own (views.repo.ts), with what an audit needs.
  */
 
 /** One license, its subject and its dates, as the licenses export writes it. */

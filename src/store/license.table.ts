@@ -143,6 +143,8 @@ export interface ActivityTable {
   message_key: string | null;
   message_params: JSONColumnType<Record<string, ActivityParamValue> | null, string | null, string | null>;
   details: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  /** The writing transaction's id (xid8, as text): the change feed's order (0049; 0 before). */
+  xid: Generated<string>;
 }
 
 /** A notification's delivery to one channel (0022, notification-delivery.repo.ts). */

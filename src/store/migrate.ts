@@ -1,9 +1,12 @@
 import { type Kysely, type MigrationResult, Migrator } from "kysely";
+import { settleFeedAfterRestore } from "./activity.repo.js";
+import type { Db } from "./database.js";
 import { StoreError } from "./errors.js";
 import { migrations } from "./migrations/index.js";
 
 /**
- * Brings the schema up to date (idempotent: applied migrations are skipped). Called by
+ * Brings the schema up to date (idempotent: applied migrations are skipped), then mends
+ * what a restore into another cluster leaves (settleFeedAfterRestore). Called by
  * `openDatabase` and by `orchard migrate`. Kysely's migrator takes a lock, so several
  * processes starting at once apply each migration once.
  */
@@ -24,5 +27,6 @@ export async function migrate<DB>(db: Kysely<DB>): Promise<MigrationResult[]> {
       );
     throw new Error("migrating the database", { cause: error });
   }
+  await settleFeedAfterRestore(db as unknown as Db);
   return results ?? [];
 }

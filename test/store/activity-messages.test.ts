@@ -12,7 +12,7 @@ import {
   requestLicenses,
   setAppRules,
 } from "../../src/store/index.js";
-import { listActivityView } from "../../src/store/usage.repo.js";
+import { listActivityView } from "../../src/store/activity-view.repo.js";
 import { describeEachDatabase } from "./databases.js";
 import { accountWithSeats, deviceLicenses, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 

@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { listActivityView } from "../../src/store/activity-view.repo.js";
 import { setAssetMetadata } from "../../src/store/asset-metadata.repo.js";
 import { listDevicesView } from "../../src/store/directory.repo.js";
 import {
@@ -8,7 +9,7 @@ import {
   createUser,
   insertLicenses,
 } from "../../src/store/index.js";
-import { listActivityView, userLicenseUsage } from "../../src/store/usage.repo.js";
+import { userLicenseUsage } from "../../src/store/usage.repo.js";
 import { describeEachDatabase } from "./databases.js";
 import { accountWithSeats, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 

@@ -1,12 +1,18 @@
 import { z } from "zod";
 import { activityCsv, activityInLanguage } from "../../service/activity-export.js";
 import { LANGUAGES } from "../../service/decision-texts.js";
+import {
+  FEED_SUBJECTS,
+  type FeedPosition,
+  iterateActivity,
+  listActivityView,
+  readActivityFeed,
+} from "../../store/activity-view.repo.js";
 import type { Db } from "../../store/database.js";
 import { deviceIdOfRef } from "../../store/device.repo.js";
-import { iterateActivity, listActivityView } from "../../store/usage.repo.js";
 import { type Api, type ApiContext, can, spaceOf } from "../context.js";
 import { deviceRefFor } from "../device-ref.js";
-import { ApiError, problemResponses } from "../problem.js";
+import { ApiError, problemResponses, problemSchema } from "../problem.js";
 import {
   activitySchema,
   adamId,
@@ -14,6 +20,7 @@ import {
   instant,
   pageOf,
   pageQuery,
+  queryInt,
   ruleId,
   searchKeys,
   spaceParams,
@@ -51,6 +58,31 @@ const exportLanguage = z
     "the language of the `message` column: `en` (the default: the English text the log keeps) or `fr` (worded from each line's message key and params, as the console words it; a line without a key keeps its English)",
   );
 type Filter = z.infer<typeof activityFilter>;
+
+/** A feed position as clients keep it: the writing transaction's id and the line's seq. */
+const encodeCursor = (p: FeedPosition) => `${p.xid}.${p.seq}`;
+const feedCursor = z
+  .string()
+  .regex(/^(now|\d{1,20}\.\d{1,18})$/, "a cursor the feed gave (`next`), or now")
+  .transform((s): FeedPosition | "now" => {
+    if (s === "now") return "now";
+    const [xid, seq] = s.split(".");
+    return { xid: String(BigInt(xid as string)), seq: Number(seq) };
+  });
+const feedSubjects = z
+  .string()
+  .max(100)
+  .transform((s) => (s === "" ? [] : s.split(",")))
+  .pipe(z.array(z.enum(FEED_SUBJECTS)).max(FEED_SUBJECTS.length));
+const feedSchema = z
+  .object({
+    items: z.array(activitySchema).describe("in commit order"),
+    next: z
+      .string()
+      .describe("the cursor to read on from: pass it as `after` next time, even when no item came"),
+    hasMore: z.boolean().describe("more lines are there now: read again at once with `after=next`"),
+  })
+  .meta({ id: "ActivityFeed" });
 /** A period that ends before it starts is a mistake, not an empty log. */
 function checkPeriod(f: Filter): void {
   if (f.from && f.to && f.from.getTime() > f.to.getTime()) {
@@ -106,6 +138,55 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
         sort,
         order,
       });
+    },
+  );
+
+  app.get(
+    "/spaces/:spaceId/activity/feed",
+    {
+      config: can.mdm.read,
+      schema: {
+        tags: ["activity"],
+        summary: "Every change, in commit order, from a cursor: for an MDM or an audit to follow the space",
+        description:
+          "Read from the start (no `after`) or from now on (`after=now`), then each time with `after` = the " +
+          "previous answer's `next`: every line of the log comes once, none is skipped, even one whose " +
+          "transaction committed after a later one's (lines are read once every transaction before them " +
+          "has ended; a long one delays them, never loses them). `hasMore`: read again at once. " +
+          "`about=license,device` keeps the lines naming a license or a device (a deleted device's last " +
+          "line is its `mdm.mdm_profile_removed`; read the subject again to see its state). Lines past " +
+          "the log's retention are gone. A cursor from another copy of the database (kept across a " +
+          "restore from a dump) is a 410 `feed_cursor_unknown`: read again from the start or from now.",
+        params: spaceParams,
+        querystring: z.object({
+          after: feedCursor
+            .optional()
+            .describe(
+              "the previous answer's `next`; `now` for what commits from now on; none: from the start",
+            ),
+          about: feedSubjects
+            .optional()
+            .describe("comma-separated: only the lines naming a license, device, user, app or account"),
+          limit: queryInt(1, 1000, 200),
+        }),
+        response: { 200: feedSchema, 410: problemSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { after, about, limit } = request.query;
+      const page = await readActivityFeed(db, spaceOf(request), {
+        after: after ?? { xid: "0", seq: 0 },
+        limit,
+        ...(about ? { about } : {}),
+      });
+      if (!page) {
+        const message =
+          "this cursor is past every change this database has: it comes from another copy of it (a restore); read again from the start or with after=now";
+        throw new ApiError(410, "feed_cursor_unknown", message, [
+          { field: "querystring.after", message, rule: "invalid_value" },
+        ]);
+      }
+      return { items: page.items, next: encodeCursor(page.next), hasMore: page.hasMore };
     },
   );
 

@@ -47,6 +47,7 @@ import { adminNotificationEmail } from "./0045_admin_notification_email.js";
 import { adminLanguage } from "./0046_admin_language.js";
 import { mdmCommandsLicenseGone } from "./0047_mdm_commands_license_gone.js";
 import { idempotencyEtag } from "./0048_idempotency_etag.js";
+import { activityFeed } from "./0049_activity_feed.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -101,4 +102,5 @@ export const migrations: Record<string, Migration> = {
   "0046_admin_language": adminLanguage,
   "0047_mdm_commands_license_gone": mdmCommandsLicenseGone,
   "0048_idempotency_etag": idempotencyEtag,
+  "0049_activity_feed": activityFeed,
 };
