@@ -3,11 +3,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { expect, it } from "vitest";
 import { settleFeedAfterRestore } from "../../src/store/activity.repo.js";
-import {
-  type FeedPosition,
-  type FeedSubject,
-  readActivityFeed,
-} from "../../src/store/activity-view.repo.js";
+import { type FeedPosition, type FeedSubject, readActivityFeed } from "../../src/store/activity-view.repo.js";
 import { activityMessage, appendActivity, createSpace, type Db } from "../../src/store/index.js";
 import { describeEachDatabase } from "./databases.js";
 import { NOW, SYSTEM } from "./fixtures.js";
@@ -93,7 +89,10 @@ describeEachDatabase("activity feed", (database) => {
     const next = now?.next as FeedPosition;
     expect((await readUntil(db, space.id, next, 3)).tags).toEqual(["license", "device", "none"]);
     expect((await readAll(db, space.id, next, 10, ["device"])).tags).toEqual(["device"]);
-    expect((await readAll(db, space.id, next, 10, ["license", "device"])).tags).toEqual(["license", "device"]);
+    expect((await readAll(db, space.id, next, 10, ["license", "device"])).tags).toEqual([
+      "license",
+      "device",
+    ]);
   });
 
   it("invariant 4: after a restore into another cluster, restored lines come first and a cursor from before is refused", async () => {

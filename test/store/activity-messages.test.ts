@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { LicenseRequest } from "../../src/licensing/index.js";
+import { listActivityView } from "../../src/store/activity-view.repo.js";
 import {
   activityMessage,
   appendActivity,
@@ -12,7 +13,6 @@ import {
   requestLicenses,
   setAppRules,
 } from "../../src/store/index.js";
-import { listActivityView } from "../../src/store/activity-view.repo.js";
 import { describeEachDatabase } from "./databases.js";
 import { accountWithSeats, deviceLicenses, devices, NOW, SYSTEM, spaceWithApp } from "./fixtures.js";
 

@@ -10,8 +10,8 @@ import {
   exportStream,
 } from "../../service/stream-export.js";
 import { USAGE_CSV } from "../../service/usage-export.js";
-import { iterateAppUsage, iterateLicenses } from "../../store/export.repo.js";
 import { iterateActivity } from "../../store/activity-view.repo.js";
+import { iterateAppUsage, iterateLicenses } from "../../store/export.repo.js";
 import { type CliContext, type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { CliError } from "../errors.js";
 import { fileProblem } from "../files.js";
