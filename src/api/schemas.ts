@@ -649,6 +649,12 @@ export const activitySchema = z
       .describe("who acted, beside actor.id: the administrator's display name or the API token's name"),
     appName: z.string().optional().describe("the app's name, beside adamId, when known"),
     accountName: z.string().optional().describe("the account's display name, beside accountId"),
+    details: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        "the line's facts, by action: `rules.updated` has `changes` (per list changed: `groups`, `reservedUsers`, `reservedDevices`, `prohibitedUsers`, each `{added, removed, addedCount, removedCount}` with the first 50 entries `{id, name}`, a device named by its serial number; and `fcfs` `{before, after}`, each null when off or `{requestedType, mandatoryType}`)",
+      ),
   })
   .meta({ id: "ActivityEntry" });
 

@@ -211,9 +211,9 @@ async function updateGroups(
         [...wanted].filter((u) => !held.has(u)),
       );
       const removed = await removeGroupMembers(trx, by.spaceId, id, leaving);
-      await log({ kind: "members_added", count: added });
-      await log({ kind: "members_removed", count: removed });
-      changed ||= added + removed > 0;
+      await log({ kind: "members_added", userIds: added });
+      await log({ kind: "members_removed", userIds: removed });
+      changed ||= added.length + removed.length > 0;
     }
     (changed ? out.updated : out.unchanged).push(id);
   }

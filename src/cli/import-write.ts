@@ -131,9 +131,9 @@ async function writeChunk(db: Db, by: ImportBy, kind: ImportKind, part: Rows<Imp
     if (!("members" in row)) continue;
     const { members, ...group } = row;
     const created = await createGroup(db, { spaceId, ...group });
-    const count = await addGroupMembers(db, spaceId, created.id, [...new Set(members)]);
+    const userIds = await addGroupMembers(db, spaceId, created.id, [...new Set(members)]);
     await logGroupChange(db, { ...by, group: created, change: { kind: "created" } });
-    await logGroupChange(db, { ...by, group: created, change: { kind: "members_added", count } });
+    await logGroupChange(db, { ...by, group: created, change: { kind: "members_added", userIds } });
     ids.push(created.id);
   }
   return ids;

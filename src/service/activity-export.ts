@@ -23,6 +23,8 @@ const COLUMNS = [
   "app_name",
   "account_name",
   "actor_name",
+  // The line's facts as JSON (a rules change's who entered and left each list, named).
+  "details",
 ];
 
 function csvLine(e: ActivityView): string[] {
@@ -44,6 +46,7 @@ function csvLine(e: ActivityView): string[] {
     e.appName ?? "",
     e.accountName ?? "",
     e.actorName ?? "",
+    e.details ? JSON.stringify(e.details) : "",
   ];
 }
 

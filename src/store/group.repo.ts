@@ -6,6 +6,7 @@ import { activityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
 import { type GroupRuleUse, removeGroupFromRules } from "./rules.repo.js";
+import { namedChange } from "./rules-change.js";
 import { lockAssets } from "./seats.js";
 import { type Actor, chunks, inList, sameName } from "./sql-helpers.js";
 
@@ -132,21 +133,22 @@ export async function getGroup(db: Db, spaceId: string, id: string): Promise<Gro
   return group;
 }
 
-/** Adds users to a group (already members are left as they are); returns how many joined. */
+/** Adds users to a group (already members are left as they are); returns those who joined. */
 export async function addGroupMembers(
   db: Db,
   spaceId: string,
   groupId: string,
   userIds: readonly string[],
-): Promise<number> {
-  let added = 0;
+): Promise<string[]> {
+  const added: string[] = [];
   for (const part of chunks(userIds, 3)) {
-    const [result] = await db
+    const rows = await db
       .insertInto("group_members")
       .values(part.map((userId) => ({ space_id: spaceId, group_id: groupId, user_id: userId })))
       .onConflict((oc) => oc.doNothing())
+      .returning("user_id")
       .execute();
-    added += Number(result?.numInsertedOrUpdatedRows ?? 0n);
+    added.push(...rows.map((r) => r.user_id));
   }
   return added;
 }
@@ -191,34 +193,37 @@ async function updateGroupRow(
   return toGroup(row);
 }
 
-/** Removes users from a group; returns how many were members. */
+/** Removes users from a group; returns those who were members. */
 export async function removeGroupMembers(
   db: Db,
   spaceId: string,
   groupId: string,
   userIds: readonly string[],
-): Promise<number> {
-  if (userIds.length === 0) return 0;
-  const result = await db
+): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
     .deleteFrom("group_members")
     .where("space_id", "=", spaceId)
     .where("group_id", "=", groupId)
     .where(inList("user_id", userIds))
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+    .returning("user_id")
+    .execute();
+  return rows.map((r) => r.user_id);
 }
 
-/**
- * The activity line of a directory change to a group (created, renamed, members added or
- * removed): who is eligible through FCFS rules follows the groups' members (DI1), so an
- * auditor reads who changed them. A change that changed nothing (no member joined) logs nothing.
- */
 /** What an administrator changed of a group, for its activity-log line. */
 export type GroupChange =
   | { kind: "created" }
   | { kind: "renamed"; from: string }
-  | { kind: "members_added" | "members_removed"; count: number };
+  | { kind: "members_added" | "members_removed"; userIds: readonly string[] };
 
+/**
+ * The activity line of a directory change to a group (created, renamed, members added or
+ * removed): who is eligible through FCFS rules follows the groups' members (DI1), so an
+ * auditor reads who changed them: the members who joined or left are named in
+ * `details.members` (as a rules change names its lists). A change that changed nothing (no
+ * member joined) logs nothing.
+ */
 export async function logGroupChange(
   db: Db,
   input: {
@@ -230,13 +235,14 @@ export async function logGroupChange(
   },
 ): Promise<void> {
   const { group, change } = input;
-  if ("count" in change && change.count === 0) return;
+  const members = "userIds" in change ? change.userIds : undefined;
+  if (members?.length === 0) return;
   const message =
     change.kind === "created"
       ? activityMessage("group.created", { name: group.name })
       : change.kind === "renamed"
         ? activityMessage("group.renamed", { from: change.from, name: group.name })
-        : activityMessage(`group.${change.kind}`, { name: group.name, count: change.count });
+        : activityMessage(`group.${change.kind}`, { name: group.name, count: change.userIds.length });
   await appendActivity(db, [
     {
       spaceId: input.spaceId,
@@ -248,9 +254,23 @@ export async function logGroupChange(
             ? "group.renamed"
             : "group.members_changed",
       // DI1: an app's FCFS list is of user groups: their members are who it serves.
-      ruleIds: "count" in change ? ["DI1"] : [],
+      ruleIds: members ? ["DI1"] : [],
       message,
-      details: { groupId: group.id, ...(group.externalId ? { externalId: group.externalId } : {}) },
+      details: {
+        groupId: group.id,
+        ...(group.externalId ? { externalId: group.externalId } : {}),
+        ...(members
+          ? {
+              members: await namedChange(
+                db,
+                input.spaceId,
+                "users",
+                change.kind === "members_added" ? members : [],
+                change.kind === "members_removed" ? members : [],
+              ),
+            }
+          : {}),
+      },
       at: input.now,
     },
   ]);

@@ -6,6 +6,7 @@ import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
+import { type RulesChange, ruleIdLists, rulesChange } from "./rules-change.js";
 import { type Actor, type ColumnSpec, inList, insertColumns, unique } from "./sql-helpers.js";
 
 /** The key of a rule row: (space, account, app). */
@@ -103,6 +104,7 @@ export async function setAppRules(
     await assertExist(trx, "devices", "device", spaceId, reservedDeviceIds);
     await assertExist(trx, "groups", "group", spaceId, groupIds);
 
+    const before = await ruleIdLists(trx, input);
     const key = { space_id: spaceId, account_id: accountId, adam_id: adamId };
     const fcfs = {
       fcfs_enabled: input.fcfs !== undefined,
@@ -160,6 +162,17 @@ export async function setAppRules(
           reservations,
           prohibited: prohibitedUserIds.length,
         }),
+        details: {
+          changes: await rulesChange(trx, spaceId, before, {
+            fcfs: input.fcfs
+              ? { requestedType: input.fcfs.requestedType, mandatoryType: input.fcfs.mandatoryType }
+              : null,
+            groups: groupIds,
+            reservedUsers: reservedUserIds,
+            reservedDevices: reservedDeviceIds,
+            prohibitedUsers: prohibitedUserIds,
+          }),
+        },
         at: now,
       },
     ]);
@@ -196,6 +209,9 @@ export async function removeGroupFromRules(
 ): Promise<void> {
   const { spaceId, group, rules, now } = input;
   if (rules.length === 0) return;
+  const groupLeft: RulesChange = {
+    groups: { added: [], removed: [{ id: group.id, name: group.name }], addedCount: 0, removedCount: 1 },
+  };
   const accountIds = rules.map((r) => r.accountId);
   const adamIds = rules.map((r) => r.adamId);
   const keys = sql<boolean>`(account_id, adam_id) in (select * from unnest(
@@ -226,7 +242,7 @@ export async function removeGroupFromRules(
       accountId: r.account_id,
       ruleIds: ["DI1"],
       message: activityMessage("rules.group_deleted", { group: group.name, groups: r.groups }),
-      details: { groupId: group.id },
+      details: { groupId: group.id, changes: groupLeft },
       at: now,
     })),
   );

@@ -18,6 +18,7 @@ interface ActivityLine {
   message?: string;
   messageKey?: string;
   messageParams?: Record<string, string | number>;
+  details?: { changes?: unknown };
 }
 
 describeEachDatabase(
@@ -239,6 +240,16 @@ describeEachDatabase(
         ].sort(),
       );
       expect(ruleLines.every((l) => l.ruleIds.join() === "DI1")).toBe(true);
+      // Each names the group that left its FCFS groups, as a rules change does.
+      for (const l of ruleLines)
+        expect(l.details?.changes).toEqual({
+          groups: {
+            added: [],
+            removed: [{ id: f.ids.groupA, name: "Teachers" }],
+            addedCount: 0,
+            removedCount: 1,
+          },
+        });
 
       // The licensing effect of the rules as they are now (MA2, DI7): Uma is no longer eligible for
       // Keynote; Tom keeps the license he holds (LT4); Pages still comes to Uma through All Users.
@@ -268,6 +279,35 @@ describeEachDatabase(
         message: "group Staff deleted",
       });
       expect((await send("DELETE", `/groups/${staff.id}`)).statusCode).toBe(404);
+    });
+
+    it("DI1, invariant 4: members added and removed are named in their line's details; sent again, nothing is logged", async () => {
+      const coaches = (await send("POST", "/groups", { name: "Chess coaches" })).json();
+      const kim = await enrolledUser("Kim");
+      const members = `/groups/${coaches.id}/members`;
+      expect((await send("POST", members, { userIds: [f.ids.userA, kim.id] })).statusCode).toBe(204);
+      const [added] = await activity();
+      expect(added).toMatchObject({
+        action: "group.members_changed",
+        messageKey: "group.members_added",
+        details: {
+          groupId: coaches.id,
+          members: {
+            added: expect.arrayContaining([{ id: kim.id, name: "Kim" }]),
+            removed: [],
+            addedCount: 2,
+            removedCount: 0,
+          },
+        },
+      });
+      const before = (await activity()).length;
+      expect((await send("POST", members, { userIds: [kim.id] })).statusCode).toBe(204);
+      expect((await activity()).length).toBe(before);
+      expect((await send("DELETE", members, { userIds: [kim.id] })).statusCode).toBe(204);
+      expect((await activity())[0]).toMatchObject({
+        messageKey: "group.members_removed",
+        details: { members: { added: [], removed: [{ id: kim.id, name: "Kim" }], removedCount: 1 } },
+      });
     });
 
     it("DI1: two groups of a space never share a name (case and outer spaces aside): create and rename are a 409 naming body.name; a group keeps its own name in another case", async () => {

@@ -259,12 +259,12 @@ describe("orchard explain, what-if, licenses, export", () => {
     const csv = (await readFile(file, "utf8")).trimEnd().split("\n");
     expect(csv[0]).toBe(
       "seq,at,actor_kind,actor_id,action,user_id,device_id,adam_id,account_id,license_id,rule_ids,message," +
-        "device_serial_number,user_name,app_name,account_name,actor_name",
+        "device_serial_number,user_name,app_name,account_name,actor_name,details",
     );
     expect(csv).toHaveLength(written.rows + 1);
     expect(csv.some((line) => line.includes(",account.added,") && line.includes(",AC1,"))).toBe(true);
     // Names beside the ids: a license line names its device and account, an audit reads it as is.
-    expect(csv.some((line) => /,license\.granted,.*,SER-\d,,[^,]*,(First|Second),$/.test(line))).toBe(true);
+    expect(csv.some((line) => /,license\.granted,.*,SER-\d,,[^,]*,(First|Second),,$/.test(line))).toBe(true);
 
     const entries = await cli.json<
       Array<{ seq: number; action: string; ruleIds: string[]; accountName?: string }>

@@ -68,6 +68,91 @@ describeEachDatabase("license rules", (database) => {
     });
   });
 
+  it("DI1, invariant 4: a rules change logs who entered and left each list, by name, and FCFS before and after", async () => {
+    const { db, space, adamId, account, users, device, group } = await setup();
+    const set = (input: Partial<Parameters<typeof setAppRules>[1]>) =>
+      setAppRules(
+        db,
+        {
+          spaceId: space.id,
+          accountId: account.id,
+          adamId,
+          reservedUserIds: [],
+          reservedDeviceIds: [],
+          prohibitedUserIds: [],
+          ...input,
+        },
+        SYSTEM,
+        NOW,
+      );
+    const lastChanges = async () =>
+      (await listActivity(db, space.id, { action: "rules.updated", limit: 1 }))[0]?.details?.changes;
+    await set({ reservedUserIds: [users[0].id, users[1].id], prohibitedUserIds: [users[2].id] });
+    expect(await lastChanges()).toEqual({
+      reservedUsers: {
+        added: [
+          { id: users[0].id, name: "u1" },
+          { id: users[1].id, name: "u2" },
+        ],
+        removed: [],
+        addedCount: 2,
+        removedCount: 0,
+      },
+      prohibitedUsers: {
+        added: [{ id: users[2].id, name: "u3" }],
+        removed: [],
+        addedCount: 1,
+        removedCount: 0,
+      },
+    });
+    // u2 leaves the reservations, u3 is no longer prohibited, FCFS starts for Sales, the device is reserved.
+    await set({
+      fcfs: { groupIds: [group.id], requestedType: "user", mandatoryType: "device" },
+      reservedUserIds: [users[0].id],
+      reservedDeviceIds: [device.id],
+    });
+    expect(await lastChanges()).toEqual({
+      fcfs: { before: null, after: { requestedType: "user", mandatoryType: "device" } },
+      groups: { added: [{ id: group.id, name: "Sales" }], removed: [], addedCount: 1, removedCount: 0 },
+      reservedUsers: {
+        added: [],
+        removed: [{ id: users[1].id, name: "u2" }],
+        addedCount: 0,
+        removedCount: 1,
+      },
+      reservedDevices: {
+        added: [{ id: device.id, name: device.serialNumber }],
+        removed: [],
+        addedCount: 1,
+        removedCount: 0,
+      },
+      prohibitedUsers: {
+        added: [],
+        removed: [{ id: users[2].id, name: "u3" }],
+        addedCount: 0,
+        removedCount: 1,
+      },
+    });
+    // The same rules again change nothing; FCFS's type alone is a change.
+    await set({
+      fcfs: { groupIds: [group.id], requestedType: "user", mandatoryType: "device" },
+      reservedUserIds: [users[0].id],
+      reservedDeviceIds: [device.id],
+    });
+    expect(await lastChanges()).toEqual({});
+    await set({
+      fcfs: { groupIds: [group.id], requestedType: "device", mandatoryType: "device" },
+      reservedUserIds: [users[0].id],
+      reservedDeviceIds: [device.id],
+    });
+    expect(await lastChanges()).toEqual({
+      fcfs: {
+        before: { requestedType: "user", mandatoryType: "device" },
+        after: { requestedType: "device", mandatoryType: "device" },
+      },
+    });
+  });
+
   it("DI7: a user both reserved and prohibited in one account is a validation error", async () => {
     const { db, space, adamId, account, users } = await setup();
     await expect(

@@ -413,6 +413,8 @@ describe("administrator console", () => {
       .first()
       .waitFor();
     await page.getByRole("cell", { name: "written by an older Orchard" }).waitFor();
+    // Who the rules change of the DI1 journey reserved, by name, in the console's language.
+    await page.getByText("Utilisateurs réservés : + Ada Lovelace").first().waitFor();
     await shot(page, "10-activity-fr");
     await page.getByRole("group", { name: "Langue" }).getByRole("button", { name: "EN" }).click();
     await page.getByRole("cell", { name: "account Paris campus added" }).waitFor();
@@ -420,6 +422,7 @@ describe("administrator console", () => {
       .getByRole("cell", { name: /^license rules set: \d+ FCFS groups/ })
       .first()
       .waitFor();
+    await page.getByText("Reserved users: + Ada Lovelace").first().waitFor();
   });
 
   it("invariant 4, VU1, VU3: the log, the devices list and the device page name what they show; the device lists its licenses", async () => {

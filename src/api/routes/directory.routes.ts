@@ -566,7 +566,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     "Add users to a group (those already in it stay; safe to send again); not All Users (409 `built_in_group`)",
     async (trx, group, ids) => ({
       kind: "members_added",
-      count: await addGroupMembers(trx, group.spaceId, group.id, [...new Set(ids)]),
+      userIds: await addGroupMembers(trx, group.spaceId, group.id, [...new Set(ids)]),
     }),
   );
   membersRoute(
@@ -575,7 +575,10 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     async (trx, group, ids) => {
       // Not a member is ignored (sent again, it removes nothing); no such user is a typo, its 404.
       await getUsers(trx, group.spaceId, ids);
-      return { kind: "members_removed", count: await removeGroupMembers(trx, group.spaceId, group.id, ids) };
+      return {
+        kind: "members_removed",
+        userIds: await removeGroupMembers(trx, group.spaceId, group.id, ids),
+      };
     },
   );
 }

@@ -12,6 +12,7 @@ import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { RuleRef } from "../ui/RuleRef";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
+import { ActivityChanges } from "./ActivityChanges";
 import { HISTORY_SUBJECTS, type HistorySubject } from "./history";
 import { useActivityMessage } from "./message";
 
@@ -126,7 +127,12 @@ export function ActivityPage() {
     {
       key: "message",
       header: t("activity.message"),
-      render: (e) => <span className="small">{messageOf(e)}</span>,
+      render: (e) => (
+        <>
+          <span className="small">{messageOf(e)}</span>
+          <ActivityChanges entry={e} />
+        </>
+      ),
     },
   ];
   // The export is what the page lists: the same filters, the same search, and its messages in the console's language.
