@@ -48,6 +48,7 @@ import { registerReclaimRoutes } from "./routes/reclaim.routes.js";
 import { registerRefusalRoutes } from "./routes/refusals.routes.js";
 import { registerSpaceRoutes } from "./routes/spaces.routes.js";
 import { registerSsoRoutes } from "./routes/sso.routes.js";
+import { registerUserBulkRoute } from "./routes/users-bulk.routes.js";
 import { STORABLE_TEXT } from "./storable-text.js";
 
 export interface BuildApiOptions {
@@ -252,6 +253,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
       registerExportRoutes(v1 as Api, ctx);
       registerDecisionRoutes(v1 as Api, ctx);
       registerDirectoryRoutes(v1 as Api, ctx);
+      registerUserBulkRoute(v1 as Api, ctx);
       registerDeviceRoutes(v1 as Api, ctx);
       registerActivityRoutes(v1 as Api, ctx);
       registerNotificationRoutes(v1 as Api, ctx);

@@ -173,7 +173,7 @@ export type FeedSubject = (typeof FEED_SUBJECTS)[number];
 
 export interface FeedPage {
   items: ActivityView[];
-  /** Where the next read starts: after the last line read, or the horizon when none is left. */
+  /** Where the next read starts: after the last line read, or where this one started. */
   next: FeedPosition;
   hasMore: boolean;
 }
@@ -226,13 +226,9 @@ export async function readActivityFeed(
   const appNames = page.some((r) => r.adam_id) ? await appNamesOf(db, spaceId) : new Map<string, string>();
   return {
     items: page.map((row) => toActivityView(row, row.adam_id ? appNames.get(row.adam_id) : undefined)),
-    // All of the log under the horizon read: the next read starts at the horizon.
-    next: hasMore && last ? { xid: last.xid, seq: Number(last.seq) } : maxPosition(start, horizon.xmin),
+    // After the last line read (nothing under the horizon was left unread before it), else
+    // where it started: the same answer while nothing changes.
+    next: last ? { xid: last.xid, seq: Number(last.seq) } : start,
     hasMore,
   };
-}
-
-/** The later of a position and the horizon's start (a horizon never goes back; a restored database's did). */
-function maxPosition(position: FeedPosition, xmin: string): FeedPosition {
-  return BigInt(xmin) > BigInt(position.xid) ? { xid: xmin, seq: 0 } : position;
 }

@@ -57,6 +57,13 @@ describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
     // The devices and users it creates, changes and deletes (README).
     expect(roles("/spaces/{spaceId}/devices/{deviceId}", "delete")).toEqual(["manage", "mdm"]);
     expect(roles("/spaces/{spaceId}/users/{userId}", "delete")).toEqual(["manage", "mdm"]);
+    // Its directory's users in bulk, and its groups and their members (an MDM mirrors them).
+    expect(roles("/spaces/{spaceId}/users/bulk", "post")).toEqual(["manage", "mdm"]);
+    expect(roles("/spaces/{spaceId}/groups", "post")).toEqual(["manage", "mdm"]);
+    expect(roles("/spaces/{spaceId}/groups/{groupId}", "delete")).toEqual(["manage", "mdm"]);
+    expect(roles("/spaces/{spaceId}/groups/{groupId}/members", "get")).toEqual(["manage", "read", "mdm"]);
+    expect(roles("/spaces/{spaceId}/groups/{groupId}/members", "post")).toEqual(["manage", "mdm"]);
+    expect(roles("/spaces/{spaceId}/groups/{groupId}/members", "delete")).toEqual(["manage", "mdm"]);
     expect(roles("/spaces/{spaceId}/accounts", "post")).toEqual(["manage"]);
     expect(roles("/spaces/{spaceId}/licenses/reclaim", "post")).toEqual(["manage"]);
     expect(doc.paths["/api/v1/spaces/{spaceId}/mdm/check-in"]?.post).toMatchObject({

@@ -80,6 +80,10 @@ const BODIES: Record<string, BodyCase> = {
   [`POST ${S}/license-requests`]: { valid: (f) => ({ app: f.ids.adamId, device: f.ids.deviceA }) },
   // Users and groups
   [`POST ${S}/users`]: { valid: () => ({ name: "Carol Campus" }) },
+  [`POST ${S}/users/bulk`]: {
+    valid: () => ({ users: [{ name: "Dan Bulk" }] }),
+    nested: () => ({ body: { users: [{ name: "Dan Bulk", mail: "x" }] }, field: "body.users.0.mail" }),
+  },
   [`PATCH ${S}/users/{userId}`]: { valid: () => ({ name: "Alice Renamed" }) },
   [`POST ${S}/users/invite`]: { valid: (f) => ({ userIds: [f.ids.userA] }) },
   [`POST ${S}/groups`]: { valid: () => ({ name: "Staff" }) },

@@ -78,6 +78,18 @@ export const usageSchema = z
   })
   .meta({ id: "AppUsageRow" });
 const email = z.email().max(320);
+/** A user as `POST users` and `POST users/bulk` take one. */
+export const newUser = z.strictObject({
+  name: entityName,
+  email: email.optional(),
+  managedAppleId: plainText(320).optional(),
+  externalId: plainText(300).optional(),
+  clientUserId: clientUserIdInput
+    .optional()
+    .describe(
+      "AC7: the id the user is registered under at Apple (by a previous MDM): their assignments are adopted, they are not registered again; unique in the space",
+    ),
+});
 const userIds = z.strictObject({ userIds: z.array(id).min(1).max(10_000) });
 
 /** The license rules a group is one of the FCFS groups of: a group as listed and read, a refused deletion. */
@@ -198,17 +210,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         tags: ["users"],
         summary: "Create a user (201 with Location)",
         params: spaceParams,
-        body: z.strictObject({
-          name: entityName,
-          email: email.optional(),
-          managedAppleId: plainText(320).optional(),
-          externalId: plainText(300).optional(),
-          clientUserId: clientUserIdInput
-            .optional()
-            .describe(
-              "AC7: the id the user is registered under at Apple (by a previous MDM): their assignments are adopted, they are not registered again; unique in the space",
-            ),
-        }),
+        body: newUser,
         response: { 201: userSchema, ...problemResponses },
       },
     },
@@ -378,7 +380,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.post(
     "/spaces/:spaceId/groups",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["groups"],
         summary: "Create a group (201 with Location)",
@@ -464,7 +466,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.delete(
     "/spaces/:spaceId/groups/:groupId",
     {
-      config: can.write,
+      config: can.mdm.write,
       schema: {
         tags: ["groups"],
         summary:
@@ -513,7 +515,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/groups/:groupId/members",
     {
-      config: can.read,
+      config: can.mdm.read,
       schema: {
         tags: ["groups"],
         summary: "Members of a group (users not deleted), paged; All Users: every user of the space",
@@ -537,7 +539,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
     app[method](
       "/spaces/:spaceId/groups/:groupId/members",
       {
-        config: can.write,
+        config: can.mdm.write,
         schema: {
           tags: ["groups"],
           summary,
