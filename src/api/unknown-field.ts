@@ -21,7 +21,8 @@ const LISTED = 12;
 
 export function unknownFieldHint(schema: unknown, path: readonly string[], key: string): string {
   const taken = keysAt(schema, path);
-  if (!taken || taken.length === 0) return "";
+  if (!taken) return "";
+  if (taken.length === 0) return " (it takes none)";
   const meant = likelyMeant(key, taken);
   if (meant) return ` (did you mean ${meant}?)`;
   const shown = taken.slice(0, LISTED).join(", ");

@@ -28,7 +28,7 @@ describeEachDatabase("activity feed API", (db) => {
   async function follow(after: string, query = "", until: (lines: FeedLine[]) => boolean = () => true) {
     let lines: FeedLine[] = [];
     let next = after;
-    for (let round = 0; round < 400; round++) {
+    for (let round = 0; round < 2400; round++) {
       const r = await get(`?after=${next}&limit=2${query}`);
       expect(r.statusCode, r.body).toBe(200);
       const page = r.json<Feed>();

@@ -239,7 +239,7 @@ describeEachDatabase("requests that are not what they say", (db) => {
     expect(r.json()).toMatchObject({ code: "bad_request", detail: "the JSON body is not valid UTF-8" });
   });
 
-  it("a query parameter a route does not take is a 400 naming it and the one it most likely meant (serialNumber for serial), else those it takes", async () => {
+  it("a query parameter a route does not take is a 400 naming it and the one it most likely meant (serialNumber for serial), else those it takes, or that it takes none", async () => {
     const f = await buildFixture(db().store);
     for (const [url, hint] of [
       ["/devices?serialNumber=ABC", " (did you mean serial?)"],
@@ -248,6 +248,9 @@ describeEachDatabase("requests that are not what they say", (db) => {
       ["/devices?Status=active", " (did you mean status?)"],
       ["/devices?pageSiz=2", " (did you mean pageSize?)"],
       ["/mdm/commands?color=red", " (it takes after, device, limit, ready, state)"],
+      // A route that takes no parameter: a filter it does not have is not ignored.
+      ["/accounts?name=Main", " (it takes none)"],
+      [`/users/${f.ids.userA}?fields=name`, " (it takes none)"],
     ] as const) {
       const r = await f.app.inject({
         url: `/api/v1/spaces/${f.ids.spaceA}${url}`,

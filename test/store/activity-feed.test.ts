@@ -44,11 +44,11 @@ async function readAll(
 /**
  * A space's feed waits for every transaction of the server running before its lines, other
  * databases' too (transaction ids are the cluster's): another test file's open transaction
- * delays it. Reads until `want` lines came, within a bound.
+ * delays it (up to a minute here). Reads until `want` lines came, within that bound.
  */
 async function readUntil(db: Db, spaceId: string, after: FeedPosition, want: number) {
   let got = await readAll(db, spaceId, after);
-  for (let tries = 0; got.tags.length < want && tries < 200; tries++) {
+  for (let tries = 0; got.tags.length < want && tries < 2400; tries++) {
     await new Promise((r) => setTimeout(r, 25));
     got = await readAll(db, spaceId, after);
   }
@@ -168,7 +168,7 @@ describeEachDatabase("activity feed", (database) => {
       };
       const reader = async () => {
         let position: FeedPosition = START;
-        for (let round = 0; round < 5000 && (writing || read.length < written.length); round++) {
+        for (let round = 0; round < 12_000 && (writing || read.length < written.length); round++) {
           const page = await readActivityFeed(store.db, space.id, { after: position, limit: 7 });
           if (!page) throw new Error("position refused");
           read.push(...tags(page.items));
