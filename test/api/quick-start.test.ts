@@ -36,6 +36,8 @@ describeEachDatabase("API: the README's quick start for an MDM", (db) => {
         ...(body ? { payload: body } : {}),
       });
     const serial = `QS${f.ids.suffix}`.toUpperCase();
+    // 6 (started once, at the integration's set-up): the change feed from now on.
+    const feedStart = (await call("GET", "/activity/feed?after=now")).json().next as string;
 
     // 2. The devices (again any time: ?existing=keep answers those already there).
     const devices = { devices: [{ serialNumber: serial, platform: "iOS" }] };
@@ -75,5 +77,19 @@ describeEachDatabase("API: the README's quick start for an MDM", (db) => {
     const acked = (await call("POST", "/mdm/commands/ack", { seqs: [ready.items[0].seq] })).json();
     expect(acked.seqs).toEqual([ready.items[0].seq]);
     expect((await commands()).items).toEqual([]);
+    // 6. Every change since, in commit order: the device's license granted, then assigned (read
+    // again while another test file's transaction on the server holds the feed back).
+    const licenseActions = async () => {
+      const feed = (await call("GET", `/activity/feed?after=${feedStart}&about=license,device`)).json();
+      return feed.items
+        .filter((l: { licenseId?: string }) => l.licenseId === checkIn.decisions[0].licenseId)
+        .map((l: { action: string }) => l.action) as string[];
+    };
+    let actions = await licenseActions();
+    for (let tries = 0; actions.length < 2 && tries < 2400; tries++) {
+      await new Promise((done) => setTimeout(done, 25));
+      actions = await licenseActions();
+    }
+    expect(actions).toEqual(["license.granted", "license.assigned"]);
   });
 });
