@@ -100,6 +100,22 @@ export const invitationSchema = z
   .meta({ id: "WaitingInvitation" });
 
 /** DB2, UB3: an app a device or a user waits for, with its place in the app's queue. */
+/** A license rule naming a user or a device (`GET users/:id/rules`, `GET devices/:id/rules`). */
+export const subjectRuleSchema = z
+  .object({
+    accountId: z.string(),
+    accountName: z.string(),
+    adamId: z.string(),
+    appName: z.string().optional(),
+    role: z.enum(["reserved", "prohibited"]).describe("DI3/DB3: reserved for them; DI4: prohibited"),
+    inUse: z
+      .boolean()
+      .describe(
+        "a reservation they use: they hold that account's license for the app (else it holds a seat, DI6)",
+      ),
+  })
+  .meta({ id: "SubjectRule" });
+
 export const subjectWaitingSchema = z
   .object({
     adamId: z.string(),

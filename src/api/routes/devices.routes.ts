@@ -12,6 +12,7 @@ import { reviveKeptSerial, reviveKeptSerials } from "../../store/device-revival.
 import { DEVICE_SORTS, listDevicesView, updateDevice } from "../../store/directory.repo.js";
 import { createDevice, createDevices, NotFoundError, StoreError } from "../../store/index.js";
 import { normalizeSerial } from "../../store/serial-number.js";
+import { rulesNamingSubject } from "../../store/subject-rules.repo.js";
 import { deviceInstalledApps } from "../../store/usage.repo.js";
 import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
@@ -27,6 +28,7 @@ import {
   searchText,
   serialNumber,
   spaceParams,
+  subjectRuleSchema,
   subjectWaitingSchema,
   updatedSince,
 } from "../schemas.js";
@@ -337,6 +339,23 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       const spaceId = spaceOf(request);
       const device = await getDeviceByRef(db, spaceId, request.params.deviceId);
       return { items: await deviceInstalledApps(db, spaceId, device.id, request.query.q) };
+    },
+  );
+  app.get(
+    "/spaces/:spaceId/devices/:deviceId/rules",
+    {
+      config: can.read,
+      schema: {
+        tags: ["devices"],
+        summary: "The license rules naming the device: the apps reserved for it, per account (DB3)",
+        params: deviceParams,
+        response: { 200: z.object({ items: z.array(subjectRuleSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const device = await getDeviceByRef(db, spaceId, request.params.deviceId);
+      return { items: await rulesNamingSubject(db, spaceId, { kind: "device", deviceId: device.id }) };
     },
   );
   app.get(

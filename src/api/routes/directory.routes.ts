@@ -30,6 +30,7 @@ import {
   removeGroupMembers,
 } from "../../store/index.js";
 import { REGISTRATION_FILTERS } from "../../store/registration.js";
+import { rulesNamingSubject } from "../../store/subject-rules.repo.js";
 import { userLicenseUsage } from "../../store/usage.repo.js";
 import { listWaitingOfSubject } from "../../store/waiting-view.repo.js";
 import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "../context.js";
@@ -46,6 +47,7 @@ import {
   pageQuery,
   plainText,
   spaceParams,
+  subjectRuleSchema,
   subjectWaitingSchema,
   updatedSince,
   userSchema,
@@ -306,6 +308,24 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         now: now(),
       });
       return reply.status(204).send();
+    },
+  );
+  app.get(
+    "/spaces/:spaceId/users/:userId/rules",
+    {
+      config: can.read,
+      schema: {
+        tags: ["users"],
+        summary:
+          "The license rules naming the user: the apps reserved for them or prohibited to them, per account",
+        params: withId("userId"),
+        response: { 200: z.object({ items: z.array(subjectRuleSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const spaceId = spaceOf(request);
+      const user = await getUser(db, spaceId, request.params.userId);
+      return { items: await rulesNamingSubject(db, spaceId, { kind: "user", userId: user.id }) };
     },
   );
   app.get(

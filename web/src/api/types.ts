@@ -24,6 +24,7 @@ import type {
   notificationSchema,
   resendResultSchema,
   spaceSchema,
+  subjectRuleSchema,
   userSchema,
   waitingRowSchema,
 } from "../../../src/api/schemas";
@@ -63,6 +64,8 @@ export type ChannelDeliveries = DeliverySummary["channels"][number];
 /** POST …/notifications/deliveries/retry. */
 export type ResendResult = z.input<typeof resendResultSchema>;
 export type ActivityEntry = z.input<typeof activitySchema>;
+/** GET users/:id/rules, devices/:id/rules: a license rule naming the subject. */
+export type SubjectRule = z.input<typeof subjectRuleSchema>;
 export type Decision = z.input<typeof decisionSchema>;
 export type AccountHealth = string;
 /** GET .../accounts/:accountId/apple-work: what the account still owes Apple (invariant 3, NT2). */

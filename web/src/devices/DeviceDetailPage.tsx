@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { HistoryLink } from "../activity/history";
 import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
+import { SubjectRules } from "../apps/SubjectRules";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { SubjectLicenses } from "../licenses/SubjectLicenses";
 import { Card } from "../ui/Card";
@@ -16,8 +17,8 @@ import { UsageTable } from "../users/UsageTable";
 import { useDevice, useDeviceWaiting, useInstalledApps } from "./api";
 
 /**
- * A device: the apps it waits for a license of (DB2, UB3; each wait may be cancelled), its
- * device-based licenses, and VU3 Installed apps, searchable by name and bundle id; each app
+ * A device: the apps it waits for a license of (DB2, UB3; each wait may be cancelled), the
+ * apps reserved for it (DB3), its device-based licenses, and VU3 Installed apps, searchable by name and bundle id; each app
  * links to why (Explain).
  */
 export function DeviceDetailPage() {
@@ -65,6 +66,7 @@ export function DeviceDetailPage() {
           ruleId="DB2"
         />
       ) : null}
+      <SubjectRules subject={{ kind: "device", id: d.id }} />
       <SubjectLicenses
         subject={{ device: deviceId }}
         title={t("devices.licenses")}

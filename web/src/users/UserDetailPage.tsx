@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { HistoryLink } from "../activity/history";
 import { DetailUnavailable } from "../app/DetailUnavailable";
 import { spacePath, useSpace } from "../app/space";
+import { SubjectRules } from "../apps/SubjectRules";
 import { SubjectWaitingApps } from "../apps/WaitingQueue";
 import { GroupLink } from "../groups/GroupLink";
 import { SubjectLicenses } from "../licenses/SubjectLicenses";
@@ -41,7 +42,7 @@ function AppleUserId({ clientUserId }: { clientUserId: string | undefined }) {
 /**
  * A user: Apple's id for them beside their registration (AC7, UB2), the apps they wait for a
  * user-based license of (DB2, UB3; each wait may be cancelled), the groups they are in
- * (DI7), their user-based licenses (each may be revoked, RV2) and VU1 License usage.
+ * (DI7), the rules reserving apps for them or prohibiting them (DI3, DI4), their user-based licenses (each may be revoked, RV2) and VU1 License usage.
  */
 export function UserDetailPage() {
   const { t } = useTranslation();
@@ -123,6 +124,7 @@ export function UserDetailPage() {
           </ul>
         )}
       </Card>
+      <SubjectRules subject={{ kind: "user", id: u.id }} />
       <SubjectLicenses
         subject={{ user: u.id }}
         title={t("users.licenses")}
