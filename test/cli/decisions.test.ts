@@ -168,7 +168,7 @@ describe("orchard explain, what-if, licenses, export", () => {
     expectFailure(await cli.run(["what-if", "--rules", noSuch]), 3, /account Nowhere not found/);
   });
 
-  it("MA2: explain --lang fr prints the summary and every rule sentence in French; --json too", async () => {
+  it("MA2: explain --lang fr prints the whole explanation in French, the summary, every rule sentence and the accounts' table; --json too", async () => {
     const fr = JSON.parse(await readFile(new URL("../../web/src/i18n/fr.json", import.meta.url), "utf8")) as {
       ruleText: Record<string, string>;
     };
@@ -185,8 +185,13 @@ describe("orchard explain, what-if, licenses, export", () => {
     ]);
     expect(human).toMatchObject({ code: 0, stderr: "" });
     const lines = human.stdout.trimEnd().split("\n");
+    // The frame too: the outcome, the reason, the accounts' table (French typography).
+    expect(lines[0]).toBe(`ATTRIBUÉE\u00a0: Keynote (${APP}) pour l'appareil SER-3 (obligatoire)`);
     expect(lines[1]).toBe("Une licence par appareil serait attribuée depuis le compte «\u00a0Second\u00a0».");
     expect(lines).toContain(`  MA2  ${fr.ruleText.MA2}`);
+    const table = lines.slice(lines.indexOf("") + 1);
+    expect(table[0]).toMatch(/^#\s+COMPTE\s+ÉLIGIBLE\s+LIBRES\s+RÈGLES\s+CONSTAT$/);
+    expect(table[2]).toMatch(/^2\s+Second \*\s+oui\s+\d+ sur \d+\s+/);
 
     const kept = await cli.json<{ summary: string; rules: Array<{ id: string; sentence: string }> }>([
       "explain",

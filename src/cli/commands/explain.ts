@@ -57,28 +57,29 @@ export function registerExplain(program: Command): void {
     await withCore(flags, async ({ core, spaceId, json }) => {
       const db = core.deps.db;
       const appName = await appNameOf(db, spaceId, flags.app);
-      const { subject, label } = await subjectOf(db, spaceId, flags);
+      const { subject, label } = await subjectOf(db, spaceId, flags, language);
       const result = await explain(db, { spaceId, adamId: flags.app, subject, why: flags.why }, language);
       if (json) return printJson(result);
+      const words = FRAME[language];
       const app = appName ? `${appName} (${flags.app})` : `app ${flags.app}`;
-      printLine(`${result.outcome.toUpperCase()}: ${app} for ${label} (${whyOf(result)})`);
+      printLine(
+        `${words.outcome[result.outcome]}${words.colon} ${app} ${words.for} ${label} (${whyOf(result, language)})`,
+      );
       printLine(result.summary);
       if (result.queue)
-        printLine(
-          `In the queue: ${result.queue.position} of ${result.queue.of}, waiting since ${shortDate(result.queue.waitingSince)}`,
-        );
+        printLine(words.queue(result.queue.position, result.queue.of, shortDate(result.queue.waitingSince)));
       const width = Math.max(...result.rules.map((r) => r.id.length), 0);
       for (const rule of result.rules) printLine(`  ${rule.id.padEnd(width)}  ${rule.sentence}`);
       if (result.accounts.length > 0) {
         // MA1, MA2: every account in priority order, and what the decision found there.
         printLine();
         printTable(
-          ["#", "ACCOUNT", "ELIGIBLE", "FREE", "RULES", "FOUND"],
+          words.headers,
           result.accounts.map((a) => [
             String(a.priority),
             a.taken ? `${a.name} *` : a.name,
-            a.eligible ? "yes" : "no",
-            a.seats ? `${a.seats.free} of ${a.seats.total}` : "-",
+            a.eligible ? words.yes : words.no,
+            a.seats ? words.seats(a.seats.free, a.seats.total) : "-",
             a.because.join(",") || "-",
             a.summary,
           ]),
@@ -88,18 +89,53 @@ export function registerExplain(program: Command): void {
   });
 }
 
+/** The words around the decision's own (its summary and rules come in the language already). */
+const FRAME = {
+  en: {
+    outcome: { grant: "GRANT", keep: "KEEP", wait: "WAIT", refuse: "REFUSE" },
+    for: "for",
+    colon: ":",
+    subject: { user: "user", device: "device" },
+    why: { requested: "requested", mandatory: "mandatory", check_in: "check_in" },
+    whyFrom: {
+      queue: "the request it waits with",
+      license: "the license it holds",
+      default: "by default, it neither waits nor holds a license",
+    },
+    queue: (position: number, of: number, since: string) =>
+      `In the queue: ${position} of ${of}, waiting since ${since}`,
+    headers: ["#", "ACCOUNT", "ELIGIBLE", "FREE", "RULES", "FOUND"],
+    yes: "yes",
+    no: "no",
+    seats: (free: number, total: number) => `${free} of ${total}`,
+  },
+  fr: {
+    outcome: { grant: "ATTRIBUÉE", keep: "CONSERVÉE", wait: "EN ATTENTE", refuse: "REFUSÉE" },
+    for: "pour",
+    colon: "\u00a0:",
+    subject: { user: "l'utilisateur", device: "l'appareil" },
+    why: { requested: "demandée", mandatory: "obligatoire", check_in: "check-in" },
+    whyFrom: {
+      queue: "la demande avec laquelle il attend",
+      license: "la licence qu'il détient",
+      default: "par défaut, il n'attend pas et ne détient aucune licence",
+    },
+    queue: (position: number, of: number, since: string) =>
+      `Dans la file\u00a0: ${position} sur ${of}, en attente depuis le ${since}`,
+    headers: ["#", "COMPTE", "ÉLIGIBLE", "LIBRES", "RÈGLES", "CONSTAT"],
+    yes: "oui",
+    no: "non",
+    seats: (free: number, total: number) => `${free} sur ${total}`,
+  },
+} as const satisfies Record<Language, unknown>;
+
 /** The reason explained, and where it came from when it was not asked (`--why`). */
-function whyOf(result: Pick<Explanation, "why" | "whyFrom">): string {
-  switch (result.whyFrom) {
-    case "asked":
-      return result.why;
-    case "queue":
-      return `${result.why}: the request it waits with`;
-    case "license":
-      return `${result.why}: the license it holds`;
-    case "default":
-      return `${result.why}: by default, it neither waits nor holds a license`;
-  }
+function whyOf(result: Pick<Explanation, "why" | "whyFrom">, language: Language): string {
+  const words = FRAME[language];
+  const why = words.why[result.why];
+  return result.whyFrom === "asked"
+    ? why
+    : `${why}${language === "fr" ? "\u00a0" : ""}: ${words.whyFrom[result.whyFrom]}`;
 }
 
 /**
@@ -124,15 +160,22 @@ async function subjectOf(
   db: Db,
   spaceId: string,
   flags: ExplainFlags,
+  language: Language,
 ): Promise<{ subject: Subject; label: string }> {
   if (flags.user !== undefined) {
     const user = await getUser(db, spaceId, flags.user);
-    return { subject: { kind: "user", userId: user.id }, label: `user ${user.name} (${user.id})` };
+    return {
+      subject: { kind: "user", userId: user.id },
+      label: `${FRAME[language].subject.user} ${user.name} (${user.id})`,
+    };
   }
   const device =
     flags.device !== undefined
       ? await getDevice(db, spaceId, flags.device)
       : await findDeviceBySerial(db, spaceId, flags.serial ?? "");
   if (!device) throw new NotFoundError("device", `with serial number ${flags.serial ?? ""}`);
-  return { subject: { kind: "device", deviceId: device.id }, label: `device ${device.serialNumber}` };
+  return {
+    subject: { kind: "device", deviceId: device.id },
+    label: `${FRAME[language].subject.device} ${device.serialNumber}`,
+  };
 }
