@@ -63,7 +63,7 @@ type Filter = z.infer<typeof activityFilter>;
 const encodeCursor = (p: FeedPosition) => `${p.xid}.${p.seq}`;
 const feedCursor = z
   .string()
-  .regex(/^(now|\d{1,20}\.\d{1,18})$/, "a cursor the feed gave (`next`), or now")
+  .regex(/^(now|\d{1,20}\.\d{1,15})$/, "a cursor the feed gave (`next`), or now")
   .transform((s): FeedPosition | "now" => {
     if (s === "now") return "now";
     const [xid, seq] = s.split(".");
