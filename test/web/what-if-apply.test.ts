@@ -17,7 +17,7 @@ import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./is
 /**
  * What-if, then the change itself: the order or the rules just evaluated are applied from
  * the results, after a confirmation; a rule edit starts from the app's current rules, so that
- * applying it changes only what was edited (its reserved devices and FCFS types stay).
+ * applying it changes only what was edited; the form lists the rules' reserved devices and FCFS types too.
  */
 const OWNER = { login: "owner-whatif", password: "correct horse battery staple" };
 
@@ -113,20 +113,24 @@ describe("console: applying what was evaluated in What-if (MA6, DI1)", () => {
     expect(await movesLogged()).toBe(logged + 2);
   });
 
-  it("DI1: a rule edit starts from the app's current rules; applied, only what was edited changes", async () => {
+  it("DI1, DI2, DB3: a rule edit starts from the app's current rules, reserved devices and FCFS types included; applied, only what was edited changes", async () => {
     await page.goto(`${ic.url}/s/${ic.spaceId}/what-if`);
     await page.getByRole("radiogroup", { name: "Proposed change" }).getByText("Rule edit").click();
     await page.getByLabel("Account").selectOption({ label: "2. Paris" });
     await page.getByLabel("App", { exact: true }).selectOption({ label: "Numbers" });
-    // Ada's reservation is there already: the edit takes it out.
+    // Ada's reservation is there already: the edit takes it out. The iPad's reservation and
+    // FCFS's types are there too; the mandatory type becomes user-based.
     await page.getByRole("button", { name: "Remove Ada Reserved" }).click();
+    await page.getByRole("button", { name: "Remove WHATIF000001" }).waitFor();
+    await expect(page.getByLabel("Requested app").inputValue()).resolves.toBe("device");
+    await page.getByLabel("Mandatory app").selectOption("user");
     await page.getByRole("button", { name: "Evaluate" }).click();
     await page.getByRole("button", { name: "Apply these rules" }).click();
     const dialog = page.getByRole("dialog", { name: "Apply these rules at Paris?" });
     await dialog.getByRole("button", { name: "Apply these rules" }).click();
     await page.getByText(/^The change is made\./).waitFor();
     expect(await getAppRules(ic.core.store.db, ic.spaceId, ids.paris, adamId)).toMatchObject({
-      fcfs: { groupIds: [ALL_USERS], requestedType: "device", mandatoryType: "device" },
+      fcfs: { groupIds: [ALL_USERS], requestedType: "device", mandatoryType: "user" },
       reservedUserIds: [],
       reservedDeviceIds: [ids.ipad],
       prohibitedUserIds: [],

@@ -6,12 +6,13 @@ import { useSpace } from "../app/space";
 import { GroupLink } from "../groups/GroupLink";
 import { Button } from "../ui/Button";
 import { FormDialog } from "../ui/Dialog";
-import { Field, Option } from "../ui/Field";
+import { Option } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
 import { RuleRef } from "../ui/RuleRef";
 import { FormError, Notice, Revealed } from "../ui/States";
 import { useGroupName } from "../users/groups";
 import { rulesChangedMeanwhile, useAppRow, useSetRules } from "./api";
+import { LicenseTypeField } from "./LicenseTypeField";
 
 interface EditorProps {
   account: Account;
@@ -92,17 +93,6 @@ function RulesForm({
       { onSuccess: onClose },
     );
   };
-  const typeSelect = (value: LicenseType, set: (v: LicenseType) => void) => (p: { id: string }) => (
-    <select
-      {...p}
-      className="select"
-      value={value}
-      onChange={(e) => set(e.target.value === "device" ? "device" : "user")}
-    >
-      <option value="user">{t("licenseType.user")}</option>
-      <option value="device">{t("licenseType.device")}</option>
-    </select>
-  );
   return (
     <FormDialog
       title={t("rules.editTitle", { account: account.displayName })}
@@ -144,12 +134,18 @@ function RulesForm({
               </p>
             ) : null}
             <div className="grid-2">
-              <Field label={t("rules.requestedType")} hint={t("rules.requestedHelp")}>
-                {typeSelect(requestedType, setRequestedType)}
-              </Field>
-              <Field label={t("rules.mandatoryType")} hint={t("rules.mandatoryHelp")}>
-                {typeSelect(mandatoryType, setMandatoryType)}
-              </Field>
+              <LicenseTypeField
+                label={t("rules.requestedType")}
+                hint={t("rules.requestedHelp")}
+                value={requestedType}
+                onChange={setRequestedType}
+              />
+              <LicenseTypeField
+                label={t("rules.mandatoryType")}
+                hint={t("rules.mandatoryHelp")}
+                value={mandatoryType}
+                onChange={setMandatoryType}
+              />
             </div>
             {deviceChosen && appRow.data?.deviceLicenseReminder ? (
               <Notice tone="info" title={t("rules.db5Title")}>

@@ -1,10 +1,11 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiProblemError } from "../api/client";
-import type { Account, AppRulesInput, Group, RulesBase, User } from "../api/types";
+import type { Account, AppRulesInput, Device, Group, LicenseType, RulesBase, User } from "../api/types";
 import { useSpace } from "../app/space";
 import { AppSelect } from "../apps/AppSelect";
 import { rulesInput, useApps, useRules } from "../apps/api";
+import { LicenseTypeField } from "../apps/LicenseTypeField";
 import { Button } from "../ui/Button";
 import { Field } from "../ui/Field";
 import { type Picked, PickList } from "../ui/PickList";
@@ -102,11 +103,11 @@ export function RemoveProposal({ accounts, onChange }: Props) {
 }
 
 /**
- * A rule edit of one (account, app) (DI1), starting from its current rules: what the edit
- * leaves alone stays (its reserved devices, which this form does not list, and its FCFS
- * types), so that applying it (ApplyChange) changes only what was edited. Nothing is proposed
- * until those rules are read (an app the account did not buy has none); `base` is them, for
- * ApplyChange to see whether they changed meanwhile.
+ * A rule edit of one (account, app) (DI1), starting from its current rules (FCFS groups and
+ * types, reserved users and devices, prohibited users), so that applying it (ApplyChange)
+ * changes only what was edited. Nothing is proposed until those rules are read (an app the
+ * account did not buy has none); `base` is them, for ApplyChange to see whether they changed
+ * meanwhile.
  */
 export function RulesProposal({ accounts, onChange, round = 0 }: Props) {
   const { t } = useTranslation();
@@ -116,7 +117,10 @@ export function RulesProposal({ accounts, onChange, round = 0 }: Props) {
   const [accountId, setAccountId] = useState("");
   const [adamId, setAdamId] = useState("");
   const [groups, setGroups] = useState<Picked[]>([]);
+  const [requestedType, setRequestedType] = useState<LicenseType>("user");
+  const [mandatoryType, setMandatoryType] = useState<LicenseType>("device");
   const [reserved, setReserved] = useState<Picked[]>([]);
+  const [reservedDevices, setReservedDevices] = useState<Picked[]>([]);
   const [prohibited, setProhibited] = useState<Picked[]>([]);
   // The pair, and the round: a new round starts the edit again from the rules as they are now.
   const pair = `${accountId}/${adamId}#${round}`;
@@ -128,6 +132,7 @@ export function RulesProposal({ accounts, onChange, round = 0 }: Props) {
     set(id);
     setGroups([]);
     setReserved([]);
+    setReservedDevices([]);
     setProhibited([]);
   };
   const missing = current.error instanceof ApiProblemError && current.error.status === 404;
@@ -140,7 +145,10 @@ export function RulesProposal({ accounts, onChange, round = 0 }: Props) {
     if (!current.data) return;
     const rules = current.data;
     setGroups(rules.fcfs?.groups ?? []);
+    setRequestedType(rules.fcfs?.requestedType ?? "user");
+    setMandatoryType(rules.fcfs?.mandatoryType ?? "device");
     setReserved(rules.reservedUsers);
+    setReservedDevices(rules.reservedDevices.map((d) => ({ id: d.id, name: d.serialNumber })));
     setProhibited(rules.prohibitedUsers);
     setStarted({ of: pair, base: { ...rulesInput(rules), version: rules.version } });
   }, [current.data, missing, pair, started?.of]);
@@ -152,24 +160,28 @@ export function RulesProposal({ accounts, onChange, round = 0 }: Props) {
             kind: "rules",
             accountId,
             adamId,
-            // What the form does not list is kept as it was: FCFS's types, reserved devices.
             ...(groups.length
-              ? {
-                  fcfs: {
-                    groupIds: groups.map((g) => g.id),
-                    requestedType: base.fcfs?.requestedType ?? "user",
-                    mandatoryType: base.fcfs?.mandatoryType ?? "device",
-                  },
-                }
+              ? { fcfs: { groupIds: groups.map((g) => g.id), requestedType, mandatoryType } }
               : {}),
             reservedUserIds: reserved.map((u) => u.id),
-            reservedDeviceIds: base.reservedDeviceIds,
+            reservedDeviceIds: reservedDevices.map((d) => d.id),
             prohibitedUserIds: prohibited.map((u) => u.id),
           }
         : undefined,
       base,
     );
-  }, [base, accountId, adamId, groups, reserved, prohibited, onChange]);
+  }, [
+    base,
+    accountId,
+    adamId,
+    groups,
+    requestedType,
+    mandatoryType,
+    reserved,
+    reservedDevices,
+    prohibited,
+    onChange,
+  ]);
   return (
     <div className="grid-2">
       {unread ? <ErrorNotice error={current.error} onRetry={current.refetch} /> : null}
@@ -185,6 +197,20 @@ export function RulesProposal({ accounts, onChange, round = 0 }: Props) {
         onChange={setGroups}
         label={t("rules.groups")}
       />
+      {groups.length > 0 ? (
+        <>
+          <LicenseTypeField
+            label={t("rules.requestedType")}
+            value={requestedType}
+            onChange={setRequestedType}
+          />
+          <LicenseTypeField
+            label={t("rules.mandatoryType")}
+            value={mandatoryType}
+            onChange={setMandatoryType}
+          />
+        </>
+      ) : null}
       <PickList<User>
         name="reserved"
         path={`/spaces/${spaceId}/users`}
@@ -192,6 +218,14 @@ export function RulesProposal({ accounts, onChange, round = 0 }: Props) {
         value={reserved}
         onChange={setReserved}
         label={t("rules.reservedUsers")}
+      />
+      <PickList<Device>
+        name="reservedDevices"
+        path={`/spaces/${spaceId}/devices`}
+        labelOf={(d) => d.serialNumber}
+        value={reservedDevices}
+        onChange={setReservedDevices}
+        label={t("rules.reservedDevices")}
       />
       <PickList<User>
         name="prohibited"
