@@ -23,9 +23,23 @@ export async function setup(): Promise<void> {
 
 /**
  * After the run: the CLI bundles of workers Vitest ended before their exit handler ran
- * (test/cli/compiled.ts removes its own when it can).
+ * (test/cli/compiled.ts removes its own when it can). Only those of processes that ended: a
+ * bundle of a worker still running is another run's in this checkout, in use.
  */
 export function teardown(): void {
-  for (const entry of readdirSync(ROOT))
-    if (entry.startsWith(".test-cli-")) rmSync(join(ROOT, entry), { recursive: true, force: true });
+  for (const entry of readdirSync(ROOT)) {
+    const pid = /^\.test-cli-(\d+)$/.exec(entry)?.[1];
+    if (pid !== undefined && !running(Number(pid)))
+      rmSync(join(ROOT, entry), { recursive: true, force: true });
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -6,7 +6,8 @@ import { resolveSpace } from "../../src/cli/resolve.js";
 import { ensureDefaultSpace } from "../../src/main/default-space.js";
 import { delegateApp } from "../../src/mdm/catalog.js";
 import { createDevices, createSpace, listActivity, setCatalogApp } from "../../src/store/index.js";
-import { type CliHarness, type CliRun, expectFailure, ORCHARD_BIN, startCli } from "./harness.js";
+import { compiledCli } from "./compiled.js";
+import { type CliHarness, type CliRun, expectFailure, startCli } from "./harness.js";
 
 const APP = "3000001";
 const SYSTEM = { kind: "system" as const, id: "cli-test" };
@@ -152,20 +153,19 @@ describe("orchard, as scripts and people use it", () => {
     ]);
     const sciences = spaces.items[1]?.id ?? "";
 
-    // The default space by name, and an empty space by name or id.
-    const byName = await cli.json<{ items: Array<{ name: string }> }>([
-      "token",
-      "list",
-      "--space",
-      "default",
-      "--json",
+    // The default space by name, and an empty space by name or id; a shared name, an unknown one.
+    const [byName, byLowerName, byId, twin, nowhere] = await cli.runAll([
+      ["token", "list", "--space", "default", "--json"],
+      ["token", "list", "--space", "sciences", "--json"],
+      ["token", "list", "--space", sciences, "--json"],
+      ["token", "list", "--space", "Twin"],
+      ["licenses", "--space", "Nowhere"],
     ]);
-    expect(byName.items.map((a) => a.name)).toEqual(["Main campus", "North campus"]);
-    for (const space of ["sciences", sciences])
-      expect(await cli.json(["token", "list", "--space", space, "--json"])).toEqual({ items: [] });
-    // One at a time: each opens the data folder's PGlite.
-    const twin = await cli.run(["token", "list", "--space", "Twin"]);
-    const nowhere = await cli.run(["licenses", "--space", "Nowhere"]);
+    expect(jsonOf<{ items: Array<{ name: string }> }>(byName).items.map((a) => a.name)).toEqual([
+      "Main campus",
+      "North campus",
+    ]);
+    for (const empty of [byLowerName, byId]) expect(jsonOf(empty)).toEqual({ items: [] });
     expectFailure(
       twin,
       2,
@@ -196,31 +196,24 @@ describe("orchard, as scripts and people use it", () => {
   });
 
   it("AC5, MA3: licenses --account, what-if --remove-account and --priority take names; an unknown one is exit 3", async () => {
-    const licenses = await cli.json<{ items: Array<{ accountName: string }> }>([
-      "licenses",
-      "--account",
-      "Main campus",
-      "--json",
+    // Reads and refusals: side by side.
+    const [licensesRun, removedRun, order, twice, south] = await cli.runAll([
+      ["licenses", "--account", "Main campus", "--json"],
+      ["what-if", "--remove-account", "Main campus", "--json"],
+      ["what-if", "--priority", "Main campus, north campus"],
+      ["what-if", "--priority", "Main campus,main CAMPUS"],
+      ["token", "rm", "South campus", "--confirm", "South campus"],
     ]);
+    const licenses = jsonOf<{ items: Array<{ accountName: string }> }>(licensesRun);
     expect(licenses.items.length).toBeGreaterThan(0);
     expect(new Set(licenses.items.map((l) => l.accountName))).toEqual(new Set(["Main campus"]));
 
-    const removed = await cli.json<{ totals: { lose: number } }>([
-      "what-if",
-      "--remove-account",
-      "Main campus",
-      "--json",
-    ]);
+    const removed = jsonOf<{ totals: { lose: number } }>(removedRun);
     expect(removed.totals.lose).toBe(2);
-    const order = await cli.run(["what-if", "--priority", "Main campus, north campus"]);
     expect(order).toMatchObject({ code: 0, stderr: "" });
+    expectFailure(twice, 2, /--priority: an account is listed twice/);
     expectFailure(
-      await cli.run(["what-if", "--priority", "Main campus,main CAMPUS"]),
-      2,
-      /--priority: an account is listed twice/,
-    );
-    expectFailure(
-      await cli.run(["token", "rm", "South campus", "--confirm", "South campus"]),
+      south,
       3,
       /^orchard: account South campus not found \(orchard token list shows the space's accounts\)\n$/,
     );
@@ -235,15 +228,18 @@ describe("orchard, as scripts and people use it", () => {
   });
 
   it("VU4, CA1: apps lists each app's licenses, the fewest available first with --sort available; an app delegated to the space is marked", async () => {
-    const apps = await cli.json<{
+    const [appsRun, table] = await cli.runAll([
+      ["apps", "--sort", "available", "--json"],
+      ["apps", "--account", "North campus"],
+    ]);
+    const apps = jsonOf<{
       total: number;
       items: Array<{ adamId: string; total: number; used: number; available: number; waiting: number }>;
-    }>(["apps", "--sort", "available", "--json"]);
+    }>(appsRun);
     expect(apps.items.map((a) => [a.adamId, a.total, a.available])).toEqual([
       [APP, 5, 2],
       ["3000002", 50, 50],
     ]);
-    const table = await cli.run(["apps", "--account", "North campus"]);
     expect(table).toMatchObject({ code: 0, stderr: "" });
     const [header, ...rows] = table.stdout.trimEnd().split("\n");
     expect(header).toMatch(/^APP\s+TYPE\s+TOTAL\s+USED\s+AVAILABLE\s+USAGE\s+WAITING\s+ACCOUNTS$/);
@@ -268,44 +264,45 @@ describe("orchard, as scripts and people use it", () => {
   });
 
   it("DI5: a list cut by --limit says so on stderr: stdout is the table alone", async () => {
-    const cut = await cli.run(["licenses", "--limit", "1"]);
+    const [cut, none] = await cli.runAll([
+      ["licenses", "--limit", "1"],
+      // An app the space bought and nobody holds: an empty list, said on stderr.
+      ["licenses", "--app", "3000002"],
+    ]);
     expect(cut.code).toBe(0);
     expect(cut.stdout.trimEnd().split("\n")).toHaveLength(2);
     expect(cut.stderr).toBe("1 of 3 licenses shown: use --limit or filters for the others\n");
-    // An app the space bought and nobody holds: an empty list, said on stderr.
-    const none = await cli.run(["licenses", "--app", "3000002"]);
     expect(none).toEqual({ code: 0, stdout: "", stderr: "no license matches\n" });
   });
 
   it("DI5: a licenses filter naming what the space does not have is exit 3, one line; a device by id or --serial", async () => {
+    const [app, user, account, device, serial, bySerialRun] = await cli.runAll([
+      ["licenses", "--app", "999"],
+      ["licenses", "--user", "nope"],
+      ["licenses", "--account", "nope"],
+      ["licenses", "--device", "SER-1"],
+      ["licenses", "--serial", "C02D0000"],
+      ["licenses", "--serial", "SER-1", "--json"],
+    ]);
     expectFailure(
-      await cli.run(["licenses", "--app", "999"]),
+      app,
       3,
       /^orchard: app 999 not found: it is not in this space's catalog and no account of the space bought it\n$/,
     );
-    expectFailure(await cli.run(["licenses", "--user", "nope"]), 3, /^orchard: user nope not found\n$/);
+    expectFailure(user, 3, /^orchard: user nope not found\n$/);
     expectFailure(
-      await cli.run(["licenses", "--account", "nope"]),
+      account,
       3,
       /^orchard: account nope not found \(orchard token list shows the space's accounts\)\n$/,
     );
     // A serial number is not an id: the message says which option takes it.
     expectFailure(
-      await cli.run(["licenses", "--device", "SER-1"]),
+      device,
       3,
       /^orchard: device SER-1 not found: it is a device's serial number: filter with --serial SER-1\n$/,
     );
-    expectFailure(
-      await cli.run(["licenses", "--serial", "C02D0000"]),
-      3,
-      /^orchard: device with serial number C02D0000 not found\n$/,
-    );
-    const bySerial = await cli.json<{ items: Array<{ serialNumber?: string; deviceId?: string }> }>([
-      "licenses",
-      "--serial",
-      "SER-1",
-      "--json",
-    ]);
+    expectFailure(serial, 3, /^orchard: device with serial number C02D0000 not found\n$/);
+    const bySerial = jsonOf<{ items: Array<{ serialNumber?: string; deviceId?: string }> }>(bySerialRun);
     expect(bySerial.items.map((l) => l.serialNumber)).toEqual(["SER-1"]);
     const byId = await cli.json(["licenses", "--device", bySerial.items[0]?.deviceId ?? "", "--json"]);
     expect(byId).toEqual(bySerial);
@@ -364,9 +361,17 @@ describe("orchard, as scripts and people use it", () => {
   });
 
   it("a reader that goes away (| head) ends the command quietly: no stack trace, exit 0", async () => {
-    for (const args of [["token", "list"], ["licenses"], ["export", "activity"], ["--help"]]) {
-      const r = await runWithClosedStdout(cli, args);
-      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: "" });
+    const commands = [["token", "list"], ["licenses"], ["export", "activity"], ["--help"]];
+    // Reads: side by side over PostgreSQL (on PGlite, one process at a time holds the folder).
+    const runs = cli.env.DATABASE_URL
+      ? await Promise.all(commands.map((args) => runWithClosedStdout(cli, args)))
+      : await commands.reduce<Promise<CliRun[]>>(
+          async (done, args) => [...(await done), await runWithClosedStdout(cli, args)],
+          Promise.resolve([]),
+        );
+    for (const [i, args] of commands.entries()) {
+      const r = runs[i];
+      expect({ args, code: r?.code, stderr: r?.stderr }).toEqual({ args, code: 0, stderr: "" });
     }
   });
 
@@ -387,17 +392,14 @@ describe("orchard, as scripts and people use it", () => {
     );
     expect(created).toMatchObject({ code: 0, stderr: "" });
     expect(JSON.parse(created.stdout)).toMatchObject({ login: "bob", isOwner: false });
-    const [grant, empty] = await Promise.all([
-      cli.run(["admin", "create", "--login", "eve", "--grant", "Sciences"], "whatever-password\n"),
-      cli.run(["admin", "create", "--login", "eve"], ""),
+    const [grant, empty, arts] = await cli.runAll([
+      [["admin", "create", "--login", "eve", "--grant", "Sciences"], "whatever-password\n"],
+      [["admin", "create", "--login", "eve"], ""],
+      [["admin", "create", "--login", "eve", "--grant", "Arts:read"], "whatever-password\n"],
     ]);
     expectFailure(grant, 2, /--grant Sciences: expected <space>:manage or <space>:read/);
     expectFailure(empty, 2, /^orchard: no password on standard input: pipe it in/);
-    expectFailure(
-      await cli.run(["admin", "create", "--login", "eve", "--grant", "Arts:read"], "whatever-password\n"),
-      3,
-      /^orchard: space Arts not found/,
-    );
+    expectFailure(arts, 3, /^orchard: space Arts not found/);
   });
 
   it("admin create --sso-only: no password asked, only when single sign-on is configured", async () => {
@@ -501,16 +503,12 @@ describe("orchard, as scripts and people use it", () => {
       (await cli.run(["admin", "create", "--login", "olga", "--owner"], "correct horse battery staple\n"))
         .code,
     ).toBe(0);
-    expectFailure(
-      await cli.run(["admin", "disable", "--login", "olga"]),
-      4,
-      /^orchard: olga is the last enabled owner: make another owner first/,
-    );
-    expectFailure(
-      await cli.run(["admin", "enable", "--login", "nobody"]),
-      3,
-      /^orchard: administrator nobody not found/,
-    );
+    const [lastOwner, nobody] = await cli.runAll([
+      ["admin", "disable", "--login", "olga"],
+      ["admin", "enable", "--login", "nobody"],
+    ]);
+    expectFailure(lastOwner, 4, /^orchard: olga is the last enabled owner: make another owner first/);
+    expectFailure(nobody, 3, /^orchard: administrator nobody not found/);
     // Roles per space from the server (PM1): replaced as given, by space name.
     const granted = await cli.json([
       "admin",
@@ -527,30 +525,15 @@ describe("orchard, as scripts and people use it", () => {
         await cli.json<{ items: Array<{ login: string; grants: unknown[] }> }>(["admin", "list", "--json"])
       ).items.find((a) => a.login === "bob")?.grants,
     ).toEqual([{ spaceId: expect.any(String), role: "read" }]);
-    expectFailure(
-      await cli.run(["admin", "grant", "--login", "olga", "--grant", "Sciences:read"]),
-      4,
-      /^orchard: olga is an owner: owners manage every space/,
-    );
-    expectFailure(
-      await cli.run([
-        "admin",
-        "grant",
-        "--login",
-        "bob",
-        "--grant",
-        "Sciences:read",
-        "--grant",
-        "Sciences:manage",
-      ]),
-      2,
-      /^orchard: --grant names a space twice/,
-    );
-    expectFailure(
-      await cli.run(["admin", "grant", "--login", "bob", "--grant", "Arts:read"]),
-      3,
-      /^orchard: space Arts not found/,
-    );
+    // Refused, nothing changes: side by side.
+    const [owner, twice, arts] = await cli.runAll([
+      ["admin", "grant", "--login", "olga", "--grant", "Sciences:read"],
+      ["admin", "grant", "--login", "bob", "--grant", "Sciences:read", "--grant", "Sciences:manage"],
+      ["admin", "grant", "--login", "bob", "--grant", "Arts:read"],
+    ]);
+    expectFailure(owner, 4, /^orchard: olga is an owner: owners manage every space/);
+    expectFailure(twice, 2, /^orchard: --grant names a space twice/);
+    expectFailure(arts, 3, /^orchard: space Arts not found/);
     const none = await cli.run(["admin", "grant", "--login", "bob"]);
     expect(none).toMatchObject({ code: 0, stdout: "bob has no role in any space now\n" });
     expectFailure(
@@ -561,10 +544,23 @@ describe("orchard, as scripts and people use it", () => {
   });
 });
 
-/** Runs `orchard args` with its stdout's reader gone before anything is written. */
-function runWithClosedStdout(cli: CliHarness, args: readonly string[]): Promise<CliRun> {
+/** A run that ended well (exit 0, nothing on stderr), its stdout read as one JSON document (cli.json). */
+function jsonOf<T = Record<string, unknown>>(r: CliRun): T {
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as T;
+}
+
+/**
+ * Runs `orchard args` with its stdout's reader gone before anything is written: the command
+ * the other runs spawn (compiled.ts, this run's sources), not bin/orchard.js, which walks
+ * every source's date and rebuilds its own bundle (.orchard-cli) whenever one changed:
+ * seconds a run (bin.test.ts runs the launcher itself).
+ */
+async function runWithClosedStdout(cli: CliHarness, args: readonly string[]): Promise<CliRun> {
+  const entry = await compiledCli();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ORCHARD_BIN, ...args], {
+    const child = spawn(process.execPath, [entry, ...args], {
       env: { PATH: process.env.PATH ?? "", ...cli.env },
       stdio: ["ignore", "pipe", "pipe"],
     });

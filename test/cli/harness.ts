@@ -21,6 +21,12 @@ export interface CliHarness {
   env: Record<string, string>;
   /** Runs `orchard args`, `input` on its stdin (else an empty, closed stdin). */
   run(args: readonly string[], input?: string): Promise<CliRun>;
+  /**
+   * Runs each of `runs` (arguments, and stdin if any), answering their results in order:
+   * side by side over PostgreSQL, one after another on embedded PGlite (one process at a
+   * time). For commands that do not depend on one another (reads, refusals).
+   */
+  runAll<const T extends readonly CliRunSpec[]>(runs: T): Promise<{ -readonly [K in keyof T]: CliRun }>;
   /** Runs, expects exit 0, and parses stdout as one JSON document. */
   json<T = Record<string, unknown>>(args: readonly string[]): Promise<T>;
   file(name: string, content: string): Promise<string>;
@@ -28,6 +34,9 @@ export interface CliHarness {
   withCore<T>(work: (core: Core) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** A command's arguments, or its arguments and what its stdin reads. */
+export type CliRunSpec = readonly string[] | readonly [readonly string[], string];
 
 export interface CliRun {
   code: number;
@@ -74,11 +83,19 @@ export async function startCli(options: { engine?: "pglite" | "postgres" } = {})
       );
       child.stdin?.end(input);
     });
+  const runOne = (spec: CliRunSpec) =>
+    Array.isArray(spec[0]) ? run(spec[0] as readonly string[], spec[1]) : run(spec as readonly string[]);
   return {
     dataDir,
     sim,
     env,
     run,
+    async runAll<const T extends readonly CliRunSpec[]>(runs: T) {
+      let results: CliRun[] = [];
+      if (postgres) results = await Promise.all(runs.map(runOne));
+      else for (const spec of runs) results.push(await runOne(spec));
+      return results as { -readonly [K in keyof T]: CliRun };
+    },
     async json<T>(args: readonly string[]) {
       const r = await run(args);
       expect(r.stderr).toBe("");

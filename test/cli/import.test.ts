@@ -104,17 +104,14 @@ describe("orchard import", () => {
 
     // The database side: an unknown member, a serial number already taken.
     const members = await cli.file("members.csv", "name,members\nOK,u1\nGhosts,u1;u404\n");
-    expectFailure(
-      await cli.run(["import", members, "--kind", "groups"]),
-      3,
-      /line 3: user u404 not found; nothing was imported/,
-    );
     const taken = await cli.file("taken.csv", "serial,platform\nSER-NEW,iOS\nSER-1,iOS\n");
-    expectFailure(
-      await cli.run(["import", taken, "--kind", "devices"]),
-      4,
-      /line 3: a device with serial number SER-1 already exists; nothing was imported/,
-    );
+    // Each refused in its own transaction, nothing written: side by side (over PostgreSQL).
+    const [ghost, clash] = await cli.runAll([
+      ["import", members, "--kind", "groups"],
+      ["import", taken, "--kind", "devices"],
+    ]);
+    expectFailure(ghost, 3, /line 3: user u404 not found; nothing was imported/);
+    expectFailure(clash, 4, /line 3: a device with serial number SER-1 already exists; nothing was imported/);
     // A user file imported again: the first row that clashes is named, with its key and value.
     const again = await cli.file("again.csv", "id,name,externalId\nu20,Twenty,E-20\nu21,Twenty-one,E-1\n");
     await cli.withCore((core) =>
@@ -171,16 +168,12 @@ describe("orchard import", () => {
     expect(await membersOf("Teachers")).toEqual(["u1", "u2"]);
     // Still one file, one transaction: a row in error imports nothing, kept rows or not.
     const bad = await cli.file("bad-again.csv", "serial,platform\nSER-1,iOS\nSER-KEEP-3,android\n");
-    expectFailure(
-      await cli.run(["import", bad, "--kind", "devices", "--existing", "keep"]),
-      2,
-      /line 3: platform: .*nothing was imported/,
-    );
-    expectFailure(
-      await cli.run(["import", bad, "--kind", "devices", "--existing", "merge"]),
-      2,
-      /argument 'merge' is invalid.*refuse, keep/,
-    );
+    const [badRow, merge] = await cli.runAll([
+      ["import", bad, "--kind", "devices", "--existing", "keep"],
+      ["import", bad, "--kind", "devices", "--existing", "merge"],
+    ]);
+    expectFailure(badRow, 2, /line 3: platform: .*nothing was imported/);
+    expectFailure(merge, 2, /argument 'merge' is invalid.*refuse, keep/);
   });
 
   it("--existing update: a file imported again adds the new rows and changes the others, column by column; what it leaves as it is is not written", async () => {
@@ -228,14 +221,18 @@ describe("orchard import", () => {
 
     // A row whose keys name two users, or another id than its user's: refused, nothing written.
     const two = await cli.file("users-two.csv", "id,name,externalId\nu9,Fresh,E-9\nu2,Grace,E-1\n");
+    const moved = await cli.file("users-moved.csv", "id,name,externalId\nu77,Ada,E-1\n");
+    const [twoUsers, movedId] = await cli.runAll([
+      ["import", two, "--kind", "users", "--existing", "update"],
+      ["import", moved, "--kind", "users", "--existing", "update"],
+    ]);
     expectFailure(
-      await cli.run(["import", two, "--kind", "users", "--existing", "update"]),
+      twoUsers,
       4,
       /^orchard: line 3: its id "u2" is user u2, its externalId "E-1" user u1; nothing was imported\n$/,
     );
-    const moved = await cli.file("users-moved.csv", "id,name,externalId\nu77,Ada,E-1\n");
     expectFailure(
-      await cli.run(["import", moved, "--kind", "users", "--existing", "update"]),
+      movedId,
       4,
       /^orchard: line 2: externalId "E-1" is user u1, not u77 \(an id does not change\); nothing was imported\n$/,
     );

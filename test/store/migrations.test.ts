@@ -24,7 +24,28 @@ import { migrations } from "../../src/store/migrations/index.js";
 import { PGliteDialect } from "../../src/store/pglite-dialect.js";
 import type { SyncDeps } from "../../src/sync/deps.js";
 import { applyOutcomes } from "../../src/sync/outcomes.js";
-import { describeEachDatabase } from "./databases.js";
+import { describeEachDatabase, pgliteTemplate } from "./databases.js";
+
+/**
+ * A new, empty (never migrated) PGlite database in memory, as `new PGlite("memory://")` makes
+ * one: a copy of one made once per file. Creating each (initdb) took 5 to 9 s of this file's
+ * minute; loading a copy, about 1.5 s.
+ */
+let emptyDataDir: Promise<Blob> | undefined;
+async function emptyPGlite(): Promise<PGlite> {
+  emptyDataDir ??= (async () => {
+    const first = new PGlite("memory://");
+    try {
+      await first.waitReady; // a dump asked for before hangs
+      return await first.dumpDataDir("none");
+    } finally {
+      await first.close();
+    }
+  })();
+  const pglite = new PGlite("memory://", { loadDataDir: await emptyDataDir });
+  await pglite.waitReady;
+  return pglite;
+}
 
 describeEachDatabase("migrations", (database) => {
   it("run twice: the second run applies nothing and the schema stays", async () => {
@@ -137,7 +158,9 @@ describe("openDatabase on disk (PGlite)", () => {
   it("persists in dataDir, generates the key file with mode 0600 and reuses it on reopen", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "orchard-open-"));
     try {
-      const first = await openDatabase({ dataDir });
+      // Created from the migrated template (initdb and every migration on disk took seconds;
+      // the first open of a folder without one is `orchard`'s, test/cli/conventions.test.ts).
+      const first = await openDatabase({ dataDir, pgliteTemplate: await pgliteTemplate() });
       const space = await createSpace(first.db, { name: "Default", isDefault: true });
       const account = await createAccount(first.db, first.keys, {
         spaceId: space.id,
@@ -159,7 +182,7 @@ describe("openDatabase on disk (PGlite)", () => {
 
 describe("0010_apple_calls", () => {
   it("invariant 3: operations Apple had accepted before the upgrade become calls, one per eventId, and are still followed", async () => {
-    const pglite = new PGlite("memory://");
+    const pglite = await emptyPGlite();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -200,7 +223,7 @@ describe("0010_apple_calls", () => {
 
 describe("0013_mdm_commands_awaiting_license", () => {
   it("LT2: pending installs whose license is pending_assign are marked, no other command; the mark then follows the license, and an install whose license is no longer live is cancelled (0047)", async () => {
-    const pglite = new PGlite("memory://");
+    const pglite = await emptyPGlite();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -284,7 +307,7 @@ describe("0013_mdm_commands_awaiting_license", () => {
 
 describe("0015_license_requested_at", () => {
   it("DB2: licenses from before have no requested_at and read as their created_at; new ones keep theirs; the queue is indexed in order of request", async () => {
-    const pglite = new PGlite("memory://");
+    const pglite = await emptyPGlite();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -339,7 +362,7 @@ describe("0015_license_requested_at", () => {
 
 describe("0016_license_request_subject", () => {
   it("DB2: licenses from before keep no request and, refused by Apple (9709), still wait again as their own subject; new ones keep who asked", async () => {
-    const pglite = new PGlite("memory://");
+    const pglite = await emptyPGlite();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -425,7 +448,8 @@ describe("0016_license_request_subject", () => {
 
 describe("0017_mdm_commands_pending_by_space", () => {
   it("LT2: a space's pending MDM commands are listed by their own index, in order, whatever its delivered history and the other spaces' backlog", async () => {
-    const pglite = new PGlite("memory://");
+    // Migrated to the latest schema: the template every PGlite suite starts from (same migrate()).
+    const pglite = new PGlite("memory://", { loadDataDir: await pgliteTemplate() });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

@@ -17,6 +17,21 @@ const OWNER = { login: "owner", password: "correct horse battery staple" };
 const ADMIN_LOGIN = "sso.admin@example.org";
 
 /**
+ * `work` on each of `items`, three at a time (a 2-core machine: more only queue up), each
+ * settled before this answers; the first failure is thrown once all have ended.
+ */
+async function inTurns<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const failures: unknown[] = [];
+  const lane = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift())
+      await work(item).catch((error: unknown) => void failures.push(error));
+  };
+  await Promise.all([lane(), lane(), lane()]);
+  if (failures.length > 0) throw failures[0];
+}
+
+/**
  * Single sign-on to the console (OIDC_ISSUER): the whole flow in Chromium, against a real
  * OpenID Connect provider on a loopback port (test/auth/identity-provider.ts), through
  * Orchard's own client (src/auth/sso.ts). The provider's address is known only once
@@ -133,21 +148,27 @@ describe("console: single sign-on (OpenID Connect)", () => {
   });
 
   it("an address no administrator has (or a disabled one's), another provider account with an administrator's address, an unverified one, none at all, or a cancel: back to the sign-in page saying why, and no session", async () => {
-    for (const [login, cancel, words] of [
-      ["stranger@example.org", false, "no Orchard administrator has your login"],
-      ["gone@example.org", false, "no Orchard administrator has your login"],
-      // The administrator's first sign-in linked their provider account (its sub): not this one.
-      ["impostor", false, "linked to another account of your identity provider"],
-      ["unverified@example.org", false, "has not verified your e-mail address"],
-      ["no-address", false, "the claim Orchard reads is missing"],
-      [ADMIN_LOGIN, true, "did not sign you in"],
-    ] as const) {
+    const refused = async ([login, cancel, words]: readonly [string, boolean, string]) => {
       const page = await signInAtProvider(login, { cancel });
       await page.getByRole("alert").filter({ hasText: words }).waitFor();
       expect(new URL(page.url()).pathname, login).toBe("/login");
       expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status(), login).toBe(401);
       await page.context().close();
-    }
+    };
+    // Each in a browser context of its own (no cookie shared), none depending on another: a few
+    // side by side. One after another, the browser's and the provider's round trips took half a minute.
+    await inTurns(
+      [
+        ["stranger@example.org", false, "no Orchard administrator has your login"],
+        ["gone@example.org", false, "no Orchard administrator has your login"],
+        // The administrator's first sign-in linked their provider account (its sub): not this one.
+        ["impostor", false, "linked to another account of your identity provider"],
+        ["unverified@example.org", false, "has not verified your e-mail address"],
+        ["no-address", false, "the claim Orchard reads is missing"],
+        [ADMIN_LOGIN, true, "did not sign you in"],
+      ] as const,
+      refused,
+    );
   });
 
   it("an owner unlinks an administrator from the provider's account in Settings: the next account that signs in with their address is linked", async () => {
@@ -245,15 +266,18 @@ describe("console: single sign-on (OpenID Connect)", () => {
         email_verified: true,
         groups: ["cafeteria"],
       };
-      for (const [who, words] of [
-        [login, "None of your groups at the identity provider gives you a role"],
-        ["stranger.grouped@example.org", "None of your groups at the identity provider gives you a role"],
-      ] as const) {
-        page = await signInAtProvider(who);
-        await page.getByRole("alert").filter({ hasText: words }).waitFor();
-        expect((await page.request.get(`${site.url}/api/v1/auth/me`)).status(), who).toBe(401);
-        await page.context().close();
-      }
+      await inTurns(
+        [
+          [login, "None of your groups at the identity provider gives you a role"],
+          ["stranger.grouped@example.org", "None of your groups at the identity provider gives you a role"],
+        ] as const,
+        async ([who, words]) => {
+          const refusedPage = await signInAtProvider(who);
+          await refusedPage.getByRole("alert").filter({ hasText: words }).waitFor();
+          expect((await refusedPage.request.get(`${site.url}/api/v1/auth/me`)).status(), who).toBe(401);
+          await refusedPage.context().close();
+        },
+      );
       expect(await listGrants(site.core.store.db, { kind: "admin", id: created?.id ?? "" })).toEqual([]);
       expect(await findAdminNamedBy(site.core.store.db, "stranger.grouped@example.org")).toBeUndefined();
 
