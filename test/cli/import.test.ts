@@ -33,7 +33,7 @@ describe("orchard import", () => {
     );
     const human = await cli.run(["import", csv, "--kind", "users"]);
     expect(human).toMatchObject({ code: 0, stderr: "" });
-    expect(human.stdout).toMatch(/^3 users imported into space [0-9a-f-]{36}\n$/);
+    expect(human.stdout).toMatch(/^3 users imported into space Default \([0-9a-f-]{36}\)\n$/);
 
     const devices = await cli.file(
       "devices.json",
@@ -155,7 +155,7 @@ describe("orchard import", () => {
     const human = await cli.run(["import", devices, "--kind", "devices", "--existing", "keep"]);
     expect(human).toMatchObject({ code: 0, stderr: "" });
     expect(human.stdout).toMatch(
-      /^1 devices imported into space [0-9a-f-]{36}; 1 kept as they are \(the space has them already\)\n$/,
+      /^1 devices imported into space Default \([0-9a-f-]{36}\); 1 kept as they are \(the space has them already\)\n$/,
     );
     // A group by its name, in any case; its members are left as they are.
     const groups = await cli.file("groups-again.csv", "name,members\n teachers ,u3\nClub,u3\n");
@@ -216,7 +216,9 @@ describe("orchard import", () => {
     const clear = await cli.file("users-clear.csv", "id,name,email\nu1,Ada Lovelace,\n");
     const human = await cli.run(["import", clear, "--kind", "users", "--existing", "update"]);
     expect(human).toMatchObject({ code: 0, stderr: "" });
-    expect(human.stdout).toMatch(/^0 users imported into space [0-9a-f-]{36}; 1 updated, 0 unchanged\n$/);
+    expect(human.stdout).toMatch(
+      /^0 users imported into space Default \([0-9a-f-]{36}\); 1 updated, 0 unchanged\n$/,
+    );
     expect((await usersNow())[0]).toMatchObject({ email: null, external_id: "E-1" });
 
     // A row whose keys name two users, or another id than its user's: refused, nothing written.

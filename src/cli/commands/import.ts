@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { getSpace } from "../../store/space.repo.js";
 import { type CommonFlags, withCommonFlags, withCore } from "../context.js";
 import { readUserFile } from "../files.js";
 import { withExamples } from "../help.js";
@@ -82,7 +83,8 @@ export function registerImport(program: Command): void {
           : flags.existing === "update"
             ? `; ${updated.length} updated, ${unchanged.length} unchanged`
             : "";
-      printLine(`${ids.length} ${flags.kind} imported into space ${spaceId}${also}`);
+      const space = await getSpace(core.deps.db, spaceId);
+      printLine(`${ids.length} ${flags.kind} imported into space ${space.name} (${spaceId})${also}`);
     });
   });
 }
