@@ -266,6 +266,15 @@ describeEachDatabase("requests that are not what they say", (db) => {
         },
       ]);
     }
+    // Apple's notifications are read as Apple sends them: a parameter on the URL configured at
+    // Apple is not refused (an unknown account is the same 404 as ever, which Apple retries).
+    const apple = await f.app.inject({
+      method: "POST",
+      url: "/api/v1/apple/notifications/no-such-account?source=abm",
+      payload: { notificationType: "ASSET_COUNT" },
+    });
+    expect(apple.statusCode, apple.body).toBe(404);
+    expect((await f.app.inject({ url: "/healthz?probe=lb" })).statusCode).toBe(200);
     // In a body, at the top and inside an array's element.
     const body = await f.app.inject({
       method: "POST",

@@ -17,6 +17,8 @@ export function registerAppleRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["apple"],
         params: z.object({ accountId: id }),
+        // Read as Apple sends it: whatever the URL configured at Apple carries is not refused.
+        querystring: z.object({}).catchall(z.unknown()),
         body: z.unknown(),
         response: { 200: z.object({ ok: z.literal(true) }), ...problemResponses },
       },

@@ -11,6 +11,8 @@ export function registerHealthRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["health"],
         summary: "Liveness, with a database round trip (503 when the database does not answer)",
+        // A probe's own parameters (a cache-buster) are not the API's to refuse.
+        querystring: z.object({}).catchall(z.unknown()),
         response: { 200: z.object({ status: z.literal("ok") }), 503: problemSchema },
       },
     },
