@@ -3,8 +3,12 @@
  * scheme for both so that an integrator writes one verifier:
  *
  *   X-Orchard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
+ *   X-Orchard-Event: mdm.commands | mdm.test | notification
+ *   X-Orchard-Delivery: <the same id each time the same delivery is tried again>
  *
- * (the timestamp inside the signed text stops replays, as Stripe-style webhooks do).
+ * (the timestamp inside the signed text stops replays, as Stripe-style webhooks do; the
+ * delivery id lets a receiver that answered too late recognise a retry, and the event lets one
+ * endpoint route both webhooks before parsing the body).
  * A URL with `user:password@` is sent with those credentials as HTTP Basic: fetch refuses
  * a URL that carries them, and receivers behind a proxy often ask for them.
  */
@@ -12,6 +16,11 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { parseRetryAfter } from "./retry-after.js";
 
 export const SIGNATURE_HEADER = "x-orchard-signature";
+export const EVENT_HEADER = "x-orchard-event";
+export const DELIVERY_HEADER = "x-orchard-delivery";
+
+/** What an Orchard webhook POST carries (X-Orchard-Event). */
+export type WebhookEvent = "mdm.commands" | "mdm.test" | "notification";
 
 /**
  * The header's value for this body at this time: one `v1` per secret. While a secret is
@@ -89,6 +98,9 @@ export async function postSignedJson(input: {
   /** The secret being replaced, signing too until it is dropped (`*_WEBHOOK_PREVIOUS_SECRET`). */
   previousSecret?: string | undefined;
   body: string;
+  event: WebhookEvent;
+  /** Stable across the retries of one delivery (X-Orchard-Delivery). */
+  deliveryId: string;
   now: Date;
   fetch?: WebhookFetch;
   timeoutMs?: number;
@@ -97,6 +109,8 @@ export async function postSignedJson(input: {
   const target = new URL(input.url);
   const headers: Record<string, string> = {
     "content-type": "application/json",
+    [EVENT_HEADER]: input.event,
+    [DELIVERY_HEADER]: input.deliveryId,
     [SIGNATURE_HEADER]: signatureHeader(
       input.previousSecret ? [input.secret, input.previousSecret] : input.secret,
       input.body,

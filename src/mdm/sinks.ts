@@ -1,6 +1,13 @@
+import { createHash } from "node:crypto";
 import { retryableStatus } from "../delivery-retry.js";
 import type { MdmCommandTarget } from "../store/mdm-command.repo.js";
-import { postSignedJson, unreachableReason, type WebhookAnswer, type WebhookFetch } from "../webhook.js";
+import {
+  postSignedJson,
+  unreachableReason,
+  type WebhookAnswer,
+  type WebhookEvent,
+  type WebhookFetch,
+} from "../webhook.js";
 
 export { verifyWebhookSignature } from "../webhook.js";
 
@@ -74,7 +81,7 @@ export function createWebhookSink(target: MdmWebhookTarget): MdmCommandSink {
   return {
     async deliver(commands) {
       if (commands.length === 0) return;
-      await postToMdmWebhook(target, { commands });
+      await postToMdmWebhook(target, { commands }, { event: "mdm.commands", id: deliveryIdOf(commands) });
     },
   };
 }
@@ -87,6 +94,7 @@ export function createWebhookSink(target: MdmWebhookTarget): MdmCommandSink {
 export async function postToMdmWebhook(
   target: MdmWebhookTarget,
   message: unknown,
+  delivery: { event: WebhookEvent; id: string },
 ): Promise<{ status: number }> {
   let response: WebhookAnswer;
   try {
@@ -95,6 +103,8 @@ export async function postToMdmWebhook(
       secret: target.secret,
       previousSecret: target.previousSecret,
       body: JSON.stringify(message),
+      event: delivery.event,
+      deliveryId: delivery.id,
       now: target.now?.() ?? new Date(),
       ...(target.fetch ? { fetch: target.fetch } : {}),
       ...(target.timeoutMs !== undefined ? { timeoutMs: target.timeoutMs } : {}),
@@ -111,4 +121,13 @@ export async function postToMdmWebhook(
       { status: response.status, retryAfterMs: response.retryAfterMs },
     );
   return { status: response.status };
+}
+
+/**
+ * The X-Orchard-Delivery of a batch of commands: the same commands tried again are the same
+ * delivery (each command keeps its seq), another batch another id.
+ */
+function deliveryIdOf(commands: ReadonlyArray<{ seq: number }>): string {
+  const seqs = commands.map((c) => c.seq).sort((a, b) => a - b);
+  return `commands-${createHash("sha256").update(seqs.join(",")).digest("hex").slice(0, 32)}`;
 }

@@ -64,6 +64,9 @@ export function webhookChannel(options: {
           secret: options.secret,
           previousSecret: options.previousSecret,
           body: JSON.stringify({ type: "notification", notification }),
+          event: "notification",
+          // One delivery per notification to this channel: its id, the same on every retry.
+          deliveryId: notification.id,
           now: options.now?.() ?? new Date(),
           ...(options.fetch ? { fetch: options.fetch } : {}),
           ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

@@ -8,7 +8,7 @@ import {
   MdmDeliveryError,
   verifyWebhookSignature,
 } from "../../src/mdm/index.js";
-import { postToMdmWebhook } from "../../src/mdm/sinks.js";
+import { createWebhookSink, postToMdmWebhook } from "../../src/mdm/sinks.js";
 import { updateDevice } from "../../src/store/directory.repo.js";
 import {
   createUser,
@@ -23,7 +23,7 @@ import {
   queueMdmCommands,
   settleMdmCommands,
 } from "../../src/store/mdm-command.repo.js";
-import { SIGNATURE_HEADER, signatureHeader } from "../../src/webhook.js";
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from "../../src/webhook.js";
 import { describeEachDatabase } from "../store/databases.js";
 import { accountWithSeats, bundleIdFound, devices, NOW, spaceWithApp } from "../store/fixtures.js";
 
@@ -72,6 +72,7 @@ describe("MDM webhook signatures, as an MDM checks them", () => {
         },
       },
       { commands: [] },
+      { event: "mdm.commands", id: "commands-test" },
     );
     const [{ header, body: sent }] = seen as [{ header: string; body: string }];
     expect(header.match(/v1=/g)).toHaveLength(2);
@@ -82,6 +83,31 @@ describe("MDM webhook signatures, as an MDM checks them", () => {
     );
     // Once the previous secret is dropped, only the new one signs.
     expect(signatureHeader(NEW, sent, NOW).match(/v1=/g)).toHaveLength(1);
+  });
+});
+
+describe("MDM webhook deliveries, as an MDM routes and de-duplicates them", () => {
+  it("each POST says its event and its delivery: the same commands tried again are the same delivery, other commands another", async () => {
+    const seen: Array<Record<string, string>> = [];
+    const target = mdmWebhookTarget({ url: "https://mdm.example/hook", secret: new Secret(SECRET) });
+    if (!target) throw new Error("no target");
+    const sink = createWebhookSink({
+      ...target,
+      now: () => NOW,
+      fetch: async (_url, init) => {
+        seen.push(init.headers);
+        return { status: 200, ok: true };
+      },
+    });
+    const command = (seq: number) => ({ seq }) as unknown as MdmCommandMessage;
+    await sink.deliver([command(7), command(3)]);
+    await sink.deliver([command(3), command(7)]); // tried again, in another order
+    await sink.deliver([command(8)]);
+    expect(seen.map((h) => h[EVENT_HEADER])).toEqual(["mdm.commands", "mdm.commands", "mdm.commands"]);
+    const [first, again, other] = seen.map((h) => h[DELIVERY_HEADER]);
+    expect(first).toMatch(/^commands-[0-9a-f]{32}$/);
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
   });
 });
 
@@ -270,6 +296,7 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
             },
           },
           { commands: c },
+          { event: "mdm.commands", id: "commands-test" },
         );
       },
     });

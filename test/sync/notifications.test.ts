@@ -267,6 +267,9 @@ describeEachDatabase("notifications", (tdb) => {
       expect(check("another-secret")).toBe(false);
       expect(hit?.headers.authorization).toBe(`Basic ${Buffer.from("hook:p@ss").toString("base64")}`);
       expect(JSON.parse(hit?.body ?? "{}").notification.kind).toBe("token_expiring");
+      // One endpoint may take both webhooks: the event says which; the notification's id, which delivery.
+      expect(hit?.headers["x-orchard-event"]).toBe("notification");
+      expect(hit?.headers["x-orchard-delivery"]).toBe(JSON.parse(hit?.body ?? "{}").notification.id);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
