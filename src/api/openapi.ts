@@ -76,6 +76,27 @@ const webhookCommand = z.object({
   ...mdmCommandTargetFields,
 });
 
+/** X-Orchard-Event and X-Orchard-Delivery (src/webhook.ts), as every Orchard webhook POST carries them. */
+function deliveryHeaders(event: "mdm.commands" | "mdm.test" | "notification") {
+  return [
+    {
+      name: "x-orchard-event",
+      in: "header",
+      required: true,
+      description: "what the POST carries: one endpoint may take every Orchard webhook",
+      schema: { type: "string", enum: [event] },
+    },
+    {
+      name: "x-orchard-delivery",
+      in: "header",
+      required: true,
+      description:
+        "the delivery: the same on every retry of it, so a receiver that answered too late recognises it",
+      schema: { type: "string" },
+    },
+  ];
+}
+
 const WEBHOOKS = {
   mdmCommands: {
     post: {
@@ -105,6 +126,7 @@ const WEBHOOKS = {
             example: "t=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd",
           },
         },
+        ...deliveryHeaders("mdm.commands"),
       ],
       responses: { "2XX": { description: "Stored: the commands are delivered" } },
     },
@@ -143,6 +165,7 @@ const WEBHOOKS = {
           required: true,
           schema: { type: "string", example: "t=1767225600,v1=…" },
         },
+        ...deliveryHeaders("mdm.test"),
       ],
       responses: { "2XX": { description: "Received: the test shows as delivered" } },
     },
@@ -177,6 +200,7 @@ const WEBHOOKS = {
           required: true,
           schema: { type: "string", example: "t=1767225600,v1=…" },
         },
+        ...deliveryHeaders("notification"),
       ],
       responses: { "2XX": { description: "Received" } },
     },

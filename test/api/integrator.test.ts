@@ -77,6 +77,23 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     expect(doc.webhooks).toHaveProperty("mdmCommands.post.requestBody");
     expect(doc.webhooks).toHaveProperty("notification.post.requestBody");
     expect(text).toContain("X-Orchard-Signature");
+    // Every webhook documents the headers a receiver routes and de-duplicates by.
+    const headersOf = (hook: string) =>
+      (
+        (
+          doc.webhooks as Record<
+            string,
+            { post: { parameters: Array<{ name: string; schema: { enum?: string[] } }> } }
+          >
+        )[hook]?.post.parameters ?? []
+      ).map((p) => (p.schema.enum ? `${p.name}=${p.schema.enum.join()}` : p.name));
+    expect(headersOf("mdmCommands")).toEqual([
+      "x-orchard-signature",
+      "x-orchard-event=mdm.commands",
+      "x-orchard-delivery",
+    ]);
+    expect(headersOf("mdmWebhookTest")).toContain("x-orchard-event=mdm.test");
+    expect(headersOf("notification")).toContain("x-orchard-event=notification");
   });
 
   it("an MDM command, pushed or polled, documents the same target: platform, productType, bundleId, licenseType", async () => {
