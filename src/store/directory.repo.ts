@@ -8,6 +8,7 @@ import { type Group, isBuiltInGroup } from "./group.repo.js";
 import { followDevices } from "./invite-commands.repo.js";
 import { likePattern, type Page, type PageRequest, paged } from "./paging.js";
 import type { RegistrationFilter } from "./registration.js";
+import { registrationAwaited } from "./registration-awaited.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
 import { getUser, toUser, type UserRecord } from "./user.repo.js";
@@ -37,10 +38,7 @@ export function listUsersView(
     .where("deleted_at", "is", null);
   if (page.externalId !== undefined) query = query.where("external_id", "=", page.externalId);
   if (page.updatedSince) query = query.where("updated_at", ">=", page.updatedSince);
-  if (page.registration === "enrolled") query = query.where("apple_status", "=", "Associated");
-  if (page.registration === "invited") query = query.where("apple_status", "=", "Registered");
-  if (page.registration === "not_invited")
-    query = query.where((eb) => eb.or([eb("apple_status", "is", null), eb("apple_status", "=", "Retired")]));
+  if (page.registration) query = query.where(registrationIs(page.registration));
   if (page.q) {
     const like = likePattern(page.q);
     query = query.where((eb) =>
@@ -48,6 +46,26 @@ export function listUsersView(
     );
   }
   return paged(query, page, USER_SORTS, "name", "id", toUser);
+}
+
+/** The users list's registration filter, as registrationsOf words each user (UB2). */
+function registrationIs(filter: RegistrationFilter) {
+  const awaited = registrationAwaited("users");
+  const notHeld = sql<SqlBool>`(apple_status is null or apple_status = 'Retired')`;
+  switch (filter) {
+    case "enrolled":
+      return sql<SqlBool>`apple_status = 'Associated'`;
+    case "invited":
+      return sql<SqlBool>`apple_status = 'Registered'`;
+    case "not_invited":
+      return notHeld;
+    case "registering":
+      return sql<SqlBool>`${notHeld} and ${awaited}`;
+    case "not_registered":
+      return sql<SqlBool>`apple_status is null and not ${awaited}`;
+    case "retired":
+      return sql<SqlBool>`apple_status = 'Retired' and not ${awaited}`;
+  }
 }
 
 export async function updateUser(

@@ -9,6 +9,7 @@ import { StoreError } from "./errors.js";
 import { lockUsers, registeringAtApple, registrationKey } from "./mdm-users.repo.js";
 import { appendOutbox } from "./outbox.repo.js";
 import type { Registration } from "./registration.js";
+import { registrationAwaited } from "./registration-awaited.js";
 import type { Actor } from "./sql-helpers.js";
 import { findUsers, getUsers, type UserRecord } from "./user.repo.js";
 
@@ -91,36 +92,17 @@ export async function registrationsOf(
   return out;
 }
 
-/**
- * Those of these users whose registration Apple has not told yet: one on its way (in the
- * outbox, or in an Apple call not settled), or one Orchard asked for that Apple did not
- * refuse (its status and invitation come with Apple's notification or the next users sync).
- */
+/** Those of these users whose registration Apple has not told yet (registrationAwaited). */
 async function registrationsAwaited(
   db: Db,
   spaceId: string,
   users: readonly RegistrationFacts[],
 ): Promise<Set<string>> {
   if (users.length === 0) return new Set();
-  const onTheirWay = new Set(
-    [
-      ...(await registeringAtApple(
-        db,
-        spaceId,
-        users.flatMap((u) => (u.appleClientUserId ? [u.appleClientUserId] : [])),
-      )),
-    ].map((key) => key.split("\n")[1]),
-  );
-  const { rows } = await sql<{ id: string }>`
-    select u.id from users u
+  const { rows } = await sql<{ id: string }>`select u.id from users u
     where u.space_id = ${spaceId} and u.id = any(${users.map((u) => u.id)}::text[])
-      and u.registration_requested_at is not null
-      and not exists (select 1 from outbox o
-        where o.space_id = u.space_id and o.kind = 'create_user' and o.client_user_id = u.apple_client_user_id
-          and o.state = 'failed' and o.created_at >= u.registration_requested_at)`.execute(db);
-  const awaited = new Set(rows.map((r) => r.id));
-  for (const u of users) if (u.appleClientUserId && onTheirWay.has(u.appleClientUserId)) awaited.add(u.id);
-  return awaited;
+      and ${registrationAwaited("u")}`.execute(db);
+  return new Set(rows.map((r) => r.id));
 }
 
 /** `registrationsOf` for users named by id (those of the space; others are left out). */

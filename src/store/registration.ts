@@ -9,9 +9,16 @@ export const REGISTRATIONS = ["not_registered", "registering", "invited", "enrol
 export type Registration = (typeof REGISTRATIONS)[number];
 
 /**
- * Where the users stand, as a list filters them: enrolled (accepted the invitation), invited
- * (registered, not accepted yet), not invited (never registered, or retired by Apple; a
- * registration on its way counts here until Apple answers).
+ * Where the users stand, as a list filters them: each registration (`REGISTRATIONS`), and
+ * `not_invited`, the users an invitation would register: never registered, or retired by
+ * Apple (a registration on its way counts here until Apple answers).
  */
-export const REGISTRATION_FILTERS = ["enrolled", "invited", "not_invited"] as const;
+export const REGISTRATION_FILTERS = [
+  "enrolled",
+  "invited",
+  "not_invited",
+  "registering",
+  "not_registered",
+  "retired",
+] as const;
 export type RegistrationFilter = (typeof REGISTRATION_FILTERS)[number];

@@ -35,7 +35,7 @@ describeEachDatabase("API: Apps and Books invitations", (db) => {
   const user = async (id: string) => (await send("GET", `${s()}/users/${id}`)).json();
   const store = () => db().store.db;
 
-  it("UB2: GET users and users/:id carry the registration at Apple, and once invited Apple's invitation link", async () => {
+  it("UB2: GET users and users/:id carry the registration at Apple, and once invited Apple's invitation link; the list filters by each registration", async () => {
     f = await buildFixture(db().store);
     const ada = (await send("POST", `${s()}/users`, { name: "Ada", email: "ada@example.com" })).json();
     expect(ada).toMatchObject({ registration: "not_registered", enrolled: false });
@@ -50,6 +50,22 @@ describeEachDatabase("API: Apps and Books invitations", (db) => {
     const asked = await user(ada.id);
     expect(asked).toMatchObject({ registration: "registering", enrolled: false });
     expect(asked).not.toHaveProperty("invitationUrl");
+    // The list's filter says the same as each user's registration, whatever it is.
+    const listedAs = async (registration: string) =>
+      (await send("GET", `${s()}/users?pageSize=100&registration=${registration}`))
+        .json()
+        .items.map((u: { id: string; registration: string }) => [u.id, u.registration]);
+    const agree = async () => {
+      for (const r of ["enrolled", "invited", "registering", "not_registered", "retired"])
+        expect(
+          (await listedAs(r)).every(([, is]: string[]) => is === r),
+          r,
+        ).toBe(true);
+    };
+    expect(await listedAs("registering")).toEqual([[ada.id, "registering"]]);
+    expect((await listedAs("not_registered")).map(([id]: string[]) => id)).not.toContain(ada.id);
+    expect((await listedAs("not_invited")).map(([id]: string[]) => id)).toContain(ada.id);
+    await agree();
     const [op] = await listOutbox(store(), { spaceId: f.ids.spaceA, kind: "create_user" });
     const clientUserId = op?.clientUserId ?? "";
     // The worker sent it (test/sync/invitations.test.ts runs it against the simulator).
@@ -113,6 +129,8 @@ describeEachDatabase("API: Apps and Books invitations", (db) => {
     expect(await user(ada.id)).not.toHaveProperty("invitationUrl");
     await applyAppleUsers(store(), f.ids.spaceA, [{ clientUserId, status: "Retired" }], NOW);
     expect(await user(ada.id)).toMatchObject({ registration: "retired", enrolled: false });
+    expect(await listedAs("retired")).toEqual([[ada.id, "retired"]]);
+    await agree();
   });
 
   it("UB2: POST users/invite with a groupId invites the group's users Apple has not registered, by batches; all-users: the space's", async () => {

@@ -193,7 +193,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
             .enum(REGISTRATION_FILTERS)
             .optional()
             .describe(
-              "UB2: enrolled (accepted the invitation), invited (not accepted yet), not_invited (never registered, or retired by Apple)",
+              "UB2: a registration (enrolled, invited, registering, not_registered, retired: the users' `registration`), or not_invited (those an invitation would register: not_registered, registering and retired)",
             ),
         }),
         response: { 200: pageOf(userSchema), ...problemResponses },

@@ -25,6 +25,9 @@ const REGISTRATIONS = Object.keys({
   enrolled: 1,
   invited: 1,
   not_invited: 1,
+  registering: 1,
+  not_registered: 1,
+  retired: 1,
 } satisfies Record<RegistrationFilter, 1>);
 
 /** Users Apple has not registered: the ones an invitation registers (UB2). */
