@@ -3,7 +3,7 @@
  * scheme for both so that an integrator writes one verifier:
  *
  *   X-Orchard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
- *   X-Orchard-Event: mdm.commands | mdm.test | notification
+ *   X-Orchard-Event: mdm_commands | mdm_test | notification
  *   X-Orchard-Delivery: <the same id each time the same delivery is tried again>
  *
  * (the timestamp inside the signed text stops replays, as Stripe-style webhooks do; the
@@ -20,7 +20,7 @@ export const EVENT_HEADER = "x-orchard-event";
 export const DELIVERY_HEADER = "x-orchard-delivery";
 
 /** What an Orchard webhook POST carries (X-Orchard-Event). */
-export type WebhookEvent = "mdm.commands" | "mdm.test" | "notification";
+export type WebhookEvent = "mdm_commands" | "mdm_test" | "notification";
 
 /**
  * The header's value for this body at this time: one `v1` per secret. While a secret is

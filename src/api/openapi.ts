@@ -77,7 +77,7 @@ const webhookCommand = z.object({
 });
 
 /** X-Orchard-Event and X-Orchard-Delivery (src/webhook.ts), as every Orchard webhook POST carries them. */
-function deliveryHeaders(event: "mdm.commands" | "mdm.test" | "notification") {
+function deliveryHeaders(event: "mdm_commands" | "mdm_test" | "notification") {
   return [
     {
       name: "x-orchard-event",
@@ -126,7 +126,7 @@ const WEBHOOKS = {
             example: "t=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd",
           },
         },
-        ...deliveryHeaders("mdm.commands"),
+        ...deliveryHeaders("mdm_commands"),
       ],
       responses: { "2XX": { description: "Stored: the commands are delivered" } },
     },
@@ -165,7 +165,7 @@ const WEBHOOKS = {
           required: true,
           schema: { type: "string", example: "t=1767225600,v1=…" },
         },
-        ...deliveryHeaders("mdm.test"),
+        ...deliveryHeaders("mdm_test"),
       ],
       responses: { "2XX": { description: "Received: the test shows as delivered" } },
     },

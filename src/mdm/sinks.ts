@@ -81,7 +81,7 @@ export function createWebhookSink(target: MdmWebhookTarget): MdmCommandSink {
   return {
     async deliver(commands) {
       if (commands.length === 0) return;
-      await postToMdmWebhook(target, { commands }, { event: "mdm.commands", id: deliveryIdOf(commands) });
+      await postToMdmWebhook(target, { commands }, { event: "mdm_commands", id: deliveryIdOf(commands) });
     },
   };
 }

@@ -49,7 +49,7 @@ export async function sendMdmWebhookTest(
   const started = performance.now();
   const latencyMs = () => Math.round(performance.now() - started);
   try {
-    const { status } = await postToMdmWebhook(target, message, { event: "mdm.test", id });
+    const { status } = await postToMdmWebhook(target, message, { event: "mdm_test", id });
     return { outcome: "delivered", id, status, latencyMs: latencyMs() };
   } catch (error) {
     if (!(error instanceof MdmDeliveryError)) throw error;

@@ -89,10 +89,10 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
       ).map((p) => (p.schema.enum ? `${p.name}=${p.schema.enum.join()}` : p.name));
     expect(headersOf("mdmCommands")).toEqual([
       "x-orchard-signature",
-      "x-orchard-event=mdm.commands",
+      "x-orchard-event=mdm_commands",
       "x-orchard-delivery",
     ]);
-    expect(headersOf("mdmWebhookTest")).toContain("x-orchard-event=mdm.test");
+    expect(headersOf("mdmWebhookTest")).toContain("x-orchard-event=mdm_test");
     expect(headersOf("notification")).toContain("x-orchard-event=notification");
   });
 

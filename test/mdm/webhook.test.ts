@@ -72,7 +72,7 @@ describe("MDM webhook signatures, as an MDM checks them", () => {
         },
       },
       { commands: [] },
-      { event: "mdm.commands", id: "commands-test" },
+      { event: "mdm_commands", id: "commands-test" },
     );
     const [{ header, body: sent }] = seen as [{ header: string; body: string }];
     expect(header.match(/v1=/g)).toHaveLength(2);
@@ -103,7 +103,7 @@ describe("MDM webhook deliveries, as an MDM routes and de-duplicates them", () =
     await sink.deliver([command(7), command(3)]);
     await sink.deliver([command(3), command(7)]); // tried again, in another order
     await sink.deliver([command(8)]);
-    expect(seen.map((h) => h[EVENT_HEADER])).toEqual(["mdm.commands", "mdm.commands", "mdm.commands"]);
+    expect(seen.map((h) => h[EVENT_HEADER])).toEqual(["mdm_commands", "mdm_commands", "mdm_commands"]);
     const [first, again, other] = seen.map((h) => h[DELIVERY_HEADER]);
     expect(first).toMatch(/^commands-[0-9a-f]{32}$/);
     expect(again).toBe(first);
@@ -296,7 +296,7 @@ describeEachDatabase("MDM webhook deliveries", (database) => {
             },
           },
           { commands: c },
-          { event: "mdm.commands", id: "commands-test" },
+          { event: "mdm_commands", id: "commands-test" },
         );
       },
     });
