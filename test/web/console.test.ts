@@ -168,7 +168,9 @@ describe("administrator console", () => {
     // DI3: her page says so too, with the account, and that the seat is held for her.
     await page.goto(`${h.url}/s/${h.spaceId}/users/${user.id}`);
     const rules = page.getByRole("table", { name: "License rules naming this user" });
-    await rules.getByRole("row", { name: /Keynote Pro.*Paris campus.*Reserved.*seat held for them/ }).waitFor();
+    await rules
+      .getByRole("row", { name: /Keynote Pro.*Paris campus.*Reserved.*seat held for them/ })
+      .waitFor();
   });
 
   it("VU2: an app bought through an account shows one tab per rule and the log; an app only in the catalog shows no account's rules", async () => {
