@@ -65,17 +65,24 @@ export async function registeringAtApple(
   clientUserIds: readonly string[],
 ): Promise<Set<string>> {
   if (clientUserIds.length === 0) return new Set();
-  const ids = [...clientUserIds];
   const { rows } = await sql<{ account_id: string; client_user_id: string }>`
+    select w.account_id, w.client_user_id from (${registrationsOnTheirWay(spaceId)}) w
+    where w.client_user_id = any(${[...clientUserIds]}::text[])`.execute(db);
+  return new Set(rows.map((r) => registrationKey(r.account_id, r.client_user_id)));
+}
+
+/**
+ * The registrations (`create_user`) on their way to Apple in a space (a value, or a row's
+ * column in a correlated subquery): pending in the outbox, or in an Apple call not settled.
+ * Read by clientUserId: the filter is pushed into both branches.
+ */
+export function registrationsOnTheirWay(space: unknown) {
+  return sql<{ account_id: string; client_user_id: string }>`
     select o.account_id, o.client_user_id from outbox o
-    where o.space_id = ${spaceId} and o.kind = 'create_user' and o.state = 'pending'
-      and o.client_user_id = any(${ids}::text[])
+    where o.space_id = ${space} and o.kind = 'create_user' and o.state = 'pending'
     union
     select c.account_id, op->>'clientUserId' from apple_calls c cross join lateral jsonb_array_elements(c.ops) op
-    where c.space_id = ${spaceId} and c.kind = 'create_user' and op->>'clientUserId' = any(${ids}::text[])`.execute(
-    db,
-  );
-  return new Set(rows.map((r) => registrationKey(r.account_id, r.client_user_id)));
+    where c.space_id = ${space} and c.kind = 'create_user'`;
 }
 
 export const registrationKey = (accountId: string, clientUserId: string) => `${accountId}\n${clientUserId}`;

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { LicenseType } from "../licensing/index.js";
+import type { DistributionRules, LicenseType } from "../licensing/index.js";
 import type { Db, Trx } from "./database.js";
 
 /**
@@ -34,69 +34,39 @@ export interface Named {
   name?: string;
 }
 
-/** The lists of one (account, app)'s rules, by id. */
-export interface RuleIdLists {
-  fcfs: FcfsSetting | null;
-  groups: readonly string[];
-  reservedUsers: readonly string[];
-  reservedDevices: readonly string[];
-  prohibitedUsers: readonly string[];
-}
+/** What a change compares of one (account, app)'s rules: FCFS (undefined: off) and the lists. */
+type RuleLists = Pick<
+  DistributionRules,
+  "fcfs" | "reservedUserIds" | "reservedDeviceIds" | "prohibitedUserIds"
+>;
 
 /** Lists reach 10,000 users: a line names the first of each change, its count says the rest. */
 const NAMED = 50;
-
-export async function ruleIdLists(
-  trx: Trx,
-  key: { spaceId: string; accountId: string; adamId: string },
-): Promise<RuleIdLists> {
-  const rule = await trx
-    .selectFrom("app_rules")
-    .select(["fcfs_enabled", "fcfs_requested_type", "fcfs_mandatory_type"])
-    .where("space_id", "=", key.spaceId)
-    .where("account_id", "=", key.accountId)
-    .where("adam_id", "=", key.adamId)
-    .executeTakeFirst();
-  const of = sql`space_id = ${key.spaceId} and account_id = ${key.accountId} and adam_id = ${key.adamId}`;
-  const { rows } = await sql<{ list: "group" | "reserved" | "prohibited" | "device"; id: string }>`
-    select 'group' as list, group_id as id from rule_groups where ${of}
-    union all select role, user_id from rule_users where ${of}
-    union all select 'device', device_id from rule_devices where ${of}`.execute(trx);
-  const ids = (list: (typeof rows)[number]["list"]) => rows.filter((r) => r.list === list).map((r) => r.id);
-  return {
-    fcfs: rule?.fcfs_enabled
-      ? { requestedType: rule.fcfs_requested_type, mandatoryType: rule.fcfs_mandatory_type }
-      : null,
-    groups: ids("group"),
-    reservedUsers: ids("reserved"),
-    reservedDevices: ids("device"),
-    prohibitedUsers: ids("prohibited"),
-  };
-}
 
 /** The change from `before` to `after`, each list's entries named; lists that did not change are left out. */
 export async function rulesChange(
   trx: Trx,
   spaceId: string,
-  before: RuleIdLists,
-  after: RuleIdLists,
+  before: RuleLists,
+  after: RuleLists,
 ): Promise<RulesChange> {
   const change: RulesChange = {};
-  const sameFcfs =
-    before.fcfs?.requestedType === after.fcfs?.requestedType &&
-    before.fcfs?.mandatoryType === after.fcfs?.mandatoryType;
-  if (!sameFcfs) change.fcfs = { before: before.fcfs, after: after.fcfs };
+  const setting = (r: RuleLists): FcfsSetting | null =>
+    r.fcfs ? { requestedType: r.fcfs.requestedType, mandatoryType: r.fcfs.mandatoryType } : null;
+  const [was, is] = [setting(before), setting(after)];
+  if (was?.requestedType !== is?.requestedType || was?.mandatoryType !== is?.mandatoryType)
+    change.fcfs = { before: was, after: is };
   const lists = [
-    ["groups", "groups"],
-    ["reservedUsers", "users"],
-    ["reservedDevices", "devices"],
-    ["prohibitedUsers", "users"],
+    ["groups", "groups", (r: RuleLists) => r.fcfs?.groupIds ?? []],
+    ["reservedUsers", "users", (r: RuleLists) => r.reservedUserIds],
+    ["reservedDevices", "devices", (r: RuleLists) => r.reservedDeviceIds],
+    ["prohibitedUsers", "users", (r: RuleLists) => r.prohibitedUserIds],
   ] as const;
-  for (const [list, table] of lists) {
-    const was = new Set(before[list]);
-    const is = new Set(after[list]);
-    const added = after[list].filter((id) => !was.has(id));
-    const removed = before[list].filter((id) => !is.has(id));
+  for (const [list, table, idsOf] of lists) {
+    const [old, now] = [idsOf(before), idsOf(after)];
+    const [had, has] = [new Set(old), new Set(now)];
+    const added = now.filter((id) => !had.has(id));
+    const removed = old.filter((id) => !has.has(id));
     if (added.length === 0 && removed.length === 0) continue;
     change[list] = await namedChange(trx, spaceId, table, added, removed);
   }

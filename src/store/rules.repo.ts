@@ -6,7 +6,7 @@ import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import { type Db, type Trx, withTransaction } from "./database.js";
 import { NotFoundError, StoreError } from "./errors.js";
-import { type RulesChange, ruleIdLists, rulesChange } from "./rules-change.js";
+import { type RulesChange, rulesChange } from "./rules-change.js";
 import { type Actor, type ColumnSpec, inList, insertColumns, unique } from "./sql-helpers.js";
 
 /** The key of a rule row: (space, account, app). */
@@ -104,7 +104,7 @@ export async function setAppRules(
     await assertExist(trx, "devices", "device", spaceId, reservedDeviceIds);
     await assertExist(trx, "groups", "group", spaceId, groupIds);
 
-    const before = await ruleIdLists(trx, input);
+    const before = (await loadRulesForApp(trx, spaceId, adamId, { countReservations: false })).get(accountId);
     const key = { space_id: spaceId, account_id: accountId, adam_id: adamId };
     const fcfs = {
       fcfs_enabled: input.fcfs !== undefined,
@@ -163,14 +163,11 @@ export async function setAppRules(
           prohibited: prohibitedUserIds.length,
         }),
         details: {
-          changes: await rulesChange(trx, spaceId, before, {
-            fcfs: input.fcfs
-              ? { requestedType: input.fcfs.requestedType, mandatoryType: input.fcfs.mandatoryType }
-              : null,
-            groups: groupIds,
-            reservedUsers: reservedUserIds,
-            reservedDevices: reservedDeviceIds,
-            prohibitedUsers: prohibitedUserIds,
+          changes: await rulesChange(trx, spaceId, before ?? emptyRules(), {
+            ...(input.fcfs ? { fcfs: { ...input.fcfs, groupIds } } : {}),
+            reservedUserIds,
+            reservedDeviceIds,
+            prohibitedUserIds,
           }),
         },
         at: now,

@@ -133,9 +133,7 @@ const FRAME = {
 function whyOf(result: Pick<Explanation, "why" | "whyFrom">, language: Language): string {
   const words = FRAME[language];
   const why = words.why[result.why];
-  return result.whyFrom === "asked"
-    ? why
-    : `${why}${language === "fr" ? "\u00a0" : ""}: ${words.whyFrom[result.whyFrom]}`;
+  return result.whyFrom === "asked" ? why : `${why}${words.colon} ${words.whyFrom[result.whyFrom]}`;
 }
 
 /**
