@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { registerActivity } from "./commands/activity.js";
 import { registerAdmin } from "./commands/admin.js";
 import { registerApiToken } from "./commands/api-token.js";
 import { registerApps } from "./commands/apps.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerMdm(program);
   registerRefusals(program);
   registerWaiting(program);
+  registerActivity(program);
   program.commandsGroup("Accounts, spaces and directory:");
   registerToken(program);
   registerSpace(program);

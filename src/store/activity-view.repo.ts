@@ -167,6 +167,22 @@ export interface FeedPosition {
   seq: number;
 }
 
+/** A position as readers keep it (the API's `next`, the CLI's `--after`): "xid.seq". */
+export const FEED_CURSOR = /^\d{1,20}\.\d{1,15}$/;
+
+export function formatFeedCursor(p: FeedPosition): string {
+  return `${p.xid}.${p.seq}`;
+}
+
+/** A cursor `formatFeedCursor` wrote (FEED_CURSOR checked first), back to its position. */
+export function parseFeedCursor(cursor: string): FeedPosition {
+  const [xid, seq] = cursor.split(".");
+  return { xid: String(BigInt(xid as string)), seq: Number(seq) };
+}
+
+/** The start of the log: before every line. */
+export const FEED_START: FeedPosition = { xid: "0", seq: 0 };
+
 /** What a feed reader may ask for: the lines naming one of these. */
 export const FEED_SUBJECTS = ["license", "device", "user", "app", "account"] as const;
 export type FeedSubject = (typeof FEED_SUBJECTS)[number];

@@ -32,6 +32,7 @@ describe("orchard's help", () => {
   it("covers every command", () => {
     expect(commands.map((c) => c.path.join(" ")).sort()).toEqual(
       [
+        "activity",
         "admin create",
         "admin disable",
         "admin email",

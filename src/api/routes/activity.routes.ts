@@ -2,10 +2,14 @@ import { z } from "zod";
 import { activityCsv, activityInLanguage } from "../../service/activity-export.js";
 import { LANGUAGES } from "../../service/decision-texts.js";
 import {
+  FEED_CURSOR,
+  FEED_START,
   FEED_SUBJECTS,
   type FeedPosition,
+  formatFeedCursor,
   iterateActivity,
   listActivityView,
+  parseFeedCursor,
   readActivityFeed,
 } from "../../store/activity-view.repo.js";
 import type { Db } from "../../store/database.js";
@@ -59,16 +63,10 @@ const exportLanguage = z
   );
 type Filter = z.infer<typeof activityFilter>;
 
-/** A feed position as clients keep it: the writing transaction's id and the line's seq. */
-const encodeCursor = (p: FeedPosition) => `${p.xid}.${p.seq}`;
 const feedCursor = z
   .string()
-  .regex(/^(now|\d{1,20}\.\d{1,15})$/, "a cursor the feed gave (`next`), or now")
-  .transform((s): FeedPosition | "now" => {
-    if (s === "now") return "now";
-    const [xid, seq] = s.split(".");
-    return { xid: String(BigInt(xid as string)), seq: Number(seq) };
-  });
+  .refine((s) => s === "now" || FEED_CURSOR.test(s), "a cursor the feed gave (`next`), or now")
+  .transform((s): FeedPosition | "now" => (s === "now" ? "now" : parseFeedCursor(s)));
 const feedSubjects = z
   .string()
   .max(100)
@@ -175,7 +173,7 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const { after, about, limit } = request.query;
       const page = await readActivityFeed(db, spaceOf(request), {
-        after: after ?? { xid: "0", seq: 0 },
+        after: after ?? FEED_START,
         limit,
         ...(about ? { about } : {}),
       });
@@ -186,7 +184,7 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
           { field: "querystring.after", message, rule: "invalid_value" },
         ]);
       }
-      return { items: page.items, next: encodeCursor(page.next), hasMore: page.hasMore };
+      return { items: page.items, next: formatFeedCursor(page.next), hasMore: page.hasMore };
     },
   );
 
