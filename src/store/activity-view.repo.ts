@@ -1,4 +1,4 @@
-import { type Selectable, sql } from "kysely";
+import { type ExpressionBuilder, type Selectable, sql } from "kysely";
 import { type ActivityRecord, toActivity } from "./activity.repo.js";
 import { activitySearch } from "./activity-search.js";
 import { appNamesOfSpace } from "./app-names.js";
@@ -183,6 +183,9 @@ export function parseFeedCursor(cursor: string): FeedPosition {
 /** The start of the log: before every line. */
 export const FEED_START: FeedPosition = { xid: "0", seq: 0 };
 
+/** Lines a filtered read looks at, at most: its cost whatever the filter keeps. */
+export const FEED_SCAN = 10_000;
+
 /** What a feed reader may ask for: the lines naming one of these. */
 export const FEED_SUBJECTS = ["license", "device", "user", "app", "account"] as const;
 export type FeedSubject = (typeof FEED_SUBJECTS)[number];
@@ -226,25 +229,51 @@ export async function readActivityFeed(
   const horizon = rows[0] as { xmin: string; xmax: string };
   const start: FeedPosition = request.after === "now" ? { xid: horizon.xmin, seq: 0 } : request.after;
   if (BigInt(start.xid) > BigInt(horizon.xmax)) return undefined;
-  let query = withNames(db.selectFrom("activity_log as g").selectAll("g").where("g.space_id", "=", spaceId))
-    .where(sql<boolean>`(g.xid, g.seq) > (${start.xid}::xid8, ${start.seq})`)
-    .where(sql<boolean>`g.xid < ${horizon.xmin}::xid8`)
+  const after = (eb: ExpressionBuilder<{ g: ActivityTable }, "g">) =>
+    eb.and([
+      eb("g.space_id", "=", spaceId),
+      sql<boolean>`(g.xid, g.seq) > (${start.xid}::xid8, ${start.seq})`,
+      sql<boolean>`g.xid < ${horizon.xmin}::xid8`,
+    ]);
+  const about = request.about ?? [];
+  // A filter passes over the lines it does not keep: at most FEED_SCAN of them a read, so
+  // that a reader far behind with a rare filter costs no more than any other. The read
+  // then ends at the last line looked at, and says there is more.
+  const bound =
+    about.length > 0
+      ? await db
+          .selectFrom("activity_log as g")
+          .select(["g.xid", "g.seq"])
+          .where(after)
+          .orderBy("g.xid")
+          .orderBy("g.seq")
+          .offset(FEED_SCAN - 1)
+          .limit(1)
+          .executeTakeFirst()
+      : undefined;
+  let query = withNames(db.selectFrom("activity_log as g").selectAll("g").where(after))
     .orderBy("g.xid")
     .orderBy("g.seq")
     .limit(request.limit + 1);
-  const about = request.about ?? [];
+  if (bound) query = query.where(sql<boolean>`(g.xid, g.seq) <= (${bound.xid}::xid8, ${bound.seq})`);
   if (about.length > 0)
     query = query.where((eb) => eb.or(about.map((s) => eb(SUBJECT_COLUMN[s], "is not", null))));
   const read = await query.execute();
   const page = read.slice(0, request.limit);
-  const hasMore = read.length > request.limit;
+  const full = read.length > request.limit;
   const last = page[page.length - 1];
   const appNames = page.some((r) => r.adam_id) ? await appNamesOf(db, spaceId) : new Map<string, string>();
   return {
     items: page.map((row) => toActivityView(row, row.adam_id ? appNames.get(row.adam_id) : undefined)),
-    // After the last line read (nothing under the horizon was left unread before it), else
-    // where it started: the same answer while nothing changes.
-    next: last ? { xid: last.xid, seq: Number(last.seq) } : start,
-    hasMore,
+    // After the last line read (nothing under the horizon was left unread before it), or the
+    // last one looked at when the filter kept too few; else where it started: the same
+    // answer while nothing changes.
+    next:
+      !full && bound
+        ? { xid: bound.xid, seq: Number(bound.seq) }
+        : last
+          ? { xid: last.xid, seq: Number(last.seq) }
+          : start,
+    hasMore: full || bound !== undefined,
   };
 }

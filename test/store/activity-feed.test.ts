@@ -3,7 +3,12 @@ import { sql } from "kysely";
 import pg from "pg";
 import { expect, it } from "vitest";
 import { settleFeedAfterRestore } from "../../src/store/activity.repo.js";
-import { type FeedPosition, type FeedSubject, readActivityFeed } from "../../src/store/activity-view.repo.js";
+import {
+  FEED_SCAN,
+  type FeedPosition,
+  type FeedSubject,
+  readActivityFeed,
+} from "../../src/store/activity-view.repo.js";
 import { activityMessage, appendActivity, createSpace, type Db } from "../../src/store/index.js";
 import { describeEachDatabase } from "./databases.js";
 import { NOW, SYSTEM } from "./fixtures.js";
@@ -93,6 +98,30 @@ describeEachDatabase("activity feed", (database) => {
       "license",
       "device",
     ]);
+  });
+
+  it("invariant 4: a filtered read looks at FEED_SCAN lines at most, then says where it stopped, so a rare subject far behind costs no more", async () => {
+    const { db } = database().store;
+    const space = await createSpace(db, { name: `feed ${randomUUID()}` });
+    await appendActivity(
+      db,
+      Array.from({ length: FEED_SCAN + 3 }, (_, i) => line(space.id, `plain-${i}`)),
+    );
+    await appendActivity(db, [line(space.id, "device", { deviceId: randomUUID() })]);
+    await readUntil(db, space.id, START, FEED_SCAN + 4);
+    const first = await readActivityFeed(db, space.id, { after: START, limit: 10, about: ["device"] });
+    expect(first?.items).toEqual([]);
+    expect(first?.hasMore).toBe(true);
+    // It stopped at the FEED_SCAN-th line: the next read starts right after it.
+    const scanned = await readActivityFeed(db, space.id, { after: START, limit: FEED_SCAN });
+    expect(first?.next).toEqual(scanned?.next);
+    const second = await readActivityFeed(db, space.id, {
+      after: first?.next as FeedPosition,
+      limit: 10,
+      about: ["device"],
+    });
+    expect(tags(second?.items ?? [])).toEqual(["device"]);
+    expect(second?.hasMore).toBe(false);
   });
 
   it("invariant 4: after a restore into another cluster, restored lines come first and a cursor from before is refused", async () => {

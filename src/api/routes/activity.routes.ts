@@ -151,7 +151,8 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
           "previous answer's `next`: every line of the log comes once, none is skipped, even one whose " +
           "transaction committed after a later one's (lines are read once every transaction before them " +
           "has ended; a long one delays them, never loses them). `hasMore`: read again at once. " +
-          "`about=license,device` keeps the lines naming a license or a device (a deleted device's last " +
+          "`about=license,device` keeps the lines naming a license or a device; a read looks at 10,000 lines at " +
+          "most, so a filtered answer may hold fewer items than `limit`, even none, with `hasMore` (a deleted device's last " +
           "line is its `mdm.mdm_profile_removed`; read the subject again to see its state). Lines past " +
           "the log's retention are gone. A cursor from another copy of the database (kept across a " +
           "restore from a dump) is a 410 `feed_cursor_unknown`: read again from the start or from now.",
