@@ -2,6 +2,7 @@ import { z } from "zod";
 import { RULE_IDS } from "../licensing/index.js";
 import type { AccountHealth } from "../store/account.table.js";
 import { CALL_STATES } from "../store/apple-work.repo.js";
+import { deviceModelInput, deviceNameInput, osVersionInput } from "../store/device-identity-input.js";
 import { OUTBOX_KINDS } from "../store/license.table.js";
 import { REGISTRATIONS } from "../store/registration.js";
 import { serialNumberInput } from "../store/serial-number-input.js";
@@ -54,6 +55,20 @@ export const platform = z.enum(["iOS", "macOS", "tvOS", "visionOS", "watchOS"]);
  * C02D0000 are one device. The same piece as `orchard import` (serial-number-input.ts).
  */
 export const serialNumber = serialNumberInput;
+/**
+ * A device's name, model and OS version as received (create, bulk, PATCH, check-in): one line
+ * each, trimmed, no control characters, not empty; the same pieces as `orchard import`
+ * (device-identity-input.ts). A bad one is a 400 naming its field (`body.osVersion`).
+ */
+export const deviceName = deviceNameInput.describe(
+  'as the MDM or the device\'s user named it ("Classroom iPad 12"): trimmed, 1-200 characters, one line',
+);
+export const deviceModel = deviceModelInput.describe(
+  'the model, by its name ("iPad (10th generation)") or Apple\'s product name ("iPad13,18"): trimmed, 1-100 characters, one line',
+);
+export const osVersion = osVersionInput.describe(
+  'the OS version as Apple numbers it (ProductVersion: "17.5.1", "14.5"; a Rapid Security Response\'s letter after it: "16.5.1 (a)"), without the OS\'s name: the platform says it',
+);
 export const requestReason = z.enum(["requested", "mandatory", "check_in"]);
 /** Why a request waits (DB2, UB3); `apple_refused`: Apple refused its assignment for good, see `refusal`. */
 export const waitReason = z.enum(["not_enrolled", "no_license", "token_problem", "apple_refused"]);
@@ -465,6 +480,15 @@ export const deviceSchema = z
     supervised: z.boolean(),
     userId: z.string().optional(),
     userName: z.string().optional().describe("the user's name, beside userId (lists)"),
+    name: z
+      .string()
+      .optional()
+      .describe('as the MDM named the device ("Classroom iPad 12"); absent until told'),
+    model: z.string().optional().describe('"iPad (10th generation)", "iPad13,18"; absent until told'),
+    osVersion: z
+      .string()
+      .optional()
+      .describe('"17.5.1"; absent until told (a check-in that reports it updates it)'),
     status: deviceStatus,
     lastCheckInAt: dateTime.optional(),
     ...recordTimes,

@@ -1,4 +1,5 @@
 import type { Decision } from "../licensing/index.js";
+import type { DeviceIdentity } from "../store/device.repo.js";
 import { reviveDevice } from "../store/device-revival.repo.js";
 import {
   type Actor,
@@ -38,11 +39,17 @@ export interface CheckInResult {
  * serial number is read in any case (c02d0000 is the device created as C02D0000). The
  * device's platform and Shared iPad mark are the ones it was created with: a check-in does
  * not change them, and a non-iOS device is never a Shared iPad (refused at creation; 0026
- * cleared the mark on those accepted before).
+ * cleared the mark on those accepted before). The name, model and OS version it reports are
+ * recorded (the MDM's inventory); those it leaves out stay as they were.
  */
 export async function checkIn(
   deps: MdmDeps,
-  input: { spaceId: string; serialNumber: string; installed?: readonly InstalledApp[]; actor?: Actor },
+  input: DeviceIdentity & {
+    spaceId: string;
+    serialNumber: string;
+    installed?: readonly InstalledApp[];
+    actor?: Actor;
+  },
 ): Promise<CheckInResult> {
   const { db } = deps;
   const now = deps.now();
@@ -63,7 +70,8 @@ export async function checkIn(
     actor: input.actor ?? { kind: "mdm" },
     now,
   });
-  const { waits } = await recordCheckIn(db, input.spaceId, device.id, now);
+  const { name, model, osVersion } = input;
+  const { waits } = await recordCheckIn(db, input.spaceId, device.id, now, { name, model, osVersion });
   // The apps installed, by adamId: as reported, or found by bundle id (InstalledApplicationList's).
   const installed = new Set(
     input.installed ? await replaceInstalledApps(db, input.spaceId, device.id, input.installed, now) : [],

@@ -3,7 +3,13 @@ import { appendActivity } from "./activity.repo.js";
 import { activityMessage } from "./activity-messages.js";
 import { adoptListedLater } from "./adopt-listed.repo.js";
 import { type Db, withTransaction } from "./database.js";
-import { type DeviceRecord, findDeviceBySerial, toDevice } from "./device.repo.js";
+import {
+  type DeviceIdentity,
+  type DeviceRecord,
+  findDeviceBySerial,
+  identityColumns,
+  toDevice,
+} from "./device.repo.js";
 import { followDevices } from "./invite-commands.repo.js";
 import { normalizeSerial } from "./serial-number.js";
 import type { DeviceStatus } from "./space.table.js";
@@ -26,8 +32,12 @@ export const REVIVED_FROM: Readonly<Record<Revival, readonly DeviceStatus[]>> = 
   created_again: ["inactive", "unenrolled", "wiped", "retired"],
 };
 
-/** What `created_again` sets as the new POST says (the device as it is set up now). */
-export interface SetUpAgain {
+/**
+ * What `created_again` sets as the new POST says (the device as it is set up now). Its name,
+ * model and OS version replace the kept ones when the POST gives them; left out, the device
+ * keeps those it had (a wipe does not change its model, and its next check-in says the rest).
+ */
+export interface SetUpAgain extends DeviceIdentity {
   platform: Platform;
   sharedIpad: boolean;
   supervised: boolean;
@@ -68,6 +78,7 @@ export async function reviveDevice(
               shared_ipad: setUp.sharedIpad,
               supervised: setUp.supervised,
               user_id: setUp.userId,
+              ...identityColumns(setUp),
             }
           : {}),
       })
@@ -113,14 +124,14 @@ export async function reviveKeptSerial(
 ): Promise<DeviceRecord | undefined> {
   const kept = await findDeviceBySerial(db, input.spaceId, input.serialNumber);
   if (!kept || kept.active) return undefined;
-  const { platform, sharedIpad, supervised, userId } = input;
+  const { platform, sharedIpad, supervised, userId, name, model, osVersion } = input;
   return reviveDevice(db, {
     spaceId: input.spaceId,
     deviceId: kept.id,
     how: "created_again",
     actor: input.actor,
     now: input.now,
-    setUp: { platform, sharedIpad, supervised, userId },
+    setUp: { platform, sharedIpad, supervised, userId, name, model, osVersion },
   });
 }
 

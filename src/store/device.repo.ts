@@ -37,7 +37,33 @@ export function sharedIpadRefusal(device: { platform: Platform; sharedIpad?: boo
     : undefined;
 }
 
-export interface DeviceRecord extends Device {
+/**
+ * How the MDM names and describes a device (0050): its name ("Classroom iPad 12"), model
+ * ("iPad13,18") and OS version ("17.5.1"). Each is absent until told.
+ */
+export interface DeviceIdentity {
+  name?: string;
+  model?: string;
+  osVersion?: string;
+}
+
+/** A change of a device's identity: a value sets the field, null clears it, absent leaves it. */
+export type DeviceIdentityChange = { [K in keyof DeviceIdentity]?: string | null };
+
+/** The columns a change of identity writes. */
+export function identityColumns(set: DeviceIdentityChange): {
+  name?: string | null;
+  model?: string | null;
+  os_version?: string | null;
+} {
+  return {
+    ...(set.name !== undefined ? { name: set.name } : {}),
+    ...(set.model !== undefined ? { model: set.model } : {}),
+    ...(set.osVersion !== undefined ? { os_version: set.osVersion } : {}),
+  };
+}
+
+export interface DeviceRecord extends Device, DeviceIdentity {
   status: DeviceStatus;
   lastCheckInAt?: Date;
   /**
@@ -51,7 +77,7 @@ export interface DeviceRecord extends Device {
   updatedAt?: Date;
 }
 
-export interface NewDevice {
+export interface NewDevice extends DeviceIdentity {
   id?: string;
   spaceId: string;
   serialNumber: string;
@@ -78,7 +104,8 @@ export async function createDevice(db: Db, input: NewDevice): Promise<DeviceReco
 export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promise<DeviceRecord[]> {
   await assertSerialsFree(db, inputs);
   const out: DeviceRecord[] = [];
-  for (const part of chunks(inputs, 9)) {
+  // Bound parameters per row: the columns below, created_at and updated_at included.
+  for (const part of chunks(inputs, 14)) {
     const rows = await db
       .insertInto("devices")
       .values(
@@ -92,6 +119,9 @@ export async function createDevices(db: Db, inputs: readonly NewDevice[]): Promi
           user_id: d.userId ?? null,
           status: d.status ?? "active",
           apple_serial_number: d.appleSerialNumber ?? null,
+          name: d.name ?? null,
+          model: d.model ?? null,
+          os_version: d.osVersion ?? null,
           ...(d.createdAt ? { created_at: d.createdAt, updated_at: d.createdAt } : {}),
         })),
       )
@@ -369,7 +399,8 @@ export async function setDeviceStatus(
  * reviveDevice, device-revival.repo.ts); its status is not this function's.
  */
 /**
- * The device's check-in time. Says, in the same statement (one probe of the index
+ * The device's check-in time, and the name, model and OS version the check-in reports (those
+ * it leaves out stay as they were). Says, in the same statement (one probe of the index
  * license_queue_one_per_device, which leads with the device), whether the device waits for any app: a check-in of a device
  * that waits for nothing has no stale wait to look for (DB2).
  */
@@ -378,10 +409,11 @@ export async function recordCheckIn(
   spaceId: string,
   id: string,
   now: Date,
+  reported: DeviceIdentity = {},
 ): Promise<{ waits: boolean }> {
   const row = await db
     .updateTable("devices")
-    .set({ last_check_in_at: now, updated_at: now })
+    .set({ last_check_in_at: now, updated_at: now, ...identityColumns(reported) })
     .where("space_id", "=", spaceId)
     .where("id", "=", id)
     .returning(
@@ -538,6 +570,9 @@ export function toDevice(row: Selectable<DeviceTable>): DeviceRecord {
     status: row.status,
     lastCheckInAt: row.last_check_in_at ?? undefined,
     ...(row.apple_serial_number !== null ? { appleSerialNumber: row.apple_serial_number } : {}),
+    ...(row.name !== null ? { name: row.name } : {}),
+    ...(row.model !== null ? { model: row.model } : {}),
+    ...(row.os_version !== null ? { osVersion: row.os_version } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -2,7 +2,14 @@ import { type SqlBool, sql } from "kysely";
 import { ALL_USERS, type Platform } from "../licensing/index.js";
 import { adoptListedLater } from "./adopt-listed.repo.js";
 import { type Db, withTransaction } from "./database.js";
-import { type DeviceRecord, getDevice, serialKey, toDevice } from "./device.repo.js";
+import {
+  type DeviceIdentityChange,
+  type DeviceRecord,
+  getDevice,
+  identityColumns,
+  serialKey,
+  toDevice,
+} from "./device.repo.js";
 import { NotFoundError } from "./errors.js";
 import { type Group, isBuiltInGroup } from "./group.repo.js";
 import { followDevices } from "./invite-commands.repo.js";
@@ -109,6 +116,7 @@ export async function updateUser(
 
 export const DEVICE_SORTS = {
   serialNumber: "serial_number",
+  name: "name",
   platform: "platform",
   status: "status",
   lastCheckInAt: "last_check_in_at",
@@ -148,9 +156,13 @@ export function listDevicesView(
   // Exact, in any case: every device stored under that serial (two left by 0026 differ in case only).
   if (filter.serialNumber)
     query = query.where(serialKey("serial_number"), "=", normalizeSerial(filter.serialNumber));
-  // A serial pasted with the spaces around it still matches.
+  // The serial number or the name, anywhere in it, in any case (0050's trigram indexes, when
+  // the server has pg_trgm). A serial pasted with the spaces around it still matches.
   const q = page.q?.trim();
-  if (q) query = query.where("serial_number", "ilike", likePattern(q));
+  if (q) {
+    const like = likePattern(q);
+    query = query.where((eb) => eb.or([eb("serial_number", "ilike", like), eb("name", "ilike", like)]));
+  }
   return paged(query, page, DEVICE_SORTS, "serialNumber", "id", (row) => ({
     ...toDevice(row),
     ...(row.user_name ? { userName: row.user_name } : {}),
@@ -161,10 +173,16 @@ export async function updateDevice(
   db: Db,
   spaceId: string,
   id: string,
-  set: { userId?: string | null; sharedIpad?: boolean; supervised?: boolean; platform?: Platform },
+  set: {
+    userId?: string | null;
+    sharedIpad?: boolean;
+    supervised?: boolean;
+    platform?: Platform;
+  } & DeviceIdentityChange,
   now: Date,
 ): Promise<DeviceRecord> {
   const changes = {
+    ...identityColumns(set),
     ...(set.userId !== undefined ? { user_id: set.userId } : {}),
     ...(set.sharedIpad !== undefined ? { shared_ipad: set.sharedIpad } : {}),
     ...(set.supervised !== undefined ? { supervised: set.supervised } : {}),

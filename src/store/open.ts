@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { Kysely, type LogConfig, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { KeyRing } from "./crypto.js";
@@ -143,12 +144,19 @@ function pgliteStartParams(memory: boolean): string[] {
   return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
 }
 
+/**
+ * The extensions every PGlite of Orchard loads: pg_trgm indexes the devices search (0050). A
+ * database that uses one must always be opened with it (PGlite has no extension of its own).
+ */
+export const PGLITE_EXTENSIONS = { pg_trgm };
+
 async function openPGlite(config: StoreConfig, dataDir: string): Promise<Kysely<Database>> {
   const memory = config.memory ?? false;
   const folder = join(dataDir, "pglite");
   const existed = !memory && existsSync(join(folder, "PG_VERSION"));
   const pglite = new PGlite(memory ? "memory://" : folder, {
     parsers: { [NUMERIC]: (value: string) => Number(value) },
+    extensions: PGLITE_EXTENSIONS,
     loadDataDir: config.pgliteTemplate,
     startParams: pgliteStartParams(memory),
     // A new database in memory gets 1 MB WAL segments: PostgreSQL's 16 MB ones sit in RAM there.

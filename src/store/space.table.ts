@@ -70,6 +70,10 @@ export interface DeviceTable {
   apple_serial_number: string | null;
   /** Computed by PostgreSQL (0028): the UTC day of the last check-in, else of the creation (reclaim.repo.ts). */
   last_seen_on: GeneratedAlways<Date>;
+  /** As the MDM names the device ("Classroom iPad 12"), its model ("iPad13,18") and OS version ("17.5.1"), 0050; null until told. */
+  name: string | null;
+  model: string | null;
+  os_version: string | null;
 }
 
 /** Managed apps on a device as the MDM last reported them (VU3, removal commands). */

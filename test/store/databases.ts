@@ -8,6 +8,7 @@ import { Kysely } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { type Database, migrate, openDatabase, type Store } from "../../src/store/index.js";
+import { PGLITE_EXTENSIONS } from "../../src/store/open.js";
 import { PGliteDialect } from "../../src/store/pglite-dialect.js";
 
 /**
@@ -70,7 +71,7 @@ export function describeEachDatabase(title: string, body: (db: () => TestDatabas
 export async function pgliteTemplate(): Promise<Blob> {
   const path = join(tmpdir(), `orchard-pglite-template-${schemaHash()}.tar`);
   if (!existsSync(path)) {
-    const pglite = new PGlite("memory://");
+    const pglite = new PGlite("memory://", { extensions: PGLITE_EXTENSIONS });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     await migrate(db);
     const dump = await pglite.dumpDataDir("none");

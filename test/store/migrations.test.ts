@@ -21,6 +21,7 @@ import {
   revealSToken,
 } from "../../src/store/index.js";
 import { migrations } from "../../src/store/migrations/index.js";
+import { PGLITE_EXTENSIONS } from "../../src/store/open.js";
 import { PGliteDialect } from "../../src/store/pglite-dialect.js";
 import type { SyncDeps } from "../../src/sync/deps.js";
 import { applyOutcomes } from "../../src/sync/outcomes.js";
@@ -42,7 +43,7 @@ async function emptyPGlite(): Promise<PGlite> {
       await first.close();
     }
   })();
-  const pglite = new PGlite("memory://", { loadDataDir: await emptyDataDir });
+  const pglite = new PGlite("memory://", { loadDataDir: await emptyDataDir, extensions: PGLITE_EXTENSIONS });
   await pglite.waitReady;
   return pglite;
 }
@@ -449,7 +450,11 @@ describe("0016_license_request_subject", () => {
 describe("0017_mdm_commands_pending_by_space", () => {
   it("LT2: a space's pending MDM commands are listed by their own index, in order, whatever its delivered history and the other spaces' backlog", async () => {
     // Migrated to the latest schema: the template every PGlite suite starts from (same migrate()).
-    const pglite = new PGlite("memory://", { loadDataDir: await pgliteTemplate() });
+    // With the extensions Orchard loads: the template's devices are indexed by pg_trgm's (0050).
+    const pglite = new PGlite("memory://", {
+      loadDataDir: await pgliteTemplate(),
+      extensions: PGLITE_EXTENSIONS,
+    });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

@@ -19,9 +19,12 @@ import { type Api, type ApiContext, actorOf, can, locationOf, spaceOf } from "..
 import { deviceParams } from "../device-ref.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
+  deviceModel,
+  deviceName,
   deviceSchema,
   deviceStatus,
   id,
+  osVersion,
   pageOf,
   pageQuery,
   platform,
@@ -41,6 +44,9 @@ const newDevice = z
     sharedIpad: z.boolean().default(false),
     supervised: z.boolean().default(false),
     userId: id.optional(),
+    name: deviceName.optional(),
+    model: deviceModel.optional(),
+    osVersion: osVersion.optional(),
   })
   .superRefine((d, ctx) => {
     const refused = sharedIpadRefusal(d);
@@ -100,10 +106,11 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ["devices"],
         summary:
-          "Devices of the space, paged, filtered by user, status, platform or serial number, searchable by serial number (q)",
+          "Devices of the space, paged, filtered by user, status, platform or serial number, searchable by serial number and name (q)",
         description:
           "An unknown `user` is a 404 `not_found` naming `querystring.user`, not an empty list. `serial` is " +
-          "an exact serial number, in any case (c02d0000 finds C02D0000); `q` finds those that contain it. " +
+          "an exact serial number, in any case (c02d0000 finds C02D0000); `q` finds the devices whose serial " +
+          "number or name contains it, in any case (`q=ipad 12` finds Classroom iPad 12 and iPad 120). " +
           "To read only what changed since a previous read: `updatedSince=<that read's start>&sort=updatedAt`.",
         params: spaceParams,
         querystring: pageQuery(Object.keys(DEVICE_SORTS) as [keyof typeof DEVICE_SORTS]).extend({
@@ -143,7 +150,10 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
           "none), answered 200 with its Location; nothing it lost is given back (RV1), its apps are decided " +
           "at its next check-in. A `userId` the space does not have, or a deleted user, is a 404 `not_found` " +
           "naming `body.userId`. `sharedIpad` on a platform other than iOS is a 400 naming `body.sharedIpad` " +
-          "(Shared iPad is iPadOS only).",
+          "(Shared iPad is iPadOS only). `name`, `model` and `osVersion` are optional (a check-in may say them " +
+          "later); a device set up again takes those given and keeps its own for those left out. One that is " +
+          "empty once trimmed, too long, with a control character, or an `osVersion` that is not numbers " +
+          "separated by dots, is a 400 naming it (`body.osVersion`).",
         params: spaceParams,
         body: newDevice,
         response: { 200: deviceSchema, 201: deviceSchema, ...problemResponses },
@@ -276,10 +286,12 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
       config: can.mdm.write,
       schema: {
         tags: ["devices"],
-        summary: "Change a device's user, shared iPad or supervised mark, or platform",
+        summary:
+          "Change a device's name, model, OS version, user, shared iPad or supervised mark, or platform",
         description:
           "A `userId` the space does not have, or a deleted user, is a 404 `not_found` naming `body.userId` " +
-          "(null clears the device's user). A Shared iPad on a platform other than iOS is a 400 naming the " +
+          "(null clears the device's user). `name`, `model` and `osVersion` as `POST devices` takes them; null " +
+          "clears one (the MDM's next check-in that reports it sets it again). A Shared iPad on a platform other than iOS is a 400 naming the " +
           "field that would make it one (`body.sharedIpad` or `body.platform`). A field the route does not " +
           "take is a 400 naming it.",
         params: deviceParams,
@@ -288,6 +300,9 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
           sharedIpad: z.boolean().optional(),
           supervised: z.boolean().optional(),
           platform: platform.optional(),
+          name: deviceName.nullable().optional(),
+          model: deviceModel.nullable().optional(),
+          osVersion: osVersion.nullable().optional(),
         }),
         response: { 200: deviceSchema, ...problemResponses },
       },

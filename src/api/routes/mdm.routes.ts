@@ -31,10 +31,13 @@ import { ApiError, problemResponses } from "../problem.js";
 import {
   adamId,
   dateTime,
+  deviceModel,
+  deviceName,
   deviceStatus,
   flag,
   id,
   optionalQueryInt,
+  osVersion,
   pageOf,
   pageQuery,
   queryInt,
@@ -282,6 +285,17 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
             "as the device was created, in any case and with spaces around it or not; a control character, or nothing once trimmed, is a 400 naming `body.serialNumber`",
           ),
           installed: z.array(installedApp).max(5000).optional(),
+          name: deviceName
+            .optional()
+            .describe(
+              "the device's name as the MDM knows it (DeviceName): recorded; left out, the device keeps its own",
+            ),
+          model: deviceModel
+            .optional()
+            .describe(
+              'the model (ModelName "iPad (10th generation)", or ProductName "iPad13,18"): recorded; left out, kept',
+            ),
+          osVersion: osVersion.optional().describe('OSVersion ("17.5.1"): recorded; left out, kept'),
         }),
         response: {
           200: z.object({

@@ -48,6 +48,7 @@ import { adminLanguage } from "./0046_admin_language.js";
 import { mdmCommandsLicenseGone } from "./0047_mdm_commands_license_gone.js";
 import { idempotencyEtag } from "./0048_idempotency_etag.js";
 import { activityFeed } from "./0049_activity_feed.js";
+import { deviceIdentity } from "./0050_device_identity.js";
 
 /**
  * Every migration, in order. Forward-only: never edit one that has shipped, add the
@@ -103,4 +104,5 @@ export const migrations: Record<string, Migration> = {
   "0047_mdm_commands_license_gone": mdmCommandsLicenseGone,
   "0048_idempotency_etag": idempotencyEtag,
   "0049_activity_feed": activityFeed,
+  "0050_device_identity": deviceIdentity(),
 };
