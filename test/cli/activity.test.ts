@@ -86,8 +86,9 @@ describe("orchard activity", () => {
       stderr += c.toString("utf8");
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    // Started, and past its first read of "now", before the change is made.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Started, and caught up with the log, before the change is made.
+    for (let round = 0; round < 600 && !stderr.includes("following from"); round++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const [deviceId] = await enrol(["FEED-FOLLOWED"]);
     // Complete lines only: a document may still be arriving.
     const lines = async () =>
@@ -102,8 +103,8 @@ describe("orchard activity", () => {
     )
       await new Promise((resolve) => setTimeout(resolve, 500));
     child.kill("SIGINT");
-    expect(await exited).toBe(0);
-    expect(stderr).toBe("");
+    expect(await exited, `${stderr}\n${stdout}`).toBe(0);
+    expect(stderr).toMatch(/^following from \d+\.\d+: Ctrl-C to stop\n$/);
     const items = (await lines()).flatMap((r) => r.items);
     // Only what committed after it started, each line once.
     expect(items.every((i) => i.deviceId === deviceId)).toBe(true);

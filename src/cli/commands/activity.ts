@@ -85,6 +85,8 @@ export function registerActivity(program: Command): void {
         let after = flags.after ?? FEED_START;
         let left = flags.follow ? Number.POSITIVE_INFINITY : flags.limit;
         let printed = 0;
+        // Said once the log is read up to now, on stderr: stdout stays the lines.
+        let caughtUp = false;
         while (!stop.signal.aborted && !stdoutClosed()) {
           const page = await readActivityFeed(db, spaceId, {
             after,
@@ -111,6 +113,10 @@ export function registerActivity(program: Command): void {
             for (const e of items) printLine(feedLine(e));
           }
           if (page.hasMore && left > 0) continue;
+          if (flags.follow && !caughtUp) {
+            caughtUp = true;
+            printNote(`following from ${formatFeedCursor(page.next)}: Ctrl-C to stop`);
+          }
           if (!flags.follow) {
             if (!json) {
               printNote(
