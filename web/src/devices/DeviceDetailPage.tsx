@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { HistoryLink } from "../activity/history";
@@ -17,7 +17,8 @@ import { UsageTable } from "../users/UsageTable";
 import { useDevice, useDeviceWaiting, useInstalledApps } from "./api";
 
 /**
- * A device: the apps it waits for a license of (DB2, UB3; each wait may be cancelled), the
+ * A device, by its name (else its serial number), with its serial number, model and OS
+ * version beneath; the apps it waits for a license of (DB2, UB3; each wait may be cancelled), the
  * apps reserved for it (DB3), its device-based licenses, and VU3 Installed apps, searchable by name and bundle id; each app
  * links to why (Explain).
  */
@@ -35,12 +36,27 @@ export function DeviceDetailPage() {
   if (device.isError)
     return <DetailUnavailable list="devices" error={device.error} onRetry={device.refetch} />;
   const d = device.data;
+  const labelled = (label: string) => t("common.labelled", { label });
+  // What the MDM said of it: "Serial number: C02D0000 · iPad (10th generation) · iOS 17.5.1 · Active · …".
+  const facts: ReactNode[] = [
+    ...(d.name
+      ? [
+          <span key="serial">
+            {labelled(t("devices.serial"))} <span className="mono">{d.serialNumber}</span>
+          </span>,
+        ]
+      : []),
+    ...(d.model ? [d.model] : []),
+    d.osVersion ? `${d.platform} ${d.osVersion}` : d.platform,
+    t(`deviceStatus.${d.status}`, { defaultValue: d.status }),
+    `${labelled(t("devices.lastCheckIn"))} ${d.lastCheckInAt ? f.dateTime(d.lastCheckInAt) : t("devices.never")}`,
+  ];
   return (
     <>
       <PageHeader
         back={<Link to={spacePath(spaceId, "/devices")}>← {t("devices.title")}</Link>}
-        title={<span className="mono">{d.serialNumber}</span>}
-        description={`${d.platform} · ${t(`deviceStatus.${d.status}`, { defaultValue: d.status })} · ${t("common.labelled", { label: t("devices.lastCheckIn") })} ${d.lastCheckInAt ? f.dateTime(d.lastCheckInAt) : t("devices.never")}`}
+        title={d.name ?? <span className="mono">{d.serialNumber}</span>}
+        description={facts.flatMap((fact, i) => (i === 0 ? [fact] : [" · ", fact]))}
         actions={
           <>
             <HistoryLink of={{ device: d.id }} />

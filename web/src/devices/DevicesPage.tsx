@@ -28,7 +28,10 @@ const STATUSES = Object.keys({
   wiped: 1,
 } satisfies Record<Device["status"], 1>);
 
-/** The space's devices: searched by serial number, filtered by user, platform and status (in the URL). */
+/**
+ * The space's devices: by name (with the model beneath) and serial number, searched by either,
+ * filtered by user, platform and status (in the URL).
+ */
 export function DevicesPage() {
   const { t } = useTranslation();
   const f = useFormat();
@@ -43,6 +46,23 @@ export function DevicesPage() {
   const owner = useUser(spaceId, user ?? "", user !== undefined);
   const columns: Column<Device>[] = [
     {
+      key: "name",
+      header: t("devices.name"),
+      sort: "name",
+      render: (d) => (
+        <>
+          {d.name ? (
+            <Link className="strong-link" to={spacePath(spaceId, `/devices/${d.id}`)}>
+              {d.name}
+            </Link>
+          ) : (
+            "—"
+          )}
+          {d.model ? <div className="muted small">{d.model}</div> : null}
+        </>
+      ),
+    },
+    {
       key: "serial",
       header: t("devices.serial"),
       sort: "serialNumber",
@@ -52,7 +72,12 @@ export function DevicesPage() {
         </Link>
       ),
     },
-    { key: "platform", header: t("devices.platform"), sort: "platform", render: (d) => d.platform },
+    {
+      key: "platform",
+      header: t("devices.platformAndOs"),
+      sort: "platform",
+      render: (d) => (d.osVersion ? `${d.platform} ${d.osVersion}` : d.platform),
+    },
     {
       key: "kind",
       header: t("devices.kind"),
