@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Platform } from "../licensing/index.js";
 import { clientUserIdInput } from "../store/client-user-id-input.js";
 import { SERIAL_REF_PREFIX, sharedIpadRefusal } from "../store/device.repo.js";
+import { deviceModelInput, deviceNameInput, osVersionInput } from "../store/device-identity-input.js";
 import { serialNumberInput } from "../store/serial-number-input.js";
 import { CsvSyntaxError, parseCsv } from "./csv-parse.js";
 import { CliError } from "./errors.js";
@@ -45,8 +46,9 @@ const SCHEMAS = {
     // AC7: the id a previous MDM registered the user under at Apple.
     clientUserId: clientUserIdInput.optional(),
   }),
-  // Serial numbers as the API takes them (serial-number-input.ts); an id never looks like the API's
-  // `serial:` reference to a device; Shared iPad is iPadOS only.
+  // Serial numbers, names, models and OS versions as the API takes them (serial-number-input.ts,
+  // device-identity-input.ts); an id never looks like the API's `serial:` reference to a device;
+  // Shared iPad is iPadOS only.
   devices: z
     .strictObject({
       id: text(200)
@@ -59,6 +61,9 @@ const SCHEMAS = {
       sharedIpad: flag.default(false),
       supervised: flag.default(false),
       userId: text(200).optional(),
+      name: deviceNameInput.optional(),
+      model: deviceModelInput.optional(),
+      osVersion: osVersionInput.optional(),
     })
     .superRefine((d, ctx) => {
       const refused = sharedIpadRefusal(d);
@@ -101,6 +106,12 @@ const FIELDS: Record<string, string> = {
   supervised: "supervised",
   user: "userId",
   userid: "userId",
+  devicename: "name",
+  model: "model",
+  modelname: "model",
+  productname: "model",
+  os: "osVersion",
+  osversion: "osVersion",
   members: "members",
   memberids: "members",
 };

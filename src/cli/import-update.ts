@@ -149,6 +149,10 @@ async function updateDevices(
       if (given.has(field) && row[field] !== device[field]) set[field] = row[field];
     const user = cleared(given, "userId", row.userId, device.userId);
     if (user) set.userId = user.value;
+    for (const field of ["name", "model", "osVersion"] as const) {
+      const change = cleared(given, field, row[field], device[field]);
+      if (change) set[field] = change.value;
+    }
     // A column left out keeps the device's mark: a Shared iPad moved to macOS by its platform alone.
     const refused = sharedIpadRefusal({
       platform: set.platform ?? device.platform,

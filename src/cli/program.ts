@@ -5,6 +5,7 @@ import { registerAdmin } from "./commands/admin.js";
 import { registerApiToken } from "./commands/api-token.js";
 import { registerApps } from "./commands/apps.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerDevices } from "./commands/devices.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerSpace(program);
   registerUsers(program);
+  registerDevices(program);
   registerImport(program);
   registerExport(program);
   registerAdmin(program);

@@ -153,3 +153,39 @@ export const DEMO_USERS = 240;
 export const TEACHERS = { from: 0, to: 40 };
 export const STUDENTS = { from: 40, to: 220 };
 export const STAFF = { from: 220, to: 240 };
+
+/** Models and OS versions the demo's devices cycle through, as MDMs report them. */
+const IPADS = [
+  { model: "iPad (10th generation)", osVersion: "17.5.1" },
+  { model: "iPad (9th generation)", osVersion: "17.5.1" },
+  { model: "iPad (10th generation)", osVersion: "17.4.1" },
+  { model: "iPad Air (5th generation)", osVersion: "17.5.1" },
+  { model: "iPad (9th generation)", osVersion: "16.7.8" },
+];
+const MACS = [
+  { model: "MacBook Air (M2, 2022)", osVersion: "14.5" },
+  { model: "MacBook Air (M1, 2020)", osVersion: "14.4.1" },
+  { model: "MacBook Pro (14-inch, M3, 2023)", osVersion: "14.5" },
+  { model: "iMac (24-inch, M1, 2021)", osVersion: "13.6.7" },
+];
+
+/**
+ * The name, model and OS version of the demo's i-th device of a kind: a student's iPad or a
+ * teacher's Mac by its user ("Ada Lovelace's iPad"), a shared iPad by its cart ("Library
+ * cart iPad 03").
+ */
+export function demoDevice(
+  kind: "ipad" | "shared" | "mac",
+  i: number,
+  owner?: string,
+): { name: string; model: string; osVersion: string } {
+  if (kind === "shared")
+    return {
+      name: `Library cart iPad ${String(i + 1).padStart(2, "0")}`,
+      model: "iPad (9th generation)",
+      osVersion: "17.5.1",
+    };
+  const specs = kind === "ipad" ? IPADS : MACS;
+  const spec = specs[i % specs.length] ?? { model: "", osVersion: "" };
+  return { name: `${owner}'s ${kind === "ipad" ? "iPad" : "Mac"}`, ...spec };
+}

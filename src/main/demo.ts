@@ -11,7 +11,7 @@ import {
   listAccounts,
   setAppRules,
 } from "../store/index.js";
-import { DEMO_APPS, DEMO_USERS, demoName, STAFF, STUDENTS, TEACHERS } from "./demo-data.js";
+import { DEMO_APPS, DEMO_USERS, demoDevice, demoName, STAFF, STUDENTS, TEACHERS } from "./demo-data.js";
 
 export interface DemoContext {
   deps: ServiceDeps;
@@ -95,13 +95,14 @@ export async function seedDemo(ctx: DemoContext): Promise<void> {
   await addGroupMembers(db, spaceId, groups.students.id, ids(STUDENTS));
   await addGroupMembers(db, spaceId, groups.staff.id, ids(STAFF));
   const devices = await createDevices(db, [
-    // One iPad per student, a cart of shared iPads, a Mac per teacher.
+    // One iPad per student, a cart of shared iPads, a Mac per teacher: named as an MDM names them.
     ...ids(STUDENTS).map((userId, i) => ({
       spaceId,
       serialNumber: `DMPQ${String(i).padStart(4, "0")}`,
       platform: "iOS" as const,
       supervised: true,
       userId,
+      ...demoDevice("ipad", i, demoName(STUDENTS.from + i)),
     })),
     ...Array.from({ length: 10 }, (_, i) => ({
       spaceId,
@@ -109,12 +110,14 @@ export async function seedDemo(ctx: DemoContext): Promise<void> {
       platform: "iOS" as const,
       supervised: true,
       sharedIpad: true,
+      ...demoDevice("shared", i),
     })),
     ...ids(TEACHERS).map((userId, i) => ({
       spaceId,
       serialNumber: `C02D${String(i).padStart(4, "0")}`,
       platform: "macOS" as const,
       userId,
+      ...demoDevice("mac", i, demoName(TEACHERS.from + i)),
     })),
   ]);
   const ipads = devices.filter((d) => d.platform === "iOS" && !d.sharedIpad);

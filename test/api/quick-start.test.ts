@@ -40,7 +40,7 @@ describeEachDatabase("API: the README's quick start for an MDM", (db) => {
     const feedStart = (await call("GET", "/activity/feed?after=now")).json().next as string;
 
     // 2. The devices (again any time: ?existing=keep answers those already there).
-    const devices = { devices: [{ serialNumber: serial, platform: "iOS" }] };
+    const devices = { devices: [{ serialNumber: serial, platform: "iOS", name: "Classroom iPad 12" }] };
     expect((await call("POST", "/devices/bulk?existing=keep", devices)).statusCode).toBe(201);
     expect((await call("POST", "/devices/bulk?existing=keep", devices)).json()).toMatchObject({
       existing: 1,
@@ -50,7 +50,19 @@ describeEachDatabase("API: the README's quick start for an MDM", (db) => {
       installOnDevice: true,
     });
     // 4. A check-in: a decision per mandatory app, with its rule ids.
-    const checkIn = (await call("POST", "/mdm/check-in", { serialNumber: serial })).json();
+    const checkIn = (
+      await call("POST", "/mdm/check-in", {
+        serialNumber: serial,
+        name: "Classroom iPad 12",
+        model: "iPad13,18",
+        osVersion: "17.5.1",
+      })
+    ).json();
+    expect((await call("GET", `/devices/serial:${serial}`)).json()).toMatchObject({
+      name: "Classroom iPad 12",
+      model: "iPad13,18",
+      osVersion: "17.5.1",
+    });
     expect(checkIn.decisions).toEqual([
       expect.objectContaining({
         adamId: f.ids.adamId,

@@ -45,6 +45,8 @@ describe("orchard's help", () => {
         "api-token revoke",
         "apps",
         "demo",
+        "devices list",
+        "devices show",
         "explain",
         "export activity",
         "export licenses",

@@ -40,6 +40,40 @@ it("npm start: the demo seeds two accounts in priority order, users, devices and
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     expect(Number(users.n)).toBe(240);
+    // Devices as an MDM names them (0050): every one with a name, a model and an OS version.
+    const devices = await first.store.db
+      .selectFrom("devices")
+      .select(["serial_number", "name", "model", "os_version"])
+      .where("space_id", "=", space.id)
+      .where("serial_number", "in", ["DMPQ0000", "DMPS0002", "C02D0001"])
+      .orderBy("serial_number")
+      .execute();
+    expect(devices).toEqual([
+      {
+        serial_number: "C02D0001",
+        name: expect.stringMatching(/^\S.*'s Mac$/),
+        model: "MacBook Air (M1, 2020)",
+        os_version: "14.4.1",
+      },
+      {
+        serial_number: "DMPQ0000",
+        name: expect.stringMatching(/^\S.*'s iPad$/),
+        model: "iPad (10th generation)",
+        os_version: "17.5.1",
+      },
+      {
+        serial_number: "DMPS0002",
+        name: "Library cart iPad 03",
+        model: "iPad (9th generation)",
+        os_version: "17.5.1",
+      },
+    ]);
+    const unnamed = await first.store.db
+      .selectFrom("devices")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where((eb) => eb.or([eb("name", "is", null), eb("model", "is", null), eb("os_version", "is", null)]))
+      .executeTakeFirstOrThrow();
+    expect(Number(unnamed.n)).toBe(0);
     expect(lines.join("\n")).toMatch(/Sign in as admin \/ \S+/);
     expect(statSync(join(dataDir, "demo-admin.json")).mode & 0o777).toBe(0o600);
   } finally {

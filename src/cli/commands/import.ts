@@ -32,7 +32,7 @@ export function registerImport(program: Command): void {
     ),
     [
       "orchard import users.csv --kind users        # columns: id,name,email,managedAppleId,externalId",
-      "orchard import devices.csv --kind devices    # columns: serial,platform,sharedIpad,supervised,userId",
+      "orchard import devices.csv --kind devices    # columns: serial,platform,sharedIpad,supervised,userId,name,model,osVersion",
       'orchard import groups.json --kind groups     # [{"name": "Teachers", "members": ["u1", "u2"]}]',
       "orchard import users.csv --kind users --existing keep   # again tomorrow: only the new ones",
       "orchard import users.csv --kind users --existing update # again tomorrow: the new ones, and the changes",
