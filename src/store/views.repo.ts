@@ -20,6 +20,8 @@ export interface LicenseRow {
   userName?: string;
   deviceId?: string;
   serialNumber?: string;
+  /** A device license: the device's name, as its MDM named it (0050; the list finds it by it). */
+  deviceName?: string;
   /** A device license: the device's user, whose device it is (the list finds it by their name). */
   deviceUserId?: string;
   deviceUserName?: string;
@@ -60,7 +62,7 @@ export const LICENSE_SORTS = {
 
 /**
  * The licenses of a space with the names of what they refer to, filtered, `q` searching
- * user names, serial numbers and app names (VU5): what the list pages and the export walks.
+ * user names, serial numbers, device names and app names (VU5): what the list pages and the export walks.
  */
 export function licensesOfSpace(db: Db, spaceId: string, filter: LicenseFilter, q?: string) {
   let query = db
@@ -95,6 +97,7 @@ export function licensesOfSpace(db: Db, spaceId: string, filter: LicenseFilter, 
       "u.managed_apple_id",
       "l.device_id",
       "d.serial_number",
+      "d.name as device_name",
       "du.id as device_user_id",
       "du.name as device_user_name",
       "l.state",
@@ -120,6 +123,7 @@ export function licensesOfSpace(db: Db, spaceId: string, filter: LicenseFilter, 
       eb.or([
         eb("u.name", "ilike", like),
         eb("d.serial_number", "ilike", like),
+        eb("d.name", "ilike", like),
         eb("du.name", "ilike", like),
         eb("s.name", "ilike", like),
       ]),
@@ -141,6 +145,7 @@ export function toLicenseRow(r: LicenseOfSpace): LicenseRow {
     userName: r.user_name ?? undefined,
     deviceId: r.device_id ?? undefined,
     serialNumber: r.serial_number ?? undefined,
+    ...(r.device_name ? { deviceName: r.device_name } : {}),
     ...(r.type === "device" && r.device_user_id
       ? { deviceUserId: r.device_user_id, deviceUserName: r.device_user_name ?? undefined }
       : {}),

@@ -14,6 +14,8 @@ export interface WaitingRow {
   userName?: string;
   deviceId?: string;
   serialNumber?: string;
+  /** The waiting device's name, as its MDM named it (0050). */
+  deviceName?: string;
   /** The user of a waiting device, if it has one. */
   deviceUserName?: string;
   deviceUserId?: string;
@@ -111,6 +113,7 @@ export function listWaitingView(
       "u.name as user_name",
       "w.device_id",
       "d.serial_number",
+      "d.name as device_name",
       "du.name as device_user_name",
       "du.id as device_user_id",
       "w.why",
@@ -130,6 +133,7 @@ export function listWaitingView(
       eb.or([
         eb("u.name", "ilike", like),
         eb("d.serial_number", "ilike", like),
+        eb("d.name", "ilike", like),
         eb("du.name", "ilike", like),
       ]),
     );
@@ -140,6 +144,7 @@ export function listWaitingView(
     userName: r.user_name ?? undefined,
     deviceId: r.device_id ?? undefined,
     serialNumber: r.serial_number ?? undefined,
+    ...(r.device_name ? { deviceName: r.device_name } : {}),
     deviceUserName: r.device_user_name ?? undefined,
     deviceUserId: r.device_user_id ?? undefined,
     why: r.why,

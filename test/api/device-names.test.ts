@@ -1,6 +1,8 @@
 import { expect, it } from "vitest";
+import { createDevices, requestLicenses, setCatalogApp } from "../../src/store/index.js";
 import { describeEachDatabase } from "../store/databases.js";
-import { auth, buildFixture, type Fixture } from "./harness.js";
+import { accountWithSeats } from "../store/fixtures.js";
+import { auth, buildFixture, type Fixture, NOW } from "./harness.js";
 
 type Problem = { code: string; errors?: Array<{ field: string; message: string }> };
 type DeviceBody = {
@@ -21,6 +23,7 @@ type Page = { items: DeviceBody[]; total: number };
  * by the devices search.
  */
 describeEachDatabase("device names, models and OS versions", (db) => {
+  const db_ = () => db().store;
   let f: Fixture;
   const s = () => `/api/v1/spaces/${f.ids.spaceA}`;
   const send = (method: "GET" | "POST" | "PATCH", url: string, payload?: unknown) =>
@@ -277,5 +280,49 @@ describeEachDatabase("device names, models and OS versions", (db) => {
       model: "MacBook Air (M2, 2022)",
       osVersion: "14.6",
     });
+  });
+
+  it("DB2, VU5: the licenses list and an app's waiting queue name a device by its name beside its serial number, and find it by its name", async () => {
+    const { db, keys } = db_();
+    const spaceId = f.ids.spaceA;
+    const adamId = "777000222";
+    await setCatalogApp(db, { spaceId, adamId, name: "Keynote", installOnDevice: true }, NOW);
+    await accountWithSeats(db, keys, { spaceId, adamId, total: 1 });
+    const [holder, waiter] = await createDevices(db, [
+      { spaceId, serialNumber: serial("HOLD"), platform: "iOS", supervised: true, name: "Art room iPad 1" },
+      { spaceId, serialNumber: serial("WAIT"), platform: "iOS", supervised: true, name: "Art room iPad 2" },
+    ]);
+    for (const d of [holder, waiter])
+      await requestLicenses(db, {
+        spaceId,
+        adamId,
+        requests: [{ spaceId, adamId, subject: { kind: "device", deviceId: d?.id ?? "" }, why: "mandatory" }],
+        actor: { kind: "mdm" },
+        now: NOW,
+      });
+
+    const licenses = await send("GET", `${s()}/licenses?q=${encodeURIComponent("art ROOM")}`);
+    expect(licenses.statusCode, licenses.body).toBe(200);
+    expect((licenses.json() as { items: unknown[] }).items).toEqual([
+      expect.objectContaining({
+        deviceId: holder?.id,
+        serialNumber: serial("HOLD"),
+        deviceName: "Art room iPad 1",
+      }),
+    ]);
+    // The fixture's user license names no device.
+    const all = (await send("GET", `${s()}/licenses?type=user`)).json() as { items: object[] };
+    for (const l of all.items) expect(l).not.toHaveProperty("deviceName");
+
+    const waiting = await send("GET", `/api/v1/spaces/${spaceId}/apps/${adamId}/waiting?q=ipad%202`);
+    expect(waiting.statusCode, waiting.body).toBe(200);
+    expect((waiting.json() as { items: unknown[] }).items).toEqual([
+      expect.objectContaining({
+        position: 1,
+        deviceId: waiter?.id,
+        serialNumber: serial("WAIT"),
+        deviceName: "Art room iPad 2",
+      }),
+    ]);
   });
 });

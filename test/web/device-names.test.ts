@@ -1,14 +1,15 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDevices } from "../../src/store/index.js";
+import { createDevices, insertLicenses } from "../../src/store/index.js";
 import { shot, signIn } from "./harness.js";
-import { type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
+import { accountWithApp, type IsolatedConsole, startIsolatedConsole } from "./isolated-console.js";
 
 /**
  * Devices as their administrators know them (0050): the devices list shows each one's name
  * with its model beneath and its OS version beside the platform, and finds it by name; the
  * device's page is titled by its name (its serial number when it has none), with its serial
- * number, model and OS version beneath. In English and in French.
+ * number, model and OS version beneath. The licenses list names a device license's device by its
+ * name beside its serial number. In English and in French.
  */
 const OWNER = { login: "owner-device-names", password: "correct horse battery staple" };
 /** U+00A0, the no-break space French puts before a colon ("Numéro de série : …"). */
@@ -44,6 +45,20 @@ describe("console: devices by name, model and OS version", () => {
     ]);
     namedId = named?.id ?? "";
     bareId = bare?.id ?? "";
+    const now = new Date();
+    const accountId = await accountWithApp(ic, { adamId: "409183694", name: "Keynote", total: 5 }, { now });
+    await insertLicenses(ic.core.store.db, [
+      {
+        spaceId: ic.spaceId,
+        accountId,
+        adamId: "409183694",
+        type: "device",
+        deviceId: namedId,
+        state: "assigned",
+        ruleIds: ["DI2"],
+        now,
+      },
+    ]);
     page = await signIn(ic, OWNER);
   }, 120_000);
 
@@ -123,5 +138,13 @@ describe("console: devices by name, model and OS version", () => {
       );
     await shot(page, "device-names-page-fr");
     await language("EN");
+  });
+
+  it("the licenses list names a device license's device by its name beside its serial number, and finds it by its name", async () => {
+    await page.goto(`${ic.url}/s/${ic.spaceId}/licenses`);
+    await page.getByRole("searchbox").fill("classroom ipad");
+    const table = page.getByRole("table", { name: "Licenses" });
+    await table.getByRole("link", { name: "Classroom iPad 12 (DMPQNAME0012)" }).click();
+    await page.waitForURL(new RegExp(`/devices/${namedId}$`));
   });
 });

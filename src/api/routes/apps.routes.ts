@@ -260,7 +260,7 @@ export function registerAppRoutes(app: Api, ctx: ApiContext): void {
         tags: ["apps"],
         summary:
           "DB2, UB3: the app's waiting queue, in the order it is served (first asked, first served): " +
-          "who waits, why, and since when; searchable by user name or serial number (q)",
+          "who waits, why, and since when; searchable by user name, serial number or device name (q)",
         params: appParams,
         querystring: pageQuery(Object.keys(WAITING_SORTS) as [keyof typeof WAITING_SORTS]),
         response: { 200: pageOf(waitingRowSchema), ...problemResponses },

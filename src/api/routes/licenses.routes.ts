@@ -82,7 +82,9 @@ export function registerLicenseRoutes(app: Api, ctx: ApiContext): void {
           "or of none, an app neither in the space's catalog nor bought by its accounts) is a 404 `not_found` " +
           "whose `errors[].field` names the parameter (`querystring.device`), not an empty list. A device is " +
           "filtered by its id (`device`), by `device=serial:C02D0000`, or by its serial number (`serial`, as " +
-          "check-in knows it); a bare serial number sent as `device` is a 404 that says to use `serial`.",
+          "check-in knows it); a bare serial number sent as `device` is a 404 that says to use `serial`. " +
+          "`q` finds the licenses whose user's name, device's serial number or name, device's user's name " +
+          "or app's name contains it, in any case.",
         params: spaceParams,
         querystring: pageQuery(Object.keys(LICENSE_SORTS) as [keyof typeof LICENSE_SORTS]).extend(
           licenseFilterQuery.shape,

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { WaitingRequest } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
+import { deviceLabel } from "../devices/label";
 import { explainSearch } from "../explain/api";
 import { Badge } from "../ui/Badge";
 import { Button } from "../ui/Button";
@@ -337,7 +338,7 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
           <Link to={spacePath(spaceId, `/users/${w.userId}`)}>{w.userName ?? w.userId}</Link>
         ) : (
           <>
-            <Link to={spacePath(spaceId, `/devices/${w.deviceId}`)}>{w.serialNumber ?? w.deviceId}</Link>
+            <Link to={spacePath(spaceId, `/devices/${w.deviceId}`)}>{deviceLabel(w)}</Link>
             {w.deviceUserName ? <div className="muted small">{w.deviceUserName}</div> : null}
           </>
         ),
@@ -362,7 +363,7 @@ export function WaitingQueue({ adamId }: { adamId: string }) {
         const subject = w.userId
           ? { kind: "user" as const, id: w.userId }
           : { kind: "device" as const, id: w.deviceId ?? "" };
-        const name = w.userName ?? w.serialNumber ?? subject.id;
+        const name = w.userName ?? (w.userId ? undefined : deviceLabel(w)) ?? subject.id;
         return (
           <span className="row-actions">
             <Link

@@ -5,6 +5,7 @@ import { historyPath } from "../activity/history";
 import type { License, Page } from "../api/types";
 import { spacePath, useSpace } from "../app/space";
 import { useRevoke } from "../apps/api";
+import { deviceLabel } from "../devices/label";
 import { Button } from "../ui/Button";
 import { type Column, DataTable, type TableQuery } from "../ui/DataTable";
 import { ConfirmDialog } from "../ui/Dialog";
@@ -35,7 +36,7 @@ export function LicenseTable({
   const revoke = useRevoke(spaceId);
   const [target, setTarget] = useState<License>();
   const [done, setDone] = useState<string>();
-  const subject = (l: License) => l.userName ?? l.serialNumber ?? l.userId ?? l.deviceId ?? "—";
+  const subject = (l: License) => l.userName ?? (l.userId ? l.userId : deviceLabel(l)) ?? "—";
   const all: (Column<License> & { hideKey?: Hideable })[] = [
     {
       key: "subject",
