@@ -71,6 +71,9 @@ const FR: FrenchCatalogue = {
   "license.release_queued": "libération en attente d'envoi à Apple",
   "license.released_unsent":
     "libérée avant que son attribution n'atteigne Apple\u00a0: rien à libérer auprès d'Apple",
+  "license.revoke_queued": "révoquée\u00a0: libération en attente d'envoi à Apple",
+  "license.revoked_unsent":
+    "révoquée avant que son attribution n'atteigne Apple\u00a0: rien à libérer auprès d'Apple",
   "license.released": "libérée auprès d'Apple",
   "license.grace_ended": "fin de la période de grâce",
   "license.released_outside": "Apple ne détient plus cette attribution (libérée hors d'Orchard)",

@@ -49,6 +49,9 @@ export const ACTIVITY_MESSAGES = {
   "license.apple_refused": (p: { reason: string }) => `Apple refused: ${p.reason}`,
   "license.release_queued": "release queued for Apple",
   "license.released_unsent": "released before its assignment reached Apple: nothing to release there",
+  // RV2, RV4: an administrator's revocation (one license, or every license of an app).
+  "license.revoke_queued": "revoked: release queued for Apple",
+  "license.revoked_unsent": "revoked before its assignment reached Apple: nothing to release there",
   "license.released": "released at Apple",
   "license.grace_ended": "grace ended",
   "license.released_outside": "Apple no longer holds this assignment (released outside Orchard)",

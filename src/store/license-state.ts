@@ -43,6 +43,9 @@ export async function releaseLicenses(
   db: Db,
   input: Transition & { because: readonly RuleId[]; graceUntil?: Date },
 ): Promise<LicenseRecord[]> {
+  // RV2: an administrator revoked them (one license, or all of an app's): the log says so in
+  // its words, where an audit searches for it.
+  const revoked = input.because.includes("RV2");
   return withTransaction(db, async (trx) => {
     // Apple has confirmed the others (or a sync found them there): those always go to Apple.
     const unconfirmed = (
@@ -72,7 +75,7 @@ export async function releaseLicenses(
             {
               action: "license.released",
               because: input.because,
-              message: activityMessage("license.released_unsent"),
+              message: activityMessage(revoked ? "license.revoked_unsent" : "license.released_unsent"),
             },
           );
     // Their seats go to the waiting queue once this commits (DB2): nobody else follows them.
@@ -105,7 +108,7 @@ export async function releaseLicenses(
         toApple,
         "license.release_requested",
         input.because,
-        activityMessage("license.release_queued"),
+        activityMessage(revoked ? "license.revoke_queued" : "license.release_queued"),
       );
     }
     return [...toApple, ...released];

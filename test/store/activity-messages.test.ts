@@ -142,6 +142,40 @@ describeEachDatabase("activity messages", (database) => {
     });
   });
 
+  it("invariant 4, RV2: an administrator's revocation is logged as revoked, and a search for it finds it", async () => {
+    const { db, keys } = database().store;
+    const { space, adamId } = await spaceWithApp(db);
+    const { account } = await accountWithSeats(db, keys, { spaceId: space.id, adamId, total: 3, used: 2 });
+    const licenseIds = await deviceLicenses(db, {
+      spaceId: space.id,
+      accountId: account.id,
+      adamId,
+      devices: await devices(db, space.id, 2),
+      state: "assigned",
+    });
+    const [revoked = "", released = ""] = licenseIds;
+    for (const [licenseId, because] of [
+      [revoked, ["RV2", "RV4"]],
+      [released, ["RV1"]],
+    ] as const)
+      await releaseLicenses(db, {
+        spaceId: space.id,
+        licenseIds: [licenseId],
+        actor: SYSTEM,
+        now: NOW,
+        because,
+      });
+    const [line] = await listActivity(db, space.id, { licenseId: revoked });
+    expect(line).toMatchObject({
+      action: "license.release_requested",
+      messageKey: "license.revoke_queued",
+      message: "revoked: release queued for Apple",
+    });
+    // A device retired (RV1) is not an administrator's revocation.
+    const found = await listActivityView(db, space.id, {}, { page: 1, pageSize: 10, q: "revoked" });
+    expect(found.items.map((i) => i.licenseId)).toEqual([revoked]);
+  });
+
   it("invariant 4, DI1: the paged view (API, console) returns the key and the params of a rules change", async () => {
     const { db, keys } = database().store;
     const { space, adamId } = await spaceWithApp(db);

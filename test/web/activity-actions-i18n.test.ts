@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ACTIVITY_ACTIONS, ACTIVITY_MESSAGE_KEYS } from "../../src/store/index.js";
-import { at, words } from "./console-words.js";
+import { at, leaves, words } from "./console-words.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -76,5 +76,15 @@ describe("activity actions in the console's languages", () => {
       else expect(fr, action).not.toBe(en);
     }
     expect(missing).toEqual([]);
+  });
+
+  it("invariant 4: the Action filter offers only actions a line can have (every label names one)", () => {
+    for (const lng of ["en", "fr"] as const) {
+      const labelled = leaves(at(words[lng], "actions") as Record<string, unknown>);
+      expect(
+        labelled.filter((action) => !(ACTIVITY_ACTIONS as readonly string[]).includes(action)),
+        lng,
+      ).toEqual([]);
+    }
   });
 });

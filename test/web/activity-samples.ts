@@ -22,6 +22,8 @@ export const SAMPLES: { [K in ActivityMessageKey]: ActivityMessageParams<K> } = 
   "license.apple_refused": { reason: "9610 License not found" },
   "license.release_queued": {},
   "license.released_unsent": {},
+  "license.revoke_queued": {},
+  "license.revoked_unsent": {},
   "license.released": {},
   "license.grace_ended": {},
   "license.released_outside": {},

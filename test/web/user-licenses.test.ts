@@ -98,7 +98,11 @@ describe("console: a user's licenses on the user's page (RV4)", () => {
     await dialog.getByText("Ada Leaving loses the license of Keynote. The app is not uninstalled.").waitFor();
     await shot(page, "rv4-user-page-revoke");
     await dialog.getByRole("button", { name: "Revoke" }).click();
-    await page.getByText("The license of Ada Leaving is revoked.").waitFor();
+    await page
+      .getByText(
+        "The license of Ada Leaving is revoked: its release is on its way to Apple, which confirms it shortly.",
+      )
+      .waitFor();
     // The row no longer offers a revoke: the license is on its way out.
     await row
       .getByRole("button", { name: "Revoke the license of Ada Leaving" })

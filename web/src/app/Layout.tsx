@@ -34,10 +34,11 @@ export function Layout() {
   if (!first) return <EmptyState title={t("shell.noSpaceTitle")}>{t("shell.noSpaceText")}</EmptyState>;
   const space = list.find((s) => s.id === spaceId);
   if (!space) {
-    // `default` names the default space, as in the API: the rest of the link is kept. Another
-    // space (deleted, or no role in it) is said so over the first space's dashboard.
+    // `default` names the default space, as in the API (and `_`, as links of earlier
+    // versions did): the rest of the link is kept. Another space (deleted, or no role in it)
+    // is said so over the first space's dashboard.
     const rest = location.pathname.slice(spacePath(spaceId ?? "").length) + location.search;
-    return spaceId === "default" ? (
+    return spaceId === "default" || spaceId === "_" ? (
       <Navigate to={spacePath(first.id, rest)} replace />
     ) : (
       <Navigate to={spacePath(first.id)} replace state={{ missingSpace: spaceId }} />

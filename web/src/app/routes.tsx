@@ -26,7 +26,7 @@ const WhatIfPage = lazyPage(() => import("../what-if/WhatIfPage"), "WhatIfPage")
 /** Every page lives under /s/:spaceId; "/" goes to the default space (chosen by Layout). */
 export const router = createBrowserRouter([
   { path: "/login", element: <LoginPage /> },
-  { path: "/", element: <Navigate to="/s/_" replace /> },
+  { path: "/", element: <Navigate to="/s/default" replace /> },
   {
     path: "/s/:spaceId",
     element: <Layout />,

@@ -14,6 +14,7 @@ export function consolePage(next: string | null | undefined): string | undefined
 }
 /** The sign-in page, with the console's page to come back to (none for the default space's home). */
 export function signInThenBackTo(page: string): string {
-  const next = page.startsWith("/s/_") ? undefined : consolePage(page);
+  const home = page === "/s/default" || page === "/s/default/" || page.startsWith("/s/_");
+  const next = home ? undefined : consolePage(page);
   return next ? `/login?next=${encodeURIComponent(next)}` : "/login";
 }

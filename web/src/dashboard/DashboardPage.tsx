@@ -16,6 +16,7 @@ import { useFormat } from "../ui/format";
 import { PageHeader } from "../ui/PageHeader";
 import { EmptyState, ErrorNotice, Loading } from "../ui/States";
 import { HealthBadge, SeverityBadge, UsageBar } from "../ui/status";
+import { isLow, type LowAt, lowAccounts } from "./low-apps";
 
 /**
  * The space at a glance: open notifications (NT3, an (account, app)'s NT1 levels as one),
@@ -92,7 +93,7 @@ export function DashboardPage() {
         />
       </div>
       <AppsRunningLow
-        lowInAnAccount={new Set(assets.flatMap((q) => (q.data ?? []).filter(isLow).map((x) => x.adamId)))}
+        lowAt={lowAccounts(list.map((a, i) => ({ name: a.displayName, assets: assets[i]?.data ?? [] })))}
       />
       <div className="grid-2">
         <Card
@@ -173,24 +174,19 @@ export function DashboardPage() {
 }
 
 /** NT1's early view: the apps with the fewest free licenses, and those someone waits for (DB2). */
-const LOW_SHARE = 0.9;
 const LOW_SHOWN = 6;
 
-/** Few licenses left: none free, or 90% used (NT1's first level). */
-const isLow = (a: { total: number; used: number; available: number }) =>
-  a.total > 0 && (a.available === 0 || a.used / a.total >= LOW_SHARE);
-
 /**
- * `lowInAnAccount`: apps low in one of their accounts, though not summed over all (NT1 warns
- * per app and account: an alert at one account is shown here too).
+ * `lowAt`: the accounts where each app is low, though not summed over all (NT1 warns per
+ * app and account): shown under the app, so the admin knows which account to top up.
  */
-function AppsRunningLow({ lowInAnAccount }: { lowInAnAccount: ReadonlySet<string> }) {
+function AppsRunningLow({ lowAt }: { lowAt: LowAt }) {
   const { t } = useTranslation();
   const f = useFormat();
   const { spaceId } = useSpace();
   const apps = useApps(spaceId, { page: 1, pageSize: 50, sort: "available", order: "asc" });
   const low = (apps.data?.items ?? [])
-    .filter((a) => a.waiting > 0 || isLow(a) || lowInAnAccount.has(a.adamId))
+    .filter((a) => a.waiting > 0 || isLow(a) || lowAt.has(a.adamId))
     .slice(0, LOW_SHOWN);
   return (
     <Card
@@ -225,12 +221,35 @@ function AppsRunningLow({ lowInAnAccount }: { lowInAnAccount: ReadonlySet<string
                 </span>
               </div>
               <div className="account-usage-bar">
-                <UsageBar used={a.used} total={a.total} />
+                <UsageBar used={a.total - a.available} total={a.total} />
               </div>
+              <ShortAt app={a} at={lowAt.get(a.adamId) ?? []} />
             </li>
           ))}
         </ul>
       )}
     </Card>
+  );
+}
+
+/** The accounts an app spread over several is low at, each with its own count. */
+function ShortAt({ app, at }: { app: { total: number }; at: ReturnType<LowAt["get"]> & {} }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  // One account holding all of the app's licenses: the app's own badge says it already.
+  if (at.length === 0 || (at.length === 1 && at[0]?.total === app.total)) return null;
+  return (
+    <ul className="low-accounts small warning-text">
+      {at.map((x) => (
+        <li key={x.account}>
+          {t("dashboard.lowAt", {
+            account: x.account,
+            count: x.available,
+            available: f.number(x.available),
+            total: f.number(x.total),
+          })}
+        </li>
+      ))}
+    </ul>
   );
 }
