@@ -85,7 +85,16 @@ export function AppsPage() {
       header: t("apps.available"),
       sort: "available",
       align: "right",
-      render: (a) => f.number(a.available),
+      // DI6: seats held for reservations are neither used nor available: said, so the sums add up.
+      render: (a) =>
+        a.reserved > 0 ? (
+          <span className="stacked" title={t("apps.reservedTitle")}>
+            <span>{f.number(a.available)}</span>
+            <span className="muted small">{t("apps.reservedShort", { count: a.reserved })}</span>
+          </span>
+        ) : (
+          f.number(a.available)
+        ),
     },
     {
       key: "used",

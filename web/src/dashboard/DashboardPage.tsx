@@ -232,12 +232,20 @@ function AppsRunningLow({ lowAt }: { lowAt: LowAt }) {
   );
 }
 
-/** The accounts an app spread over several is low at, each with its own count. */
-function ShortAt({ app, at }: { app: { total: number }; at: ReturnType<LowAt["get"]> & {} }) {
+/**
+ * The accounts an app is low at though not over all of them (NT1 warns per account), each
+ * with its own count: the account to top up. Low over all, the app's own badge says it.
+ */
+function ShortAt({
+  app,
+  at,
+}: {
+  app: { total: number; available: number };
+  at: NonNullable<ReturnType<LowAt["get"]>>;
+}) {
   const { t } = useTranslation();
   const f = useFormat();
-  // One account holding all of the app's licenses: the app's own badge says it already.
-  if (at.length === 0 || (at.length === 1 && at[0]?.total === app.total)) return null;
+  if (at.length === 0 || isLow(app)) return null;
   return (
     <ul className="low-accounts small warning-text">
       {at.map((x) => (
