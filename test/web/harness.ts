@@ -45,7 +45,8 @@ export interface Harness extends ConsoleSite {
 /**
  * The console against the real server: the console in web/dist (built once per run,
  * test/global-setup.ts), the server's composition root (in-memory PGlite, the in-process
- * Apple simulator), two administrators (an owner; a read-only one, PM1), and headless Chromium.
+ * Apple simulator), two administrators (an owner; a read-only one, PM1), and the worker's
+ * headless Chromium (`workerChromium`).
  * The server serves web/dist itself (src/api/console.ts), as `npm start` does.
  */
 export async function startHarness(): Promise<Harness> {
@@ -59,7 +60,7 @@ export async function startHarness(): Promise<Harness> {
   const spaceId = await ensureDefaultSpace(orchard);
   await createAdministrators(orchard.store.db, spaceId, { owner: OWNER, reader: READER });
   const url = await listenLocally(orchard.app);
-  const browser = await launchChromium();
+  const browser = await workerChromium();
   return {
     orchard,
     spaceId,
@@ -67,7 +68,7 @@ export async function startHarness(): Promise<Harness> {
     browser,
     viewport: { width: 1360, height: 860 },
     async close() {
-      await browser.close();
+      await closeContexts(browser);
       await orchard.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -114,6 +115,33 @@ export async function listenLocally(app: FastifyInstance): Promise<string> {
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}
+
+let chromiumOfWorker: Promise<Browser> | undefined;
+
+/**
+ * The worker's headless Chromium, launched by its first console suite and kept for the next:
+ * a worker runs its files one after another (vitest.config.ts, isolate: false), and each
+ * suite works in browser contexts of its own (cookies, storage and cache are a context's),
+ * all closed when it closes (`closeContexts`). A launch per suite cost ~2 s (the browser, its
+ * first renderer, its close). Playwright kills it when the worker's process exits.
+ */
+export function workerChromium(): Promise<Browser> {
+  if (!chromiumOfWorker) {
+    const launching = launchChromium();
+    const forget = () => {
+      if (chromiumOfWorker === launching) chromiumOfWorker = undefined;
+    };
+    chromiumOfWorker = launching;
+    // A browser that crashed or failed to start is launched again by the next suite.
+    launching.then((browser) => browser.on("disconnected", forget), forget);
+  }
+  return chromiumOfWorker;
+}
+
+/** A suite's end in the worker's Chromium: every context it opened (and left open) closed. */
+export async function closeContexts(browser: Browser): Promise<void> {
+  await Promise.all(browser.contexts().map((context) => context.close()));
 }
 
 /** Headless Chromium (CHROMIUM_PATH, else /usr/bin/chromium), quiet: no sync, updates or QUIC. */

@@ -12,13 +12,14 @@ import { type AssetInput, createAccount, upsertAsset } from "../../src/store/ind
 import { pgliteTemplate } from "../store/databases.js";
 import {
   type ConsoleSite,
+  closeContexts,
   createAdministrators,
-  launchChromium,
   listenLocally,
   SCREENSHOTS,
   testConfig,
   WEB,
   type Who,
+  workerChromium,
 } from "./harness.js";
 
 export interface IsolatedConsoleOptions {
@@ -46,7 +47,10 @@ export interface IsolatedConsole extends ConsoleSite {
   /** The console's build the API serves. */
   dist: string;
   dataDir: string;
-  /** Closes the browser, the API and the core, then removes the data folder (and the own build). */
+  /**
+   * Closes the suite's browser contexts (the worker's Chromium stays for its next suite), the
+   * API and the core, then removes the data folder (and the own build).
+   */
   close(): Promise<void>;
 }
 
@@ -55,7 +59,8 @@ export interface IsolatedConsole extends ConsoleSite {
  * test/global-setup.ts), the API on the core alone
  * (in-memory PGlite, the in-process Apple simulator; no worker runs, so the store holds
  * exactly what the suite writes) serving that build, the default space, its administrators,
- * and headless Chromium. The suite adds its own fixtures, then signs in (harness.ts `signIn`).
+ * and the worker's headless Chromium (harness.ts `workerChromium`). The suite adds its own
+ * fixtures, then signs in (harness.ts `signIn`).
  * Whatever was opened before a failure is closed again before the error is thrown.
  */
 export async function startIsolatedConsole(options: IsolatedConsoleOptions): Promise<IsolatedConsole> {
@@ -93,8 +98,8 @@ export async function startIsolatedConsole(options: IsolatedConsoleOptions): Pro
     const spaceId = await ensureDefaultSpace(core);
     await createAdministrators(core.store.db, spaceId, options);
     const url = await listenLocally(app);
-    const browser = await launchChromium();
-    undo.push(() => browser.close());
+    const browser = await workerChromium();
+    undo.push(() => closeContexts(browser));
     return { core, app, spaceId, url, browser, viewport: { width: 1360, height: 900 }, dist, dataDir, close };
   } catch (error) {
     await close();
