@@ -105,11 +105,16 @@ describe("console: irreversible account actions (AC5, AC1)", () => {
     expect(text).toMatch(/Apps losing their rules\s*1/);
     expect(text).toMatch(/Reserved users\s*1/);
     expect(text).toMatch(/Apps kept in the catalog\s*1/);
+    // RV3: no user-based license, so no user's 30 days to speak of; nothing is uninstalled.
+    const consequences = (await dialog.getByRole("list").first().textContent()) ?? "";
+    expect(consequences).not.toContain("Apple Account");
+    expect(consequences).toContain("nothing is uninstalled");
     await shot(page, "ac5-delete-account-counts");
     await dialog.getByRole("button", { name: "Continue" }).click();
     const confirm = page.getByRole("dialog", { name: "Confirm the deletion" });
     const remove = confirm.getByRole("button", { name: "Delete permanently" });
     await expect(remove.isDisabled()).resolves.toBe(true);
+    await confirm.getByText("3 licenses will be released at Apple.").waitFor();
     await confirm.getByLabel("Type “Doomed campus” to confirm").fill("Doomed campus");
     await remove.click();
     await confirm.waitFor({ state: "detached" });

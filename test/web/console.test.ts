@@ -533,6 +533,25 @@ describe("administrator console", () => {
     await history.getByRole("button", { name: /^Remove the filter License: / }).click();
     await page.waitForURL(/\/activity$/);
     await expect.poll(() => logged.getByRole("row").count()).toBeGreaterThan(2);
+    // A rule the catalogue does not have, or a period ending before it starts, is said beside
+    // the filters, and the log stays listed (no page-wide error, nothing sent to retry).
+    const all = await logged.getByRole("row").count();
+    await page.getByLabel("Rule", { exact: true }).fill("zz9");
+    await page
+      .getByRole("alert")
+      .getByText(/^No rule is named ZZ9: /)
+      .waitFor();
+    await expect(logged.getByRole("row").count()).resolves.toBe(all);
+    await page.getByLabel("Rule", { exact: true }).fill("");
+    await page.getByLabel("From", { exact: true }).fill("2026-12-01");
+    await page.getByLabel("To", { exact: true }).fill("2026-11-01");
+    await page
+      .getByRole("alert")
+      .getByText(/^From \(1 Dec 2026\) is after To \(1 Nov 2026\)/)
+      .waitFor();
+    await expect(logged.getByRole("row").count()).resolves.toBe(all);
+    await page.getByLabel("From", { exact: true }).fill("");
+    await page.getByLabel("To", { exact: true }).fill("");
     await page.goto(`${h.url}/s/${h.spaceId}/devices/${mac.id}`);
     await licenses.getByRole("link", { name: app.name }).waitFor();
 
@@ -819,14 +838,24 @@ describe("administrator console", () => {
     await dialog.getByLabel("Login").fill(login);
     await dialog.getByLabel("Display name").fill("Ada Admin");
     await dialog.getByLabel("Initial password").fill("too short");
+    await dialog.getByLabel("E-mail", { exact: true }).fill("not an address");
     await dialog.getByLabel("Default", { exact: true }).selectOption({ label: "Read-only" });
     await dialog
       .getByLabel(`Lyon ${suffix}`, { exact: true })
       .selectOption({ label: "App and content management" });
     await dialog.getByRole("button", { name: "Add administrator" }).click();
-    // The server's refusal (weak_password, body.password) shows on the password field.
+    // Both refusals at once: the password's length (the rules the console read) and the
+    // server's refusal of the address, each on its field.
     await dialog.getByRole("alert").getByText("Too short: at least 12 characters.").waitFor();
     await expect(dialog.getByLabel("Initial password").getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect
+      .poll(() => dialog.getByLabel("E-mail", { exact: true }).getAttribute("aria-invalid"))
+      .toBe("true");
+    await dialog.getByLabel("E-mail", { exact: true }).fill("");
+    await dialog.getByLabel("Initial password").fill("still short");
+    await dialog.getByRole("button", { name: "Add administrator" }).click();
+    // The server's refusal (weak_password, body.password) shows on the password field too.
+    await dialog.getByRole("alert").getByText("Too short: at least 12 characters.").waitFor();
     await dialog.getByLabel("Initial password").fill(password);
     await shot(page, "30-settings-add-administrator");
     await dialog.getByRole("button", { name: "Add administrator" }).click();

@@ -169,6 +169,12 @@ describe("console: explain from where the question comes up", () => {
     await page.waitForURL(`${url}/s/${spaceId}`);
     await page.getByRole("heading", { name: "Dashboard" }).waitFor();
     await expect(page.getByText(/^The link named a space/).count()).resolves.toBe(0);
+    // WCAG 2.4.1: the first Tab offers to skip the navigation; taken, the next Tab is in the page.
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate("document.activeElement.textContent")).resolves.toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate("!!document.activeElement.closest('main')")).resolves.toBe(true);
     await page.goto(`${url}/s/default/devices?q=QUEUE`);
     await page.waitForURL(`${url}/s/${spaceId}/devices?q=QUEUE`);
     await page.getByRole("heading", { name: "Devices" }).waitFor();

@@ -96,17 +96,28 @@ export function AccountsPage() {
           >
             ↓
           </Button>
-          <Button size="sm" onClick={() => setDialog({ kind: "update", account: a })}>
+          {/* Each button names its account, its visible words first (WCAG 2.5.3). */}
+          <Button
+            size="sm"
+            aria-label={t("accounts.updateTokenOf", { name: a.displayName })}
+            onClick={() => setDialog({ kind: "update", account: a })}
+          >
             {t("accounts.updateToken")}
           </Button>
           <Button
             size="sm"
+            aria-label={t("accounts.resyncOf", { name: a.displayName })}
             busy={resync.isPending && resync.variables === a.id}
             onClick={() => resync.mutate(a.id, { onSuccess: () => setResynced(a.displayName) })}
           >
             {t("accounts.resync")}
           </Button>
-          <Button size="sm" variant="danger" onClick={() => setDialog({ kind: "delete", account: a })}>
+          <Button
+            size="sm"
+            variant="danger"
+            aria-label={t("accounts.deleteOf", { name: a.displayName })}
+            onClick={() => setDialog({ kind: "delete", account: a })}
+          >
             {t("common.delete")}
           </Button>
         </div>

@@ -52,7 +52,9 @@ export function DeleteAccountDialog({
         <ul className="consequences">
           <li>{t("accounts.delete.rules")}</li>
           <li>{t("accounts.delete.released")}</li>
-          <li>{t("accounts.delete.grace")}</li>
+          {/* RV3, AC5: the users' 30 days, when the account gave user-based licenses. */}
+          {counts?.licenses.user === 0 ? null : <li>{t("accounts.delete.grace")}</li>}
+          <li>{t("accounts.delete.kept")}</li>
           <li>{t("accounts.delete.catalog")}</li>
         </ul>
         {counts ? (
@@ -94,6 +96,9 @@ export function DeleteAccountDialog({
       onConfirm={() => remove.mutate({ accountId: account.id, confirm: typed }, { onSuccess: onClose })}
       onClose={() => onClose()}
     >
+      {counts ? (
+        <p>{t("accounts.delete.releasing", { count: counts.licenses.user + counts.licenses.device })}</p>
+      ) : null}
       <TextField
         label={t("accounts.delete.typeName", { name: account.displayName })}
         error={errors.confirm}

@@ -49,10 +49,16 @@ export function ActivityPage() {
   const filters = Object.fromEntries(
     [...TOOLBAR, ...HISTORY_SUBJECTS].map((k) => [k, url.get(k)]),
   ) as Partial<Record<FilterKey, string>>;
+  // A rule the catalogue does not have, or a period that ends before it starts, is said beside
+  // its field and not sent: the log stays as it was instead of a page-wide error.
+  const rules = Object.keys(i18n.getResourceBundle(i18n.language, "translation")?.ruleText ?? {});
+  const unknownRule = filters.rule && !rules.includes(filters.rule) ? filters.rule : undefined;
+  const reversed = filters.from && filters.to && filters.from > filters.to;
   const query = {
     ...filters,
-    from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
-    to: filters.to ? new Date(`${filters.to}T23:59:59`).toISOString() : undefined,
+    rule: unknownRule ? undefined : filters.rule,
+    from: filters.from && !reversed ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
+    to: filters.to && !reversed ? new Date(`${filters.to}T23:59:59`).toISOString() : undefined,
   };
   // The server matches the English and the names; the console adds the keys its own words match.
   const keys = useSearchKeys("activityMessages", table.query.q);
@@ -196,9 +202,19 @@ export function ActivityPage() {
             <input
               className="input input-sm"
               placeholder="MA5"
+              list="activity-rules"
               value={filters.rule ?? ""}
-              onChange={(e) => set("rule", e.target.value.toUpperCase())}
+              aria-invalid={unknownRule ? true : undefined}
+              aria-describedby={unknownRule ? "activity-filter-error" : undefined}
+              onChange={(e) => set("rule", e.target.value.trim().toUpperCase())}
             />
+            <datalist id="activity-rules">
+              {rules.map((id) => (
+                <option key={id} value={id}>
+                  {t(`ruleText.${id}`)}
+                </option>
+              ))}
+            </datalist>
           </label>
           <label className="inline-field">
             <span>{t("activity.from")}</span>
@@ -206,6 +222,9 @@ export function ActivityPage() {
               type="date"
               className="input input-sm"
               value={filters.from ?? ""}
+              max={filters.to || undefined}
+              aria-invalid={reversed ? true : undefined}
+              aria-describedby={reversed ? "activity-filter-error" : undefined}
               onChange={(e) => set("from", e.target.value)}
             />
           </label>
@@ -215,10 +234,21 @@ export function ActivityPage() {
               type="date"
               className="input input-sm"
               value={filters.to ?? ""}
+              min={filters.from || undefined}
               onChange={(e) => set("to", e.target.value)}
             />
           </label>
         </div>
+        {unknownRule || reversed ? (
+          <p className="field-error" id="activity-filter-error" role="alert">
+            {unknownRule
+              ? t("activity.unknownRule", { rule: unknownRule })
+              : t("activity.reversedPeriod", {
+                  from: f.date(`${filters.from}T00:00:00`),
+                  to: f.date(`${filters.to}T00:00:00`),
+                })}
+          </p>
+        ) : null}
         {HISTORY_SUBJECTS.some((k) => filters[k]) ? (
           <ul className="chips filter-chips" aria-label={t("activity.historyOf")}>
             {HISTORY_SUBJECTS.flatMap((k) => {

@@ -48,13 +48,17 @@ export function Layout() {
   return (
     <SpaceProvider value={{ space, spaces: list, spaceId: space.id, canWrite: space.role === "manage" }}>
       <div className="shell">
+        {/* The first stop of Tab: past the navigation, to the page (WCAG 2.4.1). */}
+        <a className="skip-link" href="#main">
+          {t("shell.skipToContent")}
+        </a>
         <Sidebar open={navOpen} />
         {navOpen ? (
           <div className="nav-backdrop" aria-hidden="true" onClick={() => setNavOpen(false)} />
         ) : null}
         <div className="main">
           <TopBar navOpen={navOpen} onNav={() => setNavOpen((open) => !open)} />
-          <main className="content" id="main">
+          <main className="content" id="main" tabIndex={-1}>
             {missingSpace ? (
               <Notice tone="warning">{t("shell.missingSpace", { id: missingSpace })}</Notice>
             ) : null}

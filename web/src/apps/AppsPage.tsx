@@ -23,7 +23,8 @@ export function appDetails(a: AppRow, t: (key: string, options?: Record<string, 
   return [
     a.adamId,
     t(`apps.kind.${a.productType}`),
-    a.genre,
+    // The store's genre, in English: the console's language where it knows the App Store's name.
+    a.genre ? t(`genre.${a.genre}`, { defaultValue: a.genre }) : undefined,
     a.latestVersion ? t("apps.version", { version: a.latestVersion }) : undefined,
     a.custom ? t("apps.custom") : undefined,
   ]

@@ -298,6 +298,12 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
   const [submitted, setSubmitted] = useState(false);
   const errors = adminFieldErrors(create.error, rules.data, t);
   const loginError = submitted && !login.trim() ? t("admins.form.loginRequired") : errors.login;
+  // Said with the server's other refusals (an e-mail address), not one submit later.
+  const min = rules.data?.minLength ?? 0;
+  const passwordError =
+    submitted && !(sso && password === "") && password.length < min
+      ? t("admins.form.passwordTooShort", { min })
+      : errors.password;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
@@ -351,7 +357,7 @@ function AddAdministratorDialog({ spaces, onClose }: { spaces: SpaceWithRole[]; 
             .filter(Boolean)
             .join(" ") || undefined
         }
-        error={errors.password}
+        error={passwordError}
         name="password"
         type="password"
         autoComplete="new-password"
