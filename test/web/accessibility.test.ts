@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import type { Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_USERS } from "../../src/licensing/index.js";
 import {
@@ -53,7 +53,9 @@ const RUN_AXE = `axe
   .then((result) => result.violations)`;
 
 async function audit(page: Page): Promise<string[]> {
-  // The page's CSP allows its own scripts only: the context bypasses it (signIn's bypassCSP) for axe's.
+  // Loaded with each document by the context's init script (withAxe); a page loaded before it
+  // was added gets it here. The page's CSP allows its own scripts only: the context bypasses
+  // it (bypassCSP) for axe's.
   if (!(await page.evaluate(`"axe" in window`))) await page.addScriptTag({ path: AXE });
   const violations = (await page.evaluate(RUN_AXE)) as AxeViolation[];
   return violations.flatMap((v) =>
@@ -62,6 +64,15 @@ async function audit(page: Page): Promise<string[]> {
       return `${v.id} (${v.impact ?? "?"}) ${JSON.stringify(n.target)}: ${v.help}${why ? ` — ${why}` : ""} (${v.helpUrl})`;
     }),
   );
+}
+
+/**
+ * axe-core in every document the context loads from now on, before the page's own scripts: a
+ * script tag added to each page sent its 500 kB again (~0.5 s a page); Chromium compiles an
+ * init script once.
+ */
+async function withAxe(context: BrowserContext): Promise<void> {
+  await context.addInitScript({ path: AXE });
 }
 
 /** Fails, naming every violation (rule id, impact, node, help), unless axe finds none. */
@@ -244,6 +255,7 @@ describe("console accessibility (WCAG 2.1 A/AA, axe-core)", () => {
     );
     await evaluateUsage(core.sync, { spaceId, accountId: account.id, adamId: goodNotes.adamId });
     page = await signIn(ic, OWNER, { bypassCSP: true });
+    await withAxe(page.context());
   }, 180_000);
 
   afterAll(async () => {
@@ -269,6 +281,7 @@ describe("console accessibility (WCAG 2.1 A/AA, axe-core)", () => {
 
   it("the login page, signed out, has no WCAG 2.1 A/AA violation (axe-core)", async () => {
     const context = await ic.browser.newContext({ viewport: ic.viewport, locale: "en-GB", bypassCSP: true });
+    await withAxe(context);
     const signedOut = await context.newPage();
     await signedOut.goto(`${url}/login`);
     await signedOut.getByRole("button", { name: "Sign in" }).waitFor();
