@@ -38,3 +38,33 @@ export const osVersionInput = oneLine("an OS version", OS_VERSION_MAX).regex(
   /^\d{1,6}(\.\d{1,6}){0,3}( \([a-z]\))?$/,
   'an OS version: numbers separated by dots, as 17.5.1 (a Rapid Security Response\'s letter after it: "16.5.1 (a)")',
 );
+
+/** What a check-in reports of a device's identity, as sent: checked one by one (reportedIdentity). */
+export const reportedText = z.string().max(10_000).nullable();
+
+/**
+ * DB2: a check-in's name, model and OS version, each kept when valid. One the schemas refuse
+ * (an OS version written another way, a control character) is left out and named in
+ * `ignored`, and null means unknown: the device keeps what it had. The check-in, and the
+ * licenses it decides, never fail for a description of the device.
+ */
+export function reportedIdentity(reported: {
+  name?: string | null | undefined;
+  model?: string | null | undefined;
+  osVersion?: string | null | undefined;
+}): {
+  identity: { name?: string; model?: string; osVersion?: string };
+  ignored: Array<{ field: string; message: string }>;
+} {
+  const identity: { name?: string; model?: string; osVersion?: string } = {};
+  const ignored: Array<{ field: string; message: string }> = [];
+  const schemas = { name: deviceNameInput, model: deviceModelInput, osVersion: osVersionInput } as const;
+  for (const field of ["name", "model", "osVersion"] as const) {
+    const value = reported[field];
+    if (value === undefined || value === null) continue;
+    const parsed = schemas[field].safeParse(value);
+    if (parsed.success) identity[field] = parsed.data;
+    else ignored.push({ field: `body.${field}`, message: parsed.error.issues[0]?.message ?? "not valid" });
+  }
+  return { identity, ignored };
+}

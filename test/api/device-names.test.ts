@@ -178,7 +178,7 @@ describeEachDatabase("device names, models and OS versions", (db) => {
     expect((same.json() as DeviceBody).updatedAt).toBe(after.updatedAt);
   });
 
-  it("DB2: a check-in records the name, model and OS version it reports; one that leaves them out keeps them; a bad one is its field's 400 and records nothing", async () => {
+  it("DB2: a check-in records the name, model and OS version it reports; one that leaves them out or sends null keeps them; a bad one is ignored and named, the check-in going through", async () => {
     const before = await get(`serial:${serial("NMB")}`);
     const first = await send("POST", `${s()}/mdm/check-in`, {
       serialNumber: serial("NMB").toLowerCase(),
@@ -210,15 +210,32 @@ describeEachDatabase("device names, models and OS versions", (db) => {
       osVersion: "14.6",
     });
 
+    // A description the MDM words otherwise never costs the device its check-in (and its
+    // licenses): the bad values are left out and named, null is "unknown", the rest recorded.
     const bad = await send("POST", `${s()}/mdm/check-in`, {
       serialNumber: serial("NMB"),
       name: "Marie\u001b[31m",
+      model: null,
+      osVersion: "iPadOS 17 beta",
     });
-    expect(bad.statusCode, bad.body).toBe(400);
-    expect(fieldsOf(bad.json() as Problem)).toEqual(["body.name"]);
+    expect(bad.statusCode, bad.body).toBe(200);
+    const { ignored } = bad.json() as { ignored?: Array<{ field: string; message: string }> };
+    expect(ignored?.map((i) => i.field)).toEqual(["body.name", "body.osVersion"]);
+    expect(ignored?.[0]?.message).toBe("no control characters");
     const unchanged = await get(before.id);
-    expect(unchanged.name).toBe("Marie's MacBook");
-    expect(unchanged.lastCheckInAt).toBe(now.lastCheckInAt);
+    expect(unchanged).toMatchObject({
+      name: "Marie's MacBook",
+      model: "MacBook Air (M2, 2022)",
+      osVersion: "14.6",
+    });
+    expect((bad.json() as { deviceId: string }).deviceId).toBe(before.id);
+    // Past any description's length, the body itself is refused: a 400 naming the field.
+    const huge = await send("POST", `${s()}/mdm/check-in`, {
+      serialNumber: serial("NMB"),
+      name: "x".repeat(10_001),
+    });
+    expect(huge.statusCode).toBe(400);
+    expect(fieldsOf(huge.json() as Problem)).toEqual(["body.name"]);
   });
 
   it("the devices search (q) finds a device by its name, in any case and anywhere in it, and still by its serial number; % and _ are letters", async () => {

@@ -16,6 +16,7 @@ import {
   undelegateApp,
 } from "../../mdm/index.js";
 import { deviceIdOfRef, getDeviceByRef } from "../../store/device.repo.js";
+import { reportedIdentity, reportedText } from "../../store/device-identity-input.js";
 import {
   acknowledgeMdmCommands,
   countMdmCommands,
@@ -285,17 +286,22 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
             "as the device was created, in any case and with spaces around it or not; a control character, or nothing once trimmed, is a 400 naming `body.serialNumber`",
           ),
           installed: z.array(installedApp).max(5000).optional(),
-          name: deviceName
+          // Described as devices take them; a value they refuse is ignored, not a 400 (reportedIdentity).
+          name: reportedText
             .optional()
             .describe(
-              "the device's name as the MDM knows it (DeviceName): recorded; left out, the device keeps its own",
+              `the device's name as the MDM knows it (DeviceName): recorded; left out or null, the device keeps its own. ${deviceName.description} (else ignored, named in \`ignored\`)`,
             ),
-          model: deviceModel
+          model: reportedText
             .optional()
             .describe(
-              'the model (ModelName "iPad (10th generation)", or ProductName "iPad13,18"): recorded; left out, kept',
+              `ModelName ("iPad (10th generation)") or ProductName ("iPad13,18"): recorded; left out or null, kept. ${deviceModel.description} (else ignored, named in \`ignored\`)`,
             ),
-          osVersion: osVersion.optional().describe('OSVersion ("17.5.1"): recorded; left out, kept'),
+          osVersion: reportedText
+            .optional()
+            .describe(
+              `OSVersion: recorded; left out or null, kept. ${osVersion.description} (else ignored, named in \`ignored\`)`,
+            ),
         }),
         response: {
           200: z.object({
@@ -323,19 +329,29 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
               }),
             ),
             updatesQueued: z.number().int(),
+            ignored: z
+              .array(z.object({ field: z.string(), message: z.string() }))
+              .optional()
+              .describe(
+                "what the check-in reported of the device and Orchard did not record (an OS version written another way): the check-in and its decisions went through",
+              ),
           }),
           ...problemResponses,
         },
       },
     },
     async (request) => {
+      const { name, model, osVersion: reportedVersion, ...body } = request.body;
+      const { identity, ignored } = reportedIdentity({ name, model, osVersion: reportedVersion });
       const result = await checkIn(mdm(), {
         spaceId: spaceOf(request),
-        ...request.body,
+        ...body,
+        ...identity,
         actor: actorOf(request),
       });
       return {
         ...result,
+        ...(ignored.length > 0 ? { ignored } : {}),
         decisions: result.decisions.map((d) => {
           const licenseId = heldLicense(d);
           return {
