@@ -208,14 +208,15 @@ export function ActivityPage() {
               aria-describedby={unknownRule ? "activity-filter-error" : undefined}
               onChange={(e) => set("rule", e.target.value.trim().toUpperCase())}
             />
-            <datalist id="activity-rules">
-              {rules.map((id) => (
-                <option key={id} value={id}>
-                  {t(`ruleText.${id}`)}
-                </option>
-              ))}
-            </datalist>
           </label>
+          {/* Outside the label: its options' words are not the field's name. */}
+          <datalist id="activity-rules">
+            {rules.map((id) => (
+              <option key={id} value={id}>
+                {t(`ruleText.${id}`)}
+              </option>
+            ))}
+          </datalist>
           <label className="inline-field">
             <span>{t("activity.from")}</span>
             <input
