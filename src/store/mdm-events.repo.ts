@@ -69,6 +69,14 @@ export async function applySideEffects(trx: Trx, event: MdmEvent, actor: Actor, 
         reason: INVITE_CANCELLED.userDeleted,
         now,
       });
+      // RV5: its devices are no one's now, and say so by their updatedAt: an MDM that reads
+      // devices changed since its last sync sees them lose their user.
+      await trx
+        .updateTable("devices")
+        .set({ user_id: null, updated_at: now })
+        .where("space_id", "=", event.spaceId)
+        .where("user_id", "=", event.userId)
+        .execute();
       break;
     case "app_deleted": {
       // CA1: from the default space, its delegations end too (the copies keep their options).

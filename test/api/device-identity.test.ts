@@ -695,8 +695,16 @@ describeEachDatabase("device identity", (db) => {
     expect(bulk.statusCode, bulk.body).toBe(404);
     expect(fieldsOf(bulk.json())).toEqual(["body.devices.1.userId"]);
 
-    // Its devices are still listed by it (the history), and clearing a device's user still works.
-    expect((await send("GET", `${s()}/devices?user=${f.ids.userA}`)).statusCode).toBe(200);
+    // Its devices are no one's now, changed as of the deletion (an MDM reading devices by
+    // updatedAt sees it); the list by that user still answers, empty.
+    const device = (await send("GET", `${s()}/devices/${f.ids.deviceA}`)).json() as DeviceBody & {
+      updatedAt: string;
+    };
+    expect(device.userId).toBeUndefined();
+    expect(device.updatedAt).toBe(NOW.toISOString());
+    const listed = await send("GET", `${s()}/devices?user=${f.ids.userA}`);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().items).toEqual([]);
     expect((await send("PATCH", `${s()}/devices/${f.ids.deviceA}`, { userId: null })).statusCode).toBe(200);
   });
 });
