@@ -145,7 +145,8 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
       config: can.mdm.read,
       schema: {
         tags: ["activity"],
-        summary: "Every change, in commit order, from a cursor: for an MDM or an audit to follow the space",
+        summary:
+          "The activity log in commit order, from a cursor: for an MDM or an audit to follow the space",
         description:
           "Read from the start (no `after`) or from now on (`after=now`), then each time with `after` = the " +
           "previous answer's `next`: every line of the log comes once, none is skipped, even one whose " +
@@ -155,7 +156,9 @@ export function registerActivityRoutes(app: Api, ctx: ApiContext): void {
           "most, so a filtered answer may hold fewer items than `limit`, even none, with `hasMore` (a deleted device's last " +
           "line is its `mdm.mdm_profile_removed`; read the subject again to see its state). Lines past " +
           "the log's retention are gone. A cursor from another copy of the database (kept across a " +
-          "restore from a dump) is a 410 `feed_cursor_unknown`: read again from the start or from now.",
+          "restore from a dump) is a 410 `feed_cursor_unknown`: read again from the start or from now. The " +
+          "records an MDM sends itself (a device or user created, renamed, given another user) are not log " +
+          "lines: `GET devices` and `GET users` read them with `updatedSince`.",
         params: spaceParams,
         querystring: z.object({
           after: feedCursor
