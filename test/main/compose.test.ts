@@ -7,12 +7,16 @@ import { type Core, openCore } from "../../src/main/compose.js";
 import { applyEvent, moveDevice } from "../../src/mdm/index.js";
 import { createSpace, listWaitingRequests } from "../../src/store/index.js";
 import { addAccount } from "../../src/sync/index.js";
+import { pgliteTemplate } from "../store/databases.js";
 import { ADMIN, iosDevices, newAdamId, spaceWithApps } from "../sync/fixtures.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "orchard-compose-"));
 let core: Core;
 beforeAll(async () => {
-  core = await openCore(loadConfig({ ORCHARD_DATA_DIR: dataDir, LOG_LEVEL: "silent" }), { memory: true });
+  core = await openCore(loadConfig({ ORCHARD_DATA_DIR: dataDir, LOG_LEVEL: "silent" }), {
+    memory: true,
+    pgliteTemplate: await pgliteTemplate(),
+  });
 });
 afterAll(async () => {
   await core?.close();

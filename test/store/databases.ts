@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,37 +75,79 @@ export function describeEachDatabase(title: string, body: (db: () => TestDatabas
  * changes: every PGlite copies what it loads from it.
  */
 export function pgliteTemplate(): Promise<Blob> {
-  const path = join(tmpdir(), `orchard-pglite-template-${schemaHash()}.tar`);
-  let template = templates.get(path);
-  if (!template) {
-    template = readOrBuildTemplate(path);
-    templates.set(path, template);
-    template.catch(() => templates.delete(path));
-  }
-  return template;
+  return keptDataDir(
+    `orchard-pglite-template-${schemaHash()}.tar`,
+    /^orchard-pglite-template-[0-9a-f]+\.tar$/,
+    async () => {
+      const pglite = new PGlite("memory://", { extensions: PGLITE_EXTENSIONS });
+      const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+      await migrate(db);
+      const dump = await pglite.dumpDataDir("none");
+      await db.destroy();
+      return dump;
+    },
+  );
 }
 
-const templates = new Map<string, Promise<Blob>>();
-
-async function readOrBuildTemplate(path: string): Promise<Blob> {
-  if (!existsSync(path)) {
-    const pglite = new PGlite("memory://", { extensions: PGLITE_EXTENSIONS });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-    await migrate(db);
-    const dump = await pglite.dumpDataDir("none");
-    await db.destroy();
-    // Write then rename: a parallel test file never reads half a template.
-    const partial = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
-    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
-    renameSync(partial, path);
-    // Templates of older schemas are dead weight (tens of MB each).
-    for (const name of readdirSync(tmpdir())) {
-      if (/^orchard-pglite-template-[0-9a-f]+\.tar$/.test(name) && join(tmpdir(), name) !== path) {
-        rmSync(join(tmpdir(), name), { force: true });
+/**
+ * A new, empty (never migrated) PGlite data folder, as `openDatabase({ memory: true })` makes
+ * one (initdb, 1 MB WAL segments), built once per PGlite version and kept as the template is:
+ * initdb took 5 to 9 s a database. For suites about PGlite's database itself or about
+ * migrating an empty one; load it with `loadDataDir` (or `openDatabase`'s `pgliteTemplate`).
+ */
+export function emptyPGliteDataDir(): Promise<Blob> {
+  return keptDataDir(
+    `orchard-pglite-empty-${pgliteVersion()}.tar`,
+    /^orchard-pglite-empty-.+\.tar$/,
+    async () => {
+      const pglite = new PGlite("memory://", { initDbStartParams: ["--wal-segsize=1"] });
+      try {
+        await pglite.waitReady; // a dump asked for before hangs
+        return await pglite.dumpDataDir("none");
+      } finally {
+        await pglite.close();
       }
-    }
+    },
+  );
+}
+
+const keptDataDirs = new Map<string, Promise<Blob>>();
+
+/**
+ * The data folder tarball `name` in the temporary folder, made by `build` when missing (then
+ * the older ones, whose names `stale` matches, are removed: tens of MB each), read once per
+ * process.
+ */
+function keptDataDir(name: string, stale: RegExp, build: () => Promise<Blob>): Promise<Blob> {
+  const path = join(tmpdir(), name);
+  let kept = keptDataDirs.get(path);
+  if (!kept) {
+    kept = (async () => {
+      if (!existsSync(path)) {
+        const dump = await build();
+        // Write then rename: a parallel test file never reads half a tarball.
+        const partial = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
+        writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+        renameSync(partial, path);
+        for (const other of readdirSync(tmpdir())) {
+          if (stale.test(other) && join(tmpdir(), other) !== path)
+            rmSync(join(tmpdir(), other), { force: true });
+        }
+      }
+      return new Blob([readFileSync(path)]);
+    })();
+    keptDataDirs.set(path, kept);
+    kept.catch(() => keptDataDirs.delete(path));
   }
-  return new Blob([readFileSync(path)]);
+  return kept;
+}
+
+function pgliteVersion(): string {
+  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
+  const pkg = JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 async function openPGliteTest(): Promise<{ db: TestDatabase; drop?: () => Promise<void> }> {

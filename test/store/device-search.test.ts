@@ -15,7 +15,7 @@ import { listDevicesView } from "../../src/store/directory.repo.js";
 import type { Database } from "../../src/store/index.js";
 import { deviceIdentity } from "../../src/store/migrations/0050_device_identity.js";
 import { PGliteDialect } from "../../src/store/pglite-dialect.js";
-import { describeEachDatabase, TEST_DATABASE_URL } from "./databases.js";
+import { describeEachDatabase, emptyPGliteDataDir, TEST_DATABASE_URL } from "./databases.js";
 
 /** The plans of the statements `run` sends, each with its own parameters. */
 async function plansOf(
@@ -122,7 +122,7 @@ describe("0050 without pg_trgm", () => {
   };
 
   it("PGlite without the extension loaded: the columns, no index, and why", async () => {
-    const pglite = new PGlite("memory://");
+    const pglite = new PGlite("memory://", { loadDataDir: await emptyPGliteDataDir() });
     const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
     try {
       await legacyDevices.execute(db);

@@ -12,7 +12,7 @@ import {
 } from "../../src/store/index.js";
 import { deviceSerials, normalizeDeviceSerials } from "../../src/store/migrations/0026_device_serials.js";
 import { migrations } from "../../src/store/migrations/index.js";
-import { TEST_DATABASE_URL, TEST_SECRET_KEY } from "./databases.js";
+import { emptyPGliteDataDir, TEST_DATABASE_URL, TEST_SECRET_KEY } from "./databases.js";
 
 /**
  * 0026 on a database written before it, on both engines: serials upper-cased where no other
@@ -30,7 +30,12 @@ for (const engine of ["pglite", "postgres"] as const) {
     let drop = async () => {};
     beforeAll(async () => {
       if (engine === "pglite") {
-        store = await openDatabase({ memory: true, secretKey: TEST_SECRET_KEY, skipMigrations: true });
+        store = await openDatabase({
+          memory: true,
+          secretKey: TEST_SECRET_KEY,
+          pgliteTemplate: await emptyPGliteDataDir(),
+          skipMigrations: true,
+        });
         return;
       }
       // An empty database: the template other tests copy is migrated to the latest already.

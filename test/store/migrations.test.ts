@@ -25,25 +25,18 @@ import { PGLITE_EXTENSIONS } from "../../src/store/open.js";
 import { PGliteDialect } from "../../src/store/pglite-dialect.js";
 import type { SyncDeps } from "../../src/sync/deps.js";
 import { applyOutcomes } from "../../src/sync/outcomes.js";
-import { describeEachDatabase, pgliteTemplate } from "./databases.js";
+import { describeEachDatabase, emptyPGliteDataDir, pgliteTemplate } from "./databases.js";
 
 /**
- * A new, empty (never migrated) PGlite database in memory, as `new PGlite("memory://")` makes
- * one: a copy of one made once per file. Creating each (initdb) took 5 to 9 s of this file's
- * minute; loading a copy, about 1.5 s.
+ * A new, empty (never migrated) PGlite database in memory, as `openDatabase({ memory: true })`
+ * makes one: a copy of one made once (databases.ts). Creating each (initdb) took 5 to 9 s of
+ * this file's minute; loading a copy, about 1.5 s.
  */
-let emptyDataDir: Promise<Blob> | undefined;
 async function emptyPGlite(): Promise<PGlite> {
-  emptyDataDir ??= (async () => {
-    const first = new PGlite("memory://");
-    try {
-      await first.waitReady; // a dump asked for before hangs
-      return await first.dumpDataDir("none");
-    } finally {
-      await first.close();
-    }
-  })();
-  const pglite = new PGlite("memory://", { loadDataDir: await emptyDataDir, extensions: PGLITE_EXTENSIONS });
+  const pglite = new PGlite("memory://", {
+    loadDataDir: await emptyPGliteDataDir(),
+    extensions: PGLITE_EXTENSIONS,
+  });
   await pglite.waitReady;
   return pglite;
 }
