@@ -42,6 +42,18 @@ export const id = withoutControlCharacters(z.string().min(1).max(200));
 export const label = withoutControlCharacters(z.string().trim().min(1).max(200));
 /** Text of a directory record (an external id, a Managed Apple ID): one line, no control characters. */
 export const plainText = (max: number) => withoutControlCharacters(z.string().max(max));
+/**
+ * A user's or a group's id in the MDM's directory, exactly as sent; "" (what many MDMs send
+ * for none) is none: never a key two users would share.
+ */
+export const externalIdInput = plainText(300)
+  .transform((v) => (v === "" ? undefined : v))
+  .describe('the id in the MDM\'s directory, exactly; "" is none');
+/** As PATCH takes it: null or "" clears it. */
+export const externalIdChange = plainText(300)
+  .nullable()
+  .transform((v) => (v === "" ? null : v))
+  .describe('the id in the MDM\'s directory, exactly; null or "" clears it');
 /** A user's or a group's name: trimmed, 1-300 characters (identity providers' names are long), one line. */
 export const entityName = withoutControlCharacters(z.string().trim().min(1).max(300));
 export const adamId = z.string().regex(/^[0-9]{1,20}$/, "an App Store id (digits)");

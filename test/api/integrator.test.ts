@@ -340,6 +340,17 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     const cleared = await patch(null);
     expect(cleared.statusCode).toBe(200);
     expect(cleared.json().externalId).toBeUndefined();
+    // "" is what many MDMs send for none: none, never a key two users or groups would share.
+    expect((await patch(later)).json().externalId).toBe(later);
+    expect((await patch("")).json().externalId).toBeUndefined();
+    for (const name of ["Empty one", "Empty two"]) {
+      const made = await send("POST", `${s()}/users`, { name, externalId: "" });
+      expect(made.statusCode, made.body).toBe(201);
+      expect(made.json().externalId).toBeUndefined();
+      const group = await send("POST", `${s()}/groups`, { name: `${name} ${f.ids.suffix}`, externalId: "" });
+      expect(group.statusCode, group.body).toBe(201);
+      expect(group.json().externalId).toBeUndefined();
+    }
   });
 
   it("LT2 LT4: a license request sent twice (a retry after a timeout) keeps the same license and queues one install", async () => {

@@ -39,6 +39,8 @@ import { ApiError, problem, problemResponses, problemSchema } from "../problem.j
 import {
   dateTime,
   entityName,
+  externalIdChange,
+  externalIdInput,
   groupSchema,
   id,
   licenseState,
@@ -85,7 +87,7 @@ export const newUser = z.strictObject({
   name: entityName,
   email: email.optional(),
   managedAppleId: plainText(320).optional(),
-  externalId: plainText(300).optional(),
+  externalId: externalIdInput.optional(),
   clientUserId: clientUserIdInput
     .optional()
     .describe(
@@ -263,7 +265,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
           name: entityName.optional(),
           email: email.nullable().optional(),
           managedAppleId: plainText(320).nullable().optional(),
-          externalId: plainText(300).nullable().optional(),
+          externalId: externalIdChange.optional(),
           clientUserId: clientUserIdInput.optional(),
         }),
         response: { 200: userSchema, ...problemResponses },
@@ -407,7 +409,7 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         params: spaceParams,
         body: z.strictObject({
           name: entityName,
-          externalId: plainText(300).optional(),
+          externalId: externalIdInput.optional(),
         }),
         response: { 201: groupSchema, ...problemResponses },
       },
