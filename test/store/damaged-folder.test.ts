@@ -4,12 +4,15 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { toCliError } from "../../src/cli/error-map.js";
 import { openDatabase } from "../../src/store/index.js";
-import { TEST_SECRET_KEY } from "./databases.js";
+import { pgliteTemplate, TEST_SECRET_KEY } from "./databases.js";
 
 it("an embedded database folder PGlite cannot open is named with the fix, not PGlite's 'Aborted()'; the folder stays unlocked", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "orchard-damaged-"));
   try {
-    await (await openDatabase({ dataDir, secretKey: TEST_SECRET_KEY })).close();
+    // Created from the migrated template (initdb and every migration on disk took seconds).
+    await (
+      await openDatabase({ dataDir, secretKey: TEST_SECRET_KEY, pgliteTemplate: await pgliteTemplate() })
+    ).close();
     await rm(join(dataDir, "pglite", "global", "pg_control"));
     let error: unknown;
     try {
