@@ -13,6 +13,7 @@
  * a URL that carries them, and receivers behind a proxy often ask for them.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { ORCHARD_VERSION } from "./main/version.js";
 import { parseRetryAfter } from "./retry-after.js";
 
 export const SIGNATURE_HEADER = "x-orchard-signature";
@@ -109,6 +110,8 @@ export async function postSignedJson(input: {
   const target = new URL(input.url);
   const headers: Record<string, string> = {
     "content-type": "application/json",
+    // Who calls, for the receiver's logs and firewall rules.
+    "user-agent": `Orchard/${ORCHARD_VERSION} (webhook)`,
     [EVENT_HEADER]: input.event,
     [DELIVERY_HEADER]: input.deliveryId,
     [SIGNATURE_HEADER]: signatureHeader(

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { ORCHARD_VERSION } from "../main/version.js";
 import { registerActivity } from "./commands/activity.js";
 import { registerAdmin } from "./commands/admin.js";
 import { registerApiToken } from "./commands/api-token.js";
@@ -30,7 +30,7 @@ import { EXIT_CODES } from "./help.js";
 export function buildProgram(): Command {
   const program = new Command("orchard")
     .description("Apple Apps and Books license manager")
-    .version(VERSION, "-V, --version", "print Orchard's version")
+    .version(ORCHARD_VERSION, "-V, --version", "print Orchard's version")
     .addHelpText("after", EXIT_CODES)
     .exitOverride();
   // In the help, by what an administrator comes for: licenses first, running Orchard last.
@@ -88,10 +88,6 @@ function registerHelp(program: Command): void {
       command.outputHelp();
     });
 }
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
 
 /**
  * Commander's usage errors (unknown option or command, missing argument) as one line on

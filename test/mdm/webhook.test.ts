@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { Secret } from "../../src/config.js";
+import { ORCHARD_VERSION } from "../../src/main/version.js";
 import { mdmWebhookTarget } from "../../src/mdm/delivery-loop.js";
 import {
   deliverMdmCommands,
@@ -87,7 +88,7 @@ describe("MDM webhook signatures, as an MDM checks them", () => {
 });
 
 describe("MDM webhook deliveries, as an MDM routes and de-duplicates them", () => {
-  it("each POST says its event and its delivery: the same commands tried again are the same delivery, other commands another", async () => {
+  it("each POST says its event, its delivery and who sends it: the same commands tried again are the same delivery, other commands another", async () => {
     const seen: Array<Record<string, string>> = [];
     const target = mdmWebhookTarget({ url: "https://mdm.example/hook", secret: new Secret(SECRET) });
     if (!target) throw new Error("no target");
@@ -108,6 +109,9 @@ describe("MDM webhook deliveries, as an MDM routes and de-duplicates them", () =
     expect(first).toMatch(/^commands-[0-9a-f]{32}$/);
     expect(again).toBe(first);
     expect(other).not.toBe(first);
+    // Orchard and its version, for the receiver's logs and firewall rules.
+    expect(seen[0]?.["user-agent"]).toBe(`Orchard/${ORCHARD_VERSION} (webhook)`);
+    expect(ORCHARD_VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
 
