@@ -393,10 +393,17 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     const url = `${s()}/devices/${deviceId}/events`;
     const first = await send("POST", url, { kind: "retired" });
     expect(first.json().releases).toHaveLength(1);
+    // The status the event left, beside the one it found: what an MDM mirrors.
+    expect(first.json()).toMatchObject({ status: "retired", previousStatus: "active" });
     const lines = await activityTotal(`device=${deviceId}`);
     const again = await send("POST", url, { kind: "retired" });
     expect(again.statusCode).toBe(200);
-    expect(again.json()).toEqual({ releases: [], commands: [] });
+    expect(again.json()).toEqual({
+      releases: [],
+      commands: [],
+      status: "retired",
+      previousStatus: "retired",
+    });
     expect(await activityTotal(`device=${deviceId}`)).toBe(lines);
     const ghost = await send("POST", `${s()}/devices/no-such-device/events`, { kind: "wiped" });
     expect(ghost.statusCode).toBe(404);

@@ -152,10 +152,13 @@ describeEachDatabase("MDM: platforms (PB3) and devices set up again (RV1)", (db)
   it("RV1: the `enrolled` event makes a wiped device active again, once; an unknown device is a 404", async () => {
     const ipad = (await send("GET", `${s()}/devices/serial:${serial("CART01")}`)).json();
     await send("POST", `${s()}/devices/${ipad.id}/events`, { kind: "wiped" });
-    for (const attempt of [1, 2]) {
+    for (const [attempt, previousStatus] of [
+      [1, "wiped"],
+      [2, "active"],
+    ] as const) {
       const r = await send("POST", `${s()}/devices/serial:${serial("cart01")}/events`, { kind: "enrolled" });
       expect(r.statusCode, `${attempt} ${r.body}`).toBe(200);
-      expect(r.json()).toEqual({ releases: [], commands: [] });
+      expect(r.json()).toEqual({ releases: [], commands: [], status: "active", previousStatus });
     }
     expect((await send("GET", `${s()}/devices/${ipad.id}`)).json().status).toBe("active");
     const enrolled = (await activityOf(ipad.id)).filter((a) => a.messageKey === "mdm.device_enrolled");

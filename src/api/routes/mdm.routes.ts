@@ -15,7 +15,7 @@ import {
   removeFromCatalog,
   undelegateApp,
 } from "../../mdm/index.js";
-import { deviceIdOfRef, getDeviceByRef } from "../../store/device.repo.js";
+import { deviceIdOfRef, getDevice, getDeviceByRef } from "../../store/device.repo.js";
 import { reportedIdentity, reportedText } from "../../store/device-identity-input.js";
 import {
   acknowledgeMdmCommands,
@@ -385,19 +385,31 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
         body: z.strictObject({
           kind: z.enum(["retired", "wiped", "inactive", "mdm_profile_removed", "enrolled"]),
         }),
-        response: { 200: consequencesSchema, ...problemResponses },
+        response: {
+          200: consequencesSchema.extend({
+            status: deviceStatus.describe("the device's status after the event"),
+            previousStatus: deviceStatus.describe(
+              "its status before: the same when the event changed nothing",
+            ),
+          }),
+          ...problemResponses,
+        },
       },
     },
     async (request) => {
       const spaceId = spaceOf(request);
       const deviceId = await deviceIdOfRef(ctx.deps.db, spaceId, request.params.deviceId);
+      const previousStatus = (await getDevice(ctx.deps.db, spaceId, deviceId)).status;
       const asked = request.body.kind;
-      if (asked === "enrolled") {
-        await enrollDevice(mdm(), { spaceId, deviceId, actor: actorOf(request) });
-        return { releases: [], commands: [] };
+      let consequences: Awaited<ReturnType<typeof applyEvent>> = { releases: [], commands: [] };
+      if (asked === "enrolled") await enrollDevice(mdm(), { spaceId, deviceId, actor: actorOf(request) });
+      else {
+        const kind = asked === "mdm_profile_removed" ? "mdm_profile_removed" : (`device_${asked}` as const);
+        consequences = await applyEvent(mdm(), { kind, spaceId, deviceId }, actorOf(request));
       }
-      const kind = asked === "mdm_profile_removed" ? "mdm_profile_removed" : (`device_${asked}` as const);
-      return applyEvent(mdm(), { kind, spaceId, deviceId }, actorOf(request));
+      // What the MDM mirrors: the status the event left, beside the one it found.
+      const { status } = await getDevice(ctx.deps.db, spaceId, deviceId);
+      return { ...consequences, status, previousStatus };
     },
   );
 
