@@ -61,6 +61,10 @@ export const ruleId = z.enum(RULE_IDS);
 export const licenseType = z.enum(["user", "device"]);
 export const licenseState = z.enum(["pending_assign", "assigned", "pending_release", "in_grace", "released"]);
 export const platform = z.enum(["iOS", "macOS", "tvOS", "visionOS", "watchOS"]);
+/** A device's platform as MDMs report it: iPadOS is Orchard's iOS (Apple's assets say iOS for both). */
+export const platformInput = z
+  .union([platform, z.literal("iPadOS").transform((): "iOS" => "iOS")])
+  .describe("iOS (iPadOS is taken as iOS), macOS, tvOS, visionOS or watchOS");
 /**
  * A device's serial number as received (create, bulk, check-in, lookups): no control
  * characters, trimmed and upper-cased (`normalizeSerial`), as Apple's are: c02d0000 and

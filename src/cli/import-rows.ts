@@ -25,11 +25,12 @@ const flag = z.preprocess((v) => {
   const s = v.trim().toLowerCase();
   return ["true", "yes", "1"].includes(s) ? true : ["false", "no", "0"].includes(s) ? false : v;
 }, z.boolean());
-const platform = z.preprocess(
-  (v) =>
-    typeof v === "string" ? (PLATFORMS.find((p) => p.toLowerCase() === v.trim().toLowerCase()) ?? v) : v,
-  z.enum(PLATFORMS),
-);
+/** Any case; iPadOS is Orchard's iOS, as the API takes it. */
+const platform = z.preprocess((v) => {
+  if (typeof v !== "string") return v;
+  const named = v.trim().toLowerCase() === "ipados" ? "iOS" : v.trim();
+  return PLATFORMS.find((p) => p.toLowerCase() === named.toLowerCase()) ?? v;
+}, z.enum(PLATFORMS));
 /** Members as a JSON array, or in one CSV cell separated by spaces or semicolons. */
 const members = z.preprocess(
   (v) => (typeof v === "string" ? v.split(/[\s;]+/).filter(Boolean) : v),

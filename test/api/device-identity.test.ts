@@ -664,6 +664,25 @@ describeEachDatabase("device identity", (db) => {
     expect(both.json()).toMatchObject({ platform: "macOS", sharedIpad: false });
   });
 
+  it("LT5: iPadOS, as MDMs report an iPad, is Orchard's iOS (a Shared iPad too); another platform name is a 400 naming it", async () => {
+    f = await buildFixture(db().store);
+    const ipad = await send("POST", `${s()}/devices`, {
+      serialNumber: serial("IPADOS"),
+      platform: "iPadOS",
+      sharedIpad: true,
+    });
+    expect(ipad.statusCode, ipad.body).toBe(201);
+    expect(ipad.json()).toMatchObject({ platform: "iOS", sharedIpad: true });
+    const patched = await send("PATCH", `${s()}/devices/${ipad.json().id}`, { platform: "iPadOS" });
+    expect(patched.json().platform).toBe("iOS");
+    const android = await send("POST", `${s()}/devices`, {
+      serialNumber: serial("DROID"),
+      platform: "Android",
+    });
+    expect(android.statusCode).toBe(400);
+    expect(fieldsOf(android.json() as Problem)).toEqual(["body.platform"]);
+  });
+
   it("RV5: a deleted user is given no device: 404 naming body.userId on PATCH, create and bulk; the list by that user still answers", async () => {
     f = await buildFixture(db().store);
     // userA holds a license: deleting it keeps its row for the history (RV5).

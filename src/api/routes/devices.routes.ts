@@ -27,7 +27,8 @@ import {
   osVersion,
   pageOf,
   pageQuery,
-  platform,
+  type platform,
+  platformInput,
   searchText,
   serialNumber,
   spaceParams,
@@ -40,7 +41,7 @@ import { usageSchema } from "./directory.routes.js";
 const newDevice = z
   .strictObject({
     serialNumber,
-    platform,
+    platform: platformInput,
     sharedIpad: z.boolean().default(false),
     supervised: z.boolean().default(false),
     userId: id.optional(),
@@ -116,7 +117,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
         querystring: pageQuery(Object.keys(DEVICE_SORTS) as [keyof typeof DEVICE_SORTS]).extend({
           user: id.optional(),
           status: status.optional(),
-          platform: platform.optional(),
+          platform: platformInput.optional(),
           serial: serialNumber.optional().describe("exactly this serial number, in any case"),
           updatedSince,
         }),
@@ -299,7 +300,7 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
           userId: id.nullable().optional(),
           sharedIpad: z.boolean().optional(),
           supervised: z.boolean().optional(),
-          platform: platform.optional(),
+          platform: platformInput.optional(),
           name: deviceName.nullable().optional(),
           model: deviceModel.nullable().optional(),
           osVersion: osVersion.nullable().optional(),
