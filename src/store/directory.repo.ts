@@ -224,7 +224,12 @@ export type GroupRow = Group & { members: number };
  * user's row for the history, out of the lists). All Users holds every such user, without
  * membership rows (DI7: it covers everyone).
  */
-export function listGroupsView(db: Db, spaceId: string, page: PageRequest): Promise<Page<GroupRow>> {
+export function listGroupsView(
+  db: Db,
+  spaceId: string,
+  page: PageRequest,
+  filter: { externalId?: string | undefined } = {},
+): Promise<Page<GroupRow>> {
   let query = db
     .selectFrom("groups as g")
     .select([
@@ -240,6 +245,8 @@ export function listGroupsView(db: Db, spaceId: string, page: PageRequest): Prom
     ])
     .where("g.space_id", "=", spaceId);
   if (page.q) query = query.where("g.name", "ilike", likePattern(page.q));
+  // The MDM's own id, exactly: its directory sync finds its groups again.
+  if (filter.externalId !== undefined) query = query.where("g.external_id", "=", filter.externalId);
   return paged(query, page, { name: "g.name" }, "name", "g.id", (r) => ({
     id: r.id,
     spaceId: r.space_id,

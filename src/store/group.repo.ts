@@ -92,6 +92,25 @@ export async function takeGroupName(
     throw new StoreError("duplicate_name", `a group of this space is already named "${name.trim()}"`);
 }
 
+/**
+ * `externalId` for a new group of the space: one group per id of the MDM's directory, as a
+ * user's, so that its sync finds the group again (`GET groups?externalId=`). Checked under
+ * takeGroupName's lock, which the caller holds: two creates never take one id.
+ */
+export async function takeGroupExternalId(trx: Trx, spaceId: string, externalId: string): Promise<void> {
+  const taken = await trx
+    .selectFrom("groups")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where("external_id", "=", externalId)
+    .executeTakeFirst();
+  if (taken !== undefined)
+    throw new StoreError("already_exists", `externalId ${externalId} is taken in this space`, {
+      field: "externalId",
+      groupId: taken.id,
+    });
+}
+
 export async function findGroup(db: Db, spaceId: string, id: string): Promise<Group | undefined> {
   const row = await db
     .selectFrom("groups")

@@ -351,6 +351,25 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
       expect(group.statusCode, group.body).toBe(201);
       expect(group.json().externalId).toBeUndefined();
     }
+    // A group's externalId is one group's too, and finds it, exactly.
+    const groupKey = `grp-${f.ids.suffix}`;
+    const grade = await send("POST", `${s()}/groups`, {
+      name: `Grade 5 ${f.ids.suffix}`,
+      externalId: groupKey,
+    });
+    expect(grade.statusCode, grade.body).toBe(201);
+    const sameKey = await send("POST", `${s()}/groups`, {
+      name: `Grade Five ${f.ids.suffix}`,
+      externalId: groupKey,
+    });
+    expect(sameKey.statusCode).toBe(409);
+    expect(sameKey.json()).toMatchObject({
+      code: "already_exists",
+      errors: [{ field: "body.externalId", message: `externalId ${groupKey} is taken in this space` }],
+    });
+    const byKey = await send("GET", `${s()}/groups?externalId=${encodeURIComponent(groupKey)}`);
+    expect(byKey.json()).toMatchObject({ total: 1, items: [{ id: grade.json().id, externalId: groupKey }] });
+    expect((await send("GET", `${s()}/groups?externalId=${groupKey}x`)).json().total).toBe(0);
   });
 
   it("LT2 LT4: a license request sent twice (a retry after a timeout) keeps the same license and queues one install", async () => {

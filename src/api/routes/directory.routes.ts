@@ -15,6 +15,7 @@ import {
   logGroupChange,
   renameGroup,
   rulesUsingGroups,
+  takeGroupExternalId,
   takeGroupName,
 } from "../../store/group.repo.js";
 import {
@@ -390,12 +391,15 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
         summary:
           "Groups of the space, paged, with their number of members (All Users: every user of the space) and the license rules that use each",
         params: spaceParams,
-        querystring: pageQuery(["name"] as const),
+        querystring: pageQuery(["name"] as const).extend({
+          externalId: plainText(300).optional().describe("exactly this id of the MDM's directory"),
+        }),
         response: { 200: pageOf(groupViewSchema), ...problemResponses },
       },
     },
     async (request) => {
-      const page = await listGroupsView(db, spaceOf(request), request.query);
+      const { externalId, ...query } = request.query;
+      const page = await listGroupsView(db, spaceOf(request), query, { externalId });
       return { ...page, items: await withUse(db, spaceOf(request), page.items) };
     },
   );
@@ -418,6 +422,8 @@ export function registerDirectoryRoutes(app: Api, ctx: ApiContext): void {
       const spaceId = spaceOf(request);
       const group = await withTransaction(db, async (trx) => {
         await takeGroupName(trx, spaceId, request.body.name);
+        if (request.body.externalId !== undefined)
+          await takeGroupExternalId(trx, spaceId, request.body.externalId);
         const created = await createGroup(trx, { spaceId, ...request.body });
         await logGroupChange(trx, {
           spaceId,
