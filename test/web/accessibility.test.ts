@@ -365,7 +365,7 @@ describe("console accessibility (WCAG 2.1 A/AA, axe-core)", () => {
         "Delete account",
         "/accounts",
         "Accounts",
-        (p) => p.getByRole("button", { name: "Delete", exact: true }).first().click(),
+        (p) => p.getByRole("button", { name: /^Delete / }).first().click(),
       ],
       [
         "Update token",
