@@ -54,6 +54,11 @@ describeEachDatabase("API tokens: the mdm role and expiry", (db) => {
     expect(roles("/spaces/{spaceId}/license-requests", "post")).toContain("mdm");
     // The change feed it follows (invariant 4).
     expect(roles("/spaces/{spaceId}/activity/feed", "get")).toEqual(["manage", "read", "mdm"]);
+    expect(roles("/spaces/{spaceId}/devices/{deviceId}/installed-apps", "get")).toEqual([
+      "manage",
+      "read",
+      "mdm",
+    ]);
     // The devices and users it creates, changes and deletes (README).
     expect(roles("/spaces/{spaceId}/devices/{deviceId}", "delete")).toEqual(["manage", "mdm"]);
     expect(roles("/spaces/{spaceId}/users/{userId}", "delete")).toEqual(["manage", "mdm"]);

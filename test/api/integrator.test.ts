@@ -199,13 +199,22 @@ describeEachDatabase("the API as an integrator sees it", (db) => {
     expect(forged.headers["x-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
   });
 
-  it("a body past the limit is a 413 payload_too_large, one that is not JSON a 415, each with a stable code", async () => {
-    const big = await f.app.inject({
-      method: "POST",
-      url: `${s()}/mdm/check-in`,
-      headers: { ...auth(f.tokens.write), "content-type": "application/json" },
-      payload: JSON.stringify({ serialNumber: "X", installed: [{ bundleId: "a".repeat(2 * 1024 * 1024) }] }),
-    });
+  it("a body past the limit is a 413 payload_too_large, one that is not JSON a 415, each with a stable code; a check-in's limit fits its 5,000 installed apps", async () => {
+    const checkIn = (payload: string) =>
+      f.app.inject({
+        method: "POST",
+        url: `${s()}/mdm/check-in`,
+        headers: { ...auth(f.tokens.write), "content-type": "application/json" },
+        payload,
+      });
+    // 2 MiB (a Mac's 5,000 apps with their names and versions): past the 1 MiB of other bodies, read.
+    const mac = await checkIn(
+      `{"serialNumber":"NOSUCH${f.ids.suffix.toUpperCase()}"${" ".repeat(2 * 1024 * 1024)}}`,
+    );
+    expect(mac.statusCode, mac.body.slice(0, 200)).toBe(404);
+    const big = await checkIn(
+      JSON.stringify({ serialNumber: "X", installed: [{ bundleId: "a".repeat(5 * 1024 * 1024) }] }),
+    );
     expect(big.statusCode).toBe(413);
     expect(big.headers["content-type"]).toMatch(/problem\+json/);
     expect(big.json().code).toBe("payload_too_large");

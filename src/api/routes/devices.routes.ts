@@ -342,7 +342,8 @@ export function registerDeviceRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     "/spaces/:spaceId/devices/:deviceId/installed-apps",
     {
-      config: can.read,
+      // The MDM reads back what its check-ins reported, as Orchard knows it (VU3).
+      config: can.mdm.read,
       schema: {
         tags: ["devices"],
         summary: "VU3: managed apps with license type, searchable by name and bundle id (q)",

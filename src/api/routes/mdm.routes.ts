@@ -27,6 +27,7 @@ import {
 } from "../../store/mdm-command.repo.js";
 import { type Api, type ApiContext, actorOf, can, heldLicense, spaceOf } from "../context.js";
 import { deviceParams, deviceRefFor } from "../device-ref.js";
+import { CHECK_IN_BODY_LIMIT_BYTES } from "../limits.js";
 import { mdmCommandKind, mdmCommandTargetFields, mdmInvitationFields } from "../mdm-command-target.js";
 import { ApiError, problemResponses } from "../problem.js";
 import {
@@ -276,6 +277,7 @@ export function registerMdmRoutes(app: Api, ctx: ApiContext): void {
     "/spaces/:spaceId/mdm/check-in",
     {
       config: can.mdm.write,
+      bodyLimit: CHECK_IN_BODY_LIMIT_BYTES,
       schema: {
         tags: ["mdm"],
         summary:
