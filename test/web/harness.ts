@@ -179,6 +179,12 @@ export async function signIn(
   return page;
 }
 
-export function shot(page: Page, name: string): Promise<Buffer> {
-  return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+/**
+ * The page, whole, in test/web/screenshots/<name>.png: for people to look at (no test reads
+ * them). Not taken when ORCHARD_TEST_SCREENSHOTS=0 (.ci/run: nobody sees a clean clone's, and
+ * each cost ~0.7 s of the browser's time, some 80 a run).
+ */
+export async function shot(page: Page, name: string): Promise<void> {
+  if (process.env.ORCHARD_TEST_SCREENSHOTS === "0") return;
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
