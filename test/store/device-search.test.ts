@@ -17,7 +17,12 @@ import { deviceIdentity } from "../../src/store/migrations/0050_device_identity.
 import { PGliteDialect } from "../../src/store/pglite-dialect.js";
 import { describeEachDatabase, emptyPGliteDataDir, TEST_DATABASE_URL } from "./databases.js";
 
-/** The plans of the statements `run` sends, each with its own parameters. */
+/**
+ * The plans of the statements `run` sends, each with its own parameters, on one connection
+ * where a sequential scan is the last resort: the plan then shows whether the indexes can
+ * serve the statement at all, whatever the planner's statistics of the moment prefer (PGlite
+ * in a loaded CI estimated a scan cheaper).
+ */
 async function plansOf(
   db: Kysely<Database>,
   run: (db: Kysely<Database>) => Promise<unknown>,
@@ -32,15 +37,22 @@ async function plansOf(
       transformResult: async (args) => args.result,
     }),
   );
-  const plans: string[] = [];
-  for (const node of sent) {
-    const query = db.getExecutor().compileQuery(node, createQueryId());
-    const { rows } = await db.executeQuery<{ "QUERY PLAN": string }>(
-      CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]),
-    );
-    plans.push(rows.map((r) => r["QUERY PLAN"]).join("\n"));
-  }
-  return plans;
+  return db.connection().execute(async (connection) => {
+    const plans: string[] = [];
+    await sql`set enable_seqscan = off`.execute(connection);
+    try {
+      for (const node of sent) {
+        const query = connection.getExecutor().compileQuery(node, createQueryId());
+        const { rows } = await connection.executeQuery<{ "QUERY PLAN": string }>(
+          CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]),
+        );
+        plans.push(rows.map((r) => r["QUERY PLAN"]).join("\n"));
+      }
+    } finally {
+      await sql`reset enable_seqscan`.execute(connection);
+    }
+    return plans;
+  });
 }
 
 /**
