@@ -1,13 +1,16 @@
 import { connect } from "node:net";
 import { expect, it } from "vitest";
-import { describeEachDatabase } from "../store/databases.js";
+import { describeEachDatabase, sharedDatabases } from "../store/databases.js";
 import { auth, buildFixture, type Fixture, ownerSession } from "./harness.js";
+
+// The suites share a database per engine: each test builds fixtures of its own (a space each).
+const shared = sharedDatabases();
 
 /**
  * What a careless or hostile client can send that the database or a parser cannot take:
  * each is its field's 400 problem+json, never a 500 nor a crash, and nothing is written.
  */
-describeEachDatabase("input the database cannot hold", (db) => {
+describeEachDatabase("input the database cannot hold", shared, (db) => {
   let f: Fixture;
   let s = "";
   const send = (method: "GET" | "POST" | "PATCH", url: string, payload?: object) =>
@@ -79,7 +82,7 @@ describeEachDatabase("input the database cannot hold", (db) => {
   });
 });
 
-describeEachDatabase("directory text", (db) => {
+describeEachDatabase("directory text", shared, (db) => {
   it("DI1: a user's or a group's name, external id or Managed Apple ID with a control character is its field's 400 (a tab, an escape, a line break)", async () => {
     const f = await buildFixture(db().store);
     const post = (path: string, payload: object) =>
@@ -103,7 +106,7 @@ describeEachDatabase("directory text", (db) => {
   });
 });
 
-describeEachDatabase("multipart bodies that cannot be read", (db) => {
+describeEachDatabase("multipart bodies that cannot be read", shared, (db) => {
   let f: Fixture;
   const upload = (contentType: string, payload: string) =>
     f.app.inject({
@@ -148,7 +151,7 @@ describeEachDatabase("multipart bodies that cannot be read", (db) => {
   });
 });
 
-describeEachDatabase("ids the space does not have", (db) => {
+describeEachDatabase("ids the space does not have", shared, (db) => {
   let f: Fixture;
   const call = (method: "GET" | "POST" | "DELETE", url: string, payload?: object) =>
     f.app.inject({
@@ -196,7 +199,7 @@ describeEachDatabase("ids the space does not have", (db) => {
   });
 });
 
-describeEachDatabase("fields named where they were sent", (db) => {
+describeEachDatabase("fields named where they were sent", shared, (db) => {
   it("DI7: a what-if reserving and prohibiting one user is a 400 naming body.changes.0.reservedUserIds.0, as the rules PUT names body.reservedUserIds.0", async () => {
     const f = await buildFixture(db().store);
     const { spaceA, accountA, adamId, userA } = f.ids;
@@ -226,7 +229,7 @@ describeEachDatabase("fields named where they were sent", (db) => {
   });
 });
 
-describeEachDatabase("requests that are not what they say", (db) => {
+describeEachDatabase("requests that are not what they say", shared, (db) => {
   it("a JSON body whose bytes are not UTF-8 is a 400, not text with U+FFFD stored in its place", async () => {
     const f = await buildFixture(db().store);
     const r = await f.app.inject({
@@ -345,7 +348,7 @@ describeEachDatabase("requests that are not what they say", (db) => {
   });
 });
 
-describeEachDatabase("values named in the words a user needs", (db) => {
+describeEachDatabase("values named in the words a user needs", shared, (db) => {
   it("a page number is decimal digits given once; a yes/no query says true or false; serial: alone names no device (its field's 400, not a search)", async () => {
     const f = await buildFixture(db().store);
     const get = (url: string) =>

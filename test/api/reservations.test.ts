@@ -1,14 +1,17 @@
 import { expect, it } from "vitest";
 import { getAppRules, setAppRules } from "../../src/store/index.js";
-import { describeEachDatabase } from "../store/databases.js";
+import { describeEachDatabase, sharedDatabases } from "../store/databases.js";
 import { auth, buildFixture, type Fixture } from "./harness.js";
+
+// The suites share a database per engine: each test builds fixtures of its own (a space each).
+const shared = sharedDatabases();
 
 /**
  * DI3 as an addition: `POST …/rules/reservations` reserves licenses for users and devices and
  * leaves the app's other rules as they are, read under the app's lock, where a PUT built from
  * an earlier read would undo a change made meanwhile.
  */
-describeEachDatabase("API: reservations added to an app's rules", (db) => {
+describeEachDatabase("API: reservations added to an app's rules", shared, (db) => {
   let f: Fixture;
 
   it("DI3, DI7: reservations are added, the other lists kept, twice is once; a prohibited user, nobody or an unknown device is refused", async () => {
@@ -75,7 +78,7 @@ describeEachDatabase("API: reservations added to an app's rules", (db) => {
   });
 });
 
-describeEachDatabase("API: free licenses leave out the seats held for reservations (DI6)", (db) => {
+describeEachDatabase("API: free licenses leave out the seats held for reservations (DI6)", shared, (db) => {
   it("DI6: a reservation not used yet takes one from `available` on the apps list and the account's assets, and is counted apart as `reserved`; once its holder holds a license, it is in `used` instead", async () => {
     const f = await buildFixture(db().store);
     const { spaceA: spaceId, accountA: accountId, adamId } = f.ids;

@@ -1,13 +1,16 @@
 import { expect, it } from "vitest";
 import type { LicenseRequest } from "../../src/licensing/index.js";
 import { createDevice, createUser, requestLicenses, setCatalogApp } from "../../src/store/index.js";
-import { describeEachDatabase } from "../store/databases.js";
+import { describeEachDatabase, sharedDatabases } from "../store/databases.js";
 import { accountWithSeats } from "../store/fixtures.js";
 import { auth, buildFixture, NOW } from "./harness.js";
 
+// The suites share a database per engine: each test builds fixtures of its own (a space each).
+const shared = sharedDatabases();
+
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
 
-describeEachDatabase("the waiting queue, as the API shows it", (database) => {
+describeEachDatabase("the waiting queue, as the API shows it", shared, (database) => {
   it("DB2, UB3: an app's waiting queue is listed in the order it is served, with who waits, why, since when; the app list counts it; explain says where a subject stands", async () => {
     const { db, keys } = database().store;
     const f = await buildFixture(database().store);
@@ -97,7 +100,7 @@ describeEachDatabase("the waiting queue, as the API shows it", (database) => {
   });
 });
 
-describeEachDatabase("explain without a reason: the subject's situation", (database) => {
+describeEachDatabase("explain without a reason: the subject's situation", shared, (database) => {
   it("DB2, UB3, LT4: without why, a waiting device's explain answers its wait with its place, from the request it waits with; a holder its keep; others the default; an explicit why still wins; the device page's list says where it waits", async () => {
     const { db, keys } = database().store;
     const f = await buildFixture(database().store);

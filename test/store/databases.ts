@@ -40,8 +40,25 @@ function schemaHash(): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-/** Runs `body` once per engine; the PostgreSQL run is skipped, visibly, without TEST_DATABASE_URL. */
-export function describeEachDatabase(title: string, body: (db: () => TestDatabase) => void): void {
+/**
+ * Runs `body` once per engine; the PostgreSQL run is skipped, visibly, without TEST_DATABASE_URL.
+ * Each run has a database of its own, unless `shared` (a file's `sharedDatabases()`) gives it
+ * the one its other suites use.
+ */
+export function describeEachDatabase(title: string, body: (db: () => TestDatabase) => void): void;
+export function describeEachDatabase(
+  title: string,
+  shared: SharedDatabases,
+  body: (db: () => TestDatabase) => void,
+): void;
+export function describeEachDatabase(
+  title: string,
+  sharedOrBody: SharedDatabases | ((db: () => TestDatabase) => void),
+  bodyAfterShared?: (db: () => TestDatabase) => void,
+): void {
+  const shared = typeof sharedOrBody === "function" ? undefined : sharedOrBody;
+  const body = typeof sharedOrBody === "function" ? sharedOrBody : bodyAfterShared;
+  if (!body) throw new Error("describeEachDatabase needs a body");
   for (const engine of ["pglite", "postgres"] as const) {
     const skip = engine === "postgres" && !TEST_DATABASE_URL;
     describe(`${title} [${engine}]`, () => {
@@ -52,11 +69,16 @@ export function describeEachDatabase(title: string, body: (db: () => TestDatabas
       let current: TestDatabase | undefined;
       let drop: (() => Promise<void>) | undefined;
       beforeAll(async () => {
-        const opened = engine === "pglite" ? await openPGliteTest() : await openPostgresTest();
+        if (shared) {
+          current = await shared.open(engine);
+          return;
+        }
+        const opened = await openTest(engine);
         current = opened.db;
         drop = opened.drop;
       });
       afterAll(async () => {
+        if (shared) return; // closed after the file
         await current?.store.close();
         await drop?.();
       });
@@ -66,6 +88,41 @@ export function describeEachDatabase(title: string, body: (db: () => TestDatabas
       });
     });
   }
+}
+
+export interface SharedDatabases {
+  open(engine: Engine): Promise<TestDatabase>;
+}
+
+/**
+ * One database per engine for the suites of a file that pass it to `describeEachDatabase`:
+ * for suites whose tests make fixtures of their own (a space each, as test/api/harness.ts's
+ * `buildFixture` does) and read nothing outside them. Opened by the first suite, closed
+ * after the file (call this at the top of the file). A database a suite opened took ~1 s.
+ */
+export function sharedDatabases(): SharedDatabases {
+  const opened = new Map<Engine, Promise<{ db: TestDatabase; drop?: () => Promise<void> }>>();
+  afterAll(async () => {
+    for (const database of opened.values()) {
+      const { db, drop } = await database.catch(() => ({ db: undefined, drop: undefined }));
+      await db?.store.close();
+      await drop?.();
+    }
+  });
+  return {
+    async open(engine) {
+      let database = opened.get(engine);
+      if (!database) {
+        database = openTest(engine);
+        opened.set(engine, database);
+      }
+      return (await database).db;
+    },
+  };
+}
+
+function openTest(engine: Engine): Promise<{ db: TestDatabase; drop?: () => Promise<void> }> {
+  return engine === "pglite" ? openPGliteTest() : openPostgresTest();
 }
 
 /**
